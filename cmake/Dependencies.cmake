@@ -1,0 +1,49 @@
+# Every dependency is found here, once. A missing one stops the configure step and names the Debian
+# package that provides it (scripts/bootstrap.sh installs them all).
+
+function(mamori_missing what package)
+  message(FATAL_ERROR "mamori: ${what} was not found. On Debian 12 install it with:\n"
+                      "    sudo apt-get install ${package}\n"
+                      "or run scripts/bootstrap.sh, which installs every dependency.")
+endfunction()
+
+find_package(Qt6 COMPONENTS Core QUIET)
+if(NOT Qt6Core_FOUND)
+  mamori_missing("Qt 6 Core" "qt6-base-dev")
+endif()
+
+set(_mamori_poco_components Foundation Net NetSSL Crypto JSON Util Data DataSQLite DataPostgreSQL JWT Zip)
+find_package(Poco QUIET COMPONENTS ${_mamori_poco_components})
+if(NOT Poco_FOUND)
+  mamori_missing("Poco (${_mamori_poco_components})" "libpoco-dev")
+endif()
+
+find_package(OpenSSL QUIET)
+if(NOT OpenSSL_FOUND)
+  mamori_missing("OpenSSL" "libssl-dev")
+endif()
+
+find_package(ZLIB QUIET)
+if(NOT ZLIB_FOUND)
+  mamori_missing("zlib" "zlib1g-dev")
+endif()
+
+find_package(PkgConfig QUIET)
+if(NOT PkgConfig_FOUND)
+  mamori_missing("pkg-config" "pkg-config")
+endif()
+pkg_check_modules(YARA QUIET IMPORTED_TARGET yara)
+if(NOT YARA_FOUND)
+  mamori_missing("libyara" "libyara-dev")
+endif()
+pkg_check_modules(LIBUSB QUIET IMPORTED_TARGET libusb-1.0)
+if(NOT LIBUSB_FOUND)
+  mamori_missing("libusb-1.0" "libusb-1.0-0-dev")
+endif()
+
+if(MAMORI_BUILD_TESTS)
+  find_package(doctest QUIET)
+  if(NOT doctest_FOUND)
+    mamori_missing("doctest" "doctest-dev")
+  endif()
+endif()

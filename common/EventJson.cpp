@@ -1,0 +1,237 @@
+#include "common/EventJson.h"
+
+#include <Poco/Exception.h>
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Parser.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <sstream>
+
+#include "common/Clock.h"
+#include "common/Utf8.h"
+#include "common/Uuid7.h"
+
+namespace mamori::common {
+
+namespace {
+
+using Poco::JSON::Array;
+using Poco::JSON::Object;
+using Poco::Dynamic::Var;
+
+constexpr std::size_t kMaxKeyBytes = 128;
+constexpr std::size_t kParserDepth = 16;  // Poco's own limit; ours for details is tighter
+
+std::string escapePointerToken(const std::string& token) {
+  std::string out;
+  for (char c : token) {
+    if (c == '~') {
+      out += "~0";
+    } else if (c == '/') {
+      out += "~1";
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+struct DetailCheck {
+  const EventLimits& limits;
+  std::size_t keys = 0;
+
+  std::optional<Error> value(const Var& v, const std::string& where, std::size_t depth) {
+    if (depth > limits.maxDepth) return makeError("nested deeper than " + std::to_string(limits.maxDepth), where);
+    if (v.type() == typeid(Object::Ptr)) return object(*v.extract<Object::Ptr>(), where, depth + 1);
+    if (v.type() == typeid(Array::Ptr)) {
+      const auto& array = *v.extract<Array::Ptr>();
+      for (std::size_t i = 0; i < array.size(); ++i) {
+        if (auto e = value(array.get(static_cast<unsigned>(i)), where + "/" + std::to_string(i), depth + 1)) return e;
+      }
+      return std::nullopt;
+    }
+    if (v.isString()) return string(v.extract<std::string>(), where);
+    return std::nullopt;  // numbers, booleans, null
+  }
+
+  std::optional<Error> string(const std::string& s, const std::string& where) const {
+    if (s.size() > limits.maxStringBytes) {
+      return makeError("string of " + std::to_string(s.size()) + " bytes is longer than the limit of " +
+                           std::to_string(limits.maxStringBytes),
+                       where);
+    }
+    if (!isValidUtf8(s)) return makeError("string is not valid UTF-8", where);
+    return std::nullopt;
+  }
+
+  std::optional<Error> object(const Object& obj, const std::string& where, std::size_t depth) {
+    for (const auto& [key, v] : obj) {
+      const std::string at = where + "/" + escapePointerToken(key);
+      if (++keys > limits.maxDetailKeys) {
+        return makeError("more than " + std::to_string(limits.maxDetailKeys) + " keys in details", at);
+      }
+      if (key.empty() || key.size() > kMaxKeyBytes || !isValidUtf8(key)) {
+        return makeError("key must be 1 to 128 bytes of UTF-8", at);
+      }
+      if (auto e = value(v, at, depth)) return e;
+    }
+    return std::nullopt;
+  }
+};
+
+Result<std::string> requiredString(const Object& obj, const std::string& key, const std::string& where,
+                                   const EventLimits& limits, bool allowEmpty) {
+  const std::string at = where + "/" + key;
+  if (!obj.has(key)) return makeError("missing required field", at);
+  const Var v = obj.get(key);
+  if (!v.isString()) return makeError("expected a string", at);
+  std::string s = v.extract<std::string>();
+  if (!allowEmpty && s.empty()) return makeError("must not be empty", at);
+  if (s.size() > limits.maxStringBytes) return makeError("string is too long", at);
+  if (!isValidUtf8(s)) return makeError("string is not valid UTF-8", at);
+  return s;
+}
+
+}  // namespace
+
+Result<Poco::Dynamic::Var> parseJson(std::string_view text, const std::string& where) {
+  try {
+    Poco::JSON::Parser parser;
+    parser.setDepth(kParserDepth);
+    return parser.parse(std::string(text));
+  } catch (const Poco::Exception& e) {
+    return makeError("malformed JSON: " + e.displayText(), where);
+  } catch (const std::exception& e) {
+    return makeError(std::string("malformed JSON: ") + e.what(), where);
+  }
+}
+
+Object::Ptr eventToJsonObject(const Event& event) {
+  Object::Ptr obj = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  obj->set("id", event.id);
+  obj->set("type", event.type);
+  obj->set("time", formatUtcMs(event.timeMs));
+  obj->set("severity", std::string(severityName(event.severity)));
+  obj->set("agent_id", event.agentId);
+  obj->set("host", event.host);
+  obj->set("user", event.user);
+  obj->set("details", event.details.isNull() ? Object::Ptr(new Object) : event.details);
+  return obj;
+}
+
+std::string eventToJson(const Event& event) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(eventToJsonObject(event), out);
+  return out.str();
+}
+
+Result<Event> eventFromJsonObject(const Object& object, const std::string& where, const EventLimits& limits) {
+  static const char* const kKnown[] = {"id", "type", "time", "severity", "agent_id", "host", "user", "details"};
+  for (const auto& [key, v] : object) {
+    bool known = false;
+    for (const char* k : kKnown) known = known || key == k;
+    if (!known) return makeError("unknown field (expected id, type, time, severity, agent_id, host, user, details)",
+                                 where + "/" + escapePointerToken(key));
+  }
+  Event event;
+  auto id = requiredString(object, "id", where, limits, false);
+  if (!id) return id.error();
+  if (!isCanonicalUuid(id.value()) || uuid7Millis(id.value()) < 0) {
+    return makeError("expected a lower-case UUIDv7, found \"" + id.value().substr(0, 40) + "\"", where + "/id");
+  }
+  event.id = std::move(id).value();
+
+  auto type = requiredString(object, "type", where, limits, false);
+  if (!type) return type.error();
+  if (!isValidEventType(type.value())) {
+    return makeError("expected a dotted lower-case type such as \"device.blocked\"", where + "/type");
+  }
+  event.type = std::move(type).value();
+
+  auto time = requiredString(object, "time", where, limits, false);
+  if (!time) return time.error();
+  const auto ms = parseUtcMs(time.value());
+  if (!ms) return makeError("expected UTC time like 2026-11-23T02:48:03.123Z", where + "/time");
+  event.timeMs = *ms;
+
+  auto severity = requiredString(object, "severity", where, limits, false);
+  if (!severity) return severity.error();
+  const auto sev = parseSeverity(severity.value());
+  if (!sev) return makeError("expected one of info, low, medium, high, critical", where + "/severity");
+  event.severity = *sev;
+
+  auto agent = requiredString(object, "agent_id", where, limits, false);
+  if (!agent) return agent.error();
+  event.agentId = std::move(agent).value();
+  auto host = requiredString(object, "host", where, limits, true);
+  if (!host) return host.error();
+  event.host = std::move(host).value();
+  auto user = requiredString(object, "user", where, limits, true);
+  if (!user) return user.error();
+  event.user = std::move(user).value();
+
+  if (object.has("details")) {
+    const Var details = object.get("details");
+    if (details.type() != typeid(Object::Ptr)) return makeError("expected an object", where + "/details");
+    DetailCheck check{limits};
+    auto detailsObj = details.extract<Object::Ptr>();
+    if (auto e = check.object(*detailsObj, where + "/details", 1)) return *e;
+    event.details = detailsObj;
+  }
+  return event;
+}
+
+Result<std::vector<Event>> parseEventBatch(std::string_view body, const BatchLimits& limits) {
+  auto parsed = parseJson(body, "body");
+  if (!parsed) return parsed.error();
+  const Var root = std::move(parsed).value();
+  if (root.type() != typeid(Object::Ptr)) return makeError("expected an object {\"events\": [...]}", "/");
+  const auto rootObj = root.extract<Object::Ptr>();
+  for (const auto& [key, v] : *rootObj) {
+    if (key != "events") return makeError("unknown field", "/" + escapePointerToken(key));
+  }
+  if (!rootObj->has("events")) return makeError("missing required field", "/events");
+  const Var list = rootObj->get("events");
+  if (list.type() != typeid(Array::Ptr)) return makeError("expected an array", "/events");
+  const auto array = list.extract<Array::Ptr>();
+  if (array->size() > limits.maxEvents) {
+    return makeError("batch holds " + std::to_string(array->size()) + " events, the limit is " +
+                         std::to_string(limits.maxEvents),
+                     "/events");
+  }
+  std::vector<Event> events;
+  events.reserve(array->size());
+  for (std::size_t i = 0; i < array->size(); ++i) {
+    const std::string where = "/events/" + std::to_string(i);
+    const Var item = array->get(static_cast<unsigned>(i));
+    if (item.type() != typeid(Object::Ptr)) return makeError("expected an event object", where);
+    auto event = eventFromJsonObject(*item.extract<Object::Ptr>(), where, limits.event);
+    if (!event) return event.error();
+    events.push_back(std::move(event).value());
+  }
+  return events;
+}
+
+Result<Event> parseEvent(std::string_view text, const EventLimits& limits) {
+  auto parsed = parseJson(text, "event");
+  if (!parsed) return parsed.error();
+  const Var root = std::move(parsed).value();
+  if (root.type() != typeid(Object::Ptr)) return makeError("expected an event object", "/");
+  return eventFromJsonObject(*root.extract<Object::Ptr>(), "", limits);
+}
+
+std::string makeBatchBody(const std::vector<std::string>& eventJsonLines) {
+  std::size_t size = 16;
+  for (const auto& line : eventJsonLines) size += line.size() + 1;
+  std::string body;
+  body.reserve(size);
+  body += "{\"events\":[";
+  for (std::size_t i = 0; i < eventJsonLines.size(); ++i) {
+    if (i != 0) body += ',';
+    body += eventJsonLines[i];
+  }
+  body += "]}";
+  return body;
+}
+
+}  // namespace mamori::common

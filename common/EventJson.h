@@ -1,0 +1,50 @@
+#pragma once
+// The event record's JSON form, and the parser for batches that come from outside (agents).
+// Parsing is pure: a string in, events or a precise error (JSON pointer) out.
+
+#include <Poco/Dynamic/Var.h>
+#include <Poco/JSON/Object.h>
+
+#include <cstddef>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/Event.h"
+#include "common/Result.h"
+
+namespace mamori::common {
+
+// Any JSON text from outside, with Poco's exceptions turned into an Error at `where`.
+Result<Poco::Dynamic::Var> parseJson(std::string_view text, const std::string& where);
+
+Poco::JSON::Object::Ptr eventToJsonObject(const Event& event);
+std::string eventToJson(const Event& event);  // one line, no trailing newline
+
+struct EventLimits {
+  std::size_t maxStringBytes = 16 * 1024;    // any one string value
+  std::size_t maxDetailKeys = 256;           // keys in details, all levels
+  std::size_t maxDepth = 6;                  // nesting inside details
+};
+
+struct BatchLimits {
+  std::size_t maxEvents = 5000;
+  EventLimits event;
+};
+
+// One event object; `where` is its JSON pointer, used as the prefix of error locations.
+Result<Event> eventFromJsonObject(const Poco::JSON::Object& object, const std::string& where,
+                                  const EventLimits& limits = {});
+
+// {"events":[...]} as sent to POST /api/v1/events. Every event is validated; the first problem is
+// returned with its location ("/events/17/severity: expected one of ...").
+Result<std::vector<Event>> parseEventBatch(std::string_view body, const BatchLimits& limits = {});
+
+// A single event object as text (spool entries, heartbeats).
+Result<Event> parseEvent(std::string_view text, const EventLimits& limits = {});
+
+// {"events":[e1,e2,...]} from already-serialized event lines. Lets the agent send spooled text
+// without parsing it again.
+std::string makeBatchBody(const std::vector<std::string>& eventJsonLines);
+
+}  // namespace mamori::common

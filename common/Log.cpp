@@ -1,0 +1,54 @@
+#include "common/Log.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+
+namespace mamori::common::log {
+
+namespace {
+std::atomic<int> gLevel{static_cast<int>(Level::Info)};
+std::mutex gMutex;
+std::string gProgram = "mamori";  // guarded by gMutex
+
+const char* levelName(Level level) {
+  switch (level) {
+    case Level::Debug: return "debug";
+    case Level::Info: return "info";
+    case Level::Warning: return "warning";
+    case Level::Error: return "error";
+  }
+  return "?";
+}
+}  // namespace
+
+void setProgramName(std::string name) {
+  std::lock_guard lock(gMutex);
+  gProgram = std::move(name);
+}
+
+void setLevel(Level level) { gLevel = static_cast<int>(level); }
+
+bool parseLevel(std::string_view name, Level& out) {
+  for (Level l : {Level::Debug, Level::Info, Level::Warning, Level::Error}) {
+    if (name == levelName(l)) {
+      out = l;
+      return true;
+    }
+  }
+  return false;
+}
+
+bool enabled(Level level) { return static_cast<int>(level) >= gLevel.load(std::memory_order_relaxed); }
+
+void write(Level level, std::string_view message) {
+  if (!enabled(level)) return;
+  std::lock_guard lock(gMutex);
+  std::fprintf(stderr, "%s[%d] %s: %.*s\n", gProgram.c_str(), static_cast<int>(getpid()), levelName(level),
+               static_cast<int>(message.size()), message.data());
+  std::fflush(stderr);
+}
+
+}  // namespace mamori::common::log
