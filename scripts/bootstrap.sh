@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# Installs what mamori needs on Debian 12, with apt-get. Idempotent: packages already installed are
+# not fetched again, and apt-get update runs only when something is missing.
+#   scripts/bootstrap.sh          build dependencies (compiler, CMake, Qt, Poco, libyara, libusb, ...)
+#   scripts/bootstrap.sh --test   also what the tests need (PostgreSQL server, clang for fuzzers, python3)
+#   scripts/bootstrap.sh --lint   also clang-format and clang-tidy
+set -euo pipefail
+
+build_packages=(
+  g++ cmake ninja-build pkg-config git
+  qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev
+  doctest-dev
+)
+test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux)
+lint_packages=(clang-format clang-tidy)
+
+wanted=("${build_packages[@]}")
+for arg in "$@"; do
+  case "$arg" in
+    --test) wanted+=("${test_packages[@]}") ;;
+    --lint) wanted+=("${lint_packages[@]}") ;;
+    -h|--help) sed -n '2,7p' "$0"; exit 0 ;;
+    *) echo "bootstrap.sh: unknown option '$arg' (see --help)" >&2; exit 2 ;;
+  esac
+done
+
+missing=()
+for pkg in "${wanted[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "bootstrap: all ${#wanted[@]} packages are installed"
+  exit 0
+fi
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null || { echo "bootstrap: run as root or install sudo" >&2; exit 1; }
+  SUDO=sudo
+fi
+echo "bootstrap: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$SUDO apt-get update -qq
+# The PostgreSQL package must not start a system-wide cluster for our tests; they run their own.
+$SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"

@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# The test command: installs what is needed, builds from scratch, starts a throwaway PostgreSQL,
+# runs every test (unit, storage on SQLite and PostgreSQL, real-process integration, fuzz smoke).
+#   scripts/test.sh            everything
+#   scripts/test.sh -L unit    only tests with that ctest label (extra arguments go to ctest)
+# Exit code: 0 all passed, non-zero otherwise.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+repo=$(pwd)
+
+scripts/bootstrap.sh --test
+build_dir=${MAMORI_BUILD_DIR:-build}
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_BUILD_FUZZERS=OFF
+cmake --build "$build_dir" -j "$(nproc)"
+
+# libFuzzer targets need clang; they live in their own build tree.
+fuzz_dir="$build_dir-fuzz"
+CC=clang CXX=clang++ cmake -S . -B "$fuzz_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+  -DMAMORI_BUILD_FUZZERS=ON -DMAMORI_BUILD_TESTS=ON -DMAMORI_FUZZ_ONLY=ON >/dev/null
+cmake --build "$fuzz_dir" -j "$(nproc)" --target mamori_fuzzers
+
+work=$(mktemp -d /tmp/mamori-test.XXXXXX)
+chmod 755 "$work"
+cleanup() {
+  scripts/pg-throwaway.sh stop "$work/pg" || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+eval "$(scripts/pg-throwaway.sh start "$work/pg")"
+echo "test: PostgreSQL for tests at $MAMORI_TEST_PG_URL"
+
+export MAMORI_BIN_DIR="$repo/$build_dir/bin"
+export MAMORI_FUZZ_DIR="$repo/$fuzz_dir/fuzz"
+cd "$build_dir"
+ctest --output-on-failure --timeout 900 -j "$(nproc)" "$@"

@@ -1,0 +1,153 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "common/EventJson.h"
+#include "common/Uuid7.h"
+
+using namespace mamori::common;
+
+namespace {
+
+Event sampleEvent() {
+  Uuid7Generator gen;
+  Event e;
+  e.id = gen.next(1'763'866'083'123);
+  e.type = "p2p.killed";
+  e.timeMs = 1'763'866'083'123;
+  e.severity = Severity::High;
+  e.agentId = gen.next(1'763'866'000'000);
+  e.host = "pc-1234";
+  e.user = "山田";
+  e.details->set("process.pid", 4242);
+  e.details->set("process.executable", std::string("/usr/bin/aria2c"));
+  e.details->set("process.command_line", std::string("aria2c --enable-dht=false \"x\\y\"\n"));
+  return e;
+}
+
+std::string batchOf(const std::string& eventJson) { return "{\"events\":[" + eventJson + "]}"; }
+
+std::string replace(std::string text, const std::string& from, const std::string& to) {
+  const auto pos = text.find(from);
+  REQUIRE(pos != std::string::npos);
+  return text.replace(pos, from.size(), to);
+}
+
+}  // namespace
+
+TEST_CASE("an event survives JSON and back, field by field") {
+  const Event e = sampleEvent();
+  const std::string json = eventToJson(e);
+  CHECK(json.find('\n') == std::string::npos);  // one line: spool rows and JSON-lines sinks rely on it
+  CHECK(json.rfind("{\"id\":", 0) == 0);
+  auto back = parseEvent(json);
+  REQUIRE(back.ok());
+  CHECK(back.value().id == e.id);
+  CHECK(back.value().type == e.type);
+  CHECK(back.value().timeMs == e.timeMs);
+  CHECK(back.value().severity == e.severity);
+  CHECK(back.value().agentId == e.agentId);
+  CHECK(back.value().host == e.host);
+  CHECK(back.value().user == e.user);
+  CHECK(back.value().details->getValue<int>("process.pid") == 4242);
+  CHECK(back.value().details->getValue<std::string>("process.command_line") ==
+        "aria2c --enable-dht=false \"x\\y\"\n");
+}
+
+TEST_CASE("a batch of events parses, and makeBatchBody builds the same shape") {
+  const Event a = sampleEvent();
+  Event b = sampleEvent();
+  b.type = "agent.heartbeat";
+  auto batch = parseEventBatch(makeBatchBody({eventToJson(a), eventToJson(b)}));
+  REQUIRE(batch.ok());
+  REQUIRE(batch.value().size() == 2);
+  CHECK(batch.value()[1].type == "agent.heartbeat");
+  CHECK(parseEventBatch(makeBatchBody({})).ok());
+}
+
+TEST_CASE("hostile and malformed batches give a precise location") {
+  const std::string good = eventToJson(sampleEvent());
+  struct Case {
+    std::string body;
+    std::string where;
+  };
+  const Case cases[] = {
+      {"", "body"},
+      {"{\"events\":[", "body"},
+      {"[]", "/"},
+      {"{\"event\":[]}", "/event"},
+      {"{}", "/events"},
+      {"{\"events\":{}}", "/events"},
+      {"{\"events\":[42]}", "/events/0"},
+      {batchOf(replace(good, "\"type\":\"p2p.killed\"", "\"type\":\"P2P Killed\"")), "/events/0/type"},
+      {batchOf(replace(good, "\"type\":\"p2p.killed\"", "\"type\":\"p2p\"")), "/events/0/type"},
+      {batchOf(replace(good, "\"severity\":\"high\"", "\"severity\":\"urgent\"")), "/events/0/severity"},
+      {batchOf(replace(good, "\"severity\":\"high\"", "\"severity\":3")), "/events/0/severity"},
+      {batchOf(replace(good, "\"time\":\"", "\"time\":\"x")), "/events/0/time"},
+      {batchOf(replace(good, "\"id\":\"", "\"id\":\"X")), "/events/0/id"},
+      {batchOf(replace(good, "\"host\":", "\"hostname\":")), "/events/0/hostname"},
+      {batchOf(replace(good, "\"details\":{", "\"details\":[{")) , "body"},
+      {batchOf(replace(good, "\"details\":{", "\"details\":\"x\",\"d\":{")), "/events/0/d"},
+      {"{\"events\":[" + good + "," + replace(good, "\"agent_id\":", "\"agent\":") + "]}", "/events/1/agent"},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.body);
+    auto result = parseEventBatch(c.body);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().where == c.where);
+    CHECK_FALSE(result.error().message.empty());
+  }
+}
+
+TEST_CASE("invalid UTF-8, huge strings, deep nesting and too many events are refused") {
+  Event e = sampleEvent();
+  e.details->set("file.path", std::string("\x83\x65\x83\x58\x83\x67", 6));  // Shift_JIS bytes
+  auto badUtf8 = parseEventBatch(batchOf(eventToJson(e)));
+  REQUIRE_FALSE(badUtf8.ok());  // Poco's parser already refuses raw invalid bytes
+  CHECK(badUtf8.error().where == "body");
+  // An escaped lone surrogate is valid JSON syntax but decodes to invalid UTF-8.
+  const std::string surrogate =
+      replace(eventToJson(sampleEvent()), "\"details\":{", "\"details\":{\"file.name\":\"\\ud800\",");
+  auto badEscape = parseEventBatch(batchOf(surrogate));
+  REQUIRE_FALSE(badEscape.ok());
+  CHECK((badEscape.error().where == "/events/0/details/file.name" || badEscape.error().where == "body"));
+
+  Event big = sampleEvent();
+  big.details->set("file.path", std::string(20000, 'a'));
+  auto tooLong = parseEventBatch(batchOf(eventToJson(big)));
+  REQUIRE_FALSE(tooLong.ok());
+  CHECK(tooLong.error().where == "/events/0/details/file.path");
+
+  std::string deep = "1";
+  for (int i = 0; i < 10; ++i) deep = "{\"k\":" + deep + "}";
+  const std::string deepEvent = replace(eventToJson(sampleEvent()), "\"details\":{", "\"details\":{\"deep\":" + deep + ",");
+  auto tooDeep = parseEventBatch(batchOf(deepEvent));
+  REQUIRE_FALSE(tooDeep.ok());
+  CHECK(tooDeep.error().message.find("nested deeper") != std::string::npos);
+
+  std::string nested(100000, '[');
+  CHECK_FALSE(parseEventBatch("{\"events\":" + nested).ok());  // the parser's own depth limit, no stack overflow
+
+  BatchLimits limits;
+  limits.maxEvents = 2;
+  const std::string one = eventToJson(sampleEvent());
+  auto tooMany = parseEventBatch(makeBatchBody({one, one, one}), limits);
+  REQUIRE_FALSE(tooMany.ok());
+  CHECK(tooMany.error().where == "/events");
+}
+
+TEST_CASE("event types and severities") {
+  CHECK(isValidEventType("device.blocked"));
+  CHECK(isValidEventType("p2p.killed"));
+  CHECK(isValidEventType("activity.bulk_copy"));
+  CHECK(isValidEventType("incident.opened"));
+  CHECK_FALSE(isValidEventType("device"));
+  CHECK_FALSE(isValidEventType("device."));
+  CHECK_FALSE(isValidEventType(".device"));
+  CHECK_FALSE(isValidEventType("Device.Blocked"));
+  CHECK_FALSE(isValidEventType("device..blocked"));
+  CHECK_FALSE(isValidEventType("device blocked"));
+  CHECK(severityName(Severity::Critical) == "critical");
+  CHECK(parseSeverity("medium") == Severity::Medium);
+  CHECK_FALSE(parseSeverity("MEDIUM").has_value());
+}

@@ -1,0 +1,34 @@
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "common/Gzip.h"
+
+using namespace mamori::common;
+
+TEST_CASE("gzip round trip") {
+  std::string text;
+  for (int i = 0; i < 10000; ++i) text += "event " + std::to_string(i) + "\n";
+  const auto packed = gzipCompress(text);
+  CHECK(packed.size() < text.size() / 3);
+  auto unpacked = gzipDecompress(packed, text.size());
+  REQUIRE(unpacked.ok());
+  CHECK(unpacked.value() == text);
+}
+
+TEST_CASE("a compression bomb stops at the limit") {
+  const std::string zeros(50 * 1024 * 1024, '\0');
+  const auto packed = gzipCompress(zeros, 9);
+  CHECK(packed.size() < 100 * 1024);
+  auto unpacked = gzipDecompress(packed, 1024 * 1024);
+  REQUIRE_FALSE(unpacked.ok());
+  CHECK(unpacked.error().message.find("more than 1048576 bytes") != std::string::npos);
+}
+
+TEST_CASE("corrupt, truncated and trailing data are errors") {
+  const auto packed = gzipCompress("hello, collector");
+  CHECK_FALSE(gzipDecompress("not gzip at all", 1024).ok());
+  CHECK_FALSE(gzipDecompress(packed.substr(0, packed.size() - 5), 1024).ok());
+  CHECK_FALSE(gzipDecompress(packed + "junk", 1024).ok());
+  CHECK_FALSE(gzipDecompress("", 1024).ok());
+}
