@@ -1,0 +1,105 @@
+#include "collector/store/Migrations.h"
+
+#include <Poco/Data/Statement.h>
+
+namespace mamori::collector::store {
+
+using namespace Poco::Data::Keywords;
+
+namespace {
+
+// Any constant shared by all collectors; names "mamori schema migration" among advisory locks.
+constexpr long long kMigrationLockId = 0x6d616d6f7269LL;
+
+std::string dialect(std::string sql, Backend backend) {
+  const std::string token = "{TEXT_C}";
+  // PostgreSQL's default collation may sort '-' and letters by locale rules; ids must sort as bytes
+  // so that id order is creation order and cursors page correctly. SQLite's TEXT already does.
+  const std::string replacement = backend == Backend::PostgreSQL ? "TEXT COLLATE \"C\"" : "TEXT";
+  for (auto pos = sql.find(token); pos != std::string::npos; pos = sql.find(token, pos)) {
+    sql.replace(pos, token.size(), replacement);
+  }
+  return sql;
+}
+
+}  // namespace
+
+const std::vector<Migration>& migrations() {
+  static const std::vector<Migration> kList = {
+      {1,
+       "agents and events",
+       {
+           "CREATE TABLE agents ("
+           " agent_id {TEXT_C} PRIMARY KEY,"
+           " node_key_sha256 TEXT NOT NULL UNIQUE,"
+           " host TEXT NOT NULL DEFAULT '',"
+           " os TEXT NOT NULL DEFAULT '',"
+           " agent_version TEXT NOT NULL DEFAULT '',"
+           " enrolled_at_ms BIGINT NOT NULL,"
+           " last_seen_ms BIGINT NOT NULL,"
+           " heartbeat_interval_ms BIGINT NOT NULL DEFAULT 0,"
+           " spool_events BIGINT NOT NULL DEFAULT 0,"
+           " event_count BIGINT NOT NULL DEFAULT 0)",
+           "CREATE TABLE events ("
+           " id {TEXT_C} PRIMARY KEY,"
+           " agent_id {TEXT_C} NOT NULL,"
+           " host TEXT NOT NULL,"
+           " user_name TEXT NOT NULL,"
+           " time_ms BIGINT NOT NULL,"
+           " type {TEXT_C} NOT NULL,"
+           " severity INTEGER NOT NULL,"
+           " details TEXT NOT NULL,"
+           " received_ms BIGINT NOT NULL)",
+           "CREATE INDEX events_type_id ON events (type, id)",
+           "CREATE INDEX events_agent_id ON events (agent_id, id)",
+           "CREATE INDEX events_time ON events (time_ms)",
+       }},
+  };
+  return kList;
+}
+
+int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t nowMs) {
+  const bool pg = backend == Backend::PostgreSQL;
+  if (pg) {
+    session.begin();
+    Poco::Int64 locked = 0;
+    session << "SELECT count(*) FROM (SELECT pg_advisory_xact_lock(" + std::to_string(kMigrationLockId) + ")) AS l",
+        into(locked), now;
+  } else {
+    session << "BEGIN IMMEDIATE", now;
+  }
+  try {
+    session << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)",
+        now;
+    int current = 0;
+    session << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
+    for (const auto& migration : migrations()) {
+      if (migration.version <= current) continue;
+      for (const auto& statement : migration.statements) {
+        session << dialect(statement, backend), now;
+      }
+      const std::string record = "INSERT INTO schema_version (version, applied_ms) VALUES (" +
+                                 std::to_string(migration.version) + ", " + std::to_string(nowMs) + ")";
+      session << record, now;
+      current = migration.version;
+    }
+    if (pg) {
+      session.commit();
+    } else {
+      session << "COMMIT", now;
+    }
+    return current;
+  } catch (...) {
+    try {
+      if (pg) {
+        session.rollback();
+      } else {
+        session << "ROLLBACK", now;
+      }
+    } catch (...) {  // the original failure is the one worth reporting
+    }
+    throw;
+  }
+}
+
+}  // namespace mamori::collector::store

@@ -1,0 +1,358 @@
+#include "collector/store/SqlEventStore.h"
+
+#include <Poco/Data/PostgreSQL/Connector.h>
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Statement.h>
+#include <Poco/Exception.h>
+#include <Poco/JSON/Stringifier.h>
+#include <Poco/JSONString.h>
+
+#include <mutex>
+#include <sstream>
+
+#include "common/Clock.h"
+#include "collector/store/Migrations.h"
+
+namespace mamori::collector::store {
+
+using namespace Poco::Data::Keywords;
+using Poco::Data::Session;
+using Poco::Data::Statement;
+
+namespace {
+
+void registerConnectors() {
+  static std::once_flag once;
+  std::call_once(once, [] {
+    Poco::Data::SQLite::Connector::registerConnector();
+    Poco::Data::PostgreSQL::Connector::registerConnector();
+  });
+}
+
+std::string detailsText(const common::Event& event) {
+  if (event.details.isNull() || event.details->size() == 0) return "{}";
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(event.details, out);
+  return out.str();
+}
+
+Session openSqlite(const DbTarget& target, int busyTimeoutMs) {
+  Session session("SQLite", target.connectionString);
+  // WAL lets readers (queries, /healthz) run while a batch is written; synchronous=NORMAL in WAL
+  // mode survives a process crash and loses at most the last commits on power loss, which agents
+  // resend (they drop a batch from their spool only after our 200).
+  std::string mode;
+  session << "PRAGMA journal_mode=WAL", into(mode), now;
+  session << "PRAGMA synchronous=NORMAL", now;
+  int timeout = 0;
+  session << "PRAGMA busy_timeout=" + std::to_string(busyTimeoutMs), into(timeout), now;
+  return session;
+}
+
+}  // namespace
+
+SqlEventStore::SqlEventStore(DbTarget target, const StoreOptions& options)
+    : target_(std::move(target)),
+      options_(options),
+      pool_(
+          [this]() -> Session {
+            if (target_.backend == Backend::SQLite) return openSqlite(target_, options_.busyTimeoutMs);
+            return Session("PostgreSQL", target_.connectionString);
+          },
+          options.maxSessions) {}
+
+common::Result<std::unique_ptr<SqlEventStore>> SqlEventStore::open(const DbTarget& target,
+                                                                   const StoreOptions& options) {
+  registerConnectors();
+  std::unique_ptr<SqlEventStore> store(new SqlEventStore(target, options));
+  auto version = store->run<int>("schema migration", false, [&](Session& session) {
+    return migrateSchema(session, target.backend, common::SystemClock().nowMs());
+  });
+  if (!version) return version.error();
+  store->schemaVersion_ = version.value();
+  return store;
+}
+
+std::string SqlEventStore::backendName() const {
+  return target_.backend == Backend::SQLite ? "sqlite" : "postgresql";
+}
+
+std::string SqlEventStore::sql(const std::string& text) const {
+  if (target_.backend != Backend::PostgreSQL) return text;
+  std::string out;
+  out.reserve(text.size() + 16);
+  int n = 0;
+  for (char c : text) {
+    if (c == '?') {
+      out += '$' + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
+template <typename T, typename Body>
+common::Result<T> SqlEventStore::run(const char* what, bool write, Body&& body) {
+  auto lease = pool_.acquire();
+  if (!lease) return lease.error();
+  Session& session = lease.value().session();
+  const bool pg = target_.backend == Backend::PostgreSQL;
+  bool inTransaction = false;
+  std::string failure;
+  try {
+    if (write) {
+      if (pg) {
+        session.begin();
+      } else {
+        // IMMEDIATE takes the write lock now, so busy_timeout applies; a deferred transaction
+        // that upgrades later can fail at once with SQLITE_BUSY.
+        session << "BEGIN IMMEDIATE", now;
+      }
+      inTransaction = true;
+    }
+    T result = body(session);
+    if (write) {
+      if (pg) {
+        session.commit();
+      } else {
+        session << "COMMIT", now;
+      }
+    }
+    return result;
+  } catch (const Poco::Exception& e) {
+    failure = e.displayText();
+  } catch (const std::exception& e) {
+    failure = e.what();
+  }
+  if (inTransaction) {
+    try {
+      if (pg) {
+        session.rollback();
+      } else {
+        session << "ROLLBACK", now;
+      }
+    } catch (...) {  // the connection is dropped below anyway; the first failure is what matters
+    }
+  }
+  lease.value().discard();
+  return common::makeError(std::string(what) + " failed: " + failure, target_.display);
+}
+
+common::Status SqlEventStore::ping() {
+  return run<common::Ok>("database ping", false, [](Session& session) {
+    int one = 0;
+    session << "SELECT 1", into(one), now;
+    return common::Ok{};
+  });
+}
+
+common::Status SqlEventStore::enrollAgent(const AgentRecord& agent, const std::string& nodeKeySha256) {
+  return run<common::Ok>("enrolling an agent", true,
+                         [&](Session& session) {
+    std::string id = agent.agentId, key = nodeKeySha256, host = agent.host, os = agent.os,
+                version = agent.agentVersion;
+    Poco::Int64 enrolled = agent.enrolledAtMs, seen = agent.lastSeenMs;
+    session << sql("INSERT INTO agents (agent_id, node_key_sha256, host, os, agent_version, enrolled_at_ms,"
+                   " last_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
+                   " ON CONFLICT (agent_id) DO UPDATE SET node_key_sha256 = excluded.node_key_sha256,"
+                   " host = excluded.host, os = excluded.os, agent_version = excluded.agent_version,"
+                   " enrolled_at_ms = excluded.enrolled_at_ms, last_seen_ms = excluded.last_seen_ms"),
+        use(id), use(key), use(host), use(os), use(version), use(enrolled), use(seen), now;
+    return common::Ok{};
+  });
+}
+
+common::Result<std::optional<std::string>> SqlEventStore::agentForKey(const std::string& nodeKeySha256) {
+  return run<std::optional<std::string>>("node key lookup", false, [&](Session& session) {
+    std::string key = nodeKeySha256;
+    std::vector<std::string> ids;
+    session << sql("SELECT agent_id FROM agents WHERE node_key_sha256 = ?"), use(key), into(ids), now;
+    return ids.empty() ? std::nullopt : std::optional<std::string>(ids.front());
+  });
+}
+
+InsertCounts SqlEventStore::insertSqlite(Session& session, const std::vector<common::Event>& events,
+                                         std::int64_t receivedMs) {
+  const std::size_t n = events.size();
+  std::vector<std::string> ids(n), agents(n), hosts(n), users(n), types(n), details(n);
+  std::vector<Poco::Int64> times(n), received(n, receivedMs);
+  std::vector<int> severities(n);
+  for (std::size_t i = 0; i < n; ++i) {
+    const auto& e = events[i];
+    ids[i] = e.id;
+    agents[i] = e.agentId;
+    hosts[i] = e.host;
+    users[i] = e.user;
+    types[i] = e.type;
+    details[i] = detailsText(e);
+    times[i] = e.timeMs;
+    severities[i] = static_cast<int>(e.severity);
+  }
+  // total_changes() counts rows this connection changed; the difference is what the batch added,
+  // since ON CONFLICT DO NOTHING does not count skipped rows.
+  Poco::Int64 before = 0, after = 0;
+  session << "SELECT total_changes()", into(before), now;
+  Statement insert(session);
+  insert << "INSERT INTO events (id, agent_id, host, user_name, time_ms, type, severity, details, received_ms)"
+            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+      use(ids), use(agents), use(hosts), use(users), use(times), use(types), use(severities), use(details),
+      use(received);
+  insert.execute();
+  session << "SELECT total_changes()", into(after), now;
+  const auto accepted = static_cast<std::size_t>(after - before);
+  return InsertCounts{accepted, n - accepted};
+}
+
+InsertCounts SqlEventStore::insertPostgres(Session& session, const std::vector<common::Event>& events,
+                                           std::int64_t receivedMs) {
+  // One round trip per batch: the rows travel as one JSON array parameter and PostgreSQL unpacks
+  // them with json_to_recordset (row-by-row binding would cost a round trip per event).
+  std::ostringstream rows;
+  rows << '[';
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    const auto& e = events[i];
+    if (i != 0) rows << ',';
+    rows << "{\"id\":";
+    Poco::toJSON(e.id, rows);
+    rows << ",\"agent_id\":";
+    Poco::toJSON(e.agentId, rows);
+    rows << ",\"host\":";
+    Poco::toJSON(e.host, rows);
+    rows << ",\"user_name\":";
+    Poco::toJSON(e.user, rows);
+    rows << ",\"time_ms\":" << e.timeMs << ",\"type\":";
+    Poco::toJSON(e.type, rows);
+    rows << ",\"severity\":" << static_cast<int>(e.severity) << ",\"details\":";
+    Poco::toJSON(detailsText(e), rows);
+    rows << '}';
+  }
+  rows << ']';
+  std::string payload = rows.str();
+  Poco::Int64 received = receivedMs;
+  Poco::Int64 accepted = 0;
+  session << "WITH ins AS (INSERT INTO events (id, agent_id, host, user_name, time_ms, type, severity, details,"
+             " received_ms) SELECT x.id, x.agent_id, x.host, x.user_name, x.time_ms, x.type, x.severity,"
+             " x.details, $2::bigint FROM json_to_recordset($1::json) AS x(id text, agent_id text, host text,"
+             " user_name text, time_ms bigint, type text, severity integer, details text)"
+             " ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
+      use(payload), use(received), into(accepted), now;
+  const auto stored = static_cast<std::size_t>(accepted);
+  return InsertCounts{stored, events.size() - stored};
+}
+
+common::Result<InsertCounts> SqlEventStore::insertEvents(const std::string& agentId,
+                                                         const std::vector<common::Event>& events,
+                                                         std::int64_t receivedMs) {
+  return run<InsertCounts>("storing events", true, [&](Session& session) {
+    InsertCounts counts;
+    if (!events.empty()) {
+      counts = target_.backend == Backend::SQLite ? insertSqlite(session, events, receivedMs)
+                                                  : insertPostgres(session, events, receivedMs);
+    }
+    std::string id = agentId;
+    Poco::Int64 seen = receivedMs;
+    Poco::Int64 added = static_cast<Poco::Int64>(counts.accepted);
+    session << sql("UPDATE agents SET last_seen_ms = ?, event_count = event_count + ? WHERE agent_id = ?"),
+        use(seen), use(added), use(id), now;
+    return counts;
+  });
+}
+
+common::Result<bool> SqlEventStore::recordHeartbeat(const HeartbeatUpdate& update) {
+  return run<bool>("recording a heartbeat", true, [&](Session& session) {
+    std::string id = update.agentId;
+    std::vector<std::string> found;
+    session << sql("SELECT agent_id FROM agents WHERE agent_id = ?"), use(id), into(found), now;
+    if (found.empty()) return false;
+    // Only the fields the heartbeat carried change; the statement is built to match.
+    Statement statement(session);
+    std::string text = "UPDATE agents SET last_seen_ms = ?";
+    statement, bind(static_cast<Poco::Int64>(update.seenMs));
+    if (update.intervalMs) {
+      text += ", heartbeat_interval_ms = ?";
+      statement, bind(static_cast<Poco::Int64>(*update.intervalMs));
+    }
+    if (update.spoolEvents) {
+      text += ", spool_events = ?";
+      statement, bind(static_cast<Poco::Int64>(*update.spoolEvents));
+    }
+    if (update.agentVersion) {
+      text += ", agent_version = ?";
+      statement, bind(*update.agentVersion);
+    }
+    text += " WHERE agent_id = ?";
+    statement, bind(id);
+    statement << sql(text);
+    statement.execute();
+    return true;
+  });
+}
+
+common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
+  return run<EventPage>("querying events", false, [&](Session& session) {
+    Statement statement(session);
+    std::string text = "SELECT id, agent_id, host, user_name, time_ms, type, severity, details FROM events WHERE 1 = 1";
+    if (!query.afterId.empty()) {
+      text += " AND id > ?";
+      statement, bind(query.afterId);
+    }
+    if (!query.agentId.empty()) {
+      text += " AND agent_id = ?";
+      statement, bind(query.agentId);
+    }
+    if (!query.type.empty()) {
+      text += " AND type = ?";
+      statement, bind(query.type);
+    }
+    if (query.sinceMs) {
+      text += " AND time_ms >= ?";
+      statement, bind(static_cast<Poco::Int64>(*query.sinceMs));
+    }
+    if (query.untilMs) {
+      text += " AND time_ms < ?";
+      statement, bind(static_cast<Poco::Int64>(*query.untilMs));
+    }
+    // One row more than asked tells whether another page exists.
+    text += " ORDER BY id LIMIT " + std::to_string(query.limit + 1);
+    std::vector<std::string> ids, agents, hosts, users, types, details;
+    std::vector<Poco::Int64> times;
+    std::vector<int> severities;
+    statement << sql(text);
+    statement, into(ids), into(agents), into(hosts), into(users), into(times), into(types), into(severities),
+        into(details);
+    statement.execute();
+    EventPage page;
+    const std::size_t count = std::min(ids.size(), query.limit);
+    page.more = ids.size() > query.limit;
+    page.events.reserve(count);
+    for (std::size_t i = 0; i < count; ++i) {
+      page.events.push_back(EventRow{std::move(ids[i]), std::move(agents[i]), std::move(hosts[i]),
+                                     std::move(users[i]), std::move(types[i]), std::move(details[i]), times[i],
+                                     severities[i]});
+    }
+    return page;
+  });
+}
+
+common::Result<std::vector<AgentRecord>> SqlEventStore::listAgents() {
+  return run<std::vector<AgentRecord>>("listing agents", false, [&](Session& session) {
+    std::vector<std::string> ids, hosts, oses, versions;
+    std::vector<Poco::Int64> enrolled, seen, interval, spool, count;
+    session << "SELECT agent_id, host, os, agent_version, enrolled_at_ms, last_seen_ms, heartbeat_interval_ms,"
+               " spool_events, event_count FROM agents ORDER BY agent_id",
+        into(ids), into(hosts), into(oses), into(versions), into(enrolled), into(seen), into(interval), into(spool),
+        into(count), now;
+    std::vector<AgentRecord> agents;
+    agents.reserve(ids.size());
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      agents.push_back(AgentRecord{ids[i], hosts[i], oses[i], versions[i], enrolled[i], seen[i], interval[i],
+                                   spool[i], count[i]});
+    }
+    return agents;
+  });
+}
+
+common::Result<int> SqlEventStore::schemaVersion() { return schemaVersion_; }
+
+}  // namespace mamori::collector::store

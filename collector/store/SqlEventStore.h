@@ -1,0 +1,52 @@
+#pragma once
+// EventStore over Poco::Data, for SQLite and PostgreSQL. The SQL is shared; the few differences
+// (write-lock statement, bulk insert form, placeholders) are chosen by the backend.
+
+#include <memory>
+#include <string>
+
+#include "collector/store/DbUrl.h"
+#include "collector/store/EventStore.h"
+#include "collector/store/SessionPool.h"
+
+namespace mamori::collector::store {
+
+class SqlEventStore final : public EventStore {
+ public:
+  // Connects, applies migrations. Errors name the database (without its password).
+  static common::Result<std::unique_ptr<SqlEventStore>> open(const DbTarget& target, const StoreOptions& options);
+
+  std::string backendName() const override;
+  common::Status ping() override;
+  common::Status enrollAgent(const AgentRecord& agent, const std::string& nodeKeySha256) override;
+  common::Result<std::optional<std::string>> agentForKey(const std::string& nodeKeySha256) override;
+  common::Result<InsertCounts> insertEvents(const std::string& agentId, const std::vector<common::Event>& events,
+                                            std::int64_t receivedMs) override;
+  common::Result<bool> recordHeartbeat(const HeartbeatUpdate& update) override;
+  common::Result<EventPage> queryEvents(const EventQuery& query) override;
+  common::Result<std::vector<AgentRecord>> listAgents() override;
+  common::Result<int> schemaVersion() override;
+
+ private:
+  SqlEventStore(DbTarget target, const StoreOptions& options);
+
+  // Runs body on a pooled session, inside a write transaction when `write`; a Poco exception rolls
+  // back, drops the connection and becomes an Error saying `what` failed.
+  template <typename T, typename Body>
+  common::Result<T> run(const char* what, bool write, Body&& body);
+
+  // "?" placeholders become "$1", "$2" ... for PostgreSQL.
+  std::string sql(const std::string& text) const;
+
+  InsertCounts insertSqlite(Poco::Data::Session& session, const std::vector<common::Event>& events,
+                            std::int64_t receivedMs);
+  InsertCounts insertPostgres(Poco::Data::Session& session, const std::vector<common::Event>& events,
+                              std::int64_t receivedMs);
+
+  DbTarget target_;
+  StoreOptions options_;
+  SessionPool pool_;
+  int schemaVersion_ = 0;
+};
+
+}  // namespace mamori::collector::store
