@@ -8,9 +8,7 @@ namespace {
 constexpr std::array<std::string_view, 5> kSeverityNames = {"info", "low", "medium", "high", "critical"};
 }
 
-std::string_view severityName(Severity severity) {
-  return kSeverityNames.at(static_cast<std::size_t>(severity));
-}
+std::string_view severityName(Severity severity) { return kSeverityNames.at(static_cast<std::size_t>(severity)); }
 
 std::optional<Severity> parseSeverity(std::string_view name) {
   for (std::size_t i = 0; i < kSeverityNames.size(); ++i) {
@@ -20,18 +18,18 @@ std::optional<Severity> parseSeverity(std::string_view name) {
 }
 
 bool isValidEventType(std::string_view type) {
+  // Lower-case words of [a-z0-9_] joined by dots, at least two words, no word starting with '_'.
   if (type.empty() || type.size() > 64) return false;
   bool wordStart = true;
   int dots = 0;
   for (char c : type) {
+    const bool alnum = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9');
     if (c == '.') {
       if (wordStart) return false;  // empty word
       wordStart = true;
       ++dots;
-    } else if ((c >= 'a' && c <= 'z') || (!wordStart && ((c >= '0' && c <= '9') || c == '_'))) {
+    } else if (alnum || (c == '_' && !wordStart)) {
       wordStart = false;
-    } else if (wordStart && c >= '0' && c <= '9') {
-      wordStart = false;  // "p2p" starts with a letter, but allow words like "2fa" after a dot
     } else {
       return false;
     }

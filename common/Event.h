@@ -18,13 +18,13 @@ std::string_view severityName(Severity severity);
 std::optional<Severity> parseSeverity(std::string_view name);
 
 struct Event {
-  std::string id;          // UUIDv7, canonical text; unique and time-ordered
-  std::string type;        // dotted, lower case: "device.blocked", "agent.heartbeat"
-  std::int64_t timeMs = 0; // when it happened, UTC Unix milliseconds
+  std::string id;           // UUIDv7, canonical text; unique and time-ordered
+  std::string type;         // dotted, lower case: "device.blocked", "agent.heartbeat"
+  std::int64_t timeMs = 0;  // when it happened, UTC Unix milliseconds
   Severity severity = Severity::Info;
-  std::string agentId;     // the enrolled agent that observed it
-  std::string host;        // host name of that agent's machine
-  std::string user;        // the user the event concerns ("" when none)
+  std::string agentId;  // the enrolled agent that observed it
+  std::string host;     // host name of that agent's machine
+  std::string user;     // the user the event concerns ("" when none)
   // ECS-style flat keys ("process.pid", "file.path"). Never null.
   Poco::JSON::Object::Ptr details = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
 };

@@ -15,9 +15,9 @@ namespace mamori::common {
 
 namespace {
 
+using Poco::Dynamic::Var;
 using Poco::JSON::Array;
 using Poco::JSON::Object;
-using Poco::Dynamic::Var;
 
 constexpr std::size_t kMaxKeyBytes = 128;
 constexpr std::size_t kParserDepth = 16;  // Poco's own limit; ours for details is tighter
@@ -130,8 +130,9 @@ Result<Event> eventFromJsonObject(const Object& object, const std::string& where
   for (const auto& [key, v] : object) {
     bool known = false;
     for (const char* k : kKnown) known = known || key == k;
-    if (!known) return makeError("unknown field (expected id, type, time, severity, agent_id, host, user, details)",
-                                 where + "/" + escapePointerToken(key));
+    if (!known)
+      return makeError("unknown field (expected id, type, time, severity, agent_id, host, user, details)",
+                       where + "/" + escapePointerToken(key));
   }
   Event event;
   auto id = requiredString(object, "id", where, limits, false);
@@ -186,18 +187,18 @@ Result<std::vector<Event>> parseEventBatch(std::string_view body, const BatchLim
   if (!parsed) return parsed.error();
   const Var root = std::move(parsed).value();
   if (root.type() != typeid(Object::Ptr)) return makeError("expected an object {\"events\": [...]}", "/");
-  const auto rootObj = root.extract<Object::Ptr>();
+  const auto& rootObj = root.extract<Object::Ptr>();
   for (const auto& [key, v] : *rootObj) {
     if (key != "events") return makeError("unknown field", "/" + escapePointerToken(key));
   }
   if (!rootObj->has("events")) return makeError("missing required field", "/events");
   const Var list = rootObj->get("events");
   if (list.type() != typeid(Array::Ptr)) return makeError("expected an array", "/events");
-  const auto array = list.extract<Array::Ptr>();
+  const auto& array = list.extract<Array::Ptr>();
   if (array->size() > limits.maxEvents) {
-    return makeError("batch holds " + std::to_string(array->size()) + " events, the limit is " +
-                         std::to_string(limits.maxEvents),
-                     "/events");
+    return makeError(
+        "batch holds " + std::to_string(array->size()) + " events, the limit is " + std::to_string(limits.maxEvents),
+        "/events");
   }
   std::vector<Event> events;
   events.reserve(array->size());

@@ -11,7 +11,10 @@ namespace mamori::common::log {
 namespace {
 std::atomic<int> gLevel{static_cast<int>(Level::Info)};
 std::mutex gMutex;
-std::string gProgram = "mamori";  // guarded by gMutex
+std::string& programName() {  // guarded by gMutex; a function-local static cannot throw at load time
+  static std::string name = "mamori";
+  return name;
+}
 
 const char* levelName(Level level) {
   switch (level) {
@@ -26,7 +29,7 @@ const char* levelName(Level level) {
 
 void setProgramName(std::string name) {
   std::lock_guard lock(gMutex);
-  gProgram = std::move(name);
+  programName() = std::move(name);
 }
 
 void setLevel(Level level) { gLevel = static_cast<int>(level); }
@@ -46,7 +49,7 @@ bool enabled(Level level) { return static_cast<int>(level) >= gLevel.load(std::m
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
   std::lock_guard lock(gMutex);
-  std::fprintf(stderr, "%s[%d] %s: %.*s\n", gProgram.c_str(), static_cast<int>(getpid()), levelName(level),
+  std::fprintf(stderr, "%s[%d] %s: %.*s\n", programName().c_str(), static_cast<int>(getpid()), levelName(level),
                static_cast<int>(message.size()), message.data());
   std::fflush(stderr);
 }

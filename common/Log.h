@@ -15,7 +15,9 @@ bool parseLevel(std::string_view name, Level& out);
 bool enabled(Level level);
 void write(Level level, std::string_view message);
 
-inline void debug(std::string_view m) { if (enabled(Level::Debug)) write(Level::Debug, m); }
+inline void debug(std::string_view m) {
+  if (enabled(Level::Debug)) write(Level::Debug, m);
+}
 inline void info(std::string_view m) { write(Level::Info, m); }
 inline void warning(std::string_view m) { write(Level::Warning, m); }
 inline void error(std::string_view m) { write(Level::Error, m); }

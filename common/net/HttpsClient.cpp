@@ -38,7 +38,8 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(const HttpsClientOption
     context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                               Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
   } catch (const Poco::Exception& e) {
-    return makeError("cannot set up TLS: " + e.displayText(), options.caFile.empty() ? "system CA store" : options.caFile);
+    return makeError("cannot set up TLS: " + e.displayText(),
+                     options.caFile.empty() ? "system CA store" : options.caFile);
   }
   return std::unique_ptr<HttpsClient>(new HttpsClient(options, context, uri.getHost(), uri.getPort()));
 }

@@ -6,10 +6,10 @@
 namespace mamori::drivers {
 
 struct MachineFacts {
-  std::string hostName;   // "pc-1234"
-  std::string osName;     // PRETTY_NAME from os-release, "Debian GNU/Linux 12 (bookworm)"
-  std::string kernel;     // uname release, "6.1.0-18-amd64"
-  std::string userName;   // the user the agent runs as
+  std::string hostName;  // "pc-1234"
+  std::string osName;    // PRETTY_NAME from os-release, "Debian GNU/Linux 12 (bookworm)"
+  std::string kernel;    // uname release, "6.1.0-18-amd64"
+  std::string userName;  // the user the agent runs as
 };
 
 class SystemInfo {

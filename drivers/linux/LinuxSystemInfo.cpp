@@ -1,12 +1,12 @@
 #include "drivers/linux/LinuxSystemInfo.h"
 
 #include <pwd.h>
-#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <array>
 #include <fstream>
 #include <sstream>
+#include <sys/utsname.h>
 
 namespace mamori::drivers::linux_os {
 

@@ -50,8 +50,7 @@ TEST_CASE("an event survives JSON and back, field by field") {
   CHECK(back.value().host == e.host);
   CHECK(back.value().user == e.user);
   CHECK(back.value().details->getValue<int>("process.pid") == 4242);
-  CHECK(back.value().details->getValue<std::string>("process.command_line") ==
-        "aria2c --enable-dht=false \"x\\y\"\n");
+  CHECK(back.value().details->getValue<std::string>("process.command_line") == "aria2c --enable-dht=false \"x\\y\"\n");
 }
 
 TEST_CASE("a batch of events parses, and makeBatchBody builds the same shape") {
@@ -86,7 +85,7 @@ TEST_CASE("hostile and malformed batches give a precise location") {
       {batchOf(replace(good, "\"time\":\"", "\"time\":\"x")), "/events/0/time"},
       {batchOf(replace(good, "\"id\":\"", "\"id\":\"X")), "/events/0/id"},
       {batchOf(replace(good, "\"host\":", "\"hostname\":")), "/events/0/hostname"},
-      {batchOf(replace(good, "\"details\":{", "\"details\":[{")) , "body"},
+      {batchOf(replace(good, "\"details\":{", "\"details\":[{")), "body"},
       {batchOf(replace(good, "\"details\":{", "\"details\":\"x\",\"d\":{")), "/events/0/d"},
       {"{\"events\":[" + good + "," + replace(good, "\"agent_id\":", "\"agent\":") + "]}", "/events/1/agent"},
   };
@@ -120,7 +119,8 @@ TEST_CASE("invalid UTF-8, huge strings, deep nesting and too many events are ref
 
   std::string deep = "1";
   for (int i = 0; i < 10; ++i) deep = "{\"k\":" + deep + "}";
-  const std::string deepEvent = replace(eventToJson(sampleEvent()), "\"details\":{", "\"details\":{\"deep\":" + deep + ",");
+  const std::string deepEvent =
+      replace(eventToJson(sampleEvent()), "\"details\":{", "\"details\":{\"deep\":" + deep + ",");
   auto tooDeep = parseEventBatch(batchOf(deepEvent));
   REQUIRE_FALSE(tooDeep.ok());
   CHECK(tooDeep.error().message.find("nested deeper") != std::string::npos);

@@ -32,6 +32,7 @@ TEST_CASE("ids made concurrently are unique") {
   Uuid7Generator gen;
   std::vector<std::vector<std::string>> perThread(4);
   std::vector<std::thread> threads;
+  threads.reserve(perThread.size());
   for (auto& out : perThread) {
     threads.emplace_back([&gen, &out] {
       for (int i = 0; i < 5000; ++i) out.push_back(gen.next(42));

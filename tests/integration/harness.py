@@ -1,0 +1,314 @@
+"""Test harness for real mamori processes: a collector over TLS on a port-0 loopback socket, agents
+enrolled to it, and an HTTPS client that pins the collector's certificate.
+
+Every process is started by the test and stopped by PID; nothing else on the machine is touched.
+Waits poll a condition with a deadline; there are no bare sleeps.
+"""
+
+import gzip
+import http.client
+import json
+import os
+import shutil
+import signal
+import ssl
+import subprocess
+import tempfile
+import time
+import unittest
+import urllib.parse
+
+BIN_DIR = os.environ.get("MAMORI_BIN_DIR", "")
+
+
+def binary(name):
+    path = os.path.join(BIN_DIR, name)
+    if not BIN_DIR or not os.access(path, os.X_OK):
+        raise RuntimeError(f"{name} not found: set MAMORI_BIN_DIR to build/bin (scripts/test.sh does)")
+    return path
+
+
+def wait_until(condition, timeout, what, interval=0.05):
+    """Polls condition() until it returns a truthy value; fails the test with `what` after timeout."""
+    deadline = time.monotonic() + timeout
+    last = None
+    while time.monotonic() < deadline:
+        last = condition()
+        if last:
+            return last
+        time.sleep(interval)  # polling interval of a deadline wait, not a bare sleep
+    raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
+
+
+class Process:
+    """A child process with its stderr captured to a file, stopped by PID only."""
+
+    def __init__(self, args, log_path, env=None):
+        self.args = args
+        self.log_path = log_path
+        self.log = open(log_path, "ab")
+        self.proc = subprocess.Popen(args, stdout=self.log, stderr=subprocess.STDOUT, env=env)
+
+    @property
+    def pid(self):
+        return self.proc.pid
+
+    def running(self):
+        return self.proc.poll() is None
+
+    def signal(self, sig):
+        if self.running():
+            self.proc.send_signal(sig)
+
+    def stop(self, timeout=30):
+        """SIGTERM, wait; returns the exit code."""
+        self.signal(signal.SIGTERM)
+        try:
+            return self.proc.wait(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            self.proc.kill()
+            self.proc.wait()
+            raise AssertionError(f"{self.args[0]} did not stop within {timeout}s of SIGTERM")
+        finally:
+            self.log.close()
+
+    def kill9(self):
+        self.proc.kill()
+        self.proc.wait()
+        self.log.close()
+
+    def wait(self, timeout):
+        try:
+            return self.proc.wait(timeout=timeout)
+        finally:
+            if self.proc.poll() is not None:
+                self.log.close()
+
+    def output(self):
+        with open(self.log_path, "rb") as f:
+            return f.read().decode("utf-8", "replace")
+
+
+class Collector:
+    def __init__(self, workdir, name="collector", db=None, listen="127.0.0.1:0", state_dir=None, extra=()):
+        self.state_dir = state_dir or os.path.join(workdir, name)
+        self.workdir = workdir
+        self.name = name
+        self.db = db
+        self.listen = listen
+        self.extra = list(extra)
+        self.port_file = os.path.join(workdir, name + ".port")
+        self.process = None
+        self.port = None
+
+    def start(self, timeout=30):
+        if os.path.exists(self.port_file):
+            os.unlink(self.port_file)
+        args = [binary("mamori-collector"), "--state-dir", self.state_dir, "--listen", self.listen,
+                "--port-file", self.port_file, "--log-level", "info"]
+        if self.db:
+            args += ["--db", self.db]
+        args += self.extra
+        self.process = Process(args, os.path.join(self.workdir, self.name + ".log"))
+
+        def port_written():
+            if not self.process.running():
+                raise AssertionError("collector exited early:\n" + self.process.output())
+            try:
+                with open(self.port_file) as f:
+                    text = f.read()
+                return int(text) if text.endswith("\n") else None
+            except (FileNotFoundError, ValueError):
+                return None
+
+        self.port = wait_until(port_written, timeout, "the collector's port file")
+        return self
+
+    def stop(self):
+        code = self.process.stop()
+        self.process = None
+        return code
+
+    @property
+    def url(self):
+        return f"https://127.0.0.1:{self.port}"
+
+    @property
+    def ca_file(self):
+        if "--cert" in self.extra:
+            return self.extra[self.extra.index("--cert") + 1]
+        return os.path.join(self.state_dir, "tls", "collector.crt")
+
+    def read_secret(self, name):
+        with open(os.path.join(self.state_dir, name)) as f:
+            return f.read().strip()
+
+    @property
+    def admin_token(self):
+        return self.read_secret("admin.token")
+
+    @property
+    def enroll_secret_file(self):
+        return os.path.join(self.state_dir, "enroll.secret")
+
+    def api(self):
+        return Api(self.url, self.ca_file, self.admin_token)
+
+
+class Api:
+    """HTTPS client pinned to the collector's certificate."""
+
+    def __init__(self, url, ca_file, token=None):
+        parsed = urllib.parse.urlparse(url)
+        self.host, self.port = parsed.hostname, parsed.port
+        self.context = ssl.create_default_context(cafile=ca_file)
+        self.token = token
+
+    def request(self, method, path, body=None, headers=None, token=None, timeout=30):
+        conn = http.client.HTTPSConnection(self.host, self.port, context=self.context, timeout=timeout)
+        try:
+            hdrs = dict(headers or {})
+            bearer = token if token is not None else self.token
+            if bearer:
+                hdrs["Authorization"] = "Bearer " + bearer
+            if isinstance(body, (dict, list)):
+                body = json.dumps(body).encode()
+                hdrs.setdefault("Content-Type", "application/json")
+            conn.request(method, path, body=body, headers=hdrs)
+            resp = conn.getresponse()
+            data = resp.read()
+            return resp.status, data
+        finally:
+            conn.close()
+
+    def json(self, method, path, body=None, headers=None, token=None):
+        status, data = self.request(method, path, body, headers, token)
+        try:
+            return status, json.loads(data) if data else None
+        except ValueError:
+            return status, data
+
+    def events(self, **filters):
+        """All events matching the filters, following next_cursor to the end."""
+        out = []
+        cursor = None
+        while True:
+            query = {k: v for k, v in filters.items() if v is not None}
+            query["limit"] = 10000
+            if cursor:
+                query["cursor"] = cursor
+            status, body = self.json("GET", "/api/v1/events?" + urllib.parse.urlencode(query))
+            if status != 200:
+                raise AssertionError(f"GET /api/v1/events answered {status}: {body!r}")
+            out.extend(body["events"])
+            cursor = body.get("next_cursor")
+            if not cursor or not body["events"]:
+                return out
+
+    def count(self, **filters):
+        return len(self.events(**filters))
+
+    def agents(self):
+        status, body = self.json("GET", "/api/v1/agents")
+        if status != 200:
+            raise AssertionError(f"GET /api/v1/agents answered {status}: {body!r}")
+        return body["agents"]
+
+
+class Agent:
+    def __init__(self, workdir, collector, name="agent", extra=()):
+        self.workdir = workdir
+        self.collector = collector
+        self.name = name
+        self.state_dir = os.path.join(workdir, name)
+        self.extra = list(extra)
+        self.process = None
+        self.runs = 0
+
+    def start(self, emit=None, exit_when_drained=False, extra=(), collector=None):
+        collector = collector or self.collector
+        self.runs += 1
+        args = [binary("mamori-agent"), "--state-dir", self.state_dir, "--collector", collector.url,
+                "--ca-file", collector.ca_file, "--enroll-secret-file", collector.enroll_secret_file,
+                "--log-level", "info"]
+        if emit is not None:
+            args += ["--emit-synthetic", str(emit)]
+        if exit_when_drained:
+            args.append("--exit-when-drained")
+        args += self.extra + list(extra)
+        self.process = Process(args, os.path.join(self.workdir, f"{self.name}.{self.runs}.log"))
+        return self
+
+    def identity(self):
+        with open(os.path.join(self.state_dir, "identity.json")) as f:
+            return json.load(f)
+
+    @property
+    def spool_path(self):
+        return os.path.join(self.state_dir, "spool.db")
+
+
+def synthetic_seqs(events):
+    return [e["details"]["synthetic.seq"] for e in events if e["type"] == "agent.synthetic"]
+
+
+class MamoriTestCase(unittest.TestCase):
+    """Gives each test a fresh work directory and stops what the test started."""
+
+    def setUp(self):
+        self.workdir = tempfile.mkdtemp(prefix="mamori-it-")
+        self._processes = []
+
+    def tearDown(self):
+        for p in self._processes:
+            if p.process is not None and p.process.running():
+                p.process.kill9()
+        if os.environ.get("MAMORI_KEEP_TEST_DIRS"):
+            print(f"kept {self.workdir}")
+        else:
+            shutil.rmtree(self.workdir, ignore_errors=True)
+
+    def collector(self, **kwargs):
+        c = Collector(self.workdir, **kwargs)
+        self._processes.append(c)
+        return c.start()
+
+    def agent(self, collector, **kwargs):
+        a = Agent(self.workdir, collector, **kwargs)
+        self._processes.append(a)
+        return a
+
+    def assertExactlySynthetic(self, api, n, agent_id=None):
+        events = api.events(type="agent.synthetic", agent=agent_id)
+        ids = [e["id"] for e in events]
+        self.assertEqual(len(ids), len(set(ids)), "an event id is stored twice")
+        seqs = synthetic_seqs(events)
+        self.assertEqual(len(seqs), n, f"expected {n} synthetic events, the collector holds {len(seqs)}")
+        self.assertEqual(sorted(seqs), list(range(n)), "synthetic sequence numbers are missing or repeated")
+        return events
+
+
+def gzip_bytes(data):
+    return gzip.compress(data)
+
+
+def postgres_database(test, name):
+    """A fresh database in the throwaway cluster scripts/test.sh started; fails (never skips) without it."""
+    base = os.environ.get("MAMORI_TEST_PG_URL")
+    if not base:
+        raise AssertionError("MAMORI_TEST_PG_URL is not set: run through scripts/test.sh, which starts PostgreSQL")
+    db = f"{name}_{os.getpid()}_{uuid_suffix()}"
+    subprocess.run(["psql", base, "-q", "-c", f"CREATE DATABASE {db}"], check=True, capture_output=True)
+    test.addCleanup(lambda: subprocess.run(["psql", base, "-q", "-c", f"DROP DATABASE IF EXISTS {db} WITH (FORCE)"],
+                                           capture_output=True))
+    return base.rsplit("/", 1)[0] + "/" + db
+
+
+def uuid_suffix():
+    import uuid
+    return uuid.uuid4().hex[:8]
+
+
+def require_root(test):
+    if os.geteuid() != 0:
+        raise AssertionError("this test needs root (mounts a tmpfs); CI runs as root")

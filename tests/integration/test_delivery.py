@@ -1,0 +1,126 @@
+"""Loss-free delivery from a real agent to a real collector over TLS: crashes, outages, corruption."""
+
+import os
+import signal
+import unittest
+
+from harness import MamoriTestCase, wait_until
+
+
+class DeliveryTest(MamoriTestCase):
+    def test_100k_events_survive_kill9_of_the_agent_exactly_once(self):
+        n = 100_000
+        collector = self.collector()
+        api = collector.api()
+        agent = self.agent(collector)
+        agent.start(emit=n)
+        # Kill -9 while the upload is under way: some events stored, not all.
+        wait_until(lambda: 0 < api.count(type="agent.synthetic") < n * 0.9 or None, 120,
+                   "the first batches to arrive")
+        agent.process.kill9()
+        stored_at_kill = api.count(type="agent.synthetic")
+        self.assertLess(stored_at_kill, n, "the agent finished before it could be killed; the test proves nothing")
+
+        # Restart without --emit-synthetic: it drains what the spool holds.
+        agent.start(exit_when_drained=True)
+        self.assertEqual(agent.process.wait(timeout=300), 0, agent.process.output())
+        self.assertExactlySynthetic(api, n)
+
+    def test_collector_stopped_during_a_burst_everything_arrives_later(self):
+        n = 20_000
+        collector = self.collector()
+        api = collector.api()
+        port = collector.port
+        agent = self.agent(collector)
+        agent.start(emit=n, extra=["--batch-max-events", "500"])
+        wait_until(lambda: api.count(type="agent.synthetic") > 0 or None, 60, "the first batch")
+        self.assertEqual(collector.stop(), 0)
+
+        # The agent keeps spooling and retrying while the collector is down.
+        wait_until(lambda: "synthetic: " in agent.process.output() or None, 60, "the agent to finish emitting")
+        self.assertTrue(agent.process.running(), "the agent must keep running while the collector is down")
+
+        collector.listen = f"127.0.0.1:{port}"  # same address: the agent's URL does not change
+        collector.start()
+        api = collector.api()
+        wait_until(lambda: api.count(type="agent.synthetic") >= n or None, 180, "all events after the restart")
+        self.assertExactlySynthetic(api, n)
+        self.assertEqual(agent.process.stop(), 0)
+
+    def test_corrupt_spool_is_moved_aside_and_reported(self):
+        collector = self.collector()
+        api = collector.api()
+        agent = self.agent(collector)
+        os.makedirs(agent.state_dir, mode=0o700)
+        garbage = b"this is not an SQLite database\x00" * 200
+        with open(agent.spool_path, "wb") as f:
+            f.write(garbage)
+
+        agent.start(emit=100, exit_when_drained=True)
+        self.assertEqual(agent.process.wait(timeout=120), 0, agent.process.output())
+
+        aside = [name for name in os.listdir(agent.state_dir) if name.startswith("spool.db.corrupt-")]
+        self.assertEqual(len(aside), 1, f"expected the corrupt spool moved aside, found {os.listdir(agent.state_dir)}")
+        with open(os.path.join(agent.state_dir, aside[0]), "rb") as f:
+            self.assertEqual(f.read(), garbage, "the corrupt spool must be kept as it was")
+        reports = api.events(type="spool.corrupt")
+        self.assertEqual(len(reports), 1)
+        self.assertEqual(reports[0]["severity"], "high")
+        self.assertIn(aside[0], str(reports[0]["details"]))
+        self.assertExactlySynthetic(api, 100)
+
+    def test_spool_overflow_drops_low_severity_first_and_says_what_it_dropped(self):
+        collector = self.collector()
+        api = collector.api()
+        port = collector.port
+        self.assertEqual(collector.stop(), 0)  # collector down: everything stays in the spool
+
+        agent = self.agent(collector)
+        n = 3000
+        agent.start(emit=n, extra=["--spool-max-events", "1000"])
+        wait_until(lambda: "synthetic: " in agent.process.output() or None, 60, "the agent to finish emitting")
+
+        collector.listen = f"127.0.0.1:{port}"
+        collector.start()
+        api = collector.api()
+        wait_until(lambda: api.count(type="spool.overflow") > 0 or None, 120, "the spool.overflow report")
+        self.assertEqual(agent.process.stop(), 0)
+        agent.start(exit_when_drained=True)
+        self.assertEqual(agent.process.wait(timeout=120), 0, agent.process.output())
+
+        synthetic = api.events(type="agent.synthetic")
+        overflow = api.events(type="spool.overflow")
+        dropped = sum(int(e["details"]["spool.dropped.events"]) for e in overflow)
+        self.assertGreater(dropped, 0)
+        # No loss beyond what the overflow reports say.
+        self.assertEqual(len(synthetic) + dropped, n, f"delivered {len(synthetic)}, reported dropped {dropped}")
+        # Low severity goes first: what survived is at least as severe, on average, as what was emitted.
+        order = {"info": 0, "low": 1, "medium": 2, "high": 3, "critical": 4}
+        kept_high = sum(1 for e in synthetic if order[e["severity"]] >= 3)
+        by_sev = {}
+        for e in overflow:
+            for k, v in e["details"].items():
+                if k.startswith("spool.dropped.severity."):
+                    by_sev[k.rsplit(".", 1)[1]] = by_sev.get(k.rsplit(".", 1)[1], 0) + int(v)
+        self.assertEqual(by_sev.get("high", 0) + by_sev.get("critical", 0), 0,
+                         f"high-severity events were dropped while lower ones were kept: {by_sev}")
+        self.assertGreater(kept_high, 0)
+
+    def test_sigterm_stops_the_agent_cleanly_and_it_reports_start_and_stop(self):
+        collector = self.collector()
+        api = collector.api()
+        agent = self.agent(collector)
+        agent.start(extra=["--heartbeat-interval", "1"])
+        wait_until(lambda: api.count(type="agent.started") == 1 or None, 60, "agent.started")
+        wait_until(lambda: any(a["last_seen"] for a in api.agents()) or None, 30, "a heartbeat")
+        agent.process.signal(signal.SIGTERM)
+        self.assertEqual(agent.process.wait(timeout=30), 0, agent.process.output())
+        # agent.stopped is spooled at stop; it is delivered at the next start at the latest.
+        agent.start(exit_when_drained=True)
+        self.assertEqual(agent.process.wait(timeout=60), 0, agent.process.output())
+        self.assertEqual(api.count(type="agent.stopped"), 1)
+        self.assertEqual(api.count(type="agent.started"), 2)
+
+
+if __name__ == "__main__":
+    unittest.main()

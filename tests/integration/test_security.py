@@ -1,0 +1,133 @@
+"""Authentication and hostile requests against a real collector process."""
+
+import http.client
+import json
+import os
+import ssl
+import unittest
+import uuid
+
+from harness import Api, MamoriTestCase, gzip_bytes, wait_until
+
+
+def event(agent_id, **over):
+    e = {"id": "", "type": "test.event", "time": "2026-11-23T02:48:03.123Z", "severity": "info",
+         "agent_id": agent_id, "host": "h", "user": "u", "details": {}}
+    e.update(over)
+    return e
+
+
+def uuid7():
+    # Enough of a UUIDv7 for test input: version 7, variant 10, random rest.
+    raw = bytearray(uuid.uuid4().bytes)
+    raw[6] = 0x70 | (raw[6] & 0x0F)
+    raw[8] = 0x80 | (raw[8] & 0x3F)
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+
+class SecurityTest(MamoriTestCase):
+    def setUp(self):
+        super().setUp()
+        self.coll = self.collector()
+        self.api = self.coll.api()
+        self.agent_id = uuid7()
+        status, body = self.api.json("POST", "/api/v1/enroll", {
+            "enroll_secret": self.coll.read_secret("enroll.secret"), "agent_id": self.agent_id,
+            "host": "pc-test", "os": "test", "agent_version": "0"}, token="")
+        self.assertEqual(status, 200, body)
+        self.node_key = body["node_key"]
+
+    def post_events(self, events, token=None, headers=None, raw=None):
+        body = raw if raw is not None else json.dumps({"events": events}).encode()
+        hdrs = {"Content-Type": "application/json"}
+        hdrs.update(headers or {})
+        return self.api.json("POST", "/api/v1/events", body, hdrs, token=self.node_key if token is None else token)
+
+    def test_enroll_with_a_wrong_secret_is_refused(self):
+        status, body = self.api.json("POST", "/api/v1/enroll", {
+            "enroll_secret": "0" * 64, "agent_id": uuid7(), "host": "x", "os": "x", "agent_version": "0"}, token="")
+        self.assertEqual(status, 401, body)
+        self.assertIn("error", body)
+
+    def test_unauthenticated_and_forged_keys_are_refused_and_nothing_is_stored(self):
+        good = event(self.agent_id, id=uuid7())
+        for token in ("", "0" * 64, self.node_key[:-1] + ("0" if self.node_key[-1] != "0" else "1"),
+                      self.coll.admin_token):
+            status, body = self.post_events([good], token=token)
+            self.assertEqual(status, 401, f"token {token!r}: {body!r}")
+            status, body = self.api.json("POST", "/api/v1/heartbeat", event(self.agent_id, id=uuid7(),
+                                         type="agent.heartbeat"), token=token)
+            self.assertEqual(status, 401, body)
+        # Admin endpoints refuse agents' keys and forged tokens.
+        for token in ("", self.node_key, "f" * 64):
+            for path in ("/api/v1/events", "/api/v1/agents"):
+                status, _ = self.api.json("GET", path, token=token)
+                self.assertEqual(status, 401, path)
+        self.assertEqual(self.api.count(), 0)
+
+    def test_tls_is_required_and_the_certificate_is_pinned(self):
+        plain = http.client.HTTPConnection("127.0.0.1", self.coll.port, timeout=10)
+        try:
+            plain.request("GET", "/healthz")
+            status = plain.getresponse().status
+        except (http.client.HTTPException, OSError):
+            status = None
+        self.assertIsNone(status, "plain HTTP must not be served")
+
+        system_cas_only = ssl.create_default_context()  # the self-signed certificate is not trusted there
+        conn = http.client.HTTPSConnection("127.0.0.1", self.coll.port, context=system_cas_only, timeout=10)
+        with self.assertRaises(ssl.SSLError):
+            conn.request("GET", "/healthz")
+            conn.getresponse()
+
+    def test_malformed_batches_get_clear_4xx_and_nothing_half_stored(self):
+        first_ok = event(self.agent_id, id=uuid7())
+        bad = event(self.agent_id, id=uuid7(), severity="urgent")
+        status, body = self.post_events([first_ok, bad])
+        self.assertEqual(status, 400)
+        self.assertEqual(body["where"], "/events/1/severity")
+        self.assertEqual(self.api.count(), 0, "a rejected batch must store nothing")
+
+        status, body = self.post_events([], raw=b'{"events": [')
+        self.assertEqual(status, 400, body)
+        status, body = self.post_events([first_ok], headers={"Content-Type": "text/plain"})
+        self.assertEqual(status, 415, body)
+        other_agent = event(uuid7(), id=uuid7())
+        status, body = self.post_events([first_ok, other_agent])
+        self.assertEqual(status, 422, body)
+        bomb = gzip_bytes(b'{"events":[' + b" " * (64 << 20) + b"]}")
+        status, body = self.post_events([], raw=bomb, headers={"Content-Encoding": "gzip"})
+        self.assertEqual(status, 413, body)
+        status, body = self.post_events([], raw=b"\x1f\x8b garbage", headers={"Content-Encoding": "gzip"})
+        self.assertIn(status, (400, 415), body)
+        self.assertEqual(self.api.count(), 0)
+
+        # The good event alone is accepted; sending it again is a duplicate, not a second copy.
+        status, body = self.post_events([first_ok])
+        self.assertEqual((status, body["accepted"], body["duplicates"]), (200, 1, 0))
+        status, body = self.post_events([first_ok], headers={"Content-Encoding": "gzip"},
+                                        raw=gzip_bytes(json.dumps({"events": [first_ok]}).encode()))
+        self.assertEqual((status, body["accepted"], body["duplicates"]), (200, 0, 1))
+        self.assertEqual(self.api.count(), 1)
+
+    def test_oversized_body_is_refused_without_reading_it_all(self):
+        huge = b'{"events":[' + b" " * (20 << 20) + b"]}"
+        try:
+            status, body = self.post_events([], raw=huge)
+            self.assertEqual(status, 413, body)
+        except (ConnectionResetError, BrokenPipeError):
+            pass  # the server may close the connection after answering 413 early
+        self.assertEqual(self.api.json("GET", "/healthz", token="")[0], 200)
+
+    def test_health_and_metrics(self):
+        status, _ = self.api.request("GET", "/healthz", token="")
+        self.assertEqual(status, 200)
+        self.post_events([event(self.agent_id, id=uuid7())])
+        status, text = self.api.request("GET", "/metrics", token="")
+        self.assertEqual(status, 200)
+        self.assertIn(b"mamori_events_stored_total 1", text)
+        self.assertIn(b"mamori_agents_enrolled 1", text)
+
+
+if __name__ == "__main__":
+    unittest.main()
