@@ -1,0 +1,178 @@
+#include "agent/app/Agent.h"
+
+#include <sys/file.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <QCoreApplication>
+
+#include <cerrno>
+
+#include "agent/report/Enrollment.h"
+#include "agent/report/FileUtil.h"
+#include "common/Log.h"
+
+namespace mamori::agent {
+
+namespace {
+constexpr const char* kVersion = MAMORI_VERSION;
+
+int fail(int code, const std::string& message) {
+  common::log::error(message);
+  return code;
+}
+}  // namespace
+
+Agent::Agent(AgentOptions options, const drivers::SystemInfo& system)
+    : options_(std::move(options)), system_(system), reporting_(effectiveReporting(options_)) {}
+
+Agent::~Agent() = default;
+
+int Agent::setUpIdentity() {
+  const std::string path = options_.stateDir + "/identity.json";
+  auto loaded = IdentityStore::load(path, clock_.nowMs());
+  if (!loaded) {
+    return fail(kExitRuntime, "cannot read the agent identity: " + loaded.error().describe() +
+                                  " (move the file away to start as a new agent)");
+  }
+  identity_ = std::make_unique<IdentityStore>(std::move(loaded).value());
+  Identity wanted = identity_->identity();
+  if (!options_.collectorUrl.empty()) wanted.collectorUrl = options_.collectorUrl;
+  if (!options_.caFile.empty()) wanted.caFile = options_.caFile;
+  if (wanted.collectorUrl.empty()) {
+    return fail(kExitUsage, "no collector known: pass --collector https://host:port (it is remembered in " + path +
+                                ")");
+  }
+  if (!wanted.caFile.empty() && !fileExists(wanted.caFile)) {
+    return fail(kExitUsage, "the CA file " + wanted.caFile + " does not exist (--ca-file)");
+  }
+  const Identity& current = identity_->identity();
+  if (identity_->created() || wanted.collectorUrl != current.collectorUrl || wanted.caFile != current.caFile) {
+    if (auto saved = identity_->save(wanted); !saved) {
+      return fail(kExitRuntime, "cannot save the agent identity: " + saved.error().describe());
+    }
+  }
+  if (identity_->created()) common::log::info("new agent identity " + wanted.agentId + " saved in " + path);
+  return kRunning;
+}
+
+int Agent::start() {
+  facts_ = system_.machineFacts();
+  if (auto made = makeStateDir(options_.stateDir); !made) {
+    return fail(kExitRuntime, "state directory: " + made.error().describe());
+  }
+  const std::string lockPath = options_.stateDir + "/agent.lock";
+  lock_.reset(::open(lockPath.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0600));
+  if (!lock_.valid()) return fail(kExitRuntime, common::makeError("cannot open", lockPath, errno).describe());
+  if (::flock(lock_.get(), LOCK_EX | LOCK_NB) != 0) {
+    return fail(kExitRuntime, "another mamori-agent is running with the state directory " + options_.stateDir);
+  }
+  if (int code = setUpIdentity(); code != kRunning) return code;
+  if (!options_.enrollSecretFile.empty()) {
+    if (auto secret = readEnrollSecret(options_.enrollSecretFile); !secret) {
+      return fail(kExitUsage, "--enroll-secret-file: " + secret.error().describe());
+    }
+  }
+  const Identity& identity = identity_->identity();
+  common::net::HttpsClientOptions http;
+  http.baseUrl = identity.collectorUrl;
+  http.caFile = identity.caFile;
+  http.timeoutMs = 15'000;
+  auto transport = HttpsTransport::create(http);
+  if (!transport) return fail(kExitUsage, "collector: " + transport.error().describe());
+  transport_ = std::move(transport).value();
+
+  events_ = std::make_unique<EventFactory>(identity.agentId, facts_.hostName, clock_);
+  SpoolLimits limits;
+  limits.maxEvents = reporting_.spoolMaxEvents;
+  limits.maxBytes = reporting_.spoolMaxBytes;
+  auto spool = Spool::open(options_.stateDir + "/spool.db", limits, *events_);
+  if (!spool) return fail(kExitRuntime, "spool: " + spool.error().describe());
+  spool_ = std::move(spool).value();
+
+  scheduler_ = std::make_unique<RetryScheduler>(common::BackoffSettings{reporting_.retryBaseMs, reporting_.retryCapMs});
+  UploaderSettings upload;
+  upload.batchMaxEvents = reporting_.batchMaxEvents;
+  upload.batchMaxBytes = reporting_.batchMaxBytes;
+  upload.enrollSecretFile = options_.enrollSecretFile;
+  upload.enrollFacts = {identity.agentId, facts_.hostName, facts_.osName, kVersion};
+  uploader_ = std::make_unique<Uploader>(*spool_, *transport_, *scheduler_, *identity_, upload);
+  heartbeat_ = std::make_unique<Heartbeat>(*transport_, *identity_, *spool_, *events_,
+                                           HeartbeatFacts{kVersion, facts_.osName, facts_.kernel},
+                                           reporting_.heartbeatIntervalMs);
+  synthetic_ = std::make_unique<SyntheticEmitter>(*spool_, *events_, options_.emitSynthetic);
+
+  connect(uploader_.get(), &Uploader::enrolled, heartbeat_.get(), &Heartbeat::sendNow);
+  connect(uploader_.get(), &Uploader::drained, this, &Agent::checkDrained);
+  connect(synthetic_.get(), &SyntheticEmitter::chunkSpooled, uploader_.get(), &Uploader::kick);
+  connect(synthetic_.get(), &SyntheticEmitter::finished, this, [this] {
+    syntheticDone_ = true;
+    checkDrained();
+  });
+
+  if (auto started = spool_->append({lifecycleEvent("agent.started")}); !started) {
+    return fail(kExitRuntime, "spool: " + started.error().describe());
+  }
+  common::log::info("started: agent " + identity.agentId + ", collector " + identity.collectorUrl +
+                    ", state " + options_.stateDir + ", " + std::to_string(spool_->eventCount()) +
+                    " events spooled");
+  uploader_->kick();
+  heartbeat_->start();
+  heartbeat_->sendNow();
+  synthetic_->start();
+  return kRunning;
+}
+
+common::Event Agent::lifecycleEvent(const char* type) {
+  auto details = makeDetails();
+  details->set("agent.version", std::string(kVersion));
+  details->set("host.os.name", facts_.osName);
+  details->set("host.os.kernel", facts_.kernel);
+  details->set("agent.state_dir", options_.stateDir);
+  details->set("process.pid", static_cast<std::int64_t>(::getpid()));
+  return events_->make(type, common::Severity::Info, details);
+}
+
+void Agent::checkDrained() {
+  if (!options_.exitWhenDrained || !syntheticDone_ || stopping_) return;
+  if (spool_->eventCount() == 0 && uploader_->idle()) requestStop(kExitOk, "spool drained");
+}
+
+void Agent::requestStop(int exitCode, const std::string& why) {
+  if (stopping_) {
+    common::log::info("already stopping (" + why + ")");
+    return;
+  }
+  stopping_ = true;
+  exitCode_ = exitCode;
+  common::log::info("stopping: " + why);
+  if (!spool_) {
+    QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit, Qt::QueuedConnection);
+    return;
+  }
+  synthetic_->stop();
+  heartbeat_->stop();
+  if (auto stopped = spool_->append({lifecycleEvent("agent.stopped")}); !stopped) {
+    common::log::error("spool: " + stopped.error().describe());
+  }
+  uploader_->finish(kStopGraceMs, [] {
+    QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit, Qt::QueuedConnection);
+  });
+}
+
+bool Agent::close() {
+  bool clean = true;
+  if (transport_) clean = transport_->stop(kTransportGraceMs);
+  // Order: nothing may call into the spool once it is gone.
+  synthetic_.reset();
+  heartbeat_.reset();
+  uploader_.reset();
+  scheduler_.reset();
+  if (spool_) {
+    common::log::info("stopped: " + std::to_string(spool_->eventCount()) + " events left in the spool");
+    spool_.reset();
+  }
+  return clean;
+}
+
+}  // namespace mamori::agent

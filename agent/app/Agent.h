@@ -1,0 +1,74 @@
+#pragma once
+// The composition root of mamori-agent: reads the state directory, builds the report pipeline
+// (spool, transport, scheduler, uploader, heartbeat) and the synthetic emitter, and runs the clean
+// stop. The concrete drivers are chosen by main() and handed in.
+
+#include <QObject>
+
+#include <cstdint>
+#include <memory>
+
+#include "agent/app/AgentOptions.h"
+#include "agent/app/SyntheticEmitter.h"
+#include "agent/report/EventFactory.h"
+#include "agent/report/Heartbeat.h"
+#include "agent/report/HttpsTransport.h"
+#include "agent/report/IdentityStore.h"
+#include "agent/report/RetryScheduler.h"
+#include "agent/report/Spool.h"
+#include "agent/report/Uploader.h"
+#include "common/Clock.h"
+#include "common/UniqueFd.h"
+#include "drivers/include/SystemInfo.h"
+
+namespace mamori::agent {
+
+class Agent : public QObject {
+  Q_OBJECT
+
+ public:
+  static constexpr int kRunning = -1;
+  // How long a clean stop may keep uploading (the in-flight batch, then agent.stopped).
+  static constexpr int kStopGraceMs = 3000;
+  // After that, how long to wait for a request still on the wire before abandoning it.
+  static constexpr int kTransportGraceMs = 1000;
+
+  Agent(AgentOptions options, const drivers::SystemInfo& system);
+  ~Agent() override;
+
+  // Sets everything up and starts it. kRunning: run the event loop; otherwise the exit code (the
+  // reason was logged).
+  int start();
+  // After the event loop returned: closes the pipeline. False if a request had to be abandoned on
+  // its worker thread (main() then ends the process with _Exit).
+  bool close();
+  int exitCode() const { return exitCode_; }
+
+  // Asks for a clean stop with the given exit code; the event loop quits when it is done.
+  void requestStop(int exitCode, const std::string& why);
+
+ private:
+  int setUpIdentity();
+  void checkDrained();
+  common::Event lifecycleEvent(const char* type);
+
+  AgentOptions options_;
+  const drivers::SystemInfo& system_;
+  drivers::MachineFacts facts_;
+  policy::ReportingSettings reporting_;
+  common::SystemClock clock_;
+  common::UniqueFd lock_;
+  std::unique_ptr<IdentityStore> identity_;
+  std::unique_ptr<EventFactory> events_;
+  std::unique_ptr<Spool> spool_;
+  std::unique_ptr<HttpsTransport> transport_;
+  std::unique_ptr<RetryScheduler> scheduler_;
+  std::unique_ptr<Uploader> uploader_;
+  std::unique_ptr<Heartbeat> heartbeat_;
+  std::unique_ptr<SyntheticEmitter> synthetic_;
+  bool syntheticDone_ = false;
+  bool stopping_ = false;
+  int exitCode_ = kExitOk;
+};
+
+}  // namespace mamori::agent

@@ -1,0 +1,45 @@
+#pragma once
+// The command line of mamori-agent. Parsing is pure (strings in, options or a usage error out) so
+// it is tested without starting anything.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Log.h"
+#include "common/Result.h"
+#include "policy/ReportingSettings.h"
+
+namespace mamori::agent {
+
+// Exit codes, documented in --help.
+constexpr int kExitOk = 0;       // clean stop (signal, or --exit-when-drained)
+constexpr int kExitRuntime = 1;  // could not run: spool or state directory unusable, another agent running ...
+constexpr int kExitUsage = 2;    // bad flags or configuration
+
+struct AgentOptions {
+  bool help = false;
+  std::string stateDir = "/var/lib/mamori";
+  std::string collectorUrl;      // "" = the one remembered in identity.json
+  std::string caFile;            // "" = the remembered one, else the system CA store
+  std::string enrollSecretFile;  // "" = cannot enroll
+  std::int64_t emitSynthetic = 0;
+  bool exitWhenDrained = false;
+  std::optional<std::int64_t> heartbeatIntervalMs;
+  std::optional<std::int64_t> spoolMaxEvents;
+  std::optional<std::int64_t> spoolMaxBytes;
+  std::optional<std::int64_t> batchMaxEvents;
+  std::optional<std::int64_t> batchMaxBytes;
+  common::log::Level logLevel = common::log::Level::Info;
+};
+
+// args excludes the program name. The error says which flag and why, in words for a person.
+common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& args);
+
+std::string agentUsage();
+
+// The built-in policy's reporting settings with the command line's overrides applied.
+policy::ReportingSettings effectiveReporting(const AgentOptions& options);
+
+}  // namespace mamori::agent

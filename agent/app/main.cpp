@@ -1,0 +1,61 @@
+// mamori-agent: the resident endpoint agent. Qt owns the main thread; this file picks the concrete
+// drivers (Linux) and hands them to the composition root.
+
+#include <sys/stat.h>
+
+#include <QCoreApplication>
+
+#include <csignal>
+#include <cstdio>
+#include <cstdlib>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "agent/app/Agent.h"
+#include "agent/app/AgentOptions.h"
+#include "agent/app/SignalWatcher.h"
+#include "common/Log.h"
+#include "drivers/linux/LinuxSystemInfo.h"
+
+int main(int argc, char* argv[]) {
+  using namespace mamori;
+  common::log::setProgramName("mamori-agent");
+  std::vector<std::string> args(argv + 1, argv + argc);
+  auto options = agent::parseAgentOptions(args);
+  if (!options) {
+    std::cerr << "mamori-agent: " << options.error().describe() << "\nTry 'mamori-agent --help'.\n";
+    return agent::kExitUsage;
+  }
+  if (options.value().help) {
+    std::cout << agent::agentUsage();
+    return agent::kExitOk;
+  }
+  common::log::setLevel(options.value().logLevel);
+  // Everything the agent writes (identity with the node key, spool with event details) is for the
+  // agent alone.
+  ::umask(077);
+
+  QCoreApplication app(argc, argv);
+  auto watcher = agent::SignalWatcher::install();
+  if (!watcher) {
+    common::log::error(watcher.error().describe());
+    return agent::kExitRuntime;
+  }
+  drivers::linux_os::LinuxSystemInfo systemInfo;
+  agent::Agent runtime(std::move(options).value(), systemInfo);
+  QObject::connect(watcher.value().get(), &agent::SignalWatcher::stopRequested, &runtime, [&runtime](int signo) {
+    runtime.requestStop(agent::kExitOk, signo == SIGINT ? "SIGINT" : "SIGTERM");
+  });
+  int code = runtime.start();
+  if (code == agent::Agent::kRunning) {
+    QCoreApplication::exec();
+    code = runtime.exitCode();
+  }
+  if (!runtime.close()) {
+    // A worker thread is still inside a network call: do not run static destructors under it.
+    std::fflush(stderr);
+    std::_Exit(code);
+  }
+  return code;
+}

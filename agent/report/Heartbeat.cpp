@@ -1,0 +1,68 @@
+#include "agent/report/Heartbeat.h"
+
+#include <algorithm>
+#include <climits>
+
+#include "common/EventJson.h"
+#include "common/Log.h"
+
+namespace mamori::agent {
+
+Heartbeat::Heartbeat(Transport& transport, IdentityStore& identity, const Spool& spool, EventFactory& events,
+                     HeartbeatFacts facts, std::int64_t intervalMs, QObject* parent)
+    : QObject(parent),
+      transport_(transport),
+      identity_(identity),
+      spool_(spool),
+      events_(events),
+      facts_(std::move(facts)),
+      intervalMs_(intervalMs) {
+  connect(&timer_, &QTimer::timeout, this, &Heartbeat::sendNow);
+}
+
+void Heartbeat::start() {
+  stopped_ = false;
+  timer_.start(static_cast<int>(std::clamp<std::int64_t>(intervalMs_, 1, INT_MAX)));
+}
+
+void Heartbeat::stop() {
+  stopped_ = true;
+  timer_.stop();
+}
+
+common::Event Heartbeat::makeEvent() {
+  auto details = makeDetails();
+  details->set("agent.version", facts_.agentVersion);
+  details->set("agent.heartbeat_interval_ms", intervalMs_);
+  details->set("agent.spool.events", spool_.eventCount());
+  details->set("agent.spool.bytes", spool_.byteCount());
+  details->set("host.os.name", facts_.osName);
+  details->set("host.os.kernel", facts_.kernel);
+  return events_.make("agent.heartbeat", common::Severity::Info, details);
+}
+
+void Heartbeat::sendNow() {
+  if (stopped_ || inFlight_ || identity_.identity().nodeKey.empty()) return;
+  inFlight_ = true;
+  TransportRequest request;
+  request.path = "/api/v1/heartbeat";
+  request.body = common::eventToJson(makeEvent());
+  request.headers = {{"Content-Type", "application/json"},
+                     {"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  transport_.post(std::move(request), [this](TransportResult result) {
+    inFlight_ = false;
+    const int status = result ? result.value().status : 0;
+    if (status == 200) {
+      ++sent_;
+      if (lastStatus_ != 200) common::log::info("heartbeat: the collector answers again");
+      common::log::debug("heartbeat sent");
+    } else if (status != lastStatus_) {
+      // Log changes only: an unreachable collector must not fill the journal once a minute.
+      common::log::warning("heartbeat failed: " +
+                           (result ? "HTTP " + std::to_string(status) : result.error().describe()));
+    }
+    lastStatus_ = status;
+  });
+}
+
+}  // namespace mamori::agent

@@ -1,0 +1,54 @@
+#pragma once
+// Tells the collector every interval that this agent is alive (POST /api/v1/heartbeat with one
+// agent.heartbeat event). Heartbeats are not spooled and not retried: a stale one is worthless, the
+// next interval sends a fresh one. Skipped while not enrolled or while the previous one is on the way.
+
+#include <QObject>
+#include <QTimer>
+
+#include <cstdint>
+#include <string>
+
+#include "agent/report/EventFactory.h"
+#include "agent/report/IdentityStore.h"
+#include "agent/report/Spool.h"
+#include "agent/report/Transport.h"
+
+namespace mamori::agent {
+
+struct HeartbeatFacts {
+  std::string agentVersion;
+  std::string osName;
+  std::string kernel;
+};
+
+class Heartbeat : public QObject {
+  Q_OBJECT
+
+ public:
+  Heartbeat(Transport& transport, IdentityStore& identity, const Spool& spool, EventFactory& events,
+            HeartbeatFacts facts, std::int64_t intervalMs, QObject* parent = nullptr);
+
+  void start();
+  void stop();
+  // Sends one now (after enrollment, so the collector sees us at once).
+  void sendNow();
+
+  common::Event makeEvent();
+  std::int64_t sent() const { return sent_; }
+
+ private:
+  Transport& transport_;
+  IdentityStore& identity_;
+  const Spool& spool_;
+  EventFactory& events_;
+  HeartbeatFacts facts_;
+  std::int64_t intervalMs_;
+  QTimer timer_;
+  bool inFlight_ = false;
+  bool stopped_ = false;
+  int lastStatus_ = 200;
+  std::int64_t sent_ = 0;
+};
+
+}  // namespace mamori::agent

@@ -1,0 +1,49 @@
+#include "agent/report/RetryScheduler.h"
+
+#include <algorithm>
+#include <climits>
+#include <utility>
+
+namespace mamori::agent {
+
+RetryScheduler::RetryScheduler(common::BackoffSettings settings, common::Backoff::Uniform uniform, QObject* parent)
+    : QObject(parent), settings_(settings), backoff_(settings, std::move(uniform)) {
+  timer_.setSingleShot(true);
+  connect(&timer_, &QTimer::timeout, this, &RetryScheduler::fire);
+}
+
+std::int64_t RetryScheduler::retryLater(std::function<void()> action) {
+  const std::int64_t delay = backoff_.nextDelayMs();
+  schedule(delay, std::move(action));
+  return delay;
+}
+
+std::int64_t RetryScheduler::retryAtCap(std::function<void()> action) {
+  backoff_.nextDelayMs();  // counts as a failure
+  schedule(settings_.capMs, std::move(action));
+  return settings_.capMs;
+}
+
+void RetryScheduler::schedule(std::int64_t delayMs, std::function<void()> action) {
+  action_ = std::move(action);
+  lastDelayMs_ = delayMs;
+  timer_.start(static_cast<int>(std::clamp<std::int64_t>(delayMs, 0, INT_MAX)));
+}
+
+void RetryScheduler::cancel() {
+  timer_.stop();
+  action_ = nullptr;
+}
+
+void RetryScheduler::fireNow() {
+  if (!timer_.isActive()) return;
+  timer_.stop();
+  fire();
+}
+
+void RetryScheduler::fire() {
+  auto action = std::exchange(action_, nullptr);
+  if (action) action();
+}
+
+}  // namespace mamori::agent

@@ -1,0 +1,30 @@
+#pragma once
+// How the report pipeline talks to the collector. Asynchronous: post() returns at once and the
+// answer comes later on the caller's thread (the Qt main thread), never from inside post(). The real
+// transport runs HTTPS on a worker thread; tests use a scripted fake.
+
+#include <functional>
+#include <string>
+
+#include "common/Result.h"
+#include "common/net/HttpsClient.h"
+
+namespace mamori::agent {
+
+struct TransportRequest {
+  std::string path;          // "/api/v1/events"
+  std::string body;          // uncompressed
+  common::net::Headers headers;
+  bool gzip = false;         // compress the body (off the main thread) and say Content-Encoding: gzip
+};
+
+using TransportResult = common::Result<common::net::HttpResponse>;
+using TransportCallback = std::function<void(TransportResult)>;
+
+class Transport {
+ public:
+  virtual ~Transport() = default;
+  virtual void post(TransportRequest request, TransportCallback done) = 0;
+};
+
+}  // namespace mamori::agent
