@@ -1,0 +1,138 @@
+#include "collector/app/CollectorMain.h"
+
+#include <pthread.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <climits>
+
+#include "collector/server/CollectorServer.h"
+#include "collector/state/StateFiles.h"
+#include "collector/store/DbUrl.h"
+#include "collector/tls/SelfSignedCert.h"
+#include "common/Crypto.h"
+#include "common/Log.h"
+
+namespace mamori::collector::app {
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+
+int fail(int code, const common::Error& error) {
+  common::log::error(error.describe());
+  return code;
+}
+
+// An explicitly named secret file must exist; the default one is generated on first start.
+common::Result<std::string> secretHash(const std::string& explicitFile, const std::string& defaultFile,
+                                       const char* what, bool& usage) {
+  usage = false;
+  if (!explicitFile.empty()) {
+    auto secret = state::readSecret(explicitFile);
+    if (!secret) {
+      usage = true;
+      return secret.error();
+    }
+    return common::sha256Hex(secret.value());
+  }
+  bool created = false;
+  auto secret = state::loadOrCreateSecret(defaultFile, created);
+  if (!secret) return secret.error();
+  if (created) common::log::info(std::string("generated a new ") + what + " in " + defaultFile + " (mode 0600)");
+  else common::log::info(std::string(what) + ": " + defaultFile);
+  return common::sha256Hex(secret.value());
+}
+
+std::string hostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return {};
+  return name;
+}
+
+}  // namespace
+
+int runCollector(const CollectorOptions& options) {
+  common::log::Level level{};
+  common::log::parseLevel(options.logLevel, level);
+  common::log::setLevel(level);
+
+  auto target = store::parseDbUrl(options.db);
+  if (!target) return fail(kExitUsage, target.error());
+  if (auto made = state::ensureDirectory(options.stateDir); !made) return fail(kExitRuntime, made.error());
+
+  bool usage = false;
+  auto enrollHash = secretHash(options.enrollSecretFile, options.stateDir + "/enroll.secret", "enroll secret", usage);
+  if (!enrollHash) return fail(usage ? kExitUsage : kExitRuntime, enrollHash.error());
+  auto adminHash = secretHash(options.adminTokenFile, options.stateDir + "/admin.token", "admin token", usage);
+  if (!adminHash) return fail(usage ? kExitUsage : kExitRuntime, adminHash.error());
+
+  server::ServerConfig config;
+  config.host = options.listenHost;
+  config.port = options.listenPort;
+  config.threads = options.threads;
+  config.certFile = options.certFile;
+  config.keyFile = options.keyFile;
+  if (config.certFile.empty()) {
+    std::vector<std::string> names = {"localhost", "127.0.0.1", "::1"};
+    const std::string host = hostName();
+    if (!host.empty() && tls::isValidCertName(host) && host != "localhost") names.push_back(host);
+    for (const auto& name : options.certNames) names.push_back(name);
+    const std::string dir = options.stateDir + "/tls";
+    bool created = false;
+    if (auto made = tls::ensureCertificate(dir, names, created); !made) return fail(kExitRuntime, made.error());
+    config.certFile = dir + "/collector.crt";
+    config.keyFile = dir + "/collector.key";
+    common::log::info(std::string(created ? "generated a self-signed certificate " : "certificate: ") +
+                      config.certFile + " (agents and mamorictl use it as their CA file)");
+  }
+
+  store::StoreOptions storeOptions;
+  storeOptions.maxSessions = static_cast<std::size_t>(options.threads) + 2;
+  auto store = store::openEventStore(options.db, storeOptions);
+  if (!store) return fail(kExitRuntime, store.error());
+  common::log::info("database: " + target.value().display);
+
+  // Signals are taken synchronously by this thread (sigwait below); every thread started from
+  // here on inherits the blocked mask, so no handler thread is interrupted.
+  sigset_t stopSignals;
+  sigemptyset(&stopSignals);
+  sigaddset(&stopSignals, SIGTERM);
+  sigaddset(&stopSignals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &stopSignals, nullptr);
+  signal(SIGPIPE, SIG_IGN);  // a client that hangs up must not kill the collector
+
+  server::Metrics metrics;
+  common::SystemClock clock;
+  server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes};
+  server::CollectorApi api(*store.value(), metrics, clock, apiConfig);
+  auto server = server::CollectorServer::start(config, api);
+  if (!server) return fail(kExitRuntime, server.error());
+  const unsigned short port = server.value()->port();
+
+  if (!options.portFile.empty()) {
+    if (auto written = state::writeFileAtomic(options.portFile, std::to_string(port) + "\n", 0644); !written) {
+      server.value()->stop();
+      return fail(kExitRuntime, written.error());
+    }
+  }
+  const std::string shownHost =
+      options.listenHost.find(':') != std::string::npos ? "[" + options.listenHost + "]" : options.listenHost;
+  common::log::info("mamori-collector: listening on https://" + shownHost + ":" + std::to_string(port));
+
+  int signalNumber = 0;
+  while (sigwait(&stopSignals, &signalNumber) != 0) {
+  }
+  common::log::info(std::string("received ") + (signalNumber == SIGTERM ? "SIGTERM" : "SIGINT") +
+                    ", finishing requests in progress");
+  server.value()->stop();
+  server.value().reset();
+  store.value().reset();
+  common::log::info("stopped");
+  return kExitOk;
+}
+
+}  // namespace mamori::collector::app

@@ -1,0 +1,34 @@
+#pragma once
+// mamori-collector's command line. Parsing is pure (a vector of strings in, options or an error
+// out) so it is tested without starting anything.
+
+#include <cstddef>
+#include <string>
+#include <vector>
+
+#include "common/Result.h"
+
+namespace mamori::collector::app {
+
+struct CollectorOptions {
+  bool help = false;
+  std::string stateDir = "/var/lib/mamori-collector";
+  std::string listenHost = "0.0.0.0";
+  unsigned short listenPort = 8443;
+  std::string portFile;
+  std::string db;  // "" = sqlite:<stateDir>/collector.db
+  std::string certFile;
+  std::string keyFile;
+  std::vector<std::string> certNames;
+  std::string enrollSecretFile;
+  std::string adminTokenFile;
+  int threads = 16;
+  std::size_t maxBodyBytes = 8 * 1024 * 1024;
+  std::string logLevel = "info";
+};
+
+common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args);
+
+extern const char* const kCollectorUsage;
+
+}  // namespace mamori::collector::app

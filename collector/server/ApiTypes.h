@@ -1,0 +1,47 @@
+#pragma once
+// The HTTP layer's view of one request and its answer, independent of Poco so the API logic can be
+// tested with plain values. The body is read on demand and with a limit: a handler that refuses a
+// request (401, 415, 413) never reads what an unauthenticated or oversized client sends.
+
+#include <cstddef>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+namespace mamori::collector::server {
+
+struct BodyRead {
+  std::string data;
+  bool tooLarge = false;  // more than maxBytes were sent (data then holds only a prefix)
+  bool failed = false;    // the connection broke while reading
+};
+
+struct ApiRequest {
+  std::string method;
+  std::string path;
+  std::vector<std::pair<std::string, std::string>> query;  // decoded
+  std::string authorization;
+  std::string contentType;
+  std::string contentEncoding;
+  std::optional<std::int64_t> contentLength;  // nullopt when chunked / not sent
+  std::function<BodyRead(std::size_t maxBytes)> readBody;
+};
+
+struct ApiResponse {
+  int status = 200;
+  std::string contentType = "application/json";
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string endpoint;  // metrics label: "enroll", "events", "heartbeat", ...
+};
+
+// {"error": what, "where": where}
+ApiResponse jsonError(int status, const std::string& what, const std::string& where);
+
+// JSON string literal (quoted, escaped).
+std::string jsonString(const std::string& text);
+
+}  // namespace mamori::collector::server

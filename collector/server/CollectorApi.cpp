@@ -1,0 +1,302 @@
+#include "collector/server/CollectorApi.h"
+
+#include <Poco/JSON/Object.h>
+
+#include <algorithm>
+#include <cctype>
+
+#include "common/Crypto.h"
+#include "common/EventJson.h"
+#include "common/Gzip.h"
+#include "common/Log.h"
+#include "common/Utf8.h"
+#include "common/Uuid7.h"
+
+namespace mamori::collector::server {
+
+namespace {
+
+constexpr std::size_t kMaxEnrollField = 256;
+
+ApiResponse unauthorized(const std::string& what) {
+  ApiResponse response = jsonError(401, what, "Authorization");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+std::string lower(std::string text) {
+  std::transform(text.begin(), text.end(), text.begin(), [](unsigned char c) { return std::tolower(c); });
+  return text;
+}
+
+// "application/json; charset=utf-8" -> "application/json"
+std::string mediaType(const std::string& contentType) {
+  std::string type = contentType.substr(0, contentType.find(';'));
+  while (!type.empty() && std::isspace(static_cast<unsigned char>(type.back()))) type.pop_back();
+  return lower(type);
+}
+
+const char* endpointFor(const std::string& path) {
+  if (path == "/api/v1/enroll") return "enroll";
+  if (path == "/api/v1/events") return "events";
+  if (path == "/api/v1/heartbeat") return "heartbeat";
+  if (path == "/api/v1/agents") return "agents";
+  if (path == "/healthz") return "healthz";
+  if (path == "/metrics") return "metrics";
+  return "other";
+}
+
+// The heartbeat's details value as a non-negative integer, if it is one.
+std::optional<std::int64_t> detailInteger(const Poco::JSON::Object::Ptr& details, const std::string& key) {
+  if (details.isNull() || !details->has(key)) return std::nullopt;
+  const auto value = details->get(key);
+  if (!value.isNumeric()) return std::nullopt;
+  try {
+    const double number = value.convert<double>();
+    if (number < 0 || number > 9.0e15) return std::nullopt;
+    return static_cast<std::int64_t>(number);
+  } catch (...) {  // a numeric Var that does not convert is simply not reported
+    return std::nullopt;
+  }
+}
+
+}  // namespace
+
+std::string bearerToken(const std::string& authorization) {
+  constexpr std::string_view kScheme = "bearer ";
+  if (authorization.size() <= kScheme.size() || lower(authorization.substr(0, kScheme.size())) != kScheme) return {};
+  std::string token = authorization.substr(kScheme.size());
+  token.erase(0, token.find_first_not_of(' '));
+  while (!token.empty() && token.back() == ' ') token.pop_back();
+  return token;
+}
+
+CollectorApi::CollectorApi(store::EventStore& store, Metrics& metrics, const common::Clock& clock, ApiConfig config)
+    : store_(store), metrics_(metrics), clock_(clock), config_(std::move(config)) {}
+
+ApiResponse CollectorApi::handle(const ApiRequest& request) {
+  struct Route {
+    const char* path;
+    const char* method;
+    ApiResponse (CollectorApi::*handler)(const ApiRequest&);
+  };
+  static const Route kRoutes[] = {
+      {"/api/v1/enroll", "POST", &CollectorApi::enroll},
+      {"/api/v1/events", "POST", &CollectorApi::postEvents},
+      {"/api/v1/events", "GET", &CollectorApi::getEvents},
+      {"/api/v1/heartbeat", "POST", &CollectorApi::heartbeat},
+      {"/api/v1/agents", "GET", &CollectorApi::getAgents},
+  };
+  ApiResponse response;
+  bool pathKnown = false;
+  bool answered = false;
+  std::string allowed;
+  for (const auto& route : kRoutes) {
+    if (request.path != route.path) continue;
+    pathKnown = true;
+    allowed += allowed.empty() ? route.method : std::string(", ") + route.method;
+    if (request.method == route.method) {
+      response = (this->*route.handler)(request);
+      answered = true;
+      break;
+    }
+  }
+  if (!answered && (request.path == "/healthz" || request.path == "/metrics")) {
+    pathKnown = true;
+    allowed = "GET";
+    if (request.method == "GET" || request.method == "HEAD") {
+      response = request.path == "/healthz" ? healthz() : metricsText();
+      answered = true;
+    }
+  }
+  if (!answered) {
+    if (pathKnown) {
+      response = jsonError(405, "method " + request.method + " is not allowed here (allowed: " + allowed + ")",
+                           request.path);
+      response.headers.emplace_back("Allow", allowed);
+    } else {
+      response = jsonError(404, "no such endpoint", request.path);
+    }
+  }
+  response.endpoint = endpointFor(request.path);
+  metrics_.countRequest(response.endpoint, response.status);
+  return response;
+}
+
+std::optional<ApiResponse> CollectorApi::requireAdmin(const ApiRequest& request) const {
+  const std::string token = bearerToken(request.authorization);
+  if (token.empty()) return unauthorized("missing admin token (Authorization: Bearer <token>)");
+  if (!common::constantTimeEquals(common::sha256Hex(token), config_.adminTokenSha256)) {
+    return unauthorized("wrong admin token");
+  }
+  return std::nullopt;
+}
+
+ApiResponse CollectorApi::storageFailure(const common::Error& error) {
+  metrics_.countStorageError();
+  common::log::error("storage failure: " + error.describe());
+  return jsonError(503, "storage unavailable, retry later: " + error.message, "database");
+}
+
+std::variant<std::string, ApiResponse> CollectorApi::authenticateAgent(const ApiRequest& request) {
+  const std::string token = bearerToken(request.authorization);
+  if (token.empty()) return unauthorized("missing node key (Authorization: Bearer <node_key>)");
+  auto agent = store_.agentForKey(common::sha256Hex(token));
+  if (!agent) return storageFailure(agent.error());
+  if (!agent.value()) return unauthorized("unknown node key (enroll again)");
+  return *agent.value();
+}
+
+std::variant<std::string, ApiResponse> CollectorApi::readJsonBody(const ApiRequest& request) {
+  if (mediaType(request.contentType) != "application/json") {
+    return jsonError(415, "Content-Type must be application/json, not \"" + request.contentType + "\"",
+                     "Content-Type");
+  }
+  const std::string encoding = lower(request.contentEncoding);
+  if (!encoding.empty() && encoding != "identity" && encoding != "gzip") {
+    return jsonError(415, "Content-Encoding must be gzip or absent, not \"" + request.contentEncoding + "\"",
+                     "Content-Encoding");
+  }
+  const std::string limitText = std::to_string(config_.maxBodyBytes) + " bytes";
+  if (request.contentLength && *request.contentLength > static_cast<std::int64_t>(config_.maxBodyBytes)) {
+    return jsonError(413, "body of " + std::to_string(*request.contentLength) + " bytes is over the limit of " +
+                              limitText,
+                     "body");
+  }
+  if (!request.readBody) return jsonError(400, "no body", "body");
+  BodyRead read = request.readBody(config_.maxBodyBytes);
+  if (read.failed) return jsonError(400, "the connection broke while the body was sent", "body");
+  if (read.tooLarge) return jsonError(413, "body is over the limit of " + limitText, "body");
+  if (encoding == "gzip") {
+    auto inflated = common::gzipDecompress(read.data, config_.maxBodyBytes);
+    if (!inflated) {
+      const bool bomb = inflated.error().message.find("inflates to more than") != std::string::npos;
+      if (bomb) return jsonError(413, "body inflates past the limit of " + limitText, "body");
+      return jsonError(400, "body is not valid gzip: " + inflated.error().message, "body");
+    }
+    return std::move(inflated).value();
+  }
+  return std::move(read.data);
+}
+
+ApiResponse CollectorApi::enroll(const ApiRequest& request) {
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  auto parsed = common::parseJson(std::get<std::string>(body), "body");
+  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
+  const auto& root = parsed.value();
+  if (root.type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
+  const auto object = root.extract<Poco::JSON::Object::Ptr>();
+  auto field = [&](const std::string& key, bool required, std::string& out) -> std::optional<ApiResponse> {
+    if (!object->has(key)) {
+      if (required) return jsonError(400, "missing required field", "/" + key);
+      return std::nullopt;
+    }
+    const auto value = object->get(key);
+    if (!value.isString()) return jsonError(400, "expected a string", "/" + key);
+    out = value.extract<std::string>();
+    if (out.size() > kMaxEnrollField || !common::isValidUtf8(out)) {
+      return jsonError(400, "expected at most 256 bytes of UTF-8", "/" + key);
+    }
+    return std::nullopt;
+  };
+  std::string secret;
+  store::AgentRecord agent;
+  if (auto e = field("enroll_secret", true, secret)) return *e;
+  if (!common::constantTimeEquals(common::sha256Hex(secret), config_.enrollSecretSha256)) {
+    return jsonError(401, "wrong enroll secret", "/enroll_secret");
+  }
+  if (auto e = field("agent_id", true, agent.agentId)) return *e;
+  if (!common::isCanonicalUuid(agent.agentId)) return jsonError(400, "expected a lower-case UUID", "/agent_id");
+  if (auto e = field("host", true, agent.host)) return *e;
+  if (auto e = field("os", false, agent.os)) return *e;
+  if (auto e = field("agent_version", false, agent.agentVersion)) return *e;
+  agent.enrolledAtMs = clock_.nowMs();
+  agent.lastSeenMs = agent.enrolledAtMs;
+  const std::string nodeKey = common::randomHex(32);
+  if (auto stored = store_.enrollAgent(agent, common::sha256Hex(nodeKey)); !stored) {
+    return storageFailure(stored.error());
+  }
+  common::log::info("enrolled agent " + agent.agentId + " (" + agent.host + ")");
+  ApiResponse response;
+  response.body = "{\"agent_id\":" + jsonString(agent.agentId) + ",\"node_key\":" + jsonString(nodeKey) + "}";
+  return response;
+}
+
+ApiResponse CollectorApi::postEvents(const ApiRequest& request) {
+  auto reject = [&](ApiResponse response, const char* reason) {
+    metrics_.countRejectedBatch(reason);
+    return response;
+  };
+  auto agent = authenticateAgent(request);
+  if (auto* answer = std::get_if<ApiResponse>(&agent)) {
+    return reject(*answer, answer->status == 401 ? "unauthorized" : "storage");
+  }
+  const std::string& agentId = std::get<std::string>(agent);
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) {
+    return reject(*answer, answer->status == 413 ? "too_large" : answer->status == 415 ? "content_type" : "malformed");
+  }
+  auto events = common::parseEventBatch(std::get<std::string>(body));
+  if (!events) return reject(jsonError(400, events.error().message, events.error().where), "malformed");
+  for (std::size_t i = 0; i < events.value().size(); ++i) {
+    if (events.value()[i].agentId != agentId) {
+      return reject(jsonError(422, "agent_id is not the authenticated agent " + agentId,
+                              "/events/" + std::to_string(i) + "/agent_id"),
+                    "agent_mismatch");
+    }
+  }
+  auto counts = store_.insertEvents(agentId, events.value(), clock_.nowMs());
+  if (!counts) return reject(storageFailure(counts.error()), "storage");
+  metrics_.countStored(counts.value().accepted, counts.value().duplicates);
+  ApiResponse response;
+  response.body = "{\"accepted\":" + std::to_string(counts.value().accepted) +
+                  ",\"duplicates\":" + std::to_string(counts.value().duplicates) + "}";
+  return response;
+}
+
+ApiResponse CollectorApi::heartbeat(const ApiRequest& request) {
+  auto agent = authenticateAgent(request);
+  if (auto* answer = std::get_if<ApiResponse>(&agent)) return *answer;
+  const std::string& agentId = std::get<std::string>(agent);
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  auto event = common::parseEvent(std::get<std::string>(body));
+  if (!event) return jsonError(400, event.error().message, event.error().where);
+  if (event.value().type != "agent.heartbeat") return jsonError(400, "expected type agent.heartbeat", "/type");
+  if (event.value().agentId != agentId) {
+    return jsonError(422, "agent_id is not the authenticated agent " + agentId, "/agent_id");
+  }
+  const auto& details = event.value().details;
+  store::HeartbeatUpdate update;
+  update.agentId = agentId;
+  update.seenMs = clock_.nowMs();
+  update.intervalMs = detailInteger(details, "agent.heartbeat_interval_ms");
+  if (update.intervalMs && *update.intervalMs == 0) update.intervalMs.reset();
+  update.spoolEvents = detailInteger(details, "agent.spool.events");
+  if (!details.isNull() && details->has("agent.version") && details->get("agent.version").isString()) {
+    update.agentVersion = details->get("agent.version").extract<std::string>();
+  }
+  auto updated = store_.recordHeartbeat(update);
+  if (!updated) return storageFailure(updated.error());
+  if (!updated.value()) return unauthorized("unknown agent (enroll again)");
+  ApiResponse response;
+  response.body = "{}";
+  return response;
+}
+
+ApiResponse CollectorApi::healthz() {
+  ApiResponse response;
+  response.contentType = "text/plain; charset=utf-8";
+  if (auto ping = store_.ping(); !ping) {
+    metrics_.countStorageError();
+    common::log::warning("health check: " + ping.error().describe());
+    response.status = 503;
+    response.body = "database unavailable\n";
+    return response;
+  }
+  response.body = "ok\n";
+  return response;
+}
+
+}  // namespace mamori::collector::server

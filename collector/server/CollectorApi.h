@@ -1,0 +1,63 @@
+#pragma once
+// The collector's HTTP API (docs/api.md) as a function of a request: routing, authentication,
+// validation and storage. Thread-safe: one instance serves every handler thread. Holds no fleet
+// state of its own (node keys are checked against the database on every request), so several
+// collectors can share one PostgreSQL.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <variant>
+
+#include "collector/server/ApiTypes.h"
+#include "collector/server/Metrics.h"
+#include "collector/store/EventStore.h"
+#include "common/Clock.h"
+
+namespace mamori::collector::server {
+
+struct ApiConfig {
+  std::string enrollSecretSha256;  // hex SHA-256 of the enroll secret
+  std::string adminTokenSha256;    // hex SHA-256 of the admin token
+  std::size_t maxBodyBytes = 8 * 1024 * 1024;  // after inflation; the raw body too
+};
+
+// Heartbeat interval assumed until an agent reports its own.
+inline constexpr std::int64_t kDefaultHeartbeatIntervalMs = 60'000;
+
+class CollectorApi {
+ public:
+  CollectorApi(store::EventStore& store, Metrics& metrics, const common::Clock& clock, ApiConfig config);
+
+  // Never throws for bad input; the Poco handler still guards against the unexpected.
+  ApiResponse handle(const ApiRequest& request);
+
+  Metrics& metrics() { return metrics_; }
+
+ private:
+  ApiResponse enroll(const ApiRequest& request);
+  ApiResponse postEvents(const ApiRequest& request);
+  ApiResponse heartbeat(const ApiRequest& request);
+  ApiResponse getEvents(const ApiRequest& request);
+  ApiResponse getAgents(const ApiRequest& request);
+  ApiResponse healthz();
+  ApiResponse metricsText();
+
+  // Checks the bearer token against the admin token; nullopt when allowed.
+  std::optional<ApiResponse> requireAdmin(const ApiRequest& request) const;
+  // The authenticated agent's id, or the 401/503 answer.
+  std::variant<std::string, ApiResponse> authenticateAgent(const ApiRequest& request);
+  // Checks the content type and encoding, reads and inflates the body: the JSON text or the answer.
+  std::variant<std::string, ApiResponse> readJsonBody(const ApiRequest& request);
+  ApiResponse storageFailure(const common::Error& error);
+
+  store::EventStore& store_;
+  Metrics& metrics_;
+  const common::Clock& clock_;
+  ApiConfig config_;
+};
+
+// "Bearer abc" -> "abc"; "" when the header is missing or another scheme.
+std::string bearerToken(const std::string& authorization);
+
+}  // namespace mamori::collector::server

@@ -1,0 +1,129 @@
+// CollectorApi: the administrator's read side (GET /api/v1/events, /api/v1/agents, /metrics).
+
+#include <string>
+
+#include "collector/server/CollectorApi.h"
+#include "common/Event.h"
+#include "common/Uuid7.h"
+
+namespace mamori::collector::server {
+
+namespace {
+
+constexpr std::size_t kMaxLimit = 10'000;
+constexpr std::size_t kDefaultLimit = 1'000;
+
+bool allDigits(const std::string& text) {
+  return !text.empty() && text.size() <= 16 && text.find_first_not_of("0123456789") == std::string::npos;
+}
+
+// UTC "2026-11-23T02:48:03.123Z" or Unix milliseconds.
+std::optional<std::int64_t> parseTime(const std::string& text) {
+  if (allDigits(text)) return std::stoll(text);
+  return common::parseUtcMs(text);
+}
+
+// Events are rendered from their stored columns; details were stored as JSON text we wrote
+// ourselves and go out unchanged, so a query never re-parses them.
+void appendEvent(std::string& out, const store::EventRow& row) {
+  const auto severity = static_cast<common::Severity>(row.severity);
+  out += "{\"id\":" + jsonString(row.id) + ",\"type\":" + jsonString(row.type) +
+         ",\"time\":" + jsonString(common::formatUtcMs(row.timeMs)) +
+         ",\"severity\":" + jsonString(std::string(common::severityName(severity))) +
+         ",\"agent_id\":" + jsonString(row.agentId) + ",\"host\":" + jsonString(row.host) +
+         ",\"user\":" + jsonString(row.user) + ",\"details\":" + (row.detailsJson.empty() ? "{}" : row.detailsJson) +
+         "}";
+}
+
+bool isSilent(const store::AgentRecord& agent, std::int64_t nowMs) {
+  const std::int64_t interval = agent.heartbeatIntervalMs > 0 ? agent.heartbeatIntervalMs : kDefaultHeartbeatIntervalMs;
+  return nowMs - agent.lastSeenMs > 3 * interval;
+}
+
+}  // namespace
+
+ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
+  if (auto denied = requireAdmin(request)) return *denied;
+  store::EventQuery query;
+  query.limit = kDefaultLimit;
+  for (const auto& [key, value] : request.query) {
+    if (key == "agent") {
+      query.agentId = value;
+    } else if (key == "type") {
+      query.type = value;
+    } else if (key == "since" || key == "until") {
+      const auto ms = parseTime(value);
+      if (!ms) return jsonError(400, "expected UTC time like 2026-11-23T02:48:03.123Z or Unix milliseconds", key);
+      (key == "since" ? query.sinceMs : query.untilMs) = *ms;
+    } else if (key == "limit") {
+      if (!allDigits(value) || std::stoll(value) < 1 || std::stoll(value) > static_cast<long long>(kMaxLimit)) {
+        return jsonError(400, "expected a number from 1 to 10000", "limit");
+      }
+      query.limit = static_cast<std::size_t>(std::stoll(value));
+    } else if (key == "cursor") {
+      if (!value.empty() && !common::isCanonicalUuid(value)) {
+        return jsonError(400, "expected a next_cursor value from an earlier answer", "cursor");
+      }
+      query.afterId = value;
+    } else {
+      return jsonError(400, "unknown query parameter (expected agent, type, since, until, limit, cursor)", key);
+    }
+  }
+  auto page = store_.queryEvents(query);
+  if (!page) return storageFailure(page.error());
+  ApiResponse response;
+  std::string& out = response.body;
+  out.reserve(256 * page.value().events.size() + 64);
+  out += "{\"events\":[";
+  for (std::size_t i = 0; i < page.value().events.size(); ++i) {
+    if (i != 0) out += ',';
+    appendEvent(out, page.value().events[i]);
+  }
+  out += "],\"next_cursor\":";
+  out += page.value().more && !page.value().events.empty() ? jsonString(page.value().events.back().id) : "null";
+  out += "}";
+  return response;
+}
+
+ApiResponse CollectorApi::getAgents(const ApiRequest& request) {
+  if (auto denied = requireAdmin(request)) return *denied;
+  auto agents = store_.listAgents();
+  if (!agents) return storageFailure(agents.error());
+  const std::int64_t now = clock_.nowMs();
+  ApiResponse response;
+  std::string& out = response.body;
+  out = "{\"agents\":[";
+  bool first = true;
+  for (const auto& agent : agents.value()) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"agent_id\":" + jsonString(agent.agentId) + ",\"host\":" + jsonString(agent.host) +
+           ",\"os\":" + jsonString(agent.os) + ",\"agent_version\":" + jsonString(agent.agentVersion) +
+           ",\"enrolled_at\":" + jsonString(common::formatUtcMs(agent.enrolledAtMs)) +
+           ",\"last_seen\":" + jsonString(common::formatUtcMs(agent.lastSeenMs)) +
+           ",\"heartbeat_interval_ms\":" + std::to_string(agent.heartbeatIntervalMs) +
+           ",\"silent\":" + (isSilent(agent, now) ? "true" : "false") +
+           ",\"spool_events\":" + std::to_string(agent.spoolEvents) +
+           ",\"event_count\":" + std::to_string(agent.eventCount) + "}";
+  }
+  out += "]}";
+  return response;
+}
+
+ApiResponse CollectorApi::metricsText() {
+  std::optional<std::int64_t> enrolled, silent;
+  if (auto agents = store_.listAgents()) {
+    const std::int64_t now = clock_.nowMs();
+    enrolled = static_cast<std::int64_t>(agents.value().size());
+    silent = 0;
+    for (const auto& agent : agents.value()) *silent += isSilent(agent, now) ? 1 : 0;
+  } else {
+    metrics_.countStorageError();
+  }
+  ApiResponse response;
+  response.contentType = "text/plain; version=0.0.4; charset=utf-8";
+  response.body = metrics_.render(enrolled, silent);
+  return response;
+}
+
+}  // namespace mamori::collector::server
