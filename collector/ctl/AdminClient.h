@@ -1,0 +1,36 @@
+#pragma once
+// mamorictl's connection to the collector: common/net/HttpsClient plus the admin token, answers
+// parsed as JSON, and a collector's {"error","where"} turned into an Error.
+
+#include <Poco/JSON/Object.h>
+
+#include <memory>
+#include <string>
+
+#include "common/Result.h"
+#include "common/net/HttpsClient.h"
+
+namespace mamori::collector::ctl {
+
+struct ConnectionOptions {
+  std::string collectorUrl;  // --collector / MAMORI_COLLECTOR
+  std::string caFile;        // --ca-file / MAMORI_CA_FILE
+  std::string token;         // from --token-file / MAMORI_ADMIN_TOKEN_FILE / MAMORI_ADMIN_TOKEN
+};
+
+class AdminClient {
+ public:
+  static common::Result<std::unique_ptr<AdminClient>> connect(const ConnectionOptions& options);
+
+  // GET pathAndQuery; a JSON object on 200, else an Error with the collector's message.
+  common::Result<Poco::JSON::Object::Ptr> getJson(const std::string& pathAndQuery);
+
+ private:
+  AdminClient(std::unique_ptr<common::net::HttpsClient> http, std::string token)
+      : http_(std::move(http)), token_(std::move(token)) {}
+
+  std::unique_ptr<common::net::HttpsClient> http_;
+  std::string token_;
+};
+
+}  // namespace mamori::collector::ctl

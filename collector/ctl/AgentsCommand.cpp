@@ -1,0 +1,88 @@
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "collector/ctl/Commands.h"
+
+namespace mamori::collector::ctl {
+
+namespace {
+
+constexpr const char* kAgentsUsage =
+    "usage: mamorictl agents [--json]\n"
+    "\n"
+    "Lists enrolled agents: id, host, last seen (UTC), whether it fell silent (nothing heard for three\n"
+    "heartbeat intervals), events waiting in its spool, version.\n"
+    "  --json   one agent JSON object per line instead of a table\n"
+    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+
+std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+  if (!object->has(key)) return "";
+  const auto value = object->get(key);
+  return value.isEmpty() ? "" : value.convert<std::string>();
+}
+
+}  // namespace
+
+int reportError(int code, const std::string& message) {
+  std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
+  return code;
+}
+
+std::string formatTable(const std::vector<std::vector<std::string>>& rows) {
+  std::vector<std::size_t> widths;
+  for (const auto& row : rows) {
+    if (widths.size() < row.size()) widths.resize(row.size(), 0);
+    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
+  }
+  std::string out;
+  for (const auto& row : rows) {
+    for (std::size_t i = 0; i < row.size(); ++i) {
+      out += row[i];
+      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 2, ' ');
+    }
+    out += '\n';
+  }
+  return out;
+}
+
+int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
+  bool json = false;
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kAgentsUsage, stdout);
+      return kExitOk;
+    }
+    if (arg == "--json") {
+      json = true;
+    } else {
+      return reportError(kExitUsage, "agents: unknown option \"" + arg + "\" (see mamorictl agents --help)");
+    }
+  }
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->getJson("/api/v1/agents");
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  const auto agents = answer.value()->getArray("agents");
+  if (agents.isNull()) return reportError(kExitFailure, "the collector's answer has no \"agents\" list");
+  std::vector<std::vector<std::string>> rows = {{"AGENT ID", "HOST", "LAST SEEN", "SILENT", "SPOOL", "VERSION"}};
+  for (std::size_t i = 0; i < agents->size(); ++i) {
+    const auto agent = agents->getObject(static_cast<unsigned>(i));
+    if (agent.isNull()) continue;
+    if (json) {
+      std::ostringstream line;
+      Poco::JSON::Stringifier::condense(agent, line);
+      std::printf("%s\n", line.str().c_str());
+      continue;
+    }
+    rows.push_back({text(agent, "agent_id"), text(agent, "host"), text(agent, "last_seen"),
+                    text(agent, "silent") == "true" ? "yes" : "no", text(agent, "spool_events"),
+                    text(agent, "agent_version")});
+  }
+  if (!json) std::fputs(formatTable(rows).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace mamori::collector::ctl

@@ -1,0 +1,25 @@
+#pragma once
+// mamorictl's commands. Each takes its own arguments (after the command name) and returns the exit
+// code: 0 ok, 1 collector or network error, 2 usage error.
+
+#include <string>
+#include <vector>
+
+#include "collector/ctl/AdminClient.h"
+
+namespace mamori::collector::ctl {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailure = 1;
+inline constexpr int kExitUsage = 2;
+
+int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+int runEventsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+
+// Prints "mamorictl: <message>" to stderr and returns code.
+int reportError(int code, const std::string& message);
+
+// Columns padded to their widest cell; the last column is not padded.
+std::string formatTable(const std::vector<std::vector<std::string>>& rows);
+
+}  // namespace mamori::collector::ctl

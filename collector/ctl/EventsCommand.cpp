@@ -1,0 +1,208 @@
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <signal.h>
+
+#include <cinttypes>
+#include <cstdio>
+#include <ctime>
+#include <sstream>
+
+#include "collector/ctl/Commands.h"
+#include "common/Clock.h"
+
+namespace mamori::collector::ctl {
+
+namespace {
+
+constexpr const char* kEventsUsage =
+    "usage: mamorictl events [--type T] [--agent ID] [--since WHEN] [--until WHEN] [--limit N]\n"
+    "                        [--json] [--follow]\n"
+    "\n"
+    "Lists stored events in creation order: time (UTC), severity, type, host, user, details.\n"
+    "  --type T       only this event type, e.g. device.blocked\n"
+    "  --agent ID     only this agent\n"
+    "  --since WHEN   from this time on: a duration back from now (90s, 15m, 1h, 7d) or a UTC time\n"
+    "                 like 2026-11-23T02:48:03Z\n"
+    "  --until WHEN   before this time (same forms)\n"
+    "  --limit N      print at most N events (default 1000; with --follow: per poll)\n"
+    "  --json         one event JSON object per line instead of a table\n"
+    "  --follow       keep polling every second and print new events as they arrive, until Ctrl-C\n"
+    "                 or SIGTERM; without --since it starts with events created from now on\n"
+    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+
+constexpr std::size_t kPageSize = 1000;
+constexpr std::size_t kDetailsWidth = 80;
+
+struct EventsOptions {
+  std::string type;
+  std::string agent;
+  std::optional<std::int64_t> sinceMs;
+  std::optional<std::int64_t> untilMs;
+  std::size_t limit = 1000;
+  bool json = false;
+  bool follow = false;
+};
+
+std::optional<std::int64_t> parseWhen(const std::string& text, std::int64_t nowMs) {
+  if (auto duration = common::parseDurationMs(text)) return nowMs - *duration;
+  return common::parseUtcMs(text);
+}
+
+// The smallest UUIDv7 of a millisecond: as a cursor it skips every event created before it.
+std::string cursorAt(std::int64_t ms) {
+  const std::uint64_t value = static_cast<std::uint64_t>(ms) & 0xffffffffffffULL;  // 48 bits, as in UUIDv7
+  char text[48];
+  std::snprintf(text, sizeof text, "%08" PRIx64 "-%04" PRIx64 "-7000-8000-000000000000", value >> 16, value & 0xffff);
+  return text;
+}
+
+std::string field(const Poco::JSON::Object::Ptr& event, const std::string& key) {
+  if (!event->has(key)) return "";
+  const auto value = event->get(key);
+  return value.isString() ? value.extract<std::string>() : value.convert<std::string>();
+}
+
+class Printer {
+ public:
+  explicit Printer(bool json) : json_(json) {}
+
+  void print(const Poco::JSON::Object::Ptr& event) {
+    std::ostringstream details;
+    if (json_) {
+      Poco::JSON::Stringifier::condense(event, details);
+      std::printf("%s\n", details.str().c_str());
+      return;
+    }
+    if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);
+    std::string shortDetails = details.str();
+    if (shortDetails.size() > kDetailsWidth) shortDetails = shortDetails.substr(0, kDetailsWidth - 3) + "...";
+    rows_.push_back({field(event, "time"), field(event, "severity"), field(event, "type"), field(event, "host"),
+                     field(event, "user").empty() ? "-" : field(event, "user"), shortDetails});
+  }
+
+  // Tables are printed per page so columns line up within it; the header only once.
+  void flush() {
+    if (!json_ && !rows_.empty()) {
+      if (!headerDone_) rows_.insert(rows_.begin(), {"TIME", "SEVERITY", "TYPE", "HOST", "USER", "DETAILS"});
+      headerDone_ = true;
+      std::fputs(formatTable(rows_).c_str(), stdout);
+      rows_.clear();
+    }
+    std::fflush(stdout);
+  }
+
+ private:
+  bool json_;
+  bool headerDone_ = false;
+  std::vector<std::vector<std::string>> rows_;
+};
+
+std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::string>& args, std::int64_t nowMs) {
+  EventsOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kEventsUsage, stdout);
+      return kExitOk;
+    }
+    if (arg == "--json") {
+      options.json = true;
+      continue;
+    }
+    if (arg == "--follow" || arg == "-f") {
+      options.follow = true;
+      continue;
+    }
+    const bool takesValue = arg == "--type" || arg == "--agent" || arg == "--since" || arg == "--until" ||
+                            arg == "--limit";
+    if (!takesValue) return reportError(kExitUsage, "events: unknown option \"" + arg + "\" (see --help)");
+    if (i + 1 >= args.size()) return reportError(kExitUsage, "events: " + arg + " needs a value");
+    const std::string& value = args[++i];
+    if (arg == "--type") {
+      options.type = value;
+    } else if (arg == "--agent") {
+      options.agent = value;
+    } else if (arg == "--since" || arg == "--until") {
+      const auto ms = parseWhen(value, nowMs);
+      if (!ms) {
+        return reportError(kExitUsage, "events: " + arg + " expects 90s, 15m, 1h, 7d or a UTC time like "
+                                       "2026-11-23T02:48:03Z, not \"" + value + "\"");
+      }
+      (arg == "--since" ? options.sinceMs : options.untilMs) = *ms;
+    } else {
+      const bool digits = !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(value) == 0) return reportError(kExitUsage, "events: --limit expects a positive number");
+      options.limit = std::stoul(value);
+    }
+  }
+  return options;
+}
+
+std::string queryPath(const EventsOptions& options, const std::string& cursor, std::size_t pageSize) {
+  using common::net::urlEncode;
+  std::string path = "/api/v1/events?limit=" + std::to_string(pageSize);
+  if (!options.type.empty()) path += "&type=" + urlEncode(options.type);
+  if (!options.agent.empty()) path += "&agent=" + urlEncode(options.agent);
+  if (options.sinceMs) path += "&since=" + std::to_string(*options.sinceMs);
+  if (options.untilMs) path += "&until=" + std::to_string(*options.untilMs);
+  if (!cursor.empty()) path += "&cursor=" + urlEncode(cursor);
+  return path;
+}
+
+// Fetches pages from cursor on until there are no more or max events were printed; cursor ends at
+// the last event printed. Returns an exit code on failure.
+std::optional<int> fetch(AdminClient& client, const EventsOptions& options, std::string& cursor, std::size_t max,
+                         Printer& printer) {
+  std::size_t printed = 0;
+  while (printed < max) {
+    auto answer = client.getJson(queryPath(options, cursor, std::min(kPageSize, max - printed)));
+    if (!answer) return reportError(kExitFailure, answer.error().describe());
+    const auto events = answer.value()->getArray("events");
+    if (events.isNull()) return reportError(kExitFailure, "the collector's answer has no \"events\" list");
+    for (std::size_t i = 0; i < events->size(); ++i) {
+      const auto event = events->getObject(static_cast<unsigned>(i));
+      if (event.isNull()) continue;
+      printer.print(event);
+      cursor = field(event, "id");
+      ++printed;
+    }
+    printer.flush();
+    const auto next = answer.value()->get("next_cursor");
+    if (next.isEmpty() || events->size() == 0) break;
+    cursor = next.convert<std::string>();
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+int runEventsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
+  const std::int64_t nowMs = common::SystemClock().nowMs();
+  auto parsed = parseEventsOptions(args, nowMs);
+  if (auto* code = std::get_if<int>(&parsed)) return *code;
+  const auto& options = std::get<EventsOptions>(parsed);
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  Printer printer(options.json);
+  std::string cursor;
+  if (!options.follow) {
+    if (auto failed = fetch(*client.value(), options, cursor, options.limit, printer)) return *failed;
+    return kExitOk;
+  }
+  // Following: SIGINT/SIGTERM are taken synchronously, and the wait between polls is the signal
+  // wait itself, so a stop request ends it at once and nothing spins.
+  sigset_t stop;
+  sigemptyset(&stop);
+  sigaddset(&stop, SIGINT);
+  sigaddset(&stop, SIGTERM);
+  sigprocmask(SIG_BLOCK, &stop, nullptr);
+  if (!options.sinceMs) cursor = cursorAt(nowMs);
+  while (true) {
+    if (auto failed = fetch(*client.value(), options, cursor, options.limit, printer)) return *failed;
+    const timespec second{1, 0};
+    if (sigtimedwait(&stop, nullptr, &second) > 0) return kExitOk;
+  }
+}
+
+}  // namespace mamori::collector::ctl

@@ -1,0 +1,89 @@
+// mamorictl: the administrator's command line for the collector (docs/api.md).
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <vector>
+
+#include "collector/ctl/Commands.h"
+#include "collector/state/StateFiles.h"
+
+namespace {
+
+using namespace mamori::collector::ctl;
+
+constexpr const char* kUsage =
+    "usage: mamorictl [global options] COMMAND [command options]\n"
+    "\n"
+    "commands:\n"
+    "  agents    list enrolled agents (silent ones flagged)\n"
+    "  events    list or follow stored events\n"
+    "Run mamorictl COMMAND --help for a command's options.\n"
+    "\n"
+    "global options:\n"
+    "  --collector URL    the collector, e.g. https://collector:8443 (env MAMORI_COLLECTOR;\n"
+    "                     default https://localhost:8443)\n"
+    "  --ca-file FILE     the collector's certificate to trust, e.g. <state-dir>/tls/collector.crt\n"
+    "                     (env MAMORI_CA_FILE; default: the system's CA store)\n"
+    "  --token-file FILE  file holding the admin token (env MAMORI_ADMIN_TOKEN_FILE, or the token\n"
+    "                     itself in env MAMORI_ADMIN_TOKEN)\n"
+    "  --help             this text\n"
+    "\n"
+    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+
+std::string env(const char* name) {
+  const char* value = std::getenv(name);
+  return value == nullptr ? std::string() : std::string(value);
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  ConnectionOptions connection;
+  connection.collectorUrl = env("MAMORI_COLLECTOR");
+  connection.caFile = env("MAMORI_CA_FILE");
+  std::string tokenFile = env("MAMORI_ADMIN_TOKEN_FILE");
+  std::string command;
+  std::vector<std::string> commandArgs;
+  for (int i = 1; i < argc; ++i) {
+    const std::string arg = argv[i];
+    const bool global = arg == "--collector" || arg == "--ca-file" || arg == "--token-file";
+    if (global) {  // accepted before or after the command
+      if (i + 1 >= argc) return reportError(kExitUsage, arg + " needs a value");
+      std::string& target = arg == "--collector" ? connection.collectorUrl : arg == "--ca-file" ? connection.caFile : tokenFile;
+      target = argv[++i];
+    } else if (command.empty() && (arg == "--help" || arg == "-h")) {
+      std::fputs(kUsage, stdout);
+      return kExitOk;
+    } else if (command.empty()) {
+      if (arg.rfind("-", 0) == 0) return reportError(kExitUsage, "unknown option \"" + arg + "\" (see --help)");
+      command = arg;
+    } else {
+      commandArgs.push_back(arg);
+    }
+  }
+  if (command.empty()) {
+    std::fputs(kUsage, stderr);
+    return kExitUsage;
+  }
+  if (command != "agents" && command != "events") {
+    return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events)");
+  }
+  bool wantsHelp = false;
+  for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
+  if (connection.collectorUrl.empty()) connection.collectorUrl = "https://localhost:8443";
+  if (!wantsHelp) {
+    if (!tokenFile.empty()) {
+      auto token = mamori::collector::state::readSecret(tokenFile);
+      if (!token) return reportError(kExitUsage, "admin token: " + token.error().describe());
+      connection.token = token.value();
+    } else {
+      connection.token = env("MAMORI_ADMIN_TOKEN");
+    }
+    if (connection.token.empty()) {
+      return reportError(kExitUsage, "no admin token: pass --token-file FILE or set MAMORI_ADMIN_TOKEN_FILE or "
+                                     "MAMORI_ADMIN_TOKEN");
+    }
+  }
+  return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
+}
