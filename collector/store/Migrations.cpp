@@ -69,8 +69,16 @@ int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t no
     session << "BEGIN IMMEDIATE", now;
   }
   try {
-    session << "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)",
-        now;
+    // Looked up rather than CREATE TABLE IF NOT EXISTS, which makes PostgreSQL print a notice on
+    // every start.
+    Poco::Int64 exists = 0;
+    session << (pg ? "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()"
+                     " AND table_name = 'schema_version'"
+                   : "SELECT count(*) FROM sqlite_master WHERE type = 'table' AND name = 'schema_version'"),
+        into(exists), now;
+    if (exists == 0) {
+      session << "CREATE TABLE schema_version (version INTEGER PRIMARY KEY, applied_ms BIGINT NOT NULL)", now;
+    }
     int current = 0;
     session << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
     for (const auto& migration : migrations()) {

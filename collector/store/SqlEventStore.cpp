@@ -41,11 +41,12 @@ Session openSqlite(const DbTarget& target, int busyTimeoutMs) {
   // WAL lets readers (queries, /healthz) run while a batch is written; synchronous=NORMAL in WAL
   // mode survives a process crash and loses at most the last commits on power loss, which agents
   // resend (they drop a batch from their spool only after our 200).
+  // busy_timeout first: switching to WAL needs a lock another connection may hold right now.
+  int timeout = 0;
+  session << "PRAGMA busy_timeout=" + std::to_string(busyTimeoutMs), into(timeout), now;
   std::string mode;
   session << "PRAGMA journal_mode=WAL", into(mode), now;
   session << "PRAGMA synchronous=NORMAL", now;
-  int timeout = 0;
-  session << "PRAGMA busy_timeout=" + std::to_string(busyTimeoutMs), into(timeout), now;
   return session;
 }
 
@@ -95,7 +96,7 @@ std::string SqlEventStore::sql(const std::string& text) const {
 template <typename T, typename Body>
 common::Result<T> SqlEventStore::run(const char* what, bool write, Body&& body) {
   auto lease = pool_.acquire();
-  if (!lease) return lease.error();
+  if (!lease) return common::makeError(std::string(what) + " failed: " + lease.error().message, target_.display);
   Session& session = lease.value().session();
   const bool pg = target_.backend == Backend::PostgreSQL;
   bool inTransaction = false;
