@@ -20,6 +20,8 @@ struct ReportingSettings {
   // Retry schedule for uploads (full-jitter exponential backoff).
   std::int64_t retryBaseMs = 500;
   std::int64_t retryCapMs = 60'000;
+  // How often the agent asks the collector for a newer policy (jittered by the agent).
+  std::int64_t policyPollIntervalMs = 60'000;
 };
 
 }  // namespace mamori::policy

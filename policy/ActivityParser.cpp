@@ -1,0 +1,43 @@
+// Parses activity, reporting and agent_limits (docs/policy.md).
+#include "policy/FieldReader.h"
+#include "policy/SectionParsers.h"
+
+namespace mamori::policy {
+
+void parseActivity(const JsonValue& value, const std::string& pointer, ErrorList& errors, ActivitySettings& out) {
+  ObjectReader reader(value, pointer, errors);
+  reader.mode("mode", out.mode);
+  reader.pathList("cloud_sync_folders", out.cloudSyncFolders);
+  if (const JsonValue* v = reader.get("bulk")) {
+    ObjectReader bulk(*v, reader.pointerOf("bulk"), errors);
+    bulk.integer("files", out.bulk.files, 1, 10'000'000);
+    bulk.integer("bytes", out.bulk.bytes, 1024, 1LL << 40);
+    bulk.integer("seconds", out.bulk.seconds, 1, 86'400);
+  }
+  reader.pathList("removable_mounts", out.removableMounts);
+  reader.pathList("watched", out.watched);
+}
+
+void parseReporting(const JsonValue& value, const std::string& pointer, ErrorList& errors, ReportingSettings& out) {
+  ObjectReader reader(value, pointer, errors);
+  reader.integer("batch_max_events", out.batchMaxEvents, 1, 5000);  // the collector refuses larger batches
+  reader.integer("batch_max_bytes", out.batchMaxBytes, 1024, 16LL << 20);
+  reader.integer("spool_max_events", out.spoolMaxEvents, 1000, 100'000'000);
+  reader.integer("spool_max_bytes", out.spoolMaxBytes, 1LL << 20, 64LL << 30);
+  reader.integer("heartbeat_interval_ms", out.heartbeatIntervalMs, 1000, 3'600'000);
+  reader.integer("retry_base_ms", out.retryBaseMs, 10, 600'000);
+  reader.integer("retry_cap_ms", out.retryCapMs, 100, 3'600'000);
+  reader.integer("policy_poll_interval_ms", out.policyPollIntervalMs, 5000, 86'400'000);
+  if (out.retryBaseMs > out.retryCapMs) {
+    errors.add(reader.pointerOf("retry_base_ms"), "expected at most retry_cap_ms (" + std::to_string(out.retryCapMs) +
+                                                      "), found " + std::to_string(out.retryBaseMs));
+  }
+}
+
+void parseAgentLimits(const JsonValue& value, const std::string& pointer, ErrorList& errors, AgentLimits& out) {
+  ObjectReader reader(value, pointer, errors);
+  reader.integer("cpu_percent", out.cpuPercent, 1, 100);
+  reader.integer("memory_mib", out.memoryMib, 64, 65'536);
+}
+
+}  // namespace mamori::policy

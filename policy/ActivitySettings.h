@@ -1,0 +1,30 @@
+#pragma once
+// The activity section: operations that suggest data being taken out, reported (never blocked).
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "policy/Mode.h"
+
+namespace mamori::policy {
+
+// One process touching at least `files` files or `bytes` bytes within `seconds` is a bulk operation.
+struct BulkThreshold {
+  std::int64_t files = 200;
+  std::int64_t bytes = 500LL << 20;
+  std::int64_t seconds = 60;
+};
+
+struct ActivitySettings {
+  Mode mode = Mode::kEnforce;
+  // "~/" is each user's home directory.
+  std::vector<std::string> cloudSyncFolders = {"~/Dropbox", "~/OneDrive", "~/Google Drive", "~/Nextcloud",
+                                               "~/ownCloud", "~/MEGA",     "~/Box"};
+  BulkThreshold bulk;
+  // Where removable media get mounted. Tests point this at a temporary directory.
+  std::vector<std::string> removableMounts = {"/media", "/run/media", "/mnt"};
+  std::vector<std::string> watched = {"/home"};
+};
+
+}  // namespace mamori::policy

@@ -1,0 +1,154 @@
+// Parses device_control (docs/policy.md#device_control).
+#include <cctype>
+#include <set>
+#include <tuple>
+
+#include "policy/FieldReader.h"
+#include "policy/SectionParsers.h"
+
+namespace mamori::policy {
+
+namespace {
+
+constexpr std::size_t kMaxAllowEntries = 4096;
+
+std::optional<DeviceAction> actionFromName(std::string_view name) {
+  if (name == "allow") return DeviceAction::kAllow;
+  if (name == "block") return DeviceAction::kBlock;
+  if (name == "read_only") return DeviceAction::kReadOnly;
+  return std::nullopt;
+}
+
+bool readAction(const JsonValue& value, const std::string& pointer, ErrorList& errors, DeviceAction& out) {
+  const auto action = value.kind == JsonKind::kString ? actionFromName(value.text) : std::nullopt;
+  if (!action) {
+    errors.add(pointer, "expected one of \"allow\", \"block\", \"read_only\", found " + describeJson(value));
+    return false;
+  }
+  out = *action;
+  return true;
+}
+
+bool readUsbId(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::uint16_t& out) {
+  const bool ok = value.kind == JsonKind::kString && value.text.size() == 4 &&
+                  std::all_of(value.text.begin(), value.text.end(),
+                              [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  if (!ok) {
+    errors.add(pointer, "expected 4 hex digits, found " + describeJson(value));
+    return false;
+  }
+  out = static_cast<std::uint16_t>(std::stoul(value.text, nullptr, 16));
+  return true;
+}
+
+void parseClassActions(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+                       DeviceControlSettings& out) {
+  if (value.kind != JsonKind::kObject) {
+    errors.add(pointer, "expected an object of class name -> action, found " + describeJson(value));
+    return;
+  }
+  for (const auto& [key, actionValue] : value.members) {
+    const std::string at = pointerAppend(pointer, key);
+    const auto code = usb::classFromName(key);
+    if (!code) {
+      errors.add(at, "unknown USB class \"" + key + "\"; expected one of " + usb::classNameList());
+      continue;
+    }
+    DeviceAction action = DeviceAction::kAllow;
+    if (!readAction(actionValue, at, errors, action)) continue;
+    if (usb::isNeverBlocked(*code) && action != DeviceAction::kAllow) {
+      errors.add(at, "expected \"allow\": " + usb::className(*code) +
+                         " devices (keyboards, mice, hubs) can never be blocked, found " + describeJson(actionValue));
+      continue;
+    }
+    if (action == DeviceAction::kReadOnly && *code != usb::kMassStorage) {
+      errors.add(at, "expected \"allow\" or \"block\": read_only can be enforced only for mass_storage, found " +
+                         describeJson(actionValue));
+      continue;
+    }
+    out.classActions[*code] = action;
+  }
+}
+
+void parseAllowEntry(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+                     std::vector<AllowedDevice>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedDevice device;
+  bool ok = true;
+  if (const JsonValue* v = reader.require("vendor_id")) {
+    ok = readUsbId(*v, reader.pointerOf("vendor_id"), errors, device.vendorId) && ok;
+  } else {
+    ok = false;
+  }
+  if (const JsonValue* v = reader.require("product_id")) {
+    ok = readUsbId(*v, reader.pointerOf("product_id"), errors, device.productId) && ok;
+  } else {
+    ok = false;
+  }
+  reader.string("serial", device.serial);
+  if (const JsonValue* v = reader.get("access")) {
+    if (v->kind == JsonKind::kString && v->text == "full") {
+      device.access = DeviceAccess::kFull;
+    } else if (v->kind == JsonKind::kString && v->text == "read_only") {
+      device.access = DeviceAccess::kReadOnly;
+    } else {
+      errors.add(reader.pointerOf("access"), "expected \"full\" or \"read_only\", found " + describeJson(*v));
+    }
+  }
+  reader.string("comment", device.comment, 1024);
+  if (ok) out.push_back(std::move(device));
+}
+
+}  // namespace
+
+void parseDeviceControl(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+                        DeviceControlSettings& out) {
+  ObjectReader reader(value, pointer, errors);
+  reader.mode("mode", out.mode);
+  if (const JsonValue* v = reader.get("default_action")) {
+    DeviceAction action = out.defaultAction;
+    if (readAction(*v, reader.pointerOf("default_action"), errors, action)) {
+      if (action == DeviceAction::kReadOnly) {
+        errors.add(reader.pointerOf("default_action"),
+                   "expected \"allow\" or \"block\": read_only can be enforced only for mass_storage, found "
+                   "\"read_only\"");
+      } else {
+        out.defaultAction = action;
+      }
+    }
+  }
+  if (const JsonValue* v = reader.get("class_actions")) parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);
+  if (const JsonValue* v = reader.get("allow")) {
+    std::vector<AllowedDevice> allow;
+    std::set<std::tuple<std::uint16_t, std::uint16_t, std::string>> seen;
+    readArray(*v, reader.pointerOf("allow"), errors, kMaxAllowEntries, [&](const JsonValue& item, const std::string& at) {
+      const std::size_t before = allow.size();
+      parseAllowEntry(item, at, errors, allow);
+      if (allow.size() == before) return;
+      const auto& entry = allow.back();
+      // Two entries for one device with different access would make the outcome depend on order.
+      if (!seen.emplace(entry.vendorId, entry.productId, entry.serial).second) {
+        errors.add(at, "duplicate allow entry: the same vendor_id, product_id and serial appear earlier");
+      }
+    });
+    out.allow = std::move(allow);
+  }
+}
+
+DeviceAction DeviceControlSettings::actionForClass(std::uint8_t interfaceClass) const {
+  if (usb::isNeverBlocked(interfaceClass)) return DeviceAction::kAllow;
+  const auto it = classActions.find(interfaceClass);
+  return it != classActions.end() ? it->second : defaultAction;
+}
+
+std::string_view deviceActionName(DeviceAction action) {
+  switch (action) {
+    case DeviceAction::kAllow: return "allow";
+    case DeviceAction::kBlock: return "block";
+    case DeviceAction::kReadOnly: return "read_only";
+  }
+  return "block";
+}
+
+}  // namespace mamori::policy

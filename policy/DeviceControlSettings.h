@@ -1,0 +1,46 @@
+#pragma once
+// The device_control section: what happens when a USB device (or one interface of it) is plugged in.
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "policy/Mode.h"
+#include "policy/UsbClass.h"
+
+namespace mamori::policy {
+
+enum class DeviceAction { kAllow, kBlock, kReadOnly };
+
+std::string_view deviceActionName(DeviceAction action);
+
+enum class DeviceAccess { kFull, kReadOnly };
+
+// One company-issued device. serial empty = every device with this vendor and product id.
+struct AllowedDevice {
+  std::uint16_t vendorId = 0;
+  std::uint16_t productId = 0;
+  std::string serial;
+  DeviceAccess access = DeviceAccess::kFull;
+  std::string comment;
+};
+
+struct DeviceControlSettings {
+  Mode mode = Mode::kEnforce;
+  // For interface classes that classActions does not name.
+  DeviceAction defaultAction = DeviceAction::kAllow;
+  // Per interface class. The policy's class_actions are merged over these defaults, so leaving
+  // mass_storage out of a policy never unblocks sticks by accident.
+  std::map<std::uint8_t, DeviceAction> classActions = {
+      {usb::kMassStorage, DeviceAction::kBlock},
+      {usb::kStillImage, DeviceAction::kBlock},
+  };
+  std::vector<AllowedDevice> allow;
+
+  // The configured action for one interface class, before allow-list and mode.
+  DeviceAction actionForClass(std::uint8_t interfaceClass) const;
+};
+
+}  // namespace mamori::policy

@@ -1,0 +1,111 @@
+#include <doctest/doctest.h>
+
+#include "policy/PolicyParser.h"
+
+using namespace mamori::policy;
+
+namespace {
+
+bool hasError(const PolicyParseResult& result, const std::string& where, const std::string& fragment) {
+  for (const auto& error : result.errors) {
+    if (error.where == where && error.message.find(fragment) != std::string::npos) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("a minimal policy gets every default") {
+  const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "minimal"})");
+  CAPTURE(result.describe());
+  REQUIRE(result.ok());
+  const Policy& p = *result.policy;
+  CHECK(p.version == 3);
+  CHECK(p.name == "minimal");
+  CHECK(p.group.empty());
+  CHECK(p.deviceControl.mode == Mode::kEnforce);
+  CHECK(p.deviceControl.actionForClass(usb::kMassStorage) == DeviceAction::kBlock);
+  CHECK(p.deviceControl.actionForClass(0x01) == DeviceAction::kAllow);
+  CHECK(p.p2pGuard.builtinSignatures);
+  CHECK(p.p2pGuard.signatureSets.size() == 2);
+  CHECK(p.contentScan.ruleSets.empty());
+  CHECK(p.contentScan.creditCard.enabled);
+  CHECK(p.contentScan.threads == 1);
+  CHECK(p.activity.bulk.seconds == 60);
+  CHECK(p.reporting.batchMaxEvents == ReportingSettings{}.batchMaxEvents);
+  CHECK(p.agentLimits.cpuPercent == 25);
+}
+
+TEST_CASE("class_actions merge over the defaults and HID stays allowed under default_action block") {
+  const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "device_control": {"default_action": "block", "class_actions": {"still_image": "allow", "0xe0": "block",
+                                                                    "mass_storage": "read_only"}}})");
+  CAPTURE(result.describe());
+  REQUIRE(result.ok());
+  const auto& dc = result.policy->deviceControl;
+  CHECK(dc.actionForClass(usb::kMassStorage) == DeviceAction::kReadOnly);
+  CHECK(dc.actionForClass(usb::kStillImage) == DeviceAction::kAllow);
+  CHECK(dc.actionForClass(0xE0) == DeviceAction::kBlock);
+  CHECK(dc.actionForClass(0x01) == DeviceAction::kBlock);  // default_action
+  CHECK(dc.actionForClass(usb::kHid) == DeviceAction::kAllow);
+  CHECK(dc.actionForClass(usb::kHub) == DeviceAction::kAllow);
+}
+
+TEST_CASE("allow entries are read with ids as numbers and serials as given") {
+  const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "group": "eng",
+    "device_control": {"allow": [{"vendor_id": "0951", "product_id": "16aB", "serial": "S1",
+                                  "access": "read_only", "comment": "release stick"}]}})");
+  REQUIRE(result.ok());
+  const auto& entry = result.policy->deviceControl.allow.at(0);
+  CHECK(entry.vendorId == 0x0951);
+  CHECK(entry.productId == 0x16AB);
+  CHECK(entry.serial == "S1");
+  CHECK(entry.access == DeviceAccess::kReadOnly);
+  CHECK(entry.comment == "release stick");
+  CHECK(result.policy->group == "eng");
+}
+
+TEST_CASE("all errors are reported in one pass, capped") {
+  std::string text = R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {"allow": [)";
+  for (int i = 0; i < 300; ++i) text += std::string(i == 0 ? "" : ",") + R"({"vendor_id": "zz", "product_id": "1"})";
+  text += "]}}";
+  const auto result = parsePolicy(text);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.errors.size() == 100);
+  CHECK(result.moreErrors);
+  CHECK(result.describe().find("more errors not shown") != std::string::npos);
+  CHECK(hasError(result, "/device_control/allow/0/vendor_id", "expected 4 hex digits, found \"zz\""));
+  CHECK(hasError(result, "/device_control/allow/0/product_id", "expected 4 hex digits, found \"1\""));
+}
+
+TEST_CASE("p2p signature sets: hashes lower-cased, builtin sets can be turned off") {
+  const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "p2p_guard": {"builtin_signatures": false, "signature_sets": [{"name": "own",
+      "process_names": ["foo*"],
+      "sha256": ["E3B0C44298FC1C149AFBF4C8996FB92427AE41E4649B934CA495991B7852B855"],
+      "yara": "rule r { strings: $a = \"BitTorrent protocol\" condition: $a }",
+      "scripts": [{"interpreter": "python3", "script": "deluged"}]}]}})");
+  CAPTURE(result.describe());
+  REQUIRE(result.ok());
+  const auto& sets = result.policy->p2pGuard.signatureSets;
+  REQUIRE(sets.size() == 1);
+  CHECK(sets[0].sha256.at(0) == "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855");
+  CHECK(sets[0].yaraRules != nullptr);
+  CHECK(sets[0].scripts.at(0).script == "deluged");
+}
+
+TEST_CASE("a YARA error names the rule set and the line") {
+  const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "content_scan": {"rule_sets": [{"name": "corp", "source": "rule a {\n condition:\n  nope\n}"}]}})");
+  REQUIRE_FALSE(result.ok());
+  CAPTURE(result.describe());
+  CHECK(hasError(result, "/content_scan/rule_sets/0/source", "YARA rule set \"corp\", line 3: "));
+}
+
+TEST_CASE("numbers: exponent and overflow are refused, not rounded") {
+  const auto result = parsePolicy(R"({"schema_version": 1, "version": 1e3, "name": "n",
+    "agent_limits": {"memory_mib": 18446744073709551616}})");
+  REQUIRE_FALSE(result.ok());
+  CHECK(hasError(result, "/version", "found 1e3"));
+  CHECK(hasError(result, "/agent_limits/memory_mib", "found 18446744073709551616"));
+}
