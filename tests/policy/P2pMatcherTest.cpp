@@ -1,0 +1,116 @@
+#include <doctest/doctest.h>
+
+#include "policy/BuiltinP2pSignatures.h"
+#include "policy/Glob.h"
+#include "policy/P2pMatcher.h"
+
+using namespace mamori::policy;
+
+namespace {
+
+constexpr const char* kLibAria2Hash = "1111111111111111111111111111111111111111111111111111111111111111";
+constexpr const char* kAria2cHash = "2222222222222222222222222222222222222222222222222222222222222222";
+
+P2pGuardSettings settingsWithHashes() {
+  P2pGuardSettings settings;
+  settings.signatureSets = builtinP2pSignatureSets();
+  P2pSignatureSet own;
+  own.name = "company-hashes";
+  own.sha256 = {kLibAria2Hash, kAria2cHash};
+  settings.signatureSets.push_back(own);
+  return settings;
+}
+
+bool hasSignal(const P2pVerdict& verdict, P2pSignal signal) {
+  for (const auto& e : verdict.evidence) {
+    if (e.signal == signal) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
+TEST_CASE("glob patterns") {
+  CHECK(globMatch("qbittorrent*", "qbittorrent-nox"));
+  CHECK(globMatch("*/torrent_sync.py", "/home/a/torrent_sync.py"));
+  CHECK(globMatch("python?", "python3"));
+  CHECK_FALSE(globMatch("python?", "python3.11"));
+  CHECK(globMatch("WINNY", "winny", true));
+  CHECK_FALSE(globMatch("WINNY", "winny", false));
+  CHECK(globMatch("*a*a*a*a*a*b", std::string(60, 'a') + "b"));
+  CHECK_FALSE(globMatch("*a*a*a*a*a*b", std::string(5000, 'a')));
+}
+
+TEST_CASE("a known client by name") {
+  const P2pMatcher matcher(settingsWithHashes());
+  const auto verdict = matcher.evaluate({"transmission-da", "/usr/bin/transmission-daemon",
+                                         {"transmission-daemon", "-f"}, "", {}, "", {}});
+  REQUIRE(verdict.matched);
+  CHECK(verdict.evidence.at(0).signal == P2pSignal::kName);
+  CHECK(verdict.evidence.at(0).signatureSet == "builtin-linux-p2p");
+  CHECK(verdict.denyExec);
+  CHECK(verdict.kill);
+  CHECK_FALSE(verdict.audit);
+}
+
+TEST_CASE("Winny under Wine, case and .exe do not matter") {
+  const P2pMatcher matcher(settingsWithHashes());
+  const auto verdict = matcher.evaluate({"Winny.exe", "/usr/bin/wine64-preloader", {"C:\\Winny\\Winny.exe"}, "", {}, "", {}});
+  REQUIRE(verdict.matched);
+  CHECK(verdict.evidence.at(0).matched == "winny");
+  CHECK(verdict.evidence.at(0).subject == "comm Winny.exe");
+}
+
+TEST_CASE("a renamed aria2c is caught by its executable and library hashes") {
+  const P2pMatcher matcher(settingsWithHashes());
+  ProcessFacts facts{"notepad", "/tmp/notepad", {"notepad", "--enable-dht"}, kAria2cHash,
+                     {{"/usr/lib/x86_64-linux-gnu/libc.so.6", std::string(64, '0')},
+                      {"/usr/lib/x86_64-linux-gnu/libaria2.so.0.0.0", kLibAria2Hash}},
+                     "", {}};
+  const auto verdict = matcher.evaluate(facts);
+  REQUIRE(verdict.matched);
+  CHECK_FALSE(hasSignal(verdict, P2pSignal::kName));
+  CHECK(hasSignal(verdict, P2pSignal::kExeHash));
+  CHECK(hasSignal(verdict, P2pSignal::kLibraryHash));
+  CHECK(verdict.evidence.back().subject == "/usr/lib/x86_64-linux-gnu/libaria2.so.0.0.0");
+}
+
+TEST_CASE("deluged is python3 running a script") {
+  const P2pMatcher matcher(settingsWithHashes());
+  // comm as if renamed, so only the script signal can catch it.
+  const auto verdict = matcher.evaluate({"worker", "/usr/bin/python3.11", {"/usr/bin/python3", "/usr/bin/deluged", "-d"},
+                                         "", {}, "", {}});
+  REQUIRE(verdict.matched);
+  CHECK(hasSignal(verdict, P2pSignal::kScript));
+}
+
+TEST_CASE("YARA hits from the agent become evidence for known sets only") {
+  const P2pMatcher matcher(settingsWithHashes());
+  ProcessFacts facts{"x", "/opt/x", {"x"}, "", {}, "", {{"builtin-linux-p2p", "bittorrent_engine", "/opt/libx.so"},
+                                                      {"no-such-set", "r", "/opt/x"}}};
+  const auto verdict = matcher.evaluate(facts);
+  REQUIRE(verdict.evidence.size() == 1);
+  CHECK(verdict.evidence[0].signal == P2pSignal::kYara);
+  CHECK(p2pSignalName(verdict.evidence[0].signal) == "yara");
+}
+
+TEST_CASE("ordinary programs do not match") {
+  const P2pMatcher matcher(settingsWithHashes());
+  CHECK_FALSE(matcher.evaluate({"bash", "/usr/bin/bash", {"bash"}, std::string(64, 'a'), {}, "", {}}).matched);
+  CHECK_FALSE(matcher.evaluate({"python3", "/usr/bin/python3", {"python3", "manage.py"}, "", {}, "", {}}).matched);
+  CHECK_FALSE(matcher.evaluate({"wireshark", "/usr/bin/wireshark", {"wireshark"}, "", {}, "", {}}).matched);
+}
+
+TEST_CASE("audit and off modes") {
+  auto settings = settingsWithHashes();
+  settings.mode = Mode::kAudit;
+  auto verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", {}});
+  CHECK(verdict.matched);
+  CHECK(verdict.audit);
+  CHECK_FALSE(verdict.denyExec);
+  CHECK_FALSE(verdict.kill);
+
+  settings.mode = Mode::kOff;
+  verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", {}});
+  CHECK_FALSE(verdict.matched);
+}
