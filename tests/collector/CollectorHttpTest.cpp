@@ -1,0 +1,354 @@
+// The collector's HTTPS API in-process: a real server on 127.0.0.1:0 with a generated certificate,
+// spoken to through common/net/HttpsClient exactly as agents and mamorictl do.
+
+#include <doctest/doctest.h>
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "collector/server/CollectorServer.h"
+#include "collector/store/EventStore.h"
+#include "collector/tls/SelfSignedCert.h"
+#include "common/Crypto.h"
+#include "common/EventJson.h"
+#include "common/Gzip.h"
+#include "common/Uuid7.h"
+#include "common/net/HttpsClient.h"
+#include "tests/collector/TempDir.h"
+
+using namespace mamori;
+using namespace mamori::collector;
+using common::net::HttpResponse;
+using common::net::HttpsClient;
+using Poco::JSON::Object;
+
+namespace {
+
+const std::string kEnrollSecret = "enroll-secret-for-tests";
+const std::string kAdminToken = "admin-token-for-tests";
+const common::net::Headers kJson = {{"Content-Type", "application/json"}};
+
+struct TestCollector {
+  explicit TestCollector(std::size_t maxBodyBytes = 8 * 1024 * 1024) {
+    bool created = false;
+    REQUIRE(tls::ensureCertificate(dir.path() + "/tls", {"localhost", "127.0.0.1", "::1"}, created).ok());
+    caFile = dir.path() + "/tls/collector.crt";
+    auto opened = store::openEventStore("sqlite:" + dir.path() + "/collector.db");
+    REQUIRE(opened.ok());
+    store = std::move(opened).value();
+    api = std::make_unique<server::CollectorApi>(
+        *store, metrics, clock,
+        server::ApiConfig{common::sha256Hex(kEnrollSecret), common::sha256Hex(kAdminToken), maxBodyBytes});
+    server::ServerConfig config;
+    config.host = "127.0.0.1";
+    config.port = 0;
+    config.certFile = caFile;
+    config.keyFile = dir.path() + "/tls/collector.key";
+    config.threads = 4;
+    auto started = server::CollectorServer::start(config, *api);
+    REQUIRE(started.ok());
+    server = std::move(started).value();
+    REQUIRE(server->port() != 0);
+  }
+
+  std::unique_ptr<HttpsClient> client(const std::string& host = "127.0.0.1") const {
+    auto made = HttpsClient::create({"https://" + host + ":" + std::to_string(server->port()), caFile, 10'000});
+    REQUIRE(made.ok());
+    return std::move(made).value();
+  }
+
+  test::TempDir dir;
+  std::string caFile;
+  std::unique_ptr<store::EventStore> store;
+  server::Metrics metrics;
+  common::FakeClock clock{common::SystemClock().nowMs()};
+  std::unique_ptr<server::CollectorApi> api;
+  std::unique_ptr<server::CollectorServer> server;
+};
+
+HttpResponse send(HttpsClient& client, const std::string& method, const std::string& path, const std::string& body,
+                  const common::net::Headers& headers) {
+  auto response = client.request(method, path, body, headers);
+  INFO(method, " ", path);
+  REQUIRE(response.ok());
+  return response.value();
+}
+
+Object::Ptr json(const HttpResponse& response) {
+  auto parsed = common::parseJson(response.body, "response");
+  INFO(response.body);
+  REQUIRE(parsed.ok());
+  REQUIRE(parsed.value().type() == typeid(Object::Ptr));
+  return parsed.value().extract<Object::Ptr>();
+}
+
+std::string enrollBody(const std::string& secret, const std::string& agentId) {
+  return R"({"enroll_secret":")" + secret + R"(","agent_id":")" + agentId +
+         R"(","host":"pc-1","os":"Debian GNU/Linux 12","agent_version":"0.1.0"})";
+}
+
+// Enrolls agentId and returns its node key.
+std::string enroll(HttpsClient& client, const std::string& agentId) {
+  const auto response = send(client, "POST", "/api/v1/enroll", enrollBody(kEnrollSecret, agentId), kJson);
+  REQUIRE(response.status == 200);
+  const auto key = json(response)->getValue<std::string>("node_key");
+  CHECK(key.size() == 64);
+  return key;
+}
+
+common::Event makeEvent(common::Uuid7Generator& ids, const std::string& agentId, std::int64_t timeMs,
+                        const std::string& type = "device.blocked") {
+  common::Event e;
+  e.timeMs = timeMs;
+  e.id = ids.next(timeMs);
+  e.type = type;
+  e.severity = common::Severity::High;
+  e.agentId = agentId;
+  e.host = "pc-1";
+  e.user = "alice";
+  e.details->set("usb.vendor_id", "0781");
+  return e;
+}
+
+std::string batchBody(const std::vector<common::Event>& events) {
+  std::vector<std::string> lines;
+  for (const auto& e : events) lines.push_back(common::eventToJson(e));
+  return common::makeBatchBody(lines);
+}
+
+common::net::Headers agentHeaders(const std::string& nodeKey, bool gzip = false) {
+  common::net::Headers headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + nodeKey}};
+  if (gzip) headers.emplace_back("Content-Encoding", "gzip");
+  return headers;
+}
+
+const common::net::Headers kAdmin = {{"Authorization", "Bearer " + kAdminToken}};
+
+std::size_t storedCount(HttpsClient& client, const std::string& agentId) {
+  const auto response = send(client, "GET", "/api/v1/events?limit=10000&agent=" + agentId, "", kAdmin);
+  REQUIRE(response.status == 200);
+  return json(response)->getArray("events")->size();
+}
+
+}  // namespace
+
+TEST_CASE("the generated certificate is accepted for 127.0.0.1 and localhost, and only it") {
+  TestCollector collector;
+  for (const char* host : {"127.0.0.1", "localhost"}) {
+    auto client = collector.client(host);
+    const auto response = send(*client, "GET", "/healthz", "", {});
+    CHECK(response.status == 200);
+    CHECK(response.body == "ok\n");
+  }
+  // A client that pins a different certificate must refuse the connection.
+  test::TempDir other;
+  bool created = false;
+  REQUIRE(tls::ensureCertificate(other.path(), {"localhost", "127.0.0.1"}, created).ok());
+  auto stranger = HttpsClient::create(
+      {"https://127.0.0.1:" + std::to_string(collector.server->port()), other.path() + "/collector.crt", 5000});
+  REQUIRE(stranger.ok());
+  CHECK_FALSE(stranger.value()->request("GET", "/healthz", "", {}).ok());
+}
+
+TEST_CASE("enrollment") {
+  TestCollector collector;
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::string agentId = ids.next(collector.clock.nowMs());
+
+  auto wrong = send(*client, "POST", "/api/v1/enroll", enrollBody("wrong", agentId), kJson);
+  CHECK(wrong.status == 401);
+  CHECK(json(wrong)->getValue<std::string>("where") == "/enroll_secret");
+
+  auto malformed = send(*client, "POST", "/api/v1/enroll", "{\"enroll_secret\":", kJson);
+  CHECK(malformed.status == 400);
+  CHECK(json(malformed)->has("where"));
+
+  auto badId = send(*client, "POST", "/api/v1/enroll", enrollBody(kEnrollSecret, "not-a-uuid"), kJson);
+  CHECK(badId.status == 400);
+  CHECK(json(badId)->getValue<std::string>("where") == "/agent_id");
+
+  const std::string firstKey = enroll(*client, agentId);
+  const std::string secondKey = enroll(*client, agentId);  // reinstall: the old key stops working
+  CHECK(firstKey != secondKey);
+  const std::string body = batchBody({makeEvent(ids, agentId, collector.clock.nowMs())});
+  CHECK(send(*client, "POST", "/api/v1/events", body, agentHeaders(firstKey)).status == 401);
+  CHECK(send(*client, "POST", "/api/v1/events", body, agentHeaders(secondKey)).status == 200);
+}
+
+TEST_CASE("event ingest: exactly once, gzip, and every refusal leaves nothing stored") {
+  TestCollector collector(64 * 1024);
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::int64_t now = collector.clock.nowMs();
+  const std::string agentId = ids.next(now);
+  const std::string key = enroll(*client, agentId);
+
+  std::vector<common::Event> events;
+  for (int i = 0; i < 20; ++i) events.push_back(makeEvent(ids, agentId, now + i));
+  const std::string body = batchBody(events);
+  auto first = send(*client, "POST", "/api/v1/events", body, agentHeaders(key));
+  REQUIRE(first.status == 200);
+  CHECK(json(first)->getValue<int>("accepted") == 20);
+  CHECK(json(first)->getValue<int>("duplicates") == 0);
+  auto again = send(*client, "POST", "/api/v1/events", body, agentHeaders(key));
+  REQUIRE(again.status == 200);
+  CHECK(json(again)->getValue<int>("accepted") == 0);
+  CHECK(json(again)->getValue<int>("duplicates") == 20);
+
+  const std::string zipped = common::gzipCompress(batchBody({makeEvent(ids, agentId, now + 100)}));
+  auto gz = send(*client, "POST", "/api/v1/events", zipped, agentHeaders(key, true));
+  REQUIRE(gz.status == 200);
+  CHECK(json(gz)->getValue<int>("accepted") == 1);
+  CHECK(storedCount(*client, agentId) == 21);
+
+  SUBCASE("malformed JSON") {
+    auto r = send(*client, "POST", "/api/v1/events", "{\"events\": [", agentHeaders(key));
+    CHECK(r.status == 400);
+    CHECK(json(r)->getValue<std::string>("where") == "body");
+  }
+  SUBCASE("one bad event refuses the whole batch, pointing at it") {
+    std::vector<std::string> lines = {common::eventToJson(makeEvent(ids, agentId, now)),
+                                      common::eventToJson(makeEvent(ids, agentId, now))};
+    lines.push_back(R"({"id":"x","type":"device.blocked"})");
+    auto r = send(*client, "POST", "/api/v1/events", common::makeBatchBody(lines), agentHeaders(key));
+    CHECK(r.status == 400);
+    CHECK(json(r)->getValue<std::string>("where").rfind("/events/2/", 0) == 0);
+  }
+  SUBCASE("wrong content type") {
+    common::net::Headers headers = {{"Content-Type", "text/plain"}, {"Authorization", "Bearer " + key}};
+    CHECK(send(*client, "POST", "/api/v1/events", batchBody({makeEvent(ids, agentId, now)}), headers).status == 415);
+    common::net::Headers brotli = agentHeaders(key);
+    brotli.emplace_back("Content-Encoding", "br");
+    CHECK(send(*client, "POST", "/api/v1/events", batchBody({makeEvent(ids, agentId, now)}), brotli).status == 415);
+  }
+  SUBCASE("a body over the limit, raw or after inflation") {
+    std::vector<common::Event> many;
+    for (int i = 0; i < 600; ++i) many.push_back(makeEvent(ids, agentId, now));
+    const std::string big = batchBody(many);
+    REQUIRE(big.size() > 64 * 1024);
+    CHECK(send(*client, "POST", "/api/v1/events", big, agentHeaders(key)).status == 413);
+    const std::string bomb = common::gzipCompress(big, 9);
+    REQUIRE(bomb.size() < 64 * 1024);
+    auto client2 = collector.client();  // the first connection was closed after the 413
+    CHECK(send(*client2, "POST", "/api/v1/events", bomb, agentHeaders(key, true)).status == 413);
+  }
+  SUBCASE("forged or missing node key") {
+    const std::string one = batchBody({makeEvent(ids, agentId, now)});
+    CHECK(send(*client, "POST", "/api/v1/events", one, agentHeaders(common::randomHex(32))).status == 401);
+    CHECK(send(*client, "POST", "/api/v1/events", one, kJson).status == 401);
+  }
+  SUBCASE("an event of another agent") {
+    std::vector<common::Event> mixed = {makeEvent(ids, agentId, now), makeEvent(ids, ids.next(now), now)};
+    auto r = send(*client, "POST", "/api/v1/events", batchBody(mixed), agentHeaders(key));
+    CHECK(r.status == 422);
+    CHECK(json(r)->getValue<std::string>("where") == "/events/1/agent_id");
+  }
+  auto after = collector.client();
+  CHECK(storedCount(*after, agentId) == 21);  // nothing half-stored by any refused batch
+}
+
+TEST_CASE("queries: filters and cursor paging") {
+  TestCollector collector;
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::int64_t now = collector.clock.nowMs();
+  const std::string agentId = ids.next(now);
+  const std::string key = enroll(*client, agentId);
+  std::vector<common::Event> events;
+  for (int i = 0; i < 25; ++i) events.push_back(makeEvent(ids, agentId, now + i, i < 5 ? "p2p.killed" : "file.copied"));
+  REQUIRE(send(*client, "POST", "/api/v1/events", batchBody(events), agentHeaders(key)).status == 200);
+
+  CHECK(send(*client, "GET", "/api/v1/events", "", {}).status == 401);
+  CHECK(send(*client, "GET", "/api/v1/events", "", {{"Authorization", "Bearer nope"}}).status == 401);
+  CHECK(send(*client, "GET", "/api/v1/events?limit=0", "", kAdmin).status == 400);
+  CHECK(send(*client, "GET", "/api/v1/events?since=yesterday", "", kAdmin).status == 400);
+  CHECK(send(*client, "GET", "/api/v1/events?color=red", "", kAdmin).status == 400);
+
+  std::vector<std::string> seen;
+  std::string cursor;
+  int pages = 0;
+  while (true) {
+    const auto r = send(*client, "GET", "/api/v1/events?limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), "", kAdmin);
+    REQUIRE(r.status == 200);
+    const auto page = json(r);
+    const auto list = page->getArray("events");
+    for (std::size_t i = 0; i < list->size(); ++i) seen.push_back(list->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+    ++pages;
+    if (page->get("next_cursor").isEmpty()) break;
+    cursor = page->getValue<std::string>("next_cursor");
+    REQUIRE(pages < 10);
+  }
+  CHECK(pages == 3);
+  REQUIRE(seen.size() == 25);
+  for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == events[i].id);
+
+  auto byType = json(send(*client, "GET", "/api/v1/events?type=p2p.killed", "", kAdmin));
+  CHECK(byType->getArray("events")->size() == 5);
+  auto first = byType->getArray("events")->getObject(0);
+  CHECK(first->getValue<std::string>("severity") == "high");
+  CHECK(first->getObject("details")->getValue<std::string>("usb.vendor_id") == "0781");
+  const std::string since = common::formatUtcMs(now + 10);
+  auto window = json(send(*client, "GET", "/api/v1/events?since=" + since + "&until=" + std::to_string(now + 15), "", kAdmin));
+  CHECK(window->getArray("events")->size() == 5);
+}
+
+TEST_CASE("agents, heartbeats and the silent flag; healthz; metrics; unknown paths and methods") {
+  TestCollector collector;
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::int64_t now = collector.clock.nowMs();
+  const std::string agentId = ids.next(now);
+  const std::string key = enroll(*client, agentId);
+
+  common::Event beat = makeEvent(ids, agentId, now, "agent.heartbeat");
+  beat.details = new Object;
+  beat.details->set("agent.heartbeat_interval_ms", 1000);
+  beat.details->set("agent.spool.events", 12);
+  beat.details->set("agent.version", "0.1.1");
+  auto r = send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(beat), agentHeaders(key));
+  REQUIRE(r.status == 200);
+  CHECK(r.body == "{}");
+  common::Event notBeat = makeEvent(ids, agentId, now, "device.blocked");
+  CHECK(send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(notBeat), agentHeaders(key)).status == 400);
+
+  auto agentsAnswer = [&] {
+    const auto answer = json(send(*client, "GET", "/api/v1/agents", "", kAdmin));
+    REQUIRE(answer->getArray("agents")->size() == 1);
+    return answer->getArray("agents")->getObject(0);
+  };
+  auto agent = agentsAnswer();
+  CHECK(agent->getValue<std::string>("agent_id") == agentId);
+  CHECK(agent->getValue<bool>("silent") == false);
+  CHECK(agent->getValue<int>("heartbeat_interval_ms") == 1000);
+  CHECK(agent->getValue<int>("spool_events") == 12);
+  CHECK(agent->getValue<std::string>("agent_version") == "0.1.1");
+  collector.clock.advance(3001);
+  CHECK(agentsAnswer()->getValue<bool>("silent") == true);
+  CHECK(send(*client, "GET", "/api/v1/agents", "", {}).status == 401);
+
+  CHECK(send(*client, "GET", "/healthz", "", {}).status == 200);
+  CHECK(send(*client, "GET", "/nowhere", "", {}).status == 404);
+  CHECK(send(*client, "PUT", "/api/v1/agents", "", {}).status == 405);
+  CHECK(send(*client, "GET", "/api/v1/enroll", "", {}).status == 405);
+
+  const std::string body = batchBody({makeEvent(ids, agentId, now), makeEvent(ids, agentId, now)});
+  REQUIRE(send(*client, "POST", "/api/v1/events", body, agentHeaders(key)).status == 200);
+  REQUIRE(send(*client, "POST", "/api/v1/events", body, agentHeaders(key)).status == 200);
+  REQUIRE(send(*client, "POST", "/api/v1/events", "[", agentHeaders(key)).status == 400);
+  const auto metrics = send(*client, "GET", "/metrics", "", {});
+  REQUIRE(metrics.status == 200);
+  const std::string& text = metrics.body;
+  INFO(text);
+  CHECK(text.find("mamori_events_stored_total 2\n") != std::string::npos);
+  CHECK(text.find("mamori_events_duplicate_total 2\n") != std::string::npos);
+  CHECK(text.find("mamori_batches_rejected_total{reason=\"malformed\"} 1\n") != std::string::npos);
+  CHECK(text.find("mamori_http_requests_total{endpoint=\"events\",status=\"200\"} 2\n") != std::string::npos);
+  CHECK(text.find("mamori_agents_enrolled 1\n") != std::string::npos);
+  CHECK(text.find("mamori_agents_silent 0\n") != std::string::npos);  // the events just now count as heard from
+  CHECK(text.find("mamori_storage_errors_total 0\n") != std::string::npos);
+}
