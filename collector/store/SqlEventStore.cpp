@@ -21,6 +21,9 @@ using Poco::Data::Statement;
 
 namespace {
 
+constexpr std::size_t kSqliteOpenTimeoutS = 1;
+constexpr std::size_t kPostgresConnectTimeoutS = 10;
+
 void registerConnectors() {
   static std::once_flag once;
   std::call_once(once, [] {
@@ -37,7 +40,9 @@ std::string detailsText(const common::Event& event) {
 }
 
 Session openSqlite(const DbTarget& target, int busyTimeoutMs) {
-  Session session("SQLite", target.connectionString);
+  // Poco retries a failed open until the login timeout (default 60 s); a file that cannot be
+  // opened now will not open in a second either.
+  Session session("SQLite", target.connectionString, kSqliteOpenTimeoutS);
   // WAL lets readers (queries, /healthz) run while a batch is written; synchronous=NORMAL in WAL
   // mode survives a process crash and loses at most the last commits on power loss, which agents
   // resend (they drop a batch from their spool only after our 200).
@@ -58,7 +63,7 @@ SqlEventStore::SqlEventStore(DbTarget target, const StoreOptions& options)
       pool_(
           [this]() -> Session {
             if (target_.backend == Backend::SQLite) return openSqlite(target_, options_.busyTimeoutMs);
-            return Session("PostgreSQL", target_.connectionString);
+            return Session("PostgreSQL", target_.connectionString, kPostgresConnectTimeoutS);
           },
           options.maxSessions) {}
 
