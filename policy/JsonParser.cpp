@@ -338,8 +338,8 @@ class Parser {
       if (peek() != ':') return failed(at, "expected ':' after the key, found " + describeHere());
       ++pos_;
       skipSpace();
-      out.members.emplace_back(std::move(key), JsonValue{});
-      if (!parseValue(out.members.back().second, at, depth)) return false;
+      out.members.push_back(JsonMember{std::move(key), JsonValue{}});
+      if (!parseValue(out.members.back().value, at, depth)) return false;
       skipSpace();
       if (atEnd()) return failed(pointer, "the text ends inside an object (truncated?)");
       if (peek() == '}') {

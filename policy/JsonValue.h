@@ -5,23 +5,29 @@
 
 #include <string>
 #include <string_view>
-#include <utility>
 #include <vector>
 
 namespace mamori::policy {
 
 enum class JsonKind { kNull, kBool, kNumber, kString, kArray, kObject };
 
+struct JsonMember;  // a key and its value; a struct rather than std::pair, which needs complete types
+
 struct JsonValue {
   JsonKind kind = JsonKind::kNull;
   bool boolean = false;
   std::string text;  // a string's contents (UTF-8), or a number's literal as written
   std::vector<JsonValue> items;                              // kArray
-  std::vector<std::pair<std::string, JsonValue>> members;    // kObject, in document order
+  std::vector<JsonMember> members;  // kObject, in document order
 
   // nullptr when absent (or when this is not an object).
   const JsonValue* find(std::string_view key) const;
   bool isInteger() const;  // a number without fraction or exponent
+};
+
+struct JsonMember {
+  std::string key;
+  JsonValue value;
 };
 
 // "found ..." text for error messages: strings quoted and shortened, numbers as written,

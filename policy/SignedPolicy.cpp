@@ -43,10 +43,10 @@ common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view 
   const JsonValue& root = json.value();
   if (root.kind != JsonKind::kObject) return common::makeError("expected an object, found " + describeJson(root), "/");
   static const char* const kKeys[] = {"envelope", "algorithm", "key_id", "document", "signature"};
-  for (const auto& [key, value] : root.members) {
-    if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return key == k; })) {
+  for (const auto& member : root.members) {
+    if (std::none_of(std::begin(kKeys), std::end(kKeys), [&](const char* k) { return member.key == k; })) {
       return common::makeError("unknown key; expected envelope, algorithm, key_id, document, signature",
-                               pointerAppend("", key));
+                               pointerAppend("", member.key));
     }
   }
   const JsonValue* envelope = root.find("envelope");

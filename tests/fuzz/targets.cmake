@@ -1,2 +1,4 @@
 # The fuzz targets: name, source, seed corpus folder (under corpus/), libraries.
-set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time)
+set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy)
+# Libraries per target; targets not listed link mamori_common only.
+set(MAMORI_FUZZ_LIBS_policy mamori_policy)
