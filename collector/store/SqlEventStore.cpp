@@ -52,6 +52,9 @@ Session openSqlite(const DbTarget& target, int busyTimeoutMs) {
   std::string mode;
   session << "PRAGMA journal_mode=WAL", into(mode), now;
   session << "PRAGMA synchronous=NORMAL", now;
+  // A larger page cache keeps the id and index B-tree pages of a growing events table in memory.
+  session << "PRAGMA cache_size=-65536", now;  // KiB
+  session << "PRAGMA temp_store=MEMORY", now;
   return session;
 }
 
