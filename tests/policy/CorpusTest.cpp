@@ -64,7 +64,9 @@ TEST_CASE("every malformed policy in the corpus gives its expected errors") {
   }
 }
 
-TEST_CASE("every documented example policy parses") {
+TEST_CASE("every documented example policy parses and appears in docs/policy.md") {
+  const std::string reference = test::readFile(MAMORI_POLICY_REFERENCE);
+  REQUIRE_FALSE(reference.empty());
   int count = 0;
   for (const auto& entry : fs::directory_iterator(MAMORI_POLICY_EXAMPLES_DIR)) {
     if (entry.path().extension() != ".json") continue;
@@ -72,6 +74,8 @@ TEST_CASE("every documented example policy parses") {
     const auto result = parsePolicy(test::readFile(entry.path()));
     CAPTURE(result.describe());
     CHECK(result.ok());
+    // docs/policy.md shows each example unchanged.
+    CHECK(reference.find(test::readFile(entry.path())) != std::string::npos);
     ++count;
   }
   CHECK(count >= 3);
