@@ -19,7 +19,7 @@ struct BulkThreshold {
 struct ActivitySettings {
   Mode mode = Mode::kEnforce;
   // "~/" is each user's home directory.
-  std::vector<std::string> cloudSyncFolders = {"~/Dropbox", "~/OneDrive", "~/Google Drive", "~/Nextcloud",
+  std::vector<std::string> cloudSyncFolders = {"~/Dropbox",  "~/OneDrive", "~/Google Drive", "~/Nextcloud",
                                                "~/ownCloud", "~/MEGA",     "~/Box"};
   BulkThreshold bulk;
   // Where removable media get mounted. Tests point this at a temporary directory.

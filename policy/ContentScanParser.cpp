@@ -18,8 +18,8 @@ bool isSafeName(const std::string& name) {
   });
 }
 
-void parseRuleSet(const JsonValue& value, const std::string& pointer, ErrorList& errors,
-                  std::vector<YaraRuleSet>& out, std::set<std::string>& names) {
+void parseRuleSet(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::vector<YaraRuleSet>& out,
+                  std::set<std::string>& names) {
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   YaraRuleSet set;
@@ -51,18 +51,18 @@ void parseDetector(const JsonValue& value, const std::string& pointer, ErrorList
   reader.integer("min_count", out.minCount, 1, 1'000'000);
 }
 
-void parseDetectors(const JsonValue& value, const std::string& pointer, ErrorList& errors,
-                    ContentScanSettings& out) {
+void parseDetectors(const JsonValue& value, const std::string& pointer, ErrorList& errors, ContentScanSettings& out) {
   ObjectReader reader(value, pointer, errors);
-  if (const JsonValue* v = reader.get("credit_card")) parseDetector(*v, reader.pointerOf("credit_card"), errors, out.creditCard);
-  if (const JsonValue* v = reader.get("my_number")) parseDetector(*v, reader.pointerOf("my_number"), errors, out.myNumber);
+  if (const JsonValue* v = reader.get("credit_card"))
+    parseDetector(*v, reader.pointerOf("credit_card"), errors, out.creditCard);
+  if (const JsonValue* v = reader.get("my_number"))
+    parseDetector(*v, reader.pointerOf("my_number"), errors, out.myNumber);
 }
 
 void parseStartTime(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::int64_t& out) {
   const std::string& t = value.text;
   const auto digit = [&](std::size_t i) { return t[i] >= '0' && t[i] <= '9'; };
-  if (value.kind == JsonKind::kString && t.size() == 5 && digit(0) && digit(1) && t[2] == ':' && digit(3) &&
-      digit(4)) {
+  if (value.kind == JsonKind::kString && t.size() == 5 && digit(0) && digit(1) && t[2] == ':' && digit(3) && digit(4)) {
     const int hours = (t[0] - '0') * 10 + (t[1] - '0');
     const int minutes = (t[3] - '0') * 10 + (t[4] - '0');
     if (hours < 24 && minutes < 60) {
@@ -76,7 +76,8 @@ void parseStartTime(const JsonValue& value, const std::string& pointer, ErrorLis
 void parseSchedule(const JsonValue& value, const std::string& pointer, ErrorList& errors, ScanSchedule& out) {
   ObjectReader reader(value, pointer, errors);
   reader.integer("interval_hours", out.intervalHours, 1, 24 * 366);
-  if (const JsonValue* v = reader.get("start_time")) parseStartTime(*v, reader.pointerOf("start_time"), errors, out.startMinute);
+  if (const JsonValue* v = reader.get("start_time"))
+    parseStartTime(*v, reader.pointerOf("start_time"), errors, out.startMinute);
   reader.boolean("on_change", out.onChange);
 }
 
@@ -90,27 +91,28 @@ void parseArchive(const JsonValue& value, const std::string& pointer, ErrorList&
 
 }  // namespace
 
-void parseContentScan(const JsonValue& value, const std::string& pointer, ErrorList& errors,
-                      ContentScanSettings& out) {
+void parseContentScan(const JsonValue& value, const std::string& pointer, ErrorList& errors, ContentScanSettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.mode("mode", out.mode);
   if (const JsonValue* v = reader.get("rule_sets")) {
     std::set<std::string> names;
-    readArray(*v, reader.pointerOf("rule_sets"), errors, kMaxRuleSets, [&](const JsonValue& item, const std::string& at) {
-      parseRuleSet(item, at, errors, out.ruleSets, names);
-    });
+    readArray(
+        *v, reader.pointerOf("rule_sets"), errors, kMaxRuleSets,
+        [&](const JsonValue& item, const std::string& at) { parseRuleSet(item, at, errors, out.ruleSets, names); });
   }
   if (const JsonValue* v = reader.get("detectors")) parseDetectors(*v, reader.pointerOf("detectors"), errors, out);
   reader.pathList("paths", out.paths);
   if (const JsonValue* v = reader.get("exclude")) {
     std::vector<std::string> exclude;
-    readArray(*v, reader.pointerOf("exclude"), errors, kMaxListItems, [&](const JsonValue& item, const std::string& at) {
-      std::string pattern;
-      if (readString(item, at, errors, pattern, kMaxPathBytes)) exclude.push_back(std::move(pattern));
-    });
+    readArray(*v, reader.pointerOf("exclude"), errors, kMaxListItems,
+              [&](const JsonValue& item, const std::string& at) {
+                std::string pattern;
+                if (readString(item, at, errors, pattern, kMaxPathBytes)) exclude.push_back(std::move(pattern));
+              });
     out.exclude = std::move(exclude);
   }
-  if (const JsonValue* v = reader.get("schedule")) parseSchedule(*v, reader.pointerOf("schedule"), errors, out.schedule);
+  if (const JsonValue* v = reader.get("schedule"))
+    parseSchedule(*v, reader.pointerOf("schedule"), errors, out.schedule);
   // libyara allows at most 32 scanners on one compiled rule set.
   reader.integer("threads", out.threads, 1, 32);
   reader.integer("max_file_bytes", out.maxFileBytes, 1024, 16LL << 30);

@@ -118,20 +118,22 @@ void parseDeviceControl(const JsonValue& value, const std::string& pointer, Erro
       }
     }
   }
-  if (const JsonValue* v = reader.get("class_actions")) parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);
+  if (const JsonValue* v = reader.get("class_actions"))
+    parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);
   if (const JsonValue* v = reader.get("allow")) {
     std::vector<AllowedDevice> allow;
     std::set<std::tuple<std::uint16_t, std::uint16_t, std::string>> seen;
-    readArray(*v, reader.pointerOf("allow"), errors, kMaxAllowEntries, [&](const JsonValue& item, const std::string& at) {
-      const std::size_t before = allow.size();
-      parseAllowEntry(item, at, errors, allow);
-      if (allow.size() == before) return;
-      const auto& entry = allow.back();
-      // Two entries for one device with different access would make the outcome depend on order.
-      if (!seen.emplace(entry.vendorId, entry.productId, entry.serial).second) {
-        errors.add(at, "duplicate allow entry: the same vendor_id, product_id and serial appear earlier");
-      }
-    });
+    readArray(*v, reader.pointerOf("allow"), errors, kMaxAllowEntries,
+              [&](const JsonValue& item, const std::string& at) {
+                const std::size_t before = allow.size();
+                parseAllowEntry(item, at, errors, allow);
+                if (allow.size() == before) return;
+                const auto& entry = allow.back();
+                // Two entries for one device with different access would make the outcome depend on order.
+                if (!seen.emplace(entry.vendorId, entry.productId, entry.serial).second) {
+                  errors.add(at, "duplicate allow entry: the same vendor_id, product_id and serial appear earlier");
+                }
+              });
     out.allow = std::move(allow);
   }
 }

@@ -26,8 +26,7 @@ int findAllowEntry(const DeviceControlSettings& settings, const UsbDeviceFacts& 
 
 std::string describeEntry(const DeviceControlSettings& settings, int index) {
   const auto& entry = settings.allow[static_cast<std::size_t>(index)];
-  std::string text = "allow entry " + std::to_string(index) + " (" + hex4(entry.vendorId) + ":" +
-                     hex4(entry.productId);
+  std::string text = "allow entry " + std::to_string(index) + " (" + hex4(entry.vendorId) + ":" + hex4(entry.productId);
   if (!entry.serial.empty()) text += " serial " + entry.serial;
   if (!entry.comment.empty()) text += ", " + entry.comment;
   return text + ")";
@@ -98,7 +97,8 @@ DeviceVerdict evaluateUsbDevice(const DeviceControlSettings& settings, const Usb
 
   if (settings.mode == Mode::kOff) {
     for (std::size_t i = 0; i < classes.size(); ++i) {
-      verdict.interfaces.push_back({i, classes[i], DeviceAction::kAllow, DeviceAction::kAllow, "device control is off"});
+      verdict.interfaces.push_back(
+          {i, classes[i], DeviceAction::kAllow, DeviceAction::kAllow, "device control is off"});
     }
     verdict.reason = "device control is off";
     return verdict;
@@ -124,7 +124,8 @@ DeviceVerdict evaluateUsbDevice(const DeviceControlSettings& settings, const Usb
     verdict.reason = verdict.allowEntry >= 0 ? "allowed by " + describeEntry(settings, verdict.allowEntry)
                                              : "no interface is restricted";
   }
-  if (verdict.audit) verdict.reason = "audit mode, would " + std::string(deviceDecisionName(verdict.decided)) + ": " + verdict.reason;
+  if (verdict.audit)
+    verdict.reason = "audit mode, would " + std::string(deviceDecisionName(verdict.decided)) + ": " + verdict.reason;
   return verdict;
 }
 

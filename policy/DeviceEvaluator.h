@@ -14,7 +14,7 @@ namespace mamori::policy {
 struct InterfaceVerdict {
   std::size_t index = 0;  // position in UsbDeviceFacts::interfaceClasses
   std::uint8_t interfaceClass = 0;
-  DeviceAction action = DeviceAction::kAllow;  // what the agent does
+  DeviceAction action = DeviceAction::kAllow;   // what the agent does
   DeviceAction decided = DeviceAction::kAllow;  // what the policy decided; differs from action in audit
   std::string reason;
 };
@@ -34,7 +34,7 @@ struct DeviceVerdict {
   DeviceDecision decided = DeviceDecision::kAllow;   // what the policy decided
   // Mode audit and the policy decided something other than allow: report "would block", enforce nothing.
   bool audit = false;
-  std::string reason;  // the first restricting interface's reason, or why everything is allowed
+  std::string reason;   // the first restricting interface's reason, or why everything is allowed
   int allowEntry = -1;  // index into DeviceControlSettings::allow that matched, -1 for none
   std::vector<InterfaceVerdict> interfaces;
 };

@@ -106,8 +106,8 @@ bool readArray(const JsonValue& value, const std::string& pointer, ErrorList& er
     return false;
   }
   if (value.items.size() > maxItems) {
-    errors.add(pointer, "expected at most " + std::to_string(maxItems) + " items, found " +
-                            std::to_string(value.items.size()));
+    errors.add(pointer,
+               "expected at most " + std::to_string(maxItems) + " items, found " + std::to_string(value.items.size()));
     return false;
   }
   for (std::size_t i = 0; i < value.items.size(); ++i) each(value.items[i], pointerAppend(pointer, i));

@@ -36,8 +36,7 @@ bool readPath(const JsonValue& value, const std::string& pointer, ErrorList& err
 // Calls each(item, itemPointer) for every item of an array of at most maxItems.
 bool readArray(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::size_t maxItems,
                const std::function<void(const JsonValue&, const std::string&)>& each);
-bool readPathList(const JsonValue& value, const std::string& pointer, ErrorList& errors,
-                  std::vector<std::string>& out);
+bool readPathList(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::vector<std::string>& out);
 
 // One JSON object being read. Keys that are read are marked; finish() reports every other key as
 // unknown (with a "did you mean" when one is close), because a misspelt key must not silently

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstdio>
-#include <string>
 #include <optional>
+#include <string>
 #include <unordered_set>
 #include <utility>
 
@@ -93,9 +93,7 @@ class Parser {
     switch (peek()) {
       case '{': return parseObject(out, pointer, depth + 1);
       case '[': return parseArray(out, pointer, depth + 1);
-      case '"':
-        out.kind = JsonKind::kString;
-        return parseString(out.text, pointer);
+      case '"': out.kind = JsonKind::kString; return parseString(out.text, pointer);
       case 't': return parseWord("true", out, pointer);
       case 'f': return parseWord("false", out, pointer);
       case 'n': return parseWord("null", out, pointer);
@@ -201,15 +199,14 @@ class Parser {
       case 'r': out += '\r'; return true;
       case 't': out += '\t'; return true;
       case 'u': break;
-      default:
-        --pos_;
-        return failed(pointer, "invalid escape in a string: \\" + describeHere());
+      default: --pos_; return failed(pointer, "invalid escape in a string: \\" + describeHere());
     }
     std::uint32_t cp = 0;
     if (!hex4(cp, pointer)) return false;
     if (cp >= 0xDC00 && cp <= 0xDFFF) return failed(pointer, "invalid \\u escape: a lone low surrogate");
     if (cp >= 0xD800 && cp <= 0xDBFF) {
-      if (text_.substr(pos_, 2) != "\\u") return failed(pointer, "invalid \\u escape: a high surrogate without its pair");
+      if (text_.substr(pos_, 2) != "\\u")
+        return failed(pointer, "invalid \\u escape: a high surrogate without its pair");
       pos_ += 2;
       std::uint32_t low = 0;
       if (!hex4(low, pointer)) return false;

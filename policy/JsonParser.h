@@ -13,10 +13,10 @@
 namespace mamori::policy {
 
 struct JsonLimits {
-  std::size_t maxBytes = 4U << 20U;   // a policy with large rule sets is well below this
-  std::size_t maxDepth = 32;          // the policy itself needs 5 levels
-  std::size_t maxValues = 200'000;    // bounds memory: each value costs ~100 bytes in the tree
-  std::size_t maxItems = 65'536;      // per array or object
+  std::size_t maxBytes = 4U << 20U;  // a policy with large rule sets is well below this
+  std::size_t maxDepth = 32;         // the policy itself needs 5 levels
+  std::size_t maxValues = 200'000;   // bounds memory: each value costs ~100 bytes in the tree
+  std::size_t maxItems = 65'536;     // per array or object
 };
 
 common::Result<JsonValue> parseJsonStrict(std::string_view text, const JsonLimits& limits = {});

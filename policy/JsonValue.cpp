@@ -75,9 +75,7 @@ std::string pointerAppend(const std::string& base, std::string_view token) {
   return out;
 }
 
-std::string pointerAppend(const std::string& base, std::size_t index) {
-  return base + "/" + std::to_string(index);
-}
+std::string pointerAppend(const std::string& base, std::size_t index) { return base + "/" + std::to_string(index); }
 
 std::string jsonQuote(std::string_view text) { return quote(text); }
 

@@ -16,8 +16,8 @@ struct JsonMember;  // a key and its value; a struct rather than std::pair, whic
 struct JsonValue {
   JsonKind kind = JsonKind::kNull;
   bool boolean = false;
-  std::string text;  // a string's contents (UTF-8), or a number's literal as written
-  std::vector<JsonValue> items;                              // kArray
+  std::string text;                 // a string's contents (UTF-8), or a number's literal as written
+  std::vector<JsonValue> items;     // kArray
   std::vector<JsonMember> members;  // kObject, in document order
 
   // nullptr when absent (or when this is not an object).

@@ -1,11 +1,11 @@
 #include "policy/KeyFiles.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <sys/stat.h>
 
 #include "common/UniqueFd.h"
 
@@ -43,9 +43,8 @@ common::Result<std::string> readKeyFile(const std::string& path, bool secret) {
   if (secret && (st.st_mode & 077U) != 0) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777U));
-    return common::makeError(std::string("the private key file is accessible by others (mode ") + mode +
-                                 "); run chmod 600 on it",
-                             path);
+    return common::makeError(
+        std::string("the private key file is accessible by others (mode ") + mode + "); run chmod 600 on it", path);
   }
   std::string text;
   char buf[4096];

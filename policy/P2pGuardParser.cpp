@@ -83,9 +83,8 @@ void parseSignatureSet(const JsonValue& value, const std::string& pointer, Error
 
 void parseP2pSignatureSets(const JsonValue& value, const std::string& pointer, ErrorList& errors,
                            std::vector<P2pSignatureSet>& out) {
-  readArray(value, pointer, errors, kMaxSignatureSets, [&](const JsonValue& item, const std::string& at) {
-    parseSignatureSet(item, at, errors, out);
-  });
+  readArray(value, pointer, errors, kMaxSignatureSets,
+            [&](const JsonValue& item, const std::string& at) { parseSignatureSet(item, at, errors, out); });
 }
 
 void parseP2pGuard(const JsonValue& value, const std::string& pointer, ErrorList& errors, P2pGuardSettings& out) {

@@ -77,8 +77,7 @@ void P2pMatcher::matchNames(const ProcessFacts& process, std::vector<P2pEvidence
         out.push_back({P2pSignal::kName, set.name, pattern, "comm " + process.comm});
       } else if (!process.exePath.empty() && matchesName(pattern, baseName(process.exePath))) {
         out.push_back({P2pSignal::kName, set.name, pattern, "exe " + process.exePath});
-      } else if (!process.argv.empty() && !process.argv[0].empty() &&
-                 matchesName(pattern, baseName(process.argv[0]))) {
+      } else if (!process.argv.empty() && !process.argv[0].empty() && matchesName(pattern, baseName(process.argv[0]))) {
         out.push_back({P2pSignal::kName, set.name, pattern, "argv[0] " + process.argv[0]});
       }
     }
@@ -107,8 +106,8 @@ void P2pMatcher::matchScripts(const ProcessFacts& process, std::vector<P2pEviden
       const bool interpreter = matchesPath(pattern.interpreter, process.exePath) ||
                                (!process.comm.empty() && matchesPath(pattern.interpreter, process.comm));
       if (interpreter && matchesPath(pattern.script, script)) {
-        out.push_back({P2pSignal::kScript, set.name, pattern.interpreter + " " + pattern.script,
-                       process.exePath + " " + script});
+        out.push_back(
+            {P2pSignal::kScript, set.name, pattern.interpreter + " " + pattern.script, process.exePath + " " + script});
       }
     }
   }

@@ -8,9 +8,7 @@ namespace mamori::policy {
 
 namespace {
 
-PolicyRejection reject(RejectReason reason, common::Error error) {
-  return PolicyRejection{reason, {std::move(error)}};
-}
+PolicyRejection reject(RejectReason reason, common::Error error) { return PolicyRejection{reason, {std::move(error)}}; }
 
 }  // namespace
 
@@ -42,26 +40,25 @@ std::optional<PolicyRejection> checkPolicyAcceptable(const Policy& candidate, st
                                     "/version"));
   }
   if (candidate.group != agentGroup) {
-    const auto show = [](std::string_view g) { return g.empty() ? std::string("no group") : "group \"" + std::string(g) + "\""; };
-    return reject(RejectReason::kWrongGroup,
-                  common::makeError("the policy is for " + show(candidate.group) + ", this agent is in " +
-                                        show(agentGroup),
-                                    "/group"));
+    const auto show = [](std::string_view g) {
+      return g.empty() ? std::string("no group") : "group \"" + std::string(g) + "\"";
+    };
+    return reject(RejectReason::kWrongGroup, common::makeError("the policy is for " + show(candidate.group) +
+                                                                   ", this agent is in " + show(agentGroup),
+                                                               "/group"));
   }
   return std::nullopt;
 }
 
-std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText,
-                                                                 const PublicKey& pinned,
+std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText, const PublicKey& pinned,
                                                                  std::int64_t appliedVersion,
                                                                  std::string_view agentGroup) {
   auto envelope = parseSignedPolicyEnvelope(envelopeText);
   if (!envelope) return reject(RejectReason::kMalformedEnvelope, envelope.error());
   if (envelope.value().keyId != pinned.keyId()) {
-    return reject(RejectReason::kUnknownKey,
-                  common::makeError("signed with key " + envelope.value().keyId + ", but this agent trusts key " +
-                                        pinned.keyId(),
-                                    "/key_id"));
+    return reject(RejectReason::kUnknownKey, common::makeError("signed with key " + envelope.value().keyId +
+                                                                   ", but this agent trusts key " + pinned.keyId(),
+                                                               "/key_id"));
   }
   if (auto ok = pinned.verify(envelope.value().document, envelope.value().signature); !ok) {
     return reject(RejectReason::kBadSignature, common::makeError(ok.error().message, "/signature"));

@@ -20,8 +20,8 @@ enum class RejectReason {
   kMalformedEnvelope,  // not a signed policy envelope at all
   kUnknownKey,         // signed by a key this agent does not trust
   kBadSignature,
-  kInvalidPolicy,      // signed, but the document does not validate (errors lists why)
-  kRollback,           // version not greater than the applied one
+  kInvalidPolicy,  // signed, but the document does not validate (errors lists why)
+  kRollback,       // version not greater than the applied one
   kWrongGroup,
 };
 
@@ -48,8 +48,7 @@ struct AcceptedPolicy {
 };
 
 // The whole gate, in order: envelope, key id, signature, policy validation, rollback, group.
-std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText,
-                                                                 const PublicKey& pinned,
+std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText, const PublicKey& pinned,
                                                                  std::int64_t appliedVersion,
                                                                  std::string_view agentGroup);
 

@@ -52,10 +52,10 @@ PolicyParseResult parsePolicy(std::string_view text) {
       // rather than report a cascade of misleading errors.
       const JsonValue* schema = root.find("schema_version");
       if (schema != nullptr && !(schema->isInteger() && schema->text == "1")) {
-        result.errors.push_back(common::makeError(
-            "expected schema_version 1 (the only one this version of mamori understands), found " +
-                describeJson(*schema),
-            "/schema_version"));
+        result.errors.push_back(
+            common::makeError("expected schema_version 1 (the only one this version of mamori understands), found " +
+                                  describeJson(*schema),
+                              "/schema_version"));
         return result;
       }
       parseHeader(reader, policy);

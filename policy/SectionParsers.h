@@ -18,8 +18,7 @@ void parseP2pGuard(const JsonValue& value, const std::string& pointer, ErrorList
 // A JSON array of signature sets (also used for the built-in ones).
 void parseP2pSignatureSets(const JsonValue& value, const std::string& pointer, ErrorList& errors,
                            std::vector<P2pSignatureSet>& out);
-void parseContentScan(const JsonValue& value, const std::string& pointer, ErrorList& errors,
-                      ContentScanSettings& out);
+void parseContentScan(const JsonValue& value, const std::string& pointer, ErrorList& errors, ContentScanSettings& out);
 void parseActivity(const JsonValue& value, const std::string& pointer, ErrorList& errors, ActivitySettings& out);
 void parseReporting(const JsonValue& value, const std::string& pointer, ErrorList& errors, ReportingSettings& out);
 void parseAgentLimits(const JsonValue& value, const std::string& pointer, ErrorList& errors, AgentLimits& out);

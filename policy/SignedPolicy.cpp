@@ -23,9 +23,8 @@ common::Result<std::string> stringField(const JsonValue& root, const std::string
 }  // namespace
 
 std::string envelopeToJson(const SignedPolicyEnvelope& envelope) {
-  return R"({"envelope":1,"algorithm":"Ed25519","key_id":)" + jsonQuote(envelope.keyId) +
-         R"(,"document":")" + base64UrlEncode(envelope.document) + R"(","signature":)" + jsonQuote(envelope.signature) +
-         "}";
+  return R"({"envelope":1,"algorithm":"Ed25519","key_id":)" + jsonQuote(envelope.keyId) + R"(,"document":")" +
+         base64UrlEncode(envelope.document) + R"(","signature":)" + jsonQuote(envelope.signature) + "}";
 }
 
 common::Result<std::string> makeSignedPolicyEnvelope(const SigningKey& key, std::string_view document) {
@@ -88,9 +87,8 @@ common::Result<std::string> openSignedPolicy(std::string_view envelopeText, cons
   auto envelope = parseSignedPolicyEnvelope(envelopeText);
   if (!envelope) return envelope.error();
   if (envelope.value().keyId != pinned.keyId()) {
-    return common::makeError("signed with key " + envelope.value().keyId + ", but this agent trusts key " +
-                                 pinned.keyId(),
-                             "/key_id");
+    return common::makeError(
+        "signed with key " + envelope.value().keyId + ", but this agent trusts key " + pinned.keyId(), "/key_id");
   }
   if (auto ok = pinned.verify(envelope.value().document, envelope.value().signature); !ok) {
     return common::makeError(ok.error().message, "/signature");

@@ -26,8 +26,8 @@ common::Result<ossl::BioPtr> readBio(std::string_view pem) {
 common::Status requireEd25519(EVP_PKEY* key) {
   if (EVP_PKEY_get_id(key) != EVP_PKEY_ED25519) {
     return common::makeError("expected an Ed25519 key, found " + std::string(EVP_PKEY_get0_type_name(key) != nullptr
-                                                                                  ? EVP_PKEY_get0_type_name(key)
-                                                                                  : "another key type"));
+                                                                                 ? EVP_PKEY_get0_type_name(key)
+                                                                                 : "another key type"));
   }
   return common::Ok{};
 }
@@ -85,7 +85,7 @@ common::Status PublicKey::verify(std::string_view bytes, std::string_view signat
   if (!ctx || EVP_DigestVerifyInit(ctx.get(), nullptr, nullptr, nullptr, key_.get()) != 1) {
     return ossl::error("EVP_DigestVerifyInit");
   }
-  const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(decoded->data()),  // NOLINT
+  const int rc = EVP_DigestVerify(ctx.get(), reinterpret_cast<const unsigned char*>(decoded->data()),     // NOLINT
                                   decoded->size(), reinterpret_cast<const unsigned char*>(bytes.data()),  // NOLINT
                                   bytes.size());
   ERR_clear_error();  // a mismatch leaves reasons in the queue; the answer below says it all

@@ -57,7 +57,8 @@ TEST_CASE("allow-listed serial: full or read-only") {
   auto verdict = evaluateUsbDevice(withCompanyStick(DeviceAccess::kFull, "60A44C3F"), stick);
   CHECK(verdict.decision == DeviceDecision::kAllow);
   CHECK(verdict.allowEntry == 0);
-  CHECK(verdict.interfaces[0].reason == "mass_storage allowed by allow entry 0 (0951:1666 serial 60A44C3F, asset 4411)");
+  CHECK(verdict.interfaces[0].reason ==
+        "mass_storage allowed by allow entry 0 (0951:1666 serial 60A44C3F, asset 4411)");
 
   verdict = evaluateUsbDevice(withCompanyStick(DeviceAccess::kReadOnly, "60A44C3F"), stick);
   CHECK(verdict.decision == DeviceDecision::kReadOnly);
@@ -76,8 +77,7 @@ TEST_CASE("a serial-specific entry wins over a model-wide one") {
   settings.allow.push_back({0x0951, 0x1666, "S2", DeviceAccess::kReadOnly, "release stick"});
   CHECK(evaluateUsbDevice(settings, {0x0951, 0x1666, "S2", 0, {usb::kMassStorage}}).decision ==
         DeviceDecision::kReadOnly);
-  CHECK(evaluateUsbDevice(settings, {0x0951, 0x1666, "S3", 0, {usb::kMassStorage}}).decision ==
-        DeviceDecision::kAllow);
+  CHECK(evaluateUsbDevice(settings, {0x0951, 0x1666, "S3", 0, {usb::kMassStorage}}).decision == DeviceDecision::kAllow);
 }
 
 TEST_CASE("read_only access on a class that cannot be read-only stays blocked") {

@@ -70,6 +70,4 @@ TEST_CASE("strict JSON: limits") {
   CHECK(r.error().message.find("nesting deeper than 32") != std::string::npos);
 }
 
-TEST_CASE("strict JSON: a leading byte order mark is accepted") {
-  CHECK(parseJsonStrict("\xEF\xBB\xBF{}").ok());
-}
+TEST_CASE("strict JSON: a leading byte order mark is accepted") { CHECK(parseJsonStrict("\xEF\xBB\xBF{}").ok()); }

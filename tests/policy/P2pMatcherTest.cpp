@@ -43,8 +43,8 @@ TEST_CASE("glob patterns") {
 
 TEST_CASE("a known client by name") {
   const P2pMatcher matcher(settingsWithHashes());
-  const auto verdict = matcher.evaluate({"transmission-da", "/usr/bin/transmission-daemon",
-                                         {"transmission-daemon", "-f"}, "", {}, "", {}});
+  const auto verdict = matcher.evaluate(
+      {"transmission-da", "/usr/bin/transmission-daemon", {"transmission-daemon", "-f"}, "", {}, "", {}});
   REQUIRE(verdict.matched);
   CHECK(verdict.evidence.at(0).signal == P2pSignal::kName);
   CHECK(verdict.evidence.at(0).signatureSet == "builtin-linux-p2p");
@@ -55,7 +55,8 @@ TEST_CASE("a known client by name") {
 
 TEST_CASE("Winny under Wine, case and .exe do not matter") {
   const P2pMatcher matcher(settingsWithHashes());
-  const auto verdict = matcher.evaluate({"Winny.exe", "/usr/bin/wine64-preloader", {"C:\\Winny\\Winny.exe"}, "", {}, "", {}});
+  const auto verdict =
+      matcher.evaluate({"Winny.exe", "/usr/bin/wine64-preloader", {"C:\\Winny\\Winny.exe"}, "", {}, "", {}});
   REQUIRE(verdict.matched);
   CHECK(verdict.evidence.at(0).matched == "winny");
   CHECK(verdict.evidence.at(0).subject == "comm Winny.exe");
@@ -63,10 +64,14 @@ TEST_CASE("Winny under Wine, case and .exe do not matter") {
 
 TEST_CASE("a renamed aria2c is caught by its executable and library hashes") {
   const P2pMatcher matcher(settingsWithHashes());
-  ProcessFacts facts{"notepad", "/tmp/notepad", {"notepad", "--enable-dht"}, kAria2cHash,
+  ProcessFacts facts{"notepad",
+                     "/tmp/notepad",
+                     {"notepad", "--enable-dht"},
+                     kAria2cHash,
                      {{"/usr/lib/x86_64-linux-gnu/libc.so.6", std::string(64, '0')},
                       {"/usr/lib/x86_64-linux-gnu/libaria2.so.0.0.0", kLibAria2Hash}},
-                     "", {}};
+                     "",
+                     {}};
   const auto verdict = matcher.evaluate(facts);
   REQUIRE(verdict.matched);
   CHECK_FALSE(hasSignal(verdict, P2pSignal::kName));
@@ -78,16 +83,21 @@ TEST_CASE("a renamed aria2c is caught by its executable and library hashes") {
 TEST_CASE("deluged is python3 running a script") {
   const P2pMatcher matcher(settingsWithHashes());
   // comm as if renamed, so only the script signal can catch it.
-  const auto verdict = matcher.evaluate({"worker", "/usr/bin/python3.11", {"/usr/bin/python3", "/usr/bin/deluged", "-d"},
-                                         "", {}, "", {}});
+  const auto verdict = matcher.evaluate(
+      {"worker", "/usr/bin/python3.11", {"/usr/bin/python3", "/usr/bin/deluged", "-d"}, "", {}, "", {}});
   REQUIRE(verdict.matched);
   CHECK(hasSignal(verdict, P2pSignal::kScript));
 }
 
 TEST_CASE("YARA hits from the agent become evidence for known sets only") {
   const P2pMatcher matcher(settingsWithHashes());
-  ProcessFacts facts{"x", "/opt/x", {"x"}, "", {}, "", {{"builtin-linux-p2p", "bittorrent_engine", "/opt/libx.so"},
-                                                      {"no-such-set", "r", "/opt/x"}}};
+  ProcessFacts facts{"x",
+                     "/opt/x",
+                     {"x"},
+                     "",
+                     {},
+                     "",
+                     {{"builtin-linux-p2p", "bittorrent_engine", "/opt/libx.so"}, {"no-such-set", "r", "/opt/x"}}};
   const auto verdict = matcher.evaluate(facts);
   REQUIRE(verdict.evidence.size() == 1);
   CHECK(verdict.evidence[0].signal == P2pSignal::kYara);

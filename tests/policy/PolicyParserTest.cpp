@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cerrno>
+
+#include "policy/PolicyLoader.h"
 #include "policy/PolicyParser.h"
 
 using namespace mamori::policy;
@@ -108,4 +111,16 @@ TEST_CASE("numbers: exponent and overflow are refused, not rounded") {
   REQUIRE_FALSE(result.ok());
   CHECK(hasError(result, "/version", "found 1e3"));
   CHECK(hasError(result, "/agent_limits/memory_mib", "found 18446744073709551616"));
+}
+
+TEST_CASE("the loader reads a file and reports a missing one") {
+  const auto ok = loadPolicyFile(std::string(MAMORI_POLICY_EXAMPLES_DIR) + "/audit-rollout.json");
+  CAPTURE(ok.describe());
+  REQUIRE(ok.ok());
+  CHECK(ok.policy->deviceControl.mode == Mode::kAudit);
+  CHECK(ok.policy->group == "pilot");
+  const auto missing = loadPolicyFile("/nonexistent/policy.json");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.errors.at(0).where == "/nonexistent/policy.json");
+  CHECK(missing.errors.at(0).sysErrno == ENOENT);
 }

@@ -1,9 +1,9 @@
-#include <doctest/doctest.h>
-
-#include <sys/stat.h>
 #include <unistd.h>
 
+#include <doctest/doctest.h>
+
 #include <filesystem>
+#include <sys/stat.h>
 #include <variant>
 #include <vector>
 
@@ -45,14 +45,15 @@ struct TempDir {
 }  // namespace
 
 TEST_CASE("base64url round trip and strictness") {
-  for (const std::string& s : std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)}) {
+  for (const std::string& s :
+       std::vector<std::string>{"", "f", "fo", "foo", "foob", "fooba", "foobar", std::string("\xff\xfe\x00", 3)}) {
     CHECK(base64UrlDecode(base64UrlEncode(s)) == s);
   }
   CHECK(base64UrlEncode("\xfb\xff") == "-_8");
-  CHECK_FALSE(base64UrlDecode("Zm9v=").has_value());   // padding
-  CHECK_FALSE(base64UrlDecode("Zm+v").has_value());    // standard alphabet
-  CHECK_FALSE(base64UrlDecode("Zm9vY").has_value());   // impossible length
-  CHECK_FALSE(base64UrlDecode("Zh").has_value());      // non-zero trailing bits
+  CHECK_FALSE(base64UrlDecode("Zm9v=").has_value());  // padding
+  CHECK_FALSE(base64UrlDecode("Zm+v").has_value());   // standard alphabet
+  CHECK_FALSE(base64UrlDecode("Zm9vY").has_value());  // impossible length
+  CHECK_FALSE(base64UrlDecode("Zh").has_value());     // non-zero trailing bits
 }
 
 TEST_CASE("sign and verify exact bytes") {
@@ -157,8 +158,7 @@ TEST_CASE("the acceptance gate") {
   }
   SUBCASE("a tampered document") {
     const auto signature = collectorKey().sign(policyText(5, "office")).value();
-    const std::string forged =
-        envelopeToJson({collectorKey().keyId(), policyText(6, "office"), signature});
+    const std::string forged = envelopeToJson({collectorKey().keyId(), policyText(6, "office"), signature});
     CHECK(rejection(acceptSignedPolicy(forged, pinned, 4, "office")) == RejectReason::kBadSignature);
   }
   SUBCASE("signed by another key") {
@@ -185,8 +185,8 @@ TEST_CASE("the acceptance gate") {
           "the policy is for group \"engineering\", this agent is in group \"office\"");
   }
   SUBCASE("signed but invalid") {
-    const auto outcome =
-        acceptSignedPolicy(envelopeFor(R"({"schema_version": 1, "version": 5, "name": "x", "mdoe": 1})"), pinned, 4, "");
+    const auto outcome = acceptSignedPolicy(
+        envelopeFor(R"({"schema_version": 1, "version": 5, "name": "x", "mdoe": 1})"), pinned, 4, "");
     REQUIRE(rejection(outcome) == RejectReason::kInvalidPolicy);
     CHECK(std::get<PolicyRejection>(outcome).errors.at(0).where == "/mdoe");
   }
