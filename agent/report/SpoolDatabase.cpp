@@ -4,6 +4,9 @@
 #include <Poco/Exception.h>
 
 #include <cerrno>
+#include <cstring>
+#include <fstream>
+#include <optional>
 #include <cstdio>
 #include <mutex>
 #include <sys/stat.h>
@@ -72,10 +75,28 @@ std::string compactUtc(std::int64_t nowMs) {
   return out;
 }
 
+// A non-empty file that does not start with SQLite's magic is not a database. Checked before SQLite
+// opens it, because SQLite would treat a companion -wal it cannot use as empty and delete it on
+// close, and the files moved aside must be exactly what was found.
+std::optional<std::string> notSqlite(const std::string& path) {
+  static constexpr char kMagic[] = "SQLite format 3";  // followed by a NUL: 16 bytes
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return std::nullopt;  // missing: SQLite creates it; unreadable: SQLite says why
+  char header[sizeof kMagic] = {};
+  in.read(header, sizeof header);
+  const auto got = in.gcount();
+  if (got == 0) return std::nullopt;  // empty file: a fresh database
+  if (got < static_cast<std::streamsize>(sizeof header) || std::memcmp(header, kMagic, sizeof kMagic) != 0) {
+    return "file is not a database (no SQLite header)";
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 common::Result<std::unique_ptr<Poco::Data::Session>> openSpoolDatabase(const std::string& path) {
   registerSqlite();
+  if (auto problem = notSqlite(path)) return common::makeError(*problem, path);
   std::unique_ptr<Poco::Data::Session> session;
   try {
     session = std::make_unique<Poco::Data::Session>("SQLite", path);

@@ -1,0 +1,56 @@
+#include "agent/app/AgentOptions.h"
+
+#include <doctest/doctest.h>
+
+namespace mamori::agent {
+namespace {
+
+TEST_CASE("options: defaults and overrides") {
+  auto none = parseAgentOptions({});
+  REQUIRE(none.ok());
+  CHECK(none.value().stateDir == "/var/lib/mamori");
+  CHECK(!none.value().exitWhenDrained);
+
+  auto parsed = parseAgentOptions({"--state-dir", "/tmp/s", "--collector=https://c:8443", "--ca-file", "ca.pem",
+                                   "--enroll-secret-file", "secret", "--emit-synthetic", "1000",
+                                   "--exit-when-drained", "--heartbeat-interval", "0.5", "--spool-max-events", "10",
+                                   "--spool-max-bytes", "4096", "--batch-max-events", "7", "--batch-max-bytes",
+                                   "2048", "--log-level", "debug"});
+  REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().describe()));
+  const auto& o = parsed.value();
+  CHECK(o.stateDir == "/tmp/s");
+  CHECK(o.collectorUrl == "https://c:8443");
+  CHECK(o.caFile == "ca.pem");
+  CHECK(o.enrollSecretFile == "secret");
+  CHECK(o.emitSynthetic == 1000);
+  CHECK(o.exitWhenDrained);
+  CHECK(o.logLevel == common::log::Level::Debug);
+  const auto reporting = effectiveReporting(o);
+  CHECK(reporting.heartbeatIntervalMs == 500);
+  CHECK(reporting.spoolMaxEvents == 10);
+  CHECK(reporting.spoolMaxBytes == 4096);
+  CHECK(reporting.batchMaxEvents == 7);
+  CHECK(reporting.batchMaxBytes == 2048);
+  CHECK(reporting.retryCapMs == policy::ReportingSettings{}.retryCapMs);
+}
+
+TEST_CASE("options: errors name the flag and say what is expected") {
+  auto unknown = parseAgentOptions({"--colector", "x"});
+  REQUIRE(!unknown.ok());
+  CHECK(unknown.error().where == "--colector");
+  auto missing = parseAgentOptions({"--state-dir"});
+  REQUIRE(!missing.ok());
+  CHECK(missing.error().message == "expects a value");
+  auto negative = parseAgentOptions({"--emit-synthetic", "-5"});
+  REQUIRE(!negative.ok());
+  CHECK(negative.error().message.find("positive whole number") != std::string::npos);
+  auto level = parseAgentOptions({"--log-level", "loud"});
+  REQUIRE(!level.ok());
+  auto batch = parseAgentOptions({"--batch-max-events", "9000"});
+  REQUIRE(!batch.ok());
+  CHECK(batch.error().message.find("5000") != std::string::npos);
+  CHECK(agentUsage().find("Exit status") != std::string::npos);
+}
+
+}  // namespace
+}  // namespace mamori::agent
