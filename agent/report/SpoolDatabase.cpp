@@ -28,8 +28,10 @@ constexpr int kSchemaVersion = 1;
 //  - synchronous=FULL: the WAL is fsync'ed at every commit. NORMAL would survive kill -9 (the WAL is
 //    in the page cache, which the kernel keeps) but a power loss could roll back the last commits,
 //    i.e. lose events we already counted as emitted. FULL costs one fsync per append() call; the
-//    agent appends in chunks (one transaction per call), so the cost is per chunk, not per event
-//    (measured: see tests/agent and the report of the foundation issue).
+//    agent appends in chunks (one transaction per call), so the cost is per chunk, not per event.
+//    Measured on the 2-core build VM: about 2.6 ms more per commit than NORMAL; for 1000-event
+//    chunks that is ~10% (40k vs 45k events/s), for single-event appends 357 vs 5,600 per second.
+//    Producers that emit one event at a time should therefore batch over a short timer.
 const char* const kPragmas[] = {
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=OFF",
