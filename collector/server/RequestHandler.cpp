@@ -6,6 +6,7 @@
 #include <Poco/URI.h>
 
 #include <array>
+#include <cstdint>
 
 #include "common/Log.h"
 
@@ -90,7 +91,13 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
   }
   try {
     bool keepAlive = request.getKeepAlive();
-    if (hasBody && !body.finished) keepAlive = keepAlive && drain(request.stream(), body);
+    if (hasBody && !body.finished) {
+      // A body announced larger than the drain allowance is not waited for at all: answer now and
+      // close, so a client that sends only headers (or trickles) cannot hold a server thread.
+      const bool tooMuchToDrain = request.hasContentLength() &&
+                                  static_cast<std::uint64_t>(request.getContentLength64()) > body.read + kDrainBytes;
+      keepAlive = !tooMuchToDrain && keepAlive && drain(request.stream(), body);
+    }
     response.setStatus(static_cast<Poco::Net::HTTPResponse::HTTPStatus>(answer.status));
     response.setContentType(answer.contentType);
     for (const auto& [name, value] : answer.headers) response.set(name, value);

@@ -135,9 +135,7 @@ class Collector:
 
     @property
     def ca_file(self):
-        if "--cert" in self.extra:
-            return self.extra[self.extra.index("--cert") + 1]
-        return os.path.join(self.state_dir, "tls", "collector.crt")
+        return self._option("--cert", os.path.join(self.state_dir, "tls", "collector.crt"))
 
     def read_secret(self, name):
         with open(os.path.join(self.state_dir, name)) as f:
@@ -145,11 +143,15 @@ class Collector:
 
     @property
     def admin_token(self):
-        return self.read_secret("admin.token")
+        with open(self._option("--admin-token-file", os.path.join(self.state_dir, "admin.token"))) as f:
+            return f.read().strip()
+
+    def _option(self, name, default):
+        return self.extra[self.extra.index(name) + 1] if name in self.extra else default
 
     @property
     def enroll_secret_file(self):
-        return os.path.join(self.state_dir, "enroll.secret")
+        return self._option("--enroll-secret-file", os.path.join(self.state_dir, "enroll.secret"))
 
     def api(self):
         return Api(self.url, self.ca_file, self.admin_token)
@@ -248,6 +250,18 @@ class Agent:
         return os.path.join(self.state_dir, "spool.db")
 
 
+def kill9_mid_upload(agent, api, n):
+    """Waits until the agent has spooled all n synthetic events, then SIGKILLs it while it uploads.
+    Returns how many the collector held at that moment (fewer than n, or the test proves nothing)."""
+    wait_until(lambda: f"synthetic: {n} events spooled" in agent.process.output() or None, 120,
+               "the agent to spool every synthetic event")
+    agent.process.kill9()
+    stored = api.count(type="agent.synthetic")
+    if stored >= n:
+        raise AssertionError("the agent delivered everything before it could be killed; the test proves nothing")
+    return stored
+
+
 def synthetic_seqs(events):
     return [e["details"]["synthetic.seq"] for e in events if e["type"] == "agent.synthetic"]
 
@@ -284,7 +298,7 @@ class MamoriTestCase(unittest.TestCase):
         self.assertEqual(len(ids), len(set(ids)), "an event id is stored twice")
         seqs = synthetic_seqs(events)
         self.assertEqual(len(seqs), n, f"expected {n} synthetic events, the collector holds {len(seqs)}")
-        self.assertEqual(sorted(seqs), list(range(n)), "synthetic sequence numbers are missing or repeated")
+        self.assertEqual(sorted(seqs), list(range(1, n + 1)), "synthetic sequence numbers are missing or repeated")
         return events
 
 

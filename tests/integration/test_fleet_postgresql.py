@@ -2,7 +2,7 @@
 
 import unittest
 
-from harness import MamoriTestCase, postgres_database, wait_until
+from harness import MamoriTestCase, kill9_mid_upload, postgres_database
 
 
 class TwoCollectorsOnePostgresTest(MamoriTestCase):
@@ -40,8 +40,7 @@ class DeliveryOnPostgresTest(MamoriTestCase):
         api = collector.api()
         agent = self.agent(collector)
         agent.start(emit=n)
-        wait_until(lambda: 0 < api.count(type="agent.synthetic") < n * 0.9 or None, 120, "the first batches")
-        agent.process.kill9()
+        kill9_mid_upload(agent, api, n)
         agent.start(exit_when_drained=True)
         self.assertEqual(agent.process.wait(timeout=300), 0, agent.process.output())
         self.assertExactlySynthetic(api, n)
