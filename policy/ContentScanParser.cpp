@@ -75,7 +75,7 @@ void parseStartTime(const JsonValue& value, const std::string& pointer, ErrorLis
 
 void parseSchedule(const JsonValue& value, const std::string& pointer, ErrorList& errors, ScanSchedule& out) {
   ObjectReader reader(value, pointer, errors);
-  reader.integer("interval_hours", out.intervalHours, 1, 24 * 366);
+  reader.integer("interval_hours", out.intervalHours, 1, 24LL * 366);
   if (const JsonValue* v = reader.get("start_time"))
     parseStartTime(*v, reader.pointerOf("start_time"), errors, out.startMinute);
   reader.boolean("on_change", out.onChange);

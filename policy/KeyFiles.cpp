@@ -13,7 +13,7 @@ namespace mamori::policy {
 
 namespace {
 
-constexpr std::size_t kMaxKeyFileBytes = 16 * 1024;
+constexpr std::size_t kMaxKeyFileBytes = std::size_t{16} * 1024;
 
 common::Status writeAll(int fd, const std::string& text, const std::string& path) {
   std::size_t done = 0;

@@ -14,7 +14,7 @@ namespace mamori::policy {
 namespace {
 
 constexpr std::size_t kSignatureBytes = 64;
-constexpr std::size_t kMaxPemBytes = 16 * 1024;
+constexpr std::size_t kMaxPemBytes = std::size_t{16} * 1024;
 
 common::Result<ossl::BioPtr> readBio(std::string_view pem) {
   if (pem.size() > kMaxPemBytes) return common::makeError("the PEM text is larger than 16 KiB");
