@@ -12,6 +12,22 @@ if(NOT Qt6Core_FOUND)
   mamori_missing("Qt 6 Core" "qt6-base-dev")
 endif()
 
+find_package(PkgConfig QUIET)
+if(NOT PkgConfig_FOUND)
+  mamori_missing("pkg-config" "pkg-config")
+endif()
+
+# Debian's Poco::DataPostgreSQL names PostgreSQL::client in its link interface but nothing defines it;
+# provide it from libpq.
+if(NOT TARGET PostgreSQL::client)
+  pkg_check_modules(LIBPQ QUIET IMPORTED_TARGET GLOBAL libpq)
+  if(NOT LIBPQ_FOUND)
+    mamori_missing("libpq" "libpq-dev")
+  endif()
+  add_library(PostgreSQL::client INTERFACE IMPORTED GLOBAL)
+  target_link_libraries(PostgreSQL::client INTERFACE PkgConfig::LIBPQ)
+endif()
+
 set(_mamori_poco_components Foundation Net NetSSL Crypto JSON Util Data DataSQLite DataPostgreSQL JWT Zip)
 find_package(Poco QUIET COMPONENTS ${_mamori_poco_components})
 if(NOT Poco_FOUND)
@@ -28,10 +44,6 @@ if(NOT ZLIB_FOUND)
   mamori_missing("zlib" "zlib1g-dev")
 endif()
 
-find_package(PkgConfig QUIET)
-if(NOT PkgConfig_FOUND)
-  mamori_missing("pkg-config" "pkg-config")
-endif()
 pkg_check_modules(YARA QUIET IMPORTED_TARGET yara)
 if(NOT YARA_FOUND)
   mamori_missing("libyara" "libyara-dev")

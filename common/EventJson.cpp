@@ -61,6 +61,9 @@ struct DetailCheck {
                        where);
     }
     if (!isValidUtf8(s)) return makeError("string is not valid UTF-8", where);
+    // Valid JSON ("\u0000"), but PostgreSQL text cannot hold it: refuse it here, as bad input,
+    // rather than fail at storage time (a 5xx the agent would retry forever).
+    if (s.find('\0') != std::string::npos) return makeError("string contains a NUL character", where);
     return std::nullopt;
   }
 
@@ -70,8 +73,8 @@ struct DetailCheck {
       if (++keys > limits.maxDetailKeys) {
         return makeError("more than " + std::to_string(limits.maxDetailKeys) + " keys in details", at);
       }
-      if (key.empty() || key.size() > kMaxKeyBytes || !isValidUtf8(key)) {
-        return makeError("key must be 1 to 128 bytes of UTF-8", at);
+      if (key.empty() || key.size() > kMaxKeyBytes || !isValidUtf8(key) || key.find('\0') != std::string::npos) {
+        return makeError("key must be 1 to 128 bytes of UTF-8 without NUL", at);
       }
       if (auto e = value(v, at, depth)) return e;
     }
@@ -89,6 +92,7 @@ Result<std::string> requiredString(const Object& obj, const std::string& key, co
   if (!allowEmpty && s.empty()) return makeError("must not be empty", at);
   if (s.size() > limits.maxStringBytes) return makeError("string is too long", at);
   if (!isValidUtf8(s)) return makeError("string is not valid UTF-8", at);
+  if (s.find('\0') != std::string::npos) return makeError("string contains a NUL character", at);
   return s;
 }
 

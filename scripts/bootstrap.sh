@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_packages=(
   g++ cmake ninja-build pkg-config git
-  qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev
+  qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev
   doctest-dev
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux)

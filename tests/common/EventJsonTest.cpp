@@ -111,6 +111,16 @@ TEST_CASE("invalid UTF-8, huge strings, deep nesting and too many events are ref
   REQUIRE_FALSE(badEscape.ok());
   CHECK((badEscape.error().where == "/events/0/details/file.name" || badEscape.error().where == "body"));
 
+  // NUL is valid JSON but no database text column holds it: refused as bad input, not a storage error.
+  const std::string withNul =
+      replace(eventToJson(sampleEvent()), "\"details\":{", "\"details\":{\"file.name\":\"a\\u0000b\",");
+  auto nul = parseEventBatch(batchOf(withNul));
+  REQUIRE_FALSE(nul.ok());
+  CHECK(nul.error().where == "/events/0/details/file.name");
+  auto nulKey = parseEventBatch(batchOf(replace(eventToJson(sampleEvent()), "\"user\":\"", "\"user\":\"\\u0000")));
+  REQUIRE_FALSE(nulKey.ok());
+  CHECK(nulKey.error().where == "/events/0/user");
+
   Event big = sampleEvent();
   big.details->set("file.path", std::string(20000, 'a'));
   auto tooLong = parseEventBatch(batchOf(eventToJson(big)));
