@@ -1,12 +1,12 @@
 #include "agent/app/Agent.h"
 
-#include <sys/file.h>
 #include <fcntl.h>
 #include <unistd.h>
 
 #include <QCoreApplication>
 
 #include <cerrno>
+#include <sys/file.h>
 
 #include "agent/report/Enrollment.h"
 #include "agent/report/FileUtil.h"
@@ -40,8 +40,8 @@ int Agent::setUpIdentity() {
   if (!options_.collectorUrl.empty()) wanted.collectorUrl = options_.collectorUrl;
   if (!options_.caFile.empty()) wanted.caFile = options_.caFile;
   if (wanted.collectorUrl.empty()) {
-    return fail(kExitUsage, "no collector known: pass --collector https://host:port (it is remembered in " + path +
-                                ")");
+    return fail(kExitUsage,
+                "no collector known: pass --collector https://host:port (it is remembered in " + path + ")");
   }
   if (!wanted.caFile.empty() && !fileExists(wanted.caFile)) {
     return fail(kExitUsage, "the CA file " + wanted.caFile + " does not exist (--ca-file)");
@@ -113,9 +113,8 @@ int Agent::start() {
   if (auto started = spool_->append({lifecycleEvent("agent.started")}); !started) {
     return fail(kExitRuntime, "spool: " + started.error().describe());
   }
-  common::log::info("started: agent " + identity.agentId + ", collector " + identity.collectorUrl +
-                    ", state " + options_.stateDir + ", " + std::to_string(spool_->eventCount()) +
-                    " events spooled");
+  common::log::info("started: agent " + identity.agentId + ", collector " + identity.collectorUrl + ", state " +
+                    options_.stateDir + ", " + std::to_string(spool_->eventCount()) + " events spooled");
   uploader_->kick();
   heartbeat_->start();
   heartbeat_->sendNow();

@@ -1,8 +1,6 @@
 // mamori-agent: the resident endpoint agent. Qt owns the main thread; this file picks the concrete
 // drivers (Linux) and hands them to the composition root.
 
-#include <sys/stat.h>
-
 #include <QCoreApplication>
 
 #include <csignal>
@@ -10,6 +8,7 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include "agent/app/Agent.h"

@@ -1,11 +1,11 @@
 #include "agent/report/FileUtil.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
+#include <sys/stat.h>
 
 #include "common/UniqueFd.h"
 

@@ -47,8 +47,7 @@ void Heartbeat::sendNow() {
   TransportRequest request;
   request.path = "/api/v1/heartbeat";
   request.body = common::eventToJson(makeEvent());
-  request.headers = {{"Content-Type", "application/json"},
-                     {"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + identity_.identity().nodeKey}};
   transport_.post(std::move(request), [this](TransportResult result) {
     inFlight_ = false;
     const int status = result ? result.value().status : 0;

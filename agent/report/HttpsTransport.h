@@ -41,8 +41,8 @@ class HttpsTransport final : public Transport {
     std::deque<Job> jobs;
     bool stopping = false;
     bool busy = false;
-    bool deliver = true;           // false once the main side is gone: answers are dropped
-    QObject* receiver = nullptr;   // main-thread object answers are queued to; valid while deliver
+    bool deliver = true;          // false once the main side is gone: answers are dropped
+    QObject* receiver = nullptr;  // main-thread object answers are queued to; valid while deliver
     std::unique_ptr<common::net::HttpsClient> client;
   };
 

@@ -230,8 +230,8 @@ Event Spool::overflowReport(const std::map<DropKey, DropTally>& dropped) const {
   if (otherCount > 0) details->set("spool.dropped.other_events", otherCount);
   details->set("spool.max_events", limits_.maxEvents);
   details->set("spool.max_bytes", limits_.maxBytes);
-  common::log::warning("spool full: dropped " + std::to_string(totalCount) + " events (" +
-                       std::to_string(totalBytes) + " bytes), lowest severity and oldest first");
+  common::log::warning("spool full: dropped " + std::to_string(totalCount) + " events (" + std::to_string(totalBytes) +
+                       " bytes), lowest severity and oldest first");
   return events_.make(kOverflowType, Severity::Medium, details);
 }
 
@@ -273,8 +273,7 @@ std::vector<Spool::PresentRow> Spool::presentRows(const std::vector<std::string>
     std::vector<Poco::Int64> sizes;
     std::vector<std::string> types;
     std::string key = id;
-    *session_ << "SELECT bytes, type FROM events WHERE id = ?", kw::into(sizes), kw::into(types), kw::use(key),
-        kw::now;
+    *session_ << "SELECT bytes, type FROM events WHERE id = ?", kw::into(sizes), kw::into(types), kw::use(key), kw::now;
     if (!sizes.empty()) rows.push_back({id, types.front(), sizes.front()});
   }
   return rows;

@@ -55,8 +55,7 @@ class Spool {
  public:
   // Opens or creates the spool at `path`. A corrupt file is moved aside and replaced (see above);
   // only a spool that cannot be created at all is an error.
-  static common::Result<std::unique_ptr<Spool>> open(const std::string& path, SpoolLimits limits,
-                                                     EventFactory& events);
+  static common::Result<std::unique_ptr<Spool>> open(const std::string& path, SpoolLimits limits, EventFactory& events);
   ~Spool();
   Spool(const Spool&) = delete;
   Spool& operator=(const Spool&) = delete;

@@ -4,11 +4,11 @@
 #include <Poco/Exception.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <fstream>
-#include <optional>
-#include <cstdio>
 #include <mutex>
+#include <optional>
 #include <sys/stat.h>
 #include <vector>
 
@@ -33,8 +33,7 @@ constexpr int kSchemaVersion = 1;
 //    chunks that is ~10% (40k vs 45k events/s), for single-event appends 357 vs 5,600 per second.
 //    Producers that emit one event at a time should therefore batch over a short timer.
 const char* const kPragmas[] = {
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=OFF",
+    "PRAGMA synchronous=FULL", "PRAGMA foreign_keys=OFF",
     "PRAGMA journal_size_limit=67108864",  // keep the WAL from staying huge after a burst
 };
 

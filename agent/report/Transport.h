@@ -12,10 +12,10 @@
 namespace mamori::agent {
 
 struct TransportRequest {
-  std::string path;          // "/api/v1/events"
-  std::string body;          // uncompressed
+  std::string path;  // "/api/v1/events"
+  std::string body;  // uncompressed
   common::net::Headers headers;
-  bool gzip = false;         // compress the body (off the main thread) and say Content-Encoding: gzip
+  bool gzip = false;  // compress the body (off the main thread) and say Content-Encoding: gzip
 };
 
 using TransportResult = common::Result<common::net::HttpResponse>;

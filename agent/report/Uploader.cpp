@@ -110,14 +110,11 @@ void Uploader::sendBatch() {
   request.path = kEventsPath;
   request.body = common::makeBatchBody(batch.value().jsonLines);
   request.gzip = true;
-  request.headers = {{"Content-Type", "application/json"},
-                     {"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + identity_.identity().nodeKey}};
   common::log::debug("upload: sending " + std::to_string(batch.value().size()) + " events (" +
                      std::to_string(batch.value().bytes) + " bytes)");
-  transport_.post(std::move(request),
-                  [this, ids = std::move(batch.value().ids), bytes = batch.value().bytes](TransportResult result) {
-                    onBatchAnswer(ids, bytes, result);
-                  });
+  transport_.post(std::move(request), [this, ids = std::move(batch.value().ids), bytes = batch.value().bytes](
+                                          TransportResult result) { onBatchAnswer(ids, bytes, result); });
 }
 
 void Uploader::onBatchAnswer(const std::vector<std::string>& ids, std::int64_t bytes, const TransportResult& result) {
@@ -164,8 +161,9 @@ void Uploader::onBatchAnswer(const std::vector<std::string>& ids, std::int64_t b
         common::log::warning("the collector does not accept our node key (HTTP 401); enrolling again");
         return waitAndRetry(&Uploader::startEnroll, false);
       }
-      common::log::error("the collector does not accept our node key (HTTP 401) and no --enroll-secret-file was "
-                         "given; events stay spooled, retrying at the longest interval");
+      common::log::error(
+          "the collector does not accept our node key (HTTP 401) and no --enroll-secret-file was "
+          "given; events stay spooled, retrying at the longest interval");
       return waitAndRetry(&Uploader::next, true);
     case UploadOutcome::TooLarge:
       spool_.releaseInFlight();

@@ -41,7 +41,8 @@ inline QCoreApplication& qtApp() {
 }
 
 // Runs the event loop until condition() holds or the deadline passes; returns condition().
-inline bool waitFor(const std::function<bool()>& condition, std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
+inline bool waitFor(const std::function<bool()>& condition,
+                    std::chrono::milliseconds deadline = std::chrono::seconds(5)) {
   qtApp();
   const auto end = std::chrono::steady_clock::now() + deadline;
   while (!condition() && std::chrono::steady_clock::now() < end) {

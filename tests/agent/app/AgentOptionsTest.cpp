@@ -1,6 +1,6 @@
-#include "agent/app/AgentOptions.h"
-
 #include <doctest/doctest.h>
+
+#include "agent/app/AgentOptions.h"
 
 namespace mamori::agent {
 namespace {
@@ -11,11 +11,28 @@ TEST_CASE("options: defaults and overrides") {
   CHECK(none.value().stateDir == "/var/lib/mamori");
   CHECK(!none.value().exitWhenDrained);
 
-  auto parsed = parseAgentOptions({"--state-dir", "/tmp/s", "--collector=https://c:8443", "--ca-file", "ca.pem",
-                                   "--enroll-secret-file", "secret", "--emit-synthetic", "1000",
-                                   "--exit-when-drained", "--heartbeat-interval", "0.5", "--spool-max-events", "10",
-                                   "--spool-max-bytes", "4096", "--batch-max-events", "7", "--batch-max-bytes",
-                                   "2048", "--log-level", "debug"});
+  auto parsed = parseAgentOptions({"--state-dir",
+                                   "/tmp/s",
+                                   "--collector=https://c:8443",
+                                   "--ca-file",
+                                   "ca.pem",
+                                   "--enroll-secret-file",
+                                   "secret",
+                                   "--emit-synthetic",
+                                   "1000",
+                                   "--exit-when-drained",
+                                   "--heartbeat-interval",
+                                   "0.5",
+                                   "--spool-max-events",
+                                   "10",
+                                   "--spool-max-bytes",
+                                   "4096",
+                                   "--batch-max-events",
+                                   "7",
+                                   "--batch-max-bytes",
+                                   "2048",
+                                   "--log-level",
+                                   "debug"});
   REQUIRE_MESSAGE(parsed.ok(), (parsed.ok() ? "" : parsed.error().describe()));
   const auto& o = parsed.value();
   CHECK(o.stateDir == "/tmp/s");

@@ -1,7 +1,6 @@
-#include "agent/report/Heartbeat.h"
-
 #include <doctest/doctest.h>
 
+#include "agent/report/Heartbeat.h"
 #include "common/EventJson.h"
 #include "tests/agent/TestSupport.h"
 #include "tests/agent/report/FakeTransport.h"

@@ -1,11 +1,9 @@
-#include "agent/report/IdentityStore.h"
-
 #include <doctest/doctest.h>
 
+#include <fstream>
 #include <sys/stat.h>
 
-#include <fstream>
-
+#include "agent/report/IdentityStore.h"
 #include "common/Uuid7.h"
 #include "tests/agent/TestSupport.h"
 

@@ -1,13 +1,11 @@
-#include "agent/report/Spool.h"
-
-#include <doctest/doctest.h>
-
 #include <Poco/JSON/Array.h>
+#include <doctest/doctest.h>
 
 #include <chrono>
 #include <filesystem>
 #include <fstream>
 
+#include "agent/report/Spool.h"
 #include "common/EventJson.h"
 #include "tests/agent/TestSupport.h"
 

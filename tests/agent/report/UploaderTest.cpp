@@ -1,10 +1,9 @@
-#include "agent/report/Uploader.h"
-
 #include <doctest/doctest.h>
 
 #include <fstream>
 
 #include "agent/report/UploadOutcome.h"
+#include "agent/report/Uploader.h"
 #include "common/EventJson.h"
 #include "common/Gzip.h"
 #include "tests/agent/TestSupport.h"
