@@ -22,7 +22,7 @@ cmake --build "$fuzz_dir" -j "$(nproc)" --target mamori_fuzzers
 work=$(mktemp -d /tmp/mamori-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
-  scripts/pg-throwaway.sh stop "$work/pg" || true
+  "$repo/scripts/pg-throwaway.sh" stop "$work/pg" || true
   rm -rf "$work"
 }
 trap cleanup EXIT
