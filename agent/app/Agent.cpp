@@ -17,6 +17,9 @@ namespace mamori::agent {
 namespace {
 constexpr const char* kVersion = MAMORI_VERSION;
 
+// Queued: quit() before exec() runs would be lost. By name, so no slot object is allocated here.
+void quitSoon() { QMetaObject::invokeMethod(QCoreApplication::instance(), "quit", Qt::QueuedConnection); }
+
 int fail(int code, const std::string& message) {
   common::log::error(message);
   return code;
@@ -146,7 +149,7 @@ void Agent::requestStop(int exitCode, const std::string& why) {
   exitCode_ = exitCode;
   common::log::info("stopping: " + why);
   if (!spool_) {
-    QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit, Qt::QueuedConnection);
+    quitSoon();
     return;
   }
   synthetic_->stop();
@@ -154,9 +157,7 @@ void Agent::requestStop(int exitCode, const std::string& why) {
   if (auto stopped = spool_->append({lifecycleEvent("agent.stopped")}); !stopped) {
     common::log::error("spool: " + stopped.error().describe());
   }
-  uploader_->finish(kStopGraceMs, [] {
-    QMetaObject::invokeMethod(QCoreApplication::instance(), &QCoreApplication::quit, Qt::QueuedConnection);
-  });
+  uploader_->finish(kStopGraceMs, [] { quitSoon(); });
 }
 
 bool Agent::close() {

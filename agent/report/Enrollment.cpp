@@ -43,7 +43,7 @@ common::Result<std::string> parseEnrollAnswer(const std::string& body, const std
 }
 
 common::Result<std::string> readEnrollSecret(const std::string& path) {
-  auto text = readSmallFile(path, 64 * 1024);
+  auto text = readSmallFile(path, std::size_t{64} * 1024);
   if (!text) return text.error();
   std::string secret = std::move(text).value();
   const auto first = secret.find_first_not_of(" \t\r\n");

@@ -48,7 +48,7 @@ void Heartbeat::sendNow() {
   request.path = "/api/v1/heartbeat";
   request.body = common::eventToJson(makeEvent());
   request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + identity_.identity().nodeKey}};
-  transport_.post(std::move(request), [this](TransportResult result) {
+  transport_.post(std::move(request), [this](const TransportResult& result) {
     inFlight_ = false;
     const int status = result ? result.value().status : 0;
     if (status == 200) {

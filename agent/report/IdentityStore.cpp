@@ -60,7 +60,7 @@ common::Result<IdentityStore> IdentityStore::load(std::string path, std::int64_t
     identity.agentId = ids.next(nowMs);
     return IdentityStore(std::move(path), std::move(identity), true);
   }
-  auto text = readSmallFile(path, 64 * 1024);
+  auto text = readSmallFile(path, std::size_t{64} * 1024);
   if (!text) return text.error();
   auto identity = parseIdentity(text.value(), path);
   if (!identity) return identity.error();

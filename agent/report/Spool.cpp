@@ -23,7 +23,7 @@ namespace {
 constexpr const char* kOverflowType = "spool.overflow";
 constexpr const char* kRejectedType = "report.batch_rejected";
 // Room kept free for the spool.overflow event written after a drop.
-constexpr std::int64_t kReportReserveBytes = 8 * 1024;
+constexpr std::int64_t kReportReserveBytes = std::int64_t{8} * 1024;
 // Per (type, severity) lines in a spool.overflow event; the rest are summed into one line.
 constexpr std::size_t kMaxOverflowLines = 32;
 constexpr std::int64_t kDropChunk = 512;

@@ -114,7 +114,7 @@ void Uploader::sendBatch() {
   common::log::debug("upload: sending " + std::to_string(batch.value().size()) + " events (" +
                      std::to_string(batch.value().bytes) + " bytes)");
   transport_.post(std::move(request), [this, ids = std::move(batch.value().ids), bytes = batch.value().bytes](
-                                          TransportResult result) { onBatchAnswer(ids, bytes, result); });
+                                          const TransportResult& result) { onBatchAnswer(ids, bytes, result); });
 }
 
 void Uploader::onBatchAnswer(const std::vector<std::string>& ids, std::int64_t bytes, const TransportResult& result) {
@@ -197,7 +197,7 @@ void Uploader::startEnroll() {
   request.path = kEnrollPath;
   request.body = makeEnrollBody(secret.value(), settings_.enrollFacts);
   request.headers = {{"Content-Type", "application/json"}};
-  transport_.post(std::move(request), [this](TransportResult result) { onEnrollAnswer(result); });
+  transport_.post(std::move(request), [this](const TransportResult& result) { onEnrollAnswer(result); });
 }
 
 void Uploader::onEnrollAnswer(const TransportResult& result) {

@@ -29,6 +29,12 @@ struct Fixture {
     return std::move(spool).value();
   }
 
+  // Appends n events of one type to batch (details {"n": 0..n-1}).
+  void add(std::vector<common::Event>& batch, const std::string& type, Severity severity, int n) {
+    batch.reserve(batch.size() + static_cast<std::size_t>(n));
+    for (int i = 0; i < n; ++i) batch.push_back(event(type, severity, i));
+  }
+
   common::Event event(const std::string& type, Severity severity, int n = 0) {
     auto details = makeDetails();
     details->set("n", n);
@@ -59,7 +65,7 @@ TEST_CASE("spool: append, read in order, acknowledge") {
   Fixture f;
   auto spool = f.open();
   std::vector<common::Event> batch;
-  for (int i = 0; i < 5; ++i) batch.push_back(f.event("test.event", Severity::Info, i));
+  f.add(batch, "test.event", Severity::Info, 5);
   REQUIRE(spool->append(batch).ok());
   CHECK(spool->eventCount() == 5);
   CHECK(spool->byteCount() > 0);
@@ -86,7 +92,7 @@ TEST_CASE("spool: batches are bounded by bytes but hold at least one event") {
   Fixture f;
   auto spool = f.open();
   std::vector<common::Event> batch;
-  for (int i = 0; i < 10; ++i) batch.push_back(f.event("test.event", Severity::Info, i));
+  f.add(batch, "test.event", Severity::Info, 10);
   REQUIRE(spool->append(batch).ok());
   const auto one = static_cast<std::int64_t>(common::eventToJson(batch[0]).size());
   auto read = spool->readBatch(100, one * 3 + 1);
@@ -103,7 +109,7 @@ TEST_CASE("spool: events survive closing and reopening") {
   {
     auto spool = f.open();
     std::vector<common::Event> batch;
-    for (int i = 0; i < 7; ++i) batch.push_back(f.event("test.event", Severity::Low, i));
+    f.add(batch, "test.event", Severity::Low, 7);
     for (const auto& e : batch) ids.push_back(e.id);
     REQUIRE(spool->append(batch).ok());
   }
@@ -118,15 +124,15 @@ TEST_CASE("spool: when full, the oldest lowest-severity events go first and spoo
   Fixture f;
   auto spool = f.open({.maxEvents = 10, .maxBytes = 1 << 30, .maxRejected = 100});
   std::vector<common::Event> first;
-  for (int i = 0; i < 3; ++i) first.push_back(f.event("test.high", Severity::High, i));
-  for (int i = 0; i < 4; ++i) first.push_back(f.event("test.info", Severity::Info, i));
-  for (int i = 0; i < 3; ++i) first.push_back(f.event("test.low", Severity::Low, i));
+  f.add(first, "test.high", Severity::High, 3);
+  f.add(first, "test.info", Severity::Info, 4);
+  f.add(first, "test.low", Severity::Low, 3);
   REQUIRE(spool->append(first).ok());
   CHECK(spool->eventCount() == 10);
 
   // Three more: 13 > 10, and the report needs a slot: 4 must go, all info (the lowest severity).
   std::vector<common::Event> more;
-  for (int i = 0; i < 3; ++i) more.push_back(f.event("test.medium", Severity::Medium, i));
+  f.add(more, "test.medium", Severity::Medium, 3);
   REQUIRE(spool->append(more).ok());
   CHECK(spool->eventCount() == 10);
 
@@ -157,14 +163,14 @@ TEST_CASE("spool: a byte bound drops low severity first too, and reports are not
   Fixture f;
   const auto size = static_cast<std::int64_t>(common::eventToJson(f.event("test.info", Severity::Info)).size());
   // Room for the 8 KiB report reserve plus about 20 events.
-  auto spool = f.open({.maxEvents = 1000, .maxBytes = 8 * 1024 + 20 * size, .maxRejected = 100});
+  auto spool = f.open({.maxEvents = 1000, .maxBytes = std::int64_t{8} * 1024 + 20 * size, .maxRejected = 100});
   for (int round = 0; round < 5; ++round) {
     std::vector<common::Event> batch;
-    for (int i = 0; i < 10; ++i) batch.push_back(f.event("test.info", Severity::Info, i));
+    f.add(batch, "test.info", Severity::Info, 10);
     batch.push_back(f.event("test.critical", Severity::Critical, round));
     REQUIRE(spool->append(batch).ok());
   }
-  CHECK(spool->byteCount() <= 8 * 1024 + 20 * size);
+  CHECK(spool->byteCount() <= std::int64_t{8} * 1024 + 20 * size);
   const auto all = parseAll(*spool);
   int critical = 0;
   std::int64_t droppedInReports = 0;
@@ -183,7 +189,7 @@ TEST_CASE("spool: overflow spares the batch in flight") {
   Fixture f;
   auto spool = f.open({.maxEvents = 6, .maxBytes = 1 << 30, .maxRejected = 100});
   std::vector<common::Event> batch;
-  for (int i = 0; i < 6; ++i) batch.push_back(f.event("test.info", Severity::Info, i));
+  f.add(batch, "test.info", Severity::Info, 6);
   REQUIRE(spool->append(batch).ok());
   auto inFlight = spool->readBatch(2, 1 << 20);
   REQUIRE(inFlight.ok());
@@ -231,7 +237,7 @@ TEST_CASE("spool: a truncated database fails its check and is moved aside") {
   {
     auto spool = f.open();
     std::vector<common::Event> batch;
-    for (int i = 0; i < 2000; ++i) batch.push_back(f.event("test.info", Severity::Info, i));
+    f.add(batch, "test.info", Severity::Info, 2000);
     REQUIRE(spool->append(batch).ok());
   }
   std::filesystem::resize_file(f.path, std::filesystem::file_size(f.path) / 2);
@@ -245,7 +251,7 @@ TEST_CASE("spool: rejected batches are kept aside with the reason, and reported"
   Fixture f;
   auto spool = f.open({.maxEvents = 1000, .maxBytes = 1 << 30, .maxRejected = 3});
   std::vector<common::Event> batch;
-  for (int i = 0; i < 5; ++i) batch.push_back(f.event("test.info", Severity::Info, i));
+  f.add(batch, "test.info", Severity::Info, 5);
   REQUIRE(spool->append(batch).ok());
   auto read = spool->readBatch(2, 1 << 20);
   REQUIRE(read.ok());
@@ -292,7 +298,7 @@ TEST_CASE("spool: append throughput (one transaction per 1000 events, synchronou
   constexpr int kChunks = 20;
   std::vector<std::vector<common::Event>> chunks(kChunks);
   for (auto& chunk : chunks) {
-    for (int i = 0; i < 1000; ++i) chunk.push_back(f.event("test.synthetic", Severity::Info, i));
+    f.add(chunk, "test.synthetic", Severity::Info, 1000);
   }
   const auto start = std::chrono::steady_clock::now();
   for (const auto& chunk : chunks) REQUIRE(spool->append(chunk).ok());

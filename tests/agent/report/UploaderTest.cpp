@@ -17,7 +17,7 @@ using test::FakeTransport;
 using test::TempDir;
 
 constexpr const char* kAgentId = "01a20659-6589-7386-997e-0d7b84f7e110";
-const std::string kNodeKey(64, 'a');
+const char* const kNodeKey = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";
 
 // The pipeline with a fake transport; the backoff "random" value is always the ceiling, so delays
 // are exact: 100, 200, 400 ... capped at 1000.
@@ -131,7 +131,7 @@ TEST_CASE("uploader: enrolls first, then delivers in order; events leave only af
   const auto& upload = p.transport.front();
   CHECK(upload.path == "/api/v1/events");
   CHECK(upload.gzip);
-  CHECK(header(upload, "Authorization") == "Bearer " + kNodeKey);
+  CHECK(header(upload, "Authorization") == std::string("Bearer ") + kNodeKey);
   CHECK(header(upload, "Content-Type") == "application/json");
   const auto first = p.pendingIds();
   CHECK(first == std::vector<std::string>(ids.begin(), ids.begin() + 10));
