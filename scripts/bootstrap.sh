@@ -11,7 +11,8 @@ build_packages=(
   qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev
   doctest-dev
 )
-test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux)
+test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
+  qemu-system-x86 busybox-static dosfstools cpio kmod)  # the last line: tests/e2e (QEMU USB)
 lint_packages=(clang-format clang-tidy)
 
 wanted=("${build_packages[@]}")

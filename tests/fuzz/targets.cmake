@@ -1,4 +1,6 @@
 # The fuzz targets: name, source, seed corpus folder (under corpus/), libraries.
-set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy)
+set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy uevent usb_descriptors)
 # Libraries per target; targets not listed link mamori_common only.
 set(MAMORI_FUZZ_LIBS_policy mamori_policy)
+set(MAMORI_FUZZ_LIBS_uevent mamori_drivers_parsers)
+set(MAMORI_FUZZ_LIBS_usb_descriptors mamori_drivers_parsers)

@@ -1,0 +1,238 @@
+#include "agent/device/DeviceControl.h"
+
+#include "agent/device/DeviceEvents.h"
+#include "agent/report/EventFactory.h"
+#include "common/Log.h"
+
+namespace mamori::agent::device {
+
+using policy::DeviceAction;
+using policy::DeviceDecision;
+
+DeviceControl::DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks, drivers::UeventSource* uevents,
+                             Emit sink)
+    : bus_(bus), blocks_(blocks), uevents_(uevents), emit_(std::move(sink)) {}
+
+DeviceControl::~DeviceControl() = default;
+
+common::Status DeviceControl::apply(const policy::Policy& policy) {
+  if (!bus_.present()) {
+    if (!absentReported_) {
+      absentReported_ = true;
+      common::log::info("device control: this machine has no USB bus; nothing to control");
+      auto details = makeDetails();
+      details->set("policy.mode", std::string(policy::modeName(policy.deviceControl.mode)));
+      emit_("device.unavailable", common::Severity::Low, details);
+    }
+    return common::Ok{};
+  }
+  const bool first = !applied_;
+  settings_ = policy.deviceControl;
+  applied_ = true;
+  // Enforce: nothing new gets a driver until decided. Audit and off change nothing the user sees, so
+  // the kernel's defaults come back (also undoing an earlier enforce).
+  auto defaults = setDefaults(settings_.mode != policy::Mode::kEnforce);
+  rescan(first);
+  if (first && uevents_ != nullptr && !notifier_) {
+    notifier_ = std::make_unique<QSocketNotifier>(uevents_->fd(), QSocketNotifier::Read);
+    connect(notifier_.get(), &QSocketNotifier::activated, this, [this] { onReadable(); });
+  }
+  common::log::info("device control: mode " + std::string(policy::modeName(settings_.mode)) + ", " +
+                    std::to_string(settings_.allow.size()) + " allow entries");
+  return defaults;
+}
+
+common::Status DeviceControl::setDefaults(bool authorized) {
+  auto names = bus_.deviceNames();
+  if (!names) return names.error();
+  std::optional<common::Error> firstError;
+  for (const auto& name : names.value()) {
+    if (name.rfind("usb", 0) != 0) continue;
+    // Interfaces first: a device authorized in between must not bind storage on its way.
+    for (auto status :
+         {bus_.setInterfaceAuthorizedDefault(name, authorized), bus_.setAuthorizedDefault(name, authorized)}) {
+      if (!status && !firstError) firstError = status.error();
+    }
+  }
+  if (firstError) {
+    common::log::error("device control: " + firstError->describe());
+    return *firstError;
+  }
+  return common::Ok{};
+}
+
+void DeviceControl::rescan(bool atStart) {
+  auto names = bus_.deviceNames();
+  if (!names) {
+    common::log::error("device control: " + names.error().describe());
+    return;
+  }
+  for (const auto& name : names.value()) {
+    if (name.rfind("usb", 0) != 0) decide(name, atStart);
+  }
+}
+
+void DeviceControl::onReadable() {
+  // A Qt slot: nothing may escape it.
+  try {
+    auto batch = uevents_->readPending();
+    if (!batch) {
+      common::log::error("device control: " + batch.error().describe());
+      return;
+    }
+    for (const auto& event : batch.value().events) handleUevent(event);
+    if (batch.value().overflowed) {
+      common::log::warning("device control: uevents were lost; deciding every device again");
+      rescan(false);
+    }
+  } catch (const std::exception& e) {
+    common::log::error(std::string("device control: ") + e.what());
+  }
+}
+
+void DeviceControl::handleUevent(const drivers::Uevent& event) {
+  if (!applied_) return;
+  if (event.subsystem == "usb" && event.devtype == "usb_device") {
+    const std::string name = event.kernelName();
+    if (event.action == "add") {
+      if (name.rfind("usb", 0) == 0) {  // a new host controller: same defaults as the others
+        (void)setDefaults(settings_.mode != policy::Mode::kEnforce);
+        return;
+      }
+      common::log::debug("device control: uevent add " + event.devpath + " seq " + std::to_string(event.seqnum));
+      decide(name, false);
+    } else if (event.action == "remove") {
+      readOnly_.erase(event.devpath);
+    }
+    return;
+  }
+  if (event.subsystem == "block" && event.action == "add") {
+    for (const auto& [devpath, device] : readOnly_) {
+      if (event.devpath.compare(0, devpath.size() + 1, devpath + "/") != 0) continue;
+      const std::string block = event.kernelName();
+      if (auto done = blocks_.setReadOnly(block); !done) {
+        common::log::error("device control: read-only " + block + " of " + device + ": " + done.error().describe());
+      } else {
+        common::log::info("device control: " + block + " of " + device + " is read-only");
+      }
+    }
+  }
+}
+
+void DeviceControl::decide(const std::string& name, bool atStart) {
+  auto found = bus_.device(name);
+  if (!found) {
+    // Unplugged again before we looked: nothing to decide.
+    common::log::warning("device control: " + found.error().describe());
+    return;
+  }
+  const drivers::UsbDevice& device = found.value();
+  if (settings_.mode == policy::Mode::kOff) {
+    authorizeAll(device);
+    return;
+  }
+  auto connected = deviceDetails(device);
+  connected->set("device.attached_at_start", atStart);
+  emit_("device.connected", common::Severity::Info, connected);
+
+  const policy::DeviceVerdict verdict = policy::evaluateUsbDevice(settings_, toFacts(device));
+  auto details = verdictDetails(device, verdict, settings_.mode);
+  if (verdict.audit) {
+    authorizeAll(device);
+    emit_("device.audit", common::Severity::Low, details);
+    return;
+  }
+  enforce(device, verdict);
+  switch (verdict.decision) {
+    case DeviceDecision::kAllow: emit_("device.allowed", common::Severity::Info, details); break;
+    case DeviceDecision::kReadOnly: emit_("device.read_only", common::Severity::Info, details); break;
+    case DeviceDecision::kPartial:
+    case DeviceDecision::kBlock: emit_("device.blocked", common::Severity::Medium, details); break;
+  }
+}
+
+void DeviceControl::enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict) {
+  if (verdict.decision == DeviceDecision::kBlock) {
+    readOnly_.erase(device.devpath);
+    if (device.authorized) {
+      if (auto done = bus_.setDeviceAuthorized(device.name, false); !done) failed(device, done.error());
+    }
+    return;
+  }
+  if (verdict.decision == DeviceDecision::kReadOnly) {
+    readOnly_[device.devpath] = device.name;  // before authorizing: its block uevents follow
+  } else {
+    readOnly_.erase(device.devpath);
+  }
+  drivers::UsbDevice current = device;
+  if (!device.authorized) {
+    if (auto done = bus_.setDeviceAuthorized(device.name, true); !done) return failed(device, done.error());
+    // The kernel configured it during the write: read its interfaces' names.
+    auto reread = bus_.device(device.name);
+    if (!reread) return failed(device, reread.error());
+    current = std::move(reread).value();
+  }
+  // Interfaces and verdicts are in the same (descriptor) order; a mismatch means the device changed.
+  if (!current.interfaces.empty() && current.interfaces.size() != verdict.interfaces.size()) {
+    (void)bus_.setDeviceAuthorized(device.name, false);
+    return failed(device, common::makeError("interfaces changed while deciding", device.name));
+  }
+  std::vector<std::string> probe;
+  for (std::size_t i = 0; i < current.interfaces.size(); ++i) {
+    const auto& interface = current.interfaces[i];
+    const bool allow = verdict.interfaces[i].action != DeviceAction::kBlock;
+    if (interface.name.empty() || interface.authorized == allow) continue;
+    if (auto done = bus_.setInterfaceAuthorized(interface.name, allow); !done) {
+      failed(device, done.error());
+      continue;
+    }
+    if (allow) probe.push_back(interface.name);
+  }
+  // All allowed interfaces first, then probing: drivers that claim several interfaces find them all.
+  for (const auto& interface : probe) {
+    if (auto done = bus_.probeInterface(interface); !done) failed(device, done.error());
+  }
+  if (verdict.decision == DeviceDecision::kReadOnly) protectBlockDevices(device.devpath);
+}
+
+void DeviceControl::authorizeAll(const drivers::UsbDevice& device) {
+  readOnly_.erase(device.devpath);
+  drivers::UsbDevice current = device;
+  if (!device.authorized) {
+    if (auto done = bus_.setDeviceAuthorized(device.name, true); !done) return failed(device, done.error());
+    auto reread = bus_.device(device.name);
+    if (!reread) return failed(device, reread.error());
+    current = std::move(reread).value();
+  }
+  for (const auto& interface : current.interfaces) {
+    if (interface.name.empty() || interface.authorized) continue;
+    if (auto done = bus_.setInterfaceAuthorized(interface.name, true); !done) {
+      failed(device, done.error());
+      continue;
+    }
+    if (auto done = bus_.probeInterface(interface.name); !done) failed(device, done.error());
+  }
+}
+
+void DeviceControl::protectBlockDevices(const std::string& devpath) {
+  // Block devices that exist already (a stick attached before the agent started).
+  auto blocks = bus_.blockDevicesUnder(devpath);
+  if (!blocks) {
+    common::log::error("device control: " + blocks.error().describe());
+    return;
+  }
+  for (const auto& block : blocks.value()) {
+    if (auto done = blocks_.setReadOnly(block); !done) {
+      common::log::error("device control: read-only " + block + ": " + done.error().describe());
+    }
+  }
+}
+
+void DeviceControl::failed(const drivers::UsbDevice& device, const common::Error& error) {
+  common::log::error("device control: " + device.name + ": " + error.describe());
+  auto details = deviceDetails(device);
+  details->set("error.message", error.describe());
+  emit_("device.error", common::Severity::High, details);
+}
+
+}  // namespace mamori::agent::device

@@ -1,0 +1,66 @@
+#pragma once
+// Device control: USB devices are decided when they arrive, before any driver binds. In enforce mode
+// every root hub's authorized_default and interface_authorized_default are 0, so a new device gets
+// no configuration and no driver until this capability authorizes it (and then only its allowed
+// interfaces). Those defaults stay 0 when the agent stops or crashes: storage plugged meanwhile stays
+// unusable (fail closed; docs/decisions/0005-usb-authorization.md). The decision itself is
+// policy::evaluateUsbDevice; this class only carries it out and reports it.
+
+#include <QObject>
+#include <QSocketNotifier>
+
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+
+#include "agent/core/Capability.h"
+#include "common/Event.h"
+#include "drivers/include/Uevent.h"
+#include "drivers/include/UsbBus.h"
+#include "policy/DeviceEvaluator.h"
+
+namespace mamori::agent::device {
+
+class DeviceControl final : public QObject, public Capability {
+  Q_OBJECT
+
+ public:
+  // Hands an event to the report pipeline (the spool); also logged, so the console shows decisions.
+  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
+
+  // uevents may be null (tests drive handleUevent directly).
+  DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks, drivers::UeventSource* uevents, Emit sink);
+  ~DeviceControl() override;
+
+  std::string name() const override { return "device_control"; }
+  // Sets the root hubs' defaults for the mode, decides every attached device again, and (first time)
+  // starts listening for uevents. Without a USB bus it does nothing but say so once.
+  common::Status apply(const policy::Policy& policy) override;
+
+  // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET.
+  void handleUevent(const drivers::Uevent& event);
+
+ private:
+  void onReadable();
+  common::Status setDefaults(bool authorized);
+  void rescan(bool atStart);
+  void decide(const std::string& name, bool atStart);
+  void enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
+  void authorizeAll(const drivers::UsbDevice& device);
+  void protectBlockDevices(const std::string& devpath);
+  void failed(const drivers::UsbDevice& device, const common::Error& error);
+
+  drivers::UsbBus& bus_;
+  drivers::BlockDevices& blocks_;
+  drivers::UeventSource* uevents_;
+  Emit emit_;
+  policy::DeviceControlSettings settings_;
+  bool applied_ = false;
+  bool absentReported_ = false;
+  std::unique_ptr<QSocketNotifier> notifier_;
+  // devpath -> kernel name of every device allowed read-only: its block devices get BLKROSET.
+  std::map<std::string, std::string> readOnly_;
+};
+
+}  // namespace mamori::agent::device

@@ -1,0 +1,66 @@
+#include "agent/device/DeviceEvents.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <cstdio>
+
+#include "agent/report/EventFactory.h"
+#include "policy/UsbClass.h"
+
+namespace mamori::agent::device {
+
+namespace {
+std::string hex4(std::uint16_t value) {
+  char buf[8];
+  std::snprintf(buf, sizeof buf, "%04x", value);
+  return buf;
+}
+}  // namespace
+
+policy::UsbDeviceFacts toFacts(const drivers::UsbDevice& device) {
+  policy::UsbDeviceFacts facts;
+  facts.vendorId = device.vendorId;
+  facts.productId = device.productId;
+  facts.serial = device.serial;
+  facts.deviceClass = device.deviceClass;
+  for (const auto& interface : device.interfaces) facts.interfaceClasses.push_back(interface.interfaceClass);
+  return facts;
+}
+
+Poco::JSON::Object::Ptr deviceDetails(const drivers::UsbDevice& device) {
+  auto details = makeDetails();
+  details->set("usb.vendor_id", hex4(device.vendorId));
+  details->set("usb.product_id", hex4(device.productId));
+  details->set("usb.manufacturer", device.manufacturer);
+  details->set("usb.product", device.product);
+  details->set("usb.serial", device.serial);
+  details->set("usb.device_class", policy::usb::className(device.deviceClass));
+  Poco::JSON::Array::Ptr classes = new Poco::JSON::Array;
+  for (const auto& interface : device.interfaces) classes->add(policy::usb::className(interface.interfaceClass));
+  details->set("usb.interface_classes", classes);
+  details->set("usb.port", device.devpath);
+  details->set("usb.kernel_name", device.name);
+  return details;
+}
+
+Poco::JSON::Object::Ptr verdictDetails(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict,
+                                       policy::Mode mode) {
+  auto details = deviceDetails(device);
+  details->set("device.decision", std::string(policy::deviceDecisionName(verdict.decided)));
+  details->set("device.enforced", std::string(policy::deviceDecisionName(verdict.decision)));
+  details->set("device.reason", verdict.reason);
+  details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
+  details->set("policy.mode", std::string(policy::modeName(mode)));
+  Poco::JSON::Array::Ptr interfaces = new Poco::JSON::Array;
+  for (const auto& interface : verdict.interfaces) {
+    Poco::JSON::Object::Ptr item = makeDetails();
+    item->set("class", policy::usb::className(interface.interfaceClass));
+    item->set("action", std::string(policy::deviceActionName(interface.decided)));
+    item->set("reason", interface.reason);
+    interfaces->add(item);
+  }
+  details->set("device.interfaces", interfaces);
+  return details;
+}
+
+}  // namespace mamori::agent::device

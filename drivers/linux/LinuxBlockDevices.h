@@ -1,0 +1,19 @@
+#pragma once
+
+#include <string>
+
+#include "drivers/include/UsbBus.h"
+
+namespace mamori::drivers::linux_os {
+
+// BLKROSET on /dev/<name>. devRoot is "/dev" on a real system.
+class LinuxBlockDevices final : public BlockDevices {
+ public:
+  explicit LinuxBlockDevices(std::string devRoot = "/dev") : devRoot_(std::move(devRoot)) {}
+  common::Status setReadOnly(const std::string& kernelName) override;
+
+ private:
+  std::string devRoot_;
+};
+
+}  // namespace mamori::drivers::linux_os

@@ -1,0 +1,219 @@
+#include "drivers/linux/LinuxUsbBus.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <filesystem>
+
+#include "common/UniqueFd.h"
+#include "drivers/linux/UsbDescriptorParser.h"
+
+namespace mamori::drivers::linux_os {
+
+namespace fs = std::filesystem;
+
+namespace {
+
+// sysfs attributes are small; the raw descriptors of a device with many configurations are the largest.
+constexpr std::size_t kMaxAttributeBytes = 64 * 1024;
+
+common::Result<std::string> readRaw(const std::string& path) {
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return common::makeError("cannot open", path, errno);
+  std::string text;
+  std::array<char, 4096> buf{};
+  while (text.size() < kMaxAttributeBytes) {
+    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      return common::makeError("cannot read", path, errno);
+    }
+    if (n == 0) break;
+    text.append(buf.data(), static_cast<std::size_t>(n));
+  }
+  return text;
+}
+
+common::Result<unsigned> hexAttribute(const std::string& path, unsigned max) {
+  auto text = readSysfsAttribute(path);
+  if (!text) return text.error();
+  unsigned value = 0;
+  const std::string& s = text.value();
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value, 16);
+  if (ec != std::errc() || end != s.data() + s.size() || value > max) {
+    return common::makeError("expected a hex number, found \"" + s + "\"", path);
+  }
+  return value;
+}
+
+std::string optionalAttribute(const std::string& path) {
+  auto text = readSysfsAttribute(path);
+  return text ? text.value() : std::string();
+}
+
+// The path of `dir` relative to the sysfs root, starting with '/', or "" if it is not below it.
+std::string relativeTo(const std::string& root, const fs::path& dir) {
+  std::error_code ec;
+  const fs::path realRoot = fs::canonical(root, ec);
+  if (ec) return {};
+  const fs::path real = fs::canonical(dir, ec);
+  if (ec) return {};
+  const std::string r = realRoot.string();
+  const std::string d = real.string();
+  if (d.size() <= r.size() || d.compare(0, r.size(), r) != 0 || d[r.size()] != '/') return {};
+  return d.substr(r.size());
+}
+
+common::Result<UsbInterface> readInterface(const std::string& dir, const std::string& name) {
+  UsbInterface interface;
+  interface.name = name;
+  auto number = hexAttribute(dir + "/bInterfaceNumber", 0xFF);
+  auto cls = hexAttribute(dir + "/bInterfaceClass", 0xFF);
+  if (!number) return number.error();
+  if (!cls) return cls.error();
+  interface.number = static_cast<std::uint8_t>(number.value());
+  interface.interfaceClass = static_cast<std::uint8_t>(cls.value());
+  auto sub = hexAttribute(dir + "/bInterfaceSubClass", 0xFF);
+  auto protocol = hexAttribute(dir + "/bInterfaceProtocol", 0xFF);
+  interface.subClass = sub ? static_cast<std::uint8_t>(sub.value()) : 0;
+  interface.protocol = protocol ? static_cast<std::uint8_t>(protocol.value()) : 0;
+  // Kernels without interface authorization have no such file: the interface is usable.
+  interface.authorized = optionalAttribute(dir + "/authorized") != "0";
+  return interface;
+}
+
+}  // namespace
+
+common::Result<std::string> readSysfsAttribute(const std::string& path) {
+  auto text = readRaw(path);
+  if (!text) return text.error();
+  std::string value = std::move(text).value();
+  while (!value.empty() && (value.back() == '\n' || value.back() == ' ')) value.pop_back();
+  return value;
+}
+
+bool isSafeKernelName(const std::string& name) {
+  return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
+         name.find('\0') == std::string::npos;
+}
+
+bool LinuxUsbBus::present() const {
+  auto names = deviceNames();
+  if (!names) return false;
+  return std::any_of(names.value().begin(), names.value().end(),
+                     [](const std::string& n) { return n.rfind("usb", 0) == 0; });
+}
+
+common::Result<std::vector<std::string>> LinuxUsbBus::deviceNames() const {
+  std::error_code ec;
+  fs::directory_iterator it(devicesDir(), ec);
+  if (ec) return common::makeError("cannot list", devicesDir(), ec.value());
+  std::vector<std::string> names;
+  for (const auto& entry : it) {
+    const std::string name = entry.path().filename().string();
+    if (name.find(':') == std::string::npos) names.push_back(name);  // "2-1:1.0" is an interface
+  }
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+common::Result<UsbDevice> LinuxUsbBus::device(const std::string& name) const {
+  if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
+  const std::string dir = devicesDir() + "/" + name;
+  UsbDevice device;
+  device.name = name;
+  device.rootHub = name.rfind("usb", 0) == 0;
+  device.devpath = relativeTo(root_, dir);
+  if (device.devpath.empty()) return common::makeError("no such USB device", dir, ENOENT);
+  auto vendor = hexAttribute(dir + "/idVendor", 0xFFFF);
+  auto product = hexAttribute(dir + "/idProduct", 0xFFFF);
+  auto cls = hexAttribute(dir + "/bDeviceClass", 0xFF);
+  if (!vendor) return vendor.error();
+  if (!product) return product.error();
+  if (!cls) return cls.error();
+  device.vendorId = static_cast<std::uint16_t>(vendor.value());
+  device.productId = static_cast<std::uint16_t>(product.value());
+  device.deviceClass = static_cast<std::uint8_t>(cls.value());
+  device.manufacturer = optionalAttribute(dir + "/manufacturer");
+  device.product = optionalAttribute(dir + "/product");
+  device.serial = optionalAttribute(dir + "/serial");
+  device.authorized = optionalAttribute(dir + "/authorized") != "0";
+  device.configured = !optionalAttribute(dir + "/bConfigurationValue").empty();
+
+  if (device.configured) {
+    std::error_code ec;
+    for (const auto& entry : fs::directory_iterator(dir, ec)) {
+      const std::string child = entry.path().filename().string();
+      if (child.rfind(name + ":", 0) != 0) continue;
+      auto interface = readInterface(entry.path().string(), child);
+      if (!interface) return interface.error();
+      device.interfaces.push_back(std::move(interface).value());
+    }
+    std::sort(device.interfaces.begin(), device.interfaces.end(),
+              [](const UsbInterface& a, const UsbInterface& b) { return a.number < b.number; });
+  } else {
+    auto raw = readRaw(dir + "/descriptors");
+    if (!raw) return raw.error();
+    auto parsed = parseUsbDescriptors(raw.value());
+    if (!parsed) return common::makeError(parsed.error().describe(), dir + "/descriptors");
+    device.interfaces = std::move(parsed).value().interfaces;
+  }
+  return device;
+}
+
+common::Status LinuxUsbBus::writeAttribute(const std::string& path, const std::string& value) const {
+  common::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
+  if (!fd.valid()) return common::makeError("cannot open for writing", path, errno);
+  ssize_t n = -1;
+  do {
+    n = ::write(fd.get(), value.data(), value.size());
+  } while (n < 0 && errno == EINTR);
+  if (n < 0) return common::makeError("cannot write \"" + value + "\" to", path, errno);
+  return common::Ok{};
+}
+
+common::Status LinuxUsbBus::setAuthorizedDefault(const std::string& rootHub, bool authorized) {
+  if (!isSafeKernelName(rootHub)) return common::makeError("not a kernel device name", rootHub);
+  return writeAttribute(devicesDir() + "/" + rootHub + "/authorized_default", authorized ? "1" : "0");
+}
+
+common::Status LinuxUsbBus::setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) {
+  if (!isSafeKernelName(rootHub)) return common::makeError("not a kernel device name", rootHub);
+  return writeAttribute(devicesDir() + "/" + rootHub + "/interface_authorized_default", authorized ? "1" : "0");
+}
+
+common::Status LinuxUsbBus::setDeviceAuthorized(const std::string& name, bool authorized) {
+  if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
+  return writeAttribute(devicesDir() + "/" + name + "/authorized", authorized ? "1" : "0");
+}
+
+common::Status LinuxUsbBus::setInterfaceAuthorized(const std::string& interfaceName, bool authorized) {
+  if (!isSafeKernelName(interfaceName)) return common::makeError("not a kernel interface name", interfaceName);
+  return writeAttribute(devicesDir() + "/" + interfaceName + "/authorized", authorized ? "1" : "0");
+}
+
+common::Status LinuxUsbBus::probeInterface(const std::string& interfaceName) {
+  if (!isSafeKernelName(interfaceName)) return common::makeError("not a kernel interface name", interfaceName);
+  return writeAttribute(root_ + "/bus/usb/drivers_probe", interfaceName);
+}
+
+common::Result<std::vector<std::string>> LinuxUsbBus::blockDevicesUnder(const std::string& devpath) const {
+  const std::string dir = root_ + "/class/block";
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return common::makeError("cannot list", dir, ec.value());
+  std::vector<std::string> names;
+  const std::string prefix = devpath + "/";
+  for (const auto& entry : it) {
+    const std::string rel = relativeTo(root_, entry.path());
+    if (rel.compare(0, prefix.size(), prefix) == 0) names.push_back(entry.path().filename().string());
+  }
+  std::sort(names.begin(), names.end());  // the disk before its partitions
+  return names;
+}
+
+}  // namespace mamori::drivers::linux_os

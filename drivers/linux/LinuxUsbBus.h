@@ -1,0 +1,37 @@
+#pragma once
+
+#include <string>
+
+#include "drivers/include/UsbBus.h"
+
+namespace mamori::drivers::linux_os {
+
+// The USB bus through sysfs. sysfsRoot is "/sys" on a real system, a copy of a recorded tree in tests.
+class LinuxUsbBus final : public UsbBus {
+ public:
+  explicit LinuxUsbBus(std::string sysfsRoot = "/sys") : root_(std::move(sysfsRoot)) {}
+
+  bool present() const override;
+  common::Result<std::vector<std::string>> deviceNames() const override;
+  common::Result<UsbDevice> device(const std::string& name) const override;
+  common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) override;
+  common::Status setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) override;
+  common::Status setDeviceAuthorized(const std::string& name, bool authorized) override;
+  common::Status setInterfaceAuthorized(const std::string& interfaceName, bool authorized) override;
+  common::Status probeInterface(const std::string& interfaceName) override;
+  common::Result<std::vector<std::string>> blockDevicesUnder(const std::string& devpath) const override;
+
+ private:
+  std::string devicesDir() const { return root_ + "/bus/usb/devices"; }
+  common::Status writeAttribute(const std::string& path, const std::string& value) const;
+
+  std::string root_;
+};
+
+// Reads one sysfs attribute: its text without the trailing newline.
+common::Result<std::string> readSysfsAttribute(const std::string& path);
+
+// A kernel name must be one path element: no '/', not "." or "..". Names come from uevents.
+bool isSafeKernelName(const std::string& name);
+
+}  // namespace mamori::drivers::linux_os

@@ -1,0 +1,197 @@
+// DeviceControl over the recorded desktop tree (tests/fixtures/sysfs/desktop) through the fake bus:
+// what it writes, which events it emits, and the read-only path.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "agent/device/DeviceControl.h"
+#include "drivers/fake/FakeUsbBus.h"
+#include "policy/DefaultPolicy.h"
+#include "policy/PolicyParser.h"
+#include "tests/agent/TestSupport.h"
+
+namespace {
+
+using mamori::agent::device::DeviceControl;
+using mamori::drivers::fake::FakeBlockDevices;
+using mamori::drivers::fake::FakeUsbBus;
+
+struct Emitted {
+  std::string type;
+  std::string serial;
+  std::string decision;
+};
+
+struct Fixture {
+  FakeUsbBus bus = FakeUsbBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/desktop");
+  FakeBlockDevices blocks;
+  std::vector<Emitted> events;
+  DeviceControl control{bus, blocks, nullptr,
+                        [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
+                          events.push_back({type, details->optValue<std::string>("usb.serial", ""),
+                                            details->optValue<std::string>("device.decision", "")});
+                        }};
+
+  bool emitted(const std::string& type, const std::string& serial) const {
+    return std::any_of(events.begin(), events.end(),
+                       [&](const Emitted& e) { return e.type == type && e.serial == serial; });
+  }
+  bool wrote(const std::string& write) const {
+    return std::find(bus.writes().begin(), bus.writes().end(), write) != bus.writes().end();
+  }
+};
+
+mamori::policy::Policy policyFrom(const std::string& json) {
+  auto parsed = mamori::policy::parsePolicy(json);
+  if (!parsed.ok()) FAIL(parsed.describe());
+  return *parsed.policy;
+}
+
+mamori::drivers::UsbDevice stick(const std::string& name, const std::string& serial) {
+  mamori::drivers::UsbDevice device;
+  device.name = name;
+  device.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/" + name;
+  device.vendorId = 0x46f4;
+  device.productId = 0x0001;
+  device.serial = serial;
+  device.interfaces.push_back({"", 0, 0x08, 6, 0x50, false});
+  return device;
+}
+
+mamori::drivers::Uevent usbAdd(const std::string& name) {
+  mamori::drivers::Uevent event;
+  event.action = "add";
+  event.subsystem = "usb";
+  event.devtype = "usb_device";
+  event.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/" + name;
+  return event;
+}
+
+}  // namespace
+
+TEST_CASE("built-in policy at start: defaults closed, attached storage blocked, keyboards kept") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  REQUIRE(f.control.apply(mamori::policy::builtinPolicy()).ok());
+  for (const char* hub : {"usb1", "usb2"}) {
+    CHECK_FALSE(f.bus.authorizedDefault(hub));
+    CHECK_FALSE(f.bus.interfaceAuthorizedDefault(hub));
+  }
+  CHECK_FALSE(f.bus.at("2-1").authorized);  // the stick attached before start
+  CHECK(f.bus.at("1-1").authorized);        // the keyboard
+  // Composite: the device stays, its keyboard interface stays, its storage interface goes.
+  CHECK(f.bus.at("1-2").authorized);
+  CHECK(f.bus.at("1-2").interfaces[0].authorized);
+  CHECK_FALSE(f.bus.at("1-2").interfaces[1].authorized);
+  CHECK(f.wrote("interface_authorized 1-2:1.1 0"));
+  CHECK_FALSE(f.bus.at("2-2").authorized);  // unauthorized storage is left that way
+  CHECK(f.emitted("device.blocked", "stick-1"));
+  CHECK(f.emitted("device.blocked", "combo-7"));
+  CHECK(f.emitted("device.blocked", "company-0042"));
+  CHECK(f.emitted("device.allowed", "68284-0000:00:04.0-1"));
+  CHECK(f.emitted("device.connected", "stick-1"));
+}
+
+TEST_CASE("a plugged stick: blocked by default, authorized per interface when allow-listed") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  REQUIRE(f.control
+              .apply(policyFrom(R"({"schema_version":1,"version":2,"name":"t","device_control":{"allow":[
+      {"vendor_id":"46f4","product_id":"0001","serial":"company-1"}]}})"))
+              .ok());
+  f.bus.plug(stick("2-3", "private-9"));
+  f.control.handleUevent(usbAdd("2-3"));
+  CHECK_FALSE(f.bus.at("2-3").authorized);
+  CHECK(f.emitted("device.blocked", "private-9"));
+
+  f.bus.plug(stick("2-4", "company-1"));
+  f.control.handleUevent(usbAdd("2-4"));
+  CHECK(f.bus.at("2-4").authorized);
+  CHECK(f.bus.at("2-4").interfaces[0].authorized);
+  CHECK(f.wrote("interface_authorized 2-4:1.0 1"));
+  CHECK(f.wrote("probe 2-4:1.0"));
+  CHECK(f.emitted("device.allowed", "company-1"));
+}
+
+TEST_CASE("read-only entry: authorized, then its block devices get BLKROSET as they appear") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  REQUIRE(f.control
+              .apply(policyFrom(R"({"schema_version":1,"version":2,"name":"t","device_control":{"allow":[
+      {"vendor_id":"46f4","product_id":"0001","serial":"stick-1","access":"read_only"}]}})"))
+              .ok());
+  // Attached before start with sda and sda1 already there: both read-only at once.
+  CHECK(f.bus.at("2-1").authorized);
+  CHECK(f.blocks.readOnly == std::set<std::string>{"sda", "sda1"});
+  CHECK(f.emitted("device.read_only", "stick-1"));
+
+  f.bus.plug(stick("2-5", "stick-1"));
+  f.control.handleUevent(usbAdd("2-5"));
+  CHECK(f.bus.at("2-5").authorized);
+  mamori::drivers::Uevent block;
+  block.action = "add";
+  block.subsystem = "block";
+  block.devtype = "disk";
+  block.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/2-5/2-5:1.0/host1/target1:0:0/1:0:0:0/block/sdb";
+  f.control.handleUevent(block);
+  CHECK(f.blocks.readOnly.count("sdb") == 1);
+  block.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/2-50/2-50:1.0/host2/target2:0:0/2:0:0:0/block/sdc";
+  f.control.handleUevent(block);  // 2-50 is not 2-5
+  CHECK(f.blocks.readOnly.count("sdc") == 0);
+}
+
+TEST_CASE("audit: nothing blocked, defaults open, would-block reported") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  REQUIRE(f.control
+              .apply(policyFrom(R"({"schema_version":1,"version":2,"name":"t",
+      "device_control":{"mode":"audit"}})"))
+              .ok());
+  CHECK(f.bus.authorizedDefault("usb2"));
+  CHECK(f.bus.at("2-1").authorized);
+  CHECK(f.bus.at("2-2").authorized);  // authorized now: audit changes nothing the user sees
+  CHECK(f.bus.at("1-2").interfaces[1].authorized);
+  CHECK(f.emitted("device.audit", "stick-1"));
+  CHECK_FALSE(f.emitted("device.blocked", "stick-1"));
+}
+
+TEST_CASE("enforce then off: everything authorized again and no events") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  REQUIRE(f.control.apply(mamori::policy::builtinPolicy()).ok());
+  CHECK_FALSE(f.bus.at("2-1").authorized);
+  f.events.clear();
+  REQUIRE(f.control
+              .apply(policyFrom(R"({"schema_version":1,"version":3,"name":"t",
+      "device_control":{"mode":"off"}})"))
+              .ok());
+  CHECK(f.bus.authorizedDefault("usb1"));
+  CHECK(f.bus.interfaceAuthorizedDefault("usb1"));
+  CHECK(f.bus.at("2-1").authorized);
+  CHECK(f.bus.at("1-2").interfaces[1].authorized);
+  CHECK(f.events.empty());
+}
+
+TEST_CASE("no USB bus: nothing written, reported once") {
+  mamori::agent::test::qtApp();
+  FakeUsbBus bus;
+  FakeBlockDevices blocks;
+  int unavailable = 0;
+  DeviceControl control(bus, blocks, nullptr,
+                        [&](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr) {
+                          unavailable += type == "device.unavailable" ? 1 : 0;
+                        });
+  REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());
+  REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());
+  CHECK(unavailable == 1);
+  CHECK(bus.writes().empty());
+}
+
+TEST_CASE("a refused write is an error of apply and a device.error event") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  f.bus.failWrites(true);
+  CHECK_FALSE(f.control.apply(mamori::policy::builtinPolicy()).ok());
+  CHECK(f.emitted("device.error", "stick-1"));
+}

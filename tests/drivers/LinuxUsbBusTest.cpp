@@ -1,0 +1,73 @@
+#include <doctest/doctest.h>
+
+#include "drivers/linux/LinuxUsbBus.h"
+#include "tests/drivers/SysfsFixture.h"
+
+using mamori::drivers::linux_os::LinuxUsbBus;
+using mamori::drivers::test::SysfsCopy;
+
+TEST_CASE("devices of the recorded desktop tree") {
+  SysfsCopy sys("desktop");
+  LinuxUsbBus bus(sys.root());
+  CHECK(bus.present());
+  auto names = bus.deviceNames();
+  REQUIRE(names.ok());
+  CHECK(names.value() == std::vector<std::string>{"1-1", "1-2", "2-1", "2-2", "usb1", "usb2"});
+
+  auto stick = bus.device("2-1");
+  REQUIRE(stick.ok());
+  CHECK(stick.value().devpath == "/devices/pci0000:00/0000:00:04.0/usb2/2-1");
+  CHECK(stick.value().vendorId == 0x46f4);
+  CHECK(stick.value().serial == "stick-1");
+  CHECK(stick.value().authorized);
+  CHECK(stick.value().configured);
+  REQUIRE(stick.value().interfaces.size() == 1);
+  CHECK(stick.value().interfaces[0].name == "2-1:1.0");
+  CHECK(stick.value().interfaces[0].interfaceClass == 0x08);
+
+  // Unauthorized: no interface directories; the classes come from the raw descriptors.
+  auto locked = bus.device("2-2");
+  REQUIRE(locked.ok());
+  CHECK_FALSE(locked.value().authorized);
+  CHECK_FALSE(locked.value().configured);
+  REQUIRE(locked.value().interfaces.size() == 1);
+  CHECK(locked.value().interfaces[0].name.empty());
+  CHECK(locked.value().interfaces[0].interfaceClass == 0x08);
+  CHECK(locked.value().product == "DataTraveler 3.0");
+
+  auto composite = bus.device("1-2");
+  REQUIRE(composite.ok());
+  REQUIRE(composite.value().interfaces.size() == 2);
+  CHECK(composite.value().interfaces[1].name == "1-2:1.1");
+
+  auto blocks = bus.blockDevicesUnder(stick.value().devpath);
+  REQUIRE(blocks.ok());
+  CHECK(blocks.value() == std::vector<std::string>{"sda", "sda1"});
+  CHECK(bus.blockDevicesUnder(composite.value().devpath).value().empty());
+}
+
+TEST_CASE("writes land in the attribute files") {
+  SysfsCopy sys("desktop");
+  LinuxUsbBus bus(sys.root());
+  REQUIRE(bus.setAuthorizedDefault("usb2", false).ok());
+  REQUIRE(bus.setInterfaceAuthorizedDefault("usb2", false).ok());
+  REQUIRE(bus.setDeviceAuthorized("2-1", false).ok());
+  REQUIRE(bus.setInterfaceAuthorized("1-2:1.1", false).ok());
+  REQUIRE(bus.probeInterface("1-2:1.0").ok());
+  CHECK(sys.attribute("bus/usb/devices/usb2/authorized_default") == "0");
+  CHECK(sys.attribute("bus/usb/devices/usb2/interface_authorized_default") == "0");
+  CHECK(sys.attribute("bus/usb/devices/2-1/authorized") == "0");
+  CHECK(sys.attribute("bus/usb/devices/1-2/1-2:1.1/authorized") == "0");
+  CHECK(sys.attribute("bus/usb/drivers_probe") == "1-2:1.0");
+}
+
+TEST_CASE("names from outside cannot escape the sysfs root; missing things are errors with errno") {
+  SysfsCopy sys("desktop");
+  LinuxUsbBus bus(sys.root());
+  CHECK_FALSE(bus.device("../../etc").ok());
+  CHECK_FALSE(bus.setDeviceAuthorized("..", true).ok());
+  auto gone = bus.device("3-9");
+  REQUIRE_FALSE(gone.ok());
+  CHECK(gone.error().sysErrno == ENOENT);
+  CHECK_FALSE(LinuxUsbBus(sys.root() + "/nowhere").present());
+}

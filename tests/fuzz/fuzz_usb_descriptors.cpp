@@ -1,0 +1,14 @@
+// Raw USB descriptors (drivers/linux/UsbDescriptorParser.h): a device may send anything.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "drivers/linux/UsbDescriptorParser.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view bytes(reinterpret_cast<const char*>(data), size);  // NOLINT: byte view
+  if (auto parsed = mamori::drivers::linux_os::parseUsbDescriptors(bytes)) {
+    MAMORI_ASSERT(parsed.value().interfaces.size() <= 32);
+  }
+  return 0;
+}
