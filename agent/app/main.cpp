@@ -8,17 +8,21 @@
 #include <cstdlib>
 #include <iostream>
 #include <string>
+#include <string_view>
 #include <sys/stat.h>
 #include <vector>
 
 #include "agent/app/Agent.h"
 #include "agent/app/AgentOptions.h"
+#include "agent/app/ScanCommand.h"
 #include "agent/app/SignalWatcher.h"
 #include "common/Log.h"
 #include "drivers/linux/LinuxSystemInfo.h"
 
 int main(int argc, char* argv[]) {
   using namespace mamori;
+  // `mamori-agent scan ...` is a one-shot command, not the resident agent.
+  if (argc > 1 && std::string_view(argv[1]) == "scan") return agent::runScanCommand(argc, argv);
   common::log::setProgramName("mamori-agent");
   std::vector<std::string> args(argv + 1, argv + argc);
   auto options = agent::parseAgentOptions(args);

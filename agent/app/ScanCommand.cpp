@@ -1,0 +1,166 @@
+#include "agent/app/ScanCommand.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <iostream>
+#include <mutex>
+
+#include "agent/scan/ContentScanner.h"
+#include "agent/scan/ResultFormat.h"
+#include "common/Log.h"
+#include "policy/DefaultPolicy.h"
+#include "policy/PolicyLoader.h"
+#include "policy/YaraCompiler.h"
+
+namespace mamori::agent {
+
+namespace {
+
+common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
+  policy::ContentScanSettings settings;
+  if (options.policyFile.empty()) {
+    settings = policy::builtinPolicy().contentScan;
+  } else {
+    auto loaded = policy::loadPolicyFile(options.policyFile);
+    if (!loaded.ok())
+      return common::makeError("the policy does not validate:\n" + loaded.describe(), options.policyFile);
+    settings = loaded.policy->contentScan;
+  }
+  if (!options.rulesFile.empty()) {
+    auto source = policy::readPolicyFile(options.rulesFile, 16U << 20U);
+    if (!source) return source.error();
+    auto compiled = policy::compileYara(source.value());
+    if (!compiled.rules) {
+      std::string message = "the rules do not compile:";
+      for (const auto& d : compiled.errors) message += "\n  line " + std::to_string(d.line) + ": " + d.message;
+      return common::makeError(message, options.rulesFile);
+    }
+    std::string name = options.rulesFile.substr(options.rulesFile.find_last_of('/') + 1);
+    if (const auto dot = name.rfind('.'); dot != std::string::npos && dot > 0) name.resize(dot);
+    settings.ruleSets = {{name, source.value(), compiled.rules}};
+  }
+  auto config = scan::ScanConfig::fromPolicy(settings);
+  if (options.threads) config.threads = *options.threads;
+  config.idlePriority = options.idle;
+  config.stateDir = options.stateDir;
+  return config;
+}
+
+}  // namespace
+
+std::string scanUsage() {
+  return R"(Usage: mamori-agent scan [OPTIONS] PATH...
+
+Scans files and directory trees for company documents and personal data, the way the agent's
+scheduled scans do: Office (docx/xlsx/pptx), OpenDocument, PDF text, zip and gzip are opened
+(nested, within the policy's archive limits), Shift_JIS/CP932, EUC-JP and UTF-16 text is decoded
+to UTF-8, and the policy's YARA rule sets and detectors (credit_card, my_number) run on everything.
+Symbolic links are not followed. Prints each file that matched or could not be fully inspected.
+
+Options:
+  --rules FILE.yar   use these YARA rules instead of the policy's rule sets
+  --policy FILE      take rule sets, detectors, excludes and limits from this policy (JSON);
+                     default: the built-in policy
+  --json             one JSON object per line: {"path","sha256","size","cached","matches":[{"type",
+                     "name","count","container_path"}],"not_inspected":[{"container_path","reason"}]},
+                     then a {"summary":{...}} line
+  --threads N        scanner threads, 1..32 (default: the policy's content_scan.threads)
+  --state-dir DIR    keep the incremental cache in DIR/scan-cache.bin: unchanged files are not
+                     read again (default: no cache)
+  --idle             idle I/O and CPU priority, as the agent's background scans
+  -h, --help         this text
+
+Exit codes:
+  0  nothing matched (files not inspected, if any, are still listed)
+  1  at least one rule or detector matched
+  2  error: bad usage, a policy that does not validate, rules that do not compile
+)";
+}
+
+common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& args) {
+  ScanOptions options;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&](const std::string& flag) -> common::Result<std::string> {
+      if (i + 1 >= args.size()) return common::makeError(flag + " needs a value");
+      return args[++i];
+    };
+    if (arg == "-h" || arg == "--help") {
+      options.help = true;
+    } else if (arg == "--json") {
+      options.json = true;
+    } else if (arg == "--idle") {
+      options.idle = true;
+    } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads") {
+      auto v = value(arg);
+      if (!v) return v.error();
+      if (arg == "--rules") options.rulesFile = v.value();
+      if (arg == "--policy") options.policyFile = v.value();
+      if (arg == "--state-dir") options.stateDir = v.value();
+      if (arg == "--threads") {
+        std::int64_t n = 0;
+        const auto& s = v.value();
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc{} || end != s.data() + s.size() || n < 1 || n > 32) {
+          return common::makeError("--threads must be a number from 1 to 32, not \"" + s + "\"");
+        }
+        options.threads = n;
+      }
+    } else if (arg == "--") {
+      options.paths.insert(options.paths.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
+      break;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return common::makeError("unknown option " + arg);
+    } else {
+      options.paths.push_back(arg);
+    }
+  }
+  if (!options.help && options.paths.empty()) return common::makeError("no PATH to scan");
+  return options;
+}
+
+int runScanCommand(int argc, char* argv[]) {
+  common::log::setProgramName("mamori-agent scan");
+  const std::vector<std::string> args(argv + 2, argv + argc);
+  auto options = parseScanOptions(args);
+  if (!options) {
+    std::cerr << "mamori-agent scan: " << options.error().describe() << "\nTry 'mamori-agent scan --help'.\n";
+    return kScanExitError;
+  }
+  if (options.value().help) {
+    std::cout << scanUsage();
+    return kScanExitClean;
+  }
+  auto config = configFrom(options.value());
+  if (!config) {
+    std::cerr << "mamori-agent scan: " << config.error().describe() << "\n";
+    return kScanExitError;
+  }
+  scan::ContentScanner scanner(config.value());
+  const bool json = options.value().json;
+  auto summary = scanner.run(options.value().paths, [json](const scan::FileResult& result) {
+    // The sink is called one result at a time: lines never interleave.
+    if (json) {
+      std::cout << scan::resultJson(result) << '\n';
+    } else {
+      std::cout << scan::resultText(result);
+    }
+    std::cout.flush();
+  });
+  if (!summary) {
+    std::cerr << "mamori-agent scan: " << summary.error().describe() << "\n";
+    return kScanExitError;
+  }
+  const auto& s = summary.value();
+  if (json) {
+    std::cout << scan::summaryJson(s) << '\n';
+  } else {
+    std::cerr << "scanned " << s.files << " files (" << s.filesRead << " read, " << s.cacheHits << " unchanged), "
+              << s.filesWithHits << " with matches, " << s.notInspected << " not fully inspected\n";
+  }
+  return s.filesWithHits > 0 ? kScanExitMatches : kScanExitClean;
+}
+
+}  // namespace mamori::agent

@@ -1,0 +1,38 @@
+#pragma once
+// `mamori-agent scan`: the content scanner on demand, from the command line. Parsing is pure so it
+// is tested without scanning anything.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/Result.h"
+
+namespace mamori::agent {
+
+// Exit codes of `mamori-agent scan`, documented in its --help.
+constexpr int kScanExitClean = 0;    // nothing matched (not-inspected parts may be listed)
+constexpr int kScanExitMatches = 1;  // at least one rule or detector matched
+constexpr int kScanExitError = 2;    // bad usage, unusable rules or policy
+
+struct ScanOptions {
+  bool help = false;
+  bool json = false;
+  bool idle = false;
+  std::string rulesFile;
+  std::string policyFile;
+  std::string stateDir;
+  std::optional<std::int64_t> threads;
+  std::vector<std::string> paths;
+};
+
+// args excludes "mamori-agent" and "scan".
+common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& args);
+
+std::string scanUsage();
+
+// argv[0] is the program, argv[1] "scan".
+int runScanCommand(int argc, char* argv[]);
+
+}  // namespace mamori::agent

@@ -1,0 +1,47 @@
+#pragma once
+// A scan of directory trees: one walker feeding a bounded queue, N worker threads each with its own
+// ContentInspector (its own YARA scanners over the shared rules), the incremental cache consulted
+// before any file is read. Results go to a sink as they come (from worker threads, serialised).
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "agent/scan/ScanCache.h"
+#include "agent/scan/ScanConfig.h"
+#include "common/Result.h"
+
+namespace mamori::agent::scan {
+
+struct ScanSummary {
+  std::int64_t files = 0;      // regular files seen
+  std::int64_t filesRead = 0;  // read and inspected (not answered by the cache)
+  std::int64_t cacheHits = 0;
+  std::int64_t bytesRead = 0;
+  std::int64_t filesWithHits = 0;
+  std::int64_t notInspected = 0;  // files with at least one not-inspected part
+};
+
+// Called for every file whose result is reportable (hits or not-inspected parts). Never concurrently.
+using ResultSink = std::function<void(const FileResult& result)>;
+
+class ContentScanner {
+ public:
+  explicit ContentScanner(ScanConfig config);
+
+  // Walks roots; stop (may be null) is polled between files. An error only when the scan cannot
+  // start (rules unusable); per-file problems are results.
+  common::Result<ScanSummary> run(const std::vector<std::string>& roots, const ResultSink& sink,
+                                  const std::atomic<bool>* stop = nullptr);
+
+  // One file's bytes (for the inspection tool and tests): hits and not-inspected parts.
+  static common::Result<FileResult> inspectBytes(const ScanConfig& config, std::string_view data, std::string path);
+
+ private:
+  ScanConfig config_;
+};
+
+}  // namespace mamori::agent::scan

@@ -1,0 +1,38 @@
+// Built-in detectors: check digits, separators, boundaries.
+#include <doctest/doctest.h>
+
+#include "agent/scan/Detector.h"
+
+using namespace mamori::agent::scan;
+
+TEST_CASE("Luhn and issuer checks accept real test numbers and refuse near misses") {
+  CHECK(luhnValid("4111111111111111"));
+  CHECK_FALSE(luhnValid("4111111111111112"));
+  CHECK(cardIssuerPlausible("4111111111111111"));
+  CHECK(cardIssuerPlausible("378282246310005"));         // Amex, 15
+  CHECK_FALSE(cardIssuerPlausible("3782822463100050"));  // Amex is never 16
+  CHECK_FALSE(cardIssuerPlausible("9111111111111111"));  // no issuer starts with 9
+}
+
+TEST_CASE("credit card numbers with spaces, hyphens and full-width digits") {
+  const CreditCardDetector cards;
+  CHECK(cards.count("card 4111 1111 1111 1111 exp 12/29") == 1);
+  CHECK(cards.count("5555-5555-5555-4444") == 1);
+  CHECK(cards.count("ｶｰﾄﾞ：４１１１１１１１１１１１１１１１") == 1);
+  CHECK(cards.count("4111 1111 1111 1112") == 0);   // Luhn fails
+  CHECK(cards.count("41111111111111110000") == 0);  // 20 digits: not a card
+  CHECK(cards.count("ID4111111111111111") == 0);    // glued to letters: an identifier
+  CHECK(cards.count("4111  1111 1111 1111") == 0);  // two spaces end the run
+  CHECK(cards.count("4111111111111111,5555555555554444") == 2);
+}
+
+TEST_CASE("My Number check digit") {
+  CHECK(myNumberValid("123456789018"));
+  CHECK_FALSE(myNumberValid("123456789010"));
+  const MyNumberDetector numbers;
+  CHECK(numbers.count("個人番号: 1234 5678 9018") == 1);
+  CHECK(numbers.count("個人番号: 1234-5678-9018") == 1);
+  CHECK(numbers.count("個人番号: １２３４５６７８９０１８") == 1);
+  CHECK(numbers.count("1234 5678 9010") == 0);
+  CHECK(numbers.count("91234 5678 9018") == 0);  // 13 digits
+}

@@ -1,0 +1,110 @@
+// The pure parsers, tested with strings: text decoding, XML text, PDF content streams, zip.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "agent/scan/Extractor.h"
+#include "agent/scan/FileType.h"
+#include "agent/scan/PdfText.h"
+#include "agent/scan/TextDecoder.h"
+#include "agent/scan/XmlText.h"
+#include "agent/scan/ZipReader.h"
+
+using namespace mamori::agent::scan;
+
+namespace {
+// 社外秘 in each encoding, written as bytes.
+const std::string kUtf8 = "\xE7\xA4\xBE\xE5\xA4\x96\xE7\xA7\x98";
+const std::string kSjis = "\x8E\xD0\x8A\x4F\x94\xE9";
+const std::string kEuc = "\xBC\xD2\xB3\xB0\xC8\xEB";
+}  // namespace
+
+TEST_CASE("encodings are recognised and transcoded to UTF-8") {
+  CHECK(detectEncoding("plain ascii") == TextEncoding::kUtf8);
+  CHECK(detectEncoding(kUtf8) == TextEncoding::kUtf8);
+  CHECK(detectEncoding("memo " + kSjis + " end") == TextEncoding::kShiftJis);
+  CHECK(detectEncoding("memo " + kEuc + " end") == TextEncoding::kEucJp);
+  CHECK(decodeToUtf8("memo " + kSjis) == "memo " + kUtf8);
+  CHECK(decodeToUtf8("memo " + kEuc) == "memo " + kUtf8);
+  const std::string le("\xFF\xFE\x3E\x79\x16\x59\xD8\x79", 8);
+  CHECK(decodeToUtf8(le) == kUtf8);
+  const std::string beNoBom("\x79\x3E\x59\x16\x79\xD8\x30\x6E\x8C\xC7\x65\x99\x30\x67\x30\x59",
+                            16);  // 社外秘の資料です
+  CHECK(detectEncoding(beNoBom) == TextEncoding::kUtf16Be);
+  const std::string asciiLe("a\0b\0c\0d\0e\0f\0", 12);
+  CHECK(detectEncoding(asciiLe) == TextEncoding::kUtf16Le);
+  CHECK_FALSE(decodeToUtf8(kUtf8).has_value());  // already UTF-8: nothing to do
+  CHECK(detectEncoding(std::string("\x89PNG\r\n\x1A\n\0\0\0\rIHDR", 16)) == TextEncoding::kUnknown);
+  // An invalid byte becomes U+FFFD rather than ending the text.
+  CHECK(transcodeToUtf8("a\x81", TextEncoding::kShiftJis) == "a\xEF\xBF\xBD");
+}
+
+TEST_CASE("XML text joins runs and separates paragraphs") {
+  CHECK(xmlText("<w:p><w:r><w:t>社</w:t></w:r><w:r><w:t>外秘</w:t></w:r></w:p><w:p><w:t>x</w:t></w:p>") ==
+        "社外秘\nx\n");
+  CHECK(xmlText("<si><t>A&amp;B &#x793E;&#22806;</t></si>") == "A&B 社外\n");
+  CHECK(xmlText("<text:p>a<text:s/>b<!-- <text:p>no</text:p> --></text:p>") == "a b\n");
+  CHECK(xmlText("<t><![CDATA[<raw>]]></t>") == "<raw>");
+  CHECK(xmlText("<unclosed attr='1'") == "");
+}
+
+TEST_CASE("PDF content streams: Tj, TJ arrays, escapes and hex strings") {
+  CHECK(contentStreamText("BT (Hello) Tj ET") == "Hello\n");
+  CHECK(contentStreamText("BT [(Confi) -120 (dential)] TJ ET") == "Confidential\n");
+  CHECK(contentStreamText("BT (a\\(b\\)\\101) Tj <4344> Tj ET") == "a(b)ACD\n");
+  CHECK(contentStreamText("/F1 12 Tf 1 0 0 1 5 5 Tm") == "");
+}
+
+TEST_CASE("a PDF with a FlateDecode content stream") {
+  // Built the way make_fixtures.py builds it, but the stream stays uncompressed here.
+  const std::string pdf = "%PDF-1.4\n4 0 obj\n<< /Length 20 >>\nstream\nBT (Secret) Tj ET\nendstream\nendobj\n";
+  const auto result = pdfText(pdf, 1 << 20);
+  CHECK(result.text == "Secret\n");
+  CHECK(result.problems.empty());
+  CHECK(pdfText("%PDF-1.4 trailer << /Encrypt 5 0 R >>", 1 << 20).encrypted);
+  CHECK(sniffFileType(pdf) == FileType::kPdf);
+}
+
+TEST_CASE("zip reader refuses garbage and truncation with reasons") {
+  CHECK_FALSE(readZipDirectory("").ok());
+  CHECK_FALSE(readZipDirectory(std::string(100, 'x')).ok());
+  // An end record pointing its directory past itself.
+  std::string end("PK\x05\x06\0\0\0\0\x01\0\x01\0\x2E\0\0\0\0\0\0\0\0\0", 22);
+  auto dir = readZipDirectory(end);
+  REQUIRE_FALSE(dir.ok());
+  CHECK(dir.error().message.find("corrupt zip") != std::string::npos);
+}
+
+TEST_CASE("extraction of a stored zip member, nested limits") {
+  // A zip with one stored member "a.txt" = "hi" (python3 zipfile, ZIP_STORED, 1980-01-01).
+  const std::string zip(
+      "\x50\x4B\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00\xAC\x2A"
+      "\x93\xD8\x02\x00\x00\x00\x02\x00\x00\x00\x05\x00\x00\x00\x61\x2E"
+      "\x74\x78\x74\x68\x69\x50\x4B\x01\x02\x14\x03\x14\x00\x00\x00\x00"
+      "\x00\x00\x00\x21\x00\xAC\x2A\x93\xD8\x02\x00\x00\x00\x02\x00\x00"
+      "\x00\x05\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x00\x80\x01\x00"
+      "\x00\x00\x00\x61\x2E\x74\x78\x74\x50\x4B\x05\x06\x00\x00\x00\x00"
+      "\x01\x00\x01\x00\x33\x00\x00\x00\x25\x00\x00\x00\x00\x00",
+      110);
+  std::vector<std::string> seen;
+  std::vector<NotInspected> skipped;
+  Extractor(ExtractionLimits{})
+      .extract(
+          zip,
+          [&](const std::string& location, std::string_view data, PartKind) {
+            seen.push_back(location + "=" + std::string(data));
+          },
+          skipped);
+  CHECK_MESSAGE(skipped.empty(), (skipped.empty() ? "" : skipped[0].reason));
+  REQUIRE(seen.size() == 1);
+  CHECK(seen[0] == "a.txt=hi");
+  // max_members 0 refuses it, with the reason.
+  ExtractionLimits tight;
+  tight.maxMembers = 0;
+  seen.clear();
+  Extractor(tight).extract(
+      zip, [&](const std::string& l, std::string_view, PartKind) { seen.push_back(l); }, skipped);
+  CHECK(seen.empty());
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].reason.find("max_members") != std::string::npos);
+}

@@ -1,0 +1,167 @@
+// The whole scanner over the generated fixture tree (make_fixtures.py): every expectation line, the
+// incremental cache, excludes, symbolic links and the command line's options.
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <map>
+#include <set>
+#include <sstream>
+#include <sys/stat.h>
+
+#include "agent/app/ScanCommand.h"
+#include "agent/scan/ContentScanner.h"
+#include "agent/scan/ResultFormat.h"
+#include "tests/scan/ScanTestSupport.h"
+
+using namespace mamori::agent::scan;
+using namespace mamori::agent::scan::test;
+
+namespace {
+
+struct Fixtures {
+  TempDir dir;
+  std::string root;
+  Fixtures() : root(dir.path() + "/tree") {
+    const std::string command = std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'";
+    REQUIRE(std::system(command.c_str()) == 0);
+  }
+};
+
+std::map<std::string, FileResult> scanTree(const ScanConfig& config, const std::string& root,
+                                           ScanSummary* summary = nullptr) {
+  std::map<std::string, FileResult> results;
+  ContentScanner scanner(config);
+  auto run = scanner.run({root}, [&](const FileResult& r) { results[r.path.substr(root.size() + 1)] = r; });
+  REQUIRE(run.ok());
+  if (summary != nullptr) *summary = run.value();
+  return results;
+}
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, sep)) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("every generated fixture gives its expected result") {
+  Fixtures fx;
+  auto config = builtinConfig();
+  config.threads = 2;
+  const auto results = scanTree(config, fx.root);
+  const std::string expected = readFile(fx.root + "/expected.tsv");
+  int lines = 0;
+  for (const auto& line : split(expected, '\n')) {
+    const auto tab1 = line.find('\t');
+    const auto tab2 = line.find('\t', tab1 + 1);
+    const std::string path = line.substr(0, tab1);
+    const auto matches = split(line.substr(tab1 + 1, tab2 - tab1 - 1), ',');
+    const auto reasons = split(line.substr(tab2 + 1), ',');
+    ++lines;
+    CAPTURE(path);
+    const auto it = results.find(path);
+    if (matches.empty() && reasons.empty()) {
+      CHECK_MESSAGE(it == results.end(), (it != results.end() ? resultJson(it->second) : ""));
+      continue;
+    }
+    REQUIRE(it != results.end());
+    const FileResult& r = it->second;
+    std::set<std::string> names;
+    for (const auto& hit : r.hits) names.insert(hit.name);
+    CHECK(names == std::set<std::string>(matches.begin(), matches.end()));
+    for (const auto& reason : reasons) {
+      bool found = false;
+      for (const auto& skip : r.notInspected) found = found || skip.reason.find(reason) != std::string::npos;
+      CHECK_MESSAGE(found, reason);
+    }
+    if (reasons.empty()) CHECK(r.notInspected.empty());
+    CHECK(r.sha256.size() == 64);
+  }
+  CHECK(lines == 25);
+  // The container path says where inside the file the text was.
+  CHECK(results.at("archive/backup.zip").hits.at(0).location == "plan.docx!word/document.xml");
+  CHECK(results.at("archive/nested.zip").hits.at(0).location == "inner.zip!secret.txt");
+  CHECK(results.at("office/cards.xlsx").hits.at(0).count == 4);
+  CHECK(results.at("text/mynumbers.txt").hits.at(0).count == 3);
+}
+
+TEST_CASE("the cache answers for unchanged files and notices changes") {
+  Fixtures fx;
+  TempDir state;
+  auto config = builtinConfig();
+  config.stateDir = state.path();
+  ScanSummary first;
+  const auto cold = scanTree(config, fx.root, &first);
+  CHECK(first.cacheHits == 0);
+  ScanSummary second;
+  const auto warm = scanTree(config, fx.root, &second);
+  CHECK(second.filesRead == 0);
+  CHECK(second.cacheHits == first.files);
+  CHECK(warm.size() == cold.size());
+  CHECK(warm.at("office/split_runs.docx").fromCache);
+  CHECK(warm.at("office/split_runs.docx").sha256 == cold.at("office/split_runs.docx").sha256);
+  // A changed file is read again; a new rule set invalidates everything.
+  writeFile(fx.root + "/text/clean.txt", "now 社外秘\n");
+  ScanSummary third;
+  const auto changed = scanTree(config, fx.root, &third);
+  CHECK(third.filesRead == 1);
+  CHECK(changed.count("text/clean.txt") == 1);
+  config.myNumber.minCount = 4;
+  ScanSummary fourth;
+  const auto refreshed = scanTree(config, fx.root, &fourth);
+  CHECK(fourth.cacheHits == 0);
+  CHECK(refreshed.count("text/mynumbers.txt") == 0);  // 3 numbers < min_count 4
+}
+
+TEST_CASE("excludes prune, symbolic links are not followed, unreadable files are listed") {
+  TempDir dir;
+  writeFile(dir.file("keep/a.txt"), "社外秘");
+  writeFile(dir.file("skip/.cache/b.txt"), "社外秘");
+  TempDir outside;
+  writeFile(outside.file("c.txt"), "社外秘");
+  REQUIRE(::symlink(outside.path().c_str(), dir.file("link").c_str()) == 0);
+  REQUIRE(::symlink(outside.file("c.txt").c_str(), dir.file("keep/c-link.txt").c_str()) == 0);
+  auto config = builtinConfig();
+  config.exclude = {"*/.cache/*"};
+  const auto results = scanTree(config, dir.path());
+  CHECK(results.size() == 1);
+  CHECK(results.count("keep/a.txt") == 1);
+  if (::geteuid() != 0) {  // root reads anything
+    writeFile(dir.file("keep/locked.txt"), "x");
+    ::chmod(dir.file("keep/locked.txt").c_str(), 0);
+    const auto again = scanTree(config, dir.path());
+    REQUIRE(again.count("keep/locked.txt") == 1);
+    CHECK(again.at("keep/locked.txt").notInspected.at(0).reason.find("cannot open") != std::string::npos);
+  }
+}
+
+TEST_CASE("files over max_file_bytes are listed, not read") {
+  TempDir dir;
+  writeFile(dir.file("big.txt"), std::string(4096, 'a'));
+  auto config = builtinConfig();
+  config.maxFileBytes = 1024;
+  const auto results = scanTree(config, dir.path());
+  REQUIRE(results.count("big.txt") == 1);
+  CHECK(results.at("big.txt").notInspected.at(0).reason.find("max_file_bytes") != std::string::npos);
+}
+
+TEST_CASE("scan command line") {
+  using mamori::agent::parseScanOptions;
+  auto ok = parseScanOptions({"--json", "--threads", "4", "--rules", "r.yar", "/home", "/srv"});
+  REQUIRE(ok.ok());
+  CHECK(ok.value().json);
+  CHECK(ok.value().threads == 4);
+  CHECK(ok.value().rulesFile == "r.yar");
+  CHECK(ok.value().paths.size() == 2);
+  CHECK_FALSE(parseScanOptions({}).ok());
+  CHECK_FALSE(parseScanOptions({"--threads", "33", "/x"}).ok());
+  CHECK_FALSE(parseScanOptions({"--bogus", "/x"}).ok());
+  CHECK(parseScanOptions({"--help"}).value().help);
+}
