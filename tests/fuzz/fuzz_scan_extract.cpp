@@ -1,0 +1,27 @@
+// Fuzzes the content scanner's extraction path: magic-byte sniffing, zip directory and members,
+// OOXML/OpenDocument XML text, gzip, PDF streams, nesting, with small limits so bombs stay cheap.
+#include <cstddef>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agent/scan/Extractor.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  using namespace mamori::agent::scan;
+  ExtractionLimits limits;
+  limits.maxDepth = 3;
+  limits.maxMembers = 64;
+  limits.maxTotalBytes = 4 << 20;
+  limits.maxRatio = 100;
+  limits.memoryCapBytes = 2 << 20;
+  std::vector<NotInspected> notInspected;
+  std::size_t seen = 0;
+  const std::string_view input(reinterpret_cast<const char*>(data), size);  // NOLINT: fuzzer bytes
+  Extractor(limits).extract(
+      input,
+      [&](const std::string& location, std::string_view part, PartKind) { seen += location.size() + part.size(); },
+      notInspected);
+  return seen == static_cast<std::size_t>(-1) ? 1 : 0;
+}
