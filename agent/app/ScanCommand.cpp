@@ -20,7 +20,10 @@ namespace {
 
 common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   policy::ContentScanSettings settings;
-  if (options.policyFile.empty()) {
+  if (options.policyFile.empty() && !options.rulesFile.empty()) {
+    // Only the rules are replaced: keep the built-in policy's settings without compiling its rules.
+    settings.exclude = {"*/.cache/*", "*/.local/share/Trash/*"};
+  } else if (options.policyFile.empty()) {
     settings = policy::builtinPolicy().contentScan;
   } else {
     auto loaded = policy::loadPolicyFile(options.policyFile);

@@ -153,11 +153,15 @@ common::Status ScanCache::save() {
   std::string data;
   {
     const std::lock_guard lock(mutex_);
-    std::erase_if(entries_, [](const auto& item) {
+    const std::size_t before = entries_.size();
+    std::erase_if(entries_, [this](const auto& item) {
+      if (seen_.count(item.first) != 0) return false;
       struct stat st {};
       return ::lstat(item.first.c_str(), &st) != 0 && errno == ENOENT;
     });
+    if (!dirty_ && entries_.size() == before) return common::Ok{};
     data = encode(fingerprint_, entries_);
+    dirty_ = false;
   }
   const std::string temp = path_ + ".tmp";
   {
@@ -177,8 +181,9 @@ common::Status ScanCache::save() {
   return common::Ok{};
 }
 
-std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileIdentity& identity) const {
+std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileIdentity& identity) {
   const std::lock_guard lock(mutex_);
+  seen_[path] = true;
   const auto it = entries_.find(path);
   if (it == entries_.end() || !(it->second.first == identity)) return std::nullopt;
   FileResult result = it->second.second;
@@ -189,7 +194,9 @@ std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileI
 void ScanCache::store(const FileIdentity& identity, const FileResult& result) {
   if (!result.cacheable) return;
   const std::lock_guard lock(mutex_);
+  seen_[result.path] = true;
   entries_[result.path] = {identity, result};
+  dirty_ = true;
 }
 
 std::size_t ScanCache::size() const {

@@ -32,9 +32,11 @@ class ScanCache {
   ScanCache(std::string path, std::string fingerprint);
 
   common::Status load();
-  common::Status save();  // write temp + rename; drops entries of files that no longer exist
+  // Writes temp + rename when anything changed; drops entries of files not seen in this run that no
+  // longer exist. An unchanged tree costs no write at all.
+  common::Status save();
 
-  std::optional<FileResult> lookup(const std::string& path, const FileIdentity& identity) const;
+  std::optional<FileResult> lookup(const std::string& path, const FileIdentity& identity);
   void store(const FileIdentity& identity, const FileResult& result);
 
   std::size_t size() const;
@@ -50,6 +52,8 @@ class ScanCache {
   std::string fingerprint_;
   mutable std::mutex mutex_;
   std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> entries_;
+  std::unordered_map<std::string, bool> seen_;  // paths looked up or stored in this run
+  bool dirty_ = false;                          // something to write
 };
 
 }  // namespace mamori::agent::scan

@@ -1,0 +1,164 @@
+#!/usr/bin/env python3
+"""Content scan benchmark: prints figures, asserts nothing.
+
+Same rules file and same generated trees for both tools, in one run:
+  1. cold throughput on plain text files: `mamori-agent scan --threads C` (no cache) against
+     `yara -r -p C` (C = cores); page cache warm for both, best of --repeat runs;
+  2. re-scan of the unchanged tree: mamori with its incremental cache (--state-dir, filled by one
+     earlier run) against the yara CLI again;
+  3. cost of Office files: mamori on a tree of docx/xlsx against mamori on the same text already
+     extracted into .txt files.
+
+Goals (issue 6): 1. >= 1.3x yara; 2. >= 20x yara; 3. <= 1.3x.
+Usage: bench/scan.py [--files N] [--kib K] [--repeat R]   (run after scripts/build.sh)
+"""
+
+import argparse
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "scan"))
+import make_fixtures  # noqa: E402  (the fixtures' docx/xlsx writers)
+
+BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
+
+RULES = r'''
+rule confidential_marking_ja { strings: $a = "社外秘" $b = "部外秘" $c = "極秘" $d = "取扱注意" $e = "関係者外秘"
+  condition: any of them }
+rule confidential_marking_en { strings: $a = "CONFIDENTIAL" $b = "Company Confidential" nocase
+  $c = "Internal Use Only" nocase condition: any of them }
+rule customer_list_ja { strings: $a = "顧客番号" $b = "氏名" $c = "住所" $d = "電話番号" $e = "生年月日"
+  condition: 3 of them }
+'''
+
+WORDS = ("会議 資料 予定 売上 報告 確認 お願い 以上 project budget meeting schedule report "
+         "review update customer order invoice delivery 東京 大阪 営業 開発 品質").split()
+
+
+def text_blob(rng, size, mark):
+    words = []
+    total = 0
+    while total < size:
+        w = rng.choice(WORDS)
+        words.append(w)
+        total += len(w.encode()) + 1
+    if mark:
+        words.insert(rng.randrange(len(words)), "社外秘")
+    return " ".join(words)
+
+
+def make_plain_tree(root, files, kib, rng):
+    for i in range(files):
+        d = os.path.join(root, f"d{i % 32:02d}")
+        os.makedirs(d, exist_ok=True)
+        with open(os.path.join(d, f"f{i:05d}.txt"), "w", encoding="utf-8") as f:
+            f.write(text_blob(rng, kib * 1024, i % 50 == 0))
+
+
+def make_office_trees(office_root, text_root, files, kib, rng):
+    for i in range(files):
+        paragraphs = [[text_blob(rng, 300, False)] for _ in range(max(1, kib * 1024 // 300))]
+        if i % 10 == 0:
+            paragraphs[len(paragraphs) // 2] = ["社", "外", "秘"]
+        for root in (office_root, text_root):
+            os.makedirs(os.path.join(root, f"d{i % 16:02d}"), exist_ok=True)
+        base = f"d{i % 16:02d}/f{i:05d}"
+        if i % 2 == 0:
+            data = make_fixtures.docx(paragraphs)
+            with open(os.path.join(office_root, base + ".docx"), "wb") as f:
+                f.write(data)
+        else:
+            data = make_fixtures.xlsx(["".join(p) for p in paragraphs])
+            with open(os.path.join(office_root, base + ".xlsx"), "wb") as f:
+                f.write(data)
+        with open(os.path.join(text_root, base + ".txt"), "w", encoding="utf-8") as f:
+            f.write("\n".join("".join(p) for p in paragraphs))
+
+
+def tree_bytes(root):
+    return sum(os.path.getsize(os.path.join(d, n)) for d, _, names in os.walk(root) for n in names)
+
+
+def timed(cmd, repeat):
+    best = None
+    for _ in range(repeat):
+        start = time.perf_counter()
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        elapsed = time.perf_counter() - start
+        if proc.returncode not in (0, 1):
+            raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+        best = elapsed if best is None else min(best, elapsed)
+    return best
+
+
+def warm(root):
+    for d, _, names in os.walk(root):
+        for n in names:
+            with open(os.path.join(d, n), "rb") as f:
+                while f.read(1 << 20):
+                    pass
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--files", type=int, default=2000, help="plain text files (default 2000)")
+    parser.add_argument("--kib", type=int, default=32, help="size of each plain file in KiB (default 32)")
+    parser.add_argument("--office-files", type=int, default=300, help="docx/xlsx files (default 300)")
+    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, best kept (default 3)")
+    args = parser.parse_args()
+
+    agent = os.path.join(BIN, "mamori-agent")
+    yara = shutil.which("yara")
+    if not os.path.exists(agent) or yara is None:
+        sys.exit("bench/scan.py: needs build/bin/mamori-agent (scripts/build.sh) and the yara CLI (apt-get install yara)")
+    cores = os.cpu_count() or 1
+    rng = random.Random(6)
+    work = tempfile.mkdtemp(prefix="mamori-bench-scan-")
+    try:
+        rules = os.path.join(work, "rules.yar")
+        with open(rules, "w", encoding="utf-8") as f:
+            f.write(RULES)
+        plain = os.path.join(work, "plain")
+        make_plain_tree(plain, args.files, args.kib, rng)
+        size = tree_bytes(plain)
+        warm(plain)
+        mamori_cmd = [agent, "scan", "--rules", rules, "--threads", str(cores), "--json"]
+        yara_cmd = [yara, "-r", "-p", str(cores), rules, plain]
+
+        t_yara = timed(yara_cmd, args.repeat)
+        t_cold = timed(mamori_cmd + [plain], args.repeat)
+        state = os.path.join(work, "state")
+        os.makedirs(state)
+        subprocess.run(mamori_cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
+        t_warm = timed(mamori_cmd + ["--state-dir", state, plain], args.repeat)
+
+        office = os.path.join(work, "office")
+        text = os.path.join(work, "office-text")
+        make_office_trees(office, text, args.office_files, 64, rng)
+        warm(office)
+        warm(text)
+        t_office = timed(mamori_cmd + [office], args.repeat)
+        t_text = timed(mamori_cmd + [text], args.repeat)
+
+        mib = size / (1 << 20)
+        print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB, {cores} cores, best of {args.repeat}")
+        print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s")
+        print(f"  mamori-agent scan (cold, no cache):  {t_cold:7.3f} s  {mib / t_cold:8.1f} MiB/s")
+        print(f"  mamori-agent scan (unchanged, cache):{t_warm:7.3f} s")
+        print(f"  office tree {args.office_files} docx/xlsx ({tree_bytes(office) / (1 << 20):.1f} MiB zipped, "
+              f"{tree_bytes(text) / (1 << 20):.1f} MiB as text): {t_office:.3f} s; pre-extracted text: {t_text:.3f} s")
+        print(f"ratio 1, cold throughput mamori / yara:        {t_yara / t_cold:6.2f}x  (goal >= 1.3x)")
+        print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t_warm:6.2f}x  (goal >= 20x)")
+        print(f"ratio 3, docx/xlsx cost / pre-extracted text:  {t_office / t_text:6.2f}x  (goal <= 1.3x)")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
