@@ -4,9 +4,9 @@
 //   mamori-bench-store --db sqlite:/tmp/bench.db --events 200000 --batch 1000
 
 #include <chrono>
-#include <ctime>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -71,7 +71,8 @@ int main(int argc, char** argv) {
   mamori::common::SystemClock clock;
   mamori::common::Uuid7Generator ids;
   const std::string agentId = ids.next(clock.nowMs());
-  AgentRecord agent{agentId, "bench-host", "Debian GNU/Linux 12", "bench", clock.nowMs(), clock.nowMs(), 0, 0, 0};
+  AgentRecord agent{
+      agentId, "bench-host", "Debian GNU/Linux 12", "bench", clock.nowMs(), clock.nowMs(), 0, 0, 0, "default", {}};
   if (auto s = store.enrollAgent(agent, "bench-" + agentId); !s) {
     std::fprintf(stderr, "mamori-bench-store: %s\n", s.error().describe().c_str());
     return 1;

@@ -13,6 +13,7 @@
 #include "collector/tls/SelfSignedCert.h"
 #include "common/Crypto.h"
 #include "common/Log.h"
+#include "policy/KeyFiles.h"
 
 namespace mamori::collector::app {
 
@@ -42,9 +43,34 @@ common::Result<std::string> secretHash(const std::string& explicitFile, const st
   bool created = false;
   auto secret = state::loadOrCreateSecret(defaultFile, created);
   if (!secret) return secret.error();
-  if (created) common::log::info(std::string("generated a new ") + what + " in " + defaultFile + " (mode 0600)");
-  else common::log::info(std::string(what) + ": " + defaultFile);
+  if (created)
+    common::log::info(std::string("generated a new ") + what + " in " + defaultFile + " (mode 0600)");
+  else
+    common::log::info(std::string(what) + ": " + defaultFile);
   return common::sha256Hex(secret.value());
+}
+
+// The policy signing key: an explicitly named file must exist (usage error otherwise); the default
+// one is generated on first start. Two collectors sharing a state directory may race to create it:
+// the loser of the O_EXCL create loads the winner's key.
+common::Result<policy::SigningKey> policySigningKey(const std::string& explicitFile, const std::string& defaultFile,
+                                                    bool& usage) {
+  usage = false;
+  if (!explicitFile.empty()) {
+    auto key = policy::loadPrivateKey(explicitFile);
+    if (!key) usage = true;
+    return key;
+  }
+  if (state::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
+  auto generated = policy::SigningKey::generate();
+  if (!generated) return generated.error();
+  if (auto saved = policy::savePrivateKey(generated.value(), defaultFile); !saved) {
+    if (state::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
+    return saved.error();
+  }
+  common::log::info("generated a new policy signing key in " + defaultFile + " (mode 0600, key id " +
+                    generated.value().keyId() + ")");
+  return generated;
 }
 
 std::string hostName() {
@@ -69,6 +95,10 @@ int runCollector(const CollectorOptions& options) {
   if (!enrollHash) return fail(usage ? kExitUsage : kExitRuntime, enrollHash.error());
   auto adminHash = secretHash(options.adminTokenFile, options.stateDir + "/admin.token", "admin token", usage);
   if (!adminHash) return fail(usage ? kExitUsage : kExitRuntime, adminHash.error());
+
+  auto policyKey = policySigningKey(options.policyKeyFile, options.stateDir + "/policy-signing.key", usage);
+  if (!policyKey) return fail(usage ? kExitUsage : kExitRuntime, policyKey.error());
+  common::log::info("policy signing key id " + policyKey.value().keyId());
 
   server::ServerConfig config;
   config.host = options.listenHost;
@@ -107,7 +137,8 @@ int runCollector(const CollectorOptions& options) {
 
   server::Metrics metrics;
   common::SystemClock clock;
-  server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes};
+  server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes,
+                              std::make_shared<const policy::SigningKey>(std::move(policyKey).value())};
   server::CollectorApi api(*store.value(), metrics, clock, apiConfig);
   auto server = server::CollectorServer::start(config, api);
   if (!server) return fail(kExitRuntime, server.error());

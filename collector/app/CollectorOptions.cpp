@@ -30,6 +30,9 @@ const char* const kCollectorUsage =
     "                             generated on first start)\n"
     "  --admin-token-file FILE    the administrators' token (default <state-dir>/admin.token,\n"
     "                             generated on first start)\n"
+    "  --policy-key-file FILE     the Ed25519 key that signs policies (default\n"
+    "                             <state-dir>/policy-signing.key, generated 0600 on first start); give\n"
+    "                             every collector of one fleet the same file: agents pin its public key\n"
     "  --threads N                request threads = connections served at once (default 16)\n"
     "  --max-body-bytes N         largest request body, before and after gzip inflation (default 8388608)\n"
     "  --log-level LEVEL          debug, info, warning or error (default info)\n"
@@ -76,10 +79,15 @@ common::Status parseListen(const std::string& value, CollectorOptions& options) 
 common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args) {
   CollectorOptions options;
   const std::map<std::string, std::string*> strings = {
-      {"--state-dir", &options.stateDir},         {"--port-file", &options.portFile},
-      {"--db", &options.db},                      {"--cert", &options.certFile},
-      {"--key", &options.keyFile},                {"--enroll-secret-file", &options.enrollSecretFile},
-      {"--admin-token-file", &options.adminTokenFile}, {"--log-level", &options.logLevel},
+      {"--state-dir", &options.stateDir},
+      {"--port-file", &options.portFile},
+      {"--db", &options.db},
+      {"--cert", &options.certFile},
+      {"--key", &options.keyFile},
+      {"--enroll-secret-file", &options.enrollSecretFile},
+      {"--admin-token-file", &options.adminTokenFile},
+      {"--log-level", &options.logLevel},
+      {"--policy-key-file", &options.policyKeyFile},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];
@@ -94,8 +102,8 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
       options.help = true;
       return options;
     }
-    const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" ||
-                       name == "--threads" || name == "--max-body-bytes";
+    const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" || name == "--threads" ||
+                       name == "--max-body-bytes";
     if (!known) return common::makeError("unknown option (see --help)", name);
     if (!hasValue) {
       if (i + 1 >= args.size()) return common::makeError("needs a value", name);
@@ -107,7 +115,8 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
     } else if (name == "--listen") {
       if (auto s = parseListen(value, options); !s) return s.error();
     } else if (name == "--cert-name") {
-      if (!tls::isValidCertName(value)) return common::makeError("not a DNS name or IP address: \"" + value + "\"", name);
+      if (!tls::isValidCertName(value))
+        return common::makeError("not a DNS name or IP address: \"" + value + "\"", name);
       options.certNames.push_back(value);
     } else if (name == "--threads") {
       unsigned long long n = 0;

@@ -22,6 +22,7 @@ struct CollectorOptions {
   std::vector<std::string> certNames;
   std::string enrollSecretFile;
   std::string adminTokenFile;
+  std::string policyKeyFile;  // "" = <stateDir>/policy-signing.key, generated on first start
   int threads = 16;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   std::string logLevel = "info";

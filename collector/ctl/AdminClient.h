@@ -18,12 +18,25 @@ struct ConnectionOptions {
   std::string token;         // from --token-file / MAMORI_ADMIN_TOKEN_FILE / MAMORI_ADMIN_TOKEN
 };
 
+// An answer whatever its status: the JSON object (null when the body is not one) and the status.
+struct AdminAnswer {
+  int status = 0;
+  Poco::JSON::Object::Ptr object;
+  std::string where;  // the URL, for messages
+  // "the collector answered 400: <error> (at <where>)"
+  std::string describe() const;
+};
+
 class AdminClient {
  public:
   static common::Result<std::unique_ptr<AdminClient>> connect(const ConnectionOptions& options);
 
   // GET pathAndQuery; a JSON object on 200, else an Error with the collector's message.
   common::Result<Poco::JSON::Object::Ptr> getJson(const std::string& pathAndQuery);
+
+  // Any method with a JSON body; only network failures are errors, every status is an answer.
+  common::Result<AdminAnswer> send(const std::string& method, const std::string& pathAndQuery,
+                                   const std::string& jsonBody);
 
  private:
   AdminClient(std::unique_ptr<common::net::HttpsClient> http, std::string token)

@@ -15,6 +15,10 @@ inline constexpr int kExitUsage = 2;
 
 int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 int runEventsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+// policy validate | push | show | status (PolicyCommand.cpp). validate needs no connection.
+int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+// True when args name a subcommand that works offline (no collector, no admin token).
+bool policyCommandIsOffline(const std::vector<std::string>& args);
 
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);

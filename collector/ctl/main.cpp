@@ -16,8 +16,9 @@ constexpr const char* kUsage =
     "usage: mamorictl [global options] COMMAND [command options]\n"
     "\n"
     "commands:\n"
-    "  agents    list enrolled agents (silent ones flagged)\n"
+    "  agents    list enrolled agents (silent ones flagged); agents set-group moves one\n"
     "  events    list or follow stored events\n"
+    "  policy    validate a policy file, push it to a group, show it, see which agents applied it\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -50,7 +51,9 @@ int main(int argc, char** argv) {
     const bool global = arg == "--collector" || arg == "--ca-file" || arg == "--token-file";
     if (global) {  // accepted before or after the command
       if (i + 1 >= argc) return reportError(kExitUsage, arg + " needs a value");
-      std::string& target = arg == "--collector" ? connection.collectorUrl : arg == "--ca-file" ? connection.caFile : tokenFile;
+      std::string& target = arg == "--collector" ? connection.collectorUrl
+                            : arg == "--ca-file" ? connection.caFile
+                                                 : tokenFile;
       target = argv[++i];
     } else if (command.empty() && (arg == "--help" || arg == "-h")) {
       std::fputs(kUsage, stdout);
@@ -66,11 +69,13 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
-  if (command != "agents" && command != "events") {
-    return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events)");
+  if (command != "agents" && command != "events" && command != "policy") {
+    return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events, policy)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
+  // policy validate works offline: no collector, no token.
+  if (command == "policy" && policyCommandIsOffline(commandArgs)) wantsHelp = true;
   if (connection.collectorUrl.empty()) connection.collectorUrl = "https://localhost:8443";
   if (!wantsHelp) {
     if (!tokenFile.empty()) {
@@ -81,9 +86,11 @@ int main(int argc, char** argv) {
       connection.token = env("MAMORI_ADMIN_TOKEN");
     }
     if (connection.token.empty()) {
-      return reportError(kExitUsage, "no admin token: pass --token-file FILE or set MAMORI_ADMIN_TOKEN_FILE or "
-                                     "MAMORI_ADMIN_TOKEN");
+      return reportError(kExitUsage,
+                         "no admin token: pass --token-file FILE or set MAMORI_ADMIN_TOKEN_FILE or "
+                         "MAMORI_ADMIN_TOKEN");
     }
   }
+  if (command == "policy") return runPolicyCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "common/Clock.h"
 #include "common/Crypto.h"
 #include "common/EventJson.h"
 #include "common/Gzip.h"
@@ -41,6 +42,9 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/events") return "events";
   if (path == "/api/v1/heartbeat") return "heartbeat";
   if (path == "/api/v1/agents") return "agents";
+  if (path == "/api/v1/policy") return "policy";
+  if (path == "/api/v1/policies") return "policies";
+  if (agentGroupPathId(path)) return "agent_group";
   if (path == "/healthz") return "healthz";
   if (path == "/metrics") return "metrics";
   return "other";
@@ -58,6 +62,25 @@ std::optional<std::int64_t> detailInteger(const Poco::JSON::Object::Ptr& details
   } catch (...) {  // a numeric Var that does not convert is simply not reported
     return std::nullopt;
   }
+}
+
+std::string detailString(const Poco::JSON::Object::Ptr& details, const std::string& key) {
+  if (details.isNull() || !details->has(key)) return {};
+  const auto value = details->get(key);
+  return value.isString() ? value.extract<std::string>() : std::string();
+}
+
+// The policy.* details of a heartbeat (docs/events.md), when it carries them.
+std::optional<store::AgentPolicyStatus> heartbeatPolicyStatus(const Poco::JSON::Object::Ptr& details) {
+  const auto version = detailInteger(details, "policy.version");
+  if (!version) return std::nullopt;
+  store::AgentPolicyStatus status;
+  status.version = *version;
+  status.sha256 = detailString(details, "policy.sha256");
+  status.source = detailString(details, "policy.source");
+  status.error = detailString(details, "policy.error");
+  status.appliedMs = common::parseUtcMs(detailString(details, "policy.applied_at")).value_or(0);
+  return status;
 }
 
 }  // namespace
@@ -81,11 +104,10 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
     ApiResponse (CollectorApi::*handler)(const ApiRequest&);
   };
   static const Route kRoutes[] = {
-      {"/api/v1/enroll", "POST", &CollectorApi::enroll},
-      {"/api/v1/events", "POST", &CollectorApi::postEvents},
-      {"/api/v1/events", "GET", &CollectorApi::getEvents},
-      {"/api/v1/heartbeat", "POST", &CollectorApi::heartbeat},
-      {"/api/v1/agents", "GET", &CollectorApi::getAgents},
+      {"/api/v1/enroll", "POST", &CollectorApi::enroll},       {"/api/v1/events", "POST", &CollectorApi::postEvents},
+      {"/api/v1/events", "GET", &CollectorApi::getEvents},     {"/api/v1/heartbeat", "POST", &CollectorApi::heartbeat},
+      {"/api/v1/agents", "GET", &CollectorApi::getAgents},     {"/api/v1/policy", "GET", &CollectorApi::getPolicy},
+      {"/api/v1/policies", "GET", &CollectorApi::getPolicies}, {"/api/v1/policies", "POST", &CollectorApi::postPolicy},
   };
   ApiResponse response;
   bool pathKnown = false;
@@ -101,6 +123,14 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
       break;
     }
   }
+  if (const auto agentId = agentGroupPathId(request.path); !answered && agentId) {
+    pathKnown = true;
+    allowed = "PUT";
+    if (request.method == "PUT") {
+      response = putAgentGroup(request, *agentId);
+      answered = true;
+    }
+  }
   if (!answered && (request.path == "/healthz" || request.path == "/metrics")) {
     pathKnown = true;
     allowed = "GET";
@@ -111,8 +141,8 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
   }
   if (!answered) {
     if (pathKnown) {
-      response = jsonError(405, "method " + request.method + " is not allowed here (allowed: " + allowed + ")",
-                           request.path);
+      response =
+          jsonError(405, "method " + request.method + " is not allowed here (allowed: " + allowed + ")", request.path);
       response.headers.emplace_back("Allow", allowed);
     } else {
       response = jsonError(404, "no such endpoint", request.path);
@@ -149,8 +179,7 @@ std::variant<std::string, ApiResponse> CollectorApi::authenticateAgent(const Api
 
 std::variant<std::string, ApiResponse> CollectorApi::readJsonBody(const ApiRequest& request) {
   if (mediaType(request.contentType) != "application/json") {
-    return jsonError(415, "Content-Type must be application/json, not \"" + request.contentType + "\"",
-                     "Content-Type");
+    return jsonError(415, "Content-Type must be application/json, not \"" + request.contentType + "\"", "Content-Type");
   }
   const std::string encoding = lower(request.contentEncoding);
   if (!encoding.empty() && encoding != "identity" && encoding != "gzip") {
@@ -159,9 +188,8 @@ std::variant<std::string, ApiResponse> CollectorApi::readJsonBody(const ApiReque
   }
   const std::string limitText = std::to_string(config_.maxBodyBytes) + " bytes";
   if (request.contentLength && *request.contentLength > static_cast<std::int64_t>(config_.maxBodyBytes)) {
-    return jsonError(413, "body of " + std::to_string(*request.contentLength) + " bytes is over the limit of " +
-                              limitText,
-                     "body");
+    return jsonError(
+        413, "body of " + std::to_string(*request.contentLength) + " bytes is over the limit of " + limitText, "body");
   }
   if (!request.readBody) return jsonError(400, "no body", "body");
   BodyRead read = request.readBody(config_.maxBodyBytes);
@@ -211,6 +239,9 @@ ApiResponse CollectorApi::enroll(const ApiRequest& request) {
   if (auto e = field("host", true, agent.host)) return *e;
   if (auto e = field("os", false, agent.os)) return *e;
   if (auto e = field("agent_version", false, agent.agentVersion)) return *e;
+  agent.group = store::kDefaultGroup;
+  if (auto e = field("group", false, agent.group)) return *e;
+  if (auto problem = groupNameProblem(agent.group)) return jsonError(400, *problem, "/group");
   agent.enrolledAtMs = clock_.nowMs();
   agent.lastSeenMs = agent.enrolledAtMs;
   const std::string nodeKey = common::randomHex(32);
@@ -219,7 +250,16 @@ ApiResponse CollectorApi::enroll(const ApiRequest& request) {
   }
   common::log::info("enrolled agent " + agent.agentId + " (" + agent.host + ")");
   ApiResponse response;
-  response.body = "{\"agent_id\":" + jsonString(agent.agentId) + ",\"node_key\":" + jsonString(nodeKey) + "}";
+  // The policy public key travels over the pinned TLS connection once; the agent pins it and from
+  // then on accepts only policies this key signed.
+  response.body = "{\"agent_id\":" + jsonString(agent.agentId) + ",\"node_key\":" + jsonString(nodeKey) +
+                  ",\"group\":" + jsonString(agent.group);
+  if (config_.policyKey) {
+    const policy::PublicKey publicKey = config_.policyKey->publicKey();
+    response.body +=
+        ",\"policy_public_key\":" + jsonString(publicKey.pem()) + ",\"policy_key_id\":" + jsonString(publicKey.keyId());
+  }
+  response.body += "}";
   return response;
 }
 
@@ -277,6 +317,7 @@ ApiResponse CollectorApi::heartbeat(const ApiRequest& request) {
   if (!details.isNull() && details->has("agent.version") && details->get("agent.version").isString()) {
     update.agentVersion = details->get("agent.version").extract<std::string>();
   }
+  update.policy = heartbeatPolicyStatus(details);
   auto updated = store_.recordHeartbeat(update);
   if (!updated) return storageFailure(updated.error());
   if (!updated.value()) return unauthorized("unknown agent (enroll again)");

@@ -5,6 +5,7 @@
 // collectors can share one PostgreSQL.
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <variant>
@@ -13,13 +14,17 @@
 #include "collector/server/Metrics.h"
 #include "collector/store/EventStore.h"
 #include "common/Clock.h"
+#include "policy/SigningKey.h"
 
 namespace mamori::collector::server {
 
 struct ApiConfig {
-  std::string enrollSecretSha256;  // hex SHA-256 of the enroll secret
-  std::string adminTokenSha256;    // hex SHA-256 of the admin token
+  std::string enrollSecretSha256;              // hex SHA-256 of the enroll secret
+  std::string adminTokenSha256;                // hex SHA-256 of the admin token
   std::size_t maxBodyBytes = 8 * 1024 * 1024;  // after inflation; the raw body too
+  // Signs group policies; its public key goes to agents at enrollment. Null: policy endpoints
+  // answer 503 (only tests run without one).
+  std::shared_ptr<const policy::SigningKey> policyKey;
 };
 
 // Heartbeat interval assumed until an agent reports its own.
@@ -40,6 +45,11 @@ class CollectorApi {
   ApiResponse heartbeat(const ApiRequest& request);
   ApiResponse getEvents(const ApiRequest& request);
   ApiResponse getAgents(const ApiRequest& request);
+  // Policy distribution (CollectorApiPolicy.cpp).
+  ApiResponse getPolicy(const ApiRequest& request);
+  ApiResponse postPolicy(const ApiRequest& request);
+  ApiResponse getPolicies(const ApiRequest& request);
+  ApiResponse putAgentGroup(const ApiRequest& request, const std::string& agentId);
   ApiResponse healthz();
   ApiResponse metricsText();
 
@@ -56,6 +66,12 @@ class CollectorApi {
   const common::Clock& clock_;
   ApiConfig config_;
 };
+
+// Why name cannot be a group name (1..128 bytes of UTF-8, no control characters), or nullopt.
+std::optional<std::string> groupNameProblem(const std::string& name);
+
+// "/api/v1/agents/<id>/group" -> "<id>"; nullopt for any other path.
+std::optional<std::string> agentGroupPathId(const std::string& path);
 
 // "Bearer abc" -> "abc"; "" when the header is missing or another scheme.
 std::string bearerToken(const std::string& authorization);

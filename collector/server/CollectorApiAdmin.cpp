@@ -104,7 +104,12 @@ ApiResponse CollectorApi::getAgents(const ApiRequest& request) {
            ",\"heartbeat_interval_ms\":" + std::to_string(agent.heartbeatIntervalMs) +
            ",\"silent\":" + (isSilent(agent, now) ? "true" : "false") +
            ",\"spool_events\":" + std::to_string(agent.spoolEvents) +
-           ",\"event_count\":" + std::to_string(agent.eventCount) + "}";
+           ",\"event_count\":" + std::to_string(agent.eventCount) + ",\"group\":" + jsonString(agent.group) +
+           ",\"policy\":{\"version\":" + std::to_string(agent.policy.version) +
+           ",\"sha256\":" + jsonString(agent.policy.sha256) + ",\"source\":" + jsonString(agent.policy.source) +
+           ",\"applied_at\":" +
+           (agent.policy.appliedMs > 0 ? jsonString(common::formatUtcMs(agent.policy.appliedMs)) : "null") +
+           ",\"error\":" + jsonString(agent.policy.error) + "}}";
   }
   out += "]}";
   return response;

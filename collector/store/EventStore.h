@@ -19,6 +19,17 @@
 
 namespace mamori::collector::store {
 
+// Which policy an agent last reported in its heartbeat (policy.* details), or the refusal.
+struct AgentPolicyStatus {
+  std::int64_t version = 0;  // 0 until the agent reports one
+  std::string sha256;
+  std::string source;  // "collector", "persisted", "builtin"
+  std::int64_t appliedMs = 0;
+  std::string error;  // the last refusal ("" when none since the applied one)
+};
+
+inline constexpr const char* kDefaultGroup = "default";
+
 struct AgentRecord {
   std::string agentId;
   std::string host;
@@ -29,6 +40,26 @@ struct AgentRecord {
   std::int64_t heartbeatIntervalMs = 0;  // 0 until the first heartbeat says otherwise
   std::int64_t spoolEvents = 0;
   std::int64_t eventCount = 0;
+  std::string group = kDefaultGroup;
+  AgentPolicyStatus policy;
+};
+
+// The current signed policy of one group.
+struct GroupPolicy {
+  std::string group;
+  std::int64_t version = 0;
+  std::string name;
+  std::string sha256;    // of the policy document's bytes
+  std::string keyId;     // the signing key's id
+  std::string envelope;  // the signed envelope's JSON text, served as is
+  std::int64_t pushedMs = 0;
+};
+
+// What putGroupPolicy did: stored, or refused because the group already has this version or a
+// newer one (currentVersion says which).
+struct PutPolicyResult {
+  bool stored = false;
+  std::int64_t currentVersion = 0;
 };
 
 struct InsertCounts {
@@ -42,6 +73,7 @@ struct HeartbeatUpdate {
   std::optional<std::int64_t> intervalMs;
   std::optional<std::int64_t> spoolEvents;
   std::optional<std::string> agentVersion;
+  std::optional<AgentPolicyStatus> policy;  // set when the heartbeat carried policy.* details
 };
 
 // A stored event as the query path returns it: details stay the JSON text they were stored as.
@@ -57,11 +89,11 @@ struct EventRow {
 };
 
 struct EventQuery {
-  std::string agentId;                 // "" = any
-  std::string type;                    // "" = any
-  std::string afterId;                 // cursor: only ids greater than this; "" = from the start
-  std::optional<std::int64_t> sinceMs; // time_ms >= since
-  std::optional<std::int64_t> untilMs; // time_ms < until
+  std::string agentId;                  // "" = any
+  std::string type;                     // "" = any
+  std::string afterId;                  // cursor: only ids greater than this; "" = from the start
+  std::optional<std::int64_t> sinceMs;  // time_ms >= since
+  std::optional<std::int64_t> untilMs;  // time_ms < until
   std::size_t limit = 1000;
 };
 
@@ -98,6 +130,18 @@ class EventStore {
   virtual common::Result<EventPage> queryEvents(const EventQuery& query) = 0;
 
   virtual common::Result<std::vector<AgentRecord>> listAgents() = 0;
+
+  // The agent's group, or nullopt when the agent does not exist.
+  virtual common::Result<std::optional<std::string>> agentGroup(const std::string& agentId) = 0;
+  // False when the agent does not exist.
+  virtual common::Result<bool> setAgentGroup(const std::string& agentId, const std::string& group) = 0;
+
+  // Stores policy as its group's current one only if its version is greater than the stored one,
+  // atomically (two collectors pushing at once cannot both win with the same version).
+  virtual common::Result<PutPolicyResult> putGroupPolicy(const GroupPolicy& policy) = 0;
+  virtual common::Result<std::optional<GroupPolicy>> groupPolicy(const std::string& group) = 0;
+  // Every group's current policy, by group name.
+  virtual common::Result<std::vector<GroupPolicy>> listGroupPolicies() = 0;
 
   // The schema version after migrations ran.
   virtual common::Result<int> schemaVersion() = 0;

@@ -54,6 +54,25 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX events_agent_id ON events (agent_id, id)",
            "CREATE INDEX events_time ON events (time_ms)",
        }},
+      {2,
+       "agent groups, signed group policies, policy status per agent",
+       {
+           // One ALTER per column: SQLite adds a single column per statement.
+           "ALTER TABLE agents ADD COLUMN agent_group TEXT NOT NULL DEFAULT 'default'",
+           "ALTER TABLE agents ADD COLUMN policy_version BIGINT NOT NULL DEFAULT 0",
+           "ALTER TABLE agents ADD COLUMN policy_sha256 TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE agents ADD COLUMN policy_source TEXT NOT NULL DEFAULT ''",
+           "ALTER TABLE agents ADD COLUMN policy_applied_ms BIGINT NOT NULL DEFAULT 0",
+           "ALTER TABLE agents ADD COLUMN policy_error TEXT NOT NULL DEFAULT ''",
+           "CREATE TABLE group_policies ("
+           " agent_group {TEXT_C} PRIMARY KEY,"
+           " version BIGINT NOT NULL,"
+           " name TEXT NOT NULL,"
+           " sha256 TEXT NOT NULL,"
+           " key_id TEXT NOT NULL,"
+           " envelope TEXT NOT NULL,"
+           " pushed_ms BIGINT NOT NULL)",
+       }},
   };
   return kList;
 }

@@ -2,6 +2,7 @@
 
 #include <Poco/Data/PostgreSQL/Connector.h>
 #include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/SQLite/SQLiteException.h>
 #include <Poco/Data/Statement.h>
 #include <Poco/Exception.h>
 #include <Poco/JSON/Stringifier.h>
@@ -10,8 +11,8 @@
 #include <mutex>
 #include <sstream>
 
-#include "common/Clock.h"
 #include "collector/store/Migrations.h"
+#include "common/Clock.h"
 
 namespace mamori::collector::store {
 
@@ -50,7 +51,14 @@ Session openSqlite(const DbTarget& target, int busyTimeoutMs) {
   int timeout = 0;
   session << "PRAGMA busy_timeout=" + std::to_string(busyTimeoutMs), into(timeout), now;
   std::string mode;
-  session << "PRAGMA journal_mode=WAL", into(mode), now;
+  try {
+    session << "PRAGMA journal_mode=WAL", into(mode), now;
+  } catch (const Poco::Data::SQLite::DBLockedException&) {
+    // A new database file records WAL mode only when its first transaction commits. Another
+    // collector connection that is migrating the fresh file holds that transaction and has already
+    // asked for WAL; this connection switches to WAL by itself once the header says so. (SQLite
+    // refuses the lock upgrade at once here, without waiting busy_timeout, to avoid a deadlock.)
+  }
   session << "PRAGMA synchronous=NORMAL", now;
   // A larger page cache keeps the id and index B-tree pages of a growing events table in memory.
   session << "PRAGMA cache_size=-65536", now;  // KiB
@@ -82,9 +90,7 @@ common::Result<std::unique_ptr<SqlEventStore>> SqlEventStore::open(const DbTarge
   return store;
 }
 
-std::string SqlEventStore::backendName() const {
-  return target_.backend == Backend::SQLite ? "sqlite" : "postgresql";
-}
+std::string SqlEventStore::backendName() const { return target_.backend == Backend::SQLite ? "sqlite" : "postgresql"; }
 
 std::string SqlEventStore::sql(const std::string& text) const {
   if (target_.backend != Backend::PostgreSQL) return text;
@@ -148,6 +154,13 @@ common::Result<T> SqlEventStore::run(const char* what, bool write, Body&& body) 
   return common::makeError(std::string(what) + " failed: " + failure, target_.display);
 }
 
+common::Status SqlEventStore::runErased(const char* what, bool write, const std::function<void(Session&)>& body) {
+  return run<common::Ok>(what, write, [&](Session& session) {
+    body(session);
+    return common::Ok{};
+  });
+}
+
 common::Status SqlEventStore::ping() {
   return run<common::Ok>("database ping", false, [](Session& session) {
     int one = 0;
@@ -157,17 +170,18 @@ common::Status SqlEventStore::ping() {
 }
 
 common::Status SqlEventStore::enrollAgent(const AgentRecord& agent, const std::string& nodeKeySha256) {
-  return run<common::Ok>("enrolling an agent", true,
-                         [&](Session& session) {
-    std::string id = agent.agentId, key = nodeKeySha256, host = agent.host, os = agent.os,
-                version = agent.agentVersion;
+  return run<common::Ok>("enrolling an agent", true, [&](Session& session) {
+    std::string id = agent.agentId, key = nodeKeySha256, host = agent.host, os = agent.os, version = agent.agentVersion,
+                group = agent.group.empty() ? kDefaultGroup : agent.group;
     Poco::Int64 enrolled = agent.enrolledAtMs, seen = agent.lastSeenMs;
-    session << sql("INSERT INTO agents (agent_id, node_key_sha256, host, os, agent_version, enrolled_at_ms,"
-                   " last_seen_ms) VALUES (?, ?, ?, ?, ?, ?, ?)"
-                   " ON CONFLICT (agent_id) DO UPDATE SET node_key_sha256 = excluded.node_key_sha256,"
-                   " host = excluded.host, os = excluded.os, agent_version = excluded.agent_version,"
-                   " enrolled_at_ms = excluded.enrolled_at_ms, last_seen_ms = excluded.last_seen_ms"),
-        use(id), use(key), use(host), use(os), use(version), use(enrolled), use(seen), now;
+    session << sql(
+        "INSERT INTO agents (agent_id, node_key_sha256, host, os, agent_version, enrolled_at_ms,"
+        " last_seen_ms, agent_group) VALUES (?, ?, ?, ?, ?, ?, ?, ?)"
+        " ON CONFLICT (agent_id) DO UPDATE SET node_key_sha256 = excluded.node_key_sha256,"
+        " host = excluded.host, os = excluded.os, agent_version = excluded.agent_version,"
+        " enrolled_at_ms = excluded.enrolled_at_ms, last_seen_ms = excluded.last_seen_ms,"
+        " agent_group = excluded.agent_group"),
+        use(id), use(key), use(host), use(os), use(version), use(enrolled), use(seen), use(group), now;
     return common::Ok{};
   });
 }
@@ -262,8 +276,8 @@ common::Result<InsertCounts> SqlEventStore::insertEvents(const std::string& agen
     std::string id = agentId;
     Poco::Int64 seen = receivedMs;
     Poco::Int64 added = static_cast<Poco::Int64>(counts.accepted);
-    session << sql("UPDATE agents SET last_seen_ms = ?, event_count = event_count + ? WHERE agent_id = ?"),
-        use(seen), use(added), use(id), now;
+    session << sql("UPDATE agents SET last_seen_ms = ?, event_count = event_count + ? WHERE agent_id = ?"), use(seen),
+        use(added), use(id), now;
     return counts;
   });
 }
@@ -289,6 +303,12 @@ common::Result<bool> SqlEventStore::recordHeartbeat(const HeartbeatUpdate& updat
     if (update.agentVersion) {
       text += ", agent_version = ?";
       statement, bind(*update.agentVersion);
+    }
+    if (update.policy) {
+      text += ", policy_version = ?, policy_sha256 = ?, policy_source = ?, policy_applied_ms = ?, policy_error = ?";
+      statement, bind(static_cast<Poco::Int64>(update.policy->version)), bind(update.policy->sha256),
+          bind(update.policy->source), bind(static_cast<Poco::Int64>(update.policy->appliedMs)),
+          bind(update.policy->error);
     }
     text += " WHERE agent_id = ?";
     statement, bind(id);
@@ -336,9 +356,8 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
     page.more = ids.size() > query.limit;
     page.events.reserve(count);
     for (std::size_t i = 0; i < count; ++i) {
-      page.events.push_back(EventRow{std::move(ids[i]), std::move(agents[i]), std::move(hosts[i]),
-                                     std::move(users[i]), std::move(types[i]), std::move(details[i]), times[i],
-                                     severities[i]});
+      page.events.push_back(EventRow{std::move(ids[i]), std::move(agents[i]), std::move(hosts[i]), std::move(users[i]),
+                                     std::move(types[i]), std::move(details[i]), times[i], severities[i]});
     }
     return page;
   });
@@ -346,17 +365,19 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
 
 common::Result<std::vector<AgentRecord>> SqlEventStore::listAgents() {
   return run<std::vector<AgentRecord>>("listing agents", false, [&](Session& session) {
-    std::vector<std::string> ids, hosts, oses, versions;
-    std::vector<Poco::Int64> enrolled, seen, interval, spool, count;
+    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors;
+    std::vector<Poco::Int64> enrolled, seen, interval, spool, count, policyVersions, applied;
     session << "SELECT agent_id, host, os, agent_version, enrolled_at_ms, last_seen_ms, heartbeat_interval_ms,"
-               " spool_events, event_count FROM agents ORDER BY agent_id",
+               " spool_events, event_count, agent_group, policy_version, policy_sha256, policy_source,"
+               " policy_applied_ms, policy_error FROM agents ORDER BY agent_id",
         into(ids), into(hosts), into(oses), into(versions), into(enrolled), into(seen), into(interval), into(spool),
-        into(count), now;
+        into(count), into(groups), into(policyVersions), into(shas), into(sources), into(applied), into(errors), now;
     std::vector<AgentRecord> agents;
     agents.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
-      agents.push_back(AgentRecord{ids[i], hosts[i], oses[i], versions[i], enrolled[i], seen[i], interval[i],
-                                   spool[i], count[i]});
+      agents.push_back(AgentRecord{ids[i], hosts[i], oses[i], versions[i], enrolled[i], seen[i], interval[i], spool[i],
+                                   count[i], groups[i],
+                                   AgentPolicyStatus{policyVersions[i], shas[i], sources[i], applied[i], errors[i]}});
     }
     return agents;
   });

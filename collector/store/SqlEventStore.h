@@ -2,6 +2,7 @@
 // EventStore over Poco::Data, for SQLite and PostgreSQL. The SQL is shared; the few differences
 // (write-lock statement, bulk insert form, placeholders) are chosen by the backend.
 
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -25,6 +26,11 @@ class SqlEventStore final : public EventStore {
   common::Result<bool> recordHeartbeat(const HeartbeatUpdate& update) override;
   common::Result<EventPage> queryEvents(const EventQuery& query) override;
   common::Result<std::vector<AgentRecord>> listAgents() override;
+  common::Result<std::optional<std::string>> agentGroup(const std::string& agentId) override;
+  common::Result<bool> setAgentGroup(const std::string& agentId, const std::string& group) override;
+  common::Result<PutPolicyResult> putGroupPolicy(const GroupPolicy& policy) override;
+  common::Result<std::optional<GroupPolicy>> groupPolicy(const std::string& group) override;
+  common::Result<std::vector<GroupPolicy>> listGroupPolicies() override;
   common::Result<int> schemaVersion() override;
 
  private:
@@ -34,6 +40,9 @@ class SqlEventStore final : public EventStore {
   // back, drops the connection and becomes an Error saying `what` failed.
   template <typename T, typename Body>
   common::Result<T> run(const char* what, bool write, Body&& body);
+
+  // run() with the body type erased, for the member functions defined in SqlEventStorePolicies.cpp.
+  common::Status runErased(const char* what, bool write, const std::function<void(Poco::Data::Session&)>& body);
 
   // "?" placeholders become "$1", "$2" ... for PostgreSQL.
   std::string sql(const std::string& text) const;

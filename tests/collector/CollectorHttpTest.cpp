@@ -1,13 +1,15 @@
 // The collector's HTTPS API in-process: a real server on 127.0.0.1:0 with a generated certificate,
 // spoken to through common/net/HttpsClient exactly as agents and mamorictl do.
 
-#include <doctest/doctest.h>
-
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
+#include <doctest/doctest.h>
 
 #include <memory>
+#include <sstream>
 #include <string>
+#include <variant>
 #include <vector>
 
 #include "collector/server/CollectorServer.h"
@@ -18,6 +20,8 @@
 #include "common/Gzip.h"
 #include "common/Uuid7.h"
 #include "common/net/HttpsClient.h"
+#include "policy/PolicyAcceptance.h"
+#include "policy/SigningKey.h"
 #include "tests/collector/TempDir.h"
 
 using namespace mamori;
@@ -42,7 +46,7 @@ struct TestCollector {
     store = std::move(opened).value();
     api = std::make_unique<server::CollectorApi>(
         *store, metrics, clock,
-        server::ApiConfig{common::sha256Hex(kEnrollSecret), common::sha256Hex(kAdminToken), maxBodyBytes});
+        server::ApiConfig{common::sha256Hex(kEnrollSecret), common::sha256Hex(kAdminToken), maxBodyBytes, policyKey});
     server::ServerConfig config;
     config.host = "127.0.0.1";
     config.port = 0;
@@ -62,6 +66,8 @@ struct TestCollector {
   }
 
   test::TempDir dir;
+  std::shared_ptr<const policy::SigningKey> policyKey =
+      std::make_shared<const policy::SigningKey>(policy::SigningKey::generate().value());
   std::string caFile;
   std::unique_ptr<store::EventStore> store;
   server::Metrics metrics;
@@ -273,11 +279,13 @@ TEST_CASE("queries: filters and cursor paging") {
   std::string cursor;
   int pages = 0;
   while (true) {
-    const auto r = send(*client, "GET", "/api/v1/events?limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), "", kAdmin);
+    const auto r =
+        send(*client, "GET", "/api/v1/events?limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), "", kAdmin);
     REQUIRE(r.status == 200);
     const auto page = json(r);
     const auto list = page->getArray("events");
-    for (std::size_t i = 0; i < list->size(); ++i) seen.push_back(list->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
+    for (std::size_t i = 0; i < list->size(); ++i)
+      seen.push_back(list->getObject(static_cast<unsigned>(i))->getValue<std::string>("id"));
     ++pages;
     if (page->get("next_cursor").isEmpty()) break;
     cursor = page->getValue<std::string>("next_cursor");
@@ -293,7 +301,8 @@ TEST_CASE("queries: filters and cursor paging") {
   CHECK(first->getValue<std::string>("severity") == "high");
   CHECK(first->getObject("details")->getValue<std::string>("usb.vendor_id") == "0781");
   const std::string since = common::formatUtcMs(now + 10);
-  auto window = json(send(*client, "GET", "/api/v1/events?since=" + since + "&until=" + std::to_string(now + 15), "", kAdmin));
+  auto window =
+      json(send(*client, "GET", "/api/v1/events?since=" + since + "&until=" + std::to_string(now + 15), "", kAdmin));
   CHECK(window->getArray("events")->size() == 5);
 }
 
@@ -351,4 +360,115 @@ TEST_CASE("agents, heartbeats and the silent flag; healthz; metrics; unknown pat
   CHECK(text.find("mamori_agents_enrolled 1\n") != std::string::npos);
   CHECK(text.find("mamori_agents_silent 0\n") != std::string::npos);  // the events just now count as heard from
   CHECK(text.find("mamori_storage_errors_total 0\n") != std::string::npos);
+}
+
+TEST_CASE("policy distribution: enrollment pins the key, push validates and signs, agents fetch their group's") {
+  TestCollector collector;
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::int64_t now = collector.clock.nowMs();
+  const std::string agentId = ids.next(now);
+
+  // Enrollment with a group answers the group and the policy public key.
+  const std::string body =
+      R"({"enroll_secret":")" + kEnrollSecret + R"(","agent_id":")" + agentId + R"(","host":"pc-1","group":"office"})";
+  const auto enrolled = json(send(*client, "POST", "/api/v1/enroll", body, kJson));
+  CHECK(enrolled->getValue<std::string>("group") == "office");
+  CHECK(enrolled->getValue<std::string>("policy_key_id") == collector.policyKey->keyId());
+  auto pinned = policy::PublicKey::fromPem(enrolled->getValue<std::string>("policy_public_key"));
+  REQUIRE(pinned.ok());
+  const std::string key = enrolled->getValue<std::string>("node_key");
+  const auto bad =
+      R"({"enroll_secret":")" + kEnrollSecret + R"(","agent_id":")" + ids.next(now) + R"(","host":"pc-1","group":""})";
+  CHECK(send(*client, "POST", "/api/v1/enroll", bad, kJson).status == 400);
+
+  // No policy for the group yet: 404 naming the group (the agent keeps the built-in policy).
+  auto none = send(*client, "GET", "/api/v1/policy", "", agentHeaders(key));
+  CHECK(none.status == 404);
+  CHECK(json(none)->getValue<std::string>("group") == "office");
+  CHECK(send(*client, "GET", "/api/v1/policy", "", {}).status == 401);
+
+  auto admin = kAdmin;
+  admin.emplace_back("Content-Type", "application/json");
+  // Every validation error, each with its pointer; nothing stored.
+  auto invalid = send(*client, "POST", "/api/v1/policies?group=office",
+                      R"({"schema_version":1,"version":0,"name":"x","grup":"office"})", admin);
+  REQUIRE(invalid.status == 400);
+  const auto errors = json(invalid)->getArray("errors");
+  REQUIRE(errors->size() >= 2);
+  std::string pointers;
+  for (std::size_t i = 0; i < errors->size(); ++i) {
+    pointers += errors->getObject(static_cast<unsigned>(i))->getValue<std::string>("where") + " ";
+  }
+  CHECK(pointers.find("/version ") != std::string::npos);
+  CHECK(pointers.find("/grup ") != std::string::npos);
+  // A policy for another group than the one pushed to.
+  CHECK(send(*client, "POST", "/api/v1/policies?group=lab",
+             R"({"schema_version":1,"version":2,"name":"x","group":"office"})", admin)
+            .status == 400);
+  CHECK(send(*client, "POST", "/api/v1/policies", R"({"schema_version":1,"version":2,"name":"x","group":"office"})",
+             admin)
+            .status == 400);
+  CHECK(send(*client, "POST", "/api/v1/policies?group=office", "{}", kJson).status == 401);
+
+  const std::string v3 = R"({"schema_version":1,"version":3,"name":"office","group":"office"})";
+  auto pushed = send(*client, "POST", "/api/v1/policies?group=office", v3, admin);
+  REQUIRE(pushed.status == 200);
+  CHECK(json(pushed)->getValue<int>("version") == 3);
+  CHECK(json(pushed)->getValue<std::string>("sha256") == common::sha256Hex(v3));
+  // Not greater than the current version: 409.
+  for (const char* version : {"3", "2"}) {
+    const std::string older =
+        std::string(R"({"schema_version":1,"version":)") + version + R"(,"name":"old","group":"office"})";
+    CHECK(send(*client, "POST", "/api/v1/policies?group=office", older, admin).status == 409);
+  }
+
+  // The agent gets the envelope, and it passes the agent's own gate with the pinned key.
+  auto served = send(*client, "GET", "/api/v1/policy", "", agentHeaders(key));
+  REQUIRE(served.status == 200);
+  const auto answer = json(served);
+  CHECK(answer->getValue<std::string>("group") == "office");
+  std::ostringstream envelope;
+  Poco::JSON::Stringifier::condense(answer->get("envelope"), envelope);
+  auto verdict = policy::acceptSignedPolicy(envelope.str(), pinned.value(), 0, "office");
+  REQUIRE(std::holds_alternative<policy::AcceptedPolicy>(verdict));
+  CHECK(std::get<policy::AcceptedPolicy>(verdict).document == v3);
+
+  // The admin's views.
+  const auto list = json(send(*client, "GET", "/api/v1/policies", "", kAdmin));
+  REQUIRE(list->getArray("policies")->size() == 1);
+  CHECK(list->getArray("policies")->getObject(0)->getValue<std::string>("group") == "office");
+  const auto shown = json(send(*client, "GET", "/api/v1/policies?group=office", "", kAdmin));
+  CHECK(shown->getValue<std::string>("document") == v3);
+  CHECK(send(*client, "GET", "/api/v1/policies?group=lab", "", kAdmin).status == 404);
+
+  // Moving the agent: it is then served the new group's policy (none yet).
+  const std::string path = "/api/v1/agents/" + agentId + "/group";
+  CHECK(send(*client, "PUT", path, R"({"group":"lab"})", kJson).status == 401);
+  CHECK(send(*client, "PUT", path, R"({"group":""})", admin).status == 400);
+  CHECK(send(*client, "PUT", path, R"({"group":"lab","x":1})", admin).status == 400);
+  CHECK(send(*client, "PUT", "/api/v1/agents/" + ids.next(now) + "/group", R"({"group":"lab"})", admin).status == 404);
+  CHECK(send(*client, "GET", path, "", kAdmin).status == 405);
+  REQUIRE(send(*client, "PUT", path, R"({"group":"lab"})", admin).status == 200);
+  auto moved = send(*client, "GET", "/api/v1/policy", "", agentHeaders(key));
+  CHECK(moved.status == 404);
+  CHECK(json(moved)->getValue<std::string>("group") == "lab");
+
+  // The heartbeat's policy.* details show in the agents list.
+  common::Event beat = makeEvent(ids, agentId, now, "agent.heartbeat");
+  beat.details = new Object;
+  beat.details->set("policy.version", 3);
+  beat.details->set("policy.sha256", common::sha256Hex(v3));
+  beat.details->set("policy.source", "collector");
+  beat.details->set("policy.applied_at", common::formatUtcMs(now));
+  beat.details->set("policy.error", "rollback: version 2");
+  REQUIRE(send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(beat), agentHeaders(key)).status == 200);
+  const auto agent = json(send(*client, "GET", "/api/v1/agents", "", kAdmin))->getArray("agents")->getObject(0);
+  CHECK(agent->getValue<std::string>("group") == "lab");
+  const auto status = agent->getObject("policy");
+  CHECK(status->getValue<int>("version") == 3);
+  CHECK(status->getValue<std::string>("sha256") == common::sha256Hex(v3));
+  CHECK(status->getValue<std::string>("source") == "collector");
+  CHECK(status->getValue<std::string>("applied_at") == common::formatUtcMs(now));
+  CHECK(status->getValue<std::string>("error") == "rollback: version 2");
 }

@@ -31,6 +31,89 @@ Event makeEvent(common::Uuid7Generator& ids, const std::string& agentId, std::in
   return e;
 }
 
+// Groups, the per-group signed policy with its version rule, and the policy status heartbeats carry.
+void checkGroupsAndPolicies(store::EventStore& store, store::EventStore& other, const std::string& agentId,
+                            std::int64_t now) {
+  auto group = store.agentGroup(agentId);
+  REQUIRE(group.ok());
+  REQUIRE(group.value().has_value());
+  CHECK(*group.value() == "default");
+  auto moved = store.setAgentGroup(agentId, "営業部");
+  REQUIRE(moved.ok());
+  CHECK(moved.value());
+  CHECK(*other.agentGroup(agentId).value() == "営業部");
+  auto nobody = store.setAgentGroup("no-such-agent", "x");
+  REQUIRE(nobody.ok());
+  CHECK_FALSE(nobody.value());
+  CHECK_FALSE(store.agentGroup("no-such-agent").value().has_value());
+
+  // Group names are unique per run so the contract can run on a database that already has data.
+  const std::string groupName = "g-" + agentId;
+  CHECK_FALSE(store.groupPolicy(groupName).value().has_value());
+  store::GroupPolicy v2{groupName, 2, "two", "sha-2", "key", R"({"envelope":2})", now};
+  auto put = store.putGroupPolicy(v2);
+  REQUIRE(put.ok());
+  CHECK(put.value().stored);
+  CHECK(put.value().currentVersion == 2);
+  // Same version again, an older one: refused, from either collector; the stored one stays.
+  for (auto* s : {&store, &other}) {
+    for (std::int64_t version : {2, 1}) {
+      store::GroupPolicy old{groupName, version, "old", "sha-old", "key", R"({"envelope":"old"})", now};
+      auto refused = s->putGroupPolicy(old);
+      REQUIRE(refused.ok());
+      CHECK_FALSE(refused.value().stored);
+      CHECK(refused.value().currentVersion == 2);
+    }
+  }
+  store::GroupPolicy v5{groupName, 5, "five", "sha-5", "key", R"({"envelope":5})", now + 1};
+  REQUIRE(other.putGroupPolicy(v5).value().stored);
+  auto current = store.groupPolicy(groupName);
+  REQUIRE(current.ok());
+  REQUIRE(current.value().has_value());
+  CHECK(current.value()->version == 5);
+  CHECK(current.value()->name == "five");
+  CHECK(current.value()->sha256 == "sha-5");
+  CHECK(current.value()->envelope == R"({"envelope":5})");
+  CHECK(current.value()->pushedMs == now + 1);
+  auto all = store.listGroupPolicies();
+  REQUIRE(all.ok());
+  int seen = 0;
+  for (const auto& policy : all.value()) seen += policy.group == groupName ? 1 : 0;
+  CHECK(seen == 1);
+
+  // Two collectors pushing the same new version at once: exactly one wins.
+  std::vector<bool> won(2, false);
+  std::thread a([&] {
+    won[0] = store.putGroupPolicy({groupName, 6, "a", "sha-a", "k", "{\"a\":1}", now}).value().stored;
+  });
+  std::thread b([&] {
+    won[1] = other.putGroupPolicy({groupName, 6, "b", "sha-b", "k", "{\"b\":1}", now}).value().stored;
+  });
+  a.join();
+  b.join();
+  CHECK(won[0] != won[1]);
+
+  // The policy status a heartbeat carries shows in the agents list.
+  store::HeartbeatUpdate beat{agentId, now + 6000, {}, {}, {}, {}};
+  beat.policy = store::AgentPolicyStatus{5, "sha-5", "collector", now + 5900, "rollback: version 1"};
+  REQUIRE(store.recordHeartbeat(beat).value());
+  auto listed = other.listAgents();
+  REQUIRE(listed.ok());
+  for (const auto& record : listed.value()) {
+    if (record.agentId != agentId) continue;
+    CHECK(record.group == "営業部");
+    CHECK(record.policy.version == 5);
+    CHECK(record.policy.sha256 == "sha-5");
+    CHECK(record.policy.source == "collector");
+    CHECK(record.policy.appliedMs == now + 5900);
+    CHECK(record.policy.error == "rollback: version 1");
+  }
+  // Re-enrollment with a group (a reinstalled PC) puts the agent in that group.
+  AgentRecord again{agentId, "pc-1", "os", "0.3.0", now, now, 0, 0, 0, "lab", {}};
+  REQUIRE(store.enrollAgent(again, "hash2-" + agentId).ok());
+  CHECK(*store.agentGroup(agentId).value() == "lab");
+}
+
 }  // namespace
 
 void checkStoreContract(const std::string& dbUrl) {
@@ -39,11 +122,17 @@ void checkStoreContract(const std::string& dbUrl) {
   std::string firstError, secondError;
   std::thread a([&] {
     auto s = store::openEventStore(dbUrl);
-    if (s) first = std::move(s).value(); else firstError = s.error().describe();
+    if (s)
+      first = std::move(s).value();
+    else
+      firstError = s.error().describe();
   });
   std::thread b([&] {
     auto s = store::openEventStore(dbUrl);
-    if (s) second = std::move(s).value(); else secondError = s.error().describe();
+    if (s)
+      second = std::move(s).value();
+    else
+      secondError = s.error().describe();
   });
   a.join();
   b.join();
@@ -65,7 +154,7 @@ void checkStoreContract(const std::string& dbUrl) {
   auto unknown = store.agentForKey(keyHash);
   REQUIRE(unknown.ok());
   CHECK_FALSE(unknown.value().has_value());
-  AgentRecord agent{agentId, "pc-1", "Debian GNU/Linux 12", "0.1.0", now, now, 0, 0, 0};
+  AgentRecord agent{agentId, "pc-1", "Debian GNU/Linux 12", "0.1.0", now, now, 0, 0, 0, "default", {}};
   REQUIRE(store.enrollAgent(agent, "old-" + keyHash).ok());
   REQUIRE(store.enrollAgent(agent, keyHash).ok());
   CHECK_FALSE(store.agentForKey("old-" + keyHash).value().has_value());
@@ -76,7 +165,8 @@ void checkStoreContract(const std::string& dbUrl) {
 
   // Insert, then the same batch again: all duplicates, nothing new.
   std::vector<Event> batch;
-  for (int i = 0; i < 250; ++i) batch.push_back(makeEvent(ids, agentId, now + i, i % 2 == 0 ? "file.copied" : "device.blocked"));
+  for (int i = 0; i < 250; ++i)
+    batch.push_back(makeEvent(ids, agentId, now + i, i % 2 == 0 ? "file.copied" : "device.blocked"));
   auto stored = store.insertEvents(agentId, batch, now);
   REQUIRE(stored.ok());
   CHECK(stored.value().accepted == 250);
@@ -137,11 +227,11 @@ void checkStoreContract(const std::string& dbUrl) {
   CHECK(window.value().events.size() == 10);
 
   // Heartbeat and the agents list.
-  store::HeartbeatUpdate beat{agentId, now + 5000, 30000, 7, std::string("0.2.0")};
+  store::HeartbeatUpdate beat{agentId, now + 5000, 30000, 7, std::string("0.2.0"), {}};
   auto beatOk = store.recordHeartbeat(beat);
   REQUIRE(beatOk.ok());
   CHECK(beatOk.value());
-  auto noAgent = store.recordHeartbeat(store::HeartbeatUpdate{ids.next(now), now, {}, {}, {}});
+  auto noAgent = store.recordHeartbeat(store::HeartbeatUpdate{ids.next(now), now, {}, {}, {}, {}});
   REQUIRE(noAgent.ok());
   CHECK_FALSE(noAgent.value());
   auto agents = store.listAgents();
@@ -156,8 +246,12 @@ void checkStoreContract(const std::string& dbUrl) {
     CHECK(record.spoolEvents == 7);
     CHECK(record.agentVersion == "0.2.0");
     CHECK(record.eventCount == 251);
+    CHECK(record.group == "default");
+    CHECK(record.policy.version == 0);
   }
   CHECK(listed);
+
+  checkGroupsAndPolicies(store, *second, agentId, now);
 }
 
 }  // namespace mamori::collector::test

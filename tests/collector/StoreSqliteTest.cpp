@@ -21,7 +21,7 @@ TEST_CASE("SQLite store reopens an existing database without migrating twice") {
   }
   auto again = store::openEventStore(url);
   REQUIRE(again.ok());
-  CHECK(again.value()->schemaVersion().value() == 1);
+  CHECK(again.value()->schemaVersion().value() == 2);
 }
 
 TEST_CASE("SQLite store reports an unusable path as an error value") {

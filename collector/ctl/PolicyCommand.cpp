@@ -1,0 +1,212 @@
+// mamorictl policy: validate a policy offline, push it to a group, show a group's policy, and
+// show which policy every agent runs (docs/admin.md "Push a policy to a group").
+
+#include <Poco/JSON/Array.h>
+
+#include <cstdio>
+#include <map>
+
+#include "collector/ctl/Commands.h"
+#include "policy/PolicyLoader.h"
+
+namespace mamori::collector::ctl {
+
+namespace {
+
+constexpr const char* kPolicyUsage =
+    "usage: mamorictl policy validate FILE\n"
+    "       mamorictl policy push FILE --group GROUP\n"
+    "       mamorictl policy show --group GROUP\n"
+    "       mamorictl policy status [--group GROUP]\n"
+    "\n"
+    "validate  checks FILE offline with the agent's own validator; prints every error as\n"
+    "          FILE:POINTER: what was expected, what was found (no collector or token needed)\n"
+    "push      validates FILE, then sends it to the collector, which signs it and serves it to every\n"
+    "          agent of GROUP; its \"group\" must be GROUP and its \"version\" greater than the\n"
+    "          group's current one\n"
+    "show      prints the group's current policy document (version, sha256 and push time to stderr)\n"
+    "status    one line per agent: group, the policy version it runs and since when, whether that\n"
+    "          is its group's current policy, or the error it reported when it refused one\n"
+    "exit codes: 0 ok, 1 invalid policy or collector/network error, 2 usage error\n";
+
+std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+  if (object.isNull() || !object->has(key)) return "";
+  const auto value = object->get(key);
+  return value.isEmpty() ? "" : value.convert<std::string>();
+}
+
+// FILE:POINTER: message, one per line, the way compilers print errors.
+void printErrors(const std::string& file, const std::vector<common::Error>& errors, bool more) {
+  for (const auto& error : errors) {
+    std::fprintf(stderr, "%s:%s: %s\n", file.c_str(), error.where.empty() ? "/" : error.where.c_str(),
+                 error.message.c_str());
+  }
+  if (more) std::fprintf(stderr, "%s: more errors not shown; fix these first\n", file.c_str());
+}
+
+int validate(const std::vector<std::string>& args) {
+  if (args.size() != 2) return reportError(kExitUsage, "usage: mamorictl policy validate FILE");
+  const std::string& file = args[1];
+  const auto result = policy::loadPolicyFile(file);
+  if (!result.ok()) {
+    printErrors(file, result.errors, result.moreErrors);
+    std::fprintf(stderr, "%s: invalid policy (%zu errors)\n", file.c_str(), result.errors.size());
+    return kExitFailure;
+  }
+  const auto& policy = *result.policy;
+  std::printf("%s: valid policy \"%s\" version %lld for group %s\n", file.c_str(), policy.name.c_str(),
+              static_cast<long long>(policy.version), policy.group.empty() ? "(none)" : policy.group.c_str());
+  return kExitOk;
+}
+
+// "--group G" out of args (removed); "" when absent. usage is set on a malformed flag.
+std::string takeGroup(std::vector<std::string>& args, bool& usage) {
+  std::string group;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] != "--group") continue;
+    if (i + 1 >= args.size() || args[i + 1].empty()) {
+      usage = true;
+      return "";
+    }
+    group = args[i + 1];
+    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
+    --i;
+  }
+  return group;
+}
+
+int push(const ConnectionOptions& connection, std::vector<std::string> args) {
+  bool usage = false;
+  const std::string group = takeGroup(args, usage);
+  if (usage || group.empty() || args.size() != 2) {
+    return reportError(kExitUsage, "usage: mamorictl policy push FILE --group GROUP");
+  }
+  const std::string& file = args[1];
+  auto bytes = policy::readPolicyFile(file);
+  if (!bytes) return reportError(kExitFailure, bytes.error().describe());
+  // Checked here first so that an administrator sees the same errors offline and online.
+  const auto local = policy::parsePolicy(bytes.value());
+  if (!local.ok()) {
+    printErrors(file, local.errors, local.moreErrors);
+    return reportError(kExitFailure, file + ": invalid policy, nothing was pushed");
+  }
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->send("POST", "/api/v1/policies?group=" + common::net::urlEncode(group), bytes.value());
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  const auto& object = answer.value().object;
+  if (answer.value().status != 200) {
+    if (!object.isNull() && object->has("errors")) {
+      const auto errors = object->getArray("errors");
+      for (std::size_t i = 0; errors && i < errors->size(); ++i) {
+        const auto error = errors->getObject(static_cast<unsigned>(i));
+        std::fprintf(stderr, "%s:%s: %s\n", file.c_str(), text(error, "where").c_str(), text(error, "error").c_str());
+      }
+    }
+    return reportError(kExitFailure, answer.value().describe());
+  }
+  std::printf("pushed \"%s\" version %s to group %s (sha256 %s, signed by key %s)\n", text(object, "name").c_str(),
+              text(object, "version").c_str(), text(object, "group").c_str(), text(object, "sha256").c_str(),
+              text(object, "key_id").c_str());
+  std::printf("agents of the group apply it at their next poll; watch: mamorictl policy status --group %s\n",
+              group.c_str());
+  return kExitOk;
+}
+
+int show(const ConnectionOptions& connection, std::vector<std::string> args) {
+  bool usage = false;
+  const std::string group = takeGroup(args, usage);
+  if (usage || group.empty() || args.size() != 1)
+    return reportError(kExitUsage, "usage: mamorictl policy show --group GROUP");
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->send("GET", "/api/v1/policies?group=" + common::net::urlEncode(group), "");
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
+  const auto& object = answer.value().object;
+  std::fprintf(stderr, "group %s: \"%s\" version %s, sha256 %s, key %s, pushed %s\n", group.c_str(),
+               text(object, "name").c_str(), text(object, "version").c_str(), text(object, "sha256").c_str(),
+               text(object, "key_id").c_str(), text(object, "pushed_at").c_str());
+  const std::string document = text(object, "document");
+  std::fputs(document.c_str(), stdout);
+  if (!document.empty() && document.back() != '\n') std::fputc('\n', stdout);
+  return kExitOk;
+}
+
+int status(const ConnectionOptions& connection, std::vector<std::string> args) {
+  bool usage = false;
+  const std::string onlyGroup = takeGroup(args, usage);
+  if (usage || args.size() != 1) return reportError(kExitUsage, "usage: mamorictl policy status [--group GROUP]");
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto policies = client.value()->getJson("/api/v1/policies");
+  if (!policies) return reportError(kExitFailure, policies.error().describe());
+  std::map<std::string, std::string> current;  // group -> current version
+  if (const auto list = policies.value()->getArray("policies")) {
+    for (std::size_t i = 0; i < list->size(); ++i) {
+      const auto policy = list->getObject(static_cast<unsigned>(i));
+      current[text(policy, "group")] = text(policy, "version");
+    }
+  }
+  auto agents = client.value()->getJson("/api/v1/agents");
+  if (!agents) return reportError(kExitFailure, agents.error().describe());
+  const auto list = agents.value()->getArray("agents");
+  if (list.isNull()) return reportError(kExitFailure, "the collector's answer has no \"agents\" list");
+  std::vector<std::vector<std::string>> rows = {
+      {"AGENT ID", "HOST", "GROUP", "APPLIED", "SOURCE", "SINCE", "STATE", "SHA256", "ERROR"}};
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto agent = list->getObject(static_cast<unsigned>(i));
+    if (agent.isNull()) continue;
+    const std::string group = text(agent, "group");
+    if (!onlyGroup.empty() && group != onlyGroup) continue;
+    const auto policy = agent->getObject("policy");
+    const std::string version = text(policy, "version");
+    const std::string error = text(policy, "error");
+    std::string state = "no report yet";
+    if (version != "" && version != "0") {
+      const auto it = current.find(group);
+      if (it == current.end()) {
+        state = "group has no policy";
+      } else {
+        state =
+            it->second == version && text(policy, "source") != "builtin" ? "current" : "behind (" + it->second + ")";
+      }
+    }
+    if (!error.empty()) state = "refused a policy";
+    const std::string sha = text(policy, "sha256");
+    rows.push_back({text(agent, "agent_id"), text(agent, "host"), group, version == "0" ? "-" : version,
+                    text(policy, "source"), text(policy, "applied_at"), state, sha.substr(0, 12), error});
+  }
+  std::fputs(formatTable(rows).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+bool policyCommandIsOffline(const std::vector<std::string>& args) {
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") return true;
+  }
+  return args.empty() || args.front() == "validate";
+}
+
+int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kPolicyUsage, stdout);
+      return kExitOk;
+    }
+  }
+  if (args.empty()) {
+    std::fputs(kPolicyUsage, stderr);
+    return kExitUsage;
+  }
+  const std::string& sub = args.front();
+  if (sub == "validate") return validate(args);
+  if (sub == "push") return push(connection, args);
+  if (sub == "show") return show(connection, args);
+  if (sub == "status") return status(connection, args);
+  return reportError(kExitUsage, "policy: unknown subcommand \"" + sub + "\" (validate, push, show, status)");
+}
+
+}  // namespace mamori::collector::ctl
