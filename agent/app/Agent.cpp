@@ -10,6 +10,7 @@
 
 #include "agent/report/Enrollment.h"
 #include "agent/report/FileUtil.h"
+#include "agent/report/ReportingCapability.h"
 #include "common/Log.h"
 
 namespace mamori::agent {
@@ -42,6 +43,8 @@ int Agent::setUpIdentity() {
   Identity wanted = identity_->identity();
   if (!options_.collectorUrl.empty()) wanted.collectorUrl = options_.collectorUrl;
   if (!options_.caFile.empty()) wanted.caFile = options_.caFile;
+  // --group counts until the agent has enrolled; afterwards the collector decides (mamorictl agents set-group).
+  if (!options_.group.empty() && wanted.nodeKey.empty()) wanted.group = options_.group;
   if (wanted.collectorUrl.empty()) {
     return fail(kExitUsage,
                 "no collector known: pass --collector https://host:port (it is remembered in " + path + ")");
@@ -50,7 +53,8 @@ int Agent::setUpIdentity() {
     return fail(kExitUsage, "the CA file " + wanted.caFile + " does not exist (--ca-file)");
   }
   const Identity& current = identity_->identity();
-  if (identity_->created() || wanted.collectorUrl != current.collectorUrl || wanted.caFile != current.caFile) {
+  if (identity_->created() || wanted.collectorUrl != current.collectorUrl || wanted.caFile != current.caFile ||
+      wanted.group != current.group) {
     if (auto saved = identity_->save(wanted); !saved) {
       return fail(kExitRuntime, "cannot save the agent identity: " + saved.error().describe());
     }
@@ -98,12 +102,24 @@ int Agent::start() {
   upload.batchMaxEvents = reporting_.batchMaxEvents;
   upload.batchMaxBytes = reporting_.batchMaxBytes;
   upload.enrollSecretFile = options_.enrollSecretFile;
-  upload.enrollFacts = {identity.agentId, facts_.hostName, facts_.osName, kVersion};
+  upload.enrollFacts = {identity.agentId, facts_.hostName, facts_.osName, kVersion, identity.group};
   uploader_ = std::make_unique<Uploader>(*spool_, *transport_, *scheduler_, *identity_, upload);
   heartbeat_ = std::make_unique<Heartbeat>(*transport_, *identity_, *spool_, *events_,
                                            HeartbeatFacts{kVersion, facts_.osName, facts_.kernel},
                                            reporting_.heartbeatIntervalMs);
   synthetic_ = std::make_unique<SyntheticEmitter>(*spool_, *events_, options_.emitSynthetic);
+
+  // Capabilities, in apply order; the policy sync applies the policy in force to each at start.
+  addCapability(std::make_unique<ReportingCapability>(
+      *spool_, *uploader_, *heartbeat_, *scheduler_,
+      [this](policy::ReportingSettings settings) { return effectiveReporting(options_, settings); }));
+  policySync_ = std::make_unique<PolicySync>(*transport_, *identity_, *spool_, *events_, capabilities_,
+                                             options_.stateDir, clock_);
+  connect(policySync_.get(), &PolicySync::eventsSpooled, uploader_.get(), &Uploader::kick);
+  connect(policySync_.get(), &PolicySync::statusChanged, this,
+          [this] { heartbeat_->setPolicyStatus(policySync_->status()); });
+  connect(uploader_.get(), &Uploader::enrolled, this,
+          [this] { policySync_->onEnrolled(uploader_->lastEnrollAnswer()); });
 
   connect(uploader_.get(), &Uploader::enrolled, heartbeat_.get(), &Heartbeat::sendNow);
   connect(uploader_.get(), &Uploader::drained, this, &Agent::checkDrained);
@@ -118,6 +134,10 @@ int Agent::start() {
   }
   common::log::info("started: agent " + identity.agentId + ", collector " + identity.collectorUrl + ", state " +
                     options_.stateDir + ", " + std::to_string(spool_->eventCount()) + " events spooled");
+  if (auto synced = policySync_->start(); !synced) {
+    return fail(kExitRuntime,
+                "policy: " + synced.error().describe() + " (move the file away to pin again at the next enrollment)");
+  }
   uploader_->kick();
   heartbeat_->start();
   heartbeat_->sendNow();
@@ -154,6 +174,7 @@ void Agent::requestStop(int exitCode, const std::string& why) {
   }
   synthetic_->stop();
   heartbeat_->stop();
+  policySync_->stop();
   if (auto stopped = spool_->append({lifecycleEvent("agent.stopped")}); !stopped) {
     common::log::error("spool: " + stopped.error().describe());
   }
@@ -165,6 +186,7 @@ bool Agent::close() {
   if (transport_) clean = transport_->stop(kTransportGraceMs);
   // Order: nothing may call into the spool once it is gone.
   synthetic_.reset();
+  policySync_.reset();
   heartbeat_.reset();
   uploader_.reset();
   scheduler_.reset();

@@ -10,6 +10,8 @@
 
 #include "agent/app/AgentOptions.h"
 #include "agent/app/SyntheticEmitter.h"
+#include "agent/core/CapabilityRegistry.h"
+#include "agent/policysync/PolicySync.h"
 #include "agent/report/EventFactory.h"
 #include "agent/report/Heartbeat.h"
 #include "agent/report/HttpsTransport.h"
@@ -47,6 +49,10 @@ class Agent : public QObject {
   // Asks for a clean stop with the given exit code; the event loop quits when it is done.
   void requestStop(int exitCode, const std::string& why);
 
+  // Registers a capability: it gets the policy in force at start and every new one (policy sync).
+  // Call from start() before the policy sync starts, in the order capabilities should apply.
+  Capability& addCapability(std::unique_ptr<Capability> capability) { return capabilities_.add(std::move(capability)); }
+
  private:
   int setUpIdentity();
   void checkDrained();
@@ -66,6 +72,8 @@ class Agent : public QObject {
   std::unique_ptr<Uploader> uploader_;
   std::unique_ptr<Heartbeat> heartbeat_;
   std::unique_ptr<SyntheticEmitter> synthetic_;
+  CapabilityRegistry capabilities_;
+  std::unique_ptr<PolicySync> policySync_;
   bool syntheticDone_ = false;
   bool stopping_ = false;
   int exitCode_ = kExitOk;

@@ -54,6 +54,7 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
       {"--collector", text(options.collectorUrl)},
       {"--ca-file", text(options.caFile)},
       {"--enroll-secret-file", text(options.enrollSecretFile)},
+      {"--group", text(options.group)},
       {"--emit-synthetic",
        [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
          auto n = positiveInteger(flag, value);
@@ -122,6 +123,8 @@ Options:
                              (remembered)
   --enroll-secret-file FILE  the enrollment secret; used when the agent has no node key yet or the
                              collector no longer accepts it
+  --group NAME               the group to enroll in (policies are pushed per group; an administrator
+                             can move the agent later) [default: default]
   --emit-synthetic N         spool N synthetic events (type agent.synthetic) through the normal
                              pipeline, for tests and benchmarks
   --exit-when-drained        exit 0 once the synthetic events are emitted and the spool is empty
@@ -143,7 +146,10 @@ Exit status:
 }
 
 policy::ReportingSettings effectiveReporting(const AgentOptions& options) {
-  policy::ReportingSettings settings;
+  return effectiveReporting(options, policy::ReportingSettings{});
+}
+
+policy::ReportingSettings effectiveReporting(const AgentOptions& options, policy::ReportingSettings settings) {
   if (options.heartbeatIntervalMs) settings.heartbeatIntervalMs = *options.heartbeatIntervalMs;
   if (options.spoolMaxEvents) settings.spoolMaxEvents = *options.spoolMaxEvents;
   if (options.spoolMaxBytes) settings.spoolMaxBytes = *options.spoolMaxBytes;

@@ -24,6 +24,7 @@ struct AgentOptions {
   std::string collectorUrl;      // "" = the one remembered in identity.json
   std::string caFile;            // "" = the remembered one, else the system CA store
   std::string enrollSecretFile;  // "" = cannot enroll
+  std::string group;             // asked for at enrollment; "" = the remembered one, else "default"
   std::int64_t emitSynthetic = 0;
   bool exitWhenDrained = false;
   std::optional<std::int64_t> heartbeatIntervalMs;
@@ -41,5 +42,8 @@ std::string agentUsage();
 
 // The built-in policy's reporting settings with the command line's overrides applied.
 policy::ReportingSettings effectiveReporting(const AgentOptions& options);
+// A policy's reporting settings with the command line's overrides applied (they win: an operator
+// or a test pins a value on one machine).
+policy::ReportingSettings effectiveReporting(const AgentOptions& options, policy::ReportingSettings settings);
 
 }  // namespace mamori::agent

@@ -17,6 +17,7 @@ std::string makeEnrollBody(const std::string& secret, const EnrollFacts& facts) 
   obj->set("host", facts.host);
   obj->set("os", facts.os);
   obj->set("agent_version", facts.agentVersion);
+  if (!facts.group.empty()) obj->set("group", facts.group);
   std::ostringstream out;
   Poco::JSON::Stringifier::condense(obj, out);
   return out.str();
@@ -40,6 +41,18 @@ common::Result<std::string> parseEnrollAnswer(const std::string& body, const std
     return common::makeError("the collector enrolled a different agent_id", "enroll answer");
   }
   return key;
+}
+
+EnrollPolicyInfo parseEnrollPolicyInfo(const std::string& body) {
+  EnrollPolicyInfo info;
+  auto parsed = common::parseJson(body, "enroll answer");
+  if (!parsed || parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return info;
+  const auto obj = parsed.value().extract<Poco::JSON::Object::Ptr>();
+  for (auto [key, field] : {std::pair{"group", &info.group}, std::pair{"policy_public_key", &info.publicKeyPem},
+                            std::pair{"policy_key_id", &info.keyId}}) {
+    if (obj->has(key) && obj->get(key).isString()) *field = obj->getValue<std::string>(key);
+  }
+  return info;
 }
 
 common::Result<std::string> readEnrollSecret(const std::string& path) {

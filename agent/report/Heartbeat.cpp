@@ -2,7 +2,9 @@
 
 #include <algorithm>
 #include <climits>
+#include <utility>
 
+#include "common/Clock.h"
 #include "common/EventJson.h"
 #include "common/Log.h"
 
@@ -25,6 +27,17 @@ void Heartbeat::start() {
   timer_.start(static_cast<int>(std::clamp<std::int64_t>(intervalMs_, 1, INT_MAX)));
 }
 
+void Heartbeat::setInterval(std::int64_t intervalMs) {
+  if (intervalMs == intervalMs_) return;
+  intervalMs_ = intervalMs;
+  if (timer_.isActive()) timer_.start(static_cast<int>(std::clamp<std::int64_t>(intervalMs_, 1, INT_MAX)));
+}
+
+void Heartbeat::setPolicyStatus(PolicyStatus status) {
+  policy_ = std::move(status);
+  sendNow();
+}
+
 void Heartbeat::stop() {
   stopped_ = true;
   timer_.stop();
@@ -38,11 +51,23 @@ common::Event Heartbeat::makeEvent() {
   details->set("agent.spool.bytes", spool_.byteCount());
   details->set("host.os.name", facts_.osName);
   details->set("host.os.kernel", facts_.kernel);
+  if (policy_) {
+    details->set("policy.version", policy_->version);
+    details->set("policy.sha256", policy_->sha256);
+    details->set("policy.name", policy_->name);
+    details->set("policy.source", policy_->source);
+    if (policy_->appliedAtMs > 0) details->set("policy.applied_at", common::formatUtcMs(policy_->appliedAtMs));
+    if (!policy_->error.empty()) details->set("policy.error", policy_->error);
+  }
   return events_.make("agent.heartbeat", common::Severity::Info, details);
 }
 
 void Heartbeat::sendNow() {
-  if (stopped_ || inFlight_ || identity_.identity().nodeKey.empty()) return;
+  if (inFlight_) {
+    sendAgain_ = true;
+    return;
+  }
+  if (stopped_ || identity_.identity().nodeKey.empty()) return;
   inFlight_ = true;
   TransportRequest request;
   request.path = "/api/v1/heartbeat";
@@ -61,6 +86,7 @@ void Heartbeat::sendNow() {
                            (result ? "HTTP " + std::to_string(status) : result.error().describe()));
     }
     lastStatus_ = status;
+    if (std::exchange(sendAgain_, false)) sendNow();
   });
 }
 

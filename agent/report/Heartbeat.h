@@ -7,6 +7,7 @@
 #include <QTimer>
 
 #include <cstdint>
+#include <optional>
 #include <string>
 
 #include "agent/report/EventFactory.h"
@@ -22,6 +23,16 @@ struct HeartbeatFacts {
   std::string kernel;
 };
 
+// Which policy is in force, for the collector's status view (policy.* heartbeat details).
+struct PolicyStatus {
+  std::int64_t version = 0;
+  std::string sha256;
+  std::string name;
+  std::string source;  // "collector", "persisted", "builtin"
+  std::int64_t appliedAtMs = 0;
+  std::string error;  // the last refusal, "" when none since the policy in force was applied
+};
+
 class Heartbeat : public QObject {
   Q_OBJECT
 
@@ -35,6 +46,11 @@ class Heartbeat : public QObject {
   void sendNow();
 
   common::Event makeEvent();
+  // New interval from a policy: takes effect at once (the timer restarts).
+  void setInterval(std::int64_t intervalMs);
+  std::int64_t intervalMs() const { return intervalMs_; }
+  // Reported from now on; sends a heartbeat soon so the collector's view follows quickly.
+  void setPolicyStatus(PolicyStatus status);
   std::int64_t sent() const { return sent_; }
 
  private:
@@ -46,6 +62,8 @@ class Heartbeat : public QObject {
   std::int64_t intervalMs_;
   QTimer timer_;
   bool inFlight_ = false;
+  bool sendAgain_ = false;  // asked to send while one was on the way
+  std::optional<PolicyStatus> policy_;
   bool stopped_ = false;
   int lastStatus_ = 200;
   std::int64_t sent_ = 0;

@@ -75,9 +75,9 @@ void HttpsTransport::run(const std::shared_ptr<Shared>& shared) {
       } else {
         body = std::move(job.request.body);
       }
-      result = shared->client->request("POST", job.request.path, body, headers);
+      result = shared->client->request(job.request.method, job.request.path, body, headers);
     } catch (const std::exception& e) {  // nothing may escape a worker thread
-      result = common::makeError(std::string("upload failed: ") + e.what(), job.request.path);
+      result = common::makeError(std::string("request failed: ") + e.what(), job.request.path);
     }
     {
       std::lock_guard lock(shared->mutex);

@@ -27,6 +27,7 @@ std::string identityToJson(const Identity& identity) {
   obj->set("collector_url", identity.collectorUrl);
   obj->set("ca_file", identity.caFile);
   obj->set("node_key", identity.nodeKey);
+  obj->set("group", identity.group);
   std::ostringstream out;
   Poco::JSON::Stringifier::stringify(obj, out, 2);
   out << '\n';
@@ -40,9 +41,9 @@ common::Result<Identity> parseIdentity(std::string_view text, const std::string&
   if (root.type() != typeid(Poco::JSON::Object::Ptr)) return common::makeError("expected a JSON object", where);
   const auto obj = root.extract<Poco::JSON::Object::Ptr>();
   Identity identity;
-  for (auto [key, field] :
-       {std::pair{"agent_id", &identity.agentId}, std::pair{"collector_url", &identity.collectorUrl},
-        std::pair{"ca_file", &identity.caFile}, std::pair{"node_key", &identity.nodeKey}}) {
+  for (auto [key, field] : {std::pair{"agent_id", &identity.agentId},
+                            std::pair{"collector_url", &identity.collectorUrl}, std::pair{"ca_file", &identity.caFile},
+                            std::pair{"node_key", &identity.nodeKey}, std::pair{"group", &identity.group}}) {
     auto value = optionalString(*obj, key, where);
     if (!value) return value.error();
     *field = std::move(value).value();

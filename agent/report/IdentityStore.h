@@ -16,6 +16,9 @@ struct Identity {
   std::string collectorUrl;
   std::string caFile;   // "" = the system CA store
   std::string nodeKey;  // "" until enrolled
+  // The agent's group: asked for at enrollment (--group), then whatever the collector says (an
+  // administrator may move the agent). "" = "default".
+  std::string group;
 };
 
 std::string identityToJson(const Identity& identity);

@@ -7,7 +7,7 @@
 namespace mamori::agent {
 
 RetryScheduler::RetryScheduler(common::BackoffSettings settings, common::Backoff::Uniform uniform, QObject* parent)
-    : QObject(parent), settings_(settings), backoff_(settings, std::move(uniform)) {
+    : QObject(parent), settings_(settings), uniform_(std::move(uniform)), backoff_(settings, uniform_) {
   timer_.setSingleShot(true);
   connect(&timer_, &QTimer::timeout, this, &RetryScheduler::fire);
 }
@@ -28,6 +28,11 @@ void RetryScheduler::schedule(std::int64_t delayMs, std::function<void()> action
   action_ = std::move(action);
   lastDelayMs_ = delayMs;
   timer_.start(static_cast<int>(std::clamp<std::int64_t>(delayMs, 0, INT_MAX)));
+}
+
+void RetryScheduler::setSettings(common::BackoffSettings settings) {
+  settings_ = settings;
+  backoff_ = common::Backoff(settings, uniform_);
 }
 
 void RetryScheduler::cancel() {

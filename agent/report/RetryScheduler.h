@@ -28,6 +28,8 @@ class RetryScheduler : public QObject {
   // After a success: the next failure starts from the base delay again.
   void reset() { backoff_.reset(); }
   void cancel();
+  // New backoff bounds from a policy; the failure count starts over.
+  void setSettings(common::BackoffSettings settings);
 
   bool pending() const { return timer_.isActive(); }
   int failures() const { return backoff_.attempts(); }
@@ -40,6 +42,7 @@ class RetryScheduler : public QObject {
   void fire();
 
   common::BackoffSettings settings_;
+  common::Backoff::Uniform uniform_;
   common::Backoff backoff_;
   QTimer timer_;
   std::function<void()> action_;

@@ -12,8 +12,9 @@
 namespace mamori::agent {
 
 struct TransportRequest {
-  std::string path;  // "/api/v1/events"
-  std::string body;  // uncompressed
+  std::string method = "POST";  // "GET" for fetches (the policy); post() sends whichever is named
+  std::string path;             // "/api/v1/events"
+  std::string body;             // uncompressed
   common::net::Headers headers;
   bool gzip = false;  // compress the body (off the main thread) and say Content-Encoding: gzip
 };

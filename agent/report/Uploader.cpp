@@ -39,6 +39,14 @@ Uploader::Uploader(Spool& spool, Transport& transport, RetryScheduler& scheduler
   });
 }
 
+void Uploader::setBatchLimits(std::int64_t maxEvents, std::int64_t maxBytes) {
+  settings_.batchMaxEvents = std::max<std::int64_t>(maxEvents, 1);
+  settings_.batchMaxBytes = std::max<std::int64_t>(maxBytes, 1);
+  maxEvents_ = settings_.batchMaxEvents;
+  maxBytes_ = settings_.batchMaxBytes;
+  successesSinceShrink_ = 0;
+}
+
 void Uploader::kick() {
   if (state_ == State::Idle && !finishing_) next();
 }
@@ -213,6 +221,7 @@ void Uploader::onEnrollAnswer(const TransportResult& result) {
       common::log::error("enrolled, but cannot save the node key (the next start enrolls again): " +
                          saved.error().describe());
     }
+    lastEnrollAnswer_ = result.value().body;
     common::log::info("enrolled with the collector");
     warnedNoCredentials_ = false;
     emit enrolled();

@@ -49,6 +49,10 @@ class Uploader : public QObject {
   std::int64_t batchMaxEvents() const { return maxEvents_; }
   std::int64_t batchMaxBytes() const { return maxBytes_; }
   std::int64_t delivered() const { return delivered_; }
+  // The body of the last successful enroll answer (the policy sync reads the policy key from it).
+  const std::string& lastEnrollAnswer() const { return lastEnrollAnswer_; }
+  // New batch bounds from a policy; the next batch uses them.
+  void setBatchLimits(std::int64_t maxEvents, std::int64_t maxBytes);
 
  signals:
   void drained();   // the spool is empty after a delivery
@@ -74,6 +78,7 @@ class Uploader : public QObject {
   int successesSinceShrink_ = 0;
   std::int64_t delivered_ = 0;
   bool warnedNoCredentials_ = false;
+  std::string lastEnrollAnswer_;
   bool finishing_ = false;
   std::function<void()> finishDone_;
   QTimer finishDeadline_;

@@ -51,7 +51,7 @@ struct Pipeline {
       settings.enrollSecretFile = dir.file("secret");
       std::ofstream(settings.enrollSecretFile) << "s3cret\n";
     }
-    settings.enrollFacts = {kAgentId, "pc-1", "Debian GNU/Linux 12", "0.1.0"};
+    settings.enrollFacts = {kAgentId, "pc-1", "Debian GNU/Linux 12", "0.1.0", ""};
     uploader = std::make_unique<Uploader>(*spool, transport, scheduler, *identity, settings);
   }
 
