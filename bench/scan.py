@@ -5,7 +5,8 @@ Same rules file and same generated trees for both tools, in one run:
   1. cold throughput on plain text files: `mamori-agent scan --threads C` (no cache) against
      `yara -r -p C` (C = cores); page cache warm for both, best of --repeat runs;
   2. re-scan of the unchanged tree: mamori with its incremental cache (--state-dir, filled by one
-     earlier run) against the yara CLI again;
+     earlier run) against the yara CLI again; printed for the whole command and for the pass alone
+     (the summary's elapsed_ms: what the resident agent pays, without process start-up);
   3. cost of Office files: mamori on a tree of docx/xlsx against mamori on the same text already
      extracted into .txt files.
 
@@ -14,6 +15,7 @@ Usage: bench/scan.py [--files N] [--kib K] [--repeat R]   (run after scripts/bui
 """
 
 import argparse
+import json
 import os
 import random
 import shutil
@@ -97,6 +99,17 @@ def timed(cmd, repeat):
     return best
 
 
+def rescan_in_process_ms(cmd, repeat):
+    """The pass as the resident agent runs it: elapsed_ms from the summary line (no process start,
+    no rule compilation: the agent compiles rules once per policy)."""
+    best = None
+    for _ in range(repeat):
+        out = subprocess.run(cmd, capture_output=True, text=True).stdout.strip().splitlines()[-1]
+        ms = json.loads(out)["summary"]["elapsed_ms"]
+        best = ms if best is None else min(best, ms)
+    return max(best, 1) / 1000.0
+
+
 def warm(root):
     for d, _, names in os.walk(root):
         for n in names:
@@ -137,6 +150,7 @@ def main():
         os.makedirs(state)
         subprocess.run(mamori_cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
         t_warm = timed(mamori_cmd + ["--state-dir", state, plain], args.repeat)
+        t_warm_inside = rescan_in_process_ms(mamori_cmd + ["--state-dir", state, plain], args.repeat)
 
         office = os.path.join(work, "office")
         text = os.path.join(work, "office-text")
@@ -150,11 +164,13 @@ def main():
         print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB, {cores} cores, best of {args.repeat}")
         print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s")
         print(f"  mamori-agent scan (cold, no cache):  {t_cold:7.3f} s  {mib / t_cold:8.1f} MiB/s")
-        print(f"  mamori-agent scan (unchanged, cache):{t_warm:7.3f} s")
+        print(f"  mamori-agent scan (unchanged, cache):{t_warm:7.3f} s  (in-process pass: {t_warm_inside:.3f} s)")
         print(f"  office tree {args.office_files} docx/xlsx ({tree_bytes(office) / (1 << 20):.1f} MiB zipped, "
               f"{tree_bytes(text) / (1 << 20):.1f} MiB as text): {t_office:.3f} s; pre-extracted text: {t_text:.3f} s")
         print(f"ratio 1, cold throughput mamori / yara:        {t_yara / t_cold:6.2f}x  (goal >= 1.3x)")
-        print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t_warm:6.2f}x  (goal >= 20x)")
+        print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t_warm:6.2f}x  (goal >= 20x; whole command,"
+              f" process start included)")
+        print(f"         same, the agent's in-process pass:     {t_yara / t_warm_inside:6.2f}x")
         print(f"ratio 3, docx/xlsx cost / pre-extracted text:  {t_office / t_text:6.2f}x  (goal <= 1.3x)")
     finally:
         shutil.rmtree(work, ignore_errors=True)

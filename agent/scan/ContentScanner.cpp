@@ -4,6 +4,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <condition_variable>
 #include <cstring>
 #include <deque>
@@ -23,27 +24,31 @@ namespace mamori::agent::scan {
 
 namespace {
 
-// Paths waiting for a worker: enough to keep workers busy, small enough to bound memory.
-constexpr std::size_t kQueueCapacity = 4096;
+// Paths waiting for a worker, in batches: one lock and wake-up per batch rather than per file keeps
+// the hand-off cheap when most files are answered by the cache. Bounded, so memory is too.
+constexpr std::size_t kBatchSize = 64;
+constexpr std::size_t kQueueCapacity = 64;  // batches
+
+using PathBatch = std::vector<std::string>;
 
 class PathQueue {
  public:
-  bool push(std::string path) {
+  bool push(PathBatch batch) {
     std::unique_lock lock(mutex_);
     notFull_.wait(lock, [&] { return queue_.size() < kQueueCapacity || closed_; });
     if (closed_) return false;
-    queue_.push_back(std::move(path));
+    queue_.push_back(std::move(batch));
     notEmpty_.notify_one();
     return true;
   }
-  std::optional<std::string> pop() {
+  std::optional<PathBatch> pop() {
     std::unique_lock lock(mutex_);
     notEmpty_.wait(lock, [&] { return !queue_.empty() || closed_; });
     if (queue_.empty()) return std::nullopt;
-    std::string path = std::move(queue_.front());
+    PathBatch batch = std::move(queue_.front());
     queue_.pop_front();
     notFull_.notify_one();
-    return path;
+    return batch;
   }
   void close() {
     const std::lock_guard lock(mutex_);
@@ -56,7 +61,7 @@ class PathQueue {
   std::mutex mutex_;
   std::condition_variable notEmpty_;
   std::condition_variable notFull_;
-  std::deque<std::string> queue_;
+  std::deque<PathBatch> queue_;
   bool closed_ = false;
 };
 
@@ -187,6 +192,7 @@ common::Result<FileResult> ContentScanner::inspectBytes(const ScanConfig& config
 
 common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& roots, const ResultSink& sink,
                                                 const std::atomic<bool>* stop) {
+  const auto started = std::chrono::steady_clock::now();
   const auto threads = static_cast<std::size_t>(std::clamp<std::int64_t>(config_.threads, 1, 32));
   // Scanners are made here, on the calling thread, so a broken rule set fails the scan up front.
   std::vector<std::unique_ptr<ContentInspector>> inspectors;
@@ -209,25 +215,30 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
         if (auto idle = makeCurrentThreadIdle(); !idle) common::log::debug(idle.error().describe());
       }
       // Nothing may escape a worker thread: an exception here would terminate the agent.
-      while (auto path = queue.pop()) {
-        try {
-          scanOne(shared, *inspector, *path);
-        } catch (const std::exception& e) {
-          FileResult failed;
-          failed.path = *path;
-          failed.cacheable = false;
-          failed.notInspected.push_back({"", std::string("internal error: ") + e.what()});
-          shared.report(failed, false, 0);
+      while (auto batch = queue.pop()) {
+        for (const auto& path : *batch) {
+          try {
+            scanOne(shared, *inspector, path);
+          } catch (const std::exception& e) {
+            FileResult failed;
+            failed.path = path;
+            failed.cacheable = false;
+            failed.notInspected.push_back({"", std::string("internal error: ") + e.what()});
+            shared.report(failed, false, 0);
+          }
         }
       }
     });
   }
   const DirectoryWalker walker(config_.exclude);
+  PathBatch batch;
   walker.walk(
       roots,
       [&](const std::string& path) {
         if (stop != nullptr && stop->load()) return false;
-        return queue.push(path);
+        batch.push_back(path);
+        if (batch.size() < kBatchSize) return true;
+        return queue.push(std::exchange(batch, {}));
       },
       [&](const std::string& path, const std::string& reason) {
         FileResult problem;
@@ -238,11 +249,14 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
         ++shared.summary.notInspected;
         sink(problem);
       });
+  if (!batch.empty() && !(stop != nullptr && stop->load())) queue.push(std::move(batch));
   queue.close();
   for (auto& worker : workers) worker.join();
   if (cache) {
     if (auto saved = cache->save(); !saved) common::log::warning(saved.error().describe());
   }
+  shared.summary.elapsedMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   return shared.summary;
 }
 

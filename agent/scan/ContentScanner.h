@@ -23,6 +23,7 @@ struct ScanSummary {
   std::int64_t bytesRead = 0;
   std::int64_t filesWithHits = 0;
   std::int64_t notInspected = 0;  // files with at least one not-inspected part
+  std::int64_t elapsedMs = 0;     // the pass inside the process: cache load, walk, scan, cache save
 };
 
 // Called for every file whose result is reportable (hits or not-inspected parts). Never concurrently.

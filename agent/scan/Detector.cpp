@@ -5,7 +5,7 @@ namespace mamori::agent::scan {
 namespace {
 
 // Length in bytes of a digit at text[i] (1 for ASCII, 3 for U+FF10..U+FF19), 0 if none; its value in d.
-std::size_t digitAt(std::string_view text, std::size_t i, char& d) {
+inline std::size_t digitAt(std::string_view text, std::size_t i, char& d) {
   const auto c = static_cast<unsigned char>(text[i]);
   if (c >= '0' && c <= '9') {
     d = static_cast<char>(c);
@@ -33,6 +33,12 @@ std::vector<std::string> digitRuns(std::string_view text, std::size_t maxDigits)
   std::size_t i = 0;
   char d = 0;
   while (i < text.size()) {
+    // Most bytes are neither an ASCII digit nor the lead byte of a full-width one: skip them cheaply.
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < '0' || c > '9') && c != 0xEF) {
+      ++i;
+      continue;
+    }
     std::size_t len = digitAt(text, i, d);
     if (len == 0) {
       ++i;

@@ -79,7 +79,8 @@ std::string summaryJson(const ScanSummary& s) {
   return "{\"summary\":{\"files\":" + std::to_string(s.files) + ",\"files_read\":" + std::to_string(s.filesRead) +
          ",\"cache_hits\":" + std::to_string(s.cacheHits) + ",\"bytes_read\":" + std::to_string(s.bytesRead) +
          ",\"files_with_matches\":" + std::to_string(s.filesWithHits) +
-         ",\"files_not_inspected\":" + std::to_string(s.notInspected) + "}}";
+         ",\"files_not_inspected\":" + std::to_string(s.notInspected) +
+         ",\"elapsed_ms\":" + std::to_string(s.elapsedMs) + "}}";
 }
 
 }  // namespace mamori::agent::scan

@@ -30,7 +30,8 @@ struct InflateEnder {
 
 }  // namespace
 
-common::Result<std::string> inflateBounded(std::string_view data, int windowBits, std::uint64_t maxBytes) {
+common::Result<std::string> inflateBounded(std::string_view data, int windowBits, std::uint64_t maxBytes,
+                                           std::uint64_t expectedBytes) {
   auto* raw = new z_stream{};  // NOLINT: owned by the unique_ptr right after init
   if (inflateInit2(raw, windowBits) != Z_OK) {
     delete raw;  // NOLINT
@@ -38,6 +39,8 @@ common::Result<std::string> inflateBounded(std::string_view data, int windowBits
   }
   const std::unique_ptr<z_stream, InflateEnder> stream(raw);
   std::string out;
+  // The header's size is only a hint (it may lie), but right in practice: one allocation, no regrowth.
+  out.reserve(static_cast<std::size_t>(std::min(expectedBytes, maxBytes)));
   std::string_view rest = data;
   char chunk[64 * 1024];
   for (;;) {
@@ -120,7 +123,7 @@ common::Result<std::string> readZipMember(std::string_view zip, const ZipEntry& 
   }
   if (entry.method != 8)
     return common::makeError("compression method " + std::to_string(entry.method) + " not supported");
-  auto out = inflateBounded(data, -MAX_WBITS, maxBytes);
+  auto out = inflateBounded(data, -MAX_WBITS, maxBytes, entry.uncompressedSize);
   if (!out && out.error().message.rfind("inflates", 0) == 0) {
     return common::makeError("member " + out.error().message + " (its header says " +
                              std::to_string(entry.uncompressedSize) + ")");

@@ -32,6 +32,8 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view archive)
 common::Result<std::string> readZipMember(std::string_view archive, const ZipEntry& entry, std::uint64_t maxBytes);
 
 // Raw deflate (no header), bounded. windowBits: -15 raw, 15 zlib, 31 gzip.
-common::Result<std::string> inflateBounded(std::string_view data, int windowBits, std::uint64_t maxBytes);
+// expectedBytes: a size hint for the output (a header's claim), used to reserve memory up to maxBytes.
+common::Result<std::string> inflateBounded(std::string_view data, int windowBits, std::uint64_t maxBytes,
+                                           std::uint64_t expectedBytes = 0);
 
 }  // namespace mamori::agent::scan
