@@ -85,8 +85,14 @@ std::string PolicySync::group() const {
 
 common::Status PolicySync::start() {
   auto key = files_.loadPinnedKey();
-  if (!key) return key.error();
-  pinned_ = std::move(key).value();
+  if (key) {
+    pinned_ = std::move(key).value();
+  } else {
+    // Refusing to start would leave the PC with no protection at all; instead nothing from the
+    // collector is trusted (every delivered policy is refused) and the built-in policy stays.
+    common::log::error("policy: " + key.error().describe() +
+                       "; no collector policy can be verified until the agent is enrolled again");
+  }
   StartPolicy start = files_.loadStart(pinned_, group());
   const std::string fallbackTo = start.persisted ? start.persisted->file : std::string(kSourceBuiltin);
   for (const auto& problem : start.problems) reportFallback(problem, fallbackTo);

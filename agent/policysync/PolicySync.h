@@ -40,7 +40,8 @@ class PolicySync : public QObject {
              Jitter jitter = {}, QObject* parent = nullptr);
 
   // Applies the persisted or built-in policy; then fetches when enrolled and starts polling.
-  // An error only when the pinned key file is unreadable (the agent cannot verify anything).
+  // Always Ok today: an unreadable pinned key is logged and leaves the built-in policy in force
+  // (the Status leaves room for a failure that must stop the agent).
   common::Status start();
   void stop();
   // Asks the collector now (a fetch in flight is followed by one more).

@@ -40,6 +40,15 @@ def wait_until(condition, timeout, what, interval=0.05):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
 
 
+def mamorictl(*args, check=None):
+    """Runs mamorictl; returns (exit code, stdout, stderr). check: the exit code expected, if any."""
+    done = subprocess.run([binary("mamorictl"), *args], capture_output=True, text=True, timeout=60)
+    if check is not None and done.returncode != check:
+        raise AssertionError(f"mamorictl {' '.join(args)} exited {done.returncode}, expected {check}:\n"
+                             f"{done.stdout}{done.stderr}")
+    return done.returncode, done.stdout, done.stderr
+
+
 class Process:
     """A child process with its stderr captured to a file, stopped by PID only."""
 
@@ -148,6 +157,19 @@ class Collector:
 
     def _option(self, name, default):
         return self.extra[self.extra.index(name) + 1] if name in self.extra else default
+
+    @property
+    def policy_key_file(self):
+        return self._option("--policy-key-file", os.path.join(self.state_dir, "policy-signing.key"))
+
+    @property
+    def admin_token_file(self):
+        return self._option("--admin-token-file", os.path.join(self.state_dir, "admin.token"))
+
+    def ctl(self, *args, check=None):
+        """Runs mamorictl against this collector; returns (exit code, stdout, stderr)."""
+        return mamorictl("--collector", self.url, "--ca-file", self.ca_file, "--token-file", self.admin_token_file,
+                         *args, check=check)
 
     @property
     def enroll_secret_file(self):

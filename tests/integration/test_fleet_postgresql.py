@@ -9,10 +9,11 @@ class TwoCollectorsOnePostgresTest(MamoriTestCase):
     def test_agents_split_between_two_collectors_every_event_visible_from_either(self):
         db = postgres_database(self, "fleet")
         first = self.collector(name="collector-a", db=db)
-        # The second collector shares the database, the enroll secret, the admin token and the certificate
-        # (as a load-balanced pool would), but has its own process and port.
+        # The second collector shares the database, the enroll secret, the admin token, the policy signing
+        # key and the certificate (as a load-balanced pool would), but has its own process and port.
         second = self.collector(name="collector-b", db=db, extra=[
             "--enroll-secret-file", first.enroll_secret_file,
+            "--policy-key-file", first.policy_key_file,
             "--admin-token-file", first.state_dir + "/admin.token",
             "--cert", first.ca_file, "--key", first.state_dir + "/tls/collector.key"])
         per_agent = 5000

@@ -197,6 +197,7 @@ TEST_CASE("policy sync: the persisted policy at start, and falling back from a c
     CHECK(sync->appliedVersion() == 3);
     CHECK(sync->status().source == "persisted");
     CHECK(f.take("policy.fallback").empty());
+    f.serve(f.envelope(doc(3)));  // answered while this sync exists: its callback must not outlive it
   }
   {
     REQUIRE(writeFileAtomically(f.dir.file("policy.json"), "{\"envelope\":1,\"algo", 0600).ok());
@@ -258,6 +259,28 @@ TEST_CASE("policy sync: enrollment pins the key and the group; a new group start
   CHECK(f.identity.value().identity().group == "lab");
   CHECK(sync->appliedVersion() == 2);
   CHECK(f.recorder->applied.back().group == "lab");
+}
+
+TEST_CASE("policy sync: an unreadable pinned key leaves the built-in policy in force and trusts nothing") {
+  Fixture f;
+  {
+    auto sync = f.makeSync();
+    REQUIRE(sync->start().ok());
+    f.serve(f.envelope(doc(2)));
+    REQUIRE(sync->appliedVersion() == 2);
+  }
+  f.take("policy.applied");
+  REQUIRE(writeFileAtomically(f.dir.file("policy-key.pem"), "not a key", 0600).ok());
+  auto sync = f.makeSync();
+  REQUIRE(sync->start().ok());
+  CHECK_FALSE(sync->pinned());
+  CHECK(sync->status().source == "builtin");
+  CHECK(f.take("policy.fallback").size() == 1);
+  f.serve(f.envelope(doc(3)));
+  CHECK(sync->appliedVersion() == 0);
+  auto rejected = f.take("policy.rejected");
+  REQUIRE(rejected.size() == 1);
+  CHECK(rejected[0].details->getValue<std::string>("policy.reason") == "unknown_key");
 }
 
 TEST_CASE("policy sync: a capability that refuses keeps the others applied and the event says so") {
