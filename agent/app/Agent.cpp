@@ -8,10 +8,12 @@
 #include <cerrno>
 #include <sys/file.h>
 
+#include "agent/app/DeviceControlSetup.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/FileUtil.h"
 #include "agent/report/ReportingCapability.h"
 #include "common/Log.h"
+#include "policy/PolicyLoader.h"
 
 namespace mamori::agent {
 
@@ -113,6 +115,24 @@ int Agent::start() {
   addCapability(std::make_unique<ReportingCapability>(
       *spool_, *uploader_, *heartbeat_, *scheduler_,
       [this](policy::ReportingSettings settings) { return effectiveReporting(options_, settings); }));
+  // --policy FILE: read now so a bad file stops the start; applied once the policy sync has started.
+  std::optional<policy::Policy> localPolicy;
+  if (!options_.policyFile.empty()) {
+    auto loaded = policy::loadPolicyFile(options_.policyFile);
+    if (!loaded.ok()) return fail(kExitUsage, "--policy " + options_.policyFile + ":\n" + loaded.describe());
+    localPolicy = std::move(loaded.policy);
+  }
+  // Device control (USB), unless --device-control off.
+  if (options_.deviceControl != "off") {
+    auto device = makeLinuxDeviceControl(options_.sysfsRoot, [this](const std::string& type, common::Severity severity,
+                                                                    Poco::JSON::Object::Ptr details) {
+      if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
+        common::log::error("spool: " + spooled.error().describe());
+      }
+      uploader_->kick();
+    });
+    addCapability(std::move(device));  // the policy sync applies the policy in force at its start
+  }
   policySync_ = std::make_unique<PolicySync>(*transport_, *identity_, *spool_, *events_, capabilities_,
                                              options_.stateDir, clock_);
   connect(policySync_.get(), &PolicySync::eventsSpooled, uploader_.get(), &Uploader::kick);
@@ -137,6 +157,14 @@ int Agent::start() {
   if (auto synced = policySync_->start(); !synced) {
     return fail(kExitRuntime,
                 "policy: " + synced.error().describe() + " (move the file away to pin again at the next enrollment)");
+  }
+  if (localPolicy) {
+    // Over what the policy sync installed (built-in or persisted); a policy the collector pushes later
+    // replaces it.
+    for (const auto& failure : capabilities_.applyAll(*localPolicy)) {
+      common::log::error("--policy: " + failure.capability + ": " + failure.error.describe());
+    }
+    common::log::info("policy: applied the local file " + options_.policyFile);
   }
   uploader_->kick();
   heartbeat_->start();

@@ -54,6 +54,14 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
       {"--collector", text(options.collectorUrl)},
       {"--ca-file", text(options.caFile)},
       {"--enroll-secret-file", text(options.enrollSecretFile)},
+      {"--device-control",
+       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
+         if (value != "auto" && value != "off") return common::makeError("expects auto or off, got \"" + value + "\"", flag);
+         options.deviceControl = value;
+         return std::nullopt;
+       }},
+      {"--sysfs-root", text(options.sysfsRoot)},
+      {"--policy", text(options.policyFile)},
       {"--group", text(options.group)},
       {"--emit-synthetic",
        [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
@@ -125,6 +133,11 @@ Options:
                              collector no longer accepts it
   --group NAME               the group to enroll in (policies are pushed per group; an administrator
                              can move the agent later) [default: default]
+  --device-control MODE      auto: control USB devices as the policy says when the machine has a USB
+                             bus (without one nothing is touched); off: never touch USB [default: auto]
+  --policy FILE              apply this policy file at start (tests, offline machines); a policy from
+                             the collector replaces it
+  --sysfs-root DIR           where sysfs is mounted [default: /sys]
   --emit-synthetic N         spool N synthetic events (type agent.synthetic) through the normal
                              pipeline, for tests and benchmarks
   --exit-when-drained        exit 0 once the synthetic events are emitted and the spool is empty

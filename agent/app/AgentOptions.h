@@ -25,6 +25,9 @@ struct AgentOptions {
   std::string caFile;            // "" = the remembered one, else the system CA store
   std::string enrollSecretFile;  // "" = cannot enroll
   std::string group;             // asked for at enrollment; "" = the remembered one, else "default"
+  std::string deviceControl = "auto";  // auto: enforce the policy when there is a USB bus; off: never touch USB
+  std::string sysfsRoot = "/sys";      // tests point device control at a recorded tree
+  std::string policyFile;              // a local policy file applied at start (tests, offline use)
   std::int64_t emitSynthetic = 0;
   bool exitWhenDrained = false;
   std::optional<std::int64_t> heartbeatIntervalMs;

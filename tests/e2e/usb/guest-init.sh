@@ -1,0 +1,128 @@
+#!/bin/sh
+# /init of the USB end-to-end guest (tests/e2e/usb/run_usb_e2e.py boots it). Talks to the host on the
+# serial console: "E2E PLUG <id> <serial|kbd>" / "E2E UNPLUG <id>" ask the host to hot-plug through
+# QMP; "E2E RESULT <check> PASS|FAIL <detail>" reports; "E2E DONE" ends. Every wait is on a condition
+# with a deadline (TCG is slow), never a bare sleep.
+export PATH=/bin:/sbin:/usr/bin
+mount -t proc proc /proc
+mount -t sysfs sys /sys
+mount -t devtmpfs dev /dev
+mount -t tmpfs tmp /tmp
+say() { echo "E2E $*" > /dev/console; }
+result() { say "RESULT $1 $2 ${3:-}"; }
+finish() { say "DONE"; sync; poweroff -f; }
+
+# wait_for SECONDS COMMAND...: polls every 50 ms until COMMAND succeeds; 1 on timeout.
+wait_for() {
+  limit=$(( $1 * 20 )); shift; n=0
+  while ! "$@" >/dev/null 2>&1; do
+    n=$((n + 1)); [ "$n" -ge "$limit" ] && return 1
+    usleep 50000
+  done
+}
+has_disk() { ls /sys/block | grep -q '^sd'; }
+no_disk() { ! has_disk; }
+disk() { ls /sys/block | grep '^sd' | head -1; }
+logged() { grep "event $1 " /tmp/agent.log | grep -q "\"usb.serial\":\"$2\""; }
+no_stick() { ! grep -q HARDDRIVE /sys/bus/usb/devices/*/product 2>/dev/null; }
+kmsg_count() { dmesg | grep -c "mamori: $1" ; }
+
+mode=$(sed -n 's/.*mamori\.e2e=\([a-z]*\).*/\1/p' /proc/cmdline)
+for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m" || say "WARN insmod $m failed"; done
+
+start_agent() {
+  MAMORI_TRACE_KMSG=1 mamori-agent --state-dir /var/lib/mamori --collector https://127.0.0.1:9 \
+    --policy /etc/policy-e2e.json --heartbeat-interval 3600 2>/tmp/agent.log &
+  wait_for 120 grep -q "device control: mode enforce" /tmp/agent.log || { result agent_start FAIL "$(tail -5 /tmp/agent.log)"; finish; }
+  say "AGENT up"
+}
+
+plug() { say "PLUG $1 $2"; }
+unplug() { say "UNPLUG $1"; }
+
+if [ "$mode" = bench ]; then
+  start_agent
+  rounds=$(sed -n 's/.*mamori\.rounds=\([0-9]*\).*/\1/p' /proc/cmdline)
+  i=1
+  while [ "$i" -le "${rounds:-20}" ]; do
+    plug "b$i" bench-block
+    wait_for 60 [ "$(kmsg_count device.blocked)" -ge "$i" ] || say "WARN round $i: no block decision"
+    unplug "b$i"
+    wait_for 60 no_stick || say "WARN round $i: blocked stick not gone"
+    plug "a$i" bench-allow
+    wait_for 60 has_disk || say "WARN round $i: allowed stick has no disk"
+    unplug "a$i"
+    wait_for 60 no_disk || say "WARN round $i: disk not gone"
+    wait_for 60 no_stick || say "WARN round $i: allowed stick not gone"
+    i=$((i + 1))
+  done
+  say "DMESG-BEGIN"; dmesg > /dev/console; say "DMESG-END"
+  finish
+fi
+
+# 1. A stick attached at boot, before the agent runs: the kernel gives it a disk...
+if wait_for 90 has_disk; then result early_disk_before_agent PASS "$(disk)"; else result early_disk_before_agent FAIL "no disk at boot"; fi
+start_agent
+defaults=$(cat /sys/bus/usb/devices/usb*/authorized_default | tr -d '\n')
+case "$defaults" in *1*) result authorized_default_closed FAIL "$defaults" ;; *) result authorized_default_closed PASS "$defaults" ;; esac
+# ... which the agent takes away when it starts.
+if wait_for 60 logged device.blocked early-1 && wait_for 30 no_disk; then
+  result early_blocked_at_start PASS; else result early_blocked_at_start FAIL "$(ls /sys/block)"; fi
+
+# 2. Default policy: a stick plugged now never gets a disk.
+hosts_before=$(dmesg | grep -c 'scsi host')
+plug blocked1 blocked-1
+if wait_for 90 logged device.blocked blocked-1; then
+  hosts_after=$(dmesg | grep -c 'scsi host')
+  if has_disk || [ "$hosts_after" != "$hosts_before" ]; then result default_blocked FAIL "disk or SCSI host appeared";
+  else result default_blocked PASS; fi
+else result default_blocked FAIL "no device.blocked"; fi
+
+# 3. A keyboard beside the blocked stick keeps working (authorized, usbhid bound).
+plug kbd1 kbd
+if wait_for 90 grep -q '"usb.product":"QEMU USB Keyboard"' /tmp/agent.log; then
+  kbd=$(grep -l 'QEMU USB Keyboard' /sys/bus/usb/devices/*/product | head -1 | xargs dirname)
+  name=$(basename "$kbd")
+  if wait_for 30 [ -e "$kbd/$name:1.0/driver" ] && [ "$(cat "$kbd/authorized")" = 1 ]; then
+    result keyboard_beside_blocked PASS "$name $(basename "$(readlink "$kbd/$name:1.0/driver")") $(ls /sys/class/input | tr '\n' ' ')"
+  else result keyboard_beside_blocked FAIL "$name not bound"; fi
+else result keyboard_beside_blocked FAIL "no decision"; fi
+stick=$(grep -l 'blocked-1' /sys/bus/usb/devices/*/serial | head -1 | xargs dirname)
+[ "$(cat "$stick/authorized")" = 0 ] && result blocked_stays_blocked PASS || result blocked_stays_blocked FAIL
+unplug blocked1
+unplug kbd1
+wait_for 60 no_stick
+
+# 4. Allow-listed serial: the disk appears and mounts read-write.
+plug rw1 allow-rw
+if wait_for 90 has_disk; then
+  d=$(disk)
+  wait_for 30 [ -e "/dev/$d" ]
+  if mount -t vfat "/dev/$d" /mnt && echo mamori > /mnt/written.txt && sync && umount /mnt &&
+     mount -t vfat "/dev/$d" /mnt && grep -q mamori /mnt/written.txt; then
+    result allowed_read_write PASS "$d"
+  else result allowed_read_write FAIL "mount/write failed on $d"; fi
+  umount /mnt 2>/dev/null
+  logged device.allowed allow-rw || result allowed_event FAIL
+else result allowed_read_write FAIL "no disk"; fi
+unplug rw1
+wait_for 60 no_disk
+
+# 5. Read-only entry: the disk is read-only before anyone mounts it; reads work, writes fail.
+plug ro1 allow-ro
+if wait_for 90 has_disk; then
+  d=$(disk)
+  wait_for 30 [ "$(cat /sys/block/$d/ro)" = 1 ]
+  ro=$(cat /sys/block/$d/ro)
+  mount -t vfat "/dev/$d" /mnt 2>/tmp/mount.err || mount -t vfat -o ro "/dev/$d" /mnt 2>>/tmp/mount.err
+  if grep -q " /mnt vfat ro" /proc/mounts && ls /mnt >/dev/null 2>&1; then
+    if echo x > /mnt/new.txt 2>/dev/null; then result read_only FAIL "write succeeded (ro=$ro)";
+    else result read_only PASS "$d ro=$ro, mounted read-only, write refused"; fi
+  else result read_only FAIL "mount failed: $(cat /tmp/mount.err)"; fi
+  umount /mnt 2>/dev/null
+else result read_only FAIL "no disk"; fi
+unplug ro1
+wait_for 60 no_disk
+
+say "AGENT-LOG-BEGIN"; grep -E 'event device|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+finish

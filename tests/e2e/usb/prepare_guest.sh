@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Builds the guest for the USB end-to-end test: a Debian 12 kernel fetched from Debian at run time
+# and an initramfs with busybox, the USB/SCSI/FAT/HID modules, mamori-agent with its libraries and
+# guest-init.sh. Everything downloaded or built stays in CACHE (under the build tree, never committed).
+#   prepare_guest.sh CACHE AGENT_BINARY   -> CACHE/vmlinuz, CACHE/initramfs.cpio.gz
+set -euo pipefail
+cache=$(realpath -m "$1"); agent=$(realpath "$2")
+here=$(cd "$(dirname "$0")" && pwd)
+mkdir -p "$cache/debs"
+cd "$cache/debs"
+
+need() { command -v "$1" >/dev/null || { echo "prepare_guest: $1 missing; run scripts/bootstrap.sh --test" >&2; exit 1; }; }
+need dpkg; need depmod; need modprobe; need cpio; need apt-get
+
+# The real kernel package behind the linux-image-amd64 metapackage, and busybox-static.
+kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
+[ -n "$kpkg" ] || { echo "prepare_guest: cannot resolve linux-image-amd64 (apt-get update?)" >&2; exit 1; }
+for pkg in "$kpkg" busybox-static; do
+  ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>"$cache/apt-download.log" || { cat "$cache/apt-download.log" >&2; exit 1; }
+done
+kver=${kpkg#linux-image-}
+
+kroot="$cache/kernel-$kver"
+if [ ! -f "$kroot/.done" ]; then
+  rm -rf "$kroot"; mkdir -p "$kroot"
+  dpkg -x "$kpkg"_*.deb "$kroot"
+  depmod -b "$kroot" "$kver"
+  touch "$kroot/.done"
+fi
+cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
+
+stamp="$kver $(sha256sum "$agent" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/policy-*.json | sha256sum | cut -c1-16)"
+if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
+  echo "prepare_guest: initramfs up to date ($kver)"; exit 0
+fi
+
+root="$cache/initramfs"
+rm -rf "$root"; mkdir -p "$root"/{bin,sbin,proc,sys,dev,tmp,mnt,lib/modules,etc,var/lib/mamori,usr/bin}
+bb="$cache/busybox"
+[ -x "$bb/bin/busybox" ] || { rm -rf "$bb"; mkdir -p "$bb"; dpkg -x busybox-static_*.deb "$bb"; }
+cp "$bb/bin/busybox" "$root/bin/busybox"
+for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"; done
+
+# Modules in load order, as modprobe resolves them; crct10dif-pclmul needs CPU features TCG lacks.
+: > "$root/lib/modules/load-order"
+# crc64_rocksoft_generic provides the crypto algorithm crc64-rocksoft (t10-pi, sd_mod) asks for by name.
+for mod in crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp437 nls_ascii usbhid hid-generic; do
+  modprobe -d "$kroot" -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" {print $2}'
+done | awk '!seen[$0]++' | grep -v crct10dif-pclmul | while read -r ko; do
+  base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}
+  case "$ko" in
+    *.xz) xz -dc "$ko" > "$root/lib/modules/$base" ;;
+    *.zst) zstd -qdc "$ko" > "$root/lib/modules/$base" ;;
+    *) cp "$ko" "$root/lib/modules/$base" ;;
+  esac
+  echo "$base" >> "$root/lib/modules/load-order"
+done
+
+# mamori-agent and every library ldd names, at the same paths (the loader too).
+cp "$agent" "$root/usr/bin/mamori-agent"
+! command -v strip >/dev/null || strip --strip-debug "$root/usr/bin/mamori-agent"
+ldd "$agent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
+  mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
+done
+mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
+cp "$here/guest-init.sh" "$root/init"; chmod 755 "$root/init"
+cp "$here"/policy-*.json "$root/etc/"
+
+(cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$cache/initramfs.cpio.gz.tmp"
+mv "$cache/initramfs.cpio.gz.tmp" "$cache/initramfs.cpio.gz"
+echo "$stamp" > "$cache/initramfs.stamp"
+echo "prepare_guest: kernel $kver, $(wc -l < "$root/lib/modules/load-order") modules, initramfs $(du -h "$cache/initramfs.cpio.gz" | cut -f1)"

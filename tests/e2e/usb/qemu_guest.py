@@ -1,0 +1,121 @@
+"""A QEMU guest for the USB tests: boots the Debian kernel and initramfs (prepare_guest.sh) under TCG
+with a qemu-xhci controller and a QMP socket, follows the serial console, and hot-plugs USB sticks
+and keyboards when the guest asks ("E2E PLUG <id> <serial|kbd>", "E2E UNPLUG <id>")."""
+import json
+import os
+import socket
+import subprocess
+import time
+
+
+class Qmp:
+    def __init__(self, path, deadline):
+        while True:
+            try:
+                self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+                self.sock.connect(path)
+                break
+            except OSError:
+                if time.monotonic() > deadline:
+                    raise
+                time.sleep(0.05)
+        self.buf = b""
+        self._read()  # greeting
+        self.command("qmp_capabilities")
+
+    def _read(self):
+        while b"\n" not in self.buf:
+            chunk = self.sock.recv(65536)
+            if not chunk:
+                raise RuntimeError("QMP closed")
+            self.buf += chunk
+        line, self.buf = self.buf.split(b"\n", 1)
+        return json.loads(line)
+
+    def command(self, name, **args):
+        self.sock.sendall(json.dumps({"execute": name, "arguments": args}).encode() + b"\n")
+        while True:
+            reply = self._read()
+            if "return" in reply:
+                return reply["return"]
+            if "error" in reply:
+                raise RuntimeError(f"QMP {name}: {reply['error']}")
+
+
+class Guest:
+    def __init__(self, work, kernel, initrd, append, early=None):
+        self.work = work
+        self.console = os.path.join(work, "console.log")
+        qmp = os.path.join(work, "qmp.sock")
+        for path in (self.console, qmp):
+            if os.path.exists(path):
+                os.unlink(path)
+        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "1024", "-smp", "1", "-nic", "none",
+               "-display", "none", "-monitor", "none", "-no-reboot",
+               "-serial", f"file:{self.console}", "-qmp", f"unix:{qmp},server=on,wait=off",
+               "-kernel", kernel, "-initrd", initrd, "-append", append,
+               "-device", "qemu-xhci,id=xhci"]
+        if early:
+            image = self.image("early")
+            cmd += ["-blockdev", f"driver=raw,node-name=early,file.driver=file,file.filename={image}",
+                    "-device", f"usb-storage,bus=xhci.0,drive=early,serial={early},id=early"]
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
+        self.qmp = Qmp(qmp, time.monotonic() + 30)
+        self.offset = 0
+        self.partial = ""
+
+    def image(self, name):
+        """A fresh 8 MiB FAT image per stick (mkfs.vfat from dosfstools)."""
+        path = os.path.join(self.work, f"{name}.img")
+        if os.path.exists(path):
+            os.unlink(path)
+        subprocess.run(["mkfs.vfat", "-C", path, "8192"], check=True, stdout=subprocess.DEVNULL)
+        return path
+
+    def plug(self, ident, what):
+        if what == "kbd":
+            self.qmp.command("device_add", driver="usb-kbd", bus="xhci.0", id=ident)
+            return
+        self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}",
+                                            "file": {"driver": "file", "filename": self.image(ident)}})
+        self.qmp.command("device_add", driver="usb-storage", bus="xhci.0", drive=f"n{ident}", serial=what, id=ident)
+
+    def unplug(self, ident):
+        self.qmp.command("device_del", id=ident)
+
+    def lines(self):
+        """New complete console lines since the last call."""
+        with open(self.console, "rb") as f:
+            f.seek(self.offset)
+            data = f.read()
+        self.offset += len(data)
+        text = self.partial + data.decode("utf-8", "replace")
+        *complete, self.partial = text.split("\n")
+        return [line.rstrip("\r") for line in complete]
+
+    def run(self, deadline, on_line):
+        """Serves PLUG/UNPLUG until the guest says DONE or the deadline passes; True when DONE."""
+        while time.monotonic() < deadline:
+            new = self.lines()
+            for line in new:
+                on_line(line)
+                at = line.find("E2E ")
+                if at < 0:
+                    continue
+                words = line[at:].split()
+                if words[1] == "PLUG":
+                    self.plug(words[2], words[3])
+                elif words[1] == "UNPLUG":
+                    self.unplug(words[2])
+                elif words[1] == "DONE":
+                    return True
+            if self.proc.poll() is not None and not new:
+                return False
+            if not new:
+                time.sleep(0.02)
+        return False
+
+    def close(self):
+        if self.proc.poll() is None:
+            self.proc.kill()
+        self.proc.wait()
