@@ -44,6 +44,14 @@ common::Result<PutPolicyResult> SqlEventStore::putGroupPolicy(const GroupPolicy&
     std::string group = policy.group, name = policy.name, sha = policy.sha256, keyId = policy.keyId,
                 envelope = policy.envelope;
     Poco::Int64 version = policy.version, pushed = policy.pushedMs;
+    std::vector<Poco::Int64> stored;
+    session << sql("SELECT version FROM group_policies WHERE agent_group = ?"), use(group), into(stored), now;
+    if (!stored.empty() && stored.front() >= version) {
+      // Also an identical re-push: Ed25519 signatures are deterministic, so the envelope would
+      // compare equal below although nothing new was stored.
+      result.currentVersion = stored.front();
+      return;
+    }
     // One statement decides: the row changes only for a greater version, so two collectors pushing
     // at once serialize on the row and the loser sees the winner's version below.
     session << sql(

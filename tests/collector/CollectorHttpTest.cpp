@@ -416,7 +416,8 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   REQUIRE(pushed.status == 200);
   CHECK(json(pushed)->getValue<int>("version") == 3);
   CHECK(json(pushed)->getValue<std::string>("sha256") == common::sha256Hex(v3));
-  // Not greater than the current version: 409.
+  // Not greater than the current version: 409 (the identical document too).
+  CHECK(send(*client, "POST", "/api/v1/policies?group=office", v3, admin).status == 409);
   for (const char* version : {"3", "2"}) {
     const std::string older =
         std::string(R"({"schema_version":1,"version":)") + version + R"(,"name":"old","group":"office"})";

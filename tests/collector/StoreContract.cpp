@@ -55,6 +55,7 @@ void checkGroupsAndPolicies(store::EventStore& store, store::EventStore& other, 
   REQUIRE(put.ok());
   CHECK(put.value().stored);
   CHECK(put.value().currentVersion == 2);
+  CHECK_FALSE(store.putGroupPolicy(v2).value().stored);  // the very same policy again
   // Same version again, an older one: refused, from either collector; the stored one stays.
   for (auto* s : {&store, &other}) {
     for (std::int64_t version : {2, 1}) {
