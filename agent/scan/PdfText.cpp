@@ -3,12 +3,16 @@
 #include <zlib.h>
 
 #include <cctype>
+#include <vector>
 
+#include "agent/scan/PdfCMap.h"
 #include "agent/scan/ZipReader.h"
 
 namespace mamori::agent::scan {
 
 namespace {
+
+constexpr std::size_t kMaxCMaps = 8;
 
 bool isWhite(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t' || c == '\f' || c == '\0'; }
 bool isDelimiter(char c) {
@@ -87,7 +91,12 @@ bool hasOtherFilter(std::string_view dict) {
 
 }  // namespace
 
-std::string contentStreamText(std::string_view s) {
+namespace {
+
+// Text of one content stream; each shown string group (one Tj/TJ/'/" operand list) also goes to
+// segments when given, for decoding through a ToUnicode CMap (its codes must not be split by the
+// newlines the plain text gets).
+std::string showText(std::string_view s, std::vector<std::string>* segments) {
   std::string text;
   std::string pending;  // strings read since the last operator: the operands
   std::size_t i = 0;
@@ -113,6 +122,7 @@ std::string contentStreamText(std::string_view s) {
       if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
         if (op != "Tj" && op != "TJ") text.push_back('\n');  // ' and " move to the next line first
         text += pending;
+        if (segments != nullptr && !pending.empty()) segments->push_back(pending);
       } else if (op == "ET" || op == "T*" || op == "Td" || op == "TD") {
         if (!text.empty() && text.back() != '\n') text.push_back('\n');
       }
@@ -124,6 +134,10 @@ std::string contentStreamText(std::string_view s) {
   return text;
 }
 
+}  // namespace
+
+std::string contentStreamText(std::string_view s) { return showText(s, nullptr); }
+
 PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
   PdfTextResult result;
   if (pdf.find("/Encrypt") != std::string_view::npos) {
@@ -131,6 +145,8 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
     return result;
   }
   std::uint64_t budget = maxInflated;
+  std::vector<PdfCMap> cmaps;
+  std::vector<std::string> segments;
   std::size_t at = 0;
   while ((at = pdf.find("stream", at)) != std::string_view::npos) {
     // "endstream" also contains "stream"; a stream keyword follows the dictionary's ">>".
@@ -177,10 +193,24 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
       continue;
     }
     budget -= std::min<std::uint64_t>(budget, inflated.size());
-    const std::string text = contentStreamText(inflated);
+    if (auto cmap = PdfCMap::parse(inflated)) {
+      if (cmaps.size() < kMaxCMaps) cmaps.push_back(std::move(*cmap));
+      continue;
+    }
+    const std::string text = showText(inflated, &segments);
     if (!text.empty()) {
       result.text += text;
       if (result.text.back() != '\n') result.text.push_back('\n');
+    }
+  }
+  // Which font shows which string is not tracked: every string is decoded through every CMap (a
+  // document has few fonts), so text shown through a CID font is found whatever font it used.
+  for (const auto& cmap : cmaps) {
+    for (const auto& segment : segments) {
+      const std::string decoded = cmap.decode(segment);
+      if (decoded.empty()) continue;
+      result.text += decoded;
+      result.text.push_back('\n');
     }
   }
   return result;

@@ -1,9 +1,11 @@
-// Fuzzes text decoding (encoding detection, iconv transcoding) and the detectors over its output.
+// Fuzzes text decoding (encoding detection, iconv transcoding), the detectors over its output, XML
+// text, PDF content streams and ToUnicode CMaps.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "agent/scan/Detector.h"
+#include "agent/scan/PdfCMap.h"
 #include "agent/scan/PdfText.h"
 #include "agent/scan/TextDecoder.h"
 #include "agent/scan/XmlText.h"
@@ -16,5 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int64_t found = CreditCardDetector().count(text) + MyNumberDetector().count(text);
   const std::string xml = xmlText(input);
   const std::string pdf = contentStreamText(input);
+  if (const auto cmap = PdfCMap::parse(input)) {
+    if (cmap->decode(input).size() > size * 4 * 3 + 16) return 1;
+  }
   return found < 0 || xml.size() > size * 4 + 16 || pdf.size() > size * 2 + 16 ? 1 : 0;
 }

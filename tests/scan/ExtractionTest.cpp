@@ -5,6 +5,7 @@
 
 #include "agent/scan/Extractor.h"
 #include "agent/scan/FileType.h"
+#include "agent/scan/PdfCMap.h"
 #include "agent/scan/PdfText.h"
 #include "agent/scan/TextDecoder.h"
 #include "agent/scan/XmlText.h"
@@ -63,6 +64,20 @@ TEST_CASE("a PDF with a FlateDecode content stream") {
   CHECK(result.problems.empty());
   CHECK(pdfText("%PDF-1.4 trailer << /Encrypt 5 0 R >>", 1 << 20).encrypted);
   CHECK(sniffFileType(pdf) == FileType::kPdf);
+}
+
+TEST_CASE("ToUnicode CMaps decode CID-font text") {
+  const auto cmap = PdfCMap::parse(
+      "begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+      "2 beginbfchar <0A1F> <793E> <0B22> <5916> endbfchar\n"
+      "1 beginbfrange <0300> <0302> <79D8> endbfrange\n"
+      "1 beginbfrange <0400> <0401> [<0041> <D83DDE00>] endbfrange endcmap");
+  REQUIRE(cmap.has_value());
+  CHECK(cmap->decode(std::string("\x0A\x1F\x0B\x22\x03\x00", 6)) == "社外秘");
+  CHECK(cmap->decode(std::string("\x03\x02\x04\x00\x04\x01\x09\x09", 8)) ==
+        "\xE7\xA7\x9A"
+        "A\xF0\x9F\x98\x80");
+  CHECK_FALSE(PdfCMap::parse("BT (x) Tj ET").has_value());
 }
 
 TEST_CASE("zip reader refuses garbage and truncation with reasons") {

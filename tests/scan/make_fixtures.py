@@ -113,6 +113,30 @@ def pdf(content_ops):
     return bytes(out)
 
 
+def pdf_cid(codes_hex, mapping):
+    """A PDF showing 2-byte CID codes through a Type0 font whose ToUnicode CMap maps them: the way
+    Japanese PDFs carry text. mapping: {code: character}."""
+    cmap_lines = "".join(f"<{code:04X}> <{ord(ch):04X}>\n" for code, ch in mapping.items())
+    cmap = ("/CIDInit /ProcSet findresource begin 12 dict begin begincmap\n"
+            "1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
+            f"{len(mapping)} beginbfchar\n{cmap_lines}endbfchar\nendcmap CMapName currentdict /CMap defineresource pop end end\n")
+    cmap_stream = zlib.compress(cmap.encode("ascii"))
+    content = zlib.compress(f"BT /F1 12 Tf 72 720 Td <{codes_hex}> Tj ET\n".encode("ascii"))
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R /Resources << /Font << /F1 5 0 R >> >> >>",
+        b"<< /Length " + str(len(content)).encode() + b" /Filter /FlateDecode >>\nstream\n" + content + b"\nendstream",
+        b"<< /Type /Font /Subtype /Type0 /BaseFont /MS-Mincho /Encoding /Identity-H /ToUnicode 6 0 R >>",
+        b"<< /Length " + str(len(cmap_stream)).encode() + b" /Filter /FlateDecode >>\nstream\n" + cmap_stream + b"\nendstream",
+    ]
+    out = bytearray(b"%PDF-1.4\n")
+    for number, body in enumerate(objects, start=1):
+        out += f"{number} 0 obj\n".encode() + body + b"\nendobj\n"
+    out += b"trailer\n<< /Root 1 0 R >>\n%%EOF\n"
+    return bytes(out)
+
+
 def encrypted_zip():
     """zipfile cannot encrypt: write a normal zip and set the traditional-encryption flag (bit 0) in
     the member's local header and central directory entry, which is what a reader sees first."""
@@ -181,6 +205,9 @@ def build(out):
 
     write(out, "pdf/report.pdf", pdf("BT /F1 12 Tf 72 720 Td [(Company ) -20 (Confi) 15 (dential)] TJ ET\n"))
     write(out, "pdf/clean.pdf", pdf("BT /F1 12 Tf 72 720 Td (Quarterly picnic schedule) Tj ET\n"))
+    glyphs = {0x0A1F: "社", 0x0B22: "外", 0x03C4: "秘", 0x0101: "資", 0x0102: "料"}
+    write(out, "pdf/japanese_cid.pdf", pdf_cid("010101020A1F0B2203C4", glyphs))
+    write(out, "pdf/japanese_cid_clean.pdf", pdf_cid("01010102", glyphs))
 
     inner = zip_bytes([("secret.txt", ("資料: " + MARK).encode("cp932"))])
     write(out, "archive/nested.zip", zip_bytes([("inner.zip", inner), ("readme.txt", "nothing")]))
@@ -220,6 +247,8 @@ EXPECTED = {
     "text/mynumbers_wrong.txt": ([], []),
     "pdf/report.pdf": (["company-confidential:confidential_marking_en"], []),
     "pdf/clean.pdf": ([], []),
+    "pdf/japanese_cid.pdf": (["company-confidential:confidential_marking_ja"], []),
+    "pdf/japanese_cid_clean.pdf": ([], []),
     "archive/nested.zip": (["company-confidential:confidential_marking_ja"], []),
     "archive/backup.zip": (["company-confidential:confidential_marking_ja"], []),
     "archive/note.txt.gz": (["company-confidential:confidential_marking_ja"], []),
