@@ -4,6 +4,7 @@ fetches, verifies, applies, persists and reports them (issue 3)."""
 import base64
 import json
 import os
+import shutil
 import sqlite3
 import time
 import unittest
@@ -150,6 +151,37 @@ class PolicyTest(MamoriTestCase):
         self.assertEqual(applied, [("builtin", 1), ("collector", 1), ("collector", 2)])
         with open(os.path.join(agent.state_dir, "policy.json")) as f:
             self.assertEqual(json.loads(f.read())["key_id"], json.loads(v1_envelope)["key_id"])
+        self.assertEqual(agent.process.stop(), 0)
+
+    def test_audit_mode_reaches_device_control_which_reports_and_blocks_nothing(self):
+        # A recorded sysfs tree (tests/fixtures/sysfs/desktop: a keyboard, a keyboard+storage composite
+        # and a stick), copied because device control writes its authorized files.
+        sysfs = os.path.join(self.workdir, "sysfs")
+        shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "fixtures", "sysfs", "desktop"), sysfs,
+                        symlinks=True)
+        self.push(policy_doc(1, device_control={"mode": "audit"}))
+        agent = self.agent(self.coll)
+        agent.start(extra=["--group", GROUP, "--heartbeat-interval", "1", "--sysfs-root", sysfs])
+        wait_until(lambda: os.path.exists(os.path.join(agent.state_dir, "identity.json")) and
+                   agent.identity().get("node_key"), 30, "enrollment")
+        agent_id = agent.identity()["agent_id"]
+        # The built-in policy (enforce) is in force until the first fetch: the storage is blocked ...
+        self.wait_event(agent_id, "device.blocked", lambda d: True, 30, "device.blocked under the built-in policy")
+        # ... then the group's audit policy reaches device control, which decides again and only reports.
+        applied = self.wait_event(agent_id, "policy.applied", lambda d: d["policy.source"] == "collector", 30,
+                                  "the audit policy applied")[0]["details"]
+        self.assertIn("device_control", applied["policy.capabilities"])
+        self.assertEqual(applied["policy.mode.device_control"], "audit")
+        audits = self.wait_event(agent_id, "device.audit", lambda d: True, 30, "device.audit (would block)")
+        self.assertTrue(all(e["details"]["device.enforced"] == "allow" for e in audits))
+        authorized = []
+        for root, _dirs, files in os.walk(os.path.join(sysfs, "devices")):
+            for name in ("authorized", "authorized_default"):
+                if name in files:
+                    with open(os.path.join(root, name)) as f:
+                        authorized.append((os.path.join(root, name), f.read().strip()))
+        self.assertTrue(authorized)
+        self.assertEqual([p for p, v in authorized if v != "1"], [], "audit mode left something deauthorized")
         self.assertEqual(agent.process.stop(), 0)
 
     def test_corrupt_policy_file_at_start_falls_back_to_the_previous_one_and_reports(self):
