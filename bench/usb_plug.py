@@ -18,6 +18,7 @@ import time
 
 here = os.path.dirname(os.path.abspath(__file__))
 e2e = os.path.join(here, "..", "tests", "e2e", "usb")
+sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, e2e)
 from qemu_guest import Guest  # noqa: E402
 

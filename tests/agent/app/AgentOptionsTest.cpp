@@ -51,6 +51,22 @@ TEST_CASE("options: defaults and overrides") {
   CHECK(reporting.retryCapMs == policy::ReportingSettings{}.retryCapMs);
 }
 
+TEST_CASE("options: device control scope, local policy file, sysfs root") {
+  auto none = parseAgentOptions({});
+  REQUIRE(none.ok());
+  CHECK(none.value().deviceControl == "auto");
+  CHECK(none.value().sysfsRoot == "/sys");
+  CHECK(none.value().policyFile.empty());
+  auto parsed = parseAgentOptions({"--device-control", "off", "--policy", "p.json", "--sysfs-root=/tmp/sys"});
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value().deviceControl == "off");
+  CHECK(parsed.value().policyFile == "p.json");
+  CHECK(parsed.value().sysfsRoot == "/tmp/sys");
+  auto bad = parseAgentOptions({"--device-control", "on"});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().where == "--device-control");
+}
+
 TEST_CASE("options: errors name the flag and say what is expected") {
   auto unknown = parseAgentOptions({"--colector", "x"});
   REQUIRE(!unknown.ok());

@@ -26,6 +26,9 @@ disk() { ls /sys/block | grep '^sd' | head -1; }
 logged() { grep "event $1 " /tmp/agent.log | grep -q "\"usb.serial\":\"$2\""; }
 no_stick() { ! grep -q HARDDRIVE /sys/bus/usb/devices/*/product 2>/dev/null; }
 kmsg_count() { dmesg | grep -c "mamori: $1" ; }
+# Conditions for wait_for are functions: "$(...)" in wait_for's arguments would be evaluated only once.
+decisions_at_least() { [ "$(kmsg_count "$1")" -ge "$2" ]; }
+is_read_only() { [ "$(cat "/sys/block/$1/ro")" = 1 ]; }
 
 mode=$(sed -n 's/.*mamori\.e2e=\([a-z]*\).*/\1/p' /proc/cmdline)
 for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m" || say "WARN insmod $m failed"; done
@@ -46,7 +49,7 @@ if [ "$mode" = bench ]; then
   i=1
   while [ "$i" -le "${rounds:-20}" ]; do
     plug "b$i" bench-block
-    wait_for 60 [ "$(kmsg_count device.blocked)" -ge "$i" ] || say "WARN round $i: no block decision"
+    wait_for 60 decisions_at_least device.blocked "$i" || say "WARN round $i: no block decision"
     unplug "b$i"
     wait_for 60 no_stick || say "WARN round $i: blocked stick not gone"
     plug "a$i" bench-allow
@@ -112,7 +115,7 @@ wait_for 60 no_disk
 plug ro1 allow-ro
 if wait_for 90 has_disk; then
   d=$(disk)
-  wait_for 30 [ "$(cat /sys/block/$d/ro)" = 1 ]
+  wait_for 30 is_read_only "$d"
   ro=$(cat /sys/block/$d/ro)
   mount -t vfat "/dev/$d" /mnt 2>/tmp/mount.err || mount -t vfat -o ro "/dev/$d" /mnt 2>>/tmp/mount.err
   if grep -q " /mnt vfat ro" /proc/mounts && ls /mnt >/dev/null 2>&1; then
