@@ -11,7 +11,7 @@ namespace {
 constexpr std::size_t kMaxEnvelopeBytes = std::size_t{8} << 20U;
 }  // namespace
 
-PolicyFiles::PolicyFiles(std::string stateDir)
+PolicyFiles::PolicyFiles(const std::string& stateDir)
     : policyPath_(stateDir + "/policy.json"),
       previousPath_(stateDir + "/policy.json.prev"),
       keyPath_(stateDir + "/policy-key.pem") {}

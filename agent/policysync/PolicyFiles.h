@@ -36,7 +36,7 @@ struct StartPolicy {
 
 class PolicyFiles {
  public:
-  explicit PolicyFiles(std::string stateDir);
+  explicit PolicyFiles(const std::string& stateDir);
 
   const std::string& policyPath() const { return policyPath_; }
   const std::string& previousPath() const { return previousPath_; }

@@ -246,6 +246,7 @@ void PolicySync::install(const policy::Policy& policy, const std::string& sha256
   details->set("policy.mode.activity", std::string(policy::modeName(policy.activity.mode)));
   if (!failures.empty()) {
     std::vector<std::string> lines;
+    lines.reserve(failures.size());
     for (const auto& failure : failures) lines.push_back(failure.capability + ": " + failure.error.describe());
     details->set("policy.capability_errors", stringArray(lines));
   }
@@ -272,6 +273,7 @@ void PolicySync::reportRejection(const std::string& envelope, const policy::Poli
   }
   details->set("policy.applied_version", current_.version);
   std::vector<std::string> errors;
+  errors.reserve(rejection.errors.size());
   for (const auto& error : rejection.errors) errors.push_back(error.describe());
   details->set("policy.errors", stringArray(errors));
   details->set("error.message", rejection.describe());

@@ -163,7 +163,7 @@ int status(const ConnectionOptions& connection, std::vector<std::string> args) {
     const std::string version = text(policy, "version");
     const std::string error = text(policy, "error");
     std::string state = "no report yet";
-    if (version != "" && version != "0") {
+    if (!version.empty() && version != "0") {
       const auto it = current.find(group);
       if (it == current.end()) {
         state = "group has no policy";

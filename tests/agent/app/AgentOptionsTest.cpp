@@ -87,3 +87,24 @@ TEST_CASE("options: errors name the flag and say what is expected") {
 
 }  // namespace
 }  // namespace mamori::agent
+
+namespace mamori::agent {
+namespace {
+
+TEST_CASE("options: --group, and a policy's reporting settings under the command line's overrides") {
+  auto parsed = parseAgentOptions({"--group", "営業部", "--batch-max-events", "7"});
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value().group == "営業部");
+  CHECK(parseAgentOptions({}).value().group.empty());
+  CHECK_FALSE(parseAgentOptions({"--group", ""}).ok());
+
+  policy::ReportingSettings fromPolicy;
+  fromPolicy.batchMaxEvents = 100;
+  fromPolicy.heartbeatIntervalMs = 5000;
+  const auto effective = effectiveReporting(parsed.value(), fromPolicy);
+  CHECK(effective.batchMaxEvents == 7);          // the flag wins
+  CHECK(effective.heartbeatIntervalMs == 5000);  // the policy's value where no flag is given
+}
+
+}  // namespace
+}  // namespace mamori::agent
