@@ -1,8 +1,10 @@
 """Collectors keep no state of their own: two collector processes on one PostgreSQL serve one fleet."""
 
+import json
+import os
 import unittest
 
-from harness import MamoriTestCase, kill9_mid_upload, postgres_database
+from harness import MamoriTestCase, kill9_mid_upload, postgres_database, wait_until
 
 
 class TwoCollectorsOnePostgresTest(MamoriTestCase):
@@ -32,6 +34,34 @@ class TwoCollectorsOnePostgresTest(MamoriTestCase):
             for agent in agents:
                 self.assertExactlySynthetic(api, per_agent, agent_id=agent.identity()["agent_id"])
             self.assertEqual(api.count(type="agent.synthetic"), 4 * per_agent)
+
+
+class PolicyOnPostgresTest(MamoriTestCase):
+    def test_a_policy_pushed_through_one_collector_is_served_signed_by_the_other(self):
+        db = postgres_database(self, "policy")
+        first = self.collector(name="collector-a", db=db)
+        second = self.collector(name="collector-b", db=db, extra=[
+            "--enroll-secret-file", first.enroll_secret_file,
+            "--admin-token-file", first.admin_token_file,
+            "--policy-key-file", first.policy_key_file,
+            "--cert", first.ca_file, "--key", first.state_dir + "/tls/collector.key"])
+        path = os.path.join(self.workdir, "lab.json")
+        with open(path, "w") as f:
+            json.dump({"schema_version": 1, "version": 4, "name": "lab", "group": "lab",
+                       "reporting": {"policy_poll_interval_ms": 5000}}, f)
+        second.ctl("policy", "push", path, "--group", "lab", check=0)
+        self.assertEqual(second.ctl("policy", "push", path, "--group", "lab")[0], 1)  # same version again
+        agent = self.agent(first)
+        agent.start(extra=["--group", "lab", "--heartbeat-interval", "1"])
+        api = first.api()
+        wait_until(lambda: agent.identity().get("node_key") if os.path.exists(agent.state_dir + "/identity.json")
+                   else None, 30, "enrollment")
+        agent_id = agent.identity()["agent_id"]
+        wait_until(lambda: [a for a in second.api().agents() if a["agent_id"] == agent_id and
+                            a["policy"]["version"] == 4 and a["policy"]["source"] == "collector"], 30,
+                   "the agent reports version 4 (seen through the other collector)")
+        self.assertEqual(api.count(type="policy.rejected", agent=agent_id), 0)
+        self.assertEqual(agent.process.stop(), 0)
 
 
 class DeliveryOnPostgresTest(MamoriTestCase):
