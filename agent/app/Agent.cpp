@@ -12,6 +12,7 @@
 #include "agent/report/Enrollment.h"
 #include "agent/report/FileUtil.h"
 #include "agent/report/ReportingCapability.h"
+#include "agent/scan/ContentScanCapability.h"
 #include "common/Log.h"
 #include "policy/PolicyLoader.h"
 
@@ -133,6 +134,14 @@ int Agent::start() {
     });
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
+  // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
+  addCapability(std::make_unique<scan::ContentScanCapability>(
+      options_.stateDir, [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+        if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
+          common::log::error("spool: " + spooled.error().describe());
+        }
+        uploader_->kick();
+      }));
   policySync_ = std::make_unique<PolicySync>(*transport_, *identity_, *spool_, *events_, capabilities_,
                                              options_.stateDir, clock_);
   connect(policySync_.get(), &PolicySync::eventsSpooled, uploader_.get(), &Uploader::kick);

@@ -217,6 +217,7 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
       // Nothing may escape a worker thread: an exception here would terminate the agent.
       while (auto batch = queue.pop()) {
         for (const auto& path : *batch) {
+          if (shared.stop != nullptr && shared.stop->load()) break;  // the agent is stopping: drain quickly
           try {
             scanOne(shared, *inspector, path);
           } catch (const std::exception& e) {
