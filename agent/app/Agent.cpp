@@ -211,7 +211,7 @@ void Agent::requestStop(int exitCode, const std::string& why) {
   }
   synthetic_->stop();
   heartbeat_->stop();
-  policySync_->stop();
+  if (policySync_) policySync_->stop();
   if (auto stopped = spool_->append({lifecycleEvent("agent.stopped")}); !stopped) {
     common::log::error("spool: " + stopped.error().describe());
   }
