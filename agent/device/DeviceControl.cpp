@@ -49,7 +49,7 @@ common::Status DeviceControl::setDefaults(bool authorized) {
   for (const auto& name : names.value()) {
     if (name.rfind("usb", 0) != 0) continue;
     // Interfaces first: a device authorized in between must not bind storage on its way.
-    for (auto status :
+    for (const auto& status :
          {bus_.setInterfaceAuthorizedDefault(name, authorized), bus_.setAuthorizedDefault(name, authorized)}) {
       if (!status && !firstError) firstError = status.error();
     }

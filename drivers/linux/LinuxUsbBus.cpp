@@ -19,7 +19,7 @@ namespace fs = std::filesystem;
 namespace {
 
 // sysfs attributes are small; the raw descriptors of a device with many configurations are the largest.
-constexpr std::size_t kMaxAttributeBytes = 64 * 1024;
+constexpr std::size_t kMaxAttributeBytes = std::size_t{64} * 1024;
 
 common::Result<std::string> readRaw(const std::string& path) {
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));

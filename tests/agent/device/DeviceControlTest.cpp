@@ -179,7 +179,7 @@ TEST_CASE("no USB bus: nothing written, reported once") {
   FakeBlockDevices blocks;
   int unavailable = 0;
   DeviceControl control(bus, blocks, nullptr,
-                        [&](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr) {
+                        [&](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr&) {
                           unavailable += type == "device.unavailable" ? 1 : 0;
                         });
   REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());
