@@ -125,13 +125,16 @@ int Agent::start() {
   }
   // Device control (USB), unless --device-control off.
   if (options_.deviceControl != "off") {
-    auto device = makeLinuxDeviceControl(options_.sysfsRoot, [this](const std::string& type, common::Severity severity,
-                                                                    Poco::JSON::Object::Ptr details) {
-      if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
-        common::log::error("spool: " + spooled.error().describe());
-      }
-      uploader_->kick();
-    });
+    auto device = makeLinuxDeviceControl(
+        options_.sysfsRoot,
+        [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+          if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
+            common::log::error("spool: " + spooled.error().describe());
+          }
+          uploader_->kick();
+        },
+        device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
+                                  options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); }});
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.

@@ -44,8 +44,9 @@ device::DeviceControl::Emit logged(device::DeviceControl::Emit sink) {
 
 class LinuxDeviceControl final : public Capability {
  public:
-  LinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink)
-      : bus_(sysfsRoot), emit_(logged(std::move(sink))) {}
+  LinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
+                     std::optional<device::ExceptionSettings> exceptions)
+      : bus_(sysfsRoot), emit_(logged(std::move(sink))), exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
 
@@ -62,6 +63,11 @@ class LinuxDeviceControl final : public Capability {
         uevents_ = std::move(source).value();
       }
       control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), emit_);
+      if (exceptions_ && bus_.present()) {
+        if (auto enabled = control_->enableExceptions(*exceptions_); !enabled) {
+          common::log::error("device control: exceptions off: " + enabled.error().describe());
+        }
+      }
     }
     return control_->apply(policy);
   }
@@ -70,14 +76,16 @@ class LinuxDeviceControl final : public Capability {
   drivers::linux_os::LinuxUsbBus bus_;
   drivers::linux_os::LinuxBlockDevices blocks_;
   device::DeviceControl::Emit emit_;
+  std::optional<device::ExceptionSettings> exceptions_;
   std::unique_ptr<drivers::linux_os::NetlinkUeventSource> uevents_;
   std::unique_ptr<device::DeviceControl> control_;  // declared last: goes first
 };
 
 }  // namespace
 
-std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink) {
-  return std::make_unique<LinuxDeviceControl>(sysfsRoot, std::move(sink));
+std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
+                                                   std::optional<device::ExceptionSettings> exceptions) {
+  return std::make_unique<LinuxDeviceControl>(sysfsRoot, std::move(sink), std::move(exceptions));
 }
 
 }  // namespace mamori::agent

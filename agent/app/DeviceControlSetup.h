@@ -4,6 +4,7 @@
 // one Capability.
 
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/core/Capability.h"
@@ -13,6 +14,8 @@ namespace mamori::agent {
 
 // sysfsRoot is "/sys" except in tests. The uevent socket is opened at the first apply() and only if
 // the machine has a USB bus; without one nothing under /sys/bus/usb is written (it is said once).
-std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink);
+// exceptions: temporary device exceptions (challenge/response), off when nullopt.
+std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
+                                                   std::optional<device::ExceptionSettings> exceptions = {});
 
 }  // namespace mamori::agent

@@ -1,10 +1,20 @@
 #include "agent/device/DeviceControl.h"
 
+#include <random>
+
 #include "agent/device/DeviceEvents.h"
 #include "agent/report/EventFactory.h"
+#include "common/Clock.h"
 #include "common/Log.h"
 
 namespace mamori::agent::device {
+
+namespace {
+std::uint32_t nonce() {
+  static std::random_device device;
+  return device();
+}
+}  // namespace
 
 using policy::DeviceAction;
 using policy::DeviceDecision;
@@ -119,7 +129,7 @@ void DeviceControl::handleUevent(const drivers::Uevent& event) {
   }
 }
 
-void DeviceControl::decide(const std::string& name, bool atStart) {
+void DeviceControl::decide(const std::string& name, bool atStart, bool announce) {
   auto found = bus_.device(name);
   if (!found) {
     // Unplugged again before we looked: nothing to decide.
@@ -131,9 +141,23 @@ void DeviceControl::decide(const std::string& name, bool atStart) {
     authorizeAll(device);
     return;
   }
-  auto connected = deviceDetails(device);
-  connected->set("device.attached_at_start", atStart);
-  emit_("device.connected", common::Severity::Info, connected);
+  if (announce) {
+    auto connected = deviceDetails(device);
+    connected->set("device.attached_at_start", atStart);
+    emit_("device.connected", common::Severity::Info, connected);
+  }
+  if (exceptionSettings_ && settings_.mode == policy::Mode::kEnforce) {
+    if (auto grant = exceptions_.covering(device, exceptionSettings_->nowMs())) {
+      authorizeAll(device);
+      auto details = deviceDetails(device);
+      details->set("device.decision", std::string("allow"));
+      details->set("device.reason",
+                   "temporary exception " + grant->challenge + " until " + common::formatUtcMs(grant->expiresAtMs));
+      details->set("device.exception_challenge", grant->challenge);
+      emit_("device.allowed", common::Severity::Info, details);
+      return;
+    }
+  }
 
   const policy::DeviceVerdict verdict = policy::evaluateUsbDevice(settings_, toFacts(device));
   auto details = verdictDetails(device, verdict, settings_.mode);
@@ -147,7 +171,14 @@ void DeviceControl::decide(const std::string& name, bool atStart) {
     case DeviceDecision::kAllow: emit_("device.allowed", common::Severity::Info, details); break;
     case DeviceDecision::kReadOnly: emit_("device.read_only", common::Severity::Info, details); break;
     case DeviceDecision::kPartial:
-    case DeviceDecision::kBlock: emit_("device.blocked", common::Severity::Medium, details); break;
+    case DeviceDecision::kBlock:
+      if (exceptionSettings_) {
+        const std::string challenge = exceptions_.offer(device, exceptionSettings_->agentId, nonce());
+        details->set("device.exception_challenge", challenge);
+        common::log::info("device control: " + device.name + " blocked; exception challenge " + challenge);
+      }
+      emit_("device.blocked", common::Severity::Medium, details);
+      break;
   }
 }
 

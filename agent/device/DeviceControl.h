@@ -8,19 +8,33 @@
 
 #include <QObject>
 #include <QSocketNotifier>
+#include <QTimer>
 
 #include <functional>
 #include <map>
 #include <memory>
+#include <optional>
 #include <string>
 
 #include "agent/core/Capability.h"
+#include "agent/device/DeviceExceptions.h"
 #include "common/Event.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
 #include "policy/DeviceEvaluator.h"
 
 namespace mamori::agent::device {
+
+// Temporary exceptions (policy/DeviceException.h): a blocked device gets a challenge (in its
+// device.blocked event and the log); a response file dropped into inboxDir is checked against the
+// policy key pinned at enrollment (keyPath) and opens that device (same vendor, product, serial) for
+// the minutes granted, then it is decided by the policy again.
+struct ExceptionSettings {
+  std::string agentId;
+  std::string inboxDir;  // <state>/exceptions, 0700
+  std::string keyPath;   // <state>/policy-key.pem
+  std::function<std::int64_t()> nowMs;
+};
 
 class DeviceControl final : public QObject, public Capability {
   Q_OBJECT
@@ -41,11 +55,19 @@ class DeviceControl final : public QObject, public Capability {
   // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET.
   void handleUevent(const drivers::Uevent& event);
 
+  // Turns exceptions on and polls the inbox every second.
+  common::Status enableExceptions(ExceptionSettings settings);
+  // Reads response files from the inbox (each is removed), grants or refuses them, ends expired
+  // grants. Runs from the timer; public for tests.
+  void pollExceptions();
+
  private:
   void onReadable();
   common::Status setDefaults(bool authorized);
   void rescan(bool atStart);
-  void decide(const std::string& name, bool atStart);
+  void decide(const std::string& name, bool atStart, bool announce = true);
+  void decideAgain(const DeviceIdentity& identity);
+  void handleResponse(const std::string& response);
   void enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
   void authorizeAll(const drivers::UsbDevice& device);
   void protectBlockDevices(const std::string& devpath);
@@ -61,6 +83,9 @@ class DeviceControl final : public QObject, public Capability {
   std::unique_ptr<QSocketNotifier> notifier_;
   // devpath -> kernel name of every device allowed read-only: its block devices get BLKROSET.
   std::map<std::string, std::string> readOnly_;
+  std::optional<ExceptionSettings> exceptionSettings_;
+  DeviceExceptions exceptions_;
+  std::unique_ptr<QTimer> exceptionTimer_;
 };
 
 }  // namespace mamori::agent::device

@@ -3,11 +3,15 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <vector>
 
 #include "agent/device/DeviceControl.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/DefaultPolicy.h"
+#include "policy/DeviceException.h"
+#include "policy/KeyFiles.h"
 #include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
 
@@ -21,6 +25,7 @@ struct Emitted {
   std::string type;
   std::string serial;
   std::string decision;
+  std::string challenge;
 };
 
 struct Fixture {
@@ -30,7 +35,8 @@ struct Fixture {
   DeviceControl control{bus, blocks, nullptr,
                         [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
                           events.push_back({type, details->optValue<std::string>("usb.serial", ""),
-                                            details->optValue<std::string>("device.decision", "")});
+                                            details->optValue<std::string>("device.decision", ""),
+                                            details->optValue<std::string>("device.exception_challenge", "")});
                         }};
 
   bool emitted(const std::string& type, const std::string& serial) const {
@@ -194,4 +200,56 @@ TEST_CASE("a refused write is an error of apply and a device.error event") {
   f.bus.failWrites(true);
   CHECK_FALSE(f.control.apply(mamori::policy::builtinPolicy()).ok());
   CHECK(f.emitted("device.error", "stick-1"));
+}
+
+TEST_CASE("temporary exception: challenge offered, response opens the stick, expiry blocks it again") {
+  mamori::agent::test::qtApp();
+  mamori::agent::test::TempDir dir;
+  Fixture f;
+  const auto key = mamori::policy::SigningKey::generate().value();
+  REQUIRE(mamori::policy::savePublicKey(key.publicKey(), dir.file("policy-key.pem")).ok());
+  std::int64_t now = 1'000'000;
+  REQUIRE(
+      f.control.enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [&] { return now; }})
+          .ok());
+  REQUIRE(f.control.apply(mamori::policy::builtinPolicy()).ok());
+  CHECK_FALSE(f.bus.at("2-1").authorized);
+  std::string challenge;
+  for (const auto& e : f.events) {
+    if (e.type == "device.blocked" && e.serial == "stick-1") challenge = e.challenge;
+  }
+  REQUIRE(mamori::policy::isExceptionChallenge(challenge));
+  const std::string response = mamori::policy::signExceptionResponse(key, challenge, 30).value();
+  auto drop = [&](const std::string& name, const std::string& text) {
+    std::ofstream(dir.file("exceptions/" + name)) << text << "\n";
+  };
+
+  drop("a", response);
+  f.control.pollExceptions();
+  CHECK(f.emitted("device.exception_granted", "stick-1"));
+  CHECK(f.bus.at("2-1").authorized);
+  CHECK(f.bus.at("2-1").interfaces[0].authorized);
+  CHECK_FALSE(std::filesystem::exists(dir.file("exceptions/a")));  // used once
+
+  // Replayed: the challenge is used up. Forged: another key.
+  drop("b", response);
+  f.control.pollExceptions();
+  const auto other = mamori::policy::SigningKey::generate().value();
+  std::string blocked2;
+  for (const auto& e : f.events) {
+    if (e.type == "device.blocked" && e.serial == "company-0042") blocked2 = e.challenge;
+  }
+  drop("c", mamori::policy::signExceptionResponse(other, blocked2, 30).value());
+  f.control.pollExceptions();
+  CHECK(std::count_if(f.events.begin(), f.events.end(),
+                      [](const Emitted& e) { return e.type == "device.exception_refused"; }) == 2);
+  CHECK_FALSE(f.bus.at("2-2").authorized);
+
+  now += 29 * 60'000;
+  f.control.pollExceptions();
+  CHECK(f.bus.at("2-1").authorized);
+  now += 60'000;
+  f.control.pollExceptions();
+  CHECK(f.emitted("device.exception_expired", "stick-1"));
+  CHECK_FALSE(f.bus.at("2-1").authorized);
 }

@@ -1,0 +1,115 @@
+// DeviceControl's temporary exceptions: the inbox of response files and the expiry of grants.
+#include <QCoreApplication>
+
+#include <algorithm>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/device/DeviceControl.h"
+#include "agent/device/DeviceEvents.h"
+#include "agent/report/EventFactory.h"
+#include "common/Clock.h"
+#include "common/Log.h"
+#include "policy/KeyFiles.h"
+
+namespace mamori::agent::device {
+
+namespace fs = std::filesystem;
+
+namespace {
+constexpr int kPollIntervalMs = 1000;
+constexpr std::size_t kMaxResponseBytes = 1024;
+
+Poco::JSON::Object::Ptr grantDetails(const ExceptionGrantInForce& grant) {
+  auto details = makeDetails();
+  char ids[16];
+  std::snprintf(ids, sizeof ids, "%04x", grant.device.vendorId);
+  details->set("usb.vendor_id", std::string(ids));
+  std::snprintf(ids, sizeof ids, "%04x", grant.device.productId);
+  details->set("usb.product_id", std::string(ids));
+  details->set("usb.serial", grant.device.serial);
+  details->set("device.exception_challenge", grant.challenge);
+  details->set("device.exception_expires_at", common::formatUtcMs(grant.expiresAtMs));
+  return details;
+}
+}  // namespace
+
+common::Status DeviceControl::enableExceptions(ExceptionSettings settings) {
+  std::error_code ec;
+  fs::create_directories(settings.inboxDir, ec);
+  if (ec) return common::makeError("cannot create", settings.inboxDir, ec.value());
+  fs::permissions(settings.inboxDir, fs::perms::owner_all, ec);
+  exceptionSettings_ = std::move(settings);
+  if (QCoreApplication::instance() != nullptr && !exceptionTimer_) {
+    exceptionTimer_ = std::make_unique<QTimer>();
+    exceptionTimer_->setInterval(kPollIntervalMs);
+    connect(exceptionTimer_.get(), &QTimer::timeout, this, [this] {
+      try {  // a Qt slot: nothing may escape it
+        pollExceptions();
+      } catch (const std::exception& e) {
+        common::log::error(std::string("device control: exceptions: ") + e.what());
+      }
+    });
+    exceptionTimer_->start();
+  }
+  return common::Ok{};
+}
+
+void DeviceControl::pollExceptions() {
+  if (!exceptionSettings_ || !applied_) return;
+  std::error_code ec;
+  std::vector<fs::path> files;
+  for (const auto& entry : fs::directory_iterator(exceptionSettings_->inboxDir, ec)) {
+    if (entry.is_regular_file(ec)) files.push_back(entry.path());
+  }
+  std::sort(files.begin(), files.end());
+  for (const auto& file : files) {
+    std::string text(kMaxResponseBytes, '\0');
+    std::ifstream in(file, std::ios::binary);
+    in.read(text.data(), static_cast<std::streamsize>(text.size()));
+    text.resize(static_cast<std::size_t>(in.gcount()));
+    in.close();
+    fs::remove(file, ec);  // used once, whatever the outcome
+    while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
+    handleResponse(text);
+  }
+  for (const auto& ended : exceptions_.expire(exceptionSettings_->nowMs())) {
+    emit_("device.exception_expired", common::Severity::Info, grantDetails(ended));
+    decideAgain(ended.device);
+  }
+}
+
+void DeviceControl::handleResponse(const std::string& response) {
+  auto refuse = [&](const common::Error& error) {
+    common::log::warning("device control: exception response refused: " + error.describe());
+    auto details = makeDetails();
+    details->set("device.exception_challenge", response.substr(0, response.find('.')).substr(0, 64));
+    details->set("error.message", error.describe());
+    emit_("device.exception_refused", common::Severity::Medium, details);
+  };
+  auto key = policy::loadPublicKey(exceptionSettings_->keyPath);
+  if (!key) return refuse(key.error());
+  auto grant = exceptions_.accept(response, key.value(), exceptionSettings_->nowMs());
+  if (!grant) return refuse(grant.error());
+  common::log::info("device control: exception " + grant.value().challenge + " granted until " +
+                    common::formatUtcMs(grant.value().expiresAtMs));
+  emit_("device.exception_granted", common::Severity::Medium, grantDetails(grant.value()));
+  decideAgain(grant.value().device);
+}
+
+void DeviceControl::decideAgain(const DeviceIdentity& identity) {
+  auto names = bus_.deviceNames();
+  if (!names) return;
+  for (const auto& name : names.value()) {
+    if (name.rfind("usb", 0) == 0) continue;
+    auto device = bus_.device(name);
+    if (!device) continue;
+    const auto& d = device.value();
+    if (d.vendorId == identity.vendorId && d.productId == identity.productId && d.serial == identity.serial) {
+      decide(name, false, false);
+    }
+  }
+}
+
+}  // namespace mamori::agent::device

@@ -1,0 +1,65 @@
+#include "agent/device/DeviceExceptions.h"
+
+#include <algorithm>
+
+namespace mamori::agent::device {
+
+namespace {
+DeviceIdentity identityOf(const drivers::UsbDevice& device) {
+  return {device.vendorId, device.productId, device.serial};
+}
+}  // namespace
+
+std::string DeviceExceptions::offer(const drivers::UsbDevice& device, const std::string& agentId, std::uint32_t nonce) {
+  const DeviceIdentity id = identityOf(device);
+  for (const auto& [challenge, offered] : offers_) {
+    if (offered == id) return challenge;
+  }
+  std::string challenge = policy::makeExceptionChallenge(agentId, device.vendorId, device.productId, nonce);
+  if (offerOrder_.size() >= kMaxOffers) {
+    offers_.erase(offerOrder_.front());
+    offerOrder_.erase(offerOrder_.begin());
+  }
+  offers_[challenge] = id;
+  offerOrder_.push_back(challenge);
+  return challenge;
+}
+
+common::Result<ExceptionGrantInForce> DeviceExceptions::accept(const std::string& response,
+                                                               const policy::PublicKey& key,
+                                                               std::int64_t acceptedAtMs) {
+  const std::string challenge = response.substr(0, response.find('.'));
+  const auto offered = offers_.find(challenge);
+  if (offered == offers_.end()) {
+    return common::makeError("answers no challenge this agent has open (used up, or for another PC)",
+                             "exception response");
+  }
+  auto grant = policy::verifyExceptionResponse(key, response, challenge);
+  if (!grant) return grant.error();
+  ExceptionGrantInForce inForce{offered->second, challenge, policy::exceptionExpiresAtMs(grant.value(), acceptedAtMs)};
+  offers_.erase(offered);
+  std::erase(offerOrder_, challenge);
+  grants_.push_back(inForce);
+  return inForce;
+}
+
+std::optional<ExceptionGrantInForce> DeviceExceptions::covering(const drivers::UsbDevice& device,
+                                                                std::int64_t nowMs) const {
+  const DeviceIdentity id = identityOf(device);
+  for (const auto& grant : grants_) {
+    if (grant.device == id && nowMs < grant.expiresAtMs) return grant;
+  }
+  return std::nullopt;
+}
+
+std::vector<ExceptionGrantInForce> DeviceExceptions::expire(std::int64_t nowMs) {
+  std::vector<ExceptionGrantInForce> ended;
+  std::erase_if(grants_, [&](const ExceptionGrantInForce& grant) {
+    if (nowMs < grant.expiresAtMs) return false;
+    ended.push_back(grant);
+    return true;
+  });
+  return ended;
+}
+
+}  // namespace mamori::agent::device
