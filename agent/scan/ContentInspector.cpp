@@ -73,17 +73,13 @@ void ContentInspector::scanPart(const std::string& location, std::string_view da
   if (kind == PartKind::kContainer) return;
   const TextEncoding encoding = detectEncoding(data);
   std::string decoded;
-  std::string_view text;
-  if (encoding == TextEncoding::kUtf8) {
-    text = data;
-  } else if (encoding != TextEncoding::kUnknown) {
+  std::string_view text = data;
+  if (encoding != TextEncoding::kUtf8 && encoding != TextEncoding::kUnknown) {
     decoded = transcodeToUtf8(data, encoding);
     runYara(location, decoded, result);
     text = decoded;
-  } else if (kind == PartKind::kText) {
-    text = data;  // extracted text with stray bytes: still worth the detectors
-  } else {
-    return;  // binary: digits in it are not numbers a person wrote
+  } else if (encoding == TextEncoding::kUnknown && kind != PartKind::kText) {
+    return;  // binary: digits in it are not numbers a person wrote (extracted text with stray bytes still is)
   }
   for (const auto& entry : detectors_) {
     const std::int64_t found = entry.detector->count(text);

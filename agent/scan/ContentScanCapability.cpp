@@ -28,12 +28,13 @@ Poco::JSON::Object::Ptr baseDetails(const FileResult& result, bool audit) {
 // Every home directory in the password database, for "~/" paths (the agent runs as root).
 std::vector<std::string> homeDirectories() {
   std::vector<std::string> homes;
-  ::setpwent();
-  while (const passwd* entry = ::getpwent()) {
+  // The passwd iteration is not thread-safe; it runs on the main thread only (apply/timer -> roots()).
+  ::setpwent();                                 // NOLINT(concurrency-mt-unsafe)
+  while (const passwd* entry = ::getpwent()) {  // NOLINT(concurrency-mt-unsafe)
     if (entry->pw_dir == nullptr || entry->pw_uid < 1000 || entry->pw_uid == 65534) continue;
     homes.emplace_back(entry->pw_dir);
   }
-  ::endpwent();
+  ::endpwent();  // NOLINT(concurrency-mt-unsafe)
   return homes;
 }
 
@@ -80,10 +81,10 @@ int ContentScanCapability::msUntilNextPass() const {
     const std::time_t now = std::time(nullptr);
     std::tm local{};
     ::localtime_r(&now, &local);
-    const std::int64_t nowMinute = local.tm_hour * 60 + local.tm_min;
+    const std::int64_t nowMinute = std::int64_t{local.tm_hour} * 60 + local.tm_min;
     std::int64_t minutes = settings_.schedule.startMinute - nowMinute;
-    while (minutes < 60) minutes += 24 * 60;
-    ms = std::min<std::int64_t>(ms, minutes * 60 * 1000);
+    while (minutes < 60) minutes += std::int64_t{24} * 60;
+    ms = std::min<std::int64_t>(ms, minutes * std::int64_t{60'000});
   }
   return static_cast<int>(std::clamp<std::int64_t>(ms, 1000, INT32_MAX));
 }

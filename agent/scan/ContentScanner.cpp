@@ -15,6 +15,7 @@
 
 #include "agent/scan/ContentInspector.h"
 #include "agent/scan/DirectoryWalker.h"
+#include "agent/scan/ErrnoText.h"
 #include "agent/scan/ThreadPriority.h"
 #include "common/Crypto.h"
 #include "common/Log.h"
@@ -83,7 +84,7 @@ common::Result<std::string> readWhole(int fd, std::int64_t expected, std::int64_
     }
     const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
     if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return common::makeError(std::string("cannot read: ") + std::strerror(errno), {}, errno);
+    if (n < 0) return common::makeError(std::string("cannot read: ") + errnoText(errno), {}, errno);
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
   }
@@ -121,7 +122,7 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
   struct stat before {};
   if (::lstat(path.c_str(), &before) != 0) {
     if (errno == ENOENT) return;  // removed since it was listed
-    result.notInspected.push_back({"", std::string("cannot stat: ") + std::strerror(errno)});
+    result.notInspected.push_back({"", std::string("cannot stat: ") + errnoText(errno)});
     result.cacheable = false;
     shared.report(result, false, 0);
     return;
@@ -144,7 +145,7 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
   // O_NOFOLLOW: a file replaced by a link after the walk listed it is not followed.
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) {
-    result.notInspected.push_back({"", std::string("cannot open: ") + std::strerror(errno)});
+    result.notInspected.push_back({"", std::string("cannot open: ") + errnoText(errno)});
     result.cacheable = false;
     shared.report(result, false, 0);
     return;

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include "agent/scan/ErrnoText.h"
 #include "policy/Glob.h"
 
 namespace mamori::agent::scan {
@@ -39,7 +40,7 @@ void DirectoryWalker::walk(const std::vector<std::string>& roots, const std::fun
     // A root named on the command line is followed if it is a link; nothing below it is.
     struct stat st {};
     if (::stat(root.c_str(), &st) != 0) {
-      onProblem(root, std::string("cannot open: ") + std::strerror(errno));
+      onProblem(root, std::string("cannot open: ") + errnoText(errno));
       continue;
     }
     if (excluded(root)) continue;
@@ -55,17 +56,18 @@ void DirectoryWalker::walk(const std::vector<std::string>& roots, const std::fun
     // O_NOFOLLOW: a directory swapped for a link after it was listed is not entered.
     const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
     if (fd < 0) {
-      onProblem(dir, std::string("cannot open directory: ") + std::strerror(errno));
+      onProblem(dir, std::string("cannot open directory: ") + errnoText(errno));
       continue;
     }
     const std::unique_ptr<DIR, DirCloser> handle(::fdopendir(fd));
     if (!handle) {
       ::close(fd);
-      onProblem(dir, std::string("cannot list directory: ") + std::strerror(errno));
+      onProblem(dir, std::string("cannot list directory: ") + errnoText(errno));
       continue;
     }
     std::vector<std::string> subdirs;
-    while (const dirent* entry = ::readdir(handle.get())) {
+    // readdir is safe on a stream no other thread uses, which this one is.
+    while (const dirent* entry = ::readdir(handle.get())) {  // NOLINT(concurrency-mt-unsafe)
       if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
       unsigned char type = entry->d_type;
       if (type == DT_UNKNOWN) {

@@ -108,10 +108,8 @@ std::string showText(std::string_view s, std::vector<std::string>* segments) {
       while (i < s.size() && s[i] != '\n' && s[i] != '\r') ++i;
     } else if (c == '(') {
       i = readLiteral(s, i + 1, pending);
-    } else if (c == '<' && i + 1 < s.size() && s[i + 1] == '<') {
-      i += 2;
-    } else if (c == '>' && i + 1 < s.size() && s[i + 1] == '>') {
-      i += 2;
+    } else if ((c == '<' || c == '>') && i + 1 < s.size() && s[i + 1] == c) {
+      i += 2;  // dictionary brackets
     } else if (c == '<') {
       i = readHex(s, i + 1, pending);
     } else {

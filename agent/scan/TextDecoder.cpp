@@ -13,7 +13,7 @@ namespace mamori::agent::scan {
 namespace {
 
 // Detection looks at the head of the data only: enough to decide, cheap for large files.
-constexpr std::size_t kSniffBytes = 64 * 1024;
+constexpr std::size_t kSniffBytes = std::size_t{64} * 1024;
 
 struct IconvCloser {
   void operator()(void* cd) const { iconv_close(static_cast<iconv_t>(cd)); }

@@ -53,14 +53,15 @@ TEST_CASE("a scheduled pass reports matches once, then only changes") {
   test::TempDir tree;
   test::TempDir state;
   const std::string root = tree.path() + "/tree";
-  REQUIRE(std::system((std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'").c_str()) == 0);
+  const std::string command = std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'";
+  REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
   policy::Policy policy = policy::builtinPolicy();
   policy.contentScan.paths = {root};
   std::vector<Recorded> events;
   ContentScanCapability capability(
       state.path(),
       [&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr d) {
-        events.push_back({type, d});
+        events.push_back({type, std::move(d)});
       },
       0);
   REQUIRE(capability.apply(policy).ok());
@@ -94,8 +95,8 @@ TEST_CASE("mode off scans nothing") {
   policy.contentScan.paths = {state.path()};
   std::vector<std::string> types;
   ContentScanCapability capability(
-      state.path(), [&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr) { types.push_back(type); },
-      0);
+      state.path(),
+      [&](const std::string& type, common::Severity, const Poco::JSON::Object::Ptr&) { types.push_back(type); }, 0);
   REQUIRE(capability.apply(policy).ok());
   capability.scanNow();
   CHECK_FALSE(waitFor([&] { return !types.empty(); }, std::chrono::milliseconds(300)));

@@ -15,18 +15,18 @@ using namespace mamori::agent::scan;
 
 namespace {
 // 社外秘 in each encoding, written as bytes.
-const std::string kUtf8 = "\xE7\xA4\xBE\xE5\xA4\x96\xE7\xA7\x98";
-const std::string kSjis = "\x8E\xD0\x8A\x4F\x94\xE9";
-const std::string kEuc = "\xBC\xD2\xB3\xB0\xC8\xEB";
+constexpr const char* kUtf8 = "\xE7\xA4\xBE\xE5\xA4\x96\xE7\xA7\x98";
+constexpr const char* kSjis = "\x8E\xD0\x8A\x4F\x94\xE9";
+constexpr const char* kEuc = "\xBC\xD2\xB3\xB0\xC8\xEB";
 }  // namespace
 
 TEST_CASE("encodings are recognised and transcoded to UTF-8") {
   CHECK(detectEncoding("plain ascii") == TextEncoding::kUtf8);
   CHECK(detectEncoding(kUtf8) == TextEncoding::kUtf8);
-  CHECK(detectEncoding("memo " + kSjis + " end") == TextEncoding::kShiftJis);
-  CHECK(detectEncoding("memo " + kEuc + " end") == TextEncoding::kEucJp);
-  CHECK(decodeToUtf8("memo " + kSjis) == "memo " + kUtf8);
-  CHECK(decodeToUtf8("memo " + kEuc) == "memo " + kUtf8);
+  CHECK(detectEncoding(std::string("memo ") + kSjis + " end") == TextEncoding::kShiftJis);
+  CHECK(detectEncoding(std::string("memo ") + kEuc + " end") == TextEncoding::kEucJp);
+  CHECK(decodeToUtf8(std::string("memo ") + kSjis) == std::string("memo ") + kUtf8);
+  CHECK(decodeToUtf8(std::string("memo ") + kEuc) == std::string("memo ") + kUtf8);
   const std::string le("\xFF\xFE\x3E\x79\x16\x59\xD8\x79", 8);
   CHECK(decodeToUtf8(le) == kUtf8);
   const std::string beNoBom("\x79\x3E\x59\x16\x79\xD8\x30\x6E\x8C\xC7\x65\x99\x30\x67\x30\x59",

@@ -25,7 +25,7 @@ struct Fixtures {
   std::string root;
   Fixtures() : root(dir.path() + "/tree") {
     const std::string command = std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'";
-    REQUIRE(std::system(command.c_str()) == 0);
+    REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
   }
 };
 
