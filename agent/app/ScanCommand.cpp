@@ -1,11 +1,10 @@
 #include "agent/app/ScanCommand.h"
 
-#include <fcntl.h>
-#include <unistd.h>
-
+#include <cerrno>
 #include <charconv>
 #include <iostream>
 #include <mutex>
+#include <sys/stat.h>
 
 #include "agent/scan/ContentScanner.h"
 #include "agent/scan/ResultFormat.h"
@@ -135,6 +134,14 @@ int runScanCommand(int argc, char* argv[]) {
   if (options.value().help) {
     std::cout << scanUsage();
     return kScanExitClean;
+  }
+  // A PATH that does not exist is a typo, not a finding: refuse before scanning anything.
+  for (const auto& path : options.value().paths) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0) {
+      std::cerr << "mamori-agent scan: " << common::makeError("cannot scan", path, errno).describe() << "\n";
+      return kScanExitError;
+    }
   }
   auto config = configFrom(options.value());
   if (!config) {

@@ -120,6 +120,20 @@ TEST_CASE("the cache answers for unchanged files and notices changes") {
   CHECK(refreshed.count("text/mynumbers.txt") == 0);  // 3 numbers < min_count 4
 }
 
+TEST_CASE("a damaged cache file is ignored, then replaced") {
+  TempDir dir;
+  TempDir state;
+  writeFile(dir.file("a.txt"), "社外秘");
+  writeFile(state.file("scan-cache.bin"), "mamori-scan-cache-1\n\xFF\xFF\xFF\xFF\xFF\xFF\xFF\x7F garbage");
+  auto config = builtinConfig();
+  config.stateDir = state.path();
+  ScanSummary summary;
+  CHECK(scanTree(config, dir.path(), &summary).size() == 1);
+  CHECK(summary.filesRead == 1);
+  scanTree(config, dir.path(), &summary);
+  CHECK(summary.cacheHits == 1);
+}
+
 TEST_CASE("excludes prune, symbolic links are not followed, unreadable files are listed") {
   TempDir dir;
   writeFile(dir.file("keep/a.txt"), "社外秘");
