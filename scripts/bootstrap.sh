@@ -12,7 +12,7 @@ build_packages=(
   doctest-dev
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
-  qemu-system-x86 busybox-static dosfstools cpio kmod  # this line: tests/e2e (QEMU USB)
+  qemu-system-x86 busybox-static dosfstools cpio kmod openssl  # this line: tests/e2e (QEMU USB)
   yara)  # the reference tool of bench/scan.py
 lint_packages=(clang-format clang-tidy)
 

@@ -19,6 +19,7 @@ constexpr const char* kUsage =
     "  agents    list enrolled agents (silent ones flagged); agents set-group moves one\n"
     "  events    list or follow stored events\n"
     "  policy    validate a policy file, push it to a group, show it, see which agents applied it\n"
+    "  exception grant a temporary USB exception: challenge code in, response code out (offline)\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -69,6 +70,7 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
+  if (command == "exception") return runExceptionCommand(commandArgs);  // offline: the key file, no collector
   if (command != "agents" && command != "events" && command != "policy") {
     return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events, policy)");
   }

@@ -127,5 +127,22 @@ else result read_only FAIL "no disk"; fi
 unplug ro1
 wait_for 60 no_disk
 
+# 6. Temporary exception: the blocked stick's challenge goes to the host, which signs a one-minute
+# response with the policy key (mamorictl exception grant) and sends it back on the second serial port.
+plug ex1 except-1
+if wait_for 90 logged device.blocked except-1; then
+  challenge=$(grep "event device.blocked " /tmp/agent.log | grep '"usb.serial":"except-1"' |
+    sed -n 's/.*"device.exception_challenge":"\([0-9a-f-]*\)".*/\1/p' | tail -1)
+  say "SIGN $challenge 1"
+  response=""
+  read -r -t 120 response < /dev/ttyS1
+  echo "$response" > /var/lib/mamori/exceptions/response
+  if wait_for 60 has_disk; then result exception_opens PASS "$(disk)"; else result exception_opens FAIL "no disk; $(grep exception /tmp/agent.log | tail -2)"; fi
+  if wait_for 150 no_disk && wait_for 10 grep -q "event device.exception_expired" /tmp/agent.log; then
+    result exception_expires PASS; else result exception_expires FAIL "$(ls /sys/block)"; fi
+else result exception_opens FAIL "no device.blocked"; fi
+unplug ex1
+wait_for 60 no_stick
+
 say "AGENT-LOG-BEGIN"; grep -E 'event device|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
 finish

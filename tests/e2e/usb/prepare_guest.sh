@@ -10,7 +10,7 @@ mkdir -p "$cache/debs"
 cd "$cache/debs"
 
 need() { command -v "$1" >/dev/null || { echo "prepare_guest: $1 missing; run scripts/bootstrap.sh --test" >&2; exit 1; }; }
-need dpkg; need depmod; need modprobe; need cpio; need apt-get
+need dpkg; need openssl; need depmod; need modprobe; need cpio; need apt-get
 
 # The real kernel package behind the linux-image-amd64 metapackage, and busybox-static.
 kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
@@ -65,6 +65,13 @@ done
 mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 cp "$here/guest-init.sh" "$root/init"; chmod 755 "$root/init"
 cp "$here"/policy-*.json "$root/etc/"
+# A policy key for the exception check: the guest's agent has the public half pinned (as enrollment
+# would), the host signs responses with the private half (mamorictl exception grant --key-file).
+if [ ! -f "$cache/e2e-policy.key" ]; then
+  openssl genpkey -algorithm ed25519 -out "$cache/e2e-policy.key" 2>/dev/null
+  chmod 600 "$cache/e2e-policy.key"
+fi
+openssl pkey -in "$cache/e2e-policy.key" -pubout -out "$root/var/lib/mamori/policy-key.pem"
 
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) > "$cache/initramfs.cpio.gz.tmp"
 mv "$cache/initramfs.cpio.gz.tmp" "$cache/initramfs.cpio.gz"

@@ -47,20 +47,26 @@ class Guest:
         self.work = work
         self.console = os.path.join(work, "console.log")
         qmp = os.path.join(work, "qmp.sock")
-        for path in (self.console, qmp):
+        ctl = os.path.join(work, "ctl.sock")
+        for path in (self.console, qmp, ctl):
             if os.path.exists(path):
                 os.unlink(path)
         cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "1024", "-smp", "1", "-nic", "none",
                "-display", "none", "-monitor", "none", "-no-reboot",
                "-serial", f"file:{self.console}", "-qmp", f"unix:{qmp},server=on,wait=off",
                "-kernel", kernel, "-initrd", initrd, "-append", append,
-               "-device", "qemu-xhci,id=xhci"]
+               "-device", "qemu-xhci,id=xhci",
+               # A second serial port (ttyS1 in the guest): lines from the host, e.g. exception responses.
+               "-chardev", f"socket,id=ctl,path={ctl},server=on,wait=off", "-device", "isa-serial,chardev=ctl"]
         if early:
             image = self.image("early")
             cmd += ["-blockdev", f"driver=raw,node-name=early,file.driver=file,file.filename={image}",
                     "-device", f"usb-storage,bus=xhci.0,drive=early,serial={early},id=early"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
         self.qmp = Qmp(qmp, time.monotonic() + 30)
+        self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        self.ctl.connect(ctl)
+        self.signer = None  # callable(challenge, minutes) -> response, for "E2E SIGN"
         self.offset = 0
         self.partial = ""
 
@@ -107,6 +113,8 @@ class Guest:
                     self.plug(words[2], words[3])
                 elif words[1] == "UNPLUG":
                     self.unplug(words[2])
+                elif words[1] == "SIGN" and self.signer:
+                    self.ctl.sendall((self.signer(words[2], words[3]) + "\n").encode())
                 elif words[1] == "DONE":
                     return True
             if self.proc.poll() is not None and not new:

@@ -14,7 +14,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_guest import Guest  # noqa: E402
 
 EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_blocked_at_start", "default_blocked",
-            "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write", "read_only"]
+            "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write", "read_only",
+            "exception_opens", "exception_expires"]
 
 
 def prepare(args):
@@ -27,6 +28,7 @@ def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--agent", required=True)
     parser.add_argument("--cache", required=True)
+    parser.add_argument("--mamorictl", required=True, help="signs the exception response (offline, key file)")
     parser.add_argument("--timeout", type=float, default=420)
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -39,6 +41,10 @@ def main():
     os.makedirs(work, exist_ok=True)
     append = "console=ttyS0 loglevel=4 usb_storage.delay_use=0 printk.devkmsg=on panic=-1 mamori.e2e=checks"
     guest = Guest(work, kernel, initrd, append, early="early-1")
+    key = os.path.join(args.cache, "e2e-policy.key")
+    guest.signer = lambda challenge, minutes: subprocess.run(
+        [args.mamorictl, "exception", "grant", "--challenge", challenge, "--minutes", minutes, "--key-file", key],
+        check=True, capture_output=True, text=True).stdout.strip()
     results = {}
 
     def on_line(line):
