@@ -20,9 +20,10 @@ int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std:
 // True when args name a subcommand that works offline (no collector, no admin token).
 bool policyCommandIsOffline(const std::vector<std::string>& args);
 
-// exception grant (ExceptionCommand.cpp): signs a device exception response with the policy key
-// file; offline, no connection.
-int runExceptionCommand(const std::vector<std::string>& args);
+// exception grant (ExceptionCommand.cpp): a device exception response, signed by the collector or,
+// with --key-file, here (offline: no connection, no token).
+int runExceptionCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+bool exceptionCommandIsOffline(const std::vector<std::string>& args);
 
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);

@@ -1,7 +1,7 @@
 // mamorictl exception grant: turns a challenge code from a blocked device into a response code
-// (policy/DeviceException.h), signed with the collector's policy key. Offline: it reads the key file
-// on the collector host (<collector state>/policy-signing.key), so it works without a running
-// collector and the key never travels.
+// (policy/DeviceException.h), signed with the collector's policy key: by the collector
+// (POST /api/v1/exceptions, admin token), or offline with --key-file on the collector host
+// (<collector state>/policy-signing.key), so the key never travels.
 #include <cstdio>
 #include <string>
 #include <vector>
@@ -14,17 +14,25 @@ namespace mamori::collector::ctl {
 
 namespace {
 constexpr const char* kExceptionUsage =
-    "usage: mamorictl exception grant --challenge CODE --minutes N --key-file FILE\n"
+    "usage: mamorictl exception grant --challenge CODE --minutes N [--key-file FILE]\n"
     "\n"
     "Prints the response code that allows the device behind CODE (from its device.blocked event or\n"
     "the user) on that one PC for N minutes (1..10080), counted from when the agent accepts it.\n"
     "  --challenge CODE  e.g. 3f2a91c0-46f40001-9b1c22de\n"
     "  --minutes N       how long\n"
-    "  --key-file FILE   the collector's policy signing key, <collector state>/policy-signing.key\n"
+    "  --key-file FILE   sign here with the collector's policy signing key\n"
+    "                    (<collector state>/policy-signing.key) instead of asking the collector\n"
     "On the PC, the response goes into <agent state>/exceptions/ (any file name).\n";
 }  // namespace
 
-int runExceptionCommand(const std::vector<std::string>& args) {
+bool exceptionCommandIsOffline(const std::vector<std::string>& args) {
+  for (const auto& arg : args) {
+    if (arg == "--key-file" || arg == "--help" || arg == "-h") return true;
+  }
+  return args.empty() || args.front() != "grant";
+}
+
+int runExceptionCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
   if (args.empty() || args.front() != "grant") {
     std::fputs(kExceptionUsage, args.empty() ? stderr : stdout);
     return args.size() == 1 && (args.front() == "--help" || args.front() == "-h") ? kExitOk : kExitUsage;
@@ -50,8 +58,8 @@ int runExceptionCommand(const std::vector<std::string>& args) {
       return reportError(kExitUsage, "unknown option \"" + flag + "\" (see mamorictl exception --help)");
     }
   }
-  if (challenge.empty() || minutesText.empty() || keyFile.empty()) {
-    return reportError(kExitUsage, "exception grant needs --challenge, --minutes and --key-file");
+  if (challenge.empty() || minutesText.empty()) {
+    return reportError(kExitUsage, "exception grant needs --challenge and --minutes");
   }
   std::size_t used = 0;
   long long minutes = 0;
@@ -61,6 +69,20 @@ int runExceptionCommand(const std::vector<std::string>& args) {
     used = 0;
   }
   if (used != minutesText.size()) return reportError(kExitUsage, "--minutes: expects a whole number");
+  if (keyFile.empty()) {
+    auto client = AdminClient::connect(connection);
+    if (!client) return reportError(kExitFailure, client.error().describe());
+    const std::string body = "{\"challenge\":\"" + (policy::isExceptionChallenge(challenge) ? challenge : "") +
+                             "\",\"minutes\":" + std::to_string(minutes) + "}";
+    auto answer = client.value()->send("POST", "/api/v1/exceptions", body);
+    if (!answer) return reportError(kExitFailure, answer.error().describe());
+    if (answer.value().status != 200 || answer.value().object.isNull()) {
+      return reportError(answer.value().status >= 400 && answer.value().status < 500 ? kExitUsage : kExitFailure,
+                         answer.value().describe());
+    }
+    std::printf("%s\n", answer.value().object->optValue<std::string>("response", "").c_str());
+    return kExitOk;
+  }
   auto key = policy::loadPrivateKey(keyFile);
   if (!key) return reportError(kExitUsage, "--key-file: " + key.error().describe());
   auto response = policy::signExceptionResponse(key.value(), challenge, minutes);

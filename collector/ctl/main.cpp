@@ -19,7 +19,7 @@ constexpr const char* kUsage =
     "  agents    list enrolled agents (silent ones flagged); agents set-group moves one\n"
     "  events    list or follow stored events\n"
     "  policy    validate a policy file, push it to a group, show it, see which agents applied it\n"
-    "  exception grant a temporary USB exception: challenge code in, response code out (offline)\n"
+    "  exception grant a temporary USB exception: challenge code in, response code out\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -70,8 +70,8 @@ int main(int argc, char** argv) {
     std::fputs(kUsage, stderr);
     return kExitUsage;
   }
-  if (command == "exception") return runExceptionCommand(commandArgs);  // offline: the key file, no collector
-  if (command != "agents" && command != "events" && command != "policy") {
+  if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
+  if (command != "agents" && command != "events" && command != "policy" && command != "exception") {
     return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events, policy)");
   }
   bool wantsHelp = false;
@@ -94,5 +94,6 @@ int main(int argc, char** argv) {
     }
   }
   if (command == "policy") return runPolicyCommand(connection, commandArgs);
+  if (command == "exception") return runExceptionCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

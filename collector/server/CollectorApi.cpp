@@ -44,6 +44,7 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/agents") return "agents";
   if (path == "/api/v1/policy") return "policy";
   if (path == "/api/v1/policies") return "policies";
+  if (path == "/api/v1/exceptions") return "exceptions";
   if (agentGroupPathId(path)) return "agent_group";
   if (path == "/healthz") return "healthz";
   if (path == "/metrics") return "metrics";
@@ -108,6 +109,7 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
       {"/api/v1/events", "GET", &CollectorApi::getEvents},     {"/api/v1/heartbeat", "POST", &CollectorApi::heartbeat},
       {"/api/v1/agents", "GET", &CollectorApi::getAgents},     {"/api/v1/policy", "GET", &CollectorApi::getPolicy},
       {"/api/v1/policies", "GET", &CollectorApi::getPolicies}, {"/api/v1/policies", "POST", &CollectorApi::postPolicy},
+      {"/api/v1/exceptions", "POST", &CollectorApi::postException},
   };
   ApiResponse response;
   bool pathKnown = false;

@@ -50,6 +50,8 @@ class CollectorApi {
   ApiResponse postPolicy(const ApiRequest& request);
   ApiResponse getPolicies(const ApiRequest& request);
   ApiResponse putAgentGroup(const ApiRequest& request, const std::string& agentId);
+  // Temporary device exceptions (CollectorApiExceptions.cpp).
+  ApiResponse postException(const ApiRequest& request);
   ApiResponse healthz();
   ApiResponse metricsText();
 
