@@ -6,6 +6,12 @@
 
 namespace mamori::agent::scan {
 
+namespace {
+// OLE2 compound files: .doc, .xls, .ppt before 2007.
+constexpr std::string_view kOle2Magic{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8};
+constexpr std::size_t kMinUtf16Run = 3;  // 社外秘 is three characters
+}  // namespace
+
 common::Result<std::unique_ptr<ContentInspector>> ContentInspector::create(const ScanConfig& config) {
   std::vector<RuleSetScanner> scanners;
   for (const auto& set : config.ruleSets) {
@@ -79,7 +85,13 @@ void ContentInspector::scanPart(const std::string& location, std::string_view da
     runYara(location, decoded, result);
     text = decoded;
   } else if (encoding == TextEncoding::kUnknown && kind != PartKind::kText) {
-    return;  // binary: digits in it are not numbers a person wrote (extracted text with stray bytes still is)
+    // Binary. Legacy Office files keep their text as UTF-16LE runs inside the compound file; any other
+    // binary's digits are not numbers a person wrote (extracted text with stray bytes still is).
+    if (data.substr(0, kOle2Magic.size()) != kOle2Magic) return;
+    decoded = utf16leRuns(data, kMinUtf16Run);
+    if (decoded.empty()) return;
+    runYara(location, decoded, result);
+    text = decoded;
   }
   for (const auto& entry : detectors_) {
     const std::int64_t found = entry.detector->count(text);

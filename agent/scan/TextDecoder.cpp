@@ -195,6 +195,36 @@ std::string transcodeToUtf8(std::string_view data, TextEncoding from) {
   return out;
 }
 
+std::string utf16leRuns(std::string_view data, std::size_t minChars) {
+  std::string out;
+  // Both alignments: a run may start at an odd offset inside a record.
+  for (std::size_t start = 0; start < 2; ++start) {
+    std::size_t runStart = start;
+    std::size_t chars = 0;
+    auto flush = [&](std::size_t end) {
+      if (chars >= minChars) {
+        out += transcodeToUtf8(data.substr(runStart, end - runStart), TextEncoding::kUtf16Le);
+        out.push_back('\n');
+      }
+      chars = 0;
+      runStart = end + 2;
+    };
+    std::size_t i = start;
+    for (; i + 1 < data.size(); i += 2) {
+      const unsigned u =
+          static_cast<unsigned char>(data[i]) | (static_cast<unsigned>(static_cast<unsigned char>(data[i + 1])) << 8U);
+      // Surrogates are left out: emoji are not what markings and numbers are made of.
+      if (plausibleUnit(u) && (u < 0xD800 || u >= 0xE000)) {
+        ++chars;
+      } else {
+        flush(i);
+      }
+    }
+    flush(i);
+  }
+  return out;
+}
+
 std::optional<std::string> decodeToUtf8(std::string_view data) {
   const TextEncoding encoding = detectEncoding(data);
   if (encoding == TextEncoding::kUtf8 || encoding == TextEncoding::kUnknown) return std::nullopt;

@@ -23,4 +23,9 @@ std::optional<std::string> decodeToUtf8(std::string_view data);
 // Transcodes with iconv; invalid sequences become U+FFFD. kUtf8/kUnknown return the input.
 std::string transcodeToUtf8(std::string_view data, TextEncoding from);
 
+// Runs of at least minChars plausible UTF-16LE characters inside binary data, as UTF-8 lines. Legacy
+// Office files (.doc, .xls, .ppt: OLE2 compound files) keep Japanese text this way; there is no
+// need to parse the compound file to find it.
+std::string utf16leRuns(std::string_view data, std::size_t minChars);
+
 }  // namespace mamori::agent::scan

@@ -18,6 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::int64_t found = CreditCardDetector().count(text) + MyNumberDetector().count(text);
   const std::string xml = xmlText(input);
   const std::string pdf = contentStreamText(input);
+  if (utf16leRuns(input, 3).size() > size * 4 + 16) return 1;
   if (const auto cmap = PdfCMap::parse(input)) {
     if (cmap->decode(input).size() > size * 4 * 3 + 16) return 1;
   }

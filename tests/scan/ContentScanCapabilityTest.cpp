@@ -66,7 +66,7 @@ TEST_CASE("a scheduled pass reports matches once, then only changes") {
       0);
   REQUIRE(capability.apply(policy).ok());
   REQUIRE(waitFor([&] { return count(events, "content.scan_completed") == 1; }));
-  CHECK(count(events, "content.match") == 16);
+  CHECK(count(events, "content.match") == 17);
   CHECK(count(events, "content.not_inspected") == 4);
   bool sawDocx = false;
   for (const auto& e : events) {

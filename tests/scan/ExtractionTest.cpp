@@ -40,6 +40,13 @@ TEST_CASE("encodings are recognised and transcoded to UTF-8") {
   CHECK(transcodeToUtf8("a\x81", TextEncoding::kShiftJis) == "a\xEF\xBF\xBD");
 }
 
+TEST_CASE("UTF-16LE runs inside binary data") {
+  const std::string data("\x01\x00\x3E\x79\x16\x59\xD8\x79\x00\x00\xFF\xFF\x01\x00", 14);
+  // The other byte alignment may yield a few characters of noise; the text itself must be there.
+  CHECK(utf16leRuns(data, 3).find(kUtf8) != std::string::npos);
+  CHECK(utf16leRuns(data, 4).find(kUtf8) == std::string::npos);
+}
+
 TEST_CASE("XML text joins runs and separates paragraphs") {
   CHECK(xmlText("<w:p><w:r><w:t>社</w:t></w:r><w:r><w:t>外秘</w:t></w:r></w:p><w:p><w:t>x</w:t></w:p>") ==
         "社外秘\nx\n");

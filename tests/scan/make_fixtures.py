@@ -209,6 +209,10 @@ def build(out):
     write(out, "pdf/japanese_cid.pdf", pdf_cid("010101020A1F0B2203C4", glyphs))
     write(out, "pdf/japanese_cid_clean.pdf", pdf_cid("01010102", glyphs))
 
+    # Legacy Office: the OLE2 signature, binary records, text as UTF-16LE (as Word 97-2003 stores it).
+    ole = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + bytes(range(256)) * 4
+    write(out, "office/legacy.doc", ole + "この資料は社外秘です".encode("utf-16-le") + b"\x00\x00\x01\x02" + bytes(512))
+    write(out, "office/legacy_clean.doc", ole + "議事録".encode("utf-16-le") + bytes(512))
     inner = zip_bytes([("secret.txt", ("資料: " + MARK).encode("cp932"))])
     write(out, "archive/nested.zip", zip_bytes([("inner.zip", inner), ("readme.txt", "nothing")]))
     write(out, "archive/backup.zip", zip_bytes([("plan.docx", docx([["計画 ", MARK]]))]))
@@ -241,6 +245,8 @@ EXPECTED = {
     "office/renamed_docx.bin": (["company-confidential:confidential_marking_ja"], []),
     "office/cards.xlsx": (["credit_card"], []),
     "office/cards_invalid.xlsx": ([], []),
+    "office/legacy.doc": (["company-confidential:confidential_marking_ja"], []),
+    "office/legacy_clean.doc": ([], []),
     "office/slides.pptx": (["company-confidential:confidential_marking_ja"], []),
     "office/doc.odt": (["company-confidential:confidential_marking_ja"], []),
     "text/mynumbers.txt": (["my_number"], []),
