@@ -56,7 +56,8 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
       {"--enroll-secret-file", text(options.enrollSecretFile)},
       {"--device-control",
        [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         if (value != "auto" && value != "off") return common::makeError("expects auto or off, got \"" + value + "\"", flag);
+         if (value != "auto" && value != "off")
+           return common::makeError("expects auto or off, got \"" + value + "\"", flag);
          options.deviceControl = value;
          return std::nullopt;
        }},

@@ -21,10 +21,10 @@ constexpr int kExitUsage = 2;    // bad flags or configuration
 struct AgentOptions {
   bool help = false;
   std::string stateDir = "/var/lib/mamori";
-  std::string collectorUrl;      // "" = the one remembered in identity.json
-  std::string caFile;            // "" = the remembered one, else the system CA store
-  std::string enrollSecretFile;  // "" = cannot enroll
-  std::string group;             // asked for at enrollment; "" = the remembered one, else "default"
+  std::string collectorUrl;            // "" = the one remembered in identity.json
+  std::string caFile;                  // "" = the remembered one, else the system CA store
+  std::string enrollSecretFile;        // "" = cannot enroll
+  std::string group;                   // asked for at enrollment; "" = the remembered one, else "default"
   std::string deviceControl = "auto";  // auto: enforce the policy when there is a USB bus; off: never touch USB
   std::string sysfsRoot = "/sys";      // tests point device control at a recorded tree
   std::string policyFile;              // a local policy file applied at start (tests, offline use)

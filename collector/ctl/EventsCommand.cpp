@@ -1,7 +1,7 @@
+#include <signal.h>
+
 #include <Poco/JSON/Array.h>
 #include <Poco/JSON/Stringifier.h>
-
-#include <signal.h>
 
 #include <cinttypes>
 #include <cstdio>
@@ -114,8 +114,8 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
       options.follow = true;
       continue;
     }
-    const bool takesValue = arg == "--type" || arg == "--agent" || arg == "--since" || arg == "--until" ||
-                            arg == "--limit";
+    const bool takesValue =
+        arg == "--type" || arg == "--agent" || arg == "--since" || arg == "--until" || arg == "--limit";
     if (!takesValue) return reportError(kExitUsage, "events: unknown option \"" + arg + "\" (see --help)");
     if (i + 1 >= args.size()) return reportError(kExitUsage, "events: " + arg + " needs a value");
     const std::string& value = args[++i];
@@ -126,13 +126,17 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
     } else if (arg == "--since" || arg == "--until") {
       const auto ms = parseWhen(value, nowMs);
       if (!ms) {
-        return reportError(kExitUsage, "events: " + arg + " expects 90s, 15m, 1h, 7d or a UTC time like "
-                                       "2026-11-23T02:48:03Z, not \"" + value + "\"");
+        return reportError(kExitUsage, "events: " + arg +
+                                           " expects 90s, 15m, 1h, 7d or a UTC time like "
+                                           "2026-11-23T02:48:03Z, not \"" +
+                                           value + "\"");
       }
       (arg == "--since" ? options.sinceMs : options.untilMs) = *ms;
     } else {
-      const bool digits = !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
-      if (!digits || std::stoul(value) == 0) return reportError(kExitUsage, "events: --limit expects a positive number");
+      const bool digits =
+          !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
+      if (!digits || std::stoul(value) == 0)
+        return reportError(kExitUsage, "events: --limit expects a positive number");
       options.limit = std::stoul(value);
     }
   }

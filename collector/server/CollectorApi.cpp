@@ -105,10 +105,14 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
     ApiResponse (CollectorApi::*handler)(const ApiRequest&);
   };
   static const Route kRoutes[] = {
-      {"/api/v1/enroll", "POST", &CollectorApi::enroll},       {"/api/v1/events", "POST", &CollectorApi::postEvents},
-      {"/api/v1/events", "GET", &CollectorApi::getEvents},     {"/api/v1/heartbeat", "POST", &CollectorApi::heartbeat},
-      {"/api/v1/agents", "GET", &CollectorApi::getAgents},     {"/api/v1/policy", "GET", &CollectorApi::getPolicy},
-      {"/api/v1/policies", "GET", &CollectorApi::getPolicies}, {"/api/v1/policies", "POST", &CollectorApi::postPolicy},
+      {"/api/v1/enroll", "POST", &CollectorApi::enroll},
+      {"/api/v1/events", "POST", &CollectorApi::postEvents},
+      {"/api/v1/events", "GET", &CollectorApi::getEvents},
+      {"/api/v1/heartbeat", "POST", &CollectorApi::heartbeat},
+      {"/api/v1/agents", "GET", &CollectorApi::getAgents},
+      {"/api/v1/policy", "GET", &CollectorApi::getPolicy},
+      {"/api/v1/policies", "GET", &CollectorApi::getPolicies},
+      {"/api/v1/policies", "POST", &CollectorApi::postPolicy},
       {"/api/v1/exceptions", "POST", &CollectorApi::postException},
   };
   ApiResponse response;

@@ -24,8 +24,7 @@ void initializeTls() {
   std::call_once(once, [] { Poco::Net::initializeSSL(); });
 }
 
-common::Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const ServerConfig& config,
-                                                                         CollectorApi& api) {
+common::Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const ServerConfig& config, CollectorApi& api) {
   initializeTls();
   std::unique_ptr<CollectorServer> server(new CollectorServer);
   const std::string where = config.host + ":" + std::to_string(config.port);
@@ -57,8 +56,8 @@ common::Result<std::unique_ptr<CollectorServer>> CollectorServer::start(const Se
     params->setTimeout(Poco::Timespan(30, 0));
     params->setServerName("mamori-collector");
     server->threads_ = std::make_unique<Poco::ThreadPool>(2, config.threads + 1, 60);
-    server->server_ = std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(api), *server->threads_,
-                                                              socket, params);
+    server->server_ =
+        std::make_unique<Poco::Net::HTTPServer>(new RequestHandlerFactory(api), *server->threads_, socket, params);
     server->server_->start();
   } catch (const Poco::Exception& e) {
     return common::makeError("cannot listen: " + e.displayText(), where);

@@ -66,7 +66,8 @@ bool drain(std::istream& in, BodyState& state) {
 void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::Net::HTTPServerResponse& response) {
   ApiResponse answer;
   BodyState body;
-  const bool hasBody = request.hasContentLength() ? request.getContentLength64() > 0 : request.getChunkedTransferEncoding();
+  const bool hasBody =
+      request.hasContentLength() ? request.getContentLength64() > 0 : request.getChunkedTransferEncoding();
   try {
     ApiRequest api;
     api.method = request.getMethod();

@@ -1,11 +1,11 @@
 #include "collector/state/StateFiles.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <memory>
+#include <sys/stat.h>
 
 #include "common/Crypto.h"
 

@@ -125,9 +125,8 @@ common::Result<DbTarget> parseDbUrl(const std::string& url) {
       return common::makeError("malformed PostgreSQL URL: " + e.displayText(), "--db");
     }
   }
-  return common::makeError("unknown database URL \"" + url +
-                               "\": expected sqlite:PATH or postgresql://user@host:port/dbname",
-                           "--db");
+  return common::makeError(
+      "unknown database URL \"" + url + "\": expected sqlite:PATH or postgresql://user@host:port/dbname", "--db");
 }
 
 }  // namespace mamori::collector::store

@@ -1,6 +1,5 @@
 #include "collector/tls/SelfSignedCert.h"
 
-#include <arpa/inet.h>
 #include <openssl/bio.h>
 #include <openssl/bn.h>
 #include <openssl/ec.h>
@@ -10,6 +9,7 @@
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
+#include <arpa/inet.h>
 #include <memory>
 
 #include "collector/state/StateFiles.h"
