@@ -8,6 +8,7 @@
 #include <sstream>
 
 #include "common/Clock.h"
+#include "common/JsonPointer.h"
 #include "common/Utf8.h"
 #include "common/Uuid7.h"
 
@@ -21,20 +22,6 @@ using Poco::JSON::Object;
 
 constexpr std::size_t kMaxKeyBytes = 128;
 constexpr std::size_t kParserDepth = 16;  // Poco's own limit; ours for details is tighter
-
-std::string escapePointerToken(const std::string& token) {
-  std::string out;
-  for (char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
 
 struct DetailCheck {
   const EventLimits& limits;
@@ -69,7 +56,7 @@ struct DetailCheck {
 
   std::optional<Error> object(const Object& obj, const std::string& where, std::size_t depth) {
     for (const auto& [key, v] : obj) {
-      const std::string at = where + "/" + escapePointerToken(key);
+      const std::string at = jsonPointerAppend(where, key);
       if (++keys > limits.maxDetailKeys) {
         return makeError("more than " + std::to_string(limits.maxDetailKeys) + " keys in details", at);
       }
@@ -136,7 +123,7 @@ Result<Event> eventFromJsonObject(const Object& object, const std::string& where
     for (const char* k : kKnown) known = known || key == k;
     if (!known)
       return makeError("unknown field (expected id, type, time, severity, agent_id, host, user, details)",
-                       where + "/" + escapePointerToken(key));
+                       jsonPointerAppend(where, key));
   }
   Event event;
   auto id = requiredString(object, "id", where, limits, false);
@@ -193,7 +180,7 @@ Result<std::vector<Event>> parseEventBatch(std::string_view body, const BatchLim
   if (root.type() != typeid(Object::Ptr)) return makeError("expected an object {\"events\": [...]}", "/");
   const auto& rootObj = root.extract<Object::Ptr>();
   for (const auto& [key, v] : *rootObj) {
-    if (key != "events") return makeError("unknown field", "/" + escapePointerToken(key));
+    if (key != "events") return makeError("unknown field", jsonPointerAppend("", key));
   }
   if (!rootObj->has("events")) return makeError("missing required field", "/events");
   const Var list = rootObj->get("events");

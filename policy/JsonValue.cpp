@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "common/JsonPointer.h"
+
 namespace mamori::policy {
 
 namespace {
@@ -61,18 +63,7 @@ std::string describeJson(const JsonValue& value) {
 }
 
 std::string pointerAppend(const std::string& base, std::string_view token) {
-  std::string out = base;
-  out += '/';
-  for (const char c : token) {
-    if (c == '~') {
-      out += "~0";
-    } else if (c == '/') {
-      out += "~1";
-    } else {
-      out += c;
-    }
-  }
-  return out;
+  return common::jsonPointerAppend(base, token);
 }
 
 std::string pointerAppend(const std::string& base, std::size_t index) { return base + "/" + std::to_string(index); }

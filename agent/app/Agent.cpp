@@ -10,9 +10,9 @@
 
 #include "agent/app/DeviceControlSetup.h"
 #include "agent/report/Enrollment.h"
-#include "agent/report/FileUtil.h"
 #include "agent/report/ReportingCapability.h"
 #include "agent/scan/ContentScanCapability.h"
+#include "common/Files.h"
 #include "common/Log.h"
 #include "policy/PolicyLoader.h"
 
@@ -52,7 +52,7 @@ int Agent::setUpIdentity() {
     return fail(kExitUsage,
                 "no collector known: pass --collector https://host:port (it is remembered in " + path + ")");
   }
-  if (!wanted.caFile.empty() && !fileExists(wanted.caFile)) {
+  if (!wanted.caFile.empty() && !common::fileExists(wanted.caFile)) {
     return fail(kExitUsage, "the CA file " + wanted.caFile + " does not exist (--ca-file)");
   }
   const Identity& current = identity_->identity();
@@ -68,7 +68,7 @@ int Agent::setUpIdentity() {
 
 int Agent::start() {
   facts_ = system_.machineFacts();
-  if (auto made = makeStateDir(options_.stateDir); !made) {
+  if (auto made = common::makeDirectories(options_.stateDir); !made) {
     return fail(kExitRuntime, "state directory: " + made.error().describe());
   }
   const std::string lockPath = options_.stateDir + "/agent.lock";

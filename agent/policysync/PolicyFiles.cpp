@@ -2,7 +2,7 @@
 
 #include <variant>
 
-#include "agent/report/FileUtil.h"
+#include "common/Files.h"
 
 namespace mamori::agent {
 
@@ -17,8 +17,8 @@ PolicyFiles::PolicyFiles(const std::string& stateDir)
       keyPath_(stateDir + "/policy-key.pem") {}
 
 common::Result<std::optional<policy::PublicKey>> PolicyFiles::loadPinnedKey() const {
-  if (!fileExists(keyPath_)) return std::optional<policy::PublicKey>();
-  auto text = readSmallFile(keyPath_, std::size_t{64} * 1024);
+  if (!common::fileExists(keyPath_)) return std::optional<policy::PublicKey>();
+  auto text = common::readSmallFile(keyPath_, std::size_t{64} * 1024);
   if (!text) return text.error();
   auto key = policy::PublicKey::fromPem(text.value());
   if (!key) return common::makeError("not an Ed25519 public key: " + key.error().message, keyPath_);
@@ -26,19 +26,19 @@ common::Result<std::optional<policy::PublicKey>> PolicyFiles::loadPinnedKey() co
 }
 
 common::Status PolicyFiles::savePinnedKey(const policy::PublicKey& key) const {
-  return writeFileAtomically(keyPath_, key.pem(), 0600);
+  return common::writeFileAtomically(keyPath_, key.pem(), 0600);
 }
 
 StartPolicy PolicyFiles::loadStart(const std::optional<policy::PublicKey>& pinned, const std::string& group) const {
   StartPolicy start;
-  const bool havePrevious = fileExists(previousPath_);
+  const bool havePrevious = common::fileExists(previousPath_);
   for (const std::string* path : {&policyPath_, &previousPath_}) {
-    if (!fileExists(*path)) {
+    if (!common::fileExists(*path)) {
       // A missing policy.json matters only when a previous one shows a policy had been applied.
       if (path == &policyPath_ && havePrevious) start.problems.push_back({*path, "the file is missing"});
       continue;
     }
-    auto text = readSmallFile(*path, kMaxEnvelopeBytes);
+    auto text = common::readSmallFile(*path, kMaxEnvelopeBytes);
     if (!text) {
       start.problems.push_back({*path, text.error().describe()});
       continue;
@@ -61,9 +61,9 @@ StartPolicy PolicyFiles::loadStart(const std::optional<policy::PublicKey>& pinne
 
 common::Status PolicyFiles::saveApplied(const std::string& envelope, const std::string& previousGood) const {
   if (!previousGood.empty()) {
-    if (auto saved = writeFileAtomically(previousPath_, previousGood, 0600); !saved) return saved;
+    if (auto saved = common::writeFileAtomically(previousPath_, previousGood, 0600); !saved) return saved;
   }
-  return writeFileAtomically(policyPath_, envelope, 0600);
+  return common::writeFileAtomically(policyPath_, envelope, 0600);
 }
 
 }  // namespace mamori::agent

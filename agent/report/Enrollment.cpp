@@ -5,8 +5,8 @@
 
 #include <sstream>
 
-#include "agent/report/FileUtil.h"
 #include "common/EventJson.h"
+#include "common/Files.h"
 
 namespace mamori::agent {
 
@@ -56,7 +56,7 @@ EnrollPolicyInfo parseEnrollPolicyInfo(const std::string& body) {
 }
 
 common::Result<std::string> readEnrollSecret(const std::string& path) {
-  auto text = readSmallFile(path, std::size_t{64} * 1024);
+  auto text = common::readSmallFile(path, std::size_t{64} * 1024);
   if (!text) return text.error();
   std::string secret = std::move(text).value();
   const auto first = secret.find_first_not_of(" \t\r\n");

@@ -5,8 +5,8 @@
 
 #include <sstream>
 
-#include "agent/report/FileUtil.h"
 #include "common/EventJson.h"
+#include "common/Files.h"
 #include "common/Uuid7.h"
 
 namespace mamori::agent {
@@ -55,13 +55,13 @@ common::Result<Identity> parseIdentity(std::string_view text, const std::string&
 }
 
 common::Result<IdentityStore> IdentityStore::load(std::string path, std::int64_t nowMs) {
-  if (!fileExists(path)) {
+  if (!common::fileExists(path)) {
     Identity identity;
     common::Uuid7Generator ids;
     identity.agentId = ids.next(nowMs);
     return IdentityStore(std::move(path), std::move(identity), true);
   }
-  auto text = readSmallFile(path, std::size_t{64} * 1024);
+  auto text = common::readSmallFile(path, std::size_t{64} * 1024);
   if (!text) return text.error();
   auto identity = parseIdentity(text.value(), path);
   if (!identity) return identity.error();
@@ -69,7 +69,7 @@ common::Result<IdentityStore> IdentityStore::load(std::string path, std::int64_t
 }
 
 common::Status IdentityStore::save(Identity identity) {
-  if (auto written = writeFileAtomically(path_, identityToJson(identity), 0600); !written) return written;
+  if (auto written = common::writeFileAtomically(path_, identityToJson(identity), 0600); !written) return written;
   identity_ = std::move(identity);
   return common::Ok{};
 }
@@ -78,7 +78,7 @@ common::Status IdentityStore::setNodeKey(std::string nodeKey) {
   // Kept in memory even if the file cannot be written: this run can still report; the next start
   // enrolls again.
   identity_.nodeKey = std::move(nodeKey);
-  return writeFileAtomically(path_, identityToJson(identity_), 0600);
+  return common::writeFileAtomically(path_, identityToJson(identity_), 0600);
 }
 
 }  // namespace mamori::agent

@@ -7,6 +7,7 @@
 #include <cstring>
 #include <sys/stat.h>
 
+#include "common/Files.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::agent::scan {
@@ -163,21 +164,9 @@ common::Status ScanCache::save() {
     data = encode(fingerprint_, entries_);
     dirty_ = false;
   }
-  const std::string temp = path_ + ".tmp";
-  {
-    const common::UniqueFd fd(::open(temp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600));
-    if (!fd.valid()) return common::makeError("cannot write the scan cache", temp, errno);
-    std::string_view rest = data;
-    while (!rest.empty()) {
-      const ssize_t n = ::write(fd.get(), rest.data(), rest.size());
-      if (n < 0 && errno == EINTR) continue;
-      if (n < 0) return common::makeError("cannot write the scan cache", temp, errno);
-      rest.remove_prefix(static_cast<std::size_t>(n));
-    }
-    if (::fsync(fd.get()) != 0) return common::makeError("cannot flush the scan cache", temp, errno);
+  if (auto written = common::writeFileAtomically(path_, data, 0600); !written) {
+    return common::makeError("cannot write the scan cache: " + written.error().describe(), path_);
   }
-  if (::rename(temp.c_str(), path_.c_str()) != 0)
-    return common::makeError("cannot replace the scan cache", path_, errno);
   return common::Ok{};
 }
 

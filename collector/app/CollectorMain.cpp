@@ -12,6 +12,7 @@
 #include "collector/store/DbUrl.h"
 #include "collector/tls/SelfSignedCert.h"
 #include "common/Crypto.h"
+#include "common/Files.h"
 #include "common/Log.h"
 #include "policy/KeyFiles.h"
 
@@ -61,11 +62,11 @@ common::Result<policy::SigningKey> policySigningKey(const std::string& explicitF
     if (!key) usage = true;
     return key;
   }
-  if (state::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
+  if (common::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
   auto generated = policy::SigningKey::generate();
   if (!generated) return generated.error();
   if (auto saved = policy::savePrivateKey(generated.value(), defaultFile); !saved) {
-    if (state::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
+    if (common::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
     return saved.error();
   }
   common::log::info("generated a new policy signing key in " + defaultFile + " (mode 0600, key id " +
@@ -88,7 +89,7 @@ int runCollector(const CollectorOptions& options) {
 
   auto target = store::parseDbUrl(options.db);
   if (!target) return fail(kExitUsage, target.error());
-  if (auto made = state::ensureDirectory(options.stateDir); !made) return fail(kExitRuntime, made.error());
+  if (auto made = common::makeDirectories(options.stateDir); !made) return fail(kExitRuntime, made.error());
 
   bool usage = false;
   auto enrollHash = secretHash(options.enrollSecretFile, options.stateDir + "/enroll.secret", "enroll secret", usage);
@@ -145,7 +146,7 @@ int runCollector(const CollectorOptions& options) {
   const unsigned short port = server.value()->port();
 
   if (!options.portFile.empty()) {
-    if (auto written = state::writeFileAtomic(options.portFile, std::to_string(port) + "\n", 0644); !written) {
+    if (auto written = common::writeFileAtomically(options.portFile, std::to_string(port) + "\n", 0644); !written) {
       server.value()->stop();
       return fail(kExitRuntime, written.error());
     }

@@ -12,7 +12,7 @@
 #include <arpa/inet.h>
 #include <memory>
 
-#include "collector/state/StateFiles.h"
+#include "common/Files.h"
 
 namespace mamori::collector::tls {
 
@@ -131,14 +131,14 @@ common::Status ensureCertificate(const std::string& dir, const std::vector<std::
   created = false;
   const std::string keyFile = dir + "/collector.key";
   const std::string certFile = dir + "/collector.crt";
-  if (state::fileExists(keyFile) && state::fileExists(certFile)) return common::Ok{};
-  if (auto made = state::ensureDirectory(dir); !made) return made;
+  if (common::fileExists(keyFile) && common::fileExists(certFile)) return common::Ok{};
+  if (auto made = common::makeDirectories(dir); !made) return made;
   auto pem = makeSelfSignedCertificate(names);
   if (!pem) return pem.error();
   // Key first: a certificate without its key would be useless, a key without a certificate is
   // simply replaced on the next start.
-  if (auto written = state::writeFileAtomic(keyFile, pem.value().privateKey, 0600); !written) return written;
-  if (auto written = state::writeFileAtomic(certFile, pem.value().certificate, 0644); !written) return written;
+  if (auto written = common::writeFileAtomically(keyFile, pem.value().privateKey, 0600); !written) return written;
+  if (auto written = common::writeFileAtomically(certFile, pem.value().certificate, 0644); !written) return written;
   created = true;
   return common::Ok{};
 }

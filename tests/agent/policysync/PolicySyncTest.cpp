@@ -9,10 +9,10 @@
 #include <vector>
 
 #include "agent/policysync/PolicySync.h"
-#include "agent/report/FileUtil.h"
 #include "agent/report/ReportingCapability.h"
 #include "common/Crypto.h"
 #include "common/EventJson.h"
+#include "common/Files.h"
 #include "policy/DefaultPolicy.h"
 #include "policy/PolicyParser.h"
 #include "policy/SignedPolicy.h"
@@ -125,8 +125,8 @@ TEST_CASE("policy sync: built-in at start, then the collector's policy applied, 
   REQUIRE(applied.size() == 1);
   CHECK(applied[0].details->getValue<std::string>("policy.mode.device_control") == "audit");
   CHECK(applied[0].details->getValue<std::string>("policy.sha256") == common::sha256Hex(v2));
-  CHECK(fileExists(f.dir.file("policy.json")));
-  CHECK_FALSE(fileExists(f.dir.file("policy.json.prev")));  // nothing good before it but the built-in
+  CHECK(common::fileExists(f.dir.file("policy.json")));
+  CHECK_FALSE(common::fileExists(f.dir.file("policy.json.prev")));  // nothing good before it but the built-in
 
   // Served again: nothing happens.
   sync->fetchNow();
@@ -185,7 +185,7 @@ TEST_CASE("policy sync: the persisted policy at start, and falling back from a c
     REQUIRE(sync->appliedVersion() == 3);
   }
   f.take("policy.applied");
-  REQUIRE(fileExists(f.dir.file("policy.json.prev")));
+  REQUIRE(common::fileExists(f.dir.file("policy.json.prev")));
 
   auto restart = [&] {
     auto sync = f.makeSync();
@@ -200,7 +200,7 @@ TEST_CASE("policy sync: the persisted policy at start, and falling back from a c
     f.serve(f.envelope(doc(3)));  // answered while this sync exists: its callback must not outlive it
   }
   {
-    REQUIRE(writeFileAtomically(f.dir.file("policy.json"), "{\"envelope\":1,\"algo", 0600).ok());
+    REQUIRE(common::writeFileAtomically(f.dir.file("policy.json"), "{\"envelope\":1,\"algo", 0600).ok());
     auto sync = restart();
     CHECK(sync->appliedVersion() == 2);
     CHECK(sync->status().source == "persisted");
@@ -213,9 +213,9 @@ TEST_CASE("policy sync: the persisted policy at start, and falling back from a c
   CHECK(fallbacks[0].details->getValue<std::string>("policy.fallback_to") == f.dir.file("policy.json.prev"));
   {
     // Both copies bad (one signed by someone else): the built-in policy, two fallback events.
-    REQUIRE(writeFileAtomically(f.dir.file("policy.json"), "garbage", 0600).ok());
-    REQUIRE(writeFileAtomically(f.dir.file("policy.json.prev"),
-                                f.envelope(doc(9), policy::SigningKey::generate().value()), 0600)
+    REQUIRE(common::writeFileAtomically(f.dir.file("policy.json"), "garbage", 0600).ok());
+    REQUIRE(common::writeFileAtomically(f.dir.file("policy.json.prev"),
+                                        f.envelope(doc(9), policy::SigningKey::generate().value()), 0600)
                 .ok());
     auto sync = restart();
     CHECK(sync->appliedVersion() == 0);
@@ -242,7 +242,7 @@ TEST_CASE("policy sync: enrollment pins the key and the group; a new group start
   sync->onEnrolled(R"({"agent_id":"x","node_key":"y","group":"office","policy_public_key":)" +
                    quote(f.key.publicKey().pem()) + "}");
   CHECK(sync->pinned());
-  CHECK(fileExists(f.dir.file("policy-key.pem")));
+  CHECK(common::fileExists(f.dir.file("policy-key.pem")));
   f.serve(f.envelope(doc(7)));
   CHECK(sync->appliedVersion() == 7);
 
@@ -270,7 +270,7 @@ TEST_CASE("policy sync: an unreadable pinned key leaves the built-in policy in f
     REQUIRE(sync->appliedVersion() == 2);
   }
   f.take("policy.applied");
-  REQUIRE(writeFileAtomically(f.dir.file("policy-key.pem"), "not a key", 0600).ok());
+  REQUIRE(common::writeFileAtomically(f.dir.file("policy-key.pem"), "not a key", 0600).ok());
   auto sync = f.makeSync();
   REQUIRE(sync->start().ok());
   CHECK_FALSE(sync->pinned());

@@ -1,0 +1,65 @@
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <string>
+#include <sys/stat.h>
+
+#include "common/Files.h"
+#include "common/JsonPointer.h"
+
+using namespace mamori::common;
+
+namespace {
+std::string makeTempDir() {
+  std::string pattern = "/tmp/mamori-files-test.XXXXXX";
+  REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+  return pattern;
+}
+}  // namespace
+
+TEST_CASE("atomic writes replace the content with exactly the asked mode, whatever the umask") {
+  const std::string dir = makeTempDir();
+  const std::string path = dir + "/secret";
+  const mode_t old = ::umask(0);
+  REQUIRE(writeFileAtomically(path, "first", 0600).ok());
+  ::umask(old);
+  REQUIRE(writeFileAtomically(path, "second\n", 0600).ok());
+  struct stat st {};
+  REQUIRE(::stat(path.c_str(), &st) == 0);
+  CHECK((st.st_mode & 0777U) == 0600U);
+  CHECK(readSmallFile(path).value() == "second\n");
+  CHECK_FALSE(fileExists(path + ".tmp"));
+  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+}
+
+TEST_CASE("bounded reads refuse larger files and say where") {
+  const std::string dir = makeTempDir();
+  REQUIRE(writeFileAtomically(dir + "/big", std::string(5000, 'x'), 0644).ok());
+  auto tooBig = readSmallFile(dir + "/big", 4096);
+  REQUIRE_FALSE(tooBig.ok());
+  CHECK(tooBig.error().where == dir + "/big");
+  auto missing = readSmallFile(dir + "/none");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().sysErrno != 0);
+  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+}
+
+TEST_CASE("directories are made with their parents, and a file in the way is an error") {
+  const std::string dir = makeTempDir();
+  REQUIRE(makeDirectories(dir + "/a/b/c").ok());
+  struct stat st {};
+  REQUIRE(::stat((dir + "/a/b/c").c_str(), &st) == 0);
+  CHECK(S_ISDIR(st.st_mode));
+  CHECK(makeDirectories(dir + "/a/b/c").ok());  // existing: fine
+  REQUIRE(writeFileAtomically(dir + "/file", "x", 0600).ok());
+  CHECK_FALSE(makeDirectories(dir + "/file").ok());
+  CHECK_FALSE(makeDirectories("").ok());
+  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+}
+
+TEST_CASE("JSON pointer tokens escape ~ and /") {
+  CHECK(jsonPointerAppend("", "events") == "/events");
+  CHECK(jsonPointerAppend("/details", "a/b~c") == "/details/a~1b~0c");
+}
