@@ -37,11 +37,12 @@ def run(args, **kw):
 
 
 def store_bench(db, events, batch):
+    """events/s of mamori-bench-store, which prints `key=value` pairs (events_per_s=...)."""
     out = run([harness.binary("mamori-bench-store"), "--db", db, "--events", str(events), "--batch", str(batch)])
-    for line in out.stdout.splitlines():
-        if "events/s" in line:
-            return float(line.split("events/s")[0].split()[-1].replace(",", ""))
-    raise RuntimeError("mamori-bench-store printed no figure:\n" + out.stdout)
+    fields = dict(item.split("=", 1) for item in out.stdout.split() if "=" in item)
+    if "events_per_s" not in fields:
+        raise RuntimeError("mamori-bench-store printed no figure:\n" + out.stdout)
+    return float(fields["events_per_s"])
 
 
 def reference_sql(events, batch, dialect):
@@ -87,6 +88,7 @@ def cpu_seconds(pid):
 
 
 def end_to_end(workdir, db, agents, per_agent):
+    workdir = tempfile.mkdtemp(prefix="e2e-", dir=workdir)  # fresh collector and agent state per run
     collector = harness.Collector(workdir, name="bench-collector", db=db).start(timeout=60)
     port = collector.port
     fleet = [harness.Agent(workdir, collector, name=f"bench-agent-{i}") for i in range(agents)]
@@ -126,6 +128,7 @@ def main():
     args = parser.parse_args()
 
     workdir = tempfile.mkdtemp(prefix="mamori-bench-")
+    os.chmod(workdir, 0o755)  # the PostgreSQL server runs as user postgres and must reach its folder
     pg_dir = os.path.join(workdir, "pg")
     pg_url = None
     try:
