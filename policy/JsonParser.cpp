@@ -8,6 +8,8 @@
 #include <unordered_set>
 #include <utility>
 
+#include "common/Utf8.h"
+
 namespace mamori::policy {
 
 namespace {
@@ -145,24 +147,6 @@ class Parser {
     return true;
   }
 
-  static void appendUtf8(std::string& out, std::uint32_t cp) {
-    if (cp < 0x80) {
-      out += static_cast<char>(cp);
-    } else if (cp < 0x800) {
-      out += static_cast<char>(0xC0U | (cp >> 6U));
-      out += static_cast<char>(0x80U | (cp & 0x3FU));
-    } else if (cp < 0x10000) {
-      out += static_cast<char>(0xE0U | (cp >> 12U));
-      out += static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU));
-      out += static_cast<char>(0x80U | (cp & 0x3FU));
-    } else {
-      out += static_cast<char>(0xF0U | (cp >> 18U));
-      out += static_cast<char>(0x80U | ((cp >> 12U) & 0x3FU));
-      out += static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU));
-      out += static_cast<char>(0x80U | (cp & 0x3FU));
-    }
-  }
-
   bool hex4(std::uint32_t& value, const std::string& pointer) {
     value = 0;
     for (int i = 0; i < 4; ++i) {
@@ -214,7 +198,7 @@ class Parser {
       cp = 0x10000 + ((cp - 0xD800) << 10U) + (low - 0xDC00);
     }
     if (cp == 0) return failed(pointer, "a NUL character (\\u0000) is not allowed in strings");
-    appendUtf8(out, cp);
+    common::appendUtf8(out, cp);
     return true;
   }
 

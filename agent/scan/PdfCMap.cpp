@@ -2,6 +2,8 @@
 
 #include <vector>
 
+#include "common/Utf8.h"
+
 namespace mamori::agent::scan {
 
 namespace {
@@ -72,25 +74,6 @@ std::uint32_t codeValue(const std::string& bytes) {
   return v;
 }
 
-void appendUtf8(std::string& out, std::uint32_t cp) {
-  if (cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6U)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12U)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18U)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-  }
-}
-
 // A bfchar/bfrange destination: UTF-16BE, surrogate pairs included.
 std::string utf16beToUtf8(const std::string& bytes) {
   std::string out;
@@ -104,7 +87,7 @@ std::string utf16beToUtf8(const std::string& bytes) {
         k += 2;
       }
     }
-    appendUtf8(out, u);
+    common::appendUtf8(out, u);
   }
   return out;
 }

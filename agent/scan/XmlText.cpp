@@ -2,6 +2,8 @@
 
 #include <array>
 
+#include "common/Utf8.h"
+
 namespace mamori::agent::scan {
 
 namespace {
@@ -16,25 +18,6 @@ bool breaks(std::string_view localName) {
     if (name == localName) return true;
   }
   return false;
-}
-
-void appendUtf8(std::string& out, unsigned long cp) {
-  if (cp == 0 || cp > 0x10FFFF || (cp >= 0xD800 && cp < 0xE000)) cp = 0xFFFD;
-  if (cp < 0x80) {
-    out.push_back(static_cast<char>(cp));
-  } else if (cp < 0x800) {
-    out.push_back(static_cast<char>(0xC0 | (cp >> 6U)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-  } else if (cp < 0x10000) {
-    out.push_back(static_cast<char>(0xE0 | (cp >> 12U)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-  } else {
-    out.push_back(static_cast<char>(0xF0 | (cp >> 18U)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 12U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80 | ((cp >> 6U) & 0x3FU)));
-    out.push_back(static_cast<char>(0x80 | (cp & 0x3FU)));
-  }
 }
 
 // Appends the entity starting at text[i] ('&'); returns how many bytes it used.
@@ -72,7 +55,8 @@ std::size_t appendEntity(std::string& out, std::string_view text, std::size_t i)
       }
       cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(v);
     }
-    appendUtf8(out, cp);
+    // A NUL from a character reference would end C strings downstream: replace it like any bad value.
+    common::appendUtf8(out, cp == 0 || cp > 0x10FFFF ? 0xFFFDU : static_cast<std::uint32_t>(cp));
   } else {
     out.append(text.substr(i, semi - i + 1));
   }

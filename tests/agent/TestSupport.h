@@ -10,26 +10,11 @@
 #include <functional>
 #include <string>
 
+#include "tests/support/TempDir.h"
+
 namespace mamori::agent::test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mamori-agent-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = mamori::testsupport::TempDir;
 
 // One QCoreApplication for the whole test binary (Qt allows only one).
 inline QCoreApplication& qtApp() {

@@ -11,6 +11,7 @@
 #include "policy/KeyFiles.h"
 #include "policy/PolicyAcceptance.h"
 #include "policy/SignedPolicy.h"
+#include "tests/support/TempDir.h"
 
 using namespace mamori::policy;
 namespace fs = std::filesystem;
@@ -35,12 +36,6 @@ std::optional<RejectReason> rejection(const std::variant<AcceptedPolicy, PolicyR
   if (const auto* r = std::get_if<PolicyRejection>(&outcome)) return r->reason;
   return std::nullopt;
 }
-
-struct TempDir {
-  fs::path path = fs::temp_directory_path() / ("mamori-policy-test-" + std::to_string(::getpid()));
-  TempDir() { fs::create_directories(path); }
-  ~TempDir() { fs::remove_all(path); }
-};
 
 }  // namespace
 
@@ -107,9 +102,9 @@ TEST_CASE("PEM round trip keeps the key id; other key types are refused") {
 }
 
 TEST_CASE("key files: private key 0600, refused when readable by others, never overwritten") {
-  TempDir dir;
-  const std::string priv = (dir.path / "policy.key").string();
-  const std::string pub = (dir.path / "policy.pub").string();
+  const mamori::testsupport::TempDir dir("mamori-policy-test");
+  const std::string priv = dir.file("policy.key");
+  const std::string pub = dir.file("policy.pub");
   REQUIRE(savePrivateKey(collectorKey(), priv).ok());
   REQUIRE(savePublicKey(collectorKey().publicKey(), pub).ok());
   struct stat st {};
@@ -123,7 +118,7 @@ TEST_CASE("key files: private key 0600, refused when readable by others, never o
   const auto loose = loadPrivateKey(priv);
   REQUIRE_FALSE(loose.ok());
   CHECK(loose.error().message.find("mode 0644") != std::string::npos);
-  CHECK_FALSE(loadPublicKey((dir.path / "missing.pub").string()).ok());
+  CHECK_FALSE(loadPublicKey(dir.file("missing.pub")).ok());
 }
 
 TEST_CASE("envelope: round trip and structural errors") {

@@ -9,27 +9,11 @@
 
 #include "agent/scan/ScanConfig.h"
 #include "policy/DefaultPolicy.h"
+#include "tests/support/TempDir.h"
 
 namespace mamori::agent::scan::test {
 
-class TempDir {
- public:
-  TempDir() {
-    std::string pattern = (std::filesystem::temp_directory_path() / "mamori-scan-test-XXXXXX").string();
-    path_ = ::mkdtemp(pattern.data()) != nullptr ? pattern : std::string();
-  }
-  ~TempDir() {
-    std::error_code ignored;
-    if (!path_.empty()) std::filesystem::remove_all(path_, ignored);
-  }
-  TempDir(const TempDir&) = delete;
-  TempDir& operator=(const TempDir&) = delete;
-  const std::string& path() const { return path_; }
-  std::string file(const std::string& name) const { return path_ + "/" + name; }
-
- private:
-  std::string path_;
-};
+using TempDir = mamori::testsupport::TempDir;
 
 inline ScanConfig builtinConfig() { return ScanConfig::fromPolicy(policy::builtinPolicy().contentScan); }
 
