@@ -195,14 +195,9 @@ void DeviceControl::enforce(const drivers::UsbDevice& device, const policy::Devi
   } else {
     readOnly_.erase(device.devpath);
   }
-  drivers::UsbDevice current = device;
-  if (!device.authorized) {
-    if (auto done = bus_.setDeviceAuthorized(device.name, true); !done) return failed(device, done.error());
-    // The kernel configured it during the write: read its interfaces' names.
-    auto reread = bus_.device(device.name);
-    if (!reread) return failed(device, reread.error());
-    current = std::move(reread).value();
-  }
+  auto authorized = authorizeDevice(device);
+  if (!authorized) return;
+  const drivers::UsbDevice& current = *authorized;
   // Interfaces and verdicts are in the same (descriptor) order; a mismatch means the device changed.
   if (!current.interfaces.empty() && current.interfaces.size() != verdict.interfaces.size()) {
     (void)bus_.setDeviceAuthorized(device.name, false);
@@ -226,16 +221,26 @@ void DeviceControl::enforce(const drivers::UsbDevice& device, const policy::Devi
   if (verdict.decision == DeviceDecision::kReadOnly) protectBlockDevices(device.devpath);
 }
 
+std::optional<drivers::UsbDevice> DeviceControl::authorizeDevice(const drivers::UsbDevice& device) {
+  if (device.authorized) return device;
+  if (auto done = bus_.setDeviceAuthorized(device.name, true); !done) {
+    failed(device, done.error());
+    return std::nullopt;
+  }
+  // The kernel configured it during the write: read it again for its interfaces' names.
+  auto reread = bus_.device(device.name);
+  if (!reread) {
+    failed(device, reread.error());
+    return std::nullopt;
+  }
+  return std::move(reread).value();
+}
+
 void DeviceControl::authorizeAll(const drivers::UsbDevice& device) {
   readOnly_.erase(device.devpath);
-  drivers::UsbDevice current = device;
-  if (!device.authorized) {
-    if (auto done = bus_.setDeviceAuthorized(device.name, true); !done) return failed(device, done.error());
-    auto reread = bus_.device(device.name);
-    if (!reread) return failed(device, reread.error());
-    current = std::move(reread).value();
-  }
-  for (const auto& interface : current.interfaces) {
+  auto current = authorizeDevice(device);
+  if (!current) return;
+  for (const auto& interface : current->interfaces) {
     if (interface.name.empty() || interface.authorized) continue;
     if (auto done = bus_.setInterfaceAuthorized(interface.name, true); !done) {
       failed(device, done.error());

@@ -70,6 +70,9 @@ class DeviceControl final : public QObject, public Capability {
   void handleResponse(const std::string& response);
   void enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
   void authorizeAll(const drivers::UsbDevice& device);
+  // Authorizes the device itself (not yet its interfaces) and returns it as the kernel now shows it;
+  // nullopt after a failure, which was reported.
+  std::optional<drivers::UsbDevice> authorizeDevice(const drivers::UsbDevice& device);
   void protectBlockDevices(const std::string& devpath);
   void failed(const drivers::UsbDevice& device, const common::Error& error);
 
