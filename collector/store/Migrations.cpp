@@ -73,6 +73,29 @@ const std::vector<Migration>& migrations() {
            " envelope TEXT NOT NULL,"
            " pushed_ms BIGINT NOT NULL)",
        }},
+      {4,
+       "web console accounts, sessions and sign-in throttling (docs/decisions/0012-console-auth.md)",
+       {
+           "CREATE TABLE console_users ("
+           " name {TEXT_C} PRIMARY KEY,"
+           " role TEXT NOT NULL,"
+           " password_hash TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL)",
+           // Only the SHA-256 of a session id is stored: a leaked database copy holds no usable cookie.
+           "CREATE TABLE console_sessions ("
+           " id_sha256 {TEXT_C} PRIMARY KEY,"
+           " user_name {TEXT_C} NOT NULL,"
+           " csrf_token TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL,"
+           " last_seen_ms BIGINT NOT NULL)",
+           "CREATE INDEX console_sessions_user ON console_sessions (user_name)",
+           // Failed sign-ins per subject ("user:<name>" or "ip:<address>") within a window.
+           "CREATE TABLE console_login_failures ("
+           " subject {TEXT_C} PRIMARY KEY,"
+           " failures INTEGER NOT NULL,"
+           " window_start_ms BIGINT NOT NULL,"
+           " locked_until_ms BIGINT NOT NULL)",
+       }},
   };
   return kList;
 }
