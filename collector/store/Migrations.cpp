@@ -2,6 +2,8 @@
 
 #include <Poco/Data/Statement.h>
 
+#include <utility>
+
 namespace mamori::collector::store {
 
 using namespace Poco::Data::Keywords;
@@ -11,7 +13,15 @@ namespace {
 // Any constant shared by all collectors; names "mamori schema migration" among advisory locks.
 constexpr long long kMigrationLockId = 0x6d616d6f7269LL;
 
+// A statement starting with "{SQLITE}" or "{PG}" runs only on that backend ("" = skip it).
 std::string dialect(std::string sql, Backend backend) {
+  for (const auto& [prefix, only] : {std::pair<std::string, Backend>{"{SQLITE}", Backend::SQLite},
+                                     std::pair<std::string, Backend>{"{PG}", Backend::PostgreSQL}}) {
+    if (sql.rfind(prefix, 0) == 0) {
+      if (backend != only) return "";
+      sql.erase(0, prefix.size());
+    }
+  }
   const std::string token = "{TEXT_C}";
   // PostgreSQL's default collation may sort '-' and letters by locale rules; ids must sort as bytes
   // so that id order is creation order and cursors page correctly. SQLite's TEXT already does.
@@ -72,6 +82,29 @@ const std::vector<Migration>& migrations() {
            " key_id TEXT NOT NULL,"
            " envelope TEXT NOT NULL,"
            " pushed_ms BIGINT NOT NULL)",
+       }},
+      {3,
+       "ingest order of events and SIEM sink cursors (docs/decisions/0011-siem-ingest-order.md)",
+       {
+           // (ingest_tx, ingest_seq) orders events by when they were stored, not by their ids: an
+           // agent that spooled offline for days sends old ids late, and an id cursor would skip them.
+           // PostgreSQL: ingest_tx is the inserting transaction's id, so a reader that only takes rows
+           // of transactions older than its snapshot's xmin never sees a lower key appear later.
+           // SQLite has one writer at a time, so commit order is sequence order and ingest_tx stays 0.
+           "ALTER TABLE events ADD COLUMN ingest_tx BIGINT NOT NULL DEFAULT 0",
+           "{PG}ALTER TABLE events ADD COLUMN ingest_seq BIGSERIAL",
+           "{PG}ALTER TABLE events ALTER COLUMN ingest_tx SET DEFAULT (pg_current_xact_id()::text::bigint)",
+           "{SQLITE}ALTER TABLE events ADD COLUMN ingest_seq INTEGER",
+           "{SQLITE}UPDATE events SET ingest_seq = rowid",
+           "CREATE INDEX events_ingest ON events (ingest_tx, ingest_seq)",
+           "CREATE TABLE siem_cursors ("
+           " sink {TEXT_C} PRIMARY KEY,"
+           " cursor_tx BIGINT NOT NULL,"
+           " cursor_seq BIGINT NOT NULL,"
+           " forwarded BIGINT NOT NULL DEFAULT 0,"
+           " lease_owner TEXT NOT NULL DEFAULT '',"
+           " lease_until_ms BIGINT NOT NULL DEFAULT 0,"
+           " updated_ms BIGINT NOT NULL)",
        }},
       {4,
        "web console accounts, sessions and sign-in throttling (docs/decisions/0012-console-auth.md)",

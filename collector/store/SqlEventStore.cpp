@@ -217,8 +217,12 @@ InsertCounts SqlEventStore::insertSqlite(Session& session, const std::vector<com
   Poco::Int64 before = 0, after = 0;
   session << "SELECT total_changes()", into(before), now;
   Statement insert(session);
-  insert << "INSERT INTO events (id, agent_id, host, user_name, time_ms, type, severity, details, received_ms)"
-            " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+  // ingest_seq: one more than the highest so far (SQLite has one writer, so this is commit order;
+  // the index on (ingest_tx, ingest_seq) makes MAX a lookup).
+  insert << "INSERT INTO events (id, agent_id, host, user_name, time_ms, type, severity, details, received_ms,"
+            " ingest_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?,"
+            " (SELECT COALESCE(MAX(ingest_seq), 0) + 1 FROM events WHERE ingest_tx = 0))"
+            " ON CONFLICT (id) DO NOTHING",
       use(ids), use(agents), use(hosts), use(users), use(times), use(types), use(severities), use(details),
       use(received);
   insert.execute();
