@@ -1,0 +1,27 @@
+#pragma once
+// Reading running processes. The Linux implementation reads /proc (drivers/linux/ProcFs); the tests
+// point it at a recorded tree (tests/fixtures/proc).
+
+#include <sys/types.h>
+
+#include <vector>
+
+#include "common/Result.h"
+#include "drivers/include/Process.h"
+
+namespace mamori::drivers {
+
+class ProcessSource {
+ public:
+  virtual ~ProcessSource() = default;
+  // One process. An error when it is gone (or never was) or its stat cannot be read; facts that need
+  // more privilege than we have (another user's exe link) are left empty instead.
+  virtual common::Result<ProcessInfo> read(pid_t pid) const = 0;
+  // Every process that can be read, in ascending pid order; processes that end while the list is
+  // being made are left out.
+  virtual std::vector<ProcessInfo> snapshot() const = 0;
+  // Every pid, ascending (cheap: no per-process files read).
+  virtual std::vector<pid_t> pids() const = 0;
+};
+
+}  // namespace mamori::drivers

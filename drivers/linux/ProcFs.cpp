@@ -1,0 +1,107 @@
+#include "drivers/linux/ProcFs.h"
+
+#include <dirent.h>
+#include <pwd.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <charconv>
+#include <memory>
+
+#include "common/Files.h"
+#include "drivers/linux/ProcParsers.h"
+
+namespace mamori::drivers::linux_os {
+
+namespace {
+
+constexpr std::size_t kMaxCmdline = 256U * 1024U;
+constexpr std::size_t kMaxMaps = 8U * 1024U * 1024U;
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+std::string readLink(const std::string& path) {
+  std::array<char, 4096> buffer{};
+  const ssize_t n = ::readlink(path.c_str(), buffer.data(), buffer.size() - 1);
+  if (n <= 0) return {};
+  return std::string(buffer.data(), static_cast<std::size_t>(n));
+}
+
+}  // namespace
+
+std::string userName(uid_t uid) {
+  passwd entry{};
+  passwd* found = nullptr;
+  std::array<char, 4096> buffer{};
+  if (::getpwuid_r(uid, &entry, buffer.data(), buffer.size(), &found) == 0 && found != nullptr) {
+    return found->pw_name;
+  }
+  return std::to_string(uid);
+}
+
+std::string ProcFs::exeLink(pid_t pid) const { return root_ + "/" + std::to_string(pid) + "/exe"; }
+
+common::Result<ProcessInfo> ProcFs::read(pid_t pid) const {
+  const std::string dir = root_ + "/" + std::to_string(pid);
+  auto statText = common::readSmallFile(dir + "/stat");
+  if (!statText) return statText.error();
+  auto stat = parseProcStat(statText.value());
+  if (!stat) return common::makeError(stat.error().message, dir + "/stat");
+  ProcessInfo info;
+  info.pid = pid;
+  info.ppid = stat.value().ppid;
+  info.comm = stat.value().comm;
+  info.startTime = stat.value().startTime;
+  info.kernelThread = stat.value().kernelThread();
+  if (auto status = common::readSmallFile(dir + "/status"); status) {
+    if (auto uid = parseProcStatusUid(status.value()); uid) info.uid = uid.value();
+  }
+  info.user = userName(info.uid);
+  if (info.kernelThread) return info;
+  if (auto cmdline = common::readSmallFile(dir + "/cmdline", kMaxCmdline); cmdline) {
+    info.argv = parseCmdline(cmdline.value());
+  }
+  // The link names the path at exec time (" (deleted)" when it is gone); stat follows it to the file.
+  info.exePath = readLink(dir + "/exe");
+  if (const std::string deleted = " (deleted)";
+      info.exePath.size() > deleted.size() && info.exePath.ends_with(deleted)) {
+    info.exePath.resize(info.exePath.size() - deleted.size());
+  }
+  struct stat st {};
+  if (!info.exePath.empty() && ::stat((dir + "/exe").c_str(), &st) == 0) {
+    info.exe = {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino),
+                static_cast<std::int64_t>(st.st_size),
+                static_cast<std::int64_t>(st.st_mtim.tv_sec) * 1'000'000'000 + st.st_mtim.tv_nsec};
+  }
+  if (auto maps = common::readSmallFile(dir + "/maps", kMaxMaps); maps) info.mappings = parseProcMaps(maps.value());
+  return info;
+}
+
+std::vector<pid_t> ProcFs::pids() const {
+  std::vector<pid_t> out;
+  const std::unique_ptr<DIR, DirCloser> dir(::opendir(root_.c_str()));
+  if (!dir) return out;
+  while (const dirent* entry = ::readdir(dir.get())) {
+    const std::string_view name = entry->d_name;
+    pid_t pid = 0;
+    const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
+    if (ec == std::errc() && ptr == name.data() + name.size() && pid > 0) out.push_back(pid);
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+std::vector<ProcessInfo> ProcFs::snapshot() const {
+  std::vector<ProcessInfo> out;
+  for (const pid_t pid : pids()) {
+    if (auto info = read(pid); info) out.push_back(std::move(info).value());
+  }
+  return out;
+}
+
+}  // namespace mamori::drivers::linux_os

@@ -1,0 +1,31 @@
+#pragma once
+// ProcessSource over a procfs mount. The root is a parameter: "/proc" in the agent and the inspection
+// tool, a recorded tree (tests/fixtures/proc) in unit tests.
+
+#include <string>
+
+#include "drivers/include/ProcessSource.h"
+
+namespace mamori::drivers::linux_os {
+
+class ProcFs final : public ProcessSource {
+ public:
+  explicit ProcFs(std::string procRoot = "/proc") : root_(std::move(procRoot)) {}
+
+  common::Result<ProcessInfo> read(pid_t pid) const override;
+  std::vector<ProcessInfo> snapshot() const override;
+  std::vector<pid_t> pids() const override;
+
+  // "<root>/<pid>/exe": open it to read (or hash) the very file that runs, even when it was renamed
+  // or deleted after the exec.
+  std::string exeLink(pid_t pid) const;
+  const std::string& root() const { return root_; }
+
+ private:
+  std::string root_;
+};
+
+// The name of a user id from the passwd database, or the number as text.
+std::string userName(uid_t uid);
+
+}  // namespace mamori::drivers::linux_os

@@ -1,0 +1,66 @@
+// ProcFs over the recorded tree and over the real /proc; the hash cache over real files.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <fstream>
+
+#include "common/Crypto.h"
+#include "drivers/linux/FileHashCache.h"
+#include "drivers/linux/ProcFs.h"
+#include "tests/support/TempDir.h"
+
+using namespace mamori::drivers::linux_os;
+
+TEST_CASE("a recorded process read through ProcFs") {
+  ProcFs proc(MAMORI_PROC_FIXTURES);
+  auto info = proc.read(4242);
+  REQUIRE(info.ok());
+  CHECK(info.value().pid == 4242);
+  CHECK(info.value().ppid == 7049);
+  CHECK(info.value().comm == "python3");
+  CHECK(info.value().user == "root");
+  CHECK(info.value().argv.size() == 4);
+  CHECK(info.value().exePath == "/usr/bin/python3.11");
+  CHECK(info.value().mappings.front().path == "/usr/bin/python3.11");
+  CHECK(info.value().startTime == 1066826);
+
+  auto kthread = proc.read(2);
+  REQUIRE(kthread.ok());
+  CHECK(kthread.value().kernelThread);
+  CHECK(kthread.value().argv.empty());
+
+  CHECK_FALSE(proc.read(99999).ok());
+  CHECK(proc.pids() == std::vector<pid_t>{2, 4242, 4243, 4244, 4245});
+  CHECK(proc.snapshot().size() == 5);
+}
+
+TEST_CASE("the real /proc: this process is found with its exe and start time") {
+  ProcFs proc;
+  auto self = proc.read(::getpid());
+  REQUIRE(self.ok());
+  CHECK(self.value().exePath.find("drivers_tests") != std::string::npos);
+  CHECK(self.value().exe.known());
+  CHECK(self.value().startTime > 0);
+  bool found = false;
+  for (const auto& info : proc.snapshot()) found = found || info.pid == ::getpid();
+  CHECK(found);
+}
+
+TEST_CASE("the hash cache hashes once per file version and sees a rewrite") {
+  mamori::testsupport::TempDir dir;
+  const std::string path = dir.path() + "/prog";
+  { std::ofstream(path) << "first"; }
+  FileHashCache cache;
+  auto first = cache.sha256(path);
+  REQUIRE(first.ok());
+  CHECK(first.value() == mamori::common::sha256Hex("first"));
+  REQUIRE(cache.sha256(path).ok());
+  CHECK(cache.hits() == 1);
+  CHECK(cache.misses() == 1);
+  { std::ofstream(path) << "second, longer"; }
+  auto second = cache.sha256(path);
+  REQUIRE(second.ok());
+  CHECK(second.value() == mamori::common::sha256Hex("second, longer"));
+  CHECK_FALSE(cache.sha256(dir.path() + "/missing").ok());
+}

@@ -1,0 +1,17 @@
+// The /proc parsers (drivers/linux/ProcParsers.h): a process controls its comm, argv and file names,
+// so stat, cmdline and maps text is outside input.
+#include <cstddef>
+#include <cstdint>
+#include <string_view>
+
+#include "drivers/linux/ProcParsers.h"
+
+extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
+  const std::string_view text(reinterpret_cast<const char*>(data), size);  // NOLINT: byte view
+  using namespace mamori::drivers::linux_os;
+  if (auto stat = parseProcStat(text)) MAMORI_ASSERT(stat.value().comm.size() < size);
+  (void)parseProcStatusUid(text);
+  (void)parseCmdline(text);
+  for (const auto& mapping : parseProcMaps(text)) MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
+  return 0;
+}
