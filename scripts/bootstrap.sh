@@ -13,7 +13,10 @@ build_packages=(
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
   qemu-system-x86 busybox-static dosfstools cpio kmod openssl  # this line: tests/e2e (QEMU USB)
-  yara)  # the reference tool of bench/scan.py
+  yara  # the reference tool of bench/scan.py
+  # tests/integration/test_p2p.py: real file-sharing clients (run only in a test's own network namespace;
+  # without a running init nothing starts them at install) and benign look-alikes
+  transmission-daemon qbittorrent-nox aria2 ctorrent rtorrent deluged amule-daemon tshark tcpdump curl)
 lint_packages=(clang-format clang-tidy)
 
 wanted=("${build_packages[@]}")
