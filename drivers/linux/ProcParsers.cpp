@@ -51,6 +51,8 @@ common::Result<ProcStat> parseProcStat(std::string_view text) {
   stat.state = rest[0][0];
   if (!toNumber(rest[1], stat.ppid)) return common::makeError("bad ppid field", "stat");
   if (!toNumber(rest[6], stat.flags)) return common::makeError("bad flags field", "stat");
+  if (!toNumber(rest[11], stat.userTicks)) return common::makeError("bad utime field", "stat");
+  if (!toNumber(rest[12], stat.systemTicks)) return common::makeError("bad stime field", "stat");
   if (!toNumber(rest[19], stat.startTime)) return common::makeError("bad starttime field", "stat");
   return stat;
 }
@@ -69,6 +71,23 @@ common::Result<uid_t> parseProcStatusUid(std::string_view text) {
     return uid;
   }
   return common::makeError("no Uid line", "status");
+}
+
+common::Result<std::int64_t> parseProcStatusResidentKib(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.rfind("VmRSS:", 0) != 0) continue;
+    const auto values = fields(line.substr(6));
+    std::int64_t kib = 0;
+    if (values.empty() || !toNumber(values[0], kib) || kib < 0) return common::makeError("bad VmRSS line", "status");
+    return kib;
+  }
+  // Kernel threads and zombies have no VmRSS line.
+  return common::makeError("no VmRSS line", "status");
 }
 
 std::vector<std::string> parseCmdline(std::string_view bytes) {

@@ -21,6 +21,8 @@ struct ProcStat {
   char state = '?';
   pid_t ppid = 0;
   std::uint64_t flags = 0;
+  std::uint64_t userTicks = 0;    // field 14 (utime), clock ticks
+  std::uint64_t systemTicks = 0;  // field 15 (stime), clock ticks
   std::uint64_t startTime = 0;  // field 22, clock ticks since boot
   bool kernelThread() const { return (flags & 0x00200000U) != 0; }  // PF_KTHREAD
 };
@@ -30,6 +32,9 @@ common::Result<ProcStat> parseProcStat(std::string_view text);
 
 // The real uid from /proc/PID/status ("Uid:\treal\teffective\tsaved\tfs").
 common::Result<uid_t> parseProcStatusUid(std::string_view text);
+
+// The resident set size from /proc/PID/status ("VmRSS:\t  1234 kB"), in KiB.
+common::Result<std::int64_t> parseProcStatusResidentKib(std::string_view text);
 
 // /proc/PID/cmdline: NUL-separated arguments. A trailing NUL ends the last one; a process that
 // rewrote its command line with spaces instead (some daemons do) gives one argument.

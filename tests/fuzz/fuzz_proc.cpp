@@ -11,6 +11,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace mamori::drivers::linux_os;
   if (auto stat = parseProcStat(text)) MAMORI_ASSERT(stat.value().comm.size() < size);
   (void)parseProcStatusUid(text);
+  (void)parseProcStatusResidentKib(text);
   (void)parseCmdline(text);
   for (const auto& mapping : parseProcMaps(text)) MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
   return 0;
