@@ -4,6 +4,8 @@
 
 #include <sys/types.h>
 
+#include <cstdint>
+#include <string>
 #include <vector>
 
 #include "common/Result.h"
@@ -22,6 +24,12 @@ class ProcessSource {
   virtual std::vector<ProcessInfo> snapshot() const = 0;
   // Every pid, ascending (cheap: no per-process files read).
   virtual std::vector<pid_t> pids() const = 0;
+  // The parent pid, reading as little as possible (the scope walks ancestors on every exec).
+  virtual common::Result<pid_t> parent(pid_t pid) const = 0;
+  // Identity of the pid namespace the process lives in (the inode of /proc/PID/ns/pid).
+  virtual common::Result<std::uint64_t> pidNamespace(pid_t pid) const = 0;
+  // The process's cgroup v2 path ("/system.slice/x.service"), from the "0::" line of /proc/PID/cgroup.
+  virtual common::Result<std::string> cgroup(pid_t pid) const = 0;
 };
 
 }  // namespace mamori::drivers

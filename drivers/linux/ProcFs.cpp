@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <pwd.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -33,6 +34,19 @@ std::string readLink(const std::string& path) {
 }
 
 }  // namespace
+
+std::uint64_t ticksSinceBoot() {
+  timespec now{};
+  ::clock_gettime(CLOCK_BOOTTIME, &now);
+  const auto ticks = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
+  return static_cast<std::uint64_t>(now.tv_sec) * ticks + static_cast<std::uint64_t>(now.tv_nsec) * ticks / 1'000'000'000U;
+}
+
+std::uint64_t monotonicNs() {
+  timespec now{};
+  ::clock_gettime(CLOCK_MONOTONIC, &now);
+  return static_cast<std::uint64_t>(now.tv_sec) * 1'000'000'000U + static_cast<std::uint64_t>(now.tv_nsec);
+}
 
 std::string userName(uid_t uid) {
   passwd entry{};
@@ -94,6 +108,29 @@ std::vector<pid_t> ProcFs::pids() const {
   }
   std::sort(out.begin(), out.end());
   return out;
+}
+
+common::Result<pid_t> ProcFs::parent(pid_t pid) const {
+  const std::string path = root_ + "/" + std::to_string(pid) + "/stat";
+  auto text = common::readSmallFile(path);
+  if (!text) return text.error();
+  auto stat = parseProcStat(text.value());
+  if (!stat) return common::makeError(stat.error().message, path);
+  return stat.value().ppid;
+}
+
+common::Result<std::uint64_t> ProcFs::pidNamespace(pid_t pid) const {
+  const std::string path = root_ + "/" + std::to_string(pid) + "/ns/pid";
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0) return common::makeError("cannot stat", path, errno);
+  return static_cast<std::uint64_t>(st.st_ino);
+}
+
+common::Result<std::string> ProcFs::cgroup(pid_t pid) const {
+  const std::string path = root_ + "/" + std::to_string(pid) + "/cgroup";
+  auto text = common::readSmallFile(path);
+  if (!text) return text.error();
+  return parseProcCgroupV2(text.value());
 }
 
 std::vector<ProcessInfo> ProcFs::snapshot() const {

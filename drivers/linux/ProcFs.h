@@ -15,6 +15,9 @@ class ProcFs final : public ProcessSource {
   common::Result<ProcessInfo> read(pid_t pid) const override;
   std::vector<ProcessInfo> snapshot() const override;
   std::vector<pid_t> pids() const override;
+  common::Result<pid_t> parent(pid_t pid) const override;
+  common::Result<std::uint64_t> pidNamespace(pid_t pid) const override;
+  common::Result<std::string> cgroup(pid_t pid) const override;
 
   // "<root>/<pid>/exe": open it to read (or hash) the very file that runs, even when it was renamed
   // or deleted after the exec.
@@ -24,6 +27,11 @@ class ProcFs final : public ProcessSource {
  private:
   std::string root_;
 };
+
+// Now in the units of ProcessInfo::startTime (clock ticks since boot, CLOCK_BOOTTIME).
+std::uint64_t ticksSinceBoot();
+// CLOCK_MONOTONIC in nanoseconds: the clock of the proc connector's event timestamps.
+std::uint64_t monotonicNs();
 
 // The name of a user id from the passwd database, or the number as text.
 std::string userName(uid_t uid);

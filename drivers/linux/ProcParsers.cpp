@@ -146,4 +146,16 @@ std::vector<ExecutableMapping> parseProcMaps(std::string_view text) {
   return out;
 }
 
+common::Result<std::string> parseProcCgroupV2(std::string_view text) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.rfind("0::", 0) == 0 && line.size() > 3 && line[3] == '/') return std::string(line.substr(3));
+  }
+  return common::makeError("no cgroup v2 line", "cgroup");
+}
+
 }  // namespace mamori::drivers::linux_os

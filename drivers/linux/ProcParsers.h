@@ -45,4 +45,7 @@ std::vector<std::string> parseCmdline(std::string_view bytes);
 // last line is not).
 std::vector<ExecutableMapping> parseProcMaps(std::string_view text);
 
+// The cgroup v2 path from /proc/PID/cgroup (its "0::PATH" line); an error without one (cgroup v1 only).
+common::Result<std::string> parseProcCgroupV2(std::string_view text);
+
 }  // namespace mamori::drivers::linux_os

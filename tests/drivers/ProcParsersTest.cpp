@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/Files.h"
+#include "drivers/linux/ProcConnectorParser.h"
 #include "drivers/linux/ProcParsers.h"
 
 using namespace mamori::drivers::linux_os;
@@ -107,4 +108,18 @@ TEST_CASE("maps lines that do not parse are skipped; a truncated last line too")
   const auto maps = parseProcMaps(text);
   REQUIRE(maps.size() == 1);
   CHECK(maps[0].path == "/lib/ok.so");
+}
+
+TEST_CASE("cgroup v2 path") {
+  auto path = parseProcCgroupV2("12:pids:/x\n0::/user.slice/a b.scope\n");
+  REQUIRE(path.ok());
+  CHECK(path.value() == "/user.slice/a b.scope");
+  CHECK_FALSE(parseProcCgroupV2("3:cpu:/x\n").ok());
+  CHECK_FALSE(parseProcCgroupV2("0::").ok());
+}
+
+TEST_CASE("proc connector datagrams: junk and truncation give no events") {
+  CHECK(parseProcConnectorDatagram("").empty());
+  CHECK(parseProcConnectorDatagram(std::string(15, '\xff')).empty());
+  CHECK(parseProcConnectorDatagram(std::string(200, '\0')).empty());
 }

@@ -4,6 +4,7 @@
 #include <cstdint>
 #include <string_view>
 
+#include "drivers/linux/ProcConnectorParser.h"
 #include "drivers/linux/ProcParsers.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -13,6 +14,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parseProcStatusUid(text);
   (void)parseProcStatusResidentKib(text);
   (void)parseCmdline(text);
+  (void)parseProcCgroupV2(text);
+  for (const auto& event : parseProcConnectorDatagram(text)) MAMORI_ASSERT(event.pid >= 0 || event.pid < 0);
   for (const auto& mapping : parseProcMaps(text)) MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
   return 0;
 }

@@ -1,0 +1,86 @@
+#include "drivers/linux/ProcConnector.h"
+
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <cstring>
+
+#include "drivers/linux/ProcConnectorParser.h"
+
+namespace mamori::drivers::linux_os {
+
+namespace {
+
+common::Status sendControl(int fd, proc_cn_mcast_op op) {
+  // nlmsghdr, cn_msg, then the operation, in one buffer laid out as the connector expects (cn_msg
+  // ends in a flexible array, so it cannot be a member of a struct with the operation after it).
+  std::array<char, NLMSG_SPACE(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))> request{};
+  nlmsghdr header{};
+  header.nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_cn_mcast_op));
+  header.nlmsg_type = NLMSG_DONE;
+  cn_msg message{};
+  message.id.idx = CN_IDX_PROC;
+  message.id.val = CN_VAL_PROC;
+  message.len = sizeof(proc_cn_mcast_op);
+  std::memcpy(request.data(), &header, sizeof header);
+  std::memcpy(request.data() + NLMSG_HDRLEN, &message, sizeof message);
+  std::memcpy(request.data() + NLMSG_HDRLEN + sizeof message, &op, sizeof op);
+  const std::size_t length = header.nlmsg_len;
+  if (::send(fd, request.data(), length, 0) != static_cast<ssize_t>(length)) {
+    return common::makeError("cannot subscribe to the proc connector", "NETLINK_CONNECTOR", errno);
+  }
+  return common::Ok{};
+}
+
+}  // namespace
+
+common::Result<std::unique_ptr<ProcConnector>> ProcConnector::open() {
+  common::UniqueFd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR));
+  if (!fd.valid()) return common::makeError("cannot open a netlink connector socket", "NETLINK_CONNECTOR", errno);
+  // Bursts (a build running thousands of execs) must not overrun us between two reads.
+  const int buffer = 8 * 1024 * 1024;
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0) {
+    (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  }
+  sockaddr_nl address{};
+  address.nl_family = AF_NETLINK;
+  address.nl_groups = CN_IDX_PROC;
+  address.nl_pid = 0;  // the kernel picks a unique port
+  if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {  // NOLINT: sockaddr API
+    return common::makeError("cannot bind the proc connector socket (needs root)", "NETLINK_CONNECTOR", errno);
+  }
+  if (auto sent = sendControl(fd.get(), PROC_CN_MCAST_LISTEN); !sent) return sent.error();
+  return std::unique_ptr<ProcConnector>(new ProcConnector(std::move(fd)));
+}
+
+ProcConnector::~ProcConnector() {
+  if (socket_.valid()) (void)sendControl(socket_.get(), PROC_CN_MCAST_IGNORE);
+}
+
+common::Result<ProcessEventBatch> ProcConnector::drain() {
+  ProcessEventBatch batch;
+  std::array<char, 16384> buffer{};
+  for (;;) {
+    const ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      if (errno == ENOBUFS) {
+        batch.overrun = true;
+        continue;
+      }
+      return common::makeError("cannot read the proc connector", "NETLINK_CONNECTOR", errno);
+    }
+    if (n == 0) break;
+    auto events = parseProcConnectorDatagram(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
+    batch.events.insert(batch.events.end(), events.begin(), events.end());
+  }
+  return batch;
+}
+
+}  // namespace mamori::drivers::linux_os
