@@ -159,7 +159,8 @@ int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t no
     for (const auto& migration : migrations()) {
       if (migration.version <= current) continue;
       for (const auto& statement : migration.statements) {
-        session << dialect(statement, backend), now;
+        const std::string text = dialect(statement, backend);
+        if (!text.empty()) session << text, now;  // "" = a statement for the other backend
       }
       const std::string record = "INSERT INTO schema_version (version, applied_ms) VALUES (" +
                                  std::to_string(migration.version) + ", " + std::to_string(nowMs) + ")";
