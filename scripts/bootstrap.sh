@@ -18,6 +18,10 @@ test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iprout
   # without a running init nothing starts them at install) and benign look-alikes
   transmission-daemon qbittorrent-nox aria2 ctorrent rtorrent deluged amule-daemon tshark tcpdump curl)
 lint_packages=(clang-format clang-tidy)
+# The web console (console/) is built with npm. A machine that already has node and npm keeps them
+# (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
+command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
+test_packages+=(chromium)  # console/tests: the browser playwright-core drives (npm never downloads one)
 
 wanted=("${build_packages[@]}")
 for arg in "$@"; do
