@@ -98,6 +98,7 @@ struct Shared {
   ScanCache* cache;
   const ResultSink& sink;
   const std::atomic<bool>* stop;
+  const ProgressSink* progress;  // null or empty: nobody watches
   std::mutex mutex;  // guards summary and sink calls
   ScanSummary summary;
 
@@ -113,6 +114,7 @@ struct Shared {
     if (!result.hits.empty()) ++summary.filesWithHits;
     if (!result.notInspected.empty()) ++summary.notInspected;
     if (result.reportable()) sink(result);
+    if (progress != nullptr && *progress) (*progress)(result.path, read ? bytes : 0);
   }
 };
 
@@ -207,7 +209,7 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
     cache = std::make_unique<ScanCache>(config_.stateDir + "/scan-cache.bin", config_.fingerprint());
     if (auto loaded = cache->load(); !loaded) common::log::warning(loaded.error().describe());
   }
-  Shared shared{config_, cache.get(), sink, stop, {}, {}};
+  Shared shared{config_, cache.get(), sink, stop, &progress_, {}, {}};
   PathQueue queue;
   std::vector<std::thread> workers;
   for (std::size_t i = 0; i < threads; ++i) {

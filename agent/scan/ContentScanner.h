@@ -28,10 +28,15 @@ struct ScanSummary {
 
 // Called for every file whose result is reportable (hits or not-inspected parts). Never concurrently.
 using ResultSink = std::function<void(const FileResult& result)>;
+// Called once per file when it is done (clean ones too), never concurrently: for progress displays
+// (the inspection tool's bar). bytesRead is 0 for cache answers and files that were not read.
+using ProgressSink = std::function<void(const std::string& path, std::int64_t bytesRead)>;
 
 class ContentScanner {
  public:
   explicit ContentScanner(ScanConfig config);
+
+  void setProgress(ProgressSink progress) { progress_ = std::move(progress); }
 
   // Walks roots; stop (may be null) is polled between files. An error only when the scan cannot
   // start (rules unusable); per-file problems are results.
@@ -43,6 +48,7 @@ class ContentScanner {
 
  private:
   ScanConfig config_;
+  ProgressSink progress_;
 };
 
 }  // namespace mamori::agent::scan
