@@ -1,0 +1,78 @@
+#include "inspect/FileAccess.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+
+#include "common/UniqueFd.h"
+
+namespace mamori::inspect {
+
+namespace {
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+}  // namespace
+
+common::Result<std::string> readFileBounded(const std::string& path, std::int64_t maxBytes) {
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return common::makeError("cannot open", path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return common::makeError("cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
+  if (st.st_size > maxBytes) return common::makeError("larger than " + std::to_string(maxBytes) + " bytes", path);
+  std::string data(static_cast<std::size_t>(st.st_size), '\0');
+  std::size_t used = 0;
+  while (used < data.size()) {
+    const ssize_t n = ::read(fd.get(), data.data() + used, data.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return common::makeError("cannot read", path, errno);
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  data.resize(used);
+  return data;
+}
+
+void walkEntries(const std::string& root, int depth, const std::function<bool(const DirEntry&)>& onEntry,
+                 const std::function<void(const std::string&, const std::string&)>& onProblem,
+                 const std::atomic<bool>* stop) {
+  if (stop != nullptr && stop->load()) return;
+  std::unique_ptr<DIR, DirCloser> dir(::opendir(root.c_str()));
+  if (!dir) {
+    if (errno != ENOENT && errno != ENOTDIR) onProblem(root, common::makeError("cannot list", {}, errno).describe());
+    return;
+  }
+  while (const dirent* e = ::readdir(dir.get())) {
+    const std::string name = e->d_name;
+    if (name == "." || name == "..") continue;
+    DirEntry entry;
+    entry.name = name;
+    entry.path = root == "/" ? "/" + name : root + "/" + name;
+    struct stat st {};
+    if (::lstat(entry.path.c_str(), &st) != 0) continue;  // gone since listed
+    entry.type = S_ISREG(st.st_mode) ? EntryType::kFile : S_ISDIR(st.st_mode) ? EntryType::kDirectory : EntryType::kOther;
+    entry.executable = (st.st_mode & 0111U) != 0;
+    entry.size = st.st_size;
+    const bool descend = onEntry(entry);
+    if (entry.type == EntryType::kDirectory && depth > 0 && descend) walkEntries(entry.path, depth - 1, onEntry, onProblem, stop);
+    if (stop != nullptr && stop->load()) return;
+  }
+}
+
+bool pathExists(const std::string& path) {
+  struct stat st {};
+  return ::lstat(path.c_str(), &st) == 0;
+}
+
+bool isDirectory(const std::string& path) {
+  struct stat st {};
+  return ::stat(path.c_str(), &st) == 0 && S_ISDIR(st.st_mode);
+}
+
+}  // namespace mamori::inspect

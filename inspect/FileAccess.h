@@ -1,0 +1,37 @@
+#pragma once
+// The few file-system reads the inspection finders need, with errors as values (path + errno) so
+// "could not read" ends up in the report instead of being lost.
+
+#include <atomic>
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "common/Result.h"
+
+namespace mamori::inspect {
+
+// The whole regular file, at most maxBytes (larger: an error). Symbolic links are not followed.
+common::Result<std::string> readFileBounded(const std::string& path, std::int64_t maxBytes);
+
+enum class EntryType { kFile, kDirectory, kOther };
+
+struct DirEntry {
+  std::string path;
+  std::string name;
+  EntryType type = EntryType::kOther;
+  bool executable = false;  // any x bit
+  std::int64_t size = 0;
+};
+
+// Visits entries below root up to depth levels (0: only root's own entries), symbolic links never
+// followed. onEntry returning false skips descending into that directory. Unreadable directories go
+// to onProblem. stop (may be null) ends the walk early.
+void walkEntries(const std::string& root, int depth, const std::function<bool(const DirEntry&)>& onEntry,
+                 const std::function<void(const std::string&, const std::string&)>& onProblem,
+                 const std::atomic<bool>* stop);
+
+bool pathExists(const std::string& path);  // lstat succeeds
+bool isDirectory(const std::string& path);  // follows symbolic links (config folders may be links)
+
+}  // namespace mamori::inspect

@@ -1,0 +1,115 @@
+#include "inspect/P2pRecognizer.h"
+
+#include <cctype>
+#include <climits>
+
+#include <sys/stat.h>
+
+#include <cstdlib>
+
+#include "common/Crypto.h"
+#include "common/Log.h"
+#include "inspect/ElfNeeded.h"
+#include "inspect/FileAccess.h"
+
+namespace mamori::inspect {
+
+namespace {
+constexpr int kYaraSecondsPerFile = 10;
+}
+
+P2pRecognizer::P2pRecognizer(const policy::P2pGuardSettings& settings) : matcher_(settings) {
+  for (const auto& set : settings.signatureSets) {
+    if (!set.yaraRules) continue;
+    auto scanner = agent::scan::YaraScanner::create(set.yaraRules);
+    if (!scanner) {
+      common::log::warning("P2P signature set " + set.name + ": " + scanner.error().describe());
+      continue;
+    }
+    scanners_.emplace_back(set.name, std::move(scanner).value());
+  }
+}
+
+std::string programNameOf(const std::string& fileName) {
+  std::string name = fileName;
+  for (const char* suffix : {".AppImage", ".appimage", ".exe", ".EXE"}) {
+    const std::string s(suffix);
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) name.resize(name.size() - s.size());
+  }
+  // A version or architecture after '-' or '_' followed by a digit or "x86": cut there.
+  for (std::size_t i = 1; i + 1 < name.size(); ++i) {
+    if ((name[i] == '-' || name[i] == '_') &&
+        (std::isdigit(static_cast<unsigned char>(name[i + 1])) != 0 || name.compare(i + 1, 3, "x86") == 0)) {
+      name.resize(i);
+      break;
+    }
+  }
+  return name;
+}
+
+policy::ProcessFacts factsForFile(const std::string& path, const std::string& sha256) {
+  const std::string name = programNameOf(path.substr(path.find_last_of('/') + 1));
+  policy::ProcessFacts facts;
+  facts.comm = name.substr(0, 15);
+  facts.exePath = path;
+  facts.argv = {name};
+  facts.exeSha256 = sha256;
+  return facts;
+}
+
+std::vector<policy::YaraHit> P2pRecognizer::scan(const std::string& path, const std::string& bytes) {
+  std::vector<policy::YaraHit> hits;
+  for (auto& [set, scanner] : scanners_) {
+    if (bytes.empty()) break;
+    auto matches = scanner->scan(bytes, kYaraSecondsPerFile);
+    if (!matches) continue;  // a timeout is no evidence either way
+    for (const auto& m : matches.value()) hits.push_back({set, m.rule, path});
+  }
+  return hits;
+}
+
+void P2pRecognizer::addLibraries(policy::ProcessFacts& facts, const std::string& bytes) {
+  auto needed = elfNeededLibraries(bytes);
+  if (!needed) return;
+  const std::string own = facts.exePath.substr(0, facts.exePath.find_last_of('/'));
+  static const std::vector<std::string> kSystem = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
+                                                   "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
+                                                   "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"};
+  for (const auto& name : needed.value()) {
+    // The C and C++ runtimes are in every program: reading them says nothing about P2P.
+    if (name.rfind("libc.so", 0) == 0 || name.rfind("libm.so", 0) == 0 || name.rfind("libstdc++", 0) == 0 ||
+        name.rfind("libgcc_s", 0) == 0 || name.rfind("ld-linux", 0) == 0 || name.find('/') != std::string::npos)
+      continue;
+    std::vector<std::string> folders = {own};
+    folders.insert(folders.end(), kSystem.begin(), kSystem.end());
+    for (const auto& folder : folders) {
+      char resolved[PATH_MAX];
+      if (::realpath((folder + "/" + name).c_str(), resolved) == nullptr) continue;
+      auto it = libraries_.find(resolved);
+      if (it == libraries_.end()) {
+        LibraryFacts lib;
+        if (auto content = readFileBounded(resolved, 512LL << 20)) {
+          lib.sha256 = common::sha256Hex(content.value());
+          lib.hits = scan(resolved, content.value());
+        }
+        it = libraries_.emplace(resolved, std::move(lib)).first;
+      }
+      facts.libraries.push_back({it->first, it->second.sha256});
+      facts.yaraHits.insert(facts.yaraHits.end(), it->second.hits.begin(), it->second.hits.end());
+      break;
+    }
+  }
+}
+
+std::vector<std::string> P2pRecognizer::recognise(const policy::ProcessFacts& facts) const {
+  const auto verdict = matcher_.evaluate(facts);
+  std::vector<std::string> reasons;
+  if (!verdict.matched) return reasons;
+  for (const auto& e : verdict.evidence) {
+    reasons.push_back(std::string(policy::p2pSignalName(e.signal)) + " " + e.matched + " (signature set " +
+                      e.signatureSet + ", in " + e.subject + ")");
+  }
+  return reasons;
+}
+
+}  // namespace mamori::inspect

@@ -1,0 +1,51 @@
+#pragma once
+// Recognises P2P programs from files, with the P2P guard's own matcher (policy::P2pMatcher): the
+// facts an exec would give (name, executable path, SHA-256, YARA hits of the signature sets' rules)
+// are built from the file's bytes, so a renamed copy is still caught by hash or YARA rule.
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "agent/scan/YaraScanner.h"
+#include "policy/P2pGuardSettings.h"
+#include "policy/P2pMatcher.h"
+
+namespace mamori::inspect {
+
+class P2pRecognizer {
+ public:
+  explicit P2pRecognizer(const policy::P2pGuardSettings& settings);
+
+  // The signature sets' YARA rules over an executable's bytes (goes into ProcessFacts::yaraHits).
+  std::vector<policy::YaraHit> scan(const std::string& path, const std::string& bytes);
+
+  // The shared libraries an executable needs (ELF DT_NEEDED, resolved in the executable's folder and
+  // the system library folders), each with its SHA-256 and YARA hits added to facts: a renamed stub
+  // over libaria2 or libtorrent is recognised by its library.
+  void addLibraries(policy::ProcessFacts& facts, const std::string& bytes);
+
+  // Reasons ("name aria2c (signature set builtin-linux-p2p, in comm)", ...), empty when the facts
+  // are no P2P program.
+  std::vector<std::string> recognise(const policy::ProcessFacts& facts) const;
+
+ private:
+  policy::P2pMatcher matcher_;
+  // One scanner per signature set with rules (made on first use; this class is used from one thread).
+  std::vector<std::pair<std::string, std::unique_ptr<agent::scan::YaraScanner>>> scanners_;
+  struct LibraryFacts {
+    std::string sha256;
+    std::vector<policy::YaraHit> hits;
+  };
+  std::map<std::string, LibraryFacts> libraries_;  // by resolved path: each library is read once
+};
+
+// Names people give AppImages and downloads: "qBittorrent-4.6.0-x86_64.AppImage" -> "qBittorrent".
+std::string programNameOf(const std::string& fileName);
+
+// The facts an exec of the file at path would give.
+policy::ProcessFacts factsForFile(const std::string& path, const std::string& sha256);
+
+}  // namespace mamori::inspect

@@ -1,0 +1,81 @@
+#include "inspect/ProgramFinder.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/Crypto.h"
+#include "inspect/FileAccess.h"
+
+namespace mamori::inspect {
+
+namespace {
+
+bool endsWithNoCase(const std::string& name, std::string_view suffix) {
+  if (name.size() < suffix.size()) return false;
+  return std::equal(suffix.begin(), suffix.end(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
+                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+}
+
+// Worth reading: something that can run. Executable bits, or a name that runs when clicked
+// (AppImage, or a Windows program under Wine).
+bool candidate(const DirEntry& e) {
+  return e.type == EntryType::kFile && e.size > 0 &&
+         (e.executable || endsWithNoCase(e.name, ".appimage") || endsWithNoCase(e.name, ".exe"));
+}
+
+bool looksRunnable(const std::string& bytes) {
+  return bytes.rfind("\x7f" "ELF", 0) == 0 || bytes.rfind("MZ", 0) == 0 || bytes.rfind("#!", 0) == 0;
+}
+
+}  // namespace
+
+std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>& homes, bool system) {
+  std::vector<ProgramFolder> out;
+  if (system) {
+    for (const char* dir : {"/usr/bin", "/usr/local/bin", "/usr/games", "/usr/sbin"}) out.push_back({dir, 0});
+    out.push_back({"/opt", 4});
+  }
+  for (const auto& home : homes) {
+    out.push_back({home + "/.local/bin", 1});
+    out.push_back({home + "/bin", 1});
+    out.push_back({home + "/Applications", 3});
+    out.push_back({home + "/Downloads", 3});
+    out.push_back({home + "/Desktop", 2});
+    out.push_back({home + "/.wine/drive_c", 6});
+    out.push_back({home + "/.local/share/wineprefixes", 8});
+  }
+  return out;
+}
+
+void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecognizer& recognizer,
+                           std::vector<Finding>& findings, std::vector<NotInspected>& skipped,
+                           const std::atomic<bool>* stop) {
+  std::set<std::string> seen;  // /usr/sbin may be /usr/bin's link target on merged-/usr systems
+  for (const auto& folder : folders) {
+    walkEntries(
+        folder.path, folder.depth,
+        [&](const DirEntry& e) {
+          if (!candidate(e) || !seen.insert(e.path).second) return true;
+          auto bytes = readFileBounded(e.path, kMaxProgramBytes);
+          if (!bytes) {
+            skipped.push_back({e.path, bytes.error().describe()});
+            return true;
+          }
+          if (!looksRunnable(bytes.value()) && !endsWithNoCase(e.name, ".appimage")) return true;
+          const std::string sha = common::sha256Hex(bytes.value());
+          auto facts = factsForFile(e.path, sha);
+          facts.yaraHits = recognizer.scan(e.path, bytes.value());
+          recognizer.addLibraries(facts, bytes.value());
+          auto reasons = recognizer.recognise(facts);
+          if (reasons.empty()) return true;
+          auto finding = makeFinding(FindingKind::kP2pInstalled, e.path, std::move(reasons));
+          finding.sha256 = sha;
+          finding.size = e.size;
+          findings.push_back(std::move(finding));
+          return true;
+        },
+        [&](const std::string& path, const std::string& reason) { skipped.push_back({path, reason}); }, stop);
+  }
+}
+
+}  // namespace mamori::inspect

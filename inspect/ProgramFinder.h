@@ -1,0 +1,31 @@
+#pragma once
+// Installed P2P software: executables and AppImages in the usual places, Windows clients (Winny,
+// Share, Perfect Dark ...) inside Wine prefixes. Each candidate's bytes go through P2pRecognizer, so
+// a renamed copy is found by hash or YARA rule, not only by name.
+
+#include <atomic>
+#include <string>
+#include <vector>
+
+#include "inspect/Findings.h"
+#include "inspect/P2pRecognizer.h"
+
+namespace mamori::inspect {
+
+struct ProgramFolder {
+  std::string path;
+  int depth = 0;  // how many folder levels below path are searched
+};
+
+// /usr/bin, /usr/local/bin, /usr/games, /opt (when system is true) and per home ~/.local/bin,
+// ~/bin, ~/Applications, ~/Downloads, ~/Desktop, ~/.wine/drive_c and winetricks prefixes.
+std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>& homes, bool system);
+
+// Largest executable read for hashing and YARA (AppImages of Electron clients are ~150 MiB).
+inline constexpr std::int64_t kMaxProgramBytes = 256LL << 20;
+
+void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecognizer& recognizer,
+                           std::vector<Finding>& findings, std::vector<NotInspected>& skipped,
+                           const std::atomic<bool>* stop);
+
+}  // namespace mamori::inspect

@@ -1,0 +1,26 @@
+#pragma once
+// The report as one self-contained HTML page: no external resources (a Content-Security-Policy
+// forbids them and any script), every value from the report HTML-escaped, responsive CSS so it reads
+// on a phone. The signed JSON is embedded (<script type="application/json">, with '<' '>' '&' as
+// \u escapes so no value can close the element), which lets `mamori-inspect verify` check the page.
+
+#include <string>
+#include <string_view>
+
+#include "common/Result.h"
+#include "policy/JsonValue.h"
+
+namespace mamori::inspect {
+
+// & < > " ' as entities.
+std::string escapeHtml(std::string_view text);
+
+// signedDocument: {"report": ..., "signature": ...} (ReportSigning). Deterministic: the same
+// document gives the same bytes.
+std::string renderHtml(const policy::JsonValue& signedDocument);
+
+bool isHtmlReport(std::string_view text);
+// The embedded signed JSON of a page renderHtml wrote.
+common::Result<std::string_view> embeddedJson(std::string_view html);
+
+}  // namespace mamori::inspect

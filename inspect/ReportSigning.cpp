@@ -1,0 +1,64 @@
+#include "inspect/ReportSigning.h"
+
+#include "inspect/JsonText.h"
+#include "inspect/ReportHtml.h"
+#include "policy/JsonParser.h"
+
+namespace mamori::inspect {
+
+policy::JsonLimits reportJsonLimits() {
+  policy::JsonLimits limits;
+  limits.maxBytes = 256U << 20U;
+  limits.maxDepth = 16;
+  limits.maxValues = 20'000'000;
+  limits.maxItems = 2'000'000;
+  return limits;
+}
+
+common::Result<policy::JsonValue> signReport(const policy::JsonValue& report, const policy::SigningKey& key) {
+  auto signature = key.sign(json::write(report, json::Style::kCanonical));
+  if (!signature) return signature.error();
+  auto sig = json::object();
+  json::set(sig, "algorithm", json::string("Ed25519"));
+  json::set(sig, "key_id", json::string(key.keyId()));
+  json::set(sig, "public_key", json::string(key.publicKey().pem()));
+  json::set(sig, "signed", json::string("the canonical JSON of \"report\" (docs/inspect.md)"));
+  json::set(sig, "value", json::string(signature.value()));
+  auto doc = json::object();
+  json::set(doc, "report", report);
+  json::set(doc, "signature", std::move(sig));
+  return doc;
+}
+
+common::Result<Verified> verifyReportText(std::string_view text, const policy::PublicKey& trusted) {
+  std::string_view jsonText = text;
+  const bool html = isHtmlReport(text);
+  if (html) {
+    auto embedded = embeddedJson(text);
+    if (!embedded) return embedded.error();
+    jsonText = embedded.value();
+  }
+  auto parsed = policy::parseJsonStrict(jsonText, reportJsonLimits());
+  if (!parsed) return common::makeError("not a report: " + parsed.error().describe());
+  const auto& doc = parsed.value();
+  const auto* report = doc.kind == policy::JsonKind::kObject ? doc.find("report") : nullptr;
+  const auto* sig = doc.kind == policy::JsonKind::kObject ? doc.find("signature") : nullptr;
+  if (report == nullptr || report->kind != policy::JsonKind::kObject)
+    return common::makeError("not a signed report: no \"report\" object", "/report");
+  if (sig == nullptr || sig->kind != policy::JsonKind::kObject)
+    return common::makeError("the report is not signed", "/signature");
+  const auto* value = sig->find("value");
+  const auto* keyId = sig->find("key_id");
+  if (value == nullptr || value->kind != policy::JsonKind::kString)
+    return common::makeError("the signature has no value", "/signature/value");
+  const std::string claimed = keyId != nullptr && keyId->kind == policy::JsonKind::kString ? keyId->text : "";
+  if (claimed != trusted.keyId())
+    return common::makeError("signed by key " + claimed + ", not by the trusted key " + trusted.keyId());
+  if (auto ok = trusted.verify(json::write(*report, json::Style::kCanonical), value->text); !ok)
+    return common::makeError("the signature does not match the content: the report was changed after signing");
+  if (html && renderHtml(doc) != text)
+    return common::makeError("the signed data is intact but the visible page was changed after signing");
+  return Verified{doc, claimed};
+}
+
+}  // namespace mamori::inspect
