@@ -2,12 +2,10 @@
 
 #include <unistd.h>
 
-#include <algorithm>
-#include <cctype>
-#include <climits>
 #include <map>
 
 #include "common/Crypto.h"
+#include "drivers/linux/ProcFs.h"
 #include "inspect/FileAccess.h"
 #include "inspect/ProgramFinder.h"
 
@@ -15,81 +13,76 @@ namespace mamori::inspect {
 
 namespace {
 
-std::string readLink(const std::string& path) {
-  std::string buf(PATH_MAX, '\0');
-  const ssize_t n = ::readlink(path.c_str(), buf.data(), buf.size());
-  if (n <= 0) return {};
-  buf.resize(static_cast<std::size_t>(n));
-  if (const auto deleted = buf.rfind(" (deleted)"); deleted != std::string::npos && deleted + 10 == buf.size())
-    buf.resize(deleted);
-  return buf;
+struct FileFacts {
+  std::string sha256;
+  std::vector<policy::YaraHit> hits;
+};
+
+bool runtimeLibrary(const std::string& path) {
+  const std::string name = path.substr(path.find_last_of('/') + 1);
+  return name.rfind("libc.so", 0) == 0 || name.rfind("libm.so", 0) == 0 || name.rfind("libstdc++", 0) == 0 ||
+         name.rfind("libgcc_s", 0) == 0 || name.rfind("ld-linux", 0) == 0;
 }
 
 }  // namespace
 
 void findRunningPrograms(const std::string& procRoot, P2pRecognizer& recognizer, std::vector<Finding>& findings,
                          std::vector<NotInspected>& skipped, const std::atomic<bool>* stop) {
-  int denied = 0;
-  // The same executable runs many times: hash and scan it once.
-  std::map<std::string, std::pair<std::string, std::vector<policy::YaraHit>>> seenExe;
-  walkEntries(
-      procRoot, 0,
-      [&](const DirEntry& e) {
-        if (e.type != EntryType::kDirectory || e.name.empty() ||
-            !std::all_of(e.name.begin(), e.name.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)) != 0; }))
-          return false;
-        auto comm = readFileBounded(e.path + "/comm", 4096);
-        auto cmdline = readFileBounded(e.path + "/cmdline", 1 << 20);
-        policy::ProcessFacts facts;
-        if (comm) {
-          facts.comm = comm.value();
-          while (!facts.comm.empty() && facts.comm.back() == '\n') facts.comm.pop_back();
+  const drivers::linux_os::ProcFs proc(procRoot);
+  // Executables by identity and libraries by path: the same file runs in many processes.
+  std::map<std::pair<std::uint64_t, std::uint64_t>, FileFacts> exes;
+  std::map<std::string, FileFacts> libraries;
+  int unreadable = 0;
+  for (const auto& p : proc.snapshot()) {
+    if (stop != nullptr && stop->load()) break;
+    if (p.kernelThread) continue;
+    policy::ProcessFacts facts;
+    facts.comm = p.comm;
+    facts.argv = p.argv;
+    facts.exePath = p.exePath;
+    if (p.exePath.empty()) ++unreadable;  // another user's process, when not root
+    if (!p.exePath.empty()) {
+      const auto key = std::make_pair(p.exe.device, p.exe.inode);
+      auto it = exes.find(key);
+      if (it == exes.end() || !p.exe.known()) {
+        FileFacts exe;
+        if (auto content = readFileBounded(proc.exeLink(p.pid), kMaxProgramBytes)) {
+          exe.sha256 = common::sha256Hex(content.value());
+          exe.hits = recognizer.scan(p.exePath, content.value());
         }
-        if (cmdline) {
-          const std::string& c = cmdline.value();
-          for (std::size_t start = 0; start < c.size();) {
-            const auto end = c.find('\0', start);
-            facts.argv.push_back(c.substr(start, end == std::string::npos ? std::string::npos : end - start));
-            if (end == std::string::npos) break;
-            start = end + 1;
-          }
+        it = exes.insert_or_assign(key, std::move(exe)).first;
+      }
+      facts.exeSha256 = it->second.sha256;
+      facts.yaraHits = it->second.hits;
+    }
+    for (const auto& m : p.mappings) {
+      if (m.path == p.exePath || m.path.empty() || m.path[0] != '/' || runtimeLibrary(m.path)) continue;
+      auto it = libraries.find(m.path);
+      if (it == libraries.end()) {
+        FileFacts lib;
+        if (auto content = readFileBounded(m.path, 512LL << 20)) {
+          lib.sha256 = common::sha256Hex(content.value());
+          lib.hits = recognizer.scan(m.path, content.value());
         }
-        facts.exePath = readLink(e.path + "/exe");
-        if (!facts.exePath.empty()) {
-          auto found = seenExe.find(facts.exePath);
-          if (found == seenExe.end()) {
-            // Read through /proc/PID/exe: the file that runs, even if its name was changed or removed.
-            std::pair<std::string, std::vector<policy::YaraHit>> verdict;
-            if (auto content = readFileBounded(e.path + "/exe", kMaxProgramBytes)) {
-              verdict.first = common::sha256Hex(content.value());
-              verdict.second = recognizer.scan(facts.exePath, content.value());
-              policy::ProcessFacts withLibraries;
-              withLibraries.exePath = facts.exePath;
-              recognizer.addLibraries(withLibraries, content.value());
-              verdict.second.insert(verdict.second.end(), withLibraries.yaraHits.begin(), withLibraries.yaraHits.end());
-            }
-            found = seenExe.emplace(facts.exePath, std::move(verdict)).first;
-          }
-          facts.exeSha256 = found->second.first;
-          facts.yaraHits = found->second.second;
-        } else if (comm) {
-          ++denied;  // kernel threads have no exe either, but they have no cmdline
-          if (cmdline && cmdline.value().empty()) --denied;
-        }
-        auto reasons = recognizer.recognise(facts);
-        if (reasons.empty()) return false;
-        auto finding = makeFinding(FindingKind::kP2pRunning, facts.exePath.empty() ? facts.comm : facts.exePath,
-                                   std::move(reasons));
-        finding.id = finding.id.substr(0, 8) + "-" + e.name;  // one finding per process
-        finding.pid = std::stoll(e.name);
-        finding.sha256 = facts.exeSha256;
-        findings.push_back(std::move(finding));
-        return false;
-      },
-      [&](const std::string& path, const std::string& reason) { skipped.push_back({path, reason}); }, stop);
-  if (denied > 0)
-    skipped.push_back({procRoot, std::to_string(denied) +
-                                     " processes of other users could not be examined (run as root to include them)"});
+        it = libraries.emplace(m.path, std::move(lib)).first;
+      }
+      facts.libraries.push_back({m.path, it->second.sha256});
+      facts.yaraHits.insert(facts.yaraHits.end(), it->second.hits.begin(), it->second.hits.end());
+    }
+    auto reasons = recognizer.recognise(facts);
+    if (reasons.empty()) continue;
+    auto finding = makeFinding(FindingKind::kP2pRunning, p.exePath.empty() ? p.comm : p.exePath, std::move(reasons));
+    finding.id = finding.id.substr(0, 8) + "-" + std::to_string(p.pid);  // one finding per process
+    finding.pid = p.pid;
+    finding.sha256 = facts.exeSha256;
+    finding.reasons.push_back("running as " + p.user + " (pid " + std::to_string(p.pid) + ")");
+    findings.push_back(std::move(finding));
+  }
+  if (unreadable > 0) {
+    skipped.push_back({procRoot, std::to_string(unreadable) +
+                                     (::geteuid() == 0 ? " processes had no readable executable (exiting or zombies)"
+                                                       : " processes of other users could not be examined (run as root to include them)")});
+  }
 }
 
 }  // namespace mamori::inspect

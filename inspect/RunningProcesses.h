@@ -1,10 +1,8 @@
 #pragma once
-// Running P2P programs. Reads only what recognition needs from a /proc tree (procRoot is a parameter
-// so tests use a recorded or empty tree): comm, cmdline, the exe link and the executable's bytes
-// through /proc/PID/exe (which works for deleted or renamed executables too).
-//
-// The agent's process driver (drivers/include/ProcessSource.h) was not committed when this was
-// written; when it is, this file should become a thin adapter over its snapshot().
+// Running P2P programs: the process driver's snapshot (drivers/linux/ProcFs over procRoot, a
+// parameter so tests use a recorded or empty tree) turned into the P2P guard's facts. The executable
+// is read through /proc/PID/exe (the file that runs, even renamed or deleted); its mapped libraries
+// are hashed and YARA-scanned once each.
 
 #include <atomic>
 #include <string>
