@@ -7,9 +7,9 @@ function(mamori_missing what package)
                       "or run scripts/bootstrap.sh, which installs every dependency.")
 endfunction()
 
-find_package(Qt6 COMPONENTS Core QUIET)
-if(NOT Qt6Core_FOUND)
-  mamori_missing("Qt 6 Core" "qt6-base-dev")
+find_package(Qt6 COMPONENTS Core Network QUIET)
+if(NOT Qt6Core_FOUND OR NOT Qt6Network_FOUND)
+  mamori_missing("Qt 6 Core and Network" "qt6-base-dev")
 endif()
 
 find_package(PkgConfig QUIET)

@@ -9,17 +9,24 @@
 #include <sys/file.h>
 
 #include "agent/app/DeviceControlSetup.h"
+#include "agent/guard/Integrity.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/ReportingCapability.h"
 #include "agent/scan/ContentScanCapability.h"
 #include "common/Files.h"
 #include "common/Log.h"
+#include "drivers/linux/FileHashCache.h"
+#include "drivers/linux/LinuxProcessUsage.h"
+#include "drivers/linux/SdNotify.h"
 #include "policy/PolicyLoader.h"
 
 namespace mamori::agent {
 
 namespace {
 constexpr const char* kVersion = MAMORI_VERSION;
+// The packaged unit and an administrator's copy of it: a change to either is reported (agent.modified).
+constexpr const char* kUnitFile = "/lib/systemd/system/mamori-agent.service";
+constexpr const char* kUnitOverride = "/etc/systemd/system/mamori-agent.service";
 
 // Queued: quit() before exec() runs would be lost. By name, so no slot object is allocated here.
 void quitSoon() { QMetaObject::invokeMethod(QCoreApplication::instance(), "quit", Qt::QueuedConnection); }
@@ -161,9 +168,11 @@ int Agent::start() {
     checkDrained();
   });
 
+  if (int code = setUpGuard(); code != kRunning) return code;
   if (auto started = spool_->append({lifecycleEvent("agent.started")}); !started) {
     return fail(kExitRuntime, "spool: " + started.error().describe());
   }
+  reportPreviousRun();
   common::log::info("started: agent " + identity.agentId + ", collector " + identity.collectorUrl + ", state " +
                     options_.stateDir + ", " + std::to_string(spool_->eventCount()) + " events spooled");
   if (auto synced = policySync_->start(); !synced) {
@@ -182,7 +191,84 @@ int Agent::start() {
   heartbeat_->start();
   heartbeat_->sendNow();
   synthetic_->start();
+  guard_->ready();
   return kRunning;
+}
+
+void Agent::spoolEvent(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+  if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
+    common::log::error("spool: " + spooled.error().describe());
+  }
+  uploader_->kick();
+}
+
+int Agent::setUpGuard() {
+  processUsage_ = std::make_unique<drivers::linux_os::LinuxProcessUsage>();
+  guard::ServiceGuardSettings settings;
+  settings.controlSocket = options_.controlSocket.empty() ? options_.stateDir + "/control.sock" : options_.controlSocket;
+  settings.tokenHashFile = options_.tokenHashFile;
+  settings.exceptionInbox = options_.deviceControl != "off" ? options_.stateDir + "/exceptions" : "";
+  settings.limitWindowMs = options_.limitWindowMs;
+  settings.nowMs = [this] { return clock_.nowMs(); };
+  const std::string notifySocket = drivers::linux_os::notifySocketFromEnvironment();
+  auto guard = std::make_unique<guard::ServiceGuard>(
+      settings, *processUsage_,
+      [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+        spoolEvent(type, severity, std::move(details));
+      },
+      [this](int code, const std::string& why) { requestStop(code, why); },
+      [notifySocket](const std::string& message) {
+        if (auto sent = drivers::linux_os::sdNotify(notifySocket, message); !sent) {
+          common::log::warning("systemd notification: " + sent.error().describe());
+        }
+      },
+      drivers::linux_os::watchdogIntervalMsFromEnvironment());
+  if (auto started = guard->start(); !started) return fail(kExitRuntime, "control socket: " + started.error().describe());
+  guard_ = guard.get();
+  addCapability(std::move(guard));  // agent_limits come with every policy
+  return kRunning;
+}
+
+// What happened since the last run: an unclean end (no clean stop removed the marker) and changes to
+// the binary, the unit or the configuration.
+void Agent::reportPreviousRun() {
+  runMarker_ = std::make_unique<guard::RunMarker>(options_.stateDir);
+  auto previous = runMarker_->markRunning(::getpid(), clock_.nowMs());
+  if (!previous) {
+    common::log::error("run marker: " + previous.error().describe());
+  } else if (previous.value()) {
+    auto details = makeDetails();
+    details->set("previous.pid", previous.value()->pid);
+    if (previous.value()->startedMs > 0) {
+      details->set("previous.started_at", common::formatUtcMs(previous.value()->startedMs));
+    }
+    details->set("agent.version", std::string(kVersion));
+    spoolEvent("agent.unclean_stop", common::Severity::High, details);
+    common::log::warning("the previous run (pid " + std::to_string(previous.value()->pid) +
+                         ") ended without a clean stop");
+  }
+  std::vector<guard::WatchedFile> watched = {{"binary", "/proc/self/exe"},
+                                             {"unit", kUnitFile},
+                                             {"unit_override", kUnitOverride},
+                                             {"token_hash", options_.tokenHashFile}};
+  if (!options_.configFile.empty()) watched.push_back({"config", options_.configFile});
+  drivers::linux_os::FileHashCache hashes(8);
+  auto changes = guard::checkIntegrity(options_.stateDir + "/integrity", watched,
+                                       [&hashes](const std::string& path) { return hashes.sha256(path); });
+  if (!changes) {
+    common::log::error("integrity check: " + changes.error().describe());
+    return;
+  }
+  for (const auto& change : changes.value()) {
+    auto details = makeDetails();
+    details->set("file.role", change.name);
+    details->set("file.path", change.path);
+    details->set("file.sha256_before", change.before);
+    details->set("file.sha256", change.after);
+    details->set("agent.version", std::string(kVersion));
+    spoolEvent("agent.modified", common::Severity::High, details);
+    common::log::warning("changed since the last run: " + change.name + " " + change.path);
+  }
 }
 
 common::Event Agent::lifecycleEvent(const char* type) {
@@ -208,6 +294,7 @@ void Agent::requestStop(int exitCode, const std::string& why) {
   stopping_ = true;
   exitCode_ = exitCode;
   common::log::info("stopping: " + why);
+  if (guard_ != nullptr) guard_->stopping();
   if (!spool_) {
     quitSoon();
     return;
@@ -233,6 +320,10 @@ bool Agent::close() {
   if (spool_) {
     common::log::info("stopped: " + std::to_string(spool_->eventCount()) + " events left in the spool");
     spool_.reset();
+  }
+  // A clean stop: the next start does not report agent.unclean_stop.
+  if (runMarker_) {
+    if (auto cleared = runMarker_->clear(); !cleared) common::log::error("run marker: " + cleared.error().describe());
   }
   return clean;
 }

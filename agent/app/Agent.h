@@ -11,6 +11,8 @@
 #include "agent/app/AgentOptions.h"
 #include "agent/app/SyntheticEmitter.h"
 #include "agent/core/CapabilityRegistry.h"
+#include "agent/guard/RunMarker.h"
+#include "agent/guard/ServiceGuard.h"
 #include "agent/policysync/PolicySync.h"
 #include "agent/report/EventFactory.h"
 #include "agent/report/Heartbeat.h"
@@ -55,6 +57,9 @@ class Agent : public QObject {
 
  private:
   int setUpIdentity();
+  int setUpGuard();
+  void reportPreviousRun();
+  void spoolEvent(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details);
   void checkDrained();
   common::Event lifecycleEvent(const char* type);
 
@@ -74,6 +79,9 @@ class Agent : public QObject {
   std::unique_ptr<SyntheticEmitter> synthetic_;
   CapabilityRegistry capabilities_;
   std::unique_ptr<PolicySync> policySync_;
+  std::unique_ptr<drivers::ProcessUsageSource> processUsage_;
+  guard::ServiceGuard* guard_ = nullptr;  // owned by capabilities_
+  std::unique_ptr<guard::RunMarker> runMarker_;
   bool syntheticDone_ = false;
   bool stopping_ = false;
   int exitCode_ = kExitOk;

@@ -78,6 +78,15 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
          options.heartbeatIntervalMs = ms.value();
          return std::nullopt;
        }},
+      {"--token-hash-file", text(options.tokenHashFile)},
+      {"--control-socket", text(options.controlSocket)},
+      {"--limit-window",
+       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
+         auto ms = seconds(flag, value);
+         if (!ms) return ms.error();
+         options.limitWindowMs = ms.value();
+         return std::nullopt;
+       }},
       {"--spool-max-events", number(options.spoolMaxEvents)},
       {"--spool-max-bytes", number(options.spoolMaxBytes)},
       {"--batch-max-events", number(options.batchMaxEvents)},
@@ -139,6 +148,14 @@ Options:
   --policy FILE              apply this policy file at start (tests, offline machines); a policy from
                              the collector replaces it
   --sysfs-root DIR           where sysfs is mounted [default: /sys]
+  --config FILE              read options from FILE first, one "name = value" per line (names as
+                             here without "--"; the command line wins) [package: /etc/mamori/agent.conf]
+  --token-hash-file FILE     SHA-256 of the administrator's stop/uninstall token; without the file
+                             `mamori-agent ctl stop` needs no token
+                             [default: /etc/mamori/uninstall.token.sha256]
+  --control-socket PATH      the socket of `mamori-agent ctl` [default: DIR/control.sock]
+  --limit-window SEC         self-limits: seconds per CPU/memory sample; three windows in a row over
+                             the policy's agent_limits restart the agent [default: 10]
   --emit-synthetic N         spool N synthetic events (type agent.synthetic) through the normal
                              pipeline, for tests and benchmarks
   --exit-when-drained        exit 0 once the synthetic events are emitted and the spool is empty
@@ -150,12 +167,20 @@ Options:
   --log-level LEVEL          debug, info, warning or error [default: info]
   -h, --help                 show this help
 
-Logs go to standard error. SIGTERM or SIGINT stops the agent cleanly.
+Logs go to standard error. SIGTERM or SIGINT stops the agent cleanly. Under systemd (Type=notify)
+it reports readiness and pings the watchdog.
+
+Other commands (see their --help):
+  mamori-agent scan PATH...              scan files now
+  mamori-agent ctl status|stop|remove    talk to the running agent (stop needs the admin's token)
+  mamori-agent exception CODE            hand a device exception response to the running agent
 
 Exit status:
   0  clean stop (signal, or --exit-when-drained)
   1  runtime error (state directory or spool unusable, another agent uses the state directory)
   2  usage or configuration error (unknown flag, bad value, unreadable file, no collector URL)
+  3  over the policy's agent_limits for a sustained time (agent.limit_exceeded); systemd restarts it
+  4  stopped by `mamori-agent ctl stop` with the administrator's token; systemd leaves it stopped
 )";
 }
 

@@ -17,6 +17,7 @@ namespace mamori::agent {
 constexpr int kExitOk = 0;       // clean stop (signal, or --exit-when-drained)
 constexpr int kExitRuntime = 1;  // could not run: spool or state directory unusable, another agent running ...
 constexpr int kExitUsage = 2;    // bad flags or configuration
+// 3 (over agent_limits, restart wanted) and 4 (stopped with the administrator's token): agent/guard/ServiceGuard.h
 
 struct AgentOptions {
   bool help = false;
@@ -30,6 +31,10 @@ struct AgentOptions {
   std::string policyFile;              // a local policy file applied at start (tests, offline use)
   std::int64_t emitSynthetic = 0;
   bool exitWhenDrained = false;
+  std::string configFile;              // --config: read by main() before parsing (recorded for agent.modified)
+  std::string tokenHashFile = "/etc/mamori/uninstall.token.sha256";  // SHA-256 of the stop/uninstall token
+  std::string controlSocket;           // "" = DIR/control.sock (mamori-agent ctl)
+  std::int64_t limitWindowMs = 10'000;  // self-limits sampling window
   std::optional<std::int64_t> heartbeatIntervalMs;
   std::optional<std::int64_t> spoolMaxEvents;
   std::optional<std::int64_t> spoolMaxBytes;

@@ -14,6 +14,8 @@
 
 #include "agent/app/Agent.h"
 #include "agent/app/AgentOptions.h"
+#include "agent/app/ConfigArguments.h"
+#include "agent/app/CtlCommand.h"
 #include "agent/app/ScanCommand.h"
 #include "agent/app/SignalWatcher.h"
 #include "common/Log.h"
@@ -23,13 +25,24 @@ int main(int argc, char* argv[]) {
   using namespace mamori;
   // `mamori-agent scan ...` is a one-shot command, not the resident agent.
   if (argc > 1 && std::string_view(argv[1]) == "scan") return agent::runScanCommand(argc, argv);
+  // `mamori-agent ctl ...` and `mamori-agent exception CODE` talk to the running agent.
+  if (argc > 1 && (std::string_view(argv[1]) == "ctl" || std::string_view(argv[1]) == "exception")) {
+    return agent::runCtlCommand(argc, argv);
+  }
   common::log::setProgramName("mamori-agent");
-  std::vector<std::string> args(argv + 1, argv + argc);
-  auto options = agent::parseAgentOptions(args);
-  if (!options) {
-    std::cerr << "mamori-agent: " << options.error().describe() << "\nTry 'mamori-agent --help'.\n";
+  auto expanded = agent::expandConfigFile(std::vector<std::string>(argv + 1, argv + argc));
+  if (!expanded) {
+    std::cerr << "mamori-agent: " << expanded.error().describe() << "\nTry 'mamori-agent --help'.\n";
     return agent::kExitUsage;
   }
+  auto options = agent::parseAgentOptions(expanded.value().args);
+  if (!options) {
+    const std::string& config = expanded.value().configFile;
+    std::cerr << "mamori-agent: " << options.error().describe() << (config.empty() ? "" : " (command line or " + config + ")")
+              << "\nTry 'mamori-agent --help'.\n";
+    return agent::kExitUsage;
+  }
+  options.value().configFile = expanded.value().configFile;
   if (options.value().help) {
     std::cout << agent::agentUsage();
     return agent::kExitOk;

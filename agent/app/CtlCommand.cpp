@@ -1,0 +1,174 @@
+#include "agent/app/CtlCommand.h"
+
+#include <fcntl.h>
+#include <sys/file.h>
+
+#include <QCoreApplication>
+#include <QLocalSocket>
+
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "agent/guard/ControlProtocol.h"
+#include "common/Files.h"
+#include "common/UniqueFd.h"
+
+namespace mamori::agent {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+constexpr int kRefused = 3;
+
+constexpr const char* kUsageText = R"(Usage: mamori-agent ctl status [options]
+       mamori-agent ctl stop [--token-file FILE] [options]
+       mamori-agent ctl remove [--token-file FILE] [options]
+       mamori-agent exception CODE [options]
+
+Talks to the running agent through its control socket (root only).
+  status     is the agent running?
+  stop       stop the agent; needs the administrator's token when /etc/mamori/uninstall.token.sha256
+             exists. Without a valid token the agent refuses and reports agent.tamper. Waits until
+             the agent has exited. Under systemd the agent then stays stopped (exit status 4).
+  remove     the same for the package's prerm (the event says "package_removal")
+  exception  hand a device exception response code (mamorictl exception grant) to device control
+
+Options:
+  --token-file FILE   the token [default: $MAMORI_UNINSTALL_TOKEN_FILE]
+  --state-dir DIR     the agent's state directory [default: /var/lib/mamori]
+  --socket PATH       the control socket [default: DIR/control.sock]
+  --timeout SEC       how long to wait for the agent to exit after stop [default: 30]
+  -h, --help          show this help
+
+Exit status:
+  0  done (stop: the agent has exited)
+  1  the agent is not running or not reachable, or failed
+  2  usage error (unknown option, unreadable token file)
+  3  refused: the token is missing or wrong (reported as agent.tamper)
+)";
+
+int usageError(const std::string& message) {
+  std::fprintf(stderr, "mamori-agent: %s\nTry 'mamori-agent ctl --help'.\n", message.c_str());
+  return kUsage;
+}
+
+// The agent holds an exclusive lock on DIR/agent.lock while it runs.
+bool agentRunning(const std::string& stateDir) {
+  const std::string path = stateDir + "/agent.lock";
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (!fd.valid()) return false;
+  return ::flock(fd.get(), LOCK_SH | LOCK_NB) != 0;
+}
+
+}  // namespace
+
+int runCtlCommand(int argc, char* argv[]) {
+  // QLocalSocket's blocking calls still want an application object for their socket notifiers.
+  QCoreApplication app(argc, argv);
+  const bool exceptionCommand = std::string_view(argv[1]) == "exception";
+  std::vector<std::string> args(argv + 2, argv + argc);
+  std::string verb = exceptionCommand ? "exception" : "";
+  std::string argument;
+  std::string tokenFile;
+  if (const char* fromEnv = std::getenv("MAMORI_UNINSTALL_TOKEN_FILE")) tokenFile = fromEnv;
+  std::string stateDir = "/var/lib/mamori";
+  std::string socket;
+  double timeoutSec = 30;
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
+    if (arg == "-h" || arg == "--help") {
+      std::fputs(kUsageText, stdout);
+      return kOk;
+    }
+    if (arg == "--token-file" || arg == "--state-dir" || arg == "--socket" || arg == "--timeout") {
+      const std::string* v = value();
+      if (v == nullptr) return usageError(arg + ": expects a value");
+      if (arg == "--token-file") tokenFile = *v;
+      if (arg == "--state-dir") stateDir = *v;
+      if (arg == "--socket") socket = *v;
+      if (arg == "--timeout") timeoutSec = std::atof(v->c_str());
+    } else if (!arg.empty() && arg[0] == '-') {
+      return usageError("unknown option " + arg);
+    } else if (verb.empty()) {
+      verb = arg;
+    } else if (argument.empty() && exceptionCommand) {
+      argument = arg;
+    } else {
+      return usageError("unexpected argument \"" + arg + "\"");
+    }
+  }
+  guard::ControlRequest request;
+  if (verb == "status") {
+    request.command = guard::ControlCommand::Status;
+  } else if (verb == "stop" || verb == "remove") {
+    request.command = verb == "stop" ? guard::ControlCommand::Stop : guard::ControlCommand::Remove;
+    if (!tokenFile.empty()) {
+      auto token = common::readSmallFile(tokenFile, 4096);
+      if (!token) return usageError("--token-file: " + token.error().describe());
+      request.argument = token.value();
+      while (!request.argument.empty() && (request.argument.back() == '\n' || request.argument.back() == '\r' ||
+                                           request.argument.back() == ' ')) {
+        request.argument.pop_back();
+      }
+      if (request.argument.find('\n') != std::string::npos) return usageError("--token-file: more than one line");
+    }
+  } else if (verb == "exception") {
+    if (argument.empty()) return usageError("exception expects the response CODE");
+    request.command = guard::ControlCommand::Exception;
+    request.argument = argument;
+  } else {
+    return usageError(verb.empty() ? "ctl expects status, stop or remove" : "unknown ctl command \"" + verb + "\"");
+  }
+  if (socket.empty()) socket = stateDir + "/control.sock";
+
+  QLocalSocket connection;
+  connection.connectToServer(QString::fromStdString(socket));
+  if (!connection.waitForConnected(5000)) {
+    std::fprintf(stderr, "mamori-agent: the agent is not reachable at %s: %s\n", socket.c_str(),
+                 connection.errorString().toStdString().c_str());
+    return kFailed;
+  }
+  connection.write(QByteArray::fromStdString(guard::formatControlRequest(request)));
+  connection.waitForBytesWritten(5000);
+  std::string line;
+  while (line.find('\n') == std::string::npos && line.size() <= guard::kMaxControlLine) {
+    if (!connection.waitForReadyRead(10000)) break;
+    line += connection.readAll().toStdString();
+  }
+  if (const auto end = line.find('\n'); end != std::string::npos) line.resize(end);
+  auto answer = guard::parseControlAnswer(line);
+  if (!answer) {
+    std::fprintf(stderr, "mamori-agent: no usable answer from the agent: %s\n", answer.error().describe().c_str());
+    return kFailed;
+  }
+  const auto& reply = answer.value();
+  if (reply.outcome != guard::ControlOutcome::Ok) {
+    std::fprintf(stderr, "mamori-agent: %s\n", reply.text.c_str());
+    return reply.outcome == guard::ControlOutcome::Refused ? kRefused : kFailed;
+  }
+  if (request.command == guard::ControlCommand::Stop || request.command == guard::ControlCommand::Remove) {
+    // Done only when the process is gone (the prerm removes files next).
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeoutSec * 1000));
+    while (agentRunning(stateDir)) {
+      if (std::chrono::steady_clock::now() > deadline) {
+        std::fprintf(stderr, "mamori-agent: the agent accepted the stop but still runs after %.0f s\n", timeoutSec);
+        return kFailed;
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+    }
+    std::printf("stopped\n");
+    return kOk;
+  }
+  std::printf("%s\n", reply.text.c_str());
+  return kOk;
+}
+
+}  // namespace mamori::agent

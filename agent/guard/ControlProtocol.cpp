@@ -1,0 +1,85 @@
+#include "agent/guard/ControlProtocol.h"
+
+#include <algorithm>
+
+namespace mamori::agent::guard {
+
+namespace {
+
+bool printable(std::string_view text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != 0x7f; });
+}
+
+// Answers are shown to a person: keep them on one line whatever the agent put in them.
+std::string oneLine(std::string text) {
+  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return text;
+}
+
+}  // namespace
+
+common::Result<ControlRequest> parseControlRequest(std::string_view line) {
+  if (line.size() > kMaxControlLine) return common::makeError("request line too long", "control request");
+  if (!printable(line)) return common::makeError("request holds control characters", "control request");
+  const auto space = line.find(' ');
+  const std::string_view verb = line.substr(0, space);
+  const std::string_view argument = space == std::string_view::npos ? std::string_view{} : line.substr(space + 1);
+  ControlRequest request;
+  request.argument = std::string(argument);
+  if (verb == "status") {
+    request.command = ControlCommand::Status;
+    if (!argument.empty()) return common::makeError("status takes no argument", "control request");
+  } else if (verb == "stop") {
+    // An empty token is allowed on the wire: the agent answers "refused" and reports agent.tamper.
+    request.command = ControlCommand::Stop;
+  } else if (verb == "remove") {
+    request.command = ControlCommand::Remove;
+  } else if (verb == "exception") {
+    request.command = ControlCommand::Exception;
+    if (argument.empty()) return common::makeError("exception expects a response code", "control request");
+  } else {
+    return common::makeError("unknown command \"" + std::string(verb.substr(0, 40)) + "\"", "control request");
+  }
+  return request;
+}
+
+std::string formatControlRequest(const ControlRequest& request) {
+  switch (request.command) {
+    case ControlCommand::Stop:
+      return "stop " + request.argument + "\n";
+    case ControlCommand::Remove:
+      return "remove " + request.argument + "\n";
+    case ControlCommand::Exception:
+      return "exception " + request.argument + "\n";
+    case ControlCommand::Status:
+      break;
+  }
+  return "status\n";
+}
+
+common::Result<ControlAnswer> parseControlAnswer(std::string_view line) {
+  if (line.size() > kMaxControlLine) return common::makeError("answer line too long", "control answer");
+  const auto space = line.find(' ');
+  const std::string_view word = line.substr(0, space);
+  ControlAnswer answer;
+  answer.text = space == std::string_view::npos ? std::string() : std::string(line.substr(space + 1));
+  if (word == "ok") {
+    answer.outcome = ControlOutcome::Ok;
+  } else if (word == "refused") {
+    answer.outcome = ControlOutcome::Refused;
+  } else if (word == "error") {
+    answer.outcome = ControlOutcome::Error;
+  } else {
+    return common::makeError("unexpected answer \"" + std::string(line.substr(0, 60)) + "\"", "control answer");
+  }
+  return answer;
+}
+
+std::string formatControlAnswer(const ControlAnswer& answer) {
+  const char* word = answer.outcome == ControlOutcome::Ok        ? "ok"
+                     : answer.outcome == ControlOutcome::Refused ? "refused"
+                                                                 : "error";
+  return std::string(word) + " " + oneLine(answer.text) + "\n";
+}
+
+}  // namespace mamori::agent::guard

@@ -1,0 +1,40 @@
+#pragma once
+// The local control channel between `mamori-agent ctl ...` and the running agent: one request line,
+// one answer line, over a unix socket that only root can reach (it lives in the 0700 state
+// directory). Pure: text in, request or answer out.
+//
+//   request:  "stop <token>\n" | "remove <token>\n" (the package's prerm) | "status\n" |
+//             "exception <code>\n"
+//   answer:   "ok <text>\n" | "refused <text>\n" | "error <text>\n"
+
+#include <string>
+#include <string_view>
+
+#include "common/Result.h"
+
+namespace mamori::agent::guard {
+
+constexpr std::size_t kMaxControlLine = 4096;
+
+enum class ControlCommand { Stop, Remove, Status, Exception };
+
+struct ControlRequest {
+  ControlCommand command = ControlCommand::Status;
+  std::string argument;  // the token (stop, remove) or the exception response code (exception)
+};
+
+enum class ControlOutcome { Ok, Refused, Error };
+
+struct ControlAnswer {
+  ControlOutcome outcome = ControlOutcome::Error;
+  std::string text;
+};
+
+// line excludes the newline.
+common::Result<ControlRequest> parseControlRequest(std::string_view line);
+std::string formatControlRequest(const ControlRequest& request);
+
+common::Result<ControlAnswer> parseControlAnswer(std::string_view line);
+std::string formatControlAnswer(const ControlAnswer& answer);
+
+}  // namespace mamori::agent::guard
