@@ -16,6 +16,22 @@ void parseActivity(const JsonValue& value, const std::string& pointer, ErrorList
   }
   reader.pathList("removable_mounts", out.removableMounts);
   reader.pathList("watched", out.watched);
+  if (const JsonValue* v = reader.get("incident")) {
+    ObjectReader incident(*v, reader.pointerOf("incident"), errors);
+    incident.integer("window_seconds", out.incident.windowSeconds, 10, 7 * 86'400);
+    incident.integer("threshold", out.incident.threshold, 1, 1'000'000);
+  }
+  if (const JsonValue* v = reader.get("printing")) {
+    ObjectReader printing(*v, reader.pointerOf("printing"), errors);
+    printing.boolean("enabled", out.printing.enabled);
+    if (const JsonValue* dir = printing.get("spool_dir")) {
+      readPath(*dir, printing.pointerOf("spool_dir"), errors, out.printing.spoolDir);
+      if (out.printing.spoolDir.rfind("~/", 0) == 0) {
+        errors.add(printing.pointerOf("spool_dir"),
+                   "expected an absolute path, found \"" + out.printing.spoolDir + "\"");
+      }
+    }
+  }
 }
 
 void parseReporting(const JsonValue& value, const std::string& pointer, ErrorList& errors, ReportingSettings& out) {

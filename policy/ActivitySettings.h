@@ -16,6 +16,19 @@ struct BulkThreshold {
   std::int64_t seconds = 60;
 };
 
+// Events of one user within `windowSeconds` of each other add up (weights: docs/events.md); at
+// `threshold` they become an incident (incident.opened), later evidence updates it.
+struct IncidentSettings {
+  std::int64_t windowSeconds = 900;
+  std::int64_t threshold = 60;
+};
+
+// Print jobs are read from the CUPS spool: control files (job attributes) and the spooled documents.
+struct PrintSettings {
+  bool enabled = true;
+  std::string spoolDir = "/var/spool/cups";
+};
+
 struct ActivitySettings {
   Mode mode = Mode::kEnforce;
   // "~/" is each user's home directory.
@@ -25,6 +38,8 @@ struct ActivitySettings {
   // Where removable media get mounted. Tests point this at a temporary directory.
   std::vector<std::string> removableMounts = {"/media", "/run/media", "/mnt"};
   std::vector<std::string> watched = {"/home"};
+  IncidentSettings incident;
+  PrintSettings printing;
 };
 
 }  // namespace mamori::policy

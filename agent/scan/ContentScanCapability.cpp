@@ -1,12 +1,11 @@
 #include "agent/scan/ContentScanCapability.h"
 
-#include <pwd.h>
-
 #include <Poco/JSON/Array.h>
 
 #include <chrono>
 #include <ctime>
 
+#include "agent/scan/HomePaths.h"
 #include "agent/scan/ResultFormat.h"
 #include "common/Log.h"
 
@@ -23,19 +22,6 @@ Poco::JSON::Object::Ptr baseDetails(const FileResult& result, bool audit) {
   details->set("file.hash.sha256", result.sha256);
   details->set("content.audit", audit);
   return details;
-}
-
-// Every home directory in the password database, for "~/" paths (the agent runs as root).
-std::vector<std::string> homeDirectories() {
-  std::vector<std::string> homes;
-  // The passwd iteration is not thread-safe; it runs on the main thread only (apply/timer -> roots()).
-  ::setpwent();                                 // NOLINT(concurrency-mt-unsafe)
-  while (const passwd* entry = ::getpwent()) {  // NOLINT(concurrency-mt-unsafe)
-    if (entry->pw_dir == nullptr || entry->pw_uid < 1000 || entry->pw_uid == 65534) continue;
-    homes.emplace_back(entry->pw_dir);
-  }
-  ::endpwent();  // NOLINT(concurrency-mt-unsafe)
-  return homes;
 }
 
 }  // namespace
@@ -90,15 +76,7 @@ int ContentScanCapability::msUntilNextPass() const {
 }
 
 std::vector<std::string> ContentScanCapability::roots() const {
-  std::vector<std::string> out;
-  for (const auto& path : settings_.paths) {
-    if (path.rfind("~/", 0) == 0) {
-      for (const auto& home : homeDirectories()) out.push_back(home + path.substr(1));
-    } else {
-      out.push_back(path);
-    }
-  }
-  return out;
+  return expandHomePaths(settings_.paths, homeDirectories());
 }
 
 void ContentScanCapability::scanNow() {

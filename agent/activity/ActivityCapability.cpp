@@ -1,0 +1,142 @@
+#include "agent/activity/ActivityCapability.h"
+
+#include <Poco/JSON/Array.h>
+
+#include "agent/report/EventFactory.h"
+#include "agent/scan/HomePaths.h"
+#include "common/Log.h"
+
+namespace mamori::agent::activity {
+
+namespace {
+constexpr int kPollMs = 250;
+constexpr std::int64_t kCountersEveryMs = 10'000;
+constexpr std::int64_t kMountsEveryMs = 1000;
+}  // namespace
+
+ActivityCapability::ActivityCapability(drivers::FileActivitySource& source, Emit sink, Homes homes,
+                                       std::function<std::int64_t()> nowMs, std::function<std::string()> newIncidentId)
+    : source_(source),
+      emit_(std::move(sink)),
+      homes_(std::move(homes)),
+      nowMs_(std::move(nowMs)),
+      correlator_(policy::IncidentSettings{}, std::move(newIncidentId)) {}
+
+ActivityCapability::~ActivityCapability() {
+  stopWorker();
+  source_.stop();
+}
+
+void ActivityCapability::stopWorker() {
+  stop_ = true;
+  if (worker_.joinable()) worker_.join();
+  stop_ = false;
+}
+
+common::Status ActivityCapability::apply(const policy::Policy& policy) {
+  AnalyzerConfig config;
+  const auto homes = homes_();
+  config.activity = policy.activity;
+  config.activity.cloudSyncFolders = scan::expandHomePaths(policy.activity.cloudSyncFolders, homes);
+  config.activity.watched = scan::expandHomePaths(policy.activity.watched, homes);
+  config.activityEnabled = policy.activity.mode != policy::Mode::kOff;
+  config.activityAudit = policy.activity.mode == policy::Mode::kAudit;
+  config.scan = scan::ScanConfig::fromPolicy(policy.contentScan);
+  if (policy.contentScan.mode != policy::Mode::kOff && policy.contentScan.schedule.onChange) {
+    config.scanPaths = scan::expandHomePaths(policy.contentScan.paths, homes);
+  }
+  config.scanAudit = policy.contentScan.mode == policy::Mode::kAudit;
+  const std::vector<std::string> roots = config.roots();
+  if (roots.empty()) {
+    stopWorker();
+    source_.stop();
+    return common::Ok{};
+  }
+  auto analyzer = ActivityAnalyzer::create(std::move(config));
+  if (!analyzer) return common::makeError("activity: " + analyzer.error().describe());
+  if (auto watching = source_.watch(roots); !watching) {
+    return common::makeError("activity: cannot watch file activity: " + watching.error().describe());
+  }
+  correlator_.setSettings(policy.activity.incident);
+  {
+    const std::lock_guard lock(mutex_);
+    next_ = std::move(analyzer).value();
+  }
+  if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
+  return common::Ok{};
+}
+
+void ActivityCapability::run() {
+  std::shared_ptr<ActivityAnalyzer> analyzer;
+  std::vector<drivers::MountEntry> mounts;
+  std::int64_t mountsReadMs = 0;
+  while (!stop_) {
+    {
+      const std::lock_guard lock(mutex_);
+      if (next_) analyzer = std::move(next_);  // a new policy: new rules, fresh windows
+    }
+    auto activity = source_.next(kPollMs);
+    std::vector<Finding> findings;
+    const std::int64_t now = nowMs_();
+    if (now - countersCheckedMs_ >= kCountersEveryMs) checkCounters(findings);
+    if (activity && analyzer) {
+      if (now - mountsReadMs >= kMountsEveryMs || activity->timeMs < mountsReadMs) {
+        mounts = source_.mounts();  // the source re-reads the table when the kernel says it changed
+        mountsReadMs = now;
+      }
+      auto more = analyzer->analyze(*activity, mounts);
+      findings.insert(findings.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+    }
+    if (findings.empty()) continue;
+    QMetaObject::invokeMethod(
+        &context_, [this, findings = std::move(findings)]() mutable { deliver(std::move(findings)); },
+        Qt::QueuedConnection);
+  }
+}
+
+// Events the kernel or our queue lost are reported, so an analyst knows the picture has gaps.
+void ActivityCapability::checkCounters(std::vector<Finding>& out) {
+  countersCheckedMs_ = nowMs_();
+  const auto counters = source_.counters();
+  if (counters.dropped == reported_.dropped && counters.overflows == reported_.overflows) return;
+  auto details = makeDetails();
+  details->set("activity.dropped", counters.dropped - reported_.dropped);
+  details->set("activity.overflows", counters.overflows - reported_.overflows);
+  details->set("activity.received_total", counters.received);
+  reported_ = counters;
+  out.push_back({"activity.events_lost", common::Severity::Medium, details, std::nullopt});
+}
+
+void ActivityCapability::deliver(std::vector<Finding> findings) {
+  for (auto& finding : findings) {
+    const std::string id = emit_(finding.type, finding.severity, finding.details);
+    if (!finding.evidence) continue;
+    Evidence evidence = *finding.evidence;
+    evidence.eventId = id;
+    if (evidence.timeMs == 0) evidence.timeMs = nowMs_();
+    auto incident = correlator_.add(evidence);
+    if (!incident) continue;
+    auto details = makeDetails();
+    details->set("incident.id", incident->incidentId);
+    details->set("incident.score", incident->score);
+    details->set("incident.first_time", common::formatUtcMs(incident->firstMs));
+    details->set("incident.last_time", common::formatUtcMs(incident->lastMs));
+    details->set("user.name", incident->user);
+    Poco::JSON::Array::Ptr chain = new Poco::JSON::Array;
+    for (const auto& item : incident->evidence) {
+      Poco::JSON::Object::Ptr link = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      link->set("event.id", item.eventId);
+      link->set("event.type", item.type);
+      link->set("time", common::formatUtcMs(item.timeMs));
+      link->set("weight", item.weight);
+      link->set("process.pid", static_cast<std::int64_t>(item.pid));
+      link->set("process.name", item.processName);
+      link->set("path", item.path);
+      chain->add(link);
+    }
+    details->set("incident.evidence", chain);
+    emit_(incident->opened ? "incident.opened" : "incident.updated", common::Severity::High, details);
+  }
+}
+
+}  // namespace mamori::agent::activity

@@ -1,0 +1,64 @@
+#pragma once
+// Activity monitoring in the agent (docs/decisions/0010-activity-monitoring.md): file activity from a
+// FileActivitySource (fanotify in the agent, a fake in tests) is analysed on a worker thread
+// (ActivityAnalyzer: removable and cloud-sync writes, bulk reads, archives, print jobs, and the content
+// scanner's on-change scans); the findings come back to the main thread, are emitted, and the
+// activity.* ones are correlated into incidents (incident.opened / incident.updated).
+//
+// Threads: apply() and emission run on the agent's main thread; the source has its own reader
+// thread; the analysis runs on this capability's worker thread, and only there.
+
+#include <QObject>
+
+#include <atomic>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "agent/activity/ActivityAnalyzer.h"
+#include "agent/activity/Correlator.h"
+#include "agent/core/Capability.h"
+#include "drivers/include/FileActivity.h"
+
+namespace mamori::agent::activity {
+
+class ActivityCapability final : public Capability {
+ public:
+  // Emits one event and answers its id (the incident's evidence chain names events by id).
+  using Emit = std::function<std::string(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
+  using Homes = std::function<std::vector<std::string>()>;
+
+  ActivityCapability(drivers::FileActivitySource& source, Emit sink, Homes homes, std::function<std::int64_t()> nowMs,
+                     std::function<std::string()> newIncidentId);
+  ~ActivityCapability() override;
+
+  std::string name() const override { return "activity"; }
+  // Takes the activity section and content_scan (company files; on-change scanning). Both off: the
+  // watcher stops.
+  common::Status apply(const policy::Policy& policy) override;
+
+  bool running() const { return worker_.joinable(); }
+
+ private:
+  void run();
+  void deliver(std::vector<Finding> findings);  // main thread
+  void checkCounters(std::vector<Finding>& out);
+  void stopWorker();
+
+  drivers::FileActivitySource& source_;
+  Emit emit_;
+  Homes homes_;
+  std::function<std::int64_t()> nowMs_;
+  QObject context_;  // queued calls from the worker land here, on the main thread
+  Correlator correlator_;
+
+  std::mutex mutex_;  // guards next_
+  std::shared_ptr<ActivityAnalyzer> next_;
+  std::thread worker_;
+  std::atomic<bool> stop_{false};
+  drivers::FileActivityCounters reported_;  // worker thread only
+  std::int64_t countersCheckedMs_ = 0;
+};
+
+}  // namespace mamori::agent::activity

@@ -1,0 +1,113 @@
+// The capability over the fake source: events reach the sink on the main thread, evidence is chained
+// into an incident by event id, mode off stops the watcher.
+#include <fcntl.h>
+
+#include <QCoreApplication>
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+
+#include "agent/activity/ActivityCapability.h"
+#include "drivers/fake/FakeFileActivitySource.h"
+#include "policy/DefaultPolicy.h"
+#include "tests/support/TempDir.h"
+
+using namespace mamori;
+using namespace mamori::agent::activity;
+
+namespace {
+
+QCoreApplication& qtApp() {
+  static int argc = 1;
+  static char name[] = "activity-test";
+  static char* argv[] = {name, nullptr};
+  static QCoreApplication app(argc, argv);
+  return app;
+}
+
+struct Emitted {
+  std::string id;
+  std::string type;
+  Poco::JSON::Object::Ptr details;
+};
+
+template <typename Pred>
+bool waitFor(Pred pred) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(20);
+  while (!pred()) {
+    if (std::chrono::steady_clock::now() > deadline) return false;
+    QCoreApplication::processEvents(QEventLoop::AllEvents, 20);
+  }
+  return true;
+}
+
+drivers::FileActivity written(const std::string& path, std::int64_t t) {
+  drivers::FileActivity a;
+  a.op = drivers::FileOp::kWritten;
+  a.pid = 77;
+  a.processName = "cp";
+  a.path = path;
+  a.size = static_cast<std::int64_t>(std::filesystem::file_size(path));
+  a.timeMs = t;
+  a.fd = common::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  return a;
+}
+
+}  // namespace
+
+TEST_CASE("capability: removable and cloud writes of one user open an incident naming both events") {
+  qtApp();
+  testsupport::TempDir dir("mamori-activity-cap");
+  const std::string usb = dir.path() + "/usb";
+  const std::string cloud = dir.path() + "/Dropbox";
+  std::filesystem::create_directories(usb);
+  std::filesystem::create_directories(cloud);
+  drivers::fake::FakeFileActivitySource source;
+  drivers::MountEntry stick;
+  stick.mountPoint = usb;
+  source.setMounts({stick});
+
+  std::vector<Emitted> events;
+  int n = 0;
+  std::int64_t now = 1'800'000'000'000;
+  ActivityCapability capability(
+      source,
+      [&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
+        events.push_back({"event-" + std::to_string(++n), type, details});
+        return events.back().id;
+      },
+      [] { return std::vector<std::string>{}; }, [&] { return now; }, [] { return std::string("incident-1"); });
+
+  policy::Policy policy = policy::builtinPolicy();
+  policy.activity.watched = {dir.path()};
+  policy.activity.removableMounts = {usb};
+  policy.activity.cloudSyncFolders = {cloud};
+  policy.activity.printing.enabled = false;
+  policy.contentScan.schedule.onChange = false;
+  REQUIRE(capability.apply(policy));
+  CHECK(source.watchCalls() == 1);
+  CHECK(std::find(source.roots().begin(), source.roots().end(), usb) != source.roots().end());
+
+  std::ofstream(usb + "/plan.txt") << "社外秘 merger\n";
+  std::ofstream(cloud + "/plan.txt") << "社外秘 merger\n";
+  source.push(written(usb + "/plan.txt", now));
+  source.push(written(cloud + "/plan.txt", now + 1000));
+  REQUIRE(waitFor([&] { return events.size() >= 3; }));
+  CHECK(events[0].type == "activity.removable_write");
+  CHECK(events[1].type == "activity.cloud_sync_write");
+  REQUIRE(events[2].type == "incident.opened");
+  const auto& incident = events[2].details;
+  CHECK(incident->getValue<std::string>("incident.id") == "incident-1");
+  CHECK(incident->getValue<std::int64_t>("incident.score") == 70);
+  auto chain = incident->getArray("incident.evidence");
+  REQUIRE(chain->size() == 2);
+  CHECK(chain->getObject(0)->getValue<std::string>("event.id") == events[0].id);
+  CHECK(chain->getObject(1)->getValue<std::string>("event.id") == events[1].id);
+
+  // Mode off for both activity and on-change scans: the watcher is stopped.
+  policy.activity.mode = policy::Mode::kOff;
+  REQUIRE(capability.apply(policy));
+  CHECK_FALSE(capability.running());
+}

@@ -1,0 +1,62 @@
+// The real fanotify source on this machine's kernel (needs root, as CI runs; skipped otherwise with a
+// message, because unit tests also run on developers' machines).
+#include <unistd.h>
+
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <fstream>
+
+#include "drivers/linux/FanotifyActivitySource.h"
+#include "tests/support/TempDir.h"
+
+using namespace mamori::drivers;
+
+namespace {
+
+std::optional<FileActivity> waitFor(FileActivitySource& source, const std::string& path, FileOp op) {
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto event = source.next(200);
+    if (event && event->path == path && event->op == op) return event;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TEST_CASE("fanotify: a write and a read under the root are seen, with pid, size and a readable fd") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: fanotify needs root");
+    return;
+  }
+  mamori::testsupport::TempDir dir("mamori-fanotify");
+  mamori::drivers::linux_os::FanotifyActivitySource source;
+  REQUIRE(source.watch({dir.path()}));
+  CHECK_FALSE(source.mounts().empty());
+
+  // The writer and reader must not be this process (its own events are dropped by design): a child.
+  const std::string file = dir.file("plan.txt");
+  const std::string command = "printf hello > '" + file + "' && cat '" + file +
+                              "' > /dev/null && echo x > /tmp/mamori-outside-$$ && rm -f /tmp/mamori-outside-$$";
+  REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe,cert-env33-c)
+
+  auto written = waitFor(source, file, FileOp::kWritten);
+  REQUIRE(written);
+  CHECK(written->size == 5);
+  CHECK(written->pid != ::getpid());
+  REQUIRE(written->fd.valid());
+  char bytes[8] = {};
+  CHECK(::pread(written->fd.get(), bytes, sizeof bytes, 0) == 5);
+  CHECK(std::string(bytes) == "hello");
+  auto read = waitFor(source, file, FileOp::kRead);
+  REQUIRE(read);
+  CHECK(read->processName == "cat");
+  CHECK_FALSE(read->fd.valid());
+
+  // This process's own reads are not reported.
+  { std::ifstream own(file); }
+  CHECK_FALSE(waitFor(source, file, FileOp::kRead));
+  CHECK(source.counters().ignored > 0);
+  source.stop();
+}
