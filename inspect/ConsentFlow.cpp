@@ -85,8 +85,14 @@ common::Status decideAndApply(Report& report, const ConsentSettings& s) {
       }
       f->decision = it->second;
     }
-    for (const auto& [id, d] : *s.plan)
-      if (!used.count(id)) report.notes.push_back("the plan names finding " + id + ", which this inspection did not find");
+    std::set<std::string> all;
+    for (const auto& f : report.findings) all.insert(f.id);
+    for (const auto& [id, d] : *s.plan) {
+      if (used.count(id)) continue;
+      report.notes.push_back(all.count(id) ? "the plan asks to " + std::string(decisionName(d)) + " finding " + id +
+                                                 ", which offers no such action: nothing done"
+                                           : "the plan names finding " + id + ", which this inspection did not find");
+    }
   } else {
     if (s.in == nullptr) return common::makeError("--apply needs a terminal for the questions, or --plan FILE");
     std::size_t i = 0;

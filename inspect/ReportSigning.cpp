@@ -15,19 +15,30 @@ policy::JsonLimits reportJsonLimits() {
   return limits;
 }
 
-common::Result<policy::JsonValue> signReport(const policy::JsonValue& report, const policy::SigningKey& key) {
-  auto signature = key.sign(json::write(report, json::Style::kCanonical));
-  if (!signature) return signature.error();
+namespace {
+
+// The whole signed document. Verification rebuilds it from the report, the trusted key and the
+// signature value and requires the same canonical bytes, so nothing outside "report" can be edited
+// either (the key's name, the algorithm, an added member).
+policy::JsonValue signedDocument(const policy::JsonValue& report, const policy::PublicKey& key, const std::string& value) {
   auto sig = json::object();
   json::set(sig, "algorithm", json::string("Ed25519"));
   json::set(sig, "key_id", json::string(key.keyId()));
-  json::set(sig, "public_key", json::string(key.publicKey().pem()));
+  json::set(sig, "public_key", json::string(key.pem()));
   json::set(sig, "signed", json::string("the canonical JSON of \"report\" (docs/inspect.md)"));
-  json::set(sig, "value", json::string(signature.value()));
+  json::set(sig, "value", json::string(value));
   auto doc = json::object();
   json::set(doc, "report", report);
   json::set(doc, "signature", std::move(sig));
   return doc;
+}
+
+}  // namespace
+
+common::Result<policy::JsonValue> signReport(const policy::JsonValue& report, const policy::SigningKey& key) {
+  auto signature = key.sign(json::write(report, json::Style::kCanonical));
+  if (!signature) return signature.error();
+  return signedDocument(report, key.publicKey(), signature.value());
 }
 
 common::Result<Verified> verifyReportText(std::string_view text, const policy::PublicKey& trusted) {
@@ -56,6 +67,9 @@ common::Result<Verified> verifyReportText(std::string_view text, const policy::P
     return common::makeError("signed by key " + claimed + ", not by the trusted key " + trusted.keyId());
   if (auto ok = trusted.verify(json::write(*report, json::Style::kCanonical), value->text); !ok)
     return common::makeError("the signature does not match the content: the report was changed after signing");
+  const auto expected = signedDocument(*report, trusted, value->text);
+  if (json::write(expected, json::Style::kCanonical) != json::write(doc, json::Style::kCanonical))
+    return common::makeError("the signature block was changed after signing");
   if (html && renderHtml(doc) != text)
     return common::makeError("the signed data is intact but the visible page was changed after signing");
   return Verified{doc, claimed};

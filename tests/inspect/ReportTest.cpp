@@ -1,0 +1,149 @@
+// The report: severity rules, canonical JSON, HTML escaping of hostile names, signing and verify.
+
+#include <doctest/doctest.h>
+
+#include "inspect/Findings.h"
+#include "inspect/Inspection.h"
+#include "inspect/JsonText.h"
+#include "inspect/Progress.h"
+#include "inspect/ReportHtml.h"
+#include "inspect/ReportJson.h"
+#include "inspect/ReportSigning.h"
+#include "policy/JsonParser.h"
+
+using namespace mamori;
+using namespace mamori::inspect;
+
+namespace {
+
+Report sampleReport(const std::string& hostileName) {
+  Report r;
+  r.run.host = "pc<1>";
+  r.run.user = "taro";
+  r.run.startedUtc = "2026-11-23T06:00:00Z";
+  r.run.homes = {"/home/taro"};
+  r.findings.push_back(makeFinding(FindingKind::kCompanyFileInShare, "/home/taro/P2P/" + hostileName,
+                                   {"inside the P2P share/download folder /home/taro/P2P", "rule x:y matched 1x"}));
+  r.findings.push_back(makeFinding(FindingKind::kP2pInstalled, "/home/taro/Downloads/player", {"yara bittorrent_engine"}));
+  r.notInspected.push_back({"/home/taro/locked", "cannot list (Permission denied)"});
+  return r;
+}
+
+policy::JsonValue signedDoc(const Report& r, const policy::SigningKey& key) {
+  auto doc = signReport(reportToJson(r), key);
+  REQUIRE(doc.ok());
+  auto reparsed = policy::parseJsonStrict(json::write(doc.value(), json::Style::kPretty), reportJsonLimits());
+  REQUIRE(reparsed.ok());
+  return reparsed.value();
+}
+
+}  // namespace
+
+TEST_CASE("severity: a company file in a P2P share folder is the most severe finding") {
+  CHECK(severityOf(FindingKind::kCompanyFileInShare) == Severity::kCritical);
+  CHECK(severityOf(FindingKind::kCompanyFile) == Severity::kHigh);
+  CHECK(severityOf(FindingKind::kP2pRunning) == Severity::kHigh);
+  CHECK(severityOf(FindingKind::kP2pInstalled) == Severity::kMedium);
+  CHECK(severityOf(FindingKind::kP2pShareFolder) == Severity::kMedium);
+  CHECK(severityOf(FindingKind::kP2pClientState) == Severity::kLow);
+  const std::vector<std::string> shares = {"/home/taro/P2P", "/srv/share"};
+  CHECK(shareContaining("/home/taro/P2P/a/b.docx", shares) != nullptr);
+  CHECK(shareContaining("/home/taro/P2P2/b.docx", shares) == nullptr);  // a prefix is not a parent
+  CHECK(shareContaining("/home/taro/P2P", shares) == nullptr);
+  auto a = makeFinding(FindingKind::kP2pClientState, "/a", {});
+  auto b = makeFinding(FindingKind::kCompanyFileInShare, "/z", {});
+  CHECK(findingBefore(b, a));
+  CHECK(a.id.size() == 12);
+  CHECK(makeFinding(FindingKind::kP2pClientState, "/a", {}).id == a.id);  // stable: plans refer to it
+  CHECK_FALSE(a.canQuarantine);
+  CHECK(a.canDelete);
+}
+
+TEST_CASE("JSON: canonical form is independent of member order and formatting; invalid UTF-8 is shown") {
+  auto o = json::object();
+  json::set(o, "b", json::integer(2));
+  json::set(o, "a", json::string("x\"\\\n<"));
+  CHECK(json::write(o, json::Style::kCanonical) == "{\"a\":\"x\\\"\\\\\\u000a<\",\"b\":2}");
+  CHECK(json::write(o, json::Style::kHtmlSafe) == "{\"a\":\"x\\\"\\\\\\u000a\\u003c\",\"b\":2}");
+  auto pretty = policy::parseJsonStrict(json::write(o, json::Style::kPretty));
+  REQUIRE(pretty.ok());
+  CHECK(json::write(pretty.value(), json::Style::kCanonical) == json::write(o, json::Style::kCanonical));
+  CHECK(json::safeText("ok\xff\xfe名") == "ok\\xff\\xfe名");
+}
+
+TEST_CASE("HTML: hostile file names are text, never markup") {
+  auto key = policy::SigningKey::generate();
+  REQUIRE(key.ok());
+  for (const std::string hostile : {"<script>alert(1)</script>.docx", "\"><img src=x onerror=alert(1)>.xlsx",
+                                    "</script><script>alert(2)</script>", "a&amp;b'\"<!--"}) {
+    CAPTURE(hostile);
+    const std::string html = renderHtml(signedDoc(sampleReport(hostile), key.value()));
+    CHECK(html.find("<script>alert") == std::string::npos);
+    CHECK(html.find("<img") == std::string::npos);
+    CHECK(html.find(escapeHtml(hostile)) != std::string::npos);
+    // Exactly one script element: the embedded JSON, which no value can close.
+    CHECK(html.find("<script") == html.rfind("<script"));
+    CHECK(html.find("</script>") == html.rfind("</script>"));
+    CHECK(html.find("id=\"findings\"") != std::string::npos);
+    CHECK(html.find("Content-Security-Policy") != std::string::npos);
+    CHECK(html.find("http://") == std::string::npos);
+    CHECK(html.find("https://") == std::string::npos);
+  }
+  CHECK(escapeHtml("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+}
+
+TEST_CASE("signing: the report verifies; any one-byte edit of the JSON or the page fails") {
+  auto key = policy::SigningKey::generate();
+  auto other = policy::SigningKey::generate();
+  REQUIRE(key.ok());
+  REQUIRE(other.ok());
+  const auto doc = signedDoc(sampleReport("plan.docx"), key.value());
+  const std::string jsonText = json::write(doc, json::Style::kPretty);
+  const std::string html = renderHtml(doc);
+  CHECK(verifyReportText(jsonText, key.value().publicKey()).ok());
+  CHECK(verifyReportText(html, key.value().publicKey()).ok());
+  // Signed by another key: refused even though the signature itself is valid.
+  auto foreign = verifyReportText(jsonText, other.value().publicKey());
+  REQUIRE_FALSE(foreign.ok());
+  CHECK(foreign.error().message.find("not by the trusted key") != std::string::npos);
+
+  // Change one byte inside a value.
+  std::string edited = jsonText;
+  const auto at = edited.find("\"critical\"");
+  REQUIRE(at != std::string::npos);
+  edited[at + 2] = 'C';
+  CHECK_FALSE(verifyReportText(edited, key.value().publicKey()).ok());
+  // Every single-byte change anywhere in the page fails: visible part, embedded JSON, signature block.
+  int checked = 0;
+  for (std::size_t i = 0; i < html.size(); ++i) {
+    std::string page = html;
+    page[i] = static_cast<char>(page[i] == 'a' ? 'b' : 'a');
+    CAPTURE(i);
+    CHECK_FALSE(verifyReportText(page, key.value().publicKey()).ok());
+    ++checked;
+  }
+  CHECK(checked > 3000);
+  // Whitespace in the JSON file does not matter (the signature is over the canonical form).
+  CHECK(verifyReportText(json::write(doc, json::Style::kCanonical), key.value().publicKey()).ok());
+  // Unsigned, or not a report at all.
+  CHECK_FALSE(verifyReportText("{\"report\":{}}", key.value().publicKey()).ok());
+  CHECK_FALSE(verifyReportText("not json", key.value().publicKey()).ok());
+}
+
+TEST_CASE("progress line: figures, ETA, control characters from file names removed") {
+  ProgressFigures f;
+  f.files = 50;
+  f.totalFiles = 100;
+  f.bytes = 1 << 20;
+  f.totalBytes = 2 << 20;
+  f.seconds = 10;
+  f.folder = "/home/taro/\x1b[31mred";
+  const auto line = progressLine(f, false, 200);
+  CHECK(line.find("50%") != std::string::npos);
+  CHECK(line.find("50/100 files") != std::string::npos);
+  CHECK(line.find("5 files/s") != std::string::npos);
+  CHECK(line.find("ETA 0:10") != std::string::npos);
+  CHECK(line.find('\x1b') == std::string::npos);
+  CHECK(progressLine(f, true, 30).size() <= 30);
+  CHECK(humanBytes(1536) == "1.5 KiB");
+}
