@@ -17,6 +17,7 @@ test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iprout
   # tests/integration/test_p2p.py: real file-sharing clients (run only in a test's own network namespace;
   # without a running init nothing starts them at install) and benign look-alikes
   transmission-daemon qbittorrent-nox aria2 ctorrent rtorrent deluged amule-daemon tshark tcpdump curl)
+test_packages+=(tmux)  # tests/inspect: mamori-inspect's consent prompts through a pseudo-terminal (also aria2, chromium)
 lint_packages=(clang-format clang-tidy)
 # The web console (console/) is built with npm. A machine that already has node and npm keeps them
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
