@@ -8,6 +8,7 @@
 #include <cerrno>
 #include <sys/file.h>
 
+#include "agent/app/ActivitySetup.h"
 #include "agent/app/DeviceControlSetup.h"
 #include "agent/guard/Integrity.h"
 #include "agent/report/Enrollment.h"
@@ -152,6 +153,20 @@ int Agent::start() {
         }
         uploader_->kick();
       }));
+  // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
+  // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
+  addCapability(makeLinuxActivity(
+      [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+        common::Event event = events_->make(type, severity, std::move(details));
+        if (event.details->has("user.name")) event.user = event.details->getValue<std::string>("user.name");
+        std::string id = event.id;
+        if (auto spooled = spool_->append({std::move(event)}); !spooled) {
+          common::log::error("spool: " + spooled.error().describe());
+        }
+        uploader_->kick();
+        return id;
+      },
+      clock_));
   policySync_ = std::make_unique<PolicySync>(*transport_, *identity_, *spool_, *events_, capabilities_,
                                              options_.stateDir, clock_);
   connect(policySync_.get(), &PolicySync::eventsSpooled, uploader_.get(), &Uploader::kick);

@@ -1,0 +1,35 @@
+#include "agent/app/ActivitySetup.h"
+
+#include "agent/scan/HomePaths.h"
+#include "common/Uuid7.h"
+#include "drivers/linux/FanotifyActivitySource.h"
+
+namespace mamori::agent {
+
+namespace {
+
+class LinuxActivity final : public Capability {
+ public:
+  LinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock)
+      : clock_(clock),
+        capability_(
+            source_, std::move(sink), [] { return scan::homeDirectories(); }, [this] { return clock_.nowMs(); },
+            [this] { return ids_.next(clock_.nowMs()); }) {}
+
+  std::string name() const override { return capability_.name(); }
+  common::Status apply(const policy::Policy& policy) override { return capability_.apply(policy); }
+
+ private:
+  const common::Clock& clock_;
+  common::Uuid7Generator ids_;  // incident ids: used on the main thread only
+  drivers::linux_os::FanotifyActivitySource source_;
+  activity::ActivityCapability capability_;  // declared last: stopped before the source goes
+};
+
+}  // namespace
+
+std::unique_ptr<Capability> makeLinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock) {
+  return std::make_unique<LinuxActivity>(std::move(sink), clock);
+}
+
+}  // namespace mamori::agent
