@@ -18,6 +18,9 @@ test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iprout
   # without a running init nothing starts them at install) and benign look-alikes
   transmission-daemon qbittorrent-nox aria2 ctorrent rtorrent deluged amule-daemon tshark tcpdump curl)
 test_packages+=(tmux)  # tests/inspect: mamori-inspect's consent prompts through a pseudo-terminal (also aria2, chromium)
+# tests/integration/test_activity.py: archives (zip -e, 7z) and printing to a test-owned cupsd (its own
+# config, port and spool; the package's service is not needed)
+test_packages+=(zip p7zip-full cups cups-client cups-bsd)
 lint_packages=(clang-format clang-tidy)
 # The web console (console/) is built with npm. A machine that already has node and npm keeps them
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
