@@ -1,0 +1,40 @@
+#!/usr/bin/env bash
+# Assembles the portable mamori-inspect folder the staff carry (docs/inspect.md):
+#
+#   scripts/package-inspect.sh [BUILD_DIR] [OUT_DIR]     (defaults: build, dist/mamori-inspect)
+#
+# OUT_DIR gets mamori-inspect, every shared library it needs that is not part of the C library
+# (found with ldd; the binary's RPATH is $ORIGIN, so the copies beside it are used first), and
+# policy.json / inspect.key / inspect.pub when they are present in the current folder. The target PC
+# needs a glibc at least as new as the build machine's. Nothing is installed there.
+set -euo pipefail
+build=${1:-build}
+out=${2:-dist/mamori-inspect}
+bin="$build/bin/mamori-inspect"
+if [ ! -x "$bin" ]; then
+  echo "package-inspect: $bin not found; build it first: ninja -C $build mamori-inspect" >&2
+  exit 2
+fi
+mkdir -p "$out"
+cp "$bin" "$out/mamori-inspect"
+# The C library and the dynamic loader must come from the PC itself (they go with its kernel);
+# everything else (Poco, OpenSSL, libyara, libstdc++ ...) travels with the tool.
+ldd "$bin" | awk '/=> \// { print $3 }' | while read -r lib; do
+  case "$(basename "$lib")" in
+    libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libresolv.so.*|ld-linux*) continue ;;
+  esac
+  cp -L "$lib" "$out/"
+done
+for extra in policy.json inspect.key inspect.pub; do
+  if [ -f "$extra" ]; then
+    cp "$extra" "$out/"
+  fi
+done
+[ -f "$out/inspect.key" ] && chmod 600 "$out/inspect.key"
+# Proof that the folder is self-contained: every library resolves inside it or to the C library.
+missing=$(LD_LIBRARY_PATH= ldd "$out/mamori-inspect" | awk '/not found/ { print $1 }')
+if [ -n "$missing" ]; then
+  echo "package-inspect: unresolved libraries: $missing" >&2
+  exit 1
+fi
+echo "package-inspect: $out ($(du -sh "$out" | cut -f1)); copy the folder, run ./mamori-inspect --help"
