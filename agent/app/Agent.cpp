@@ -10,6 +10,7 @@
 
 #include "agent/app/ActivitySetup.h"
 #include "agent/app/DeviceControlSetup.h"
+#include "agent/app/P2pGuardSetup.h"
 #include "agent/guard/Integrity.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/ReportingCapability.h"
@@ -167,6 +168,20 @@ int Agent::start() {
         return id;
       },
       clock_));
+  // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
+  if (options_.p2pGuard != "off") {
+    auto guard = makeLinuxP2pGuard(
+        options_.p2pScope, [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+          common::Event event = events_->make(type, severity, std::move(details));
+          if (event.details->has("user.name")) event.user = event.details->getValue<std::string>("user.name");
+          if (auto spooled = spool_->append({std::move(event)}); !spooled) {
+            common::log::error("spool: " + spooled.error().describe());
+          }
+          uploader_->kick();
+        });
+    if (!guard) return fail(kExitUsage, guard.error().describe());
+    addCapability(std::move(guard).value());
+  }
   policySync_ = std::make_unique<PolicySync>(*transport_, *identity_, *spool_, *events_, capabilities_,
                                              options_.stateDir, clock_);
   connect(policySync_.get(), &PolicySync::eventsSpooled, uploader_.get(), &Uploader::kick);

@@ -62,6 +62,14 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
          return std::nullopt;
        }},
       {"--sysfs-root", text(options.sysfsRoot)},
+      {"--p2p-guard",
+       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
+         if (value != "auto" && value != "off")
+           return common::makeError("expects auto or off, got \"" + value + "\"", flag);
+         options.p2pGuard = value;
+         return std::nullopt;
+       }},
+      {"--p2p-scope", text(options.p2pScope)},
       {"--policy", text(options.policyFile)},
       {"--group", text(options.group)},
       {"--emit-synthetic",
@@ -148,6 +156,11 @@ Options:
   --policy FILE              apply this policy file at start (tests, offline machines); a policy from
                              the collector replaces it
   --sysfs-root DIR           where sysfs is mounted [default: /sys]
+  --p2p-guard MODE           auto: stop file-sharing software as the policy says; off: never look at
+                             processes [default: auto]
+  --p2p-scope SCOPE          the only processes the P2P guard may examine, kill or refuse to start:
+                             all, pidns:PID (PID's pid namespace), cgroup:/PATH (a cgroup v2 subtree)
+                             or subtree:PID (PID and its descendants) [default: all]
   --config FILE              read options from FILE first, one "name = value" per line (names as
                              here without "--"; the command line wins) [package: /etc/mamori/agent.conf]
   --token-hash-file FILE     SHA-256 of the administrator's stop/uninstall token; without the file

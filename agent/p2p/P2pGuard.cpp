@@ -1,0 +1,253 @@
+#include "agent/p2p/P2pGuard.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <unordered_set>
+
+#include "agent/report/EventFactory.h"
+#include "common/Log.h"
+
+namespace mamori::agent::p2p {
+
+std::string_view triggerName(P2pGuard::Trigger trigger) {
+  switch (trigger) {
+    case P2pGuard::Trigger::kExec: return "exec";
+    case P2pGuard::Trigger::kRecheck: return "recheck";
+    case P2pGuard::Trigger::kRescan: return "rescan";
+    case P2pGuard::Trigger::kNetwork: return "network";
+  }
+  return "exec";
+}
+
+P2pGuard::P2pGuard(drivers::ProcessSource& processes, drivers::ProcessControl& control, ProcessInspector& inspector,
+                   P2pScope scope, pid_t self, Emit sink, MonotonicNs monotonicNs)
+    : processes_(processes),
+      control_(control),
+      inspector_(inspector),
+      scope_(std::move(scope)),
+      self_(self),
+      emit_(std::move(sink)),
+      monotonicNs_(std::move(monotonicNs)) {}
+
+void P2pGuard::apply(const policy::P2pGuardSettings& settings) {
+  settings_ = settings;
+  enabled_ = settings.mode != policy::Mode::kOff;
+  matcher_ = std::make_unique<policy::P2pMatcher>(settings);
+  inspector_.setSignatureSets(settings.signatureSets);
+  // New signatures: everything gets looked at again (a process allowed yesterday may match today).
+  for (auto& [pid, tracked] : tracked_) {
+    tracked.handled = false;
+    tracked.mappingsSeen = 0;
+  }
+}
+
+P2pGuard::Tracked* P2pGuard::track(const drivers::ProcessInfo& info) {
+  auto it = tracked_.find(info.pid);
+  if (it != tracked_.end() && it->second.startTime == info.startTime) return &it->second;
+  Tracked fresh;
+  fresh.startTime = info.startTime;
+  fresh.inScope = info.pid != self_ && !info.kernelThread && scope_.contains(info.pid, processes_);
+  return &(tracked_[info.pid] = fresh);
+}
+
+bool P2pGuard::inScope(pid_t pid) {
+  if (pid == self_) return false;
+  if (const auto it = tracked_.find(pid); it != tracked_.end()) return it->second.inScope;
+  return scope_.contains(pid, processes_);
+}
+
+P2pGuard::Outcome P2pGuard::examine(pid_t pid, Trigger trigger, std::uint64_t eventNs) {
+  if (!enabled_ || !matcher_ || pid == self_) return Outcome::kOutOfScope;
+  auto read = processes_.read(pid);
+  if (!read) return Outcome::kGone;
+  const drivers::ProcessInfo& info = read.value();
+  Tracked* tracked = track(info);
+  // An exec replaces the program: what was handled before was another program.
+  if (trigger == Trigger::kExec) {
+    tracked->handled = false;
+    tracked->mappingsSeen = 0;
+  }
+  if (!tracked->inScope) return Outcome::kOutOfScope;
+  if (tracked->handled) return Outcome::kAlreadyHandled;
+  tracked->mappingsSeen = info.mappings.size();
+
+  // Cheapest first: a known name or script decides without reading a file.
+  policy::ProcessFacts facts = inspector_.basic(info);
+  auto verdict = matcher_->evaluate(facts);
+  if (verdict.matched) return act(info, facts, verdict, trigger, eventNs, nullptr);
+  inspector_.addHashes(info, facts);
+  verdict = matcher_->evaluate(facts);
+  if (verdict.matched) return act(info, facts, verdict, trigger, eventNs, nullptr);
+  inspector_.addYara(info, facts);
+  verdict = matcher_->evaluate(facts);
+  if (verdict.matched) return act(info, facts, verdict, trigger, eventNs, nullptr);
+  return Outcome::kClean;
+}
+
+P2pGuard::Outcome P2pGuard::onNetworkEvidence(pid_t pid, const NetworkEvidence& evidence) {
+  if (!networkDetection() || pid == self_) return Outcome::kOutOfScope;
+  auto read = processes_.read(pid);
+  if (!read) return Outcome::kGone;
+  Tracked* tracked = track(read.value());
+  if (!tracked->inScope) return Outcome::kOutOfScope;
+  if (tracked->handled) return Outcome::kAlreadyHandled;
+  policy::ProcessFacts facts = inspector_.basic(read.value());
+  policy::P2pVerdict verdict;
+  verdict.matched = true;
+  if (settings_.mode == policy::Mode::kAudit) {
+    verdict.audit = true;
+  } else {
+    verdict.kill = settings_.kill;
+  }
+  return act(read.value(), facts, verdict, Trigger::kNetwork, 0, &evidence);
+}
+
+void P2pGuard::onProcessEvent(const drivers::ProcessEvent& event) {
+  switch (event.kind) {
+    case drivers::ProcessEvent::Kind::kFork: announced_[event.pid] = true; break;
+    case drivers::ProcessEvent::Kind::kExec:
+      announced_[event.pid] = true;
+      examine(event.pid, Trigger::kExec, event.timestampNs);
+      break;
+    case drivers::ProcessEvent::Kind::kExit:
+      announced_.erase(event.pid);
+      tracked_.erase(event.pid);
+      break;
+  }
+}
+
+std::vector<drivers::ProcessInfo> P2pGuard::descendantsOf(pid_t root) {
+  // Parent links of every process, then a breadth-first walk from root.
+  std::unordered_map<pid_t, std::vector<pid_t>> children;
+  for (const pid_t pid : processes_.pids()) {
+    if (auto parent = processes_.parent(pid); parent) children[parent.value()].push_back(pid);
+  }
+  std::vector<drivers::ProcessInfo> out;
+  std::vector<pid_t> queue{root};
+  std::unordered_set<pid_t> seen{root};
+  while (!queue.empty()) {
+    const pid_t current = queue.back();
+    queue.pop_back();
+    for (const pid_t child : children[current]) {
+      if (!seen.insert(child).second || child == self_) continue;
+      if (auto info = processes_.read(child); info) out.push_back(std::move(info).value());
+      queue.push_back(child);
+    }
+  }
+  return out;
+}
+
+P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::ProcessFacts& facts,
+                                const policy::P2pVerdict& verdict, Trigger trigger, std::uint64_t eventNs,
+                                const NetworkEvidence* network) {
+  tracked_[info.pid].handled = true;
+  auto details = makeDetails();
+  Poco::JSON::Array::Ptr killed = new Poco::JSON::Array;
+  std::string failure;
+  std::uint64_t latencyNs = 0;
+  if (verdict.kill) {
+    // Children first collected (they are re-parented once the root dies), root first killed (so it
+    // cannot start more), then the children, each checked against its start time.
+    auto descendants = descendantsOf(info.pid);
+    if (auto done = control_.kill(info.pid, info.startTime); done) {
+      killed->add(static_cast<std::int64_t>(info.pid));
+    } else {
+      failure = done.error().describe();
+    }
+    if (eventNs != 0) latencyNs = monotonicNs_() - eventNs;
+    for (const auto& child : descendants) {
+      if (!scope_.contains(child.pid, processes_)) continue;  // never outside the scope, not even a child
+      if (control_.kill(child.pid, child.startTime)) killed->add(static_cast<std::int64_t>(child.pid));
+    }
+  }
+  // The rest of the evidence (hashes) for the report, now that the process no longer runs.
+  if (facts.exeSha256.empty()) inspector_.addHashes(info, facts);
+
+  details->set("process.pid", static_cast<std::int64_t>(info.pid));
+  details->set("process.ppid", static_cast<std::int64_t>(info.ppid));
+  details->set("process.name", info.comm);
+  details->set("process.executable", info.exePath);
+  Poco::JSON::Array::Ptr args = new Poco::JSON::Array;
+  for (const auto& arg : info.argv) args->add(arg);
+  details->set("process.args", args);
+  details->set("process.hash.sha256", facts.exeSha256);
+  if (!facts.scriptPath.empty()) details->set("process.script", facts.scriptPath);
+  details->set("user.name", info.user);
+  details->set("user.id", static_cast<std::int64_t>(info.uid));
+  Poco::JSON::Array::Ptr signals = new Poco::JSON::Array;
+  for (const auto& evidence : verdict.evidence) {
+    Poco::JSON::Object::Ptr item = makeDetails();
+    item->set("signal", std::string(policy::p2pSignalName(evidence.signal)));
+    item->set("signature_set", evidence.signatureSet);
+    item->set("matched", evidence.matched);
+    item->set("subject", evidence.subject);
+    signals->add(item);
+  }
+  if (network != nullptr) {
+    Poco::JSON::Object::Ptr item = makeDetails();
+    item->set("signal", std::string("network"));
+    item->set("signature_set", std::string("network-behaviour"));
+    item->set("matched", network->protocol + ": " + network->detail);
+    item->set("subject", network->flow);
+    signals->add(item);
+  }
+  details->set("p2p.signals", signals);
+  Poco::JSON::Array::Ptr libraries = new Poco::JSON::Array;
+  for (const auto& library : facts.libraries) {
+    const bool evidence = std::any_of(verdict.evidence.begin(), verdict.evidence.end(),
+                                      [&](const auto& e) { return e.subject == library.path; });
+    if (!evidence) continue;
+    Poco::JSON::Object::Ptr item = makeDetails();
+    item->set("path", library.path);
+    item->set("sha256", library.sha256);
+    libraries->add(item);
+  }
+  details->set("process.libraries", libraries);
+  details->set("p2p.trigger", std::string(triggerName(trigger)));
+  details->set("p2p.scope", scope_.spec());
+  details->set("p2p.mode", std::string(verdict.audit ? "audit" : "enforce"));
+  std::string type = "p2p.detected";
+  if (verdict.kill) {
+    details->set("p2p.action", std::string(failure.empty() ? "killed" : "kill_failed"));
+    details->set("p2p.killed_pids", killed);
+    if (!failure.empty()) details->set("error.message", failure);
+    if (latencyNs != 0) details->set("p2p.exec_to_kill_us", static_cast<std::int64_t>(latencyNs / 1000));
+    if (failure.empty()) type = "p2p.killed";
+  } else {
+    details->set("p2p.action", std::string(verdict.audit ? "reported" : "none"));
+  }
+  common::log::info("p2p guard: " + type + " pid " + std::to_string(info.pid) + " " + info.comm + " (" +
+                    info.exePath + ")");
+  emit_(type, verdict.kill ? common::Severity::High : common::Severity::Medium, details);
+  return Outcome::kMatched;
+}
+
+int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks) {
+  if (!enabled_) return 0;
+  int unannounced = 0;
+  std::unordered_set<pid_t> alive;
+  for (const pid_t pid : processes_.pids()) {
+    alive.insert(pid);
+    auto it = tracked_.find(pid);
+    if (it != tracked_.end() && (!it->second.inScope || it->second.handled)) continue;
+    auto read = processes_.read(pid);
+    if (!read) continue;
+    const auto& info = read.value();
+    Tracked* tracked = track(info);
+    if (!tracked->inScope) continue;
+    // Started after we subscribed (with a second of slack either way), yet never announced.
+    constexpr std::uint64_t kSlackTicks = 100;
+    if (subscribedAtTicks != 0 && info.startTime > subscribedAtTicks + kSlackTicks &&
+        info.startTime + kSlackTicks < nowTicks && !announced_.contains(pid)) {
+      ++unannounced;
+      announced_[pid] = true;  // counted once
+    }
+    if (tracked->mappingsSeen != info.mappings.size()) examine(pid, Trigger::kRescan);
+  }
+  std::erase_if(tracked_, [&](const auto& entry) { return !alive.contains(entry.first); });
+  std::erase_if(announced_, [&](const auto& entry) { return !alive.contains(entry.first); });
+  return unannounced;
+}
+
+}  // namespace mamori::agent::p2p

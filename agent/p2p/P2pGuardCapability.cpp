@@ -1,0 +1,116 @@
+#include "agent/p2p/P2pGuardCapability.h"
+
+#include <unistd.h>
+
+#include "agent/report/EventFactory.h"
+#include "common/Log.h"
+
+namespace mamori::agent::p2p {
+
+namespace {
+// After a clean exec: the dynamic loader maps the libraries within milliseconds, an interpreter
+// imports its modules (deluged: libtorrent) within about a second.
+constexpr int kRecheckDelaysMs[] = {15, 150, 1000};
+}  // namespace
+
+common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P2pGuardDrivers drivers,
+                                                                                const std::string& scopeSpec,
+                                                                                P2pGuard::Emit sink) {
+  auto scope = P2pScope::resolve(scopeSpec, *drivers.processes);
+  if (!scope) return scope.error();
+  return std::unique_ptr<P2pGuardCapability>(
+      new P2pGuardCapability(std::move(drivers), std::move(scope).value(), std::move(sink)));
+}
+
+P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, P2pGuard::Emit sink)
+    : drivers_(std::move(drivers)), emit_(std::move(sink)) {
+  inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);
+  guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
+                                      emit_, drivers_.monotonicNs);
+  rescanTimer_.setInterval(kRescanIntervalMs);
+  QObject::connect(&rescanTimer_, &QTimer::timeout, &context_, [this] { rescan(); });
+}
+
+P2pGuardCapability::~P2pGuardCapability() {
+  rescanTimer_.stop();
+  notifier_.reset();
+}
+
+common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
+  guard_->apply(policy.p2pGuard);
+  if (!guard_->enabled()) {
+    rescanTimer_.stop();
+    notifier_.reset();
+    events_.reset();
+    common::log::info("p2p guard: off");
+    return common::Ok{};
+  }
+  if (!events_ && drivers_.openEvents) {
+    auto opened = drivers_.openEvents();
+    if (opened) {
+      events_ = std::move(opened).value();
+      subscribedAtTicks_ = drivers_.ticksSinceBoot();
+      notifier_ = std::make_unique<QSocketNotifier>(events_->fd(), QSocketNotifier::Read);
+      QObject::connect(notifier_.get(), &QSocketNotifier::activated, &context_, [this] { onEventsReadable(); });
+    } else {
+      // Without kernel events the rescan still finds everything, only later.
+      degraded("no process events: " + opened.error().describe(), 0);
+    }
+  }
+  common::log::info("p2p guard: " + std::string(policy.p2pGuard.mode == policy::Mode::kAudit ? "audit" : "enforce") +
+                    ", scope " + guard_->scope().spec() + ", " +
+                    std::to_string(policy.p2pGuard.signatureSets.size()) + " signature sets");
+  rescan();  // what runs already (and what the new signatures now match)
+  rescanTimer_.start();
+  return common::Ok{};
+}
+
+void P2pGuardCapability::onEventsReadable() {
+  auto batch = events_->drain();
+  if (!batch) {
+    degraded("reading process events: " + batch.error().describe(), 0);
+    return;
+  }
+  for (const auto& event : batch.value().events) {
+    if (event.kind == drivers::ProcessEvent::Kind::kExec) {
+      const auto outcome = guard_->examine(event.pid, P2pGuard::Trigger::kExec, event.timestampNs);
+      if (outcome == P2pGuard::Outcome::kClean) scheduleRechecks(event.pid);
+    } else {
+      guard_->onProcessEvent(event);
+    }
+    if (event.kind == drivers::ProcessEvent::Kind::kExec) {
+      guard_->onProcessEvent({drivers::ProcessEvent::Kind::kFork, event.pid, 0});  // mark as announced
+    }
+  }
+  if (batch.value().overrun) {
+    degraded("the kernel dropped process events (receive buffer overrun)", 0);
+    rescan();
+  }
+}
+
+void P2pGuardCapability::scheduleRechecks(pid_t pid) {
+  for (const int delay : kRecheckDelaysMs) {
+    QTimer::singleShot(delay, &context_, [this, pid] {
+      if (guard_->enabled()) (void)guard_->examine(pid, P2pGuard::Trigger::kRecheck);
+    });
+  }
+}
+
+void P2pGuardCapability::rescan() {
+  const int missed = guard_->rescan(events_ ? subscribedAtTicks_ : 0, drivers_.ticksSinceBoot());
+  if (missed > 0) degraded("processes started without an exec or fork event", missed);
+}
+
+void P2pGuardCapability::degraded(const std::string& reason, std::int64_t missed) {
+  common::log::warning("p2p guard: monitoring degraded: " + reason);
+  if (degradedReported_ && missed == 0) return;  // once per cause class is enough for the console
+  degradedReported_ = true;
+  auto details = makeDetails();
+  details->set("p2p.monitor", std::string("proc_connector"));
+  details->set("reason", reason);
+  details->set("p2p.unannounced_processes", missed);
+  details->set("p2p.rescan_interval_ms", static_cast<std::int64_t>(kRescanIntervalMs));
+  emit_("p2p.monitor_degraded", common::Severity::Medium, details);
+}
+
+}  // namespace mamori::agent::p2p

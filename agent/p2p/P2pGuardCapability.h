@@ -1,0 +1,64 @@
+#pragma once
+// The P2P guard in the agent: kernel exec/fork/exit events (drivers' ProcessEventSource, read on the
+// main thread through a QSocketNotifier), rechecks shortly after each clean exec (libraries are
+// mapped after the exec event), and a periodic rescan that also finds processes the kernel never
+// announced (a silent subscription is reported as p2p.monitor_degraded). Decisions: P2pGuard.
+
+#include <QObject>
+#include <QSocketNotifier>
+#include <QTimer>
+
+#include <functional>
+#include <memory>
+
+#include "agent/core/Capability.h"
+#include "agent/p2p/P2pGuard.h"
+#include "drivers/linux/FileHashCache.h"
+
+namespace mamori::agent::p2p {
+
+struct P2pGuardDrivers {
+  std::unique_ptr<drivers::ProcessSource> processes;
+  std::unique_ptr<drivers::ProcessControl> control;
+  std::string procRoot = "/proc";
+  // Opens the kernel's process events; called at the first apply that enables the guard.
+  std::function<common::Result<std::unique_ptr<drivers::ProcessEventSource>>()> openEvents;
+  std::function<std::uint64_t()> ticksSinceBoot;
+  std::function<std::uint64_t()> monotonicNs;
+};
+
+class P2pGuardCapability final : public Capability {
+ public:
+  static constexpr int kRescanIntervalMs = 2000;
+
+  // The scope is resolved here: an error (e.g. the subtree's root is not running) stops the start.
+  static common::Result<std::unique_ptr<P2pGuardCapability>> create(P2pGuardDrivers drivers,
+                                                                    const std::string& scopeSpec, P2pGuard::Emit sink);
+  ~P2pGuardCapability() override;
+
+  std::string name() const override { return "p2p_guard"; }
+  common::Status apply(const policy::Policy& policy) override;
+
+  P2pGuard& guard() { return *guard_; }
+
+ private:
+  P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, P2pGuard::Emit sink);
+  void onEventsReadable();
+  void rescan();
+  void scheduleRechecks(pid_t pid);
+  void degraded(const std::string& reason, std::int64_t missed);
+
+  P2pGuardDrivers drivers_;
+  P2pGuard::Emit emit_;
+  drivers::linux_os::FileHashCache hashes_;
+  std::unique_ptr<ProcessInspector> inspector_;
+  std::unique_ptr<P2pGuard> guard_;
+  std::unique_ptr<drivers::ProcessEventSource> events_;
+  std::uint64_t subscribedAtTicks_ = 0;
+  QObject context_;  // owns the timers and the notifier's connections
+  std::unique_ptr<QSocketNotifier> notifier_;
+  QTimer rescanTimer_;
+  bool degradedReported_ = false;
+};
+
+}  // namespace mamori::agent::p2p

@@ -1,0 +1,137 @@
+#include "agent/p2p/ProcessInspector.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/Log.h"
+#include "common/UniqueFd.h"
+
+namespace mamori::agent::p2p {
+
+namespace {
+
+std::string_view baseName(std::string_view path) {
+  const auto slash = path.rfind('/');
+  return slash == std::string_view::npos ? path : path.substr(slash + 1);
+}
+
+bool isInterpreter(std::string_view name) {
+  for (std::string_view prefix : {"python", "perl", "ruby", "node", "nodejs", "php"}) {
+    if (name.starts_with(prefix)) return true;
+  }
+  return name == "sh" || name == "bash" || name == "dash";
+}
+
+common::Result<std::string> readWhole(int fd, std::int64_t size, const std::string& name) {
+  std::string data(static_cast<std::size_t>(size), '\0');
+  std::size_t done = 0;
+  while (done < data.size()) {
+    const ssize_t n = ::pread(fd, data.data() + done, data.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return common::makeError("cannot read", name, errno);
+    if (n == 0) break;
+    done += static_cast<std::size_t>(n);
+  }
+  data.resize(done);
+  return data;
+}
+
+}  // namespace
+
+std::string scriptPathOf(const drivers::ProcessInfo& process) {
+  const std::string_view exe = baseName(process.exePath.empty() ? std::string_view(process.comm) : process.exePath);
+  if (!isInterpreter(exe) || process.argv.size() < 2) return {};
+  for (std::size_t i = 1; i < process.argv.size(); ++i) {
+    const std::string& arg = process.argv[i];
+    if (arg.empty()) continue;
+    if (arg == "-c" || arg == "-m" || arg == "-e") return {};  // code or a module follows, not a script file
+    if (arg[0] == '-') continue;
+    return arg;
+  }
+  return {};
+}
+
+void ProcessInspector::setSignatureSets(const std::vector<policy::P2pSignatureSet>& sets) {
+  scanners_.clear();
+  yaraCache_.clear();
+  for (const auto& set : sets) {
+    if (!set.yaraRules) continue;
+    auto scanner = scan::YaraScanner::create(set.yaraRules);
+    if (!scanner) {
+      common::log::error("p2p guard: YARA scanner for " + set.name + ": " + scanner.error().describe());
+      continue;
+    }
+    scanners_.emplace_back(set.name, std::move(scanner).value());
+  }
+}
+
+policy::ProcessFacts ProcessInspector::basic(const drivers::ProcessInfo& process) const {
+  policy::ProcessFacts facts;
+  facts.comm = process.comm;
+  facts.exePath = process.exePath;
+  facts.argv = process.argv;
+  facts.scriptPath = scriptPathOf(process);
+  return facts;
+}
+
+void ProcessInspector::addHashes(const drivers::ProcessInfo& process, policy::ProcessFacts& facts) {
+  facts.libraries.clear();
+  const std::string exeLink = procRoot_ + "/" + std::to_string(process.pid) + "/exe";
+  if (auto hash = hashes_.sha256(exeLink); hash) {
+    facts.exeSha256 = hash.value();
+  } else if (!process.exePath.empty()) {  // killed already: the link is gone, the path still names the file
+    if (auto byPath = hashes_.sha256(process.exePath); byPath) facts.exeSha256 = byPath.value();
+  }
+  for (const auto& mapping : process.mappings) {
+    if (mapping.path == process.exePath) continue;
+    policy::MappedLibrary library{mapping.path, {}};
+    if (!mapping.deleted) {
+      if (auto hash = hashes_.sha256(mapping.path); hash) library.sha256 = hash.value();
+    }
+    facts.libraries.push_back(std::move(library));
+  }
+}
+
+std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::string& path, const std::string& openPath) {
+  const common::UniqueFd fd(::open(openPath.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return {};
+  auto identity = drivers::linux_os::identityOf(fd.get(), path);
+  if (!identity || identity.value().size > kMaxYaraBytes) return {};
+  const auto& id = identity.value();
+  const Key key{id.device, id.inode, id.size, id.mtimeNs};
+  if (const auto it = yaraCache_.find(key); it != yaraCache_.end()) return it->second;
+  std::vector<RuleHit> hits;
+  auto data = readWhole(fd.get(), id.size, path);
+  if (data) {
+    for (auto& [set, scanner] : scanners_) {
+      auto matches = scanner->scan(data.value(), 5);
+      if (!matches) {
+        common::log::warning("p2p guard: YARA over " + path + ": " + matches.error().describe());
+        continue;
+      }
+      for (const auto& match : matches.value()) hits.push_back({set, match.rule});
+    }
+  }
+  if (yaraCache_.size() > 4096) yaraCache_.clear();
+  yaraCache_.emplace(key, hits);
+  return hits;
+}
+
+void ProcessInspector::addYara(const drivers::ProcessInfo& process, policy::ProcessFacts& facts) {
+  facts.yaraHits.clear();
+  if (scanners_.empty()) return;
+  const std::string exeLink = procRoot_ + "/" + std::to_string(process.pid) + "/exe";
+  for (const auto& hit : scanFile(process.exePath, exeLink)) {
+    facts.yaraHits.push_back({hit.set, hit.rule, process.exePath});
+  }
+  for (const auto& mapping : process.mappings) {
+    if (mapping.path == process.exePath || mapping.deleted) continue;
+    for (const auto& hit : scanFile(mapping.path, mapping.path)) {
+      facts.yaraHits.push_back({hit.set, hit.rule, mapping.path});
+    }
+  }
+}
+
+}  // namespace mamori::agent::p2p

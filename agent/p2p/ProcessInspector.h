@@ -1,0 +1,57 @@
+#pragma once
+// Turns what the process driver read (drivers::ProcessInfo) into the matcher's ProcessFacts, in
+// steps of rising cost so the guard can stop at the first that decides:
+//   basic:  comm, exe path, argv, the script an interpreter runs (no file read)
+//   hashes: SHA-256 of the executable (through /proc/PID/exe: the file that really runs) and of
+//           every mapped library, cached by device, inode, size and mtime
+//   yara:   the signature sets' compiled rules over the executable and libraries, cached the same way
+// Not thread-safe: the guard calls it from one thread.
+
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "agent/scan/YaraScanner.h"
+#include "drivers/include/Process.h"
+#include "drivers/linux/FileHashCache.h"
+#include "policy/P2pGuardSettings.h"
+#include "policy/ProcessFacts.h"
+
+namespace mamori::agent::p2p {
+
+class ProcessInspector {
+ public:
+  ProcessInspector(std::string procRoot, drivers::linux_os::FileHashCache& hashes)
+      : procRoot_(std::move(procRoot)), hashes_(hashes) {}
+
+  // New rules: scanners for each set with YARA, and the verdict cache starts over.
+  void setSignatureSets(const std::vector<policy::P2pSignatureSet>& sets);
+
+  policy::ProcessFacts basic(const drivers::ProcessInfo& process) const;
+  void addHashes(const drivers::ProcessInfo& process, policy::ProcessFacts& facts);
+  void addYara(const drivers::ProcessInfo& process, policy::ProcessFacts& facts);
+
+  // Files bigger than this are not scanned with YARA (no P2P engine comes near it).
+  static constexpr std::int64_t kMaxYaraBytes = 96LL * 1024 * 1024;
+
+ private:
+  struct RuleHit {
+    std::string set;
+    std::string rule;
+  };
+  using Key = std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::int64_t>;
+  std::vector<RuleHit> scanFile(const std::string& path, const std::string& openPath);
+
+  std::string procRoot_;
+  drivers::linux_os::FileHashCache& hashes_;
+  std::vector<std::pair<std::string, std::unique_ptr<scan::YaraScanner>>> scanners_;  // set name, scanner
+  std::map<Key, std::vector<RuleHit>> yaraCache_;
+};
+
+// The script an interpreter runs: for python*, perl*, ruby*, node*, sh, bash, dash the first argument
+// that is not an option (and not the value of -c/-m style options); empty otherwise.
+std::string scriptPathOf(const drivers::ProcessInfo& process);
+
+}  // namespace mamori::agent::p2p
