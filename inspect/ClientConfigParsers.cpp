@@ -47,7 +47,8 @@ common::Result<std::vector<IniEntry>> parseIni(std::string_view text, const char
     if (line.empty() || line.front() == ';' || line.front() == '#') continue;
     if (line.front() == '[') {
       if (line.back() != ']')
-        return common::makeError("a section header without ']'", std::string(what) + " line " + std::to_string(lineNumber));
+        return common::makeError("a section header without ']'",
+                                 std::string(what) + " line " + std::to_string(lineNumber));
       section = std::string(line.substr(1, line.size() - 2));
       continue;
     }
@@ -97,14 +98,20 @@ common::Result<std::size_t> endOfFirstObject(std::string_view text) {
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
     if (inString) {
-      if (c == '\\') ++i;
-      else if (c == '"') inString = false;
+      if (c == '\\')
+        ++i;
+      else if (c == '"')
+        inString = false;
       continue;
     }
-    if (c == '"') inString = true;
-    else if (c == '{') ++depth;
-    else if (c == '}' && --depth == 0) return i + 1;
-    else if (c == '}' && depth < 0) break;
+    if (c == '"')
+      inString = true;
+    else if (c == '{')
+      ++depth;
+    else if (c == '}' && --depth == 0)
+      return i + 1;
+    else if (c == '}' && depth < 0)
+      break;
   }
   return common::makeError("the format header object does not end");
 }

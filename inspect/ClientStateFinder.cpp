@@ -23,12 +23,18 @@ struct KnownClient {
 
 const std::vector<KnownClient>& knownClients() {
   static const std::vector<KnownClient> kClients = {
-      {"transmission", {".config/transmission", ".config/transmission-daemon",
-                        ".var/app/com.transmissionbt.Transmission/config/transmission"},
-       "settings.json", &parseTransmissionSettings, {}},
-      {"qBittorrent", {".config/qBittorrent", ".local/share/qBittorrent", ".local/share/data/qBittorrent",
-                       ".var/app/org.qbittorrent.qBittorrent/config/qBittorrent"},
-       "qBittorrent.conf", &parseQbittorrentConf, {"~/Downloads"}},
+      {"transmission",
+       {".config/transmission", ".config/transmission-daemon",
+        ".var/app/com.transmissionbt.Transmission/config/transmission"},
+       "settings.json",
+       &parseTransmissionSettings,
+       {}},
+      {"qBittorrent",
+       {".config/qBittorrent", ".local/share/qBittorrent", ".local/share/data/qBittorrent",
+        ".var/app/org.qbittorrent.qBittorrent/config/qBittorrent"},
+       "qBittorrent.conf",
+       &parseQbittorrentConf,
+       {"~/Downloads"}},
       {"aria2", {".aria2", ".config/aria2"}, "aria2.conf", &parseAria2Conf, {}},
       {"aMule", {".aMule"}, "amule.conf", &parseAmuleConf, {"~/.aMule/Incoming"}},
       {"Deluge", {".config/deluge"}, "core.conf", &parseDelugeCoreConf, {"~/Downloads"}},
@@ -45,8 +51,8 @@ std::string lower(std::string s) {
 
 // Windows clients' folders inside Wine prefixes: the program folder says which client it was.
 void findWineClients(const std::string& driveC, ClientStateResult& out) {
-  static const std::vector<std::string> kNames = {"winny", "winny2", "share", "share_ex2", "perfect dark", "perfectdark",
-                                                  "cabos", "emule", "utorrent", "bitcomet"};
+  static const std::vector<std::string> kNames = {"winny",       "winny2", "share", "share_ex2", "perfect dark",
+                                                  "perfectdark", "cabos",  "emule", "utorrent",  "bitcomet"};
   walkEntries(
       driveC, 5,
       [&](const DirEntry& e) {
@@ -55,12 +61,16 @@ void findWineClients(const std::string& driveC, ClientStateResult& out) {
         if (std::find(kNames.begin(), kNames.end(), name) == kNames.end()) return true;
         // "Share" is also a common word: only a folder directly in Program Files or the drive counts.
         const auto parent = lower(e.path.substr(0, e.path.size() - e.name.size() - 1));
-        if (name == "share" && parent != lower(driveC) && parent.find("program files") == std::string::npos) return true;
+        if (name == "share" && parent != lower(driveC) && parent.find("program files") == std::string::npos)
+          return true;
         out.findings.push_back(makeFinding(FindingKind::kP2pClientState, e.path,
                                            {"a " + e.name + " program folder inside a Wine prefix"}));
         return false;
       },
-      [&](const std::string& path, const std::string& reason) { out.skipped.push_back({path, reason}); }, nullptr);
+      [&](const std::string& path, const std::string& reason) {
+        out.skipped.push_back({path, reason});
+      },
+      nullptr);
 }
 
 }  // namespace

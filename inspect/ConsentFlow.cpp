@@ -12,7 +12,8 @@ namespace mamori::inspect {
 namespace {
 
 bool allowed(const Finding& f, Decision d) {
-  return d == Decision::kKeep || (d == Decision::kDelete && f.canDelete) || (d == Decision::kQuarantine && f.canQuarantine);
+  return d == Decision::kKeep || (d == Decision::kDelete && f.canDelete) ||
+         (d == Decision::kQuarantine && f.canQuarantine);
 }
 
 std::optional<std::string> readLine(std::FILE* in) {
@@ -108,7 +109,8 @@ common::Status decideAndApply(Report& report, const ConsentSettings& s) {
     const auto quarantines = count(Decision::kQuarantine);
     bool confirmed = false;
     if (answering && deletes + quarantines > 0) {
-      std::fprintf(s.out, "\nDelete %ld and quarantine %ld item(s) now? Type yes to go ahead: ", static_cast<long>(deletes),
+      std::fprintf(s.out,
+                   "\nDelete %ld and quarantine %ld item(s) now? Type yes to go ahead: ", static_cast<long>(deletes),
                    static_cast<long>(quarantines));
       std::fflush(s.out);
       const auto line = readLine(s.in);
@@ -135,16 +137,20 @@ common::Status decideAndApply(Report& report, const ConsentSettings& s) {
     std::unique_ptr<QuarantineWriter> writer;
     if (passphrase) {
       auto made = QuarantineWriter::create(s.archivePath, passphrase.value());
-      if (made) writer = std::move(made).value();
-      else passphrase = made.error();
+      if (made)
+        writer = std::move(made).value();
+      else
+        passphrase = made.error();
     }
     if (!writer) {
       for (auto* f : toQuarantine) f->outcome = "not quarantined: " + passphrase.error().describe();
     } else {
       std::vector<Finding*> added;
       for (auto* f : toQuarantine) {
-        if (auto ok = writer->add(f->path); ok) added.push_back(f);
-        else f->outcome = "not quarantined: " + ok.error().describe();
+        if (auto ok = writer->add(f->path); ok)
+          added.push_back(f);
+        else
+          f->outcome = "not quarantined: " + ok.error().describe();
       }
       if (auto done = writer->finish(); !done) {
         for (auto* f : added) f->outcome = "not quarantined: " + done.error().describe();

@@ -21,7 +21,7 @@ struct ConsentSettings {
   std::optional<Plan> plan;  // set: no prompts
   std::FILE* in = stdin;     // prompts (when no plan)
   std::FILE* out = stderr;
-  std::string archivePath;   // where quarantined files go
+  std::string archivePath;  // where quarantined files go
   // Asked only when something is to be quarantined.
   std::function<common::Result<std::string>()> passphrase;
 };

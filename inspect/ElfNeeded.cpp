@@ -69,10 +69,12 @@ common::Result<std::vector<std::string>> parse(std::string_view bytes) {
   };
   std::vector<std::uint64_t> neededOffsets;
   std::optional<std::uint64_t> strtab;
-  for (std::uint64_t at = dynamic->offset; at + L::kDynSize <= std::uint64_t{dynamic->offset} + dynamic->filesz; at += L::kDynSize) {
+  for (std::uint64_t at = dynamic->offset; at + L::kDynSize <= std::uint64_t{dynamic->offset} + dynamic->filesz;
+       at += L::kDynSize) {
     Addr tag = 0;
     Addr value = 0;
-    if (!load(bytes, at, tag) || !load(bytes, at + sizeof(Addr), value)) return common::makeError("truncated dynamic section");
+    if (!load(bytes, at, tag) || !load(bytes, at + sizeof(Addr), value))
+      return common::makeError("truncated dynamic section");
     const auto signedTag = static_cast<std::int64_t>(tag);
     if (signedTag == kDtNull) break;
     if (signedTag == kDtNeeded && neededOffsets.size() < kMaxNeeded) neededOffsets.push_back(value);
@@ -96,7 +98,10 @@ common::Result<std::vector<std::string>> parse(std::string_view bytes) {
 }  // namespace
 
 common::Result<std::vector<std::string>> elfNeededLibraries(std::string_view bytes) {
-  if (bytes.size() < 64 || bytes.substr(0, 4) != "\x7f" "ELF") return common::makeError("not an ELF file");
+  if (bytes.size() < 64 || bytes.substr(0, 4) !=
+                               "\x7f"
+                               "ELF")
+    return common::makeError("not an ELF file");
   if (bytes[5] != 1) return common::makeError("big-endian ELF is not supported");
   if (bytes[4] == 2) return parse<Layout64>(bytes);
   if (bytes[4] == 1) return parse<Layout32>(bytes);

@@ -2,12 +2,12 @@
 
 #include <dirent.h>
 #include <fcntl.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstring>
 #include <memory>
+#include <sys/stat.h>
 
 #include "common/UniqueFd.h"
 
@@ -56,11 +56,14 @@ void walkEntries(const std::string& root, int depth, const std::function<bool(co
     entry.path = root == "/" ? "/" + name : root + "/" + name;
     struct stat st {};
     if (::lstat(entry.path.c_str(), &st) != 0) continue;  // gone since listed
-    entry.type = S_ISREG(st.st_mode) ? EntryType::kFile : S_ISDIR(st.st_mode) ? EntryType::kDirectory : EntryType::kOther;
+    entry.type = S_ISREG(st.st_mode)   ? EntryType::kFile
+                 : S_ISDIR(st.st_mode) ? EntryType::kDirectory
+                                       : EntryType::kOther;
     entry.executable = (st.st_mode & 0111U) != 0;
     entry.size = st.st_size;
     const bool descend = onEntry(entry);
-    if (entry.type == EntryType::kDirectory && depth > 0 && descend) walkEntries(entry.path, depth - 1, onEntry, onProblem, stop);
+    if (entry.type == EntryType::kDirectory && depth > 0 && descend)
+      walkEntries(entry.path, depth - 1, onEntry, onProblem, stop);
     if (stop != nullptr && stop->load()) return;
   }
 }

@@ -31,7 +31,7 @@ void walkEntries(const std::string& root, int depth, const std::function<bool(co
                  const std::function<void(const std::string&, const std::string&)>& onProblem,
                  const std::atomic<bool>* stop);
 
-bool pathExists(const std::string& path);  // lstat succeeds
+bool pathExists(const std::string& path);   // lstat succeeds
 bool isDirectory(const std::string& path);  // follows symbolic links (config folders may be links)
 
 }  // namespace mamori::inspect

@@ -1,6 +1,5 @@
 #include "inspect/Findings.h"
 
-
 #include "common/Crypto.h"
 
 namespace mamori::inspect {

@@ -22,8 +22,8 @@ enum class FindingKind {
 enum class Decision { kNone, kKeep, kDelete, kQuarantine };
 
 std::string_view severityName(Severity severity);  // "critical", "high", "medium", "low"
-std::string_view kindName(FindingKind kind);        // "company_file_in_p2p_share", ...
-std::string_view decisionName(Decision decision);   // "none", "keep", "delete", "quarantine"
+std::string_view kindName(FindingKind kind);       // "company_file_in_p2p_share", ...
+std::string_view decisionName(Decision decision);  // "none", "keep", "delete", "quarantine"
 
 // The rule: a company file where a P2P client can hand it out is the worst case; a company file
 // elsewhere or a P2P program that runs now comes next; installed software and its folders are
@@ -38,7 +38,7 @@ struct Finding {
   std::vector<std::string> reasons;  // why it matched, one line each
   std::string sha256;                // files only, when known
   std::int64_t size = -1;
-  std::int64_t pid = 0;              // kP2pRunning only
+  std::int64_t pid = 0;  // kP2pRunning only
   // Whether delete/quarantine apply: files yes, folders (a client's state) delete only, processes no.
   bool canDelete = false;
   bool canQuarantine = false;

@@ -48,9 +48,12 @@ common::Result<InspectOptions> parseInspectOptions(const std::vector<std::string
   InspectOptions o;
   std::size_t i = 0;
   if (!args.empty()) {
-    if (args[0] == "keygen") o.command = Command::kKeygen;
-    else if (args[0] == "verify") o.command = Command::kVerify;
-    else if (args[0] == "unquarantine") o.command = Command::kUnquarantine;
+    if (args[0] == "keygen")
+      o.command = Command::kKeygen;
+    else if (args[0] == "verify")
+      o.command = Command::kVerify;
+    else if (args[0] == "unquarantine")
+      o.command = Command::kUnquarantine;
     if (o.command != Command::kInspect) i = 1;
   }
   auto value = [&](const std::string& flag) -> common::Result<std::string> {
@@ -60,32 +63,60 @@ common::Result<InspectOptions> parseInspectOptions(const std::vector<std::string
   for (; i < args.size(); ++i) {
     const std::string& a = args[i];
     common::Result<std::string> v = std::string();
-    if (a == "-h" || a == "--help") o.help = true;
-    else if (a == "--home" && o.command == Command::kInspect) { if (!(v = value(a))) return v.error(); o.homes.push_back(v.value()); }
-    else if (a == "--no-system-programs") o.systemPrograms = false;
-    else if (a == "--proc-root") { if (!(v = value(a))) return v.error(); o.procRoot = v.value(); }
-    else if (a == "--no-processes") o.procRoot.clear();
-    else if (a == "--policy") { if (!(v = value(a))) return v.error(); o.policyFile = v.value(); }
-    else if (a == "--key") { if (!(v = value(a))) return v.error(); o.keyFile = v.value(); }
-    else if (a == "--unsigned") o.unsignedReport = true;
-    else if (a == "--out") { if (!(v = value(a))) return v.error(); o.outDir = v.value(); }
-    else if (a == "--apply") o.apply = true;
-    else if (a == "--plan") { if (!(v = value(a))) return v.error(); o.planFile = v.value(); }
-    else if (a == "--passphrase-file") { if (!(v = value(a))) return v.error(); o.passphraseFile = v.value(); }
-    else if (a == "--threads") {
+    if (a == "-h" || a == "--help")
+      o.help = true;
+    else if (a == "--home" && o.command == Command::kInspect) {
+      if (!(v = value(a))) return v.error();
+      o.homes.push_back(v.value());
+    } else if (a == "--no-system-programs")
+      o.systemPrograms = false;
+    else if (a == "--proc-root") {
+      if (!(v = value(a))) return v.error();
+      o.procRoot = v.value();
+    } else if (a == "--no-processes")
+      o.procRoot.clear();
+    else if (a == "--policy") {
+      if (!(v = value(a))) return v.error();
+      o.policyFile = v.value();
+    } else if (a == "--key") {
+      if (!(v = value(a))) return v.error();
+      o.keyFile = v.value();
+    } else if (a == "--unsigned")
+      o.unsignedReport = true;
+    else if (a == "--out") {
+      if (!(v = value(a))) return v.error();
+      o.outDir = v.value();
+    } else if (a == "--apply")
+      o.apply = true;
+    else if (a == "--plan") {
+      if (!(v = value(a))) return v.error();
+      o.planFile = v.value();
+    } else if (a == "--passphrase-file") {
+      if (!(v = value(a))) return v.error();
+      o.passphraseFile = v.value();
+    } else if (a == "--threads") {
       if (!(v = value(a))) return v.error();
       const auto& t = v.value();
       const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), o.threads);
       if (ec != std::errc() || end != t.data() + t.size() || o.threads < 1 || o.threads > 32)
         return common::makeError("expected a number from 1 to 32, found \"" + t + "\"", a);
-    }
-    else if (a == "--dir" && o.command == Command::kKeygen) { if (!(v = value(a))) return v.error(); o.keyDir = v.value(); }
-    else if (a == "--pub" && o.command == Command::kVerify) { if (!(v = value(a))) return v.error(); o.publicKeyFile = v.value(); }
-    else if (a == "--to" && o.command == Command::kUnquarantine) { if (!(v = value(a))) return v.error(); o.extractTo = v.value(); }
-    else if (!a.empty() && a[0] == '-') return common::makeError("unknown option", a);
-    else if (o.command == Command::kVerify) o.reports.push_back(a);
-    else if (o.command == Command::kUnquarantine && o.archive.empty()) o.archive = a;
-    else return common::makeError("unexpected argument", a);
+    } else if (a == "--dir" && o.command == Command::kKeygen) {
+      if (!(v = value(a))) return v.error();
+      o.keyDir = v.value();
+    } else if (a == "--pub" && o.command == Command::kVerify) {
+      if (!(v = value(a))) return v.error();
+      o.publicKeyFile = v.value();
+    } else if (a == "--to" && o.command == Command::kUnquarantine) {
+      if (!(v = value(a))) return v.error();
+      o.extractTo = v.value();
+    } else if (!a.empty() && a[0] == '-')
+      return common::makeError("unknown option", a);
+    else if (o.command == Command::kVerify)
+      o.reports.push_back(a);
+    else if (o.command == Command::kUnquarantine && o.archive.empty())
+      o.archive = a;
+    else
+      return common::makeError("unexpected argument", a);
   }
   if (o.help) return o;
   if (o.command == Command::kVerify && o.reports.empty()) return common::makeError("verify needs a REPORT file");

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <map>
+#include <sys/stat.h>
 
 #include "agent/scan/ContentScanner.h"
 #include "agent/scan/DirectoryWalker.h"
@@ -10,8 +11,6 @@
 #include "inspect/P2pRecognizer.h"
 #include "inspect/ProgramFinder.h"
 #include "inspect/RunningProcesses.h"
-
-#include <sys/stat.h>
 
 namespace mamori::inspect {
 
@@ -100,32 +99,34 @@ void runInspection(const InspectionScope& scope, const policy::Policy& policy, P
     std::int64_t bytes = 0;
     countFiles(roots, config.exclude, files, bytes, stop);
     progress.setTotals(files, bytes);
-    progress.message("Scanning " + std::to_string(files) + " files (" + humanBytes(bytes) + ") for company content ...");
+    progress.message("Scanning " + std::to_string(files) + " files (" + humanBytes(bytes) +
+                     ") for company content ...");
   }
   agent::scan::ContentScanner scanner(config);
   scanner.setProgress([&](const std::string& path, std::int64_t bytesRead) { progress.file(path, bytesRead); });
-  auto summary = stop.load() ? common::Result<agent::scan::ScanSummary>(agent::scan::ScanSummary{})
-                             : scanner.run(
-                                   roots,
-                                   [&](const agent::scan::FileResult& result) {
-                                     for (const auto& n : result.notInspected) {
-                                       report.notInspected.push_back(
-                                           {n.location.empty() ? result.path : result.path + "!" + n.location, n.reason});
-                                     }
-                                     if (result.hits.empty()) return;
-                                     std::vector<std::string> reasons;
-                                     for (const auto& hit : result.hits) reasons.push_back(hitText(hit));
-                                     const std::string* share = shareContaining(result.path, shareFolders);
-                                     if (share != nullptr)
-                                       reasons.insert(reasons.begin(), "inside the P2P share/download folder " + *share);
-                                     auto finding = makeFinding(share != nullptr ? FindingKind::kCompanyFileInShare
-                                                                                 : FindingKind::kCompanyFile,
-                                                                result.path, std::move(reasons));
-                                     finding.sha256 = result.sha256;
-                                     finding.size = result.size;
-                                     report.findings.push_back(std::move(finding));
-                                   },
-                                   &stop);
+  auto summary = stop.load()
+                     ? common::Result<agent::scan::ScanSummary>(agent::scan::ScanSummary{})
+                     : scanner.run(
+                           roots,
+                           [&](const agent::scan::FileResult& result) {
+                             for (const auto& n : result.notInspected) {
+                               report.notInspected.push_back(
+                                   {n.location.empty() ? result.path : result.path + "!" + n.location, n.reason});
+                             }
+                             if (result.hits.empty()) return;
+                             std::vector<std::string> reasons;
+                             for (const auto& hit : result.hits) reasons.push_back(hitText(hit));
+                             const std::string* share = shareContaining(result.path, shareFolders);
+                             if (share != nullptr)
+                               reasons.insert(reasons.begin(), "inside the P2P share/download folder " + *share);
+                             auto finding = makeFinding(
+                                 share != nullptr ? FindingKind::kCompanyFileInShare : FindingKind::kCompanyFile,
+                                 result.path, std::move(reasons));
+                             finding.sha256 = result.sha256;
+                             finding.size = result.size;
+                             report.findings.push_back(std::move(finding));
+                           },
+                           &stop);
   progress.finish();
   if (!summary) {
     report.notInspected.push_back({"(content scan)", summary.error().describe()});

@@ -15,8 +15,8 @@ namespace mamori::inspect {
 
 struct InspectionScope {
   std::vector<std::string> homes;
-  bool systemPrograms = true;  // /usr/bin, /usr/local/bin, /opt ...
-  std::string procRoot;        // "" = running processes are not looked at
+  bool systemPrograms = true;        // /usr/bin, /usr/local/bin, /opt ...
+  std::string procRoot;              // "" = running processes are not looked at
   std::vector<std::string> exclude;  // extra globs the content scan skips (the tool's own folder, the output)
   std::int64_t threads = 0;          // 0: the policy's content_scan.threads
 };

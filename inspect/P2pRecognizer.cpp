@@ -2,10 +2,8 @@
 
 #include <cctype>
 #include <climits>
-
-#include <sys/stat.h>
-
 #include <cstdlib>
+#include <sys/stat.h>
 
 #include "common/Crypto.h"
 #include "common/Log.h"
@@ -34,7 +32,8 @@ std::string programNameOf(const std::string& fileName) {
   std::string name = fileName;
   for (const char* suffix : {".AppImage", ".appimage", ".exe", ".EXE"}) {
     const std::string s(suffix);
-    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0) name.resize(name.size() - s.size());
+    if (name.size() > s.size() && name.compare(name.size() - s.size(), s.size(), s) == 0)
+      name.resize(name.size() - s.size());
   }
   // A version or architecture after '-' or '_' followed by a digit or "x86": cut there.
   for (std::size_t i = 1; i + 1 < name.size(); ++i) {
@@ -72,9 +71,15 @@ void P2pRecognizer::addLibraries(policy::ProcessFacts& facts, const std::string&
   auto needed = elfNeededLibraries(bytes);
   if (!needed) return;
   const std::string own = facts.exePath.substr(0, facts.exePath.find_last_of('/'));
-  static const std::vector<std::string> kSystem = {"/lib/x86_64-linux-gnu", "/usr/lib/x86_64-linux-gnu",
-                                                   "/lib/aarch64-linux-gnu", "/usr/lib/aarch64-linux-gnu",
-                                                   "/lib64", "/usr/lib64", "/lib", "/usr/lib", "/usr/local/lib"};
+  static const std::vector<std::string> kSystem = {"/lib/x86_64-linux-gnu",
+                                                   "/usr/lib/x86_64-linux-gnu",
+                                                   "/lib/aarch64-linux-gnu",
+                                                   "/usr/lib/aarch64-linux-gnu",
+                                                   "/lib64",
+                                                   "/usr/lib64",
+                                                   "/lib",
+                                                   "/usr/lib",
+                                                   "/usr/local/lib"};
   for (const auto& name : needed.value()) {
     // The C and C++ runtimes are in every program: reading them says nothing about P2P.
     if (name.rfind("libc.so", 0) == 0 || name.rfind("libm.so", 0) == 0 || name.rfind("libstdc++", 0) == 0 ||

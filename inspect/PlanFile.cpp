@@ -31,10 +31,14 @@ common::Result<Plan> parsePlan(std::string_view text) {
     std::string_view id = line.substr(space + 1);
     while (!id.empty() && (id.front() == ' ' || id.front() == '\t')) id.remove_prefix(1);
     Decision decision = Decision::kNone;
-    if (action == "delete") decision = Decision::kDelete;
-    else if (action == "quarantine") decision = Decision::kQuarantine;
-    else if (action == "keep") decision = Decision::kKeep;
-    else return common::makeError("unknown action (expected delete, quarantine or keep)", where);
+    if (action == "delete")
+      decision = Decision::kDelete;
+    else if (action == "quarantine")
+      decision = Decision::kQuarantine;
+    else if (action == "keep")
+      decision = Decision::kKeep;
+    else
+      return common::makeError("unknown action (expected delete, quarantine or keep)", where);
     if (id.size() < 12 || id.size() > 32 || !std::all_of(id.begin(), id.end(), idChar))
       return common::makeError("not a finding id (12 hex digits, as in the report)", where);
     const auto [it, inserted] = plan.emplace(std::string(id), decision);

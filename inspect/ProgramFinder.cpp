@@ -13,7 +13,9 @@ namespace {
 bool endsWithNoCase(const std::string& name, std::string_view suffix) {
   if (name.size() < suffix.size()) return false;
   return std::equal(suffix.begin(), suffix.end(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
-                    [](char a, char b) { return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b)); });
+                    [](char a, char b) {
+                      return std::tolower(static_cast<unsigned char>(a)) == std::tolower(static_cast<unsigned char>(b));
+                    });
 }
 
 // Worth reading: something that can run. Executable bits, or a name that runs when clicked
@@ -24,7 +26,11 @@ bool candidate(const DirEntry& e) {
 }
 
 bool looksRunnable(const std::string& bytes) {
-  return bytes.rfind("\x7f" "ELF", 0) == 0 || bytes.rfind("MZ", 0) == 0 || bytes.rfind("#!", 0) == 0;
+  return bytes.rfind(
+             "\x7f"
+             "ELF",
+             0) == 0 ||
+         bytes.rfind("MZ", 0) == 0 || bytes.rfind("#!", 0) == 0;
 }
 
 }  // namespace
@@ -74,7 +80,10 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
           findings.push_back(std::move(finding));
           return true;
         },
-        [&](const std::string& path, const std::string& reason) { skipped.push_back({path, reason}); }, stop);
+        [&](const std::string& path, const std::string& reason) {
+          skipped.push_back({path, reason});
+        },
+        stop);
   }
 }
 

@@ -1,9 +1,9 @@
 #include "inspect/Progress.h"
 
-#include <sys/ioctl.h>
 #include <unistd.h>
 
 #include <cmath>
+#include <sys/ioctl.h>
 
 namespace mamori::inspect {
 
@@ -28,7 +28,8 @@ std::string progressLine(const ProgressFigures& f, bool terminal, std::size_t wi
     const int percent = static_cast<int>(std::min<std::int64_t>(100, f.files * 100 / f.totalFiles));
     if (terminal) {
       const int filled = percent / 5;
-      line += "[" + std::string(static_cast<std::size_t>(filled), '#') + std::string(static_cast<std::size_t>(20 - filled), '.') + "] ";
+      line += "[" + std::string(static_cast<std::size_t>(filled), '#') +
+              std::string(static_cast<std::size_t>(20 - filled), '.') + "] ";
     }
     std::snprintf(buf, sizeof buf, "%3d%% %lld/%lld files, %s/%s, %.0f files/s", percent,
                   static_cast<long long>(f.files), static_cast<long long>(f.totalFiles), humanBytes(f.bytes).c_str(),
@@ -36,7 +37,8 @@ std::string progressLine(const ProgressFigures& f, bool terminal, std::size_t wi
     line += buf;
     // ETA by bytes when the bytes dominate, else by files: whichever predicts the longer rest.
     double eta = 0;
-    if (f.files > 0 && f.files < f.totalFiles) eta = f.seconds * static_cast<double>(f.totalFiles - f.files) / static_cast<double>(f.files);
+    if (f.files > 0 && f.files < f.totalFiles)
+      eta = f.seconds * static_cast<double>(f.totalFiles - f.files) / static_cast<double>(f.files);
     if (f.bytes > 0 && f.bytes < f.totalBytes)
       eta = std::max(eta, f.seconds * static_cast<double>(f.totalBytes - f.bytes) / static_cast<double>(f.bytes));
     if (f.files < f.totalFiles) {
@@ -60,7 +62,11 @@ std::string progressLine(const ProgressFigures& f, bool terminal, std::size_t wi
 }
 
 Progress::Progress(std::FILE* out, bool terminal, std::chrono::milliseconds plainInterval)
-    : out_(out), terminal_(terminal), interval_(plainInterval), start_(std::chrono::steady_clock::now()), lastDraw_(start_) {}
+    : out_(out),
+      terminal_(terminal),
+      interval_(plainInterval),
+      start_(std::chrono::steady_clock::now()),
+      lastDraw_(start_) {}
 
 void Progress::setTotals(std::int64_t files, std::int64_t bytes) {
   figures_.totalFiles = files;

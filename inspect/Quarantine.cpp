@@ -1,13 +1,14 @@
 #include "inspect/Quarantine.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <sys/stat.h>
 
 #include "common/Crypto.h"
 #include "common/Files.h"
@@ -157,7 +158,7 @@ QuarantineWriter::~QuarantineWriter() {
 }
 
 common::Result<std::unique_ptr<QuarantineWriter>> QuarantineWriter::create(const std::string& archivePath,
-                                                                          const std::string& passphrase) {
+                                                                           const std::string& passphrase) {
   if (passphrase.size() < 8) return common::makeError("the quarantine passphrase is shorter than 8 characters");
   auto state = std::make_unique<State>();
   state->path = archivePath;
@@ -205,7 +206,8 @@ common::Result<QuarantinedFile> QuarantineWriter::add(const std::string& path) {
   if (::lseek(in.get(), 0, SEEK_SET) != 0) return common::makeError("cannot rewind", path, errno);
   std::int64_t written = 0;
   while (written < total) {
-    auto n = readUpTo(in.get(), chunk.data(), static_cast<std::size_t>(std::min<std::int64_t>(total - written, kChunk)));
+    auto n =
+        readUpTo(in.get(), chunk.data(), static_cast<std::size_t>(std::min<std::int64_t>(total - written, kChunk)));
     if (!n) return common::makeError(n.error().message, path, n.error().sysErrno);
     if (n.value() == 0) return common::makeError("the file shrank while it was quarantined", path);
     if (auto ok = state_->record('D', std::string_view(chunk.data(), n.value())); !ok) return ok.error();
@@ -231,7 +233,8 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
   if (!got || got.value() != kHeaderBytes || header.compare(0, kMagic.size(), kMagic) != 0)
     return common::makeError("not a mamori quarantine archive", archivePath);
   const std::uint32_t iterations = getU32(reinterpret_cast<const unsigned char*>(header.data()) + 8 + kSaltBytes);
-  if (iterations < 1000 || iterations > 100'000'000) return common::makeError("implausible iteration count", archivePath);
+  if (iterations < 1000 || iterations > 100'000'000)
+    return common::makeError("implausible iteration count", archivePath);
   auto key = deriveKey(passphrase, std::string_view(header).substr(8, kSaltBytes), iterations);
   if (!key) return key.error();
   if (auto made = common::makeDirectories(outDir); !made) return made.error();
@@ -276,7 +279,8 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
       const auto* path = parsed.value().find("path");
       const auto* size = parsed.value().find("size");
       const auto* sha = parsed.value().find("sha256");
-      if (path == nullptr || size == nullptr || sha == nullptr || !size->isInteger() || size->text.size() > 18) return common::makeError("a damaged file header", archivePath);
+      if (path == nullptr || size == nullptr || sha == nullptr || !size->isInteger() || size->text.size() > 18)
+        return common::makeError("a damaged file header", archivePath);
       std::string relative = path->text;
       while (!relative.empty() && relative.front() == '/') relative.erase(0, 1);
       if (relative.empty() || ("/" + relative + "/").find("/../") != std::string::npos)
@@ -286,13 +290,15 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
       out = common::UniqueFd(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!out.valid()) return common::makeError("cannot create", target, errno);
       md.reset(EVP_MD_CTX_new());
-      if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) return common::makeError("digest setup failed");
+      if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
+        return common::makeError("digest setup failed");
       remaining = std::stoll(size->text);
       files.push_back({path->text, sha->text, remaining});
       continue;
     }
     if (p[0] == 'D' && out.valid()) {
-      if (static_cast<std::int64_t>(payload.size()) > remaining) return common::makeError("more data than announced", target);
+      if (static_cast<std::int64_t>(payload.size()) > remaining)
+        return common::makeError("more data than announced", target);
       if (auto ok = writeAll(out.get(), payload, target); !ok) return ok.error();
       EVP_DigestUpdate(md.get(), payload.data(), payload.size());
       remaining -= static_cast<std::int64_t>(payload.size());

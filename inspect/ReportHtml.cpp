@@ -71,8 +71,9 @@ void findingsTable(std::string& out, const policy::JsonValue& findings) {
     out += "<p id=\"no-findings\">Nothing found.</p>\n";
     return;
   }
-  out += "<table id=\"findings\"><thead><tr><th>Severity</th><th>What</th><th>Where</th><th>Why it matched</th>"
-         "<th>Decision</th></tr></thead><tbody>\n";
+  out +=
+      "<table id=\"findings\"><thead><tr><th>Severity</th><th>What</th><th>Where</th><th>Why it matched</th>"
+      "<th>Decision</th></tr></thead><tbody>\n";
   for (const auto& f : findings.items) {
     const std::string severity = field(f, "severity");
     out += "<tr data-id=\"" + escapeHtml(field(f, "id")) + "\">";
@@ -134,9 +135,10 @@ std::string renderHtml(const policy::JsonValue& doc) {
   const auto& run = orEmpty(report.find("run"));
   const auto& summary = orEmpty(report.find("summary"));
   std::string out(kDoctype);
-  out += "\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
-         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
-         "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">";
+  out +=
+      "\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+      "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+      "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">";
   out += "<title>mamori inspection: " + escapeHtml(field(run, "host")) + "</title><style>";
   out += kStyle;
   out += "</style></head><body>\n";
@@ -145,8 +147,7 @@ std::string renderHtml(const policy::JsonValue& doc) {
          escapeHtml(field(run, "user")) + (field(run, "as_root") == "yes" ? " (as root)" : "") + "</p>\n";
   if (field(run, "interrupted") == "yes")
     out += "<p class=\"warn\">The inspection was stopped before it finished: this report is partial.</p>\n";
-  if (field(run, "dry_run") == "yes")
-    out += "<p class=\"warn\">Dry run: nothing was deleted or moved.</p>\n";
+  if (field(run, "dry_run") == "yes") out += "<p class=\"warn\">Dry run: nothing was deleted or moved.</p>\n";
   out += "<p class=\"badges\" id=\"summary\">";
   for (const char* s : {"critical", "high", "medium", "low"}) {
     out += "<span class=\"" + std::string(s) + "\">" + s + " " + escapeHtml(field(summary, s)) + "</span>";
@@ -161,9 +162,11 @@ std::string renderHtml(const policy::JsonValue& doc) {
     out += "</ul>\n";
   }
   out += "<h2>Run</h2><dl id=\"run\">";
-  for (const auto& m : run.members) out += "<dt>" + escapeHtml(m.key) + "</dt><dd>" + escapeHtml(text(&m.value)) + "</dd>";
-  out += "</dl>\n<h2>Signature</h2><p>Ed25519, key " + escapeHtml(field(signature, "key_id")) +
-         ". Check this page with <code>mamori-inspect verify FILE</code>; any edit of the page or its data fails.</p>\n";
+  for (const auto& m : run.members)
+    out += "<dt>" + escapeHtml(m.key) + "</dt><dd>" + escapeHtml(text(&m.value)) + "</dd>";
+  out +=
+      "</dl>\n<h2>Signature</h2><p>Ed25519, key " + escapeHtml(field(signature, "key_id")) +
+      ". Check this page with <code>mamori-inspect verify FILE</code>; any edit of the page or its data fails.</p>\n";
   out += kEmbedOpen;
   out += json::write(doc, json::Style::kHtmlSafe);
   out += kEmbedClose;

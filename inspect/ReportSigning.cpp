@@ -20,7 +20,8 @@ namespace {
 // The whole signed document. Verification rebuilds it from the report, the trusted key and the
 // signature value and requires the same canonical bytes, so nothing outside "report" can be edited
 // either (the key's name, the algorithm, an added member).
-policy::JsonValue signedDocument(const policy::JsonValue& report, const policy::PublicKey& key, const std::string& value) {
+policy::JsonValue signedDocument(const policy::JsonValue& report, const policy::PublicKey& key,
+                                 const std::string& value) {
   auto sig = json::object();
   json::set(sig, "algorithm", json::string("Ed25519"));
   json::set(sig, "key_id", json::string(key.keyId()));

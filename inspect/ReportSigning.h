@@ -9,8 +9,8 @@
 #include <string_view>
 
 #include "common/Result.h"
-#include "policy/JsonValue.h"
 #include "policy/JsonParser.h"
+#include "policy/JsonValue.h"
 #include "policy/SigningKey.h"
 
 namespace mamori::inspect {

@@ -79,9 +79,11 @@ void findRunningPrograms(const std::string& procRoot, P2pRecognizer& recognizer,
     findings.push_back(std::move(finding));
   }
   if (unreadable > 0) {
-    skipped.push_back({procRoot, std::to_string(unreadable) +
-                                     (::geteuid() == 0 ? " processes had no readable executable (exiting or zombies)"
-                                                       : " processes of other users could not be examined (run as root to include them)")});
+    skipped.push_back(
+        {procRoot,
+         std::to_string(unreadable) +
+             (::geteuid() == 0 ? " processes had no readable executable (exiting or zombies)"
+                               : " processes of other users could not be examined (run as root to include them)")});
   }
 }
 

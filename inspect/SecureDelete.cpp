@@ -1,13 +1,13 @@
 #include "inspect/SecureDelete.h"
 
 #include <fcntl.h>
-#include <sys/stat.h>
-#include <sys/statfs.h>
-#include <sys/sysmacros.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <filesystem>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
 #include <vector>
 
 #include "common/Crypto.h"
@@ -103,7 +103,9 @@ common::Result<DeleteOutcome> secureDelete(const std::string& path) {
     ++outcome.filesOverwritten;
   }
   if (::unlink(path.c_str()) != 0) return common::makeError("cannot unlink", path, errno);
-  if (st.st_nlink > 1) outcome.caveat += (outcome.caveat.empty() ? "" : "; ") + std::string("other hard links to the file remain (now holding overwritten data)");
+  if (st.st_nlink > 1)
+    outcome.caveat += (outcome.caveat.empty() ? "" : "; ") +
+                      std::string("other hard links to the file remain (now holding overwritten data)");
   return outcome;
 }
 

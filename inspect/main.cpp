@@ -1,7 +1,7 @@
 // mamori-inspect: the portable inspection tool staff run on an employee's own PC (docs/inspect.md).
 
+#include <dirent.h>
 #include <pwd.h>
-#include <sys/utsname.h>
 #include <termios.h>
 #include <unistd.h>
 
@@ -9,14 +9,14 @@
 #include <csignal>
 #include <cstdlib>
 #include <ctime>
-#include <dirent.h>
 #include <iostream>
+#include <sys/utsname.h>
 
 #include "common/Files.h"
 #include "common/Log.h"
 #include "inspect/ConsentFlow.h"
-#include "inspect/Inspection.h"
 #include "inspect/InspectOptions.h"
+#include "inspect/Inspection.h"
 #include "inspect/JsonText.h"
 #include "inspect/PlanFile.h"
 #include "inspect/Quarantine.h"
@@ -100,7 +100,8 @@ common::Result<std::string> passphraseFrom(const InspectOptions& o) {
     while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
     return p;
   }
-  if (const char* env = std::getenv("MAMORI_INSPECT_PASSPHRASE"); env != nullptr && *env != '\0') return std::string(env);
+  if (const char* env = std::getenv("MAMORI_INSPECT_PASSPHRASE"); env != nullptr && *env != '\0')
+    return std::string(env);
   if (::isatty(STDIN_FILENO) == 0) return common::makeError("no quarantine passphrase: use --passphrase-file");
   termios old{};
   ::tcgetattr(STDIN_FILENO, &old);
@@ -124,7 +125,8 @@ int runKeygen(const InspectOptions& o) {
   auto key = policy::SigningKey::generate();
   if (!key) return fail(key.error().describe());
   if (auto ok = policy::savePrivateKey(key.value(), dir + "/inspect.key"); !ok) return fail(ok.error().describe());
-  if (auto ok = policy::savePublicKey(key.value().publicKey(), dir + "/inspect.pub"); !ok) return fail(ok.error().describe());
+  if (auto ok = policy::savePublicKey(key.value().publicKey(), dir + "/inspect.pub"); !ok)
+    return fail(ok.error().describe());
   std::cout << "wrote " << dir << "/inspect.key (keep it in the staff's folder only) and " << dir
             << "/inspect.pub (key " << key.value().keyId() << ")\n";
   return kExitClean;
@@ -186,7 +188,8 @@ int runInspect(const InspectOptions& o) {
   // Signing key first: a report that cannot be signed is refused before anything is scanned.
   std::optional<policy::SigningKey> key;
   const std::string keyPath = o.keyFile.empty() ? dir + "/inspect.key" : o.keyFile;
-  if (auto k = policy::loadPrivateKey(keyPath)) key = std::move(k).value();
+  if (auto k = policy::loadPrivateKey(keyPath))
+    key = std::move(k).value();
   else if (!o.unsignedReport)
     return fail("cannot sign reports: " + k.error().describe() +
                 "\n(make a key with 'mamori-inspect keygen', or pass --unsigned)");
@@ -267,10 +270,10 @@ int runInspect(const InspectOptions& o) {
   const std::string jsonText = inspect::json::write(document, inspect::json::Style::kPretty) + "\n";
   auto reparsed = policy::parseJsonStrict(jsonText, inspect::reportJsonLimits());
   if (!reparsed) return fail("internal error: the report does not parse back: " + reparsed.error().describe());
-  for (const auto& [path, content] : std::vector<std::pair<std::string, std::string>>{
-           {base + ".json", jsonText},
-           {base + ".html", inspect::renderHtml(reparsed.value())},
-           {base + ".plan", inspect::planTemplate(report.findings)}}) {
+  for (const auto& [path, content] :
+       std::vector<std::pair<std::string, std::string>>{{base + ".json", jsonText},
+                                                        {base + ".html", inspect::renderHtml(reparsed.value())},
+                                                        {base + ".plan", inspect::planTemplate(report.findings)}}) {
     if (auto ok = common::writeFileAtomically(path, content, 0600); !ok) return fail(ok.error().describe());
   }
   std::cerr << "report: " << base << ".json\nreport: " << base << ".html\nplan template: " << base << ".plan\n";

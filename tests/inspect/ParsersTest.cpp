@@ -19,11 +19,13 @@ const std::string kHome = "/home/taro";
 
 TEST_CASE("transmission settings.json: download and incomplete folders, ~ expanded") {
   auto f = parseTransmissionSettings(R"({"download-dir": "~/Torrents/", "incomplete-dir": "/data/part",
-    "incomplete-dir-enabled": true, "watch-dir": "/w", "rpc-port": 9091})", kHome);
+    "incomplete-dir-enabled": true, "watch-dir": "/w", "rpc-port": 9091})",
+                                     kHome);
   REQUIRE(f.ok());
   CHECK(f.value() == Folders{"/home/taro/Torrents", "/data/part"});
   auto disabled = parseTransmissionSettings(R"({"download-dir": "/d", "incomplete-dir": "/i",
-    "incomplete-dir-enabled": false, "watch-dir": "/w", "watch-dir-enabled": true})", kHome);
+    "incomplete-dir-enabled": false, "watch-dir": "/w", "watch-dir-enabled": true})",
+                                            kHome);
   REQUIRE(disabled.ok());
   CHECK(disabled.value() == Folders{"/d", "/w"});
 }
@@ -81,16 +83,18 @@ TEST_CASE("Deluge core.conf: header object then settings") {
 }
 
 TEST_CASE("amule.conf: IncomingDir and TempDir of [eMule]") {
-  auto f = parseAmuleConf("[eMule]\nNick=x\nIncomingDir=/home/taro/.aMule/Incoming\nTempDir=/home/taro/.aMule/Temp\n"
-                          "[Other]\nIncomingDir=/ignored\n",
-                          kHome);
+  auto f = parseAmuleConf(
+      "[eMule]\nNick=x\nIncomingDir=/home/taro/.aMule/Incoming\nTempDir=/home/taro/.aMule/Temp\n"
+      "[Other]\nIncomingDir=/ignored\n",
+      kHome);
   REQUIRE(f.ok());
   CHECK(f.value() == Folders{"/home/taro/.aMule/Incoming", "/home/taro/.aMule/Temp"});
 }
 
 TEST_CASE("plan file: decisions by finding id") {
-  auto plan = parsePlan("# staff and owner agreed\ndelete 0123456789ab\n  quarantine abcdefabcdef  # the docx\n"
-                        "keep 111111111111\n\ndelete 0123456789ab\n");
+  auto plan = parsePlan(
+      "# staff and owner agreed\ndelete 0123456789ab\n  quarantine abcdefabcdef  # the docx\n"
+      "keep 111111111111\n\ndelete 0123456789ab\n");
   REQUIRE(plan.ok());
   CHECK(plan.value().size() == 3);
   CHECK(plan.value().at("0123456789ab") == Decision::kDelete);
@@ -103,11 +107,9 @@ TEST_CASE("plan file: bad input names the line") {
     const char* text;
     const char* message;
   };
-  for (const auto& c : {Case{"erase 0123456789ab\n", "unknown action"},
-                        Case{"delete\n", "one word"},
+  for (const auto& c : {Case{"erase 0123456789ab\n", "unknown action"}, Case{"delete\n", "one word"},
                         Case{"delete /home/taro/secret.docx\n", "not a finding id"},
-                        Case{"delete 0123\n", "not a finding id"},
-                        Case{"delete 0123456789AB\n", "not a finding id"},
+                        Case{"delete 0123\n", "not a finding id"}, Case{"delete 0123456789AB\n", "not a finding id"},
                         Case{"keep 0123456789ab\ndelete 0123456789ab\n", "two different decisions"}}) {
     CAPTURE(c.text);
     auto plan = parsePlan(c.text);

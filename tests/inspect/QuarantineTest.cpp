@@ -118,8 +118,10 @@ TEST_CASE("consent: answers mean decisions; a plan decides without prompts; dry 
 
   ConsentSettings settings;
   settings.apply = true;
-  settings.plan = Plan{{report.findings[1].id, Decision::kDelete}, {report.findings[2].id, Decision::kQuarantine},
-                       {report.findings[3].id, Decision::kDelete}, {"ffffffffffff", Decision::kDelete}};
+  settings.plan = Plan{{report.findings[1].id, Decision::kDelete},
+                       {report.findings[2].id, Decision::kQuarantine},
+                       {report.findings[3].id, Decision::kDelete},
+                       {"ffffffffffff", Decision::kDelete}};
   settings.archivePath = dir.file("q.mqa");
   settings.passphrase = [] { return common::Result<std::string>(std::string("correct horse")); };
   REQUIRE(decideAndApply(report, settings).ok());

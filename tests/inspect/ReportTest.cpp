@@ -24,7 +24,8 @@ Report sampleReport(const std::string& hostileName) {
   r.run.homes = {"/home/taro"};
   r.findings.push_back(makeFinding(FindingKind::kCompanyFileInShare, "/home/taro/P2P/" + hostileName,
                                    {"inside the P2P share/download folder /home/taro/P2P", "rule x:y matched 1x"}));
-  r.findings.push_back(makeFinding(FindingKind::kP2pInstalled, "/home/taro/Downloads/player", {"yara bittorrent_engine"}));
+  r.findings.push_back(
+      makeFinding(FindingKind::kP2pInstalled, "/home/taro/Downloads/player", {"yara bittorrent_engine"}));
   r.notInspected.push_back({"/home/taro/locked", "cannot list (Permission denied)"});
   return r;
 }
