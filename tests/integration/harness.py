@@ -260,6 +260,9 @@ class Agent:
         if exit_when_drained:
             args.append("--exit-when-drained")
         args += self.extra + list(extra)
+        if not any(a.startswith("--p2p-") for a in args):
+            # The P2P guard kills processes: only tests that confine it (--p2p-scope) turn it on.
+            args += ["--p2p-guard", "off"]
         self.process = Process(args, os.path.join(self.workdir, f"{self.name}.{self.runs}.log"))
         return self
 
