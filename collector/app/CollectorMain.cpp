@@ -6,6 +6,7 @@
 
 #include <cerrno>
 #include <climits>
+#include <filesystem>
 
 #include "collector/server/CollectorServer.h"
 #include "collector/state/StateFiles.h"
@@ -74,6 +75,27 @@ common::Result<policy::SigningKey> policySigningKey(const std::string& explicitF
   return generated;
 }
 
+// The web console's files: the named directory (must exist), else console-dist beside the binary
+// (the build puts it there), else ../share/mamori/console (an installed package); "" = not served.
+common::Result<std::string> consoleDirectory(const std::string& explicitDir, bool& usage) {
+  std::error_code error;
+  usage = false;
+  if (!explicitDir.empty()) {
+    if (!std::filesystem::is_directory(explicitDir, error)) {
+      usage = true;
+      return common::makeError("not a directory", "--console-dir " + explicitDir);
+    }
+    return explicitDir;
+  }
+  const auto binary = std::filesystem::read_symlink("/proc/self/exe", error);
+  if (error) return std::string();
+  for (const auto& candidate :
+       {binary.parent_path() / "console-dist", binary.parent_path() / "../share/mamori/console"}) {
+    if (std::filesystem::is_regular_file(candidate / "index.html", error)) return candidate.lexically_normal().string();
+  }
+  return std::string();
+}
+
 std::string hostName() {
   char name[HOST_NAME_MAX + 1] = {};
   if (::gethostname(name, sizeof name - 1) != 0) return {};
@@ -140,6 +162,11 @@ int runCollector(const CollectorOptions& options) {
   common::SystemClock clock;
   server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes,
                               std::make_shared<const policy::SigningKey>(std::move(policyKey).value())};
+  auto consoleDir = consoleDirectory(options.consoleDir, usage);
+  if (!consoleDir) return fail(usage ? kExitUsage : kExitRuntime, consoleDir.error());
+  apiConfig.consoleDir = consoleDir.value();
+  common::log::info(apiConfig.consoleDir.empty() ? std::string("web console: not built, not served (docs/console.md)")
+                                                 : "web console: " + apiConfig.consoleDir);
   server::CollectorApi api(*store.value(), metrics, clock, apiConfig);
   auto server = server::CollectorServer::start(config, api);
   if (!server) return fail(kExitRuntime, server.error());

@@ -33,10 +33,15 @@ const char* const kCollectorUsage =
     "  --policy-key-file FILE     the Ed25519 key that signs policies (default\n"
     "                             <state-dir>/policy-signing.key, generated 0600 on first start); give\n"
     "                             every collector of one fleet the same file: agents pin its public key\n"
+    "  --console-dir DIR          the web console's built files (default: console-dist beside the\n"
+    "                             binary, else ../share/mamori/console); docs/console.md\n"
     "  --threads N                request threads = connections served at once (default 16)\n"
     "  --max-body-bytes N         largest request body, before and after gzip inflation (default 8388608)\n"
     "  --log-level LEVEL          debug, info, warning or error (default info)\n"
     "  --help                     this text\n"
+    "\n"
+    "mamori-collector user add|passwd|remove|list ... manages web console accounts (see\n"
+    "mamori-collector user --help).\n"
     "\n"
     "SIGTERM or SIGINT stops it: no new connections, requests in progress finish, the database is closed.\n"
     "\n"
@@ -88,6 +93,7 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
       {"--admin-token-file", &options.adminTokenFile},
       {"--log-level", &options.logLevel},
       {"--policy-key-file", &options.policyKeyFile},
+      {"--console-dir", &options.consoleDir},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {
     std::string name = args[i];

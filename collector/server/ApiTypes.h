@@ -24,6 +24,9 @@ struct ApiRequest {
   std::string path;
   std::vector<std::pair<std::string, std::string>> query;  // decoded
   std::string authorization;
+  std::string cookie;         // the Cookie header (web console session)
+  std::string csrfToken;      // the X-CSRF-Token header
+  std::string clientAddress;  // the peer's IP address, for sign-in throttling
   std::string contentType;
   std::string contentEncoding;
   std::optional<std::int64_t> contentLength;  // nullopt when chunked / not sent

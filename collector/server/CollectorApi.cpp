@@ -45,9 +45,12 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/policy") return "policy";
   if (path == "/api/v1/policies") return "policies";
   if (path == "/api/v1/exceptions") return "exceptions";
+  if (path == "/api/v1/session") return "session";
+  if (path == "/api/v1/policies/validate") return "policy_validate";
   if (agentGroupPathId(path)) return "agent_group";
   if (path == "/healthz") return "healthz";
   if (path == "/metrics") return "metrics";
+  if (path.rfind("/api/", 0) != 0) return "console";
   return "other";
 }
 
@@ -114,6 +117,10 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
       {"/api/v1/policies", "GET", &CollectorApi::getPolicies},
       {"/api/v1/policies", "POST", &CollectorApi::postPolicy},
       {"/api/v1/exceptions", "POST", &CollectorApi::postException},
+      {"/api/v1/session", "POST", &CollectorApi::postSession},
+      {"/api/v1/session", "GET", &CollectorApi::getSession},
+      {"/api/v1/session", "DELETE", &CollectorApi::deleteSession},
+      {"/api/v1/policies/validate", "POST", &CollectorApi::validatePolicy},
   };
   ApiResponse response;
   bool pathKnown = false;
@@ -145,6 +152,14 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
       answered = true;
     }
   }
+  if (!answered && !pathKnown && request.path.rfind("/api/", 0) != 0) {
+    pathKnown = true;
+    allowed = "GET";
+    if (request.method == "GET" || request.method == "HEAD") {
+      response = serveConsole(request);
+      answered = true;
+    }
+  }
   if (!answered) {
     if (pathKnown) {
       response =
@@ -159,14 +174,9 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
   return response;
 }
 
-std::optional<ApiResponse> CollectorApi::requireAdmin(const ApiRequest& request) const {
-  const std::string token = bearerToken(request.authorization);
-  if (token.empty()) return unauthorized("missing admin token (Authorization: Bearer <token>)");
-  if (!common::constantTimeEquals(common::sha256Hex(token), config_.adminTokenSha256)) {
-    return unauthorized("wrong admin token");
-  }
-  return std::nullopt;
-}
+std::optional<ApiResponse> CollectorApi::requireAdmin(const ApiRequest& request) { return authorize(request, true); }
+
+std::optional<ApiResponse> CollectorApi::requireReader(const ApiRequest& request) { return authorize(request, false); }
 
 ApiResponse CollectorApi::storageFailure(const common::Error& error) {
   metrics_.countStorageError();

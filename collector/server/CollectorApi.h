@@ -10,6 +10,7 @@
 #include <string>
 #include <variant>
 
+#include "collector/console/Sessions.h"
 #include "collector/server/ApiTypes.h"
 #include "collector/server/Metrics.h"
 #include "collector/store/EventStore.h"
@@ -25,6 +26,9 @@ struct ApiConfig {
   // Signs group policies; its public key goes to agents at enrollment. Null: policy endpoints
   // answer 503 (only tests run without one).
   std::shared_ptr<const policy::SigningKey> policyKey;
+  // The web console's built assets (console/dist); "" = the console is not served.
+  std::string consoleDir{};
+  console::SessionLimits sessionLimits{};
 };
 
 // Heartbeat interval assumed until an agent reports its own.
@@ -52,11 +56,21 @@ class CollectorApi {
   ApiResponse putAgentGroup(const ApiRequest& request, const std::string& agentId);
   // Temporary device exceptions (CollectorApiExceptions.cpp).
   ApiResponse postException(const ApiRequest& request);
+  // Web console sessions, policy validation, the console's files (CollectorApiConsole.cpp).
+  ApiResponse postSession(const ApiRequest& request);
+  ApiResponse getSession(const ApiRequest& request);
+  ApiResponse deleteSession(const ApiRequest& request);
+  ApiResponse validatePolicy(const ApiRequest& request);
+  ApiResponse serveConsole(const ApiRequest& request) const;
   ApiResponse healthz();
   ApiResponse metricsText();
 
-  // Checks the bearer token against the admin token; nullopt when allowed.
-  std::optional<ApiResponse> requireAdmin(const ApiRequest& request) const;
+  // Allows the admin bearer token, or a console session of the administrator role (with the CSRF
+  // token on anything but GET/HEAD); nullopt when allowed.
+  std::optional<ApiResponse> requireAdmin(const ApiRequest& request);
+  // The same, but any console role may read.
+  std::optional<ApiResponse> requireReader(const ApiRequest& request);
+  std::optional<ApiResponse> authorize(const ApiRequest& request, bool administratorOnly);
   // The authenticated agent's id, or the 401/503 answer.
   std::variant<std::string, ApiResponse> authenticateAgent(const ApiRequest& request);
   // Checks the content type and encoding, reads and inflates the body: the JSON text or the answer.

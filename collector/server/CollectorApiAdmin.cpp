@@ -43,7 +43,7 @@ bool isSilent(const store::AgentRecord& agent, std::int64_t nowMs) {
 }  // namespace
 
 ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
-  if (auto denied = requireAdmin(request)) return *denied;
+  if (auto denied = requireReader(request)) return *denied;
   store::EventQuery query;
   query.limit = kDefaultLimit;
   for (const auto& [key, value] : request.query) {
@@ -65,8 +65,23 @@ ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
         return jsonError(400, "expected a next_cursor value from an earlier answer", "cursor");
       }
       query.afterId = value;
+    } else if (key == "severity") {
+      const auto severity = common::parseSeverity(value);
+      if (!severity) return jsonError(400, "expected info, low, medium, high or critical", key);
+      query.minSeverity = static_cast<int>(*severity);
+    } else if (key == "user") {
+      query.user = value;
+    } else if (key == "q") {
+      if (value.size() > 256) return jsonError(400, "expected at most 256 bytes", key);
+      query.text = value;
+    } else if (key == "order") {
+      if (value != "asc" && value != "desc") return jsonError(400, "expected asc or desc", key);
+      query.newestFirst = value == "desc";
     } else {
-      return jsonError(400, "unknown query parameter (expected agent, type, since, until, limit, cursor)", key);
+      return jsonError(400,
+                       "unknown query parameter (expected agent, type, severity, user, q, since, until, limit, "
+                       "cursor, order)",
+                       key);
     }
   }
   auto page = store_.queryEvents(query);
@@ -86,7 +101,7 @@ ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
 }
 
 ApiResponse CollectorApi::getAgents(const ApiRequest& request) {
-  if (auto denied = requireAdmin(request)) return *denied;
+  if (auto denied = requireReader(request)) return *denied;
   auto agents = store_.listAgents();
   if (!agents) return storageFailure(agents.error());
   const std::int64_t now = clock_.nowMs();
@@ -109,7 +124,11 @@ ApiResponse CollectorApi::getAgents(const ApiRequest& request) {
            ",\"sha256\":" + jsonString(agent.policy.sha256) + ",\"source\":" + jsonString(agent.policy.source) +
            ",\"applied_at\":" +
            (agent.policy.appliedMs > 0 ? jsonString(common::formatUtcMs(agent.policy.appliedMs)) : "null") +
-           ",\"error\":" + jsonString(agent.policy.error) + "}}";
+           ",\"error\":" + jsonString(agent.policy.error) + "},\"last_event\":" +
+           (agent.lastEventMs > 0 ? "{\"time\":" + jsonString(common::formatUtcMs(agent.lastEventMs)) +
+                                        ",\"type\":" + jsonString(agent.lastEventType) + "}"
+                                  : std::string("null")) +
+           "}";
   }
   out += "]}";
   return response;

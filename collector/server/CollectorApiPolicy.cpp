@@ -147,7 +147,7 @@ ApiResponse CollectorApi::postPolicy(const ApiRequest& request) {
 }
 
 ApiResponse CollectorApi::getPolicies(const ApiRequest& request) {
-  if (auto denied = requireAdmin(request)) return *denied;
+  if (auto denied = requireReader(request)) return *denied;
   auto group = groupParameter(request, false);
   if (auto* answer = std::get_if<ApiResponse>(&group)) return *answer;
   const std::string& groupName = std::get<std::string>(group);

@@ -75,6 +75,9 @@ void RequestHandler::handleRequest(Poco::Net::HTTPServerRequest& request, Poco::
     api.path = uri.getPath();
     for (auto& pair : uri.getQueryParameters()) api.query.push_back(std::move(pair));
     api.authorization = request.get("Authorization", "");
+    api.cookie = request.get("Cookie", "");
+    api.csrfToken = request.get("X-CSRF-Token", "");
+    api.clientAddress = request.clientAddress().host().toString();
     api.contentType = request.getContentType();
     api.contentEncoding = request.get("Content-Encoding", "");
     if (request.hasContentLength()) api.contentLength = request.getContentLength64();

@@ -42,6 +42,8 @@ struct AgentRecord {
   std::int64_t eventCount = 0;
   std::string group = kDefaultGroup;
   AgentPolicyStatus policy;
+  std::int64_t lastEventMs = 0;  // time of the agent's newest stored event; 0 when it has none
+  std::string lastEventType{};
 };
 
 // The current signed policy of one group.
@@ -91,7 +93,11 @@ struct EventRow {
 struct EventQuery {
   std::string agentId;                  // "" = any
   std::string type;                     // "" = any
-  std::string afterId;                  // cursor: only ids greater than this; "" = from the start
+  std::string afterId;                  // cursor: only ids after this one in the order asked; "" = from the start
+  std::string user;                     // "" = any
+  std::string text;                     // "" = any; else a case-insensitive substring of type, host, user or details
+  std::optional<int> minSeverity;       // severity >= this
+  bool newestFirst = false;             // descending ids (the cursor then means: ids below it)
   std::optional<std::int64_t> sinceMs;  // time_ms >= since
   std::optional<std::int64_t> untilMs;  // time_ms < until
   std::size_t limit = 1000;
@@ -100,6 +106,31 @@ struct EventQuery {
 struct EventPage {
   std::vector<EventRow> events;
   bool more = false;  // true when at least one more event matches after the last one returned
+};
+
+// A web console account (docs/console.md); the password only as its scrypt hash.
+struct ConsoleUser {
+  std::string name;
+  std::string role;  // "administrator" or "viewer"
+  std::string passwordHash;
+  std::int64_t createdMs = 0;
+};
+
+// A signed-in console session; the database keeps only the SHA-256 of its id.
+struct ConsoleSession {
+  std::string idSha256;
+  std::string user;
+  std::string role;  // the user's role now (looked up with the session)
+  std::string csrfToken;
+  std::int64_t createdMs = 0;
+  std::int64_t lastSeenMs = 0;
+};
+
+// Failed console sign-ins of one subject ("user:<name>" or "ip:<address>").
+struct LoginFailures {
+  int failures = 0;
+  std::int64_t windowStartMs = 0;
+  std::int64_t lockedUntilMs = 0;
 };
 
 class EventStore {
@@ -145,6 +176,24 @@ class EventStore {
 
   // The schema version after migrations ran.
   virtual common::Result<int> schemaVersion() = 0;
+
+  // Web console accounts and sessions (SqlEventStoreConsole.cpp). addConsoleUser is false when the
+  // name is taken; removing a user also ends its sessions.
+  virtual common::Result<bool> addConsoleUser(const ConsoleUser& user) = 0;
+  virtual common::Result<bool> setConsolePassword(const std::string& name, const std::string& passwordHash) = 0;
+  virtual common::Result<bool> removeConsoleUser(const std::string& name) = 0;
+  virtual common::Result<std::optional<ConsoleUser>> consoleUser(const std::string& name) = 0;
+  virtual common::Result<std::vector<ConsoleUser>> listConsoleUsers() = 0;
+  // Also deletes sessions last seen before staleBeforeMs or created before expiredBeforeMs.
+  virtual common::Status createConsoleSession(const ConsoleSession& session, std::int64_t staleBeforeMs,
+                                              std::int64_t expiredBeforeMs) = 0;
+  // The session with its user's current role; nullopt when unknown or its user is gone.
+  virtual common::Result<std::optional<ConsoleSession>> consoleSession(const std::string& idSha256) = 0;
+  virtual common::Status touchConsoleSession(const std::string& idSha256, std::int64_t nowMs) = 0;
+  virtual common::Status deleteConsoleSession(const std::string& idSha256) = 0;
+  // Read and replace one subject's failure record (a zero record deletes it).
+  virtual common::Result<LoginFailures> loginFailures(const std::string& subject) = 0;
+  virtual common::Status setLoginFailures(const std::string& subject, const LoginFailures& failures) = 0;
 };
 
 struct StoreOptions {

@@ -327,8 +327,30 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
     Statement statement(session);
     std::string text = "SELECT id, agent_id, host, user_name, time_ms, type, severity, details FROM events WHERE 1 = 1";
     if (!query.afterId.empty()) {
-      text += " AND id > ?";
+      text += query.newestFirst ? " AND id < ?" : " AND id > ?";
       statement, bind(query.afterId);
+    }
+    if (!query.user.empty()) {
+      text += " AND user_name = ?";
+      statement, bind(query.user);
+    }
+    if (query.minSeverity) {
+      text += " AND severity >= ?";
+      statement, bind(*query.minSeverity);
+    }
+    if (!query.text.empty()) {
+      // LIKE with the wildcards of the search text escaped; LOWER on both sides because
+      // PostgreSQL's LIKE is case-sensitive.
+      std::string pattern = "%";
+      for (char c : query.text) {
+        if (c == '%' || c == '_' || c == '!') pattern += '!';
+        pattern += c;
+      }
+      pattern += '%';
+      text +=
+          " AND (LOWER(type) LIKE LOWER(?) ESCAPE '!' OR LOWER(host) LIKE LOWER(?) ESCAPE '!'"
+          " OR LOWER(user_name) LIKE LOWER(?) ESCAPE '!' OR LOWER(details) LIKE LOWER(?) ESCAPE '!')";
+      statement, bind(pattern), bind(pattern), bind(pattern), bind(pattern);
     }
     if (!query.agentId.empty()) {
       text += " AND agent_id = ?";
@@ -347,7 +369,8 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
       statement, bind(static_cast<Poco::Int64>(*query.untilMs));
     }
     // One row more than asked tells whether another page exists.
-    text += " ORDER BY id LIMIT " + std::to_string(query.limit + 1);
+    text += std::string(query.newestFirst ? " ORDER BY id DESC" : " ORDER BY id") + " LIMIT " +
+            std::to_string(query.limit + 1);
     std::vector<std::string> ids, agents, hosts, users, types, details;
     std::vector<Poco::Int64> times;
     std::vector<int> severities;
@@ -369,19 +392,25 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
 
 common::Result<std::vector<AgentRecord>> SqlEventStore::listAgents() {
   return run<std::vector<AgentRecord>>("listing agents", false, [&](Session& session) {
-    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors;
-    std::vector<Poco::Int64> enrolled, seen, interval, spool, count, policyVersions, applied;
-    session << "SELECT agent_id, host, os, agent_version, enrolled_at_ms, last_seen_ms, heartbeat_interval_ms,"
-               " spool_events, event_count, agent_group, policy_version, policy_sha256, policy_source,"
-               " policy_applied_ms, policy_error FROM agents ORDER BY agent_id",
+    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors, lastTypes;
+    std::vector<Poco::Int64> enrolled, seen, interval, spool, count, policyVersions, applied, lastTimes;
+    // The newest event is the one with the greatest id (UUIDv7 ids grow with time): one lookup in
+    // the (agent_id, id) index per agent.
+    session << "SELECT a.agent_id, a.host, a.os, a.agent_version, a.enrolled_at_ms, a.last_seen_ms,"
+               " a.heartbeat_interval_ms, a.spool_events, a.event_count, a.agent_group, a.policy_version,"
+               " a.policy_sha256, a.policy_source, a.policy_applied_ms, a.policy_error,"
+               " COALESCE(le.time_ms, 0), COALESCE(le.type, '') FROM agents a LEFT JOIN events le ON le.id ="
+               " (SELECT MAX(e.id) FROM events e WHERE e.agent_id = a.agent_id) ORDER BY a.agent_id",
         into(ids), into(hosts), into(oses), into(versions), into(enrolled), into(seen), into(interval), into(spool),
-        into(count), into(groups), into(policyVersions), into(shas), into(sources), into(applied), into(errors), now;
+        into(count), into(groups), into(policyVersions), into(shas), into(sources), into(applied), into(errors),
+        into(lastTimes), into(lastTypes), now;
     std::vector<AgentRecord> agents;
     agents.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       agents.push_back(AgentRecord{ids[i], hosts[i], oses[i], versions[i], enrolled[i], seen[i], interval[i], spool[i],
                                    count[i], groups[i],
-                                   AgentPolicyStatus{policyVersions[i], shas[i], sources[i], applied[i], errors[i]}});
+                                   AgentPolicyStatus{policyVersions[i], shas[i], sources[i], applied[i], errors[i]},
+                                   lastTimes[i], lastTypes[i]});
     }
     return agents;
   });

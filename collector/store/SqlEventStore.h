@@ -32,6 +32,18 @@ class SqlEventStore final : public EventStore {
   common::Result<std::optional<GroupPolicy>> groupPolicy(const std::string& group) override;
   common::Result<std::vector<GroupPolicy>> listGroupPolicies() override;
   common::Result<int> schemaVersion() override;
+  common::Result<bool> addConsoleUser(const ConsoleUser& user) override;
+  common::Result<bool> setConsolePassword(const std::string& name, const std::string& passwordHash) override;
+  common::Result<bool> removeConsoleUser(const std::string& name) override;
+  common::Result<std::optional<ConsoleUser>> consoleUser(const std::string& name) override;
+  common::Result<std::vector<ConsoleUser>> listConsoleUsers() override;
+  common::Status createConsoleSession(const ConsoleSession& session, std::int64_t staleBeforeMs,
+                                      std::int64_t expiredBeforeMs) override;
+  common::Result<std::optional<ConsoleSession>> consoleSession(const std::string& idSha256) override;
+  common::Status touchConsoleSession(const std::string& idSha256, std::int64_t nowMs) override;
+  common::Status deleteConsoleSession(const std::string& idSha256) override;
+  common::Result<LoginFailures> loginFailures(const std::string& subject) override;
+  common::Status setLoginFailures(const std::string& subject, const LoginFailures& failures) override;
 
  private:
   SqlEventStore(DbTarget target, const StoreOptions& options);

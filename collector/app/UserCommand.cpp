@@ -1,0 +1,177 @@
+#include "collector/app/UserCommand.h"
+
+#include <termios.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <iostream>
+
+#include "collector/console/PasswordHash.h"
+#include "collector/console/Sessions.h"
+#include "collector/store/EventStore.h"
+#include "common/Clock.h"
+
+namespace mamori::collector::app {
+
+const char* const kUserUsage =
+    "usage: mamori-collector user add NAME --role administrator|viewer [--state-dir DIR] [--db URL]\n"
+    "       mamori-collector user passwd NAME [--state-dir DIR] [--db URL]\n"
+    "       mamori-collector user remove NAME [--state-dir DIR] [--db URL]\n"
+    "       mamori-collector user list [--state-dir DIR] [--db URL]\n"
+    "\n"
+    "Manages the web console's accounts in the collector's database (the same --db as the collector;\n"
+    "default sqlite:<state-dir>/collector.db, state dir /var/lib/mamori-collector). Works while the\n"
+    "collector runs. add and passwd read the password from standard input: asked twice without echo\n"
+    "on a terminal, else the first line (at least 10 characters). passwd and remove end the user's\n"
+    "sessions. Roles: administrator (also \"admin\") may change policies and grant exceptions;\n"
+    "viewer may only read.\n"
+    "\n"
+    "exit codes: 0 done, 1 runtime error (database), 2 usage error or unacceptable password,\n"
+    "            3 the user exists (add) or does not exist (passwd, remove)\n";
+
+namespace {
+
+constexpr int kExitOk = 0;
+constexpr int kExitRuntime = 1;
+constexpr int kExitUsage = 2;
+constexpr int kExitUser = 3;
+
+int usageError(const std::string& message) {
+  std::fprintf(stderr, "mamori-collector user: %s\nTry mamori-collector user --help.\n", message.c_str());
+  return kExitUsage;
+}
+
+// Echo off while the password is typed; restored on every path.
+class NoEcho {
+ public:
+  NoEcho() {
+    if (::tcgetattr(STDIN_FILENO, &saved_) == 0) {
+      termios quiet = saved_;
+      quiet.c_lflag &= ~static_cast<tcflag_t>(ECHO);
+      active_ = ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &quiet) == 0;
+    }
+  }
+  ~NoEcho() {
+    if (active_) ::tcsetattr(STDIN_FILENO, TCSAFLUSH, &saved_);
+  }
+  NoEcho(const NoEcho&) = delete;
+  NoEcho& operator=(const NoEcho&) = delete;
+
+ private:
+  termios saved_{};
+  bool active_ = false;
+};
+
+bool readPassword(std::istream& in, std::string& password) {
+  const bool terminal = &in == &std::cin && ::isatty(STDIN_FILENO) == 1;
+  if (!terminal) return static_cast<bool>(std::getline(in, password));
+  std::string again;
+  {
+    NoEcho quiet;
+    std::fputs("password: ", stderr);
+    if (!std::getline(in, password)) return false;
+    std::fputs("\nagain: ", stderr);
+    if (!std::getline(in, again)) return false;
+    std::fputs("\n", stderr);
+  }
+  if (password != again) {
+    std::fputs("mamori-collector user: the two passwords differ\n", stderr);
+    password.clear();
+    return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
+  if (args.empty()) return usageError("expected add, passwd, remove or list");
+  if (args[0] == "--help" || args[0] == "-h") {
+    std::fputs(kUserUsage, stdout);
+    return kExitOk;
+  }
+  const std::string& action = args[0];
+  if (action != "add" && action != "passwd" && action != "remove" && action != "list") {
+    return usageError("unknown action \"" + action + "\" (expected add, passwd, remove or list)");
+  }
+  std::string name, role, stateDir = "/var/lib/mamori-collector", db;
+  for (std::size_t i = 1; i < args.size(); ++i) {
+    const std::string& arg = args[i];
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kUserUsage, stdout);
+      return kExitOk;
+    }
+    if (arg == "--role" || arg == "--state-dir" || arg == "--db") {
+      if (i + 1 >= args.size() || args[i + 1].empty()) return usageError(arg + " needs a value");
+      (arg == "--role" ? role : arg == "--state-dir" ? stateDir : db) = args[++i];
+    } else if (arg.rfind("--", 0) == 0) {
+      return usageError("unknown option " + arg);
+    } else if (name.empty() && action != "list") {
+      name = arg;
+    } else {
+      return usageError("unexpected argument \"" + arg + "\"");
+    }
+  }
+  if (action != "list" && !console::isValidUserName(name)) {
+    return usageError("expected a user name of 1 to 64 letters, digits, '.', '_', '-' or '@'");
+  }
+  if (action == "add") {
+    role = console::canonicalRole(role);
+    if (role.empty()) return usageError("add needs --role administrator or --role viewer");
+  } else if (!role.empty()) {
+    return usageError("--role is only for add");
+  }
+  if (db.empty()) db = "sqlite:" + stateDir + "/collector.db";
+
+  std::string hash;
+  if (action == "add" || action == "passwd") {
+    std::string password;
+    if (!readPassword(in, password)) return usageError("no password on standard input");
+    if (const auto problem = console::passwordProblem(password); !problem.empty()) return usageError(problem);
+    auto hashed = console::hashPassword(password);
+    if (!hashed) {
+      std::fprintf(stderr, "mamori-collector user: %s\n", hashed.error().describe().c_str());
+      return kExitRuntime;
+    }
+    hash = hashed.value();
+  }
+
+  auto store = store::openEventStore(db);
+  if (!store) {
+    std::fprintf(stderr, "mamori-collector user: %s\n", store.error().describe().c_str());
+    return kExitRuntime;
+  }
+  auto failed = [](const common::Error& error) {
+    std::fprintf(stderr, "mamori-collector user: %s\n", error.describe().c_str());
+    return kExitRuntime;
+  };
+  if (action == "list") {
+    auto users = store.value()->listConsoleUsers();
+    if (!users) return failed(users.error());
+    for (const auto& user : users.value()) {
+      std::printf("%s\t%s\t%s\n", user.name.c_str(), user.role.c_str(), common::formatUtcMs(user.createdMs).c_str());
+    }
+    return kExitOk;
+  }
+  if (action == "add") {
+    auto added = store.value()->addConsoleUser({name, role, hash, common::SystemClock().nowMs()});
+    if (!added) return failed(added.error());
+    if (!added.value()) {
+      std::fprintf(stderr, "mamori-collector user: user %s exists (use passwd to change its password)\n", name.c_str());
+      return kExitUser;
+    }
+    std::printf("added console user %s (%s)\n", name.c_str(), role.c_str());
+    return kExitOk;
+  }
+  auto done =
+      action == "passwd" ? store.value()->setConsolePassword(name, hash) : store.value()->removeConsoleUser(name);
+  if (!done) return failed(done.error());
+  if (!done.value()) {
+    std::fprintf(stderr, "mamori-collector user: no user %s\n", name.c_str());
+    return kExitUser;
+  }
+  std::printf("%s console user %s\n", action == "passwd" ? "changed the password of" : "removed", name.c_str());
+  return kExitOk;
+}
+
+}  // namespace mamori::collector::app

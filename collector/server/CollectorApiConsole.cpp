@@ -1,0 +1,240 @@
+// CollectorApi: what the web console needs beyond mamorictl's endpoints (docs/api.md, docs/console.md):
+// console sign-in sessions, the session/CSRF side of authentication, policy validation without a
+// push, and the console's static files.
+
+#include <Poco/JSON/Object.h>
+
+#include <filesystem>
+#include <string>
+
+#include "collector/console/PasswordHash.h"
+#include "collector/console/StaticFiles.h"
+#include "collector/server/CollectorApi.h"
+#include "common/Clock.h"
+#include "common/Crypto.h"
+#include "common/EventJson.h"
+#include "common/Files.h"
+#include "common/Log.h"
+#include "policy/PolicyParser.h"
+
+namespace mamori::collector::server {
+
+namespace {
+
+constexpr std::size_t kMaxLoginBodyBytes = 4096;
+constexpr std::size_t kMaxStaticFileBytes = 16 * 1024 * 1024;
+// A session's last_seen is written at most this often: reads must not each cost a write.
+constexpr std::int64_t kTouchEveryMs = 30'000;
+
+ApiResponse unauthorizedSession(const std::string& what) {
+  ApiResponse response = jsonError(401, what, "Authorization");
+  response.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return response;
+}
+
+bool isReadMethod(const std::string& method) { return method == "GET" || method == "HEAD"; }
+
+std::string sessionBody(const store::ConsoleSession& session, const console::SessionLimits& limits) {
+  return "{\"user\":" + jsonString(session.user) + ",\"role\":" + jsonString(session.role) +
+         ",\"csrf_token\":" + jsonString(session.csrfToken) +
+         ",\"idle_timeout_s\":" + std::to_string(limits.idleMs / 1000) +
+         ",\"expires_at\":" + jsonString(common::formatUtcMs(session.createdMs + limits.absoluteMs)) + "}";
+}
+
+ApiResponse tooManyFailures(std::int64_t lockedUntilMs, std::int64_t nowMs) {
+  const std::int64_t seconds = (lockedUntilMs - nowMs + 999) / 1000;
+  ApiResponse response =
+      jsonError(429, "too many failed sign-ins; try again in " + std::to_string(seconds) + " s", "/user");
+  response.headers.emplace_back("Retry-After", std::to_string(seconds));
+  return response;
+}
+
+}  // namespace
+
+std::optional<ApiResponse> CollectorApi::authorize(const ApiRequest& request, bool administratorOnly) {
+  if (!request.authorization.empty()) {
+    const std::string token = bearerToken(request.authorization);
+    if (token.empty() || !common::constantTimeEquals(common::sha256Hex(token), config_.adminTokenSha256)) {
+      return unauthorizedSession("wrong admin token");
+    }
+    return std::nullopt;
+  }
+  const std::string sessionId = console::cookieValue(request.cookie, console::kSessionCookie);
+  if (sessionId.empty()) {
+    return unauthorizedSession("missing admin token (Authorization: Bearer <token>) or console session");
+  }
+  const std::string idSha = common::sha256Hex(sessionId);
+  auto session = store_.consoleSession(idSha);
+  if (!session) return storageFailure(session.error());
+  const std::int64_t now = clock_.nowMs();
+  if (!session.value() ||
+      console::sessionExpired(session.value()->createdMs, session.value()->lastSeenMs, now, config_.sessionLimits)) {
+    if (session.value()) (void)store_.deleteConsoleSession(idSha);
+    return unauthorizedSession("the console session has ended; sign in again");
+  }
+  const store::ConsoleSession& current = *session.value();
+  // The synchronizer token: a cross-site page can make the browser send the cookie (were SameSite
+  // ever bypassed) but cannot read the token, which only same-origin script got at sign-in.
+  if (!isReadMethod(request.method) &&
+      (request.csrfToken.empty() || !common::constantTimeEquals(request.csrfToken, current.csrfToken))) {
+    return jsonError(403, "missing or wrong X-CSRF-Token header (sign in again if this persists)",
+                     console::kCsrfHeader);
+  }
+  if (administratorOnly && current.role != console::kRoleAdministrator) {
+    return jsonError(403, "user " + current.user + " has the viewer role: it may only read", "role");
+  }
+  if (now - current.lastSeenMs >= kTouchEveryMs) {
+    if (auto touched = store_.touchConsoleSession(idSha, now); !touched) return storageFailure(touched.error());
+  }
+  return std::nullopt;
+}
+
+ApiResponse CollectorApi::postSession(const ApiRequest& request) {
+  if (request.contentLength && *request.contentLength > static_cast<std::int64_t>(kMaxLoginBodyBytes)) {
+    return jsonError(413, "a sign-in body has at most 4096 bytes", "body");
+  }
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  auto parsed = common::parseJson(std::get<std::string>(body), "body");
+  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
+  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
+  const auto object = parsed.value().extract<Poco::JSON::Object::Ptr>();
+  for (const char* key : {"user", "password"}) {
+    if (!object->has(key) || !object->get(key).isString())
+      return jsonError(400, "expected a string", std::string("/") + key);
+  }
+  const auto name = object->getValue<std::string>("user");
+  const auto password = object->getValue<std::string>("password");
+  const std::int64_t now = clock_.nowMs();
+
+  // Locked subjects are refused before the password is even hashed: guessing costs the guesser
+  // time, not the collector CPU.
+  const std::string userSubject = "user:" + name.substr(0, 64);
+  const std::string addressSubject = "ip:" + request.clientAddress;
+  store::LoginFailures userFailures, addressFailures;
+  for (auto [subject, into] : {std::pair{&userSubject, &userFailures}, std::pair{&addressSubject, &addressFailures}}) {
+    auto failures = store_.loginFailures(*subject);
+    if (!failures) return storageFailure(failures.error());
+    *into = failures.value();
+    if (into->lockedUntilMs > now) return tooManyFailures(into->lockedUntilMs, now);
+  }
+
+  auto user = store_.consoleUser(name);
+  if (!user) return storageFailure(user.error());
+  // An unknown name costs the same scrypt work as a wrong password, so timing does not tell which.
+  static const std::string kDummyHash = console::hashPassword("not a password").value();
+  const bool good = console::verifyPassword(password, user.value() ? user.value()->passwordHash : kDummyHash) &&
+                    user.value().has_value();
+  if (!good) {
+    for (auto [subject, state, rule] : {std::tuple{&userSubject, &userFailures, console::kUserFailureRule},
+                                        std::tuple{&addressSubject, &addressFailures, console::kAddressFailureRule}}) {
+      const console::FailureState next =
+          console::afterFailure({state->failures, state->windowStartMs, state->lockedUntilMs}, now, rule);
+      if (auto saved = store_.setLoginFailures(*subject, {next.failures, next.windowStartMs, next.lockedUntilMs});
+          !saved) {
+        return storageFailure(saved.error());
+      }
+      if (next.lockedUntilMs > now) common::log::warning("console sign-in locked for " + *subject);
+    }
+    common::log::info("console sign-in failed for user \"" + name.substr(0, 64) + "\" from " + request.clientAddress);
+    return jsonError(401, "wrong user name or password", "/password");
+  }
+  if (auto cleared = store_.setLoginFailures(userSubject, {}); !cleared) return storageFailure(cleared.error());
+
+  const std::string sessionId = common::randomHex(32);
+  store::ConsoleSession session{
+      common::sha256Hex(sessionId), user.value()->name, user.value()->role, common::randomHex(32), now, now};
+  if (auto created = store_.createConsoleSession(session, now - config_.sessionLimits.idleMs,
+                                                 now - config_.sessionLimits.absoluteMs);
+      !created) {
+    return storageFailure(created.error());
+  }
+  common::log::info("console user " + session.user + " signed in from " + request.clientAddress);
+  ApiResponse response;
+  response.body = sessionBody(session, config_.sessionLimits);
+  response.headers.emplace_back("Set-Cookie", console::sessionCookie(sessionId, config_.sessionLimits.absoluteMs));
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+ApiResponse CollectorApi::getSession(const ApiRequest& request) {
+  if (!request.authorization.empty()) return jsonError(400, "a bearer token has no console session", "Authorization");
+  if (auto denied = requireReader(request)) return *denied;
+  const std::string sessionId = console::cookieValue(request.cookie, console::kSessionCookie);
+  auto session = store_.consoleSession(common::sha256Hex(sessionId));
+  if (!session) return storageFailure(session.error());
+  if (!session.value()) return unauthorizedSession("the console session has ended; sign in again");
+  ApiResponse response;
+  response.body = sessionBody(*session.value(), config_.sessionLimits);
+  response.headers.emplace_back("Cache-Control", "no-store");
+  return response;
+}
+
+ApiResponse CollectorApi::deleteSession(const ApiRequest& request) {
+  if (!request.authorization.empty()) return jsonError(400, "a bearer token has no console session", "Authorization");
+  if (auto denied = requireReader(request)) return *denied;
+  const std::string sessionId = console::cookieValue(request.cookie, console::kSessionCookie);
+  if (auto deleted = store_.deleteConsoleSession(common::sha256Hex(sessionId)); !deleted) {
+    return storageFailure(deleted.error());
+  }
+  ApiResponse response;
+  response.body = "{}";
+  response.headers.emplace_back("Set-Cookie", console::clearedSessionCookie());
+  return response;
+}
+
+ApiResponse CollectorApi::validatePolicy(const ApiRequest& request) {
+  if (auto denied = requireReader(request)) return *denied;
+  std::string group;
+  for (const auto& [key, value] : request.query) {
+    if (key != "group") return jsonError(400, "unknown query parameter (expected group)", key);
+    group = value;
+  }
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  const auto parsed = policy::parsePolicy(std::get<std::string>(body));
+  std::string errors;
+  auto add = [&errors](const std::string& where, const std::string& what) {
+    if (!errors.empty()) errors += ',';
+    errors += "{\"where\":" + jsonString(where) + ",\"error\":" + jsonString(what) + "}";
+  };
+  for (const auto& error : parsed.errors) add(error.where, error.message);
+  if (parsed.ok() && !group.empty() && parsed.policy->group != group) {
+    add("/group", "expected \"" + group + "\" (the group it is pushed to); agents refuse a policy for another group");
+  }
+  ApiResponse response;
+  response.body = "{\"valid\":" + std::string(errors.empty() ? "true" : "false") + ",\"errors\":[" + errors +
+                  "],\"more_errors\":" + (parsed.moreErrors ? "true" : "false");
+  if (parsed.ok()) response.body += ",\"version\":" + std::to_string(parsed.policy->version);
+  response.body += "}";
+  return response;
+}
+
+ApiResponse CollectorApi::serveConsole(const ApiRequest& request) const {
+  auto withHeaders = [&request](ApiResponse response) {
+    for (const auto& header : console::securityHeaders()) response.headers.push_back(header);
+    response.headers.emplace_back("Cache-Control", console::cacheControlFor(request.path));
+    return response;
+  };
+  auto notFound = [&]() {
+    ApiResponse response;
+    response.status = 404;
+    response.contentType = "text/plain; charset=utf-8";
+    response.body = "not found\n";
+    return withHeaders(response);
+  };
+  if (config_.consoleDir.empty()) return notFound();
+  std::error_code error;
+  const auto root = std::filesystem::canonical(config_.consoleDir, error);
+  if (error) return notFound();
+  const auto file = console::resolveStaticPath(root, request.path);
+  if (!file) return notFound();
+  auto content = common::readSmallFile(file->string(), kMaxStaticFileBytes);
+  if (!content) return notFound();
+  ApiResponse response;
+  response.contentType = console::contentTypeFor(*file);
+  response.body = std::move(content).value();
+  return withHeaders(response);
+}
+
+}  // namespace mamori::collector::server

@@ -1,0 +1,64 @@
+import { api, Agent } from '../api';
+import { h, replace, formatTime } from '../dom';
+import type { PageContext } from '../main';
+
+const REFRESH_MS = 5000;
+
+function policyCell(agent: Agent): HTMLElement {
+  if (agent.policy.error) {
+    return h('td', { class: 'bad' }, `v${agent.policy.version} · error: `, h('span', { class: 'mono' }, agent.policy.error));
+  }
+  if (agent.policy.version === 0) return h('td', { class: 'muted' }, 'none reported');
+  return h('td', {}, `v${agent.policy.version} (${agent.policy.source})`);
+}
+
+export function agentRow(agent: Agent): HTMLTableRowElement {
+  const status = agent.silent ? 'silent' : 'online';
+  return h(
+    'tr',
+    { 'data-agent': agent.agent_id },
+    h('td', {}, h('span', { class: 'host' }, agent.host), h('br'), h('small', { class: 'mono muted' }, agent.agent_id)),
+    h('td', {}, agent.group),
+    h('td', {}, h('span', { class: `badge ${status}` }, status), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_seen))),
+    policyCell(agent),
+    h('td', {}, agent.agent_version || '—', h('br'), h('small', { class: 'muted' }, agent.os)),
+    h(
+      'td',
+      {},
+      agent.last_event
+        ? [h('span', { class: 'mono' }, agent.last_event.type), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_event.time))]
+        : h('span', { class: 'muted' }, 'none'),
+    ),
+    h('td', { class: 'num' }, agent.event_count),
+  );
+}
+
+export async function renderFleet(context: PageContext): Promise<void> {
+  const summary = h('p', { id: 'fleet-summary', role: 'status' });
+  const body = h('tbody', { id: 'fleet-rows' });
+  const table = h(
+    'table',
+    { class: 'grid', id: 'fleet' },
+    h('caption', {}, 'Enrolled agents (refreshed every 5 s)'),
+    h(
+      'thead',
+      {},
+      h(
+        'tr',
+        {},
+        ['Host', 'Group', 'Status', 'Policy', 'Agent version', 'Last event', 'Events'].map((title) => h('th', { scope: 'col' }, title)),
+      ),
+    ),
+    body,
+  );
+  context.main.append(summary, table);
+  const load = async () => {
+    const answer = await api<{ agents: Agent[] }>('GET', '/api/v1/agents');
+    const silent = answer.agents.filter((agent) => agent.silent).length;
+    summary.textContent = `${answer.agents.length} agents, ${answer.agents.length - silent} online, ${silent} silent`;
+    replace(body, answer.agents.map(agentRow));
+  };
+  await load();
+  const timer = window.setInterval(() => void load().catch(() => {}), REFRESH_MS);
+  context.onLeave(() => window.clearInterval(timer));
+}

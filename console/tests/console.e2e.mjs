@@ -1,0 +1,454 @@
+// End-to-end test of the web console (issue 10): a real mamori-collector serving the built console
+// over TLS, real mamori-agent processes enrolled in it, and Debian's chromium driven by
+// playwright-core. Run by ctest (tests/console/CMakeLists.txt) or by hand:
+//   MAMORI_BIN_DIR=build/bin MAMORI_CONSOLE_DIR=build/bin/console-dist node console/tests/console.e2e.mjs
+// Screenshots and logs go to MAMORI_ARTIFACTS (default: a temporary folder, printed).
+import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import https from 'node:https';
+import os from 'node:os';
+import path from 'node:path';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const require = createRequire(import.meta.url);
+const AXE_SOURCE = fs.readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+const BIN = process.env.MAMORI_BIN_DIR || path.resolve('build/bin');
+const CONSOLE_DIR = process.env.MAMORI_CONSOLE_DIR || path.join(BIN, 'console-dist');
+const CHROMIUM = process.env.MAMORI_CHROMIUM || '/usr/bin/chromium';
+const ARTIFACTS = process.env.MAMORI_ARTIFACTS || fs.mkdtempSync(path.join(os.tmpdir(), 'mamori-console-artifacts-'));
+const WORK = fs.mkdtempSync(path.join(os.tmpdir(), 'mamori-console-'));
+const ADMIN = { user: 'alice', password: 'correct horse battery staple' };
+const VIEWER = { user: 'victor', password: 'viewer password 123' };
+const GROUP = 'office';
+const HOSTILE_PROCESS = '<img src=x onerror=alert(1)>';
+const HOSTILE_PATH = '/home/u/"><script>window.__pwned=1</script>.txt';
+
+fs.mkdirSync(ARTIFACTS, { recursive: true });
+const processes = [];
+let passed = 0;
+let currentPage = null;
+let failed = 0;
+
+function log(text) {
+  process.stdout.write(`${text}\n`);
+}
+
+async function waitUntil(condition, timeoutMs, what, intervalMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  let last;
+  while (Date.now() < deadline) {
+    try {
+      last = await condition();
+      if (last) return last;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
+}
+
+function start(name, args) {
+  const logPath = path.join(ARTIFACTS, `${name}.log`);
+  const out = fs.openSync(logPath, 'w');
+  const child = spawn(args[0], args.slice(1), { stdio: ['ignore', out, out] });
+  processes.push(child);
+  return { child, logPath };
+}
+
+function addUser(stateDir, account, role) {
+  const result = spawnSync(path.join(BIN, 'mamori-collector'), ['user', 'add', account.user, '--role', role, '--state-dir', stateDir], {
+    input: `${account.password}\n`,
+    encoding: 'utf8',
+  });
+  assert.equal(result.status, 0, `user add ${account.user}: ${result.stderr}`);
+}
+
+// A plain HTTPS client for checks below the browser (raw status codes, headers).
+function request(base, ca, method, urlPath, { body, headers = {} } = {}) {
+  return new Promise((resolve, reject) => {
+    const url = new URL(urlPath, base);
+    const req = https.request(url, { method, ca, headers: { ...headers, ...(body ? { 'Content-Type': 'application/json' } : {}) } }, (res) => {
+      const chunks = [];
+      res.on('data', (c) => chunks.push(c));
+      res.on('end', () => {
+        const text = Buffer.concat(chunks).toString('utf8');
+        let json = null;
+        try {
+          json = JSON.parse(text);
+        } catch {
+          // not JSON: a console file
+        }
+        resolve({ status: res.statusCode, headers: res.headers, text, json });
+      });
+    });
+    req.on('error', reject);
+    if (body) req.write(typeof body === 'string' ? body : JSON.stringify(body));
+    req.end();
+  });
+}
+
+function uuidv7() {
+  const bytes = crypto.randomBytes(16);
+  const ms = BigInt(Date.now());
+  for (let i = 0; i < 6; i++) bytes[i] = Number((ms >> BigInt(8 * (5 - i))) & 0xffn);
+  bytes[6] = (bytes[6] & 0x0f) | 0x70;
+  bytes[8] = (bytes[8] & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
+async function step(name, body) {
+  const started = Date.now();
+  try {
+    await body();
+    passed++;
+    log(`ok   ${name} (${Date.now() - started} ms)`);
+  } catch (error) {
+    failed++;
+    log(`FAIL ${name}: ${error.stack || error}`);
+    if (currentPage) {
+      await currentPage.screenshot({ path: path.join(ARTIFACTS, 'failure.png'), fullPage: true }).catch(() => {});
+      fs.writeFileSync(path.join(ARTIFACTS, 'failure.html'), await currentPage.content().catch(() => ''));
+    }
+    throw error;
+  }
+}
+
+async function axeCheck(page, name) {
+  // Evaluated through the DevTools protocol: a <script> tag would be (rightly) refused by the CSP.
+  if (!(await page.evaluate(() => typeof window.axe === 'object'))) await page.evaluate(AXE_SOURCE);
+  const results = await page.evaluate(async () => {
+    // eslint-disable-next-line no-undef
+    const r = await window.axe.run(document, { resultTypes: ['violations'] });
+    return r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')).slice(0, 5) }));
+  });
+  fs.writeFileSync(path.join(ARTIFACTS, `axe-${name}.json`), JSON.stringify(results, null, 2));
+  const serious = results.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  assert.deepEqual(serious, [], `axe found serious or critical violations on ${name}: ${JSON.stringify(serious, null, 2)}`);
+}
+
+async function main() {
+  assert.ok(fs.existsSync(path.join(CONSOLE_DIR, 'index.html')), `no built console in ${CONSOLE_DIR} (npm run build)`);
+  assert.ok(fs.existsSync(CHROMIUM), `no browser at ${CHROMIUM} (apt-get install chromium; scripts/bootstrap.sh --test)`);
+  log(`artifacts: ${ARTIFACTS}`);
+
+  const stateDir = path.join(WORK, 'collector');
+  fs.mkdirSync(stateDir, { recursive: true });
+  // The first administrator exists before the collector ever ran: `user add` creates the database.
+  addUser(stateDir, ADMIN, 'admin');
+  addUser(stateDir, VIEWER, 'viewer');
+  const portFile = path.join(WORK, 'collector.port');
+  start('collector', [
+    path.join(BIN, 'mamori-collector'), '--state-dir', stateDir, '--listen', '127.0.0.1:0', '--port-file', portFile,
+    '--console-dir', CONSOLE_DIR, '--log-level', 'info',
+  ]);
+  const port = await waitUntil(() => fs.existsSync(portFile) && fs.readFileSync(portFile, 'utf8').trim(), 30000, 'the collector port file');
+  const base = `https://127.0.0.1:${port}`;
+  const ca = fs.readFileSync(path.join(stateDir, 'tls', 'collector.crt'));
+  const adminToken = fs.readFileSync(path.join(stateDir, 'admin.token'), 'utf8').trim();
+  const bearer = { Authorization: `Bearer ${adminToken}` };
+
+  // Version 1 of the group's policy, pushed the mamorictl way (bearer token), sets a short poll
+  // interval: the agents fetch it right after enrollment and then poll every 5 s.
+  const v1 = await request(base, ca, 'POST', `/api/v1/policies?group=${GROUP}`, {
+    body: { schema_version: 1, version: 1, name: 'office v1', group: GROUP, reporting: { policy_poll_interval_ms: 5000, heartbeat_interval_ms: 1000 } },
+    headers: bearer,
+  });
+  assert.equal(v1.status, 200, v1.text);
+
+  // Two real agents in the group the test pushes to. They must touch nothing but what the test
+  // started: no USB, and no P2P guard (it may kill processes) where this agent build has one.
+  const agentHelp = spawnSync(path.join(BIN, 'mamori-agent'), ['--help'], { encoding: 'utf8' }).stdout || '';
+  const confine = ['--device-control', 'off', ...(agentHelp.includes('--p2p-guard') ? ['--p2p-guard', 'off'] : [])];
+  const agents = [];
+  for (const name of ['agent-a', 'agent-b']) {
+    const dir = path.join(WORK, name);
+    start(name, [
+      path.join(BIN, 'mamori-agent'), '--state-dir', dir, '--collector', base, '--ca-file', path.join(stateDir, 'tls', 'collector.crt'),
+      '--enroll-secret-file', path.join(stateDir, 'enroll.secret'), '--group', GROUP, '--heartbeat-interval', '1',
+      '--emit-synthetic', '3', '--log-level', 'info', ...confine,
+    ]);
+    agents.push(dir);
+  }
+  const identities = await waitUntil(() => {
+    const found = agents.map((dir) => {
+      const file = path.join(dir, 'identity.json');
+      return fs.existsSync(file) ? JSON.parse(fs.readFileSync(file, 'utf8')) : null;
+    });
+    return found.every((id) => id && id.node_key) && found;
+  }, 30000, 'both agents to enroll');
+
+  await step('the console files come with a strict CSP, nosniff, no referrer and cache headers', async () => {
+    const index = await request(base, ca, 'GET', '/');
+    assert.equal(index.status, 200);
+    assert.match(index.headers['content-type'], /^text\/html/);
+    const csp = index.headers['content-security-policy'];
+    for (const part of ["default-src 'self'", "script-src 'self'", "style-src 'self'", "object-src 'none'", "frame-ancestors 'none'", "base-uri 'none'", "form-action 'self'"]) {
+      assert.ok(csp.includes(part), `CSP lacks ${part}: ${csp}`);
+    }
+    assert.ok(!csp.includes('unsafe-inline'));
+    assert.equal(index.headers['x-content-type-options'], 'nosniff');
+    assert.equal(index.headers['referrer-policy'], 'no-referrer');
+    assert.equal(index.headers['cache-control'], 'no-cache');
+    assert.ok(!/<script>|<style>|style=/.test(index.text), 'index.html has inline script or style');
+    const asset = index.text.match(/src="(\/assets\/[^"]+\.js)"/)[1];
+    const js = await request(base, ca, 'GET', asset);
+    assert.equal(js.status, 200);
+    assert.match(js.headers['content-type'], /^text\/javascript/);
+    assert.match(js.headers['cache-control'], /immutable/);
+    for (const evil of ['/../admin.token', '/%2e%2e/admin.token', '/assets/../../collector/admin.token', '/..%2fadmin.token', '/%2e%2e%2f%2e%2e%2fetc/passwd']) {
+      const answer = await request(base, ca, 'GET', evil);
+      assert.equal(answer.status, 404, `${evil} answered ${answer.status}`);
+      assert.ok(!answer.text.includes(adminToken));
+    }
+  });
+
+  await step('no API answer without a session; a CSRF-less state change is refused; a viewer cannot push', async () => {
+    for (const [method, p] of [['GET', '/api/v1/agents'], ['GET', '/api/v1/events'], ['GET', '/api/v1/policies'], ['GET', '/api/v1/session'], ['POST', '/api/v1/policies?group=office']]) {
+      const answer = await request(base, ca, method, p, method === 'POST' ? { body: '{}' } : {});
+      assert.equal(answer.status, 401, `${method} ${p} without a session answered ${answer.status}`);
+    }
+    const bad = await request(base, ca, 'POST', '/api/v1/session', { body: { user: ADMIN.user, password: 'wrong password!' } });
+    assert.equal(bad.status, 401);
+    const login = await request(base, ca, 'POST', '/api/v1/session', { body: ADMIN });
+    assert.equal(login.status, 200);
+    const cookie = login.headers['set-cookie'][0];
+    for (const attribute of ['HttpOnly', 'Secure', 'SameSite=Strict', 'Path=/']) assert.ok(cookie.includes(attribute), `cookie lacks ${attribute}: ${cookie}`);
+    assert.match(cookie, /^__Host-mamori_session=/);
+    const session = { Cookie: cookie.split(';')[0] };
+    assert.equal((await request(base, ca, 'GET', '/api/v1/agents', { headers: session })).status, 200);
+    const doc = JSON.stringify({ schema_version: 1, version: 1, name: 'x', group: GROUP });
+    const noToken = await request(base, ca, 'POST', `/api/v1/policies?group=${GROUP}`, { body: doc, headers: session });
+    assert.equal(noToken.status, 403, `push without CSRF token answered ${noToken.status}`);
+    const wrongToken = await request(base, ca, 'POST', `/api/v1/policies?group=${GROUP}`, { body: doc, headers: { ...session, 'X-CSRF-Token': 'f'.repeat(64) } });
+    assert.equal(wrongToken.status, 403);
+    const logout = await request(base, ca, 'DELETE', '/api/v1/session', { headers: { ...session, 'X-CSRF-Token': login.json.csrf_token } });
+    assert.equal(logout.status, 200);
+    assert.equal((await request(base, ca, 'GET', '/api/v1/agents', { headers: session })).status, 401, 'the session outlived logout');
+
+    const viewer = await request(base, ca, 'POST', '/api/v1/session', { body: VIEWER });
+    assert.equal(viewer.status, 200);
+    assert.equal(viewer.json.role, 'viewer');
+    const viewerHeaders = { Cookie: viewer.headers['set-cookie'][0].split(';')[0], 'X-CSRF-Token': viewer.json.csrf_token };
+    assert.equal((await request(base, ca, 'GET', '/api/v1/events', { headers: viewerHeaders })).status, 200);
+    const viewerPush = await request(base, ca, 'POST', `/api/v1/policies?group=${GROUP}`, { body: doc, headers: viewerHeaders });
+    assert.equal(viewerPush.status, 403, `a viewer push answered ${viewerPush.status}`);
+    const viewerGrant = await request(base, ca, 'POST', '/api/v1/exceptions', { body: { challenge: 'x', minutes: 5 }, headers: viewerHeaders });
+    assert.equal(viewerGrant.status, 403);
+  });
+
+  await step('repeated wrong passwords lock the account for a while', async () => {
+    const victim = { user: 'mallory-target', password: 'unguessable password 1' };
+    addUser(stateDir, victim, 'viewer');
+    for (let i = 0; i < 5; i++) {
+      const answer = await request(base, ca, 'POST', '/api/v1/session', { body: { user: victim.user, password: `guess ${i}` } });
+      assert.equal(answer.status, 401);
+    }
+    const locked = await request(base, ca, 'POST', '/api/v1/session', { body: victim });
+    assert.equal(locked.status, 429, 'the right password right after five wrong ones must still be refused');
+    assert.ok(Number(locked.headers['retry-after']) > 0);
+  });
+
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true, viewport: { width: 1400, height: 900 } });
+    const page = await context.newPage();
+    currentPage = page;
+    const dialogs = [];
+    page.on('dialog', (dialog) => {
+      dialogs.push(dialog.message());
+      void dialog.dismiss();
+    });
+    const cspViolations = [];
+    page.on('console', (message) => {
+      if (/Content Security Policy/i.test(message.text())) cspViolations.push(message.text());
+    });
+    const shot = (name) => page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+
+    await step('without a session the browser sees only the sign-in form', async () => {
+      await page.goto(`${base}/#/fleet`);
+      await page.waitForSelector('#login-form');
+      assert.equal(await page.locator('#fleet').count(), 0);
+      await shot('01-login');
+      await axeCheck(page, 'login');
+    });
+
+    await step('a wrong password is refused on the page', async () => {
+      await page.fill('#login-user', ADMIN.user);
+      await page.fill('#login-password', 'not the password');
+      await page.click('#login-submit');
+      await page.waitForSelector('#login-status .error');
+      assert.match(await page.textContent('#login-status'), /Wrong user name or password/);
+    });
+
+    await step('the administrator signs in and sees both agents online with their policy and last event', async () => {
+      await page.fill('#login-user', ADMIN.user);
+      await page.fill('#login-password', ADMIN.password);
+      await page.click('#login-submit');
+      await page.waitForSelector('#fleet');
+      for (const identity of identities) {
+        await page.waitForSelector(`#fleet tr[data-agent="${identity.agent_id}"] .badge.online`, { timeout: 20000 });
+      }
+      await page.waitForFunction(() => [...document.querySelectorAll('#fleet-rows tr')].every((tr) => /^[a-z]+\.[a-z_.]+/.test(tr.cells[5].textContent) && tr.cells[3].textContent.startsWith('v1')), null, { timeout: 20000 });
+      const text = await page.textContent('#fleet');
+      assert.match(text, /office/);
+      await shot('02-fleet');
+      await axeCheck(page, 'fleet');
+    });
+
+    let pushedVersion = 0;
+    await step('policy editor: errors shown at their line, diff, push, and rollout applied on every agent', async () => {
+      await page.click('a[data-route="policies"]');
+      await page.selectOption('#policy-group', GROUP);
+      await page.waitForSelector('#policy-text');
+      const broken = JSON.stringify({ schema_version: 1, version: 2, name: 'office console', group: GROUP, grup: 'typo', reporting: { policy_poll_interval_ms: 10 } }, null, 2);
+      await page.fill('#policy-text', broken);
+      await page.waitForSelector('#policy-errors ul.errors li');
+      const errors = await page.textContent('#policy-errors');
+      assert.match(errors, /\/grup/);
+      assert.match(errors, /\/reporting\/policy_poll_interval_ms/);
+      // The error for /grup sits at the line that holds "grup".
+      const line = broken.split('\n').findIndex((l) => l.includes('"grup"')) + 1;
+      assert.ok(errors.includes(`line ${line}`), `expected the /grup error at line ${line}: ${errors}`);
+      assert.ok(await page.isDisabled('#policy-push'), 'an invalid policy must not be pushable');
+      await shot('03-policy-errors');
+      const good = JSON.stringify({ schema_version: 1, version: 2, name: 'office console', group: GROUP, reporting: { policy_poll_interval_ms: 5000, heartbeat_interval_ms: 1000 } }, null, 2);
+      await page.fill('#policy-text', good);
+      await page.waitForSelector('#policy-errors .ok');
+      assert.match(await page.textContent('#policy-diff'), /\+ .*"version": 2/);
+      await page.click('#policy-push');
+      await page.waitForSelector('#policy-result .ok');
+      pushedVersion = 2;
+      await page.waitForFunction(
+        (n) => document.querySelector('#rollout-summary')?.textContent?.startsWith(`${n} of ${n} agents applied`),
+        identities.length,
+        { timeout: 60000 },
+      );
+      await shot('04-policy-rollout');
+      await axeCheck(page, 'policies');
+    });
+
+    await step('events: hostile agent data appears live as text, no script runs, detail shows every field', async () => {
+      await page.click('a[data-route="events"]');
+      await page.waitForSelector('#events');
+      await page.waitForSelector('#event-rows tr');
+      const before = await page.locator('#event-rows tr').count();
+      const id = uuidv7();
+      const [identity] = identities;
+      const event = {
+        id, type: 'p2p.killed', time: new Date().toISOString(), severity: 'high', agent_id: identity.agent_id, host: 'pc-<b>bold</b>', user: '"><svg onload=alert(2)>',
+        details: { 'process.name': HOSTILE_PROCESS, 'process.executable': HOSTILE_PATH, 'file.path': HOSTILE_PATH, 'p2p.rule': 'winny' },
+      };
+      const ingest = await request(base, ca, 'POST', '/api/v1/events', { body: { events: [event] }, headers: { Authorization: `Bearer ${identity.node_key}` } });
+      assert.equal(ingest.status, 200, ingest.text);
+      // Live: the row appears without a reload.
+      await page.waitForSelector(`#event-rows tr[data-event="${id}"]`, { timeout: 15000 });
+      assert.ok((await page.locator('#event-rows tr').count()) > before);
+      const rowText = await page.textContent(`#event-rows tr[data-event="${id}"]`);
+      assert.ok(rowText.includes(HOSTILE_PROCESS), `the process name is not shown as text: ${rowText}`);
+      await page.click(`#event-rows tr[data-event="${id}"]`);
+      await page.waitForSelector('#event-detail:not([hidden])');
+      const detail = await page.textContent('#event-detail');
+      for (const value of [id, 'p2p.killed', HOSTILE_PROCESS, HOSTILE_PATH, 'pc-<b>bold</b>', 'winny', identity.agent_id]) {
+        assert.ok(detail.includes(value), `detail lacks ${value}`);
+      }
+      const injected = await page.evaluate(() => ({
+        pwned: window.__pwned === 1,
+        imgs: document.querySelectorAll('main img, main svg, main script, main b').length,
+      }));
+      assert.deepEqual(injected, { pwned: false, imgs: 0 }, 'agent-supplied markup became DOM');
+      assert.deepEqual(dialogs, [], 'an alert() from agent data ran');
+      await shot('05-event-detail');
+      await axeCheck(page, 'events');
+    });
+
+    await step('events: filters by type, severity and free text', async () => {
+      await page.fill('#f-type', 'agent.synthetic');
+      await page.click('#event-filters button[type=submit]');
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('#event-rows tr')];
+        return rows.length > 0 && rows.every((r) => r.textContent.includes('agent.synthetic'));
+      });
+      await page.fill('#f-type', '');
+      await page.selectOption('#f-severity', 'high');
+      await page.fill('#f-q', 'onerror');
+      await page.click('#event-filters button[type=submit]');
+      await page.waitForFunction(() => {
+        const rows = [...document.querySelectorAll('#event-rows tr')];
+        return rows.length === 1 && rows[0].textContent.includes('p2p.killed');
+      });
+    });
+
+    await step('device exceptions: a challenge becomes a response code', async () => {
+      await page.click('a[data-route="exceptions"]');
+      await page.fill('#exc-challenge', 'not-a-challenge');
+      await page.click('#exc-form button[type=submit]');
+      await page.waitForSelector('#exc-result .error');
+      assert.match(await page.textContent('#exc-result'), /challenge/);
+      const challenge = '3f2a91c0-46f40001-9b1c22de';
+      await page.fill('#exc-challenge', challenge);
+      await page.fill('#exc-minutes', '45');
+      await page.click('#exc-form button[type=submit]');
+      await page.waitForSelector('#exc-response');
+      const code = await page.textContent('#exc-response');
+      assert.ok(code.startsWith(`${challenge}.45.`), `unexpected response code ${code}`);
+      await shot('06-exceptions');
+      await axeCheck(page, 'exceptions');
+    });
+
+    await step('the viewer sees the fleet but has no push button, and sign-out ends the session', async () => {
+      await page.click('#logout');
+      await page.waitForSelector('#login-form');
+      assert.equal((await page.evaluate(() => fetch('/api/v1/agents').then((r) => r.status))), 401);
+      await page.fill('#login-user', VIEWER.user);
+      await page.fill('#login-password', VIEWER.password);
+      await page.click('#login-submit');
+      await page.waitForSelector('a[data-route="fleet"]');
+      await page.click('a[data-route="fleet"]');
+      await page.waitForSelector('#fleet-rows tr');
+      assert.match(await page.textContent('#whoami'), /victor \(viewer\)/);
+      await page.click('a[data-route="policies"]');
+      await page.waitForSelector('#policy-text');
+      assert.equal(await page.locator('#policy-push').count(), 0);
+      const status = await page.evaluate(() =>
+        fetch('/api/v1/policies?group=office', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status),
+      );
+      assert.equal(status, 403, 'a page script without the CSRF token must be refused');
+      await shot('07-viewer-policies');
+    });
+
+    await step('no CSP violation was reported by the browser', async () => {
+      assert.deepEqual(cspViolations, []);
+    });
+    assert.ok(pushedVersion > 0);
+  } finally {
+    await browser.close();
+  }
+}
+
+let exitCode = 0;
+try {
+  await main();
+} catch (error) {
+  exitCode = 1;
+  if (!failed) log(`FAIL setup: ${error.stack || error}`);
+} finally {
+  for (const child of processes) {
+    if (child.exitCode === null) child.kill('SIGTERM');
+  }
+  await Promise.all(
+    processes.map((child) => (child.exitCode === null ? new Promise((resolve) => { const t = setTimeout(() => { child.kill('SIGKILL'); resolve(); }, 10000); child.on('exit', () => { clearTimeout(t); resolve(); }); }) : null)),
+  );
+  if (!process.env.MAMORI_KEEP_TEST_DIRS) fs.rmSync(WORK, { recursive: true, force: true });
+  log(`artifacts: ${ARTIFACTS}`);
+  log(`${passed} passed, ${failed} failed`);
+}
+process.exit(exitCode);
