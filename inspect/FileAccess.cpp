@@ -61,6 +61,8 @@ void walkEntries(const std::string& root, int depth, const std::function<bool(co
                                        : EntryType::kOther;
     entry.executable = (st.st_mode & 0111U) != 0;
     entry.size = st.st_size;
+    entry.device = st.st_dev;
+    entry.inode = st.st_ino;
     const bool descend = onEntry(entry);
     if (entry.type == EntryType::kDirectory && depth > 0 && descend)
       walkEntries(entry.path, depth - 1, onEntry, onProblem, stop);

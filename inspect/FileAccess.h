@@ -22,6 +22,8 @@ struct DirEntry {
   EntryType type = EntryType::kOther;
   bool executable = false;  // any x bit
   std::int64_t size = 0;
+  std::uint64_t device = 0;
+  std::uint64_t inode = 0;
 };
 
 // Visits entries below root up to depth levels (0: only root's own entries), symbolic links never

@@ -1,5 +1,7 @@
 #include "inspect/ProgramFinder.h"
 
+#include <sys/stat.h>
+
 #include <algorithm>
 #include <set>
 
@@ -57,11 +59,16 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
                            std::vector<Finding>& findings, std::vector<NotInspected>& skipped,
                            const std::atomic<bool>* stop) {
   std::set<std::string> seen;  // /usr/sbin may be /usr/bin's link target on merged-/usr systems
+  // The tool itself (copied into ~/Downloads, say) embeds the P2P signature sets' rule text, which
+  // the rules would match: never report it.
+  struct stat self {};
+  const bool selfKnown = ::stat("/proc/self/exe", &self) == 0;
   for (const auto& folder : folders) {
     walkEntries(
         folder.path, folder.depth,
         [&](const DirEntry& e) {
           if (!candidate(e) || !seen.insert(e.path).second) return true;
+          if (selfKnown && e.device == self.st_dev && e.inode == self.st_ino) return true;
           auto bytes = readFileBounded(e.path, kMaxProgramBytes);
           if (!bytes) {
             skipped.push_back({e.path, bytes.error().describe()});

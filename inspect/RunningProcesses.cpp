@@ -35,7 +35,7 @@ void findRunningPrograms(const std::string& procRoot, P2pRecognizer& recognizer,
   int unreadable = 0;
   for (const auto& p : proc.snapshot()) {
     if (stop != nullptr && stop->load()) break;
-    if (p.kernelThread) continue;
+    if (p.kernelThread || p.pid == ::getpid()) continue;  // the tool embeds the rules' text: it would match
     policy::ProcessFacts facts;
     facts.comm = p.comm;
     facts.argv = p.argv;

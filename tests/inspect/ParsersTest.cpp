@@ -14,7 +14,7 @@
 using namespace mamori::inspect;
 
 namespace {
-const std::string kHome = "/home/taro";
+const char* const kHome = "/home/taro";
 }
 
 TEST_CASE("transmission settings.json: download and incomplete folders, ~ expanded") {

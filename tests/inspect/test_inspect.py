@@ -162,6 +162,16 @@ class InspectTest(unittest.TestCase):
         self.assertTrue(report["run"]["dry_run"])
         self.assertEqual(report["summary"]["critical"], 1)
 
+    def test_tool_run_from_inside_the_home_is_not_a_finding(self):
+        # Staff often copy the folder into ~/Downloads. The binary embeds the P2P rules' text (which
+        # those rules match), and its folder holds the signing key: neither may show up.
+        kit = f"{self.home}/Downloads/mamori-inspect"
+        shutil.copytree(self.tool, kit, symlinks=True)
+        self.bin = f"{kit}/mamori-inspect"
+        self.inspect()
+        got = {(f["kind"], self.relative(f), f["severity"]) for f in self.findings()}
+        self.assertEqual(got, EXPECTED)
+
     def test_nothing_found_exits_0(self):
         clean = f"{self.tmp}/clean-home"
         write(f"{clean}/Documents/diary.txt", "晴れ\n")
