@@ -22,6 +22,14 @@ stop_all() {
 trap stop_all EXIT
 trap 'exit 0' INT TERM
 
+# A web console account for the demo (docs/console.md), made once per state directory.
+if [ ! -s "$work/console.password" ]; then
+  mkdir -p "$work/collector"
+  (umask 077; head -c 12 /dev/urandom | od -An -tx1 | tr -d ' \n' >"$work/console.password")
+  "$bin/mamori-collector" user add demo --role administrator --state-dir "$work/collector" \
+    <"$work/console.password" >/dev/null
+fi
+
 rm -f "$work/collector.port"
 "$bin/mamori-collector" --state-dir "$work/collector" --listen 127.0.0.1:0 --port-file "$work/collector.port" \
   2>"$work/collector.log" &
@@ -45,6 +53,8 @@ export MAMORI_ADMIN_TOKEN_FILE="$work/collector/admin.token"
 cat <<TXT
 demo: collector  https://127.0.0.1:$port  (log: $work/collector.log)
 demo: agent      pid $agent_pid, state $work/agent  (log: $work/agent.log)
+demo: console    https://127.0.0.1:$port/  user demo, password $(cat "$work/console.password")
+                 (the browser warns about the self-signed certificate: $work/collector/tls/collector.crt)
 demo: try in another shell:
         export MAMORI_COLLECTOR=$MAMORI_COLLECTOR MAMORI_CA_FILE=$MAMORI_CA_FILE MAMORI_ADMIN_TOKEN_FILE=$MAMORI_ADMIN_TOKEN_FILE
         $bin/mamorictl agents
