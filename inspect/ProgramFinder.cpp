@@ -1,9 +1,8 @@
 #include "inspect/ProgramFinder.h"
 
-#include <sys/stat.h>
-
 #include <algorithm>
 #include <set>
+#include <sys/stat.h>
 
 #include "common/Crypto.h"
 #include "inspect/FileAccess.h"

@@ -1,0 +1,88 @@
+// The finders over a generated home: P2P clients' folders and the folders their configuration names,
+// Windows clients inside a Wine prefix, programs recognised by name and by the libraries they need.
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+#include <sys/stat.h>
+
+#include "inspect/ClientStateFinder.h"
+#include "inspect/P2pRecognizer.h"
+#include "inspect/ProgramFinder.h"
+#include "policy/DefaultPolicy.h"
+#include "tests/support/TempDir.h"
+
+using namespace mamori;
+using namespace mamori::inspect;
+
+namespace {
+
+void put(const std::string& path, const std::string& data, bool executable = false) {
+  std::filesystem::create_directories(std::filesystem::path(path).parent_path());
+  std::ofstream(path, std::ios::binary) << data;
+  if (executable) ::chmod(path.c_str(), 0755);
+}
+
+bool hasFinding(const std::vector<Finding>& findings, FindingKind kind, const std::string& path) {
+  return std::any_of(findings.begin(), findings.end(),
+                     [&](const Finding& f) { return f.kind == kind && f.path == path; });
+}
+
+}  // namespace
+
+TEST_CASE("client state: configuration folders, the folders they name, defaults, Wine prefixes") {
+  testsupport::TempDir dir("inspect-finders");
+  const std::string home = dir.file("home");
+  put(home + "/.config/aria2/aria2.conf", "dir=" + home + "/aria-downloads\n");
+  put(home + "/.config/deluge/core.conf",
+      "{\"file\": 1, \"format\": 1}{\"download_location\": \"~/deluge-in\", \"move_completed\": false}");
+  put(home + "/.config/qBittorrent/qBittorrent.conf", "[LegalNotice]\nAccepted=true\n");  // no save path: default
+  put(home + "/.aMule/amule.conf", "[eMule]\nIncomingDir=" + home + "/.aMule/Incoming\n");
+  put(home + "/.config/transmission/settings.json", "{ not json");
+  put(home + "/.wine/drive_c/Program Files/Winny/Winny.exe", "MZ\x90");
+  put(home + "/.wine/drive_c/users/taro/Documents/Share/readme.txt", "a folder called Share is not Share");
+
+  ClientStateResult result;
+  findClientState(home, result);
+  for (const char* state : {"/.config/aria2", "/.config/deluge", "/.config/qBittorrent", "/.aMule",
+                            "/.config/transmission", "/.wine/drive_c/Program Files/Winny"}) {
+    CAPTURE(state);
+    CHECK(hasFinding(result.findings, FindingKind::kP2pClientState, home + state));
+  }
+  CHECK_FALSE(
+      hasFinding(result.findings, FindingKind::kP2pClientState, home + "/.wine/drive_c/users/taro/Documents/Share"));
+  std::vector<std::string> shares;
+  for (const auto& s : result.shareFolders) shares.push_back(s.path);
+  for (const char* share : {"/aria-downloads", "/deluge-in", "/Downloads", "/.aMule/Incoming"}) {
+    CAPTURE(share);
+    CHECK(std::find(shares.begin(), shares.end(), home + share) != shares.end());
+  }
+  // The broken settings.json is reported as not inspected, with what is wrong.
+  REQUIRE(result.skipped.size() == 1);
+  CHECK(result.skipped[0].path == home + "/.config/transmission/settings.json");
+  CHECK(result.skipped[0].reason.find("does not parse") != std::string::npos);
+}
+
+TEST_CASE("programs: a Windows client in a Wine prefix by name; innocent executables are not findings") {
+  testsupport::TempDir dir("inspect-programs");
+  const std::string home = dir.file("home");
+  put(home + "/.wine/drive_c/Program Files/Winny/Winny.exe", "MZ\x90 not really a program");
+  put(home + "/Downloads/qBittorrent-4.6.0-x86_64.AppImage",
+      "\x7f"
+      "ELF squashfs payload",
+      true);
+  put(home + "/.local/bin/backup.sh", "#!/bin/sh\necho backup\n", true);
+  put(home + "/Downloads/photo.jpg", "\xff\xd8\xff", false);
+  P2pRecognizer recognizer(policy::builtinPolicy().p2pGuard);
+  std::vector<Finding> findings;
+  std::vector<NotInspected> skipped;
+  findInstalledPrograms(defaultProgramFolders({home}, false), recognizer, findings, skipped, nullptr);
+  CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/.wine/drive_c/Program Files/Winny/Winny.exe"));
+  CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/Downloads/qBittorrent-4.6.0-x86_64.AppImage"));
+  CHECK(findings.size() == 2);
+  CHECK(programNameOf("qBittorrent-4.6.0-x86_64.AppImage") == "qBittorrent");
+  CHECK(programNameOf("Winny.exe") == "Winny");
+  CHECK(programNameOf("aria2c") == "aria2c");
+}
