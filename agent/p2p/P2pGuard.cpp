@@ -38,7 +38,7 @@ void P2pGuard::apply(const policy::P2pGuardSettings& settings) {
   // New signatures: everything gets looked at again (a process allowed yesterday may match today).
   for (auto& [pid, tracked] : tracked_) {
     tracked.handled = false;
-    tracked.mappingsSeen = 0;
+    tracked.examined = false;
   }
 }
 
@@ -70,6 +70,7 @@ P2pGuard::Outcome P2pGuard::examine(pid_t pid, Trigger trigger, std::uint64_t ev
   }
   if (!tracked->inScope) return Outcome::kOutOfScope;
   if (tracked->handled) return Outcome::kAlreadyHandled;
+  tracked->examined = true;
   tracked->mappingsSeen = info.mappings.size();
 
   // Cheapest first: a known name or script decides without reading a file.
@@ -243,7 +244,7 @@ int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks) {
       ++unannounced;
       announced_[pid] = true;  // counted once
     }
-    if (tracked->mappingsSeen != info.mappings.size()) examine(pid, Trigger::kRescan);
+    if (!tracked->examined || tracked->mappingsSeen != info.mappings.size()) examine(pid, Trigger::kRescan);
   }
   std::erase_if(tracked_, [&](const auto& entry) { return !alive.contains(entry.first); });
   std::erase_if(announced_, [&](const auto& entry) { return !alive.contains(entry.first); });

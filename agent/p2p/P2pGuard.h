@@ -71,6 +71,7 @@ class P2pGuard {
     std::uint64_t startTime = 0;
     bool inScope = false;
     bool handled = false;        // matched and acted on / reported: never reported twice
+    bool examined = false;
     std::size_t mappingsSeen = 0;  // how many mappings the last look had
   };
   Tracked* track(const drivers::ProcessInfo& info);

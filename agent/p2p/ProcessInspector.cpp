@@ -95,7 +95,9 @@ void ProcessInspector::addHashes(const drivers::ProcessInfo& process, policy::Pr
 }
 
 std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::string& path, const std::string& openPath) {
-  const common::UniqueFd fd(::open(openPath.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  common::UniqueFd fd(::open(openPath.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  // The /proc link is gone once the process is: the path still names the file.
+  if (!fd.valid() && openPath != path) fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return {};
   auto identity = drivers::linux_os::identityOf(fd.get(), path);
   if (!identity || identity.value().size > kMaxYaraBytes) return {};

@@ -1,0 +1,77 @@
+#pragma once
+// In-memory processes for unit tests of what consumes ProcessSource / ProcessControl / events.
+
+#include <algorithm>
+#include <map>
+#include <utility>
+#include <vector>
+
+#include "drivers/include/ProcessControl.h"
+#include "drivers/include/ProcessEvents.h"
+#include "drivers/include/ProcessSource.h"
+
+namespace mamori::drivers::fake {
+
+class FakeProcesses final : public ProcessSource, public ProcessControl {
+ public:
+  struct Entry {
+    ProcessInfo info;
+    std::uint64_t pidNamespace = 1;
+    std::string cgroup = "/";
+  };
+
+  void add(ProcessInfo info, std::uint64_t pidNamespace = 1, std::string cgroup = "/") {
+    const pid_t pid = info.pid;
+    entries_[pid] = Entry{std::move(info), pidNamespace, std::move(cgroup)};
+  }
+  void remove(pid_t pid) { entries_.erase(pid); }
+  bool running(pid_t pid) const { return entries_.contains(pid); }
+  const std::vector<std::pair<pid_t, std::uint64_t>>& kills() const { return kills_; }
+
+  common::Result<ProcessInfo> read(pid_t pid) const override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    return it->second.info;
+  }
+  std::vector<ProcessInfo> snapshot() const override {
+    std::vector<ProcessInfo> out;
+    for (const auto& [pid, entry] : entries_) out.push_back(entry.info);
+    return out;
+  }
+  std::vector<pid_t> pids() const override {
+    std::vector<pid_t> out;
+    for (const auto& [pid, entry] : entries_) out.push_back(pid);
+    return out;
+  }
+  common::Result<pid_t> parent(pid_t pid) const override {
+    auto info = read(pid);
+    if (!info) return info.error();
+    return info.value().ppid;
+  }
+  common::Result<std::uint64_t> pidNamespace(pid_t pid) const override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    return it->second.pidNamespace;
+  }
+  common::Result<std::string> cgroup(pid_t pid) const override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    return it->second.cgroup;
+  }
+
+  // Kills only when the start time matches, like the pidfd implementation.
+  common::Status kill(pid_t pid, std::uint64_t startTime) override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    if (it->second.info.startTime != startTime) return common::makeError("the pid now belongs to another process");
+    kills_.emplace_back(pid, startTime);
+    entries_.erase(it);
+    return common::Ok{};
+  }
+
+ private:
+  std::map<pid_t, Entry> entries_;
+  std::vector<std::pair<pid_t, std::uint64_t>> kills_;
+};
+
+}  // namespace mamori::drivers::fake
