@@ -115,8 +115,16 @@ export async function renderPolicies(context: PageContext): Promise<void> {
           : [notice('error', `${answer.errors.length} problem(s)${answer.more_errors ? ', more not shown' : ''}:`), h('ul', { class: 'errors' }, items)],
       );
     };
+    // Both sides pretty-printed when they parse, so the diff shows changed keys, not layout.
+    const pretty = (text: string): string => {
+      try {
+        return JSON.stringify(JSON.parse(text), null, 2);
+      } catch {
+        return text;
+      }
+    };
     const showDiff = () => {
-      const lines = lineDiff(currentText, textarea.value);
+      const lines = lineDiff(currentText ? pretty(currentText) : '', pretty(textarea.value));
       replace(
         diff,
         lines.filter((l) => l.kind !== ' ').length === 0
