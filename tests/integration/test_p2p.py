@@ -1,0 +1,208 @@
+"""P2P guard (issue 5) with real Debian clients: each is started in a network namespace that holds only
+lo and in a pid namespace of its own; the agent is confined to that pid namespace with --p2p-scope, so
+nothing the test did not start can be touched. Installed clients and renamed copies are stopped and
+the event reaches the collector; benign programs that look similar are left alone.
+
+Needs root (namespaces, the proc connector, kill); CI runs as root.
+"""
+
+import hashlib
+import os
+import shutil
+import signal
+import subprocess
+import time
+import unittest
+
+from harness import MamoriTestCase, require_root, wait_until
+
+
+def bencode(value):
+    """Just enough bencoding for a .torrent file and a tracker answer."""
+    if isinstance(value, int):
+        return b"i%de" % value
+    if isinstance(value, str):
+        value = value.encode()
+    if isinstance(value, bytes):
+        return b"%d:%s" % (len(value), value)
+    if isinstance(value, list):
+        return b"l" + b"".join(bencode(v) for v in value) + b"e"
+    if isinstance(value, dict):
+        items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
+        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
+    raise TypeError(value)
+
+
+def make_torrent(payload_path, torrent_path, announce):
+    data = open(payload_path, "rb").read()
+    piece = 16384
+    pieces = b"".join(hashlib.sha1(data[i:i + piece]).digest() for i in range(0, len(data), piece))
+    info = {"name": os.path.basename(payload_path), "length": len(data), "piece length": piece, "pieces": pieces}
+    with open(torrent_path, "wb") as f:
+        f.write(bencode({"announce": announce, "info": info}))
+    return hashlib.sha1(bencode(info)).hexdigest()
+
+
+class Sandbox:
+    """A network namespace with only lo up, and a pid namespace whose init lives in it. Programs are
+    started inside both with nsenter; the namespace init's death (kill-child) ends everything in it."""
+
+    def __init__(self, name):
+        self.netns = name
+        subprocess.run(["ip", "netns", "add", name], check=True)
+        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
+        self.holder = subprocess.Popen(["ip", "netns", "exec", name, "unshare", "--pid", "--fork", "--kill-child",
+                                        "--mount-proc", "sleep", "infinity"])
+        self.init_pid = wait_until(self._find_init, 10, "the pid namespace's init")
+
+    def _find_init(self):
+        # unshare's child: `sleep infinity`, pid 1 inside the new namespace.
+        try:
+            out = subprocess.run(["pgrep", "-P", str(self.holder.pid)], capture_output=True, text=True).stdout.split()
+        except OSError:
+            return None
+        return int(out[0]) if out else None
+
+    def spawn(self, args, cwd=None, stdin=subprocess.DEVNULL, log=None):
+        return subprocess.Popen(["nsenter", "-t", str(self.init_pid), "--pid", "--net", "--", *args], cwd=cwd,
+                                stdin=stdin, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else
+                                subprocess.DEVNULL)
+
+    def close(self):
+        if self.holder.poll() is None:
+            self.holder.kill()  # --kill-child: the namespace's init and with it every process inside die
+            self.holder.wait(10)
+        subprocess.run(["ip", "netns", "delete", self.netns], capture_output=True)
+
+
+class P2pGuardTest(MamoriTestCase):
+    def setUp(self):
+        super().setUp()
+        require_root(self)
+        self.sandbox = Sandbox(f"mamori-p2p-{os.getpid()}")
+        self.addCleanup(self.sandbox.close)
+        self.coll = self.collector()
+        self.api = self.coll.api()
+
+    def start_agent(self, policy=None):
+        extra = ["--p2p-scope", f"pidns:{self.sandbox.init_pid}", "--device-control", "off"]
+        if policy is not None:
+            path = os.path.join(self.workdir, "policy.json")
+            with open(path, "w") as f:
+                f.write(policy)
+            extra += ["--policy", path]
+        agent = self.agent(self.coll, extra=extra).start()
+        wait_until(lambda: "p2p guard: enforce" in agent.process.output() or None, 30, "the P2P guard to start")
+        return agent
+
+    def dir(self, name):
+        path = os.path.join(self.workdir, name)
+        os.makedirs(path, exist_ok=True)
+        return path
+
+    def killed_event(self, marker, timeout=30):
+        """The p2p.killed event whose argv holds marker (a path unique to one launch)."""
+        def find():
+            for event in self.api.events(type="p2p.killed"):
+                if any(marker in arg for arg in event["details"]["process.args"]):
+                    return event
+            return None
+        return wait_until(find, timeout, f"a p2p.killed event for {marker}")
+
+    def assertStopped(self, proc, marker, timeout=30):
+        event = self.killed_event(marker, timeout)
+        proc.wait(timeout)
+        self.assertEqual(event["details"]["p2p.action"], "killed")
+        self.assertTrue(event["details"]["p2p.signals"], event)
+        self.assertEqual(event["details"]["p2p.scope"], f"pidns:{self.sandbox.init_pid}")
+        self.assertEqual(event["details"]["user.name"], "root")
+        return event
+
+    def client_commands(self, torrent):
+        """Headless invocations (DHT, LPD, PEX and port mapping off where the client has a switch)."""
+        d = self.dir
+        return {
+            "transmission-daemon": ["transmission-daemon", "-f", "-g", d("transmission"), "--no-dht", "--no-lpd",
+                                    "--no-portmap", "-T"],
+            "qbittorrent-nox": ["qbittorrent-nox", f"--profile={d('qbittorrent')}", "--webui-port=18080"],
+            "aria2c": ["aria2c", "--enable-dht=false", "--bt-enable-lpd=false", "--enable-peer-exchange=false",
+                       f"--dir={d('aria2c')}", torrent],
+            "ctorrent": ["ctorrent", "-s", d("ctorrent") + "/out", torrent],
+            "rtorrent": ["rtorrent", "-n", "-o", "system.daemon.set=true", "-o", f"session.path.set={d('rtorrent')}",
+                         "-o", "dht.mode.set=disable", "-o", "protocol.pex.set=no"],
+            "deluged": ["deluged", "-d", "-c", d("deluged"), "-L", "error"],
+            "amuled": ["amuled", f"--config-dir={d('amuled')}"],
+        }
+
+    def test_installed_and_renamed_clients_are_stopped(self):
+        self.start_agent()
+        payload = os.path.join(self.dir("files"), "payload.bin")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(200_000))
+        torrent = os.path.join(self.workdir, "files", "payload.torrent")
+        make_torrent(payload, torrent, "http://127.0.0.1:6969/announce")
+
+        for name, args in self.client_commands(torrent).items():
+            with self.subTest(client=name):
+                self.assertTrue(shutil.which(args[0]), f"{args[0]} is not installed (scripts/bootstrap.sh --test)")
+                proc = self.sandbox.spawn(args)
+                marker = next(a for a in args if self.workdir in a)
+                event = self.assertStopped(proc, marker)
+                self.assertTrue(event["details"]["process.hash.sha256"], event)
+
+        # Renamed copies: names say nothing, the engines in their libraries do.
+        bin_dir = self.dir("renamed")
+        shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "notepad"))
+        shutil.copy("/usr/bin/rtorrent", os.path.join(bin_dir, "svchost"))
+        shutil.copy("/usr/bin/deluged", os.path.join(bin_dir, "updater"))  # a python script: renamed script
+        renamed = {
+            "notepad": [os.path.join(bin_dir, "notepad"), "--enable-dht=false", "--bt-enable-lpd=false",
+                        f"--dir={self.dir('notepad')}", torrent],
+            "svchost": [os.path.join(bin_dir, "svchost"), "-n", "-o", "system.daemon.set=true", "-o",
+                        f"session.path.set={self.dir('svchost')}", "-o", "dht.mode.set=disable"],
+            "updater": [os.path.join(bin_dir, "updater"), "-d", "-c", self.dir("updater"), "-L", "error"],
+        }
+        for name, args in renamed.items():
+            with self.subTest(renamed=name):
+                proc = self.sandbox.spawn(args)
+                event = self.assertStopped(proc, args[0] if name != "updater" else self.dir("updater"), timeout=45)
+                signals = {s["signal"] for s in event["details"]["p2p.signals"]}
+                self.assertNotIn("name", signals, event)  # recognised without its name
+                self.assertIn("yara", signals, event)
+                self.assertTrue(event["details"]["process.libraries"], event)
+
+    def test_benign_programs_are_left_alone(self):
+        self.start_agent()
+        www = self.dir("www")
+        with open(os.path.join(www, "BitTorrent protocol.txt"), "w") as f:
+            f.write("d1:ad2:id20:" + "x" * 20 + "e1:q9:get_peers1:y1:qe announce?info_hash=")
+        server = self.sandbox.spawn(["python3", "-m", "http.server", "--bind", "127.0.0.1", "8000",
+                                     "--directory", www])
+        fetched = os.path.join(self.workdir, "fetched.txt")
+
+        def curl():
+            done = subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--pid", "--net", "--", "curl",
+                                   "-sf", "-o", fetched, "http://127.0.0.1:8000/BitTorrent%20protocol.txt"],
+                                  capture_output=True)
+            return done.returncode == 0
+        wait_until(curl, 30, "curl to fetch over loopback from python3 -m http.server")
+        capture = os.path.join(self.workdir, "lo.pcap")
+        tshark = self.sandbox.spawn(["tshark", "-i", "lo", "-c", "5", "-w", capture, "-q"])
+        wait_until(lambda: curl() and tshark.poll() is not None, 60, "tshark to capture 5 packets")
+        self.assertEqual(tshark.returncode, 0)
+        self.assertIsNone(server.poll(), "python3 -m http.server was stopped")
+        # Positive control: a renamed client started after them goes through the same steps (names,
+        # hashes, YARA over the exe and libraries) and is caught, so the guard was looking.
+        bin_dir = self.dir("control")
+        shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "editor"))
+        control = self.sandbox.spawn([os.path.join(bin_dir, "editor"), "--enable-rpc", "--rpc-listen-port=6800"])
+        self.assertStopped(control, bin_dir)
+        server.send_signal(signal.SIGTERM)
+        server.wait(10)
+        for kind in ("p2p.killed", "p2p.detected"):
+            others = [e for e in self.api.events(type=kind) if not e["details"]["process.args"][0].startswith(bin_dir)]
+            self.assertEqual(others, [], f"a benign program got {kind}")
+
+
+if __name__ == "__main__":
+    unittest.main()
