@@ -48,7 +48,7 @@ void walkEntries(const std::string& root, int depth, const std::function<bool(co
     if (errno != ENOENT && errno != ENOTDIR) onProblem(root, common::makeError("cannot list", {}, errno).describe());
     return;
   }
-  while (const dirent* e = ::readdir(dir.get())) {
+  while (const dirent* e = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe): one DIR per thread
     const std::string name = e->d_name;
     if (name == "." || name == "..") continue;
     DirEntry entry;

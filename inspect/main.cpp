@@ -74,14 +74,15 @@ std::string utcNow(const char* format) {
 
 std::vector<std::string> defaultHomes() {
   if (::geteuid() != 0) {
-    const char* home = std::getenv("HOME");
+    const char* home = std::getenv("HOME");  // NOLINT(concurrency-mt-unsafe): before any thread starts
     if (home != nullptr && *home != '\0') return {home};
+    // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread starts
     if (const passwd* pw = ::getpwuid(::getuid())) return {pw->pw_dir};
     return {};
   }
   std::vector<std::string> homes;
   if (DIR* d = ::opendir("/home")) {
-    while (const dirent* e = ::readdir(d)) {
+    while (const dirent* e = ::readdir(d)) {  // NOLINT(concurrency-mt-unsafe): before any thread starts
       const std::string name = e->d_name;
       if (name != "." && name != ".." && name != "lost+found") homes.push_back("/home/" + name);
     }
@@ -100,8 +101,8 @@ common::Result<std::string> passphraseFrom(const InspectOptions& o) {
     while (!p.empty() && (p.back() == '\n' || p.back() == '\r')) p.pop_back();
     return p;
   }
-  if (const char* env = std::getenv("MAMORI_INSPECT_PASSPHRASE"); env != nullptr && *env != '\0')
-    return std::string(env);
+  const char* env = std::getenv("MAMORI_INSPECT_PASSPHRASE");  // NOLINT(concurrency-mt-unsafe): scan threads ended
+  if (env != nullptr && *env != '\0') return std::string(env);
   if (::isatty(STDIN_FILENO) == 0) return common::makeError("no quarantine passphrase: use --passphrase-file");
   termios old{};
   ::tcgetattr(STDIN_FILENO, &old);
@@ -213,6 +214,7 @@ int runInspect(const InspectOptions& o) {
   report.run.os = std::string(uts.sysname) + " " + uts.release + " " + uts.machine;
   report.run.uid = ::geteuid();
   report.run.root = ::geteuid() == 0;
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): before any thread starts
   if (const passwd* pw = ::getpwuid(::geteuid())) report.run.user = pw->pw_name;
   report.run.homes = o.homes.empty() ? defaultHomes() : o.homes;
   report.run.processSource = o.procRoot;
