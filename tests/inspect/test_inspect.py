@@ -172,6 +172,38 @@ class InspectTest(unittest.TestCase):
         got = {(f["kind"], self.relative(f), f["severity"]) for f in self.findings()}
         self.assertEqual(got, EXPECTED)
 
+    def test_normal_user_says_what_it_could_not_read(self):
+        if os.geteuid() != 0 or not shutil.which("setpriv"):
+            self.skipTest("needs root (to become nobody) and setpriv")
+        # The owner's view: a folder only root may read, and processes of other users.
+        os.makedirs(f"{self.home}/private")
+        write(f"{self.home}/private/secret.docx", make_fixtures.docx([[MARK]]))
+        os.chmod(f"{self.home}/private", 0o700)
+        for path in (self.tmp, f"{self.tmp}/home", self.tool):
+            os.chmod(path, 0o755)
+        for dirpath, dirnames, filenames in os.walk(self.home):
+            if dirpath.startswith(f"{self.home}/private"):
+                continue
+            os.chmod(dirpath, 0o755)
+            for name in filenames:
+                os.chmod(os.path.join(dirpath, name), 0o644 if not name == "video-player" else 0o755)
+        os.makedirs(self.out, mode=0o777)
+        os.chmod(self.out, 0o777)
+        os.chown(f"{self.tool}/inspect.key", 65534, 65534)  # the staff's key, readable by the user running the tool
+        run = subprocess.run(["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups", "--", self.bin,
+                              "--home", self.home, "--no-system-programs", "--out", self.out],
+                             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        self.assertEqual(run.returncode, 1, run.stderr)
+        report = json.loads(read_text(self.latest(".json")))["report"]
+        self.assertFalse(report["run"]["as_root"])
+        reasons = {n["path"]: n["reason"] for n in report["not_inspected"]}
+        self.assertIn("Permission denied", reasons.get(f"{self.home}/private", ""), reasons)
+        self.assertIn("other users", reasons.get("/proc", ""), reasons)
+        # Everything readable is still found (P2P clients that other tests run at the same time may show
+        # up as running: they are not this home's findings).
+        got = {(f["kind"], self.relative(f), f["severity"]) for f in report["findings"] if f["kind"] != "p2p_running"}
+        self.assertEqual(got, EXPECTED)
+
     def test_nothing_found_exits_0(self):
         clean = f"{self.tmp}/clean-home"
         write(f"{clean}/Documents/diary.txt", "晴れ\n")
