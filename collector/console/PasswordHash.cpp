@@ -84,8 +84,10 @@ bool verifyPassword(const std::string& password, const std::string& encoded) {
   }
   if (parts.size() != 6 || parts[0] != "scrypt") return false;
   ScryptParams params;
-  if (!parseSmall(parts[1], 20, params.log2N) || !parseSmall(parts[2], 32, params.r) ||
-      !parseSmall(parts[3], 16, params.p)) {
+  // At most 4x today's cost: a tampered row cannot make one sign-in burn seconds of CPU (memory is
+  // capped by kMaxMemBytes inside EVP_PBE_scrypt as well).
+  if (!parseSmall(parts[1], 17, params.log2N) || !parseSmall(parts[2], 16, params.r) ||
+      !parseSmall(parts[3], 2, params.p)) {
     return false;
   }
   std::vector<unsigned char> salt, expected, actual;

@@ -57,6 +57,8 @@ TEST_CASE("malformed or tampered hashes never verify and never allocate without 
                                          std::string("bcrypt$10$8$1$0011$00112233445566778899aabbccddeeff"),
                                          "scrypt$30$8$1$" + hash.substr(14),  // N = 2^30: refused, not computed
                                          "scrypt$10$999$1$" + hash.substr(14),
+                                         "scrypt$18$8$1$" + hash.substr(14),
+                                         "scrypt$10$8$3$" + hash.substr(14),
                                          "scrypt$10$8$1$zz$" + hash.substr(hash.rfind('$') + 1),
                                          hash + "$extra",
                                          hash.substr(0, hash.size() - 2)};
