@@ -1,22 +1,27 @@
 import { api, ApiError } from '../api';
-import { h, notice, formatTime } from '../dom';
+import { h, notice, formatTime, replace } from '../dom';
 import type { PageContext } from '../main';
 
-// Inspection reports come from GET /api/v1/inspections when the collector has it (the inspection
-// tool's issue). The console shows what the API reports, including whether the signature verifies.
-type Report = Record<string, unknown>;
-
-function text(value: unknown): string {
-  if (value === null || value === undefined) return '—';
-  return typeof value === 'string' ? value : JSON.stringify(value);
+// Inspection reports uploaded with `mamorictl inspections upload` (GET /api/v1/inspections, when the
+// collector has it). The collector checked each signature on upload; `signature` says how.
+interface InspectionRow {
+  id: string;
+  received?: string;
+  host?: string;
+  started?: string;
+  key_id?: string;
+  signature?: string;
+  findings?: number;
+  critical?: number;
 }
 
+const text = (value: unknown): string => (value === null || value === undefined ? '—' : String(value));
+
 export async function renderInspections(context: PageContext): Promise<void> {
-  let reports: Report[];
+  let rows: InspectionRow[];
   try {
-    const answer = await api<Record<string, unknown>>('GET', '/api/v1/inspections');
-    const list = answer.inspections ?? answer.reports ?? [];
-    reports = Array.isArray(list) ? (list as Report[]) : [];
+    const answer = await api<{ inspections?: InspectionRow[] }>('GET', '/api/v1/inspections');
+    rows = Array.isArray(answer.inspections) ? answer.inspections : [];
   } catch (error) {
     if (error instanceof ApiError && error.status === 404) {
       context.main.appendChild(notice('info', 'This collector has no inspection reports API.'));
@@ -24,34 +29,45 @@ export async function renderInspections(context: PageContext): Promise<void> {
     }
     throw error;
   }
-  if (reports.length === 0) {
-    context.main.appendChild(notice('info', 'No inspection reports yet.'));
+  if (rows.length === 0) {
+    context.main.appendChild(notice('info', 'No inspection reports have been uploaded (mamorictl inspections upload FILE).'));
     return;
   }
-  const verified = (report: Report) => report.signature_valid ?? report.signature_verified ?? report.verified;
-  context.main.appendChild(
+  const detail = h('section', { class: 'detail', id: 'inspection-detail', 'aria-label': 'Inspection report', hidden: true });
+  const open = async (row: InspectionRow) => {
+    const report = await api<Record<string, unknown>>('GET', `/api/v1/inspections/${encodeURIComponent(row.id)}`);
+    replace(
+      detail,
+      h('h2', { tabindex: -1 }, `Report from ${text(row.host)}`),
+      h('p', {}, `Signature: ${text(row.signature)}`),
+      h('pre', { class: 'json' }, JSON.stringify(report, null, 2)),
+    );
+    detail.hidden = false;
+    (detail.querySelector('h2') as HTMLElement).focus();
+  };
+  context.main.append(
     h(
       'table',
       { class: 'grid', id: 'inspections' },
-      h('thead', {}, h('tr', {}, ['Time', 'Host', 'Report', 'Signature'].map((t) => h('th', { scope: 'col' }, t)))),
+      h('thead', {}, h('tr', {}, ['Received', 'Host', 'Inspection started', 'Findings', 'Critical', 'Signature', ''].map((t) => h('th', { scope: 'col' }, t)))),
       h(
         'tbody',
         {},
-        reports.map((report) =>
+        rows.map((row) =>
           h(
             'tr',
-            {},
-            h('td', {}, formatTime(text(report.time ?? report.received_at ?? report.created_at))),
-            h('td', {}, text(report.host)),
-            h('td', {}, h('pre', { class: 'json' }, JSON.stringify(report, null, 2))),
-            h(
-              'td',
-              { class: verified(report) === true ? 'good' : 'bad' },
-              verified(report) === true ? 'verifies' : verified(report) === false ? 'does NOT verify' : 'not reported',
-            ),
+            { 'data-inspection': row.id },
+            h('td', {}, formatTime(row.received)),
+            h('td', {}, text(row.host)),
+            h('td', {}, formatTime(row.started)),
+            h('td', { class: 'num' }, text(row.findings)),
+            h('td', { class: row.critical ? 'num bad' : 'num' }, text(row.critical)),
+            h('td', { class: row.signature?.startsWith('valid') ? 'good' : 'bad' }, text(row.signature), h('br'), h('small', { class: 'mono muted' }, `key ${text(row.key_id)}`)),
+            h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => void open(row).catch((e: unknown) => replace(detail, notice('error', (e as Error).message))) }, 'Open')),
           ),
         ),
       ),
     ),
+    detail,
   );
 }
