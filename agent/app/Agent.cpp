@@ -235,7 +235,8 @@ void Agent::spoolEvent(const std::string& type, common::Severity severity, Poco:
 int Agent::setUpGuard() {
   processUsage_ = std::make_unique<drivers::linux_os::LinuxProcessUsage>();
   guard::ServiceGuardSettings settings;
-  settings.controlSocket = options_.controlSocket.empty() ? options_.stateDir + "/control.sock" : options_.controlSocket;
+  settings.controlSocket =
+      options_.controlSocket.empty() ? options_.stateDir + "/control.sock" : options_.controlSocket;
   settings.tokenHashFile = options_.tokenHashFile;
   settings.exceptionInbox = options_.deviceControl != "off" ? options_.stateDir + "/exceptions" : "";
   settings.limitWindowMs = options_.limitWindowMs;
@@ -253,7 +254,8 @@ int Agent::setUpGuard() {
         }
       },
       drivers::linux_os::watchdogIntervalMsFromEnvironment());
-  if (auto started = guard->start(); !started) return fail(kExitRuntime, "control socket: " + started.error().describe());
+  if (auto started = guard->start(); !started)
+    return fail(kExitRuntime, "control socket: " + started.error().describe());
   guard_ = guard.get();
   addCapability(std::move(guard));  // agent_limits come with every policy
   return kRunning;

@@ -1,7 +1,6 @@
 #include "agent/app/CtlCommand.h"
 
 #include <fcntl.h>
-#include <sys/file.h>
 
 #include <QCoreApplication>
 #include <QLocalSocket>
@@ -11,6 +10,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <sys/file.h>
 #include <thread>
 #include <vector>
 
@@ -114,8 +114,8 @@ int runCtlCommand(int argc, char* argv[]) {
       auto token = common::readSmallFile(tokenFile, 4096);
       if (!token) return usageError("--token-file: " + token.error().describe());
       request.argument = token.value();
-      while (!request.argument.empty() && (request.argument.back() == '\n' || request.argument.back() == '\r' ||
-                                           request.argument.back() == ' ')) {
+      while (!request.argument.empty() &&
+             (request.argument.back() == '\n' || request.argument.back() == '\r' || request.argument.back() == ' ')) {
         request.argument.pop_back();
       }
       if (request.argument.find('\n') != std::string::npos) return usageError("--token-file: more than one line");
@@ -156,7 +156,8 @@ int runCtlCommand(int argc, char* argv[]) {
   }
   if (request.command == guard::ControlCommand::Stop || request.command == guard::ControlCommand::Remove) {
     // Done only when the process is gone (the prerm removes files next).
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeoutSec * 1000));
+    const auto deadline =
+        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeoutSec * 1000));
     while (agentRunning(stateDir)) {
       if (std::chrono::steady_clock::now() > deadline) {
         std::fprintf(stderr, "mamori-agent: the agent accepted the stop but still runs after %.0f s\n", timeoutSec);

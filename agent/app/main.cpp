@@ -38,8 +38,8 @@ int main(int argc, char* argv[]) {
   auto options = agent::parseAgentOptions(expanded.value().args);
   if (!options) {
     const std::string& config = expanded.value().configFile;
-    std::cerr << "mamori-agent: " << options.error().describe() << (config.empty() ? "" : " (command line or " + config + ")")
-              << "\nTry 'mamori-agent --help'.\n";
+    std::cerr << "mamori-agent: " << options.error().describe()
+              << (config.empty() ? "" : " (command line or " + config + ")") << "\nTry 'mamori-agent --help'.\n";
     return agent::kExitUsage;
   }
   options.value().configFile = expanded.value().configFile;

@@ -36,12 +36,12 @@ common::Result<std::vector<std::string>> configFileArguments(std::string_view te
     if (eq == std::string_view::npos) return common::makeError("expects \"key = value\"", where);
     const std::string_view key = trim(line.substr(0, eq));
     const std::string_view value = trim(line.substr(eq + 1));
-    if (key.empty() || key.front() < 'a' || key.front() > 'z' || !std::all_of(key.begin(), key.end(), validKeyCharacter)) {
+    if (key.empty() || key.front() < 'a' || key.front() > 'z' ||
+        !std::all_of(key.begin(), key.end(), validKeyCharacter)) {
       return common::makeError("the key must be an option name such as collector or ca-file", where);
     }
     if (std::find(kRefused.begin(), kRefused.end(), key) != kRefused.end()) {
-      return common::makeError("\"" + std::string(key) + "\" belongs on the command line, not in a config file",
-                               where);
+      return common::makeError("\"" + std::string(key) + "\" belongs on the command line, not in a config file", where);
     }
     if (value.empty()) return common::makeError("\"" + std::string(key) + "\" has no value", where);
     if (value.find('\0') != std::string_view::npos) return common::makeError("the value holds a NUL byte", where);

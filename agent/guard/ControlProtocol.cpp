@@ -12,7 +12,8 @@ bool printable(std::string_view text) {
 
 // Answers are shown to a person: keep them on one line whatever the agent put in them.
 std::string oneLine(std::string text) {
-  std::replace_if(text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
   return text;
 }
 
@@ -45,14 +46,10 @@ common::Result<ControlRequest> parseControlRequest(std::string_view line) {
 
 std::string formatControlRequest(const ControlRequest& request) {
   switch (request.command) {
-    case ControlCommand::Stop:
-      return "stop " + request.argument + "\n";
-    case ControlCommand::Remove:
-      return "remove " + request.argument + "\n";
-    case ControlCommand::Exception:
-      return "exception " + request.argument + "\n";
-    case ControlCommand::Status:
-      break;
+    case ControlCommand::Stop: return "stop " + request.argument + "\n";
+    case ControlCommand::Remove: return "remove " + request.argument + "\n";
+    case ControlCommand::Exception: return "exception " + request.argument + "\n";
+    case ControlCommand::Status: break;
   }
   return "status\n";
 }

@@ -26,8 +26,7 @@ std::map<std::string, std::string> readStored(const std::string& text) {
 }  // namespace
 
 common::Result<std::vector<FileChange>> checkIntegrity(const std::string& stateFile,
-                                                       const std::vector<WatchedFile>& files,
-                                                       const FileHasher& hash) {
+                                                       const std::vector<WatchedFile>& files, const FileHasher& hash) {
   const bool first = !common::fileExists(stateFile);
   std::map<std::string, std::string> stored;
   if (!first) {

@@ -31,7 +31,6 @@ using FileHasher = std::function<common::Result<std::string>(const std::string& 
 // returns what changed. The first check (no stateFile) only records; so does a file watched for the
 // first time.
 common::Result<std::vector<FileChange>> checkIntegrity(const std::string& stateFile,
-                                                       const std::vector<WatchedFile>& files,
-                                                       const FileHasher& hash);
+                                                       const std::vector<WatchedFile>& files, const FileHasher& hash);
 
 }  // namespace mamori::agent::guard

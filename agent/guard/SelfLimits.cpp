@@ -48,15 +48,16 @@ std::optional<LimitBreach> LimitJudge::observe(std::int64_t nowMs, const drivers
     streakTicksByName_.clear();
   }
   const double residentMib = static_cast<double>(usage.residentKib) / 1024.0;
-  memoryStreak_ = settings_.memoryMib > 0 && residentMib > static_cast<double>(settings_.memoryMib) ? memoryStreak_ + 1 : 0;
+  memoryStreak_ =
+      settings_.memoryMib > 0 && residentMib > static_cast<double>(settings_.memoryMib) ? memoryStreak_ + 1 : 0;
 
   const int needed = std::max(settings_.windows, 1);
   std::optional<LimitBreach> breach;
   // The busiest thread: over the CPU streak, else over this window (a memory breach).
   const auto& byName = cpuStreak_ > 0 ? streakTicksByName_ : windowTicksByName_;
   const std::int64_t spanMs = cpuStreak_ > 0 ? streakMs_ : elapsedMs;
-  auto busiest = std::max_element(byName.begin(), byName.end(),
-                                  [](const auto& a, const auto& b) { return a.second < b.second; });
+  auto busiest =
+      std::max_element(byName.begin(), byName.end(), [](const auto& a, const auto& b) { return a.second < b.second; });
   if (cpuStreak_ >= needed) {
     breach = LimitBreach{"cpu", cpuStreakSum_ / cpuStreak_, settings_.cpuPercent, cpuStreak_, "", 0};
   } else if (memoryStreak_ >= needed) {

@@ -21,11 +21,11 @@ struct LimitSettings {
 };
 
 struct LimitBreach {
-  std::string resource;       // "cpu" or "memory"
-  double measured = 0;        // percent of one core (average over the windows) or MiB (last window)
-  std::int64_t limit = 0;     // the limit in the same unit
-  int windows = 0;            // how many windows in a row
-  std::string component;      // the thread name that used the most CPU over those windows
+  std::string resource;    // "cpu" or "memory"
+  double measured = 0;     // percent of one core (average over the windows) or MiB (last window)
+  std::int64_t limit = 0;  // the limit in the same unit
+  int windows = 0;         // how many windows in a row
+  std::string component;   // the thread name that used the most CPU over those windows
   double componentCpuPercent = 0;
 };
 

@@ -1,9 +1,10 @@
 #include "agent/guard/ServiceGuard.h"
 
+#include <unistd.h>
+
 #include <QLocalSocket>
 
 #include <cmath>
-#include <unistd.h>
 
 #include "agent/guard/TokenCheck.h"
 #include "agent/report/EventFactory.h"
@@ -128,12 +129,9 @@ void ServiceGuard::onReadable(QLocalSocket* socket) {
 ControlAnswer ServiceGuard::handle(const ControlRequest& request) {
   switch (request.command) {
     case ControlCommand::Stop:
-    case ControlCommand::Remove:
-      return handleStop(request);
-    case ControlCommand::Exception:
-      return handleException(request);
-    case ControlCommand::Status:
-      break;
+    case ControlCommand::Remove: return handleStop(request);
+    case ControlCommand::Exception: return handleException(request);
+    case ControlCommand::Status: break;
   }
   return {ControlOutcome::Ok, "running, pid " + std::to_string(::getpid())};
 }
@@ -147,8 +145,8 @@ ControlAnswer ServiceGuard::handleStop(const ControlRequest& request) {
   } else {
     std::string refusal;
     auto text = common::readSmallFile(settings_.tokenHashFile, 4096);
-    auto digest = text ? parseTokenHash(text.value(), settings_.tokenHashFile)
-                       : common::Result<std::string>(text.error());
+    auto digest =
+        text ? parseTokenHash(text.value(), settings_.tokenHashFile) : common::Result<std::string>(text.error());
     if (!digest) {
       // A damaged hash file must not open the door: refuse, and say why.
       refusal = "the token hash is unusable: " + digest.error().describe();
@@ -183,8 +181,9 @@ ControlAnswer ServiceGuard::handleException(const ControlRequest& request) {
   if (auto written = common::writeFileAtomically(file, request.argument + "\n", 0600); !written) {
     return {ControlOutcome::Error, written.error().describe()};
   }
-  return {ControlOutcome::Ok, "the code was handed to device control; it reports device.exception_granted or "
-                              "device.exception_refused"};
+  return {ControlOutcome::Ok,
+          "the code was handed to device control; it reports device.exception_granted or "
+          "device.exception_refused"};
 }
 
 }  // namespace mamori::agent::guard

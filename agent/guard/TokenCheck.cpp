@@ -19,9 +19,8 @@ common::Result<std::string> parseTokenHash(std::string_view hashFileText, const 
   std::string digest(text.substr(0, text.find_first_of(" \t\r\n")));
   std::transform(digest.begin(), digest.end(), digest.begin(),
                  [](char c) { return c >= 'A' && c <= 'F' ? static_cast<char>(c - 'A' + 'a') : c; });
-  const bool hex = std::all_of(digest.begin(), digest.end(), [](char c) {
-    return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f');
-  });
+  const bool hex = std::all_of(digest.begin(), digest.end(),
+                               [](char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); });
   if (digest.size() != 64 || !hex) {
     return common::makeError("expects the SHA-256 of the token as 64 hex digits (sha256sum output)", path);
   }

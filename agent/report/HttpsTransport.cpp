@@ -6,6 +6,7 @@
 
 #include "common/Gzip.h"
 #include "common/Log.h"
+#include "common/ThreadName.h"
 
 namespace mamori::agent {
 
@@ -19,7 +20,10 @@ HttpsTransport::HttpsTransport(std::unique_ptr<common::net::HttpsClient> client)
     : receiver_(std::make_unique<QObject>()), shared_(std::make_shared<Shared>()) {
   shared_->receiver = receiver_.get();
   shared_->client = std::move(client);  // from now on touched by the worker only
-  worker_ = std::thread([shared = shared_] { run(shared); });
+  worker_ = std::thread([shared = shared_] {
+    common::nameThisThread("mamori-upload");
+    run(shared);
+  });
 }
 
 HttpsTransport::~HttpsTransport() { stop(0); }

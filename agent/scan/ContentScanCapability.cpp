@@ -8,6 +8,7 @@
 #include "agent/scan/HomePaths.h"
 #include "agent/scan/ResultFormat.h"
 #include "common/Log.h"
+#include "common/ThreadName.h"
 
 namespace mamori::agent::scan {
 
@@ -87,6 +88,7 @@ void ContentScanCapability::scanNow() {
   config.stateDir = stateDir_;
   config.idlePriority = true;
   thread_ = std::thread([this, config = std::move(config), roots = roots()] {
+    common::nameThisThread("mamori-scan");
     const auto started = std::chrono::steady_clock::now();
     common::Result<ScanSummary> summary = common::makeError("scan did not run");
     try {

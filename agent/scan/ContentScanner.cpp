@@ -19,6 +19,7 @@
 #include "agent/scan/ThreadPriority.h"
 #include "common/Crypto.h"
 #include "common/Log.h"
+#include "common/ThreadName.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::agent::scan {
@@ -214,6 +215,7 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
   std::vector<std::thread> workers;
   for (std::size_t i = 0; i < threads; ++i) {
     workers.emplace_back([&shared, &queue, inspector = inspectors[i].get()] {
+      common::nameThisThread("mamori-scan-w");
       if (shared.config.idlePriority) {
         if (auto idle = makeCurrentThreadIdle(); !idle) common::log::debug(idle.error().describe());
       }

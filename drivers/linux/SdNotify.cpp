@@ -1,13 +1,13 @@
 #include "drivers/linux/SdNotify.h"
 
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "common/UniqueFd.h"
 

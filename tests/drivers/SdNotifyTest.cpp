@@ -1,13 +1,14 @@
 // sd_notify written by hand: the datagram arrives on a real AF_UNIX socket, path and abstract forms.
-#include <doctest/doctest.h>
-#include <sys/socket.h>
-#include <sys/un.h>
 #include <unistd.h>
+
+#include <doctest/doctest.h>
 
 #include <cstddef>
 #include <cstdlib>
 #include <cstring>
 #include <string>
+#include <sys/socket.h>
+#include <sys/un.h>
 
 #include "common/UniqueFd.h"
 #include "drivers/linux/SdNotify.h"

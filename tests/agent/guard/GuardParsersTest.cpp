@@ -12,7 +12,8 @@ using namespace mamori::agent::guard;
 
 TEST_CASE("agent.conf lines become long options; comments and blank lines are skipped") {
   auto args = configFileArguments(
-      "# mamori agent\n\ncollector = https://c.example:8443\n  ca-file=/etc/mamori/collector.crt \r\ngroup = sales team\n",
+      "# mamori agent\n\ncollector = https://c.example:8443\n  ca-file=/etc/mamori/collector.crt \r\ngroup = sales "
+      "team\n",
       "/etc/mamori/agent.conf");
   REQUIRE(args.ok());
   REQUIRE(args.value().size() == 3);
@@ -38,9 +39,9 @@ TEST_CASE("agent.conf errors name the file and line") {
 }
 
 TEST_CASE("control requests round-trip and bad ones are refused") {
-  for (const auto& request : {ControlRequest{ControlCommand::Stop, "tok"}, ControlRequest{ControlCommand::Remove, "t"},
-                              ControlRequest{ControlCommand::Status, ""},
-                              ControlRequest{ControlCommand::Exception, "abc-123"}}) {
+  for (const auto& request :
+       {ControlRequest{ControlCommand::Stop, "tok"}, ControlRequest{ControlCommand::Remove, "t"},
+        ControlRequest{ControlCommand::Status, ""}, ControlRequest{ControlCommand::Exception, "abc-123"}}) {
     std::string line = formatControlRequest(request);
     REQUIRE(line.back() == '\n');
     line.pop_back();
