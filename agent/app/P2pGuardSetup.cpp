@@ -6,7 +6,9 @@
 
 #include "agent/p2p/P2pGuardCapability.h"
 #include "common/Log.h"
+#include "drivers/linux/PacketSniffer.h"
 #include "drivers/linux/PidfdProcessControl.h"
+#include "drivers/linux/SocketTable.h"
 #include "drivers/linux/ProcConnector.h"
 #include "drivers/linux/ProcFs.h"
 
@@ -24,6 +26,25 @@ common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string&
   };
   drivers.ticksSinceBoot = &drivers::linux_os::ticksSinceBoot;
   drivers.monotonicNs = &drivers::linux_os::monotonicNs;
+  // Listen where the scope's processes talk: the network namespace of the scope's anchor process
+  // (pidns:PID, subtree:PID), else the agent's own.
+  std::string netns;
+  if (const auto colon = scopeSpec.find(':'); colon != std::string::npos) {
+    const std::string kind = scopeSpec.substr(0, colon);
+    std::string value = scopeSpec.substr(colon + 1);
+    if (kind == "pidns" && value.starts_with("/proc/")) value = value.substr(6, value.find('/', 6) - 6);
+    if (kind == "pidns" || kind == "subtree") netns = "/proc/" + value + "/ns/net";
+  }
+  drivers.openPackets = [netns]() -> common::Result<std::unique_ptr<drivers::PacketSource>> {
+    auto opened = drivers::linux_os::PacketSniffer::open(netns);
+    if (!opened) return opened.error();
+    return std::unique_ptr<drivers::PacketSource>(std::move(opened).value());
+  };
+  drivers.flowOwner = [](const p2p::Flow& flow, const std::vector<pid_t>& candidates) {
+    drivers::linux_os::FlowEndpoints endpoints{flow.tcp, flow.ipv6, flow.source, flow.sourcePort,
+                                               flow.destination, flow.destinationPort};
+    return drivers::linux_os::findFlowOwner("/proc", endpoints, candidates);
+  };
   // Every P2P event also goes to the log as one line, like device events.
   auto logged = [sink = std::move(sink)](const std::string& type, common::Severity severity,
                                          Poco::JSON::Object::Ptr details) {

@@ -42,6 +42,8 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
     rescanTimer_.stop();
     notifier_.reset();
     events_.reset();
+    packetNotifier_.reset();
+    packets_.reset();
     common::log::info("p2p guard: off");
     return common::Ok{};
   }
@@ -60,6 +62,12 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   common::log::info("p2p guard: " + std::string(policy.p2pGuard.mode == policy::Mode::kAudit ? "audit" : "enforce") +
                     ", scope " + guard_->scope().spec() + ", " +
                     std::to_string(policy.p2pGuard.signatureSets.size()) + " signature sets");
+  if (guard_->networkDetection()) {
+    startNetwork();
+  } else {
+    packetNotifier_.reset();
+    packets_.reset();
+  }
   rescan();  // what runs already (and what the new signatures now match)
   rescanTimer_.start();
   return common::Ok{};
@@ -85,6 +93,49 @@ void P2pGuardCapability::onEventsReadable() {
   if (batch.value().overrun) {
     degraded("the kernel dropped process events (receive buffer overrun)", 0);
     rescan();
+  }
+}
+
+void P2pGuardCapability::startNetwork() {
+  if (packets_ || !drivers_.openPackets) return;
+  auto opened = drivers_.openPackets();
+  if (!opened) {
+    degraded("no network behaviour detection: " + opened.error().describe(), 0);
+    return;
+  }
+  packets_ = std::move(opened).value();
+  packetNotifier_ = std::make_unique<QSocketNotifier>(packets_->fd(), QSocketNotifier::Read);
+  QObject::connect(packetNotifier_.get(), &QSocketNotifier::activated, &context_, [this] { onPacketsReadable(); });
+}
+
+void P2pGuardCapability::onPacketsReadable() {
+  auto drained = packets_->drain(256);
+  if (!drained) {
+    degraded("reading packets: " + drained.error().describe(), 0);
+    packetNotifier_.reset();
+    packets_.reset();
+    return;
+  }
+  for (const auto& bytes : drained.value()) {
+    auto packet = parseIpPacket(bytes);
+    if (!packet) continue;
+    auto verdict = classifyPayload(packet->flow.tcp, packet->payload);
+    if (!verdict) continue;
+    const std::string flow = packet->flow.describe();
+    if (reportedFlows_.size() > 10'000) reportedFlows_.clear();
+    if (!reportedFlows_.insert(flow).second) continue;
+    // Who sends it: only processes in scope are candidates.
+    std::vector<pid_t> candidates;
+    for (const pid_t pid : drivers_.processes->pids()) {
+      if (guard_->inScope(pid)) candidates.push_back(pid);
+    }
+    const auto owner = drivers_.flowOwner(packet->flow, candidates);
+    if (!owner) {
+      common::log::info("p2p guard: " + verdict->protocol + " traffic (" + verdict->detail + ") on " + flow +
+                        " from no process in scope");
+      continue;
+    }
+    (void)guard_->onNetworkEvidence(*owner, {verdict->protocol, verdict->detail, flow});
   }
 }
 

@@ -10,9 +10,13 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <set>
 
 #include "agent/core/Capability.h"
+#include "agent/p2p/FlowClassifier.h"
 #include "agent/p2p/P2pGuard.h"
+#include "drivers/include/PacketSource.h"
 #include "drivers/linux/FileHashCache.h"
 
 namespace mamori::agent::p2p {
@@ -25,6 +29,9 @@ struct P2pGuardDrivers {
   std::function<common::Result<std::unique_ptr<drivers::ProcessEventSource>>()> openEvents;
   std::function<std::uint64_t()> ticksSinceBoot;
   std::function<std::uint64_t()> monotonicNs;
+  // Network behaviour: a packet source in the scope's network namespace, and who sends a flow.
+  std::function<common::Result<std::unique_ptr<drivers::PacketSource>>()> openPackets;
+  std::function<std::optional<pid_t>(const Flow& flow, const std::vector<pid_t>& candidates)> flowOwner;
 };
 
 class P2pGuardCapability final : public Capability {
@@ -47,6 +54,8 @@ class P2pGuardCapability final : public Capability {
   void rescan();
   void scheduleRechecks(pid_t pid);
   void degraded(const std::string& reason, std::int64_t missed);
+  void startNetwork();
+  void onPacketsReadable();
 
   P2pGuardDrivers drivers_;
   P2pGuard::Emit emit_;
@@ -58,6 +67,9 @@ class P2pGuardCapability final : public Capability {
   QObject context_;  // owns the timers and the notifier's connections
   std::unique_ptr<QSocketNotifier> notifier_;
   QTimer rescanTimer_;
+  std::unique_ptr<drivers::PacketSource> packets_;
+  std::unique_ptr<QSocketNotifier> packetNotifier_;
+  std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once
   bool degradedReported_ = false;
 };
 

@@ -6,6 +6,7 @@
 
 #include "drivers/linux/ProcConnectorParser.h"
 #include "drivers/linux/ProcParsers.h"
+#include "drivers/linux/SocketTable.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   const std::string_view text(reinterpret_cast<const char*>(data), size);  // NOLINT: byte view
@@ -15,6 +16,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parseProcStatusResidentKib(text);
   (void)parseCmdline(text);
   (void)parseProcCgroupV2(text);
+  (void)parseProcNetSockets(text, false);
+  (void)parseProcNetSockets(text, true);
   for (const auto& event : parseProcConnectorDatagram(text)) MAMORI_ASSERT(event.pid >= 0 || event.pid < 0);
   for (const auto& mapping : parseProcMaps(text)) MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
   return 0;

@@ -34,7 +34,8 @@ def bencode(value):
 
 
 def make_torrent(payload_path, torrent_path, announce):
-    data = open(payload_path, "rb").read()
+    with open(payload_path, "rb") as f:
+        data = f.read()
     piece = 16384
     pieces = b"".join(hashlib.sha1(data[i:i + piece]).digest() for i in range(0, len(data), piece))
     info = {"name": os.path.basename(payload_path), "length": len(data), "piece length": piece, "pieces": pieces}
@@ -202,6 +203,45 @@ class P2pGuardTest(MamoriTestCase):
         for kind in ("p2p.killed", "p2p.detected"):
             others = [e for e in self.api.events(type=kind) if not e["details"]["process.args"][0].startswith(bin_dir)]
             self.assertEqual(others, [], f"a benign program got {kind}")
+
+
+    def test_unknown_clients_are_caught_by_their_traffic(self):
+        # Names, hashes and YARA rules say nothing: no built-in signatures, one set that matches nothing.
+        policy = ('{"schema_version": 1, "version": 1, "name": "network only", "group": "default",'
+                  ' "p2p_guard": {"mode": "enforce", "builtin_signatures": false, "network_detection": true,'
+                  ' "signature_sets": [{"name": "company", "process_names": ["nothing-matches-this"]}]}}')
+        agent = self.start_agent(policy)
+        wait_until(lambda: "applied the local file" in agent.process.output() or None, 30, "the local policy")
+        files = self.dir("files")
+        payload = os.path.join(files, "payload.bin")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(300_000))
+        torrent = os.path.join(files, "payload.torrent")
+        make_torrent(payload, torrent, "http://127.0.0.1:6969/announce")
+        here = os.path.dirname(os.path.abspath(__file__))
+        tracker = self.sandbox.spawn(["python3", os.path.join(here, "p2p_tracker.py"), "6969"])
+
+        def tracker_up():
+            return subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--pid", "--net", "--", "curl", "-s",
+                                   "-o", "/dev/null", "http://127.0.0.1:6969/"], capture_output=True).returncode == 0
+        wait_until(tracker_up, 30, "the test tracker")
+        bin_dir = self.dir("unknown")
+        shutil.copy("/usr/bin/ctorrent", os.path.join(bin_dir, "seedbox"))
+        shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "fetcher"))
+        seeder = self.sandbox.spawn([os.path.join(bin_dir, "seedbox"), "-e", "1", "-p", "6881", "-s", payload, torrent])
+        leecher = self.sandbox.spawn([os.path.join(bin_dir, "fetcher"), "--enable-dht=false", "--bt-enable-lpd=false",
+                                      "--enable-peer-exchange=false", "--listen-port=6882",
+                                      f"--dir={self.dir('download')}", torrent])
+        for proc, marker in ((seeder, "seedbox"), (leecher, "fetcher")):
+            event = self.assertStopped(proc, os.path.join(bin_dir, marker), timeout=60)
+            self.assertEqual(event["details"]["p2p.trigger"], "network", event)
+            network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
+            self.assertTrue(network, event)
+            self.assertTrue(network[0]["matched"].startswith("bittorrent"), event)
+            self.assertIn("127.0.0.1", network[0]["subject"], event)
+        self.assertIsNone(tracker.poll(), "the tracker (it only answers) was stopped")
+        tracker.kill()
+        tracker.wait(10)
 
 
 if __name__ == "__main__":

@@ -1,0 +1,213 @@
+#include "agent/p2p/FlowClassifier.h"
+
+#include <arpa/inet.h>
+
+#include <array>
+#include <cstring>
+
+namespace mamori::agent::p2p {
+
+namespace {
+
+// The handshake's protocol string, in two halves so that this binary does not carry the whole
+// string (the built-in YARA rule looks for it in executables).
+constexpr std::string_view kProtocolHead = "BitTorrent";
+constexpr std::string_view kProtocolTail = " protocol";
+constexpr std::size_t kHandshakeLength = 1 + 19 + 8 + 20 + 20;
+
+std::string hex(std::string_view bytes) {
+  static constexpr char kDigits[] = "0123456789abcdef";
+  std::string out;
+  for (const unsigned char c : bytes) {
+    out.push_back(kDigits[c >> 4U]);
+    out.push_back(kDigits[c & 0xFU]);
+  }
+  return out;
+}
+
+std::optional<FlowVerdict> bittorrentHandshake(std::string_view p) {
+  if (p.size() < kHandshakeLength || static_cast<unsigned char>(p[0]) != 19) return std::nullopt;
+  if (p.substr(1, kProtocolHead.size()) != kProtocolHead ||
+      p.substr(1 + kProtocolHead.size(), kProtocolTail.size()) != kProtocolTail) {
+    return std::nullopt;
+  }
+  return FlowVerdict{"bittorrent", "handshake info_hash " + hex(p.substr(28, 20))};
+}
+
+// Minimal bencode walker: true when [pos, ...) holds one complete value; pos moves past it.
+bool skipValue(std::string_view s, std::size_t& pos, int depth) {
+  if (pos >= s.size() || depth > 16) return false;
+  const char c = s[pos];
+  if (c == 'i') {
+    const auto end = s.find('e', pos + 1);
+    if (end == std::string_view::npos || end == pos + 1) return false;
+    pos = end + 1;
+    return true;
+  }
+  if (c == 'l' || c == 'd') {
+    ++pos;
+    while (pos < s.size() && s[pos] != 'e') {
+      if (!skipValue(s, pos, depth + 1)) return false;
+    }
+    if (pos >= s.size()) return false;
+    ++pos;
+    return true;
+  }
+  if (c >= '0' && c <= '9') {
+    std::size_t length = 0;
+    while (pos < s.size() && s[pos] >= '0' && s[pos] <= '9') {
+      length = length * 10 + static_cast<std::size_t>(s[pos] - '0');
+      if (length > s.size()) return false;
+      ++pos;
+    }
+    if (pos >= s.size() || s[pos] != ':') return false;
+    ++pos;
+    if (s.size() - pos < length) return false;
+    pos += length;
+    return true;
+  }
+  return false;
+}
+
+// DHT KRPC (BEP 5): one bencoded dictionary filling the datagram, with "y" = q/r/e and for
+// queries a "q" method and an "a" dictionary holding a 20-byte "id".
+std::optional<FlowVerdict> dhtMessage(std::string_view p) {
+  if (p.size() < 20 || p.front() != 'd' || p.back() != 'e') return std::nullopt;
+  std::size_t pos = 0;
+  if (!skipValue(p, pos, 0) || pos != p.size()) return std::nullopt;
+  const bool query = p.find("1:y1:q") != std::string_view::npos;
+  const bool response = p.find("1:y1:r") != std::string_view::npos;
+  const bool hasId = p.find("2:id20:") != std::string_view::npos;
+  if (!hasId || (!query && !response)) return std::nullopt;
+  if (query) {
+    for (std::string_view method : {"ping", "find_node", "get_peers", "announce_peer", "sample_infohashes"}) {
+      const std::string needle = "1:q" + std::to_string(method.size()) + ":" + std::string(method);
+      if (p.find(needle) != std::string_view::npos) return FlowVerdict{"bittorrent-dht", "KRPC query " + std::string(method)};
+    }
+    return std::nullopt;
+  }
+  return FlowVerdict{"bittorrent-dht", "KRPC response"};
+}
+
+// HTTP tracker announce/scrape: the request line carries info_hash and peer_id (or is a scrape).
+std::optional<FlowVerdict> trackerRequest(std::string_view p) {
+  if (!p.starts_with("GET /")) return std::nullopt;
+  const auto lineEnd = p.find("\r\n");
+  if (lineEnd == std::string_view::npos) return std::nullopt;
+  const std::string_view line = p.substr(0, lineEnd);
+  if (!line.ends_with(" HTTP/1.1") && !line.ends_with(" HTTP/1.0")) return std::nullopt;
+  const bool infoHash = line.find("?info_hash=") != std::string_view::npos ||
+                        line.find("&info_hash=") != std::string_view::npos;
+  const bool peerId = line.find("&peer_id=") != std::string_view::npos || line.find("?peer_id=") != std::string_view::npos;
+  const bool port = line.find("&port=") != std::string_view::npos;
+  if (infoHash && peerId && port) return FlowVerdict{"bittorrent-tracker", "HTTP announce"};
+  return std::nullopt;
+}
+
+// UDP tracker (BEP 15) connect request: the fixed protocol id 0x41727101980 and action 0.
+std::optional<FlowVerdict> udpTrackerConnect(std::string_view p) {
+  static constexpr std::array<unsigned char, 12> kConnect = {0x00, 0x00, 0x04, 0x17, 0x27, 0x10,
+                                                             0x19, 0x80, 0x00, 0x00, 0x00, 0x00};
+  if (p.size() != 16 || std::memcmp(p.data(), kConnect.data(), kConnect.size()) != 0) return std::nullopt;
+  return FlowVerdict{"bittorrent-udp-tracker", "connect"};
+}
+
+// eDonkey/eMule TCP: protocol byte, little-endian length of the rest, opcode; a hello (0x01) whose
+// length matches the segment exactly and whose user hash is 16 bytes long.
+std::optional<FlowVerdict> ed2kHello(std::string_view p) {
+  if (p.size() < 6 + 1 + 16 + 6) return std::nullopt;
+  const auto protocol = static_cast<unsigned char>(p[0]);
+  if (protocol != 0xE3 && protocol != 0xC5) return std::nullopt;
+  const std::uint32_t length = static_cast<std::uint32_t>(static_cast<unsigned char>(p[1])) |
+                               static_cast<std::uint32_t>(static_cast<unsigned char>(p[2])) << 8U |
+                               static_cast<std::uint32_t>(static_cast<unsigned char>(p[3])) << 16U |
+                               static_cast<std::uint32_t>(static_cast<unsigned char>(p[4])) << 24U;
+  if (length != p.size() - 5) return std::nullopt;
+  const auto opcode = static_cast<unsigned char>(p[5]);
+  if (opcode == 0x01 && static_cast<unsigned char>(p[6]) == 16) return FlowVerdict{"ed2k", "hello"};
+  return std::nullopt;
+}
+
+std::uint16_t port(std::string_view bytes, std::size_t at) {
+  return static_cast<std::uint16_t>(static_cast<unsigned>(static_cast<unsigned char>(bytes[at])) << 8U |
+                                    static_cast<unsigned char>(bytes[at + 1]));
+}
+
+std::string address(int family, const char* bytes) {
+  std::array<char, INET6_ADDRSTRLEN> text{};
+  ::inet_ntop(family, bytes, text.data(), text.size());
+  return text.data();
+}
+
+}  // namespace
+
+std::string Flow::describe() const {
+  const auto endpoint = [this](const std::string& host, std::uint16_t p) {
+    return (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(p);
+  };
+  return std::string(tcp ? "tcp " : "udp ") + endpoint(source, sourcePort) + " -> " +
+         endpoint(destination, destinationPort);
+}
+
+std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload) {
+  if (payload.empty()) return std::nullopt;
+  if (tcp) {
+    if (auto v = bittorrentHandshake(payload)) return v;
+    if (auto v = trackerRequest(payload)) return v;
+    return ed2kHello(payload);
+  }
+  if (auto v = dhtMessage(payload)) return v;
+  return udpTrackerConnect(payload);
+}
+
+std::optional<Packet> parseIpPacket(std::string_view bytes) {
+  if (bytes.empty()) return std::nullopt;
+  Packet packet;
+  std::size_t transport = 0;
+  int protocol = 0;
+  std::size_t end = bytes.size();
+  const auto version = static_cast<unsigned char>(bytes[0]) >> 4U;
+  if (version == 4) {
+    if (bytes.size() < 20) return std::nullopt;
+    const std::size_t headerLength = (static_cast<unsigned char>(bytes[0]) & 0xFU) * 4U;
+    const std::size_t total = port(bytes, 2);
+    if (headerLength < 20 || bytes.size() < headerLength) return std::nullopt;
+    if ((port(bytes, 6) & 0x1FFFU) != 0) return std::nullopt;  // a later fragment: no transport header
+    if (total >= headerLength && total < end) end = total;       // the capture may be longer (padding)
+    protocol = static_cast<unsigned char>(bytes[9]);
+    packet.flow.source = address(AF_INET, bytes.data() + 12);
+    packet.flow.destination = address(AF_INET, bytes.data() + 16);
+    transport = headerLength;
+  } else if (version == 6) {
+    if (bytes.size() < 40) return std::nullopt;
+    protocol = static_cast<unsigned char>(bytes[6]);  // extension headers are not followed
+    const std::size_t total = 40U + port(bytes, 4);
+    if (total < end) end = total;
+    packet.flow.ipv6 = true;
+    packet.flow.source = address(AF_INET6, bytes.data() + 8);
+    packet.flow.destination = address(AF_INET6, bytes.data() + 24);
+    transport = 40;
+  } else {
+    return std::nullopt;
+  }
+  if (end <= transport) return std::nullopt;
+  const std::string_view segment = bytes.substr(transport, end - transport);
+  if (protocol == 6) {
+    if (segment.size() < 20) return std::nullopt;
+    const std::size_t offset = (static_cast<unsigned char>(segment[12]) >> 4U) * 4U;
+    if (offset < 20 || offset > segment.size()) return std::nullopt;
+    packet.flow.tcp = true;
+    packet.payload = segment.substr(offset);
+  } else if (protocol == 17) {
+    if (segment.size() < 8) return std::nullopt;
+    packet.flow.tcp = false;
+    packet.payload = segment.substr(8);
+  } else {
+    return std::nullopt;
+  }
+  packet.flow.sourcePort = port(segment, 0);
+  packet.flow.destinationPort = port(segment, 2);
+  return packet;
+}
+
+}  // namespace mamori::agent::p2p

@@ -1,0 +1,83 @@
+#include "drivers/linux/PacketSniffer.h"
+
+#include <arpa/inet.h>
+#include <fcntl.h>
+#include <linux/filter.h>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <sched.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <array>
+#include <cerrno>
+#include <thread>
+
+namespace mamori::drivers::linux_os {
+
+namespace {
+
+common::Result<common::UniqueFd> openSocket(unsigned snapLength) {
+  common::UniqueFd fd(::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL)));
+  if (!fd.valid()) return common::makeError("cannot open a packet socket (needs CAP_NET_RAW)", "AF_PACKET", errno);
+  // Accept IPv4 and IPv6 that is not our own outgoing copy; keep snapLength bytes of each.
+  std::array<sock_filter, 7> program = {{
+      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PKTTYPE)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 4, 0),
+      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PROTOCOL)),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
+      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 1),
+      BPF_STMT(BPF_RET | BPF_K, snapLength),
+      BPF_STMT(BPF_RET | BPF_K, 0),
+  }};
+  sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
+  if (::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof filter) != 0) {
+    return common::makeError("cannot attach the packet filter", "AF_PACKET", errno);
+  }
+  const int buffer = 4 * 1024 * 1024;
+  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
+  return fd;
+}
+
+}  // namespace
+
+common::Result<std::unique_ptr<PacketSniffer>> PacketSniffer::open(const std::string& netnsPath, unsigned snapLength) {
+  if (netnsPath.empty()) {
+    auto fd = openSocket(snapLength);
+    if (!fd) return fd.error();
+    return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(fd).value(), snapLength));
+  }
+  common::Result<common::UniqueFd> result = common::makeError("not opened");
+  std::thread opener([&] {
+    const common::UniqueFd ns(::open(netnsPath.c_str(), O_RDONLY | O_CLOEXEC));
+    if (!ns.valid()) {
+      result = common::makeError("cannot open the network namespace", netnsPath, errno);
+      return;
+    }
+    if (::setns(ns.get(), CLONE_NEWNET) != 0) {
+      result = common::makeError("cannot enter the network namespace", netnsPath, errno);
+      return;
+    }
+    result = openSocket(snapLength);
+  });
+  opener.join();
+  if (!result) return result.error();
+  return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(result).value(), snapLength));
+}
+
+common::Result<std::vector<std::string>> PacketSniffer::drain(std::size_t max) {
+  std::vector<std::string> packets;
+  std::string buffer(snapLength_, '\0');
+  while (packets.size() < max) {
+    const ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), MSG_TRUNC);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
+      return common::makeError("cannot read the packet socket", "AF_PACKET", errno);
+    }
+    packets.emplace_back(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(n), buffer.size()));
+  }
+  return packets;
+}
+
+}  // namespace mamori::drivers::linux_os

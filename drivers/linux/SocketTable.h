@@ -1,0 +1,41 @@
+#pragma once
+// Which process owns a network flow: /proc/PID/net/{tcp,tcp6,udp,udp6} (the sockets of PID's network
+// namespace) give the socket inode of a local endpoint, /proc/PID/fd links ("socket:[INODE]") the
+// processes holding it. The table parser is pure (tests, fuzzing); the lookup reads a procfs root.
+
+#include <sys/types.h>
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace mamori::drivers::linux_os {
+
+struct SocketEntry {
+  std::string localAddress;  // textual, "127.0.0.1" / "::1"
+  std::uint16_t localPort = 0;
+  std::string remoteAddress;
+  std::uint16_t remotePort = 0;
+  std::uint64_t inode = 0;
+};
+
+// One /proc/net/{tcp,udp}[6] file. ipv6: the file's family. Lines that do not parse are skipped.
+std::vector<SocketEntry> parseProcNetSockets(std::string_view text, bool ipv6);
+
+struct FlowEndpoints {
+  bool tcp = true;
+  bool ipv6 = false;
+  std::string localAddress;  // the sending side
+  std::uint16_t localPort = 0;
+  std::string remoteAddress;
+  std::uint16_t remotePort = 0;
+};
+
+// The pid among candidates whose socket sends the flow (local endpoint = the packet's source; for
+// TCP the remote endpoint must match too). nullopt when none does (it ended, or is not a candidate).
+std::optional<pid_t> findFlowOwner(const std::string& procRoot, const FlowEndpoints& flow,
+                                   const std::vector<pid_t>& candidates);
+
+}  // namespace mamori::drivers::linux_os

@@ -1,0 +1,125 @@
+// The flow classifier over packets recorded with tcpdump during a loopback BitTorrent transfer
+// (tests/fixtures/p2p, IP header first) and over hostile look-alikes.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "agent/p2p/FlowClassifier.h"
+#include "common/Files.h"
+#include "drivers/linux/SocketTable.h"
+
+using namespace mamori::agent::p2p;
+
+namespace {
+std::string fixture(const std::string& name) {
+  auto bytes = mamori::common::readSmallFile(std::string(MAMORI_P2P_FIXTURES) + "/" + name);
+  REQUIRE(bytes.ok());
+  return bytes.value();
+}
+// Assembled at run time so the test binary does not carry the handshake string in one piece.
+std::string protocolString() { return std::string("BitTorrent") + std::string(" protocol"); }
+}  // namespace
+
+TEST_CASE("a recorded BitTorrent handshake") {
+  const std::string bytes = fixture("bittorrent-handshake.ip");
+  auto packet = parseIpPacket(bytes);
+  REQUIRE(packet);
+  CHECK(packet->flow.tcp);
+  CHECK(packet->flow.source == "127.0.0.1");
+  CHECK(packet->flow.destination == "127.0.0.1");
+  auto verdict = classifyPayload(true, packet->payload);
+  REQUIRE(verdict);
+  CHECK(verdict->protocol == "bittorrent");
+  CHECK(verdict->detail.starts_with("handshake info_hash "));
+  CHECK(verdict->detail.size() == std::string("handshake info_hash ").size() + 40);
+  // The same bytes in a UDP datagram are not a handshake.
+  CHECK_FALSE(classifyPayload(false, packet->payload));
+}
+
+TEST_CASE("a recorded HTTP tracker announce") {
+  auto packet = parseIpPacket(fixture("tracker-announce.ip"));
+  REQUIRE(packet);
+  CHECK(packet->flow.destinationPort == 6969);
+  auto verdict = classifyPayload(true, packet->payload);
+  REQUIRE(verdict);
+  CHECK(verdict->protocol == "bittorrent-tracker");
+  CHECK(packet->flow.describe().starts_with("tcp 127.0.0.1:"));
+}
+
+TEST_CASE("DHT KRPC messages (BEP 5 examples)") {
+  const std::string ping = "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe";
+  auto verdict = classifyPayload(false, ping);
+  REQUIRE(verdict);
+  CHECK(verdict->protocol == "bittorrent-dht");
+  CHECK(verdict->detail == "KRPC query ping");
+  const std::string getPeers = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e1:q9:get_peers1:t2:aa1:y1:qe";
+  REQUIRE(classifyPayload(false, getPeers));
+  CHECK(classifyPayload(false, getPeers)->detail == "KRPC query get_peers");
+  const std::string response = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
+  REQUIRE(classifyPayload(false, response));
+}
+
+TEST_CASE("look-alikes are not P2P: one string is never enough") {
+  // The DHT prefix alone, an unterminated dictionary, a query with an unknown method.
+  CHECK_FALSE(classifyPayload(false, "d1:ad2:id20:"));
+  CHECK_FALSE(classifyPayload(false, "d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:q"));
+  CHECK_FALSE(classifyPayload(false, "d1:ad2:id20:abcdefghij0123456789e1:q4:pong1:t2:aa1:y1:qe"));
+  CHECK_FALSE(classifyPayload(false, "d1:ad2:id99:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe"));
+  // The protocol string inside a web page or a wireshark capture file, not at offset 0 with its length byte.
+  const std::string page = "HTTP/1.1 200 OK\r\n\r\n<p>" + protocolString() + " explained</p>";
+  CHECK_FALSE(classifyPayload(true, page));
+  CHECK_FALSE(classifyPayload(true, "\x13" + protocolString()));  // too short for a handshake
+  // A GET with only one tracker parameter, or without an HTTP version.
+  CHECK_FALSE(classifyPayload(true, "GET /search?info_hash=abc HTTP/1.1\r\nHost: x\r\n\r\n"));
+  CHECK_FALSE(classifyPayload(true, "GET /announce?info_hash=a&peer_id=b&port=1\r\n"));
+  CHECK_FALSE(classifyPayload(true, ""));
+  CHECK_FALSE(classifyPayload(false, std::string(16, '\0')));
+}
+
+TEST_CASE("eD2k hello and the UDP tracker connect") {
+  std::string hello = "\xE3";
+  std::string body = "\x01\x10" + std::string(16, 'h') + std::string(6, 'x') + std::string(10, 't');
+  const auto length = static_cast<char>(body.size());
+  hello += std::string{length, '\0', '\0', '\0'} + body;
+  REQUIRE(classifyPayload(true, hello));
+  CHECK(classifyPayload(true, hello)->protocol == "ed2k");
+  hello[1] = static_cast<char>(body.size() + 1);  // the length does not add up
+  CHECK_FALSE(classifyPayload(true, hello));
+  const std::string connect("\x00\x00\x04\x17\x27\x10\x19\x80\x00\x00\x00\x00\x12\x34\x56\x78", 16);
+  REQUIRE(classifyPayload(false, connect));
+  CHECK(classifyPayload(false, connect)->protocol == "bittorrent-udp-tracker");
+}
+
+TEST_CASE("IP parsing refuses what does not add up") {
+  CHECK_FALSE(parseIpPacket(""));
+  CHECK_FALSE(parseIpPacket(std::string(19, '\x45')));
+  std::string bytes = fixture("bittorrent-handshake.ip");
+  bytes[0] = '\x41';  // header length 4 bytes
+  CHECK_FALSE(parseIpPacket(bytes));
+  bytes = fixture("bittorrent-handshake.ip");
+  bytes[9] = 1;  // ICMP
+  CHECK_FALSE(parseIpPacket(bytes));
+  CHECK_FALSE(parseIpPacket(fixture("bittorrent-handshake.ip").substr(0, 30)));
+}
+
+TEST_CASE("the kernel's socket tables") {
+  const std::string tcp =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n"
+      "   0: 0100007F:1AE1 0100007F:B7A2 01 00000000:00000000 00:00000000 00000000     0        0 12345 1 0\n"
+      "   1: garbage\n"
+      "   2: 00000000:1AE2 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 777 1 0\n";
+  const auto entries = mamori::drivers::linux_os::parseProcNetSockets(tcp, false);
+  REQUIRE(entries.size() == 2);
+  CHECK(entries[0].localAddress == "127.0.0.1");
+  CHECK(entries[0].localPort == 6881);
+  CHECK(entries[0].remotePort == 47010);
+  CHECK(entries[0].inode == 12345);
+  CHECK(entries[1].localAddress == "0.0.0.0");
+  const std::string tcp6 =
+      "  sl  local_address                         remote_address                        st\n"
+      "   0: 00000000000000000000000001000000:1AE1 00000000000000000000000000000000:0000 0A 00000000:00000000 "
+      "00:00000000 00000000     0        0 999 1 0\n";
+  const auto six = mamori::drivers::linux_os::parseProcNetSockets(tcp6, true);
+  REQUIRE(six.size() == 1);
+  CHECK(six[0].localAddress == "::1");
+}
