@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "collector/server/CollectorServer.h"
+#include "collector/siem/SiemService.h"
 #include "collector/state/StateFiles.h"
 #include "collector/store/DbUrl.h"
 #include "collector/tls/SelfSignedCert.h"
@@ -143,6 +144,14 @@ int runCollector(const CollectorOptions& options) {
                       config.certFile + " (agents and mamorictl use it as their CA file)");
   }
 
+  // Read before anything starts: a broken SIEM config is a usage error, not a silent gap in the SOC.
+  siem::SiemConfig siemConfig;
+  if (!options.siemConfigFile.empty()) {
+    auto loaded = siem::loadSiemConfig(options.siemConfigFile);
+    if (!loaded) return fail(kExitUsage, loaded.error());
+    siemConfig = std::move(loaded).value();
+  }
+
   store::StoreOptions storeOptions;
   storeOptions.maxSessions = static_cast<std::size_t>(options.threads) + 2;
   auto store = store::openEventStore(options.db, storeOptions);
@@ -160,6 +169,16 @@ int runCollector(const CollectorOptions& options) {
 
   server::Metrics metrics;
   common::SystemClock clock;
+  std::unique_ptr<siem::SiemService> siemService;
+  if (!siemConfig.sinks.empty()) {
+    const std::string owner = hostName() + ":" + std::to_string(::getpid()) + ":" + common::randomHex(4);
+    auto started = siem::SiemService::start(siemConfig, target.value(), owner, clock);
+    if (!started) return fail(kExitUsage, started.error());
+    siemService = std::move(started).value();
+    metrics.setExtraSource([service = siemService.get()] { return service->renderMetrics(); });
+    common::log::info("SIEM export: " + std::to_string(siemConfig.sinks.size()) + " sink(s) from " +
+                      options.siemConfigFile);
+  }
   server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes,
                               std::make_shared<const policy::SigningKey>(std::move(policyKey).value())};
   auto consoleDir = consoleDirectory(options.consoleDir, usage);
@@ -189,6 +208,7 @@ int runCollector(const CollectorOptions& options) {
                     ", finishing requests in progress");
   server.value()->stop();
   server.value().reset();
+  if (siemService) siemService->stop();
   store.value().reset();
   common::log::info("stopped");
   return kExitOk;

@@ -35,6 +35,8 @@ const char* const kCollectorUsage =
     "                             every collector of one fleet the same file: agents pin its public key\n"
     "  --console-dir DIR          the web console's built files (default: console-dist beside the\n"
     "                             binary, else ../share/mamori/console); docs/console.md\n"
+    "  --siem-config FILE        forward events to SIEM sinks (syslog/CEF, JSON lines, HTTPS);\n"
+    "                             docs/siem.md\n"
     "  --threads N                request threads = connections served at once (default 16)\n"
     "  --max-body-bytes N         largest request body, before and after gzip inflation (default 8388608)\n"
     "  --log-level LEVEL          debug, info, warning or error (default info)\n"
@@ -93,6 +95,7 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
       {"--admin-token-file", &options.adminTokenFile},
       {"--log-level", &options.logLevel},
       {"--policy-key-file", &options.policyKeyFile},
+      {"--siem-config", &options.siemConfigFile},
       {"--console-dir", &options.consoleDir},
   };
   for (std::size_t i = 0; i < args.size(); ++i) {

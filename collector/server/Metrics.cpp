@@ -75,6 +75,7 @@ std::string Metrics::render(std::optional<std::int64_t> agentsEnrolled,
            "mamori_agents_silent "
         << *agentsSilent << '\n';
   }
+  if (extra_) out << extra_();
   return out.str();
 }
 

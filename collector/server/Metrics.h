@@ -3,6 +3,7 @@
 // each count their own requests, and a scraper sums them.
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <optional>
@@ -21,6 +22,10 @@ class Metrics {
   // Gauges come from the database at scrape time; nullopt when it did not answer.
   std::string render(std::optional<std::int64_t> agentsEnrolled, std::optional<std::int64_t> agentsSilent) const;
 
+  // More lines for render() from another part of the collector (the SIEM forwarders' lag), asked
+  // at every scrape. Set once at start, before the server runs.
+  void setExtraSource(std::function<std::string()> source) { extra_ = std::move(source); }
+
   std::uint64_t requests(const std::string& endpoint, int status) const;
   std::uint64_t rejectedBatches(const std::string& reason) const;
 
@@ -31,6 +36,7 @@ class Metrics {
   std::uint64_t stored_ = 0;
   std::uint64_t duplicates_ = 0;
   std::uint64_t storageErrors_ = 0;
+  std::function<std::string()> extra_;
 };
 
 }  // namespace mamori::collector::server
