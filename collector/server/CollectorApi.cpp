@@ -46,6 +46,7 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/policies") return "policies";
   if (path == "/api/v1/exceptions") return "exceptions";
   if (path == "/api/v1/session") return "session";
+  if (path == "/api/v1/incidents" || incidentPathId(path)) return "incidents";
   if (path == "/api/v1/policies/validate") return "policy_validate";
   if (agentGroupPathId(path)) return "agent_group";
   if (path == "/healthz") return "healthz";
@@ -121,6 +122,7 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
       {"/api/v1/session", "GET", &CollectorApi::getSession},
       {"/api/v1/session", "DELETE", &CollectorApi::deleteSession},
       {"/api/v1/policies/validate", "POST", &CollectorApi::validatePolicy},
+      {"/api/v1/incidents", "GET", &CollectorApi::getIncidents},
   };
   ApiResponse response;
   bool pathKnown = false;
@@ -141,6 +143,14 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
     allowed = "PUT";
     if (request.method == "PUT") {
       response = putAgentGroup(request, *agentId);
+      answered = true;
+    }
+  }
+  if (const auto incidentId = incidentPathId(request.path); !answered && incidentId) {
+    pathKnown = true;
+    allowed = "PUT";
+    if (request.method == "PUT") {
+      response = putIncident(request, *incidentId);
       answered = true;
     }
   }

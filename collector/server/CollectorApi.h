@@ -62,6 +62,10 @@ class CollectorApi {
   ApiResponse deleteSession(const ApiRequest& request);
   ApiResponse validatePolicy(const ApiRequest& request);
   ApiResponse serveConsole(const ApiRequest& request) const;
+  ApiResponse getIncidents(const ApiRequest& request);
+  ApiResponse putIncident(const ApiRequest& request, const std::string& incidentId);
+  // Who made an authorized request: the console user, or "admin token".
+  std::string actorName(const ApiRequest& request);
   ApiResponse healthz();
   ApiResponse metricsText();
 
@@ -88,6 +92,9 @@ std::optional<std::string> groupNameProblem(const std::string& name);
 
 // "/api/v1/agents/<id>/group" -> "<id>"; nullopt for any other path.
 std::optional<std::string> agentGroupPathId(const std::string& path);
+
+// "/api/v1/incidents/<uuid>" -> "<uuid>"; nullopt for any other path.
+std::optional<std::string> incidentPathId(const std::string& path);
 
 // "Bearer abc" -> "abc"; "" when the header is missing or another scheme.
 std::string bearerToken(const std::string& authorization);

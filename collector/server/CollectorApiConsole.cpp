@@ -15,6 +15,8 @@
 #include "common/EventJson.h"
 #include "common/Files.h"
 #include "common/Log.h"
+#include "common/Utf8.h"
+#include "common/Uuid7.h"
 #include "policy/PolicyParser.h"
 
 namespace mamori::collector::server {
@@ -25,6 +27,8 @@ constexpr std::size_t kMaxLoginBodyBytes = 4096;
 constexpr std::size_t kMaxStaticFileBytes = 16 * 1024 * 1024;
 // A session's last_seen is written at most this often: reads must not each cost a write.
 constexpr std::int64_t kTouchEveryMs = 30'000;
+constexpr std::size_t kMaxCommentBytes = 4000;
+constexpr std::string_view kIncidentsPrefix = "/api/v1/incidents/";
 
 ApiResponse unauthorizedSession(const std::string& what) {
   ApiResponse response = jsonError(401, what, "Authorization");
@@ -235,6 +239,76 @@ ApiResponse CollectorApi::serveConsole(const ApiRequest& request) const {
   response.contentType = console::contentTypeFor(*file);
   response.body = std::move(content).value();
   return withHeaders(response);
+}
+
+std::optional<std::string> incidentPathId(const std::string& path) {
+  if (path.size() <= kIncidentsPrefix.size() || path.rfind(kIncidentsPrefix, 0) != 0) return std::nullopt;
+  std::string id = path.substr(kIncidentsPrefix.size());
+  if (id.find('/') != std::string::npos) return std::nullopt;
+  return id;
+}
+
+std::string CollectorApi::actorName(const ApiRequest& request) {
+  if (!request.authorization.empty()) return "admin token";
+  auto session =
+      store_.consoleSession(common::sha256Hex(console::cookieValue(request.cookie, console::kSessionCookie)));
+  return session && session.value() ? session.value()->user : std::string("unknown");
+}
+
+ApiResponse CollectorApi::getIncidents(const ApiRequest& request) {
+  if (auto denied = requireReader(request)) return *denied;
+  auto states = store_.listIncidentStates();
+  if (!states) return storageFailure(states.error());
+  ApiResponse response;
+  response.body = "{\"incidents\":[";
+  for (std::size_t i = 0; i < states.value().size(); ++i) {
+    const auto& state = states.value()[i];
+    if (i != 0) response.body += ',';
+    response.body += "{\"incident_id\":" + jsonString(state.incidentId) + ",\"status\":" + jsonString(state.status) +
+                     ",\"comment\":" + jsonString(state.comment) + ",\"updated_by\":" + jsonString(state.updatedBy) +
+                     ",\"updated_at\":" + jsonString(common::formatUtcMs(state.updatedMs)) + "}";
+  }
+  response.body += "]}";
+  return response;
+}
+
+ApiResponse CollectorApi::putIncident(const ApiRequest& request, const std::string& incidentId) {
+  if (auto denied = requireAdmin(request)) return *denied;
+  if (!common::isCanonicalUuid(incidentId)) return jsonError(400, "expected an incident.id (lower-case UUID)", "id");
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  auto parsed = common::parseJson(std::get<std::string>(body), "body");
+  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
+  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
+  const auto object = parsed.value().extract<Poco::JSON::Object::Ptr>();
+  for (const auto& key : object->getNames()) {
+    if (key != "status" && key != "comment")
+      return jsonError(400, "unknown field (expected status, comment)", "/" + key);
+  }
+  store::IncidentState state;
+  state.incidentId = incidentId;
+  if (!object->has("status") || !object->get("status").isString())
+    return jsonError(400, "expected a string", "/status");
+  state.status = object->getValue<std::string>("status");
+  if (state.status != "open" && state.status != "acknowledged" && state.status != "closed") {
+    return jsonError(400, "expected open, acknowledged or closed", "/status");
+  }
+  if (object->has("comment")) {
+    if (!object->get("comment").isString()) return jsonError(400, "expected a string", "/comment");
+    state.comment = object->getValue<std::string>("comment");
+    if (state.comment.size() > kMaxCommentBytes || !common::isValidUtf8(state.comment)) {
+      return jsonError(400, "expected at most 4000 bytes of UTF-8", "/comment");
+    }
+  }
+  state.updatedBy = actorName(request);
+  state.updatedMs = clock_.nowMs();
+  if (auto stored = store_.putIncidentState(state); !stored) return storageFailure(stored.error());
+  common::log::info("incident " + incidentId + " set to " + state.status + " by " + state.updatedBy);
+  ApiResponse response;
+  response.body = "{\"incident_id\":" + jsonString(state.incidentId) + ",\"status\":" + jsonString(state.status) +
+                  ",\"comment\":" + jsonString(state.comment) + ",\"updated_by\":" + jsonString(state.updatedBy) +
+                  ",\"updated_at\":" + jsonString(common::formatUtcMs(state.updatedMs)) + "}";
+  return response;
 }
 
 }  // namespace mamori::collector::server

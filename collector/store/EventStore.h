@@ -108,6 +108,16 @@ struct EventPage {
   bool more = false;  // true when at least one more event matches after the last one returned
 };
 
+// What an administrator decided about an incident (incident.* events): open, acknowledged or
+// closed, with a comment.
+struct IncidentState {
+  std::string incidentId;
+  std::string status;
+  std::string comment;
+  std::string updatedBy;
+  std::int64_t updatedMs = 0;
+};
+
 // A web console account (docs/console.md); the password only as its scrypt hash.
 struct ConsoleUser {
   std::string name;
@@ -194,6 +204,9 @@ class EventStore {
   // Read and replace one subject's failure record (a zero record deletes it).
   virtual common::Result<LoginFailures> loginFailures(const std::string& subject) = 0;
   virtual common::Status setLoginFailures(const std::string& subject, const LoginFailures& failures) = 0;
+  // Incident status and comment (schema migration 6): one row per incident, replaced on each change.
+  virtual common::Status putIncidentState(const IncidentState& state) = 0;
+  virtual common::Result<std::vector<IncidentState>> listIncidentStates() = 0;
 };
 
 struct StoreOptions {

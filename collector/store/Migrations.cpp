@@ -129,6 +129,16 @@ const std::vector<Migration>& migrations() {
            " window_start_ms BIGINT NOT NULL,"
            " locked_until_ms BIGINT NOT NULL)",
        }},
+      {6,
+       "web console: status and comment of each incident (docs/console.md)",
+       {
+           "CREATE TABLE incident_states ("
+           " incident_id {TEXT_C} PRIMARY KEY,"
+           " status TEXT NOT NULL,"
+           " comment TEXT NOT NULL,"
+           " updated_by TEXT NOT NULL,"
+           " updated_ms BIGINT NOT NULL)",
+       }},
   };
   return kList;
 }

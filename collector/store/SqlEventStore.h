@@ -44,6 +44,8 @@ class SqlEventStore final : public EventStore {
   common::Status deleteConsoleSession(const std::string& idSha256) override;
   common::Result<LoginFailures> loginFailures(const std::string& subject) override;
   common::Status setLoginFailures(const std::string& subject, const LoginFailures& failures) override;
+  common::Status putIncidentState(const IncidentState& state) override;
+  common::Result<std::vector<IncidentState>> listIncidentStates() override;
 
  private:
   SqlEventStore(DbTarget target, const StoreOptions& options);

@@ -1,4 +1,5 @@
-// SqlEventStore: web console accounts, sessions and failed sign-ins (schema migration 4).
+// SqlEventStore: web console accounts, sessions and failed sign-ins (schema migration 4), incident
+// status and comments (migration 6).
 
 #include <Poco/Data/Statement.h>
 
@@ -158,6 +159,33 @@ common::Status SqlEventStore::setLoginFailures(const std::string& subject, const
         " window_start_ms = excluded.window_start_ms, locked_until_ms = excluded.locked_until_ms"),
         use(key), use(count), use(start), use(locked), now;
   });
+}
+
+common::Status SqlEventStore::putIncidentState(const IncidentState& state) {
+  return runErased("storing an incident status", true, [&](Session& session) {
+    std::string id = state.incidentId, status = state.status, comment = state.comment, by = state.updatedBy;
+    Poco::Int64 updated = state.updatedMs;
+    session << sql(
+        "INSERT INTO incident_states (incident_id, status, comment, updated_by, updated_ms) VALUES (?, ?, ?, ?, ?)"
+        " ON CONFLICT (incident_id) DO UPDATE SET status = excluded.status, comment = excluded.comment,"
+        " updated_by = excluded.updated_by, updated_ms = excluded.updated_ms"),
+        use(id), use(status), use(comment), use(by), use(updated), now;
+  });
+}
+
+common::Result<std::vector<IncidentState>> SqlEventStore::listIncidentStates() {
+  std::vector<IncidentState> states;
+  auto ran = runErased("listing incident statuses", false, [&](Session& session) {
+    std::vector<std::string> ids, statuses, comments, by;
+    std::vector<Poco::Int64> updated;
+    session << "SELECT incident_id, status, comment, updated_by, updated_ms FROM incident_states ORDER BY incident_id",
+        into(ids), into(statuses), into(comments), into(by), into(updated), now;
+    for (std::size_t i = 0; i < ids.size(); ++i) {
+      states.push_back(IncidentState{ids[i], statuses[i], comments[i], by[i], updated[i]});
+    }
+  });
+  if (!ran) return ran.error();
+  return states;
 }
 
 }  // namespace mamori::collector::store

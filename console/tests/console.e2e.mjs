@@ -404,6 +404,40 @@ async function main() {
       await axeCheck(page, 'exceptions');
     });
 
+    await step('incidents: the evidence chain is shown, an administrator acknowledges one with a comment', async () => {
+      const [identity] = identities;
+      const incidentId = uuidv7();
+      const now = new Date().toISOString();
+      const event = {
+        id: uuidv7(), type: 'incident.opened', time: now, severity: 'high', agent_id: identity.agent_id, host: 'pc-1', user: 'taro',
+        details: {
+          'incident.id': incidentId, 'incident.score': 12, 'incident.first_time': now, 'incident.last_time': now, 'user.name': 'taro',
+          'incident.evidence': [
+            { 'event.id': uuidv7(), 'event.type': 'activity.removable_copy', time: now, weight: 8, 'process.pid': 42, 'process.name': HOSTILE_PROCESS, path: HOSTILE_PATH },
+            { 'event.id': uuidv7(), 'event.type': 'activity.archive', time: now, weight: 4, 'process.pid': 43, 'process.name': 'zip', path: '/media/usb/x.zip' },
+          ],
+        },
+      };
+      const ingest = await request(base, ca, 'POST', '/api/v1/events', { body: { events: [event] }, headers: { Authorization: `Bearer ${identity.node_key}` } });
+      assert.equal(ingest.status, 200, ingest.text);
+      await page.click('a[data-route="incidents"]');
+      await page.click(`#incidents tr[data-incident="${incidentId}"] button`);
+      await page.waitForSelector('#incident-evidence');
+      const evidence = await page.textContent('#incident-evidence');
+      assert.ok(evidence.includes(HOSTILE_PROCESS) && evidence.includes('activity.archive'), evidence);
+      await page.selectOption('#incident-status', 'acknowledged');
+      await page.fill('#incident-comment', 'called the user; stick was a gift');
+      await page.click('#incident-form button[type=submit]');
+      await page.waitForSelector('#incident-result .ok');
+      await shot('07-incident');
+      await axeCheck(page, 'incidents');
+      await page.click('a[data-route="fleet"]');
+      await page.click('a[data-route="incidents"]');
+      await page.waitForSelector(`#incidents tr[data-incident="${incidentId}"]`);
+      assert.equal((await page.textContent(`#incidents tr[data-incident="${incidentId}"] .status`)).trim(), 'acknowledged');
+      assert.equal(await page.evaluate(() => window.__pwned === 1), false);
+    });
+
     await step('the viewer sees the fleet but has no push button, and sign-out ends the session', async () => {
       await page.click('#logout');
       await page.waitForSelector('#login-form');
@@ -422,7 +456,7 @@ async function main() {
         fetch('/api/v1/policies?group=office', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{}' }).then((r) => r.status),
       );
       assert.equal(status, 403, 'a page script without the CSRF token must be refused');
-      await shot('07-viewer-policies');
+      await shot('08-viewer-policies');
     });
 
     await step('no CSP violation was reported by the browser', async () => {

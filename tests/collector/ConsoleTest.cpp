@@ -309,3 +309,25 @@ TEST_CASE("console API: the console's files come with the security headers; with
   CHECK(t.call("POST", "/index.html").status == 405);
   CHECK(t.call("GET", "/api/v1/nothing").status == 404);
 }
+
+TEST_CASE("console API: an administrator sets an incident's status and comment; a viewer reads them") {
+  ConsoleApi t;
+  const std::string id = "01a2070b-5b29-7162-8dcc-b9dd5bc7a019";
+  auto admin = t.login("alice", "alice password");
+  auto viewer = t.login("victor", "victor password");
+  const std::string body = R"({"status":"acknowledged","comment":"<b>checking</b> with the user"})";
+  CHECK(t.call("PUT", "/api/v1/incidents/" + id, body, admin.cookie).status == 403);  // no CSRF token
+  CHECK(t.call("PUT", "/api/v1/incidents/" + id, body, viewer.cookie, viewer.csrf).status == 403);
+  CHECK(t.call("PUT", "/api/v1/incidents/not-a-uuid", body, admin.cookie, admin.csrf).status == 400);
+  CHECK(t.call("PUT", "/api/v1/incidents/" + id, R"({"status":"solved"})", admin.cookie, admin.csrf).status == 400);
+  CHECK(t.call("PUT", "/api/v1/incidents/" + id, R"({"status":"open","x":1})", admin.cookie, admin.csrf).status == 400);
+  CHECK(t.call("PUT", "/api/v1/incidents/" + id, body, admin.cookie, admin.csrf).status == 200);
+  auto list = t.call("GET", "/api/v1/incidents", "", viewer.cookie);
+  CHECK(list.status == 200);
+  CHECK(list.body.find("\"status\":\"acknowledged\"") != std::string::npos);
+  CHECK(list.body.find("\"updated_by\":\"alice\"") != std::string::npos);
+  CHECK(list.body.find("<b>checking</b> with the user") != std::string::npos);
+  CHECK(t.call("PUT", "/api/v1/incidents/" + id, R"({"status":"closed"})", admin.cookie, admin.csrf).status == 200);
+  CHECK(t.call("GET", "/api/v1/incidents", "", viewer.cookie).body.find("\"status\":\"closed\"") != std::string::npos);
+  CHECK(t.call("GET", "/api/v1/incidents").status == 401);
+}
