@@ -251,6 +251,11 @@ std::string sdEscape(std::string_view raw) {
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
+    const auto byte = static_cast<unsigned char>(c);
+    if (byte < 0x20 || byte == 0x7F) {
+      out += ' ';  // RFC 5424 allows them, but a receiver writing one message per line must never split
+      continue;
+    }
     if (c == '"' || c == '\\' || c == ']') out += '\\';
     out += c;
   }

@@ -44,7 +44,8 @@ struct SyslogOptions {
   std::string sdId = kDefaultSdId;
 };
 
-// RFC 5424 structured-data parameter value escaping: '"', '\' and ']' get a backslash.
+// RFC 5424 structured-data parameter value escaping: '"', '\' and ']' get a backslash; control
+// characters (CR/LF above all) become a space.
 std::string sdEscape(std::string_view text);
 
 // One RFC 5424 message (without framing) carrying `message` (e.g. the CEF line) as MSG.

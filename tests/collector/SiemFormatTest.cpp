@@ -181,6 +181,9 @@ TEST_CASE("RFC 5424: octet-counted frame, escaped structured data, one line") {
   CHECK(std::stoul(frame.substr(0, space)) == message.size());
   CHECK(frame.substr(space + 1) == message);
   CHECK(sdEscape("a\"b\\c]d") == "a\\\"b\\\\c\\]d");
+  CHECK(sdEscape("a\nb\rc\td") == "a b c d");
+  e.agentId = "id\n<13>1 2026-01-01T00:00:00Z forged mamori - x - injected";
+  CHECK(formatSyslog(e, "m", {}).find('\n') == std::string::npos);
 }
 
 TEST_CASE("very long values are capped so a message stays within receiver limits") {
