@@ -119,18 +119,15 @@ void P2pGuard::onProcessEvent(const drivers::ProcessEvent& event) {
 }
 
 std::vector<drivers::ProcessInfo> P2pGuard::descendantsOf(pid_t root) {
-  // Parent links of every process, then a breadth-first walk from root.
-  std::unordered_map<pid_t, std::vector<pid_t>> children;
-  for (const pid_t pid : processes_.pids()) {
-    if (auto parent = processes_.parent(pid); parent) children[parent.value()].push_back(pid);
-  }
+  // Through the kernel's children lists: a just-started client has none, so this costs one directory
+  // read on the way to the kill instead of a scan of every process.
   std::vector<drivers::ProcessInfo> out;
   std::vector<pid_t> queue{root};
   std::unordered_set<pid_t> seen{root};
-  while (!queue.empty()) {
+  while (!queue.empty() && seen.size() < 4096) {
     const pid_t current = queue.back();
     queue.pop_back();
-    for (const pid_t child : children[current]) {
+    for (const pid_t child : processes_.children(current)) {
       if (!seen.insert(child).second || child == self_) continue;
       if (auto info = processes_.read(child); info) out.push_back(std::move(info).value());
       queue.push_back(child);

@@ -48,6 +48,13 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
     if (!info) return info.error();
     return info.value().ppid;
   }
+  std::vector<pid_t> children(pid_t pid) const override {
+    std::vector<pid_t> out;
+    for (const auto& [child, entry] : entries_) {
+      if (entry.info.ppid == pid) out.push_back(child);
+    }
+    return out;
+  }
   common::Result<std::uint64_t> pidNamespace(pid_t pid) const override {
     const auto it = entries_.find(pid);
     if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));

@@ -26,6 +26,8 @@ class ProcessSource {
   virtual std::vector<pid_t> pids() const = 0;
   // The parent pid, reading as little as possible (the scope walks ancestors on every exec).
   virtual common::Result<pid_t> parent(pid_t pid) const = 0;
+  // Direct children (Linux: /proc/PID/task/*/children, no scan of every process).
+  virtual std::vector<pid_t> children(pid_t pid) const = 0;
   // Identity of the pid namespace the process lives in (the inode of /proc/PID/ns/pid).
   virtual common::Result<std::uint64_t> pidNamespace(pid_t pid) const = 0;
   // The process's cgroup v2 path ("/system.slice/x.service"), from the "0::" line of /proc/PID/cgroup.

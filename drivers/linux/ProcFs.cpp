@@ -11,6 +11,8 @@
 #include <cerrno>
 #include <charconv>
 #include <memory>
+#include <mutex>
+#include <unordered_map>
 
 #include "common/Files.h"
 #include "drivers/linux/ProcParsers.h"
@@ -35,6 +37,8 @@ std::string readLink(const std::string& path) {
 
 }  // namespace
 
+std::string lookUpUserName(uid_t uid);
+
 std::uint64_t ticksSinceBoot() {
   timespec now{};
   ::clock_gettime(CLOCK_BOOTTIME, &now);
@@ -49,6 +53,21 @@ std::uint64_t monotonicNs() {
 }
 
 std::string userName(uid_t uid) {
+  // The passwd database is read once per uid: every exec asks, and NSS lookups are not cheap.
+  static std::mutex mutex;
+  static std::unordered_map<uid_t, std::string> names;
+  {
+    const std::lock_guard lock(mutex);
+    if (const auto it = names.find(uid); it != names.end()) return it->second;
+  }
+  std::string name = lookUpUserName(uid);
+  const std::lock_guard lock(mutex);
+  if (names.size() > 4096) names.clear();
+  names.emplace(uid, name);
+  return name;
+}
+
+std::string lookUpUserName(uid_t uid) {
   passwd entry{};
   passwd* found = nullptr;
   std::array<char, 4096> buffer{};
@@ -117,6 +136,29 @@ common::Result<pid_t> ProcFs::parent(pid_t pid) const {
   auto stat = parseProcStat(text.value());
   if (!stat) return common::makeError(stat.error().message, path);
   return stat.value().ppid;
+}
+
+std::vector<pid_t> ProcFs::children(pid_t pid) const {
+  std::vector<pid_t> out;
+  const std::string taskDir = root_ + "/" + std::to_string(pid) + "/task";
+  const std::unique_ptr<DIR, DirCloser> dir(::opendir(taskDir.c_str()));
+  if (!dir) return out;
+  while (const dirent* entry = ::readdir(dir.get())) {
+    if (entry->d_name[0] == '.') continue;
+    auto text = common::readSmallFile(taskDir + "/" + entry->d_name + "/children");
+    if (!text) continue;
+    std::string_view rest = text.value();
+    while (!rest.empty()) {
+      const auto space = rest.find(' ');
+      const std::string_view word = rest.substr(0, space);
+      pid_t child = 0;
+      const auto [ptr, ec] = std::from_chars(word.data(), word.data() + word.size(), child);
+      if (ec == std::errc() && ptr == word.data() + word.size() && child > 0) out.push_back(child);
+      if (space == std::string_view::npos) break;
+      rest.remove_prefix(space + 1);
+    }
+  }
+  return out;
 }
 
 common::Result<std::uint64_t> ProcFs::pidNamespace(pid_t pid) const {

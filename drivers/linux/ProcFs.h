@@ -16,6 +16,7 @@ class ProcFs final : public ProcessSource {
   std::vector<ProcessInfo> snapshot() const override;
   std::vector<pid_t> pids() const override;
   common::Result<pid_t> parent(pid_t pid) const override;
+  std::vector<pid_t> children(pid_t pid) const override;
   common::Result<std::uint64_t> pidNamespace(pid_t pid) const override;
   common::Result<std::string> cgroup(pid_t pid) const override;
 

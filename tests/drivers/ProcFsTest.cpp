@@ -7,6 +7,7 @@
 
 #include <csignal>
 
+#include <algorithm>
 #include <fstream>
 
 #include "common/Crypto.h"
@@ -117,6 +118,8 @@ TEST_CASE("pidfd kill refuses a wrong start time and kills the right process") {
   ProcFs proc;
   auto info = proc.read(child);
   REQUIRE(info.ok());
+  const auto children = proc.children(::getpid());
+  CHECK(std::find(children.begin(), children.end(), child) != children.end());
   PidfdProcessControl control;
   CHECK_FALSE(control.kill(child, info.value().startTime + 1).ok());
   REQUIRE(control.kill(child, info.value().startTime).ok());
