@@ -1,5 +1,7 @@
 #include "agent/app/ConfigArguments.h"
 
+#include <cstddef>
+
 #include "agent/guard/ConfigFile.h"
 #include "common/Files.h"
 
@@ -19,7 +21,7 @@ common::Result<ExpandedArguments> expandConfigFile(const std::vector<std::string
     }
   }
   if (!out.configFile.empty()) {
-    auto text = common::readSmallFile(out.configFile, 64 * 1024);
+    auto text = common::readSmallFile(out.configFile, std::size_t{64} * 1024);
     if (!text) return common::makeError(text.error().describe(), "--config");
     auto fromFile = guard::configFileArguments(text.value(), out.configFile);
     if (!fromFile) return fromFile.error();

@@ -77,7 +77,10 @@ int runCtlCommand(int argc, char* argv[]) {
   std::string verb = exceptionCommand ? "exception" : "";
   std::string argument;
   std::string tokenFile;
-  if (const char* fromEnv = std::getenv("MAMORI_UNINSTALL_TOKEN_FILE")) tokenFile = fromEnv;
+  // One-shot command, no other threads yet.
+  if (const char* fromEnv = std::getenv("MAMORI_UNINSTALL_TOKEN_FILE")) {  // NOLINT(concurrency-mt-unsafe)
+    tokenFile = fromEnv;
+  }
   std::string stateDir = "/var/lib/mamori";
   std::string socket;
   double timeoutSec = 30;
@@ -129,6 +132,10 @@ int runCtlCommand(int argc, char* argv[]) {
   }
   if (socket.empty()) socket = stateDir + "/control.sock";
 
+  if (!common::fileExists(socket)) {
+    std::fprintf(stderr, "mamori-agent: the agent is not running (no control socket %s)\n", socket.c_str());
+    return kFailed;
+  }
   QLocalSocket connection;
   connection.connectToServer(QString::fromStdString(socket));
   if (!connection.waitForConnected(5000)) {

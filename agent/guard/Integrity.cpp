@@ -1,5 +1,6 @@
 #include "agent/guard/Integrity.h"
 
+#include <cstddef>
 #include <map>
 #include <sstream>
 
@@ -30,7 +31,7 @@ common::Result<std::vector<FileChange>> checkIntegrity(const std::string& stateF
   const bool first = !common::fileExists(stateFile);
   std::map<std::string, std::string> stored;
   if (!first) {
-    auto text = common::readSmallFile(stateFile, 64 * 1024);
+    auto text = common::readSmallFile(stateFile, std::size_t{64} * 1024);
     if (!text) return text.error();
     stored = readStored(text.value());
   }

@@ -103,8 +103,12 @@ void ServiceGuard::onConnection() {
   while (QLocalSocket* socket = server_->nextPendingConnection()) {
     connect(socket, &QLocalSocket::disconnected, socket, &QObject::deleteLater);
     connect(socket, &QLocalSocket::readyRead, this, [this, socket] { onReadable(socket); });
-    // A client that never finishes its line is dropped; the agent does not wait on it.
-    QTimer::singleShot(5000, socket, [socket] { socket->abort(); });
+    // A client that never finishes its line is dropped; the agent does not wait on it. The timer
+    // is a child of the socket, so it goes with it.
+    auto* deadline = new QTimer(socket);
+    deadline->setSingleShot(true);
+    connect(deadline, &QTimer::timeout, socket, &QLocalSocket::abort);
+    deadline->start(5000);
   }
 }
 

@@ -3,6 +3,7 @@
 #include <unistd.h>
 
 #include <charconv>
+#include <cstddef>
 #include <filesystem>
 
 #include "common/Files.h"
@@ -36,7 +37,7 @@ common::Result<ProcessUsage> LinuxProcessUsage::sample() {
     thread.cpuTicks = stat.value().userTicks + stat.value().systemTicks;
     usage.threads.push_back(std::move(thread));
   }
-  auto status = common::readSmallFile(base_ + "/status", 64 * 1024);
+  auto status = common::readSmallFile(base_ + "/status", std::size_t{64} * 1024);
   if (!status) return status.error();
   auto rss = parseProcStatusResidentKib(status.value());
   if (!rss) return common::makeError(rss.error().message, base_ + "/status");

@@ -39,15 +39,17 @@ common::Status sdNotify(const std::string& socketPath, std::string_view message)
 }
 
 std::string notifySocketFromEnvironment() {
-  const char* value = std::getenv("NOTIFY_SOCKET");
+  // Read at start on the main thread; nothing sets the environment later.
+  const char* value = std::getenv("NOTIFY_SOCKET");  // NOLINT(concurrency-mt-unsafe)
   return value != nullptr ? std::string(value) : std::string();
 }
 
 long long watchdogIntervalMsFromEnvironment() {
-  const char* usec = std::getenv("WATCHDOG_USEC");
+  const char* usec = std::getenv("WATCHDOG_USEC");  // NOLINT(concurrency-mt-unsafe)
   if (usec == nullptr) return 0;
   // WATCHDOG_PID names the process meant; another one (a child we started) must not ping.
-  if (const char* pid = std::getenv("WATCHDOG_PID"); pid != nullptr && std::atoll(pid) != ::getpid()) return 0;
+  const char* pid = std::getenv("WATCHDOG_PID");  // NOLINT(concurrency-mt-unsafe)
+  if (pid != nullptr && std::atoll(pid) != ::getpid()) return 0;
   const long long value = std::atoll(usec);
   return value > 0 ? value / 1000 : 0;
 }

@@ -66,15 +66,20 @@ TEST_CASE("sd_notify without a service manager does nothing; bad sockets are err
   CHECK_FALSE(sdNotify("/" + std::string(200, 'x'), "READY=1").ok());
 }
 
+// setenv is not thread-safe; this test runs on doctest's only thread.
+// NOLINTBEGIN(concurrency-mt-unsafe)
 TEST_CASE("the watchdog interval comes from WATCHDOG_USEC for this process only") {
+  const std::string self = std::to_string(::getpid());
+  const std::string other = std::to_string(::getpid() + 1);
   ::setenv("WATCHDOG_USEC", "20000000", 1);
   ::unsetenv("WATCHDOG_PID");
   CHECK(mamori::drivers::linux_os::watchdogIntervalMsFromEnvironment() == 20000);
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid() + 1).c_str(), 1);
+  ::setenv("WATCHDOG_PID", other.c_str(), 1);
   CHECK(mamori::drivers::linux_os::watchdogIntervalMsFromEnvironment() == 0);
-  ::setenv("WATCHDOG_PID", std::to_string(::getpid()).c_str(), 1);
+  ::setenv("WATCHDOG_PID", self.c_str(), 1);
   CHECK(mamori::drivers::linux_os::watchdogIntervalMsFromEnvironment() == 20000);
   ::unsetenv("WATCHDOG_USEC");
   ::unsetenv("WATCHDOG_PID");
   CHECK(mamori::drivers::linux_os::watchdogIntervalMsFromEnvironment() == 0);
 }
+// NOLINTEND(concurrency-mt-unsafe)

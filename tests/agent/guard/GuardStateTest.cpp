@@ -43,7 +43,7 @@ std::unique_ptr<ServiceGuard> makeGuard(ServiceGuardSettings settings, ScriptedU
   settings.nowMs = [&recorded] { return recorded.now; };
   return std::make_unique<ServiceGuard>(
       settings, usage,
-      [&recorded](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
+      [&recorded](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr& details) {
         recorded.events.emplace_back(type, details);
       },
       [&recorded](int code, const std::string& why) { recorded.stops.emplace_back(code, why); },
@@ -187,7 +187,7 @@ TEST_CASE("the policy's agent_limits drive the limit check: a breach is agent.li
   settings.limitWindowMs = 10'000;
   ScriptedUsage usage;
   usage.next.ticksPerSecond = 100;
-  usage.next.residentKib = 10 * 1024;
+  usage.next.residentKib = std::int64_t{10} * 1024;
   usage.next.threads = {{1, "mamori-agent", 0}, {2, "mamori-scan", 0}};
   Recorded recorded;
   auto guard = makeGuard(settings, usage, recorded);
