@@ -2,6 +2,8 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
+
 #include "agent/report/EventFactory.h"
 #include "agent/scan/HomePaths.h"
 #include "common/Log.h"
@@ -12,6 +14,8 @@ namespace {
 constexpr int kPollMs = 250;
 constexpr std::int64_t kCountersEveryMs = 10'000;
 constexpr std::int64_t kMountsEveryMs = 1000;
+constexpr std::size_t kBatch = 256;
+constexpr int kBatchWaitMs = 20;
 }  // namespace
 
 ActivityCapability::ActivityCapability(drivers::FileActivitySource& source, Emit sink, Homes homes,
@@ -63,6 +67,9 @@ common::Status ActivityCapability::apply(const policy::Policy& policy) {
     next_ = std::move(analyzer).value();
   }
   if (!worker_.joinable()) worker_ = std::thread([this] { run(); });
+  std::string listed;
+  for (const auto& root : roots) listed += (listed.empty() ? "" : ", ") + root;
+  common::log::info("activity: watching " + listed);
   return common::Ok{};
 }
 
@@ -71,21 +78,36 @@ void ActivityCapability::run() {
   std::vector<drivers::MountEntry> mounts;
   std::int64_t mountsReadMs = 0;
   while (!stop_) {
+    std::vector<drivers::FileActivity> batch;
+    if (auto first = source_.next(kPollMs)) {
+      batch.push_back(std::move(*first));
+      // What arrives with it: `cp` closes the copy before the original, so the read that names the
+      // source comes just after the write; a batch lets reads be seen first.
+      while (batch.size() < kBatch) {
+        auto more = source_.next(kBatchWaitMs);
+        if (!more) break;
+        batch.push_back(std::move(*more));
+      }
+    }
     {
+      // After the wait: an event that arrives right after apply() is judged by the new policy.
       const std::lock_guard lock(mutex_);
       if (next_) analyzer = std::move(next_);  // a new policy: new rules, fresh windows
     }
-    auto activity = source_.next(kPollMs);
     std::vector<Finding> findings;
     const std::int64_t now = nowMs_();
     if (now - countersCheckedMs_ >= kCountersEveryMs) checkCounters(findings);
-    if (activity && analyzer) {
-      if (now - mountsReadMs >= kMountsEveryMs || activity->timeMs < mountsReadMs) {
+    if (!batch.empty() && analyzer) {
+      if (now - mountsReadMs >= kMountsEveryMs || batch.front().timeMs < mountsReadMs) {
         mounts = source_.mounts();  // the source re-reads the table when the kernel says it changed
         mountsReadMs = now;
       }
-      auto more = analyzer->analyze(*activity, mounts);
-      findings.insert(findings.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      std::stable_partition(batch.begin(), batch.end(),
+                            [](const drivers::FileActivity& a) { return a.op == drivers::FileOp::kRead; });
+      for (const auto& activity : batch) {
+        auto more = analyzer->analyze(activity, mounts);
+        findings.insert(findings.end(), std::make_move_iterator(more.begin()), std::make_move_iterator(more.end()));
+      }
     }
     if (findings.empty()) continue;
     QMetaObject::invokeMethod(
