@@ -25,6 +25,9 @@ bool policyCommandIsOffline(const std::vector<std::string>& args);
 int runExceptionCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 bool exceptionCommandIsOffline(const std::vector<std::string>& args);
 
+// inspections [--json] | inspections upload FILE | inspections show ID [--json] (InspectionsCommand.cpp).
+int runInspectionsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
 

@@ -20,6 +20,7 @@ constexpr const char* kUsage =
     "  events    list or follow stored events\n"
     "  policy    validate a policy file, push it to a group, show it, see which agents applied it\n"
     "  exception grant a temporary USB exception: challenge code in, response code out\n"
+    "  inspections  home-PC inspection reports: upload one, list them, show one\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -71,7 +72,8 @@ int main(int argc, char** argv) {
     return kExitUsage;
   }
   if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
-  if (command != "agents" && command != "events" && command != "policy" && command != "exception") {
+  if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
+      command != "inspections") {
     return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events, policy)");
   }
   bool wantsHelp = false;
@@ -95,5 +97,6 @@ int main(int argc, char** argv) {
   }
   if (command == "policy") return runPolicyCommand(connection, commandArgs);
   if (command == "exception") return runExceptionCommand(connection, commandArgs);
+  if (command == "inspections") return runInspectionsCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

@@ -49,6 +49,7 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/incidents" || incidentPathId(path)) return "incidents";
   if (path == "/api/v1/policies/validate") return "policy_validate";
   if (agentGroupPathId(path)) return "agent_group";
+  if (path == "/api/v1/inspections" || inspectionPathId(path)) return "inspections";
   if (path == "/healthz") return "healthz";
   if (path == "/metrics") return "metrics";
   if (path.rfind("/api/", 0) != 0) return "console";
@@ -118,6 +119,8 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
       {"/api/v1/policies", "GET", &CollectorApi::getPolicies},
       {"/api/v1/policies", "POST", &CollectorApi::postPolicy},
       {"/api/v1/exceptions", "POST", &CollectorApi::postException},
+      {"/api/v1/inspections", "POST", &CollectorApi::postInspection},
+      {"/api/v1/inspections", "GET", &CollectorApi::getInspections},
       {"/api/v1/session", "POST", &CollectorApi::postSession},
       {"/api/v1/session", "GET", &CollectorApi::getSession},
       {"/api/v1/session", "DELETE", &CollectorApi::deleteSession},
@@ -143,6 +146,14 @@ ApiResponse CollectorApi::handle(const ApiRequest& request) {
     allowed = "PUT";
     if (request.method == "PUT") {
       response = putAgentGroup(request, *agentId);
+      answered = true;
+    }
+  }
+  if (const auto inspectionId = inspectionPathId(request.path); !answered && inspectionId) {
+    pathKnown = true;
+    allowed = "GET";
+    if (request.method == "GET") {
+      response = getInspection(request, *inspectionId);
       answered = true;
     }
   }

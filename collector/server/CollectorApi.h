@@ -56,6 +56,10 @@ class CollectorApi {
   ApiResponse putAgentGroup(const ApiRequest& request, const std::string& agentId);
   // Temporary device exceptions (CollectorApiExceptions.cpp).
   ApiResponse postException(const ApiRequest& request);
+  // Inspection reports from mamori-inspect (CollectorApiInspections.cpp).
+  ApiResponse postInspection(const ApiRequest& request);
+  ApiResponse getInspections(const ApiRequest& request);
+  ApiResponse getInspection(const ApiRequest& request, const std::string& id);
   // Web console sessions, policy validation, the console's files (CollectorApiConsole.cpp).
   ApiResponse postSession(const ApiRequest& request);
   ApiResponse getSession(const ApiRequest& request);
@@ -92,6 +96,8 @@ std::optional<std::string> groupNameProblem(const std::string& name);
 
 // "/api/v1/agents/<id>/group" -> "<id>"; nullopt for any other path.
 std::optional<std::string> agentGroupPathId(const std::string& path);
+// "/api/v1/inspections/<64 hex digits>" -> the id.
+std::optional<std::string> inspectionPathId(const std::string& path);
 
 // "/api/v1/incidents/<uuid>" -> "<uuid>"; nullopt for any other path.
 std::optional<std::string> incidentPathId(const std::string& path);

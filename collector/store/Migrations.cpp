@@ -129,6 +129,22 @@ const std::vector<Migration>& migrations() {
            " window_start_ms BIGINT NOT NULL,"
            " locked_until_ms BIGINT NOT NULL)",
        }},
+      {5,
+       "home-PC inspection reports uploaded by staff (mamori-inspect, docs/inspect.md)",
+       {
+           "CREATE TABLE inspections ("
+           " id {TEXT_C} PRIMARY KEY,"
+           " received_ms BIGINT NOT NULL,"
+           " host TEXT NOT NULL,"
+           " started TEXT NOT NULL,"
+           " key_id TEXT NOT NULL,"
+           " signature TEXT NOT NULL,"
+           " findings BIGINT NOT NULL,"
+           " critical BIGINT NOT NULL,"
+           " uploaded_by TEXT NOT NULL,"
+           " document TEXT NOT NULL)",
+           "CREATE INDEX inspections_received ON inspections (received_ms)",
+       }},
       {6,
        "web console: status and comment of each incident (docs/console.md)",
        {

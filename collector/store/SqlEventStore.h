@@ -46,6 +46,9 @@ class SqlEventStore final : public EventStore {
   common::Status setLoginFailures(const std::string& subject, const LoginFailures& failures) override;
   common::Status putIncidentState(const IncidentState& state) override;
   common::Result<std::vector<IncidentState>> listIncidentStates() override;
+  common::Result<bool> addInspection(const InspectionRecord& record) override;
+  common::Result<std::vector<InspectionRecord>> listInspections(std::int64_t limit) override;
+  common::Result<std::optional<InspectionRecord>> inspection(const std::string& id) override;
 
  private:
   SqlEventStore(DbTarget target, const StoreOptions& options);

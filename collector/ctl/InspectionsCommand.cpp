@@ -1,0 +1,122 @@
+// mamorictl inspections: home-PC inspection reports written by mamori-inspect (docs/inspect.md).
+
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Stringifier.h>
+
+#include <cstdio>
+#include <sstream>
+
+#include "collector/ctl/Commands.h"
+#include "common/Files.h"
+
+namespace mamori::collector::ctl {
+
+namespace {
+
+constexpr const char* kInspectionsUsage =
+    "usage: mamorictl inspections [--json]\n"
+    "       mamorictl inspections upload REPORT.json\n"
+    "       mamorictl inspections show ID [--json]\n"
+    "\n"
+    "Inspection reports of employees' home PCs (mamori-inspect). upload sends a signed .json report;\n"
+    "the collector refuses it unless its Ed25519 signature verifies, and stores it once (a second\n"
+    "upload of the same report answers with the same id). The list shows id, host, when the\n"
+    "inspection started, findings (critical), and the key id that signed it: compare it with the\n"
+    "staff's inspect.pub (mamori-inspect verify pins the key). show prints one report's summary and\n"
+    "findings; --json prints the signed document itself (mamori-inspect verify accepts it).\n"
+    "exit codes: 0 ok, 1 collector or network error (or the report was refused), 2 usage error\n";
+
+std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
+  if (object.isNull() || !object->has(key)) return "";
+  const auto value = object->get(key);
+  return value.isEmpty() ? "" : value.convert<std::string>();
+}
+
+int upload(const ConnectionOptions& connection, const std::string& file) {
+  auto body = common::readSmallFile(file, 256U << 20U);
+  if (!body) return reportError(kExitUsage, body.error().describe());
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->send("POST", "/api/v1/inspections", body.value());
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  if (answer.value().status != 200 && answer.value().status != 201) {
+    return reportError(kExitFailure, answer.value().describe());
+  }
+  const auto& o = answer.value().object;
+  std::printf("%s %s (host %s, %s findings, signed by key %s)\n",
+              answer.value().status == 201 ? "stored" : "already stored", text(o, "id").c_str(),
+              text(o, "host").c_str(), text(o, "findings").c_str(), text(o, "key_id").c_str());
+  return kExitOk;
+}
+
+int show(const ConnectionOptions& connection, const std::string& id, bool json) {
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->getJson("/api/v1/inspections/" + id);
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  if (json) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::stringify(answer.value(), out, 2);
+    std::printf("%s\n", out.str().c_str());
+    return kExitOk;
+  }
+  const auto report = answer.value()->getObject("report");
+  const auto run = report.isNull() ? nullptr : report->getObject("run");
+  const auto findings = report.isNull() ? nullptr : report->getArray("findings");
+  std::printf("host %s, user %s, %s to %s%s\n", text(run, "host").c_str(), text(run, "user").c_str(),
+              text(run, "started").c_str(), text(run, "finished").c_str(),
+              text(run, "interrupted") == "true" ? " (interrupted: partial)" : "");
+  std::vector<std::vector<std::string>> rows = {{"SEVERITY", "KIND", "DECISION", "PATH"}};
+  for (std::size_t i = 0; !findings.isNull() && i < findings->size(); ++i) {
+    const auto f = findings->getObject(static_cast<unsigned>(i));
+    rows.push_back({text(f, "severity"), text(f, "kind"), text(f, "decision"), text(f, "path")});
+  }
+  std::fputs(formatTable(rows).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace
+
+int runInspectionsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
+  bool json = false;
+  std::vector<std::string> words;
+  for (const auto& arg : args) {
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(kInspectionsUsage, stdout);
+      return kExitOk;
+    }
+    if (arg == "--json") {
+      json = true;
+    } else if (!arg.empty() && arg[0] == '-') {
+      return reportError(kExitUsage, "inspections: unknown option \"" + arg + "\" (see mamorictl inspections --help)");
+    } else {
+      words.push_back(arg);
+    }
+  }
+  if (words.size() == 2 && words[0] == "upload" && !json) return upload(connection, words[1]);
+  if (words.size() == 2 && words[0] == "show") return show(connection, words[1], json);
+  if (!words.empty()) return reportError(kExitUsage, "usage: mamorictl inspections [--json] | upload FILE | show ID");
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->getJson("/api/v1/inspections");
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  const auto list = answer.value()->getArray("inspections");
+  if (list.isNull()) return reportError(kExitFailure, "the collector's answer has no \"inspections\" list");
+  std::vector<std::vector<std::string>> rows = {{"ID", "HOST", "STARTED", "FINDINGS", "CRITICAL", "KEY"}};
+  for (std::size_t i = 0; i < list->size(); ++i) {
+    const auto item = list->getObject(static_cast<unsigned>(i));
+    if (item.isNull()) continue;
+    if (json) {
+      std::ostringstream line;
+      Poco::JSON::Stringifier::condense(item, line);
+      std::printf("%s\n", line.str().c_str());
+      continue;
+    }
+    rows.push_back({text(item, "id"), text(item, "host"), text(item, "started"), text(item, "findings"),
+                    text(item, "critical"), text(item, "key_id")});
+  }
+  if (!json) std::fputs(formatTable(rows).c_str(), stdout);
+  return kExitOk;
+}
+
+}  // namespace mamori::collector::ctl
