@@ -124,3 +124,33 @@ TEST_CASE("the loader reads a file and reports a missing one") {
   CHECK(missing.errors.at(0).where == "/nonexistent/policy.json");
   CHECK(missing.errors.at(0).sysErrno == ENOENT);
 }
+
+TEST_CASE("activity: incident and printing knobs, their defaults and their errors") {
+  const auto defaults = parsePolicy(R"({"schema_version": 1, "version": 1, "name": "n"})");
+  REQUIRE(defaults.ok());
+  CHECK(defaults.policy->activity.incident.windowSeconds == 900);
+  CHECK(defaults.policy->activity.incident.threshold == 60);
+  CHECK(defaults.policy->activity.printing.enabled);
+  CHECK(defaults.policy->activity.printing.spoolDir == "/var/spool/cups");
+
+  const auto set = parsePolicy(R"({"schema_version": 1, "version": 1, "name": "n", "activity": {
+    "incident": {"window_seconds": 60, "threshold": 100},
+    "printing": {"enabled": false, "spool_dir": "/srv/cups/spool"}}})");
+  CAPTURE(set.describe());
+  REQUIRE(set.ok());
+  CHECK(set.policy->activity.incident.windowSeconds == 60);
+  CHECK(set.policy->activity.incident.threshold == 100);
+  CHECK_FALSE(set.policy->activity.printing.enabled);
+  CHECK(set.policy->activity.printing.spoolDir == "/srv/cups/spool");
+
+  const auto bad = parsePolicy(R"({"schema_version": 1, "version": 1, "name": "n", "activity": {
+    "incident": {"window_seconds": 1, "threshold": 0, "treshold": 5},
+    "printing": {"enabled": "yes", "spool_dir": "~/cups"}}})");
+  CAPTURE(bad.describe());
+  REQUIRE_FALSE(bad.ok());
+  CHECK(hasError(bad, "/activity/incident/window_seconds", ""));
+  CHECK(hasError(bad, "/activity/incident/threshold", ""));
+  CHECK(hasError(bad, "/activity/incident/treshold", "threshold"));  // unknown key, with a "did you mean"
+  CHECK(hasError(bad, "/activity/printing/enabled", ""));
+  CHECK(hasError(bad, "/activity/printing/spool_dir", "absolute"));
+}
