@@ -1,8 +1,8 @@
-"""Activity monitoring on the real kernel (fanotify, a loop-mounted stick: vfat, or ext4 on kernels without
-vfat; a test-owned cupsd): the
-agent started with a policy whose watched tree, cloud-sync folder, removable mount and CUPS spool are
-this test's temporary folders. Each exfiltration path gives its activity.* event at the collector, a
-personal file gives none, and together they open an incident whose evidence names the events.
+"""Activity monitoring on the real kernel: fanotify, a loop-mounted stick (vfat, or ext4 on kernels built
+without vfat) and a test-owned cupsd. The agent runs with a policy whose watched tree, cloud-sync folder,
+removable mount and CUPS spool are this test's temporary folders. Each exfiltration path gives its
+activity.* event at the collector, a personal file gives none, and together they open an incident
+whose evidence names the events.
 
 Needs root (losetup, mount, fanotify) and, for printing, cupsd/lp from Debian's cups packages
 (scripts/bootstrap.sh --test). Missing pieces FAIL the test with the reason; nothing is skipped.
