@@ -126,7 +126,8 @@ ApiResponse CollectorApi::getAgents(const ApiRequest& request) {
            (agent.policy.appliedMs > 0 ? jsonString(common::formatUtcMs(agent.policy.appliedMs)) : "null") +
            ",\"error\":" + jsonString(agent.policy.error) + "},\"last_event\":" +
            (agent.lastEventMs > 0 ? "{\"time\":" + jsonString(common::formatUtcMs(agent.lastEventMs)) +
-                                        ",\"type\":" + jsonString(agent.lastEventType) + "}"
+                                        ",\"type\":" + jsonString(agent.lastEventType) +
+                                        ",\"user\":" + jsonString(agent.lastEventUser) + "}"
                                   : std::string("null")) +
            "}";
   }

@@ -92,20 +92,7 @@ common::Result<std::unique_ptr<SqlEventStore>> SqlEventStore::open(const DbTarge
 
 std::string SqlEventStore::backendName() const { return target_.backend == Backend::SQLite ? "sqlite" : "postgresql"; }
 
-std::string SqlEventStore::sql(const std::string& text) const {
-  if (target_.backend != Backend::PostgreSQL) return text;
-  std::string out;
-  out.reserve(text.size() + 16);
-  int n = 0;
-  for (char c : text) {
-    if (c == '?') {
-      out += '$' + std::to_string(++n);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string SqlEventStore::sql(const std::string& text) const { return placeholdersFor(target_.backend, text); }
 
 template <typename T, typename Body>
 common::Result<T> SqlEventStore::run(const char* what, bool write, Body&& body) {
@@ -392,25 +379,26 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
 
 common::Result<std::vector<AgentRecord>> SqlEventStore::listAgents() {
   return run<std::vector<AgentRecord>>("listing agents", false, [&](Session& session) {
-    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors, lastTypes;
+    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors, lastTypes, lastUsers;
     std::vector<Poco::Int64> enrolled, seen, interval, spool, count, policyVersions, applied, lastTimes;
     // The newest event is the one with the greatest id (UUIDv7 ids grow with time): one lookup in
     // the (agent_id, id) index per agent.
     session << "SELECT a.agent_id, a.host, a.os, a.agent_version, a.enrolled_at_ms, a.last_seen_ms,"
                " a.heartbeat_interval_ms, a.spool_events, a.event_count, a.agent_group, a.policy_version,"
                " a.policy_sha256, a.policy_source, a.policy_applied_ms, a.policy_error,"
-               " COALESCE(le.time_ms, 0), COALESCE(le.type, '') FROM agents a LEFT JOIN events le ON le.id ="
+               " COALESCE(le.time_ms, 0), COALESCE(le.type, ''), COALESCE(le.user_name, '')"
+               " FROM agents a LEFT JOIN events le ON le.id ="
                " (SELECT MAX(e.id) FROM events e WHERE e.agent_id = a.agent_id) ORDER BY a.agent_id",
         into(ids), into(hosts), into(oses), into(versions), into(enrolled), into(seen), into(interval), into(spool),
         into(count), into(groups), into(policyVersions), into(shas), into(sources), into(applied), into(errors),
-        into(lastTimes), into(lastTypes), now;
+        into(lastTimes), into(lastTypes), into(lastUsers), now;
     std::vector<AgentRecord> agents;
     agents.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       agents.push_back(AgentRecord{ids[i], hosts[i], oses[i], versions[i], enrolled[i], seen[i], interval[i], spool[i],
                                    count[i], groups[i],
                                    AgentPolicyStatus{policyVersions[i], shas[i], sources[i], applied[i], errors[i]},
-                                   lastTimes[i], lastTypes[i]});
+                                   lastTimes[i], lastTypes[i], lastUsers[i]});
     }
     return agents;
   });

@@ -84,7 +84,7 @@ export interface Agent {
   event_count: number;
   group: string;
   policy: { version: number; sha256: string; source: string; applied_at: string | null; error: string };
-  last_event?: { time: string; type: string } | null;
+  last_event?: { time: string; type: string; user?: string } | null;
 }
 
 export interface EventRecord {

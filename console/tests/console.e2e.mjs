@@ -297,7 +297,7 @@ async function main() {
       for (const identity of identities) {
         await page.waitForSelector(`#fleet tr[data-agent="${identity.agent_id}"] .badge.online`, { timeout: 20000 });
       }
-      await page.waitForFunction(() => [...document.querySelectorAll('#fleet-rows tr')].every((tr) => /^[a-z]+\.[a-z_.]+/.test(tr.cells[5].textContent) && tr.cells[3].textContent.startsWith('v1')), null, { timeout: 20000 });
+      await page.waitForFunction(() => [...document.querySelectorAll('#fleet-rows tr')].every((tr) => /^[a-z]+\.[a-z_.]+/.test(tr.cells[6].textContent) && tr.cells[4].textContent.startsWith('v1') && tr.cells[1].textContent.trim() !== ''), null, { timeout: 20000 });
       const text = await page.textContent('#fleet');
       assert.match(text, /office/);
       await shot('02-fleet');

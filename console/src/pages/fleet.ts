@@ -18,6 +18,7 @@ export function agentRow(agent: Agent): HTMLTableRowElement {
     'tr',
     { 'data-agent': agent.agent_id },
     h('td', {}, h('span', { class: 'host' }, agent.host), h('br'), h('small', { class: 'mono muted' }, agent.agent_id)),
+    h('td', {}, agent.last_event?.user || h('span', { class: 'muted' }, '—')),
     h('td', {}, agent.group),
     h('td', {}, h('span', { class: `badge ${status}` }, status), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_seen))),
     policyCell(agent),
@@ -46,7 +47,7 @@ export async function renderFleet(context: PageContext): Promise<void> {
       h(
         'tr',
         {},
-        ['Host', 'Group', 'Status', 'Policy', 'Agent version', 'Last event', 'Events'].map((title) => h('th', { scope: 'col' }, title)),
+        ['Host', 'User', 'Group', 'Status', 'Policy', 'Agent version', 'Last event', 'Events'].map((title) => h('th', { scope: 'col' }, title)),
       ),
     ),
     body,
