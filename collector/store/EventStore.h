@@ -45,6 +45,7 @@ struct AgentRecord {
   std::int64_t lastEventMs = 0;  // time of the agent's newest stored event; 0 when it has none
   std::string lastEventType{};
   std::string lastEventUser{};  // the user of that event: who was signed in on the PC
+  std::string lastEventUser{};  // the user of that event: who was signed in on the PC
 };
 
 // The current signed policy of one group.
@@ -144,6 +145,20 @@ struct LoginFailures {
   std::int64_t lockedUntilMs = 0;
 };
 
+// A home-PC inspection report uploaded by staff (mamori-inspect, docs/inspect.md).
+struct InspectionRecord {
+  std::string id;  // SHA-256 of the signed document's canonical JSON: a second upload is the same record
+  std::int64_t receivedMs = 0;
+  std::string host;
+  std::string started;    // the report's run.started (UTC text)
+  std::string keyId;      // the key that signed it
+  std::string signature;  // what the collector checked: "valid (key in the report)"
+  std::int64_t findings = 0;
+  std::int64_t critical = 0;
+  std::string uploadedBy;
+  std::string document;  // the signed JSON as uploaded (empty in lists)
+};
+
 class EventStore {
  public:
   virtual ~EventStore() = default;
@@ -208,6 +223,12 @@ class EventStore {
   // Incident status and comment (schema migration 6): one row per incident, replaced on each change.
   virtual common::Status putIncidentState(const IncidentState& state) = 0;
   virtual common::Result<std::vector<IncidentState>> listIncidentStates() = 0;
+
+  // Inspection reports (schema migration 5). addInspection: false when that id is stored already.
+  virtual common::Result<bool> addInspection(const InspectionRecord& record) = 0;
+  // Newest first, without the documents.
+  virtual common::Result<std::vector<InspectionRecord>> listInspections(std::int64_t limit) = 0;
+  virtual common::Result<std::optional<InspectionRecord>> inspection(const std::string& id) = 0;
 };
 
 struct StoreOptions {
