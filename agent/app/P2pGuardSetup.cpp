@@ -6,6 +6,7 @@
 
 #include "agent/p2p/P2pGuardCapability.h"
 #include "common/Log.h"
+#include "drivers/linux/FanotifyExecGuard.h"
 #include "drivers/linux/PacketSniffer.h"
 #include "drivers/linux/PidfdProcessControl.h"
 #include "drivers/linux/SocketTable.h"
@@ -44,6 +45,17 @@ common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string&
     drivers::linux_os::FlowEndpoints endpoints{flow.tcp, flow.ipv6, flow.source, flow.sourcePort,
                                                flow.destination, flow.destinationPort};
     return drivers::linux_os::findFlowOwner("/proc", endpoints, candidates);
+  };
+  drivers.startExecGuard = [](p2p::P2pGuardDrivers::ExecDecide decide) -> common::Result<std::shared_ptr<void>> {
+    // The filesystems programs are usually started from; marks on one filesystem cover all its mounts.
+    auto started = drivers::linux_os::FanotifyExecGuard::start(
+        {"/", "/usr", "/home", "/tmp", "/opt", "/var", "/srv"},
+        [decide = std::move(decide)](const drivers::linux_os::ExecRequest& request) {
+          return decide(request.pid, request.fd, request.path);
+        },
+        nullptr);
+    if (!started) return started.error();
+    return std::shared_ptr<void>(std::move(started).value());
   };
   // Every P2P event also goes to the log as one line, like device events.
   auto logged = [sink = std::move(sink)](const std::string& type, common::Severity severity,

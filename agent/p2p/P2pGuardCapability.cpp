@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <Poco/JSON/Array.h>
+
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
@@ -27,17 +29,25 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
   inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);
   guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
                                       emit_, drivers_.monotonicNs);
+  decider_ = std::make_unique<ExecDecider>(*drivers_.processes, guard_->scope(), hashes_);
   rescanTimer_.setInterval(kRescanIntervalMs);
   QObject::connect(&rescanTimer_, &QTimer::timeout, &context_, [this] { rescan(); });
 }
 
 P2pGuardCapability::~P2pGuardCapability() {
+  execGuard_.reset();  // no decision may run once the rest is gone
   rescanTimer_.stop();
   notifier_.reset();
 }
 
 common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   guard_->apply(policy.p2pGuard);
+  decider_->apply(policy.p2pGuard);
+  if (policy.p2pGuard.mode == policy::Mode::kEnforce && policy.p2pGuard.denyExec) {
+    startExecGuard();
+  } else {
+    execGuard_.reset();
+  }
   if (!guard_->enabled()) {
     rescanTimer_.stop();
     notifier_.reset();
@@ -137,6 +147,65 @@ void P2pGuardCapability::onPacketsReadable() {
     }
     (void)guard_->onNetworkEvidence(*owner, {verdict->protocol, verdict->detail, flow});
   }
+}
+
+void P2pGuardCapability::startExecGuard() {
+  if (execGuard_ || !drivers_.startExecGuard) return;
+  auto started = drivers_.startExecGuard(
+      [this](pid_t pid, int fd, const std::string& path) { return decideExec(pid, fd, path); });
+  if (!started) {
+    degraded("no exec permission guard (programs are killed after their exec instead): " + started.error().describe(),
+             0);
+    return;
+  }
+  execGuard_ = std::move(started).value();
+}
+
+bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) {
+  const std::uint64_t begin = drivers_.monotonicNs();
+  auto decision = decider_->decide(pid, fd, path);
+  if (decision.allow) return true;
+  const std::uint64_t decisionNs = drivers_.monotonicNs() - begin;
+  // The caller is still the program that called execve: its command line shows what was asked.
+  auto caller = drivers_.processes->read(pid);
+  auto details = makeDetails();
+  details->set("process.pid", static_cast<std::int64_t>(pid));
+  details->set("process.executable", path);
+  details->set("process.hash.sha256", decision.facts.exeSha256);
+  Poco::JSON::Array::Ptr args = new Poco::JSON::Array;
+  if (caller) {
+    for (const auto& arg : caller.value().argv) args->add(arg);
+    details->set("process.parent.name", caller.value().comm);
+    details->set("user.name", caller.value().user);
+    details->set("user.id", static_cast<std::int64_t>(caller.value().uid));
+  }
+  details->set("process.args", args);
+  Poco::JSON::Array::Ptr evidenceList = new Poco::JSON::Array;
+  for (const auto& evidence : decision.verdict.evidence) {
+    Poco::JSON::Object::Ptr item = makeDetails();
+    item->set("signal", std::string(policy::p2pSignalName(evidence.signal)));
+    item->set("signature_set", evidence.signatureSet);
+    item->set("matched", evidence.matched);
+    item->set("subject", evidence.subject);
+    evidenceList->add(item);
+  }
+  details->set("p2p.signals", evidenceList);
+  details->set("p2p.trigger", std::string("exec_permission"));
+  details->set("p2p.scope", guard_->scope().spec());
+  details->set("p2p.mode", std::string("enforce"));
+  details->set("p2p.action", std::string("exec_denied"));
+  details->set("p2p.decision_us", static_cast<std::int64_t>(decisionNs / 1000));
+  // Events are spooled on the main thread only.
+  QMetaObject::invokeMethod(
+      &context_,
+      [this, details, path, hashed = !decision.facts.exeSha256.empty()]() mutable {
+        if (!hashed) {  // denied by name: the hash is read now, after the answer
+          if (auto hash = hashes_.sha256(path); hash) details->set("process.hash.sha256", hash.value());
+        }
+        emit_("p2p.exec_denied", common::Severity::High, details);
+      },
+      Qt::QueuedConnection);
+  return false;
 }
 
 void P2pGuardCapability::scheduleRechecks(pid_t pid) {

@@ -14,6 +14,7 @@
 #include <set>
 
 #include "agent/core/Capability.h"
+#include "agent/p2p/ExecDecider.h"
 #include "agent/p2p/FlowClassifier.h"
 #include "agent/p2p/P2pGuard.h"
 #include "drivers/include/PacketSource.h"
@@ -32,6 +33,10 @@ struct P2pGuardDrivers {
   // Network behaviour: a packet source in the scope's network namespace, and who sends a flow.
   std::function<common::Result<std::unique_ptr<drivers::PacketSource>>()> openPackets;
   std::function<std::optional<pid_t>(const Flow& flow, const std::vector<pid_t>& candidates)> flowOwner;
+  // deny_exec: starts the OS's exec permission guard with this decision (called on the guard's own
+  // thread: pid of the caller, the file's fd and path; true = allow). The returned handle stops it.
+  using ExecDecide = std::function<bool(pid_t pid, int fd, const std::string& path)>;
+  std::function<common::Result<std::shared_ptr<void>>(ExecDecide)> startExecGuard;
 };
 
 class P2pGuardCapability final : public Capability {
@@ -55,6 +60,8 @@ class P2pGuardCapability final : public Capability {
   void scheduleRechecks(pid_t pid);
   void degraded(const std::string& reason, std::int64_t missed);
   void startNetwork();
+  void startExecGuard();
+  bool decideExec(pid_t pid, int fd, const std::string& path);  // on the exec guard's thread
   void onPacketsReadable();
 
   P2pGuardDrivers drivers_;
@@ -70,6 +77,8 @@ class P2pGuardCapability final : public Capability {
   std::unique_ptr<drivers::PacketSource> packets_;
   std::unique_ptr<QSocketNotifier> packetNotifier_;
   std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once
+  std::unique_ptr<ExecDecider> decider_;
+  std::shared_ptr<void> execGuard_;  // declared last: stopped first
   bool degradedReported_ = false;
 };
 

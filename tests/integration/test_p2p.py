@@ -101,19 +101,22 @@ class P2pGuardTest(MamoriTestCase):
         os.makedirs(path, exist_ok=True)
         return path
 
-    def killed_event(self, marker, timeout=30):
-        """The p2p.killed event whose argv holds marker (a path unique to one launch)."""
+    def stop_event(self, marker, timeout=30):
+        """The p2p.killed or p2p.exec_denied event whose argv holds marker (a path unique to one launch;
+        for a refused exec, argv is the caller's: nsenter's command line holds the program's)."""
         def find():
-            for event in self.api.events(type="p2p.killed"):
-                if any(marker in arg for arg in event["details"]["process.args"]):
-                    return event
+            for kind in ("p2p.killed", "p2p.exec_denied"):
+                for event in self.api.events(type=kind):
+                    if any(marker in arg for arg in event["details"]["process.args"]):
+                        return event
             return None
-        return wait_until(find, timeout, f"a p2p.killed event for {marker}")
+        return wait_until(find, timeout, f"a p2p.killed or p2p.exec_denied event for {marker}")
 
-    def assertStopped(self, proc, marker, timeout=30):
-        event = self.killed_event(marker, timeout)
+    def assertStopped(self, proc, marker, timeout=30, actions=("killed", "exec_denied")):
+        event = self.stop_event(marker, timeout)
         proc.wait(timeout)
-        self.assertEqual(event["details"]["p2p.action"], "killed")
+        self.assertIn(event["details"]["p2p.action"], actions, event)
+        self.assertNotEqual(proc.returncode, 0, "the program ended on its own")
         self.assertTrue(event["details"]["p2p.signals"], event)
         self.assertEqual(event["details"]["p2p.scope"], f"pidns:{self.sandbox.init_pid}")
         self.assertEqual(event["details"]["user.name"], "root")
@@ -136,20 +139,25 @@ class P2pGuardTest(MamoriTestCase):
         }
 
     def test_installed_and_renamed_clients_are_stopped(self):
-        self.start_agent()
+        agent = self.start_agent()
         payload = os.path.join(self.dir("files"), "payload.bin")
         with open(payload, "wb") as f:
             f.write(os.urandom(200_000))
         torrent = os.path.join(self.workdir, "files", "payload.torrent")
         make_torrent(payload, torrent, "http://127.0.0.1:6969/announce")
 
+        # Known by name: refused before they run (deny_exec, fanotify), or killed right after the exec
+        # where the kernel offers no exec permission events.
+        exec_guard = "no exec permission guard" not in agent.process.output()
         for name, args in self.client_commands(torrent).items():
             with self.subTest(client=name):
                 self.assertTrue(shutil.which(args[0]), f"{args[0]} is not installed (scripts/bootstrap.sh --test)")
                 proc = self.sandbox.spawn(args)
                 marker = next(a for a in args if self.workdir in a)
-                event = self.assertStopped(proc, marker)
+                event = self.assertStopped(proc, marker, actions=("exec_denied",) if exec_guard else ("killed",))
                 self.assertTrue(event["details"]["process.hash.sha256"], event)
+                if exec_guard:
+                    self.assertGreaterEqual(event["details"]["p2p.decision_us"], 0)
 
         # Renamed copies: names say nothing, the engines in their libraries do.
         bin_dir = self.dir("renamed")
@@ -166,7 +174,8 @@ class P2pGuardTest(MamoriTestCase):
         for name, args in renamed.items():
             with self.subTest(renamed=name):
                 proc = self.sandbox.spawn(args)
-                event = self.assertStopped(proc, args[0] if name != "updater" else self.dir("updater"), timeout=45)
+                event = self.assertStopped(proc, args[0] if name != "updater" else self.dir("updater"), timeout=45,
+                                           actions=("killed",))
                 signals = {s["signal"] for s in event["details"]["p2p.signals"]}
                 self.assertNotIn("name", signals, event)  # recognised without its name
                 self.assertIn("yara", signals, event)
@@ -197,7 +206,7 @@ class P2pGuardTest(MamoriTestCase):
         bin_dir = self.dir("control")
         shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "editor"))
         control = self.sandbox.spawn([os.path.join(bin_dir, "editor"), "--enable-rpc", "--rpc-listen-port=6800"])
-        self.assertStopped(control, bin_dir)
+        self.assertStopped(control, bin_dir, actions=("killed",))
         server.send_signal(signal.SIGTERM)
         server.wait(10)
         for kind in ("p2p.killed", "p2p.detected"):
@@ -233,7 +242,7 @@ class P2pGuardTest(MamoriTestCase):
                                       "--enable-peer-exchange=false", "--listen-port=6882",
                                       f"--dir={self.dir('download')}", torrent])
         for proc, marker in ((seeder, "seedbox"), (leecher, "fetcher")):
-            event = self.assertStopped(proc, os.path.join(bin_dir, marker), timeout=60)
+            event = self.assertStopped(proc, os.path.join(bin_dir, marker), timeout=60, actions=("killed",))
             self.assertEqual(event["details"]["p2p.trigger"], "network", event)
             network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
             self.assertTrue(network, event)
