@@ -24,19 +24,7 @@ ForwardStore::~ForwardStore() {
   }
 }
 
-std::string ForwardStore::sql(const std::string& text) const {
-  if (target_.backend != store::Backend::PostgreSQL) return text;
-  std::string out;
-  int n = 0;
-  for (char c : text) {
-    if (c == '?') {
-      out += '$' + std::to_string(++n);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string ForwardStore::sql(const std::string& text) const { return store::placeholdersFor(target_.backend, text); }
 
 template <typename T, typename Body>
 common::Result<T> ForwardStore::run(const char* what, Body&& body) {

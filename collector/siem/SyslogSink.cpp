@@ -9,6 +9,8 @@
 #include <chrono>
 #include <mutex>
 
+#include "common/net/HttpsClient.h"
+
 namespace mamori::collector::siem {
 
 namespace {
@@ -17,7 +19,6 @@ constexpr long kSendTimeoutUs = 30'000'000;
 // How long a receiver gets to read what we wrote before an open connection counts as proof of
 // delivery. rsyslog reads its sockets continuously; a stopped one closes them (RST/FIN) at once.
 constexpr long kSettleUs = 300'000;
-constexpr const char* kCipherList = "ECDHE+AESGCM:ECDHE+CHACHA20:!aNULL:!eNULL";
 }  // namespace
 
 common::Result<std::unique_ptr<SyslogSink>> SyslogSink::create(const SinkConfig& config, std::string productVersion) {
@@ -25,19 +26,9 @@ common::Result<std::unique_ptr<SyslogSink>> SyslogSink::create(const SinkConfig&
   if (config.tls) {
     static std::once_flag once;
     std::call_once(once, [] { Poco::Net::initializeSSL(); });
-    try {
-      Poco::Net::Context::Params params;
-      params.caLocation = config.caFile;
-      params.loadDefaultCAs = config.caFile.empty();
-      params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
-      params.cipherList = kCipherList;
-      context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
-      context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
-                                Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
-    } catch (const Poco::Exception& e) {
-      return common::makeError("cannot set up TLS: " + e.displayText(),
-                               config.caFile.empty() ? "system CA store" : config.caFile);
-    }
+    auto made = common::net::makeClientTlsContext(config.caFile);
+    if (!made) return made.error();
+    context = made.value();
   }
   return std::unique_ptr<SyslogSink>(new SyslogSink(config, std::move(productVersion), context));
 }

@@ -129,4 +129,19 @@ common::Result<DbTarget> parseDbUrl(const std::string& url) {
       "unknown database URL \"" + url + "\": expected sqlite:PATH or postgresql://user@host:port/dbname", "--db");
 }
 
+std::string placeholdersFor(Backend backend, const std::string& sql) {
+  if (backend != Backend::PostgreSQL) return sql;
+  std::string out;
+  out.reserve(sql.size() + 16);
+  int n = 0;
+  for (char c : sql) {
+    if (c == '?') {
+      out += '$' + std::to_string(++n);
+    } else {
+      out += c;
+    }
+  }
+  return out;
+}
+
 }  // namespace mamori::collector::store

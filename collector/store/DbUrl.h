@@ -21,4 +21,8 @@ struct DbTarget {
 
 common::Result<DbTarget> parseDbUrl(const std::string& url);
 
+// SQL written with "?" placeholders as the backend wants it: unchanged for SQLite, "$1", "$2" ... for
+// PostgreSQL. The statements using it hold no '?' inside string literals.
+std::string placeholdersFor(Backend backend, const std::string& sql);
+
 }  // namespace mamori::collector::store

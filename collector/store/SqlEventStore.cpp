@@ -92,20 +92,7 @@ common::Result<std::unique_ptr<SqlEventStore>> SqlEventStore::open(const DbTarge
 
 std::string SqlEventStore::backendName() const { return target_.backend == Backend::SQLite ? "sqlite" : "postgresql"; }
 
-std::string SqlEventStore::sql(const std::string& text) const {
-  if (target_.backend != Backend::PostgreSQL) return text;
-  std::string out;
-  out.reserve(text.size() + 16);
-  int n = 0;
-  for (char c : text) {
-    if (c == '?') {
-      out += '$' + std::to_string(++n);
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+std::string SqlEventStore::sql(const std::string& text) const { return placeholdersFor(target_.backend, text); }
 
 template <typename T, typename Body>
 common::Result<T> SqlEventStore::run(const char* what, bool write, Body&& body) {

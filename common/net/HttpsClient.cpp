@@ -27,21 +27,25 @@ Result<std::unique_ptr<HttpsClient>> HttpsClient::create(const HttpsClientOption
   }
   if (uri.getScheme() != "https") return makeError("the collector URL must start with https://", options.baseUrl);
   if (uri.getHost().empty()) return makeError("the collector URL has no host", options.baseUrl);
-  Poco::Net::Context::Ptr context;
+  auto context = makeClientTlsContext(options.caFile);
+  if (!context) return context.error();
+  return std::unique_ptr<HttpsClient>(new HttpsClient(options, context.value(), uri.getHost(), uri.getPort()));
+}
+
+Result<Poco::Net::Context::Ptr> makeClientTlsContext(const std::string& caFile) {
   try {
     Poco::Net::Context::Params params;
-    params.caLocation = options.caFile;
-    params.loadDefaultCAs = options.caFile.empty();
+    params.caLocation = caFile;
+    params.loadDefaultCAs = caFile.empty();
     params.verificationMode = Poco::Net::Context::VERIFY_STRICT;
     params.cipherList = kCipherList;
-    context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
+    Poco::Net::Context::Ptr context = new Poco::Net::Context(Poco::Net::Context::TLS_CLIENT_USE, params);
     context->disableProtocols(Poco::Net::Context::PROTO_SSLV2 | Poco::Net::Context::PROTO_SSLV3 |
                               Poco::Net::Context::PROTO_TLSV1 | Poco::Net::Context::PROTO_TLSV1_1);
+    return context;
   } catch (const Poco::Exception& e) {
-    return makeError("cannot set up TLS: " + e.displayText(),
-                     options.caFile.empty() ? "system CA store" : options.caFile);
+    return makeError("cannot set up TLS: " + e.displayText(), caFile.empty() ? "system CA store" : caFile);
   }
-  return std::unique_ptr<HttpsClient>(new HttpsClient(options, context, uri.getHost(), uri.getPort()));
 }
 
 HttpsClient::HttpsClient(HttpsClientOptions options, Poco::Net::Context::Ptr context, std::string host,

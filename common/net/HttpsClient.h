@@ -56,6 +56,10 @@ class HttpsClient {
   std::unique_ptr<Poco::Net::HTTPSClientSession> session_;
 };
 
+// The TLS client context every mamori client uses: TLS 1.2+, forward-secret AEAD ciphers, the peer
+// verified against caFile ("" = the system's CA store). Errors name the CA file.
+Result<Poco::Net::Context::Ptr> makeClientTlsContext(const std::string& caFile);
+
 // Percent-encodes a query parameter value.
 std::string urlEncode(const std::string& value);
 
