@@ -5,8 +5,12 @@
      sleep named ctorrent), started in a pid namespace the agent is scoped to: the agent's own figure
      (kernel exec timestamp to SIGKILL sent, p2p.exec_to_kill_us in each event) and the launcher's
      (posix_spawn to waitpid seeing SIGKILL, so fork, exec and reaping included).
-  2. exec overhead: M runs of /bin/true, one after another, in the same pid namespace, with the agent
-     watching and without any agent (the reference), alternated to even out a shared machine's noise.
+  2. exec-deny decision time (deny_exec on, the default): N launches refused by the fanotify exec
+     permission guard, the agent's figure (p2p.decision_us: from the kernel's question to the answer)
+     and the launcher's (posix_spawn failing with EPERM).
+  3. exec overhead: M runs of /bin/true, one after another, in the same pid namespace, with the agent
+     watching (kill only, and with the exec permission guard, which every exec on the machine waits
+     for) and without any agent (the reference), alternated to even out a shared machine's noise.
      Ratio = with agent / without.
 
 Goals (issue 5): p99 exec-to-kill <= 10 ms; overhead ratio <= 1.05.
@@ -31,7 +35,17 @@ from test_p2p import Sandbox  # noqa: E402
 LAUNCHER = r'''
 import os, signal, sys, time
 mode, count, program = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
-if mode == "kill":
+if mode == "deny":
+    out = []
+    for _ in range(count):
+        start = time.monotonic_ns()
+        try:
+            pid = os.posix_spawn(program[0], program, os.environ)
+            os.waitpid(pid, 0)
+        except PermissionError:
+            out.append((time.monotonic_ns() - start) / 1e6)
+    print(" ".join(f"{v:.3f}" for v in out))
+elif mode == "kill":
     out = []
     for _ in range(count):
         start = time.monotonic_ns()
@@ -83,38 +97,60 @@ def main():
         def true_loop():
             return float(run_in(sandbox, ["python3", launcher, "loop", str(args.runs), "/bin/true"]))
 
+        def start_agent(deny_exec):
+            policy = os.path.join(work, f"policy-{deny_exec}.json")
+            with open(policy, "w") as f:
+                f.write('{"schema_version": 1, "version": 1, "name": "bench", "group": "default", '
+                        f'"p2p_guard": {{"mode": "enforce", "deny_exec": {str(deny_exec).lower()}}}}}')
+            started = harness.Agent(work, collector, name=f"agent-{deny_exec}",
+                                    extra=["--p2p-scope", f"pidns:{sandbox.init_pid}", "--device-control", "off",
+                                           "--policy", policy])
+            started.start()
+            harness.wait_until(lambda: "applied the local file" in started.process.output() or None, 60,
+                               "the agent and its policy")
+            return started
+
+        def events(kind, n):
+            return harness.wait_until(
+                lambda: (lambda e: e if len(e) >= n else None)(api.events(type=kind)), 120,
+                f"{n} {kind} events at the collector")
+
         reference = [true_loop()]
         collector = harness.Collector(work).start()
-        agent = harness.Agent(work, collector, extra=["--p2p-scope", f"pidns:{sandbox.init_pid}",
-                                                       "--device-control", "off", "--log-level", "warning"])
-        agent.start()
-        harness.wait_until(lambda: agent.process.running() and os.path.exists(os.path.join(agent.state_dir,
-                                                                                              "spool.db")),
-                           30, "the agent")
-        # The first launch warms the hash and YARA caches; it is not counted.
-        run_in(sandbox, ["python3", launcher, "kill", "1", client, "30"])
+        api = collector.api()
+        # Kill only (deny_exec false): every exec is looked at after it happened.
+        agent = start_agent(False)
+        run_in(sandbox, ["python3", launcher, "kill", "1", client, "30"])  # warms the caches; not counted
         outside = [float(v) for v in run_in(sandbox, ["python3", launcher, "kill", str(args.launches), client,
                                                       "30"]).split()]
-        with_agent = [true_loop()]
-        api = collector.api()
-        events = harness.wait_until(
-            lambda: (lambda e: e if len(e) >= args.launches + 1 else None)(api.events(type="p2p.killed")), 120,
-            "every kill to reach the collector")
-        inside = [e["details"]["p2p.exec_to_kill_us"] / 1000 for e in events if "p2p.exec_to_kill_us" in e["details"]]
+        with_kill = true_loop()
+        inside = [e["details"]["p2p.exec_to_kill_us"] / 1000 for e in events("p2p.killed", args.launches + 1)
+                  if "p2p.exec_to_kill_us" in e["details"]]
+        agent.process.stop()
+        reference.append(true_loop())
+        # deny_exec on: the exec permission guard answers every exec on the machine.
+        agent = start_agent(True)
+        refused = [float(v) for v in run_in(sandbox, ["python3", launcher, "deny", str(args.launches), client,
+                                                      "30"]).split()]
+        with_deny = true_loop()
+        decisions = [e["details"]["p2p.decision_us"] / 1000 for e in events("p2p.exec_denied", args.launches)]
         agent.process.stop()
         agent = None
         reference.append(true_loop())
 
+        def line(label, values):
+            return (f"  {label:<38} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
+                    f"max {max(values):7.2f} ms   (n={len(values)})")
         print(f"P2P guard, {args.launches} launches of a known client (copy of sleep named ctorrent):")
-        print(f"  in the agent (exec event -> SIGKILL):  p50 {percentile(inside, 50):7.2f} ms   "
-              f"p99 {percentile(inside, 99):7.2f} ms   max {max(inside):7.2f} ms   (n={len(inside)})")
-        print(f"  launcher (spawn -> reaped, killed):     p50 {percentile(outside, 50):7.2f} ms   "
-              f"p99 {percentile(outside, 99):7.2f} ms   max {max(outside):7.2f} ms   (n={len(outside)})")
+        print(line("kill: in the agent (exec -> SIGKILL)", inside))
+        print(line("kill: launcher (spawn -> reaped)", outside))
+        print(line("deny: in the agent (question -> answer)", decisions))
+        print(line("deny: launcher (spawn -> EPERM)", refused))
         ref = statistics.mean(reference)
         print(f"exec overhead, {args.runs} runs of /bin/true:")
         print(f"  without agent (reference): {ref:8.3f} s  ({', '.join(f'{r:.3f}' for r in reference)})")
-        print(f"  with agent:                {with_agent[0]:8.3f} s")
-        print(f"  ratio:                     {with_agent[0] / ref:8.3f}  (goal <= 1.05)")
+        print(f"  with agent, kill only:     {with_kill:8.3f} s   ratio {with_kill / ref:6.3f}  (goal <= 1.05)")
+        print(f"  with agent, deny_exec:     {with_deny:8.3f} s   ratio {with_deny / ref:6.3f}  (goal <= 1.05)")
     finally:
         if agent is not None and agent.process is not None and agent.process.running():
             agent.process.kill9()
