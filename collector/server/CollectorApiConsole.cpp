@@ -6,6 +6,7 @@
 
 #include <filesystem>
 #include <string>
+#include <variant>
 
 #include "collector/console/PasswordHash.h"
 #include "collector/console/StaticFiles.h"
@@ -51,6 +52,20 @@ ApiResponse tooManyFailures(std::int64_t lockedUntilMs, std::int64_t nowMs) {
       jsonError(429, "too many failed sign-ins; try again in " + std::to_string(seconds) + " s", "/user");
   response.headers.emplace_back("Retry-After", std::to_string(seconds));
   return response;
+}
+
+// The body as a JSON object, or the 400 answer.
+std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string& text) {
+  auto parsed = common::parseJson(text, "body");
+  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
+  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
+  return parsed.value().extract<Poco::JSON::Object::Ptr>();
+}
+
+std::string incidentJson(const store::IncidentState& state) {
+  return "{\"incident_id\":" + jsonString(state.incidentId) + ",\"status\":" + jsonString(state.status) +
+         ",\"comment\":" + jsonString(state.comment) + ",\"updated_by\":" + jsonString(state.updatedBy) +
+         ",\"updated_at\":" + jsonString(common::formatUtcMs(state.updatedMs)) + "}";
 }
 
 }  // namespace
@@ -99,10 +114,9 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
   }
   auto body = readJsonBody(request);
   if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
-  auto parsed = common::parseJson(std::get<std::string>(body), "body");
-  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
-  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
-  const auto object = parsed.value().extract<Poco::JSON::Object::Ptr>();
+  auto parsed = jsonObject(std::get<std::string>(body));
+  if (auto* answer = std::get_if<ApiResponse>(&parsed)) return *answer;
+  const auto object = std::get<Poco::JSON::Object::Ptr>(parsed);
   for (const char* key : {"user", "password"}) {
     if (!object->has(key) || !object->get(key).isString())
       return jsonError(400, "expected a string", std::string("/") + key);
@@ -264,9 +278,7 @@ ApiResponse CollectorApi::getIncidents(const ApiRequest& request) {
   for (std::size_t i = 0; i < states.value().size(); ++i) {
     const auto& state = states.value()[i];
     if (i != 0) response.body += ',';
-    response.body += "{\"incident_id\":" + jsonString(state.incidentId) + ",\"status\":" + jsonString(state.status) +
-                     ",\"comment\":" + jsonString(state.comment) + ",\"updated_by\":" + jsonString(state.updatedBy) +
-                     ",\"updated_at\":" + jsonString(common::formatUtcMs(state.updatedMs)) + "}";
+    response.body += incidentJson(state);
   }
   response.body += "]}";
   return response;
@@ -277,10 +289,9 @@ ApiResponse CollectorApi::putIncident(const ApiRequest& request, const std::stri
   if (!common::isCanonicalUuid(incidentId)) return jsonError(400, "expected an incident.id (lower-case UUID)", "id");
   auto body = readJsonBody(request);
   if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
-  auto parsed = common::parseJson(std::get<std::string>(body), "body");
-  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
-  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
-  const auto object = parsed.value().extract<Poco::JSON::Object::Ptr>();
+  auto parsed = jsonObject(std::get<std::string>(body));
+  if (auto* answer = std::get_if<ApiResponse>(&parsed)) return *answer;
+  const auto object = std::get<Poco::JSON::Object::Ptr>(parsed);
   for (const auto& key : object->getNames()) {
     if (key != "status" && key != "comment")
       return jsonError(400, "unknown field (expected status, comment)", "/" + key);
@@ -305,9 +316,7 @@ ApiResponse CollectorApi::putIncident(const ApiRequest& request, const std::stri
   if (auto stored = store_.putIncidentState(state); !stored) return storageFailure(stored.error());
   common::log::info("incident " + incidentId + " set to " + state.status + " by " + state.updatedBy);
   ApiResponse response;
-  response.body = "{\"incident_id\":" + jsonString(state.incidentId) + ",\"status\":" + jsonString(state.status) +
-                  ",\"comment\":" + jsonString(state.comment) + ",\"updated_by\":" + jsonString(state.updatedBy) +
-                  ",\"updated_at\":" + jsonString(common::formatUtcMs(state.updatedMs)) + "}";
+  response.body = incidentJson(state);
   return response;
 }
 
