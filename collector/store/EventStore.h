@@ -45,7 +45,6 @@ struct AgentRecord {
   std::int64_t lastEventMs = 0;  // time of the agent's newest stored event; 0 when it has none
   std::string lastEventType{};
   std::string lastEventUser{};  // the user of that event: who was signed in on the PC
-  std::string lastEventUser{};  // the user of that event: who was signed in on the PC
 };
 
 // The current signed policy of one group.
