@@ -152,7 +152,6 @@ void ActivityCapability::deliver(std::vector<Finding> findings) {
       link->set("time", common::formatUtcMs(item.timeMs));
       link->set("weight", item.weight);
       link->set("process.pid", static_cast<std::int64_t>(item.pid));
-      link->set("process.name", item.processName);
       link->set("path", item.path);
       chain->add(link);
     }

@@ -11,6 +11,8 @@ std::optional<BulkFinding> BulkTracker::add(pid_t pid, const std::string& path, 
   forgetIdle(nowMs);
   const std::int64_t windowMs = threshold_.seconds * 1000;
   Window& window = windows_[pid];
+  window.lastMs = nowMs;
+  if (nowMs < window.quietUntilMs) return std::nullopt;  // reported: one event per window
   while (!window.reads.empty() && window.reads.front().timeMs <= nowMs - windowMs) {
     window.bytes -= window.reads.front().bytes;
     window.reads.pop_front();
@@ -18,12 +20,14 @@ std::optional<BulkFinding> BulkTracker::add(pid_t pid, const std::string& path, 
   if (window.reads.empty()) window.samples.clear();
   window.reads.push_back({nowMs, bytes});
   window.bytes += bytes;
-  window.lastMs = nowMs;
   if (window.samples.size() < kSamples) window.samples.push_back(path);
   const auto files = static_cast<std::int64_t>(window.reads.size());
   if (files < threshold_.files && window.bytes < threshold_.bytes) return std::nullopt;
   BulkFinding finding{pid, files, window.bytes, window.reads.front().timeMs, nowMs, std::move(window.samples)};
-  windows_.erase(pid);
+  window.reads.clear();
+  window.samples.clear();
+  window.bytes = 0;
+  window.quietUntilMs = nowMs + windowMs;
   return finding;
 }
 

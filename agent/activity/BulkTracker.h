@@ -1,7 +1,7 @@
 #pragma once
 // Bulk reads: one process reading at least `files` files or `bytes` bytes from watched trees within
 // `seconds` (policy activity.bulk). Pure: the caller passes the times, so tests need no clock.
-// Once reported, a process's window starts afresh, so one long copy gives one event per window.
+// Once reported, a process is quiet for one window, so one long copy gives one event per window.
 
 #include <cstdint>
 #include <deque>
@@ -43,6 +43,7 @@ class BulkTracker {
     std::int64_t bytes = 0;
     std::vector<std::string> samples;
     std::int64_t lastMs = 0;
+    std::int64_t quietUntilMs = 0;  // after a report: nothing until a whole window has passed
   };
 
   void forgetIdle(std::int64_t nowMs);

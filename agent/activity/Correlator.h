@@ -37,12 +37,13 @@ struct IncidentReport {
   std::int64_t score = 0;
   std::int64_t firstMs = 0;
   std::int64_t lastMs = 0;
-  std::vector<Evidence> evidence;  // oldest first, at most kMaxEvidence (the newest kept)
+  std::vector<Evidence> evidence;  // oldest first, at most Correlator::kMaxEvidence (the newest kept)
 };
 
 class Correlator {
  public:
-  static constexpr std::size_t kMaxEvidence = 100;
+  // The collector takes at most 256 keys per event's details: 30 links of 6 keys fit with room.
+  static constexpr std::size_t kMaxEvidence = 30;
 
   Correlator(policy::IncidentSettings settings, std::function<std::string()> newId)
       : settings_(settings), newId_(std::move(newId)) {}

@@ -48,6 +48,16 @@ TEST_CASE("correlator: opens at the threshold, updates while active, closes afte
   CHECK(correlator.openIncidents() == 0);
 }
 
+TEST_CASE("correlator: the evidence chain keeps the newest kMaxEvidence events") {
+  Correlator correlator({600, 60}, [] { return "x"; });
+  std::optional<IncidentReport> last;
+  for (int i = 0; i < 100; ++i) last = correlator.add(ev("alice", "a.b", 1000 + i, 40));
+  REQUIRE(last);
+  CHECK(last->evidence.size() == Correlator::kMaxEvidence);
+  CHECK(last->evidence.back().timeMs == 1099);
+  CHECK(last->score == 4000);
+}
+
 TEST_CASE("correlator: events older than the window do not add up") {
   Correlator correlator({60, 60}, [] { return "x"; });
   CHECK_FALSE(correlator.add(ev("alice", "a.b", 0, 40)));
@@ -63,7 +73,10 @@ TEST_CASE("bulk: N files within T seconds, once per window; slow readers never")
   CHECK(found->files == 5);
   CHECK(found->bytes == 50);
   CHECK(found->samplePaths.front() == "/w/f0");
-  CHECK_FALSE(bulk.add(42, "/w/f5", 10, 1005));  // a fresh window after the report
+  // Quiet for a whole window after the report, however much more it reads; then it counts again.
+  for (int i = 5; i < 500; ++i) CHECK_FALSE(bulk.add(42, "/w/f", 10, 1004 + i));
+  for (int i = 0; i < 4; ++i) CHECK_FALSE(bulk.add(42, "/w/g", 10, 12'000 + i));
+  CHECK(bulk.add(42, "/w/g", 10, 12'004));
   // One file every 3 s never reaches 5 within 10 s.
   for (int i = 0; i < 20; ++i) CHECK_FALSE(bulk.add(7, "/w/s", 1, 100'000 + i * 3000));
 }
