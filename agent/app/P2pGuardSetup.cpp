@@ -9,9 +9,9 @@
 #include "drivers/linux/FanotifyExecGuard.h"
 #include "drivers/linux/PacketSniffer.h"
 #include "drivers/linux/PidfdProcessControl.h"
-#include "drivers/linux/SocketTable.h"
 #include "drivers/linux/ProcConnector.h"
 #include "drivers/linux/ProcFs.h"
+#include "drivers/linux/SocketTable.h"
 
 namespace mamori::agent {
 
@@ -42,8 +42,8 @@ common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string&
     return std::unique_ptr<drivers::PacketSource>(std::move(opened).value());
   };
   drivers.flowOwner = [](const p2p::Flow& flow, const std::vector<pid_t>& candidates) {
-    drivers::linux_os::FlowEndpoints endpoints{flow.tcp, flow.ipv6, flow.source, flow.sourcePort,
-                                               flow.destination, flow.destinationPort};
+    drivers::linux_os::FlowEndpoints endpoints{flow.tcp,        flow.ipv6,        flow.source,
+                                               flow.sourcePort, flow.destination, flow.destinationPort};
     return drivers::linux_os::findFlowOwner("/proc", endpoints, candidates);
   };
   drivers.startExecGuard = [](p2p::P2pGuardDrivers::ExecDecide decide) -> common::Result<std::shared_ptr<void>> {

@@ -4,12 +4,11 @@
 // says (its name, SHA-256 and the YARA rules over it; libraries are not mapped yet) decides, verdicts
 // are cached by device, inode, mtime and path, and anything out of scope is allowed at once.
 
-#include <sys/types.h>
-
 #include <map>
 #include <memory>
 #include <mutex>
 #include <string>
+#include <sys/types.h>
 #include <tuple>
 
 #include "agent/p2p/P2pScope.h"
@@ -29,8 +28,8 @@ class ExecDecider {
 
   struct Decision {
     bool allow = true;
-    policy::P2pVerdict verdict;      // evidence when denied
-    policy::ProcessFacts facts;      // what was known about the file
+    policy::P2pVerdict verdict;  // evidence when denied
+    policy::ProcessFacts facts;  // what was known about the file
   };
   // fd: the file about to run; path: its name. Thread-safe.
   Decision decide(pid_t pid, int fd, const std::string& path);

@@ -1,7 +1,6 @@
 #include "agent/p2p/FlowClassifier.h"
 
 #include <arpa/inet.h>
-
 #include <array>
 #include <cstring>
 
@@ -82,7 +81,8 @@ std::optional<FlowVerdict> dhtMessage(std::string_view p) {
   if (query) {
     for (std::string_view method : {"ping", "find_node", "get_peers", "announce_peer", "sample_infohashes"}) {
       const std::string needle = "1:q" + std::to_string(method.size()) + ":" + std::string(method);
-      if (p.find(needle) != std::string_view::npos) return FlowVerdict{"bittorrent-dht", "KRPC query " + std::string(method)};
+      if (p.find(needle) != std::string_view::npos)
+        return FlowVerdict{"bittorrent-dht", "KRPC query " + std::string(method)};
     }
     return std::nullopt;
   }
@@ -96,9 +96,10 @@ std::optional<FlowVerdict> trackerRequest(std::string_view p) {
   if (lineEnd == std::string_view::npos) return std::nullopt;
   const std::string_view line = p.substr(0, lineEnd);
   if (!line.ends_with(" HTTP/1.1") && !line.ends_with(" HTTP/1.0")) return std::nullopt;
-  const bool infoHash = line.find("?info_hash=") != std::string_view::npos ||
-                        line.find("&info_hash=") != std::string_view::npos;
-  const bool peerId = line.find("&peer_id=") != std::string_view::npos || line.find("?peer_id=") != std::string_view::npos;
+  const bool infoHash =
+      line.find("?info_hash=") != std::string_view::npos || line.find("&info_hash=") != std::string_view::npos;
+  const bool peerId =
+      line.find("&peer_id=") != std::string_view::npos || line.find("?peer_id=") != std::string_view::npos;
   const bool port = line.find("&port=") != std::string_view::npos;
   if (infoHash && peerId && port) return FlowVerdict{"bittorrent-tracker", "HTTP announce"};
   return std::nullopt;
@@ -173,7 +174,7 @@ std::optional<Packet> parseIpPacket(std::string_view bytes) {
     const std::size_t total = port(bytes, 2);
     if (headerLength < 20 || bytes.size() < headerLength) return std::nullopt;
     if ((port(bytes, 6) & 0x1FFFU) != 0) return std::nullopt;  // a later fragment: no transport header
-    if (total >= headerLength && total < end) end = total;       // the capture may be longer (padding)
+    if (total >= headerLength && total < end) end = total;     // the capture may be longer (padding)
     protocol = static_cast<unsigned char>(bytes[9]);
     packet.flow.source = address(AF_INET, bytes.data() + 12);
     packet.flow.destination = address(AF_INET, bytes.data() + 16);

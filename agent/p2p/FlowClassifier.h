@@ -14,7 +14,7 @@ namespace mamori::agent::p2p {
 
 struct Flow {
   bool tcp = true;
-  std::string source;       // "127.0.0.1" or "::1"
+  std::string source;  // "127.0.0.1" or "::1"
   std::uint16_t sourcePort = 0;
   std::string destination;
   std::uint16_t destinationPort = 0;

@@ -215,8 +215,8 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   } else {
     details->set("p2p.action", std::string(verdict.audit ? "reported" : "none"));
   }
-  common::log::info("p2p guard: " + type + " pid " + std::to_string(info.pid) + " " + info.comm + " (" +
-                    info.exePath + ")");
+  common::log::info("p2p guard: " + type + " pid " + std::to_string(info.pid) + " " + info.comm + " (" + info.exePath +
+                    ")");
   emit_(type, verdict.kill ? common::Severity::High : common::Severity::Medium, details);
   return Outcome::kMatched;
 }

@@ -7,8 +7,6 @@
 // before it has read its configuration. Libraries are loaded after the exec, so a process that was
 // clean at exec is looked at again (recheck) and at every rescan while its mappings change.
 
-#include <sys/types.h>
-
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
@@ -16,6 +14,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <sys/types.h>
 #include <unordered_map>
 
 #include "agent/p2p/P2pScope.h"
@@ -70,7 +69,7 @@ class P2pGuard {
   struct Tracked {
     std::uint64_t startTime = 0;
     bool inScope = false;
-    bool handled = false;        // matched and acted on / reported: never reported twice
+    bool handled = false;  // matched and acted on / reported: never reported twice
     bool examined = false;
     std::size_t mappingsSeen = 0;  // how many mappings the last look had
   };

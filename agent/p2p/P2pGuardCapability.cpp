@@ -16,8 +16,8 @@ constexpr int kRecheckDelaysMs[] = {15, 150, 1000};
 }  // namespace
 
 common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P2pGuardDrivers drivers,
-                                                                                const std::string& scopeSpec,
-                                                                                P2pGuard::Emit sink) {
+                                                                               const std::string& scopeSpec,
+                                                                               P2pGuard::Emit sink) {
   auto scope = P2pScope::resolve(scopeSpec, *drivers.processes);
   if (!scope) return scope.error();
   return std::unique_ptr<P2pGuardCapability>(
@@ -70,8 +70,8 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
     }
   }
   common::log::info("p2p guard: " + std::string(policy.p2pGuard.mode == policy::Mode::kAudit ? "audit" : "enforce") +
-                    ", scope " + guard_->scope().spec() + ", " +
-                    std::to_string(policy.p2pGuard.signatureSets.size()) + " signature sets");
+                    ", scope " + guard_->scope().spec() + ", " + std::to_string(policy.p2pGuard.signatureSets.size()) +
+                    " signature sets");
   if (guard_->networkDetection()) {
     startNetwork();
   } else {
@@ -151,8 +151,8 @@ void P2pGuardCapability::onPacketsReadable() {
 
 void P2pGuardCapability::startExecGuard() {
   if (execGuard_ || !drivers_.startExecGuard) return;
-  auto started = drivers_.startExecGuard(
-      [this](pid_t pid, int fd, const std::string& path) { return decideExec(pid, fd, path); });
+  auto started =
+      drivers_.startExecGuard([this](pid_t pid, int fd, const std::string& path) { return decideExec(pid, fd, path); });
   if (!started) {
     degraded("no exec permission guard (programs are killed after their exec instead): " + started.error().describe(),
              0);

@@ -6,10 +6,9 @@
 //   cgroup:/PATH                 processes whose cgroup v2 path is PATH or below it
 //   subtree:PID                  PID and its descendants (PID must be running when the agent starts)
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <string>
+#include <sys/types.h>
 
 #include "common/Result.h"
 #include "drivers/include/ProcessSource.h"

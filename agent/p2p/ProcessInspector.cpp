@@ -94,7 +94,8 @@ void ProcessInspector::addHashes(const drivers::ProcessInfo& process, policy::Pr
   }
 }
 
-std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::string& path, const std::string& openPath) {
+std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::string& path,
+                                                                  const std::string& openPath) {
   common::UniqueFd fd(::open(openPath.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   // The /proc link is gone once the process is: the path still names the file.
   if (!fd.valid() && openPath != path) fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));

@@ -2,10 +2,9 @@
 // Facts about one running process, as the OS shows them (Linux: /proc/PID). Plain structs, no
 // decisions: the agent's P2P guard and the staff's inspection tool both build on them.
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 namespace mamori::drivers {
@@ -33,12 +32,12 @@ struct ExecutableMapping {
 struct ProcessInfo {
   pid_t pid = 0;
   pid_t ppid = 0;
-  uid_t uid = 0;              // real user id
-  std::string user;           // uid's name, or the number when it has none
-  std::string comm;           // at most 15 bytes (the kernel truncates)
+  uid_t uid = 0;     // real user id
+  std::string user;  // uid's name, or the number when it has none
+  std::string comm;  // at most 15 bytes (the kernel truncates)
   std::vector<std::string> argv;
-  std::string exePath;        // readlink(/proc/PID/exe); empty for kernel threads or when denied
-  FileIdentity exe;           // stat(/proc/PID/exe): the file that really runs, whatever its name
+  std::string exePath;                      // readlink(/proc/PID/exe); empty for kernel threads or when denied
+  FileIdentity exe;                         // stat(/proc/PID/exe): the file that really runs, whatever its name
   std::vector<ExecutableMapping> mappings;  // libraries first seen order, executable included
   // Clock ticks since boot (/proc/PID/stat field 22). (pid, startTime) names one process for its whole
   // life: a PID reused later has another start time, so nothing acts on the wrong process.

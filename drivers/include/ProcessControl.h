@@ -2,9 +2,8 @@
 // Stopping a process. (pid, start time) names the process: a pid reused since the facts were read
 // has another start time, and the implementation refuses to signal it.
 
-#include <sys/types.h>
-
 #include <cstdint>
+#include <sys/types.h>
 
 #include "common/Result.h"
 

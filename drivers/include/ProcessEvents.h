@@ -4,7 +4,6 @@
 // consumer therefore also rescans /proc and the source says when it knows it lost something.
 
 #include <sys/types.h>
-
 #include <vector>
 
 #include "common/Result.h"
@@ -14,7 +13,7 @@ namespace mamori::drivers {
 struct ProcessEvent {
   enum class Kind { kFork, kExec, kExit };  // kFork: a new process (not a thread)
   Kind kind = Kind::kExec;
-  pid_t pid = 0;  // the thread group (process) id
+  pid_t pid = 0;                  // the thread group (process) id
   std::uint64_t timestampNs = 0;  // kernel monotonic time of the event (0 when unknown)
 };
 

@@ -2,10 +2,9 @@
 // Reading running processes. The Linux implementation reads /proc (drivers/linux/ProcFs); the tests
 // point it at a recorded tree (tests/fixtures/proc).
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <string>
+#include <sys/types.h>
 #include <vector>
 
 #include "common/Result.h"

@@ -2,14 +2,14 @@
 
 #include <fcntl.h>
 #include <poll.h>
-#include <sys/eventfd.h>
-#include <sys/fanotify.h>
 #include <time.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <sys/eventfd.h>
+#include <sys/fanotify.h>
 
 namespace mamori::drivers::linux_os {
 
@@ -38,8 +38,9 @@ void respond(int group, int fd, bool allow) {
 }  // namespace
 
 common::Result<std::unique_ptr<FanotifyExecGuard>> FanotifyExecGuard::start(const std::vector<std::string>& paths,
-                                                                             Decide decide, Answered answered) {
-  common::UniqueFd group(::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_CLOEXEC | O_LARGEFILE));
+                                                                            Decide decide, Answered answered) {
+  common::UniqueFd group(
+      ::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_CLOEXEC | O_LARGEFILE));
   if (!group.valid()) return common::makeError("cannot create a fanotify permission group", "fanotify", errno);
   bool marked = false;
   std::string lastError;
@@ -51,7 +52,8 @@ common::Result<std::unique_ptr<FanotifyExecGuard>> FanotifyExecGuard::start(cons
       lastError = path + ": " + std::strerror(errno);  // NOLINT(concurrency-mt-unsafe): start-up only
     }
   }
-  if (!marked) return common::makeError("cannot mark any filesystem for exec permission events (" + lastError + ")", "fanotify");
+  if (!marked)
+    return common::makeError("cannot mark any filesystem for exec permission events (" + lastError + ")", "fanotify");
   common::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake.valid()) return common::makeError("cannot create an eventfd", "fanotify", errno);
   auto guard = std::unique_ptr<FanotifyExecGuard>(
@@ -61,7 +63,10 @@ common::Result<std::unique_ptr<FanotifyExecGuard>> FanotifyExecGuard::start(cons
 }
 
 FanotifyExecGuard::FanotifyExecGuard(common::UniqueFd group, common::UniqueFd wake, Decide decide, Answered answered)
-    : group_(std::move(group)), wake_(std::move(wake)), decide_(std::move(decide)), answered_(std::move(answered)),
+    : group_(std::move(group)),
+      wake_(std::move(wake)),
+      decide_(std::move(decide)),
+      answered_(std::move(answered)),
       self_(::getpid()) {}
 
 FanotifyExecGuard::~FanotifyExecGuard() {

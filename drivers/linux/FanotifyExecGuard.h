@@ -5,13 +5,12 @@
 // every path through it answers: on an internal error, or when the decision overran its budget, the
 // answer is "allow" so the PC never hangs. The agent's own executions are always allowed.
 
-#include <sys/types.h>
-
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
+#include <sys/types.h>
 #include <thread>
 #include <vector>
 
@@ -21,9 +20,9 @@
 namespace mamori::drivers::linux_os {
 
 struct ExecRequest {
-  pid_t pid = 0;      // the process calling execve (still running its old program)
-  int fd = -1;        // the file about to run (read-only; owned by the guard)
-  std::string path;   // its path as the kernel names it
+  pid_t pid = 0;     // the process calling execve (still running its old program)
+  int fd = -1;       // the file about to run (read-only; owned by the guard)
+  std::string path;  // its path as the kernel names it
 };
 
 class FanotifyExecGuard {
@@ -34,8 +33,8 @@ class FanotifyExecGuard {
   using Answered = std::function<void(const ExecRequest&, bool allowed, std::uint64_t decisionNs)>;
 
   // Marks the filesystems holding each of paths. Needs CAP_SYS_ADMIN.
-  static common::Result<std::unique_ptr<FanotifyExecGuard>> start(const std::vector<std::string>& paths,
-                                                                  Decide decide, Answered answered);
+  static common::Result<std::unique_ptr<FanotifyExecGuard>> start(const std::vector<std::string>& paths, Decide decide,
+                                                                  Answered answered);
   ~FanotifyExecGuard();  // stops the thread; pending executions are allowed by the kernel when the group closes
 
   FanotifyExecGuard(const FanotifyExecGuard&) = delete;

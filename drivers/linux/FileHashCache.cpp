@@ -1,13 +1,14 @@
 #include "drivers/linux/FileHashCache.h"
 
 #include <fcntl.h>
-#include <openssl/evp.h>
-#include <sys/stat.h>
 #include <unistd.h>
+
+#include <openssl/evp.h>
 
 #include <array>
 #include <cerrno>
 #include <memory>
+#include <sys/stat.h>
 
 #include "common/UniqueFd.h"
 

@@ -1,16 +1,16 @@
 #include "drivers/linux/PacketSniffer.h"
 
-#include <arpa/inet.h>
 #include <fcntl.h>
+#include <sched.h>
+#include <unistd.h>
+
+#include <arpa/inet.h>
+#include <array>
+#include <cerrno>
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
-#include <sched.h>
 #include <sys/socket.h>
-#include <unistd.h>
-
-#include <array>
-#include <cerrno>
 #include <thread>
 
 namespace mamori::drivers::linux_os {

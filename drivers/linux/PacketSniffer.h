@@ -19,8 +19,7 @@ class PacketSniffer final : public PacketSource {
   // netnsPath: a network namespace to listen in (e.g. /proc/PID/ns/net); "" = the agent's own. The
   // socket is opened on a short-lived thread that enters the namespace, so no thread of the agent
   // changes namespace.
-  static common::Result<std::unique_ptr<PacketSniffer>> open(const std::string& netnsPath,
-                                                             unsigned snapLength = 512);
+  static common::Result<std::unique_ptr<PacketSniffer>> open(const std::string& netnsPath, unsigned snapLength = 512);
 
   int fd() const override { return socket_.get(); }
   // Up to max waiting packets, without blocking.

@@ -1,10 +1,10 @@
 #include "drivers/linux/PidfdProcessControl.h"
 
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <csignal>
+#include <sys/syscall.h>
 
 #include "common/Files.h"
 #include "common/UniqueFd.h"

@@ -1,14 +1,14 @@
 #include "drivers/linux/ProcConnector.h"
 
-#include <linux/cn_proc.h>
-#include <linux/connector.h>
-#include <linux/netlink.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <linux/cn_proc.h>
+#include <linux/connector.h>
+#include <linux/netlink.h>
+#include <sys/socket.h>
 
 #include "drivers/linux/ProcConnectorParser.h"
 
@@ -50,7 +50,7 @@ common::Result<std::unique_ptr<ProcConnector>> ProcConnector::open() {
   sockaddr_nl address{};
   address.nl_family = AF_NETLINK;
   address.nl_groups = CN_IDX_PROC;
-  address.nl_pid = 0;  // the kernel picks a unique port
+  address.nl_pid = 0;                                                                  // the kernel picks a unique port
   if (::bind(fd.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) != 0) {  // NOLINT: sockaddr API
     return common::makeError("cannot bind the proc connector socket (needs root)", "NETLINK_CONNECTOR", errno);
   }

@@ -1,10 +1,9 @@
 #include "drivers/linux/ProcConnectorParser.h"
 
+#include <cstring>
 #include <linux/cn_proc.h>
 #include <linux/connector.h>
 #include <linux/netlink.h>
-
-#include <cstring>
 
 namespace mamori::drivers::linux_os {
 

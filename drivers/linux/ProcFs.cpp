@@ -2,7 +2,6 @@
 
 #include <dirent.h>
 #include <pwd.h>
-#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -12,6 +11,7 @@
 #include <charconv>
 #include <memory>
 #include <mutex>
+#include <sys/stat.h>
 #include <unordered_map>
 
 #include "common/Files.h"
@@ -43,7 +43,8 @@ std::uint64_t ticksSinceBoot() {
   timespec now{};
   ::clock_gettime(CLOCK_BOOTTIME, &now);
   const auto ticks = static_cast<std::uint64_t>(::sysconf(_SC_CLK_TCK));
-  return static_cast<std::uint64_t>(now.tv_sec) * ticks + static_cast<std::uint64_t>(now.tv_nsec) * ticks / 1'000'000'000U;
+  return static_cast<std::uint64_t>(now.tv_sec) * ticks +
+         static_cast<std::uint64_t>(now.tv_nsec) * ticks / 1'000'000'000U;
 }
 
 std::uint64_t monotonicNs() {

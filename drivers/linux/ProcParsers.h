@@ -3,11 +3,10 @@
 // tested over recorded files (tests/fixtures/proc) and fuzzed (tests/fuzz/fuzz_proc.cpp). A process
 // can put anything into its comm (even ") " and newlines) and argv, so nothing here trusts them.
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 #include "common/Result.h"
@@ -21,9 +20,9 @@ struct ProcStat {
   char state = '?';
   pid_t ppid = 0;
   std::uint64_t flags = 0;
-  std::uint64_t userTicks = 0;    // field 14 (utime), clock ticks
-  std::uint64_t systemTicks = 0;  // field 15 (stime), clock ticks
-  std::uint64_t startTime = 0;  // field 22, clock ticks since boot
+  std::uint64_t userTicks = 0;                                      // field 14 (utime), clock ticks
+  std::uint64_t systemTicks = 0;                                    // field 15 (stime), clock ticks
+  std::uint64_t startTime = 0;                                      // field 22, clock ticks since boot
   bool kernelThread() const { return (flags & 0x00200000U) != 0; }  // PF_KTHREAD
 };
 

@@ -1,9 +1,9 @@
 #include "drivers/linux/SocketTable.h"
 
-#include <arpa/inet.h>
 #include <dirent.h>
 #include <unistd.h>
 
+#include <arpa/inet.h>
 #include <array>
 #include <charconv>
 #include <cstring>

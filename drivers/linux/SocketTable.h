@@ -3,12 +3,11 @@
 // namespace) give the socket inode of a local endpoint, /proc/PID/fd links ("socket:[INODE]") the
 // processes holding it. The table parser is pure (tests, fuzzing); the lookup reads a procfs root.
 
-#include <sys/types.h>
-
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <sys/types.h>
 #include <vector>
 
 namespace mamori::drivers::linux_os {

@@ -1,14 +1,14 @@
 // The exec permission guard on the real kernel (root): a program the decision refuses cannot start,
 // others can; the guard's own process is never asked about.
-#include <doctest/doctest.h>
-
 #include <spawn.h>
-#include <sys/wait.h>
 #include <unistd.h>
+
+#include <doctest/doctest.h>
 
 #include <atomic>
 #include <cerrno>
 #include <filesystem>
+#include <sys/wait.h>
 
 #include "drivers/linux/FanotifyExecGuard.h"
 #include "tests/support/TempDir.h"

@@ -1,14 +1,13 @@
 // ProcFs over the recorded tree and over the real /proc; the hash cache over real files.
-#include <doctest/doctest.h>
-
 #include <poll.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
-#include <csignal>
+#include <doctest/doctest.h>
 
 #include <algorithm>
+#include <csignal>
 #include <fstream>
+#include <sys/wait.h>
 
 #include "common/Crypto.h"
 #include "drivers/linux/FileHashCache.h"

@@ -98,12 +98,12 @@ TEST_CASE("deleted executables, paths with spaces and parentheses") {
 TEST_CASE("maps lines that do not parse are skipped; a truncated last line too") {
   const std::string text =
       "garbage\n"
-      "0-1 r-xp 0 00:00 0 /anon\n"         // inode 0
-      "0-1 rw-p 0 fe:00 5 /data\n"         // not executable
-      "0-1 r-xp 0 fe:00 6 [vdso]\n"        // not a file
-      "0-1 r-xp 0 fe:00 x /bad-inode\n"    // inode not a number
+      "0-1 r-xp 0 00:00 0 /anon\n"       // inode 0
+      "0-1 rw-p 0 fe:00 5 /data\n"       // not executable
+      "0-1 r-xp 0 fe:00 6 [vdso]\n"      // not a file
+      "0-1 r-xp 0 fe:00 x /bad-inode\n"  // inode not a number
       "0-1 r-xp 0 fe:00 7 /lib/ok.so\n"
-      "0-1 r-xp 0 fe:00 7 /lib/ok.so\n"    // once
+      "0-1 r-xp 0 fe:00 7 /lib/ok.so\n"  // once
       "0-1 r-xp 0 fe:00 8 /lib/trunc";
   const auto maps = parseProcMaps(text);
   REQUIRE(maps.size() == 1);

@@ -1,7 +1,7 @@
 // deny_exec decisions: from the file alone, only inside the scope, only in enforce mode.
-#include <doctest/doctest.h>
-
 #include <fcntl.h>
+
+#include <doctest/doctest.h>
 
 #include <fstream>
 

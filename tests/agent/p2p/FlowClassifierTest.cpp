@@ -52,7 +52,8 @@ TEST_CASE("DHT KRPC messages (BEP 5 examples)") {
   REQUIRE(verdict);
   CHECK(verdict->protocol == "bittorrent-dht");
   CHECK(verdict->detail == "KRPC query ping");
-  const std::string getPeers = "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e1:q9:get_peers1:t2:aa1:y1:qe";
+  const std::string getPeers =
+      "d1:ad2:id20:abcdefghij01234567899:info_hash20:mnopqrstuvwxyz123456e1:q9:get_peers1:t2:aa1:y1:qe";
   REQUIRE(classifyPayload(false, getPeers));
   CHECK(classifyPayload(false, getPeers)->detail == "KRPC query get_peers");
   const std::string response = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";

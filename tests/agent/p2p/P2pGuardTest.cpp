@@ -212,7 +212,7 @@ TEST_CASE("the rescan finds processes the kernel never announced, and matches th
   missed.startTime = 600;
   f.processes.add(missed);
   guard->onProcessEvent({drivers::ProcessEvent::Kind::kFork, 601, 0});
-  CHECK(guard->rescan(200, 1000) == 1);  // 602 only
+  CHECK(guard->rescan(200, 1000) == 1);    // 602 only
   CHECK(f.processes.kills().size() == 1);  // and deluged was caught by the rescan
-  CHECK(guard->rescan(200, 1000) == 0);   // counted once
+  CHECK(guard->rescan(200, 1000) == 0);    // counted once
 }
