@@ -85,8 +85,24 @@ TEST_CASE("options: errors name the flag and say what is expected") {
   CHECK(agentUsage().find("Exit status") != std::string::npos);
 }
 
+TEST_CASE("P2P guard flags: off or auto, and the scope as given (resolved at start)") {
+  const auto defaults = parseAgentOptions({});
+  REQUIRE(defaults.ok());
+  CHECK(defaults.value().p2pGuard == "auto");
+  CHECK(defaults.value().p2pScope == "all");
+  auto parsed = parseAgentOptions({"--p2p-guard", "off", "--p2p-scope=pidns:/proc/42/ns/pid"});
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value().p2pGuard == "off");
+  CHECK(parsed.value().p2pScope == "pidns:/proc/42/ns/pid");
+  auto bad = parseAgentOptions({"--p2p-guard", "kill"});
+  REQUIRE_FALSE(bad.ok());
+  CHECK(bad.error().where == "--p2p-guard");
+  CHECK(agentUsage().find("--p2p-scope SCOPE") != std::string::npos);
+}
+
 }  // namespace
 }  // namespace mamori::agent
+
 
 namespace mamori::agent {
 namespace {
