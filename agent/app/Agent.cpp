@@ -254,8 +254,12 @@ int Agent::setUpGuard() {
         }
       },
       drivers::linux_os::watchdogIntervalMsFromEnvironment());
-  if (auto started = guard->start(); !started)
-    return fail(kExitRuntime, "control socket: " + started.error().describe());
+  if (auto started = guard->start(); !started) {
+    // The PC stays protected; only `mamori-agent ctl` is unavailable (the prerm then checks the
+    // token itself).
+    common::log::error("control socket: " + started.error().describe() +
+                       " (mamori-agent ctl will not reach this agent)");
+  }
   guard_ = guard.get();
   addCapability(std::move(guard));  // agent_limits come with every policy
   return kRunning;

@@ -41,18 +41,6 @@ common::Status ServiceGuard::apply(const policy::Policy& policy) {
 }
 
 common::Status ServiceGuard::start() {
-  if (!settings_.controlSocket.empty()) {
-    server_ = std::make_unique<QLocalServer>();
-    // Only the owner (root) may connect; the socket also sits in the 0700 state directory.
-    server_->setSocketOptions(QLocalServer::UserAccessOption);
-    // A socket file left by a killed agent would make listen() fail; the state lock proves no
-    // other agent owns it.
-    QLocalServer::removeServer(QString::fromStdString(settings_.controlSocket));
-    if (!server_->listen(QString::fromStdString(settings_.controlSocket))) {
-      return common::makeError("cannot listen: " + server_->errorString().toStdString(), settings_.controlSocket);
-    }
-    connect(server_.get(), &QLocalServer::newConnection, this, &ServiceGuard::onConnection);
-  }
   if (watchdogMs_ > 0) {
     // Half the period, as sd_watchdog_enabled(3) advises, so one late tick is not fatal.
     watchdogTimer_.setInterval(static_cast<int>(std::max<std::int64_t>(watchdogMs_ / 2, 1)));
@@ -63,6 +51,21 @@ common::Status ServiceGuard::start() {
   connect(&limitTimer_, &QTimer::timeout, this, &ServiceGuard::checkLimits);
   checkLimits();  // the baseline
   limitTimer_.start();
+  // Last: without its control socket the agent still protects the PC (the caller logs the error).
+  if (!settings_.controlSocket.empty()) {
+    server_ = std::make_unique<QLocalServer>();
+    // Only the owner (root) may connect; the socket also sits in the 0700 state directory.
+    server_->setSocketOptions(QLocalServer::UserAccessOption);
+    // A socket file left by a killed agent would make listen() fail; the state lock proves no
+    // other agent owns it.
+    QLocalServer::removeServer(QString::fromStdString(settings_.controlSocket));
+    if (!server_->listen(QString::fromStdString(settings_.controlSocket))) {
+      const std::string why = server_->errorString().toStdString();
+      server_.reset();
+      return common::makeError("cannot listen: " + why, settings_.controlSocket);
+    }
+    connect(server_.get(), &QLocalServer::newConnection, this, &ServiceGuard::onConnection);
+  }
   return common::Ok{};
 }
 

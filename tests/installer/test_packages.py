@@ -6,6 +6,7 @@ the offline `systemd-analyze security` score of both units; removal refused with
 administrator's token (agent.tamper reaches a real collector) and done with it (no agent process
 left); purge removes the state. lintian's findings are printed for the record."""
 
+import atexit
 import hashlib
 import os
 import re
@@ -39,6 +40,7 @@ def packages():
         if not BUILD_DIR:
             raise AssertionError("MAMORI_BUILD_DIR is not set (ctest sets it)")
         out = tempfile.mkdtemp(prefix="mamori-debs-")
+        atexit.register(shutil.rmtree, out, True)
         run("cpack", "-G", "DEB", "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake"), "-B", out)
         for name in ("mamori-agent", "mamori-collector"):
             path = os.path.join(out, f"{name}_{VERSION}_amd64.deb")
