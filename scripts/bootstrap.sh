@@ -30,10 +30,6 @@ lint_packages=(clang-format clang-tidy)
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
 command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
 test_packages+=(chromium)  # console/tests: the browser playwright-core drives (npm never downloads one)
-# The web console (console/) is built with npm. A machine that already has node and npm keeps them
-# (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
-command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
-test_packages+=(chromium)  # console/tests: the browser playwright-core drives (npm never downloads one)
 
 wanted=("${build_packages[@]}")
 for arg in "$@"; do
