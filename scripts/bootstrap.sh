@@ -58,5 +58,22 @@ fi
 echo "bootstrap: installing ${missing[*]}"
 export DEBIAN_FRONTEND=noninteractive
 $SUDO apt-get update -qq
-# The PostgreSQL package must not start a system-wide cluster for our tests; they run their own.
+# No package may start its service: the tests run their own PostgreSQL, rsyslog and cupsd, and a
+# file-sharing daemon started by its package would join the public network with DHT on. Debian's
+# invoke-rc.d and deb-systemd-invoke ask policy-rc.d; exit 101 means "not now". Ours is removed after.
+policy_rc=/usr/sbin/policy-rc.d
+own_policy_rc=""
+if [ ! -e "$policy_rc" ]; then
+  printf '#!/bin/sh\n# mamori bootstrap: no service starts during package installation\nexit 101\n' |
+    $SUDO tee "$policy_rc" >/dev/null
+  $SUDO chmod 755 "$policy_rc"
+  own_policy_rc=$policy_rc
+  trap '$SUDO rm -f "$own_policy_rc"' EXIT
+fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
+# Nor at the next boot: the P2P clients are test material, never services of this machine.
+for unit in transmission-daemon deluged qbittorrent-nox amule-daemon; do
+  if [ -e "/lib/systemd/system/$unit.service" ] && command -v systemctl >/dev/null 2>&1; then
+    $SUDO systemctl disable --quiet "$unit.service" 2>/dev/null || true
+  fi
+done
