@@ -37,6 +37,7 @@ ContentScanCapability::~ContentScanCapability() { stopScan(); }
 
 void ContentScanCapability::stopScan() {
   stop_ = true;
+  budget_->interrupt();  // workers sleeping in pace() see stop_ now
   if (thread_.joinable()) thread_.join();
   stop_ = false;
 }
@@ -46,6 +47,8 @@ common::Status ContentScanCapability::apply(const policy::Policy& policy) {
   enabled_ = section.mode != policy::Mode::kOff;
   audit_ = section.mode == policy::Mode::kAudit;
   settings_ = section;
+  // Scans stay below the watchdog's limit (agent/guard) rather than getting the agent restarted.
+  budget_->setLimitPercent(policy.agentLimits.cpuPercent);
   if (!enabled_) {
     timer_.stop();
     stopScan();
@@ -93,6 +96,7 @@ void ContentScanCapability::scanNow() {
     common::Result<ScanSummary> summary = common::makeError("scan did not run");
     try {
       ContentScanner scanner(config);
+      scanner.setCpuBudget(budget_);
       summary = scanner.run(
           roots,
           [this](const FileResult& result) {

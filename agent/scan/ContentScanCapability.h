@@ -21,8 +21,10 @@
 
 #include "agent/core/Capability.h"
 #include "agent/scan/ContentScanner.h"
+#include "agent/scan/CpuBudget.h"
 #include "agent/scan/ScanConfig.h"
 #include "common/Event.h"
+#include "policy/AgentLimits.h"
 
 namespace mamori::agent::scan {
 
@@ -43,6 +45,9 @@ class ContentScanCapability final : public Capability {
   // paths with "~/" expanded for every home directory.
   void scanNow();
   bool scanning() const { return scanning_.load(); }
+  // The CPU budget every background scan of the agent is paced by: agent_limits.cpu_percent of the
+  // applied policy (docs/policy.md); shared so other background scans can pace with it too.
+  std::shared_ptr<CpuBudget> cpuBudget() const { return budget_; }
 
   // The details of one event (exposed for tests).
   static Poco::JSON::Object::Ptr matchDetails(const FileResult& result, bool audit);
@@ -64,6 +69,7 @@ class ContentScanCapability final : public Capability {
   bool enabled_ = false;
   bool audit_ = false;
   bool firstApply_ = true;
+  std::shared_ptr<CpuBudget> budget_ = std::make_shared<CpuBudget>(policy::AgentLimits{}.cpuPercent);
   std::atomic<bool> stop_{false};
   std::atomic<bool> scanning_{false};
   std::thread thread_;

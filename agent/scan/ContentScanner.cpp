@@ -214,7 +214,7 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
   PathQueue queue;
   std::vector<std::thread> workers;
   for (std::size_t i = 0; i < threads; ++i) {
-    workers.emplace_back([&shared, &queue, inspector = inspectors[i].get()] {
+    workers.emplace_back([&shared, &queue, inspector = inspectors[i].get(), budget = budget_.get()] {
       common::nameThisThread("mamori-scan-w");
       if (shared.config.idlePriority) {
         if (auto idle = makeCurrentThreadIdle(); !idle) common::log::debug(idle.error().describe());
@@ -223,6 +223,8 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
       while (auto batch = queue.pop()) {
         for (const auto& path : *batch) {
           if (shared.stop != nullptr && shared.stop->load()) break;  // the agent is stopping: drain quickly
+          // Between files, not inside one: a sleep inside would eat the file's YARA time budget.
+          if (budget != nullptr) budget->pace(shared.stop);
           try {
             scanOne(shared, *inspector, path);
           } catch (const std::exception& e) {

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "agent/scan/CpuBudget.h"
 #include "agent/scan/ScanCache.h"
 #include "agent/scan/ScanConfig.h"
 #include "common/Result.h"
@@ -37,6 +38,9 @@ class ContentScanner {
   explicit ContentScanner(ScanConfig config);
 
   void setProgress(ProgressSink progress) { progress_ = std::move(progress); }
+  // The agent's background scans are paced by a CPU budget (workers call pace() before each file);
+  // without one (the CLI, the inspection tool) the scan runs at full speed.
+  void setCpuBudget(std::shared_ptr<CpuBudget> budget) { budget_ = std::move(budget); }
 
   // Walks roots; stop (may be null) is polled between files. An error only when the scan cannot
   // start (rules unusable); per-file problems are results.
@@ -49,6 +53,7 @@ class ContentScanner {
  private:
   ScanConfig config_;
   ProgressSink progress_;
+  std::shared_ptr<CpuBudget> budget_;
 };
 
 }  // namespace mamori::agent::scan

@@ -64,8 +64,11 @@ TEST_CASE("a scheduled pass reports matches once, then only changes") {
         events.push_back({type, std::move(d)});
       },
       0);
+  policy.agentLimits.cpuPercent = 100;  // the budget paces the pass without slowing this test
   REQUIRE(capability.apply(policy).ok());
+  CHECK(capability.cpuBudget()->limitPercent() == 100);
   REQUIRE(waitFor([&] { return count(events, "content.scan_completed") == 1; }));
+  CHECK(capability.cpuBudget()->paceCalls() > 0);  // the agent's scans go through the budget
   CHECK(count(events, "content.match") == 17);
   CHECK(count(events, "content.not_inspected") == 4);
   bool sawDocx = false;
