@@ -72,6 +72,8 @@ Options:
   --state-dir DIR    keep the incremental cache in DIR/scan-cache.bin: unchanged files are not
                      read again (default: no cache)
   --idle             idle I/O and CPU priority, as the agent's background scans
+  --cpu-limit P      pace the scan as the agent does under agent_limits.cpu_percent P (1..100):
+                     this process stays near 80% of P percent of one core (default: full speed)
   -h, --help         this text
 
 Exit codes:
@@ -95,7 +97,8 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
       options.json = true;
     } else if (arg == "--idle") {
       options.idle = true;
-    } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads") {
+    } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads" ||
+               arg == "--cpu-limit") {
       auto v = value(arg);
       if (!v) return v.error();
       if (arg == "--rules") options.rulesFile = v.value();
@@ -109,6 +112,15 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
           return common::makeError("--threads must be a number from 1 to 32, not \"" + s + "\"");
         }
         options.threads = n;
+      }
+      if (arg == "--cpu-limit") {
+        std::int64_t n = 0;
+        const auto& s = v.value();
+        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
+        if (ec != std::errc{} || end != s.data() + s.size() || n < 1 || n > 100) {
+          return common::makeError("--cpu-limit must be a number from 1 to 100, not \"" + s + "\"");
+        }
+        options.cpuLimit = n;
       }
     } else if (arg == "--") {
       options.paths.insert(options.paths.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
@@ -149,6 +161,7 @@ int runScanCommand(int argc, char* argv[]) {
     return kScanExitError;
   }
   scan::ContentScanner scanner(config.value());
+  if (options.value().cpuLimit) scanner.setCpuBudget(std::make_shared<scan::CpuBudget>(*options.value().cpuLimit));
   const bool json = options.value().json;
   auto summary = scanner.run(options.value().paths, [json](const scan::FileResult& result) {
     // The sink is called one result at a time: lines never interleave.

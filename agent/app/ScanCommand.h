@@ -24,6 +24,7 @@ struct ScanOptions {
   std::string policyFile;
   std::string stateDir;
   std::optional<std::int64_t> threads;
+  std::optional<std::int64_t> cpuLimit;  // --cpu-limit: pace like the agent; unset = full speed
   std::vector<std::string> paths;
 };
 

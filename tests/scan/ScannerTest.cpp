@@ -176,6 +176,10 @@ TEST_CASE("scan command line") {
   CHECK(ok.value().paths.size() == 2);
   CHECK_FALSE(parseScanOptions({}).ok());
   CHECK_FALSE(parseScanOptions({"--threads", "33", "/x"}).ok());
+  CHECK_FALSE(ok.value().cpuLimit);  // full speed unless asked
+  CHECK(parseScanOptions({"--cpu-limit", "25", "/x"}).value().cpuLimit == 25);
+  CHECK_FALSE(parseScanOptions({"--cpu-limit", "0", "/x"}).ok());
+  CHECK_FALSE(parseScanOptions({"--cpu-limit", "101", "/x"}).ok());
   CHECK_FALSE(parseScanOptions({"--bogus", "/x"}).ok());
   CHECK(parseScanOptions({"--help"}).value().help);
 }
