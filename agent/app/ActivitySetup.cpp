@@ -1,6 +1,11 @@
 #include "agent/app/ActivitySetup.h"
 
+#include <Poco/JSON/Stringifier.h>
+
+#include <sstream>
+
 #include "agent/scan/HomePaths.h"
+#include "common/Log.h"
 #include "common/Uuid7.h"
 #include "drivers/linux/FanotifyActivitySource.h"
 
@@ -8,12 +13,23 @@ namespace mamori::agent {
 
 namespace {
 
+// Every activity event also goes to the log as one line, like device and P2P events: an administrator
+// without a collector (or waiting for an upload) sees in the journal what was reported.
+activity::ActivityCapability::Emit logged(activity::ActivityCapability::Emit sink) {
+  return [sink = std::move(sink)](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
+    std::ostringstream json;
+    Poco::JSON::Stringifier::stringify(details, json);
+    common::log::info("event " + type + " " + json.str());
+    return sink(type, severity, std::move(details));
+  };
+}
+
 class LinuxActivity final : public Capability {
  public:
   LinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock)
       : clock_(clock),
         capability_(
-            source_, std::move(sink), [] { return scan::homeDirectories(); }, [this] { return clock_.nowMs(); },
+            source_, logged(std::move(sink)), [] { return scan::homeDirectories(); }, [this] { return clock_.nowMs(); },
             [this] { return ids_.next(clock_.nowMs()); }) {}
 
   std::string name() const override { return capability_.name(); }
