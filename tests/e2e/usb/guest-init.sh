@@ -29,6 +29,11 @@ kmsg_count() { dmesg | grep -c "mamori: $1" ; }
 # Conditions for wait_for are functions: "$(...)" in wait_for's arguments would be evaluated only once.
 decisions_at_least() { [ "$(kmsg_count "$1")" -ge "$2" ]; }
 is_read_only() { [ "$(cat "/sys/block/$1/ro")" = 1 ]; }
+# The agent's activity fanotify group has a mount mark on mount id $1 (fdinfo prints it in hex).
+activity_marked() { grep -q "fanotify mnt_id:$(printf %x "$1") " /proc/"$agent_pid"/fdinfo/* 2>/dev/null; }
+# Activity events of type $1 naming file $2, one per line ("\/" in the JSON read as "/").
+activity_events() { grep "event $1 " /tmp/agent.log | sed 's#\\/#/#g' | grep "\"file.path\":\"$2\""; }
+activity_logged() { activity_events "$@" | grep -q .; }
 
 mode=$(sed -n 's/.*mamori\.e2e=\([a-z]*\).*/\1/p' /proc/cmdline)
 for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m" || say "WARN insmod $m failed"; done
@@ -36,6 +41,7 @@ for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m" || say "WAR
 start_agent() {
   MAMORI_TRACE_KMSG=1 mamori-agent --state-dir /var/lib/mamori --collector https://127.0.0.1:9 \
     --policy /etc/policy-e2e.json --heartbeat-interval 3600 2>/tmp/agent.log &
+  agent_pid=$!
   wait_for 120 grep -q "device control: mode enforce" /tmp/agent.log || { result agent_start FAIL "$(tail -5 /tmp/agent.log)"; finish; }
   say "AGENT up"
 }
@@ -107,6 +113,29 @@ if wait_for 90 has_disk; then
   else result allowed_read_write FAIL "mount/write failed on $d"; fi
   umount /mnt 2>/dev/null
   logged device.allowed allow-rw || result allowed_event FAIL
+  # 4b. Activity: a company document copied onto the allowed stick is reported, a personal one is
+  # not. Mounted under /media, which the policy watches but does not list as removable: the agent
+  # knows the stick is removable from sysfs (its disk sits below the USB controller).
+  mkdir -p /media/stick
+  if mount -t vfat "/dev/$d" /media/stick; then
+    mnt=$(awk '$5 == "/media/stick" {print $1}' /proc/self/mountinfo)
+    # cp only after the agent has marked the new mount (it follows mountinfo changes).
+    if wait_for 60 activity_marked "$mnt"; then
+      # The personal file goes first: once the company file's event is there, both were analysed.
+      cp /usr/share/mamori-e2e/shopping.docx /usr/share/mamori-e2e/merger-plan.docx /media/stick/ && sync
+      if wait_for 120 activity_logged activity.removable_write /media/stick/merger-plan.docx; then
+        event=$(activity_events activity.removable_write /media/stick/merger-plan.docx | tail -1)
+        case "$event" in
+          *'"company:company_confidential"'*'"device.source":"/dev/'"$d"'"'*|*'"device.source":"/dev/'"$d"'"'*'"company:company_confidential"'*)
+            if activity_logged activity.removable_write /media/stick/shopping.docx; then
+              result allowed_stick_receives_company_file FAIL "the personal file was reported too"
+            else result allowed_stick_receives_company_file PASS "$d merger-plan.docx reported, shopping.docx not"; fi ;;
+          *) result allowed_stick_receives_company_file FAIL "$(echo "$event" | cut -c1-300)" ;;
+        esac
+      else result allowed_stick_receives_company_file FAIL "no activity.removable_write; $(grep -E 'activity|error' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+    else result allowed_stick_receives_company_file FAIL "mount $mnt not marked by the agent"; fi
+    umount /media/stick
+  else result allowed_stick_receives_company_file FAIL "mount on /media/stick failed"; fi
 else result allowed_read_write FAIL "no disk"; fi
 unplug rw1
 wait_for 60 no_disk
@@ -144,5 +173,5 @@ else result exception_opens FAIL "no device.blocked"; fi
 unplug ex1
 wait_for 60 no_stick
 
-say "AGENT-LOG-BEGIN"; grep -E 'event device|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+say "AGENT-LOG-BEGIN"; grep -E 'event (device|activity)|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
 finish

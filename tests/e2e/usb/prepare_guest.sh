@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Builds the guest for the USB end-to-end test: a Debian 12 kernel fetched from Debian at run time
-# and an initramfs with busybox, the USB/SCSI/FAT/HID modules, mamori-agent with its libraries and
-# guest-init.sh. Everything downloaded or built stays in CACHE (under the build tree, never committed).
+# and an initramfs with busybox, the USB/SCSI/FAT/HID modules, mamori-agent with its libraries,
+# guest-init.sh and two documents for the activity check. Everything downloaded or built stays in CACHE (under the build tree, never committed).
 #   prepare_guest.sh CACHE AGENT_BINARY   -> CACHE/vmlinuz, CACHE/initramfs.cpio.gz
 set -euo pipefail
 cache=$(realpath -m "$1"); agent=$(realpath "$2")
@@ -10,7 +10,7 @@ mkdir -p "$cache/debs"
 cd "$cache/debs"
 
 need() { command -v "$1" >/dev/null || { echo "prepare_guest: $1 missing; run scripts/bootstrap.sh --test" >&2; exit 1; }; }
-need dpkg; need openssl; need depmod; need modprobe; need cpio; need apt-get
+need dpkg; need openssl; need python3; need depmod; need modprobe; need cpio; need apt-get
 
 # The real kernel package behind the linux-image-amd64 metapackage, and busybox-static.
 kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
@@ -29,7 +29,8 @@ if [ ! -f "$kroot/.done" ]; then
 fi
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
-stamp="$kver $(sha256sum "$agent" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/policy-*.json | sha256sum | cut -c1-16)"
+fixtures="$here/../../scan/make_fixtures.py"
+stamp="$kver $(sha256sum "$agent" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
 fi
@@ -65,6 +66,18 @@ done
 mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
 cp "$here/guest-init.sh" "$root/init"; chmod 755 "$root/init"
 cp "$here"/policy-*.json "$root/etc/"
+# The activity check's files: a company document (the policy's rule matches it) and a personal one,
+# built by the scanner tests' fixture builder.
+mkdir -p "$root/media" "$root/usr/share/mamori-e2e"
+PYTHONDONTWRITEBYTECODE=1 python3 - "$(dirname "$fixtures")" "$root/usr/share/mamori-e2e" <<'PY'
+import os, sys
+sys.path.insert(0, sys.argv[1])
+import make_fixtures
+docs = {"merger-plan.docx": "Company Confidential: 2027 merger plan", "shopping.docx": "eggs, rice, green tea"}
+for name, text in docs.items():
+    with open(os.path.join(sys.argv[2], name), "wb") as f:
+        f.write(make_fixtures.docx([[text]]))
+PY
 # A policy key for the exception check: the guest's agent has the public half pinned (as enrollment
 # would), the host signs responses with the private half (mamorictl exception grant --key-file).
 if [ ! -f "$cache/e2e-policy.key" ]; then

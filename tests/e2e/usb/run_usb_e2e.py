@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """USB device control end to end on a real kernel USB stack: boots a Debian 12 kernel in QEMU (TCG)
-with mamori-agent in the initramfs and hot-plugs usb-storage sticks and a usb-kbd through QMP.
+with mamori-agent in the initramfs and hot-plugs usb-storage sticks and a usb-kbd through QMP. One
+check is activity monitoring's: a company document copied onto the allowed stick is reported.
 The guest (guest-init.sh) checks and reports; this script serves its plug requests and judges.
   run_usb_e2e.py --agent build/bin/mamori-agent --cache build/e2e-cache"""
 import argparse
@@ -14,8 +15,8 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from qemu_guest import Guest  # noqa: E402
 
 EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_blocked_at_start", "default_blocked",
-            "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write", "read_only",
-            "exception_opens", "exception_expires"]
+            "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write",
+            "allowed_stick_receives_company_file", "read_only", "exception_opens", "exception_expires"]
 
 
 def prepare(args):
