@@ -44,6 +44,10 @@ std::int64_t CpuBudget::neededLocked(std::int64_t now, std::int64_t cpu) {
   const std::int64_t limit = limitPercent_.load();
   if (limit <= 0) return 0;
   const double share = static_cast<double>(limit) / 100.0 * options_.fraction;  // of one core
+  return std::max(neededFor(window, share, now, cpu), neededFor(toNs(options_.shortWindow), share, now, cpu));
+}
+
+std::int64_t CpuBudget::neededFor(std::int64_t window, double share, std::int64_t now, std::int64_t cpu) const {
   // cpu(t) is the process CPU time at wall time t: piecewise linear through the samples and (now, cpu),
   // flat before the first sample (nothing is known before the budget started). The window ending after
   // a sleep of s holds cpu - cpu(now - window + s) (no CPU is assumed during the sleep); the smallest

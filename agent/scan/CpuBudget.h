@@ -5,9 +5,9 @@
 // call pace() between files: when the process (every thread, not just the scan) used more than its
 // share over the last window, pace() sleeps until the window is back under the budget.
 //
-// The rule kept: over every `window` of wall time, process CPU time <= share * window, where share is
-// `fraction` (0.8) of cpu_percent of one core. Sleeps are cut into slices of at most maxSlice so a
-// stop flag is seen quickly; interrupt() wakes every sleeper at once. No budget object = no pacing
+// The rule kept: over every `window` (and every `shortWindow`) of wall time, process CPU time <=
+// share * that window, where share is `fraction` (0.8) of cpu_percent of one core. Sleeps are cut into slices of at
+// most maxSlice so a stop flag is seen quickly; interrupt() wakes every sleeper at once. No budget object = no pacing
 // (`mamori-agent scan` and the inspection tool run at full speed).
 //
 // Clocks are injected so tests run with fake CPU and wall time and check the computed sleeps.
@@ -36,7 +36,10 @@ struct CpuBudgetClocks {
 struct CpuBudgetOptions {
   double fraction = 0.8;                     // of the policy's limit: headroom for the rest of the agent and for noise
   std::chrono::milliseconds window{10'000};  // as long as one watchdog window
-  std::chrono::milliseconds maxSlice{250};   // longest single sleep before stop flags are looked at
+  // Also kept over this shorter window: otherwise the scan runs flat out until the long window is
+  // full, then waits for that burst to slide out (5 s at full speed, 5 s asleep).
+  std::chrono::milliseconds shortWindow{2'000};
+  std::chrono::milliseconds maxSlice{250};     // longest single sleep before stop flags are looked at
   std::chrono::milliseconds granularity{100};  // samples kept at most this often (bounds memory)
 };
 
@@ -71,6 +74,7 @@ class CpuBudget {
     std::int64_t cpuNs;
   };
   std::int64_t neededLocked(std::int64_t now, std::int64_t cpu);  // mutex_ held
+  std::int64_t neededFor(std::int64_t window, double share, std::int64_t now, std::int64_t cpu) const;
   void sleepSlice(std::int64_t ns, const std::atomic<bool>* stop);
 
   CpuBudgetClocks clocks_;

@@ -88,16 +88,18 @@ TEST_CASE("twice over the budget sleeps until the last window is back within it"
   CHECK(budget.sleptNs() == slept);
 }
 
-TEST_CASE("a burst at the start is allowed up to the window's share, then paced") {
+TEST_CASE("a burst is held to the short window's share, so pacing is smooth") {
   FakeProcess process;
   CpuBudget budget(25, process.clocks());
   (void)budget.sleepNeededNs();
-  process.run(2.0, 500 * kMs);  // two cores flat out for half a second: 1 s of CPU, within 2 s
+  process.run(0.2, 100 * kMs);
   CHECK(budget.sleepNeededNs() == 0);
-  process.run(2.0, 1000 * kMs);  // 3 s of CPU in 1.5 s: 1 s over until the first second's CPU leaves the window
+  process.run(2.0, 400 * kMs);  // two cores flat out: 0.82 s of CPU, the 10 s window allows 2 s...
+  // ...but any 2 s only 0.4 s: rest until the CPU above that has slid out of the short window
+  // (0.82 - 0.4 s is reached 0.2 s into the burst, so the 2 s window must start there).
   const std::int64_t needed = budget.sleepNeededNs();
-  CHECK(needed > 8 * kSecond);
-  CHECK(needed <= 10 * kSecond);
+  CHECK(needed == doctest::Approx(1.8 * kSecond).epsilon(0.001));
+  CHECK(budget.pace() == doctest::Approx(static_cast<double>(needed)).epsilon(0.001));
 }
 
 TEST_CASE("a new limit applies at once; zero or less disables pacing") {
