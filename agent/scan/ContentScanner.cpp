@@ -100,7 +100,7 @@ struct Shared {
   const ResultSink& sink;
   const std::atomic<bool>* stop;
   const ProgressSink* progress;  // null or empty: nobody watches
-  std::mutex mutex;  // guards summary and sink calls
+  std::mutex mutex;              // guards summary and sink calls
   ScanSummary summary;
 
   void report(FileResult& result, bool read, std::int64_t bytes) {

@@ -22,9 +22,9 @@ struct CollectorOptions {
   std::vector<std::string> certNames;
   std::string enrollSecretFile;
   std::string adminTokenFile;
-  std::string policyKeyFile;  // "" = <stateDir>/policy-signing.key, generated on first start
+  std::string policyKeyFile;   // "" = <stateDir>/policy-signing.key, generated on first start
   std::string siemConfigFile;  // "" = no SIEM export (docs/siem.md)
-  std::string consoleDir;     // "" = console-dist beside the binary, if it exists (docs/console.md)
+  std::string consoleDir;      // "" = console-dist beside the binary, if it exists (docs/console.md)
   int threads = 16;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   std::string logLevel = "info";

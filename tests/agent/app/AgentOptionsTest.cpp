@@ -103,7 +103,6 @@ TEST_CASE("P2P guard flags: off or auto, and the scope as given (resolved at sta
 }  // namespace
 }  // namespace mamori::agent
 
-
 namespace mamori::agent {
 namespace {
 
