@@ -10,7 +10,8 @@ namespace mamori::drivers::linux_os {
 std::vector<ProcessEvent> parseProcConnectorDatagram(std::string_view bytes) {
   std::vector<ProcessEvent> out;
   std::size_t offset = 0;
-  while (bytes.size() - offset >= sizeof(nlmsghdr)) {
+  // offset may pass the end by the alignment padding of the last message: compare before subtracting.
+  while (offset < bytes.size() && bytes.size() - offset >= sizeof(nlmsghdr)) {
     nlmsghdr header{};
     std::memcpy(&header, bytes.data() + offset, sizeof header);
     if (header.nlmsg_len < sizeof(nlmsghdr) || header.nlmsg_len > bytes.size() - offset) break;

@@ -1,6 +1,8 @@
 // The /proc parsers over recorded files (tests/fixtures/proc) and hostile strings.
 #include <doctest/doctest.h>
 
+#include <cstdint>
+#include <cstring>
 #include <string>
 
 #include "common/Files.h"
@@ -122,4 +124,13 @@ TEST_CASE("proc connector datagrams: junk and truncation give no events") {
   CHECK(parseProcConnectorDatagram("").empty());
   CHECK(parseProcConnectorDatagram(std::string(15, '\xff')).empty());
   CHECK(parseProcConnectorDatagram(std::string(200, '\0')).empty());
+}
+
+TEST_CASE("proc connector datagrams: a last message whose alignment padding passes the end") {
+  // Found by fuzz_proc: nlmsg_len 47 fits the 47 bytes, NLMSG_ALIGN(47) = 48 does not. Reading on from
+  // offset 48 used to underflow the remaining length and read past the buffer.
+  std::string bytes(47, '\x0b');
+  const std::uint32_t length = 47;
+  std::memcpy(bytes.data(), &length, sizeof length);
+  CHECK(parseProcConnectorDatagram(bytes).empty());
 }

@@ -18,7 +18,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parseProcCgroupV2(text);
   (void)parseProcNetSockets(text, false);
   (void)parseProcNetSockets(text, true);
-  for (const auto& event : parseProcConnectorDatagram(text)) MAMORI_ASSERT(event.pid >= 0 || event.pid < 0);
+  // Every event needs at least a netlink header, a connector header and a proc_event.
+  MAMORI_ASSERT(parseProcConnectorDatagram(text).size() <= size / 16 + 1);
   for (const auto& mapping : parseProcMaps(text)) MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
   return 0;
 }
