@@ -113,7 +113,14 @@ std::vector<std::string> mountPointsCovering(const std::vector<MountEntry>& moun
                                              const std::vector<std::string>& roots) {
   std::vector<std::string> points;
   for (const auto& root : roots) {
-    if (const MountEntry* holder = mountHolding(mounts, root)) points.push_back(holder->mountPoint);
+    if (const MountEntry* holder = mountHolding(mounts, root)) {
+      points.push_back(holder->mountPoint);
+    } else if (!root.empty() && root.front() == '/') {
+      // In a chroot or a container the mount holding the root can lie outside the process's root and
+      // is then missing from mountinfo. Marking the root itself with FAN_MARK_MOUNT still reaches it:
+      // the kernel marks the mount the path is on.
+      points.push_back(root);
+    }
     for (const auto& mount : mounts) {
       if (pathIsUnder(mount.mountPoint, root)) points.push_back(mount.mountPoint);
     }

@@ -23,7 +23,8 @@ bool pathIsUnder(std::string_view path, std::string_view root);
 const MountEntry* mountHolding(const std::vector<MountEntry>& mounts, std::string_view path);
 
 // The mount points a watcher has to mark so that every file below `roots` is seen: the mount holding
-// each root and every mount below a root. Sorted, without duplicates.
+// each root (the root itself when no listed mount holds it, as in a chroot) and every mount below a
+// root. Sorted, without duplicates.
 std::vector<std::string> mountPointsCovering(const std::vector<MountEntry>& mounts,
                                              const std::vector<std::string>& roots);
 

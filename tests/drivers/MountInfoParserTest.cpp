@@ -51,4 +51,8 @@ TEST_CASE("mountinfo: which mount holds a path, which mounts cover roots") {
   CHECK(mountHolding(mounts, "relative") == nullptr);
   CHECK(mountPointsCovering(mounts, {"/tmp/t"}) == std::vector<std::string>{"/tmp", "/tmp/t/usb"});
   CHECK(mountPointsCovering(mounts, {"/home", "/media"}) == std::vector<std::string>{"/", "/media/alice/MY STICK"});
+  // A table without "/" (a chroot sees only the mounts inside it): the root itself stands for its mount.
+  const std::vector<MountEntry> inChroot(mounts.begin() + 1, mounts.end());
+  REQUIRE(mounts.front().mountPoint == "/");
+  CHECK(mountPointsCovering(inChroot, {"/home"}) == std::vector<std::string>{"/home"});
 }
