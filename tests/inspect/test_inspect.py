@@ -112,6 +112,9 @@ class InspectTest(unittest.TestCase):
 
     def setUp(self):
         self.tmp = tempfile.mkdtemp(prefix="mamori-inspect-")
+        # A cleanup, not tearDown: cleanups run last-in first-out after tearDown, so the tmux server
+        # (registered later) is killed through its socket before this folder, socket included, goes.
+        self.addCleanup(shutil.rmtree, self.tmp, ignore_errors=True)
         self.tool = f"{self.tmp}/tool"  # the staff's folder: binary + signing key
         os.makedirs(self.tool)
         shutil.copy2(BIN, self.tool)
@@ -122,9 +125,6 @@ class InspectTest(unittest.TestCase):
         make_home(self.home)
         self.out = f"{self.tmp}/out"
         write(f"{self.tmp}/passphrase", PASSPHRASE + "\n")
-
-    def tearDown(self):
-        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def inspect(self, *extra, expect=1):
         cmd = [self.bin, "--home", self.home, "--no-system-programs", "--no-processes", "--out", self.out, *extra]
@@ -272,8 +272,7 @@ class InspectTest(unittest.TestCase):
         return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=check, timeout=30)
 
     def start_in_tmux(self, command):
-        if not shutil.which("tmux"):
-            self.skipTest("tmux is not installed")
+        self.assertIsNotNone(shutil.which("tmux"), "tmux is not installed (scripts/bootstrap.sh --test installs it)")
         self.socket = f"{self.tmp}/tmux.sock"
         self.exit_file = f"{self.tmp}/exit-code"
         shell = f"{command}; echo $? > {self.exit_file}; sleep 600"
