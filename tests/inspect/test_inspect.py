@@ -349,8 +349,7 @@ class InspectTest(unittest.TestCase):
 
     def test_html_report_in_headless_chromium(self):
         chromium = shutil.which("chromium") or shutil.which("chromium-browser")
-        if not chromium:
-            self.skipTest("chromium is not installed (scripts/bootstrap.sh --test installs it)")
+        self.assertTrue(chromium, "chromium is not installed (scripts/bootstrap.sh --test installs it)")
         self.inspect()
         html = self.latest(".html")
         profile = f"{self.tmp}/chromium-profile"
