@@ -1,6 +1,7 @@
 #include "drivers/linux/ProcParsers.h"
 
 #include <charconv>
+#include <optional>
 #include <unordered_set>
 
 namespace mamori::drivers::linux_os {
@@ -30,6 +31,20 @@ std::vector<std::string_view> fields(std::string_view text) {
 
 constexpr std::string_view kDeleted = " (deleted)";
 
+// The whitespace-separated values after "Key:" on the first line of /proc/PID/status that starts
+// with it; nullopt when no line does.
+std::optional<std::vector<std::string_view>> statusValues(std::string_view text, std::string_view key) {
+  std::size_t pos = 0;
+  while (pos < text.size()) {
+    auto end = text.find('\n', pos);
+    if (end == std::string_view::npos) end = text.size();
+    const auto line = text.substr(pos, end - pos);
+    pos = end + 1;
+    if (line.substr(0, key.size()) == key) return fields(line.substr(key.size()));
+  }
+  return std::nullopt;
+}
+
 }  // namespace
 
 common::Result<ProcStat> parseProcStat(std::string_view text) {
@@ -58,36 +73,20 @@ common::Result<ProcStat> parseProcStat(std::string_view text) {
 }
 
 common::Result<uid_t> parseProcStatusUid(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const auto line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.rfind("Uid:", 0) != 0) continue;
-    const auto values = fields(line.substr(4));
-    uid_t uid = 0;
-    if (values.empty() || !toNumber(values[0], uid)) return common::makeError("bad Uid line", "status");
-    return uid;
-  }
-  return common::makeError("no Uid line", "status");
+  const auto values = statusValues(text, "Uid:");
+  if (!values) return common::makeError("no Uid line", "status");
+  uid_t uid = 0;
+  if (values->empty() || !toNumber((*values)[0], uid)) return common::makeError("bad Uid line", "status");
+  return uid;
 }
 
 common::Result<std::int64_t> parseProcStatusResidentKib(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const auto line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.rfind("VmRSS:", 0) != 0) continue;
-    const auto values = fields(line.substr(6));
-    std::int64_t kib = 0;
-    if (values.empty() || !toNumber(values[0], kib) || kib < 0) return common::makeError("bad VmRSS line", "status");
-    return kib;
-  }
+  const auto values = statusValues(text, "VmRSS:");
   // Kernel threads and zombies have no VmRSS line.
-  return common::makeError("no VmRSS line", "status");
+  if (!values) return common::makeError("no VmRSS line", "status");
+  std::int64_t kib = 0;
+  if (values->empty() || !toNumber((*values)[0], kib) || kib < 0) return common::makeError("bad VmRSS line", "status");
+  return kib;
 }
 
 std::vector<std::string> parseCmdline(std::string_view bytes) {
