@@ -1,9 +1,6 @@
 #include "agent/app/ActivitySetup.h"
 
-#include <Poco/JSON/Stringifier.h>
-
-#include <sstream>
-
+#include "agent/app/EventLogLine.h"
 #include "agent/scan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
@@ -13,13 +10,10 @@ namespace mamori::agent {
 
 namespace {
 
-// Every activity event also goes to the log as one line, like device and P2P events: an administrator
-// without a collector (or waiting for an upload) sees in the journal what was reported.
+// Every activity event also goes to the log as one line, like device and P2P events.
 activity::ActivityCapability::Emit logged(activity::ActivityCapability::Emit sink) {
   return [sink = std::move(sink)](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-    std::ostringstream json;
-    Poco::JSON::Stringifier::stringify(details, json);
-    common::log::info("event " + type + " " + json.str());
+    logEventLine(type, details);
     return sink(type, severity, std::move(details));
   };
 }

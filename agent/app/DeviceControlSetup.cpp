@@ -3,11 +3,9 @@
 #include <fcntl.h>
 #include <unistd.h>
 
-#include <Poco/JSON/Stringifier.h>
-
 #include <cstdlib>
-#include <sstream>
 
+#include "agent/app/EventLogLine.h"
 #include "common/Log.h"
 #include "common/UniqueFd.h"
 #include "drivers/linux/LinuxBlockDevices.h"
@@ -35,9 +33,7 @@ device::DeviceControl::Emit logged(device::DeviceControl::Emit sink) {
       const std::string line = "mamori: " + type + " " + details->optValue<std::string>("usb.kernel_name", "") + "\n";
       (void)!::write(kmsg->get(), line.data(), line.size());
     }
-    std::ostringstream json;
-    Poco::JSON::Stringifier::stringify(details, json);
-    common::log::info("event " + type + " " + json.str());
+    logEventLine(type, details);
     sink(type, severity, std::move(details));
   };
 }

@@ -1,9 +1,6 @@
 #include "agent/app/P2pGuardSetup.h"
 
-#include <Poco/JSON/Stringifier.h>
-
-#include <sstream>
-
+#include "agent/app/EventLogLine.h"
 #include "agent/p2p/P2pGuardCapability.h"
 #include "common/Log.h"
 #include "drivers/linux/FanotifyExecGuard.h"
@@ -60,9 +57,7 @@ common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string&
   // Every P2P event also goes to the log as one line, like device events.
   auto logged = [sink = std::move(sink)](const std::string& type, common::Severity severity,
                                          Poco::JSON::Object::Ptr details) {
-    std::ostringstream json;
-    Poco::JSON::Stringifier::stringify(details, json);
-    common::log::info("event " + type + " " + json.str());
+    logEventLine(type, details);
     sink(type, severity, std::move(details));
   };
   auto capability = p2p::P2pGuardCapability::create(std::move(drivers), scopeSpec, std::move(logged));
