@@ -76,7 +76,7 @@ Result<std::string> readSmallFile(const std::string& path, std::size_t maxBytes)
     }
     if (n == 0) break;
     text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > maxBytes) return makeError("file is larger than expected", path);
+    if (text.size() > maxBytes) return makeError(ErrorKind::kTooLarge, "file is larger than expected", path);
   }
   return text;
 }

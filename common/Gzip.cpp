@@ -55,17 +55,18 @@ Result<std::string> gzipDecompress(std::string_view data, std::size_t maxOutput)
     const int rc = inflate(stream.get(), Z_NO_FLUSH);
     const std::size_t produced = sizeof chunk - stream->avail_out;
     if (out.size() + produced > maxOutput) {
-      return makeError("gzip body inflates to more than " + std::to_string(maxOutput) + " bytes");
+      return makeError(ErrorKind::kTooLarge, "gzip body inflates to more than " + std::to_string(maxOutput) + " bytes");
     }
     out.append(chunk, produced);
     if (rc == Z_STREAM_END) {
-      if (stream->avail_in != 0) return makeError("trailing bytes after the gzip stream");
+      if (stream->avail_in != 0) return makeError(ErrorKind::kCorrupt, "trailing bytes after the gzip stream");
       return out;
     }
     if (rc != Z_OK) {
-      return makeError(std::string("corrupt gzip data: ") + (stream->msg != nullptr ? stream->msg : "inflate failed"));
+      return makeError(ErrorKind::kCorrupt,
+                       std::string("corrupt gzip data: ") + (stream->msg != nullptr ? stream->msg : "inflate failed"));
     }
-    if (stream->avail_in == 0 && produced == 0) return makeError("truncated gzip data");
+    if (stream->avail_in == 0 && produced == 0) return makeError(ErrorKind::kCorrupt, "truncated gzip data");
   }
 }
 

@@ -10,16 +10,38 @@
 
 namespace mamori::common {
 
+// What kind of failure, for callers that decide on it (cache the result or not, 413 or 400, retry or
+// not). Callers switch on the kind, never on the message: the message is for people and may change.
+enum class ErrorKind {
+  kOther,        // nothing a caller decides on
+  kNotFound,     // the file, object or key does not exist
+  kTooLarge,     // over a size limit (a file, a body, an inflated stream, a match count)
+  kTimedOut,     // a time budget ran out (a YARA scan, a deadline)
+  kCorrupt,      // the input is malformed or truncated (gzip, zip, a key file)
+  kDenied,       // permissions said no
+  kUnavailable,  // a resource is missing for now (out of memory, a peer not answering)
+};
+
+// "not_found", "too_large", ... (for logs and tests).
+const char* kindName(ErrorKind kind);
+
+// The kind an errno stands for: ENOENT is kNotFound, EACCES kDenied, EFBIG kTooLarge, ... else kOther.
+ErrorKind kindOfErrno(int sysErrno);
+
 struct Error {
   std::string message;  // what went wrong, in words a person understands
   std::string where;    // which object: a path, a JSON pointer, a URL; may be empty
   int sysErrno = 0;     // errno when the OS said no, else 0
+  ErrorKind kind = ErrorKind::kOther;
+  int libraryCode = 0;  // a library's own error code when it said no (libyara's ERROR_*), else 0
 
   // "where: message (errno text)"
   std::string describe() const;
 };
 
+// The kind follows from sysErrno (kindOfErrno); kOther without one.
 Error makeError(std::string message, std::string where = {}, int sysErrno = 0);
+Error makeError(ErrorKind kind, std::string message, std::string where = {}, int sysErrno = 0);
 
 template <typename T>
 class [[nodiscard]] Result {

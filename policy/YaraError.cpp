@@ -31,13 +31,33 @@ const char* describeCode(int code) {
   }
 }
 
+common::ErrorKind kindOfCode(int code) {
+  switch (code) {
+    case ERROR_SCAN_TIMEOUT: return common::ErrorKind::kTimedOut;
+    case ERROR_INSUFFICIENT_MEMORY:
+    case ERROR_TOO_MANY_SCAN_THREADS: return common::ErrorKind::kUnavailable;
+    case ERROR_COULD_NOT_OPEN_FILE: return common::ErrorKind::kNotFound;
+    case ERROR_INVALID_FILE:
+    case ERROR_CORRUPT_FILE:
+    case ERROR_SYNTAX_ERROR: return common::ErrorKind::kCorrupt;
+    case ERROR_TOO_MANY_MATCHES:
+    case ERROR_TOO_MANY_STRINGS:
+    case ERROR_REGULAR_EXPRESSION_TOO_LARGE:
+    case ERROR_REGULAR_EXPRESSION_TOO_COMPLEX:
+    case ERROR_EXEC_STACK_OVERFLOW: return common::ErrorKind::kTooLarge;
+    default: return common::ErrorKind::kOther;
+  }
+}
+
 }  // namespace
 
 common::Error yaraError(int code, const std::string& what, const std::string& where) {
   const char* text = describeCode(code);
   std::string message = what + ": " + (text != nullptr ? text : "libyara error");
   message += " (libyara code " + std::to_string(code) + ")";
-  return common::makeError(std::move(message), where);
+  auto error = common::makeError(kindOfCode(code), std::move(message), where);
+  error.libraryCode = code;  // kept: a caller or a test may need the exact libyara code
+  return error;
 }
 
 }  // namespace mamori::policy

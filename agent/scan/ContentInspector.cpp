@@ -50,13 +50,15 @@ void ContentInspector::runYara(const std::string& location, std::string_view dat
     const auto left = std::chrono::duration_cast<std::chrono::seconds>(deadline_ - std::chrono::steady_clock::now());
     if (left.count() < 1) {
       // The budget covers the whole file: later parts are listed rather than scanned past it.
-      if (!timedOut_) result.notInspected.push_back({location, "YARA time budget for the file exhausted"});
+      if (!timedOut_)
+        result.notInspected.push_back(
+            {location, "YARA time budget for the file exhausted", common::ErrorKind::kTimedOut});
       timedOut_ = true;
       return;
     }
     auto matches = set.scanner->scan(data, static_cast<int>(left.count()));
     if (!matches) {
-      result.notInspected.push_back({location, matches.error().message});
+      result.notInspected.push_back({location, matches.error().message, matches.error().kind});
       continue;
     }
     for (auto& match : matches.value()) {

@@ -80,7 +80,8 @@ common::Result<std::string> readWhole(int fd, std::int64_t expected, std::int64_
   std::size_t used = 0;
   for (;;) {
     if (used == data.size()) {
-      if (static_cast<std::int64_t>(used) > limit) return common::makeError("grew past max_file_bytes while read");
+      if (static_cast<std::int64_t>(used) > limit)
+        return common::makeError(common::ErrorKind::kTooLarge, "grew past max_file_bytes while read");
       data.resize(data.size() * 2);
     }
     const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
@@ -89,7 +90,8 @@ common::Result<std::string> readWhole(int fd, std::int64_t expected, std::int64_
     if (n == 0) break;
     used += static_cast<std::size_t>(n);
   }
-  if (static_cast<std::int64_t>(used) > limit) return common::makeError("grew past max_file_bytes while read");
+  if (static_cast<std::int64_t>(used) > limit)
+    return common::makeError(common::ErrorKind::kTooLarge, "grew past max_file_bytes while read");
   data.resize(used);
   return data;
 }
@@ -160,7 +162,7 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
     ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);  // leave the page cache to the user
   fd.reset();
   if (!data) {
-    result.notInspected.push_back({"", data.error().message});
+    result.notInspected.push_back({"", data.error().message, data.error().kind});
     result.cacheable = false;
     shared.report(result, true, 0);
     return;
@@ -170,9 +172,7 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
   // The hash identifies the file for the administrator; clean files are not reported, so not hashed.
   if (result.reportable()) result.sha256 = common::sha256Hex(data.value());
   for (const auto& skip : result.notInspected) {
-    if (skip.reason.find("time budget") != std::string::npos || skip.reason.find("timed out") != std::string::npos) {
-      result.cacheable = false;
-    }
+    if (skip.kind == common::ErrorKind::kTimedOut) result.cacheable = false;
   }
   if (shared.cache != nullptr) shared.cache->store(identityOf(st), result);
   shared.report(result, true, result.size);

@@ -83,7 +83,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
 void Extractor::extractZip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   auto directory = readZipDirectory(data);
   if (!directory) {
-    walk.notInspected.push_back({location, directory.error().message});
+    walk.notInspected.push_back({location, directory.error().message, directory.error().kind});
     return;
   }
   const auto& entries = directory.value();
@@ -124,7 +124,7 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
     }
     auto bytes = readZipMember(data, entry, std::min({remaining, memoryCap, ratioCap}));
     if (!bytes) {
-      walk.notInspected.push_back({member, bytes.error().message});
+      walk.notInspected.push_back({member, bytes.error().message, bytes.error().kind});
       continue;
     }
     walk.inflated += bytes.value().size();
@@ -159,7 +159,7 @@ void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string
   auto bytes = inflateBounded(data, 15 + 16, cap);
   if (!bytes) {
     std::string reason = bytes.error().message;
-    if (reason.rfind("inflates", 0) == 0) {
+    if (bytes.error().kind == common::ErrorKind::kTooLarge) {
       if (cap == ratioCap) {
         reason =
             "suspected gzip bomb: compression ratio above archive.max_ratio (" + std::to_string(limits_.maxRatio) + ")";
@@ -171,7 +171,7 @@ void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string
     } else {
       reason = "corrupt gzip: " + reason;
     }
-    walk.notInspected.push_back({member, reason});
+    walk.notInspected.push_back({member, reason, bytes.error().kind});
     return;
   }
   walk.inflated += bytes.value().size();

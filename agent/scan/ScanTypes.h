@@ -6,6 +6,8 @@
 #include <string>
 #include <vector>
 
+#include "common/Result.h"
+
 namespace mamori::agent::scan {
 
 enum class HitKind { kRule, kDetector };
@@ -21,6 +23,9 @@ struct Hit {
 struct NotInspected {
   std::string location;  // "" = the whole file, else the member inside it
   std::string reason;
+  // What the scanner decides on (a timed-out part makes the result uncacheable). Not kept in the scan
+  // cache: a result with a timed-out part is never stored there.
+  common::ErrorKind kind = common::ErrorKind::kOther;
 };
 
 struct FileResult {

@@ -53,17 +53,20 @@ common::Result<std::string> inflateBounded(std::string_view data, int windowBits
     rest.remove_prefix(feed - stream->avail_in);
     const std::size_t produced = sizeof chunk - stream->avail_out;
     if (out.size() + produced > maxBytes) {
-      return common::makeError("inflates to more than " + std::to_string(maxBytes) + " bytes");
+      return common::makeError(common::ErrorKind::kTooLarge,
+                               "inflates to more than " + std::to_string(maxBytes) + " bytes");
     }
     out.append(chunk, produced);
     if (rc == Z_STREAM_END) return out;
-    if (rc == Z_BUF_ERROR && rest.empty() && produced == 0) return common::makeError("compressed data is truncated");
-    if (rc != Z_OK && rc != Z_BUF_ERROR) return common::makeError("compressed data is corrupt");
+    if (rc == Z_BUF_ERROR && rest.empty() && produced == 0)
+      return common::makeError(common::ErrorKind::kCorrupt, "compressed data is truncated");
+    if (rc != Z_OK && rc != Z_BUF_ERROR)
+      return common::makeError(common::ErrorKind::kCorrupt, "compressed data is corrupt");
   }
 }
 
 common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
-  if (zip.size() < kEndRecordSize) return common::makeError("corrupt zip: too short");
+  if (zip.size() < kEndRecordSize) return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: too short");
   // The end record sits in the last 22 + up to 65535 (comment) bytes; search backwards.
   const std::size_t lowest = zip.size() > kEndRecordSize + kMaxComment ? zip.size() - kEndRecordSize - kMaxComment : 0;
   std::size_t end = std::string_view::npos;
@@ -74,7 +77,8 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
     }
   }
   if (end == std::string_view::npos)
-    return common::makeError("corrupt zip: end of central directory not found (truncated?)");
+    return common::makeError(common::ErrorKind::kCorrupt,
+                             "corrupt zip: end of central directory not found (truncated?)");
   const std::uint16_t count = le16(zip, end + 10);
   const std::uint32_t dirSize = le32(zip, end + 12);
   const std::uint32_t dirOffset = le32(zip, end + 16);
@@ -82,13 +86,13 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
     return common::makeError("zip64 archives are not supported");
   }
   if (static_cast<std::uint64_t>(dirOffset) + dirSize > end)
-    return common::makeError("corrupt zip: central directory out of range");
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: central directory out of range");
   std::vector<ZipEntry> entries;
   entries.reserve(count);
   std::size_t at = dirOffset;
   for (std::uint16_t i = 0; i < count; ++i) {
     if (at + 46 > end || le32(zip, at) != kDirectoryEntry)
-      return common::makeError("corrupt zip: bad central directory entry");
+      return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: bad central directory entry");
     ZipEntry entry;
     entry.flags = le16(zip, at + 8);
     entry.method = le16(zip, at + 10);
@@ -98,7 +102,8 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
     const std::uint16_t extraLen = le16(zip, at + 30);
     const std::uint16_t commentLen = le16(zip, at + 32);
     entry.localHeaderOffset = le32(zip, at + 42);
-    if (at + 46 + nameLen > end) return common::makeError("corrupt zip: entry name out of range");
+    if (at + 46 + nameLen > end)
+      return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: entry name out of range");
     entry.name.assign(zip.substr(at + 46, nameLen));
     if (entry.compressedSize == 0xFFFFFFFF || entry.uncompressedSize == 0xFFFFFFFF ||
         entry.localHeaderOffset == 0xFFFFFFFF) {
@@ -112,23 +117,26 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
 
 common::Result<std::string> readZipMember(std::string_view zip, const ZipEntry& entry, std::uint64_t maxBytes) {
   const std::uint64_t at = entry.localHeaderOffset;
-  if (at + 30 > zip.size() || le32(zip, at) != kLocalHeader) return common::makeError("corrupt zip: bad local header");
+  if (at + 30 > zip.size() || le32(zip, at) != kLocalHeader)
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: bad local header");
   const std::uint64_t dataAt = at + 30 + le16(zip, at + 26) + le16(zip, at + 28);
-  if (dataAt + entry.compressedSize > zip.size()) return common::makeError("corrupt zip: member data truncated");
+  if (dataAt + entry.compressedSize > zip.size())
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: member data truncated");
   const std::string_view data = zip.substr(dataAt, entry.compressedSize);
   if (entry.method == 0) {
     if (entry.compressedSize > maxBytes)
-      return common::makeError("member larger than " + std::to_string(maxBytes) + " bytes");
+      return common::makeError(common::ErrorKind::kTooLarge,
+                               "member larger than " + std::to_string(maxBytes) + " bytes");
     return std::string(data);
   }
   if (entry.method != 8)
     return common::makeError("compression method " + std::to_string(entry.method) + " not supported");
   auto out = inflateBounded(data, -MAX_WBITS, maxBytes, entry.uncompressedSize);
-  if (!out && out.error().message.rfind("inflates", 0) == 0) {
-    return common::makeError("member " + out.error().message + " (its header says " +
-                             std::to_string(entry.uncompressedSize) + ")");
+  if (!out && out.error().kind == common::ErrorKind::kTooLarge) {
+    return common::makeError(common::ErrorKind::kTooLarge, "member " + out.error().message + " (its header says " +
+                                                               std::to_string(entry.uncompressedSize) + ")");
   }
-  if (!out) return common::makeError("corrupt zip member: " + out.error().message);
+  if (!out) return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip member: " + out.error().message);
   return out;
 }
 

@@ -235,8 +235,8 @@ std::variant<std::string, ApiResponse> CollectorApi::readJsonBody(const ApiReque
   if (encoding == "gzip") {
     auto inflated = common::gzipDecompress(read.data, config_.maxBodyBytes);
     if (!inflated) {
-      const bool bomb = inflated.error().message.find("inflates to more than") != std::string::npos;
-      if (bomb) return jsonError(413, "body inflates past the limit of " + limitText, "body");
+      if (inflated.error().kind == common::ErrorKind::kTooLarge)
+        return jsonError(413, "body inflates past the limit of " + limitText, "body");
       return jsonError(400, "body is not valid gzip: " + inflated.error().message, "body");
     }
     return std::move(inflated).value();

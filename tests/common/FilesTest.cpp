@@ -46,6 +46,18 @@ TEST_CASE("bounded reads refuse larger files and say where") {
   CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
 }
 
+TEST_CASE("bounded reads say what kind of failure: too large, not found") {
+  const std::string dir = makeTempDir();
+  REQUIRE(writeFileAtomically(dir + "/big", std::string(5000, 'x'), 0644).ok());
+  auto tooBig = readSmallFile(dir + "/big", 4096);
+  REQUIRE_FALSE(tooBig.ok());
+  CHECK(tooBig.error().kind == ErrorKind::kTooLarge);
+  auto missing = readSmallFile(dir + "/none");
+  REQUIRE_FALSE(missing.ok());
+  CHECK(missing.error().kind == ErrorKind::kNotFound);
+  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+}
+
 TEST_CASE("directories are made with their parents, and a file in the way is an error") {
   const std::string dir = makeTempDir();
   REQUIRE(makeDirectories(dir + "/a/b/c").ok());

@@ -32,3 +32,16 @@ TEST_CASE("corrupt, truncated and trailing data are errors") {
   CHECK_FALSE(gzipDecompress(packed + "junk", 1024).ok());
   CHECK_FALSE(gzipDecompress("", 1024).ok());
 }
+
+TEST_CASE("gzip failures carry their kind: a bomb is too large, damage is corrupt") {
+  const auto bomb = gzipCompress(std::string(std::size_t{4} << 20U, '\0'), 9);
+  auto big = gzipDecompress(bomb, std::size_t{1} << 20U);
+  REQUIRE_FALSE(big.ok());
+  CHECK(big.error().kind == ErrorKind::kTooLarge);
+  const auto packed = gzipCompress("hello, collector");
+  for (const auto& damaged : {std::string("not gzip at all"), packed.substr(0, packed.size() - 5), packed + "junk"}) {
+    auto result = gzipDecompress(damaged, 1024);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().kind == ErrorKind::kCorrupt);
+  }
+}

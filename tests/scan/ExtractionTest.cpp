@@ -10,6 +10,7 @@
 #include "agent/scan/TextDecoder.h"
 #include "agent/scan/XmlText.h"
 #include "agent/scan/ZipReader.h"
+#include "common/Gzip.h"
 
 using namespace mamori::agent::scan;
 
@@ -129,4 +130,36 @@ TEST_CASE("extraction of a stored zip member, nested limits") {
   CHECK(seen.empty());
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0].reason.find("max_members") != std::string::npos);
+}
+
+TEST_CASE("extraction failures carry their kind: limits are too large, damage is corrupt") {
+  std::string end("PK\x05\x06\0\0\0\0\x01\0\x01\0\x2E\0\0\0\0\0\0\0\0\0", 22);
+  auto dir = readZipDirectory(end);
+  REQUIRE_FALSE(dir.ok());
+  CHECK(dir.error().kind == mamori::common::ErrorKind::kCorrupt);
+  const std::string zeros(std::size_t{1} << 20U, '\0');
+  const std::string packed = mamori::common::gzipCompress(zeros, 9);
+  auto bounded = inflateBounded(packed, 15 + 16, 4096);
+  REQUIRE_FALSE(bounded.ok());
+  CHECK(bounded.error().kind == mamori::common::ErrorKind::kTooLarge);
+  auto truncated = inflateBounded(packed.substr(0, packed.size() / 2), 15 + 16, zeros.size());
+  REQUIRE_FALSE(truncated.ok());
+  CHECK(truncated.error().kind == mamori::common::ErrorKind::kCorrupt);
+
+  // Through the extractor: the reason a person reads, the kind the scanner decides on.
+  ExtractionLimits tight;
+  tight.memoryCapBytes = 1024;
+  std::vector<NotInspected> skipped;
+  Extractor(tight).extract(
+      packed, [](const std::string&, std::string_view, PartKind) {}, skipped);
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].reason.find("extraction memory cap") != std::string::npos);
+  CHECK(skipped[0].kind == mamori::common::ErrorKind::kTooLarge);
+  skipped.clear();
+  Extractor(ExtractionLimits{})
+      .extract(
+          packed.substr(0, packed.size() / 2), [](const std::string&, std::string_view, PartKind) {}, skipped);
+  REQUIRE(skipped.size() == 1);
+  CHECK(skipped[0].reason.find("corrupt gzip") == 0);
+  CHECK(skipped[0].kind == mamori::common::ErrorKind::kCorrupt);
 }

@@ -120,6 +120,27 @@ TEST_CASE("the cache answers for unchanged files and notices changes") {
   CHECK(refreshed.count("text/mynumbers.txt") == 0);  // 3 numbers < min_count 4
 }
 
+TEST_CASE("a part whose YARA time budget ran out is listed as timed out, and the file is not cached") {
+  TempDir dir;
+  TempDir state;
+  writeFile(dir.file("a.txt"), "plain text");
+  auto config = builtinConfig();
+  REQUIRE_FALSE(config.ruleSets.empty());
+  config.stateDir = state.path();
+  config.fileTimeoutSeconds = 0;  // the budget is spent before the first rule set runs
+  ScanSummary first;
+  const auto results = scanTree(config, dir.path(), &first);
+  REQUIRE(results.count("a.txt") == 1);
+  const auto& skipped = results.at("a.txt").notInspected;
+  REQUIRE_FALSE(skipped.empty());
+  CHECK(skipped.at(0).kind == mamori::common::ErrorKind::kTimedOut);
+  CHECK_FALSE(results.at("a.txt").cacheable);
+  ScanSummary second;
+  scanTree(config, dir.path(), &second);
+  CHECK(second.cacheHits == 0);
+  CHECK(second.filesRead == 1);
+}
+
 TEST_CASE("a damaged cache file is ignored, then replaced") {
   TempDir dir;
   TempDir state;
