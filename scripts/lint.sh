@@ -13,6 +13,7 @@ build_dir=${MAMORI_BUILD_DIR:-build}
 
 mapfile -t sources < <(git ls-files '*.cpp' '*.h' | grep -vE '^(tests/fuzz/corpus)/')
 status=0
+python3 scripts/check-deps.py || status=1  # the dependency rules of docs/ARCHITECTURE.md
 if [ "$mode" = "--fix" ]; then
   clang-format -i "${sources[@]}"
 else
