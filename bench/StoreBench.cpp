@@ -1,7 +1,11 @@
 // mamori-bench-store: inserts N synthetic events in batches of B into a collector database through
-// the same EventStore the collector uses, and prints events per second.
+// the same EventStore the collector uses, and prints events per second. With --heartbeats N it
+// writes N heartbeats of --agents A agents instead, first one transaction each (the collector before
+// heartbeat batching, and its reference), then in batches of distinct agents as HeartbeatBatcher
+// flushes them, and prints heartbeats per second of both.
 //
 //   mamori-bench-store --db sqlite:/tmp/bench.db --events 200000 --batch 1000
+//   mamori-bench-store --db sqlite:/tmp/bench.db --heartbeats 20000 --agents 10000
 
 #include <chrono>
 #include <cstdio>
@@ -18,14 +22,19 @@
 namespace {
 
 using mamori::collector::store::AgentRecord;
+using mamori::collector::store::EventStore;
+using mamori::collector::store::HeartbeatUpdate;
 using mamori::collector::store::openEventStore;
 
 constexpr const char* kUsage =
     "usage: mamori-bench-store --db URL [--events N] [--batch B]\n"
-    "  --db URL      sqlite:PATH or postgresql://user@host:port/dbname (schema is created if missing)\n"
-    "  --events N    events to insert (default 200000)\n"
-    "  --batch B     events per transaction (default 1000, at most 5000)\n"
-    "Prints: backend, events, batch, seconds, events/s.\n"
+    "       mamori-bench-store --db URL --heartbeats N [--agents A]\n"
+    "  --db URL        sqlite:PATH or postgresql://user@host:port/dbname (schema is created if missing)\n"
+    "  --events N      events to insert (default 200000)\n"
+    "  --batch B       events per transaction (default 1000, at most 5000)\n"
+    "  --heartbeats N  write N heartbeats instead: one transaction each, then batched\n"
+    "  --agents A      agents the heartbeats come from (default 10000); a batch holds each agent once\n"
+    "Prints: backend, events, batch, seconds, events/s; or per heartbeat mode: heartbeats/s.\n"
     "Exit codes: 0 done, 1 storage error, 2 usage error.\n";
 
 bool parseCount(const char* text, std::size_t& out) {
@@ -36,11 +45,65 @@ bool parseCount(const char* text, std::size_t& out) {
   return true;
 }
 
+// Heartbeats of `agents` in turn; returns heartbeats per second, or a negative value on a storage error.
+double heartbeatRun(EventStore& store, const std::vector<std::string>& agents, std::size_t total, bool batched,
+                    double& cpu) {
+  mamori::common::SystemClock clock;
+  constexpr std::size_t kFlushAt = 2000;  // HeartbeatBatcher's default: a flush holds at most this many agents
+  const auto start = std::chrono::steady_clock::now();
+  const std::clock_t cpuStart = std::clock();
+  std::vector<HeartbeatUpdate> pending;
+  for (std::size_t i = 0; i < total; ++i) {
+    HeartbeatUpdate update{agents[i % agents.size()], clock.nowMs(), 60000, static_cast<std::int64_t>(i % 100),
+                           std::string("bench"), {}};
+    if (!batched) {
+      auto done = store.recordHeartbeat(update);
+      if (!done || !done.value()) return -1;
+      continue;
+    }
+    pending.push_back(std::move(update));
+    if (pending.size() == std::min(kFlushAt, agents.size()) || i + 1 == total) {
+      auto done = store.recordHeartbeats(pending);
+      if (!done || done.value() != pending.size()) return -1;
+      pending.clear();
+    }
+  }
+  const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  cpu = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
+  return static_cast<double>(total) / seconds;
+}
+
+int benchHeartbeats(EventStore& store, std::size_t total, std::size_t agentCount) {
+  mamori::common::SystemClock clock;
+  mamori::common::Uuid7Generator ids;
+  std::vector<std::string> agents;
+  for (std::size_t i = 0; i < agentCount; ++i) {
+    agents.push_back(ids.next(clock.nowMs()));
+    AgentRecord agent{agents.back(), "bench-" + std::to_string(i), "Debian", "bench", clock.nowMs(), clock.nowMs(), 0,
+                      0, 0, "default", {}};
+    if (auto s = store.enrollAgent(agent, "bench-" + agents.back()); !s) {
+      std::fprintf(stderr, "mamori-bench-store: %s\n", s.error().describe().c_str());
+      return 1;
+    }
+  }
+  for (const bool batched : {false, true}) {
+    double cpu = 0;
+    const double rate = heartbeatRun(store, agents, total, batched, cpu);
+    if (rate < 0) {
+      std::fprintf(stderr, "mamori-bench-store: a heartbeat was not written\n");
+      return 1;
+    }
+    std::printf("backend=%s heartbeats=%zu agents=%zu mode=%s heartbeats_per_s=%.0f cpu_seconds=%.3f\n",
+                store.backendName().c_str(), total, agentCount, batched ? "batched" : "per_transaction", rate, cpu);
+  }
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
   std::string db;
-  std::size_t total = 200000, batch = 1000;
+  std::size_t total = 200000, batch = 1000, heartbeats = 0, agentCount = 10000;
   for (int i = 1; i < argc; ++i) {
     const std::string_view arg = argv[i];
     const bool hasValue = i + 1 < argc;
@@ -52,6 +115,10 @@ int main(int argc, char** argv) {
     } else if (arg == "--events" && hasValue && parseCount(argv[i + 1], total)) {
       ++i;
     } else if (arg == "--batch" && hasValue && parseCount(argv[i + 1], batch) && batch <= 5000) {
+      ++i;
+    } else if (arg == "--heartbeats" && hasValue && parseCount(argv[i + 1], heartbeats)) {
+      ++i;
+    } else if (arg == "--agents" && hasValue && parseCount(argv[i + 1], agentCount) && agentCount <= 1000000) {
       ++i;
     } else {
       std::fprintf(stderr, "mamori-bench-store: bad argument \"%s\"\n%s", argv[i], kUsage);
@@ -68,6 +135,7 @@ int main(int argc, char** argv) {
     return 1;
   }
   auto& store = *opened.value();
+  if (heartbeats != 0) return benchHeartbeats(store, heartbeats, agentCount);
   mamori::common::SystemClock clock;
   mamori::common::Uuid7Generator ids;
   const std::string agentId = ids.next(clock.nowMs());

@@ -30,6 +30,7 @@ lint_packages=(clang-format clang-tidy)
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
 command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
 test_packages+=(chromium)  # console/tests: the browser playwright-core drives (npm never downloads one)
+test_packages+=(haproxy)  # tests/integration/test_failover.py: the load balancer, run only by the test on loopback
 
 wanted=("${build_packages[@]}")
 for arg in "$@"; do
@@ -72,7 +73,7 @@ if [ ! -e "$policy_rc" ]; then
 fi
 $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}"
 # Nor at the next boot: the P2P clients are test material, never services of this machine.
-for unit in transmission-daemon deluged qbittorrent-nox amule-daemon; do
+for unit in transmission-daemon deluged qbittorrent-nox amule-daemon haproxy; do
   if [ -e "/lib/systemd/system/$unit.service" ] && command -v systemctl >/dev/null 2>&1; then
     $SUDO systemctl disable --quiet "$unit.service" 2>/dev/null || true
   fi

@@ -4,7 +4,9 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <chrono>
 #include <climits>
 #include <filesystem>
 
@@ -12,6 +14,8 @@
 #include "collector/siem/SiemService.h"
 #include "collector/state/StateFiles.h"
 #include "collector/store/DbUrl.h"
+#include "collector/store/HeartbeatBatcher.h"
+#include "collector/store/RetentionScheduler.h"
 #include "collector/tls/SelfSignedCert.h"
 #include "common/Crypto.h"
 #include "common/Files.h"
@@ -175,15 +179,27 @@ int runCollector(const CollectorOptions& options) {
     auto started = siem::SiemService::start(siemConfig, target.value(), owner, clock);
     if (!started) return fail(kExitUsage, started.error());
     siemService = std::move(started).value();
-    metrics.setExtraSource([service = siemService.get()] { return service->renderMetrics(); });
     common::log::info("SIEM export: " + std::to_string(siemConfig.sinks.size()) + " sink(s) from " +
                       options.siemConfigFile);
   }
+  store::HeartbeatBatcher heartbeats(*store.value());
+  heartbeats.start();
+  store::RetentionSchedule schedule;
+  schedule.interval = std::chrono::milliseconds(options.retentionIntervalMs);
+  schedule.firstDelay = std::min(schedule.firstDelay, schedule.interval);
+  store::RetentionScheduler retention(*store.value(), options.retention, clock, schedule);
+  retention.start();
+  common::log::info("retention: " + options.retention.describe() + ", checked every " +
+                    std::to_string(options.retentionIntervalMs / 1000) + " s");
+  metrics.setExtraSource([siem = siemService.get(), &heartbeats, &retention] {
+    return heartbeats.renderMetrics() + retention.renderMetrics() + (siem != nullptr ? siem->renderMetrics() : "");
+  });
   server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes,
                               std::make_shared<const policy::SigningKey>(std::move(policyKey).value())};
   auto consoleDir = consoleDirectory(options.consoleDir, usage);
   if (!consoleDir) return fail(usage ? kExitUsage : kExitRuntime, consoleDir.error());
   apiConfig.consoleDir = consoleDir.value();
+  apiConfig.heartbeats = &heartbeats;
   common::log::info(apiConfig.consoleDir.empty() ? std::string("web console: not built, not served (docs/console.md)")
                                                  : "web console: " + apiConfig.consoleDir);
   server::CollectorApi api(*store.value(), metrics, clock, apiConfig);
@@ -208,6 +224,8 @@ int runCollector(const CollectorOptions& options) {
                     ", finishing requests in progress");
   server.value()->stop();
   server.value().reset();
+  retention.stop();
+  heartbeats.stop();  // writes the heartbeats still pending
   if (siemService) siemService->stop();
   store.value().reset();
   common::log::info("stopped");

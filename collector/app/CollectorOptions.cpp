@@ -3,6 +3,7 @@
 #include <map>
 
 #include "collector/tls/SelfSignedCert.h"
+#include "common/Clock.h"
 #include "common/Log.h"
 
 namespace mamori::collector::app {
@@ -39,6 +40,11 @@ const char* const kCollectorUsage =
     "                             docs/siem.md\n"
     "  --threads N                request threads = connections served at once (default 16)\n"
     "  --max-body-bytes N         largest request body, before and after gzip inflation (default 8388608)\n"
+    "  --retention-days N         keep events N days, counted from when the PC created them\n"
+    "                             (default 180; 0 keeps them forever); docs/admin.md \"Retention\"\n"
+    "  --retention TYPE=DAYS,...  other days for some event types: an exact type (file.read_bulk=30)\n"
+    "                             or a family (content.*=365); the most specific rule wins; repeatable\n"
+    "  --retention-interval TIME  how often old events are deleted (default 1h; e.g. 15m, 6h)\n"
     "  --log-level LEVEL          debug, info, warning or error (default info)\n"
     "  --help                     this text\n"
     "\n"
@@ -112,7 +118,8 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
       return options;
     }
     const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" || name == "--threads" ||
-                       name == "--max-body-bytes";
+                       name == "--max-body-bytes" || name == "--retention-days" || name == "--retention" ||
+                       name == "--retention-interval";
     if (!known) return common::makeError("unknown option (see --help)", name);
     if (!hasValue) {
       if (i + 1 >= args.size()) return common::makeError("needs a value", name);
@@ -137,6 +144,18 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
         return common::makeError("expected a number of bytes from 1024 to 1073741824", name);
       }
       options.maxBodyBytes = static_cast<std::size_t>(n);
+    } else if (name == "--retention-days") {
+      auto days = store::parseRetentionDays(value);
+      if (!days) return common::makeError(days.error().message, name);
+      options.retention.defaultDays = days.value();
+    } else if (name == "--retention") {
+      if (auto added = store::addRetentionRules(value, options.retention); !added) return added.error();
+    } else if (name == "--retention-interval") {
+      const auto ms = common::parseDurationMs(value);
+      if (!ms || *ms < 1000 || *ms > 7 * store::kDayMs) {
+        return common::makeError("expected a duration from 1s to 7d such as 15m or 1h, not \"" + value + "\"", name);
+      }
+      options.retentionIntervalMs = *ms;
     }
   }
   common::log::Level level{};

@@ -3,9 +3,11 @@
 // out) so it is tested without starting anything.
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
 #include <vector>
 
+#include "collector/store/RetentionPolicy.h"
 #include "common/Result.h"
 
 namespace mamori::collector::app {
@@ -28,6 +30,8 @@ struct CollectorOptions {
   int threads = 16;
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   std::string logLevel = "info";
+  store::RetentionPolicy retention;              // --retention-days, --retention (docs/admin.md "Retention")
+  std::int64_t retentionIntervalMs = 3'600'000;  // --retention-interval
 };
 
 common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args);

@@ -18,6 +18,8 @@ namespace mamori::collector::server {
 namespace {
 
 constexpr std::size_t kMaxEnrollField = 256;
+// When the heartbeat batch is full (the database is behind), agents come back after this long.
+constexpr int kHeartbeatRetryAfterS = 30;
 
 ApiResponse unauthorized(const std::string& what) {
   ApiResponse response = jsonError(401, what, "Authorization");
@@ -355,6 +357,17 @@ ApiResponse CollectorApi::heartbeat(const ApiRequest& request) {
     update.agentVersion = details->get("agent.version").extract<std::string>();
   }
   update.policy = heartbeatPolicyStatus(details);
+  if (config_.heartbeats != nullptr) {
+    // The node key lookup above proved the agent exists; its row is updated with the next batch.
+    if (!config_.heartbeats->submit(std::move(update))) {
+      ApiResponse busy = jsonError(503, "too many heartbeats waiting for the database, retry later", "database");
+      busy.headers.emplace_back("Retry-After", std::to_string(kHeartbeatRetryAfterS));
+      return busy;
+    }
+    ApiResponse response;
+    response.body = "{}";
+    return response;
+  }
   auto updated = store_.recordHeartbeat(update);
   if (!updated) return storageFailure(updated.error());
   if (!updated.value()) return unauthorized("unknown agent (enroll again)");

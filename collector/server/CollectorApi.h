@@ -14,6 +14,7 @@
 #include "collector/server/ApiTypes.h"
 #include "collector/server/Metrics.h"
 #include "collector/store/EventStore.h"
+#include "collector/store/HeartbeatBatcher.h"
 #include "common/Clock.h"
 #include "policy/SigningKey.h"
 
@@ -29,6 +30,9 @@ struct ApiConfig {
   // The web console's built assets (console/dist); "" = the console is not served.
   std::string consoleDir{};
   console::SessionLimits sessionLimits{};
+  // Heartbeats are queued here and written in batches (docs/decisions/0015); null = each heartbeat
+  // is written at once in its own transaction.
+  store::HeartbeatBatcher* heartbeats = nullptr;
 };
 
 // Heartbeat interval assumed until an agent reports its own.

@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/store/RetentionPolicy.h"
 #include "common/Event.h"
 #include "common/Result.h"
 
@@ -182,6 +183,17 @@ class EventStore {
 
   // False when the agent does not exist (any more).
   virtual common::Result<bool> recordHeartbeat(const HeartbeatUpdate& update) = 0;
+
+  // Many heartbeats (of different agents) in one transaction: what HeartbeatBatcher flushes. Each
+  // update changes only the fields it carries; last_seen_ms never moves backwards. Agents that do not
+  // exist (any more) are skipped; the result is how many agents were updated.
+  virtual common::Result<std::size_t> recordHeartbeats(const std::vector<HeartbeatUpdate>& updates) = 0;
+
+  // Deletes the events the retention policy no longer allows (RetentionPolicy.h): on SQLite in
+  // bounded batches, each its own transaction; on PostgreSQL by dropping whole time partitions,
+  // then bounded batches for what is left, and it also creates the partitions ahead of time. On
+  // PostgreSQL one collector at a time does this (advisory lock); the others report skipped.
+  virtual common::Result<RetentionReport> enforceRetention(const RetentionPolicy& policy, std::int64_t nowMs) = 0;
 
   virtual common::Result<EventPage> queryEvents(const EventQuery& query) = 0;
 

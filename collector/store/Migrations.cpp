@@ -4,6 +4,8 @@
 
 #include <utility>
 
+#include "collector/store/EventPartitions.h"
+
 namespace mamori::collector::store {
 
 using namespace Poco::Data::Keywords;
@@ -30,6 +32,27 @@ std::string dialect(std::string sql, Backend backend) {
     sql.replace(pos, token.size(), replacement);
   }
   return sql;
+}
+
+// Migration 7 on PostgreSQL, after its statements made the partitioned table: weeks for the rows
+// of the old table (those more than three years old or beyond the weeks made ahead wait in
+// events_default until retention takes them), then the rows themselves, then the old table goes.
+void partitionExistingEvents(Poco::Data::Session& session, Backend backend, std::int64_t nowMs) {
+  if (backend != Backend::PostgreSQL) return;
+  constexpr std::int64_t kOldestWeekMs = 3 * 366 * 86'400'000LL;
+  Poco::Int64 oldest = nowMs;
+  session << "SELECT COALESCE(MIN(" + idMsExpression("id") + "), " + std::to_string(nowMs) +
+                 ") FROM events_unpartitioned",
+      into(oldest), now;
+  ensureEventPartitions(session, std::max<std::int64_t>(oldest, nowMs - kOldestWeekMs),
+                        nowMs + kPartitionWeeksAhead * kPartitionWeekMs);
+  session << "INSERT INTO events (id, id_ms, agent_id, host, user_name, time_ms, type, severity, details,"
+             " received_ms, ingest_tx, ingest_seq) SELECT id, " +
+                 idMsExpression("id") +
+                 ", agent_id, host, user_name, time_ms, type, severity, details, received_ms, ingest_tx, ingest_seq"
+                 " FROM events_unpartitioned",
+      now;
+  session << "DROP TABLE events_unpartitioned", now;
 }
 
 }  // namespace
@@ -155,11 +178,51 @@ const std::vector<Migration>& migrations() {
            " updated_by TEXT NOT NULL,"
            " updated_ms BIGINT NOT NULL)",
        }},
+      {7,
+       "PostgreSQL: events partitioned by week of their id's time, for retention (docs/decisions/0015)",
+       {
+           // The old table steps aside with its indexes (index names are per schema); its sequence
+           // of ingest positions carries on in the new table, so SIEM cursors stay valid.
+           "{PG}ALTER TABLE events RENAME TO events_unpartitioned",
+           "{PG}ALTER INDEX events_pkey RENAME TO events_unpartitioned_pkey",
+           "{PG}DROP INDEX events_type_id",
+           "{PG}DROP INDEX events_agent_id",
+           "{PG}DROP INDEX events_time",
+           "{PG}DROP INDEX events_ingest",
+           "{PG}ALTER TABLE events_unpartitioned ALTER COLUMN ingest_seq DROP DEFAULT",
+           "{PG}ALTER SEQUENCE events_ingest_seq_seq OWNED BY NONE",
+           // A unique key of a partitioned table must hold the partition key: (id, id_ms), where
+           // id_ms is the time inside the id itself (the CHECK makes it so), is unique exactly when
+           // the id is, so ON CONFLICT (id, id_ms) keeps exactly-once.
+           "{PG}CREATE TABLE events ("
+           " id TEXT COLLATE \"C\" NOT NULL,"
+           " id_ms BIGINT NOT NULL,"
+           " agent_id TEXT COLLATE \"C\" NOT NULL,"
+           " host TEXT NOT NULL,"
+           " user_name TEXT NOT NULL,"
+           " time_ms BIGINT NOT NULL,"
+           " type TEXT COLLATE \"C\" NOT NULL,"
+           " severity INTEGER NOT NULL,"
+           " details TEXT NOT NULL,"
+           " received_ms BIGINT NOT NULL,"
+           " ingest_tx BIGINT NOT NULL DEFAULT (pg_current_xact_id()::text::bigint),"
+           " ingest_seq BIGINT NOT NULL DEFAULT nextval('events_ingest_seq_seq'),"
+           " PRIMARY KEY (id, id_ms),"
+           " CONSTRAINT events_id_ms CHECK (id_ms = " +
+               idMsExpression("id") + ")) PARTITION BY RANGE (id_ms)",
+           "{PG}ALTER SEQUENCE events_ingest_seq_seq OWNED BY events.ingest_seq",
+           "{PG}CREATE TABLE events_default PARTITION OF events DEFAULT",
+           "{PG}CREATE INDEX events_type_id ON events (type, id)",
+           "{PG}CREATE INDEX events_agent_id ON events (agent_id, id)",
+           "{PG}CREATE INDEX events_time ON events (time_ms)",
+           "{PG}CREATE INDEX events_ingest ON events (ingest_tx, ingest_seq)",
+       },
+       &partitionExistingEvents},
   };
   return kList;
 }
 
-int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t nowMs) {
+int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t nowMs, int maxVersion) {
   const bool pg = backend == Backend::PostgreSQL;
   if (pg) {
     session.begin();
@@ -183,11 +246,12 @@ int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t no
     int current = 0;
     session << "SELECT COALESCE(MAX(version), 0) FROM schema_version", into(current), now;
     for (const auto& migration : migrations()) {
-      if (migration.version <= current) continue;
+      if (migration.version <= current || migration.version > maxVersion) continue;
       for (const auto& statement : migration.statements) {
         const std::string text = dialect(statement, backend);
         if (!text.empty()) session << text, now;  // "" = a statement for the other backend
       }
+      if (migration.code != nullptr) migration.code(session, backend, nowMs);
       const std::string record = "INSERT INTO schema_version (version, applied_ms) VALUES (" +
                                  std::to_string(migration.version) + ", " + std::to_string(nowMs) + ")";
       session << record, now;

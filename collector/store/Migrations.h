@@ -5,6 +5,7 @@
 
 #include <Poco/Data/Session.h>
 
+#include <cstdint>
 #include <string>
 #include <vector>
 
@@ -16,12 +17,16 @@ struct Migration {
   int version;
   std::string description;
   std::vector<std::string> statements;  // may hold {TEXT_C}: a text column that sorts bytewise
+  // Runs after the statements, in the same transaction, for what plain SQL cannot say (names and
+  // ranges computed from the data); nullptr = none.
+  void (*code)(Poco::Data::Session& session, Backend backend, std::int64_t nowMs) = nullptr;
 };
 
 const std::vector<Migration>& migrations();
 
 // Brings the schema to the newest version and returns it. Throws Poco exceptions (the caller turns
 // them into an Error); leaves the database untouched when a migration fails.
-int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t nowMs);
+// maxVersion stops earlier (tests build an older schema to check an upgrade).
+int migrateSchema(Poco::Data::Session& session, Backend backend, std::int64_t nowMs, int maxVersion = 1 << 30);
 
 }  // namespace mamori::collector::store

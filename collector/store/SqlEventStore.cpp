@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "collector/store/EventPartitions.h"
 #include "collector/store/Migrations.h"
 #include "common/Clock.h"
 
@@ -245,11 +246,14 @@ InsertCounts SqlEventStore::insertPostgres(Session& session, const std::vector<c
   std::string payload = rows.str();
   Poco::Int64 received = receivedMs;
   Poco::Int64 accepted = 0;
-  session << "WITH ins AS (INSERT INTO events (id, agent_id, host, user_name, time_ms, type, severity, details,"
-             " received_ms) SELECT x.id, x.agent_id, x.host, x.user_name, x.time_ms, x.type, x.severity,"
-             " x.details, $2::bigint FROM json_to_recordset($1::json) AS x(id text, agent_id text, host text,"
-             " user_name text, time_ms bigint, type text, severity integer, details text)"
-             " ON CONFLICT (id) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
+  // id_ms (the time inside the id) is the partition key and part of the unique key (migration 7).
+  session << "WITH ins AS (INSERT INTO events (id, id_ms, agent_id, host, user_name, time_ms, type, severity,"
+             " details, received_ms) SELECT x.id, " +
+                 idMsExpression("x.id") +
+                 ", x.agent_id, x.host, x.user_name, x.time_ms, x.type, x.severity,"
+                 " x.details, $2::bigint FROM json_to_recordset($1::json) AS x(id text, agent_id text, host text,"
+                 " user_name text, time_ms bigint, type text, severity integer, details text)"
+                 " ON CONFLICT (id, id_ms) DO NOTHING RETURNING 1) SELECT count(*) FROM ins",
       use(payload), use(received), into(accepted), now;
   const auto stored = static_cast<std::size_t>(accepted);
   return InsertCounts{stored, events.size() - stored};
@@ -306,6 +310,84 @@ common::Result<bool> SqlEventStore::recordHeartbeat(const HeartbeatUpdate& updat
     statement << sql(text);
     statement.execute();
     return true;
+  });
+}
+
+common::Result<std::size_t> SqlEventStore::recordHeartbeats(const std::vector<HeartbeatUpdate>& updates) {
+  if (updates.empty()) return std::size_t{0};
+  // One statement for the whole batch: the updates travel as one JSON array and the database joins
+  // them to agents by id. A field a heartbeat did not carry is null and keeps the stored value.
+  std::ostringstream rows;
+  rows << '[';
+  for (std::size_t i = 0; i < updates.size(); ++i) {
+    const auto& u = updates[i];
+    if (i != 0) rows << ',';
+    rows << "{\"agent_id\":";
+    Poco::toJSON(u.agentId, rows);
+    rows << ",\"seen_ms\":" << u.seenMs;
+    rows << ",\"interval_ms\":" << (u.intervalMs ? std::to_string(*u.intervalMs) : "null");
+    rows << ",\"spool_events\":" << (u.spoolEvents ? std::to_string(*u.spoolEvents) : "null");
+    rows << ",\"agent_version\":";
+    if (u.agentVersion) {
+      Poco::toJSON(*u.agentVersion, rows);
+    } else {
+      rows << "null";
+    }
+    rows << ",\"has_policy\":" << (u.policy ? 1 : 0);
+    if (u.policy) {
+      rows << ",\"policy_version\":" << u.policy->version << ",\"policy_sha256\":";
+      Poco::toJSON(u.policy->sha256, rows);
+      rows << ",\"policy_source\":";
+      Poco::toJSON(u.policy->source, rows);
+      rows << ",\"policy_applied_ms\":" << u.policy->appliedMs << ",\"policy_error\":";
+      Poco::toJSON(u.policy->error, rows);
+    }
+    rows << '}';
+  }
+  rows << ']';
+  std::string payload = rows.str();
+  const bool pg = target_.backend == Backend::PostgreSQL;
+  return run<std::size_t>("recording heartbeats", true, [&](Session& session) {
+    const std::string set =
+        " last_seen_ms = {MAX}(agents.last_seen_ms, x.seen_ms),"
+        " heartbeat_interval_ms = COALESCE(x.interval_ms, agents.heartbeat_interval_ms),"
+        " spool_events = COALESCE(x.spool_events, agents.spool_events),"
+        " agent_version = COALESCE(x.agent_version, agents.agent_version),"
+        " policy_version = CASE WHEN x.has_policy = 1 THEN x.policy_version ELSE agents.policy_version END,"
+        " policy_sha256 = CASE WHEN x.has_policy = 1 THEN x.policy_sha256 ELSE agents.policy_sha256 END,"
+        " policy_source = CASE WHEN x.has_policy = 1 THEN x.policy_source ELSE agents.policy_source END,"
+        " policy_applied_ms = CASE WHEN x.has_policy = 1 THEN x.policy_applied_ms ELSE agents.policy_applied_ms END,"
+        " policy_error = CASE WHEN x.has_policy = 1 THEN x.policy_error ELSE agents.policy_error END";
+    if (pg) {
+      std::string text = "WITH u AS (UPDATE agents SET" + set +
+                         " FROM json_to_recordset($1::json) AS x(agent_id text, seen_ms bigint, interval_ms bigint,"
+                         " spool_events bigint, agent_version text, has_policy integer, policy_version bigint,"
+                         " policy_sha256 text, policy_source text, policy_applied_ms bigint, policy_error text)"
+                         " WHERE agents.agent_id = x.agent_id RETURNING 1) SELECT count(*) FROM u";
+      text.replace(text.find("{MAX}"), 5, "GREATEST");
+      Poco::Int64 updated = 0;
+      session << text, use(payload), into(updated), now;
+      return static_cast<std::size_t>(updated);
+    }
+    std::string text =
+        "UPDATE agents SET" + set +
+        " FROM (SELECT json_extract(value, '$.agent_id') AS agent_id,"
+        " json_extract(value, '$.seen_ms') AS seen_ms, json_extract(value, '$.interval_ms') AS interval_ms,"
+        " json_extract(value, '$.spool_events') AS spool_events,"
+        " json_extract(value, '$.agent_version') AS agent_version,"
+        " json_extract(value, '$.has_policy') AS has_policy,"
+        " json_extract(value, '$.policy_version') AS policy_version,"
+        " json_extract(value, '$.policy_sha256') AS policy_sha256,"
+        " json_extract(value, '$.policy_source') AS policy_source,"
+        " json_extract(value, '$.policy_applied_ms') AS policy_applied_ms,"
+        " json_extract(value, '$.policy_error') AS policy_error FROM json_each(?)) AS x"
+        " WHERE agents.agent_id = x.agent_id";
+    text.replace(text.find("{MAX}"), 5, "MAX");
+    Poco::Int64 before = 0, after = 0;
+    session << "SELECT total_changes()", into(before), now;
+    session << text, use(payload), now;
+    session << "SELECT total_changes()", into(after), now;
+    return static_cast<std::size_t>(after - before);
   });
 }
 

@@ -24,6 +24,8 @@ class SqlEventStore final : public EventStore {
   common::Result<InsertCounts> insertEvents(const std::string& agentId, const std::vector<common::Event>& events,
                                             std::int64_t receivedMs) override;
   common::Result<bool> recordHeartbeat(const HeartbeatUpdate& update) override;
+  common::Result<std::size_t> recordHeartbeats(const std::vector<HeartbeatUpdate>& updates) override;
+  common::Result<RetentionReport> enforceRetention(const RetentionPolicy& policy, std::int64_t nowMs) override;
   common::Result<EventPage> queryEvents(const EventQuery& query) override;
   common::Result<std::vector<AgentRecord>> listAgents() override;
   common::Result<std::optional<std::string>> agentGroup(const std::string& agentId) override;

@@ -76,9 +76,10 @@ TEST_CASE("PostgreSQL: a later commit is not forwarded while an earlier insert i
   Poco::Data::Session inFlight("PostgreSQL", target.connectionString);
   inFlight.begin();
   std::string id = slow;
-  inFlight << "INSERT INTO events (id, agent_id, host, user_name, time_ms, type, severity, details, received_ms)"
-              " VALUES ($1, 'siem-pg-agent', 'pc', '', 1, 'agent.synthetic', 0, '{}', 1)",
-      use(id), now;
+  Poco::Int64 idMs = common::uuid7Millis(slow);  // the partition key (store migration 7)
+  inFlight << "INSERT INTO events (id, id_ms, agent_id, host, user_name, time_ms, type, severity, details,"
+              " received_ms) VALUES ($1, $2, 'siem-pg-agent', 'pc', '', 1, 'agent.synthetic', 0, '{}', 1)",
+      use(id), use(idMs), now;
 
   REQUIRE(store.value()->insertEvents("siem-pg-agent", {event(fast)}, 2).ok());  // commits at once
   auto held = idsAfter(reader, start);

@@ -2,10 +2,13 @@
 
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <set>
 #include <thread>
 #include <vector>
 
 #include "collector/store/EventStore.h"
+#include "collector/store/HeartbeatBatcher.h"
 #include "common/Clock.h"
 #include "common/Uuid7.h"
 
@@ -113,6 +116,137 @@ void checkGroupsAndPolicies(store::EventStore& store, store::EventStore& other, 
   AgentRecord again{agentId, "pc-1", "os", "0.3.0", now, now, 0, 0, 0, "lab", {}};
   REQUIRE(store.enrollAgent(again, "hash2-" + agentId).ok());
   CHECK(*store.agentGroup(agentId).value() == "lab");
+}
+
+// Many heartbeats in one transaction: only the fields each carries change, last-seen never goes
+// back, unknown agents are skipped.
+void checkBatchedHeartbeats(store::EventStore& store, store::EventStore& other, common::Uuid7Generator& ids,
+                            std::int64_t now) {
+  std::vector<std::string> agents;
+  for (int i = 0; i < 3; ++i) {
+    agents.push_back(ids.next(now));
+    AgentRecord agent{agents.back(), "pc-b" + std::to_string(i), "os", "1.0", now, now, 0, 0, 0, "default", {}};
+    REQUIRE(store.enrollAgent(agent, "hb-" + agents.back()).ok());
+  }
+  store::HeartbeatUpdate full{agents[0], now + 100, 15000, 3, std::string("1.1"), {}};
+  full.policy = store::AgentPolicyStatus{9, "sha-9", "collector", now + 50, ""};
+  store::HeartbeatUpdate seenOnly{agents[1], now + 200, {}, {}, {}, {}};
+  store::HeartbeatUpdate stale{agents[2], now - 5000, 20000, {}, {}, {}};  // older than enrolment
+  store::HeartbeatUpdate unknown{ids.next(now), now, 1000, 1, {}, {}};
+  auto written = store.recordHeartbeats({full, seenOnly, stale, unknown});
+  REQUIRE(written.ok());
+  CHECK(written.value() == 3);
+  auto empty = store.recordHeartbeats({});
+  REQUIRE(empty.ok());
+  CHECK(empty.value() == 0);
+  auto listed = other.listAgents();
+  REQUIRE(listed.ok());
+  int seen = 0;
+  for (const auto& a : listed.value()) {
+    if (a.agentId == agents[0]) {
+      ++seen;
+      CHECK(a.lastSeenMs == now + 100);
+      CHECK(a.heartbeatIntervalMs == 15000);
+      CHECK(a.spoolEvents == 3);
+      CHECK(a.agentVersion == "1.1");
+      CHECK(a.policy.version == 9);
+      CHECK(a.policy.sha256 == "sha-9");
+      CHECK(a.policy.source == "collector");
+      CHECK(a.policy.appliedMs == now + 50);
+    } else if (a.agentId == agents[1]) {
+      ++seen;
+      CHECK(a.lastSeenMs == now + 200);
+      CHECK(a.heartbeatIntervalMs == 0);  // not carried: unchanged
+      CHECK(a.agentVersion == "1.0");
+      CHECK(a.policy.version == 0);
+    } else if (a.agentId == agents[2]) {
+      ++seen;
+      CHECK(a.lastSeenMs == now);  // a late heartbeat does not move last-seen back
+      CHECK(a.heartbeatIntervalMs == 20000);
+    }
+  }
+  CHECK(seen == 3);
+
+  // The batcher coalesces per agent (newer fields win) and writes through recordHeartbeats.
+  store::HeartbeatBatcher batcher(store, {std::chrono::milliseconds(60'000), 1000, 2});
+  CHECK(batcher.submit({agents[0], now + 300, 30000, 10, {}, {}}));
+  CHECK(batcher.submit({agents[0], now + 400, {}, 11, {}, {}}));
+  CHECK(batcher.submit({agents[1], now + 500, {}, {}, std::string("1.2"), {}}));
+  CHECK_FALSE(batcher.submit({agents[2], now + 500, {}, {}, {}, {}}));  // a third agent: over maxPending
+  CHECK(batcher.stats().pending == 2);
+  batcher.stop();  // flushes
+  const auto stats = batcher.stats();
+  CHECK(stats.pending == 0);
+  CHECK(stats.received == 4);
+  CHECK(stats.refused == 1);
+  CHECK(stats.flushes == 1);
+  CHECK(stats.written == 2);
+  auto afterBatch = other.listAgents();
+  REQUIRE(afterBatch.ok());
+  for (const auto& a : afterBatch.value()) {
+    if (a.agentId == agents[0]) {
+      CHECK(a.lastSeenMs == now + 400);
+      CHECK(a.heartbeatIntervalMs == 30000);
+      CHECK(a.spoolEvents == 11);
+      CHECK(a.policy.version == 9);  // no policy in these heartbeats: kept
+    } else if (a.agentId == agents[1]) {
+      CHECK(a.lastSeenMs == now + 500);
+      CHECK(a.agentVersion == "1.2");
+    }
+  }
+}
+
+// Retention in bounded batches: events older than their type's days go, newer ones stay, on both
+// backends. Types and ids are this run's own; the default class only takes events older than a
+// year, which no other test stores.
+void checkRetention(store::EventStore& store, const std::string& agentId, std::int64_t now) {
+  const std::string tag = agentId.substr(agentId.size() - 8);
+  const std::string shortType = "retention.t" + tag, familyType = "retention.f" + tag + ".x",
+                    familyExact = "retention.f" + tag + ".kept", otherType = "retention.o" + tag;
+  store::RetentionPolicy policy;
+  policy.defaultDays = 400;
+  policy.batchRows = 7;  // several batches per class
+  REQUIRE(addRetentionRules(shortType + "=30,retention.f" + tag + ".*=100," + familyExact + "=0", policy).ok());
+  const std::int64_t day = store::kDayMs;
+  struct Planned {
+    std::int64_t ageDays;
+    std::string type;
+    bool kept;
+  };
+  const std::vector<Planned> plan = {
+      {500, otherType, false},  {399, otherType, true}, {31, shortType, false},    {29, shortType, true},
+      {101, familyType, false}, {99, familyType, true}, {3000, familyExact, true}, {1, otherType, true},
+  };
+  std::vector<Event> events;
+  std::vector<bool> kept;
+  for (const auto& p : plan) {
+    common::Uuid7Generator groupIds;  // one generator never goes back in time
+    for (int i = 0; i < 10; ++i) {
+      events.push_back(makeEvent(groupIds, agentId, now - p.ageDays * day + i, p.type));
+      kept.push_back(p.kept);
+    }
+  }
+  REQUIRE(store.insertEvents(agentId, events, now).ok());
+  auto report = store.enforceRetention(policy, now);
+  REQUIRE(report.ok());
+  CHECK_FALSE(report.value().skipped);
+  CHECK(report.value().complete);
+  CHECK(report.value().deletedEvents >= 30);  // older runs of this test may have left more
+  EventQuery query;
+  query.agentId = agentId;
+  query.limit = 5000;
+  auto page = store.queryEvents(query);
+  REQUIRE(page.ok());
+  std::set<std::string> left;
+  for (const auto& row : page.value().events) left.insert(row.id);
+  for (std::size_t i = 0; i < events.size(); ++i) {
+    INFO("event of type ", events[i].type, " created ", (now - events[i].timeMs) / day, " days ago");
+    CHECK(left.count(events[i].id) == (kept[i] ? 1u : 0u));
+  }
+  // A second run finds nothing more to delete.
+  auto again = store.enforceRetention(policy, now);
+  REQUIRE(again.ok());
+  CHECK(again.value().deletedEvents == 0);
 }
 
 }  // namespace
@@ -253,6 +387,8 @@ void checkStoreContract(const std::string& dbUrl) {
   CHECK(listed);
 
   checkGroupsAndPolicies(store, *second, agentId, now);
+  checkBatchedHeartbeats(store, *second, ids, now);
+  checkRetention(store, agentId, now);
 }
 
 }  // namespace mamori::collector::test

@@ -1,8 +1,15 @@
+#include <Poco/Data/SQLite/Connector.h>
+#include <Poco/Data/Session.h>
 #include <doctest/doctest.h>
+
+#include <chrono>
 
 #include "collector/store/DbUrl.h"
 #include "collector/store/EventStore.h"
+#include "collector/store/HeartbeatBatcher.h"
 #include "collector/store/Migrations.h"
+#include "collector/store/RetentionPolicy.h"
+#include "common/Uuid7.h"
 #include "tests/collector/StoreContract.h"
 #include "tests/collector/TempDir.h"
 
@@ -57,4 +64,100 @@ TEST_CASE("database URLs") {
   CHECK_FALSE(store::parseDbUrl("postgresql://host:port/db").ok());
   CHECK_FALSE(store::parseDbUrl("postgresql:///db?bad key=1").ok());
   CHECK_FALSE(store::parseDbUrl("sqlite:").ok());
+}
+
+TEST_CASE("retention rules: parsing, the most specific rule wins, clear errors") {
+  store::RetentionPolicy policy;
+  CHECK(policy.defaultDays == 180);
+  REQUIRE(store::addRetentionRules("content.*=365,file.read_bulk=30", policy).ok());
+  REQUIRE(store::addRetentionRules("content.match.*=400,content.error=7,file.read_bulk=31", policy).ok());
+  CHECK(policy.rules.size() == 4);  // file.read_bulk replaced, not added
+  CHECK(policy.daysFor("file.read_bulk") == 31);
+  CHECK(policy.daysFor("content.match.found") == 400);
+  CHECK(policy.daysFor("content.error") == 7);
+  CHECK(policy.daysFor("content.scan_done") == 365);
+  CHECK(policy.daysFor("contentx.y") == 180);  // a family is a whole first word, not a prefix
+  CHECK(policy.daysFor("device.blocked") == 180);
+  CHECK(policy.longestDays() == 400);
+  CHECK(policy.describe() ==
+        "default 180 days; content.*=365 days, file.read_bulk=31 days, content.match.*=400 days, content.error=7 days");
+  REQUIRE(store::addRetentionRules("usb.allowed=0", policy).ok());
+  CHECK(policy.longestDays() == 0);
+
+  for (const char* bad : {"", "content.*", "content.*=", "content.*=x", "Content.*=3", "*=30", "a=3", "content.=3",
+                          "file.read_bulk=36501", "file.read_bulk=-1", "ok.type=1,,", ".*=1"}) {
+    store::RetentionPolicy p;
+    auto result = store::addRetentionRules(bad, p);
+    INFO(bad);
+    REQUIRE_FALSE(result.ok());
+    CHECK(result.error().where.find("--retention") == 0);
+  }
+  CHECK(store::parseRetentionDays("0").value() == 0);
+  CHECK_FALSE(store::parseRetentionDays("1e3").ok());
+  CHECK_FALSE(store::parseRetentionDays("99999999").ok());
+}
+
+TEST_CASE("retention classes pick every type once, with the cutoff of its rule") {
+  store::RetentionPolicy policy;
+  REQUIRE(store::addRetentionRules("content.*=365,content.error=0,file.read_bulk=30", policy).ok());
+  const std::int64_t now = 1'800'000'000'000;
+  auto classes = store::retentionClasses(policy, now);
+  REQUIRE(classes.size() == 3);  // content.error is kept forever: no class
+  CHECK(classes[0].label == "content.*");
+  CHECK(classes[0].condition == "type >= ? AND type < ? AND type <> ?");
+  CHECK(classes[0].params == std::vector<std::string>{"content.", "content/", "content.error"});
+  CHECK(classes[0].cutoffMs == now - 365 * store::kDayMs);
+  CHECK(classes[1].label == "file.read_bulk");
+  CHECK(classes[1].condition == "type = ?");
+  CHECK(classes[2].label == "default");
+  CHECK(classes[2].condition == "NOT (type >= ? AND type < ?) AND type <> ? AND type <> ?");
+  CHECK(classes[2].cutoffMs == now - 180 * store::kDayMs);
+  store::RetentionPolicy forever;
+  forever.defaultDays = 0;
+  CHECK(store::retentionClasses(forever, now).empty());
+}
+
+TEST_CASE("uuid7Floor: an id sorts below the floor exactly when it was made earlier") {
+  mamori::common::Uuid7Generator ids;
+  const std::int64_t t = 1'765'000'000'123;
+  const std::string floor = store::uuid7Floor(t);
+  CHECK(mamori::common::isCanonicalUuid(floor));
+  CHECK(mamori::common::Uuid7Generator().next(t - 1) < floor);
+  CHECK(mamori::common::Uuid7Generator().next(t) > floor);
+  CHECK(mamori::common::Uuid7Generator().next(t + 1) > floor);
+}
+
+TEST_CASE("heartbeat batcher keeps a batch the database refused and writes it, merged, next time") {
+  test::TempDir dir;
+  const std::string url = "sqlite:" + dir.path() + "/hb.db";
+  store::StoreOptions options;
+  options.busyTimeoutMs = 100;
+  auto opened = store::openEventStore(url, options);
+  REQUIRE(opened.ok());
+  auto& s = *opened.value();
+  store::AgentRecord agent{"0190aaaa-0000-7000-8000-000000000001", "pc", "os", "1", 1000, 1000, 0, 0, 0, "default", {}};
+  REQUIRE(s.enrollAgent(agent, "k").ok());
+  store::HeartbeatBatcher batcher(s, {std::chrono::milliseconds(60'000), 1000, 100});
+  REQUIRE(batcher.submit({agent.agentId, 2000, 30000, 5, {}, {}}));
+
+  // Another connection holds the write lock: the flush fails, the update stays pending.
+  Poco::Data::SQLite::Connector::registerConnector();
+  Poco::Data::Session blocker("SQLite", dir.path() + "/hb.db");
+  blocker << "BEGIN EXCLUSIVE", Poco::Data::Keywords::now;
+  CHECK_FALSE(batcher.flush().ok());
+  CHECK(batcher.stats().failures == 1);
+  CHECK(batcher.stats().pending == 1);
+  REQUIRE(batcher.submit({agent.agentId, 3000, {}, 6, {}, {}}));  // newer, arrives meanwhile
+  blocker << "ROLLBACK", Poco::Data::Keywords::now;
+
+  REQUIRE(batcher.flush().ok());
+  CHECK(batcher.stats().pending == 0);
+  CHECK(batcher.stats().written == 1);
+  auto agents = s.listAgents();
+  REQUIRE(agents.ok());
+  REQUIRE(agents.value().size() == 1);
+  CHECK(agents.value()[0].lastSeenMs == 3000);
+  CHECK(agents.value()[0].heartbeatIntervalMs == 30000);  // from the refused batch
+  CHECK(agents.value()[0].spoolEvents == 6);              // the newer value won
+  CHECK(batcher.renderMetrics().find("mamori_heartbeat_batch_failures_total 1\n") != std::string::npos);
 }

@@ -1,0 +1,135 @@
+"""The fleet deployment (docs/install.md): two stateless collectors on one PostgreSQL behind HAProxy in TCP
+mode with a TLS health check on /healthz. One collector is killed with SIGKILL while agents upload: every
+agent carries on through the other, and the database ends up with every event exactly once."""
+
+import os
+import shutil
+import socket
+import ssl
+import subprocess
+import unittest
+import urllib.request
+
+from harness import MamoriTestCase, Process, postgres_database, wait_until
+
+AGENTS = 4
+PER_AGENT = 20_000
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def metric(collector, name, **labels):
+    """One value from the collector's /metrics (0 when the series is absent)."""
+    context = ssl.create_default_context(cafile=collector.ca_file)
+    with urllib.request.urlopen(collector.url + "/metrics", context=context, timeout=10) as r:
+        text = r.read().decode()
+    want = name + ("{" + ",".join(f'{k}="{v}"' for k, v in labels.items()) + "}" if labels else "")
+    for line in text.splitlines():
+        if line.startswith(want + " "):
+            return float(line.split()[-1])
+    return 0.0
+
+
+class HaproxyFailoverTest(MamoriTestCase):
+    def start_haproxy(self, backends):
+        haproxy = shutil.which("haproxy") or "/usr/sbin/haproxy"
+        if not os.access(haproxy, os.X_OK):
+            raise AssertionError("haproxy is not installed (scripts/bootstrap.sh --test installs it)")
+        # HAProxy cannot report a port it picked itself: take a free one and retry if it was taken meanwhile.
+        for attempt in range(5):
+            port = free_port()
+            config = os.path.join(self.workdir, "haproxy.cfg")
+            servers = "\n".join(f"    server {name} 127.0.0.1:{c.port}" for name, c in backends.items())
+            with open(config, "w") as f:
+                f.write(f"""global
+    maxconn 1000
+defaults
+    mode tcp
+    timeout connect 2s
+    timeout client 60s
+    timeout server 60s
+    retries 2
+    option redispatch
+frontend mamori
+    bind 127.0.0.1:{port}
+    default_backend collectors
+backend collectors
+    balance roundrobin
+    option httpchk
+    http-check send meth GET uri /healthz
+    http-check expect status 200
+    default-server check check-ssl verify none inter 300ms fall 2 rise 1 on-marked-down shutdown-sessions
+{servers}
+""")
+            process = Process([haproxy, "-db", "-f", config], os.path.join(self.workdir, f"haproxy.{attempt}.log"))
+
+            def listening():
+                if not process.running():
+                    return "exited"
+                try:
+                    socket.create_connection(("127.0.0.1", port), timeout=1).close()
+                    return "up"
+                except OSError:
+                    return None
+
+            state = wait_until(listening, 15, "haproxy to listen")
+            if state == "up":
+                self.addCleanup(lambda p=process: p.stop() if p.running() else None)
+                return port, process
+        raise AssertionError("haproxy did not start:\n" + process.output())
+
+    def test_kill9_of_one_collector_every_agent_fails_over_nothing_lost_or_duplicated(self):
+        db = postgres_database(self, "failover")
+        first = self.collector(name="collector-a", db=db)
+        # Interchangeable: the same certificate, enroll secret, admin token and policy signing key.
+        shared = ["--enroll-secret-file", first.enroll_secret_file, "--admin-token-file", first.admin_token_file,
+                  "--policy-key-file", first.policy_key_file,
+                  "--cert", first.ca_file, "--key", os.path.join(first.state_dir, "tls", "collector.key")]
+        first.stop()
+        first.extra = list(shared)
+        first.start()
+        second = self.collector(name="collector-b", db=db, extra=shared)
+        port, _ = self.start_haproxy({"a": first, "b": second})
+
+        class Front:  # what the agents see: HAProxy's address, the collectors' certificate and secret
+            url = f"https://127.0.0.1:{port}"
+            ca_file = first.ca_file
+            enroll_secret_file = first.enroll_secret_file
+
+        agents = []
+        for i in range(AGENTS):
+            agent = self.agent(Front, name=f"agent-{i}")
+            agent.start(emit=PER_AGENT, exit_when_drained=True,
+                        extra=["--heartbeat-interval", "1", "--batch-max-events", "200"])
+            agents.append(agent)
+
+        # Mid-run: both collectors have stored events (round robin spread the agents), not all are in.
+        api = second.api()
+        total = AGENTS * PER_AGENT
+        wait_until(lambda: metric(first, "mamori_events_stored_total") > 0 and
+                   metric(second, "mamori_events_stored_total") > 0 and
+                   api.count(type="agent.synthetic") >= total // 10, 120, "both collectors to store events")
+        stored_at_kill = api.count(type="agent.synthetic")
+        first.process.kill9()
+        first.process = None
+        self.assertLess(stored_at_kill, total, "everything was delivered before the kill; the test proves nothing")
+        print(f"collector-a killed with {stored_at_kill} of {total} events stored", flush=True)
+
+        for agent in agents:
+            self.assertEqual(agent.process.wait(timeout=240), 0, agent.process.output())
+        agent_ids = [agent.identity()["agent_id"] for agent in agents]
+        for agent_id in agent_ids:
+            self.assertExactlySynthetic(api, PER_AGENT, agent_id=agent_id)
+        self.assertEqual(api.count(type="agent.synthetic"), total)
+        # Heartbeats went through the survivor's batches and every agent is listed as seen.
+        listed = {a["agent_id"]: a for a in api.agents()}
+        self.assertEqual(sorted(listed), sorted(agent_ids))
+        self.assertGreater(metric(second, "mamori_heartbeat_agents_written_total"), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
