@@ -54,8 +54,8 @@ double heartbeatRun(EventStore& store, const std::vector<std::string>& agents, s
   const std::clock_t cpuStart = std::clock();
   std::vector<HeartbeatUpdate> pending;
   for (std::size_t i = 0; i < total; ++i) {
-    HeartbeatUpdate update{agents[i % agents.size()], clock.nowMs(), 60000, static_cast<std::int64_t>(i % 100),
-                           std::string("bench"), {}};
+    HeartbeatUpdate update{agents[i % agents.size()],          clock.nowMs(),        60000,
+                           static_cast<std::int64_t>(i % 100), std::string("bench"), {}};
     if (!batched) {
       auto done = store.recordHeartbeat(update);
       if (!done || !done.value()) return -1;
@@ -79,8 +79,17 @@ int benchHeartbeats(EventStore& store, std::size_t total, std::size_t agentCount
   std::vector<std::string> agents;
   for (std::size_t i = 0; i < agentCount; ++i) {
     agents.push_back(ids.next(clock.nowMs()));
-    AgentRecord agent{agents.back(), "bench-" + std::to_string(i), "Debian", "bench", clock.nowMs(), clock.nowMs(), 0,
-                      0, 0, "default", {}};
+    AgentRecord agent{agents.back(),
+                      "bench-" + std::to_string(i),
+                      "Debian",
+                      "bench",
+                      clock.nowMs(),
+                      clock.nowMs(),
+                      0,
+                      0,
+                      0,
+                      "default",
+                      {}};
     if (auto s = store.enrollAgent(agent, "bench-" + agents.back()); !s) {
       std::fprintf(stderr, "mamori-bench-store: %s\n", s.error().describe().c_str());
       return 1;

@@ -166,6 +166,9 @@ TEST_CASE("PostgreSQL: retention drops whole weeks, deletes the rest in batches,
     REQUIRE(skipped.ok());
     CHECK(skipped.value().skipped);
     CHECK(count(session, "SELECT count(*) FROM events") == static_cast<std::int64_t>(events.size()));
+    // Released here, not by closing: a backend lets go of its locks only when it notices the
+    // disconnect, a moment after the client closed.
+    other << "SELECT pg_advisory_unlock(" + std::to_string(store::kRetentionLockId) + ")", now;
   }
 
   auto report = s.enforceRetention(policy, nowMs);
