@@ -6,9 +6,8 @@ import socket
 import os
 import ssl
 import unittest
-import uuid
 
-from harness import Api, MamoriTestCase, gzip_bytes, wait_until
+from harness import Api, MamoriTestCase, gzip_bytes, uuid7, wait_until
 
 
 def event(agent_id, **over):
@@ -16,14 +15,6 @@ def event(agent_id, **over):
          "agent_id": agent_id, "host": "h", "user": "u", "details": {}}
     e.update(over)
     return e
-
-
-def uuid7():
-    # Enough of a UUIDv7 for test input: version 7, variant 10, random rest.
-    raw = bytearray(uuid.uuid4().bytes)
-    raw[6] = 0x70 | (raw[6] & 0x0F)
-    raw[8] = 0x80 | (raw[8] & 0x3F)
-    return str(uuid.UUID(bytes=bytes(raw)))
 
 
 class SecurityTest(MamoriTestCase):
