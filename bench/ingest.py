@@ -129,12 +129,11 @@ def main():
 
     workdir = tempfile.mkdtemp(prefix="mamori-bench-")
     os.chmod(workdir, 0o755)  # the PostgreSQL server runs as user postgres and must reach its folder
-    pg_dir = os.path.join(workdir, "pg")
+    pg = harness.ThrowawayPostgres(os.path.join(workdir, "pg"))
     pg_url = None
     try:
         if not args.no_postgresql:
-            env = run([os.path.join(REPO, "scripts", "pg-throwaway.sh"), "start", pg_dir]).stdout
-            pg_url = [line.split("=", 1)[1] for line in env.splitlines() if "MAMORI_TEST_PG_URL" in line][0]
+            pg_url = pg.start()
         rows = []
         sqlite_db = "sqlite:" + os.path.join(workdir, "store.db")
         rows.append(("storage path, SQLite", store_bench(sqlite_db, args.events, args.batch),
@@ -144,9 +143,8 @@ def main():
                          "psql", postgres_reference(pg_url, args.events, args.batch)))
         e2e = [("HTTPS end to end, SQLite", end_to_end(workdir, None, args.agents, args.per_agent))]
         if pg_url:
-            run(["psql", pg_url, "-q", "-c", "CREATE DATABASE bench_e2e"])
             e2e.append(("HTTPS end to end, PostgreSQL",
-                        end_to_end(workdir, pg_url.rsplit("/", 1)[0] + "/bench_e2e", args.agents, args.per_agent)))
+                        end_to_end(workdir, pg.database("bench_e2e"), args.agents, args.per_agent)))
 
         print(f"\nmamori ingest benchmark ({os.cpu_count()} cores, {args.events} events per storage run, "
               f"batch {args.batch}; {args.agents} agents x {args.per_agent} events end to end)\n")
@@ -157,8 +155,7 @@ def main():
         for name, (wall, per_cpu) in e2e:
             print(f"{name:34} {wall:16,.0f} {per_cpu:26,.0f}")
     finally:
-        if pg_url:
-            subprocess.run([os.path.join(REPO, "scripts", "pg-throwaway.sh"), "stop", pg_dir], capture_output=True)
+        pg.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 

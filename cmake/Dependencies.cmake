@@ -39,6 +39,12 @@ if(NOT OpenSSL_FOUND)
   mamori_missing("OpenSSL" "libssl-dev")
 endif()
 
+# Boost's header-only Asio and Beast (event-driven networking with OpenSSL streams).
+find_package(Boost 1.81 QUIET CONFIG)
+if(NOT Boost_FOUND)
+  mamori_missing("Boost (Asio, Beast)" "libboost1.81-dev")
+endif()
+
 find_package(ZLIB QUIET)
 if(NOT ZLIB_FOUND)
   mamori_missing("zlib" "zlib1g-dev")

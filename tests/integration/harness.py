@@ -99,7 +99,11 @@ class Process:
 
 
 class Collector:
-    def __init__(self, workdir, name="collector", db=None, listen="127.0.0.1:0", state_dir=None, extra=()):
+    def __init__(self, workdir, name="collector", db=None, listen="127.0.0.1:0", state_dir=None, extra=(),
+                 program=None, log_level="info"):
+        """program: another mamori-collector binary (a benchmark's reference); default MAMORI_BIN_DIR's."""
+        self.program = program
+        self.log_level = log_level
         self.state_dir = state_dir or os.path.join(workdir, name)
         self.workdir = workdir
         self.name = name
@@ -113,8 +117,8 @@ class Collector:
     def start(self, timeout=30):
         if os.path.exists(self.port_file):
             os.unlink(self.port_file)
-        args = [binary("mamori-collector"), "--state-dir", self.state_dir, "--listen", self.listen,
-                "--port-file", self.port_file, "--log-level", "info"]
+        args = [self.program or binary("mamori-collector"), "--state-dir", self.state_dir, "--listen", self.listen,
+                "--port-file", self.port_file, "--log-level", self.log_level]
         if self.db:
             args += ["--db", self.db]
         args += self.extra
@@ -329,6 +333,32 @@ class MamoriTestCase(unittest.TestCase):
 
 def gzip_bytes(data):
     return gzip.compress(data)
+
+
+class ThrowawayPostgres:
+    """A private PostgreSQL cluster from scripts/pg-throwaway.sh, for benchmarks (tests use the one
+    scripts/test.sh starts). start() returns its URL; database(name) makes a fresh database there."""
+
+    SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts",
+                          "pg-throwaway.sh")
+
+    def __init__(self, folder):
+        self.folder = folder
+        self.url = None
+
+    def start(self):
+        env = subprocess.run([self.SCRIPT, "start", self.folder], check=True, capture_output=True, text=True).stdout
+        self.url = [line.split("=", 1)[1] for line in env.splitlines() if "MAMORI_TEST_PG_URL" in line][0]
+        return self.url
+
+    def database(self, name):
+        subprocess.run(["psql", self.url, "-q", "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        return self.url.rsplit("/", 1)[0] + "/" + name
+
+    def stop(self):
+        if self.url:
+            subprocess.run([self.SCRIPT, "stop", self.folder], capture_output=True)
+            self.url = None
 
 
 def postgres_database(test, name):

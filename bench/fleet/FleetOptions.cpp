@@ -1,0 +1,135 @@
+#include "bench/fleet/FleetOptions.h"
+
+#include <charconv>
+#include <functional>
+#include <map>
+#include <string_view>
+
+namespace mamori::bench {
+
+const char* fleetUsage() {
+  return R"(usage: mamori-fleet-sim --url https://127.0.0.1:PORT --ca-file CRT --enroll-secret-file FILE [options]
+
+Simulates a fleet of mamori agents against one collector on this machine (loopback only): each agent
+enrolls, then heartbeats and uploads event batches over one keep-alive TLS connection, the way
+mamori-agent does, and attackers hold connections open. Prints latency per request kind, failures,
+and the collector's CPU and memory.
+
+  --agents N                 simulated agents (default 100)
+  --ramp S                   start the agents spread over S seconds (default 10)
+  --heartbeat S              heartbeat interval (default 60), jittered by --heartbeat-jitter
+  --heartbeat-jitter F       fraction of the interval, e.g. 0.1 = +-10% (default 0.1)
+  --batch-interval S         each agent spools --batch-events events every S seconds (default 300)
+  --batch-events N           (default 10)
+  --max-batch-events N       events per upload request (default 2000, the agent's)
+  --duration S               run time after the first agent starts (default 60)
+  --drain-timeout S          time the agents get to empty their spools at the end (default 120)
+  --request-timeout S        per socket operation (default 30, the agent's)
+  --keep-alive-idle S        reopen a kept connection idle longer than this (default 8, Poco's client)
+  --keep-connections         old habit: never close the connection after a drained spool
+  --retry-base-ms MS         full-jitter backoff base (default 500)
+  --retry-cap-ms MS          full-jitter backoff cap (default 60000)
+  --idle-tls K               K connections that finish the TLS handshake, then stay silent
+  --raw-tcp K                K TCP connections that never send a TLS hello
+  --slowloris K              K TLS connections that send request headers one line at a time
+  --slowloris-interval S     between two header lines (default 5)
+  --probe-interval S         GET /healthz on a new connection every S seconds (default: never)
+  --collector-pid PID        sample this process's CPU and RSS
+  --collector-pid-file FILE  read the PID from FILE at every sample (a restarted collector)
+  --json FILE                also write the figures to FILE
+  --fail-on-errors           exit 1 if a request failed outside an outage (see below)
+
+Outage: send SIGUSR1 when the collector goes down and SIGUSR2 when it is back; requests started in
+between are counted apart, and agents keep spooling and retrying (they never give up).
+
+Exit codes: 0 done; 1 failed requests, agents not enrolled or spools not drained (with
+--fail-on-errors); 2 bad command line; 3 cannot start (CA file, secret file, address).
+)";
+}
+
+namespace {
+
+common::Result<double> number(std::string_view text, const std::string& option) {
+  double value = 0;
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (ec != std::errc() || end != text.data() + text.size() || value < 0) {
+    return common::makeError("expected a number >= 0, not \"" + std::string(text) + "\"", option);
+  }
+  return value;
+}
+
+}  // namespace
+
+common::Result<FleetOptions> parseFleetOptions(int argc, char** argv) {
+  FleetOptions o;
+  auto asInt = [](int& field) { return [&field](double v) { field = static_cast<int>(v); }; };
+  auto asI64 = [](std::int64_t& field) { return [&field](double v) { field = static_cast<std::int64_t>(v); }; };
+  auto asDouble = [](double& field) { return [&field](double v) { field = v; }; };
+  const std::map<std::string, std::string*> strings = {
+      {"--url", &o.url},
+      {"--ca-file", &o.caFile},
+      {"--enroll-secret-file", &o.enrollSecretFile},
+      {"--collector-pid-file", &o.collectorPidFile},
+      {"--json", &o.jsonFile},
+  };
+  const std::map<std::string, std::function<void(double)>> numbers = {
+      {"--agents", asInt(o.agents)},
+      {"--ramp", asDouble(o.rampS)},
+      {"--heartbeat", asDouble(o.heartbeatS)},
+      {"--heartbeat-jitter", asDouble(o.heartbeatJitter)},
+      {"--batch-interval", asDouble(o.batchIntervalS)},
+      {"--batch-events", asInt(o.batchEvents)},
+      {"--max-batch-events", asInt(o.maxBatchEvents)},
+      {"--duration", asDouble(o.durationS)},
+      {"--drain-timeout", asDouble(o.drainTimeoutS)},
+      {"--request-timeout", asDouble(o.requestTimeoutS)},
+      {"--keep-alive-idle", asDouble(o.keepAliveIdleS)},
+      {"--retry-base-ms", asI64(o.retryBaseMs)},
+      {"--retry-cap-ms", asI64(o.retryCapMs)},
+      {"--idle-tls", asInt(o.idleTls)},
+      {"--raw-tcp", asInt(o.rawTcp)},
+      {"--slowloris", asInt(o.slowloris)},
+      {"--slowloris-interval", asDouble(o.slowlorisIntervalS)},
+      {"--probe-interval", asDouble(o.probeIntervalS)},
+      {"--collector-pid", asInt(o.collectorPid)},
+  };
+  for (int i = 1; i < argc; ++i) {
+    const std::string name = argv[i];
+    if (name == "--help" || name == "-h") return common::makeError("help");
+    if (name == "--keep-connections") {
+      o.closeWhenDrained = false;
+      continue;
+    }
+    if (name == "--fail-on-errors") {
+      o.failOnErrors = true;
+      continue;
+    }
+    const bool known = strings.count(name) != 0 || numbers.count(name) != 0;
+    if (!known) return common::makeError("unknown option (see --help)", name);
+    if (i + 1 >= argc) return common::makeError("needs a value", name);
+    const std::string value = argv[++i];
+    if (auto s = strings.find(name); s != strings.end()) {
+      *s->second = value;
+    } else {
+      auto parsed = number(value, name);
+      if (!parsed) return parsed.error();
+      numbers.at(name)(parsed.value());
+    }
+  }
+  if (o.url.empty()) return common::makeError("is required", "--url");
+  if (o.caFile.empty()) return common::makeError("is required (the collector's certificate)", "--ca-file");
+  if (o.agents > 0 && o.enrollSecretFile.empty()) return common::makeError("is required", "--enroll-secret-file");
+  if (o.agents > 20'000 || o.idleTls + o.rawTcp + o.slowloris > 20'000) {
+    return common::makeError("at most 20000 agents and 20000 attackers (bounded load)", "--agents");
+  }
+  if (o.durationS > 6 * 3600) return common::makeError("at most 6 hours (bounded load)", "--duration");
+  if (o.heartbeatS <= 0 || o.batchIntervalS <= 0) return common::makeError("intervals must be > 0", "--heartbeat");
+  if (o.maxBatchEvents < 1 || o.maxBatchEvents > 5000) {
+    return common::makeError("expected 1 to 5000 (the collector's limit)", "--max-batch-events");
+  }
+  if (o.heartbeatJitter >= 1) return common::makeError("expected a fraction below 1", "--heartbeat-jitter");
+  if (o.requestTimeoutS <= 0) return common::makeError("must be > 0", "--request-timeout");
+  return o;
+}
+
+}  // namespace mamori::bench
