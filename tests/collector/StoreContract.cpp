@@ -381,6 +381,10 @@ void checkStoreContract(const std::string& dbUrl) {
     CHECK(record.spoolEvents == 7);
     CHECK(record.agentVersion == "0.2.0");
     CHECK(record.eventCount == 251);
+    // Its newest event (the greatest id): the one of the mixed batch, made at now + 1000.
+    CHECK(record.lastEventMs == now + 1000);
+    CHECK(record.lastEventType == "file.copied");
+    CHECK(record.lastEventUser == "山田");
     CHECK(record.group == "default");
     CHECK(record.policy.version == 0);
   }
