@@ -1,18 +1,20 @@
 // mamori-bench-store: inserts N synthetic events in batches of B into a collector database through
 // the same EventStore the collector uses, and prints events per second. With --heartbeats N it
-// writes N heartbeats of --agents A agents instead, first one transaction each (the collector before
-// heartbeat batching, and its reference), then in batches of distinct agents as HeartbeatBatcher
-// flushes them, and prints heartbeats per second of both.
+// writes N heartbeats of --agents A agents instead: first one transaction each from 16 threads (the
+// collector's request threads before heartbeat batching: the reference), then in batches of distinct
+// agents as HeartbeatBatcher flushes them; it prints heartbeats per second of both.
 //
 //   mamori-bench-store --db sqlite:/tmp/bench.db --events 200000 --batch 1000
 //   mamori-bench-store --db sqlite:/tmp/bench.db --heartbeats 20000 --agents 10000
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <vector>
 
 #include "collector/store/EventStore.h"
@@ -45,6 +47,10 @@ bool parseCount(const char* text, std::size_t& out) {
   return true;
 }
 
+// The collector's default request threads (--threads 16): how many heartbeats were written at once
+// before batching.
+constexpr std::size_t kRequestThreads = 16;
+
 // Heartbeats of `agents` in turn; returns heartbeats per second, or a negative value on a storage error.
 double heartbeatRun(EventStore& store, const std::vector<std::string>& agents, std::size_t total, bool batched,
                     double& cpu) {
@@ -56,17 +62,30 @@ double heartbeatRun(EventStore& store, const std::vector<std::string>& agents, s
   for (std::size_t i = 0; i < total; ++i) {
     HeartbeatUpdate update{agents[i % agents.size()],          clock.nowMs(),        60000,
                            static_cast<std::int64_t>(i % 100), std::string("bench"), {}};
-    if (!batched) {
-      auto done = store.recordHeartbeat(update);
-      if (!done || !done.value()) return -1;
-      continue;
-    }
+    if (!batched) break;  // written by the threads below
     pending.push_back(std::move(update));
     if (pending.size() == std::min(kFlushAt, agents.size()) || i + 1 == total) {
       auto done = store.recordHeartbeats(pending);
       if (!done || done.value() != pending.size()) return -1;
       pending.clear();
     }
+  }
+  if (!batched) {
+    // As the collector wrote them before batching: each request thread its own transaction.
+    std::atomic<bool> failed{false};
+    std::vector<std::thread> threads;
+    for (std::size_t t = 0; t < kRequestThreads; ++t) {
+      threads.emplace_back([&, t] {
+        for (std::size_t i = t; i < total; i += kRequestThreads) {
+          HeartbeatUpdate update{agents[i % agents.size()],          clock.nowMs(),        60000,
+                                 static_cast<std::int64_t>(i % 100), std::string("bench"), {}};
+          auto done = store.recordHeartbeat(update);
+          if (!done || !done.value()) failed = true;
+        }
+      });
+    }
+    for (auto& thread : threads) thread.join();
+    if (failed) return -1;
   }
   const double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   cpu = static_cast<double>(std::clock() - cpuStart) / CLOCKS_PER_SEC;
@@ -138,7 +157,9 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "mamori-bench-store: --db is required\n%s", kUsage);
     return 2;
   }
-  auto opened = openEventStore(db);
+  mamori::collector::store::StoreOptions storeOptions;
+  storeOptions.maxSessions = kRequestThreads + 2;  // as the collector sizes its pool
+  auto opened = openEventStore(db, storeOptions);
   if (!opened) {
     std::fprintf(stderr, "mamori-bench-store: %s\n", opened.error().describe().c_str());
     return 1;
