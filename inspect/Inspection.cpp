@@ -4,20 +4,20 @@
 #include <map>
 #include <sys/stat.h>
 
-#include "agent/scan/ContentScanner.h"
-#include "agent/scan/DirectoryWalker.h"
 #include "inspect/ClientStateFinder.h"
 #include "inspect/FileAccess.h"
 #include "inspect/P2pRecognizer.h"
 #include "inspect/ProgramFinder.h"
 #include "inspect/RunningProcesses.h"
+#include "scan/ContentScanner.h"
+#include "scan/DirectoryWalker.h"
 
 namespace mamori::inspect {
 
 namespace {
 
-std::string hitText(const agent::scan::Hit& hit) {
-  std::string text = hit.kind == agent::scan::HitKind::kRule ? "rule " : "detector ";
+std::string hitText(const scan::Hit& hit) {
+  std::string text = hit.kind == scan::HitKind::kRule ? "rule " : "detector ";
   text += hit.name + " matched " + std::to_string(hit.count) + "x";
   if (!hit.location.empty()) text += " in " + hit.location;
   return text;
@@ -26,7 +26,7 @@ std::string hitText(const agent::scan::Hit& hit) {
 // Files and bytes below the roots, for the progress bar's percentage and ETA (metadata only).
 void countFiles(const std::vector<std::string>& roots, const std::vector<std::string>& exclude, std::int64_t& files,
                 std::int64_t& bytes, const std::atomic<bool>& stop) {
-  const agent::scan::DirectoryWalker walker(exclude);
+  const scan::DirectoryWalker walker(exclude);
   walker.walk(
       roots,
       [&](const std::string& path) {
@@ -88,7 +88,7 @@ void runInspection(const InspectionScope& scope, const policy::Policy& policy, P
     if (std::none_of(roots.begin(), roots.end(), [&](const std::string& r) { return r == share || below(share, r); }))
       roots.push_back(share);
   }
-  auto config = agent::scan::ScanConfig::fromPolicy(policy.contentScan);
+  auto config = scan::ScanConfig::fromPolicy(policy.contentScan);
   config.exclude.insert(config.exclude.end(), scope.exclude.begin(), scope.exclude.end());
   if (scope.threads > 0) config.threads = scope.threads;
   config.stateDir.clear();  // never leave a cache on the inspected PC
@@ -102,13 +102,13 @@ void runInspection(const InspectionScope& scope, const policy::Policy& policy, P
     progress.message("Scanning " + std::to_string(files) + " files (" + humanBytes(bytes) +
                      ") for company content ...");
   }
-  agent::scan::ContentScanner scanner(config);
+  scan::ContentScanner scanner(config);
   scanner.setProgress([&](const std::string& path, std::int64_t bytesRead) { progress.file(path, bytesRead); });
   auto summary = stop.load()
-                     ? common::Result<agent::scan::ScanSummary>(agent::scan::ScanSummary{})
+                     ? common::Result<scan::ScanSummary>(scan::ScanSummary{})
                      : scanner.run(
                            roots,
-                           [&](const agent::scan::FileResult& result) {
+                           [&](const scan::FileResult& result) {
                              for (const auto& n : result.notInspected) {
                                report.notInspected.push_back(
                                    {n.location.empty() ? result.path : result.path + "!" + n.location, n.reason});

@@ -19,7 +19,7 @@ constexpr int kYaraSecondsPerFile = 10;
 P2pRecognizer::P2pRecognizer(const policy::P2pGuardSettings& settings) : matcher_(settings) {
   for (const auto& set : settings.signatureSets) {
     if (!set.yaraRules) continue;
-    auto scanner = agent::scan::YaraScanner::create(set.yaraRules);
+    auto scanner = scan::YaraScanner::create(set.yaraRules);
     if (!scanner) {
       common::log::warning("P2P signature set " + set.name + ": " + scanner.error().describe());
       continue;

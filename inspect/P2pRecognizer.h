@@ -9,9 +9,9 @@
 #include <string>
 #include <vector>
 
-#include "agent/scan/YaraScanner.h"
 #include "policy/P2pGuardSettings.h"
 #include "policy/P2pMatcher.h"
+#include "scan/YaraScanner.h"
 
 namespace mamori::inspect {
 
@@ -34,7 +34,7 @@ class P2pRecognizer {
  private:
   policy::P2pMatcher matcher_;
   // One scanner per signature set with rules (made on first use; this class is used from one thread).
-  std::vector<std::pair<std::string, std::unique_ptr<agent::scan::YaraScanner>>> scanners_;
+  std::vector<std::pair<std::string, std::unique_ptr<scan::YaraScanner>>> scanners_;
   struct LibraryFacts {
     std::string sha256;
     std::vector<policy::YaraHit> hits;

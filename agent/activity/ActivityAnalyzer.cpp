@@ -13,8 +13,8 @@
 #include "agent/activity/ActivityRules.h"
 #include "agent/activity/ArchiveFormat.h"
 #include "agent/activity/CupsControlFile.h"
+#include "agent/contentscan/ContentScanCapability.h"
 #include "agent/report/EventFactory.h"
-#include "agent/scan/ContentScanCapability.h"
 #include "common/Crypto.h"
 #include "common/UniqueFd.h"
 #include "policy/Glob.h"
@@ -207,11 +207,11 @@ void ActivityAnalyzer::onWrite(const drivers::FileActivity& activity, const std:
   if (onChange && result.reportable()) {
     if (!result.hits.empty()) {
       out.push_back({"content.match", common::Severity::Medium,
-                     scan::ContentScanCapability::matchDetails(result, config_.scanAudit), std::nullopt});
+                     contentscan::ContentScanCapability::matchDetails(result, config_.scanAudit), std::nullopt});
     }
     if (!result.notInspected.empty()) {
       out.push_back({"content.not_inspected", common::Severity::Low,
-                     scan::ContentScanCapability::notInspectedDetails(result, config_.scanAudit), std::nullopt});
+                     contentscan::ContentScanCapability::notInspectedDetails(result, config_.scanAudit), std::nullopt});
     }
   }
   if (!config_.activityEnabled) return;
@@ -303,7 +303,7 @@ void ActivityAnalyzer::reportJob(std::int64_t jobId, const std::string& controlB
   details->set("file.size", result.size);
   details->set("file.hash.sha256", result.sha256);
   details->set("content.matches",
-               scan::ContentScanCapability::matchDetails(result, false)->getArray("content.matches"));
+               contentscan::ContentScanCapability::matchDetails(result, false)->getArray("content.matches"));
   details->set("activity.audit", config_.activityAudit);
   Finding finding{"activity.print", common::Severity::High, details, std::nullopt};
   Evidence evidence;
@@ -325,7 +325,7 @@ Poco::JSON::Object::Ptr ActivityAnalyzer::fileDetails(const drivers::FileActivit
   details->set("process.name", activity.processName);
   details->set("user.name", userName(activity.uid));
   details->set("content.matches",
-               scan::ContentScanCapability::matchDetails(result, false)->getArray("content.matches"));
+               contentscan::ContentScanCapability::matchDetails(result, false)->getArray("content.matches"));
   return details;
 }
 

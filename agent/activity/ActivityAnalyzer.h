@@ -25,11 +25,11 @@
 #include "agent/activity/BulkTracker.h"
 #include "agent/activity/Correlator.h"
 #include "agent/activity/RecentReads.h"
-#include "agent/scan/ContentInspector.h"
-#include "agent/scan/ScanConfig.h"
 #include "common/Event.h"
 #include "drivers/include/FileActivity.h"
 #include "policy/ActivitySettings.h"
+#include "scan/ContentInspector.h"
+#include "scan/ScanConfig.h"
 
 namespace mamori::agent::activity {
 

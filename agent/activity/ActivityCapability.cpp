@@ -4,8 +4,8 @@
 
 #include <algorithm>
 
+#include "agent/contentscan/HomePaths.h"
 #include "agent/report/EventFactory.h"
-#include "agent/scan/HomePaths.h"
 #include "common/Log.h"
 
 namespace mamori::agent::activity {
@@ -41,13 +41,13 @@ common::Status ActivityCapability::apply(const policy::Policy& policy) {
   AnalyzerConfig config;
   const auto homes = homes_();
   config.activity = policy.activity;
-  config.activity.cloudSyncFolders = scan::expandHomePaths(policy.activity.cloudSyncFolders, homes);
-  config.activity.watched = scan::expandHomePaths(policy.activity.watched, homes);
+  config.activity.cloudSyncFolders = contentscan::expandHomePaths(policy.activity.cloudSyncFolders, homes);
+  config.activity.watched = contentscan::expandHomePaths(policy.activity.watched, homes);
   config.activityEnabled = policy.activity.mode != policy::Mode::kOff;
   config.activityAudit = policy.activity.mode == policy::Mode::kAudit;
   config.scan = scan::ScanConfig::fromPolicy(policy.contentScan);
   if (policy.contentScan.mode != policy::Mode::kOff && policy.contentScan.schedule.onChange) {
-    config.scanPaths = scan::expandHomePaths(policy.contentScan.paths, homes);
+    config.scanPaths = contentscan::expandHomePaths(policy.contentScan.paths, homes);
   }
   config.scanAudit = policy.contentScan.mode == policy::Mode::kAudit;
   const std::vector<std::string> roots = config.roots();

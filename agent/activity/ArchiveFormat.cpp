@@ -2,7 +2,7 @@
 
 #include <cstdint>
 
-#include "agent/scan/ZipReader.h"
+#include "scan/ZipReader.h"
 
 namespace mamori::agent::activity {
 

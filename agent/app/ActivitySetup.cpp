@@ -1,7 +1,7 @@
 #include "agent/app/ActivitySetup.h"
 
 #include "agent/app/EventLogLine.h"
-#include "agent/scan/HomePaths.h"
+#include "agent/contentscan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
 #include "drivers/linux/FanotifyActivitySource.h"
@@ -23,8 +23,8 @@ class LinuxActivity final : public Capability {
   LinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock)
       : clock_(clock),
         capability_(
-            source_, logged(std::move(sink)), [] { return scan::homeDirectories(); }, [this] { return clock_.nowMs(); },
-            [this] { return ids_.next(clock_.nowMs()); }) {}
+            source_, logged(std::move(sink)), [] { return contentscan::homeDirectories(); },
+            [this] { return clock_.nowMs(); }, [this] { return ids_.next(clock_.nowMs()); }) {}
 
   std::string name() const override { return capability_.name(); }
   common::Status apply(const policy::Policy& policy) override { return capability_.apply(policy); }

@@ -11,10 +11,10 @@
 #include "agent/app/ActivitySetup.h"
 #include "agent/app/DeviceControlSetup.h"
 #include "agent/app/P2pGuardSetup.h"
+#include "agent/contentscan/ContentScanCapability.h"
 #include "agent/guard/Integrity.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/ReportingCapability.h"
-#include "agent/scan/ContentScanCapability.h"
 #include "common/Files.h"
 #include "common/Log.h"
 #include "drivers/linux/FileHashCache.h"
@@ -147,7 +147,7 @@ int Agent::start() {
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
-  addCapability(std::make_unique<scan::ContentScanCapability>(
+  addCapability(std::make_unique<contentscan::ContentScanCapability>(
       options_.stateDir, [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
         if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
           common::log::error("spool: " + spooled.error().describe());

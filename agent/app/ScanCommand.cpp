@@ -6,12 +6,12 @@
 #include <mutex>
 #include <sys/stat.h>
 
-#include "agent/scan/ContentScanner.h"
-#include "agent/scan/ResultFormat.h"
 #include "common/Log.h"
 #include "policy/DefaultPolicy.h"
 #include "policy/PolicyLoader.h"
 #include "policy/YaraCompiler.h"
+#include "scan/ContentScanner.h"
+#include "scan/ResultFormat.h"
 
 namespace mamori::agent {
 

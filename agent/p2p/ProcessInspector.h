@@ -13,11 +13,11 @@
 #include <tuple>
 #include <vector>
 
-#include "agent/scan/YaraScanner.h"
 #include "drivers/include/Process.h"
 #include "drivers/linux/FileHashCache.h"
 #include "policy/P2pGuardSettings.h"
 #include "policy/ProcessFacts.h"
+#include "scan/YaraScanner.h"
 
 namespace mamori::agent::p2p {
 

@@ -4,14 +4,14 @@
 #include <cstdint>
 #include <string_view>
 
-#include "agent/scan/Detector.h"
-#include "agent/scan/PdfCMap.h"
-#include "agent/scan/PdfText.h"
-#include "agent/scan/TextDecoder.h"
-#include "agent/scan/XmlText.h"
+#include "scan/Detector.h"
+#include "scan/PdfCMap.h"
+#include "scan/PdfText.h"
+#include "scan/TextDecoder.h"
+#include "scan/XmlText.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace mamori::agent::scan;
+  using namespace mamori::scan;
   const std::string_view input(reinterpret_cast<const char*>(data), size);  // NOLINT: fuzzer bytes
   const auto decoded = decodeToUtf8(input);
   const std::string_view text = decoded ? std::string_view(*decoded) : input;

@@ -6,10 +6,10 @@
 #include <string_view>
 #include <vector>
 
-#include "agent/scan/Extractor.h"
+#include "scan/Extractor.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  using namespace mamori::agent::scan;
+  using namespace mamori::scan;
   ExtractionLimits limits;
   limits.maxDepth = 3;
   limits.maxMembers = 64;

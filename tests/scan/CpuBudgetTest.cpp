@@ -12,11 +12,11 @@
 #include <thread>
 #include <vector>
 
-#include "agent/scan/ContentScanner.h"
-#include "agent/scan/CpuBudget.h"
+#include "scan/ContentScanner.h"
+#include "scan/CpuBudget.h"
 #include "tests/scan/ScanTestSupport.h"
 
-using namespace mamori::agent::scan;
+using namespace mamori::scan;
 
 namespace {
 

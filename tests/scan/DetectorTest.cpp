@@ -1,9 +1,9 @@
 // Built-in detectors: check digits, separators, boundaries.
 #include <doctest/doctest.h>
 
-#include "agent/scan/Detector.h"
+#include "scan/Detector.h"
 
-using namespace mamori::agent::scan;
+using namespace mamori::scan;
 
 TEST_CASE("Luhn and issuer checks accept real test numbers and refuse near misses") {
   CHECK(luhnValid("4111111111111111"));

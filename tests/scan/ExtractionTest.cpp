@@ -3,16 +3,16 @@
 
 #include <string>
 
-#include "agent/scan/Extractor.h"
-#include "agent/scan/FileType.h"
-#include "agent/scan/PdfCMap.h"
-#include "agent/scan/PdfText.h"
-#include "agent/scan/TextDecoder.h"
-#include "agent/scan/XmlText.h"
-#include "agent/scan/ZipReader.h"
 #include "common/Gzip.h"
+#include "scan/Extractor.h"
+#include "scan/FileType.h"
+#include "scan/PdfCMap.h"
+#include "scan/PdfText.h"
+#include "scan/TextDecoder.h"
+#include "scan/XmlText.h"
+#include "scan/ZipReader.h"
 
-using namespace mamori::agent::scan;
+using namespace mamori::scan;
 
 namespace {
 // 社外秘 in each encoding, written as bytes.

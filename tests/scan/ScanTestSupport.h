@@ -7,11 +7,11 @@
 #include <sstream>
 #include <string>
 
-#include "agent/scan/ScanConfig.h"
 #include "policy/DefaultPolicy.h"
+#include "scan/ScanConfig.h"
 #include "tests/support/TempDir.h"
 
-namespace mamori::agent::scan::test {
+namespace mamori::scan::test {
 
 using TempDir = mamori::testsupport::TempDir;
 
@@ -29,4 +29,4 @@ inline void writeFile(const std::string& path, const std::string& data) {
   std::ofstream(path, std::ios::binary) << data;
 }
 
-}  // namespace mamori::agent::scan::test
+}  // namespace mamori::scan::test

@@ -11,12 +11,12 @@
 #include <sys/stat.h>
 
 #include "agent/app/ScanCommand.h"
-#include "agent/scan/ContentScanner.h"
-#include "agent/scan/ResultFormat.h"
+#include "scan/ContentScanner.h"
+#include "scan/ResultFormat.h"
 #include "tests/scan/ScanTestSupport.h"
 
-using namespace mamori::agent::scan;
-using namespace mamori::agent::scan::test;
+using namespace mamori::scan;
+using namespace mamori::scan::test;
 
 namespace {
 

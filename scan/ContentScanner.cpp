@@ -1,0 +1,271 @@
+#include "scan/ContentScanner.h"
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <chrono>
+#include <condition_variable>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <optional>
+#include <sys/stat.h>
+#include <thread>
+
+#include "common/Crypto.h"
+#include "common/Log.h"
+#include "common/ThreadName.h"
+#include "common/UniqueFd.h"
+#include "scan/ContentInspector.h"
+#include "scan/DirectoryWalker.h"
+#include "scan/ErrnoText.h"
+#include "scan/ThreadPriority.h"
+
+namespace mamori::scan {
+
+namespace {
+
+// Paths waiting for a worker, in batches: one lock and wake-up per batch rather than per file keeps
+// the hand-off cheap when most files are answered by the cache. Bounded, so memory is too.
+constexpr std::size_t kBatchSize = 64;
+constexpr std::size_t kQueueCapacity = 64;  // batches
+
+using PathBatch = std::vector<std::string>;
+
+class PathQueue {
+ public:
+  bool push(PathBatch batch) {
+    std::unique_lock lock(mutex_);
+    notFull_.wait(lock, [&] { return queue_.size() < kQueueCapacity || closed_; });
+    if (closed_) return false;
+    queue_.push_back(std::move(batch));
+    notEmpty_.notify_one();
+    return true;
+  }
+  std::optional<PathBatch> pop() {
+    std::unique_lock lock(mutex_);
+    notEmpty_.wait(lock, [&] { return !queue_.empty() || closed_; });
+    if (queue_.empty()) return std::nullopt;
+    PathBatch batch = std::move(queue_.front());
+    queue_.pop_front();
+    notFull_.notify_one();
+    return batch;
+  }
+  void close() {
+    const std::lock_guard lock(mutex_);
+    closed_ = true;
+    notEmpty_.notify_all();
+    notFull_.notify_all();
+  }
+
+ private:
+  std::mutex mutex_;
+  std::condition_variable notEmpty_;
+  std::condition_variable notFull_;
+  std::deque<PathBatch> queue_;
+  bool closed_ = false;
+};
+
+FileIdentity identityOf(const struct stat& st) {
+  return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), st.st_size,
+          st.st_mtim.tv_sec * 1'000'000'000LL + st.st_mtim.tv_nsec,
+          st.st_ctim.tv_sec * 1'000'000'000LL + st.st_ctim.tv_nsec};
+}
+
+// Reads a whole file of at most limit bytes; nullopt with errno-based reason otherwise.
+common::Result<std::string> readWhole(int fd, std::int64_t expected, std::int64_t limit) {
+  std::string data;
+  data.resize(static_cast<std::size_t>(std::min(expected, limit)) + 1);
+  std::size_t used = 0;
+  for (;;) {
+    if (used == data.size()) {
+      if (static_cast<std::int64_t>(used) > limit)
+        return common::makeError(common::ErrorKind::kTooLarge, "grew past max_file_bytes while read");
+      data.resize(data.size() * 2);
+    }
+    const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return common::makeError(std::string("cannot read: ") + errnoText(errno), {}, errno);
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  if (static_cast<std::int64_t>(used) > limit)
+    return common::makeError(common::ErrorKind::kTooLarge, "grew past max_file_bytes while read");
+  data.resize(used);
+  return data;
+}
+
+struct Shared {
+  const ScanConfig& config;
+  ScanCache* cache;
+  const ResultSink& sink;
+  const std::atomic<bool>* stop;
+  const ProgressSink* progress;  // null or empty: nobody watches
+  std::mutex mutex;              // guards summary and sink calls
+  ScanSummary summary;
+
+  void report(FileResult& result, bool read, std::int64_t bytes) {
+    const std::lock_guard lock(mutex);
+    ++summary.files;
+    if (read) {
+      ++summary.filesRead;
+      summary.bytesRead += bytes;
+    } else {
+      ++summary.cacheHits;
+    }
+    if (!result.hits.empty()) ++summary.filesWithHits;
+    if (!result.notInspected.empty()) ++summary.notInspected;
+    if (result.reportable()) sink(result);
+    if (progress != nullptr && *progress) (*progress)(result.path, read ? bytes : 0);
+  }
+};
+
+void scanOne(Shared& shared, ContentInspector& inspector, const std::string& path) {
+  FileResult result;
+  result.path = path;
+  struct stat before {};
+  if (::lstat(path.c_str(), &before) != 0) {
+    if (errno == ENOENT) return;  // removed since it was listed
+    result.notInspected.push_back({"", std::string("cannot stat: ") + errnoText(errno)});
+    result.cacheable = false;
+    shared.report(result, false, 0);
+    return;
+  }
+  if (!S_ISREG(before.st_mode)) return;
+  if (shared.cache != nullptr) {
+    if (auto cached = shared.cache->lookup(path, identityOf(before))) {
+      shared.report(*cached, false, 0);
+      return;
+    }
+  }
+  result.size = before.st_size;
+  if (before.st_size > shared.config.maxFileBytes) {
+    result.notInspected.push_back(
+        {"", "larger than max_file_bytes (" + std::to_string(shared.config.maxFileBytes) + ")"});
+    shared.report(result, false, 0);
+    if (shared.cache != nullptr) shared.cache->store(identityOf(before), result);
+    return;
+  }
+  // O_NOFOLLOW: a file replaced by a link after the walk listed it is not followed.
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) {
+    result.notInspected.push_back({"", std::string("cannot open: ") + errnoText(errno)});
+    result.cacheable = false;
+    shared.report(result, false, 0);
+    return;
+  }
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
+  auto data = readWhole(fd.get(), st.st_size, shared.config.maxFileBytes);
+  if (shared.config.idlePriority)
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);  // leave the page cache to the user
+  fd.reset();
+  if (!data) {
+    result.notInspected.push_back({"", data.error().message, data.error().kind});
+    result.cacheable = false;
+    shared.report(result, true, 0);
+    return;
+  }
+  result.size = static_cast<std::int64_t>(data.value().size());
+  inspector.inspect(data.value(), result);
+  // The hash identifies the file for the administrator; clean files are not reported, so not hashed.
+  if (result.reportable()) result.sha256 = common::sha256Hex(data.value());
+  for (const auto& skip : result.notInspected) {
+    if (skip.kind == common::ErrorKind::kTimedOut) result.cacheable = false;
+  }
+  if (shared.cache != nullptr) shared.cache->store(identityOf(st), result);
+  shared.report(result, true, result.size);
+}
+
+}  // namespace
+
+ContentScanner::ContentScanner(ScanConfig config) : config_(std::move(config)) {}
+
+common::Result<FileResult> ContentScanner::inspectBytes(const ScanConfig& config, std::string_view data,
+                                                        std::string path) {
+  auto inspector = ContentInspector::create(config);
+  if (!inspector) return inspector.error();
+  FileResult result;
+  result.path = std::move(path);
+  result.size = static_cast<std::int64_t>(data.size());
+  inspector.value()->inspect(data, result);
+  result.sha256 = common::sha256Hex(data);
+  return result;
+}
+
+common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& roots, const ResultSink& sink,
+                                                const std::atomic<bool>* stop) {
+  const auto started = std::chrono::steady_clock::now();
+  const auto threads = static_cast<std::size_t>(std::clamp<std::int64_t>(config_.threads, 1, 32));
+  // Scanners are made here, on the calling thread, so a broken rule set fails the scan up front.
+  std::vector<std::unique_ptr<ContentInspector>> inspectors;
+  for (std::size_t i = 0; i < threads; ++i) {
+    auto inspector = ContentInspector::create(config_);
+    if (!inspector) return inspector.error();
+    inspectors.push_back(std::move(inspector).value());
+  }
+  std::unique_ptr<ScanCache> cache;
+  if (!config_.stateDir.empty()) {
+    cache = std::make_unique<ScanCache>(config_.stateDir + "/scan-cache.bin", config_.fingerprint());
+    if (auto loaded = cache->load(); !loaded) common::log::warning(loaded.error().describe());
+  }
+  Shared shared{config_, cache.get(), sink, stop, &progress_, {}, {}};
+  PathQueue queue;
+  std::vector<std::thread> workers;
+  for (std::size_t i = 0; i < threads; ++i) {
+    workers.emplace_back([&shared, &queue, inspector = inspectors[i].get(), budget = budget_.get()] {
+      common::nameThisThread("mamori-scan-w");
+      if (shared.config.idlePriority) {
+        if (auto idle = makeCurrentThreadIdle(); !idle) common::log::debug(idle.error().describe());
+      }
+      // Nothing may escape a worker thread: an exception here would terminate the agent.
+      while (auto batch = queue.pop()) {
+        for (const auto& path : *batch) {
+          if (shared.stop != nullptr && shared.stop->load()) break;  // the agent is stopping: drain quickly
+          // Between files, not inside one: a sleep inside would eat the file's YARA time budget.
+          if (budget != nullptr) budget->pace(shared.stop);
+          try {
+            scanOne(shared, *inspector, path);
+          } catch (const std::exception& e) {
+            FileResult failed;
+            failed.path = path;
+            failed.cacheable = false;
+            failed.notInspected.push_back({"", std::string("internal error: ") + e.what()});
+            shared.report(failed, false, 0);
+          }
+        }
+      }
+    });
+  }
+  const DirectoryWalker walker(config_.exclude);
+  PathBatch batch;
+  walker.walk(
+      roots,
+      [&](const std::string& path) {
+        if (stop != nullptr && stop->load()) return false;
+        batch.push_back(path);
+        if (batch.size() < kBatchSize) return true;
+        return queue.push(std::exchange(batch, {}));
+      },
+      [&](const std::string& path, const std::string& reason) {
+        FileResult problem;
+        problem.path = path;
+        problem.cacheable = false;
+        problem.notInspected.push_back({"", reason});
+        const std::lock_guard lock(shared.mutex);
+        ++shared.summary.notInspected;
+        sink(problem);
+      });
+  if (!batch.empty() && !(stop != nullptr && stop->load())) queue.push(std::move(batch));
+  queue.close();
+  for (auto& worker : workers) worker.join();
+  if (cache) {
+    if (auto saved = cache->save(); !saved) common::log::warning(saved.error().describe());
+  }
+  shared.summary.elapsedMs =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
+  return shared.summary;
+}
+
+}  // namespace mamori::scan

@@ -1,0 +1,132 @@
+#include "scan/Detector.h"
+
+namespace mamori::scan {
+
+namespace {
+
+// Length in bytes of a digit at text[i] (1 for ASCII, 3 for U+FF10..U+FF19), 0 if none; its value in d.
+inline std::size_t digitAt(std::string_view text, std::size_t i, char& d) {
+  const auto c = static_cast<unsigned char>(text[i]);
+  if (c >= '0' && c <= '9') {
+    d = static_cast<char>(c);
+    return 1;
+  }
+  // Full-width digits are EF BC 90 .. EF BC 99; Japanese forms often use them.
+  if (c == 0xEF && i + 2 < text.size() && static_cast<unsigned char>(text[i + 1]) == 0xBC) {
+    const auto t = static_cast<unsigned char>(text[i + 2]);
+    if (t >= 0x90 && t <= 0x99) {
+      d = static_cast<char>('0' + (t - 0x90));
+      return 3;
+    }
+  }
+  return 0;
+}
+
+bool isSeparator(char c) { return c == ' ' || c == '-'; }
+
+bool isAsciiAlnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+}  // namespace
+
+std::vector<std::string> digitRuns(std::string_view text, std::size_t maxDigits) {
+  std::vector<std::string> runs;
+  std::size_t i = 0;
+  char d = 0;
+  while (i < text.size()) {
+    // Most bytes are neither an ASCII digit nor the lead byte of a full-width one: skip them cheaply.
+    const auto c = static_cast<unsigned char>(text[i]);
+    if ((c < '0' || c > '9') && c != 0xEF) {
+      ++i;
+      continue;
+    }
+    std::size_t len = digitAt(text, i, d);
+    if (len == 0) {
+      ++i;
+      continue;
+    }
+    // A run glued to a letter ("ID1234...") is an identifier, not a number a person would write.
+    const bool gluedBefore = i > 0 && isAsciiAlnum(text[i - 1]);
+    std::string run;
+    bool tooLong = false;
+    while (true) {
+      if (run.size() < maxDigits + 1) run.push_back(d);
+      if (run.size() > maxDigits) tooLong = true;
+      i += len;
+      if (i >= text.size()) break;
+      if ((len = digitAt(text, i, d)) != 0) continue;
+      if (isSeparator(text[i]) && i + 1 < text.size() && (len = digitAt(text, i + 1, d)) != 0) {
+        ++i;
+        continue;
+      }
+      break;
+    }
+    const bool gluedAfter = i < text.size() && isAsciiAlnum(text[i]);
+    if (!tooLong && !gluedBefore && !gluedAfter) runs.push_back(std::move(run));
+  }
+  return runs;
+}
+
+bool luhnValid(std::string_view digits) {
+  int sum = 0;
+  bool twice = false;
+  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
+    int v = *it - '0';
+    if (twice) {
+      v *= 2;
+      if (v > 9) v -= 9;
+    }
+    sum += v;
+    twice = !twice;
+  }
+  return !digits.empty() && sum % 10 == 0;
+}
+
+bool cardIssuerPlausible(std::string_view d) {
+  const std::size_t n = d.size();
+  auto prefix = [&](std::size_t len) { return std::stoi(std::string(d.substr(0, len))); };
+  if (n < 13 || n > 19) return false;
+  if (d[0] == '4') return n == 13 || n == 16 || n == 19;  // Visa
+  const int p2 = prefix(2);
+  const int p3 = prefix(3);
+  const int p4 = prefix(4);
+  if (p2 >= 51 && p2 <= 55) return n == 16;                                          // Mastercard
+  if (p4 >= 2221 && p4 <= 2720) return n == 16;                                      // Mastercard 2-series
+  if (p2 == 34 || p2 == 37) return n == 15;                                          // American Express
+  if (p4 >= 3528 && p4 <= 3589) return n >= 16;                                      // JCB
+  if ((p3 >= 300 && p3 <= 305) || p2 == 36 || p2 == 38 || p2 == 39) return n >= 14;  // Diners Club
+  if (p4 == 6011 || (p3 >= 644 && p3 <= 649) || p2 == 65) return n >= 16;            // Discover
+  if (p2 == 62) return n >= 16;                                                      // UnionPay
+  return false;
+}
+
+bool myNumberValid(std::string_view d) {
+  if (d.size() != 12) return false;
+  // P_n is the n-th digit counting leftwards from the 11th; weights Q_n = n+1 (n<=6), n-5 (n>=7).
+  int sum = 0;
+  for (int n = 1; n <= 11; ++n) {
+    const int p = d[static_cast<std::size_t>(11 - n)] - '0';
+    const int q = n <= 6 ? n + 1 : n - 5;
+    sum += p * q;
+  }
+  const int remainder = sum % 11;
+  const int check = remainder <= 1 ? 0 : 11 - remainder;
+  return d[11] - '0' == check;
+}
+
+std::int64_t CreditCardDetector::count(std::string_view utf8) const {
+  std::int64_t found = 0;
+  for (const auto& run : digitRuns(utf8, 19)) {
+    if (cardIssuerPlausible(run) && luhnValid(run)) ++found;
+  }
+  return found;
+}
+
+std::int64_t MyNumberDetector::count(std::string_view utf8) const {
+  std::int64_t found = 0;
+  for (const auto& run : digitRuns(utf8, 12)) {
+    if (myNumberValid(run)) ++found;
+  }
+  return found;
+}
+
+}  // namespace mamori::scan

@@ -1,0 +1,93 @@
+#include "scan/DirectoryWalker.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+#include <memory>
+#include <sys/stat.h>
+
+#include "policy/Glob.h"
+#include "scan/ErrnoText.h"
+
+namespace mamori::scan {
+
+namespace {
+
+struct DirCloser {
+  void operator()(DIR* dir) const { ::closedir(dir); }
+};
+
+std::string childPath(const std::string& dir, const char* name) {
+  return dir.back() == '/' ? dir + name : dir + "/" + name;
+}
+
+}  // namespace
+
+bool DirectoryWalker::excluded(const std::string& path) const {
+  for (const auto& pattern : exclude_) {
+    if (policy::globMatch(pattern, path)) return true;
+  }
+  return false;
+}
+
+void DirectoryWalker::walk(const std::vector<std::string>& roots, const std::function<bool(const std::string&)>& onFile,
+                           const std::function<void(const std::string&, const std::string&)>& onProblem) const {
+  std::vector<std::string> pending;
+  for (const auto& root : roots) {
+    // A root named on the command line is followed if it is a link; nothing below it is.
+    struct stat st {};
+    if (::stat(root.c_str(), &st) != 0) {
+      onProblem(root, std::string("cannot open: ") + errnoText(errno));
+      continue;
+    }
+    if (excluded(root)) continue;
+    if (S_ISREG(st.st_mode)) {
+      if (!onFile(root)) return;
+    } else if (S_ISDIR(st.st_mode)) {
+      pending.push_back(root);
+    }
+  }
+  while (!pending.empty()) {
+    const std::string dir = std::move(pending.back());
+    pending.pop_back();
+    // O_NOFOLLOW: a directory swapped for a link after it was listed is not entered.
+    const int fd = ::open(dir.c_str(), O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd < 0) {
+      onProblem(dir, std::string("cannot open directory: ") + errnoText(errno));
+      continue;
+    }
+    const std::unique_ptr<DIR, DirCloser> handle(::fdopendir(fd));
+    if (!handle) {
+      ::close(fd);
+      onProblem(dir, std::string("cannot list directory: ") + errnoText(errno));
+      continue;
+    }
+    std::vector<std::string> subdirs;
+    // readdir is safe on a stream no other thread uses, which this one is.
+    while (const dirent* entry = ::readdir(handle.get())) {  // NOLINT(concurrency-mt-unsafe)
+      if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
+      unsigned char type = entry->d_type;
+      if (type == DT_UNKNOWN) {
+        struct stat st {};
+        if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
+      }
+      if (type != DT_REG && type != DT_DIR) continue;  // links, devices, sockets, FIFOs hold no file content
+      std::string path = childPath(dir, entry->d_name);
+      // "*/.cache/*" names what is inside; testing "dir/" too prunes the directory itself.
+      if (excluded(path) || (type == DT_DIR && excluded(path + "/"))) continue;
+      if (type == DT_DIR) {
+        subdirs.push_back(std::move(path));
+      } else if (!onFile(path)) {
+        return;
+      }
+    }
+    // Reverse so directories are visited in listing order (the stack pops from the back).
+    pending.insert(pending.end(), std::make_move_iterator(subdirs.rbegin()), std::make_move_iterator(subdirs.rend()));
+  }
+}
+
+}  // namespace mamori::scan

@@ -1,0 +1,194 @@
+#include "scan/Extractor.h"
+
+#include <zlib.h>
+
+#include <algorithm>
+
+#include "scan/FileType.h"
+#include "scan/PdfText.h"
+#include "scan/XmlText.h"
+#include "scan/ZipReader.h"
+
+namespace mamori::scan {
+
+namespace {
+
+// Ratios are judged only past this size: small, very repetitive members (an empty sheet) compress
+// far better than 100:1 and are harmless.
+constexpr std::uint64_t kRatioFloorBytes = 1U << 20U;
+
+std::string join(const std::string& parent, std::string_view name) {
+  return parent.empty() ? std::string(name) : parent + "!" + std::string(name);
+}
+
+bool endsWith(std::string_view s, std::string_view suffix) {
+  return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
+}
+
+enum class ZipFlavor { kPlain, kOoxml, kOpenDocument };
+
+ZipFlavor flavorOf(std::string_view zip, const std::vector<ZipEntry>& entries) {
+  for (const auto& entry : entries) {
+    if (entry.name == "[Content_Types].xml") return ZipFlavor::kOoxml;
+    if (entry.name == "mimetype" && entry.method == 0 && !entry.encrypted()) {
+      auto mime = readZipMember(zip, entry, 256);
+      if (mime && mime.value().rfind("application/vnd.oasis.opendocument", 0) == 0) return ZipFlavor::kOpenDocument;
+    }
+  }
+  return ZipFlavor::kPlain;
+}
+
+// XML parts of an office document whose text is the document's: not relationships or content types.
+bool officeTextPart(ZipFlavor flavor, std::string_view name) {
+  if (flavor == ZipFlavor::kOoxml) return endsWith(name, ".xml") && name != "[Content_Types].xml";
+  if (flavor == ZipFlavor::kOpenDocument)
+    return endsWith(name, ".xml") && name.find("manifest") == std::string_view::npos;
+  return false;
+}
+
+}  // namespace
+
+struct Extractor::Walk {
+  const PartVisitor& visit;
+  std::vector<NotInspected>& notInspected;
+  std::uint64_t inflated = 0;  // total over the file, nested archives included
+
+  std::uint64_t remaining(const ExtractionLimits& limits) const {
+    const auto total = static_cast<std::uint64_t>(limits.maxTotalBytes);
+    return total > inflated ? total - inflated : 0;
+  }
+};
+
+void Extractor::extract(std::string_view data, const PartVisitor& visit,
+                        std::vector<NotInspected>& notInspected) const {
+  Walk walk{visit, notInspected};
+  extractAt(walk, data, "", 0);
+}
+
+void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
+  const FileType type = sniffFileType(data);
+  if ((type == FileType::kZip || type == FileType::kGzip) && depth > limits_.maxDepth) {
+    walk.notInspected.push_back(
+        {location, "archive nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
+    return;
+  }
+  switch (type) {
+    case FileType::kZip: extractZip(walk, data, location, depth); return;
+    case FileType::kGzip: extractGzip(walk, data, location, depth); return;
+    case FileType::kPdf: extractPdf(walk, data, location); return;
+    case FileType::kOther: walk.visit(location, data, PartKind::kFile); return;
+  }
+}
+
+void Extractor::extractZip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
+  auto directory = readZipDirectory(data);
+  if (!directory) {
+    walk.notInspected.push_back({location, directory.error().message, directory.error().kind});
+    return;
+  }
+  const auto& entries = directory.value();
+  if (static_cast<std::int64_t>(entries.size()) > limits_.maxMembers) {
+    walk.notInspected.push_back({location, "archive has " + std::to_string(entries.size()) +
+                                               " members, more than archive.max_members (" +
+                                               std::to_string(limits_.maxMembers) + ")"});
+    return;
+  }
+  const ZipFlavor flavor = flavorOf(data, entries);
+  const auto ratio = static_cast<std::uint64_t>(limits_.maxRatio);
+  for (const auto& entry : entries) {
+    if (entry.directory()) continue;
+    const std::string member = join(location, entry.name);
+    if (entry.encrypted()) {
+      walk.notInspected.push_back({member, "encrypted"});
+      continue;
+    }
+    // Judge the declared sizes first, then bound inflation so a lying header costs no more.
+    const std::uint64_t declared = entry.uncompressedSize;
+    const std::uint64_t ratioCap = std::max(kRatioFloorBytes, entry.compressedSize * ratio);
+    if (declared > ratioCap) {
+      walk.notInspected.push_back({member, "suspected zip bomb: compression ratio above archive.max_ratio (" +
+                                               std::to_string(limits_.maxRatio) + "), not extracted"});
+      continue;
+    }
+    const std::uint64_t remaining = walk.remaining(limits_);
+    if (declared > remaining) {
+      walk.notInspected.push_back({member, "archive inflates past archive.max_total_bytes (" +
+                                               std::to_string(limits_.maxTotalBytes) + "), not extracted"});
+      continue;
+    }
+    const auto memoryCap = static_cast<std::uint64_t>(limits_.memoryCapBytes);
+    if (declared > memoryCap) {
+      walk.notInspected.push_back(
+          {member, "member larger than the extraction memory cap (" + std::to_string(memoryCap) + " bytes)"});
+      continue;
+    }
+    auto bytes = readZipMember(data, entry, std::min({remaining, memoryCap, ratioCap}));
+    if (!bytes) {
+      walk.notInspected.push_back({member, bytes.error().message, bytes.error().kind});
+      continue;
+    }
+    walk.inflated += bytes.value().size();
+    if (officeTextPart(flavor, entry.name)) {
+      const std::string text = xmlText(bytes.value());
+      if (!text.empty()) walk.visit(member, text, PartKind::kText);
+    } else if (flavor != ZipFlavor::kPlain && (endsWith(entry.name, ".rels") || entry.name == "mimetype")) {
+      continue;  // package plumbing, no document text
+    } else {
+      extractAt(walk, bytes.value(), member, depth + 1);
+    }
+  }
+}
+
+void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
+  // The inner name: the header's FNAME when present, else "data".
+  std::string name = "data";
+  if (data.size() > 10 && (static_cast<unsigned char>(data[3]) & 0x08U) != 0) {
+    std::size_t at = 10;
+    if ((static_cast<unsigned char>(data[3]) & 0x04U) != 0 && data.size() > 12) {
+      at += 2 + (static_cast<unsigned char>(data[10]) | (static_cast<unsigned char>(data[11]) << 8U));
+    }
+    const std::size_t nul = data.find('\0', at);
+    if (at < data.size() && nul != std::string_view::npos && nul > at && nul - at < 256)
+      name = data.substr(at, nul - at);
+  }
+  const std::string member = join(location, name);
+  const auto ratioCap = std::max(kRatioFloorBytes, data.size() * static_cast<std::uint64_t>(limits_.maxRatio));
+  const std::uint64_t remaining = walk.remaining(limits_);
+  const auto memoryCap = static_cast<std::uint64_t>(limits_.memoryCapBytes);
+  const std::uint64_t cap = std::min({ratioCap, remaining, memoryCap});
+  auto bytes = inflateBounded(data, 15 + 16, cap);
+  if (!bytes) {
+    std::string reason = bytes.error().message;
+    if (bytes.error().kind == common::ErrorKind::kTooLarge) {
+      if (cap == ratioCap) {
+        reason =
+            "suspected gzip bomb: compression ratio above archive.max_ratio (" + std::to_string(limits_.maxRatio) + ")";
+      } else if (cap == remaining) {
+        reason = "inflates past archive.max_total_bytes (" + std::to_string(limits_.maxTotalBytes) + ")";
+      } else {
+        reason = "larger than the extraction memory cap (" + std::to_string(memoryCap) + " bytes)";
+      }
+    } else {
+      reason = "corrupt gzip: " + reason;
+    }
+    walk.notInspected.push_back({member, reason, bytes.error().kind});
+    return;
+  }
+  walk.inflated += bytes.value().size();
+  extractAt(walk, bytes.value(), member, depth + 1);
+}
+
+void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string& location) const {
+  const std::uint64_t cap = std::min(walk.remaining(limits_), static_cast<std::uint64_t>(limits_.memoryCapBytes));
+  PdfTextResult pdf = pdfText(data, cap);
+  walk.visit(location, data, PartKind::kContainer);
+  if (pdf.encrypted) {
+    walk.notInspected.push_back({location, "encrypted PDF: its text cannot be read"});
+    return;
+  }
+  for (auto& problem : pdf.problems) walk.notInspected.push_back({location, std::move(problem)});
+  walk.inflated += pdf.text.size();
+  if (!pdf.text.empty()) walk.visit(location, pdf.text, PartKind::kText);
+}
+
+}  // namespace mamori::scan

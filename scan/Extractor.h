@@ -1,0 +1,41 @@
+#pragma once
+// Opens containers (zip, OOXML, OpenDocument, gzip, PDF), nested up to the policy's limits, and hands
+// every part that can hold text to a visitor. Pure: bytes in, parts and a not-inspected list out. One
+// part is held in memory at a time besides its containers, so memory stays under the limits.
+
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/ScanTypes.h"
+
+namespace mamori::scan {
+
+enum class PartKind {
+  kFile,       // bytes as stored (a plain file or archive member): YARA, decoding, detectors
+  kContainer,  // a container's own bytes (PDF): YARA only
+  kText,       // text extracted from XML or a PDF: YARA, decoding, detectors
+};
+
+// location: "" for the file itself, else member names joined by '!' ("plan.docx!word/document.xml").
+using PartVisitor = std::function<void(const std::string& location, std::string_view data, PartKind kind)>;
+
+class Extractor {
+ public:
+  explicit Extractor(ExtractionLimits limits) : limits_(limits) {}
+
+  // Visits the parts of data (a whole file); problems are appended to notInspected.
+  void extract(std::string_view data, const PartVisitor& visit, std::vector<NotInspected>& notInspected) const;
+
+ private:
+  struct Walk;
+  void extractAt(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
+  void extractZip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
+  void extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
+  void extractPdf(Walk& walk, std::string_view data, const std::string& location) const;
+
+  ExtractionLimits limits_;
+};
+
+}  // namespace mamori::scan

@@ -1,0 +1,115 @@
+#include "scan/XmlText.h"
+
+#include <array>
+
+#include "common/Utf8.h"
+
+namespace mamori::scan {
+
+namespace {
+
+// Local names (namespace prefix removed) whose end separates text: Word/Drawing paragraphs, Excel
+// shared strings, cells and rows, table cells, OpenDocument paragraphs and headings, breaks and tabs.
+constexpr std::array<std::string_view, 14> kBreakElements = {"p",  "si",  "c", "row",        "tc",         "tr", "br",
+                                                             "cr", "tab", "h", "table-cell", "line-break", "s",  "v"};
+
+bool breaks(std::string_view localName) {
+  for (const auto& name : kBreakElements) {
+    if (name == localName) return true;
+  }
+  return false;
+}
+
+// Appends the entity starting at text[i] ('&'); returns how many bytes it used.
+std::size_t appendEntity(std::string& out, std::string_view text, std::size_t i) {
+  const std::size_t semi = text.find(';', i);
+  if (semi == std::string_view::npos || semi - i > 12) {
+    out.push_back('&');
+    return 1;
+  }
+  const std::string_view name = text.substr(i + 1, semi - i - 1);
+  if (name == "amp")
+    out.push_back('&');
+  else if (name == "lt")
+    out.push_back('<');
+  else if (name == "gt")
+    out.push_back('>');
+  else if (name == "quot")
+    out.push_back('"');
+  else if (name == "apos")
+    out.push_back('\'');
+  else if (name.size() > 1 && name[0] == '#') {
+    const bool hex = name[1] == 'x' || name[1] == 'X';
+    unsigned long cp = 0;
+    for (char c : name.substr(hex ? 2 : 1)) {
+      int v = -1;
+      if (c >= '0' && c <= '9')
+        v = c - '0';
+      else if (hex && c >= 'a' && c <= 'f')
+        v = c - 'a' + 10;
+      else if (hex && c >= 'A' && c <= 'F')
+        v = c - 'A' + 10;
+      if (v < 0 || cp > 0x10FFFF) {
+        cp = 0xFFFD;
+        break;
+      }
+      cp = cp * (hex ? 16 : 10) + static_cast<unsigned long>(v);
+    }
+    // A NUL from a character reference would end C strings downstream: replace it like any bad value.
+    common::appendUtf8(out, cp == 0 || cp > 0x10FFFF ? 0xFFFDU : static_cast<std::uint32_t>(cp));
+  } else {
+    out.append(text.substr(i, semi - i + 1));
+  }
+  return semi - i + 1;
+}
+
+}  // namespace
+
+std::string xmlText(std::string_view xml) {
+  std::string out;
+  out.reserve(xml.size() / 4);
+  std::size_t i = 0;
+  while (i < xml.size()) {
+    // Copy the run of plain text up to the next markup in one go: this loop is the extraction cost.
+    // (A plain loop: find_first_of calls memchr over the needle set for every byte.)
+    std::size_t textEnd = i;
+    while (textEnd < xml.size() && xml[textEnd] != '<' && xml[textEnd] != '&') ++textEnd;
+    out.append(xml.substr(i, textEnd - i));
+    i = textEnd;
+    if (i >= xml.size()) break;
+    if (xml[i] == '&') {
+      i += appendEntity(out, xml, i);
+      continue;
+    }
+    // Comments, CDATA, processing instructions and declarations.
+    if (xml.compare(i, 4, "<!--") == 0) {
+      const std::size_t end = xml.find("-->", i + 4);
+      i = end == std::string_view::npos ? xml.size() : end + 3;
+      continue;
+    }
+    if (xml.compare(i, 9, "<![CDATA[") == 0) {
+      const std::size_t end = xml.find("]]>", i + 9);
+      const std::size_t stop = end == std::string_view::npos ? xml.size() : end;
+      out.append(xml.substr(i + 9, stop - i - 9));
+      i = end == std::string_view::npos ? xml.size() : end + 3;
+      continue;
+    }
+    const std::size_t close = xml.find('>', i + 1);
+    if (close == std::string_view::npos) break;
+    std::string_view tag = xml.substr(i + 1, close - i - 1);
+    i = close + 1;
+    if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
+    const bool endTag = tag[0] == '/';
+    const bool selfClosing = tag.back() == '/';
+    if (endTag) tag.remove_prefix(1);
+    std::string_view name = tag.substr(0, tag.find_first_of(" \t\r\n/"));
+    if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+    if ((endTag || selfClosing) && breaks(name)) {
+      // <text:s/> in OpenDocument is a space; everything else ends a line.
+      out.push_back(name == "s" || name == "tab" ? ' ' : '\n');
+    }
+  }
+  return out;
+}
+
+}  // namespace mamori::scan

@@ -1,0 +1,15 @@
+#pragma once
+// The text of an XML part of an Office or OpenDocument file. Word splits one visible phrase into runs
+// (<w:r><w:t>社</w:t></w:r><w:r><w:t>外秘</w:t></w:r>) whenever formatting or spell-check state
+// changes, so text nodes are concatenated as they are and only block ends (paragraphs, cells, rows,
+// shared strings, line breaks, tabs) become separators. Pure; never fails: malformed XML yields
+// whatever text was recognisable.
+
+#include <string>
+#include <string_view>
+
+namespace mamori::scan {
+
+std::string xmlText(std::string_view xml);
+
+}  // namespace mamori::scan

@@ -1,0 +1,68 @@
+#include "scan/YaraScanner.h"
+
+#include <yara.h>
+
+#include "policy/YaraError.h"
+#include "policy/YaraRuntime.h"
+
+namespace mamori::scan {
+
+namespace {
+
+struct CallbackState {
+  std::vector<RuleMatch>* matches;
+  bool failed = false;
+};
+
+// Called by libyara from inside yr_scanner_scan_mem: nothing may propagate through its C frames.
+int onScanMessage(YR_SCAN_CONTEXT* context, int message, void* messageData, void* userData) noexcept {
+  auto* state = static_cast<CallbackState*>(userData);
+  if (message != CALLBACK_MSG_RULE_MATCHING) return CALLBACK_CONTINUE;
+  try {
+    auto* rule = static_cast<YR_RULE*>(messageData);
+    std::int64_t count = 0;
+    YR_STRING* string = nullptr;
+    yr_rule_strings_foreach(rule, string) {
+      YR_MATCH* match = nullptr;
+      yr_string_matches_foreach(context, string, match) { ++count; }
+    }
+    state->matches->push_back({rule->identifier, count > 0 ? count : 1});
+    return CALLBACK_CONTINUE;
+  } catch (...) {
+    state->failed = true;
+    return CALLBACK_ERROR;
+  }
+}
+
+}  // namespace
+
+void YaraScanner::Deleter::operator()(YR_SCANNER* scanner) const {
+  if (scanner != nullptr) yr_scanner_destroy(scanner);
+}
+
+YaraScanner::YaraScanner(std::shared_ptr<const policy::YaraRules> rules, YR_SCANNER* scanner)
+    : rules_(std::move(rules)), scanner_(scanner) {}
+
+common::Result<std::unique_ptr<YaraScanner>> YaraScanner::create(std::shared_ptr<const policy::YaraRules> rules) {
+  if (auto status = policy::YaraRuntime::ensure(); !status) return status.error();
+  if (!rules) return common::makeError("no compiled rules");
+  YR_SCANNER* raw = nullptr;
+  if (const int rc = yr_scanner_create(rules->get(), &raw); rc != ERROR_SUCCESS) {
+    return policy::yaraError(rc, "yr_scanner_create");
+  }
+  return std::unique_ptr<YaraScanner>(new YaraScanner(std::move(rules), raw));
+}
+
+common::Result<std::vector<RuleMatch>> YaraScanner::scan(std::string_view data, int timeoutSeconds) {
+  std::vector<RuleMatch> matches;
+  CallbackState state{&matches};
+  yr_scanner_set_callback(scanner_.get(), onScanMessage, &state);
+  yr_scanner_set_timeout(scanner_.get(), timeoutSeconds < 1 ? 1 : timeoutSeconds);
+  const int rc = yr_scanner_scan_mem(scanner_.get(), reinterpret_cast<const std::uint8_t*>(data.data()),  // NOLINT
+                                     data.size());
+  if (rc != ERROR_SUCCESS) return policy::yaraError(rc, "yr_scanner_scan_mem");
+  if (state.failed) return common::makeError("out of memory while collecting YARA matches");
+  return matches;
+}
+
+}  // namespace mamori::scan

@@ -1,0 +1,44 @@
+#pragma once
+// One libyara scanner over shared compiled rules, owned by one worker thread (a YR_SCANNER is not
+// thread-safe; the YR_RULES behind it is shared). Errors come back through policy::yaraError.
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/Result.h"
+#include "policy/YaraRules.h"
+
+struct YR_SCAN_CONTEXT;  // libyara: YR_SCANNER is a typedef of it
+
+namespace mamori::scan {
+
+struct RuleMatch {
+  std::string rule;    // the rule's identifier
+  std::int64_t count;  // string matches inside the data (at least 1 for a condition without strings)
+};
+
+class YaraScanner {
+ public:
+  // rules must outlive nothing: the scanner keeps a reference to them.
+  static common::Result<std::unique_ptr<YaraScanner>> create(std::shared_ptr<const policy::YaraRules> rules);
+
+  // Matching rules in data. timeoutSeconds >= 1 bounds the scan (libyara counts whole seconds).
+  common::Result<std::vector<RuleMatch>> scan(std::string_view data, int timeoutSeconds);
+
+  YaraScanner(const YaraScanner&) = delete;
+  YaraScanner& operator=(const YaraScanner&) = delete;
+
+ private:
+  struct Deleter {
+    void operator()(YR_SCAN_CONTEXT* scanner) const;
+  };
+  YaraScanner(std::shared_ptr<const policy::YaraRules> rules, YR_SCAN_CONTEXT* scanner);
+
+  std::shared_ptr<const policy::YaraRules> rules_;
+  std::unique_ptr<YR_SCAN_CONTEXT, Deleter> scanner_;
+};
+
+}  // namespace mamori::scan

@@ -1,0 +1,143 @@
+#include "scan/ZipReader.h"
+
+#include <zlib.h>
+
+#include <memory>
+
+namespace mamori::scan {
+
+namespace {
+
+constexpr std::uint32_t kEndOfDirectory = 0x06054b50;
+constexpr std::uint32_t kDirectoryEntry = 0x02014b50;
+constexpr std::uint32_t kLocalHeader = 0x04034b50;
+constexpr std::size_t kEndRecordSize = 22;
+constexpr std::size_t kMaxComment = 0xFFFF;
+
+std::uint16_t le16(std::string_view s, std::size_t at) {
+  return static_cast<std::uint16_t>(static_cast<unsigned char>(s[at]) | (static_cast<unsigned char>(s[at + 1]) << 8U));
+}
+std::uint32_t le32(std::string_view s, std::size_t at) {
+  return static_cast<std::uint32_t>(le16(s, at)) | (static_cast<std::uint32_t>(le16(s, at + 2)) << 16U);
+}
+
+struct InflateEnder {
+  void operator()(z_stream* s) const {
+    inflateEnd(s);
+    delete s;  // NOLINT: paired with new below
+  }
+};
+
+}  // namespace
+
+common::Result<std::string> inflateBounded(std::string_view data, int windowBits, std::uint64_t maxBytes,
+                                           std::uint64_t expectedBytes) {
+  auto* raw = new z_stream{};  // NOLINT: owned by the unique_ptr right after init
+  if (inflateInit2(raw, windowBits) != Z_OK) {
+    delete raw;  // NOLINT
+    return common::makeError("cannot start the deflate decoder");
+  }
+  const std::unique_ptr<z_stream, InflateEnder> stream(raw);
+  std::string out;
+  // The header's size is only a hint (it may lie), but right in practice: one allocation, no regrowth.
+  out.reserve(static_cast<std::size_t>(std::min(expectedBytes, maxBytes)));
+  std::string_view rest = data;
+  char chunk[64 * 1024];
+  for (;;) {
+    const auto feed = static_cast<uInt>(std::min<std::size_t>(rest.size(), 1U << 30U));
+    stream->next_in = reinterpret_cast<Bytef*>(const_cast<char*>(rest.data()));  // NOLINT: zlib is not const
+    stream->avail_in = feed;
+    stream->next_out = reinterpret_cast<Bytef*>(chunk);  // NOLINT: byte buffer
+    stream->avail_out = sizeof chunk;
+    const int rc = inflate(stream.get(), Z_NO_FLUSH);
+    rest.remove_prefix(feed - stream->avail_in);
+    const std::size_t produced = sizeof chunk - stream->avail_out;
+    if (out.size() + produced > maxBytes) {
+      return common::makeError(common::ErrorKind::kTooLarge,
+                               "inflates to more than " + std::to_string(maxBytes) + " bytes");
+    }
+    out.append(chunk, produced);
+    if (rc == Z_STREAM_END) return out;
+    if (rc == Z_BUF_ERROR && rest.empty() && produced == 0)
+      return common::makeError(common::ErrorKind::kCorrupt, "compressed data is truncated");
+    if (rc != Z_OK && rc != Z_BUF_ERROR)
+      return common::makeError(common::ErrorKind::kCorrupt, "compressed data is corrupt");
+  }
+}
+
+common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
+  if (zip.size() < kEndRecordSize) return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: too short");
+  // The end record sits in the last 22 + up to 65535 (comment) bytes; search backwards.
+  const std::size_t lowest = zip.size() > kEndRecordSize + kMaxComment ? zip.size() - kEndRecordSize - kMaxComment : 0;
+  std::size_t end = std::string_view::npos;
+  for (std::size_t at = zip.size() - kEndRecordSize + 1; at-- > lowest;) {
+    if (le32(zip, at) == kEndOfDirectory) {
+      end = at;
+      break;
+    }
+  }
+  if (end == std::string_view::npos)
+    return common::makeError(common::ErrorKind::kCorrupt,
+                             "corrupt zip: end of central directory not found (truncated?)");
+  const std::uint16_t count = le16(zip, end + 10);
+  const std::uint32_t dirSize = le32(zip, end + 12);
+  const std::uint32_t dirOffset = le32(zip, end + 16);
+  if (count == 0xFFFF || dirSize == 0xFFFFFFFF || dirOffset == 0xFFFFFFFF) {
+    return common::makeError("zip64 archives are not supported");
+  }
+  if (static_cast<std::uint64_t>(dirOffset) + dirSize > end)
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: central directory out of range");
+  std::vector<ZipEntry> entries;
+  entries.reserve(count);
+  std::size_t at = dirOffset;
+  for (std::uint16_t i = 0; i < count; ++i) {
+    if (at + 46 > end || le32(zip, at) != kDirectoryEntry)
+      return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: bad central directory entry");
+    ZipEntry entry;
+    entry.flags = le16(zip, at + 8);
+    entry.method = le16(zip, at + 10);
+    entry.compressedSize = le32(zip, at + 20);
+    entry.uncompressedSize = le32(zip, at + 24);
+    const std::uint16_t nameLen = le16(zip, at + 28);
+    const std::uint16_t extraLen = le16(zip, at + 30);
+    const std::uint16_t commentLen = le16(zip, at + 32);
+    entry.localHeaderOffset = le32(zip, at + 42);
+    if (at + 46 + nameLen > end)
+      return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: entry name out of range");
+    entry.name.assign(zip.substr(at + 46, nameLen));
+    if (entry.compressedSize == 0xFFFFFFFF || entry.uncompressedSize == 0xFFFFFFFF ||
+        entry.localHeaderOffset == 0xFFFFFFFF) {
+      return common::makeError("zip64 archives are not supported");
+    }
+    entries.push_back(std::move(entry));
+    at += 46U + nameLen + extraLen + commentLen;
+  }
+  return entries;
+}
+
+common::Result<std::string> readZipMember(std::string_view zip, const ZipEntry& entry, std::uint64_t maxBytes) {
+  const std::uint64_t at = entry.localHeaderOffset;
+  if (at + 30 > zip.size() || le32(zip, at) != kLocalHeader)
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: bad local header");
+  const std::uint64_t dataAt = at + 30 + le16(zip, at + 26) + le16(zip, at + 28);
+  if (dataAt + entry.compressedSize > zip.size())
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: member data truncated");
+  const std::string_view data = zip.substr(dataAt, entry.compressedSize);
+  if (entry.method == 0) {
+    if (entry.compressedSize > maxBytes)
+      return common::makeError(common::ErrorKind::kTooLarge,
+                               "member larger than " + std::to_string(maxBytes) + " bytes");
+    return std::string(data);
+  }
+  if (entry.method != 8)
+    return common::makeError("compression method " + std::to_string(entry.method) + " not supported");
+  auto out = inflateBounded(data, -MAX_WBITS, maxBytes, entry.uncompressedSize);
+  if (!out && out.error().kind == common::ErrorKind::kTooLarge) {
+    return common::makeError(common::ErrorKind::kTooLarge, "member " + out.error().message + " (its header says " +
+                                                               std::to_string(entry.uncompressedSize) + ")");
+  }
+  if (!out) return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip member: " + out.error().message);
+  return out;
+}
+
+}  // namespace mamori::scan
