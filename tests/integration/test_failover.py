@@ -2,6 +2,8 @@
 mode with a TLS health check on /healthz. One collector is killed with SIGKILL while agents upload: every
 agent carries on through the other, and the database ends up with every event exactly once."""
 
+import http.client
+import json
 import os
 import shutil
 import socket
@@ -10,7 +12,7 @@ import subprocess
 import unittest
 import urllib.request
 
-from harness import MamoriTestCase, Process, postgres_database, wait_until
+from harness import MamoriTestCase, Process, binary, postgres_database, uuid7, wait_until
 
 AGENTS = 4
 PER_AGENT = 20_000
@@ -82,17 +84,62 @@ backend collectors
                 return port, process
         raise AssertionError("haproxy did not start:\n" + process.output())
 
-    def test_kill9_of_one_collector_every_agent_fails_over_nothing_lost_or_duplicated(self):
-        db = postgres_database(self, "failover")
+    def shared_pair(self, db):
+        """Two collectors on one database with the same certificate, enroll secret, admin token and policy key."""
         first = self.collector(name="collector-a", db=db)
-        # Interchangeable: the same certificate, enroll secret, admin token and policy signing key.
         shared = ["--enroll-secret-file", first.enroll_secret_file, "--admin-token-file", first.admin_token_file,
                   "--policy-key-file", first.policy_key_file,
                   "--cert", first.ca_file, "--key", os.path.join(first.state_dir, "tls", "collector.key")]
         first.stop()
         first.extra = list(shared)
         first.start()
-        second = self.collector(name="collector-b", db=db, extra=shared)
+        return first, self.collector(name="collector-b", db=db, extra=shared)
+
+    def test_two_collectors_with_the_same_files_are_interchangeable(self):
+        db = postgres_database(self, "interchange")
+        a, b = self.shared_pair(db)
+        # Enrolled through A; events and heartbeats through B with the node key A issued.
+        agent_id = uuid7()
+        status, enrolled = a.api().json("POST", "/api/v1/enroll", {
+            "enroll_secret": a.read_secret("enroll.secret"), "agent_id": agent_id, "host": "pc-1", "os": "test",
+            "agent_version": "0"}, token="")
+        self.assertEqual(status, 200, enrolled)
+        event = {"id": uuid7(), "type": "test.event", "time": "2026-12-01T00:00:00.000Z", "severity": "low",
+                 "agent_id": agent_id, "host": "pc-1", "user": "u", "details": {}}
+        status, body = b.api().json("POST", "/api/v1/events", {"events": [event]}, token=enrolled["node_key"])
+        self.assertEqual((status, body["accepted"]), (200, 1), body)
+        beat = dict(event, id=uuid7(), type="agent.heartbeat", details={"agent.heartbeat_interval_ms": 1000})
+        self.assertEqual(b.api().json("POST", "/api/v1/heartbeat", beat, token=enrolled["node_key"])[0], 200)
+        # The admin token of one is the admin token of the other; both see the heartbeat B batched.
+        wait_until(lambda: [x for x in a.api().agents() if x["agent_id"] == agent_id and
+                            x["heartbeat_interval_ms"] == 1000], 15, "A to list the heartbeat B received")
+        # The policy key pinned at enrollment through A is the one B signs with.
+        status, enrolled_b = b.api().json("POST", "/api/v1/enroll", {
+            "enroll_secret": a.read_secret("enroll.secret"), "agent_id": uuid7(), "host": "pc-2"}, token="")
+        self.assertEqual(status, 200, enrolled_b)
+        self.assertEqual(enrolled_b["policy_key_id"], enrolled["policy_key_id"])
+        # A console session signed in on A is valid on B (sessions live in the database).
+        added = subprocess.run([binary("mamori-collector"), "user", "add", "ops", "--role", "viewer", "--db", db],
+                               input="correct horse battery\n", capture_output=True, text=True, timeout=60)
+        self.assertEqual(added.returncode, 0, added.stderr)
+        context = ssl.create_default_context(cafile=a.ca_file)
+        conn = http.client.HTTPSConnection("127.0.0.1", a.port, context=context, timeout=30)
+        conn.request("POST", "/api/v1/session", body=json.dumps({"user": "ops", "password": "correct horse battery"}),
+                     headers={"Content-Type": "application/json"})
+        response = conn.getresponse()
+        response.read()
+        self.assertEqual(response.status, 200)
+        cookie = response.getheader("Set-Cookie").split(";", 1)[0]
+        conn.close()
+        conn = http.client.HTTPSConnection("127.0.0.1", b.port, context=context, timeout=30)
+        conn.request("GET", "/api/v1/session", headers={"Cookie": cookie})
+        response = conn.getresponse()
+        session = json.loads(response.read())
+        conn.close()
+        self.assertEqual((response.status, session.get("user")), (200, "ops"), session)
+
+    def test_kill9_of_one_collector_every_agent_fails_over_nothing_lost_or_duplicated(self):
+        first, second = self.shared_pair(postgres_database(self, "failover"))
         port, _ = self.start_haproxy({"a": first, "b": second})
 
         class Front:  # what the agents see: HAProxy's address, the collectors' certificate and secret
