@@ -25,7 +25,7 @@ test_packages+=(tmux)  # tests/inspect: mamori-inspect's consent prompts through
 test_packages+=(zip p7zip-full cups cups-client cups-bsd)
 # tests/installer: cpack's DEB generator (dpkg-shlibdeps, file), systemd-analyze (installing the systemd
 # package in a container or chroot does not make it PID 1 nor start anything), lintian
-test_packages+=(dpkg-dev file systemd lintian)
+test_packages+=(dpkg-dev file systemd lintian man-db)
 lint_packages=(clang-format clang-tidy)
 # The web console (console/) is built with npm. A machine that already has node and npm keeps them
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).

@@ -1,12 +1,14 @@
-"""The Debian packages (installer/, issue 9), built with cpack from this build tree and installed into a
-throwaway root with `dpkg --root --force-script-chrootless` (the maintainer scripts honour DPKG_ROOT,
+"""The Debian packages (installer/, issues 9 and 22), built from this build tree with scripts/package.sh
+(the command users run) and installed into a throwaway root with `dpkg --root --force-script-chrootless` (the maintainer scripts honour DPKG_ROOT,
 so nothing outside the root is touched; the libraries the packages depend on are not in that root,
 hence --force-depends). Checked: files, modes and maintainer scripts; `systemd-analyze verify` and
-the offline `systemd-analyze security` score of both units; removal refused without the
+the offline `systemd-analyze security` score of both units; man pages with the same options as
+--help; the web console served from the collector package's files; removal refused without the
 administrator's token (agent.tamper reaches a real collector) and done with it (no agent process
-left); purge removes the state. lintian's findings are printed for the record."""
+left); purge removes the state. lintian: no errors and no missing man page; the findings are printed."""
 
 import atexit
+import gzip
 import hashlib
 import os
 import re
@@ -21,6 +23,7 @@ from harness import MamoriTestCase, wait_until  # noqa: E402
 
 BUILD_DIR = os.environ.get("MAMORI_BUILD_DIR", "")
 VERSION = os.environ.get("MAMORI_VERSION", "")
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 # Exposure scores measured when the units were written (docs/install.md); a change that weakens
 # the hardening fails here.
 MAX_EXPOSURE = {"mamori-agent.service": 4.5, "mamori-collector.service": 2.0}
@@ -35,19 +38,37 @@ def run(*args, check=True, env=None):
 
 
 def packages():
-    """Builds the .debs once per test run."""
+    """Builds the .debs and the inspection tool's tarball once per test run, with scripts/package.sh."""
     if not _packages:
         if not BUILD_DIR:
             raise AssertionError("MAMORI_BUILD_DIR is not set (ctest sets it)")
         out = tempfile.mkdtemp(prefix="mamori-debs-")
         atexit.register(shutil.rmtree, out, True)
-        run("cpack", "-G", "DEB", "--config", os.path.join(BUILD_DIR, "CPackConfig.cmake"), "-B", out)
+        # From a build folder without packages/ (as after a fresh build): package.sh must make it.
+        shutil.rmtree(os.path.join(BUILD_DIR, "packages"), ignore_errors=True)
+        run(os.path.join(REPO, "scripts", "package.sh"), BUILD_DIR, out)
         for name in ("mamori-agent", "mamori-collector"):
             path = os.path.join(out, f"{name}_{VERSION}_amd64.deb")
             if not os.path.exists(path):
-                raise AssertionError(f"cpack did not make {path}: {os.listdir(out)}")
+                raise AssertionError(f"package.sh did not make {path}: {os.listdir(out)}")
             _packages[name] = path
+        tarball = os.path.join(out, f"mamori-inspect-{VERSION}-linux-x86_64.tar.gz")
+        if not os.path.exists(tarball):
+            raise AssertionError(f"package.sh did not make {tarball}: {os.listdir(out)}")
+        _packages["mamori-inspect"] = tarball
     return _packages
+
+
+def man_options(text):
+    """The long options a man page or --help text names (roff's \\- is a minus sign)."""
+    return set(re.findall(r"(?<![\w-])--[a-z0-9][a-z0-9-]*", text.replace("\\-", "-")))
+
+
+def help_text(program, *command):
+    done = run(program, *command, "--help", check=False)
+    if done.returncode != 0:
+        raise AssertionError(f"{program} {' '.join(command)} --help exited {done.returncode}: {done.stderr}")
+    return done.stdout or done.stderr
 
 
 def contents(deb):
@@ -102,12 +123,13 @@ class PackagesTest(MamoriTestCase):
         files = contents(deb)
         self.assertEqual(files["/usr/bin/mamori-agent"], ("-rwxr-xr-x", "root/root"))
         self.assertEqual(files["/lib/systemd/system/mamori-agent.service"], ("-rw-r--r--", "root/root"))
-        self.assertEqual(files["/etc/mamori/agent.conf"], ("-rw-r--r--", "root/root"))
+        self.assertEqual(files["/usr/share/mamori/agent.conf"], ("-rw-r--r--", "root/root"))
+        self.assertNotIn("/etc/mamori/agent.conf", files, "postinst writes it when missing")
         self.assertIn("/usr/share/doc/mamori-agent/copyright", files)
+        self.assertEqual(files["/usr/share/man/man8/mamori-agent.8.gz"], ("-rw-r--r--", "root/root"))
         info = tempfile.mkdtemp(dir=self.workdir)
         run("dpkg-deb", "-e", deb, info)
-        with open(os.path.join(info, "conffiles")) as f:
-            self.assertEqual(f.read().split(), ["/etc/mamori/agent.conf"])
+        self.assertFalse(os.path.exists(os.path.join(info, "conffiles")), "agent.conf is no conffile: no prompt")
         for script in ("postinst", "prerm", "postrm"):
             path = os.path.join(info, script)
             self.assertEqual(os.stat(path).st_mode & 0o777, 0o755, script)
@@ -124,6 +146,61 @@ class PackagesTest(MamoriTestCase):
         for path in ("/usr/bin/mamori-collector", "/usr/bin/mamorictl"):
             self.assertEqual(files[path], ("-rwxr-xr-x", "root/root"))
         self.assertIn("/lib/systemd/system/mamori-collector.service", files)
+        for page in ("mamori-collector.8.gz", "mamorictl.8.gz"):
+            self.assertIn(f"/usr/share/man/man8/{page}", files)
+        self.assertIn("/usr/share/mamori/console/index.html", files, "the web console's built files")
+        self.assertTrue(any(p.startswith("/usr/share/mamori/console/assets/") and p.endswith(".js") for p in files))
+
+    def test_copyright_names_the_license(self):
+        info = tempfile.mkdtemp(dir=self.workdir)
+        run("dpkg-deb", "-x", packages()["mamori-agent"], info)
+        with open(os.path.join(info, "usr/share/doc/mamori-agent/copyright")) as f:
+            text = f.read()
+        self.assertTrue(text.startswith("Format: https://www.debian.org/doc/packaging-manuals/copyright-format/1.0/"))
+        self.assertIn("License: Apache-2.0", text)
+        with open(os.path.join(REPO, "LICENSE")) as f:
+            self.assertIn("Apache License", f.read(200))
+
+    def test_man_pages_name_every_option_of_help(self):
+        """Each page is written from --help at build time; here the packaged page is read back and its
+        options compared with what the packaged binary says now, for the program and each command."""
+        pages = {"mamori-agent": ("mamori-agent", "usr/share/man/man8/mamori-agent.8.gz", [(), ("scan",), ("ctl",)]),
+                 "mamori-collector": ("mamori-collector", "usr/share/man/man8/mamori-collector.8.gz", [(), ("user",)]),
+                 "mamorictl": ("mamori-collector", "usr/share/man/man8/mamorictl.8.gz",
+                               [(), ("agents",), ("events",), ("policy",), ("exception",), ("inspections",)])}
+        for program, (package, page, commands) in pages.items():
+            root = tempfile.mkdtemp(dir=self.workdir)
+            run("dpkg-deb", "-x", packages()[package], root)
+            with gzip.open(os.path.join(root, page), "rt") as f:
+                man = f.read()
+            wanted = set()
+            for command in commands:
+                wanted |= man_options(help_text(os.path.join(root, "usr/bin", program), *command))
+            self.assertGreater(len(wanted), 0, program)
+            self.assertEqual(man_options(man), wanted, f"{page} and {program} --help name different options")
+            # man renders it without warnings (groff's -ww through man --warnings).
+            done = run("man", "--warnings", "-l", os.path.join(root, page), check=False,
+                       env=dict(os.environ, MANWIDTH="100", MAN_KEEP_FORMATTING="0"))
+            self.assertEqual((done.returncode, done.stderr.strip()), (0, ""), f"man {page}")
+        # The inspection tool's tarball carries its page too.
+        inspect = tempfile.mkdtemp(dir=self.workdir)
+        run("tar", "-xzf", packages()["mamori-inspect"], "-C", inspect)
+        folder = os.path.join(inspect, os.listdir(inspect)[0])
+        with gzip.open(os.path.join(folder, "mamori-inspect.1.gz"), "rt") as f:
+            man = f.read()
+        self.assertEqual(man_options(man), man_options(help_text(os.path.join(folder, "mamori-inspect"))))
+
+    def test_installed_collector_serves_the_console_from_the_package(self):
+        root = Root(self.workdir)
+        root.dpkg("-i", packages()["mamori-collector"])
+        with open(root.file("/lib/systemd/system/mamori-collector.service")) as f:
+            exec_start = next(line for line in f if line.startswith("ExecStart="))
+        self.assertIn("--console-dir /usr/share/mamori/console", exec_start)
+        coll = self.collector(extra=["--console-dir", root.file("/usr/share/mamori/console")])
+        status, body = coll.api().request("GET", "/", token="")
+        self.assertEqual(status, 200)
+        with open(root.file("/usr/share/mamori/console/index.html"), "rb") as f:
+            self.assertEqual(body, f.read())
 
     def test_install_verify_units_and_score_them(self):
         root = Root(self.workdir)
@@ -136,8 +213,9 @@ class PackagesTest(MamoriTestCase):
         self.assertTrue(os.path.islink(root.file("/etc/systemd/system/multi-user.target.wants/mamori-agent.service")),
                         "postinst enables the unit")
         for unit in ("mamori-agent.service", "mamori-collector.service"):
-            done = run("systemd-analyze", "verify", "--man=no", f"--root={root.path}", f"/lib/systemd/system/{unit}",
-                       check=False)
+            # With the man page check on: Documentation=man:... must resolve, here in the root's pages.
+            done = run("systemd-analyze", "verify", f"--root={root.path}", f"/lib/systemd/system/{unit}",
+                       check=False, env=dict(os.environ, MANPATH=root.file("/usr/share/man")))
             self.assertEqual((done.returncode, done.stderr.strip()), (0, ""), f"systemd-analyze verify {unit}")
             done = run("systemd-analyze", "security", "--offline=yes", f"--root={root.path}", unit, check=False)
             score = re.search(r"Overall exposure level for \S+: ([0-9.]+)", done.stdout)
@@ -186,10 +264,30 @@ class PackagesTest(MamoriTestCase):
         self.assertEqual(root.status("mamori-agent"), "rc")
         self.assertFalse(os.path.exists(root.file("/usr/bin/mamori-agent")))
         self.assertEqual(api.count(type="agent.stopped", agent=agent_id), 1)
-        self.assertTrue(os.path.exists(root.file("/etc/mamori/agent.conf")), "remove keeps the conffile")
+        self.assertTrue(os.path.exists(root.file("/etc/mamori/agent.conf")), "remove keeps agent.conf")
         root.dpkg("--purge", "mamori-agent", env=env)
         self.assertFalse(os.path.exists(root.file("/var/lib/mamori")), "purge removes the state")
         self.assertFalse(os.path.exists(root.file("/etc/mamori")))
+
+    def test_agent_conf_written_before_the_install_is_kept_without_a_prompt(self):
+        """As docs/install.md says: agent.conf first, then the package; dpkg must not stop at a prompt
+        (stdin is closed here, as in apt run by a script) and the file stays as written."""
+        root = Root(self.workdir)
+        os.makedirs(root.file("/etc/mamori"))
+        mine = "collector = https://collector.example.com:8443\ngroup = office\n"
+        with open(root.file("/etc/mamori/agent.conf"), "w") as f:
+            f.write(mine)
+        done = subprocess.run(["dpkg", f"--root={root.path}", "--force-script-chrootless", "--force-depends",
+                               "--log=/dev/null", "-i", packages()["mamori-agent"]],
+                              stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=300)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        with open(root.file("/etc/mamori/agent.conf")) as f:
+            self.assertEqual(f.read(), mine)
+        # Without one, postinst writes the commented template.
+        fresh = Root(tempfile.mkdtemp(dir=self.workdir))
+        fresh.dpkg("-i", packages()["mamori-agent"])
+        with open(fresh.file("/etc/mamori/agent.conf")) as f:
+            self.assertIn("#collector = https://collector.example.com:8443", f.read())
 
     def test_removal_without_a_running_agent_checks_the_token_itself(self):
         root = Root(self.workdir)
@@ -216,6 +314,7 @@ class PackagesTest(MamoriTestCase):
         print("\nlintian findings:\n" + "\n".join(findings))
         errors = [line for line in findings if line.startswith("E: ")]
         self.assertEqual(errors, [], "lintian errors")
+        self.assertEqual([line for line in findings if "no-manual-page" in line], [], "every binary has a man page")
 
 
 if __name__ == "__main__":
