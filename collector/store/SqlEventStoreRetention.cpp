@@ -64,9 +64,10 @@ common::Result<RetentionReport> SqlEventStore::enforceRetention(const RetentionP
         return report;
       }
       const int longest = policy.longestDays();
+      // Weeks from the current one on: past weeks exist since they were current (or since the
+      // migration); events older than the first week wait in events_default for retention.
       begin();
-      report.createdPartitions = ensureEventPartitions(session, longest == 0 ? nowMs : nowMs - longest * kDayMs,
-                                                       nowMs + kPartitionWeeksAhead * kPartitionWeekMs);
+      report.createdPartitions = ensureEventPartitions(session, nowMs, nowMs + kPartitionWeeksAhead * kPartitionWeekMs);
       commit();
       if (longest != 0) {
         // A week goes whole once its newest possible event is older than the longest retention.
