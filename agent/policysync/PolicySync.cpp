@@ -167,6 +167,7 @@ void PolicySync::fetchNow() {
   request.method = "GET";
   request.path = kPolicyPath;
   request.headers = {{"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  request.closeAfter = spool_.eventCount() == 0;  // a poll with nothing to upload: let the connection go
   transport_.post(std::move(request), [this](const TransportResult& result) { onAnswer(result); });
 }
 

@@ -4,6 +4,7 @@
 #include <climits>
 #include <utility>
 
+#include "common/Backoff.h"
 #include "common/Clock.h"
 #include "common/EventJson.h"
 #include "common/Log.h"
@@ -11,26 +12,44 @@
 namespace mamori::agent {
 
 Heartbeat::Heartbeat(Transport& transport, IdentityStore& identity, const Spool& spool, EventFactory& events,
-                     HeartbeatFacts facts, std::int64_t intervalMs, QObject* parent)
+                     HeartbeatFacts facts, std::int64_t intervalMs, QObject* parent, Uniform uniform)
     : QObject(parent),
       transport_(transport),
       identity_(identity),
       spool_(spool),
       events_(events),
       facts_(std::move(facts)),
-      intervalMs_(intervalMs) {
-  connect(&timer_, &QTimer::timeout, this, &Heartbeat::sendNow);
+      intervalMs_(intervalMs),
+      uniform_(std::move(uniform)) {
+  if (!uniform_) uniform_ = common::makeRandomUniform();
+  timer_.setSingleShot(true);
+  connect(&timer_, &QTimer::timeout, this, &Heartbeat::onTimer);
 }
 
 void Heartbeat::start() {
   stopped_ = false;
-  timer_.start(static_cast<int>(std::clamp<std::int64_t>(intervalMs_, 1, INT_MAX)));
+  scheduleNext(true);
+}
+
+void Heartbeat::scheduleNext(bool first) {
+  const std::int64_t interval = std::max<std::int64_t>(intervalMs_, 1);
+  const std::int64_t spread = interval * kJitterPercent / 100;
+  const std::int64_t draw =
+      std::clamp<std::int64_t>(uniform_(first ? interval : 2 * spread), 0, first ? interval : 2 * spread);
+  const std::int64_t delay = first ? draw : interval - spread + draw;
+  timer_.start(static_cast<int>(std::clamp<std::int64_t>(delay, 1, INT_MAX)));
+}
+
+void Heartbeat::onTimer() {
+  if (stopped_) return;
+  scheduleNext(false);
+  sendNow();
 }
 
 void Heartbeat::setInterval(std::int64_t intervalMs) {
   if (intervalMs == intervalMs_) return;
   intervalMs_ = intervalMs;
-  if (timer_.isActive()) timer_.start(static_cast<int>(std::clamp<std::int64_t>(intervalMs_, 1, INT_MAX)));
+  if (timer_.isActive()) scheduleNext(false);
 }
 
 void Heartbeat::setPolicyStatus(PolicyStatus status) {
@@ -73,6 +92,7 @@ void Heartbeat::sendNow() {
   request.path = "/api/v1/heartbeat";
   request.body = common::eventToJson(makeEvent());
   request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  request.closeAfter = spool_.eventCount() == 0;  // nothing to upload: the next request is a heartbeat away
   transport_.post(std::move(request), [this](const TransportResult& result) {
     inFlight_ = false;
     const int status = result ? result.value().status : 0;

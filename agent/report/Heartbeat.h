@@ -2,11 +2,15 @@
 // Tells the collector every interval that this agent is alive (POST /api/v1/heartbeat with one
 // agent.heartbeat event). Heartbeats are not spooled and not retried: a stale one is worthless, the
 // next interval sends a fresh one. Skipped while not enrolled or while the previous one is on the way.
+// The interval is jittered by +-10% each time and the first one comes at a random point of the first
+// interval, so a fleet that boots at 9:00 does not knock at the same second ever after. A heartbeat
+// with an empty spool behind it is the last request for a while: the connection is closed after it.
 
 #include <QObject>
 #include <QTimer>
 
 #include <cstdint>
+#include <functional>
 #include <optional>
 #include <string>
 
@@ -37,9 +41,14 @@ class Heartbeat : public QObject {
   Q_OBJECT
 
  public:
-  Heartbeat(Transport& transport, IdentityStore& identity, const Spool& spool, EventFactory& events,
-            HeartbeatFacts facts, std::int64_t intervalMs, QObject* parent = nullptr);
+  // uniform(hi) returns a value in [0, hi] (random by default; tests pass their own).
+  using Uniform = std::function<std::int64_t(std::int64_t hi)>;
+  static constexpr int kJitterPercent = 10;
 
+  Heartbeat(Transport& transport, IdentityStore& identity, const Spool& spool, EventFactory& events,
+            HeartbeatFacts facts, std::int64_t intervalMs, QObject* parent = nullptr, Uniform uniform = {});
+
+  // The first heartbeat comes after a random part of one interval, the next ones every interval +-10%.
   void start();
   void stop();
   // Sends one now (after enrollment, so the collector sees us at once).
@@ -52,14 +61,20 @@ class Heartbeat : public QObject {
   // Reported from now on; sends a heartbeat soon so the collector's view follows quickly.
   void setPolicyStatus(PolicyStatus status);
   std::int64_t sent() const { return sent_; }
+  // Milliseconds until the timer sends the next one (-1 when stopped): for tests.
+  std::int64_t nextDelayMs() const { return timer_.isActive() ? timer_.interval() : -1; }
 
  private:
+  void onTimer();
+  void scheduleNext(bool first);
+
   Transport& transport_;
   IdentityStore& identity_;
   const Spool& spool_;
   EventFactory& events_;
   HeartbeatFacts facts_;
   std::int64_t intervalMs_;
+  Uniform uniform_;
   QTimer timer_;
   bool inFlight_ = false;
   bool sendAgain_ = false;  // asked to send while one was on the way

@@ -80,6 +80,12 @@ void HttpsTransport::run(const std::shared_ptr<Shared>& shared) {
         body = std::move(job.request.body);
       }
       result = shared->client->request(job.request.method, job.request.path, body, headers);
+      if (job.request.closeAfter) {
+        std::unique_lock lock(shared->mutex);
+        const bool moreWaiting = !shared->jobs.empty();
+        lock.unlock();
+        if (!moreWaiting) shared->client->disconnect();
+      }
     } catch (const std::exception& e) {  // nothing may escape a worker thread
       result = common::makeError(std::string("request failed: ") + e.what(), job.request.path);
     }

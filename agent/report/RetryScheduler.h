@@ -9,6 +9,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 
 #include "common/Backoff.h"
 
@@ -21,9 +22,12 @@ class RetryScheduler : public QObject {
   explicit RetryScheduler(common::BackoffSettings settings, common::Backoff::Uniform uniform = {},
                           QObject* parent = nullptr);
 
-  // After a failure: wait the next backoff delay, then run action. Returns the delay chosen.
-  std::int64_t retryLater(std::function<void()> action);
-  // After a failure that more attempts will not fix soon (no credentials): wait the cap.
+  // After a failure: wait the next backoff delay, then run action. Returns the delay chosen. With
+  // retryAfterMs (the collector's Retry-After on 429/503), the longer of that and the backoff
+  // (common::Backoff::nextDelayMs: capped, stretched a little at random).
+  std::int64_t retryLater(std::function<void()> action, std::optional<std::int64_t> retryAfterMs = std::nullopt);
+  // After a failure that more attempts will not fix soon (no credentials): wait between half the cap
+  // and the cap, at random, so agents refused together do not return together.
   std::int64_t retryAtCap(std::function<void()> action);
   // After a success: the next failure starts from the base delay again.
   void reset() { backoff_.reset(); }

@@ -17,6 +17,10 @@ struct TransportRequest {
   std::string body;             // uncompressed
   common::net::Headers headers;
   bool gzip = false;  // compress the body (off the main thread) and say Content-Encoding: gzip
+  // Nothing else is due after this one (the spool is drained, only a heartbeat comes next): the
+  // transport closes its connection once the answer is in, unless more requests are waiting. A
+  // fleet of idle keep-alive connections would hold the collector for nothing.
+  bool closeAfter = false;
 };
 
 using TransportResult = common::Result<common::net::HttpResponse>;

@@ -3,6 +3,7 @@
 #include <Poco/JSON/Object.h>
 
 #include "common/EventJson.h"
+#include "common/RetryAfter.h"
 
 namespace mamori::agent {
 
@@ -26,6 +27,13 @@ const char* outcomeName(UploadOutcome outcome) {
     case UploadOutcome::TooLarge: return "too large";
   }
   return "?";
+}
+
+std::optional<std::int64_t> retryAfterMs(const common::Result<common::net::HttpResponse>& result, std::int64_t nowMs) {
+  if (!result) return std::nullopt;
+  const auto& response = result.value();
+  if ((response.status != 429 && response.status != 503) || response.retryAfter.empty()) return std::nullopt;
+  return common::parseRetryAfterMs(response.retryAfter, nowMs);
 }
 
 CollectorError parseCollectorError(const std::string& body) {

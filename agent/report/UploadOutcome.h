@@ -2,6 +2,8 @@
 // What an answer of the collector means for the events sent (docs/api.md, POST /api/v1/events).
 // Pure, so the table is tested on its own.
 
+#include <cstdint>
+#include <optional>
 #include <string>
 
 #include "common/Result.h"
@@ -19,6 +21,10 @@ enum class UploadOutcome {
 
 UploadOutcome classifyUpload(const common::Result<common::net::HttpResponse>& result);
 const char* outcomeName(UploadOutcome outcome);
+
+// How long a 429 or 503 answer asks us to wait (its Retry-After, seconds or HTTP-date), or nullopt
+// (another answer, no header, or one that is neither form: the backoff alone decides then).
+std::optional<std::int64_t> retryAfterMs(const common::Result<common::net::HttpResponse>& result, std::int64_t nowMs);
 
 // The collector's {"error": ..., "where": ...}; the raw body (shortened) if it is not that form.
 struct CollectorError {

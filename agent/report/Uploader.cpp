@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "agent/report/UploadOutcome.h"
+#include "common/Clock.h"
 #include "common/EventJson.h"
 #include "common/Log.h"
 
@@ -16,7 +17,13 @@ constexpr int kRegrowAfter = 20;
 
 std::string statusText(const TransportResult& result) {
   if (!result) return result.error().describe();
-  return "HTTP " + std::to_string(result.value().status);
+  std::string text = "HTTP " + std::to_string(result.value().status);
+  if (!result.value().retryAfter.empty()) text += ", Retry-After " + result.value().retryAfter;
+  return text;
+}
+
+std::optional<std::int64_t> askedWait(const TransportResult& result) {
+  return retryAfterMs(result, common::SystemClock().nowMs());
 }
 }  // namespace
 
@@ -119,6 +126,8 @@ void Uploader::sendBatch() {
   request.body = common::makeBatchBody(batch.value().jsonLines);
   request.gzip = true;
   request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  // The whole spool in one batch: once it is answered only a heartbeat is due, so the connection goes.
+  request.closeAfter = static_cast<std::int64_t>(batch.value().size()) >= spool_.eventCount();
   common::log::debug("upload: sending " + std::to_string(batch.value().size()) + " events (" +
                      std::to_string(batch.value().bytes) + " bytes)");
   transport_.post(std::move(request), [this, ids = std::move(batch.value().ids), bytes = batch.value().bytes](
@@ -148,7 +157,7 @@ void Uploader::onBatchAnswer(const std::vector<std::string>& ids, std::int64_t b
       common::log::warning("upload of " + std::to_string(ids.size()) + " events failed (" + statusText(result) +
                            "); will retry");
       if (finishing_) return complete();
-      return waitAndRetry(&Uploader::next, false);
+      return waitAndRetry(&Uploader::next, false, askedWait(result));
     case UploadOutcome::Final: {
       const auto why = parseCollectorError(result.value().body);
       common::log::error("the collector refused " + std::to_string(ids.size()) + " events for good (HTTP " +
@@ -230,7 +239,7 @@ void Uploader::onEnrollAnswer(const TransportResult& result) {
   if (finishing_) return complete();
   if (outcome == UploadOutcome::Retry) {
     common::log::warning("enrollment failed (" + statusText(result) + "); will retry");
-    return waitAndRetry(&Uploader::startEnroll, false);
+    return waitAndRetry(&Uploader::startEnroll, false, askedWait(result));
   }
   const auto why = parseCollectorError(result.value().body);
   common::log::error("the collector refused enrollment (HTTP " + std::to_string(result.value().status) + ": " +
@@ -239,10 +248,10 @@ void Uploader::onEnrollAnswer(const TransportResult& result) {
   waitAndRetry(&Uploader::startEnroll, true);
 }
 
-void Uploader::waitAndRetry(void (Uploader::*action)(), bool atCap) {
+void Uploader::waitAndRetry(void (Uploader::*action)(), bool atCap, std::optional<std::int64_t> retryAfterMs) {
   state_ = State::Waiting;
   auto run = [this, action] { (this->*action)(); };
-  const std::int64_t delay = atCap ? scheduler_.retryAtCap(run) : scheduler_.retryLater(run);
+  const std::int64_t delay = atCap ? scheduler_.retryAtCap(run) : scheduler_.retryLater(run, retryAfterMs);
   common::log::debug("retry in " + std::to_string(delay) + " ms");
 }
 

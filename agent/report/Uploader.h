@@ -10,6 +10,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,8 @@ class Uploader : public QObject {
   void onBatchAnswer(const std::vector<std::string>& ids, std::int64_t bytes, const TransportResult& result);
   void startEnroll();
   void onEnrollAnswer(const TransportResult& result);
-  void waitAndRetry(void (Uploader::*action)(), bool atCap);
+  // retryAfterMs: the collector's Retry-After, if it sent one (the scheduler waits at least that).
+  void waitAndRetry(void (Uploader::*action)(), bool atCap, std::optional<std::int64_t> retryAfterMs = std::nullopt);
   void complete();
 
   Spool& spool_;

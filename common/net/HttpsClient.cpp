@@ -62,6 +62,14 @@ void HttpsClient::reconnect() {
   session_->setTimeout(Poco::Timespan(static_cast<long>(options_.timeoutMs) * 1000));
 }
 
+void HttpsClient::disconnect() {
+  try {
+    session_->reset();
+  } catch (const Poco::Exception&) {
+    reconnect();  // closing failed half-way: start from a fresh session
+  }
+}
+
 Result<HttpResponse> HttpsClient::request(const std::string& method, const std::string& pathAndQuery,
                                           const std::string& body, const Headers& headers) {
   const std::string where = options_.baseUrl + pathAndQuery;
@@ -79,6 +87,7 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
     HttpResponse result;
     result.status = static_cast<int>(response.getStatus());
     result.contentType = response.getContentType();
+    result.retryAfter = response.get("Retry-After", "");
     std::ostringstream text;
     Poco::StreamCopier::copyStream(in, text);
     result.body = text.str();

@@ -22,6 +22,7 @@ struct HttpResponse {
   int status = 0;
   std::string body;
   std::string contentType;
+  std::string retryAfter;  // the Retry-After header ("" when absent): 429 and 503 carry it
 };
 
 struct HttpsClientOptions {
@@ -42,6 +43,10 @@ class HttpsClient {
   // pathAndQuery starts with '/'. The body is sent as is; set Content-Type/-Encoding in headers.
   Result<HttpResponse> request(const std::string& method, const std::string& pathAndQuery, const std::string& body,
                                const Headers& headers);
+
+  // Closes the kept-alive connection now; the next request opens a new one. For a client with
+  // nothing to send for a while: an idle connection costs the server a slot for nothing.
+  void disconnect();
 
   const std::string& baseUrl() const { return options_.baseUrl; }
 

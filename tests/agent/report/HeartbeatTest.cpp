@@ -4,6 +4,7 @@
 #include "common/EventJson.h"
 #include "tests/agent/TestSupport.h"
 #include "tests/agent/report/FakeTransport.h"
+#include "tests/agent/report/ReportFixtures.h"
 
 namespace mamori::agent {
 namespace {
@@ -52,6 +53,84 @@ TEST_CASE("heartbeat: one agent.heartbeat event, not spooled, skipped while not 
   heartbeat.stop();
   transport.answer(200);
   CHECK(heartbeat.sent() == 2);
+}
+
+}  // namespace
+}  // namespace mamori::agent
+
+namespace mamori::agent {
+namespace {
+
+struct HeartbeatRig {
+  test::TempDir dir;
+  common::FakeClock clock{1'795'000'000'000};
+  EventFactory events{"01a20659-6589-7386-997e-0d7b84f7e110", "pc-1", clock};
+  std::unique_ptr<Spool> spool;
+  std::unique_ptr<IdentityStore> identity;
+  test::FakeTransport transport;
+  std::int64_t draw = 0;  // what the "random" source answers (clamped to its bound)
+
+  HeartbeatRig() {
+    test::qtApp();
+    spool = test::openSpool(dir, events);
+    identity = test::loadIdentity(dir, clock);
+    REQUIRE(identity->setNodeKey(std::string(64, 'a')).ok());
+  }
+  std::unique_ptr<Heartbeat> make(std::int64_t intervalMs) {
+    return std::make_unique<Heartbeat>(transport, *identity, *spool, events,
+                                       HeartbeatFacts{"0.1.0", "Debian GNU/Linux 12", "6.1.0"}, intervalMs, nullptr,
+                                       [this](std::int64_t hi) { return std::min(draw, hi); });
+  }
+};
+
+TEST_CASE("heartbeat: the first comes at a random point of the first interval, then every interval +-10%") {
+  HeartbeatRig rig;
+  auto made = rig.make(60'000);
+  Heartbeat& heartbeat = *made;
+  rig.draw = 0;
+  heartbeat.start();
+  CHECK(heartbeat.nextDelayMs() == 1);  // at once (the timer's least)
+  rig.draw = 1'000'000;
+  heartbeat.start();
+  CHECK(heartbeat.nextDelayMs() == 60'000);  // or as late as one interval
+  rig.draw = 0;
+  heartbeat.setInterval(30'000);
+  CHECK(heartbeat.nextDelayMs() == 27'000);  // -10%
+  rig.draw = 1'000'000;
+  heartbeat.setInterval(60'000);
+  CHECK(heartbeat.nextDelayMs() == 66'000);  // +10%
+  heartbeat.stop();
+  CHECK(heartbeat.nextDelayMs() == -1);
+}
+
+TEST_CASE("heartbeat: the timer keeps firing with a jittered interval") {
+  HeartbeatRig rig;
+  auto made = rig.make(20);
+  Heartbeat& heartbeat = *made;
+  rig.draw = 2;  // 18 + 2 = 20 ms
+  heartbeat.start();
+  CHECK(test::waitFor([&] { return rig.transport.hasPending(); }));
+  rig.transport.answer(200);
+  CHECK(test::waitFor([&] { return rig.transport.hasPending(); }));
+  rig.transport.answer(200);
+  heartbeat.stop();
+  CHECK(heartbeat.sent() == 2);
+}
+
+TEST_CASE("heartbeat: one small request that closes the connection when the spool is empty") {
+  HeartbeatRig rig;
+  auto made = rig.make(60'000);
+  Heartbeat& heartbeat = *made;
+  heartbeat.sendNow();
+  REQUIRE(rig.transport.hasPending());
+  CHECK(rig.transport.front().closeAfter);  // nothing to upload: the connection goes
+  CHECK(rig.transport.front().body.size() < 1024);
+  rig.transport.answer(200);
+  REQUIRE(rig.spool->append({rig.events.make("test.event", common::Severity::Info)}).ok());
+  heartbeat.sendNow();
+  REQUIRE(rig.transport.hasPending());
+  CHECK_FALSE(rig.transport.front().closeAfter);  // an upload follows on the same connection
+  rig.transport.answer(200);
 }
 
 }  // namespace

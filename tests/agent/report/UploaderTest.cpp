@@ -8,6 +8,7 @@
 #include "common/Gzip.h"
 #include "tests/agent/TestSupport.h"
 #include "tests/agent/report/FakeTransport.h"
+#include "tests/agent/report/ReportFixtures.h"
 
 namespace mamori::agent {
 namespace {
@@ -33,12 +34,8 @@ struct Pipeline {
 
   explicit Pipeline(std::string nodeKey, bool withSecret = true, std::int64_t batchMaxEvents = 10) {
     test::qtApp();
-    auto opened = Spool::open(dir.file("spool.db"), {}, events);
-    REQUIRE(opened.ok());
-    spool = std::move(opened).value();
-    auto loaded = IdentityStore::load(dir.file("identity.json"), clock.nowMs());
-    REQUIRE(loaded.ok());
-    identity = std::make_unique<IdentityStore>(std::move(loaded).value());
+    spool = test::openSpool(dir, events);
+    identity = test::loadIdentity(dir, clock);
     Identity id = identity->identity();
     id.agentId = kAgentId;
     id.collectorUrl = "https://collector:8443";
@@ -282,6 +279,73 @@ TEST_CASE("uploader: a clean stop gives up on a batch that takes too long") {
   CHECK(test::waitFor([&] { return done; }));
   p.transport.answer(200);  // too late: ignored, the events stay and go again next start
   CHECK(p.spool->eventCount() == 3);
+}
+
+}  // namespace
+}  // namespace mamori::agent
+
+namespace mamori::agent {
+namespace {
+
+TEST_CASE("uploader: 503 and 429 with Retry-After wait at least that long, on top of the backoff") {
+  Pipeline p(kNodeKey);
+  p.spoolEvents(3);
+  p.uploader->kick();
+  p.transport.answer(503, R"({"error":"busy"})", "5");
+  // The backoff alone would say 100 ms; the collector asked for 5 s (stretched by up to a tenth).
+  CHECK(p.scheduler.lastDelayMs() >= 5000);
+  CHECK(p.scheduler.lastDelayMs() <= 5500);
+  CHECK(p.spool->eventCount() == 3);
+  p.scheduler.fireNow();
+  p.transport.answer(429, "{}", "1");
+  CHECK(p.scheduler.lastDelayMs() >= 1000);
+  CHECK(p.scheduler.lastDelayMs() <= 1100);
+  // An HTTP-date in the past and a header that is neither form leave the backoff alone (400, 800).
+  p.scheduler.fireNow();
+  p.transport.answer(503, "{}", "Sun, 06 Nov 1994 08:49:37 GMT");
+  CHECK(p.scheduler.lastDelayMs() == 400);
+  p.scheduler.fireNow();
+  p.transport.answer(503, "{}", "soon");
+  CHECK(p.scheduler.lastDelayMs() == 800);
+  // A Retry-After on another status is not ours to honour.
+  p.scheduler.fireNow();
+  p.transport.answer(500, "{}", "30");
+  CHECK(p.scheduler.lastDelayMs() == 1000);
+  // A huge one is capped at ten minutes (plus the spread).
+  p.scheduler.fireNow();
+  p.transport.answer(503, "{}", "86400");
+  CHECK(p.scheduler.lastDelayMs() >= common::Backoff::kMaxRetryAfterMs);
+  CHECK(p.scheduler.lastDelayMs() <= common::Backoff::kMaxRetryAfterMs * 11 / 10);
+  p.scheduler.fireNow();
+  p.transport.answer(200);
+  CHECK(p.spool->eventCount() == 0);
+}
+
+TEST_CASE("uploader: enrollment honours Retry-After; a refused enrollment waits a jittered cap") {
+  Pipeline p("");
+  p.spoolEvents(1);
+  p.uploader->kick();
+  REQUIRE(p.transport.front().path == "/api/v1/enroll");
+  p.transport.answer(503, "{}", "7");
+  CHECK(p.scheduler.lastDelayMs() >= 7000);
+  p.scheduler.fireNow();
+  REQUIRE(p.transport.front().path == "/api/v1/enroll");
+  p.transport.answer(401, R"({"error":"wrong enroll secret"})");
+  CHECK(p.scheduler.lastDelayMs() >= 500);  // between half the cap and the cap
+  CHECK(p.scheduler.lastDelayMs() <= 1000);
+}
+
+TEST_CASE("uploader: the batch that empties the spool lets the connection go; earlier ones keep it") {
+  Pipeline p(kNodeKey, true, 10);
+  p.spoolEvents(25);
+  p.uploader->kick();
+  CHECK_FALSE(p.transport.front().closeAfter);
+  p.transport.answer(200);
+  CHECK_FALSE(p.transport.front().closeAfter);
+  p.transport.answer(200);
+  CHECK(p.transport.front().closeAfter);  // the last 5
+  p.transport.answer(200);
+  CHECK(p.spool->eventCount() == 0);
 }
 
 }  // namespace
