@@ -44,6 +44,7 @@ find_package(Boost 1.81 QUIET CONFIG)
 if(NOT Boost_FOUND)
   mamori_missing("Boost (Asio, Beast)" "libboost1.81-dev")
 endif()
+find_package(Threads REQUIRED)
 
 find_package(ZLIB QUIET)
 if(NOT ZLIB_FOUND)

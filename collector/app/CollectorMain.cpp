@@ -132,6 +132,7 @@ int runCollector(const CollectorOptions& options) {
   config.host = options.listenHost;
   config.port = options.listenPort;
   config.threads = options.threads;
+  config.limits = options.limits;
   config.certFile = options.certFile;
   config.keyFile = options.keyFile;
   if (config.certFile.empty()) {
@@ -200,6 +201,7 @@ int runCollector(const CollectorOptions& options) {
   if (!consoleDir) return fail(usage ? kExitUsage : kExitRuntime, consoleDir.error());
   apiConfig.consoleDir = consoleDir.value();
   apiConfig.heartbeats = &heartbeats;
+  apiConfig.retryAfter = options.retryAfter;
   common::log::info(apiConfig.consoleDir.empty() ? std::string("web console: not built, not served (docs/console.md)")
                                                  : "web console: " + apiConfig.consoleDir);
   server::CollectorApi api(*store.value(), metrics, clock, apiConfig);
@@ -215,7 +217,9 @@ int runCollector(const CollectorOptions& options) {
   }
   const std::string shownHost =
       options.listenHost.find(':') != std::string::npos ? "[" + options.listenHost + "]" : options.listenHost;
-  common::log::info("mamori-collector: listening on https://" + shownHost + ":" + std::to_string(port));
+  common::log::info("mamori-collector: listening on https://" + shownHost + ":" + std::to_string(port) + " (" +
+                    std::to_string(options.threads) + " workers, at most " +
+                    std::to_string(server.value()->maxConnections()) + " connections)");
 
   int signalNumber = 0;
   while (sigwait(&stopSignals, &signalNumber) != 0) {

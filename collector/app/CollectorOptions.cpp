@@ -1,5 +1,7 @@
 #include "collector/app/CollectorOptions.h"
 
+#include <chrono>
+#include <functional>
 #include <map>
 
 #include "collector/tls/SelfSignedCert.h"
@@ -38,13 +40,36 @@ const char* const kCollectorUsage =
     "                             binary, else ../share/mamori/console); docs/console.md\n"
     "  --siem-config FILE        forward events to SIEM sinks (syslog/CEF, JSON lines, HTTPS);\n"
     "                             docs/siem.md\n"
-    "  --threads N                request threads = connections served at once (default 16)\n"
+    "  --threads N                worker threads that answer requests (default 16); connections are\n"
+    "                             served by the event loop and do not each take a thread\n"
     "  --max-body-bytes N         largest request body, before and after gzip inflation (default 8388608)\n"
     "  --retention-days N         keep events N days, counted from when the PC created them\n"
     "                             (default 180; 0 keeps them forever); docs/admin.md \"Retention\"\n"
     "  --retention TYPE=DAYS,...  other days for some event types: an exact type (file.read_bulk=30)\n"
     "                             or a family (content.*=365); the most specific rule wins; repeatable\n"
     "  --retention-interval TIME  how often old events are deleted (default 1h; e.g. 15m, 6h)\n"
+    "\n"
+    "connection limits (docs/api.md \"Limits\"; SECONDS may have decimals, e.g. 0.5):\n"
+    "  --max-connections N        open connections (default 20000, lowered to the open-file limit\n"
+    "                             minus 256); at the limit the oldest idle connection is closed\n"
+    "  --max-connections-per-address N\n"
+    "                             open connections from one client address (default 0 = no cap;\n"
+    "                             leave 0 behind HAProxy or NAT, where many PCs share one address)\n"
+    "  --handshake-timeout SECONDS  the TLS handshake must finish within this (default 10)\n"
+    "  --idle-timeout SECONDS     close a connection with no request for this long (default 15)\n"
+    "  --header-timeout SECONDS   a request's whole header must arrive within this (default 10)\n"
+    "  --body-timeout SECONDS     a body must arrive within this plus 1 s per --body-min-rate bytes\n"
+    "                             of its length (default 10)\n"
+    "  --body-min-rate BYTES      slowest accepted body upload, bytes per second (default 65536)\n"
+    "  --max-header-bytes N       request line and header fields, bytes (default 16384; 431 above)\n"
+    "  --max-header-fields N      header fields per request (default 100; 431 above)\n"
+    "  --io-threads N             event-loop threads: TLS, reads and writes (default 2)\n"
+    "  --queue-size N             requests waiting for a worker (default 1024); when full the\n"
+    "                             collector answers 503 with Retry-After at once\n"
+    "  --retry-after MIN-MAX      Retry-After seconds of 503 answers, drawn at random from the range\n"
+    "                             so a fleet does not return in step (default 2-20)\n"
+    "\n"
+    "other:\n"
     "  --log-level LEVEL          debug, info, warning or error (default info)\n"
     "  --help                     this text\n"
     "\n"
@@ -62,6 +87,77 @@ bool parseNumber(const std::string& text, unsigned long long max, unsigned long 
   if (text.empty() || text.size() > 19 || text.find_first_not_of("0123456789") != std::string::npos) return false;
   out = std::stoull(text);
   return out <= max;
+}
+
+// "10", "0.5", "2.25" -> milliseconds; at most three decimals, from 0.05 s to one hour.
+bool parseSeconds(const std::string& text, std::chrono::milliseconds& out) {
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  std::string fraction = dot == std::string::npos ? std::string() : text.substr(dot + 1);
+  unsigned long long seconds = 0;
+  unsigned long long millis = 0;
+  if (!parseNumber(whole, 3600, seconds)) return false;
+  if (dot != std::string::npos) {
+    if (fraction.empty() || fraction.size() > 3 || !parseNumber(fraction, 999, millis)) return false;
+    while (fraction.size() < 3) {
+      fraction += '0';
+      millis *= 10;
+    }
+  }
+  const auto total = seconds * 1000 + millis;
+  if (total < 50 || total > 3'600'000) return false;
+  out = std::chrono::milliseconds(total);
+  return true;
+}
+
+// Options that set one number of the connection limits.
+struct LimitOption {
+  const char* name;
+  unsigned long long min;
+  unsigned long long max;
+  std::function<void(CollectorOptions&, unsigned long long)> set;
+};
+
+const std::vector<LimitOption>& limitOptions() {
+  static const std::vector<LimitOption> options = {
+      {"--max-connections", 1, 1'000'000, [](auto& o, auto n) { o.limits.maxConnections = n; }},
+      {"--max-connections-per-address", 0, 1'000'000, [](auto& o, auto n) { o.limits.maxConnectionsPerAddress = n; }},
+      {"--body-min-rate", 1, 1ULL << 30, [](auto& o, auto n) { o.limits.bodyMinBytesPerSecond = n; }},
+      {"--max-header-bytes", 1024, 1 << 20, [](auto& o, auto n) { o.limits.maxHeaderBytes = n; }},
+      {"--max-header-fields", 8, 10'000, [](auto& o, auto n) { o.limits.maxHeaderFields = n; }},
+      {"--io-threads", 1, 16, [](auto& o, auto n) { o.limits.ioThreads = static_cast<int>(n); }},
+      {"--queue-size", 1, 1'000'000, [](auto& o, auto n) { o.limits.queueCapacity = n; }},
+  };
+  return options;
+}
+
+std::chrono::milliseconds* timeoutOption(const std::string& name, CollectorOptions& options) {
+  if (name == "--handshake-timeout") return &options.limits.handshakeTimeout;
+  if (name == "--idle-timeout") return &options.limits.idleTimeout;
+  if (name == "--header-timeout") return &options.limits.headerTimeout;
+  if (name == "--body-timeout") return &options.limits.bodyTimeout;
+  return nullptr;
+}
+
+const LimitOption* limitOption(const std::string& name) {
+  for (const auto& option : limitOptions()) {
+    if (name == option.name) return &option;
+  }
+  return nullptr;
+}
+
+// "MIN-MAX" seconds, 0 <= MIN <= MAX <= 3600.
+bool parseRetryAfter(const std::string& text, server::RetryAfterRange& out) {
+  const auto dash = text.find('-');
+  unsigned long long low = 0;
+  unsigned long long high = 0;
+  if (dash == std::string::npos || !parseNumber(text.substr(0, dash), 3600, low) ||
+      !parseNumber(text.substr(dash + 1), 3600, high) || low > high) {
+    return false;
+  }
+  out.minSeconds = static_cast<int>(low);
+  out.maxSeconds = static_cast<int>(high);
+  return true;
 }
 
 common::Status parseListen(const std::string& value, CollectorOptions& options) {
@@ -119,7 +215,8 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
     }
     const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" || name == "--threads" ||
                        name == "--max-body-bytes" || name == "--retention-days" || name == "--retention" ||
-                       name == "--retention-interval";
+                       name == "--retention-interval" || name == "--retry-after" || limitOption(name) ||
+                       timeoutOption(name, options);
     if (!known) return common::makeError("unknown option (see --help)", name);
     if (!hasValue) {
       if (i + 1 >= args.size()) return common::makeError("needs a value", name);
@@ -138,6 +235,21 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
       unsigned long long n = 0;
       if (!parseNumber(value, 256, n) || n == 0) return common::makeError("expected a number from 1 to 256", name);
       options.threads = static_cast<int>(n);
+    } else if (const auto* limit = limitOption(name)) {
+      unsigned long long n = 0;
+      if (!parseNumber(value, limit->max, n) || n < limit->min) {
+        return common::makeError(
+            "expected a number from " + std::to_string(limit->min) + " to " + std::to_string(limit->max), name);
+      }
+      limit->set(options, n);
+    } else if (auto* timeout = timeoutOption(name, options)) {
+      if (!parseSeconds(value, *timeout)) {
+        return common::makeError("expected seconds from 0.05 to 3600 (e.g. 10 or 0.5), not \"" + value + "\"", name);
+      }
+    } else if (name == "--retry-after") {
+      if (!parseRetryAfter(value, options.retryAfter)) {
+        return common::makeError("expected MIN-MAX seconds with MIN <= MAX <= 3600, e.g. 2-20", name);
+      }
     } else if (name == "--max-body-bytes") {
       unsigned long long n = 0;
       if (!parseNumber(value, 1ULL << 30, n) || n < 1024) {

@@ -7,6 +7,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/server/RetryAfter.h"
+#include "collector/server/ServerLimits.h"
 #include "collector/store/RetentionPolicy.h"
 #include "common/Result.h"
 
@@ -27,8 +29,10 @@ struct CollectorOptions {
   std::string policyKeyFile;   // "" = <stateDir>/policy-signing.key, generated on first start
   std::string siemConfigFile;  // "" = no SIEM export (docs/siem.md)
   std::string consoleDir;      // "" = console-dist beside the binary, if it exists (docs/console.md)
-  int threads = 16;
+  int threads = 16;            // workers that answer requests
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
+  server::ServerLimits limits{};  // connection limits and deadlines (docs/api.md "Limits")
+  server::RetryAfterRange retryAfter{};
   std::string logLevel = "info";
   store::RetentionPolicy retention;              // --retention-days, --retention (docs/admin.md "Retention")
   std::int64_t retentionIntervalMs = 3'600'000;  // --retention-interval

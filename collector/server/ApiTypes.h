@@ -1,7 +1,7 @@
 #pragma once
-// The HTTP layer's view of one request and its answer, independent of Poco so the API logic can be
-// tested with plain values. The body is read on demand and with a limit: a handler that refuses a
-// request (401, 415, 413) never reads what an unauthenticated or oversized client sends.
+// The HTTP layer's view of one request and its answer, independent of the server so the API logic
+// can be tested with plain values. The connection layer reads a body into memory, up to the limit,
+// before the handler runs; a body announced larger is never read and readBody reports tooLarge.
 
 #include <cstddef>
 #include <cstdint>
@@ -40,6 +40,9 @@ struct ApiResponse {
   std::vector<std::pair<std::string, std::string>> headers;
   std::string endpoint;  // metrics label: "enroll", "events", "heartbeat", ...
 };
+
+// Answers one request; CollectorApi::handle is the real one.
+using RequestHandler = std::function<ApiResponse(const ApiRequest&)>;
 
 // {"error": what, "where": where}
 ApiResponse jsonError(int status, const std::string& what, const std::string& where);

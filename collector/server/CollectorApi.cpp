@@ -39,25 +39,6 @@ std::string mediaType(const std::string& contentType) {
   return lower(type);
 }
 
-const char* endpointFor(const std::string& path) {
-  if (path == "/api/v1/enroll") return "enroll";
-  if (path == "/api/v1/events") return "events";
-  if (path == "/api/v1/heartbeat") return "heartbeat";
-  if (path == "/api/v1/agents") return "agents";
-  if (path == "/api/v1/policy") return "policy";
-  if (path == "/api/v1/policies") return "policies";
-  if (path == "/api/v1/exceptions") return "exceptions";
-  if (path == "/api/v1/session") return "session";
-  if (path == "/api/v1/incidents" || incidentPathId(path)) return "incidents";
-  if (path == "/api/v1/policies/validate") return "policy_validate";
-  if (agentGroupPathId(path)) return "agent_group";
-  if (path == "/api/v1/inspections" || inspectionPathId(path)) return "inspections";
-  if (path == "/healthz") return "healthz";
-  if (path == "/metrics") return "metrics";
-  if (path.rfind("/api/", 0) != 0) return "console";
-  return "other";
-}
-
 // The heartbeat's details value as a non-negative integer, if it is one.
 std::optional<std::int64_t> detailInteger(const Poco::JSON::Object::Ptr& details, const std::string& key) {
   if (details.isNull() || !details->has(key)) return std::nullopt;
@@ -92,6 +73,25 @@ std::optional<store::AgentPolicyStatus> heartbeatPolicyStatus(const Poco::JSON::
 }
 
 }  // namespace
+
+const char* endpointFor(const std::string& path) {
+  if (path == "/api/v1/enroll") return "enroll";
+  if (path == "/api/v1/events") return "events";
+  if (path == "/api/v1/heartbeat") return "heartbeat";
+  if (path == "/api/v1/agents") return "agents";
+  if (path == "/api/v1/policy") return "policy";
+  if (path == "/api/v1/policies") return "policies";
+  if (path == "/api/v1/exceptions") return "exceptions";
+  if (path == "/api/v1/session") return "session";
+  if (path == "/api/v1/incidents" || incidentPathId(path)) return "incidents";
+  if (path == "/api/v1/policies/validate") return "policy_validate";
+  if (agentGroupPathId(path)) return "agent_group";
+  if (path == "/api/v1/inspections" || inspectionPathId(path)) return "inspections";
+  if (path == "/healthz") return "healthz";
+  if (path == "/metrics") return "metrics";
+  if (path.rfind("/api/", 0) != 0) return "console";
+  return "other";
+}
 
 std::string bearerToken(const std::string& authorization) {
   constexpr std::string_view kScheme = "bearer ";
@@ -204,7 +204,9 @@ std::optional<ApiResponse> CollectorApi::requireReader(const ApiRequest& request
 ApiResponse CollectorApi::storageFailure(const common::Error& error) {
   metrics_.countStorageError();
   common::log::error("storage failure: " + error.describe());
-  return jsonError(503, "storage unavailable, retry later: " + error.message, "database");
+  ApiResponse response = jsonError(503, "storage unavailable, retry later: " + error.message, "database");
+  response.headers.emplace_back("Retry-After", retryAfterSeconds(config_.retryAfter));
+  return response;
 }
 
 std::variant<std::string, ApiResponse> CollectorApi::authenticateAgent(const ApiRequest& request) {

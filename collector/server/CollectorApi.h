@@ -13,6 +13,7 @@
 #include "collector/console/Sessions.h"
 #include "collector/server/ApiTypes.h"
 #include "collector/server/Metrics.h"
+#include "collector/server/RetryAfter.h"
 #include "collector/store/EventStore.h"
 #include "collector/store/HeartbeatBatcher.h"
 #include "common/Clock.h"
@@ -33,6 +34,8 @@ struct ApiConfig {
   // Heartbeats are queued here and written in batches (docs/decisions/0015); null = each heartbeat
   // is written at once in its own transaction.
   store::HeartbeatBatcher* heartbeats = nullptr;
+  // Retry-After of 503 answers when storage fails (drawn from the range, docs/api.md).
+  RetryAfterRange retryAfter{};
 };
 
 // Heartbeat interval assumed until an agent reports its own.
@@ -42,10 +45,11 @@ class CollectorApi {
  public:
   CollectorApi(store::EventStore& store, Metrics& metrics, const common::Clock& clock, ApiConfig config);
 
-  // Never throws for bad input; the Poco handler still guards against the unexpected.
+  // Never throws for bad input; the connection layer still guards against the unexpected.
   ApiResponse handle(const ApiRequest& request);
 
   Metrics& metrics() { return metrics_; }
+  const ApiConfig& config() const { return config_; }
 
  private:
   ApiResponse enroll(const ApiRequest& request);
@@ -94,6 +98,9 @@ class CollectorApi {
   const common::Clock& clock_;
   ApiConfig config_;
 };
+
+// The metrics label of a request path: "enroll", "events", "heartbeat", ..., "console", "other".
+const char* endpointFor(const std::string& path);
 
 // Why name cannot be a group name (1..128 bytes of UTF-8, no control characters), or nullopt.
 std::optional<std::string> groupNameProblem(const std::string& name);

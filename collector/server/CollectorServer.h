@@ -1,19 +1,16 @@
 #pragma once
-// The HTTPS listener: Poco's HTTPServer over a SecureServerSocket, a fixed thread pool, and
-// CollectorApi behind it. start() binds (port 0 picks a free port, see port()); stop() stops
-// accepting, lets in-flight requests finish and joins the handler threads.
-
-#include <Poco/ThreadPool.h>
+// The HTTPS listener: an event loop (Boost.Asio, one or two I/O threads) accepts connections, runs
+// their TLS handshakes and reads requests with Boost.Beast under the deadlines of ServerLimits; a
+// small worker pool runs CollectorApi::handle behind a bounded queue (docs/decisions/0015).
+// start() binds (port 0 picks a free port, see port()); stop() stops accepting, closes idle
+// connections, lets requests in progress finish and joins every thread.
 
 #include <memory>
 #include <string>
 
 #include "collector/server/CollectorApi.h"
+#include "collector/server/ServerLimits.h"
 #include "common/Result.h"
-
-namespace Poco::Net {
-class HTTPServer;
-}
 
 namespace mamori::collector::server {
 
@@ -22,29 +19,37 @@ struct ServerConfig {
   unsigned short port = 8443;
   std::string certFile;  // PEM certificate (chain) the server presents
   std::string keyFile;   // PEM private key
-  int threads = 16;      // handler threads = concurrent connections served
+  int threads = 16;      // worker threads running CollectorApi::handle
+  ServerLimits limits{};
+};
+
+// What the listener serves: a function from request to answer, run on the worker threads, and where
+// it counts. CollectorApi is the real one; tests give their own.
+struct ServerHandler {
+  RequestHandler handle;
+  Metrics* metrics = nullptr;
+  std::size_t maxBodyBytes = 8 * 1024 * 1024;  // bodies are read into memory up to this size
+  RetryAfterRange retryAfter{};
 };
 
 class CollectorServer {
  public:
+  // Serves api (its metrics, body limit and Retry-After range).
   static common::Result<std::unique_ptr<CollectorServer>> start(const ServerConfig& config, CollectorApi& api);
+  static common::Result<std::unique_ptr<CollectorServer>> start(const ServerConfig& config, ServerHandler handler);
   ~CollectorServer();
   CollectorServer(const CollectorServer&) = delete;
   CollectorServer& operator=(const CollectorServer&) = delete;
 
-  unsigned short port() const { return port_; }
+  unsigned short port() const;
+  // The connection limit in force (ServerLimits::maxConnections lowered to the open-file limit).
+  std::size_t maxConnections() const;
   void stop();
 
  private:
-  CollectorServer() = default;
-
-  std::unique_ptr<Poco::ThreadPool> threads_;
-  std::unique_ptr<Poco::Net::HTTPServer> server_;
-  unsigned short port_ = 0;
-  bool stopped_ = false;
+  struct Impl;
+  explicit CollectorServer(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
 };
-
-// Poco's SSL library must be initialized once per process before any TLS socket exists.
-void initializeTls();
 
 }  // namespace mamori::collector::server

@@ -37,6 +37,102 @@ std::uint64_t Metrics::rejectedBatches(const std::string& reason) const {
   return it == rejected_.end() ? 0 : it->second;
 }
 
+void Metrics::countConnectionAccepted() {
+  std::lock_guard lock(mutex_);
+  ++accepted_;
+}
+
+void Metrics::countConnectionClosed(const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++closed_[reason];
+}
+
+void Metrics::setQueue(std::size_t depth, std::size_t capacity) {
+  queueDepth_ = static_cast<std::int64_t>(depth);
+  queueCapacity_ = static_cast<std::int64_t>(capacity);
+}
+
+void Metrics::countOverload(int status, const std::string& reason) {
+  std::lock_guard lock(mutex_);
+  ++overload_[{status, reason}];
+}
+
+void Metrics::observeLatency(const std::string& endpoint, double seconds) {
+  std::lock_guard lock(mutex_);
+  Histogram& histogram = latency_[endpoint];
+  for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+    if (seconds <= kLatencyBuckets[i]) {
+      ++histogram.buckets[i];
+      break;
+    }
+  }
+  ++histogram.count;
+  histogram.sum += seconds;
+}
+
+std::uint64_t Metrics::connectionsClosed(const std::string& reason) const {
+  std::lock_guard lock(mutex_);
+  const auto it = closed_.find(reason);
+  return it == closed_.end() ? 0 : it->second;
+}
+
+std::uint64_t Metrics::overloadAnswers(int status, const std::string& reason) const {
+  std::lock_guard lock(mutex_);
+  const auto it = overload_.find({status, reason});
+  return it == overload_.end() ? 0 : it->second;
+}
+
+std::uint64_t Metrics::latencyCount(const std::string& endpoint) const {
+  std::lock_guard lock(mutex_);
+  const auto it = latency_.find(endpoint);
+  return it == latency_.end() ? 0 : it->second.count;
+}
+
+void Metrics::renderConnections(std::ostream& out) const {
+  out << "# HELP mamori_connections_open TLS connections open now.\n"
+         "# TYPE mamori_connections_open gauge\n"
+         "mamori_connections_open "
+      << openConnections_.load()
+      << "\n# HELP mamori_connections_accepted_total TCP connections accepted.\n"
+         "# TYPE mamori_connections_accepted_total counter\n"
+         "mamori_connections_accepted_total "
+      << accepted_
+      << "\n# HELP mamori_connections_closed_total Connections closed by the collector or the client, by reason.\n"
+         "# TYPE mamori_connections_closed_total counter\n";
+  for (const auto& [reason, count] : closed_) {
+    out << "mamori_connections_closed_total{reason=\"" << reason << "\"} " << count << '\n';
+  }
+  out << "# HELP mamori_worker_queue_depth Requests waiting for a worker thread.\n"
+         "# TYPE mamori_worker_queue_depth gauge\n"
+         "mamori_worker_queue_depth "
+      << queueDepth_.load()
+      << "\n# HELP mamori_worker_queue_capacity Requests that may wait before the collector answers 503.\n"
+         "# TYPE mamori_worker_queue_capacity gauge\n"
+         "mamori_worker_queue_capacity "
+      << queueCapacity_.load()
+      << "\n# HELP mamori_overload_answers_total 503 and 429 answers that ask the client to come back later, by "
+         "reason.\n"
+         "# TYPE mamori_overload_answers_total counter\n";
+  for (const auto& [key, count] : overload_) {
+    out << "mamori_overload_answers_total{status=\"" << key.first << "\",reason=\"" << key.second << "\"} " << count
+        << '\n';
+  }
+  out << "# HELP mamori_request_duration_seconds From a request's complete header to its answer written, by "
+         "endpoint.\n"
+         "# TYPE mamori_request_duration_seconds histogram\n";
+  for (const auto& [endpoint, histogram] : latency_) {
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < kLatencyBuckets.size(); ++i) {
+      cumulative += histogram.buckets[i];
+      out << "mamori_request_duration_seconds_bucket{endpoint=\"" << endpoint << "\",le=\"" << kLatencyBuckets[i]
+          << "\"} " << cumulative << '\n';
+    }
+    out << "mamori_request_duration_seconds_bucket{endpoint=\"" << endpoint << "\",le=\"+Inf\"} " << histogram.count
+        << "\nmamori_request_duration_seconds_sum{endpoint=\"" << endpoint << "\"} " << histogram.sum
+        << "\nmamori_request_duration_seconds_count{endpoint=\"" << endpoint << "\"} " << histogram.count << '\n';
+  }
+}
+
 std::string Metrics::render(std::optional<std::int64_t> agentsEnrolled,
                             std::optional<std::int64_t> agentsSilent) const {
   std::ostringstream out;
@@ -64,6 +160,7 @@ std::string Metrics::render(std::optional<std::int64_t> agentsEnrolled,
          "# TYPE mamori_storage_errors_total counter\n"
          "mamori_storage_errors_total "
       << storageErrors_ << '\n';
+  renderConnections(out);
   if (agentsEnrolled) {
     out << "# HELP mamori_agents_enrolled Agents enrolled.\n# TYPE mamori_agents_enrolled gauge\n"
            "mamori_agents_enrolled "

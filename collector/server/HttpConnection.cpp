@@ -1,0 +1,351 @@
+#include "collector/server/HttpConnection.h"
+
+#include <Poco/Exception.h>
+#include <Poco/URI.h>
+
+#include <algorithm>
+#include <boost/asio/dispatch.hpp>
+#include <boost/asio/executor_work_guard.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/beast/core/error.hpp>
+#include <boost/beast/core/string.hpp>
+#include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/write.hpp>
+#include <iterator>
+
+#include "common/Log.h"
+
+namespace mamori::collector::server {
+
+namespace beast = boost::beast;
+namespace http = boost::beast::http;
+namespace net = boost::asio;
+
+namespace {
+
+// The first read of a request asks for this much: small, because an idle connection holds it.
+constexpr std::size_t kFirstRead = 512;
+// After an answer that ends the connection, what the client still sends is read and dropped for at
+// most this long and this much (a client that writes its whole body before reading sees the answer).
+constexpr std::chrono::milliseconds kLinger{2'000};
+constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+
+bool isParseError(const beast::error_code& error) {
+  return error.category() == beast::http::make_error_code(http::error::bad_method).category();
+}
+
+std::string headerValue(const http::request_header<>& header, http::field field) {
+  const auto it = header.find(field);
+  return it == header.end() ? std::string() : std::string(it->value());
+}
+
+std::string headerValue(const http::request_header<>& header, const char* name) {
+  const auto it = header.find(name);
+  return it == header.end() ? std::string() : std::string(it->value());
+}
+
+}  // namespace
+
+HttpConnection::HttpConnection(net::ip::tcp::socket&& socket, net::ssl::context& tls, ConnectionShared& shared,
+                               std::uint64_t id, std::string address)
+    : stream_(std::move(socket), tls), shared_(shared), id_(id), address_(std::move(address)) {}
+
+HttpConnection::~HttpConnection() {
+  shared_.registry->release(id_);
+  shared_.metrics->countConnectionClosed(closeReason_ ? closeReason_ : "client_closed");
+  shared_.metrics->setOpenConnections(static_cast<std::int64_t>(shared_.registry->open()));
+  if (shared_.connectionGone) shared_.connectionGone();
+}
+
+void HttpConnection::setDeadline(std::chrono::milliseconds timeout) {
+  beast::get_lowest_layer(stream_).expires_after(timeout);
+}
+
+void HttpConnection::start() {
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->setDeadline(self->shared_.limits.handshakeTimeout);
+    self->stream_.async_handshake(net::ssl::stream_base::server,
+                                  [self](beast::error_code error) { self->onHandshake(error); });
+  });
+}
+
+void HttpConnection::refuse(const char* reason) {
+  closeReason_ = reason;
+  state_ = State::Closing;
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+void HttpConnection::evict() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    if (self->state_ == State::Idle) self->close("evicted_oldest_idle");
+  });
+}
+
+void HttpConnection::shutdown() {
+  net::post(stream_.get_executor(), [self = shared_from_this()] {
+    // A request being answered finishes; onWritten sees `stopping` and closes after it.
+    if (self->state_ != State::Dispatched && self->state_ != State::Writing) self->close("shutdown");
+  });
+}
+
+void HttpConnection::close(const char* reason) {
+  if (state_ == State::Closing && closeReason_) return;
+  if (!closeReason_) closeReason_ = reason;
+  if (state_ == State::Idle) shared_.registry->markBusy(id_);
+  state_ = State::Closing;
+  beast::error_code ignored;
+  beast::get_lowest_layer(stream_).socket().close(ignored);
+}
+
+void HttpConnection::onHandshake(beast::error_code error) {
+  if (error) return close(error == beast::error::timeout ? "handshake_deadline" : "handshake_failed");
+  waitForRequest();
+}
+
+void HttpConnection::waitForRequest() {
+  if (state_ == State::Closing) return;
+  if (shared_.stopping) return close("shutdown");
+  parser_.reset();
+  response_.reset();
+  bodyTooLarge_ = false;
+  if (buffer_.size() > 0) return readHeader();  // the client sent its next request already
+  buffer_.shrink_to_fit();                      // an idle connection holds no read buffer
+  state_ = State::Idle;
+  shared_.registry->markIdle(id_);
+  setDeadline(shared_.limits.idleTimeout);
+  stream_.async_read_some(
+      buffer_.prepare(kFirstRead),
+      [self = shared_from_this()](beast::error_code error, std::size_t bytes) { self->onFirstBytes(error, bytes); });
+}
+
+void HttpConnection::onFirstBytes(beast::error_code error, std::size_t bytes) {
+  buffer_.commit(bytes);
+  if (state_ == State::Closing) return;  // evicted or stopped while idle
+  shared_.registry->markBusy(id_);
+  if (error) {
+    if (error == beast::error::timeout) return close("idle");
+    return close("client_closed");
+  }
+  readHeader();
+}
+
+void HttpConnection::readHeader() {
+  state_ = State::Header;
+  parser_.emplace();
+  parser_->header_limit(static_cast<std::uint32_t>(std::min<std::size_t>(shared_.limits.maxHeaderBytes, UINT32_MAX)));
+  // No body limit while the header is read: a Content-Length over it is our decision (dispatch()
+  // without reading), not a parse error that would leave the header half known.
+  parser_->body_limit(boost::none);
+  setDeadline(shared_.limits.headerTimeout);
+  http::async_read_header(stream_, buffer_, *parser_,
+                          [self = shared_from_this()](beast::error_code error, std::size_t) { self->onHeader(error); });
+}
+
+void HttpConnection::onHeader(beast::error_code error) {
+  if (state_ == State::Closing) return;
+  headerDone_ = std::chrono::steady_clock::now();
+  endpoint_ = "other";
+  if (error == http::error::header_limit) {
+    return answerHere(
+        jsonError(431, "the request header is over " + std::to_string(shared_.limits.maxHeaderBytes) + " bytes",
+                  "header"),
+        false);
+  }
+  if (error == http::error::partial_message || error == http::error::end_of_stream) return close("client_closed");
+  if (error && isParseError(error)) {
+    return answerHere(jsonError(400, "malformed HTTP request: " + error.message(), "request"), false);
+  }
+  if (error) return close(error == beast::error::timeout ? "header_deadline" : "client_closed");
+
+  const auto& header = parser_->get();
+  endpoint_ = endpointFor(std::string(header.target().substr(0, header.target().find('?'))));
+  head_ = header.method() == http::verb::head;
+  keepAlive_ = header.keep_alive();
+  const auto fields = static_cast<std::size_t>(std::distance(header.begin(), header.end()));
+  if (fields > shared_.limits.maxHeaderFields) {
+    return answerHere(jsonError(431,
+                                "the request has " + std::to_string(fields) + " header fields, more than " +
+                                    std::to_string(shared_.limits.maxHeaderFields),
+                                "header"),
+                      false);
+  }
+  const auto length = parser_->content_length();
+  if (length && *length > shared_.maxBodyBytes) {
+    // Not read at all: CollectorApi answers 413 from the announced length, then the connection closes.
+    bodyTooLarge_ = true;
+    keepAlive_ = false;
+    return dispatch();
+  }
+  if (parser_->is_done()) return dispatch();
+  const auto expect = header.find(http::field::expect);
+  if (expect != header.end() && beast::iequals(expect->value(), "100-continue")) return sendContinue();
+  readBody();
+}
+
+void HttpConnection::sendContinue() {
+  state_ = State::Writing;
+  auto answer = std::make_shared<http::response<http::empty_body>>(http::status::continue_, 11);
+  setDeadline(shared_.limits.writeTimeout);
+  http::async_write(stream_, *answer, [self = shared_from_this(), answer](beast::error_code error, std::size_t) {
+    if (self->state_ == State::Closing) return;
+    if (error) return self->close(error == beast::error::timeout ? "write_deadline" : "client_closed");
+    self->readBody();
+  });
+}
+
+void HttpConnection::readBody() {
+  state_ = State::Body;
+  // bodyTimeout plus one second per bodyMinBytesPerSecond of the announced (or largest) length.
+  const std::uint64_t length = parser_->content_length().value_or(shared_.maxBodyBytes);
+  const std::uint64_t rate = std::max<std::size_t>(1, shared_.limits.bodyMinBytesPerSecond);
+  setDeadline(shared_.limits.bodyTimeout + std::chrono::seconds((length + rate - 1) / rate));
+  parser_->body_limit(shared_.maxBodyBytes);
+  http::async_read(stream_, buffer_, *parser_,
+                   [self = shared_from_this()](beast::error_code error, std::size_t) { self->onBody(error); });
+}
+
+void HttpConnection::onBody(beast::error_code error) {
+  if (state_ == State::Closing) return;
+  if (error == http::error::body_limit) {
+    // A chunked body past the limit: CollectorApi answers 413 (readBody reports tooLarge), then close.
+    bodyTooLarge_ = true;
+    keepAlive_ = false;
+    return dispatch();
+  }
+  if (error == http::error::partial_message || error == http::error::end_of_stream) return close("client_closed");
+  if (error && isParseError(error)) {
+    return answerHere(jsonError(400, "malformed HTTP request body: " + error.message(), "body"), false);
+  }
+  if (error) return close(error == beast::error::timeout ? "body_deadline" : "client_closed");
+  dispatch();
+}
+
+void HttpConnection::dispatch() {
+  auto& message = parser_->get();
+  auto request = std::make_shared<ApiRequest>();
+  request->method = std::string(message.method_string());
+  try {
+    const Poco::URI uri(std::string(message.target()));
+    request->path = uri.getPath();
+    for (auto& pair : uri.getQueryParameters()) request->query.push_back(std::move(pair));
+  } catch (const Poco::Exception& e) {
+    return answerHere(jsonError(400, "malformed request target: " + e.displayText(), "request"), false);
+  }
+  request->authorization = headerValue(message, http::field::authorization);
+  request->cookie = headerValue(message, http::field::cookie);
+  request->csrfToken = headerValue(message, "X-CSRF-Token");
+  request->clientAddress = address_;
+  request->contentType = headerValue(message, http::field::content_type);
+  request->contentEncoding = headerValue(message, http::field::content_encoding);
+  if (const auto length = parser_->content_length()) request->contentLength = static_cast<std::int64_t>(*length);
+  // The body is in memory already (or was refused unread): readBody hands it over with the same
+  // tooLarge/failed meaning as a streamed read.
+  auto body = std::make_shared<std::string>(bodyTooLarge_ ? std::string() : std::move(message.body()));
+  request->readBody = [body, tooLarge = bodyTooLarge_](std::size_t maxBytes) {
+    BodyRead read;
+    if (tooLarge || body->size() > maxBytes) {
+      read.tooLarge = true;
+      return read;
+    }
+    read.data = std::move(*body);
+    return read;
+  };
+  if (shared_.stopping) keepAlive_ = false;
+  state_ = State::Dispatched;
+
+  auto self = shared_from_this();
+  // The work guard keeps the event loop running while no socket operation of this connection is
+  // pending (stop() waits for answers in progress).
+  auto work = std::make_shared<net::executor_work_guard<net::io_context::executor_type>>(shared_.io->get_executor());
+  std::function<void()> job = [self, request, work]() mutable {
+    ApiResponse answer;
+    try {
+      answer = self->shared_.handler(*request);
+    } catch (const std::exception& e) {
+      common::log::error("request " + request->method + " " + request->path + " failed: " + e.what());
+      answer = jsonError(500, "internal error", "");
+    } catch (...) {
+      common::log::error("request " + request->method + " " + request->path + " failed: unknown exception");
+      answer = jsonError(500, "internal error", "");
+    }
+    // The API's own "come back later" answers: storage or a dependency unavailable, sign-in throttled.
+    if (answer.status == 503) self->shared_.metrics->countOverload(503, "unavailable");
+    if (answer.status == 429) self->shared_.metrics->countOverload(429, "throttled");
+    net::post(self->stream_.get_executor(),
+              [self, answer = std::move(answer)]() mutable { self->respond(std::move(answer)); });
+    work->reset();
+  };
+  if (shared_.workers->tryPost(job)) return;
+  // Every worker is busy and the queue is full: answer now instead of making the client wait.
+  shared_.metrics->countOverload(503, "queue_full");
+  ApiResponse busy = jsonError(503, "the collector is busy, retry later", "server");
+  busy.headers.emplace_back("Retry-After", retryAfterSeconds(shared_.retryAfter));
+  busy.endpoint = endpoint_;
+  shared_.metrics->countRequest(endpoint_, 503);
+  respond(std::move(busy));
+}
+
+void HttpConnection::answerHere(ApiResponse response, bool keepAlive) {
+  keepAlive_ = keepAlive;
+  response.endpoint = endpoint_;
+  shared_.metrics->countRequest(endpoint_, response.status);
+  if (response.status == 431) closeReason_ = "header_too_large";
+  if (response.status == 400) closeReason_ = "bad_request";
+  respond(std::move(response));
+}
+
+void HttpConnection::respond(ApiResponse answer) {
+  if (state_ == State::Closing) return;
+  if (!answer.endpoint.empty()) endpoint_ = answer.endpoint;
+  response_.emplace(static_cast<http::status>(answer.status), 11);
+  auto& response = *response_;
+  response.set(http::field::server, "mamori-collector");
+  response.set(http::field::content_type, answer.contentType);
+  for (const auto& [name, value] : answer.headers) response.insert(name, value);
+  response.keep_alive(keepAlive_ && !shared_.stopping);
+  response.content_length(answer.body.size());
+  if (!head_) response.body() = std::move(answer.body);
+  state_ = State::Writing;
+  setDeadline(shared_.limits.writeTimeout);
+  http::async_write(stream_, response,
+                    [self = shared_from_this()](beast::error_code error, std::size_t) { self->onWritten(error); });
+}
+
+void HttpConnection::onWritten(beast::error_code error) {
+  if (state_ == State::Closing) return;
+  const auto elapsed = std::chrono::duration<double>(std::chrono::steady_clock::now() - headerDone_).count();
+  shared_.metrics->observeLatency(endpoint_, elapsed);
+  if (error) return close(error == beast::error::timeout ? "write_deadline" : "client_closed");
+  if (!keepAlive_ || shared_.stopping) return lingerThenClose();
+  waitForRequest();
+}
+
+void HttpConnection::lingerThenClose() {
+  if (!closeReason_) closeReason_ = shared_.stopping ? "shutdown" : "server_close";
+  state_ = State::Closing;
+  auto& socket = beast::get_lowest_layer(stream_).socket();
+  beast::error_code ignored;
+  socket.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
+  discard_ = std::make_unique<std::array<char, 4096>>();
+  setDeadline(kLinger);
+  // Raw TCP reads: what arrives now is never looked at, so it need not be decrypted.
+  struct Drain {
+    std::shared_ptr<HttpConnection> self;
+    void operator()(beast::error_code error, std::size_t bytes) {
+      self->discarded_ += bytes;
+      auto& stream = beast::get_lowest_layer(self->stream_);
+      if (error || self->discarded_ >= kLingerBytes) {
+        beast::error_code ignored;
+        stream.socket().close(ignored);
+        return;
+      }
+      stream.async_read_some(net::buffer(*self->discard_), std::move(*this));
+    }
+  };
+  beast::get_lowest_layer(stream_).async_read_some(net::buffer(*discard_), Drain{shared_from_this()});
+}
+
+}  // namespace mamori::collector::server
