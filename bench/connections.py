@@ -31,6 +31,14 @@ sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 import harness  # noqa: E402
 
 
+def uuid7():
+    """Enough of a UUIDv7 for an event id: version 7, variant 10, random rest."""
+    raw = bytearray(uuid.uuid4().bytes)
+    raw[6] = 0x70 | (raw[6] & 0x0F)
+    raw[8] = 0x80 | (raw[8] & 0x3F)
+    return str(uuid.UUID(bytes=bytes(raw)))
+
+
 def rss_kib(pid):
     with open(f"/proc/{pid}/status") as f:
         for line in f:
@@ -130,7 +138,7 @@ def heartbeat_rate(binary, workdir, agents, seconds):
         headers = {"Content-Type": "application/json", "Authorization": "Bearer " + key}
         local = {}
         while time.monotonic() < stop_at:
-            beat = json.dumps({"id": str(uuid.uuid4()), "type": "agent.heartbeat",
+            beat = json.dumps({"id": uuid7(), "type": "agent.heartbeat",
                                "time": "2026-12-06T09:00:00.000Z", "severity": "info", "agent_id": agent_id,
                                "host": "pc", "user": "", "details": {"agent.heartbeat_interval_ms": 60000}})
             try:

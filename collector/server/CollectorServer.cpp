@@ -94,6 +94,9 @@ struct CollectorServer::Impl {
       shared.metrics->countConnectionClosed("client_closed");
       return;
     }
+    // Answers go out as soon as they are written (a header and body are two TLS records; without
+    // this the second waits for the client's delayed ACK).
+    socket.set_option(tcp::no_delay(true), error);
     const std::uint64_t id = ++nextId;
     auto connection =
         std::make_shared<HttpConnection>(std::move(socket), *tls, shared, id, remote.address().to_string());

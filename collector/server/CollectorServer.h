@@ -1,7 +1,7 @@
 #pragma once
 // The HTTPS listener: an event loop (Boost.Asio, one or two I/O threads) accepts connections, runs
 // their TLS handshakes and reads requests with Boost.Beast under the deadlines of ServerLimits; a
-// small worker pool runs CollectorApi::handle behind a bounded queue (docs/decisions/0015).
+// small worker pool runs CollectorApi::handle behind a bounded queue (docs/decisions/0017).
 // start() binds (port 0 picks a free port, see port()); stop() stops accepting, closes idle
 // connections, lets requests in progress finish and joins every thread.
 

@@ -1,5 +1,5 @@
 #pragma once
-// One client connection of the event-driven listener (docs/decisions/0015): TLS handshake, then
+// One client connection of the event-driven listener (docs/decisions/0017): TLS handshake, then
 // requests read with Beast's parser under the deadlines of ServerLimits, each answered by
 // CollectorApi on the worker pool, the answer written back on the connection's strand. It never
 // blocks a thread: an idle or slow client costs memory (a few KiB), not a thread.
