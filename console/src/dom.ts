@@ -1,9 +1,14 @@
 // Building DOM nodes without markup strings. Every text value (and everything an agent reported is
 // text: process names, paths, device strings, user names) becomes a Text node or an attribute value
-// through the DOM API, never HTML: the console has no innerHTML anywhere.
+// through the DOM API, never HTML: the console has no innerHTML anywhere. Strings pass through
+// safeText (safetext.ts), which shows invisible and direction-changing characters as markers.
+import { safeText, visibleString } from './safetext';
 
 export type Child = Node | string | number | null | undefined | false;
 type Attrs = Record<string, string | number | boolean | EventListener | undefined>;
+
+// Attributes a person reads (tooltips, labels); the others (value, data-*, id) are data and stay exact.
+const READ_ATTRIBUTES = new Set(['title', 'aria-label', 'placeholder', 'alt']);
 
 export function h<K extends keyof HTMLElementTagNameMap>(
   tag: K,
@@ -20,7 +25,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
     } else if (value === true) {
       element.setAttribute(name, '');
     } else {
-      element.setAttribute(name, String(value));
+      element.setAttribute(name, READ_ATTRIBUTES.has(name) ? visibleString(String(value)) : String(value));
     }
   }
   append(element, children);
@@ -30,7 +35,7 @@ export function h<K extends keyof HTMLElementTagNameMap>(
 export function append(parent: Node, children: (Child | Child[])[]): void {
   for (const child of children.flat()) {
     if (child === null || child === undefined || child === false) continue;
-    parent.appendChild(typeof child === 'string' || typeof child === 'number' ? document.createTextNode(String(child)) : child);
+    parent.appendChild(typeof child === 'string' || typeof child === 'number' ? safeText(String(child)) : child);
   }
 }
 

@@ -26,6 +26,10 @@ const VIEWER = { user: 'victor', password: 'viewer password 123' };
 const GROUP = 'office';
 const HOSTILE_PROCESS = '<img src=x onerror=alert(1)>';
 const HOSTILE_PATH = '/home/u/"><script>window.__pwned=1</script>.txt';
+// Issue 20: a name that displays as "pc-invoiceexe.pdf" when the override takes effect, and a value
+// with no place to break a line.
+const DISGUISED_HOST = 'pc-invoice\u202Efdp.exe\u200B';
+const LONG_VALUE = `/srv/${'x'.repeat(16 * 1024 - 5)}`; // the most an event string may hold
 
 fs.mkdirSync(ARTIFACTS, { recursive: true });
 const processes = [];
@@ -385,6 +389,75 @@ async function main() {
         const rows = [...document.querySelectorAll('#event-rows tr')];
         return rows.length === 1 && rows[0].textContent.includes('p2p.killed');
       });
+    });
+
+    await step('hostile text: bidi and zero-width characters are shown escaped, a 16 KB value keeps the table on screen', async () => {
+      // An agent whose host name hides a right-to-left override and a zero-width space (issue 20),
+      // enrolled through the API as any agent would, and an event of it with 16 KB unbroken values.
+      const agentId = uuidv7();
+      const enroll = await request(base, ca, 'POST', '/api/v1/enroll', {
+        body: { enroll_secret: fs.readFileSync(path.join(stateDir, 'enroll.secret'), 'utf8').trim(), agent_id: agentId, host: DISGUISED_HOST, os: 'Debian GNU/Linux 12', agent_version: '0.1.0', group: GROUP },
+      });
+      assert.equal(enroll.status, 200, enroll.text);
+      const id = uuidv7();
+      const event = {
+        id, type: 'activity.removable_copy', time: new Date().toISOString(), severity: 'medium', agent_id: agentId, host: DISGUISED_HOST, user: LONG_VALUE,
+        details: { 'file.path': LONG_VALUE, 'process.name': 'cp' },
+      };
+      const ingest = await request(base, ca, 'POST', '/api/v1/events', { body: { events: [event] }, headers: { Authorization: `Bearer ${enroll.json.node_key}` } });
+      assert.equal(ingest.status, 200, ingest.text);
+      // What a person reads: the markers, never the raw control characters (which would reorder the text).
+      const shown = (selector) =>
+        page.$eval(selector, (element) => {
+          const visible = element.innerText;
+          return { visible, markers: [...element.querySelectorAll('.cp')].map((m) => m.textContent) };
+        });
+      const withinViewport = (tableSelector) =>
+        page.evaluate((selector) => {
+          const table = document.querySelector(selector);
+          const right = Math.max(...[...table.querySelectorAll('th')].map((th) => th.getBoundingClientRect().right));
+          return { viewport: window.innerWidth, table: Math.round(table.getBoundingClientRect().right), lastHeader: Math.round(right), page: document.documentElement.scrollWidth };
+        }, tableSelector);
+      const assertOnScreen = (sizes, where) => {
+        for (const key of ['table', 'lastHeader', 'page']) assert.ok(sizes[key] <= sizes.viewport, `${where}: ${key} ends at ${sizes[key]} px, beyond the ${sizes.viewport} px viewport: ${JSON.stringify(sizes)}`);
+      };
+      const assertEscaped = (text, where) => {
+        assert.ok(text.visible.includes('pc-invoice<U+202E>fdp.exe<U+200B>'), `${where} does not show the host escaped: ${text.visible.slice(0, 200)}`);
+        assert.ok(!/[\u202E\u200B]/.test(text.visible), `${where} still holds the raw characters`);
+        assert.deepEqual(text.markers, ['<U+202E>', '<U+200B>']);
+      };
+
+      await page.click('a[data-route="fleet"]');
+      await page.waitForSelector(`#fleet tr[data-agent="${agentId}"]`, { timeout: 20000 });
+      // Its newest event (with the 16 KB user) reaches the fleet row within a refresh.
+      await page.waitForFunction((agent) => document.querySelector(`#fleet tr[data-agent="${agent}"]`).cells[1].textContent.includes('/srv/xxx'), agentId, { timeout: 20000 });
+      assertEscaped(await shown(`#fleet tr[data-agent="${agentId}"] .host`), 'the fleet');
+      const fleetSizes = await withinViewport('#fleet');
+      log(`     fleet table with a 16 KB value: ends at ${fleetSizes.table} px (last column header at ${fleetSizes.lastHeader} px) in a ${fleetSizes.viewport} px viewport`);
+      assertOnScreen(fleetSizes, 'the fleet');
+      await shot('09-hostile-fleet');
+      await axeCheck(page, 'fleet-hostile');
+
+      await page.click('a[data-route="events"]');
+      await page.waitForSelector(`#event-rows tr[data-event="${id}"]`, { timeout: 15000 });
+      assertEscaped(await shown(`#event-rows tr[data-event="${id}"] td:nth-child(4)`), 'the events table');
+      const sizes = await withinViewport('#events');
+      assertOnScreen(sizes, 'the events table');
+      log(`     events table with a 16 KB value: ends at ${sizes.table} px (last column header at ${sizes.lastHeader} px) in a ${sizes.viewport} px viewport`);
+      // In the table the value is clipped; the whole of it opens in place and in the detail view.
+      const userCell = `#event-rows tr[data-event="${id}"] td:nth-child(5)`;
+      assert.ok((await page.$eval(userCell, (td) => td.innerText)).length < 300, 'the 16 KB value is not clipped in the table');
+      await page.click(`${userCell} summary`);
+      await page.waitForFunction((selector) => document.querySelector(`${selector} details`).open, userCell);
+      assert.ok((await page.$eval(userCell, (td) => td.innerText)).includes(LONG_VALUE), 'the whole value does not open in place');
+      assertOnScreen(await withinViewport('#events'), 'the events table with the value open');
+      await page.waitForSelector('#event-detail:not([hidden])');
+      const detail = await page.$eval('#event-detail table.kv', (t) => t.innerText);
+      assert.ok(detail.includes(LONG_VALUE), 'the detail view lacks the whole value');
+      assertEscaped(await shown('#event-detail table.kv'), 'the event detail');
+      assertOnScreen(await withinViewport('#events'), 'the events page with the detail open');
+      await shot('10-hostile-events');
+      await axeCheck(page, 'events-hostile');
     });
 
     await step('device exceptions: a challenge becomes a response code', async () => {

@@ -1,5 +1,6 @@
 import { api, query, EventRecord } from '../api';
 import { h, replace, formatTime, notice } from '../dom';
+import { clipped, safeText } from '../safetext';
 import type { PageContext } from '../main';
 
 const POLL_MS = 2000;
@@ -34,14 +35,14 @@ export function eventDetail(panel: HTMLElement, event: EventRecord): void {
       'table',
       { class: 'kv' },
       h('caption', {}, caption),
-      h('tbody', {}, rows.map(([key, value]) => h('tr', {}, h('th', { scope: 'row' }, key), h('td', { class: 'mono' }, value)))),
+      h('tbody', {}, rows.map(([key, value]) => h('tr', {}, h('th', { scope: 'row' }, clipped(key, 64)), h('td', { class: 'mono' }, value)))),
     );
   replace(
     panel,
     h('h2', { id: 'event-detail-title', tabindex: -1 }, `Event ${event.type}`),
     table('Fields', fields),
     details.length ? table('Details and evidence', details) : h('p', { class: 'muted' }, 'No details.'),
-    h('details', {}, h('summary', {}, 'Raw JSON'), h('pre', { class: 'json' }, JSON.stringify(event, null, 2))),
+    h('details', {}, h('summary', {}, 'Raw JSON'), h('pre', { class: 'json' }, safeText(JSON.stringify(event, null, 2), { preformatted: true }))),
   );
   panel.hidden = false;
   (panel.querySelector('h2') as HTMLElement).focus();
@@ -108,14 +109,16 @@ export async function renderEvents(context: PageContext): Promise<void> {
       { 'data-event': event.id, tabindex: 0, class: 'clickable' },
       h('td', {}, formatTime(event.time)),
       h('td', {}, h('span', { class: `badge sev-${event.severity}` }, event.severity)),
-      h('td', { class: 'mono' }, event.type),
-      h('td', {}, event.host),
-      h('td', {}, event.user),
-      h('td', { class: 'summary' }, summary(event)),
+      h('td', { class: 'mono' }, clipped(event.type)),
+      h('td', {}, clipped(event.host)),
+      h('td', {}, clipped(event.user)),
+      h('td', { class: 'summary' }, clipped(summary(event))),
     );
     const open = () => eventDetail(detail, event);
     tr.addEventListener('click', open);
     tr.addEventListener('keydown', (e) => {
+      // Enter on a clipped value's summary opens that value, not the row.
+      if (e.target !== tr) return;
       if (e.key === 'Enter' || e.key === ' ') {
         e.preventDefault();
         open();
@@ -131,7 +134,7 @@ export async function renderEvents(context: PageContext): Promise<void> {
     replace(body, answer.events.map(row));
     newest = answer.events.length ? answer.events[0].id : '';
     shown = answer.events.length;
-    status.textContent = `${shown} events shown${shown === PAGE ? ' (the newest 200; narrow the filters for older ones)' : ''}`;
+    replace(status, `${shown} events shown${shown === PAGE ? ' (the newest 200; narrow the filters for older ones)' : ''}`);
   };
   const poll = async () => {
     const mine = generation;
@@ -143,7 +146,7 @@ export async function renderEvents(context: PageContext): Promise<void> {
     for (const event of fresh) body.insertBefore(row(event), body.firstChild);
     newest = fresh[fresh.length - 1].id;
     shown += fresh.length;
-    status.textContent = `${shown} events shown, ${fresh.length} new`;
+    replace(status, `${shown} events shown, ${fresh.length} new`);
   };
   form.addEventListener('submit', (event) => {
     event.preventDefault();

@@ -1,15 +1,16 @@
 import { api, Agent } from '../api';
 import { h, replace, formatTime } from '../dom';
+import { clipped } from '../safetext';
 import type { PageContext } from '../main';
 
 const REFRESH_MS = 5000;
 
 function policyCell(agent: Agent): HTMLElement {
   if (agent.policy.error) {
-    return h('td', { class: 'bad' }, `v${agent.policy.version} · error: `, h('span', { class: 'mono' }, agent.policy.error));
+    return h('td', { class: 'bad' }, `v${agent.policy.version} · error: `, h('span', { class: 'mono' }, clipped(agent.policy.error)));
   }
   if (agent.policy.version === 0) return h('td', { class: 'muted' }, 'none reported');
-  return h('td', {}, `v${agent.policy.version} (${agent.policy.source})`);
+  return h('td', {}, `v${agent.policy.version} (`, clipped(agent.policy.source), ')');
 }
 
 export function agentRow(agent: Agent): HTMLTableRowElement {
@@ -17,17 +18,17 @@ export function agentRow(agent: Agent): HTMLTableRowElement {
   return h(
     'tr',
     { 'data-agent': agent.agent_id },
-    h('td', {}, h('span', { class: 'host' }, agent.host), h('br'), h('small', { class: 'mono muted' }, agent.agent_id)),
-    h('td', {}, agent.last_event?.user || h('span', { class: 'muted' }, '—')),
-    h('td', {}, agent.group),
+    h('td', {}, h('span', { class: 'host' }, clipped(agent.host)), h('br'), h('small', { class: 'mono muted' }, agent.agent_id)),
+    h('td', {}, agent.last_event?.user ? clipped(agent.last_event.user) : h('span', { class: 'muted' }, '—')),
+    h('td', {}, clipped(agent.group)),
     h('td', {}, h('span', { class: `badge ${status}` }, status), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_seen))),
     policyCell(agent),
-    h('td', {}, agent.agent_version || '—', h('br'), h('small', { class: 'muted' }, agent.os)),
+    h('td', {}, agent.agent_version ? clipped(agent.agent_version) : '—', h('br'), h('small', { class: 'muted' }, clipped(agent.os))),
     h(
       'td',
       {},
       agent.last_event
-        ? [h('span', { class: 'mono' }, agent.last_event.type), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_event.time))]
+        ? [h('span', { class: 'mono' }, clipped(agent.last_event.type)), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_event.time))]
         : h('span', { class: 'muted' }, 'none'),
     ),
     h('td', { class: 'num' }, agent.event_count),
@@ -56,7 +57,7 @@ export async function renderFleet(context: PageContext): Promise<void> {
   const load = async () => {
     const answer = await api<{ agents: Agent[] }>('GET', '/api/v1/agents');
     const silent = answer.agents.filter((agent) => agent.silent).length;
-    summary.textContent = `${answer.agents.length} agents, ${answer.agents.length - silent} online, ${silent} silent`;
+    replace(summary, `${answer.agents.length} agents, ${answer.agents.length - silent} online, ${silent} silent`);
     replace(body, answer.agents.map(agentRow));
   };
   await load();

@@ -2,6 +2,7 @@ import { api, ApiError, EventRecord } from '../api';
 import { h, notice, formatTime, replace } from '../dom';
 import type { PageContext } from '../main';
 import { eventDetail } from './events';
+import { clipped } from '../safetext';
 
 // Incidents are the activity capability's incident.opened / incident.updated events (docs/events.md),
 // one per incident.id (the newest event carries the whole evidence chain). Their status and comment
@@ -30,7 +31,7 @@ function evidenceTable(event: EventRecord): HTMLElement | null {
       {},
       evidence.map((item) => {
         const entry = (item ?? {}) as Record<string, unknown>;
-        return h('tr', {}, columns.map((c) => h('td', { class: 'mono' }, entry[c] === undefined ? '' : String(entry[c]))));
+        return h('tr', {}, columns.map((c) => h('td', { class: 'mono' }, entry[c] === undefined ? '' : clipped(String(entry[c])))));
       }),
     ),
   );
@@ -82,7 +83,7 @@ export async function renderIncidents(context: PageContext): Promise<void> {
         .then((saved) => {
           stateOf.set(id, saved);
           const cell = document.querySelector(`#incidents tr[data-incident="${CSS.escape(id)}"] .status`);
-          if (cell) cell.textContent = saved.status;
+          if (cell) replace(cell, saved.status);
           replace(result, notice('ok', `Saved: ${saved.status}.`));
         })
         .catch((error: unknown) => replace(result, notice('error', (error as Error).message)));
@@ -109,8 +110,8 @@ export async function renderIncidents(context: PageContext): Promise<void> {
             'tr',
             { 'data-incident': id },
             h('td', {}, formatTime(event.time)),
-            h('td', {}, String(d['user.name'] ?? event.user)),
-            h('td', {}, event.host),
+            h('td', {}, clipped(String(d['user.name'] ?? event.user))),
+            h('td', {}, clipped(event.host)),
             h('td', { class: 'num' }, String(d['incident.score'] ?? '')),
             h('td', { class: 'num' }, evidence),
             h('td', { class: 'status' }, stateOf.get(id)?.status ?? 'open'),

@@ -1,6 +1,7 @@
 import { api, ApiError } from '../api';
 import { h, notice, formatTime, replace } from '../dom';
 import type { PageContext } from '../main';
+import { clipped, safeText } from '../safetext';
 
 // Inspection reports uploaded with `mamorictl inspections upload` (GET /api/v1/inspections, when the
 // collector has it). The collector checked each signature on upload; `signature` says how.
@@ -40,7 +41,7 @@ export async function renderInspections(context: PageContext): Promise<void> {
       detail,
       h('h2', { tabindex: -1 }, `Report from ${text(row.host)}`),
       h('p', {}, `Signature: ${text(row.signature)}`),
-      h('pre', { class: 'json' }, JSON.stringify(report, null, 2)),
+      h('pre', { class: 'json' }, safeText(JSON.stringify(report, null, 2), { preformatted: true })),
     );
     detail.hidden = false;
     (detail.querySelector('h2') as HTMLElement).focus();
@@ -58,11 +59,11 @@ export async function renderInspections(context: PageContext): Promise<void> {
             'tr',
             { 'data-inspection': row.id },
             h('td', {}, formatTime(row.received)),
-            h('td', {}, text(row.host)),
+            h('td', {}, clipped(text(row.host))),
             h('td', {}, formatTime(row.started)),
             h('td', { class: 'num' }, text(row.findings)),
             h('td', { class: row.critical ? 'num bad' : 'num' }, text(row.critical)),
-            h('td', { class: row.signature?.startsWith('valid') ? 'good' : 'bad' }, text(row.signature), h('br'), h('small', { class: 'mono muted' }, `key ${text(row.key_id)}`)),
+            h('td', { class: row.signature?.startsWith('valid') ? 'good' : 'bad' }, clipped(text(row.signature)), h('br'), h('small', { class: 'mono muted' }, 'key ', clipped(text(row.key_id)))),
             h('td', {}, h('button', { type: 'button', class: 'link', onclick: () => void open(row).catch((e: unknown) => replace(detail, notice('error', (e as Error).message))) }, 'Open')),
           ),
         ),

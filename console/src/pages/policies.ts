@@ -2,6 +2,7 @@ import { api, ApiError, Agent, PolicySummary, ValidationAnswer } from '../api';
 import { h, replace, notice, formatTime } from '../dom';
 import { lineDiff, lineOf, pointerOffset } from '../jsonpos';
 import type { PageContext } from '../main';
+import { clipped, safeText } from '../safetext';
 
 const ROLLOUT_MS = 3000;
 
@@ -38,7 +39,7 @@ export async function renderPolicies(context: PageContext): Promise<void> {
       'tbody',
       {},
       policies.policies.map((p) =>
-        h('tr', {}, h('td', {}, p.group), h('td', { class: 'num' }, p.version), h('td', {}, p.name), h('td', {}, formatTime(p.pushed_at)), h('td', { class: 'mono small' }, p.sha256.slice(0, 16))),
+        h('tr', {}, h('td', {}, clipped(p.group)), h('td', { class: 'num' }, p.version), h('td', {}, clipped(p.name)), h('td', {}, formatTime(p.pushed_at)), h('td', { class: 'mono small' }, p.sha256.slice(0, 16))),
       ),
     ),
   );
@@ -129,7 +130,7 @@ export async function renderPolicies(context: PageContext): Promise<void> {
         diff,
         lines.filter((l) => l.kind !== ' ').length === 0
           ? 'No change against the current policy.'
-          : lines.map((l) => h('span', { class: l.kind === '+' ? 'add' : l.kind === '-' ? 'del' : 'same' }, `${l.kind} ${l.text}\n`)),
+          : lines.map((l) => h('span', { class: l.kind === '+' ? 'add' : l.kind === '-' ? 'del' : 'same' }, safeText(`${l.kind} ${l.text}\n`, { preformatted: true }))),
       );
     };
     let validateTimer = 0;
@@ -173,11 +174,11 @@ export async function renderPolicies(context: PageContext): Promise<void> {
               h(
                 'tr',
                 { 'data-agent': a.agent_id },
-                h('td', {}, a.host),
+                h('td', {}, clipped(a.host)),
                 h('td', {}, h('span', { class: `badge ${state(a)}` }, state(a))),
                 h('td', { class: 'num' }, a.policy.version),
                 h('td', {}, formatTime(a.policy.applied_at)),
-                h('td', { class: 'mono' }, a.policy.error || ''),
+                h('td', { class: 'mono' }, clipped(a.policy.error || '')),
               ),
             ),
           ),
