@@ -96,6 +96,13 @@ def run_once(args, binary, label, workdir, db_url):
         return json.load(f)
 
 
+def latencies(kind):
+    """p50 / p99 / max in ms, or "-" when the kind had no request."""
+    if kind["p50_ms"] < 0:
+        return "-"
+    return "%.0f / %.0f / %.0f" % (kind["p50_ms"], kind["p99_ms"], kind["max_ms"])
+
+
 def figures(result):
     k = result["kinds"]
     cpu = [c[0] for c in result["collector"]] or [0]
@@ -104,17 +111,9 @@ def figures(result):
     def total(kind, *outcomes, phase="normal"):
         return sum(k[kind][phase][o] for o in outcomes)
 
-    rows = [
-        ("enroll p50 / p99 / max ms", "%.0f / %.0f / %.0f" % (k["enroll"]["p50_ms"], k["enroll"]["p99_ms"],
-                                                             k["enroll"]["max_ms"])),
-        ("heartbeat p50 / p99 / max ms", "%.0f / %.0f / %.0f" % (k["heartbeat"]["p50_ms"], k["heartbeat"]["p99_ms"],
-                                                                k["heartbeat"]["max_ms"])),
-        ("events p50 / p99 / max ms", "%.0f / %.0f / %.0f" % (k["events"]["p50_ms"], k["events"]["p99_ms"],
-                                                             k["events"]["max_ms"])),
-    ]
+    rows = [(f"{kind} p50 / p99 / max ms", latencies(k[kind])) for kind in ("enroll", "heartbeat", "events")]
     if sum(k["healthz"]["normal"].values()):
-        rows.append(("healthz (new conn.) p50 / p99 / max ms",
-                     "%.0f / %.0f / %.0f" % (k["healthz"]["p50_ms"], k["healthz"]["p99_ms"], k["healthz"]["max_ms"])))
+        rows.append(("healthz (new conn.) p50 / p99 / max ms", latencies(k["healthz"])))
     kinds = ("enroll", "heartbeat", "events", "healthz")
     rows += [
         ("requests ok", str(sum(total(x, "ok") for x in kinds))),
