@@ -26,6 +26,8 @@ test_packages+=(zip p7zip-full cups cups-client cups-bsd)
 # tests/installer: cpack's DEB generator (dpkg-shlibdeps, file), systemd-analyze (installing the systemd
 # package in a container or chroot does not make it PID 1 nor start anything), lintian
 test_packages+=(dpkg-dev file systemd lintian man-db)
+# tests/e2e/systemd: the guest's root file system (mmdebstrap, mke2fs/debugfs), its copy-on-write disk
+test_packages+=(mmdebstrap debootstrap e2fsprogs qemu-utils)
 lint_packages=(clang-format clang-tidy)
 # The web console (console/) is built with npm. A machine that already has node and npm keeps them
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).

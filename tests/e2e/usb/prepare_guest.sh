@@ -6,31 +6,19 @@
 set -euo pipefail
 cache=$(realpath -m "$1"); agent=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
-mkdir -p "$cache/debs"
-cd "$cache/debs"
 
 need() { command -v "$1" >/dev/null || { echo "prepare_guest: $1 missing; run scripts/bootstrap.sh --test" >&2; exit 1; }; }
 need dpkg; need openssl; need python3; need depmod; need modprobe; need cpio; need apt-get
 
-# The real kernel package behind the linux-image-amd64 metapackage, and busybox-static.
-kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
-[ -n "$kpkg" ] || { echo "prepare_guest: cannot resolve linux-image-amd64 (apt-get update?)" >&2; exit 1; }
-for pkg in "$kpkg" busybox-static; do
-  ls "$pkg"_*.deb >/dev/null 2>&1 || apt-get download "$pkg" >/dev/null 2>"$cache/apt-download.log" || { cat "$cache/apt-download.log" >&2; exit 1; }
-done
-kver=${kpkg#linux-image-}
-
-kroot="$cache/kernel-$kver"
-if [ ! -f "$kroot/.done" ]; then
-  rm -rf "$kroot"; mkdir -p "$kroot"
-  dpkg -x "$kpkg"_*.deb "$kroot"
-  depmod -b "$kroot" "$kver"
-  touch "$kroot/.done"
-fi
+# The kernel (kver, kdeb, kroot: ../kernel.sh) and busybox-static.
+. "$here/../kernel.sh"
+e2e_kernel "$cache" || exit 1
+e2e_fetch "$cache" busybox-static || exit 1
+cd "$cache/debs"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
 fixtures="$here/../../scan/make_fixtures.py"
-stamp="$kver $(sha256sum "$agent" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
+stamp="$kver $(sha256sum "$agent" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
 fi

@@ -1,0 +1,268 @@
+#!/bin/sh
+# The systemd e2e scenario, run inside the Debian 12 guest by mamori-e2e.service at every boot (from the
+# payload the host writes, /run/mamori-e2e). It installs and exercises the real package under systemd as
+# PID 1 and reports to the host on /dev/ttyS1, one line each:
+#   E2E RESULT name PASS|FAIL detail     a check
+#   E2E FIGURE name value                a measurement
+#   E2E ASK what args...                 a question the host answers with one line (OK ... / NO ...)
+#   E2E REBOOT | E2E DONE
+# Boot 1 installs the previous package, checks the service, the watchdog, tamper refusals, a policy,
+# then upgrades to the package under test and reboots. Boot 2 (a USB stick and keyboard attached from
+# power-on) checks the early USB gate, the keyboard, late-loaded drivers, then stop and purge.
+set -u
+E2E=/run/mamori-e2e
+PHASE_FILE=/var/lib/mamori-e2e/phase
+STATE=/var/lib/mamori
+UNIT=mamori-agent.service
+export DEBIAN_FRONTEND=noninteractive
+
+stty -F /dev/ttyS1 raw -echo 115200
+exec 3<>/dev/ttyS1
+say() { printf 'E2E %s\n' "$*" >&3; printf 'E2E %s\n' "$*" >/dev/console; }
+ask() { say ASK "$@"; IFS= read -r reply <&3; printf '%s\n' "$reply"; }
+pass() { say RESULT "$1" PASS "${2:-}"; }
+fail() { say RESULT "$1" FAIL "${2:-}"; }
+check() {  # check NAME DETAIL COMMAND...
+  name=$1 detail=$2; shift 2
+  if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
+}
+# wait_for SECONDS COMMAND...: true once COMMAND succeeds, false at the deadline.
+wait_for() {
+  deadline=$(( $(date +%s) + $1 )); shift
+  while ! "$@"; do
+    [ "$(date +%s)" -lt "$deadline" ] || return 1
+    sleep 0.2
+  done
+}
+prop() { systemctl show -p "$1" --value "$UNIT"; }
+active() { [ "$(prop ActiveState)" = active ] && [ "$(prop SubState)" = running ]; }
+main_pid() { prop MainPID; }
+new_pid_active() { p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$1" ] && active; }
+agent_id() { sed -n 's/.*"agent_id" *: *"\([^"]*\)".*/\1/p' "$STATE/identity.json" 2>/dev/null; }
+# ask_event TYPE N [key=value ...]: the host waits until the collector holds N such events of this agent.
+ask_event() { type=$1 n=$2; shift 2; case "$(ask event "$type" "$AGENT" "$n" 60 "$@")" in OK*) return 0 ;; *) return 1 ;; esac; }
+installed() { [ "$(dpkg-query -W -f='${db:Status-Abbrev}' mamori-agent 2>/dev/null)" = "ii " ]; }
+gate_in_initramfs() { lsinitramfs "/boot/initrd.img-$(uname -r)" | grep -q 'lib/modprobe.d/mamori-usb-storage.conf'; }
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+# logged NAME COMMAND...: runs COMMAND with its output in $E2E/NAME.log; on failure the log goes to the
+# host line by line (E2E LOG NAME ...), so a failed apt run can be read in the test's output.
+logged() {
+  log=$E2E/$1.log; shift
+  say STEP "$(uptime_s)" "$*"
+  "$@" >"$log" 2>&1
+  code=$?
+  if [ $code -ne 0 ]; then
+    while IFS= read -r line; do say LOG "$line"; done <"$log"
+  fi
+  say STEP "$(uptime_s)" "exit $code"
+  return $code
+}
+# The unit refuses `systemctl restart` (RefuseManualStop): a clean exit makes systemd start it again.
+# check_restarted NAME WHAT OLD_PID SECONDS: the unit runs again under a new main process.
+check_restarted() {
+  if wait_for "$4" new_pid_active "$3"; then
+    pass "$1" "$2 pid $3, running again as pid $(main_pid)"
+  else
+    fail "$1" "$2 pid $3, now pid $(main_pid) $(prop ActiveState)"
+  fi
+}
+restart_agent() { old=$(main_pid); systemctl kill --signal=SIGTERM "$UNIT"; wait_for 60 new_pid_active "$old"; }
+
+phase=$(cat "$PHASE_FILE" 2>/dev/null || echo 1)
+say PHASE "$phase"
+cd "$E2E" || exit 1
+
+if [ "$phase" = 1 ]; then
+  # ---- install the previous version, configured as a configuration management tool would ----
+  install -d -m 0755 /etc/mamori
+  install -m 0644 collector.crt /etc/mamori/collector.crt
+  install -m 0600 enroll.secret /etc/mamori/enroll.secret
+  install -m 0600 uninstall.token.sha256 /etc/mamori/uninstall.token.sha256
+  install -m 0644 agent.conf /etc/mamori/agent.conf
+  prev=$(ls ./prev/mamori-agent_*.deb)
+  started=$(uptime_s)
+  if logged apt-install apt install -y "$prev"; then
+    pass apt_install_previous "$(tail -n 1 "$E2E/apt-install.log")"
+  else
+    fail apt_install_previous "$(tail -n 3 "$E2E/apt-install.log" | tr '\n' ' ')"
+  fi
+  say FIGURE apt_install_seconds "$(echo "$(uptime_s) $started" | awk '{printf "%.1f", $1 - $2}')"
+  check unit_active_after_install "state $(prop ActiveState)/$(prop SubState)" wait_for 90 active
+  check unit_type_notify_ready "Type=$(prop Type) status '$(prop StatusText)'" \
+    sh -c "[ '$(prop Type)' = notify ] && [ '$(prop StatusText)' = running ]"
+  AGENT=$(agent_id)
+  check agent_enrolled "agent $AGENT" ask_event agent.started 1
+
+  # ---- hardening as the kernel sees it ----
+  pid=$(main_pid)
+  status=$(cat "/proc/$pid/status")
+  capbnd=$(printf '%s\n' "$status" | awk '/^CapBnd:/ {print $2}')
+  check bounding_set_seven_capabilities "CapBnd $capbnd" [ "$capbnd" = 0000000001283024 ]
+  check seccomp_and_no_new_privs "$(printf '%s\n' "$status" | grep -E '^(Seccomp|NoNewPrivs):' | tr '\n\t' '  ')" \
+    sh -c "printf '%s\n' '$status' | grep -q '^Seccomp:[[:space:]]*2' && printf '%s\n' '$status' | grep -q '^NoNewPrivs:[[:space:]]*1'"
+  check protect_system_strict "/usr read-only, state writable in the unit's mount namespace" \
+    sh -c "! nsenter -t $pid -m touch /usr/mamori-e2e 2>/dev/null && nsenter -t $pid -m touch $STATE/.e2e && rm -f $STATE/.e2e"
+  exposure=$(systemd-analyze security "$UNIT" 2>/dev/null | sed -n 's/.*Overall exposure level for [^:]*: \([0-9.]*\).*/\1/p')
+  say FIGURE exposure "$exposure"
+  check exposure_at_most_4_5 "exposure $exposure" sh -c "echo '$exposure' | awk '{exit !(\$1 > 0 && \$1 <= 4.5)}'"
+  verify=$(systemd-analyze verify "/lib/systemd/system/$UNIT" 2>&1)
+  check unit_verifies_with_man_page "${verify:-clean}" [ -z "$verify" ]
+
+  # ---- the watchdog restarts a frozen agent, systemd a killed one (shorter timeouts in /run only) ----
+  mkdir -p "/run/systemd/system/$UNIT.d"
+  printf '[Service]\nWatchdogSec=6\nRestartSec=1\n' >"/run/systemd/system/$UNIT.d/e2e-timeouts.conf"
+  systemctl daemon-reload
+  restart_agent
+  frozen=$(main_pid)
+  kill -STOP "$frozen"
+  check_restarted watchdog_restarts_frozen_agent SIGSTOP "$frozen" 90
+  journalctl -u "$UNIT" -b --no-pager | grep -q 'Watchdog timeout' && pass watchdog_timeout_logged || fail watchdog_timeout_logged
+  killed=$(main_pid)
+  kill -KILL "$killed"
+  check_restarted restart_after_sigkill SIGKILL "$killed" 60
+  check unclean_stop_reported "agent.unclean_stop at the collector" ask_event agent.unclean_stop 1
+  rm -rf "/run/systemd/system/$UNIT.d"
+  systemctl daemon-reload
+  restart_agent
+
+  # ---- stopping and removing without the token: refused, reported ----
+  mamori-agent ctl stop >"$E2E/ctl.log" 2>&1
+  code=$?
+  check ctl_stop_without_token_refused "exit $code, $(prop ActiveState)" sh -c "[ $code -ne 0 ] && [ '$(prop ActiveState)' = active ]"
+  check ctl_stop_reported_as_tamper "agent.tamper at the collector" ask_event agent.tamper 1
+  systemctl stop "$UNIT" >"$E2E/systemctl-stop.log" 2>&1
+  code=$?
+  check systemctl_stop_refused "exit $code: $(head -n 1 "$E2E/systemctl-stop.log")" \
+    sh -c "[ $code -ne 0 ] && grep -q refused '$E2E/systemctl-stop.log' && [ '$(prop ActiveState)' = active ]"
+  logged apt-remove apt remove -y mamori-agent
+  code=$?
+  check apt_remove_without_token_refused "exit $code, $(grep -o 'removal refused[^;]*' "$E2E/apt-remove.log" | head -n 1)" \
+    sh -c "[ $code -ne 0 ] && [ '$(dpkg-query -W -f='${db:Status-Abbrev}' mamori-agent)' = 'ii ' ] && [ '$(prop ActiveState)' = active ]"
+  check apt_remove_reported_as_tamper "agent.tamper tamper.action=package_removal" \
+    ask_event agent.tamper 1 tamper.action=package_removal
+
+  # ---- a policy from the collector, then the upgrade keeps identity, spool and policy ----
+  pushed=$(ask policy 7)
+  # The agent asks for its group's policy at start, then every poll interval (minutes): a restart
+  # fetches it now.
+  restart_agent
+  check policy_applied "push: $pushed; version 7 from the collector" \
+    ask_event policy.applied 1 policy.version=7 policy.source=collector
+  identity_before=$(sha256sum "$STATE/identity.json" | cut -d' ' -f1)
+  policy_before=$(sha256sum "$STATE/policy.json" | cut -d' ' -f1)
+  # The collector unreachable (a blackhole route) while an event is made: it can only be in the spool.
+  tamper_before=$(ask count agent.tamper "$AGENT")
+  ip route add blackhole 10.0.2.100/32
+  mamori-agent ctl stop >/dev/null 2>&1
+  new=$(ls ./new/mamori-agent_*.deb)
+  old_pid=$(main_pid)
+  if logged apt-upgrade apt install -y "$new"; then
+    pass apt_upgrade "$(dpkg-query -W -f='${Version}' mamori-agent)"
+  else
+    fail apt_upgrade "$(tail -n 3 "$E2E/apt-upgrade.log" | tr '\n' ' ')"
+  fi
+  check_restarted unit_active_after_upgrade "upgraded from" "$old_pid" 90
+  tamper_during=$(ask count agent.tamper "$AGENT")
+  ip route del blackhole 10.0.2.100/32
+  check upgrade_keeps_identity "agent $(agent_id)" \
+    sh -c "[ '$(agent_id)' = '$AGENT' ] && [ '$(sha256sum "$STATE/identity.json" | cut -d' ' -f1)' = '$identity_before' ]"
+  check upgrade_keeps_policy "policy.json unchanged, applied again from the file" \
+    sh -c "[ '$(sha256sum "$STATE/policy.json" | cut -d' ' -f1)' = '$policy_before' ]"
+  check upgrade_applies_persisted_policy "" ask_event policy.applied 1 policy.version=7 policy.source=persisted
+  before=${tamper_before#OK } during=${tamper_during#OK }
+  if [ "$during" = "$before" ] && ask_event agent.tamper $(( before + 1 )); then
+    pass upgrade_keeps_spool "agent.tamper made while unreachable, before the upgrade: $before -> $during -> $(( before + 1 ))"
+  else
+    fail upgrade_keeps_spool "agent.tamper count $before before, $during while unreachable, $(ask count agent.tamper "$AGENT") after"
+  fi
+  check initramfs_holds_usb_gate "lsinitramfs" gate_in_initramfs
+  check gate_rule_installed "" [ -f /lib/modprobe.d/mamori-usb-storage.conf ]
+
+  echo 2 >"$PHASE_FILE"
+  sync
+  say REBOOT
+  systemctl reboot
+  exit 0
+fi
+
+if [ "$phase" = 2 ]; then
+  # ---- booted with a USB stick and a USB keyboard attached from power-on ----
+  check unit_active_after_reboot "" wait_for 180 active
+  AGENT=$(agent_id)
+  ready_us=$(prop ActiveEnterTimestampMonotonic)
+  say FIGURE boot_to_agent_ready_seconds "$(echo "$ready_us" | awk '{printf "%.1f", $1 / 1e6}')"
+  say FIGURE systemd_analyze "$(systemd-analyze 2>/dev/null | head -n 1)"
+  kernel_log=$E2E/kernel.log
+  journalctl -k -b --no-pager -o short-monotonic >"$kernel_log"
+  check initramfs_poller_ran "" grep -q 'mamori-e2e: initramfs: polling' "$kernel_log"
+  check systemd_poller_ran "" grep -q 'mamori-e2e: systemd: polling' "$kernel_log"
+  check initramfs_kept_usb_storage_out "$(grep -o 'initramfs: block devices.*' "$kernel_log")" \
+    grep -q 'initramfs: block devices: .*usb_storage module: absent' "$kernel_log"
+  check keyboard_bound_in_initramfs "" grep -Eq 'initramfs: block devices: .*usbhid: [0-9]+-[0-9.]+:1\.0' "$kernel_log"
+  check keyboard_typed_at_initramfs_prompt "$(grep -o "prompt read '[^']*'" "$kernel_log")" \
+    grep -q "prompt read 'mamori'" "$kernel_log"
+  early=""
+  for dev in /sys/bus/usb/devices/*; do
+    [ "$(cat "$dev/serial" 2>/dev/null)" = E2E-EARLY ] && early=$dev
+  done
+  check early_stick_deauthorized "${early##*/} authorized=$(cat "$early/authorized" 2>/dev/null)" \
+    sh -c "[ -n '$early' ] && [ \"\$(cat '$early/authorized')\" = 0 ]"
+  check storage_drivers_loaded_after_ready "" [ -d /sys/module/usb_storage ]
+  check early_stick_reported_blocked "device.blocked usb.serial=E2E-EARLY" ask_event device.blocked 1 usb.serial=E2E-EARLY
+  check keyboard_bound_to_usbhid "$(ls /sys/bus/usb/drivers/usbhid | grep ':' | tr '\n' ' ')" \
+    sh -c "ls /sys/bus/usb/drivers/usbhid | grep -q ':'"
+  # The login prompt on tty1: the host types "root" on the USB keyboard (no password in this guest).
+  wait_for 60 systemctl -q is-active getty@tty1.service
+  ask type root >/dev/null
+  check keyboard_login_at_tty1 "$(who | tr '\n' ' ')" wait_for 60 sh -c 'who | grep -q "^root *tty1"'
+  # Drivers loaded late, the agent still decides: an allowed stick gets its disk, another does not.
+  ask plug late E2E-LATE >/dev/null
+  late_decided() {
+    for dev in /sys/bus/usb/devices/*; do
+      [ "$(cat "$dev/serial" 2>/dev/null)" = E2E-LATE ] && [ "$(cat "$dev/authorized")" = 0 ] && return 0
+    done
+    return 1
+  }
+  check late_stick_blocked "" wait_for 60 late_decided
+  ask plug allowed E2E-ALLOWED >/dev/null
+  check allowed_stick_gets_block_device "$(ls /sys/block | tr '\n' ' ')" wait_for 60 sh -c 'ls /sys/block | grep -q "^sd"'
+  check only_allowed_stick_has_disk "$(ls -d /sys/block/sd* 2>/dev/null | wc -l) disk(s)" \
+    sh -c '[ "$(ls -d /sys/block/sd* | wc -l)" = 1 ]'
+  touch /run/mamori-e2e-poll.done
+  journalctl -k -b --no-pager -o short-monotonic >"$kernel_log"
+  # Before the allowed stick was plugged, no USB disk ever existed: the pollers never saw one and the
+  # kernel never attached one.
+  allowed_at=$(grep -n 'E2E-ALLOWED\|SerialNumber: E2E-ALLOWED' "$kernel_log" | head -n 1 | cut -d: -f1)
+  before=$(head -n "$(( ${allowed_at:-999999} - 1 ))" "$kernel_log")
+  check no_block_device_before_allowed_stick "$(printf '%s\n' "$before" | grep -E 'block device sd|Attached SCSI|Mass Storage device detected' | head -n 2 | tr '\n' ' ')" \
+    sh -c "! printf '%s\n' \"\$1\" | grep -Eq 'block device sd|Attached SCSI|Mass Storage device detected'" _ "$before"
+
+  # ---- stop and purge with the token: nothing left ----
+  mamori-agent ctl stop --token-file "$E2E/uninstall.token" >"$E2E/ctl.log" 2>&1
+  code=$?
+  check ctl_stop_with_token "exit $code" wait_for 30 sh -c "[ '\$(systemctl show -p ActiveState --value $UNIT)' != active ]"
+  check stopped_stays_stopped "exit status $(prop ExecMainStatus)" [ "$(prop ExecMainStatus)" = 4 ]
+  check stop_reported "agent.stopped" ask_event agent.stopped 1
+  if logged apt-purge env MAMORI_UNINSTALL_TOKEN_FILE="$E2E/uninstall.token" apt purge -y mamori-agent; then
+    pass apt_purge_with_token
+  else
+    fail apt_purge_with_token "$(tail -n 3 "$E2E/apt-purge.log" | tr '\n' ' ')"
+  fi
+  left=""
+  for path in /var/lib/mamori /etc/mamori /usr/bin/mamori-agent /lib/systemd/system/$UNIT \
+      /etc/systemd/system/multi-user.target.wants/$UNIT /lib/modprobe.d/mamori-usb-storage.conf \
+      /usr/share/initramfs-tools/hooks/mamori-agent /usr/share/man/man8/mamori-agent.8.gz \
+      /var/lib/systemd/deb-systemd-helper-enabled/$UNIT.dsh-also \
+      /var/lib/systemd/deb-systemd-helper-enabled/multi-user.target.wants/$UNIT \
+      /var/lib/systemd/deb-systemd-helper-masked/$UNIT; do
+    [ -e "$path" ] || [ -L "$path" ] && left="$left $path"
+  done
+  check purge_leaves_nothing "${left:-nothing left}" [ -z "$left" ]
+  check purge_no_process "" sh -c '! pgrep -x mamori-agent >/dev/null'
+  check purge_no_unit "$(systemctl list-unit-files "$UNIT" --no-legend | head -n 1)" \
+    sh -c "[ -z \"\$(systemctl list-unit-files $UNIT --no-legend)\" ]"
+  check purge_package_gone "$(dpkg-query -W -f='${db:Status-Abbrev}' mamori-agent 2>&1)" sh -c '! dpkg-query -W mamori-agent >/dev/null 2>&1 || [ "$(dpkg-query -W -f="\${db:Status-Abbrev}" mamori-agent)" = "un " ]'
+  if gate_in_initramfs; then fail initramfs_updated_after_purge; else pass initramfs_updated_after_purge; fi
+  echo 3 >"$PHASE_FILE"
+  say DONE
+fi

@@ -1,0 +1,25 @@
+#!/bin/sh
+# mmdebstrap customize hook of the e2e guest (prepare_image.sh): the machine's own settings.
+#   customize.sh ROOT GUEST_FILES
+set -e
+root=$1; files=$2
+echo mamori-e2e > "$root/etc/hostname"
+printf '127.0.0.1 localhost\n127.0.1.1 mamori-e2e\n10.0.2.100 collector.e2e\n' > "$root/etc/hosts"
+printf '/dev/vda / ext4 rw,errors=remount-ro 0 1\n/dev/vdb /boot ext4 rw 0 2\n' > "$root/etc/fstab"
+# root logs in without a password at the console (the keyboard check types "root" at the login prompt);
+# the machine has no network but the test's own forwarded port.
+chroot "$root" passwd -d root >/dev/null
+mkdir -p "$root/etc/systemd/network"
+printf '[Match]\nName=en* eth*\n\n[Network]\nDHCP=ipv4\n' > "$root/etc/systemd/network/10-e2e.network"
+chroot "$root" systemctl enable systemd-networkd.service >/dev/null 2>&1
+# Nothing else runs on a timer and competes for the one emulated CPU.
+chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.timer e2scrub_all.timer \
+    fstrim.timer >/dev/null 2>&1 || true
+# No man-db index rebuild at every package operation (minutes under TCG); man pages still resolve.
+rm -f "$root/var/lib/man-db/auto-update"
+install -m 0644 "$files/mamori-e2e.service" "$files/mamori-e2e-poll.service" "$root/etc/systemd/system/"
+install -m 0755 "$files/mamori-e2e-poll" "$root/usr/local/sbin/"
+chroot "$root" systemctl enable mamori-e2e.service mamori-e2e-poll.service >/dev/null 2>&1
+mkdir -p "$root/var/lib/mamori-e2e"
+# A persistent journal: what happened in a failed run can be read from the disk afterwards.
+mkdir -p "$root/var/log/journal"
