@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "policy/JsonParser.h"
+#include "common/JsonParser.h"
 
 namespace mamori::inspect {
 
@@ -70,23 +70,23 @@ std::string unquoteQt(std::string_view value) {
   return out;
 }
 
-const policy::JsonValue* member(const policy::JsonValue& object, std::string_view key, policy::JsonKind kind) {
+const common::JsonValue* member(const common::JsonValue& object, std::string_view key, common::JsonKind kind) {
   const auto* value = object.find(key);
   return value != nullptr && value->kind == kind ? value : nullptr;
 }
 
-bool flag(const policy::JsonValue& object, std::string_view key, bool absent) {
+bool flag(const common::JsonValue& object, std::string_view key, bool absent) {
   const auto* value = object.find(key);
-  if (value == nullptr || value->kind != policy::JsonKind::kBool) return absent;
+  if (value == nullptr || value->kind != common::JsonKind::kBool) return absent;
   return value->boolean;
 }
 
-void addJsonFolder(Folders& out, const policy::JsonValue& object, std::string_view key, const std::string& home) {
-  if (const auto* value = member(object, key, policy::JsonKind::kString)) addFolder(out, value->text, home);
+void addJsonFolder(Folders& out, const common::JsonValue& object, std::string_view key, const std::string& home) {
+  if (const auto* value = member(object, key, common::JsonKind::kString)) addFolder(out, value->text, home);
 }
 
-policy::JsonLimits configLimits() {
-  policy::JsonLimits limits;
+common::JsonLimits configLimits() {
+  common::JsonLimits limits;
   limits.maxBytes = kMaxConfigBytes;
   return limits;
 }
@@ -119,10 +119,10 @@ common::Result<std::size_t> endOfFirstObject(std::string_view text) {
 }  // namespace
 
 common::Result<Folders> parseTransmissionSettings(std::string_view text, const std::string& home) {
-  auto parsed = policy::parseJsonStrict(text, configLimits());
+  auto parsed = common::parseJsonStrict(text, configLimits());
   if (!parsed) return parsed.error();
   const auto& root = parsed.value();
-  if (root.kind != policy::JsonKind::kObject) return common::makeError("not a JSON object", "/");
+  if (root.kind != common::JsonKind::kObject) return common::makeError("not a JSON object", "/");
   Folders out;
   addJsonFolder(out, root, "download-dir", home);
   if (flag(root, "incomplete-dir-enabled", true)) addJsonFolder(out, root, "incomplete-dir", home);
@@ -160,12 +160,12 @@ common::Result<Folders> parseDelugeCoreConf(std::string_view text, const std::st
   if (text.size() > kMaxConfigBytes) return common::makeError("core.conf is larger than 4 MiB");
   auto headerEnd = endOfFirstObject(text);
   if (!headerEnd) return headerEnd.error();
-  auto header = policy::parseJsonStrict(text.substr(0, headerEnd.value()), configLimits());
+  auto header = common::parseJsonStrict(text.substr(0, headerEnd.value()), configLimits());
   if (!header) return common::makeError("the format header: " + header.error().describe());
-  auto parsed = policy::parseJsonStrict(text.substr(headerEnd.value()), configLimits());
+  auto parsed = common::parseJsonStrict(text.substr(headerEnd.value()), configLimits());
   if (!parsed) return common::makeError("the settings: " + parsed.error().describe());
   const auto& root = parsed.value();
-  if (root.kind != policy::JsonKind::kObject) return common::makeError("the settings are not a JSON object", "/");
+  if (root.kind != common::JsonKind::kObject) return common::makeError("the settings are not a JSON object", "/");
   Folders out;
   addJsonFolder(out, root, "download_location", home);
   if (flag(root, "move_completed", false)) addJsonFolder(out, root, "move_completed_path", home);

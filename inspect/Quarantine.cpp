@@ -12,9 +12,9 @@
 
 #include "common/Crypto.h"
 #include "common/Files.h"
+#include "common/JsonParser.h"
+#include "common/JsonText.h"
 #include "common/UniqueFd.h"
-#include "inspect/JsonText.h"
-#include "policy/JsonParser.h"
 
 namespace mamori::inspect {
 
@@ -197,12 +197,13 @@ common::Result<QuarantinedFile> QuarantineWriter::add(const std::string& path) {
   unsigned int digestLen = 0;
   EVP_DigestFinal_ex(md.get(), digest.data(), &digestLen);
   QuarantinedFile file{path, hexOf(digest.data(), digestLen), total};
-  auto header = json::object();
-  json::set(header, "path", json::string(path));
-  json::set(header, "size", json::integer(total));
-  json::set(header, "mode", json::integer(st.st_mode & 07777));
-  json::set(header, "sha256", json::string(file.sha256));
-  if (auto ok = state_->record('H', json::write(header, json::Style::kCanonical)); !ok) return ok.error();
+  auto header = common::json::object();
+  common::json::set(header, "path", common::json::string(path));
+  common::json::set(header, "size", common::json::integer(total));
+  common::json::set(header, "mode", common::json::integer(st.st_mode & 07777));
+  common::json::set(header, "sha256", common::json::string(file.sha256));
+  if (auto ok = state_->record('H', common::json::write(header, common::json::Style::kCanonical)); !ok)
+    return ok.error();
   if (::lseek(in.get(), 0, SEEK_SET) != 0) return common::makeError("cannot rewind", path, errno);
   std::int64_t written = 0;
   while (written < total) {
@@ -274,7 +275,7 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
     }
     if (p[0] == 'H') {
       if (auto ok = closeFile(); !ok) return ok.error();
-      auto parsed = policy::parseJsonStrict(payload);
+      auto parsed = common::parseJsonStrict(payload);
       if (!parsed) return common::makeError("a damaged file header", archivePath);
       const auto* path = parsed.value().find("path");
       const auto* size = parsed.value().find("size");

@@ -2,87 +2,89 @@
 
 #include <map>
 
-#include "inspect/JsonText.h"
+#include "common/JsonText.h"
 
 namespace mamori::inspect {
 
 namespace {
 
-policy::JsonValue strings(const std::vector<std::string>& values) {
-  auto out = json::array();
-  for (const auto& v : values) out.items.push_back(json::string(v));
+common::JsonValue strings(const std::vector<std::string>& values) {
+  auto out = common::json::array();
+  for (const auto& v : values) out.items.push_back(common::json::string(v));
   return out;
 }
 
-policy::JsonValue findingJson(const Finding& f) {
-  auto o = json::object();
-  json::set(o, "id", json::string(f.id));
-  json::set(o, "kind", json::string(kindName(f.kind)));
-  json::set(o, "severity", json::string(severityName(f.severity)));
-  json::set(o, "path", json::string(f.path));
-  json::set(o, "reasons", strings(f.reasons));
-  if (!f.sha256.empty()) json::set(o, "sha256", json::string(f.sha256));
-  if (f.size >= 0) json::set(o, "size", json::integer(f.size));
-  if (f.pid > 0) json::set(o, "pid", json::integer(f.pid));
-  auto actions = json::array();
-  if (f.canDelete) actions.items.push_back(json::string("delete"));
-  if (f.canQuarantine) actions.items.push_back(json::string("quarantine"));
-  json::set(o, "possible_actions", std::move(actions));
-  json::set(o, "decision", json::string(decisionName(f.decision)));
-  json::set(o, "outcome", json::string(f.outcome));
+common::JsonValue findingJson(const Finding& f) {
+  auto o = common::json::object();
+  common::json::set(o, "id", common::json::string(f.id));
+  common::json::set(o, "kind", common::json::string(kindName(f.kind)));
+  common::json::set(o, "severity", common::json::string(severityName(f.severity)));
+  common::json::set(o, "path", common::json::string(f.path));
+  common::json::set(o, "reasons", strings(f.reasons));
+  if (!f.sha256.empty()) common::json::set(o, "sha256", common::json::string(f.sha256));
+  if (f.size >= 0) common::json::set(o, "size", common::json::integer(f.size));
+  if (f.pid > 0) common::json::set(o, "pid", common::json::integer(f.pid));
+  auto actions = common::json::array();
+  if (f.canDelete) actions.items.push_back(common::json::string("delete"));
+  if (f.canQuarantine) actions.items.push_back(common::json::string("quarantine"));
+  common::json::set(o, "possible_actions", std::move(actions));
+  common::json::set(o, "decision", common::json::string(decisionName(f.decision)));
+  common::json::set(o, "outcome", common::json::string(f.outcome));
   return o;
 }
 
 }  // namespace
 
-policy::JsonValue reportToJson(const Report& report) {
+common::JsonValue reportToJson(const Report& report) {
   const auto& r = report.run;
-  auto run = json::object();
-  json::set(run, "tool_version", json::string(r.toolVersion));
-  json::set(run, "host", json::string(r.host));
-  json::set(run, "os", json::string(r.os));
-  json::set(run, "user", json::string(r.user));
-  json::set(run, "uid", json::integer(r.uid));
-  json::set(run, "as_root", json::boolean(r.root));
-  json::set(run, "started", json::string(r.startedUtc));
-  json::set(run, "finished", json::string(r.finishedUtc));
-  json::set(run, "elapsed_ms", json::integer(r.elapsedMs));
-  json::set(run, "homes", strings(r.homes));
-  json::set(run, "program_folders", strings(r.programFolders));
-  json::set(run, "policy", json::string(r.policySource));
-  json::set(run, "policy_version", json::integer(r.policyVersion));
-  json::set(run, "processes", json::string(r.processSource.empty() ? "not inspected" : r.processSource));
-  json::set(run, "dry_run", json::boolean(r.dryRun));
-  json::set(run, "interrupted", json::boolean(r.interrupted));
-  json::set(run, "files_scanned", json::integer(r.filesScanned));
-  json::set(run, "bytes_read", json::integer(r.bytesRead));
+  auto run = common::json::object();
+  common::json::set(run, "tool_version", common::json::string(r.toolVersion));
+  common::json::set(run, "host", common::json::string(r.host));
+  common::json::set(run, "os", common::json::string(r.os));
+  common::json::set(run, "user", common::json::string(r.user));
+  common::json::set(run, "uid", common::json::integer(r.uid));
+  common::json::set(run, "as_root", common::json::boolean(r.root));
+  common::json::set(run, "started", common::json::string(r.startedUtc));
+  common::json::set(run, "finished", common::json::string(r.finishedUtc));
+  common::json::set(run, "elapsed_ms", common::json::integer(r.elapsedMs));
+  common::json::set(run, "homes", strings(r.homes));
+  common::json::set(run, "program_folders", strings(r.programFolders));
+  common::json::set(run, "policy", common::json::string(r.policySource));
+  common::json::set(run, "policy_version", common::json::integer(r.policyVersion));
+  common::json::set(run, "processes",
+                    common::json::string(r.processSource.empty() ? "not inspected" : r.processSource));
+  common::json::set(run, "dry_run", common::json::boolean(r.dryRun));
+  common::json::set(run, "interrupted", common::json::boolean(r.interrupted));
+  common::json::set(run, "files_scanned", common::json::integer(r.filesScanned));
+  common::json::set(run, "bytes_read", common::json::integer(r.bytesRead));
 
   std::map<std::string, std::int64_t> counts{{"critical", 0}, {"high", 0}, {"medium", 0}, {"low", 0}};
-  auto findings = json::array();
+  auto findings = common::json::array();
   for (const auto& f : report.findings) {
     ++counts[std::string(severityName(f.severity))];
     findings.items.push_back(findingJson(f));
   }
-  auto summary = json::object();
-  for (const auto& [name, count] : counts) json::set(summary, name, json::integer(count));
-  json::set(summary, "findings", json::integer(static_cast<std::int64_t>(report.findings.size())));
-  json::set(summary, "not_inspected", json::integer(static_cast<std::int64_t>(report.notInspected.size())));
+  auto summary = common::json::object();
+  for (const auto& [name, count] : counts) common::json::set(summary, name, common::json::integer(count));
+  common::json::set(summary, "findings", common::json::integer(static_cast<std::int64_t>(report.findings.size())));
+  common::json::set(summary, "not_inspected",
+                    common::json::integer(static_cast<std::int64_t>(report.notInspected.size())));
 
-  auto skipped = json::array();
+  auto skipped = common::json::array();
   for (const auto& n : report.notInspected) {
-    auto o = json::object();
-    json::set(o, "path", json::string(n.path));
-    json::set(o, "reason", json::string(n.reason));
+    auto o = common::json::object();
+    common::json::set(o, "path", common::json::string(n.path));
+    common::json::set(o, "reason", common::json::string(n.reason));
     skipped.items.push_back(std::move(o));
   }
 
-  auto root = json::object();
-  json::set(root, "format", json::string(kReportFormat));
-  json::set(root, "run", std::move(run));
-  json::set(root, "summary", std::move(summary));
-  json::set(root, "findings", std::move(findings));
-  json::set(root, "not_inspected", std::move(skipped));
-  json::set(root, "notes", strings(report.notes));
+  auto root = common::json::object();
+  common::json::set(root, "format", common::json::string(kReportFormat));
+  common::json::set(root, "run", std::move(run));
+  common::json::set(root, "summary", std::move(summary));
+  common::json::set(root, "findings", std::move(findings));
+  common::json::set(root, "not_inspected", std::move(skipped));
+  common::json::set(root, "notes", strings(report.notes));
   return root;
 }
 

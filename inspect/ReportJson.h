@@ -4,14 +4,14 @@
 
 #include <string>
 
+#include "common/JsonValue.h"
 #include "common/Result.h"
 #include "inspect/Report.h"
-#include "policy/JsonValue.h"
 
 namespace mamori::inspect {
 
 inline constexpr const char* kReportFormat = "mamori-inspection/1";
 
-policy::JsonValue reportToJson(const Report& report);
+common::JsonValue reportToJson(const Report& report);
 
 }  // namespace mamori::inspect

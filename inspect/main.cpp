@@ -13,19 +13,19 @@
 #include <sys/utsname.h>
 
 #include "common/Files.h"
+#include "common/JsonParser.h"
+#include "common/JsonText.h"
+#include "common/KeyFiles.h"
 #include "common/Log.h"
+#include "common/ReportHtml.h"
+#include "common/ReportSigning.h"
 #include "inspect/ConsentFlow.h"
 #include "inspect/InspectOptions.h"
 #include "inspect/Inspection.h"
-#include "inspect/JsonText.h"
 #include "inspect/PlanFile.h"
 #include "inspect/Quarantine.h"
-#include "inspect/ReportHtml.h"
 #include "inspect/ReportJson.h"
-#include "inspect/ReportSigning.h"
 #include "policy/DefaultPolicy.h"
-#include "policy/JsonParser.h"
-#include "policy/KeyFiles.h"
 #include "policy/PolicyLoader.h"
 
 namespace {
@@ -123,10 +123,10 @@ common::Result<std::string> passphraseFrom(const InspectOptions& o) {
 
 int runKeygen(const InspectOptions& o) {
   const std::string dir = o.keyDir.empty() ? toolDir() : o.keyDir;
-  auto key = policy::SigningKey::generate();
+  auto key = common::SigningKey::generate();
   if (!key) return fail(key.error().describe());
-  if (auto ok = policy::savePrivateKey(key.value(), dir + "/inspect.key"); !ok) return fail(ok.error().describe());
-  if (auto ok = policy::savePublicKey(key.value().publicKey(), dir + "/inspect.pub"); !ok)
+  if (auto ok = common::savePrivateKey(key.value(), dir + "/inspect.key"); !ok) return fail(ok.error().describe());
+  if (auto ok = common::savePublicKey(key.value().publicKey(), dir + "/inspect.pub"); !ok)
     return fail(ok.error().describe());
   std::cout << "wrote " << dir << "/inspect.key (keep it in the staff's folder only) and " << dir
             << "/inspect.pub (key " << key.value().keyId() << ")\n";
@@ -135,17 +135,17 @@ int runKeygen(const InspectOptions& o) {
 
 int runVerify(const InspectOptions& o) {
   const std::string pubPath = o.publicKeyFile.empty() ? toolDir() + "/inspect.pub" : o.publicKeyFile;
-  auto pub = policy::loadPublicKey(pubPath);
+  auto pub = common::loadPublicKey(pubPath);
   if (!pub) return fail("no public key to check against (" + pub.error().describe() + "); pass --pub FILE");
   int result = kExitClean;
   for (const auto& path : o.reports) {
-    auto text = common::readSmallFile(path, inspect::reportJsonLimits().maxBytes);
+    auto text = common::readSmallFile(path, common::reportJsonLimits().maxBytes);
     if (!text) {
       std::cerr << "mamori-inspect verify: " << text.error().describe() << "\n";
       result = kExitError;
       continue;
     }
-    auto verified = inspect::verifyReportText(text.value(), pub.value());
+    auto verified = common::verifyReportText(text.value(), pub.value());
     if (!verified) {
       std::cout << path << ": NOT VALID: " << verified.error().describe() << "\n";
       if (result == kExitClean) result = kExitFindings;
@@ -187,9 +187,9 @@ int runInspect(const InspectOptions& o) {
   report.run.policyVersion = policy->version;
 
   // Signing key first: a report that cannot be signed is refused before anything is scanned.
-  std::optional<policy::SigningKey> key;
+  std::optional<common::SigningKey> key;
   const std::string keyPath = o.keyFile.empty() ? dir + "/inspect.key" : o.keyFile;
-  if (auto k = policy::loadPrivateKey(keyPath))
+  if (auto k = common::loadPrivateKey(keyPath))
     key = std::move(k).value();
   else if (!o.unsignedReport)
     return fail("cannot sign reports: " + k.error().describe() +
@@ -260,21 +260,21 @@ int runInspect(const InspectOptions& o) {
 
   // Report files: signed JSON, the HTML page rendered from exactly that JSON, a plan template.
   const auto reportJson = inspect::reportToJson(report);
-  policy::JsonValue document;
+  common::JsonValue document;
   if (key) {
-    auto signedDoc = inspect::signReport(reportJson, *key);
+    auto signedDoc = common::signReport(reportJson, *key);
     if (!signedDoc) return fail(signedDoc.error().describe());
     document = std::move(signedDoc).value();
   } else {
-    document = inspect::json::object();
-    inspect::json::set(document, "report", reportJson);
+    document = common::json::object();
+    common::json::set(document, "report", reportJson);
   }
-  const std::string jsonText = inspect::json::write(document, inspect::json::Style::kPretty) + "\n";
-  auto reparsed = policy::parseJsonStrict(jsonText, inspect::reportJsonLimits());
+  const std::string jsonText = common::json::write(document, common::json::Style::kPretty) + "\n";
+  auto reparsed = common::parseJsonStrict(jsonText, common::reportJsonLimits());
   if (!reparsed) return fail("internal error: the report does not parse back: " + reparsed.error().describe());
   for (const auto& [path, content] :
        std::vector<std::pair<std::string, std::string>>{{base + ".json", jsonText},
-                                                        {base + ".html", inspect::renderHtml(reparsed.value())},
+                                                        {base + ".html", common::renderHtml(reparsed.value())},
                                                         {base + ".plan", inspect::planTemplate(report.findings)}}) {
     if (auto ok = common::writeFileAtomically(path, content, 0600); !ok) return fail(ok.error().describe());
   }

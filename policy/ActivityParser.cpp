@@ -4,11 +4,12 @@
 
 namespace mamori::policy {
 
-void parseActivity(const JsonValue& value, const std::string& pointer, ErrorList& errors, ActivitySettings& out) {
+void parseActivity(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                   ActivitySettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.mode("mode", out.mode);
   reader.pathList("cloud_sync_folders", out.cloudSyncFolders);
-  if (const JsonValue* v = reader.get("bulk")) {
+  if (const common::JsonValue* v = reader.get("bulk")) {
     ObjectReader bulk(*v, reader.pointerOf("bulk"), errors);
     bulk.integer("files", out.bulk.files, 1, 10'000'000);
     bulk.integer("bytes", out.bulk.bytes, 1024, 1LL << 40);
@@ -16,15 +17,15 @@ void parseActivity(const JsonValue& value, const std::string& pointer, ErrorList
   }
   reader.pathList("removable_mounts", out.removableMounts);
   reader.pathList("watched", out.watched);
-  if (const JsonValue* v = reader.get("incident")) {
+  if (const common::JsonValue* v = reader.get("incident")) {
     ObjectReader incident(*v, reader.pointerOf("incident"), errors);
     incident.integer("window_seconds", out.incident.windowSeconds, 10, 7 * 86'400);
     incident.integer("threshold", out.incident.threshold, 1, 1'000'000);
   }
-  if (const JsonValue* v = reader.get("printing")) {
+  if (const common::JsonValue* v = reader.get("printing")) {
     ObjectReader printing(*v, reader.pointerOf("printing"), errors);
     printing.boolean("enabled", out.printing.enabled);
-    if (const JsonValue* dir = printing.get("spool_dir")) {
+    if (const common::JsonValue* dir = printing.get("spool_dir")) {
       readPath(*dir, printing.pointerOf("spool_dir"), errors, out.printing.spoolDir);
       if (out.printing.spoolDir.rfind("~/", 0) == 0) {
         errors.add(printing.pointerOf("spool_dir"),
@@ -34,7 +35,8 @@ void parseActivity(const JsonValue& value, const std::string& pointer, ErrorList
   }
 }
 
-void parseReporting(const JsonValue& value, const std::string& pointer, ErrorList& errors, ReportingSettings& out) {
+void parseReporting(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                    ReportingSettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.integer("batch_max_events", out.batchMaxEvents, 1, 5000);  // the collector refuses larger batches
   reader.integer("batch_max_bytes", out.batchMaxBytes, 1024, 16LL << 20);
@@ -50,7 +52,7 @@ void parseReporting(const JsonValue& value, const std::string& pointer, ErrorLis
   }
 }
 
-void parseAgentLimits(const JsonValue& value, const std::string& pointer, ErrorList& errors, AgentLimits& out) {
+void parseAgentLimits(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, AgentLimits& out) {
   ObjectReader reader(value, pointer, errors);
   reader.integer("cpu_percent", out.cpuPercent, 1, 100);
   reader.integer("memory_mib", out.memoryMib, 64, 65'536);

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "policy/JsonParser.h"
+#include "common/JsonParser.h"
 #include "policy/SectionParsers.h"
 
 namespace mamori::policy {
@@ -47,7 +47,7 @@ std::string_view builtinP2pSignaturesText() { return kText; }
 const std::vector<P2pSignatureSet>& builtinP2pSignatureSets() {
   static const std::vector<P2pSignatureSet> sets = [] {
     std::vector<P2pSignatureSet> parsed;
-    auto json = parseJsonStrict(kText);
+    auto json = common::parseJsonStrict(kText);
     MAMORI_ASSERT(json.ok());
     ErrorList errors;
     parseP2pSignatureSets(json.value(), "builtin", errors, parsed);

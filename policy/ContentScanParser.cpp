@@ -18,17 +18,17 @@ bool isSafeName(const std::string& name) {
   });
 }
 
-void parseRuleSet(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::vector<YaraRuleSet>& out,
-                  std::set<std::string>& names) {
+void parseRuleSet(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                  std::vector<YaraRuleSet>& out, std::set<std::string>& names) {
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   YaraRuleSet set;
   bool ok = false;
-  if (const JsonValue* name = reader.require("name")) {
+  if (const common::JsonValue* name = reader.require("name")) {
     const std::string at = reader.pointerOf("name");
     if (readString(*name, at, errors, set.name, 64)) {
       if (!isSafeName(set.name)) {
-        errors.add(at, "expected letters, digits, '_', '-' or '.', found " + describeJson(*name));
+        errors.add(at, "expected letters, digits, '_', '-' or '.', found " + common::describeJson(*name));
       } else if (!names.insert(set.name).second) {
         errors.add(at, "duplicate rule set name \"" + set.name + "\"");
       } else {
@@ -36,7 +36,7 @@ void parseRuleSet(const JsonValue& value, const std::string& pointer, ErrorList&
       }
     }
   }
-  if (const JsonValue* source = reader.require("source")) {
+  if (const common::JsonValue* source = reader.require("source")) {
     const std::string at = reader.pointerOf("source");
     if (readString(*source, at, errors, set.source, kMaxYaraSourceBytes)) {
       set.rules = compilePolicyYara(set.source, set.name.empty() ? "(unnamed)" : set.name, at, errors);
@@ -45,24 +45,27 @@ void parseRuleSet(const JsonValue& value, const std::string& pointer, ErrorList&
   if (ok && set.rules) out.push_back(std::move(set));
 }
 
-void parseDetector(const JsonValue& value, const std::string& pointer, ErrorList& errors, DetectorSettings& out) {
+void parseDetector(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                   DetectorSettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.boolean("enabled", out.enabled);
   reader.integer("min_count", out.minCount, 1, 1'000'000);
 }
 
-void parseDetectors(const JsonValue& value, const std::string& pointer, ErrorList& errors, ContentScanSettings& out) {
+void parseDetectors(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                    ContentScanSettings& out) {
   ObjectReader reader(value, pointer, errors);
-  if (const JsonValue* v = reader.get("credit_card"))
+  if (const common::JsonValue* v = reader.get("credit_card"))
     parseDetector(*v, reader.pointerOf("credit_card"), errors, out.creditCard);
-  if (const JsonValue* v = reader.get("my_number"))
+  if (const common::JsonValue* v = reader.get("my_number"))
     parseDetector(*v, reader.pointerOf("my_number"), errors, out.myNumber);
 }
 
-void parseStartTime(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::int64_t& out) {
+void parseStartTime(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::int64_t& out) {
   const std::string& t = value.text;
   const auto digit = [&](std::size_t i) { return t[i] >= '0' && t[i] <= '9'; };
-  if (value.kind == JsonKind::kString && t.size() == 5 && digit(0) && digit(1) && t[2] == ':' && digit(3) && digit(4)) {
+  if (value.kind == common::JsonKind::kString && t.size() == 5 && digit(0) && digit(1) && t[2] == ':' && digit(3) &&
+      digit(4)) {
     const int hours = (t[0] - '0') * 10 + (t[1] - '0');
     const int minutes = (t[3] - '0') * 10 + (t[4] - '0');
     if (hours < 24 && minutes < 60) {
@@ -70,18 +73,18 @@ void parseStartTime(const JsonValue& value, const std::string& pointer, ErrorLis
       return;
     }
   }
-  errors.add(pointer, "expected a local time \"HH:MM\" (00:00 to 23:59), found " + describeJson(value));
+  errors.add(pointer, "expected a local time \"HH:MM\" (00:00 to 23:59), found " + common::describeJson(value));
 }
 
-void parseSchedule(const JsonValue& value, const std::string& pointer, ErrorList& errors, ScanSchedule& out) {
+void parseSchedule(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, ScanSchedule& out) {
   ObjectReader reader(value, pointer, errors);
   reader.integer("interval_hours", out.intervalHours, 1, 24LL * 366);
-  if (const JsonValue* v = reader.get("start_time"))
+  if (const common::JsonValue* v = reader.get("start_time"))
     parseStartTime(*v, reader.pointerOf("start_time"), errors, out.startMinute);
   reader.boolean("on_change", out.onChange);
 }
 
-void parseArchive(const JsonValue& value, const std::string& pointer, ErrorList& errors, ArchiveLimits& out) {
+void parseArchive(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, ArchiveLimits& out) {
   ObjectReader reader(value, pointer, errors);
   reader.integer("max_depth", out.maxDepth, 0, 10);
   reader.integer("max_members", out.maxMembers, 1, 1'000'000);
@@ -91,32 +94,36 @@ void parseArchive(const JsonValue& value, const std::string& pointer, ErrorList&
 
 }  // namespace
 
-void parseContentScan(const JsonValue& value, const std::string& pointer, ErrorList& errors, ContentScanSettings& out) {
+void parseContentScan(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                      ContentScanSettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.mode("mode", out.mode);
-  if (const JsonValue* v = reader.get("rule_sets")) {
+  if (const common::JsonValue* v = reader.get("rule_sets")) {
     std::set<std::string> names;
-    readArray(
-        *v, reader.pointerOf("rule_sets"), errors, kMaxRuleSets,
-        [&](const JsonValue& item, const std::string& at) { parseRuleSet(item, at, errors, out.ruleSets, names); });
+    readArray(*v, reader.pointerOf("rule_sets"), errors, kMaxRuleSets,
+              [&](const common::JsonValue& item, const std::string& at) {
+                parseRuleSet(item, at, errors, out.ruleSets, names);
+              });
   }
-  if (const JsonValue* v = reader.get("detectors")) parseDetectors(*v, reader.pointerOf("detectors"), errors, out);
+  if (const common::JsonValue* v = reader.get("detectors"))
+    parseDetectors(*v, reader.pointerOf("detectors"), errors, out);
   reader.pathList("paths", out.paths);
-  if (const JsonValue* v = reader.get("exclude")) {
+  if (const common::JsonValue* v = reader.get("exclude")) {
     std::vector<std::string> exclude;
     readArray(*v, reader.pointerOf("exclude"), errors, kMaxListItems,
-              [&](const JsonValue& item, const std::string& at) {
+              [&](const common::JsonValue& item, const std::string& at) {
                 std::string pattern;
                 if (readString(item, at, errors, pattern, kMaxPathBytes)) exclude.push_back(std::move(pattern));
               });
     out.exclude = std::move(exclude);
   }
-  if (const JsonValue* v = reader.get("schedule"))
+  if (const common::JsonValue* v = reader.get("schedule"))
     parseSchedule(*v, reader.pointerOf("schedule"), errors, out.schedule);
   // libyara allows at most 32 scanners on one compiled rule set.
   reader.integer("threads", out.threads, 1, 32);
   reader.integer("max_file_bytes", out.maxFileBytes, 1024, 16LL << 30);
-  if (const JsonValue* v = reader.get("archive")) parseArchive(*v, reader.pointerOf("archive"), errors, out.archive);
+  if (const common::JsonValue* v = reader.get("archive"))
+    parseArchive(*v, reader.pointerOf("archive"), errors, out.archive);
 }
 
 }  // namespace mamori::policy

@@ -2,7 +2,7 @@
 
 #include <cstdio>
 
-#include "policy/JsonValue.h"
+#include "common/JsonValue.h"
 #include "policy/PolicyParser.h"
 
 namespace mamori::policy {
@@ -85,7 +85,7 @@ std::string makeText() {
   "content_scan": {
     "mode": "enforce",
     "rule_sets": [{"name": "company-confidential", "source": )json" +
-         jsonQuote(kCompanyYara) + R"json(}],
+         common::jsonQuote(kCompanyYara) + R"json(}],
     "detectors": {
       "credit_card": {"enabled": true, "min_count": 3},
       "my_number": {"enabled": true, "min_count": 3}

@@ -19,36 +19,36 @@ std::optional<DeviceAction> actionFromName(std::string_view name) {
   return std::nullopt;
 }
 
-bool readAction(const JsonValue& value, const std::string& pointer, ErrorList& errors, DeviceAction& out) {
-  const auto action = value.kind == JsonKind::kString ? actionFromName(value.text) : std::nullopt;
+bool readAction(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, DeviceAction& out) {
+  const auto action = value.kind == common::JsonKind::kString ? actionFromName(value.text) : std::nullopt;
   if (!action) {
-    errors.add(pointer, "expected one of \"allow\", \"block\", \"read_only\", found " + describeJson(value));
+    errors.add(pointer, "expected one of \"allow\", \"block\", \"read_only\", found " + common::describeJson(value));
     return false;
   }
   out = *action;
   return true;
 }
 
-bool readUsbId(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::uint16_t& out) {
-  const bool ok = value.kind == JsonKind::kString && value.text.size() == 4 &&
+bool readUsbId(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::uint16_t& out) {
+  const bool ok = value.kind == common::JsonKind::kString && value.text.size() == 4 &&
                   std::all_of(value.text.begin(), value.text.end(),
                               [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
   if (!ok) {
-    errors.add(pointer, "expected 4 hex digits, found " + describeJson(value));
+    errors.add(pointer, "expected 4 hex digits, found " + common::describeJson(value));
     return false;
   }
   out = static_cast<std::uint16_t>(std::stoul(value.text, nullptr, 16));
   return true;
 }
 
-void parseClassActions(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void parseClassActions(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                        DeviceControlSettings& out) {
-  if (value.kind != JsonKind::kObject) {
-    errors.add(pointer, "expected an object of class name -> action, found " + describeJson(value));
+  if (value.kind != common::JsonKind::kObject) {
+    errors.add(pointer, "expected an object of class name -> action, found " + common::describeJson(value));
     return;
   }
   for (const auto& [key, actionValue] : value.members) {
-    const std::string at = pointerAppend(pointer, key);
+    const std::string at = common::pointerAppend(pointer, key);
     const auto code = usb::classFromName(key);
     if (!code) {
       errors.add(at, "unknown USB class \"" + key + "\"; expected one of " + usb::classNameList());
@@ -58,42 +58,43 @@ void parseClassActions(const JsonValue& value, const std::string& pointer, Error
     if (!readAction(actionValue, at, errors, action)) continue;
     if (usb::isNeverBlocked(*code) && action != DeviceAction::kAllow) {
       errors.add(at, "expected \"allow\": " + usb::className(*code) +
-                         " devices (keyboards, mice, hubs) can never be blocked, found " + describeJson(actionValue));
+                         " devices (keyboards, mice, hubs) can never be blocked, found " +
+                         common::describeJson(actionValue));
       continue;
     }
     if (action == DeviceAction::kReadOnly && *code != usb::kMassStorage) {
       errors.add(at, "expected \"allow\" or \"block\": read_only can be enforced only for mass_storage, found " +
-                         describeJson(actionValue));
+                         common::describeJson(actionValue));
       continue;
     }
     out.classActions[*code] = action;
   }
 }
 
-void parseAllowEntry(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void parseAllowEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                      std::vector<AllowedDevice>& out) {
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   AllowedDevice device;
   bool ok = true;
-  if (const JsonValue* v = reader.require("vendor_id")) {
+  if (const common::JsonValue* v = reader.require("vendor_id")) {
     ok = readUsbId(*v, reader.pointerOf("vendor_id"), errors, device.vendorId) && ok;
   } else {
     ok = false;
   }
-  if (const JsonValue* v = reader.require("product_id")) {
+  if (const common::JsonValue* v = reader.require("product_id")) {
     ok = readUsbId(*v, reader.pointerOf("product_id"), errors, device.productId) && ok;
   } else {
     ok = false;
   }
   reader.string("serial", device.serial);
-  if (const JsonValue* v = reader.get("access")) {
-    if (v->kind == JsonKind::kString && v->text == "full") {
+  if (const common::JsonValue* v = reader.get("access")) {
+    if (v->kind == common::JsonKind::kString && v->text == "full") {
       device.access = DeviceAccess::kFull;
-    } else if (v->kind == JsonKind::kString && v->text == "read_only") {
+    } else if (v->kind == common::JsonKind::kString && v->text == "read_only") {
       device.access = DeviceAccess::kReadOnly;
     } else {
-      errors.add(reader.pointerOf("access"), "expected \"full\" or \"read_only\", found " + describeJson(*v));
+      errors.add(reader.pointerOf("access"), "expected \"full\" or \"read_only\", found " + common::describeJson(*v));
     }
   }
   reader.string("comment", device.comment, 1024);
@@ -102,11 +103,11 @@ void parseAllowEntry(const JsonValue& value, const std::string& pointer, ErrorLi
 
 }  // namespace
 
-void parseDeviceControl(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void parseDeviceControl(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                         DeviceControlSettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.mode("mode", out.mode);
-  if (const JsonValue* v = reader.get("default_action")) {
+  if (const common::JsonValue* v = reader.get("default_action")) {
     DeviceAction action = out.defaultAction;
     if (readAction(*v, reader.pointerOf("default_action"), errors, action)) {
       if (action == DeviceAction::kReadOnly) {
@@ -118,13 +119,13 @@ void parseDeviceControl(const JsonValue& value, const std::string& pointer, Erro
       }
     }
   }
-  if (const JsonValue* v = reader.get("class_actions"))
+  if (const common::JsonValue* v = reader.get("class_actions"))
     parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);
-  if (const JsonValue* v = reader.get("allow")) {
+  if (const common::JsonValue* v = reader.get("allow")) {
     std::vector<AllowedDevice> allow;
     std::set<std::tuple<std::uint16_t, std::uint16_t, std::string>> seen;
     readArray(*v, reader.pointerOf("allow"), errors, kMaxAllowEntries,
-              [&](const JsonValue& item, const std::string& at) {
+              [&](const common::JsonValue& item, const std::string& at) {
                 const std::size_t before = allow.size();
                 parseAllowEntry(item, at, errors, allow);
                 if (allow.size() == before) return;

@@ -40,7 +40,7 @@ bool isExceptionChallenge(std::string_view text) {
          isLowerHex(text.substr(9, 8)) && isLowerHex(text.substr(18, 8));
 }
 
-common::Result<std::string> signExceptionResponse(const SigningKey& key, std::string_view challenge,
+common::Result<std::string> signExceptionResponse(const common::SigningKey& key, std::string_view challenge,
                                                   std::int64_t minutes) {
   if (!isExceptionChallenge(challenge)) return bad("\"" + std::string(challenge) + "\" is not a challenge code");
   if (minutes < 1 || minutes > kMaxExceptionMinutes) {
@@ -51,7 +51,7 @@ common::Result<std::string> signExceptionResponse(const SigningKey& key, std::st
   return std::string(challenge) + "." + std::to_string(minutes) + "." + signature.value();
 }
 
-common::Result<ExceptionGrant> verifyExceptionResponse(const PublicKey& key, std::string_view response,
+common::Result<ExceptionGrant> verifyExceptionResponse(const common::PublicKey& key, std::string_view response,
                                                        std::string_view expectedChallenge) {
   if (response.size() > 256) return bad("too long");
   const auto firstDot = response.find('.');

@@ -16,7 +16,7 @@
 #include <string_view>
 
 #include "common/Result.h"
-#include "policy/SigningKey.h"
+#include "common/SigningKey.h"
 
 namespace mamori::policy {
 
@@ -33,12 +33,12 @@ std::string makeExceptionChallenge(std::string_view agentId, std::uint16_t vendo
 bool isExceptionChallenge(std::string_view text);
 
 // The administrator's side (collector or mamorictl with the key file).
-common::Result<std::string> signExceptionResponse(const SigningKey& key, std::string_view challenge,
+common::Result<std::string> signExceptionResponse(const common::SigningKey& key, std::string_view challenge,
                                                   std::int64_t minutes);
 
 // The agent's side: the grant when response is well formed, names expectedChallenge and carries a
 // valid signature by key; otherwise an error saying which of these failed.
-common::Result<ExceptionGrant> verifyExceptionResponse(const PublicKey& key, std::string_view response,
+common::Result<ExceptionGrant> verifyExceptionResponse(const common::PublicKey& key, std::string_view response,
                                                        std::string_view expectedChallenge);
 
 // When a grant accepted at acceptedAtMs ends.

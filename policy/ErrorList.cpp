@@ -1,11 +1,11 @@
 #include "policy/ErrorList.h"
 
-#include "policy/JsonValue.h"
+#include "common/JsonValue.h"
 
 namespace mamori::policy {
 
 void ErrorList::add(const std::string& pointer, std::string message) {
-  add(common::makeError(std::move(message), displayPointer(pointer)));
+  add(common::makeError(std::move(message), common::displayPointer(pointer)));
 }
 
 void ErrorList::add(common::Error error) {

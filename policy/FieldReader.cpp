@@ -7,7 +7,7 @@ namespace mamori::policy {
 
 namespace {
 
-std::string found(const JsonValue& value) { return ", found " + describeJson(value); }
+std::string found(const common::JsonValue& value) { return ", found " + common::describeJson(value); }
 
 // Parses an integer literal; false on overflow.
 bool toInt64(const std::string& literal, std::int64_t& out) {
@@ -35,9 +35,9 @@ bool toInt64(const std::string& literal, std::int64_t& out) {
 
 }  // namespace
 
-bool readString(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::string& out,
+bool readString(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::string& out,
                 std::size_t maxBytes, bool allowEmpty) {
-  if (value.kind != JsonKind::kString) {
+  if (value.kind != common::JsonKind::kString) {
     errors.add(pointer, "expected a string" + found(value));
     return false;
   }
@@ -54,8 +54,8 @@ bool readString(const JsonValue& value, const std::string& pointer, ErrorList& e
   return true;
 }
 
-bool readBool(const JsonValue& value, const std::string& pointer, ErrorList& errors, bool& out) {
-  if (value.kind != JsonKind::kBool) {
+bool readBool(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, bool& out) {
+  if (value.kind != common::JsonKind::kBool) {
     errors.add(pointer, "expected true or false" + found(value));
     return false;
   }
@@ -63,7 +63,7 @@ bool readBool(const JsonValue& value, const std::string& pointer, ErrorList& err
   return true;
 }
 
-bool readInteger(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::int64_t& out,
+bool readInteger(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::int64_t& out,
                  std::int64_t min, std::int64_t max) {
   const std::string expected = "expected an integer from " + std::to_string(min) + " to " + std::to_string(max);
   std::int64_t parsed = 0;
@@ -75,8 +75,8 @@ bool readInteger(const JsonValue& value, const std::string& pointer, ErrorList& 
   return true;
 }
 
-bool readMode(const JsonValue& value, const std::string& pointer, ErrorList& errors, Mode& out) {
-  const auto mode = value.kind == JsonKind::kString ? modeFromName(value.text) : std::nullopt;
+bool readMode(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, Mode& out) {
+  const auto mode = value.kind == common::JsonKind::kString ? modeFromName(value.text) : std::nullopt;
   if (!mode) {
     errors.add(pointer, "expected one of \"enforce\", \"audit\", \"off\"" + found(value));
     return false;
@@ -85,7 +85,7 @@ bool readMode(const JsonValue& value, const std::string& pointer, ErrorList& err
   return true;
 }
 
-bool readPath(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::string& out) {
+bool readPath(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::string& out) {
   std::string path;
   if (!readString(value, pointer, errors, path, kMaxPathBytes)) return false;
   const bool rooted = path[0] == '/' || path.rfind("~/", 0) == 0;
@@ -99,9 +99,9 @@ bool readPath(const JsonValue& value, const std::string& pointer, ErrorList& err
   return true;
 }
 
-bool readArray(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::size_t maxItems,
-               const std::function<void(const JsonValue&, const std::string&)>& each) {
-  if (value.kind != JsonKind::kArray) {
+bool readArray(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::size_t maxItems,
+               const std::function<void(const common::JsonValue&, const std::string&)>& each) {
+  if (value.kind != common::JsonKind::kArray) {
     errors.add(pointer, "expected an array" + found(value));
     return false;
   }
@@ -110,16 +110,16 @@ bool readArray(const JsonValue& value, const std::string& pointer, ErrorList& er
                "expected at most " + std::to_string(maxItems) + " items, found " + std::to_string(value.items.size()));
     return false;
   }
-  for (std::size_t i = 0; i < value.items.size(); ++i) each(value.items[i], pointerAppend(pointer, i));
+  for (std::size_t i = 0; i < value.items.size(); ++i) each(value.items[i], common::pointerAppend(pointer, i));
   return true;
 }
 
-bool readPathList(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+bool readPathList(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                   std::vector<std::string>& out) {
   std::vector<std::string> paths;
   bool itemsOk = true;
   const bool arrayOk =
-      readArray(value, pointer, errors, kMaxListItems, [&](const JsonValue& item, const std::string& at) {
+      readArray(value, pointer, errors, kMaxListItems, [&](const common::JsonValue& item, const std::string& at) {
         std::string path;
         if (readPath(item, at, errors, path)) {
           paths.push_back(std::move(path));
@@ -132,8 +132,8 @@ bool readPathList(const JsonValue& value, const std::string& pointer, ErrorList&
   return true;
 }
 
-ObjectReader::ObjectReader(const JsonValue& value, std::string pointer, ErrorList& errors)
-    : value_(value), pointer_(std::move(pointer)), errors_(errors), isObject_(value.kind == JsonKind::kObject) {
+ObjectReader::ObjectReader(const common::JsonValue& value, std::string pointer, ErrorList& errors)
+    : value_(value), pointer_(std::move(pointer)), errors_(errors), isObject_(value.kind == common::JsonKind::kObject) {
   if (!isObject_) {
     errors_.add(pointer_, "expected an object" + found(value));
     finished_ = true;
@@ -142,35 +142,35 @@ ObjectReader::ObjectReader(const JsonValue& value, std::string pointer, ErrorLis
 
 ObjectReader::~ObjectReader() { finish(); }
 
-const JsonValue* ObjectReader::get(std::string_view key) {
+const common::JsonValue* ObjectReader::get(std::string_view key) {
   known_.emplace_back(key);
   return value_.find(key);
 }
 
-const JsonValue* ObjectReader::require(std::string_view key) {
-  const JsonValue* value = get(key);
+const common::JsonValue* ObjectReader::require(std::string_view key) {
+  const common::JsonValue* value = get(key);
   if (value == nullptr && isObject_) errors_.add(pointerOf(key), "missing required key");
   return value;
 }
 
 void ObjectReader::string(std::string_view key, std::string& out, std::size_t maxBytes) {
-  if (const JsonValue* v = get(key)) readString(*v, pointerOf(key), errors_, out, maxBytes);
+  if (const common::JsonValue* v = get(key)) readString(*v, pointerOf(key), errors_, out, maxBytes);
 }
 
 void ObjectReader::boolean(std::string_view key, bool& out) {
-  if (const JsonValue* v = get(key)) readBool(*v, pointerOf(key), errors_, out);
+  if (const common::JsonValue* v = get(key)) readBool(*v, pointerOf(key), errors_, out);
 }
 
 void ObjectReader::integer(std::string_view key, std::int64_t& out, std::int64_t min, std::int64_t max) {
-  if (const JsonValue* v = get(key)) readInteger(*v, pointerOf(key), errors_, out, min, max);
+  if (const common::JsonValue* v = get(key)) readInteger(*v, pointerOf(key), errors_, out, min, max);
 }
 
 void ObjectReader::mode(std::string_view key, Mode& out) {
-  if (const JsonValue* v = get(key)) readMode(*v, pointerOf(key), errors_, out);
+  if (const common::JsonValue* v = get(key)) readMode(*v, pointerOf(key), errors_, out);
 }
 
 void ObjectReader::pathList(std::string_view key, std::vector<std::string>& out) {
-  if (const JsonValue* v = get(key)) readPathList(*v, pointerOf(key), errors_, out);
+  if (const common::JsonValue* v = get(key)) readPathList(*v, pointerOf(key), errors_, out);
 }
 
 void ObjectReader::finish() {

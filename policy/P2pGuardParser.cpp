@@ -14,12 +14,12 @@ namespace {
 constexpr std::size_t kMaxSignatureSets = 256;
 constexpr std::size_t kMaxHashes = 50'000;
 
-bool readSha256(const JsonValue& value, const std::string& pointer, ErrorList& errors, std::string& out) {
-  const bool ok = value.kind == JsonKind::kString && value.text.size() == 64 &&
+bool readSha256(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::string& out) {
+  const bool ok = value.kind == common::JsonKind::kString && value.text.size() == 64 &&
                   std::all_of(value.text.begin(), value.text.end(),
                               [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
   if (!ok) {
-    errors.add(pointer, "expected a SHA-256 as 64 hex digits, found " + describeJson(value));
+    errors.add(pointer, "expected a SHA-256 as 64 hex digits, found " + common::describeJson(value));
     return false;
   }
   out = value.text;
@@ -28,21 +28,21 @@ bool readSha256(const JsonValue& value, const std::string& pointer, ErrorList& e
   return true;
 }
 
-void readStringList(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void readStringList(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                     std::vector<std::string>& out) {
-  readArray(value, pointer, errors, kMaxListItems, [&](const JsonValue& item, const std::string& at) {
+  readArray(value, pointer, errors, kMaxListItems, [&](const common::JsonValue& item, const std::string& at) {
     std::string text;
     if (readString(item, at, errors, text, kMaxNameBytes)) out.push_back(std::move(text));
   });
 }
 
-void parseScript(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void parseScript(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                  std::vector<ScriptPattern>& out) {
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   ScriptPattern pattern;
-  const JsonValue* interpreter = reader.require("interpreter");
-  const JsonValue* script = reader.require("script");
+  const common::JsonValue* interpreter = reader.require("interpreter");
+  const common::JsonValue* script = reader.require("script");
   const bool ok =
       interpreter != nullptr && script != nullptr &&
       readString(*interpreter, reader.pointerOf("interpreter"), errors, pattern.interpreter, kMaxPathBytes) &&
@@ -50,44 +50,47 @@ void parseScript(const JsonValue& value, const std::string& pointer, ErrorList& 
   if (ok) out.push_back(std::move(pattern));
 }
 
-void parseSignatureSet(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void parseSignatureSet(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                        std::vector<P2pSignatureSet>& out) {
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   P2pSignatureSet set;
-  const JsonValue* name = reader.require("name");
+  const common::JsonValue* name = reader.require("name");
   const bool named = name != nullptr && readString(*name, reader.pointerOf("name"), errors, set.name, kMaxNameBytes);
-  if (const JsonValue* v = reader.get("process_names")) {
+  if (const common::JsonValue* v = reader.get("process_names")) {
     readStringList(*v, reader.pointerOf("process_names"), errors, set.processNames);
   }
-  if (const JsonValue* v = reader.get("sha256")) {
-    readArray(*v, reader.pointerOf("sha256"), errors, kMaxHashes, [&](const JsonValue& item, const std::string& at) {
-      std::string hash;
-      if (readSha256(item, at, errors, hash)) set.sha256.push_back(std::move(hash));
-    });
+  if (const common::JsonValue* v = reader.get("sha256")) {
+    readArray(*v, reader.pointerOf("sha256"), errors, kMaxHashes,
+              [&](const common::JsonValue& item, const std::string& at) {
+                std::string hash;
+                if (readSha256(item, at, errors, hash)) set.sha256.push_back(std::move(hash));
+              });
   }
-  if (const JsonValue* v = reader.get("yara")) {
+  if (const common::JsonValue* v = reader.get("yara")) {
     const std::string at = reader.pointerOf("yara");
     if (readString(*v, at, errors, set.yaraSource, kMaxYaraSourceBytes)) {
       set.yaraRules = compilePolicyYara(set.yaraSource, named ? set.name : "(unnamed)", at, errors);
     }
   }
-  if (const JsonValue* v = reader.get("scripts")) {
-    readArray(*v, reader.pointerOf("scripts"), errors, kMaxListItems,
-              [&](const JsonValue& item, const std::string& at) { parseScript(item, at, errors, set.scripts); });
+  if (const common::JsonValue* v = reader.get("scripts")) {
+    readArray(
+        *v, reader.pointerOf("scripts"), errors, kMaxListItems,
+        [&](const common::JsonValue& item, const std::string& at) { parseScript(item, at, errors, set.scripts); });
   }
   if (named) out.push_back(std::move(set));
 }
 
 }  // namespace
 
-void parseP2pSignatureSets(const JsonValue& value, const std::string& pointer, ErrorList& errors,
+void parseP2pSignatureSets(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                            std::vector<P2pSignatureSet>& out) {
   readArray(value, pointer, errors, kMaxSignatureSets,
-            [&](const JsonValue& item, const std::string& at) { parseSignatureSet(item, at, errors, out); });
+            [&](const common::JsonValue& item, const std::string& at) { parseSignatureSet(item, at, errors, out); });
 }
 
-void parseP2pGuard(const JsonValue& value, const std::string& pointer, ErrorList& errors, P2pGuardSettings& out) {
+void parseP2pGuard(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                   P2pGuardSettings& out) {
   ObjectReader reader(value, pointer, errors);
   reader.mode("mode", out.mode);
   reader.boolean("deny_exec", out.denyExec);
@@ -95,18 +98,18 @@ void parseP2pGuard(const JsonValue& value, const std::string& pointer, ErrorList
   reader.boolean("network_detection", out.networkDetection);
   reader.boolean("builtin_signatures", out.builtinSignatures);
   std::vector<P2pSignatureSet> own;
-  if (const JsonValue* v = reader.get("signature_sets")) {
+  if (const common::JsonValue* v = reader.get("signature_sets")) {
     std::set<std::string> names;
     if (out.builtinSignatures) {
       for (const auto& set : builtinP2pSignatureSets()) names.insert(set.name);
     }
     readArray(*v, reader.pointerOf("signature_sets"), errors, kMaxSignatureSets,
-              [&](const JsonValue& item, const std::string& at) {
+              [&](const common::JsonValue& item, const std::string& at) {
                 const std::size_t before = own.size();
                 parseSignatureSet(item, at, errors, own);
                 if (own.size() > before && !names.insert(own.back().name).second) {
-                  errors.add(pointerAppend(at, "name"), "duplicate signature set name \"" + own.back().name +
-                                                            "\" (built-in sets are named \"builtin-...\")");
+                  errors.add(common::pointerAppend(at, "name"), "duplicate signature set name \"" + own.back().name +
+                                                                    "\" (built-in sets are named \"builtin-...\")");
                 }
               });
   }

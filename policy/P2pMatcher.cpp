@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "policy/Glob.h"
+#include "common/Glob.h"
 
 namespace mamori::policy {
 
@@ -19,13 +19,13 @@ std::string_view baseName(std::string_view path) {
 std::string_view withoutExe(std::string_view name) {
   if (name.size() > 4) {
     const auto tail = name.substr(name.size() - 4);
-    if (globMatch(".exe", tail, true)) return name.substr(0, name.size() - 4);
+    if (common::globMatch(".exe", tail, true)) return name.substr(0, name.size() - 4);
   }
   return name;
 }
 
 bool matchesName(std::string_view pattern, std::string_view name) {
-  return globMatch(pattern, name, true) || globMatch(pattern, withoutExe(name), true);
+  return common::globMatch(pattern, name, true) || common::globMatch(pattern, withoutExe(name), true);
 }
 
 // comm is cut at 15 bytes ("transmission-da"): a pattern matches if its first 15 bytes do.
@@ -33,13 +33,13 @@ bool matchesComm(std::string_view pattern, std::string_view comm) {
   if (matchesName(pattern, comm)) return true;
   if (comm.size() < kCommLength || pattern.size() <= kCommLength) return false;
   const auto head = pattern.substr(0, kCommLength);
-  return head.find_first_of("*?") == std::string_view::npos && globMatch(head, comm, true);
+  return head.find_first_of("*?") == std::string_view::npos && common::globMatch(head, comm, true);
 }
 
 // A pattern with a '/' is matched against the full path, otherwise against the base name.
 bool matchesPath(std::string_view pattern, std::string_view path) {
-  if (pattern.find('/') != std::string_view::npos) return globMatch(pattern, path, false);
-  return globMatch(pattern, baseName(path), true);
+  if (pattern.find('/') != std::string_view::npos) return common::globMatch(pattern, path, false);
+  return common::globMatch(pattern, baseName(path), true);
 }
 
 std::string scriptOf(const ProcessFacts& process) {

@@ -50,7 +50,8 @@ std::optional<PolicyRejection> checkPolicyAcceptable(const Policy& candidate, st
   return std::nullopt;
 }
 
-std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText, const PublicKey& pinned,
+std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText,
+                                                                 const common::PublicKey& pinned,
                                                                  std::int64_t appliedVersion,
                                                                  std::string_view agentGroup) {
   auto envelope = parseSignedPolicyEnvelope(envelopeText);

@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "common/Result.h"
+#include "common/SigningKey.h"
 #include "policy/Policy.h"
-#include "policy/SigningKey.h"
 
 namespace mamori::policy {
 
@@ -48,7 +48,8 @@ struct AcceptedPolicy {
 };
 
 // The whole gate, in order: envelope, key id, signature, policy validation, rollback, group.
-std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText, const PublicKey& pinned,
+std::variant<AcceptedPolicy, PolicyRejection> acceptSignedPolicy(std::string_view envelopeText,
+                                                                 const common::PublicKey& pinned,
                                                                  std::int64_t appliedVersion,
                                                                  std::string_view agentGroup);
 

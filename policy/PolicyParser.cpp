@@ -1,8 +1,8 @@
 #include "policy/PolicyParser.h"
 
+#include "common/JsonParser.h"
 #include "policy/BuiltinP2pSignatures.h"
 #include "policy/FieldReader.h"
-#include "policy/JsonParser.h"
 #include "policy/SectionParsers.h"
 
 namespace mamori::policy {
@@ -12,18 +12,19 @@ namespace {
 void parseHeader(ObjectReader& reader, Policy& policy) {
   ErrorList& errors = reader.errors();
   reader.require("schema_version");  // checked by parsePolicy before anything else
-  if (const JsonValue* v = reader.require("version")) {
+  if (const common::JsonValue* v = reader.require("version")) {
     readInteger(*v, reader.pointerOf("version"), errors, policy.version, 1, (1LL << 53) - 1);
   }
-  if (const JsonValue* v = reader.require("name")) readString(*v, reader.pointerOf("name"), errors, policy.name, 128);
+  if (const common::JsonValue* v = reader.require("name"))
+    readString(*v, reader.pointerOf("name"), errors, policy.name, 128);
   reader.string("group", policy.group, 128);
   reader.string("description", policy.description, 4096);
 }
 
 template <typename Settings>
 void section(ObjectReader& reader, std::string_view key, Settings& out,
-             void (*parse)(const JsonValue&, const std::string&, ErrorList&, Settings&)) {
-  if (const JsonValue* v = reader.get(key)) parse(*v, reader.pointerOf(key), reader.errors(), out);
+             void (*parse)(const common::JsonValue&, const std::string&, ErrorList&, Settings&)) {
+  if (const common::JsonValue* v = reader.get(key)) parse(*v, reader.pointerOf(key), reader.errors(), out);
 }
 
 }  // namespace
@@ -37,12 +38,12 @@ std::string PolicyParseResult::describe() const {
 
 PolicyParseResult parsePolicy(std::string_view text) {
   PolicyParseResult result;
-  auto json = parseJsonStrict(text);
+  auto json = common::parseJsonStrict(text);
   if (!json) {
     result.errors.push_back(json.error());
     return result;
   }
-  const JsonValue& root = json.value();
+  const common::JsonValue& root = json.value();
   ErrorList errors;
   Policy policy;
   {
@@ -50,11 +51,11 @@ PolicyParseResult parsePolicy(std::string_view text) {
     if (reader.isObject()) {
       // Keys mean different things in another schema: with a version we do not know, stop here
       // rather than report a cascade of misleading errors.
-      const JsonValue* schema = root.find("schema_version");
+      const common::JsonValue* schema = root.find("schema_version");
       if (schema != nullptr && !(schema->isInteger() && schema->text == "1")) {
         result.errors.push_back(
             common::makeError("expected schema_version 1 (the only one this version of mamori understands), found " +
-                                  describeJson(*schema),
+                                  common::describeJson(*schema),
                               "/schema_version"));
         return result;
       }

@@ -12,7 +12,7 @@
 #include <string_view>
 
 #include "common/Result.h"
-#include "policy/SigningKey.h"
+#include "common/SigningKey.h"
 
 namespace mamori::policy {
 
@@ -23,13 +23,13 @@ struct SignedPolicyEnvelope {
 };
 
 // Signs document with key and returns the envelope's JSON text (one line).
-common::Result<std::string> makeSignedPolicyEnvelope(const SigningKey& key, std::string_view document);
+common::Result<std::string> makeSignedPolicyEnvelope(const common::SigningKey& key, std::string_view document);
 std::string envelopeToJson(const SignedPolicyEnvelope& envelope);
 
 // Structure only (no signature check): unknown keys, wrong types, bad base64url are errors.
 common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text);
 
 // Parse + key id must be the pinned key's + signature valid. Returns the verified document bytes.
-common::Result<std::string> openSignedPolicy(std::string_view envelopeText, const PublicKey& pinned);
+common::Result<std::string> openSignedPolicy(std::string_view envelopeText, const common::PublicKey& pinned);
 
 }  // namespace mamori::policy

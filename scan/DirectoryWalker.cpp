@@ -9,7 +9,7 @@
 #include <memory>
 #include <sys/stat.h>
 
-#include "policy/Glob.h"
+#include "common/Glob.h"
 #include "scan/ErrnoText.h"
 
 namespace mamori::scan {
@@ -28,7 +28,7 @@ std::string childPath(const std::string& dir, const char* name) {
 
 bool DirectoryWalker::excluded(const std::string& path) const {
   for (const auto& pattern : exclude_) {
-    if (policy::globMatch(pattern, path)) return true;
+    if (common::globMatch(pattern, path)) return true;
   }
   return false;
 }

@@ -16,8 +16,8 @@
 #include "agent/contentscan/ContentScanCapability.h"
 #include "agent/report/EventFactory.h"
 #include "common/Crypto.h"
+#include "common/Glob.h"
 #include "common/UniqueFd.h"
-#include "policy/Glob.h"
 
 namespace mamori::agent::activity {
 
@@ -189,7 +189,7 @@ void ActivityAnalyzer::onWrite(const drivers::FileActivity& activity, const std:
     cloud = cloudFolderOf(activity.path, settings.cloudSyncFolders);
   }
   bool onChange = underAny(activity.path, config_.scanPaths);
-  for (const auto& pattern : config_.scan.exclude) onChange = onChange && !policy::globMatch(pattern, activity.path);
+  for (const auto& pattern : config_.scan.exclude) onChange = onChange && !common::globMatch(pattern, activity.path);
   const auto limit = static_cast<std::size_t>(config_.scan.maxFileBytes);
   if (!removable && !cloud && !onChange) {
     // Elsewhere in the watched trees only archives matter: look at the magic before reading it all.

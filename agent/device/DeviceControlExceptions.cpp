@@ -10,8 +10,8 @@
 #include "agent/device/DeviceEvents.h"
 #include "agent/report/EventFactory.h"
 #include "common/Clock.h"
+#include "common/KeyFiles.h"
 #include "common/Log.h"
-#include "policy/KeyFiles.h"
 
 namespace mamori::agent::device {
 
@@ -88,7 +88,7 @@ void DeviceControl::handleResponse(const std::string& response) {
     details->set("error.message", error.describe());
     emit_("device.exception_refused", common::Severity::Medium, details);
   };
-  auto key = policy::loadPublicKey(exceptionSettings_->keyPath);
+  auto key = common::loadPublicKey(exceptionSettings_->keyPath);
   if (!key) return refuse(key.error());
   auto grant = exceptions_.accept(response, key.value(), exceptionSettings_->nowMs());
   if (!grant) return refuse(grant.error());

@@ -26,7 +26,7 @@ std::string DeviceExceptions::offer(const drivers::UsbDevice& device, const std:
 }
 
 common::Result<ExceptionGrantInForce> DeviceExceptions::accept(const std::string& response,
-                                                               const policy::PublicKey& key,
+                                                               const common::PublicKey& key,
                                                                std::int64_t acceptedAtMs) {
   const std::string challenge = response.substr(0, response.find('.'));
   const auto offered = offers_.find(challenge);

@@ -36,7 +36,7 @@ class DeviceExceptions {
   std::string offer(const drivers::UsbDevice& device, const std::string& agentId, std::uint32_t nonce);
   // Checks response against the open challenge it names; on success the challenge is used up and
   // the grant is in force until acceptedAtMs + minutes.
-  common::Result<ExceptionGrantInForce> accept(const std::string& response, const policy::PublicKey& key,
+  common::Result<ExceptionGrantInForce> accept(const std::string& response, const common::PublicKey& key,
                                                std::int64_t acceptedAtMs);
   // The grant covering this device now, if any.
   std::optional<ExceptionGrantInForce> covering(const drivers::UsbDevice& device, std::int64_t nowMs) const;

@@ -16,20 +16,20 @@ PolicyFiles::PolicyFiles(const std::string& stateDir)
       previousPath_(stateDir + "/policy.json.prev"),
       keyPath_(stateDir + "/policy-key.pem") {}
 
-common::Result<std::optional<policy::PublicKey>> PolicyFiles::loadPinnedKey() const {
-  if (!common::fileExists(keyPath_)) return std::optional<policy::PublicKey>();
+common::Result<std::optional<common::PublicKey>> PolicyFiles::loadPinnedKey() const {
+  if (!common::fileExists(keyPath_)) return std::optional<common::PublicKey>();
   auto text = common::readSmallFile(keyPath_, std::size_t{64} * 1024);
   if (!text) return text.error();
-  auto key = policy::PublicKey::fromPem(text.value());
+  auto key = common::PublicKey::fromPem(text.value());
   if (!key) return common::makeError("not an Ed25519 public key: " + key.error().message, keyPath_);
-  return std::optional<policy::PublicKey>(std::move(key).value());
+  return std::optional<common::PublicKey>(std::move(key).value());
 }
 
-common::Status PolicyFiles::savePinnedKey(const policy::PublicKey& key) const {
+common::Status PolicyFiles::savePinnedKey(const common::PublicKey& key) const {
   return common::writeFileAtomically(keyPath_, key.pem(), 0600);
 }
 
-StartPolicy PolicyFiles::loadStart(const std::optional<policy::PublicKey>& pinned, const std::string& group) const {
+StartPolicy PolicyFiles::loadStart(const std::optional<common::PublicKey>& pinned, const std::string& group) const {
   StartPolicy start;
   const bool havePrevious = common::fileExists(previousPath_);
   for (const std::string* path : {&policyPath_, &previousPath_}) {

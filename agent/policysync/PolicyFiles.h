@@ -11,8 +11,8 @@
 #include <vector>
 
 #include "common/Result.h"
+#include "common/SigningKey.h"
 #include "policy/PolicyAcceptance.h"
-#include "policy/SigningKey.h"
 
 namespace mamori::agent {
 
@@ -43,12 +43,12 @@ class PolicyFiles {
   const std::string& keyPath() const { return keyPath_; }
 
   // nullopt when no key was pinned yet; an error when the file exists but is not an Ed25519 key.
-  common::Result<std::optional<policy::PublicKey>> loadPinnedKey() const;
-  common::Status savePinnedKey(const policy::PublicKey& key) const;
+  common::Result<std::optional<common::PublicKey>> loadPinnedKey() const;
+  common::Status savePinnedKey(const common::PublicKey& key) const;
 
   // policy.json, else policy.json.prev, each verified with pinned and group (applied version 0:
   // what was applied before is exactly what is read back).
-  StartPolicy loadStart(const std::optional<policy::PublicKey>& pinned, const std::string& group) const;
+  StartPolicy loadStart(const std::optional<common::PublicKey>& pinned, const std::string& group) const;
 
   // Makes envelope the new policy.json; previousGood (the envelope in force until now, "" for the
   // built-in policy) becomes policy.json.prev first. Only verified text ever reaches either file,

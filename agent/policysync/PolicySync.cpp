@@ -120,7 +120,7 @@ void PolicySync::stop() {
 void PolicySync::onEnrolled(const std::string& enrollAnswer) {
   const EnrollPolicyInfo info = parseEnrollPolicyInfo(enrollAnswer);
   if (!info.publicKeyPem.empty()) {
-    auto key = policy::PublicKey::fromPem(info.publicKeyPem);
+    auto key = common::PublicKey::fromPem(info.publicKeyPem);
     if (!key) {
       common::log::error("policy: the collector's policy key is unusable: " + key.error().describe());
     } else if (!pinned_) {

@@ -82,7 +82,7 @@ class PolicySync : public QObject {
   PolicyFiles files_;
   const common::Clock& clock_;
   Jitter jitter_;
-  std::optional<policy::PublicKey> pinned_;
+  std::optional<common::PublicKey> pinned_;
 
   policy::Policy current_;
   std::string currentEnvelope_;  // "" while the built-in policy is in force

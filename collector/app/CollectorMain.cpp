@@ -19,8 +19,8 @@
 #include "collector/tls/SelfSignedCert.h"
 #include "common/Crypto.h"
 #include "common/Files.h"
+#include "common/KeyFiles.h"
 #include "common/Log.h"
-#include "policy/KeyFiles.h"
 
 namespace mamori::collector::app {
 
@@ -60,19 +60,19 @@ common::Result<std::string> secretHash(const std::string& explicitFile, const st
 // The policy signing key: an explicitly named file must exist (usage error otherwise); the default
 // one is generated on first start. Two collectors sharing a state directory may race to create it:
 // the loser of the O_EXCL create loads the winner's key.
-common::Result<policy::SigningKey> policySigningKey(const std::string& explicitFile, const std::string& defaultFile,
+common::Result<common::SigningKey> policySigningKey(const std::string& explicitFile, const std::string& defaultFile,
                                                     bool& usage) {
   usage = false;
   if (!explicitFile.empty()) {
-    auto key = policy::loadPrivateKey(explicitFile);
+    auto key = common::loadPrivateKey(explicitFile);
     if (!key) usage = true;
     return key;
   }
-  if (common::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
-  auto generated = policy::SigningKey::generate();
+  if (common::fileExists(defaultFile)) return common::loadPrivateKey(defaultFile);
+  auto generated = common::SigningKey::generate();
   if (!generated) return generated.error();
-  if (auto saved = policy::savePrivateKey(generated.value(), defaultFile); !saved) {
-    if (common::fileExists(defaultFile)) return policy::loadPrivateKey(defaultFile);
+  if (auto saved = common::savePrivateKey(generated.value(), defaultFile); !saved) {
+    if (common::fileExists(defaultFile)) return common::loadPrivateKey(defaultFile);
     return saved.error();
   }
   common::log::info("generated a new policy signing key in " + defaultFile + " (mode 0600, key id " +
@@ -196,7 +196,7 @@ int runCollector(const CollectorOptions& options) {
     return heartbeats.renderMetrics() + retention.renderMetrics() + (siem != nullptr ? siem->renderMetrics() : "");
   });
   server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes,
-                              std::make_shared<const policy::SigningKey>(std::move(policyKey).value())};
+                              std::make_shared<const common::SigningKey>(std::move(policyKey).value())};
   auto consoleDir = consoleDirectory(options.consoleDir, usage);
   if (!consoleDir) return fail(usage ? kExitUsage : kExitRuntime, consoleDir.error());
   apiConfig.consoleDir = consoleDir.value();

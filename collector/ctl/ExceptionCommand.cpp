@@ -7,8 +7,8 @@
 #include <vector>
 
 #include "collector/ctl/Commands.h"
+#include "common/KeyFiles.h"
 #include "policy/DeviceException.h"
-#include "policy/KeyFiles.h"
 
 namespace mamori::collector::ctl {
 
@@ -83,7 +83,7 @@ int runExceptionCommand(const ConnectionOptions& connection, const std::vector<s
     std::printf("%s\n", answer.value().object->optValue<std::string>("response", "").c_str());
     return kExitOk;
   }
-  auto key = policy::loadPrivateKey(keyFile);
+  auto key = common::loadPrivateKey(keyFile);
   if (!key) return reportError(kExitUsage, "--key-file: " + key.error().describe());
   auto response = policy::signExceptionResponse(key.value(), challenge, minutes);
   if (!response) return reportError(kExitUsage, response.error().describe());

@@ -296,7 +296,7 @@ ApiResponse CollectorApi::enroll(const ApiRequest& request) {
   response.body = "{\"agent_id\":" + jsonString(agent.agentId) + ",\"node_key\":" + jsonString(nodeKey) +
                   ",\"group\":" + jsonString(agent.group);
   if (config_.policyKey) {
-    const policy::PublicKey publicKey = config_.policyKey->publicKey();
+    const common::PublicKey publicKey = config_.policyKey->publicKey();
     response.body +=
         ",\"policy_public_key\":" + jsonString(publicKey.pem()) + ",\"policy_key_id\":" + jsonString(publicKey.keyId());
   }

@@ -17,7 +17,7 @@
 #include "collector/store/EventStore.h"
 #include "collector/store/HeartbeatBatcher.h"
 #include "common/Clock.h"
-#include "policy/SigningKey.h"
+#include "common/SigningKey.h"
 
 namespace mamori::collector::server {
 
@@ -27,7 +27,7 @@ struct ApiConfig {
   std::size_t maxBodyBytes = 8 * 1024 * 1024;  // after inflation; the raw body too
   // Signs group policies; its public key goes to agents at enrollment. Null: policy endpoints
   // answer 503 (only tests run without one).
-  std::shared_ptr<const policy::SigningKey> policyKey;
+  std::shared_ptr<const common::SigningKey> policyKey;
   // The web console's built assets (console/dist); "" = the console is not served.
   std::string consoleDir{};
   console::SessionLimits sessionLimits{};

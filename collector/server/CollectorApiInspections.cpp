@@ -6,11 +6,11 @@
 #include "collector/server/CollectorApi.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "common/JsonParser.h"
+#include "common/JsonText.h"
 #include "common/Log.h"
-#include "inspect/JsonText.h"
-#include "inspect/ReportHtml.h"
-#include "inspect/ReportSigning.h"
-#include "policy/JsonParser.h"
+#include "common/ReportHtml.h"
+#include "common/ReportSigning.h"
 
 namespace mamori::collector::server {
 
@@ -18,21 +18,21 @@ namespace {
 
 constexpr std::string_view kInspectionsPrefix = "/api/v1/inspections/";
 
-std::string textAt(const policy::JsonValue& object, std::string_view key) {
+std::string textAt(const common::JsonValue& object, std::string_view key) {
   const auto* value = object.find(key);
-  return value != nullptr && value->kind == policy::JsonKind::kString ? value->text : "";
+  return value != nullptr && value->kind == common::JsonKind::kString ? value->text : "";
 }
 
-std::int64_t integerAt(const policy::JsonValue& object, std::string_view key) {
+std::int64_t integerAt(const common::JsonValue& object, std::string_view key) {
   const auto* value = object.find(key);
   if (value == nullptr || !value->isInteger() || value->text.size() > 18) return 0;
   return std::stoll(value->text);
 }
 
-const policy::JsonValue& objectAt(const policy::JsonValue& object, std::string_view key) {
-  static const policy::JsonValue kEmpty;
+const common::JsonValue& objectAt(const common::JsonValue& object, std::string_view key) {
+  static const common::JsonValue kEmpty;
   const auto* value = object.find(key);
-  return value != nullptr && value->kind == policy::JsonKind::kObject ? *value : kEmpty;
+  return value != nullptr && value->kind == common::JsonKind::kObject ? *value : kEmpty;
 }
 
 }  // namespace
@@ -50,22 +50,22 @@ ApiResponse CollectorApi::postInspection(const ApiRequest& request) {
   auto body = readJsonBody(request);
   if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
   const std::string& text = std::get<std::string>(body);
-  if (inspect::isHtmlReport(text)) return jsonError(400, "upload the .json report, not the HTML page", "body");
-  auto parsed = policy::parseJsonStrict(text, inspect::reportJsonLimits());
+  if (common::isHtmlReport(text)) return jsonError(400, "upload the .json report, not the HTML page", "body");
+  auto parsed = common::parseJsonStrict(text, common::reportJsonLimits());
   if (!parsed) return jsonError(400, "not a report: " + parsed.error().message, parsed.error().where);
   // The key named in the report: the signature proves the report is unchanged since that key signed it.
   // Which keys belong to the staff is checked with the key id (mamorictl inspections shows it).
   const auto& signature = objectAt(parsed.value(), "signature");
-  auto key = policy::PublicKey::fromPem(textAt(signature, "public_key"));
+  auto key = common::PublicKey::fromPem(textAt(signature, "public_key"));
   if (!key)
     return jsonError(400, "the report carries no usable public key: " + key.error().message, "/signature/public_key");
-  auto verified = inspect::verifyReportText(text, key.value());
+  auto verified = common::verifyReportText(text, key.value());
   if (!verified) return jsonError(400, "the report does not verify: " + verified.error().message, "/signature");
   const auto& report = objectAt(parsed.value(), "report");
   const auto& run = objectAt(report, "run");
   const auto& summary = objectAt(report, "summary");
   store::InspectionRecord record;
-  const std::string canonical = inspect::json::write(parsed.value(), inspect::json::Style::kCanonical);
+  const std::string canonical = common::json::write(parsed.value(), common::json::Style::kCanonical);
   record.id = common::sha256Hex(canonical);
   record.receivedMs = clock_.nowMs();
   record.host = textAt(run, "host");

@@ -18,10 +18,10 @@
 #include "common/Crypto.h"
 #include "common/EventJson.h"
 #include "common/Gzip.h"
+#include "common/SigningKey.h"
 #include "common/Uuid7.h"
 #include "common/net/HttpsClient.h"
 #include "policy/PolicyAcceptance.h"
-#include "policy/SigningKey.h"
 #include "tests/collector/TempDir.h"
 
 using namespace mamori;
@@ -66,8 +66,8 @@ struct TestCollector {
   }
 
   test::TempDir dir;
-  std::shared_ptr<const policy::SigningKey> policyKey =
-      std::make_shared<const policy::SigningKey>(policy::SigningKey::generate().value());
+  std::shared_ptr<const common::SigningKey> policyKey =
+      std::make_shared<const common::SigningKey>(common::SigningKey::generate().value());
   std::string caFile;
   std::unique_ptr<store::EventStore> store;
   server::Metrics metrics;
@@ -375,7 +375,7 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   const auto enrolled = json(send(*client, "POST", "/api/v1/enroll", body, kJson));
   CHECK(enrolled->getValue<std::string>("group") == "office");
   CHECK(enrolled->getValue<std::string>("policy_key_id") == collector.policyKey->keyId());
-  auto pinned = policy::PublicKey::fromPem(enrolled->getValue<std::string>("policy_public_key"));
+  auto pinned = common::PublicKey::fromPem(enrolled->getValue<std::string>("policy_public_key"));
   REQUIRE(pinned.ok());
   const std::string key = enrolled->getValue<std::string>("node_key");
   const auto bad =

@@ -2,17 +2,18 @@
 
 #include <doctest/doctest.h>
 
+#include "common/JsonParser.h"
+#include "common/JsonText.h"
+#include "common/ReportHtml.h"
+#include "common/ReportSigning.h"
 #include "inspect/Findings.h"
 #include "inspect/Inspection.h"
-#include "inspect/JsonText.h"
 #include "inspect/Progress.h"
-#include "inspect/ReportHtml.h"
 #include "inspect/ReportJson.h"
-#include "inspect/ReportSigning.h"
-#include "policy/JsonParser.h"
 
 using namespace mamori;
 using namespace mamori::inspect;
+using namespace mamori::common;
 
 namespace {
 
@@ -30,10 +31,11 @@ Report sampleReport(const std::string& hostileName) {
   return r;
 }
 
-policy::JsonValue signedDoc(const Report& r, const policy::SigningKey& key) {
-  auto doc = signReport(reportToJson(r), key);
+common::JsonValue signedDoc(const Report& r, const common::SigningKey& key) {
+  auto doc = common::signReport(reportToJson(r), key);
   REQUIRE(doc.ok());
-  auto reparsed = policy::parseJsonStrict(json::write(doc.value(), json::Style::kPretty), reportJsonLimits());
+  auto reparsed = common::parseJsonStrict(common::json::write(doc.value(), common::json::Style::kPretty),
+                                          common::reportJsonLimits());
   REQUIRE(reparsed.ok());
   return reparsed.value();
 }
@@ -61,27 +63,28 @@ TEST_CASE("severity: a company file in a P2P share folder is the most severe fin
 }
 
 TEST_CASE("JSON: canonical form is independent of member order and formatting; invalid UTF-8 is shown") {
-  auto o = json::object();
-  json::set(o, "b", json::integer(2));
-  json::set(o, "a", json::string("x\"\\\n<"));
-  CHECK(json::write(o, json::Style::kCanonical) == "{\"a\":\"x\\\"\\\\\\u000a<\",\"b\":2}");
-  CHECK(json::write(o, json::Style::kHtmlSafe) == "{\"a\":\"x\\\"\\\\\\u000a\\u003c\",\"b\":2}");
-  auto pretty = policy::parseJsonStrict(json::write(o, json::Style::kPretty));
+  auto o = common::json::object();
+  common::json::set(o, "b", common::json::integer(2));
+  common::json::set(o, "a", common::json::string("x\"\\\n<"));
+  CHECK(common::json::write(o, common::json::Style::kCanonical) == "{\"a\":\"x\\\"\\\\\\u000a<\",\"b\":2}");
+  CHECK(common::json::write(o, common::json::Style::kHtmlSafe) == "{\"a\":\"x\\\"\\\\\\u000a\\u003c\",\"b\":2}");
+  auto pretty = common::parseJsonStrict(common::json::write(o, common::json::Style::kPretty));
   REQUIRE(pretty.ok());
-  CHECK(json::write(pretty.value(), json::Style::kCanonical) == json::write(o, json::Style::kCanonical));
-  CHECK(json::safeText("ok\xff\xfe名") == "ok\\xff\\xfe名");
+  CHECK(common::json::write(pretty.value(), common::json::Style::kCanonical) ==
+        common::json::write(o, common::json::Style::kCanonical));
+  CHECK(common::json::safeText("ok\xff\xfe名") == "ok\\xff\\xfe名");
 }
 
 TEST_CASE("HTML: hostile file names are text, never markup") {
-  auto key = policy::SigningKey::generate();
+  auto key = common::SigningKey::generate();
   REQUIRE(key.ok());
   for (const std::string hostile : {"<script>alert(1)</script>.docx", "\"><img src=x onerror=alert(1)>.xlsx",
                                     "</script><script>alert(2)</script>", "a&amp;b'\"<!--"}) {
     CAPTURE(hostile);
-    const std::string html = renderHtml(signedDoc(sampleReport(hostile), key.value()));
+    const std::string html = common::renderHtml(signedDoc(sampleReport(hostile), key.value()));
     CHECK(html.find("<script>alert") == std::string::npos);
     CHECK(html.find("<img") == std::string::npos);
-    CHECK(html.find(escapeHtml(hostile)) != std::string::npos);
+    CHECK(html.find(common::escapeHtml(hostile)) != std::string::npos);
     // Exactly one script element: the embedded JSON, which no value can close.
     CHECK(html.find("<script") == html.rfind("<script"));
     CHECK(html.find("</script>") == html.rfind("</script>"));
@@ -90,21 +93,21 @@ TEST_CASE("HTML: hostile file names are text, never markup") {
     CHECK(html.find("http://") == std::string::npos);
     CHECK(html.find("https://") == std::string::npos);
   }
-  CHECK(escapeHtml("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
+  CHECK(common::escapeHtml("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
 }
 
 TEST_CASE("signing: the report verifies; any one-byte edit of the JSON or the page fails") {
-  auto key = policy::SigningKey::generate();
-  auto other = policy::SigningKey::generate();
+  auto key = common::SigningKey::generate();
+  auto other = common::SigningKey::generate();
   REQUIRE(key.ok());
   REQUIRE(other.ok());
   const auto doc = signedDoc(sampleReport("plan.docx"), key.value());
-  const std::string jsonText = json::write(doc, json::Style::kPretty);
-  const std::string html = renderHtml(doc);
-  CHECK(verifyReportText(jsonText, key.value().publicKey()).ok());
-  CHECK(verifyReportText(html, key.value().publicKey()).ok());
+  const std::string jsonText = common::json::write(doc, common::json::Style::kPretty);
+  const std::string html = common::renderHtml(doc);
+  CHECK(common::verifyReportText(jsonText, key.value().publicKey()).ok());
+  CHECK(common::verifyReportText(html, key.value().publicKey()).ok());
   // Signed by another key: refused even though the signature itself is valid.
-  auto foreign = verifyReportText(jsonText, other.value().publicKey());
+  auto foreign = common::verifyReportText(jsonText, other.value().publicKey());
   REQUIRE_FALSE(foreign.ok());
   CHECK(foreign.error().message.find("not by the trusted key") != std::string::npos);
 
@@ -113,22 +116,23 @@ TEST_CASE("signing: the report verifies; any one-byte edit of the JSON or the pa
   const auto at = edited.find("\"critical\"");
   REQUIRE(at != std::string::npos);
   edited[at + 2] = 'C';
-  CHECK_FALSE(verifyReportText(edited, key.value().publicKey()).ok());
+  CHECK_FALSE(common::verifyReportText(edited, key.value().publicKey()).ok());
   // Every single-byte change anywhere in the page fails: visible part, embedded JSON, signature block.
   int checked = 0;
   for (std::size_t i = 0; i < html.size(); ++i) {
     std::string page = html;
     page[i] = static_cast<char>(page[i] == 'a' ? 'b' : 'a');
     CAPTURE(i);
-    CHECK_FALSE(verifyReportText(page, key.value().publicKey()).ok());
+    CHECK_FALSE(common::verifyReportText(page, key.value().publicKey()).ok());
     ++checked;
   }
   CHECK(checked > 3000);
   // Whitespace in the JSON file does not matter (the signature is over the canonical form).
-  CHECK(verifyReportText(json::write(doc, json::Style::kCanonical), key.value().publicKey()).ok());
+  CHECK(common::verifyReportText(common::json::write(doc, common::json::Style::kCanonical), key.value().publicKey())
+            .ok());
   // Unsigned, or not a report at all.
-  CHECK_FALSE(verifyReportText("{\"report\":{}}", key.value().publicKey()).ok());
-  CHECK_FALSE(verifyReportText("not json", key.value().publicKey()).ok());
+  CHECK_FALSE(common::verifyReportText("{\"report\":{}}", key.value().publicKey()).ok());
+  CHECK_FALSE(common::verifyReportText("not json", key.value().publicKey()).ok());
 }
 
 TEST_CASE("progress line: figures, ETA, control characters from file names removed") {

@@ -3,6 +3,7 @@
 #include "policy/DeviceException.h"
 
 using namespace mamori::policy;
+using namespace mamori::common;
 
 namespace {
 const SigningKey& collectorKey() {

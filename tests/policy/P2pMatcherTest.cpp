@@ -1,10 +1,11 @@
 #include <doctest/doctest.h>
 
+#include "common/Glob.h"
 #include "policy/BuiltinP2pSignatures.h"
-#include "policy/Glob.h"
 #include "policy/P2pMatcher.h"
 
 using namespace mamori::policy;
+using namespace mamori::common;
 
 namespace {
 

@@ -7,13 +7,14 @@
 #include <variant>
 #include <vector>
 
-#include "policy/Base64Url.h"
-#include "policy/KeyFiles.h"
+#include "common/Base64Url.h"
+#include "common/KeyFiles.h"
 #include "policy/PolicyAcceptance.h"
 #include "policy/SignedPolicy.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori::policy;
+using namespace mamori::common;
 namespace fs = std::filesystem;
 
 namespace {

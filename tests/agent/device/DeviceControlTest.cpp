@@ -8,10 +8,10 @@
 #include <vector>
 
 #include "agent/device/DeviceControl.h"
+#include "common/KeyFiles.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/DefaultPolicy.h"
 #include "policy/DeviceException.h"
-#include "policy/KeyFiles.h"
 #include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
 
@@ -206,8 +206,8 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   mamori::agent::test::qtApp();
   mamori::agent::test::TempDir dir;
   Fixture f;
-  const auto key = mamori::policy::SigningKey::generate().value();
-  REQUIRE(mamori::policy::savePublicKey(key.publicKey(), dir.file("policy-key.pem")).ok());
+  const auto key = mamori::common::SigningKey::generate().value();
+  REQUIRE(mamori::common::savePublicKey(key.publicKey(), dir.file("policy-key.pem")).ok());
   std::int64_t now = 1'000'000;
   REQUIRE(
       f.control.enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [&] { return now; }})
@@ -234,7 +234,7 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   // Replayed: the challenge is used up. Forged: another key.
   drop("b", response);
   f.control.pollExceptions();
-  const auto other = mamori::policy::SigningKey::generate().value();
+  const auto other = mamori::common::SigningKey::generate().value();
   std::string blocked2;
   for (const auto& e : f.events) {
     if (e.type == "device.blocked" && e.serial == "company-0042") blocked2 = e.challenge;

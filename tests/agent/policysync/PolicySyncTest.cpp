@@ -60,7 +60,7 @@ struct Fixture {
                                         clock, [] { return 1.0; });
   }
 
-  std::string envelope(const std::string& document, const policy::SigningKey& by) {
+  std::string envelope(const std::string& document, const common::SigningKey& by) {
     auto made = policy::makeSignedPolicyEnvelope(by, document);
     REQUIRE(made.ok());
     return made.value();
@@ -97,7 +97,7 @@ struct Fixture {
   test::FakeTransport transport;
   CapabilityRegistry capabilities;
   RecordingCapability* recorder = nullptr;
-  policy::SigningKey key = policy::SigningKey::generate().value();
+  common::SigningKey key = common::SigningKey::generate().value();
 };
 
 TEST_CASE("policy sync: built-in at start, then the collector's policy applied, persisted and reported") {
@@ -160,7 +160,7 @@ TEST_CASE("policy sync: rollback, foreign key and tampering are refused once eac
   refusedWith(f.envelope(doc(2)), "rollback");
   refusedWith(f.envelope(doc(3, "office", R"(,"description":"same version, other bytes")")), "rollback");
   refusedWith(f.envelope(doc(4, "lab")), "wrong_group");
-  refusedWith(f.envelope(doc(5), policy::SigningKey::generate().value()), "unknown_key");
+  refusedWith(f.envelope(doc(5), common::SigningKey::generate().value()), "unknown_key");
   auto tampered = policy::parseSignedPolicyEnvelope(f.envelope(doc(6))).value();
   tampered.document = doc(7);
   refusedWith(policy::envelopeToJson(tampered), "bad_signature");
@@ -215,7 +215,7 @@ TEST_CASE("policy sync: the persisted policy at start, and falling back from a c
     // Both copies bad (one signed by someone else): the built-in policy, two fallback events.
     REQUIRE(common::writeFileAtomically(f.dir.file("policy.json"), "garbage", 0600).ok());
     REQUIRE(common::writeFileAtomically(f.dir.file("policy.json.prev"),
-                                        f.envelope(doc(9), policy::SigningKey::generate().value()), 0600)
+                                        f.envelope(doc(9), common::SigningKey::generate().value()), 0600)
                 .ok());
     auto sync = restart();
     CHECK(sync->appliedVersion() == 0);
@@ -247,7 +247,7 @@ TEST_CASE("policy sync: enrollment pins the key and the group; a new group start
   CHECK(sync->appliedVersion() == 7);
 
   // Another collector's key at a re-enrollment does not replace the pin.
-  const auto other = policy::SigningKey::generate().value();
+  const auto other = common::SigningKey::generate().value();
   sync->onEnrolled(R"({"group":"office","policy_public_key":)" + quote(other.publicKey().pem()) + "}");
   f.serve(f.envelope(doc(8), other));
   CHECK(sync->appliedVersion() == 7);

@@ -7,9 +7,9 @@
 #include <string>
 #include <string_view>
 
-namespace mamori::policy {
+namespace mamori::common {
 
 std::string base64UrlEncode(std::string_view bytes);
 std::optional<std::string> base64UrlDecode(std::string_view text);
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

@@ -1,4 +1,4 @@
-#include "policy/JsonParser.h"
+#include "common/JsonParser.h"
 
 #include <algorithm>
 #include <cstdint>
@@ -10,7 +10,7 @@
 
 #include "common/Utf8.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 namespace {
 
@@ -345,4 +345,4 @@ common::Result<JsonValue> parseJsonStrict(std::string_view text, const JsonLimit
   return Parser(text, limits).run();
 }
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

@@ -7,10 +7,10 @@
 #include <cstddef>
 #include <string_view>
 
+#include "common/JsonValue.h"
 #include "common/Result.h"
-#include "policy/JsonValue.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 struct JsonLimits {
   std::size_t maxBytes = 4U << 20U;  // a policy with large rule sets is well below this
@@ -21,4 +21,4 @@ struct JsonLimits {
 
 common::Result<JsonValue> parseJsonStrict(std::string_view text, const JsonLimits& limits = {});
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

@@ -11,7 +11,7 @@
 
 struct evp_pkey_st;  // OpenSSL's EVP_PKEY
 
-namespace mamori::policy {
+namespace mamori::common {
 
 class PublicKey {
  public:
@@ -51,4 +51,4 @@ class SigningKey {
   std::shared_ptr<evp_pkey_st> key_;
 };
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

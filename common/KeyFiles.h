@@ -6,9 +6,9 @@
 #include <string>
 
 #include "common/Result.h"
-#include "policy/SigningKey.h"
+#include "common/SigningKey.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 // Writes the PEM to path with mode 0600; fails if path exists (never overwrite a signing key by accident).
 common::Status savePrivateKey(const SigningKey& key, const std::string& path);
@@ -18,4 +18,4 @@ common::Result<SigningKey> loadPrivateKey(const std::string& path);
 common::Status savePublicKey(const PublicKey& key, const std::string& path);
 common::Result<PublicKey> loadPublicKey(const std::string& path);
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

@@ -10,7 +10,7 @@
 
 #include "common/Result.h"
 
-namespace mamori::policy::ossl {
+namespace mamori::common::ossl {
 
 struct PkeyDeleter {
   void operator()(EVP_PKEY* key) const { EVP_PKEY_free(key); }
@@ -38,4 +38,4 @@ common::Error error(const std::string& what);
 // A memory BIO's contents.
 std::string bioText(BIO* bio);
 
-}  // namespace mamori::policy::ossl
+}  // namespace mamori::common::ossl

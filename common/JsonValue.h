@@ -7,7 +7,7 @@
 #include <string_view>
 #include <vector>
 
-namespace mamori::policy {
+namespace mamori::common {
 
 enum class JsonKind { kNull, kBool, kNumber, kString, kArray, kObject };
 
@@ -44,4 +44,4 @@ std::string jsonQuote(std::string_view text);
 // How a pointer is shown: the document root is "/".
 std::string displayPointer(const std::string& pointer);
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

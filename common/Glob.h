@@ -4,9 +4,9 @@
 
 #include <string_view>
 
-namespace mamori::policy {
+namespace mamori::common {
 
 // caseInsensitive folds ASCII letters only.
 bool globMatch(std::string_view pattern, std::string_view text, bool caseInsensitive = false);
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

@@ -1,8 +1,8 @@
-#include "inspect/ReportHtml.h"
+#include "common/ReportHtml.h"
 
-#include "inspect/JsonText.h"
+#include "common/JsonText.h"
 
-namespace mamori::inspect {
+namespace mamori::common {
 
 namespace {
 
@@ -23,13 +23,13 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;background
 td::before{content:attr(data-label);display:block;font-size:.75rem;color:#555;font-weight:600}dl{grid-template-columns:1fr}}
 )";
 
-std::string text(const policy::JsonValue* value) {
+std::string text(const common::JsonValue* value) {
   if (value == nullptr) return "";
   switch (value->kind) {
-    case policy::JsonKind::kString:
-    case policy::JsonKind::kNumber: return value->text;
-    case policy::JsonKind::kBool: return value->boolean ? "yes" : "no";
-    case policy::JsonKind::kArray: {
+    case common::JsonKind::kString:
+    case common::JsonKind::kNumber: return value->text;
+    case common::JsonKind::kBool: return value->boolean ? "yes" : "no";
+    case common::JsonKind::kArray: {
       std::string out;
       for (const auto& item : value->items) out += (out.empty() ? "" : ", ") + text(&item);
       return out;
@@ -38,10 +38,10 @@ std::string text(const policy::JsonValue* value) {
   }
 }
 
-std::string field(const policy::JsonValue& object, std::string_view key) { return text(object.find(key)); }
+std::string field(const common::JsonValue& object, std::string_view key) { return text(object.find(key)); }
 
-const policy::JsonValue& orEmpty(const policy::JsonValue* value) {
-  static const policy::JsonValue kEmpty;
+const common::JsonValue& orEmpty(const common::JsonValue* value) {
+  static const common::JsonValue kEmpty;
   return value != nullptr ? *value : kEmpty;
 }
 
@@ -65,7 +65,7 @@ void cell(std::string& out, std::string_view label, const std::string& content, 
   out += "</td>";
 }
 
-void findingsTable(std::string& out, const policy::JsonValue& findings) {
+void findingsTable(std::string& out, const common::JsonValue& findings) {
   out += "<h2>Findings</h2>\n";
   if (findings.items.empty()) {
     out += "<p id=\"no-findings\">Nothing found.</p>\n";
@@ -95,7 +95,7 @@ void findingsTable(std::string& out, const policy::JsonValue& findings) {
   out += "</tbody></table>\n";
 }
 
-void notInspectedTable(std::string& out, const policy::JsonValue& items) {
+void notInspectedTable(std::string& out, const common::JsonValue& items) {
   out += "<h2>Not inspected</h2>\n";
   if (items.items.empty()) {
     out += "<p>Everything in scope could be read.</p>\n";
@@ -129,7 +129,7 @@ std::string escapeHtml(std::string_view in) {
   return out;
 }
 
-std::string renderHtml(const policy::JsonValue& doc) {
+std::string renderHtml(const common::JsonValue& doc) {
   const auto& report = orEmpty(doc.find("report"));
   const auto& signature = orEmpty(doc.find("signature"));
   const auto& run = orEmpty(report.find("run"));
@@ -185,4 +185,4 @@ common::Result<std::string_view> embeddedJson(std::string_view html) {
   return html.substr(start, close - start);
 }
 
-}  // namespace mamori::inspect
+}  // namespace mamori::common

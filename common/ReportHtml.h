@@ -7,20 +7,20 @@
 #include <string>
 #include <string_view>
 
+#include "common/JsonValue.h"
 #include "common/Result.h"
-#include "policy/JsonValue.h"
 
-namespace mamori::inspect {
+namespace mamori::common {
 
 // & < > " ' as entities.
 std::string escapeHtml(std::string_view text);
 
 // signedDocument: {"report": ..., "signature": ...} (ReportSigning). Deterministic: the same
 // document gives the same bytes.
-std::string renderHtml(const policy::JsonValue& signedDocument);
+std::string renderHtml(const common::JsonValue& signedDocument);
 
 bool isHtmlReport(std::string_view text);
 // The embedded signed JSON of a page renderHtml wrote.
 common::Result<std::string_view> embeddedJson(std::string_view html);
 
-}  // namespace mamori::inspect
+}  // namespace mamori::common

@@ -1,15 +1,15 @@
-#include "policy/SigningKey.h"
+#include "common/SigningKey.h"
 
 #include <openssl/err.h>
 #include <openssl/pem.h>
 
 #include <climits>
 
+#include "common/Base64Url.h"
 #include "common/Crypto.h"
-#include "policy/Base64Url.h"
-#include "policy/OpenSslHandles.h"
+#include "common/OpenSslHandles.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 namespace {
 
@@ -142,4 +142,4 @@ common::Result<std::string> SigningKey::sign(std::string_view bytes) const {
   return base64UrlEncode(std::string_view(reinterpret_cast<const char*>(signature), length));  // NOLINT
 }
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

@@ -1,46 +1,46 @@
-#include "inspect/JsonText.h"
+#include "common/JsonText.h"
 
 #include <algorithm>
 
 #include "common/Utf8.h"
 
-namespace mamori::inspect::json {
+namespace mamori::common::json {
 
-policy::JsonValue string(std::string_view text) {
-  policy::JsonValue v;
-  v.kind = policy::JsonKind::kString;
+common::JsonValue string(std::string_view text) {
+  common::JsonValue v;
+  v.kind = common::JsonKind::kString;
   v.text = safeText(text);
   return v;
 }
 
-policy::JsonValue integer(std::int64_t value) {
-  policy::JsonValue v;
-  v.kind = policy::JsonKind::kNumber;
+common::JsonValue integer(std::int64_t value) {
+  common::JsonValue v;
+  v.kind = common::JsonKind::kNumber;
   v.text = std::to_string(value);
   return v;
 }
 
-policy::JsonValue boolean(bool value) {
-  policy::JsonValue v;
-  v.kind = policy::JsonKind::kBool;
+common::JsonValue boolean(bool value) {
+  common::JsonValue v;
+  v.kind = common::JsonKind::kBool;
   v.boolean = value;
   return v;
 }
 
-policy::JsonValue array(std::vector<policy::JsonValue> items) {
-  policy::JsonValue v;
-  v.kind = policy::JsonKind::kArray;
+common::JsonValue array(std::vector<common::JsonValue> items) {
+  common::JsonValue v;
+  v.kind = common::JsonKind::kArray;
   v.items = std::move(items);
   return v;
 }
 
-policy::JsonValue object() {
-  policy::JsonValue v;
-  v.kind = policy::JsonKind::kObject;
+common::JsonValue object() {
+  common::JsonValue v;
+  v.kind = common::JsonKind::kObject;
   return v;
 }
 
-void set(policy::JsonValue& object, std::string key, policy::JsonValue value) {
+void set(common::JsonValue& object, std::string key, common::JsonValue value) {
   object.members.push_back({std::move(key), std::move(value)});
 }
 
@@ -101,13 +101,13 @@ void newline(std::string& out, Style style, int depth) {
   out.append(static_cast<std::size_t>(depth) * 2, ' ');
 }
 
-void writeValue(std::string& out, const policy::JsonValue& value, Style style, int depth) {
+void writeValue(std::string& out, const common::JsonValue& value, Style style, int depth) {
   switch (value.kind) {
-    case policy::JsonKind::kNull: out += "null"; return;
-    case policy::JsonKind::kBool: out += value.boolean ? "true" : "false"; return;
-    case policy::JsonKind::kNumber: out += value.text; return;
-    case policy::JsonKind::kString: writeString(out, value.text, style); return;
-    case policy::JsonKind::kArray: {
+    case common::JsonKind::kNull: out += "null"; return;
+    case common::JsonKind::kBool: out += value.boolean ? "true" : "false"; return;
+    case common::JsonKind::kNumber: out += value.text; return;
+    case common::JsonKind::kString: writeString(out, value.text, style); return;
+    case common::JsonKind::kArray: {
       out += '[';
       for (std::size_t i = 0; i < value.items.size(); ++i) {
         if (i > 0) out += ',';
@@ -118,8 +118,8 @@ void writeValue(std::string& out, const policy::JsonValue& value, Style style, i
       out += ']';
       return;
     }
-    case policy::JsonKind::kObject: {
-      std::vector<const policy::JsonMember*> members;
+    case common::JsonKind::kObject: {
+      std::vector<const common::JsonMember*> members;
       members.reserve(value.members.size());
       for (const auto& m : value.members) members.push_back(&m);
       std::sort(members.begin(), members.end(), [](const auto* a, const auto* b) { return a->key < b->key; });
@@ -140,10 +140,10 @@ void writeValue(std::string& out, const policy::JsonValue& value, Style style, i
 
 }  // namespace
 
-std::string write(const policy::JsonValue& value, Style style) {
+std::string write(const common::JsonValue& value, Style style) {
   std::string out;
   writeValue(out, value, style, 0);
   return out;
 }
 
-}  // namespace mamori::inspect::json
+}  // namespace mamori::common::json

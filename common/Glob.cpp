@@ -1,6 +1,6 @@
-#include "policy/Glob.h"
+#include "common/Glob.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 namespace {
 
@@ -35,4 +35,4 @@ bool globMatch(std::string_view pattern, std::string_view text, bool caseInsensi
   return p == pattern.size();
 }
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

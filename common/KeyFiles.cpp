@@ -1,4 +1,4 @@
-#include "policy/KeyFiles.h"
+#include "common/KeyFiles.h"
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -9,7 +9,7 @@
 
 #include "common/UniqueFd.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 namespace {
 
@@ -89,4 +89,4 @@ common::Result<PublicKey> loadPublicKey(const std::string& path) {
   return withPath(PublicKey::fromPem(text.value()), path);
 }
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

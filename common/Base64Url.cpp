@@ -1,8 +1,8 @@
-#include "policy/Base64Url.h"
+#include "common/Base64Url.h"
 
 #include <cstdint>
 
-namespace mamori::policy {
+namespace mamori::common {
 
 namespace {
 
@@ -56,4 +56,4 @@ std::optional<std::string> base64UrlDecode(std::string_view text) {
   return out;
 }
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

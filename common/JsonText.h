@@ -1,5 +1,5 @@
 #pragma once
-// Building and writing the report's JSON (policy::JsonValue trees). The canonical form is what the
+// Building and writing the report's JSON (common::JsonValue trees). The canonical form is what the
 // signature covers: object members sorted by key (bytewise), no whitespace, strings with only '"',
 // '\' and control characters escaped (\u00XX, lower-case hex, except \" and \\), numbers as written.
 // Parsing any correct serialisation of a report and writing it canonically gives the same bytes.
@@ -9,16 +9,16 @@
 #include <string_view>
 #include <vector>
 
-#include "policy/JsonValue.h"
+#include "common/JsonValue.h"
 
-namespace mamori::inspect::json {
+namespace mamori::common::json {
 
-policy::JsonValue string(std::string_view text);  // text made valid UTF-8 first (see safeText)
-policy::JsonValue integer(std::int64_t value);
-policy::JsonValue boolean(bool value);
-policy::JsonValue array(std::vector<policy::JsonValue> items = {});
-policy::JsonValue object();
-void set(policy::JsonValue& object, std::string key, policy::JsonValue value);
+common::JsonValue string(std::string_view text);  // text made valid UTF-8 first (see safeText)
+common::JsonValue integer(std::int64_t value);
+common::JsonValue boolean(bool value);
+common::JsonValue array(std::vector<common::JsonValue> items = {});
+common::JsonValue object();
+void set(common::JsonValue& object, std::string key, common::JsonValue value);
 
 // Bytes from the inspected PC (file names are not always UTF-8): valid UTF-8 as is, every byte of
 // an invalid sequence written as the text "\xNN", so the report stays valid and the name readable.
@@ -29,6 +29,6 @@ enum class Style {
   kPretty,     // two-space indentation, keys sorted: the .json file people read
   kHtmlSafe,   // canonical, and '<', '>', '&' as \u003c \u003e \u0026 (inside an HTML <script>)
 };
-std::string write(const policy::JsonValue& value, Style style);
+std::string write(const common::JsonValue& value, Style style);
 
-}  // namespace mamori::inspect::json
+}  // namespace mamori::common::json

@@ -1,10 +1,10 @@
-#include "policy/JsonValue.h"
+#include "common/JsonValue.h"
 
 #include <cstdio>
 
 #include "common/JsonPointer.h"
 
-namespace mamori::policy {
+namespace mamori::common {
 
 namespace {
 
@@ -72,4 +72,4 @@ std::string jsonQuote(std::string_view text) { return quote(text); }
 
 std::string displayPointer(const std::string& pointer) { return pointer.empty() ? "/" : pointer; }
 
-}  // namespace mamori::policy
+}  // namespace mamori::common

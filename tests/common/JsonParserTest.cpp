@@ -1,8 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "policy/JsonParser.h"
+#include "common/JsonParser.h"
 
-using namespace mamori::policy;
+using namespace mamori::common;
 
 TEST_CASE("strict JSON: values, escapes and unicode") {
   const auto r = parseJsonStrict(R"({"a": [1, -2.5e3, true, false, null], "b": "x\u00e9\ud83d\ude00\n"})");

@@ -1,13 +1,13 @@
-#include "inspect/ReportSigning.h"
+#include "common/ReportSigning.h"
 
-#include "inspect/JsonText.h"
-#include "inspect/ReportHtml.h"
-#include "policy/JsonParser.h"
+#include "common/JsonParser.h"
+#include "common/JsonText.h"
+#include "common/ReportHtml.h"
 
-namespace mamori::inspect {
+namespace mamori::common {
 
-policy::JsonLimits reportJsonLimits() {
-  policy::JsonLimits limits;
+common::JsonLimits reportJsonLimits() {
+  common::JsonLimits limits;
   limits.maxBytes = 256U << 20U;
   limits.maxDepth = 16;
   limits.maxValues = 20'000'000;
@@ -20,7 +20,7 @@ namespace {
 // The whole signed document. Verification rebuilds it from the report, the trusted key and the
 // signature value and requires the same canonical bytes, so nothing outside "report" can be edited
 // either (the key's name, the algorithm, an added member).
-policy::JsonValue signedDocument(const policy::JsonValue& report, const policy::PublicKey& key,
+common::JsonValue signedDocument(const common::JsonValue& report, const common::PublicKey& key,
                                  const std::string& value) {
   auto sig = json::object();
   json::set(sig, "algorithm", json::string("Ed25519"));
@@ -36,13 +36,13 @@ policy::JsonValue signedDocument(const policy::JsonValue& report, const policy::
 
 }  // namespace
 
-common::Result<policy::JsonValue> signReport(const policy::JsonValue& report, const policy::SigningKey& key) {
+common::Result<common::JsonValue> signReport(const common::JsonValue& report, const common::SigningKey& key) {
   auto signature = key.sign(json::write(report, json::Style::kCanonical));
   if (!signature) return signature.error();
   return signedDocument(report, key.publicKey(), signature.value());
 }
 
-common::Result<Verified> verifyReportText(std::string_view text, const policy::PublicKey& trusted) {
+common::Result<Verified> verifyReportText(std::string_view text, const common::PublicKey& trusted) {
   std::string_view jsonText = text;
   const bool html = isHtmlReport(text);
   if (html) {
@@ -50,20 +50,20 @@ common::Result<Verified> verifyReportText(std::string_view text, const policy::P
     if (!embedded) return embedded.error();
     jsonText = embedded.value();
   }
-  auto parsed = policy::parseJsonStrict(jsonText, reportJsonLimits());
+  auto parsed = common::parseJsonStrict(jsonText, reportJsonLimits());
   if (!parsed) return common::makeError("not a report: " + parsed.error().describe());
   const auto& doc = parsed.value();
-  const auto* report = doc.kind == policy::JsonKind::kObject ? doc.find("report") : nullptr;
-  const auto* sig = doc.kind == policy::JsonKind::kObject ? doc.find("signature") : nullptr;
-  if (report == nullptr || report->kind != policy::JsonKind::kObject)
+  const auto* report = doc.kind == common::JsonKind::kObject ? doc.find("report") : nullptr;
+  const auto* sig = doc.kind == common::JsonKind::kObject ? doc.find("signature") : nullptr;
+  if (report == nullptr || report->kind != common::JsonKind::kObject)
     return common::makeError("not a signed report: no \"report\" object", "/report");
-  if (sig == nullptr || sig->kind != policy::JsonKind::kObject)
+  if (sig == nullptr || sig->kind != common::JsonKind::kObject)
     return common::makeError("the report is not signed", "/signature");
   const auto* value = sig->find("value");
   const auto* keyId = sig->find("key_id");
-  if (value == nullptr || value->kind != policy::JsonKind::kString)
+  if (value == nullptr || value->kind != common::JsonKind::kString)
     return common::makeError("the signature has no value", "/signature/value");
-  const std::string claimed = keyId != nullptr && keyId->kind == policy::JsonKind::kString ? keyId->text : "";
+  const std::string claimed = keyId != nullptr && keyId->kind == common::JsonKind::kString ? keyId->text : "";
   if (claimed != trusted.keyId())
     return common::makeError("signed by key " + claimed + ", not by the trusted key " + trusted.keyId());
   if (auto ok = trusted.verify(json::write(*report, json::Style::kCanonical), value->text); !ok)
@@ -76,4 +76,4 @@ common::Result<Verified> verifyReportText(std::string_view text, const policy::P
   return Verified{doc, claimed};
 }
 
-}  // namespace mamori::inspect
+}  // namespace mamori::common
