@@ -10,7 +10,9 @@ repo=$(pwd)
 
 scripts/bootstrap.sh --test
 build_dir=${MAMORI_BUILD_DIR:-build}
-cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_BUILD_FUZZERS=OFF
+# MAMORI_E2E_MACHINE=1 also registers the systemd machine test (tests/e2e/systemd, about 40 min).
+cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_BUILD_FUZZERS=OFF \
+  -DMAMORI_E2E_MACHINE="${MAMORI_E2E_MACHINE:-0}"
 cmake --build "$build_dir" -j "$(nproc)"
 
 # libFuzzer targets need clang; they live in their own build tree.
