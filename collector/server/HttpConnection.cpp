@@ -30,7 +30,7 @@ constexpr std::size_t kFirstRead = 512;
 // After an answer that ends the connection, what the client still sends is read and dropped for at
 // most this long and this much (a client that writes its whole body before reading sees the answer).
 constexpr std::chrono::milliseconds kLinger{2'000};
-constexpr std::size_t kLingerBytes = 4 * 1024 * 1024;
+constexpr std::size_t kLingerBytes = std::size_t{4} * 1024 * 1024;
 
 bool isParseError(const beast::error_code& error) {
   return error.category() == beast::http::make_error_code(http::error::bad_method).category();

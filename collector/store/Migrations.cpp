@@ -39,7 +39,7 @@ std::string dialect(std::string sql, Backend backend) {
 // events_default until retention takes them), then the rows themselves, then the old table goes.
 void partitionExistingEvents(Poco::Data::Session& session, Backend backend, std::int64_t nowMs) {
   if (backend != Backend::PostgreSQL) return;
-  constexpr std::int64_t kOldestWeekMs = 3 * 366 * 86'400'000LL;
+  constexpr std::int64_t kOldestWeekMs = std::int64_t{3} * 366 * 86'400'000;
   Poco::Int64 oldest = nowMs;
   session << "SELECT COALESCE(MIN(" + idMsExpression("id") + "), " + std::to_string(nowMs) +
                  ") FROM events_unpartitioned",
