@@ -18,8 +18,6 @@ namespace mamori::collector::server {
 namespace {
 
 constexpr std::size_t kMaxEnrollField = 256;
-// When the heartbeat batch is full (the database is behind), agents come back after this long.
-constexpr int kHeartbeatRetryAfterS = 30;
 
 ApiResponse unauthorized(const std::string& what) {
   ApiResponse response = jsonError(401, what, "Authorization");
@@ -363,7 +361,7 @@ ApiResponse CollectorApi::heartbeat(const ApiRequest& request) {
     // The node key lookup above proved the agent exists; its row is updated with the next batch.
     if (!config_.heartbeats->submit(std::move(update))) {
       ApiResponse busy = jsonError(503, "too many heartbeats waiting for the database, retry later", "database");
-      busy.headers.emplace_back("Retry-After", std::to_string(kHeartbeatRetryAfterS));
+      busy.headers.emplace_back("Retry-After", retryAfterSeconds(config_.retryAfter));
       return busy;
     }
     ApiResponse response;
