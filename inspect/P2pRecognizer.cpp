@@ -1,13 +1,11 @@
 #include "inspect/P2pRecognizer.h"
 
 #include <cctype>
-#include <climits>
-#include <cstdlib>
 #include <sys/stat.h>
 
 #include "common/Crypto.h"
+#include "common/ElfNeeded.h"
 #include "common/Log.h"
-#include "inspect/ElfNeeded.h"
 #include "inspect/FileAccess.h"
 
 namespace mamori::inspect {
@@ -68,41 +66,20 @@ std::vector<policy::YaraHit> P2pRecognizer::scan(const std::string& path, const 
 }
 
 void P2pRecognizer::addLibraries(policy::ProcessFacts& facts, const std::string& bytes) {
-  auto needed = elfNeededLibraries(bytes);
+  auto needed = common::elfNeededLibraries(bytes);
   if (!needed) return;
-  const std::string own = facts.exePath.substr(0, facts.exePath.find_last_of('/'));
-  static const std::vector<std::string> kSystem = {"/lib/x86_64-linux-gnu",
-                                                   "/usr/lib/x86_64-linux-gnu",
-                                                   "/lib/aarch64-linux-gnu",
-                                                   "/usr/lib/aarch64-linux-gnu",
-                                                   "/lib64",
-                                                   "/usr/lib64",
-                                                   "/lib",
-                                                   "/usr/lib",
-                                                   "/usr/local/lib"};
-  for (const auto& name : needed.value()) {
-    // The C and C++ runtimes are in every program: reading them says nothing about P2P.
-    if (name.rfind("libc.so", 0) == 0 || name.rfind("libm.so", 0) == 0 || name.rfind("libstdc++", 0) == 0 ||
-        name.rfind("libgcc_s", 0) == 0 || name.rfind("ld-linux", 0) == 0 || name.find('/') != std::string::npos)
-      continue;
-    std::vector<std::string> folders = {own};
-    folders.insert(folders.end(), kSystem.begin(), kSystem.end());
-    for (const auto& folder : folders) {
-      char resolved[PATH_MAX];
-      if (::realpath((folder + "/" + name).c_str(), resolved) == nullptr) continue;
-      auto it = libraries_.find(resolved);
-      if (it == libraries_.end()) {
-        LibraryFacts lib;
-        if (auto content = readFileBounded(resolved, 512LL << 20)) {
-          lib.sha256 = common::sha256Hex(content.value());
-          lib.hits = scan(resolved, content.value());
-        }
-        it = libraries_.emplace(resolved, std::move(lib)).first;
+  for (const auto& resolved : common::resolveNeededLibraries(facts.exePath, needed.value())) {
+    auto it = libraries_.find(resolved);
+    if (it == libraries_.end()) {
+      LibraryFacts lib;
+      if (auto content = readFileBounded(resolved, 512LL << 20)) {
+        lib.sha256 = common::sha256Hex(content.value());
+        lib.hits = scan(resolved, content.value());
       }
-      facts.libraries.push_back({it->first, it->second.sha256});
-      facts.yaraHits.insert(facts.yaraHits.end(), it->second.hits.begin(), it->second.hits.end());
-      break;
+      it = libraries_.emplace(resolved, std::move(lib)).first;
     }
+    facts.libraries.push_back({it->first, it->second.sha256});
+    facts.yaraHits.insert(facts.yaraHits.end(), it->second.hits.begin(), it->second.hits.end());
   }
 }
 

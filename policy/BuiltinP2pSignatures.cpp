@@ -11,11 +11,18 @@ namespace {
 
 // Names cover the Windows-era programs behind the leaks that started this product (they reach
 // Linux through Wine) and the BitTorrent/eD2k clients Debian ships. Executable hashes are per
-// build, so they belong in each company's own sets; the YARA rule recognises BitTorrent engines
-// (libtorrent, libaria2 ...) by vocabulary rather than by build. "BitTorrent protocol" alone is
-// also in libwireshark, hence the extra strings and the exclusion of dissector code. The strings are
-// written as hex so that a binary carrying this text (mamori's own, the inspection tool) does not
-// match its own rules.
+// build, so they belong in each company's own sets (and the agent learns those of the clients
+// installed on its machine); the YARA rules recognise the engines by vocabulary that survives
+// renaming and rebuilding: BitTorrent engines (libtorrent, libaria2, transmission) by the handshake
+// text with DHT, tracker or extension words; clients that build the handshake in code (ctorrent) by
+// their tracker announce builder and its answer's words; eD2k/Kad engines (aMule) by their server
+// list, node list and partial-download file names; Deluge's Python launchers by their imports.
+// "BitTorrent protocol" alone is also in libwireshark, hence the extra strings and the exclusion of
+// dissector code; the binary rules look at ELF and PE files only, the launcher rule at "#!" scripts
+// only. Checked against /usr/bin, /usr/sbin, /usr/lib/x86_64-linux-gnu, Python's library and
+// Wireshark's plugins on Debian 12 (curl, libcurl, OpenSSL, tshark, libwireshark: no match). The
+// strings are written as hex so that a binary carrying this text (mamori's own, the inspection
+// tool) does not match its own rules.
 constexpr std::string_view kText = R"json([
   {
     "name": "builtin-windows-p2p",
@@ -36,7 +43,7 @@ constexpr std::string_view kText = R"json([
       {"interpreter": "python*", "script": "tribler*"},
       {"interpreter": "node*", "script": "webtorrent*"}
     ],
-    "yara": "rule bittorrent_engine\n{\n  meta:\n    description = \"BitTorrent engine: handshake plus DHT, tracker or extension vocabulary\"\n  strings:\n    $handshake = { 42 69 74 54 6f 72 72 65 6e 74 20 70 72 6f 74 6f 63 6f 6c }\n    $dht_query = { 64 31 3a 61 64 32 3a 69 64 32 30 3a }\n    $info_hash = { 69 6e 66 6f 5f 68 61 73 68 3d }\n    $peer_id = { 70 65 65 72 5f 69 64 3d }\n    $ut_metadata = { 75 74 5f 6d 65 74 61 64 61 74 61 }\n    $ut_pex = { 75 74 5f 70 65 78 }\n    $magnet = { 6d 61 67 6e 65 74 3a 3f 78 74 3d 75 72 6e 3a 62 74 69 68 3a }\n    $dissector = { 70 72 6f 74 6f 5f 72 65 67 69 73 74 65 72 5f }\n  condition:\n    $handshake and 2 of ($dht_query, $info_hash, $peer_id, $ut_metadata, $ut_pex, $magnet) and not $dissector\n}\n\nrule ed2k_engine\n{\n  meta:\n    description = \"eDonkey/Kad engine (aMule, eMule)\"\n  strings:\n    $ed2k_link = { 65 64 32 6b 3a 2f 2f 7c 66 69 6c 65 7c }\n    $kad = { 6e 6f 64 65 73 2e 64 61 74 }\n    $server_met = { 73 65 72 76 65 72 2e 6d 65 74 }\n  condition:\n    all of them\n}\n"
+    "yara": "rule bittorrent_engine\n{\n  meta:\n    description = \"BitTorrent engine: handshake plus DHT, tracker or extension vocabulary\"\n  strings:\n    $handshake = { 42 69 74 54 6f 72 72 65 6e 74 20 70 72 6f 74 6f 63 6f 6c }\n    $dht_query = { 64 31 3a 61 64 32 3a 69 64 32 30 3a }\n    $info_hash = { 69 6e 66 6f 5f 68 61 73 68 3d }\n    $peer_id = { 70 65 65 72 5f 69 64 3d }\n    $ut_metadata = { 75 74 5f 6d 65 74 61 64 61 74 61 }\n    $ut_pex = { 75 74 5f 70 65 78 }\n    $magnet = { 6d 61 67 6e 65 74 3a 3f 78 74 3d 75 72 6e 3a 62 74 69 68 3a }\n    $dissector = { 70 72 6f 74 6f 5f 72 65 67 69 73 74 65 72 5f }\n  condition:\n    $handshake and 2 of ($dht_query, $info_hash, $peer_id, $ut_metadata, $ut_pex, $magnet) and not $dissector\n}\n\nrule bittorrent_tracker_client\n{\n  meta:\n    description = \"BitTorrent client without the handshake text (ctorrent builds it in code): tracker announce builder and its answer's vocabulary\"\n  strings:\n    $first = { 3f 69 6e 66 6f 5f 68 61 73 68 3d }\n    $next = { 26 69 6e 66 6f 5f 68 61 73 68 3d }\n    $peer_id = { 70 65 65 72 5f 69 64 3d }\n    $uploaded = { 26 75 70 6c 6f 61 64 65 64 3d }\n    $downloaded = { 26 64 6f 77 6e 6c 6f 61 64 65 64 3d }\n    $left = { 26 6c 65 66 74 3d }\n    $failure = { 66 61 69 6c 75 72 65 20 72 65 61 73 6f 6e }\n    $dissector = { 70 72 6f 74 6f 5f 72 65 67 69 73 74 65 72 5f }\n  condition:\n    (uint32(0) == 0x464c457f or uint16(0) == 0x5a4d) and ($first or $next) and $peer_id and $failure and 2 of ($uploaded, $downloaded, $left) and not $dissector\n}\n\nrule ed2k_engine\n{\n  meta:\n    description = \"eDonkey/Kad engine (aMule, eMule): its server list, Kad node list and partial-download files\"\n  strings:\n    $server_met = { 73 65 72 76 65 72 2e 6d 65 74 }\n    $nodes_dat = { 6e 6f 64 65 73 2e 64 61 74 }\n    $part_met = { 70 61 72 74 2e 6d 65 74 }\n    $ed2k_link = { 65 64 32 6b 3a 2f 2f 7c 66 69 6c 65 7c }\n    $dissector = { 70 72 6f 74 6f 5f 72 65 67 69 73 74 65 72 5f }\n  condition:\n    (uint32(0) == 0x464c457f or uint16(0) == 0x5a4d) and $server_met and $nodes_dat and ($part_met or $ed2k_link) and not $dissector\n}\n\nrule deluge_launcher\n{\n  meta:\n    description = \"A Python launcher of Deluge (deluged, deluge-console ...), whatever its file name\"\n  strings:\n    $requires = { 27 64 65 6c 75 67 65 3d 3d }\n    $from = { 66 72 6f 6d 20 64 65 6c 75 67 65 2e }\n    $import = { 69 6d 70 6f 72 74 20 64 65 6c 75 67 65 }\n    $python = { 70 79 74 68 6f 6e }\n  condition:\n    uint16(0) == 0x2123 and $python in (0..128) and filesize < 65536 and ($requires or $from or $import)\n}\n"
   }
 ])json";
 

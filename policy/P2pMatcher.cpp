@@ -59,6 +59,7 @@ std::string_view p2pSignalName(P2pSignal signal) {
     case P2pSignal::kExeHash: return "exe_hash";
     case P2pSignal::kLibraryHash: return "library_hash";
     case P2pSignal::kScript: return "script";
+    case P2pSignal::kScriptHash: return "script_hash";
     case P2pSignal::kYara: return "yara";
   }
   return "name";
@@ -88,6 +89,11 @@ void P2pMatcher::matchHashes(const ProcessFacts& process, std::vector<P2pEvidenc
   if (!process.exeSha256.empty()) {
     if (const auto it = hashToSet_.find(process.exeSha256); it != hashToSet_.end()) {
       out.push_back({P2pSignal::kExeHash, settings_.signatureSets[it->second].name, it->first, process.exePath});
+    }
+  }
+  if (!process.scriptSha256.empty()) {
+    if (const auto it = hashToSet_.find(process.scriptSha256); it != hashToSet_.end()) {
+      out.push_back({P2pSignal::kScriptHash, settings_.signatureSets[it->second].name, it->first, process.scriptPath});
     }
   }
   for (const auto& library : process.libraries) {

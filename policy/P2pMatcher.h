@@ -12,9 +12,10 @@
 
 namespace mamori::policy {
 
-enum class P2pSignal { kName, kExeHash, kLibraryHash, kScript, kYara };
+enum class P2pSignal { kName, kExeHash, kLibraryHash, kScript, kScriptHash, kYara };
 
-std::string_view p2pSignalName(P2pSignal signal);  // "name", "exe_hash", "library_hash", "script", "yara"
+std::string_view p2pSignalName(
+    P2pSignal signal);  // "name", "exe_hash", "library_hash", "script", "script_hash", "yara"
 
 struct P2pEvidence {
   P2pSignal signal = P2pSignal::kName;

@@ -27,7 +27,8 @@ struct ProcessFacts {
   std::vector<std::string> argv;
   std::string exeSha256;  // lower-case hex; empty when unknown
   std::vector<MappedLibrary> libraries;
-  std::string scriptPath;  // the script an interpreter runs; empty when none or unknown
+  std::string scriptPath;    // the script an interpreter runs; empty when none or unknown
+  std::string scriptSha256;  // its SHA-256 (a renamed copy of a known launcher script); empty when unknown
   std::vector<YaraHit> yaraHits;
 };
 

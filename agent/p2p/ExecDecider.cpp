@@ -1,8 +1,43 @@
 #include "agent/p2p/ExecDecider.h"
 
+#include <unistd.h>
+
+#include <cerrno>
+
+#include "common/ElfNeeded.h"
 #include "drivers/linux/FileHashCache.h"
 
 namespace mamori::agent::p2p {
+
+namespace {
+
+// The libraries an ELF file asks for, resolved like the inspection tool does. Whole file read: the
+// dynamic section of a large program sits near its end. Anything else (a script, a truncated or
+// hostile file) needs nothing.
+std::vector<std::string> neededLibraries(int fd, const std::string& path) {
+  auto identity = drivers::linux_os::identityOf(fd, path);
+  if (!identity || identity.value().size < 64 || identity.value().size > ProcessInspector::kMaxYaraBytes) return {};
+  std::string bytes(static_cast<std::size_t>(identity.value().size), '\0');
+  std::size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) break;
+    if (done == 0 &&
+        bytes.compare(0, 4,
+                      "\x7f"
+                      "ELF") != 0 &&
+        static_cast<std::size_t>(n) >= 4)
+      return {};
+    done += static_cast<std::size_t>(n);
+  }
+  bytes.resize(done);
+  auto needed = common::elfNeededLibraries(bytes);
+  if (!needed) return {};
+  return common::resolveNeededLibraries(path, needed.value());
+}
+
+}  // namespace
 
 void ExecDecider::apply(const policy::P2pGuardSettings& settings) {
   auto state = std::make_shared<State>();
@@ -39,6 +74,15 @@ ExecDecider::Decision ExecDecider::decide(pid_t pid, int fd, const std::string& 
   if (!decision.verdict.matched) {
     if (auto hash = hashes_.sha256(fd, path); hash) decision.facts.exeSha256 = hash.value();
     decision.verdict = state_->matcher->evaluate(decision.facts);
+  }
+  if (!decision.verdict.matched) {
+    // Libraries are not mapped yet, but an ELF file names those it needs: a stub over libaria2 or
+    // libtorrent is known by them before it runs.
+    for (const auto& library : neededLibraries(fd, path)) info.mappings.push_back({library, 0, false});
+    if (!info.mappings.empty()) {
+      state_->inspector->addHashes(info, decision.facts);
+      decision.verdict = state_->matcher->evaluate(decision.facts);
+    }
   }
   if (!decision.verdict.matched) {
     state_->inspector->addYara(info, decision.facts);

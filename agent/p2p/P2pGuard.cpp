@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <unordered_set>
 
+#include "agent/p2p/VerdictJson.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
@@ -173,15 +174,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   if (!facts.scriptPath.empty()) details->set("process.script", facts.scriptPath);
   details->set("user.name", info.user);
   details->set("user.id", static_cast<std::int64_t>(info.uid));
-  Poco::JSON::Array::Ptr signals = new Poco::JSON::Array;
-  for (const auto& evidence : verdict.evidence) {
-    Poco::JSON::Object::Ptr item = makeDetails();
-    item->set("signal", std::string(policy::p2pSignalName(evidence.signal)));
-    item->set("signature_set", evidence.signatureSet);
-    item->set("matched", evidence.matched);
-    item->set("subject", evidence.subject);
-    signals->add(item);
-  }
+  Poco::JSON::Array::Ptr signals = signalsJson(verdict);
   if (network != nullptr) {
     Poco::JSON::Object::Ptr item = makeDetails();
     item->set("signal", std::string("network"));
@@ -191,17 +184,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
     signals->add(item);
   }
   details->set("p2p.signals", signals);
-  Poco::JSON::Array::Ptr libraries = new Poco::JSON::Array;
-  for (const auto& library : facts.libraries) {
-    const bool evidence = std::any_of(verdict.evidence.begin(), verdict.evidence.end(),
-                                      [&](const auto& e) { return e.subject == library.path; });
-    if (!evidence) continue;
-    Poco::JSON::Object::Ptr item = makeDetails();
-    item->set("path", library.path);
-    item->set("sha256", library.sha256);
-    libraries->add(item);
-  }
-  details->set("process.libraries", libraries);
+  details->set("process.libraries", evidenceLibrariesJson(facts, verdict));
   details->set("p2p.trigger", std::string(triggerName(trigger)));
   details->set("p2p.scope", scope_.spec());
   details->set("p2p.mode", std::string(verdict.audit ? "audit" : "enforce"));

@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include "agent/p2p/VerdictJson.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
@@ -180,16 +181,8 @@ bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) 
     details->set("user.id", static_cast<std::int64_t>(caller.value().uid));
   }
   details->set("process.args", args);
-  Poco::JSON::Array::Ptr evidenceList = new Poco::JSON::Array;
-  for (const auto& evidence : decision.verdict.evidence) {
-    Poco::JSON::Object::Ptr item = makeDetails();
-    item->set("signal", std::string(policy::p2pSignalName(evidence.signal)));
-    item->set("signature_set", evidence.signatureSet);
-    item->set("matched", evidence.matched);
-    item->set("subject", evidence.subject);
-    evidenceList->add(item);
-  }
-  details->set("p2p.signals", evidenceList);
+  details->set("p2p.signals", signalsJson(decision.verdict));
+  details->set("process.libraries", evidenceLibrariesJson(decision.facts, decision.verdict));
   details->set("p2p.trigger", std::string("exec_permission"));
   details->set("p2p.scope", guard_->scope().spec());
   details->set("p2p.mode", std::string("enforce"));

@@ -53,6 +53,11 @@ std::string scriptPathOf(const drivers::ProcessInfo& process) {
   return {};
 }
 
+std::string ProcessInspector::scriptFile(const drivers::ProcessInfo& process, const std::string& script) const {
+  if (script.starts_with('/') || process.pid <= 0) return script;
+  return procRoot_ + "/" + std::to_string(process.pid) + "/cwd/" + script;  // relative to the process's folder
+}
+
 void ProcessInspector::setSignatureSets(const std::vector<policy::P2pSignatureSet>& sets) {
   scanners_.clear();
   yaraCache_.clear();
@@ -83,6 +88,10 @@ void ProcessInspector::addHashes(const drivers::ProcessInfo& process, policy::Pr
     facts.exeSha256 = hash.value();
   } else if (!process.exePath.empty()) {  // killed already: the link is gone, the path still names the file
     if (auto byPath = hashes_.sha256(process.exePath); byPath) facts.exeSha256 = byPath.value();
+  }
+  if (!facts.scriptPath.empty()) {
+    // A renamed copy of a known launcher script (python3 ./updater) is known by its hash.
+    if (auto hash = hashes_.sha256(scriptFile(process, facts.scriptPath)); hash) facts.scriptSha256 = hash.value();
   }
   for (const auto& mapping : process.mappings) {
     if (mapping.path == process.exePath) continue;
@@ -128,6 +137,12 @@ void ProcessInspector::addYara(const drivers::ProcessInfo& process, policy::Proc
   const std::string exeLink = procRoot_ + "/" + std::to_string(process.pid) + "/exe";
   for (const auto& hit : scanFile(process.exePath, exeLink)) {
     facts.yaraHits.push_back({hit.set, hit.rule, process.exePath});
+  }
+  if (!facts.scriptPath.empty()) {
+    const std::string script = scriptFile(process, facts.scriptPath);
+    for (const auto& hit : scanFile(facts.scriptPath, script)) {
+      facts.yaraHits.push_back({hit.set, hit.rule, facts.scriptPath});
+    }
   }
   for (const auto& mapping : process.mappings) {
     if (mapping.path == process.exePath || mapping.deleted) continue;

@@ -2,9 +2,11 @@
 // Turns what the process driver read (drivers::ProcessInfo) into the matcher's ProcessFacts, in
 // steps of rising cost so the guard can stop at the first that decides:
 //   basic:  comm, exe path, argv, the script an interpreter runs (no file read)
-//   hashes: SHA-256 of the executable (through /proc/PID/exe: the file that really runs) and of
-//           every mapped library, cached by device, inode, size and mtime
-//   yara:   the signature sets' compiled rules over the executable and libraries, cached the same way
+//   hashes: SHA-256 of the executable (through /proc/PID/exe: the file that really runs), of the
+//           script an interpreter runs and of every mapped library, cached by device, inode, size
+//           and mtime
+//   yara:   the signature sets' compiled rules over the executable, script and libraries, cached the
+//           same way
 // Not thread-safe: the guard calls it from one thread.
 
 #include <map>
@@ -43,6 +45,7 @@ class ProcessInspector {
   };
   using Key = std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::int64_t>;
   std::vector<RuleHit> scanFile(const std::string& path, const std::string& openPath);
+  std::string scriptFile(const drivers::ProcessInfo& process, const std::string& script) const;
 
   std::string procRoot_;
   drivers::linux_os::FileHashCache& hashes_;

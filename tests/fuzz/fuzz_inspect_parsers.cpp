@@ -4,9 +4,9 @@
 #include <cstdint>
 #include <string_view>
 
+#include "common/ElfNeeded.h"
 #include "common/Result.h"
 #include "inspect/ClientConfigParsers.h"
-#include "inspect/ElfNeeded.h"
 #include "inspect/PlanFile.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
@@ -14,6 +14,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data) + 1, size - 1);  // NOLINT: byte view
   const std::string home = "/home/fuzz";
   using namespace mamori::inspect;
+  using mamori::common::elfNeededLibraries;
   namespace common = mamori::common;
   common::Result<Folders> folders = Folders{};
   switch (data[0] % 7) {

@@ -1,5 +1,5 @@
-// Pure parsers of the inspection tool: P2P clients' configuration files, the plan file, ELF
-// DT_NEEDED; good files, and hostile ones that must give an error (never a crash).
+// Pure parsers of the inspection tool: P2P clients' configuration files and the plan file; good
+// files, and hostile ones that must give an error (never a crash).
 
 #include <doctest/doctest.h>
 
@@ -8,7 +8,6 @@
 #include <sstream>
 
 #include "inspect/ClientConfigParsers.h"
-#include "inspect/ElfNeeded.h"
 #include "inspect/PlanFile.h"
 
 using namespace mamori::inspect;
@@ -119,21 +118,4 @@ TEST_CASE("plan file: bad input names the line") {
   }
   CHECK(parsePlan("keep 0123456789ab\nquarantine 0123456789ab\n").error().where == "line 2");
   CHECK_FALSE(parsePlan(std::string(5U << 20U, '#')).ok());
-}
-
-TEST_CASE("ELF DT_NEEDED: the test binary itself needs libc; hostile bytes are errors") {
-  std::ifstream in("/proc/self/exe", std::ios::binary);
-  std::stringstream buf;
-  buf << in.rdbuf();
-  const std::string self = buf.str();
-  auto needed = elfNeededLibraries(self);
-  REQUIRE(needed.ok());
-  CHECK(std::find(needed.value().begin(), needed.value().end(), "libc.so.6") != needed.value().end());
-  CHECK_FALSE(elfNeededLibraries("").ok());
-  CHECK_FALSE(elfNeededLibraries("MZ\x90\x00").ok());
-  // Every truncation of the real header and tables is handled (error or a shorter list, no crash).
-  for (std::size_t len : {16UL, 63UL, 64UL, 100UL, 1000UL, 4096UL}) (void)elfNeededLibraries(self.substr(0, len));
-  std::string broken = self;
-  for (std::size_t i = 32; i < 40; ++i) broken[i] = '\xff';  // e_phoff far outside the file
-  CHECK_FALSE(elfNeededLibraries(broken).ok());
 }

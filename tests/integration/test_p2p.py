@@ -164,27 +164,69 @@ class P2pGuardTest(MamoriTestCase):
             self.assertEqual(denied, 0, "an exec was refused although the agent said it has no exec guard")
         print(f"\n{denied} of 7 installed clients refused before they ran, the rest killed after their exec")
 
-        # Renamed copies: names say nothing, the engines in their libraries do.
-        bin_dir = self.dir("renamed")
-        shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "notepad"))
-        shutil.copy("/usr/bin/rtorrent", os.path.join(bin_dir, "svchost"))
-        shutil.copy("/usr/bin/deluged", os.path.join(bin_dir, "updater"))  # a python script: renamed script
-        renamed = {
-            "notepad": [os.path.join(bin_dir, "notepad"), "--enable-dht=false", "--bt-enable-lpd=false",
-                        f"--dir={self.dir('notepad')}", torrent],
-            "svchost": [os.path.join(bin_dir, "svchost"), "-n", "-o", "system.daemon.set=true", "-o",
-                        f"session.path.set={self.dir('svchost')}", "-o", "dht.mode.set=disable"],
-            "updater": [os.path.join(bin_dir, "updater"), "-d", "-c", self.dir("updater"), "-L", "error"],
-        }
-        for name, args in renamed.items():
-            with self.subTest(renamed=name):
-                proc = self.sandbox.spawn(args)
-                event = self.assertStopped(proc, args[0] if name != "updater" else self.dir("updater"), timeout=45,
-                                           actions=("killed",))
+        # Renamed copies of all seven in other folders, and two patched so their hash differs (one
+        # byte of a help text): the names say nothing; the file's content (YARA), the libraries it
+        # needs (DT_NEEDED, resolved before it runs) or the launcher script's content decide, before
+        # the exec where the exec guard runs.
+        stopped_before = 0
+        for name, (args, event) in self.run_copies(torrent).items():
+            with self.subTest(copy=name):
                 signals = {s["signal"] for s in event["details"]["p2p.signals"]}
                 self.assertNotIn("name", signals, event)  # recognised without its name
-                self.assertIn("yara", signals, event)
-                self.assertTrue(event["details"]["process.libraries"], event)
+                self.assertTrue(signals & {"yara", "exe_hash", "library_hash", "script_hash"}, event)
+                if exec_guard:
+                    self.assertEqual(event["details"]["p2p.action"], "exec_denied", event)
+                if event["details"]["p2p.action"] == "exec_denied":
+                    stopped_before += 1
+        print(f"{stopped_before} of {len(self.COPIES)} renamed or patched copies refused before they ran")
+
+        # An interpreter told to run a renamed launcher script: python3 is benign, so it runs and is
+        # killed once the script (its content) is seen.
+        relay = os.path.join(self.dir("interpreted"), "relay")
+        shutil.copy("/usr/bin/deluged", relay)
+        proc = self.sandbox.spawn(["python3", relay, "-d", "-c", self.dir("relay"), "-L", "error"])
+        event = self.assertStopped(proc, relay, timeout=45, actions=("killed",))
+        signals = {s["signal"] for s in event["details"]["p2p.signals"]}
+        self.assertNotIn("name", signals, event)
+        self.assertTrue(signals & {"yara", "script_hash", "library_hash"}, event)
+        self.assertEqual(event["details"]["process.script"], relay, event)
+
+    # name -> (installed program, new name, bytes to patch (old, new) or None). Folders differ per copy.
+    COPIES = {
+        "transmission-daemon": ("transmission-daemon", "syncd", None),
+        "qbittorrent-nox": ("qbittorrent-nox", "indexer", None),
+        "aria2c": ("aria2c", "notepad", None),
+        "ctorrent": ("ctorrent", "backup", None),
+        "rtorrent": ("rtorrent", "svchost", None),
+        "deluged": ("deluged", "updater", None),  # a python script: the renamed launcher
+        "amuled": ("amuled", "mailer", None),
+        "ctorrent patched": ("ctorrent", "archiver", (b"Max peers count", b"Max peers Count")),
+        "transmission-daemon patched": ("transmission-daemon", "mirror",
+                                        (b"Run in the foreground", b"Run in the Foreground")),
+    }
+
+    def run_copies(self, torrent):
+        """Starts each copy in COPIES and returns {name: (args, stop event)}."""
+        results = {}
+        commands = self.client_commands(torrent)
+        for name, (program, new_name, patch) in self.COPIES.items():
+            folder = self.dir("copies/" + new_name)
+            path = os.path.join(folder, new_name)
+            with open(shutil.which(program), "rb") as f:
+                data = f.read()
+            if patch:
+                self.assertEqual(data.count(patch[0]), 1, f"{program}: the text to patch is not there once")
+                data = data.replace(*patch)
+            with open(path, "wb") as f:
+                f.write(data)
+            os.chmod(path, 0o755)
+            if patch:
+                with open(shutil.which(program), "rb") as f:
+                    self.assertNotEqual(hashlib.sha256(f.read()).hexdigest(), hashlib.sha256(data).hexdigest())
+            args = [path, *[a.replace(program, new_name) for a in commands[program][1:]]]
+            proc = self.sandbox.spawn(args)
+            results[name] = (args, self.assertStopped(proc, path, timeout=45))
+        return results
 
     def test_benign_programs_are_left_alone(self):
         self.start_agent()
@@ -206,16 +248,25 @@ class P2pGuardTest(MamoriTestCase):
         wait_until(lambda: curl() and tshark.poll() is not None, 60, "tshark to capture 5 packets")
         self.assertEqual(tshark.returncode, 0)
         self.assertIsNone(server.poll(), "python3 -m http.server was stopped")
+        # A renamed coreutils binary and programs that merely link OpenSSL or libcurl run to the end.
+        looks = self.dir("lookalikes")
+        shutil.copy("/usr/bin/sort", os.path.join(looks, "indexd"))
+        for args in ([os.path.join(looks, "indexd"), "--version"], ["openssl", "version"],
+                     ["curl", "--version"]):
+            done = subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--pid", "--net", "--", *args],
+                                  capture_output=True, timeout=30)
+            self.assertEqual(done.returncode, 0, f"{args[0]} did not run: {done.stderr!r}")
         # Positive control: a renamed client started after them goes through the same steps (names,
         # hashes, YARA over the exe and libraries) and is caught, so the guard was looking.
         bin_dir = self.dir("control")
         shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "editor"))
         control = self.sandbox.spawn([os.path.join(bin_dir, "editor"), "--enable-rpc", "--rpc-listen-port=6800"])
-        self.assertStopped(control, bin_dir, actions=("killed",))
+        self.assertStopped(control, bin_dir)
         server.send_signal(signal.SIGTERM)
         server.wait(10)
-        for kind in ("p2p.killed", "p2p.detected"):
-            others = [e for e in self.api.events(type=kind) if not e["details"]["process.args"][0].startswith(bin_dir)]
+        for kind in ("p2p.killed", "p2p.detected", "p2p.exec_denied"):
+            others = [e for e in self.api.events(type=kind)
+                      if not any(a.startswith(bin_dir) for a in e["details"]["process.args"])]
             self.assertEqual(others, [], f"a benign program got {kind}")
 
 

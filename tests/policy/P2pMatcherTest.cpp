@@ -45,7 +45,7 @@ TEST_CASE("glob patterns") {
 TEST_CASE("a known client by name") {
   const P2pMatcher matcher(settingsWithHashes());
   const auto verdict = matcher.evaluate(
-      {"transmission-da", "/usr/bin/transmission-daemon", {"transmission-daemon", "-f"}, "", {}, "", {}});
+      {"transmission-da", "/usr/bin/transmission-daemon", {"transmission-daemon", "-f"}, "", {}, "", "", {}});
   REQUIRE(verdict.matched);
   CHECK(verdict.evidence.at(0).signal == P2pSignal::kName);
   CHECK(verdict.evidence.at(0).signatureSet == "builtin-linux-p2p");
@@ -57,7 +57,7 @@ TEST_CASE("a known client by name") {
 TEST_CASE("Winny under Wine, case and .exe do not matter") {
   const P2pMatcher matcher(settingsWithHashes());
   const auto verdict =
-      matcher.evaluate({"Winny.exe", "/usr/bin/wine64-preloader", {"C:\\Winny\\Winny.exe"}, "", {}, "", {}});
+      matcher.evaluate({"Winny.exe", "/usr/bin/wine64-preloader", {"C:\\Winny\\Winny.exe"}, "", {}, "", "", {}});
   REQUIRE(verdict.matched);
   CHECK(verdict.evidence.at(0).matched == "winny");
   CHECK(verdict.evidence.at(0).subject == "comm Winny.exe");
@@ -72,6 +72,7 @@ TEST_CASE("a renamed aria2c is caught by its executable and library hashes") {
                      {{"/usr/lib/x86_64-linux-gnu/libc.so.6", std::string(64, '0')},
                       {"/usr/lib/x86_64-linux-gnu/libaria2.so.0.0.0", kLibAria2Hash}},
                      "",
+                     "",
                      {}};
   const auto verdict = matcher.evaluate(facts);
   REQUIRE(verdict.matched);
@@ -85,9 +86,19 @@ TEST_CASE("deluged is python3 running a script") {
   const P2pMatcher matcher(settingsWithHashes());
   // comm as if renamed, so only the script signal can catch it.
   const auto verdict = matcher.evaluate(
-      {"worker", "/usr/bin/python3.11", {"/usr/bin/python3", "/usr/bin/deluged", "-d"}, "", {}, "", {}});
+      {"worker", "/usr/bin/python3.11", {"/usr/bin/python3", "/usr/bin/deluged", "-d"}, "", {}, "", "", {}});
   REQUIRE(verdict.matched);
   CHECK(hasSignal(verdict, P2pSignal::kScript));
+}
+
+TEST_CASE("a renamed launcher script is caught by its hash") {
+  const P2pMatcher matcher(settingsWithHashes());
+  const auto verdict = matcher.evaluate(
+      {"python3", "/usr/bin/python3.11", {"python3", "relay"}, "", {}, "/tmp/relay", kAria2cHash, {}});
+  REQUIRE(verdict.matched);
+  CHECK(verdict.evidence.at(0).signal == P2pSignal::kScriptHash);
+  CHECK(verdict.evidence.at(0).subject == "/tmp/relay");
+  CHECK(p2pSignalName(P2pSignal::kScriptHash) == "script_hash");
 }
 
 TEST_CASE("YARA hits from the agent become evidence for known sets only") {
@@ -98,6 +109,7 @@ TEST_CASE("YARA hits from the agent become evidence for known sets only") {
                      "",
                      {},
                      "",
+                     "",
                      {{"builtin-linux-p2p", "bittorrent_engine", "/opt/libx.so"}, {"no-such-set", "r", "/opt/x"}}};
   const auto verdict = matcher.evaluate(facts);
   REQUIRE(verdict.evidence.size() == 1);
@@ -107,21 +119,21 @@ TEST_CASE("YARA hits from the agent become evidence for known sets only") {
 
 TEST_CASE("ordinary programs do not match") {
   const P2pMatcher matcher(settingsWithHashes());
-  CHECK_FALSE(matcher.evaluate({"bash", "/usr/bin/bash", {"bash"}, std::string(64, 'a'), {}, "", {}}).matched);
-  CHECK_FALSE(matcher.evaluate({"python3", "/usr/bin/python3", {"python3", "manage.py"}, "", {}, "", {}}).matched);
-  CHECK_FALSE(matcher.evaluate({"wireshark", "/usr/bin/wireshark", {"wireshark"}, "", {}, "", {}}).matched);
+  CHECK_FALSE(matcher.evaluate({"bash", "/usr/bin/bash", {"bash"}, std::string(64, 'a'), {}, "", "", {}}).matched);
+  CHECK_FALSE(matcher.evaluate({"python3", "/usr/bin/python3", {"python3", "manage.py"}, "", {}, "", "", {}}).matched);
+  CHECK_FALSE(matcher.evaluate({"wireshark", "/usr/bin/wireshark", {"wireshark"}, "", {}, "", "", {}}).matched);
 }
 
 TEST_CASE("audit and off modes") {
   auto settings = settingsWithHashes();
   settings.mode = Mode::kAudit;
-  auto verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", {}});
+  auto verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", "", {}});
   CHECK(verdict.matched);
   CHECK(verdict.audit);
   CHECK_FALSE(verdict.denyExec);
   CHECK_FALSE(verdict.kill);
 
   settings.mode = Mode::kOff;
-  verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", {}});
+  verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", "", {}});
   CHECK_FALSE(verdict.matched);
 }

@@ -3,57 +3,147 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <fstream>
+#include <memory>
 
 #include "agent/p2p/ExecDecider.h"
 #include "common/UniqueFd.h"
 #include "drivers/fake/FakeProcesses.h"
 #include "policy/BuiltinP2pSignatures.h"
+#include "tests/support/MiniElf.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori;
 
-TEST_CASE("a known name is refused in scope and allowed outside it; audit and deny_exec off allow") {
+namespace {
+
+struct Fixture {
   testsupport::TempDir dir;
-  const std::string client = dir.file("ctorrent");
-  const std::string other = dir.file("editor");
-  { std::ofstream(client) << "binary"; }
-  { std::ofstream(other) << "binary too"; }
   drivers::fake::FakeProcesses processes;
-  drivers::ProcessInfo inside;
-  inside.pid = 10;
-  inside.ppid = 1;
-  processes.add(inside, 7);
-  drivers::ProcessInfo outside;
-  outside.pid = 20;
-  outside.ppid = 1;
-  processes.add(outside, 8);
-  auto scope = agent::p2p::P2pScope::resolve("pidns:10", processes);
-  REQUIRE(scope.ok());
   drivers::linux_os::FileHashCache hashes;
-  agent::p2p::ExecDecider decider(processes, scope.value(), hashes);
+  std::unique_ptr<agent::p2p::ExecDecider> decider;
+
+  explicit Fixture(policy::P2pGuardSettings settings) {
+    drivers::ProcessInfo caller;
+    caller.pid = 10;
+    caller.ppid = 1;
+    processes.add(caller, 7);
+    drivers::ProcessInfo outside;  // in another pid namespace
+    outside.pid = 20;
+    outside.ppid = 1;
+    processes.add(outside, 8);
+    auto scope = agent::p2p::P2pScope::resolve("pidns:10", processes);
+    REQUIRE(scope.ok());
+    decider = std::make_unique<agent::p2p::ExecDecider>(processes, scope.value(), hashes);
+    decider->apply(settings);
+  }
+  std::string write(const std::string& name, const std::string& bytes) const {
+    const std::string path = dir.file(name);
+    std::ofstream(path, std::ios::binary) << bytes;
+    return path;
+  }
+  agent::p2p::ExecDecider::Decision decide(const std::string& path) {
+    const common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    REQUIRE(fd.valid());
+    return decider->decide(10, fd.get(), path);
+  }
+};
+
+policy::P2pGuardSettings builtin() {
   policy::P2pGuardSettings settings;
   settings.signatureSets = policy::builtinP2pSignatureSets();
-  decider.apply(settings);
+  return settings;
+}
 
+bool hasEvidence(const agent::p2p::ExecDecider::Decision& d, policy::P2pSignal signal, const std::string& subject) {
+  return std::any_of(d.verdict.evidence.begin(), d.verdict.evidence.end(),
+                     [&](const auto& e) { return e.signal == signal && e.subject == subject; });
+}
+
+// Bytes the built-in BitTorrent engine rule recognises (a stand-in for libaria2 or libtorrent).
+const std::string kEngine = std::string("BitTorrent protocol") + '\0' + "d1:ad2:id20:" + '\0' + "info_hash=" + '\0';
+
+}  // namespace
+
+TEST_CASE("a known name is refused in scope and allowed outside it; audit and deny_exec off allow") {
+  Fixture f(builtin());
+  const std::string client = f.write("ctorrent", "binary");
+  const std::string other = f.write("editor", "binary too");
   const common::UniqueFd clientFd(::open(client.c_str(), O_RDONLY | O_CLOEXEC));
-  const common::UniqueFd otherFd(::open(other.c_str(), O_RDONLY | O_CLOEXEC));
-  auto denied = decider.decide(10, clientFd.get(), client);
+  auto denied = f.decide(client);
   CHECK_FALSE(denied.allow);
   REQUIRE_FALSE(denied.verdict.evidence.empty());
   CHECK(denied.verdict.evidence[0].matched == "ctorrent");
-  CHECK(decider.decide(10, clientFd.get(), client).allow == false);  // cached, same answer
-  CHECK(decider.decide(20, clientFd.get(), client).allow);           // another pid namespace
-  CHECK(decider.decide(99, clientFd.get(), client).allow);           // unknown caller
-  auto clean = decider.decide(10, otherFd.get(), other);
+  CHECK(f.decide(client).allow == false);                      // cached, same answer
+  CHECK(f.decider->decide(20, clientFd.get(), client).allow);  // another pid namespace
+  CHECK(f.decider->decide(99, clientFd.get(), client).allow);  // unknown caller
+  auto clean = f.decide(other);
   CHECK(clean.allow);
   CHECK(clean.facts.exeSha256.size() == 64);
 
+  auto settings = builtin();
   settings.denyExec = false;
-  decider.apply(settings);
-  CHECK(decider.decide(10, clientFd.get(), client).allow);
+  f.decider->apply(settings);
+  CHECK(f.decide(client).allow);
   settings.denyExec = true;
   settings.mode = policy::Mode::kAudit;
-  decider.apply(settings);
-  CHECK(decider.decide(10, clientFd.get(), client).allow);
+  f.decider->apply(settings);
+  CHECK(f.decide(client).allow);
+}
+
+TEST_CASE("a stub over a BitTorrent library is refused before it runs: DT_NEEDED resolved, the library's YARA hit") {
+  Fixture f(builtin());
+  const std::string lib = f.write("libengine.so.0", testsupport::miniElf({}, kEngine));
+  const std::string stub = f.write("notepad", testsupport::miniElf({"libc.so.6", "libengine.so.0"}, "usage: notepad"));
+  auto decision = f.decide(stub);
+  CHECK_FALSE(decision.allow);
+  CHECK(hasEvidence(decision, policy::P2pSignal::kYara, lib));
+  REQUIRE(decision.facts.libraries.size() == 1);
+  CHECK(decision.facts.libraries[0].path == lib);
+  CHECK(decision.facts.libraries[0].sha256.size() == 64);
+
+  // The same stub needing only a library that is not there, or benign ones: allowed.
+  const std::string lonely = f.write("editor", testsupport::miniElf({"libmissing.so.3"}, "usage: editor"));
+  CHECK(f.decide(lonely).allow);
+  f.write("libcurl-lookalike.so.4", testsupport::miniElf({}, "https:// info_hash= failure reason"));
+  CHECK(f.decide(f.write("fetch", testsupport::miniElf({"libcurl-lookalike.so.4"}, "GET"))).allow);
+}
+
+TEST_CASE("a library known by hash decides before YARA") {
+  Fixture probe(builtin());
+  const std::string lib = probe.write("libquiet.so.1", testsupport::miniElf({}, "nothing to see"));
+  const std::string stub = probe.write("tool", testsupport::miniElf({"libquiet.so.1"}));
+  auto clean = probe.decide(stub);
+  REQUIRE(clean.allow);
+  REQUIRE(clean.facts.libraries.size() == 1);
+  policy::P2pGuardSettings settings;
+  policy::P2pSignatureSet company;
+  company.name = "company";
+  company.sha256 = {clean.facts.libraries[0].sha256};
+  settings.signatureSets = {company};
+  Fixture f(settings);
+  const std::string copyLib = f.write("libquiet.so.1", testsupport::miniElf({}, "nothing to see"));
+  auto denied = f.decide(f.write("tool", testsupport::miniElf({"libquiet.so.1"})));
+  CHECK_FALSE(denied.allow);
+  CHECK(hasEvidence(denied, policy::P2pSignal::kLibraryHash, copyLib));
+}
+
+TEST_CASE("self-contained clients and launcher scripts are known by content, whatever their name") {
+  Fixture f(builtin());
+  // ctorrent builds its handshake in code: its tracker announce builder gives it away.
+  const std::string tracker = std::string("GET %s?info_hash=%s&peer_id=%s&port=%d") + '\0' + "&uploaded=" + '\0' +
+                              "&downloaded=" + '\0' + "&left=" + '\0' + "failure reason";
+  CHECK_FALSE(f.decide(f.write("backup", testsupport::miniElf({}, tracker))).allow);
+  // aMule: server list, Kad node list, partial downloads.
+  const std::string ed2k = std::string("server.met") + '\0' + "nodes.dat" + '\0' + "%s.part.met";
+  CHECK_FALSE(f.decide(f.write("mailer", testsupport::miniElf({}, ed2k))).allow);
+  // A renamed Deluge launcher script.
+  auto script = f.decide(f.write("updater", "#!/usr/bin/python3\n__requires__ = 'deluge==2.0.3'\nimport sys\n"));
+  CHECK_FALSE(script.allow);
+  CHECK(hasEvidence(script, policy::P2pSignal::kYara, f.dir.file("updater")));
+  // The same words outside an executable (a text file, a Python tracker for tests) or in a script
+  // that is not a launcher are no evidence.
+  CHECK(f.decide(f.write("notes", tracker + ed2k)).allow);
+  CHECK(f.decide(f.write("deluge-notes.py", "#!/usr/bin/python3\nprint('deluge is a client')\n")).allow);
 }

@@ -1,10 +1,12 @@
-#include "inspect/ElfNeeded.h"
+#include "common/ElfNeeded.h"
 
+#include <climits>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <optional>
 
-namespace mamori::inspect {
+namespace mamori::common {
 
 namespace {
 
@@ -108,4 +110,34 @@ common::Result<std::vector<std::string>> elfNeededLibraries(std::string_view byt
   return common::makeError("unknown ELF class");
 }
 
-}  // namespace mamori::inspect
+std::vector<std::string> resolveNeededLibraries(const std::string& exePath, const std::vector<std::string>& needed,
+                                                const std::string& root) {
+  static constexpr const char* kSystem[] = {"/lib/x86_64-linux-gnu",
+                                            "/usr/lib/x86_64-linux-gnu",
+                                            "/lib/aarch64-linux-gnu",
+                                            "/usr/lib/aarch64-linux-gnu",
+                                            "/lib64",
+                                            "/usr/lib64",
+                                            "/lib",
+                                            "/usr/lib",
+                                            "/usr/local/lib"};
+  const auto slash = exePath.rfind('/');
+  std::vector<std::string> folders;
+  if (slash != std::string::npos) folders.push_back(exePath.substr(0, slash));
+  for (const char* folder : kSystem) folders.push_back(root + folder);
+  std::vector<std::string> out;
+  for (const auto& name : needed) {
+    if (name.rfind("libc.so", 0) == 0 || name.rfind("libm.so", 0) == 0 || name.rfind("libstdc++", 0) == 0 ||
+        name.rfind("libgcc_s", 0) == 0 || name.rfind("ld-linux", 0) == 0 || name.find('/') != std::string::npos)
+      continue;
+    for (const auto& folder : folders) {
+      char resolved[PATH_MAX];  // NOLINT(cppcoreguidelines-avoid-c-arrays): realpath's contract
+      if (::realpath((folder + "/" + name).c_str(), resolved) == nullptr) continue;
+      out.emplace_back(resolved);
+      break;
+    }
+  }
+  return out;
+}
+
+}  // namespace mamori::common
