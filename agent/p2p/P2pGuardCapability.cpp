@@ -33,6 +33,14 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
   decider_ = std::make_unique<ExecDecider>(*drivers_.processes, guard_->scope(), hashes_);
   rescanTimer_.setInterval(kRescanIntervalMs);
   QObject::connect(&rescanTimer_, &QTimer::timeout, &context_, [this] { rescan(); });
+  if (drivers_.learnInstalled) learner_ = std::make_unique<HashLearner>(drivers_.packageRoot, hashes_);
+  learnTimer_.setSingleShot(true);
+  learnTimer_.setInterval(kLearnDelayMs);
+  QObject::connect(&learnTimer_, &QTimer::timeout, &context_, [this] {
+    if (!learnInstalled()) return;
+    applySignatureSets();
+    rescan();  // what runs already may be a copy known now
+  });
 }
 
 P2pGuardCapability::~P2pGuardCapability() {
@@ -42,8 +50,9 @@ P2pGuardCapability::~P2pGuardCapability() {
 }
 
 common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
-  guard_->apply(policy.p2pGuard);
-  decider_->apply(policy.p2pGuard);
+  settings_ = policy.p2pGuard;
+  (void)learnInstalled();
+  applySignatureSets();
   if (policy.p2pGuard.mode == policy::Mode::kEnforce && policy.p2pGuard.denyExec) {
     startExecGuard();
   } else {
@@ -51,6 +60,8 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   }
   if (!guard_->enabled()) {
     rescanTimer_.stop();
+    learnTimer_.stop();
+    packageWatcher_.reset();
     notifier_.reset();
     events_.reset();
     packetNotifier_.reset();
@@ -73,6 +84,17 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   common::log::info("p2p guard: " + std::string(policy.p2pGuard.mode == policy::Mode::kAudit ? "audit" : "enforce") +
                     ", scope " + guard_->scope().spec() + ", " + std::to_string(policy.p2pGuard.signatureSets.size()) +
                     " signature sets");
+  if (learner_ && !packageWatcher_) {
+    // Packages installed, upgraded or removed: dpkg rewrites its file lists (inotify, no polling).
+    packageWatcher_ = std::make_unique<QFileSystemWatcher>();
+    if (packageWatcher_->addPath(QString::fromStdString(learner_->packageListFolder()))) {
+      QObject::connect(packageWatcher_.get(), &QFileSystemWatcher::directoryChanged, &context_,
+                       [this] { learnTimer_.start(); });
+    } else {
+      common::log::info("p2p guard: no package lists at " + learner_->packageListFolder() +
+                        ": hashes are learned at start only");
+    }
+  }
   if (guard_->networkDetection()) {
     startNetwork();
   } else {
@@ -82,6 +104,30 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   rescan();  // what runs already (and what the new signatures now match)
   rescanTimer_.start();
   return common::Ok{};
+}
+
+bool P2pGuardCapability::learnInstalled() {
+  if (!learner_ || settings_.mode == policy::Mode::kOff) return false;
+  const std::uint64_t begin = drivers_.monotonicNs();
+  const bool changed = learner_->learn(settings_.signatureSets);
+  const std::uint64_t tookUs = (drivers_.monotonicNs() - begin) / 1000;
+  if (changed) {
+    std::string names;
+    for (const auto& program : learner_->learned()) names += (names.empty() ? "" : ", ") + program.path;
+    common::log::info("p2p guard: learned the hashes of " + std::to_string(learner_->learned().size()) +
+                      " installed programs in " + std::to_string(tookUs / 1000) + " ms" +
+                      (names.empty() ? std::string() : ": " + names));
+  }
+  return changed;
+}
+
+void P2pGuardCapability::applySignatureSets() {
+  policy::P2pGuardSettings effective = settings_;
+  if (learner_ && settings_.mode != policy::Mode::kOff) {
+    for (auto& set : learner_->learnedSets()) effective.signatureSets.push_back(std::move(set));
+  }
+  guard_->apply(effective);
+  decider_->apply(effective);
 }
 
 void P2pGuardCapability::onEventsReadable() {

@@ -4,6 +4,7 @@
 // mapped after the exec event), and a periodic rescan that also finds processes the kernel never
 // announced (a silent subscription is reported as p2p.monitor_degraded). Decisions: P2pGuard.
 
+#include <QFileSystemWatcher>
 #include <QObject>
 #include <QSocketNotifier>
 #include <QTimer>
@@ -16,6 +17,7 @@
 #include "agent/core/Capability.h"
 #include "agent/p2p/ExecDecider.h"
 #include "agent/p2p/FlowClassifier.h"
+#include "agent/p2p/HashLearner.h"
 #include "agent/p2p/P2pGuard.h"
 #include "drivers/include/PacketSource.h"
 #include "drivers/linux/FileHashCache.h"
@@ -37,11 +39,17 @@ struct P2pGuardDrivers {
   // thread: pid of the caller, the file's fd and path; true = allow). The returned handle stops it.
   using ExecDecide = std::function<bool(pid_t pid, int fd, const std::string& path)>;
   std::function<common::Result<std::shared_ptr<void>>(ExecDecide)> startExecGuard;
+  // Hash learning: the root holding var/lib/dpkg/info and the programs ("" = this machine);
+  // learnInstalled false turns it off (unit tests with fake processes).
+  std::string packageRoot;
+  bool learnInstalled = true;
 };
 
 class P2pGuardCapability final : public Capability {
  public:
   static constexpr int kRescanIntervalMs = 2000;
+  // After the package lists change, learn once they have been quiet this long (dpkg writes many).
+  static constexpr int kLearnDelayMs = 5000;
 
   // The scope is resolved here: an error (e.g. the subtree's root is not running) stops the start.
   static common::Result<std::unique_ptr<P2pGuardCapability>> create(P2pGuardDrivers drivers,
@@ -63,6 +71,8 @@ class P2pGuardCapability final : public Capability {
   void startExecGuard();
   bool decideExec(pid_t pid, int fd, const std::string& path);  // on the exec guard's thread
   void onPacketsReadable();
+  bool learnInstalled();      // hash learning; true when the learned programs changed
+  void applySignatureSets();  // the policy's sets and the learned ones, to the guard and the exec decider
 
   P2pGuardDrivers drivers_;
   P2pGuard::Emit emit_;
@@ -78,6 +88,10 @@ class P2pGuardCapability final : public Capability {
   std::unique_ptr<QSocketNotifier> packetNotifier_;
   std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once
   std::unique_ptr<ExecDecider> decider_;
+  policy::P2pGuardSettings settings_;  // as the policy says, before learning
+  std::unique_ptr<HashLearner> learner_;
+  std::unique_ptr<QFileSystemWatcher> packageWatcher_;
+  QTimer learnTimer_;
   std::shared_ptr<void> execGuard_;  // declared last: stopped first
   bool degradedReported_ = false;
 };

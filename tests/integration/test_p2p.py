@@ -173,12 +173,19 @@ class P2pGuardTest(MamoriTestCase):
             with self.subTest(copy=name):
                 signals = {s["signal"] for s in event["details"]["p2p.signals"]}
                 self.assertNotIn("name", signals, event)  # recognised without its name
-                self.assertTrue(signals & {"yara", "exe_hash", "library_hash", "script_hash"}, event)
+                program, _, patch = self.COPIES[name]
+                learned = {s["signature_set"] for s in event["details"]["p2p.signals"] if s["signal"] == "exe_hash"}
+                if patch:  # another hash: the content or the libraries it needs decide
+                    self.assertEqual(learned, set(), event)
+                    self.assertTrue(signals & {"yara", "library_hash"}, event)
+                else:  # the agent learned the installed client's hash at start
+                    self.assertIn(f"learned:{shutil.which(program)}", learned, event)
                 if exec_guard:
                     self.assertEqual(event["details"]["p2p.action"], "exec_denied", event)
                 if event["details"]["p2p.action"] == "exec_denied":
                     stopped_before += 1
         print(f"{stopped_before} of {len(self.COPIES)} renamed or patched copies refused before they ran")
+        print(next((line for line in agent.process.output().splitlines() if "learned the hashes" in line), ""))
 
         # An interpreter told to run a renamed launcher script: python3 is benign, so it runs and is
         # killed once the script (its content) is seen.
