@@ -91,6 +91,7 @@ P2pGuard::Outcome P2pGuard::onNetworkEvidence(pid_t pid, const NetworkEvidence& 
   if (!networkDetection() || pid == self_) return Outcome::kOutOfScope;
   auto read = processes_.read(pid);
   if (!read) return Outcome::kGone;
+  if (evidence.senderStartTime != 0 && read.value().startTime != evidence.senderStartTime) return Outcome::kGone;
   Tracked* tracked = track(read.value());
   if (!tracked->inScope) return Outcome::kOutOfScope;
   if (tracked->handled) return Outcome::kAlreadyHandled;

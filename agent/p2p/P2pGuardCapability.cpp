@@ -31,6 +31,7 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
   guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
                                       emit_, drivers_.monotonicNs);
   decider_ = std::make_unique<ExecDecider>(*drivers_.processes, guard_->scope(), hashes_);
+  networkScope_ = guard_->scope();
   rescanTimer_.setInterval(kRescanIntervalMs);
   QObject::connect(&rescanTimer_, &QTimer::timeout, &context_, [this] { rescan(); });
   if (drivers_.learnInstalled) learner_ = std::make_unique<HashLearner>(drivers_.packageRoot, hashes_);
@@ -64,7 +65,6 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
     packageWatcher_.reset();
     notifier_.reset();
     events_.reset();
-    packetNotifier_.reset();
     packets_.reset();
     common::log::info("p2p guard: off");
     return common::Ok{};
@@ -98,7 +98,6 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   if (guard_->networkDetection()) {
     startNetwork();
   } else {
-    packetNotifier_.reset();
     packets_.reset();
   }
   rescan();  // what runs already (and what the new signatures now match)
@@ -161,19 +160,26 @@ void P2pGuardCapability::startNetwork() {
     return;
   }
   packets_ = std::move(opened).value();
-  packetNotifier_ = std::make_unique<QSocketNotifier>(packets_->fd(), QSocketNotifier::Read);
-  QObject::connect(packetNotifier_.get(), &QSocketNotifier::activated, &context_, [this] { onPacketsReadable(); });
+  if (auto started = packets_->start([this](auto batch) { onPackets(std::move(batch)); }); !started) {
+    packets_.reset();
+    degraded("no network behaviour detection: " + started.error().describe(), 0);
+  }
 }
 
-void P2pGuardCapability::onPacketsReadable() {
-  auto drained = packets_->drain(256);
-  if (!drained) {
-    degraded("reading packets: " + drained.error().describe(), 0);
-    packetNotifier_.reset();
-    packets_.reset();
+void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batch) {
+  if (!batch) {
+    QMetaObject::invokeMethod(
+        &context_,
+        [this, reason = "reading packets: " + batch.error().describe()] {
+          degraded(reason, 0);
+          packets_.reset();  // its thread has returned after the error
+        },
+        Qt::QueuedConnection);
     return;
   }
-  for (const auto& bytes : drained.value()) {
+  // Who is in scope is listed once per batch, and only when a packet looks like file sharing.
+  std::optional<std::vector<pid_t>> candidates;
+  for (const auto& bytes : batch.value()) {
     auto packet = parseIpPacket(bytes);
     if (!packet) continue;
     auto verdict = classifyPayload(packet->flow.tcp, packet->payload);
@@ -181,18 +187,24 @@ void P2pGuardCapability::onPacketsReadable() {
     const std::string flow = packet->flow.describe();
     if (reportedFlows_.size() > 10'000) reportedFlows_.clear();
     if (!reportedFlows_.insert(flow).second) continue;
-    // Who sends it: only processes in scope are candidates.
-    std::vector<pid_t> candidates;
-    for (const pid_t pid : drivers_.processes->pids()) {
-      if (guard_->inScope(pid)) candidates.push_back(pid);
+    if (!candidates) {
+      candidates.emplace();
+      for (const pid_t pid : drivers_.processes->pids()) {
+        if (pid != ::getpid() && networkScope_.contains(pid, *drivers_.processes)) candidates->push_back(pid);
+      }
     }
-    const auto owner = drivers_.flowOwner(packet->flow, candidates);
-    if (!owner) {
+    const auto owner = drivers_.flowOwner(packet->flow, *candidates);
+    const auto sender = owner ? drivers_.processes->read(*owner) : common::makeError("no socket owner");
+    if (!sender) {
       common::log::info("p2p guard: " + verdict->protocol + " traffic (" + verdict->detail + ") on " + flow +
                         " from no process in scope");
       continue;
     }
-    (void)guard_->onNetworkEvidence(*owner, {verdict->protocol, verdict->detail, flow});
+    NetworkEvidence evidence{verdict->protocol, verdict->detail, flow, sender.value().startTime};
+    QMetaObject::invokeMethod(
+        &context_,
+        [this, pid = *owner, evidence = std::move(evidence)] { (void)guard_->onNetworkEvidence(pid, evidence); },
+        Qt::QueuedConnection);
   }
 }
 

@@ -3,6 +3,8 @@
 // main thread through a QSocketNotifier), rechecks shortly after each clean exec (libraries are
 // mapped after the exec event), and a periodic rescan that also finds processes the kernel never
 // announced (a silent subscription is reported as p2p.monitor_degraded). Decisions: P2pGuard.
+// Network evidence is classified and traced to its sending process on the packet source's own
+// thread (the socket must still exist when it is looked up) and acted on here, on the main thread.
 
 #include <QFileSystemWatcher>
 #include <QObject>
@@ -69,8 +71,8 @@ class P2pGuardCapability final : public Capability {
   void degraded(const std::string& reason, std::int64_t missed);
   void startNetwork();
   void startExecGuard();
-  bool decideExec(pid_t pid, int fd, const std::string& path);  // on the exec guard's thread
-  void onPacketsReadable();
+  bool decideExec(pid_t pid, int fd, const std::string& path);     // on the exec guard's thread
+  void onPackets(common::Result<std::vector<std::string>> batch);  // on the packet source's thread
   bool learnInstalled();      // hash learning; true when the learned programs changed
   void applySignatureSets();  // the policy's sets and the learned ones, to the guard and the exec decider
 
@@ -85,8 +87,8 @@ class P2pGuardCapability final : public Capability {
   std::unique_ptr<QSocketNotifier> notifier_;
   QTimer rescanTimer_;
   std::unique_ptr<drivers::PacketSource> packets_;
-  std::unique_ptr<QSocketNotifier> packetNotifier_;
-  std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once
+  P2pScope networkScope_;                // the guard's scope, for the packet thread's own use
+  std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once (packet thread only)
   std::unique_ptr<ExecDecider> decider_;
   policy::P2pGuardSettings settings_;  // as the policy says, before learning
   std::unique_ptr<HashLearner> learner_;

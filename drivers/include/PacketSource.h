@@ -1,7 +1,11 @@
 #pragma once
 // Packets as they pass (Linux: drivers/linux/PacketSniffer, an AF_PACKET socket): network header
-// first, cut to the first bytes.
+// first, cut to the first bytes. The source reads on a thread of its own and hands each batch to the
+// handler there, so whoever looks at a packet can still find the socket that sent it: a short-lived
+// connection (a tracker announce) is closed within milliseconds, long before a busy main thread
+// would get to it.
 
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -11,9 +15,11 @@ namespace mamori::drivers {
 
 class PacketSource {
  public:
-  virtual ~PacketSource() = default;
-  virtual int fd() const = 0;  // readable when packets wait
-  virtual common::Result<std::vector<std::string>> drain(std::size_t max) = 0;
+  // Called on the source's thread with each batch of packets; after an error the source stops.
+  using Handler = std::function<void(common::Result<std::vector<std::string>> batch)>;
+
+  virtual ~PacketSource() = default;  // stops the thread: no handler call runs after it returns
+  virtual common::Status start(Handler handler) = 0;
 };
 
 }  // namespace mamori::drivers

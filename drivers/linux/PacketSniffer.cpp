@@ -1,6 +1,7 @@
 #include "drivers/linux/PacketSniffer.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sched.h>
 #include <unistd.h>
 
@@ -10,6 +11,7 @@
 #include <linux/filter.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <thread>
 
@@ -42,10 +44,12 @@ common::Result<common::UniqueFd> openSocket(unsigned snapLength) {
 }  // namespace
 
 common::Result<std::unique_ptr<PacketSniffer>> PacketSniffer::open(const std::string& netnsPath, unsigned snapLength) {
+  common::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+  if (!wake.valid()) return common::makeError("cannot create an eventfd for the packet reader", "eventfd", errno);
   if (netnsPath.empty()) {
     auto fd = openSocket(snapLength);
     if (!fd) return fd.error();
-    return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(fd).value(), snapLength));
+    return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(fd).value(), std::move(wake), snapLength));
   }
   common::Result<common::UniqueFd> result = common::makeError("not opened");
   std::thread opener([&] {
@@ -62,7 +66,39 @@ common::Result<std::unique_ptr<PacketSniffer>> PacketSniffer::open(const std::st
   });
   opener.join();
   if (!result) return result.error();
-  return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(result).value(), snapLength));
+  return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(result).value(), std::move(wake), snapLength));
+}
+
+PacketSniffer::~PacketSniffer() {
+  if (!thread_.joinable()) return;
+  stop_ = true;
+  const std::uint64_t one = 1;
+  (void)::write(wake_.get(), &one, sizeof one);
+  thread_.join();
+}
+
+common::Status PacketSniffer::start(Handler handler) {
+  if (thread_.joinable()) return common::makeError("the packet reader runs already");
+  thread_ = std::thread([this, handler = std::move(handler)] { run(handler); });
+  return common::Ok{};
+}
+
+void PacketSniffer::run(const Handler& handler) {
+  constexpr std::size_t kBatch = 256;
+  while (!stop_) {
+    std::array<pollfd, 2> fds{{{socket_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}}};
+    if (::poll(fds.data(), fds.size(), -1) < 0) {
+      if (errno == EINTR) continue;
+      handler(common::makeError("cannot wait for packets", "poll", errno));
+      return;
+    }
+    if (stop_ || (fds[1].revents & POLLIN) != 0) return;
+    auto batch = drain(kBatch);
+    if (batch && batch.value().empty()) continue;
+    const bool failed = !batch;
+    handler(std::move(batch));
+    if (failed) return;
+  }
 }
 
 common::Result<std::vector<std::string>> PacketSniffer::drain(std::size_t max) {

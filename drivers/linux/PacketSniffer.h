@@ -2,10 +2,13 @@
 // A read-only AF_PACKET socket (SOCK_DGRAM: network header first) with a classic BPF filter that
 // passes IPv4/IPv6 packets arriving on any interface, cut to the first bytes (the payload's start is
 // all the P2P flow classifier needs). Outgoing copies are dropped in the filter, so loopback
-// traffic is seen once. Needs CAP_NET_RAW.
+// traffic is seen once. Needs CAP_NET_RAW. Read on its own thread (poll on the socket and an eventfd
+// that the destructor signals).
 
+#include <atomic>
 #include <memory>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "common/Result.h"
@@ -20,16 +23,22 @@ class PacketSniffer final : public PacketSource {
   // socket is opened on a short-lived thread that enters the namespace, so no thread of the agent
   // changes namespace.
   static common::Result<std::unique_ptr<PacketSniffer>> open(const std::string& netnsPath, unsigned snapLength = 512);
+  ~PacketSniffer() override;
 
-  int fd() const override { return socket_.get(); }
-  // Up to max waiting packets, without blocking.
-  common::Result<std::vector<std::string>> drain(std::size_t max) override;
+  common::Status start(Handler handler) override;
+  // Up to max waiting packets, without blocking (what the thread calls; tests may call it directly).
+  common::Result<std::vector<std::string>> drain(std::size_t max);
 
  private:
-  explicit PacketSniffer(common::UniqueFd socket, unsigned snapLength)
-      : socket_(std::move(socket)), snapLength_(snapLength) {}
+  PacketSniffer(common::UniqueFd socket, common::UniqueFd wake, unsigned snapLength)
+      : socket_(std::move(socket)), wake_(std::move(wake)), snapLength_(snapLength) {}
+  void run(const Handler& handler);
+
   common::UniqueFd socket_;
+  common::UniqueFd wake_;  // eventfd: the destructor wakes the thread to stop it
   unsigned snapLength_;
+  std::atomic<bool> stop_{false};
+  std::thread thread_;
 };
 
 }  // namespace mamori::drivers::linux_os

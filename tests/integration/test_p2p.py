@@ -93,6 +93,7 @@ class P2pGuardTest(MamoriTestCase):
                 f.write(policy)
             extra += ["--policy", path]
         agent = self.agent(self.coll, extra=extra).start()
+        self.agent_process = agent.process
         wait_until(lambda: "p2p guard: enforce" in agent.process.output() or None, 30, "the P2P guard to start")
         return agent
 
@@ -113,7 +114,12 @@ class P2pGuardTest(MamoriTestCase):
         return wait_until(find, timeout, f"a p2p.killed or p2p.exec_denied event for {marker}")
 
     def assertStopped(self, proc, marker, timeout=30, actions=("killed", "exec_denied")):
-        event = self.stop_event(marker, timeout)
+        try:
+            event = self.stop_event(marker, timeout)
+        except AssertionError as failure:
+            # What the guard saw and decided is in its journal: without it a timeout says nothing.
+            raise AssertionError(f"{failure}\nagent log (last 60 lines):\n" +
+                                 "\n".join(self.agent_process.output().splitlines()[-60:])) from None
         proc.wait(timeout)
         self.assertIn(event["details"]["p2p.action"], actions, event)
         self.assertNotEqual(proc.returncode, 0, "the program ended on its own")
