@@ -73,6 +73,7 @@ std::string makeText() {
     "mode": "enforce",
     "default_action": "allow",
     "class_actions": {"mass_storage": "block", "still_image": "block"},
+    "phones": "block",
     "allow": []
   },
   "p2p_guard": {

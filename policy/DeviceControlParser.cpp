@@ -1,4 +1,5 @@
 // Parses device_control (docs/policy.md#device_control).
+#include <array>
 #include <cctype>
 #include <set>
 #include <tuple>
@@ -27,6 +28,21 @@ bool readAction(const common::JsonValue& value, const std::string& pointer, Erro
   }
   out = *action;
   return true;
+}
+
+bool readChannelAction(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                       ChannelAction& out) {
+  static constexpr std::array kActions = {ChannelAction::kBlock, ChannelAction::kAllow, ChannelAction::kAudit};
+  if (value.kind == common::JsonKind::kString) {
+    for (const ChannelAction action : kActions) {
+      if (value.text == channelActionName(action)) {
+        out = action;
+        return true;
+      }
+    }
+  }
+  errors.add(pointer, "expected one of \"block\", \"allow\", \"audit\", found " + common::describeJson(value));
+  return false;
 }
 
 bool readUsbId(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::uint16_t& out) {
@@ -119,6 +135,8 @@ void parseDeviceControl(const common::JsonValue& value, const std::string& point
       }
     }
   }
+  if (const common::JsonValue* v = reader.get("phones"))
+    readChannelAction(*v, reader.pointerOf("phones"), errors, out.phones);
   if (const common::JsonValue* v = reader.get("class_actions"))
     parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);
   if (const common::JsonValue* v = reader.get("allow")) {
@@ -143,6 +161,15 @@ DeviceAction DeviceControlSettings::actionForClass(std::uint8_t interfaceClass) 
   if (usb::isNeverBlocked(interfaceClass)) return DeviceAction::kAllow;
   const auto it = classActions.find(interfaceClass);
   return it != classActions.end() ? it->second : defaultAction;
+}
+
+std::string_view channelActionName(ChannelAction action) {
+  switch (action) {
+    case ChannelAction::kBlock: return "block";
+    case ChannelAction::kAllow: return "allow";
+    case ChannelAction::kAudit: return "audit";
+  }
+  return "block";
 }
 
 std::string_view deviceActionName(DeviceAction action) {

@@ -18,6 +18,12 @@ std::string_view deviceActionName(DeviceAction action);
 
 enum class DeviceAccess { kFull, kReadOnly };
 
+// What a channel (a way files leave the PC, such as phones) does with the devices it recognises.
+// audit: decide as block, report "would block", enforce nothing (for that channel only).
+enum class ChannelAction { kBlock, kAllow, kAudit };
+
+std::string_view channelActionName(ChannelAction action);
+
 // One company-issued device. serial empty = every device with this vendor and product id.
 struct AllowedDevice {
   std::uint16_t vendorId = 0;
@@ -38,6 +44,9 @@ struct DeviceControlSettings {
       {usb::kStillImage, DeviceAction::kBlock},
   };
   std::vector<AllowedDevice> allow;
+  // Interfaces recognised as MTP or PTP (policy/UsbProtocol.h) are decided by this, not by
+  // classActions: an Android phone's MTP interface is vendor-specific (0xff), a camera's is still_image.
+  ChannelAction phones = ChannelAction::kBlock;
 
   // The configured action for one interface class, before allow-list and mode.
   DeviceAction actionForClass(std::uint8_t interfaceClass) const;

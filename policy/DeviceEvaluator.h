@@ -8,6 +8,7 @@
 
 #include "policy/DeviceControlSettings.h"
 #include "policy/DeviceFacts.h"
+#include "policy/UsbProtocol.h"
 
 namespace mamori::policy {
 
@@ -17,6 +18,8 @@ struct InterfaceVerdict {
   DeviceAction action = DeviceAction::kAllow;   // what the agent does
   DeviceAction decided = DeviceAction::kAllow;  // what the policy decided; differs from action in audit
   std::string reason;
+  // MTP / PTP (or unidentified) when a channel other than the class decided it (phones).
+  ProtocolRecognition recognition;
 };
 
 // The device as a whole: authorize it at all, and which interfaces.
@@ -32,7 +35,8 @@ std::string_view deviceDecisionName(DeviceDecision decision);
 struct DeviceVerdict {
   DeviceDecision decision = DeviceDecision::kAllow;  // what the agent does
   DeviceDecision decided = DeviceDecision::kAllow;   // what the policy decided
-  // Mode audit and the policy decided something other than allow: report "would block", enforce nothing.
+  // Some restriction was decided but not enforced (mode audit, or a channel such as phones set to
+  // audit): report "would block". With decision allow nothing at all was enforced.
   bool audit = false;
   std::string reason;   // the first restricting interface's reason, or why everything is allowed
   int allowEntry = -1;  // index into DeviceControlSettings::allow that matched, -1 for none
@@ -43,7 +47,8 @@ struct DeviceVerdict {
 // its keyboard allowed and its storage blocked. A device that lists no interfaces is judged by its
 // device class. HID and hubs are always allowed. An allow-list entry (serial-specific entries win
 // over vendor/product-only ones) lifts a block: full -> allow; read_only -> read_only for
-// mass_storage and block for other classes, where read-only cannot be enforced.
+// mass_storage and block for other classes, where read-only cannot be enforced. Interfaces that
+// speak MTP or PTP are decided by the phones channel instead of their class.
 DeviceVerdict evaluateUsbDevice(const DeviceControlSettings& settings, const UsbDeviceFacts& device);
 
 }  // namespace mamori::policy

@@ -1,11 +1,13 @@
 #include "agent/device/DeviceControl.h"
 
+#include <algorithm>
 #include <random>
 
 #include "agent/device/DeviceEvents.h"
 #include "agent/report/EventFactory.h"
 #include "common/Clock.h"
 #include "common/Log.h"
+#include "policy/UsbClass.h"
 
 namespace mamori::agent::device {
 
@@ -13,6 +15,15 @@ namespace {
 std::uint32_t nonce() {
   static std::random_device device;
   return device();
+}
+
+// Interfaces that MTP or PTP may hide behind: the phones channel needs their strings and the
+// Microsoft OS descriptor. Nothing else is asked for more than sysfs shows (keyboards, sticks).
+bool mayTransferFiles(const drivers::UsbDevice& device) {
+  return std::any_of(device.interfaces.begin(), device.interfaces.end(), [](const drivers::UsbInterface& interface) {
+    return interface.interfaceClass == policy::usb::kVendorSpecific ||
+           interface.interfaceClass == policy::usb::kStillImage;
+  });
 }
 }  // namespace
 
@@ -136,7 +147,8 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
     common::log::warning("device control: " + found.error().describe());
     return;
   }
-  const drivers::UsbDevice& device = found.value();
+  drivers::UsbDevice& device = found.value();
+  if (settings_.mode != policy::Mode::kOff && mayTransferFiles(device)) bus_.readInterfaceDetails(device);
   if (settings_.mode == policy::Mode::kOff) {
     authorizeAll(device);
     return;
@@ -161,7 +173,7 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
 
   const policy::DeviceVerdict verdict = policy::evaluateUsbDevice(settings_, toFacts(device));
   auto details = verdictDetails(device, verdict, settings_.mode);
-  if (verdict.audit) {
+  if (verdict.audit && verdict.decision == DeviceDecision::kAllow) {
     authorizeAll(device);
     emit_("device.audit", common::Severity::Low, details);
     return;

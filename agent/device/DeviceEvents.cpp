@@ -23,7 +23,19 @@ policy::UsbDeviceFacts toFacts(const drivers::UsbDevice& device) {
   facts.productId = device.productId;
   facts.serial = device.serial;
   facts.deviceClass = device.deviceClass;
-  for (const auto& interface : device.interfaces) facts.interfaceClasses.push_back(interface.interfaceClass);
+  for (const auto& interface : device.interfaces) {
+    facts.interfaceClasses.push_back(interface.interfaceClass);
+    policy::UsbInterfaceFacts one =
+        policy::usbInterface(interface.interfaceClass, interface.subClass, interface.protocol);
+    one.label = interface.label;
+    one.labelUnreadable = interface.labelUnreadable;
+    // A compat ID names the function whose first interface this is.
+    for (const auto& function : device.msOsFunctions) {
+      if (function.firstInterface == interface.number) one.msCompatibleId = function.compatibleId;
+    }
+    one.msOsUnreadable = device.msOs == drivers::UsbMsOsState::kUnreadable;
+    facts.interfaces.push_back(std::move(one));
+  }
   return facts;
 }
 
@@ -52,14 +64,32 @@ Poco::JSON::Object::Ptr verdictDetails(const drivers::UsbDevice& device, const p
   details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
   details->set("policy.mode", std::string(policy::modeName(mode)));
   Poco::JSON::Array::Ptr interfaces = new Poco::JSON::Array;
+  Poco::JSON::Array::Ptr protocols = new Poco::JSON::Array;
   for (const auto& interface : verdict.interfaces) {
     Poco::JSON::Object::Ptr item = makeDetails();
     item->set("class", policy::usb::className(interface.interfaceClass));
     item->set("action", std::string(policy::deviceActionName(interface.decided)));
+    item->set("enforced", std::string(policy::deviceActionName(interface.action)));
     item->set("reason", interface.reason);
+    if (interface.index < device.interfaces.size() && !device.interfaces[interface.index].label.empty()) {
+      item->set("string", device.interfaces[interface.index].label);
+    }
+    if (interface.recognition.protocol != policy::TransferProtocol::kNone) {
+      const std::string protocol(policy::transferProtocolName(interface.recognition.protocol));
+      item->set("protocol", protocol);
+      Poco::JSON::Array::Ptr evidence = new Poco::JSON::Array;
+      for (const auto& by : interface.recognition.evidence) evidence->add(by);
+      item->set("recognised_by", evidence);
+      protocols->add(protocol);
+    }
     interfaces->add(item);
   }
   details->set("device.interfaces", interfaces);
+  // The channel: "phones" when an interface speaks MTP or PTP, with the protocols seen.
+  if (protocols->size() > 0) {
+    details->set("device.channel", std::string("phones"));
+    details->set("device.protocols", protocols);
+  }
   return details;
 }
 

@@ -73,6 +73,19 @@ common::Result<UsbDevice> FakeUsbBus::device(const std::string& name) const {
   return it->second;
 }
 
+void FakeUsbBus::readInterfaceDetails(UsbDevice& device) const {
+  ++detailReads_;
+  const auto it = strings_.find(device.name);
+  for (auto& interface : device.interfaces) {
+    if (interface.stringIndex == 0 || !interface.label.empty()) continue;
+    const bool known = it != strings_.end() && it->second.strings.count(interface.stringIndex) > 0;
+    interface.labelUnreadable = !known;
+    if (known) interface.label = it->second.strings.at(interface.stringIndex);
+  }
+  device.msOs = it != strings_.end() ? it->second.msOs : UsbMsOsState::kAbsent;
+  if (it != strings_.end()) device.msOsFunctions = it->second.msOsFunctions;
+}
+
 common::Status FakeUsbBus::setAuthorizedDefault(const std::string& rootHub, bool authorized) {
   if (auto ok = record("authorized_default " + rootHub + " " + (authorized ? "1" : "0")); !ok) return ok;
   authorizedDefault_[rootHub] = authorized;

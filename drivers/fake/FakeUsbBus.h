@@ -28,10 +28,20 @@ class FakeUsbBus final : public UsbBus {
   const UsbDevice& at(const std::string& name) const { return devices_.at(name); }
   const std::vector<std::string>& writes() const { return writes_; }
   void failWrites(bool fail) { failWrites_ = fail; }
+  // What readInterfaceDetails finds on the device: its strings by index (an index not listed is
+  // not delivered) and its Microsoft OS descriptor.
+  struct DeviceStrings {
+    std::map<std::uint8_t, std::string> strings;
+    UsbMsOsState msOs = UsbMsOsState::kAbsent;
+    std::vector<UsbMsOsFunction> msOsFunctions;
+  };
+  void setDeviceStrings(const std::string& name, DeviceStrings strings) { strings_[name] = std::move(strings); }
+  int detailReads() const { return detailReads_; }
 
   bool present() const override { return !authorizedDefault_.empty(); }
   common::Result<std::vector<std::string>> deviceNames() const override;
   common::Result<UsbDevice> device(const std::string& name) const override;
+  void readInterfaceDetails(UsbDevice& device) const override;
   common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) override;
   common::Status setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) override;
   common::Status setDeviceAuthorized(const std::string& name, bool authorized) override;
@@ -49,6 +59,8 @@ class FakeUsbBus final : public UsbBus {
   std::map<std::string, std::string> blockOwner_;  // block name -> USB device name
   std::vector<std::string> writes_;
   bool failWrites_ = false;
+  std::map<std::string, DeviceStrings> strings_;
+  mutable int detailReads_ = 0;
 };
 
 // Records which block devices were made read-only.

@@ -19,6 +19,12 @@ class UsbBus {
   // Kernel names of every device including root hubs, interfaces excluded, in sorted order.
   virtual common::Result<std::vector<std::string>> deviceNames() const = 0;
   virtual common::Result<UsbDevice> device(const std::string& name) const = 0;
+  // What sysfs does not show an unconfigured device: its interface strings and its Microsoft OS
+  // descriptor, read from the device itself (control transfers on endpoint 0, bounded in count,
+  // size and time; the device is not configured and no driver binds). Fills UsbInterface::label or
+  // labelUnreadable for every interface with a string index and no label yet, and msOs. Whatever a
+  // device does not deliver is marked unreadable, so that policy can fail closed; never an error.
+  virtual void readInterfaceDetails(UsbDevice& device) const = 0;
 
   // Root hub writes: what new devices / new interfaces on that bus get until someone decides.
   virtual common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) = 0;

@@ -16,6 +16,26 @@ struct UsbInterface {
   std::uint8_t subClass = 0;
   std::uint8_t protocol = 0;
   bool authorized = false;
+  std::uint8_t stringIndex = 0;  // iInterface; 0 = the interface has no string
+  // The interface string: sysfs `interface` when configured, else read from the device
+  // (UsbBus::readInterfaceDetails). labelUnreadable: stringIndex names a string that was not delivered.
+  std::string label = {};
+  bool labelUnreadable = false;
+};
+
+// One function of a Microsoft OS 1.0 extended compat ID descriptor (the "MSFT100" string descriptor
+// at index 0xEE names the vendor request that returns it): Windows loads its MTP driver for "MTP".
+struct UsbMsOsFunction {
+  std::uint8_t firstInterface = 0;
+  std::string compatibleId;  // up to 8 ASCII characters, NUL padding removed
+  std::string subCompatibleId;
+};
+
+enum class UsbMsOsState {
+  kNotRead,     // not asked (no reason to, or the device could not be opened)
+  kAbsent,      // no "MSFT100" string at 0xEE: the device has none (most devices)
+  kPresent,     // msOsFunctions holds the compat IDs
+  kUnreadable,  // announced by the 0xEE string, then not delivered or malformed
 };
 
 struct UsbDevice {
@@ -29,10 +49,14 @@ struct UsbDevice {
   std::string product;
   std::string serial;
   bool authorized = false;
-  bool configured = false;  // the kernel selected a configuration: interfaces exist in sysfs
+  bool configured = false;
+  std::uint16_t busNumber = 0;     // busnum / devnum: the usbfs node /dev/bus/usb/BBB/DDD; 0 = unknown
+  std::uint16_t deviceNumber = 0;  // the kernel selected a configuration: interfaces exist in sysfs
   // The active configuration's interfaces (alternate setting 0) when configured; otherwise those of
   // the first configuration in the raw descriptors, which the kernel would select.
   std::vector<UsbInterface> interfaces;
+  UsbMsOsState msOs = UsbMsOsState::kNotRead;
+  std::vector<UsbMsOsFunction> msOsFunctions = {};
 };
 
 }  // namespace mamori::drivers

@@ -7,10 +7,15 @@
 #include <array>
 #include <cerrno>
 #include <charconv>
+#include <chrono>
 #include <filesystem>
+#include <map>
+#include <optional>
 
 #include "common/UniqueFd.h"
 #include "drivers/linux/UsbDescriptorParser.h"
+#include "drivers/linux/UsbStringDescriptorParser.h"
+#include "drivers/linux/UsbfsDevice.h"
 
 namespace mamori::drivers::linux_os {
 
@@ -50,6 +55,16 @@ common::Result<unsigned> hexAttribute(const std::string& path, unsigned max) {
   return value;
 }
 
+// busnum and devnum are decimal; 0 when absent or not a number (usbfs is then not tried).
+std::uint16_t decimalAttribute(const std::string& path) {
+  auto text = readSysfsAttribute(path);
+  if (!text) return 0;
+  unsigned value = 0;
+  const std::string& s = text.value();
+  const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), value, 10);
+  return ec == std::errc() && end == s.data() + s.size() && value <= 0xFFFF ? static_cast<std::uint16_t>(value) : 0;
+}
+
 std::string optionalAttribute(const std::string& path) {
   auto text = readSysfsAttribute(path);
   return text ? text.value() : std::string();
@@ -83,7 +98,72 @@ common::Result<UsbInterface> readInterface(const std::string& dir, const std::st
   interface.protocol = protocol ? static_cast<std::uint8_t>(protocol.value()) : 0;
   // Kernels without interface authorization have no such file: the interface is usable.
   interface.authorized = optionalAttribute(dir + "/authorized") != "0";
+  // The string the kernel read when it configured the device; absent when it has none or could not
+  // read it (the string index from the raw descriptors tells which).
+  interface.label = optionalAttribute(dir + "/interface");
   return interface;
+}
+
+// A device that does not answer within this, in total, has the rest of its strings marked
+// unreadable: a hostile device cannot hold the decision up for long.
+constexpr auto kDetailsBudget = std::chrono::milliseconds(2000);
+constexpr unsigned kTransferTimeoutMs = 500;
+constexpr std::uint16_t kEnglishUs = 0x0409;
+constexpr std::uint8_t kMsOsStringIndex = 0xEE;
+constexpr std::uint8_t kVendorDeviceIn = 0xC0;
+constexpr std::uint16_t kMsCompatIdIndex = 0x0004;
+
+void readLabels(const UsbfsDevice& usbfs, UsbDevice& device, std::chrono::steady_clock::time_point deadline) {
+  std::optional<std::uint16_t> language;
+  bool languageTried = false;
+  std::map<std::uint8_t, std::optional<std::string>> cache;
+  for (auto& interface : device.interfaces) {
+    if (interface.stringIndex == 0 || !interface.label.empty()) continue;
+    interface.labelUnreadable = true;
+    if (std::chrono::steady_clock::now() >= deadline) continue;
+    if (!languageTried) {
+      languageTried = true;
+      // Devices with one language answer in it whatever is asked; English when there is no list.
+      auto raw = usbfs.stringDescriptor(0, 0, kTransferTimeoutMs);
+      auto ids = raw ? parseLanguageIds(raw.value()) : common::Result<std::vector<std::uint16_t>>(raw.error());
+      language = ids ? ids.value().front() : kEnglishUs;
+    }
+    auto [it, fresh] = cache.try_emplace(interface.stringIndex);
+    if (fresh) {
+      auto raw = usbfs.stringDescriptor(interface.stringIndex, *language, kTransferTimeoutMs);
+      if (raw) {
+        if (auto text = parseStringDescriptor(raw.value())) it->second = std::move(text).value();
+      }
+    }
+    if (it->second) {
+      interface.label = *it->second;
+      interface.labelUnreadable = false;
+    }
+  }
+}
+
+void readMsOs(const UsbfsDevice& usbfs, UsbDevice& device, std::chrono::steady_clock::time_point deadline) {
+  if (std::chrono::steady_clock::now() >= deadline) return;
+  auto signature = usbfs.stringDescriptor(kMsOsStringIndex, 0, kTransferTimeoutMs);
+  const auto vendorCode = signature ? parseMsOsSignature(signature.value()) : std::nullopt;
+  if (!vendorCode) {
+    device.msOs = UsbMsOsState::kAbsent;  // a stall or another string: no Microsoft OS descriptor
+    return;
+  }
+  device.msOs = UsbMsOsState::kUnreadable;  // announced: from here on, failing is failing closed
+  if (std::chrono::steady_clock::now() >= deadline) return;
+  auto header = usbfs.controlIn(kVendorDeviceIn, *vendorCode, 0, kMsCompatIdIndex,
+                                static_cast<std::uint16_t>(kMsCompatHeaderBytes), kTransferTimeoutMs);
+  if (!header) return;
+  auto length = parseMsCompatIdLength(header.value());
+  if (!length || std::chrono::steady_clock::now() >= deadline) return;
+  const auto want = static_cast<std::uint16_t>(std::min<std::size_t>(length.value(), kMaxMsCompatBytes));
+  auto whole = usbfs.controlIn(kVendorDeviceIn, *vendorCode, 0, kMsCompatIdIndex, want, kTransferTimeoutMs);
+  if (!whole) return;
+  auto functions = parseMsCompatIdDescriptor(whole.value());
+  if (!functions) return;
+  device.msOsFunctions = std::move(functions).value();
+  device.msOs = UsbMsOsState::kPresent;
 }
 
 }  // namespace
@@ -143,6 +223,11 @@ common::Result<UsbDevice> LinuxUsbBus::device(const std::string& name) const {
   device.serial = optionalAttribute(dir + "/serial");
   device.authorized = optionalAttribute(dir + "/authorized") != "0";
   device.configured = !optionalAttribute(dir + "/bConfigurationValue").empty();
+  device.busNumber = decimalAttribute(dir + "/busnum");
+  device.deviceNumber = decimalAttribute(dir + "/devnum");
+  // The raw descriptors: interfaces of an unconfigured device, string indexes of every device.
+  auto raw = readRaw(dir + "/descriptors");
+  auto parsed = raw ? parseUsbDescriptors(raw.value()) : common::Result<UsbDescriptors>(raw.error());
 
   if (device.configured) {
     std::error_code ec;
@@ -155,14 +240,32 @@ common::Result<UsbDevice> LinuxUsbBus::device(const std::string& name) const {
     }
     std::sort(device.interfaces.begin(), device.interfaces.end(),
               [](const UsbInterface& a, const UsbInterface& b) { return a.number < b.number; });
+    if (parsed) {
+      for (auto& interface : device.interfaces) {
+        for (const auto& described : parsed.value().interfaces) {
+          if (described.number == interface.number) interface.stringIndex = described.stringIndex;
+        }
+      }
+    }
   } else {
-    auto raw = readRaw(dir + "/descriptors");
     if (!raw) return raw.error();
-    auto parsed = parseUsbDescriptors(raw.value());
     if (!parsed) return common::makeError(parsed.error().describe(), dir + "/descriptors");
     device.interfaces = std::move(parsed).value().interfaces;
   }
   return device;
+}
+
+void LinuxUsbBus::readInterfaceDetails(UsbDevice& device) const {
+  const auto deadline = std::chrono::steady_clock::now() + kDetailsBudget;
+  auto usbfs = UsbfsDevice::open(devRoot_, device.busNumber, device.deviceNumber);
+  if (!usbfs) {
+    for (auto& interface : device.interfaces) {
+      if (interface.stringIndex != 0 && interface.label.empty()) interface.labelUnreadable = true;
+    }
+    return;
+  }
+  readLabels(usbfs.value(), device, deadline);
+  readMsOs(usbfs.value(), device, deadline);
 }
 
 common::Status LinuxUsbBus::writeAttribute(const std::string& path, const std::string& value) const {

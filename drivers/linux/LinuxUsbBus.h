@@ -6,14 +6,17 @@
 
 namespace mamori::drivers::linux_os {
 
-// The USB bus through sysfs. sysfsRoot is "/sys" on a real system, a copy of a recorded tree in tests.
+// The USB bus through sysfs, and usbfs for the descriptors sysfs lacks. sysfsRoot is "/sys" on a real
+// system, a copy of a recorded tree in tests; devRoot is "/dev".
 class LinuxUsbBus final : public UsbBus {
  public:
-  explicit LinuxUsbBus(std::string sysfsRoot = "/sys") : root_(std::move(sysfsRoot)) {}
+  explicit LinuxUsbBus(std::string sysfsRoot = "/sys", std::string devRoot = "/dev")
+      : root_(std::move(sysfsRoot)), devRoot_(std::move(devRoot)) {}
 
   bool present() const override;
   common::Result<std::vector<std::string>> deviceNames() const override;
   common::Result<UsbDevice> device(const std::string& name) const override;
+  void readInterfaceDetails(UsbDevice& device) const override;
   common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) override;
   common::Status setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) override;
   common::Status setDeviceAuthorized(const std::string& name, bool authorized) override;
@@ -26,6 +29,7 @@ class LinuxUsbBus final : public UsbBus {
   common::Status writeAttribute(const std::string& path, const std::string& value) const;
 
   std::string root_;
+  std::string devRoot_;
 };
 
 // Reads one sysfs attribute: its text without the trailing newline.

@@ -1,5 +1,7 @@
 #include "drivers/linux/UsbDescriptorParser.h"
 
+#include "drivers/linux/UsbBytes.h"
+
 namespace mamori::drivers::linux_os {
 
 namespace {
@@ -12,10 +14,8 @@ constexpr std::size_t kInterfaceLength = 9;
 // A device has at most 32 interfaces in practice (the kernel's USB_MAXINTERFACES).
 constexpr std::size_t kMaxInterfaces = 32;
 
-std::uint8_t byteAt(std::string_view bytes, std::size_t i) { return static_cast<std::uint8_t>(bytes[i]); }
-std::uint16_t le16(std::string_view bytes, std::size_t i) {
-  return static_cast<std::uint16_t>(byteAt(bytes, i) | (byteAt(bytes, i + 1) << 8U));
-}
+using usb_bytes::byteAt;
+using usb_bytes::le16;
 common::Error bad(const std::string& why, std::size_t offset) {
   return common::makeError(why + " at byte " + std::to_string(offset), "usb descriptors");
 }
@@ -52,6 +52,7 @@ common::Result<UsbDescriptors> parseUsbDescriptors(std::string_view bytes) {
         interface.interfaceClass = byteAt(bytes, pos + 5);
         interface.subClass = byteAt(bytes, pos + 6);
         interface.protocol = byteAt(bytes, pos + 7);
+        interface.stringIndex = byteAt(bytes, pos + 8);
         out.interfaces.push_back(interface);
       }
     }

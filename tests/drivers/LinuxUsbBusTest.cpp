@@ -71,3 +71,46 @@ TEST_CASE("names from outside cannot escape the sysfs root; missing things are e
   CHECK(gone.error().sysErrno == ENOENT);
   CHECK_FALSE(LinuxUsbBus(sys.root() + "/nowhere").present());
 }
+
+TEST_CASE("phones tree: interface strings from sysfs, string indexes from the descriptors, bus numbers") {
+  SysfsCopy sys("phones");
+  LinuxUsbBus bus(sys.root(), sys.root() + "/no-dev");
+  auto pixel = bus.device("1-1");
+  REQUIRE(pixel.ok());
+  CHECK(pixel.value().busNumber == 1);
+  CHECK(pixel.value().deviceNumber == 2);
+  REQUIRE(pixel.value().interfaces.size() == 2);
+  CHECK(pixel.value().interfaces[0].label == "MTP");
+  CHECK(pixel.value().interfaces[0].stringIndex == 5);
+  CHECK_FALSE(pixel.value().interfaces[0].authorized);
+  CHECK(pixel.value().interfaces[1].label == "ADB Interface");
+  CHECK(pixel.value().interfaces[1].subClass == 0x42);
+
+  // An unconfigured phone: the string index is known, the string is not (no interface directory).
+  auto locked = bus.device("2-2");
+  REQUIRE(locked.ok());
+  CHECK(locked.value().interfaces[0].stringIndex == 4);
+  CHECK(locked.value().interfaces[0].label.empty());
+  CHECK(locked.value().interfaces[1].stringIndex == 0);
+}
+
+TEST_CASE("readInterfaceDetails: a device that cannot be asked has its strings marked unreadable") {
+  SysfsCopy sys("phones");
+  LinuxUsbBus bus(sys.root(), sys.root() + "/no-dev");  // no usbfs node: as if unplugged meanwhile
+  auto samsung = bus.device("1-2");
+  REQUIRE(samsung.ok());
+  auto device = samsung.value();
+  CHECK(device.interfaces[0].label.empty());  // the kernel could not read it either
+  bus.readInterfaceDetails(device);
+  CHECK(device.interfaces[0].labelUnreadable);
+  CHECK(device.msOs == mamori::drivers::UsbMsOsState::kNotRead);
+
+  auto pixel = bus.device("1-1").value();
+  bus.readInterfaceDetails(pixel);  // labels known from sysfs: nothing marked
+  CHECK_FALSE(pixel.interfaces[0].labelUnreadable);
+  CHECK(pixel.interfaces[0].label == "MTP");
+
+  auto camera = bus.device("2-1").value();  // no string index at all
+  bus.readInterfaceDetails(camera);
+  CHECK_FALSE(camera.interfaces[0].labelUnreadable);
+}

@@ -4,19 +4,10 @@
 
 #include "policy/PolicyLoader.h"
 #include "policy/PolicyParser.h"
+#include "tests/policy/TestFiles.h"
 
 using namespace mamori::policy;
-
-namespace {
-
-bool hasError(const PolicyParseResult& result, const std::string& where, const std::string& fragment) {
-  for (const auto& error : result.errors) {
-    if (error.where == where && error.message.find(fragment) != std::string::npos) return true;
-  }
-  return false;
-}
-
-}  // namespace
+using mamori::policy::test::hasError;
 
 TEST_CASE("a minimal policy gets every default") {
   const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "minimal"})");

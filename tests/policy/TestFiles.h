@@ -1,10 +1,12 @@
 #pragma once
-// Reading fixture files in tests.
+// Reading fixture files in tests, and looking for one parse error.
 
 #include <filesystem>
 #include <fstream>
 #include <sstream>
 #include <string>
+
+#include "policy/PolicyParser.h"
 
 namespace mamori::policy::test {
 
@@ -13,6 +15,14 @@ inline std::string readFile(const std::filesystem::path& path) {
   std::ostringstream out;
   out << in.rdbuf();
   return out.str();
+}
+
+// An error at JSON pointer `where` whose message contains `fragment`.
+inline bool hasError(const PolicyParseResult& result, const std::string& where, const std::string& fragment) {
+  for (const auto& error : result.errors) {
+    if (error.where == where && error.message.find(fragment) != std::string::npos) return true;
+  }
+  return false;
 }
 
 }  // namespace mamori::policy::test
