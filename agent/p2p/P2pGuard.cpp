@@ -205,7 +205,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   return Outcome::kMatched;
 }
 
-int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks) {
+int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks, bool deep) {
   if (!enabled_) return 0;
   int unannounced = 0;
   std::unordered_set<pid_t> alive;
@@ -213,6 +213,7 @@ int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks) {
     alive.insert(pid);
     auto it = tracked_.find(pid);
     if (it != tracked_.end() && (!it->second.inScope || it->second.handled)) continue;
+    if (!deep && it != tracked_.end() && it->second.examined) continue;  // known: the kernel reports its exec
     auto read = processes_.read(pid);
     if (!read) continue;
     const auto& info = read.value();

@@ -59,10 +59,11 @@ class P2pGuard {
   void onProcessEvent(const drivers::ProcessEvent& event);
   // Traffic that only file-sharing software sends, seen from pid.
   Outcome onNetworkEvidence(pid_t pid, const NetworkEvidence& evidence);
-  // Looks at every process in scope: new ones (missed or started before the agent) and ones whose
-  // mappings changed. Returns how many in-scope processes started after subscribedAtTicks (clock
-  // ticks since boot) but were never announced by the kernel: the subscription went silent.
-  int rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks);
+  // Looks at every process in scope: new ones (missed or started before the agent) and, when deep,
+  // ones whose mappings changed (a shallow sweep lists /proc and reads only processes it has not
+  // looked at). Returns how many in-scope processes started after subscribedAtTicks (clock ticks
+  // since boot) but were never announced by the kernel: the subscription went silent.
+  int rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks, bool deep = true);
 
   // Whether pid is in scope (cached per process); the exec guard asks this too.
   bool inScope(pid_t pid);

@@ -268,7 +268,8 @@ void P2pGuardCapability::scheduleRechecks(pid_t pid) {
 }
 
 void P2pGuardCapability::rescan() {
-  const int missed = guard_->rescan(events_ ? subscribedAtTicks_ : 0, drivers_.ticksSinceBoot());
+  const bool deep = !events_ || sweeps_++ % kDeepRescanEvery == 0;
+  const int missed = guard_->rescan(events_ ? subscribedAtTicks_ : 0, drivers_.ticksSinceBoot(), deep);
   if (missed > 0) degraded("processes started without an exec or fork event", missed);
 }
 

@@ -49,7 +49,12 @@ struct P2pGuardDrivers {
 
 class P2pGuardCapability final : public Capability {
  public:
+  // Kernel events announce every exec, so the sweeps are a safety net: a shallow one (list /proc,
+  // read only unknown processes) every kRescanIntervalMs, a deep one (every process in scope read
+  // again: libraries an interpreter loaded late) every kDeepRescanEvery-th time. Without kernel
+  // events every sweep is deep.
   static constexpr int kRescanIntervalMs = 2000;
+  static constexpr int kDeepRescanEvery = 30;
   // After the package lists change, learn once they have been quiet this long (dpkg writes many).
   static constexpr int kLearnDelayMs = 5000;
 
@@ -96,6 +101,7 @@ class P2pGuardCapability final : public Capability {
   QTimer learnTimer_;
   std::shared_ptr<void> execGuard_;  // declared last: stopped first
   bool degradedReported_ = false;
+  int sweeps_ = 0;
 };
 
 }  // namespace mamori::agent::p2p

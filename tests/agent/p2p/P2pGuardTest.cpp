@@ -178,6 +178,32 @@ TEST_CASE("a renamed client is recognised by the YARA rule over a mapped library
   CHECK(f.events[0].details->getValue<std::string>("process.hash.sha256").size() == 64);
 }
 
+TEST_CASE("a shallow rescan reads only unknown processes; a deep one sees libraries loaded late") {
+  testsupport::TempDir dir;
+  const std::string library = dir.file("libengine.so");
+  {
+    std::ofstream out(library);
+    const std::string parts[] = {"xx\x13", "BitTorrent", " protocol yy ", "d1:ad2:", "id20: zz ", "ut_meta", "data ww"};
+    for (const auto& part : parts) out << part;
+  }
+  const std::string exe = dir.file("python3");
+  { std::ofstream(exe) << "interpreter"; }
+  Fixture f;
+  auto info = process(700, 1, "worker", exe);
+  info.mappings = {{exe, 1, false}};
+  f.processes.add(info);
+  auto guard = f.guard();
+  guard->apply(builtin());
+  CHECK(guard->rescan(0, 0, false) == 0);  // unknown: read and examined, clean
+  CHECK(f.processes.kills().empty());
+  info.mappings.push_back({library, 2, false});  // imports an engine later
+  f.processes.add(info);
+  CHECK(guard->rescan(0, 0, false) == 0);  // known: not read again
+  CHECK(f.processes.kills().empty());
+  CHECK(guard->rescan(0, 0, true) == 0);  // deep: the new mapping is seen
+  CHECK(f.processes.kills().size() == 1);
+}
+
 TEST_CASE("a clean process stays; network evidence alone kills it when network detection is on") {
   Fixture f;
   f.processes.add(process(500, 1, "mystery"));
