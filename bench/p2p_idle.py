@@ -81,7 +81,7 @@ def measure(work, collector, sandbox, label, program, guard, seconds):
     finally:
         harness.BIN_DIR = saved
     try:
-        ready = "p2p guard: enforce" if guard else "heartbeat"
+        ready = "p2p guard: enforce" if guard else "started: agent"
         harness.wait_until(lambda: ready in agent.process.output() or None, 60, f"{label}: the agent to start")
         time.sleep(10)  # warm-up: enrollment, first rescan, learning; not counted
         pid = agent.process.pid
@@ -93,6 +93,13 @@ def measure(work, collector, sandbox, label, program, guard, seconds):
         return label, 100 * cpu / wall, mem
     finally:
         agent.process.stop()
+
+
+def show(result):
+    label, cpu, mem = result
+    print(f"  {label:<28} CPU {cpu:5.2f}% of a core   RSS {mem['rss'] / 1024:5.1f} MB   "
+          f"Pss {mem.get('Pss', 0) / 1024:5.1f} MB   private {mem['private'] / 1024:5.1f} MB", flush=True)
+    return result
 
 
 def main():
@@ -111,8 +118,9 @@ def main():
         harness.wait_until(lambda: sleeping(sandbox) >= args.processes or None, 60,
                            f"{args.processes} sleeping processes in the namespace")
         collector = harness.Collector(work).start()
-        results = [measure(work, collector, sandbox, "guard on", None, True, args.seconds),
-                   measure(work, collector, sandbox, "guard off", None, False, args.seconds)]
+        print(f"Agent idle, {args.processes} sleeping processes in the P2P scope, {args.seconds} s each:", flush=True)
+        results = [show(measure(work, collector, sandbox, "guard on", None, True, args.seconds)),
+                   show(measure(work, collector, sandbox, "guard off", None, False, args.seconds))]
         if args.reference_agent:
             reference_bin = os.path.join(work, "reference-bin")
             os.makedirs(reference_bin)
@@ -120,13 +128,9 @@ def main():
                 os.symlink(os.path.join(harness.BIN_DIR, name), os.path.join(reference_bin, name))
             os.remove(os.path.join(reference_bin, "mamori-agent"))
             shutil.copy(args.reference_agent, os.path.join(reference_bin, "mamori-agent"))
-            results.append(measure(work, collector, sandbox, "reference build, guard on",
-                                   os.path.join(reference_bin, "mamori-agent"), True, args.seconds))
-        print(f"Agent idle, {args.processes} sleeping processes in the P2P scope, {args.seconds} s each "
-              f"(load average {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores):")
-        for label, cpu, mem in results:
-            print(f"  {label:<28} CPU {cpu:5.2f}% of a core   RSS {mem['rss'] / 1024:5.1f} MB   "
-                  f"Pss {mem.get('Pss', 0) / 1024:5.1f} MB   private {mem['private'] / 1024:5.1f} MB")
+            results.append(show(measure(work, collector, sandbox, "reference build, guard on",
+                                        os.path.join(reference_bin, "mamori-agent"), True, args.seconds)))
+        print(f"  load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
         print("  anchors (published): Wazuh agent ~35 MB RSS; osquery watchdog 10% CPU; EDR agents < 1% idle; "
               "goals: <= 0.5%, RSS <= 35 MB, private <= 20 MB")
         sleepers.kill()
