@@ -67,6 +67,8 @@ def run_once(args, binary, label, workdir, db_url):
            "--idle-tls", str(s["idle_tls"]), "--slowloris", str(s["slowloris"]), "--raw-tcp", str(s["raw_tcp"])]
     if s["probe"]:
         sim += ["--probe-interval", str(s["probe"])]
+    if args.attacker_source:
+        sim += ["--attacker-source", args.attacker_source]
     if args.keep_connections:
         sim += ["--keep-connections"]
     print(f"--- {label}: {binary}", flush=True)
@@ -157,6 +159,9 @@ def main():
                         help="extra collector argument, repeatable (given to both collectors)")
     parser.add_argument("--keep-connections", action="store_true", help="agents keep connections (old habit)")
     parser.add_argument("--drain-timeout", type=float, default=180)
+    parser.add_argument("--attacker-source", default="127.0.0.2",
+                        help="loopback address the attackers connect from: one hostile host beside the agents "
+                             "(default 127.0.0.2; \"\" = the agents' address)")
     for name in ("agents", "ramp", "heartbeat", "batch-interval", "batch-events", "duration", "idle-tls",
                  "slowloris", "raw-tcp", "probe", "outage-at", "outage-for"):
         parser.add_argument("--" + name, type=float, help="override the scenario's value")

@@ -61,6 +61,15 @@ asio::awaitable<void> trickleHeaders(FleetContext& context, TlsStream& stream) {
 asio::awaitable<bool> holdOnce(FleetContext& context, AttackKind kind, AttackerStats& stats) {
   asio::ip::tcp::socket socket(context.executor);
   boost::system::error_code ec;
+  if (!context.options.attackerSource.empty()) {
+    // One hostile host beside the agents: bind before connecting (any free port).
+    socket.open(asio::ip::tcp::v4(), ec);
+    if (!ec) socket.bind({asio::ip::make_address(context.options.attackerSource, ec), 0}, ec);
+    if (ec) {
+      ++stats.openFailures;
+      co_return false;
+    }
+  }
   co_await socket.async_connect(context.endpoint, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) {
     ++stats.openFailures;

@@ -33,6 +33,8 @@ and the collector's CPU and memory.
   --raw-tcp K                K TCP connections that never send a TLS hello
   --slowloris K              K TLS connections that send request headers one line at a time
   --slowloris-interval S     between two header lines (default 5)
+  --attacker-source ADDR     attackers connect from this loopback address (e.g. 127.0.0.2: one
+                             hostile host beside the agents' 127.0.0.1; default: the same address)
   --probe-interval S         GET /healthz on a new connection every S seconds (default: never)
   --collector-pid PID        sample this process's CPU and RSS
   --collector-pid-file FILE  read the PID from FILE at every sample (a restarted collector)
@@ -67,6 +69,7 @@ common::Result<FleetOptions> parseFleetOptions(int argc, char** argv) {
   auto asDouble = [](double& field) { return [&field](double v) { field = v; }; };
   const std::map<std::string, std::string*> strings = {
       {"--url", &o.url},
+      {"--attacker-source", &o.attackerSource},
       {"--ca-file", &o.caFile},
       {"--enroll-secret-file", &o.enrollSecretFile},
       {"--collector-pid-file", &o.collectorPidFile},
@@ -121,6 +124,9 @@ common::Result<FleetOptions> parseFleetOptions(int argc, char** argv) {
   if (o.agents > 0 && o.enrollSecretFile.empty()) return common::makeError("is required", "--enroll-secret-file");
   if (o.agents > 20'000 || o.idleTls + o.rawTcp + o.slowloris > 20'000) {
     return common::makeError("at most 20000 agents and 20000 attackers (bounded load)", "--agents");
+  }
+  if (!o.attackerSource.empty() && o.attackerSource.rfind("127.", 0) != 0) {
+    return common::makeError("expected a loopback address (127.x.y.z)", "--attacker-source");
   }
   if (o.durationS > 6 * 3600) return common::makeError("at most 6 hours (bounded load)", "--duration");
   if (o.heartbeatS <= 0 || o.batchIntervalS <= 0) return common::makeError("intervals must be > 0", "--heartbeat");

@@ -30,6 +30,7 @@ struct FleetOptions {
   int rawTcp = 0;                 // attackers: TCP connect, no TLS hello
   int slowloris = 0;              // attackers: TLS, then request headers one line at a time
   double slowlorisIntervalS = 5;  // between two header lines
+  std::string attackerSource;     // attackers connect from this loopback address ("" = the default)
   double probeIntervalS = 0;      // GET /healthz on a new connection this often (0: never)
   int collectorPid = 0;           // sampled for CPU and RSS
   std::string collectorPidFile;   // re-read at every sample (a collector restarted after an outage)

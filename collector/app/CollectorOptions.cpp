@@ -55,7 +55,11 @@ const char* const kCollectorUsage =
     "  --max-connections-per-address N\n"
     "                             open connections from one client address (default 0 = no cap;\n"
     "                             leave 0 behind HAProxy or NAT, where many PCs share one address)\n"
-    "  --handshake-timeout SECONDS  the TLS handshake must finish within this (default 10)\n"
+    "  --handshake-timeout SECONDS  the TLS handshake must finish within this (default 10), counted\n"
+    "                             from the TCP accept\n"
+    "  --handshakes-per-address N TLS handshakes in progress from one client address (default 64;\n"
+    "                             0 = no cap); its further connections wait for one of them, so one\n"
+    "                             host's burst never delays other hosts' handshakes\n"
     "  --idle-timeout SECONDS     close a connection with no request for this long (default 15)\n"
     "  --header-timeout SECONDS   a request's whole header must arrive within this (default 10)\n"
     "  --body-timeout SECONDS     a body must arrive within this plus 1 s per --body-min-rate bytes\n"
@@ -125,6 +129,7 @@ const std::vector<LimitOption>& limitOptions() {
       {"--body-min-rate", 1, 1ULL << 30, [](auto& o, auto n) { o.limits.bodyMinBytesPerSecond = n; }},
       {"--max-header-bytes", 1024, 1 << 20, [](auto& o, auto n) { o.limits.maxHeaderBytes = n; }},
       {"--max-header-fields", 8, 10'000, [](auto& o, auto n) { o.limits.maxHeaderFields = n; }},
+      {"--handshakes-per-address", 0, 1'000'000, [](auto& o, auto n) { o.limits.handshakesPerAddress = n; }},
       {"--io-threads", 1, 16, [](auto& o, auto n) { o.limits.ioThreads = static_cast<int>(n); }},
       {"--queue-size", 1, 1'000'000, [](auto& o, auto n) { o.limits.queueCapacity = n; }},
   };

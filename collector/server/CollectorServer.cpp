@@ -47,6 +47,7 @@ struct CollectorServer::Impl {
                  config.limits.maxConnectionsPerAddress),
         workers(config.threads, config.limits.queueCapacity,
                 [metrics = handler.metrics](std::size_t depth) { metrics->setQueueDepth(depth); }),
+        handshakes(config.limits.handshakesPerAddress),
         acceptor(io),
         stopTimer(io) {
     shared.limits = config.limits;
@@ -56,6 +57,7 @@ struct CollectorServer::Impl {
     shared.metrics = handler.metrics;
     shared.workers = &workers;
     shared.registry = &registry;
+    shared.handshakes = &handshakes;
     shared.io = &io;
     shared.connectionGone = [this] {
       if (shared.stopping && !loopEnded && registry.open() == 0) {
@@ -119,6 +121,9 @@ struct CollectorServer::Impl {
   ConnectionShared shared;
   std::atomic<bool> loopEnded{false};
   net::io_context io;
+  // After everything a connection uses, `io` included: connections still waiting for a handshake
+  // slot when the server is destroyed are released first.
+  HandshakeGate handshakes;
   tcp::acceptor acceptor;
   net::steady_timer stopTimer;
   std::vector<std::thread> ioThreads;

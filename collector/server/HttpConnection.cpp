@@ -14,6 +14,7 @@
 #include <boost/beast/http/read.hpp>
 #include <boost/beast/http/write.hpp>
 #include <iterator>
+#include <random>
 
 #include "common/Log.h"
 
@@ -34,6 +35,14 @@ constexpr std::size_t kLingerBytes = std::size_t{4} * 1024 * 1024;
 
 bool isParseError(const beast::error_code& error) {
   return error.category() == beast::http::make_error_code(http::error::bad_method).category();
+}
+
+// timeout shortened by a random share of up to percent (see ServerLimits::idleJitterPercent).
+std::chrono::milliseconds jittered(std::chrono::milliseconds timeout, int percent) {
+  if (percent <= 0) return timeout;
+  thread_local std::minstd_rand random{std::random_device{}()};
+  std::uniform_int_distribution<std::int64_t> cut(0, timeout.count() * std::min(percent, 100) / 100);
+  return timeout - std::chrono::milliseconds(cut(random));
 }
 
 std::string headerValue(const http::request_header<>& header, http::field field) {
@@ -64,11 +73,37 @@ void HttpConnection::setDeadline(std::chrono::milliseconds timeout) {
 }
 
 void HttpConnection::start() {
-  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
-    self->setDeadline(self->shared_.limits.handshakeTimeout);
-    self->stream_.async_handshake(net::ssl::stream_base::server,
-                                  [self](beast::error_code error) { self->onHandshake(error); });
+  // Posted, never run inline: a slot handed on by leave() must not start the next handshake inside
+  // the one that ends (a long queue of closed connections would nest that deep).
+  shared_.handshakes->enter(address_, [self = shared_from_this()] {
+    net::post(self->stream_.get_executor(), [self] { self->beginHandshake(); });
   });
+  shared_.metrics->setHandshakesWaiting(shared_.handshakes->waiting());
+}
+
+void HttpConnection::beginHandshake() {
+  inGate_ = true;
+  shared_.metrics->setHandshakesWaiting(shared_.handshakes->waiting());
+  if (state_ == State::Closing || shared_.stopping) {
+    leaveGate();
+    return close("shutdown");
+  }
+  // The deadline counts from the accept: time spent waiting for a slot is part of it.
+  const auto waited =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - accepted_);
+  if (waited >= shared_.limits.handshakeTimeout) {
+    leaveGate();
+    return close("handshake_deadline");
+  }
+  setDeadline(shared_.limits.handshakeTimeout - waited);
+  stream_.async_handshake(net::ssl::stream_base::server,
+                          [self = shared_from_this()](beast::error_code error) { self->onHandshake(error); });
+}
+
+void HttpConnection::leaveGate() {
+  if (!inGate_) return;
+  inGate_ = false;
+  shared_.handshakes->leave(address_);
 }
 
 void HttpConnection::refuse(const char* reason) {
@@ -101,6 +136,7 @@ void HttpConnection::close(const char* reason) {
 }
 
 void HttpConnection::onHandshake(beast::error_code error) {
+  leaveGate();
   if (error) return close(error == beast::error::timeout ? "handshake_deadline" : "handshake_failed");
   waitForRequest();
 }
@@ -115,7 +151,7 @@ void HttpConnection::waitForRequest() {
   buffer_.shrink_to_fit();                      // an idle connection holds no read buffer
   state_ = State::Idle;
   shared_.registry->markIdle(id_);
-  setDeadline(shared_.limits.idleTimeout);
+  setDeadline(jittered(shared_.limits.idleTimeout, shared_.limits.idleJitterPercent));
   stream_.async_read_some(
       buffer_.prepare(kFirstRead),
       [self = shared_from_this()](beast::error_code error, std::size_t bytes) { self->onFirstBytes(error, bytes); });

@@ -24,6 +24,7 @@
 
 #include "collector/server/CollectorApi.h"
 #include "collector/server/ConnectionRegistry.h"
+#include "collector/server/HandshakeGate.h"
 #include "collector/server/RetryAfter.h"
 #include "collector/server/ServerLimits.h"
 #include "collector/server/WorkerPool.h"
@@ -39,6 +40,7 @@ struct ConnectionShared {
   Metrics* metrics = nullptr;
   WorkerPool* workers = nullptr;
   ConnectionRegistry* registry = nullptr;
+  HandshakeGate* handshakes = nullptr;
   boost::asio::io_context* io = nullptr;
   std::atomic<bool> stopping{false};
   // Called as each connection ends (from its destructor, on an I/O thread).
@@ -61,6 +63,8 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
   enum class State { Handshake, Idle, Header, Body, Dispatched, Writing, Closing };
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
+  void beginHandshake();  // when the gate gives this connection's address a slot
+  void leaveGate();
   void onHandshake(boost::beast::error_code error);
   void waitForRequest();
   void onFirstBytes(boost::beast::error_code error, std::size_t bytes);
@@ -88,6 +92,8 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;
   State state_ = State::Handshake;
+  std::chrono::steady_clock::time_point accepted_ = std::chrono::steady_clock::now();
+  bool inGate_ = false;  // holds one of its address's handshake slots
   const char* closeReason_ = nullptr;
   bool keepAlive_ = true;
   bool bodyTooLarge_ = false;

@@ -102,6 +102,10 @@ void Metrics::renderConnections(std::ostream& out) const {
   for (const auto& [reason, count] : closed_) {
     out << "mamori_connections_closed_total{reason=\"" << reason << "\"} " << count << '\n';
   }
+  out << "# HELP mamori_handshakes_waiting Connections waiting for a TLS handshake slot of their address.\n"
+         "# TYPE mamori_handshakes_waiting gauge\n"
+         "mamori_handshakes_waiting "
+      << handshakesWaiting_.load() << '\n';
   out << "# HELP mamori_worker_queue_depth Requests waiting for a worker thread.\n"
          "# TYPE mamori_worker_queue_depth gauge\n"
          "mamori_worker_queue_depth "

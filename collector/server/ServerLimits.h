@@ -14,6 +14,10 @@ struct ServerLimits {
   // A connection with no request in progress (after the handshake or after an answer) is closed
   // when no byte of a next request arrives within this time.
   std::chrono::milliseconds idleTimeout{15'000};
+  // Each idle wait is idleTimeout shortened by a random share of up to this many percent, so
+  // connections opened together (a fleet after an outage, a client's burst) are not all closed,
+  // and do not all come back, at the same moment.
+  int idleJitterPercent = 25;
   // From the first byte of a request, its whole header must arrive within this time (slowloris).
   std::chrono::milliseconds headerTimeout{10'000};
   // The body must arrive within bodyTimeout plus one second per bodyMinBytesPerSecond of its length.
@@ -30,6 +34,9 @@ struct ServerLimits {
   // Open connections from one client address; 0 = no cap (HAProxy and NAT gateways show many PCs
   // as one address).
   std::size_t maxConnectionsPerAddress = 0;
+  // TLS handshakes in progress per client address; its further connections wait for one of them
+  // to end (HandshakeGate). 0 = no cap.
+  std::size_t handshakesPerAddress = 64;
   // Threads that accept, handshake, read and write (the event loop).
   int ioThreads = 2;
   // Requests waiting for a worker; a full queue is answered 503 with Retry-After at once.

@@ -22,9 +22,17 @@ std::string RawAnswer::header(const std::string& name) const {
   return head.substr(start, end - start);
 }
 
-RawTlsClient::RawTlsClient(unsigned short port) {
+RawTlsClient::RawTlsClient(unsigned short port, const char* source) {
   fd_ = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
   if (fd_ < 0) return;
+  sockaddr_in from{};
+  from.sin_family = AF_INET;
+  if (::inet_pton(AF_INET, source, &from.sin_addr) != 1 ||
+      ::bind(fd_, reinterpret_cast<sockaddr*>(&from), sizeof from) != 0) {
+    ::close(fd_);
+    fd_ = -1;
+    return;
+  }
   sockaddr_in address{};
   address.sin_family = AF_INET;
   address.sin_port = htons(port);

@@ -27,8 +27,9 @@ struct RawAnswer {
 
 class RawTlsClient {
  public:
-  // TCP connect only (no TLS yet); fd() < 0 when the connect failed.
-  explicit RawTlsClient(unsigned short port);
+  // TCP connect only (no TLS yet) to 127.0.0.1, from source (another loopback address such as
+  // 127.0.0.2 plays a second client host); fd() < 0 when the connect failed.
+  explicit RawTlsClient(unsigned short port, const char* source = "127.0.0.1");
   ~RawTlsClient();
   RawTlsClient(const RawTlsClient&) = delete;
   RawTlsClient& operator=(const RawTlsClient&) = delete;

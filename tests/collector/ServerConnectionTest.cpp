@@ -100,8 +100,8 @@ struct TestServer {
     server->stop();
   }
 
-  std::unique_ptr<RawTlsClient> connect(bool handshake = true) const {
-    auto client = std::make_unique<RawTlsClient>(server->port());
+  std::unique_ptr<RawTlsClient> connect(bool handshake = true, const char* source = "127.0.0.1") const {
+    auto client = std::make_unique<RawTlsClient>(server->port(), source);
     REQUIRE(client->fd() >= 0);
     if (handshake) REQUIRE(client->handshake());
     return client;
@@ -308,6 +308,46 @@ TEST_CASE("the per-address cap refuses a client's connections beyond it") {
   auto d = s.connect();
   REQUIRE(d->send(kGet));
   CHECK(d->readAnswer());
+}
+
+TEST_CASE("one address's burst of handshakes waits for its own slots; another address is served at once") {
+  server::ServerLimits limits = shortLimits();
+  limits.handshakesPerAddress = 2;
+  TestServer s(limits);
+  // Two connections that never say hello hold 127.0.0.1's two slots.
+  auto stall1 = s.connect(false);
+  auto stall2 = s.connect(false);
+  auto waiting = s.connect(false);
+  // Another client host is not behind them.
+  auto other = s.connect(true, "127.0.0.2");
+  REQUIRE(other->send(kGet));
+  const auto answer = other->readAnswer();
+  REQUIRE(answer);
+  CHECK(answer->status == 200);
+  // 127.0.0.1's third connection waits for a slot of its own address ...
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (s.metrics.handshakesWaiting() != 1 && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);  // polling interval of a deadline wait
+  }
+  CHECK(s.metrics.handshakesWaiting() == 1);
+  // ... gets one when one of its own ends, and then its handshake runs.
+  stall1.reset();
+  CHECK(waiting->handshake(5s));
+  REQUIRE(waiting->send(kGet));
+  REQUIRE(waiting->readAnswer());
+}
+
+TEST_CASE("time spent waiting for a handshake slot counts against the handshake deadline") {
+  server::ServerLimits limits = shortLimits();
+  limits.handshakesPerAddress = 1;
+  limits.handshakeTimeout = 400ms;
+  TestServer s(limits);
+  auto stall = s.connect(false);
+  auto queued = s.connect(false);
+  CHECK(stall->closedWithin(5s));
+  CHECK(queued->closedWithin(5s));  // its deadline passed while it waited: closed without a handshake
+  CHECK(s.closed("handshake_deadline", 2));
+  CHECK(s.connect()->send(kGet));  // the slot is free again
 }
 
 TEST_CASE("a full worker queue is answered 503 with Retry-After at once, and the held requests finish") {
