@@ -60,6 +60,9 @@ bool P2pGuard::inScope(pid_t pid) {
 
 P2pGuard::Outcome P2pGuard::examine(pid_t pid, Trigger trigger, std::uint64_t eventNs) {
   if (!enabled_ || !matcher_ || pid == self_) return Outcome::kOutOfScope;
+  // Outside the scope nothing is read: every exec on the machine comes here (a build runs thousands).
+  // The scope answers from one small file (none for "all"); a cached answer could be a reused pid's.
+  if (trigger == Trigger::kExec && !scope_.contains(pid, processes_)) return Outcome::kOutOfScope;
   auto read = processes_.read(pid);
   if (!read) return Outcome::kGone;
   const drivers::ProcessInfo& info = read.value();

@@ -27,8 +27,10 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
   void remove(pid_t pid) { entries_.erase(pid); }
   bool running(pid_t pid) const { return entries_.contains(pid); }
   const std::vector<std::pair<pid_t, std::uint64_t>>& kills() const { return kills_; }
+  std::size_t reads() const { return reads_; }  // how many times read() was asked (a whole /proc/PID on Linux)
 
   common::Result<ProcessInfo> read(pid_t pid) const override {
+    ++reads_;
     const auto it = entries_.find(pid);
     if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
     return it->second.info;
@@ -77,6 +79,7 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
   }
 
  private:
+  mutable std::size_t reads_ = 0;
   std::map<pid_t, Entry> entries_;
   std::vector<std::pair<pid_t, std::uint64_t>> kills_;
 };

@@ -204,6 +204,24 @@ TEST_CASE("a shallow rescan reads only unknown processes; a deep one sees librar
   CHECK(f.processes.kills().size() == 1);
 }
 
+TEST_CASE("an exec outside the scope is not read") {
+  Fixture f;
+  auto inside = process(800, 1, "inside");
+  f.processes.add(inside, 7);
+  f.processes.add(process(801, 1, "ctorrent", "/usr/bin/ctorrent"), 8);
+  auto scope = P2pScope::resolve("pidns:800", f.processes);
+  REQUIRE(scope.ok());
+  auto guard = f.guard(scope.value());
+  guard->apply(builtin());
+  const std::size_t before = f.processes.reads();
+  CHECK(guard->examine(801, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kOutOfScope);
+  CHECK(guard->examine(801, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kOutOfScope);
+  CHECK(f.processes.reads() == before);
+  CHECK(f.processes.kills().empty());
+  CHECK(guard->examine(800, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kClean);
+  CHECK(f.processes.reads() > before);
+}
+
 TEST_CASE("a clean process stays; network evidence alone kills it when network detection is on") {
   Fixture f;
   f.processes.add(process(500, 1, "mystery"));
