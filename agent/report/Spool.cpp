@@ -240,7 +240,8 @@ common::Result<SpoolBatch> Spool::readBatch(std::int64_t maxEvents, std::int64_t
   std::vector<std::string> ids;
   std::vector<Poco::Int64> sizes;
   std::vector<std::string> jsons;
-  Poco::Int64 limit = std::max<std::int64_t>(maxEvents, 1);
+  Poco::Int64 limit = std::max<std::int64_t>(std::min(maxEvents, limits_.maxEvents / 2), 1);
+  maxBytes = std::min(maxBytes, limits_.maxBytes / 2);
   try {
     *session_ << "SELECT seq, id, bytes, json FROM events ORDER BY seq LIMIT ?", kw::into(seqs), kw::into(ids),
         kw::into(sizes), kw::into(jsons), kw::use(limit), kw::now;

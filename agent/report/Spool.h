@@ -63,8 +63,11 @@ class Spool {
   // One transaction: either every event is durable afterwards or none is (and an error says why).
   common::Status append(const std::vector<common::Event>& events);
 
-  // The oldest events, at most maxEvents and maxBytes (but at least one when any is spooled). They
-  // stay in the spool, marked in flight (overflow spares them) until acknowledge/reject/release.
+  // The oldest events, at most maxEvents and maxBytes (but at least one when any is spooled), and
+  // never more than half the spool's own limits: a full spool then always holds events outside the
+  // batch to drop, so a drop never hits an event that the collector may store a moment later (it
+  // would be counted twice, delivered and reported dropped). They stay in the spool, marked in
+  // flight (overflow spares them) until acknowledge/reject/release.
   common::Result<SpoolBatch> readBatch(std::int64_t maxEvents, std::int64_t maxBytes);
   void releaseInFlight();
 
