@@ -13,6 +13,7 @@
 #include "collector/server/CollectorServer.h"
 #include "collector/siem/SiemService.h"
 #include "collector/state/StateFiles.h"
+#include "collector/store/AuditCheckpointer.h"
 #include "collector/store/DbUrl.h"
 #include "collector/store/HeartbeatBatcher.h"
 #include "collector/store/RetentionScheduler.h"
@@ -197,6 +198,9 @@ int runCollector(const CollectorOptions& options) {
   });
   server::ApiConfig apiConfig{enrollHash.value(), adminHash.value(), options.maxBodyBytes,
                               std::make_shared<const common::SigningKey>(std::move(policyKey).value())};
+  store::AuditCheckpointer checkpoints(*store.value(), apiConfig.policyKey, clock,
+                                       std::chrono::milliseconds(options.auditCheckpointIntervalMs));
+  checkpoints.start();
   auto consoleDir = consoleDirectory(options.consoleDir, usage);
   if (!consoleDir) return fail(usage ? kExitUsage : kExitRuntime, consoleDir.error());
   apiConfig.consoleDir = consoleDir.value();
@@ -229,6 +233,7 @@ int runCollector(const CollectorOptions& options) {
   server.value()->stop();
   server.value().reset();
   retention.stop();
+  checkpoints.stop();
   heartbeats.stop();  // writes the heartbeats still pending
   if (siemService) siemService->stop();
   store.value().reset();

@@ -48,6 +48,8 @@ const char* const kCollectorUsage =
     "  --retention TYPE=DAYS,...  other days for some event types: an exact type (file.read_bulk=30)\n"
     "                             or a family (content.*=365); the most specific rule wins; repeatable\n"
     "  --retention-interval TIME  how often old events are deleted (default 1h; e.g. 15m, 6h)\n"
+    "  --audit-checkpoint-interval TIME  how often a checkpoint of the audit trail, signed with the\n"
+    "                             policy key, is appended and sent to the SIEM (default 1h; 1s to 7d)\n"
     "\n"
     "connection limits (docs/api.md \"Limits\"; SECONDS may have decimals, e.g. 0.5):\n"
     "  --max-connections N        open connections (default 20000, lowered to the open-file limit\n"
@@ -79,6 +81,8 @@ const char* const kCollectorUsage =
     "\n"
     "mamori-collector user add|passwd|remove|list ... manages web console accounts (see\n"
     "mamori-collector user --help).\n"
+    "mamori-collector routes prints the HTTP API's routes as JSON lines: method, path, who may call\n"
+    "it and the audit trail's action for it (docs/api.md).\n"
     "\n"
     "SIGTERM or SIGINT stops it: no new connections, requests in progress finish, the database is closed.\n"
     "\n"
@@ -220,8 +224,8 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
     }
     const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" || name == "--threads" ||
                        name == "--max-body-bytes" || name == "--retention-days" || name == "--retention" ||
-                       name == "--retention-interval" || name == "--retry-after" || limitOption(name) ||
-                       timeoutOption(name, options);
+                       name == "--retention-interval" || name == "--audit-checkpoint-interval" ||
+                       name == "--retry-after" || limitOption(name) || timeoutOption(name, options);
     if (!known) return common::makeError("unknown option (see --help)", name);
     if (!hasValue) {
       if (i + 1 >= args.size()) return common::makeError("needs a value", name);
@@ -273,6 +277,12 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
         return common::makeError("expected a duration from 1s to 7d such as 15m or 1h, not \"" + value + "\"", name);
       }
       options.retentionIntervalMs = *ms;
+    } else if (name == "--audit-checkpoint-interval") {
+      const auto ms = common::parseDurationMs(value);
+      if (!ms || *ms < 1000 || *ms > 7 * store::kDayMs) {
+        return common::makeError("expected a duration from 1s to 7d such as 15m or 1h, not \"" + value + "\"", name);
+      }
+      options.auditCheckpointIntervalMs = *ms;
     }
   }
   common::log::Level level{};

@@ -34,8 +34,9 @@ struct CollectorOptions {
   server::ServerLimits limits{};  // connection limits and deadlines (docs/api.md "Limits")
   server::RetryAfterRange retryAfter{};
   std::string logLevel = "info";
-  store::RetentionPolicy retention;              // --retention-days, --retention (docs/admin.md "Retention")
-  std::int64_t retentionIntervalMs = 3'600'000;  // --retention-interval
+  store::RetentionPolicy retention;                    // --retention-days, --retention (docs/admin.md "Retention")
+  std::int64_t retentionIntervalMs = 3'600'000;        // --retention-interval
+  std::int64_t auditCheckpointIntervalMs = 3'600'000;  // --audit-checkpoint-interval
 };
 
 common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args);

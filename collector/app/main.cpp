@@ -8,7 +8,29 @@
 #include "collector/app/CollectorMain.h"
 #include "collector/app/CollectorOptions.h"
 #include "collector/app/UserCommand.h"
+#include "collector/server/CollectorApi.h"
+#include "common/JsonText.h"
 #include "common/Log.h"
+
+namespace {
+
+// `mamori-collector routes`: the API's route table as JSON lines (method, path, access, audit
+// action or why none), from the table the server dispatches with; tests walk it.
+int printRoutes() {
+  namespace json = mamori::common::json;
+  for (const auto& route : mamori::collector::server::apiRoutes()) {
+    auto line = json::object();
+    json::set(line, "method", json::string(route.method));
+    json::set(line, "path", json::string(route.pattern));
+    json::set(line, "access", json::string(mamori::collector::server::accessName(route.access)));
+    json::set(line, "audit_action", json::string(route.auditAction != nullptr ? route.auditAction : ""));
+    json::set(line, "not_audited", json::string(route.notAudited != nullptr ? route.notAudited : ""));
+    std::printf("%s\n", json::write(line, json::Style::kCanonical).c_str());
+  }
+  return 0;
+}
+
+}  // namespace
 
 int main(int argc, char** argv) {
   using namespace mamori::collector::app;
@@ -22,6 +44,7 @@ int main(int argc, char** argv) {
       return 1;
     }
   }
+  if (args.size() == 1 && args[0] == "routes") return printRoutes();
   auto options = parseCollectorOptions(args);
   if (!options) {
     std::fprintf(stderr, "mamori-collector: %s\nTry mamori-collector --help.\n", options.error().describe().c_str());

@@ -33,6 +33,7 @@ common::Result<AdminAnswer> AdminClient::send(const std::string& method, const s
   AdminAnswer answer;
   answer.status = response.value().status;
   answer.where = http_->baseUrl() + pathAndQuery;
+  answer.body = response.value().body;
   auto parsed = common::parseJson(response.value().body, answer.where);
   if (parsed && parsed.value().type() == typeid(Poco::JSON::Object::Ptr)) {
     answer.object = parsed.value().extract<Poco::JSON::Object::Ptr>();

@@ -23,6 +23,7 @@ struct AdminAnswer {
   int status = 0;
   Poco::JSON::Object::Ptr object;
   std::string where;  // the URL, for messages
+  std::string body;   // the answer's text as received (mamorictl audit verify parses it strictly)
   // "the collector answered 400: <error> (at <where>)"
   std::string describe() const;
 };

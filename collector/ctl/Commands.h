@@ -28,6 +28,10 @@ bool exceptionCommandIsOffline(const std::vector<std::string>& args);
 // inspections [--json] | inspections upload FILE | inspections show ID [--json] (InspectionsCommand.cpp).
 int runInspectionsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 
+// audit [--since T] [--limit N] [--json] | audit verify (AuditCommand.cpp); verify exits 3 when the
+// chain is broken.
+int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
 

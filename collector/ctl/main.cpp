@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  policy    validate a policy file, push it to a group, show it, see which agents applied it\n"
     "  exception grant a temporary USB exception: challenge code in, response code out\n"
     "  inspections  home-PC inspection reports: upload one, list them, show one\n"
+    "  audit     the administrators' audit trail: list it, or verify its hash chain\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -32,7 +33,8 @@ constexpr const char* kUsage =
     "                     itself in env MAMORI_ADMIN_TOKEN)\n"
     "  --help             this text\n"
     "\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+    "exit codes: 0 ok, 1 collector or network error, 2 usage error,\n"
+    "            3 audit verify found the audit trail's chain broken\n";
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -73,8 +75,9 @@ int main(int argc, char** argv) {
   }
   if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
   if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
-      command != "inspections") {
-    return reportError(kExitUsage, "unknown command \"" + command + "\" (commands: agents, events, policy)");
+      command != "inspections" && command != "audit") {
+    return reportError(kExitUsage, "unknown command \"" + command +
+                                       "\" (commands: agents, events, policy, exception, inspections, audit)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
@@ -98,5 +101,6 @@ int main(int argc, char** argv) {
   if (command == "policy") return runPolicyCommand(connection, commandArgs);
   if (command == "exception") return runExceptionCommand(connection, commandArgs);
   if (command == "inspections") return runInspectionsCommand(connection, commandArgs);
+  if (command == "audit") return runAuditCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

@@ -10,6 +10,7 @@ ApiResponse jsonError(int status, const std::string& what, const std::string& wh
   ApiResponse response;
   response.status = status;
   response.body = "{\"error\":" + jsonString(what) + ",\"where\":" + jsonString(where) + "}";
+  response.audit.detail = where.empty() ? what : what + " (" + where + ")";
   return response;
 }
 

@@ -33,12 +33,23 @@ struct ApiRequest {
   std::function<BodyRead(std::size_t maxBytes)> readBody;
 };
 
+// What a handler adds to its call's audit record beyond what CollectorApi::handle knows itself
+// (docs/decisions/0021-admin-audit-trail.md). Empty fields are left out or take the default.
+struct AuditNote {
+  std::string actor;   // who, when the handler learned it (the user name of a sign-in)
+  std::string target;  // what was acted on: "group:finance", "agent:<id>"
+  std::string before;  // the value before the change, where it applies
+  std::string after;
+  std::string detail;  // why it was refused (jsonError fills it) or a short note
+};
+
 struct ApiResponse {
   int status = 200;
   std::string contentType = "application/json";
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   std::string endpoint;  // metrics label: "enroll", "events", "heartbeat", ...
+  AuditNote audit;       // never sent: for the audit trail
 };
 
 // Answers one request; CollectorApi::handle is the real one.

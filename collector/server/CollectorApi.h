@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <variant>
+#include <vector>
 
 #include "collector/console/Sessions.h"
 #include "collector/server/ApiTypes.h"
@@ -38,6 +39,31 @@ struct ApiConfig {
   RetryAfterRange retryAfter{};
 };
 
+// How a route authenticates its caller; CollectorApi::handle checks kReader and kAdministrator
+// before the handler runs, the others are the handler's own business.
+enum class Access {
+  kAgent,          // an enrolled agent's node key (or the enroll secret for enrollment)
+  kSignIn,         // anyone: the console's sign-in
+  kReader,         // the admin token or a console session of any role
+  kAdministrator,  // the admin token or a console session of the administrator role
+};
+
+// One route of the HTTP API as the table in CollectorApi.cpp declares it.
+struct RouteInfo {
+  const char* method;
+  const char* pattern;  // "/api/v1/agents/{agent_id}/group": a {name} is one path segment
+  Access access;
+  // The audit trail's action name (docs/admin.md): each call of the route appends exactly one
+  // record with it. nullptr only with a reason in notAudited; a unit test holds every route that
+  // is not kAgent and every kAdministrator route to having an action.
+  const char* auditAction;
+  const char* notAudited;
+};
+
+// Every API route, in the order they are matched (not /healthz, /metrics or the console's files).
+std::vector<RouteInfo> apiRoutes();
+const char* accessName(Access access);
+
 // Heartbeat interval assumed until an agent reports its own.
 inline constexpr std::int64_t kDefaultHeartbeatIntervalMs = 60'000;
 
@@ -49,6 +75,9 @@ class CollectorApi {
   ApiResponse handle(const ApiRequest& request);
 
   Metrics& metrics() { return metrics_; }
+
+  struct Route;
+  static const std::vector<Route>& routeTable();
   const ApiConfig& config() const { return config_; }
 
  private:
@@ -62,6 +91,7 @@ class CollectorApi {
   ApiResponse postPolicy(const ApiRequest& request);
   ApiResponse getPolicies(const ApiRequest& request);
   ApiResponse putAgentGroup(const ApiRequest& request, const std::string& agentId);
+  ApiResponse changeAgentGroup(const ApiRequest& request, const std::string& agentId);
   // Temporary device exceptions (CollectorApiExceptions.cpp).
   ApiResponse postException(const ApiRequest& request);
   // Inspection reports from mamori-inspect (CollectorApiInspections.cpp).
@@ -76,17 +106,20 @@ class CollectorApi {
   ApiResponse serveConsole(const ApiRequest& request) const;
   ApiResponse getIncidents(const ApiRequest& request);
   ApiResponse putIncident(const ApiRequest& request, const std::string& incidentId);
+  ApiResponse changeIncident(const ApiRequest& request, const std::string& incidentId);
   // Who made an authorized request: the console user, or "admin token".
   std::string actorName(const ApiRequest& request);
+  // The audit trail (CollectorApiAudit.cpp).
+  ApiResponse getAudit(const ApiRequest& request);
+  void recordAudit(const ApiRequest& request, const RouteInfo& route, const std::string& actor,
+                   const ApiResponse& response);
   ApiResponse healthz();
   ApiResponse metricsText();
 
-  // Allows the admin bearer token, or a console session of the administrator role (with the CSRF
-  // token on anything but GET/HEAD); nullopt when allowed.
-  std::optional<ApiResponse> requireAdmin(const ApiRequest& request);
-  // The same, but any console role may read.
-  std::optional<ApiResponse> requireReader(const ApiRequest& request);
-  std::optional<ApiResponse> authorize(const ApiRequest& request, bool administratorOnly);
+  // Allows the admin bearer token, or a console session (of the administrator role when
+  // administratorOnly; with the CSRF token on anything but GET/HEAD); nullopt when allowed. actor
+  // becomes who asked: "admin-token", the console user, or a parenthesised note when unknown.
+  std::optional<ApiResponse> authorize(const ApiRequest& request, bool administratorOnly, std::string& actor);
   // The authenticated agent's id, or the 401/503 answer.
   std::variant<std::string, ApiResponse> authenticateAgent(const ApiRequest& request);
   // Checks the content type and encoding, reads and inflates the body: the JSON text or the answer.

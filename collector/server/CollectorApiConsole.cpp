@@ -70,18 +70,23 @@ std::string incidentJson(const store::IncidentState& state) {
 
 }  // namespace
 
-std::optional<ApiResponse> CollectorApi::authorize(const ApiRequest& request, bool administratorOnly) {
+std::optional<ApiResponse> CollectorApi::authorize(const ApiRequest& request, bool administratorOnly,
+                                                   std::string& actor) {
   if (!request.authorization.empty()) {
     const std::string token = bearerToken(request.authorization);
     if (token.empty() || !common::constantTimeEquals(common::sha256Hex(token), config_.adminTokenSha256)) {
+      actor = "(wrong admin token)";
       return unauthorizedSession("wrong admin token");
     }
+    actor = "admin-token";
     return std::nullopt;
   }
   const std::string sessionId = console::cookieValue(request.cookie, console::kSessionCookie);
   if (sessionId.empty()) {
+    actor = "(anonymous)";
     return unauthorizedSession("missing admin token (Authorization: Bearer <token>) or console session");
   }
+  actor = "(ended session)";
   const std::string idSha = common::sha256Hex(sessionId);
   auto session = store_.consoleSession(idSha);
   if (!session) return storageFailure(session.error());
@@ -92,6 +97,7 @@ std::optional<ApiResponse> CollectorApi::authorize(const ApiRequest& request, bo
     return unauthorizedSession("the console session has ended; sign in again");
   }
   const store::ConsoleSession& current = *session.value();
+  actor = current.user;
   // The synchronizer token: a cross-site page can make the browser send the cookie (were SameSite
   // ever bypassed) but cannot read the token, which only same-origin script got at sign-in.
   if (!isReadMethod(request.method) &&
@@ -123,6 +129,12 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
   }
   const auto name = object->getValue<std::string>("user");
   const auto password = object->getValue<std::string>("password");
+  // Every answer from here on names the account tried, for the audit trail.
+  const auto noted = [&name](ApiResponse response) {
+    response.audit.actor = name.substr(0, 64);
+    response.audit.target = "user:" + name.substr(0, 64);
+    return response;
+  };
   const std::int64_t now = clock_.nowMs();
 
   // Locked subjects are refused before the password is even hashed: guessing costs the guesser
@@ -132,13 +144,13 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
   store::LoginFailures userFailures, addressFailures;
   for (auto [subject, into] : {std::pair{&userSubject, &userFailures}, std::pair{&addressSubject, &addressFailures}}) {
     auto failures = store_.loginFailures(*subject);
-    if (!failures) return storageFailure(failures.error());
+    if (!failures) return noted(storageFailure(failures.error()));
     *into = failures.value();
-    if (into->lockedUntilMs > now) return tooManyFailures(into->lockedUntilMs, now);
+    if (into->lockedUntilMs > now) return noted(tooManyFailures(into->lockedUntilMs, now));
   }
 
   auto user = store_.consoleUser(name);
-  if (!user) return storageFailure(user.error());
+  if (!user) return noted(storageFailure(user.error()));
   // An unknown name costs the same scrypt work as a wrong password, so timing does not tell which.
   static const std::string kDummyHash = console::hashPassword("not a password").value();
   const bool good = console::verifyPassword(password, user.value() ? user.value()->passwordHash : kDummyHash) &&
@@ -150,14 +162,16 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
           console::afterFailure({state->failures, state->windowStartMs, state->lockedUntilMs}, now, rule);
       if (auto saved = store_.setLoginFailures(*subject, {next.failures, next.windowStartMs, next.lockedUntilMs});
           !saved) {
-        return storageFailure(saved.error());
+        return noted(storageFailure(saved.error()));
       }
       if (next.lockedUntilMs > now) common::log::warning("console sign-in locked for " + *subject);
     }
     common::log::info("console sign-in failed for user \"" + name.substr(0, 64) + "\" from " + request.clientAddress);
-    return jsonError(401, "wrong user name or password", "/password");
+    return noted(jsonError(401, "wrong user name or password", "/password"));
   }
-  if (auto cleared = store_.setLoginFailures(userSubject, {}); !cleared) return storageFailure(cleared.error());
+  if (auto cleared = store_.setLoginFailures(userSubject, {}); !cleared) {
+    return noted(storageFailure(cleared.error()));
+  }
 
   const std::string sessionId = common::randomHex(32);
   store::ConsoleSession session{
@@ -165,19 +179,18 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
   if (auto created = store_.createConsoleSession(session, now - config_.sessionLimits.idleMs,
                                                  now - config_.sessionLimits.absoluteMs);
       !created) {
-    return storageFailure(created.error());
+    return noted(storageFailure(created.error()));
   }
   common::log::info("console user " + session.user + " signed in from " + request.clientAddress);
   ApiResponse response;
   response.body = sessionBody(session, config_.sessionLimits);
   response.headers.emplace_back("Set-Cookie", console::sessionCookie(sessionId, config_.sessionLimits.absoluteMs));
   response.headers.emplace_back("Cache-Control", "no-store");
-  return response;
+  return noted(std::move(response));
 }
 
 ApiResponse CollectorApi::getSession(const ApiRequest& request) {
   if (!request.authorization.empty()) return jsonError(400, "a bearer token has no console session", "Authorization");
-  if (auto denied = requireReader(request)) return *denied;
   const std::string sessionId = console::cookieValue(request.cookie, console::kSessionCookie);
   auto session = store_.consoleSession(common::sha256Hex(sessionId));
   if (!session) return storageFailure(session.error());
@@ -190,7 +203,6 @@ ApiResponse CollectorApi::getSession(const ApiRequest& request) {
 
 ApiResponse CollectorApi::deleteSession(const ApiRequest& request) {
   if (!request.authorization.empty()) return jsonError(400, "a bearer token has no console session", "Authorization");
-  if (auto denied = requireReader(request)) return *denied;
   const std::string sessionId = console::cookieValue(request.cookie, console::kSessionCookie);
   if (auto deleted = store_.deleteConsoleSession(common::sha256Hex(sessionId)); !deleted) {
     return storageFailure(deleted.error());
@@ -202,7 +214,6 @@ ApiResponse CollectorApi::deleteSession(const ApiRequest& request) {
 }
 
 ApiResponse CollectorApi::validatePolicy(const ApiRequest& request) {
-  if (auto denied = requireReader(request)) return *denied;
   std::string group;
   for (const auto& [key, value] : request.query) {
     if (key != "group") return jsonError(400, "unknown query parameter (expected group)", key);
@@ -269,8 +280,7 @@ std::string CollectorApi::actorName(const ApiRequest& request) {
   return session && session.value() ? session.value()->user : std::string("unknown");
 }
 
-ApiResponse CollectorApi::getIncidents(const ApiRequest& request) {
-  if (auto denied = requireReader(request)) return *denied;
+ApiResponse CollectorApi::getIncidents(const ApiRequest& /*request*/) {
   auto states = store_.listIncidentStates();
   if (!states) return storageFailure(states.error());
   ApiResponse response;
@@ -285,7 +295,12 @@ ApiResponse CollectorApi::getIncidents(const ApiRequest& request) {
 }
 
 ApiResponse CollectorApi::putIncident(const ApiRequest& request, const std::string& incidentId) {
-  if (auto denied = requireAdmin(request)) return *denied;
+  ApiResponse response = changeIncident(request, incidentId);
+  response.audit.target = "incident:" + incidentId;
+  return response;
+}
+
+ApiResponse CollectorApi::changeIncident(const ApiRequest& request, const std::string& incidentId) {
   if (!common::isCanonicalUuid(incidentId)) return jsonError(400, "expected an incident.id (lower-case UUID)", "id");
   auto body = readJsonBody(request);
   if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
@@ -313,9 +328,17 @@ ApiResponse CollectorApi::putIncident(const ApiRequest& request, const std::stri
   }
   state.updatedBy = actorName(request);
   state.updatedMs = clock_.nowMs();
+  auto states = store_.listIncidentStates();
+  if (!states) return storageFailure(states.error());
+  std::string before = "open";  // an incident nobody has touched is open
+  for (const auto& old : states.value()) {
+    if (old.incidentId == incidentId) before = old.status + (old.comment.empty() ? "" : ": " + old.comment);
+  }
   if (auto stored = store_.putIncidentState(state); !stored) return storageFailure(stored.error());
   common::log::info("incident " + incidentId + " set to " + state.status + " by " + state.updatedBy);
   ApiResponse response;
+  response.audit.before = before;
+  response.audit.after = state.status + (state.comment.empty() ? "" : ": " + state.comment);
   response.body = incidentJson(state);
   return response;
 }

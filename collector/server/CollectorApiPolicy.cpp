@@ -90,13 +90,24 @@ ApiResponse CollectorApi::getPolicy(const ApiRequest& request) {
 }
 
 ApiResponse CollectorApi::postPolicy(const ApiRequest& request) {
-  if (auto denied = requireAdmin(request)) return *denied;
+  // The audit trail records the group with the version before and after (or the refusal).
+  std::string target, before;
+  const auto noted = [&target, &before](ApiResponse response, const std::string& after = {}) {
+    response.audit.target = target;
+    response.audit.before = before;
+    response.audit.after = after;
+    return response;
+  };
   auto group = groupParameter(request, true);
   if (auto* answer = std::get_if<ApiResponse>(&group)) return *answer;
   const std::string& groupName = std::get<std::string>(group);
-  if (!config_.policyKey) return jsonError(503, "the collector has no policy signing key", "policy");
+  target = "group:" + groupName;
+  if (auto current = store_.groupPolicy(groupName); current && current.value()) {
+    before = "version " + std::to_string(current.value()->version) + " sha256 " + current.value()->sha256;
+  }
+  if (!config_.policyKey) return noted(jsonError(503, "the collector has no policy signing key", "policy"));
   auto body = readJsonBody(request);
-  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return noted(*answer);
   const std::string& document = std::get<std::string>(body);
 
   // The agent's own validator: what passes here passes there.
@@ -112,42 +123,43 @@ ApiResponse CollectorApi::postPolicy(const ApiRequest& request) {
                     jsonString("the policy does not validate (" + std::to_string(parsed.errors.size()) + " errors" +
                                (parsed.moreErrors ? ", more not shown" : "") + ")") +
                     ",\"where\":" + jsonString(parsed.errors.front().where) + ",\"errors\":[" + errors + "]}";
-    return response;
+    response.audit.detail =
+        "the policy does not validate: " + parsed.errors.front().where + ": " + parsed.errors.front().message;
+    return noted(std::move(response));
   }
   const policy::Policy& candidate = *parsed.policy;
   if (candidate.group != groupName) {
-    return jsonError(400,
-                     "expected \"" + groupName + "\" (the group it is pushed to), found " +
-                         (candidate.group.empty() ? std::string("no group") : "\"" + candidate.group + "\"") +
-                         "; agents refuse a policy for another group",
-                     "/group");
+    return noted(jsonError(400,
+                           "expected \"" + groupName + "\" (the group it is pushed to), found " +
+                               (candidate.group.empty() ? std::string("no group") : "\"" + candidate.group + "\"") +
+                               "; agents refuse a policy for another group",
+                           "/group"));
   }
   auto envelope = policy::makeSignedPolicyEnvelope(*config_.policyKey, document);
   if (!envelope) {
     common::log::error("signing a policy: " + envelope.error().describe());
-    return jsonError(500, "cannot sign the policy: " + envelope.error().message, "policy");
+    return noted(jsonError(500, "cannot sign the policy: " + envelope.error().message, "policy"));
   }
   store::GroupPolicy stored{
       groupName,        candidate.version, candidate.name, common::sha256Hex(document), config_.policyKey->keyId(),
       envelope.value(), clock_.nowMs()};
   auto put = store_.putGroupPolicy(stored);
-  if (!put) return storageFailure(put.error());
+  if (!put) return noted(storageFailure(put.error()));
   if (!put.value().stored) {
-    return jsonError(409,
-                     "version " + std::to_string(candidate.version) + " is not greater than group " + groupName +
-                         "'s current version " + std::to_string(put.value().currentVersion) +
-                         " (agents refuse it as a rollback); raise \"version\"",
-                     "/version");
+    return noted(jsonError(409,
+                           "version " + std::to_string(candidate.version) + " is not greater than group " + groupName +
+                               "'s current version " + std::to_string(put.value().currentVersion) +
+                               " (agents refuse it as a rollback); raise \"version\"",
+                           "/version"));
   }
   common::log::info("policy \"" + candidate.name + "\" version " + std::to_string(candidate.version) +
                     " pushed to group " + groupName + " (sha256 " + stored.sha256 + ")");
   ApiResponse response;
   response.body = "{" + policySummary(stored) + "}";
-  return response;
+  return noted(std::move(response), "version " + std::to_string(stored.version) + " sha256 " + stored.sha256);
 }
 
 ApiResponse CollectorApi::getPolicies(const ApiRequest& request) {
-  if (auto denied = requireReader(request)) return *denied;
   auto group = groupParameter(request, false);
   if (auto* answer = std::get_if<ApiResponse>(&group)) return *answer;
   const std::string& groupName = std::get<std::string>(group);
@@ -178,7 +190,12 @@ ApiResponse CollectorApi::getPolicies(const ApiRequest& request) {
 }
 
 ApiResponse CollectorApi::putAgentGroup(const ApiRequest& request, const std::string& agentId) {
-  if (auto denied = requireAdmin(request)) return *denied;
+  ApiResponse response = changeAgentGroup(request, agentId);
+  response.audit.target = "agent:" + agentId;
+  return response;
+}
+
+ApiResponse CollectorApi::changeAgentGroup(const ApiRequest& request, const std::string& agentId) {
   auto body = readJsonBody(request);
   if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
   auto parsed = common::parseJson(std::get<std::string>(body), "body");
@@ -193,12 +210,16 @@ ApiResponse CollectorApi::putAgentGroup(const ApiRequest& request, const std::st
   }
   const auto group = object->getValue<std::string>("group");
   if (auto problem = groupNameProblem(group)) return jsonError(400, *problem, "/group");
+  auto previous = store_.agentGroup(agentId);
+  if (!previous) return storageFailure(previous.error());
   auto changed = store_.setAgentGroup(agentId, group);
   if (!changed) return storageFailure(changed.error());
   if (!changed.value()) return jsonError(404, "no such agent", agentId);
   common::log::info("agent " + agentId + " moved to group " + group);
   ApiResponse response;
   response.body = "{\"agent_id\":" + jsonString(agentId) + ",\"group\":" + jsonString(group) + "}";
+  response.audit.before = previous.value().value_or("");
+  response.audit.after = group;
   return response;
 }
 

@@ -9,11 +9,13 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "collector/audit/AuditRecord.h"
 #include "collector/store/RetentionPolicy.h"
 #include "common/Event.h"
 #include "common/Result.h"
@@ -103,6 +105,9 @@ struct EventQuery {
   std::optional<std::int64_t> sinceMs;  // time_ms >= since
   std::optional<std::int64_t> untilMs;  // time_ms < until
   std::size_t limit = 1000;
+  // Leaves out the admin.* events the audit trail stores for the SIEM forwarders: they are read
+  // through the audit trail, by administrators only.
+  bool hideAdminEvents = false;
 };
 
 struct EventPage {
@@ -158,6 +163,18 @@ struct InspectionRecord {
   std::string uploadedBy;
   std::string document;  // the signed JSON as uploaded (empty in lists)
 };
+
+// Which audit records to read: seq order from afterSeq on, or the newest first.
+struct AuditQuery {
+  std::int64_t afterSeq = 0;            // only seq > afterSeq (ascending order only)
+  std::optional<std::int64_t> sinceMs;  // time_ms >= since
+  bool newestFirst = false;
+  std::size_t limit = 1000;
+};
+
+// Makes the entry to append from the chain's current head (nullptr when the chain is empty), or
+// nullopt to append nothing. Runs inside the append transaction with the chain locked.
+using AuditEntryFactory = std::function<std::optional<audit::AuditEntry>(const audit::AuditRecord* head)>;
 
 class EventStore {
  public:
@@ -240,6 +257,19 @@ class EventStore {
   // Newest first, without the documents.
   virtual common::Result<std::vector<InspectionRecord>> listInspections(std::int64_t limit) = 0;
   virtual common::Result<std::optional<InspectionRecord>> inspection(const std::string& id) = 0;
+
+  // The administrators' audit trail (schema migration 8, SqlEventStoreAudit.cpp). One append at a
+  // time across every collector of the database (an advisory lock on PostgreSQL, the write lock on
+  // SQLite), so the chain stays linear; the same transaction stores the record as an admin.<action>
+  // event, which the SIEM forwarders send on like any other (docs/events.md).
+  common::Result<audit::AuditRecord> appendAudit(const audit::AuditEntry& entry) {
+    auto appended = appendAuditWith([&entry](const audit::AuditRecord*) { return entry; });
+    if (!appended) return appended.error();
+    return std::move(*appended.value());
+  }
+  // The general form: nullopt when make chose to append nothing.
+  virtual common::Result<std::optional<audit::AuditRecord>> appendAuditWith(const AuditEntryFactory& make) = 0;
+  virtual common::Result<std::vector<audit::AuditRecord>> listAudit(const AuditQuery& query) = 0;
 };
 
 struct StoreOptions {

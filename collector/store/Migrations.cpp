@@ -218,6 +218,41 @@ const std::vector<Migration>& migrations() {
            "{PG}CREATE INDEX events_ingest ON events (ingest_tx, ingest_seq)",
        },
        &partitionExistingEvents},
+      {8,
+       "the administrators' audit trail, hash-chained (docs/decisions/0021-admin-audit-trail.md)",
+       {
+           // seq is given by the collector under the chain lock (SqlEventStoreAudit.cpp), never by a
+           // sequence: a rolled-back append must not leave a gap that reads as a deleted record.
+           "CREATE TABLE audit_log ("
+           " seq BIGINT PRIMARY KEY,"
+           " time_ms BIGINT NOT NULL,"
+           " actor TEXT NOT NULL,"
+           " address TEXT NOT NULL,"
+           " action TEXT NOT NULL,"
+           " target TEXT NOT NULL,"
+           " before_value TEXT NOT NULL,"
+           " after_value TEXT NOT NULL,"
+           " result TEXT NOT NULL,"
+           " status INTEGER NOT NULL,"
+           " detail TEXT NOT NULL,"
+           " prev_hash TEXT NOT NULL,"
+           " hash TEXT NOT NULL)",
+           "CREATE INDEX audit_log_time ON audit_log (time_ms)",
+           // Append-only against mistakes: the collector never updates or deletes a record. These
+           // triggers do not stop the table's owner (who may drop them); docs/admin.md shows the
+           // grants that take the rights away from the collector's database user, and the chain
+           // shows whatever is changed anyway.
+           "{SQLITE}CREATE TRIGGER audit_log_no_update BEFORE UPDATE ON audit_log"
+           " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+           "{SQLITE}CREATE TRIGGER audit_log_no_delete BEFORE DELETE ON audit_log"
+           " BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END",
+           "{PG}CREATE FUNCTION audit_log_append_only() RETURNS trigger LANGUAGE plpgsql AS"
+           " $$BEGIN RAISE EXCEPTION 'audit_log is append-only (% refused)', TG_OP; END$$",
+           "{PG}CREATE TRIGGER audit_log_append_only BEFORE UPDATE OR DELETE ON audit_log"
+           " FOR EACH ROW EXECUTE FUNCTION audit_log_append_only()",
+           "{PG}CREATE TRIGGER audit_log_no_truncate BEFORE TRUNCATE ON audit_log"
+           " FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()",
+       }},
   };
   return kList;
 }

@@ -429,6 +429,7 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
       text += " AND type = ?";
       statement, bind(query.type);
     }
+    if (query.hideAdminEvents) text += " AND type NOT LIKE 'admin.%'";
     if (query.sinceMs) {
       text += " AND time_ms >= ?";
       statement, bind(static_cast<Poco::Int64>(*query.sinceMs));

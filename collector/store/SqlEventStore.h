@@ -51,6 +51,8 @@ class SqlEventStore final : public EventStore {
   common::Result<bool> addInspection(const InspectionRecord& record) override;
   common::Result<std::vector<InspectionRecord>> listInspections(std::int64_t limit) override;
   common::Result<std::optional<InspectionRecord>> inspection(const std::string& id) override;
+  common::Result<std::optional<audit::AuditRecord>> appendAuditWith(const AuditEntryFactory& make) override;
+  common::Result<std::vector<audit::AuditRecord>> listAudit(const AuditQuery& query) override;
 
  private:
   SqlEventStore(DbTarget target, const StoreOptions& options);

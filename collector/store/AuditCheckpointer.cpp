@@ -1,0 +1,56 @@
+#include "collector/store/AuditCheckpointer.h"
+
+#include "common/Log.h"
+
+namespace mamori::collector::store {
+
+AuditCheckpointer::AuditCheckpointer(EventStore& store, std::shared_ptr<const common::SigningKey> key,
+                                     const common::Clock& clock, std::chrono::milliseconds interval)
+    : store_(store), key_(std::move(key)), clock_(clock), interval_(interval) {}
+
+AuditCheckpointer::~AuditCheckpointer() { stop(); }
+
+void AuditCheckpointer::start() {
+  std::lock_guard lock(mutex_);
+  if (thread_.joinable() || stopping_) return;
+  thread_ = std::thread([this] { run(); });
+}
+
+void AuditCheckpointer::stop() {
+  {
+    std::lock_guard lock(mutex_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+common::Result<std::optional<audit::AuditRecord>> AuditCheckpointer::checkpointNow() {
+  std::optional<common::Error> failure;
+  auto appended = store_.appendAuditWith([&](const audit::AuditRecord* head) -> std::optional<audit::AuditEntry> {
+    auto entry = audit::checkpointEntry(head, *key_, clock_.nowMs());
+    if (!entry) {
+      failure = entry.error();
+      return std::nullopt;
+    }
+    return entry.value();
+  });
+  if (failure) return *failure;
+  return appended;
+}
+
+void AuditCheckpointer::run() {
+  std::unique_lock lock(mutex_);
+  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
+    lock.unlock();
+    auto made = checkpointNow();
+    if (!made) {
+      common::log::warning("audit checkpoint: " + made.error().describe());
+    } else if (made.value()) {
+      common::log::info("audit checkpoint " + std::to_string(made.value()->seq) + ": " + made.value()->entry.after);
+    }
+    lock.lock();
+  }
+}
+
+}  // namespace mamori::collector::store
