@@ -28,7 +28,14 @@ void CollectorApi::recordAudit(const ApiRequest& request, const RouteInfo& route
   entry.actor = !response.audit.actor.empty() ? response.audit.actor : !actor.empty() ? actor : "(anonymous)";
   entry.address = request.clientAddress;
   entry.action = route.auditAction;
-  entry.target = !response.audit.target.empty() ? response.audit.target : request.path;
+  entry.target = response.audit.target;
+  if (entry.target.empty()) {
+    // Refused before the handler could say: the path and its query name the target well enough.
+    entry.target = request.path;
+    for (std::size_t i = 0; i < request.query.size(); ++i) {
+      entry.target += (i == 0 ? "?" : "&") + request.query[i].first + "=" + request.query[i].second;
+    }
+  }
   entry.before = response.audit.before;
   entry.after = response.audit.after;
   entry.status = response.status;

@@ -10,6 +10,7 @@ import { renderPolicies } from './pages/policies';
 import { renderExceptions } from './pages/exceptions';
 import { renderIncidents } from './pages/incidents';
 import { renderInspections } from './pages/inspections';
+import { renderAudit } from './pages/audit';
 
 export interface PageContext {
   session: SessionInfo;
@@ -20,14 +21,18 @@ export interface PageContext {
 
 type Page = (context: PageContext) => void | Promise<void>;
 
-const pages: { route: string; title: string; render: Page }[] = [
+// adminOnly pages are not offered to a viewer (the API refuses them anyway).
+const pages: { route: string; title: string; render: Page; adminOnly?: boolean }[] = [
   { route: 'fleet', title: 'Fleet', render: renderFleet },
   { route: 'events', title: 'Events', render: renderEvents },
   { route: 'policies', title: 'Policies', render: renderPolicies },
   { route: 'exceptions', title: 'Device exceptions', render: renderExceptions },
   { route: 'incidents', title: 'Incidents', render: renderIncidents },
   { route: 'inspections', title: 'Inspections', render: renderInspections },
+  { route: 'audit', title: 'Audit trail', render: renderAudit, adminOnly: true },
 ];
+
+const pagesFor = (info: SessionInfo) => pages.filter((page) => !page.adminOnly || info.role === 'administrator');
 
 const main = document.getElementById('main') as HTMLElement;
 const nav = document.getElementById('nav') as HTMLElement;
@@ -61,7 +66,7 @@ function startSession(info: SessionInfo): void {
     h(
       'ul',
       {},
-      pages.map((page) => h('li', {}, h('a', { href: `#/${page.route}`, 'data-route': page.route }, page.title))),
+      pagesFor(info).map((page) => h('li', {}, h('a', { href: `#/${page.route}`, 'data-route': page.route }, page.title))),
     ),
   );
   nav.hidden = false;
@@ -88,7 +93,7 @@ async function route(): Promise<void> {
   if (!session) return;
   leavePage();
   const name = location.hash.replace(/^#\/?/, '').split('/')[0] || 'fleet';
-  const page = pages.find((p) => p.route === name) ?? pages[0];
+  const page = pagesFor(session).find((p) => p.route === name) ?? pages[0];
   for (const link of nav.querySelectorAll('a')) {
     if (link.dataset.route === page.route) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

@@ -511,6 +511,30 @@ async function main() {
       assert.equal(await page.evaluate(() => window.__pwned === 1), false);
     });
 
+    await step('audit trail: the administrator sees each action and failed sign-in, hostile names escaped', async () => {
+      // A sign-in with a disguised user name, tried from outside the page.
+      const tried = await request(base, ca, 'POST', '/api/v1/session', { body: { user: DISGUISED_HOST, password: 'not it' } });
+      assert.equal(tried.status, 401, tried.text);
+      await page.click('a[data-route="audit"]');
+      await page.waitForSelector('#audit-rows tr');
+      const rows = await page.$$eval('#audit-rows tr', (trs) =>
+        trs.map((tr) => ({ action: tr.querySelector('.action').textContent, actor: tr.querySelector('.actor').textContent, text: tr.textContent })),
+      );
+      const actions = rows.map((r) => r.action);
+      for (const action of ['policy.push', 'exception.grant', 'incident.update', 'session.signin']) {
+        assert.ok(actions.includes(action), `no ${action} in the audit page: ${actions.join(', ')}`);
+      }
+      assert.ok(rows.some((r) => r.action === 'session.signin' && r.text.includes('refused 401')), 'no refused sign-in shown');
+      const disguised = rows.find((r) => r.action === 'session.signin' && r.actor.includes('pc-invoice'));
+      assert.ok(disguised, 'the disguised sign-in is missing');
+      assert.equal(disguised.actor, 'pc-invoice<U+202E>fdp.exe<U+200B>');
+      await page.click('#audit-rows tr button');
+      await page.waitForSelector('#audit-detail pre');
+      assert.match(await page.textContent('#audit-detail pre'), /"prev_hash"/);
+      await shot('11-audit');
+      await axeCheck(page, 'audit');
+    });
+
     await step('the viewer sees the fleet but has no push button, and sign-out ends the session', async () => {
       await page.click('#logout');
       await page.waitForSelector('#login-form');
@@ -530,6 +554,8 @@ async function main() {
       );
       assert.equal(status, 403, 'a page script without the CSRF token must be refused');
       await shot('08-viewer-policies');
+      assert.equal(await page.locator('a[data-route="audit"]').count(), 0, 'a viewer is offered the audit trail');
+      assert.equal(await page.evaluate(() => fetch('/api/v1/audit').then((r) => r.status)), 403);
     });
 
     await step('no CSP violation was reported by the browser', async () => {
