@@ -12,8 +12,9 @@ namespace mamori::agent::p2p {
 
 namespace {
 // After a clean exec: the dynamic loader maps the libraries within milliseconds, an interpreter
-// imports its modules (deluged: libtorrent) within about a second.
-constexpr int kRecheckDelaysMs[] = {15, 150, 1000};
+// imports its modules (deluged: libtorrent) within about a second, several on a loaded machine. The
+// deep sweep (once a minute) is the net after that.
+constexpr int kRecheckDelaysMs[] = {15, 150, 1000, 3000, 10000};
 }  // namespace
 
 common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P2pGuardDrivers drivers,
