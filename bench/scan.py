@@ -8,7 +8,9 @@ Same rules file and same generated trees for both tools, in one run:
      earlier run) against the yara CLI again; printed for the whole command and for the pass alone
      (the summary's elapsed_ms: what the resident agent pays, without process start-up);
   3. cost of Office files: mamori on a tree of docx/xlsx against mamori on the same text already
-     extracted into .txt files.
+     extracted into .txt files;
+  4. the extraction sandbox (docs/decisions/0022): figures 1 and 3 again with `--no-sandbox`
+     (extraction inside the scanning process), and the sandbox's cost per file read.
 
 Goals (issue 6): 1. >= 1.3x yara; 2. >= 20x yara; 3. <= 1.3x.
 Usage: bench/scan.py [--files N] [--kib K] [--repeat R]   (run after scripts/build.sh)
@@ -146,6 +148,7 @@ def main():
 
         t_yara = timed(yara_cmd, args.repeat)
         t_cold = timed(mamori_cmd + [plain], args.repeat)
+        t_cold_off = timed(mamori_cmd + ["--no-sandbox", plain], args.repeat)
         state = os.path.join(work, "state")
         os.makedirs(state)
         subprocess.run(mamori_cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
@@ -159,11 +162,13 @@ def main():
         warm(text)
         t_office = timed(mamori_cmd + [office], args.repeat)
         t_text = timed(mamori_cmd + [text], args.repeat)
+        t_office_off = timed(mamori_cmd + ["--no-sandbox", office], args.repeat)
 
         mib = size / (1 << 20)
         print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB, {cores} cores, best of {args.repeat}")
         print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s")
         print(f"  mamori-agent scan (cold, no cache):  {t_cold:7.3f} s  {mib / t_cold:8.1f} MiB/s")
+        print(f"  same, --no-sandbox:                  {t_cold_off:7.3f} s  {mib / t_cold_off:8.1f} MiB/s")
         print(f"  mamori-agent scan (unchanged, cache):{t_warm:7.3f} s  (in-process pass: {t_warm_inside:.3f} s)")
         print(f"  office tree {args.office_files} docx/xlsx ({tree_bytes(office) / (1 << 20):.1f} MiB zipped, "
               f"{tree_bytes(text) / (1 << 20):.1f} MiB as text): {t_office:.3f} s; pre-extracted text: {t_text:.3f} s")
@@ -172,6 +177,11 @@ def main():
               f" process start included)")
         print(f"         same, the agent's in-process pass:     {t_yara / t_warm_inside:6.2f}x")
         print(f"ratio 3, docx/xlsx cost / pre-extracted text:  {t_office / t_text:6.2f}x  (goal <= 1.3x)")
+        print(f"sandbox: plain tree {t_cold:.3f} s on / {t_cold_off:.3f} s off ({t_cold_off / t_cold:.2f}x throughput);"
+              f" office tree {t_office:.3f} s on / {t_office_off:.3f} s off ({t_office_off / t_office:.2f}x)")
+        print(f"         cost per file read: {(t_cold - t_cold_off) / args.files * 1e6:+.0f} us wall with {cores} threads"
+              f" (plain), {(t_office - t_office_off) / args.office_files * 1e6:+.0f} us (office)")
+        print(f"ratio 1 without the sandbox:                   {t_yara / t_cold_off:6.2f}x")
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

@@ -4,6 +4,7 @@
 #include <map>
 #include <sys/stat.h>
 
+#include "drivers/linux/LinuxSandbox.h"
 #include "inspect/ClientStateFinder.h"
 #include "inspect/FileAccess.h"
 #include "inspect/P2pRecognizer.h"
@@ -92,6 +93,8 @@ void runInspection(const InspectionScope& scope, const policy::Policy& policy, P
   config.exclude.insert(config.exclude.end(), scope.exclude.begin(), scope.exclude.end());
   if (scope.threads > 0) config.threads = scope.threads;
   config.stateDir.clear();  // never leave a cache on the inspected PC
+  // The employee's files are parsed by mamori-extract workers from the tool's folder, confined.
+  config.sandbox = drivers::makeExtractionLauncher();
 
   if (!stop.load()) {
     progress.message("Counting files ...");

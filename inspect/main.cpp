@@ -226,6 +226,12 @@ int runInspect(const InspectOptions& o) {
   scope.threads = o.threads;
   scope.exclude = {dir + "/*", o.outDir + "/inspection-*", o.outDir + "/quarantine-*"};
 
+  // Files are parsed by the extraction sandbox worker that travels in the same folder
+  // (docs/decisions/0022): without it nothing could be inspected, so say so before starting.
+  if (::access((dir + "/mamori-extract").c_str(), X_OK) != 0)
+    return fail("mamori-extract is missing from " + dir +
+                ": copy the whole mamori-inspect folder (it parses the files, confined)");
+
   installSignalHandlers();
   const bool terminal = ::isatty(STDERR_FILENO) != 0;
   inspect::Progress progress(stderr, terminal, std::chrono::seconds(2));

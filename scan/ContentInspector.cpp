@@ -2,15 +2,7 @@
 
 #include <algorithm>
 
-#include "scan/TextDecoder.h"
-
 namespace mamori::scan {
-
-namespace {
-// OLE2 compound files: .doc, .xls, .ppt before 2007.
-constexpr std::string_view kOle2Magic{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8};
-constexpr std::size_t kMinUtf16Run = 3;  // 社外秘 is three characters
-}  // namespace
 
 common::Result<std::unique_ptr<ContentInspector>> ContentInspector::create(const ScanConfig& config) {
   std::vector<RuleSetScanner> scanners;
@@ -27,21 +19,24 @@ common::Result<std::unique_ptr<ContentInspector>> ContentInspector::create(const
 }
 
 ContentInspector::ContentInspector(const ScanConfig& config, std::vector<RuleSetScanner> scanners)
-    : extractor_(config.limits), scanners_(std::move(scanners)), timeoutSeconds_(config.fileTimeoutSeconds) {
+    : limits_(config.limits), scanners_(std::move(scanners)), timeoutSeconds_(config.fileTimeoutSeconds) {
+  if (config.sandbox)
+    sandbox_ = std::make_unique<SandboxedExtractor>(config.sandbox, config.limits,
+                                                    std::chrono::seconds(config.extractTimeoutSeconds));
   if (config.creditCard.enabled)
     detectors_.push_back({std::make_unique<CreditCardDetector>(), config.creditCard.minCount});
   if (config.myNumber.enabled) detectors_.push_back({std::make_unique<MyNumberDetector>(), config.myNumber.minCount});
 }
 
-void ContentInspector::inspect(std::string_view data, FileResult& result) {
+void ContentInspector::inspect(std::string_view data, FileResult& result, int fd) {
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds_);
   timedOut_ = false;
-  extractor_.extract(
-      data,
-      [&](const std::string& location, std::string_view part, PartKind kind) {
-        scanPart(location, part, kind, result);
-      },
-      result.notInspected);
+  const PieceSink sink = [&](const Piece& piece) { scanPiece(piece, result); };
+  if (sandbox_) {
+    sandbox_->extract(data, fd, sink, result.notInspected);
+  } else {
+    extractPieces(data, limits_, sink, result.notInspected);
+  }
   applyThresholds(result);
 }
 
@@ -76,28 +71,14 @@ void ContentInspector::runYara(const std::string& location, std::string_view dat
   }
 }
 
-void ContentInspector::scanPart(const std::string& location, std::string_view data, PartKind kind, FileResult& result) {
-  runYara(location, data, result);
-  if (kind == PartKind::kContainer) return;
-  const TextEncoding encoding = detectEncoding(data);
-  std::string decoded;
-  std::string_view text = data;
-  if (encoding != TextEncoding::kUtf8 && encoding != TextEncoding::kUnknown) {
-    decoded = transcodeToUtf8(data, encoding);
-    runYara(location, decoded, result);
-    text = decoded;
-  } else if (encoding == TextEncoding::kUnknown && kind != PartKind::kText) {
-    // Binary. Legacy Office files keep their text as UTF-16LE runs inside the compound file; any other
-    // binary's digits are not numbers a person wrote (extracted text with stray bytes still is).
-    if (data.substr(0, kOle2Magic.size()) != kOle2Magic) return;
-    decoded = utf16leRuns(data, kMinUtf16Run);
-    if (decoded.empty()) return;
-    runYara(location, decoded, result);
-    text = decoded;
-  }
+void ContentInspector::scanPiece(const Piece& piece, FileResult& result) {
+  runYara(piece.location, piece.raw, result);
+  if (!piece.decoded.empty()) runYara(piece.location, piece.decoded, result);
+  if (piece.detectOn == DetectOn::kNone) return;
+  const std::string_view text = piece.detectOn == DetectOn::kDecoded ? std::string_view(piece.decoded) : piece.raw;
   for (const auto& entry : detectors_) {
     const std::int64_t found = entry.detector->count(text);
-    if (found > 0) result.hits.push_back({location, HitKind::kDetector, entry.detector->name(), found});
+    if (found > 0) result.hits.push_back({piece.location, HitKind::kDetector, entry.detector->name(), found});
   }
 }
 

@@ -1,6 +1,7 @@
 #pragma once
-// Inspects one file's bytes: extraction, decoding, YARA over every part (raw and decoded), detectors
-// over text, thresholds. One per worker thread (it owns that thread's YARA scanners).
+// Inspects one file's bytes: extraction and decoding (in the sandbox worker when the config has a
+// launcher, else in this process), YARA over every piece (raw and decoded), detectors over text,
+// thresholds. One per worker thread (it owns that thread's YARA scanners and sandbox worker).
 
 #include <chrono>
 #include <memory>
@@ -9,7 +10,8 @@
 
 #include "common/Result.h"
 #include "scan/Detector.h"
-#include "scan/Extractor.h"
+#include "scan/Pieces.h"
+#include "scan/SandboxedExtractor.h"
 #include "scan/ScanConfig.h"
 #include "scan/YaraScanner.h"
 
@@ -19,8 +21,14 @@ class ContentInspector {
  public:
   static common::Result<std::unique_ptr<ContentInspector>> create(const ScanConfig& config);
 
-  // Fills result.hits and result.notInspected (path, size and hash are the caller's).
-  void inspect(std::string_view data, FileResult& result);
+  // Fills result.hits and result.notInspected (path, size and hash are the caller's). fd: the open
+  // file data was read from, handed to the sandbox worker (-1: the bytes are sent instead).
+  void inspect(std::string_view data, FileResult& result, int fd = -1);
+
+  // The sandboxed extraction, or null when extraction runs in this process.
+  const SandboxedExtractor* sandbox() const { return sandbox_.get(); }
+  // CPU time spent outside this process on this inspector's files (its sandbox workers), so far.
+  std::int64_t extractionCpuNs() const { return sandbox_ ? sandbox_->workerCpuNs() : 0; }
 
  private:
   struct RuleSetScanner {
@@ -33,11 +41,12 @@ class ContentInspector {
   };
   ContentInspector(const ScanConfig& config, std::vector<RuleSetScanner> scanners);
 
-  void scanPart(const std::string& location, std::string_view data, PartKind kind, FileResult& result);
+  void scanPiece(const Piece& piece, FileResult& result);
   void runYara(const std::string& location, std::string_view data, FileResult& result);
   void applyThresholds(FileResult& result) const;
 
-  Extractor extractor_;
+  ExtractionLimits limits_;
+  std::unique_ptr<SandboxedExtractor> sandbox_;
   std::vector<RuleSetScanner> scanners_;
   std::vector<DetectorEntry> detectors_;
   int timeoutSeconds_;

@@ -158,9 +158,6 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0 || !S_ISREG(st.st_mode)) return;
   auto data = readWhole(fd.get(), st.st_size, shared.config.maxFileBytes);
-  if (shared.config.idlePriority)
-    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);  // leave the page cache to the user
-  fd.reset();
   if (!data) {
     result.notInspected.push_back({"", data.error().message, data.error().kind});
     result.cacheable = false;
@@ -168,11 +165,17 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
     return;
   }
   result.size = static_cast<std::int64_t>(data.value().size());
-  inspector.inspect(data.value(), result);
+  // The sandbox worker reads the document through this descriptor: it opens nothing itself.
+  inspector.inspect(data.value(), result, fd.get());
+  if (shared.config.idlePriority)
+    ::posix_fadvise(fd.get(), 0, 0, POSIX_FADV_DONTNEED);  // leave the page cache to the user
+  fd.reset();
   // The hash identifies the file for the administrator; clean files are not reported, so not hashed.
   if (result.reportable()) result.sha256 = common::sha256Hex(data.value());
   for (const auto& skip : result.notInspected) {
-    if (skip.kind == common::ErrorKind::kTimedOut) result.cacheable = false;
+    // A time budget or a missing worker may not hold next time: such a result is not kept.
+    if (skip.kind == common::ErrorKind::kTimedOut || skip.kind == common::ErrorKind::kUnavailable)
+      result.cacheable = false;
   }
   if (shared.cache != nullptr) shared.cache->store(identityOf(st), result);
   shared.report(result, true, result.size);
@@ -226,7 +229,10 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
           // Between files, not inside one: a sleep inside would eat the file's YARA time budget.
           if (budget != nullptr) budget->pace(shared.stop);
           try {
+            const std::int64_t workerCpuBefore = inspector->extractionCpuNs();
             scanOne(shared, *inspector, path);
+            // The sandbox worker's CPU is this scan's too: the budget counts it.
+            if (budget != nullptr) budget->charge(inspector->extractionCpuNs() - workerCpuBefore);
           } catch (const std::exception& e) {
             FileResult failed;
             failed.path = path;

@@ -32,7 +32,7 @@ void CpuBudget::setLimitPercent(std::int64_t limitPercent) { limitPercent_ = lim
 
 std::int64_t CpuBudget::sleepNeededNs() {
   const std::lock_guard lock(mutex_);
-  return neededLocked(clocks_.wallNs(), clocks_.cpuNs());
+  return neededLocked(clocks_.wallNs(), clocks_.cpuNs() + chargedNs_.load());
 }
 
 std::int64_t CpuBudget::neededLocked(std::int64_t now, std::int64_t cpu) {

@@ -64,6 +64,10 @@ class CpuBudget {
   // Wakes every thread sleeping in pace() now (they then look at their stop flag, or resample).
   void interrupt();
 
+  // CPU time spent for this process's scans in other processes (the extraction sandbox's workers),
+  // counted as if this process had used it: the budget is the scan's, wherever it runs.
+  void charge(std::int64_t cpuNs) { chargedNs_ += cpuNs > 0 ? cpuNs : 0; }
+
   // For logs and tests.
   std::int64_t paceCalls() const { return paceCalls_.load(); }
   std::int64_t sleptNs() const { return sleptNs_.load(); }
@@ -80,6 +84,7 @@ class CpuBudget {
   CpuBudgetClocks clocks_;
   CpuBudgetOptions options_;
   std::atomic<std::int64_t> limitPercent_;
+  std::atomic<std::int64_t> chargedNs_{0};
   std::mutex mutex_;
   std::condition_variable wake_;
   std::uint64_t wakeGeneration_ = 0;  // bumped by interrupt()

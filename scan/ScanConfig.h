@@ -2,9 +2,11 @@
 // Everything a scan needs, taken from the policy's content_scan section (or the command line).
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <vector>
 
+#include "drivers/include/Sandbox.h"
 #include "policy/ContentScanSettings.h"
 #include "scan/ScanTypes.h"
 
@@ -21,6 +23,10 @@ struct ScanConfig {
   int fileTimeoutSeconds = 60;  // YARA time budget per file, over all of its parts
   bool idlePriority = false;    // background scans: idle I/O class and SCHED_IDLE workers
   std::string stateDir;         // where the incremental cache lives; "" = no cache
+  // Where untrusted bytes are parsed: a launcher of sandbox workers (mamori-extract; the programs'
+  // mains make it), or null to extract in this process (unit tests, `scan --no-sandbox`).
+  std::shared_ptr<drivers::SandboxLauncher> sandbox;
+  int extractTimeoutSeconds = 30;  // a sandbox worker's time per file before it is replaced
 
   static ScanConfig fromPolicy(const policy::ContentScanSettings& settings);
 

@@ -195,6 +195,17 @@ std::string transcodeToUtf8(std::string_view data, TextEncoding from) {
   return out;
 }
 
+bool preloadConverters() {
+  bool all = true;
+  for (const TextEncoding from :
+       {TextEncoding::kUtf16Le, TextEncoding::kUtf16Be, TextEncoding::kShiftJis, TextEncoding::kEucJp}) {
+    // Never closed on purpose: an open descriptor keeps glibc from unloading the module.
+    const iconv_t cd = iconv_open("UTF-8", encodingName(from));
+    if (cd == reinterpret_cast<iconv_t>(-1)) all = false;  // NOLINT: iconv's failure value
+  }
+  return all;
+}
+
 std::string utf16leRuns(std::string_view data, std::size_t minChars) {
   std::string out;
   // Both alignments: a run may start at an odd offset inside a record.

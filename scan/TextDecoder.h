@@ -23,6 +23,11 @@ std::optional<std::string> decodeToUtf8(std::string_view data);
 // Transcodes with iconv; invalid sequences become U+FFFD. kUtf8/kUnknown return the input.
 std::string transcodeToUtf8(std::string_view data, TextEncoding from);
 
+// Loads the converters transcodeToUtf8 uses and keeps one of each open for the life of the process,
+// so that later conversions find them loaded. The sandbox worker calls it before its system-call
+// filter forbids opening the C library's gconv modules. False when one cannot be loaded.
+bool preloadConverters();
+
 // Runs of at least minChars plausible UTF-16LE characters inside binary data, as UTF-8 lines. Legacy
 // Office files (.doc, .xls, .ppt: OLE2 compound files) keep Japanese text this way; there is no
 // need to parse the compound file to find it.

@@ -11,6 +11,7 @@ build_packages=(
   qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev
   doctest-dev
   libboost1.81-dev  # Asio and Beast (header-only)
+  libseccomp-dev  # the extraction sandbox's system-call filter (drivers/linux/SandboxConfinement)
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
   qemu-system-x86 busybox-static dosfstools cpio kmod openssl  # this line: tests/e2e (QEMU USB)

@@ -3,7 +3,8 @@
 #
 #   scripts/package-inspect.sh [BUILD_DIR] [OUT_DIR]     (defaults: build, dist/mamori-inspect)
 #
-# OUT_DIR gets mamori-inspect, every shared library it needs that is not part of the C library
+# OUT_DIR gets mamori-inspect, its extraction sandbox worker mamori-extract, every shared library they
+# need that is not part of the C library
 # (found with ldd; the binary's RPATH is $ORIGIN, so the copies beside it are used first), and
 # policy.json / inspect.key / inspect.pub when they are present in the current folder. The target PC
 # needs a glibc at least as new as the build machine's. Nothing is installed there.
@@ -17,9 +18,16 @@ if [ ! -x "$bin" ]; then
 fi
 mkdir -p "$out"
 cp "$bin" "$out/mamori-inspect"
+# Its extraction sandbox worker, found beside it (docs/decisions/0022): the build without test hooks.
+worker="$build/bin/mamori-extract-release"
+if [ ! -x "$worker" ]; then
+  echo "package-inspect: $worker not found; build it first: ninja -C $build mamori-extract-release" >&2
+  exit 2
+fi
+cp "$worker" "$out/mamori-extract"
 # The C library and the dynamic loader must come from the PC itself (they go with its kernel);
 # everything else (Poco, OpenSSL, libyara, libstdc++ ...) travels with the tool.
-ldd "$bin" | awk '/=> \// { print $3 }' | while read -r lib; do
+{ ldd "$bin"; ldd "$worker"; } | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
   case "$(basename "$lib")" in
     libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libresolv.so.*|ld-linux*) continue ;;
   esac
@@ -32,7 +40,7 @@ for extra in policy.json inspect.key inspect.pub; do
 done
 [ -f "$out/inspect.key" ] && chmod 600 "$out/inspect.key"
 # Proof that the folder is self-contained: every library resolves inside it or to the C library.
-missing=$(LD_LIBRARY_PATH= ldd "$out/mamori-inspect" | awk '/not found/ { print $1 }')
+missing=$({ LD_LIBRARY_PATH= ldd "$out/mamori-inspect"; LD_LIBRARY_PATH= ldd "$out/mamori-extract"; } | awk '/not found/ { print $1 }')
 if [ -n "$missing" ]; then
   echo "package-inspect: unresolved libraries: $missing" >&2
   exit 1

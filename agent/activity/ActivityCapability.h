@@ -20,6 +20,7 @@
 #include "agent/activity/Correlator.h"
 #include "agent/core/Capability.h"
 #include "drivers/include/FileActivity.h"
+#include "drivers/include/Sandbox.h"
 
 namespace mamori::agent::activity {
 
@@ -39,6 +40,9 @@ class ActivityCapability final : public Capability {
   common::Status apply(const policy::Policy& policy) override;
 
   bool running() const { return worker_.joinable(); }
+  // Where on-change scans parse files: the extraction sandbox's launcher (docs/decisions/0022), set
+  // by the composition root before the first apply; without one extraction runs in this process.
+  void setExtractionSandbox(std::shared_ptr<drivers::SandboxLauncher> sandbox) { sandbox_ = std::move(sandbox); }
 
  private:
   void run();
@@ -50,6 +54,7 @@ class ActivityCapability final : public Capability {
   Emit emit_;
   Homes homes_;
   std::function<std::int64_t()> nowMs_;
+  std::shared_ptr<drivers::SandboxLauncher> sandbox_;
   QObject context_;  // queued calls from the worker land here, on the main thread
   Correlator correlator_;
 

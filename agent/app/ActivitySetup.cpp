@@ -20,11 +20,14 @@ activity::ActivityCapability::Emit logged(activity::ActivityCapability::Emit sin
 
 class LinuxActivity final : public Capability {
  public:
-  LinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock)
+  LinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock,
+                std::shared_ptr<drivers::SandboxLauncher> sandbox)
       : clock_(clock),
         capability_(
             source_, logged(std::move(sink)), [] { return contentscan::homeDirectories(); },
-            [this] { return clock_.nowMs(); }, [this] { return ids_.next(clock_.nowMs()); }) {}
+            [this] { return clock_.nowMs(); }, [this] { return ids_.next(clock_.nowMs()); }) {
+    capability_.setExtractionSandbox(std::move(sandbox));
+  }
 
   std::string name() const override { return capability_.name(); }
   common::Status apply(const policy::Policy& policy) override { return capability_.apply(policy); }
@@ -38,8 +41,9 @@ class LinuxActivity final : public Capability {
 
 }  // namespace
 
-std::unique_ptr<Capability> makeLinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock) {
-  return std::make_unique<LinuxActivity>(std::move(sink), clock);
+std::unique_ptr<Capability> makeLinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock,
+                                              std::shared_ptr<drivers::SandboxLauncher> sandbox) {
+  return std::make_unique<LinuxActivity>(std::move(sink), clock, std::move(sandbox));
 }
 
 }  // namespace mamori::agent

@@ -19,6 +19,7 @@
 #include "common/Log.h"
 #include "drivers/linux/FileHashCache.h"
 #include "drivers/linux/LinuxProcessUsage.h"
+#include "drivers/linux/LinuxSandbox.h"
 #include "drivers/linux/SdNotify.h"
 #include "policy/PolicyLoader.h"
 
@@ -147,13 +148,17 @@ int Agent::start() {
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
-  addCapability(std::make_unique<contentscan::ContentScanCapability>(
+  // Files are parsed by confined mamori-extract workers, never in the agent (docs/decisions/0022).
+  const auto sandbox = drivers::makeExtractionLauncher();
+  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(
       options_.stateDir, [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
         if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
           common::log::error("spool: " + spooled.error().describe());
         }
         uploader_->kick();
-      }));
+      });
+  contentScan->setExtractionSandbox(sandbox);
+  addCapability(std::move(contentScan));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
   addCapability(makeLinuxActivity(
@@ -167,7 +172,7 @@ int Agent::start() {
         uploader_->kick();
         return id;
       },
-      clock_));
+      clock_, sandbox));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
     auto guard = makeLinuxP2pGuard(

@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include "common/Log.h"
+#include "drivers/linux/LinuxSandbox.h"
 #include "policy/DefaultPolicy.h"
 #include "policy/PolicyLoader.h"
 #include "policy/YaraCompiler.h"
@@ -47,6 +48,8 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   if (options.threads) config.threads = *options.threads;
   config.idlePriority = options.idle;
   config.stateDir = options.stateDir;
+  if (!options.noSandbox) config.sandbox = drivers::makeExtractionLauncher();
+  if (options.extractTimeout) config.extractTimeoutSeconds = static_cast<int>(*options.extractTimeout);
   return config;
 }
 
@@ -74,6 +77,10 @@ Options:
   --idle             idle I/O and CPU priority, as the agent's background scans
   --cpu-limit P      pace the scan as the agent does under agent_limits.cpu_percent P (1..100):
                      this process stays near 80% of P percent of one core (default: full speed)
+  --extract-timeout S  seconds the extraction sandbox may spend on one file before it is stopped and
+                     the file reported as not inspected, "extractor timed out" (1..3600, default 30)
+  --no-sandbox       extract in this process instead of the mamori-extract sandbox workers
+                     (faster to start, but a parser bug then runs with this process's rights)
   -h, --help         this text
 
 Exit codes:
@@ -97,30 +104,33 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
       options.json = true;
     } else if (arg == "--idle") {
       options.idle = true;
+    } else if (arg == "--no-sandbox") {
+      options.noSandbox = true;
     } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads" ||
-               arg == "--cpu-limit") {
+               arg == "--cpu-limit" || arg == "--extract-timeout") {
       auto v = value(arg);
       if (!v) return v.error();
       if (arg == "--rules") options.rulesFile = v.value();
       if (arg == "--policy") options.policyFile = v.value();
       if (arg == "--state-dir") options.stateDir = v.value();
-      if (arg == "--threads") {
+      // A whole number from lo to hi, or an error naming the flag.
+      auto number = [&](std::int64_t lo, std::int64_t hi) -> common::Result<std::int64_t> {
         std::int64_t n = 0;
         const auto& s = v.value();
         const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-        if (ec != std::errc{} || end != s.data() + s.size() || n < 1 || n > 32) {
-          return common::makeError("--threads must be a number from 1 to 32, not \"" + s + "\"");
+        if (ec != std::errc{} || end != s.data() + s.size() || n < lo || n > hi) {
+          return common::makeError(arg + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
+                                   ", not \"" + s + "\"");
         }
-        options.threads = n;
-      }
-      if (arg == "--cpu-limit") {
-        std::int64_t n = 0;
-        const auto& s = v.value();
-        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-        if (ec != std::errc{} || end != s.data() + s.size() || n < 1 || n > 100) {
-          return common::makeError("--cpu-limit must be a number from 1 to 100, not \"" + s + "\"");
-        }
-        options.cpuLimit = n;
+        return n;
+      };
+      if (arg == "--threads" || arg == "--cpu-limit" || arg == "--extract-timeout") {
+        const std::int64_t hi = arg == "--threads" ? 32 : arg == "--cpu-limit" ? 100 : 3600;
+        auto n = number(1, hi);
+        if (!n) return n.error();
+        if (arg == "--threads") options.threads = n.value();
+        if (arg == "--cpu-limit") options.cpuLimit = n.value();
+        if (arg == "--extract-timeout") options.extractTimeout = n.value();
       }
     } else if (arg == "--") {
       options.paths.insert(options.paths.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());

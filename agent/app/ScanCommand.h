@@ -24,7 +24,9 @@ struct ScanOptions {
   std::string policyFile;
   std::string stateDir;
   std::optional<std::int64_t> threads;
-  std::optional<std::int64_t> cpuLimit;  // --cpu-limit: pace like the agent; unset = full speed
+  std::optional<std::int64_t> cpuLimit;        // --cpu-limit: pace like the agent; unset = full speed
+  bool noSandbox = false;                      // --no-sandbox: extract in this process
+  std::optional<std::int64_t> extractTimeout;  // --extract-timeout: seconds per file in the sandbox
   std::vector<std::string> paths;
 };
 

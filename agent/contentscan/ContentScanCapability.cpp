@@ -90,6 +90,7 @@ void ContentScanCapability::scanNow() {
   scan::ScanConfig config = scan::ScanConfig::fromPolicy(settings_);
   config.stateDir = stateDir_;
   config.idlePriority = true;
+  config.sandbox = sandbox_;
   thread_ = std::thread([this, config = std::move(config), roots = roots()] {
     common::nameThisThread("mamori-scan");
     const auto started = std::chrono::steady_clock::now();

@@ -21,6 +21,7 @@
 
 #include "agent/core/Capability.h"
 #include "common/Event.h"
+#include "drivers/include/Sandbox.h"
 #include "policy/AgentLimits.h"
 #include "scan/ContentScanner.h"
 #include "scan/CpuBudget.h"
@@ -48,6 +49,9 @@ class ContentScanCapability final : public Capability {
   // The CPU budget every background scan of the agent is paced by: agent_limits.cpu_percent of the
   // applied policy (docs/policy.md); shared so other background scans can pace with it too.
   std::shared_ptr<scan::CpuBudget> cpuBudget() const { return budget_; }
+  // Where passes parse files: the composition root gives the extraction sandbox's launcher
+  // (docs/decisions/0022); without one (tests) extraction runs in this process.
+  void setExtractionSandbox(std::shared_ptr<drivers::SandboxLauncher> sandbox) { sandbox_ = std::move(sandbox); }
 
   // The details of one event (exposed for tests).
   static Poco::JSON::Object::Ptr matchDetails(const scan::FileResult& result, bool audit);
@@ -70,6 +74,7 @@ class ContentScanCapability final : public Capability {
   bool audit_ = false;
   bool firstApply_ = true;
   std::shared_ptr<scan::CpuBudget> budget_ = std::make_shared<scan::CpuBudget>(policy::AgentLimits{}.cpuPercent);
+  std::shared_ptr<drivers::SandboxLauncher> sandbox_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> scanning_{false};
   std::thread thread_;

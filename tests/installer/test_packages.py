@@ -122,6 +122,8 @@ class PackagesTest(MamoriTestCase):
             self.assertIn(lib, depends, "dpkg-shlibdeps computes the library dependencies")
         files = contents(deb)
         self.assertEqual(files["/usr/bin/mamori-agent"], ("-rwxr-xr-x", "root/root"))
+        # The extraction sandbox worker (docs/decisions/0022), built without its test hooks.
+        self.assertEqual(files["/usr/lib/mamori/mamori-extract"], ("-rwxr-xr-x", "root/root"))
         self.assertEqual(files["/lib/systemd/system/mamori-agent.service"], ("-rw-r--r--", "root/root"))
         self.assertEqual(files["/usr/share/mamori/agent.conf"], ("-rw-r--r--", "root/root"))
         self.assertNotIn("/etc/mamori/agent.conf", files, "postinst writes it when missing")
@@ -189,6 +191,9 @@ class PackagesTest(MamoriTestCase):
         with gzip.open(os.path.join(folder, "mamori-inspect.1.gz"), "rt") as f:
             man = f.read()
         self.assertEqual(man_options(man), man_options(help_text(os.path.join(folder, "mamori-inspect"))))
+        # The tool's sandbox worker travels in its folder, without the test build's hooks.
+        with open(os.path.join(folder, "mamori-extract"), "rb") as f:
+            self.assertNotIn(b"MAMORI-EXTRACT-TEST:", f.read())
 
     def test_installed_collector_serves_the_console_from_the_package(self):
         root = Root(self.workdir)

@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 
 #include "agent/app/ScanCommand.h"
+#include "drivers/linux/LinuxSandbox.h"
 #include "scan/ContentScanner.h"
 #include "scan/ResultFormat.h"
 #include "tests/scan/ScanTestSupport.h"
@@ -90,6 +91,22 @@ TEST_CASE("every generated fixture gives its expected result") {
   CHECK(results.at("archive/nested.zip").hits.at(0).location == "inner.zip!secret.txt");
   CHECK(results.at("office/cards.xlsx").hits.at(0).count == 4);
   CHECK(results.at("text/mynumbers.txt").hits.at(0).count == 3);
+}
+
+TEST_CASE("with the extraction sandbox (the real mamori-extract) every fixture gives the same result") {
+  Fixtures fx;
+  auto config = builtinConfig();
+  config.threads = 2;
+  const auto inProcess = scanTree(config, fx.root);
+  config.sandbox = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(
+      MAMORI_EXTRACT_BIN, std::vector<std::string>{"--user", "nobody"});
+  const auto sandboxed = scanTree(config, fx.root);
+  REQUIRE(sandboxed.size() == inProcess.size());
+  for (const auto& [path, result] : inProcess) {
+    CAPTURE(path);
+    REQUIRE(sandboxed.count(path) == 1);
+    CHECK(resultJson(sandboxed.at(path)) == resultJson(result));
+  }
 }
 
 TEST_CASE("the cache answers for unchanged files and notices changes") {

@@ -1,0 +1,67 @@
+#pragma once
+// A confined helper process that parses untrusted input, and the framed channel to it
+// (docs/decisions/0022). The parent starts a worker, sends it frames (a frame may carry one file
+// descriptor) and reads frames back under a deadline; a worker that dies or overruns is stopped and
+// its end reported. The Linux implementation spawns a separate binary that confines itself
+// (drivers/linux/SandboxConfinement); the fake runs the worker's loop on a thread of this process.
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "common/Result.h"
+#include "common/UniqueFd.h"
+
+namespace mamori::drivers {
+
+using SandboxClock = std::chrono::steady_clock;
+
+struct SandboxFrame {
+  std::string bytes;
+  common::UniqueFd fd;  // the descriptor that travelled with the frame, if any
+};
+
+// One end of a connection carrying length-prefixed frames. One owner at a time (not thread-safe).
+class SandboxChannel {
+ public:
+  virtual ~SandboxChannel() = default;
+
+  // Sends one frame; fd >= 0 travels with it. kUnavailable when the other end is gone.
+  virtual common::Status send(std::string_view frame, int fd = -1) = 0;
+
+  // The next frame, waiting until deadline (none: without a bound). kTimedOut past the deadline,
+  // kUnavailable when the other end closed (a dead worker), kTooLarge for a frame above maxBytes.
+  virtual common::Result<SandboxFrame> receive(std::optional<SandboxClock::time_point> deadline,
+                                               std::size_t maxBytes) = 0;
+};
+
+// How a worker ended.
+struct SandboxExit {
+  bool signaled = false;
+  int code = 0;    // exit status when not signaled
+  int signal = 0;  // the terminating signal when signaled
+};
+
+// The parent's side of one worker process.
+class SandboxWorker : public SandboxChannel {
+ public:
+  // Waits up to grace for the worker to end by itself (it closed its end: it is exiting), then kills
+  // it, reaps it and says how it ended. Called once; the channel is closed afterwards.
+  virtual SandboxExit stop(std::chrono::milliseconds grace) = 0;
+
+  // CPU time the worker has used so far (user and system), nanoseconds; 0 when it cannot be read.
+  virtual std::int64_t cpuTimeNs() const = 0;
+};
+
+class SandboxLauncher {
+ public:
+  virtual ~SandboxLauncher() = default;
+  // A new worker, ready for frames. kUnavailable when it cannot be started.
+  virtual common::Result<std::unique_ptr<SandboxWorker>> start() = 0;
+};
+
+}  // namespace mamori::drivers

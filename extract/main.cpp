@@ -1,0 +1,129 @@
+// mamori-extract: the extraction sandbox worker (docs/decisions/0022). The scanner (mamori-agent,
+// `mamori-agent scan`, mamori-inspect) starts it with a socketpair on descriptor 3; it confines
+// itself (unprivileged user, no_new_privs, rlimits, seccomp), then parses the documents whose
+// descriptors arrive and sends back their text. It opens no file and no socket of its own.
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <charconv>
+#include <csignal>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <vector>
+
+#include "drivers/linux/FramedSocket.h"
+#include "drivers/linux/SandboxConfinement.h"
+#include "scan/ExtractionService.h"
+#include "scan/TextDecoder.h"
+
+namespace {
+
+constexpr const char* kUsage = R"(Usage: mamori-extract [--user NAME] [--memory BYTES]
+
+The content scanner's extraction sandbox. mamori-agent, `mamori-agent scan` and mamori-inspect start
+it themselves, one per scan thread, with its channel on descriptor 3; it is not run by hand.
+It parses untrusted documents (zip, Office, OpenDocument, PDF, gzip, text encodings) confined:
+started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
+space of at most BYTES (default 2 GiB), and a system-call filter without open, socket or exec.
+
+Exit codes:
+  0  the scanner closed the channel
+  2  bad usage, or started without its channel
+  3  out of memory (a document needed more than BYTES)
+  4  internal error
+  5  the sandbox could not be set up
+)";
+
+void say(std::string_view text) {
+  // write(2), not stdio: after the filter no fstat is allowed, and stdio may want one.
+  const ssize_t ignored = ::write(2, text.data(), text.size());
+  (void)ignored;
+}
+
+#ifdef MAMORI_EXTRACT_TEST_HOOKS
+// Test builds only (CMake option MAMORI_EXTRACT_TEST_HOOKS, off for packages): a document that starts
+// with this line makes the worker misbehave as a broken parser would, inside the real sandbox.
+constexpr std::string_view kHookPrefix = "MAMORI-EXTRACT-TEST:";
+
+void testHook(std::string_view document) {
+  if (document.substr(0, kHookPrefix.size()) != kHookPrefix) return;
+  const std::string_view what = document.substr(kHookPrefix.size(), document.find('\n') - kHookPrefix.size());
+  if (what == "crash") {
+    // A wild write through a pointer the compiler cannot see through, as a parser bug would make.
+    volatile std::uintptr_t address = 16;
+    *reinterpret_cast<volatile int*>(address) = 1;  // NOLINT: on purpose
+  } else if (what == "loop") {
+    volatile std::uint64_t spin = 0;
+    for (;;) spin = spin + 1;  // NOLINT: a loop with no way out
+  } else if (what == "alloc") {
+    std::vector<char*> held;
+    for (;;) {
+      char* block = new char[1U << 20U];
+      block[0] = 1;  // NOLINT: one touched byte per MiB: the address space, not RAM, runs out
+      held.push_back(block);
+    }
+  } else if (what == "open") {
+    const int fd = ::open("/etc/hostname", O_RDONLY | O_CLOEXEC);  // NOLINT(cppcoreguidelines-pro-type-vararg)
+    say(fd >= 0 ? "mamori-extract: SANDBOX ESCAPE: open succeeded\n" : "mamori-extract: open refused\n");
+    throw std::runtime_error(fd >= 0 ? "SANDBOX ESCAPE: open succeeded" : "open refused without SIGSYS");
+  } else if (what == "socket") {
+    const int fd = ::socket(AF_INET, SOCK_STREAM, 0);
+    throw std::runtime_error(fd >= 0 ? "SANDBOX ESCAPE: socket succeeded" : "socket refused without SIGSYS");
+  }
+}
+#endif
+
+bool parseBytes(std::string_view text, std::int64_t& out) {
+  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
+  return ec == std::errc{} && end == text.data() + text.size() && out >= (64LL << 20);
+}
+
+}  // namespace
+
+int main(int argc, char* argv[]) {
+  mamori::drivers::SandboxConfinement confinement;
+  confinement.channelFd = 3;
+  confinement.addressSpaceBytes = 2LL << 30;
+  const std::vector<std::string_view> args(argv + 1, argv + argc);
+  for (std::size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "-h" || args[i] == "--help") {
+      say(kUsage);
+      return 0;
+    }
+    if ((args[i] == "--user" || args[i] == "--memory") && i + 1 < args.size()) {
+      if (args[i] == "--user") {
+        confinement.user = std::string(args[++i]);
+      } else if (!parseBytes(args[++i], confinement.addressSpaceBytes)) {
+        say("mamori-extract: --memory needs a byte count of at least 64 MiB\n");
+        return 2;
+      }
+      continue;
+    }
+    say("mamori-extract: unknown argument " + std::string(args[i]) + "\nTry 'mamori-extract --help'.\n");
+    return 2;
+  }
+  struct stat st {};
+  if (::fstat(confinement.channelFd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
+    say("mamori-extract: no channel on descriptor 3; this program is started by the scanner, not by hand\n");
+    return 2;
+  }
+  // Everything that needs a file (the C library's converters) is loaded before the filter.
+  if (!mamori::scan::preloadConverters()) say("mamori-extract: some text converters are missing\n");
+  if (auto confined = mamori::drivers::confineCurrentProcess(confinement); !confined) {
+    say("mamori-extract: cannot set up the sandbox: " + confined.error().describe() + "\n");
+    return mamori::scan::kExitSandboxFailed;
+  }
+  mamori::drivers::FramedSocket channel{mamori::common::UniqueFd(confinement.channelFd)};
+#ifdef MAMORI_EXTRACT_TEST_HOOKS
+  return mamori::scan::serveExtraction(channel, testHook);
+#else
+  return mamori::scan::serveExtraction(channel);
+#endif
+}

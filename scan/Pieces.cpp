@@ -1,0 +1,42 @@
+#include "scan/Pieces.h"
+
+#include "scan/TextDecoder.h"
+
+namespace mamori::scan {
+
+namespace {
+// OLE2 compound files: .doc, .xls, .ppt before 2007.
+constexpr std::string_view kOle2Magic{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8};
+constexpr std::size_t kMinUtf16Run = 3;  // 社外秘 is three characters
+
+Piece pieceOf(const std::string& location, std::string_view data, PartKind kind) {
+  Piece piece{location, kind, data, {}, DetectOn::kNone};
+  if (kind == PartKind::kContainer) return piece;  // a container's own bytes: YARA only
+  const TextEncoding encoding = detectEncoding(data);
+  if (encoding != TextEncoding::kUtf8 && encoding != TextEncoding::kUnknown) {
+    piece.decoded = transcodeToUtf8(data, encoding);
+    piece.detectOn = DetectOn::kDecoded;
+  } else if (encoding == TextEncoding::kUnknown && kind != PartKind::kText) {
+    // Binary. Legacy Office files keep their text as UTF-16LE runs inside the compound file; any other
+    // binary's digits are not numbers a person wrote (extracted text with stray bytes still is).
+    if (data.substr(0, kOle2Magic.size()) != kOle2Magic) return piece;
+    piece.decoded = utf16leRuns(data, kMinUtf16Run);
+    if (!piece.decoded.empty()) piece.detectOn = DetectOn::kDecoded;
+  } else {
+    piece.detectOn = DetectOn::kRaw;
+  }
+  return piece;
+}
+
+}  // namespace
+
+void extractPieces(std::string_view document, const ExtractionLimits& limits, const PieceSink& sink,
+                   std::vector<NotInspected>& notInspected) {
+  const Extractor extractor(limits);
+  extractor.extract(
+      document,
+      [&](const std::string& location, std::string_view part, PartKind kind) { sink(pieceOf(location, part, kind)); },
+      notInspected);
+}
+
+}  // namespace mamori::scan

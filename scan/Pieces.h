@@ -1,0 +1,35 @@
+#pragma once
+// The one dispatch from a document's bytes to what the matchers run on: every extractor and decoder
+// (containers, XML, PDF, gzip, text encodings, UTF-16 runs of legacy Office files) runs under
+// extractPieces. It runs in the sandbox worker (mamori-extract), or in this process when the sandbox
+// is off. A new format is added here (through Extractor), and nowhere else.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "scan/Extractor.h"
+#include "scan/ScanTypes.h"
+
+namespace mamori::scan {
+
+// Which text the detectors (card numbers, My Numbers) read.
+enum class DetectOn : std::uint8_t { kNone = 0, kRaw = 1, kDecoded = 2 };
+
+struct Piece {
+  std::string location;  // "" = the document itself, else its container path ("a.zip!b.xlsx")
+  PartKind kind = PartKind::kFile;
+  std::string_view raw;  // the part's bytes as found (YARA runs on them)
+  std::string decoded;   // raw turned into UTF-8 text when it was not UTF-8 (YARA runs on it too); may be empty
+  DetectOn detectOn = DetectOn::kNone;
+};
+
+using PieceSink = std::function<void(const Piece& piece)>;
+
+// Visits the pieces of document; problems (encrypted, corrupt, bombs, limits) go to notInspected.
+void extractPieces(std::string_view document, const ExtractionLimits& limits, const PieceSink& sink,
+                   std::vector<NotInspected>& notInspected);
+
+}  // namespace mamori::scan

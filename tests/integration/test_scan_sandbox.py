@@ -1,0 +1,118 @@
+"""The extraction sandbox with the real binaries: `mamori-agent scan` over a temporary tree in which
+some documents make the mamori-extract worker crash, loop, allocate without bound, or try to open a
+file or a socket (its test hooks, built only into the test build). Each of those ends as not inspected
+with its reason while every other file of the tree is scanned and matched; no worker outlives the scan.
+
+Needs root (CI runs as root): the workers then drop to nobody, as on a company PC.
+"""
+
+import gzip
+import json
+import os
+import subprocess
+import tempfile
+import time
+import unittest
+
+from harness import binary, wait_until
+
+HOOK = "MAMORI-EXTRACT-TEST:"
+EXPECTED = {
+    "bad/crash.txt": "extractor crashed (SIGSEGV)",
+    "bad/loop.txt": "extractor timed out",
+    "bad/alloc.txt": "extractor out of memory",
+    "bad/open.txt": "extractor crashed (SIGSYS",
+    "bad/socket.txt": "extractor crashed (SIGSYS",
+}
+CARDS = "4111 1111 1111 1111\n5500 0000 0000 0004\n3400 0000 0000 009\n"
+
+
+def make_tree(root):
+    def write(rel, data):
+        path = os.path.join(root, rel)
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        with open(path, "wb") as f:
+            f.write(data)
+
+    for hook in ("crash", "loop", "alloc", "open", "socket"):
+        write(f"bad/{hook}.txt", f"{HOOK}{hook}\n社外秘\n".encode())
+    write("good/marked.txt", "議事録 社外秘 2026\n".encode())
+    write("good/cards.txt", CARDS.encode())
+    write("good/sjis.txt", "顧客一覧 社外秘\r\n".encode("cp932"))
+    write("good/utf16.txt", "\ufeff取扱注意 社外秘".encode("utf-16-le"))
+    write("good/report.txt.gz", gzip.compress("四半期報告 社外秘\n".encode()))
+    for i in range(40):
+        write(f"good/clean/{i:02d}.txt", f"meeting notes {i}\n".encode())
+
+
+def extract_workers(path):
+    """PIDs of running processes whose executable is this build's mamori-extract."""
+    found = []
+    for pid in os.listdir("/proc"):
+        if not pid.isdigit():
+            continue
+        try:
+            if os.readlink(f"/proc/{pid}/exe") == path:
+                found.append(int(pid))
+        except OSError:
+            continue
+    return found
+
+
+class ScanSandboxTest(unittest.TestCase):
+    def setUp(self):
+        if os.geteuid() != 0:
+            self.fail("this test needs root (CI runs as root): the workers' drop to nobody is part of it")
+        self.tmp = tempfile.TemporaryDirectory(prefix="mamori-sandbox-")
+        self.root = os.path.join(self.tmp.name, "tree")
+        make_tree(self.root)
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def scan(self, *extra):
+        started = time.monotonic()
+        done = subprocess.run([binary("mamori-agent"), "scan", "--json", "--threads", "2", *extra, self.root],
+                              capture_output=True, text=True, timeout=240)
+        elapsed = time.monotonic() - started
+        lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        results = {r["path"][len(self.root) + 1:]: r for r in lines if "path" in r}
+        summary = next(r["summary"] for r in lines if "summary" in r)
+        return done, results, summary, elapsed
+
+    def test_broken_extractions_are_reported_and_the_rest_is_scanned(self):
+        done, results, summary, _ = self.scan("--extract-timeout", "2")
+        self.assertEqual(done.returncode, 1, done.stderr)  # matches were found
+        self.assertEqual(summary["files"], 5 + 5 + 40)
+        for path, reason in EXPECTED.items():
+            with self.subTest(path=path):
+                self.assertIn(path, results)
+                reasons = [n["reason"] for n in results[path]["not_inspected"]]
+                self.assertEqual(len(reasons), 1, reasons)
+                self.assertTrue(reasons[0].startswith(reason), reasons)
+                self.assertNotIn("ESCAPE", reasons[0])
+        names = {path: {m["name"] for m in r["matches"]} for path, r in results.items()}
+        for path in ("good/marked.txt", "good/sjis.txt", "good/utf16.txt", "good/report.txt.gz"):
+            with self.subTest(path=path):
+                self.assertIn(path, results)
+                self.assertTrue(any(n.endswith("confidential_marking_ja") or "marking" in n for n in names[path]),
+                                names[path])
+                self.assertEqual(results[path]["not_inspected"], [])
+        self.assertIn("credit_card", names["good/cards.txt"])
+        # The gzip's member (no stored name: "data") is named in the container path.
+        self.assertTrue(results["good/report.txt.gz"]["matches"][0]["container_path"].endswith("!data"))
+        self.assertFalse(any(p.startswith("good/clean/") for p in results))
+        # Every worker ended with the scan (crashed ones were reaped, the rest stopped).
+        wait_until(lambda: not extract_workers(binary("mamori-extract")), 10, "no mamori-extract left")
+
+    def test_without_the_sandbox_the_hooks_are_plain_text(self):
+        # The hooks live only in the worker: in-process extraction reads those files as text.
+        done, results, summary, _ = self.scan("--no-sandbox")
+        self.assertEqual(done.returncode, 1, done.stderr)
+        for path in EXPECTED:
+            self.assertEqual(results[path]["not_inspected"], [], path)
+        self.assertEqual(summary["files"], 50)
+
+
+if __name__ == "__main__":
+    unittest.main()
