@@ -1,9 +1,11 @@
 #include "collector/app/UserCommand.h"
 
+#include <pwd.h>
 #include <termios.h>
 #include <unistd.h>
 
 #include <cstdio>
+#include <cstdlib>
 #include <iostream>
 
 #include "collector/console/PasswordHash.h"
@@ -24,7 +26,8 @@ const char* const kUserUsage =
     "collector runs. add and passwd read the password from standard input: asked twice without echo\n"
     "on a terminal, else the first line (at least 10 characters). passwd and remove end the user's\n"
     "sessions. Roles: administrator (also \"admin\") may change policies and grant exceptions;\n"
-    "viewer may only read.\n"
+    "viewer may only read. Each add, passwd and remove is recorded in the audit trail with the local\n"
+    "account that ran it (mamorictl audit).\n"
     "\n"
     "exit codes: 0 done, 1 runtime error (database), 2 usage error or unacceptable password,\n"
     "            3 the user exists (add) or does not exist (passwd, remove)\n";
@@ -80,6 +83,35 @@ bool readPassword(std::istream& in, std::string& password) {
     return false;
   }
   return true;
+}
+
+// Who ran the command, for the audit trail: the account, and who called sudo when someone did.
+std::string localActor() {
+  const passwd* account = ::getpwuid(::getuid());
+  std::string actor =
+      "local:" + (account != nullptr ? std::string(account->pw_name) : "uid " + std::to_string(::getuid()));
+  if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
+    actor += " (sudo by " + std::string(sudo) + ")";
+  }
+  return actor;
+}
+
+// One audit record per change attempted (docs/admin.md "The audit trail"): ok, or refused with why.
+void recordChange(store::EventStore& store, const std::string& action, const std::string& name,
+                  const std::string& after, const std::string& refusal) {
+  audit::AuditEntry entry;
+  entry.timeMs = common::SystemClock().nowMs();
+  entry.actor = localActor();
+  entry.address = "local";
+  entry.action = "user." + action;
+  entry.target = "user:" + name;
+  entry.after = after;
+  entry.result = refusal.empty() ? "ok" : "refused";
+  entry.detail = refusal;
+  if (auto appended = store.appendAudit(entry); !appended) {
+    std::fprintf(stderr, "mamori-collector user: warning: done, but not recorded in the audit trail: %s\n",
+                 appended.error().describe().c_str());
+  }
 }
 
 }  // namespace
@@ -156,6 +188,8 @@ int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
   if (action == "add") {
     auto added = store.value()->addConsoleUser({name, role, hash, common::SystemClock().nowMs()});
     if (!added) return failed(added.error());
+    recordChange(*store.value(), action, name, added.value() ? "role " + role : "",
+                 added.value() ? "" : "the user exists");
     if (!added.value()) {
       std::fprintf(stderr, "mamori-collector user: user %s exists (use passwd to change its password)\n", name.c_str());
       return kExitUser;
@@ -166,6 +200,7 @@ int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
   auto done =
       action == "passwd" ? store.value()->setConsolePassword(name, hash) : store.value()->removeConsoleUser(name);
   if (!done) return failed(done.error());
+  recordChange(*store.value(), action, name, "", done.value() ? "" : "no such user");
   if (!done.value()) {
     std::fprintf(stderr, "mamori-collector user: no user %s\n", name.c_str());
     return kExitUser;

@@ -10,6 +10,7 @@ import hashlib
 import http.client
 import json
 import os
+import pwd
 import re
 import sqlite3
 import ssl
@@ -164,6 +165,9 @@ class AuditTest(MamoriTestCase):
         collector = self.start()
         self.add_user("ops", "viewer")
         self.add_user("chief", "administrator")
+        again = subprocess.run([binary("mamori-collector"), "user", "add", "ops", "--role", "viewer", "--db",
+                                self.db_url], input=PASSWORD + "\n", capture_output=True, text=True, timeout=60)
+        self.assertEqual(again.returncode, 3, again.stderr)
         api = collector.api()
         status, _, _ = self.sign_in(collector, "chief", "not the password")
         self.assertEqual(status, 401)
@@ -178,21 +182,28 @@ class AuditTest(MamoriTestCase):
         status, body = api.json("GET", "/api/v1/audit", headers={"Cookie": admin}, token="")
         self.assertEqual(status, 200, body)
         seen = [(r["action"], r["actor"], r["result"], r["status"]) for r in body["records"]]
-        self.assertEqual(seen, [("session.signin", "chief", "refused", 401), ("session.signin", "nobody", "refused", 401),
-                                ("session.signin", "ops", "ok", 200), ("audit.read", "ops", "refused", 403),
-                                ("session.signin", "chief", "ok", 200)])
-        self.assertIn("wrong user name or password", body["records"][0]["detail"])
-        self.assertIn("viewer role", body["records"][3]["detail"])
+        # Accounts made on the collector host are recorded with the local account that made them.
+        local = [(action, actor.split(" ")[0], result) for action, actor, result, _ in seen[:3]]
+        me = "local:" + pwd.getpwuid(os.getuid()).pw_name
+        self.assertEqual(local, [("user.add", me, "ok"), ("user.add", me, "ok"), ("user.add", me, "refused")])
+        self.assertEqual(body["records"][0]["after"], "role viewer")
+        self.assertEqual(body["records"][2]["detail"], "the user exists")
+        self.assertEqual(seen[3:], [("session.signin", "chief", "refused", 401),
+                                    ("session.signin", "nobody", "refused", 401), ("session.signin", "ops", "ok", 200),
+                                    ("audit.read", "ops", "refused", 403), ("session.signin", "chief", "ok", 200)])
+        self.assertIn("wrong user name or password", body["records"][3]["detail"])
+        self.assertIn("viewer role", body["records"][6]["detail"])
         # mamorictl shows the same records, the admin-token's own read after the console's.
         code, out, err = collector.ctl("audit", "--json")
         self.assertEqual(code, 0, err)
         lines = [json.loads(line) for line in out.splitlines()]
         self.assertEqual([r["action"] for r in lines][-1], "audit.read")
         self.assertEqual(lines[-1]["actor"], "chief")
-        code, out, err = collector.ctl("audit", "--since", "0", "--limit", "2")
+        code, out, err = collector.ctl("audit", "--since", "0", "--limit", "5")
         self.assertEqual(code, 0, err)
-        self.assertEqual(len(out.splitlines()), 3, out)  # the header and two records
-        self.assertIn("nobody", out)
+        self.assertEqual(len(out.splitlines()), 6, out)  # the header and five records
+        self.assertIn("nobody", out.splitlines()[-1])
+        self.assertIn("refused 401  wrong user name or password", out)
 
     # ---- tampering -------------------------------------------------------------------------------
 
