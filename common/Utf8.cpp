@@ -4,42 +4,88 @@
 
 namespace mamori::common {
 
+std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp) {
+  const auto* p = reinterpret_cast<const unsigned char*>(text.data()) + at;  // NOLINT: byte view
+  const std::size_t left = text.size() - at;
+  const unsigned char c = *p;
+  if (c < 0x80) {
+    cp = c;
+    return 1;
+  }
+  std::size_t extra = 0;
+  std::uint32_t min = 0;
+  if ((c & 0xE0U) == 0xC0U) {
+    extra = 1;
+    cp = c & 0x1FU;
+    min = 0x80;
+  } else if ((c & 0xF0U) == 0xE0U) {
+    extra = 2;
+    cp = c & 0x0FU;
+    min = 0x800;
+  } else if ((c & 0xF8U) == 0xF0U) {
+    extra = 3;
+    cp = c & 0x07U;
+    min = 0x10000;
+  } else {
+    return 0;
+  }
+  if (left <= extra) return 0;
+  for (std::size_t i = 1; i <= extra; ++i) {
+    if ((p[i] & 0xC0U) != 0x80U) return 0;
+    cp = (cp << 6U) | (p[i] & 0x3FU);
+  }
+  if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+  return extra + 1;
+}
+
 bool isValidUtf8(std::string_view text) {
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());  // NOLINT: byte view
-  const auto* end = p + text.size();
-  while (p < end) {
-    const unsigned char c = *p;
-    if (c < 0x80) {
-      ++p;
-      continue;
-    }
-    int extra = 0;
-    std::uint32_t cp = 0;
-    std::uint32_t min = 0;
-    if ((c & 0xE0U) == 0xC0U) {
-      extra = 1;
-      cp = c & 0x1FU;
-      min = 0x80;
-    } else if ((c & 0xF0U) == 0xE0U) {
-      extra = 2;
-      cp = c & 0x0FU;
-      min = 0x800;
-    } else if ((c & 0xF8U) == 0xF0U) {
-      extra = 3;
-      cp = c & 0x07U;
-      min = 0x10000;
-    } else {
-      return false;
-    }
-    if (end - p <= extra) return false;
-    for (int i = 1; i <= extra; ++i) {
-      if ((p[i] & 0xC0U) != 0x80U) return false;
-      cp = (cp << 6U) | (p[i] & 0x3FU);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return false;
-    p += extra + 1;
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t n = decodeUtf8(text, at, cp);
+    if (n == 0) return false;
+    at += n;
   }
   return true;
+}
+
+namespace {
+bool invisibleOrDirectional(std::uint32_t cp) {
+  return (cp >= 0x200B && cp <= 0x200F) || (cp >= 0x202A && cp <= 0x202E) || (cp >= 0x2060 && cp <= 0x2064) ||
+         (cp >= 0x2066 && cp <= 0x2069) || cp == 0x061C || cp == 0xFEFF;
+}
+
+std::string codePointName(std::uint32_t cp) {
+  static constexpr char kHex[] = "0123456789ABCDEF";
+  std::string digits;
+  for (int shift = cp > 0xFFFF ? 20 : 12; shift >= 0; shift -= 4) digits.push_back(kHex[(cp >> shift) & 0xFU]);
+  return "U+" + digits;
+}
+}  // namespace
+
+std::string visibleText(std::string_view text) {
+  std::string out;
+  out.reserve(text.size());
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t n = decodeUtf8(text, at, cp);
+    if (n == 0) {
+      static constexpr char kHex[] = "0123456789ABCDEF";
+      const auto byte = static_cast<unsigned char>(text[at]);
+      out += "<0x";
+      out.push_back(kHex[byte >> 4U]);
+      out.push_back(kHex[byte & 0xFU]);
+      out += '>';
+      ++at;
+      continue;
+    }
+    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || invisibleOrDirectional(cp)) {
+      out += "<" + codePointName(cp) + ">";
+    } else {
+      out.append(text.substr(at, n));
+    }
+    at += n;
+  }
+  return out;
 }
 
 void appendUtf8(std::string& out, std::uint32_t cp) {

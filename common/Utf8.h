@@ -1,6 +1,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -9,6 +10,18 @@ namespace mamori::common {
 // Strict UTF-8 (no overlongs, no surrogates, nothing above U+10FFFF). PostgreSQL refuses anything
 // else in text columns, so outside input is checked before it is stored.
 bool isValidUtf8(std::string_view text);
+
+// Decodes the code point at text[at] into cp; returns the bytes it takes, 0 when the bytes there are
+// not strict UTF-8 (as isValidUtf8 judges).
+std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp);
+
+// Outside text (an agent's host name, an event's fields) made safe to print on a terminal: control
+// characters (C0, DEL, C1; an escape sequence could rewrite the screen) and characters that are
+// invisible or change the reading direction (U+200B-U+200F, U+202A-U+202E, U+2060-U+2064,
+// U+2066-U+2069, U+061C, U+FEFF; "invoice<U+202E>fdp.exe" would read as a PDF) become visible
+// markers "<U+202E>", bytes that are not UTF-8 become "<0xFF>". Everything else is kept, every script
+// included. The web console shows the same markers (console/src/safetext.ts).
+std::string visibleText(std::string_view text);
 
 // Appends the UTF-8 encoding of a code point; surrogates and values above U+10FFFF become U+FFFD,
 // so whatever a decoder hands in, the output stays valid UTF-8.

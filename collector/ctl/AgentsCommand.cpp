@@ -21,34 +21,11 @@ constexpr const char* kAgentsUsage =
     "(mamorictl policy status shows when it applied it).\n"
     "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
 
-std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
-  if (!object->has(key)) return "";
-  const auto value = object->get(key);
-  return value.isEmpty() ? "" : value.convert<std::string>();
-}
-
 }  // namespace
 
 int reportError(int code, const std::string& message) {
   std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
   return code;
-}
-
-std::string formatTable(const std::vector<std::vector<std::string>>& rows) {
-  std::vector<std::size_t> widths;
-  for (const auto& row : rows) {
-    if (widths.size() < row.size()) widths.resize(row.size(), 0);
-    for (std::size_t i = 0; i < row.size(); ++i) widths[i] = std::max(widths[i], row[i].size());
-  }
-  std::string out;
-  for (const auto& row : rows) {
-    for (std::size_t i = 0; i < row.size(); ++i) {
-      out += row[i];
-      if (i + 1 < row.size()) out += std::string(widths[i] - row[i].size() + 2, ' ');
-    }
-    out += '\n';
-  }
-  return out;
 }
 
 namespace {
@@ -109,9 +86,9 @@ int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std:
       std::printf("%s\n", line.str().c_str());
       continue;
     }
-    rows.push_back({text(agent, "agent_id"), text(agent, "host"), text(agent, "group"), text(agent, "last_seen"),
-                    text(agent, "silent") == "true" ? "yes" : "no", text(agent, "spool_events"),
-                    text(agent, "agent_version")});
+    rows.push_back({jsonText(agent, "agent_id"), jsonText(agent, "host"), jsonText(agent, "group"),
+                    jsonText(agent, "last_seen"), jsonText(agent, "silent") == "true" ? "yes" : "no",
+                    jsonText(agent, "spool_events"), jsonText(agent, "agent_version")});
   }
   if (!json) std::fputs(formatTable(rows).c_str(), stdout);
   return kExitOk;

@@ -2,6 +2,8 @@
 // mamorictl's commands. Each takes its own arguments (after the command name) and returns the exit
 // code: 0 ok, 1 collector or network error, 2 usage error.
 
+#include <Poco/JSON/Object.h>
+
 #include <string>
 #include <vector>
 
@@ -35,7 +37,14 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
 
-// Columns padded to their widest cell; the last column is not padded.
+// Columns padded to their widest cell; the last column is not padded. Cells are shown through
+// common::visibleText (Output.cpp): no control or direction-changing character reaches the terminal.
 std::string formatTable(const std::vector<std::vector<std::string>>& rows);
+
+// A field of a collector answer as text ("" when absent or null), as sent: for values that are
+// compared or written out whole (a policy document).
+std::string jsonText(const Poco::JSON::Object::Ptr& object, const std::string& key);
+// The same, safe to print on a terminal (common::visibleText).
+std::string shownText(const Poco::JSON::Object::Ptr& object, const std::string& key);
 
 }  // namespace mamori::collector::ctl

@@ -57,12 +57,6 @@ std::string cursorAt(std::int64_t ms) {
   return text;
 }
 
-std::string field(const Poco::JSON::Object::Ptr& event, const std::string& key) {
-  if (!event->has(key)) return "";
-  const auto value = event->get(key);
-  return value.isString() ? value.extract<std::string>() : value.convert<std::string>();
-}
-
 class Printer {
  public:
   explicit Printer(bool json) : json_(json) {}
@@ -77,8 +71,9 @@ class Printer {
     if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);
     std::string shortDetails = details.str();
     if (shortDetails.size() > kDetailsWidth) shortDetails = shortDetails.substr(0, kDetailsWidth - 3) + "...";
-    rows_.push_back({field(event, "time"), field(event, "severity"), field(event, "type"), field(event, "host"),
-                     field(event, "user").empty() ? "-" : field(event, "user"), shortDetails});
+    rows_.push_back({jsonText(event, "time"), jsonText(event, "severity"), jsonText(event, "type"),
+                     jsonText(event, "host"), jsonText(event, "user").empty() ? "-" : jsonText(event, "user"),
+                     shortDetails});
   }
 
   // Tables are printed per page so columns line up within it; the header only once.
@@ -168,7 +163,7 @@ std::optional<int> fetch(AdminClient& client, const EventsOptions& options, std:
       const auto event = events->getObject(static_cast<unsigned>(i));
       if (event.isNull()) continue;
       printer.print(event);
-      cursor = field(event, "id");
+      cursor = jsonText(event, "id");
       ++printed;
     }
     printer.flush();

@@ -26,12 +26,6 @@ constexpr const char* kInspectionsUsage =
     "findings; --json prints the signed document itself (mamori-inspect verify accepts it).\n"
     "exit codes: 0 ok, 1 collector or network error (or the report was refused), 2 usage error\n";
 
-std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
-  if (object.isNull() || !object->has(key)) return "";
-  const auto value = object->get(key);
-  return value.isEmpty() ? "" : value.convert<std::string>();
-}
-
 int upload(const ConnectionOptions& connection, const std::string& file) {
   auto body = common::readSmallFile(file, 256U << 20U);
   if (!body) return reportError(kExitUsage, body.error().describe());
@@ -44,8 +38,8 @@ int upload(const ConnectionOptions& connection, const std::string& file) {
   }
   const auto& o = answer.value().object;
   std::printf("%s %s (host %s, %s findings, signed by key %s)\n",
-              answer.value().status == 201 ? "stored" : "already stored", text(o, "id").c_str(),
-              text(o, "host").c_str(), text(o, "findings").c_str(), text(o, "key_id").c_str());
+              answer.value().status == 201 ? "stored" : "already stored", shownText(o, "id").c_str(),
+              shownText(o, "host").c_str(), shownText(o, "findings").c_str(), shownText(o, "key_id").c_str());
   return kExitOk;
 }
 
@@ -63,13 +57,13 @@ int show(const ConnectionOptions& connection, const std::string& id, bool json) 
   const auto report = answer.value()->getObject("report");
   const auto run = report.isNull() ? nullptr : report->getObject("run");
   const auto findings = report.isNull() ? nullptr : report->getArray("findings");
-  std::printf("host %s, user %s, %s to %s%s\n", text(run, "host").c_str(), text(run, "user").c_str(),
-              text(run, "started").c_str(), text(run, "finished").c_str(),
-              text(run, "interrupted") == "true" ? " (interrupted: partial)" : "");
+  std::printf("host %s, user %s, %s to %s%s\n", shownText(run, "host").c_str(), shownText(run, "user").c_str(),
+              shownText(run, "started").c_str(), shownText(run, "finished").c_str(),
+              jsonText(run, "interrupted") == "true" ? " (interrupted: partial)" : "");
   std::vector<std::vector<std::string>> rows = {{"SEVERITY", "KIND", "DECISION", "PATH"}};
   for (std::size_t i = 0; !findings.isNull() && i < findings->size(); ++i) {
     const auto f = findings->getObject(static_cast<unsigned>(i));
-    rows.push_back({text(f, "severity"), text(f, "kind"), text(f, "decision"), text(f, "path")});
+    rows.push_back({jsonText(f, "severity"), jsonText(f, "kind"), jsonText(f, "decision"), jsonText(f, "path")});
   }
   std::fputs(formatTable(rows).c_str(), stdout);
   return kExitOk;
@@ -112,8 +106,8 @@ int runInspectionsCommand(const ConnectionOptions& connection, const std::vector
       std::printf("%s\n", line.str().c_str());
       continue;
     }
-    rows.push_back({text(item, "id"), text(item, "host"), text(item, "started"), text(item, "findings"),
-                    text(item, "critical"), text(item, "key_id")});
+    rows.push_back({jsonText(item, "id"), jsonText(item, "host"), jsonText(item, "started"), jsonText(item, "findings"),
+                    jsonText(item, "critical"), jsonText(item, "key_id")});
   }
   if (!json) std::fputs(formatTable(rows).c_str(), stdout);
   return kExitOk;

@@ -29,12 +29,6 @@ constexpr const char* kPolicyUsage =
     "          is its group's current policy, or the error it reported when it refused one\n"
     "exit codes: 0 ok, 1 invalid policy or collector/network error, 2 usage error\n";
 
-std::string text(const Poco::JSON::Object::Ptr& object, const std::string& key) {
-  if (object.isNull() || !object->has(key)) return "";
-  const auto value = object->get(key);
-  return value.isEmpty() ? "" : value.convert<std::string>();
-}
-
 // FILE:POINTER: message, one per line, the way compilers print errors.
 void printErrors(const std::string& file, const std::vector<common::Error>& errors, bool more) {
   for (const auto& error : errors) {
@@ -100,14 +94,15 @@ int push(const ConnectionOptions& connection, std::vector<std::string> args) {
       const auto errors = object->getArray("errors");
       for (std::size_t i = 0; errors && i < errors->size(); ++i) {
         const auto error = errors->getObject(static_cast<unsigned>(i));
-        std::fprintf(stderr, "%s:%s: %s\n", file.c_str(), text(error, "where").c_str(), text(error, "error").c_str());
+        std::fprintf(stderr, "%s:%s: %s\n", file.c_str(), shownText(error, "where").c_str(),
+                     shownText(error, "error").c_str());
       }
     }
     return reportError(kExitFailure, answer.value().describe());
   }
-  std::printf("pushed \"%s\" version %s to group %s (sha256 %s, signed by key %s)\n", text(object, "name").c_str(),
-              text(object, "version").c_str(), text(object, "group").c_str(), text(object, "sha256").c_str(),
-              text(object, "key_id").c_str());
+  std::printf("pushed \"%s\" version %s to group %s (sha256 %s, signed by key %s)\n", shownText(object, "name").c_str(),
+              jsonText(object, "version").c_str(), jsonText(object, "group").c_str(),
+              jsonText(object, "sha256").c_str(), jsonText(object, "key_id").c_str());
   std::printf("agents of the group apply it at their next poll; watch: mamorictl policy status --group %s\n",
               group.c_str());
   return kExitOk;
@@ -125,9 +120,10 @@ int show(const ConnectionOptions& connection, std::vector<std::string> args) {
   if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
   const auto& object = answer.value().object;
   std::fprintf(stderr, "group %s: \"%s\" version %s, sha256 %s, key %s, pushed %s\n", group.c_str(),
-               text(object, "name").c_str(), text(object, "version").c_str(), text(object, "sha256").c_str(),
-               text(object, "key_id").c_str(), text(object, "pushed_at").c_str());
-  const std::string document = text(object, "document");
+               shownText(object, "name").c_str(), jsonText(object, "version").c_str(),
+               jsonText(object, "sha256").c_str(), jsonText(object, "key_id").c_str(),
+               jsonText(object, "pushed_at").c_str());
+  const std::string document = jsonText(object, "document");
   std::fputs(document.c_str(), stdout);
   if (!document.empty() && document.back() != '\n') std::fputc('\n', stdout);
   return kExitOk;
@@ -145,7 +141,7 @@ int status(const ConnectionOptions& connection, std::vector<std::string> args) {
   if (const auto list = policies.value()->getArray("policies")) {
     for (std::size_t i = 0; i < list->size(); ++i) {
       const auto policy = list->getObject(static_cast<unsigned>(i));
-      current[text(policy, "group")] = text(policy, "version");
+      current[jsonText(policy, "group")] = jsonText(policy, "version");
     }
   }
   auto agents = client.value()->getJson("/api/v1/agents");
@@ -157,25 +153,25 @@ int status(const ConnectionOptions& connection, std::vector<std::string> args) {
   for (std::size_t i = 0; i < list->size(); ++i) {
     const auto agent = list->getObject(static_cast<unsigned>(i));
     if (agent.isNull()) continue;
-    const std::string group = text(agent, "group");
+    const std::string group = jsonText(agent, "group");
     if (!onlyGroup.empty() && group != onlyGroup) continue;
     const auto policy = agent->getObject("policy");
-    const std::string version = text(policy, "version");
-    const std::string error = text(policy, "error");
+    const std::string version = jsonText(policy, "version");
+    const std::string error = jsonText(policy, "error");
     std::string state = "no report yet";
     if (!version.empty() && version != "0") {
       const auto it = current.find(group);
       if (it == current.end()) {
         state = "group has no policy";
       } else {
-        state =
-            it->second == version && text(policy, "source") != "builtin" ? "current" : "behind (" + it->second + ")";
+        state = it->second == version && jsonText(policy, "source") != "builtin" ? "current"
+                                                                                 : "behind (" + it->second + ")";
       }
     }
     if (!error.empty()) state = "refused a policy";
-    const std::string sha = text(policy, "sha256");
-    rows.push_back({text(agent, "agent_id"), text(agent, "host"), group, version == "0" ? "-" : version,
-                    text(policy, "source"), text(policy, "applied_at"), state, sha.substr(0, 12), error});
+    const std::string sha = jsonText(policy, "sha256");
+    rows.push_back({jsonText(agent, "agent_id"), jsonText(agent, "host"), group, version == "0" ? "-" : version,
+                    jsonText(policy, "source"), jsonText(policy, "applied_at"), state, sha.substr(0, 12), error});
   }
   std::fputs(formatTable(rows).c_str(), stdout);
   return kExitOk;

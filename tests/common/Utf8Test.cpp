@@ -21,3 +21,19 @@ TEST_CASE("hostile byte sequences are refused") {
   CHECK_FALSE(isValidUtf8(std::string("\x83\x65", 2)));          // Shift_JIS, not UTF-8
   CHECK_FALSE(isValidUtf8(std::string("\xFF", 1)));
 }
+
+TEST_CASE("outside text printed on a terminal shows control, invisible and direction-changing characters as markers") {
+  using mamori::common::visibleText;
+  CHECK(visibleText("pc-経理-01") == "pc-経理-01");
+  CHECK(visibleText("مرحبا") == "مرحبا");  // right-to-left script itself is kept; overriding direction is not
+  CHECK(visibleText("pc-invoice\xE2\x80\xAE"
+                    "fdp.exe\xE2\x80\x8B") == "pc-invoice<U+202E>fdp.exe<U+200B>");
+  CHECK(visibleText("pc\xEF\xBB\xBF") == "pc<U+FEFF>");
+  CHECK(visibleText("a\xE2\x81\xA6"
+                    "b") == "a<U+2066>b");
+  CHECK(visibleText("pc\x1b[2J") == "pc<U+001B>[2J");  // no escape sequence reaches the terminal
+  CHECK(visibleText(std::string("pc\0x\n", 5)) == "pc<U+0000>x<U+000A>");
+  CHECK(visibleText("pc\xC2\x85\x7f") == "pc<U+0085><U+007F>");
+  CHECK(visibleText("pc\xFF\xE3\x81") == "pc<0xFF><0xE3><0x81>");
+  CHECK(visibleText("\xF0\x9F\x94\x92") == "\xF0\x9F\x94\x92");  // U+1F512 stays
+}

@@ -57,6 +57,28 @@ class SecurityTest(MamoriTestCase):
                 self.assertEqual(status, 401, path)
         self.assertEqual(self.api.count(), 0)
 
+    def test_hostile_names_reach_mamorictl_as_visible_markers_not_terminal_controls(self):
+        # An agent may call itself anything; what an administrator's terminal prints must not act on
+        # escape sequences or reverse text (issue 20).
+        hostile = "pc-invoice\u202efdp.exe\u200b\u001b[2J\u001b]0;owned\u0007"
+        agent_id = uuid7()
+        status, body = self.api.json("POST", "/api/v1/enroll", {
+            "enroll_secret": self.coll.read_secret("enroll.secret"), "agent_id": agent_id,
+            "host": hostile, "os": "test", "agent_version": "0"}, token="")
+        self.assertEqual(status, 200, body)
+        status, body = self.post_events([event(agent_id, id=uuid7(), host=hostile, user=hostile)],
+                                        token=body["node_key"])
+        self.assertEqual(status, 200, body)
+        shown = "pc-invoice<U+202E>fdp.exe<U+200B><U+001B>[2J<U+001B>]0;owned<U+0007>"
+        for args in (("agents",), ("events",), ("policy", "status")):
+            _, out, _ = self.coll.ctl(*args, check=0)
+            self.assertIn(shown, out, args)
+            for raw in ("\u202e", "\u200b", "\u001b", "\u0007"):
+                self.assertNotIn(raw, out, f"mamorictl {' '.join(args)} printed {raw!r} raw")
+        # --json keeps the exact value (JSON escapes it) for programs that read it.
+        _, out, _ = self.coll.ctl("agents", "--json", check=0)
+        self.assertIn(hostile, [json.loads(line)["host"] for line in out.splitlines()])
+
     def test_tls_is_required_and_the_certificate_is_pinned(self):
         plain = http.client.HTTPConnection("127.0.0.1", self.coll.port, timeout=10)
         try:
