@@ -4,6 +4,7 @@
 // descriptors arrive and sends back their text. It opens no file and no socket of its own.
 
 #include <fcntl.h>
+#include <malloc.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -114,6 +115,12 @@ int main(int argc, char* argv[]) {
     say("mamori-extract: no channel on descriptor 3; this program is started by the scanner, not by hand\n");
     return 2;
   }
+  // The heap grows and shrinks with every document; glibc's default would hand it back to the kernel
+  // after each one and fault it in again (about half the worker's time on office files, measured).
+  // Keep up to 64 MiB of it between documents; RLIMIT_AS still bounds the total.
+  ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
+  ::mallopt(M_TOP_PAD, 16 << 20);
+  ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   // Everything that needs a file (the C library's converters) is loaded before the filter.
   if (!mamori::scan::preloadConverters()) say("mamori-extract: some text converters are missing\n");
   if (auto confined = mamori::drivers::confineCurrentProcess(confinement); !confined) {

@@ -229,9 +229,9 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
           // Between files, not inside one: a sleep inside would eat the file's YARA time budget.
           if (budget != nullptr) budget->pace(shared.stop);
           try {
-            const std::int64_t workerCpuBefore = inspector->extractionCpuNs();
+            // The sandbox worker's CPU is this scan's too: a budget counts it.
+            const std::int64_t workerCpuBefore = budget != nullptr ? inspector->extractionCpuNs() : 0;
             scanOne(shared, *inspector, path);
-            // The sandbox worker's CPU is this scan's too: the budget counts it.
             if (budget != nullptr) budget->charge(inspector->extractionCpuNs() - workerCpuBefore);
           } catch (const std::exception& e) {
             FileResult failed;

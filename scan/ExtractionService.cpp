@@ -54,8 +54,7 @@ bool serveOne(drivers::SandboxChannel& channel, const drivers::SandboxFrame& fra
     auto read = readDocument(frame.fd.get(), r.size);
     if (!read) {
       NotInspected unreadable{"", read.error().message, read.error().kind};
-      if (!channel.send(encodeNotInspected(unreadable)) || !channel.send(encodeDone())) return false;
-      return true;
+      return channel.queue(encodeNotInspected(unreadable)) && channel.queue(encodeDone()) && channel.flush();
     }
     owned = std::move(read).value();
     document = owned;
@@ -69,13 +68,14 @@ bool serveOne(drivers::SandboxChannel& channel, const drivers::SandboxFrame& fra
         if (!sent) return;
         // The whole document is the parent's already: say so rather than send it back.
         const bool isDocument = piece.raw.data() == document.data() && piece.raw.size() == document.size();
-        sent = static_cast<bool>(channel.send(encodePiece(piece, isDocument)));
+        sent = static_cast<bool>(channel.queue(encodePiece(piece, isDocument)));
       },
       skipped);
   for (const auto& s : skipped) {
-    if (sent) sent = static_cast<bool>(channel.send(encodeNotInspected(s)));
+    if (sent) sent = static_cast<bool>(channel.queue(encodeNotInspected(s)));
   }
-  if (sent) sent = static_cast<bool>(channel.send(encodeDone()));
+  // The answers to one document leave together (or as the queue fills, for large parts).
+  if (sent) sent = channel.queue(encodeDone()) && channel.flush();
   return sent;  // a parent that stopped listening has gone: nothing more to do
 }
 

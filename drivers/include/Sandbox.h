@@ -30,8 +30,14 @@ class SandboxChannel {
  public:
   virtual ~SandboxChannel() = default;
 
-  // Sends one frame; fd >= 0 travels with it. kUnavailable when the other end is gone.
+  // Sends one frame (after any queued ones); fd >= 0 travels with it. kUnavailable when the other
+  // end is gone.
   virtual common::Status send(std::string_view frame, int fd = -1) = 0;
+
+  // Queues a frame for the next flush (sent sooner once many bytes wait): the small answers to one
+  // request then cost one system call rather than one each.
+  virtual common::Status queue(std::string_view frame) = 0;
+  virtual common::Status flush() = 0;
 
   // The next frame, waiting until deadline (none: without a bound). kTimedOut past the deadline,
   // kUnavailable when the other end closed (a dead worker), kTooLarge for a frame above maxBytes.

@@ -2,6 +2,7 @@
 
 #include <poll.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
 #include <cstring>
@@ -13,11 +14,11 @@ namespace mamori::drivers {
 namespace {
 
 constexpr std::size_t kHeaderBytes = 4;
+constexpr std::size_t kReadChunk = 64U << 10U;    // bytes asked for per read beyond what is needed
+constexpr std::size_t kQueueFlush = 256U << 10U;  // queued bytes that are sent without waiting for flush
 
-std::array<char, kHeaderBytes> header(std::size_t size) {
-  std::array<char, kHeaderBytes> out{};
-  for (std::size_t i = 0; i < kHeaderBytes; ++i) out[i] = static_cast<char>((size >> (8U * i)) & 0xFFU);
-  return out;
+void appendHeader(std::string& out, std::size_t size) {
+  for (std::size_t i = 0; i < kHeaderBytes; ++i) out.push_back(static_cast<char>((size >> (8U * i)) & 0xFFU));
 }
 
 // Waits until fd is readable or the deadline passes.
@@ -39,23 +40,13 @@ common::Status waitReadable(int fd, std::optional<SandboxClock::time_point> dead
 
 }  // namespace
 
-common::Status FramedSocket::send(std::string_view frame, int fd) {
-  if (frame.size() > 0xFFFFFFFFU) return common::makeError(common::ErrorKind::kTooLarge, "frame above 4 GiB");
-  const auto head = header(frame.size());
+common::Status FramedSocket::sendAll(std::string_view bytes, int fd) {
   std::size_t sent = 0;
-  const std::size_t total = kHeaderBytes + frame.size();
-  while (sent < total) {
-    std::array<iovec, 2> iov{};
-    int count = 0;
-    if (sent < kHeaderBytes) {
-      iov[count++] = {const_cast<char*>(head.data() + sent), kHeaderBytes - sent};  // NOLINT: iovec is not const
-      iov[count++] = {const_cast<char*>(frame.data()), frame.size()};               // NOLINT
-    } else {
-      iov[count++] = {const_cast<char*>(frame.data() + (sent - kHeaderBytes)), total - sent};  // NOLINT
-    }
+  while (sent < bytes.size()) {
+    iovec iov{const_cast<char*>(bytes.data() + sent), bytes.size() - sent};  // NOLINT: iovec is not const
     msghdr msg{};
-    msg.msg_iov = iov.data();
-    msg.msg_iovlen = static_cast<std::size_t>(count);
+    msg.msg_iov = &iov;
+    msg.msg_iovlen = 1;
     alignas(cmsghdr) std::array<char, CMSG_SPACE(sizeof(int))> control{};
     if (sent == 0 && fd >= 0) {
       msg.msg_control = control.data();
@@ -70,22 +61,59 @@ common::Status FramedSocket::send(std::string_view frame, int fd) {
     if (n < 0 && errno == EINTR) continue;
     if (n < 0) {
       const int e = errno;
-      return common::makeError(e == EPIPE || e == ECONNRESET ? common::ErrorKind::kUnavailable : common::kindOfErrno(e),
-                               "the sandbox worker is gone", {}, e);
+      return common::makeError(
+          e == EPIPE || e == ECONNRESET || e == EBADF ? common::ErrorKind::kUnavailable : common::kindOfErrno(e),
+          "the sandbox worker is gone", {}, e);
     }
     sent += static_cast<std::size_t>(n);
   }
   return common::Ok{};
 }
 
-common::Status FramedSocket::readExactly(char* out, std::size_t size, std::optional<SandboxClock::time_point> deadline,
-                                         common::UniqueFd& fd) {
-  std::size_t got = 0;
-  while (got < size) {
+common::Status FramedSocket::queue(std::string_view frame) {
+  if (frame.size() > 0xFFFFFFFFU) return common::makeError(common::ErrorKind::kTooLarge, "frame above 4 GiB");
+  appendHeader(out_, frame.size());
+  out_.append(frame);
+  return out_.size() >= kQueueFlush ? flush() : common::Status(common::Ok{});
+}
+
+common::Status FramedSocket::flush() {
+  if (out_.empty()) return common::Ok{};
+  auto sent = sendAll(out_, -1);
+  out_.clear();
+  return sent;
+}
+
+common::Status FramedSocket::send(std::string_view frame, int fd) {
+  if (frame.size() > 0xFFFFFFFFU) return common::makeError(common::ErrorKind::kTooLarge, "frame above 4 GiB");
+  if (auto flushed = flush(); !flushed) return flushed;
+  if (frame.size() >= kQueueFlush) {
+    // A large frame is not copied to join its header; the descriptor rides on the header's bytes.
+    std::string head;
+    appendHeader(head, frame.size());
+    if (auto sent = sendAll(head, fd); !sent) return sent;
+    return sendAll(frame, -1);
+  }
+  appendHeader(out_, frame.size());
+  out_.append(frame);
+  auto sent = sendAll(out_, fd);  // one system call, with the descriptor if there is one
+  out_.clear();
+  return sent;
+}
+
+common::Status FramedSocket::fill(std::size_t want, std::optional<SandboxClock::time_point> deadline) {
+  if (inPos_ > 0) {  // keep only what is not handed out yet
+    in_.erase(0, inPos_);
+    inPos_ = 0;
+  }
+  const std::size_t target = in_.size() + want;
+  while (in_.size() < target) {
     if (deadline) {
       if (auto ready = waitReadable(socket_.get(), deadline); !ready) return ready.error();
     }
-    iovec iov{out + got, size - got};
+    const std::size_t used = in_.size();
+    in_.resize(used + std::max(target - used, kReadChunk));
+    iovec iov{in_.data() + used, in_.size() - used};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -93,9 +121,10 @@ common::Status FramedSocket::readExactly(char* out, std::size_t size, std::optio
     msg.msg_control = control.data();
     msg.msg_controllen = control.size();
     const ssize_t n = ::recvmsg(socket_.get(), &msg, MSG_CMSG_CLOEXEC);
-    if (n < 0 && errno == EINTR) continue;
+    const int e = errno;
+    in_.resize(used + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (n < 0 && e == EINTR) continue;
     if (n < 0) {
-      const int e = errno;
       return common::makeError(e == ECONNRESET ? common::ErrorKind::kUnavailable : common::kindOfErrno(e),
                                "cannot read from the sandbox channel", {}, e);
     }
@@ -106,15 +135,14 @@ common::Status FramedSocket::readExactly(char* out, std::size_t size, std::optio
       for (std::size_t i = 0; i < fds; ++i) {
         int received = -1;
         std::memcpy(&received, CMSG_DATA(c) + i * sizeof(int), sizeof(int));
-        if (!fd.valid()) {
-          fd.reset(received);
+        if (!pendingFd_.valid()) {
+          pendingFd_.reset(received);
         } else {
           ::close(received);
         }
       }
     }
     if (n == 0) return common::makeError(common::ErrorKind::kUnavailable, "the other end closed the sandbox channel");
-    got += static_cast<std::size_t>(n);
   }
   return common::Ok{};
 }
@@ -122,18 +150,32 @@ common::Status FramedSocket::readExactly(char* out, std::size_t size, std::optio
 common::Result<SandboxFrame> FramedSocket::receive(std::optional<SandboxClock::time_point> deadline,
                                                    std::size_t maxBytes) {
   if (!socket_.valid()) return common::makeError(common::ErrorKind::kUnavailable, "the sandbox channel is closed");
-  SandboxFrame frame;
-  std::array<char, kHeaderBytes> head{};
-  if (auto read = readExactly(head.data(), head.size(), deadline, frame.fd); !read) return read.error();
+  if (in_.size() - inPos_ < kHeaderBytes) {
+    if (auto got = fill(kHeaderBytes - (in_.size() - inPos_), deadline); !got) return got.error();
+  }
   std::size_t size = 0;
   for (std::size_t i = 0; i < kHeaderBytes; ++i)
-    size |= static_cast<std::size_t>(static_cast<unsigned char>(head[i])) << (8U * i);
+    size |= static_cast<std::size_t>(static_cast<unsigned char>(in_[inPos_ + i])) << (8U * i);
   if (size > maxBytes)
     return common::makeError(
         common::ErrorKind::kTooLarge,
         "sandbox frame of " + std::to_string(size) + " bytes, above the limit of " + std::to_string(maxBytes));
-  frame.bytes.resize(size);
-  if (auto read = readExactly(frame.bytes.data(), size, deadline, frame.fd); !read) return read.error();
+  if (in_.size() - inPos_ < kHeaderBytes + size) {
+    if (auto got = fill(kHeaderBytes + size - (in_.size() - inPos_), deadline); !got) return got.error();
+  }
+  SandboxFrame frame;
+  frame.bytes.assign(in_, inPos_ + kHeaderBytes, size);
+  frame.fd = std::move(pendingFd_);
+  inPos_ += kHeaderBytes + size;
+  if (inPos_ == in_.size()) {
+    // Drained: a buffer grown for one large part is not kept for the rest of the scan.
+    if (in_.capacity() > 4 * kReadChunk) {
+      std::string().swap(in_);
+    } else {
+      in_.clear();
+    }
+    inPos_ = 0;
+  }
   return frame;
 }
 

@@ -1,7 +1,9 @@
 #pragma once
 // A SandboxChannel over a Unix stream socket: each frame is a 4-byte little-endian length and the
-// bytes; a descriptor travels as SCM_RIGHTS with the frame's first byte. Both the parent (with
-// deadlines) and the worker (blocking) use it.
+// bytes; a descriptor travels as SCM_RIGHTS with the frame's first byte and is handed out with the
+// next frame completed (one request is in flight at a time). Both the parent (with deadlines) and the
+// worker (blocking) use it. Reads are buffered and queued frames go out together, so a document's
+// small answers cost a system call or two, not several per frame.
 
 #include "drivers/include/Sandbox.h"
 
@@ -12,17 +14,23 @@ class FramedSocket : public SandboxChannel {
   explicit FramedSocket(common::UniqueFd socket) : socket_(std::move(socket)) {}
 
   common::Status send(std::string_view frame, int fd = -1) override;
+  common::Status queue(std::string_view frame) override;
+  common::Status flush() override;
   common::Result<SandboxFrame> receive(std::optional<SandboxClock::time_point> deadline, std::size_t maxBytes) override;
 
   int fd() const { return socket_.get(); }
   void close() { socket_.reset(); }
 
  private:
-  // Reads exactly size bytes into out; a descriptor that comes along is kept in fd.
-  common::Status readExactly(char* out, std::size_t size, std::optional<SandboxClock::time_point> deadline,
-                             common::UniqueFd& fd);
+  // Reads at least want more bytes into in_ (more if they are there); descriptors go to pendingFd_.
+  common::Status fill(std::size_t want, std::optional<SandboxClock::time_point> deadline);
+  common::Status sendAll(std::string_view bytes, int fd);
 
   common::UniqueFd socket_;
+  std::string in_;  // received bytes not yet handed out, from inPos_
+  std::size_t inPos_ = 0;
+  common::UniqueFd pendingFd_;  // arrived, goes with the next frame
+  std::string out_;             // queued frames, headers included
 };
 
 // A worker whose channel is a FramedSocket (the Linux process and the fake thread): the forwarding
@@ -32,6 +40,8 @@ class SocketSandboxWorker : public SandboxWorker {
   explicit SocketSandboxWorker(common::UniqueFd socket) : channel_(std::move(socket)) {}
 
   common::Status send(std::string_view frame, int fd) override { return channel_.send(frame, fd); }
+  common::Status queue(std::string_view frame) override { return channel_.queue(frame); }
+  common::Status flush() override { return channel_.flush(); }
   common::Result<SandboxFrame> receive(std::optional<SandboxClock::time_point> deadline,
                                        std::size_t maxBytes) override {
     return channel_.receive(deadline, maxBytes);
