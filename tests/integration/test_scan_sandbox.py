@@ -45,6 +45,21 @@ def make_tree(root):
         write(f"good/clean/{i:02d}.txt", f"meeting notes {i}\n".encode())
 
 
+def orphaned_workers(path):
+    """This build's mamori-extract processes whose scanner is gone (reparented away from a mamori
+    program or test): other tests running in parallel keep theirs under a live parent."""
+    orphans = []
+    for pid in extract_workers(path):
+        try:
+            ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
+            parent = os.readlink(f"/proc/{ppid}/exe") if ppid > 1 else ""
+        except (OSError, ValueError, IndexError):
+            continue
+        if not (os.path.basename(parent).startswith("mamori-") or parent.endswith("_test")):
+            orphans.append(pid)
+    return orphans
+
+
 def extract_workers(path):
     """PIDs of running processes whose executable is this build's mamori-extract."""
     found = []
@@ -103,7 +118,42 @@ class ScanSandboxTest(unittest.TestCase):
         self.assertTrue(results["good/report.txt.gz"]["matches"][0]["container_path"].endswith("!data"))
         self.assertFalse(any(p.startswith("good/clean/") for p in results))
         # Every worker ended with the scan (crashed ones were reaped, the rest stopped).
-        wait_until(lambda: not extract_workers(binary("mamori-extract")), 10, "no mamori-extract left")
+        wait_until(lambda: not orphaned_workers(binary("mamori-extract")), 10, "no mamori-extract left behind")
+
+    def test_the_worker_is_confined_while_it_parses(self):
+        # While a worker is stuck in the loop document, look at it from outside: nobody, no
+        # capabilities, no_new_privs, a seccomp filter, and no descriptors beyond its channel and
+        # the document it was handed.
+        only = os.path.join(self.tmp.name, "loop-only")
+        os.makedirs(only)
+        with open(os.path.join(only, "loop.txt"), "wb") as f:
+            f.write(f"{HOOK}loop\n".encode())
+        scan = subprocess.Popen([binary("mamori-agent"), "scan", "--json", "--threads", "1", "--extract-timeout", "20",
+                                 only], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        try:
+            def confined_worker():
+                for pid in extract_workers(binary("mamori-extract")):
+                    try:
+                        with open(f"/proc/{pid}/status") as f:
+                            status = f.read()
+                        ppid = open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1]
+                        if "Seccomp:\t2" in status and ppid == str(scan.pid):
+                            return pid, status, sorted(os.listdir(f"/proc/{pid}/fd"), key=int)
+                    except OSError:
+                        continue
+                return None
+
+            pid, status, fds = wait_until(confined_worker, 15, "a confined mamori-extract child of the scan")
+            self.assertIn("Uid:\t65534\t65534\t65534\t65534", status)
+            self.assertIn("NoNewPrivs:\t1", status)
+            self.assertIn("CapEff:\t0000000000000000", status)
+            self.assertIn("CapPrm:\t0000000000000000", status)
+            self.assertEqual(fds, ["0", "1", "2", "3", "4"])  # stdio, the channel, the document
+        finally:
+            scan.kill()
+            scan.wait(timeout=30)
+        # The worker dies with its scanner (parent-death signal).
+        wait_until(lambda: not orphaned_workers(binary("mamori-extract")), 10, "no mamori-extract left behind")
 
     def test_without_the_sandbox_the_hooks_are_plain_text(self):
         # The hooks live only in the worker: in-process extraction reads those files as text.
