@@ -87,9 +87,13 @@ bool readPassword(std::istream& in, std::string& password) {
 
 // Who ran the command, for the audit trail: the account, and who called sudo when someone did.
 std::string localActor() {
-  const passwd* account = ::getpwuid(::getuid());
-  std::string actor =
-      "local:" + (account != nullptr ? std::string(account->pw_name) : "uid " + std::to_string(::getuid()));
+  passwd entry{};
+  passwd* account = nullptr;
+  std::vector<char> buffer(std::size_t{16} * 1024);
+  const bool named =
+      ::getpwuid_r(::getuid(), &entry, buffer.data(), buffer.size(), &account) == 0 && account != nullptr;
+  std::string actor = "local:" + (named ? std::string(account->pw_name) : "uid " + std::to_string(::getuid()));
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): a one-shot command, no other thread touches the environment
   if (const char* sudo = std::getenv("SUDO_USER"); sudo != nullptr && *sudo != '\0') {
     actor += " (sudo by " + std::string(sudo) + ")";
   }

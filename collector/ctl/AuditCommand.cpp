@@ -53,7 +53,7 @@ std::string cell(const std::string& text) {
 
 // Reads records from `after` on, page by page, calling each(record) until it returns false.
 template <typename Each>
-int readPages(AdminClient& client, std::string query, std::int64_t after, Each&& each) {
+int readPages(AdminClient& client, const std::string& query, std::int64_t after, Each&& each) {
   while (true) {
     const std::string path = "/api/v1/audit?after=" + std::to_string(after) + "&limit=" + std::to_string(kPageSize) +
                              (query.empty() ? "" : "&" + query);
@@ -150,7 +150,7 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
       publicKeyFile = args[++i];
     } else if (arg == "--since" || arg == "--limit") {
       if (i + 1 >= args.size()) return reportError(kExitUsage, "audit: " + arg + " needs a value");
-      const std::string value = args[++i];
+      const std::string& value = args[++i];
       if (arg == "--since") {
         const bool digits =
             !value.empty() && value.size() <= 15 && value.find_first_not_of("0123456789") == std::string::npos;
@@ -178,7 +178,7 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
   if (!verifyChain && !publicKeyFile.empty()) return reportError(kExitUsage, "audit: --public-key is for verify");
   std::optional<common::PublicKey> key;
   if (!publicKeyFile.empty()) {
-    auto pem = common::readSmallFile(publicKeyFile, 64 * 1024);
+    auto pem = common::readSmallFile(publicKeyFile, std::size_t{64} * 1024);
     if (!pem) return reportError(kExitUsage, "audit: --public-key: " + pem.error().describe());
     auto parsed = common::PublicKey::fromPem(pem.value());
     if (!parsed) return reportError(kExitUsage, "audit: --public-key " + publicKeyFile + ": " + parsed.error().message);

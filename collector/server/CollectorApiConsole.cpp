@@ -25,7 +25,7 @@ namespace mamori::collector::server {
 namespace {
 
 constexpr std::size_t kMaxLoginBodyBytes = 4096;
-constexpr std::size_t kMaxStaticFileBytes = 16 * 1024 * 1024;
+constexpr std::size_t kMaxStaticFileBytes = std::size_t{16} * 1024 * 1024;
 // A session's last_seen is written at most this often: reads must not each cost a write.
 constexpr std::int64_t kTouchEveryMs = 30'000;
 constexpr std::size_t kMaxCommentBytes = 4000;

@@ -29,6 +29,7 @@ audit::AuditEntry entry(const std::string& action, const std::string& after = ""
 
 std::vector<audit::AuditRecord> chain(int n) {
   std::vector<audit::AuditRecord> records;
+  records.reserve(static_cast<std::size_t>(n));
   for (int i = 0; i < n; ++i) {
     records.push_back(
         audit::chainAfter(records.empty() ? nullptr : &records.back(), entry("policy.push", std::to_string(i))));
