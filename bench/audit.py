@@ -95,10 +95,12 @@ def main():
                 for label in ("reference", "this"):
                     median, p99 = figures(results[label])
                     print(f"{backend:<11} {label:<10} {median:>8.2f} {p99:>8.2f}", flush=True)
-                started = time.perf_counter()
-                code, out, err = last.ctl("audit", "verify")
-                elapsed = time.perf_counter() - started
-                last.stop()
+                try:
+                    started = time.perf_counter()
+                    code, out, err = last.ctl("audit", "verify")
+                    elapsed = time.perf_counter() - started
+                finally:
+                    last.stop()
                 print(f"{backend:<11} mamorictl audit verify: {elapsed:.2f} s, exit {code}: {out.strip().splitlines()[0]}",
                       flush=True)
         finally:
