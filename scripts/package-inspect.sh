@@ -19,7 +19,7 @@ fi
 mkdir -p "$out"
 cp "$bin" "$out/mamori-inspect"
 # Its extraction sandbox worker, found beside it (docs/decisions/0022): the build without test hooks.
-worker="$build/bin/mamori-extract-release"
+worker="$build/release/mamori-extract"
 if [ ! -x "$worker" ]; then
   echo "package-inspect: $worker not found; build it first: ninja -C $build mamori-extract-release" >&2
   exit 2
