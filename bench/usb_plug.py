@@ -10,8 +10,6 @@ Needs root (apt-get download, depmod). TCG emulates the CPU, so absolute figures
 those of real hardware; compare the two columns."""
 import argparse
 import os
-import re
-import statistics
 import subprocess
 import sys
 import time
@@ -21,36 +19,7 @@ e2e = os.path.join(here, "..", "tests", "e2e", "usb")
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, e2e)
 from qemu_guest import Guest  # noqa: E402
-
-LINE = re.compile(r"\[\s*(\d+\.\d+)\] (.*)")
-
-
-def analyse(dmesg):
-    """Per plug: (serial, enumerated, decided, decision, disk attached or None)."""
-    plugs = []
-    current = None
-    for stamp, text in dmesg:
-        m = re.match(r"usb (\S+): SerialNumber: (\S+)", text)
-        if m and m.group(2).startswith("bench-"):
-            current = {"dev": m.group(1), "serial": m.group(2), "t0": stamp, "decided": None, "disk": None}
-            plugs.append(current)
-            continue
-        if current is None:
-            continue
-        m = re.match(r"mamori: device\.(\w+) (\S+)", text)
-        if m and m.group(2) == current["dev"] and current["decided"] is None and m.group(1) != "connected":
-            current["decided"] = stamp
-            current["decision"] = m.group(1)
-        if "Attached SCSI" in text and current["disk"] is None:
-            current["disk"] = stamp
-    return plugs
-
-
-def summary(label, values):
-    if not values:
-        return f"{label:<44} no samples"
-    ms = [v * 1000 for v in values]
-    return f"{label:<44} n={len(ms):<3} median {statistics.median(ms):7.1f} ms   max {max(ms):7.1f} ms"
+from plug_timing import analyse, parse_line, summary  # noqa: E402
 
 
 def main():
@@ -74,9 +43,9 @@ def main():
         elif "DMESG-END" in line:
             inside[0] = False
         elif inside[0]:
-            m = LINE.match(line)
-            if m:
-                dmesg.append((float(m.group(1)), m.group(2)))
+            parsed = parse_line(line)
+            if parsed:
+                dmesg.append(parsed)
         elif "WARN" in line:
             print(line)
 
@@ -88,7 +57,7 @@ def main():
     if not done:
         print(f"usb_plug: the guest did not finish (console: {guest.console})")
         return 1
-    plugs = analyse(dmesg)
+    plugs = [p for p in analyse(dmesg) if p["serial"].startswith("bench-")]
     blocked = [p["decided"] - p["t0"] for p in plugs if p["serial"] == "bench-block" and p["decided"]]
     allowed = [p["decided"] - p["t0"] for p in plugs if p["serial"] == "bench-allow" and p["decided"]]
     disks = [p["disk"] - p["t0"] for p in plugs if p["serial"] == "bench-allow" and p["disk"]]

@@ -173,5 +173,58 @@ else result exception_opens FAIL "no device.blocked"; fi
 unplug ex1
 wait_for 60 no_stick
 
+# 7. Phones: QEMU's MTP responder (usb-mtp) is refused. Its only interface speaks MTP, so the device is
+# never authorized and no interface exists to claim; the agent recognises it from the unconfigured
+# device itself (interface string and Microsoft OS descriptor over usbfs, and the class). A keyboard
+# plugged beside it works. Four more plugs give the plug-to-decision figures for this channel.
+phone() { grep -l "^mtp-$1\$" /sys/bus/usb/devices/*/serial 2>/dev/null | head -1 | xargs -r dirname; }
+no_phone() { [ -z "$(phone "$1")" ]; }
+kbd_bound() {
+  kb_dev=$(grep -l 'QEMU USB Keyboard' /sys/bus/usb/devices/*/product 2>/dev/null | head -1 | xargs -r dirname)
+  [ -n "$kb_dev" ] && [ -e "$kb_dev/$(basename "$kb_dev"):1.0/driver" ]
+}
+# Usable = authorized, or an interface directory that is authorized (usbfs could then claim it).
+# (Shell functions share variables with their callers: these names are used nowhere else.)
+phone_usable() {
+  pu_dev=$(phone "$1"); [ -n "$pu_dev" ] || return 1
+  [ "$(cat "$pu_dev/authorized")" = 1 ] && return 0
+  for pu_if in "$pu_dev/$(basename "$pu_dev")":*; do
+    [ -e "$pu_if/authorized" ] && [ "$(cat "$pu_if/authorized")" = 1 ] && return 0
+  done
+  return 1
+}
+plug mtp1 mtp
+plug kbd2 kbd
+if wait_for 90 logged device.blocked mtp-mtp1; then
+  event=$(grep "event device.blocked " /tmp/agent.log | grep '"usb.serial":"mtp-mtp1"' | tail -1)
+  p=$(phone mtp1)
+  if [ -n "$p" ] && ! phone_usable mtp1 && ! ls -d "$p/$(basename "$p")":* >/dev/null 2>&1; then
+    result phone_mtp_refused PASS "$(basename "$p") authorized=$(cat "$p/authorized"), no interface"
+  else result phone_mtp_refused FAIL "$p authorized=$(cat "$p/authorized" 2>/dev/null) $(ls "$p" 2>/dev/null | tr '\n' ' ')"; fi
+  case "$event" in
+    *'"device.protocols":["mtp"]'*'"recognised_by":["interface_string","ms_os_descriptor","still_image_class"]'*|*'"recognised_by":["interface_string","ms_os_descriptor","still_image_class"]'*'"device.protocols":["mtp"]'*)
+      result phone_mtp_recognised PASS "interface string, MS OS descriptor and class read from the unconfigured device" ;;
+    *) result phone_mtp_recognised FAIL "$(echo "$event" | cut -c1-600)" ;;
+  esac
+else result phone_mtp_refused FAIL "no device.blocked; $(grep -E 'mtp|error' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+if wait_for 90 kbd_bound; then result keyboard_beside_phone PASS "$(ls /sys/class/input | tr '\n' ' ')";
+else result keyboard_beside_phone FAIL "keyboard not bound"; fi
+unplug mtp1
+unplug kbd2
+wait_for 60 no_phone mtp1
+exposed=0; refused=0; round=2
+while [ "$round" -le 5 ]; do
+  plug "mtp$round" mtp
+  if wait_for 90 logged device.blocked "mtp-mtp$round"; then refused=$((refused + 1)); fi
+  phone_usable "mtp$round" && exposed=$((exposed + 1))
+  unplug "mtp$round"
+  wait_for 60 no_phone "mtp$round"
+  round=$((round + 1))
+done
+if [ "$refused" = 4 ] && [ "$exposed" = 0 ]; then result phone_replugs PASS "4 refused, 0 usable";
+else result phone_replugs FAIL "$refused refused, $exposed usable"; fi
+
+# The kernel's enumeration lines and the agent's decision lines, for the plug-to-decision figures.
+say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|mamori: device\.' > /dev/console; say "DMESG-END"
 say "AGENT-LOG-BEGIN"; grep -E 'event (device|activity)|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
 finish

@@ -1,6 +1,6 @@
 """A QEMU guest for the USB tests: boots the Debian kernel and initramfs (prepare_guest.sh) under TCG
 with a qemu-xhci controller and a QMP socket, follows the serial console, and hot-plugs USB sticks
-and keyboards when the guest asks ("E2E PLUG <id> <serial|kbd>", "E2E UNPLUG <id>")."""
+keyboards and MTP responders when the guest asks ("E2E PLUG <id> <serial|kbd|mtp>", "E2E UNPLUG <id>")."""
 import json
 import os
 import socket
@@ -81,6 +81,16 @@ class Guest:
     def plug(self, ident, what):
         if what == "kbd":
             self.qmp.command("device_add", driver="usb-kbd", bus="xhci.0", id=ident)
+            return
+        if what == "mtp":
+            # QEMU's MTP responder (a phone's file transfer): class 06/01/01, interface string "MTP",
+            # Microsoft OS compat ID "MTP"; it shares a folder with one file in it.
+            root = os.path.join(self.work, "mtp-root")
+            os.makedirs(root, exist_ok=True)
+            with open(os.path.join(root, "holiday.txt"), "w") as f:
+                f.write("a file on the phone\n")
+            self.qmp.command("device_add", driver="usb-mtp", bus="xhci.0", rootdir=root, serial=f"mtp-{ident}",
+                             id=ident)
             return
         self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}",
                                             "file": {"driver": "file", "filename": self.image(ident)}})

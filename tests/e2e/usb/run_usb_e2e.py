@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
 """USB device control end to end on a real kernel USB stack: boots a Debian 12 kernel in QEMU (TCG)
-with mamori-agent in the initramfs and hot-plugs usb-storage sticks and a usb-kbd through QMP. One
-check is activity monitoring's: a company document copied onto the allowed stick is reported.
+with mamori-agent in the initramfs and hot-plugs usb-storage sticks, usb-kbd keyboards and usb-mtp
+(an MTP responder, as a phone in file-transfer mode) through QMP. One check is activity monitoring's:
+a company document copied onto the allowed stick is reported. Prints plug-to-decision figures per
+channel from the guest kernel's clock (plug_timing.py).
 The guest (guest-init.sh) checks and reports; this script serves its plug requests and judges.
   run_usb_e2e.py --agent build/bin/mamori-agent --cache build/e2e-cache"""
 import argparse
@@ -12,11 +14,13 @@ import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from plug_timing import analyse, parse_line, summary  # noqa: E402
 from qemu_guest import Guest  # noqa: E402
 
 EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_blocked_at_start", "default_blocked",
             "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write",
-            "allowed_stick_receives_company_file", "read_only", "exception_opens", "exception_expires"]
+            "allowed_stick_receives_company_file", "read_only", "exception_opens", "exception_expires",
+            "phone_mtp_refused", "phone_mtp_recognised", "keyboard_beside_phone", "phone_replugs"]
 
 
 def prepare(args):
@@ -47,8 +51,18 @@ def main():
         [args.mamorictl, "exception", "grant", "--challenge", challenge, "--minutes", minutes, "--key-file", key],
         check=True, capture_output=True, text=True).stdout.strip()
     results = {}
+    dmesg = []
+    inside = [False]
 
     def on_line(line):
+        if "DMESG-BEGIN" in line or "DMESG-END" in line:
+            inside[0] = "DMESG-BEGIN" in line
+            return
+        if inside[0]:
+            parsed = parse_line(line)
+            if parsed:
+                dmesg.append(parsed)
+            return
         at = line.find("E2E ")
         if at >= 0 or "mamori" in line:
             print(line, flush=True)
@@ -63,6 +77,12 @@ def main():
         guest.close()
     finished = time.monotonic()
     print(f"run_usb_e2e: prepare {prepared - started:.1f} s, guest {finished - prepared:.1f} s", flush=True)
+    # Plugs made after the agent started (the early stick is decided at start, not at plug).
+    plugs = [p for p in analyse(dmesg) if p["serial"] != "early-1" and p["channel"] != "other"]
+    print("run_usb_e2e: plug -> decision per channel (QEMU TCG, guest kernel clock)")
+    for channel in ("storage", "phones", "hid"):
+        times = [p["decided"] - p["t0"] for p in plugs if p["channel"] == channel and p["decided"]]
+        print("  " + summary(channel, times))
     failed = [name for name in EXPECTED if results.get(name, ("MISSING",))[0] != "PASS"]
     failed += [name for name, (verdict, _) in results.items() if verdict != "PASS" and name not in failed]
     if not done:

@@ -1,0 +1,56 @@
+"""Plug-to-decision times from the guest kernel's log (dmesg), one clock for both ends: the device's
+last enumeration line ("SerialNumber:", printed just before the kernel sends the add uevent) to the
+agent's decision line, which the agent writes to /dev/kmsg after its sysfs writes (MAMORI_TRACE_KMSG).
+Shared by the USB end-to-end test and bench/usb_plug.py."""
+import re
+import statistics
+
+LINE = re.compile(r"\[\s*(\d+\.\d+)\] (.*)")
+# Channels by the product string QEMU's devices report.
+CHANNELS = {"QEMU USB HARDDRIVE": "storage", "QEMU filesharing": "phones", "QEMU USB Keyboard": "hid"}
+
+
+def parse_line(line):
+    """(seconds, text) of one dmesg line, or None."""
+    m = LINE.search(line)
+    return (float(m.group(1)), m.group(2)) if m else None
+
+
+def analyse(dmesg):
+    """Per plug, in order: dict with dev, product, channel, serial, t0 (enumerated), decided,
+    decision, disk (a SCSI disk attached after it) — decided/disk None when not seen."""
+    plugs = []
+    current = {}
+    products = {}
+    for stamp, text in dmesg:
+        m = re.match(r"usb (\S+): Product: (.*)", text)
+        if m:
+            products[m.group(1)] = m.group(2).strip()
+            continue
+        m = re.match(r"usb (\S+): SerialNumber: (\S+)", text)
+        if m:
+            dev = m.group(1)
+            product = products.get(dev, "")
+            current[dev] = {"dev": dev, "product": product, "channel": CHANNELS.get(product, "other"),
+                            "serial": m.group(2), "t0": stamp, "decided": None, "decision": None, "disk": None}
+            plugs.append(current[dev])
+            continue
+        m = re.match(r"mamori: device\.(\w+) (\S+)", text)
+        if m and m.group(1) != "connected" and m.group(2) in current:
+            plug = current[m.group(2)]
+            if plug["decided"] is None:
+                plug["decided"], plug["decision"] = stamp, m.group(1)
+            continue
+        if "Attached SCSI" in text:
+            for plug in plugs[::-1]:
+                if plug["channel"] == "storage" and plug["disk"] is None:
+                    plug["disk"] = stamp
+                    break
+    return plugs
+
+
+def summary(label, values):
+    if not values:
+        return f"{label:<44} no samples"
+    ms = [v * 1000 for v in values]
+    return f"{label:<44} n={len(ms):<3} median {statistics.median(ms):7.1f} ms   max {max(ms):7.1f} ms"
