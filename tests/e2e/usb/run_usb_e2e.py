@@ -34,7 +34,7 @@ def main():
     parser.add_argument("--agent", required=True)
     parser.add_argument("--cache", required=True)
     parser.add_argument("--mamorictl", required=True, help="signs the exception response (offline, key file)")
-    parser.add_argument("--timeout", type=float, default=420)
+    parser.add_argument("--timeout", type=float, default=840)
     args = parser.parse_args()
     if os.geteuid() != 0:
         print("run_usb_e2e: needs root (apt-get download, depmod)", file=sys.stderr)
