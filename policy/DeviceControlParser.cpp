@@ -45,6 +45,57 @@ bool readChannelAction(const common::JsonValue& value, const std::string& pointe
   return false;
 }
 
+// An allow entry's optional "access": "full" (the default) or "read_only".
+void readAccess(ObjectReader& reader, DeviceAccess& out) {
+  const common::JsonValue* v = reader.get("access");
+  if (v == nullptr) return;
+  if (v->kind == common::JsonKind::kString && v->text == "full") {
+    out = DeviceAccess::kFull;
+  } else if (v->kind == common::JsonKind::kString && v->text == "read_only") {
+    out = DeviceAccess::kReadOnly;
+  } else {
+    reader.errors().add(reader.pointerOf("access"),
+                        "expected \"full\" or \"read_only\", found " + common::describeJson(*v));
+  }
+}
+
+bool readCardAction(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, CardAction& out) {
+  static constexpr std::array kActions = {CardAction::kBlock, CardAction::kReadOnly, CardAction::kAllow,
+                                          CardAction::kAudit};
+  if (value.kind == common::JsonKind::kString) {
+    for (const CardAction action : kActions) {
+      if (value.text == cardActionName(action)) {
+        out = action;
+        return true;
+      }
+    }
+  }
+  errors.add(pointer,
+             "expected one of \"block\", \"read_only\", \"allow\", \"audit\", found " + common::describeJson(value));
+  return false;
+}
+
+void parseCardEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                    std::vector<AllowedCard>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedCard card;
+  const common::JsonValue* cid = reader.require("cid");
+  const bool ok = cid != nullptr && cid->kind == common::JsonKind::kString && cid->text.size() == 32 &&
+                  std::all_of(cid->text.begin(), cid->text.end(),
+                              [](char c) { return std::isxdigit(static_cast<unsigned char>(c)) != 0; });
+  if (cid != nullptr && !ok) {
+    errors.add(reader.pointerOf("cid"),
+               "expected the card's CID as 32 hex digits (sysfs `cid`), found " + common::describeJson(*cid));
+  }
+  if (ok) {
+    for (const char c : cid->text) card.cid += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  }
+  readAccess(reader, card.access);
+  reader.string("comment", card.comment, 1024);
+  if (ok) out.push_back(std::move(card));
+}
+
 bool readUsbId(const common::JsonValue& value, const std::string& pointer, ErrorList& errors, std::uint16_t& out) {
   const bool ok = value.kind == common::JsonKind::kString && value.text.size() == 4 &&
                   std::all_of(value.text.begin(), value.text.end(),
@@ -104,15 +155,7 @@ void parseAllowEntry(const common::JsonValue& value, const std::string& pointer,
     ok = false;
   }
   reader.string("serial", device.serial);
-  if (const common::JsonValue* v = reader.get("access")) {
-    if (v->kind == common::JsonKind::kString && v->text == "full") {
-      device.access = DeviceAccess::kFull;
-    } else if (v->kind == common::JsonKind::kString && v->text == "read_only") {
-      device.access = DeviceAccess::kReadOnly;
-    } else {
-      errors.add(reader.pointerOf("access"), "expected \"full\" or \"read_only\", found " + common::describeJson(*v));
-    }
-  }
+  readAccess(reader, device.access);
   reader.string("comment", device.comment, 1024);
   if (ok) out.push_back(std::move(device));
 }
@@ -137,6 +180,22 @@ void parseDeviceControl(const common::JsonValue& value, const std::string& point
   }
   if (const common::JsonValue* v = reader.get("phones"))
     readChannelAction(*v, reader.pointerOf("phones"), errors, out.phones);
+  if (const common::JsonValue* v = reader.get("card_readers")) {
+    readCardAction(*v, reader.pointerOf("card_readers"), errors, out.cardReaders);
+  }
+  if (const common::JsonValue* v = reader.get("card_allow")) {
+    std::vector<AllowedCard> cards;
+    std::set<std::string> seen;
+    readArray(*v, reader.pointerOf("card_allow"), errors, kMaxAllowEntries,
+              [&](const common::JsonValue& item, const std::string& at) {
+                const std::size_t before = cards.size();
+                parseCardEntry(item, at, errors, cards);
+                if (cards.size() != before && !seen.insert(cards.back().cid).second) {
+                  errors.add(at, "duplicate card_allow entry: the same cid appears earlier");
+                }
+              });
+    out.cardAllow = std::move(cards);
+  }
   if (const common::JsonValue* v = reader.get("class_actions"))
     parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);
   if (const common::JsonValue* v = reader.get("allow")) {
@@ -168,6 +227,16 @@ std::string_view channelActionName(ChannelAction action) {
     case ChannelAction::kBlock: return "block";
     case ChannelAction::kAllow: return "allow";
     case ChannelAction::kAudit: return "audit";
+  }
+  return "block";
+}
+
+std::string_view cardActionName(CardAction action) {
+  switch (action) {
+    case CardAction::kBlock: return "block";
+    case CardAction::kReadOnly: return "read_only";
+    case CardAction::kAllow: return "allow";
+    case CardAction::kAudit: return "audit";
   }
   return "block";
 }

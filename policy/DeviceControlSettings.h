@@ -33,6 +33,21 @@ struct AllowedDevice {
   std::string comment;
 };
 
+// What happens to a memory card inserted in a reader that is not a USB device (PCI SDHCI, rtsx):
+// the card's block device (mmcblkN) is withheld, read-only, or usable. audit: as block, reported,
+// not enforced.
+enum class CardAction { kBlock, kReadOnly, kAllow, kAudit };
+
+std::string_view cardActionName(CardAction action);
+
+// One company-issued memory card, by its CID (32 hex digits: manufacturer, OEM, name, revision,
+// serial and date; unique per card).
+struct AllowedCard {
+  std::string cid;  // lower-case hex
+  DeviceAccess access = DeviceAccess::kFull;
+  std::string comment;
+};
+
 struct DeviceControlSettings {
   Mode mode = Mode::kEnforce;
   // For interface classes that classActions does not name.
@@ -47,6 +62,9 @@ struct DeviceControlSettings {
   // Interfaces recognised as MTP or PTP (policy/UsbProtocol.h) are decided by this, not by
   // classActions: an Android phone's MTP interface is vendor-specific (0xff), a camera's is still_image.
   ChannelAction phones = ChannelAction::kBlock;
+  // SD cards in PCI readers (USB card readers are mass_storage and follow classActions).
+  CardAction cardReaders = CardAction::kBlock;
+  std::vector<AllowedCard> cardAllow;
 
   // The configured action for one interface class, before allow-list and mode.
   DeviceAction actionForClass(std::uint8_t interfaceClass) const;

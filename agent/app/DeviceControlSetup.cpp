@@ -9,6 +9,7 @@
 #include "common/Log.h"
 #include "common/UniqueFd.h"
 #include "drivers/linux/LinuxBlockDevices.h"
+#include "drivers/linux/LinuxMmcBus.h"
 #include "drivers/linux/LinuxUsbBus.h"
 #include "drivers/linux/NetlinkUeventSource.h"
 
@@ -30,7 +31,10 @@ device::DeviceControl::Emit logged(device::DeviceControl::Emit sink) {
   return [sink = std::move(sink), kmsg](const std::string& type, common::Severity severity,
                                         Poco::JSON::Object::Ptr details) {
     if (kmsg && kmsg->valid()) {
-      const std::string line = "mamori: " + type + " " + details->optValue<std::string>("usb.kernel_name", "") + "\n";
+      const std::string device = details->has("mmc.kernel_name")
+                                     ? details->getValue<std::string>("mmc.kernel_name")
+                                     : details->optValue<std::string>("usb.kernel_name", "");
+      const std::string line = "mamori: " + type + " " + device + "\n";
       (void)!::write(kmsg->get(), line.data(), line.size());
     }
     logEventLine(type, details);
@@ -42,7 +46,11 @@ class LinuxDeviceControl final : public Capability {
  public:
   LinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
                      std::optional<device::ExceptionSettings> exceptions)
-      : bus_(sysfsRoot), emit_(logged(std::move(sink))), exceptions_(std::move(exceptions)) {}
+      : bus_(sysfsRoot),
+        mmc_(sysfsRoot),
+        emit_(logged(std::move(sink))),
+        cards_(mmc_, blocks_, emit_),
+        exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
 
@@ -59,6 +67,7 @@ class LinuxDeviceControl final : public Capability {
         uevents_ = std::move(source).value();
       }
       control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), emit_);
+      control_->setCardReaders(&cards_);
       if (exceptions_ && bus_.present()) {
         if (auto enabled = control_->enableExceptions(*exceptions_); !enabled) {
           common::log::error("device control: exceptions off: " + enabled.error().describe());
@@ -70,8 +79,10 @@ class LinuxDeviceControl final : public Capability {
 
  private:
   drivers::linux_os::LinuxUsbBus bus_;
+  drivers::linux_os::LinuxMmcBus mmc_;
   drivers::linux_os::LinuxBlockDevices blocks_;
   device::DeviceControl::Emit emit_;
+  device::CardReaderControl cards_;
   std::optional<device::ExceptionSettings> exceptions_;
   std::unique_ptr<drivers::linux_os::NetlinkUeventSource> uevents_;
   std::unique_ptr<device::DeviceControl> control_;  // declared last: goes first

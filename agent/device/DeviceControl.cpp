@@ -4,6 +4,7 @@
 #include <random>
 
 #include "agent/device/DeviceEvents.h"
+#include "agent/device/ReadOnlyBlocks.h"
 #include "agent/report/EventFactory.h"
 #include "common/Clock.h"
 #include "common/Log.h"
@@ -37,6 +38,7 @@ DeviceControl::DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks
 DeviceControl::~DeviceControl() = default;
 
 common::Status DeviceControl::apply(const policy::Policy& policy) {
+  if (cards_ != nullptr) cards_->apply(policy.deviceControl);
   if (!bus_.present()) {
     if (!absentReported_) {
       absentReported_ = true;
@@ -112,6 +114,7 @@ void DeviceControl::onReadable() {
 }
 
 void DeviceControl::handleUevent(const drivers::Uevent& event) {
+  if (cards_ != nullptr) cards_->handleUevent(event);
   if (!applied_) return;
   if (event.subsystem == "usb" && event.devtype == "usb_device") {
     const std::string name = event.kernelName();
@@ -127,17 +130,7 @@ void DeviceControl::handleUevent(const drivers::Uevent& event) {
     }
     return;
   }
-  if (event.subsystem == "block" && event.action == "add") {
-    for (const auto& [devpath, device] : readOnly_) {
-      if (event.devpath.compare(0, devpath.size() + 1, devpath + "/") != 0) continue;
-      const std::string block = event.kernelName();
-      if (auto done = blocks_.setReadOnly(block); !done) {
-        common::log::error("device control: read-only " + block + " of " + device + ": " + done.error().describe());
-      } else {
-        common::log::info("device control: " + block + " of " + device + " is read-only");
-      }
-    }
-  }
+  protectNewBlockDevice(readOnly_, event, blocks_, "device control");
 }
 
 void DeviceControl::decide(const std::string& name, bool atStart, bool announce) {

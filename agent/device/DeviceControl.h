@@ -17,6 +17,7 @@
 #include <string>
 
 #include "agent/core/Capability.h"
+#include "agent/device/CardReaderControl.h"
 #include "agent/device/DeviceExceptions.h"
 #include "common/Event.h"
 #include "drivers/include/Uevent.h"
@@ -52,8 +53,12 @@ class DeviceControl final : public QObject, public Capability {
   // starts listening for uevents. Without a USB bus it does nothing but say so once.
   common::Status apply(const policy::Policy& policy) override;
 
-  // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET.
+  // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET;
+  // mmc and block uevents also go to the card readers, when set.
   void handleUevent(const drivers::Uevent& event);
+
+  // Memory cards in non-USB readers, decided by the same policy section and fed by the same uevents.
+  void setCardReaders(CardReaderControl* cards) { cards_ = cards; }
 
   // Turns exceptions on and polls the inbox every second.
   common::Status enableExceptions(ExceptionSettings settings);
@@ -80,6 +85,7 @@ class DeviceControl final : public QObject, public Capability {
   drivers::BlockDevices& blocks_;
   drivers::UeventSource* uevents_;
   Emit emit_;
+  CardReaderControl* cards_ = nullptr;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool absentReported_ = false;

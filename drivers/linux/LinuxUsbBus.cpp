@@ -70,7 +70,8 @@ std::string optionalAttribute(const std::string& path) {
   return text ? text.value() : std::string();
 }
 
-// The path of `dir` relative to the sysfs root, starting with '/', or "" if it is not below it.
+}  // namespace
+
 std::string relativeTo(const std::string& root, const fs::path& dir) {
   std::error_code ec;
   const fs::path realRoot = fs::canonical(root, ec);
@@ -82,6 +83,8 @@ std::string relativeTo(const std::string& root, const fs::path& dir) {
   if (d.size() <= r.size() || d.compare(0, r.size(), r) != 0 || d[r.size()] != '/') return {};
   return d.substr(r.size());
 }
+
+namespace {
 
 common::Result<UsbInterface> readInterface(const std::string& dir, const std::string& name) {
   UsbInterface interface;
@@ -269,6 +272,10 @@ void LinuxUsbBus::readInterfaceDetails(UsbDevice& device) const {
 }
 
 common::Status LinuxUsbBus::writeAttribute(const std::string& path, const std::string& value) const {
+  return writeSysfsAttribute(path, value);
+}
+
+common::Status writeSysfsAttribute(const std::string& path, const std::string& value) {
   common::UniqueFd fd(::open(path.c_str(), O_WRONLY | O_CLOEXEC));
   if (!fd.valid()) return common::makeError("cannot open for writing", path, errno);
   ssize_t n = -1;
@@ -305,14 +312,18 @@ common::Status LinuxUsbBus::probeInterface(const std::string& interfaceName) {
 }
 
 common::Result<std::vector<std::string>> LinuxUsbBus::blockDevicesUnder(const std::string& devpath) const {
-  const std::string dir = root_ + "/class/block";
+  return blockDevicesBelow(root_, devpath);
+}
+
+common::Result<std::vector<std::string>> blockDevicesBelow(const std::string& sysfsRoot, const std::string& devpath) {
+  const std::string dir = sysfsRoot + "/class/block";
   std::error_code ec;
   fs::directory_iterator it(dir, ec);
   if (ec) return common::makeError("cannot list", dir, ec.value());
   std::vector<std::string> names;
   const std::string prefix = devpath + "/";
   for (const auto& entry : it) {
-    const std::string rel = relativeTo(root_, entry.path());
+    const std::string rel = relativeTo(sysfsRoot, entry.path());
     if (rel.compare(0, prefix.size(), prefix) == 0) names.push_back(entry.path().filename().string());
   }
   std::sort(names.begin(), names.end());  // the disk before its partitions

@@ -1,5 +1,6 @@
 #pragma once
 
+#include <filesystem>
 #include <string>
 
 #include "drivers/include/UsbBus.h"
@@ -34,6 +35,15 @@ class LinuxUsbBus final : public UsbBus {
 
 // Reads one sysfs attribute: its text without the trailing newline.
 common::Result<std::string> readSysfsAttribute(const std::string& path);
+
+// Writes one sysfs attribute (one write(2): the kernel acts on it as a whole).
+common::Status writeSysfsAttribute(const std::string& path, const std::string& value);
+
+// The path of `dir` relative to the sysfs root, starting with '/', or "" if it is not below it.
+std::string relativeTo(const std::string& root, const std::filesystem::path& dir);
+
+// Block devices (class/block entries) whose device lives below devpath, disks before partitions.
+common::Result<std::vector<std::string>> blockDevicesBelow(const std::string& sysfsRoot, const std::string& devpath);
 
 // A kernel name must be one path element: no '/', not "." or "..". Names come from uevents.
 bool isSafeKernelName(const std::string& name);

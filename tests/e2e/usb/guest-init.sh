@@ -38,12 +38,33 @@ activity_logged() { activity_events "$@" | grep -q .; }
 mode=$(sed -n 's/.*mamori\.e2e=\([a-z]*\).*/\1/p' /proc/cmdline)
 for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m" || say "WARN insmod $m failed"; done
 
+# start_agent [POLICY [LOG]]
 start_agent() {
+  agent_log=${2:-/tmp/agent.log}
   MAMORI_TRACE_KMSG=1 mamori-agent --state-dir /var/lib/mamori --collector https://127.0.0.1:9 \
-    --policy /etc/policy-e2e.json --heartbeat-interval 3600 2>/tmp/agent.log &
+    --policy "${1:-/etc/policy-e2e.json}" --heartbeat-interval 3600 2>"$agent_log" &
   agent_pid=$!
-  wait_for 120 grep -q "device control: mode enforce" /tmp/agent.log || { result agent_start FAIL "$(tail -5 /tmp/agent.log)"; finish; }
+  wait_for 120 grep -q "device control: mode enforce" "$agent_log" || { result agent_start FAIL "$(tail -5 "$agent_log")"; finish; }
   say "AGENT up"
+}
+# The agent has exited (a zombie until reaped counts as gone).
+agent_gone() { [ ! -e "/proc/$agent_pid" ] || grep -q '^[0-9]* ([^)]*) Z' "/proc/$agent_pid/stat"; }
+has_mmc() { ls /sys/block | grep -q '^mmcblk'; }
+no_mmc() { ! has_mmc; }
+mmc_disk() { ls /sys/block | grep '^mmcblk' | head -1; }
+sd_reader_bound() { ls /sys/bus/pci/drivers/sdhci-pci 2>/dev/null | grep -q '^0000:'; }
+
+# check_read_only CHECK DISK: the disk turns read-only before anyone mounts it; it mounts (read-only),
+# reads work, writes fail.
+check_read_only() {
+  wait_for 30 is_read_only "$2"
+  ro=$(cat "/sys/block/$2/ro")
+  mount -t vfat "/dev/$2" /mnt 2>/tmp/mount.err || mount -t vfat -o ro "/dev/$2" /mnt 2>>/tmp/mount.err
+  if grep -q " /mnt vfat ro" /proc/mounts && ls /mnt >/dev/null 2>&1; then
+    if echo x > /mnt/new.txt 2>/dev/null; then result "$1" FAIL "write succeeded (ro=$ro)";
+    else result "$1" PASS "$2 ro=$ro, mounted read-only, write refused"; fi
+  else result "$1" FAIL "mount failed: $(cat /tmp/mount.err)"; fi
+  umount /mnt 2>/dev/null
 }
 
 plug() { say "PLUG $1 $2"; }
@@ -71,12 +92,18 @@ fi
 
 # 1. A stick attached at boot, before the agent runs: the kernel gives it a disk...
 if wait_for 90 has_disk; then result early_disk_before_agent PASS "$(disk)"; else result early_disk_before_agent FAIL "no disk at boot"; fi
+# An SD card in the PCI SDHCI reader at boot: a disk too.
+if wait_for 90 has_mmc; then result early_card_before_agent PASS "$(mmc_disk)"; else result early_card_before_agent FAIL "no mmcblk at boot: $(ls /sys/bus/mmc/devices 2>&1)"; fi
 start_agent
 defaults=$(cat /sys/bus/usb/devices/usb*/authorized_default | tr -d '\n')
 case "$defaults" in *1*) result authorized_default_closed FAIL "$defaults" ;; *) result authorized_default_closed PASS "$defaults" ;; esac
 # ... which the agent takes away when it starts.
 if wait_for 60 logged device.blocked early-1 && wait_for 30 no_disk; then
   result early_blocked_at_start PASS; else result early_blocked_at_start FAIL "$(ls /sys/block)"; fi
+# ... and the card's (card_readers defaults to block): unbound from mmcblk, while the reader keeps its driver.
+if wait_for 60 no_mmc && sd_reader_bound && [ "$(cat /sys/bus/mmc/drivers_autoprobe)" = 0 ]; then
+  result card_blocked_at_start PASS "$(ls /sys/bus/mmc/devices | tr '\n' ' ')reader $(ls /sys/bus/pci/drivers/sdhci-pci | grep '^0000')"
+else result card_blocked_at_start FAIL "$(ls /sys/block | tr '\n' ' ') autoprobe=$(cat /sys/bus/mmc/drivers_autoprobe)"; fi
 
 # 2. Default policy: a stick plugged now never gets a disk.
 hosts_before=$(dmesg | grep -c 'scsi host')
@@ -143,15 +170,7 @@ wait_for 60 no_disk
 # 5. Read-only entry: the disk is read-only before anyone mounts it; reads work, writes fail.
 plug ro1 allow-ro
 if wait_for 90 has_disk; then
-  d=$(disk)
-  wait_for 30 is_read_only "$d"
-  ro=$(cat /sys/block/$d/ro)
-  mount -t vfat "/dev/$d" /mnt 2>/tmp/mount.err || mount -t vfat -o ro "/dev/$d" /mnt 2>>/tmp/mount.err
-  if grep -q " /mnt vfat ro" /proc/mounts && ls /mnt >/dev/null 2>&1; then
-    if echo x > /mnt/new.txt 2>/dev/null; then result read_only FAIL "write succeeded (ro=$ro)";
-    else result read_only PASS "$d ro=$ro, mounted read-only, write refused"; fi
-  else result read_only FAIL "mount failed: $(cat /tmp/mount.err)"; fi
-  umount /mnt 2>/dev/null
+  check_read_only read_only "$(disk)"
 else result read_only FAIL "no disk"; fi
 unplug ro1
 wait_for 60 no_disk
@@ -224,7 +243,25 @@ done
 if [ "$refused" = 4 ] && [ "$exposed" = 0 ]; then result phone_replugs PASS "4 refused, 0 usable";
 else result phone_replugs FAIL "$refused refused, $exposed usable"; fi
 
+# 8. Card readers: a card inserted later (QEMU changes the SD card's medium) never gets a disk. Then
+# the agent restarts with card_readers read_only: the card's disk comes back, read-only.
+card_blocks() { grep "event device.blocked " /tmp/agent.log | grep -c '"device.channel":"card_readers"'; }
+card_blocks_above() { [ "$(card_blocks)" -gt "$1" ]; }
+before=$(card_blocks)
+say "CARD card2"
+if wait_for 90 card_blocks_above "$before"; then
+  # The decision is made; nothing may bind the card afterwards (autoprobe is 0).
+  if wait_for 3 has_mmc; then result card_inserted_blocked FAIL "$(ls /sys/block | tr '\n' ' ')";
+  else result card_inserted_blocked PASS "$(ls /sys/bus/mmc/devices | tr '\n' ' ')no mmcblk"; fi
+else result card_inserted_blocked FAIL "no decision; $(grep -E 'card|mmc' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+kill "$agent_pid"
+if wait_for 60 agent_gone; then wait "$agent_pid"; fi
+start_agent /etc/policy-e2e-cards-ro.json /tmp/agent-ro.log
+if wait_for 60 has_mmc; then
+  check_read_only card_read_only "$(mmc_disk)"
+else result card_read_only FAIL "no mmcblk; $(grep -E 'card|mmc' /tmp/agent-ro.log | tail -3 | cut -c1-300)"; fi
+
 # The kernel's enumeration lines and the agent's decision lines, for the plug-to-decision figures.
-say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|mamori: device\.' > /dev/console; say "DMESG-END"
-say "AGENT-LOG-BEGIN"; grep -E 'event (device|activity)|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|card at address|mamori: device\.' > /dev/console; say "DMESG-END"
+say "AGENT-LOG-BEGIN"; grep -hE 'event (device|activity)|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
 finish

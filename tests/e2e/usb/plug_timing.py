@@ -35,6 +35,13 @@ def analyse(dmesg):
                             "serial": m.group(2), "t0": stamp, "decided": None, "decision": None, "disk": None}
             plugs.append(current[dev])
             continue
+        m = re.match(r"(mmc\d+): new .*card at address ([0-9a-f]+)", text)
+        if m:  # an SD card in a PCI reader: its mmc device is named host:address
+            dev = f"{m.group(1)}:{m.group(2)}"
+            current[dev] = {"dev": dev, "product": "SD card", "channel": "card_readers", "serial": "",
+                            "t0": stamp, "decided": None, "decision": None, "disk": None}
+            plugs.append(current[dev])
+            continue
         m = re.match(r"mamori: device\.(\w+) (\S+)", text)
         if m and m.group(1) != "connected" and m.group(2) in current:
             plug = current[m.group(2)]

@@ -43,7 +43,7 @@ class Qmp:
 
 
 class Guest:
-    def __init__(self, work, kernel, initrd, append, early=None):
+    def __init__(self, work, kernel, initrd, append, early=None, sdcard=False):
         self.work = work
         self.console = os.path.join(work, "console.log")
         qmp = os.path.join(work, "qmp.sock")
@@ -62,6 +62,11 @@ class Guest:
             image = self.image("early")
             cmd += ["-blockdev", f"driver=raw,node-name=early,file.driver=file,file.filename={image}",
                     "-device", f"usb-storage,bus=xhci.0,drive=early,serial={early},id=early"]
+        if sdcard:
+            # A PCI SD card reader with a card in it at boot ("E2E CARD <name>" swaps the card later).
+            image = self.image("card1")
+            cmd += ["-device", "sdhci-pci,id=sdhci", "-drive", f"if=none,id=sd0,format=raw,file={image}",
+                    "-device", "sd-card,drive=sd0,id=sdcard"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
         self.qmp = Qmp(qmp, time.monotonic() + 30)
         self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
@@ -123,6 +128,10 @@ class Guest:
                     self.plug(words[2], words[3])
                 elif words[1] == "UNPLUG":
                     self.unplug(words[2])
+                elif words[1] == "CARD":
+                    # The card is taken out and another one put in: the guest sees a removal and an insertion.
+                    self.qmp.command("blockdev-change-medium", id="sdcard", filename=self.image(words[2]),
+                                     format="raw")
                 elif words[1] == "SIGN" and self.signer:
                     self.ctl.sendall((self.signer(words[2], words[3]) + "\n").encode())
                 elif words[1] == "DONE":

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """USB device control end to end on a real kernel USB stack: boots a Debian 12 kernel in QEMU (TCG)
 with mamori-agent in the initramfs and hot-plugs usb-storage sticks, usb-kbd keyboards and usb-mtp
-(an MTP responder, as a phone in file-transfer mode) through QMP. One check is activity monitoring's:
+(an MTP responder, as a phone in file-transfer mode) through QMP; an SD card sits in a PCI SDHCI
+reader at boot and is swapped for another one later. One check is activity monitoring's:
 a company document copied onto the allowed stick is reported. Prints plug-to-decision figures per
 channel from the guest kernel's clock (plug_timing.py).
 The guest (guest-init.sh) checks and reports; this script serves its plug requests and judges.
@@ -20,7 +21,8 @@ from qemu_guest import Guest  # noqa: E402
 EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_blocked_at_start", "default_blocked",
             "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write",
             "allowed_stick_receives_company_file", "read_only", "exception_opens", "exception_expires",
-            "phone_mtp_refused", "phone_mtp_recognised", "keyboard_beside_phone", "phone_replugs"]
+            "phone_mtp_refused", "phone_mtp_recognised", "keyboard_beside_phone", "phone_replugs",
+            "early_card_before_agent", "card_blocked_at_start", "card_inserted_blocked", "card_read_only"]
 
 
 def prepare(args):
@@ -45,7 +47,7 @@ def main():
     work = os.path.join(args.cache, "run-checks")
     os.makedirs(work, exist_ok=True)
     append = "console=ttyS0 loglevel=4 usb_storage.delay_use=0 printk.devkmsg=on panic=-1 mamori.e2e=checks"
-    guest = Guest(work, kernel, initrd, append, early="early-1")
+    guest = Guest(work, kernel, initrd, append, early="early-1", sdcard=True)
     key = os.path.join(args.cache, "e2e-policy.key")
     guest.signer = lambda challenge, minutes: subprocess.run(
         [args.mamorictl, "exception", "grant", "--challenge", challenge, "--minutes", minutes, "--key-file", key],
@@ -77,10 +79,13 @@ def main():
         guest.close()
     finished = time.monotonic()
     print(f"run_usb_e2e: prepare {prepared - started:.1f} s, guest {finished - prepared:.1f} s", flush=True)
-    # Plugs made after the agent started (the early stick is decided at start, not at plug).
-    plugs = [p for p in analyse(dmesg) if p["serial"] != "early-1" and p["channel"] != "other"]
+    # Plugs made after the agent started (the early stick and the card present at boot are decided
+    # at start, not at plug).
+    plugs = analyse(dmesg)
+    cards = [p for p in plugs if p["channel"] == "card_readers"]
+    plugs = [p for p in plugs if p["serial"] != "early-1" and p["channel"] != "other" and p not in cards[:1]]
     print("run_usb_e2e: plug -> decision per channel (QEMU TCG, guest kernel clock)")
-    for channel in ("storage", "phones", "hid"):
+    for channel in ("storage", "phones", "hid", "card_readers"):
         times = [p["decided"] - p["t0"] for p in plugs if p["channel"] == channel and p["decided"]]
         print("  " + summary(channel, times))
     failed = [name for name in EXPECTED if results.get(name, ("MISSING",))[0] != "PASS"]

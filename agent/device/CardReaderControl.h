@@ -1,0 +1,50 @@
+#pragma once
+// Memory cards in readers that are not USB devices (PCI SDHCI, rtsx_pci): decided when the card
+// appears on the kernel's mmc bus, before its block device exists. In enforce mode the bus's
+// drivers_autoprobe is 0, so an inserted card gets no driver (mmcblk) and no mmcblkN until this
+// class binds it; it stays 0 when the agent stops (fail closed, like USB's authorized_default).
+// The decision is policy::evaluateMmcCard; this class carries it out and reports it. USB card
+// readers are USB mass storage and are decided by DeviceControl.
+
+#include <Poco/JSON/Object.h>
+
+#include <functional>
+#include <map>
+#include <string>
+
+#include "common/Event.h"
+#include "drivers/include/MmcBus.h"
+#include "drivers/include/Uevent.h"
+#include "drivers/include/UsbBus.h"
+#include "policy/CardEvaluator.h"
+
+namespace mamori::agent::device {
+
+class CardReaderControl {
+ public:
+  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
+
+  CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, Emit sink);
+
+  // Autoprobe for the mode (0 in enforce), then every present card decided again. Without an mmc
+  // bus it does nothing.
+  void apply(const policy::DeviceControlSettings& settings);
+  // mmc add -> decide; block add below a read-only card -> BLKROSET.
+  void handleUevent(const drivers::Uevent& event);
+
+ private:
+  void decide(const std::string& name, bool atStart);
+  void failed(const drivers::MmcCard& card, const std::string& what);
+
+  drivers::MmcBus& bus_;
+  drivers::BlockDevices& blocks_;
+  Emit emit_;
+  policy::DeviceControlSettings settings_;
+  bool applied_ = false;
+  std::map<std::string, std::string> readOnly_;  // devpath -> card name
+};
+
+// The fields of every card event (docs/events.md, "Card readers").
+Poco::JSON::Object::Ptr cardDetails(const drivers::MmcCard& card);
+
+}  // namespace mamori::agent::device

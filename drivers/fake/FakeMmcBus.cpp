@@ -1,0 +1,73 @@
+#include "drivers/fake/FakeMmcBus.h"
+
+#include "drivers/linux/LinuxMmcBus.h"
+
+namespace mamori::drivers::fake {
+
+FakeMmcBus FakeMmcBus::fromSysfsTree(const std::string& sysfsRoot) {
+  linux_os::LinuxMmcBus reader(sysfsRoot);
+  FakeMmcBus bus;
+  bus.present_ = reader.present();
+  if (!bus.present_) return bus;
+  auto names = reader.cardNames();
+  MAMORI_ASSERT(names.ok());
+  for (const auto& name : names.value()) {
+    auto card = reader.card(name);
+    MAMORI_ASSERT(card.ok());
+    auto blocks = reader.blockDevicesUnder(card.value().devpath);
+    MAMORI_ASSERT(blocks.ok());
+    bus.blocks_[name] = blocks.value();
+    bus.cards_[name] = std::move(card).value();
+  }
+  return bus;
+}
+
+void FakeMmcBus::insert(MmcCard card, std::vector<std::string> blocks) {
+  present_ = true;
+  card.bound = autoprobe_;
+  blocks_[card.name] = std::move(blocks);
+  cards_[card.name] = std::move(card);
+}
+
+common::Status FakeMmcBus::setAutoprobe(bool on) {
+  writes_.push_back(std::string("drivers_autoprobe ") + (on ? "1" : "0"));
+  autoprobe_ = on;
+  return common::Ok{};
+}
+
+common::Result<std::vector<std::string>> FakeMmcBus::cardNames() const {
+  std::vector<std::string> names;
+  for (const auto& entry : cards_) names.push_back(entry.first);
+  return names;
+}
+
+common::Result<MmcCard> FakeMmcBus::card(const std::string& name) const {
+  const auto it = cards_.find(name);
+  if (it == cards_.end()) return common::makeError("no such mmc card", name, 2);
+  return it->second;
+}
+
+common::Status FakeMmcBus::bind(const std::string& name) {
+  const auto it = cards_.find(name);
+  if (it == cards_.end()) return common::makeError("no such mmc card", name, 2);
+  writes_.push_back("bind " + name);
+  it->second.bound = true;
+  return common::Ok{};
+}
+
+common::Status FakeMmcBus::unbind(const std::string& name) {
+  const auto it = cards_.find(name);
+  if (it == cards_.end()) return common::makeError("no such mmc card", name, 2);
+  writes_.push_back("unbind " + name);
+  it->second.bound = false;
+  return common::Ok{};
+}
+
+common::Result<std::vector<std::string>> FakeMmcBus::blockDevicesUnder(const std::string& devpath) const {
+  for (const auto& [name, card] : cards_) {
+    if (card.devpath == devpath && card.bound) return blocks_.at(name);
+  }
+  return std::vector<std::string>{};
+}
+
+}  // namespace mamori::drivers::fake

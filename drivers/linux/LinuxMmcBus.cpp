@@ -1,0 +1,77 @@
+#include "drivers/linux/LinuxMmcBus.h"
+
+#include <algorithm>
+#include <cerrno>
+#include <filesystem>
+
+#include "drivers/linux/LinuxUsbBus.h"
+
+namespace mamori::drivers::linux_os {
+
+namespace fs = std::filesystem;
+
+namespace {
+std::string optional(const std::string& path) {
+  auto text = readSysfsAttribute(path);
+  return text ? text.value() : std::string();
+}
+}  // namespace
+
+bool LinuxMmcBus::present() const {
+  std::error_code ec;
+  return fs::is_directory(busDir() + "/devices", ec);
+}
+
+common::Status LinuxMmcBus::setAutoprobe(bool on) {
+  return writeSysfsAttribute(busDir() + "/drivers_autoprobe", on ? "1" : "0");
+}
+
+common::Result<std::vector<std::string>> LinuxMmcBus::cardNames() const {
+  const std::string dir = busDir() + "/devices";
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return common::makeError("cannot list", dir, ec.value());
+  std::vector<std::string> names;
+  for (const auto& entry : it) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+common::Result<MmcCard> LinuxMmcBus::card(const std::string& name) const {
+  if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
+  const std::string dir = busDir() + "/devices/" + name;
+  MmcCard card;
+  card.name = name;
+  card.devpath = relativeTo(root_, dir);
+  if (card.devpath.empty()) return common::makeError("no such mmc card", dir, ENOENT);
+  auto type = readSysfsAttribute(dir + "/type");
+  if (!type) return type.error();
+  card.type = type.value();
+  card.cid = optional(dir + "/cid");
+  card.serial = optional(dir + "/serial");
+  card.manfid = optional(dir + "/manfid");
+  card.oemid = optional(dir + "/oemid");
+  card.productName = optional(dir + "/name");
+  std::error_code ec;
+  card.bound = fs::exists(dir + "/driver", ec);
+  return card;
+}
+
+common::Status LinuxMmcBus::bind(const std::string& name) {
+  if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
+  return writeSysfsAttribute(busDir() + "/drivers_probe", name);
+}
+
+common::Status LinuxMmcBus::unbind(const std::string& name) {
+  if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
+  const std::string driver = busDir() + "/devices/" + name + "/driver";
+  std::error_code ec;
+  if (!fs::exists(driver, ec)) return common::Ok{};  // nothing bound
+  return writeSysfsAttribute(driver + "/unbind", name);
+}
+
+common::Result<std::vector<std::string>> LinuxMmcBus::blockDevicesUnder(const std::string& devpath) const {
+  return blockDevicesBelow(root_, devpath);
+}
+
+}  // namespace mamori::drivers::linux_os

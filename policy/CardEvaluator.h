@@ -1,0 +1,33 @@
+#pragma once
+// Memory cards in readers that are not USB devices (PCI SDHCI, rtsx_pci: the card is an mmc device
+// and its disk is mmcblkN). Pure: facts and settings in, verdict out.
+
+#include <string>
+
+#include "policy/DeviceControlSettings.h"
+
+namespace mamori::policy {
+
+struct MmcCardFacts {
+  std::string type;  // the kernel's `type`: "SD", "SDcombo", "MMC", "SDIO"
+  std::string cid;   // 32 hex digits
+};
+
+enum class CardDecision { kAllow, kReadOnly, kBlock };
+
+std::string_view cardDecisionName(CardDecision decision);
+
+struct CardVerdict {
+  CardDecision decision = CardDecision::kAllow;  // what the agent does
+  CardDecision decided = CardDecision::kAllow;   // what the policy decided; differs in audit
+  bool audit = false;
+  std::string reason;
+  int allowEntry = -1;  // index into DeviceControlSettings::cardAllow
+};
+
+// SD cards (type SD or SDcombo) follow card_readers and card_allow. MMC-type devices are allowed:
+// that is soldered eMMC storage (often the system disk) far more often than a removable MMC card.
+// SDIO functions (Wi-Fi) carry no storage. Mode off allows; mode audit reports.
+CardVerdict evaluateMmcCard(const DeviceControlSettings& settings, const MmcCardFacts& card);
+
+}  // namespace mamori::policy

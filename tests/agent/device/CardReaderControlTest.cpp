@@ -1,0 +1,132 @@
+// CardReaderControl over the recorded card reader tree (tests/fixtures/sysfs/cardreader) through the
+// fake mmc bus: autoprobe off, the SD card unbound or made read-only, the eMMC system disk untouched,
+// cards inserted later decided from their uevent.
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "agent/device/CardReaderControl.h"
+#include "drivers/fake/FakeMmcBus.h"
+#include "drivers/fake/FakeUsbBus.h"
+#include "policy/PolicyParser.h"
+
+namespace {
+
+using mamori::agent::device::CardReaderControl;
+using mamori::drivers::fake::FakeBlockDevices;
+using mamori::drivers::fake::FakeMmcBus;
+
+struct Event {
+  std::string type;
+  std::string card;
+  std::string decision;
+  std::string cid;
+};
+
+struct CardFixture {
+  FakeMmcBus bus = FakeMmcBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/cardreader");
+  FakeBlockDevices blocks;
+  std::vector<Event> events;
+  CardReaderControl control{
+      bus, blocks, [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr d) {
+        events.push_back({type, d->optValue<std::string>("mmc.kernel_name", ""),
+                          d->optValue<std::string>("device.decision", ""), d->optValue<std::string>("mmc.cid", "")});
+      }};
+  bool emitted(const std::string& type, const std::string& card) const {
+    return std::any_of(events.begin(), events.end(), [&](const Event& e) { return e.type == type && e.card == card; });
+  }
+  bool wrote(const std::string& write) const {
+    return std::find(bus.writes().begin(), bus.writes().end(), write) != bus.writes().end();
+  }
+};
+
+mamori::policy::DeviceControlSettings settingsFrom(const std::string& deviceControl) {
+  auto parsed = mamori::policy::parsePolicy(R"({"schema_version":1,"version":2,"name":"t","device_control":)" +
+                                            deviceControl + "}");
+  if (!parsed.ok()) FAIL(parsed.describe());
+  return parsed.policy->deviceControl;
+}
+
+mamori::drivers::MmcCard sdCard(const std::string& name, const std::string& cid) {
+  mamori::drivers::MmcCard card;
+  card.name = name;
+  card.devpath = "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/" + name;
+  card.type = "SD";
+  card.cid = cid;
+  return card;
+}
+
+mamori::drivers::Uevent uevent(const std::string& subsystem, const std::string& devpath) {
+  mamori::drivers::Uevent event;
+  event.action = "add";
+  event.subsystem = subsystem;
+  event.devpath = devpath;
+  return event;
+}
+
+const std::string kOtherCid = "1b534d454230515430a0b0c0d0013100";
+
+}  // namespace
+
+TEST_CASE("default policy: autoprobe off, the SD card present at start loses its disk, eMMC is untouched") {
+  CardFixture f;
+  f.control.apply(settingsFrom("{}"));
+  CHECK_FALSE(f.bus.autoprobe());
+  CHECK_FALSE(f.bus.at("mmc0:aaaa").bound);
+  CHECK(f.wrote("unbind mmc0:aaaa"));
+  CHECK(f.bus.at("mmc1:0001").bound);
+  CHECK_FALSE(f.wrote("unbind mmc1:0001"));
+  CHECK(f.emitted("device.blocked", "mmc0:aaaa"));
+  CHECK_FALSE(f.emitted("device.blocked", "mmc1:0001"));
+  CHECK(f.events.back().cid == "035344534433324780b1d2e3f4016200");
+
+  // A card inserted later stays without a driver: the kernel does not probe it, the agent does not bind it.
+  f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
+  CHECK_FALSE(f.bus.at("mmc0:bbbb").bound);
+  f.control.handleUevent(uevent("mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
+  CHECK_FALSE(f.bus.at("mmc0:bbbb").bound);
+  CHECK(f.emitted("device.blocked", "mmc0:bbbb"));
+}
+
+TEST_CASE("read_only: existing disks at once, a new card's disk as its block uevent arrives") {
+  CardFixture f;
+  f.control.apply(settingsFrom(R"({"card_readers":"read_only"})"));
+  CHECK(f.bus.at("mmc0:aaaa").bound);
+  CHECK(f.blocks.readOnly == std::set<std::string>{"mmcblk0", "mmcblk0p1"});
+  CHECK(f.emitted("device.read_only", "mmc0:aaaa"));
+
+  f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
+  const std::string card = "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb";
+  f.control.handleUevent(uevent("mmc", card));
+  CHECK(f.wrote("bind mmc0:bbbb"));
+  f.control.handleUevent(uevent("block", card + "/block/mmcblk2"));
+  CHECK(f.blocks.readOnly.count("mmcblk2") == 1);
+}
+
+TEST_CASE("card_allow opens one card; audit and off give the kernel's default back") {
+  {
+    CardFixture f;
+    f.control.apply(settingsFrom(R"({"card_allow":[{"cid":")" + kOtherCid + R"("}]})"));
+    f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
+    f.control.handleUevent(uevent("mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
+    CHECK(f.bus.at("mmc0:bbbb").bound);
+    CHECK(f.emitted("device.allowed", "mmc0:bbbb"));
+    CHECK_FALSE(f.bus.at("mmc0:aaaa").bound);  // the other card stays blocked
+  }
+  {
+    CardFixture f;
+    f.control.apply(settingsFrom("{}"));
+    f.control.apply(settingsFrom(R"({"card_readers":"audit"})"));
+    CHECK_FALSE(f.bus.autoprobe());  // audit only for cards: the mode is still enforce
+    CHECK(f.bus.at("mmc0:aaaa").bound);
+    CHECK(f.emitted("device.audit", "mmc0:aaaa"));
+  }
+  {
+    CardFixture f;
+    f.control.apply(settingsFrom("{}"));
+    f.control.apply(settingsFrom(R"({"mode":"off"})"));
+    CHECK(f.bus.autoprobe());
+    CHECK(f.bus.at("mmc0:aaaa").bound);
+  }
+}
