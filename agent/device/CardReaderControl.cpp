@@ -27,13 +27,11 @@ CardReaderControl::CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices
     : bus_(bus), blocks_(blocks), emit_(std::move(sink)) {}
 
 void CardReaderControl::apply(const policy::DeviceControlSettings& settings) {
-  if (!bus_.present()) return;
   settings_ = settings;
   applied_ = true;
-  // Enforce: a card inserted from now on waits for a decision. Audit and off: the kernel's default.
-  if (auto set = bus_.setAutoprobe(settings_.mode != policy::Mode::kEnforce); !set) {
-    common::log::error("card readers: " + set.error().describe());
-  }
+  autoprobeSet_ = false;
+  if (!bus_.present()) return;  // mmc_core may load later: the first mmc uevent sets it up then
+  setAutoprobe();
   auto names = bus_.cardNames();
   if (!names) {
     common::log::error("card readers: " + names.error().describe());
@@ -42,9 +40,18 @@ void CardReaderControl::apply(const policy::DeviceControlSettings& settings) {
   for (const auto& name : names.value()) decide(name, true);
 }
 
+void CardReaderControl::setAutoprobe() {
+  // Enforce: a card inserted from now on waits for a decision. Audit and off: the kernel's default.
+  if (auto set = bus_.setAutoprobe(settings_.mode != policy::Mode::kEnforce); !set) {
+    common::log::error("card readers: " + set.error().describe());
+  }
+  autoprobeSet_ = true;
+}
+
 void CardReaderControl::handleUevent(const drivers::Uevent& event) {
   if (!applied_) return;
   if (event.subsystem == "mmc") {
+    if (event.action == "add" && !autoprobeSet_) setAutoprobe();  // the bus appeared after apply
     if (event.action == "add") decide(event.kernelName(), false);
     if (event.action == "remove") readOnly_.erase(event.devpath);
     return;

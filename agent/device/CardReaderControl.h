@@ -27,13 +27,14 @@ class CardReaderControl {
   CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, Emit sink);
 
   // Autoprobe for the mode (0 in enforce), then every present card decided again. Without an mmc
-  // bus it does nothing.
+  // bus (mmc_core not loaded yet) that waits for the first mmc uevent.
   void apply(const policy::DeviceControlSettings& settings);
   // mmc add -> decide; block add below a read-only card -> BLKROSET.
   void handleUevent(const drivers::Uevent& event);
 
  private:
   void decide(const std::string& name, bool atStart);
+  void setAutoprobe();
   void failed(const drivers::MmcCard& card, const std::string& what);
 
   drivers::MmcBus& bus_;
@@ -41,6 +42,7 @@ class CardReaderControl {
   Emit emit_;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
+  bool autoprobeSet_ = false;
   std::map<std::string, std::string> readOnly_;  // devpath -> card name
 };
 

@@ -130,3 +130,16 @@ TEST_CASE("card_allow opens one card; audit and off give the kernel's default ba
     CHECK(f.bus.at("mmc0:aaaa").bound);
   }
 }
+
+TEST_CASE("an mmc bus that appears after the policy was applied is closed by its first card's uevent") {
+  CardFixture f;
+  FakeMmcBus empty;  // no mmc_core yet
+  CardReaderControl control{empty, f.blocks,
+                            [](const std::string&, mamori::common::Severity, Poco::JSON::Object::Ptr) {}};
+  control.apply(settingsFrom("{}"));
+  CHECK(empty.writes().empty());
+  empty.insert(sdCard("mmc0:cccc", kOtherCid), {"mmcblk0"});  // bound: autoprobe was still on
+  control.handleUevent(uevent("mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:cccc"));
+  CHECK_FALSE(empty.autoprobe());
+  CHECK_FALSE(empty.at("mmc0:cccc").bound);
+}
