@@ -65,8 +65,8 @@ class Guest:
         if sdcard:
             # A PCI SD card reader with a card in it at boot ("E2E CARD <name>" swaps the card later).
             image = self.image("card1")
-            cmd += ["-device", "sdhci-pci,id=sdhci", "-drive", f"if=none,id=sd0,format=raw,file={image}",
-                    "-device", "sd-card,drive=sd0,id=sdcard"]
+            cmd += ["-device", "sdhci-pci,id=sdhci", "-drive", f"if=none,id=cardmedia,format=raw,file={image}",
+                    "-device", "sd-card,drive=cardmedia,id=sdcard"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
         self.qmp = Qmp(qmp, time.monotonic() + 30)
         self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
