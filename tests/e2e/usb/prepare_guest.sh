@@ -18,7 +18,7 @@ cd "$cache/debs"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
 fixtures="$here/../../scan/make_fixtures.py"
-stamp="$kver $(sha256sum "$agent" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
+stamp="$kver $(sha256sum "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
 fi
@@ -46,10 +46,16 @@ done | awk '!seen[$0]++' | grep -v crct10dif-pclmul | while read -r ko; do
   echo "$base" >> "$root/lib/modules/load-order"
 done
 
-# mamori-agent and every library ldd names, at the same paths (the loader too).
+# mamori-agent, the extraction workers it starts (mamori-extract, found next to the agent; they run as
+# nobody: docs/decisions/0022) and every library ldd names, at the same paths (the loader too).
+extract="$(dirname "$agent")/mamori-extract"
+[ -x "$extract" ] || { echo "prepare_guest: $extract missing (build the mamori-extract target)" >&2; exit 1; }
 cp "$agent" "$root/usr/bin/mamori-agent"
-! command -v strip >/dev/null || strip --strip-debug "$root/usr/bin/mamori-agent"
-ldd "$agent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
+cp "$extract" "$root/usr/bin/mamori-extract"
+! command -v strip >/dev/null || strip --strip-debug "$root/usr/bin/mamori-agent" "$root/usr/bin/mamori-extract"
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\n' > "$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' > "$root/etc/group"
+ldd "$agent" "$extract" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
 done
 mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
