@@ -17,7 +17,7 @@ namespace {
 
 constexpr const char* kEventsUsage =
     "usage: mamorictl events [--type T] [--agent ID] [--since WHEN] [--until WHEN] [--limit N]\n"
-    "                        [--json] [--follow]\n"
+    "                        [--json | --csv] [--follow]\n"
     "\n"
     "Lists stored events in creation order: time (UTC), severity, type, host, user, details.\n"
     "  --type T       only this event type, e.g. device.blocked\n"
@@ -27,6 +27,9 @@ constexpr const char* kEventsUsage =
     "  --until WHEN   before this time (same forms)\n"
     "  --limit N      print at most N events (default 1000; with --follow: per poll)\n"
     "  --json         one event JSON object per line instead of a table\n"
+    "  --csv          CSV for spreadsheets: UTF-8 with a byte-order mark (Excel in Japanese opens it\n"
+    "                 correctly), a header row, the whole details as JSON in the last column; a value\n"
+    "                 that starts with = + - @ gets a leading ' so no spreadsheet runs it as a formula\n"
     "  --follow       keep polling every second and print new events as they arrive, until Ctrl-C\n"
     "                 or SIGTERM; without --since it starts with events created from now on\n"
     "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
@@ -41,6 +44,7 @@ struct EventsOptions {
   std::optional<std::int64_t> untilMs;
   std::size_t limit = 1000;
   bool json = false;
+  bool csv = false;
   bool follow = false;
 };
 
@@ -59,13 +63,27 @@ std::string cursorAt(std::int64_t ms) {
 
 class Printer {
  public:
-  explicit Printer(bool json) : json_(json) {}
+  Printer(bool json, bool csv) : json_(json), csv_(csv) {}
 
   void print(const Poco::JSON::Object::Ptr& event) {
     std::ostringstream details;
     if (json_) {
       Poco::JSON::Stringifier::condense(event, details);
       std::printf("%s\n", details.str().c_str());
+      return;
+    }
+    if (csv_) {
+      if (!headerDone_) {
+        std::fputs("\xEF\xBB\xBF", stdout);  // UTF-8 byte-order mark
+        std::fputs(csvRow({"id", "time", "severity", "type", "agent_id", "host", "user", "details"}).c_str(), stdout);
+        headerDone_ = true;
+      }
+      if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);
+      std::fputs(
+          csvRow({jsonText(event, "id"), jsonText(event, "time"), jsonText(event, "severity"), jsonText(event, "type"),
+                  jsonText(event, "agent_id"), jsonText(event, "host"), jsonText(event, "user"), details.str()})
+              .c_str(),
+          stdout);
       return;
     }
     if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);
@@ -78,7 +96,7 @@ class Printer {
 
   // Tables are printed per page so columns line up within it; the header only once.
   void flush() {
-    if (!json_ && !rows_.empty()) {
+    if (!json_ && !csv_ && !rows_.empty()) {
       if (!headerDone_) rows_.insert(rows_.begin(), {"TIME", "SEVERITY", "TYPE", "HOST", "USER", "DETAILS"});
       headerDone_ = true;
       std::fputs(formatTable(rows_).c_str(), stdout);
@@ -89,6 +107,7 @@ class Printer {
 
  private:
   bool json_;
+  bool csv_;
   bool headerDone_ = false;
   std::vector<std::vector<std::string>> rows_;
 };
@@ -103,6 +122,10 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
     }
     if (arg == "--json") {
       options.json = true;
+      continue;
+    }
+    if (arg == "--csv") {
+      options.csv = true;
       continue;
     }
     if (arg == "--follow" || arg == "-f") {
@@ -135,6 +158,7 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
       options.limit = std::stoul(value);
     }
   }
+  if (options.json && options.csv) return reportError(kExitUsage, "events: --json and --csv exclude each other");
   return options;
 }
 
@@ -183,7 +207,7 @@ int runEventsCommand(const ConnectionOptions& connection, const std::vector<std:
   const auto& options = std::get<EventsOptions>(parsed);
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
-  Printer printer(options.json);
+  Printer printer(options.json, options.csv);
   std::string cursor;
   if (!options.follow) {
     if (auto failed = fetch(*client.value(), options, cursor, options.limit, printer)) return *failed;

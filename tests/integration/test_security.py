@@ -5,9 +5,10 @@ import json
 import socket
 import os
 import ssl
+import subprocess
 import unittest
 
-from harness import Api, MamoriTestCase, gzip_bytes, uuid7, wait_until
+from harness import Api, MamoriTestCase, binary, gzip_bytes, uuid7, wait_until
 
 
 def event(agent_id, **over):
@@ -15,6 +16,13 @@ def event(agent_id, **over):
          "agent_id": agent_id, "host": "h", "user": "u", "details": {}}
     e.update(over)
     return e
+
+
+def mamorictl_bytes(collector, *args):
+    """mamorictl against collector, its output as bytes (a CSV's byte-order mark included)."""
+    done = subprocess.run([binary("mamorictl"), "--collector", collector.url, "--ca-file", collector.ca_file,
+                           "--token-file", collector.admin_token_file, *args], capture_output=True, timeout=60)
+    return done.returncode, done.stdout, done.stderr.decode(errors="replace")
 
 
 class SecurityTest(MamoriTestCase):
@@ -78,6 +86,26 @@ class SecurityTest(MamoriTestCase):
         # --json keeps the exact value (JSON escapes it) for programs that read it.
         _, out, _ = self.coll.ctl("agents", "--json", check=0)
         self.assertIn(hostile, [json.loads(line)["host"] for line in out.splitlines()])
+
+    def test_events_as_csv_open_in_a_spreadsheet_with_japanese_intact_and_no_formula(self):
+        import csv
+        import io
+        formula = '=HYPERLINK("http://evil.example/","請求書")'
+        status, body = self.post_events([event(self.agent_id, id=uuid7(), host="経理-pc01", user=formula,
+                                               details={"file.path": "/home/山田/社外秘, \"計画\".xlsx"})])
+        self.assertEqual(status, 200, body)
+        code, out, err = mamorictl_bytes(self.coll, "events", "--csv")
+        self.assertEqual(code, 0, err)
+        self.assertTrue(out.startswith(b"\xef\xbb\xbf"), "no UTF-8 byte-order mark for Excel")
+        rows = list(csv.reader(io.StringIO(out[3:].decode("utf-8"), newline="")))
+        self.assertEqual(rows[0], ["id", "time", "severity", "type", "agent_id", "host", "user", "details"])
+        self.assertEqual(len(rows), 2, rows)
+        row = dict(zip(rows[0], rows[1]))
+        self.assertEqual(row["host"], "経理-pc01")
+        self.assertEqual(row["user"], "'" + formula, "a formula must not reach the spreadsheet as one")
+        self.assertEqual(json.loads(row["details"])["file.path"], '/home/山田/社外秘, "計画".xlsx')
+        code, _, err = mamorictl_bytes(self.coll, "events", "--csv", "--json")
+        self.assertEqual(code, 2, err)
 
     def test_tls_is_required_and_the_certificate_is_pinned(self):
         plain = http.client.HTTPConnection("127.0.0.1", self.coll.port, timeout=10)
