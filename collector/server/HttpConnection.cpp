@@ -73,17 +73,34 @@ void HttpConnection::setDeadline(std::chrono::milliseconds timeout) {
 }
 
 void HttpConnection::start() {
+  // A slot of the handshake gate is taken only once the client has sent something: connections that
+  // never say hello (port scanners, a script holding sockets) cost memory, not slots.
+  net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
+    self->helloDeadline_.emplace(self->stream_.get_executor(), self->shared_.limits.handshakeTimeout);
+    self->helloDeadline_->async_wait([self](beast::error_code error) {
+      if (!error && self->state_ == State::Handshake) self->close("handshake_deadline");
+    });
+    beast::get_lowest_layer(self->stream_)
+        .socket()
+        .async_wait(net::socket_base::wait_read, [self](beast::error_code error) { self->onHello(error); });
+  });
+}
+
+void HttpConnection::onHello(beast::error_code error) {
+  helloDeadline_.reset();  // cancels the deadline's wait
+  if (state_ == State::Closing) return;
+  if (error) return close("client_closed");
   // Posted, never run inline: a slot handed on by leave() must not start the next handshake inside
   // the one that ends (a long queue of closed connections would nest that deep).
   shared_.handshakes->enter(address_, [self = shared_from_this()] {
     net::post(self->stream_.get_executor(), [self] { self->beginHandshake(); });
   });
-  shared_.metrics->setHandshakesWaiting(shared_.handshakes->waiting());
+  reportGate();
 }
 
 void HttpConnection::beginHandshake() {
   inGate_ = true;
-  shared_.metrics->setHandshakesWaiting(shared_.handshakes->waiting());
+  reportGate();
   if (state_ == State::Closing || shared_.stopping) {
     leaveGate();
     return close("shutdown");
@@ -104,6 +121,11 @@ void HttpConnection::leaveGate() {
   if (!inGate_) return;
   inGate_ = false;
   shared_.handshakes->leave(address_);
+  reportGate();
+}
+
+void HttpConnection::reportGate() {
+  shared_.metrics->setHandshakes(shared_.handshakes->waiting(), shared_.handshakes->inProgress());
 }
 
 void HttpConnection::refuse(const char* reason) {

@@ -9,6 +9,7 @@
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
 #include <boost/asio/ssl/context.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
 #include <boost/beast/http/message.hpp>
@@ -63,8 +64,10 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
   enum class State { Handshake, Idle, Header, Body, Dispatched, Writing, Closing };
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
-  void beginHandshake();  // when the gate gives this connection's address a slot
+  void onHello(boost::beast::error_code error);  // the client's first bytes arrived (or not)
+  void beginHandshake();                         // when the gate gives this connection's address a slot
   void leaveGate();
+  void reportGate();  // the gate's counts to /metrics
   void onHandshake(boost::beast::error_code error);
   void waitForRequest();
   void onFirstBytes(boost::beast::error_code error, std::size_t bytes);
@@ -94,6 +97,8 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
   State state_ = State::Handshake;
   std::chrono::steady_clock::time_point accepted_ = std::chrono::steady_clock::now();
   bool inGate_ = false;  // holds one of its address's handshake slots
+  // Until the client's first bytes arrive: a connection that says nothing costs no handshake slot.
+  std::optional<boost::asio::steady_timer> helloDeadline_;
   const char* closeReason_ = nullptr;
   bool keepAlive_ = true;
   bool bodyTooLarge_ = false;

@@ -105,7 +105,11 @@ void Metrics::renderConnections(std::ostream& out) const {
   out << "# HELP mamori_handshakes_waiting Connections waiting for a TLS handshake slot of their address.\n"
          "# TYPE mamori_handshakes_waiting gauge\n"
          "mamori_handshakes_waiting "
-      << handshakesWaiting_.load() << '\n';
+      << handshakesWaiting_.load()
+      << "\n# HELP mamori_handshakes_in_progress TLS handshakes running (a slot of their address taken).\n"
+         "# TYPE mamori_handshakes_in_progress gauge\n"
+         "mamori_handshakes_in_progress "
+      << handshakesInProgress_.load() << '\n';
   out << "# HELP mamori_worker_queue_depth Requests waiting for a worker thread.\n"
          "# TYPE mamori_worker_queue_depth gauge\n"
          "mamori_worker_queue_depth "

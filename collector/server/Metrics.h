@@ -38,7 +38,10 @@ class Metrics {
   void countConnectionAccepted();
   void countConnectionClosed(const std::string& reason);
   void setOpenConnections(std::int64_t open) { openConnections_ = open; }
-  void setHandshakesWaiting(std::size_t waiting) { handshakesWaiting_ = static_cast<std::int64_t>(waiting); }
+  void setHandshakes(std::size_t waiting, std::size_t inProgress) {
+    handshakesWaiting_ = static_cast<std::int64_t>(waiting);
+    handshakesInProgress_ = static_cast<std::int64_t>(inProgress);
+  }
   void setQueue(std::size_t depth, std::size_t capacity);
   void setQueueDepth(std::size_t depth) { queueDepth_ = static_cast<std::int64_t>(depth); }
   void countOverload(int status, const std::string& reason);
@@ -49,6 +52,7 @@ class Metrics {
   std::uint64_t latencyCount(const std::string& endpoint) const;
   std::int64_t openConnections() const { return openConnections_; }
   std::int64_t handshakesWaiting() const { return handshakesWaiting_; }
+  std::int64_t handshakesInProgress() const { return handshakesInProgress_; }
   std::int64_t queueDepth() const { return queueDepth_; }
 
  private:
@@ -74,6 +78,7 @@ class Metrics {
   std::map<std::string, Histogram> latency_;
   std::atomic<std::int64_t> openConnections_{0};
   std::atomic<std::int64_t> handshakesWaiting_{0};
+  std::atomic<std::int64_t> handshakesInProgress_{0};
   std::atomic<std::int64_t> queueDepth_{0};
   std::atomic<std::int64_t> queueCapacity_{0};
 };

@@ -6,6 +6,7 @@
 
 #include <atomic>
 #include <chrono>
+#include <future>
 #include <condition_variable>
 #include <functional>
 #include <memory>
@@ -117,6 +118,8 @@ struct TestServer {
     return false;
   }
 
+  std::int64_t handshakesStarted() const { return metrics.handshakesInProgress(); }
+
   mamori::collector::test::TempDir dir;
   server::Metrics metrics;
   Gate gate;
@@ -124,6 +127,17 @@ struct TestServer {
 };
 
 const std::string kGet = "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+// The first bytes of a TLS record header (handshake, TLS 1.0 record version): a hello begun, never ended.
+const std::string kHelloStart = std::string("\x16\x03\x01", 3);
+
+// Waits until the server has started count handshakes (their slots taken).
+void waitForHandshakesInProgress(const TestServer& s, std::int64_t count) {
+  const auto deadline = std::chrono::steady_clock::now() + 5s;
+  while (s.handshakesStarted() < count && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(10ms);  // polling interval of a deadline wait
+  }
+  REQUIRE(s.handshakesStarted() >= count);
+}
 
 }  // namespace
 
@@ -310,14 +324,31 @@ TEST_CASE("the per-address cap refuses a client's connections beyond it") {
   CHECK(d->readAnswer());
 }
 
+TEST_CASE("connections that never say hello take no handshake slot") {
+  server::ServerLimits limits = shortLimits();
+  limits.handshakesPerAddress = 1;
+  TestServer s(limits);
+  std::vector<std::unique_ptr<RawTlsClient>> silent;
+  for (int i = 0; i < 5; ++i) silent.push_back(s.connect(false));
+  auto client = s.connect();  // its handshake starts at once
+  REQUIRE(client->send(kGet));
+  REQUIRE(client->readAnswer());
+  CHECK(s.metrics.handshakesWaiting() == 0);
+}
+
 TEST_CASE("one address's burst of handshakes waits for its own slots; another address is served at once") {
   server::ServerLimits limits = shortLimits();
   limits.handshakesPerAddress = 2;
   TestServer s(limits);
-  // Two connections that never say hello hold 127.0.0.1's two slots.
+  // Two connections that start a hello and stall hold 127.0.0.1's two slots.
   auto stall1 = s.connect(false);
   auto stall2 = s.connect(false);
+  REQUIRE(stall1->send(kHelloStart));
+  REQUIRE(stall2->send(kHelloStart));
+  waitForHandshakesInProgress(s, 2);
+  // A third from 127.0.0.1 says hello (its handshake is driven on a thread of its own).
   auto waiting = s.connect(false);
+  auto handshake = std::async(std::launch::async, [&waiting] { return waiting->handshake(8s); });
   // Another client host is not behind them.
   auto other = s.connect(true, "127.0.0.2");
   REQUIRE(other->send(kGet));
@@ -332,7 +363,7 @@ TEST_CASE("one address's burst of handshakes waits for its own slots; another ad
   CHECK(s.metrics.handshakesWaiting() == 1);
   // ... gets one when one of its own ends, and then its handshake runs.
   stall1.reset();
-  CHECK(waiting->handshake(5s));
+  CHECK(handshake.get());
   REQUIRE(waiting->send(kGet));
   REQUIRE(waiting->readAnswer());
 }
@@ -343,7 +374,10 @@ TEST_CASE("time spent waiting for a handshake slot counts against the handshake 
   limits.handshakeTimeout = 400ms;
   TestServer s(limits);
   auto stall = s.connect(false);
+  REQUIRE(stall->send(kHelloStart));
+  waitForHandshakesInProgress(s, 1);
   auto queued = s.connect(false);
+  REQUIRE(queued->send(kHelloStart));
   CHECK(stall->closedWithin(5s));
   CHECK(queued->closedWithin(5s));  // its deadline passed while it waited: closed without a handshake
   CHECK(s.closed("handshake_deadline", 2));

@@ -89,7 +89,9 @@ backend collectors
         first = self.collector(name="collector-a", db=db)
         shared = ["--enroll-secret-file", first.enroll_secret_file, "--admin-token-file", first.admin_token_file,
                   "--policy-key-file", first.policy_key_file,
-                  "--cert", first.ca_file, "--key", os.path.join(first.state_dir, "tls", "collector.key")]
+                  "--cert", first.ca_file, "--key", os.path.join(first.state_dir, "tls", "collector.key"),
+                  # As docs/install.md says for HAProxy: every agent arrives from HAProxy's address.
+                  "--handshakes-per-address", "0"]
         first.stop()
         first.extra = list(shared)
         first.start()
