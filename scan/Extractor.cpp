@@ -6,6 +6,7 @@
 
 #include "scan/FileType.h"
 #include "scan/PdfText.h"
+#include "scan/RtfText.h"
 #include "scan/XmlText.h"
 #include "scan/ZipReader.h"
 
@@ -76,6 +77,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
     case FileType::kZip: extractZip(walk, data, location, depth); return;
     case FileType::kGzip: extractGzip(walk, data, location, depth); return;
     case FileType::kPdf: extractPdf(walk, data, location); return;
+    case FileType::kRtf: extractRtf(walk, data, location); return;
     case FileType::kOther: walk.visit(location, data, PartKind::kFile); return;
   }
 }
@@ -176,6 +178,15 @@ void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string
   }
   walk.inflated += bytes.value().size();
   extractAt(walk, bytes.value(), member, depth + 1);
+}
+
+void Extractor::extractRtf(Walk& walk, std::string_view data, const std::string& location) const {
+  const std::uint64_t cap = std::min(walk.remaining(limits_), static_cast<std::uint64_t>(limits_.memoryCapBytes));
+  RtfTextResult rtf = rtfText(data, static_cast<std::size_t>(cap));
+  walk.visit(location, data, PartKind::kContainer);
+  for (auto& problem : rtf.problems) walk.notInspected.push_back({location, std::move(problem)});
+  walk.inflated += rtf.text.size();
+  if (!rtf.text.empty()) walk.visit(location, rtf.text, PartKind::kText);
 }
 
 void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string& location) const {

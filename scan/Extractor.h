@@ -1,5 +1,5 @@
 #pragma once
-// Opens containers (zip, OOXML, OpenDocument, gzip, PDF), nested up to the policy's limits, and hands
+// Opens containers (zip, OOXML, OpenDocument, gzip, PDF, RTF), nested up to the policy's limits, and hands
 // every part that can hold text to a visitor. Pure: bytes in, parts and a not-inspected list out. One
 // part is held in memory at a time besides its containers, so memory stays under the limits.
 
@@ -34,6 +34,7 @@ class Extractor {
   void extractZip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractPdf(Walk& walk, std::string_view data, const std::string& location) const;
+  void extractRtf(Walk& walk, std::string_view data, const std::string& location) const;
 
   ExtractionLimits limits_;
 };

@@ -5,7 +5,7 @@
 
 namespace mamori::scan {
 
-enum class FileType { kOther, kZip, kGzip, kPdf };
+enum class FileType { kOther, kZip, kGzip, kPdf, kRtf };
 
 FileType sniffFileType(std::string_view data);
 

@@ -137,6 +137,28 @@ def pdf_cid(codes_hex, mapping):
     return bytes(out)
 
 
+def rtf_word(text):
+    """RTF as Word writes Japanese in a Western document: a Shift_JIS font (fcharset 128), \\'hh bytes."""
+    body = "".join(f"\\'{b:02x}" if b >= 0x80 else chr(b) for b in text.encode("cp932"))
+    return ("{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss\\fcharset0 Arial;}"
+            "{\\f1\\fnil\\fcharset128 MS Mincho;}}{\\colortbl;\\red0\\green0\\blue0;}"
+            "{\\*\\generator Riched20 10.0.19041}\\viewkind4\\uc1\\pard\\f1\\fs21 " + body +
+            "\\f0\\par}").encode("ascii")
+
+
+def rtf_unicode(runs, table=()):
+    """RTF as LibreOffice writes it: \\uN with a ? fallback per character, runs split by formatting,
+    table cells."""
+    def u(t):
+        return "".join(c if ord(c) < 0x80 else f"\\u{ord(c) if ord(c) < 0x8000 else ord(c) - 0x10000}\\'3f"
+                       for c in t)
+    body = "".join("{\\b " + u(r) + "}" if i % 2 else u(r) for i, r in enumerate(runs))
+    cells = "".join("\\intbl " + u(c) + "\\cell" for c in table)
+    return ("{\\rtf1\\ansi\\deff0\\adeflang1025{\\fonttbl{\\f0\\froman\\fprq2\\fcharset0 Liberation Serif;}}"
+            "{\\*\\generator LibreOffice/7.4.7.2$Linux_X86_64}\\uc1\\pard " + body + "\\par " +
+            (cells + "\\row" if cells else "") + "}").encode("ascii")
+
+
 def encrypted_zip():
     """zipfile cannot encrypt: write a normal zip and set the traditional-encryption flag (bit 0) in
     the member's local header and central directory entry, which is what a reader sees first."""
@@ -196,6 +218,10 @@ def build(out):
     write(out, "office/cards.xlsx", xlsx(["顧客カード"] + valid_cards + invalid_cards))
     write(out, "office/cards_invalid.xlsx", xlsx(["顧客カード"] + invalid_cards + ["1234 5678 9012 3456"]))
     write(out, "office/slides.pptx", pptx(["取扱", "注意"]))
+    write(out, "office/word.rtf", rtf_word(ja))
+    write(out, "office/libreoffice.rtf", rtf_unicode(["この資料は", "取扱", "注意", "です"]))
+    write(out, "office/clean.rtf", rtf_unicode(["議事録", "特になし"]))
+    write(out, "office/cards.rtf", rtf_unicode(["顧客カード"], [c[:7] + c[7:] for c in valid_cards]))
     write(out, "office/doc.odt", odt(["部外", "秘"]))
 
     numbers = [my_number("12345678901"), my_number("98765432109"), my_number("31415926535")]
@@ -248,6 +274,10 @@ EXPECTED = {
     "office/legacy.doc": (["company-confidential:confidential_marking_ja"], []),
     "office/legacy_clean.doc": ([], []),
     "office/slides.pptx": (["company-confidential:confidential_marking_ja"], []),
+    "office/word.rtf": (["company-confidential:confidential_marking_ja"], []),
+    "office/libreoffice.rtf": (["company-confidential:confidential_marking_ja"], []),
+    "office/clean.rtf": ([], []),
+    "office/cards.rtf": (["credit_card"], []),
     "office/doc.odt": (["company-confidential:confidential_marking_ja"], []),
     "text/mynumbers.txt": (["my_number"], []),
     "text/mynumbers_wrong.txt": ([], []),

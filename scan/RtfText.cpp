@@ -1,0 +1,353 @@
+#include "scan/RtfText.h"
+
+#include <algorithm>
+#include <array>
+#include <cstdint>
+#include <map>
+
+#include "common/Utf8.h"
+#include "scan/TextDecoder.h"
+
+namespace mamori::scan {
+
+namespace {
+
+constexpr std::size_t kMaxDepth = 512;
+constexpr int kDefaultCodePage = 1252;
+
+// Windows-1252's 0x80-0x9F (the rest of its upper half is Latin-1); 0 where it has no character.
+constexpr std::array<std::uint16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
+                                                       0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
+                                                       0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
+                                                       0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
+
+// \fcharsetN to the Windows code page that RTF writers use for it.
+int codePageOfCharset(int charset, int documentCodePage) {
+  switch (charset) {
+    case 0: return 1252;
+    case 128: return 932;  // SHIFTJIS_CHARSET
+    case 129: return 949;
+    case 134: return 936;
+    case 136: return 950;
+    case 161: return 1253;
+    case 162: return 1254;
+    case 177: return 1255;
+    case 178: return 1256;
+    case 186: return 1257;
+    case 204: return 1251;
+    case 222: return 874;
+    case 238: return 1250;
+    default: return documentCodePage;  // 1 = default, 2 = symbol, others: as the document says
+  }
+}
+
+// Destinations whose content is not text a reader sees (tables, binary data, instructions).
+bool skippedDestination(std::string_view word) {
+  static constexpr std::string_view kSkipped[] = {"fonttbl",      "colortbl",      "stylesheet", "pict",
+                                                  "object",       "objdata",       "themedata",  "datastore",
+                                                  "latentstyles", "xmlnstbl",      "listtable",  "listoverridetable",
+                                                  "rsidtbl",      "generator",     "fldinst",    "colorschememapping",
+                                                  "pgdsctbl",     "bkmkstart",     "bkmkend",    "filetbl",
+                                                  "revtbl",       "passwordhash",  "blipuid",    "nonshppict",
+                                                  "mmathPr",      "wgrffmtfilter", "xmlopen",    "listtext"};
+  for (const auto skipped : kSkipped) {
+    if (word == skipped) return true;
+  }
+  return false;
+}
+
+struct Group {
+  bool skip = false;  // inside a destination without readable text
+  bool fontTable = false;
+  int ucSkip = 1;  // fallback characters after \uN
+  int codePage = kDefaultCodePage;
+};
+
+class Reader {
+ public:
+  Reader(std::string_view data, std::size_t maxText) : data_(data), maxText_(maxText) {}
+
+  RtfTextResult run() {
+    stack_.push_back(Group{});
+    while (pos_ < data_.size() && !full_) step();
+    flushBytes();
+    if (full_) result_.problems.push_back("RTF text cut at " + std::to_string(maxText_) + " bytes");
+    if (overflowedDepth_) result_.problems.push_back("RTF groups nested deeper than 512 were read flat");
+    return std::move(result_);
+  }
+
+ private:
+  Group& group() { return stack_.back(); }
+
+  void step() {
+    const char c = data_[pos_++];
+    switch (c) {
+      case '{':
+        flushBytes();
+        if (stack_.size() < kMaxDepth) {
+          stack_.push_back(group());
+        } else {
+          overflowedDepth_ = true;
+          ++flatDepth_;
+        }
+        pendingSkip_ = 0;
+        return;
+      case '}':
+        flushBytes();
+        if (flatDepth_ > 0) {
+          --flatDepth_;
+        } else if (stack_.size() > 1) {
+          stack_.pop_back();
+        }
+        pendingSkip_ = 0;
+        return;
+      case '\\': controlSequence(); return;
+      case '\r':
+      case '\n': return;
+      default: character(static_cast<unsigned char>(c));
+    }
+  }
+
+  void controlSequence() {
+    if (pos_ >= data_.size()) return;
+    const char c = data_[pos_];
+    if (c == '\'') {  // \'hh: one byte in the current code page
+      ++pos_;
+      if (pos_ + 2 > data_.size()) {  // cut off inside the escape: nothing more to read
+        pos_ = data_.size();
+        return;
+      }
+      const int value = hexByte(data_.substr(pos_, 2));
+      if (value < 0) return;  // not hex: what follows is read as text
+      pos_ += 2;
+      if (consumeFallback()) return;
+      if (!group().skip) bytes_.push_back(static_cast<char>(value));
+      return;
+    }
+    if (!isLetter(c)) {
+      ++pos_;
+      if (c == '\\' || c == '{' || c == '}') {  // may be the trail byte of a double-byte character
+        character(static_cast<unsigned char>(c));
+        return;
+      }
+      flushBytes();
+      switch (c) {
+        case '~': emit(0x00A0); return;
+        case '_': emit('-'); return;
+        case '*': starred_ = true; return;  // the next control word names an ignorable destination
+        case '\n':
+        case '\r': emit('\n'); return;
+        default: return;  // \- optional hyphen, \: index subentry, ...
+      }
+    }
+    const std::size_t start = pos_;
+    while (pos_ < data_.size() && pos_ - start < 32 && isLetter(data_[pos_])) ++pos_;
+    const std::string_view word = data_.substr(start, pos_ - start);
+    bool hasNumber = false;
+    long number = 0;
+    bool negative = false;
+    if (pos_ < data_.size() && data_[pos_] == '-') {
+      negative = true;
+      ++pos_;
+    }
+    for (int digits = 0; pos_ < data_.size() && digits < 10 && data_[pos_] >= '0' && data_[pos_] <= '9'; ++digits) {
+      number = number * 10 + (data_[pos_++] - '0');
+      hasNumber = true;
+    }
+    if (negative) number = -number;
+    if (pos_ < data_.size() && data_[pos_] == ' ') ++pos_;  // the delimiter belongs to the word
+    controlWord(word, hasNumber, number);
+  }
+
+  void controlWord(std::string_view word, bool hasNumber, long number) {
+    const bool starred = starred_;
+    starred_ = false;
+    if (word == "bin" && hasNumber && number > 0) {  // raw binary data follows: never text
+      pos_ = std::min(data_.size(), pos_ + static_cast<std::size_t>(number));
+      return;
+    }
+    if (word == "u" && hasNumber) {
+      flushBytes();
+      if (!group().skip) unicode(static_cast<std::uint32_t>(number < 0 ? number + 65536 : number) & 0xFFFFU);
+      pendingSkip_ = group().ucSkip;
+      return;
+    }
+    if (pendingSkip_ > 0) pendingSkip_ = 0;  // a control word ends a fallback run
+    if (starred || skippedDestination(word)) {
+      flushBytes();
+      if (word == "fonttbl") {
+        group().fontTable = true;
+      }
+      group().skip = true;
+      return;
+    }
+    if (word == "uc" && hasNumber) {
+      group().ucSkip = static_cast<int>(std::clamp(number, 0L, 8L));
+    } else if (word == "ansicpg" && hasNumber) {
+      documentCodePage_ = static_cast<int>(number);
+      for (auto& g : stack_) g.codePage = documentCodePage_;
+    } else if (word == "f" && hasNumber) {
+      flushBytes();
+      if (group().fontTable) {
+        definingFont_ = number;
+      } else if (const auto it = fontCodePages_.find(number); it != fontCodePages_.end()) {
+        group().codePage = it->second;
+      } else {
+        group().codePage = documentCodePage_;
+      }
+    } else if (word == "fcharset" && hasNumber) {
+      fontCodePages_[definingFont_] = codePageOfCharset(static_cast<int>(number), documentCodePage_);
+    } else if (word == "par" || word == "line" || word == "sect" || word == "page" || word == "row") {
+      flushBytes();
+      emit('\n');
+    } else if (word == "tab" || word == "cell") {
+      flushBytes();
+      emit('\t');
+    } else if (word == "emdash") {
+      emit(0x2014);
+    } else if (word == "endash") {
+      emit(0x2013);
+    } else if (word == "lquote") {
+      emit(0x2018);
+    } else if (word == "rquote") {
+      emit(0x2019);
+    } else if (word == "ldblquote") {
+      emit(0x201C);
+    } else if (word == "rdblquote") {
+      emit(0x201D);
+    } else if (word == "bullet") {
+      emit(0x2022);
+    }
+  }
+
+  void character(unsigned char c) {
+    if (consumeFallback()) return;
+    if (group().skip) return;
+    // An 8-bit byte written raw is the same as \'hh; so is an ASCII byte that completes a
+    // double-byte character (Word writes 外, 8A 4F, as \'8aO).
+    if (c >= 0x80 || awaitingTrailByte()) {
+      bytes_.push_back(static_cast<char>(c));
+      return;
+    }
+    flushBytes();
+    emit(c);
+  }
+
+  // True when the pending bytes end with a Shift_JIS lead byte.
+  bool awaitingTrailByte() {
+    if (bytes_.empty() || group().codePage != 932) return false;
+    std::size_t i = 0;
+    while (i < bytes_.size()) {
+      const auto b = static_cast<unsigned char>(bytes_[i]);
+      const bool lead = (b >= 0x81 && b <= 0x9F) || (b >= 0xE0 && b <= 0xFC);
+      if (lead && i + 1 == bytes_.size()) return true;
+      i += lead ? 2 : 1;
+    }
+    return false;
+  }
+
+  // After \uN the next ucSkip characters are the fallback for readers without Unicode.
+  bool consumeFallback() {
+    if (pendingSkip_ == 0) return false;
+    --pendingSkip_;
+    return true;
+  }
+
+  void unicode(std::uint32_t unit) {
+    if (unit >= 0xD800 && unit <= 0xDBFF) {
+      highSurrogate_ = unit;
+      return;
+    }
+    if (unit >= 0xDC00 && unit <= 0xDFFF && highSurrogate_ != 0) {
+      emit(0x10000 + ((highSurrogate_ - 0xD800) << 10U) + (unit - 0xDC00));
+      highSurrogate_ = 0;
+      return;
+    }
+    highSurrogate_ = 0;
+    emit(unit);
+  }
+
+  void flushBytes() {
+    if (bytes_.empty()) return;
+    const int codePage = group().codePage;
+    std::string decoded;
+    if (codePage == 932) {
+      decoded = transcodeToUtf8(bytes_, TextEncoding::kShiftJis);
+    } else if (codePage == 65001 && common::isValidUtf8(bytes_)) {
+      decoded = bytes_;
+    } else {
+      for (const char byte : bytes_) decoded += singleByte(static_cast<unsigned char>(byte), codePage);
+    }
+    bytes_.clear();
+    append(decoded);
+  }
+
+  static std::string singleByte(unsigned char byte, int codePage) {
+    std::string out;
+    std::uint32_t cp = 0xFFFD;  // a code page this reader does not know: shown as unknown
+    if (byte < 0x80) {
+      cp = byte;
+    } else if (codePage == 1252 || codePage == 28591) {
+      cp = byte >= 0xA0 ? byte : kCp1252High[byte - 0x80];
+      if (cp == 0) cp = 0xFFFD;
+    }
+    common::appendUtf8(out, cp);
+    return out;
+  }
+
+  void emit(std::uint32_t cp) {
+    std::string out;
+    common::appendUtf8(out, cp);
+    append(out);
+  }
+
+  void append(std::string_view text) {
+    if (full_) return;
+    if (result_.text.size() + text.size() > maxText_) {
+      full_ = true;
+      return;
+    }
+    result_.text.append(text);
+  }
+
+  static bool isLetter(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+
+  static int hexByte(std::string_view two) {
+    int value = 0;
+    for (const char c : two) {
+      value <<= 4;
+      if (c >= '0' && c <= '9') {
+        value |= c - '0';
+      } else if (c >= 'a' && c <= 'f') {
+        value |= c - 'a' + 10;
+      } else if (c >= 'A' && c <= 'F') {
+        value |= c - 'A' + 10;
+      } else {
+        return -1;
+      }
+    }
+    return value;
+  }
+
+  std::string_view data_;
+  std::size_t maxText_;
+  std::size_t pos_ = 0;
+  std::vector<Group> stack_;
+  std::size_t flatDepth_ = 0;
+  bool overflowedDepth_ = false;
+  bool full_ = false;
+  bool starred_ = false;
+  int pendingSkip_ = 0;
+  std::uint32_t highSurrogate_ = 0;
+  int documentCodePage_ = kDefaultCodePage;
+  long definingFont_ = -1;
+  std::map<long, int> fontCodePages_;
+  std::string bytes_;  // \'hh bytes not yet decoded (a double-byte character spans two)
+  RtfTextResult result_;
+};
+
+}  // namespace
+
+RtfTextResult rtfText(std::string_view data, std::size_t maxText) { return Reader(data, maxText).run(); }
+
+}  // namespace mamori::scan

@@ -1,0 +1,93 @@
+// RTF as word processors write it, read back as the text a person sees.
+#include <doctest/doctest.h>
+
+#include <string>
+#include <vector>
+
+#include "scan/Extractor.h"
+#include "scan/RtfText.h"
+
+using mamori::scan::rtfText;
+
+namespace {
+std::string text(const std::string& rtf) { return rtfText(rtf, 1 << 20).text; }
+}  // namespace
+
+TEST_CASE("RTF: Japanese in a Shift_JIS font of a Western document (\\'hh bytes, \\fcharset128)") {
+  const std::string rtf =
+      "{\\rtf1\\ansi\\ansicpg1252\\deff0{\\fonttbl{\\f0\\fswiss\\fcharset0 Arial;}{\\f1\\fnil\\fcharset128 MS "
+      "Mincho;}}{\\colortbl;\\red0\\green0\\blue0;}\\f1 \\'8e\\'d0\\'8a\\'4f\\'94\\'e9\\f0  plan caf\\'e9\\par}";
+  CHECK(text(rtf) == "社外秘 plan café\n");
+}
+
+TEST_CASE("RTF: a double-byte character whose trail byte is written as ASCII (\\'8aO, \\'83\\\\)") {
+  const std::string rtf =
+      "{\\rtf1\\ansi\\ansicpg1252{\\fonttbl{\\f1\\fcharset128 MS Mincho;}}\\f1 \\'8e\\'d0\\'8aO\\'94\\'e9 "
+      "\\'83\\\\\\'83\\'74\\'83\\'67 OK\\par}";
+  CHECK(text(rtf) == "社外秘 ソフト OK\n");
+}
+
+TEST_CASE("RTF: \\uN characters with their fallbacks skipped, surrogate pairs joined (as LibreOffice writes)") {
+  const std::string rtf =
+      "{\\rtf1\\ansi\\deff0{\\fonttbl{\\f0\\froman\\fprq2\\fcharset0 Liberation Serif;}}{\\*\\generator "
+      "LibreOffice/7.4}\\uc1 \\u31038\\'3f\\u22806\\'3f\\u31192\\'3f\\par\\uc2 \\u-10179??\\u-8942??x\\par}";
+  CHECK(text(rtf) == "社外秘\n\xF0\x9F\x94\x92x\n");
+}
+
+TEST_CASE("RTF: a Japanese document in code page 932") {
+  const std::string rtf =
+      "{\\rtf1\\ansi\\ansicpg932{\\fonttbl{\\f0\\fnil\\fcharset128 MS Gothic;}}\\f0 "
+      "\\'83\\'7d\\'83\\'43\\'83\\'69\\'83\\'93\\'83\\'6f\\'81\\'5b 1234 5678 9012\\par}";
+  CHECK(text(rtf) == "マイナンバー 1234 5678 9012\n");
+}
+
+TEST_CASE("RTF: what a reader does not see is left out, what is on the page stays") {
+  const std::string rtf =
+      "{\\rtf1\\ansi{\\fonttbl{\\f0 Arial;}}{\\stylesheet{\\s0 Normal;}}{\\info{\\title Quarterly plan}}"
+      "{\\header header-secret\\par}"
+      "{\\*\\themedata 0102abcdef}{\\pict\\pngblip 89504e470d0a1a0a}"
+      "{\\field{\\*\\fldinst HYPERLINK \"http://x.example/\"}{\\fldrslt link text}}\\par "
+      "\\intbl A1\\cell B1\\cell\\row "
+      "12{\\b 34} 56\\bin4 \\'00{}78\\par}";
+  const std::string got = text(rtf);
+  CHECK(got.find("Quarterly plan") != std::string::npos);  // document properties may carry a marking
+  CHECK(got.find("header-secret") != std::string::npos);
+  CHECK(got.find("link text") != std::string::npos);
+  CHECK(got.find("HYPERLINK") == std::string::npos);
+  CHECK(got.find("Arial") == std::string::npos);
+  CHECK(got.find("Normal") == std::string::npos);
+  CHECK(got.find("0102abcdef") == std::string::npos);
+  CHECK(got.find("89504e47") == std::string::npos);
+  CHECK(got.find("A1\tB1\t\n") != std::string::npos);
+  CHECK(got.find("1234 5678") != std::string::npos);  // split by formatting, joined again; \bin data skipped
+}
+
+TEST_CASE("RTF: hostile input is bounded and never crashes") {
+  CHECK(text("{\\rtf1 \\'") == "");
+  CHECK(text("{\\rtf1 \\'4") == "");
+  CHECK(text("{\\rtf1 \\u") == "");
+  CHECK(text("{\\rtf1 \\bin999999999999 x}") == "");
+  CHECK(text(std::string("{\\rtf1 ") + std::string(100000, '{') + "deep" + std::string(100000, '}')) == "deep");
+  CHECK(text("}}}}{\\rtf1 a}}}}b") == "ab");
+  const auto capped = rtfText("{\\rtf1 " + std::string(5000, 'x') + "}", 100);
+  CHECK(capped.text.size() <= 100);
+  REQUIRE(capped.problems.size() == 1);
+  CHECK(capped.problems[0].find("cut at 100") != std::string::npos);
+  CHECK(text("{\\rtf1\\uc99999 \\u65 bcd}e}") == "Ae");  // \uc is bounded (8); a group end ends the fallback
+}
+
+TEST_CASE("RTF: the extractor reads an .rtf file's text, whatever its name") {
+  mamori::scan::ExtractionLimits limits;
+  mamori::scan::Extractor extractor(limits);
+  std::vector<std::string> texts;
+  std::vector<mamori::scan::NotInspected> notInspected;
+  extractor.extract(
+      "{\\rtf1\\ansi\\uc1 \\u31038?\\u22806?\\u31192?}",
+      [&](const std::string&, std::string_view data, mamori::scan::PartKind kind) {
+        if (kind == mamori::scan::PartKind::kText) texts.emplace_back(data);
+      },
+      notInspected);
+  REQUIRE(texts.size() == 1);
+  CHECK(texts[0] == "社外秘");
+  CHECK(notInspected.empty());
+}
