@@ -5,6 +5,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <cstdio>
 #include <fstream>
 
 #include "drivers/linux/FanotifyActivitySource.h"
@@ -37,9 +38,13 @@ TEST_CASE("fanotify: a write and a read under the root are seen, with pid, size 
 
   // The writer and reader must not be this process (its own events are dropped by design): a child.
   const std::string file = dir.file("plan.txt");
-  const std::string command = "printf hello > '" + file + "' && cat '" + file +
-                              "' > /dev/null && echo x > /tmp/mamori-outside-$$ && rm -f /tmp/mamori-outside-$$";
+  const std::string command =
+      "printf hello > '" + file + "' && echo x > /tmp/mamori-outside-$$ && rm -f /tmp/mamori-outside-$$";
   REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe,cert-env33-c)
+  // The reader stays alive until its event has been seen (it waits for its stdin to close), so its
+  // name can still be read from /proc: a `cat` may be gone by then.
+  FILE* reader = ::popen(("exec sh -c 'read line < \"" + file + "\"; read rest'").c_str(), "w");
+  REQUIRE(reader != nullptr);
 
   auto written = waitFor(source, file, FileOp::kWritten);
   REQUIRE(written);
@@ -50,8 +55,9 @@ TEST_CASE("fanotify: a write and a read under the root are seen, with pid, size 
   CHECK(::pread(written->fd.get(), bytes, sizeof bytes, 0) == 5);
   CHECK(std::string(bytes) == "hello");
   auto read = waitFor(source, file, FileOp::kRead);
+  ::pclose(reader);  // ends the reader (its second read sees end of file)
   REQUIRE(read);
-  CHECK(read->processName == "cat");
+  CHECK(read->processName == "sh");
   CHECK_FALSE(read->fd.valid());
 
   // This process's own reads are not reported.
