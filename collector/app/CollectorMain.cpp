@@ -134,6 +134,7 @@ int runCollector(const CollectorOptions& options) {
   config.port = options.listenPort;
   config.threads = options.threads;
   config.limits = options.limits;
+  config.proxySources = options.proxySources;
   config.certFile = options.certFile;
   config.keyFile = options.keyFile;
   if (config.certFile.empty()) {

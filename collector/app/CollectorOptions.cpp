@@ -56,13 +56,14 @@ const char* const kCollectorUsage =
     "                             minus 256); at the limit the oldest idle connection is closed\n"
     "  --max-connections-per-address N\n"
     "                             open connections from one client address (default 0 = no cap;\n"
-    "                             leave 0 behind HAProxy or NAT, where many PCs share one address)\n"
+    "                             leave 0 behind NAT, or behind HAProxy without --proxy-protocol-from,\n"
+    "                             where many PCs share one address)\n"
     "  --handshake-timeout SECONDS  the TLS handshake must finish within this (default 10), counted\n"
     "                             from the TCP accept\n"
     "  --handshakes-per-address N TLS handshakes in progress from one client address (default 64;\n"
     "                             0 = no cap); its further connections wait for one of them, so one\n"
-    "                             host's burst never delays other hosts' handshakes; set 0 behind\n"
-    "                             HAProxy (every client then has its address)\n"
+    "                             host's burst never delays other hosts' handshakes; behind HAProxy\n"
+    "                             set 0, or give --proxy-protocol-from so each client has its address\n"
     "  --idle-timeout SECONDS     close a connection with no request for this long (default 15)\n"
     "  --header-timeout SECONDS   a request's whole header must arrive within this (default 10)\n"
     "  --body-timeout SECONDS     a body must arrive within this plus 1 s per --body-min-rate bytes\n"
@@ -70,6 +71,13 @@ const char* const kCollectorUsage =
     "  --body-min-rate BYTES      slowest accepted body upload, bytes per second (default 65536)\n"
     "  --max-header-bytes N       request line and header fields, bytes (default 16384; 431 above)\n"
     "  --max-header-fields N      header fields per request (default 100; 431 above)\n"
+    "  --proxy-protocol-from RANGE[,RANGE]\n"
+    "                             balancers (addresses or CIDR ranges, e.g. 10.0.0.5 or 10.0.0.0/24;\n"
+    "                             repeatable) whose connections start with a PROXY protocol header (v1\n"
+    "                             or v2: HAProxy send-proxy-v2); their clients are then known by their\n"
+    "                             own addresses for the per-address caps, sign-in throttling and the\n"
+    "                             audit trail. Connections from these addresses without a header are\n"
+    "                             closed; from other addresses a header is never read\n"
     "  --io-threads N             event-loop threads: TLS, reads and writes (default 2)\n"
     "  --queue-size N             requests waiting for a worker (default 1024); when full the\n"
     "                             collector answers 503 with Retry-After at once\n"
@@ -226,7 +234,8 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
     const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" || name == "--threads" ||
                        name == "--max-body-bytes" || name == "--retention-days" || name == "--retention" ||
                        name == "--retention-interval" || name == "--audit-checkpoint-interval" ||
-                       name == "--retry-after" || limitOption(name) || timeoutOption(name, options);
+                       name == "--retry-after" || name == "--proxy-protocol-from" || limitOption(name) ||
+                       timeoutOption(name, options);
     if (!known) return common::makeError("unknown option (see --help)", name);
     if (!hasValue) {
       if (i + 1 >= args.size()) return common::makeError("needs a value", name);
@@ -255,6 +264,14 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
     } else if (auto* timeout = timeoutOption(name, options)) {
       if (!parseSeconds(value, *timeout)) {
         return common::makeError("expected seconds from 0.05 to 3600 (e.g. 10 or 0.5), not \"" + value + "\"", name);
+      }
+    } else if (name == "--proxy-protocol-from") {
+      for (std::size_t start = 0; start <= value.size();) {
+        const auto comma = std::min(value.find(',', start), value.size());
+        if (auto added = options.proxySources.add(std::string_view(value).substr(start, comma - start)); !added) {
+          return added.error();
+        }
+        start = comma + 1;
       }
     } else if (name == "--retry-after") {
       if (!parseRetryAfter(value, options.retryAfter)) {

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "collector/proxy/ProxySources.h"
 #include "collector/server/RetryAfter.h"
 #include "collector/server/ServerLimits.h"
 #include "collector/store/RetentionPolicy.h"
@@ -33,6 +34,7 @@ struct CollectorOptions {
   std::size_t maxBodyBytes = 8 * 1024 * 1024;
   server::ServerLimits limits{};  // connection limits and deadlines (docs/api.md "Limits")
   server::RetryAfterRange retryAfter{};
+  proxy::ProxySources proxySources;  // --proxy-protocol-from
   std::string logLevel = "info";
   store::RetentionPolicy retention;                    // --retention-days, --retention (docs/admin.md "Retention")
   std::int64_t retentionIntervalMs = 3'600'000;        // --retention-interval

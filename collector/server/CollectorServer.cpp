@@ -47,6 +47,7 @@ struct CollectorServer::Impl {
                  config.limits.maxConnectionsPerAddress),
         workers(config.threads, config.limits.queueCapacity,
                 [metrics = handler.metrics](std::size_t depth) { metrics->setQueueDepth(depth); }),
+        proxySources(config.proxySources),
         handshakes(config.limits.handshakesPerAddress),
         acceptor(io),
         stopTimer(io) {
@@ -58,6 +59,7 @@ struct CollectorServer::Impl {
     shared.workers = &workers;
     shared.registry = &registry;
     shared.handshakes = &handshakes;
+    shared.proxySources = &proxySources;
     shared.io = &io;
     shared.connectionGone = [this] {
       if (shared.stopping && !loopEnded && registry.open() == 0) {
@@ -100,9 +102,12 @@ struct CollectorServer::Impl {
     // this the second waits for the client's delayed ACK).
     socket.set_option(tcp::no_delay(true), error);
     const std::uint64_t id = ++nextId;
-    auto connection =
-        std::make_shared<HttpConnection>(std::move(socket), *tls, shared, id, remote.address().to_string());
-    auto decision = registry.admit(id, remote.address().to_string(), connection);
+    const std::string peer = remote.address().to_string();
+    // A balancer's connection is counted under its client's address once its PROXY header is read.
+    const bool balancer = proxySources.contains(peer);
+    auto connection = std::make_shared<HttpConnection>(
+        std::move(socket), *tls, shared, id, balancer ? std::string() : peer, balancer ? peer : std::string());
+    auto decision = registry.admit(id, balancer ? std::string() : peer, connection);
     if (decision.admission != Admission::Accepted) {
       // Not registered: dropping the object closes the socket; its destructor counts the reason.
       connection->refuse(decision.admission == Admission::RefusedPerAddress ? "per_address_cap" : "limit");
@@ -118,6 +123,7 @@ struct CollectorServer::Impl {
   std::unique_ptr<net::ssl::context> tls;
   ConnectionRegistry registry;
   WorkerPool workers;
+  const proxy::ProxySources proxySources;
   ConnectionShared shared;
   std::atomic<bool> loopEnded{false};
   net::io_context io;

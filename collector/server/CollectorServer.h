@@ -8,6 +8,7 @@
 #include <memory>
 #include <string>
 
+#include "collector/proxy/ProxySources.h"
 #include "collector/server/CollectorApi.h"
 #include "collector/server/ServerLimits.h"
 #include "common/Result.h"
@@ -21,6 +22,9 @@ struct ServerConfig {
   std::string keyFile;   // PEM private key
   int threads = 16;      // worker threads running CollectorApi::handle
   ServerLimits limits{};
+  // Balancers that put a PROXY protocol header before each connection's bytes; their connections
+  // are then known by the client's address (caps, handshake gate, sign-in throttling, audit trail).
+  proxy::ProxySources proxySources;
 };
 
 // What the listener serves: a function from request to answer, run on the worker threads, and where

@@ -6,7 +6,7 @@ ConnectionRegistry::Decision ConnectionRegistry::admit(std::uint64_t id, const s
                                                        std::weak_ptr<Evictable> connection) {
   Decision decision;
   std::lock_guard lock(mutex_);
-  if (maxPerAddress_ != 0) {
+  if (maxPerAddress_ != 0 && !address.empty()) {
     const auto it = perAddress_.find(address);
     if (it != perAddress_.end() && it->second >= maxPerAddress_) {
       decision.admission = Admission::RefusedPerAddress;
@@ -28,8 +28,28 @@ ConnectionRegistry::Decision ConnectionRegistry::admit(std::uint64_t id, const s
     }
   }
   entries_[id] = Entry{address, std::move(connection), std::nullopt};
-  ++perAddress_[address];
+  if (!address.empty()) ++perAddress_[address];
   return decision;
+}
+
+Admission ConnectionRegistry::readdress(std::uint64_t id, const std::string& address) {
+  std::lock_guard lock(mutex_);
+  const auto it = entries_.find(id);
+  if (it == entries_.end() || it->second.address == address) return Admission::Accepted;
+  if (maxPerAddress_ != 0) {
+    const auto count = perAddress_.find(address);
+    if (count != perAddress_.end() && count->second >= maxPerAddress_) return Admission::RefusedPerAddress;
+  }
+  forgetAddress(it->second.address);
+  it->second.address = address;
+  ++perAddress_[address];
+  return Admission::Accepted;
+}
+
+void ConnectionRegistry::forgetAddress(const std::string& address) {
+  if (const auto count = perAddress_.find(address); count != perAddress_.end()) {
+    if (--count->second == 0) perAddress_.erase(count);
+  }
 }
 
 void ConnectionRegistry::release(std::uint64_t id) {
@@ -37,9 +57,7 @@ void ConnectionRegistry::release(std::uint64_t id) {
   const auto it = entries_.find(id);
   if (it == entries_.end()) return;
   if (it->second.idlePosition) idleOrder_.erase(*it->second.idlePosition);
-  if (const auto count = perAddress_.find(it->second.address); count != perAddress_.end()) {
-    if (--count->second == 0) perAddress_.erase(count);
-  }
+  forgetAddress(it->second.address);
   entries_.erase(it);
 }
 

@@ -39,8 +39,13 @@ class ConnectionRegistry {
     std::shared_ptr<Evictable> evicted;
   };
   // Counts connection id from address when accepted. An evicted connection still counts until it is
-  // released, so the count may pass the limit by the evictions in flight.
+  // released, so the count may pass the limit by the evictions in flight. An empty address is not
+  // known yet (a balancer's connection whose PROXY header is still to come): it counts against the
+  // limit but not against any address's cap until readdress() names it.
   Decision admit(std::uint64_t id, const std::string& address, std::weak_ptr<Evictable> connection);
+  // The connection's client address as its PROXY header says; RefusedPerAddress when that address is
+  // at its cap (the caller closes the connection, and release() still follows).
+  Admission readdress(std::uint64_t id, const std::string& address);
   void release(std::uint64_t id);
   // A connection waits for the first byte of a request (it may be evicted), or stops waiting.
   void markIdle(std::uint64_t id);
@@ -57,6 +62,8 @@ class ConnectionRegistry {
     std::weak_ptr<Evictable> connection;
     std::optional<std::list<std::uint64_t>::iterator> idlePosition;
   };
+
+  void forgetAddress(const std::string& address);  // under mutex_
 
   const std::size_t maxConnections_;
   const std::size_t maxPerAddress_;

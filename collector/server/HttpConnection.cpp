@@ -7,6 +7,7 @@
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/read.hpp>
 #include <boost/beast/core/error.hpp>
 #include <boost/beast/core/string.hpp>
 #include <boost/beast/http/empty_body.hpp>
@@ -16,6 +17,7 @@
 #include <iterator>
 #include <random>
 
+#include "collector/proxy/ProxyHeader.h"
 #include "common/Log.h"
 
 namespace mamori::collector::server {
@@ -58,8 +60,13 @@ std::string headerValue(const http::request_header<>& header, const char* name) 
 }  // namespace
 
 HttpConnection::HttpConnection(net::ip::tcp::socket&& socket, net::ssl::context& tls, ConnectionShared& shared,
-                               std::uint64_t id, std::string address)
-    : stream_(std::move(socket), tls), shared_(shared), id_(id), address_(std::move(address)) {}
+                               std::uint64_t id, std::string address, std::string balancer)
+    : stream_(std::move(socket), tls),
+      shared_(shared),
+      id_(id),
+      address_(std::move(address)),
+      balancer_(std::move(balancer)),
+      awaitingProxyHeader_(!balancer_.empty()) {}
 
 HttpConnection::~HttpConnection() {
   shared_.registry->release(id_);
@@ -74,28 +81,68 @@ void HttpConnection::setDeadline(std::chrono::milliseconds timeout) {
 
 void HttpConnection::start() {
   // A slot of the handshake gate is taken only once the client has sent something: connections that
-  // never say hello (port scanners, a script holding sockets) cost memory, not slots.
+  // never say hello (port scanners, a script holding sockets) cost memory, not slots. A balancer's
+  // PROXY header counts as part of the hello: it must arrive within the same deadline.
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->helloDeadline_.emplace(self->stream_.get_executor(), self->shared_.limits.handshakeTimeout);
     self->helloDeadline_->async_wait([self](beast::error_code error) {
       if (!error && self->state_ == State::Handshake) self->close("handshake_deadline");
     });
-    beast::get_lowest_layer(self->stream_)
-        .socket()
-        .async_wait(net::socket_base::wait_read, [self](beast::error_code error) { self->onHello(error); });
+    self->waitForHello();
   });
 }
 
+void HttpConnection::waitForHello() {
+  beast::get_lowest_layer(stream_).socket().async_wait(
+      net::socket_base::wait_read, [self = shared_from_this()](beast::error_code error) { self->onHello(error); });
+}
+
 void HttpConnection::onHello(beast::error_code error) {
-  helloDeadline_.reset();  // cancels the deadline's wait
   if (state_ == State::Closing) return;
-  if (error) return close("client_closed");
+  if (error) {
+    helloDeadline_.reset();
+    return close("client_closed");
+  }
+  if (awaitingProxyHeader_) return readProxyHeader();
+  helloDeadline_.reset();  // cancels the deadline's wait
   // Posted, never run inline: a slot handed on by leave() must not start the next handshake inside
   // the one that ends (a long queue of closed connections would nest that deep).
   shared_.handshakes->enter(address_, [self = shared_from_this()] {
     net::post(self->stream_.get_executor(), [self] { self->beginHandshake(); });
   });
   reportGate();
+}
+
+void HttpConnection::readProxyHeader() {
+  // Peeked, then taken from the socket only as far as the header goes: the TLS hello behind it must
+  // stay for the handshake. Bytes of an incomplete header are all header, so they are taken at once
+  // (a peek alone would leave the socket readable and wake this again and again).
+  auto& socket = beast::get_lowest_layer(stream_).socket();
+  std::array<char, proxy::kMaxProxyHeaderBytes> peeked{};
+  const auto room = peeked.size() - proxyHeader_.size();
+  beast::error_code error;
+  const auto count = socket.receive(net::buffer(peeked.data(), room), net::socket_base::message_peek, error);
+  if (error == net::error::would_block) return waitForHello();
+  if (error || count == 0) return close("client_closed");
+  const std::string seen = proxyHeader_ + std::string(peeked.data(), count);
+  const auto parsed = proxy::parseProxyHeader(seen);
+  if (parsed.state == proxy::ProxyParseState::Invalid) {
+    common::log::warning("collector: closing a connection from balancer " + balancer_ + ": " + parsed.error);
+    return close("proxy_header_invalid");
+  }
+  const auto take = parsed.state == proxy::ProxyParseState::Complete ? parsed.length - proxyHeader_.size() : count;
+  std::vector<char> taken(take);
+  net::read(socket, net::buffer(taken), error);
+  if (error) return close("client_closed");
+  if (parsed.state == proxy::ProxyParseState::NeedMore) {
+    proxyHeader_.append(taken.data(), taken.size());
+    return waitForHello();
+  }
+  awaitingProxyHeader_ = false;
+  std::string().swap(proxyHeader_);
+  address_ = parsed.sourceAddress.value_or(balancer_);  // LOCAL (a health check): the balancer itself
+  if (shared_.registry->readdress(id_, address_) != Admission::Accepted) return close("per_address_cap");
+  waitForHello();  // the client's TLS hello, under the same deadline
 }
 
 void HttpConnection::beginHandshake() {

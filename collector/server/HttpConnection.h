@@ -23,6 +23,7 @@
 #include <optional>
 #include <string>
 
+#include "collector/proxy/ProxySources.h"
 #include "collector/server/CollectorApi.h"
 #include "collector/server/ConnectionRegistry.h"
 #include "collector/server/HandshakeGate.h"
@@ -42,6 +43,8 @@ struct ConnectionShared {
   WorkerPool* workers = nullptr;
   ConnectionRegistry* registry = nullptr;
   HandshakeGate* handshakes = nullptr;
+  // Balancers whose connections start with a PROXY protocol header (--proxy-protocol-from).
+  const proxy::ProxySources* proxySources = nullptr;
   boost::asio::io_context* io = nullptr;
   std::atomic<bool> stopping{false};
   // Called as each connection ends (from its destructor, on an I/O thread).
@@ -50,8 +53,10 @@ struct ConnectionShared {
 
 class HttpConnection final : public Evictable, public std::enable_shared_from_this<HttpConnection> {
  public:
+  // address: the peer's; empty when the peer is a balancer named by --proxy-protocol-from (its
+  // PROXY header names the client). balancer: that balancer's address.
   HttpConnection(boost::asio::ip::tcp::socket&& socket, boost::asio::ssl::context& tls, ConnectionShared& shared,
-                 std::uint64_t id, std::string address);
+                 std::uint64_t id, std::string address, std::string balancer = {});
   ~HttpConnection() override;
 
   void start();
@@ -64,8 +69,11 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
   enum class State { Handshake, Idle, Header, Body, Dispatched, Writing, Closing };
   using Request = boost::beast::http::request<boost::beast::http::string_body>;
 
+  void waitForHello();
   void onHello(boost::beast::error_code error);  // the client's first bytes arrived (or not)
-  void beginHandshake();                         // when the gate gives this connection's address a slot
+  // A balancer's connection: reads its PROXY header (what has arrived of it) and learns the client.
+  void readProxyHeader();
+  void beginHandshake();  // when the gate gives this connection's address a slot
   void leaveGate();
   void reportGate();  // the gate's counts to /metrics
   void onHandshake(boost::beast::error_code error);
@@ -90,7 +98,10 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
   boost::beast::ssl_stream<boost::beast::tcp_stream> stream_;
   ConnectionShared& shared_;
   const std::uint64_t id_;
-  const std::string address_;
+  std::string address_;         // the client's, once known (a balancer's connection: from its PROXY header)
+  const std::string balancer_;  // the peer, when it is a balancer named by --proxy-protocol-from
+  bool awaitingProxyHeader_;    // until that balancer's PROXY header has been read
+  std::string proxyHeader_;     // the part of that header read so far
   boost::beast::flat_buffer buffer_;
   std::optional<boost::beast::http::request_parser<boost::beast::http::string_body>> parser_;
   std::optional<boost::beast::http::response<boost::beast::http::string_body>> response_;

@@ -4,15 +4,17 @@
 
 #include <doctest/doctest.h>
 
+#include <arpa/inet.h>
 #include <atomic>
 #include <chrono>
-#include <future>
 #include <condition_variable>
 #include <functional>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "collector/app/CollectorOptions.h"
 #include "collector/server/CollectorServer.h"
@@ -56,6 +58,10 @@ server::ApiResponse testHandler(const server::ApiRequest& request, Gate& gate) {
   server::ApiResponse response;
   response.endpoint = request.path == "/block" ? "block" : "echo";
   if (request.path == "/block") gate.enter();
+  if (request.path == "/address") {
+    response.body = request.clientAddress;
+    return response;
+  }
   if (request.method == "POST") {
     auto body = request.readBody(kMaxBody);
     if (body.tooLarge) return server::jsonError(413, "too large", "body");
@@ -77,7 +83,8 @@ server::ServerLimits shortLimits() {
 }
 
 struct TestServer {
-  explicit TestServer(server::ServerLimits limits = shortLimits(), int threads = 2) {
+  explicit TestServer(server::ServerLimits limits = shortLimits(), int threads = 2,
+                      const std::vector<std::string>& balancers = {}) {
     bool created = false;
     REQUIRE(tls::ensureCertificate(dir.path() + "/tls", {"127.0.0.1"}, created).ok());
     server::ServerConfig config;
@@ -87,6 +94,7 @@ struct TestServer {
     config.keyFile = dir.path() + "/tls/collector.key";
     config.threads = threads;
     config.limits = limits;
+    for (const auto& balancer : balancers) REQUIRE(config.proxySources.add(balancer).ok());
     server::ServerHandler handler;
     handler.handle = [this](const server::ApiRequest& request) { return testHandler(request, gate); };
     handler.metrics = &metrics;
@@ -444,9 +452,10 @@ TEST_CASE("the connection limit never exceeds the open-file limit minus the rese
 }
 
 TEST_CASE("the connection options of mamori-collector") {
-  auto parsed = app::parseCollectorOptions({"--max-connections", "500", "--max-connections-per-address=8",
-                                            "--idle-timeout", "0.5", "--header-timeout", "3", "--queue-size", "7",
-                                            "--retry-after", "1-9", "--threads", "3", "--io-threads", "1"});
+  auto parsed = app::parseCollectorOptions(
+      {"--max-connections", "500", "--max-connections-per-address=8", "--idle-timeout", "0.5", "--header-timeout", "3",
+       "--queue-size", "7", "--retry-after", "1-9", "--threads", "3", "--io-threads", "1", "--proxy-protocol-from",
+       "10.0.0.0/8,192.0.2.1", "--proxy-protocol-from=fd00::/8"});
   REQUIRE(parsed.ok());
   const auto& options = parsed.value();
   CHECK(options.limits.maxConnections == 500);
@@ -458,18 +467,111 @@ TEST_CASE("the connection options of mamori-collector") {
   CHECK(options.retryAfter.maxSeconds == 9);
   CHECK(options.threads == 3);
   CHECK(options.limits.ioThreads == 1);
+  CHECK(options.proxySources.contains("10.20.30.40"));
+  CHECK(options.proxySources.contains("192.0.2.1"));
+  CHECK(options.proxySources.contains("fd00::5"));
+  CHECK_FALSE(options.proxySources.contains("192.0.2.2"));
   const auto defaults = app::parseCollectorOptions({}).value();
   CHECK(defaults.limits.maxConnections == 20'000);
   CHECK(defaults.limits.idleTimeout == 15s);
+  CHECK(defaults.proxySources.empty());
   for (const std::vector<std::string>& bad : {std::vector<std::string>{"--idle-timeout", "0.01"},
                                               {"--idle-timeout", "1.2345"},
                                               {"--idle-timeout", "x"},
                                               {"--max-connections", "0"},
                                               {"--retry-after", "9-1"},
                                               {"--retry-after", "5"},
-                                              {"--max-header-bytes", "10"}}) {
+                                              {"--max-header-bytes", "10"},
+                                              {"--proxy-protocol-from", "10.0.0.0/8,"},
+                                              {"--proxy-protocol-from", "haproxy.example"}}) {
     const auto refused = app::parseCollectorOptions(bad);
     CHECK_FALSE(refused.ok());
     if (!refused.ok()) CHECK(refused.error().where == bad[0]);
   }
+}
+
+namespace {
+
+const std::string kGetAddress = "GET /address HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+
+// A PROXY protocol v2 header as HAProxy's send-proxy-v2 writes it, for a TCP/IPv4 client.
+std::string proxyV2(const std::string& source, bool local = false) {
+  std::string header("\r\n\r\n\0\r\nQUIT\n", 12);
+  header += static_cast<char>(local ? 0x20 : 0x21);
+  header += static_cast<char>(0x11);  // IPv4, stream
+  header += std::string("\0\x0c", 2);
+  in_addr address{};
+  REQUIRE(inet_pton(AF_INET, source.c_str(), &address) == 1);
+  header.append(reinterpret_cast<const char*>(&address), 4);  // NOLINT: bytes of the address
+  header += std::string("\x7f\0\0\x01", 4);                   // destination 127.0.0.1
+  header += std::string("\xc0\x01\x20\xfb", 4);               // ports 49153, 8443
+  return header;
+}
+
+std::string addressSeen(RawTlsClient& client) {
+  REQUIRE(client.handshake());
+  REQUIRE(client.send(kGetAddress));
+  const auto answer = client.readAnswer();
+  REQUIRE(answer);
+  return answer->body;
+}
+
+}  // namespace
+
+TEST_CASE("behind a balancer named by --proxy-protocol-from, a client is known by its PROXY header's address") {
+  TestServer s(shortLimits(), 2, {"127.0.0.1"});
+  SUBCASE("version 2") {
+    auto client = s.connect(false);
+    REQUIRE(client->send(proxyV2("192.0.2.7")));
+    CHECK(addressSeen(*client) == "192.0.2.7");
+  }
+  SUBCASE("version 1, sent in two pieces") {
+    auto client = s.connect(false);
+    REQUIRE(client->send("PROXY TCP6 2001:db8::7 ::1 4"));
+    std::this_thread::sleep_for(50ms);  // lets the server read the first piece alone
+    REQUIRE(client->send("9153 8443\r\n"));
+    CHECK(addressSeen(*client) == "2001:db8::7");
+  }
+  SUBCASE("LOCAL (a health check) keeps the balancer's address") {
+    auto client = s.connect(false);
+    REQUIRE(client->send(proxyV2("192.0.2.7", true)));
+    CHECK(addressSeen(*client) == "127.0.0.1");
+  }
+  SUBCASE("a balancer's connection without a header is closed") {
+    auto client = s.connect(false);
+    CHECK_FALSE(client->handshake(5s));
+    CHECK(s.closed("proxy_header_invalid"));
+  }
+  SUBCASE("a balancer that never sends its header is closed at the handshake deadline") {
+    auto client = s.connect(false);
+    REQUIRE(client->send(proxyV2("192.0.2.7").substr(0, 10)));
+    CHECK(client->closedWithin(10s));
+    CHECK(s.closed("handshake_deadline"));
+  }
+}
+
+TEST_CASE("a PROXY header from an address not named by --proxy-protocol-from is never believed") {
+  TestServer s(shortLimits(), 2, {"127.0.0.2"});
+  auto direct = s.connect(false);  // from 127.0.0.1: no header read, TLS at once
+  CHECK(addressSeen(*direct) == "127.0.0.1");
+  auto spoofing = s.connect(false);
+  REQUIRE(spoofing->send(proxyV2("192.0.2.7")));
+  CHECK_FALSE(spoofing->handshake(5s));  // the header is not TLS: the handshake fails
+  CHECK(s.closed("handshake_failed"));
+}
+
+TEST_CASE("behind a balancer, the per-address cap counts each client's own connections") {
+  server::ServerLimits limits = shortLimits();
+  limits.maxConnectionsPerAddress = 1;
+  TestServer s(limits, 2, {"127.0.0.1"});
+  auto first = s.connect(false);
+  REQUIRE(first->send(proxyV2("192.0.2.7")));
+  CHECK(addressSeen(*first) == "192.0.2.7");
+  auto other = s.connect(false);  // another client through the same balancer: its own count
+  REQUIRE(other->send(proxyV2("192.0.2.8")));
+  CHECK(addressSeen(*other) == "192.0.2.8");
+  auto second = s.connect(false);  // the first client again: over its cap of 1
+  REQUIRE(second->send(proxyV2("192.0.2.7")));
+  CHECK(second->closedWithin(5s));
+  CHECK(s.closed("per_address_cap"));
 }

@@ -1,5 +1,5 @@
 # The fuzz targets: name, source, seed corpus folder (under corpus/), libraries.
-set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy scan_extract scan_decode uevent usb_descriptors usb_strings proc siem_format p2p_flow mountinfo activity_parsers inspect_parsers agent_control console_request retry_after audit_page extract_protocol)
+set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy scan_extract scan_decode uevent usb_descriptors usb_strings proc siem_format p2p_flow mountinfo activity_parsers inspect_parsers agent_control console_request retry_after audit_page extract_protocol proxy_header)
 # Libraries per target; targets not listed link mamori_common only.
 set(MAMORI_FUZZ_LIBS_policy mamori_policy)
 set(MAMORI_FUZZ_LIBS_console_request mamori_console_rules)
@@ -17,3 +17,4 @@ set(MAMORI_FUZZ_LIBS_activity_parsers mamori_activity_parsers)
 set(MAMORI_FUZZ_LIBS_inspect_parsers mamori_inspect_parsers)
 set(MAMORI_FUZZ_LIBS_agent_control mamori_agent_guard_parsers)
 set(MAMORI_FUZZ_LIBS_audit_page mamori_collector_audit)
+set(MAMORI_FUZZ_LIBS_proxy_header mamori_collector_proxy)
