@@ -11,7 +11,9 @@
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <string>
 #include <string_view>
@@ -30,7 +32,8 @@ constexpr const char* kUsage = R"(Usage: mamori-extract [--user NAME] [--memory 
 
 The content scanner's extraction sandbox. mamori-agent, `mamori-agent scan` and mamori-inspect start
 it themselves, one per scan thread, with its channel on descriptor 3; it is not run by hand.
-It parses untrusted documents (zip, Office, OpenDocument, PDF, gzip, text encodings) confined:
+It parses untrusted documents (Office, OpenDocument, PDF, RTF, text encodings; zip, 7z, RAR, tar,
+cpio, ISO 9660 and gzip/bzip2/xz/zstd archives) confined:
 started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
 space of at most BYTES (default 2 GiB), and a system-call filter without open, socket or exec.
 
@@ -123,6 +126,10 @@ int main(int argc, char* argv[]) {
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   // Everything that needs a file (the C library's converters) is loaded before the filter.
   if (!mamori::scan::preloadConverters()) say("mamori-extract: some text converters are missing\n");
+  // libarchive turns ISO 9660 dates into time_t with mktime, which reads /etc/localtime on first use:
+  // a time zone given as a rule needs no file (the dates are never shown).
+  ::setenv("TZ", "UTC0", 1);
+  ::tzset();
   if (auto confined = mamori::drivers::confineCurrentProcess(confinement); !confined) {
     say("mamori-extract: cannot set up the sandbox: " + confined.error().describe() + "\n");
     return mamori::scan::kExitSandboxFailed;

@@ -4,6 +4,7 @@
 
 #include <algorithm>
 
+#include "scan/ArchiveReader.h"
 #include "scan/FileType.h"
 #include "scan/PdfText.h"
 #include "scan/RtfText.h"
@@ -68,7 +69,9 @@ void Extractor::extract(std::string_view data, const PartVisitor& visit,
 
 void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   const FileType type = sniffFileType(data);
-  if ((type == FileType::kZip || type == FileType::kGzip) && depth > limits_.maxDepth) {
+  const bool container =
+      type == FileType::kZip || type == FileType::kGzip || type == FileType::kArchive || type == FileType::kCompressed;
+  if (container && depth > limits_.maxDepth) {
     walk.notInspected.push_back(
         {location, "archive nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
     return;
@@ -76,6 +79,8 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
   switch (type) {
     case FileType::kZip: extractZip(walk, data, location, depth); return;
     case FileType::kGzip: extractGzip(walk, data, location, depth); return;
+    case FileType::kArchive: extractArchive(walk, data, location, depth, false); return;
+    case FileType::kCompressed: extractArchive(walk, data, location, depth, true); return;
     case FileType::kPdf: extractPdf(walk, data, location); return;
     case FileType::kRtf: extractRtf(walk, data, location); return;
     case FileType::kOther: walk.visit(location, data, PartKind::kFile); return;
@@ -84,6 +89,10 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
 
 void Extractor::extractZip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   auto directory = readZipDirectory(data);
+  if (!directory && directory.error().kind != common::ErrorKind::kCorrupt) {
+    extractArchive(walk, data, location, depth, false);  // zip64: libarchive reads it
+    return;
+  }
   if (!directory) {
     walk.notInspected.push_back({location, directory.error().message, directory.error().kind});
     return;
@@ -138,6 +147,82 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
     } else {
       extractAt(walk, bytes.value(), member, depth + 1);
     }
+  }
+}
+
+void Extractor::extractArchive(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth,
+                               bool compressedStream) const {
+  auto opened = ArchiveReader::open(data, compressedStream);
+  if (!opened) {
+    walk.notInspected.push_back({location, opened.error().message, opened.error().kind});
+    return;
+  }
+  ArchiveReader& reader = opened.value();
+  // Solid archives (7z, RAR) give no size per compressed member: the ratio is judged on the archive.
+  const std::uint64_t ratioCap = std::max(kRatioFloorBytes, data.size() * static_cast<std::uint64_t>(limits_.maxRatio));
+  const auto memoryCap = static_cast<std::uint64_t>(limits_.memoryCapBytes);
+  std::uint64_t expanded = 0;
+  std::int64_t members = 0;
+  for (;;) {
+    auto next = reader.next();
+    if (!next) {
+      walk.notInspected.push_back({location, next.error().message, next.error().kind});
+      return;
+    }
+    if (!next.value()) return;
+    const ArchiveMember& entry = *next.value();
+    if (++members > limits_.maxMembers) {
+      walk.notInspected.push_back({location, "archive has more than archive.max_members (" +
+                                                 std::to_string(limits_.maxMembers) +
+                                                 ") members, the rest not inspected"});
+      return;
+    }
+    if (!entry.regularFile) continue;
+    std::string name = entry.name;
+    if (compressedStream && name == "data") {
+      // xz and zstd keep no name: the file's own name less its suffix ("notes.txt.xz" -> "notes.txt").
+      const std::string_view outer = std::string_view(location).substr(location.rfind('!') + 1);
+      const std::size_t dot = outer.rfind('.');
+      if (dot != std::string_view::npos && dot > 0) name = outer.substr(0, dot);
+    }
+    const std::string member = join(location, name);
+    if (entry.encrypted) {
+      walk.notInspected.push_back({member, "encrypted"});
+      continue;
+    }
+    const std::uint64_t remaining = walk.remaining(limits_);
+    const std::uint64_t ratioLeft = ratioCap > expanded ? ratioCap - expanded : 0;
+    const std::string bomb = "suspected archive bomb: expands past archive.max_ratio (" +
+                             std::to_string(limits_.maxRatio) + ") times its size, not extracted";
+    const std::string total =
+        "archive inflates past archive.max_total_bytes (" + std::to_string(limits_.maxTotalBytes) + "), not extracted";
+    const std::string memory = "member larger than the extraction memory cap (" + std::to_string(memoryCap) + " bytes)";
+    const auto declared = static_cast<std::uint64_t>(std::max<std::int64_t>(entry.declaredSize, 0));
+    const char* refused = declared > memoryCap   ? memory.c_str()
+                          : declared > remaining ? total.c_str()
+                          : declared > ratioLeft ? bomb.c_str()
+                                                 : nullptr;
+    if (refused != nullptr) {
+      walk.notInspected.push_back({member, refused, common::ErrorKind::kTooLarge});
+      continue;
+    }
+    const std::uint64_t cap = std::min({remaining, memoryCap, ratioLeft});
+    auto bytes = reader.read(cap, declared);
+    if (!bytes) {
+      if (bytes.error().kind == common::ErrorKind::kTooLarge) {
+        walk.notInspected.push_back({member,
+                                     cap == ratioLeft   ? bomb
+                                     : cap == remaining ? total
+                                                        : memory,
+                                     common::ErrorKind::kTooLarge});
+      } else {
+        walk.notInspected.push_back({member, bytes.error().message, bytes.error().kind});
+      }
+      continue;
+    }
+    walk.inflated += bytes.value().size();
+    expanded += bytes.value().size();
+    extractAt(walk, bytes.value(), member, depth + 1);
   }
 }
 

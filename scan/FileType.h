@@ -5,7 +5,15 @@
 
 namespace mamori::scan {
 
-enum class FileType { kOther, kZip, kGzip, kPdf, kRtf };
+enum class FileType {
+  kOther,
+  kZip,
+  kGzip,
+  kPdf,
+  kRtf,
+  kArchive,     // 7z, RAR, RAR5, tar, cpio, ISO 9660: read through libarchive
+  kCompressed,  // xz, bzip2, zstd: a compressed stream, an archive inside or not (libarchive)
+};
 
 FileType sniffFileType(std::string_view data);
 

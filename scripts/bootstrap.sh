@@ -12,6 +12,7 @@ build_packages=(
   doctest-dev
   libboost1.81-dev  # Asio and Beast (header-only)
   libseccomp-dev  # the extraction sandbox's system-call filter (drivers/linux/SandboxConfinement)
+  libarchive-dev  # 7z, RAR, tar, cpio, ISO 9660 read in the extraction sandbox (scan/ArchiveReader)
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
   qemu-system-x86 busybox-static dosfstools cpio kmod openssl  # this line: tests/e2e (QEMU USB)
@@ -34,6 +35,8 @@ lint_packages=(clang-format clang-tidy)
 # (NodeSource's nodejs bundles npm, and Debian's npm package would conflict with it).
 command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
 test_packages+=(chromium)  # console/tests: the browser playwright-core drives (npm never downloads one)
+# tests/scan: archive fixtures made at test time (tar, cpio, 7z from p7zip-full, xz/bzip2/zstd, ISO 9660)
+test_packages+=(tar cpio p7zip-full xz-utils bzip2 zstd genisoimage)
 test_packages+=(haproxy)  # tests/integration/test_failover.py: the load balancer, run only by the test on loopback
 
 wanted=("${build_packages[@]}")

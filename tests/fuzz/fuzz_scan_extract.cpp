@@ -1,5 +1,6 @@
 // Fuzzes the content scanner's extraction path: magic-byte sniffing, zip directory and members,
-// OOXML/OpenDocument XML text, gzip, PDF streams, nesting, with small limits so bombs stay cheap.
+// OOXML/OpenDocument XML text, gzip, PDF streams, archives through libarchive (7z, RAR5, tar.xz, cpio, zip64,
+// xz), nesting, with small limits so bombs stay cheap.
 #include <cstddef>
 #include <cstdint>
 #include <string>

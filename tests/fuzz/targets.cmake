@@ -18,3 +18,6 @@ set(MAMORI_FUZZ_LIBS_inspect_parsers mamori_inspect_parsers)
 set(MAMORI_FUZZ_LIBS_agent_control mamori_agent_guard_parsers)
 set(MAMORI_FUZZ_LIBS_audit_page mamori_collector_audit)
 set(MAMORI_FUZZ_LIBS_proxy_header mamori_collector_proxy)
+# libarchive's formats (scan/ArchiveReader), seeded with small archives and hostile ones (issue 17).
+list(APPEND MAMORI_FUZZ_TARGETS scan_archive)
+set(MAMORI_FUZZ_LIBS_scan_archive mamori_scan_content)

@@ -85,11 +85,18 @@ TEST_CASE("every generated fixture gives its expected result") {
     if (reasons.empty()) CHECK(r.notInspected.empty());
     CHECK(r.sha256.size() == 64);
   }
-  CHECK(lines == 33);
+  CHECK(lines == 56);
   // The container path says where inside the file the text was.
   CHECK(results.at("archive/backup.zip").hits.at(0).location == "plan.docx!word/document.xml");
   CHECK(results.at("archive/nested.zip").hits.at(0).location == "inner.zip!secret.txt");
   CHECK(results.at("office/cards.xlsx").hits.at(0).count == 4);
+  // Archives read through libarchive keep the same container paths, nested ones included.
+  CHECK(results.at("archive/outer.7z").hits.at(0).location == "dir/inner.zip!sheet.xlsx!xl/sharedStrings.xml");
+  CHECK(results.at("archive/image.iso").hits.at(0).location == "資料/plan.docx!word/document.xml");
+  CHECK(results.at("archive/memo.txt.xz").hits.at(0).location == "data");  // xz keeps no name
+  CHECK(results.at("archive/docs.rar").hits.at(0).location == "docs/secret.txt");
+  CHECK(results.at("archive/cards.tar.xz").hits.at(0).count == 4);
+  CHECK(results.at("archive/encrypted.7z").notInspected.at(0).location == "secret.txt");
   CHECK(results.at("text/mynumbers.txt").hits.at(0).count == 3);
 }
 

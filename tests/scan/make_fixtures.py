@@ -16,6 +16,8 @@ import sys
 import zipfile
 import zlib
 
+import archive_fixtures
+
 MARK = "社外秘"
 
 
@@ -254,6 +256,7 @@ def build(out):
     for level in range(5):
         deep = zip_bytes([(f"level{level}.zip" if level else "deep.txt", deep)])
     write(out, "archive/deep.zip", deep)
+    archive_fixtures.build(out, write, docx, xlsx, valid_cards)
 
 
 # What the scanner reports with the built-in policy (credit_card and my_number min_count 3):
@@ -293,6 +296,8 @@ EXPECTED = {
     "archive/truncated.docx": ([], ["corrupt zip"]),
     "archive/deep.zip": ([], ["max_depth"]),
 }
+
+EXPECTED.update(archive_fixtures.EXPECTED)
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
