@@ -72,10 +72,10 @@ def probe_healthz(collector, context, timeout):
         return (time.monotonic() - started, False)
 
 
-def idle_figures(binary, workdir, counts, probes, probe_timeout):
+def idle_figures(binary, workdir, counts, probes, probe_timeout, extra=()):
     rows = []
     for n in counts:
-        collector = start_collector(binary, workdir)
+        collector = start_collector(binary, workdir, extra)
         context = ssl.create_default_context(cafile=collector.ca_file)
         pid = collector.process.pid
         probe_healthz(collector, context, probe_timeout)  # warm up
@@ -182,6 +182,9 @@ def main():
     parser.add_argument("--probe-timeout", type=float, default=35)
     parser.add_argument("--agents", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=10)
+    parser.add_argument("--collector-arg", action="append", default=[],
+                        help="an option for both collectors, e.g. --collector-arg=--idle-timeout=600 so that "
+                             "connections opened early are still open when RSS is read")
     args = parser.parse_args()
     counts = [int(n) for n in args.idle.split(",")]
     binaries = [("this build", args.binary)]
@@ -194,7 +197,7 @@ def main():
         print(f"\n== {label}: {binary}")
         print(f"{'idle conns':>10} {'opened':>7} {'healthz ok':>10} {'median ms':>10} {'worst ms':>9} "
               f"{'RSS MiB':>8} {'KiB/conn':>9}")
-        for row in idle_figures(binary, workdir, counts, args.probes, args.probe_timeout):
+        for row in idle_figures(binary, workdir, counts, args.probes, args.probe_timeout, args.collector_arg):
             median = f"{row['median_ms']:.1f}" if row["median_ms"] is not None else "-"
             per = f"{row['kib_per_conn']:.1f}" if row["kib_per_conn"] is not None else "-"
             print(f"{row['idle']:>10} {row['opened']:>7} {row['ok']:>4}/{row['probes']:<5} {median:>10} "

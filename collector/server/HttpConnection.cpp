@@ -61,7 +61,8 @@ std::string headerValue(const http::request_header<>& header, const char* name) 
 
 HttpConnection::HttpConnection(net::ip::tcp::socket&& socket, net::ssl::context& tls, ConnectionShared& shared,
                                std::uint64_t id, std::string address, std::string balancer)
-    : stream_(std::move(socket), tls),
+    : stream_(std::move(socket), tls.native_handle()),
+      deadline_(stream_.get_executor()),
       shared_(shared),
       id_(id),
       address_(std::move(address)),
@@ -76,7 +77,13 @@ HttpConnection::~HttpConnection() {
 }
 
 void HttpConnection::setDeadline(std::chrono::milliseconds timeout) {
-  beast::get_lowest_layer(stream_).expires_after(timeout);
+  stream_.clearExpiry();
+  deadline_.expires_after(timeout);  // cancels the wait for the previous deadline
+  // Weak: a closed connection is not kept alive until its deadline would have passed.
+  deadline_.async_wait([weak = weak_from_this()](beast::error_code error) {
+    if (error) return;
+    if (auto self = weak.lock()) self->stream_.expire();
+  });
 }
 
 void HttpConnection::start() {
@@ -93,8 +100,8 @@ void HttpConnection::start() {
 }
 
 void HttpConnection::waitForHello() {
-  beast::get_lowest_layer(stream_).socket().async_wait(
-      net::socket_base::wait_read, [self = shared_from_this()](beast::error_code error) { self->onHello(error); });
+  stream_.socket().async_wait(net::socket_base::wait_read,
+                              [self = shared_from_this()](beast::error_code error) { self->onHello(error); });
 }
 
 void HttpConnection::onHello(beast::error_code error) {
@@ -117,7 +124,7 @@ void HttpConnection::readProxyHeader() {
   // Peeked, then taken from the socket only as far as the header goes: the TLS hello behind it must
   // stay for the handshake. Bytes of an incomplete header are all header, so they are taken at once
   // (a peek alone would leave the socket readable and wake this again and again).
-  auto& socket = beast::get_lowest_layer(stream_).socket();
+  auto& socket = stream_.socket();
   std::array<char, proxy::kMaxProxyHeaderBytes> peeked{};
   const auto room = peeked.size() - proxyHeader_.size();
   beast::error_code error;
@@ -160,8 +167,7 @@ void HttpConnection::beginHandshake() {
     return close("handshake_deadline");
   }
   setDeadline(shared_.limits.handshakeTimeout - waited);
-  stream_.async_handshake(net::ssl::stream_base::server,
-                          [self = shared_from_this()](beast::error_code error) { self->onHandshake(error); });
+  stream_.async_handshake([self = shared_from_this()](beast::error_code error) { self->onHandshake(error); });
 }
 
 void HttpConnection::leaveGate() {
@@ -179,7 +185,7 @@ void HttpConnection::refuse(const char* reason) {
   closeReason_ = reason;
   state_ = State::Closing;
   beast::error_code ignored;
-  beast::get_lowest_layer(stream_).socket().close(ignored);
+  stream_.socket().close(ignored);
 }
 
 void HttpConnection::evict() {
@@ -201,7 +207,7 @@ void HttpConnection::close(const char* reason) {
   if (state_ == State::Idle) shared_.registry->markBusy(id_);
   state_ = State::Closing;
   beast::error_code ignored;
-  beast::get_lowest_layer(stream_).socket().close(ignored);
+  stream_.socket().close(ignored);
 }
 
 void HttpConnection::onHandshake(beast::error_code error) {
@@ -431,7 +437,7 @@ void HttpConnection::onWritten(beast::error_code error) {
 void HttpConnection::lingerThenClose() {
   if (!closeReason_) closeReason_ = shared_.stopping ? "shutdown" : "server_close";
   state_ = State::Closing;
-  auto& socket = beast::get_lowest_layer(stream_).socket();
+  auto& socket = stream_.socket();
   beast::error_code ignored;
   socket.shutdown(net::ip::tcp::socket::shutdown_send, ignored);
   discard_ = std::make_unique<std::array<char, 4096>>();
@@ -441,16 +447,16 @@ void HttpConnection::lingerThenClose() {
     std::shared_ptr<HttpConnection> self;
     void operator()(beast::error_code error, std::size_t bytes) {
       self->discarded_ += bytes;
-      auto& stream = beast::get_lowest_layer(self->stream_);
+      auto& stream = self->stream_.socket();
       if (error || self->discarded_ >= kLingerBytes) {
         beast::error_code ignored;
-        stream.socket().close(ignored);
+        stream.close(ignored);
         return;
       }
       stream.async_read_some(net::buffer(*self->discard_), std::move(*this));
     }
   };
-  beast::get_lowest_layer(stream_).async_read_some(net::buffer(*discard_), Drain{shared_from_this()});
+  stream_.socket().async_read_some(net::buffer(*discard_), Drain{shared_from_this()});
 }
 
 }  // namespace mamori::collector::server
