@@ -2,7 +2,7 @@
 // One client connection of the event-driven listener (docs/decisions/0017): TLS handshake, then
 // requests read with Beast's parser under the deadlines of ServerLimits, each answered by
 // CollectorApi on the worker pool, the answer written back on the connection's strand. It never
-// blocks a thread: an idle or slow client costs memory (about 16 KiB with TLS, decision 0026), not
+// blocks a thread: an idle or slow client costs memory (about 16 KiB with TLS, decision 0027), not
 // a thread.
 
 #include <array>

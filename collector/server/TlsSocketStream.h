@@ -6,7 +6,7 @@
 // a 17 KiB BIO pair on each side, allocated and zeroed for the connection's whole life. With 20,000
 // mostly idle connections that was about 50 KiB each (bench/connections.py). Here an idle connection
 // holds OpenSSL's SSL object only (SSL_MODE_RELEASE_BUFFERS frees its record buffers between
-// records), a socket and nothing else (docs/decisions/0026).
+// records), a socket and nothing else (docs/decisions/0027).
 //
 // It meets Beast's AsyncReadStream/AsyncWriteStream requirements, so http::async_read and
 // http::async_write use it as they used ssl_stream. Deadlines: the owner calls expire() when its
