@@ -6,6 +6,7 @@
 
 #include "scan/ArchiveReader.h"
 #include "scan/FileType.h"
+#include "scan/OleDocument.h"
 #include "scan/PdfText.h"
 #include "scan/RtfText.h"
 #include "scan/XmlText.h"
@@ -83,6 +84,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
     case FileType::kCompressed: extractArchive(walk, data, location, depth, true); return;
     case FileType::kPdf: extractPdf(walk, data, location); return;
     case FileType::kRtf: extractRtf(walk, data, location); return;
+    case FileType::kOle2: extractOle2(walk, data, location, depth); return;
     case FileType::kOther: walk.visit(location, data, PartKind::kFile); return;
   }
 }
@@ -285,6 +287,37 @@ void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string&
   for (auto& problem : pdf.problems) walk.notInspected.push_back({location, std::move(problem)});
   walk.inflated += pdf.text.size();
   if (!pdf.text.empty()) walk.visit(location, pdf.text, PartKind::kText);
+}
+
+void Extractor::extractOle2(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
+  // A message's attachments are nested files: past the depth limit the file is read as plain bytes only.
+  const std::uint64_t cap = std::min(walk.remaining(limits_), static_cast<std::uint64_t>(limits_.memoryCapBytes));
+  bool containerSeen = false;
+  const OleSink sink{[&](const std::string& where, std::string_view text) {
+                       if (!containerSeen) walk.visit(location, data, PartKind::kContainer), containerSeen = true;
+                       walk.inflated += text.size();
+                       walk.visit(where, text, PartKind::kText);
+                     },
+                     [&](const std::string& where, std::string_view bytes) {
+                       if (!containerSeen) walk.visit(location, data, PartKind::kContainer), containerSeen = true;
+                       walk.inflated += bytes.size();
+                       if (depth + 1 > limits_.maxDepth) {
+                         walk.notInspected.push_back({where, "attachment nested deeper than archive.max_depth (" +
+                                                                 std::to_string(limits_.maxDepth) + ")"});
+                         return;
+                       }
+                       extractAt(walk, bytes, where, depth + 1);
+                     },
+                     [&](const std::string& where, const std::string& reason, common::ErrorKind kind) {
+                       walk.notInspected.push_back({where, reason, kind});
+                     }};
+  const OleKind kind = depth > limits_.maxDepth ? OleKind::kNotCompound : readOleDocument(data, location, cap, sink);
+  // Not a compound file read here (broken, or of another kind): its bytes as they are, UTF-16 runs included.
+  if (kind == OleKind::kNotCompound || kind == OleKind::kUnknown) {
+    walk.visit(location, data, PartKind::kFile);
+  } else if (!containerSeen) {
+    walk.visit(location, data, PartKind::kContainer);
+  }
 }
 
 }  // namespace mamori::scan

@@ -1,6 +1,6 @@
 #pragma once
-// Opens containers (zip, OOXML, OpenDocument, gzip, PDF, RTF; 7z, RAR, tar, cpio, ISO 9660, xz, bzip2
-// and zstd through libarchive), nested up to the policy's limits, and hands
+// Opens containers (zip, OOXML, OpenDocument, gzip, PDF, RTF, OLE2 compound files; 7z, RAR, tar, cpio,
+// ISO 9660, xz, bzip2 and zstd through libarchive), nested up to the policy's limits, and hands
 // every part that can hold text to a visitor. Pure: bytes in, parts and a not-inspected list out. One
 // part is held in memory at a time besides its containers, so memory stays under the limits.
 
@@ -38,6 +38,7 @@ class Extractor {
   void extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractPdf(Walk& walk, std::string_view data, const std::string& location) const;
   void extractRtf(Walk& walk, std::string_view data, const std::string& location) const;
+  void extractOle2(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
 
   ExtractionLimits limits_;
 };

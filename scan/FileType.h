@@ -13,6 +13,7 @@ enum class FileType {
   kRtf,
   kArchive,     // 7z, RAR, RAR5, tar, cpio, ISO 9660: read through libarchive
   kCompressed,  // xz, bzip2, zstd: a compressed stream, an archive inside or not (libarchive)
+  kOle2,        // OLE2 compound files: .doc, .xls, .ppt, .msg (CompoundFile)
 };
 
 FileType sniffFileType(std::string_view data);

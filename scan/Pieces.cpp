@@ -1,12 +1,11 @@
 #include "scan/Pieces.h"
 
+#include "scan/FileType.h"
 #include "scan/TextDecoder.h"
 
 namespace mamori::scan {
 
 namespace {
-// OLE2 compound files: .doc, .xls, .ppt before 2007.
-constexpr std::string_view kOle2Magic{"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8};
 constexpr std::size_t kMinUtf16Run = 3;  // 社外秘 is three characters
 
 Piece pieceOf(const std::string& location, std::string_view data, PartKind kind) {
@@ -19,7 +18,7 @@ Piece pieceOf(const std::string& location, std::string_view data, PartKind kind)
   } else if (encoding == TextEncoding::kUnknown && kind != PartKind::kText) {
     // Binary. Legacy Office files keep their text as UTF-16LE runs inside the compound file; any other
     // binary's digits are not numbers a person wrote (extracted text with stray bytes still is).
-    if (data.substr(0, kOle2Magic.size()) != kOle2Magic) return piece;
+    if (sniffFileType(data) != FileType::kOle2) return piece;
     piece.decoded = utf16leRuns(data, kMinUtf16Run);
     if (!piece.decoded.empty()) piece.detectOn = DetectOn::kDecoded;
   } else {

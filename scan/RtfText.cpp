@@ -1,11 +1,11 @@
 #include "scan/RtfText.h"
 
 #include <algorithm>
-#include <array>
 #include <cstdint>
 #include <map>
 
 #include "common/Utf8.h"
+#include "scan/LegacyText.h"
 #include "scan/TextDecoder.h"
 
 namespace mamori::scan {
@@ -14,12 +14,6 @@ namespace {
 
 constexpr std::size_t kMaxDepth = 512;
 constexpr int kDefaultCodePage = 1252;
-
-// Windows-1252's 0x80-0x9F (the rest of its upper half is Latin-1); 0 where it has no character.
-constexpr std::array<std::uint16_t, 32> kCp1252High = {0x20AC, 0,      0x201A, 0x0192, 0x201E, 0x2026, 0x2020, 0x2021,
-                                                       0x02C6, 0x2030, 0x0160, 0x2039, 0x0152, 0,      0x017D, 0,
-                                                       0,      0x2018, 0x2019, 0x201C, 0x201D, 0x2022, 0x2013, 0x2014,
-                                                       0x02DC, 0x2122, 0x0161, 0x203A, 0x0153, 0,      0x017E, 0x0178};
 
 // \fcharsetN to the Windows code page that RTF writers use for it.
 int codePageOfCharset(int charset, int documentCodePage) {
@@ -54,6 +48,12 @@ bool skippedDestination(std::string_view word) {
     if (word == skipped) return true;
   }
   return false;
+}
+
+// Destinations a writer may mark ignorable (\*) that still hold text a reader sees: LibreOffice writes
+// {\*\footnote ...} and {\*\annotation ...}.
+bool keptStarredDestination(std::string_view word) {
+  return word == "footnote" || word == "annotation" || word.rfind("header", 0) == 0 || word.rfind("footer", 0) == 0;
 }
 
 struct Group {
@@ -173,7 +173,7 @@ class Reader {
       return;
     }
     if (pendingSkip_ > 0) pendingSkip_ = 0;  // a control word ends a fallback run
-    if (starred || skippedDestination(word)) {
+    if ((starred && !keptStarredDestination(word)) || skippedDestination(word)) {
       flushBytes();
       if (word == "fonttbl") {
         group().fontTable = true;
@@ -288,8 +288,7 @@ class Reader {
     if (byte < 0x80) {
       cp = byte;
     } else if (codePage == 1252 || codePage == 28591) {
-      cp = byte >= 0xA0 ? byte : kCp1252High[byte - 0x80];
-      if (cp == 0) cp = 0xFFFD;
+      cp = cp1252ToUnicode(byte);
     }
     common::appendUtf8(out, cp);
     return out;

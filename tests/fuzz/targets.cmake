@@ -1,5 +1,5 @@
 # The fuzz targets: name, source, seed corpus folder (under corpus/), libraries.
-set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy scan_extract scan_decode uevent usb_descriptors usb_strings proc siem_format p2p_flow mountinfo activity_parsers inspect_parsers agent_control console_request retry_after audit_page extract_protocol proxy_header)
+set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy scan_extract scan_decode uevent usb_descriptors usb_strings proc siem_format p2p_flow mountinfo activity_parsers inspect_parsers agent_control console_request retry_after audit_page extract_protocol proxy_header scan_ole)
 # Libraries per target; targets not listed link mamori_common only.
 set(MAMORI_FUZZ_LIBS_policy mamori_policy)
 set(MAMORI_FUZZ_LIBS_console_request mamori_console_rules)
@@ -9,6 +9,7 @@ set(MAMORI_FUZZ_LIBS_usb_strings mamori_drivers_parsers)
 set(MAMORI_FUZZ_LIBS_scan_extract mamori_scan_content)
 set(MAMORI_FUZZ_LIBS_scan_decode mamori_scan_content)
 set(MAMORI_FUZZ_LIBS_extract_protocol mamori_scan_content)
+set(MAMORI_FUZZ_LIBS_scan_ole mamori_scan_content)
 set(MAMORI_FUZZ_LIBS_proc mamori_drivers_parsers)
 set(MAMORI_FUZZ_LIBS_siem_format mamori_siem_format)
 set(MAMORI_FUZZ_LIBS_p2p_flow mamori_p2p_flow)

@@ -91,3 +91,12 @@ TEST_CASE("RTF: the extractor reads an .rtf file's text, whatever its name") {
   CHECK(texts[0] == "社外秘");
   CHECK(notInspected.empty());
 }
+
+TEST_CASE("RTF: footnotes and annotations LibreOffice marks ignorable ({\\*\\footnote}) are read") {
+  const std::string rtf =
+      "{\\rtf1\\ansi 売上{\\super \\chftn{\\*\\footnote \\chftn\\pard\\plain "
+      "\\u26997\\'3f\\u31192\\'3f}}\\par{\\*\\annotation note-text}{\\*\\bkmkstart x}}";
+  const std::string got = text(rtf);
+  CHECK(got.find("極秘") != std::string::npos);
+  CHECK(got.find("note-text") != std::string::npos);
+}

@@ -1,0 +1,202 @@
+#include "scan/OleDocument.h"
+
+#include <algorithm>
+#include <cstdio>
+
+#include "scan/CompoundFile.h"
+#include "scan/CompressedRtf.h"
+#include "scan/DocText.h"
+#include "scan/LegacyText.h"
+#include "scan/PptText.h"
+#include "scan/RtfText.h"
+#include "scan/TextDecoder.h"
+#include "scan/XlsText.h"
+#include "scan/XmlText.h"
+
+namespace mamori::scan {
+
+namespace {
+
+constexpr int kMaxMessageNesting = 8;  // a message attached to a message attached to ...
+constexpr std::uint32_t kCodePageProperty = 0x3FFD;
+
+std::string join(const std::string& parent, std::string_view name) {
+  return parent.empty() ? std::string(name) : parent + "!" + std::string(name);
+}
+
+class Reader {
+ public:
+  Reader(const CompoundFile& file, std::uint64_t maxBytes, const OleSink& sink)
+      : file_(file), maxBytes_(maxBytes), sink_(sink) {}
+
+  // A stream's bytes, or nullopt (with the problem reported unless it is simply absent).
+  std::optional<std::string> stream(const std::string& location, const std::string& path) {
+    const CfbEntry* entry = file_.find(path);
+    if (entry == nullptr || entry->type != CfbEntry::Type::kStream) return std::nullopt;
+    auto bytes = file_.read(*entry, remaining());
+    if (!bytes) {
+      sink_.problem(location, bytes.error().message, bytes.error().kind);
+      return std::nullopt;
+    }
+    return std::move(bytes.value());
+  }
+
+  void text(const std::string& location, LegacyTextResult result, const char* what) {
+    if (result.encrypted) {
+      sink_.problem(location, std::string("encrypted ") + what + ": its text cannot be read",
+                    common::ErrorKind::kOther);
+      return;
+    }
+    for (const auto& problem : result.problems) sink_.problem(location, problem, common::ErrorKind::kCorrupt);
+    emit(location, result.text);
+  }
+
+  void emit(const std::string& location, std::string_view text) {
+    if (text.empty()) return;
+    produced_ += text.size();
+    sink_.text(location, text);
+  }
+
+  std::size_t remaining() const { return static_cast<std::size_t>(maxBytes_ > produced_ ? maxBytes_ - produced_ : 0); }
+
+  void word(const std::string& location) {
+    auto doc = stream(location, "WordDocument");
+    if (!doc) return;
+    const std::string tableName = docTableStreamName(*doc);
+    auto table = tableName.empty() ? std::nullopt : stream(location, tableName);
+    text(location, docText(*doc, table ? *table : std::string_view(), remaining()), "Word document");
+  }
+
+  void excel(const std::string& location) {
+    auto book = stream(location, "Workbook");
+    if (!book) book = stream(location, "Book");
+    if (book) text(location, xlsText(*book, remaining()), "workbook");
+  }
+
+  void powerPoint(const std::string& location) {
+    if (auto doc = stream(location, "PowerPoint Document")) text(location, pptText(*doc, remaining()), "presentation");
+  }
+
+  // A message stored at storage (the root, or an embedded message's "__substg1.0_3701000D").
+  void message(const std::string& location, int storage, int nesting) {
+    const std::string base = file_.entries()[static_cast<std::size_t>(storage)].path;
+    const auto at = [&](const std::string& name) { return base.empty() ? name : base + "/" + name; };
+    const int codePage = messageCodePage(location, at("__properties_version1.0"), storage == 0 ? 32 : 24);
+    std::string out;
+    for (const char* id : {"0037", "0C1A", "0E04", "0E03", "1000"}) {  // subject, from, to, cc, body
+      std::string value = property(location, at(std::string("__substg1.0_") + id), codePage);
+      if (!value.empty()) out.append(value).push_back('\n');
+    }
+    if (auto rtf = stream(location, at("__substg1.0_10090102"))) {  // the RTF body, compressed
+      auto raw = decompressRtf(*rtf, remaining());
+      if (raw) {
+        out.append(rtfText(raw.value(), remaining()).text).push_back('\n');
+      } else {
+        sink_.problem(location, raw.error().message, raw.error().kind);
+      }
+    }
+    if (auto html = stream(location, at("__substg1.0_10130102"))) {
+      const auto decoded = decodeToUtf8(*html);
+      out.append(xmlText(decoded ? *decoded : *html)).push_back('\n');
+    }
+    cutUtf8(out, remaining());
+    emit(location, out);
+
+    for (const CfbEntry* child : file_.children(storage)) {
+      if (child->type != CfbEntry::Type::kStorage || child->name.rfind("__attach_version1.0_", 0) != 0) continue;
+      attachment(location, *child, nesting);
+    }
+  }
+
+ private:
+  void attachment(const std::string& location, const CfbEntry& storage, int nesting) {
+    const std::string base = storage.path + "/__substg1.0_";
+    std::string name = property(location, base + "3707", 0);        // long file name
+    if (name.empty()) name = property(location, base + "3704", 0);  // 8.3 file name
+    if (name.empty()) name = property(location, base + "3001", 0);  // display name
+    if (name.empty()) name = storage.name;
+    std::replace(name.begin(), name.end(), '!', '_');  // '!' separates container path steps
+    if (auto data = stream(location, base + "37010102")) {
+      sink_.embedded(join(location, name), *data);
+      return;
+    }
+    const CfbEntry* inner = file_.find(base + "3701000D");
+    if (inner == nullptr || inner->type != CfbEntry::Type::kStorage) return;
+    if (nesting >= kMaxMessageNesting) {
+      sink_.problem(join(location, name), "messages nested deeper than " + std::to_string(kMaxMessageNesting),
+                    common::ErrorKind::kTooLarge);
+      return;
+    }
+    message(join(location, name.find('.') == std::string::npos ? name + ".msg" : name), file_.indexOf(*inner),
+            nesting + 1);
+  }
+
+  // A string property by its id's stream prefix ("…/__substg1.0_0037"): UTF-16 (001F) or 8-bit (001E,
+  // in the message's code page when it says one, else as the text decoder judges).
+  std::string property(const std::string& location, const std::string& prefix, int codePage) {
+    std::string out;
+    if (auto wide = stream(location, prefix + "001F")) {
+      appendUtf16Le(out, *wide);
+    } else if (auto narrow = stream(location, prefix + "001E")) {
+      std::string_view bytes = *narrow;
+      while (!bytes.empty() && bytes.back() == '\0') bytes.remove_suffix(1);
+      if (codePage == 932) {
+        out = transcodeToUtf8(bytes, TextEncoding::kShiftJis);
+      } else if (codePage == 65001) {
+        out = std::string(bytes);
+      } else if (codePage == 1252 || codePage == 20127 || codePage == 28591) {
+        appendCp1252(out, bytes);
+      } else {
+        const auto decoded = decodeToUtf8(bytes);
+        out = decoded ? *decoded : std::string(bytes);
+      }
+    }
+    while (!out.empty() && out.back() == '\0') out.pop_back();
+    return out;
+  }
+
+  // PR_MESSAGE_CODEPAGE from the property stream (fixed-size entries of 16 bytes after a header); 0 if none.
+  int messageCodePage(const std::string& location, const std::string& path, std::size_t headerBytes) {
+    auto props = stream(location, path);
+    if (!props || props->size() < headerBytes) return 0;
+    for (std::size_t at = headerBytes; at + 16 <= props->size(); at += 16) {
+      if (le32(*props, at) >> 16U == kCodePageProperty) return static_cast<int>(le32(*props, at + 8));
+    }
+    return 0;
+  }
+
+  const CompoundFile& file_;
+  std::uint64_t maxBytes_;
+  std::uint64_t produced_ = 0;
+  const OleSink& sink_;
+};
+
+}  // namespace
+
+OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
+                        const OleSink& sink) {
+  auto opened = CompoundFile::open(data);
+  if (!opened) return OleKind::kNotCompound;
+  const CompoundFile& file = opened.value();
+  Reader reader(file, maxBytes, sink);
+  if (file.find("WordDocument") != nullptr) {
+    reader.word(location);
+    return OleKind::kWord;
+  }
+  if (file.find("Workbook") != nullptr || file.find("Book") != nullptr) {
+    reader.excel(location);
+    return OleKind::kExcel;
+  }
+  if (file.find("PowerPoint Document") != nullptr) {
+    reader.powerPoint(location);
+    return OleKind::kPowerPoint;
+  }
+  if (file.find("__properties_version1.0") != nullptr || file.find("__substg1.0_0037001F") != nullptr ||
+      file.find("__substg1.0_1000001F") != nullptr || file.find("__substg1.0_0037001E") != nullptr) {
+    reader.message(location, 0, 0);
+    return OleKind::kMessage;
+  }
+  return OleKind::kUnknown;
+}
+
+}  // namespace mamori::scan

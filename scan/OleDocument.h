@@ -1,0 +1,33 @@
+#pragma once
+// What is inside a compound file (OLE2/CFB), by its streams, never by its name: a Word document
+// ("WordDocument"), an Excel workbook ("Workbook"), a PowerPoint presentation ("PowerPoint Document")
+// or an Outlook message ("__substg1.0_*" streams, attachments in "__attach_version1.0_#N" storages,
+// embedded messages). Text goes to the sink as UTF-8 (or, for 8-bit message properties in an unknown
+// code page, as found, for the text decoder); attachments go back to the caller as bytes to be opened
+// like any file. Pure and bounded.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+#include <string_view>
+
+#include "common/Result.h"
+
+namespace mamori::scan {
+
+struct OleSink {
+  std::function<void(const std::string& location, std::string_view text)> text;
+  // An attachment's bytes (location names it inside the message: "mail.msg!report.docx").
+  std::function<void(const std::string& location, std::string_view bytes)> embedded;
+  std::function<void(const std::string& location, const std::string& reason, common::ErrorKind kind)> problem;
+};
+
+enum class OleKind { kNotCompound, kUnknown, kWord, kExcel, kPowerPoint, kMessage };
+
+// Reads data (a whole compound file at location); maxBytes bounds every stream read and all text
+// produced. kNotCompound when the header, FAT or directory is broken and kUnknown for a compound file
+// of another kind: nothing was sent to the sink then, and the caller treats data as plain bytes.
+OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
+                        const OleSink& sink);
+
+}  // namespace mamori::scan

@@ -1,0 +1,55 @@
+#include "scan/PptText.h"
+
+#include <cstdint>
+
+#include "scan/LegacyText.h"
+
+namespace mamori::scan {
+
+namespace {
+constexpr std::uint16_t kTextCharsAtom = 0x0FA0;
+constexpr std::uint16_t kTextBytesAtom = 0x0FA8;
+constexpr std::uint16_t kCString = 0x0FBA;
+constexpr std::size_t kHeaderBytes = 8;
+}  // namespace
+
+LegacyTextResult pptText(std::string_view doc, std::size_t maxText) {
+  LegacyTextResult result;
+  std::string& out = result.text;
+  // Containers (recVer 0xF) are entered by stepping over their header only, so the walk needs no stack
+  // and nesting costs nothing; atoms are stepped over whole.
+  std::size_t at = 0;
+  while (at + kHeaderBytes <= doc.size() && out.size() < maxText) {
+    const std::uint16_t verInstance = le16(doc, at);
+    const std::uint16_t type = le16(doc, at + 2);
+    const std::uint32_t length = le32(doc, at + 4);
+    const std::size_t body = at + kHeaderBytes;
+    if ((verInstance & 0x000FU) == 0x000FU) {
+      at = body;
+      continue;
+    }
+    if (length > doc.size() - body) {
+      result.problems.push_back("record at offset " + std::to_string(at) + " runs past the end of the stream");
+      break;
+    }
+    const std::string_view data = doc.substr(body, length);
+    if (type == kTextCharsAtom || type == kCString) {
+      appendUtf16Le(out, data);
+      out.push_back('\n');
+    } else if (type == kTextBytesAtom) {
+      appendLatin1(out, data);
+      out.push_back('\n');
+    }
+    at = body + length;
+  }
+  for (char& c : out) {
+    if (c == '\r' || c == '\x0B') c = '\n';  // paragraph and line breaks inside a text atom
+  }
+  if (out.size() >= maxText) {
+    cutUtf8(out, maxText);
+    result.problems.push_back("text cut at " + std::to_string(maxText) + " bytes");
+  }
+  return result;
+}
+
+}  // namespace mamori::scan

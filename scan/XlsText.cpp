@@ -1,0 +1,243 @@
+#include "scan/XlsText.h"
+
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstring>
+
+#include "scan/LegacyText.h"
+
+namespace mamori::scan {
+
+namespace {
+
+constexpr std::uint16_t kFormula = 0x0006;
+constexpr std::uint16_t kHeader = 0x0014;
+constexpr std::uint16_t kFooter = 0x0015;
+constexpr std::uint16_t kFilePass = 0x002F;
+constexpr std::uint16_t kContinue = 0x003C;
+constexpr std::uint16_t kBoundSheet = 0x0085;
+constexpr std::uint16_t kMulRk = 0x00BD;
+constexpr std::uint16_t kSst = 0x00FC;
+constexpr std::uint16_t kNumber = 0x0203;
+constexpr std::uint16_t kLabel = 0x0204;
+constexpr std::uint16_t kString = 0x0207;
+constexpr std::uint16_t kRk = 0x027E;
+
+struct Record {
+  std::uint16_t type;
+  std::string_view body;
+};
+
+// A record and the CONTINUE records after it, read as one byte sequence. Characters are read with
+// readChars, which honours the flag byte that starts every continuation inside a string.
+class Segments {
+ public:
+  explicit Segments(std::vector<std::string_view> parts) : parts_(std::move(parts)) {}
+
+  bool atEnd() {
+    skipEmpty();
+    return part_ >= parts_.size();
+  }
+  bool readByte(std::uint8_t& out) {
+    skipEmpty();
+    if (part_ >= parts_.size()) return false;
+    out = static_cast<std::uint8_t>(parts_[part_][at_++]);
+    return true;
+  }
+  bool readU16(std::uint16_t& out) {
+    std::uint8_t a = 0, b = 0;
+    if (!readByte(a) || !readByte(b)) return false;
+    out = static_cast<std::uint16_t>(a | (b << 8U));
+    return true;
+  }
+  bool readU32(std::uint32_t& out) {
+    std::uint16_t a = 0, b = 0;
+    if (!readU16(a) || !readU16(b)) return false;
+    out = a | (static_cast<std::uint32_t>(b) << 16U);
+    return true;
+  }
+  bool skip(std::uint64_t n) {
+    while (n > 0) {
+      skipEmpty();
+      if (part_ >= parts_.size()) return false;
+      const std::size_t take = static_cast<std::size_t>(std::min<std::uint64_t>(n, parts_[part_].size() - at_));
+      at_ += take;
+      n -= take;
+    }
+    return true;
+  }
+  // count characters, 8-bit or UTF-16 as highByte says; at each record boundary a new flag byte says again.
+  bool readChars(std::size_t count, bool highByte, std::string& out) {
+    while (count > 0) {
+      if (part_ >= parts_.size()) return false;
+      if (at_ >= parts_[part_].size()) {
+        if (part_ + 1 >= parts_.size()) return false;
+        ++part_;
+        at_ = 0;
+        if (parts_[part_].empty()) return false;
+        highByte = (static_cast<std::uint8_t>(parts_[part_][at_++]) & 0x01U) != 0;
+        continue;
+      }
+      const std::size_t unit = highByte ? 2 : 1;
+      const std::size_t fit = std::min(count, (parts_[part_].size() - at_) / unit);
+      if (fit == 0) return false;  // half a character before a boundary: malformed
+      const std::string_view chars = parts_[part_].substr(at_, fit * unit);
+      if (highByte) {
+        appendUtf16Le(out, chars);
+      } else {
+        appendLatin1(out, chars);
+      }
+      at_ += fit * unit;
+      count -= fit;
+    }
+    return true;
+  }
+
+ private:
+  void skipEmpty() {
+    while (part_ < parts_.size() && at_ >= parts_[part_].size()) {
+      ++part_;
+      at_ = 0;
+    }
+  }
+  std::vector<std::string_view> parts_;
+  std::size_t part_ = 0;
+  std::size_t at_ = 0;
+};
+
+// An XLUnicodeRichExtendedString (SST) or, without rich/phonetic flags, an XLUnicodeString.
+bool readString(Segments& in, bool shortCount, std::string& out) {
+  std::uint16_t cch = 0;
+  if (shortCount) {
+    std::uint8_t c = 0;
+    if (!in.readByte(c)) return false;
+    cch = c;
+  } else if (!in.readU16(cch)) {
+    return false;
+  }
+  std::uint8_t flags = 0;
+  if (!in.readByte(flags)) return false;
+  std::uint16_t runs = 0;
+  std::uint32_t phonetic = 0;
+  if ((flags & 0x08U) != 0 && !in.readU16(runs)) return false;
+  if ((flags & 0x04U) != 0 && !in.readU32(phonetic)) return false;
+  if (!in.readChars(cch, (flags & 0x01U) != 0, out)) return false;
+  return in.skip(std::uint64_t{runs} * 4) && in.skip(phonetic);
+}
+
+double rkValue(std::uint32_t rk) {
+  double value = 0;
+  if ((rk & 0x02U) != 0) {
+    value = static_cast<double>(static_cast<std::int32_t>(rk) >> 2);
+  } else {
+    const std::uint64_t bits = static_cast<std::uint64_t>(rk & 0xFFFFFFFCU) << 32U;
+    std::memcpy(&value, &bits, sizeof value);
+  }
+  return (rk & 0x01U) != 0 ? value / 100 : value;
+}
+
+double f64(std::string_view s, std::size_t at) {
+  const std::uint64_t bits = le64(s, at);
+  double value = 0;
+  std::memcpy(&value, &bits, sizeof value);
+  return value;
+}
+
+}  // namespace
+
+std::string excelNumber(double value) {
+  if (!std::isfinite(value)) return {};
+  char buffer[64];
+  if (value == std::floor(value) && std::fabs(value) < 9007199254740992.0) {
+    std::snprintf(buffer, sizeof buffer, "%.0f", value);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%.15g", value);
+  }
+  return buffer;
+}
+
+LegacyTextResult xlsText(std::string_view workbook, std::size_t maxText) {
+  LegacyTextResult result;
+  std::vector<Record> records;
+  for (std::size_t at = 0; at + 4 <= workbook.size();) {
+    const std::uint16_t type = le16(workbook, at);
+    const std::size_t length = le16(workbook, at + 2);
+    if (at + 4 + length > workbook.size()) {
+      result.problems.push_back("workbook stream cut short in a record at offset " + std::to_string(at));
+      break;
+    }
+    records.push_back({type, workbook.substr(at + 4, length)});
+    at += 4 + length;
+  }
+  std::string& out = result.text;
+  const auto full = [&] { return out.size() >= maxText; };
+  const auto line = [&](std::string_view s) {
+    if (s.empty()) return;
+    out.append(s);
+    out.push_back('\n');
+  };
+  for (std::size_t i = 0; i < records.size() && !full(); ++i) {
+    const Record& r = records[i];
+    const std::string_view b = r.body;
+    switch (r.type) {
+      case kFilePass: result.encrypted = true; return result;
+      case kSst: {
+        std::vector<std::string_view> parts{b.size() >= 8 ? b.substr(8) : std::string_view()};
+        while (i + 1 < records.size() && records[i + 1].type == kContinue) parts.push_back(records[++i].body);
+        const std::uint32_t unique = b.size() >= 8 ? le32(b, 4) : 0;
+        Segments in(std::move(parts));
+        for (std::uint32_t n = 0; n < unique && !in.atEnd() && !full(); ++n) {
+          std::string s;
+          if (!readString(in, false, s)) {
+            result.problems.push_back("shared-string table cut short at string " + std::to_string(n));
+            out.append(s);
+            break;
+          }
+          line(s);
+        }
+        break;
+      }
+      case kBoundSheet:
+        if (b.size() > 6) {
+          Segments in({b.substr(6)});
+          std::string s;
+          if (readString(in, true, s)) line(s);
+        }
+        break;
+      case kLabel:
+      case kString:
+      case kHeader:
+      case kFooter: {
+        const std::size_t skip = r.type == kLabel ? 6 : 0;
+        if (b.size() > skip + 2) {
+          Segments in({b.substr(skip)});
+          std::string s;
+          if (readString(in, false, s)) line(s);
+        }
+        break;
+      }
+      case kNumber:
+        if (b.size() >= 14) line(excelNumber(f64(b, 6)));
+        break;
+      case kRk:
+        if (b.size() >= 10) line(excelNumber(rkValue(le32(b, 6))));
+        break;
+      case kMulRk:
+        for (std::size_t at = 4; at + 6 + 2 <= b.size(); at += 6) line(excelNumber(rkValue(le32(b, at + 2))));
+        break;
+      case kFormula:
+        // A number result, unless its last two bytes are 0xFFFF (a string, boolean or error: a STRING record follows).
+        if (b.size() >= 14 && le16(b, 12) != 0xFFFF) line(excelNumber(f64(b, 6)));
+        break;
+      default: break;
+    }
+  }
+  if (full()) {
+    cutUtf8(out, maxText);
+    result.problems.push_back("text cut at " + std::to_string(maxText) + " bytes");
+  }
+  return result;
+}
+
+}  // namespace mamori::scan
