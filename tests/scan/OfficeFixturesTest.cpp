@@ -1,0 +1,83 @@
+// Recall and false positives of the whole scanner, through the extraction sandbox, over office files
+// that LibreOffice itself wrote (make_office_fixtures.py: every marking place and format, positives
+// and negatives), plus Outlook messages from the script's own compound-file writer. The set is made
+// once per build tree (soffice takes about two minutes) and reused.
+#include <doctest/doctest.h>
+
+#include <cstdlib>
+#include <iostream>
+#include <map>
+#include <set>
+#include <sstream>
+
+#include "drivers/linux/LinuxSandbox.h"
+#include "scan/ContentScanner.h"
+#include "scan/ResultFormat.h"
+#include "tests/scan/ScanTestSupport.h"
+
+using namespace mamori::scan;
+using namespace mamori::scan::test;
+
+namespace {
+
+std::vector<std::string> split(const std::string& s, char sep) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, sep)) {
+    if (!item.empty()) out.push_back(item);
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("office files written by LibreOffice: every marking found, nothing found in the negatives") {
+  const std::string root = MAMORI_OFFICE_FIXTURE_DIR;
+  const std::string command = std::string("python3 '") + MAMORI_OFFICE_FIXTURE_SCRIPT + "' '" + root + "'";
+  REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
+
+  auto config = builtinConfig();
+  config.threads = 2;
+  config.sandbox = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(
+      MAMORI_EXTRACT_BIN, std::vector<std::string>{"--user", "nobody"});
+  std::map<std::string, FileResult> results;
+  ContentScanner scanner(config);
+  auto run = scanner.run({root}, [&](const FileResult& r) { results[r.path.substr(root.size() + 1)] = r; });
+  REQUIRE(run.ok());
+
+  int expectedHits = 0;
+  int foundHits = 0;
+  int falsePositives = 0;
+  int files = 0;
+  for (const auto& line : split(readFile(root + "/expected.tsv"), '\n')) {
+    const auto tab = line.find('\t');
+    const std::string path = line.substr(0, tab);
+    const auto names = split(line.substr(tab + 1, line.find('\t', tab + 1) - tab - 1), ',');
+    const std::set<std::string> wanted(names.begin(), names.end());
+    ++files;
+    CAPTURE(path);
+    std::set<std::string> got;
+    const auto it = results.find(path);
+    if (it != results.end()) {
+      for (const auto& hit : it->second.hits) got.insert(hit.name);
+      CHECK_MESSAGE(it->second.notInspected.empty(), resultJson(it->second));
+    }
+    for (const auto& name : wanted) {
+      ++expectedHits;
+      foundHits += got.count(name) > 0 ? 1 : 0;
+    }
+    for (const auto& name : got) falsePositives += wanted.count(name) == 0 ? 1 : 0;
+    CHECK(got == wanted);
+  }
+  const double recall = expectedHits == 0 ? 0 : static_cast<double>(foundHits) / expectedHits;
+  std::cout << "office fixtures: " << files << " files, recall " << foundHits << "/" << expectedHits << " = " << recall
+            << ", false positives " << falsePositives << "\n"
+            << readFile(root + "/timing.txt");
+  CHECK(files >= 75);
+  CHECK(recall >= 0.98);
+  CHECK(falsePositives == 0);
+  // Attachments are opened where they are: the message's path, then the part inside the document.
+  REQUIRE(results.count("m_attachment.msg") == 1);
+  CHECK(results.at("m_attachment.msg").hits.at(0).location == "report.docx!word/document.xml");
+}

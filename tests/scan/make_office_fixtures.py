@@ -1,0 +1,370 @@
+#!/usr/bin/env python3
+"""Office files as a real office suite writes them, for the scanner's recall and false-positive test.
+
+    make_office_fixtures.py OUT_DIR
+
+Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in the
+body, the page header, a footnote, a table cell, speaker notes and split formatting, and card numbers
+and My Numbers in sheets (as numbers and as text), then has LibreOffice (soffice --headless) export
+each to the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp.
+Outlook .msg files (no Debian tool writes them) are built by the small compound-file writer below,
+one carrying a LibreOffice-made .docx as its attachment.
+
+OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
+report (empty for negatives); OUT_DIR/timing.txt says how long soffice took. soffice is slow, so a
+caller keeps OUT_DIR between runs: the script does nothing when OUT_DIR/expected.tsv is newer than
+itself. Exit status 0 on success, 1 with a message when soffice is missing or fails.
+"""
+import os
+import shutil
+import struct
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from make_fixtures import luhn_fix, my_number, wrong  # noqa: E402  (one definition of the check digits)
+
+JA = "company-confidential:confidential_marking_ja"
+EN = "company-confidential:confidential_marking_en"
+CARD = "credit_card"
+MYNUM = "my_number"
+
+NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
+      'xmlns:style="urn:oasis:names:tc:opendocument:xmlns:style:1.0" '
+      'xmlns:text="urn:oasis:names:tc:opendocument:xmlns:text:1.0" '
+      'xmlns:table="urn:oasis:names:tc:opendocument:xmlns:table:1.0" '
+      'xmlns:draw="urn:oasis:names:tc:opendocument:xmlns:drawing:1.0" '
+      'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
+      'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
+      'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
+      'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"')
+FONTS = ('<office:font-face-decls><style:font-face style:name="IPAGothic" svg:font-family="IPAGothic"/>'
+         '</office:font-face-decls>')
+DEFAULT_STYLE = ('<office:styles><style:default-style style:family="paragraph"><style:text-properties '
+                 'style:font-name-asian="IPAGothic"/></style:default-style></office:styles>')
+
+CARDS = ["4111111111111111", "5555555555554444", "3530111333300000", luhn_fix("4012", 16)]
+# Excel keeps 15 significant digits of a number (and LibreOffice's .xlsx export writes the same), so a
+# 16-digit card typed as a number loses its last digit there; 15-digit American Express numbers survive.
+AMEX = ["378282246310005", "371449635398431", "378734493671000"]
+MYNUMBERS = [my_number("12345678901"), my_number("98765432109"), my_number("31415926535")]
+
+
+def p(text):
+    return f"<text:p>{text}</text:p>"
+
+
+def fodt(body, header=""):
+    header_xml = f"<style:header>{p(header)}</style:header>" if header else ""
+    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document {NS} office:version="1.2" '
+            'office:mimetype="application/vnd.oasis.opendocument.text">' + FONTS + DEFAULT_STYLE +
+            '<office:automatic-styles>'
+            '<style:style style:name="B" style:family="text"><style:text-properties fo:font-weight="bold" '
+            'style:font-weight-asian="bold"/></style:style>'
+            '<style:style style:name="I" style:family="text"><style:text-properties fo:font-style="italic" '
+            'style:font-style-asian="italic" fo:color="#c00000"/></style:style>'
+            '<style:page-layout style:name="pm1"><style:page-layout-properties fo:page-width="21cm" '
+            'fo:page-height="29.7cm"/><style:header-style/></style:page-layout></office:automatic-styles>'
+            '<office:master-styles><style:master-page style:name="Standard" style:page-layout-name="pm1">'
+            f'{header_xml}</style:master-page></office:master-styles>'
+            f'<office:body><office:text>{body}</office:text></office:body></office:document>')
+
+
+def table(rows):
+    cols = max(len(r) for r in rows)
+    out = f'<table:table table:name="T1"><table:table-column table:number-columns-repeated="{cols}"/>'
+    for row in rows:
+        out += "<table:table-row>" + "".join(
+            f'<table:table-cell office:value-type="string">{p(c)}</table:table-cell>' for c in row) + "</table:table-row>"
+    return out + "</table:table>"
+
+
+def footnote(text):
+    return (f'<text:note text:id="n1" text:note-class="footnote"><text:note-citation>1</text:note-citation>'
+            f'<text:note-body>{p(text)}</text:note-body></text:note>')
+
+
+def fods(rows):
+    """rows: lists of cells; a cell is ("n", digits) for a number shown with format 0, else text."""
+    def cell(c):
+        if isinstance(c, tuple):
+            return (f'<table:table-cell table:style-name="ce1" office:value-type="float" office:value="{c[1]}">'
+                    f'{p(c[1])}</table:table-cell>')
+        return f'<table:table-cell office:value-type="string">{p(c)}</table:table-cell>'
+    body = "".join("<table:table-row>" + "".join(cell(c) for c in r) + "</table:table-row>" for r in rows)
+    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document {NS} office:version="1.2" '
+            'office:mimetype="application/vnd.oasis.opendocument.spreadsheet">' + FONTS + DEFAULT_STYLE +
+            '<office:automatic-styles><number:number-style style:name="N0"><number:number '
+            'number:decimal-places="0" number:min-integer-digits="1"/></number:number-style>'
+            '<style:style style:name="ce1" style:family="table-cell" style:data-style-name="N0"/>'
+            '</office:automatic-styles><office:body><office:spreadsheet><table:table table:name="Sheet1">'
+            f'{body}</table:table></office:spreadsheet></office:body></office:document>')
+
+
+def fodp(slides):
+    """slides: (slide text, notes text) pairs."""
+    pages = ""
+    for i, (text, notes) in enumerate(slides):
+        notes_xml = (f'<presentation:notes><draw:frame presentation:class="notes" svg:x="2cm" svg:y="14cm" '
+                     f'svg:width="17cm" svg:height="10cm"><draw:text-box>{p(notes)}</draw:text-box></draw:frame>'
+                     '</presentation:notes>') if notes else ""
+        pages += (f'<draw:page draw:name="page{i + 1}" draw:master-page-name="Default">'
+                  f'<draw:frame svg:x="2cm" svg:y="3cm" svg:width="24cm" svg:height="4cm"><draw:text-box>{p(text)}'
+                  f'</draw:text-box></draw:frame>{notes_xml}</draw:page>')
+    return (f'<?xml version="1.0" encoding="UTF-8"?><office:document {NS} office:version="1.2" '
+            'office:mimetype="application/vnd.oasis.opendocument.presentation">' + FONTS + DEFAULT_STYLE +
+            '<office:automatic-styles><style:page-layout style:name="PM1"><style:page-layout-properties '
+            'fo:page-width="28cm" fo:page-height="21cm"/></style:page-layout></office:automatic-styles>'
+            '<office:master-styles><style:master-page style:name="Default" style:page-layout-name="PM1"/>'
+            f'</office:master-styles><office:body><office:presentation>{pages}</office:presentation>'
+            '</office:body></office:document>')
+
+
+def split(word, style="B"):
+    """A word in three pieces with different formatting (as a person editing it makes)."""
+    a, b, c = word[:1], word[1:-1], word[-1:]
+    return f'{a}<text:span text:style-name="{style}">{b}</text:span><text:span text:style-name="I">{c}</text:span>'
+
+
+# name -> (source text, formats, expected names). Positives carry one marking each, in one place.
+WRITER_FORMATS = ["docx", "doc", "odt", "rtf", "pdf"]
+CALC_FORMATS = ["xlsx", "xls", "ods"]
+IMPRESS_FORMATS = ["pptx", "ppt", "odp"]
+SOURCES = {
+    "w_body_ja": (fodt(p("この資料は社外秘です。四半期の計画。")), WRITER_FORMATS, [JA]),
+    "w_header_en": (fodt(p("Quarterly plan for the sales team."), header="Company Confidential"), WRITER_FORMATS, [EN]),
+    "w_footnote_ja": (fodt(p("売上の見込み" + footnote("この数字は極秘です"))), WRITER_FORMATS, [JA]),
+    "w_table_ja": (fodt(p("一覧") + table([["区分", "内容"], ["扱い", "取扱注意"]])), WRITER_FORMATS, [JA]),
+    "w_split_ja": (fodt(p("資料: " + split("社外秘") + " 以上")), WRITER_FORMATS, [JA]),
+    "w_split_en": (fodt(p("Stamp: " + split("CONFIDENTIAL") + " copy")), WRITER_FORMATS, [EN]),
+    "w_cards_table": (fodt(p("カード") + table([["名前", "番号"]] + [[f"客{i}", c] for i, c in enumerate(CARDS)])),
+                      WRITER_FORMATS, [CARD]),
+    "w_clean": (fodt(p("This memo is confidential to nobody; 議事録と秘書の予定。") +
+                     table([["番号", wrong(CARDS[0])], ["番号", wrong(CARDS[1])], ["番号", wrong(CARDS[2])]]),
+                     header="Meeting notes"), WRITER_FORMATS, []),
+    "c_cards_numbers": (fods([["氏名", "カード番号"]] + [[f"客{i}", ("n", c)] for i, c in enumerate(CARDS + AMEX)]),
+                        CALC_FORMATS, [CARD]),
+    "c_cards_text": (fods([["氏名", "カード番号"]] + [[f"客{i}", c] for i, c in enumerate(CARDS)]), CALC_FORMATS, [CARD]),
+    "c_mynumbers_numbers": (fods([["個人番号"]] + [[("n", n)] for n in MYNUMBERS]), CALC_FORMATS, [MYNUM]),
+    "c_mynumbers_text": (fods([["個人番号"]] + [[n] for n in MYNUMBERS]), CALC_FORMATS, [MYNUM]),
+    "c_marker_ja": (fods([["区分", "関係者外秘"], ["売上", ("n", "1200")]]), CALC_FORMATS, [JA]),
+    "c_clean": (fods([["番号", "金額"]] + [[("n", wrong(c)), ("n", "1500")] for c in AMEX] +
+                     [[wrong(c), ("n", "1500")] for c in CARDS] +
+                     [[wrong(n), ("n", wrong(n))] for n in MYNUMBERS]), CALC_FORMATS, []),
+    "i_slide_ja": (fodp([("四半期計画 社外秘", ""), ("次の一手", "")]), IMPRESS_FORMATS, [JA]),
+    "i_notes_en": (fodp([("Quarterly plan", "Speaker: this deck is Strictly Confidential")]), IMPRESS_FORMATS, [EN]),
+    "i_split_ja": (fodp([("資料 " + split("部外秘"), "")]), IMPRESS_FORMATS, [JA]),
+    "i_clean": (fodp([("Team picnic", "Bring snacks; nothing confidential here")]), IMPRESS_FORMATS, []),
+}
+SUFFIX = {"w": "fodt", "c": "fods", "i": "fodp"}
+FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "ppt": "ppt:MS PowerPoint 97",
+           "docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML",
+           "pptx": "pptx:Impress MS PowerPoint 2007 XML", "rtf": "rtf:Rich Text Format"}
+
+
+# --- A compound file (OLE2/CFB, version 3) writer, for .msg fixtures ------------------------------
+
+SECTOR = 512
+MINI = 64
+CUTOFF = 4096
+FREE, END, FATSECT = 0xFFFFFFFF, 0xFFFFFFFE, 0xFFFFFFFD
+
+
+def cfb(streams):
+    """streams: {"a/b/c": bytes}; storages are implied by the paths. Returns the file's bytes."""
+    # The directory: root, then every storage and stream; children chained through right siblings.
+    entries = [{"name": "Root Entry", "type": 5, "children": [], "data": b""}]
+    index = {"": 0}
+    for path in sorted(streams):
+        parts = path.split("/")
+        for depth in range(1, len(parts) + 1):
+            sub = "/".join(parts[:depth])
+            if sub in index:
+                continue
+            is_stream = depth == len(parts)
+            entries.append({"name": parts[depth - 1], "type": 2 if is_stream else 1, "children": [],
+                            "data": streams[path] if is_stream else b""})
+            index[sub] = len(entries) - 1
+            entries[index["/".join(parts[:depth - 1])]]["children"].append(index[sub])
+    # Small streams live in the mini stream, the rest in sectors of their own.
+    mini, minifat = b"", []
+    for e in entries:
+        if e["type"] == 2 and len(e["data"]) < CUTOFF:
+            e["start"] = len(mini) // MINI if e["data"] else END
+            n = (len(e["data"]) + MINI - 1) // MINI
+            minifat += [len(minifat) + k + 1 for k in range(n - 1)] + ([END] if n else [])
+            mini += e["data"] + b"\0" * (n * MINI - len(e["data"]))
+    big = [e for e in entries if e["type"] == 2 and len(e["data"]) >= CUTOFF]
+
+    def sectors(n_bytes):
+        return (n_bytes + SECTOR - 1) // SECTOR
+    n_dir = sectors(len(entries) * 128)
+    n_minifat = sectors(len(minifat) * 4)
+    n_mini = sectors(len(mini))
+    n_big = sum(sectors(len(e["data"])) for e in big)
+    n_fat = 1
+    while n_fat * 128 < n_fat + n_dir + n_minifat + n_mini + n_big:
+        n_fat += 1
+    assert n_fat <= 109
+    fat, body = [FATSECT] * n_fat, b""
+
+    def chain(data):
+        nonlocal body
+        start = len(fat)
+        n = sectors(len(data))
+        fat.extend(start + k + 1 for k in range(n - 1))
+        fat.append(END)
+        body += data + b"\0" * (n * SECTOR - len(data))
+        return start
+    dir_start_placeholder = len(fat)
+    body_dir_offset = len(body)
+    chain(b"\0" * (n_dir * SECTOR))  # filled in below, once every start sector is known
+    minifat_start = chain(b"".join(struct.pack("<I", v) for v in minifat)) if minifat else END
+    mini_start = chain(mini) if mini else END
+    for e in big:
+        e["start"] = chain(e["data"])
+    entries[0]["start"], entries[0]["size"] = mini_start, len(mini)
+    # Directory entries.
+    directory = b""
+    for i, e in enumerate(entries):
+        kids = e["children"]
+        name = e["name"].encode("utf-16-le")
+        right = FREE
+        for parent in entries:
+            if i in parent["children"]:
+                pos = parent["children"].index(i)
+                right = parent["children"][pos + 1] if pos + 1 < len(parent["children"]) else FREE
+        size = e.get("size", len(e["data"]))
+        start = e.get("start", END if e["type"] == 1 else 0)
+        directory += (name + b"\0" * (64 - len(name)) + struct.pack("<HBB", len(name) + 2, e["type"], 1) +
+                      struct.pack("<III", FREE, right, kids[0] if kids else FREE) + b"\0" * 16 +
+                      struct.pack("<I", 0) + b"\0" * 16 + struct.pack("<II", start, size) + b"\0" * 4)
+    directory += b"\0" * (n_dir * SECTOR - len(directory))
+    body = body[:body_dir_offset] + directory + body[body_dir_offset + len(directory):]
+    fat += [FREE] * (n_fat * 128 - len(fat))
+    fat_bytes = b"".join(struct.pack("<I", v) for v in fat)
+    header = (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) +
+              b"\0" * 10 + struct.pack("<IIIIIIII", n_fat, dir_start_placeholder, 0, CUTOFF, minifat_start,
+                                       len(minifat) // 128 + (1 if len(minifat) % 128 else 0), END, 0))
+    difat = list(range(n_fat)) + [FREE] * (109 - n_fat)
+    header += b"".join(struct.pack("<I", v) for v in difat)
+    assert len(header) == 512
+    return header + fat_bytes + body
+
+
+def lzfu_literal(rtf):
+    """Outlook's compressed RTF with every byte a literal, ended by the end-of-stream reference."""
+    out, write = b"", 207
+    data = rtf
+    i = 0
+    while True:
+        chunk = data[i:i + 8]
+        if len(chunk) < 8:
+            control = 1 << len(chunk)  # the reference after the literals ends the stream
+            ref = (write + len(chunk)) % 4096
+            out += bytes([control]) + chunk + struct.pack(">H", ref << 4)
+            break
+        out += b"\0" + chunk
+        write = (write + 8) % 4096
+        i += 8
+    return struct.pack("<IIII", len(out) + 12, len(rtf), 0x75465A4C, 0) + out
+
+
+def msg(subject, body, to="営業部", attachments=(), code_page=None, subject_8bit=None, rtf=None):
+    """An Outlook message: string properties as UTF-16 (001F) streams, or an 8-bit subject (001E) in
+    code_page; attachments as (file name, bytes)."""
+    props = b"\0" * 8 + struct.pack("<IIII", 0, len(attachments), 0, len(attachments)) + b"\0" * 8
+    if code_page:
+        props += struct.pack("<III", 0x3FFD0003, 6, code_page) + b"\0" * 4
+    streams = {"__properties_version1.0": props,
+               "__substg1.0_1000001F": body.encode("utf-16-le"),
+               "__substg1.0_0E04001F": to.encode("utf-16-le")}
+    if subject_8bit is not None:
+        streams["__substg1.0_0037001E"] = subject_8bit + b"\0"
+    else:
+        streams["__substg1.0_0037001F"] = subject.encode("utf-16-le")
+    if rtf is not None:
+        streams["__substg1.0_10090102"] = lzfu_literal(rtf)
+    for n, (name, data) in enumerate(attachments):
+        base = f"__attach_version1.0_#{n:08X}/"
+        streams[base + "__properties_version1.0"] = b"\0" * 8
+        streams[base + "__substg1.0_3707001F"] = name.encode("utf-16-le")
+        streams[base + "__substg1.0_37010102"] = data
+    return cfb(streams)
+
+
+def write(path, data):
+    with open(path, "wb") as f:
+        f.write(data)
+
+
+def convert(work, out, sources):
+    """One soffice call per target format, each over every source that goes to it."""
+    by_format = {}
+    for name, (_, formats, _) in sources.items():
+        for fmt in formats:
+            by_format.setdefault(fmt, []).append(os.path.join(work, f"{name}.{SUFFIX[name[0]]}"))
+    profile = tempfile.mkdtemp(prefix="lo-profile-")
+    try:
+        for fmt, files in sorted(by_format.items()):
+            cmd = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                   "--convert-to", FILTERS.get(fmt, fmt), "--outdir", out] + files
+            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+            missing = [f for f in files if not os.path.exists(
+                os.path.join(out, os.path.splitext(os.path.basename(f))[0] + "." + fmt))]
+            if run.returncode != 0 or missing:
+                sys.exit(f"soffice failed converting to {fmt} (exit {run.returncode}): {run.stderr.strip()} "
+                         f"missing: {missing}")
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def build(out):
+    if shutil.which("soffice") is None:
+        sys.exit("soffice not found: install libreoffice-writer-nogui, libreoffice-calc-nogui and "
+                 "libreoffice-impress-nogui (scripts/bootstrap.sh --test)")
+    os.makedirs(out, exist_ok=True)
+    expected = {}
+    with tempfile.TemporaryDirectory(prefix="office-src-") as work:
+        for name, (source, formats, names) in SOURCES.items():
+            write(os.path.join(work, f"{name}.{SUFFIX[name[0]]}"), source.encode("utf-8"))
+            for fmt in formats:
+                expected[f"{name}.{fmt}"] = names
+        started = time.monotonic()
+        convert(work, out, SOURCES)
+        seconds = time.monotonic() - started
+    with open(os.path.join(out, "w_body_ja.docx"), "rb") as f:
+        report = f.read()
+    write(os.path.join(out, "m_attachment.msg"),
+          msg("来週の打ち合わせ", "資料を添付します。", attachments=[("report.docx", report)]))
+    expected["m_attachment.msg"] = [JA]
+    write(os.path.join(out, "m_subject_cp932.msg"),
+          msg(None, "よろしくお願いします。", code_page=932, subject_8bit="極秘: 人事案".encode("cp932")))
+    expected["m_subject_cp932.msg"] = [JA]
+    write(os.path.join(out, "m_body_en.msg"), msg("Plan", "Please keep this Internal Use Only.\r\n"))
+    expected["m_body_en.msg"] = [EN]
+    write(os.path.join(out, "m_rtf_only.msg"),
+          msg("Plan", "", rtf=b"{\\rtf1\\ansi\\ansicpg1252 Stamp: {\\b CONFID}ENTIAL\\par}"))
+    expected["m_rtf_only.msg"] = [EN]
+    write(os.path.join(out, "m_clean.msg"),
+          msg("Lunch", "Lunch at noon; the memo is confidential to nobody.", attachments=[
+              ("notes.txt", "議事録 4111 1111 1111 1112".encode("utf-8"))]))
+    expected["m_clean.msg"] = []
+    with open(os.path.join(out, "timing.txt"), "w") as f:
+        f.write(f"soffice {seconds:.1f} s for {sum(len(v[1]) for v in SOURCES.values())} files\n")
+    # Written last: its presence says the set is complete.
+    with open(os.path.join(out, "expected.tsv"), "w", encoding="utf-8") as f:
+        for path, names in sorted(expected.items()):
+            f.write(f"{path}\t{','.join(names)}\t\n")
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.exit("usage: make_office_fixtures.py OUT_DIR")
+    target = sys.argv[1]
+    stamp = os.path.join(target, "expected.tsv")
+    if os.path.exists(stamp) and os.path.getmtime(stamp) >= os.path.getmtime(os.path.abspath(__file__)):
+        sys.exit(0)
+    build(target)
