@@ -2,7 +2,11 @@
 
 #include <zlib.h>
 
+#include <algorithm>
 #include <cctype>
+#include <cmath>
+#include <cstdlib>
+#include <map>
 #include <vector>
 
 #include "scan/PdfCMap.h"
@@ -93,12 +97,40 @@ bool hasOtherFilter(std::string_view dict) {
 
 namespace {
 
+// A string shown by a text operator, with the font resource it was shown in and whether it starts a
+// new line (a word split into pieces with different fonts stays one word).
+struct Shown {
+  std::string font;  // the resource name given to Tf ("F2"), empty if none yet
+  std::string bytes;
+  bool newLine = false;
+  bool gap = false;  // on the same line but far from the previous string: another table cell or column
+};
+
+// Glyph widths are not read: a string's advance is estimated at about half an em per byte (single-byte
+// subset fonts and two-byte CID codes alike). Only large gaps (table columns) are judged by it.
+constexpr double kEmPerByte = 0.55;
+
+bool isNumberStart(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.'; }
+
 // Text of one content stream; each shown string group (one Tj/TJ/'/" operand list) also goes to
-// segments when given, for decoding through a ToUnicode CMap (its codes must not be split by the
-// newlines the plain text gets).
-std::string showText(std::string_view s, std::vector<std::string>* segments) {
+// shown when given, for decoding through its font's ToUnicode CMap (its codes must not be split by
+// the newlines the plain text gets). Lines are judged by the text position: pieces shown at the same
+// height (LibreOffice starts a text object per font change) are joined without a break.
+std::string showText(std::string_view s, std::vector<Shown>* shown) {
   std::string text;
   std::string pending;  // strings read since the last operator: the operands
+  std::string name;     // the last name operand
+  std::vector<double> numbers;
+  std::string font;
+  double lineX = 0;
+  double lineY = 0;
+  double lastY = 0;
+  double fontSize = 0;
+  double runStartX = 0;  // where the current run of joined strings started
+  double endX = 0;       // the estimated end of the last string shown
+  bool moved = false;    // positioned (Td, TD, Tm) since the last string
+  bool any = false;
+  bool breakNext = false;
   std::size_t i = 0;
   while (i < s.size()) {
     const char c = s[i];
@@ -112,24 +144,130 @@ std::string showText(std::string_view s, std::vector<std::string>* segments) {
       i += 2;  // dictionary brackets
     } else if (c == '<') {
       i = readHex(s, i + 1, pending);
+    } else if (c == '/') {
+      const std::size_t start = ++i;
+      while (i < s.size() && !isWhite(s[i]) && !isDelimiter(s[i])) ++i;
+      name.assign(s.substr(start, i - start));
+    } else if (isNumberStart(c)) {
+      const std::size_t start = i;
+      while (i < s.size() && !isWhite(s[i]) && !isDelimiter(s[i])) ++i;
+      if (numbers.size() >= 6) numbers.erase(numbers.begin());
+      numbers.push_back(std::strtod(std::string(s.substr(start, i - start)).c_str(), nullptr));
     } else {
       const std::size_t start = i;
       while (i < s.size() && !isWhite(s[i]) && !isDelimiter(s[i])) ++i;
       if (i == start) ++i;  // a stray delimiter
       const std::string_view op = s.substr(start, i - start);
       if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
-        if (op != "Tj" && op != "TJ") text.push_back('\n');  // ' and " move to the next line first
+        const bool newLine = !any || breakNext || op == "'" || op == "\"" || std::fabs(lineY - lastY) > 1.0;
+        const double size = std::fabs(fontSize) > 0 ? std::fabs(fontSize) : 12;
+        const bool gap = !newLine && moved && lineX - endX > std::max(2 * size, 0.3 * (endX - runStartX));
+        if (newLine && !text.empty() && text.back() != '\n') text.push_back('\n');
+        if (gap) text.push_back('\t');
         text += pending;
-        if (segments != nullptr && !pending.empty()) segments->push_back(pending);
-      } else if (op == "ET" || op == "T*" || op == "Td" || op == "TD") {
-        if (!text.empty() && text.back() != '\n') text.push_back('\n');
+        if (shown != nullptr && !pending.empty()) shown->push_back({font, pending, newLine, gap});
+        const double startX = moved ? lineX : endX;
+        if (newLine || gap) runStartX = startX;
+        endX = startX + static_cast<double>(pending.size()) * kEmPerByte * size;
+        any = true;
+        breakNext = false;
+        moved = false;
+        lastY = lineY;
+      } else if (op == "BT") {
+        lineX = lineY = 0;
+      } else if ((op == "Td" || op == "TD") && numbers.size() >= 2) {
+        lineX += numbers[numbers.size() - 2];
+        lineY += numbers.back();
+        moved = true;
+      } else if (op == "Tm" && numbers.size() >= 6) {
+        lineX = numbers[numbers.size() - 2];
+        lineY = numbers.back();
+        moved = true;
+      } else if (op == "T*") {
+        breakNext = true;
+      } else if (op == "Tf") {
+        font = name;
+        if (!numbers.empty()) fontSize = numbers.back();
       }
-      // Numbers and names are operands; only strings are kept, and they only until an operator.
-      if (!op.empty() && (std::isalpha(static_cast<unsigned char>(op[0])) != 0 || op == "'" || op == "\""))
+      // Numbers, names and strings are operands, kept only until an operator.
+      if (!op.empty() && (std::isalpha(static_cast<unsigned char>(op[0])) != 0 || op == "'" || op == "\"")) {
         pending.clear();
+        numbers.clear();
+      }
     }
   }
+  if (!text.empty() && text.back() != '\n') text.push_back('\n');
   return text;
+}
+
+// The object number of the object holding position at ("12 0 obj ... at"), or -1.
+long objectNumberAt(std::string_view pdf, std::size_t at) {
+  const std::size_t obj = pdf.rfind(" obj", at);
+  if (obj == std::string_view::npos) return -1;
+  std::size_t end = obj;
+  while (end > 0 && std::isdigit(static_cast<unsigned char>(pdf[end - 1])) != 0) --end;  // generation
+  while (end > 0 && pdf[end - 1] == ' ') --end;
+  std::size_t begin = end;
+  while (begin > 0 && std::isdigit(static_cast<unsigned char>(pdf[begin - 1])) != 0) --begin;
+  if (begin == end || end - begin > 9) return -1;
+  return std::stol(std::string(pdf.substr(begin, end - begin)));
+}
+
+// The number of the indirect reference "N 0 R" at the start of s, or -1.
+long referenceAt(std::string_view s) {
+  std::size_t i = 0;
+  while (i < s.size() && isWhite(s[i])) ++i;
+  const std::size_t begin = i;
+  while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i])) != 0) ++i;
+  if (i == begin || i - begin > 9) return -1;
+  const long number = std::stol(std::string(s.substr(begin, i - begin)));
+  while (i < s.size() && (isWhite(s[i]) || std::isdigit(static_cast<unsigned char>(s[i])) != 0)) ++i;
+  return i < s.size() && s[i] == 'R' ? number : -1;
+}
+
+// Which font resource name uses which ToUnicode CMap object: /ToUnicode references inside font
+// objects, and /Font resource dictionaries naming those objects (a name used for two fonts in
+// different pages keeps its first).
+std::map<std::string, long> fontCMaps(std::string_view pdf) {
+  std::map<long, long> fontToCMap;
+  for (std::size_t at = 0; (at = pdf.find("/ToUnicode", at)) != std::string_view::npos && fontToCMap.size() < 4096;
+       at += 10) {
+    const long font = objectNumberAt(pdf, at);
+    const long cmap = referenceAt(pdf.substr(at + 10, 32));
+    if (font >= 0 && cmap >= 0) fontToCMap.emplace(font, cmap);
+  }
+  std::map<std::string, long> names;
+  const auto readDict = [&](std::size_t i) {
+    while (i < pdf.size() && isWhite(pdf[i])) ++i;
+    if (i + 1 >= pdf.size() || pdf[i] != '<' || pdf[i + 1] != '<') return;
+    const std::size_t close = pdf.find(">>", i);
+    if (close == std::string_view::npos || close - i > 4096) return;
+    const std::string_view dict = pdf.substr(i + 2, close - i - 2);
+    for (std::size_t k = 0; (k = dict.find('/', k)) != std::string_view::npos;) {
+      const std::size_t start = ++k;
+      while (k < dict.size() && !isWhite(dict[k]) && !isDelimiter(dict[k])) ++k;
+      const auto cmap = fontToCMap.find(referenceAt(dict.substr(k, 24)));
+      if (cmap != fontToCMap.end()) names.emplace(std::string(dict.substr(start, k - start)), cmap->second);
+    }
+  };
+  for (std::size_t at = 0; (at = pdf.find("/Font", at)) != std::string_view::npos && names.size() < 4096;) {
+    at += 5;
+    if (at < pdf.size() && !isWhite(pdf[at]) && !isDelimiter(pdf[at])) continue;  // /FontDescriptor, /FontFile2
+    const long object = referenceAt(pdf.substr(at, 24));
+    if (object < 0) {
+      readDict(at);
+      continue;
+    }
+    // An indirect resource dictionary: "/Font 20 0 R" and "20 0 obj <</F1 9 0 R ...>>".
+    const std::string header = std::to_string(object) + " 0 obj";
+    for (std::size_t found = 0; (found = pdf.find(header, found)) != std::string_view::npos; ++found) {
+      if (found == 0 || isWhite(pdf[found - 1])) {
+        readDict(found + header.size());
+        break;
+      }
+    }
+  }
+  return names;
 }
 
 }  // namespace
@@ -144,7 +282,8 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
   }
   std::uint64_t budget = maxInflated;
   std::vector<PdfCMap> cmaps;
-  std::vector<std::string> segments;
+  std::map<long, std::size_t> cmapOfObject;  // object number -> index into cmaps
+  std::vector<Shown> segments;
   std::size_t at = 0;
   while ((at = pdf.find("stream", at)) != std::string_view::npos) {
     // "endstream" also contains "stream"; a stream keyword follows the dictionary's ">>".
@@ -192,7 +331,10 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
     }
     budget -= std::min<std::uint64_t>(budget, inflated.size());
     if (auto cmap = PdfCMap::parse(inflated)) {
-      if (cmaps.size() < kMaxCMaps) cmaps.push_back(std::move(*cmap));
+      if (cmaps.size() < kMaxCMaps) {
+        cmapOfObject.emplace(objectNumberAt(pdf, dictStart == std::string_view::npos ? at : dictStart), cmaps.size());
+        cmaps.push_back(std::move(*cmap));
+      }
       continue;
     }
     const std::string text = showText(inflated, &segments);
@@ -201,11 +343,31 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
       if (result.text.back() != '\n') result.text.push_back('\n');
     }
   }
-  // Which font shows which string is not tracked: every string is decoded through every CMap (a
-  // document has few fonts), so text shown through a CID font is found whatever font it used.
+  // Strings shown in a font whose ToUnicode CMap is known are decoded through it and joined as they
+  // stand on the page. The others (a font found through an indirect resource dictionary, say) are
+  // decoded through every CMap of the document, each on a line of its own: a document has few fonts,
+  // and a wrong CMap gives noise, not a miss.
+  const auto names = fontCMaps(pdf);
+  std::string joined;
+  std::vector<const Shown*> unresolved;
+  for (const auto& segment : segments) {
+    const auto name = names.find(segment.font);
+    const auto cmap = name == names.end() ? cmapOfObject.end() : cmapOfObject.find(name->second);
+    if (cmap == cmapOfObject.end()) {
+      unresolved.push_back(&segment);
+      continue;
+    }
+    if (segment.newLine && !joined.empty() && joined.back() != '\n') joined.push_back('\n');
+    if (segment.gap) joined.push_back('\t');
+    joined += cmaps[cmap->second].decode(segment.bytes);
+  }
+  if (!joined.empty()) {
+    result.text += joined;
+    result.text.push_back('\n');
+  }
   for (const auto& cmap : cmaps) {
-    for (const auto& segment : segments) {
-      const std::string decoded = cmap.decode(segment);
+    for (const Shown* segment : unresolved) {
+      const std::string decoded = cmap.decode(segment->bytes);
       if (decoded.empty()) continue;
       result.text += decoded;
       result.text.push_back('\n');

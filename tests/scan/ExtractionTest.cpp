@@ -74,6 +74,31 @@ TEST_CASE("a PDF with a FlateDecode content stream") {
   CHECK(sniffFileType(pdf) == FileType::kPdf);
 }
 
+TEST_CASE("PDF: a word in pieces with different fonts is joined through each font's CMap; table cells stay apart") {
+  // As LibreOffice writes it: one text object per font change at the same height, each font with its own
+  // ToUnicode CMap where the same code means different characters; the resources are an indirect object.
+  const auto cmap = [](const std::string& pairs, int n) {
+    return "begincmap 1 begincodespacerange <00> <FF> endcodespacerange " + std::to_string(n) + " beginbfchar " +
+           pairs + " endbfchar endcmap";
+  };
+  const std::string f1 = cmap("<01> <0043> <02> <004F> <03> <0034> <04> <0031>", 4);  // C O 4 1
+  const std::string f2 = cmap("<01> <004E> <02> <0046> <03> <0049> <04> <0044>", 4);  // N F I D
+  const std::string content =
+      "BT 56.8 773.9 Td /F1 12 Tf [<01>2<02>]TJ ET BT 70.1 773.9 Td /F2 12 Tf <01020304>Tj ET "
+      "BT 56.8 700 Td /F1 12 Tf <04>Tj ET BT 297.7 700 Td /F1 12 Tf <0304>Tj ET";
+  const auto stream = [](int number, const std::string& body) {
+    return std::to_string(number) + " 0 obj\n<</Length " + std::to_string(body.size()) + ">>\nstream\n" + body +
+           "\nendstream\nendobj\n";
+  };
+  const std::string pdf = "%PDF-1.4\n" + stream(8, f1) + stream(18, f2) +
+                          "9 0 obj <</Type/Font/Subtype/TrueType/ToUnicode 8 0 R >> endobj\n"
+                          "19 0 obj <</Type/Font/Subtype/TrueType/ToUnicode 18 0 R >> endobj\n"
+                          "20 0 obj <</F1 9 0 R/F2 19 0 R >> endobj\n21 0 obj <</Font 20 0 R >> endobj\n" +
+                          stream(2, content);
+  const auto result = pdfText(pdf, 1 << 20);
+  CHECK(result.text.find("CONFID\n1\t41\n") != std::string::npos);
+}
+
 TEST_CASE("ToUnicode CMaps decode CID-font text") {
   const auto cmap = PdfCMap::parse(
       "begincmap 1 begincodespacerange <0000> <FFFF> endcodespacerange\n"
