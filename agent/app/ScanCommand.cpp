@@ -59,8 +59,9 @@ std::string scanUsage() {
   return R"(Usage: mamori-agent scan [OPTIONS] PATH...
 
 Scans files and directory trees for company documents and personal data, the way the agent's
-scheduled scans do: Office (docx/xlsx/pptx), OpenDocument, PDF text, zip and gzip are opened
-(nested, within the policy's archive limits), Shift_JIS/CP932, EUC-JP and UTF-16 text is decoded
+scheduled scans do: Office (docx/xlsx/pptx and the binary doc/xls/ppt), Outlook .msg with its
+attachments, OpenDocument, PDF text, RTF, zip and gzip are opened (nested, within the policy's
+archive limits), Shift_JIS/CP932, EUC-JP and UTF-16 text is decoded
 to UTF-8, and the policy's YARA rule sets and detectors (credit_card, my_number) run on everything.
 Symbolic links are not followed. Prints each file that matched or could not be fully inspected.
 
