@@ -178,8 +178,7 @@ common::Status CompoundFile::readDirectory() {
   const RawEntry root = raw.front();
 
   auto stream = chain(root.start, root.size, false, fileBytes);
-  if (!stream && root.size > 0)
-    return common::makeError(stream.error().kind, "mini stream: " + stream.error().message);
+  if (!stream && root.size > 0) return common::makeError(stream.error().kind, "mini stream: " + stream.error().message);
   if (stream) miniStream_ = std::move(stream.value());
   auto miniFat = chain(firstMiniFatSector_, kUntilEnd, false, fileBytes);
   if (!miniFat) return common::makeError(miniFat.error().kind, "MiniFAT: " + miniFat.error().message);
