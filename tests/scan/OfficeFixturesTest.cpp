@@ -74,10 +74,12 @@ TEST_CASE("office files written by LibreOffice: every marking found, nothing fou
   std::cout << "office fixtures: " << files << " files, recall " << foundHits << "/" << expectedHits << " = " << recall
             << ", false positives " << falsePositives << "\n"
             << readFile(root + "/timing.txt");
-  CHECK(files >= 75);
+  CHECK(files >= 77);
   CHECK(recall >= 0.98);
   CHECK(falsePositives == 0);
   // Attachments are opened where they are: the message's path, then the part inside the document.
   REQUIRE(results.count("m_attachment.msg") == 1);
   CHECK(results.at("m_attachment.msg").hits.at(0).location == "report.docx!word/document.xml");
+  REQUIRE(results.count("m_forwarded.msg") == 1);  // a message attached as a message, named by its display name
+  CHECK(results.at("m_forwarded.msg").hits.at(0).location == "人事.msg");
 }

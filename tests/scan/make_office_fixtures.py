@@ -16,6 +16,7 @@ caller keeps OUT_DIR between runs: the script does nothing when OUT_DIR/expected
 itself. Exit status 0 on success, 1 with a message when soffice is missing or fails.
 """
 import os
+import resource
 import shutil
 import struct
 import subprocess
@@ -272,10 +273,14 @@ def lzfu_literal(rtf):
     return struct.pack("<IIII", len(out) + 12, len(rtf), 0x75465A4C, 0) + out
 
 
-def msg(subject, body, to="営業部", attachments=(), code_page=None, subject_8bit=None, rtf=None):
-    """An Outlook message: string properties as UTF-16 (001F) streams, or an 8-bit subject (001E) in
-    code_page; attachments as (file name, bytes)."""
-    props = b"\0" * 8 + struct.pack("<IIII", 0, len(attachments), 0, len(attachments)) + b"\0" * 8
+def msg_streams(subject, body, to="営業部", attachments=(), code_page=None, subject_8bit=None, rtf=None,
+                html=None, embedded=None, header=32):
+    """An Outlook message's streams: string properties as UTF-16 (001F) streams, or an 8-bit subject
+    (001E) in code_page; attachments as (file name, bytes); embedded: (name, streams of a message
+    attached as a message, made by this function with header=24)."""
+    count = len(attachments) + (1 if embedded else 0)
+    props = b"\0" * 8 + (struct.pack("<IIII", 0, count, 0, count) + b"\0" * 8 if header == 32 else
+                          struct.pack("<IIII", 0, count, 0, count))
     if code_page:
         props += struct.pack("<III", 0x3FFD0003, 6, code_page) + b"\0" * 4
     streams = {"__properties_version1.0": props,
@@ -287,12 +292,24 @@ def msg(subject, body, to="営業部", attachments=(), code_page=None, subject_8
         streams["__substg1.0_0037001F"] = subject.encode("utf-16-le")
     if rtf is not None:
         streams["__substg1.0_10090102"] = lzfu_literal(rtf)
+    if html is not None:
+        streams["__substg1.0_10130102"] = html
     for n, (name, data) in enumerate(attachments):
         base = f"__attach_version1.0_#{n:08X}/"
         streams[base + "__properties_version1.0"] = b"\0" * 8
         streams[base + "__substg1.0_3707001F"] = name.encode("utf-16-le")
         streams[base + "__substg1.0_37010102"] = data
-    return cfb(streams)
+    if embedded:
+        base = f"__attach_version1.0_#{len(attachments):08X}/"
+        streams[base + "__properties_version1.0"] = b"\0" * 8
+        streams[base + "__substg1.0_3001001F"] = embedded[0].encode("utf-16-le")
+        for path, data in embedded[1].items():
+            streams[base + "__substg1.0_3701000D/" + path] = data
+    return streams
+
+
+def msg(subject, body, **kwargs):
+    return cfb(msg_streams(subject, body, **kwargs))
 
 
 def write(path, data):
@@ -300,25 +317,37 @@ def write(path, data):
         f.write(data)
 
 
-def convert(work, out, sources):
-    """One soffice call per target format, each over every source that goes to it."""
+def convert(work, out, sources, parallel=2):
+    """One soffice call per target format, each over every source that goes to it; `parallel` soffice
+    processes at a time, each with its own profile (one profile cannot be shared by two)."""
     by_format = {}
     for name, (_, formats, _) in sources.items():
         for fmt in formats:
             by_format.setdefault(fmt, []).append(os.path.join(work, f"{name}.{SUFFIX[name[0]]}"))
-    profile = tempfile.mkdtemp(prefix="lo-profile-")
+    profiles = [tempfile.mkdtemp(prefix="lo-profile-") for _ in range(parallel)]
+    pending = sorted(by_format.items(), key=lambda item: -len(item[1]))
+    running = []
     try:
-        for fmt, files in sorted(by_format.items()):
-            cmd = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
-                   "--convert-to", FILTERS.get(fmt, fmt), "--outdir", out] + files
-            run = subprocess.run(cmd, capture_output=True, text=True, timeout=300)
+        while pending or running:
+            while pending and len(running) < parallel:
+                fmt, files = pending.pop(0)
+                profile = [p for p in profiles if p not in [r[3] for r in running]][0]
+                cmd = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore",
+                       "--convert-to", FILTERS.get(fmt, fmt), "--outdir", out] + files
+                proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+                running.append((proc, fmt, files, profile))
+            proc, fmt, files, profile = running.pop(0)
+            _, err = proc.communicate(timeout=300)
             missing = [f for f in files if not os.path.exists(
                 os.path.join(out, os.path.splitext(os.path.basename(f))[0] + "." + fmt))]
-            if run.returncode != 0 or missing:
-                sys.exit(f"soffice failed converting to {fmt} (exit {run.returncode}): {run.stderr.strip()} "
+            if proc.returncode != 0 or missing:
+                for other in running:
+                    other[0].kill()
+                sys.exit(f"soffice failed converting to {fmt} (exit {proc.returncode}): {err.strip()} "
                          f"missing: {missing}")
     finally:
-        shutil.rmtree(profile, ignore_errors=True)
+        for profile in profiles:
+            shutil.rmtree(profile, ignore_errors=True)
 
 
 def build(out):
@@ -333,8 +362,11 @@ def build(out):
             for fmt in formats:
                 expected[f"{name}.{fmt}"] = names
         started = time.monotonic()
+        cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         convert(work, out, SOURCES)
         seconds = time.monotonic() - started
+        cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
     with open(os.path.join(out, "w_body_ja.docx"), "rb") as f:
         report = f.read()
     write(os.path.join(out, "m_attachment.msg"),
@@ -348,12 +380,18 @@ def build(out):
     write(os.path.join(out, "m_rtf_only.msg"),
           msg("Plan", "", rtf=b"{\\rtf1\\ansi\\ansicpg1252 Stamp: {\\b CONFID}ENTIAL\\par}"))
     expected["m_rtf_only.msg"] = [EN]
+    inner = msg_streams("転送: 人事", "この件は厳秘でお願いします。", header=24)
+    write(os.path.join(out, "m_forwarded.msg"), msg("Fw: 人事", "転送します。", embedded=("人事", inner)))
+    expected["m_forwarded.msg"] = [JA]
+    write(os.path.join(out, "m_html_only.msg"),
+          msg("Plan", "", html="<html><body><p>Do Not <b>Distri</b>bute</p></body></html>".encode("utf-8")))
+    expected["m_html_only.msg"] = [EN]
     write(os.path.join(out, "m_clean.msg"),
           msg("Lunch", "Lunch at noon; the memo is confidential to nobody.", attachments=[
               ("notes.txt", "議事録 4111 1111 1111 1112".encode("utf-8"))]))
     expected["m_clean.msg"] = []
     with open(os.path.join(out, "timing.txt"), "w") as f:
-        f.write(f"soffice {seconds:.1f} s for {sum(len(v[1]) for v in SOURCES.values())} files\n")
+        f.write(f"soffice {seconds:.1f} s ({cpu:.1f} s of CPU) for {sum(len(v[1]) for v in SOURCES.values())} files\n")
     # Written last: its presence says the set is complete.
     with open(os.path.join(out, "expected.tsv"), "w", encoding="utf-8") as f:
         for path, names in sorted(expected.items()):
