@@ -47,9 +47,4 @@ std::string jsonText(const Poco::JSON::Object::Ptr& object, const std::string& k
 // The same, safe to print on a terminal (common::visibleText).
 std::string shownText(const Poco::JSON::Object::Ptr& object, const std::string& key);
 
-// One CSV record (RFC 4180: every field quoted, quotes doubled, CRLF at the end). The values stay
-// exact, except that one starting with = + - @ (or a tab or CR) gets a leading apostrophe: a
-// spreadsheet would otherwise run an agent-supplied "=HYPERLINK(...)" as a formula.
-std::string csvRow(const std::vector<std::string>& fields);
-
 }  // namespace mamori::collector::ctl

@@ -10,6 +10,7 @@
 
 #include "collector/ctl/Commands.h"
 #include "common/Clock.h"
+#include "common/Csv.h"
 
 namespace mamori::collector::ctl {
 
@@ -74,16 +75,16 @@ class Printer {
     }
     if (csv_) {
       if (!headerDone_) {
-        std::fputs("\xEF\xBB\xBF", stdout);  // UTF-8 byte-order mark
-        std::fputs(csvRow({"id", "time", "severity", "type", "agent_id", "host", "user", "details"}).c_str(), stdout);
+        std::fwrite(common::kCsvByteOrderMark.data(), 1, common::kCsvByteOrderMark.size(), stdout);
+        std::fputs(common::csvRow(common::eventCsvColumns()).c_str(), stdout);
         headerDone_ = true;
       }
       if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);
-      std::fputs(
-          csvRow({jsonText(event, "id"), jsonText(event, "time"), jsonText(event, "severity"), jsonText(event, "type"),
-                  jsonText(event, "agent_id"), jsonText(event, "host"), jsonText(event, "user"), details.str()})
-              .c_str(),
-          stdout);
+      std::fputs(common::eventCsvRow({jsonText(event, "id"), jsonText(event, "time"), jsonText(event, "severity"),
+                                      jsonText(event, "type"), jsonText(event, "agent_id"), jsonText(event, "host"),
+                                      jsonText(event, "user"), details.str()})
+                     .c_str(),
+                 stdout);
       return;
     }
     if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);

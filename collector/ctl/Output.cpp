@@ -24,23 +24,6 @@ std::string shownText(const Poco::JSON::Object::Ptr& object, const std::string& 
   return common::visibleText(jsonText(object, key));
 }
 
-std::string csvRow(const std::vector<std::string>& fields) {
-  std::string out;
-  for (std::size_t i = 0; i < fields.size(); ++i) {
-    if (i > 0) out += ',';
-    out += '"';
-    const std::string& value = fields[i];
-    if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) out += '\'';
-    for (const char c : value) {
-      if (c == '"') out += '"';
-      out += c;
-    }
-    out += '"';
-  }
-  out += "\r\n";
-  return out;
-}
-
 std::string formatTable(const std::vector<std::vector<std::string>>& rows) {
   std::vector<std::vector<std::string>> shown;
   shown.reserve(rows.size());

@@ -77,6 +77,8 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/events") return "events";
   if (path == "/api/v1/heartbeat") return "heartbeat";
   if (path == "/api/v1/agents") return "agents";
+  if (path == "/api/v1/events.csv") return "events_csv";
+  if (path == "/api/v1/overview") return "overview";
   if (path == "/api/v1/policy") return "policy";
   if (path == "/api/v1/policies") return "policies";
   if (path == "/api/v1/exceptions") return "exceptions";
@@ -133,7 +135,10 @@ const std::vector<CollectorApi::Route>& CollectorApi::routeTable() {
       {{"POST", "/api/v1/events", Access::kAgent, nullptr, kAgentCall}, &CollectorApi::postEvents},
       {{"GET", "/api/v1/events", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getEvents},
       {{"POST", "/api/v1/heartbeat", Access::kAgent, nullptr, kAgentCall}, &CollectorApi::heartbeat},
+      // A bulk copy of what the PCs reported leaves the collector: who took it is recorded.
+      {{"GET", "/api/v1/events.csv", Access::kReader, "events.export", nullptr}, &CollectorApi::getEventsCsv},
       {{"GET", "/api/v1/agents", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getAgents},
+      {{"GET", "/api/v1/overview", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getOverview},
       {{"GET", "/api/v1/policy", Access::kAgent, nullptr, kAgentCall}, &CollectorApi::getPolicy},
       {{"GET", "/api/v1/policies", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getPolicies},
       {{"POST", "/api/v1/policies", Access::kAdministrator, "policy.push", nullptr}, &CollectorApi::postPolicy},

@@ -66,6 +66,9 @@ const char* accessName(Access access);
 
 // Heartbeat interval assumed until an agent reports its own.
 inline constexpr std::int64_t kDefaultHeartbeatIntervalMs = 60'000;
+// An agent not heard from for this many heartbeat intervals is silent (GET /api/v1/agents, the
+// overview, mamori_agents_silent).
+inline constexpr std::int64_t kSilentAfterIntervals = 3;
 
 class CollectorApi {
  public:
@@ -86,6 +89,9 @@ class CollectorApi {
   ApiResponse heartbeat(const ApiRequest& request);
   ApiResponse getEvents(const ApiRequest& request);
   ApiResponse getAgents(const ApiRequest& request);
+  ApiResponse getEventsCsv(const ApiRequest& request);
+  // The console overview (CollectorApiOverview.cpp).
+  ApiResponse getOverview(const ApiRequest& request);
   // Policy distribution (CollectorApiPolicy.cpp).
   ApiResponse getPolicy(const ApiRequest& request);
   ApiResponse postPolicy(const ApiRequest& request);

@@ -3,6 +3,8 @@
 #include <string>
 
 #include "collector/server/CollectorApi.h"
+#include "common/Clock.h"
+#include "common/Csv.h"
 #include "common/Event.h"
 #include "common/Uuid7.h"
 
@@ -12,6 +14,8 @@ namespace {
 
 constexpr std::size_t kMaxLimit = 10'000;
 constexpr std::size_t kDefaultLimit = 1'000;
+// One CSV export holds at most this many events (about 30 MB); narrower filters get the rest.
+constexpr std::size_t kMaxCsvLimit = 100'000;
 
 bool allDigits(const std::string& text) {
   return !text.empty() && text.size() <= 16 && text.find_first_not_of("0123456789") == std::string::npos;
@@ -37,14 +41,13 @@ void appendEvent(std::string& out, const store::EventRow& row) {
 
 bool isSilent(const store::AgentRecord& agent, std::int64_t nowMs) {
   const std::int64_t interval = agent.heartbeatIntervalMs > 0 ? agent.heartbeatIntervalMs : kDefaultHeartbeatIntervalMs;
-  return nowMs - agent.lastSeenMs > 3 * interval;
+  return nowMs - agent.lastSeenMs > kSilentAfterIntervals * interval;
 }
 
-}  // namespace
-
-ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
-  store::EventQuery query;
-  query.limit = kDefaultLimit;
+// The filters of GET /api/v1/events and /api/v1/events.csv; the 400 answer when one is wrong.
+std::optional<ApiResponse> parseEventQuery(const ApiRequest& request, store::EventQuery& query,
+                                           std::size_t defaultLimit, std::size_t maxLimit) {
+  query.limit = defaultLimit;
   query.hideAdminEvents = true;
   for (const auto& [key, value] : request.query) {
     if (key == "agent") {
@@ -56,8 +59,8 @@ ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
       if (!ms) return jsonError(400, "expected UTC time like 2026-11-23T02:48:03.123Z or Unix milliseconds", key);
       (key == "since" ? query.sinceMs : query.untilMs) = *ms;
     } else if (key == "limit") {
-      if (!allDigits(value) || std::stoll(value) < 1 || std::stoll(value) > static_cast<long long>(kMaxLimit)) {
-        return jsonError(400, "expected a number from 1 to 10000", "limit");
+      if (!allDigits(value) || std::stoll(value) < 1 || std::stoll(value) > static_cast<long long>(maxLimit)) {
+        return jsonError(400, "expected a number from 1 to " + std::to_string(maxLimit), "limit");
       }
       query.limit = static_cast<std::size_t>(std::stoll(value));
     } else if (key == "cursor") {
@@ -65,12 +68,14 @@ ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
         return jsonError(400, "expected a next_cursor value from an earlier answer", "cursor");
       }
       query.afterId = value;
-    } else if (key == "severity") {
+    } else if (key == "severity" || key == "severity_is") {
       const auto severity = common::parseSeverity(value);
       if (!severity) return jsonError(400, "expected info, low, medium, high or critical", key);
-      query.minSeverity = static_cast<int>(*severity);
+      (key == "severity" ? query.minSeverity : query.exactSeverity) = static_cast<int>(*severity);
     } else if (key == "user") {
       query.user = value;
+    } else if (key == "host") {
+      query.host = value;
     } else if (key == "q") {
       if (value.size() > 256) return jsonError(400, "expected at most 256 bytes", key);
       query.text = value;
@@ -78,12 +83,21 @@ ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
       if (value != "asc" && value != "desc") return jsonError(400, "expected asc or desc", key);
       query.newestFirst = value == "desc";
     } else {
-      return jsonError(400,
-                       "unknown query parameter (expected agent, type, severity, user, q, since, until, limit, "
-                       "cursor, order)",
-                       key);
+      return jsonError(
+          400,
+          "unknown query parameter (expected agent, type, severity, severity_is, host, user, q, since, until, "
+          "limit, cursor, order)",
+          key);
     }
   }
+  return std::nullopt;
+}
+
+}  // namespace
+
+ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
+  store::EventQuery query;
+  if (auto bad = parseEventQuery(request, query, kDefaultLimit, kMaxLimit)) return *bad;
   auto page = store_.queryEvents(query);
   if (!page) return storageFailure(page.error());
   ApiResponse response;
@@ -97,6 +111,36 @@ ApiResponse CollectorApi::getEvents(const ApiRequest& request) {
   out += "],\"next_cursor\":";
   out += page.value().more && !page.value().events.empty() ? jsonString(page.value().events.back().id) : "null";
   out += "}";
+  return response;
+}
+
+ApiResponse CollectorApi::getEventsCsv(const ApiRequest& request) {
+  store::EventQuery query;
+  if (auto bad = parseEventQuery(request, query, kMaxCsvLimit, kMaxCsvLimit)) return *bad;
+  auto page = store_.queryEvents(query);
+  if (!page) return storageFailure(page.error());
+  ApiResponse response;
+  response.contentType = "text/csv; charset=utf-8";
+  std::string& out = response.body;
+  out.reserve(300 * page.value().events.size() + 128);
+  out += common::kCsvByteOrderMark;
+  out += common::csvRow(common::eventCsvColumns());
+  for (const auto& row : page.value().events) {
+    out +=
+        common::eventCsvRow({row.id, common::formatUtcMs(row.timeMs),
+                             std::string(common::severityName(static_cast<common::Severity>(row.severity))), row.type,
+                             row.agentId, row.host, row.user, row.detailsJson.empty() ? "{}" : row.detailsJson});
+  }
+  response.headers.emplace_back("Content-Disposition", "attachment; filename=\"mamori-events.csv\"");
+  response.headers.emplace_back("Cache-Control", "no-store");
+  // Whether the export was cut at the limit: the console says so beside its link.
+  response.headers.emplace_back("X-Mamori-More", page.value().more ? "true" : "false");
+  std::string target = "events";
+  for (std::size_t i = 0; i < request.query.size(); ++i) {
+    target += (i == 0 ? "?" : "&") + request.query[i].first + "=" + request.query[i].second;
+  }
+  response.audit.target = target;
+  response.audit.after = std::to_string(page.value().events.size()) + " events";
   return response;
 }
 

@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <set>
 
+#include "collector/store/EventCounts.h"
 #include "common/Clock.h"
 
 namespace mamori::collector::store {
@@ -63,7 +64,8 @@ int ensureEventPartitions(Poco::Data::Session& session, std::int64_t fromMs, std
     const std::string from = std::to_string(week), to = std::to_string(week + kPartitionWeekMs);
     const std::string create =
         "CREATE TABLE " + partitionName(week) + " PARTITION OF events FOR VALUES FROM (" + from + ") TO (" + to + ")";
-    const std::string range = " WHERE id_ms >= " + from + " AND id_ms < " + to;
+    const std::string condition = "id_ms >= " + from + " AND id_ms < " + to;
+    const std::string range = " WHERE " + condition;
     Poco::Int64 waiting = 0;
     session << "SELECT count(*) FROM events_default" + range, into(waiting), now;
     if (waiting == 0) {
@@ -74,12 +76,17 @@ int ensureEventPartitions(Poco::Data::Session& session, std::int64_t fromMs, std
       session << "ALTER TABLE events DETACH PARTITION events_default", now;
       session << create, now;
       session << "INSERT INTO events SELECT * FROM events_default" + range, now;
+      subtractEventCounts(session, "events_default", condition);  // the insert above counted them again
       session << "DELETE FROM events_default" + range, now;
       session << "ALTER TABLE events ATTACH PARTITION events_default DEFAULT", now;
     }
     ++made;
   }
   return made;
+}
+
+void subtractEventCounts(Poco::Data::Session& session, const std::string& table, const std::string& where) {
+  for (const auto& statement : eventCountsUpdate(table, where, true)) session << statement, now;
 }
 
 }  // namespace mamori::collector::store

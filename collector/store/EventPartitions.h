@@ -39,4 +39,10 @@ std::vector<EventPartition> listEventPartitions(Poco::Data::Session& session);
 // the caller's transaction.
 int ensureEventPartitions(Poco::Data::Session& session, std::int64_t fromMs, std::int64_t toMs);
 
+// Takes the rows of `table` (a partition or the detached default) that match `where` (a condition
+// without WHERE, "" = all)
+// out of the overview's hourly counts (migration 9): for rows that leave without a DELETE on events
+// firing its trigger, when a partition is dropped or the default one is emptied by hand.
+void subtractEventCounts(Poco::Data::Session& session, const std::string& table, const std::string& where);
+
 }  // namespace mamori::collector::store

@@ -99,8 +99,10 @@ struct EventQuery {
   std::string type;                     // "" = any
   std::string afterId;                  // cursor: only ids after this one in the order asked; "" = from the start
   std::string user;                     // "" = any
+  std::string host;                     // "" = any
   std::string text;                     // "" = any; else a case-insensitive substring of type, host, user or details
   std::optional<int> minSeverity;       // severity >= this
+  std::optional<int> exactSeverity;     // severity == this (the overview's drill-down)
   bool newestFirst = false;             // descending ids (the cursor then means: ids below it)
   std::optional<std::int64_t> sinceMs;  // time_ms >= since
   std::optional<std::int64_t> untilMs;  // time_ms < until
@@ -162,6 +164,42 @@ struct InspectionRecord {
   std::int64_t critical = 0;
   std::string uploadedBy;
   std::string document;  // the signed JSON as uploaded (empty in lists)
+};
+
+// The console overview (schema migration 9, SqlEventStoreOverview.cpp): counts from the hourly
+// rollup tables the database keeps beside the events, so a month of ten million events is read as
+// a few thousand rows.
+struct CountsQuery {
+  std::int64_t sinceMs = 0;           // inclusive; a multiple of an hour
+  std::int64_t untilMs = 0;           // exclusive; a multiple of an hour
+  std::int64_t bucketMs = 3'600'000;  // 3,600,000 (hours) or 86,400,000 (days)
+  std::int64_t offsetMs = 0;          // buckets start at local midnight for this UTC offset (a whole hour)
+};
+
+// Events of one type and severity in one bucket (admin.* events are left out).
+struct CountBucket {
+  std::int64_t startMs = 0;
+  std::string type;
+  int severity = 0;
+  std::int64_t count = 0;
+};
+
+// High and critical events of one host or one user in the range.
+struct TopEntry {
+  std::string name;
+  std::int64_t high = 0;
+  std::int64_t critical = 0;
+};
+
+// The agents by liveness and by the policy they last reported against their group's current one.
+struct FleetHealth {
+  std::int64_t agents = 0;
+  std::int64_t online = 0;
+  std::int64_t silent = 0;
+  std::int64_t policyCurrent = 0;  // the group's current version, no refusal since
+  std::int64_t policyOld = 0;      // an older version than the group's current one
+  std::int64_t policyRefused = 0;  // the last policy it was sent was refused (policy.error)
+  std::int64_t policyNone = 0;     // reported none yet, or its group has no policy
 };
 
 // Which audit records to read: seq order from afterSeq on, or the newest first.
@@ -258,6 +296,16 @@ class EventStore {
   virtual common::Result<std::vector<InspectionRecord>> listInspections(std::int64_t limit) = 0;
   virtual common::Result<std::optional<InspectionRecord>> inspection(const std::string& id) = 0;
 
+  // The console overview (SqlEventStoreOverview.cpp). topHosts and topUsers are ordered by high
+  // plus critical events, most first, then by name.
+  virtual common::Result<std::vector<CountBucket>> eventCounts(const CountsQuery& query) = 0;
+  virtual common::Result<std::vector<TopEntry>> topHosts(const CountsQuery& query, std::size_t limit) = 0;
+  virtual common::Result<std::vector<TopEntry>> topUsers(const CountsQuery& query, std::size_t limit) = 0;
+  // An agent is silent when not heard from for silentAfterIntervals of its heartbeat interval
+  // (defaultIntervalMs until it reports one), as GET /api/v1/agents says.
+  virtual common::Result<FleetHealth> fleetHealth(std::int64_t nowMs, std::int64_t defaultIntervalMs,
+                                                  std::int64_t silentAfterIntervals) = 0;
+
   // The administrators' audit trail (schema migration 8, SqlEventStoreAudit.cpp). One append at a
   // time across every collector of the database (an advisory lock on PostgreSQL, the write lock on
   // SQLite), so the chain stays linear; the same transaction stores the record as an admin.<action>
@@ -275,6 +323,9 @@ class EventStore {
 struct StoreOptions {
   std::size_t maxSessions = 8;  // pooled database connections
   int busyTimeoutMs = 5000;     // SQLite: how long a writer waits for the lock
+  // SQLite: add stored events to the overview's hourly counts (migration 9). Off only in
+  // bench/OverviewBench.cpp, for the reference ingest rate without them.
+  bool keepOverviewCounts = true;
 };
 
 // Opens the store named by a --db URL ("sqlite:/path/collector.db", "postgresql://..."), creating

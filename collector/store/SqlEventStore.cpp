@@ -11,6 +11,7 @@
 #include <mutex>
 #include <sstream>
 
+#include "collector/store/EventCounts.h"
 #include "collector/store/EventPartitions.h"
 #include "collector/store/Migrations.h"
 #include "common/Clock.h"
@@ -200,10 +201,11 @@ InsertCounts SqlEventStore::insertSqlite(Session& session, const std::vector<com
     times[i] = e.timeMs;
     severities[i] = static_cast<int>(e.severity);
   }
-  // total_changes() counts rows this connection changed; the difference is what the batch added,
-  // since ON CONFLICT DO NOTHING does not count skipped rows.
+  // Each stored row takes the next ingest_seq, a skipped duplicate none, so the highest one moves by
+  // what the batch added (one writer at a time), and the rows above the old highest are the batch's.
+  const std::string highest = "SELECT COALESCE(MAX(ingest_seq), 0) FROM events WHERE ingest_tx = 0";
   Poco::Int64 before = 0, after = 0;
-  session << "SELECT total_changes()", into(before), now;
+  session << highest, into(before), now;
   Statement insert(session);
   // ingest_seq: one more than the highest so far (SQLite has one writer, so this is commit order;
   // the index on (ingest_tx, ingest_seq) makes MAX a lookup).
@@ -214,7 +216,15 @@ InsertCounts SqlEventStore::insertSqlite(Session& session, const std::vector<com
       use(ids), use(agents), use(hosts), use(users), use(times), use(types), use(severities), use(details),
       use(received);
   insert.execute();
-  session << "SELECT total_changes()", into(after), now;
+  session << highest, into(after), now;
+  if (after > before && options_.keepOverviewCounts) {
+    // The overview's hourly counts (migration 9) of the rows this batch stored: found again through
+    // the (ingest_tx, ingest_seq) index, still in the page cache.
+    for (const auto& statement :
+         eventCountsUpdate("events", "ingest_tx = 0 AND ingest_seq > " + std::to_string(before), false)) {
+      session << statement, now;
+    }
+  }
   const auto accepted = static_cast<std::size_t>(after - before);
   return InsertCounts{accepted, n - accepted};
 }
@@ -403,9 +413,17 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
       text += " AND user_name = ?";
       statement, bind(query.user);
     }
+    if (!query.host.empty()) {
+      text += " AND host = ?";
+      statement, bind(query.host);
+    }
     if (query.minSeverity) {
       text += " AND severity >= ?";
       statement, bind(*query.minSeverity);
+    }
+    if (query.exactSeverity) {
+      text += " AND severity = ?";
+      statement, bind(*query.exactSeverity);
     }
     if (!query.text.empty()) {
       // LIKE with the wildcards of the search text escaped; LOWER on both sides because

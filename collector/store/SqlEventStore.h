@@ -51,6 +51,11 @@ class SqlEventStore final : public EventStore {
   common::Result<bool> addInspection(const InspectionRecord& record) override;
   common::Result<std::vector<InspectionRecord>> listInspections(std::int64_t limit) override;
   common::Result<std::optional<InspectionRecord>> inspection(const std::string& id) override;
+  common::Result<std::vector<CountBucket>> eventCounts(const CountsQuery& query) override;
+  common::Result<std::vector<TopEntry>> topHosts(const CountsQuery& query, std::size_t limit) override;
+  common::Result<std::vector<TopEntry>> topUsers(const CountsQuery& query, std::size_t limit) override;
+  common::Result<FleetHealth> fleetHealth(std::int64_t nowMs, std::int64_t defaultIntervalMs,
+                                          std::int64_t silentAfterIntervals) override;
   common::Result<std::optional<audit::AuditRecord>> appendAuditWith(const AuditEntryFactory& make) override;
   common::Result<std::vector<audit::AuditRecord>> listAudit(const AuditQuery& query) override;
 
@@ -72,6 +77,8 @@ class SqlEventStore final : public EventStore {
                             std::int64_t receivedMs);
   InsertCounts insertPostgres(Poco::Data::Session& session, const std::vector<common::Event>& events,
                               std::int64_t receivedMs);
+
+  common::Result<std::vector<TopEntry>> topBy(const char* column, const CountsQuery& query, std::size_t limit);
 
   DbTarget target_;
   StoreOptions options_;

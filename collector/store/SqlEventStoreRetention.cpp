@@ -74,6 +74,7 @@ common::Result<RetentionReport> SqlEventStore::enforceRetention(const RetentionP
         for (const auto& partition : listEventPartitions(session)) {
           if (partition.endMs > nowMs - longest * kDayMs) break;
           begin();
+          subtractEventCounts(session, partition.name, "");  // a dropped table fires no delete trigger
           session << "DROP TABLE " + partition.name, now;
           commit();
           ++report.droppedPartitions;

@@ -4,6 +4,7 @@ import './style.css';
 import { api, ApiError, SessionInfo, setCsrfToken, whenSignedOut } from './api';
 import { h, replace, notice } from './dom';
 import { renderLogin } from './pages/login';
+import { renderOverview } from './pages/overview';
 import { renderFleet } from './pages/fleet';
 import { renderEvents } from './pages/events';
 import { renderPolicies } from './pages/policies';
@@ -23,6 +24,7 @@ type Page = (context: PageContext) => void | Promise<void>;
 
 // adminOnly pages are not offered to a viewer (the API refuses them anyway).
 const pages: { route: string; title: string; render: Page; adminOnly?: boolean }[] = [
+  { route: 'overview', title: 'Overview', render: renderOverview },
   { route: 'fleet', title: 'Fleet', render: renderFleet },
   { route: 'events', title: 'Events', render: renderEvents },
   { route: 'policies', title: 'Policies', render: renderPolicies },
@@ -76,7 +78,7 @@ function startSession(info: SessionInfo): void {
     ' ',
     h('button', { type: 'button', class: 'link', id: 'logout', onclick: () => void logout() }, 'Sign out'),
   );
-  if (!location.hash || location.hash === '#/' || location.hash === '#/login') location.hash = '#/fleet';
+  if (!location.hash || location.hash === '#/' || location.hash === '#/login') location.hash = '#/overview';
   else void route();
 }
 
@@ -92,7 +94,8 @@ async function logout(): Promise<void> {
 async function route(): Promise<void> {
   if (!session) return;
   leavePage();
-  const name = location.hash.replace(/^#\/?/, '').split('/')[0] || 'fleet';
+  // "#/events?type=device.blocked": the page name, then its filters (read by the page).
+  const name = location.hash.replace(/^#\/?/, '').split(/[/?]/)[0] || 'overview';
   const page = pagesFor(session).find((p) => p.route === name) ?? pages[0];
   for (const link of nav.querySelectorAll('a')) {
     if (link.dataset.route === page.route) link.setAttribute('aria-current', 'page');

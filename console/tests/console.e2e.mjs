@@ -297,6 +297,7 @@ async function main() {
       await page.fill('#login-user', ADMIN.user);
       await page.fill('#login-password', ADMIN.password);
       await page.click('#login-submit');
+      // Signed in from #/fleet, the console stays there (it opens on the overview otherwise).
       await page.waitForSelector('#fleet');
       for (const identity of identities) {
         await page.waitForSelector(`#fleet tr[data-agent="${identity.agent_id}"] .badge.online`, { timeout: 20000 });
@@ -511,6 +512,76 @@ async function main() {
       assert.equal(await page.evaluate(() => window.__pwned === 1), false);
     });
 
+    await step('overview: charts and top lists from seeded events; a bar opens exactly its events; CSV keeps Japanese', async () => {
+      // Seeded through the agents' API like any report: an hour two hours back holds three high
+      // device blocks on a Japanese host and two critical P2P stops.
+      const [identity] = identities;
+      const hourMs = 3600000;
+      const hour = Math.floor(Date.now() / hourMs) * hourMs - 2 * hourMs;
+      const host = '経理-pc01';
+      const user = '山田太郎';
+      const seeded = [];
+      for (let i = 0; i < 3; i++) {
+        seeded.push({ id: uuidv7(), type: 'device.blocked', time: new Date(hour + 600000 + i * 1000).toISOString(), severity: 'high', agent_id: identity.agent_id, host, user, details: { 'device.product': `USBメモリ ${i}`, 'device.vendor': '=cmd|calc' } });
+      }
+      for (let i = 0; i < 2; i++) {
+        seeded.push({ id: uuidv7(), type: 'p2p.killed', time: new Date(hour + 900000 + i * 1000).toISOString(), severity: 'critical', agent_id: identity.agent_id, host: 'pc-2', user: 'sato', details: { 'process.name': 'winny' } });
+      }
+      const ingest = await request(base, ca, 'POST', '/api/v1/events', { body: { events: seeded }, headers: { Authorization: `Bearer ${identity.node_key}` } });
+      assert.equal(ingest.status, 200, ingest.text);
+      const bucket = new Date(hour).toISOString();
+
+      await page.click('a[data-route="overview"]');
+      await page.waitForFunction(() => /by day$/.test(document.querySelector('#overview-status')?.textContent ?? ''));
+      await page.selectOption('#ov-range', '24h');
+      assert.equal(await page.inputValue('#ov-range'), '24h');
+      await page.click('#overview-form button[type=submit]');
+      await page.waitForFunction(() => /by hour$/.test(document.querySelector('#overview-status')?.textContent ?? ''));
+      const blocked = `#chart-type a[data-series="device.blocked"][data-bucket="${bucket}"]`;
+      await page.waitForSelector(blocked, { timeout: 15000 });
+      assert.equal(await page.getAttribute(blocked, 'data-count'), '3');
+      assert.match(await page.getAttribute(blocked, 'aria-label'), /^device\.blocked, .*: 3 events$/);
+      const critical = `#chart-severity a[data-series="critical"][data-bucket="${bucket}"]`;
+      assert.equal(await page.getAttribute(critical, 'data-count'), '2');
+      const topHosts = await page.$$eval('#ov-top-hosts tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
+      assert.deepEqual(topHosts.find((row) => row[0] === host), [host, '3', '0', '3'], JSON.stringify(topHosts));
+      const fleet = await page.textContent('#ov-fleet');
+      assert.match(fleet, /3agents/, fleet); // the two agents and the disguised one enrolled above
+      assert.match(fleet, /1acknowledged incidents/, fleet);
+      await shot('12-overview');
+      await axeCheck(page, 'overview');
+
+      // The critical segment opens the events view filtered to that severity and hour.
+      await page.click(critical);
+      await page.waitForFunction(() => document.querySelectorAll('#event-rows tr').length === 2 && [...document.querySelectorAll('#event-rows tr')].every((tr) => tr.textContent.includes('p2p.killed')), null, { timeout: 15000 });
+      assert.equal(await page.inputValue('#f-severity'), '=critical');
+      // The device-block segment: exactly its three events, with the type filled in.
+      await page.goBack();
+      await page.waitForSelector(blocked, { timeout: 15000 });
+      await page.click(blocked);
+      await page.waitForFunction(() => document.querySelectorAll('#event-rows tr').length === 3 && [...document.querySelectorAll('#event-rows tr')].every((tr) => tr.textContent.includes('device.blocked')), null, { timeout: 15000 });
+      assert.equal(await page.inputValue('#f-type'), 'device.blocked');
+      const ids = new Set(await page.$$eval('#event-rows tr', (trs) => trs.map((tr) => tr.dataset.event)));
+      assert.deepEqual(ids, new Set(seeded.slice(0, 3).map((e) => e.id)));
+      await shot('13-overview-drilldown');
+      await axeCheck(page, 'events-drilldown');
+
+      // CSV export of what is shown: UTF-8 with a byte-order mark, Japanese intact, formulas defused.
+      const [download] = await Promise.all([page.waitForEvent('download'), page.click('#events-csv')]);
+      const saved = path.join(ARTIFACTS, 'events-export.csv');
+      await download.saveAs(saved);
+      const bytes = fs.readFileSync(saved);
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'no UTF-8 byte-order mark');
+      const lines = bytes.subarray(3).toString('utf8').split('\r\n').filter(Boolean);
+      assert.equal(lines[0], '"id","time","severity","type","agent_id","host","user","details"');
+      assert.equal(lines.length, 4, lines.join('\n'));
+      for (const line of lines.slice(1)) {
+        assert.ok(line.includes(`"${host}","${user}"`), line);
+        assert.ok(line.includes('USBメモリ'), line);
+        assert.ok(line.includes('""device.vendor"":""=cmd|calc""'), line); // inside the details JSON, quoted
+      }
+    });
+
     await step('audit trail: the administrator sees each action and failed sign-in, hostile names escaped', async () => {
       // A sign-in with a disguised user name, tried from outside the page.
       const tried = await request(base, ca, 'POST', '/api/v1/session', { body: { user: DISGUISED_HOST, password: 'not it' } });
@@ -521,7 +592,7 @@ async function main() {
         trs.map((tr) => ({ action: tr.querySelector('.action').textContent, actor: tr.querySelector('.actor').textContent, text: tr.textContent })),
       );
       const actions = rows.map((r) => r.action);
-      for (const action of ['policy.push', 'exception.grant', 'incident.update', 'session.signin']) {
+      for (const action of ['policy.push', 'exception.grant', 'incident.update', 'session.signin', 'events.export']) {
         assert.ok(actions.includes(action), `no ${action} in the audit page: ${actions.join(', ')}`);
       }
       assert.ok(rows.some((r) => r.action === 'session.signin' && r.text.includes('refused 401')), 'no refused sign-in shown');

@@ -13,6 +13,7 @@
 #include "common/Clock.h"
 #include "common/Uuid7.h"
 #include "tests/collector/StoreContract.h"
+#include "tests/collector/StoreOverviewContract.h"
 
 using namespace mamori::collector;
 using namespace Poco::Data::Keywords;
@@ -62,6 +63,14 @@ std::int64_t count(Poco::Data::Session& session, const std::string& sql) {
 }  // namespace
 
 TEST_CASE("PostgreSQL store fulfils the store contract") { mamori::collector::test::checkStoreContract(pgUrl()); }
+
+TEST_CASE("PostgreSQL store keeps the overview's hourly counts") {
+  const std::string url = freshDatabase(pgUrl(), "mamori_overview");
+  auto opened = store::openEventStore(url);
+  REQUIRE(opened.ok());
+  Poco::Data::Session session("PostgreSQL", store::parseDbUrl(url).value().connectionString);
+  mamori::collector::test::checkOverviewContract(*opened.value(), session, mamori::common::SystemClock().nowMs());
+}
 
 TEST_CASE("PostgreSQL: migration 7 moves an existing events table into weekly partitions, ids and positions kept") {
   const std::string url = freshDatabase(pgUrl(), "mamori_upgrade");
@@ -194,4 +203,6 @@ TEST_CASE("PostgreSQL: retention drops whole weeks, deletes the rest in batches,
   REQUIRE(again.ok());
   CHECK(again.value().deletedEvents == 0);
   CHECK(again.value().droppedPartitions == 0);
+  // Dropped weeks and deleted rows left the overview's counts (migration 9) with the events.
+  mamori::collector::test::checkCountsMatchEvents(session);
 }

@@ -9,8 +9,10 @@
 #include "collector/store/HeartbeatBatcher.h"
 #include "collector/store/Migrations.h"
 #include "collector/store/RetentionPolicy.h"
+#include "common/Clock.h"
 #include "common/Uuid7.h"
 #include "tests/collector/StoreContract.h"
+#include "tests/collector/StoreOverviewContract.h"
 #include "tests/collector/TempDir.h"
 
 using namespace mamori::collector;
@@ -18,6 +20,27 @@ using namespace mamori::collector;
 TEST_CASE("SQLite store fulfils the store contract") {
   test::TempDir dir;
   test::checkStoreContract("sqlite:" + dir.path() + "/collector.db");
+}
+
+TEST_CASE("SQLite store keeps the overview's hourly counts, through duplicates and retention") {
+  test::TempDir dir;
+  const std::string path = dir.path() + "/overview.db";
+  auto store = store::openEventStore("sqlite:" + path);
+  REQUIRE(store.ok());
+  Poco::Data::SQLite::Connector::registerConnector();
+  Poco::Data::Session session("SQLite", path);
+  const std::int64_t nowMs = mamori::common::SystemClock().nowMs();
+  test::checkOverviewContract(*store.value(), session, nowMs);
+  // Retention deletes the (long past) events row by row: the counts go with them.
+  store::RetentionPolicy policy;
+  policy.batchRows = 3;
+  auto report = store.value()->enforceRetention(policy, nowMs + 400 * store::kDayMs);
+  REQUIRE(report.ok());
+  CHECK(report.value().deletedEvents == 9);
+  test::checkCountsMatchEvents(session);
+  auto counts = store.value()->eventCounts({0, nowMs + 400 * store::kDayMs, 86'400'000, 0});
+  REQUIRE(counts.ok());
+  CHECK(counts.value().empty());
 }
 
 TEST_CASE("SQLite store reopens an existing database without migrating twice") {

@@ -96,6 +96,8 @@ class AuditTest(MamoriTestCase):
                 (f"/api/v1/incidents/{incident}", {"status": "acknowledged", "comment": "seen"}, "ok",
                  f"incident:{incident}"),
             ("GET", "/api/v1/audit"): ("/api/v1/audit?limit=1", None, "ok", "audit trail"),
+            ("GET", "/api/v1/events.csv"): ("/api/v1/events.csv?type=device.blocked", None, "ok",
+                                            "events?type=device.blocked"),
             ("POST", "/api/v1/session"): ("/api/v1/session", {"user": "ops", "password": "wrong password"},
                                           "refused", "user:ops"),
             ("GET", "/api/v1/inspections/{id}"): ("/api/v1/inspections/" + "ab" * 32, None, "refused",

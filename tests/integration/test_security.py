@@ -106,6 +106,10 @@ class SecurityTest(MamoriTestCase):
         self.assertEqual(json.loads(row["details"])["file.path"], '/home/山田/社外秘, "計画".xlsx')
         code, _, err = mamorictl_bytes(self.coll, "events", "--csv", "--json")
         self.assertEqual(code, 2, err)
+        # The console's export (GET /api/v1/events.csv) is written by the same code: the same bytes.
+        status, exported = self.coll.api().request("GET", "/api/v1/events.csv")
+        self.assertEqual(status, 200, exported)
+        self.assertEqual(exported, out)
 
     def test_tls_is_required_and_the_certificate_is_pinned(self):
         plain = http.client.HTTPConnection("127.0.0.1", self.coll.port, timeout=10)

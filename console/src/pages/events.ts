@@ -52,8 +52,16 @@ export async function renderEvents(context: PageContext): Promise<void> {
   const field = (id: string, label: string, input: HTMLInputElement | HTMLSelectElement) =>
     h('div', { class: 'field' }, h('label', { for: id }, label), input);
   const type = h('input', { id: 'f-type', name: 'type', placeholder: 'e.g. device.blocked' });
-  const severity = h('select', { id: 'f-severity', name: 'severity' }, h('option', { value: '' }, 'any'), SEVERITIES.map((s) => h('option', { value: s }, `${s} or above`)));
+  // "high" is high or above; "=high" is high only (what an overview chart segment counts).
+  const severity = h(
+    'select',
+    { id: 'f-severity', name: 'severity' },
+    h('option', { value: '' }, 'any'),
+    SEVERITIES.map((s) => h('option', { value: s }, `${s} or above`)),
+    SEVERITIES.map((s) => h('option', { value: `=${s}` }, `${s} only`)),
+  );
   const agent = h('input', { id: 'f-agent', name: 'agent', placeholder: 'agent id' });
+  const host = h('input', { id: 'f-host', name: 'host' });
   const user = h('input', { id: 'f-user', name: 'user' });
   const since = h('input', { id: 'f-since', name: 'since', type: 'datetime-local' });
   const until = h('input', { id: 'f-until', name: 'until', type: 'datetime-local' });
@@ -64,6 +72,7 @@ export async function renderEvents(context: PageContext): Promise<void> {
     field('f-type', 'Type', type),
     field('f-severity', 'Severity', severity),
     field('f-agent', 'Agent', agent),
+    field('f-host', 'Host', host),
     field('f-user', 'User', user),
     field('f-since', 'From', since),
     field('f-until', 'To', until),
@@ -71,6 +80,8 @@ export async function renderEvents(context: PageContext): Promise<void> {
     h('button', { type: 'submit' }, 'Apply'),
   );
   const status = h('p', { id: 'events-status', role: 'status' });
+  // The export: the collector writes the CSV (the rules of mamorictl events --csv), the browser saves it.
+  const csv = h('a', { id: 'events-csv', class: 'button', href: '/api/v1/events.csv', download: 'mamori-events.csv' }, 'Export CSV');
   const body = h('tbody', { id: 'event-rows' });
   const table = h(
     'table',
@@ -80,13 +91,31 @@ export async function renderEvents(context: PageContext): Promise<void> {
     body,
   );
   const detail = h('section', { class: 'detail', id: 'event-detail', 'aria-labelledby': 'event-detail-title', hidden: true });
-  context.main.append(form, status, h('div', { class: 'split' }, h('div', { class: 'scroll' }, table), detail));
+  context.main.append(form, h('div', { class: 'toolbar' }, status, csv), h('div', { class: 'split' }, h('div', { class: 'scroll' }, table), detail));
 
   const toIso = (local: string) => (local ? new Date(local).toISOString() : undefined);
+  // datetime-local wants local time without a zone: "2026-12-01T09:00".
+  const toLocal = (iso: string) => {
+    const date = new Date(iso);
+    if (Number.isNaN(date.getTime())) return '';
+    return new Date(date.getTime() - date.getTimezoneOffset() * 60_000).toISOString().slice(0, 16);
+  };
+  // Filters given in the address (#/events?type=...&since=...), as the overview's links do.
+  const given = new URLSearchParams(location.hash.includes('?') ? location.hash.slice(location.hash.indexOf('?') + 1) : '');
+  type.value = given.get('type') ?? '';
+  severity.value = given.get('severity_is') ? `=${given.get('severity_is')}` : (given.get('severity') ?? '');
+  agent.value = given.get('agent') ?? '';
+  host.value = given.get('host') ?? '';
+  user.value = given.get('user') ?? '';
+  since.value = given.get('since') ? toLocal(given.get('since') as string) : '';
+  until.value = given.get('until') ? toLocal(given.get('until') as string) : '';
+  text.value = given.get('q') ?? '';
   const filters = () => ({
     type: type.value.trim() || undefined,
-    severity: severity.value || undefined,
+    severity: severity.value && !severity.value.startsWith('=') ? severity.value : undefined,
+    severity_is: severity.value.startsWith('=') ? severity.value.slice(1) : undefined,
     agent: agent.value.trim() || undefined,
+    host: host.value.trim() || undefined,
     user: user.value.trim() || undefined,
     since: toIso(since.value),
     until: toIso(until.value),
@@ -129,6 +158,7 @@ export async function renderEvents(context: PageContext): Promise<void> {
 
   const load = async () => {
     const mine = ++generation;
+    csv.setAttribute('href', `/api/v1/events.csv${query(filters())}`);
     const answer = await api<{ events: EventRecord[] }>('GET', `/api/v1/events${query({ ...filters(), order: 'desc', limit: String(PAGE) })}`);
     if (mine !== generation) return;
     replace(body, answer.events.map(row));
