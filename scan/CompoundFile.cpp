@@ -22,11 +22,12 @@ common::Error corrupt(const std::string& what) {
   return common::makeError(common::ErrorKind::kCorrupt, "corrupt compound file: " + what);
 }
 
-bool sameName(std::string_view a, std::string_view b) {
-  return std::equal(a.begin(), a.end(), b.begin(), b.end(), [](char x, char y) {
-    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    return lower(x) == lower(y);
-  });
+std::string lowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
 }
 
 struct RawEntry {
@@ -210,21 +211,23 @@ common::Status CompoundFile::readDirectory() {
                         static_cast<CfbEntry::Type>(r.type), r.start, r.size, p.parent});
     if (r.type == 1 && r.child < count) stack.push_back({r.child, static_cast<int>(entries_.size() - 1)});
   }
+  children_.resize(entries_.size());
+  for (std::size_t i = 1; i < entries_.size(); ++i)
+    children_[static_cast<std::size_t>(entries_[i].parent)].push_back(i);
+  byPath_.reserve(entries_.size());
+  for (std::size_t i = 0; i < entries_.size(); ++i) byPath_.emplace(lowerAscii(entries_[i].path), i);  // first wins
   return common::Ok{};
 }
 
 const CfbEntry* CompoundFile::find(std::string_view path) const {
-  for (const auto& entry : entries_) {
-    if (sameName(entry.path, path)) return &entry;
-  }
-  return nullptr;
+  const auto it = byPath_.find(lowerAscii(path));
+  return it == byPath_.end() ? nullptr : &entries_[it->second];
 }
 
 std::vector<const CfbEntry*> CompoundFile::children(int index) const {
   std::vector<const CfbEntry*> out;
-  for (const auto& entry : entries_) {
-    if (entry.parent == index) out.push_back(&entry);
-  }
+  if (index < 0 || static_cast<std::size_t>(index) >= children_.size()) return out;
+  for (const std::size_t child : children_[static_cast<std::size_t>(index)]) out.push_back(&entries_[child]);
   return out;
 }
 

@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "common/Result.h"
@@ -64,6 +65,8 @@ class CompoundFile {
   std::vector<std::uint32_t> miniFat_;
   std::string miniStream_;
   std::vector<CfbEntry> entries_;
+  std::unordered_map<std::string, std::size_t> byPath_;  // ASCII-lowercased path -> index into entries_
+  std::vector<std::vector<std::size_t>> children_;       // per entry, the indexes of its children
 };
 
 }  // namespace mamori::scan
