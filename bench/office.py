@@ -12,7 +12,10 @@ Reference in the same run: the yara CLI with the built-in policy's rules over th
 are on disk (no extraction, no decoding): what a scanner without extractors finds (rules only; it has
 no card or My Number detectors, so those positives count as missed).
 
-Usage: bench/office.py [--dir DIR]   (run after scripts/build.sh; needs soffice and yara)
+With --reference-bin DIR, the mamori-agent in DIR (an earlier build) is run on the same files too, for
+the figures before a change.
+
+Usage: bench/office.py [--dir DIR] [--reference-bin DIR]   (run after scripts/build.sh; needs soffice and yara)
 """
 
 import argparse
@@ -38,8 +41,8 @@ def expected_table(root):
     return table
 
 
-def mamori_found(root):
-    agent = os.path.join(BIN, "mamori-agent")
+def mamori_found(root, bin_dir=BIN):
+    agent = os.path.join(bin_dir, "mamori-agent")
     out = subprocess.run([agent, "scan", "--json", root], capture_output=True, text=True).stdout
     found = collections.defaultdict(set)
     for line in out.splitlines():
@@ -82,19 +85,24 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--dir", default=os.path.join(REPO, "build", "office-fixtures"),
                         help="where the fixture set is generated and kept (default build/office-fixtures)")
+    parser.add_argument("--reference-bin", help="a folder with an earlier build's mamori-agent (and mamori-extract)")
     args = parser.parse_args()
     if not os.path.exists(os.path.join(BIN, "mamori-agent")):
         sys.exit("bench/office.py: needs build/bin/mamori-agent (scripts/build.sh)")
     subprocess.run([sys.executable, SCRIPT, args.dir], check=True)
     expected = expected_table(args.dir)
     ours = figures(expected, mamori_found(args.dir))
-    reference = figures(expected, yara_found(args.dir))
+    columns = [("mamori", ours), ("yara (raw bytes)", figures(expected, yara_found(args.dir)))]
+    if args.reference_bin:
+        columns.insert(1, ("mamori reference", figures(expected, mamori_found(args.dir, args.reference_bin))))
     print(open(os.path.join(args.dir, "timing.txt")).read().strip())
-    print(f"{'format':8} {'files':>5}  {'mamori recall':>15} {'FP':>3}   {'yara (raw bytes) recall':>24} {'FP':>3}")
+    print(f"{'format':8} {'files':>5}" + "".join(f"  {name + ' recall':>22} {'FP':>3}" for name, _ in columns))
     for fmt in sorted(ours, key=lambda k: (k == "all", k)):
-        e, f, fp, n = ours[fmt]
-        _, rf, rfp, _ = reference[fmt]
-        print(f"{fmt:8} {n:5}  {f:4}/{e:<4} {f / e if e else 1:5.2f} {fp:3}   {rf:13}/{e:<4} {rf / e if e else 1:5.2f} {rfp:3}")
+        line = f"{fmt:8} {ours[fmt][3]:5}"
+        for _, table in columns:
+            e, f, fp, _ = table[fmt]
+            line += f"  {f:10}/{e:<4} {f / e if e else 1:6.2f} {fp:3}"
+        print(line)
     print("goal (issue 17): recall >= 0.98 and 0 false positives")
 
 
