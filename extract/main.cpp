@@ -33,7 +33,7 @@ constexpr const char* kUsage = R"(Usage: mamori-extract [--user NAME] [--memory 
 The content scanner's extraction sandbox. mamori-agent, `mamori-agent scan` and mamori-inspect start
 it themselves, one per scan thread, with its channel on descriptor 3; it is not run by hand.
 It parses untrusted documents (Office, OpenDocument, PDF, RTF, text encodings; zip, 7z, RAR, tar,
-cpio, ISO 9660 and gzip/bzip2/xz/zstd archives) confined:
+cpio, ISO 9660 and gzip/bzip2/xz/zstd archives; e-mail and mbox) confined:
 started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
 space of at most BYTES (default 2 GiB), and a system-call filter without open, socket or exec.
 

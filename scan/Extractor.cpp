@@ -6,6 +6,7 @@
 
 #include "scan/ArchiveReader.h"
 #include "scan/FileType.h"
+#include "scan/MailReader.h"
 #include "scan/OleDocument.h"
 #include "scan/PdfText.h"
 #include "scan/RtfText.h"
@@ -70,8 +71,8 @@ void Extractor::extract(std::string_view data, const PartVisitor& visit,
 
 void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   const FileType type = sniffFileType(data);
-  const bool container =
-      type == FileType::kZip || type == FileType::kGzip || type == FileType::kArchive || type == FileType::kCompressed;
+  const bool container = type == FileType::kZip || type == FileType::kGzip || type == FileType::kArchive ||
+                         type == FileType::kCompressed || type == FileType::kMail;
   if (container && depth > limits_.maxDepth) {
     walk.notInspected.push_back(
         {location, "archive nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
@@ -82,6 +83,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
     case FileType::kGzip: extractGzip(walk, data, location, depth); return;
     case FileType::kArchive: extractArchive(walk, data, location, depth, false); return;
     case FileType::kCompressed: extractArchive(walk, data, location, depth, true); return;
+    case FileType::kMail: extractMail(walk, data, location, depth); return;
     case FileType::kPdf: extractPdf(walk, data, location); return;
     case FileType::kRtf: extractRtf(walk, data, location); return;
     case FileType::kOle2: extractOle2(walk, data, location, depth); return;
@@ -226,6 +228,59 @@ void Extractor::extractArchive(Walk& walk, std::string_view data, const std::str
     expanded += bytes.value().size();
     extractAt(walk, bytes.value(), member, depth + 1);
   }
+}
+
+void Extractor::extractMail(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
+  walk.visit(location, data, PartKind::kContainer);  // the raw message: YARA only (base64 is no text)
+  const std::vector<std::string_view> messages = splitMbox(data);
+  if (messages.size() == 1) {
+    extractMessage(walk, messages.front(), location, depth);
+    return;
+  }
+  if (static_cast<std::int64_t>(messages.size()) > limits_.maxMembers) {
+    walk.notInspected.push_back({location, "mbox has " + std::to_string(messages.size()) +
+                                               " messages, more than archive.max_members (" +
+                                               std::to_string(limits_.maxMembers) + "), the rest not inspected"});
+  }
+  const auto count = std::min<std::size_t>(messages.size(), static_cast<std::size_t>(limits_.maxMembers));
+  for (std::size_t i = 0; i < count; ++i) {
+    extractMessage(walk, messages[i], join(location, "message-" + std::to_string(i + 1) + ".eml"), depth);
+  }
+}
+
+void Extractor::extractMessage(Walk& walk, std::string_view message, const std::string& location,
+                               std::int64_t depth) const {
+  const auto memoryCap = static_cast<std::uint64_t>(limits_.memoryCapBytes);
+  std::vector<std::string> problems;
+  readMail(
+      message, static_cast<std::size_t>(limits_.maxMembers),
+      [&](MailPart&& part) {
+        const std::string member = join(location, part.name);
+        // Decoding never grows a part past the message, which is in memory already; the limits still
+        // count what was taken out of it.
+        if (part.data.size() > memoryCap) {
+          walk.notInspected.push_back(
+              {member, "part larger than the extraction memory cap (" + std::to_string(memoryCap) + " bytes)",
+               common::ErrorKind::kTooLarge});
+          return true;
+        }
+        if (part.data.size() > walk.remaining(limits_)) {
+          walk.notInspected.push_back({member,
+                                       "message expands past archive.max_total_bytes (" +
+                                           std::to_string(limits_.maxTotalBytes) + "), not extracted",
+                                       common::ErrorKind::kTooLarge});
+          return false;
+        }
+        walk.inflated += part.data.size();
+        if (part.text) {
+          if (!part.data.empty()) walk.visit(member, part.data, PartKind::kText);
+        } else {
+          extractAt(walk, part.data, member, depth + 1);
+        }
+        return true;
+      },
+      problems);
+  for (auto& problem : problems) walk.notInspected.push_back({location, std::move(problem)});
 }
 
 void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {

@@ -1,6 +1,7 @@
 #pragma once
 // Opens containers (zip, OOXML, OpenDocument, gzip, PDF, RTF, OLE2 compound files; 7z, RAR, tar, cpio,
-// ISO 9660, xz, bzip2 and zstd through libarchive), nested up to the policy's limits, and hands
+// ISO 9660, xz, bzip2 and zstd through libarchive; e-mail and mbox with their attachments), nested up to
+// the policy's limits, and hands
 // every part that can hold text to a visitor. Pure: bytes in, parts and a not-inspected list out. One
 // part is held in memory at a time besides its containers, so memory stays under the limits.
 
@@ -35,6 +36,8 @@ class Extractor {
   void extractZip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractArchive(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth,
                       bool compressedStream) const;
+  void extractMail(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
+  void extractMessage(Walk& walk, std::string_view message, const std::string& location, std::int64_t depth) const;
   void extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractPdf(Walk& walk, std::string_view data, const std::string& location) const;
   void extractRtf(Walk& walk, std::string_view data, const std::string& location) const;

@@ -14,6 +14,7 @@ enum class FileType {
   kArchive,     // 7z, RAR, RAR5, tar, cpio, ISO 9660: read through libarchive
   kCompressed,  // xz, bzip2, zstd: a compressed stream, an archive inside or not (libarchive)
   kOle2,        // OLE2 compound files: .doc, .xls, .ppt, .msg (CompoundFile)
+  kMail,        // an e-mail message (.eml) or an mbox file of them (MailReader)
 };
 
 FileType sniffFileType(std::string_view data);

@@ -93,7 +93,38 @@ double utf16Plausibility(std::string_view s, bool littleEndian) {
   return static_cast<double>(good) / static_cast<double>(units);
 }
 
+// 7-bit text that switches to JIS X 0208 with ESC $ B (or ESC $ @) and back with ESC ( B / ESC ( J.
+bool looksLikeIso2022Jp(std::string_view head) {
+  const std::size_t escape = head.find("\x1B$");
+  if (escape == std::string_view::npos || escape + 2 >= head.size()) return false;
+  if (head[escape + 2] != 'B' && head[escape + 2] != '@') return false;
+  return std::none_of(head.begin(), head.end(),
+                      [](char c) { return static_cast<unsigned char>(c) >= 0x80 || c == '\0'; });
+}
+
+std::string lowerAscii(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) {
+    if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+  }
+  return out;
+}
+
 }  // namespace
+
+TextEncoding encodingForCharset(std::string_view charset) {
+  const std::string name = lowerAscii(charset);
+  if (name == "utf-8" || name == "utf8" || name == "us-ascii" || name == "ascii") return TextEncoding::kUtf8;
+  if (name.rfind("iso-2022-jp", 0) == 0 || name == "csiso2022jp") return TextEncoding::kIso2022Jp;
+  if (name == "shift_jis" || name == "shift-jis" || name == "sjis" || name == "x-sjis" || name == "cp932" ||
+      name == "windows-31j" || name == "ms932" || name == "ms_kanji" || name == "csshiftjis")
+    return TextEncoding::kShiftJis;
+  if (name == "euc-jp" || name == "eucjp" || name == "x-euc-jp" || name == "cseucpkdfmtjapanese")
+    return TextEncoding::kEucJp;
+  if (name == "utf-16le") return TextEncoding::kUtf16Le;
+  if (name == "utf-16be" || name == "utf-16") return TextEncoding::kUtf16Be;  // RFC 2781: big-endian without a BOM
+  return TextEncoding::kUnknown;
+}
 
 const char* encodingName(TextEncoding encoding) {
   switch (encoding) {
@@ -102,6 +133,8 @@ const char* encodingName(TextEncoding encoding) {
     case TextEncoding::kUtf16Be: return "UTF-16BE";
     case TextEncoding::kShiftJis: return "CP932";
     case TextEncoding::kEucJp: return "EUC-JP";
+    // The superset: JIS X 0212 and the ISO-8859 designations that some mailers emit under the same label.
+    case TextEncoding::kIso2022Jp: return "ISO-2022-JP-2";
     case TextEncoding::kUnknown: break;
   }
   return "unknown";
@@ -114,6 +147,7 @@ TextEncoding detectEncoding(std::string_view data) {
     if (head[0] == '\xFE' && head[1] == '\xFF') return TextEncoding::kUtf16Be;
   }
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") return TextEncoding::kUtf8;
+  if (looksLikeIso2022Jp(head)) return TextEncoding::kIso2022Jp;
   if (head.size() >= 4) {
     // ASCII-heavy UTF-16 without a BOM: every other byte is NUL.
     std::size_t evenNul = 0;
@@ -197,8 +231,8 @@ std::string transcodeToUtf8(std::string_view data, TextEncoding from) {
 
 bool preloadConverters() {
   bool all = true;
-  for (const TextEncoding from :
-       {TextEncoding::kUtf16Le, TextEncoding::kUtf16Be, TextEncoding::kShiftJis, TextEncoding::kEucJp}) {
+  for (const TextEncoding from : {TextEncoding::kUtf16Le, TextEncoding::kUtf16Be, TextEncoding::kShiftJis,
+                                  TextEncoding::kEucJp, TextEncoding::kIso2022Jp}) {
     // Never closed on purpose: an open descriptor keeps glibc from unloading the module.
     const iconv_t cd = iconv_open("UTF-8", encodingName(from));
     if (cd == reinterpret_cast<iconv_t>(-1)) all = false;  // NOLINT: iconv's failure value

@@ -8,13 +8,19 @@
 
 namespace mamori::scan {
 
-enum class TextEncoding { kUnknown, kUtf8, kUtf16Le, kUtf16Be, kShiftJis, kEucJp };
+enum class TextEncoding { kUnknown, kUtf8, kUtf16Le, kUtf16Be, kShiftJis, kEucJp, kIso2022Jp };
 
 const char* encodingName(TextEncoding encoding);  // "UTF-8", "UTF-16LE", "CP932", ...
 
-// Guesses the encoding of data from a byte-order mark, UTF-8 validity, NUL patterns and the byte
-// structure of Shift_JIS (CP932) and EUC-JP. kUnknown for binary data or plain ASCII without a hint.
+// Guesses the encoding of data from a byte-order mark, ISO-2022-JP escape sequences (mail's 7-bit
+// Japanese), UTF-8 validity, NUL patterns and the byte structure of Shift_JIS (CP932) and EUC-JP.
+// kUnknown for binary data or plain ASCII without a hint.
 TextEncoding detectEncoding(std::string_view data);
+
+// The encoding a MIME or HTML charset label names ("ISO-2022-JP", "Shift_JIS", "x-sjis", "EUC-JP",
+// "utf-8", "UTF-16LE", "us-ascii", ...; case does not matter); kUnknown for other labels (their bytes
+// are left for detectEncoding).
+TextEncoding encodingForCharset(std::string_view charset);
 
 // data transcoded to UTF-8 when it is text in another encoding; nullopt when it is already UTF-8
 // (or ASCII) or does not look like text. Invalid sequences become U+FFFD.

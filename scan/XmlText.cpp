@@ -20,8 +20,9 @@ bool breaks(std::string_view localName) {
   return false;
 }
 
-// Appends the entity starting at text[i] ('&'); returns how many bytes it used.
-std::size_t appendEntity(std::string& out, std::string_view text, std::size_t i) {
+}  // namespace
+
+std::size_t appendXmlEntity(std::string& out, std::string_view text, std::size_t i) {
   const std::size_t semi = text.find(';', i);
   if (semi == std::string_view::npos || semi - i > 12) {
     out.push_back('&');
@@ -63,8 +64,6 @@ std::size_t appendEntity(std::string& out, std::string_view text, std::size_t i)
   return semi - i + 1;
 }
 
-}  // namespace
-
 std::string xmlText(std::string_view xml) {
   std::string out;
   out.reserve(xml.size() / 4);
@@ -78,7 +77,7 @@ std::string xmlText(std::string_view xml) {
     i = textEnd;
     if (i >= xml.size()) break;
     if (xml[i] == '&') {
-      i += appendEntity(out, xml, i);
+      i += appendXmlEntity(out, xml, i);
       continue;
     }
     // Comments, CDATA, processing instructions and declarations.

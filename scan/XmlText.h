@@ -12,4 +12,8 @@ namespace mamori::scan {
 
 std::string xmlText(std::string_view xml);
 
+// Appends the character of the entity that starts at text[i] (an '&': the five named ones and numeric
+// references, NUL and invalid values as U+FFFD; others kept as written); returns the bytes it used.
+std::size_t appendXmlEntity(std::string& out, std::string_view text, std::size_t i);
+
 }  // namespace mamori::scan

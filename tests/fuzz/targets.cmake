@@ -22,3 +22,6 @@ set(MAMORI_FUZZ_LIBS_proxy_header mamori_collector_proxy)
 # libarchive's formats (scan/ArchiveReader), seeded with small archives and hostile ones (issue 17).
 list(APPEND MAMORI_FUZZ_TARGETS scan_archive)
 set(MAMORI_FUZZ_LIBS_scan_archive mamori_scan_content)
+# The e-mail reader (scan/MailReader), seeded with real and hostile messages (issue 17).
+list(APPEND MAMORI_FUZZ_TARGETS scan_mail)
+set(MAMORI_FUZZ_LIBS_scan_mail mamori_scan_content)

@@ -85,7 +85,7 @@ TEST_CASE("every generated fixture gives its expected result") {
     if (reasons.empty()) CHECK(r.notInspected.empty());
     CHECK(r.sha256.size() == 64);
   }
-  CHECK(lines == 56);
+  CHECK(lines == 72);
   // The container path says where inside the file the text was.
   CHECK(results.at("archive/backup.zip").hits.at(0).location == "plan.docx!word/document.xml");
   CHECK(results.at("archive/nested.zip").hits.at(0).location == "inner.zip!secret.txt");
@@ -97,6 +97,14 @@ TEST_CASE("every generated fixture gives its expected result") {
   CHECK(results.at("archive/docs.rar").hits.at(0).location == "docs/secret.txt");
   CHECK(results.at("archive/cards.tar.xz").hits.at(0).count == 4);
   CHECK(results.at("archive/encrypted.7z").notInspected.at(0).location == "secret.txt");
+  // Mail: bodies, the decoded headers, attachments by their RFC 2231 names, nested containers, mbox.
+  CHECK(results.at("mail/japanese.eml").hits.at(0).location == "body.txt");
+  CHECK(results.at("mail/subject_only.eml").hits.at(0).location == "headers");
+  CHECK(results.at("mail/cards_attachment.eml").hits.at(0).location == "顧客一覧.xlsx!xl/sharedStrings.xml");
+  CHECK(results.at("mail/nested_zip.eml").hits.at(0).location == "a.zip!sheet.xlsx!xl/sharedStrings.xml");
+  CHECK(results.at("mail/forwarded.eml").hits.at(0).location == "attached-2.eml!body.txt");
+  CHECK(results.at("mail/html.eml").hits.at(0).location == "body.html");
+  CHECK(results.at("mail/inbox.mbox").hits.at(0).location == "message-2.eml!body.txt");
   CHECK(results.at("text/mynumbers.txt").hits.at(0).count == 3);
 }
 

@@ -17,6 +17,7 @@ import zipfile
 import zlib
 
 import archive_fixtures
+import mail_fixtures
 
 MARK = "社外秘"
 
@@ -257,6 +258,7 @@ def build(out):
         deep = zip_bytes([(f"level{level}.zip" if level else "deep.txt", deep)])
     write(out, "archive/deep.zip", deep)
     archive_fixtures.build(out, write, docx, xlsx, valid_cards)
+    mail_fixtures.build(out, write, docx, xlsx, zip_bytes, valid_cards)
 
 
 # What the scanner reports with the built-in policy (credit_card and my_number min_count 3):
@@ -298,6 +300,7 @@ EXPECTED = {
 }
 
 EXPECTED.update(archive_fixtures.EXPECTED)
+EXPECTED.update(mail_fixtures.EXPECTED)
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
