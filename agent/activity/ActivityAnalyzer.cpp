@@ -190,6 +190,18 @@ void ActivityAnalyzer::onWrite(const drivers::FileActivity& activity, const std:
   }
   bool onChange = underAny(activity.path, config_.scanPaths);
   for (const auto& pattern : config_.scan.exclude) onChange = onChange && !common::globMatch(pattern, activity.path);
+  if (activity.moved && !activity.movedFrom.empty()) {
+    // A rename inside the same place brings nothing there that was not there (an editor saving
+    // through a temporary file, a file renamed in its sync folder): only arrivals count.
+    const auto& from = activity.movedFrom;
+    const auto fromRemovable = config_.activityEnabled ? removableMountOf(from, mounts, settings.removableMounts)
+                                                       : std::optional<drivers::MountEntry>();
+    const auto fromCloud =
+        config_.activityEnabled ? cloudFolderOf(from, settings.cloudSyncFolders) : std::optional<std::string>();
+    const bool sameRemovable = removable.has_value() == fromRemovable.has_value() &&
+                               (!removable || removable->mountPoint == fromRemovable->mountPoint);
+    if (sameRemovable && cloud == fromCloud && onChange == underAny(from, config_.scanPaths)) return;
+  }
   const auto limit = static_cast<std::size_t>(config_.scan.maxFileBytes);
   if (!removable && !cloud && !onChange) {
     // Elsewhere in the watched trees only archives matter: look at the magic before reading it all.
@@ -221,13 +233,13 @@ void ActivityAnalyzer::onWrite(const drivers::FileActivity& activity, const std:
     details->set("device.mount_point", removable->mountPoint);
     details->set("device.source", removable->source);
     details->set("device.filesystem", removable->fsType);
-    if (auto source = reads_.sourceOf(activity.pid, activity.path, result.size)) details->set("source.path", *source);
+    if (auto source = sourceOf(activity, result)) details->set("source.path", *source);
     out.push_back(activityFinding("activity.removable_write", common::Severity::High, details, activity));
   }
   if (cloud && company) {
     auto details = fileDetails(activity, result);
     details->set("cloud.folder", *cloud);
-    if (auto source = reads_.sourceOf(activity.pid, activity.path, result.size)) details->set("source.path", *source);
+    if (auto source = sourceOf(activity, result)) details->set("source.path", *source);
     out.push_back(activityFinding("activity.cloud_sync_write", common::Severity::High, details, activity));
   }
   const auto archive = identifyArchive(content.data);
@@ -247,6 +259,12 @@ void ActivityAnalyzer::onWrite(const drivers::FileActivity& activity, const std:
                                     activity, archive->encrypted));
     }
   }
+}
+
+std::optional<std::string> ActivityAnalyzer::sourceOf(const drivers::FileActivity& activity,
+                                                      const scan::FileResult& result) {
+  if (activity.moved && !activity.movedFrom.empty()) return activity.movedFrom;
+  return reads_.sourceOf(activity.pid, activity.path, result.size);
 }
 
 std::vector<std::string> ActivityAnalyzer::companyInputs(pid_t pid, const std::string& written) {
@@ -319,6 +337,8 @@ Poco::JSON::Object::Ptr ActivityAnalyzer::fileDetails(const drivers::FileActivit
                                                       const scan::FileResult& result) const {
   auto details = makeDetails();
   details->set("file.path", activity.path);
+  // Moved in by a rename (mv): the same finding as a copy, with where the file was.
+  if (activity.moved) details->set("file.operation", std::string("moved"));
   details->set("file.size", result.size);
   details->set("file.hash.sha256", result.sha256);
   details->set("process.pid", static_cast<std::int64_t>(activity.pid));

@@ -78,6 +78,8 @@ class ActivityAnalyzer {
   void reportJob(std::int64_t jobId, const std::string& controlBytes, std::vector<Finding>& out);
   Content readContent(const drivers::FileActivity& activity, std::size_t limit) const;
   scan::FileResult inspect(const std::string& path, const std::string& data);
+  // Where a written file came from: the old path of a move, else a file its writer read just before.
+  std::optional<std::string> sourceOf(const drivers::FileActivity& activity, const scan::FileResult& result);
   std::vector<std::string> companyInputs(pid_t pid, const std::string& written);
   Poco::JSON::Object::Ptr fileDetails(const drivers::FileActivity& activity, const scan::FileResult& result) const;
   Finding activityFinding(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details,

@@ -1,7 +1,7 @@
 #pragma once
-// File activity as the activity monitor sees it: a process closed a file it wrote, or closed a file it
-// only read, somewhere under the roots the monitor asked for. Notification only: nothing here can stop
-// an operation (the P2P guard's exec permission check is a separate fanotify group).
+// File activity as the activity monitor sees it: a process closed a file it wrote, moved a file in by
+// renaming it, or closed a file it only read, somewhere under the roots the monitor asked for. Notification only:
+// nothing here can stop an operation (the P2P guard's exec permission check is a separate fanotify group).
 
 #include <cstdint>
 #include <optional>
@@ -22,9 +22,13 @@ struct FileActivity {
   uid_t uid = 0;            // the process's real uid at the time of the event (0 when it had exited)
   std::string processName;  // comm, "" when the process had exited
   std::string path;         // the file's path when the event was read
+  // A file that arrived by a rename (mv on one file system), reported as kWritten: where it was
+  // before, "" when that directory could not be found any more. Empty for writes and reads.
+  bool moved = false;
+  std::string movedFrom;
   std::int64_t size = 0;    // its size then
   std::int64_t timeMs = 0;  // wall clock when the event was read (UTC ms)
-  // Written files only: a read-only descriptor of the very file that was written, opened by the kernel
+  // Written and moved files only: a read-only descriptor of the very file that was written, opened by the kernel
   // without generating events. Reading through it sees the content even when the file was renamed or
   // deleted since (a print spool, a temporary file).
   common::UniqueFd fd;

@@ -9,10 +9,12 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cstring>
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/statfs.h>
 
 #include "common/Files.h"
 #include "common/Log.h"
@@ -24,6 +26,8 @@ namespace mamori::drivers::linux_os {
 namespace {
 
 constexpr std::uint64_t kMask = FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE;
+// Renames of files (not of directories: FAN_ONDIR is left out).
+constexpr std::uint64_t kMovesMask = FAN_RENAME;
 constexpr std::int64_t kProcessCacheMs = 5000;
 
 std::int64_t wallMs() {
@@ -61,6 +65,12 @@ common::Status FanotifyActivitySource::watch(const std::vector<std::string>& roo
     wake_.reset(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
     if (!wake_.valid()) return common::makeError("eventfd", {}, errno);
     raiseDescriptorLimit();
+    moves_.reset(::fanotify_init(FAN_CLASS_NOTIF | FAN_CLOEXEC | FAN_NONBLOCK | FAN_REPORT_DFID_NAME,
+                                 O_RDONLY | O_LARGEFILE | O_CLOEXEC));
+    if (!moves_.valid()) {
+      common::log::warning("activity: " + common::makeError("fanotify_init in FID mode", {}, errno).describe() +
+                           "; files moved in by a rename are not seen (Linux 5.17 or later needed)");
+    }
   }
   refreshMounts();
   if (auto marked = markMounts(); !marked) return marked;
@@ -79,11 +89,14 @@ void FanotifyActivitySource::stop() {
   }
   if (reader_.joinable()) reader_.join();
   fanotify_.reset();
+  moves_.reset();
   mountinfo_.reset();
   wake_.reset();
   {
     const std::lock_guard lock(mutex_);
     marked_.clear();
+    movesMarked_.clear();
+    mountPoints_.clear();
   }
   const std::lock_guard lock(queueMutex_);
   queue_.clear();
@@ -123,7 +136,34 @@ common::Status FanotifyActivitySource::markMounts() {
     }
     marked_.push_back(point);
   }
+  if (moves_.valid()) markMoves(wanted);
   return marked_.empty() && !wanted.empty() ? status : common::Status{common::Ok{}};
+}
+
+void FanotifyActivitySource::markMoves(const std::vector<std::string>& wanted) {
+  const bool shrink = std::any_of(movesMarked_.begin(), movesMarked_.end(), [&](const std::string& point) {
+    return std::find(wanted.begin(), wanted.end(), point) == wanted.end();
+  });
+  if (shrink) {
+    (void)::fanotify_mark(moves_.get(), FAN_MARK_FLUSH | FAN_MARK_FILESYSTEM, 0, AT_FDCWD, nullptr);
+    movesMarked_.clear();
+    mountPoints_.clear();
+  }
+  for (const auto& point : wanted) {
+    if (std::find(movesMarked_.begin(), movesMarked_.end(), point) != movesMarked_.end()) continue;
+    movesMarked_.push_back(point);  // tried once per mount point, also when it fails
+    if (::fanotify_mark(moves_.get(), FAN_MARK_ADD | FAN_MARK_FILESYSTEM, kMovesMask, AT_FDCWD, point.c_str()) != 0) {
+      common::log::warning("activity: " + common::makeError("fanotify_mark for renames", point, errno).describe() +
+                           "; files moved in by a rename on this file system are not seen");
+      continue;
+    }
+    struct statfs facts {};
+    if (::statfs(point.c_str(), &facts) != 0) continue;
+    std::array<std::uint8_t, 8> fsid{};
+    static_assert(sizeof facts.f_fsid == 8);
+    std::memcpy(fsid.data(), &facts.f_fsid, fsid.size());
+    mountPoints_.emplace(fsid, point);
+  }
 }
 
 std::vector<MountEntry> FanotifyActivitySource::mounts() const {
@@ -159,7 +199,11 @@ void FanotifyActivitySource::push(FileActivity&& activity) {
 
 void FanotifyActivitySource::readLoop() {
   while (!stopping_) {
-    std::array<pollfd, 3> fds{{{fanotify_.get(), POLLIN, 0}, {mountinfo_.get(), POLLPRI, 0}, {wake_.get(), POLLIN, 0}}};
+    // An invalid moves_ (-1) is ignored by poll.
+    std::array<pollfd, 4> fds{{{fanotify_.get(), POLLIN, 0},
+                               {mountinfo_.get(), POLLPRI, 0},
+                               {wake_.get(), POLLIN, 0},
+                               {moves_.valid() ? moves_.get() : -1, POLLIN, 0}}};
     const int ready = ::poll(fds.data(), fds.size(), -1);
     if (ready < 0) {
       if (errno == EINTR) continue;
@@ -178,6 +222,7 @@ void FanotifyActivitySource::readLoop() {
       (void)markMounts();
     }
     if ((fds[0].revents & POLLIN) != 0) readEvents();
+    if ((fds[3].revents & POLLIN) != 0) readMoves();
   }
 }
 
@@ -252,6 +297,96 @@ void FanotifyActivitySource::readEvents() {
       activity.uid = process.uid;
       activity.processName = process.name;
       if (activity.op == FileOp::kWritten) activity.fd = std::move(fd);
+      push(std::move(activity));
+    }
+  }
+}
+
+common::UniqueFd FanotifyActivitySource::openDirectory(const FidRecord& record) {
+  // open_by_handle_at wants a struct file_handle, aligned as one.
+  std::array<std::uint64_t, (sizeof(file_handle) + 128) / 8 + 1> aligned{};
+  std::memcpy(aligned.data(), record.handle.data(), std::min(record.handle.size(), sizeof aligned));
+  std::string point;
+  {
+    const std::lock_guard lock(mutex_);
+    const auto found = mountPoints_.find(record.fsid);
+    if (found == mountPoints_.end()) return {};
+    point = found->second;
+  }
+  // Not O_PATH: open_by_handle_at refuses such a descriptor as its mount_fd (EBADF).
+  const common::UniqueFd mount(::open(point.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!mount.valid()) return {};
+  return common::UniqueFd(::open_by_handle_at(mount.get(), reinterpret_cast<file_handle*>(aligned.data()),
+                                              O_PATH | O_DIRECTORY | O_CLOEXEC));
+}
+
+void FanotifyActivitySource::readMoves() {
+  alignas(fanotify_event_metadata) std::array<char, 16 * 1024> buffer{};
+  const auto pathOf = [](int fd) {
+    std::array<char, PATH_MAX> path{};
+    const std::string link = "/proc/self/fd/" + std::to_string(fd);
+    const ssize_t n = ::readlink(link.c_str(), path.data(), path.size() - 1);
+    return n > 0 ? std::string(path.data(), static_cast<std::size_t>(n)) : std::string();
+  };
+  const auto join = [](const std::string& directory, const std::string& name) {
+    return directory == "/" ? "/" + name : directory + "/" + name;
+  };
+  for (;;) {
+    const ssize_t length = ::read(moves_.get(), buffer.data(), buffer.size());
+    if (length <= 0) return;  // EAGAIN: drained
+    const auto* event = reinterpret_cast<const fanotify_event_metadata*>(buffer.data());
+    ssize_t left = length;
+    for (; FAN_EVENT_OK(event, left); event = FAN_EVENT_NEXT(event, left)) {
+      ++received_;
+      if ((event->mask & FAN_Q_OVERFLOW) != 0) {
+        ++overflows_;
+        continue;
+      }
+      if (event->vers != FANOTIFY_METADATA_VERSION || (event->mask & FAN_RENAME) == 0) continue;
+      if (event->pid == self_) {
+        ++ignored_;
+        continue;
+      }
+      const std::string_view info(reinterpret_cast<const char*>(event) + event->metadata_len,
+                                  event->event_len - event->metadata_len);
+      auto records = parseFidRecords(info);
+      if (!records) {
+        common::log::warning("activity: a rename event could not be read: " + records.error().describe());
+        continue;
+      }
+      const FidRecord* to = nullptr;
+      const FidRecord* from = nullptr;
+      for (const auto& record : records.value()) {
+        if (record.type == FAN_EVENT_INFO_TYPE_NEW_DFID_NAME) to = &record;
+        if (record.type == FAN_EVENT_INFO_TYPE_OLD_DFID_NAME) from = &record;
+      }
+      if (to == nullptr) continue;
+      const common::UniqueFd directory = openDirectory(*to);
+      if (!directory.valid()) continue;  // gone already, or a file system marked before a remount
+      FileActivity activity;
+      activity.path = join(pathOf(directory.get()), to->name);
+      if (!underRoots(activity.path)) {
+        ++ignored_;
+        continue;
+      }
+      common::UniqueFd file(
+          ::openat(directory.get(), to->name.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC));
+      struct stat facts {};
+      if (!file.valid() || ::fstat(file.get(), &facts) != 0 || !S_ISREG(facts.st_mode)) continue;
+      if (from != nullptr) {
+        if (const common::UniqueFd before = openDirectory(*from); before.valid()) {
+          activity.movedFrom = join(pathOf(before.get()), from->name);
+        }
+      }
+      activity.op = FileOp::kWritten;
+      activity.moved = true;
+      activity.size = facts.st_size;
+      activity.pid = event->pid;
+      activity.timeMs = wallMs();
+      const ProcessInfo process = processInfo(event->pid, activity.timeMs);
+      activity.uid = process.uid;
+      activity.processName = process.name;
+      activity.fd = std::move(file);
       push(std::move(activity));
     }
   }

@@ -66,3 +66,33 @@ TEST_CASE("fanotify: a write and a read under the root are seen, with pid, size 
   CHECK(source.counters().ignored > 0);
   source.stop();
 }
+
+TEST_CASE("fanotify: a file moved in by a rename is delivered like a written one, with where it came from") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: fanotify needs root");
+    return;
+  }
+  mamori::testsupport::TempDir outside("mamori-fanotify-from");
+  mamori::testsupport::TempDir dir("mamori-fanotify-to");
+  mamori::drivers::linux_os::FanotifyActivitySource source;
+  REQUIRE(source.watch({dir.path()}));
+  const std::string before = outside.file("plan.txt");
+  const std::string after = dir.file("plan.txt");
+  { std::ofstream(before) << "moved content"; }
+  // A child renames it (this process's own events are dropped); same file system, so mv renames.
+  REQUIRE(std::system(("mv '" + before + "' '" + after + "'").c_str()) == 0);  // NOLINT(cert-env33-c)
+  auto moved = waitFor(source, after, FileOp::kWritten);
+  REQUIRE(moved);
+  CHECK(moved->moved);
+  CHECK(moved->movedFrom == before);
+  CHECK(moved->size == 13);
+  CHECK(moved->pid > 0);  // its name may be gone already: mv exits at once
+  REQUIRE(moved->fd.valid());
+  char bytes[16] = {};
+  CHECK(::pread(moved->fd.get(), bytes, sizeof bytes, 0) == 13);
+  CHECK(std::string(bytes) == "moved content");
+  // Out of the roots again: not reported (the destination is outside).
+  REQUIRE(std::system(("mv '" + after + "' '" + before + "'").c_str()) == 0);  // NOLINT(cert-env33-c)
+  CHECK_FALSE(waitFor(source, before, FileOp::kWritten));
+  source.stop();
+}

@@ -1,5 +1,5 @@
 # The fuzz targets: name, source, seed corpus folder (under corpus/), libraries.
-set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy scan_extract scan_decode uevent usb_descriptors usb_strings proc siem_format p2p_flow mountinfo activity_parsers inspect_parsers agent_control console_request retry_after audit_page extract_protocol proxy_header scan_ole)
+set(MAMORI_FUZZ_TARGETS event_batch gzip utc_time policy scan_extract scan_decode uevent usb_descriptors usb_strings proc siem_format p2p_flow mountinfo activity_parsers inspect_parsers agent_control console_request retry_after audit_page extract_protocol proxy_header scan_ole fanotify_fid)
 # Libraries per target; targets not listed link mamori_common only.
 set(MAMORI_FUZZ_LIBS_policy mamori_policy)
 set(MAMORI_FUZZ_LIBS_console_request mamori_console_rules)
@@ -14,6 +14,7 @@ set(MAMORI_FUZZ_LIBS_proc mamori_drivers_parsers)
 set(MAMORI_FUZZ_LIBS_siem_format mamori_siem_format)
 set(MAMORI_FUZZ_LIBS_p2p_flow mamori_p2p_flow)
 set(MAMORI_FUZZ_LIBS_mountinfo mamori_drivers_parsers)
+set(MAMORI_FUZZ_LIBS_fanotify_fid mamori_drivers_parsers)
 set(MAMORI_FUZZ_LIBS_activity_parsers mamori_activity_parsers)
 set(MAMORI_FUZZ_LIBS_inspect_parsers mamori_inspect_parsers)
 set(MAMORI_FUZZ_LIBS_agent_control mamori_agent_guard_parsers)

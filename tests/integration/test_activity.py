@@ -260,6 +260,17 @@ class ActivityTest(MamoriTestCase):
             self.assertEqual(cloud["details"]["file.path"], os.path.join(self.cloud, "merger-plan.docx"))
             self.assertEqual(cloud["details"]["cloud.folder"], self.cloud)
 
+            # A move into the sync folder (mv on one file system is a rename, no file is written):
+            # the same event as a copy, with where the file was.
+            minutes = self.write(os.path.join(self.docs, "board-minutes.docx"),
+                                 make_fixtures.docx([["社外秘: board minutes, March"]]))
+            run("mv", minutes, self.cloud + "/")
+            moved_to = os.path.join(self.cloud, "board-minutes.docx")
+            moved = self.one_event(api, "activity.cloud_sync_write", "the move into the Dropbox folder",
+                                   lambda e: e["details"]["file.path"] == moved_to)
+            self.assertEqual(moved["details"]["file.operation"], "moved")
+            self.assertEqual(moved["details"]["source.path"], minutes)
+
             # Bulk read: one python process reading 500 files of the watched tree.
             reader = ("import os,sys\nfor n in sorted(os.listdir(sys.argv[1])):\n"
                       "    open(os.path.join(sys.argv[1], n), 'rb').read()\n")

@@ -63,6 +63,21 @@ struct Fixture {
     a.fd = common::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
     return analyzer->analyze(a, mounts);
   }
+  // A rename (mv) of from to path, as the fanotify source delivers it.
+  std::vector<Finding> moved(const std::string& from, const std::string& path) {
+    std::filesystem::rename(from, path);
+    drivers::FileActivity a;
+    a.op = drivers::FileOp::kWritten;
+    a.moved = true;
+    a.movedFrom = from;
+    a.pid = 101;
+    a.processName = "mv";
+    a.path = path;
+    a.size = static_cast<std::int64_t>(std::filesystem::file_size(path));
+    a.timeMs = 1000;
+    a.fd = common::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+    return analyzer->analyze(a, mounts);
+  }
   std::vector<Finding> read(const std::string& path, pid_t pid = 100, std::int64_t t = 900) {
     drivers::FileActivity a;
     a.op = drivers::FileOp::kRead;
@@ -114,6 +129,23 @@ TEST_CASE("a company file written into a cloud-sync folder; the on-change scan r
   CHECK(find(findings, "activity.cloud_sync_write")->details->getValue<std::string>("cloud.folder") == fx.cloud);
   CHECK(find(findings, "content.match"));  // the cloud folder is below content_scan.paths here
   CHECK_FALSE(find(findings, "activity.removable_write"));
+}
+
+TEST_CASE("a company file moved into a cloud-sync folder is reported like a copy, with where it was") {
+  Fixture fx;
+  Fixture::write(fx.home + "/plan.txt", kCompany);
+  auto findings = fx.moved(fx.home + "/plan.txt", fx.cloud + "/plan.txt");
+  const Finding* cloud = find(findings, "activity.cloud_sync_write");
+  REQUIRE(cloud);
+  CHECK(cloud->details->getValue<std::string>("source.path") == fx.home + "/plan.txt");
+  CHECK(cloud->details->getValue<std::string>("file.operation") == "moved");
+  CHECK(cloud->details->getValue<std::string>("file.path") == fx.cloud + "/plan.txt");
+  // Renamed inside the sync folder (an editor saving through a temporary name): nothing new arrived.
+  CHECK(fx.moved(fx.cloud + "/plan.txt", fx.cloud + "/plan-v2.txt").empty());
+  // Onto the stick from the home folder: reported; a personal file is not.
+  REQUIRE(find(fx.moved(fx.cloud + "/plan-v2.txt", fx.usb + "/plan.txt"), "activity.removable_write"));
+  Fixture::write(fx.home + "/list.txt", kPersonal);
+  CHECK_FALSE(find(fx.moved(fx.home + "/list.txt", fx.cloud + "/list.txt"), "activity.cloud_sync_write"));
 }
 
 TEST_CASE("on-change scanning: a written company file gives content.match; off gives nothing") {
