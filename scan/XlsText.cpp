@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "scan/LegacyText.h"
+#include "scan/TextDecoder.h"
 
 namespace mamori::scan {
 
@@ -16,6 +17,10 @@ constexpr std::uint16_t kHeader = 0x0014;
 constexpr std::uint16_t kFooter = 0x0015;
 constexpr std::uint16_t kFilePass = 0x002F;
 constexpr std::uint16_t kContinue = 0x003C;
+constexpr std::uint16_t kCodePage = 0x0042;
+constexpr std::uint16_t kRString = 0x00D6;  // BIFF5 rich-text label
+constexpr std::uint16_t kBof = 0x0809;
+constexpr std::uint16_t kBiff5 = 0x0500;
 constexpr std::uint16_t kBoundSheet = 0x0085;
 constexpr std::uint16_t kMulRk = 0x00BD;
 constexpr std::uint16_t kSst = 0x00FC;
@@ -126,6 +131,27 @@ bool readString(Segments& in, bool shortCount, std::string& out) {
   return in.skip(std::uint64_t{runs} * 4) && in.skip(phonetic);
 }
 
+// An 8-bit string of a BIFF5 workbook (Excel 5/95) in the workbook's code page: CP932 through the
+// preloaded converter, Windows-1252 by table, anything else as the text decoder judges it.
+std::string narrowString(std::string_view bytes, int codePage) {
+  std::string out;
+  if (codePage == 932) return transcodeToUtf8(bytes, TextEncoding::kShiftJis);
+  if (codePage == 1252 || codePage == 367 || codePage == 0x8000 || codePage == 0) {
+    appendCp1252(out, bytes);
+    return out;
+  }
+  const auto decoded = decodeToUtf8(bytes);
+  return decoded ? *decoded : std::string(bytes);
+}
+
+// A BIFF5 string at offset: a one- or two-byte length, then that many bytes in the code page.
+std::string biff5String(std::string_view body, std::size_t offset, bool shortCount, int codePage) {
+  const std::size_t head = shortCount ? 1 : 2;
+  if (body.size() < offset + head) return {};
+  const std::size_t count = shortCount ? static_cast<unsigned char>(body[offset]) : le16(body, offset);
+  return narrowString(body.substr(offset + head, count), codePage);
+}
+
 double rkValue(std::uint32_t rk) {
   double value = 0;
   if ((rk & 0x02U) != 0) {
@@ -177,9 +203,26 @@ LegacyTextResult xlsText(std::string_view workbook, std::size_t maxText) {
     out.append(s);
     out.push_back('\n');
   };
+  const bool biff5 =
+      !records.empty() && records[0].type == kBof && records[0].body.size() >= 2 && le16(records[0].body, 0) == kBiff5;
+  int codePage = 1252;
   for (std::size_t i = 0; i < records.size() && !full(); ++i) {
     const Record& r = records[i];
     const std::string_view b = r.body;
+    if (biff5) {
+      switch (r.type) {
+        case kCodePage:
+          if (b.size() >= 2) codePage = le16(b, 0);
+          continue;
+        case kBoundSheet: line(biff5String(b, 6, true, codePage)); continue;
+        case kHeader:
+        case kFooter: line(biff5String(b, 0, true, codePage)); continue;
+        case kLabel:
+        case kRString: line(biff5String(b, 6, false, codePage)); continue;
+        case kString: line(biff5String(b, 0, false, codePage)); continue;
+        default: break;  // numbers are laid out as in BIFF8
+      }
+    }
     switch (r.type) {
       case kFilePass: result.encrypted = true; return result;
       case kSst: {

@@ -4,7 +4,9 @@
 // strings continued across CONTINUE records with the flag byte restated at each one), inline LABEL
 // and formula string results, numbers in cells (NUMBER, RK, MULRK, formula results) rendered as the
 // digits a person sees (a card number or My Number stored as a number is its digits, not 4.1E+15),
-// sheet names and page headers and footers. Pure and bounded.
+// sheet names and page headers and footers. BIFF5 workbooks (Excel 5/95) keep 8-bit strings in the
+// code page their CODEPAGE record names (932 for Japanese): those are decoded through it. Pure and
+// bounded.
 
 #include <cstddef>
 #include <string>

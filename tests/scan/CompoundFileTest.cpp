@@ -120,6 +120,24 @@ TEST_CASE("BIFF8: shared strings across CONTINUE records, rich and phonetic runs
   for (std::size_t n = 0; n < book.size(); ++n) (void)xlsText(book.substr(0, n), 1 << 20);
 }
 
+TEST_CASE("BIFF5 (Excel 5/95): 8-bit strings in the workbook's code page, CP932 through the text decoder") {
+  const std::string sjis = "\x8E\xD0\x8A\x4F\x94\xE9";  // 社外秘 in Shift_JIS
+  std::string bof(8, '\0');
+  put16(bof, 0, 0x0500);
+  std::string codePage(2, '\0');
+  put16(codePage, 0, 932);
+  std::string label(8, '\0');
+  put16(label, 6, static_cast<std::uint32_t>(sjis.size()));
+  label += sjis;
+  std::string rk(10, '\0');
+  put32(rk, 6, (4242U << 2U) | 0x02U);
+  const std::string book = record(0x0809, bof) + record(0x0042, codePage) +
+                           record(0x0085, std::string(6, '\0') + "\x06Sheet1") + record(0x0204, label) +
+                           record(0x027E, rk) + record(0x0014, "\x04\x8B\xC9\x94\xE9");  // header 極秘
+  const auto result = xlsText(book, 1 << 20);
+  CHECK(result.text == "Sheet1\n社外秘\n4242\n極秘\n");
+}
+
 TEST_CASE("compound file: the directory and a stream through its FAT chain; an .xls is read through it") {
   const std::string file = compoundFile("Workbook", workbook());
   auto cfb = CompoundFile::open(file);
