@@ -306,6 +306,50 @@ TEST_CASE("queries: filters and cursor paging") {
   CHECK(window->getArray("events")->size() == 5);
 }
 
+TEST_CASE("overview: counts by hour and type from the rollup, exact drill-down filters, clear 400s") {
+  TestCollector collector;
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::int64_t now = collector.clock.nowMs();
+  const std::string agentId = ids.next(now);
+  const std::string key = enroll(*client, agentId);
+  std::vector<common::Event> events;
+  for (int i = 0; i < 12; ++i) events.push_back(makeEvent(ids, agentId, now + i, i < 5 ? "p2p.killed" : "file.copied"));
+  REQUIRE(send(*client, "POST", "/api/v1/events", batchBody(events), agentHeaders(key)).status == 200);
+
+  const std::string range = "since=" + std::to_string(now - 3'600'000) + "&until=" + std::to_string(now + 3'600'000);
+  const auto answer = send(*client, "GET", "/api/v1/overview?bucket=hour&" + range, "", kAdmin);
+  REQUIRE(answer.status == 200);
+  const auto overview = json(answer);
+  CHECK(overview->getValue<std::string>("bucket") == "hour");
+  std::int64_t total = 0, killed = 0;
+  const auto series = overview->getArray("series");
+  for (std::size_t i = 0; i < series->size(); ++i) {
+    const auto row = series->getObject(static_cast<unsigned>(i));
+    total += row->getValue<std::int64_t>("count");
+    if (row->getValue<std::string>("type") == "p2p.killed") killed += row->getValue<std::int64_t>("count");
+  }
+  CHECK(total == 12);
+  CHECK(killed == 5);
+  CHECK(overview->getObject("fleet")->getValue<std::int64_t>("agents") == 1);
+  // What a p2p.killed segment links to: exactly its events.
+  auto exact = json(send(*client, "GET", "/api/v1/events?type=p2p.killed&severity_is=high&" + range, "", kAdmin));
+  CHECK(exact->getArray("events")->size() == 5);
+  auto byHost = json(send(*client, "GET", "/api/v1/events?host=" + events[0].host + "&" + range, "", kAdmin));
+  CHECK(byHost->getArray("events")->size() == 12);
+
+  CHECK(send(*client, "GET", "/api/v1/overview", "", {}).status == 401);
+  for (const char* bad : {"bucket=week", "tz_offset_min=30", "tz_offset_min=900", "top=0", "colour=red",
+                          "since=yesterday", "since=2026-12-02T00:00:00Z&until=2026-12-01T00:00:00Z",
+                          "bucket=hour&since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z",
+                          "since=2020-01-01T00:00:00Z&until=2026-01-01T00:00:00Z"}) {
+    CAPTURE(bad);
+    const auto refused = send(*client, "GET", std::string("/api/v1/overview?") + bad, "", kAdmin);
+    CHECK(refused.status == 400);
+    CHECK_FALSE(json(refused)->getValue<std::string>("where").empty());
+  }
+}
+
 TEST_CASE("agents, heartbeats and the silent flag; healthz; metrics; unknown paths and methods") {
   TestCollector collector;
   auto client = collector.client();
