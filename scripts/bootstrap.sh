@@ -8,7 +8,7 @@ set -euo pipefail
 
 build_packages=(
   g++ cmake ninja-build pkg-config git
-  qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev
+  qt6-base-dev libpoco-dev libyara-dev libusb-1.0-0-dev libssl-dev zlib1g-dev libsqlite3-dev libpq-dev libicu-dev
   doctest-dev
   libboost1.81-dev  # Asio and Beast (header-only)
   libseccomp-dev  # the extraction sandbox's system-call filter (drivers/linux/SandboxConfinement)

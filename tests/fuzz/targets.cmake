@@ -26,3 +26,6 @@ set(MAMORI_FUZZ_LIBS_scan_archive mamori_scan_content)
 # The e-mail reader (scan/MailReader), seeded with real and hostile messages (issue 17).
 list(APPEND MAMORI_FUZZ_TARGETS scan_mail)
 set(MAMORI_FUZZ_LIBS_scan_mail mamori_scan_content)
+# The fingerprint set artifact and the text normaliser (fingerprint/, issue 18).
+list(APPEND MAMORI_FUZZ_TARGETS fingerprint_artifact)
+set(MAMORI_FUZZ_LIBS_fingerprint_artifact mamori_fingerprint)

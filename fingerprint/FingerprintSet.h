@@ -1,0 +1,55 @@
+#pragma once
+// A registered set of documents as the agent holds it: for each document only its id, its length in
+// normalised characters and how many fingerprints it kept; one index of (fingerprint, document)
+// pairs sorted by fingerprint. No text, no positions.
+//
+// Boilerplate (docs/decisions/0025): a fingerprint found in at least boilerplateDocs documents of the
+// set is letterhead, disclaimer or template text; it is dropped from every document at build time,
+// so two unrelated documents on one template do not match through it, and a document's containment
+// is measured over its own text only.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include "fingerprint/Winnowing.h"
+
+namespace mamori::fingerprint {
+
+struct RegisteredDocument {
+  std::string id;                     // chosen by the registrant (mamorictl: SHA-256 prefix of the file)
+  std::int64_t chars = 0;             // normalised characters
+  std::vector<std::uint64_t> hashes;  // distinct, sorted
+};
+
+struct SetDocument {
+  std::string id;
+  std::int64_t chars = 0;
+  std::int64_t fingerprints = 0;  // kept after boilerplate was dropped
+};
+
+struct FingerprintSet {
+  std::string name;
+  std::int64_t version = 0;
+  std::string keyId;
+  std::string createdAt;
+  WinnowParams params;
+  std::int64_t boilerplateDocs = 3;
+  std::int64_t boilerplateDropped = 0;  // distinct fingerprints dropped as boilerplate
+  std::vector<SetDocument> documents;
+  // The index: hashes[i] belongs to documents[docs[i]]; sorted by (hash, doc), no duplicates.
+  std::vector<std::uint64_t> hashes;
+  std::vector<std::uint32_t> docs;
+
+  std::size_t indexBytes() const {
+    return hashes.capacity() * sizeof(std::uint64_t) + docs.capacity() * sizeof(std::uint32_t) +
+           documents.capacity() * sizeof(SetDocument);
+  }
+};
+
+// boilerplateDocs < 2 keeps everything.
+FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::string keyId,
+                                   const std::vector<RegisteredDocument>& documents, std::int64_t boilerplateDocs,
+                                   const WinnowParams& params = {});
+
+}  // namespace mamori::fingerprint

@@ -1,0 +1,79 @@
+#include <doctest/doctest.h>
+
+#include <set>
+
+#include "fingerprint/TextNormalizer.h"
+#include "fingerprint/Winnowing.h"
+
+namespace fp = mamori::fingerprint;
+
+namespace {
+
+fp::FingerprintKey testKey(char fill = 'A') {
+  return fp::FingerprintKey::fromText(std::string(42, fill) + "A").value();
+}
+
+std::u32string randomText(std::size_t n, unsigned seed) {
+  std::u32string out;
+  unsigned x = seed;
+  for (std::size_t i = 0; i < n; ++i) {
+    x = x * 1103515245u + 12345u;
+    out.push_back(U'a' + ((x >> 16) % 26));
+  }
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("the key's text form round-trips and bad keys are refused") {
+  auto key = fp::FingerprintKey::generate();
+  REQUIRE(key);
+  auto again = fp::FingerprintKey::fromText(key.value().text());
+  REQUIRE(again);
+  CHECK(again.value().keyId() == key.value().keyId());
+  CHECK(again.value().hash64("doc", "x") == key.value().hash64("doc", "x"));
+  CHECK_FALSE(fp::FingerprintKey::fromText("short"));
+  CHECK_FALSE(fp::FingerprintKey::fromText(std::string(43, '!')));
+}
+
+TEST_CASE("hashes depend on the key and on the domain") {
+  const auto a = testKey('A');
+  const auto b = testKey('B');
+  CHECK(a.hash64("doc", "abc") != b.hash64("doc", "abc"));
+  CHECK(a.hash64("doc", "abc") != a.hash64("edm:name", "abc"));
+}
+
+TEST_CASE("winnowing keeps about 2/(w+1) of the positions, in order") {
+  const auto key = testKey();
+  const auto text = randomText(20000, 7);
+  const auto fps = fp::winnow(text, key);
+  const double density = static_cast<double>(fps.size()) / static_cast<double>(text.size());
+  CHECK(density > 0.04);
+  CHECK(density < 0.09);
+  for (std::size_t i = 1; i < fps.size(); ++i) {
+    CHECK(fps[i].position > fps[i - 1].position);
+    CHECK(fps[i].position - fps[i - 1].position <= 32);  // at least one per window
+  }
+}
+
+TEST_CASE("any shared run of w+k-1 characters shares a fingerprint") {
+  const auto key = testKey();
+  for (unsigned seed = 1; seed <= 30; ++seed) {
+    const auto shared = randomText(47, seed * 31);
+    const auto a = randomText(500, seed) + shared + randomText(300, seed + 100);
+    const auto b = randomText(200, seed + 200) + shared + randomText(400, seed + 300);
+    const auto ha = fp::distinctHashes(fp::winnow(a, key));
+    const auto hb = fp::distinctHashes(fp::winnow(b, key));
+    std::set<std::uint64_t> common(ha.begin(), ha.end());
+    bool any = false;
+    for (const auto h : hb) any = any || common.count(h) > 0;
+    CHECK(any);
+  }
+}
+
+TEST_CASE("short texts") {
+  const auto key = testKey();
+  CHECK(fp::winnow(U"short", key).empty());
+  CHECK(fp::winnow(std::u32string(16, U'x'), key).size() == 1);
+  CHECK(fp::winnow(fp::normalizeText("seventeen chars, long"), key).size() >= 1);
+}
