@@ -18,8 +18,9 @@ namespace mamori::inspect {
 namespace {
 
 std::string hitText(const scan::Hit& hit) {
-  std::string text = hit.kind == scan::HitKind::kRule ? "rule " : "detector ";
-  text += hit.name + " matched " + std::to_string(hit.count) + "x";
+  std::string text = std::string(scan::hitKindName(hit.kind)) + " " + hit.name;
+  text += hit.kind == scan::HitKind::kFingerprint ? " (" + std::to_string(hit.count) + "% of the registered document)"
+                                                  : " matched " + std::to_string(hit.count) + "x";
   if (!hit.location.empty()) text += " in " + hit.location;
   return text;
 }

@@ -34,8 +34,12 @@ common::Result<std::string> makeSignedPolicyEnvelope(const common::SigningKey& k
 }
 
 common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text) {
+  return parseSignedPolicyEnvelope(text, kMaxDocumentBytes);
+}
+
+common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text, std::size_t maxDocumentBytes) {
   common::JsonLimits limits;
-  limits.maxBytes = kMaxDocumentBytes * 4 / 3 + 4096;
+  limits.maxBytes = maxDocumentBytes * 4 / 3 + 4096;
   limits.maxDepth = 2;
   auto json = common::parseJsonStrict(text, limits);
   if (!json) return json.error();
@@ -85,7 +89,12 @@ common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view 
 }
 
 common::Result<std::string> openSignedPolicy(std::string_view envelopeText, const common::PublicKey& pinned) {
-  auto envelope = parseSignedPolicyEnvelope(envelopeText);
+  return openSignedPolicy(envelopeText, pinned, kMaxDocumentBytes);
+}
+
+common::Result<std::string> openSignedPolicy(std::string_view envelopeText, const common::PublicKey& pinned,
+                                             std::size_t maxDocumentBytes) {
+  auto envelope = parseSignedPolicyEnvelope(envelopeText, maxDocumentBytes);
   if (!envelope) return envelope.error();
   if (envelope.value().keyId != pinned.keyId()) {
     return common::makeError(

@@ -28,8 +28,13 @@ std::string envelopeToJson(const SignedPolicyEnvelope& envelope);
 
 // Structure only (no signature check): unknown keys, wrong types, bad base64url are errors.
 common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text);
+// The same envelope around other signed documents (fingerprint sets, docs/decisions/0031), which may
+// be larger than a policy's 4 MiB.
+common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text, std::size_t maxDocumentBytes);
 
 // Parse + key id must be the pinned key's + signature valid. Returns the verified document bytes.
 common::Result<std::string> openSignedPolicy(std::string_view envelopeText, const common::PublicKey& pinned);
+common::Result<std::string> openSignedPolicy(std::string_view envelopeText, const common::PublicKey& pinned,
+                                             std::size_t maxDocumentBytes);
 
 }  // namespace mamori::policy

@@ -2,7 +2,16 @@
 
 #include <algorithm>
 
+#include "fingerprint/TextNormalizer.h"
+#include "fingerprint/Winnowing.h"
+
 namespace mamori::scan {
+
+namespace {
+// A file's text beyond this is not fingerprinted (64 MiB of text: a registered document is found long
+// before; the bound keeps one worker's memory in check).
+constexpr std::size_t kMaxFingerprintTextBytes = 64U << 20U;
+}  // namespace
 
 common::Result<std::unique_ptr<ContentInspector>> ContentInspector::create(const ScanConfig& config) {
   std::vector<RuleSetScanner> scanners;
@@ -19,7 +28,10 @@ common::Result<std::unique_ptr<ContentInspector>> ContentInspector::create(const
 }
 
 ContentInspector::ContentInspector(const ScanConfig& config, std::vector<RuleSetScanner> scanners)
-    : limits_(config.limits), scanners_(std::move(scanners)), timeoutSeconds_(config.fileTimeoutSeconds) {
+    : limits_(config.limits),
+      scanners_(std::move(scanners)),
+      fingerprintSets_(config.fingerprintSets),
+      timeoutSeconds_(config.fileTimeoutSeconds) {
   if (config.sandbox)
     sandbox_ = std::make_unique<SandboxedExtractor>(config.sandbox, config.limits,
                                                     std::chrono::seconds(config.extractTimeoutSeconds));
@@ -31,6 +43,7 @@ ContentInspector::ContentInspector(const ScanConfig& config, std::vector<RuleSet
 void ContentInspector::inspect(std::string_view data, FileResult& result, int fd) {
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds_);
   timedOut_ = false;
+  fingerprintText_.clear();
   const PieceSink sink = [&](const Piece& piece) { scanPiece(piece, result); };
   if (sandbox_) {
     sandbox_->extract(data, fd, sink, result.notInspected);
@@ -38,6 +51,30 @@ void ContentInspector::inspect(std::string_view data, FileResult& result, int fd
     extractPieces(data, limits_, sink, result.notInspected);
   }
   applyThresholds(result);
+  matchFingerprints(result);
+}
+
+void ContentInspector::matchFingerprints(FileResult& result) {
+  if (fingerprintSets_.empty() || fingerprintText_.empty()) return;
+  const auto normalized = fingerprint::normalizeText(fingerprintText_);
+  fingerprintText_.clear();
+  const fingerprint::FingerprintKey* lastKey = nullptr;
+  fingerprint::WinnowParams lastParams{0, 0};
+  std::vector<fingerprint::Fingerprint> fingerprints;
+  for (const auto& entry : fingerprintSets_) {
+    // Sets of one fleet share the key and parameters: the text is winnowed once for all of them.
+    if (lastKey != entry.key.get() || lastParams.k != entry.set->params.k ||
+        lastParams.window != entry.set->params.window) {
+      fingerprints = fingerprint::winnow(normalized, *entry.key, entry.set->params);
+      lastKey = entry.key.get();
+      lastParams = entry.set->params;
+    }
+    for (const auto& match : fingerprint::matchDocuments(*entry.set, fingerprints, entry.thresholds)) {
+      const auto percent = static_cast<std::int64_t>(match.containment * 100.0 + 0.5);
+      result.hits.push_back(
+          {"", HitKind::kFingerprint, entry.set->name + ":" + entry.set->documents[match.document].id, percent});
+    }
+  }
 }
 
 void ContentInspector::runYara(const std::string& location, std::string_view data, FileResult& result) {
@@ -75,7 +112,11 @@ void ContentInspector::scanPiece(const Piece& piece, FileResult& result) {
   runYara(piece.location, piece.raw, result);
   if (!piece.decoded.empty()) runYara(piece.location, piece.decoded, result);
   if (piece.detectOn == DetectOn::kNone) return;
-  const std::string_view text = piece.detectOn == DetectOn::kDecoded ? std::string_view(piece.decoded) : piece.raw;
+  const std::string_view text = pieceText(piece);
+  if (!fingerprintSets_.empty() && fingerprintText_.size() < kMaxFingerprintTextBytes) {
+    fingerprintText_.append(text.substr(0, kMaxFingerprintTextBytes - fingerprintText_.size()));
+    fingerprintText_.push_back('\n');
+  }
   for (const auto& entry : detectors_) {
     const std::int64_t found = entry.detector->count(text);
     if (found > 0) result.hits.push_back({piece.location, HitKind::kDetector, entry.detector->name(), found});

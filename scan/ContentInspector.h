@@ -44,11 +44,15 @@ class ContentInspector {
   void scanPiece(const Piece& piece, FileResult& result);
   void runYara(const std::string& location, std::string_view data, FileResult& result);
   void applyThresholds(FileResult& result) const;
+  // Registered documents found in the file's text, gathered over all of its pieces.
+  void matchFingerprints(FileResult& result);
 
   ExtractionLimits limits_;
   std::unique_ptr<SandboxedExtractor> sandbox_;
   std::vector<RuleSetScanner> scanners_;
   std::vector<DetectorEntry> detectors_;
+  std::vector<FingerprintScanSet> fingerprintSets_;
+  std::string fingerprintText_;  // the file's text for fingerprint matching (bounded)
   int timeoutSeconds_;
   std::chrono::steady_clock::time_point deadline_;
   bool timedOut_ = false;

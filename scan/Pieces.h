@@ -28,6 +28,16 @@ struct Piece {
 
 using PieceSink = std::function<void(const Piece& piece)>;
 
+// The text a piece holds for the detectors and document fingerprints ("" when it has none).
+inline std::string_view pieceText(const Piece& piece) {
+  switch (piece.detectOn) {
+    case DetectOn::kDecoded: return piece.decoded;
+    case DetectOn::kRaw: return piece.raw;
+    case DetectOn::kNone: break;
+  }
+  return {};
+}
+
 // Visits the pieces of document; problems (encrypted, corrupt, bombs, limits) go to notInspected.
 void extractPieces(std::string_view document, const ExtractionLimits& limits, const PieceSink& sink,
                    std::vector<NotInspected>& notInspected);

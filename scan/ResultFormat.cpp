@@ -45,7 +45,7 @@ std::string resultJson(const FileResult& result) {
   for (const auto& hit : result.hits) {
     if (!first) out += ",";
     first = false;
-    out += std::string("{\"type\":\"") + (hit.kind == HitKind::kRule ? "rule" : "detector") + "\"";
+    out += std::string("{\"type\":\"") + hitKindName(hit.kind) + "\"";
     out += ",\"name\":" + jsonString(hit.name) + ",\"count\":" + std::to_string(hit.count);
     out += ",\"container_path\":" + jsonString(containerPath(result.path, hit.location)) + "}";
   }
@@ -64,8 +64,9 @@ std::string resultJson(const FileResult& result) {
 std::string resultText(const FileResult& result) {
   std::string out;
   for (const auto& hit : result.hits) {
-    out += result.path + ": " + (hit.kind == HitKind::kRule ? "rule " : "detector ") + hit.name + " x" +
-           std::to_string(hit.count);
+    out += result.path + ": " + hitKindName(hit.kind) + " " + hit.name +
+           (hit.kind == HitKind::kFingerprint ? " " + std::to_string(hit.count) + "% of the document"
+                                              : " x" + std::to_string(hit.count));
     if (!hit.location.empty()) out += " in " + containerPath(result.path, hit.location);
     out += "\n";
   }

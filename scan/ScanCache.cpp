@@ -73,7 +73,7 @@ std::string ScanCache::encode(const std::string& fingerprint,
     putU64(out, result.hits.size());
     for (const auto& hit : result.hits) {
       putString(out, hit.location);
-      putU64(out, hit.kind == HitKind::kRule ? 0 : 1);
+      putU64(out, static_cast<std::uint64_t>(hit.kind));
       putString(out, hit.name);
       putU64(out, static_cast<std::uint64_t>(hit.count));
     }
@@ -110,7 +110,8 @@ bool ScanCache::decode(std::string_view data, const std::string& fingerprint,
     for (std::uint64_t h = 0; h < hits && in.ok; ++h) {
       Hit hit;
       hit.location = in.string();
-      hit.kind = in.u64() == 0 ? HitKind::kRule : HitKind::kDetector;
+      const std::uint64_t kind = in.u64();
+      hit.kind = kind == 0 ? HitKind::kRule : kind == 1 ? HitKind::kDetector : HitKind::kFingerprint;
       hit.name = in.string();
       hit.count = static_cast<std::int64_t>(in.u64());
       result.hits.push_back(std::move(hit));

@@ -32,6 +32,10 @@ std::string ScanConfig::fingerprint() const {
   text += "\nmax " + std::to_string(maxFileBytes) + " " + std::to_string(limits.maxDepth) + " " +
           std::to_string(limits.maxMembers) + " " + std::to_string(limits.maxTotalBytes) + " " +
           std::to_string(limits.maxRatio) + " " + std::to_string(limits.memoryCapBytes);
+  for (const auto& fp : fingerprintSets) {
+    text += "\nfp " + fp.set->name + " " + std::to_string(fp.set->version) + " " + fp.set->keyId + " " +
+            std::to_string(fp.thresholds.minContainment) + " " + std::to_string(fp.thresholds.minChars);
+  }
   return common::sha256Hex(text);
 }
 

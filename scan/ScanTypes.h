@@ -10,7 +10,19 @@
 
 namespace mamori::scan {
 
-enum class HitKind { kRule, kDetector };
+// kFingerprint: a registered document found in the file (docs/decisions/0031); its name is
+// "SET:DOCUMENT_ID" and its count the containment in percent (how much of the document is there).
+enum class HitKind { kRule, kDetector, kFingerprint };
+
+// "rule", "detector", "fingerprint" (result formats and events).
+inline const char* hitKindName(HitKind kind) {
+  switch (kind) {
+    case HitKind::kRule: return "rule";
+    case HitKind::kDetector: return "detector";
+    case HitKind::kFingerprint: return "fingerprint";
+  }
+  return "rule";
+}
 
 struct Hit {
   std::string location;  // "" = the file itself, else the member path inside it: "plan.docx!word/document.xml"

@@ -6,6 +6,8 @@
 #include <mutex>
 #include <sys/stat.h>
 
+#include "common/Files.h"
+#include "common/KeyFiles.h"
 #include "common/Log.h"
 #include "drivers/linux/LinuxSandbox.h"
 #include "policy/DefaultPolicy.h"
@@ -50,6 +52,27 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   config.stateDir = options.stateDir;
   if (!options.noSandbox) config.sandbox = drivers::makeExtractionLauncher();
   if (options.extractTimeout) config.extractTimeoutSeconds = static_cast<int>(*options.extractTimeout);
+  if (!options.fingerprintFiles.empty()) {
+    if (options.collectorKeyFile.empty())
+      return common::makeError(
+          "--fingerprints needs --collector-key FILE (the collector's policy public key, "
+          "policy-key.pem in the agent's state directory)");
+    auto pinned = common::loadPublicKey(options.collectorKeyFile);
+    if (!pinned) return pinned.error();
+    for (const auto& file : options.fingerprintFiles) {
+      auto text = common::readSmallFile(file, 768U << 20U);
+      if (!text) return text.error();
+      auto opened = scan::openFingerprintBundle(text.value(), pinned.value());
+      if (!opened) {
+        auto error = opened.error();
+        error.message = "fingerprint set refused: " + error.message + " (at " + error.where + ")";
+        error.where = file;
+        return error;
+      }
+      opened.value().thresholds = {static_cast<double>(options.minContainmentPercent) / 100.0, options.minChars, 3};
+      config.fingerprintSets.push_back(std::move(opened).value());
+    }
+  }
   return config;
 }
 
@@ -80,14 +103,24 @@ Options:
                      this process stays near 80% of P percent of one core (default: full speed)
   --extract-timeout S  seconds the extraction sandbox may spend on one file before it is stopped and
                      the file reported as not inspected, "extractor timed out" (1..3600, default 30)
+  --fingerprints FILE  also recognise the documents of this fingerprint set (repeatable; written by
+                     `mamorictl fingerprints export`); a file that contains enough of one is reported
+                     as a "fingerprint" match named SET:DOCUMENT_ID, its count the share of the
+                     document found, in percent
+  --collector-key FILE  the collector's policy public key that signed the sets (the agent's
+                     policy-key.pem); a set it did not sign is refused
+  --min-containment P  report a document when at least P percent of it is in the file (1..100,
+                     default 50)
+  --min-chars N      or when the file shares a run of N normalised characters with it (default 300)
   --no-sandbox       extract in this process instead of the mamori-extract sandbox workers
                      (faster to start, but a parser bug then runs with this process's rights)
   -h, --help         this text
 
 Exit codes:
   0  nothing matched (files not inspected, if any, are still listed)
-  1  at least one rule or detector matched
-  2  error: bad usage, a policy that does not validate, rules that do not compile
+  1  at least one rule, detector or fingerprint set matched
+  2  error: bad usage, a policy that does not validate, rules that do not compile, a fingerprint
+     set that is not signed by the collector key or is damaged
 )";
 }
 
@@ -108,9 +141,12 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
     } else if (arg == "--no-sandbox") {
       options.noSandbox = true;
     } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads" ||
-               arg == "--cpu-limit" || arg == "--extract-timeout") {
+               arg == "--cpu-limit" || arg == "--extract-timeout" || arg == "--fingerprints" ||
+               arg == "--collector-key" || arg == "--min-containment" || arg == "--min-chars") {
       auto v = value(arg);
       if (!v) return v.error();
+      if (arg == "--fingerprints") options.fingerprintFiles.push_back(v.value());
+      if (arg == "--collector-key") options.collectorKeyFile = v.value();
       if (arg == "--rules") options.rulesFile = v.value();
       if (arg == "--policy") options.policyFile = v.value();
       if (arg == "--state-dir") options.stateDir = v.value();
@@ -125,10 +161,16 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
         }
         return n;
       };
-      if (arg == "--threads" || arg == "--cpu-limit" || arg == "--extract-timeout") {
-        const std::int64_t hi = arg == "--threads" ? 32 : arg == "--cpu-limit" ? 100 : 3600;
+      if (arg == "--threads" || arg == "--cpu-limit" || arg == "--extract-timeout" || arg == "--min-containment" ||
+          arg == "--min-chars") {
+        const std::int64_t hi = arg == "--threads"                                     ? 32
+                                : (arg == "--cpu-limit" || arg == "--min-containment") ? 100
+                                : arg == "--min-chars"                                 ? 1'000'000
+                                                                                       : 3600;
         auto n = number(1, hi);
         if (!n) return n.error();
+        if (arg == "--min-containment") options.minContainmentPercent = n.value();
+        if (arg == "--min-chars") options.minChars = n.value();
         if (arg == "--threads") options.threads = n.value();
         if (arg == "--cpu-limit") options.cpuLimit = n.value();
         if (arg == "--extract-timeout") options.extractTimeout = n.value();

@@ -27,6 +27,10 @@ struct ScanOptions {
   std::optional<std::int64_t> cpuLimit;        // --cpu-limit: pace like the agent; unset = full speed
   bool noSandbox = false;                      // --no-sandbox: extract in this process
   std::optional<std::int64_t> extractTimeout;  // --extract-timeout: seconds per file in the sandbox
+  std::vector<std::string> fingerprintFiles;   // --fingerprints: signed sets (mamorictl fingerprints export)
+  std::string collectorKeyFile;                // --collector-key: the public key that signed them
+  std::int64_t minContainmentPercent = 50;     // --min-containment
+  std::int64_t minChars = 300;                 // --min-chars
   std::vector<std::string> paths;
 };
 

@@ -122,7 +122,7 @@ Poco::JSON::Object::Ptr ContentScanCapability::matchDetails(const scan::FileResu
   Poco::JSON::Array::Ptr matches = new Poco::JSON::Array;
   for (const auto& hit : result.hits) {
     Poco::JSON::Object::Ptr match = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
-    match->set("type", hit.kind == scan::HitKind::kRule ? "rule" : "detector");
+    match->set("type", scan::hitKindName(hit.kind));
     match->set("name", hit.name);
     match->set("count", hit.count);
     match->set("container_path", scan::containerPath(result.path, hit.location));

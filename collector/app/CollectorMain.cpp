@@ -22,6 +22,7 @@
 #include "common/Files.h"
 #include "common/KeyFiles.h"
 #include "common/Log.h"
+#include "fingerprint/FingerprintKey.h"
 
 namespace mamori::collector::app {
 
@@ -81,6 +82,27 @@ common::Result<common::SigningKey> policySigningKey(const std::string& explicitF
   return generated;
 }
 
+// The fleet's fingerprint key (docs/decisions/0031): <state>/fingerprint.key, made on first start.
+// Collectors of one fleet share the file like the policy signing key (docs/install.md "A fleet").
+common::Result<fingerprint::FingerprintKey> fingerprintKey(const std::string& file) {
+  if (common::fileExists(file)) {
+    auto text = common::readSmallFile(file, 4096);
+    if (!text) return text.error();
+    std::string trimmed = text.value();
+    while (!trimmed.empty() && (trimmed.back() == '\n' || trimmed.back() == '\r')) trimmed.pop_back();
+    auto key = fingerprint::FingerprintKey::fromText(trimmed);
+    if (!key) return common::makeError(common::ErrorKind::kCorrupt, key.error().message, file);
+    return key;
+  }
+  auto generated = fingerprint::FingerprintKey::generate();
+  if (!generated) return generated.error();
+  if (auto saved = common::writeFileAtomically(file, generated.value().text() + "\n", 0600); !saved)
+    return saved.error();
+  common::log::info("generated a new fingerprint key in " + file + " (mode 0600, key id " + generated.value().keyId() +
+                    ")");
+  return generated;
+}
+
 // The web console's files: the named directory (must exist), else console-dist beside the binary
 // (the build puts it there), else ../share/mamori/console (an installed package); "" = not served.
 common::Result<std::string> consoleDirectory(const std::string& explicitDir, bool& usage) {
@@ -128,6 +150,8 @@ int runCollector(const CollectorOptions& options) {
   auto policyKey = policySigningKey(options.policyKeyFile, options.stateDir + "/policy-signing.key", usage);
   if (!policyKey) return fail(usage ? kExitUsage : kExitRuntime, policyKey.error());
   common::log::info("policy signing key id " + policyKey.value().keyId());
+  auto fleetFingerprintKey = fingerprintKey(options.stateDir + "/fingerprint.key");
+  if (!fleetFingerprintKey) return fail(kExitRuntime, fleetFingerprintKey.error());
 
   server::ServerConfig config;
   config.host = options.listenHost;
@@ -206,6 +230,8 @@ int runCollector(const CollectorOptions& options) {
   if (!consoleDir) return fail(usage ? kExitUsage : kExitRuntime, consoleDir.error());
   apiConfig.consoleDir = consoleDir.value();
   apiConfig.heartbeats = &heartbeats;
+  apiConfig.fingerprintKey =
+      std::make_shared<const fingerprint::FingerprintKey>(std::move(fleetFingerprintKey).value());
   apiConfig.retryAfter = options.retryAfter;
   common::log::info(apiConfig.consoleDir.empty() ? std::string("web console: not built, not served (docs/console.md)")
                                                  : "web console: " + apiConfig.consoleDir);

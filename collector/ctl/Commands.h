@@ -34,6 +34,12 @@ int runInspectionsCommand(const ConnectionOptions& connection, const std::vector
 // chain is broken.
 int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 
+// fingerprints add | list | show | export | remove (FingerprintsCommand.cpp): document fingerprint
+// sets, hashed on this machine.
+int runFingerprintsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+// An answer object on stdout as JSON: one condensed line, or indented by two spaces.
+void printJsonLine(const Poco::JSON::Object::Ptr& object);
+void printJsonPretty(const Poco::JSON::Object::Ptr& object);
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
 

@@ -1,10 +1,8 @@
 // mamorictl inspections: home-PC inspection reports written by mamori-inspect (docs/inspect.md).
 
 #include <Poco/JSON/Array.h>
-#include <Poco/JSON/Stringifier.h>
 
 #include <cstdio>
-#include <sstream>
 
 #include "collector/ctl/Commands.h"
 #include "common/Files.h"
@@ -49,9 +47,7 @@ int show(const ConnectionOptions& connection, const std::string& id, bool json) 
   auto answer = client.value()->getJson("/api/v1/inspections/" + id);
   if (!answer) return reportError(kExitFailure, answer.error().describe());
   if (json) {
-    std::ostringstream out;
-    Poco::JSON::Stringifier::stringify(answer.value(), out, 2);
-    std::printf("%s\n", out.str().c_str());
+    printJsonPretty(answer.value());
     return kExitOk;
   }
   const auto report = answer.value()->getObject("report");
@@ -101,9 +97,7 @@ int runInspectionsCommand(const ConnectionOptions& connection, const std::vector
     const auto item = list->getObject(static_cast<unsigned>(i));
     if (item.isNull()) continue;
     if (json) {
-      std::ostringstream line;
-      Poco::JSON::Stringifier::condense(item, line);
-      std::printf("%s\n", line.str().c_str());
+      printJsonLine(item);
       continue;
     }
     rows.push_back({jsonText(item, "id"), jsonText(item, "host"), jsonText(item, "started"), jsonText(item, "findings"),

@@ -2,8 +2,11 @@
 // (host names, users, paths) goes through common::visibleText on its way to the terminal, so an
 // escape sequence or a direction override in it shows as a marker instead of acting.
 #include <Poco/JSON/Object.h>
+#include <Poco/JSON/Stringifier.h>
 
 #include <algorithm>
+#include <cstdio>
+#include <sstream>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,6 +46,18 @@ std::string formatTable(const std::vector<std::vector<std::string>>& rows) {
     out += '\n';
   }
   return out;
+}
+
+void printJsonLine(const Poco::JSON::Object::Ptr& object) {
+  std::ostringstream line;
+  Poco::JSON::Stringifier::condense(object, line);
+  std::printf("%s\n", line.str().c_str());
+}
+
+void printJsonPretty(const Poco::JSON::Object::Ptr& object) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::stringify(object, out, 2);
+  std::printf("%s\n", out.str().c_str());
 }
 
 }  // namespace mamori::collector::ctl

@@ -22,6 +22,7 @@ constexpr const char* kUsage =
     "  exception grant a temporary USB exception: challenge code in, response code out\n"
     "  inspections  home-PC inspection reports: upload one, list them, show one\n"
     "  audit     the administrators' audit trail: list it, or verify its hash chain\n"
+    "  fingerprints  register company documents (hashed here, never sent), list, show, export, remove\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -75,9 +76,10 @@ int main(int argc, char** argv) {
   }
   if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
   if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
-      command != "inspections" && command != "audit") {
+      command != "inspections" && command != "audit" && command != "fingerprints") {
     return reportError(kExitUsage, "unknown command \"" + command +
-                                       "\" (commands: agents, events, policy, exception, inspections, audit)");
+                                       "\" (commands: agents, events, policy, exception, inspections, audit, "
+                                       "fingerprints)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
@@ -102,5 +104,6 @@ int main(int argc, char** argv) {
   if (command == "exception") return runExceptionCommand(connection, commandArgs);
   if (command == "inspections") return runInspectionsCommand(connection, commandArgs);
   if (command == "audit") return runAuditCommand(connection, commandArgs);
+  if (command == "fingerprints") return runFingerprintsCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

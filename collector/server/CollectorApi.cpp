@@ -169,6 +169,28 @@ const std::vector<CollectorApi::Route>& CollectorApi::routeTable() {
        nullptr,
        &CollectorApi::putIncident,
        &incidentPathId},
+      // Fingerprint sets (docs/admin.md "Register company documents"): the key hashes what agents scan.
+      {{"GET", "/api/v1/fingerprint-key", Access::kAdministrator, "fingerprint.key.read", nullptr},
+       &CollectorApi::getFingerprintKey},
+      {{"POST", "/api/v1/fingerprints", Access::kAdministrator, "fingerprint.add", nullptr},
+       &CollectorApi::postFingerprints},
+      {{"GET", "/api/v1/fingerprints", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getFingerprintSets},
+      {{"GET", "/api/v1/fingerprints/{set}/artifact", Access::kAdministrator, "fingerprint.export", nullptr},
+       nullptr,
+       &CollectorApi::getFingerprintArtifact,
+       &fingerprintArtifactPathName},
+      {{"GET", "/api/v1/fingerprints/{set}", Access::kReader, nullptr, kRoutineRead},
+       nullptr,
+       &CollectorApi::getFingerprintSet,
+       &fingerprintSetPathName},
+      {{"DELETE", "/api/v1/fingerprints/{set}", Access::kAdministrator, "fingerprint.remove", nullptr},
+       nullptr,
+       &CollectorApi::deleteFingerprintSet,
+       &fingerprintSetPathName},
+      {{"GET", "/api/v1/fingerprint-artifacts/{set}", Access::kAgent, nullptr, kAgentCall},
+       nullptr,
+       &CollectorApi::getAgentFingerprintArtifact,
+       &agentArtifactPathName},
   };
   return kRoutes;
 }

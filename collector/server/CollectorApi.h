@@ -19,6 +19,7 @@
 #include "collector/store/HeartbeatBatcher.h"
 #include "common/Clock.h"
 #include "common/SigningKey.h"
+#include "fingerprint/FingerprintKey.h"
 
 namespace mamori::collector::server {
 
@@ -37,6 +38,8 @@ struct ApiConfig {
   store::HeartbeatBatcher* heartbeats = nullptr;
   // Retry-After of 503 answers when storage fails (drawn from the range, docs/api.md).
   RetryAfterRange retryAfter{};
+  // Keys every fingerprint (docs/decisions/0031); null: the fingerprint endpoints answer 503.
+  std::shared_ptr<const fingerprint::FingerprintKey> fingerprintKey{};
 };
 
 // How a route authenticates its caller; CollectorApi::handle checks kReader and kAdministrator
@@ -104,6 +107,16 @@ class CollectorApi {
   ApiResponse postInspection(const ApiRequest& request);
   ApiResponse getInspections(const ApiRequest& request);
   ApiResponse getInspection(const ApiRequest& request, const std::string& id);
+  // Fingerprint sets (CollectorApiFingerprints.cpp).
+  ApiResponse getFingerprintKey(const ApiRequest& request);
+  ApiResponse postFingerprints(const ApiRequest& request);
+  ApiResponse getFingerprintSets(const ApiRequest& request);
+  ApiResponse getFingerprintSet(const ApiRequest& request, const std::string& name);
+  ApiResponse getFingerprintArtifact(const ApiRequest& request, const std::string& name);
+  ApiResponse getAgentFingerprintArtifact(const ApiRequest& request, const std::string& name);
+  ApiResponse deleteFingerprintSet(const ApiRequest& request, const std::string& name);
+  // {"envelope": <signed artifact>, "key": "<fleet fingerprint key>"}
+  std::string fingerprintBundle(const std::string& envelope) const;
   // Web console sessions, policy validation, the console's files (CollectorApiConsole.cpp).
   ApiResponse postSession(const ApiRequest& request);
   ApiResponse getSession(const ApiRequest& request);
@@ -148,6 +161,12 @@ std::optional<std::string> groupNameProblem(const std::string& name);
 std::optional<std::string> agentGroupPathId(const std::string& path);
 // "/api/v1/inspections/<64 hex digits>" -> the id.
 std::optional<std::string> inspectionPathId(const std::string& path);
+
+// "/api/v1/fingerprints/<set>", "/api/v1/fingerprints/<set>/artifact", "/api/v1/fingerprint-artifacts/<set>"
+// -> "<set>" (a safe name); nullopt for any other path.
+std::optional<std::string> fingerprintSetPathName(const std::string& path);
+std::optional<std::string> fingerprintArtifactPathName(const std::string& path);
+std::optional<std::string> agentArtifactPathName(const std::string& path);
 
 // "/api/v1/incidents/<uuid>" -> "<uuid>"; nullopt for any other path.
 std::optional<std::string> incidentPathId(const std::string& path);

@@ -202,6 +202,29 @@ struct FleetHealth {
   std::int64_t policyNone = 0;     // reported none yet, or its group has no policy
 };
 
+// A registered document of a fingerprint set (docs/admin.md "Register company documents"): its
+// fingerprints only, never its text (docs/decisions/0031).
+struct FingerprintDocumentRecord {
+  std::string set;
+  std::string id;    // chosen by mamorictl: the first 16 hex digits of the file's SHA-256
+  std::string name;  // the file's name as registered (shown to administrators, never sent to agents)
+  std::int64_t chars = 0;
+  std::string hashes;  // base64url of the distinct 64-bit keyed hashes, little-endian, sorted
+  std::int64_t addedMs = 0;
+};
+
+// A fingerprint set's current signed artifact. version only grows, also across a removal, so an
+// agent never takes an older artifact for a newer one.
+struct FingerprintSetRecord {
+  std::string name;
+  std::int64_t version = 0;
+  std::string envelope;  // the signed artifact (policy envelope); "" when the set was removed
+  std::string sha256;    // of the artifact document
+  std::int64_t documents = 0;
+  std::int64_t entries = 0;
+  std::int64_t updatedMs = 0;
+};
+
 // Which audit records to read: seq order from afterSeq on, or the newest first.
 struct AuditQuery {
   std::int64_t afterSeq = 0;            // only seq > afterSeq (ascending order only)
@@ -305,6 +328,19 @@ class EventStore {
   // (defaultIntervalMs until it reports one), as GET /api/v1/agents says.
   virtual common::Result<FleetHealth> fleetHealth(std::int64_t nowMs, std::int64_t defaultIntervalMs,
                                                   std::int64_t silentAfterIntervals) = 0;
+  // Fingerprint sets (schema migration 10, SqlEventStoreFingerprints.cpp). Documents are replaced by
+  // (set, id). putFingerprintSet stores record only when the stored version is record.version - 1
+  // (0: none yet) and answers false otherwise (another collector was faster: build again).
+  virtual common::Status addFingerprintDocuments(const std::vector<FingerprintDocumentRecord>& documents) = 0;
+  // With hashes when withHashes, else with hashes empty.
+  virtual common::Result<std::vector<FingerprintDocumentRecord>> fingerprintDocuments(const std::string& set,
+                                                                                      bool withHashes) = 0;
+  virtual common::Result<bool> putFingerprintSet(const FingerprintSetRecord& record) = 0;
+  // Without the envelope when !withEnvelope; removed sets are listed with an empty envelope.
+  virtual common::Result<std::vector<FingerprintSetRecord>> listFingerprintSets() = 0;
+  virtual common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) = 0;
+  // Deletes the set's documents and empties its envelope (the version stays): false when unknown.
+  virtual common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) = 0;
 
   // The administrators' audit trail (schema migration 8, SqlEventStoreAudit.cpp). One append at a
   // time across every collector of the database (an advisory lock on PostgreSQL, the write lock on

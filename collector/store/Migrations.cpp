@@ -309,6 +309,26 @@ const std::vector<Migration>& migrations() {
            // NOLINTEND(bugprone-suspicious-missing-comma)
        },
        &backfillEventCounts},
+      {10,
+       "fingerprint sets: registered documents' keyed hashes and each set's signed artifact (docs/decisions/0031)",
+       {
+           "CREATE TABLE fingerprint_documents ("
+           " set_name {TEXT_C} NOT NULL,"
+           " id {TEXT_C} NOT NULL,"
+           " name TEXT NOT NULL,"
+           " chars BIGINT NOT NULL,"
+           " hashes TEXT NOT NULL,"
+           " added_ms BIGINT NOT NULL,"
+           " PRIMARY KEY (set_name, id))",
+           "CREATE TABLE fingerprint_sets ("
+           " name {TEXT_C} PRIMARY KEY,"
+           " version BIGINT NOT NULL,"
+           " envelope TEXT NOT NULL,"
+           " sha256 TEXT NOT NULL,"
+           " documents BIGINT NOT NULL,"
+           " entries BIGINT NOT NULL,"
+           " updated_ms BIGINT NOT NULL)",
+       }},
   };
   return kList;
 }

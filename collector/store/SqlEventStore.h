@@ -56,6 +56,13 @@ class SqlEventStore final : public EventStore {
   common::Result<std::vector<TopEntry>> topUsers(const CountsQuery& query, std::size_t limit) override;
   common::Result<FleetHealth> fleetHealth(std::int64_t nowMs, std::int64_t defaultIntervalMs,
                                           std::int64_t silentAfterIntervals) override;
+  common::Status addFingerprintDocuments(const std::vector<FingerprintDocumentRecord>& documents) override;
+  common::Result<std::vector<FingerprintDocumentRecord>> fingerprintDocuments(const std::string& set,
+                                                                              bool withHashes) override;
+  common::Result<bool> putFingerprintSet(const FingerprintSetRecord& record) override;
+  common::Result<std::vector<FingerprintSetRecord>> listFingerprintSets() override;
+  common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) override;
+  common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) override;
   common::Result<std::optional<audit::AuditRecord>> appendAuditWith(const AuditEntryFactory& make) override;
   common::Result<std::vector<audit::AuditRecord>> listAudit(const AuditQuery& query) override;
 

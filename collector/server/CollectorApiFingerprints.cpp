@@ -1,0 +1,268 @@
+// CollectorApi: fingerprint sets (docs/api.md "Fingerprint sets", docs/decisions/0031). mamorictl
+// uploads each registered document's keyed hashes (never its text); the collector keeps them per set,
+// drops boilerplate, builds the set's artifact, signs it with the policy key and serves it to agents
+// and administrators together with the fleet's fingerprint key.
+
+#include <algorithm>
+#include <string>
+
+#include "collector/server/CollectorApi.h"
+#include "common/Base64Url.h"
+#include "common/Clock.h"
+#include "common/Crypto.h"
+#include "common/JsonParser.h"
+#include "common/Log.h"
+#include "fingerprint/FingerprintArtifact.h"
+#include "policy/SignedPolicy.h"
+
+namespace mamori::collector::server {
+
+namespace {
+
+constexpr std::string_view kSetsPrefix = "/api/v1/fingerprints/";
+constexpr std::string_view kArtifactSuffix = "/artifact";
+constexpr std::string_view kAgentPrefix = "/api/v1/fingerprint-artifacts/";
+constexpr std::size_t kMaxDocumentsPerUpload = 10'000;
+constexpr std::size_t kMaxHashesPerDocument = 4U << 20U;
+constexpr std::int64_t kDefaultBoilerplateDocs = 3;
+
+std::optional<std::string> nameAfter(const std::string& path, std::string_view prefix, std::string_view suffix) {
+  if (path.size() <= prefix.size() + suffix.size() || path.rfind(prefix, 0) != 0) return std::nullopt;
+  if (path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) return std::nullopt;
+  std::string name = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
+  if (!fingerprint::isSafeSetName(name)) return std::nullopt;
+  return name;
+}
+
+std::optional<std::int64_t> integerAt(const common::JsonValue& object, std::string_view key) {
+  const auto* value = object.find(key);
+  if (value == nullptr || !value->isInteger() || value->text.size() > 18 || value->text[0] == '-') return std::nullopt;
+  return std::stoll(value->text);
+}
+
+const std::string* stringAt(const common::JsonValue& object, std::string_view key) {
+  const auto* value = object.find(key);
+  return value != nullptr && value->kind == common::JsonKind::kString ? &value->text : nullptr;
+}
+
+// The upload's documents, checked; or the 400 answer.
+std::variant<std::vector<store::FingerprintDocumentRecord>, ApiResponse> readDocuments(const common::JsonValue& root,
+                                                                                       const std::string& set,
+                                                                                       std::int64_t nowMs) {
+  const auto* documents = root.find("documents");
+  if (documents == nullptr || documents->kind != common::JsonKind::kArray || documents->items.empty())
+    return jsonError(400, "expected a non-empty array of documents", "/documents");
+  if (documents->items.size() > kMaxDocumentsPerUpload)
+    return jsonError(413, "more than " + std::to_string(kMaxDocumentsPerUpload) + " documents in one upload",
+                     "/documents");
+  std::vector<store::FingerprintDocumentRecord> out;
+  for (std::size_t i = 0; i < documents->items.size(); ++i) {
+    const std::string at = common::pointerAppend("/documents", i);
+    const auto& item = documents->items[i];
+    const std::string* id = stringAt(item, "id");
+    const std::string* name = stringAt(item, "name");
+    const std::string* hashes = stringAt(item, "hashes");
+    const auto chars = integerAt(item, "chars");
+    if (id == nullptr || !fingerprint::isSafeSetName(*id))
+      return jsonError(400, "expected an id of letters, digits, '_', '-' or '.'", at + "/id");
+    if (name == nullptr || name->size() > 1024)
+      return jsonError(400, "expected a name of at most 1024 bytes", at + "/name");
+    if (!chars) return jsonError(400, "expected a non-negative integer", at + "/chars");
+    if (hashes == nullptr) return jsonError(400, "expected base64url text", at + "/hashes");
+    auto raw = common::base64UrlDecode(*hashes);
+    if (!raw || raw->size() % 8 != 0 || raw->size() / 8 > kMaxHashesPerDocument)
+      return jsonError(400,
+                       "expected base64url of 8-byte hashes (at most " + std::to_string(kMaxHashesPerDocument) + ")",
+                       at + "/hashes");
+    out.push_back({set, *id, *name, *chars, *hashes, nowMs});
+  }
+  return out;
+}
+
+std::vector<std::uint64_t> unpackHashes(const std::string& text) {
+  std::vector<std::uint64_t> out;
+  auto raw = common::base64UrlDecode(text);
+  if (!raw) return out;
+  for (std::size_t i = 0; i + 8 <= raw->size(); i += 8) {
+    std::uint64_t value = 0;
+    for (int b = 7; b >= 0; --b) value = (value << 8) | static_cast<unsigned char>((*raw)[i + b]);
+    out.push_back(value);
+  }
+  std::sort(out.begin(), out.end());
+  out.erase(std::unique(out.begin(), out.end()), out.end());
+  return out;
+}
+
+}  // namespace
+
+std::optional<std::string> fingerprintSetPathName(const std::string& path) { return nameAfter(path, kSetsPrefix, ""); }
+std::optional<std::string> fingerprintArtifactPathName(const std::string& path) {
+  return nameAfter(path, kSetsPrefix, kArtifactSuffix);
+}
+std::optional<std::string> agentArtifactPathName(const std::string& path) { return nameAfter(path, kAgentPrefix, ""); }
+
+std::string CollectorApi::fingerprintBundle(const std::string& envelope) const {
+  return "{\"envelope\":" + envelope + ",\"key\":" + jsonString(config_.fingerprintKey->text()) + "}";
+}
+
+ApiResponse CollectorApi::getFingerprintKey(const ApiRequest& /*request*/) {
+  if (!config_.fingerprintKey || !config_.policyKey) return jsonError(503, "fingerprints are not configured", "");
+  ApiResponse response;
+  response.audit.target = "fingerprint-key:" + config_.fingerprintKey->keyId();
+  const fingerprint::WinnowParams params;
+  response.body = "{\"key\":" + jsonString(config_.fingerprintKey->text()) +
+                  ",\"key_id\":" + jsonString(config_.fingerprintKey->keyId()) + ",\"k\":" + std::to_string(params.k) +
+                  ",\"window\":" + std::to_string(params.window) + "}";
+  return response;
+}
+
+ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
+  if (!config_.fingerprintKey || !config_.policyKey) return jsonError(503, "fingerprints are not configured", "");
+  auto body = readJsonBody(request);
+  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
+  common::JsonLimits limits;
+  limits.maxBytes = config_.maxBodyBytes;
+  auto parsed = common::parseJsonStrict(std::get<std::string>(body), limits);
+  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
+  const auto& root = parsed.value();
+  const std::string* set = stringAt(root, "set");
+  if (set == nullptr || !fingerprint::isSafeSetName(*set))
+    return jsonError(400, "expected a set name of letters, digits, '_', '-' or '.' (1 to 64)", "/set");
+  const std::string* keyId = stringAt(root, "key_id");
+  if (keyId == nullptr || *keyId != config_.fingerprintKey->keyId())
+    return jsonError(409,
+                     "the documents were hashed with another fingerprint key than this collector's (" +
+                         config_.fingerprintKey->keyId() + ")",
+                     "/key_id");
+  std::int64_t boilerplateDocs = kDefaultBoilerplateDocs;
+  if (root.find("boilerplate_docs") != nullptr) {
+    auto value = integerAt(root, "boilerplate_docs");
+    if (!value || *value > 1'000'000)
+      return jsonError(400, "expected 0 (keep all) or 2 to 1000000", "/boilerplate_docs");
+    boilerplateDocs = *value;
+  }
+  auto documents = readDocuments(root, *set, clock_.nowMs());
+  if (auto* answer = std::get_if<ApiResponse>(&documents)) return *answer;
+  const auto& records = std::get<std::vector<store::FingerprintDocumentRecord>>(documents);
+  if (auto added = store_.addFingerprintDocuments(records); !added) return storageFailure(added.error());
+
+  // Rebuild the whole set: boilerplate depends on every document. Another collector may store a
+  // version between our read and write; then read again (a few times, then tell the caller).
+  for (int attempt = 0; attempt < 5; ++attempt) {
+    auto current = store_.fingerprintSet(*set);
+    if (!current) return storageFailure(current.error());
+    auto stored = store_.fingerprintDocuments(*set, true);
+    if (!stored) return storageFailure(stored.error());
+    std::vector<fingerprint::RegisteredDocument> registered;
+    registered.reserve(stored.value().size());
+    for (const auto& document : stored.value())
+      registered.push_back({document.id, document.chars, unpackHashes(document.hashes)});
+    const std::int64_t version = (current.value() ? current.value()->version : 0) + 1;
+    auto built =
+        fingerprint::buildFingerprintSet(*set, version, config_.fingerprintKey->keyId(), registered, boilerplateDocs);
+    built.createdAt = common::formatUtcMs(clock_.nowMs());
+    const std::string artifact = fingerprint::fingerprintArtifactJson(built);
+    auto envelope = policy::makeSignedPolicyEnvelope(*config_.policyKey, artifact);
+    if (!envelope) return jsonError(500, envelope.error().message, "policy signing key");
+    store::FingerprintSetRecord record{*set,
+                                       version,
+                                       envelope.value(),
+                                       common::sha256Hex(artifact),
+                                       static_cast<std::int64_t>(built.documents.size()),
+                                       static_cast<std::int64_t>(built.hashes.size()),
+                                       clock_.nowMs()};
+    auto put = store_.putFingerprintSet(record);
+    if (!put) return storageFailure(put.error());
+    if (!put.value()) continue;
+    common::log::info("fingerprint set " + *set + " version " + std::to_string(version) + ": " +
+                      std::to_string(record.documents) + " documents, " + std::to_string(record.entries) +
+                      " fingerprints, " + std::to_string(built.boilerplateDropped) + " dropped as boilerplate");
+    ApiResponse response;
+    response.status = 201;
+    response.audit.target = "fingerprints:" + *set;
+    response.audit.after = std::to_string(records.size()) + " documents added, version " + std::to_string(version);
+    response.body =
+        "{\"set\":" + jsonString(*set) + ",\"version\":" + std::to_string(version) +
+        ",\"documents\":" + std::to_string(record.documents) + ",\"added\":" + std::to_string(records.size()) +
+        ",\"fingerprints\":" + std::to_string(record.entries) +
+        ",\"boilerplate_dropped\":" + std::to_string(built.boilerplateDropped) +
+        ",\"artifact_bytes\":" + std::to_string(artifact.size()) + ",\"sha256\":" + jsonString(record.sha256) + "}";
+    return response;
+  }
+  return jsonError(409, "the set changed while it was being built; try again", "/set");
+}
+
+ApiResponse CollectorApi::getFingerprintSets(const ApiRequest& /*request*/) {
+  auto sets = store_.listFingerprintSets();
+  if (!sets) return storageFailure(sets.error());
+  ApiResponse response;
+  std::string& out = response.body;
+  out = "{\"sets\":[";
+  bool first = true;
+  for (const auto& s : sets.value()) {
+    if (s.sha256.empty()) continue;  // removed
+    if (!first) out += ',';
+    first = false;
+    out += "{\"set\":" + jsonString(s.name) + ",\"version\":" + std::to_string(s.version) +
+           ",\"documents\":" + std::to_string(s.documents) + ",\"fingerprints\":" + std::to_string(s.entries) +
+           ",\"sha256\":" + jsonString(s.sha256) + ",\"updated\":" + jsonString(common::formatUtcMs(s.updatedMs)) + "}";
+  }
+  out += "]}";
+  return response;
+}
+
+ApiResponse CollectorApi::getFingerprintSet(const ApiRequest& request, const std::string& name) {
+  auto set = store_.fingerprintSet(name);
+  if (!set) return storageFailure(set.error());
+  if (!set.value() || set.value()->envelope.empty())
+    return jsonError(404, "no fingerprint set with this name", request.path);
+  auto documents = store_.fingerprintDocuments(name, false);
+  if (!documents) return storageFailure(documents.error());
+  ApiResponse response;
+  std::string& out = response.body;
+  out = "{\"set\":" + jsonString(name) + ",\"version\":" + std::to_string(set.value()->version) +
+        ",\"fingerprints\":" + std::to_string(set.value()->entries) + ",\"sha256\":" + jsonString(set.value()->sha256) +
+        ",\"documents\":[";
+  bool first = true;
+  for (const auto& d : documents.value()) {
+    if (!first) out += ',';
+    first = false;
+    out += "{\"id\":" + jsonString(d.id) + ",\"name\":" + jsonString(d.name) + ",\"chars\":" + std::to_string(d.chars) +
+           ",\"added\":" + jsonString(common::formatUtcMs(d.addedMs)) + "}";
+  }
+  out += "]}";
+  return response;
+}
+
+ApiResponse CollectorApi::getFingerprintArtifact(const ApiRequest& request, const std::string& name) {
+  if (!config_.fingerprintKey) return jsonError(503, "fingerprints are not configured", "");
+  auto set = store_.fingerprintSet(name);
+  ApiResponse response = !set ? storageFailure(set.error())
+                         : (!set.value() || set.value()->envelope.empty())
+                             ? jsonError(404, "no fingerprint set with this name", request.path)
+                             : ApiResponse{};
+  response.audit.target = "fingerprints:" + name;
+  if (!set || !set.value() || set.value()->envelope.empty()) return response;
+  response.body = fingerprintBundle(set.value()->envelope);
+  return response;
+}
+
+ApiResponse CollectorApi::getAgentFingerprintArtifact(const ApiRequest& request, const std::string& name) {
+  auto agent = authenticateAgent(request);
+  if (auto* answer = std::get_if<ApiResponse>(&agent)) return *answer;
+  return getFingerprintArtifact(request, name);
+}
+
+ApiResponse CollectorApi::deleteFingerprintSet(const ApiRequest& request, const std::string& name) {
+  auto removed = store_.removeFingerprintSet(name, clock_.nowMs());
+  ApiResponse response = !removed           ? storageFailure(removed.error())
+                         : !removed.value() ? jsonError(404, "no fingerprint set with this name", request.path)
+                                            : ApiResponse{};
+  response.audit.target = "fingerprints:" + name;
+  if (!removed || !removed.value()) return response;
+  response.audit.before = "registered";
+  response.body = "{\"set\":" + jsonString(name) + ",\"removed\":true}";
+  return response;
+}
+
+}  // namespace mamori::collector::server

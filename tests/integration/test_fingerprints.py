@@ -1,0 +1,283 @@
+"""Document fingerprints end to end (issue 18, docs/decisions/0031), with the real binaries over TLS:
+an administrator registers a folder of documents (`mamorictl fingerprints add`: extracted and hashed on
+the administrator's side, only keyed hashes sent), exports the signed set, and `mamori-agent scan`
+recognises derived files (excerpts pasted into other text, reordered paragraphs, 10% of the words
+changed, a docx converted to PDF by LibreOffice, a Shift_JIS copy) while unrelated documents, also ones
+on the same letter template, are not reported. The collector's database and the set hold no phrase of a
+registered document; a tampered set or one hashed with another key is refused; the routes are audited.
+"""
+
+import hashlib
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import unittest
+import zipfile
+from xml.sax.saxutils import escape
+
+from harness import Collector, binary
+
+EN_WORDS = ("the plan market customer price quarter sales launch region team budget review product and of to in "
+            "for with new growth partner cost target risk year share report supplier contract margin channel "
+            "forecast retail online store inventory logistics hiring training quality audit security policy "
+            "release roadmap pricing discount campaign brand survey feedback support service renewal").split()
+JA_WORDS = ("営業 顧客 計画 予算 売上 新規 製品 開発 市場 価格 契約 取引 担当 部門 会議 資料 報告 目標 利益 費用 "
+            "の を に は が と で も から まで より 東京 大阪 支店 本社 四半期 年度 戦略 施策 改善 品質 納期 在庫 "
+            "物流 採用 研修 監査 規程 発売 見直し 拡大 削減 確認 検討 実施 予定 対応").split()
+LETTERHEAD = ("Mamori Trading Co., Ltd. 1-2-3 Marunouchi, Chiyoda-ku, Tokyo 100-0005. Tel 03-1234-5678. "
+              "This letter and its attachments are confidential and intended only for the named recipient; if "
+              "you received it in error, please delete it and notify the sender at once. ")
+PHRASE_EN = "Project Hayabusa will enter the Kansai market"
+PHRASE_JA = "隼計画は関西市場へ参入する"
+
+
+def prose(words, n, seed, sep=" ", line=12):
+    rng = random.Random(seed)
+    out = []
+    for i in range(n):
+        out.append(rng.choice(words))
+        out.append(".\n" if i % line == line - 1 else sep)
+    return "".join(out)
+
+
+def docx(paragraph_runs):
+    """A WordprocessingML package complete enough for Word and LibreOffice to open."""
+    body = "".join("<w:p>" + "".join(f'<w:r><w:t xml:space="preserve">{escape(r)}</w:t></w:r>' for r in runs) +
+                   "</w:p>" for runs in paragraph_runs)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml",
+                   '<?xml version="1.0" encoding="UTF-8"?><Types xmlns="http://schemas.openxmlformats.org/package/'
+                   '2006/content-types"><Default Extension="rels" ContentType="application/vnd.openxmlformats-'
+                   'package.relationships+xml"/><Default Extension="xml" ContentType="application/xml"/>'
+                   '<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-'
+                   'officedocument.wordprocessingml.document.main+xml"/></Types>')
+        z.writestr("_rels/.rels",
+                   '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/'
+                   'package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/'
+                   'officeDocument/2006/relationships/officeDocument" Target="word/document.xml"/></Relationships>')
+        z.writestr("word/document.xml",
+                   '<?xml version="1.0" encoding="UTF-8" standalone="yes"?><w:document xmlns:w="http://schemas.'
+                   f'openxmlformats.org/wordprocessingml/2006/main"><w:body>{body}</w:body></w:document>')
+    return buf.getvalue()
+
+
+def paragraphs(text):
+    return [p for p in text.split("\n") if p.strip()]
+
+
+def write(path, data):
+    os.makedirs(os.path.dirname(path), exist_ok=True)
+    with open(path, "wb") as f:
+        f.write(data if isinstance(data, bytes) else data.encode())
+
+
+def doc_id(path):
+    with open(path, "rb") as f:
+        return hashlib.sha256(f.read()).hexdigest()[:16]
+
+
+class FingerprintsTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mamori-fingerprints-")
+        self.collector = Collector(self.tmp).start()
+
+    def tearDown(self):
+        if self.collector.process:
+            self.collector.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ctl(self, *args, check=0):
+        return self.collector.ctl(*args, check=check)
+
+    def make_registered(self):
+        reg = os.path.join(self.tmp, "registered")
+        self.texts = {
+            "plan": f"{PHRASE_EN}. " + prose(EN_WORDS, 700, 1),
+            "memo": prose(EN_WORDS, 500, 2),
+            "contract": f"{PHRASE_JA}。" + prose(JA_WORDS, 900, 3, sep="", line=20),
+            "spec": prose(JA_WORDS, 700, 4, sep="", line=20),
+        }
+        write(f"{reg}/plan.docx", docx([[p] for p in paragraphs(self.texts["plan"])]))
+        write(f"{reg}/memo.txt", self.texts["memo"])
+        write(f"{reg}/contract.txt", self.texts["contract"])
+        write(f"{reg}/nested/spec.docx", docx([[p] for p in paragraphs(self.texts["spec"])]))
+        for i in range(4):  # four letters on one template: the letterhead is boilerplate
+            self.texts[f"letter{i}"] = LETTERHEAD + prose(EN_WORDS, 120, 100 + i) + LETTERHEAD
+            write(f"{reg}/letters/letter{i}.txt", self.texts[f"letter{i}"])
+        self.ids = {name: doc_id(os.path.join(reg, rel)) for name, rel in [
+            ("plan", "plan.docx"), ("memo", "memo.txt"), ("contract", "contract.txt"), ("spec", "nested/spec.docx"),
+            *[(f"letter{i}", f"letters/letter{i}.txt") for i in range(4)]]}
+        return reg
+
+    def make_derived(self):
+        """name -> (file, expected document name or None)."""
+        d = os.path.join(self.tmp, "derived")
+        t = self.texts
+        plan, memo, contract = t["plan"], t["memo"], t["contract"]
+        expected = {}
+
+        def add(name, data, source):
+            write(os.path.join(d, name), data)
+            expected[name] = source
+
+        # Excerpts of 10-50% pasted into new text.
+        for pct in (10, 30, 50):
+            n = len(plan) * pct // 100
+            add(f"excerpt{pct}.txt", prose(EN_WORDS, 200, 900 + pct) + plan[len(plan) // 4:len(plan) // 4 + n] +
+                prose(EN_WORDS, 200, 950 + pct), "plan")
+        add("reordered.txt", "\n".join(reversed(paragraphs(memo))), "memo")
+        words = plan.split(" ")
+        rng = random.Random(5)
+        for i in rng.sample(range(len(words)), len(words) // 10):
+            words[i] = rng.choice(["alpha", "omega", "delta", "sigma"])
+        add("changed10.txt", " ".join(words), "plan")
+        add("contract-sjis.txt", contract.replace("。", "。\r\n").encode("cp932"), "contract")
+        add("contract-excerpt.docx", docx([["ご参考までに送付します。"], [contract[300:900]], ["以上"]]), "contract")
+        # Unrelated documents over the same vocabularies, and a new letter on the registered template.
+        for i in range(20):
+            add(f"unrelated/en{i}.txt", prose(EN_WORDS, 500, 2000 + i), None)
+            add(f"unrelated/ja{i}.txt", prose(JA_WORDS, 600, 3000 + i, sep="", line=20), None)
+        add("unrelated/letter-new.txt", LETTERHEAD + prose(EN_WORDS, 120, 4000) + LETTERHEAD, None)
+        # docx -> pdf by LibreOffice (a real converter's PDF: CID fonts, ToUnicode maps).
+        soffice = shutil.which("soffice")
+        self.assertIsNotNone(soffice, "LibreOffice (soffice) is needed: scripts/bootstrap.sh --test installs it")
+        profile = os.path.join(self.tmp, "lo-profile")
+        subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", "pdf",
+                        "--outdir", d, os.path.join(self.tmp, "registered", "plan.docx")],
+                       check=True, capture_output=True, timeout=240)
+        self.assertTrue(os.path.exists(os.path.join(d, "plan.pdf")))
+        expected["plan.pdf"] = "plan"
+        return d, expected
+
+    def public_key(self):
+        pem = os.path.join(self.tmp, "collector-policy.pub")
+        subprocess.run(["openssl", "pkey", "-in", self.collector.policy_key_file, "-pubout", "-out", pem],
+                       check=True, capture_output=True)
+        return pem
+
+    def scan(self, bundle, root, *extra):
+        done = subprocess.run([binary("mamori-agent"), "scan", "--json", "--fingerprints", bundle, "--collector-key",
+                               self.public_key(), "--min-containment", "30", *extra, root],
+                              capture_output=True, text=True, timeout=300)
+        lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
+        found = {}
+        for r in lines:
+            if "path" in r:
+                found[os.path.relpath(r["path"], root)] = [m for m in r["matches"] if m["type"] == "fingerprint"]
+        return done, found
+
+    def test_register_export_and_recognise_derived_files(self):
+        reg = self.make_registered()
+        code, out, err = self.ctl("fingerprints", "add", "--set", "company", reg)
+        self.assertIn("set company version 1: 8 documents", out, err)
+        self.assertIn("dropped as boilerplate", out)
+        code, out, _ = self.ctl("fingerprints", "list")
+        self.assertIn("company", out)
+        code, out, _ = self.ctl("fingerprints", "show", "company", "--json")
+        shown = json.loads(out)
+        self.assertEqual(sorted(d["name"] for d in shown["documents"]),
+                         sorted(["plan.docx", "memo.txt", "contract.txt", "spec.docx"] +
+                                [f"letter{i}.txt" for i in range(4)]))
+        self.assertEqual(sorted(d["id"] for d in shown["documents"]), sorted(self.ids.values()))
+
+        bundle = os.path.join(self.tmp, "company.fingerprints")
+        self.ctl("fingerprints", "export", "company", "--output", bundle)
+
+        # No text at the collector or in the set: neither phrase, in any spelling the normaliser makes.
+        db = os.path.join(self.collector.state_dir, "collector.db")
+        self.assertTrue(os.path.exists(db), os.listdir(self.collector.state_dir))
+        stored = b""
+        for path in [bundle] + [os.path.join(self.collector.state_dir, f) for f in os.listdir(self.collector.state_dir)
+                                if f.startswith("collector.db")]:
+            with open(path, "rb") as f:
+                stored += f.read()
+        for phrase in (PHRASE_EN, PHRASE_EN.lower().replace(" ", ""), "Hayabusa", "hayabusa", PHRASE_JA, "隼計画"):
+            for encoding in ("utf-8", "utf-16-le"):
+                self.assertNotIn(phrase.encode(encoding), stored, phrase)
+
+        derived, expected = self.make_derived()
+        done, found = self.scan(bundle, derived)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        by_id = {v: k for k, v in self.ids.items()}
+        misses, false_positives = [], []
+        for name, source in sorted(expected.items()):
+            hits = [by_id.get(m["name"].split(":", 1)[1]) for m in found.get(name, [])]
+            if source is None and hits:
+                false_positives.append((name, hits))
+            elif source is not None and hits != [source]:
+                misses.append((name, source, hits))
+        self.assertEqual(misses, [], found)
+        self.assertEqual(false_positives, [])
+        for m in found["excerpt50.txt"]:
+            self.assertTrue(m["name"].startswith("company:"))
+            self.assertGreaterEqual(m["count"], 30)  # percent of the document found
+
+        # The registered documents themselves are found (the letters by their own text, not the letterhead).
+        done, found = self.scan(bundle, reg)
+        for rel, hits in found.items():
+            own = self.ids[os.path.splitext(os.path.basename(rel))[0]]
+            self.assertEqual([m["name"] for m in hits], [f"company:{own}"], rel)
+        self.assertEqual(len(found), 8)
+
+    def test_refused_sets_and_audit(self):
+        reg = self.make_registered()
+        self.ctl("fingerprints", "add", "--set", "company", reg)
+        bundle = os.path.join(self.tmp, "company.fingerprints")
+        self.ctl("fingerprints", "export", "company", "--output", bundle)
+        with open(bundle) as f:
+            good = json.load(f)
+        target = os.path.join(self.tmp, "target")
+        write(os.path.join(target, "memo-copy.txt"), self.texts["memo"])
+
+        def refused(mutated, why):
+            path = os.path.join(self.tmp, "bad.fingerprints")
+            with open(path, "w") as f:
+                json.dump(mutated, f)
+            done, _ = self.scan(path, target)
+            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+            self.assertIn("fingerprint set refused", done.stderr)
+            self.assertIn(why, done.stderr)
+
+        # A changed byte of the signed set, another fleet's key, another signer.
+        tampered = json.loads(json.dumps(good))
+        doc = tampered["envelope"]["document"]
+        tampered["envelope"]["document"] = doc[:40] + ("A" if doc[40] != "A" else "B") + doc[41:]
+        refused(tampered, "signature")
+        other_key = json.loads(json.dumps(good))
+        other_key["key"] = "B" * 42 + "A"
+        refused(other_key, "hashed with key")
+        other_signer = json.loads(json.dumps(good))
+        other_signer["envelope"]["key_id"] = "0" * 16
+        refused(other_signer, "trusts key")
+
+        done, found = self.scan(bundle, target)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertEqual([m["name"] for m in found["memo-copy.txt"]], [f"company:{self.ids['memo']}"])
+
+        # Adding a document raises the version; removing the set hides it; both are in the audit trail.
+        extra = os.path.join(self.tmp, "extra.txt")
+        write(extra, prose(EN_WORDS, 300, 77))
+        code, out, _ = self.ctl("fingerprints", "add", "--set", "company", extra)
+        self.assertIn("version 2: 9 documents", out)
+        self.ctl("fingerprints", "remove", "company")
+        code, out, _ = self.ctl("fingerprints", "list", "--json")
+        self.assertEqual(out.strip(), "")
+        code, _, err = self.ctl("fingerprints", "export", "company", "--output", bundle, check=1)
+        self.assertIn("404", err)
+        code, out, _ = self.ctl("audit", "--json")
+        actions = [json.loads(line)["action"] for line in out.splitlines() if line.strip()]
+        for action in ("fingerprint.key.read", "fingerprint.add", "fingerprint.export", "fingerprint.remove"):
+            self.assertIn(action, actions)
+        # Bad usage is a clear error.
+        code, _, err = self.ctl("fingerprints", "add", "--set", "../x", extra, check=2)
+        self.assertIn("--set NAME", err)
+
+
+if __name__ == "__main__":
+    unittest.main()

@@ -1,0 +1,91 @@
+#include <doctest/doctest.h>
+
+#include "common/JsonText.h"
+#include "fingerprint/FingerprintArtifact.h"
+#include "fingerprint/TextNormalizer.h"
+#include "policy/SignedPolicy.h"
+#include "scan/ContentScanner.h"
+#include "scan/FingerprintBundle.h"
+
+namespace fp = mamori::fingerprint;
+namespace scan = mamori::scan;
+using mamori::common::SigningKey;
+
+namespace {
+
+std::string text(int seed) {
+  std::string out;
+  for (int i = 0; i < 120; ++i) out += "clause " + std::to_string(seed * 1000 + i * 7) + " of the agreement; ";
+  return out;
+}
+
+std::string bundle(const SigningKey& signer, const fp::FingerprintKey& key, std::int64_t version) {
+  const auto normalized = fp::normalizeText(text(1));
+  auto set = fp::buildFingerprintSet(
+      "deals", version, key.keyId(),
+      {{"doc1", static_cast<std::int64_t>(normalized.size()), fp::distinctHashes(fp::winnow(normalized, key))}}, 3);
+  set.createdAt = "2026-12-06T15:00:00.000Z";
+  auto envelope = mamori::policy::makeSignedPolicyEnvelope(signer, fp::fingerprintArtifactJson(set));
+  REQUIRE(envelope);
+  return "{\"envelope\":" + envelope.value() + ",\"key\":\"" + key.text() + "\"}";
+}
+
+}  // namespace
+
+TEST_CASE("a signed fingerprint set opens only with its signer's key, untampered and not replayed") {
+  const auto signer = SigningKey::generate().value();
+  const auto other = SigningKey::generate().value();
+  const auto key = fp::FingerprintKey::generate().value();
+  const std::string good = bundle(signer, key, 4);
+
+  auto opened = scan::openFingerprintBundle(good, signer.publicKey());
+  REQUIRE(opened);
+  CHECK(opened.value().set->name == "deals");
+  CHECK(opened.value().set->version == 4);
+  CHECK(opened.value().key->keyId() == key.keyId());
+
+  CHECK_FALSE(scan::openFingerprintBundle(good, other.publicKey()));
+  CHECK_FALSE(scan::openFingerprintBundle(bundle(other, key, 4), signer.publicKey()));
+  // A replay: older than what is applied, or the same when a newer one is required.
+  auto older = scan::openFingerprintBundle(good, signer.publicKey(), 5);
+  REQUIRE_FALSE(older);
+  CHECK(older.error().message.find("replayed") != std::string::npos);
+  CHECK(scan::openFingerprintBundle(good, signer.publicKey(), 4, true));
+  CHECK_FALSE(scan::openFingerprintBundle(good, signer.publicKey(), 4, false));
+  // The key must be the one the set was hashed with.
+  std::string swapped = good;
+  swapped.replace(swapped.find(key.text()), key.text().size(), fp::FingerprintKey::generate().value().text());
+  CHECK_FALSE(scan::openFingerprintBundle(swapped, signer.publicKey()));
+  // Any changed byte of the signed document.
+  std::string tampered = good;
+  const auto at = tampered.find("\"document\":\"") + 40;
+  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
+  CHECK_FALSE(scan::openFingerprintBundle(tampered, signer.publicKey()));
+  CHECK_FALSE(scan::openFingerprintBundle("{}", signer.publicKey()));
+  CHECK_FALSE(scan::openFingerprintBundle("not json", signer.publicKey()));
+}
+
+TEST_CASE("the content scanner reports a registered document as a fingerprint hit, never its text") {
+  const auto signer = SigningKey::generate().value();
+  const auto key = fp::FingerprintKey::generate().value();
+  auto opened = scan::openFingerprintBundle(bundle(signer, key, 1), signer.publicKey());
+  REQUIRE(opened);
+  scan::ScanConfig config;
+  config.creditCard.enabled = false;
+  config.myNumber.enabled = false;
+  opened.value().thresholds = {0.5, 300, 3};
+  config.fingerprintSets.push_back(opened.value());
+
+  const std::string full = text(1);
+  auto hit = scan::ContentScanner::inspectBytes(config, "Forwarded:\n" + full.substr(0, full.size() * 2 / 3), "a.txt");
+  REQUIRE(hit);
+  REQUIRE(hit.value().hits.size() == 1);
+  CHECK(hit.value().hits[0].kind == scan::HitKind::kFingerprint);
+  CHECK(hit.value().hits[0].name == "deals:doc1");
+  CHECK(hit.value().hits[0].count >= 50);
+  CHECK(hit.value().hits[0].count <= 80);
+
+  auto clean = scan::ContentScanner::inspectBytes(config, text(2), "b.txt");
+  REQUIRE(clean);
+  CHECK(clean.value().hits.empty());
+}
