@@ -114,7 +114,7 @@ void ContentInspector::scanPiece(const Piece& piece, FileResult& result) {
   if (piece.detectOn == DetectOn::kNone) return;
   const std::string_view text = pieceText(piece);
   if (!fingerprintSets_.empty() && fingerprintText_.size() < kMaxFingerprintTextBytes) {
-    fingerprintText_.append(text.substr(0, kMaxFingerprintTextBytes - fingerprintText_.size()));
+    fingerprintText_.append(fingerprintText(piece).substr(0, kMaxFingerprintTextBytes - fingerprintText_.size()));
     fingerprintText_.push_back('\n');
   }
   for (const auto& entry : detectors_) {

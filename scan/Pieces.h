@@ -38,6 +38,18 @@ inline std::string_view pieceText(const Piece& piece) {
   return {};
 }
 
+// The text of a piece that document fingerprints read (docs/decisions/0027): pieceText, except for
+// markup members of a container (an Office package's [Content_Types].xml, relationships, styles and
+// themes): they are the same in every file a program writes and would make unrelated documents share
+// long runs. Their readable text, where there is any, arrives as a kText piece of its own.
+inline std::string_view fingerprintText(const Piece& piece) {
+  const std::string_view text = pieceText(piece);
+  if (piece.kind == PartKind::kText || piece.location.empty()) return text;
+  const std::size_t first = text.find_first_not_of(" \t\r\n\xEF\xBB\xBF");
+  if (first != std::string_view::npos && text[first] == '<') return {};
+  return text;
+}
+
 // Visits the pieces of document; problems (encrypted, corrupt, bombs, limits) go to notInspected.
 void extractPieces(std::string_view document, const ExtractionLimits& limits, const PieceSink& sink,
                    std::vector<NotInspected>& notInspected);

@@ -88,7 +88,7 @@ common::Result<Hashed> hashFile(const std::string& path, const fingerprint::Fing
   scan::extractPieces(
       data.value(), scan::ExtractionLimits{},
       [&](const scan::Piece& piece) {
-        text.append(scan::pieceText(piece));
+        text.append(scan::fingerprintText(piece));
         text.push_back('\n');
       },
       notInspected);

@@ -251,6 +251,54 @@ void checkRetention(store::EventStore& store, const std::string& agentId, std::i
 
 }  // namespace
 
+// Fingerprint sets (migration 9): documents replaced by id, versions only forward (also from another
+// collector), removal keeps the version. Names carry the agent id: the database may hold older runs.
+void checkFingerprintSets(store::EventStore& store, store::EventStore& other, const std::string& suffix,
+                          std::int64_t now) {
+  const std::string set = "set-" + suffix.substr(suffix.size() - 12);
+  REQUIRE(store
+              .addFingerprintDocuments({{set, "doc1", "plan.docx", 100, "AAAAAAAAAAA", now},
+                                        {set, "doc2", "memo.txt", 50, "AQAAAAAAAAA", now}})
+              .ok());
+  REQUIRE(other.addFingerprintDocuments({{set, "doc1", "plan-v2.docx", 120, "AgAAAAAAAAA", now + 1}}).ok());
+  auto documents = store.fingerprintDocuments(set, true);
+  REQUIRE(documents.ok());
+  REQUIRE(documents.value().size() == 2);
+  CHECK(documents.value()[0].name == "plan-v2.docx");
+  CHECK(documents.value()[0].hashes == "AgAAAAAAAAA");
+  auto withoutHashes = store.fingerprintDocuments(set, false);
+  REQUIRE(withoutHashes.ok());
+  CHECK(withoutHashes.value()[1].hashes.empty());
+
+  store::FingerprintSetRecord record{set, 1, "{\"envelope\":1}", "sha-1", 2, 10, now};
+  CHECK(store.putFingerprintSet(record).value());
+  CHECK_FALSE(other.putFingerprintSet(record).value());  // version 1 is taken: build again
+  record.version = 2;
+  record.sha256 = "sha-2";
+  CHECK(other.putFingerprintSet(record).value());
+  auto read = store.fingerprintSet(set);
+  REQUIRE(read.ok());
+  REQUIRE(read.value().has_value());
+  CHECK(read.value()->version == 2);
+  CHECK(read.value()->envelope == "{\"envelope\":1}");
+  auto sets = store.listFingerprintSets();
+  REQUIRE(sets.ok());
+  bool listed = false;
+  for (const auto& s : sets.value()) listed = listed || (s.name == set && s.envelope.empty());
+  CHECK(listed);
+
+  CHECK(store.removeFingerprintSet(set, now + 2).value());
+  CHECK_FALSE(other.removeFingerprintSet(set, now + 3).value());
+  CHECK(store.fingerprintDocuments(set, true).value().empty());
+  read = store.fingerprintSet(set);
+  REQUIRE(read.value().has_value());
+  CHECK(read.value()->envelope.empty());
+  CHECK(read.value()->version == 3);  // a set registered again continues above every copy agents hold
+  record.version = 4;
+  CHECK(store.putFingerprintSet(record).value());
+  CHECK_FALSE(store.fingerprintSet("unknown-" + set).value().has_value());
+}
+
 void checkStoreContract(const std::string& dbUrl) {
   // Two stores migrating the same database at once: both must succeed (advisory lock / BEGIN IMMEDIATE).
   std::unique_ptr<store::EventStore> first, second;
@@ -393,6 +441,7 @@ void checkStoreContract(const std::string& dbUrl) {
   checkGroupsAndPolicies(store, *second, agentId, now);
   checkBatchedHeartbeats(store, *second, ids, now);
   checkRetention(store, agentId, now);
+  checkFingerprintSets(store, *second, agentId, now);
 }
 
 }  // namespace mamori::collector::test
