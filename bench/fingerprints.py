@@ -1,0 +1,144 @@
+#!/usr/bin/env python3
+"""Document fingerprint benchmark (issue 18, docs/decisions/0031): prints figures, asserts nothing.
+
+With the real binaries on loopback (a collector over TLS on a throwaway state directory):
+  1. registration: `mamorictl fingerprints add` of N generated documents (English and Japanese prose,
+     about --chars normalised characters each): wall time, documents per second;
+  2. the set: artifact bytes, fingerprints kept, boilerplate dropped;
+  3. the index in the scanner: peak RSS of `mamori-agent scan --fingerprints` minus the same scan
+     without the set, on one small file (what the set costs a scanning process);
+  4. scan throughput on a tree of M plain-text files (some of them derived from registered
+     documents) with the set and without it, best of --repeat runs (page cache warm): the reference
+     is the same command without --fingerprints.
+
+Goals (issue 18): index <= 64 MiB with 10,000 documents (and a 1,000,000-row EDM table, not built
+yet); throughput with the set >= 0.8x without.
+Usage: bench/fingerprints.py [--documents N] [--chars C] [--files M] [--repeat R]
+"""
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+from harness import Collector  # noqa: E402
+
+BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
+os.environ.setdefault("MAMORI_BIN_DIR", BIN)
+
+EN = ("the plan market customer price quarter sales launch region team budget review product and of to in for "
+      "with new growth partner cost target risk year share report supplier contract margin channel forecast "
+      "retail online store inventory logistics hiring training quality audit security policy release").split()
+JA = ("営業 顧客 計画 予算 売上 新規 製品 開発 市場 価格 契約 取引 担当 部門 会議 資料 報告 目標 利益 費用 の を に は "
+      "が と で も から 東京 大阪 支店 本社 四半期 年度 戦略 施策 改善 品質 納期 在庫 物流 採用 研修 監査").split()
+
+
+def prose(rng, chars, japanese):
+    words, out, n = (JA, [], 0) if japanese else (EN, [], 0)
+    while n < chars:
+        w = rng.choice(words)
+        out.append(w)
+        out.append("" if japanese else " ")
+        n += len(w)
+        if rng.random() < 0.08:
+            out.append("。\n" if japanese else ".\n")
+    return "".join(out)
+
+
+def peak_rss_kib(args):
+    """Peak RSS of one run, measured by a fresh Python child so earlier children do not count."""
+    code = ("import resource,subprocess,sys,json;d=subprocess.run(sys.argv[1:],capture_output=True);"
+            "print(json.dumps([d.returncode,resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss]))")
+    out = subprocess.run([sys.executable, "-c", code, *args], capture_output=True, text=True, check=True).stdout
+    return json.loads(out)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--documents", type=int, default=10000)
+    parser.add_argument("--chars", type=int, default=5000)
+    parser.add_argument("--files", type=int, default=1000)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rng = random.Random(18)
+    tmp = tempfile.mkdtemp(prefix="mamori-bench-fp-")
+    collector = Collector(tmp, log_level="warning").start()
+    try:
+        reg = os.path.join(tmp, "registered")
+        texts = []
+        for i in range(args.documents):
+            text = prose(rng, args.chars, i % 2 == 1)
+            texts.append(text)
+            path = os.path.join(reg, f"{i // 1000:02d}", f"doc{i:05d}.txt")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(text)
+        start = time.monotonic()
+        done = collector.ctl("fingerprints", "add", "--set", "bench", reg)
+        registration = time.monotonic() - start
+        if done[0] != 0:
+            raise SystemExit(done[1] + done[2])
+        summary = [line for line in done[1].splitlines() if line.startswith("set bench")][-1]
+        bundle = os.path.join(tmp, "bench.fingerprints")
+        collector.ctl("fingerprints", "export", "bench", "--output", bundle, check=0)
+        pem = os.path.join(tmp, "policy.pub")
+        subprocess.run(["openssl", "pkey", "-in", collector.policy_key_file, "-pubout", "-out", pem], check=True)
+
+        tree = os.path.join(tmp, "tree")
+        for i in range(args.files):
+            if i % 10 == 0:  # one in ten holds an excerpt of a registered document
+                src = texts[rng.randrange(len(texts))]
+                body = prose(rng, 2000, False) + src[1000:2500] + prose(rng, 2000, False)
+            else:
+                body = prose(rng, 5000, i % 2 == 1)
+            path = os.path.join(tree, f"{i // 100:02d}", f"f{i:05d}.txt")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(body)
+        tree_bytes = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(tree) for n in ns)
+
+        scan = [os.path.join(BIN, "mamori-agent"), "scan", "--json", "--threads", "2"]
+        with_set = ["--fingerprints", bundle, "--collector-key", pem, "--min-containment", "30"]
+        one = os.path.join(tmp, "one.txt")
+        with open(one, "w") as f:
+            f.write("hello\n")
+        _, rss_without = peak_rss_kib(scan + ["--no-sandbox", one])
+        _, rss_with = peak_rss_kib(scan + ["--no-sandbox"] + with_set + [one])
+
+        def best(extra):
+            times, matched = [], 0
+            for _ in range(args.repeat):
+                start = time.monotonic()
+                run = subprocess.run(scan + extra + [tree], capture_output=True, text=True)
+                times.append(time.monotonic() - start)
+                matched = sum(1 for line in run.stdout.splitlines()
+                              if '"type":"fingerprint"' in line)
+            return min(times), matched
+
+        base, _ = best([])
+        fp, matched = best(with_set)
+        print(f"documents registered     {args.documents} x ~{args.chars} chars in {registration:.1f} s "
+              f"({args.documents / registration:.0f} documents/s, mamorictl extraction + hashing + upload)")
+        print(f"set                      {summary}")
+        print(f"artifact (signed bundle) {os.path.getsize(bundle) / 1048576:.1f} MiB")
+        print(f"scanner peak RSS         {rss_without / 1024:.1f} MiB without the set, {rss_with / 1024:.1f} MiB "
+              f"with it: the set costs {(rss_with - rss_without) / 1024:.1f} MiB (goal <= 64 MiB)")
+        print(f"scan of {args.files} files ({tree_bytes / 1048576:.1f} MiB), best of {args.repeat}: "
+              f"{base:.2f} s without the set (reference), {fp:.2f} s with it: "
+              f"{base / fp:.2f}x the throughput (goal >= 0.8x); {matched} files matched "
+              f"(expected {len(range(0, args.files, 10))})")
+    finally:
+        collector.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
