@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Document fingerprint benchmark (issue 18, docs/decisions/0031): prints figures, asserts nothing.
+"""Document fingerprint benchmark (issue 18, docs/decisions/0032): prints figures, asserts nothing.
 
 With the real binaries on loopback (a collector over TLS on a throwaway state directory):
   1. registration: `mamorictl fingerprints add` of N generated documents (English and Japanese prose,

@@ -1,5 +1,5 @@
 #pragma once
-// The per-fleet secret that keys every fingerprint and exact-data-match hash (docs/decisions/0031):
+// The per-fleet secret that keys every fingerprint and exact-data-match hash (docs/decisions/0032):
 // 32 random bytes, created once by the collector, given to administrators (mamorictl hashes on their
 // machine) and to enrolled agents (they hash what they scan). Without it, the hashes in the database
 // and in the artifacts cannot be tested against guessed phrases or names.

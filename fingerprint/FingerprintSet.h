@@ -3,7 +3,7 @@
 // normalised characters and how many fingerprints it kept; one index of (fingerprint, document)
 // pairs sorted by fingerprint. No text, no positions.
 //
-// Boilerplate (docs/decisions/0031): a fingerprint found in at least boilerplateDocs documents of the
+// Boilerplate (docs/decisions/0032): a fingerprint found in at least boilerplateDocs documents of the
 // set is letterhead, disclaimer or template text; it is dropped from every document at build time,
 // so two unrelated documents on one template do not match through it, and a document's containment
 // is measured over its own text only.

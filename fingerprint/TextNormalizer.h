@@ -1,6 +1,6 @@
 #pragma once
 // The one normalisation every fingerprint goes through, at registration and at scan time alike
-// (docs/decisions/0031): Unicode NFKC with case folding (ICU's NFKC_Casefold, so full-width and
+// (docs/decisions/0032): Unicode NFKC with case folding (ICU's NFKC_Casefold, so full-width and
 // half-width forms, ligatures and upper/lower case meet), katakana folded to hiragana, and only
 // letters and digits kept (whitespace, punctuation, symbols and control characters dropped), so
 // re-flowed lines, changed bullets or quotes and a PDF's line breaks do not change the fingerprints.

@@ -5,7 +5,7 @@
 // the keyed HMAC (FingerprintKey::hash64). Any run of at least w + k - 1 characters shared by two
 // texts is guaranteed to share a fingerprint, and about 2 / (w + 1) of the positions are selected.
 //
-// k = 16 and w = 32 (docs/decisions/0031): a shared run of 47 normalised characters is always found
+// k = 16 and w = 32 (docs/decisions/0032): a shared run of 47 normalised characters is always found
 // (the "exact match from about 50 characters" of commercial tools), about 6% of positions are kept
 // (a 300-character excerpt carries about 18 fingerprints), and 16 characters are specific enough that
 // unrelated texts rarely share a k-gram (3-4 English words without spaces, a Japanese clause).

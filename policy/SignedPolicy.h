@@ -28,7 +28,7 @@ std::string envelopeToJson(const SignedPolicyEnvelope& envelope);
 
 // Structure only (no signature check): unknown keys, wrong types, bad base64url are errors.
 common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text);
-// The same envelope around other signed documents (fingerprint sets, docs/decisions/0031), which may
+// The same envelope around other signed documents (fingerprint sets, docs/decisions/0032), which may
 // be larger than a policy's 4 MiB.
 common::Result<SignedPolicyEnvelope> parseSignedPolicyEnvelope(std::string_view text, std::size_t maxDocumentBytes);
 

@@ -2,7 +2,7 @@
 // A fingerprint set as the collector hands it out (GET /api/v1/fingerprint-artifacts/{set}, mamorictl
 // fingerprints export): {"envelope": <the signed artifact, policy envelope>, "key": "<fleet key>"}.
 // Opening it checks the envelope's Ed25519 signature against the pinned collector key, parses the
-// artifact strictly and checks that the key is the one the set was hashed with (docs/decisions/0031).
+// artifact strictly and checks that the key is the one the set was hashed with (docs/decisions/0032).
 
 #include <cstdint>
 #include <memory>

@@ -38,7 +38,7 @@ inline std::string_view pieceText(const Piece& piece) {
   return {};
 }
 
-// The text of a piece that document fingerprints read (docs/decisions/0031): pieceText, except for
+// The text of a piece that document fingerprints read (docs/decisions/0032): pieceText, except for
 // markup members of a container (an Office package's [Content_Types].xml, relationships, styles and
 // themes): they are the same in every file a program writes and would make unrelated documents share
 // long runs. Their readable text, where there is any, arrives as a kText piece of its own.

@@ -28,7 +28,7 @@ struct ScanConfig {
   // mains make it), or null to extract in this process (unit tests, `scan --no-sandbox`).
   std::shared_ptr<drivers::SandboxLauncher> sandbox;
   int extractTimeoutSeconds = 30;  // a sandbox worker's time per file before it is replaced
-  // Registered documents to recognise (docs/decisions/0031), each with its thresholds.
+  // Registered documents to recognise (docs/decisions/0032), each with its thresholds.
   std::vector<FingerprintScanSet> fingerprintSets;
 
   static ScanConfig fromPolicy(const policy::ContentScanSettings& settings);

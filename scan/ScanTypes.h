@@ -10,7 +10,7 @@
 
 namespace mamori::scan {
 
-// kFingerprint: a registered document found in the file (docs/decisions/0031); its name is
+// kFingerprint: a registered document found in the file (docs/decisions/0032); its name is
 // "SET:DOCUMENT_ID" and its count the containment in percent (how much of the document is there).
 enum class HitKind { kRule, kDetector, kFingerprint };
 

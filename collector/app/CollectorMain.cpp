@@ -82,7 +82,7 @@ common::Result<common::SigningKey> policySigningKey(const std::string& explicitF
   return generated;
 }
 
-// The fleet's fingerprint key (docs/decisions/0031): <state>/fingerprint.key, made on first start.
+// The fleet's fingerprint key (docs/decisions/0032): <state>/fingerprint.key, made on first start.
 // Collectors of one fleet share the file like the policy signing key (docs/install.md "A fleet").
 common::Result<fingerprint::FingerprintKey> fingerprintKey(const std::string& file) {
   if (common::fileExists(file)) {

@@ -1,5 +1,5 @@
 // mamorictl fingerprints: register company documents as fingerprint sets (docs/admin.md "Register
-// company documents", docs/decisions/0031). Documents are read and hashed on this machine with the
+// company documents", docs/decisions/0032). Documents are read and hashed on this machine with the
 // scanner's own extractors and the fleet's key; only keyed hashes, lengths and file names are sent.
 
 #include <Poco/JSON/Array.h>

@@ -38,7 +38,7 @@ struct ApiConfig {
   store::HeartbeatBatcher* heartbeats = nullptr;
   // Retry-After of 503 answers when storage fails (drawn from the range, docs/api.md).
   RetryAfterRange retryAfter{};
-  // Keys every fingerprint (docs/decisions/0031); null: the fingerprint endpoints answer 503.
+  // Keys every fingerprint (docs/decisions/0032); null: the fingerprint endpoints answer 503.
   std::shared_ptr<const fingerprint::FingerprintKey> fingerprintKey{};
 };
 

@@ -1,4 +1,4 @@
-// CollectorApi: fingerprint sets (docs/api.md "Fingerprint sets", docs/decisions/0031). mamorictl
+// CollectorApi: fingerprint sets (docs/api.md "Fingerprint sets", docs/decisions/0032). mamorictl
 // uploads each registered document's keyed hashes (never its text); the collector keeps them per set,
 // drops boilerplate, builds the set's artifact, signs it with the policy key and serves it to agents
 // and administrators together with the fleet's fingerprint key.

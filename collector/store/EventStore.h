@@ -203,7 +203,7 @@ struct FleetHealth {
 };
 
 // A registered document of a fingerprint set (docs/admin.md "Register company documents"): its
-// fingerprints only, never its text (docs/decisions/0031).
+// fingerprints only, never its text (docs/decisions/0032).
 struct FingerprintDocumentRecord {
   std::string set;
   std::string id;    // chosen by mamorictl: the first 16 hex digits of the file's SHA-256

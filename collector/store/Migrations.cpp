@@ -310,7 +310,7 @@ const std::vector<Migration>& migrations() {
        },
        &backfillEventCounts},
       {10,
-       "fingerprint sets: registered documents' keyed hashes and each set's signed artifact (docs/decisions/0031)",
+       "fingerprint sets: registered documents' keyed hashes and each set's signed artifact (docs/decisions/0032)",
        {
            "CREATE TABLE fingerprint_documents ("
            " set_name {TEXT_C} NOT NULL,"

@@ -1,4 +1,4 @@
-// SqlEventStore: fingerprint sets (schema migration 10, docs/decisions/0031). Only keyed hashes and
+// SqlEventStore: fingerprint sets (schema migration 10, docs/decisions/0032). Only keyed hashes and
 // the signed artifacts are stored, never a document's text.
 
 #include <Poco/Data/Statement.h>

@@ -1,4 +1,4 @@
-"""Document fingerprints end to end (issue 18, docs/decisions/0031), with the real binaries over TLS:
+"""Document fingerprints end to end (issue 18, docs/decisions/0032), with the real binaries over TLS:
 an administrator registers a folder of documents (`mamorictl fingerprints add`: extracted and hashed on
 the administrator's side, only keyed hashes sent), exports the signed set, and `mamori-agent scan`
 recognises derived files (excerpts pasted into other text, reordered paragraphs, 10% of the words
