@@ -80,9 +80,10 @@ void HttpConnection::setDeadline(std::chrono::milliseconds timeout) {
   stream_.clearExpiry();
   deadline_.expires_after(timeout);  // cancels the wait for the previous deadline
   // Weak: a closed connection is not kept alive until its deadline would have passed.
-  deadline_.async_wait([weak = weak_from_this()](beast::error_code error) {
+  deadline_.async_wait([weak = weak_from_this(), generation = ++deadlineGeneration_](beast::error_code error) {
     if (error) return;
-    if (auto self = weak.lock()) self->stream_.expire();
+    auto self = weak.lock();
+    if (self && self->deadlineGeneration_ == generation) self->stream_.expire();
   });
 }
 

@@ -97,6 +97,9 @@ class HttpConnection final : public Evictable, public std::enable_shared_from_th
 
   TlsSocketStream stream_;
   boost::asio::steady_timer deadline_;  // of the operation in progress (setDeadline)
+  // Counts setDeadline calls: a wait that had already fired when the next deadline was set (its
+  // handler queued behind the operation that just ended) must not expire the next operation.
+  std::uint64_t deadlineGeneration_ = 0;
   ConnectionShared& shared_;
   const std::uint64_t id_;
   std::string address_;         // the client's, once known (a balancer's connection: from its PROXY header)
