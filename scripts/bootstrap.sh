@@ -37,11 +37,9 @@ command -v npm >/dev/null 2>&1 || build_packages+=(nodejs npm)
 test_packages+=(chromium)  # console/tests: the browser playwright-core drives (npm never downloads one)
 # tests/scan: archive fixtures made at test time (tar, cpio, 7z from p7zip-full, xz/bzip2/zstd, ISO 9660)
 test_packages+=(tar cpio p7zip-full xz-utils bzip2 zstd genisoimage)
-# tests/integration/test_fingerprints.py: a registered docx converted to PDF by a real converter
-test_packages+=(libreoffice-writer-nogui fonts-ipafont-gothic)
 test_packages+=(haproxy)  # tests/integration/test_failover.py: the load balancer, run only by the test on loopback
 # tests/scan/make_office_fixtures.py: LibreOffice writes the office fixture set (docx/doc/xlsx/xls/pptx/ppt/pdf ...)
-# with a Japanese font for its PDFs
+# with a Japanese font for its PDFs; tests/integration/test_fingerprints.py converts a registered docx to PDF
 test_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-ipafont-gothic)
 
 wanted=("${build_packages[@]}")

@@ -14,21 +14,14 @@
 #include "scan/ContentScanner.h"
 #include "scan/ResultFormat.h"
 #include "tests/scan/ScanTestSupport.h"
+#include "tests/support/Split.h"
 
 using namespace mamori::scan;
 using namespace mamori::scan::test;
 
 namespace {
 
-std::vector<std::string> split(const std::string& s, char sep) {
-  std::vector<std::string> out;
-  std::stringstream in(s);
-  std::string item;
-  while (std::getline(in, item, sep)) {
-    if (!item.empty()) out.push_back(item);
-  }
-  return out;
-}
+std::vector<std::string> split(const std::string& s, char sep) { return mamori::testsupport::splitNonEmpty(s, sep); }
 
 }  // namespace
 

@@ -219,7 +219,7 @@ def cfb(streams):
         fat.append(END)
         body += data + b"\0" * (n * SECTOR - len(data))
         return start
-    dir_start_placeholder = len(fat)
+    dir_start = len(fat)
     body_dir_offset = len(body)
     chain(b"\0" * (n_dir * SECTOR))  # filled in below, once every start sector is known
     minifat_start = chain(b"".join(struct.pack("<I", v) for v in minifat)) if minifat else END
@@ -247,7 +247,7 @@ def cfb(streams):
     fat += [FREE] * (n_fat * 128 - len(fat))
     fat_bytes = b"".join(struct.pack("<I", v) for v in fat)
     header = (b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1" + b"\0" * 16 + struct.pack("<HHHHH", 0x3E, 3, 0xFFFE, 9, 6) +
-              b"\0" * 10 + struct.pack("<IIIIIIII", n_fat, dir_start_placeholder, 0, CUTOFF, minifat_start,
+              b"\0" * 10 + struct.pack("<IIIIIIII", n_fat, dir_start, 0, CUTOFF, minifat_start,
                                        len(minifat) // 128 + (1 if len(minifat) % 128 else 0), END, 0))
     difat = list(range(n_fat)) + [FREE] * (109 - n_fat)
     header += b"".join(struct.pack("<I", v) for v in difat)
