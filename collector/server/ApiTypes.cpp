@@ -2,6 +2,8 @@
 
 #include <Poco/JSONString.h>
 
+#include "common/EventJson.h"
+
 namespace mamori::collector::server {
 
 std::string jsonString(const std::string& text) { return Poco::toJSON(text); }
@@ -12,6 +14,13 @@ ApiResponse jsonError(int status, const std::string& what, const std::string& wh
   response.body = "{\"error\":" + jsonString(what) + ",\"where\":" + jsonString(where) + "}";
   response.audit.detail = where.empty() ? what : what + " (" + where + ")";
   return response;
+}
+
+std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string& text) {
+  auto parsed = common::parseJson(text, "body");
+  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
+  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
+  return parsed.value().extract<Poco::JSON::Object::Ptr>();
 }
 
 }  // namespace mamori::collector::server

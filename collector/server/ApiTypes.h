@@ -3,12 +3,15 @@
 // can be tested with plain values. The connection layer reads a body into memory, up to the limit,
 // before the handler runs; a body announced larger is never read and readBody reports tooLarge.
 
+#include <Poco/JSON/Object.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <functional>
 #include <optional>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace mamori::collector::server {
@@ -60,5 +63,8 @@ ApiResponse jsonError(int status, const std::string& what, const std::string& wh
 
 // JSON string literal (quoted, escaped).
 std::string jsonString(const std::string& text);
+
+// A request body as a JSON object, or the 400 answer.
+std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string& text);
 
 }  // namespace mamori::collector::server

@@ -82,6 +82,9 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/policy") return "policy";
   if (path == "/api/v1/policies") return "policies";
   if (path == "/api/v1/exceptions") return "exceptions";
+  if (path == "/api/v1/exception-requests" || requestApprovePathId(path) || requestRefusePathId(path)) {
+    return "exception_requests";
+  }
   if (path == "/api/v1/session") return "session";
   if (path == "/api/v1/audit") return "audit";
   if (path == "/api/v1/incidents" || incidentPathId(path)) return "incidents";
@@ -144,6 +147,20 @@ const std::vector<CollectorApi::Route>& CollectorApi::routeTable() {
       {{"POST", "/api/v1/policies", Access::kAdministrator, "policy.push", nullptr}, &CollectorApi::postPolicy},
       {{"POST", "/api/v1/exceptions", Access::kAdministrator, "exception.grant", nullptr},
        &CollectorApi::postException},
+      // Employees' requests for a blocked device (docs/admin.md "Exception requests").
+      {{"POST", "/api/v1/exception-requests", Access::kAgent, nullptr, kAgentCall},
+       &CollectorApi::postExceptionRequest},
+      {{"GET", "/api/v1/exception-requests", Access::kReader, nullptr, kRoutineRead},
+       &CollectorApi::getExceptionRequests},
+      {{"POST", "/api/v1/exception-requests/{id}/approve", Access::kAdministrator, "exception.request.approve",
+        nullptr},
+       nullptr,
+       &CollectorApi::approveExceptionRequest,
+       &requestApprovePathId},
+      {{"POST", "/api/v1/exception-requests/{id}/refuse", Access::kAdministrator, "exception.request.refuse", nullptr},
+       nullptr,
+       &CollectorApi::refuseExceptionRequest,
+       &requestRefusePathId},
       {{"POST", "/api/v1/inspections", Access::kAdministrator, "inspection.upload", nullptr},
        &CollectorApi::postInspection},
       {{"GET", "/api/v1/inspections", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getInspections},

@@ -73,6 +73,15 @@ inline constexpr std::int64_t kDefaultHeartbeatIntervalMs = 60'000;
 // overview, mamori_agents_silent).
 inline constexpr std::int64_t kSilentAfterIntervals = 3;
 
+// Exception requests (CollectorApiRequests.cpp, docs/admin.md "Exception requests").
+inline constexpr std::size_t kMaxRequestReasonBytes = 1000;  // the employee's reason, an administrator's note
+inline constexpr std::size_t kMaxRequestNameBytes = 256;     // user, host, device id and name, challenge
+inline constexpr std::size_t kMaxPendingRequestsPerAgent = 5;
+// A request nobody answered within a day is expired: the employee asks again if still needed.
+inline constexpr std::int64_t kRequestPendingMs = 24 * 3'600'000;
+// An answer rides along with the agent's policy polls for a day after it was given.
+inline constexpr std::int64_t kAnswerDeliveryMs = 24 * 3'600'000;
+
 class CollectorApi {
  public:
   CollectorApi(store::EventStore& store, Metrics& metrics, const common::Clock& clock, ApiConfig config);
@@ -103,6 +112,16 @@ class CollectorApi {
   ApiResponse changeAgentGroup(const ApiRequest& request, const std::string& agentId);
   // Temporary device exceptions (CollectorApiExceptions.cpp).
   ApiResponse postException(const ApiRequest& request);
+  // Employees' exception requests (CollectorApiRequests.cpp).
+  ApiResponse postExceptionRequest(const ApiRequest& request);
+  ApiResponse getExceptionRequests(const ApiRequest& request);
+  ApiResponse approveExceptionRequest(const ApiRequest& request, const std::string& id);
+  ApiResponse refuseExceptionRequest(const ApiRequest& request, const std::string& id);
+  ApiResponse decideExceptionRequest(const ApiRequest& request, const std::string& id, bool approve);
+  // The agent's answered requests of the last day, as the JSON array its policy poll carries.
+  common::Result<std::string> exceptionAnswersJson(const std::string& agentId);
+  // Requests created before this are expired.
+  std::int64_t pendingSinceMs() const;
   // Inspection reports from mamori-inspect (CollectorApiInspections.cpp).
   ApiResponse postInspection(const ApiRequest& request);
   ApiResponse getInspections(const ApiRequest& request);
@@ -170,6 +189,10 @@ std::optional<std::string> agentArtifactPathName(const std::string& path);
 
 // "/api/v1/incidents/<uuid>" -> "<uuid>"; nullopt for any other path.
 std::optional<std::string> incidentPathId(const std::string& path);
+
+// "/api/v1/exception-requests/<id>/approve" (or /refuse) -> "<id>"; nullopt for any other path.
+std::optional<std::string> requestApprovePathId(const std::string& path);
+std::optional<std::string> requestRefusePathId(const std::string& path);
 
 // "Bearer abc" -> "abc"; "" when the header is missing or another scheme.
 std::string bearerToken(const std::string& authorization);

@@ -54,14 +54,6 @@ ApiResponse tooManyFailures(std::int64_t lockedUntilMs, std::int64_t nowMs) {
   return response;
 }
 
-// The body as a JSON object, or the 400 answer.
-std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string& text) {
-  auto parsed = common::parseJson(text, "body");
-  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
-  if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
-  return parsed.value().extract<Poco::JSON::Object::Ptr>();
-}
-
 std::string incidentJson(const store::IncidentState& state) {
   return "{\"incident_id\":" + jsonString(state.incidentId) + ",\"status\":" + jsonString(state.status) +
          ",\"comment\":" + jsonString(state.comment) + ",\"updated_by\":" + jsonString(state.updatedBy) +

@@ -78,14 +78,19 @@ ApiResponse CollectorApi::getPolicy(const ApiRequest& request) {
   if (!policy) return storageFailure(policy.error());
   // The group travels with the answer: an administrator may have moved the agent, and the agent
   // checks the policy's group against it (both come over the pinned TLS connection).
+  // Answers to the agent's exception requests ride along (docs/admin.md "Exception requests").
+  auto answers = exceptionAnswersJson(std::get<std::string>(agent));
+  if (!answers) return storageFailure(answers.error());
+  const std::string answersField = ",\"exception_answers\":" + answers.value();
   if (!policy.value()) {
     ApiResponse response = jsonError(404, "no policy for group " + *group.value(), "group");
     response.body = "{\"error\":" + jsonString("no policy for group " + *group.value()) +
-                    ",\"where\":\"group\",\"group\":" + jsonString(*group.value()) + "}";
+                    ",\"where\":\"group\",\"group\":" + jsonString(*group.value()) + answersField + "}";
     return response;
   }
   ApiResponse response;
-  response.body = "{\"group\":" + jsonString(*group.value()) + ",\"envelope\":" + policy.value()->envelope + "}";
+  response.body =
+      "{\"group\":" + jsonString(*group.value()) + ",\"envelope\":" + policy.value()->envelope + answersField + "}";
   return response;
 }
 

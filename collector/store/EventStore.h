@@ -225,6 +225,46 @@ struct FingerprintSetRecord {
   std::int64_t updatedMs = 0;
 };
 
+// An employee's request to use a blocked device (docs/admin.md "Exception requests", schema
+// migration 11): sent by the agent with its node key, answered by an administrator. An approval
+// carries the response code of the offline exception path, signed by the collector's policy key,
+// which the agent picks up at its next policy poll.
+struct ExceptionRequestRecord {
+  std::string id;  // UUIDv7, given by the collector
+  std::string agentId;
+  std::string host;        // the agent's host name when the request arrived
+  std::string user;        // who asked, as the agent knows them (the local account)
+  std::string deviceId;    // the agent's id of the device ("1-2": its USB port)
+  std::string deviceName;  // readable: manufacturer, product, vendor:product
+  std::string challenge;   // the device's offline challenge code (policy/DeviceException.h)
+  std::string reason;
+  std::int64_t minutesAsked = 0;
+  std::string state = "pending";  // "pending", "approved", "refused"
+  std::int64_t createdMs = 0;
+  std::int64_t decidedMs = 0;
+  std::string decidedBy;
+  std::int64_t minutes = 0;  // granted (approved)
+  std::string note;          // the administrator's note (refused: why)
+  std::string response;      // the signed response code (approved)
+};
+
+// What addExceptionRequest did: stored (id is the new one), the same challenge was already
+// waiting (id is that request's), or refused because the agent has too many waiting.
+struct AddRequestResult {
+  enum class Outcome { kAdded, kAlreadyPending, kTooMany } outcome = Outcome::kAdded;
+  std::string id;
+  std::int64_t pending = 0;
+};
+
+struct ExceptionRequestQuery {
+  std::string agentId;                         // "" = every agent
+  std::optional<std::int64_t> decidedSinceMs;  // only requests decided at or after this time
+  std::size_t limit = 200;                     // newest first
+};
+
+// What decideExceptionRequest did.
+enum class DecideOutcome { kDecided, kNotFound, kNotPending };
+
 // Which audit records to read: seq order from afterSeq on, or the newest first.
 struct AuditQuery {
   std::int64_t afterSeq = 0;            // only seq > afterSeq (ascending order only)
@@ -341,6 +381,19 @@ class EventStore {
   virtual common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) = 0;
   // Deletes the set's documents and empties its envelope (the version stays): false when unknown.
   virtual common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) = 0;
+
+  // Exception requests (schema migration 11, SqlEventStoreRequests.cpp). A request still pending
+  // but created before pendingSinceMs is expired: it neither counts against maxPendingPerAgent nor
+  // can be decided. decideExceptionRequest sets state, minutes, note, response, decidedBy and
+  // decidedMs of a pending request in one step (two administrators at once: one wins).
+  virtual common::Result<AddRequestResult> addExceptionRequest(const ExceptionRequestRecord& record,
+                                                               std::size_t maxPendingPerAgent,
+                                                               std::int64_t pendingSinceMs) = 0;
+  virtual common::Result<std::vector<ExceptionRequestRecord>> listExceptionRequests(
+      const ExceptionRequestQuery& query) = 0;
+  virtual common::Result<std::optional<ExceptionRequestRecord>> exceptionRequest(const std::string& id) = 0;
+  virtual common::Result<DecideOutcome> decideExceptionRequest(const ExceptionRequestRecord& decision,
+                                                               std::int64_t pendingSinceMs) = 0;
 
   // The administrators' audit trail (schema migration 8, SqlEventStoreAudit.cpp). One append at a
   // time across every collector of the database (an advisory lock on PostgreSQL, the write lock on

@@ -329,6 +329,30 @@ const std::vector<Migration>& migrations() {
            " entries BIGINT NOT NULL,"
            " updated_ms BIGINT NOT NULL)",
        }},
+      {11,
+       "employees' exception requests and the administrators' answers (docs/admin.md \"Exception requests\")",
+       {
+           "CREATE TABLE exception_requests ("
+           " id {TEXT_C} PRIMARY KEY,"
+           " agent_id {TEXT_C} NOT NULL,"
+           " host TEXT NOT NULL,"
+           " user_name TEXT NOT NULL,"
+           " device_id TEXT NOT NULL,"
+           " device_name TEXT NOT NULL,"
+           " challenge TEXT NOT NULL,"
+           " reason TEXT NOT NULL,"
+           " minutes_asked BIGINT NOT NULL,"
+           " state TEXT NOT NULL,"
+           " created_ms BIGINT NOT NULL,"
+           " decided_ms BIGINT NOT NULL DEFAULT 0,"
+           " decided_by TEXT NOT NULL DEFAULT '',"
+           " minutes BIGINT NOT NULL DEFAULT 0,"
+           " note TEXT NOT NULL DEFAULT '',"
+           " response TEXT NOT NULL DEFAULT '')",
+           // The agent's poll asks for its answers; the per-agent bound counts its pending ones.
+           "CREATE INDEX exception_requests_agent ON exception_requests (agent_id, state, created_ms)",
+           "CREATE INDEX exception_requests_created ON exception_requests (created_ms)",
+       }},
   };
   return kList;
 }

@@ -63,6 +63,14 @@ class SqlEventStore final : public EventStore {
   common::Result<std::vector<FingerprintSetRecord>> listFingerprintSets() override;
   common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) override;
   common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) override;
+  common::Result<AddRequestResult> addExceptionRequest(const ExceptionRequestRecord& record,
+                                                       std::size_t maxPendingPerAgent,
+                                                       std::int64_t pendingSinceMs) override;
+  common::Result<std::vector<ExceptionRequestRecord>> listExceptionRequests(
+      const ExceptionRequestQuery& query) override;
+  common::Result<std::optional<ExceptionRequestRecord>> exceptionRequest(const std::string& id) override;
+  common::Result<DecideOutcome> decideExceptionRequest(const ExceptionRequestRecord& decision,
+                                                       std::int64_t pendingSinceMs) override;
   common::Result<std::optional<audit::AuditRecord>> appendAuditWith(const AuditEntryFactory& make) override;
   common::Result<std::vector<audit::AuditRecord>> listAudit(const AuditQuery& query) override;
 

@@ -9,6 +9,7 @@
 #include <memory>
 #include <sstream>
 #include <string>
+#include <tuple>
 #include <variant>
 #include <vector>
 
@@ -21,6 +22,7 @@
 #include "common/SigningKey.h"
 #include "common/Uuid7.h"
 #include "common/net/HttpsClient.h"
+#include "policy/DeviceException.h"
 #include "policy/PolicyAcceptance.h"
 #include "tests/collector/TempDir.h"
 
@@ -516,4 +518,118 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   CHECK(status->getValue<std::string>("source") == "collector");
   CHECK(status->getValue<std::string>("applied_at") == common::formatUtcMs(now));
   CHECK(status->getValue<std::string>("error") == "rollback: version 2");
+}
+
+TEST_CASE("exception requests: the agent asks, bounds hold, an administrator answers once, the poll carries it") {
+  TestCollector collector;
+  auto client = collector.client();
+  common::Uuid7Generator ids;
+  const std::string agentId = ids.next(collector.clock.nowMs());
+  const std::string key = enroll(*client, agentId);
+  const std::string mine = common::sha256Hex(agentId).substr(0, 8);
+  auto requestBody = [&](const std::string& challenge, const std::string& reason, int minutes = 60) {
+    Object body;
+    body.set("host", "pc-1");
+    body.set("user", "yamada");
+    body.set("device_id", "1-2");
+    body.set("device_name", "SanDisk Cruzer (0781:5567)");
+    body.set("challenge", challenge);
+    body.set("reason", reason);
+    body.set("minutes", minutes);
+    std::ostringstream out;
+    body.stringify(out);
+    return out.str();
+  };
+  const std::string challenge = mine + "-07815567-00000001";
+  // Refusals name the field.
+  for (const auto& [bodyText, status, where] : std::vector<std::tuple<std::string, int, std::string>>{
+           {requestBody(challenge, ""), 400, "/reason"},
+           {requestBody(challenge, std::string(1001, 'x')), 400, "/reason"},
+           {requestBody(challenge, "ok", 0), 400, "/minutes"},
+           {requestBody("nope", "ok"), 400, "/challenge"},
+           {requestBody("0badc0de-07815567-00000001", "ok"), 422, "/challenge"},
+           {R"({"reason":"x","extra":1})", 400, "/extra"},
+       }) {
+    auto answer = send(*client, "POST", "/api/v1/exception-requests", bodyText, agentHeaders(key));
+    CAPTURE(bodyText);
+    CHECK(answer.status == status);
+    CHECK(json(answer)->getValue<std::string>("where") == where);
+  }
+  CHECK(send(*client, "POST", "/api/v1/exception-requests", requestBody(challenge, "x"), kJson).status == 401);
+
+  const std::string reason = "取引先へ納品データを渡すため \u202e";
+  auto created = send(*client, "POST", "/api/v1/exception-requests", requestBody(challenge, reason), agentHeaders(key));
+  REQUIRE(created.status == 201);
+  const std::string id = json(created)->getValue<std::string>("id");
+  // Sent again (a retry): the same request.
+  auto resent = send(*client, "POST", "/api/v1/exception-requests", requestBody(challenge, reason), agentHeaders(key));
+  CHECK(resent.status == 200);
+  CHECK(json(resent)->getValue<std::string>("id") == id);
+  std::vector<std::string> others;
+  for (int n = 2; n <= 5; ++n) {
+    auto more = send(*client, "POST", "/api/v1/exception-requests",
+                     requestBody(mine + "-07815567-0000000" + std::to_string(n), "more"), agentHeaders(key));
+    REQUIRE(more.status == 201);
+    others.push_back(json(more)->getValue<std::string>("id"));
+  }
+  auto tooMany = send(*client, "POST", "/api/v1/exception-requests", requestBody(mine + "-07815567-00000009", "x"),
+                      agentHeaders(key));
+  CHECK(tooMany.status == 429);
+
+  auto listed = json(send(*client, "GET", "/api/v1/exception-requests", "", kAdmin));
+  auto requests = listed->getArray("requests");
+  REQUIRE(requests->size() == 5);
+  auto newest = requests->getObject(4);
+  CHECK(newest->getValue<std::string>("id") == id);
+  CHECK(newest->getValue<std::string>("reason") == reason);
+  CHECK(newest->getValue<std::string>("state") == "pending");
+  CHECK(newest->getValue<std::string>("user") == "yamada");
+
+  auto admin = kAdmin;
+  admin.emplace_back("Content-Type", "application/json");
+  const std::string approvePath = "/api/v1/exception-requests/" + id + "/approve";
+  CHECK(send(*client, "POST", approvePath, R"({"minutes":0})", admin).status == 400);
+  CHECK(send(*client, "POST", approvePath, R"({"minutes":10081})", admin).status == 400);
+  CHECK(send(*client, "POST", "/api/v1/exception-requests/" + ids.next(collector.clock.nowMs()) + "/approve",
+             R"({"minutes":30})", admin)
+            .status == 404);
+  CHECK(send(*client, "POST", approvePath, R"({"minutes":30})", kJson).status == 401);
+  auto approved = send(*client, "POST", approvePath, R"({"minutes":30,"note":"ok for today"})", admin);
+  REQUIRE(approved.status == 200);
+  CHECK(json(approved)->getValue<std::string>("state") == "approved");
+  CHECK(json(approved)->getValue<std::string>("decided_by") == "admin token");
+  // Answered once: a second answer is a conflict, whichever it is.
+  CHECK(send(*client, "POST", approvePath, R"({"minutes":30})", admin).status == 409);
+  CHECK(send(*client, "POST", "/api/v1/exception-requests/" + id + "/refuse", R"({"note":"no"})", admin).status == 409);
+  const std::string refusePath = "/api/v1/exception-requests/" + others[0] + "/refuse";
+  CHECK(send(*client, "POST", refusePath, R"({})", admin).status == 400);  // a refusal says why
+  CHECK(send(*client, "POST", refusePath, R"({"note":"use the shared drive"})", admin).status == 200);
+
+  // The agent's poll carries both answers; the approval is a response code the pinned key verifies.
+  auto polled = json(send(*client, "GET", "/api/v1/policy", "", agentHeaders(key)));
+  auto answers = polled->getArray("exception_answers");
+  REQUIRE(answers->size() == 2);
+  auto refused = answers->getObject(0);
+  CHECK(refused->getValue<std::string>("state") == "refused");
+  CHECK(refused->getValue<std::string>("note") == "use the shared drive");
+  auto granted = answers->getObject(1);
+  CHECK(granted->getValue<std::string>("id") == id);
+  CHECK(granted->getValue<std::string>("state") == "approved");
+  auto grant = policy::verifyExceptionResponse(collector.policyKey->publicKey(),
+                                               granted->getValue<std::string>("response"), challenge);
+  REQUIRE(grant.ok());
+  CHECK(grant.value().minutes == 30);
+
+  // A day later the pending ones are expired: they cannot be answered, and no longer count.
+  collector.clock.advance(86'400'000 + 1000);
+  auto expired =
+      send(*client, "POST", "/api/v1/exception-requests/" + others[1] + "/approve", R"({"minutes":5})", admin);
+  CHECK(expired.status == 409);
+  listed = json(send(*client, "GET", "/api/v1/exception-requests?limit=1", "", kAdmin));
+  CHECK(listed->getArray("requests")->getObject(0)->getValue<std::string>("state") == "expired");
+  CHECK(send(*client, "POST", "/api/v1/exception-requests", requestBody(mine + "-07815567-00000009", "x"),
+             agentHeaders(key))
+            .status == 201);
+  CHECK(json(send(*client, "GET", "/api/v1/policy", "", agentHeaders(key)))->getArray("exception_answers")->size() ==
+        0);
 }

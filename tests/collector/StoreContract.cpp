@@ -299,6 +299,112 @@ void checkFingerprintSets(store::EventStore& store, store::EventStore& other, co
   CHECK_FALSE(store.fingerprintSet("unknown-" + set).value().has_value());
 }
 
+// Exception requests: the per-agent bound on waiting requests, a resent request is the same one,
+// expiry by age, one answer per request (also from a second store on the same database), and the
+// agent's answers by decision time.
+void checkExceptionRequests(store::EventStore& store, store::EventStore& other, common::Uuid7Generator& ids,
+                            std::int64_t now) {
+  const std::string agent = ids.next(now), otherAgent = ids.next(now);
+  auto request = [&](const std::string& agentId, int n, std::int64_t createdMs) {
+    store::ExceptionRequestRecord r;
+    r.id = ids.next(createdMs);
+    r.agentId = agentId;
+    r.host = "pc-山田";
+    r.user = "yamada";
+    r.deviceId = "1-" + std::to_string(n);
+    r.deviceName = "USB \"stick\" 0781:5567";
+    r.challenge = "3f2a91c0-07815567-0000000" + std::to_string(n);
+    r.reason = "会議資料を\n持ち出すため";
+    r.minutesAsked = 60;
+    r.createdMs = createdMs;
+    return r;
+  };
+  const std::int64_t pendingSince = now - 1000;
+  // An old request still pending is expired: it does not count against the bound.
+  auto old = request(agent, 9, now - 5000);
+  REQUIRE(store.addExceptionRequest(old, 3, now - 10'000).value().outcome == store::AddRequestResult::Outcome::kAdded);
+  std::vector<std::string> added;
+  for (int n = 0; n < 3; ++n) {
+    auto r = request(agent, n, now + n);
+    auto result = (n % 2 == 0 ? store : other).addExceptionRequest(r, 3, pendingSince);
+    REQUIRE(result.ok());
+    CHECK(result.value().outcome == store::AddRequestResult::Outcome::kAdded);
+    CHECK(result.value().id == r.id);
+    CHECK(result.value().pending == n + 1);
+    added.push_back(r.id);
+  }
+  auto again = store.addExceptionRequest(request(agent, 1, now + 10), 3, pendingSince);
+  REQUIRE(again.ok());
+  CHECK(again.value().outcome == store::AddRequestResult::Outcome::kAlreadyPending);
+  CHECK(again.value().id == added[1]);
+  auto tooMany = store.addExceptionRequest(request(agent, 5, now + 11), 3, pendingSince);
+  REQUIRE(tooMany.ok());
+  CHECK(tooMany.value().outcome == store::AddRequestResult::Outcome::kTooMany);
+  CHECK(tooMany.value().pending == 3);
+  // Another agent has its own bound.
+  CHECK(store.addExceptionRequest(request(otherAgent, 0, now), 3, pendingSince).value().outcome ==
+        store::AddRequestResult::Outcome::kAdded);
+
+  auto read = store.exceptionRequest(added[0]);
+  REQUIRE(read.ok());
+  REQUIRE(read.value().has_value());
+  CHECK(read.value()->host == "pc-山田");
+  CHECK(read.value()->deviceName == "USB \"stick\" 0781:5567");
+  CHECK(read.value()->reason == "会議資料を\n持ち出すため");
+  CHECK(read.value()->state == "pending");
+  CHECK(read.value()->minutesAsked == 60);
+  CHECK_FALSE(store.exceptionRequest(ids.next(now)).value().has_value());
+
+  store::ExceptionRequestRecord approve;
+  approve.id = added[0];
+  approve.state = "approved";
+  approve.decidedBy = "admin";
+  approve.decidedMs = now + 100;
+  approve.minutes = 30;
+  approve.response = "code";
+  CHECK(store.decideExceptionRequest(approve, pendingSince).value() == store::DecideOutcome::kDecided);
+  CHECK(other.decideExceptionRequest(approve, pendingSince).value() == store::DecideOutcome::kNotPending);
+  store::ExceptionRequestRecord refuse = approve;
+  refuse.id = added[1];
+  refuse.state = "refused";
+  refuse.note = "not for that";
+  refuse.minutes = 0;
+  refuse.response.clear();
+  refuse.decidedMs = now + 200;
+  CHECK(other.decideExceptionRequest(refuse, pendingSince).value() == store::DecideOutcome::kDecided);
+  refuse.id = old.id;  // expired: no answer any more
+  CHECK(store.decideExceptionRequest(refuse, pendingSince).value() == store::DecideOutcome::kNotPending);
+  refuse.id = ids.next(now);
+  CHECK(store.decideExceptionRequest(refuse, pendingSince).value() == store::DecideOutcome::kNotFound);
+
+  // Room for one more now that two were answered.
+  CHECK(store.addExceptionRequest(request(agent, 6, now + 12), 3, pendingSince).value().outcome ==
+        store::AddRequestResult::Outcome::kAdded);
+
+  store::ExceptionRequestQuery answers;
+  answers.agentId = agent;
+  answers.decidedSinceMs = now + 150;
+  auto list = store.listExceptionRequests(answers);
+  REQUIRE(list.ok());
+  REQUIRE(list.value().size() == 1);
+  CHECK(list.value()[0].id == added[1]);
+  CHECK(list.value()[0].note == "not for that");
+  answers.decidedSinceMs = now;
+  list = other.listExceptionRequests(answers);
+  REQUIRE(list.value().size() == 2);
+  CHECK(list.value()[0].id == added[1]);  // newest first
+  CHECK(list.value()[1].response == "code");
+  CHECK(list.value()[1].minutes == 30);
+  CHECK(list.value()[1].decidedBy == "admin");
+  store::ExceptionRequestQuery all;
+  all.agentId = agent;
+  list = store.listExceptionRequests(all);
+  REQUIRE(list.ok());
+  CHECK(list.value().size() == 5);
+  all.limit = 2;
+  CHECK(store.listExceptionRequests(all).value().size() == 2);
+}
+
 void checkStoreContract(const std::string& dbUrl) {
   // Two stores migrating the same database at once: both must succeed (advisory lock / BEGIN IMMEDIATE).
   std::unique_ptr<store::EventStore> first, second;
@@ -442,6 +548,7 @@ void checkStoreContract(const std::string& dbUrl) {
   checkBatchedHeartbeats(store, *second, ids, now);
   checkRetention(store, agentId, now);
   checkFingerprintSets(store, *second, agentId, now);
+  checkExceptionRequests(store, *second, ids, now);
 }
 
 }  // namespace mamori::collector::test
