@@ -3,6 +3,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
+#include <chrono>
 
 #include "agent/contentscan/HomePaths.h"
 #include "agent/report/EventFactory.h"
@@ -16,12 +17,27 @@ constexpr std::int64_t kCountersEveryMs = 10'000;
 constexpr std::int64_t kMountsEveryMs = 1000;
 constexpr std::size_t kBatch = 256;
 constexpr int kBatchWaitMs = 20;
+constexpr auto kSourceGrace = std::chrono::milliseconds(300);
+
+// `cp` closes the copy before the original, so the read that names a write's source comes after the
+// write, and on a busy machine the writer can be paused between the two closes for longer than a
+// batch waits. A writer still running whose reads are not in the batch may yet send them.
+bool awaitingReads(const std::vector<drivers::FileActivity>& batch, const drivers::FileActivitySource& source) {
+  for (const auto& write : batch) {
+    if (write.op != drivers::FileOp::kWritten) continue;
+    const bool read = std::any_of(batch.begin(), batch.end(), [&](const drivers::FileActivity& other) {
+      return other.op == drivers::FileOp::kRead && other.pid == write.pid;
+    });
+    if (!read && source.processRunning(write.pid)) return true;
+  }
+  return false;
+}
 }  // namespace
 
-ActivityCapability::ActivityCapability(drivers::FileActivitySource& source, Emit sink, Homes homes,
+ActivityCapability::ActivityCapability(drivers::FileActivitySource& source, EventSink& sink, Homes homes,
                                        std::function<std::int64_t()> nowMs, std::function<std::string()> newIncidentId)
     : source_(source),
-      emit_(std::move(sink)),
+      sink_(sink),
       homes_(std::move(homes)),
       nowMs_(std::move(nowMs)),
       correlator_(policy::IncidentSettings{}, std::move(newIncidentId)) {}
@@ -89,6 +105,10 @@ void ActivityCapability::run() {
         if (!more) break;
         batch.push_back(std::move(*more));
       }
+      const auto graceEnds = std::chrono::steady_clock::now() + kSourceGrace;
+      while (batch.size() < kBatch && std::chrono::steady_clock::now() < graceEnds && awaitingReads(batch, source_)) {
+        if (auto more = source_.next(kBatchWaitMs)) batch.push_back(std::move(*more));
+      }
     }
     {
       // After the wait: an event that arrives right after apply() is judged by the new policy.
@@ -132,7 +152,7 @@ void ActivityCapability::checkCounters(std::vector<Finding>& out) {
 
 void ActivityCapability::deliver(std::vector<Finding> findings) {
   for (auto& finding : findings) {
-    const std::string id = emit_(finding.type, finding.severity, finding.details);
+    const std::string id = sink_.report(finding.type, finding.severity, finding.details);
     if (!finding.evidence) continue;
     Evidence evidence = *finding.evidence;
     evidence.eventId = id;
@@ -157,7 +177,7 @@ void ActivityCapability::deliver(std::vector<Finding> findings) {
       chain->add(link);
     }
     details->set("incident.evidence", chain);
-    emit_(incident->opened ? "incident.opened" : "incident.updated", common::Severity::High, details);
+    sink_.report(incident->opened ? "incident.opened" : "incident.updated", common::Severity::High, details);
   }
 }
 

@@ -19,6 +19,7 @@
 #include "agent/activity/ActivityAnalyzer.h"
 #include "agent/activity/Correlator.h"
 #include "agent/core/Capability.h"
+#include "agent/core/EventSink.h"
 #include "drivers/include/FileActivity.h"
 #include "drivers/include/Sandbox.h"
 
@@ -26,12 +27,10 @@ namespace mamori::agent::activity {
 
 class ActivityCapability final : public Capability {
  public:
-  // Emits one event and answers its id (the incident's evidence chain names events by id).
-  using Emit = std::function<std::string(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
   using Homes = std::function<std::vector<std::string>()>;
 
-  ActivityCapability(drivers::FileActivitySource& source, Emit sink, Homes homes, std::function<std::int64_t()> nowMs,
-                     std::function<std::string()> newIncidentId);
+  ActivityCapability(drivers::FileActivitySource& source, EventSink& sink, Homes homes,
+                     std::function<std::int64_t()> nowMs, std::function<std::string()> newIncidentId);
   ~ActivityCapability() override;
 
   std::string name() const override { return "activity"; }
@@ -51,7 +50,7 @@ class ActivityCapability final : public Capability {
   void stopWorker();
 
   drivers::FileActivitySource& source_;
-  Emit emit_;
+  EventSink& sink_;
   Homes homes_;
   std::function<std::int64_t()> nowMs_;
   std::shared_ptr<drivers::SandboxLauncher> sandbox_;

@@ -1,6 +1,5 @@
 #include "agent/app/ActivitySetup.h"
 
-#include "agent/app/EventLogLine.h"
 #include "agent/contentscan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
@@ -10,22 +9,13 @@ namespace mamori::agent {
 
 namespace {
 
-// Every activity event also goes to the log as one line, like device and P2P events.
-activity::ActivityCapability::Emit logged(activity::ActivityCapability::Emit sink) {
-  return [sink = std::move(sink)](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-    logEventLine(type, details);
-    return sink(type, severity, std::move(details));
-  };
-}
-
 class LinuxActivity final : public Capability {
  public:
-  LinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock,
-                std::shared_ptr<drivers::SandboxLauncher> sandbox)
+  LinuxActivity(EventSink& sink, const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox)
       : clock_(clock),
         capability_(
-            source_, logged(std::move(sink)), [] { return contentscan::homeDirectories(); },
-            [this] { return clock_.nowMs(); }, [this] { return ids_.next(clock_.nowMs()); }) {
+            source_, sink, [] { return contentscan::homeDirectories(); }, [this] { return clock_.nowMs(); },
+            [this] { return ids_.next(clock_.nowMs()); }) {
     capability_.setExtractionSandbox(std::move(sandbox));
   }
 
@@ -41,9 +31,9 @@ class LinuxActivity final : public Capability {
 
 }  // namespace
 
-std::unique_ptr<Capability> makeLinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock,
+std::unique_ptr<Capability> makeLinuxActivity(EventSink& sink, const common::Clock& clock,
                                               std::shared_ptr<drivers::SandboxLauncher> sandbox) {
-  return std::make_unique<LinuxActivity>(std::move(sink), clock, std::move(sandbox));
+  return std::make_unique<LinuxActivity>(sink, clock, std::move(sandbox));
 }
 
 }  // namespace mamori::agent

@@ -13,7 +13,7 @@ namespace mamori::agent {
 
 // The fanotify group is created at the first apply() that enables activity monitoring or on-change
 // scanning (it needs CAP_SYS_ADMIN: without it apply() fails and says so).
-std::unique_ptr<Capability> makeLinuxActivity(activity::ActivityCapability::Emit sink, const common::Clock& clock,
+std::unique_ptr<Capability> makeLinuxActivity(EventSink& sink, const common::Clock& clock,
                                               std::shared_ptr<drivers::SandboxLauncher> sandbox);
 
 }  // namespace mamori::agent

@@ -120,6 +120,8 @@ int Agent::start() {
   heartbeat_ = std::make_unique<Heartbeat>(*transport_, *identity_, *spool_, *events_,
                                            HeartbeatFacts{kVersion, facts_.osName, facts_.kernel},
                                            reporting_.heartbeatIntervalMs);
+  // Every capability reports through this one sink (stamp, user, journal line, spool, upload).
+  sink_ = std::make_unique<SpoolingEventSink>(*events_, *spool_, *uploader_);
   synthetic_ = std::make_unique<SyntheticEmitter>(*spool_, *events_, options_.emitSynthetic);
 
   // Capabilities, in apply order; the policy sync applies the policy in force to each at start.
@@ -136,13 +138,7 @@ int Agent::start() {
   // Device control (USB), unless --device-control off.
   if (options_.deviceControl != "off") {
     auto device = makeLinuxDeviceControl(
-        options_.sysfsRoot,
-        [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-          if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
-            common::log::error("spool: " + spooled.error().describe());
-          }
-          uploader_->kick();
-        },
+        options_.sysfsRoot, *sink_,
         device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
                                   options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); }});
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
@@ -150,40 +146,15 @@ int Agent::start() {
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
   // Files are parsed by confined mamori-extract workers, never in the agent (docs/decisions/0022).
   const auto sandbox = drivers::makeExtractionLauncher();
-  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(
-      options_.stateDir, [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-        if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
-          common::log::error("spool: " + spooled.error().describe());
-        }
-        uploader_->kick();
-      });
+  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(options_.stateDir, *sink_);
   contentScan->setExtractionSandbox(sandbox);
   addCapability(std::move(contentScan));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
-  addCapability(makeLinuxActivity(
-      [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-        common::Event event = events_->make(type, severity, std::move(details));
-        if (event.details->has("user.name")) event.user = event.details->getValue<std::string>("user.name");
-        std::string id = event.id;
-        if (auto spooled = spool_->append({std::move(event)}); !spooled) {
-          common::log::error("spool: " + spooled.error().describe());
-        }
-        uploader_->kick();
-        return id;
-      },
-      clock_, sandbox));
+  addCapability(makeLinuxActivity(*sink_, clock_, sandbox));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
-    auto guard = makeLinuxP2pGuard(
-        options_.p2pScope, [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-          common::Event event = events_->make(type, severity, std::move(details));
-          if (event.details->has("user.name")) event.user = event.details->getValue<std::string>("user.name");
-          if (auto spooled = spool_->append({std::move(event)}); !spooled) {
-            common::log::error("spool: " + spooled.error().describe());
-          }
-          uploader_->kick();
-        });
+    auto guard = makeLinuxP2pGuard(options_.p2pScope, *sink_);
     if (!guard) return fail(kExitUsage, guard.error().describe());
     addCapability(std::move(guard).value());
   }
@@ -230,13 +201,6 @@ int Agent::start() {
   return kRunning;
 }
 
-void Agent::spoolEvent(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-  if (auto spooled = spool_->append({events_->make(type, severity, std::move(details))}); !spooled) {
-    common::log::error("spool: " + spooled.error().describe());
-  }
-  uploader_->kick();
-}
-
 int Agent::setUpGuard() {
   processUsage_ = std::make_unique<drivers::linux_os::LinuxProcessUsage>();
   guard::ServiceGuardSettings settings;
@@ -248,11 +212,7 @@ int Agent::setUpGuard() {
   settings.nowMs = [this] { return clock_.nowMs(); };
   const std::string notifySocket = drivers::linux_os::notifySocketFromEnvironment();
   auto guard = std::make_unique<guard::ServiceGuard>(
-      settings, *processUsage_,
-      [this](const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) {
-        spoolEvent(type, severity, std::move(details));
-      },
-      [this](int code, const std::string& why) { requestStop(code, why); },
+      settings, *processUsage_, *sink_, [this](int code, const std::string& why) { requestStop(code, why); },
       [notifySocket](const std::string& message) {
         if (auto sent = drivers::linux_os::sdNotify(notifySocket, message); !sent) {
           common::log::warning("systemd notification: " + sent.error().describe());
@@ -284,7 +244,7 @@ void Agent::reportPreviousRun() {
       details->set("previous.started_at", common::formatUtcMs(previous.value()->startedMs));
     }
     details->set("agent.version", std::string(kVersion));
-    spoolEvent("agent.unclean_stop", common::Severity::High, details);
+    sink_->report("agent.unclean_stop", common::Severity::High, details);
     common::log::warning("the previous run (pid " + std::to_string(previous.value()->pid) +
                          ") ended without a clean stop");
   }
@@ -307,7 +267,7 @@ void Agent::reportPreviousRun() {
     details->set("file.sha256_before", change.before);
     details->set("file.sha256", change.after);
     details->set("agent.version", std::string(kVersion));
-    spoolEvent("agent.modified", common::Severity::High, details);
+    sink_->report("agent.modified", common::Severity::High, details);
     common::log::warning("changed since the last run: " + change.name + " " + change.path);
   }
 }

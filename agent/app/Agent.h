@@ -20,6 +20,7 @@
 #include "agent/report/IdentityStore.h"
 #include "agent/report/RetryScheduler.h"
 #include "agent/report/Spool.h"
+#include "agent/report/SpoolingEventSink.h"
 #include "agent/report/Uploader.h"
 #include "common/Clock.h"
 #include "common/UniqueFd.h"
@@ -59,7 +60,6 @@ class Agent : public QObject {
   int setUpIdentity();
   int setUpGuard();
   void reportPreviousRun();
-  void spoolEvent(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details);
   void checkDrained();
   common::Event lifecycleEvent(const char* type);
 
@@ -76,6 +76,7 @@ class Agent : public QObject {
   std::unique_ptr<RetryScheduler> scheduler_;
   std::unique_ptr<Uploader> uploader_;
   std::unique_ptr<Heartbeat> heartbeat_;
+  std::unique_ptr<SpoolingEventSink> sink_;  // before capabilities_: they report through it
   std::unique_ptr<SyntheticEmitter> synthetic_;
   CapabilityRegistry capabilities_;
   std::unique_ptr<PolicySync> policySync_;

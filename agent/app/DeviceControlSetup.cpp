@@ -5,7 +5,6 @@
 
 #include <cstdlib>
 
-#include "agent/app/EventLogLine.h"
 #include "common/Log.h"
 #include "common/UniqueFd.h"
 #include "drivers/linux/LinuxBlockDevices.h"
@@ -17,39 +16,41 @@ namespace mamori::agent {
 
 namespace {
 
-// Every device event also goes to the log as one line, "event <type> <details JSON>": the console
-// of a machine without a collector (and the QEMU end-to-end test) sees each decision.
-// With MAMORI_TRACE_KMSG set (bench/usb_plug.py), a short "mamori: <type> <device>" line also goes to
-// /dev/kmsg, stamped by the kernel's clock like the kernel's own USB messages: plug-to-decision
-// latency is then measured on one clock.
-device::DeviceControl::Emit logged(device::DeviceControl::Emit sink) {
-  std::shared_ptr<common::UniqueFd> kmsg;
-  // Nothing in the agent calls setenv, so reading the environment here races with nothing.
-  if (std::getenv("MAMORI_TRACE_KMSG") != nullptr) {  // NOLINT(concurrency-mt-unsafe)
-    kmsg = std::make_shared<common::UniqueFd>(::open("/dev/kmsg", O_WRONLY | O_CLOEXEC));
+// With MAMORI_TRACE_KMSG set (bench/usb_plug.py), each device event also writes a short
+// "mamori: <type> <device>" line to /dev/kmsg, stamped by the kernel's clock like the kernel's own USB
+// messages: plug-to-decision latency is then measured on one clock. Otherwise events pass straight on.
+class KmsgTracingSink final : public EventSink {
+ public:
+  explicit KmsgTracingSink(EventSink& next) : next_(next) {
+    // Nothing in the agent calls setenv, so reading the environment here races with nothing.
+    if (std::getenv("MAMORI_TRACE_KMSG") != nullptr) {  // NOLINT(concurrency-mt-unsafe)
+      kmsg_.reset(::open("/dev/kmsg", O_WRONLY | O_CLOEXEC));
+    }
   }
-  return [sink = std::move(sink), kmsg](const std::string& type, common::Severity severity,
-                                        Poco::JSON::Object::Ptr details) {
-    if (kmsg && kmsg->valid()) {
+
+  std::string report(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) override {
+    if (kmsg_.valid()) {
       const std::string device = details->has("mmc.kernel_name")
                                      ? details->getValue<std::string>("mmc.kernel_name")
                                      : details->optValue<std::string>("usb.kernel_name", "");
       const std::string line = "mamori: " + type + " " + device + "\n";
-      (void)!::write(kmsg->get(), line.data(), line.size());
+      (void)!::write(kmsg_.get(), line.data(), line.size());
     }
-    logEventLine(type, details);
-    sink(type, severity, std::move(details));
-  };
-}
+    return next_.report(type, severity, std::move(details));
+  }
+
+ private:
+  EventSink& next_;
+  common::UniqueFd kmsg_;
+};
 
 class LinuxDeviceControl final : public Capability {
  public:
-  LinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
-                     std::optional<device::ExceptionSettings> exceptions)
+  LinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink, std::optional<device::ExceptionSettings> exceptions)
       : bus_(sysfsRoot),
         mmc_(sysfsRoot),
-        emit_(logged(std::move(sink))),
-        cards_(mmc_, blocks_, emit_),
+        trace_(sink),
+        cards_(mmc_, blocks_, trace_),
         exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
@@ -66,7 +67,7 @@ class LinuxDeviceControl final : public Capability {
         }
         uevents_ = std::move(source).value();
       }
-      control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), emit_);
+      control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), trace_);
       control_->setCardReaders(&cards_);
       if (exceptions_ && bus_.present()) {
         if (auto enabled = control_->enableExceptions(*exceptions_); !enabled) {
@@ -81,7 +82,7 @@ class LinuxDeviceControl final : public Capability {
   drivers::linux_os::LinuxUsbBus bus_;
   drivers::linux_os::LinuxMmcBus mmc_;
   drivers::linux_os::LinuxBlockDevices blocks_;
-  device::DeviceControl::Emit emit_;
+  KmsgTracingSink trace_;
   device::CardReaderControl cards_;
   std::optional<device::ExceptionSettings> exceptions_;
   std::unique_ptr<drivers::linux_os::NetlinkUeventSource> uevents_;
@@ -90,9 +91,9 @@ class LinuxDeviceControl final : public Capability {
 
 }  // namespace
 
-std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
+std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink,
                                                    std::optional<device::ExceptionSettings> exceptions) {
-  return std::make_unique<LinuxDeviceControl>(sysfsRoot, std::move(sink), std::move(exceptions));
+  return std::make_unique<LinuxDeviceControl>(sysfsRoot, sink, std::move(exceptions));
 }
 
 }  // namespace mamori::agent

@@ -15,7 +15,7 @@ namespace mamori::agent {
 // sysfsRoot is "/sys" except in tests. The uevent socket is opened at the first apply() and only if
 // the machine has a USB bus; without one nothing under /sys/bus/usb is written (it is said once).
 // exceptions: temporary device exceptions (challenge/response), off when nullopt.
-std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, device::DeviceControl::Emit sink,
+std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink,
                                                    std::optional<device::ExceptionSettings> exceptions = {});
 
 }  // namespace mamori::agent

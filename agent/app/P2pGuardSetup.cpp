@@ -1,6 +1,5 @@
 #include "agent/app/P2pGuardSetup.h"
 
-#include "agent/app/EventLogLine.h"
 #include "agent/p2p/P2pGuardCapability.h"
 #include "common/Log.h"
 #include "drivers/linux/FanotifyExecGuard.h"
@@ -12,7 +11,7 @@
 
 namespace mamori::agent {
 
-common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string& scopeSpec, p2p::P2pGuard::Emit sink) {
+common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string& scopeSpec, EventSink& sink) {
   p2p::P2pGuardDrivers drivers;
   drivers.processes = std::make_unique<drivers::linux_os::ProcFs>("/proc");
   drivers.control = std::make_unique<drivers::linux_os::PidfdProcessControl>("/proc");
@@ -54,13 +53,7 @@ common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string&
     if (!started) return started.error();
     return std::shared_ptr<void>(std::move(started).value());
   };
-  // Every P2P event also goes to the log as one line, like device events.
-  auto logged = [sink = std::move(sink)](const std::string& type, common::Severity severity,
-                                         Poco::JSON::Object::Ptr details) {
-    logEventLine(type, details);
-    sink(type, severity, std::move(details));
-  };
-  auto capability = p2p::P2pGuardCapability::create(std::move(drivers), scopeSpec, std::move(logged));
+  auto capability = p2p::P2pGuardCapability::create(std::move(drivers), scopeSpec, sink);
   if (!capability) return capability.error();
   return std::unique_ptr<Capability>(std::move(capability).value());
 }

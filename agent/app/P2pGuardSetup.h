@@ -11,6 +11,6 @@
 namespace mamori::agent {
 
 // scopeSpec: --p2p-scope. An error when the scope cannot be resolved (exit 2 at start).
-common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string& scopeSpec, p2p::P2pGuard::Emit sink);
+common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string& scopeSpec, EventSink& sink);
 
 }  // namespace mamori::agent

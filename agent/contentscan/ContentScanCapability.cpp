@@ -27,8 +27,8 @@ Poco::JSON::Object::Ptr baseDetails(const scan::FileResult& result, bool audit) 
 
 }  // namespace
 
-ContentScanCapability::ContentScanCapability(std::string stateDir, Emit sink, std::int64_t firstScanDelayMs)
-    : stateDir_(std::move(stateDir)), emit_(std::move(sink)), firstScanDelayMs_(firstScanDelayMs) {
+ContentScanCapability::ContentScanCapability(std::string stateDir, EventSink& sink, std::int64_t firstScanDelayMs)
+    : stateDir_(std::move(stateDir)), sink_(sink), firstScanDelayMs_(firstScanDelayMs) {
   timer_.setSingleShot(true);
   QObject::connect(&timer_, &QTimer::timeout, &context_, [this] { scanNow(); });
 }
@@ -149,10 +149,11 @@ void ContentScanCapability::onResult(const scan::FileResult& result) {
   if (!result.hits.empty()) {
     bool rule = false;
     for (const auto& hit : result.hits) rule = rule || hit.kind == scan::HitKind::kRule;
-    emit_("content.match", rule ? common::Severity::High : common::Severity::Medium, matchDetails(result, audit_));
+    sink_.report("content.match", rule ? common::Severity::High : common::Severity::Medium,
+                 matchDetails(result, audit_));
   }
   if (!result.notInspected.empty()) {
-    emit_("content.not_inspected", common::Severity::Low, notInspectedDetails(result, audit_));
+    sink_.report("content.not_inspected", common::Severity::Low, notInspectedDetails(result, audit_));
   }
 }
 
@@ -169,10 +170,10 @@ void ContentScanCapability::onFinished(const common::Result<scan::ScanSummary>& 
     details->set("content.bytes_read", s.bytesRead);
     details->set("content.files_with_matches", s.filesWithHits);
     details->set("content.files_not_inspected", s.notInspected);
-    emit_("content.scan_completed", common::Severity::Info, details);
+    sink_.report("content.scan_completed", common::Severity::Info, details);
   } else {
     details->set("error.message", summary.error().describe());
-    emit_("content.scan_failed", common::Severity::High, details);
+    sink_.report("content.scan_failed", common::Severity::High, details);
     common::log::warning("content scan: " + summary.error().describe());
   }
   if (enabled_) timer_.start(msUntilNextPass());

@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "agent/core/Capability.h"
+#include "agent/core/EventSink.h"
 #include "common/Event.h"
 #include "drivers/include/Sandbox.h"
 #include "policy/AgentLimits.h"
@@ -31,11 +32,9 @@ namespace mamori::agent::contentscan {
 
 class ContentScanCapability final : public Capability {
  public:
-  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
-
   // stateDir holds the cache; firstScanDelayMs: how long after the first apply the first pass starts
   // (the agent's start is busy enough without a scan).
-  ContentScanCapability(std::string stateDir, Emit sink, std::int64_t firstScanDelayMs = 5 * 60 * 1000);
+  ContentScanCapability(std::string stateDir, EventSink& sink, std::int64_t firstScanDelayMs = 5 * 60 * 1000);
   ~ContentScanCapability() override;  // stops a running scan and waits for it
 
   std::string name() const override { return "content_scan"; }
@@ -65,7 +64,7 @@ class ContentScanCapability final : public Capability {
   int msUntilNextPass() const;
 
   std::string stateDir_;
-  Emit emit_;
+  EventSink& sink_;
   std::int64_t firstScanDelayMs_;
   QObject context_;  // queued calls from the scan thread land here, on the main thread
   QTimer timer_;

@@ -23,8 +23,8 @@ Poco::JSON::Object::Ptr cardDetails(const drivers::MmcCard& card) {
   return details;
 }
 
-CardReaderControl::CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, Emit sink)
-    : bus_(bus), blocks_(blocks), emit_(std::move(sink)) {}
+CardReaderControl::CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, EventSink& sink)
+    : bus_(bus), blocks_(blocks), sink_(sink) {}
 
 void CardReaderControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
@@ -71,7 +71,7 @@ void CardReaderControl::decide(const std::string& name, bool atStart) {
   if (settings_.mode != policy::Mode::kOff && controlled) {
     auto connected = cardDetails(card);
     connected->set("device.attached_at_start", atStart);
-    emit_("device.connected", common::Severity::Info, connected);
+    sink_.report("device.connected", common::Severity::Info, connected);
   }
   if (verdict.decision == CardDecision::kBlock) {
     readOnly_.erase(card.devpath);
@@ -101,13 +101,13 @@ void CardReaderControl::decide(const std::string& name, bool atStart) {
   details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
   details->set("policy.mode", std::string(policy::modeName(settings_.mode)));
   if (verdict.audit) {
-    emit_("device.audit", common::Severity::Low, details);
+    sink_.report("device.audit", common::Severity::Low, details);
   } else if (verdict.decision == CardDecision::kBlock) {
-    emit_("device.blocked", common::Severity::Medium, details);
+    sink_.report("device.blocked", common::Severity::Medium, details);
   } else if (verdict.decision == CardDecision::kReadOnly) {
-    emit_("device.read_only", common::Severity::Info, details);
+    sink_.report("device.read_only", common::Severity::Info, details);
   } else {
-    emit_("device.allowed", common::Severity::Info, details);
+    sink_.report("device.allowed", common::Severity::Info, details);
   }
 }
 
@@ -115,7 +115,7 @@ void CardReaderControl::failed(const drivers::MmcCard& card, const std::string& 
   common::log::error("card readers: " + card.name + ": " + what);
   auto details = cardDetails(card);
   details->set("error.message", what);
-  emit_("device.error", common::Severity::High, details);
+  sink_.report("device.error", common::Severity::High, details);
 }
 
 }  // namespace mamori::agent::device

@@ -12,6 +12,7 @@
 #include <map>
 #include <string>
 
+#include "agent/core/EventSink.h"
 #include "common/Event.h"
 #include "drivers/include/MmcBus.h"
 #include "drivers/include/Uevent.h"
@@ -22,9 +23,7 @@ namespace mamori::agent::device {
 
 class CardReaderControl {
  public:
-  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
-
-  CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, Emit sink);
+  CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, EventSink& sink);
 
   // Autoprobe for the mode (0 in enforce), then every present card decided again. Without an mmc
   // bus (mmc_core not loaded yet) that waits for the first mmc uevent.
@@ -39,7 +38,7 @@ class CardReaderControl {
 
   drivers::MmcBus& bus_;
   drivers::BlockDevices& blocks_;
-  Emit emit_;
+  EventSink& sink_;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool autoprobeSet_ = false;

@@ -32,8 +32,8 @@ using policy::DeviceAction;
 using policy::DeviceDecision;
 
 DeviceControl::DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks, drivers::UeventSource* uevents,
-                             Emit sink)
-    : bus_(bus), blocks_(blocks), uevents_(uevents), emit_(std::move(sink)) {}
+                             EventSink& sink)
+    : bus_(bus), blocks_(blocks), uevents_(uevents), sink_(sink) {}
 
 DeviceControl::~DeviceControl() = default;
 
@@ -45,7 +45,7 @@ common::Status DeviceControl::apply(const policy::Policy& policy) {
       common::log::info("device control: this machine has no USB bus; nothing to control");
       auto details = makeDetails();
       details->set("policy.mode", std::string(policy::modeName(policy.deviceControl.mode)));
-      emit_("device.unavailable", common::Severity::Low, details);
+      sink_.report("device.unavailable", common::Severity::Low, details);
     }
     return common::Ok{};
   }
@@ -149,7 +149,7 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
   if (announce) {
     auto connected = deviceDetails(device);
     connected->set("device.attached_at_start", atStart);
-    emit_("device.connected", common::Severity::Info, connected);
+    sink_.report("device.connected", common::Severity::Info, connected);
   }
   if (exceptionSettings_ && settings_.mode == policy::Mode::kEnforce) {
     if (auto grant = exceptions_.covering(device, exceptionSettings_->nowMs())) {
@@ -159,7 +159,7 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
       details->set("device.reason",
                    "temporary exception " + grant->challenge + " until " + common::formatUtcMs(grant->expiresAtMs));
       details->set("device.exception_challenge", grant->challenge);
-      emit_("device.allowed", common::Severity::Info, details);
+      sink_.report("device.allowed", common::Severity::Info, details);
       return;
     }
   }
@@ -168,13 +168,13 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
   auto details = verdictDetails(device, verdict, settings_.mode);
   if (verdict.audit && verdict.decision == DeviceDecision::kAllow) {
     authorizeAll(device);
-    emit_("device.audit", common::Severity::Low, details);
+    sink_.report("device.audit", common::Severity::Low, details);
     return;
   }
   enforce(device, verdict);
   switch (verdict.decision) {
-    case DeviceDecision::kAllow: emit_("device.allowed", common::Severity::Info, details); break;
-    case DeviceDecision::kReadOnly: emit_("device.read_only", common::Severity::Info, details); break;
+    case DeviceDecision::kAllow: sink_.report("device.allowed", common::Severity::Info, details); break;
+    case DeviceDecision::kReadOnly: sink_.report("device.read_only", common::Severity::Info, details); break;
     case DeviceDecision::kPartial:
     case DeviceDecision::kBlock:
       if (exceptionSettings_) {
@@ -182,7 +182,7 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
         details->set("device.exception_challenge", challenge);
         common::log::info("device control: " + device.name + " blocked; exception challenge " + challenge);
       }
-      emit_("device.blocked", common::Severity::Medium, details);
+      sink_.report("device.blocked", common::Severity::Medium, details);
       break;
   }
 }
@@ -273,7 +273,7 @@ void DeviceControl::failed(const drivers::UsbDevice& device, const common::Error
   common::log::error("device control: " + device.name + ": " + error.describe());
   auto details = deviceDetails(device);
   details->set("error.message", error.describe());
-  emit_("device.error", common::Severity::High, details);
+  sink_.report("device.error", common::Severity::High, details);
 }
 
 }  // namespace mamori::agent::device

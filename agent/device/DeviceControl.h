@@ -17,6 +17,7 @@
 #include <string>
 
 #include "agent/core/Capability.h"
+#include "agent/core/EventSink.h"
 #include "agent/device/CardReaderControl.h"
 #include "agent/device/DeviceExceptions.h"
 #include "common/Event.h"
@@ -42,10 +43,9 @@ class DeviceControl final : public QObject, public Capability {
 
  public:
   // Hands an event to the report pipeline (the spool); also logged, so the console shows decisions.
-  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
 
   // uevents may be null (tests drive handleUevent directly).
-  DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks, drivers::UeventSource* uevents, Emit sink);
+  DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks, drivers::UeventSource* uevents, EventSink& sink);
   ~DeviceControl() override;
 
   std::string name() const override { return "device_control"; }
@@ -84,7 +84,7 @@ class DeviceControl final : public QObject, public Capability {
   drivers::UsbBus& bus_;
   drivers::BlockDevices& blocks_;
   drivers::UeventSource* uevents_;
-  Emit emit_;
+  EventSink& sink_;
   CardReaderControl* cards_ = nullptr;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;

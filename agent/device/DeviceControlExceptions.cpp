@@ -75,7 +75,7 @@ void DeviceControl::pollExceptions() {
     handleResponse(text);
   }
   for (const auto& ended : exceptions_.expire(exceptionSettings_->nowMs())) {
-    emit_("device.exception_expired", common::Severity::Info, grantDetails(ended));
+    sink_.report("device.exception_expired", common::Severity::Info, grantDetails(ended));
     decideAgain(ended.device);
   }
 }
@@ -86,7 +86,7 @@ void DeviceControl::handleResponse(const std::string& response) {
     auto details = makeDetails();
     details->set("device.exception_challenge", response.substr(0, response.find('.')).substr(0, 64));
     details->set("error.message", error.describe());
-    emit_("device.exception_refused", common::Severity::Medium, details);
+    sink_.report("device.exception_refused", common::Severity::Medium, details);
   };
   auto key = common::loadPublicKey(exceptionSettings_->keyPath);
   if (!key) return refuse(key.error());
@@ -94,7 +94,7 @@ void DeviceControl::handleResponse(const std::string& response) {
   if (!grant) return refuse(grant.error());
   common::log::info("device control: exception " + grant.value().challenge + " granted until " +
                     common::formatUtcMs(grant.value().expiresAtMs));
-  emit_("device.exception_granted", common::Severity::Medium, grantDetails(grant.value()));
+  sink_.report("device.exception_granted", common::Severity::Medium, grantDetails(grant.value()));
   decideAgain(grant.value().device);
 }
 

@@ -19,11 +19,11 @@ double oneDecimal(double value) { return std::round(value * 10.0) / 10.0; }
 
 }  // namespace
 
-ServiceGuard::ServiceGuard(ServiceGuardSettings settings, drivers::ProcessUsageSource& usage, Emit emitEvent, Stop stop,
-                           Notify notify, std::int64_t watchdogMs)
+ServiceGuard::ServiceGuard(ServiceGuardSettings settings, drivers::ProcessUsageSource& usage, EventSink& sink,
+                           Stop stop, Notify notify, std::int64_t watchdogMs)
     : settings_(std::move(settings)),
       usage_(usage),
-      emit_(std::move(emitEvent)),
+      sink_(sink),
       stop_(std::move(stop)),
       notify_(std::move(notify)),
       watchdogMs_(watchdogMs) {}
@@ -94,7 +94,7 @@ void ServiceGuard::checkLimits() {
   event->set("agent.component", breach->component);
   event->set("agent.component_cpu_percent", oneDecimal(breach->componentCpuPercent));
   event->set("process.memory_mib", oneDecimal(static_cast<double>(sample.value().residentKib) / 1024.0));
-  emit_("agent.limit_exceeded", common::Severity::Medium, event);
+  sink_.report("agent.limit_exceeded", common::Severity::Medium, event);
   const std::string why = "over the " + breach->resource + " limit (" + std::to_string(breach->limit) + ") for " +
                           std::to_string(breach->windows) + " windows, busiest thread " + breach->component;
   common::log::warning("self-limits: " + why + "; restarting");
@@ -167,7 +167,7 @@ ControlAnswer ServiceGuard::handleStop(const ControlRequest& request) {
       event->set("tamper.action", std::string(removal ? "package_removal" : "stop"));
       event->set("tamper.reason", refusal);
       event->set("tamper.token_hash_file", settings_.tokenHashFile);
-      emit_("agent.tamper", common::Severity::Critical, event);
+      sink_.report("agent.tamper", common::Severity::Critical, event);
       common::log::warning(std::string(what) + " refused: " + refusal);
       return {ControlOutcome::Refused, std::string(what) + " refused: " + refusal + " (reported as agent.tamper)"};
     }

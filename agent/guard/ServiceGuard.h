@@ -17,6 +17,7 @@
 #include <string>
 
 #include "agent/core/Capability.h"
+#include "agent/core/EventSink.h"
 #include "agent/guard/ControlProtocol.h"
 #include "agent/guard/SelfLimits.h"
 #include "common/Event.h"
@@ -38,13 +39,12 @@ class ServiceGuard final : public QObject, public Capability {
   Q_OBJECT
 
  public:
-  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
   // exitCode, why: asks the composition root for a clean stop.
   using Stop = std::function<void(int exitCode, const std::string& why)>;
   // Sends one sd_notify message (drivers/linux/SdNotify; a test records them).
   using Notify = std::function<void(const std::string& message)>;
 
-  ServiceGuard(ServiceGuardSettings settings, drivers::ProcessUsageSource& usage, Emit emitEvent, Stop stop,
+  ServiceGuard(ServiceGuardSettings settings, drivers::ProcessUsageSource& usage, EventSink& sink, Stop stop,
                Notify notify, std::int64_t watchdogMs);
   ~ServiceGuard() override;
 
@@ -70,7 +70,7 @@ class ServiceGuard final : public QObject, public Capability {
 
   ServiceGuardSettings settings_;
   drivers::ProcessUsageSource& usage_;
-  Emit emit_;
+  EventSink& sink_;
   Stop stop_;
   Notify notify_;
   std::int64_t watchdogMs_;

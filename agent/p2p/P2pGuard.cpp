@@ -22,13 +22,13 @@ std::string_view triggerName(P2pGuard::Trigger trigger) {
 }
 
 P2pGuard::P2pGuard(drivers::ProcessSource& processes, drivers::ProcessControl& control, ProcessInspector& inspector,
-                   P2pScope scope, pid_t self, Emit sink, MonotonicNs monotonicNs)
+                   P2pScope scope, pid_t self, EventSink& sink, MonotonicNs monotonicNs)
     : processes_(processes),
       control_(control),
       inspector_(inspector),
       scope_(std::move(scope)),
       self_(self),
-      emit_(std::move(sink)),
+      sink_(sink),
       monotonicNs_(std::move(monotonicNs)) {}
 
 void P2pGuard::apply(const policy::P2pGuardSettings& settings) {
@@ -204,7 +204,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   }
   common::log::info("p2p guard: " + type + " pid " + std::to_string(info.pid) + " " + info.comm + " (" + info.exePath +
                     ")");
-  emit_(type, verdict.kill ? common::Severity::High : common::Severity::Medium, details);
+  sink_.report(type, verdict.kill ? common::Severity::High : common::Severity::Medium, details);
   return Outcome::kMatched;
 }
 

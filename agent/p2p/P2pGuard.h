@@ -17,6 +17,7 @@
 #include <sys/types.h>
 #include <unordered_map>
 
+#include "agent/core/EventSink.h"
 #include "agent/p2p/P2pScope.h"
 #include "agent/p2p/ProcessInspector.h"
 #include "common/Event.h"
@@ -39,14 +40,13 @@ struct NetworkEvidence {
 
 class P2pGuard {
  public:
-  using Emit = std::function<void(const std::string& type, common::Severity, Poco::JSON::Object::Ptr)>;
   using MonotonicNs = std::function<std::uint64_t()>;
 
   enum class Trigger { kExec, kRecheck, kRescan, kNetwork };
   enum class Outcome { kOutOfScope, kGone, kClean, kMatched, kAlreadyHandled };
 
   P2pGuard(drivers::ProcessSource& processes, drivers::ProcessControl& control, ProcessInspector& inspector,
-           P2pScope scope, pid_t self, Emit sink, MonotonicNs monotonicNs);
+           P2pScope scope, pid_t self, EventSink& sink, MonotonicNs monotonicNs);
 
   void apply(const policy::P2pGuardSettings& settings);
   bool enabled() const { return enabled_; }
@@ -87,7 +87,7 @@ class P2pGuard {
   ProcessInspector& inspector_;
   P2pScope scope_;
   pid_t self_;
-  Emit emit_;
+  EventSink& sink_;
   MonotonicNs monotonicNs_;
   policy::P2pGuardSettings settings_;
   std::unique_ptr<policy::P2pMatcher> matcher_;

@@ -19,18 +19,18 @@ constexpr int kRecheckDelaysMs[] = {15, 150, 1000, 3000, 10000};
 
 common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P2pGuardDrivers drivers,
                                                                                const std::string& scopeSpec,
-                                                                               P2pGuard::Emit sink) {
+                                                                               EventSink& sink) {
   auto scope = P2pScope::resolve(scopeSpec, *drivers.processes);
   if (!scope) return scope.error();
   return std::unique_ptr<P2pGuardCapability>(
-      new P2pGuardCapability(std::move(drivers), std::move(scope).value(), std::move(sink)));
+      new P2pGuardCapability(std::move(drivers), std::move(scope).value(), sink));
 }
 
-P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, P2pGuard::Emit sink)
-    : drivers_(std::move(drivers)), emit_(std::move(sink)) {
+P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, EventSink& sink)
+    : drivers_(std::move(drivers)), sink_(sink) {
   inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);
   guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
-                                      emit_, drivers_.monotonicNs);
+                                      sink_, drivers_.monotonicNs);
   decider_ = std::make_unique<ExecDecider>(*drivers_.processes, guard_->scope(), hashes_);
   networkScope_ = guard_->scope();
   rescanTimer_.setInterval(kRescanIntervalMs);
@@ -254,7 +254,7 @@ bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) 
         if (!hashed) {  // denied by name: the hash is read now, after the answer
           if (auto hash = hashes_.sha256(path); hash) details->set("process.hash.sha256", hash.value());
         }
-        emit_("p2p.exec_denied", common::Severity::High, details);
+        sink_.report("p2p.exec_denied", common::Severity::High, details);
       },
       Qt::QueuedConnection);
   return false;
@@ -283,7 +283,7 @@ void P2pGuardCapability::degraded(const std::string& reason, std::int64_t missed
   details->set("reason", reason);
   details->set("p2p.unannounced_processes", missed);
   details->set("p2p.rescan_interval_ms", static_cast<std::int64_t>(kRescanIntervalMs));
-  emit_("p2p.monitor_degraded", common::Severity::Medium, details);
+  sink_.report("p2p.monitor_degraded", common::Severity::Medium, details);
 }
 
 }  // namespace mamori::agent::p2p

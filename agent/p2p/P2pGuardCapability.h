@@ -17,6 +17,7 @@
 #include <set>
 
 #include "agent/core/Capability.h"
+#include "agent/core/EventSink.h"
 #include "agent/p2p/ExecDecider.h"
 #include "agent/p2p/FlowClassifier.h"
 #include "agent/p2p/HashLearner.h"
@@ -60,7 +61,7 @@ class P2pGuardCapability final : public Capability {
 
   // The scope is resolved here: an error (e.g. the subtree's root is not running) stops the start.
   static common::Result<std::unique_ptr<P2pGuardCapability>> create(P2pGuardDrivers drivers,
-                                                                    const std::string& scopeSpec, P2pGuard::Emit sink);
+                                                                    const std::string& scopeSpec, EventSink& sink);
   ~P2pGuardCapability() override;
 
   std::string name() const override { return "p2p_guard"; }
@@ -69,7 +70,7 @@ class P2pGuardCapability final : public Capability {
   P2pGuard& guard() { return *guard_; }
 
  private:
-  P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, P2pGuard::Emit sink);
+  P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, EventSink& sink);
   void onEventsReadable();
   void rescan();
   void scheduleRechecks(pid_t pid);
@@ -82,7 +83,7 @@ class P2pGuardCapability final : public Capability {
   void applySignatureSets();  // the policy's sets and the learned ones, to the guard and the exec decider
 
   P2pGuardDrivers drivers_;
-  P2pGuard::Emit emit_;
+  EventSink& sink_;
   drivers::linux_os::FileHashCache hashes_;
   std::unique_ptr<ProcessInspector> inspector_;
   std::unique_ptr<P2pGuard> guard_;

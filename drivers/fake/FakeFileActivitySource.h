@@ -5,6 +5,7 @@
 #include <condition_variable>
 #include <deque>
 #include <mutex>
+#include <set>
 
 #include "drivers/include/FileActivity.h"
 
@@ -35,11 +36,24 @@ class FakeFileActivitySource final : public FileActivitySource {
     return mounts_;
   }
   FileActivityCounters counters() const override { return {}; }
+  bool processRunning(pid_t pid) const override {
+    const std::lock_guard lock(mutex_);
+    return running_.contains(pid);
+  }
 
   void push(FileActivity activity) {
     const std::lock_guard lock(mutex_);
     queue_.push_back(std::move(activity));
     ready_.notify_all();
+  }
+  // Processes the test says are still running (none by default).
+  void setRunning(pid_t pid, bool running) {
+    const std::lock_guard lock(mutex_);
+    if (running) {
+      running_.insert(pid);
+    } else {
+      running_.erase(pid);
+    }
   }
   void setMounts(std::vector<MountEntry> mounts) {
     const std::lock_guard lock(mutex_);
@@ -60,6 +74,7 @@ class FakeFileActivitySource final : public FileActivitySource {
   std::deque<FileActivity> queue_;
   std::vector<MountEntry> mounts_;
   std::vector<std::string> roots_;
+  std::set<pid_t> running_;
   int watchCalls_ = 0;
 };
 

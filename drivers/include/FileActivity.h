@@ -69,6 +69,9 @@ class FileActivitySource {
   // The mount table as of the last change seen.
   virtual std::vector<MountEntry> mounts() const = 0;
   virtual FileActivityCounters counters() const = 0;
+  // Whether the process may still cause events (it runs and has not exited). Once it has ended, every
+  // event it caused is already queued.
+  virtual bool processRunning(pid_t pid) const = 0;
 };
 
 }  // namespace mamori::drivers

@@ -255,6 +255,16 @@ FanotifyActivitySource::ProcessInfo FanotifyActivitySource::processInfo(pid_t pi
   return info;
 }
 
+bool FanotifyActivitySource::processRunning(pid_t pid) const {
+  // A zombie has closed its files already (its events are queued): only a live state counts.
+  auto stat = common::readSmallFile(procRoot_ + "/" + std::to_string(pid) + "/stat", 4096);
+  if (!stat) return false;
+  const auto close = stat.value().rfind(')');  // the name may hold spaces and parentheses
+  if (close == std::string::npos || close + 2 >= stat.value().size()) return false;
+  const char state = stat.value()[close + 2];
+  return state != 'Z' && state != 'X';
+}
+
 void FanotifyActivitySource::readEvents() {
   alignas(fanotify_event_metadata) std::array<char, 64 * 1024> buffer{};
   for (;;) {

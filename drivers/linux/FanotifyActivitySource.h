@@ -46,6 +46,7 @@ class FanotifyActivitySource final : public FileActivitySource {
   std::optional<FileActivity> next(int timeoutMs) override;
   std::vector<MountEntry> mounts() const override;
   FileActivityCounters counters() const override;
+  bool processRunning(pid_t pid) const override;
 
  private:
   struct ProcessInfo {

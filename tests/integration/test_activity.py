@@ -250,7 +250,10 @@ class ActivityTest(MamoriTestCase):
             self.assertEqual(d["source.path"], company)
             self.assertEqual(d["device.mount_point"], self.stick)
             self.assertEqual(d["device.filesystem"], stick.fs_type)
-            self.assertEqual(d["process.name"], "cp")
+            # cp may have ended before the agent read its name from /proc (docs/events.md: the name
+            # is then empty); naming a live writer is checked below (bulk read) and in
+            # drivers_activity_test. Never another program's name.
+            self.assertIn(d["process.name"], ("cp", ""))
             self.assertEqual([m["name"] for m in d["content.matches"]], ["company:company_confidential"])
             self.assertEqual(removable["severity"], "high")
 
@@ -271,11 +274,18 @@ class ActivityTest(MamoriTestCase):
             self.assertEqual(moved["details"]["file.operation"], "moved")
             self.assertEqual(moved["details"]["source.path"], minutes)
 
-            # Bulk read: one python process reading 500 files of the watched tree.
+            # Bulk read: one python process reading 500 files of the watched tree. It stays alive
+            # until the event is seen, so the agent can always name it (a process that has ended
+            # before the agent reads its events is reported without a name).
             reader = ("import os,sys\nfor n in sorted(os.listdir(sys.argv[1])):\n"
-                      "    open(os.path.join(sys.argv[1], n), 'rb').read()\n")
-            run(sys.executable, "-c", reader, bulk_dir)
-            bulk = self.one_event(api, "activity.bulk_read", "the bulk read")
+                      "    open(os.path.join(sys.argv[1], n), 'rb').read()\nsys.stdin.read()\n")
+            with subprocess.Popen([sys.executable, "-c", reader, bulk_dir], stdin=subprocess.PIPE) as bulk_reader:
+                try:
+                    bulk = self.one_event(api, "activity.bulk_read", "the bulk read")
+                finally:
+                    bulk_reader.stdin.close()
+                    bulk_reader.wait(timeout=30)
+            self.assertEqual(bulk_reader.returncode, 0)
             self.assertGreaterEqual(bulk["details"]["activity.files"], 300)
             self.assertTrue(bulk["details"]["process.name"].startswith("python"))
 

@@ -8,10 +8,12 @@
 #include <chrono>
 #include <filesystem>
 #include <fstream>
+#include <thread>
 
 #include "agent/activity/ActivityCapability.h"
 #include "drivers/fake/FakeFileActivitySource.h"
 #include "policy/DefaultPolicy.h"
+#include "tests/support/CallbackEventSink.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori;
@@ -43,16 +45,21 @@ bool waitFor(Pred pred) {
   return true;
 }
 
-drivers::FileActivity written(const std::string& path, std::int64_t t) {
+// What `cp` (pid 77) did to path at time t.
+drivers::FileActivity byCp(drivers::FileOp op, const std::string& path, std::int64_t t) {
   drivers::FileActivity a;
-  a.op = drivers::FileOp::kWritten;
+  a.op = op;
   a.pid = 77;
   a.processName = "cp";
   a.path = path;
   a.size = static_cast<std::int64_t>(std::filesystem::file_size(path));
   a.timeMs = t;
-  a.fd = common::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
+  if (op == drivers::FileOp::kWritten) a.fd = common::UniqueFd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   return a;
+}
+
+drivers::FileActivity written(const std::string& path, std::int64_t t) {
+  return byCp(drivers::FileOp::kWritten, path, t);
 }
 
 }  // namespace
@@ -72,13 +79,13 @@ TEST_CASE("capability: removable and cloud writes of one user open an incident n
   std::vector<Emitted> events;
   int n = 0;
   std::int64_t now = 1'800'000'000'000;
+  testsupport::CallbackEventSink sink([&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
+    events.push_back({"event-" + std::to_string(++n), type, details});
+    return events.back().id;
+  });
   ActivityCapability capability(
-      source,
-      [&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
-        events.push_back({"event-" + std::to_string(++n), type, details});
-        return events.back().id;
-      },
-      [] { return std::vector<std::string>{}; }, [&] { return now; }, [] { return std::string("incident-1"); });
+      source, sink, [] { return std::vector<std::string>{}; }, [&] { return now; },
+      [] { return std::string("incident-1"); });
 
   policy::Policy policy = policy::builtinPolicy();
   policy.activity.watched = {dir.path()};
@@ -110,4 +117,58 @@ TEST_CASE("capability: removable and cloud writes of one user open an incident n
   policy.activity.mode = policy::Mode::kOff;
   REQUIRE(capability.apply(policy));
   CHECK_FALSE(capability.running());
+}
+
+// A stick watched by a running capability; events it reports are kept in order.
+struct StickFixture {
+  testsupport::TempDir dir{"mamori-activity-stick"};
+  std::string usb = dir.path() + "/usb";
+  drivers::fake::FakeFileActivitySource source;
+  std::vector<Emitted> events;
+  std::int64_t now = 1'800'000'000'000;
+  testsupport::CallbackEventSink sink{[this](const std::string& type, common::Severity, Poco::JSON::Object::Ptr d) {
+    events.push_back({"", type, std::move(d)});
+  }};
+  ActivityCapability capability{source, sink, [] { return std::vector<std::string>{}; }, [this] { return now; },
+                                [] { return std::string("incident-1"); }};
+
+  StickFixture() {
+    qtApp();
+    std::filesystem::create_directories(usb);
+    drivers::MountEntry stick;
+    stick.mountPoint = usb;
+    source.setMounts({stick});
+    policy::Policy policy = policy::builtinPolicy();
+    policy.activity.watched = {dir.path()};
+    policy.activity.removableMounts = {usb};
+    policy.activity.printing.enabled = false;
+    policy.contentScan.schedule.onChange = false;
+    REQUIRE(capability.apply(policy));
+  }
+};
+
+TEST_CASE("capability: a copy's source that arrives after a pause is still named, while the writer runs") {
+  // cp closes the copy before the original; on a busy PC it can be paused between the two closes.
+  StickFixture f;
+  const std::string original = f.dir.path() + "/plan.txt";
+  std::ofstream(original) << "社外秘 merger\n";
+  std::ofstream(f.usb + "/plan.txt") << "社外秘 merger\n";
+  f.source.setRunning(77, true);
+  f.source.push(written(f.usb + "/plan.txt", f.now));
+  // The original's read comes 150 ms later (far beyond a batch's 20 ms wait), then cp ends.
+  std::this_thread::sleep_for(std::chrono::milliseconds(150));  // the pause being simulated, not a wait
+  f.source.push(byCp(drivers::FileOp::kRead, original, f.now));
+  f.source.setRunning(77, false);
+  REQUIRE(waitFor([&] { return !f.events.empty(); }));
+  CHECK(f.events[0].type == "activity.removable_write");
+  CHECK(f.events[0].details->optValue<std::string>("source.path", "") == original);
+}
+
+TEST_CASE("capability: a write of a process that has ended is judged without waiting for reads") {
+  StickFixture f;
+  std::ofstream(f.usb + "/plan.txt") << "社外秘 merger\n";
+  f.source.push(written(f.usb + "/plan.txt", f.now));  // pid 77 is not running
+  REQUIRE(waitFor([&] { return !f.events.empty(); }));
+  CHECK(f.events[0].type == "activity.removable_write");
+  CHECK_FALSE(f.events[0].details->has("source.path"));
 }

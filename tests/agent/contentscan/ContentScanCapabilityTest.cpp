@@ -12,6 +12,7 @@
 #include "agent/contentscan/ContentScanCapability.h"
 #include "policy/DefaultPolicy.h"
 #include "tests/scan/ScanTestSupport.h"
+#include "tests/support/CallbackEventSink.h"
 
 using namespace mamori;
 using namespace mamori::agent::contentscan;
@@ -60,12 +61,10 @@ TEST_CASE("a scheduled pass reports matches once, then only changes") {
   policy::Policy policy = policy::builtinPolicy();
   policy.contentScan.paths = {root};
   std::vector<Recorded> events;
-  ContentScanCapability capability(
-      state.path(),
-      [&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr d) {
-        events.push_back({type, std::move(d)});
-      },
-      0);
+  testsupport::CallbackEventSink sink([&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr d) {
+    events.push_back({type, std::move(d)});
+  });
+  ContentScanCapability capability(state.path(), sink, 0);
   policy.agentLimits.cpuPercent = 100;  // the budget paces the pass without slowing this test
   REQUIRE(capability.apply(policy).ok());
   CHECK(capability.cpuBudget()->limitPercent() == 100);
@@ -111,9 +110,9 @@ TEST_CASE("mode off scans nothing") {
   policy.contentScan.mode = policy::Mode::kOff;
   policy.contentScan.paths = {state.path()};
   std::vector<std::string> types;
-  ContentScanCapability capability(
-      state.path(),
-      [&](const std::string& type, common::Severity, const Poco::JSON::Object::Ptr&) { types.push_back(type); }, 0);
+  testsupport::CallbackEventSink sink(
+      [&](const std::string& type, common::Severity, const Poco::JSON::Object::Ptr&) { types.push_back(type); });
+  ContentScanCapability capability(state.path(), sink, 0);
   REQUIRE(capability.apply(policy).ok());
   capability.scanNow();
   CHECK_FALSE(waitFor([&] { return !types.empty(); }, std::chrono::milliseconds(300)));

@@ -10,6 +10,7 @@
 #include "drivers/fake/FakeMmcBus.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/PolicyParser.h"
+#include "tests/support/CallbackEventSink.h"
 
 namespace {
 
@@ -28,11 +29,12 @@ struct CardFixture {
   FakeMmcBus bus = FakeMmcBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/cardreader");
   FakeBlockDevices blocks;
   std::vector<Event> events;
-  CardReaderControl control{
-      bus, blocks, [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr d) {
+  mamori::testsupport::CallbackEventSink sink{
+      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr d) {
         events.push_back({type, d->optValue<std::string>("mmc.kernel_name", ""),
                           d->optValue<std::string>("device.decision", ""), d->optValue<std::string>("mmc.cid", "")});
       }};
+  CardReaderControl control{bus, blocks, sink};
   bool emitted(const std::string& type, const std::string& card) const {
     return std::any_of(events.begin(), events.end(), [&](const Event& e) { return e.type == type && e.card == card; });
   }
@@ -134,8 +136,9 @@ TEST_CASE("card_allow opens one card; audit and off give the kernel's default ba
 TEST_CASE("an mmc bus that appears after the policy was applied is closed by its first card's uevent") {
   CardFixture f;
   FakeMmcBus empty;  // no mmc_core yet
-  CardReaderControl control{empty, f.blocks,
-                            [](const std::string&, mamori::common::Severity, Poco::JSON::Object::Ptr) {}};
+  mamori::testsupport::CallbackEventSink ignored{
+      [](const std::string&, mamori::common::Severity, const Poco::JSON::Object::Ptr&) {}};
+  CardReaderControl control{empty, f.blocks, ignored};
   control.apply(settingsFrom("{}"));
   CHECK(empty.writes().empty());
   empty.insert(sdCard("mmc0:cccc", kOtherCid), {"mmcblk0"});  // bound: autoprobe was still on

@@ -12,6 +12,7 @@
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
+#include "tests/support/CallbackEventSink.h"
 
 namespace {
 
@@ -29,12 +30,13 @@ struct PhonesFixture {
   FakeUsbBus bus = FakeUsbBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/phones");
   FakeBlockDevices blocks;
   std::vector<Event> events;
-  DeviceControl control{bus, blocks, nullptr,
-                        [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
-                          std::ostringstream json;
-                          Poco::JSON::Stringifier::stringify(details, json);
-                          events.push_back({type, details->optValue<std::string>("usb.serial", ""), json.str()});
-                        }};
+  mamori::testsupport::CallbackEventSink sink{
+      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
+        std::ostringstream json;
+        Poco::JSON::Stringifier::stringify(details, json);
+        events.push_back({type, details->optValue<std::string>("usb.serial", ""), json.str()});
+      }};
+  DeviceControl control{bus, blocks, nullptr, sink};
 
   // The decision event (not device.connected) of one device.
   std::string decision(const std::string& serial) const {

@@ -14,6 +14,7 @@
 #include "policy/DeviceException.h"
 #include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
+#include "tests/support/CallbackEventSink.h"
 
 namespace {
 
@@ -32,12 +33,13 @@ struct Fixture {
   FakeUsbBus bus = FakeUsbBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/desktop");
   FakeBlockDevices blocks;
   std::vector<Emitted> events;
-  DeviceControl control{bus, blocks, nullptr,
-                        [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
-                          events.push_back({type, details->optValue<std::string>("usb.serial", ""),
-                                            details->optValue<std::string>("device.decision", ""),
-                                            details->optValue<std::string>("device.exception_challenge", "")});
-                        }};
+  mamori::testsupport::CallbackEventSink sink{
+      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
+        events.push_back({type, details->optValue<std::string>("usb.serial", ""),
+                          details->optValue<std::string>("device.decision", ""),
+                          details->optValue<std::string>("device.exception_challenge", "")});
+      }};
+  DeviceControl control{bus, blocks, nullptr, sink};
 
   bool emitted(const std::string& type, const std::string& serial) const {
     return std::any_of(events.begin(), events.end(),
@@ -184,10 +186,11 @@ TEST_CASE("no USB bus: nothing written, reported once") {
   FakeUsbBus bus;
   FakeBlockDevices blocks;
   int unavailable = 0;
-  DeviceControl control(bus, blocks, nullptr,
-                        [&](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr&) {
-                          unavailable += type == "device.unavailable" ? 1 : 0;
-                        });
+  mamori::testsupport::CallbackEventSink sink(
+      [&](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr&) {
+        unavailable += type == "device.unavailable" ? 1 : 0;
+      });
+  DeviceControl control(bus, blocks, nullptr, sink);
   REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());
   REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());
   CHECK(unavailable == 1);

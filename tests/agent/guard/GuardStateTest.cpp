@@ -11,6 +11,7 @@
 #include "agent/guard/ServiceGuard.h"
 #include "common/Crypto.h"
 #include "common/Files.h"
+#include "tests/support/CallbackEventSink.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori::agent::guard;
@@ -37,15 +38,16 @@ struct Recorded {
   std::vector<std::pair<int, std::string>> stops;
   std::vector<std::string> notifications;
   std::int64_t now = 1'000;
+  mamori::testsupport::CallbackEventSink sink{
+      [this](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr& details) {
+        events.emplace_back(type, details);
+      }};
 };
 
 std::unique_ptr<ServiceGuard> makeGuard(ServiceGuardSettings settings, ScriptedUsage& usage, Recorded& recorded) {
   settings.nowMs = [&recorded] { return recorded.now; };
   return std::make_unique<ServiceGuard>(
-      settings, usage,
-      [&recorded](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr& details) {
-        recorded.events.emplace_back(type, details);
-      },
+      settings, usage, recorded.sink,
       [&recorded](int code, const std::string& why) { recorded.stops.emplace_back(code, why); },
       [&recorded](const std::string& message) { recorded.notifications.push_back(message); }, 0);
 }

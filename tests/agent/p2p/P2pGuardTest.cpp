@@ -7,6 +7,7 @@
 #include "drivers/fake/FakeProcesses.h"
 #include "drivers/linux/FileHashCache.h"
 #include "policy/BuiltinP2pSignatures.h"
+#include "tests/support/CallbackEventSink.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori;
@@ -46,14 +47,14 @@ struct Fixture {
   drivers::linux_os::FileHashCache hashes;
   agent::p2p::ProcessInspector inspector{"/nonexistent-proc", hashes};
   std::vector<Emitted> events;
+  testsupport::CallbackEventSink sink{
+      [this](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
+        events.push_back({type, std::move(details)});
+      }};
 
   std::unique_ptr<P2pGuard> guard(P2pScope scope = P2pScope::all(), pid_t self = 1) {
-    auto made = std::make_unique<P2pGuard>(
-        processes, processes, inspector, std::move(scope), self,
-        [this](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
-          events.push_back({type, std::move(details)});
-        },
-        [] { return std::uint64_t{5'000'000}; });
+    auto made = std::make_unique<P2pGuard>(processes, processes, inspector, std::move(scope), self, sink,
+                                           [] { return std::uint64_t{5'000'000}; });
     return made;
   }
 };
