@@ -6,18 +6,9 @@
 
 #include "common/Base64Url.h"
 #include "common/Crypto.h"
+#include "common/LittleEndian.h"
 
 namespace mamori::fingerprint {
-
-namespace {
-
-std::uint64_t littleEndian64(const unsigned char* bytes) {
-  std::uint64_t value = 0;
-  for (int i = 7; i >= 0; --i) value = (value << 8) | bytes[i];
-  return value;
-}
-
-}  // namespace
 
 FingerprintKey::FingerprintKey(const std::array<unsigned char, kBytes>& bytes) : bytes_(bytes) {
   seed_ = hash64("winnow-seed", {});
@@ -58,7 +49,7 @@ std::uint64_t FingerprintKey::hash64(std::string_view domain, std::string_view b
   unsigned int length = 0;
   HMAC(EVP_sha256(), bytes_.data(), static_cast<int>(bytes_.size()),
        reinterpret_cast<const unsigned char*>(message.data()), message.size(), digest, &length);
-  return littleEndian64(digest);
+  return common::le64(std::string_view(reinterpret_cast<const char*>(digest), 8), 0);
 }
 
 }  // namespace mamori::fingerprint

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "common/LittleEndian.h"
+
 namespace mamori::scan {
 
 // Windows-1252's character for a byte; U+FFFD for the five bytes it leaves undefined.
@@ -19,16 +21,9 @@ void appendUtf16Le(std::string& out, std::string_view bytes);
 void appendLatin1(std::string& out, std::string_view bytes);
 void appendCp1252(std::string& out, std::string_view bytes);
 
-// Little-endian integers at an offset the caller has checked.
-inline std::uint16_t le16(std::string_view s, std::size_t at) {
-  return static_cast<std::uint16_t>(static_cast<unsigned char>(s[at]) | (static_cast<unsigned char>(s[at + 1]) << 8U));
-}
-inline std::uint32_t le32(std::string_view s, std::size_t at) {
-  return static_cast<std::uint32_t>(le16(s, at)) | (static_cast<std::uint32_t>(le16(s, at + 2)) << 16U);
-}
-inline std::uint64_t le64(std::string_view s, std::size_t at) {
-  return static_cast<std::uint64_t>(le32(s, at)) | (static_cast<std::uint64_t>(le32(s, at + 4)) << 32U);
-}
+using common::le16;
+using common::le32;
+using common::le64;
 
 }  // namespace mamori::scan
 

@@ -4,6 +4,8 @@
 
 #include <memory>
 
+#include "common/LittleEndian.h"
+
 namespace mamori::scan {
 
 namespace {
@@ -14,12 +16,8 @@ constexpr std::uint32_t kLocalHeader = 0x04034b50;
 constexpr std::size_t kEndRecordSize = 22;
 constexpr std::size_t kMaxComment = 0xFFFF;
 
-std::uint16_t le16(std::string_view s, std::size_t at) {
-  return static_cast<std::uint16_t>(static_cast<unsigned char>(s[at]) | (static_cast<unsigned char>(s[at + 1]) << 8U));
-}
-std::uint32_t le32(std::string_view s, std::size_t at) {
-  return static_cast<std::uint32_t>(le16(s, at)) | (static_cast<std::uint32_t>(le16(s, at + 2)) << 16U);
-}
+using common::le16;
+using common::le32;
 
 struct InflateEnder {
   void operator()(z_stream* s) const {

@@ -2,6 +2,7 @@
 
 #include <cstdint>
 
+#include "common/LittleEndian.h"
 #include "scan/ZipReader.h"
 
 namespace mamori::agent::activity {
@@ -14,12 +15,6 @@ constexpr std::string_view k7z = "7z\xBC\xAF\x27\x1C";
 constexpr std::string_view kRar4 = std::string_view("Rar!\x1A\x07\x00", 7);
 constexpr std::string_view kRar5 = std::string_view("Rar!\x1A\x07\x01\x00", 8);
 constexpr std::string_view kAesCoder = "\x06\xF1\x07\x01";
-
-std::uint64_t readLe(std::string_view data, std::size_t at, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = bytes - 1; i >= 0; --i) value = (value << 8U) | static_cast<unsigned char>(data[at + i]);
-  return value;
-}
 
 // Office documents (OOXML, OpenDocument) are zips too, but a document, not an archive someone made.
 std::optional<ArchiveFormat> zipArchive(std::string_view data) {
@@ -37,8 +32,8 @@ std::optional<ArchiveFormat> zipArchive(std::string_view data) {
 // when headers or streams are encrypted (with -mhe the header itself is an AES-encoded stream).
 bool sevenZipEncrypted(std::string_view data) {
   if (data.size() < 32) return false;
-  const std::uint64_t offset = readLe(data, 12, 8);
-  const std::uint64_t size = readLe(data, 20, 8);
+  const std::uint64_t offset = common::le64(data, 12);
+  const std::uint64_t size = common::le64(data, 20);
   if (offset > data.size() - 32 || size > data.size() - 32 - offset) return false;
   return data.substr(32 + offset, size).find(kAesCoder) != std::string_view::npos;
 }
@@ -68,8 +63,8 @@ bool rar4Encrypted(std::string_view data) {
   std::size_t at = kRar4.size();
   for (int block = 0; block < 2 && at + 7 <= data.size(); ++block) {
     const auto type = static_cast<unsigned char>(data[at + 2]);
-    const std::uint64_t flags = readLe(data, at + 3, 2);
-    const std::uint64_t size = readLe(data, at + 5, 2);
+    const std::uint64_t flags = common::le16(data, at + 3);
+    const std::uint64_t size = common::le16(data, at + 5);
     if (type == 0x73 && (flags & 0x0080U) != 0) return true;
     if (type == 0x74 && (flags & 0x0004U) != 0) return true;
     if (size < 7) return false;

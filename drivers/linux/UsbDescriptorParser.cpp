@@ -1,6 +1,6 @@
 #include "drivers/linux/UsbDescriptorParser.h"
 
-#include "drivers/linux/UsbBytes.h"
+#include "common/LittleEndian.h"
 
 namespace mamori::drivers::linux_os {
 
@@ -14,8 +14,8 @@ constexpr std::size_t kInterfaceLength = 9;
 // A device has at most 32 interfaces in practice (the kernel's USB_MAXINTERFACES).
 constexpr std::size_t kMaxInterfaces = 32;
 
-using usb_bytes::byteAt;
-using usb_bytes::le16;
+using common::byteAt;
+using common::le16;
 common::Error bad(const std::string& why, std::size_t offset) {
   return common::makeError(why + " at byte " + std::to_string(offset), "usb descriptors");
 }

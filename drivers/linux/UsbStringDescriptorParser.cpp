@@ -2,7 +2,7 @@
 
 #include <algorithm>
 
-#include "drivers/linux/UsbBytes.h"
+#include "common/LittleEndian.h"
 
 namespace mamori::drivers::linux_os {
 
@@ -10,9 +10,9 @@ namespace {
 
 constexpr std::uint8_t kStringType = 3;
 
-using usb_bytes::byteAt;
-using usb_bytes::le16;
-using usb_bytes::le32;
+using common::byteAt;
+using common::le16;
+using common::le32;
 
 common::Error bad(const std::string& why, const char* what) { return common::makeError(why, what); }
 
