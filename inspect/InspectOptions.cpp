@@ -1,6 +1,8 @@
 #include "inspect/InspectOptions.h"
 
-#include <charconv>
+#include <cstddef>
+
+#include "common/CommandLine.h"
 
 namespace mamori::inspect {
 
@@ -56,67 +58,37 @@ common::Result<InspectOptions> parseInspectOptions(const std::vector<std::string
       o.command = Command::kUnquarantine;
     if (o.command != Command::kInspect) i = 1;
   }
-  auto value = [&](const std::string& flag) -> common::Result<std::string> {
-    if (i + 1 >= args.size()) return common::makeError("needs a value", flag);
-    return args[++i];
-  };
-  for (; i < args.size(); ++i) {
-    const std::string& a = args[i];
-    common::Result<std::string> v = std::string();
-    if (a == "-h" || a == "--help")
-      o.help = true;
-    else if (a == "--home" && o.command == Command::kInspect) {
-      if (!(v = value(a))) return v.error();
-      o.homes.push_back(v.value());
-    } else if (a == "--no-system-programs")
-      o.systemPrograms = false;
-    else if (a == "--proc-root") {
-      if (!(v = value(a))) return v.error();
-      o.procRoot = v.value();
-    } else if (a == "--no-processes")
-      o.procRoot.clear();
-    else if (a == "--policy") {
-      if (!(v = value(a))) return v.error();
-      o.policyFile = v.value();
-    } else if (a == "--key") {
-      if (!(v = value(a))) return v.error();
-      o.keyFile = v.value();
-    } else if (a == "--unsigned")
-      o.unsignedReport = true;
-    else if (a == "--out") {
-      if (!(v = value(a))) return v.error();
-      o.outDir = v.value();
-    } else if (a == "--apply")
-      o.apply = true;
-    else if (a == "--plan") {
-      if (!(v = value(a))) return v.error();
-      o.planFile = v.value();
-    } else if (a == "--passphrase-file") {
-      if (!(v = value(a))) return v.error();
-      o.passphraseFile = v.value();
-    } else if (a == "--threads") {
-      if (!(v = value(a))) return v.error();
-      const auto& t = v.value();
-      const auto [end, ec] = std::from_chars(t.data(), t.data() + t.size(), o.threads);
-      if (ec != std::errc() || end != t.data() + t.size() || o.threads < 1 || o.threads > 32)
-        return common::makeError("expected a number from 1 to 32, found \"" + t + "\"", a);
-    } else if (a == "--dir" && o.command == Command::kKeygen) {
-      if (!(v = value(a))) return v.error();
-      o.keyDir = v.value();
-    } else if (a == "--pub" && o.command == Command::kVerify) {
-      if (!(v = value(a))) return v.error();
-      o.publicKeyFile = v.value();
-    } else if (a == "--to" && o.command == Command::kUnquarantine) {
-      if (!(v = value(a))) return v.error();
-      o.extractTo = v.value();
-    } else if (!a.empty() && a[0] == '-')
-      return common::makeError("unknown option", a);
-    else if (o.command == Command::kVerify)
-      o.reports.push_back(a);
-    else if (o.command == Command::kUnquarantine && o.archive.empty())
-      o.archive = a;
-    else
-      return common::makeError("unexpected argument", a);
+  common::CommandLine line;
+  line.flag("--no-system-programs", [&o] { o.systemPrograms = false; })
+      .text("--proc-root", o.procRoot)
+      .flag("--no-processes", [&o] { o.procRoot.clear(); })
+      .text("--policy", o.policyFile)
+      .text("--key", o.keyFile)
+      .flag("--unsigned", o.unsignedReport)
+      .text("--out", o.outDir)
+      .flag("--apply", o.apply)
+      .text("--plan", o.planFile)
+      .text("--passphrase-file", o.passphraseFile)
+      .integer("--threads", 1, 32, o.threads);
+  switch (o.command) {
+    case Command::kInspect: line.texts("--home", o.homes); break;
+    case Command::kKeygen: line.text("--dir", o.keyDir); break;
+    case Command::kVerify:
+      line.text("--pub", o.publicKeyFile).positional([&o](const std::string& report) -> common::Status {
+        o.reports.push_back(report);
+        return common::Ok{};
+      });
+      break;
+    case Command::kUnquarantine:
+      line.text("--to", o.extractTo).positional([&o](const std::string& archive) -> common::Status {
+        if (!o.archive.empty()) return common::makeError("unexpected argument (one ARCHIVE)");
+        o.archive = archive;
+        return common::Ok{};
+      });
+      break;
+  }
+  if (auto parsed = line.parse({args.begin() + static_cast<std::ptrdiff_t>(i), args.end()}, o.help); !parsed) {
+    return parsed.error();
   }
   if (o.help) return o;
   if (o.command == Command::kVerify && o.reports.empty()) return common::makeError("verify needs a REPORT file");

@@ -2,134 +2,80 @@
 
 #include <charconv>
 #include <cmath>
-#include <functional>
-#include <map>
+#include <cstdint>
+#include <optional>
+
+#include "common/CommandLine.h"
 
 namespace mamori::agent {
 
 namespace {
 
-common::Result<std::int64_t> positiveInteger(const std::string& flag, const std::string& text) {
-  std::int64_t value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || value <= 0) {
-    return common::makeError("expects a positive whole number, got \"" + text + "\"", flag);
-  }
-  return value;
-}
-
 // "60", "0.5": seconds, to milliseconds. Fractions exist for tests that cannot wait a minute.
-common::Result<std::int64_t> seconds(const std::string& flag, const std::string& text) {
+common::Result<std::int64_t> seconds(const std::string& text) {
   double value = 0;
   const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
   if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0.001 ||
       value > 86'400.0 * 365) {
-    return common::makeError("expects a number of seconds such as 60 or 0.5, got \"" + text + "\"", flag);
+    return common::makeError("expects a number of seconds such as 60 or 0.5, got \"" + text + "\"");
   }
   return static_cast<std::int64_t>(std::llround(value * 1000.0));
+}
+
+common::CommandLine::Set positive(std::optional<std::int64_t>& field) {
+  return [&field](const std::string& value) -> common::Status {
+    auto n = common::parseInteger(value, 1, INT64_MAX);
+    if (!n) return common::makeError("expects a positive whole number, got \"" + value + "\"");
+    field = n.value();
+    return common::Ok{};
+  };
+}
+
+template <typename Field>
+common::CommandLine::Set milliseconds(Field& field) {
+  return [&field](const std::string& value) -> common::Status {
+    auto ms = seconds(value);
+    if (!ms) return ms.error();
+    field = ms.value();
+    return common::Ok{};
+  };
 }
 
 }  // namespace
 
 common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& args) {
   AgentOptions options;
-  using Setter = std::function<std::optional<common::Error>(const std::string& flag, const std::string& value)>;
-  auto text = [](std::string& field) -> Setter {
-    return [&field](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-      if (value.empty()) return common::makeError("expects a value", flag);
-      field = value;
-      return std::nullopt;
-    };
-  };
-  auto number = [](std::optional<std::int64_t>& field) -> Setter {
-    return [&field](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-      auto n = positiveInteger(flag, value);
-      if (!n) return n.error();
-      field = n.value();
-      return std::nullopt;
-    };
-  };
-  const std::map<std::string, Setter> withValue = {
-      {"--state-dir", text(options.stateDir)},
-      {"--collector", text(options.collectorUrl)},
-      {"--ca-file", text(options.caFile)},
-      {"--enroll-secret-file", text(options.enrollSecretFile)},
-      {"--device-control",
-       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         if (value != "auto" && value != "off")
-           return common::makeError("expects auto or off, got \"" + value + "\"", flag);
-         options.deviceControl = value;
-         return std::nullopt;
-       }},
-      {"--sysfs-root", text(options.sysfsRoot)},
-      {"--p2p-guard",
-       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         if (value != "auto" && value != "off")
-           return common::makeError("expects auto or off, got \"" + value + "\"", flag);
-         options.p2pGuard = value;
-         return std::nullopt;
-       }},
-      {"--p2p-scope", text(options.p2pScope)},
-      {"--policy", text(options.policyFile)},
-      {"--group", text(options.group)},
-      {"--emit-synthetic",
-       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         auto n = positiveInteger(flag, value);
-         if (!n) return n.error();
-         options.emitSynthetic = n.value();
-         return std::nullopt;
-       }},
-      {"--heartbeat-interval",
-       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         auto ms = seconds(flag, value);
-         if (!ms) return ms.error();
-         options.heartbeatIntervalMs = ms.value();
-         return std::nullopt;
-       }},
-      {"--token-hash-file", text(options.tokenHashFile)},
-      {"--control-socket", text(options.controlSocket)},
-      {"--limit-window",
-       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         auto ms = seconds(flag, value);
-         if (!ms) return ms.error();
-         options.limitWindowMs = ms.value();
-         return std::nullopt;
-       }},
-      {"--spool-max-events", number(options.spoolMaxEvents)},
-      {"--spool-max-bytes", number(options.spoolMaxBytes)},
-      {"--batch-max-events", number(options.batchMaxEvents)},
-      {"--batch-max-bytes", number(options.batchMaxBytes)},
-      {"--log-level",
-       [&](const std::string& flag, const std::string& value) -> std::optional<common::Error> {
-         if (!common::log::parseLevel(value, options.logLevel)) {
-           return common::makeError("expects debug, info, warning or error, got \"" + value + "\"", flag);
-         }
-         return std::nullopt;
-       }},
-  };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string flag = args[i];
-    if (flag == "--help" || flag == "-h") {
-      options.help = true;
-      continue;
-    }
-    if (flag == "--exit-when-drained") {
-      options.exitWhenDrained = true;
-      continue;
-    }
-    std::optional<std::string> value;
-    if (const auto eq = flag.find('='); eq != std::string::npos && flag.rfind("--", 0) == 0) {
-      value = flag.substr(eq + 1);
-      flag = flag.substr(0, eq);
-    }
-    const auto setter = withValue.find(flag);
-    if (setter == withValue.end()) return common::makeError("unknown option (see --help)", flag);
-    if (!value) {
-      if (i + 1 >= args.size()) return common::makeError("expects a value", flag);
-      value = args[++i];
-    }
-    if (auto error = setter->second(flag, *value)) return *error;
-  }
+  std::optional<std::int64_t> synthetic;
+  common::CommandLine line;
+  line.text("--state-dir", options.stateDir)
+      .text("--collector", options.collectorUrl)
+      .text("--ca-file", options.caFile)
+      .text("--enroll-secret-file", options.enrollSecretFile)
+      .choice("--device-control", {"auto", "off"}, options.deviceControl)
+      .text("--sysfs-root", options.sysfsRoot)
+      .choice("--p2p-guard", {"auto", "off"}, options.p2pGuard)
+      .text("--p2p-scope", options.p2pScope)
+      .text("--policy", options.policyFile)
+      .text("--group", options.group)
+      .option("--emit-synthetic", positive(synthetic))
+      .option("--heartbeat-interval", milliseconds(options.heartbeatIntervalMs))
+      .text("--token-hash-file", options.tokenHashFile)
+      .text("--control-socket", options.controlSocket)
+      .option("--limit-window", milliseconds(options.limitWindowMs))
+      .option("--spool-max-events", positive(options.spoolMaxEvents))
+      .option("--spool-max-bytes", positive(options.spoolMaxBytes))
+      .option("--batch-max-events", positive(options.batchMaxEvents))
+      .option("--batch-max-bytes", positive(options.batchMaxBytes))
+      .option("--log-level",
+              [&options](const std::string& value) -> common::Status {
+                if (!common::log::parseLevel(value, options.logLevel)) {
+                  return common::makeError("expects debug, info, warning or error, got \"" + value + "\"");
+                }
+                return common::Ok{};
+              })
+      .flag("--exit-when-drained", options.exitWhenDrained);
+  if (auto parsed = line.parse(args, options.help); !parsed) return parsed.error();
+  if (synthetic) options.emitSynthetic = *synthetic;
   if (options.batchMaxEvents && *options.batchMaxEvents > 5000) {
     return common::makeError("the collector takes at most 5000 events per batch", "--batch-max-events");
   }

@@ -6,6 +6,7 @@
 
 #include "collector/tls/SelfSignedCert.h"
 #include "common/Clock.h"
+#include "common/CommandLine.h"
 #include "common/Log.h"
 
 namespace mamori::collector::app {
@@ -149,19 +150,32 @@ const std::vector<LimitOption>& limitOptions() {
   return options;
 }
 
-std::chrono::milliseconds* timeoutOption(const std::string& name, CollectorOptions& options) {
-  if (name == "--handshake-timeout") return &options.limits.handshakeTimeout;
-  if (name == "--idle-timeout") return &options.limits.idleTimeout;
-  if (name == "--header-timeout") return &options.limits.headerTimeout;
-  if (name == "--body-timeout") return &options.limits.bodyTimeout;
-  return nullptr;
+// Options that set one of the connection deadlines.
+std::vector<std::pair<const char*, std::chrono::milliseconds*>> timeoutOptions(CollectorOptions& options) {
+  return {{"--handshake-timeout", &options.limits.handshakeTimeout},
+          {"--idle-timeout", &options.limits.idleTimeout},
+          {"--header-timeout", &options.limits.headerTimeout},
+          {"--body-timeout", &options.limits.bodyTimeout}};
 }
 
-const LimitOption* limitOption(const std::string& name) {
-  for (const auto& option : limitOptions()) {
-    if (name == option.name) return &option;
-  }
-  return nullptr;
+common::CommandLine::Set wholeNumber(std::int64_t min, std::int64_t max, std::function<void(std::int64_t)> set) {
+  return [min, max, set = std::move(set)](const std::string& value) -> common::Status {
+    auto n = common::parseInteger(value, min, max);
+    if (!n) return n.error();
+    set(n.value());
+    return common::Ok{};
+  };
+}
+
+common::CommandLine::Set interval(std::int64_t& field) {
+  return [&field](const std::string& value) -> common::Status {
+    const auto ms = common::parseDurationMs(value);
+    if (!ms || *ms < 1000 || *ms > 7 * store::kDayMs) {
+      return common::makeError("expected a duration from 1s to 7d such as 15m or 1h, not \"" + value + "\"");
+    }
+    field = *ms;
+    return common::Ok{};
+  };
 }
 
 // "MIN-MAX" seconds, 0 <= MIN <= MAX <= 3600.
@@ -205,104 +219,75 @@ common::Status parseListen(const std::string& value, CollectorOptions& options) 
 
 common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args) {
   CollectorOptions options;
-  const std::map<std::string, std::string*> strings = {
-      {"--state-dir", &options.stateDir},
-      {"--port-file", &options.portFile},
-      {"--db", &options.db},
-      {"--cert", &options.certFile},
-      {"--key", &options.keyFile},
-      {"--enroll-secret-file", &options.enrollSecretFile},
-      {"--admin-token-file", &options.adminTokenFile},
-      {"--log-level", &options.logLevel},
-      {"--policy-key-file", &options.policyKeyFile},
-      {"--siem-config", &options.siemConfigFile},
-      {"--console-dir", &options.consoleDir},
-  };
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    std::string name = args[i];
-    std::string value;
-    bool hasValue = false;
-    if (const auto eq = name.find('='); name.rfind("--", 0) == 0 && eq != std::string::npos) {
-      value = name.substr(eq + 1);
-      name = name.substr(0, eq);
-      hasValue = true;
-    }
-    if (name == "--help" || name == "-h") {
-      options.help = true;
-      return options;
-    }
-    const bool known = strings.count(name) != 0 || name == "--listen" || name == "--cert-name" || name == "--threads" ||
-                       name == "--max-body-bytes" || name == "--retention-days" || name == "--retention" ||
-                       name == "--retention-interval" || name == "--audit-checkpoint-interval" ||
-                       name == "--retry-after" || name == "--proxy-protocol-from" || limitOption(name) ||
-                       timeoutOption(name, options);
-    if (!known) return common::makeError("unknown option (see --help)", name);
-    if (!hasValue) {
-      if (i + 1 >= args.size()) return common::makeError("needs a value", name);
-      value = args[++i];
-    }
-    if (const auto it = strings.find(name); it != strings.end()) {
-      if (value.empty()) return common::makeError("needs a non-empty value", name);
-      *it->second = value;
-    } else if (name == "--listen") {
-      if (auto s = parseListen(value, options); !s) return s.error();
-    } else if (name == "--cert-name") {
-      if (!tls::isValidCertName(value))
-        return common::makeError("not a DNS name or IP address: \"" + value + "\"", name);
-      options.certNames.push_back(value);
-    } else if (name == "--threads") {
-      unsigned long long n = 0;
-      if (!parseNumber(value, 256, n) || n == 0) return common::makeError("expected a number from 1 to 256", name);
-      options.threads = static_cast<int>(n);
-    } else if (const auto* limit = limitOption(name)) {
-      unsigned long long n = 0;
-      if (!parseNumber(value, limit->max, n) || n < limit->min) {
-        return common::makeError(
-            "expected a number from " + std::to_string(limit->min) + " to " + std::to_string(limit->max), name);
-      }
-      limit->set(options, n);
-    } else if (auto* timeout = timeoutOption(name, options)) {
-      if (!parseSeconds(value, *timeout)) {
-        return common::makeError("expected seconds from 0.05 to 3600 (e.g. 10 or 0.5), not \"" + value + "\"", name);
-      }
-    } else if (name == "--proxy-protocol-from") {
-      for (std::size_t start = 0; start <= value.size();) {
-        const auto comma = std::min(value.find(',', start), value.size());
-        if (auto added = options.proxySources.add(std::string_view(value).substr(start, comma - start)); !added) {
-          return added.error();
-        }
-        start = comma + 1;
-      }
-    } else if (name == "--retry-after") {
-      if (!parseRetryAfter(value, options.retryAfter)) {
-        return common::makeError("expected MIN-MAX seconds with MIN <= MAX <= 3600, e.g. 2-20", name);
-      }
-    } else if (name == "--max-body-bytes") {
-      unsigned long long n = 0;
-      if (!parseNumber(value, 1ULL << 30, n) || n < 1024) {
-        return common::makeError("expected a number of bytes from 1024 to 1073741824", name);
-      }
-      options.maxBodyBytes = static_cast<std::size_t>(n);
-    } else if (name == "--retention-days") {
-      auto days = store::parseRetentionDays(value);
-      if (!days) return common::makeError(days.error().message, name);
-      options.retention.defaultDays = days.value();
-    } else if (name == "--retention") {
-      if (auto added = store::addRetentionRules(value, options.retention); !added) return added.error();
-    } else if (name == "--retention-interval") {
-      const auto ms = common::parseDurationMs(value);
-      if (!ms || *ms < 1000 || *ms > 7 * store::kDayMs) {
-        return common::makeError("expected a duration from 1s to 7d such as 15m or 1h, not \"" + value + "\"", name);
-      }
-      options.retentionIntervalMs = *ms;
-    } else if (name == "--audit-checkpoint-interval") {
-      const auto ms = common::parseDurationMs(value);
-      if (!ms || *ms < 1000 || *ms > 7 * store::kDayMs) {
-        return common::makeError("expected a duration from 1s to 7d such as 15m or 1h, not \"" + value + "\"", name);
-      }
-      options.auditCheckpointIntervalMs = *ms;
-    }
+  common::CommandLine line;
+  line.text("--state-dir", options.stateDir)
+      .text("--port-file", options.portFile)
+      .text("--db", options.db)
+      .text("--cert", options.certFile)
+      .text("--key", options.keyFile)
+      .text("--enroll-secret-file", options.enrollSecretFile)
+      .text("--admin-token-file", options.adminTokenFile)
+      .text("--log-level", options.logLevel)
+      .text("--policy-key-file", options.policyKeyFile)
+      .text("--siem-config", options.siemConfigFile)
+      .text("--console-dir", options.consoleDir)
+      .option("--listen", [&options](const std::string& value) { return parseListen(value, options); })
+      .option("--cert-name",
+              [&options](const std::string& value) -> common::Status {
+                if (!tls::isValidCertName(value)) {
+                  return common::makeError("not a DNS name or IP address: \"" + value + "\"");
+                }
+                options.certNames.push_back(value);
+                return common::Ok{};
+              })
+      .option("--threads", wholeNumber(1, 256, [&options](std::int64_t n) { options.threads = static_cast<int>(n); }))
+      .option("--max-body-bytes",
+              wholeNumber(1024, std::int64_t{1} << 30,
+                          [&options](std::int64_t n) { options.maxBodyBytes = static_cast<std::size_t>(n); }))
+      .option("--proxy-protocol-from",
+              [&options](const std::string& value) -> common::Status {
+                for (std::size_t start = 0; start <= value.size();) {
+                  const auto comma = std::min(value.find(',', start), value.size());
+                  auto added = options.proxySources.add(std::string_view(value).substr(start, comma - start));
+                  if (!added) return added.error();
+                  start = comma + 1;
+                }
+                return common::Ok{};
+              })
+      .option("--retry-after",
+              [&options](const std::string& value) -> common::Status {
+                if (!parseRetryAfter(value, options.retryAfter)) {
+                  return common::makeError("expected MIN-MAX seconds with MIN <= MAX <= 3600, e.g. 2-20");
+                }
+                return common::Ok{};
+              })
+      .option("--retention-days",
+              [&options](const std::string& value) -> common::Status {
+                auto days = store::parseRetentionDays(value);
+                if (!days) return common::makeError(days.error().message);
+                options.retention.defaultDays = days.value();
+                return common::Ok{};
+              })
+      .option("--retention",
+              [&options](const std::string& value) { return store::addRetentionRules(value, options.retention); })
+      .option("--retention-interval", interval(options.retentionIntervalMs))
+      .option("--audit-checkpoint-interval", interval(options.auditCheckpointIntervalMs));
+  for (const auto& limit : limitOptions()) {
+    line.option(limit.name, wholeNumber(static_cast<std::int64_t>(limit.min), static_cast<std::int64_t>(limit.max),
+                                        [&options, &limit](std::int64_t n) {
+                                          limit.set(options, static_cast<unsigned long long>(n));
+                                        }));
   }
+  for (const auto& [name, field] : timeoutOptions(options)) {
+    line.option(name, [field = field](const std::string& value) -> common::Status {
+      if (!parseSeconds(value, *field)) {
+        return common::makeError("expected seconds from 0.05 to 3600 (e.g. 10 or 0.5), not \"" + value + "\"");
+      }
+      return common::Ok{};
+    });
+  }
+  if (auto parsed = line.parse(args, options.help); !parsed) return parsed.error();
+  if (options.help) return options;
   common::log::Level level{};
   if (!common::log::parseLevel(options.logLevel, level)) {
     return common::makeError("expected debug, info, warning or error", "--log-level");
