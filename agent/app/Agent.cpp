@@ -11,6 +11,7 @@
 #include "agent/app/ActivitySetup.h"
 #include "agent/app/DeviceControlSetup.h"
 #include "agent/app/P2pGuardSetup.h"
+#include "agent/app/RequestSetup.h"
 #include "agent/contentscan/ContentScanCapability.h"
 #include "agent/guard/Integrity.h"
 #include "agent/report/Enrollment.h"
@@ -141,6 +142,11 @@ int Agent::start() {
         options_.sysfsRoot, *sink_,
         device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
                                   options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); }});
+    if (!options_.requestSocket.empty()) {
+      // Employees ask for a blocked device through this socket; the answers come with the policy poll.
+      requests_ = std::make_unique<RequestSetup>(options_.requestSocket, *transport_, *identity_, facts_.hostName,
+                                                 *sink_, *device);
+    }
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
@@ -161,6 +167,15 @@ int Agent::start() {
   policySync_ = std::make_unique<PolicySync>(*transport_, *identity_, *spool_, *events_, capabilities_,
                                              options_.stateDir, clock_);
   connect(policySync_.get(), &PolicySync::eventsSpooled, uploader_.get(), &Uploader::kick);
+  if (requests_) {
+    connect(policySync_.get(), &PolicySync::exceptionAnswers, this,
+            [this](const std::string& answers) { requests_->onAnswers(answers); });
+    if (auto listening = requests_->start(); !listening) {
+      // The PC stays protected and the offline codes work; only `mamori-agent request` is unavailable.
+      common::log::error("request socket: " + listening.error().describe() +
+                         " (mamori-agent request will not reach this agent)");
+    }
+  }
   connect(policySync_.get(), &PolicySync::statusChanged, this,
           [this] { heartbeat_->setPolicyStatus(policySync_->status()); });
   connect(uploader_.get(), &Uploader::enrolled, this,
@@ -314,6 +329,7 @@ bool Agent::close() {
   if (transport_) clean = transport_->stop(kTransportGraceMs);
   // Order: nothing may call into the spool once it is gone.
   synthetic_.reset();
+  requests_.reset();
   policySync_.reset();
   heartbeat_.reset();
   uploader_.reset();

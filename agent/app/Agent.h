@@ -28,6 +28,8 @@
 
 namespace mamori::agent {
 
+class RequestSetup;
+
 class Agent : public QObject {
   Q_OBJECT
 
@@ -80,6 +82,7 @@ class Agent : public QObject {
   std::unique_ptr<SyntheticEmitter> synthetic_;
   CapabilityRegistry capabilities_;
   std::unique_ptr<PolicySync> policySync_;
+  std::unique_ptr<RequestSetup> requests_;  // exception requests, with --request-socket
   std::unique_ptr<drivers::ProcessUsageSource> processUsage_;
   guard::ServiceGuard* guard_ = nullptr;  // owned by capabilities_
   std::unique_ptr<guard::RunMarker> runMarker_;

@@ -61,6 +61,7 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
       .option("--heartbeat-interval", milliseconds(options.heartbeatIntervalMs))
       .text("--token-hash-file", options.tokenHashFile)
       .text("--control-socket", options.controlSocket)
+      .text("--request-socket", options.requestSocket)
       .option("--limit-window", milliseconds(options.limitWindowMs))
       .option("--spool-max-events", positive(options.spoolMaxEvents))
       .option("--spool-max-bytes", positive(options.spoolMaxBytes))
@@ -113,6 +114,9 @@ Options:
                              `mamori-agent ctl stop` needs no token
                              [default: /etc/mamori/uninstall.token.sha256]
   --control-socket PATH      the socket of `mamori-agent ctl` [default: DIR/control.sock]
+  --request-socket PATH      the socket any local user's `mamori-agent request` reaches to ask for a
+                             blocked device (exception requests); none without it
+                             [package: /run/mamori/request.sock]
   --limit-window SEC         self-limits: seconds per CPU/memory sample; three windows in a row over
                              the policy's agent_limits restart the agent [default: 10]
   --emit-synthetic N         spool N synthetic events (type agent.synthetic) through the normal

@@ -36,7 +36,9 @@ struct AgentOptions {
   std::string configFile;  // --config: read by main() before parsing (recorded for agent.modified)
   std::string tokenHashFile = "/etc/mamori/uninstall.token.sha256";  // SHA-256 of the stop/uninstall token
   std::string controlSocket;                                         // "" = DIR/control.sock (mamori-agent ctl)
-  std::int64_t limitWindowMs = 10'000;                               // self-limits sampling window
+  std::string
+      requestSocket;  // the employees' socket of `mamori-agent request`; "" = none (package: /run/mamori/request.sock)
+  std::int64_t limitWindowMs = 10'000;  // self-limits sampling window
   std::optional<std::int64_t> heartbeatIntervalMs;
   std::optional<std::int64_t> spoolMaxEvents;
   std::optional<std::int64_t> spoolMaxBytes;

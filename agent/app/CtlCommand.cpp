@@ -69,6 +69,27 @@ bool agentRunning(const std::string& stateDir) {
 
 }  // namespace
 
+common::Result<guard::ControlAnswer> exchangeControlLine(const std::string& socket,
+                                                         const guard::ControlRequest& request, int answerTimeoutMs) {
+  if (!common::fileExists(socket)) return common::makeError("the agent is not running (no socket " + socket + ")");
+  QLocalSocket connection;
+  connection.connectToServer(QString::fromStdString(socket));
+  if (!connection.waitForConnected(5000)) {
+    return common::makeError("the agent is not reachable at " + socket + ": " + connection.errorString().toStdString());
+  }
+  connection.write(QByteArray::fromStdString(guard::formatControlRequest(request)));
+  connection.waitForBytesWritten(5000);
+  std::string line;
+  while (line.find('\n') == std::string::npos && line.size() <= guard::kMaxControlLine) {
+    if (!connection.waitForReadyRead(answerTimeoutMs)) break;
+    line += connection.readAll().toStdString();
+  }
+  if (const auto end = line.find('\n'); end != std::string::npos) line.resize(end);
+  auto answer = guard::parseControlAnswer(line);
+  if (!answer) return common::makeError("no usable answer from the agent: " + answer.error().describe());
+  return answer;
+}
+
 int runCtlCommand(int argc, char* argv[]) {
   // QLocalSocket's blocking calls still want an application object for their socket notifiers.
   QCoreApplication app(argc, argv);
@@ -132,28 +153,9 @@ int runCtlCommand(int argc, char* argv[]) {
   }
   if (socket.empty()) socket = stateDir + "/control.sock";
 
-  if (!common::fileExists(socket)) {
-    std::fprintf(stderr, "mamori-agent: the agent is not running (no control socket %s)\n", socket.c_str());
-    return kFailed;
-  }
-  QLocalSocket connection;
-  connection.connectToServer(QString::fromStdString(socket));
-  if (!connection.waitForConnected(5000)) {
-    std::fprintf(stderr, "mamori-agent: the agent is not reachable at %s: %s\n", socket.c_str(),
-                 connection.errorString().toStdString().c_str());
-    return kFailed;
-  }
-  connection.write(QByteArray::fromStdString(guard::formatControlRequest(request)));
-  connection.waitForBytesWritten(5000);
-  std::string line;
-  while (line.find('\n') == std::string::npos && line.size() <= guard::kMaxControlLine) {
-    if (!connection.waitForReadyRead(10000)) break;
-    line += connection.readAll().toStdString();
-  }
-  if (const auto end = line.find('\n'); end != std::string::npos) line.resize(end);
-  auto answer = guard::parseControlAnswer(line);
+  auto answer = exchangeControlLine(socket, request);
   if (!answer) {
-    std::fprintf(stderr, "mamori-agent: no usable answer from the agent: %s\n", answer.error().describe().c_str());
+    std::fprintf(stderr, "mamori-agent: %s\n", answer.error().describe().c_str());
     return kFailed;
   }
   const auto& reply = answer.value();

@@ -44,7 +44,7 @@ class KmsgTracingSink final : public EventSink {
   common::UniqueFd kmsg_;
 };
 
-class LinuxDeviceControl final : public Capability {
+class LinuxDeviceControl final : public DeviceControlCapability {
  public:
   LinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink, std::optional<device::ExceptionSettings> exceptions)
       : bus_(sysfsRoot),
@@ -54,6 +54,14 @@ class LinuxDeviceControl final : public Capability {
         exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
+
+  std::vector<device::BlockedDevice> blockedDevices() const override {
+    return control_ ? control_->blockedDevices() : std::vector<device::BlockedDevice>{};
+  }
+  common::Result<device::ExceptionGrantInForce> acceptResponse(const std::string& response) override {
+    if (!control_) return common::makeError("device control has not started", "device control");
+    return control_->acceptResponse(response);
+  }
 
   common::Status apply(const policy::Policy& policy) override {
     if (!control_) {
@@ -91,8 +99,8 @@ class LinuxDeviceControl final : public Capability {
 
 }  // namespace
 
-std::unique_ptr<Capability> makeLinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink,
-                                                   std::optional<device::ExceptionSettings> exceptions) {
+std::unique_ptr<DeviceControlCapability> makeLinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink,
+                                                                std::optional<device::ExceptionSettings> exceptions) {
   return std::make_unique<LinuxDeviceControl>(sysfsRoot, sink, std::move(exceptions));
 }
 

@@ -16,6 +16,7 @@
 #include "agent/app/AgentOptions.h"
 #include "agent/app/ConfigArguments.h"
 #include "agent/app/CtlCommand.h"
+#include "agent/app/RequestCommand.h"
 #include "agent/app/ScanCommand.h"
 #include "agent/app/SignalWatcher.h"
 #include "common/Log.h"
@@ -25,6 +26,8 @@ int main(int argc, char* argv[]) {
   using namespace mamori;
   // `mamori-agent scan ...` is a one-shot command, not the resident agent.
   if (argc > 1 && std::string_view(argv[1]) == "scan") return agent::runScanCommand(argc, argv);
+  // `mamori-agent request ...`: an employee asks for a blocked device.
+  if (argc > 1 && std::string_view(argv[1]) == "request") return agent::runRequestCommand(argc, argv);
   // `mamori-agent ctl ...` and `mamori-agent exception CODE` talk to the running agent.
   if (argc > 1 && (std::string_view(argv[1]) == "ctl" || std::string_view(argv[1]) == "exception")) {
     return agent::runCtlCommand(argc, argv);

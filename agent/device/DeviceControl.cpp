@@ -1,6 +1,7 @@
 #include "agent/device/DeviceControl.h"
 
 #include <algorithm>
+#include <cstdio>
 #include <random>
 
 #include "agent/device/DeviceEvents.h"
@@ -20,6 +21,15 @@ std::uint32_t nonce() {
 
 // Interfaces that MTP or PTP may hide behind: the phones channel needs their strings and the
 // Microsoft OS descriptor. Nothing else is asked for more than sysfs shows (keyboards, sticks).
+// "SanDisk Cruzer Blade (0781:5567)": what a person recognises in a list of blocked devices.
+std::string readableName(const drivers::UsbDevice& device) {
+  std::string name = device.manufacturer;
+  if (!device.product.empty()) name += (name.empty() ? "" : " ") + device.product;
+  char ids[16];
+  std::snprintf(ids, sizeof ids, "%04x:%04x", device.vendorId, device.productId);
+  return name.empty() ? std::string("USB device ") + ids : name + " (" + ids + ")";
+}
+
 bool mayTransferFiles(const drivers::UsbDevice& device) {
   return std::any_of(device.interfaces.begin(), device.interfaces.end(), [](const drivers::UsbInterface& interface) {
     return interface.interfaceClass == policy::usb::kVendorSpecific ||
@@ -127,6 +137,7 @@ void DeviceControl::handleUevent(const drivers::Uevent& event) {
       decide(name, false);
     } else if (event.action == "remove") {
       readOnly_.erase(event.devpath);
+      blocked_.erase(name);
     }
     return;
   }
@@ -154,15 +165,23 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
   if (exceptionSettings_ && settings_.mode == policy::Mode::kEnforce) {
     if (auto grant = exceptions_.covering(device, exceptionSettings_->nowMs())) {
       authorizeAll(device);
+      blocked_.erase(device.name);
       auto details = deviceDetails(device);
       details->set("device.decision", std::string("allow"));
       details->set("device.reason",
                    "temporary exception " + grant->challenge + " until " + common::formatUtcMs(grant->expiresAtMs));
       details->set("device.exception_challenge", grant->challenge);
       sink_.report("device.allowed", common::Severity::Info, details);
+      if (exceptions_.markUsed(grant->challenge)) {
+        auto used = deviceDetails(device);
+        used->set("device.exception_challenge", grant->challenge);
+        used->set("device.exception_expires_at", common::formatUtcMs(grant->expiresAtMs));
+        sink_.report("device.exception_used", common::Severity::Medium, used);
+      }
       return;
     }
   }
+  blocked_.erase(device.name);
 
   const policy::DeviceVerdict verdict = policy::evaluateUsbDevice(settings_, toFacts(device));
   auto details = verdictDetails(device, verdict, settings_.mode);
@@ -180,7 +199,11 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
       if (exceptionSettings_) {
         const std::string challenge = exceptions_.offer(device, exceptionSettings_->agentId, nonce());
         details->set("device.exception_challenge", challenge);
-        common::log::info("device control: " + device.name + " blocked; exception challenge " + challenge);
+        // What the employee runs to ask for it (docs/admin.md "Exception requests").
+        details->set("device.request_command", "mamori-agent request --device " + device.name + " --reason \"...\"");
+        blocked_[device.name] = BlockedDevice{device.name, readableName(device), challenge};
+        common::log::info("device control: " + device.name + " blocked; exception challenge " + challenge +
+                          "; to ask for it: mamori-agent request --device " + device.name + " --reason \"...\"");
       }
       sink_.report("device.blocked", common::Severity::Medium, details);
       break;

@@ -15,6 +15,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
@@ -36,6 +37,13 @@ struct ExceptionSettings {
   std::string inboxDir;  // <state>/exceptions, 0700
   std::string keyPath;   // <state>/policy-key.pem
   std::function<std::int64_t()> nowMs;
+};
+
+// A device this agent blocked and offered a challenge for, as `mamori-agent request --list` shows it.
+struct BlockedDevice {
+  std::string id;         // its kernel name, the USB port ("1-2"): what `request --device` takes
+  std::string name;       // readable: manufacturer, product, vendor:product
+  std::string challenge;  // the offline challenge code
 };
 
 class DeviceControl final : public QObject, public Capability {
@@ -65,6 +73,11 @@ class DeviceControl final : public QObject, public Capability {
   // Reads response files from the inbox (each is removed), grants or refuses them, ends expired
   // grants. Runs from the timer; public for tests.
   void pollExceptions();
+  // Hands a response code to the exception path as if it came from the inbox (an approved
+  // request, agent/device/ExceptionRequests): the grant, or why it was refused (also reported).
+  common::Result<ExceptionGrantInForce> acceptResponse(const std::string& response);
+  // The devices blocked now that have a challenge (exceptions enabled), by id.
+  std::vector<BlockedDevice> blockedDevices() const;
 
  private:
   void onReadable();
@@ -72,7 +85,7 @@ class DeviceControl final : public QObject, public Capability {
   void rescan(bool atStart);
   void decide(const std::string& name, bool atStart, bool announce = true);
   void decideAgain(const DeviceIdentity& identity);
-  void handleResponse(const std::string& response);
+  common::Result<ExceptionGrantInForce> handleResponse(const std::string& response);
   void enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
   void authorizeAll(const drivers::UsbDevice& device);
   // Authorizes the device itself (not yet its interfaces) and returns it as the kernel now shows it;
@@ -95,6 +108,7 @@ class DeviceControl final : public QObject, public Capability {
   std::optional<ExceptionSettings> exceptionSettings_;
   DeviceExceptions exceptions_;
   std::unique_ptr<QTimer> exceptionTimer_;
+  std::map<std::string, BlockedDevice> blocked_;  // kernel name -> the blocked device
 };
 
 }  // namespace mamori::agent::device

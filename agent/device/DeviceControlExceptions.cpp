@@ -72,7 +72,7 @@ void DeviceControl::pollExceptions() {
     in.close();
     fs::remove(file, ec);  // used once, whatever the outcome
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
-    handleResponse(text);
+    (void)handleResponse(text);  // reported either way
   }
   for (const auto& ended : exceptions_.expire(exceptionSettings_->nowMs())) {
     sink_.report("device.exception_expired", common::Severity::Info, grantDetails(ended));
@@ -80,13 +80,27 @@ void DeviceControl::pollExceptions() {
   }
 }
 
-void DeviceControl::handleResponse(const std::string& response) {
+common::Result<ExceptionGrantInForce> DeviceControl::acceptResponse(const std::string& response) {
+  if (!exceptionSettings_ || !applied_)
+    return common::makeError("device control has no exceptions on", "device control");
+  return handleResponse(response);
+}
+
+std::vector<BlockedDevice> DeviceControl::blockedDevices() const {
+  std::vector<BlockedDevice> out;
+  out.reserve(blocked_.size());
+  for (const auto& [name, device] : blocked_) out.push_back(device);
+  return out;
+}
+
+common::Result<ExceptionGrantInForce> DeviceControl::handleResponse(const std::string& response) {
   auto refuse = [&](const common::Error& error) {
     common::log::warning("device control: exception response refused: " + error.describe());
     auto details = makeDetails();
     details->set("device.exception_challenge", response.substr(0, response.find('.')).substr(0, 64));
     details->set("error.message", error.describe());
     sink_.report("device.exception_refused", common::Severity::Medium, details);
+    return error;
   };
   auto key = common::loadPublicKey(exceptionSettings_->keyPath);
   if (!key) return refuse(key.error());
@@ -96,6 +110,7 @@ void DeviceControl::handleResponse(const std::string& response) {
                     common::formatUtcMs(grant.value().expiresAtMs));
   sink_.report("device.exception_granted", common::Severity::Medium, grantDetails(grant.value()));
   decideAgain(grant.value().device);
+  return grant;
 }
 
 void DeviceControl::decideAgain(const DeviceIdentity& identity) {

@@ -52,6 +52,16 @@ std::optional<ExceptionGrantInForce> DeviceExceptions::covering(const drivers::U
   return std::nullopt;
 }
 
+bool DeviceExceptions::markUsed(const std::string& challenge) {
+  for (auto& grant : grants_) {
+    if (grant.challenge == challenge && !grant.used) {
+      grant.used = true;
+      return true;
+    }
+  }
+  return false;
+}
+
 std::vector<ExceptionGrantInForce> DeviceExceptions::expire(std::int64_t nowMs) {
   std::vector<ExceptionGrantInForce> ended;
   std::erase_if(grants_, [&](const ExceptionGrantInForce& grant) {

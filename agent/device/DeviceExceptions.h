@@ -25,6 +25,7 @@ struct ExceptionGrantInForce {
   DeviceIdentity device;
   std::string challenge;
   std::int64_t expiresAtMs = 0;
+  bool used = false;  // a device was opened under it (device.exception_used was reported)
 };
 
 class DeviceExceptions {
@@ -40,6 +41,8 @@ class DeviceExceptions {
                                                std::int64_t acceptedAtMs);
   // The grant covering this device now, if any.
   std::optional<ExceptionGrantInForce> covering(const drivers::UsbDevice& device, std::int64_t nowMs) const;
+  // Marks the grant of this challenge used; true the first time (the caller reports it once).
+  bool markUsed(const std::string& challenge);
   // Removes and returns the grants that ended by nowMs.
   std::vector<ExceptionGrantInForce> expire(std::int64_t nowMs);
 

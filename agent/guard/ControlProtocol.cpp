@@ -7,7 +7,8 @@ namespace mamori::agent::guard {
 namespace {
 
 bool printable(std::string_view text) {
-  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c != 0x7f; });
+  // Unsigned: the bytes of UTF-8 text (a Japanese reason) are printable too.
+  return std::all_of(text.begin(), text.end(), [](unsigned char c) { return c >= 0x20 && c != 0x7f; });
 }
 
 // Answers are shown to a person: keep them on one line whatever the agent put in them.
@@ -38,6 +39,12 @@ common::Result<ControlRequest> parseControlRequest(std::string_view line) {
   } else if (verb == "exception") {
     request.command = ControlCommand::Exception;
     if (argument.empty()) return common::makeError("exception expects a response code", "control request");
+  } else if (verb == "devices") {
+    request.command = ControlCommand::Devices;
+    if (!argument.empty()) return common::makeError("devices takes no argument", "control request");
+  } else if (verb == "request") {
+    request.command = ControlCommand::Request;
+    if (argument.empty()) return common::makeError("request expects <device-id> <minutes> <reason>", "control request");
   } else {
     return common::makeError("unknown command \"" + std::string(verb.substr(0, 40)) + "\"", "control request");
   }
@@ -49,6 +56,8 @@ std::string formatControlRequest(const ControlRequest& request) {
     case ControlCommand::Stop: return "stop " + request.argument + "\n";
     case ControlCommand::Remove: return "remove " + request.argument + "\n";
     case ControlCommand::Exception: return "exception " + request.argument + "\n";
+    case ControlCommand::Devices: return "devices\n";
+    case ControlCommand::Request: return "request " + request.argument + "\n";
     case ControlCommand::Status: break;
   }
   return "status\n";

@@ -4,7 +4,8 @@
 // directory). Pure: text in, request or answer out.
 //
 //   request:  "stop <token>\n" | "remove <token>\n" (the package's prerm) | "status\n" |
-//             "exception <code>\n"
+//             "exception <code>\n" |
+//             (the employees' request socket) "devices\n" | "request <device-id> <minutes> <reason>\n"
 //   answer:   "ok <text>\n" | "refused <text>\n" | "error <text>\n"
 
 #include <string>
@@ -16,11 +17,11 @@ namespace mamori::agent::guard {
 
 constexpr std::size_t kMaxControlLine = 4096;
 
-enum class ControlCommand { Stop, Remove, Status, Exception };
+enum class ControlCommand { Stop, Remove, Status, Exception, Devices, Request };
 
 struct ControlRequest {
   ControlCommand command = ControlCommand::Status;
-  std::string argument;  // the token (stop, remove) or the exception response code (exception)
+  std::string argument;  // the token (stop, remove), the response code (exception), the ask (request)
 };
 
 enum class ControlOutcome { Ok, Refused, Error };

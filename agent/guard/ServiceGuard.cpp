@@ -138,6 +138,9 @@ ControlAnswer ServiceGuard::handle(const ControlRequest& request) {
     case ControlCommand::Stop:
     case ControlCommand::Remove: return handleStop(request);
     case ControlCommand::Exception: return handleException(request);
+    case ControlCommand::Devices:
+    case ControlCommand::Request:
+      return {ControlOutcome::Error, "exception requests go through the request socket (mamori-agent request)"};
     case ControlCommand::Status: break;
   }
   return {ControlOutcome::Ok, "running, pid " + std::to_string(::getpid())};

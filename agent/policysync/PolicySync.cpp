@@ -42,7 +42,8 @@ Poco::JSON::Array::Ptr stringArray(const std::vector<std::string>& values) {
 // The {"group", "envelope"} answer of GET /api/v1/policy (and the group of a 404).
 struct PolicyAnswer {
   std::string group;
-  std::string envelope;  // "" when none
+  std::string envelope;          // "" when none
+  std::string exceptionAnswers;  // the "exception_answers" array as JSON text; "" when absent
 };
 
 std::optional<PolicyAnswer> parseAnswer(const std::string& body) {
@@ -56,6 +57,11 @@ std::optional<PolicyAnswer> parseAnswer(const std::string& body) {
     std::ostringstream out;
     Poco::JSON::Stringifier::condense(object->get("envelope"), out);
     answer.envelope = out.str();
+  }
+  if (object->has("exception_answers") && object->get("exception_answers").type() == typeid(Poco::JSON::Array::Ptr)) {
+    std::ostringstream out;
+    Poco::JSON::Stringifier::condense(object->get("exception_answers"), out);
+    answer.exceptionAnswers = out.str();
   }
   return answer;
 }
@@ -182,6 +188,7 @@ void PolicySync::onAnswer(const TransportResult& result) {
     } else {
       if (!answer->group.empty()) adoptGroup(answer->group);
       if (status == 200) consider(answer->envelope);
+      if (!answer->exceptionAnswers.empty()) emit exceptionAnswers(answer->exceptionAnswers);
     }
     if (lastFailure_ != 200) common::log::info("policy: the collector answers again");
     lastFailure_ = 200;

@@ -62,6 +62,9 @@ class PolicySync : public QObject {
  signals:
   void eventsSpooled();  // policy.* events were spooled: the uploader may send them
   void statusChanged();  // status() changed: the heartbeat reports it
+  // The answers to this agent's exception requests that came with a poll (the JSON array of
+  // docs/api.md "Exception requests"); agent/device/ExceptionRequests acts on them.
+  void exceptionAnswers(const std::string& answersJson);
 
  private:
   void onAnswer(const TransportResult& result);

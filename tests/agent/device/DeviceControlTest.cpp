@@ -227,10 +227,20 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
     std::ofstream(dir.file("exceptions/" + name)) << text << "\n";
   };
 
+  // The blocked devices a person may ask for (mamori-agent request --list), with the same challenge.
+  const auto blocked = f.control.blockedDevices();
+  const auto listed = std::find_if(blocked.begin(), blocked.end(), [](const auto& b) { return b.id == "2-1"; });
+  REQUIRE(listed != blocked.end());
+  CHECK(listed->challenge == challenge);
+  CHECK(listed->name.find("46f4:0001") != std::string::npos);
+
   drop("a", response);
   f.control.pollExceptions();
   CHECK(f.emitted("device.exception_granted", "stick-1"));
+  CHECK(f.emitted("device.exception_used", "stick-1"));  // opened under the grant, reported once
   CHECK(f.bus.at("2-1").authorized);
+  const auto after = f.control.blockedDevices();
+  CHECK(std::none_of(after.begin(), after.end(), [](const auto& b) { return b.id == "2-1"; }));
   CHECK(f.bus.at("2-1").interfaces[0].authorized);
   CHECK_FALSE(std::filesystem::exists(dir.file("exceptions/a")));  // used once
 
@@ -247,6 +257,10 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   CHECK(std::count_if(f.events.begin(), f.events.end(),
                       [](const Emitted& e) { return e.type == "device.exception_refused"; }) == 2);
   CHECK_FALSE(f.bus.at("2-2").authorized);
+  // The same path for a code that came with an approved request: refused the same way.
+  CHECK_FALSE(f.control.acceptResponse(response).ok());
+  CHECK(std::count_if(f.events.begin(), f.events.end(),
+                      [](const Emitted& e) { return e.type == "device.exception_used"; }) == 1);
 
   now += 29 * 60'000;
   f.control.pollExceptions();

@@ -41,7 +41,10 @@ TEST_CASE("agent.conf errors name the file and line") {
 TEST_CASE("control requests round-trip and bad ones are refused") {
   for (const auto& request :
        {ControlRequest{ControlCommand::Stop, "tok"}, ControlRequest{ControlCommand::Remove, "t"},
-        ControlRequest{ControlCommand::Status, ""}, ControlRequest{ControlCommand::Exception, "abc-123"}}) {
+        ControlRequest{ControlCommand::Status, ""}, ControlRequest{ControlCommand::Exception, "abc-123"},
+        ControlRequest{ControlCommand::Devices, ""},
+        // An employee's reason is UTF-8: its bytes are printable too.
+        ControlRequest{ControlCommand::Request, "1-2 60 会議資料を持ち出すため"}}) {
     std::string line = formatControlRequest(request);
     REQUIRE(line.back() == '\n');
     line.pop_back();
@@ -56,6 +59,9 @@ TEST_CASE("control requests round-trip and bad ones are refused") {
   CHECK_FALSE(parseControlRequest("reboot").ok());
   CHECK_FALSE(parseControlRequest("exception").ok());
   CHECK_FALSE(parseControlRequest("status now").ok());
+  CHECK_FALSE(parseControlRequest("devices all").ok());
+  CHECK_FALSE(parseControlRequest("request").ok());
+  CHECK_FALSE(parseControlRequest("request 1-2 60 a\tb").ok());
   CHECK_FALSE(parseControlRequest(std::string("stop a\0b", 8)).ok());
   CHECK_FALSE(parseControlRequest("stop " + std::string(kMaxControlLine, 'x')).ok());
 }

@@ -1,0 +1,153 @@
+// The request desk with a scripted transport: what is sent to the collector, what the employee is
+// told, and which answers of a poll open a device (through the grant path, once).
+#include <doctest/doctest.h>
+
+#include <vector>
+
+#include "agent/device/ExceptionRequests.h"
+#include "common/EventJson.h"
+#include "tests/agent/TestSupport.h"
+#include "tests/agent/report/FakeTransport.h"
+#include "tests/support/CallbackEventSink.h"
+
+namespace {
+
+using mamori::agent::device::BlockedDevice;
+using mamori::agent::device::ExceptionGrantInForce;
+using mamori::agent::device::ExceptionRequests;
+using mamori::agent::device::RequestAsk;
+using mamori::agent::device::RequestReply;
+
+const std::string kChallenge = "3f2a91c0-07815567-0000abcd";
+
+struct Desk {
+  explicit Desk(const std::string& nodeKey = "node-key-1") {
+    mamori::agent::Identity id;
+    id.agentId = "agent-1";
+    id.nodeKey = nodeKey;
+    REQUIRE(identity.save(id).ok());
+  }
+  mamori::agent::test::TempDir dir;
+  mamori::agent::IdentityStore identity = mamori::agent::IdentityStore::load(dir.file("identity.json"), 1000).value();
+  mamori::agent::test::FakeTransport transport;
+  std::vector<std::pair<std::string, Poco::JSON::Object::Ptr>> events;
+  mamori::testsupport::CallbackEventSink sink{
+      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
+        events.emplace_back(type, details);
+      }};
+  std::vector<BlockedDevice> blocked{{"1-2", "SanDisk Cruzer (0781:5567)", kChallenge}};
+  std::vector<std::string> accepted;
+  ExceptionRequests requests{transport,
+                             identity,
+                             "pc-1",
+                             sink,
+                             [this] { return blocked; },
+                             [this](const std::string& response) -> mamori::common::Result<ExceptionGrantInForce> {
+                               accepted.push_back(response);
+                               return ExceptionGrantInForce{};
+                             }};
+
+  std::vector<RequestReply> replies;
+  void ask(const std::string& device, const std::string& reason, std::int64_t minutes = 60) {
+    requests.submit({device, reason, minutes, "yamada"}, [this](RequestReply r) { replies.push_back(r); });
+  }
+  int count(const std::string& type) const {
+    int n = 0;
+    for (const auto& e : events) n += e.first == type;
+    return n;
+  }
+};
+
+}  // namespace
+
+TEST_CASE("the request line: device, minutes, reason with spaces and UTF-8; bad asks are named") {
+  auto ask = mamori::agent::device::parseRequestArgument("1-2 90 取引先へ 納品データ");
+  REQUIRE(ask.ok());
+  CHECK(ask.value().deviceId == "1-2");
+  CHECK(ask.value().minutes == 90);
+  CHECK(ask.value().reason == "取引先へ 納品データ");
+  CHECK(mamori::agent::device::formatRequestArgument(ask.value()) == "1-2 90 取引先へ 納品データ");
+  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 90").ok());
+  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 x reason").ok());
+  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 0 reason").ok());
+  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 10081 reason").ok());
+  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 5  ").ok());
+  CHECK(mamori::agent::device::requestAskProblem({"1-2", std::string(1001, 'x'), 5, ""}).find("1000") !=
+        std::string::npos);
+  CHECK(mamori::agent::device::requestAskProblem({"1-2", "a\tb", 5, ""}).find("control") != std::string::npos);
+  CHECK(mamori::agent::device::requestAskProblem({"1-2", "\xff", 5, ""}).find("UTF-8") != std::string::npos);
+  CHECK(mamori::agent::device::requestAskProblem({"1-2", "ok", 5, ""}).empty());
+}
+
+TEST_CASE("a request is sent with the node key and the device's challenge, and the employee is told") {
+  mamori::agent::test::qtApp();
+  Desk desk;
+  desk.ask("9-9", "no such device");
+  REQUIRE(desk.replies.size() == 1);
+  CHECK(desk.replies[0].outcome == RequestReply::Outcome::kRefused);
+  CHECK(desk.replies[0].text.find("1-2") != std::string::npos);  // names what is blocked
+  CHECK_FALSE(desk.transport.hasPending());
+
+  desk.ask("1-2", "会議資料を持ち出すため", 30);
+  REQUIRE(desk.transport.hasPending());
+  const auto& sent = desk.transport.front();
+  CHECK(sent.path == "/api/v1/exception-requests");
+  CHECK(std::find(sent.headers.begin(), sent.headers.end(),
+                  std::pair<std::string, std::string>{"Authorization", "Bearer node-key-1"}) != sent.headers.end());
+  auto body = mamori::common::parseJson(sent.body, "body").value().extract<Poco::JSON::Object::Ptr>();
+  CHECK(body->getValue<std::string>("challenge") == kChallenge);
+  CHECK(body->getValue<std::string>("user") == "yamada");
+  CHECK(body->getValue<std::string>("reason") == "会議資料を持ち出すため");
+  CHECK(body->getValue<int>("minutes") == 30);
+  desk.transport.answer(201, R"({"id":"req-1","state":"pending","pending":1})");
+  REQUIRE(desk.replies.size() == 2);
+  CHECK(desk.replies[1].outcome == RequestReply::Outcome::kOk);
+  CHECK(desk.replies[1].text.find("req-1") != std::string::npos);
+  CHECK(desk.count("device.exception_requested") == 1);
+  CHECK(desk.requests.pendingCount() == 1);
+
+  // The collector's refusals reach the employee with its words; an unreachable one is a failure.
+  desk.ask("1-2", "again");
+  desk.transport.answer(429, R"({"error":"this PC has 5 requests waiting already","where":"x"})");
+  CHECK(desk.replies.back().outcome == RequestReply::Outcome::kRefused);
+  CHECK(desk.replies.back().text.find("5 requests waiting") != std::string::npos);
+  desk.ask("1-2", "again");
+  desk.transport.failNetwork();
+  CHECK(desk.replies.back().outcome == RequestReply::Outcome::kFailed);
+  CHECK(desk.replies.back().text.find("offline code") != std::string::npos);
+}
+
+TEST_CASE("answers: an approval goes to the grant path once; a refusal is reported; strangers ignored") {
+  mamori::agent::test::qtApp();
+  Desk desk;
+  desk.ask("1-2", "first");
+  desk.transport.answer(201, R"({"id":"req-1"})");
+  desk.ask("1-2", "second");
+  desk.transport.answer(201, R"({"id":"req-2"})");
+  desk.requests.onAnswers(
+      R"([{"id":"req-1","state":"approved","minutes":30,"response":"CODE-1","decided_by":"admin","note":""},)"
+      R"({"id":"other-run","state":"approved","minutes":5,"response":"CODE-X"},)"
+      R"({"id":"req-2","state":"refused","note":"use the shared drive","decided_by":"admin"}])");
+  CHECK(desk.accepted == std::vector<std::string>{"CODE-1"});
+  CHECK(desk.count("device.exception_approved") == 1);
+  CHECK(desk.count("device.exception_request_refused") == 1);
+  for (const auto& [type, details] : desk.events) {
+    if (type == "device.exception_request_refused") {
+      CHECK(details->getValue<std::string>("request.note") == "use the shared drive");
+    }
+  }
+  // The same answers again with the next poll: nothing happens twice.
+  desk.requests.onAnswers(R"([{"id":"req-1","state":"approved","minutes":30,"response":"CODE-1"}])");
+  CHECK(desk.accepted.size() == 1);
+  CHECK(desk.requests.pendingCount() == 0);
+  desk.requests.onAnswers("not json");  // ignored, no crash
+}
+
+TEST_CASE("an agent not enrolled yet says so without sending anything") {
+  mamori::agent::test::qtApp();
+  Desk desk("");
+  desk.ask("1-2", "now");
+  REQUIRE(desk.replies.size() == 1);
+  CHECK(desk.replies[0].outcome == RequestReply::Outcome::kFailed);
+  CHECK_FALSE(desk.transport.hasPending());
+}

@@ -1,0 +1,184 @@
+"""Exception requests end to end (issue 20, docs/admin.md "Exception requests"): a real agent on a
+recorded sysfs tree blocks a stick; an unprivileged user runs `mamori-agent request` against the
+agent's request socket; the agent sends it to a real collector over TLS; an administrator approves it
+through the admin API; the agent learns the answer at its next policy poll, authorizes the stick,
+and blocks it again when the window ends. A refusal reaches the PC too; a console viewer can read the
+requests but not answer them."""
+
+import http.client
+import json
+import os
+import pwd
+import shutil
+import ssl
+import subprocess
+import tempfile
+import unittest
+
+from harness import MamoriTestCase, binary, wait_until
+
+POLL_MS = 5000  # the smallest policy poll a policy may set
+PASSWORD = "correct horse battery"
+STICK = "2-1"    # tests/fixtures/sysfs/desktop: QEMU USB HARDDRIVE, serial stick-1
+STORAGE = "2-2"  # serial company-0042
+
+
+def policy(version):
+    return {"schema_version": 1, "version": version, "name": f"requests v{version}", "group": "default",
+            "device_control": {"mode": "enforce"},
+            "reporting": {"policy_poll_interval_ms": POLL_MS, "heartbeat_interval_ms": 1000}}
+
+
+class RequestTest(MamoriTestCase):
+    def setUp(self):
+        super().setUp()
+        self.coll = self.collector()
+        self.api = self.coll.api()
+        self.sysfs = os.path.join(self.workdir, "sysfs")
+        shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "fixtures", "sysfs", "desktop"), self.sysfs,
+                        symlinks=True)
+        # The socket is for every local account: its folder must be reachable by one.
+        self.run_dir = tempfile.mkdtemp(prefix="mamori-run-")
+        os.chmod(self.run_dir, 0o755)
+        self.addCleanup(shutil.rmtree, self.run_dir, True)
+        self.socket = os.path.join(self.run_dir, "mamori", "request.sock")
+        status, body = self.api.json("POST", "/api/v1/policies?group=default", policy(1))
+        self.assertEqual(status, 200, body)
+
+    def authorized(self, name):
+        path = os.path.join(self.sysfs, "devices", "pci0000:00", "0000:00:04.0", "usb2", name, "authorized")
+        with open(path) as f:
+            return f.read().strip()
+
+    def request(self, *args, user="nobody"):
+        """`mamori-agent request ...` as an unprivileged account: (exit code, stdout, stderr)."""
+        account = pwd.getpwnam(user)
+        done = subprocess.run(["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups",
+                               binary("mamori-agent"), "request", "--socket", self.socket, *args],
+                              capture_output=True, text=True, timeout=60)
+        return done.returncode, done.stdout, done.stderr
+
+    def events(self, agent_id, type_, match=lambda d: True):
+        return [e for e in self.api.events(type=type_, agent=agent_id) if match(e["details"])]
+
+    def wait_event(self, agent_id, type_, match, timeout, what):
+        return wait_until(lambda: self.events(agent_id, type_, match), timeout, what, interval=0.2)
+
+    def start_agent(self):
+        agent = self.agent(self.coll)
+        agent.start(extra=["--heartbeat-interval", "1", "--sysfs-root", self.sysfs, "--request-socket", self.socket])
+        wait_until(lambda: os.path.exists(os.path.join(agent.state_dir, "identity.json")) and
+                   agent.identity().get("node_key"), 30, "enrollment")
+        agent_id = agent.identity()["agent_id"]
+        blocked = self.wait_event(agent_id, "device.blocked", lambda d: d.get("usb.kernel_name") == STICK, 30,
+                                  "the stick blocked")[0]["details"]
+        # The block itself tells the person what to run.
+        self.assertEqual(blocked["device.request_command"], f"mamori-agent request --device {STICK} --reason \"...\"")
+        self.wait_event(agent_id, "policy.applied", lambda d: d["policy.source"] == "collector", 30,
+                        "the collector's policy applied")
+        wait_until(lambda: os.path.exists(self.socket), 30, "the request socket")
+        return agent, agent_id
+
+    def sign_in(self, user):
+        conn = http.client.HTTPSConnection("127.0.0.1", self.coll.port,
+                                           context=ssl.create_default_context(cafile=self.coll.ca_file), timeout=30)
+        try:
+            conn.request("POST", "/api/v1/session", body=json.dumps({"user": user, "password": PASSWORD}),
+                         headers={"Content-Type": "application/json"})
+            response = conn.getresponse()
+            body = json.loads(response.read() or b"{}")
+            self.assertEqual(response.status, 200, body)
+            return {"Cookie": (response.getheader("Set-Cookie") or "").split(";")[0],
+                    "X-CSRF-Token": body["csrf_token"]}
+        finally:
+            conn.close()
+
+    def test_request_approve_open_expire(self):
+        agent, agent_id = self.start_agent()
+        self.assertEqual(self.authorized(STICK), "0")
+
+        # An unprivileged user lists what may be asked for, by id and readable name.
+        code, out, err = self.request("--list")
+        self.assertEqual(code, 0, err)
+        self.assertIn(STICK, out)
+        self.assertIn("QEMU USB HARDDRIVE", out)
+        # Clear refusals with documented exit codes.
+        code, _, err = self.request("--device", "9-9", "--reason", "x")
+        self.assertEqual(code, 3, err)
+        self.assertIn("no blocked device", err)
+        code, _, err = self.request("--device", STICK)
+        self.assertEqual(code, 2, err)
+        code, _, err = self.request("--device", STICK, "--reason", "x", "--minutes", "0")
+        self.assertEqual(code, 2, err)
+
+        reason = "取引先へ納品データを渡すため"
+        code, out, err = self.request("--device", STICK, "--reason", reason, "--minutes", "1")
+        self.assertEqual(code, 0, err)
+        self.assertIn("sent", out)
+        requested = self.wait_event(agent_id, "device.exception_requested", lambda d: True, 30,
+                                    "device.exception_requested")[0]
+        self.assertEqual(requested["user"], "nobody")  # from the socket's peer credentials
+
+        status, body = self.api.json("GET", "/api/v1/exception-requests")
+        self.assertEqual(status, 200, body)
+        (asked,) = [r for r in body["requests"] if r["agent_id"] == agent_id]
+        self.assertEqual((asked["state"], asked["user"], asked["device_id"], asked["reason"]),
+                         ("pending", "nobody", STICK, reason))
+        self.assertIn("QEMU USB HARDDRIVE", asked["device_name"])
+
+        # A viewer reads the requests but cannot answer them.
+        subprocess.run([binary("mamori-collector"), "user", "add", "ops", "--role", "viewer", "--db",
+                        "sqlite:" + os.path.join(self.coll.state_dir, "collector.db")],
+                       input=PASSWORD + "\n", capture_output=True, text=True, timeout=60, check=True)
+        viewer = self.sign_in("ops")
+        status, _ = self.api.json("GET", "/api/v1/exception-requests", headers=viewer, token="")
+        self.assertEqual(status, 200)
+        status, _ = self.api.json("POST", f"/api/v1/exception-requests/{asked['id']}/approve", {"minutes": 1},
+                                  headers=viewer, token="")
+        self.assertEqual(status, 403)
+
+        status, body = self.api.json("POST", f"/api/v1/exception-requests/{asked['id']}/approve",
+                                     {"minutes": 1, "note": "for the delivery"})
+        self.assertEqual(status, 200, body)
+        # At its next poll the agent takes the approval, grants it and opens the stick.
+        self.wait_event(agent_id, "device.exception_approved", lambda d: d["request.id"] == asked["id"],
+                        POLL_MS / 1000 * 1.1 + 10, "device.exception_approved")
+        self.wait_event(agent_id, "device.exception_granted", lambda d: True, 10, "device.exception_granted")
+        self.wait_event(agent_id, "device.exception_used", lambda d: d["usb.kernel_name"] == STICK, 10,
+                        "device.exception_used")
+        self.assertEqual(self.authorized(STICK), "1")
+        self.assertEqual(self.authorized(STORAGE), "0")  # only the device asked for
+
+        # The window ends: the stick is blocked again.
+        self.wait_event(agent_id, "device.exception_expired", lambda d: True, 90, "device.exception_expired")
+        wait_until(lambda: self.authorized(STICK) == "0", 10, "the stick blocked again")
+        # The answer came with every poll since; it was acted on once.
+        self.assertEqual(len(self.events(agent_id, "device.exception_approved")), 1)
+
+        # The audit trail holds the approval, and the refused viewer attempt.
+        status, body = self.api.json("GET", "/api/v1/audit?limit=1000")
+        actions = [(r["action"], r["result"], r["actor"]) for r in body["records"]
+                   if r["action"] == "exception.request.approve"]
+        self.assertEqual(sorted(actions), sorted([("exception.request.approve", "ok", "admin-token"),
+                                                  ("exception.request.approve", "refused", "ops")]))
+        self.assertEqual(agent.process.stop(), 0)
+
+    def test_refusal_reaches_the_pc(self):
+        agent, agent_id = self.start_agent()
+        code, _, err = self.request("--device", STORAGE, "--reason", "backup")
+        self.assertEqual(code, 0, err)
+        status, body = self.api.json("GET", "/api/v1/exception-requests")
+        (asked,) = [r for r in body["requests"] if r["agent_id"] == agent_id]
+        status, body = self.api.json("POST", f"/api/v1/exception-requests/{asked['id']}/refuse",
+                                     {"note": "use the shared drive"})
+        self.assertEqual(status, 200, body)
+        refused = self.wait_event(agent_id, "device.exception_request_refused", lambda d: True,
+                                  POLL_MS / 1000 * 1.1 + 10, "device.exception_request_refused")[0]
+        self.assertEqual(refused["details"]["request.note"], "use the shared drive")
+        self.assertEqual(self.authorized(STORAGE), "0")
+        # The root-only control socket does not take requests.
+        self.assertEqual(agent.process.stop(), 0)
+
+
+if __name__ == "__main__":
+    unittest.main()
