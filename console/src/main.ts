@@ -9,6 +9,7 @@ import { renderFleet } from './pages/fleet';
 import { renderEvents } from './pages/events';
 import { renderPolicies } from './pages/policies';
 import { renderExceptions } from './pages/exceptions';
+import { renderRequests } from './pages/requests';
 import { renderIncidents } from './pages/incidents';
 import { renderInspections } from './pages/inspections';
 import { renderAudit } from './pages/audit';
@@ -28,6 +29,7 @@ const pages: { route: string; title: string; render: Page; adminOnly?: boolean }
   { route: 'fleet', title: 'Fleet', render: renderFleet },
   { route: 'events', title: 'Events', render: renderEvents },
   { route: 'policies', title: 'Policies', render: renderPolicies },
+  { route: 'requests', title: 'Requests', render: renderRequests },
   { route: 'exceptions', title: 'Device exceptions', render: renderExceptions },
   { route: 'incidents', title: 'Incidents', render: renderIncidents },
   { route: 'inspections', title: 'Inspections', render: renderInspections },

@@ -179,6 +179,24 @@ async function main() {
     ]);
     agents.push(dir);
   }
+  // A third agent with device control on a recorded sysfs tree and the employees' request socket
+  // (issue 20): the stick 2-1 is blocked, an employee asks for it, the administrator approves in the
+  // console. Its group's policy enforces device control and polls every 5 s.
+  const desk = await request(base, ca, 'POST', '/api/v1/policies?group=desk', {
+    body: { schema_version: 1, version: 1, name: 'desk v1', group: 'desk', device_control: { mode: 'enforce' }, reporting: { policy_poll_interval_ms: 5000, heartbeat_interval_ms: 1000 } },
+    headers: bearer,
+  });
+  assert.equal(desk.status, 200, desk.text);
+  const sysfs = path.join(WORK, 'sysfs');
+  fs.cpSync(path.resolve('..', 'tests', 'fixtures', 'sysfs', 'desktop'), sysfs, { recursive: true, verbatimSymlinks: true });
+  const stickAuthorized = path.join(sysfs, 'devices', 'pci0000:00', '0000:00:04.0', 'usb2', '2-1', 'authorized');
+  const requestSocket = path.join(WORK, 'run', 'request.sock');
+  start('agent-c', [
+    path.join(BIN, 'mamori-agent'), '--state-dir', path.join(WORK, 'agent-c'), '--collector', base, '--ca-file', path.join(stateDir, 'tls', 'collector.crt'),
+    '--enroll-secret-file', path.join(stateDir, 'enroll.secret'), '--group', 'desk', '--heartbeat-interval', '1', '--log-level', 'info',
+    '--sysfs-root', sysfs, '--request-socket', requestSocket, ...(agentHelp.includes('--p2p-guard') ? ['--p2p-guard', 'off'] : []),
+  ]);
+
   const identities = await waitUntil(() => {
     const found = agents.map((dir) => {
       const file = path.join(dir, 'identity.json');
@@ -546,7 +564,7 @@ async function main() {
       const topHosts = await page.$$eval('#ov-top-hosts tbody tr', (trs) => trs.map((tr) => [...tr.cells].map((c) => c.textContent.trim())));
       assert.deepEqual(topHosts.find((row) => row[0] === host), [host, '3', '0', '3'], JSON.stringify(topHosts));
       const fleet = await page.textContent('#ov-fleet');
-      assert.match(fleet, /3agents/, fleet); // the two agents and the disguised one enrolled above
+      assert.match(fleet, /4agents/, fleet); // the two agents, the disguised one enrolled above and the requests agent
       assert.match(fleet, /1acknowledged incidents/, fleet);
       await shot('12-overview');
       await axeCheck(page, 'overview');
@@ -582,6 +600,45 @@ async function main() {
       }
     });
 
+    await step('requests: an employee asks, the administrator approves in the console, the PC opens the stick, expiry closes it', async () => {
+      const ask = (...args) => spawnSync(path.join(BIN, 'mamori-agent'), ['request', '--socket', requestSocket, ...args], { encoding: 'utf8', timeout: 60000 });
+      await waitUntil(() => fs.existsSync(requestSocket) && ask('--list').stdout.includes('2-1'), 60000, 'agent-c to block the stick and list it');
+      assert.equal(fs.readFileSync(stickAuthorized, 'utf8').trim(), '0');
+      // The reason is the employee's text: a direction override in it must show, not act.
+      const reason = '納品データ for the client \u202Egpj.exe';
+      const asked = ask('--device', '2-1', '--reason', reason, '--minutes', '1');
+      assert.equal(asked.status, 0, asked.stderr);
+      await page.click('a[data-route="requests"]');
+      await page.waitForSelector('#requests-pending tr[data-request]', { timeout: 15000 });
+      const row = await page.textContent('#requests-pending tr[data-request]');
+      assert.ok(row.includes('納品データ for the client <U+202E>gpj.exe'), row);
+      assert.ok(row.includes('QEMU USB HARDDRIVE'), row);
+      await shot('14-requests');
+      await axeCheck(page, 'requests');
+      await page.click('#requests-pending tr[data-request] button');
+      await page.waitForSelector('#request-detail h2');
+      assert.match(await page.textContent('#request-reason'), /<U\+202E>gpj\.exe/);
+      await page.fill('#request-minutes', '1');
+      await page.fill('#request-note', 'for the delivery');
+      await shot('15-request-answer');
+      await axeCheck(page, 'request-answer');
+      await page.click('#request-approve');
+      await page.waitForSelector('#request-result .ok');
+      // The agent learns it at its next policy poll (5 s) and opens the stick.
+      await waitUntil(() => fs.readFileSync(stickAuthorized, 'utf8').trim() === '1', 30000, 'agent-c to authorize the stick');
+      await page.waitForSelector('#requests-history tr[data-state="approved"]', { timeout: 15000 });
+      await shot('16-requests-history');
+      // Approved once: a second answer is refused.
+      const id = await page.getAttribute('#requests-history tr[data-state="approved"]', 'data-request');
+      const again = await page.evaluate(
+        async (requestId) => (await fetch(`/api/v1/exception-requests/${requestId}/refuse`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '{"note":"x"}' })).status,
+        id,
+      );
+      assert.equal(again, 403, 'a page script without the CSRF token must be refused');
+      // One minute later the stick is blocked again.
+      await waitUntil(() => fs.readFileSync(stickAuthorized, 'utf8').trim() === '0', 100000, 'the window to end and the stick to be blocked again', 500);
+    });
+
     await step('audit trail: the administrator sees each action and failed sign-in, hostile names escaped', async () => {
       // A sign-in with a disguised user name, tried from outside the page.
       const tried = await request(base, ca, 'POST', '/api/v1/session', { body: { user: DISGUISED_HOST, password: 'not it' } });
@@ -592,7 +649,7 @@ async function main() {
         trs.map((tr) => ({ action: tr.querySelector('.action').textContent, actor: tr.querySelector('.actor').textContent, text: tr.textContent })),
       );
       const actions = rows.map((r) => r.action);
-      for (const action of ['policy.push', 'exception.grant', 'incident.update', 'session.signin', 'events.export']) {
+      for (const action of ['policy.push', 'exception.grant', 'exception.request.approve', 'incident.update', 'session.signin', 'events.export']) {
         assert.ok(actions.includes(action), `no ${action} in the audit page: ${actions.join(', ')}`);
       }
       assert.ok(rows.some((r) => r.action === 'session.signin' && r.text.includes('refused 401')), 'no refused sign-in shown');
@@ -625,6 +682,10 @@ async function main() {
       );
       assert.equal(status, 403, 'a page script without the CSRF token must be refused');
       await shot('08-viewer-policies');
+      // A viewer reads the requests but gets no answer button.
+      await page.click('a[data-route="requests"]');
+      await page.waitForSelector('#requests-history tr[data-request]');
+      assert.equal(await page.locator('#requests-history button, #requests-pending button').count(), 0);
       assert.equal(await page.locator('a[data-route="audit"]').count(), 0, 'a viewer is offered the audit trail');
       assert.equal(await page.evaluate(() => fetch('/api/v1/audit').then((r) => r.status)), 403);
     });
