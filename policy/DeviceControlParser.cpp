@@ -160,6 +160,45 @@ void parseAllowEntry(const common::JsonValue& value, const std::string& pointer,
   if (ok) out.push_back(std::move(device));
 }
 
+// The PCIe Device Serial Number: 8 pairs of hex digits joined by '-' (lspci -vv's form), kept lower-case.
+bool isPciSerial(const std::string& text) {
+  if (text.size() != 23) return false;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool dash = i % 3 == 2;
+    if (dash ? text[i] != '-' : std::isxdigit(static_cast<unsigned char>(text[i])) == 0) return false;
+  }
+  return true;
+}
+
+void parsePciEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                   std::vector<AllowedPciDevice>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedPciDevice device;
+  bool ok = true;
+  for (const auto& [key, field] :
+       {std::pair{"vendor_id", &device.vendorId}, std::pair{"device_id", &device.deviceId}}) {
+    const common::JsonValue* v = reader.require(key);
+    const bool read = v != nullptr && readUsbId(*v, reader.pointerOf(key), errors, *field);
+    ok = read && ok;
+  }
+  reader.string("serial", device.serial, 64);
+  if (!device.serial.empty()) {
+    if (isPciSerial(device.serial)) {
+      for (char& c : device.serial) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      errors.add(reader.pointerOf("serial"),
+                 "expected the PCIe Device Serial Number as lspci prints it (\"00-11-22-ff-fe-33-44-55\"), "
+                 "found \"" +
+                     device.serial + "\"");
+      ok = false;
+    }
+  }
+  reader.string("slot", device.slot, 64);
+  reader.string("comment", device.comment, 1024);
+  if (ok) out.push_back(std::move(device));
+}
+
 }  // namespace
 
 void parseDeviceControl(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
@@ -195,6 +234,25 @@ void parseDeviceControl(const common::JsonValue& value, const std::string& point
                 }
               });
     out.cardAllow = std::move(cards);
+  }
+  if (const common::JsonValue* v = reader.get("pcie_storage"))
+    readChannelAction(*v, reader.pointerOf("pcie_storage"), errors, out.pcieStorage);
+  if (const common::JsonValue* v = reader.get("pci_allow")) {
+    std::vector<AllowedPciDevice> devices;
+    std::set<std::tuple<std::uint16_t, std::uint16_t, std::string, std::string>> seen;
+    readArray(*v, reader.pointerOf("pci_allow"), errors, kMaxAllowEntries,
+              [&](const common::JsonValue& item, const std::string& at) {
+                const std::size_t before = devices.size();
+                parsePciEntry(item, at, errors, devices);
+                if (devices.size() == before) return;
+                const auto& entry = devices.back();
+                if (!seen.emplace(entry.vendorId, entry.deviceId, entry.serial, entry.slot).second) {
+                  errors.add(at,
+                             "duplicate pci_allow entry: the same vendor_id, device_id, serial and slot appear "
+                             "earlier");
+                }
+              });
+    out.pciAllow = std::move(devices);
   }
   if (const common::JsonValue* v = reader.get("class_actions"))
     parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);

@@ -48,6 +48,16 @@ struct AllowedCard {
   std::string comment;
 };
 
+// One company-issued PCI storage device (an NVMe drive or a SATA controller in a hot-plug slot, a
+// Thunderbolt enclosure's controller). serial empty = any serial; slot empty = any slot.
+struct AllowedPciDevice {
+  std::uint16_t vendorId = 0;
+  std::uint16_t deviceId = 0;
+  std::string serial;  // the PCIe Device Serial Number as lspci prints it: "00-11-22-ff-fe-33-44-55"
+  std::string slot;    // the hot-plug slot's name (/sys/bus/pci/slots/<name>)
+  std::string comment;
+};
+
 struct DeviceControlSettings {
   Mode mode = Mode::kEnforce;
   // For interface classes that classActions does not name.
@@ -65,6 +75,10 @@ struct DeviceControlSettings {
   // SD cards in PCI readers (USB card readers are mass_storage and follow classActions).
   CardAction cardReaders = CardAction::kBlock;
   std::vector<AllowedCard> cardAllow;
+  // Storage controllers (PCI class 01: NVMe, AHCI, IDE, RAID) hot-plugged into a PCIe slot while the
+  // agent runs (docs/decisions/0033). Devices present at boot are never decided.
+  ChannelAction pcieStorage = ChannelAction::kBlock;
+  std::vector<AllowedPciDevice> pciAllow;
 
   // The configured action for one interface class, before allow-list and mode.
   DeviceAction actionForClass(std::uint8_t interfaceClass) const;

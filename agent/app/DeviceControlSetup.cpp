@@ -9,6 +9,7 @@
 #include "common/UniqueFd.h"
 #include "drivers/linux/LinuxBlockDevices.h"
 #include "drivers/linux/LinuxMmcBus.h"
+#include "drivers/linux/LinuxPciBus.h"
 #include "drivers/linux/LinuxUsbBus.h"
 #include "drivers/linux/NetlinkUeventSource.h"
 
@@ -30,9 +31,10 @@ class KmsgTracingSink final : public EventSink {
 
   std::string report(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) override {
     if (kmsg_.valid()) {
-      const std::string device = details->has("mmc.kernel_name")
-                                     ? details->getValue<std::string>("mmc.kernel_name")
-                                     : details->optValue<std::string>("usb.kernel_name", "");
+      std::string device = details->optValue<std::string>("usb.kernel_name", "");
+      for (const char* key : {"mmc.kernel_name", "pci.kernel_name"}) {
+        if (details->has(key)) device = details->getValue<std::string>(key);
+      }
       const std::string line = "mamori: " + type + " " + device + "\n";
       (void)!::write(kmsg_.get(), line.data(), line.size());
     }
@@ -49,8 +51,10 @@ class LinuxDeviceControl final : public DeviceControlCapability {
   LinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink, std::optional<device::ExceptionSettings> exceptions)
       : bus_(sysfsRoot),
         mmc_(sysfsRoot),
+        pci_(sysfsRoot),
         trace_(sink),
         cards_(mmc_, blocks_, trace_),
+        pciStorage_(pci_, trace_),
         exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
@@ -77,6 +81,7 @@ class LinuxDeviceControl final : public DeviceControlCapability {
       }
       control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), trace_);
       control_->setCardReaders(&cards_);
+      control_->setPciStorage(&pciStorage_);
       if (exceptions_ && bus_.present()) {
         if (auto enabled = control_->enableExceptions(*exceptions_); !enabled) {
           common::log::error("device control: exceptions off: " + enabled.error().describe());
@@ -89,9 +94,11 @@ class LinuxDeviceControl final : public DeviceControlCapability {
  private:
   drivers::linux_os::LinuxUsbBus bus_;
   drivers::linux_os::LinuxMmcBus mmc_;
+  drivers::linux_os::LinuxPciBus pci_;
   drivers::linux_os::LinuxBlockDevices blocks_;
   KmsgTracingSink trace_;
   device::CardReaderControl cards_;
+  device::PciStorageControl pciStorage_;
   std::optional<device::ExceptionSettings> exceptions_;
   std::unique_ptr<drivers::linux_os::NetlinkUeventSource> uevents_;
   std::unique_ptr<device::DeviceControl> control_;  // declared last: goes first

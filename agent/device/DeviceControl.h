@@ -21,6 +21,7 @@
 #include "agent/core/EventSink.h"
 #include "agent/device/CardReaderControl.h"
 #include "agent/device/DeviceExceptions.h"
+#include "agent/device/PciStorageControl.h"
 #include "common/Event.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -62,11 +63,13 @@ class DeviceControl final : public QObject, public Capability {
   common::Status apply(const policy::Policy& policy) override;
 
   // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET;
-  // mmc and block uevents also go to the card readers, when set.
+  // mmc and block uevents also go to the card readers, pci uevents to PCIe storage, when set.
   void handleUevent(const drivers::Uevent& event);
 
   // Memory cards in non-USB readers, decided by the same policy section and fed by the same uevents.
   void setCardReaders(CardReaderControl* cards) { cards_ = cards; }
+  // Storage controllers hot-plugged on the PCI bus, likewise.
+  void setPciStorage(PciStorageControl* pci) { pci_ = pci; }
 
   // Turns exceptions on and polls the inbox every second.
   common::Status enableExceptions(ExceptionSettings settings);
@@ -99,6 +102,7 @@ class DeviceControl final : public QObject, public Capability {
   drivers::UeventSource* uevents_;
   EventSink& sink_;
   CardReaderControl* cards_ = nullptr;
+  PciStorageControl* pci_ = nullptr;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool absentReported_ = false;

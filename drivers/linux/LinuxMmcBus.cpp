@@ -27,14 +27,7 @@ common::Status LinuxMmcBus::setAutoprobe(bool on) {
 }
 
 common::Result<std::vector<std::string>> LinuxMmcBus::cardNames() const {
-  const std::string dir = busDir() + "/devices";
-  std::error_code ec;
-  fs::directory_iterator it(dir, ec);
-  if (ec) return common::makeError("cannot list", dir, ec.value());
-  std::vector<std::string> names;
-  for (const auto& entry : it) names.push_back(entry.path().filename().string());
-  std::sort(names.begin(), names.end());
-  return names;
+  return listSysfsNames(busDir() + "/devices");
 }
 
 common::Result<MmcCard> LinuxMmcBus::card(const std::string& name) const {
@@ -64,10 +57,7 @@ common::Status LinuxMmcBus::bind(const std::string& name) {
 
 common::Status LinuxMmcBus::unbind(const std::string& name) {
   if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
-  const std::string driver = busDir() + "/devices/" + name + "/driver";
-  std::error_code ec;
-  if (!fs::exists(driver, ec)) return common::Ok{};  // nothing bound
-  return writeSysfsAttribute(driver + "/unbind", name);
+  return unbindSysfsDevice(busDir() + "/devices/" + name, name);
 }
 
 common::Result<std::vector<std::string>> LinuxMmcBus::blockDevicesUnder(const std::string& devpath) const {

@@ -179,6 +179,25 @@ common::Result<std::string> readSysfsAttribute(const std::string& path) {
   return value;
 }
 
+common::Result<std::string> readSysfsBytes(const std::string& path) { return readRaw(path); }
+
+common::Result<std::vector<std::string>> listSysfsNames(const std::string& dir) {
+  std::error_code ec;
+  fs::directory_iterator it(dir, ec);
+  if (ec) return common::makeError("cannot list", dir, ec.value());
+  std::vector<std::string> names;
+  for (const auto& entry : it) names.push_back(entry.path().filename().string());
+  std::sort(names.begin(), names.end());
+  return names;
+}
+
+common::Status unbindSysfsDevice(const std::string& deviceDir, const std::string& name) {
+  const std::string driver = deviceDir + "/driver";
+  std::error_code ec;
+  if (!fs::exists(driver, ec)) return common::Ok{};  // nothing bound
+  return writeSysfsAttribute(driver + "/unbind", name);
+}
+
 bool isSafeKernelName(const std::string& name) {
   return !name.empty() && name != "." && name != ".." && name.find('/') == std::string::npos &&
          name.find('\0') == std::string::npos;

@@ -36,6 +36,15 @@ class LinuxUsbBus final : public UsbBus {
 // Reads one sysfs attribute: its text without the trailing newline.
 common::Result<std::string> readSysfsAttribute(const std::string& path);
 
+// The names in a sysfs folder (a bus's devices/), sorted.
+common::Result<std::vector<std::string>> listSysfsNames(const std::string& dir);
+
+// Releases a device from its driver through <deviceDir>/driver/unbind; nothing when none is bound.
+common::Status unbindSysfsDevice(const std::string& deviceDir, const std::string& name);
+
+// Reads one sysfs file as it is (binary attributes such as a PCI device's config), at most 64 KiB.
+common::Result<std::string> readSysfsBytes(const std::string& path);
+
 // Writes one sysfs attribute (one write(2): the kernel acts on it as a whole).
 common::Status writeSysfsAttribute(const std::string& path, const std::string& value);
 

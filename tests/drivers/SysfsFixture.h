@@ -38,6 +38,9 @@ class SysfsCopy {
     while (!text.empty() && text.back() == '\n') text.pop_back();
     return text;
   }
+  void write(const std::string& relative, const std::string& text) const {
+    std::ofstream(root_ + "/" + relative, std::ios::binary | std::ios::trunc) << text;
+  }
 
  private:
   std::string base_;

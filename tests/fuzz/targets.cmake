@@ -29,3 +29,6 @@ set(MAMORI_FUZZ_LIBS_scan_mail mamori_scan_content)
 # The fingerprint set artifact and the text normaliser (fingerprint/, issue 18).
 list(APPEND MAMORI_FUZZ_TARGETS fingerprint_artifact)
 set(MAMORI_FUZZ_LIBS_fingerprint_artifact mamori_fingerprint)
+# What sysfs shows of a PCI device: hex attributes, config space, slot addresses (issue 16).
+list(APPEND MAMORI_FUZZ_TARGETS pci_sysfs)
+set(MAMORI_FUZZ_LIBS_pci_sysfs mamori_drivers_parsers)
