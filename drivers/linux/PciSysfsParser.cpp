@@ -4,6 +4,8 @@
 #include <cctype>
 #include <cstdio>
 
+#include "common/LittleEndian.h"
+
 namespace mamori::drivers::linux_os {
 
 namespace {
@@ -11,14 +13,6 @@ namespace {
 constexpr std::size_t kExtendedStart = 0x100;
 constexpr std::size_t kConfigEnd = 0x1000;
 constexpr std::uint32_t kSerialNumberCapability = 0x0003;
-
-std::uint32_t le32(std::string_view bytes, std::size_t at) {
-  std::uint32_t value = 0;
-  for (std::size_t i = 0; i < 4; ++i) {
-    value |= static_cast<std::uint32_t>(static_cast<unsigned char>(bytes[at + i])) << (8U * i);
-  }
-  return value;
-}
 
 // "0000:01:00.0" -> "0000:01:00" (domain, bus, device); empty when not a PCI address.
 std::string_view slotAddressOf(std::string_view element) {
@@ -55,11 +49,11 @@ std::string parseDeviceSerialNumber(std::string_view config) {
   // Each capability takes at least 4 bytes: more steps than that means a loop.
   for (std::size_t steps = 0; steps < (kConfigEnd - kExtendedStart) / 4; ++steps) {
     if (at + 4 > end) return {};
-    const std::uint32_t header = le32(config, at);
+    const std::uint32_t header = common::le32(config, at);
     if (header == 0 || header == 0xffffffffU) return {};
     if ((header & 0xffffU) == kSerialNumberCapability) {
       if (at + 12 > end) return {};
-      const std::uint64_t serial = (static_cast<std::uint64_t>(le32(config, at + 8)) << 32U) | le32(config, at + 4);
+      const std::uint64_t serial = common::le64(config, at + 4);
       std::array<char, 24> text{};
       std::snprintf(text.data(), text.size(), "%02x-%02x-%02x-%02x-%02x-%02x-%02x-%02x",
                     static_cast<unsigned>((serial >> 56U) & 0xffU), static_cast<unsigned>((serial >> 48U) & 0xffU),
