@@ -8,11 +8,10 @@
 #include <vector>
 
 #include "agent/app/CtlCommand.h"
-#include "agent/device/ExceptionRequests.h"
+#include "agent/guard/ControlProtocol.h"
 #include "common/CommandLine.h"
 #include "common/EventJson.h"
 #include "common/Utf8.h"
-#include "policy/DeviceException.h"
 
 namespace mamori::agent {
 
@@ -83,13 +82,13 @@ int printDevices(const std::string& json) {
 int runRequestCommand(int argc, char* argv[]) {
   bool list = false;
   bool help = false;
-  device::RequestAsk ask;
+  guard::RequestAsk ask;
   std::string socket = kDefaultSocket;
   common::CommandLine line;
   line.flag("--list", list)
       .text("--device", ask.deviceId)
       .text("--reason", ask.reason)
-      .integer("--minutes", 1, policy::kMaxExceptionMinutes, ask.minutes)
+      .integer("--minutes", 1, guard::kMaxRequestMinutes, ask.minutes)
       .text("--socket", socket);
   if (auto parsed = line.parse(std::vector<std::string>(argv + 2, argv + argc), help); !parsed) {
     return usageError(parsed.error().describe());
@@ -107,9 +106,9 @@ int runRequestCommand(int argc, char* argv[]) {
     if (ask.deviceId.empty()) return usageError("--device ID is required (--list shows the blocked devices)");
     if (!reasonGiven) return usageError("--reason TEXT is required: the administrators read why you need it");
     if (ask.deviceId.find(' ') != std::string::npos) return usageError("--device: an ID has no spaces");
-    if (auto problem = device::requestAskProblem(ask); !problem.empty()) return usageError(problem);
+    if (auto problem = guard::requestAskProblem(ask); !problem.empty()) return usageError(problem);
     request.command = guard::ControlCommand::Request;
-    request.argument = device::formatRequestArgument(ask);
+    request.argument = guard::formatRequestArgument(ask);
   }
   // QLocalSocket's blocking calls still want an application object.
   QCoreApplication app(argc, argv);

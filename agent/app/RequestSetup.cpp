@@ -26,7 +26,7 @@ RequestSetup::RequestSetup(const std::string& socketPath, Transport& transport, 
                 if (request.command == guard::ControlCommand::Devices) {
                   return reply({guard::ControlOutcome::Ok, requests_.devicesJson()});
                 }
-                auto ask = device::parseRequestArgument(request.argument);
+                auto ask = guard::parseRequestArgument(request.argument);
                 if (!ask) return reply({guard::ControlOutcome::Refused, ask.error().message});
                 ask.value().user = user;
                 requests_.submit(ask.value(), [reply](const device::RequestReply& answer) { reply(toAnswer(answer)); });

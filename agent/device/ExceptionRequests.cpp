@@ -4,13 +4,11 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
 
-#include <charconv>
 #include <sstream>
 
 #include "agent/report/EventFactory.h"
 #include "common/EventJson.h"
 #include "common/Log.h"
-#include "common/Utf8.h"
 #include "policy/DeviceException.h"
 
 namespace mamori::agent::device {
@@ -34,42 +32,7 @@ std::string stringAt(const Poco::JSON::Object::Ptr& object, const std::string& k
 
 }  // namespace
 
-std::string requestAskProblem(const RequestAsk& ask) {
-  if (ask.deviceId.empty()) return "no device given (--device ID; --list shows the blocked devices)";
-  if (ask.reason.find_first_not_of(" \t") == std::string::npos) return "the reason is empty (--reason TEXT)";
-  if (ask.reason.size() > ExceptionRequests::kMaxReasonBytes) {
-    return "the reason is longer than " + std::to_string(ExceptionRequests::kMaxReasonBytes) + " bytes";
-  }
-  if (!common::isValidUtf8(ask.reason)) return "the reason is not valid UTF-8";
-  for (unsigned char c : ask.reason) {
-    if (c < 0x20 || c == 0x7f) return "the reason holds control characters (one line of text)";
-  }
-  if (ask.minutes < 1 || ask.minutes > policy::kMaxExceptionMinutes) {
-    return "minutes must be between 1 and " + std::to_string(policy::kMaxExceptionMinutes);
-  }
-  return {};
-}
-
-common::Result<RequestAsk> parseRequestArgument(const std::string& argument) {
-  RequestAsk ask;
-  const auto first = argument.find(' ');
-  const auto second = first == std::string::npos ? first : argument.find(' ', first + 1);
-  if (second == std::string::npos) return common::makeError("expected <device-id> <minutes> <reason>", "request");
-  ask.deviceId = argument.substr(0, first);
-  const std::string minutes = argument.substr(first + 1, second - first - 1);
-  const auto [end, ec] = std::from_chars(minutes.data(), minutes.data() + minutes.size(), ask.minutes);
-  if (ec != std::errc() || end != minutes.data() + minutes.size()) {
-    return common::makeError("minutes must be a whole number", "request");
-  }
-  ask.reason = argument.substr(second + 1);
-  if (ask.deviceId.size() > 64) return common::makeError("the device id is too long", "request");
-  if (auto problem = requestAskProblem(ask); !problem.empty()) return common::makeError(problem, "request");
-  return ask;
-}
-
-std::string formatRequestArgument(const RequestAsk& ask) {
-  return ask.deviceId + " " + std::to_string(ask.minutes) + " " + ask.reason;
-}
+static_assert(guard::kMaxRequestMinutes == policy::kMaxExceptionMinutes, "the request line and the grant agree");
 
 ExceptionRequests::ExceptionRequests(Transport& transport, IdentityStore& identity, std::string host, EventSink& sink,
                                      Blocked blocked, Accept accept)

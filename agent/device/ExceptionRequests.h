@@ -17,6 +17,7 @@
 
 #include "agent/core/EventSink.h"
 #include "agent/device/DeviceControl.h"
+#include "agent/guard/ControlProtocol.h"
 #include "agent/report/IdentityStore.h"
 #include "agent/report/Transport.h"
 #include "common/Event.h"
@@ -24,13 +25,8 @@
 
 namespace mamori::agent::device {
 
-// What the employee asked.
-struct RequestAsk {
-  std::string deviceId;
-  std::string reason;
-  std::int64_t minutes = 60;
-  std::string user;  // the local account that asked (from the socket's peer credentials)
-};
+// What the employee asked (the request line of agent/guard/ControlProtocol.h).
+using RequestAsk = guard::RequestAsk;
 
 // The answer to `mamori-agent request`: sent (Ok), refused (unknown device, the collector said no),
 // or failed (the collector cannot be reached).
@@ -45,8 +41,7 @@ class ExceptionRequests {
   using Accept = std::function<common::Result<ExceptionGrantInForce>(const std::string& response)>;
   using Reply = std::function<void(RequestReply)>;
 
-  static constexpr std::size_t kMaxReasonBytes = 1000;  // the collector's bound
-  static constexpr std::size_t kMaxPending = 16;        // remembered; the collector allows 5 waiting
+  static constexpr std::size_t kMaxPending = 16;  // remembered; the collector allows 5 waiting
 
   ExceptionRequests(Transport& transport, IdentityStore& identity, std::string host, EventSink& sink, Blocked blocked,
                     Accept accept);
@@ -78,12 +73,5 @@ class ExceptionRequests {
   Accept accept_;
   std::map<std::string, Pending> pending_;  // request id -> what was asked
 };
-
-// Pure parts, tested with strings.
-// Why ask cannot be sent (empty reason, too long, control characters, minutes out of range), or "".
-std::string requestAskProblem(const RequestAsk& ask);
-// The request line of the local socket: "request <device-id> <minutes> <reason>".
-common::Result<RequestAsk> parseRequestArgument(const std::string& argument);
-std::string formatRequestArgument(const RequestAsk& ask);
 
 }  // namespace mamori::agent::device

@@ -1,6 +1,9 @@
 #include "agent/guard/ControlProtocol.h"
 
 #include <algorithm>
+#include <charconv>
+
+#include "common/Utf8.h"
 
 namespace mamori::agent::guard {
 
@@ -49,6 +52,43 @@ common::Result<ControlRequest> parseControlRequest(std::string_view line) {
     return common::makeError("unknown command \"" + std::string(verb.substr(0, 40)) + "\"", "control request");
   }
   return request;
+}
+
+std::string requestAskProblem(const RequestAsk& ask) {
+  if (ask.deviceId.empty()) return "no device given (--device ID; --list shows the blocked devices)";
+  if (ask.reason.find_first_not_of(" \t") == std::string::npos) return "the reason is empty (--reason TEXT)";
+  if (ask.reason.size() > kMaxRequestReasonBytes) {
+    return "the reason is longer than " + std::to_string(kMaxRequestReasonBytes) + " bytes";
+  }
+  if (!common::isValidUtf8(ask.reason)) return "the reason is not valid UTF-8";
+  for (unsigned char c : ask.reason) {
+    if (c < 0x20 || c == 0x7f) return "the reason holds control characters (one line of text)";
+  }
+  if (ask.minutes < 1 || ask.minutes > kMaxRequestMinutes) {
+    return "minutes must be between 1 and " + std::to_string(kMaxRequestMinutes);
+  }
+  return {};
+}
+
+common::Result<RequestAsk> parseRequestArgument(std::string_view argument) {
+  RequestAsk ask;
+  const auto first = argument.find(' ');
+  const auto second = first == std::string::npos ? first : argument.find(' ', first + 1);
+  if (second == std::string::npos) return common::makeError("expected <device-id> <minutes> <reason>", "request");
+  ask.deviceId = std::string(argument.substr(0, first));
+  const std::string minutes(argument.substr(first + 1, second - first - 1));
+  const auto [end, ec] = std::from_chars(minutes.data(), minutes.data() + minutes.size(), ask.minutes);
+  if (ec != std::errc() || end != minutes.data() + minutes.size()) {
+    return common::makeError("minutes must be a whole number", "request");
+  }
+  ask.reason = std::string(argument.substr(second + 1));
+  if (ask.deviceId.size() > 64) return common::makeError("the device id is too long", "request");
+  if (auto problem = requestAskProblem(ask); !problem.empty()) return common::makeError(problem, "request");
+  return ask;
+}
+
+std::string formatRequestArgument(const RequestAsk& ask) {
+  return ask.deviceId + " " + std::to_string(ask.minutes) + " " + ask.reason;
 }
 
 std::string formatControlRequest(const ControlRequest& request) {

@@ -8,6 +8,7 @@
 //             (the employees' request socket) "devices\n" | "request <device-id> <minutes> <reason>\n"
 //   answer:   "ok <text>\n" | "refused <text>\n" | "error <text>\n"
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -30,6 +31,21 @@ struct ControlAnswer {
   ControlOutcome outcome = ControlOutcome::Error;
   std::string text;
 };
+
+// The argument of "request": "<device-id> <minutes> <reason>" (the reason may hold spaces and UTF-8).
+struct RequestAsk {
+  std::string deviceId;
+  std::string reason;
+  std::int64_t minutes = 60;
+  std::string user;  // not on the wire: the agent names the caller from the socket's peer credentials
+};
+inline constexpr std::size_t kMaxRequestReasonBytes = 1000;  // the collector's bound
+inline constexpr std::int64_t kMaxRequestMinutes = 7 * 24 * 60;
+// Why ask cannot be sent (no device, empty or too long reason, control characters, minutes out of
+// range), or "".
+std::string requestAskProblem(const RequestAsk& ask);
+common::Result<RequestAsk> parseRequestArgument(std::string_view argument);
+std::string formatRequestArgument(const RequestAsk& ask);
 
 // line excludes the newline.
 common::Result<ControlRequest> parseControlRequest(std::string_view line);

@@ -1,5 +1,6 @@
 // The agent's local inputs (agent/guard): /etc/mamori/agent.conf, control-socket request and answer
-// lines, the token hash file. Root writes them, but a damaged file must give an error, never a crash.
+// lines, the employees' request line, the token hash file. Root writes them, but a damaged file must give an error,
+// never a crash.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -21,6 +22,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     line.pop_back();
     auto again = parseControlRequest(line);
     MAMORI_ASSERT(again.ok() && again.value().argument == request.value().argument);
+  }
+  if (auto ask = parseRequestArgument(text)) {
+    // An employee's request line (the request socket is open to every local account).
+    MAMORI_ASSERT(requestAskProblem(ask.value()).empty());
+    auto again = parseRequestArgument(formatRequestArgument(ask.value()));
+    MAMORI_ASSERT(again.ok() && again.value().reason == ask.value().reason &&
+                  again.value().minutes == ask.value().minutes && again.value().deviceId == ask.value().deviceId);
   }
   if (auto answer = parseControlAnswer(text)) MAMORI_ASSERT(formatControlAnswer(answer.value()).back() == '\n');
   if (auto digest = parseTokenHash(text, "hash")) {

@@ -60,25 +60,6 @@ struct Desk {
 
 }  // namespace
 
-TEST_CASE("the request line: device, minutes, reason with spaces and UTF-8; bad asks are named") {
-  auto ask = mamori::agent::device::parseRequestArgument("1-2 90 取引先へ 納品データ");
-  REQUIRE(ask.ok());
-  CHECK(ask.value().deviceId == "1-2");
-  CHECK(ask.value().minutes == 90);
-  CHECK(ask.value().reason == "取引先へ 納品データ");
-  CHECK(mamori::agent::device::formatRequestArgument(ask.value()) == "1-2 90 取引先へ 納品データ");
-  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 90").ok());
-  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 x reason").ok());
-  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 0 reason").ok());
-  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 10081 reason").ok());
-  CHECK_FALSE(mamori::agent::device::parseRequestArgument("1-2 5  ").ok());
-  CHECK(mamori::agent::device::requestAskProblem({"1-2", std::string(1001, 'x'), 5, ""}).find("1000") !=
-        std::string::npos);
-  CHECK(mamori::agent::device::requestAskProblem({"1-2", "a\tb", 5, ""}).find("control") != std::string::npos);
-  CHECK(mamori::agent::device::requestAskProblem({"1-2", "\xff", 5, ""}).find("UTF-8") != std::string::npos);
-  CHECK(mamori::agent::device::requestAskProblem({"1-2", "ok", 5, ""}).empty());
-}
-
 TEST_CASE("a request is sent with the node key and the device's challenge, and the employee is told") {
   mamori::agent::test::qtApp();
   Desk desk;

@@ -94,3 +94,21 @@ TEST_CASE("the token matches its SHA-256 from a sha256sum-style file, nothing el
   CHECK(damaged.error().describe().find("uninstall.token.sha256") != std::string::npos);
   CHECK_FALSE(parseTokenHash(digest.substr(1), "f").ok());
 }
+
+TEST_CASE("the request line: device, minutes, reason with spaces and UTF-8; bad asks are named") {
+  auto ask = parseRequestArgument("1-2 90 取引先へ 納品データ");
+  REQUIRE(ask.ok());
+  CHECK(ask.value().deviceId == "1-2");
+  CHECK(ask.value().minutes == 90);
+  CHECK(ask.value().reason == "取引先へ 納品データ");
+  CHECK(formatRequestArgument(ask.value()) == "1-2 90 取引先へ 納品データ");
+  CHECK_FALSE(parseRequestArgument("1-2 90").ok());
+  CHECK_FALSE(parseRequestArgument("1-2 x reason").ok());
+  CHECK_FALSE(parseRequestArgument("1-2 0 reason").ok());
+  CHECK_FALSE(parseRequestArgument("1-2 10081 reason").ok());
+  CHECK_FALSE(parseRequestArgument("1-2 5  ").ok());
+  CHECK(requestAskProblem({"1-2", std::string(1001, 'x'), 5, ""}).find("1000") != std::string::npos);
+  CHECK(requestAskProblem({"1-2", "a\tb", 5, ""}).find("control") != std::string::npos);
+  CHECK(requestAskProblem({"1-2", "\xff", 5, ""}).find("UTF-8") != std::string::npos);
+  CHECK(requestAskProblem({"1-2", "ok", 5, ""}).empty());
+}
