@@ -137,6 +137,7 @@ Other commands (see their --help):
   mamori-agent scan PATH...              scan files now
   mamori-agent ctl status|stop|remove    talk to the running agent (stop needs the admin's token)
   mamori-agent exception CODE            hand a device exception response to the running agent
+  mamori-agent request --device ID ...   ask for a blocked device (any user; --list shows them)
 
 Exit status:
   0  clean stop (signal, or --exit-when-drained)

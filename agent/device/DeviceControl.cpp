@@ -23,7 +23,8 @@ std::uint32_t nonce() {
 // Microsoft OS descriptor. Nothing else is asked for more than sysfs shows (keyboards, sticks).
 // "SanDisk Cruzer Blade (0781:5567)": what a person recognises in a list of blocked devices.
 std::string readableName(const drivers::UsbDevice& device) {
-  std::string name = device.manufacturer;
+  // "QEMU" and "QEMU USB HARDDRIVE": the product alone when it names the maker already.
+  std::string name = device.product.rfind(device.manufacturer, 0) == 0 ? std::string() : device.manufacturer;
   if (!device.product.empty()) name += (name.empty() ? "" : " ") + device.product;
   char ids[16];
   std::snprintf(ids, sizeof ids, "%04x:%04x", device.vendorId, device.productId);
