@@ -10,7 +10,9 @@ repo=$(pwd)
 
 scripts/bootstrap.sh --test
 build_dir=${MAMORI_BUILD_DIR:-build}
-# MAMORI_E2E_MACHINE=1 also registers the systemd machine test (tests/e2e/systemd, about 40 min).
+# The e2e tests boot Debian guests under QEMU; what they download (kernel, the systemd machine's root
+# file system) is cached in $build_dir/e2e-cache, so a re-run in the same build tree skips it.
+# MAMORI_E2E_MACHINE=1 also registers the systemd machine test (tests/e2e/systemd, 35-45 min).
 cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_BUILD_FUZZERS=OFF \
   -DMAMORI_E2E_MACHINE="${MAMORI_E2E_MACHINE:-0}"
 cmake --build "$build_dir" -j "$(nproc)"

@@ -13,6 +13,19 @@ e2e_fetch() {  # e2e_fetch CACHE PACKAGE: PACKAGE_*.deb into CACHE/debs once
 
 e2e_kernel() {
   local cache=$1 kpkg
+  mkdir -p "$cache"
+  # Both e2e tests may run at once (ctest -j): one fetches and unpacks, the other waits for it.
+  exec {e2e_lock}>"$cache/kernel.lock"
+  flock "$e2e_lock"
+  e2e_kernel_locked "$cache"
+  local status=$?
+  flock -u "$e2e_lock"
+  exec {e2e_lock}>&-
+  return $status
+}
+
+e2e_kernel_locked() {
+  local cache=$1 kpkg
   kpkg=$(apt-cache depends linux-image-amd64 | awk '/Depends: linux-image-[0-9]/ {print $2; exit}')
   [ -n "$kpkg" ] || { echo "e2e: cannot resolve linux-image-amd64 (apt-get update?)" >&2; return 1; }
   e2e_fetch "$cache" "$kpkg" || return 1
