@@ -5,12 +5,7 @@
 #include "common/Base64Url.h"
 #include "common/JsonParser.h"
 #include "common/JsonText.h"
-
-// Takes a Result's value or returns its error from the enclosing function (this file's parser only).
-#define MAMORI_TRY_ASSIGN(var, expr)              \
-  auto var##_result = (expr);                     \
-  if (!var##_result) return var##_result.error(); \
-  auto var = std::move(var##_result).value()
+#include "fingerprint/ArtifactFields.h"
 
 namespace mamori::fingerprint {
 
@@ -18,59 +13,12 @@ namespace {
 
 constexpr std::size_t kEntryBytes = 12;
 
-void putLittleEndian(std::string& out, std::uint64_t value, int bytes) {
-  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
-}
-
-std::uint64_t getLittleEndian(const char* in, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(in[i]);
-  return value;
-}
-
-common::Error corrupt(std::string message, std::string where) {
-  return common::makeError(common::ErrorKind::kCorrupt, std::move(message), std::move(where));
-}
-
-// Reads a member that must be an integer in [min, max].
-common::Result<std::int64_t> integerAt(const common::JsonValue& object, std::string_view key, std::int64_t min,
-                                       std::int64_t max, const std::string& at) {
-  const common::JsonValue* value = object.find(key);
-  const std::string where = common::pointerAppend(at, key);
-  if (value == nullptr) return corrupt("missing", where);
-  if (!value->isInteger() || value->text.size() > 19)
-    return corrupt("expected an integer, found " + common::describeJson(*value), where);
-  std::int64_t n = 0;
-  try {
-    n = std::stoll(value->text);
-  } catch (...) {
-    return corrupt("expected an integer, found " + common::describeJson(*value), where);
-  }
-  if (n < min || n > max)
-    return corrupt("expected " + std::to_string(min) + " to " + std::to_string(max) + ", found " + value->text, where);
-  return n;
-}
-
-common::Result<std::string> stringAt(const common::JsonValue& object, std::string_view key, std::size_t maxBytes,
-                                     const std::string& at) {
-  const common::JsonValue* value = object.find(key);
-  const std::string where = common::pointerAppend(at, key);
-  if (value == nullptr) return corrupt("missing", where);
-  if (value->kind != common::JsonKind::kString)
-    return corrupt("expected a string, found " + common::describeJson(*value), where);
-  if (value->text.size() > maxBytes) return corrupt("longer than " + std::to_string(maxBytes) + " bytes", where);
-  return value->text;
-}
-
-common::Status onlyKeys(const common::JsonValue& object, std::initializer_list<std::string_view> keys,
-                        const std::string& at) {
-  if (object.kind != common::JsonKind::kObject) return corrupt("expected an object", at.empty() ? "/" : at);
-  for (const auto& member : object.members) {
-    if (std::find(keys.begin(), keys.end(), member.key) == keys.end())
-      return corrupt("unknown key", common::pointerAppend(at, member.key));
-  }
-  return common::Ok{};
-}
+using artifact::corrupt;
+using artifact::getLittleEndian;
+using artifact::integerAt;
+using artifact::onlyKeys;
+using artifact::putLittleEndian;
+using artifact::stringAt;
 
 }  // namespace
 
@@ -132,29 +80,29 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, c
                          "");
       !ok)
     return ok.error();
-  MAMORI_TRY_ASSIGN(format, stringAt(root, "format", 64, ""));
+  MAMORI_ARTIFACT_TRY(format, stringAt(root, "format", 64, ""));
   if (format != kFingerprintFormat) return corrupt("not a fingerprint set (format \"" + format + "\")", "/format");
-  MAMORI_TRY_ASSIGN(formatVersion, integerAt(root, "format_version", 1, 1'000'000, ""));
+  MAMORI_ARTIFACT_TRY(formatVersion, integerAt(root, "format_version", 1, 1'000'000, ""));
   if (formatVersion != kFingerprintFormatVersion)
     return corrupt("format_version " + std::to_string(formatVersion) + " is not supported by this agent (it reads " +
                        std::to_string(kFingerprintFormatVersion) + ")",
                    "/format_version");
   FingerprintSet set;
-  MAMORI_TRY_ASSIGN(name, stringAt(root, "set", 64, ""));
+  MAMORI_ARTIFACT_TRY(name, stringAt(root, "set", 64, ""));
   if (!isSafeSetName(name)) return corrupt("expected letters, digits, '_', '-' or '.'", "/set");
   set.name = std::move(name);
-  MAMORI_TRY_ASSIGN(version, integerAt(root, "version", 1, INT64_MAX, ""));
+  MAMORI_ARTIFACT_TRY(version, integerAt(root, "version", 1, INT64_MAX, ""));
   set.version = version;
-  MAMORI_TRY_ASSIGN(createdAt, stringAt(root, "created_at", 64, ""));
+  MAMORI_ARTIFACT_TRY(createdAt, stringAt(root, "created_at", 64, ""));
   set.createdAt = std::move(createdAt);
-  MAMORI_TRY_ASSIGN(keyId, stringAt(root, "key_id", 64, ""));
+  MAMORI_ARTIFACT_TRY(keyId, stringAt(root, "key_id", 64, ""));
   set.keyId = std::move(keyId);
-  MAMORI_TRY_ASSIGN(k, integerAt(root, "k", 4, 256, ""));
-  MAMORI_TRY_ASSIGN(window, integerAt(root, "window", 1, 1024, ""));
+  MAMORI_ARTIFACT_TRY(k, integerAt(root, "k", 4, 256, ""));
+  MAMORI_ARTIFACT_TRY(window, integerAt(root, "window", 1, 1024, ""));
   set.params = {static_cast<std::size_t>(k), static_cast<std::size_t>(window)};
-  MAMORI_TRY_ASSIGN(boilerplateDocs, integerAt(root, "boilerplate_docs", 0, 1'000'000'000, ""));
+  MAMORI_ARTIFACT_TRY(boilerplateDocs, integerAt(root, "boilerplate_docs", 0, 1'000'000'000, ""));
   set.boilerplateDocs = boilerplateDocs;
-  MAMORI_TRY_ASSIGN(dropped, integerAt(root, "boilerplate_dropped", 0, INT64_MAX, ""));
+  MAMORI_ARTIFACT_TRY(dropped, integerAt(root, "boilerplate_dropped", 0, INT64_MAX, ""));
   set.boilerplateDropped = dropped;
 
   const common::JsonValue* documents = root.find("documents");
@@ -167,14 +115,14 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, c
     const std::string at = common::pointerAppend("/documents", i);
     const common::JsonValue& item = documents->items[i];
     if (auto ok = onlyKeys(item, {"id", "chars", "fingerprints"}, at); !ok) return ok.error();
-    MAMORI_TRY_ASSIGN(id, stringAt(item, "id", 64, at));
+    MAMORI_ARTIFACT_TRY(id, stringAt(item, "id", 64, at));
     if (!isSafeSetName(id)) return corrupt("expected letters, digits, '_', '-' or '.'", at + "/id");
-    MAMORI_TRY_ASSIGN(chars, integerAt(item, "chars", 0, INT64_MAX, at));
-    MAMORI_TRY_ASSIGN(count, integerAt(item, "fingerprints", 0, INT64_MAX, at));
+    MAMORI_ARTIFACT_TRY(chars, integerAt(item, "chars", 0, INT64_MAX, at));
+    MAMORI_ARTIFACT_TRY(count, integerAt(item, "fingerprints", 0, INT64_MAX, at));
     set.documents.push_back({std::move(id), chars, count});
   }
 
-  MAMORI_TRY_ASSIGN(entriesText, stringAt(root, "entries", limits.maxBytes, ""));
+  MAMORI_ARTIFACT_TRY(entriesText, stringAt(root, "entries", limits.maxBytes, ""));
   auto packed = common::base64UrlDecode(entriesText);
   if (!packed) return corrupt("not base64url", "/entries");
   if (packed->size() % kEntryBytes != 0)
@@ -210,5 +158,3 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, c
 }
 
 }  // namespace mamori::fingerprint
-
-#undef MAMORI_TRY_ASSIGN

@@ -1,0 +1,202 @@
+#include "fingerprint/EdmMatcher.h"
+
+#include <algorithm>
+#include <array>
+#include <bitset>
+
+#include "common/Utf8.h"
+#include "fingerprint/TextNormalizer.h"
+
+namespace mamori::fingerprint {
+
+namespace {
+
+// Found values beyond this many are not kept (bounds one file's memory; a file that holds this many
+// registered values has long been found).
+constexpr std::size_t kMaxFound = 1U << 22U;
+constexpr std::size_t kMaxCandidateBytes = 192;
+
+struct Found {
+  std::uint32_t row;
+  std::uint32_t offset;
+  std::uint8_t column;
+};
+
+struct Word {
+  std::size_t begin, end;
+  std::u32string normalized;  // TextNormalizer's form: what name, address and text values are made of
+};
+
+enum class Cut { kNone, kWord, kField };
+
+Cut cutAt(std::uint32_t c) {
+  switch (c) {
+    case ' ':
+    case 0x3000:
+    case 0x00A0: return Cut::kWord;
+    case '\n':
+    case '\r':
+    case '\t':
+    case '\f':
+    case '\v':
+    case ',':
+    case ';':
+    case '|':
+    case '"':
+    case ':':
+    case '<':
+    case '>':
+    case '[':
+    case ']':
+    case 0xFF0C:
+    case 0xFF1A:
+    case 0xFF1B:
+    case 0x300C:
+    case 0x300D:
+    case 0xFF1C:
+    case 0xFF1E: return Cut::kField;
+    default: return Cut::kNone;
+  }
+}
+
+class Scanner {
+ public:
+  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text) : set_(set), key_(key), text_(text) {
+    for (const EdmType type : set.columns)
+      if (type != EdmType::kSkip) kinds_.set(static_cast<std::size_t>(edmKind(type)));
+  }
+
+  std::vector<Found> run() {
+    std::vector<Word> field;
+    std::size_t wordBegin = 0;
+    bool inWord = false;
+    for (std::size_t at = 0; at <= text_.size();) {
+      std::uint32_t c = '\n';
+      std::size_t length = 1;
+      if (at < text_.size()) {
+        length = common::decodeUtf8(text_, at, c);
+        if (length == 0) length = 1, c = 0xFFFD;
+      }
+      const Cut cut = cutAt(c);
+      if (cut != Cut::kNone && inWord) {
+        field.push_back({wordBegin, at, {}});
+        inWord = false;
+      } else if (cut == Cut::kNone && !inWord) {
+        wordBegin = at;
+        inWord = true;
+      }
+      if (cut == Cut::kField && !field.empty()) {
+        candidates(field);
+        field.clear();
+      }
+      at += length;
+      if (found_.size() >= kMaxFound) break;
+    }
+    return std::move(found_);
+  }
+
+ private:
+  bool wants(EdmKind kind) const { return kinds_.test(static_cast<std::size_t>(kind)); }
+
+  void candidates(std::vector<Word>& words) {
+    const bool icuKinds = wants(EdmKind::kName) || wants(EdmKind::kAddress) || wants(EdmKind::kText);
+    if (icuKinds)
+      for (auto& w : words) w.normalized = normalizeText(text_.substr(w.begin, w.end - w.begin));
+    for (std::size_t first = 0; first < words.size(); ++first) {
+      std::u32string joined;
+      for (std::size_t last = first; last < words.size() && last < first + kEdmMaxWordsPerValue; ++last) {
+        const std::size_t begin = words[first].begin, end = words[last].end;
+        if (end - begin > kMaxCandidateBytes) break;
+        const std::string_view span = text_.substr(begin, end - begin);
+        joined += words[last].normalized;
+        candidate(span, joined, static_cast<std::uint32_t>(begin));
+      }
+    }
+  }
+
+  void candidate(std::string_view span, const std::u32string& normalized, std::uint32_t offset) {
+    const unsigned char first = static_cast<unsigned char>(span.front());
+    const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80;
+    if (wants(EdmKind::kPhone) && digitLike) lookup(EdmKind::kPhone, normalizeEdmValue(EdmKind::kPhone, span), offset);
+    if (wants(EdmKind::kDigits) && digitLike)
+      lookup(EdmKind::kDigits, normalizeEdmValue(EdmKind::kDigits, span), offset);
+    if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos)
+      lookup(EdmKind::kEmail, normalizeEdmValue(EdmKind::kEmail, span), offset);
+    if (normalized.size() < 2) return;
+    for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
+      if (wants(kind)) lookup(kind, edmValueFromNormalized(kind, normalized), offset);
+  }
+
+  void lookup(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
+    if (!value) return;
+    const std::uint64_t hash = edmValueHash(key_, kind, *value);
+    const auto begin = std::lower_bound(set_.keys.begin(), set_.keys.end(), hash);
+    auto end = begin;
+    while (end != set_.keys.end() && (*end & ~kEdmColumnMask) == hash) ++end;
+    if (begin == end || static_cast<std::size_t>(end - begin) > kEdmMaxRowsPerValue) return;
+    for (auto it = begin; it != end && found_.size() < kMaxFound; ++it) {
+      const auto column = static_cast<std::uint8_t>(*it & kEdmColumnMask);
+      if (edmKind(set_.columns[column]) != kind) continue;
+      found_.push_back({set_.entryRows[static_cast<std::size_t>(it - set_.keys.begin())], offset, column});
+    }
+  }
+
+  const EdmSet& set_;
+  const FingerprintKey& key_;
+  std::string_view text_;
+  std::bitset<kEdmKinds> kinds_;
+  std::vector<Found> found_;
+};
+
+}  // namespace
+
+EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text) {
+  EdmMatch match;
+  if (set.keys.empty() || text.empty()) return match;
+  // Offsets are 32-bit: a text beyond 4 GiB is read up to there (the scanner bounds it far lower).
+  if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
+  auto found = Scanner(set, key, text).run();
+  std::sort(found.begin(), found.end(),
+            [](const Found& a, const Found& b) { return a.row != b.row ? a.row < b.row : a.offset < b.offset; });
+  std::bitset<kEdmMaxColumns> typesSeen;
+  std::array<std::uint32_t, kEdmMaxColumns> inWindow{};
+  for (std::size_t begin = 0; begin < found.size();) {
+    std::size_t end = begin;
+    while (end < found.size() && found[end].row == found[begin].row) ++end;
+    // Slide a window of set.window bytes over this row's values; count distinct columns in it.
+    inWindow.fill(0);
+    std::size_t distinct = 0, strong = 0;
+    bool matched = false;
+    std::bitset<kEdmMaxColumns> columnsOfMatch;
+    for (std::size_t head = begin, tail = begin; head < end; ++head) {
+      const std::uint8_t column = found[head].column;
+      if (inWindow[column]++ == 0) {
+        ++distinct;
+        if (edmTypeIsStrong(set.columns[column])) ++strong;
+      }
+      while (found[head].offset - found[tail].offset > static_cast<std::uint64_t>(set.window)) {
+        const std::uint8_t gone = found[tail++].column;
+        if (--inWindow[gone] == 0) {
+          --distinct;
+          if (edmTypeIsStrong(set.columns[gone])) --strong;
+        }
+      }
+      if (static_cast<std::int64_t>(distinct) >= set.minColumns && strong > 0) {
+        matched = true;
+        for (std::size_t c = 0; c < set.columns.size(); ++c)
+          if (inWindow[c] > 0) columnsOfMatch.set(c);
+      }
+    }
+    if (matched) {
+      ++match.rows;
+      for (std::size_t c = 0; c < set.columns.size(); ++c)
+        if (columnsOfMatch.test(c)) typesSeen.set(static_cast<std::size_t>(set.columns[c]));
+    }
+    begin = end;
+  }
+  for (std::size_t t = 0; t < kEdmMaxColumns; ++t)
+    if (typesSeen.test(t)) match.columnTypes.push_back(static_cast<EdmType>(t));
+  return match;
+}
+
+}  // namespace mamori::fingerprint

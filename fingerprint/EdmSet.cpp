@@ -1,0 +1,77 @@
+#include "fingerprint/EdmSet.h"
+
+#include <algorithm>
+
+#include "fingerprint/ArtifactFields.h"
+
+namespace mamori::fingerprint {
+
+std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
+                       const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out) {
+  std::size_t unreadable = 0;
+  for (std::size_t column = 0; column < columns.size() && column < cells.size(); ++column) {
+    if (columns[column] == EdmType::kSkip) continue;
+    const auto values = edmCellValues(columns[column], cells[column]);
+    if (values.empty()) {
+      if (cells[column].find_first_not_of(" \t\r\n") != std::string_view::npos) ++unreadable;
+      continue;
+    }
+    for (const auto& value : values) out.push_back({edmValueHash(key, edmKind(columns[column]), value) | column, row});
+  }
+  return unreadable;
+}
+
+common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::string keyId,
+                                   std::vector<EdmType> columns, std::int64_t minColumns, std::int64_t rows,
+                                   std::vector<EdmEntry> entries) {
+  if (columns.empty() || columns.size() > kEdmMaxColumns)
+    return artifact::corrupt("expected 1 to " + std::to_string(kEdmMaxColumns) + " columns", "/columns");
+  std::sort(entries.begin(), entries.end());
+  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+  EdmSet set;
+  set.name = std::move(name);
+  set.version = version;
+  set.keyId = std::move(keyId);
+  set.columns = std::move(columns);
+  set.minColumns = minColumns;
+  set.rows = rows;
+  set.keys.reserve(entries.size());
+  set.entryRows.reserve(entries.size());
+  for (std::size_t i = 0; i < entries.size(); ++i) {
+    const auto& e = entries[i];
+    if (static_cast<std::int64_t>(e.row) >= rows || (e.key & kEdmColumnMask) >= set.columns.size() ||
+        set.columns[e.key & kEdmColumnMask] == EdmType::kSkip)
+      return artifact::corrupt("entry " + std::to_string(i) + " names row " + std::to_string(e.row) + " column " +
+                                   std::to_string(e.key & kEdmColumnMask) + " outside the table",
+                               "/entries");
+    set.keys.push_back(e.key);
+    set.entryRows.push_back(e.row);
+  }
+  return set;
+}
+
+std::string packEdmEntries(const std::vector<EdmEntry>& entries) {
+  std::string packed;
+  packed.reserve(entries.size() * kEdmEntryBytes);
+  for (const auto& e : entries) {
+    artifact::putLittleEndian(packed, e.key, 8);
+    artifact::putLittleEndian(packed, e.row, 4);
+  }
+  return packed;
+}
+
+common::Result<std::vector<EdmEntry>> unpackEdmEntries(std::string_view packed, std::size_t maxEntries) {
+  if (packed.size() % kEdmEntryBytes != 0)
+    return artifact::corrupt("length is not a multiple of " + std::to_string(kEdmEntryBytes) + " bytes", "/entries");
+  if (packed.size() / kEdmEntryBytes > maxEntries)
+    return common::makeError(common::ErrorKind::kTooLarge, "more than " + std::to_string(maxEntries) + " entries",
+                             "/entries");
+  std::vector<EdmEntry> out(packed.size() / kEdmEntryBytes);
+  for (std::size_t i = 0; i < out.size(); ++i) {
+    const char* at = packed.data() + i * kEdmEntryBytes;
+    out[i] = {artifact::getLittleEndian(at, 8), static_cast<std::uint32_t>(artifact::getLittleEndian(at + 8, 4))};
+  }
+  return out;
+}
+
+}  // namespace mamori::fingerprint

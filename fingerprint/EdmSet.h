@@ -1,0 +1,66 @@
+#pragma once
+// An exact-data-match set as the agent holds it (docs/decisions/0033): the column types of the
+// registered table, the row-proximity rule's parameters, and one index of (keyed value hash, column)
+// -> row entries sorted by key. No values, no names of columns: only 56-bit keyed hashes, the column
+// index in the low 8 bits of each key, and row numbers.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "common/Result.h"
+#include "fingerprint/EdmValues.h"
+#include "fingerprint/FingerprintKey.h"
+
+namespace mamori::fingerprint {
+
+constexpr std::size_t kEdmMaxColumns = 64;
+constexpr std::uint64_t kEdmColumnMask = 0xFF;
+
+struct EdmEntry {
+  std::uint64_t key = 0;  // keyed hash of the normalised value with the column index in its low 8 bits
+  std::uint32_t row = 0;
+  bool operator<(const EdmEntry& other) const { return key != other.key ? key < other.key : row < other.row; }
+  bool operator==(const EdmEntry& other) const = default;
+};
+
+// The key of a normalised value of a column's kind (FingerprintKey::hash64 under the kind's domain).
+inline std::uint64_t edmValueHash(const FingerprintKey& key, EdmKind kind, std::string_view normalized) {
+  return key.hash64(edmDomain(kind), normalized) & ~kEdmColumnMask;
+}
+
+struct EdmSet {
+  std::string name;
+  std::int64_t version = 0;
+  std::string keyId;
+  std::string createdAt;
+  std::vector<EdmType> columns;  // per registered column, in the CSV's order ("skip" columns included)
+  std::int64_t minColumns = 2;   // values of at least this many columns of one row ...
+  std::int64_t window = 512;     // ... within this many bytes of a file's text make the row found
+  std::int64_t rows = 0;
+  std::vector<std::uint64_t> keys;  // sorted by (key, row), no duplicates; keys[i] belongs to rows_[i]
+  std::vector<std::uint32_t> entryRows;
+
+  std::size_t indexBytes() const {
+    return keys.capacity() * sizeof(std::uint64_t) + entryRows.capacity() * sizeof(std::uint32_t);
+  }
+};
+
+// Hashes one row's cells (cells[i] of columns[i]; missing cells are empty) and appends its entries.
+// Answers how many non-empty cells of registered columns could not be read as their type.
+std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
+                       const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out);
+
+// Sorts and deduplicates entries into a set; an entry naming a row >= rows or a column outside
+// columns is an error (a corrupt upload).
+common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::string keyId,
+                                   std::vector<EdmType> columns, std::int64_t minColumns, std::int64_t rows,
+                                   std::vector<EdmEntry> entries);
+
+// 12 bytes per entry: the key (u64) then the row (u32), little-endian (uploads and artifacts).
+constexpr std::size_t kEdmEntryBytes = 12;
+std::string packEdmEntries(const std::vector<EdmEntry>& entries);
+common::Result<std::vector<EdmEntry>> unpackEdmEntries(std::string_view packed, std::size_t maxEntries);
+
+}  // namespace mamori::fingerprint

@@ -1,0 +1,233 @@
+#include "fingerprint/EdmValues.h"
+
+#include <algorithm>
+#include <array>
+
+#include "common/Utf8.h"
+#include "fingerprint/TextNormalizer.h"
+
+namespace mamori::fingerprint {
+
+namespace {
+
+struct TypeInfo {
+  EdmType type;
+  std::string_view name;
+  EdmKind kind;
+  bool strong;
+};
+
+constexpr std::array<TypeInfo, 10> kTypes = {{
+    {EdmType::kName, "name", EdmKind::kName, false},
+    {EdmType::kKana, "kana", EdmKind::kName, false},
+    {EdmType::kPhone, "phone", EdmKind::kPhone, true},
+    {EdmType::kEmail, "email", EdmKind::kEmail, true},
+    {EdmType::kMyNumber, "mynumber", EdmKind::kDigits, true},
+    {EdmType::kCard, "card", EdmKind::kDigits, true},
+    {EdmType::kNumber, "number", EdmKind::kDigits, true},
+    {EdmType::kAddress, "address", EdmKind::kAddress, true},
+    {EdmType::kText, "text", EdmKind::kText, false},
+    {EdmType::kSkip, "skip", EdmKind::kText, false},
+}};
+
+// The code point at text[at] (U+FFFD for bytes that are not UTF-8) and the bytes it takes (at least 1).
+std::size_t next(std::string_view text, std::size_t at, std::uint32_t& c) {
+  const std::size_t length = common::decodeUtf8(text, at, c);
+  if (length > 0) return length;
+  c = 0xFFFD;
+  return 1;
+}
+
+const TypeInfo& info(EdmType type) { return kTypes[static_cast<std::size_t>(type)]; }
+
+bool isSeparator(std::uint32_t c) {
+  switch (c) {
+    case ' ':
+    case '\t':
+    case '-':
+    case '.':
+    case 0x3000:
+    case 0x00A0:
+    case 0x2010:
+    case 0x2011:
+    case 0x2012:
+    case 0x2013:
+    case 0x2014:
+    case 0x2015:
+    case 0x2212:
+    case 0x30FC:
+    case 0xFF0D:
+    case 0xFF0E: return true;
+    default: return false;
+  }
+}
+
+// Digits of text (ASCII and full-width), or nullopt when it holds anything but digits, separators
+// and, with phone, parentheses and a leading '+'.
+std::optional<std::string> digitsOf(std::string_view text, bool phone) {
+  std::string digits;
+  bool plus = false;
+  for (std::size_t at = 0; at < text.size();) {
+    std::uint32_t c = 0;
+    at += next(text, at, c);
+    if (c >= 0xFF10 && c <= 0xFF19) c = c - 0xFF10 + '0';
+    if (c >= '0' && c <= '9') {
+      digits.push_back(static_cast<char>(c));
+    } else if (isSeparator(c)) {
+      continue;
+    } else if (phone && (c == '(' || c == ')' || c == 0xFF08 || c == 0xFF09)) {
+      continue;
+    } else if (phone && (c == '+' || c == 0xFF0B) && digits.empty() && !plus) {
+      plus = true;
+    } else {
+      return std::nullopt;
+    }
+  }
+  // +81 (Japan's country code) is written for the leading 0 of the national number.
+  if (plus && digits.rfind("81", 0) == 0) digits = "0" + digits.substr(2);
+  return digits;
+}
+
+std::optional<std::string> emailOf(std::string_view text) {
+  std::string out;
+  std::size_t at_sign = std::string::npos;
+  for (std::size_t at = 0; at < text.size();) {
+    std::uint32_t c = 0;
+    at += next(text, at, c);
+    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;  // full-width ASCII
+    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '%' || c == '+' ||
+                    c == '-' || c == '@';
+    if (!ok) return std::nullopt;
+    if (c == '@') {
+      if (at_sign != std::string::npos) return std::nullopt;
+      at_sign = out.size();
+    }
+    out.push_back(static_cast<char>(c));
+  }
+  if (at_sign == std::string::npos || at_sign == 0 || out.size() > 254) return std::nullopt;
+  const std::size_t dot = out.rfind('.');
+  if (dot == std::string::npos || dot < at_sign + 2 || dot + 2 > out.size()) return std::nullopt;
+  return out;
+}
+
+bool isAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
+
+std::string utf8Of(const std::u32string& text) {
+  std::string out;
+  for (const char32_t c : text) common::appendUtf8(out, c);
+  return out;
+}
+
+// 丁目, 番地, 番 and 号 right after a digit are only separators of the block numbers.
+std::u32string dropAddressCounters(const std::u32string& text) {
+  std::u32string out;
+  for (std::size_t i = 0; i < text.size(); ++i) {
+    const bool afterDigit = !out.empty() && isAsciiDigit(out.back());
+    if (afterDigit && text.compare(i, 2, U"丁目") == 0) {
+      ++i;
+      continue;
+    }
+    if (afterDigit && text.compare(i, 2, U"番地") == 0) {
+      ++i;
+      continue;
+    }
+    if (afterDigit && (text[i] == U'番' || text[i] == U'号')) continue;
+    out.push_back(text[i]);
+  }
+  return out;
+}
+
+}  // namespace
+
+std::optional<EdmType> edmTypeFromName(std::string_view name) {
+  for (const auto& t : kTypes)
+    if (t.name == name) return t.type;
+  return std::nullopt;
+}
+
+std::string_view edmTypeName(EdmType type) { return info(type).name; }
+EdmKind edmKind(EdmType type) { return info(type).kind; }
+bool edmTypeIsStrong(EdmType type) { return info(type).strong; }
+
+std::string_view edmDomain(EdmKind kind) {
+  switch (kind) {
+    case EdmKind::kName: return "edm:name";
+    case EdmKind::kPhone: return "edm:phone";
+    case EdmKind::kEmail: return "edm:email";
+    case EdmKind::kDigits: return "edm:digits";
+    case EdmKind::kAddress: return "edm:address";
+    case EdmKind::kText: break;
+  }
+  return "edm:text";
+}
+
+std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32string& normalized) {
+  switch (kind) {
+    case EdmKind::kName:
+      if (normalized.size() < 2 || normalized.size() > 48) return std::nullopt;
+      if (std::any_of(normalized.begin(), normalized.end(), isAsciiDigit)) return std::nullopt;
+      return utf8Of(normalized);
+    case EdmKind::kAddress: {
+      const auto address = dropAddressCounters(normalized);
+      if (address.size() < 4) return std::nullopt;
+      return utf8Of(address);
+    }
+    case EdmKind::kText:
+      if (normalized.size() < 2) return std::nullopt;
+      return utf8Of(normalized);
+    default: return std::nullopt;
+  }
+}
+
+std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text) {
+  if (text.empty() || text.size() > 512) return std::nullopt;
+  switch (kind) {
+    case EdmKind::kPhone: {
+      auto digits = digitsOf(text, true);
+      if (!digits || digits->size() < 8 || digits->size() > 15) return std::nullopt;
+      return digits;
+    }
+    case EdmKind::kDigits: {
+      auto digits = digitsOf(text, false);
+      if (!digits || digits->size() < 4 || digits->size() > 19) return std::nullopt;
+      return digits;
+    }
+    case EdmKind::kEmail: return emailOf(text);
+    case EdmKind::kName:
+    case EdmKind::kAddress:
+    case EdmKind::kText: return edmValueFromNormalized(kind, normalizeText(text));
+  }
+  return std::nullopt;
+}
+
+std::vector<std::string> edmCellValues(EdmType type, std::string_view cell) {
+  std::vector<std::string> out;
+  if (type == EdmType::kSkip) return out;
+  const EdmKind kind = edmKind(type);
+  auto value = normalizeEdmValue(kind, cell);
+  if (!value) return out;
+  if (type == EdmType::kMyNumber && value->size() != 12) return out;
+  if (type == EdmType::kCard && value->size() < 13) return out;
+  out.push_back(*value);
+  if (kind != EdmKind::kName) return out;
+  // Two words: the other order too.
+  std::vector<std::string_view> words;
+  std::size_t from = 0;
+  for (std::size_t at = 0; at <= cell.size();) {
+    std::uint32_t c = 0;
+    const std::size_t length = at < cell.size() ? next(cell, at, c) : 1;
+    if (at == cell.size() || c == ' ' || c == 0x3000 || c == '\t') {
+      if (at > from) words.push_back(cell.substr(from, at - from));
+      from = at + length;
+    }
+    at += length;
+  }
+  if (words.size() == 2) {
+    auto swapped = normalizeEdmValue(kind, std::string(words[1]) + " " + std::string(words[0]));
+    if (swapped && *swapped != *value) out.push_back(*swapped);
+  }
+  return out;
+}
+
+}  // namespace mamori::fingerprint

@@ -1,0 +1,73 @@
+#include <doctest/doctest.h>
+
+#include "fingerprint/EdmValues.h"
+
+namespace fp = mamori::fingerprint;
+
+namespace {
+std::string norm(fp::EdmKind kind, std::string_view text) { return fp::normalizeEdmValue(kind, text).value_or("-"); }
+}  // namespace
+
+TEST_CASE("phone numbers in any common spelling become the same digits") {
+  for (const char* spelling : {"03-1234-5678", "(03) 1234 5678", "０３－１２３４－５６７８", "+81 3-1234-5678",
+                               "03.1234.5678", "03ー1234ー5678", "（03）1234-5678"})
+    CHECK_MESSAGE(norm(fp::EdmKind::kPhone, spelling) == "0312345678", spelling);
+  CHECK(norm(fp::EdmKind::kPhone, "TEL 03-1234-5678") == "-");  // letters: not a phone value
+  CHECK(norm(fp::EdmKind::kPhone, "1234") == "-");              // too short
+  CHECK(norm(fp::EdmKind::kPhone, "12-34+56") == "-");          // '+' only in front
+}
+
+TEST_CASE("names meet across width, case, spaces and katakana/hiragana") {
+  CHECK(norm(fp::EdmKind::kName, "山田 太郎") == norm(fp::EdmKind::kName, "山田　太郎"));
+  CHECK(norm(fp::EdmKind::kName, "山田 太郎") == "山田太郎");
+  CHECK(norm(fp::EdmKind::kName, "ﾔﾏﾀﾞ ﾀﾛｳ") == norm(fp::EdmKind::kName, "やまだ たろう"));
+  CHECK(norm(fp::EdmKind::kName, "ヤマダタロウ") == "やまだたろう");
+  CHECK(norm(fp::EdmKind::kName, "Taro YAMADA") == "taroyamada");
+  CHECK(norm(fp::EdmKind::kName, "Ｔａｒｏ") == "taro");
+  CHECK(norm(fp::EdmKind::kName, "Room 101") == "-");  // digits: not a name
+  CHECK(norm(fp::EdmKind::kName, "A") == "-");
+}
+
+TEST_CASE("e-mail addresses are lower-cased, full-width folded and checked for shape") {
+  CHECK(norm(fp::EdmKind::kEmail, "Taro.Yamada@Example.CO.JP") == "taro.yamada@example.co.jp");
+  CHECK(norm(fp::EdmKind::kEmail, "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ") == "taro@example.jp");
+  CHECK(norm(fp::EdmKind::kEmail, "taro@localhost") == "-");
+  CHECK(norm(fp::EdmKind::kEmail, "a@b@c.jp") == "-");
+  CHECK(norm(fp::EdmKind::kEmail, "@example.jp") == "-");
+}
+
+TEST_CASE("numbers keep only digits; My Number and card cells need their lengths") {
+  CHECK(norm(fp::EdmKind::kDigits, "1234 5678 9012") == "123456789012");
+  CHECK(norm(fp::EdmKind::kDigits, "１２３４-５６７８") == "12345678");
+  CHECK(norm(fp::EdmKind::kDigits, "12a4") == "-");
+  CHECK(fp::edmCellValues(fp::EdmType::kMyNumber, "1234 5678 9012") == std::vector<std::string>{"123456789012"});
+  CHECK(fp::edmCellValues(fp::EdmType::kMyNumber, "1234 5678").empty());
+  CHECK(fp::edmCellValues(fp::EdmType::kCard, "4111 1111 1111 1111") == std::vector<std::string>{"4111111111111111"});
+}
+
+TEST_CASE("addresses meet with block numbers written as 丁目/番/号 or hyphens") {
+  CHECK(norm(fp::EdmKind::kAddress, "東京都千代田区丸の内1丁目2番3号") ==
+        norm(fp::EdmKind::kAddress, "東京都千代田区丸の内1-2-3"));
+  CHECK(norm(fp::EdmKind::kAddress, "東京都千代田区丸ノ内１－２－３") ==
+        norm(fp::EdmKind::kAddress, "東京都 千代田区 丸の内 1-2-3"));
+  CHECK(norm(fp::EdmKind::kAddress, "大阪府大阪市北区梅田2番地5") ==
+        norm(fp::EdmKind::kAddress, "大阪府大阪市北区梅田2-5"));
+}
+
+TEST_CASE("a two-word name cell is registered in both orders") {
+  const auto values = fp::edmCellValues(fp::EdmType::kName, "Yamada Taro");
+  CHECK(values == std::vector<std::string>{"yamadataro", "taroyamada"});
+  CHECK(fp::edmCellValues(fp::EdmType::kName, "山田太郎").size() == 1);
+  CHECK(fp::edmCellValues(fp::EdmType::kSkip, "anything").empty());
+}
+
+TEST_CASE("column types by name") {
+  for (const char* name : {"name", "kana", "phone", "email", "mynumber", "card", "number", "address", "text", "skip"}) {
+    const auto type = fp::edmTypeFromName(name);
+    REQUIRE(type);
+    CHECK(fp::edmTypeName(*type) == name);
+  }
+  CHECK_FALSE(fp::edmTypeFromName("Name"));
+  CHECK_FALSE(fp::edmTypeIsStrong(fp::EdmType::kName));
+  CHECK(fp::edmTypeIsStrong(fp::EdmType::kPhone));
+}
