@@ -30,4 +30,45 @@ std::string eventCsvRow(const EventCsvFields& event) {
       {event.id, event.time, event.severity, event.type, event.agentId, event.host, event.user, event.detailsJson});
 }
 
+CsvReader::CsvReader(std::string_view text, char separator) : text_(text), separator_(separator) {
+  if (text_.substr(0, kCsvByteOrderMark.size()) == kCsvByteOrderMark) at_ = kCsvByteOrderMark.size();
+}
+
+bool CsvReader::next(std::vector<std::string>& fields) {
+  fields.clear();
+  if (at_ >= text_.size()) return false;
+  recordLine_ = line_;
+  std::string field;
+  bool quoted = false;
+  bool wasQuoted = false;
+  while (at_ < text_.size()) {
+    const char c = text_[at_++];
+    if (quoted) {
+      if (c == '"' && at_ < text_.size() && text_[at_] == '"') {
+        field.push_back('"');
+        ++at_;
+      } else if (c == '"') {
+        quoted = false;
+      } else {
+        if (c == '\n') ++line_;
+        field.push_back(c);
+      }
+    } else if (c == '"' && field.empty() && !wasQuoted) {
+      quoted = wasQuoted = true;
+    } else if (c == separator_) {
+      fields.push_back(std::move(field));
+      field.clear();
+      wasQuoted = false;
+    } else if (c == '\n' || (c == '\r' && at_ < text_.size() && text_[at_] == '\n')) {
+      if (c == '\r') ++at_;
+      ++line_;
+      break;
+    } else {
+      field.push_back(c);
+    }
+  }
+  fields.push_back(std::move(field));
+  return true;
+}
+
 }  // namespace mamori::common

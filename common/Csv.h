@@ -24,4 +24,25 @@ struct EventCsvFields {
 };
 std::string eventCsvRow(const EventCsvFields& event);
 
+// Reads RFC 4180 records as spreadsheets write them (mamorictl edm add): a leading byte-order mark is
+// skipped, fields may be quoted (quotes doubled inside, separators and line breaks allowed), records
+// end at LF or CRLF, the separator is ',' or another byte (a tab for TSV). A quote inside an unquoted
+// field is kept as text; an unterminated quoted field ends the input.
+class CsvReader {
+ public:
+  explicit CsvReader(std::string_view text, char separator = ',');
+  // The next record into fields (replacing them); false at the end. A blank line is a record of one
+  // empty field.
+  bool next(std::vector<std::string>& fields);
+  // The line the last record started on (1-based).
+  std::size_t line() const { return recordLine_; }
+
+ private:
+  std::string_view text_;
+  std::size_t at_ = 0;
+  std::size_t line_ = 1;
+  std::size_t recordLine_ = 0;
+  char separator_;
+};
+
 }  // namespace mamori::common

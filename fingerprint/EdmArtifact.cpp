@@ -48,14 +48,17 @@ common::Result<EdmSet> parseEdmArtifact(std::string_view text, const ArtifactLim
   auto parsed = common::parseJsonStrict(text, jsonLimits);
   if (!parsed) return parsed.error();
   const common::JsonValue& root = parsed.value();
+  // The format first: a fingerprint set given for an EDM set is named as such, not as unknown keys.
+  if (root.kind == common::JsonKind::kObject) {
+    MAMORI_ARTIFACT_TRY(format, stringAt(root, "format", 64, ""));
+    if (format != kEdmFormat) return corrupt("not an exact-data-match set (format \"" + format + "\")", "/format");
+  }
   if (auto ok = artifact::onlyKeys(root,
                                    {"format", "format_version", "set", "version", "created_at", "key_id", "columns",
                                     "min_columns", "window", "rows", "entries"},
                                    "");
       !ok)
     return ok.error();
-  MAMORI_ARTIFACT_TRY(format, stringAt(root, "format", 64, ""));
-  if (format != kEdmFormat) return corrupt("not an exact-data-match set (format \"" + format + "\")", "/format");
   MAMORI_ARTIFACT_TRY(formatVersion, integerAt(root, "format_version", 1, 1'000'000, ""));
   if (formatVersion != kEdmFormatVersion)
     return corrupt("format_version " + std::to_string(formatVersion) + " is not supported by this agent (it reads " +

@@ -1,6 +1,6 @@
 #pragma once
 // The exact-data-match set as the collector signs and the agent stores it (docs/policy.md
-// "Fingerprint and exact-data-match sets", docs/decisions/0033): one JSON object,
+// "Fingerprint and exact-data-match sets", docs/decisions/0034): one JSON object,
 //
 //   {"format": "mamori-edm", "format_version": 1, "set": "customers", "version": 2,
 //    "created_at": "...", "key_id": "<16 hex>", "columns": ["name", "kana", "phone", "skip", ...],

@@ -19,6 +19,7 @@ constexpr std::size_t kMaxCandidateBytes = 192;
 struct Found {
   std::uint32_t row;
   std::uint32_t offset;
+  std::uint32_t line;
   std::uint8_t column;
 };
 
@@ -89,6 +90,7 @@ class Scanner {
         candidates(field);
         field.clear();
       }
+      if (c == '\n') ++line_;
       at += length;
       if (found_.size() >= kMaxFound) break;
     }
@@ -125,6 +127,15 @@ class Scanner {
     if (normalized.size() < 2) return;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
       if (wants(kind)) lookup(kind, edmValueFromNormalized(kind, normalized), offset);
+    // A name with its honorific glued on ("山田太郎様": PDF text often has no space there).
+    if (!wants(EdmKind::kName)) return;
+    for (const std::u32string_view honorific : {U"様", U"さん", U"殿", U"君", U"氏"}) {
+      if (normalized.size() > honorific.size() + 1 &&
+          std::u32string_view(normalized).substr(normalized.size() - honorific.size()) == honorific)
+        lookup(EdmKind::kName,
+               edmValueFromNormalized(EdmKind::kName, normalized.substr(0, normalized.size() - honorific.size())),
+               offset);
+    }
   }
 
   void lookup(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
@@ -137,7 +148,7 @@ class Scanner {
     for (auto it = begin; it != end && found_.size() < kMaxFound; ++it) {
       const auto column = static_cast<std::uint8_t>(*it & kEdmColumnMask);
       if (edmKind(set_.columns[column]) != kind) continue;
-      found_.push_back({set_.entryRows[static_cast<std::size_t>(it - set_.keys.begin())], offset, column});
+      found_.push_back({set_.entryRows[static_cast<std::size_t>(it - set_.keys.begin())], offset, line_, column});
     }
   }
 
@@ -146,6 +157,52 @@ class Scanner {
   std::string_view text_;
   std::bitset<kEdmKinds> kinds_;
   std::vector<Found> found_;
+  std::uint32_t line_ = 0;
+};
+
+// Where each column's values were found, to tell whether another row's value of a column lies
+// between two offsets.
+class Interveners {
+ public:
+  explicit Interveners(const std::vector<Found>& found) {
+    for (const auto& f : found) {
+      byColumn_[f.column].push_back({f.offset, f.row});
+      byLine_.push_back({f.line, f.offset, f.row});
+    }
+    for (auto& list : byColumn_) std::sort(list.begin(), list.end());
+    std::sort(byLine_.begin(), byLine_.end());
+  }
+
+  // A value on line that is not (also) row's: the line belongs to another record.
+  bool otherOnLine(std::uint32_t line, std::uint32_t row) const {
+    auto it = std::lower_bound(byLine_.begin(), byLine_.end(), std::array<std::uint32_t, 3>{line, 0, 0});
+    for (std::size_t seen = 0; it != byLine_.end() && (*it)[0] == line; ++seen) {
+      if (seen > 256) return true;
+      const std::uint32_t offset = (*it)[1];
+      bool ours = false;
+      for (; it != byLine_.end() && (*it)[0] == line && (*it)[1] == offset; ++it) ours = ours || (*it)[2] == row;
+      if (!ours) return true;
+    }
+    return false;
+  }
+
+  // A value of column strictly between from and to that is not (also) row's.
+  bool between(std::uint8_t column, std::uint32_t from, std::uint32_t to, std::uint32_t row) const {
+    const auto& list = byColumn_[column];
+    auto it = std::upper_bound(list.begin(), list.end(), std::pair<std::uint32_t, std::uint32_t>{from, UINT32_MAX});
+    for (std::size_t seen = 0; it != list.end() && it->first < to; ++seen) {
+      if (seen > 256) return true;  // that many values in between: not one record
+      const std::uint32_t offset = it->first;
+      bool ours = false;
+      for (; it != list.end() && it->first == offset; ++it) ours = ours || it->second == row;
+      if (!ours) return true;
+    }
+    return false;
+  }
+
+ private:
+  std::array<std::vector<std::pair<std::uint32_t, std::uint32_t>>, kEdmMaxColumns> byColumn_;
+  std::vector<std::array<std::uint32_t, 3>> byLine_;  // (line, offset, row)
 };
 
 }  // namespace
@@ -156,6 +213,7 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
   // Offsets are 32-bit: a text beyond 4 GiB is read up to there (the scanner bounds it far lower).
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
   auto found = Scanner(set, key, text).run();
+  const Interveners interveners(found);
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.row != b.row ? a.row < b.row : a.offset < b.offset; });
   std::bitset<kEdmMaxColumns> typesSeen;
@@ -163,24 +221,42 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
   for (std::size_t begin = 0; begin < found.size();) {
     std::size_t end = begin;
     while (end < found.size() && found[end].row == found[begin].row) ++end;
+    const std::uint32_t row = found[begin].row;
     // Slide a window of set.window bytes over this row's values; count distinct columns in it.
     inWindow.fill(0);
     std::size_t distinct = 0, strong = 0;
     bool matched = false;
     std::bitset<kEdmMaxColumns> columnsOfMatch;
-    for (std::size_t head = begin, tail = begin; head < end; ++head) {
+    std::size_t tail = begin;
+    const auto drop = [&]() {
+      const std::uint8_t gone = found[tail++].column;
+      if (--inWindow[gone] == 0) {
+        --distinct;
+        if (edmTypeIsStrong(set.columns[gone])) --strong;
+      }
+    };
+    // The values are from different records (a list pairing names with other people's phones)
+    // when another row's value of one of the window's columns lies between its first and last value,
+    // or, for values on several lines, when one of those lines holds another row's value.
+    const auto mixed = [&](std::size_t head) {
+      for (std::size_t c = 0; c < set.columns.size(); ++c)
+        if (inWindow[c] > 0 &&
+            interveners.between(static_cast<std::uint8_t>(c), found[tail].offset, found[head].offset, row))
+          return true;
+      if (found[tail].line == found[head].line) return false;
+      for (std::size_t k = tail; k <= head; ++k)
+        if (interveners.otherOnLine(found[k].line, row)) return true;
+      return false;
+    };
+    for (std::size_t head = begin; head < end; ++head) {
       const std::uint8_t column = found[head].column;
       if (inWindow[column]++ == 0) {
         ++distinct;
         if (edmTypeIsStrong(set.columns[column])) ++strong;
       }
-      while (found[head].offset - found[tail].offset > static_cast<std::uint64_t>(set.window)) {
-        const std::uint8_t gone = found[tail++].column;
-        if (--inWindow[gone] == 0) {
-          --distinct;
-          if (edmTypeIsStrong(set.columns[gone])) --strong;
-        }
-      }
+      while (found[head].offset - found[tail].offset > static_cast<std::uint64_t>(set.window)) drop();
+      if (static_cast<std::int64_t>(distinct) < set.minColumns || strong == 0) continue;
+      while (tail < head && mixed(head)) drop();
       if (static_cast<std::int64_t>(distinct) >= set.minColumns && strong > 0) {
         matched = true;
         for (std::size_t c = 0; c < set.columns.size(); ++c)

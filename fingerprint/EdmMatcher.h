@@ -1,5 +1,5 @@
 #pragma once
-// Exact data match in a scanned file's text (docs/decisions/0033). The text is cut into candidate
+// Exact data match in a scanned file's text (docs/decisions/0034). The text is cut into candidate
 // values: lines, then fields at tabs, commas, semicolons, bars, quotes, colons and angle brackets
 // (how a CSV, a spreadsheet's cells, a table or a mail's "Name <address>" arrive), then words at
 // spaces; every run of 1 to 4 words of one field is a candidate. Each candidate is normalised as

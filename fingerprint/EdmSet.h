@@ -1,5 +1,5 @@
 #pragma once
-// An exact-data-match set as the agent holds it (docs/decisions/0033): the column types of the
+// An exact-data-match set as the agent holds it (docs/decisions/0034): the column types of the
 // registered table, the row-proximity rule's parameters, and one index of (keyed value hash, column)
 // -> row entries sorted by key. No values, no names of columns: only 56-bit keyed hashes, the column
 // index in the low 8 bits of each key, and row numbers.

@@ -1,5 +1,5 @@
 #pragma once
-// Exact data match (docs/decisions/0033): what a column holds and how one of its values is
+// Exact data match (docs/decisions/0034): what a column holds and how one of its values is
 // normalised, the same way for the administrator's CSV cell and for a span of a scanned file's text,
 // so "ﾔﾏﾀﾞ ﾀﾛｳ", "やまだ たろう" and "ヤマダタロウ" meet, and "03-1234-5678", "(03) 1234 5678" and
 // "+81 3 1234 5678" are the same number.

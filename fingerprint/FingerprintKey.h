@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -33,7 +34,9 @@ class FingerprintKey {
 
  private:
   explicit FingerprintKey(const std::array<unsigned char, kBytes>& bytes);
+  struct Pads;  // SHA-256 states after the HMAC inner and outer key blocks, shared by copies
   std::array<unsigned char, kBytes> bytes_{};
+  std::shared_ptr<const Pads> pads_;
   std::uint64_t seed_ = 0;
 };
 

@@ -20,6 +20,7 @@ namespace {
 std::string hitText(const scan::Hit& hit) {
   std::string text = std::string(scan::hitKindName(hit.kind)) + " " + hit.name;
   text += hit.kind == scan::HitKind::kFingerprint ? " (" + std::to_string(hit.count) + "% of the registered document)"
+          : hit.kind == scan::HitKind::kEdm       ? " (" + std::to_string(hit.count) + " rows of the registered table)"
                                                   : " matched " + std::to_string(hit.count) + "x";
   if (!hit.location.empty()) text += " in " + hit.location;
   return text;

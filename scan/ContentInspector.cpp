@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "fingerprint/EdmMatcher.h"
 #include "fingerprint/TextNormalizer.h"
 #include "fingerprint/Winnowing.h"
 
@@ -31,6 +32,7 @@ ContentInspector::ContentInspector(const ScanConfig& config, std::vector<RuleSet
     : limits_(config.limits),
       scanners_(std::move(scanners)),
       fingerprintSets_(config.fingerprintSets),
+      edmSets_(config.edmSets),
       timeoutSeconds_(config.fileTimeoutSeconds) {
   if (config.sandbox)
     sandbox_ = std::make_unique<SandboxedExtractor>(config.sandbox, config.limits,
@@ -51,7 +53,20 @@ void ContentInspector::inspect(std::string_view data, FileResult& result, int fd
     extractPieces(data, limits_, sink, result.notInspected);
   }
   applyThresholds(result);
+  matchEdm(result);
   matchFingerprints(result);
+}
+
+void ContentInspector::matchEdm(FileResult& result) {
+  if (edmSets_.empty() || fingerprintText_.empty()) return;
+  for (const auto& entry : edmSets_) {
+    const auto match = fingerprint::matchEdm(*entry.set, *entry.key, fingerprintText_);
+    if (match.rows == 0 || match.rows < entry.minRows) continue;
+    std::string columns;
+    for (const auto type : match.columnTypes)
+      columns += (columns.empty() ? "" : "+") + std::string(fingerprint::edmTypeName(type));
+    result.hits.push_back({"", HitKind::kEdm, entry.set->name + ":" + columns, match.rows});
+  }
 }
 
 void ContentInspector::matchFingerprints(FileResult& result) {
@@ -113,7 +128,7 @@ void ContentInspector::scanPiece(const Piece& piece, FileResult& result) {
   if (!piece.decoded.empty()) runYara(piece.location, piece.decoded, result);
   if (piece.detectOn == DetectOn::kNone) return;
   const std::string_view text = pieceText(piece);
-  if (!fingerprintSets_.empty() && fingerprintText_.size() < kMaxFingerprintTextBytes) {
+  if ((!fingerprintSets_.empty() || !edmSets_.empty()) && fingerprintText_.size() < kMaxFingerprintTextBytes) {
     fingerprintText_.append(fingerprintText(piece).substr(0, kMaxFingerprintTextBytes - fingerprintText_.size()));
     fingerprintText_.push_back('\n');
   }

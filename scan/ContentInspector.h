@@ -46,12 +46,15 @@ class ContentInspector {
   void applyThresholds(FileResult& result) const;
   // Registered documents found in the file's text, gathered over all of its pieces.
   void matchFingerprints(FileResult& result);
+  // Rows of registered tables found in the file's text (the same text).
+  void matchEdm(FileResult& result);
 
   ExtractionLimits limits_;
   std::unique_ptr<SandboxedExtractor> sandbox_;
   std::vector<RuleSetScanner> scanners_;
   std::vector<DetectorEntry> detectors_;
   std::vector<FingerprintScanSet> fingerprintSets_;
+  std::vector<EdmScanSet> edmSets_;
   std::string fingerprintText_;  // the file's text for fingerprint matching (bounded)
   int timeoutSeconds_;
   std::chrono::steady_clock::time_point deadline_;

@@ -2,16 +2,23 @@
 
 #include "common/JsonParser.h"
 #include "common/JsonText.h"
+#include "fingerprint/EdmArtifact.h"
 #include "fingerprint/FingerprintArtifact.h"
 #include "policy/SignedPolicy.h"
 
 namespace mamori::scan {
 
-common::Result<FingerprintScanSet> openFingerprintBundle(std::string_view text, const common::PublicKey& pinned,
-                                                         std::int64_t appliedVersion, bool allowSame) {
-  const fingerprint::ArtifactLimits limits;
+namespace {
+
+struct OpenedBundle {
+  std::string document;  // the signed artifact's bytes, signature checked
+  fingerprint::FingerprintKey key;
+};
+
+// The signature and the key; the artifact is the caller's to parse.
+common::Result<OpenedBundle> openBundle(std::string_view text, const common::PublicKey& pinned, std::size_t maxBytes) {
   common::JsonLimits jsonLimits;
-  jsonLimits.maxBytes = limits.maxBytes;
+  jsonLimits.maxBytes = maxBytes;
   jsonLimits.maxDepth = 4;
   jsonLimits.maxValues = 64;
   jsonLimits.maxItems = 16;
@@ -26,24 +33,56 @@ common::Result<FingerprintScanSet> openFingerprintBundle(std::string_view text, 
   auto key = fingerprint::FingerprintKey::fromText(keyText->text);
   if (!key) return key.error();
   // The signature covers the artifact's bytes inside the envelope, not the envelope's own text.
-  auto document = policy::openSignedPolicy(common::json::write(*envelope, common::json::Style::kCanonical), pinned,
-                                           limits.maxBytes);
+  auto document =
+      policy::openSignedPolicy(common::json::write(*envelope, common::json::Style::kCanonical), pinned, maxBytes);
   if (!document) return document.error();
-  auto set = fingerprint::parseFingerprintArtifact(document.value(), limits);
-  if (!set) return set.error();
-  if (set.value().keyId != key.value().keyId())
-    return common::makeError(
-        common::ErrorKind::kCorrupt,
-        "the set was hashed with key " + set.value().keyId + ", the bundle carries key " + key.value().keyId(), "/key");
-  if (set.value().version < appliedVersion || (!allowSame && set.value().version == appliedVersion))
+  return OpenedBundle{std::move(document).value(), std::move(key).value()};
+}
+
+// The key the set names and its version against the one applied (a replay).
+template <typename Set>
+common::Status checkSet(const Set& set, const fingerprint::FingerprintKey& key, std::int64_t appliedVersion,
+                        bool allowSame) {
+  if (set.keyId != key.keyId())
     return common::makeError(common::ErrorKind::kCorrupt,
-                             "version " + std::to_string(set.value().version) + " of set " + set.value().name +
+                             "the set was hashed with key " + set.keyId + ", the bundle carries key " + key.keyId(),
+                             "/key");
+  if (set.version < appliedVersion || (!allowSame && set.version == appliedVersion))
+    return common::makeError(common::ErrorKind::kCorrupt,
+                             "version " + std::to_string(set.version) + " of set " + set.name +
                                  " is not newer than the applied version " + std::to_string(appliedVersion) +
                                  " (a replayed set)",
                              "/envelope");
+  return common::Ok{};
+}
+
+}  // namespace
+
+common::Result<FingerprintScanSet> openFingerprintBundle(std::string_view text, const common::PublicKey& pinned,
+                                                         std::int64_t appliedVersion, bool allowSame) {
+  const fingerprint::ArtifactLimits limits;
+  auto bundle = openBundle(text, pinned, limits.maxBytes);
+  if (!bundle) return bundle.error();
+  auto set = fingerprint::parseFingerprintArtifact(bundle.value().document, limits);
+  if (!set) return set.error();
+  if (auto ok = checkSet(set.value(), bundle.value().key, appliedVersion, allowSame); !ok) return ok.error();
   FingerprintScanSet out;
   out.set = std::make_shared<const fingerprint::FingerprintSet>(std::move(set).value());
-  out.key = std::make_shared<const fingerprint::FingerprintKey>(std::move(key).value());
+  out.key = std::make_shared<const fingerprint::FingerprintKey>(std::move(bundle).value().key);
+  return out;
+}
+
+common::Result<EdmScanSet> openEdmBundle(std::string_view text, const common::PublicKey& pinned,
+                                         std::int64_t appliedVersion, bool allowSame) {
+  const fingerprint::ArtifactLimits limits;
+  auto bundle = openBundle(text, pinned, limits.maxBytes);
+  if (!bundle) return bundle.error();
+  auto set = fingerprint::parseEdmArtifact(bundle.value().document, limits);
+  if (!set) return set.error();
+  if (auto ok = checkSet(set.value(), bundle.value().key, appliedVersion, allowSame); !ok) return ok.error();
+  EdmScanSet out;
+  out.set = std::make_shared<const fingerprint::EdmSet>(std::move(set).value());
+  out.key = std::make_shared<const fingerprint::FingerprintKey>(std::move(bundle).value().key);
   return out;
 }
 

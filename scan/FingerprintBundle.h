@@ -12,6 +12,7 @@
 #include "common/Result.h"
 #include "common/SigningKey.h"
 #include "fingerprint/DocumentMatcher.h"
+#include "fingerprint/EdmSet.h"
 #include "fingerprint/FingerprintKey.h"
 #include "fingerprint/FingerprintSet.h"
 
@@ -23,9 +24,20 @@ struct FingerprintScanSet {
   fingerprint::DocumentThresholds thresholds;
 };
 
+// An exact-data-match set (docs/decisions/0034) opened the same way; minRows: a file is reported when
+// at least this many of the table's rows are found in it.
+struct EdmScanSet {
+  std::shared_ptr<const fingerprint::EdmSet> set;
+  std::shared_ptr<const fingerprint::FingerprintKey> key;
+  std::int64_t minRows = 1;
+};
+
 // appliedVersion: the version of this set already in use (0: none); an older or equal one is refused
 // as a replay unless allowSame.
 common::Result<FingerprintScanSet> openFingerprintBundle(std::string_view text, const common::PublicKey& pinned,
                                                          std::int64_t appliedVersion = 0, bool allowSame = true);
+
+common::Result<EdmScanSet> openEdmBundle(std::string_view text, const common::PublicKey& pinned,
+                                         std::int64_t appliedVersion = 0, bool allowSame = true);
 
 }  // namespace mamori::scan

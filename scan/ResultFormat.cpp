@@ -66,6 +66,7 @@ std::string resultText(const FileResult& result) {
   for (const auto& hit : result.hits) {
     out += result.path + ": " + hitKindName(hit.kind) + " " + hit.name +
            (hit.kind == HitKind::kFingerprint ? " " + std::to_string(hit.count) + "% of the document"
+            : hit.kind == HitKind::kEdm       ? " " + std::to_string(hit.count) + " rows"
                                               : " x" + std::to_string(hit.count));
     if (!hit.location.empty()) out += " in " + containerPath(result.path, hit.location);
     out += "\n";

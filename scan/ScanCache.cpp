@@ -111,7 +111,10 @@ bool ScanCache::decode(std::string_view data, const std::string& fingerprint,
       Hit hit;
       hit.location = in.string();
       const std::uint64_t kind = in.u64();
-      hit.kind = kind == 0 ? HitKind::kRule : kind == 1 ? HitKind::kDetector : HitKind::kFingerprint;
+      hit.kind = kind == 0   ? HitKind::kRule
+                 : kind == 1 ? HitKind::kDetector
+                 : kind == 2 ? HitKind::kFingerprint
+                             : HitKind::kEdm;
       hit.name = in.string();
       hit.count = static_cast<std::int64_t>(in.u64());
       result.hits.push_back(std::move(hit));

@@ -36,6 +36,10 @@ std::string ScanConfig::fingerprint() const {
     text += "\nfp " + fp.set->name + " " + std::to_string(fp.set->version) + " " + fp.set->keyId + " " +
             std::to_string(fp.thresholds.minContainment) + " " + std::to_string(fp.thresholds.minChars);
   }
+  for (const auto& edm : edmSets) {
+    text += "\nedm " + edm.set->name + " " + std::to_string(edm.set->version) + " " + edm.set->keyId + " " +
+            std::to_string(edm.minRows);
+  }
   return common::sha256Hex(text);
 }
 

@@ -30,6 +30,8 @@ struct ScanConfig {
   int extractTimeoutSeconds = 30;  // a sandbox worker's time per file before it is replaced
   // Registered documents to recognise (docs/decisions/0032), each with its thresholds.
   std::vector<FingerprintScanSet> fingerprintSets;
+  // Registered tables to recognise rows of (docs/decisions/0034), each with its min_rows.
+  std::vector<EdmScanSet> edmSets;
 
   static ScanConfig fromPolicy(const policy::ContentScanSettings& settings);
 

@@ -12,14 +12,17 @@ namespace mamori::scan {
 
 // kFingerprint: a registered document found in the file (docs/decisions/0032); its name is
 // "SET:DOCUMENT_ID" and its count the containment in percent (how much of the document is there).
-enum class HitKind { kRule, kDetector, kFingerprint };
+// kEdm: rows of a registered table found in the file (docs/decisions/0034); its name is
+// "SET:TYPE+TYPE" (the column types that found them) and its count the number of rows.
+enum class HitKind { kRule, kDetector, kFingerprint, kEdm };
 
-// "rule", "detector", "fingerprint" (result formats and events).
+// "rule", "detector", "fingerprint", "edm" (result formats and events).
 inline const char* hitKindName(HitKind kind) {
   switch (kind) {
     case HitKind::kRule: return "rule";
     case HitKind::kDetector: return "detector";
     case HitKind::kFingerprint: return "fingerprint";
+    case HitKind::kEdm: return "edm";
   }
   return "rule";
 }

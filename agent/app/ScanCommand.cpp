@@ -52,10 +52,10 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   config.stateDir = options.stateDir;
   if (!options.noSandbox) config.sandbox = drivers::makeExtractionLauncher();
   if (options.extractTimeout) config.extractTimeoutSeconds = static_cast<int>(*options.extractTimeout);
-  if (!options.fingerprintFiles.empty()) {
+  if (!options.fingerprintFiles.empty() || !options.edmFiles.empty()) {
     if (options.collectorKeyFile.empty())
       return common::makeError(
-          "--fingerprints needs --collector-key FILE (the collector's policy public key, "
+          "--fingerprints and --edm need --collector-key FILE (the collector's policy public key, "
           "policy-key.pem in the agent's state directory)");
     auto pinned = common::loadPublicKey(options.collectorKeyFile);
     if (!pinned) return pinned.error();
@@ -71,6 +71,19 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
       }
       opened.value().thresholds = {static_cast<double>(options.minContainmentPercent) / 100.0, options.minChars, 3};
       config.fingerprintSets.push_back(std::move(opened).value());
+    }
+    for (const auto& file : options.edmFiles) {
+      auto text = common::readSmallFile(file, 768U << 20U);
+      if (!text) return text.error();
+      auto opened = scan::openEdmBundle(text.value(), pinned.value());
+      if (!opened) {
+        auto error = opened.error();
+        error.message = "exact-data-match set refused: " + error.message + " (at " + error.where + ")";
+        error.where = file;
+        return error;
+      }
+      opened.value().minRows = options.minRows;
+      config.edmSets.push_back(std::move(opened).value());
     }
   }
   return config;
@@ -108,6 +121,12 @@ Options:
                      `mamorictl fingerprints export`); a file that contains enough of one is reported
                      as a "fingerprint" match named SET:DOCUMENT_ID, its count the share of the
                      document found, in percent
+  --edm FILE         also recognise rows of this exact-data-match set (repeatable; written by
+                     `mamorictl edm export`); a file holding values of enough columns of one row
+                     close together is reported as an "edm" match named SET:TYPES (the column
+                     types found), its count the number of rows
+  --min-rows N       report an exact-data-match set when at least N of its rows are in the file
+                     (1..1000000, default 1)
   --collector-key FILE  the collector's policy public key that signed the sets (the agent's
                      policy-key.pem); a set it did not sign is refused
   --min-containment P  report a document when at least P percent of it is in the file (1..100,
@@ -119,9 +138,9 @@ Options:
 
 Exit codes:
   0  nothing matched (files not inspected, if any, are still listed)
-  1  at least one rule, detector or fingerprint set matched
+  1  at least one rule, detector, fingerprint or exact-data-match set matched
   2  error: bad usage, a policy that does not validate, rules that do not compile, a fingerprint
-     set that is not signed by the collector key or is damaged
+     or exact-data-match set that is not signed by the collector key or is damaged
 )";
 }
 
@@ -143,10 +162,12 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
       options.noSandbox = true;
     } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads" ||
                arg == "--cpu-limit" || arg == "--extract-timeout" || arg == "--fingerprints" ||
-               arg == "--collector-key" || arg == "--min-containment" || arg == "--min-chars") {
+               arg == "--collector-key" || arg == "--min-containment" || arg == "--min-chars" || arg == "--edm" ||
+               arg == "--min-rows") {
       auto v = value(arg);
       if (!v) return v.error();
       if (arg == "--fingerprints") options.fingerprintFiles.push_back(v.value());
+      if (arg == "--edm") options.edmFiles.push_back(v.value());
       if (arg == "--collector-key") options.collectorKeyFile = v.value();
       if (arg == "--rules") options.rulesFile = v.value();
       if (arg == "--policy") options.policyFile = v.value();
@@ -163,15 +184,16 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
         return n;
       };
       if (arg == "--threads" || arg == "--cpu-limit" || arg == "--extract-timeout" || arg == "--min-containment" ||
-          arg == "--min-chars") {
+          arg == "--min-chars" || arg == "--min-rows") {
         const std::int64_t hi = arg == "--threads"                                     ? 32
                                 : (arg == "--cpu-limit" || arg == "--min-containment") ? 100
-                                : arg == "--min-chars"                                 ? 1'000'000
+                                : (arg == "--min-chars" || arg == "--min-rows")        ? 1'000'000
                                                                                        : 3600;
         auto n = number(1, hi);
         if (!n) return n.error();
         if (arg == "--min-containment") options.minContainmentPercent = n.value();
         if (arg == "--min-chars") options.minChars = n.value();
+        if (arg == "--min-rows") options.minRows = n.value();
         if (arg == "--threads") options.threads = n.value();
         if (arg == "--cpu-limit") options.cpuLimit = n.value();
         if (arg == "--extract-timeout") options.extractTimeout = n.value();

@@ -31,6 +31,8 @@ struct ScanOptions {
   std::string collectorKeyFile;                // --collector-key: the public key that signed them
   std::int64_t minContainmentPercent = 50;     // --min-containment
   std::int64_t minChars = 300;                 // --min-chars
+  std::vector<std::string> edmFiles;           // --edm: signed exact-data-match sets (mamorictl edm export)
+  std::int64_t minRows = 1;                    // --min-rows
   std::vector<std::string> paths;
 };
 

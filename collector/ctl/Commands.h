@@ -37,6 +37,8 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
 // fingerprints add | list | show | export | remove (FingerprintsCommand.cpp): document fingerprint
 // sets, hashed on this machine.
 int runFingerprintsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+// mamorictl edm (EdmCommand.cpp): exact-data-match sets from a customer CSV, hashed here.
+int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 // An answer object on stdout as JSON: one condensed line, or indented by two spaces.
 void printJsonLine(const Poco::JSON::Object::Ptr& object);
 void printJsonPretty(const Poco::JSON::Object::Ptr& object);

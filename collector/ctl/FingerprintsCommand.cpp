@@ -9,6 +9,7 @@
 #include <filesystem>
 
 #include "collector/ctl/Commands.h"
+#include "collector/ctl/SetCommands.h"
 #include "common/Base64Url.h"
 #include "common/Crypto.h"
 #include "common/Files.h"
@@ -117,10 +118,8 @@ int add(const ConnectionOptions& connection, const std::string& set, const std::
   if (files.empty()) return reportError(kExitUsage, "fingerprints add: no files to register");
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
-  auto keyAnswer = client.value()->getJson("/api/v1/fingerprint-key");
-  if (!keyAnswer) return reportError(kExitFailure, keyAnswer.error().describe());
-  auto key = fingerprint::FingerprintKey::fromText(jsonText(keyAnswer.value(), "key"));
-  if (!key) return reportError(kExitFailure, "the collector's fingerprint key: " + key.error().message);
+  auto key = fetchFleetKey(*client.value());
+  if (!key) return reportError(kExitFailure, key.error().describe());
 
   int exit = kExitOk;
   std::vector<Hashed> batch;
@@ -207,32 +206,6 @@ int show(const ConnectionOptions& connection, const std::string& set, bool json)
   return kExitOk;
 }
 
-int exportSet(const ConnectionOptions& connection, const std::string& set, const std::string& output) {
-  if (!fingerprint::isSafeSetName(set)) return reportError(kExitUsage, "fingerprints export: not a set name: " + set);
-  auto client = AdminClient::connect(connection);
-  if (!client) return reportError(kExitUsage, client.error().describe());
-  auto answer = client.value()->send("GET", "/api/v1/fingerprints/" + set + "/artifact", "");
-  if (!answer) return reportError(kExitFailure, answer.error().describe());
-  if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
-  // The key is in the file: it is as sensitive as the agent's own copy (mode 0600).
-  if (auto written = common::writeFileAtomically(output, answer.value().body, 0600); !written)
-    return reportError(kExitFailure, written.error().describe());
-  std::printf("wrote %s (set %s, %zu bytes)\n", common::visibleText(output).c_str(), set.c_str(),
-              answer.value().body.size());
-  return kExitOk;
-}
-
-int remove(const ConnectionOptions& connection, const std::string& set) {
-  if (!fingerprint::isSafeSetName(set)) return reportError(kExitUsage, "fingerprints remove: not a set name: " + set);
-  auto client = AdminClient::connect(connection);
-  if (!client) return reportError(kExitUsage, client.error().describe());
-  auto answer = client.value()->send("DELETE", "/api/v1/fingerprints/" + set, "");
-  if (!answer) return reportError(kExitFailure, answer.error().describe());
-  if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
-  std::printf("removed set %s\n", set.c_str());
-  return kExitOk;
-}
-
 }  // namespace
 
 int runFingerprintsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
@@ -270,8 +243,10 @@ int runFingerprintsCommand(const ConnectionOptions& connection, const std::vecto
     return add(connection, set, boilerplate, {words.begin() + 1, words.end()});
   if (words.size() == 1 && words[0] == "list") return list(connection, json);
   if (words.size() == 2 && words[0] == "show") return show(connection, words[1], json);
-  if (words.size() == 2 && words[0] == "export" && !output.empty()) return exportSet(connection, words[1], output);
-  if (words.size() == 2 && words[0] == "remove") return remove(connection, words[1]);
+  if (words.size() == 2 && words[0] == "export" && !output.empty())
+    return exportSignedSet(connection, "/api/v1/fingerprints/", "fingerprints", words[1], output);
+  if (words.size() == 2 && words[0] == "remove")
+    return removeSignedSet(connection, "/api/v1/fingerprints/", "fingerprints", words[1]);
   return reportError(kExitUsage,
                      "usage: mamorictl fingerprints add --set NAME FILE|DIR... | list | show NAME | "
                      "export NAME --output FILE | remove NAME (see --help)");

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  inspections  home-PC inspection reports: upload one, list them, show one\n"
     "  audit     the administrators' audit trail: list it, or verify its hash chain\n"
     "  fingerprints  register company documents (hashed here, never sent), list, show, export, remove\n"
+    "  edm           register a customer table for exact data match (hashed here), list, show, export, remove\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
     "global options:\n"
@@ -76,10 +77,10 @@ int main(int argc, char** argv) {
   }
   if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
   if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
-      command != "inspections" && command != "audit" && command != "fingerprints") {
+      command != "inspections" && command != "audit" && command != "fingerprints" && command != "edm") {
     return reportError(kExitUsage, "unknown command \"" + command +
                                        "\" (commands: agents, events, policy, exception, inspections, audit, "
-                                       "fingerprints)");
+                                       "fingerprints, edm)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
@@ -105,5 +106,6 @@ int main(int argc, char** argv) {
   if (command == "inspections") return runInspectionsCommand(connection, commandArgs);
   if (command == "audit") return runAuditCommand(connection, commandArgs);
   if (command == "fingerprints") return runFingerprintsCommand(connection, commandArgs);
+  if (command == "edm") return runEdmCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

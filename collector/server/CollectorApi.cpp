@@ -208,6 +208,25 @@ const std::vector<CollectorApi::Route>& CollectorApi::routeTable() {
        nullptr,
        &CollectorApi::getAgentFingerprintArtifact,
        &agentArtifactPathName},
+      // Exact-data-match sets (docs/admin.md "Register a customer table"): keyed row hashes only.
+      {{"POST", "/api/v1/edm", Access::kAdministrator, "edm.add", nullptr}, &CollectorApi::postEdm},
+      {{"GET", "/api/v1/edm", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getEdmSets},
+      {{"GET", "/api/v1/edm/{set}/artifact", Access::kAdministrator, "edm.export", nullptr},
+       nullptr,
+       &CollectorApi::getEdmArtifact,
+       &edmArtifactPathName},
+      {{"GET", "/api/v1/edm/{set}", Access::kReader, nullptr, kRoutineRead},
+       nullptr,
+       &CollectorApi::getEdmSet,
+       &edmSetPathName},
+      {{"DELETE", "/api/v1/edm/{set}", Access::kAdministrator, "edm.remove", nullptr},
+       nullptr,
+       &CollectorApi::deleteEdmSet,
+       &edmSetPathName},
+      {{"GET", "/api/v1/edm-artifacts/{set}", Access::kAgent, nullptr, kAgentCall},
+       nullptr,
+       &CollectorApi::getAgentEdmArtifact,
+       &agentEdmArtifactPathName},
   };
   return kRoutes;
 }

@@ -18,6 +18,7 @@
 #include "collector/store/EventStore.h"
 #include "collector/store/HeartbeatBatcher.h"
 #include "common/Clock.h"
+#include "common/JsonValue.h"
 #include "common/SigningKey.h"
 #include "fingerprint/FingerprintKey.h"
 
@@ -136,6 +137,18 @@ class CollectorApi {
   ApiResponse deleteFingerprintSet(const ApiRequest& request, const std::string& name);
   // {"envelope": <signed artifact>, "key": "<fleet fingerprint key>"}
   std::string fingerprintBundle(const std::string& envelope) const;
+  // What fingerprint and exact-data-match sets share: the list, the signed bundle, removal.
+  ApiResponse listSignedSets(store::SetKind kind, const char* partsKey, const char* entriesKey);
+  ApiResponse signedSetArtifact(store::SetKind kind, const ApiRequest& request, const std::string& name);
+  ApiResponse removeSignedSet(store::SetKind kind, const ApiRequest& request, const std::string& name);
+  // Exact-data-match sets (CollectorApiEdm.cpp).
+  ApiResponse postEdm(const ApiRequest& request);
+  ApiResponse finishEdmUpload(const std::string& set, const std::string& upload, const common::JsonValue& root);
+  ApiResponse getEdmSets(const ApiRequest& request);
+  ApiResponse getEdmSet(const ApiRequest& request, const std::string& name);
+  ApiResponse getEdmArtifact(const ApiRequest& request, const std::string& name);
+  ApiResponse getAgentEdmArtifact(const ApiRequest& request, const std::string& name);
+  ApiResponse deleteEdmSet(const ApiRequest& request, const std::string& name);
   // Web console sessions, policy validation, the console's files (CollectorApiConsole.cpp).
   ApiResponse postSession(const ApiRequest& request);
   ApiResponse getSession(const ApiRequest& request);
@@ -186,6 +199,10 @@ std::optional<std::string> inspectionPathId(const std::string& path);
 std::optional<std::string> fingerprintSetPathName(const std::string& path);
 std::optional<std::string> fingerprintArtifactPathName(const std::string& path);
 std::optional<std::string> agentArtifactPathName(const std::string& path);
+// The same for exact-data-match sets: "/api/v1/edm/<set>", ".../artifact", "/api/v1/edm-artifacts/<set>".
+std::optional<std::string> edmSetPathName(const std::string& path);
+std::optional<std::string> edmArtifactPathName(const std::string& path);
+std::optional<std::string> agentEdmArtifactPathName(const std::string& path);
 
 // "/api/v1/incidents/<uuid>" -> "<uuid>"; nullopt for any other path.
 std::optional<std::string> incidentPathId(const std::string& path);

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "collector/server/CollectorApi.h"
+#include "collector/server/SetRequests.h"
 #include "common/Base64Url.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
@@ -19,31 +20,16 @@ namespace mamori::collector::server {
 
 namespace {
 
+using sets::integerAt;
+using sets::nameAfter;
+using sets::stringAt;
+
 constexpr std::string_view kSetsPrefix = "/api/v1/fingerprints/";
 constexpr std::string_view kArtifactSuffix = "/artifact";
 constexpr std::string_view kAgentPrefix = "/api/v1/fingerprint-artifacts/";
 constexpr std::size_t kMaxDocumentsPerUpload = 10'000;
 constexpr std::size_t kMaxHashesPerDocument = 4U << 20U;
 constexpr std::int64_t kDefaultBoilerplateDocs = 3;
-
-std::optional<std::string> nameAfter(const std::string& path, std::string_view prefix, std::string_view suffix) {
-  if (path.size() <= prefix.size() + suffix.size() || path.rfind(prefix, 0) != 0) return std::nullopt;
-  if (path.compare(path.size() - suffix.size(), suffix.size(), suffix) != 0) return std::nullopt;
-  std::string name = path.substr(prefix.size(), path.size() - prefix.size() - suffix.size());
-  if (!fingerprint::isSafeSetName(name)) return std::nullopt;
-  return name;
-}
-
-std::optional<std::int64_t> integerAt(const common::JsonValue& object, std::string_view key) {
-  const auto* value = object.find(key);
-  if (value == nullptr || !value->isInteger() || value->text.size() > 18 || value->text[0] == '-') return std::nullopt;
-  return std::stoll(value->text);
-}
-
-const std::string* stringAt(const common::JsonValue& object, std::string_view key) {
-  const auto* value = object.find(key);
-  return value != nullptr && value->kind == common::JsonKind::kString ? &value->text : nullptr;
-}
 
 // The upload's documents, checked; or the 400 answer.
 std::variant<std::vector<store::FingerprintDocumentRecord>, ApiResponse> readDocuments(const common::JsonValue& root,
@@ -192,8 +178,18 @@ ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
   return jsonError(409, "the set changed while it was being built; try again", "/set");
 }
 
-ApiResponse CollectorApi::getFingerprintSets(const ApiRequest& /*request*/) {
-  auto sets = store_.listFingerprintSets();
+namespace {
+
+const char* auditPrefix(store::SetKind kind) { return kind == store::SetKind::kEdm ? "edm:" : "fingerprints:"; }
+const char* notFound(store::SetKind kind) {
+  return kind == store::SetKind::kEdm ? "no exact-data-match set with this name" : "no fingerprint set with this name";
+}
+
+}  // namespace
+
+// The list of one kind's sets; `entriesKey`/`partsKey` name the counts as the kind calls them.
+ApiResponse CollectorApi::listSignedSets(store::SetKind kind, const char* partsKey, const char* entriesKey) {
+  auto sets = store_.listSets(kind);
   if (!sets) return storageFailure(sets.error());
   ApiResponse response;
   std::string& out = response.body;
@@ -203,12 +199,41 @@ ApiResponse CollectorApi::getFingerprintSets(const ApiRequest& /*request*/) {
     if (s.sha256.empty()) continue;  // removed
     if (!first) out += ',';
     first = false;
-    out += "{\"set\":" + jsonString(s.name) + ",\"version\":" + std::to_string(s.version) +
-           ",\"documents\":" + std::to_string(s.documents) + ",\"fingerprints\":" + std::to_string(s.entries) +
+    out += "{\"set\":" + jsonString(s.name) + ",\"version\":" + std::to_string(s.version) + ",\"" + partsKey +
+           "\":" + std::to_string(s.documents) + ",\"" + entriesKey + "\":" + std::to_string(s.entries) +
            ",\"sha256\":" + jsonString(s.sha256) + ",\"updated\":" + jsonString(common::formatUtcMs(s.updatedMs)) + "}";
   }
   out += "]}";
   return response;
+}
+
+ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiRequest& request, const std::string& name) {
+  if (!config_.fingerprintKey) return jsonError(503, "fingerprints are not configured", "");
+  auto set = store_.findSet(kind, name);
+  ApiResponse response = !set ? storageFailure(set.error())
+                         : (!set.value() || set.value()->envelope.empty())
+                             ? jsonError(404, notFound(kind), request.path)
+                             : ApiResponse{};
+  response.audit.target = auditPrefix(kind) + name;
+  if (!set || !set.value() || set.value()->envelope.empty()) return response;
+  response.body = fingerprintBundle(set.value()->envelope);
+  return response;
+}
+
+ApiResponse CollectorApi::removeSignedSet(store::SetKind kind, const ApiRequest& request, const std::string& name) {
+  auto removed = store_.removeSet(kind, name, clock_.nowMs());
+  ApiResponse response = !removed           ? storageFailure(removed.error())
+                         : !removed.value() ? jsonError(404, notFound(kind), request.path)
+                                            : ApiResponse{};
+  response.audit.target = auditPrefix(kind) + name;
+  if (!removed || !removed.value()) return response;
+  response.audit.before = "registered";
+  response.body = "{\"set\":" + jsonString(name) + ",\"removed\":true}";
+  return response;
+}
+
+ApiResponse CollectorApi::getFingerprintSets(const ApiRequest& /*request*/) {
+  return listSignedSets(store::SetKind::kFingerprint, "documents", "fingerprints");
 }
 
 ApiResponse CollectorApi::getFingerprintSet(const ApiRequest& request, const std::string& name) {
@@ -235,16 +260,7 @@ ApiResponse CollectorApi::getFingerprintSet(const ApiRequest& request, const std
 }
 
 ApiResponse CollectorApi::getFingerprintArtifact(const ApiRequest& request, const std::string& name) {
-  if (!config_.fingerprintKey) return jsonError(503, "fingerprints are not configured", "");
-  auto set = store_.fingerprintSet(name);
-  ApiResponse response = !set ? storageFailure(set.error())
-                         : (!set.value() || set.value()->envelope.empty())
-                             ? jsonError(404, "no fingerprint set with this name", request.path)
-                             : ApiResponse{};
-  response.audit.target = "fingerprints:" + name;
-  if (!set || !set.value() || set.value()->envelope.empty()) return response;
-  response.body = fingerprintBundle(set.value()->envelope);
-  return response;
+  return signedSetArtifact(store::SetKind::kFingerprint, request, name);
 }
 
 ApiResponse CollectorApi::getAgentFingerprintArtifact(const ApiRequest& request, const std::string& name) {
@@ -254,15 +270,7 @@ ApiResponse CollectorApi::getAgentFingerprintArtifact(const ApiRequest& request,
 }
 
 ApiResponse CollectorApi::deleteFingerprintSet(const ApiRequest& request, const std::string& name) {
-  auto removed = store_.removeFingerprintSet(name, clock_.nowMs());
-  ApiResponse response = !removed           ? storageFailure(removed.error())
-                         : !removed.value() ? jsonError(404, "no fingerprint set with this name", request.path)
-                                            : ApiResponse{};
-  response.audit.target = "fingerprints:" + name;
-  if (!removed || !removed.value()) return response;
-  response.audit.before = "registered";
-  response.body = "{\"set\":" + jsonString(name) + ",\"removed\":true}";
-  return response;
+  return removeSignedSet(store::SetKind::kFingerprint, request, name);
 }
 
 }  // namespace mamori::collector::server

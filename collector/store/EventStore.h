@@ -213,6 +213,9 @@ struct FingerprintDocumentRecord {
   std::int64_t addedMs = 0;
 };
 
+// Which kind of signed set: document fingerprints (docs/decisions/0032) or exact data match (0034).
+enum class SetKind { kFingerprint, kEdm };
+
 // A fingerprint set's current signed artifact. version only grows, also across a removal, so an
 // agent never takes an older artifact for a newer one.
 struct FingerprintSetRecord {
@@ -368,19 +371,40 @@ class EventStore {
   // (defaultIntervalMs until it reports one), as GET /api/v1/agents says.
   virtual common::Result<FleetHealth> fleetHealth(std::int64_t nowMs, std::int64_t defaultIntervalMs,
                                                   std::int64_t silentAfterIntervals) = 0;
-  // Fingerprint sets (schema migration 10, SqlEventStoreFingerprints.cpp). Documents are replaced by
-  // (set, id). putFingerprintSet stores record only when the stored version is record.version - 1
-  // (0: none yet) and answers false otherwise (another collector was faster: build again).
-  virtual common::Status addFingerprintDocuments(const std::vector<FingerprintDocumentRecord>& documents) = 0;
+  // Signed sets (SqlEventStoreFingerprints.cpp): fingerprint sets (schema migration 10) and
+  // exact-data-match sets (migration 12), each with its uploaded parts (a fingerprint set's documents,
+  // an EDM upload's parts of rows). Parts are replaced by (set, id). putSet stores record only when
+  // the stored version is record.version - 1 (0: none yet) and answers false otherwise (another
+  // collector was faster: build again).
+  virtual common::Status addSetDocuments(SetKind kind, const std::vector<FingerprintDocumentRecord>& documents) = 0;
   // With hashes when withHashes, else with hashes empty.
-  virtual common::Result<std::vector<FingerprintDocumentRecord>> fingerprintDocuments(const std::string& set,
-                                                                                      bool withHashes) = 0;
-  virtual common::Result<bool> putFingerprintSet(const FingerprintSetRecord& record) = 0;
-  // Without the envelope when !withEnvelope; removed sets are listed with an empty envelope.
-  virtual common::Result<std::vector<FingerprintSetRecord>> listFingerprintSets() = 0;
-  virtual common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) = 0;
-  // Deletes the set's documents and empties its envelope (the version stays): false when unknown.
-  virtual common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) = 0;
+  virtual common::Result<std::vector<FingerprintDocumentRecord>> setDocuments(SetKind kind, const std::string& set,
+                                                                              bool withHashes) = 0;
+  // Deletes a set's parts, keeping the set (an EDM upload's parts once its artifact is built).
+  virtual common::Status clearSetDocuments(SetKind kind, const std::string& set) = 0;
+  virtual common::Result<bool> putSet(SetKind kind, const FingerprintSetRecord& record) = 0;
+  // Without the envelope; removed sets are listed with an empty envelope.
+  virtual common::Result<std::vector<FingerprintSetRecord>> listSets(SetKind kind) = 0;
+  virtual common::Result<std::optional<FingerprintSetRecord>> findSet(SetKind kind, const std::string& name) = 0;
+  // Deletes the set's parts and empties its envelope (the version stays): false when unknown.
+  virtual common::Result<bool> removeSet(SetKind kind, const std::string& name, std::int64_t nowMs) = 0;
+
+  common::Status addFingerprintDocuments(const std::vector<FingerprintDocumentRecord>& documents) {
+    return addSetDocuments(SetKind::kFingerprint, documents);
+  }
+  common::Result<std::vector<FingerprintDocumentRecord>> fingerprintDocuments(const std::string& set, bool withHashes) {
+    return setDocuments(SetKind::kFingerprint, set, withHashes);
+  }
+  common::Result<bool> putFingerprintSet(const FingerprintSetRecord& record) {
+    return putSet(SetKind::kFingerprint, record);
+  }
+  common::Result<std::vector<FingerprintSetRecord>> listFingerprintSets() { return listSets(SetKind::kFingerprint); }
+  common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) {
+    return findSet(SetKind::kFingerprint, name);
+  }
+  common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) {
+    return removeSet(SetKind::kFingerprint, name, nowMs);
+  }
 
   // Exception requests (schema migration 11, SqlEventStoreRequests.cpp). A request still pending
   // but created before pendingSinceMs is expired: it neither counts against maxPendingPerAgent nor

@@ -353,6 +353,26 @@ const std::vector<Migration>& migrations() {
            "CREATE INDEX exception_requests_agent ON exception_requests (agent_id, state, created_ms)",
            "CREATE INDEX exception_requests_created ON exception_requests (created_ms)",
        }},
+      {12,
+       "exact-data-match sets: uploaded parts of keyed row hashes and each set's signed artifact (docs/decisions/0034)",
+       {
+           "CREATE TABLE edm_parts ("
+           " set_name {TEXT_C} NOT NULL,"
+           " id {TEXT_C} NOT NULL,"
+           " name TEXT NOT NULL,"
+           " chars BIGINT NOT NULL,"
+           " hashes TEXT NOT NULL,"
+           " added_ms BIGINT NOT NULL,"
+           " PRIMARY KEY (set_name, id))",
+           "CREATE TABLE edm_sets ("
+           " name {TEXT_C} PRIMARY KEY,"
+           " version BIGINT NOT NULL,"
+           " envelope TEXT NOT NULL,"
+           " sha256 TEXT NOT NULL,"
+           " documents BIGINT NOT NULL,"
+           " entries BIGINT NOT NULL,"
+           " updated_ms BIGINT NOT NULL)",
+       }},
   };
   return kList;
 }

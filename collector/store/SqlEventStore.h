@@ -56,13 +56,14 @@ class SqlEventStore final : public EventStore {
   common::Result<std::vector<TopEntry>> topUsers(const CountsQuery& query, std::size_t limit) override;
   common::Result<FleetHealth> fleetHealth(std::int64_t nowMs, std::int64_t defaultIntervalMs,
                                           std::int64_t silentAfterIntervals) override;
-  common::Status addFingerprintDocuments(const std::vector<FingerprintDocumentRecord>& documents) override;
-  common::Result<std::vector<FingerprintDocumentRecord>> fingerprintDocuments(const std::string& set,
-                                                                              bool withHashes) override;
-  common::Result<bool> putFingerprintSet(const FingerprintSetRecord& record) override;
-  common::Result<std::vector<FingerprintSetRecord>> listFingerprintSets() override;
-  common::Result<std::optional<FingerprintSetRecord>> fingerprintSet(const std::string& name) override;
-  common::Result<bool> removeFingerprintSet(const std::string& name, std::int64_t nowMs) override;
+  common::Status addSetDocuments(SetKind kind, const std::vector<FingerprintDocumentRecord>& documents) override;
+  common::Result<std::vector<FingerprintDocumentRecord>> setDocuments(SetKind kind, const std::string& set,
+                                                                      bool withHashes) override;
+  common::Status clearSetDocuments(SetKind kind, const std::string& set) override;
+  common::Result<bool> putSet(SetKind kind, const FingerprintSetRecord& record) override;
+  common::Result<std::vector<FingerprintSetRecord>> listSets(SetKind kind) override;
+  common::Result<std::optional<FingerprintSetRecord>> findSet(SetKind kind, const std::string& name) override;
+  common::Result<bool> removeSet(SetKind kind, const std::string& name, std::int64_t nowMs) override;
   common::Result<AddRequestResult> addExceptionRequest(const ExceptionRequestRecord& record,
                                                        std::size_t maxPendingPerAgent,
                                                        std::int64_t pendingSinceMs) override;

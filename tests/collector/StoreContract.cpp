@@ -297,6 +297,26 @@ void checkFingerprintSets(store::EventStore& store, store::EventStore& other, co
   record.version = 4;
   CHECK(store.putFingerprintSet(record).value());
   CHECK_FALSE(store.fingerprintSet("unknown-" + set).value().has_value());
+
+  // Exact-data-match sets (migration 12) live beside them under the same names, independently: an
+  // upload's parts, cleared once the set is built.
+  using store::SetKind;
+  REQUIRE(store.addSetDocuments(SetKind::kEdm, {{set, "up1.000001", "customers.csv", 3, "AAAAAAAAAAAAAAAA", now},
+                                               {set, "up1.000002", "customers.csv", 1, "AQAAAAAAAAAAAAAA", now}})
+              .ok());
+  CHECK(store.setDocuments(SetKind::kEdm, set, true).value().size() == 2);
+  CHECK(store.fingerprintDocuments(set, true).value().empty());
+  store::FingerprintSetRecord edm{set, 1, "{\"edm\":1}", "sha-e", 3000, 18000, now};
+  CHECK(other.putSet(SetKind::kEdm, edm).value());
+  CHECK(store.fingerprintSet(set).value()->version == 4);  // the fingerprint set is untouched
+  CHECK(store.findSet(SetKind::kEdm, set).value()->envelope == "{\"edm\":1}");
+  REQUIRE(store.clearSetDocuments(SetKind::kEdm, set).ok());
+  CHECK(store.setDocuments(SetKind::kEdm, set, true).value().empty());
+  CHECK(store.removeSet(SetKind::kEdm, set, now + 4).value());
+  CHECK(store.findSet(SetKind::kEdm, set).value()->version == 2);
+  bool edmListed = false;
+  for (const auto& s : store.listSets(SetKind::kEdm).value()) edmListed = edmListed || s.name == set;
+  CHECK(edmListed);
 }
 
 // Exception requests: the per-agent bound on waiting requests, a resent request is the same one,

@@ -46,6 +46,8 @@ TEST_CASE("a row is found from two of its columns in any layout") {
   CHECK(rows(set, "\"ﾔﾏﾀﾞ ﾀﾛｳ\"\t\"TARO@EXAMPLE.JP\"") == 1);
   CHECK(rows(set, "Dear 太郎 山田, your number 1234 5678 9018 is on file.") == 1);
   CHECK(rows(set, "山田 太郎 03-1234-5678\n佐藤 花子 090-2222-3333\n鈴木 一郎 06-5555-6666\n") == 3);
+  // A spreadsheet's shared strings: one cell a line, row after row.
+  CHECK(rows(set, "山田 太郎\nヤマダ タロウ\n03-1234-5678\n佐藤 花子\nサトウ ハナコ\n090-2222-3333\n") == 2);
   const auto match = fp::matchEdm(set, testKey(), "山田太郎 taro@example.jp 03-1234-5678");
   CHECK(match.columnTypes == std::vector<fp::EdmType>{fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail});
 }
@@ -57,9 +59,14 @@ TEST_CASE("one column, names only, values of different rows or far apart are not
   CHECK(rows(set, "03-1234-5678\n090-2222-3333\n") == 0);      // one column each
   // The name of A with the phone of B, the name of B with the phone of C, far from each other.
   CHECK(rows(set, "山田 太郎 090-2222-3333\n" + std::string(600, '-') + "\n佐藤 花子 06-5555-6666\n") == 0);
-  CHECK(rows(set, "山田 太郎 03-9999-0000\n") == 0);                                // the name, another phone
+  CHECK(rows(set, "山田 太郎 03-9999-0000\n") == 0);
+  // Names and phones of one table paired wrongly, on adjacent lines: each row's own name and phone
+  // are near, but other rows' names and phones lie between them.
+  CHECK(rows(set, "山田 太郎 090-2222-3333\n佐藤 花子 06-5555-6666\n鈴木 一郎 03-1234-5678\n") ==
+        0);                                                                         // the name, another phone
   CHECK(rows(set, "山田 太郎\n" + std::string(600, 'x') + "\n03-1234-5678") == 0);  // beyond the window
-  CHECK(rows(set, "山田太郎様 TEL0312345678") == 0);  // glued to other text: not a candidate value
+  CHECK(rows(set, "山田太郎様 TEL0312345678") == 0);   // glued to other text: not a candidate value
+  CHECK(rows(set, "山田太郎様 TEL 0312345678") == 1);  // an honorific glued to the name is one
 }
 
 TEST_CASE("min_columns is the set's") {

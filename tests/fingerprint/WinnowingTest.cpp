@@ -1,7 +1,10 @@
 #include <doctest/doctest.h>
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
 
 #include <set>
 
+#include "common/Base64Url.h"
 #include "fingerprint/TextNormalizer.h"
 #include "fingerprint/Winnowing.h"
 
@@ -76,4 +79,20 @@ TEST_CASE("short texts") {
   CHECK(fp::winnow(U"short", key).empty());
   CHECK(fp::winnow(std::u32string(16, U'x'), key).size() == 1);
   CHECK(fp::winnow(fp::normalizeText("seventeen chars, long"), key).size() >= 1);
+}
+
+TEST_CASE("hash64 is HMAC-SHA-256 over domain, NUL and bytes, its first 8 bytes little-endian") {
+  // Sets registered before the key's precomputed pads were hashed with OpenSSL's one-shot HMAC().
+  const auto key = fp::FingerprintKey::fromText(std::string(42, 'z') + "A").value();
+  const auto raw = mamori::common::base64UrlDecode(key.text()).value();
+  for (const std::string& message : {std::string(""), std::string("abc"), std::string(300, 'x'), std::string("山田")}) {
+    const std::string input = std::string("edm:name") + '\0' + message;
+    unsigned char digest[EVP_MAX_MD_SIZE];
+    unsigned int length = 0;
+    HMAC(EVP_sha256(), raw.data(), static_cast<int>(raw.size()), reinterpret_cast<const unsigned char*>(input.data()),
+         input.size(), digest, &length);
+    std::uint64_t expected = 0;
+    for (int i = 7; i >= 0; --i) expected = (expected << 8) | digest[i];
+    CHECK(key.hash64("edm:name", message) == expected);
+  }
 }

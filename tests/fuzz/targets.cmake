@@ -32,3 +32,6 @@ set(MAMORI_FUZZ_LIBS_fingerprint_artifact mamori_fingerprint)
 # What sysfs shows of a PCI device: hex attributes, config space, slot addresses (issue 16).
 list(APPEND MAMORI_FUZZ_TARGETS pci_sysfs)
 set(MAMORI_FUZZ_LIBS_pci_sysfs mamori_drivers_parsers)
+# The exact-data-match set artifact and the row matcher (fingerprint/, issue 18).
+list(APPEND MAMORI_FUZZ_TARGETS edm_artifact)
+set(MAMORI_FUZZ_LIBS_edm_artifact mamori_fingerprint)

@@ -1,0 +1,117 @@
+#!/usr/bin/env python3
+"""Exact-data-match benchmark (issue 18, docs/decisions/0034): prints figures, asserts nothing.
+
+With the real binaries on loopback (a collector over TLS on a throwaway state directory):
+  1. registration: `mamorictl edm add` of a generated customer table of --rows rows (name, kana,
+     address, phone, e-mail, My Number): wall time, rows per second (reading, hashing, upload in parts,
+     the collector's build and signature);
+  2. the set: artifact bytes, values;
+  3. the index in the scanner: peak RSS of `mamori-agent scan --edm` minus the same scan without the
+     set, on one small file;
+  4. scan throughput on a tree of --files text files (one in ten holds 5 registered rows among
+     made-up ones, the rest made-up customer lists and Japanese prose) with the set and without it,
+     best of --repeat runs (page cache warm): the reference is the same command without --edm.
+
+Goals (issue 18): index <= 64 MiB with a 1,000,000-row table; throughput with it >= 0.8x without.
+Usage: bench/edm.py [--rows N] [--files M] [--repeat R]
+"""
+
+import argparse
+import csv
+import os
+import random
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
+sys.path.insert(0, os.path.join(REPO, "bench"))
+from edm_fixtures import customers  # noqa: E402
+from fingerprints import peak_rss_kib, prose  # noqa: E402
+from harness import Collector  # noqa: E402
+
+BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
+os.environ.setdefault("MAMORI_BIN_DIR", BIN)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--rows", type=int, default=100000)
+    parser.add_argument("--files", type=int, default=500)
+    parser.add_argument("--repeat", type=int, default=3)
+    args = parser.parse_args()
+    rng = random.Random(18)
+    tmp = tempfile.mkdtemp(prefix="mamori-bench-edm-")
+    collector = Collector(tmp, log_level="warning").start()
+    try:
+        rows = customers(args.rows)
+        table = os.path.join(tmp, "customers.csv")
+        with open(table, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["name", "kana", "address", "phone", "email", "mynumber"])
+            w.writerows(rows)
+        start = time.monotonic()
+        done = collector.ctl("edm", "add", "--set", "bench", "--columns", "name,kana,address,phone,email,mynumber",
+                             table)
+        registration = time.monotonic() - start
+        if done[0] != 0:
+            raise SystemExit(done[1] + done[2])
+        summary = [line for line in done[1].splitlines() if line.startswith("set bench")][-1]
+        bundle = os.path.join(tmp, "bench.edm")
+        collector.ctl("edm", "export", "bench", "--output", bundle, check=0)
+        pem = os.path.join(tmp, "policy.pub")
+        subprocess.run(["openssl", "pkey", "-in", collector.policy_key_file, "-pubout", "-out", pem], check=True)
+
+        fake = customers(2000, seed=99)
+        tree = os.path.join(tmp, "tree")
+        for i in range(args.files):
+            lines = [",".join(r) for r in rng.sample(fake, 40)]
+            if i % 10 == 0:  # one in ten holds 5 registered rows
+                for r in rng.sample(rows, 5):
+                    lines.insert(rng.randrange(len(lines)), ",".join(r))
+            body = "\n".join(lines) + "\n" + prose(rng, 3000, True)
+            path = os.path.join(tree, f"{i // 100:02d}", f"f{i:05d}.txt")
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path, "w") as f:
+                f.write(body)
+        tree_bytes = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(tree) for n in ns)
+
+        scan = [os.path.join(BIN, "mamori-agent"), "scan", "--json", "--threads", "2"]
+        with_set = ["--edm", bundle, "--collector-key", pem]
+        one = os.path.join(tmp, "one.txt")
+        with open(one, "w") as f:
+            f.write("hello\n")
+        _, rss_without = peak_rss_kib(scan + ["--no-sandbox", one])
+        _, rss_with = peak_rss_kib(scan + ["--no-sandbox"] + with_set + [one])
+
+        def best(extra):
+            times, matched = [], 0
+            for _ in range(args.repeat):
+                start = time.monotonic()
+                run = subprocess.run(scan + extra + [tree], capture_output=True, text=True)
+                times.append(time.monotonic() - start)
+                matched = sum(1 for line in run.stdout.splitlines() if '"type":"edm"' in line)
+            return min(times), matched
+
+        base, _ = best([])
+        edm, matched = best(with_set)
+        print(f"rows registered          {args.rows} x 6 columns in {registration:.1f} s "
+              f"({args.rows / registration:.0f} rows/s, mamorictl reading + hashing + upload, collector build)")
+        print(f"set                      {summary}")
+        print(f"artifact (signed bundle) {os.path.getsize(bundle) / 1048576:.1f} MiB")
+        print(f"scanner peak RSS         {rss_without / 1024:.1f} MiB without the set, {rss_with / 1024:.1f} MiB "
+              f"with it: the set costs {(rss_with - rss_without) / 1024:.1f} MiB (goal <= 64 MiB at 1,000,000 rows)")
+        print(f"scan of {args.files} files ({tree_bytes / 1048576:.1f} MiB), best of {args.repeat}: "
+              f"{base:.2f} s without the set (reference), {edm:.2f} s with it: "
+              f"{base / edm:.2f}x the throughput (goal >= 0.8x); {matched} files matched "
+              f"(expected {len(range(0, args.files, 10))})")
+    finally:
+        collector.stop()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,47 @@
+#include "collector/ctl/SetCommands.h"
+
+#include <cstdio>
+
+#include "common/Files.h"
+#include "common/Utf8.h"
+#include "fingerprint/FingerprintArtifact.h"
+
+namespace mamori::collector::ctl {
+
+common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client) {
+  auto answer = client.getJson("/api/v1/fingerprint-key");
+  if (!answer) return answer.error();
+  auto key = fingerprint::FingerprintKey::fromText(jsonText(answer.value(), "key"));
+  if (!key) return common::makeError("the collector's fingerprint key: " + key.error().message);
+  return key;
+}
+
+int exportSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
+                    const std::string& set, const std::string& output) {
+  if (!fingerprint::isSafeSetName(set)) return reportError(kExitUsage, what + " export: not a set name: " + set);
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->send("GET", route + set + "/artifact", "");
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
+  // The key is in the file: it is as sensitive as the agent's own copy (mode 0600).
+  if (auto written = common::writeFileAtomically(output, answer.value().body, 0600); !written)
+    return reportError(kExitFailure, written.error().describe());
+  std::printf("wrote %s (set %s, %zu bytes)\n", common::visibleText(output).c_str(), set.c_str(),
+              answer.value().body.size());
+  return kExitOk;
+}
+
+int removeSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
+                    const std::string& set) {
+  if (!fingerprint::isSafeSetName(set)) return reportError(kExitUsage, what + " remove: not a set name: " + set);
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->send("DELETE", route + set, "");
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
+  std::printf("removed set %s\n", set.c_str());
+  return kExitOk;
+}
+
+}  // namespace mamori::collector::ctl

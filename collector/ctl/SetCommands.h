@@ -1,0 +1,23 @@
+#pragma once
+// What `mamorictl fingerprints` and `mamorictl edm` share: the fleet key that hashes on this machine,
+// exporting a signed set with the key, and removing a set.
+
+#include <memory>
+#include <string>
+
+#include "collector/ctl/AdminClient.h"
+#include "collector/ctl/Commands.h"
+#include "common/Result.h"
+#include "fingerprint/FingerprintKey.h"
+
+namespace mamori::collector::ctl {
+
+// GET /api/v1/fingerprint-key (audited at the collector).
+common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client);
+// route: "/api/v1/fingerprints/" or "/api/v1/edm/"; what: "fingerprints" or "edm" (for messages).
+int exportSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
+                    const std::string& set, const std::string& output);
+int removeSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
+                    const std::string& set);
+
+}  // namespace mamori::collector::ctl

@@ -1,0 +1,246 @@
+"""Exact data match end to end (issue 18, docs/decisions/0034), with the real binaries over TLS: an
+administrator registers a generated customer table of 3,000 rows (`mamorictl edm add`: read and hashed
+on the administrator's side, only keyed hashes and row numbers sent), exports the signed set, and
+`mamori-agent scan --edm` reports files holding some of its rows with the right row count: a CSV export
+in another column order, a spreadsheet (LibreOffice's xlsx from CSV), a letter (docx) and its PDF by
+LibreOffice, a mail with rows pasted in. Files with the same names and other phone numbers, generic
+name lists, names paired with other customers' phones, and values of a single column are not reported.
+The database and the set hold no value of the table; tampered and foreign sets are refused; the admin
+routes are audited."""
+
+import csv
+import io
+import json
+import os
+import random
+import shutil
+import subprocess
+import tempfile
+import unittest
+
+import test_fingerprints as documents
+from edm_fixtures import customers, other_phone
+from harness import Collector, binary
+
+ROWS = 3000
+
+
+class EdmTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.mkdtemp(prefix="mamori-edm-")
+        self.collector = Collector(self.tmp).start()
+        self.rows = customers(ROWS)
+        self.csv = os.path.join(self.tmp, "customers.csv")
+        with open(self.csv, "w", newline="", encoding="utf-8-sig") as f:
+            w = csv.writer(f)
+            w.writerow(["氏名", "フリガナ", "住所", "電話番号", "メール", "個人番号"])
+            w.writerows(self.rows)
+
+    def tearDown(self):
+        if self.collector.process:
+            self.collector.stop()
+        shutil.rmtree(self.tmp, ignore_errors=True)
+
+    def ctl(self, *args, check=0):
+        return self.collector.ctl(*args, check=check)
+
+    def register(self):
+        code, out, err = self.ctl("edm", "add", "--set", "customers", "--columns",
+                                  "name,kana,address,phone,email,mynumber", self.csv)
+        self.assertIn(f"read {ROWS} rows", out, err)
+        self.assertIn(f"set customers version 1: {ROWS} rows", out)
+        bundle = os.path.join(self.tmp, "customers.edm")
+        self.ctl("edm", "export", "customers", "--output", bundle)
+        return bundle
+
+    def public_key(self):
+        pem = os.path.join(self.tmp, "collector-policy.pub")
+        subprocess.run(["openssl", "pkey", "-in", self.collector.policy_key_file, "-pubout", "-out", pem],
+                       check=True, capture_output=True)
+        return pem
+
+    def scan(self, bundle, root, *extra):
+        done = subprocess.run([binary("mamori-agent"), "scan", "--json", "--edm", bundle, "--collector-key",
+                               self.public_key(), *extra, root], capture_output=True, text=True, timeout=300)
+        found = {}
+        for line in done.stdout.splitlines():
+            r = json.loads(line) if line.strip() else {}
+            if "path" in r:
+                found[os.path.relpath(r["path"], root)] = [m for m in r["matches"] if m["type"] == "edm"]
+        return done, found
+
+    def make_files(self):
+        """name -> expected row count (0: must not be reported)."""
+        d = os.path.join(self.tmp, "files")
+        os.makedirs(d)
+        rng = random.Random(7)
+        expected = {}
+        pick = rng.sample(self.rows, 80)
+
+        def put(name, data, rows):
+            documents.write(os.path.join(d, name), data)
+            expected[name] = rows
+
+        # An export in another column order and layout: e-mail, name, phone (50 rows).
+        out = io.StringIO()
+        w = csv.writer(out)
+        w.writerow(["email", "customer", "tel"])
+        for name, kana, address, phone, email, number in pick[:50]:
+            w.writerow([email.upper(), name.replace(" ", ""), phone.replace("-", "")])
+        put("export50.csv", out.getvalue(), 50)
+        # One real row among made-up ones, in a tab-separated text.
+        lines = ["氏名\t電話\tメール"] + [f"{n}\t{other_phone(rng)}\tx{i}@example.net" for i, (n, *_) in
+                                          enumerate(pick[50:60])]
+        lines.insert(5, f"{pick[60][0]}\t{pick[60][3]}\t")
+        put("one-row.txt", "\n".join(lines) + "\n", 1)
+        # A spreadsheet: LibreOffice's xlsx of a CSV with kana, phone and My Number (20 rows).
+        sheet_csv = os.path.join(self.tmp, "sheet", "list20.csv")
+        documents.write(sheet_csv, "フリガナ,電話,個人番号\n" + "".join(
+            f"{kana},{phone},\"{number[:4]} {number[4:8]} {number[8:]}\"\n" for _, kana, _, phone, _, number in
+            pick[:20]))
+        expected["list20.xlsx"] = 20
+        # A letter (docx) with 5 customers as name / address lines, and its PDF by LibreOffice.
+        paragraphs = [["お客様各位"], ["下記のお客様へ案内状を送付します。"]]
+        for name, kana, address, phone, email, number in pick[20:25]:
+            paragraphs += [[f"{name} 様"], [address], [f"TEL {phone}"]]
+        put("letter5.docx", documents.docx(paragraphs), 5)
+        expected["letter5.pdf"] = 5
+        # A mail with 3 rows pasted in.
+        body = "\r\n".join(f"{n}  <{e}>" for n, _, _, _, e, _ in pick[30:33])
+        put("pasted.eml", "From: a@example.jp\r\nTo: b@example.com\r\nSubject: list\r\n"
+                          "Content-Type: text/plain; charset=utf-8\r\n\r\n" + body + "\r\n", 3)
+        # Not reported: the same names with other phones; a generic list of names; names with other
+        # customers' phones (shuffled); phones alone; e-mails alone; made-up rows.
+        put("no/same-names-other-phones.csv", "".join(f"{n},{other_phone(rng)}\n" for n, *_ in pick[:50]), 0)
+        put("no/names.txt", "\n".join(n for n, *_ in self.rows[:500]) + "\n", 0)
+        put("no/names-kana.txt", "\n".join(f"{n} {k}" for n, k, *_ in self.rows[:500]) + "\n", 0)
+        shuffled = [r[3] for r in pick[:50]]
+        rng.shuffle(shuffled)
+        put("no/shuffled.csv", "".join(f"{r[0]},{p}\n" for r, p in zip(pick[:50], shuffled)
+                                       if p != r[3]), 0)
+        put("no/phones.txt", "\n".join(r[3] for r in pick) + "\n", 0)
+        put("no/emails.txt", "\n".join(r[4] for r in pick) + "\n", 0)
+        fake = customers(100, seed=99)
+        put("no/made-up.csv", "".join(",".join(r) + "\n" for r in fake), 0)
+
+        soffice = shutil.which("soffice")
+        self.assertIsNotNone(soffice, "LibreOffice (soffice) is needed: scripts/bootstrap.sh --test installs it")
+        profile = os.path.join(self.tmp, "lo-profile")
+        for fmt, source in (("xlsx", sheet_csv), ("pdf", os.path.join(d, "letter5.docx"))):
+            subprocess.run([soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--infilter=CSV:44,34,76",
+                            "--convert-to", fmt, "--outdir", d, source] if fmt == "xlsx" else
+                           [soffice, f"-env:UserInstallation=file://{profile}", "--headless", "--convert-to", fmt,
+                            "--outdir", d, source], check=True, capture_output=True, timeout=240)
+        self.assertTrue(os.path.exists(os.path.join(d, "list20.xlsx")))
+        self.assertTrue(os.path.exists(os.path.join(d, "letter5.pdf")))
+        # made-up rows with real names: only the name column is real.
+        return d, expected
+
+    def test_register_export_and_find_rows(self):
+        bundle = self.register()
+        code, out, _ = self.ctl("edm", "list")
+        self.assertIn("customers", out)
+        code, out, _ = self.ctl("edm", "show", "customers", "--json")
+        shown = json.loads(out)
+        self.assertEqual(shown["rows"], ROWS)
+        self.assertGreaterEqual(shown["values"], ROWS * 6)
+
+        # No value of the table at the collector or in the set, in any spelling.
+        stored = b""
+        for path in [bundle] + [os.path.join(self.collector.state_dir, f) for f in os.listdir(self.collector.state_dir)
+                                if f.startswith("collector.db")]:
+            with open(path, "rb") as f:
+                stored += f.read()
+        name, kana, address, phone, email, number = self.rows[123]
+        for value in (name, name.replace(" ", ""), kana, address, phone, phone.replace("-", ""), email, number):
+            for encoding in ("utf-8", "utf-16-le"):
+                self.assertNotIn(value.encode(encoding), stored, value)
+
+        files, expected = self.make_files()
+        done, found = self.scan(bundle, files)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        results = {}
+        for name in expected:
+            hits = found.get(name, [])
+            results[name] = hits[0]["count"] if hits else 0
+            self.assertLessEqual(len(hits), 1, hits)
+            if hits:
+                self.assertTrue(hits[0]["name"].startswith("customers:"), hits)
+        self.assertEqual(results, expected)
+        self.assertEqual(found["export50.csv"][0]["name"], "customers:name+phone+email")
+
+        # --min-rows: only files with at least 5 rows.
+        done, found = self.scan(bundle, files, "--min-rows", "5")
+        self.assertEqual(sorted(n for n, hits in found.items() if hits),
+                         sorted(n for n, rows in expected.items() if rows >= 5))
+
+    def test_refused_sets_replacement_and_audit(self):
+        bundle = self.register()
+        with open(bundle) as f:
+            good = json.load(f)
+        target = os.path.join(self.tmp, "target")
+        name, kana, address, phone, email, number = self.rows[5]
+        documents.write(os.path.join(target, "row.txt"), f"{name},{phone}\n")
+
+        def refused(data, why):
+            path = os.path.join(self.tmp, "bad.edm")
+            with open(path, "w") as f:
+                f.write(data if isinstance(data, str) else json.dumps(data))
+            done, _ = self.scan(path, target)
+            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
+            self.assertIn("exact-data-match set refused", done.stderr)
+            self.assertIn(why, done.stderr)
+
+        tampered = json.loads(json.dumps(good))
+        doc = tampered["envelope"]["document"]
+        tampered["envelope"]["document"] = doc[:60] + ("A" if doc[60] != "A" else "B") + doc[61:]
+        refused(tampered, "signature")
+        other_key = json.loads(json.dumps(good))
+        other_key["key"] = "B" * 42 + "A"
+        refused(other_key, "hashed with key")
+        other_signer = json.loads(json.dumps(good))
+        other_signer["envelope"]["key_id"] = "0" * 16
+        refused(other_signer, "trusts key")
+        refused("{\"envelope\": [], \"key\": 1}", "/envelope")
+        refused("not json at all", "")
+        # A fingerprint set is not an EDM set.
+        fp_dir = os.path.join(self.tmp, "fpdocs")
+        documents.write(os.path.join(fp_dir, "a.txt"), documents.prose(documents.EN_WORDS, 300, 1))
+        self.ctl("fingerprints", "add", "--set", "docs", fp_dir)
+        fp_bundle = os.path.join(self.tmp, "docs.fingerprints")
+        self.ctl("fingerprints", "export", "docs", "--output", fp_bundle)
+        with open(fp_bundle) as f:
+            refused(f.read(), "not an exact-data-match set")
+
+        done, found = self.scan(bundle, target)
+        self.assertEqual(done.returncode, 1, done.stderr)
+        self.assertEqual(found["row.txt"][0]["count"], 1)
+
+        # A new table replaces the old one as version 2 (the old rows are gone); removal hides the set.
+        small = os.path.join(self.tmp, "small.tsv")
+        documents.write(small, "".join(f"{r[0]}\t{r[3]}\n" for r in self.rows[100:110]))
+        code, out, err = self.ctl("edm", "add", "--set", "customers", "--columns", "name,phone", "--no-header",
+                                  "--tab", small)
+        self.assertIn("version 2: 10 rows", out, err)
+        self.ctl("edm", "export", "customers", "--output", bundle)
+        done, found = self.scan(bundle, target)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        self.ctl("edm", "remove", "customers")
+        code, out, _ = self.ctl("edm", "list", "--json")
+        self.assertEqual(out.strip(), "")
+        code, _, err = self.ctl("edm", "export", "customers", "--output", bundle, check=1)
+        self.assertIn("404", err)
+        code, out, _ = self.ctl("audit", "--json")
+        actions = [json.loads(line)["action"] for line in out.splitlines() if line.strip()]
+        for action in ("fingerprint.key.read", "edm.add", "edm.export", "edm.remove"):
+            self.assertIn(action, actions)
+        # Bad usage is a clear error.
+        code, _, err = self.ctl("edm", "add", "--set", "x", "--columns", "name,telephone", small, check=2)
+        self.assertIn("\"telephone\" is not a column type", err)
+        code, _, err = self.ctl("edm", "add", "--set", "x", "--columns", "name,phone", "--min-columns", "3", small,
+                                check=2)
+        self.assertIn("--min-columns", err)
+
+
+if __name__ == "__main__":
+    unittest.main()
