@@ -301,7 +301,8 @@ void checkFingerprintSets(store::EventStore& store, store::EventStore& other, co
   // Exact-data-match sets (migration 12) live beside them under the same names, independently: an
   // upload's parts, cleared once the set is built.
   using store::SetKind;
-  REQUIRE(store.addSetDocuments(SetKind::kEdm, {{set, "up1.000001", "customers.csv", 3, "AAAAAAAAAAAAAAAA", now},
+  REQUIRE(store
+              .addSetDocuments(SetKind::kEdm, {{set, "up1.000001", "customers.csv", 3, "AAAAAAAAAAAAAAAA", now},
                                                {set, "up1.000002", "customers.csv", 1, "AQAAAAAAAAAAAAAA", now}})
               .ok());
   CHECK(store.setDocuments(SetKind::kEdm, set, true).value().size() == 2);
@@ -315,7 +316,9 @@ void checkFingerprintSets(store::EventStore& store, store::EventStore& other, co
   CHECK(store.removeSet(SetKind::kEdm, set, now + 4).value());
   CHECK(store.findSet(SetKind::kEdm, set).value()->version == 2);
   bool edmListed = false;
-  for (const auto& s : store.listSets(SetKind::kEdm).value()) edmListed = edmListed || s.name == set;
+  auto edmSets = store.listSets(SetKind::kEdm);
+  REQUIRE(edmSets.ok());
+  for (const auto& s : edmSets.value()) edmListed = edmListed || s.name == set;
   CHECK(edmListed);
 }
 

@@ -26,8 +26,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail,
                                               fp::EdmType::kAddress, fp::EdmType::kMyNumber};
     std::vector<fp::EdmEntry> entries;
-    fp::hashEdmRow(key, columns, {"山田 太郎", "03-1234-5678", "taro@example.jp", "東京都千代田区1-2-3", "123456789018"},
-                   0, entries);
+    fp::hashEdmRow(key, columns,
+                   {"山田 太郎", "03-1234-5678", "taro@example.jp", "東京都千代田区1-2-3", "123456789018"}, 0, entries);
     return fp::buildEdmSet("s", 1, key.keyId(), columns, 2, 1, entries).value();
   }();
   (void)fp::matchEdm(sample, key, text);
