@@ -8,12 +8,6 @@ void putLittleEndian(std::string& out, std::uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));
 }
 
-std::uint64_t getLittleEndian(const char* in, int bytes) {
-  std::uint64_t value = 0;
-  for (int i = bytes - 1; i >= 0; --i) value = (value << 8) | static_cast<unsigned char>(in[i]);
-  return value;
-}
-
 common::Error corrupt(std::string message, std::string where) {
   return common::makeError(common::ErrorKind::kCorrupt, std::move(message), std::move(where));
 }

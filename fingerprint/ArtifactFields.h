@@ -23,8 +23,8 @@ common::Result<std::string> stringAt(const common::JsonValue& object, std::strin
 common::Status onlyKeys(const common::JsonValue& object, std::initializer_list<std::string_view> keys,
                         const std::string& at);
 
+// Appends the low `bytes` bytes of value, little-endian (read back with common/LittleEndian.h).
 void putLittleEndian(std::string& out, std::uint64_t value, int bytes);
-std::uint64_t getLittleEndian(const char* in, int bytes);
 
 }  // namespace mamori::fingerprint::artifact
 

@@ -3,6 +3,7 @@
 #include "common/Base64Url.h"
 #include "common/JsonParser.h"
 #include "common/JsonText.h"
+#include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
 namespace mamori::fingerprint {
@@ -109,9 +110,9 @@ common::Result<EdmSet> parseEdmArtifact(std::string_view text, const ArtifactLim
   set.keys.reserve(n);
   set.entryRows.reserve(n);
   for (std::size_t i = 0; i < n; ++i) {
-    const char* at = packed->data() + i * kEdmEntryBytes;
-    const std::uint64_t key = artifact::getLittleEndian(at, 8);
-    const auto row = static_cast<std::uint32_t>(artifact::getLittleEndian(at + 8, 4));
+    const std::size_t at = i * kEdmEntryBytes;
+    const std::uint64_t key = common::le64(*packed, at);
+    const std::uint32_t row = common::le32(*packed, at + 8);
     const std::size_t column = key & kEdmColumnMask;
     if (static_cast<std::int64_t>(row) >= set.rows)
       return corrupt(

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
 namespace mamori::fingerprint {
@@ -68,8 +69,8 @@ common::Result<std::vector<EdmEntry>> unpackEdmEntries(std::string_view packed, 
                              "/entries");
   std::vector<EdmEntry> out(packed.size() / kEdmEntryBytes);
   for (std::size_t i = 0; i < out.size(); ++i) {
-    const char* at = packed.data() + i * kEdmEntryBytes;
-    out[i] = {artifact::getLittleEndian(at, 8), static_cast<std::uint32_t>(artifact::getLittleEndian(at + 8, 4))};
+    const std::size_t at = i * kEdmEntryBytes;
+    out[i] = {common::le64(packed, at), common::le32(packed, at + 8)};
   }
   return out;
 }

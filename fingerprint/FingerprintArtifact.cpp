@@ -5,6 +5,7 @@
 #include "common/Base64Url.h"
 #include "common/JsonParser.h"
 #include "common/JsonText.h"
+#include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
 namespace mamori::fingerprint {
@@ -14,7 +15,6 @@ namespace {
 constexpr std::size_t kEntryBytes = 12;
 
 using artifact::corrupt;
-using artifact::getLittleEndian;
 using artifact::integerAt;
 using artifact::onlyKeys;
 using artifact::putLittleEndian;
@@ -135,9 +135,8 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, c
   set.docs.reserve(entries);
   std::vector<std::int64_t> counts(set.documents.size(), 0);
   for (std::size_t i = 0; i < entries; ++i) {
-    const char* entry = packed->data() + i * kEntryBytes;
-    const std::uint64_t hash = getLittleEndian(entry, 8);
-    const auto doc = static_cast<std::uint32_t>(getLittleEndian(entry + 8, 4));
+    const std::uint64_t hash = common::le64(*packed, i * kEntryBytes);
+    const std::uint32_t doc = common::le32(*packed, i * kEntryBytes + 8);
     if (doc >= set.documents.size())
       return corrupt("entry " + std::to_string(i) + " names document " + std::to_string(doc) + " of " +
                          std::to_string(set.documents.size()),
