@@ -37,9 +37,29 @@ std::string randomHex(std::size_t len) {
 }
 
 std::string sha256Hex(std::string_view data) {
+  Sha256 hash;
+  hash.update(data);
+  return hash.hex();
+}
+
+// OpenSSL fails here only without memory or without SHA-256 itself: nothing sensible can go on.
+Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
+  MAMORI_ASSERT(context_ != nullptr);
+  MAMORI_ASSERT(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) == 1);
+}
+
+Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+
+void Sha256::update(std::string_view data) {
+  MAMORI_ASSERT(EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size()) == 1);
+}
+
+std::string Sha256::hex() {
+  auto* context = static_cast<EVP_MD_CTX*>(context_);
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digestLen = 0;
-  MAMORI_ASSERT(EVP_Digest(data.data(), data.size(), digest.data(), &digestLen, EVP_sha256(), nullptr) == 1);
+  MAMORI_ASSERT(EVP_DigestFinal_ex(context, digest.data(), &digestLen) == 1);
+  MAMORI_ASSERT(EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1);
   return toHex(digest.data(), digestLen);
 }
 

@@ -16,6 +16,21 @@ std::string randomHex(std::size_t len);
 // Lower-case hex SHA-256 of data.
 std::string sha256Hex(std::string_view data);
 
+// SHA-256 of data given in pieces (files streamed in chunks).
+class Sha256 {
+ public:
+  Sha256();
+  ~Sha256();
+  Sha256(const Sha256&) = delete;
+  Sha256& operator=(const Sha256&) = delete;
+  void update(std::string_view data);
+  // Lower-case hex of everything given; the object starts over afterwards.
+  std::string hex();
+
+ private:
+  void* context_;  // EVP_MD_CTX, kept out of this header
+};
+
 // Compares without leaking where the first difference is.
 bool constantTimeEquals(std::string_view a, std::string_view b);
 

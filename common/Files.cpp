@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdio>
 #include <sys/stat.h>
@@ -47,14 +48,7 @@ Status writeFileAtomically(const std::string& path, std::string_view data, mode_
     if (!fd.valid()) return makeError("cannot create", temp, errno);
     // open() applies the umask; secrets must end up exactly 0600, certificates exactly 0644.
     if (::fchmod(fd.get(), mode) != 0) return makeError("cannot set permissions", temp, errno);
-    while (!data.empty()) {
-      const ssize_t n = ::write(fd.get(), data.data(), data.size());
-      if (n < 0) {
-        if (errno == EINTR) continue;
-        return makeError("cannot write", temp, errno);
-      }
-      data.remove_prefix(static_cast<std::size_t>(n));
-    }
+    if (auto written = writeAll(fd.get(), data, temp); !written) return written;
     if (::fsync(fd.get()) != 0) return makeError("cannot flush to disk", temp, errno);
   }
   if (std::rename(temp.c_str(), path.c_str()) != 0) return makeError("cannot replace", path, errno);
@@ -63,20 +57,58 @@ Status writeFileAtomically(const std::string& path, std::string_view data, mode_
   return Ok{};
 }
 
+Status writeAll(int fd, std::string_view data, const std::string& path) {
+  while (!data.empty()) {
+    const ssize_t n = ::write(fd, data.data(), data.size());
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return makeError("cannot write", path, n < 0 ? errno : EIO);
+    data.remove_prefix(static_cast<std::size_t>(n));
+  }
+  return Ok{};
+}
+
+Result<std::size_t> readAtMost(int fd, char* buffer, std::size_t length) {
+  std::size_t used = 0;
+  while (used < length) {
+    const ssize_t n = ::read(fd, buffer + used, length - used);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) return makeError("cannot read", {}, errno);
+    if (n == 0) break;
+    used += static_cast<std::size_t>(n);
+  }
+  return used;
+}
+
+Result<std::string> readAll(int fd, std::size_t maxBytes, std::size_t sizeHint) {
+  // One byte more than allowed is asked for, so a file just over the limit is told apart from one
+  // exactly at it.
+  std::string data(std::min(sizeHint, maxBytes) + 1, '\0');
+  std::size_t used = 0;
+  for (;;) {
+    if (used == data.size()) {
+      if (used > maxBytes) {
+        return makeError(ErrorKind::kTooLarge, "larger than " + std::to_string(maxBytes) + " bytes");
+      }
+      data.resize(std::min(std::max<std::size_t>(data.size() * 2, 8192), maxBytes + 1));
+    }
+    auto n = readAtMost(fd, data.data() + used, data.size() - used);
+    if (!n) return n.error();
+    used += n.value();
+    if (used < data.size()) break;  // the end of the file came first
+  }
+  data.resize(used);
+  return data;
+}
+
 Result<std::string> readSmallFile(const std::string& path, std::size_t maxBytes) {
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return makeError("cannot open", path, errno);
-  std::string text;
-  char buffer[8192];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buffer, sizeof buffer);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return makeError("cannot read", path, errno);
-    }
-    if (n == 0) break;
-    text.append(buffer, static_cast<std::size_t>(n));
-    if (text.size() > maxBytes) return makeError(ErrorKind::kTooLarge, "file is larger than expected", path);
+  auto text = readAll(fd.get(), maxBytes);
+  if (!text) {
+    Error error = text.error();
+    if (error.kind == ErrorKind::kTooLarge) error.message = "file is larger than expected";
+    error.where = path;
+    return error;
   }
   return text;
 }

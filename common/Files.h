@@ -20,6 +20,17 @@ Status makeDirectories(const std::string& dir);
 // with exactly `mode` (the umask does not apply), fsync, rename over path, fsync of the folder.
 Status writeFileAtomically(const std::string& path, std::string_view data, mode_t mode);
 
+// Writes all of data to fd, continuing after short writes and EINTR; the error names path.
+Status writeAll(int fd, std::string_view data, const std::string& path);
+
+// Reads fd until length bytes or the end of the file; the number read.
+Result<std::size_t> readAtMost(int fd, char* buffer, std::size_t length);
+
+// Everything fd has until the end of the file, at most maxBytes (ErrorKind::kTooLarge beyond, without
+// reading further); sizeHint is the expected size (reserved up front). Errors name no path: the caller
+// knows it.
+Result<std::string> readAll(int fd, std::size_t maxBytes, std::size_t sizeHint = 0);
+
 // The whole file; an error if it is larger than maxBytes (never reads unbounded data).
 Result<std::string> readSmallFile(const std::string& path, std::size_t maxBytes = std::size_t{1} << 20U);
 

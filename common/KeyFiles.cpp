@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <sys/stat.h>
 
+#include "common/Files.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::common {
@@ -15,24 +16,16 @@ namespace {
 
 constexpr std::size_t kMaxKeyFileBytes = std::size_t{16} * 1024;
 
-common::Status writeAll(int fd, const std::string& text, const std::string& path) {
-  std::size_t done = 0;
-  while (done < text.size()) {
-    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return common::makeError("cannot write the key file", path, errno);
-    done += static_cast<std::size_t>(n);
-  }
-  if (::fsync(fd) != 0) return common::makeError("cannot sync the key file", path, errno);
-  return common::Ok{};
-}
-
 common::Status writeKeyFile(const std::string& text, const std::string& path, int flags, mode_t mode) {
   const common::UniqueFd fd(::open(path.c_str(), flags | O_WRONLY | O_CLOEXEC, mode));
   if (!fd.valid()) return common::makeError("cannot create the key file", path, errno);
   // The umask may have widened nothing but could narrow; set the mode we mean explicitly.
   if (::fchmod(fd.get(), mode) != 0) return common::makeError("cannot set the key file's mode", path, errno);
-  return writeAll(fd.get(), text, path);
+  if (auto written = common::writeAll(fd.get(), text, path); !written) {
+    return common::makeError("cannot write the key file", path, written.error().sysErrno);
+  }
+  if (::fsync(fd.get()) != 0) return common::makeError("cannot sync the key file", path, errno);
+  return common::Ok{};
 }
 
 common::Result<std::string> readKeyFile(const std::string& path, bool secret) {
@@ -46,16 +39,11 @@ common::Result<std::string> readKeyFile(const std::string& path, bool secret) {
     return common::makeError(
         std::string("the private key file is accessible by others (mode ") + mode + "); run chmod 600 on it", path);
   }
-  std::string text;
-  char buf[4096];
-  while (true) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return common::makeError("cannot read the key file", path, errno);
-    if (n == 0) break;
-    text.append(buf, static_cast<std::size_t>(n));
-    if (text.size() > kMaxKeyFileBytes) return common::makeError("the key file is larger than 16 KiB", path);
+  auto text = common::readAll(fd.get(), kMaxKeyFileBytes);
+  if (!text && text.error().kind == common::ErrorKind::kTooLarge) {
+    return common::makeError("the key file is larger than 16 KiB", path);
   }
+  if (!text) return common::makeError("cannot read the key file", path, text.error().sysErrno);
   return text;
 }
 

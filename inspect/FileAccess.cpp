@@ -9,6 +9,7 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include "common/Files.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::inspect {
@@ -26,16 +27,11 @@ common::Result<std::string> readFileBounded(const std::string& path, std::int64_
   if (::fstat(fd.get(), &st) != 0) return common::makeError("cannot stat", path, errno);
   if (!S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
   if (st.st_size > maxBytes) return common::makeError("larger than " + std::to_string(maxBytes) + " bytes", path);
+  // What fstat promised, no more (a file that grows while read is taken as it was).
   std::string data(static_cast<std::size_t>(st.st_size), '\0');
-  std::size_t used = 0;
-  while (used < data.size()) {
-    const ssize_t n = ::read(fd.get(), data.data() + used, data.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return common::makeError("cannot read", path, errno);
-    if (n == 0) break;
-    used += static_cast<std::size_t>(n);
-  }
-  data.resize(used);
+  auto used = common::readAtMost(fd.get(), data.data(), data.size());
+  if (!used) return common::makeError("cannot read", path, used.error().sysErrno);
+  data.resize(used.value());
   return data;
 }
 

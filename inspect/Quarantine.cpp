@@ -30,9 +30,6 @@ constexpr std::uint32_t kMaxRecord = kChunk + 4096;
 struct CipherCtxDeleter {
   void operator()(EVP_CIPHER_CTX* c) const { EVP_CIPHER_CTX_free(c); }
 };
-struct MdCtxDeleter {
-  void operator()(EVP_MD_CTX* c) const { EVP_MD_CTX_free(c); }
-};
 
 using Key = std::array<unsigned char, 32>;
 
@@ -96,38 +93,6 @@ common::Result<std::string> seal(bool encrypt, const Key& key, std::uint64_t ind
   return out;
 }
 
-common::Status writeAll(int fd, std::string_view data, const std::string& path) {
-  while (!data.empty()) {
-    const ssize_t n = ::write(fd, data.data(), data.size());
-    if (n < 0 && errno == EINTR) continue;
-    if (n <= 0) return common::makeError("cannot write", path, errno);
-    data.remove_prefix(static_cast<std::size_t>(n));
-  }
-  return common::Ok{};
-}
-
-common::Result<std::size_t> readUpTo(int fd, char* buf, std::size_t len) {
-  std::size_t used = 0;
-  while (used < len) {
-    const ssize_t n = ::read(fd, buf + used, len - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return common::makeError("cannot read", {}, errno);
-    if (n == 0) break;
-    used += static_cast<std::size_t>(n);
-  }
-  return used;
-}
-
-std::string hexOf(const unsigned char* p, unsigned int n) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (unsigned int i = 0; i < n; ++i) {
-    out += kHex[p[i] >> 4U];
-    out += kHex[p[i] & 0xFU];
-  }
-  return out;
-}
-
 }  // namespace
 
 struct QuarantineWriter::State {
@@ -146,7 +111,7 @@ struct QuarantineWriter::State {
     std::string framed;
     putU32(framed, static_cast<std::uint32_t>(sealed.value().size()));
     framed += sealed.value();
-    return writeAll(fd.get(), framed, path);
+    return common::writeAll(fd.get(), framed, path);
   }
 };
 
@@ -171,7 +136,7 @@ common::Result<std::unique_ptr<QuarantineWriter>> QuarantineWriter::create(const
   auto key = deriveKey(passphrase, salt, kQuarantineIterations);
   if (!key) return key.error();
   state->key = key.value();
-  if (auto ok = writeAll(state->fd.get(), state->header, archivePath); !ok) return ok.error();
+  if (auto ok = common::writeAll(state->fd.get(), state->header, archivePath); !ok) return ok.error();
   return std::unique_ptr<QuarantineWriter>(new QuarantineWriter(std::move(state)));
 }
 
@@ -180,23 +145,19 @@ common::Result<QuarantinedFile> QuarantineWriter::add(const std::string& path) {
   if (!in.valid()) return common::makeError("cannot open", path, errno);
   struct stat st {};
   if (::fstat(in.get(), &st) != 0 || !S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md(EVP_MD_CTX_new());
-  if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1) return common::makeError("digest setup failed");
+  common::Sha256 hash;
   // The header first (its sha256 field is filled from a first pass so extraction can check it).
   std::string data;
   std::string chunk(kChunk, '\0');
   std::int64_t total = 0;
   for (;;) {
-    auto n = readUpTo(in.get(), chunk.data(), chunk.size());
+    auto n = common::readAtMost(in.get(), chunk.data(), chunk.size());
     if (!n) return common::makeError(n.error().message, path, n.error().sysErrno);
     if (n.value() == 0) break;
-    EVP_DigestUpdate(md.get(), chunk.data(), n.value());
+    hash.update(std::string_view(chunk.data(), n.value()));
     total += static_cast<std::int64_t>(n.value());
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int digestLen = 0;
-  EVP_DigestFinal_ex(md.get(), digest.data(), &digestLen);
-  QuarantinedFile file{path, hexOf(digest.data(), digestLen), total};
+  QuarantinedFile file{path, hash.hex(), total};
   auto header = common::json::object();
   common::json::set(header, "path", common::json::string(path));
   common::json::set(header, "size", common::json::integer(total));
@@ -207,8 +168,8 @@ common::Result<QuarantinedFile> QuarantineWriter::add(const std::string& path) {
   if (::lseek(in.get(), 0, SEEK_SET) != 0) return common::makeError("cannot rewind", path, errno);
   std::int64_t written = 0;
   while (written < total) {
-    auto n =
-        readUpTo(in.get(), chunk.data(), static_cast<std::size_t>(std::min<std::int64_t>(total - written, kChunk)));
+    auto n = common::readAtMost(in.get(), chunk.data(),
+                                static_cast<std::size_t>(std::min<std::int64_t>(total - written, kChunk)));
     if (!n) return common::makeError(n.error().message, path, n.error().sysErrno);
     if (n.value() == 0) return common::makeError("the file shrank while it was quarantined", path);
     if (auto ok = state_->record('D', std::string_view(chunk.data(), n.value())); !ok) return ok.error();
@@ -230,7 +191,7 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
   common::UniqueFd in(::open(archivePath.c_str(), O_RDONLY | O_CLOEXEC));
   if (!in.valid()) return common::makeError("cannot open", archivePath, errno);
   std::string header(kHeaderBytes, '\0');
-  auto got = readUpTo(in.get(), header.data(), header.size());
+  auto got = common::readAtMost(in.get(), header.data(), header.size());
   if (!got || got.value() != kHeaderBytes || header.compare(0, kMagic.size(), kMagic) != 0)
     return common::makeError("not a mamori quarantine archive", archivePath);
   const std::uint32_t iterations = getU32(reinterpret_cast<const unsigned char*>(header.data()) + 8 + kSaltBytes);
@@ -241,28 +202,25 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
   if (auto made = common::makeDirectories(outDir); !made) return made.error();
   std::vector<QuarantinedFile> files;
   common::UniqueFd out;
-  std::unique_ptr<EVP_MD_CTX, MdCtxDeleter> md;
+  common::Sha256 hash;  // of the file being extracted
   std::string target;
   std::int64_t remaining = 0;
   auto closeFile = [&]() -> common::Status {
     if (!out.valid()) return common::Ok{};
     if (remaining != 0) return common::makeError("a file in the archive is incomplete", target);
-    std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-    unsigned int len = 0;
-    EVP_DigestFinal_ex(md.get(), digest.data(), &len);
-    if (hexOf(digest.data(), len) != files.back().sha256) return common::makeError("SHA-256 differs", target);
+    if (hash.hex() != files.back().sha256) return common::makeError("SHA-256 differs", target);
     out.reset();
     return common::Ok{};
   };
   for (std::uint64_t index = 0;; ++index) {
     std::array<char, 4> lenBytes{};
-    auto n = readUpTo(in.get(), lenBytes.data(), 4);
+    auto n = common::readAtMost(in.get(), lenBytes.data(), 4);
     if (!n) return n.error();
     if (n.value() != 4) return common::makeError("the archive is truncated (no end marker)", archivePath);
     const std::uint32_t length = getU32(reinterpret_cast<const unsigned char*>(lenBytes.data()));
     if (length > kMaxRecord) return common::makeError("a record is too large: the archive is damaged", archivePath);
     std::string sealed(length, '\0');
-    auto r = readUpTo(in.get(), sealed.data(), length);
+    auto r = common::readAtMost(in.get(), sealed.data(), length);
     if (!r || r.value() != length) return common::makeError("the archive is truncated", archivePath);
     auto plain = seal(false, key.value(), index, header, sealed);
     if (!plain) return common::makeError(plain.error().message, archivePath);
@@ -290,9 +248,6 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
       if (auto made = common::makeDirectories(target.substr(0, target.find_last_of('/'))); !made) return made.error();
       out = common::UniqueFd(::open(target.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0600));
       if (!out.valid()) return common::makeError("cannot create", target, errno);
-      md.reset(EVP_MD_CTX_new());
-      if (!md || EVP_DigestInit_ex(md.get(), EVP_sha256(), nullptr) != 1)
-        return common::makeError("digest setup failed");
       remaining = std::stoll(size->text);
       files.push_back({path->text, sha->text, remaining});
       continue;
@@ -300,8 +255,8 @@ common::Result<std::vector<QuarantinedFile>> extractQuarantine(const std::string
     if (p[0] == 'D' && out.valid()) {
       if (static_cast<std::int64_t>(payload.size()) > remaining)
         return common::makeError("more data than announced", target);
-      if (auto ok = writeAll(out.get(), payload, target); !ok) return ok.error();
-      EVP_DigestUpdate(md.get(), payload.data(), payload.size());
+      if (auto ok = common::writeAll(out.get(), payload, target); !ok) return ok.error();
+      hash.update(payload);
       remaining -= static_cast<std::int64_t>(payload.size());
       continue;
     }

@@ -14,6 +14,7 @@
 #include <thread>
 
 #include "common/Crypto.h"
+#include "common/Files.h"
 #include "common/Log.h"
 #include "common/ThreadName.h"
 #include "common/UniqueFd.h"
@@ -75,24 +76,14 @@ FileIdentity identityOf(const struct stat& st) {
 
 // Reads a whole file of at most limit bytes; nullopt with errno-based reason otherwise.
 common::Result<std::string> readWhole(int fd, std::int64_t expected, std::int64_t limit) {
-  std::string data;
-  data.resize(static_cast<std::size_t>(std::min(expected, limit)) + 1);
-  std::size_t used = 0;
-  for (;;) {
-    if (used == data.size()) {
-      if (static_cast<std::int64_t>(used) > limit)
-        return common::makeError(common::ErrorKind::kTooLarge, "grew past max_file_bytes while read");
-      data.resize(data.size() * 2);
-    }
-    const ssize_t n = ::read(fd, data.data() + used, data.size() - used);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return common::makeError(std::string("cannot read: ") + errnoText(errno), {}, errno);
-    if (n == 0) break;
-    used += static_cast<std::size_t>(n);
-  }
-  if (static_cast<std::int64_t>(used) > limit)
+  auto data = common::readAll(fd, static_cast<std::size_t>(limit), static_cast<std::size_t>(std::min(expected, limit)));
+  if (!data && data.error().kind == common::ErrorKind::kTooLarge) {
     return common::makeError(common::ErrorKind::kTooLarge, "grew past max_file_bytes while read");
-  data.resize(used);
+  }
+  if (!data) {
+    return common::makeError(std::string("cannot read: ") + errnoText(data.error().sysErrno), {},
+                             data.error().sysErrno);
+  }
   return data;
 }
 

@@ -137,16 +137,12 @@ common::Status ScanCache::load() {
     if (errno == ENOENT) return common::Ok{};
     return common::makeError("cannot open the scan cache", path_, errno);
   }
-  std::string data;
-  char buf[64 * 1024];
-  for (;;) {
-    const ssize_t n = ::read(fd.get(), buf, sizeof buf);
-    if (n < 0 && errno == EINTR) continue;
-    if (n < 0) return common::makeError("cannot read the scan cache", path_, errno);
-    if (n == 0) break;
-    data.append(buf, static_cast<std::size_t>(n));
-    if (data.size() > kMaxCacheBytes) return common::makeError("scan cache too large; ignored", path_);
+  auto read = common::readAll(fd.get(), kMaxCacheBytes);
+  if (!read && read.error().kind == common::ErrorKind::kTooLarge) {
+    return common::makeError("scan cache too large; ignored", path_);
   }
+  if (!read) return common::makeError("cannot read the scan cache", path_, read.error().sysErrno);
+  const std::string& data = read.value();
   std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> loaded;
   const std::lock_guard lock(mutex_);
   // Another fingerprint (new rules) or a damaged file: every file is scanned again.

@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "collector/siem/Formatters.h"
+#include "common/Files.h"
 
 namespace mamori::collector::siem {
 
@@ -40,18 +41,11 @@ common::Status FileSink::open() {
 }
 
 common::Status FileSink::writeAll(const std::string& data) {
-  std::size_t offset = 0;
-  while (offset < data.size()) {
-    const ssize_t n = ::write(fd_.get(), data.data() + offset, data.size() - offset);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      const int saved = errno;
-      fd_.reset();  // reopened next time; a partial line may remain, and the batch is written again
-      return common::makeError("cannot write the JSON lines file", config_.path, saved);
-    }
-    offset += static_cast<std::size_t>(n);
-    size_ += n;
+  if (auto written = common::writeAll(fd_.get(), data, config_.path); !written) {
+    fd_.reset();  // reopened next time; a partial line may remain, and the batch is written again
+    return common::makeError("cannot write the JSON lines file", config_.path, written.error().sysErrno);
   }
+  size_ += static_cast<std::int64_t>(data.size());
   if (::fsync(fd_.get()) != 0) {
     const int saved = errno;
     fd_.reset();

@@ -10,44 +10,29 @@
 #include <memory>
 #include <sys/stat.h>
 
+#include "common/Crypto.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::drivers::linux_os {
 
 namespace {
 
-struct MdCtxFree {
-  void operator()(EVP_MD_CTX* ctx) const { EVP_MD_CTX_free(ctx); }
-};
-
 common::Result<std::string> hashFd(int fd, const std::string& name) {
-  const std::unique_ptr<EVP_MD_CTX, MdCtxFree> ctx(EVP_MD_CTX_new());
-  if (!ctx || EVP_DigestInit_ex(ctx.get(), EVP_sha256(), nullptr) != 1) {
-    return common::makeError("cannot start SHA-256", name);
-  }
-  std::array<unsigned char, 64 * 1024> buffer{};
+  common::Sha256 hash;
+  std::array<char, 64 * 1024> buffer{};
   off_t offset = 0;
   for (;;) {
+    // pread: the descriptor may be shared (an exec request's), its offset is not ours to move.
     const ssize_t n = ::pread(fd, buffer.data(), buffer.size(), offset);
     if (n < 0) {
       if (errno == EINTR) continue;
       return common::makeError("cannot read", name, errno);
     }
     if (n == 0) break;
-    EVP_DigestUpdate(ctx.get(), buffer.data(), static_cast<std::size_t>(n));
+    hash.update(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
     offset += n;
   }
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int length = 0;
-  EVP_DigestFinal_ex(ctx.get(), digest.data(), &length);
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string hex;
-  hex.reserve(2U * length);
-  for (unsigned int i = 0; i < length; ++i) {
-    hex.push_back(kHex[digest[i] >> 4U]);
-    hex.push_back(kHex[digest[i] & 0xFU]);
-  }
-  return hex;
+  return hash.hex();
 }
 
 }  // namespace

@@ -12,6 +12,7 @@
 #include <map>
 #include <optional>
 
+#include "common/Files.h"
 #include "common/UniqueFd.h"
 #include "drivers/linux/UsbDescriptorParser.h"
 #include "drivers/linux/UsbStringDescriptorParser.h"
@@ -29,16 +30,11 @@ constexpr std::size_t kMaxAttributeBytes = std::size_t{64} * 1024;
 common::Result<std::string> readRaw(const std::string& path) {
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return common::makeError("cannot open", path, errno);
-  std::string text;
-  std::array<char, 4096> buf{};
-  while (text.size() < kMaxAttributeBytes) {
-    const ssize_t n = ::read(fd.get(), buf.data(), buf.size());
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      return common::makeError("cannot read", path, errno);
-    }
-    if (n == 0) break;
-    text.append(buf.data(), static_cast<std::size_t>(n));
+  auto text = common::readAll(fd.get(), kMaxAttributeBytes);
+  if (!text) {
+    common::Error error = text.error();
+    error.where = path;
+    return error;
   }
   return text;
 }
