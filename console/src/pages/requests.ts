@@ -92,7 +92,7 @@ export async function renderRequests(context: PageContext): Promise<void> {
         .then((saved) => {
           replace(
             result,
-            notice('ok', saved.state === 'approved' ? `Approved for ${saved.minutes} minutes. The PC opens the device at its next poll.` : 'Refused.'),
+            notice('ok', saved.state === 'approved' ? `Approved for ${saved.minutes} ${saved.minutes === 1 ? 'minute' : 'minutes'}. The PC opens the device at its next poll.` : 'Refused.'),
           );
           void refresh();
         })
