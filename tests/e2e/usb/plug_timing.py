@@ -42,6 +42,18 @@ def analyse(dmesg):
                             "t0": stamp, "decided": None, "decision": None, "disk": None}
             plugs.append(current[dev])
             continue
+        m = re.match(r"pci (\S+): \[([0-9a-f]{4}):([0-9a-f]{4})\] type 00 class 0x01", text)
+        if m:  # a storage controller on the PCI bus (a hot-plugged NVMe drive): named by its address
+            dev = m.group(1)
+            current[dev] = {"dev": dev, "product": f"{m.group(2)}:{m.group(3)}", "channel": "pcie_storage",
+                            "serial": "", "t0": stamp, "decided": None, "decision": None, "disk": None,
+                            "bound": None}
+            plugs.append(current[dev])
+            continue
+        m = re.match(r"nvme nvme\d+: pci function (\S+)", text)
+        if m and m.group(1) in current and current[m.group(1)].get("bound") is None:
+            current[m.group(1)]["bound"] = stamp  # its driver started before the agent's override
+            continue
         m = re.match(r"mamori: device\.(\w+) (\S+)", text)
         if m and m.group(1) != "connected" and m.group(2) in current:
             plug = current[m.group(2)]

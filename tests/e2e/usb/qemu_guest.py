@@ -1,6 +1,7 @@
 """A QEMU guest for the USB tests: boots the Debian kernel and initramfs (prepare_guest.sh) under TCG
-with a qemu-xhci controller and a QMP socket, follows the serial console, and hot-plugs USB sticks
-keyboards and MTP responders when the guest asks ("E2E PLUG <id> <serial|kbd|mtp>", "E2E UNPLUG <id>")."""
+on a q35 machine with a qemu-xhci controller, PCIe hot-plug root ports and a QMP socket, follows the
+serial console, and hot-plugs USB sticks, keyboards, MTP responders and NVMe drives when the guest asks
+("E2E PLUG <id> <serial|kbd|mtp|nvme:PORT>", "E2E UNPLUG <id>")."""
 import json
 import os
 import socket
@@ -43,6 +44,10 @@ class Qmp:
 
 
 class Guest:
+    # PCIe root ports with hot-plug slots (slot number = the guest's slot name). Port 1 holds an NVMe
+    # drive from boot (it must never be touched); the others take drives hot-plugged by the test.
+    ROOT_PORTS = 5
+
     def __init__(self, work, kernel, initrd, append, early=None, sdcard=False):
         self.work = work
         self.console = os.path.join(work, "console.log")
@@ -51,13 +56,20 @@ class Guest:
         for path in (self.console, qmp, ctl):
             if os.path.exists(path):
                 os.unlink(path)
-        cmd = ["qemu-system-x86_64", "-accel", "tcg", "-m", "1024", "-smp", "1", "-nic", "none",
+        cmd = ["qemu-system-x86_64", "-machine", "q35", "-accel", "tcg", "-m", "1024", "-smp", "1", "-nic", "none",
                "-display", "none", "-monitor", "none", "-no-reboot",
                "-serial", f"file:{self.console}", "-qmp", f"unix:{qmp},server=on,wait=off",
                "-kernel", kernel, "-initrd", initrd, "-append", append,
                "-device", "qemu-xhci,id=xhci",
                # A second serial port (ttyS1 in the guest): lines from the host, e.g. exception responses.
                "-chardev", f"socket,id=ctl,path={ctl},server=on,wait=off", "-device", "isa-serial,chardev=ctl"]
+        # Native PCIe hot-plug (pciehp, as on PCs and Thunderbolt ports): slots named by their number.
+        cmd += ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"]
+        for port in range(1, self.ROOT_PORTS + 1):
+            cmd += ["-device", f"pcie-root-port,id=rp{port},chassis={port},slot={port}"]
+        boot_nvme = self.image("bootnvme")
+        cmd += ["-drive", f"if=none,id=bootnvme,format=raw,file={boot_nvme}",
+                "-device", "nvme,bus=rp1,drive=bootnvme,serial=boot-nvme"]
         if early:
             image = self.image("early")
             cmd += ["-blockdev", f"driver=raw,node-name=early,file.driver=file,file.filename={image}",
@@ -99,6 +111,9 @@ class Guest:
             return
         self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}",
                                             "file": {"driver": "file", "filename": self.image(ident)}})
+        if what.startswith("nvme:"):  # an NVMe drive into a PCIe hot-plug slot (pciehp)
+            self.qmp.command("device_add", driver="nvme", bus=what[5:], drive=f"n{ident}", serial=ident, id=ident)
+            return
         self.qmp.command("device_add", driver="usb-storage", bus="xhci.0", drive=f"n{ident}", serial=what, id=ident)
 
     def unplug(self, ident):

@@ -22,7 +22,8 @@ EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_block
             "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write",
             "allowed_stick_receives_company_file", "read_only", "exception_opens", "exception_expires",
             "phone_mtp_refused", "phone_mtp_recognised", "keyboard_beside_phone", "phone_replugs",
-            "early_card_before_agent", "card_blocked_at_start", "card_inserted_blocked", "card_read_only"]
+            "early_card_before_agent", "card_blocked_at_start", "card_inserted_blocked", "card_read_only",
+            "early_nvme_before_agent", "pcie_nvme_blocked", "pcie_nvme_allowed", "pcie_boot_drive_untouched"]
 
 
 def prepare(args):
@@ -54,6 +55,7 @@ def main():
         check=True, capture_output=True, text=True).stdout.strip()
     results = {}
     dmesg = []
+    exposed = []
     inside = [False]
 
     def on_line(line):
@@ -66,6 +68,8 @@ def main():
                 dmesg.append(parsed)
             return
         at = line.find("E2E ")
+        if "E2E PCIE-EXPOSED" in line:
+            exposed.append(line[line.find("PCIE-EXPOSED") + 13:].strip())
         if at >= 0 or "mamori" in line:
             print(line, flush=True)
         if at >= 0:
@@ -85,9 +89,13 @@ def main():
     cards = [p for p in plugs if p["channel"] == "card_readers"]
     plugs = [p for p in plugs if p["serial"] != "early-1" and p["channel"] != "other" and p not in cards[:1]]
     print("run_usb_e2e: plug -> decision per channel (QEMU TCG, guest kernel clock)")
-    for channel in ("storage", "phones", "hid", "card_readers"):
+    for channel in ("storage", "phones", "hid", "card_readers", "pcie_storage"):
         times = [p["decided"] - p["t0"] for p in plugs if p["channel"] == channel and p["decided"]]
         print("  " + summary(channel, times))
+    blocked = [p for p in plugs if p["channel"] == "pcie_storage" and p["decision"] == "blocked"]
+    print(f"  pcie_storage blocked plugs whose driver started before the override: "
+          f"{sum(1 for p in blocked if p.get('bound'))} of {len(blocked)}; had a disk for a moment: "
+          f"{exposed[0] if exposed else 'not reported'}")
     failed = [name for name in EXPECTED if results.get(name, ("MISSING",))[0] != "PASS"]
     failed += [name for name, (verdict, _) in results.items() if verdict != "PASS" and name not in failed]
     if not done:
