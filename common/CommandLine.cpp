@@ -111,7 +111,13 @@ Status CommandLine::parse(const std::vector<std::string>& args, bool& help) cons
       value = args[++i];
     }
     if (auto set = declared->set(*value); !set) {
+      // The option is where; what the value's checker named (a rule in a list, a range) stays in front
+      // of its message.
       Error error = set.error();
+      std::string named = error.where;
+      if (named.starts_with(name)) named.erase(0, name.size());  // a checker that named the option too
+      while (!named.empty() && named.front() == ' ') named.erase(0, 1);
+      if (!named.empty()) error.message = named + ": " + error.message;
       error.where = name;
       return error;
     }

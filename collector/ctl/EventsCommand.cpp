@@ -10,6 +10,7 @@
 
 #include "collector/ctl/Commands.h"
 #include "common/Clock.h"
+#include "common/CommandLine.h"
 #include "common/Csv.h"
 
 namespace mamori::collector::ctl {
@@ -115,50 +116,36 @@ class Printer {
 
 std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::string>& args, std::int64_t nowMs) {
   EventsOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kEventsUsage, stdout);
-      return kExitOk;
-    }
-    if (arg == "--json") {
-      options.json = true;
-      continue;
-    }
-    if (arg == "--csv") {
-      options.csv = true;
-      continue;
-    }
-    if (arg == "--follow" || arg == "-f") {
-      options.follow = true;
-      continue;
-    }
-    const bool takesValue =
-        arg == "--type" || arg == "--agent" || arg == "--since" || arg == "--until" || arg == "--limit";
-    if (!takesValue) return reportError(kExitUsage, "events: unknown option \"" + arg + "\" (see --help)");
-    if (i + 1 >= args.size()) return reportError(kExitUsage, "events: " + arg + " needs a value");
-    const std::string& value = args[++i];
-    if (arg == "--type") {
-      options.type = value;
-    } else if (arg == "--agent") {
-      options.agent = value;
-    } else if (arg == "--since" || arg == "--until") {
+  auto when = [nowMs](std::optional<std::int64_t>& field) {
+    return [nowMs, &field](const std::string& value) -> common::Status {
       const auto ms = parseWhen(value, nowMs);
       if (!ms) {
-        return reportError(kExitUsage, "events: " + arg +
-                                           " expects 90s, 15m, 1h, 7d or a UTC time like "
-                                           "2026-11-23T02:48:03Z, not \"" +
-                                           value + "\"");
+        return common::makeError("expects 90s, 15m, 1h, 7d or a UTC time like 2026-11-23T02:48:03Z, not \"" + value +
+                                 "\"");
       }
-      (arg == "--since" ? options.sinceMs : options.untilMs) = *ms;
-    } else {
-      const bool digits =
-          !value.empty() && value.size() < 10 && value.find_first_not_of("0123456789") == std::string::npos;
-      if (!digits || std::stoul(value) == 0)
-        return reportError(kExitUsage, "events: --limit expects a positive number");
-      options.limit = std::stoul(value);
-    }
+      field = *ms;
+      return common::Ok{};
+    };
+  };
+  std::int64_t limit = static_cast<std::int64_t>(options.limit);
+  bool help = false;
+  common::CommandLine line;
+  line.text("--type", options.type)
+      .text("--agent", options.agent)
+      .option("--since", when(options.sinceMs))
+      .option("--until", when(options.untilMs))
+      .integer("--limit", 1, 999'999'999, limit)
+      .flag("--json", options.json)
+      .flag("--csv", options.csv)
+      .flag("--follow", options.follow)
+      .alias("-f", "--follow");
+  if (auto parsed = line.parse(args, help); !parsed)
+    return reportError(kExitUsage, "events: " + parsed.error().describe());
+  if (help) {
+    std::fputs(kEventsUsage, stdout);
+    return kExitOk;
   }
+  options.limit = static_cast<std::size_t>(limit);
   if (options.json && options.csv) return reportError(kExitUsage, "events: --json and --csv exclude each other");
   return options;
 }

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,14 +54,27 @@ int main(int argc, char** argv) {
   std::string command;
   std::vector<std::string> commandArgs;
   for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
+    std::string arg = argv[i];
+    // The same grammar as everywhere (common/CommandLine): --name VALUE or --name=VALUE.
+    std::optional<std::string> value;
+    if (const auto eq = arg.find('='); arg.starts_with("--") && eq != std::string::npos) {
+      value = arg.substr(eq + 1);
+      arg.resize(eq);
+    }
     const bool global = arg == "--collector" || arg == "--ca-file" || arg == "--token-file";
     if (global) {  // accepted before or after the command
-      if (i + 1 >= argc) return reportError(kExitUsage, arg + " needs a value");
+      if (!value) {
+        if (i + 1 >= argc) return reportError(kExitUsage, arg + ": expects a value");
+        value = argv[++i];
+      }
+      if (value->empty()) return reportError(kExitUsage, arg + ": expects a value");
       std::string& target = arg == "--collector" ? connection.collectorUrl
                             : arg == "--ca-file" ? connection.caFile
                                                  : tokenFile;
-      target = argv[++i];
+      target = *value;
+    } else if (value) {
+      if (command.empty()) return reportError(kExitUsage, "unknown option \"" + arg + "\" (see --help)");
+      commandArgs.emplace_back(argv[i]);  // a command's own --name=VALUE
     } else if (command.empty() && (arg == "--help" || arg == "-h")) {
       std::fputs(kUsage, stdout);
       return kExitOk;

@@ -99,6 +99,17 @@ TEST_CASE("mistakes are refused with what and which option") {
     CHECK(parsed.error().where == c.where);
     CHECK(parsed.error().message == c.message);
   }
+  // What a value's own checker names stays in the message.
+  CommandLine line;
+  bool help = false;
+  line.option("--rule", [](const std::string& value) -> mamori::common::Status {
+    return mamori::common::makeError("not a known event type", value);
+  });
+  auto named = line.parse({"--rule=File.Bulk=3"}, help);
+  REQUIRE_FALSE(named);
+  CHECK(named.error().where == "--rule");
+  CHECK(named.error().message == "File.Bulk=3: not a known event type");
+
   Parsed p;
   auto stray = parse({"file"}, p, false);
   REQUIRE_FALSE(stray);
