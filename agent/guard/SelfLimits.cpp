@@ -36,7 +36,8 @@ std::optional<LimitBreach> LimitJudge::observe(std::int64_t nowMs, const drivers
   const double tickMs = 1000.0 / static_cast<double>(std::max<std::int64_t>(usage.ticksPerSecond, 1));
   lastCpuPercent_ = static_cast<double>(windowTicks) * tickMs * 100.0 / static_cast<double>(elapsedMs);
 
-  if (settings_.cpuPercent > 0 && lastCpuPercent_ > static_cast<double>(settings_.cpuPercent)) {
+  const bool starting = windowsSeen_++ < settings_.startupGraceWindows;
+  if (!starting && settings_.cpuPercent > 0 && lastCpuPercent_ > static_cast<double>(settings_.cpuPercent)) {
     ++cpuStreak_;
     cpuStreakSum_ += lastCpuPercent_;
     streakMs_ += elapsedMs;

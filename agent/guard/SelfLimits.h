@@ -18,6 +18,12 @@ struct LimitSettings {
   std::int64_t cpuPercent = 25;  // of one core, averaged over a window; <= 0 disables
   std::int64_t memoryMib = 512;  // resident; <= 0 disables
   int windows = 3;               // consecutive windows over a limit before it is a breach
+  // CPU used in the first windows after start (a minute with the default 10 s window) is not
+  // judged: compiling rules, learning the installed P2P clients' hashes and the first scan plan cost
+  // a burst that is no sign of a runaway loop (on a slow PC, or under emulation, it outlasted three
+  // windows and restarted the agent again and again). osquery's watchdog waits likewise
+  // (--watchdog_delay, 60 s). Memory is judged from the start.
+  int startupGraceWindows = 6;
 };
 
 struct LimitBreach {
@@ -47,6 +53,7 @@ class LimitJudge {
  private:
   LimitSettings settings_;
   bool haveBaseline_ = false;
+  int windowsSeen_ = 0;  // since start (not reset by new limits)
   std::int64_t lastMs_ = 0;
   std::map<std::int64_t, std::uint64_t> lastTicks_;  // by tid
   int cpuStreak_ = 0;

@@ -198,7 +198,10 @@ TEST_CASE("the policy's agent_limits drive the limit check: a breach is agent.li
   policy.agentLimits.memoryMib = 512;
   REQUIRE(guard->apply(policy).ok());
   guard->checkLimits();  // baseline
-  for (int window = 1; window <= 3; ++window) {
+  // The start-up grace (LimitSettings::startupGraceWindows), then three windows over the limit.
+  const int grace = mamori::agent::guard::LimitSettings{}.startupGraceWindows;
+  for (int window = 1; window <= grace + 3; ++window) {
+    CHECK(recorded.events.empty());
     recorded.now += 10'000;
     usage.next.threads[1].cpuTicks += 500;  // 50 % of a core
     guard->checkLimits();
