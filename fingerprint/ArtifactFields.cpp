@@ -2,7 +2,29 @@
 
 #include <algorithm>
 
+#include "fingerprint/FingerprintArtifact.h"
+
 namespace mamori::fingerprint::artifact {
+
+common::Result<SetHeader> readSetHeader(const common::JsonValue& root, std::int64_t supportedFormatVersion) {
+  MAMORI_ARTIFACT_TRY(formatVersion, integerAt(root, "format_version", 1, 1'000'000, ""));
+  if (formatVersion != supportedFormatVersion) {
+    return corrupt("format_version " + std::to_string(formatVersion) + " is not supported by this agent (it reads " +
+                       std::to_string(supportedFormatVersion) + ")",
+                   "/format_version");
+  }
+  SetHeader header;
+  MAMORI_ARTIFACT_TRY(name, stringAt(root, "set", 64, ""));
+  if (!isSafeSetName(name)) return corrupt("expected letters, digits, '_', '-' or '.'", "/set");
+  header.name = std::move(name);
+  MAMORI_ARTIFACT_TRY(version, integerAt(root, "version", 1, INT64_MAX, ""));
+  header.version = version;
+  MAMORI_ARTIFACT_TRY(createdAt, stringAt(root, "created_at", 64, ""));
+  header.createdAt = std::move(createdAt);
+  MAMORI_ARTIFACT_TRY(keyId, stringAt(root, "key_id", 64, ""));
+  header.keyId = std::move(keyId);
+  return header;
+}
 
 void putLittleEndian(std::string& out, std::uint64_t value, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFF));

@@ -23,6 +23,16 @@ common::Result<std::string> stringAt(const common::JsonValue& object, std::strin
 common::Status onlyKeys(const common::JsonValue& object, std::initializer_list<std::string_view> keys,
                         const std::string& at);
 
+// The members every set artifact carries after its format: format_version (must be the one this
+// program reads), set (a safe name), version, created_at and key_id.
+struct SetHeader {
+  std::string name;
+  std::int64_t version = 0;
+  std::string createdAt;
+  std::string keyId;
+};
+common::Result<SetHeader> readSetHeader(const common::JsonValue& root, std::int64_t supportedFormatVersion);
+
 // Appends the low `bytes` bytes of value, little-endian (read back with common/LittleEndian.h).
 void putLittleEndian(std::string& out, std::uint64_t value, int bytes);
 

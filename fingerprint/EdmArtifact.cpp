@@ -60,21 +60,12 @@ common::Result<EdmSet> parseEdmArtifact(std::string_view text, const ArtifactLim
                                    "");
       !ok)
     return ok.error();
-  MAMORI_ARTIFACT_TRY(formatVersion, integerAt(root, "format_version", 1, 1'000'000, ""));
-  if (formatVersion != kEdmFormatVersion)
-    return corrupt("format_version " + std::to_string(formatVersion) + " is not supported by this agent (it reads " +
-                       std::to_string(kEdmFormatVersion) + ")",
-                   "/format_version");
+  MAMORI_ARTIFACT_TRY(header, artifact::readSetHeader(root, kEdmFormatVersion));
   EdmSet set;
-  MAMORI_ARTIFACT_TRY(name, stringAt(root, "set", 64, ""));
-  if (!isSafeSetName(name)) return corrupt("expected letters, digits, '_', '-' or '.'", "/set");
-  set.name = std::move(name);
-  MAMORI_ARTIFACT_TRY(version, integerAt(root, "version", 1, INT64_MAX, ""));
-  set.version = version;
-  MAMORI_ARTIFACT_TRY(createdAt, stringAt(root, "created_at", 64, ""));
-  set.createdAt = std::move(createdAt);
-  MAMORI_ARTIFACT_TRY(keyId, stringAt(root, "key_id", 64, ""));
-  set.keyId = std::move(keyId);
+  set.name = std::move(header.name);
+  set.version = header.version;
+  set.createdAt = std::move(header.createdAt);
+  set.keyId = std::move(header.keyId);
   const common::JsonValue* columns = root.find("columns");
   if (columns == nullptr || columns->kind != common::JsonKind::kArray || columns->items.empty() ||
       columns->items.size() > kEdmMaxColumns)

@@ -82,21 +82,12 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, c
     return ok.error();
   MAMORI_ARTIFACT_TRY(format, stringAt(root, "format", 64, ""));
   if (format != kFingerprintFormat) return corrupt("not a fingerprint set (format \"" + format + "\")", "/format");
-  MAMORI_ARTIFACT_TRY(formatVersion, integerAt(root, "format_version", 1, 1'000'000, ""));
-  if (formatVersion != kFingerprintFormatVersion)
-    return corrupt("format_version " + std::to_string(formatVersion) + " is not supported by this agent (it reads " +
-                       std::to_string(kFingerprintFormatVersion) + ")",
-                   "/format_version");
+  MAMORI_ARTIFACT_TRY(header, artifact::readSetHeader(root, kFingerprintFormatVersion));
   FingerprintSet set;
-  MAMORI_ARTIFACT_TRY(name, stringAt(root, "set", 64, ""));
-  if (!isSafeSetName(name)) return corrupt("expected letters, digits, '_', '-' or '.'", "/set");
-  set.name = std::move(name);
-  MAMORI_ARTIFACT_TRY(version, integerAt(root, "version", 1, INT64_MAX, ""));
-  set.version = version;
-  MAMORI_ARTIFACT_TRY(createdAt, stringAt(root, "created_at", 64, ""));
-  set.createdAt = std::move(createdAt);
-  MAMORI_ARTIFACT_TRY(keyId, stringAt(root, "key_id", 64, ""));
-  set.keyId = std::move(keyId);
+  set.name = std::move(header.name);
+  set.version = header.version;
+  set.createdAt = std::move(header.createdAt);
+  set.keyId = std::move(header.keyId);
   MAMORI_ARTIFACT_TRY(k, integerAt(root, "k", 4, 256, ""));
   MAMORI_ARTIFACT_TRY(window, integerAt(root, "window", 1, 1024, ""));
   set.params = {static_cast<std::size_t>(k), static_cast<std::size_t>(window)};
