@@ -175,6 +175,13 @@ class CollectorApi {
   std::variant<std::string, ApiResponse> authenticateAgent(const ApiRequest& request);
   // Checks the content type and encoding, reads and inflates the body: the JSON text or the answer.
   std::variant<std::string, ApiResponse> readJsonBody(const ApiRequest& request);
+  // A fingerprint or EDM set upload's body: its JSON with a safe set name, hashed with this collector's
+  // key (`hashed` names what was hashed, for the 409 message). Or the answer that refuses it.
+  struct SetUpload {
+    common::JsonValue root;
+    std::string set;
+  };
+  std::variant<SetUpload, ApiResponse> readSetUpload(const ApiRequest& request, const std::string& hashed);
   ApiResponse storageFailure(const common::Error& error);
 
   store::EventStore& store_;

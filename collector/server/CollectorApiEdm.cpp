@@ -79,23 +79,10 @@ std::optional<std::string> agentEdmArtifactPathName(const std::string& path) {
 }
 
 ApiResponse CollectorApi::postEdm(const ApiRequest& request) {
-  if (!config_.fingerprintKey || !config_.policyKey) return jsonError(503, "fingerprints are not configured", "");
-  auto body = readJsonBody(request);
-  if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
-  common::JsonLimits limits;
-  limits.maxBytes = config_.maxBodyBytes;
-  auto parsed = common::parseJsonStrict(std::get<std::string>(body), limits);
-  if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
-  const auto& root = parsed.value();
-  const std::string* set = stringAt(root, "set");
-  if (set == nullptr || !fingerprint::isSafeSetName(*set))
-    return jsonError(400, "expected a set name of letters, digits, '_', '-' or '.' (1 to 64)", "/set");
-  const std::string* keyId = stringAt(root, "key_id");
-  if (keyId == nullptr || *keyId != config_.fingerprintKey->keyId())
-    return jsonError(409,
-                     "the rows were hashed with another fingerprint key than this collector's (" +
-                         config_.fingerprintKey->keyId() + ")",
-                     "/key_id");
+  auto received = readSetUpload(request, "rows");
+  if (auto* answer = std::get_if<ApiResponse>(&received)) return *answer;
+  const auto& root = std::get<SetUpload>(received).root;
+  const std::string* set = &std::get<SetUpload>(received).set;
   const std::string* upload = stringAt(root, "upload");
   if (upload == nullptr || !fingerprint::isSafeSetName(*upload) || upload->size() > 40)
     return jsonError(400, "expected an upload id of letters and digits (at most 40)", "/upload");

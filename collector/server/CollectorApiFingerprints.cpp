@@ -102,7 +102,8 @@ ApiResponse CollectorApi::getFingerprintKey(const ApiRequest& /*request*/) {
   return response;
 }
 
-ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
+std::variant<CollectorApi::SetUpload, ApiResponse> CollectorApi::readSetUpload(const ApiRequest& request,
+                                                                               const std::string& hashed) {
   if (!config_.fingerprintKey || !config_.policyKey) return jsonError(503, "fingerprints are not configured", "");
   auto body = readJsonBody(request);
   if (auto* answer = std::get_if<ApiResponse>(&body)) return *answer;
@@ -110,16 +111,24 @@ ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
   limits.maxBytes = config_.maxBodyBytes;
   auto parsed = common::parseJsonStrict(std::get<std::string>(body), limits);
   if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
-  const auto& root = parsed.value();
-  const std::string* set = stringAt(root, "set");
+  const std::string* set = stringAt(parsed.value(), "set");
   if (set == nullptr || !fingerprint::isSafeSetName(*set))
     return jsonError(400, "expected a set name of letters, digits, '_', '-' or '.' (1 to 64)", "/set");
-  const std::string* keyId = stringAt(root, "key_id");
+  const std::string* keyId = stringAt(parsed.value(), "key_id");
   if (keyId == nullptr || *keyId != config_.fingerprintKey->keyId())
     return jsonError(409,
-                     "the documents were hashed with another fingerprint key than this collector's (" +
+                     "the " + hashed + " were hashed with another fingerprint key than this collector's (" +
                          config_.fingerprintKey->keyId() + ")",
                      "/key_id");
+  std::string name = *set;
+  return SetUpload{std::move(parsed).value(), std::move(name)};
+}
+
+ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
+  auto received = readSetUpload(request, "documents");
+  if (auto* answer = std::get_if<ApiResponse>(&received)) return *answer;
+  const auto& root = std::get<SetUpload>(received).root;
+  const std::string* set = &std::get<SetUpload>(received).set;
   std::int64_t boilerplateDocs = kDefaultBoilerplateDocs;
   if (root.find("boilerplate_docs") != nullptr) {
     auto value = integerAt(root, "boilerplate_docs");
