@@ -180,28 +180,6 @@ int add(const ConnectionOptions& connection, const AddOptions& options) {
   return kExitOk;
 }
 
-int list(const ConnectionOptions& connection, bool json) {
-  auto client = AdminClient::connect(connection);
-  if (!client) return reportError(kExitUsage, client.error().describe());
-  auto answer = client.value()->getJson("/api/v1/edm");
-  if (!answer) return reportError(kExitFailure, answer.error().describe());
-  const auto sets = answer.value()->getArray("sets");
-  if (sets.isNull()) return reportError(kExitFailure, "the collector's answer has no \"sets\" list");
-  std::vector<std::vector<std::string>> rows = {{"SET", "VERSION", "ROWS", "VALUES", "UPDATED"}};
-  for (std::size_t i = 0; i < sets->size(); ++i) {
-    const auto item = sets->getObject(static_cast<unsigned>(i));
-    if (item.isNull()) continue;
-    if (json) {
-      printJsonLine(item);
-      continue;
-    }
-    rows.push_back({jsonText(item, "set"), jsonText(item, "version"), jsonText(item, "rows"), jsonText(item, "values"),
-                    jsonText(item, "updated")});
-  }
-  if (!json) std::fputs(formatTable(rows).c_str(), stdout);
-  return kExitOk;
-}
-
 int show(const ConnectionOptions& connection, const std::string& set, bool json) {
   if (!fingerprint::isSafeSetName(set)) return reportError(kExitUsage, "edm show: not a set name: " + set);
   auto client = AdminClient::connect(connection);
@@ -261,7 +239,10 @@ int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::st
     options.file = words[1];
     return add(connection, options);
   }
-  if (words.size() == 1 && words[0] == "list") return list(connection, json);
+  if (words.size() == 1 && words[0] == "list")
+    return listSignedSets(
+        connection, "/api/v1/edm",
+        {{"SET", "set"}, {"VERSION", "version"}, {"ROWS", "rows"}, {"VALUES", "values"}, {"UPDATED", "updated"}}, json);
   if (words.size() == 2 && words[0] == "show") return show(connection, words[1], json);
   if (words.size() == 2 && words[0] == "export" && !output.empty())
     return exportSignedSet(connection, "/api/v1/edm/", "edm", words[1], output);

@@ -32,6 +32,30 @@ int exportSignedSet(const ConnectionOptions& connection, const std::string& rout
   return kExitOk;
 }
 
+int listSignedSets(const ConnectionOptions& connection, const std::string& route,
+                   const std::vector<std::pair<std::string, std::string>>& columns, bool json) {
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->getJson(route);
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  const auto sets = answer.value()->getArray("sets");
+  if (sets.isNull()) return reportError(kExitFailure, "the collector's answer has no \"sets\" list");
+  std::vector<std::vector<std::string>> rows(1);
+  for (const auto& [header, member] : columns) rows.front().push_back(header);
+  for (std::size_t i = 0; i < sets->size(); ++i) {
+    const auto item = sets->getObject(static_cast<unsigned>(i));
+    if (item.isNull()) continue;
+    if (json) {
+      printJsonLine(item);
+      continue;
+    }
+    rows.emplace_back();
+    for (const auto& [header, member] : columns) rows.back().push_back(jsonText(item, member));
+  }
+  if (!json) std::fputs(formatTable(rows).c_str(), stdout);
+  return kExitOk;
+}
+
 int removeSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
                     const std::string& set) {
   if (!fingerprint::isSafeSetName(set)) return reportError(kExitUsage, what + " remove: not a set name: " + set);

@@ -4,6 +4,8 @@
 
 #include <memory>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "collector/ctl/AdminClient.h"
 #include "collector/ctl/Commands.h"
@@ -17,6 +19,10 @@ common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client);
 // route: "/api/v1/fingerprints/" or "/api/v1/edm/"; what: "fingerprints" or "edm" (for messages).
 int exportSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
                     const std::string& set, const std::string& output);
+// `list`: the sets at route ("/api/v1/edm"), a table of the given columns (header, JSON member) or
+// one JSON object per line.
+int listSignedSets(const ConnectionOptions& connection, const std::string& route,
+                   const std::vector<std::pair<std::string, std::string>>& columns, bool json);
 int removeSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
                     const std::string& set);
 
