@@ -53,6 +53,42 @@ def memory_kb(pid):
     return out
 
 
+def threads(pid):
+    """Per thread of the agent: name, CPU seconds, wake-ups (context switches) and read system calls."""
+    out = {}
+    for tid in os.listdir(f"/proc/{pid}/task"):
+        base = f"/proc/{pid}/task/{tid}"
+        try:
+            with open(f"{base}/stat") as f:
+                name, _, rest = f.read().partition("(")[2].rpartition(")")
+                fields = rest.split()
+            switches = 0
+            with open(f"{base}/status") as f:
+                for line in f:
+                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
+                        switches += int(line.split()[1])
+            syscalls = 0
+            with open(f"{base}/io") as f:
+                for line in f:
+                    if line.startswith(("syscr", "syscw")):
+                        syscalls += int(line.split()[1])
+        except OSError:
+            continue  # the thread ended meanwhile
+        out[tid] = (name, (int(fields[11]) + int(fields[12])) / TICKS, switches, syscalls)
+    return out
+
+
+def thread_rates(before, after, wall):
+    """Rows (name, CPU %, wake-ups/s, read+write syscalls/s) for threads alive at both ends, busiest first."""
+    rows = []
+    for tid, (name, cpu, switches, syscalls) in after.items():
+        if tid not in before:
+            continue
+        _, cpu0, switches0, syscalls0 = before[tid]
+        rows.append((name, 100 * (cpu - cpu0) / wall, (switches - switches0) / wall, (syscalls - syscalls0) / wall))
+    return sorted(rows, key=lambda r: (-r[2], r[0]))
+
+
 def sleeping(sandbox):
     """How many `sleep` processes run in the sandbox's pid namespace."""
     ns = os.readlink(f"/proc/{sandbox.init_pid}/ns/pid")
@@ -85,11 +121,12 @@ def measure(work, collector, sandbox, label, program, guard, seconds):
         harness.wait_until(lambda: ready in agent.process.output() or None, 60, f"{label}: the agent to start")
         time.sleep(10)  # warm-up: enrollment, first rescan, learning; not counted
         pid = agent.process.pid
-        start_cpu, start = cpu_seconds(pid), time.monotonic()
+        start_cpu, start, start_threads = cpu_seconds(pid), time.monotonic(), threads(pid)
         time.sleep(seconds)  # the measurement window itself: the agent is idle by design
         cpu = cpu_seconds(pid) - start_cpu
         wall = time.monotonic() - start
         mem = memory_kb(pid)
+        mem["threads"] = thread_rates(start_threads, threads(pid), wall)
         return label, 100 * cpu / wall, mem
     finally:
         agent.process.stop()
@@ -99,6 +136,12 @@ def show(result):
     label, cpu, mem = result
     print(f"  {label:<28} CPU {cpu:5.2f}% of a core   RSS {mem['rss'] / 1024:5.1f} MB   "
           f"Pss {mem.get('Pss', 0) / 1024:5.1f} MB   private {mem['private'] / 1024:5.1f} MB", flush=True)
+    rows = mem["threads"]
+    print(f"    {len(rows)} threads; wake-ups/s {sum(r[2] for r in rows):.1f}, "
+          f"read+write syscalls/s {sum(r[3] for r in rows):.1f} (load-independent); busiest:", flush=True)
+    for name, cpu_share, wakeups, syscalls in rows[:6]:
+        print(f"      {name:<16} CPU {cpu_share:5.2f}%   wake-ups/s {wakeups:7.1f}   read+write syscalls/s {syscalls:7.1f}",
+              flush=True)
     return result
 
 

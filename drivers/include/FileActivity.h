@@ -21,16 +21,16 @@ struct FileActivity {
   pid_t pid = 0;
   uid_t uid = 0;            // the process's real uid at the time of the event (0 when it had exited)
   std::string processName;  // comm, "" when the process had exited
-  std::string path;         // the file's path when the event was read
+  std::string path;         // the file's path: where it was closed (FID mode), else when the event was read
   // A file that arrived by a rename (mv on one file system), reported as kWritten: where it was
   // before, "" when that directory could not be found any more. Empty for writes and reads.
   bool moved = false;
   std::string movedFrom;
   std::int64_t size = 0;    // its size then
   std::int64_t timeMs = 0;  // wall clock when the event was read (UTC ms)
-  // Written and moved files only: a read-only descriptor of the very file that was written, opened by the kernel
-  // without generating events. Reading through it sees the content even when the file was renamed or
-  // deleted since (a print spool, a temporary file).
+  // Written and moved files only: a read-only descriptor of the very file that was written (by the kernel,
+  // or by its file handle; the monitor's own events are dropped). Reading through it sees the content
+  // even when the file was renamed or deleted since (a print spool, a temporary file).
   common::UniqueFd fd;
 };
 

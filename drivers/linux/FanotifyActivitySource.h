@@ -5,18 +5,22 @@
 //
 // Marks are mount marks (FAN_MARK_MOUNT) on every mount holding or below the roots, re-computed when
 // /proc/self/mountinfo changes (POLLPRI), so a stick mounted later is watched too. Events:
-// FAN_CLOSE_WRITE (a file written) and FAN_CLOSE_NOWRITE (a file read). Paths come from the event's
-// descriptor (/proc/self/fd), filtered against the roots on the reader thread; the agent's own pid is
-// dropped there too.
+// FAN_CLOSE_WRITE (a file written) and FAN_CLOSE_NOWRITE (a file read), from every file on those
+// mounts: with a root under /home, every file closed on the root file system, most of them elsewhere.
 //
-// Renames are seen by a second group in FID mode (FAN_REPORT_DFID_NAME), because mount marks cannot
-// report directory entry events: FAN_RENAME on a filesystem mark (FAN_MARK_FILESYSTEM) of each file
-// system holding a root. The new directory is opened by its handle (open_by_handle_at, against a
-// descriptor of one of that file system's mounts), the file by its name in it; a moved regular file
-// under the roots is delivered like a written one, with `moved` and `movedFrom`. File systems that
-// cannot report file ids (tmpfs before Linux 6.6, some FUSE) keep write and read events only. The reader hands events
-// to the consumer through a bounded queue: when it is full the event is dropped and counted (dropped); a kernel queue
-// overflow is counted (overflows). Design: docs/decisions/0010-activity-monitoring.md.
+// So closes are reported in FID mode where the file system allows it (FAN_REPORT_DFID_NAME |
+// FAN_REPORT_FID: a directory handle and the entry's name, no descriptor): a directory seen once is
+// judged by its handle from then on (DirectoryScopeCache), and an event outside the roots costs no
+// system call. A file under the roots is opened by its own handle (open_by_handle_at against a mount
+// point of its file system, opened for that moment only); its path is that descriptor's, as before.
+// The same group reports renames (FAN_RENAME on a filesystem mark of each file system holding a root):
+// a moved regular file under the roots is delivered like a written one, with `moved` and `movedFrom`;
+// a renamed directory clears the cache, in order with the closes. File systems that cannot report file
+// ids (tmpfs before Linux 5.13, some FUSE) or renames (before 5.17) are marked in a second group that
+// reports descriptors, whose paths are read from /proc/self/fd per event. The reader reads at most
+// every kCoalesceMs, so a machine busy elsewhere wakes it a bounded number of times. The reader hands
+// events to the consumer through a bounded queue: when it is full the event is dropped and counted
+// (dropped); a kernel queue overflow is counted (overflows). Design: docs/decisions/0010-activity-monitoring.md.
 
 #include <array>
 #include <atomic>
@@ -25,10 +29,12 @@
 #include <deque>
 #include <map>
 #include <mutex>
+#include <sys/fanotify.h>
 #include <thread>
 #include <unordered_map>
 
 #include "drivers/include/FileActivity.h"
+#include "drivers/linux/DirectoryScopeCache.h"
 #include "drivers/linux/FanotifyFidRecords.h"
 
 namespace mamori::drivers::linux_os {
@@ -56,14 +62,24 @@ class FanotifyActivitySource final : public FileActivitySource {
 
   void readLoop();
   void readEvents();
-  void readMoves();
-  void markMoves(const std::vector<std::string>& wanted);  // under mutex_
-  // The directory a FID record names, opened O_PATH; invalid when it cannot be found.
-  common::UniqueFd openDirectory(const FidRecord& record);
+  void readFid();
+  void onFidClose(const fanotify_event_metadata& event, const std::vector<FidRecord>& records);
+  void onFidRename(const fanotify_event_metadata& event, const std::vector<FidRecord>& records);
+  // Marks `point` in the FID group (renames on its file system, closes on the mount); false when the
+  // file system cannot report file ids or renames. Under mutex_.
+  bool markFid(const std::string& point);
+  // What a FID record names, opened with `flags` by its handle; invalid when it cannot be found.
+  common::UniqueFd openHandle(const FidRecord& record, int flags);
+  // The cached verdict for the directory of a DFID_NAME record (resolved once); null when it is gone.
+  const DirectoryScopeCache::Entry* directoryOf(const FidRecord& record);
   void refreshMounts();
   common::Status markMounts();
-  bool underRoots(const std::string& path);
+  // Takes the roots from watch() into readerRoots_ and clears the directory cache when they or the
+  // mount table changed. Reader thread only, between buffers of events.
+  void syncRoots();
+  bool underRoots(const std::string& path) const;  // against readerRoots_: reader thread only
   ProcessInfo processInfo(pid_t pid, std::int64_t nowMs);
+  void attribute(FileActivity& activity, pid_t pid);  // who did it and when (now)
   void push(FileActivity&& activity);
 
   std::string procRoot_;
@@ -73,16 +89,19 @@ class FanotifyActivitySource final : public FileActivitySource {
 
   common::UniqueFd fanotify_;
   common::UniqueFd mountinfo_;
-  common::UniqueFd wake_;   // eventfd: stop() wakes the reader
-  common::UniqueFd moves_;  // the FID-mode group for renames; invalid when the kernel has none
+  common::UniqueFd wake_;  // eventfd: stop() wakes the reader
+  common::UniqueFd fid_;   // the FID-mode group (closes, renames); invalid when the kernel has none
   std::thread reader_;
   std::atomic<bool> stopping_{false};
 
-  mutable std::mutex mutex_;  // guards roots_, marked_, mounts_
+  mutable std::mutex mutex_;  // guards roots_, marked_, fidMarked_, renamesMarked_, mountPoints_, mounts_
   std::vector<std::string> roots_;
-  std::vector<std::string> marked_;
-  std::vector<std::string> movesMarked_;
-  // One mount point per file system marked for renames, by file system id: opened for a moment to
+  std::atomic<std::uint64_t> rootsVersion_{0};
+  std::vector<std::string> marked_;         // mounts whose closes the descriptor group reports
+  std::vector<std::string> fidMarked_;      // mounts whose closes the FID group reports
+  std::vector<std::string> renamesMarked_;  // mount points whose file system was marked for renames (tried once)
+  std::vector<std::string> renamesFailed_;  // ... and could not be
+  // One mount point per file system marked in the FID group, by file system id: opened for a moment to
   // resolve a record's handle (open_by_handle_at). Never held open: that would keep a stick busy,
   // so the user could not unmount it.
   std::map<std::array<std::uint8_t, 8>, std::string> mountPoints_;
@@ -94,6 +113,10 @@ class FanotifyActivitySource final : public FileActivitySource {
 
   std::unordered_map<pid_t, ProcessInfo> processes_;  // reader thread only; cleared now and then
   std::int64_t processesClearedMs_ = 0;
+  DirectoryScopeCache directories_;            // reader thread only
+  std::vector<std::string> readerRoots_;       // reader thread only
+  std::uint64_t readerRootsVersion_ = 0;       // reader thread only
+  std::atomic<bool> directoriesStale_{false};  // the mount table changed: the reader clears the cache
 
   std::atomic<std::uint64_t> received_{0};
   std::atomic<std::uint64_t> delivered_{0};
