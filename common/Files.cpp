@@ -103,7 +103,11 @@ Result<std::string> readAll(int fd, std::size_t maxBytes, std::size_t sizeHint) 
 Result<std::string> readSmallFile(const std::string& path, std::size_t maxBytes) {
   const UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (!fd.valid()) return makeError("cannot open", path, errno);
-  auto text = readAll(fd.get(), maxBytes);
+  // Sized from the start, so a large file is read into one buffer without regrowing it.
+  struct stat info {};
+  const std::size_t hint =
+      ::fstat(fd.get(), &info) == 0 && info.st_size > 0 ? static_cast<std::size_t>(info.st_size) : 0;
+  auto text = readAll(fd.get(), maxBytes, hint);
   if (!text) {
     Error error = text.error();
     if (error.kind == ErrorKind::kTooLarge) error.message = "file is larger than expected";

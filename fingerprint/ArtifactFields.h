@@ -1,40 +1,77 @@
 #pragma once
-// The strict member readers the signed set artifacts share (FingerprintArtifact, EdmArtifact): each
-// error names the JSON pointer of the member and what was expected.
+// The binary header every signed set artifact starts with (docs/decisions/0035), its writer and its
+// strict reader, shared by FingerprintArtifact and EdmArtifact. Little-endian, fixed offsets:
+//
+//   0   8  magic "MAMORSET"         8  4  format_version (2)     12  4  kind (1 fingerprints, 2 EDM)
+//   16  8  total bytes of the artifact (its signature follows them)          24  8  set version
+//   32 64  set name, NUL-padded     96 16  key id (16 hex digits)
+//   112 32 created_at (UTC, NUL-padded)   144 8  entries   152 1  bucket bits   153 1  payload bits
+//   154 6  zero; the kind's own fields start at 160.
 
 #include <cstdint>
-#include <initializer_list>
 #include <string>
 #include <string_view>
 
-#include "common/JsonValue.h"
 #include "common/Result.h"
 
 namespace mamori::fingerprint::artifact {
 
-common::Error corrupt(std::string message, std::string where);
-// A member that must be an integer in [min, max].
-common::Result<std::int64_t> integerAt(const common::JsonValue& object, std::string_view key, std::int64_t min,
-                                       std::int64_t max, const std::string& at);
-// A member that must be a string of at most maxBytes.
-common::Result<std::string> stringAt(const common::JsonValue& object, std::string_view key, std::size_t maxBytes,
-                                     const std::string& at);
-// object must be an object holding no other members than keys.
-common::Status onlyKeys(const common::JsonValue& object, std::initializer_list<std::string_view> keys,
-                        const std::string& at);
+constexpr std::string_view kMagic = "MAMORSET";
+constexpr std::uint32_t kFormatVersion = 2;
+constexpr std::size_t kHeaderBytes = 160;
+enum class Kind : std::uint32_t { kFingerprints = 1, kEdm = 2 };
 
-// The members every set artifact carries after its format: format_version (must be the one this
-// program reads), set (a safe name), version, created_at and key_id.
 struct SetHeader {
+  Kind kind = Kind::kFingerprints;
+  std::uint64_t totalBytes = 0;
   std::string name;
   std::int64_t version = 0;
-  std::string createdAt;
   std::string keyId;
+  std::string createdAt;
+  std::uint64_t entries = 0;
+  unsigned bucketBits = 0;
+  unsigned payloadBits = 0;
 };
-common::Result<SetHeader> readSetHeader(const common::JsonValue& root, std::int64_t supportedFormatVersion);
+
+common::Error corrupt(std::string message, std::string where);
+
+// The header of a set (FingerprintSet or EdmSet) whose artifact is totalBytes long.
+template <typename Set>
+SetHeader headerOf(Kind kind, const Set& set, std::uint64_t totalBytes) {
+  return {kind,
+          totalBytes,
+          set.name,
+          set.version,
+          set.keyId,
+          set.createdAt,
+          set.index.size(),
+          set.index.bucketBits(),
+          set.index.payloadBits()};
+}
+// The set's names from its header.
+template <typename Set>
+void takeHeader(Set& set, SetHeader& header) {
+  set.name = std::move(header.name);
+  set.version = header.version;
+  set.keyId = std::move(header.keyId);
+  set.createdAt = std::move(header.createdAt);
+}
+
+// Appends the header (160 bytes).
+void writeSetHeader(std::string& out, const SetHeader& header);
+// Reads and checks the header of bytes (magic, format version, kind, total bytes equal to
+// bytes.size(), a safe name, key id of hex digits, zero padding). where: the errors' location prefix.
+// Refuses bytes over maxBytes first (what: the kind's name in the message).
+common::Result<SetHeader> readSetHeader(std::string_view bytes, Kind expected, std::size_t maxBytes, const char* what);
 
 // Appends the low `bytes` bytes of value, little-endian (read back with common/LittleEndian.h).
 void putLittleEndian(std::string& out, std::uint64_t value, int bytes);
+// Appends text NUL-padded to width bytes (text.size() <= width).
+void putPadded(std::string& out, std::string_view text, std::size_t width);
+// A NUL-padded text field: the bytes before the first NUL, which must be followed by NULs only.
+common::Result<std::string> paddedAt(std::string_view bytes, std::size_t at, std::size_t width, const char* what);
+// Zero bytes up to the next multiple of 8.
+void padTo8(std::string& out);
 
 }  // namespace mamori::fingerprint::artifact
 

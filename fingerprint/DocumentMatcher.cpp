@@ -8,7 +8,7 @@ namespace mamori::fingerprint {
 namespace {
 
 struct Progress {
-  std::vector<std::uint64_t> shared;  // distinct hashes of the document seen in the text
+  std::vector<std::uint64_t> shared;  // the document's index records seen in the text (one per fingerprint)
   std::size_t lastSeq = SIZE_MAX;     // index in the text's fingerprints of the last one that matched
   std::uint32_t runStart = 0;         // position where the current run began
   std::int64_t longestRun = 0;
@@ -22,11 +22,11 @@ std::vector<DocumentMatch> matchDocuments(const FingerprintSet& set, const std::
   const auto k = static_cast<std::int64_t>(set.params.k);
   for (std::size_t seq = 0; seq < text.size(); ++seq) {
     const Fingerprint& fp = text[seq];
-    auto [from, to] = std::equal_range(set.hashes.begin(), set.hashes.end(), fp.hash);
-    for (auto it = from; it != to; ++it) {
-      const std::uint32_t doc = set.docs[static_cast<std::size_t>(it - set.hashes.begin())];
+    const auto [from, to] = set.index.find(fp.hash);
+    for (std::uint64_t record = from; record < to; ++record) {
+      const auto doc = static_cast<std::uint32_t>(set.index.payloadAt(record));
       Progress& p = progress[doc];
-      p.shared.push_back(fp.hash);
+      p.shared.push_back(record);
       // Consecutive selected fingerprints lie at most `window` characters apart, so a run of them that
       // all belong to the document stands for the text between the first and the last k-gram.
       if (p.lastSeq == SIZE_MAX || p.lastSeq + 1 != seq) p.runStart = fp.position;

@@ -1,123 +1,111 @@
 #include "fingerprint/EdmArtifact.h"
 
-#include "common/Base64Url.h"
-#include "common/JsonParser.h"
-#include "common/JsonText.h"
 #include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
 namespace mamori::fingerprint {
 
-using artifact::corrupt;
-using artifact::integerAt;
-using artifact::stringAt;
+namespace {
 
-std::string edmArtifactJson(const EdmSet& set) {
-  namespace json = common::json;
-  common::JsonValue root = json::object();
-  json::set(root, "format", json::string(kEdmFormat));
-  json::set(root, "format_version", json::integer(kEdmFormatVersion));
-  json::set(root, "set", json::string(set.name));
-  json::set(root, "version", json::integer(set.version));
-  json::set(root, "created_at", json::string(set.createdAt));
-  json::set(root, "key_id", json::string(set.keyId));
-  common::JsonValue columns = json::array();
-  for (const EdmType type : set.columns) columns.items.push_back(json::string(edmTypeName(type)));
-  json::set(root, "columns", std::move(columns));
-  json::set(root, "min_columns", json::integer(set.minColumns));
-  json::set(root, "window", json::integer(set.window));
-  json::set(root, "rows", json::integer(set.rows));
-  std::string packed;
-  packed.reserve(set.keys.size() * kEdmEntryBytes);
-  for (std::size_t i = 0; i < set.keys.size(); ++i) {
-    artifact::putLittleEndian(packed, set.keys[i], 8);
-    artifact::putLittleEndian(packed, set.entryRows[i], 4);
-  }
-  json::set(root, "entries", json::string(common::base64UrlEncode(packed)));
-  return json::write(root, json::Style::kCanonical);
+using artifact::corrupt;
+using artifact::putLittleEndian;
+
+constexpr std::size_t kTableAt = 256;
+constexpr std::size_t kTypesAt = 192;
+
+std::string at(std::size_t offset) { return "offset " + std::to_string(offset); }
+
+}  // namespace
+
+std::string edmArtifact(const EdmSet& set) {
+  const std::string_view table = set.index.bytes();
+  const auto header = artifact::headerOf(artifact::Kind::kEdm, set, kTableAt + table.size());
+  std::string out;
+  out.reserve(header.totalBytes);
+  artifact::writeSetHeader(out, header);
+  putLittleEndian(out, set.columns.size(), 4);
+  putLittleEndian(out, static_cast<std::uint64_t>(set.minColumns), 4);
+  putLittleEndian(out, static_cast<std::uint64_t>(set.window), 8);
+  putLittleEndian(out, static_cast<std::uint64_t>(set.rows), 8);
+  putLittleEndian(out, set.rowBits, 1);
+  out.append(7, '\0');
+  for (const EdmType type : set.columns) putLittleEndian(out, static_cast<std::uint8_t>(type), 1);
+  out.append(kEdmMaxColumns - set.columns.size(), '\0');
+  out.append(table);
+  MAMORI_ASSERT(out.size() == header.totalBytes);
+  return out;
 }
 
-common::Result<EdmSet> parseEdmArtifact(std::string_view text, const ArtifactLimits& limits) {
-  if (text.size() > limits.maxBytes)
-    return common::makeError(common::ErrorKind::kTooLarge,
-                             "exact-data-match set larger than " + std::to_string(limits.maxBytes) + " bytes", "/");
-  common::JsonLimits jsonLimits;
-  jsonLimits.maxBytes = limits.maxBytes;
-  jsonLimits.maxDepth = 3;
-  jsonLimits.maxItems = kEdmMaxColumns + 16;
-  jsonLimits.maxValues = kEdmMaxColumns + 64;
-  auto parsed = common::parseJsonStrict(text, jsonLimits);
-  if (!parsed) return parsed.error();
-  const common::JsonValue& root = parsed.value();
-  // The format first: a fingerprint set given for an EDM set is named as such, not as unknown keys.
-  if (root.kind == common::JsonKind::kObject) {
-    MAMORI_ARTIFACT_TRY(format, stringAt(root, "format", 64, ""));
-    if (format != kEdmFormat) return corrupt("not an exact-data-match set (format \"" + format + "\")", "/format");
-  }
-  if (auto ok = artifact::onlyKeys(root,
-                                   {"format", "format_version", "set", "version", "created_at", "key_id", "columns",
-                                    "min_columns", "window", "rows", "entries"},
-                                   "");
-      !ok)
-    return ok.error();
-  MAMORI_ARTIFACT_TRY(header, artifact::readSetHeader(root, kEdmFormatVersion));
-  EdmSet set;
-  set.name = std::move(header.name);
-  set.version = header.version;
-  set.createdAt = std::move(header.createdAt);
-  set.keyId = std::move(header.keyId);
-  const common::JsonValue* columns = root.find("columns");
-  if (columns == nullptr || columns->kind != common::JsonKind::kArray || columns->items.empty() ||
-      columns->items.size() > kEdmMaxColumns)
-    return corrupt("expected an array of 1 to " + std::to_string(kEdmMaxColumns) + " column types", "/columns");
-  for (std::size_t i = 0; i < columns->items.size(); ++i) {
-    const auto& item = columns->items[i];
-    const auto type = item.kind == common::JsonKind::kString ? edmTypeFromName(item.text) : std::nullopt;
-    if (!type) return corrupt("expected a column type (name, kana, phone, ...)", common::pointerAppend("/columns", i));
-    set.columns.push_back(*type);
-  }
-  MAMORI_ARTIFACT_TRY(minColumns, integerAt(root, "min_columns", 1, static_cast<std::int64_t>(kEdmMaxColumns), ""));
-  set.minColumns = minColumns;
-  MAMORI_ARTIFACT_TRY(window, integerAt(root, "window", 16, 1 << 20, ""));
-  set.window = window;
-  MAMORI_ARTIFACT_TRY(rows, integerAt(root, "rows", 0, kEdmMaxRows, ""));
-  set.rows = rows;
+common::Result<EdmSet> parseEdmArtifact(std::string bytes, const ArtifactLimits& limits) {
+  const std::size_t length = bytes.size();
+  return parseEdmArtifact(std::make_shared<const std::string>(std::move(bytes)), length, limits);
+}
 
-  const common::JsonValue* entries = root.find("entries");
-  if (entries == nullptr || entries->kind != common::JsonKind::kString)
-    return corrupt("expected base64url", "/entries");
-  // Refused before decoding: base64url carries 3 bytes in 4 characters.
-  if (entries->text.size() / 4 * 3 / kEdmEntryBytes > limits.maxEntries)
+common::Result<EdmSet> parseEdmArtifact(std::shared_ptr<const std::string> storage, std::size_t length,
+                                        const ArtifactLimits& limits) {
+  MAMORI_ASSERT(length <= storage->size());
+  const std::string_view bytes(storage->data(), length);
+  MAMORI_ARTIFACT_TRY(header,
+                      artifact::readSetHeader(bytes, artifact::Kind::kEdm, limits.maxBytes, "exact-data-match set"));
+  if (bytes.size() < kTableAt) return corrupt("shorter than its fixed fields", at(bytes.size()));
+  EdmSet set;
+  artifact::takeHeader(set, header);
+  const std::uint32_t columns = common::le32(bytes, 160);
+  if (columns < 1 || columns > kEdmMaxColumns)
+    return corrupt("expected 1 to " + std::to_string(kEdmMaxColumns) + " columns, found " + std::to_string(columns),
+                   at(160));
+  for (std::uint32_t i = 0; i < kEdmMaxColumns; ++i) {
+    const std::uint8_t code = common::byteAt(bytes, kTypesAt + i);
+    if (i >= columns) {
+      if (code != 0) return corrupt("a column type beyond the columns", at(kTypesAt + i));
+      continue;
+    }
+    if (code > static_cast<std::uint8_t>(EdmType::kSkip))
+      return corrupt("column " + std::to_string(i) + ": unknown type " + std::to_string(code), at(kTypesAt + i));
+    set.columns.push_back(static_cast<EdmType>(code));
+  }
+  const std::uint32_t minColumns = common::le32(bytes, 164);
+  if (minColumns < 1 || minColumns > columns)
+    return corrupt("min_columns " + std::to_string(minColumns) + " outside 1 to the columns", at(164));
+  set.minColumns = minColumns;
+  const std::uint64_t window = common::le64(bytes, 168);
+  if (window < 16 || window > (1U << 20U))
+    return corrupt("window " + std::to_string(window) + " outside 16 to 1048576", at(168));
+  set.window = static_cast<std::int64_t>(window);
+  const std::uint64_t rows = common::le64(bytes, 176);
+  if (rows > static_cast<std::uint64_t>(kEdmMaxRows))
+    return corrupt("rows " + std::to_string(rows) + " above " + std::to_string(kEdmMaxRows), at(176));
+  set.rows = static_cast<std::int64_t>(rows);
+  set.rowBits = common::byteAt(bytes, 184);
+  if (set.rowBits != edmRowBits(set.rows) || header.payloadBits != set.rowBits + edmColumnBits(columns))
+    return corrupt("row bits " + std::to_string(set.rowBits) + " and payload bits " +
+                       std::to_string(header.payloadBits) + " do not fit " + std::to_string(rows) + " rows of " +
+                       std::to_string(columns) + " columns",
+                   at(184));
+  if (bytes.substr(185, 7).find_first_not_of('\0') != std::string_view::npos)
+    return corrupt("reserved bytes are not zero", at(185));
+  if (header.entries > limits.maxEntries)
     return common::makeError(common::ErrorKind::kTooLarge,
-                             "more than " + std::to_string(limits.maxEntries) + " entries", "/entries");
-  auto packed = common::base64UrlDecode(entries->text);
-  if (!packed) return corrupt("not base64url", "/entries");
-  if (packed->size() % kEdmEntryBytes != 0)
-    return corrupt("length is not a multiple of " + std::to_string(kEdmEntryBytes) + " bytes", "/entries");
-  const std::size_t n = packed->size() / kEdmEntryBytes;
-  if (n > limits.maxEntries)
-    return common::makeError(common::ErrorKind::kTooLarge,
-                             "more than " + std::to_string(limits.maxEntries) + " entries", "/entries");
-  set.keys.reserve(n);
-  set.entryRows.reserve(n);
-  for (std::size_t i = 0; i < n; ++i) {
-    const std::size_t at = i * kEdmEntryBytes;
-    const std::uint64_t key = common::le64(*packed, at);
-    const std::uint32_t row = common::le32(*packed, at + 8);
-    const std::size_t column = key & kEdmColumnMask;
-    if (static_cast<std::int64_t>(row) >= set.rows)
-      return corrupt(
-          "entry " + std::to_string(i) + " names row " + std::to_string(row) + " of " + std::to_string(set.rows),
-          "/entries");
-    if (column >= set.columns.size() || set.columns[column] == EdmType::kSkip)
+                             "more than " + std::to_string(limits.maxEntries) + " entries", at(144));
+  if (bytes.size() - kTableAt != SetIndex::tableBytes(header.entries, header.bucketBits))
+    return corrupt(
+        std::to_string(header.entries) + " entries do not fill the " + std::to_string(bytes.size()) + " bytes",
+        at(144));
+  MAMORI_ARTIFACT_TRY(
+      index, SetIndex::view(storage, kTableAt, header.entries, header.bucketBits, header.payloadBits, at(kTableAt)));
+  for (std::uint64_t i = 0; i < index.size(); ++i) {
+    const std::uint64_t payload = index.payloadAt(i);
+    const std::uint64_t row = payload & ((std::uint64_t{1} << set.rowBits) - 1);
+    const std::uint64_t column = payload >> set.rowBits;
+    if (row >= rows)
+      return corrupt("entry " + std::to_string(i) + " names row " + std::to_string(row) + " of " + std::to_string(rows),
+                     at(kTableAt));
+    if (column >= columns || set.columns[column] == EdmType::kSkip)
       return corrupt(
           "entry " + std::to_string(i) + " names column " + std::to_string(column) + ", not a registered column",
-          "/entries");
-    if (i > 0 && (key < set.keys.back() || (key == set.keys.back() && row <= set.entryRows.back())))
-      return corrupt("entry " + std::to_string(i) + " is out of order", "/entries");
-    set.keys.push_back(key);
-    set.entryRows.push_back(row);
+          at(kTableAt));
   }
+  set.index = std::move(index);
   return set;
 }
 

@@ -1,15 +1,16 @@
 #pragma once
-// The exact-data-match set as the collector signs and the agent stores it (docs/policy.md
-// "Fingerprint and exact-data-match sets", docs/decisions/0034): one JSON object,
+// The exact-data-match set as the collector signs and the agent keeps it (docs/decisions/0034, 0035):
+// binary, little-endian, after the common header (ArtifactFields.h, kind 2):
 //
-//   {"format": "mamori-edm", "format_version": 1, "set": "customers", "version": 2,
-//    "created_at": "...", "key_id": "<16 hex>", "columns": ["name", "kana", "phone", "skip", ...],
-//    "min_columns": 2, "window": 512, "rows": 3000,
-//    "entries": "<base64url: 12 bytes per entry, u64 key then u32 row, little-endian, sorted>"}
+//   160 4 columns   164 4 min_columns   168 8 window   176 8 rows   184 1 row bits   185 7 zero
+//   192 64 column types, one byte each (EdmType; zero beyond the columns)
+//   256 the index (SetIndex: directory and 8-byte records; payload = column << row bits | row)
 //
-// It travels inside the policy envelope like a fingerprint set. The parser is strict and bounded
-// (sizes, counts, order, rows and columns in range); it is fuzzed (fuzz_edm_artifact).
+// The scanner uses the index where it lies in the artifact's bytes. The parser is strict and
+// bounded (sizes, counts, order, rows and columns in range, every byte accounted for); it is fuzzed
+// (fuzz_edm_artifact).
 
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -19,12 +20,13 @@
 
 namespace mamori::fingerprint {
 
-constexpr std::string_view kEdmFormat = "mamori-edm";
-constexpr std::int64_t kEdmFormatVersion = 1;
 constexpr std::int64_t kEdmMaxRows = 50'000'000;
 
-std::string edmArtifactJson(const EdmSet& set);
+std::string edmArtifact(const EdmSet& set);
+// The artifact is bytes[0, length); the set's index points into bytes, which it keeps alive.
 // limits.maxEntries bounds the entries; maxDocuments is not used.
-common::Result<EdmSet> parseEdmArtifact(std::string_view text, const ArtifactLimits& limits = {});
+common::Result<EdmSet> parseEdmArtifact(std::shared_ptr<const std::string> bytes, std::size_t length,
+                                        const ArtifactLimits& limits = {});
+common::Result<EdmSet> parseEdmArtifact(std::string bytes, const ArtifactLimits& limits = {});
 
 }  // namespace mamori::fingerprint

@@ -141,14 +141,13 @@ class Scanner {
   void lookup(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
     if (!value) return;
     const std::uint64_t hash = edmValueHash(key_, kind, *value);
-    const auto begin = std::lower_bound(set_.keys.begin(), set_.keys.end(), hash);
-    auto end = begin;
-    while (end != set_.keys.end() && (*end & ~kEdmColumnMask) == hash) ++end;
-    if (begin == end || static_cast<std::size_t>(end - begin) > kEdmMaxRowsPerValue) return;
-    for (auto it = begin; it != end && found_.size() < kMaxFound; ++it) {
-      const auto column = static_cast<std::uint8_t>(*it & kEdmColumnMask);
+    const auto [begin, end] = set_.index.find(hash);
+    if (begin == end || end - begin > kEdmMaxRowsPerValue) return;
+    for (std::uint64_t record = begin; record != end && found_.size() < kMaxFound; ++record) {
+      const std::uint64_t payload = set_.index.payloadAt(record);
+      const auto column = static_cast<std::uint8_t>(set_.columnOf(payload));
       if (edmKind(set_.columns[column]) != kind) continue;
-      found_.push_back({set_.entryRows[static_cast<std::size_t>(it - set_.keys.begin())], offset, line_, column});
+      found_.push_back({set_.rowOf(payload), offset, line_, column});
     }
   }
 
@@ -209,7 +208,7 @@ class Interveners {
 
 EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text) {
   EdmMatch match;
-  if (set.keys.empty() || text.empty()) return match;
+  if (set.index.size() == 0 || text.empty()) return match;
   // Offsets are 32-bit: a text beyond 4 GiB is read up to there (the scanner bounds it far lower).
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
   auto found = Scanner(set, key, text).run();

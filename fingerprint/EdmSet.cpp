@@ -1,11 +1,20 @@
 #include "fingerprint/EdmSet.h"
 
 #include <algorithm>
+#include <bit>
 
 #include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
 namespace mamori::fingerprint {
+
+unsigned edmRowBits(std::int64_t rows) {
+  return static_cast<unsigned>(std::bit_width(static_cast<std::uint64_t>(rows > 0 ? rows - 1 : 0)));
+}
+
+unsigned edmColumnBits(std::size_t columns) {
+  return static_cast<unsigned>(std::bit_width(columns > 0 ? columns - 1 : 0));
+}
 
 std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
                        const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out) {
@@ -27,8 +36,7 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
                                    std::vector<EdmEntry> entries) {
   if (columns.empty() || columns.size() > kEdmMaxColumns)
     return artifact::corrupt("expected 1 to " + std::to_string(kEdmMaxColumns) + " columns", "/columns");
-  std::sort(entries.begin(), entries.end());
-  entries.erase(std::unique(entries.begin(), entries.end()), entries.end());
+  if (rows < 0 || rows > (std::int64_t{1} << 32U)) return artifact::corrupt("row count out of range", "/rows");
   EdmSet set;
   set.name = std::move(name);
   set.version = version;
@@ -36,8 +44,9 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
   set.columns = std::move(columns);
   set.minColumns = minColumns;
   set.rows = rows;
-  set.keys.reserve(entries.size());
-  set.entryRows.reserve(entries.size());
+  set.rowBits = edmRowBits(rows);
+  std::vector<SetIndex::Entry> indexed;
+  indexed.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {
     const auto& e = entries[i];
     if (static_cast<std::int64_t>(e.row) >= rows || (e.key & kEdmColumnMask) >= set.columns.size() ||
@@ -45,9 +54,11 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
       return artifact::corrupt("entry " + std::to_string(i) + " names row " + std::to_string(e.row) + " column " +
                                    std::to_string(e.key & kEdmColumnMask) + " outside the table",
                                "/entries");
-    set.keys.push_back(e.key);
-    set.entryRows.push_back(e.row);
+    indexed.push_back({e.key & ~kEdmColumnMask, ((e.key & kEdmColumnMask) << set.rowBits) | e.row});
   }
+  entries.clear();
+  entries.shrink_to_fit();
+  set.index = SetIndex::build(std::move(indexed), set.rowBits + edmColumnBits(set.columns.size()));
   return set;
 }
 

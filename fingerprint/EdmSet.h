@@ -1,8 +1,8 @@
 #pragma once
-// An exact-data-match set as the agent holds it (docs/decisions/0034): the column types of the
-// registered table, the row-proximity rule's parameters, and one index of (keyed value hash, column)
-// -> row entries sorted by key. No values, no names of columns: only 56-bit keyed hashes, the column
-// index in the low 8 bits of each key, and row numbers.
+// An exact-data-match set as the agent holds it (docs/decisions/0034, 0035): the column types of the
+// registered table, the row-proximity rule's parameters, and one index (SetIndex) of keyed value
+// hashes -> (column, row). No values, no names of columns: only 56-bit keyed hashes (uploads carry
+// the column in the low 8 bits of each key; the index keeps it in the payload) and row numbers.
 
 #include <cstdint>
 #include <string>
@@ -12,6 +12,7 @@
 #include "common/Result.h"
 #include "fingerprint/EdmValues.h"
 #include "fingerprint/FingerprintKey.h"
+#include "fingerprint/SetIndex.h"
 
 namespace mamori::fingerprint {
 
@@ -39,18 +40,25 @@ struct EdmSet {
   std::int64_t minColumns = 2;   // values of at least this many columns of one row ...
   std::int64_t window = 512;     // ... within this many bytes of a file's text make the row found
   std::int64_t rows = 0;
-  std::vector<std::uint64_t> keys;  // sorted by (key, row), no duplicates; keys[i] belongs to rows_[i]
-  std::vector<std::uint32_t> entryRows;
+  // The index: value hash (column bits cleared) -> payload (column << rowBits) | row.
+  SetIndex index;
+  unsigned rowBits = 0;
 
-  std::size_t indexBytes() const {
-    return keys.capacity() * sizeof(std::uint64_t) + entryRows.capacity() * sizeof(std::uint32_t);
+  std::uint32_t rowOf(std::uint64_t payload) const {
+    return static_cast<std::uint32_t>(payload & ((std::uint64_t{1} << rowBits) - 1));
   }
+  std::size_t columnOf(std::uint64_t payload) const { return static_cast<std::size_t>(payload >> rowBits); }
+  std::size_t indexBytes() const { return index.bytes().size(); }
 };
 
 // Hashes one row's cells (cells[i] of columns[i]; missing cells are empty) and appends its entries.
 // Answers how many non-empty cells of registered columns could not be read as their type.
 std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
                        const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out);
+
+// Payload bits of a table: the row number's, then the column's above them.
+unsigned edmRowBits(std::int64_t rows);
+unsigned edmColumnBits(std::size_t columns);
 
 // Sorts and deduplicates entries into a set; an entry naming a row >= rows or a column outside
 // columns is an error (a corrupt upload).

@@ -12,6 +12,7 @@
 
 namespace mamori::fingerprint {
 
+// The values are stored in artifacts (EdmArtifact): add new types at the end only.
 enum class EdmType : std::uint8_t { kName, kKana, kPhone, kEmail, kMyNumber, kCard, kNumber, kAddress, kText, kSkip };
 
 // How a type's values are normalised and hashed: types sharing a normaliser share the hash domain,

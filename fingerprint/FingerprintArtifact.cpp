@@ -2,9 +2,6 @@
 
 #include <algorithm>
 
-#include "common/Base64Url.h"
-#include "common/JsonParser.h"
-#include "common/JsonText.h"
 #include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
@@ -12,13 +9,13 @@ namespace mamori::fingerprint {
 
 namespace {
 
-constexpr std::size_t kEntryBytes = 12;
-
 using artifact::corrupt;
-using artifact::integerAt;
-using artifact::onlyKeys;
 using artifact::putLittleEndian;
-using artifact::stringAt;
+
+constexpr std::size_t kFixedBytes = 192;
+constexpr std::size_t kDocumentBytes = 24;
+
+std::string at(std::size_t offset) { return "offset " + std::to_string(offset); }
 
 }  // namespace
 
@@ -30,120 +27,122 @@ bool isSafeSetName(std::string_view name) {
   });
 }
 
-std::string fingerprintArtifactJson(const FingerprintSet& set) {
-  namespace json = common::json;
-  common::JsonValue root = json::object();
-  json::set(root, "format", json::string(kFingerprintFormat));
-  json::set(root, "format_version", json::integer(kFingerprintFormatVersion));
-  json::set(root, "set", json::string(set.name));
-  json::set(root, "version", json::integer(set.version));
-  json::set(root, "created_at", json::string(set.createdAt));
-  json::set(root, "key_id", json::string(set.keyId));
-  json::set(root, "k", json::integer(static_cast<std::int64_t>(set.params.k)));
-  json::set(root, "window", json::integer(static_cast<std::int64_t>(set.params.window)));
-  json::set(root, "boilerplate_docs", json::integer(set.boilerplateDocs));
-  json::set(root, "boilerplate_dropped", json::integer(set.boilerplateDropped));
-  common::JsonValue documents = json::array();
+std::string fingerprintArtifact(const FingerprintSet& set) {
+  std::string ids;
+  for (const auto& document : set.documents) ids += document.id;
+  const std::size_t idsPadded = (ids.size() + 7) / 8 * 8;
+  const std::string_view table = set.index.bytes();
+  const auto header =
+      artifact::headerOf(artifact::Kind::kFingerprints, set,
+                         kFixedBytes + set.documents.size() * kDocumentBytes + idsPadded + table.size());
+  std::string out;
+  out.reserve(header.totalBytes);
+  artifact::writeSetHeader(out, header);
+  putLittleEndian(out, set.params.k, 4);
+  putLittleEndian(out, set.params.window, 4);
+  putLittleEndian(out, static_cast<std::uint64_t>(set.boilerplateDocs), 8);
+  putLittleEndian(out, static_cast<std::uint64_t>(set.boilerplateDropped), 8);
+  putLittleEndian(out, set.documents.size(), 4);
+  putLittleEndian(out, ids.size(), 4);
+  std::size_t offset = 0;
   for (const auto& document : set.documents) {
-    common::JsonValue item = json::object();
-    json::set(item, "id", json::string(document.id));
-    json::set(item, "chars", json::integer(document.chars));
-    json::set(item, "fingerprints", json::integer(document.fingerprints));
-    documents.items.push_back(std::move(item));
+    putLittleEndian(out, static_cast<std::uint64_t>(document.chars), 8);
+    putLittleEndian(out, static_cast<std::uint64_t>(document.fingerprints), 8);
+    putLittleEndian(out, offset, 4);
+    putLittleEndian(out, document.id.size(), 4);
+    offset += document.id.size();
   }
-  json::set(root, "documents", std::move(documents));
-  std::string packed;
-  packed.reserve(set.hashes.size() * kEntryBytes);
-  for (std::size_t i = 0; i < set.hashes.size(); ++i) {
-    putLittleEndian(packed, set.hashes[i], 8);
-    putLittleEndian(packed, set.docs[i], 4);
-  }
-  json::set(root, "entries", json::string(common::base64UrlEncode(packed)));
-  return json::write(root, json::Style::kCanonical);
+  out += ids;
+  artifact::padTo8(out);
+  out.append(table);
+  MAMORI_ASSERT(out.size() == header.totalBytes);
+  return out;
 }
 
-common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, const ArtifactLimits& limits) {
-  if (text.size() > limits.maxBytes)
-    return common::makeError(common::ErrorKind::kTooLarge,
-                             "fingerprint set larger than " + std::to_string(limits.maxBytes) + " bytes", "/");
-  common::JsonLimits jsonLimits;
-  jsonLimits.maxBytes = limits.maxBytes;
-  jsonLimits.maxDepth = 4;
-  jsonLimits.maxItems = limits.maxDocuments + 16;
-  jsonLimits.maxValues = limits.maxDocuments * 4 + 64;
-  auto parsed = common::parseJsonStrict(text, jsonLimits);
-  if (!parsed) return parsed.error();
-  const common::JsonValue& root = parsed.value();
-  if (auto ok = onlyKeys(root,
-                         {"format", "format_version", "set", "version", "created_at", "key_id", "k", "window",
-                          "boilerplate_docs", "boilerplate_dropped", "documents", "entries"},
-                         "");
-      !ok)
-    return ok.error();
-  MAMORI_ARTIFACT_TRY(format, stringAt(root, "format", 64, ""));
-  if (format != kFingerprintFormat) return corrupt("not a fingerprint set (format \"" + format + "\")", "/format");
-  MAMORI_ARTIFACT_TRY(header, artifact::readSetHeader(root, kFingerprintFormatVersion));
+common::Result<FingerprintSet> parseFingerprintArtifact(std::string bytes, const ArtifactLimits& limits) {
+  const std::size_t length = bytes.size();
+  return parseFingerprintArtifact(std::make_shared<const std::string>(std::move(bytes)), length, limits);
+}
+
+common::Result<FingerprintSet> parseFingerprintArtifact(std::shared_ptr<const std::string> storage, std::size_t length,
+                                                        const ArtifactLimits& limits) {
+  MAMORI_ASSERT(length <= storage->size());
+  const std::string_view bytes(storage->data(), length);
+  MAMORI_ARTIFACT_TRY(
+      header, artifact::readSetHeader(bytes, artifact::Kind::kFingerprints, limits.maxBytes, "fingerprint set"));
+  if (bytes.size() < kFixedBytes) return corrupt("shorter than its fixed fields", at(bytes.size()));
   FingerprintSet set;
-  set.name = std::move(header.name);
-  set.version = header.version;
-  set.createdAt = std::move(header.createdAt);
-  set.keyId = std::move(header.keyId);
-  MAMORI_ARTIFACT_TRY(k, integerAt(root, "k", 4, 256, ""));
-  MAMORI_ARTIFACT_TRY(window, integerAt(root, "window", 1, 1024, ""));
-  set.params = {static_cast<std::size_t>(k), static_cast<std::size_t>(window)};
-  MAMORI_ARTIFACT_TRY(boilerplateDocs, integerAt(root, "boilerplate_docs", 0, 1'000'000'000, ""));
-  set.boilerplateDocs = boilerplateDocs;
-  MAMORI_ARTIFACT_TRY(dropped, integerAt(root, "boilerplate_dropped", 0, INT64_MAX, ""));
-  set.boilerplateDropped = dropped;
-
-  const common::JsonValue* documents = root.find("documents");
-  if (documents == nullptr || documents->kind != common::JsonKind::kArray)
-    return corrupt("expected an array", "/documents");
-  if (documents->items.size() > limits.maxDocuments)
+  artifact::takeHeader(set, header);
+  const std::uint32_t k = common::le32(bytes, 160);
+  const std::uint32_t window = common::le32(bytes, 164);
+  if (k < 4 || k > 256) return corrupt("k " + std::to_string(k) + " outside 4 to 256", at(160));
+  if (window < 1 || window > 1024) return corrupt("window " + std::to_string(window) + " outside 1 to 1024", at(164));
+  set.params = {k, window};
+  const std::uint64_t boilerplateDocs = common::le64(bytes, 168);
+  const std::uint64_t dropped = common::le64(bytes, 176);
+  if (boilerplateDocs > 1'000'000'000 || dropped > static_cast<std::uint64_t>(INT64_MAX))
+    return corrupt("boilerplate counts out of range", at(168));
+  set.boilerplateDocs = static_cast<std::int64_t>(boilerplateDocs);
+  set.boilerplateDropped = static_cast<std::int64_t>(dropped);
+  const std::uint32_t documents = common::le32(bytes, 184);
+  const std::uint32_t idBytes = common::le32(bytes, 188);
+  if (documents > limits.maxDocuments)
     return common::makeError(common::ErrorKind::kTooLarge,
-                             "more than " + std::to_string(limits.maxDocuments) + " documents", "/documents");
-  for (std::size_t i = 0; i < documents->items.size(); ++i) {
-    const std::string at = common::pointerAppend("/documents", i);
-    const common::JsonValue& item = documents->items[i];
-    if (auto ok = onlyKeys(item, {"id", "chars", "fingerprints"}, at); !ok) return ok.error();
-    MAMORI_ARTIFACT_TRY(id, stringAt(item, "id", 64, at));
-    if (!isSafeSetName(id)) return corrupt("expected letters, digits, '_', '-' or '.'", at + "/id");
-    MAMORI_ARTIFACT_TRY(chars, integerAt(item, "chars", 0, INT64_MAX, at));
-    MAMORI_ARTIFACT_TRY(count, integerAt(item, "fingerprints", 0, INT64_MAX, at));
-    set.documents.push_back({std::move(id), chars, count});
+                             "more than " + std::to_string(limits.maxDocuments) + " documents", at(184));
+  if (header.entries > limits.maxEntries)
+    return common::makeError(common::ErrorKind::kTooLarge,
+                             "more than " + std::to_string(limits.maxEntries) + " entries", at(144));
+  if (header.payloadBits != documentBits(documents))
+    return corrupt("payload bits " + std::to_string(header.payloadBits) + " do not number " +
+                       std::to_string(documents) + " documents",
+                   at(153));
+  const std::uint64_t idsAt = kFixedBytes + std::uint64_t{documents} * kDocumentBytes;
+  const std::uint64_t tableAt = idsAt + (std::uint64_t{idBytes} + 7) / 8 * 8;
+  if (tableAt > bytes.size() || bytes.size() - tableAt != SetIndex::tableBytes(header.entries, header.bucketBits))
+    return corrupt("the documents, their ids and " + std::to_string(header.entries) + " entries do not fill the " +
+                       std::to_string(bytes.size()) + " bytes",
+                   at(184));
+  if (bytes.substr(idsAt + idBytes, tableAt - idsAt - idBytes).find_first_not_of('\0') != std::string_view::npos)
+    return corrupt("the ids' padding is not zero", at(idsAt + idBytes));
+  set.documents.reserve(documents);
+  std::uint64_t expectedOffset = 0;
+  for (std::uint32_t i = 0; i < documents; ++i) {
+    const std::size_t d = kFixedBytes + std::size_t{i} * kDocumentBytes;
+    const std::uint64_t chars = common::le64(bytes, d);
+    const std::uint64_t count = common::le64(bytes, d + 8);
+    const std::uint32_t offset = common::le32(bytes, d + 16);
+    const std::uint32_t idLength = common::le32(bytes, d + 20);
+    if (chars > static_cast<std::uint64_t>(INT64_MAX) || count > header.entries)
+      return corrupt("document " + std::to_string(i) + ": counts out of range", at(d));
+    if (offset != expectedOffset || idLength > idBytes - offset)
+      return corrupt("document " + std::to_string(i) + ": its id is not the next " + std::to_string(idLength) +
+                         " bytes of the ids",
+                     at(d + 16));
+    expectedOffset += idLength;
+    std::string id(bytes.substr(idsAt + offset, idLength));
+    if (!isSafeSetName(id))
+      return corrupt("document " + std::to_string(i) + ": id: expected letters, digits, '_', '-' or '.'", at(d + 16));
+    set.documents.push_back({std::move(id), static_cast<std::int64_t>(chars), static_cast<std::int64_t>(count)});
   }
-
-  MAMORI_ARTIFACT_TRY(entriesText, stringAt(root, "entries", limits.maxBytes, ""));
-  auto packed = common::base64UrlDecode(entriesText);
-  if (!packed) return corrupt("not base64url", "/entries");
-  if (packed->size() % kEntryBytes != 0)
-    return corrupt("length is not a multiple of " + std::to_string(kEntryBytes) + " bytes", "/entries");
-  const std::size_t entries = packed->size() / kEntryBytes;
-  if (entries > limits.maxEntries)
-    return common::makeError(common::ErrorKind::kTooLarge,
-                             "more than " + std::to_string(limits.maxEntries) + " entries", "/entries");
-  set.hashes.reserve(entries);
-  set.docs.reserve(entries);
+  if (expectedOffset != idBytes) return corrupt("the ids hold bytes no document names", at(188));
+  MAMORI_ARTIFACT_TRY(
+      index, SetIndex::view(storage, tableAt, header.entries, header.bucketBits, header.payloadBits, at(tableAt)));
   std::vector<std::int64_t> counts(set.documents.size(), 0);
-  for (std::size_t i = 0; i < entries; ++i) {
-    const std::uint64_t hash = common::le64(*packed, i * kEntryBytes);
-    const std::uint32_t doc = common::le32(*packed, i * kEntryBytes + 8);
-    if (doc >= set.documents.size())
+  for (std::uint64_t i = 0; i < index.size(); ++i) {
+    const std::uint64_t doc = index.payloadAt(i);
+    if (doc >= counts.size())
       return corrupt("entry " + std::to_string(i) + " names document " + std::to_string(doc) + " of " +
-                         std::to_string(set.documents.size()),
-                     "/entries");
-    if (i > 0 && (hash < set.hashes.back() || (hash == set.hashes.back() && doc <= set.docs.back())))
-      return corrupt("entry " + std::to_string(i) + " is out of order", "/entries");
-    set.hashes.push_back(hash);
-    set.docs.push_back(doc);
+                         std::to_string(counts.size()),
+                     at(tableAt));
     ++counts[doc];
   }
   for (std::size_t i = 0; i < counts.size(); ++i) {
     if (counts[i] != set.documents[i].fingerprints)
-      return corrupt("says " + std::to_string(set.documents[i].fingerprints) + " fingerprints, the entries hold " +
-                         std::to_string(counts[i]),
-                     common::pointerAppend("/documents", i) + "/fingerprints");
+      return corrupt("document " + std::to_string(i) + " says " + std::to_string(set.documents[i].fingerprints) +
+                         " fingerprints, the entries hold " + std::to_string(counts[i]),
+                     at(kFixedBytes + i * kDocumentBytes + 8));
   }
+  set.index = std::move(index);
   return set;
 }
 

@@ -1,17 +1,18 @@
 #pragma once
-// The fingerprint set as the collector signs and the agent stores it (docs/policy.md "Fingerprint
-// and exact-data-match sets"): one JSON object, versioned by "format_version",
+// The fingerprint set as the collector signs and the agent keeps it (docs/decisions/0035): binary,
+// little-endian, after the common header (ArtifactFields.h, kind 1):
 //
-//   {"format": "mamori-fingerprints", "format_version": 1, "set": "contracts", "version": 3,
-//    "created_at": "...", "key_id": "<16 hex>", "k": 16, "window": 32, "boilerplate_docs": 3,
-//    "boilerplate_dropped": 12, "documents": [{"id": "...", "chars": 5120, "fingerprints": 270}],
-//    "entries": "<base64url: 12 bytes per entry, u64 hash then u32 document index, little-endian,
-//                 sorted by hash then index>"}
+//   160 4 k   164 4 window   168 8 boilerplate_docs   176 8 boilerplate_dropped
+//   184 4 documents   188 4 bytes of document ids
+//   192 documents x 24 bytes: u64 chars, u64 fingerprints, u32 id offset, u32 id length
+//       then the ids (letters, digits, '_', '-', '.'), zero-padded to 8 bytes
+//       then the index (SetIndex: directory and 8-byte records; payload = document number)
 //
-// The bytes travel inside the policy envelope (Ed25519 over the exact bytes, policy/SignedPolicy.h).
-// The parser is strict and bounded (sizes, counts, order, per-document counts); it is fuzzed.
+// The scanner uses the index where it lies in the artifact's bytes. The parser is strict and
+// bounded (sizes, counts, order, per-document counts, every byte accounted for); it is fuzzed.
 
 #include <cstdint>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,17 +21,17 @@
 
 namespace mamori::fingerprint {
 
-constexpr std::string_view kFingerprintFormat = "mamori-fingerprints";
-constexpr std::int64_t kFingerprintFormatVersion = 1;
-
 struct ArtifactLimits {
   std::size_t maxBytes = 512U << 20U;
   std::size_t maxDocuments = 200'000;
   std::size_t maxEntries = 32U << 20U;
 };
 
-std::string fingerprintArtifactJson(const FingerprintSet& set);
-common::Result<FingerprintSet> parseFingerprintArtifact(std::string_view text, const ArtifactLimits& limits = {});
+std::string fingerprintArtifact(const FingerprintSet& set);
+// The artifact is bytes[0, length); the set's index points into bytes, which it keeps alive.
+common::Result<FingerprintSet> parseFingerprintArtifact(std::shared_ptr<const std::string> bytes, std::size_t length,
+                                                        const ArtifactLimits& limits = {});
+common::Result<FingerprintSet> parseFingerprintArtifact(std::string bytes, const ArtifactLimits& limits = {});
 
 // Names of sets and documents end up in events and file names: letters, digits, '_', '-', '.', 1 to 64
 // characters, not starting with '.'.

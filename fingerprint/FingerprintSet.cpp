@@ -1,9 +1,14 @@
 #include "fingerprint/FingerprintSet.h"
 
 #include <algorithm>
+#include <bit>
 #include <numeric>
 
 namespace mamori::fingerprint {
+
+unsigned documentBits(std::size_t documents) {
+  return static_cast<unsigned>(std::bit_width(documents > 0 ? documents - 1 : 0));
+}
 
 FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::string keyId,
                                    const std::vector<RegisteredDocument>& documents, std::int64_t boilerplateDocs,
@@ -30,6 +35,7 @@ FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::
   pairs.erase(std::unique(pairs.begin(), pairs.end(),
                           [](const Pair& a, const Pair& b) { return a.hash == b.hash && a.doc == b.doc; }),
               pairs.end());
+  std::vector<SetIndex::Entry> kept;
   for (std::size_t i = 0; i < pairs.size();) {
     std::size_t j = i;
     while (j < pairs.size() && pairs[j].hash == pairs[i].hash) ++j;
@@ -37,16 +43,15 @@ FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::
     if (boilerplateDocs >= 2 && holders >= boilerplateDocs) {
       ++set.boilerplateDropped;
     } else {
-      for (std::size_t p = i; p < j; ++p) {
-        set.hashes.push_back(pairs[p].hash);
-        set.docs.push_back(pairs[p].doc);
-        ++set.documents[pairs[p].doc].fingerprints;
-      }
+      for (std::size_t p = i; p < j; ++p) kept.push_back({pairs[p].hash, pairs[p].doc});
     }
     i = j;
   }
-  set.hashes.shrink_to_fit();
-  set.docs.shrink_to_fit();
+  pairs.clear();
+  pairs.shrink_to_fit();
+  set.index = SetIndex::build(std::move(kept), documentBits(set.documents.size()));
+  // Counted from the index: entries that differ only in hash bits it does not keep are stored once.
+  for (std::uint64_t i = 0; i < set.index.size(); ++i) ++set.documents[set.index.payloadAt(i)].fingerprints;
   return set;
 }
 

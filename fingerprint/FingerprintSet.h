@@ -1,7 +1,7 @@
 #pragma once
 // A registered set of documents as the agent holds it: for each document only its id, its length in
 // normalised characters and how many fingerprints it kept; one index of (fingerprint, document)
-// pairs sorted by fingerprint. No text, no positions.
+// pairs (SetIndex, searched in place in the artifact's bytes). No text, no positions.
 //
 // Boilerplate (docs/decisions/0032): a fingerprint found in at least boilerplateDocs documents of the
 // set is letterhead, disclaimer or template text; it is dropped from every document at build time,
@@ -12,6 +12,7 @@
 #include <string>
 #include <vector>
 
+#include "fingerprint/SetIndex.h"
 #include "fingerprint/Winnowing.h"
 
 namespace mamori::fingerprint {
@@ -37,15 +38,14 @@ struct FingerprintSet {
   std::int64_t boilerplateDocs = 3;
   std::int64_t boilerplateDropped = 0;  // distinct fingerprints dropped as boilerplate
   std::vector<SetDocument> documents;
-  // The index: hashes[i] belongs to documents[docs[i]]; sorted by (hash, doc), no duplicates.
-  std::vector<std::uint64_t> hashes;
-  std::vector<std::uint32_t> docs;
+  // The index: (fingerprint, document) with the document's number as payload.
+  SetIndex index;
 
-  std::size_t indexBytes() const {
-    return hashes.capacity() * sizeof(std::uint64_t) + docs.capacity() * sizeof(std::uint32_t) +
-           documents.capacity() * sizeof(SetDocument);
-  }
+  std::size_t indexBytes() const { return index.bytes().size() + documents.capacity() * sizeof(SetDocument); }
 };
+
+// The payload bits that number this many documents.
+unsigned documentBits(std::size_t documents);
 
 // boilerplateDocs < 2 keeps everything.
 FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::string keyId,

@@ -1,8 +1,11 @@
 #pragma once
-// A fingerprint set as the collector hands it out (GET /api/v1/fingerprint-artifacts/{set}, mamorictl
-// fingerprints export): {"envelope": <the signed artifact, policy envelope>, "key": "<fleet key>"}.
-// Opening it checks the envelope's Ed25519 signature against the pinned collector key, parses the
-// artifact strictly and checks that the key is the one the set was hashed with (docs/decisions/0032).
+// A fingerprint or exact-data-match set as the collector hands it out (GET
+// /api/v1/fingerprint-artifacts/{set} and /api/v1/edm-artifacts/{set}, mamorictl ... export): the
+// signed set file (fingerprint/SignedSet.h) with the fleet key appended. Opening it checks the Ed25519
+// signature over the whole artifact against the pinned collector key before reading any of it,
+// parses the artifact strictly, checks that the key is the one the set was hashed with and that the
+// version is not older than the one applied (docs/decisions/0032, 0035). The set's index stays in
+// the file's bytes, which the opened set keeps alive.
 
 #include <cstdint>
 #include <memory>
@@ -34,10 +37,14 @@ struct EdmScanSet {
 
 // appliedVersion: the version of this set already in use (0: none); an older or equal one is refused
 // as a replay unless allowSame.
-common::Result<FingerprintScanSet> openFingerprintBundle(std::string_view text, const common::PublicKey& pinned,
+common::Result<FingerprintScanSet> openFingerprintBundle(std::shared_ptr<const std::string> file,
+                                                         const common::PublicKey& pinned,
                                                          std::int64_t appliedVersion = 0, bool allowSame = true);
 
-common::Result<EdmScanSet> openEdmBundle(std::string_view text, const common::PublicKey& pinned,
+common::Result<EdmScanSet> openEdmBundle(std::shared_ptr<const std::string> file, const common::PublicKey& pinned,
                                          std::int64_t appliedVersion = 0, bool allowSame = true);
+
+// Reads a set file into one buffer of its size (the index is used in place).
+common::Result<std::shared_ptr<const std::string>> readSetFile(const std::string& path);
 
 }  // namespace mamori::scan

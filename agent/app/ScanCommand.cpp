@@ -60,9 +60,9 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
     auto pinned = common::loadPublicKey(options.collectorKeyFile);
     if (!pinned) return pinned.error();
     for (const auto& file : options.fingerprintFiles) {
-      auto text = common::readSmallFile(file, 768U << 20U);
-      if (!text) return text.error();
-      auto opened = scan::openFingerprintBundle(text.value(), pinned.value());
+      auto bytes = scan::readSetFile(file);
+      if (!bytes) return bytes.error();
+      auto opened = scan::openFingerprintBundle(bytes.value(), pinned.value());
       if (!opened) {
         auto error = opened.error();
         error.message = "fingerprint set refused: " + error.message + " (at " + error.where + ")";
@@ -73,9 +73,9 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
       config.fingerprintSets.push_back(std::move(opened).value());
     }
     for (const auto& file : options.edmFiles) {
-      auto text = common::readSmallFile(file, 768U << 20U);
-      if (!text) return text.error();
-      auto opened = scan::openEdmBundle(text.value(), pinned.value());
+      auto bytes = scan::readSetFile(file);
+      if (!bytes) return bytes.error();
+      auto opened = scan::openEdmBundle(bytes.value(), pinned.value());
       if (!opened) {
         auto error = opened.error();
         error.message = "exact-data-match set refused: " + error.message + " (at " + error.where + ")";

@@ -136,7 +136,11 @@ class CollectorApi {
   ApiResponse getAgentFingerprintArtifact(const ApiRequest& request, const std::string& name);
   ApiResponse deleteFingerprintSet(const ApiRequest& request, const std::string& name);
   // {"envelope": <signed artifact>, "key": "<fleet fingerprint key>"}
-  std::string fingerprintBundle(const std::string& envelope) const;
+  // The stored signed set with the fleet key appended (what agents and `export` get); nullopt for a
+  // set stored in the retired JSON format.
+  std::optional<std::string> fingerprintBundle(const std::string& stored) const;
+  // Signs an artifact and encodes it as the store keeps it (base64url), or the 500 answer.
+  std::variant<std::string, ApiResponse> signSet(const std::string& artifact) const;
   // What fingerprint and exact-data-match sets share: the list, the signed bundle, removal.
   ApiResponse listSignedSets(store::SetKind kind, const char* partsKey, const char* entriesKey);
   ApiResponse signedSetArtifact(store::SetKind kind, const ApiRequest& request, const std::string& name);

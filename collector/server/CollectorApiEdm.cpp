@@ -14,7 +14,6 @@
 #include "common/JsonParser.h"
 #include "common/Log.h"
 #include "fingerprint/EdmArtifact.h"
-#include "policy/SignedPolicy.h"
 
 namespace mamori::collector::server {
 
@@ -149,15 +148,15 @@ ApiResponse CollectorApi::finishEdmUpload(const std::string& set, const std::str
                                           header.minColumns, header.rows, std::move(entries));
     if (!built) return jsonError(400, built.error().message, built.error().where);
     built.value().createdAt = common::formatUtcMs(clock_.nowMs());
-    const std::string artifact = fingerprint::edmArtifactJson(built.value());
-    auto envelope = policy::makeSignedPolicyEnvelope(*config_.policyKey, artifact);
-    if (!envelope) return jsonError(500, envelope.error().message, "policy signing key");
+    const std::string artifact = fingerprint::edmArtifact(built.value());
+    auto signedSet = signSet(artifact);
+    if (auto* answer = std::get_if<ApiResponse>(&signedSet)) return *answer;
     store::FingerprintSetRecord record{set,
                                        version,
-                                       envelope.value(),
+                                       std::move(std::get<std::string>(signedSet)),
                                        common::sha256Hex(artifact),
                                        header.rows,
-                                       static_cast<std::int64_t>(built.value().keys.size()),
+                                       static_cast<std::int64_t>(built.value().index.size()),
                                        clock_.nowMs()};
     auto put = store_.putSet(store::SetKind::kEdm, record);
     if (!put) return storageFailure(put.error());

@@ -14,7 +14,7 @@
 #include "common/JsonParser.h"
 #include "common/Log.h"
 #include "fingerprint/FingerprintArtifact.h"
-#include "policy/SignedPolicy.h"
+#include "fingerprint/SignedSet.h"
 
 namespace mamori::collector::server {
 
@@ -87,8 +87,18 @@ std::optional<std::string> fingerprintArtifactPathName(const std::string& path) 
 }
 std::optional<std::string> agentArtifactPathName(const std::string& path) { return nameAfter(path, kAgentPrefix, ""); }
 
-std::string CollectorApi::fingerprintBundle(const std::string& envelope) const {
-  return "{\"envelope\":" + envelope + ",\"key\":" + jsonString(config_.fingerprintKey->text()) + "}";
+std::optional<std::string> CollectorApi::fingerprintBundle(const std::string& stored) const {
+  // Stored as base64url of the signed set file; a set stored before format 2 (a JSON envelope) is
+  // not served (docs/decisions/0035).
+  auto signedSet = common::base64UrlDecode(stored);
+  if (!signedSet || signedSet->rfind("MAMORSET", 0) != 0) return std::nullopt;
+  return fingerprint::appendFleetKey(std::move(*signedSet), config_.fingerprintKey->text());
+}
+
+std::variant<std::string, ApiResponse> CollectorApi::signSet(const std::string& artifact) const {
+  auto signedSet = fingerprint::signSetArtifact(*config_.policyKey, artifact);
+  if (!signedSet) return jsonError(500, signedSet.error().message, "policy signing key");
+  return common::base64UrlEncode(signedSet.value());
 }
 
 ApiResponse CollectorApi::getFingerprintKey(const ApiRequest& /*request*/) {
@@ -156,15 +166,15 @@ ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
     auto built =
         fingerprint::buildFingerprintSet(*set, version, config_.fingerprintKey->keyId(), registered, boilerplateDocs);
     built.createdAt = common::formatUtcMs(clock_.nowMs());
-    const std::string artifact = fingerprint::fingerprintArtifactJson(built);
-    auto envelope = policy::makeSignedPolicyEnvelope(*config_.policyKey, artifact);
-    if (!envelope) return jsonError(500, envelope.error().message, "policy signing key");
+    const std::string artifact = fingerprint::fingerprintArtifact(built);
+    auto signedSet = signSet(artifact);
+    if (auto* answer = std::get_if<ApiResponse>(&signedSet)) return *answer;
     store::FingerprintSetRecord record{*set,
                                        version,
-                                       envelope.value(),
+                                       std::move(std::get<std::string>(signedSet)),
                                        common::sha256Hex(artifact),
                                        static_cast<std::int64_t>(built.documents.size()),
-                                       static_cast<std::int64_t>(built.hashes.size()),
+                                       static_cast<std::int64_t>(built.index.size()),
                                        clock_.nowMs()};
     auto put = store_.putFingerprintSet(record);
     if (!put) return storageFailure(put.error());
@@ -225,7 +235,17 @@ ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiReques
                              : ApiResponse{};
   response.audit.target = auditPrefix(kind) + name;
   if (!set || !set.value() || set.value()->envelope.empty()) return response;
-  response.body = fingerprintBundle(set.value()->envelope);
+  auto file = fingerprintBundle(set.value()->envelope);
+  if (!file) {
+    ApiResponse refused = jsonError(409,
+                                    "this set was registered by an older collector in a format agents no longer "
+                                    "read; register it again (mamorictl fingerprints add / edm add)",
+                                    request.path);
+    refused.audit = response.audit;
+    return refused;
+  }
+  response.contentType = "application/octet-stream";
+  response.body = std::move(*file);
   return response;
 }
 

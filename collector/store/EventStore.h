@@ -221,7 +221,7 @@ enum class SetKind { kFingerprint, kEdm };
 struct FingerprintSetRecord {
   std::string name;
   std::int64_t version = 0;
-  std::string envelope;  // the signed artifact (policy envelope); "" when the set was removed
+  std::string envelope;  // base64url of the signed set file (fingerprint/SignedSet.h); "" when the set was removed
   std::string sha256;    // of the artifact document
   std::int64_t documents = 0;
   std::int64_t entries = 0;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "common/Base64Url.h"
+#include <algorithm>
+
 #include "fingerprint/EdmArtifact.h"
 #include "fingerprint/EdmMatcher.h"
 
@@ -88,52 +89,58 @@ TEST_CASE("a value shared by many rows identifies none of them") {
 
 TEST_CASE("the artifact writes and parses back; hostile artifacts are refused with where") {
   const auto set = sample();
-  const std::string text = fp::edmArtifactJson(set);
-  auto parsed = fp::parseEdmArtifact(text);
+  const std::string bytes = fp::edmArtifact(set);
+  auto parsed = fp::parseEdmArtifact(bytes);
   REQUIRE(parsed);
-  CHECK(parsed.value().keys == set.keys);
-  CHECK(parsed.value().entryRows == set.entryRows);
+  CHECK(parsed.value().index.bytes() == set.index.bytes());
   CHECK(parsed.value().columns == set.columns);
+  CHECK(parsed.value().rows == 3);
+  CHECK(parsed.value().minColumns == set.minColumns);
+  CHECK(fp::edmArtifact(parsed.value()) == bytes);
   CHECK(rows(parsed.value(), "山田太郎,03-1234-5678") == 1);
-  CHECK(text.find("山田") == std::string::npos);
-  CHECK(text.find("0312345678") == std::string::npos);
+  CHECK(bytes.find("山田") == std::string::npos);
+  CHECK(bytes.find("0312345678") == std::string::npos);
 
-  const auto refused = [&](std::string bad, const std::string& where) {
+  const auto refused = [&](const std::string& bad, const std::string& where) {
     auto result = fp::parseEdmArtifact(bad);
     REQUIRE_FALSE(result);
     CHECK_MESSAGE(result.error().where == where, result.error().message);
   };
-  const auto replace = [&](const std::string& from, const std::string& to) {
-    std::string copy = text;
-    const auto at = copy.find(from);
-    REQUIRE(at != std::string::npos);
-    return copy.replace(at, from.size(), to);
+  const auto patched = [&](std::size_t offset, std::uint64_t value, int width) {
+    std::string copy = bytes;
+    for (int i = 0; i < width; ++i) copy[offset + i] = static_cast<char>((value >> (8 * i)) & 0xFF);
+    return copy;
   };
-  refused(replace("\"mamori-edm\"", "\"mamori-fingerprints\""), "/format");
-  refused(replace("\"format_version\":1", "\"format_version\":2"), "/format_version");
-  refused(replace("\"rows\":3", "\"rows\":2"), "/entries");  // an entry names row 2
-  refused(replace("\"phone\"", "\"telephone\""), "/columns/2");
-  refused(replace("\"set\":\"customers\"", "\"set\":\"../x\""), "/set");
-  refused(replace("\"min_columns\":2", "\"min_columns\":0"), "/min_columns");
-  refused(replace("\"rows\":3", "\"rows\":3,\"extra\":1"), "/extra");
-  // Entries out of order: swap the first two.
-  auto packed = fp::packEdmEntries({{set.keys[1], set.entryRows[1]}, {set.keys[0], set.entryRows[0]}});
-  std::vector<fp::EdmEntry> rest;
-  for (std::size_t i = 2; i < set.keys.size(); ++i) rest.push_back({set.keys[i], set.entryRows[i]});
-  packed += fp::packEdmEntries(rest);
-  const auto entriesAt = text.find("\"entries\":\"") + 11;
-  std::string swapped = text;
-  swapped.replace(entriesAt, swapped.find('"', entriesAt) - entriesAt, mamori::common::base64UrlEncode(packed));
-  refused(swapped, "/entries");
-  // A column index past the columns.
-  auto badColumn = fp::packEdmEntries({{(set.keys[0] & ~fp::kEdmColumnMask) | 9, 0}});
-  std::string outside = text;
-  outside.replace(entriesAt, outside.find('"', entriesAt) - entriesAt, mamori::common::base64UrlEncode(badColumn));
-  refused(outside, "/entries");
-  refused(replace("\"entries\":\"", "\"entries\":\"!"), "/entries");
+  refused(patched(12, 1, 4), "offset 12");          // a fingerprint set
+  refused(patched(8, 1, 4), "offset 8");            // the retired JSON format's version
+  refused(patched(160, 0, 4), "offset 160");        // no columns
+  refused(patched(164, 9, 4), "offset 164");        // min_columns above the columns
+  refused(patched(168, 8, 8), "offset 168");        // window
+  refused(patched(176, 2, 8), "offset 184");        // 2 rows: the row bits no longer fit
+  refused(patched(192 + 2, 200, 1), "offset 194");  // an unknown column type
+  refused(patched(192 + 6, 1, 1), "offset 198");    // a type beyond the columns
+  refused(patched(185, 1, 1), "offset 185");
+  // Row 3 of 3 rows: rows 4 keep the row bits (2) but the entries name rows < 3 only, so take row
+  // count 3 with an entry naming row 3 by editing a record's payload.
+  const std::size_t recordsAt = bytes.size() - set.index.size() * 8;
+  std::string badRow = bytes;
+  badRow[recordsAt] = static_cast<char>((badRow[recordsAt] & ~0x03) | 0x03);  // row 3
+  const std::size_t tableAt = 256;
+  auto badRowResult = fp::parseEdmArtifact(badRow);
+  REQUIRE_FALSE(badRowResult);
+  CHECK(badRowResult.error().where == "offset " + std::to_string(tableAt));
+  // A column number past the columns (payload bits 5: column 7 of 5).
+  std::string badColumn = bytes;
+  badColumn[recordsAt] = static_cast<char>((badColumn[recordsAt] & 0x03) | (7 << 2));
+  refused(badColumn, "offset 256");
+  // Out of order: the first two records swapped.
+  std::string swapped = bytes;
+  std::swap_ranges(swapped.begin() + recordsAt, swapped.begin() + recordsAt + 8, swapped.begin() + recordsAt + 8);
+  refused(swapped, "offset 256");
+  refused(bytes.substr(0, bytes.size() - 1), "offset 16");
   fp::ArtifactLimits small;
   small.maxEntries = 2;
-  auto tooMany = fp::parseEdmArtifact(text, small);
+  auto tooMany = fp::parseEdmArtifact(bytes, small);
   REQUIRE_FALSE(tooMany);
   CHECK(tooMany.error().kind == mamori::common::ErrorKind::kTooLarge);
 }

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
-#include "common/Base64Url.h"
+#include <algorithm>
+
 #include "fingerprint/FingerprintArtifact.h"
 #include "fingerprint/TextNormalizer.h"
 
@@ -23,68 +24,68 @@ fp::FingerprintSet sample() {
   return set;
 }
 
-std::string replace(std::string text, const std::string& from, const std::string& to) {
-  const auto at = text.find(from);
-  REQUIRE(at != std::string::npos);
-  return text.replace(at, from.size(), to);
+// Bytes of a little-endian field at offset changed to value.
+std::string patched(std::string bytes, std::size_t offset, std::uint64_t value, int width) {
+  for (int i = 0; i < width; ++i) bytes[offset + i] = static_cast<char>((value >> (8 * i)) & 0xFF);
+  return bytes;
 }
 
 }  // namespace
 
 TEST_CASE("an artifact round-trips") {
   const auto set = sample();
-  const std::string json = fp::fingerprintArtifactJson(set);
-  auto parsed = fp::parseFingerprintArtifact(json);
+  const std::string bytes = fp::fingerprintArtifact(set);
+  auto parsed = fp::parseFingerprintArtifact(bytes);
   REQUIRE(parsed);
   CHECK(parsed.value().name == "contracts");
   CHECK(parsed.value().version == 7);
   CHECK(parsed.value().keyId == set.keyId);
-  CHECK(parsed.value().hashes == set.hashes);
-  CHECK(parsed.value().docs == set.docs);
+  CHECK(parsed.value().createdAt == set.createdAt);
+  CHECK(parsed.value().index.bytes() == set.index.bytes());
   CHECK(parsed.value().documents.size() == 3);
+  CHECK(parsed.value().documents[1].id == "doc1");
   CHECK(parsed.value().documents[1].fingerprints == set.documents[1].fingerprints);
-  CHECK(fp::fingerprintArtifactJson(parsed.value()) == json);
-  CHECK(json.find("line") == std::string::npos);  // no text
+  CHECK(fp::fingerprintArtifact(parsed.value()) == bytes);
+  CHECK(bytes.find("line") == std::string::npos);  // no text
+  // 8 bytes per entry and under half a byte of directory.
+  CHECK(set.index.bytes().size() <= set.index.size() * 8 + set.index.size() / 2 + 16);
 }
 
 TEST_CASE("hostile artifacts are refused with where and why") {
-  const std::string json = fp::fingerprintArtifactJson(sample());
+  const std::string bytes = fp::fingerprintArtifact(sample());
   const auto refused = [](const std::string& text, const std::string& where) {
     auto parsed = fp::parseFingerprintArtifact(text);
     REQUIRE_FALSE(parsed);
-    CHECK(parsed.error().where == where);
+    CHECK_MESSAGE(parsed.error().where == where, parsed.error().message);
     CHECK_FALSE(parsed.error().message.empty());
   };
-  refused("[]", "/");
-  refused(replace(json, "\"format\":\"mamori-fingerprints\"", "\"format\":\"mamori-policy\""), "/format");
-  refused(replace(json, "\"format_version\":1", "\"format_version\":2"), "/format_version");
-  refused(replace(json, "\"set\":\"contracts\"", "\"set\":\"../etc\""), "/set");
-  refused(replace(json, "\"version\":7", "\"version\":0"), "/version");
-  refused(replace(json, "\"version\":7", "\"version\":7,\"extra\":1"), "/extra");
-  refused(replace(json, "\"id\":\"doc1\"", "\"id\":\"\""), "/documents/1/id");
-  refused(replace(json, "\"k\":16", "\"k\":1"), "/k");
-  refused(replace(json, "\"entries\":\"", "\"entries\":\"!"), "/entries");
-  refused(fp::fingerprintArtifactJson([] {
-            auto s = sample();
-            s.documents[0].fingerprints += 1;
-            return s;
-          }()),
-          "/documents/0/fingerprints");
-  refused(fp::fingerprintArtifactJson([] {
-            auto s = sample();
-            std::swap(s.hashes[0], s.hashes[1]);
-            return s;
-          }()),
-          "/entries");
-  refused(fp::fingerprintArtifactJson([] {
-            auto s = sample();
-            s.docs[0] = 99;
-            return s;
-          }()),
-          "/entries");
+  refused("[]", "offset 0");
+  refused("{\"format\":\"mamori-fingerprints\"}", "offset 0");
+  refused(patched(bytes, 8, 1, 4), "offset 8");    // format version 1 (the retired JSON)
+  refused(patched(bytes, 12, 2, 4), "offset 12");  // an EDM set
+  refused(patched(bytes, 16, bytes.size() + 1, 8), "offset 16");
+  refused(bytes.substr(0, bytes.size() - 8), "offset 16");     // cut short
+  refused(patched(bytes, 24, 0, 8), "offset 24");              // version 0
+  refused(patched(bytes, 32, '/', 1), "offset 32");            // "/ontracts"
+  refused(patched(bytes, 96, 'X', 1), "offset 96");            // key id not hex
+  refused(patched(bytes, 155, 1, 1), "offset 154");            // reserved
+  refused(patched(bytes, 160, 1, 4), "offset 160");            // k 1
+  refused(patched(bytes, 153, 7, 1), "offset 153");            // payload bits for 3 documents
+  refused(patched(bytes, 184, 4, 4), "offset 184");            // a fourth document that is not there
+  refused(patched(bytes, 192 + 24 + 20, 9, 4), "offset 232");  // document 1's id past the ids
+  refused(patched(bytes, 192 + 24 + 16, 1, 4), "offset 232");  // document 1's id at a wrong offset
+  refused(patched(bytes, 192 + 8, 0, 8), "offset 200");        // document 0's count
+  // Records: swapped (out of order), a document number past the documents.
+  const auto set = sample();
+  const std::size_t tableAt = bytes.size() - set.index.bytes().size();
+  const std::size_t recordsAt = bytes.size() - set.index.size() * 8;
+  std::string swapped = bytes;
+  std::swap_ranges(swapped.begin() + recordsAt, swapped.begin() + recordsAt + 8, swapped.begin() + recordsAt + 8);
+  refused(swapped, "offset " + std::to_string(tableAt));
+  refused(patched(bytes, tableAt, 1, 4), "offset " + std::to_string(tableAt));  // directory not from 0
   fp::ArtifactLimits small;
   small.maxBytes = 100;
-  auto tooLarge = fp::parseFingerprintArtifact(json, small);
+  auto tooLarge = fp::parseFingerprintArtifact(bytes, small);
   REQUIRE_FALSE(tooLarge);
   CHECK(tooLarge.error().kind == mamori::common::ErrorKind::kTooLarge);
 }

@@ -1,24 +1,31 @@
-// An exact-data-match set reaches the agent from the collector (inside a signed envelope) and from a
-// state file (fingerprint/EdmArtifact.h); the matcher reads every scanned text.
+// An exact-data-match set reaches the agent from the collector and from its state directory as a
+// signed set file (fingerprint/SignedSet.h around fingerprint/EdmArtifact.h); the signature is checked
+// before the artifact is parsed, but the parsers must hold on any bytes. The matcher reads every
+// scanned text.
 #include <cstddef>
 #include <cstdint>
+#include <memory>
+#include <string>
 #include <string_view>
 
 #include "common/Result.h"
 #include "fingerprint/EdmArtifact.h"
 #include "fingerprint/EdmMatcher.h"
+#include "fingerprint/SignedSet.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace fp = mamori::fingerprint;
   const std::string_view text(reinterpret_cast<const char*>(data), size);  // NOLINT: byte view
   fp::ArtifactLimits limits;
   limits.maxBytes = 1 << 20;
-  auto set = fp::parseEdmArtifact(text, limits);
   static const auto key = fp::FingerprintKey::fromText(std::string(42, 'k') + "A").value();
+  auto parts = fp::splitSignedSet(text);
+  const auto storage = std::make_shared<const std::string>(text);
+  const std::size_t length = parts ? parts.value().artifactBytes : storage->size();
+  auto set = fp::parseEdmArtifact(storage, length, limits);
   if (set) {
-    // What parsed must write and parse back to the same index, and match without failing.
-    auto again = fp::parseEdmArtifact(fp::edmArtifactJson(set.value()), limits);
-    MAMORI_ASSERT(again && again.value().keys == set.value().keys && again.value().entryRows == set.value().entryRows);
+    // What parsed must write back to the same bytes, and match without failing.
+    MAMORI_ASSERT(fp::edmArtifact(set.value()) == std::string_view(*storage).substr(0, length));
     (void)fp::matchEdm(set.value(), key, text);
   }
   // The matcher over arbitrary text, against a small fixed set.

@@ -20,6 +20,7 @@ import unittest
 
 import test_fingerprints as documents
 from edm_fixtures import customers, other_phone
+import set_files
 from harness import Collector, binary
 
 ROWS = 3000
@@ -176,41 +177,34 @@ class EdmTest(unittest.TestCase):
 
     def test_refused_sets_replacement_and_audit(self):
         bundle = self.register()
-        with open(bundle) as f:
-            good = json.load(f)
+        with open(bundle, "rb") as f:
+            good = f.read()
         target = os.path.join(self.tmp, "target")
         name, kana, address, phone, email, number = self.rows[5]
         documents.write(os.path.join(target, "row.txt"), f"{name},{phone}\n")
 
         def refused(data, why):
             path = os.path.join(self.tmp, "bad.edm")
-            with open(path, "w") as f:
-                f.write(data if isinstance(data, str) else json.dumps(data))
+            with open(path, "wb") as f:
+                f.write(data)
             done, _ = self.scan(path, target)
             self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
             self.assertIn("exact-data-match set refused", done.stderr)
             self.assertIn(why, done.stderr)
 
-        tampered = json.loads(json.dumps(good))
-        doc = tampered["envelope"]["document"]
-        tampered["envelope"]["document"] = doc[:60] + ("A" if doc[60] != "A" else "B") + doc[61:]
-        refused(tampered, "signature")
-        other_key = json.loads(json.dumps(good))
-        other_key["key"] = "B" * 42 + "A"
-        refused(other_key, "hashed with key")
-        other_signer = json.loads(json.dumps(good))
-        other_signer["envelope"]["key_id"] = "0" * 16
-        refused(other_signer, "trusts key")
-        refused("{\"envelope\": [], \"key\": 1}", "/envelope")
-        refused("not json at all", "")
+        refused(set_files.tampered(good), "signature")
+        refused(set_files.with_fleet_key(good, "B" * 42 + "A"), "hashed with key")
+        refused(set_files.with_signer_id(good, "0" * 16), "another key than the pinned collector key")
+        refused(b"{\"envelope\": [], \"key\": 1}", "not a signed set file")
+        refused(b"not a set at all", "not a signed set file")
         # A fingerprint set is not an EDM set.
         fp_dir = os.path.join(self.tmp, "fpdocs")
         documents.write(os.path.join(fp_dir, "a.txt"), documents.prose(documents.EN_WORDS, 300, 1))
         self.ctl("fingerprints", "add", "--set", "docs", fp_dir)
         fp_bundle = os.path.join(self.tmp, "docs.fingerprints")
         self.ctl("fingerprints", "export", "docs", "--output", fp_bundle)
-        with open(fp_bundle) as f:
-            refused(f.read(), "not an exact-data-match set")
+        with open(fp_bundle, "rb") as f:
+            refused(f.read(), "expected an exact-data-match set, found a fingerprint set")
 
         done, found = self.scan(bundle, target)
         self.assertEqual(done.returncode, 1, done.stderr)

@@ -20,6 +20,7 @@ import unittest
 import zipfile
 from xml.sax.saxutils import escape
 
+import set_files
 from harness import Collector, binary
 
 EN_WORDS = ("the plan market customer price quarter sales launch region team budget review product and of to in "
@@ -230,31 +231,26 @@ class FingerprintsTest(unittest.TestCase):
         self.ctl("fingerprints", "add", "--set", "company", reg)
         bundle = os.path.join(self.tmp, "company.fingerprints")
         self.ctl("fingerprints", "export", "company", "--output", bundle)
-        with open(bundle) as f:
-            good = json.load(f)
+        with open(bundle, "rb") as f:
+            good = f.read()
         target = os.path.join(self.tmp, "target")
         write(os.path.join(target, "memo-copy.txt"), self.texts["memo"])
 
         def refused(mutated, why):
             path = os.path.join(self.tmp, "bad.fingerprints")
-            with open(path, "w") as f:
-                json.dump(mutated, f)
+            with open(path, "wb") as f:
+                f.write(mutated)
             done, _ = self.scan(path, target)
             self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
             self.assertIn("fingerprint set refused", done.stderr)
             self.assertIn(why, done.stderr)
 
         # A changed byte of the signed set, another fleet's key, another signer.
-        tampered = json.loads(json.dumps(good))
-        doc = tampered["envelope"]["document"]
-        tampered["envelope"]["document"] = doc[:40] + ("A" if doc[40] != "A" else "B") + doc[41:]
-        refused(tampered, "signature")
-        other_key = json.loads(json.dumps(good))
-        other_key["key"] = "B" * 42 + "A"
-        refused(other_key, "hashed with key")
-        other_signer = json.loads(json.dumps(good))
-        other_signer["envelope"]["key_id"] = "0" * 16
-        refused(other_signer, "trusts key")
+        refused(set_files.tampered(good), "signature")
+        refused(set_files.tampered(good, set_files.artifact_length(good) - 1), "signature")
+        refused(set_files.with_fleet_key(good, "B" * 42 + "A"), "hashed with key")
+        refused(set_files.with_signer_id(good, "0" * 16), "another key than the pinned collector key")
+        refused(b"{\"envelope\": {}, \"key\": \"\"}", "not a signed set file")
 
         done, found = self.scan(bundle, target)
         self.assertEqual(done.returncode, 1, done.stderr)

@@ -1,9 +1,8 @@
 #include <doctest/doctest.h>
 
-#include "common/JsonText.h"
 #include "fingerprint/FingerprintArtifact.h"
+#include "fingerprint/SignedSet.h"
 #include "fingerprint/TextNormalizer.h"
-#include "policy/SignedPolicy.h"
 #include "scan/ContentScanner.h"
 #include "scan/FingerprintBundle.h"
 
@@ -19,15 +18,22 @@ std::string text(int seed) {
   return out;
 }
 
-std::string bundle(const SigningKey& signer, const fp::FingerprintKey& key, std::int64_t version) {
+std::shared_ptr<const std::string> bundle(const SigningKey& signer, const fp::FingerprintKey& key,
+                                          std::int64_t version) {
   const auto normalized = fp::normalizeText(text(1));
   auto set = fp::buildFingerprintSet(
       "deals", version, key.keyId(),
       {{"doc1", static_cast<std::int64_t>(normalized.size()), fp::distinctHashes(fp::winnow(normalized, key))}}, 3);
   set.createdAt = "2026-12-06T15:00:00.000Z";
-  auto envelope = mamori::policy::makeSignedPolicyEnvelope(signer, fp::fingerprintArtifactJson(set));
-  REQUIRE(envelope);
-  return "{\"envelope\":" + envelope.value() + ",\"key\":\"" + key.text() + "\"}";
+  auto signedSet = fp::signSetArtifact(signer, fp::fingerprintArtifact(set));
+  REQUIRE(signedSet);
+  return std::make_shared<const std::string>(fp::appendFleetKey(std::move(signedSet).value(), key.text()));
+}
+
+std::shared_ptr<const std::string> edited(const std::shared_ptr<const std::string>& file, std::size_t at, char value) {
+  std::string copy = *file;
+  copy[at] = value;
+  return std::make_shared<const std::string>(std::move(copy));
 }
 
 }  // namespace
@@ -36,7 +42,7 @@ TEST_CASE("a signed fingerprint set opens only with its signer's key, untampered
   const auto signer = SigningKey::generate().value();
   const auto other = SigningKey::generate().value();
   const auto key = fp::FingerprintKey::generate().value();
-  const std::string good = bundle(signer, key, 4);
+  const auto good = bundle(signer, key, 4);
 
   auto opened = scan::openFingerprintBundle(good, signer.publicKey());
   REQUIRE(opened);
@@ -53,16 +59,23 @@ TEST_CASE("a signed fingerprint set opens only with its signer's key, untampered
   CHECK(scan::openFingerprintBundle(good, signer.publicKey(), 4, true));
   CHECK_FALSE(scan::openFingerprintBundle(good, signer.publicKey(), 4, false));
   // The key must be the one the set was hashed with.
-  std::string swapped = good;
-  swapped.replace(swapped.find(key.text()), key.text().size(), fp::FingerprintKey::generate().value().text());
-  CHECK_FALSE(scan::openFingerprintBundle(swapped, signer.publicKey()));
-  // Any changed byte of the signed document.
-  std::string tampered = good;
-  const auto at = tampered.find("\"document\":\"") + 40;
-  tampered[at] = tampered[at] == 'A' ? 'B' : 'A';
-  CHECK_FALSE(scan::openFingerprintBundle(tampered, signer.publicKey()));
-  CHECK_FALSE(scan::openFingerprintBundle("{}", signer.publicKey()));
-  CHECK_FALSE(scan::openFingerprintBundle("not json", signer.publicKey()));
+  std::string swapped = *good;
+  swapped.replace(swapped.size() - 56 + 8, 43, fp::FingerprintKey::generate().value().text());
+  auto wrongKey = scan::openFingerprintBundle(std::make_shared<const std::string>(swapped), signer.publicKey());
+  REQUIRE_FALSE(wrongKey);
+  CHECK(wrongKey.error().where == "key");
+  // Any changed byte of the signed artifact (its header, a document, the last record), the
+  // signature itself, or the file cut before its key.
+  for (const std::size_t at : {std::size_t{40}, std::size_t{200}, good->size() - 56 - 88 - 1, good->size() - 56 - 10}) {
+    auto tampered =
+        scan::openFingerprintBundle(edited(good, at, static_cast<char>((*good)[at] ^ 0x01)), signer.publicKey());
+    REQUIRE_FALSE(tampered);
+    CHECK(tampered.error().where == "signature");
+  }
+  CHECK_FALSE(scan::openFingerprintBundle(std::make_shared<const std::string>(good->substr(0, good->size() - 56)),
+                                          signer.publicKey()));
+  CHECK_FALSE(scan::openFingerprintBundle(std::make_shared<const std::string>("{}"), signer.publicKey()));
+  CHECK_FALSE(scan::openFingerprintBundle(std::make_shared<const std::string>("not a set"), signer.publicKey()));
 }
 
 TEST_CASE("the content scanner reports a registered document as a fingerprint hit, never its text") {

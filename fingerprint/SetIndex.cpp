@@ -1,0 +1,148 @@
+#include "fingerprint/SetIndex.h"
+
+#include <algorithm>
+#include <bit>
+
+#include "fingerprint/ArtifactFields.h"
+
+namespace mamori::fingerprint {
+
+std::uint32_t SetIndex::le32(std::uint32_t v) {
+  if constexpr (std::endian::native == std::endian::little) return v;
+  return __builtin_bswap32(v);
+}
+
+std::uint64_t SetIndex::le64(std::uint64_t v) {
+  if constexpr (std::endian::native == std::endian::little) return v;
+  return __builtin_bswap64(v);
+}
+
+unsigned SetIndex::bucketBitsFor(std::uint64_t count) {
+  // About 8 to 16 records per bucket.
+  const auto bits = static_cast<unsigned>(std::bit_width(count));
+  return std::min(bits > 4 ? bits - 4 : 0U, kMaxBucketBits);
+}
+
+std::uint64_t SetIndex::tableBytes(std::uint64_t count, unsigned bucketBits) {
+  if (bucketBits > kMaxBucketBits || count > (std::uint64_t{1} << 40U)) return UINT64_MAX;  // never a real size
+  const std::uint64_t directory = ((std::uint64_t{1} << bucketBits) + 1) * 4;
+  return (directory + 7) / 8 * 8 + count * 8;
+}
+
+unsigned SetIndex::fragmentBits() const { return std::min(64 - payloadBits_, 64 - bucketBits_); }
+
+std::uint64_t SetIndex::fragmentOf(std::uint64_t hash) const {
+  const unsigned bits = fragmentBits();
+  const std::uint64_t below = bucketBits_ == 0 ? hash : hash << bucketBits_;
+  return bits == 0 ? 0 : below >> (64 - bits);
+}
+
+SetIndex SetIndex::build(std::vector<Entry> entries, unsigned payloadBits) {
+  MAMORI_ASSERT(payloadBits <= kMaxPayloadBits);
+  SetIndex index;
+  index.payloadBits_ = payloadBits;
+  index.bucketBits_ = bucketBitsFor(entries.size());
+  // Sort by (bucket, record): the record keeps the fragment and payload, so sorting by it inside a
+  // bucket is sorting by what the lookup compares.
+  struct Packed {
+    std::uint64_t bucket;
+    std::uint64_t record;
+    bool operator<(const Packed& o) const { return bucket != o.bucket ? bucket < o.bucket : record < o.record; }
+    bool operator==(const Packed& o) const = default;
+  };
+  std::vector<Packed> packed;
+  packed.reserve(entries.size());
+  for (const auto& e : entries) {
+    const std::uint64_t bucket = index.bucketBits_ == 0 ? 0 : e.hash >> (64 - index.bucketBits_);
+    packed.push_back({bucket, (index.fragmentOf(e.hash) << payloadBits) | (e.payload & index.payloadMask())});
+  }
+  entries.clear();
+  entries.shrink_to_fit();
+  std::sort(packed.begin(), packed.end());
+  packed.erase(std::unique(packed.begin(), packed.end()), packed.end());
+  // Fewer entries after removing duplicates may want fewer bucket bits; the few it could save are
+  // not worth a second pass.
+  index.count_ = packed.size();
+  auto storage = std::make_shared<std::string>();
+  storage->reserve(tableBytes(index.count_, index.bucketBits_));
+  const std::uint64_t buckets = std::uint64_t{1} << index.bucketBits_;
+  std::size_t next = 0;
+  for (std::uint64_t b = 0; b <= buckets; ++b) {
+    while (next < packed.size() && packed[next].bucket < b) ++next;
+    artifact::putLittleEndian(*storage, next, 4);
+  }
+  while (storage->size() % 8 != 0) storage->push_back('\0');
+  for (const auto& p : packed) artifact::putLittleEndian(*storage, p.record, 8);
+  index.bytes_ = storage->size();
+  index.base_ = reinterpret_cast<const unsigned char*>(storage->data());  // NOLINT: byte view
+  index.records_ = index.base_ + (index.bytes_ - index.count_ * 8);
+  index.storage_ = std::move(storage);
+  return index;
+}
+
+common::Result<SetIndex> SetIndex::view(std::shared_ptr<const std::string> storage, std::size_t offset,
+                                        std::uint64_t count, unsigned bucketBits, unsigned payloadBits,
+                                        const std::string& where) {
+  if (bucketBits > kMaxBucketBits || payloadBits > kMaxPayloadBits)
+    return artifact::corrupt("bucket bits " + std::to_string(bucketBits) + " or payload bits " +
+                                 std::to_string(payloadBits) + " out of range",
+                             where);
+  if (count > (std::uint64_t{1} << 32U) - 1) return artifact::corrupt("too many entries", where);
+  const std::uint64_t bytes = tableBytes(count, bucketBits);
+  if (offset > storage->size() || storage->size() - offset < bytes)
+    return artifact::corrupt("the table of " + std::to_string(count) + " entries runs past the end", where);
+  SetIndex index;
+  index.count_ = count;
+  index.bucketBits_ = bucketBits;
+  index.payloadBits_ = payloadBits;
+  index.bytes_ = bytes;
+  index.base_ = reinterpret_cast<const unsigned char*>(storage->data()) + offset;  // NOLINT: byte view
+  index.records_ = index.base_ + (bytes - count * 8);
+  const std::uint64_t buckets = std::uint64_t{1} << bucketBits;
+  if (index.directoryAt(0) != 0 || index.directoryAt(buckets) != count)
+    return artifact::corrupt("the directory does not span the records", where);
+  const unsigned used = index.fragmentBits() + payloadBits;
+  const std::uint64_t unused = used >= 64 ? 0 : ~std::uint64_t{0} << used;
+  for (std::uint64_t b = 0; b < buckets; ++b) {
+    const std::uint32_t from = index.directoryAt(b);
+    const std::uint32_t to = index.directoryAt(b + 1);
+    if (to < from || to > count)
+      return artifact::corrupt("directory entry " + std::to_string(b + 1) + " is out of order", where);
+    for (std::uint64_t i = from; i < to; ++i) {
+      const std::uint64_t r = index.record(i);
+      if ((r & unused) != 0)
+        return artifact::corrupt("record " + std::to_string(i) + " has bits set beyond its fields", where);
+      if (i > from && r <= index.record(i - 1))
+        return artifact::corrupt("record " + std::to_string(i) + " is out of order", where);
+    }
+  }
+  index.storage_ = std::move(storage);
+  return index;
+}
+
+std::string_view SetIndex::bytes() const {
+  return {reinterpret_cast<const char*>(base_), bytes_};  // NOLINT: byte view
+}
+
+std::pair<std::uint64_t, std::uint64_t> SetIndex::find(std::uint64_t hash) const {
+  if (count_ == 0) return {0, 0};
+  const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hash >> (64 - bucketBits_);
+  std::uint64_t lo = directoryAt(bucket);
+  std::uint64_t hi = directoryAt(bucket + 1);
+  const std::uint64_t first = fragmentOf(hash) << payloadBits_;
+  // lower_bound of the first record with this fragment
+  while (lo < hi) {
+    const std::uint64_t mid = lo + (hi - lo) / 2;
+    if (record(mid) < first) {
+      lo = mid + 1;
+    } else {
+      hi = mid;
+    }
+  }
+  std::uint64_t end = lo;
+  const std::uint64_t bucketEnd = directoryAt(bucket + 1);
+  while (end < bucketEnd && (record(end) >> payloadBits_) == (first >> payloadBits_)) ++end;
+  return {lo, end};
+}
+
+}  // namespace mamori::fingerprint
