@@ -77,6 +77,8 @@ void ServiceGuard::stopping() {
 }
 
 void ServiceGuard::checkLimits() {
+  // Memory freed since the last window (start-up work, a scan) is returned before it is judged.
+  (void)usage_.releaseFreedMemory();
   auto sample = usage_.sample();
   if (!sample) {
     common::log::warning("self-limits: " + sample.error().describe());

@@ -3,6 +3,7 @@
 // (agent/guard/SelfLimits). Threads are named after the capability that runs them
 // (pthread_setname_np), so a thread's CPU time says which component was responsible.
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -27,6 +28,10 @@ class ProcessUsageSource {
  public:
   virtual ~ProcessUsageSource() = default;
   virtual common::Result<ProcessUsage> sample() = 0;
+  // Gives memory the allocator holds free back to the kernel, when there is enough of it to matter:
+  // what start-up work (compiling rules, learning hashes) freed would otherwise stay resident for the
+  // life of the agent. Returns the bytes the allocator held free before (0 when it did nothing).
+  virtual std::size_t releaseFreedMemory() { return 0; }
 };
 
 }  // namespace mamori::drivers

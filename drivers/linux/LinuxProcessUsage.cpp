@@ -1,5 +1,6 @@
 #include "drivers/linux/LinuxProcessUsage.h"
 
+#include <malloc.h>
 #include <unistd.h>
 
 #include <charconv>
@@ -14,6 +15,23 @@ namespace mamori::drivers::linux_os {
 LinuxProcessUsage::LinuxProcessUsage(std::string procRoot, std::string self)
     : base_(std::move(procRoot) + "/" + std::move(self)), ticksPerSecond_(::sysconf(_SC_CLK_TCK)) {
   if (ticksPerSecond_ <= 0) ticksPerSecond_ = 100;
+}
+
+std::size_t LinuxProcessUsage::releaseFreedMemory() {
+#ifdef __GLIBC__
+  // Below this, trimming saves less than it costs to fault the pages back in when work resumes.
+  constexpr std::size_t kWorthReleasing = 1 << 20;
+  const struct mallinfo2 info = ::mallinfo2();
+  // The allocator still counts released pages as free: trim again only when the free memory changed
+  // by as much since the last time (work happened), so an idle agent does not trim at all.
+  const std::size_t change = info.fordblks > trimmedFree_ ? info.fordblks - trimmedFree_ : trimmedFree_ - info.fordblks;
+  if (info.fordblks < kWorthReleasing || change < kWorthReleasing) return 0;
+  ::malloc_trim(0);
+  trimmedFree_ = info.fordblks;
+  return info.fordblks;
+#else
+  return 0;
+#endif
 }
 
 common::Result<ProcessUsage> LinuxProcessUsage::sample() {

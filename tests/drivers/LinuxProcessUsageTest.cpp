@@ -3,7 +3,9 @@
 
 #include <filesystem>
 #include <fstream>
+#include <memory>
 #include <string>
+#include <vector>
 
 #include "drivers/linux/LinuxProcessUsage.h"
 #include "drivers/linux/ProcParsers.h"
@@ -76,4 +78,20 @@ TEST_CASE("parseProcStat reads utime and stime; parseProcStatusResidentKib reads
   REQUIRE(rss.ok());
   CHECK(rss.value() == 77);
   CHECK_FALSE(mamori::drivers::linux_os::parseProcStatusResidentKib("VmRSS:\tlots kB\n").ok());
+}
+
+TEST_CASE("memory freed after a burst of work goes back once, and an idle process is not trimmed again") {
+  LinuxProcessUsage usage;
+  (void)usage.releaseFreedMemory();  // whatever earlier cases left
+  // Small blocks come from the heap (big ones would be mmapped and returned on free anyway); the last
+  // one stays, so the freed ones lie below it and glibc cannot simply shrink the heap's top.
+  std::vector<std::unique_ptr<char[]>> blocks;
+  for (int i = 0; i < 4096; ++i) {
+    blocks.emplace_back(new char[2048]);
+    blocks.back()[0] = static_cast<char>(i);
+  }
+  std::unique_ptr<char[]> last(new char[64]);
+  blocks.clear();
+  CHECK(usage.releaseFreedMemory() >= (1U << 20));
+  CHECK(usage.releaseFreedMemory() == 0);  // nothing happened since
 }
