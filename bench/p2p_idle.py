@@ -4,7 +4,8 @@
 A pid namespace holding --processes sleeping processes (started by this script) is the guard's scope;
 the agent runs with its default capabilities (device control off: this machine has no USB bus). After
 a warm-up, the agent's CPU (utime + stime from /proc/PID/stat over --seconds) and memory (VmRSS; from
-smaps_rollup: Pss and private pages, so shared Qt/ICU/Poco pages are counted apart) are read for:
+smaps_rollup: Pss, private pages and anonymous memory, so shared Qt/ICU/Poco pages are counted apart),
+and per thread the wake-ups (context switches) and read system calls per second, are read for:
 
   1. the agent with the P2P guard on (scope: the namespace), deny_exec on (the default);
   2. the same agent with --p2p-guard off (the reference in the same run);
@@ -27,7 +28,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 import harness  # noqa: E402
-from test_p2p import Sandbox  # noqa: E402
+from test_p2p import Sandbox, thread_usage  # noqa: E402
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -47,39 +48,14 @@ def memory_kb(pid):
     with open(f"/proc/{pid}/smaps_rollup") as f:
         for line in f:
             key, _, rest = line.partition(":")
-            if key in ("Pss", "Private_Clean", "Private_Dirty"):
+            if key in ("Pss", "Private_Clean", "Private_Dirty", "Anonymous"):
                 out[key] = int(rest.split()[0])
     out["private"] = out.get("Private_Clean", 0) + out.get("Private_Dirty", 0)
     return out
 
 
-def threads(pid):
-    """Per thread of the agent: name, CPU seconds, wake-ups (context switches) and read system calls."""
-    out = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        base = f"/proc/{pid}/task/{tid}"
-        try:
-            with open(f"{base}/stat") as f:
-                name, _, rest = f.read().partition("(")[2].rpartition(")")
-                fields = rest.split()
-            switches = 0
-            with open(f"{base}/status") as f:
-                for line in f:
-                    if line.startswith(("voluntary_ctxt_switches", "nonvoluntary_ctxt_switches")):
-                        switches += int(line.split()[1])
-            syscalls = 0
-            with open(f"{base}/io") as f:
-                for line in f:
-                    if line.startswith(("syscr", "syscw")):
-                        syscalls += int(line.split()[1])
-        except OSError:
-            continue  # the thread ended meanwhile
-        out[tid] = (name, (int(fields[11]) + int(fields[12])) / TICKS, switches, syscalls)
-    return out
-
-
 def thread_rates(before, after, wall):
-    """Rows (name, CPU %, wake-ups/s, read+write syscalls/s) for threads alive at both ends, busiest first."""
+    """Rows (name, CPU %, wake-ups/s, read syscalls/s) for threads alive at both ends, busiest first."""
     rows = []
     for tid, (name, cpu, switches, syscalls) in after.items():
         if tid not in before:
@@ -121,12 +97,12 @@ def measure(work, collector, sandbox, label, program, guard, seconds):
         harness.wait_until(lambda: ready in agent.process.output() or None, 60, f"{label}: the agent to start")
         time.sleep(10)  # warm-up: enrollment, first rescan, learning; not counted
         pid = agent.process.pid
-        start_cpu, start, start_threads = cpu_seconds(pid), time.monotonic(), threads(pid)
+        start_cpu, start, start_threads = cpu_seconds(pid), time.monotonic(), thread_usage(pid)
         time.sleep(seconds)  # the measurement window itself: the agent is idle by design
         cpu = cpu_seconds(pid) - start_cpu
         wall = time.monotonic() - start
         mem = memory_kb(pid)
-        mem["threads"] = thread_rates(start_threads, threads(pid), wall)
+        mem["threads"] = thread_rates(start_threads, thread_usage(pid), wall)
         return label, 100 * cpu / wall, mem
     finally:
         agent.process.stop()
@@ -135,12 +111,13 @@ def measure(work, collector, sandbox, label, program, guard, seconds):
 def show(result):
     label, cpu, mem = result
     print(f"  {label:<28} CPU {cpu:5.2f}% of a core   RSS {mem['rss'] / 1024:5.1f} MB   "
-          f"Pss {mem.get('Pss', 0) / 1024:5.1f} MB   private {mem['private'] / 1024:5.1f} MB", flush=True)
+          f"Pss {mem.get('Pss', 0) / 1024:5.1f} MB   private {mem['private'] / 1024:5.1f} MB "
+          f"(anonymous {mem.get('Anonymous', 0) / 1024:4.1f} MB, the rest library pages no other process maps)", flush=True)
     rows = mem["threads"]
     print(f"    {len(rows)} threads; wake-ups/s {sum(r[2] for r in rows):.1f}, "
-          f"read+write syscalls/s {sum(r[3] for r in rows):.1f} (load-independent); busiest:", flush=True)
+          f"read syscalls/s {sum(r[3] for r in rows):.1f} (counts: the speed of the machine does not change them); busiest:", flush=True)
     for name, cpu_share, wakeups, syscalls in rows[:6]:
-        print(f"      {name:<16} CPU {cpu_share:5.2f}%   wake-ups/s {wakeups:7.1f}   read+write syscalls/s {syscalls:7.1f}",
+        print(f"      {name:<16} CPU {cpu_share:5.2f}%   wake-ups/s {wakeups:7.1f}   read syscalls/s {syscalls:7.1f}",
               flush=True)
     return result
 

@@ -8,6 +8,7 @@
 #include "agent/contentscan/HomePaths.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
+#include "common/ThreadName.h"
 
 namespace mamori::agent::activity {
 
@@ -91,6 +92,7 @@ common::Status ActivityCapability::apply(const policy::Policy& policy) {
 }
 
 void ActivityCapability::run() {
+  common::nameThisThread("mamori-analyze");
   std::shared_ptr<ActivityAnalyzer> analyzer;
   std::vector<drivers::MountEntry> mounts;
   std::int64_t mountsReadMs = 0;

@@ -1,5 +1,6 @@
 #include "agent/app/P2pGuardSetup.h"
 
+#include "agent/p2p/FlowClassifier.h"
 #include "agent/p2p/P2pGuardCapability.h"
 #include "common/Log.h"
 #include "drivers/linux/FanotifyExecGuard.h"
@@ -33,7 +34,8 @@ common::Result<std::unique_ptr<Capability>> makeLinuxP2pGuard(const std::string&
     if (kind == "pidns" || kind == "subtree") netns = "/proc/" + value + "/ns/net";
   }
   drivers.openPackets = [netns]() -> common::Result<std::unique_ptr<drivers::PacketSource>> {
-    auto opened = drivers::linux_os::PacketSniffer::open(netns);
+    // Only packets whose payload a rule could recognise leave the kernel.
+    auto opened = drivers::linux_os::PacketSniffer::open(netns, p2p::recognisedPayloadPrefixes());
     if (!opened) return opened.error();
     return std::unique_ptr<drivers::PacketSource>(std::move(opened).value());
   };

@@ -161,6 +161,16 @@ std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload) {
   return udpTrackerConnect(payload);
 }
 
+drivers::PayloadPrefixes recognisedPayloadPrefixes() {
+  drivers::PayloadPrefixes prefixes;
+  // TCP: the handshake's length byte and the protocol string's first letters; a tracker's request
+  // line; eD2k's two protocol bytes (the length follows).
+  prefixes.tcp = {"\x13" + std::string(kProtocolHead.substr(0, 3)), "GET ", "\xE3", "\xC5"};
+  // UDP: a bencoded dictionary (its first key varies: "a", "r", "ip"); the UDP tracker's protocol id.
+  prefixes.udp = {"d", std::string("\x00\x00\x04\x17", 4)};
+  return prefixes;
+}
+
 std::optional<Packet> parseIpPacket(std::string_view bytes) {
   if (bytes.empty()) return std::nullopt;
   Packet packet;

@@ -10,6 +10,8 @@
 #include <string>
 #include <string_view>
 
+#include "drivers/include/PacketSource.h"
+
 namespace mamori::agent::p2p {
 
 struct Flow {
@@ -29,6 +31,10 @@ struct FlowVerdict {
 
 // A transport payload of one direction of a flow.
 std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload);
+
+// How every payload classifyPayload recognises begins (1, 2 or 4 bytes), for the packet source to
+// drop the rest in the kernel: a rule added above adds its start here (FlowClassifierTest checks).
+drivers::PayloadPrefixes recognisedPayloadPrefixes();
 
 struct Packet {
   Flow flow;

@@ -13,6 +13,14 @@
 
 namespace mamori::drivers {
 
+// The payload starts worth a look (what the consumer can recognise), so that the source drops the
+// rest before it reaches user space: TCP and UDP payloads starting with one of these, each 1, 2 or 4
+// bytes long.
+struct PayloadPrefixes {
+  std::vector<std::string> tcp;
+  std::vector<std::string> udp;
+};
+
 class PacketSource {
  public:
   // Called on the source's thread with each batch of packets; after an error the source stops.

@@ -18,6 +18,7 @@
 
 #include "common/Files.h"
 #include "common/Log.h"
+#include "common/ThreadName.h"
 #include "drivers/linux/LinuxMounts.h"
 #include "drivers/linux/MountInfoParser.h"
 
@@ -241,6 +242,7 @@ void FanotifyActivitySource::push(FileActivity&& activity) {
 }
 
 void FanotifyActivitySource::readLoop() {
+  common::nameThisThread("mamori-activity");
   while (!stopping_) {
     // An invalid fid_ (-1) is ignored by poll.
     std::array<pollfd, 4> fds{{{fanotify_.get(), POLLIN, 0},

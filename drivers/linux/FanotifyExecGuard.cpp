@@ -11,6 +11,8 @@
 #include <sys/eventfd.h>
 #include <sys/fanotify.h>
 
+#include "common/ThreadName.h"
+
 namespace mamori::drivers::linux_os {
 
 namespace {
@@ -77,6 +79,7 @@ FanotifyExecGuard::~FanotifyExecGuard() {
 }
 
 void FanotifyExecGuard::run() {
+  common::nameThisThread("mamori-exec");
   alignas(fanotify_event_metadata) std::array<char, 8192> buffer{};
   while (!stop_) {
     std::array<pollfd, 2> fds{{{group_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}}};

@@ -15,26 +15,25 @@
 #include <sys/socket.h>
 #include <thread>
 
+#include "common/ThreadName.h"
+#include "drivers/linux/PayloadFilter.h"
+
 namespace mamori::drivers::linux_os {
 
 namespace {
 
-common::Result<common::UniqueFd> openSocket(unsigned snapLength) {
+common::Result<common::UniqueFd> openSocket(const PayloadPrefixes& prefixes, unsigned snapLength) {
+  auto program = buildPayloadFilter(prefixes, snapLength);
+  if (!program) return program.error();
   common::UniqueFd fd(::socket(AF_PACKET, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, htons(ETH_P_ALL)));
   if (!fd.valid()) return common::makeError("cannot open a packet socket (needs CAP_NET_RAW)", "AF_PACKET", errno);
-  // Accept IPv4 and IPv6 that is not our own outgoing copy; keep snapLength bytes of each.
-  std::array<sock_filter, 7> program = {{
-      BPF_STMT(BPF_LD | BPF_B | BPF_ABS, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PKTTYPE)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, 4, 0),
-      BPF_STMT(BPF_LD | BPF_H | BPF_ABS, static_cast<__u32>(SKF_AD_OFF + SKF_AD_PROTOCOL)),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, 1, 0),
-      BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, 0, 1),
-      BPF_STMT(BPF_RET | BPF_K, snapLength),
-      BPF_STMT(BPF_RET | BPF_K, 0),
-  }};
-  sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
+  sock_fprog filter{static_cast<unsigned short>(program.value().size()), program.value().data()};
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof filter) != 0) {
     return common::makeError("cannot attach the packet filter", "AF_PACKET", errno);
+  }
+  // Packets that arrived between socket() and the filter passed unfiltered: drop them.
+  std::array<char, 1> sink{};
+  while (::recv(fd.get(), sink.data(), sink.size(), MSG_TRUNC) >= 0) {
   }
   const int buffer = 4 * 1024 * 1024;
   (void)::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUF, &buffer, sizeof buffer);
@@ -43,11 +42,13 @@ common::Result<common::UniqueFd> openSocket(unsigned snapLength) {
 
 }  // namespace
 
-common::Result<std::unique_ptr<PacketSniffer>> PacketSniffer::open(const std::string& netnsPath, unsigned snapLength) {
+common::Result<std::unique_ptr<PacketSniffer>> PacketSniffer::open(const std::string& netnsPath,
+                                                                   const PayloadPrefixes& prefixes,
+                                                                   unsigned snapLength) {
   common::UniqueFd wake(::eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
   if (!wake.valid()) return common::makeError("cannot create an eventfd for the packet reader", "eventfd", errno);
   if (netnsPath.empty()) {
-    auto fd = openSocket(snapLength);
+    auto fd = openSocket(prefixes, snapLength);
     if (!fd) return fd.error();
     return std::unique_ptr<PacketSniffer>(new PacketSniffer(std::move(fd).value(), std::move(wake), snapLength));
   }
@@ -62,7 +63,7 @@ common::Result<std::unique_ptr<PacketSniffer>> PacketSniffer::open(const std::st
       result = common::makeError("cannot enter the network namespace", netnsPath, errno);
       return;
     }
-    result = openSocket(snapLength);
+    result = openSocket(prefixes, snapLength);
   });
   opener.join();
   if (!result) return result.error();
@@ -84,6 +85,7 @@ common::Status PacketSniffer::start(Handler handler) {
 }
 
 void PacketSniffer::run(const Handler& handler) {
+  common::nameThisThread("mamori-packets");
   constexpr std::size_t kBatch = 256;
   while (!stop_) {
     std::array<pollfd, 2> fds{{{socket_.get(), POLLIN, 0}, {wake_.get(), POLLIN, 0}}};

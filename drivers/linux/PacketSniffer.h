@@ -1,9 +1,10 @@
 #pragma once
-// A read-only AF_PACKET socket (SOCK_DGRAM: network header first) with a classic BPF filter that
-// passes IPv4/IPv6 packets arriving on any interface, cut to the first bytes (the payload's start is
-// all the P2P flow classifier needs). Outgoing copies are dropped in the filter, so loopback
-// traffic is seen once. Needs CAP_NET_RAW. Read on its own thread (poll on the socket and an eventfd
-// that the destructor signals).
+// A read-only AF_PACKET socket (SOCK_DGRAM: network header first) with a classic BPF filter
+// (PayloadFilter) that passes only TCP and UDP packets arriving on any interface whose payload starts
+// with one of the given prefixes, cut to the first bytes (the payload's start is all the P2P flow
+// classifier needs): the rest of the traffic never wakes the reader. Outgoing copies are dropped in
+// the filter, so loopback traffic is seen once. Needs CAP_NET_RAW. Read on its own thread (poll on the socket and an
+// eventfd that the destructor signals).
 
 #include <atomic>
 #include <memory>
@@ -22,7 +23,9 @@ class PacketSniffer final : public PacketSource {
   // netnsPath: a network namespace to listen in (e.g. /proc/PID/ns/net); "" = the agent's own. The
   // socket is opened on a short-lived thread that enters the namespace, so no thread of the agent
   // changes namespace.
-  static common::Result<std::unique_ptr<PacketSniffer>> open(const std::string& netnsPath, unsigned snapLength = 512);
+  static common::Result<std::unique_ptr<PacketSniffer>> open(const std::string& netnsPath,
+                                                             const PayloadPrefixes& prefixes,
+                                                             unsigned snapLength = 512);
   ~PacketSniffer() override;
 
   common::Status start(Handler handler) override;

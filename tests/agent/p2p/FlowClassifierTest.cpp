@@ -2,6 +2,7 @@
 // (tests/fixtures/p2p, IP header first) and over hostile look-alikes.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "agent/p2p/FlowClassifier.h"
@@ -15,6 +16,12 @@ std::string fixture(const std::string& name) {
   auto bytes = mamori::common::readSmallFile(std::string(MAMORI_P2P_FIXTURES) + "/" + name);
   REQUIRE(bytes.ok());
   return bytes.value();
+}
+// What the kernel filter lets through must include every payload the classifier recognises.
+bool passesFilter(bool tcp, std::string_view payload) {
+  const auto prefixes = recognisedPayloadPrefixes();
+  const auto& list = tcp ? prefixes.tcp : prefixes.udp;
+  return std::any_of(list.begin(), list.end(), [&](const std::string& p) { return payload.starts_with(p); });
 }
 // Assembled at run time so the test binary does not carry the handshake string in one piece.
 std::string protocolString() { return std::string("BitTorrent") + std::string(" protocol"); }
@@ -30,6 +37,7 @@ TEST_CASE("a recorded BitTorrent handshake") {
   auto verdict = classifyPayload(true, packet->payload);
   REQUIRE(verdict);
   CHECK(verdict->protocol == "bittorrent");
+  CHECK(passesFilter(true, packet->payload));
   CHECK(verdict->detail.starts_with("handshake info_hash "));
   CHECK(verdict->detail.size() == std::string("handshake info_hash ").size() + 40);
   // The same bytes in a UDP datagram are not a handshake.
@@ -43,6 +51,7 @@ TEST_CASE("a recorded HTTP tracker announce") {
   auto verdict = classifyPayload(true, packet->payload);
   REQUIRE(verdict);
   CHECK(verdict->protocol == "bittorrent-tracker");
+  CHECK(passesFilter(true, packet->payload));
   CHECK(packet->flow.describe().starts_with("tcp 127.0.0.1:"));
 }
 
@@ -58,6 +67,7 @@ TEST_CASE("DHT KRPC messages (BEP 5 examples)") {
   CHECK(classifyPayload(false, getPeers)->detail == "KRPC query get_peers");
   const std::string response = "d1:rd2:id20:mnopqrstuvwxyz123456e1:t2:aa1:y1:re";
   REQUIRE(classifyPayload(false, response));
+  for (const auto& message : {ping, getPeers, response}) CHECK(passesFilter(false, message));
 }
 
 TEST_CASE("look-alikes are not P2P: one string is never enough") {
@@ -84,11 +94,17 @@ TEST_CASE("eD2k hello and the UDP tracker connect") {
   hello += std::string{length, '\0', '\0', '\0'} + body;
   REQUIRE(classifyPayload(true, hello));
   CHECK(classifyPayload(true, hello)->protocol == "ed2k");
+  CHECK(passesFilter(true, hello));
   hello[1] = static_cast<char>(body.size() + 1);  // the length does not add up
   CHECK_FALSE(classifyPayload(true, hello));
   const std::string connect("\x00\x00\x04\x17\x27\x10\x19\x80\x00\x00\x00\x00\x12\x34\x56\x78", 16);
   REQUIRE(classifyPayload(false, connect));
   CHECK(classifyPayload(false, connect)->protocol == "bittorrent-udp-tracker");
+  CHECK(passesFilter(false, connect));
+  // What the filter keeps from user space: a web page, TLS, a DNS query.
+  CHECK_FALSE(passesFilter(true, "HTTP/1.1 200 OK\r\n"));
+  CHECK_FALSE(passesFilter(true, std::string("\x16\x03\x01\x02\x00", 5)));
+  CHECK_FALSE(passesFilter(false, std::string("\x12\x34\x01\x00\x00\x01", 6)));
 }
 
 TEST_CASE("IP parsing refuses what does not add up") {

@@ -1,0 +1,150 @@
+#include "drivers/linux/PayloadFilter.h"
+
+#include <algorithm>
+#include <linux/if_ether.h>
+#include <linux/if_packet.h>
+#include <map>
+#include <netinet/in.h>
+
+namespace mamori::drivers::linux_os {
+
+namespace {
+
+constexpr std::size_t kMaxPrefixes = 60;
+
+// A tiny assembler: jumps name labels, resolved to the 8-bit forward offsets classic BPF wants.
+class Program {
+ public:
+  void op(std::uint16_t code, std::uint32_t k = 0) { code_.push_back({code, 0, 0, k}); }
+  // Jumps to `yes` when the test holds, else to `no` ("" = the next instruction).
+  void jump(std::uint16_t code, std::uint32_t k, const std::string& yes, const std::string& no = "") {
+    jumps_.push_back({code_.size(), yes, no});
+    code_.push_back({code, 0, 0, k});
+  }
+  void always(const std::string& to) {
+    jumps_.push_back({code_.size(), to, ""});
+    code_.push_back({BPF_JMP | BPF_JA, 0, 0, 0});
+  }
+  void label(const std::string& name) { labels_[name] = code_.size(); }
+
+  common::Result<std::vector<sock_filter>> finish() {
+    for (const auto& jump : jumps_) {
+      auto offset = [&](const std::string& name) -> common::Result<std::size_t> {
+        if (name.empty()) return std::size_t{0};
+        const auto found = labels_.find(name);
+        if (found == labels_.end() || found->second <= jump.at) return common::makeError("bad jump", name);
+        return found->second - jump.at - 1;
+      };
+      auto yes = offset(jump.yes);
+      auto no = offset(jump.no);
+      if (!yes || !no) return common::makeError("packet filter: a jump has no target ahead");
+      sock_filter& instruction = code_[jump.at];
+      if (instruction.code == (BPF_JMP | BPF_JA)) {
+        instruction.k = static_cast<std::uint32_t>(yes.value());
+        continue;
+      }
+      if (yes.value() > 255 || no.value() > 255) return common::makeError("packet filter: too many prefixes");
+      instruction.jt = static_cast<std::uint8_t>(yes.value());
+      instruction.jf = static_cast<std::uint8_t>(no.value());
+    }
+    return code_;
+  }
+
+ private:
+  struct Jump {
+    std::size_t at;
+    std::string yes;
+    std::string no;
+  };
+  std::vector<sock_filter> code_;
+  std::vector<Jump> jumps_;
+  std::map<std::string, std::size_t> labels_;
+};
+
+std::uint32_t bigEndian(const std::string& bytes) {
+  std::uint32_t value = 0;
+  for (const unsigned char c : bytes) value = value << 8U | c;
+  return value;
+}
+
+// Tests the payload at X against each prefix, shortest first: a load past the packet's end ends the
+// program (dropped), so a one-byte payload must meet the one-byte prefixes before any longer load.
+void matchPayload(Program& program, std::vector<std::string> prefixes) {
+  std::stable_sort(prefixes.begin(), prefixes.end(),
+                   [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
+  for (const auto& prefix : prefixes) {
+    const std::uint16_t size = prefix.size() == 1 ? BPF_B : prefix.size() == 2 ? BPF_H : BPF_W;
+    program.op(BPF_LD | size | BPF_IND, 0);
+    program.jump(BPF_JMP | BPF_JEQ | BPF_K, bigEndian(prefix), "accept");
+  }
+  program.always("drop");
+}
+
+}  // namespace
+
+common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixes& prefixes, unsigned snapLength) {
+  for (const auto* list : {&prefixes.tcp, &prefixes.udp}) {
+    if (list->size() > kMaxPrefixes) return common::makeError("packet filter: more than 60 payload prefixes");
+    for (const auto& prefix : *list) {
+      if (prefix.size() != 1 && prefix.size() != 2 && prefix.size() != 4) {
+        return common::makeError("packet filter: a payload prefix must be 1, 2 or 4 bytes long, not " +
+                                 std::to_string(prefix.size()));
+      }
+    }
+  }
+  Program p;
+  // Our own outgoing copies: loopback traffic would otherwise be seen twice.
+  p.op(BPF_LD | BPF_B | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE));
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, "drop");
+  p.op(BPF_LD | BPF_H | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PROTOCOL));
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, "ipv4");
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, "ipv6", "drop");
+
+  p.label("ipv4");
+  p.op(BPF_LD | BPF_H | BPF_ABS, 6);  // flags and fragment offset: a later fragment has no ports
+  p.jump(BPF_JMP | BPF_JSET | BPF_K, 0x1FFF, "drop");
+  p.op(BPF_LD | BPF_B | BPF_ABS, 9);  // protocol
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, "ipv4-tcp");
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, "ipv4-udp", "drop");
+  p.label("ipv4-tcp");
+  p.op(BPF_LDX | BPF_B | BPF_MSH, 0);  // X = IPv4 header length
+  p.op(BPF_LD | BPF_B | BPF_IND, 12);  // TCP data offset, in the high nibble, in words
+  p.op(BPF_ALU | BPF_AND | BPF_K, 0xF0);
+  p.op(BPF_ALU | BPF_RSH | BPF_K, 2);
+  p.op(BPF_ALU | BPF_ADD | BPF_X);
+  p.op(BPF_MISC | BPF_TAX);  // X = where the payload starts
+  p.always("tcp");
+  p.label("ipv4-udp");
+  p.op(BPF_LDX | BPF_B | BPF_MSH, 0);
+  p.op(BPF_MISC | BPF_TXA);
+  p.op(BPF_ALU | BPF_ADD | BPF_K, 8);
+  p.op(BPF_MISC | BPF_TAX);
+  p.always("udp");
+
+  p.label("ipv6");                    // extension headers are not followed (the classifier does not either)
+  p.op(BPF_LD | BPF_B | BPF_ABS, 6);  // next header
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_TCP, "ipv6-tcp");
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, IPPROTO_UDP, "ipv6-udp", "drop");
+  p.label("ipv6-tcp");
+  p.op(BPF_LD | BPF_B | BPF_ABS, 40 + 12);
+  p.op(BPF_ALU | BPF_AND | BPF_K, 0xF0);
+  p.op(BPF_ALU | BPF_RSH | BPF_K, 2);
+  p.op(BPF_ALU | BPF_ADD | BPF_K, 40);
+  p.op(BPF_MISC | BPF_TAX);
+  p.always("tcp");
+  p.label("ipv6-udp");
+  p.op(BPF_LDX | BPF_W | BPF_IMM, 40 + 8);
+  p.always("udp");
+
+  p.label("tcp");
+  matchPayload(p, prefixes.tcp);
+  p.label("udp");
+  matchPayload(p, prefixes.udp);
+  p.label("accept");
+  p.op(BPF_RET | BPF_K, snapLength);
+  p.label("drop");
+  p.op(BPF_RET | BPF_K, 0);
+  return p.finish();
+}
+
+}  // namespace mamori::drivers::linux_os
