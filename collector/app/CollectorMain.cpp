@@ -10,6 +10,8 @@
 #include <climits>
 #include <filesystem>
 
+#include "collector/report/ReportRender.h"
+#include "collector/report/ReportScheduler.h"
 #include "collector/server/CollectorServer.h"
 #include "collector/siem/SiemService.h"
 #include "collector/state/StateFiles.h"
@@ -21,6 +23,7 @@
 #include "common/Crypto.h"
 #include "common/Files.h"
 #include "common/KeyFiles.h"
+#include "common/LocalTime.h"
 #include "common/Log.h"
 #include "fingerprint/FingerprintKey.h"
 
@@ -235,6 +238,20 @@ int runCollector(const CollectorOptions& options) {
   apiConfig.retryAfter = options.retryAfter;
   common::log::info(apiConfig.consoleDir.empty() ? std::string("web console: not built, not served (docs/console.md)")
                                                  : "web console: " + apiConfig.consoleDir);
+  std::unique_ptr<report::ReportScheduler> reports;
+  if (options.reportsDir != "off") {
+    report::ReportSchedule reportSchedule;
+    reportSchedule.dir = options.reportsDir.empty() ? options.stateDir + "/reports" : options.reportsDir;
+    reportSchedule.offsetMs =
+        std::int64_t{options.reportOffsetMinutes.value_or(common::localUtcOffsetMinutes())} * 60'000;
+    reportSchedule.keepWeeks = options.reportKeepWeeks;
+    reportSchedule.generator = std::string("mamori-collector ") + MAMORI_VERSION;
+    apiConfig.reportsDir = reportSchedule.dir;
+    common::log::info("weekly reports: " + reportSchedule.dir + " (weeks start Monday 00:00 " +
+                      report::offsetLabel(reportSchedule.offsetMs) + ")");
+    reports = std::make_unique<report::ReportScheduler>(*store.value(), clock, std::move(reportSchedule));
+    reports->start();
+  }
   server::CollectorApi api(*store.value(), metrics, clock, apiConfig);
   auto server = server::CollectorServer::start(config, api);
   if (!server) return fail(kExitRuntime, server.error());
@@ -260,6 +277,7 @@ int runCollector(const CollectorOptions& options) {
   server.value()->stop();
   server.value().reset();
   retention.stop();
+  if (reports) reports->stop();
   checkpoints.stop();
   heartbeats.stop();  // writes the heartbeats still pending
   if (siemService) siemService->stop();

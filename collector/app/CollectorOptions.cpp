@@ -51,6 +51,12 @@ const char* const kCollectorUsage =
     "  --retention-interval TIME  how often old events are deleted (default 1h; e.g. 15m, 6h)\n"
     "  --audit-checkpoint-interval TIME  how often a checkpoint of the audit trail, signed with the\n"
     "                             policy key, is appended and sent to the SIEM (default 1h; 1s to 7d)\n"
+    "  --reports-dir DIR          where last week's reports (HTML and CSV, the fleet and each group)\n"
+    "                             are written every Monday (default <state-dir>/reports; off = none);\n"
+    "                             docs/admin.md \"Reports\"\n"
+    "  --report-utc-offset MINUTES  where report days and weeks begin, in minutes east of UTC (540 for\n"
+    "                             Japan; default: this machine's time zone)\n"
+    "  --report-keep-weeks N      weekly reports kept (default 104)\n"
     "\n"
     "connection limits (docs/api.md \"Limits\"; SECONDS may have decimals, e.g. 0.5):\n"
     "  --max-connections N        open connections (default 20000, lowered to the open-file limit\n"
@@ -271,7 +277,20 @@ common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::st
       .option("--retention",
               [&options](const std::string& value) { return store::addRetentionRules(value, options.retention); })
       .option("--retention-interval", interval(options.retentionIntervalMs))
-      .option("--audit-checkpoint-interval", interval(options.auditCheckpointIntervalMs));
+      .option("--audit-checkpoint-interval", interval(options.auditCheckpointIntervalMs))
+      .text("--reports-dir", options.reportsDir)
+      .option("--report-utc-offset",
+              [&options](const std::string& value) -> common::Status {
+                auto minutes = common::parseInteger(value, -720, 840);
+                if (!minutes || minutes.value() % 60 != 0) {
+                  return common::makeError("expected whole hours in minutes from -720 to 840 (540 for Japan), not \"" +
+                                           value + "\"");
+                }
+                options.reportOffsetMinutes = static_cast<int>(minutes.value());
+                return common::Ok{};
+              })
+      .option("--report-keep-weeks",
+              wholeNumber(1, 1040, [&options](std::int64_t n) { options.reportKeepWeeks = static_cast<int>(n); }));
   for (const auto& limit : limitOptions()) {
     line.option(limit.name, wholeNumber(static_cast<std::int64_t>(limit.min), static_cast<std::int64_t>(limit.max),
                                         [&options, &limit](std::int64_t n) {

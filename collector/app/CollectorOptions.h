@@ -4,6 +4,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -39,6 +40,9 @@ struct CollectorOptions {
   store::RetentionPolicy retention;                    // --retention-days, --retention (docs/admin.md "Retention")
   std::int64_t retentionIntervalMs = 3'600'000;        // --retention-interval
   std::int64_t auditCheckpointIntervalMs = 3'600'000;  // --audit-checkpoint-interval
+  std::string reportsDir;                  // --reports-dir: "" = <stateDir>/reports, "off" = no weekly reports
+  std::optional<int> reportOffsetMinutes;  // --report-utc-offset; nullopt = this machine's time zone
+  int reportKeepWeeks = 104;               // --report-keep-weeks
 };
 
 common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args);

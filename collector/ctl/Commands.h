@@ -39,6 +39,9 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
 int runFingerprintsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 // mamorictl edm (EdmCommand.cpp): exact-data-match sets from a customer CSV, hashed here.
 int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+// report [--group] [--since] [--until] [--format] [-o] | report list | report get NAME (ReportCommand.cpp):
+// the fleet report, made now or one of the weekly ones.
+int runReportCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 // An answer object on stdout as JSON: one condensed line, or indented by two spaces.
 void printJsonLine(const Poco::JSON::Object::Ptr& object);
 void printJsonPretty(const Poco::JSON::Object::Ptr& object);

@@ -23,6 +23,7 @@ constexpr const char* kUsage =
     "  exception grant a temporary USB exception: challenge code in, response code out\n"
     "  inspections  home-PC inspection reports: upload one, list them, show one\n"
     "  audit     the administrators' audit trail: list it, or verify its hash chain\n"
+    "  report    the fleet report (HTML or CSV) for a week or any period, or a weekly one the collector wrote\n"
     "  fingerprints  register company documents (hashed here, never sent), list, show, export, remove\n"
     "  edm           register a customer table for exact data match (hashed here), list, show, export, remove\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
@@ -91,10 +92,11 @@ int main(int argc, char** argv) {
   }
   if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
   if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
-      command != "inspections" && command != "audit" && command != "fingerprints" && command != "edm") {
+      command != "inspections" && command != "audit" && command != "fingerprints" && command != "edm" &&
+      command != "report") {
     return reportError(kExitUsage, "unknown command \"" + command +
                                        "\" (commands: agents, events, policy, exception, inspections, audit, "
-                                       "fingerprints, edm)");
+                                       "report, fingerprints, edm)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
@@ -121,5 +123,6 @@ int main(int argc, char** argv) {
   if (command == "audit") return runAuditCommand(connection, commandArgs);
   if (command == "fingerprints") return runFingerprintsCommand(connection, commandArgs);
   if (command == "edm") return runEdmCommand(connection, commandArgs);
+  if (command == "report") return runReportCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

@@ -2,6 +2,7 @@
 
 #include <Poco/JSONString.h>
 
+#include "common/Clock.h"
 #include "common/EventJson.h"
 
 namespace mamori::collector::server {
@@ -21,6 +22,21 @@ std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string&
   if (!parsed) return jsonError(400, parsed.error().message, parsed.error().where);
   if (parsed.value().type() != typeid(Poco::JSON::Object::Ptr)) return jsonError(400, "expected a JSON object", "/");
   return parsed.value().extract<Poco::JSON::Object::Ptr>();
+}
+
+std::optional<std::int64_t> queryInteger(const std::string& text, std::size_t maxDigits) {
+  const bool negative = !text.empty() && text[0] == '-';
+  const std::string digits = negative ? text.substr(1) : text;
+  if (digits.empty() || digits.size() > maxDigits || digits.find_first_not_of("0123456789") != std::string::npos) {
+    return std::nullopt;
+  }
+  const std::int64_t value = std::stoll(digits);
+  return negative ? -value : value;
+}
+
+std::optional<std::int64_t> queryTimeMs(const std::string& text) {
+  if (auto ms = queryInteger(text, 15)) return ms;
+  return common::parseUtcMs(text);
 }
 
 }  // namespace mamori::collector::server

@@ -64,6 +64,12 @@ ApiResponse jsonError(int status, const std::string& what, const std::string& wh
 // JSON string literal (quoted, escaped).
 std::string jsonString(const std::string& text);
 
+// A query parameter as a whole number of at most maxDigits digits (a leading '-' allowed), or nullopt.
+std::optional<std::int64_t> queryInteger(const std::string& text, std::size_t maxDigits);
+
+// A query parameter that is a time: UTC text like 2026-11-23T02:48:03.123Z or Unix milliseconds.
+std::optional<std::int64_t> queryTimeMs(const std::string& text);
+
 // A request body as a JSON object, or the 400 answer.
 std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string& text);
 

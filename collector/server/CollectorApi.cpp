@@ -79,6 +79,7 @@ const char* endpointFor(const std::string& path) {
   if (path == "/api/v1/agents") return "agents";
   if (path == "/api/v1/events.csv") return "events_csv";
   if (path == "/api/v1/overview") return "overview";
+  if (path == "/api/v1/report" || path == "/api/v1/reports" || storedReportPathName(path)) return "reports";
   if (path == "/api/v1/policy") return "policy";
   if (path == "/api/v1/policies") return "policies";
   if (path == "/api/v1/exceptions") return "exceptions";
@@ -142,6 +143,13 @@ const std::vector<CollectorApi::Route>& CollectorApi::routeTable() {
       {{"GET", "/api/v1/events.csv", Access::kReader, "events.export", nullptr}, &CollectorApi::getEventsCsv},
       {{"GET", "/api/v1/agents", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getAgents},
       {{"GET", "/api/v1/overview", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getOverview},
+      // Reports hold who did what on which PC: who took one is recorded, like the events export.
+      {{"GET", "/api/v1/report", Access::kReader, "report.export", nullptr}, &CollectorApi::getReport},
+      {{"GET", "/api/v1/reports", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getReports},
+      {{"GET", "/api/v1/reports/{name}", Access::kReader, "report.read", nullptr},
+       nullptr,
+       &CollectorApi::getStoredReport,
+       &storedReportPathName},
       {{"GET", "/api/v1/policy", Access::kAgent, nullptr, kAgentCall}, &CollectorApi::getPolicy},
       {{"GET", "/api/v1/policies", Access::kReader, nullptr, kRoutineRead}, &CollectorApi::getPolicies},
       {{"POST", "/api/v1/policies", Access::kAdministrator, "policy.push", nullptr}, &CollectorApi::postPolicy},

@@ -41,6 +41,8 @@ struct ApiConfig {
   RetryAfterRange retryAfter{};
   // Keys every fingerprint (docs/decisions/0032); null: the fingerprint endpoints answer 503.
   std::shared_ptr<const fingerprint::FingerprintKey> fingerprintKey{};
+  // Where the weekly reports are written (collector/report/ReportScheduler); "" = none.
+  std::string reportsDir{};
 };
 
 // How a route authenticates its caller; CollectorApi::handle checks kReader and kAdministrator
@@ -105,6 +107,10 @@ class CollectorApi {
   ApiResponse getEventsCsv(const ApiRequest& request);
   // The console overview (CollectorApiOverview.cpp).
   ApiResponse getOverview(const ApiRequest& request);
+  // The fleet report, on demand and the weekly ones (CollectorApiReport.cpp).
+  ApiResponse getReport(const ApiRequest& request);
+  ApiResponse getReports(const ApiRequest& request);
+  ApiResponse getStoredReport(const ApiRequest& request, const std::string& name);
   // Policy distribution (CollectorApiPolicy.cpp).
   ApiResponse getPolicy(const ApiRequest& request);
   ApiResponse postPolicy(const ApiRequest& request);
@@ -214,6 +220,9 @@ std::optional<std::string> agentArtifactPathName(const std::string& path);
 std::optional<std::string> edmSetPathName(const std::string& path);
 std::optional<std::string> edmArtifactPathName(const std::string& path);
 std::optional<std::string> agentEdmArtifactPathName(const std::string& path);
+
+// "/api/v1/reports/<name>" -> "<name>" when it is a stored report's name; nullopt for any other path.
+std::optional<std::string> storedReportPathName(const std::string& path);
 
 // "/api/v1/incidents/<uuid>" -> "<uuid>"; nullopt for any other path.
 std::optional<std::string> incidentPathId(const std::string& path);

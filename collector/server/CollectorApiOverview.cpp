@@ -27,16 +27,6 @@ constexpr std::size_t kMaxTop = 50;
 constexpr std::size_t kMaxIncidents = 1000;
 constexpr std::size_t kNewestIncidents = 5;
 
-std::optional<std::int64_t> integer(const std::string& text, std::size_t maxDigits) {
-  const bool negative = !text.empty() && text[0] == '-';
-  const std::string digits = negative ? text.substr(1) : text;
-  if (digits.empty() || digits.size() > maxDigits || digits.find_first_not_of("0123456789") != std::string::npos) {
-    return std::nullopt;
-  }
-  const std::int64_t value = std::stoll(digits);
-  return negative ? -value : value;
-}
-
 std::int64_t floorTo(std::int64_t value, std::int64_t step) {
   const std::int64_t rest = ((value % step) + step) % step;
   return value - rest;
@@ -67,20 +57,19 @@ ApiResponse CollectorApi::getOverview(const ApiRequest& request) {
   std::size_t top = kDefaultTop;
   for (const auto& [key, value] : request.query) {
     if (key == "since" || key == "until") {
-      auto ms = integer(value, 15);
-      if (!ms) ms = common::parseUtcMs(value);
+      const auto ms = queryTimeMs(value);
       if (!ms) return jsonError(400, "expected UTC time like 2026-11-23T02:48:03.123Z or Unix milliseconds", key);
       (key == "since" ? since : until) = *ms;
     } else if (key == "bucket") {
       if (value != "hour" && value != "day") return jsonError(400, "expected hour or day", key);
       bucket = value;
     } else if (key == "tz_offset_min") {
-      offsetMinutes = integer(value, 4);
+      offsetMinutes = queryInteger(value, 4);
       if (!offsetMinutes || *offsetMinutes % 60 != 0 || *offsetMinutes < -720 || *offsetMinutes > 840) {
         return jsonError(400, "expected whole hours in minutes from -720 to 840 (540 for Japan)", key);
       }
     } else if (key == "top") {
-      const auto count = integer(value, 3);
+      const auto count = queryInteger(value, 3);
       if (!count || *count < 1 || *count > static_cast<std::int64_t>(kMaxTop)) {
         return jsonError(400, "expected a number from 1 to 50", key);
       }

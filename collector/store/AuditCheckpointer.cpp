@@ -6,24 +6,9 @@ namespace mamori::collector::store {
 
 AuditCheckpointer::AuditCheckpointer(EventStore& store, std::shared_ptr<const common::SigningKey> key,
                                      const common::Clock& clock, std::chrono::milliseconds interval)
-    : store_(store), key_(std::move(key)), clock_(clock), interval_(interval) {}
-
-AuditCheckpointer::~AuditCheckpointer() { stop(); }
-
-void AuditCheckpointer::start() {
-  std::lock_guard lock(mutex_);
-  if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { run(); });
-}
-
-void AuditCheckpointer::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
-  }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
+    : store_(store), key_(std::move(key)), clock_(clock), interval_(interval), worker_(interval, [this] {
+        return run();
+      }) {}
 
 common::Result<std::optional<audit::AuditRecord>> AuditCheckpointer::checkpointNow() {
   std::optional<common::Error> failure;
@@ -39,18 +24,14 @@ common::Result<std::optional<audit::AuditRecord>> AuditCheckpointer::checkpointN
   return appended;
 }
 
-void AuditCheckpointer::run() {
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, interval_, [this] { return stopping_; })) {
-    lock.unlock();
-    auto made = checkpointNow();
-    if (!made) {
-      common::log::warning("audit checkpoint: " + made.error().describe());
-    } else if (made.value()) {
-      common::log::info("audit checkpoint " + std::to_string(made.value()->seq) + ": " + made.value()->entry.after);
-    }
-    lock.lock();
+std::chrono::milliseconds AuditCheckpointer::run() {
+  auto made = checkpointNow();
+  if (!made) {
+    common::log::warning("audit checkpoint: " + made.error().describe());
+  } else if (made.value()) {
+    common::log::info("audit checkpoint " + std::to_string(made.value()->seq) + ": " + made.value()->entry.after);
   }
+  return interval_;
 }
 
 }  // namespace mamori::collector::store

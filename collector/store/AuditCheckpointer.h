@@ -7,15 +7,13 @@
 // collector (or several on one database) does not fill the trail with checkpoints.
 
 #include <chrono>
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
-#include <thread>
 
 #include "collector/audit/Checkpoint.h"
 #include "collector/store/EventStore.h"
+#include "collector/store/PeriodicWorker.h"
 #include "common/Clock.h"
 #include "common/SigningKey.h"
 
@@ -25,26 +23,20 @@ class AuditCheckpointer {
  public:
   AuditCheckpointer(EventStore& store, std::shared_ptr<const common::SigningKey> key, const common::Clock& clock,
                     std::chrono::milliseconds interval);
-  ~AuditCheckpointer();  // stop()
-  AuditCheckpointer(const AuditCheckpointer&) = delete;
-  AuditCheckpointer& operator=(const AuditCheckpointer&) = delete;
 
-  void start();
-  void stop();
+  void start() { worker_.start(); }
+  void stop() { worker_.stop(); }
   // One checkpoint now (tests, and the loop): the record appended, or nullopt when none was due.
   common::Result<std::optional<audit::AuditRecord>> checkpointNow();
 
  private:
-  void run();
+  std::chrono::milliseconds run();
 
   EventStore& store_;
   std::shared_ptr<const common::SigningKey> key_;
   const common::Clock& clock_;
   std::chrono::milliseconds interval_;
-  std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace mamori::collector::store

@@ -174,6 +174,10 @@ struct CountsQuery {
   std::int64_t untilMs = 0;           // exclusive; a multiple of an hour
   std::int64_t bucketMs = 3'600'000;  // 3,600,000 (hours) or 86,400,000 (days)
   std::int64_t offsetMs = 0;          // buckets start at local midnight for this UTC offset (a whole hour)
+  // "" = every agent, from the rollup. A group name: only the events of the agents in that group now
+  // (the weekly reports per group), counted from the events themselves: slower, an index range scan
+  // of the period.
+  std::string group{};
 };
 
 // Events of one type and severity in one bucket (admin.* events are left out).

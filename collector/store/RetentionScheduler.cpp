@@ -8,53 +8,34 @@ namespace mamori::collector::store {
 
 RetentionScheduler::RetentionScheduler(EventStore& store, RetentionPolicy policy, const common::Clock& clock,
                                        RetentionSchedule schedule)
-    : store_(store), policy_(std::move(policy)), clock_(clock), schedule_(schedule) {}
+    : store_(store),
+      policy_(std::move(policy)),
+      clock_(clock),
+      schedule_(schedule),
+      worker_(schedule.firstDelay, [this] { return run(); }) {}
 
-RetentionScheduler::~RetentionScheduler() { stop(); }
-
-void RetentionScheduler::start() {
+std::chrono::milliseconds RetentionScheduler::run() {
+  auto report = store_.enforceRetention(policy_, clock_.nowMs());
   std::lock_guard lock(mutex_);
-  if (thread_.joinable() || stopping_) return;
-  thread_ = std::thread([this] { run(); });
-}
-
-void RetentionScheduler::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+  ++runs_;
+  if (!report) {
+    ++failures_;
+    common::log::warning("retention: " + report.error().describe() + " (next try in " +
+                         std::to_string(schedule_.interval.count() / 1000) + " s)");
+    return schedule_.interval;
   }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
-}
-
-void RetentionScheduler::run() {
-  auto delay = schedule_.firstDelay;
-  std::unique_lock lock(mutex_);
-  while (!wake_.wait_for(lock, delay, [this] { return stopping_; })) {
-    lock.unlock();
-    auto report = store_.enforceRetention(policy_, clock_.nowMs());
-    lock.lock();
-    delay = schedule_.interval;
-    ++runs_;
-    if (!report) {
-      ++failures_;
-      common::log::warning("retention: " + report.error().describe() + " (next try in " +
-                           std::to_string(schedule_.interval.count() / 1000) + " s)");
-      continue;
-    }
-    const auto& r = report.value();
-    if (r.skipped) continue;  // another collector holds the lock
-    deleted_ += static_cast<std::uint64_t>(r.deletedEvents);
-    droppedPartitions_ += static_cast<std::uint64_t>(r.droppedPartitions);
-    lastSuccessMs_ = clock_.nowMs();
-    if (r.deletedEvents != 0 || r.droppedPartitions != 0 || r.createdPartitions != 0 || !r.complete) {
-      common::log::info("retention: deleted " + std::to_string(r.deletedEvents) + " events, dropped " +
-                        std::to_string(r.droppedPartitions) + " partitions, created " +
-                        std::to_string(r.createdPartitions) + " partitions" +
-                        (r.complete ? std::string() : "; more old events remain, continuing shortly"));
-    }
-    if (!r.complete) delay = schedule_.catchUpDelay;
+  const auto& r = report.value();
+  if (r.skipped) return schedule_.interval;  // another collector holds the lock
+  deleted_ += static_cast<std::uint64_t>(r.deletedEvents);
+  droppedPartitions_ += static_cast<std::uint64_t>(r.droppedPartitions);
+  lastSuccessMs_ = clock_.nowMs();
+  if (r.deletedEvents != 0 || r.droppedPartitions != 0 || r.createdPartitions != 0 || !r.complete) {
+    common::log::info("retention: deleted " + std::to_string(r.deletedEvents) + " events, dropped " +
+                      std::to_string(r.droppedPartitions) + " partitions, created " +
+                      std::to_string(r.createdPartitions) + " partitions" +
+                      (r.complete ? std::string() : "; more old events remain, continuing shortly"));
   }
+  return r.complete ? schedule_.interval : schedule_.catchUpDelay;
 }
 
 std::string RetentionScheduler::renderMetrics() const {

@@ -4,13 +4,12 @@
 // collectors may all run one: on PostgreSQL only the holder of the advisory lock works.
 
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "collector/store/EventStore.h"
+#include "collector/store/PeriodicWorker.h"
 #include "common/Clock.h"
 
 namespace mamori::collector::store {
@@ -25,33 +24,28 @@ class RetentionScheduler {
  public:
   RetentionScheduler(EventStore& store, RetentionPolicy policy, const common::Clock& clock,
                      RetentionSchedule schedule = {});
-  ~RetentionScheduler();  // stop()
-  RetentionScheduler(const RetentionScheduler&) = delete;
-  RetentionScheduler& operator=(const RetentionScheduler&) = delete;
 
-  void start();
+  void start() { worker_.start(); }
   // Ends the thread; a run in progress finishes its current batch first.
-  void stop();
+  void stop() { worker_.stop(); }
 
   // Prometheus text lines for /metrics.
   std::string renderMetrics() const;
 
  private:
-  void run();
+  std::chrono::milliseconds run();
 
   EventStore& store_;
   RetentionPolicy policy_;
   const common::Clock& clock_;
   RetentionSchedule schedule_;
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
-  std::thread thread_;
+  mutable std::mutex mutex_;  // the counters below
   std::uint64_t runs_ = 0;
   std::uint64_t failures_ = 0;
   std::uint64_t deleted_ = 0;
   std::uint64_t droppedPartitions_ = 0;
   std::int64_t lastSuccessMs_ = 0;
+  PeriodicWorker worker_;  // last: its thread stops before the members it uses go
 };
 
 }  // namespace mamori::collector::store

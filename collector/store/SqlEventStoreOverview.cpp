@@ -20,6 +20,21 @@ std::string rangeCondition(const CountsQuery& query) {
   return " WHERE hour_ms >= " + std::to_string(query.sinceMs) + " AND hour_ms < " + std::to_string(query.untilMs);
 }
 
+// The rows counted for a query: the rollup table (`rollup`, one row per hour with its count n), or for
+// one group the events of its agents (one row per event, n = 1), with the hour, host and user under
+// the rollup's column names; `highOnly` as event_counts_hosts, which holds high and critical events
+// only. The group name is bound as a parameter. Events of no enrolled agent (the audit trail's
+// admin.*) never join an agent, so no group holds them.
+std::string countedRows(const CountsQuery& query, const char* rollup, bool highOnly) {
+  if (query.group.empty()) return std::string(" FROM ") + rollup + rangeCondition(query);
+  return std::string(
+             " FROM (SELECT (e.time_ms / 3600000) * 3600000 AS hour_ms, e.type, e.severity, e.host,"
+             " e.user_name, 1 AS n FROM events e JOIN agents a ON a.agent_id = e.agent_id"
+             " WHERE a.agent_group = ? AND e.time_ms >= ") +
+         std::to_string(query.sinceMs) + " AND e.time_ms < " + std::to_string(query.untilMs) +
+         (highOnly ? " AND e.severity >= 3" : "") + ") counted WHERE 1 = 1";
+}
+
 }  // namespace
 
 common::Result<std::vector<CountBucket>> SqlEventStore::eventCounts(const CountsQuery& query) {
@@ -29,10 +44,13 @@ common::Result<std::vector<CountBucket>> SqlEventStore::eventCounts(const Counts
     std::vector<Poco::Int64> starts, counts;
     std::vector<std::string> types;
     std::vector<int> severities;
-    session << "SELECT ((hour_ms + " + offset + ") / " + size + ") * " + size + " - " + offset +
-                   ", type, severity, CAST(SUM(n) AS BIGINT) FROM event_counts" + rangeCondition(query) +
-                   " AND type NOT LIKE 'admin.%' GROUP BY 1, 2, 3 HAVING SUM(n) > 0 ORDER BY 1, 2, 3",
-        into(starts), into(types), into(severities), into(counts), now;
+    Statement statement(session);
+    statement << sql("SELECT ((hour_ms + " + offset + ") / " + size + ") * " + size + " - " + offset +
+                     ", type, severity, CAST(SUM(n) AS BIGINT)" + countedRows(query, "event_counts", false) +
+                     " AND type NOT LIKE 'admin.%' GROUP BY 1, 2, 3 HAVING SUM(n) > 0 ORDER BY 1, 2, 3"),
+        into(starts), into(types), into(severities), into(counts);
+    if (!query.group.empty()) statement, bind(query.group);
+    statement.execute();
     buckets.reserve(starts.size());
     for (std::size_t i = 0; i < starts.size(); ++i) {
       buckets.push_back(CountBucket{starts[i], std::move(types[i]), severities[i], counts[i]});
@@ -49,12 +67,15 @@ common::Result<std::vector<TopEntry>> SqlEventStore::topBy(const char* column, c
     const std::string name = column;
     std::vector<std::string> names;
     std::vector<Poco::Int64> high, critical;
-    session << "SELECT " + name +
-                   ", CAST(SUM(CASE WHEN severity = 3 THEN n ELSE 0 END) AS BIGINT),"
-                   " CAST(SUM(CASE WHEN severity >= 4 THEN n ELSE 0 END) AS BIGINT) FROM event_counts_hosts" +
-                   rangeCondition(query) + " GROUP BY " + name + " HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, " + name +
-                   " LIMIT " + std::to_string(limit),
-        into(names), into(high), into(critical), now;
+    Statement statement(session);
+    statement << sql("SELECT " + name +
+                     ", CAST(SUM(CASE WHEN severity = 3 THEN n ELSE 0 END) AS BIGINT),"
+                     " CAST(SUM(CASE WHEN severity >= 4 THEN n ELSE 0 END) AS BIGINT)" +
+                     countedRows(query, "event_counts_hosts", true) + " GROUP BY " + name +
+                     " HAVING SUM(n) > 0 ORDER BY SUM(n) DESC, " + name + " LIMIT " + std::to_string(limit)),
+        into(names), into(high), into(critical);
+    if (!query.group.empty()) statement, bind(query.group);
+    statement.execute();
     for (std::size_t i = 0; i < names.size(); ++i) top.push_back(TopEntry{std::move(names[i]), high[i], critical[i]});
   });
   if (!ran) return ran.error();

@@ -13,6 +13,7 @@ import { renderRequests } from './pages/requests';
 import { renderIncidents } from './pages/incidents';
 import { renderInspections } from './pages/inspections';
 import { renderAudit } from './pages/audit';
+import { renderReports } from './pages/reports';
 
 export interface PageContext {
   session: SessionInfo;
@@ -33,6 +34,7 @@ const pages: { route: string; title: string; render: Page; adminOnly?: boolean }
   { route: 'exceptions', title: 'Device exceptions', render: renderExceptions },
   { route: 'incidents', title: 'Incidents', render: renderIncidents },
   { route: 'inspections', title: 'Inspections', render: renderInspections },
+  { route: 'reports', title: 'Reports', render: renderReports },
   { route: 'audit', title: 'Audit trail', render: renderAudit, adminOnly: true },
 ];
 

@@ -600,6 +600,32 @@ async function main() {
       }
     });
 
+    await step('reports: the administrator takes the report of the seeded days as HTML and CSV', async () => {
+      // The overview's seeded hour was two hours back: a period from the day before to today holds it.
+      const day = (ms) => new Date(ms).toISOString().slice(0, 10);
+      await page.click('a[data-route="reports"]');
+      await page.waitForSelector('#report-form');
+      await page.fill('#report-from', day(Date.now() - 2 * 86400000));
+      await page.fill('#report-to', day(Date.now()));
+      await page.dispatchEvent('#report-to', 'change');
+      const [csvDownload] = await Promise.all([page.waitForEvent('download'), page.click('#report-csv')]);
+      const savedCsv = path.join(ARTIFACTS, 'report.csv');
+      await csvDownload.saveAs(savedCsv);
+      const bytes = fs.readFileSync(savedCsv);
+      assert.deepEqual([...bytes.subarray(0, 3)], [0xef, 0xbb, 0xbf], 'no UTF-8 byte-order mark');
+      const lines = bytes.subarray(3).toString('utf8').split('\r\n');
+      assert.ok(lines.some((l) => l.startsWith('"device_blocks","経理-pc01","山田太郎","USBメモリ 0"')), lines.join('\n'));
+      assert.ok(lines.some((l) => l.startsWith('"p2p_stops","pc-2","sato","winny (killed)","2"')), lines.join('\n'));
+      const [htmlDownload] = await Promise.all([page.waitForEvent('download'), page.click('#report-html')]);
+      const savedHtml = path.join(ARTIFACTS, 'report.html');
+      await htmlDownload.saveAs(savedHtml);
+      const html = fs.readFileSync(savedHtml, 'utf8');
+      assert.ok(html.includes('<svg') && !html.includes('<script'), 'the report page draws its chart without script');
+      assert.ok(html.includes('経理-pc01'), 'the Japanese host is in the HTML report');
+      await shot('14-reports');
+      await axeCheck(page, 'reports');
+    });
+
     await step('requests: an employee asks, the administrator approves in the console, the PC opens the stick, expiry closes it', async () => {
       const ask = (...args) => spawnSync(path.join(BIN, 'mamori-agent'), ['request', '--socket', requestSocket, ...args], { encoding: 'utf8', timeout: 60000 });
       await waitUntil(() => fs.existsSync(requestSocket) && ask('--list').stdout.includes('2-1'), 60000, 'agent-c to block the stick and list it');

@@ -145,6 +145,36 @@ void checkOverviewContract(store::EventStore& store, Poco::Data::Session& sessio
   CHECK(fleet.value().policyRefused == 1);
   CHECK(fleet.value().policyNone == 1);
 
+  // One group's counts (the weekly report per group) come from its agents' events: the same numbers
+  // as the rollup's when the group holds the only agent with events, none for a group without.
+  store::AgentRecord reporter{"overview-agent", "pc-1", "os", "0.1", nowMs, nowMs, 0, 0, 0, "ov-reports", {}};
+  REQUIRE(store.enrollAgent(reporter, "key-overview-agent").ok());
+  store::CountsQuery grouped = days;
+  grouped.group = "ov-reports";
+  auto groupDays = store.eventCounts(grouped);
+  REQUIRE(groupDays.ok());
+  CHECK(groupDays.value().size() == byDay.value().size());
+  CHECK(countOf(groupDays.value(), kDay0 - 9 * kHour, "device.blocked", Severity::High) == 2);
+  CHECK(countOf(groupDays.value(), kDay0 - 9 * kHour, "device.blocked", Severity::Critical) == 1);
+  CHECK(countOf(groupDays.value(), kDay0 + 15 * kHour, "p2p.killed", Severity::High) == 1);
+  auto groupHosts = store.topHosts({kDay0, kDay0 + 24 * kHour, kHour, 0, "ov-reports"}, 10);
+  REQUIRE(groupHosts.ok());
+  REQUIRE(groupHosts.value().size() == 2);
+  CHECK(groupHosts.value()[0].name == "pc-1");
+  CHECK(groupHosts.value()[1].critical == 1);
+  grouped.group = "ov-group";
+  auto emptyGroup = store.eventCounts(grouped);
+  REQUIRE(emptyGroup.ok());
+  CHECK(emptyGroup.value().empty());
+  auto emptyUsers = store.topUsers({kDay0, kDay0 + 24 * kHour, kHour, 0, "ov-group"}, 10);
+  REQUIRE(emptyUsers.ok());
+  CHECK(emptyUsers.value().empty());
+  // A hostile group name is a bound value, never SQL.
+  grouped.group = "x' OR '1'='1";
+  auto hostile = store.eventCounts(grouped);
+  REQUIRE(hostile.ok());
+  CHECK(hostile.value().empty());
+
   checkCountsMatchEvents(session);
 }
 

@@ -102,6 +102,9 @@ class AuditTest(MamoriTestCase):
                                           "refused", "user:ops"),
             ("GET", "/api/v1/inspections/{id}"): ("/api/v1/inspections/" + "ab" * 32, None, "refused",
                                                   "inspection:" + "ab" * 32),
+            ("GET", "/api/v1/report"): ("/api/v1/report?group=finance&format=csv", None, "ok", "group:finance"),
+            ("GET", "/api/v1/reports/{name}"): ("/api/v1/reports/mamori-report-all-2026-11-30.html", None, "refused",
+                                                "report:mamori-report-all-2026-11-30.html"),
         }
         routes = route_table()
         audited = [r for r in routes if r["audit_action"]]
