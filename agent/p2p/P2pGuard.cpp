@@ -211,12 +211,25 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
 int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks, bool deep) {
   if (!enabled_) return 0;
   int unannounced = 0;
+  if (deep) outside_.clear();
   std::unordered_set<pid_t> alive;
   for (const pid_t pid : processes_.pids()) {
     alive.insert(pid);
     auto it = tracked_.find(pid);
     if (it != tracked_.end() && (!it->second.inScope || it->second.handled)) continue;
     if (!deep && it != tracked_.end() && it->second.examined) continue;  // known: the kernel reports its exec
+    // A process not seen before is asked the scope first (one small file, none for "all"): the
+    // machine's other processes come and go all the time (a build), and reading each one's status,
+    // command line and mappings only to find it outside was most of what an idle sweep read.
+    // Found outside, it is not asked again until it has gone or a deep sweep comes (its execs are
+    // judged when they happen).
+    if (it == tracked_.end()) {
+      if (outside_.contains(pid)) continue;
+      if (pid == self_ || !scope_.contains(pid, processes_)) {
+        outside_.insert(pid);
+        continue;
+      }
+    }
     auto read = processes_.read(pid);
     if (!read) continue;
     const auto& info = read.value();
@@ -233,6 +246,7 @@ int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks, bo
   }
   std::erase_if(tracked_, [&](const auto& entry) { return !alive.contains(entry.first); });
   std::erase_if(announced_, [&](const auto& entry) { return !alive.contains(entry.first); });
+  std::erase_if(outside_, [&](pid_t pid) { return !alive.contains(pid); });
   return unannounced;
 }
 

@@ -16,6 +16,7 @@
 #include <string>
 #include <sys/types.h>
 #include <unordered_map>
+#include <unordered_set>
 
 #include "agent/core/EventSink.h"
 #include "agent/p2p/P2pScope.h"
@@ -86,6 +87,8 @@ class P2pGuard {
   drivers::ProcessControl& control_;
   ProcessInspector& inspector_;
   P2pScope scope_;
+  // Pids a shallow sweep found outside the scope without reading them (no start time to track them by).
+  std::unordered_set<pid_t> outside_;
   pid_t self_;
   EventSink& sink_;
   MonotonicNs monotonicNs_;

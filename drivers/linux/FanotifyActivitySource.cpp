@@ -34,6 +34,9 @@ constexpr std::int64_t kProcessCacheMs = 5000;
 // (16384 events) and are read together, so a machine busy elsewhere costs a bounded number of
 // wake-ups. A delay this short is invisible in the analysis, which batches for 20-300 ms anyway.
 constexpr int kCoalesceMs = 50;
+// An event with its records: metadata, a directory handle with a name, a file handle (MAX_HANDLE_SZ
+// 128 bytes each, NAME_MAX 255).
+constexpr std::size_t kLargestEventBytes = 1024;
 
 std::string readLinkOf(int fd) {
   std::array<char, PATH_MAX> path{};
@@ -336,9 +339,11 @@ bool FanotifyActivitySource::processRunning(pid_t pid) const {
 
 void FanotifyActivitySource::readEvents() {
   alignas(fanotify_event_metadata) std::array<char, 64 * 1024> buffer{};
-  for (;;) {
+  // A read that left room for another event found the queue empty: no second read just to hear EAGAIN.
+  for (bool full = true; full;) {
     const ssize_t length = ::read(fanotify_.get(), buffer.data(), buffer.size());
     if (length <= 0) return;  // EAGAIN: drained
+    full = static_cast<std::size_t>(length) + kLargestEventBytes > buffer.size();
     syncRoots();
     const auto* event = reinterpret_cast<const fanotify_event_metadata*>(buffer.data());
     ssize_t left = length;
@@ -403,10 +408,12 @@ const DirectoryScopeCache::Entry* FanotifyActivitySource::directoryOf(const FidR
 
 void FanotifyActivitySource::readFid() {
   alignas(fanotify_event_metadata) std::array<char, 64 * 1024> buffer{};
-  for (;;) {
+  // A read that left room for another event found the queue empty: no second read just to hear EAGAIN.
+  for (bool full = true; full;) {
     const ssize_t length = ::read(fid_.get(), buffer.data(), buffer.size());
     if (length <= 0) return;  // EAGAIN: drained
-    syncRoots();              // between buffers only: entries of the directory cache stay valid while one is handled
+    full = static_cast<std::size_t>(length) + kLargestEventBytes > buffer.size();
+    syncRoots();  // between buffers only: entries of the directory cache stay valid while one is handled
     const auto* event = reinterpret_cast<const fanotify_event_metadata*>(buffer.data());
     ssize_t left = length;
     for (; FAN_EVENT_OK(event, left); event = FAN_EVENT_NEXT(event, left)) {
