@@ -42,6 +42,9 @@ int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::st
 // report [--group] [--since] [--until] [--format] [-o] | report list | report get NAME (ReportCommand.cpp):
 // the fleet report, made now or one of the weekly ones.
 int runReportCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
+// requests [--all] | requests approve ID --minutes N | requests refuse ID --note T (RequestsCommand.cpp):
+// employees' requests for a blocked device; exit 3 when it was answered already.
+int runRequestsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 // An answer object on stdout as JSON: one condensed line, or indented by two spaces.
 void printJsonLine(const Poco::JSON::Object::Ptr& object);
 void printJsonPretty(const Poco::JSON::Object::Ptr& object);

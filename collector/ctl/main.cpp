@@ -21,6 +21,7 @@ constexpr const char* kUsage =
     "  events    list or follow stored events\n"
     "  policy    validate a policy file, push it to a group, show it, see which agents applied it\n"
     "  exception grant a temporary USB exception: challenge code in, response code out\n"
+    "  requests  employees' requests for a blocked device: list, approve for a time, refuse with a note\n"
     "  inspections  home-PC inspection reports: upload one, list them, show one\n"
     "  audit     the administrators' audit trail: list it, or verify its hash chain\n"
     "  report    the fleet report (HTML or CSV) for a week or any period, or a weekly one the collector wrote\n"
@@ -38,7 +39,8 @@ constexpr const char* kUsage =
     "  --help             this text\n"
     "\n"
     "exit codes: 0 ok, 1 collector or network error, 2 usage error,\n"
-    "            3 audit verify found the audit trail's chain broken\n";
+    "            3 audit verify found the audit trail's chain broken, or requests approve/refuse found\n"
+    "              the request answered already or expired\n";
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -93,10 +95,10 @@ int main(int argc, char** argv) {
   if (command == "exception" && exceptionCommandIsOffline(commandArgs)) return runExceptionCommand({}, commandArgs);
   if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
       command != "inspections" && command != "audit" && command != "fingerprints" && command != "edm" &&
-      command != "report") {
+      command != "report" && command != "requests") {
     return reportError(kExitUsage, "unknown command \"" + command +
-                                       "\" (commands: agents, events, policy, exception, inspections, audit, "
-                                       "report, fingerprints, edm)");
+                                       "\" (commands: agents, events, policy, exception, requests, inspections, "
+                                       "audit, report, fingerprints, edm)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";
@@ -124,5 +126,6 @@ int main(int argc, char** argv) {
   if (command == "fingerprints") return runFingerprintsCommand(connection, commandArgs);
   if (command == "edm") return runEdmCommand(connection, commandArgs);
   if (command == "report") return runReportCommand(connection, commandArgs);
+  if (command == "requests") return runRequestsCommand(connection, commandArgs);
   return command == "agents" ? runAgentsCommand(connection, commandArgs) : runEventsCommand(connection, commandArgs);
 }

@@ -137,9 +137,21 @@ class RequestTest(MamoriTestCase):
                                   headers=viewer, token="")
         self.assertEqual(status, 403)
 
-        status, body = self.api.json("POST", f"/api/v1/exception-requests/{asked['id']}/approve",
-                                     {"minutes": 1, "note": "for the delivery"})
-        self.assertEqual(status, 200, body)
+        # The administrator answers from the command line: the waiting request is listed, then approved.
+        code, out, err = self.coll.ctl("requests")
+        self.assertEqual(code, 0, err)
+        self.assertIn(asked["id"], out)
+        self.assertIn("nobody", out)
+        code, out, err = self.coll.ctl("requests", "approve", asked["id"], "--minutes", "1", "--note",
+                                       "for the delivery")
+        self.assertEqual(code, 0, out + err)
+        self.assertIn(f"approved {asked['id']}", out)
+        code, out, err = self.coll.ctl("requests", "refuse", asked["id"], "--note", "too late")
+        self.assertEqual(code, 3, out + err)  # answered already
+        code, out, err = self.coll.ctl("requests")
+        self.assertNotIn(asked["id"], out)  # no longer waiting
+        code, out, err = self.coll.ctl("requests", "--all")
+        self.assertIn("1 granted", out)
         # At its next poll the agent takes the approval, grants it and opens the stick.
         self.wait_event(agent_id, "device.exception_approved", lambda d: d["request.id"] == asked["id"],
                         POLL_MS / 1000 * 1.1 + 10, "device.exception_approved")
@@ -169,9 +181,10 @@ class RequestTest(MamoriTestCase):
         self.assertEqual(code, 0, err)
         status, body = self.api.json("GET", "/api/v1/exception-requests")
         (asked,) = [r for r in body["requests"] if r["agent_id"] == agent_id]
-        status, body = self.api.json("POST", f"/api/v1/exception-requests/{asked['id']}/refuse",
-                                     {"note": "use the shared drive"})
-        self.assertEqual(status, 200, body)
+        code, out, err = self.coll.ctl("requests", "refuse", asked["id"])
+        self.assertEqual(code, 2, out + err)  # a refusal needs a note for the employee
+        code, out, err = self.coll.ctl("requests", "refuse", asked["id"], "--note", "use the shared drive")
+        self.assertEqual(code, 0, out + err)
         refused = self.wait_event(agent_id, "device.exception_request_refused", lambda d: True,
                                   POLL_MS / 1000 * 1.1 + 10, "device.exception_request_refused")[0]
         self.assertEqual(refused["details"]["request.note"], "use the shared drive")

@@ -57,6 +57,8 @@ function bucketLabel(bucket: number, kind: 'hour' | 'day', offsetMin: number): s
   return kind === 'hour' ? `${local.slice(5, 10)} ${local.slice(11, 16)}` : local.slice(0, 10);
 }
 
+const REFRESH_MS = 60_000;
+
 export async function renderOverview(context: PageContext): Promise<void> {
   const range = h('select', { id: 'ov-range', name: 'range' }, RANGES.map((r) => h('option', { value: r.value }, r.label)));
   // The choice lives in the address (#/overview?range=24h&bucket=hour), so Back from a drill-down
@@ -101,6 +103,13 @@ export async function renderOverview(context: PageContext): Promise<void> {
     draw(answer);
     replace(status, `From ${formatTime(answer.since)} to ${formatTime(answer.until)}, by ${answer.bucket}`);
   };
+  // The page stays current by itself, once a minute, but never redraws under someone using it: not
+  // while the tab is hidden or the keyboard focus is inside the charts and tables.
+  const refresh = window.setInterval(() => {
+    if (document.hidden || content.contains(document.activeElement)) return;
+    load().catch((error: unknown) => replace(status, notice('error', (error as Error).message)));
+  }, REFRESH_MS);
+  context.onLeave(() => window.clearInterval(refresh));
 
   const draw = (o: Overview) => {
     const sinceMs = Date.parse(o.since);
