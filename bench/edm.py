@@ -55,7 +55,7 @@ def main():
             w.writerows(rows)
         start = time.monotonic()
         done = collector.ctl("edm", "add", "--set", "bench", "--columns", "name,kana,address,phone,email,mynumber",
-                             table)
+                             table, timeout=1800)
         registration = time.monotonic() - start
         if done[0] != 0:
             raise SystemExit(done[1] + done[2])

@@ -82,7 +82,7 @@ def main():
             with open(path, "w") as f:
                 f.write(text)
         start = time.monotonic()
-        done = collector.ctl("fingerprints", "add", "--set", "bench", reg)
+        done = collector.ctl("fingerprints", "add", "--set", "bench", reg, timeout=1800)
         registration = time.monotonic() - start
         if done[0] != 0:
             raise SystemExit(done[1] + done[2])

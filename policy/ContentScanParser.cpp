@@ -1,4 +1,5 @@
 // Parses content_scan (docs/policy.md#content_scan).
+#include <charconv>
 #include <set>
 
 #include "policy/FieldReader.h"
@@ -92,6 +93,56 @@ void parseArchive(const common::JsonValue& value, const std::string& pointer, Er
   reader.integer("max_ratio", out.maxRatio, 1, 10'000);
 }
 
+constexpr std::size_t kMaxSets = 16;
+
+// A set's name, unique in its list.
+bool readSetName(ObjectReader& reader, ErrorList& errors, std::set<std::string>& names, std::string& out) {
+  const common::JsonValue* name = reader.require("set");
+  if (name == nullptr) return false;
+  const std::string at = reader.pointerOf("set");
+  if (!readString(*name, at, errors, out, 64)) return false;
+  if (out.empty() || out.front() == '.' || !isSafeName(out)) {
+    errors.add(
+        at, "expected a set name of letters, digits, '_', '-' or '.' (1 to 64), found " + common::describeJson(*name));
+    return false;
+  }
+  if (!names.insert(out).second) {
+    errors.add(at, "the set \"" + out + "\" is named twice");
+    return false;
+  }
+  return true;
+}
+
+void parseFingerprintSet(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                         std::set<std::string>& names, std::vector<FingerprintSetRef>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  FingerprintSetRef ref;
+  const bool named = readSetName(reader, errors, names, ref.set);
+  if (const common::JsonValue* v = reader.get("min_containment")) {
+    double share = -1;
+    if (v->kind == common::JsonKind::kNumber) std::from_chars(v->text.data(), v->text.data() + v->text.size(), share);
+    if (share <= 0 || share > 1) {
+      errors.add(reader.pointerOf("min_containment"),
+                 "expected a share above 0 and at most 1 (0.3 is 30%), found " + common::describeJson(*v));
+    } else {
+      ref.minContainment = share;
+    }
+  }
+  reader.integer("min_chars", ref.minChars, 47, 1'000'000);
+  if (named) out.push_back(std::move(ref));
+}
+
+void parseEdmSet(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                 std::set<std::string>& names, std::vector<EdmSetRef>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  EdmSetRef ref;
+  const bool named = readSetName(reader, errors, names, ref.set);
+  reader.integer("min_rows", ref.minRows, 1, 1'000'000);
+  if (named) out.push_back(std::move(ref));
+}
+
 }  // namespace
 
 void parseContentScan(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
@@ -124,6 +175,19 @@ void parseContentScan(const common::JsonValue& value, const std::string& pointer
   reader.integer("max_file_bytes", out.maxFileBytes, 1024, 16LL << 30);
   if (const common::JsonValue* v = reader.get("archive"))
     parseArchive(*v, reader.pointerOf("archive"), errors, out.archive);
+  if (const common::JsonValue* v = reader.get("fingerprints")) {
+    std::set<std::string> names;
+    readArray(*v, reader.pointerOf("fingerprints"), errors, kMaxSets,
+              [&](const common::JsonValue& item, const std::string& at) {
+                parseFingerprintSet(item, at, errors, names, out.fingerprints);
+              });
+  }
+  if (const common::JsonValue* v = reader.get("edm")) {
+    std::set<std::string> names;
+    readArray(*v, reader.pointerOf("edm"), errors, kMaxSets, [&](const common::JsonValue& item, const std::string& at) {
+      parseEdmSet(item, at, errors, names, out.edm);
+    });
+  }
 }
 
 }  // namespace mamori::policy

@@ -39,6 +39,19 @@ struct ArchiveLimits {
   std::int64_t maxRatio = 100;  // inflated size / compressed size
 };
 
+// A registered set the scans recognise (docs/policy.md "content_scan.fingerprints", "content_scan.edm";
+// docs/decisions/0032, 0034): the agent fetches it from the collector by name as a signed artifact.
+struct FingerprintSetRef {
+  std::string set;
+  double minContainment = 0.5;  // share of a document's fingerprints found in a file, 0..1
+  std::int64_t minChars = 300;  // or a shared run of this many normalised characters
+};
+
+struct EdmSetRef {
+  std::string set;
+  std::int64_t minRows = 1;  // rows of the table found in a file
+};
+
 struct ContentScanSettings {
   Mode mode = Mode::kEnforce;  // scanning only reports: enforce and audit differ only in the event flag
   std::vector<YaraRuleSet> ruleSets;
@@ -50,6 +63,8 @@ struct ContentScanSettings {
   std::int64_t threads = 1;
   std::int64_t maxFileBytes = 100LL << 20;
   ArchiveLimits archive;
+  std::vector<FingerprintSetRef> fingerprints;
+  std::vector<EdmSetRef> edm;
 };
 
 }  // namespace mamori::policy

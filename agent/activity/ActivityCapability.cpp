@@ -64,6 +64,7 @@ common::Status ActivityCapability::apply(const policy::Policy& policy) {
   config.activityAudit = policy.activity.mode == policy::Mode::kAudit;
   config.scan = scan::ScanConfig::fromPolicy(policy.contentScan);
   config.scan.sandbox = sandbox_;
+  if (sets_) sets_->attach(config.scan, policy.contentScan);
   if (policy.contentScan.mode != policy::Mode::kOff && policy.contentScan.schedule.onChange) {
     config.scanPaths = contentscan::expandHomePaths(policy.contentScan.paths, homes);
   }

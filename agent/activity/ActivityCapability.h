@@ -18,6 +18,7 @@
 
 #include "agent/activity/ActivityAnalyzer.h"
 #include "agent/activity/Correlator.h"
+#include "agent/contentscan/ContentSets.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
 #include "drivers/include/FileActivity.h"
@@ -42,6 +43,8 @@ class ActivityCapability final : public Capability {
   // Where on-change scans parse files: the extraction sandbox's launcher (docs/decisions/0022), set
   // by the composition root before the first apply; without one extraction runs in this process.
   void setExtractionSandbox(std::shared_ptr<drivers::SandboxLauncher> sandbox) { sandbox_ = std::move(sandbox); }
+  // The fingerprint and exact-data-match sets on-change scans match against (those the policy names).
+  void setContentSets(std::shared_ptr<const contentscan::ContentSets> sets) { sets_ = std::move(sets); }
 
  private:
   void run();
@@ -54,6 +57,7 @@ class ActivityCapability final : public Capability {
   Homes homes_;
   std::function<std::int64_t()> nowMs_;
   std::shared_ptr<drivers::SandboxLauncher> sandbox_;
+  std::shared_ptr<const contentscan::ContentSets> sets_;
   QObject context_;  // queued calls from the worker land here, on the main thread
   Correlator correlator_;
 

@@ -11,12 +11,14 @@ namespace {
 
 class LinuxActivity final : public Capability {
  public:
-  LinuxActivity(EventSink& sink, const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox)
+  LinuxActivity(EventSink& sink, const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox,
+                std::shared_ptr<const contentscan::ContentSets> sets)
       : clock_(clock),
         capability_(
             source_, sink, [] { return contentscan::homeDirectories(); }, [this] { return clock_.nowMs(); },
             [this] { return ids_.next(clock_.nowMs()); }) {
     capability_.setExtractionSandbox(std::move(sandbox));
+    capability_.setContentSets(std::move(sets));
   }
 
   std::string name() const override { return capability_.name(); }
@@ -32,8 +34,9 @@ class LinuxActivity final : public Capability {
 }  // namespace
 
 std::unique_ptr<Capability> makeLinuxActivity(EventSink& sink, const common::Clock& clock,
-                                              std::shared_ptr<drivers::SandboxLauncher> sandbox) {
-  return std::make_unique<LinuxActivity>(sink, clock, std::move(sandbox));
+                                              std::shared_ptr<drivers::SandboxLauncher> sandbox,
+                                              std::shared_ptr<const contentscan::ContentSets> sets) {
+  return std::make_unique<LinuxActivity>(sink, clock, std::move(sandbox), std::move(sets));
 }
 
 }  // namespace mamori::agent

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "agent/activity/ActivityCapability.h"
+#include "agent/contentscan/ContentSets.h"
 #include "common/Clock.h"
 #include "drivers/include/Sandbox.h"
 
@@ -13,7 +14,9 @@ namespace mamori::agent {
 
 // The fanotify group is created at the first apply() that enables activity monitoring or on-change
 // scanning (it needs CAP_SYS_ADMIN: without it apply() fails and says so).
+// sets: the fingerprint and exact-data-match sets its on-change scans match against.
 std::unique_ptr<Capability> makeLinuxActivity(EventSink& sink, const common::Clock& clock,
-                                              std::shared_ptr<drivers::SandboxLauncher> sandbox);
+                                              std::shared_ptr<drivers::SandboxLauncher> sandbox,
+                                              std::shared_ptr<const contentscan::ContentSets> sets);
 
 }  // namespace mamori::agent

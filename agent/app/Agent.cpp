@@ -13,6 +13,7 @@
 #include "agent/app/P2pGuardSetup.h"
 #include "agent/app/RequestSetup.h"
 #include "agent/contentscan/ContentScanCapability.h"
+#include "agent/contentscan/SetSync.h"
 #include "agent/guard/Integrity.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/ReportingCapability.h"
@@ -152,12 +153,23 @@ int Agent::start() {
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
   // Files are parsed by confined mamori-extract workers, never in the agent (docs/decisions/0022).
   const auto sandbox = drivers::makeExtractionLauncher();
+  // The fingerprint and exact-data-match sets the policy names, fetched from the collector and kept in
+  // the state directory (docs/decisions/0035); applied before the capabilities that scan with them,
+  // and a newer set re-applies the policy to those two.
+  auto sets = std::make_shared<contentscan::ContentSets>();
+  addCapability(std::make_unique<contentscan::SetSync>(
+      *transport_, *identity_, *sink_, sets, options_.stateDir, [this](const policy::Policy& policy) {
+        for (Capability* scanner : setUsers_) {
+          if (auto ok = scanner->apply(policy); !ok) common::log::error(scanner->name() + ": " + ok.error().describe());
+        }
+      }));
   auto contentScan = std::make_unique<contentscan::ContentScanCapability>(options_.stateDir, *sink_);
   contentScan->setExtractionSandbox(sandbox);
-  addCapability(std::move(contentScan));
+  contentScan->setContentSets(sets);
+  setUsers_.push_back(&addCapability(std::move(contentScan)));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
-  addCapability(makeLinuxActivity(*sink_, clock_, sandbox));
+  setUsers_.push_back(&addCapability(makeLinuxActivity(*sink_, clock_, sandbox, sets)));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
     auto guard = makeLinuxP2pGuard(options_.p2pScope, *sink_);

@@ -82,6 +82,7 @@ class Agent : public QObject {
   std::unique_ptr<SyntheticEmitter> synthetic_;
   CapabilityRegistry capabilities_;
   std::unique_ptr<PolicySync> policySync_;
+  std::vector<Capability*> setUsers_;       // capabilities that scan with content sets (owned by capabilities_)
   std::unique_ptr<RequestSetup> requests_;  // exception requests, with --request-socket
   std::unique_ptr<drivers::ProcessUsageSource> processUsage_;
   guard::ServiceGuard* guard_ = nullptr;  // owned by capabilities_

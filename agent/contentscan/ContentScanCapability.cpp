@@ -88,6 +88,7 @@ void ContentScanCapability::scanNow() {
   if (thread_.joinable()) thread_.join();  // the previous pass has finished (scanning_ is false)
   scanning_ = true;
   scan::ScanConfig config = scan::ScanConfig::fromPolicy(settings_);
+  if (sets_) sets_->attach(config, settings_);
   config.stateDir = stateDir_;
   config.idlePriority = true;
   config.sandbox = sandbox_;

@@ -19,6 +19,7 @@
 #include <string>
 #include <thread>
 
+#include "agent/contentscan/ContentSets.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
 #include "common/Event.h"
@@ -51,6 +52,8 @@ class ContentScanCapability final : public Capability {
   // Where passes parse files: the composition root gives the extraction sandbox's launcher
   // (docs/decisions/0022); without one (tests) extraction runs in this process.
   void setExtractionSandbox(std::shared_ptr<drivers::SandboxLauncher> sandbox) { sandbox_ = std::move(sandbox); }
+  // The fingerprint and exact-data-match sets passes match against (those the policy names).
+  void setContentSets(std::shared_ptr<const ContentSets> sets) { sets_ = std::move(sets); }
 
   // The details of one event (exposed for tests).
   static Poco::JSON::Object::Ptr matchDetails(const scan::FileResult& result, bool audit);
@@ -74,6 +77,7 @@ class ContentScanCapability final : public Capability {
   bool firstApply_ = true;
   std::shared_ptr<scan::CpuBudget> budget_ = std::make_shared<scan::CpuBudget>(policy::AgentLimits{}.cpuPercent);
   std::shared_ptr<drivers::SandboxLauncher> sandbox_;
+  std::shared_ptr<const ContentSets> sets_;
   std::atomic<bool> stop_{false};
   std::atomic<bool> scanning_{false};
   std::thread thread_;

@@ -4,6 +4,7 @@
 // and administrators together with the fleet's fingerprint key.
 
 #include <algorithm>
+#include <charconv>
 #include <string>
 
 #include "collector/server/CollectorApi.h"
@@ -235,6 +236,18 @@ ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiReques
                              : ApiResponse{};
   response.audit.target = auditPrefix(kind) + name;
   if (!set || !set.value() || set.value()->envelope.empty()) return response;
+  // ?after=V (agents: the version they hold): 304 when the stored set is not newer.
+  for (const auto& [key, value] : request.query) {
+    if (key != "after") continue;
+    std::int64_t held = -1;
+    const auto parsed = std::from_chars(value.data(), value.data() + value.size(), held);
+    if (parsed.ec != std::errc{} || parsed.ptr != value.data() + value.size() || held < 0)
+      return jsonError(400, "expected a version (a non-negative integer)", "after");
+    if (set.value()->version <= held) {
+      response.status = 304;
+      return response;
+    }
+  }
   auto file = fingerprintBundle(set.value()->envelope);
   if (!file) {
     ApiResponse refused = jsonError(409,

@@ -40,9 +40,9 @@ def wait_until(condition, timeout, what, interval=0.05):
     raise AssertionError(f"timed out after {timeout}s waiting for {what} (last value: {last!r})")
 
 
-def mamorictl(*args, check=None):
+def mamorictl(*args, check=None, timeout=60):
     """Runs mamorictl; returns (exit code, stdout, stderr). check: the exit code expected, if any."""
-    done = subprocess.run([binary("mamorictl"), *args], capture_output=True, text=True, timeout=60)
+    done = subprocess.run([binary("mamorictl"), *args], capture_output=True, text=True, timeout=timeout)
     if check is not None and done.returncode != check:
         raise AssertionError(f"mamorictl {' '.join(args)} exited {done.returncode}, expected {check}:\n"
                              f"{done.stdout}{done.stderr}")
@@ -170,10 +170,10 @@ class Collector:
     def admin_token_file(self):
         return self._option("--admin-token-file", os.path.join(self.state_dir, "admin.token"))
 
-    def ctl(self, *args, check=None):
+    def ctl(self, *args, check=None, timeout=60):
         """Runs mamorictl against this collector; returns (exit code, stdout, stderr)."""
         return mamorictl("--collector", self.url, "--ca-file", self.ca_file, "--token-file", self.admin_token_file,
-                         *args, check=check)
+                         *args, check=check, timeout=timeout)
 
     @property
     def enroll_secret_file(self):

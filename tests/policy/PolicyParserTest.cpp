@@ -96,6 +96,36 @@ TEST_CASE("a YARA error names the rule set and the line") {
   CHECK(hasError(result, "/content_scan/rule_sets/0/source", "YARA rule set \"corp\", line 3: "));
 }
 
+TEST_CASE("content sets are named with their thresholds; bad names, duplicates and shares are refused") {
+  const auto good = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "content_scan": {"fingerprints": [{"set": "contracts", "min_containment": 0.3, "min_chars": 500},
+                                      {"set": "plans"}],
+                     "edm": [{"set": "customers", "min_rows": 5}]}})");
+  CAPTURE(good.describe());
+  REQUIRE(good.ok());
+  const auto& scan = good.policy->contentScan;
+  REQUIRE(scan.fingerprints.size() == 2);
+  CHECK(scan.fingerprints[0].set == "contracts");
+  CHECK(scan.fingerprints[0].minContainment == doctest::Approx(0.3));
+  CHECK(scan.fingerprints[0].minChars == 500);
+  CHECK(scan.fingerprints[1].minContainment == doctest::Approx(0.5));
+  REQUIRE(scan.edm.size() == 1);
+  CHECK(scan.edm[0].minRows == 5);
+
+  const auto bad = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "content_scan": {"fingerprints": [{"set": "../x"}, {"set": "a", "min_containment": 30},
+                                      {"set": "a"}, {"min_chars": 300}],
+                     "edm": [{"set": "c", "min_rows": 0, "rows": 1}]}})");
+  REQUIRE_FALSE(bad.ok());
+  CAPTURE(bad.describe());
+  CHECK(hasError(bad, "/content_scan/fingerprints/0/set", "expected a set name"));
+  CHECK(hasError(bad, "/content_scan/fingerprints/1/min_containment", "expected a share above 0"));
+  CHECK(hasError(bad, "/content_scan/fingerprints/2/set", "named twice"));
+  CHECK(hasError(bad, "/content_scan/fingerprints/3/set", ""));
+  CHECK(hasError(bad, "/content_scan/edm/0/min_rows", ""));
+  CHECK(hasError(bad, "/content_scan/edm/0/rows", ""));
+}
+
 TEST_CASE("numbers: exponent and overflow are refused, not rounded") {
   const auto result = parsePolicy(R"({"schema_version": 1, "version": 1e3, "name": "n",
     "agent_limits": {"memory_mib": 18446744073709551616}})");

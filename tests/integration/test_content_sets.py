@@ -1,0 +1,138 @@
+"""Content sets in the resident agent (issue 18, docs/decisions/0035): a real agent enrolled over TLS to a
+real collector gets a policy naming an exact-data-match set, fetches the signed set, and reports a file
+with registered rows written into a watched folder (an on-change scan: fanotify) with the row count; a
+tampered set served by the collector is refused (content.set_rejected) and the last good one stays in
+use, also across a restart (read back from the state directory).
+
+Needs root (fanotify)."""
+
+import base64
+import csv
+import hashlib
+import json
+import os
+import sqlite3
+import unittest
+
+from edm_fixtures import customers
+from harness import MamoriTestCase, require_root, wait_until
+from test_activity import agent_confinement
+
+GROUP = "office"
+
+
+def b64url_decode(text):
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+def b64url_encode(data):
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode()
+
+
+class ContentSetsTest(MamoriTestCase):
+    def setUp(self):
+        super().setUp()
+        require_root(self)
+        os.chmod(self.workdir, 0o755)
+        self.home = os.path.join(self.workdir, "home")
+        os.makedirs(self.home)
+        self.rows = customers(200)
+
+    def policy(self, version):
+        return {
+            "schema_version": 1, "version": version, "name": "content-sets-test", "group": GROUP,
+            "device_control": {"mode": "off"},
+            "p2p_guard": {"mode": "off"},
+            "content_scan": {
+                "paths": [self.home],
+                "schedule": {"interval_hours": 8000, "on_change": True},
+                "edm": [{"set": "customers", "min_rows": 2}],
+            },
+            "activity": {"watched": [self.home]},
+            "reporting": {"policy_poll_interval_ms": 5000},
+        }
+
+    def write_rows(self, name, rows):
+        path = os.path.join(self.home, name)
+        with open(path, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["name", "phone", "email"])
+            for r in rows:
+                w.writerow([r[0], r[3], r[4]])
+        return path
+
+    def match_for(self, api, path, timeout=60):
+        def found():
+            return [e for e in api.events(type="content.match") if e["details"].get("file.path") == path]
+        return wait_until(found, timeout, f"content.match for {path}", interval=0.2)[0]
+
+    def test_agent_fetches_applies_and_keeps_a_good_set(self):
+        collector = self.collector()
+        api = collector.api()
+        table = os.path.join(self.workdir, "customers.csv")
+        with open(table, "w", newline="", encoding="utf-8") as f:
+            w = csv.writer(f)
+            w.writerow(["name", "kana", "address", "phone", "email", "mynumber"])
+            w.writerows(self.rows)
+        collector.ctl("edm", "add", "--set", "customers", "--columns", "name,kana,address,phone,email,mynumber",
+                      table, check=0)
+        policy_path = os.path.join(self.workdir, "policy.json")
+        with open(policy_path, "w") as f:
+            json.dump(self.policy(1), f)
+        collector.ctl("policy", "push", policy_path, "--group", GROUP, check=0)
+
+        agent = self.agent(collector, extra=agent_confinement() + ["--group", GROUP]).start()
+
+        def applied(source):
+            return [e for e in api.events(type="content.set_applied")
+                    if e["details"]["content.set.name"] == "customers" and e["details"]["content.set.source"] == source]
+        event = wait_until(lambda: applied("collector"), 90, "the agent to apply the set from the collector",
+                           interval=0.2)[0]
+        self.assertEqual(event["details"]["content.set.kind"], "edm")
+        self.assertEqual(event["details"]["content.set.version"], 1)
+        kept = os.path.join(agent.state_dir, "content-sets", "edm-customers.set")
+        self.assertEqual(os.stat(kept).st_mode & 0o777, 0o600)
+        with open(kept, "rb") as f:
+            good = f.read()
+        self.assertTrue(good.startswith(b"MAMORSET"))
+
+        # Rows copied into the watched folder: reported with the set and the row count, never a value.
+        path = self.write_rows("export.csv", self.rows[10:14])
+        match = self.match_for(api, path)
+        hits = match["details"]["content.matches"]
+        self.assertEqual([(h["type"], h["count"]) for h in hits], [("edm", 4)], hits)
+        self.assertTrue(hits[0]["name"].startswith("customers:"), hits)
+        self.assertNotIn(self.rows[10][3], json.dumps(match, ensure_ascii=False))
+        made_up = self.write_rows("made-up.csv", customers(5, seed=99))
+
+        # The collector serves a tampered newer version: refused, the last good one stays in use.
+        db = os.path.join(collector.state_dir, "collector.db")
+        with sqlite3.connect(db, timeout=10) as conn:
+            stored = conn.execute("SELECT envelope FROM edm_sets WHERE name = 'customers'").fetchone()[0]
+            raw = bytearray(b64url_decode(stored))
+            raw[300] ^= 0x01
+            conn.execute("UPDATE edm_sets SET version = 2, envelope = ? WHERE name = 'customers'",
+                         (b64url_encode(bytes(raw)),))
+        rejected = wait_until(lambda: [e for e in api.events(type="content.set_rejected")
+                                       if e["details"]["content.set.name"] == "customers"], 60,
+                              "the tampered set to be refused", interval=0.2)[0]
+        self.assertIn("signature", rejected["details"]["error.message"])
+        self.assertEqual(rejected["details"]["content.set.version"], 1)
+        with open(kept, "rb") as f:
+            self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(good).digest())
+        path = self.write_rows("second.csv", self.rows[50:53])
+        self.assertEqual(self.match_for(api, path)["details"]["content.matches"][0]["count"], 3)
+
+        # After a restart the kept set is read back and used at once.
+        agent.process.stop()
+        agent.start(extra=["--group", GROUP])
+        wait_until(lambda: applied("state"), 60, "the agent to apply its kept set", interval=0.2)
+        path = self.write_rows("third.csv", self.rows[100:102])
+        self.assertEqual(self.match_for(api, path)["details"]["content.matches"][0]["count"], 2)
+        # Made-up rows never matched.
+        self.assertFalse([e for e in api.events(type="content.match") if e["details"].get("file.path") == made_up])
+        agent.process.stop()
+
+
+if __name__ == "__main__":
+    unittest.main()
