@@ -8,6 +8,7 @@
 #include "collector/audit/Checkpoint.h"
 #include "collector/ctl/Commands.h"
 #include "common/Clock.h"
+#include "common/CommandLine.h"
 #include "common/Files.h"
 #include "common/JsonText.h"
 
@@ -134,43 +135,34 @@ void print(const std::vector<audit::AuditRecord>& records, bool json) {
 }  // namespace
 
 int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool json = false, verifyChain = false;
+  bool json = false, verifyChain = false, help = false;
   std::string since, publicKeyFile;
   std::int64_t limit = 0;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kAuditUsage, stdout);
-      return kExitOk;
-    }
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--public-key") {
-      if (i + 1 >= args.size()) return reportError(kExitUsage, "audit: --public-key needs a file");
-      publicKeyFile = args[++i];
-    } else if (arg == "--since" || arg == "--limit") {
-      if (i + 1 >= args.size()) return reportError(kExitUsage, "audit: " + arg + " needs a value");
-      const std::string& value = args[++i];
-      if (arg == "--since") {
-        const bool digits =
-            !value.empty() && value.size() <= 15 && value.find_first_not_of("0123456789") == std::string::npos;
-        if (!digits && !common::parseUtcMs(value)) {
-          return reportError(kExitUsage,
-                             "audit: --since expects UTC time like 2026-12-01T00:00:00Z or Unix milliseconds");
-        }
-        since = value;
-      } else {
-        if (value.empty() || value.size() > 9 || value.find_first_not_of("0123456789") != std::string::npos ||
-            std::stoll(value) < 1) {
-          return reportError(kExitUsage, "audit: --limit expects a whole number from 1");
-        }
-        limit = std::stoll(value);
-      }
-    } else if (arg == "verify" && !verifyChain) {
-      verifyChain = true;
-    } else {
-      return reportError(kExitUsage, "audit: unexpected \"" + arg + "\" (see mamorictl audit --help)");
-    }
+  common::CommandLine line;
+  line.flag("--json", json)
+      .text("--public-key", publicKeyFile)
+      .option("--since",
+              [&since](const std::string& value) -> common::Status {
+                const bool digits =
+                    !value.empty() && value.size() <= 15 && value.find_first_not_of("0123456789") == std::string::npos;
+                if (!digits && !common::parseUtcMs(value)) {
+                  return common::makeError("expected UTC time like 2026-12-01T00:00:00Z or Unix milliseconds");
+                }
+                since = value;
+                return common::Ok{};
+              })
+      .integer("--limit", 1, 999'999'999, limit)
+      .positional([&verifyChain](const std::string& word) -> common::Status {
+        if (word != "verify" || verifyChain) return common::makeError("unexpected \"" + word + "\"");
+        verifyChain = true;
+        return common::Ok{};
+      });
+  if (auto parsed = line.parse(args, help); !parsed) {
+    return reportError(kExitUsage, "audit: " + parsed.error().describe());
+  }
+  if (help) {
+    std::fputs(kAuditUsage, stdout);
+    return kExitOk;
   }
   if (verifyChain && (json || !since.empty() || limit != 0)) {
     return reportError(kExitUsage, "audit verify takes only --public-key (it always reads the whole chain)");

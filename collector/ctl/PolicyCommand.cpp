@@ -7,6 +7,7 @@
 #include <map>
 
 #include "collector/ctl/Commands.h"
+#include "common/CommandLine.h"
 #include "policy/PolicyLoader.h"
 
 namespace mamori::collector::ctl {
@@ -53,26 +54,8 @@ int validate(const std::vector<std::string>& args) {
   return kExitOk;
 }
 
-// "--group G" out of args (removed); "" when absent. usage is set on a malformed flag.
-std::string takeGroup(std::vector<std::string>& args, bool& usage) {
-  std::string group;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] != "--group") continue;
-    if (i + 1 >= args.size() || args[i + 1].empty()) {
-      usage = true;
-      return "";
-    }
-    group = args[i + 1];
-    args.erase(args.begin() + static_cast<std::ptrdiff_t>(i), args.begin() + static_cast<std::ptrdiff_t>(i) + 2);
-    --i;
-  }
-  return group;
-}
-
-int push(const ConnectionOptions& connection, std::vector<std::string> args) {
-  bool usage = false;
-  const std::string group = takeGroup(args, usage);
-  if (usage || group.empty() || args.size() != 2) {
+int push(const ConnectionOptions& connection, const std::vector<std::string>& args, const std::string& group) {
+  if (group.empty() || args.size() != 2) {
     return reportError(kExitUsage, "usage: mamorictl policy push FILE --group GROUP");
   }
   const std::string& file = args[1];
@@ -108,11 +91,8 @@ int push(const ConnectionOptions& connection, std::vector<std::string> args) {
   return kExitOk;
 }
 
-int show(const ConnectionOptions& connection, std::vector<std::string> args) {
-  bool usage = false;
-  const std::string group = takeGroup(args, usage);
-  if (usage || group.empty() || args.size() != 1)
-    return reportError(kExitUsage, "usage: mamorictl policy show --group GROUP");
+int show(const ConnectionOptions& connection, const std::vector<std::string>& args, const std::string& group) {
+  if (group.empty() || args.size() != 1) return reportError(kExitUsage, "usage: mamorictl policy show --group GROUP");
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
   auto answer = client.value()->send("GET", "/api/v1/policies?group=" + common::net::urlEncode(group), "");
@@ -129,10 +109,8 @@ int show(const ConnectionOptions& connection, std::vector<std::string> args) {
   return kExitOk;
 }
 
-int status(const ConnectionOptions& connection, std::vector<std::string> args) {
-  bool usage = false;
-  const std::string onlyGroup = takeGroup(args, usage);
-  if (usage || args.size() != 1) return reportError(kExitUsage, "usage: mamorictl policy status [--group GROUP]");
+int status(const ConnectionOptions& connection, const std::vector<std::string>& args, const std::string& onlyGroup) {
+  if (args.size() != 1) return reportError(kExitUsage, "usage: mamorictl policy status [--group GROUP]");
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
   auto policies = client.value()->getJson("/api/v1/policies");
@@ -187,21 +165,39 @@ bool policyCommandIsOffline(const std::vector<std::string>& args) {
 }
 
 int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kPolicyUsage, stdout);
-      return kExitOk;
-    }
+  std::string group;
+  std::vector<std::string> words;
+  bool help = false;
+  common::CommandLine line;
+  line.option("--group",
+              [&group](const std::string& value) -> common::Status {
+                if (value.empty()) return common::makeError("expects a group name");
+                group = value;
+                return common::Ok{};
+              })
+      .positional([&words](const std::string& word) -> common::Status {
+        words.push_back(word);
+        return common::Ok{};
+      });
+  if (auto parsed = line.parse(args, help); !parsed) {
+    return reportError(kExitUsage, "policy: " + parsed.error().describe());
   }
-  if (args.empty()) {
+  if (help) {
+    std::fputs(kPolicyUsage, stdout);
+    return kExitOk;
+  }
+  if (words.empty()) {
     std::fputs(kPolicyUsage, stderr);
     return kExitUsage;
   }
-  const std::string& sub = args.front();
-  if (sub == "validate") return validate(args);
-  if (sub == "push") return push(connection, args);
-  if (sub == "show") return show(connection, args);
-  if (sub == "status") return status(connection, args);
+  const std::string& sub = words.front();
+  if (sub == "validate") {
+    if (!group.empty()) return reportError(kExitUsage, "policy validate takes no --group (it checks a file offline)");
+    return validate(words);
+  }
+  if (sub == "push") return push(connection, words, group);
+  if (sub == "show") return show(connection, words, group);
+  if (sub == "status") return status(connection, words, group);
   return reportError(kExitUsage, "policy: unknown subcommand \"" + sub + "\" (validate, push, show, status)");
 }
 

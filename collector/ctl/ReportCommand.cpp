@@ -115,7 +115,7 @@ int runReportCommand(const ConnectionOptions& connection, const std::vector<std:
         return common::Ok{};
       });
   if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "report: " + parsed.error().describe() + " (see mamorictl report --help)");
+    return reportError(kExitUsage, "report: " + parsed.error().describe());
   }
   if (help) {
     std::fputs(kReportUsage, stdout);

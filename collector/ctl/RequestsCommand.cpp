@@ -111,7 +111,7 @@ int runRequestsCommand(const ConnectionOptions& connection, const std::vector<st
         return common::Ok{};
       });
   if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "requests: " + parsed.error().describe() + " (see mamorictl requests --help)");
+    return reportError(kExitUsage, "requests: " + parsed.error().describe());
   }
   if (help) {
     std::fputs(kRequestsUsage, stdout);
