@@ -91,15 +91,16 @@ void SetSync::fetchNext() {
       routeOf(wanted.kind) + wanted.name + "?after=" + std::to_string(sets_->version(wanted.kind, wanted.name));
   request.headers = {{"Authorization", "Bearer " + identity_.identity().nodeKey}};
   inFlight_ = true;
-  transport_.post(std::move(request), [this, wanted](const TransportResult& result) { onAnswer(wanted, result); });
+  transport_.post(std::move(request), [this, wanted](TransportResult result) { onAnswer(wanted, std::move(result)); });
 }
 
-void SetSync::onAnswer(const Wanted& wanted, const TransportResult& result) {
+void SetSync::onAnswer(const Wanted& wanted, TransportResult result) {
   inFlight_ = false;
   const int status = result ? result.value().status : 0;
   if (!queue_.empty()) queue_.pop_front();
   if (status == 200) {
-    auto bytes = std::make_shared<const std::string>(result.value().body);
+    // Moved, not copied: a large set is held once.
+    auto bytes = std::make_shared<const std::string>(std::move(result.value().body));
     if (auto installed = install(wanted, bytes, true); !installed) {
       common::log::warning("content sets: " + std::string(setKindName(wanted.kind)) + " set " + wanted.name +
                            " from the collector is refused: " + installed.error().describe() + "; keeping version " +

@@ -56,7 +56,7 @@ class SetSync final : public Capability {
   };
   void loadPersisted(const Wanted& wanted);
   void fetchNext();
-  void onAnswer(const Wanted& wanted, const TransportResult& result);
+  void onAnswer(const Wanted& wanted, TransportResult result);
   // Verifies and installs; the version installed, or why it was refused.
   common::Result<std::int64_t> install(const Wanted& wanted, std::shared_ptr<const std::string> bytes,
                                        bool fromCollector);
