@@ -1,6 +1,7 @@
 """Content sets in the resident agent (issue 18, docs/decisions/0035): a real agent enrolled over TLS to a
-real collector gets a policy naming an exact-data-match set, fetches the signed set, and reports a file
-with registered rows written into a watched folder (an on-change scan: fanotify) with the row count; a
+real collector gets a policy naming an exact-data-match set and a fingerprint set, fetches both signed
+sets, and reports a file with registered rows written into a watched folder (an on-change scan:
+fanotify) with the row count, and a copy of a registered document with its document id; a
 tampered set served by the collector is refused (content.set_rejected) and the last good one stays in
 use, also across a restart (read back from the state directory).
 
@@ -14,6 +15,7 @@ import os
 import sqlite3
 import unittest
 
+import test_fingerprints as documents
 from edm_fixtures import customers
 from harness import MamoriTestCase, require_root, wait_until
 from test_activity import agent_confinement
@@ -47,6 +49,7 @@ class ContentSetsTest(MamoriTestCase):
                 "paths": [self.home],
                 "schedule": {"interval_hours": 8000, "on_change": True},
                 "edm": [{"set": "customers", "min_rows": 2}],
+                "fingerprints": [{"set": "memos", "min_containment": 0.5, "min_chars": 300}],
             },
             "activity": {"watched": [self.home]},
             "reporting": {"policy_poll_interval_ms": 5000},
@@ -76,6 +79,11 @@ class ContentSetsTest(MamoriTestCase):
             w.writerows(self.rows)
         collector.ctl("edm", "add", "--set", "customers", "--columns", "name,kana,address,phone,email,mynumber",
                       table, check=0)
+        registered = os.path.join(self.workdir, "registered")
+        memo = documents.prose(documents.EN_WORDS, 400, 7)
+        documents.write(os.path.join(registered, "memo.txt"), memo)
+        documents.write(os.path.join(registered, "other.txt"), documents.prose(documents.EN_WORDS, 400, 8))
+        collector.ctl("fingerprints", "add", "--set", "memos", registered, check=0)
         policy_path = os.path.join(self.workdir, "policy.json")
         with open(policy_path, "w") as f:
             json.dump(self.policy(1), f)
@@ -103,6 +111,15 @@ class ContentSetsTest(MamoriTestCase):
         self.assertEqual([(h["type"], h["count"]) for h in hits], [("edm", 4)], hits)
         self.assertTrue(hits[0]["name"].startswith("customers:"), hits)
         self.assertNotIn(self.rows[10][3], json.dumps(match, ensure_ascii=False))
+        # A copy of a registered document: the fingerprint set and the document's id.
+        wait_until(lambda: [e for e in api.events(type="content.set_applied")
+                            if e["details"]["content.set.name"] == "memos"], 60, "the fingerprint set", interval=0.2)
+        copy = os.path.join(self.home, "memo-copy.txt")
+        documents.write(copy, "Forwarded:\n" + memo)
+        hits = self.match_for(api, copy)["details"]["content.matches"]
+        self.assertEqual([h["type"] for h in hits], ["fingerprint"], hits)
+        self.assertTrue(hits[0]["name"].startswith("memos:"), hits)
+        self.assertGreaterEqual(hits[0]["count"], 90, hits)
         made_up = self.write_rows("made-up.csv", customers(5, seed=99))
 
         # The collector serves a tampered newer version: refused, the last good one stays in use.
