@@ -229,6 +229,24 @@ ApiResponse CollectorApi::listSignedSets(store::SetKind kind, const char* partsK
 
 ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiRequest& request, const std::string& name) {
   if (!config_.fingerprintKey) return jsonError(503, "fingerprints are not configured", "");
+  // ?after=V (agents, every poll: the version they hold): answered 304 from the list of sets, which
+  // holds no signed files, when the stored set is not newer; the file is read only when it is.
+  for (const auto& [key, value] : request.query) {
+    if (key != "after") continue;
+    std::int64_t held = -1;
+    const auto parsed = std::from_chars(value.data(), value.data() + value.size(), held);
+    if (parsed.ec != std::errc{} || parsed.ptr != value.data() + value.size() || held < 0)
+      return jsonError(400, "expected a version (a non-negative integer)", "after");
+    auto sets = store_.listSets(kind);
+    if (!sets) return storageFailure(sets.error());
+    for (const auto& s : sets.value()) {
+      if (s.name != name || s.sha256.empty() || s.version > held) continue;
+      ApiResponse notNewer;
+      notNewer.status = 304;
+      notNewer.audit.target = auditPrefix(kind) + name;
+      return notNewer;
+    }
+  }
   auto set = store_.findSet(kind, name);
   ApiResponse response = !set ? storageFailure(set.error())
                          : (!set.value() || set.value()->envelope.empty())
@@ -236,18 +254,6 @@ ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiReques
                              : ApiResponse{};
   response.audit.target = auditPrefix(kind) + name;
   if (!set || !set.value() || set.value()->envelope.empty()) return response;
-  // ?after=V (agents: the version they hold): 304 when the stored set is not newer.
-  for (const auto& [key, value] : request.query) {
-    if (key != "after") continue;
-    std::int64_t held = -1;
-    const auto parsed = std::from_chars(value.data(), value.data() + value.size(), held);
-    if (parsed.ec != std::errc{} || parsed.ptr != value.data() + value.size() || held < 0)
-      return jsonError(400, "expected a version (a non-negative integer)", "after");
-    if (set.value()->version <= held) {
-      response.status = 304;
-      return response;
-    }
-  }
   auto file = fingerprintBundle(set.value()->envelope);
   if (!file) {
     ApiResponse refused = jsonError(409,
