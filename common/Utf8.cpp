@@ -2,6 +2,8 @@
 
 #include <cstdint>
 
+#include "common/LittleEndian.h"
+
 namespace mamori::common {
 
 std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp) {
@@ -105,6 +107,25 @@ void appendUtf8(std::string& out, std::uint32_t cp) {
     out.push_back(static_cast<char>(0x80U | ((cp >> 6U) & 0x3FU)));
     out.push_back(static_cast<char>(0x80U | (cp & 0x3FU)));
   }
+}
+
+std::uint32_t utf16LeAt(std::string_view bytes, std::size_t& unit) {
+  const std::size_t units = bytes.size() / 2;
+  std::uint32_t cp = le16(bytes, unit * 2);
+  ++unit;
+  if (cp >= 0xD800 && cp < 0xDC00 && unit < units) {
+    const std::uint32_t low = le16(bytes, unit * 2);
+    if (low >= 0xDC00 && low < 0xE000) {
+      ++unit;
+      return 0x10000U + ((cp - 0xD800U) << 10U) + (low - 0xDC00U);
+    }
+  }
+  return cp;  // a lone surrogate: appendUtf8 writes U+FFFD for it
+}
+
+void appendUtf16Le(std::string& out, std::string_view bytes) {
+  for (std::size_t unit = 0; unit < bytes.size() / 2;) appendUtf8(out, utf16LeAt(bytes, unit));
+  if (bytes.size() % 2 != 0) appendUtf8(out, 0xFFFD);
 }
 
 }  // namespace mamori::common

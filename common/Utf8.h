@@ -27,4 +27,10 @@ std::string visibleText(std::string_view text);
 // so whatever a decoder hands in, the output stays valid UTF-8.
 void appendUtf8(std::string& out, std::uint32_t codePoint);
 
+// The code point at UTF-16LE unit `unit` of bytes (a surrogate pair joined, a lone one U+FFFD); unit
+// moves past it. unit must be below bytes.size() / 2. appendUtf16Le appends a whole string (an odd
+// trailing byte becomes U+FFFD). Used by legacy Office text and PE version resources.
+std::uint32_t utf16LeAt(std::string_view bytes, std::size_t& unit);
+void appendUtf16Le(std::string& out, std::string_view bytes);
+
 }  // namespace mamori::common

@@ -20,25 +20,6 @@ std::uint32_t cp1252ToUnicode(unsigned char byte) {
   return cp == 0 ? 0xFFFDU : cp;
 }
 
-std::uint32_t utf16LeAt(std::string_view bytes, std::size_t& unit) {
-  const std::size_t units = bytes.size() / 2;
-  std::uint32_t cp = le16(bytes, unit * 2);
-  ++unit;
-  if (cp >= 0xD800 && cp < 0xDC00 && unit < units) {
-    const std::uint32_t low = le16(bytes, unit * 2);
-    if (low >= 0xDC00 && low < 0xE000) {
-      ++unit;
-      return 0x10000U + ((cp - 0xD800U) << 10U) + (low - 0xDC00U);
-    }
-  }
-  return cp;  // a lone surrogate: appendUtf8 writes U+FFFD for it
-}
-
-void appendUtf16Le(std::string& out, std::string_view bytes) {
-  for (std::size_t unit = 0; unit < bytes.size() / 2;) common::appendUtf8(out, utf16LeAt(bytes, unit));
-  if (bytes.size() % 2 != 0) common::appendUtf8(out, 0xFFFD);
-}
-
 void appendLatin1(std::string& out, std::string_view bytes) {
   for (const char c : bytes) common::appendUtf8(out, static_cast<unsigned char>(c));
 }

@@ -8,22 +8,21 @@
 #include <string_view>
 
 #include "common/LittleEndian.h"
+#include "common/Utf8.h"
 
 namespace mamori::scan {
 
 // Windows-1252's character for a byte; U+FFFD for the five bytes it leaves undefined.
 std::uint32_t cp1252ToUnicode(unsigned char byte);
 
-// The code point at UTF-16LE unit `unit` of bytes (a surrogate pair joined, a lone one U+FFFD); unit
-// moves past it. unit must be below bytes.size() / 2.
-std::uint32_t utf16LeAt(std::string_view bytes, std::size_t& unit);
-void appendUtf16Le(std::string& out, std::string_view bytes);
 void appendLatin1(std::string& out, std::string_view bytes);
 void appendCp1252(std::string& out, std::string_view bytes);
 
+using common::appendUtf16Le;  // common/Utf8.h
 using common::le16;
 using common::le32;
 using common::le64;
+using common::utf16LeAt;
 
 }  // namespace mamori::scan
 

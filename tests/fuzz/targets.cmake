@@ -35,3 +35,5 @@ set(MAMORI_FUZZ_LIBS_pci_sysfs mamori_drivers_parsers)
 # The exact-data-match set artifact and the row matcher (fingerprint/, issue 18).
 list(APPEND MAMORI_FUZZ_TARGETS edm_artifact)
 set(MAMORI_FUZZ_LIBS_edm_artifact mamori_fingerprint)
+# PE version resources of Windows programs run through Wine (common/PeVersionInfo, issue 19).
+list(APPEND MAMORI_FUZZ_TARGETS pe_version)
