@@ -10,7 +10,12 @@ namespace mamori::policy {
 namespace {
 
 // Names cover the Windows-era programs behind the leaks that started this product (they reach
-// Linux through Wine) and the BitTorrent/eD2k clients Debian ships. Executable hashes are per
+// Linux through Wine) and the BitTorrent/eD2k clients Debian ships. The Windows clients are also
+// known by the strings of their version resource (product, original file name, internal name,
+// description, company as their publishers wrote them; a renamed copy keeps them) and Winny by the
+// RC4 key its protocol header is encrypted with (published protocol analyses) beside the node and
+// upload list files it reads; µTorrent and BitComet are BitTorrent engines and eMule an eD2k/Kad
+// engine, so the rules below recognise their PE files too (docs/decisions/0036). Executable hashes are per
 // build, so they belong in each company's own sets (and the agent learns those of the clients
 // installed on its machine); the YARA rules recognise the engines by vocabulary that survives
 // renaming and rebuilding: BitTorrent engines (libtorrent, libaria2, transmission) by the handshake
@@ -28,7 +33,37 @@ constexpr std::string_view kText = R"json([
     "name": "builtin-windows-p2p",
     "process_names": ["winny", "winny2", "share", "share_ex2", "perfectdark", "perfect dark",
                       "utorrent", "µtorrent", "bittorrent", "bitcomet", "emule", "cabos",
-                      "limewire", "frostwire", "shareaza", "vuze", "azureus", "xunlei", "thunder"]
+                      "limewire", "frostwire", "shareaza", "vuze", "azureus", "xunlei", "thunder"],
+    "pe_version_info": [{"field": "ProductName", "value": "Winny*"},
+                        {"field": "OriginalFilename", "value": "Winny*.exe"},
+                        {"field": "InternalName", "value": "Winny*"},
+                        {"field": "FileDescription", "value": "Winny*"},
+                        {"field": "ProductName", "value": "Share"},
+                        {"field": "ProductName", "value": "Share EX*"},
+                        {"field": "OriginalFilename", "value": "Share.exe"},
+                        {"field": "OriginalFilename", "value": "Share_EX*.exe"},
+                        {"field": "InternalName", "value": "Share_EX*"},
+                        {"field": "ProductName", "value": "Perfect Dark*"},
+                        {"field": "ProductName", "value": "PerfectDark*"},
+                        {"field": "OriginalFilename", "value": "PerfectDark*.exe"},
+                        {"field": "OriginalFilename", "value": "Perfect Dark*.exe"},
+                        {"field": "FileDescription", "value": "Perfect Dark*"},
+                        {"field": "ProductName", "value": "µTorrent*"},
+                        {"field": "ProductName", "value": "μTorrent*"},
+                        {"field": "ProductName", "value": "uTorrent*"},
+                        {"field": "OriginalFilename", "value": "uTorrent*.exe"},
+                        {"field": "InternalName", "value": "uTorrent*"},
+                        {"field": "FileDescription", "value": "µTorrent*"},
+                        {"field": "ProductName", "value": "BitTorrent"},
+                        {"field": "OriginalFilename", "value": "BitTorrent.exe"},
+                        {"field": "ProductName", "value": "BitComet*"},
+                        {"field": "OriginalFilename", "value": "BitComet*.exe"},
+                        {"field": "CompanyName", "value": "*BitComet*"},
+                        {"field": "ProductName", "value": "eMule*"},
+                        {"field": "OriginalFilename", "value": "emule*.exe"},
+                        {"field": "InternalName", "value": "emule*"},
+                        {"field": "CompanyName", "value": "*emule-project*"}],
+    "yara": "rule winny_engine\n{\n  meta:\n    description = \"Winny: the RC4 key that encrypts its protocol header, with the node list or upload list file it reads\"\n  strings:\n    $header_key = { 39 38 37 38 39 61 73 6a }\n    $noderef = { 4e 6f 64 65 72 65 66 2e 74 78 74 }\n    $upfolder = { 55 70 46 6f 6c 64 65 72 2e 74 78 74 }\n  condition:\n    uint16(0) == 0x5a4d and $header_key and ($noderef or $upfolder)\n}\n"
   },
   {
     "name": "builtin-linux-p2p",

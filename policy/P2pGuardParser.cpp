@@ -50,6 +50,29 @@ void parseScript(const common::JsonValue& value, const std::string& pointer, Err
   if (ok) out.push_back(std::move(pattern));
 }
 
+void parsePeVersionPattern(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                           std::vector<PeVersionPattern>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  PeVersionPattern pattern;
+  const common::JsonValue* field = reader.require("field");
+  const common::JsonValue* text = reader.require("value");
+  if (field == nullptr || text == nullptr ||
+      !readString(*field, reader.pointerOf("field"), errors, pattern.field, kMaxNameBytes) ||
+      !readString(*text, reader.pointerOf("value"), errors, pattern.value, kMaxNameBytes))
+    return;
+  const auto known = std::find_if(std::begin(kPeVersionFields), std::end(kPeVersionFields),
+                                  [&](const char* name) { return pattern.field == name; });
+  if (known == std::end(kPeVersionFields)) {
+    std::string names;
+    for (const char* name : kPeVersionFields) names += std::string(names.empty() ? "" : ", ") + name;
+    errors.add(reader.pointerOf("field"),
+               "unknown version resource field \"" + pattern.field + "\" (one of " + names + ")");
+    return;
+  }
+  out.push_back(std::move(pattern));
+}
+
 void parseSignatureSet(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                        std::vector<P2pSignatureSet>& out) {
   ObjectReader reader(value, pointer, errors);
@@ -77,6 +100,12 @@ void parseSignatureSet(const common::JsonValue& value, const std::string& pointe
     readArray(
         *v, reader.pointerOf("scripts"), errors, kMaxListItems,
         [&](const common::JsonValue& item, const std::string& at) { parseScript(item, at, errors, set.scripts); });
+  }
+  if (const common::JsonValue* v = reader.get("pe_version_info")) {
+    readArray(*v, reader.pointerOf("pe_version_info"), errors, kMaxListItems,
+              [&](const common::JsonValue& item, const std::string& at) {
+                parsePeVersionPattern(item, at, errors, set.peVersionInfo);
+              });
   }
   if (named) out.push_back(std::move(set));
 }

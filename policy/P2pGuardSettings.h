@@ -18,6 +18,14 @@ struct ScriptPattern {
   std::string script;
 };
 
+// A string of a Windows program's version resource (ProductName, OriginalFilename ...; the file
+// keeps them when it is renamed): field is one of kPeVersionFields, value a glob pattern (* and ?),
+// ASCII case-insensitive, over the whole string.
+struct PeVersionPattern {
+  std::string field;
+  std::string value;
+};
+
 struct P2pSignatureSet {
   std::string name;
   // Glob patterns, ASCII case-insensitive, matched against comm, the executable's base name and
@@ -29,7 +37,13 @@ struct P2pSignatureSet {
   std::string yaraSource;
   std::shared_ptr<const YaraRules> yaraRules;  // null when yaraSource is empty
   std::vector<ScriptPattern> scripts;
+  std::vector<PeVersionPattern> peVersionInfo;
 };
+
+// The version resource's standard string names: the fields a PeVersionPattern may name.
+inline constexpr const char* kPeVersionFields[] = {
+    "Comments",        "CompanyName",      "FileDescription", "FileVersion", "InternalName",   "LegalCopyright",
+    "LegalTrademarks", "OriginalFilename", "PrivateBuild",    "ProductName", "ProductVersion", "SpecialBuild"};
 
 struct P2pGuardSettings {
   Mode mode = Mode::kEnforce;

@@ -60,6 +60,7 @@ std::string_view p2pSignalName(P2pSignal signal) {
     case P2pSignal::kLibraryHash: return "library_hash";
     case P2pSignal::kScript: return "script";
     case P2pSignal::kScriptHash: return "script_hash";
+    case P2pSignal::kVersionInfo: return "version_info";
     case P2pSignal::kYara: return "yara";
   }
   return "name";
@@ -80,6 +81,9 @@ void P2pMatcher::matchNames(const ProcessFacts& process, std::vector<P2pEvidence
         out.push_back({P2pSignal::kName, set.name, pattern, "exe " + process.exePath});
       } else if (!process.argv.empty() && !process.argv[0].empty() && matchesName(pattern, baseName(process.argv[0]))) {
         out.push_back({P2pSignal::kName, set.name, pattern, "argv[0] " + process.argv[0]});
+      } else if (process.wineProgram && !process.scriptPath.empty() &&
+                 matchesName(pattern, baseName(process.scriptPath))) {
+        out.push_back({P2pSignal::kName, set.name, pattern, "wine program " + process.scriptPath});
       }
     }
   }
@@ -119,6 +123,22 @@ void P2pMatcher::matchScripts(const ProcessFacts& process, std::vector<P2pEviden
   }
 }
 
+void P2pMatcher::matchVersionInfo(const ProcessFacts& process, std::vector<P2pEvidence>& out) const {
+  if (process.peVersion.empty()) return;
+  for (const auto& set : settings_.signatureSets) {
+    for (const auto& pattern : set.peVersionInfo) {
+      for (const auto& string : process.peVersion) {
+        if (!common::globMatch(pattern.field, string.key, true) ||
+            !common::globMatch(pattern.value, string.value, true))
+          continue;
+        out.push_back({P2pSignal::kVersionInfo, set.name, pattern.field + "=" + pattern.value,
+                       process.peVersionPath + " " + string.key + "=" + string.value});
+        break;  // one piece of evidence per pattern
+      }
+    }
+  }
+}
+
 void P2pMatcher::matchYara(const ProcessFacts& process, std::vector<P2pEvidence>& out) const {
   for (const auto& hit : process.yaraHits) {
     const bool known = std::any_of(settings_.signatureSets.begin(), settings_.signatureSets.end(),
@@ -133,6 +153,7 @@ P2pVerdict P2pMatcher::evaluate(const ProcessFacts& process) const {
   matchNames(process, verdict.evidence);
   matchHashes(process, verdict.evidence);
   matchScripts(process, verdict.evidence);
+  matchVersionInfo(process, verdict.evidence);
   matchYara(process, verdict.evidence);
   verdict.matched = !verdict.evidence.empty();
   if (!verdict.matched) return verdict;

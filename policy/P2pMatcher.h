@@ -12,10 +12,10 @@
 
 namespace mamori::policy {
 
-enum class P2pSignal { kName, kExeHash, kLibraryHash, kScript, kScriptHash, kYara };
+enum class P2pSignal { kName, kExeHash, kLibraryHash, kScript, kScriptHash, kVersionInfo, kYara };
 
 std::string_view p2pSignalName(
-    P2pSignal signal);  // "name", "exe_hash", "library_hash", "script", "script_hash", "yara"
+    P2pSignal signal);  // "name", "exe_hash", "library_hash", "script", "script_hash", "version_info", "yara"
 
 struct P2pEvidence {
   P2pSignal signal = P2pSignal::kName;
@@ -43,6 +43,7 @@ class P2pMatcher {
   void matchNames(const ProcessFacts& process, std::vector<P2pEvidence>& out) const;
   void matchHashes(const ProcessFacts& process, std::vector<P2pEvidence>& out) const;
   void matchScripts(const ProcessFacts& process, std::vector<P2pEvidence>& out) const;
+  void matchVersionInfo(const ProcessFacts& process, std::vector<P2pEvidence>& out) const;
   void matchYara(const ProcessFacts& process, std::vector<P2pEvidence>& out) const;
 
   P2pGuardSettings settings_;

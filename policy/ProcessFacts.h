@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "common/PeVersionInfo.h"
+
 namespace mamori::policy {
 
 struct MappedLibrary {
@@ -27,9 +29,16 @@ struct ProcessFacts {
   std::vector<std::string> argv;
   std::string exeSha256;  // lower-case hex; empty when unknown
   std::vector<MappedLibrary> libraries;
-  std::string scriptPath;    // the script an interpreter runs; empty when none or unknown
+  // The script an interpreter runs, or the Windows program a Wine loader runs (wineProgram true: Wine
+  // interprets PE files); empty when none or unknown.
+  std::string scriptPath;
   std::string scriptSha256;  // its SHA-256 (a renamed copy of a known launcher script); empty when unknown
   std::vector<YaraHit> yaraHits;
+  bool wineProgram = false;
+  // The version resource of the executable or of the Windows program, when it is a PE file that has
+  // one (filled with the YARA step: both read the file); peVersionPath says which file.
+  std::vector<common::PeVersionString> peVersion{};
+  std::string peVersionPath{};
 };
 
 }  // namespace mamori::policy

@@ -41,6 +41,9 @@ test_packages+=(haproxy)  # tests/integration/test_failover.py: the load balance
 # tests/scan/make_office_fixtures.py: LibreOffice writes the office fixture set (docx/doc/xlsx/xls/pptx/ppt/pdf ...)
 # with a Japanese font for its PDFs; tests/integration/test_fingerprints.py converts a registered docx to PDF
 test_packages+=(libreoffice-writer-nogui libreoffice-calc-nogui libreoffice-impress-nogui fonts-ipafont-gothic)
+# tests/integration/test_p2p_wine.py: Windows programs built at test time with mingw-w64 (windres for their
+# version resources) and run with Debian's Wine loader (/usr/lib/wine/wine64) in the test's own prefix
+test_packages+=(gcc-mingw-w64-x86-64 binutils-mingw-w64-x86-64 wine64)
 
 wanted=("${build_packages[@]}")
 for arg in "$@"; do

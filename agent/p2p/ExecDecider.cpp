@@ -1,10 +1,13 @@
 #include "agent/p2p/ExecDecider.h"
 
+#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
 
+#include "agent/p2p/WineProgram.h"
 #include "common/ElfNeeded.h"
+#include "common/UniqueFd.h"
 #include "drivers/linux/FileHashCache.h"
 
 namespace mamori::agent::p2p {
@@ -54,6 +57,15 @@ ExecDecider::Decision ExecDecider::decide(pid_t pid, int fd, const std::string& 
   const std::lock_guard lock(mutex_);
   if (!state_ || !state_->deny || path.empty()) return {};
   if (!scope_.contains(pid, processes_)) return {};
+  if (isWineLoader(path)) {
+    // Wine's loader executes itself again (or its preloader) before it loads anything else: the
+    // caller is then the loader, and its argv names the Windows program, which is judged instead of
+    // the loader (docs/decisions/0036).
+    if (auto caller = processes_.read(pid); caller && isWineLoader(caller.value().exePath)) {
+      const std::string program = wineProgramOf(processes_, caller.value());
+      if (!program.empty()) return decideWine(caller.value(), path, program);
+    }
+  }
   auto identity = drivers::linux_os::identityOf(fd, path);
   if (!identity) return {};
   const Key key{identity.value().device, identity.value().inode, identity.value().mtimeNs, path};
@@ -68,14 +80,26 @@ ExecDecider::Decision ExecDecider::decide(pid_t pid, int fd, const std::string& 
   Decision decision;
   decision.facts = state_->inspector->basic(info);
   decision.facts.argv.clear();  // the caller's, not the program's
+  judge(info, fd, path, decision);
+  return remember(key, decision);
+}
+
+ExecDecider::Decision& ExecDecider::remember(const Key& key, const Decision& decision) {
+  if (cache_.size() > 8192) cache_.clear();
+  return cache_.insert_or_assign(key, decision).first->second;
+}
+
+void ExecDecider::judge(drivers::ProcessInfo& info, int fd, const std::string& path, Decision& decision) {
   // Cheapest first, as in P2pGuard: a known name decides without reading the file (the event's hash
   // is computed after the answer).
+  const bool wine = decision.facts.wineProgram;
   decision.verdict = state_->matcher->evaluate(decision.facts);
   if (!decision.verdict.matched) {
-    if (auto hash = hashes_.sha256(fd, path); hash) decision.facts.exeSha256 = hash.value();
+    if (auto hash = hashes_.sha256(fd, path); hash)
+      (wine ? decision.facts.scriptSha256 : decision.facts.exeSha256) = hash.value();
     decision.verdict = state_->matcher->evaluate(decision.facts);
   }
-  if (!decision.verdict.matched) {
+  if (!decision.verdict.matched && !wine) {
     // Libraries are not mapped yet, but an ELF file names those it needs: a stub over libaria2 or
     // libtorrent is known by them before it runs.
     for (const auto& library : neededLibraries(fd, path)) info.mappings.push_back({library, 0, false});
@@ -89,9 +113,32 @@ ExecDecider::Decision ExecDecider::decide(pid_t pid, int fd, const std::string& 
     decision.verdict = state_->matcher->evaluate(decision.facts);
   }
   decision.allow = !(decision.verdict.matched && decision.verdict.denyExec);
-  if (cache_.size() > 8192) cache_.clear();
-  cache_.emplace(key, decision);
-  return decision;
+}
+
+ExecDecider::Decision ExecDecider::decideWine(const drivers::ProcessInfo& caller, const std::string& loader,
+                                              const std::string& program) {
+  const common::UniqueFd fd(::open(program.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
+  if (!fd.valid()) return {};  // not there: Wine says so itself
+  auto identity = drivers::linux_os::identityOf(fd.get(), program);
+  if (!identity) return {};
+  const Key key{identity.value().device, identity.value().inode, identity.value().mtimeNs, "wine:" + program};
+  Decision decision;
+  if (const auto it = cache_.find(key); it != cache_.end()) {
+    decision = it->second;
+    decision.facts.argv = caller.argv;  // the verdict is the file's; the command line is this caller's
+    return decision;
+  }
+  // The loader is the executable (pid 0: its path is read, not the caller's /proc link); the program
+  // is judged like an interpreter's script: its name, hash, rules and version resource.
+  drivers::ProcessInfo info;
+  info.exePath = loader;
+  info.argv = caller.argv;
+  info.comm = caller.comm;
+  decision.facts = state_->inspector->basic(info);
+  decision.facts.scriptPath = program;
+  decision.facts.wineProgram = true;
+  judge(info, fd.get(), program, decision);
+  return remember(key, decision);
 }
 
 }  // namespace mamori::agent::p2p

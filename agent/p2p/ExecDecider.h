@@ -41,6 +41,12 @@ class ExecDecider {
     bool deny = false;
   };
   using Key = std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::string>;
+  // The steps after the name over the file at fd (the executable, or the Wine program when
+  // facts.wineProgram): SHA-256, the libraries an ELF file needs, YARA and the version resource.
+  void judge(drivers::ProcessInfo& info, int fd, const std::string& path, Decision& decision);
+  Decision& remember(const Key& key, const Decision& decision);
+  // A Wine loader about to run again for a Wine process whose argv names program.
+  Decision decideWine(const drivers::ProcessInfo& caller, const std::string& loader, const std::string& program);
 
   const drivers::ProcessSource& processes_;
   P2pScope scope_;

@@ -6,6 +6,7 @@
 #include <unordered_set>
 
 #include "agent/p2p/VerdictJson.h"
+#include "agent/p2p/WineProgram.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
@@ -79,6 +80,7 @@ P2pGuard::Outcome P2pGuard::examine(pid_t pid, Trigger trigger, std::uint64_t ev
 
   // Cheapest first: a known name or script decides without reading a file.
   policy::ProcessFacts facts = inspector_.basic(info);
+  addWineProgram(processes_, info, facts);
   auto verdict = matcher_->evaluate(facts);
   if (verdict.matched) return act(info, facts, verdict, trigger, eventNs, nullptr);
   inspector_.addHashes(info, facts);
@@ -99,6 +101,7 @@ P2pGuard::Outcome P2pGuard::onNetworkEvidence(pid_t pid, const NetworkEvidence& 
   if (!tracked->inScope) return Outcome::kOutOfScope;
   if (tracked->handled) return Outcome::kAlreadyHandled;
   policy::ProcessFacts facts = inspector_.basic(read.value());
+  addWineProgram(processes_, read.value(), facts);
   policy::P2pVerdict verdict;
   verdict.matched = true;
   if (settings_.mode == policy::Mode::kAudit) {
@@ -175,7 +178,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   for (const auto& arg : info.argv) args->add(arg);
   details->set("process.args", args);
   details->set("process.hash.sha256", facts.exeSha256);
-  if (!facts.scriptPath.empty()) details->set("process.script", facts.scriptPath);
+  addProgramJson(*details, facts);
   details->set("user.name", info.user);
   details->set("user.id", static_cast<std::int64_t>(info.uid));
   Poco::JSON::Array::Ptr signals = signalsJson(verdict);

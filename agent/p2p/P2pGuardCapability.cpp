@@ -240,6 +240,7 @@ bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) 
     details->set("user.id", static_cast<std::int64_t>(caller.value().uid));
   }
   details->set("process.args", args);
+  addProgramJson(*details, decision.facts);
   details->set("p2p.signals", signalsJson(decision.verdict));
   details->set("process.libraries", evidenceLibrariesJson(decision.facts, decision.verdict));
   details->set("p2p.trigger", std::string("exec_permission"));

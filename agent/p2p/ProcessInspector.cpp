@@ -6,6 +6,7 @@
 #include <cerrno>
 
 #include "common/Log.h"
+#include "common/PeVersionInfo.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::agent::p2p {
@@ -61,7 +62,9 @@ std::string ProcessInspector::scriptFile(const drivers::ProcessInfo& process, co
 void ProcessInspector::setSignatureSets(const std::vector<policy::P2pSignatureSet>& sets) {
   scanners_.clear();
   yaraCache_.clear();
+  versionPatterns_ = false;
   for (const auto& set : sets) {
+    versionPatterns_ = versionPatterns_ || !set.peVersionInfo.empty();
     if (!set.yaraRules) continue;
     auto scanner = scan::YaraScanner::create(set.yaraRules);
     if (!scanner) {
@@ -103,8 +106,7 @@ void ProcessInspector::addHashes(const drivers::ProcessInfo& process, policy::Pr
   }
 }
 
-std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::string& path,
-                                                                  const std::string& openPath) {
+ProcessInspector::Content ProcessInspector::scanFile(const std::string& path, const std::string& openPath) {
   common::UniqueFd fd(::open(openPath.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   // The /proc link is gone once the process is: the path still names the file.
   if (!fd.valid() && openPath != path) fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
@@ -114,7 +116,7 @@ std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::str
   const auto& id = identity.value();
   const Key key{id.device, id.inode, id.size, id.mtimeNs};
   if (const auto it = yaraCache_.find(key); it != yaraCache_.end()) return it->second;
-  std::vector<RuleHit> hits;
+  Content content;
   auto data = readWhole(fd.get(), id.size, path);
   if (data) {
     for (auto& [set, scanner] : scanners_) {
@@ -123,30 +125,43 @@ std::vector<ProcessInspector::RuleHit> ProcessInspector::scanFile(const std::str
         common::log::warning("p2p guard: YARA over " + path + ": " + matches.error().describe());
         continue;
       }
-      for (const auto& match : matches.value()) hits.push_back({set, match.rule});
+      for (const auto& match : matches.value()) content.hits.push_back({set, match.rule});
+    }
+    content.pe = common::looksLikePe(data.value());
+    if (content.pe) {
+      // A damaged resource says nothing; the hash and the rules still judge the file.
+      if (auto version = common::peVersionInfo(data.value()); version)
+        content.version = std::move(version.value().strings);
     }
   }
   if (yaraCache_.size() > 4096) yaraCache_.clear();
-  yaraCache_.emplace(key, hits);
-  return hits;
+  yaraCache_.emplace(key, content);
+  return content;
 }
 
 void ProcessInspector::addYara(const drivers::ProcessInfo& process, policy::ProcessFacts& facts) {
   facts.yaraHits.clear();
-  if (scanners_.empty()) return;
+  facts.peVersion.clear();
+  facts.peVersionPath.clear();
+  if (scanners_.empty() && !versionPatterns_) return;
+  const auto keepVersion = [&](const Content& content, const std::string& path) {
+    if (!content.pe || content.version.empty() || !facts.peVersion.empty()) return;
+    facts.peVersion = content.version;
+    facts.peVersionPath = path;
+  };
   const std::string exeLink = procRoot_ + "/" + std::to_string(process.pid) + "/exe";
-  for (const auto& hit : scanFile(process.exePath, exeLink)) {
-    facts.yaraHits.push_back({hit.set, hit.rule, process.exePath});
-  }
+  const Content exe = scanFile(process.exePath, exeLink);
+  for (const auto& hit : exe.hits) facts.yaraHits.push_back({hit.set, hit.rule, process.exePath});
+  keepVersion(exe, process.exePath);
   if (!facts.scriptPath.empty()) {
     const std::string script = scriptFile(process, facts.scriptPath);
-    for (const auto& hit : scanFile(facts.scriptPath, script)) {
-      facts.yaraHits.push_back({hit.set, hit.rule, facts.scriptPath});
-    }
+    const Content content = scanFile(facts.scriptPath, script);
+    for (const auto& hit : content.hits) facts.yaraHits.push_back({hit.set, hit.rule, facts.scriptPath});
+    keepVersion(content, facts.scriptPath);
   }
   for (const auto& mapping : process.mappings) {
     if (mapping.path == process.exePath || mapping.deleted) continue;
-    for (const auto& hit : scanFile(mapping.path, mapping.path)) {
+    for (const auto& hit : scanFile(mapping.path, mapping.path).hits) {
       facts.yaraHits.push_back({hit.set, hit.rule, mapping.path});
     }
   }

@@ -6,7 +6,8 @@
 //           script an interpreter runs and of every mapped library, cached by device, inode, size
 //           and mtime
 //   yara:   the signature sets' compiled rules over the executable, script and libraries, cached the
-//           same way
+//           same way; in the same read, the version resource of the executable or of the Windows
+//           program a Wine loader runs (the script) when it is a PE file
 // Not thread-safe: the guard calls it from one thread.
 
 #include <map>
@@ -43,14 +44,20 @@ class ProcessInspector {
     std::string set;
     std::string rule;
   };
+  struct Content {
+    std::vector<RuleHit> hits;
+    bool pe = false;
+    std::vector<common::PeVersionString> version;
+  };
   using Key = std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::int64_t>;
-  std::vector<RuleHit> scanFile(const std::string& path, const std::string& openPath);
+  Content scanFile(const std::string& path, const std::string& openPath);
   std::string scriptFile(const drivers::ProcessInfo& process, const std::string& script) const;
 
   std::string procRoot_;
   drivers::linux_os::FileHashCache& hashes_;
   std::vector<std::pair<std::string, std::unique_ptr<scan::YaraScanner>>> scanners_;  // set name, scanner
-  std::map<Key, std::vector<RuleHit>> yaraCache_;
+  bool versionPatterns_ = false;  // some set names version resource strings
+  std::map<Key, Content> yaraCache_;
 };
 
 // The script an interpreter runs: for python*, perl*, ruby*, node*, sh, bash, dash the first argument

@@ -33,4 +33,25 @@ Poco::JSON::Array::Ptr evidenceLibrariesJson(const policy::ProcessFacts& facts, 
   return libraries;
 }
 
+void addProgramJson(Poco::JSON::Object& details, const policy::ProcessFacts& facts) {
+  if (!facts.scriptPath.empty()) details.set("process.script", facts.scriptPath);
+  if (facts.wineProgram) details.set("process.wine", true);
+  if (facts.peVersion.empty()) return;
+  details.set("process.pe.path", facts.peVersionPath);
+  static constexpr std::pair<std::string_view, const char*> kFields[] = {
+      {"OriginalFilename", "process.pe.original_file_name"},
+      {"ProductName", "process.pe.product"},
+      {"CompanyName", "process.pe.company"},
+      {"FileDescription", "process.pe.description"},
+      {"FileVersion", "process.pe.file_version"},
+      {"InternalName", "process.pe.internal_name"}};
+  for (const auto& [field, name] : kFields) {
+    for (const auto& string : facts.peVersion) {
+      if (string.key != field) continue;
+      details.set(name, string.value);
+      break;
+    }
+  }
+}
+
 }  // namespace mamori::agent::p2p

@@ -18,6 +18,8 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
     ProcessInfo info;
     std::uint64_t pidNamespace = 1;
     std::string cgroup = "/";
+    std::string cwd = "/";
+    std::map<std::string, std::string, std::less<>> environment{};
   };
 
   void add(ProcessInfo info, std::uint64_t pidNamespace = 1, std::string cgroup = "/") {
@@ -25,6 +27,11 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
     entries_[pid] = Entry{std::move(info), pidNamespace, std::move(cgroup)};
   }
   void remove(pid_t pid) { entries_.erase(pid); }
+  // Where a process runs and what its environment says (a Wine loader's program is named relative to them).
+  void setContext(pid_t pid, std::string cwd, std::map<std::string, std::string, std::less<>> environment) {
+    entries_.at(pid).cwd = std::move(cwd);
+    entries_.at(pid).environment = std::move(environment);
+  }
   bool running(pid_t pid) const { return entries_.contains(pid); }
   const std::vector<std::pair<pid_t, std::uint64_t>>& kills() const { return kills_; }
   std::size_t reads() const { return reads_; }  // how many times read() was asked (a whole /proc/PID on Linux)
@@ -66,6 +73,20 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
     const auto it = entries_.find(pid);
     if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
     return it->second.cgroup;
+  }
+
+  common::Result<std::string> workingDirectory(pid_t pid) const override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    return it->second.cwd;
+  }
+  common::Result<std::string> environmentVariable(pid_t pid, std::string_view name) const override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    const auto value = it->second.environment.find(name);
+    if (value == it->second.environment.end())
+      return common::makeError(common::ErrorKind::kNotFound, "no such variable");
+    return value->second;
   }
 
   // Kills only when the start time matches, like the pidfd implementation.

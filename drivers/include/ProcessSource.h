@@ -4,6 +4,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
@@ -31,6 +32,11 @@ class ProcessSource {
   virtual common::Result<std::uint64_t> pidNamespace(pid_t pid) const = 0;
   // The process's cgroup v2 path ("/system.slice/x.service"), from the "0::" line of /proc/PID/cgroup.
   virtual common::Result<std::string> cgroup(pid_t pid) const = 0;
+  // What the process's relative names are relative to (Linux: readlink /proc/PID/cwd) and one of
+  // its environment variables (/proc/PID/environ): a Wine loader names its Windows program
+  // relative to both (the working directory, WINEPREFIX's drive links). Errors when gone or denied.
+  virtual common::Result<std::string> workingDirectory(pid_t pid) const = 0;
+  virtual common::Result<std::string> environmentVariable(pid_t pid, std::string_view name) const = 0;
 };
 
 }  // namespace mamori::drivers

@@ -116,6 +116,25 @@ common::Result<ProcessInfo> ProcFs::read(pid_t pid) const {
   return info;
 }
 
+common::Result<std::string> ProcFs::workingDirectory(pid_t pid) const {
+  const std::string link = root_ + "/" + std::to_string(pid) + "/cwd";
+  std::string path = readLink(link);
+  if (path.empty()) return common::makeError("cannot read the working directory", link, errno);
+  return path;
+}
+
+common::Result<std::string> ProcFs::environmentVariable(pid_t pid, std::string_view name) const {
+  const std::string file = root_ + "/" + std::to_string(pid) + "/environ";
+  auto environ = common::readSmallFile(file, kMaxCmdline);
+  if (!environ) return environ.error();
+  for (const auto& entry : parseCmdline(environ.value())) {  // NUL-separated like cmdline
+    if (entry.size() > name.size() && entry.compare(0, name.size(), name) == 0 && entry[name.size()] == '=')
+      return entry.substr(name.size() + 1);
+  }
+  return common::makeError(common::ErrorKind::kNotFound, "no such environment variable",
+                           file + " " + std::string(name));
+}
+
 std::vector<pid_t> ProcFs::pids() const {
   std::vector<pid_t> out;
   const std::unique_ptr<DIR, DirCloser> dir(::opendir(root_.c_str()));

@@ -19,6 +19,8 @@ class ProcFs final : public ProcessSource {
   std::vector<pid_t> children(pid_t pid) const override;
   common::Result<std::uint64_t> pidNamespace(pid_t pid) const override;
   common::Result<std::string> cgroup(pid_t pid) const override;
+  common::Result<std::string> workingDirectory(pid_t pid) const override;
+  common::Result<std::string> environmentVariable(pid_t pid, std::string_view name) const override;
 
   // "<root>/<pid>/exe": open it to read (or hash) the very file that runs, even when it was renamed
   // or deleted after the exec.

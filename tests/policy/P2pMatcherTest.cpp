@@ -137,3 +137,44 @@ TEST_CASE("audit and off modes") {
   verdict = P2pMatcher(settings).evaluate({"aria2c", "/usr/bin/aria2c", {"aria2c"}, "", {}, "", "", {}});
   CHECK_FALSE(verdict.matched);
 }
+
+TEST_CASE("Windows clients by their version resource, also renamed and run through Wine; ordinary programs not") {
+  const P2pMatcher matcher(settingsWithHashes());
+  const auto wine = [](std::vector<PeVersionString> version) {
+    ProcessFacts facts{
+        "wine64", "/usr/lib/wine/wine64", {"/usr/lib/wine/wine64", "./notes.exe"}, "", {}, "/tmp/notes.exe", "", {}};
+    facts.wineProgram = true;
+    facts.peVersion = std::move(version);
+    facts.peVersionPath = "/tmp/notes.exe";
+    return facts;
+  };
+  for (const auto& [field, value] :
+       std::vector<std::pair<std::string, std::string>>{{"ProductName", "Winny"},
+                                                        {"OriginalFilename", "Winny.exe"},
+                                                        {"ProductName", "\xc2\xb5Torrent"},
+                                                        {"OriginalFilename", "uTorrent.exe"},
+                                                        {"ProductName", "BitComet"},
+                                                        {"CompanyName", "http://www.emule-project.net"},
+                                                        {"ProductName", "Perfect Dark"},
+                                                        {"OriginalFilename", "Share.exe"}}) {
+    CAPTURE(value);
+    const auto verdict = matcher.evaluate(wine({{"CompanyName", "x"}, {field, value}}));
+    CHECK(verdict.matched);
+    CHECK(hasSignal(verdict, P2pSignal::kVersionInfo));
+    CHECK_FALSE(hasSignal(verdict, P2pSignal::kName));
+  }
+  // Ordinary Windows programs: a plain version resource, or none.
+  CHECK_FALSE(matcher
+                  .evaluate(wine({{"CompanyName", "Example Ltd"},
+                                  {"ProductName", "Hello Tool"},
+                                  {"OriginalFilename", "hello.exe"},
+                                  {"FileDescription", "Shared notes"}}))
+                  .matched);
+  CHECK_FALSE(matcher.evaluate(wine({})).matched);
+  // The program's own name counts like the executable's ("Winny.exe" run through wine64).
+  auto named = wine({});
+  named.scriptPath = "/home/taro/winny/Winny.exe";
+  const auto verdict = matcher.evaluate(named);
+  REQUIRE(verdict.matched);
+  CHECK(verdict.evidence.at(0).subject == "wine program /home/taro/winny/Winny.exe");
+}

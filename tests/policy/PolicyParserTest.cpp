@@ -88,6 +88,27 @@ TEST_CASE("p2p signature sets: hashes lower-cased, builtin sets can be turned of
   CHECK(sets[0].scripts.at(0).script == "deluged");
 }
 
+TEST_CASE("p2p signature sets: version resource patterns name a standard field and a pattern") {
+  const auto good = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "p2p_guard": {"signature_sets": [{"name": "own",
+      "pe_version_info": [{"field": "ProductName", "value": "Foo*"}, {"field": "OriginalFilename", "value": "foo.exe"}]}]}})");
+  CAPTURE(good.describe());
+  REQUIRE(good.ok());
+  const auto& own = good.policy->p2pGuard.signatureSets.back();
+  REQUIRE(own.peVersionInfo.size() == 2);
+  CHECK(own.peVersionInfo[1].field == "OriginalFilename");
+  CHECK(own.peVersionInfo[1].value == "foo.exe");
+  const auto bad = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
+    "p2p_guard": {"signature_sets": [{"name": "own",
+      "pe_version_info": [{"field": "Product", "value": "Foo*"}, {"field": "ProductName", "value": ""}, {"field": "ProductName"}]}]}})");
+  REQUIRE_FALSE(bad.ok());
+  CAPTURE(bad.describe());
+  CHECK(hasError(bad, "/p2p_guard/signature_sets/0/pe_version_info/0/field",
+                 "unknown version resource field \"Product\""));
+  CHECK(hasError(bad, "/p2p_guard/signature_sets/0/pe_version_info/1/value", "expected a non-empty string"));
+  CHECK(hasError(bad, "/p2p_guard/signature_sets/0/pe_version_info/2/value", "missing required key"));
+}
+
 TEST_CASE("a YARA error names the rule set and the line") {
   const auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n",
     "content_scan": {"rule_sets": [{"name": "corp", "source": "rule a {\n condition:\n  nope\n}"}]}})");

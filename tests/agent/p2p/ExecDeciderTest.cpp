@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
 #include <fstream>
 #include <memory>
 
@@ -12,6 +13,7 @@
 #include "drivers/fake/FakeProcesses.h"
 #include "policy/BuiltinP2pSignatures.h"
 #include "tests/support/MiniElf.h"
+#include "tests/support/MiniPe.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori;
@@ -154,4 +156,45 @@ TEST_CASE("self-contained clients and launcher scripts are known by content, wha
   // that is not a launcher are no evidence.
   CHECK(f.decide(f.write("notes", tracker + ed2k)).allow);
   CHECK(f.decide(f.write("deluge-notes.py", "#!/usr/bin/python3\nprint('deluge is a client')\n")).allow);
+}
+
+TEST_CASE("Wine's loader executing itself again is judged by the Windows program its argv names") {
+  Fixture f(builtin());
+  namespace fs = std::filesystem;
+  const std::string loader = f.write("wine64", "loader");
+  const std::string winny = joined({"Win", "ny"});
+  const std::string prefix = f.dir.file("prefix");
+  fs::create_directories(prefix + "/drive_c/Program Files/P2P");
+  fs::create_directories(prefix + "/dosdevices");
+  fs::create_symlink("../drive_c", prefix + "/dosdevices/c:");
+  {
+    std::ofstream(prefix + "/drive_c/Program Files/P2P/svc.exe", std::ios::binary)
+        << testsupport::miniPe({{"ProductName", winny}, {"InternalName", winny}});
+  }
+  f.write("hello.exe", testsupport::miniPe({{"ProductName", "Hello Tool"}, {"FileDescription", "says hello"}}));
+  const auto asWine = [&](std::vector<std::string> argv) {
+    drivers::ProcessInfo caller;
+    caller.pid = 10;
+    caller.ppid = 1;
+    caller.exePath = loader;
+    caller.argv = std::move(argv);
+    f.processes.add(caller, 7);
+    f.processes.setContext(10, f.dir.path(), {{"WINEPREFIX", prefix}});
+  };
+  asWine({loader, "C:\\Program Files\\P2P\\svc.exe"});
+  auto denied = f.decide(loader);
+  CHECK_FALSE(denied.allow);
+  CHECK(denied.facts.scriptPath == prefix + "/dosdevices/c:/Program Files/P2P/svc.exe");
+  CHECK(hasEvidence(denied, policy::P2pSignal::kVersionInfo,
+                    prefix + "/dosdevices/c:/Program Files/P2P/svc.exe ProductName=" + winny));
+  asWine({loader, "./hello.exe"});
+  CHECK(f.decide(loader).allow);
+  // The loader started by a shell (the caller is no Wine process): the loader's own file decides.
+  drivers::ProcessInfo shell;
+  shell.pid = 10;
+  shell.ppid = 1;
+  shell.exePath = "/bin/bash";
+  shell.argv = {"bash"};
+  f.processes.add(shell, 7);
+  CHECK(f.decide(loader).allow);
 }

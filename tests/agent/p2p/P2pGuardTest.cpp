@@ -8,6 +8,7 @@
 #include "drivers/linux/FileHashCache.h"
 #include "policy/BuiltinP2pSignatures.h"
 #include "tests/support/CallbackEventSink.h"
+#include "tests/support/MiniPe.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori;
@@ -260,4 +261,42 @@ TEST_CASE("the rescan finds processes the kernel never announced, and matches th
   CHECK(guard->rescan(200, 1000) == 1);    // 602 only
   CHECK(f.processes.kills().size() == 1);  // and deluged was caught by the rescan
   CHECK(guard->rescan(200, 1000) == 0);    // counted once
+}
+
+TEST_CASE("a Windows client run through Wine is killed at the loader's exec: its program's version resource") {
+  Fixture f;
+  testsupport::TempDir dir;
+  // Winny-like strings are assembled at run time (the test binary must not carry them as a PE would).
+  const std::string winny = std::string("Win") + "ny";
+  std::ofstream(dir.file("notes.exe"), std::ios::binary)
+      << testsupport::miniPe({{"ProductName", winny}, {"OriginalFilename", winny + ".exe"}});
+  std::ofstream(dir.file("tool.exe"), std::ios::binary)
+      << testsupport::miniPe({{"ProductName", "Hello Tool"}, {"CompanyName", "Example Ltd"}});
+  f.processes.add(process(100, 1, "bash"));
+  auto wine = process(300, 100, "wine64", "/usr/lib/wine/wine64");
+  wine.argv = {"/usr/lib/wine/wine64", "./notes.exe"};
+  f.processes.add(wine);
+  f.processes.setContext(300, dir.path(), {{"WINEPREFIX", dir.file("prefix")}});
+  auto benign = process(301, 100, "wine64", "/usr/lib/wine/wine64");
+  benign.argv = {"/usr/lib/wine/wine64", "tool.exe"};
+  f.processes.add(benign);
+  f.processes.setContext(301, dir.path(), {});
+  auto guard = f.guard();
+  guard->apply(builtin());
+  CHECK(guard->examine(301, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kClean);
+  CHECK(guard->examine(300, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kMatched);
+  REQUIRE(f.processes.kills().size() == 1);
+  CHECK(f.processes.kills()[0].first == 300);
+  REQUIRE(f.events.size() == 1);
+  const auto& details = f.events[0].details;
+  CHECK(details->getValue<std::string>("process.script") == dir.file("notes.exe"));
+  CHECK(details->getValue<bool>("process.wine"));
+  CHECK(details->getValue<std::string>("process.pe.product") == winny);
+  CHECK(details->getValue<std::string>("process.pe.original_file_name") == winny + ".exe");
+  bool versionInfo = false;
+  auto signals = details->getArray("p2p.signals");
+  for (std::size_t i = 0; i < signals->size(); ++i) {
+    versionInfo = versionInfo || signals->getObject(i)->getValue<std::string>("signal") == "version_info";
+  }
+  CHECK(versionInfo);
 }

@@ -1,0 +1,129 @@
+"""P2P guard against Windows clients run through Wine (issue 19, docs/decisions/0036): a Winny stand-in
+built now with mingw-w64 (tests/fixtures/wine: a Winny-like version resource and the strings of the
+built-in winny_engine rule) is started with Debian's wine64, as installed and as a renamed copy in
+another folder, by the real agent whose guard is confined to a pid namespace the test made (as in
+test_p2p). Both are refused or killed, with the version resource and the rule as evidence; an
+ordinary Windows program with an ordinary version resource runs to its end.
+
+The first Wine start creates the prefix (in the test's folder, before the agent starts; its time is
+printed). Needs root, gcc-mingw-w64-x86-64 (with windres) and wine64 (scripts/bootstrap.sh --test).
+"""
+
+import os
+import shutil
+import subprocess
+import time
+import unittest
+
+import test_p2p
+from harness import MamoriTestCase, require_root, wait_until
+
+WINE = "/usr/lib/wine/wine64"  # Debian's wine64 package (the wine package's `wine` script execs it)
+GCC = "x86_64-w64-mingw32-gcc"
+WINDRES = "x86_64-w64-mingw32-windres"
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "wine")
+
+
+class WineP2pGuardTest(MamoriTestCase):
+    # The P2P tests' sandbox and helpers, reused as they are (the functions, not the test class,
+    # so its tests do not run twice).
+    start_agent = test_p2p.P2pGuardTest.start_agent
+    dir = test_p2p.P2pGuardTest.dir
+    stop_event = test_p2p.P2pGuardTest.stop_event
+    assertStopped = test_p2p.P2pGuardTest.assertStopped
+
+    def setUp(self):
+        super().setUp()
+        require_root(self)
+        missing = [tool for tool in (GCC, WINDRES) if shutil.which(tool) is None]
+        if not os.access(WINE, os.X_OK):
+            missing.append(WINE)
+        if missing:
+            self.fail(f"missing {', '.join(missing)}: install gcc-mingw-w64-x86-64 and wine64 "
+                      "(scripts/bootstrap.sh --test)")
+        self.sandbox = test_p2p.Sandbox(f"mamori-wine-{os.getpid()}")
+        self.addCleanup(self.sandbox.close)
+        self.coll = self.collector()
+        self.api = self.coll.api()
+        self.prefix = self.dir("wineprefix")
+
+    def build(self, name):
+        """Compiles fixtures/wine/<name>.c with its version resource <name>.rc into a console PE."""
+        out = self.dir("build")
+        subprocess.run([WINDRES, os.path.join(FIXTURES, name + ".rc"), "-O", "coff", "-o",
+                        os.path.join(out, name + ".res.o")], check=True)
+        exe = os.path.join(out, name + ".exe")
+        subprocess.run([GCC, "-O2", "-s", "-o", exe, os.path.join(FIXTURES, name + ".c"),
+                        os.path.join(out, name + ".res.o")], check=True)
+        return exe
+
+    def tail(self, log):
+        with open(os.path.join(self.workdir, log), "rb") as f:
+            return f.read()[-2000:]
+
+    def wine(self, program, cwd, log):
+        """wine64 PROGRAM in the sandbox, with the test's prefix, no debug output and no display."""
+        return self.sandbox.spawn(["env", f"WINEPREFIX={self.prefix}", "WINEDEBUG=-all", "DISPLAY=",
+                                   "WAYLAND_DISPLAY=", WINE, program], cwd=cwd, log=log)
+
+    def test_windows_clients_under_wine_are_stopped_and_ordinary_programs_run(self):
+        winny = self.build("winny_like")
+        hello = self.build("hello")
+
+        # The prefix first, before the agent (wineboot starts about 20 Windows processes once).
+        started = time.monotonic()
+        with open(os.path.join(self.workdir, "prefix.log"), "wb") as log:
+            first = self.wine(hello, self.dir("build"), log)
+            first.wait(300)
+        print(f"FIGURE wine prefix created (first start of a console program) in {time.monotonic() - started:.1f} s")
+        self.assertEqual(first.returncode, 0, self.tail("prefix.log"))
+
+        self.start_agent()
+
+        # An ordinary Windows program runs to its end under the guard.
+        ordinary = os.path.join(self.dir("tools"), "hello.exe")
+        shutil.copy(hello, ordinary)
+        started = time.monotonic()
+        hello_log = os.path.join(self.workdir, "hello.log")
+        with open(hello_log, "wb") as log:
+            proc = self.wine(ordinary, self.dir("tools"), log)
+            proc.wait(120)
+        print(f"FIGURE ordinary program under wine with the guard on: {time.monotonic() - started:.2f} s")
+        self.assertEqual(proc.returncode, 0, self.tail("hello.log"))
+        self.assertIn(b"hello from an ordinary tool", self.tail("hello.log"))
+
+        # The stand-in as installed (absolute path) and a renamed copy in another folder (relative).
+        installed = os.path.join(self.dir("Winny"), "Winny.exe")
+        shutil.copy(winny, installed)
+        renamed = os.path.join(self.dir("documents"), "notes.exe")
+        shutil.copy(winny, renamed)
+        # The installed name decides at once; the renamed copy is known by its content: the version
+        # resource and the rule (both read in one pass over the file).
+        for program, cwd, marker, expected in (
+                (installed, self.dir("Winny"), installed, {("name", "winny")}),
+                ("./notes.exe", self.dir("documents"), "notes.exe",
+                 {("version_info", "ProductName=Winny*"), ("yara", "winny_engine")})):
+            with self.subTest(program=program):
+                with open(os.path.join(self.workdir, os.path.basename(program) + ".log"), "wb") as log:
+                    event = self.assertStopped(self.wine(program, cwd, log), marker)
+                details = event["details"]
+                signals = {(s["signal"], s["matched"]) for s in details["p2p.signals"]}
+                print(f"FIGURE {program}: {details['p2p.action']} (trigger {details['p2p.trigger']}"
+                      + (f", decided in {details['p2p.decision_us']} us" if "p2p.decision_us" in details else "")
+                      + (f", {details['p2p.exec_to_kill_us']} us after exec" if "p2p.exec_to_kill_us" in details
+                         else "") + f"); signals {sorted(signals)}")
+                self.assertTrue(details.get("process.wine"), details)
+                self.assertEqual(os.path.basename(details["process.script"]), os.path.basename(program), details)
+                self.assertTrue(expected <= signals, f"expected {expected} in {signals}")
+                if "version_info" in {signal for signal, _ in expected}:
+                    self.assertEqual(details["process.pe.product"], "Winny", details)
+                    self.assertEqual(details["process.pe.original_file_name"], "Winny.exe", details)
+
+        # The ordinary program was never reported.
+        for kind in ("p2p.killed", "p2p.exec_denied", "p2p.detected"):
+            for event in self.api.events(type=kind):
+                self.assertFalse(any("hello.exe" in arg for arg in event["details"].get("process.args", [])), event)
+
+
+if __name__ == "__main__":
+    unittest.main()
