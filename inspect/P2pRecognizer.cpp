@@ -6,6 +6,7 @@
 #include "common/Crypto.h"
 #include "common/ElfNeeded.h"
 #include "common/Log.h"
+#include "common/PeVersionInfo.h"
 #include "inspect/FileAccess.h"
 
 namespace mamori::inspect {
@@ -42,6 +43,14 @@ std::string programNameOf(const std::string& fileName) {
     }
   }
   return name;
+}
+
+void addPeVersion(policy::ProcessFacts& facts, const std::string& path, const std::string& bytes) {
+  if (!common::looksLikePe(bytes)) return;
+  auto version = common::peVersionInfo(bytes);
+  if (!version || version.value().strings.empty()) return;  // a damaged resource says nothing
+  facts.peVersion = std::move(version.value().strings);
+  facts.peVersionPath = path;
 }
 
 policy::ProcessFacts factsForFile(const std::string& path, const std::string& sha256) {

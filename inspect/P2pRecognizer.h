@@ -45,6 +45,10 @@ class P2pRecognizer {
 // Names people give AppImages and downloads: "qBittorrent-4.6.0-x86_64.AppImage" -> "qBittorrent".
 std::string programNameOf(const std::string& fileName);
 
+// A Windows program's version resource (product, original file name ...) into facts: a renamed
+// Winny.exe in a Wine prefix is still recognised by it. Nothing for other files.
+void addPeVersion(policy::ProcessFacts& facts, const std::string& path, const std::string& bytes);
+
 // The facts an exec of the file at path would give.
 policy::ProcessFacts factsForFile(const std::string& path, const std::string& sha256);
 

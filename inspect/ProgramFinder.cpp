@@ -78,6 +78,7 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
           auto facts = factsForFile(e.path, sha);
           facts.yaraHits = recognizer.scan(e.path, bytes.value());
           recognizer.addLibraries(facts, bytes.value());
+          addPeVersion(facts, e.path, bytes.value());
           auto reasons = recognizer.recognise(facts);
           if (reasons.empty()) return true;
           auto finding = makeFinding(FindingKind::kP2pInstalled, e.path, std::move(reasons));

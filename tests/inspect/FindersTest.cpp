@@ -12,6 +12,7 @@
 #include "inspect/P2pRecognizer.h"
 #include "inspect/ProgramFinder.h"
 #include "policy/DefaultPolicy.h"
+#include "tests/support/MiniPe.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori;
@@ -75,13 +76,21 @@ TEST_CASE("programs: a Windows client in a Wine prefix by name; innocent executa
       true);
   put(home + "/.local/bin/backup.sh", "#!/bin/sh\necho backup\n", true);
   put(home + "/Downloads/photo.jpg", "\xff\xd8\xff", false);
+  // A renamed copy known by its version resource (pieces joined at run time: the test binary must not
+  // look like the client); an ordinary Windows program with its own resource is no finding.
+  const std::string winny = std::string("Win") + "ny";
+  put(home + "/.wine/drive_c/users/taro/Documents/notes.exe",
+      testsupport::miniPe({{"ProductName", winny}, {"OriginalFilename", winny + ".exe"}}));
+  put(home + "/.wine/drive_c/Program Files/Tool/tool.exe",
+      testsupport::miniPe({{"ProductName", "Hello Tool"}, {"CompanyName", "Example Ltd"}}));
   P2pRecognizer recognizer(policy::builtinPolicy().p2pGuard);
   std::vector<Finding> findings;
   std::vector<NotInspected> skipped;
   findInstalledPrograms(defaultProgramFolders({home}, false), recognizer, findings, skipped, nullptr);
   CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/.wine/drive_c/Program Files/Winny/Winny.exe"));
   CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/Downloads/qBittorrent-4.6.0-x86_64.AppImage"));
-  CHECK(findings.size() == 2);
+  CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/.wine/drive_c/users/taro/Documents/notes.exe"));
+  CHECK(findings.size() == 3);
   CHECK(programNameOf("qBittorrent-4.6.0-x86_64.AppImage") == "qBittorrent");
   CHECK(programNameOf("Winny.exe") == "Winny");
   CHECK(programNameOf("aria2c") == "aria2c");
