@@ -21,6 +21,9 @@ test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iprout
   # without a running init nothing starts them at install) and benign look-alikes
   transmission-daemon qbittorrent-nox aria2 ctorrent rtorrent deluged amule-daemon tshark tcpdump curl
   rsyslog rsyslog-gnutls)  # tests/integration/test_siem.py: the SIEM receiver (run as the test's child only)
+# tests/integration/test_requests.py: the desktop notification of a block (notify-send as the user, on a
+# session bus and notification service the test runs)
+test_packages+=(libnotify-bin dbus-daemon python3-dbus python3-gi)
 test_packages+=(tmux)  # tests/inspect: mamori-inspect's consent prompts through a pseudo-terminal (also aria2, chromium)
 # tests/integration/test_activity.py: archives (zip -e, 7z) and printing to a test-owned cupsd (its own
 # config, port and spool; the package's service is not needed)

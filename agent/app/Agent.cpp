@@ -20,6 +20,7 @@
 #include "common/Files.h"
 #include "common/Log.h"
 #include "drivers/linux/FileHashCache.h"
+#include "drivers/linux/LinuxDesktopNotifier.h"
 #include "drivers/linux/LinuxProcessUsage.h"
 #include "drivers/linux/LinuxSandbox.h"
 #include "drivers/linux/SdNotify.h"
@@ -124,6 +125,14 @@ int Agent::start() {
                                            reporting_.heartbeatIntervalMs);
   // Every capability reports through this one sink (stamp, user, journal line, spool, upload).
   sink_ = std::make_unique<SpoolingEventSink>(*events_, *spool_, *uploader_);
+  // What the person at the PC should hear about (a device blocked, a program stopped) is also shown on
+  // their desktop, unless --desktop-notices off.
+  EventSink* capabilitySink = sink_.get();
+  if (options_.desktopNotices != "off") {
+    notifier_ = std::make_unique<drivers::LinuxDesktopNotifier>(options_.userRuntimeRoot);
+    noticeSink_ = std::make_unique<NotifyingEventSink>(*capabilitySink, *notifier_);
+    capabilitySink = noticeSink_.get();
+  }
   synthetic_ = std::make_unique<SyntheticEmitter>(*spool_, *events_, options_.emitSynthetic);
 
   // Capabilities, in apply order; the policy sync applies the policy in force to each at start.
@@ -140,13 +149,13 @@ int Agent::start() {
   // Device control (USB), unless --device-control off.
   if (options_.deviceControl != "off") {
     auto device = makeLinuxDeviceControl(
-        options_.sysfsRoot, *sink_,
+        options_.sysfsRoot, *capabilitySink,
         device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
                                   options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); }});
     if (!options_.requestSocket.empty()) {
       // Employees ask for a blocked device through this socket; the answers come with the policy poll.
       requests_ = std::make_unique<RequestSetup>(options_.requestSocket, *transport_, *identity_, facts_.hostName,
-                                                 *sink_, *device);
+                                                 *capabilitySink, *device);
     }
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
@@ -158,21 +167,21 @@ int Agent::start() {
   // and a newer set re-applies the policy to those two.
   auto sets = std::make_shared<contentscan::ContentSets>();
   addCapability(std::make_unique<contentscan::SetSync>(
-      *transport_, *identity_, *sink_, sets, options_.stateDir, [this](const policy::Policy& policy) {
+      *transport_, *identity_, *capabilitySink, sets, options_.stateDir, [this](const policy::Policy& policy) {
         for (Capability* scanner : setUsers_) {
           if (auto ok = scanner->apply(policy); !ok) common::log::error(scanner->name() + ": " + ok.error().describe());
         }
       }));
-  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(options_.stateDir, *sink_);
+  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(options_.stateDir, *capabilitySink);
   contentScan->setExtractionSandbox(sandbox);
   contentScan->setContentSets(sets);
   setUsers_.push_back(&addCapability(std::move(contentScan)));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
-  setUsers_.push_back(&addCapability(makeLinuxActivity(*sink_, clock_, sandbox, sets)));
+  setUsers_.push_back(&addCapability(makeLinuxActivity(*capabilitySink, clock_, sandbox, sets)));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
-    auto guard = makeLinuxP2pGuard(options_.p2pScope, *sink_);
+    auto guard = makeLinuxP2pGuard(options_.p2pScope, *capabilitySink);
     if (!guard) return fail(kExitUsage, guard.error().describe());
     addCapability(std::move(guard).value());
   }

@@ -18,6 +18,7 @@
 #include "agent/report/Heartbeat.h"
 #include "agent/report/HttpsTransport.h"
 #include "agent/report/IdentityStore.h"
+#include "agent/report/NotifyingEventSink.h"
 #include "agent/report/RetryScheduler.h"
 #include "agent/report/Spool.h"
 #include "agent/report/SpoolingEventSink.h"
@@ -78,7 +79,9 @@ class Agent : public QObject {
   std::unique_ptr<RetryScheduler> scheduler_;
   std::unique_ptr<Uploader> uploader_;
   std::unique_ptr<Heartbeat> heartbeat_;
-  std::unique_ptr<SpoolingEventSink> sink_;  // before capabilities_: they report through it
+  std::unique_ptr<SpoolingEventSink> sink_;             // before capabilities_: they report through it
+  std::unique_ptr<drivers::DesktopNotifier> notifier_;  // --desktop-notices
+  std::unique_ptr<NotifyingEventSink> noticeSink_;      // in front of sink_ when notices are on
   std::unique_ptr<SyntheticEmitter> synthetic_;
   CapabilityRegistry capabilities_;
   std::unique_ptr<PolicySync> policySync_;

@@ -62,6 +62,8 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
       .text("--token-hash-file", options.tokenHashFile)
       .text("--control-socket", options.controlSocket)
       .text("--request-socket", options.requestSocket)
+      .choice("--desktop-notices", {"on", "off"}, options.desktopNotices)
+      .text("--user-runtime-root", options.userRuntimeRoot)
       .option("--limit-window", milliseconds(options.limitWindowMs))
       .option("--spool-max-events", positive(options.spoolMaxEvents))
       .option("--spool-max-bytes", positive(options.spoolMaxBytes))
@@ -117,6 +119,10 @@ Options:
   --request-socket PATH      the socket any local user's `mamori-agent request` reaches to ask for a
                              blocked device (exception requests); none without it
                              [package: /run/mamori/request.sock]
+  --desktop-notices on|off   tell the people signed in to the desktop when a device is blocked (and how
+                             to ask for it) or a file-sharing program is stopped, through notify-send
+                             as each of them [default: on]
+  --user-runtime-root DIR    where the users' session buses are (DIR/UID/bus) [default: /run/user]
   --limit-window SEC         self-limits: seconds per CPU/memory sample; three windows in a row over
                              the policy's agent_limits restart the agent [default: 10]
   --emit-synthetic N         spool N synthetic events (type agent.synthetic) through the normal

@@ -22,15 +22,17 @@ constexpr int kExitUsage = 2;    // bad flags or configuration
 struct AgentOptions {
   bool help = false;
   std::string stateDir = "/var/lib/mamori";
-  std::string collectorUrl;            // "" = the one remembered in identity.json
-  std::string caFile;                  // "" = the remembered one, else the system CA store
-  std::string enrollSecretFile;        // "" = cannot enroll
-  std::string group;                   // asked for at enrollment; "" = the remembered one, else "default"
-  std::string deviceControl = "auto";  // auto: enforce the policy when there is a USB bus; off: never touch USB
-  std::string sysfsRoot = "/sys";      // tests point device control at a recorded tree
-  std::string p2pGuard = "auto";       // auto: the P2P guard as the policy says; off: never look at processes
-  std::string p2pScope = "all";        // which processes the P2P guard may touch (P2pScope.h); tests confine it
-  std::string policyFile;              // a local policy file applied at start (tests, offline use)
+  std::string collectorUrl;                   // "" = the one remembered in identity.json
+  std::string caFile;                         // "" = the remembered one, else the system CA store
+  std::string enrollSecretFile;               // "" = cannot enroll
+  std::string group;                          // asked for at enrollment; "" = the remembered one, else "default"
+  std::string deviceControl = "auto";         // auto: enforce the policy when there is a USB bus; off: never touch USB
+  std::string sysfsRoot = "/sys";             // tests point device control at a recorded tree
+  std::string p2pGuard = "auto";              // auto: the P2P guard as the policy says; off: never look at processes
+  std::string desktopNotices = "on";          // --desktop-notices on|off
+  std::string userRuntimeRoot = "/run/user";  // where users' session buses are (tests give their own)
+  std::string p2pScope = "all";               // which processes the P2P guard may touch (P2pScope.h); tests confine it
+  std::string policyFile;                     // a local policy file applied at start (tests, offline use)
   std::int64_t emitSynthetic = 0;
   bool exitWhenDrained = false;
   std::string configFile;  // --config: read by main() before parsing (recorded for agent.modified)

@@ -267,6 +267,9 @@ class Agent:
         if not any(a.startswith("--p2p-") for a in args):
             # The P2P guard kills processes: only tests that confine it (--p2p-scope) turn it on.
             args += ["--p2p-guard", "off"]
+        if not any(a.startswith("--desktop-notices") or a.startswith("--user-runtime-root") for a in args):
+            # Never notify the desktop of whoever runs the tests; tests of notices bring their own bus.
+            args += ["--desktop-notices", "off"]
         self.process = Process(args, os.path.join(self.workdir, f"{self.name}.{self.runs}.log"))
         return self
 

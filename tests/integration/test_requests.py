@@ -1,5 +1,6 @@
 """Exception requests end to end (issue 20, docs/admin.md "Exception requests"): a real agent on a
-recorded sysfs tree blocks a stick; an unprivileged user runs `mamori-agent request` against the
+recorded sysfs tree blocks a stick and tells the user on their desktop (notify-send as that user on
+their own session bus, a test notification service answering); an unprivileged user runs `mamori-agent request` against the
 agent's request socket; the agent sends it to a real collector over TLS; an administrator approves it
 through the admin API; the agent learns the answer at its next policy poll, authorizes the stick,
 and blocks it again when the window ends. A refusal reaches the PC too; a console viewer can read the
@@ -64,9 +65,35 @@ class RequestTest(MamoriTestCase):
     def wait_event(self, agent_id, type_, match, timeout, what):
         return wait_until(lambda: self.events(agent_id, type_, match), timeout, what, interval=0.2)
 
-    def start_agent(self):
+    def desktop_session(self, user="nobody"):
+        """A session bus of `user` under <runtime root>/<uid>/bus, run as that user, with a notification
+        service that writes every Notify call as a JSON line: (runtime root, the log's path)."""
+        account = pwd.getpwnam(user)
+        root = os.path.join(self.run_dir, "user")
+        home = os.path.join(root, str(account.pw_uid))
+        os.makedirs(home)
+        os.chmod(root, 0o755)
+        os.chown(home, account.pw_uid, account.pw_gid)
+        os.chmod(home, 0o700)
+        log = os.path.join(home, "notices.jsonl")
+        as_user = ["setpriv", f"--reuid={account.pw_uid}", f"--regid={account.pw_gid}", "--clear-groups"]
+        bus = os.path.join(home, "bus")
+        daemon = subprocess.Popen(as_user + ["dbus-daemon", "--session", "--nofork", "--nopidfile",
+                                             f"--address=unix:path={bus}"],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env={"PATH": "/usr/bin:/bin"})
+        self.addCleanup(lambda: (daemon.kill(), daemon.wait()))
+        wait_until(lambda: os.path.exists(bus), 20, "the session bus")
+        server = subprocess.Popen(as_user + ["python3", os.path.join(os.path.dirname(__file__), "notification_service.py"),
+                                             f"unix:path={bus}", log],
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, env={"PATH": "/usr/bin:/bin"})
+        self.addCleanup(lambda: (server.kill(), server.wait()))
+        wait_until(lambda: os.path.exists(log), 20, "the notification service on the bus")
+        return root, log
+
+    def start_agent(self, extra=()):
         agent = self.agent(self.coll)
-        agent.start(extra=["--heartbeat-interval", "1", "--sysfs-root", self.sysfs, "--request-socket", self.socket])
+        agent.start(extra=["--heartbeat-interval", "1", "--sysfs-root", self.sysfs, "--request-socket", self.socket,
+                           *extra])
         wait_until(lambda: os.path.exists(os.path.join(agent.state_dir, "identity.json")) and
                    agent.identity().get("node_key"), 30, "enrollment")
         agent_id = agent.identity()["agent_id"]
@@ -176,7 +203,20 @@ class RequestTest(MamoriTestCase):
         self.assertEqual(agent.process.stop(), 0)
 
     def test_refusal_reaches_the_pc(self):
-        agent, agent_id = self.start_agent()
+        root, log = self.desktop_session()
+        agent, agent_id = self.start_agent(["--user-runtime-root", root])
+        # The person at the desktop was told, with the command that asks for the device; each blocked
+        # device once, however often the agent decides again.
+        def notices():
+            with open(log) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        wait_until(lambda: any(STICK in n["body"] for n in notices()), 30, "the desktop notification")
+        shown = [n for n in notices() if f"--device {STICK}" in n["body"]]
+        self.assertEqual(len(shown), 1, notices())
+        self.assertEqual(shown[0]["summary"], "Device blocked by company policy")
+        self.assertEqual(shown[0]["app_name"], "mamori")
+        self.assertIn("QEMU USB HARDDRIVE", shown[0]["body"])
+        self.assertIn(f"mamori-agent request --device {STICK}", shown[0]["body"])
         code, _, err = self.request("--device", STORAGE, "--reason", "backup")
         self.assertEqual(code, 0, err)
         status, body = self.api.json("GET", "/api/v1/exception-requests")

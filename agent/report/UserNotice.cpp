@@ -1,0 +1,48 @@
+#include "agent/report/UserNotice.h"
+
+namespace mamori::agent {
+
+namespace {
+
+std::string text(const Poco::JSON::Object::Ptr& details, const char* key) {
+  if (details.isNull() || !details->has(key)) return "";
+  const auto value = details->get(key);
+  return value.isString() ? value.extract<std::string>() : "";
+}
+
+// "SanDisk Ultra (0781:5581)", the SD card's name, or what the bus tells.
+std::string deviceName(const Poco::JSON::Object::Ptr& details) {
+  const std::string bus = text(details, "device.bus");
+  if (bus == "mmc") return "The memory card " + text(details, "mmc.name");
+  if (bus == "pci")
+    return "The storage device " + text(details, "pci.vendor_id") + ":" + text(details, "pci.device_id");
+  std::string name = text(details, "usb.manufacturer");
+  const std::string product = text(details, "usb.product");
+  if (!product.empty()) name += (name.empty() ? "" : " ") + product;
+  const std::string ids = text(details, "usb.vendor_id") + ":" + text(details, "usb.product_id");
+  if (ids != ":") name += (name.empty() ? ids : " (" + ids + ")");
+  return name.empty() ? "This device" : name;
+}
+
+}  // namespace
+
+std::optional<UserNotice> userNoticeFor(const std::string& type, const Poco::JSON::Object::Ptr& details) {
+  if (type == "device.blocked") {
+    UserNotice notice{"Device blocked by company policy",
+                      deviceName(details) + " cannot be used on this PC: company files must not leave it this way."};
+    const std::string command = text(details, "device.request_command");
+    notice.body += command.empty() ? " Ask your IT department if you need it."
+                                   : " To ask for it, open a terminal and run: " + command;
+    return notice;
+  }
+  if (type == "p2p.killed" || type == "p2p.exec_denied") {
+    std::string program = text(details, "process.executable");
+    if (program.empty()) program = text(details, "process.name");
+    return UserNotice{"File-sharing program stopped",
+                      (program.empty() ? std::string("A file-sharing program") : program) +
+                          " is not allowed on company PCs and was stopped. Your IT department has been told."};
+  }
+  return std::nullopt;
+}
+
+}  // namespace mamori::agent

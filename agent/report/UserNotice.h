@@ -1,0 +1,20 @@
+#pragma once
+// What the person at the PC is told, on the desktop, about an event the agent reports: a device the
+// policy blocked (and how to ask for it), a file-sharing program stopped. Most events say nothing to
+// the user. Pure: event type and details in, text out.
+
+#include <Poco/JSON/Object.h>
+
+#include <optional>
+#include <string>
+
+namespace mamori::agent {
+
+struct UserNotice {
+  std::string summary;  // one short line
+  std::string body;     // plain text; the notifier escapes it
+};
+
+std::optional<UserNotice> userNoticeFor(const std::string& type, const Poco::JSON::Object::Ptr& details);
+
+}  // namespace mamori::agent
