@@ -77,6 +77,7 @@ P2pGuard::Outcome P2pGuard::examine(pid_t pid, Trigger trigger, std::uint64_t ev
   if (tracked->handled) return Outcome::kAlreadyHandled;
   tracked->examined = true;
   tracked->mappingsSeen = info.mappings.size();
+  tracked->virtualBytes = info.virtualBytes;
 
   // Cheapest first: a known name or script decides without reading a file.
   policy::ProcessFacts facts = inspector_.basic(info);
@@ -221,6 +222,16 @@ int P2pGuard::rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks, bo
     auto it = tracked_.find(pid);
     if (it != tracked_.end() && (!it->second.inScope || it->second.handled)) continue;
     if (!deep && it != tracked_.end() && it->second.examined) continue;  // known: the kernel reports its exec
+    if (deep && it != tracked_.end() && it->second.examined) {
+      // A deep sweep looks for libraries mapped since the process was examined (dlopen of an engine):
+      // the address space grows with each, and stat says so in one small file. Only a process whose
+      // size changed (or a reused pid) is read in full.
+      auto brief = processes_.brief(pid);
+      if (!brief) continue;
+      if (brief.value().startTime == it->second.startTime && brief.value().virtualBytes == it->second.virtualBytes) {
+        continue;
+      }
+    }
     // A process not seen before is asked the scope first (one small file, none for "all"): the
     // machine's other processes come and go all the time (a build), and reading each one's status,
     // command line and mappings only to find it outside was most of what an idle sweep read.

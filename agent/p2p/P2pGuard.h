@@ -76,7 +76,8 @@ class P2pGuard {
     bool inScope = false;
     bool handled = false;  // matched and acted on / reported: never reported twice
     bool examined = false;
-    std::size_t mappingsSeen = 0;  // how many mappings the last look had
+    std::size_t mappingsSeen = 0;    // how many mappings the last look had
+    std::uint64_t virtualBytes = 0;  // stat's vsize when examined: a deep sweep reads it again only when it changed
   };
   Tracked* track(const drivers::ProcessInfo& info);
   Outcome act(const drivers::ProcessInfo& info, policy::ProcessFacts& facts, const policy::P2pVerdict& verdict,

@@ -42,6 +42,11 @@ class FakeProcesses final : public ProcessSource, public ProcessControl {
     if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
     return it->second.info;
   }
+  common::Result<ProcessInfo> brief(pid_t pid) const override {
+    const auto it = entries_.find(pid);
+    if (it == entries_.end()) return common::makeError("no such process", std::to_string(pid));
+    return it->second.info;
+  }
   std::vector<ProcessInfo> snapshot() const override {
     std::vector<ProcessInfo> out;
     for (const auto& [pid, entry] : entries_) out.push_back(entry.info);

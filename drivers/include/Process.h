@@ -43,6 +43,9 @@ struct ProcessInfo {
   // life: a PID reused later has another start time, so nothing acts on the wrong process.
   std::uint64_t startTime = 0;
   bool kernelThread = false;
+  // The address space's size (/proc/PID/stat field 23): it grows when a library is mapped, so a
+  // sweep can tell from stat alone whether the mappings may have changed.
+  std::uint64_t virtualBytes = 0;
 };
 
 }  // namespace mamori::drivers

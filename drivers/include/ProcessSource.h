@@ -19,6 +19,9 @@ class ProcessSource {
   // One process. An error when it is gone (or never was) or its stat cannot be read; facts that need
   // more privilege than we have (another user's exe link) are left empty instead.
   virtual common::Result<ProcessInfo> read(pid_t pid) const = 0;
+  // What one small file says (Linux: /proc/PID/stat): pid, ppid, comm, start time, kernel thread and
+  // virtualBytes; the rest left empty.
+  virtual common::Result<ProcessInfo> brief(pid_t pid) const = 0;
   // Every process that can be read, in ascending pid order; processes that end while the list is
   // being made are left out.
   virtual std::vector<ProcessInfo> snapshot() const = 0;

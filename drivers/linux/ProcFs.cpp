@@ -80,18 +80,27 @@ std::string lookUpUserName(uid_t uid) {
 
 std::string ProcFs::exeLink(pid_t pid) const { return root_ + "/" + std::to_string(pid) + "/exe"; }
 
-common::Result<ProcessInfo> ProcFs::read(pid_t pid) const {
-  const std::string dir = root_ + "/" + std::to_string(pid);
-  auto statText = common::readSmallFile(dir + "/stat");
+common::Result<ProcessInfo> ProcFs::brief(pid_t pid) const {
+  const std::string path = root_ + "/" + std::to_string(pid) + "/stat";
+  auto statText = common::readSmallFile(path);
   if (!statText) return statText.error();
   auto stat = parseProcStat(statText.value());
-  if (!stat) return common::makeError(stat.error().message, dir + "/stat");
+  if (!stat) return common::makeError(stat.error().message, path);
   ProcessInfo info;
   info.pid = pid;
   info.ppid = stat.value().ppid;
   info.comm = stat.value().comm;
   info.startTime = stat.value().startTime;
   info.kernelThread = stat.value().kernelThread();
+  info.virtualBytes = stat.value().virtualBytes;
+  return info;
+}
+
+common::Result<ProcessInfo> ProcFs::read(pid_t pid) const {
+  const std::string dir = root_ + "/" + std::to_string(pid);
+  auto brief = this->brief(pid);
+  if (!brief) return brief.error();
+  ProcessInfo info = std::move(brief).value();
   if (auto status = common::readSmallFile(dir + "/status"); status) {
     if (auto uid = parseProcStatusUid(status.value()); uid) info.uid = uid.value();
   }
@@ -150,12 +159,9 @@ std::vector<pid_t> ProcFs::pids() const {
 }
 
 common::Result<pid_t> ProcFs::parent(pid_t pid) const {
-  const std::string path = root_ + "/" + std::to_string(pid) + "/stat";
-  auto text = common::readSmallFile(path);
-  if (!text) return text.error();
-  auto stat = parseProcStat(text.value());
-  if (!stat) return common::makeError(stat.error().message, path);
-  return stat.value().ppid;
+  auto info = brief(pid);
+  if (!info) return info.error();
+  return info.value().ppid;
 }
 
 std::vector<pid_t> ProcFs::children(pid_t pid) const {

@@ -13,6 +13,7 @@ class ProcFs final : public ProcessSource {
   explicit ProcFs(std::string procRoot = "/proc") : root_(std::move(procRoot)) {}
 
   common::Result<ProcessInfo> read(pid_t pid) const override;
+  common::Result<ProcessInfo> brief(pid_t pid) const override;
   std::vector<ProcessInfo> snapshot() const override;
   std::vector<pid_t> pids() const override;
   common::Result<pid_t> parent(pid_t pid) const override;

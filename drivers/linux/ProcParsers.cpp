@@ -69,6 +69,7 @@ common::Result<ProcStat> parseProcStat(std::string_view text) {
   if (!toNumber(rest[11], stat.userTicks)) return common::makeError("bad utime field", "stat");
   if (!toNumber(rest[12], stat.systemTicks)) return common::makeError("bad stime field", "stat");
   if (!toNumber(rest[19], stat.startTime)) return common::makeError("bad starttime field", "stat");
+  if (rest.size() > 20 && !toNumber(rest[20], stat.virtualBytes)) return common::makeError("bad vsize field", "stat");
   return stat;
 }
 

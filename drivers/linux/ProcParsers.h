@@ -23,6 +23,7 @@ struct ProcStat {
   std::uint64_t userTicks = 0;                                      // field 14 (utime), clock ticks
   std::uint64_t systemTicks = 0;                                    // field 15 (stime), clock ticks
   std::uint64_t startTime = 0;                                      // field 22, clock ticks since boot
+  std::uint64_t virtualBytes = 0;                                   // field 23 (vsize); 0 when the line ends before
   bool kernelThread() const { return (flags & 0x00200000U) != 0; }  // PF_KTHREAD
 };
 

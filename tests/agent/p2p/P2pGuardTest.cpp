@@ -198,7 +198,12 @@ TEST_CASE("a shallow rescan reads only unknown processes; a deep one sees librar
   guard->apply(builtin());
   CHECK(guard->rescan(0, 0, false) == 0);  // unknown: read and examined, clean
   CHECK(f.processes.kills().empty());
-  info.mappings.push_back({library, 2, false});  // imports an engine later
+  // A deep sweep reads only processes whose address space changed size (stat's vsize).
+  const std::size_t readsBefore = f.processes.reads();
+  CHECK(guard->rescan(0, 0, true) == 0);
+  CHECK(f.processes.reads() == readsBefore);
+  info.mappings.push_back({library, 2, false});  // imports an engine later: the address space grows
+  info.virtualBytes += 1 << 20;
   f.processes.add(info);
   CHECK(guard->rescan(0, 0, false) == 0);  // known: not read again
   CHECK(f.processes.kills().empty());
