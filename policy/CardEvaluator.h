@@ -30,4 +30,18 @@ struct CardVerdict {
 // SDIO functions (Wi-Fi) carry no storage. Mode off allows; mode audit reports.
 CardVerdict evaluateMmcCard(const DeviceControlSettings& settings, const MmcCardFacts& card);
 
+// The allow entry that matched a medium (a card, an optical drive), for decideMedium.
+struct MediumAllowMatch {
+  std::string what;  // "card", "drive": the subject of the reason
+  std::string list;  // the policy key of the allow list: "card_allow"
+  int entry = -1;    // the first matching entry; -1 for none
+  DeviceAccess access = DeviceAccess::kFull;
+  std::string comment;
+};
+
+// The verdict for a medium under a block / read_only / allow / audit channel (card_readers,
+// optical) and the allow entry that matched it: an entry's access wins over the channel unless the
+// channel allows already; mode audit or channel audit decide and enforce nothing.
+CardVerdict decideMedium(Mode mode, CardAction action, const std::string& channel, const MediumAllowMatch& match);
+
 }  // namespace mamori::policy

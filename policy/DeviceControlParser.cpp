@@ -1,4 +1,5 @@
 // Parses device_control (docs/policy.md#device_control).
+#include <algorithm>
 #include <array>
 #include <cctype>
 #include <set>
@@ -199,6 +200,48 @@ void parsePciEntry(const common::JsonValue& value, const std::string& pointer, E
   if (ok) out.push_back(std::move(device));
 }
 
+// SCSI INQUIRY strings as sysfs shows them: vendor at most 8 bytes, model at most 16, printable ASCII.
+// Compared with the drive's strings after trimming blanks, case-sensitively (they are upper case in
+// practice, and lsscsi prints them so).
+std::string trimmedBlanks(const std::string& text) {
+  const auto first = text.find_first_not_of(' ');
+  if (first == std::string::npos) return {};
+  return text.substr(first, text.find_last_not_of(' ') - first + 1);
+}
+
+bool isInquiryText(const std::string& text) {
+  return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+}
+
+void parseOpticalEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                       std::vector<AllowedOpticalDrive>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedOpticalDrive drive;
+  bool ok = true;
+  for (const auto& [key, field, limit, required] : {std::tuple{"vendor", &drive.vendor, std::size_t{8}, true},
+                                                    std::tuple{"model", &drive.model, std::size_t{16}, false}}) {
+    const common::JsonValue* v = required ? reader.require(key) : reader.get(key);
+    if (v == nullptr) {
+      ok = ok && !required;
+      continue;
+    }
+    const std::string text = v->kind == common::JsonKind::kString ? trimmedBlanks(v->text) : std::string();
+    if (v->kind != common::JsonKind::kString || text.size() > limit || !isInquiryText(text) ||
+        (required && text.empty())) {
+      errors.add(reader.pointerOf(key), "expected the drive's " + std::string(key) + " as sysfs shows it (" +
+                                            (required ? "1-" : "0-") + std::to_string(limit) +
+                                            " printable ASCII characters), found " + common::describeJson(*v));
+      ok = false;
+      continue;
+    }
+    *field = text;
+  }
+  readAccess(reader, drive.access);
+  reader.string("comment", drive.comment, 1024);
+  if (ok) out.push_back(std::move(drive));
+}
+
 }  // namespace
 
 void parseDeviceControl(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
@@ -253,6 +296,21 @@ void parseDeviceControl(const common::JsonValue& value, const std::string& point
                 }
               });
     out.pciAllow = std::move(devices);
+  }
+  if (const common::JsonValue* v = reader.get("optical"))
+    readCardAction(*v, reader.pointerOf("optical"), errors, out.optical);
+  if (const common::JsonValue* v = reader.get("optical_allow")) {
+    std::vector<AllowedOpticalDrive> drives;
+    std::set<std::pair<std::string, std::string>> seen;
+    readArray(*v, reader.pointerOf("optical_allow"), errors, kMaxAllowEntries,
+              [&](const common::JsonValue& item, const std::string& at) {
+                const std::size_t before = drives.size();
+                parseOpticalEntry(item, at, errors, drives);
+                if (drives.size() != before && !seen.emplace(drives.back().vendor, drives.back().model).second) {
+                  errors.add(at, "duplicate optical_allow entry: the same vendor and model appear earlier");
+                }
+              });
+    out.opticalAllow = std::move(drives);
   }
   if (const common::JsonValue* v = reader.get("class_actions"))
     parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);

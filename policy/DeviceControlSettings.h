@@ -58,6 +58,15 @@ struct AllowedPciDevice {
   std::string comment;
 };
 
+// One company-issued optical drive (CD/DVD/BD burner) by the SCSI INQUIRY strings sysfs shows
+// (/sys/bus/scsi/devices/H:C:T:L/vendor and model, blanks trimmed). model empty = every model of the vendor.
+struct AllowedOpticalDrive {
+  std::string vendor;
+  std::string model;
+  DeviceAccess access = DeviceAccess::kFull;
+  std::string comment;
+};
+
 struct DeviceControlSettings {
   Mode mode = Mode::kEnforce;
   // For interface classes that classActions does not name.
@@ -79,6 +88,11 @@ struct DeviceControlSettings {
   // agent runs (docs/decisions/0033). Devices present at boot are never decided.
   ChannelAction pcieStorage = ChannelAction::kBlock;
   std::vector<AllowedPciDevice> pciAllow;
+  // CD/DVD/BD drives on any bus (SATA, SCSI, USB): burning goes through SCSI commands on the drive's
+  // device nodes, so the agent refuses opens of those nodes (docs/decisions/0037). read_only: discs
+  // can be read, nothing can be burnt. Same four actions as card readers.
+  CardAction optical = CardAction::kReadOnly;
+  std::vector<AllowedOpticalDrive> opticalAllow;
 
   // The configured action for one interface class, before allow-list and mode.
   DeviceAction actionForClass(std::uint8_t interfaceClass) const;

@@ -16,6 +16,7 @@ build_packages=(
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
   qemu-system-x86 busybox-static dosfstools cpio kmod openssl  # this line: tests/e2e (QEMU USB)
+  wodim xorriso  # this line: tests/e2e (burning programs in the guest, the disc image)
   yara  # the reference tool of bench/scan.py
   # tests/integration/test_p2p.py: real file-sharing clients (run only in a test's own network namespace;
   # without a running init nothing starts them at install) and benign look-alikes

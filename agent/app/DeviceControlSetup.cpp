@@ -3,12 +3,17 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <QObject>
+#include <QTimer>
+
 #include <cstdlib>
 
 #include "common/Log.h"
 #include "common/UniqueFd.h"
+#include "drivers/linux/CgroupDeviceGate.h"
 #include "drivers/linux/LinuxBlockDevices.h"
 #include "drivers/linux/LinuxMmcBus.h"
+#include "drivers/linux/LinuxOpticalDrives.h"
 #include "drivers/linux/LinuxPciBus.h"
 #include "drivers/linux/LinuxUsbBus.h"
 #include "drivers/linux/NetlinkUeventSource.h"
@@ -32,7 +37,7 @@ class KmsgTracingSink final : public EventSink {
   std::string report(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) override {
     if (kmsg_.valid()) {
       std::string device = details->optValue<std::string>("usb.kernel_name", "");
-      for (const char* key : {"mmc.kernel_name", "pci.kernel_name"}) {
+      for (const char* key : {"mmc.kernel_name", "pci.kernel_name", "optical.address"}) {
         if (details->has(key)) device = details->getValue<std::string>(key);
       }
       const std::string line = "mamori: " + type + " " + device + "\n";
@@ -46,6 +51,15 @@ class KmsgTracingSink final : public EventSink {
   common::UniqueFd kmsg_;
 };
 
+common::Result<std::unique_ptr<drivers::DeviceAccessGate>> startDeviceGate() {
+  auto started = drivers::linux_os::CgroupDeviceGate::start();
+  if (!started) return started.error();
+  return std::unique_ptr<drivers::DeviceAccessGate>(std::move(started).value());
+}
+
+// How often the opens the device gate refused are collected and reported.
+constexpr int kRefusedPollMs = 250;
+
 class LinuxDeviceControl final : public DeviceControlCapability {
  public:
   LinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink, std::optional<device::ExceptionSettings> exceptions)
@@ -55,6 +69,8 @@ class LinuxDeviceControl final : public DeviceControlCapability {
         trace_(sink),
         cards_(mmc_, blocks_, trace_),
         pciStorage_(pci_, trace_),
+        optical_(sysfsRoot),
+        opticalControl_(optical_, blocks_, &startDeviceGate, trace_),
         exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
@@ -82,6 +98,16 @@ class LinuxDeviceControl final : public DeviceControlCapability {
       control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), trace_);
       control_->setCardReaders(&cards_);
       control_->setPciStorage(&pciStorage_);
+      control_->setOptical(&opticalControl_);
+      refusedTimer_.setInterval(kRefusedPollMs);
+      QObject::connect(&refusedTimer_, &QTimer::timeout, [this] {
+        try {  // a Qt slot: nothing may escape it
+          opticalControl_.pollRefused();
+        } catch (const std::exception& e) {
+          common::log::error(std::string("optical drives: ") + e.what());
+        }
+      });
+      refusedTimer_.start();
       if (exceptions_ && bus_.present()) {
         if (auto enabled = control_->enableExceptions(*exceptions_); !enabled) {
           common::log::error("device control: exceptions off: " + enabled.error().describe());
@@ -99,6 +125,9 @@ class LinuxDeviceControl final : public DeviceControlCapability {
   KmsgTracingSink trace_;
   device::CardReaderControl cards_;
   device::PciStorageControl pciStorage_;
+  QTimer refusedTimer_;  // collects the opens the device gate refused
+  drivers::linux_os::LinuxOpticalDrives optical_;
+  device::OpticalControl opticalControl_;
   std::optional<device::ExceptionSettings> exceptions_;
   std::unique_ptr<drivers::linux_os::NetlinkUeventSource> uevents_;
   std::unique_ptr<device::DeviceControl> control_;  // declared last: goes first

@@ -21,6 +21,7 @@
 #include "agent/core/EventSink.h"
 #include "agent/device/CardReaderControl.h"
 #include "agent/device/DeviceExceptions.h"
+#include "agent/device/OpticalControl.h"
 #include "agent/device/PciStorageControl.h"
 #include "common/Event.h"
 #include "drivers/include/Uevent.h"
@@ -70,6 +71,8 @@ class DeviceControl final : public QObject, public Capability {
   void setCardReaders(CardReaderControl* cards) { cards_ = cards; }
   // Storage controllers hot-plugged on the PCI bus, likewise.
   void setPciStorage(PciStorageControl* pci) { pci_ = pci; }
+  // CD/DVD/BD drives on any bus, likewise.
+  void setOptical(OpticalControl* optical) { optical_ = optical; }
 
   // Turns exceptions on and polls the inbox every second.
   common::Status enableExceptions(ExceptionSettings settings);
@@ -103,6 +106,7 @@ class DeviceControl final : public QObject, public Capability {
   EventSink& sink_;
   CardReaderControl* cards_ = nullptr;
   PciStorageControl* pci_ = nullptr;
+  OpticalControl* optical_ = nullptr;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool absentReported_ = false;

@@ -37,3 +37,6 @@ list(APPEND MAMORI_FUZZ_TARGETS edm_artifact)
 set(MAMORI_FUZZ_LIBS_edm_artifact mamori_fingerprint)
 # PE version resources of Windows programs run through Wine (common/PeVersionInfo, issue 19).
 list(APPEND MAMORI_FUZZ_TARGETS pe_version)
+# Optical drives: INQUIRY strings and device numbers from sysfs (issue 16).
+list(APPEND MAMORI_FUZZ_TARGETS optical)
+set(MAMORI_FUZZ_LIBS_optical mamori_drivers_parsers)

@@ -6,6 +6,8 @@
 export PATH=/bin:/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sys /sys
+# cgroup v2, where the agent attaches its device program (the optical channel; systemd mounts it on a PC).
+mount -t cgroup2 none /sys/fs/cgroup
 mount -t devtmpfs dev /dev
 mount -t tmpfs tmp /tmp
 say() { echo "E2E $*" > /dev/console; }
@@ -69,6 +71,58 @@ check_read_only() {
 
 plug() { say "PLUG $1 $2"; }
 unplug() { say "UNPLUG $1"; }
+
+# 10. Optical drives: a DVD drive on the SATA (AHCI) controller since boot with an ISO 9660 disc in it.
+# optical is read_only (the default): burning programs (wodim, xorriso) cannot open the drive for
+# writing, as a desktop user (the nodes opened to everyone, as udev's uaccess ACL gives the seat's
+# user) or as root (the kernel's device cgroup check applies to root too), and each refusal is
+# reported; reading the disc (dd by the user, mount by root) works.
+optical_checks() {
+  chmod 666 /dev/sr0 /dev/sg* /dev/bsg/* 2>/dev/null
+  as_burner() { su -s /bin/sh burner -c "$*"; }
+  optical_event() { grep "event $1 " "${2:-/tmp/agent.log}" | grep '"device.channel":"optical"' | tail -1; }
+  optical_logged() { [ -n "$(optical_event "$@")" ]; }
+  refused_for() { grep "event device.open_refused " /tmp/agent.log | grep "\"process.name\":\"$1\"" | grep -q "\"process.uid\":$2"; }
+  if wait_for 30 optical_logged device.read_only && [ "$(cat /sys/block/sr0/ro)" = 1 ]; then
+    result optical_read_only_at_start PASS "$(optical_event device.read_only | grep -o '"optical.model":"[^"]*"') $(optical_event device.read_only | grep -o '"optical.nodes":\[[^]]*\]')"
+  else result optical_read_only_at_start FAIL "$(grep -E 'optical|error' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+  w_out=$(as_burner "wodim dev=/dev/sr0 -checkdrive" 2>&1); w_rc=$?
+  x_out=$(as_burner "xorriso -outdev /dev/sr0 -toc" 2>&1); x_rc=$?
+  if [ "$w_rc" != 0 ] && [ "$x_rc" != 0 ] && wait_for 30 refused_for wodim 1000 && wait_for 30 refused_for xorriso 1000; then
+    result optical_burn_refused PASS "wodim exit $w_rc ($(echo "$w_out" | grep -m1 -iE 'permi|cannot' | cut -c1-120)), xorriso exit $x_rc ($(echo "$x_out" | grep -m1 -iE 'permi|cannot|FAILURE' | cut -c1-120))"
+  else result optical_burn_refused FAIL "wodim $w_rc: $(echo "$w_out" | tail -3 | tr '\n' ' ' | cut -c1-300); xorriso $x_rc: $(echo "$x_out" | tail -3 | tr '\n' ' ' | cut -c1-300)"; fi
+  r_out=$(wodim dev=/dev/sr0 -checkdrive 2>&1); r_rc=$?
+  if [ "$r_rc" != 0 ] && wait_for 30 refused_for wodim 0; then result optical_burn_refused_root PASS "wodim exit $r_rc";
+  else result optical_burn_refused_root FAIL "wodim $r_rc: $(echo "$r_out" | tail -3 | tr '\n' ' ' | cut -c1-300)"; fi
+  if as_burner "dd if=/dev/sr0 bs=2048 skip=16 count=1 2>/dev/null" | grep -q CD001 &&
+     mount -t iso9660 -o ro /dev/sr0 /mnt && grep -q "mamori optical disc" /mnt/readme.txt; then
+    result optical_disc_readable PASS "dd by the user, mount by root"
+  else result optical_disc_readable FAIL "$(dmesg | tail -3 | tr '\n' ' ')"; fi
+  umount /mnt 2>/dev/null
+}
+
+# 10b. The restarted agent's policy names the DVD drive's model in optical_allow: a burning program
+# opens it for writing (QEMU's drive cannot burn: the open and the drive's answers are what is checked).
+optical_allowed_check() {
+  if wait_for 60 optical_logged device.allowed /tmp/agent-ro.log; then
+    w_out=$(as_burner "wodim dev=/dev/sr0 -checkdrive" 2>&1); w_rc=$?
+    if [ "$w_rc" = 0 ] && ! grep -q "event device.open_refused" /tmp/agent-ro.log; then
+      result optical_burner_allowed PASS "$(echo "$w_out" | grep -m1 -E 'Identification|Vendor' | cut -c1-120)"
+    else result optical_burner_allowed FAIL "wodim $w_rc: $(echo "$w_out" | tail -4 | tr '\n' ' ' | cut -c1-400)"; fi
+  else result optical_burner_allowed FAIL "no device.allowed; $(grep -E 'optical|error' /tmp/agent-ro.log | tail -3 | cut -c1-300)"; fi
+}
+
+# Only the optical checks (a quick run while working on them: run_usb_e2e.py --only optical).
+if [ "$mode" = optical ]; then
+  start_agent
+  optical_checks
+  kill "$agent_pid"
+  if wait_for 60 agent_gone; then wait "$agent_pid"; fi
+  start_agent /etc/policy-e2e-cards-ro.json /tmp/agent-ro.log
+  optical_allowed_check
+  say "AGENT-LOG-BEGIN"; grep -hE 'event device|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-600 > /dev/console; say "AGENT-LOG-END"
+  finish
+fi
 
 if [ "$mode" = bench ]; then
   start_agent
@@ -169,7 +223,7 @@ if wait_for 90 has_disk; then
     else result allowed_stick_receives_company_file FAIL "mount $mnt not marked by the agent"; fi
     umount /media/stick
   else result allowed_stick_receives_company_file FAIL "mount on /media/stick failed"; fi
-else result allowed_read_write FAIL "no disk"; fi
+else result allowed_read_write FAIL "no disk; $(agent_gone && echo "the agent exited:") $(tail -2 /tmp/agent.log | cut -c1-300)"; fi
 unplug rw1
 wait_for 60 no_disk
 
@@ -290,6 +344,8 @@ else result pcie_nvme_allowed FAIL "$(grep -E 'pci' /tmp/agent.log | tail -2 | c
 if boot_nvme_ok && ! grep -q '"pci.kernel_name":"0000:01:00.0"' /tmp/agent.log; then result pcie_boot_drive_untouched PASS;
 else result pcie_boot_drive_untouched FAIL "$(ls /sys/bus/pci/devices/0000:01:00.0 | tr '\n' ' ')"; fi
 
+optical_checks
+
 # 9. Card readers: a card inserted later (QEMU changes the SD card's medium) never gets a disk. Then
 # the agent restarts with card_readers read_only: the card's disk comes back, read-only.
 card_blocks() { grep "event device.blocked " /tmp/agent.log | grep -c '"device.channel":"card_readers"'; }
@@ -307,6 +363,8 @@ start_agent /etc/policy-e2e-cards-ro.json /tmp/agent-ro.log
 if wait_for 60 has_mmc; then
   check_read_only card_read_only "$(mmc_disk)"
 else result card_read_only FAIL "no mmcblk; $(grep -E 'card|mmc' /tmp/agent-ro.log | tail -3 | cut -c1-300)"; fi
+
+optical_allowed_check
 
 # The kernel's enumeration lines and the agent's decision lines, for the plug-to-decision figures.
 say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|card at address|type 00 class 0x01|nvme nvme[0-9]*: pci function|mamori: device\.' > /dev/console; say "DMESG-END"

@@ -48,7 +48,7 @@ class Guest:
     # drive from boot (it must never be touched); the others take drives hot-plugged by the test.
     ROOT_PORTS = 5
 
-    def __init__(self, work, kernel, initrd, append, early=None, sdcard=False):
+    def __init__(self, work, kernel, initrd, append, early=None, sdcard=False, disc=None):
         self.work = work
         self.console = os.path.join(work, "console.log")
         qmp = os.path.join(work, "qmp.sock")
@@ -79,6 +79,10 @@ class Guest:
             image = self.image("card1")
             cmd += ["-device", "sdhci-pci,id=sdhci", "-drive", f"if=none,id=cardmedia,format=raw,file={image}",
                     "-device", "sd-card,drive=cardmedia,id=sdcard"]
+        if disc:
+            # A DVD drive on the q35 machine's built-in SATA (AHCI) controller with a disc in it.
+            cmd += ["-drive", f"if=none,id=dvd,media=cdrom,format=raw,readonly=on,file={disc}",
+                    "-device", "ide-cd,bus=ide.2,drive=dvd,id=dvd"]
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=open(os.path.join(work, "qemu.err"), "w"))
         self.qmp = Qmp(qmp, time.monotonic() + 30)
         self.ctl = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)

@@ -1,0 +1,230 @@
+#include "agent/device/OpticalControl.h"
+
+#include <Poco/JSON/Array.h>
+
+#include <algorithm>
+#include <chrono>
+#include <set>
+
+#include "agent/report/EventFactory.h"
+#include "common/Log.h"
+
+namespace mamori::agent::device {
+
+using policy::CardDecision;
+
+namespace {
+
+constexpr std::int64_t kReportEveryMs = 5000;  // one refused-open event per node, process and access
+constexpr std::size_t kMaxRecent = 256;
+
+drivers::DeviceAccess accessFor(CardDecision decision) {
+  switch (decision) {
+    case CardDecision::kAllow: return drivers::DeviceAccess::kAll;
+    case CardDecision::kReadOnly: return drivers::DeviceAccess::kReadOnly;
+    case CardDecision::kBlock: return drivers::DeviceAccess::kNone;
+  }
+  return drivers::DeviceAccess::kNone;
+}
+
+bool isOpticalNodeEvent(const drivers::Uevent& event) {
+  if (event.action != "add" && event.action != "remove") return false;
+  if (event.subsystem == "scsi_generic" || event.subsystem == "bsg") return true;
+  return event.subsystem == "block" && event.devname.rfind("sr", 0) == 0;
+}
+
+std::string numberText(const drivers::DeviceNumber& number) {
+  return std::string(number.block ? "b " : "c ") + std::to_string(number.major) + ":" + std::to_string(number.minor);
+}
+
+std::int64_t steadyMs() {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
+      .count();
+}
+
+void setDecision(Poco::JSON::Object::Ptr& details, const policy::CardVerdict& verdict, policy::Mode mode) {
+  details->set("device.decision", std::string(policy::cardDecisionName(verdict.decided)));
+  details->set("device.enforced", std::string(policy::cardDecisionName(verdict.decision)));
+  details->set("device.reason", verdict.reason);
+  details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
+  details->set("policy.mode", std::string(policy::modeName(mode)));
+}
+
+}  // namespace
+
+Poco::JSON::Object::Ptr opticalDetails(const drivers::OpticalDrive& drive) {
+  auto details = makeDetails();
+  details->set("device.bus", std::string("scsi"));
+  details->set("device.channel", std::string("optical"));
+  details->set("optical.vendor", drive.vendor);
+  details->set("optical.model", drive.model);
+  details->set("optical.revision", drive.revision);
+  details->set("optical.address", drive.name);
+  details->set("optical.block", drive.block);
+  Poco::JSON::Array::Ptr nodes = new Poco::JSON::Array;
+  for (const auto& node : drive.nodes) nodes->add(node);
+  details->set("optical.nodes", nodes);
+  details->set("optical.port", drive.devpath);
+  return details;
+}
+
+OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, StartGate startGate,
+                               EventSink& sink)
+    : drives_(drives), blocks_(blocks), startGate_(std::move(startGate)), sink_(sink) {}
+
+void OpticalControl::apply(const policy::DeviceControlSettings& settings) {
+  settings_ = settings;
+  const bool first = !applied_;
+  applied_ = true;
+  if (!gate_ && !gateFailed_ && settings_.mode != policy::Mode::kOff) {
+    auto started = startGate_();
+    if (started) {
+      gate_ = std::move(started).value();
+    } else {
+      // Without the gate burning cannot be refused: said once, as an error event.
+      gateFailed_ = true;
+      common::log::error("optical drives: " + started.error().describe());
+      auto details = makeDetails();
+      details->set("device.channel", std::string("optical"));
+      details->set("error.message", started.error().describe());
+      sink_.report("device.error", common::Severity::High, details);
+    }
+  }
+  // Every sr device, also one that appears before the agent has looked at it, gets what the
+  // channel gives a drive no allow entry names.
+  const auto channel = policy::evaluateOpticalDrive(settings_, {});
+  setRule(nullptr, {true, kScsiCdromMajor, drivers::kAnyMinor}, accessFor(channel.decision));
+  for (auto& [name, known] : known_) known.reported.clear();  // a new policy: every drive reported again
+  refresh(first);
+}
+
+void OpticalControl::handleUevent(const drivers::Uevent& event) {
+  if (!applied_ || !isOpticalNodeEvent(event)) return;
+  refresh(false);
+}
+
+void OpticalControl::refresh(bool atStart) {
+  auto found = drives_.drives();
+  if (!found) {
+    common::log::error("optical drives: " + found.error().describe());
+    return;
+  }
+  std::set<std::string> present;
+  for (const auto& drive : found.value()) {
+    present.insert(drive.name);
+    decide(drive, atStart);
+  }
+  // Drives that went: their numbers' rules go too (an sg or bsg minor is reused by the next SCSI
+  // device, a disk as likely as a drive).
+  for (auto it = known_.begin(); it != known_.end();) {
+    if (present.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    for (const auto& number : it->second.drive.numbers) {
+      owners_.erase(number);
+      if (gate_ != nullptr) {
+        if (auto done = gate_->clear(number); !done) failed(&it->second.drive, done.error().describe());
+      }
+    }
+    it = known_.erase(it);
+  }
+}
+
+void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
+  const policy::CardVerdict verdict = policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model});
+  // Numbers this drive no longer has (a node that went) lose their rule.
+  auto& known = known_[drive.name];
+  for (const auto& number : known.drive.numbers) {
+    if (std::find(drive.numbers.begin(), drive.numbers.end(), number) != drive.numbers.end()) continue;
+    owners_.erase(number);
+    if (gate_ != nullptr) (void)gate_->clear(number);
+  }
+  for (const auto& number : drive.numbers) {
+    setRule(&drive, number, accessFor(verdict.decision));
+    owners_[number] = drive.name;
+  }
+  known.drive = drive;
+  known.verdict = verdict;
+  const std::string signature = drive.vendor + "/" + drive.model + "/" + drive.block + "/" +
+                                std::to_string(drive.nodes.size()) + "/" +
+                                std::string(policy::cardDecisionName(verdict.decision));
+  if (known.reported == signature) return;  // nothing new (another SCSI device's uevent)
+  known.reported = signature;
+  if (verdict.decision == CardDecision::kReadOnly && !drive.block.empty()) {
+    if (auto done = blocks_.setReadOnly(drive.block); !done) failed(&drive, done.error().describe());
+  }
+  if (settings_.mode == policy::Mode::kOff) return;
+  auto connected = opticalDetails(drive);
+  connected->set("device.attached_at_start", atStart);
+  sink_.report("device.connected", common::Severity::Info, connected);
+  auto details = opticalDetails(drive);
+  setDecision(details, verdict, settings_.mode);
+  if (gate_ == nullptr) details->set("device.gate", std::string("unavailable"));
+  if (verdict.audit) {
+    sink_.report("device.audit", common::Severity::Low, details);
+  } else if (verdict.decision == CardDecision::kBlock) {
+    sink_.report("device.blocked", common::Severity::Medium, details);
+  } else if (verdict.decision == CardDecision::kReadOnly) {
+    sink_.report("device.read_only", common::Severity::Info, details);
+  } else {
+    sink_.report("device.allowed", common::Severity::Info, details);
+  }
+}
+
+void OpticalControl::setRule(const drivers::OpticalDrive* drive, const drivers::DeviceNumber& number,
+                             drivers::DeviceAccess access) {
+  if (gate_ == nullptr) return;
+  if (auto done = gate_->set(number, access); !done) failed(drive, numberText(number) + ": " + done.error().describe());
+}
+
+void OpticalControl::pollRefused() {
+  if (gate_ == nullptr) return;
+  const auto refused = gate_->refused();
+  if (refused.empty()) return;
+  const std::int64_t now = steadyMs();
+  for (const auto& open : refused) {
+    // A drive the agent has not looked at yet (its uevent is still queued): look now.
+    if (owners_.count(open.device) == 0) refresh(false);
+    const auto key = std::make_tuple(open.device.major, open.device.minor, open.pid, open.wantedWrite);
+    const auto last = recent_.find(key);
+    if (last != recent_.end() && now - static_cast<std::int64_t>(last->second) < kReportEveryMs) continue;
+    if (recent_.size() >= kMaxRecent) recent_.clear();
+    recent_[key] = static_cast<std::uint64_t>(now);
+    Poco::JSON::Object::Ptr details;
+    std::string node;
+    const auto owner = owners_.find(open.device);
+    const auto known = owner == owners_.end() ? known_.end() : known_.find(owner->second);
+    if (known != known_.end()) {
+      const auto& drive = known->second.drive;
+      details = opticalDetails(drive);
+      setDecision(details, known->second.verdict, settings_.mode);
+      for (std::size_t i = 0; i < drive.numbers.size() && i < drive.nodes.size(); ++i) {
+        if (drive.numbers[i] == open.device) node = drive.nodes[i];
+      }
+    } else {
+      details = makeDetails();
+      details->set("device.channel", std::string("optical"));
+    }
+    details->set("open.node", node);
+    details->set("open.device", numberText(open.device));
+    details->set("open.access", std::string(open.wantedWrite ? "write" : "read"));
+    details->set("process.pid", open.pid);
+    details->set("process.name", open.command);
+    details->set("process.uid", open.uid);
+    common::log::info("optical drives: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
+                      (node.empty() ? numberText(open.device) : node) + " for " + open.command + " (pid " +
+                      std::to_string(open.pid) + ")");
+    sink_.report("device.open_refused", common::Severity::Medium, details);
+  }
+}
+
+void OpticalControl::failed(const drivers::OpticalDrive* drive, const std::string& what) {
+  common::log::error("optical drives: " + (drive != nullptr ? drive->name + ": " : std::string()) + what);
+  auto details = drive != nullptr ? opticalDetails(*drive) : makeDetails();
+  details->set("device.channel", std::string("optical"));
+  details->set("error.message", what);
+  sink_.report("device.error", common::Severity::High, details);
+}
+
+}  // namespace mamori::agent::device

@@ -1,0 +1,75 @@
+#pragma once
+// CD/DVD/BD drives on any bus (SATA, SCSI, USB): burning is a stream of SCSI commands on the drive's
+// device nodes (/dev/srN, /dev/sgN, /dev/bsg/H:C:T:L), which the kernel accepts from unprivileged
+// processes only on a descriptor opened for writing. So the drive's device numbers get rules in a
+// DeviceAccessGate (the kernel decides each open itself): read_only refuses opens for writing (reading
+// a disc works; burning programs cannot open the drive), block refuses every open, allow lets all
+// through. Every sr device (block major 11 is only ever optical drives) follows the channel's own
+// action from the moment it exists; a drive's sg and bsg nodes and allow-listed drives get their rule
+// when the agent sees them (at start, on their uevents). A read-only drive's srN also gets BLKROSET.
+// Refused opens are reported from the gate's queue, polled by the composition root
+// (docs/decisions/0037). The verdict is policy::evaluateOpticalDrive.
+
+#include <Poco/JSON/Object.h>
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <tuple>
+
+#include "agent/core/EventSink.h"
+#include "common/Event.h"
+#include "drivers/include/OpticalDrives.h"
+#include "drivers/include/Uevent.h"
+#include "drivers/include/UsbBus.h"
+#include "policy/OpticalEvaluator.h"
+
+namespace mamori::agent::device {
+
+// Block major 11: SCSI CD-ROM (sr), by the kernel's fixed assignment.
+inline constexpr std::uint32_t kScsiCdromMajor = 11;
+
+class OpticalControl {
+ public:
+  using StartGate = std::function<common::Result<std::unique_ptr<drivers::DeviceAccessGate>>()>;
+
+  OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, StartGate startGate, EventSink& sink);
+
+  // The gate is started the first time the mode is not off; every drive is decided (and reported)
+  // again.
+  void apply(const policy::DeviceControlSettings& settings);
+  // block / scsi_generic / bsg add or remove of a drive's node -> drives looked at again.
+  void handleUevent(const drivers::Uevent& event);
+  // Reports the opens the gate refused since the last call (device.open_refused).
+  void pollRefused();
+
+ private:
+  void refresh(bool atStart);
+  void decide(const drivers::OpticalDrive& drive, bool atStart);
+  void setRule(const drivers::OpticalDrive* drive, const drivers::DeviceNumber& number, drivers::DeviceAccess access);
+  void failed(const drivers::OpticalDrive* drive, const std::string& what);
+
+  drivers::OpticalDrives& drives_;
+  drivers::BlockDevices& blocks_;
+  StartGate startGate_;
+  EventSink& sink_;
+  policy::DeviceControlSettings settings_;
+  bool applied_ = false;
+  bool gateFailed_ = false;
+  std::unique_ptr<drivers::DeviceAccessGate> gate_;
+  struct Known {
+    drivers::OpticalDrive drive;
+    policy::CardVerdict verdict;
+    std::string reported;  // what was last reported for it: nothing new, no event
+  };
+  std::map<std::string, Known> known_;                   // SCSI address -> the drive
+  std::map<drivers::DeviceNumber, std::string> owners_;  // a node's number -> its drive
+  std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, bool>, std::uint64_t> recent_;
+};
+
+// The fields of every optical drive event (docs/events.md, "Optical drives").
+Poco::JSON::Object::Ptr opticalDetails(const drivers::OpticalDrive& drive);
+
+}  // namespace mamori::agent::device

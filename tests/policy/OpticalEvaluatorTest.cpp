@@ -1,0 +1,84 @@
+// CD/DVD/BD drives: optical and optical_allow.
+#include <doctest/doctest.h>
+
+#include "policy/OpticalEvaluator.h"
+#include "policy/PolicyParser.h"
+#include "tests/policy/TestFiles.h"
+
+using namespace mamori::policy;
+using mamori::policy::test::hasError;
+
+namespace {
+const OpticalDriveFacts kBurner{"HL-DT-ST", "DVDRAM GP57EB40"};
+}  // namespace
+
+TEST_CASE("optical: read_only by default (burning refused, discs readable); block, allow, audit") {
+  DeviceControlSettings settings;
+  auto verdict = evaluateOpticalDrive(settings, kBurner);
+  CHECK(verdict.decision == CardDecision::kReadOnly);
+  CHECK(verdict.reason == "optical is read_only");
+  CHECK(verdict.allowEntry == -1);
+  settings.optical = CardAction::kBlock;
+  CHECK(evaluateOpticalDrive(settings, kBurner).decision == CardDecision::kBlock);
+  settings.optical = CardAction::kAllow;
+  CHECK(evaluateOpticalDrive(settings, kBurner).decision == CardDecision::kAllow);
+  settings.optical = CardAction::kAudit;
+  verdict = evaluateOpticalDrive(settings, kBurner);
+  CHECK(verdict.decision == CardDecision::kAllow);
+  CHECK(verdict.decided == CardDecision::kBlock);
+  CHECK(verdict.audit);
+  CHECK(verdict.reason == "audit, would block: optical is audit");
+  settings.optical = CardAction::kReadOnly;
+  settings.mode = Mode::kAudit;
+  verdict = evaluateOpticalDrive(settings, kBurner);
+  CHECK(verdict.decision == CardDecision::kAllow);
+  CHECK(verdict.reason == "audit mode, would read_only: optical is read_only");
+  settings.mode = Mode::kOff;
+  CHECK(evaluateOpticalDrive(settings, kBurner).reason == "device control is off");
+}
+
+TEST_CASE("optical_allow: by vendor and model; a model entry wins over a vendor-wide one") {
+  DeviceControlSettings settings;
+  settings.optical = CardAction::kBlock;
+  settings.opticalAllow.push_back({"HL-DT-ST", "", DeviceAccess::kReadOnly, "LG drives read-only"});
+  settings.opticalAllow.push_back({"HL-DT-ST", "DVDRAM GP57EB40", DeviceAccess::kFull, "archive PC"});
+  auto verdict = evaluateOpticalDrive(settings, kBurner);
+  CHECK(verdict.decision == CardDecision::kAllow);
+  CHECK(verdict.allowEntry == 1);
+  CHECK(verdict.reason == "drive allowed by optical_allow entry 1 (archive PC)");
+  verdict = evaluateOpticalDrive(settings, {"HL-DT-ST", "BD-RE BH16NS40"});
+  CHECK(verdict.decision == CardDecision::kReadOnly);
+  CHECK(verdict.reason == "drive read-only by optical_allow entry 0 (LG drives read-only)");
+  CHECK(evaluateOpticalDrive(settings, {"hl-dt-st", "DVDRAM GP57EB40"}).decision == CardDecision::kBlock);
+  CHECK(evaluateOpticalDrive(settings, {"", ""}).decision == CardDecision::kBlock);
+}
+
+TEST_CASE("optical and optical_allow are parsed strictly") {
+  auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {
+    "optical": "block",
+    "optical_allow": [{"vendor": " QEMU ", "model": "QEMU DVD-ROM", "access": "read_only", "comment": "e2e"},
+                      {"vendor": "HL-DT-ST"}]}})");
+  CAPTURE(result.describe());
+  REQUIRE(result.ok());
+  const auto& dc = result.policy->deviceControl;
+  CHECK(dc.optical == CardAction::kBlock);
+  REQUIRE(dc.opticalAllow.size() == 2);
+  CHECK(dc.opticalAllow[0].vendor == "QEMU");
+  CHECK(dc.opticalAllow[0].model == "QEMU DVD-ROM");
+  CHECK(dc.opticalAllow[0].access == DeviceAccess::kReadOnly);
+  CHECK(dc.opticalAllow[1].model.empty());
+  CHECK(DeviceControlSettings{}.optical == CardAction::kReadOnly);
+
+  result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {
+    "optical": "partial", "optical_allow": [{"vendor": "VERYLONGVENDOR"}, {"vendor": "QEMU", "model": 5},
+    {"vendor": "A", "model": "B"}, {"vendor": "A", "model": "B "}, {"model": "X"}, {"vendor": "  "},
+    {"vendor": "A\u0007"}]}})");
+  REQUIRE_FALSE(result.ok());
+  CHECK(hasError(result, "/device_control/optical", R"(expected one of "block", "read_only", "allow", "audit")"));
+  CHECK(hasError(result, "/device_control/optical_allow/0/vendor", "expected the drive's vendor as sysfs shows it"));
+  CHECK(hasError(result, "/device_control/optical_allow/1/model", "expected the drive's model"));
+  CHECK(hasError(result, "/device_control/optical_allow/3", "duplicate optical_allow entry"));
+  CHECK(hasError(result, "/device_control/optical_allow/4/vendor", "missing required key"));
+  CHECK(hasError(result, "/device_control/optical_allow/5/vendor", "expected the drive's vendor"));
+  CHECK(hasError(result, "/device_control/optical_allow/6/vendor", "expected the drive's vendor"));
+}
