@@ -242,6 +242,45 @@ void parseOpticalEntry(const common::JsonValue& value, const std::string& pointe
   if (ok) out.push_back(std::move(drive));
 }
 
+void parseThunderboltEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                           std::vector<AllowedThunderboltDevice>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedThunderboltDevice device;
+  bool ok = true;
+  const common::JsonValue* uuid = reader.get("unique_id");
+  const common::JsonValue* vendor = reader.get("vendor_id");
+  const common::JsonValue* product = reader.get("device_id");
+  if (uuid != nullptr) {
+    const std::string& text = uuid->text;
+    bool valid = uuid->kind == common::JsonKind::kString && text.size() == 36;
+    for (std::size_t i = 0; valid && i < text.size(); ++i) {
+      const bool dash = i == 8 || i == 13 || i == 18 || i == 23;
+      valid = dash ? text[i] == '-' : std::isxdigit(static_cast<unsigned char>(text[i])) != 0;
+    }
+    if (valid) {
+      for (const char c : text) device.uniqueId += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    } else {
+      errors.add(reader.pointerOf("unique_id"),
+                 "expected the device's UUID as sysfs `unique_id` shows it (8-4-4-4-12 hex digits), found " +
+                     common::describeJson(*uuid));
+      ok = false;
+    }
+    if (vendor != nullptr || product != nullptr) {
+      errors.add(pointer, "expected either unique_id or vendor_id and device_id, not both");
+      ok = false;
+    }
+  } else if (vendor != nullptr && product != nullptr) {
+    ok = readUsbId(*vendor, reader.pointerOf("vendor_id"), errors, device.vendorId) && ok;
+    ok = readUsbId(*product, reader.pointerOf("device_id"), errors, device.deviceId) && ok;
+  } else {
+    errors.add(pointer, "expected unique_id, or vendor_id and device_id");
+    ok = false;
+  }
+  reader.string("comment", device.comment, 1024);
+  if (ok) out.push_back(std::move(device));
+}
+
 }  // namespace
 
 void parseDeviceControl(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
@@ -311,6 +350,24 @@ void parseDeviceControl(const common::JsonValue& value, const std::string& point
                 }
               });
     out.opticalAllow = std::move(drives);
+  }
+  if (const common::JsonValue* v = reader.get("thunderbolt"))
+    readChannelAction(*v, reader.pointerOf("thunderbolt"), errors, out.thunderbolt);
+  reader.boolean("thunderbolt_keep_authorized", out.thunderboltKeepAuthorized);
+  if (const common::JsonValue* v = reader.get("thunderbolt_allow")) {
+    std::vector<AllowedThunderboltDevice> devices;
+    std::set<std::tuple<std::string, std::uint16_t, std::uint16_t>> seen;
+    readArray(*v, reader.pointerOf("thunderbolt_allow"), errors, kMaxAllowEntries,
+              [&](const common::JsonValue& item, const std::string& at) {
+                const std::size_t before = devices.size();
+                parseThunderboltEntry(item, at, errors, devices);
+                if (devices.size() == before) return;
+                const auto& entry = devices.back();
+                if (!seen.emplace(entry.uniqueId, entry.vendorId, entry.deviceId).second) {
+                  errors.add(at, "duplicate thunderbolt_allow entry: the same device appears earlier");
+                }
+              });
+    out.thunderboltAllow = std::move(devices);
   }
   if (const common::JsonValue* v = reader.get("class_actions"))
     parseClassActions(*v, reader.pointerOf("class_actions"), errors, out);

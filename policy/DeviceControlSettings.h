@@ -67,6 +67,15 @@ struct AllowedOpticalDrive {
   std::string comment;
 };
 
+// One company-issued Thunderbolt/USB4 device (a dock, an enclosure): by its UUID (`unique_id`), or
+// by vendor and device id for every unit of a model (uniqueId empty).
+struct AllowedThunderboltDevice {
+  std::string uniqueId;  // lower-case 8-4-4-4-12 hex
+  std::uint16_t vendorId = 0;
+  std::uint16_t deviceId = 0;
+  std::string comment;
+};
+
 struct DeviceControlSettings {
   Mode mode = Mode::kEnforce;
   // For interface classes that classActions does not name.
@@ -93,6 +102,14 @@ struct DeviceControlSettings {
   // can be read, nothing can be burnt. Same four actions as card readers.
   CardAction optical = CardAction::kReadOnly;
   std::vector<AllowedOpticalDrive> opticalAllow;
+  // Thunderbolt/USB4 devices: their PCIe tunnel is built only when the agent writes `authorized`
+  // (security levels user and secure; docs/decisions/0038). Displays and USB4's USB keep working.
+  ChannelAction thunderbolt = ChannelAction::kBlock;
+  std::vector<AllowedThunderboltDevice> thunderboltAllow;
+  // Devices already authorized when the agent first applies a policy (a dock in use, the firmware's
+  // boot list) are left as they are; false decides them like new ones (deauthorizing where the
+  // domain supports it).
+  bool thunderboltKeepAuthorized = true;
 
   // The configured action for one interface class, before allow-list and mode.
   DeviceAction actionForClass(std::uint8_t interfaceClass) const;

@@ -149,7 +149,7 @@ int Agent::start() {
   // Device control (USB), unless --device-control off.
   if (options_.deviceControl != "off") {
     auto device = makeLinuxDeviceControl(
-        options_.sysfsRoot, *capabilitySink,
+        options_.sysfsRoot, options_.stateDir, *capabilitySink,
         device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
                                   options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); }});
     if (!options_.requestSocket.empty()) {

@@ -5,7 +5,9 @@
 
 #include <QObject>
 #include <QTimer>
+#include <openssl/rand.h>
 
+#include <array>
 #include <cstdlib>
 
 #include "common/Log.h"
@@ -15,6 +17,7 @@
 #include "drivers/linux/LinuxMmcBus.h"
 #include "drivers/linux/LinuxOpticalDrives.h"
 #include "drivers/linux/LinuxPciBus.h"
+#include "drivers/linux/LinuxThunderboltBus.h"
 #include "drivers/linux/LinuxUsbBus.h"
 #include "drivers/linux/NetlinkUeventSource.h"
 
@@ -57,12 +60,26 @@ common::Result<std::unique_ptr<drivers::DeviceAccessGate>> startDeviceGate() {
   return std::unique_ptr<drivers::DeviceAccessGate>(std::move(started).value());
 }
 
+// A key for a Thunderbolt device at security level secure: 32 random bytes as 64 hex digits.
+std::string randomThunderboltKey() {
+  std::array<unsigned char, 32> bytes{};
+  if (RAND_bytes(bytes.data(), static_cast<int>(bytes.size())) != 1) return {};  // then no key: reported
+  std::string key;
+  for (const unsigned char b : bytes) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    key += kHex[b >> 4U];
+    key += kHex[b & 0xfU];
+  }
+  return key;
+}
+
 // How often the opens the device gate refused are collected and reported.
 constexpr int kRefusedPollMs = 250;
 
 class LinuxDeviceControl final : public DeviceControlCapability {
  public:
-  LinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink, std::optional<device::ExceptionSettings> exceptions)
+  LinuxDeviceControl(const std::string& sysfsRoot, const std::string& stateDir, EventSink& sink,
+                     std::optional<device::ExceptionSettings> exceptions)
       : bus_(sysfsRoot),
         mmc_(sysfsRoot),
         pci_(sysfsRoot),
@@ -71,6 +88,9 @@ class LinuxDeviceControl final : public DeviceControlCapability {
         pciStorage_(pci_, trace_),
         optical_(sysfsRoot),
         opticalControl_(optical_, blocks_, &startDeviceGate, trace_),
+        thunderboltBus_(sysfsRoot),
+        thunderbolt_(thunderboltBus_, trace_, stateDir.empty() ? std::string() : stateDir + "/thunderbolt-keys",
+                     &randomThunderboltKey),
         exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }
@@ -99,6 +119,7 @@ class LinuxDeviceControl final : public DeviceControlCapability {
       control_->setCardReaders(&cards_);
       control_->setPciStorage(&pciStorage_);
       control_->setOptical(&opticalControl_);
+      control_->setThunderbolt(&thunderbolt_);
       refusedTimer_.setInterval(kRefusedPollMs);
       QObject::connect(&refusedTimer_, &QTimer::timeout, [this] {
         try {  // a Qt slot: nothing may escape it
@@ -128,6 +149,8 @@ class LinuxDeviceControl final : public DeviceControlCapability {
   QTimer refusedTimer_;  // collects the opens the device gate refused
   drivers::linux_os::LinuxOpticalDrives optical_;
   device::OpticalControl opticalControl_;
+  drivers::linux_os::LinuxThunderboltBus thunderboltBus_;
+  device::ThunderboltControl thunderbolt_;
   std::optional<device::ExceptionSettings> exceptions_;
   std::unique_ptr<drivers::linux_os::NetlinkUeventSource> uevents_;
   std::unique_ptr<device::DeviceControl> control_;  // declared last: goes first
@@ -135,9 +158,10 @@ class LinuxDeviceControl final : public DeviceControlCapability {
 
 }  // namespace
 
-std::unique_ptr<DeviceControlCapability> makeLinuxDeviceControl(const std::string& sysfsRoot, EventSink& sink,
+std::unique_ptr<DeviceControlCapability> makeLinuxDeviceControl(const std::string& sysfsRoot,
+                                                                const std::string& stateDir, EventSink& sink,
                                                                 std::optional<device::ExceptionSettings> exceptions) {
-  return std::make_unique<LinuxDeviceControl>(sysfsRoot, sink, std::move(exceptions));
+  return std::make_unique<LinuxDeviceControl>(sysfsRoot, stateDir, sink, std::move(exceptions));
 }
 
 }  // namespace mamori::agent

@@ -24,7 +24,10 @@ class DeviceControlCapability : public Capability {
 // sysfsRoot is "/sys" except in tests. The uevent socket is opened at the first apply() and only if
 // the machine has a USB bus; without one nothing under /sys/bus/usb is written (it is said once).
 // exceptions: temporary device exceptions (challenge/response), off when nullopt.
+// stateDir: the agent's state directory (keys given to Thunderbolt devices at security level secure
+// are kept in <stateDir>/thunderbolt-keys); "" keeps none.
 std::unique_ptr<DeviceControlCapability> makeLinuxDeviceControl(
-    const std::string& sysfsRoot, EventSink& sink, std::optional<device::ExceptionSettings> exceptions = {});
+    const std::string& sysfsRoot, const std::string& stateDir, EventSink& sink,
+    std::optional<device::ExceptionSettings> exceptions = {});
 
 }  // namespace mamori::agent

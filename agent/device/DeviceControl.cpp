@@ -52,6 +52,7 @@ common::Status DeviceControl::apply(const policy::Policy& policy) {
   if (cards_ != nullptr) cards_->apply(policy.deviceControl);
   if (pci_ != nullptr) pci_->apply(policy.deviceControl);
   if (optical_ != nullptr) optical_->apply(policy.deviceControl);
+  if (thunderbolt_ != nullptr) thunderbolt_->apply(policy.deviceControl);
   if (!bus_.present()) {
     if (!absentReported_) {
       absentReported_ = true;
@@ -130,6 +131,7 @@ void DeviceControl::handleUevent(const drivers::Uevent& event) {
   if (cards_ != nullptr) cards_->handleUevent(event);
   if (pci_ != nullptr) pci_->handleUevent(event);
   if (optical_ != nullptr) optical_->handleUevent(event);
+  if (thunderbolt_ != nullptr) thunderbolt_->handleUevent(event);
   if (!applied_) return;
   if (event.subsystem == "usb" && event.devtype == "usb_device") {
     const std::string name = event.kernelName();

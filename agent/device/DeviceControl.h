@@ -23,6 +23,7 @@
 #include "agent/device/DeviceExceptions.h"
 #include "agent/device/OpticalControl.h"
 #include "agent/device/PciStorageControl.h"
+#include "agent/device/ThunderboltControl.h"
 #include "common/Event.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -73,6 +74,8 @@ class DeviceControl final : public QObject, public Capability {
   void setPciStorage(PciStorageControl* pci) { pci_ = pci; }
   // CD/DVD/BD drives on any bus, likewise.
   void setOptical(OpticalControl* optical) { optical_ = optical; }
+  // Thunderbolt/USB4 devices (their PCIe tunnels), likewise.
+  void setThunderbolt(ThunderboltControl* thunderbolt) { thunderbolt_ = thunderbolt; }
 
   // Turns exceptions on and polls the inbox every second.
   common::Status enableExceptions(ExceptionSettings settings);
@@ -107,6 +110,7 @@ class DeviceControl final : public QObject, public Capability {
   CardReaderControl* cards_ = nullptr;
   PciStorageControl* pci_ = nullptr;
   OpticalControl* optical_ = nullptr;
+  ThunderboltControl* thunderbolt_ = nullptr;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool absentReported_ = false;

@@ -2,6 +2,7 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <array>
 #include <cstdio>
 
 #include "agent/report/EventFactory.h"
@@ -9,12 +10,14 @@
 
 namespace mamori::agent::device {
 
-namespace {
-std::string hex4(std::uint16_t value) {
-  char buf[8];
-  std::snprintf(buf, sizeof buf, "%04x", value);
-  return buf;
+std::string hexDigits(unsigned value, int digits) {
+  std::array<char, 16> text{};
+  std::snprintf(text.data(), text.size(), "%0*x", digits, value);
+  return text.data();
 }
+
+namespace {
+std::string hex4(std::uint16_t value) { return hexDigits(value, 4); }
 }  // namespace
 
 policy::UsbDeviceFacts toFacts(const drivers::UsbDevice& device) {

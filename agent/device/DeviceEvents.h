@@ -16,4 +16,7 @@ Poco::JSON::Object::Ptr verdictDetails(const drivers::UsbDevice& device, const p
 
 policy::UsbDeviceFacts toFacts(const drivers::UsbDevice& device);
 
+// value as `digits` lower-case hex digits ("046d"): the ids of every bus in events.
+std::string hexDigits(unsigned value, int digits);
+
 }  // namespace mamori::agent::device

@@ -3,6 +3,7 @@
 #include <array>
 #include <cstdio>
 
+#include "agent/device/DeviceEvents.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
@@ -11,12 +12,6 @@ namespace mamori::agent::device {
 using policy::PciDecision;
 
 namespace {
-std::string hex(unsigned value, int digits) {
-  std::array<char, 16> text{};
-  std::snprintf(text.data(), text.size(), "%0*x", digits, value);
-  return text.data();
-}
-
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : " ") + name;
@@ -28,11 +23,11 @@ Poco::JSON::Object::Ptr pciDetails(const drivers::PciDevice& device) {
   auto details = makeDetails();
   details->set("device.bus", std::string("pci"));
   details->set("device.channel", std::string("pcie_storage"));
-  details->set("pci.vendor_id", hex(device.vendorId, 4));
-  details->set("pci.device_id", hex(device.deviceId, 4));
-  details->set("pci.subsystem_vendor_id", hex(device.subsystemVendorId, 4));
-  details->set("pci.subsystem_device_id", hex(device.subsystemDeviceId, 4));
-  details->set("pci.class", hex(device.classCode, 6));
+  details->set("pci.vendor_id", hexDigits(device.vendorId, 4));
+  details->set("pci.device_id", hexDigits(device.deviceId, 4));
+  details->set("pci.subsystem_vendor_id", hexDigits(device.subsystemVendorId, 4));
+  details->set("pci.subsystem_device_id", hexDigits(device.subsystemDeviceId, 4));
+  details->set("pci.class", hexDigits(device.classCode, 6));
   details->set("pci.serial", device.serial);
   details->set("pci.slot", device.slot);
   details->set("pci.removable", device.removable);

@@ -10,13 +10,6 @@ namespace mamori::drivers::linux_os {
 
 namespace fs = std::filesystem;
 
-namespace {
-std::string optional(const std::string& path) {
-  auto text = readSysfsAttribute(path);
-  return text ? text.value() : std::string();
-}
-}  // namespace
-
 bool LinuxMmcBus::present() const {
   std::error_code ec;
   return fs::is_directory(busDir() + "/devices", ec);
@@ -40,11 +33,11 @@ common::Result<MmcCard> LinuxMmcBus::card(const std::string& name) const {
   auto type = readSysfsAttribute(dir + "/type");
   if (!type) return type.error();
   card.type = type.value();
-  card.cid = optional(dir + "/cid");
-  card.serial = optional(dir + "/serial");
-  card.manfid = optional(dir + "/manfid");
-  card.oemid = optional(dir + "/oemid");
-  card.productName = optional(dir + "/name");
+  card.cid = readOptionalSysfsAttribute(dir + "/cid");
+  card.serial = readOptionalSysfsAttribute(dir + "/serial");
+  card.manfid = readOptionalSysfsAttribute(dir + "/manfid");
+  card.oemid = readOptionalSysfsAttribute(dir + "/oemid");
+  card.productName = readOptionalSysfsAttribute(dir + "/name");
   std::error_code ec;
   card.bound = fs::exists(dir + "/driver", ec);
   return card;

@@ -21,17 +21,12 @@ common::Result<std::uint32_t> hexAttribute(const std::string& path, std::size_t 
   return *value;
 }
 
-std::string optional(const std::string& path) {
-  auto text = readSysfsAttribute(path);
-  return text ? text.value() : std::string();
-}
-
 // (name, address) of every hot-plug slot the kernel knows (pciehp, acpiphp).
 std::vector<std::pair<std::string, std::string>> slots(const std::string& dir) {
   std::vector<std::pair<std::string, std::string>> found;
   std::error_code ec;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
-    const std::string address = optional(it->path().string() + "/address");
+    const std::string address = readOptionalSysfsAttribute(it->path().string() + "/address");
     if (!address.empty()) found.emplace_back(it->path().filename().string(), address);
   }
   return found;
@@ -71,11 +66,11 @@ common::Result<PciDevice> LinuxPciBus::device(const std::string& name) const {
   auto config = readSysfsBytes(dir + "/config");
   device.serial = config ? parseDeviceSerialNumber(config.value()) : std::string();
   device.slot = hotPlugSlotOf(device.devpath, slots(busDir() + "/slots"));
-  device.removable = optional(dir + "/removable") == "removable";
+  device.removable = readOptionalSysfsAttribute(dir + "/removable") == "removable";
   std::error_code ec;
   const fs::path driver = fs::read_symlink(dir + "/driver", ec);
   if (!ec) device.driver = driver.filename().string();
-  device.driverOverride = optional(dir + "/driver_override");
+  device.driverOverride = readOptionalSysfsAttribute(dir + "/driver_override");
   if (device.driverOverride == "(null)") device.driverOverride.clear();
   return device;
 }

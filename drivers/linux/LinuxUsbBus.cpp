@@ -68,6 +68,11 @@ std::string optionalAttribute(const std::string& path) {
 
 }  // namespace
 
+std::string readOptionalSysfsAttribute(const std::string& path) {
+  auto text = readSysfsAttribute(path);
+  return text ? text.value() : std::string();
+}
+
 std::string relativeTo(const std::string& root, const fs::path& dir) {
   std::error_code ec;
   const fs::path realRoot = fs::canonical(root, ec);

@@ -36,6 +36,9 @@ class LinuxUsbBus final : public UsbBus {
 // Reads one sysfs attribute: its text without the trailing newline.
 common::Result<std::string> readSysfsAttribute(const std::string& path);
 
+// Like readSysfsAttribute, "" when the attribute is absent or unreadable (an optional fact).
+std::string readOptionalSysfsAttribute(const std::string& path);
+
 // The names in a sysfs folder (a bus's devices/), sorted.
 common::Result<std::vector<std::string>> listSysfsNames(const std::string& dir);
 

@@ -40,3 +40,6 @@ list(APPEND MAMORI_FUZZ_TARGETS pe_version)
 # Optical drives: INQUIRY strings and device numbers from sysfs (issue 16).
 list(APPEND MAMORI_FUZZ_TARGETS optical)
 set(MAMORI_FUZZ_LIBS_optical mamori_drivers_parsers)
+# Thunderbolt/USB4 sysfs: router names, authorized, security level, UUID, domain (issue 16).
+list(APPEND MAMORI_FUZZ_TARGETS thunderbolt)
+set(MAMORI_FUZZ_LIBS_thunderbolt mamori_drivers_parsers)

@@ -1,0 +1,55 @@
+#pragma once
+// Thunderbolt 3 / USB4 devices: decided when the kernel adds them, by writing their `authorized`
+// (the kernel's own gate: until then no PCIe tunnel exists, so an NVMe enclosure's drive never
+// appears on the PCI bus). At security level `user` an allowed device gets 1; at `secure` it gets a
+// key (kept per device UUID in keyDir) and 1 the first time, the same key and 2 (challenge) after.
+// Blocked devices stay unauthorized. Devices authorized when the agent first applies a policy are
+// left alone unless thunderbolt_keep_authorized is false (then blocked ones are deauthorized where
+// the domain supports it). At `none`, `dponly`, `usbonly` and `nopcie` there is nothing to write:
+// the decision is reported (docs/decisions/0038). The verdict is policy::evaluateThunderboltDevice.
+
+#include <Poco/JSON/Object.h>
+
+#include <functional>
+#include <set>
+#include <string>
+
+#include "agent/core/EventSink.h"
+#include "common/Event.h"
+#include "drivers/include/ThunderboltBus.h"
+#include "drivers/include/Uevent.h"
+#include "policy/ThunderboltEvaluator.h"
+
+namespace mamori::agent::device {
+
+class ThunderboltControl {
+ public:
+  // keyDir: where keys for security level secure are kept (<state>/thunderbolt-keys, 0700); "" = none
+  // (secure-level devices then cannot be approved and are reported with an error). randomKey gives
+  // 64 hex digits (the agent's CSPRNG; fixed in tests).
+  ThunderboltControl(drivers::ThunderboltBus& bus, EventSink& sink, std::string keyDir,
+                     std::function<std::string()> randomKey);
+
+  // The first call records the devices authorized now; every call decides every device again.
+  void apply(const policy::DeviceControlSettings& settings);
+  // thunderbolt add of a device router -> decide; remove -> forget.
+  void handleUevent(const drivers::Uevent& event);
+
+ private:
+  void decide(const std::string& name, bool atStart);
+  common::Status approve(const drivers::ThunderboltDevice& device);
+  void failed(const drivers::ThunderboltDevice& device, const std::string& what);
+
+  drivers::ThunderboltBus& bus_;
+  EventSink& sink_;
+  std::string keyDir_;
+  std::function<std::string()> randomKey_;
+  policy::DeviceControlSettings settings_;
+  bool applied_ = false;
+  std::set<std::string> authorizedAtStart_;  // kernel names
+};
+
+// The fields of every Thunderbolt event (docs/events.md, "Thunderbolt").
+Poco::JSON::Object::Ptr thunderboltDetails(const drivers::ThunderboltDevice& device);
+
+}  // namespace mamori::agent::device
