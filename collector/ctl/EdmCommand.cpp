@@ -13,6 +13,7 @@
 #include "collector/ctl/Commands.h"
 #include "collector/ctl/SetCommands.h"
 #include "common/Base64Url.h"
+#include "common/CommandLine.h"
 #include "common/Crypto.h"
 #include "common/Csv.h"
 #include "common/Files.h"
@@ -200,41 +201,31 @@ int show(const ConnectionOptions& connection, const std::string& set, bool json)
 }  // namespace
 
 int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool json = false;
+  bool json = false, help = false, noHeader = false, tab = false;
   AddOptions options;
   std::string output;
   std::vector<std::string> words;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kEdmUsage, stdout);
-      return kExitOk;
-    }
-    const bool takesValue = arg == "--set" || arg == "--columns" || arg == "--min-columns" || arg == "--output";
-    if (takesValue && i + 1 >= args.size()) return reportError(kExitUsage, "edm: " + arg + " needs a value");
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--no-header") {
-      options.header = false;
-    } else if (arg == "--tab") {
-      options.separator = '\t';
-    } else if (arg == "--set") {
-      options.set = args[++i];
-    } else if (arg == "--columns") {
-      options.columns = args[++i];
-    } else if (arg == "--output") {
-      output = args[++i];
-    } else if (arg == "--min-columns") {
-      const std::string& value = args[++i];
-      if (value.empty() || value.size() > 2 || !std::all_of(value.begin(), value.end(), ::isdigit))
-        return reportError(kExitUsage, "edm: --min-columns expects 1 to 64");
-      options.minColumns = std::stoll(value);
-    } else if (!arg.empty() && arg[0] == '-') {
-      return reportError(kExitUsage, "edm: unknown option \"" + arg + "\" (see mamorictl edm --help)");
-    } else {
-      words.push_back(arg);
-    }
+  common::CommandLine line;
+  line.flag("--json", json)
+      .flag("--no-header", noHeader)
+      .flag("--tab", tab)
+      .text("--set", options.set)
+      .text("--columns", options.columns)
+      .text("--output", output)
+      .integer("--min-columns", 1, 64, options.minColumns)
+      .positional([&words](const std::string& word) -> common::Status {
+        words.push_back(word);
+        return common::Ok{};
+      });
+  if (auto parsed = line.parse(args, help); !parsed) {
+    return reportError(kExitUsage, "edm: " + parsed.error().describe());
   }
+  if (help) {
+    std::fputs(kEdmUsage, stdout);
+    return kExitOk;
+  }
+  options.header = !noHeader;
+  if (tab) options.separator = '\t';
   if (words.size() == 2 && words[0] == "add" && !options.set.empty() && !options.columns.empty()) {
     options.file = words[1];
     return add(connection, options);

@@ -11,6 +11,7 @@
 #include "collector/ctl/Commands.h"
 #include "collector/ctl/SetCommands.h"
 #include "common/Base64Url.h"
+#include "common/CommandLine.h"
 #include "common/Crypto.h"
 #include "common/Files.h"
 #include "common/JsonValue.h"
@@ -187,35 +188,30 @@ int show(const ConnectionOptions& connection, const std::string& set, bool json)
 }  // namespace
 
 int runFingerprintsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool json = false;
+  bool json = false, help = false;
   std::string set, boilerplate, output;
   std::vector<std::string> words;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kFingerprintsUsage, stdout);
-      return kExitOk;
-    }
-    const bool takesValue = arg == "--set" || arg == "--boilerplate-docs" || arg == "--output";
-    if (takesValue && i + 1 >= args.size()) return reportError(kExitUsage, "fingerprints: " + arg + " needs a value");
-    if (arg == "--json") {
-      json = true;
-    } else if (arg == "--set") {
-      set = args[++i];
-    } else if (arg == "--output") {
-      output = args[++i];
-    } else if (arg == "--boilerplate-docs") {
-      boilerplate = args[++i];
-      if (boilerplate.empty() || boilerplate.size() > 7 ||
-          !std::all_of(boilerplate.begin(), boilerplate.end(), [](char c) { return c >= '0' && c <= '9'; }) ||
-          boilerplate == "1")
-        return reportError(kExitUsage, "fingerprints: --boilerplate-docs expects 0 or 2 to 1000000");
-    } else if (!arg.empty() && arg[0] == '-') {
-      return reportError(kExitUsage,
-                         "fingerprints: unknown option \"" + arg + "\" (see mamorictl fingerprints --help)");
-    } else {
-      words.push_back(arg);
-    }
+  common::CommandLine line;
+  line.flag("--json", json)
+      .text("--set", set)
+      .text("--output", output)
+      .option("--boilerplate-docs",
+              [&boilerplate](const std::string& value) -> common::Status {
+                auto count = common::parseInteger(value, 0, 1'000'000);
+                if (!count || count.value() == 1) return common::makeError("expects 0 or 2 to 1000000");
+                boilerplate = value;
+                return common::Ok{};
+              })
+      .positional([&words](const std::string& word) -> common::Status {
+        words.push_back(word);
+        return common::Ok{};
+      });
+  if (auto parsed = line.parse(args, help); !parsed) {
+    return reportError(kExitUsage, "fingerprints: " + parsed.error().describe());
+  }
+  if (help) {
+    std::fputs(kFingerprintsUsage, stdout);
+    return kExitOk;
   }
   if (!words.empty() && words[0] == "add" && words.size() >= 2 && !set.empty())
     return add(connection, set, boilerplate, {words.begin() + 1, words.end()});
