@@ -104,7 +104,9 @@ struct DeviceControlSettings {
   std::vector<AllowedOpticalDrive> opticalAllow;
   // Thunderbolt/USB4 devices: their PCIe tunnel is built only when the agent writes `authorized`
   // (security levels user and secure; docs/decisions/0038). Displays and USB4's USB keep working.
-  ChannelAction thunderbolt = ChannelAction::kBlock;
+  // allow by default: a Thunderbolt 3 dock's USB ports and Ethernet are PCIe devices inside it, and docks
+  // must never be locked out; storage behind the tunnel is still refused by pcie_storage (block).
+  ChannelAction thunderbolt = ChannelAction::kAllow;
   std::vector<AllowedThunderboltDevice> thunderboltAllow;
   // Devices already authorized when the agent first applies a policy (a dock in use, the firmware's
   // boot list) are left as they are; false decides them like new ones (deauthorizing where the

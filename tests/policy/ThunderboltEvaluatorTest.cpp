@@ -14,8 +14,9 @@ ThunderboltDeviceFacts enclosure(const std::string& security = "user", bool atSt
 }
 }  // namespace
 
-TEST_CASE("thunderbolt: block by default where the kernel waits for us; only reported elsewhere") {
+TEST_CASE("thunderbolt: block where the kernel waits for us; only reported elsewhere") {
   DeviceControlSettings settings;
+  settings.thunderbolt = ChannelAction::kBlock;
   auto verdict = evaluateThunderboltDevice(settings, enclosure());
   CHECK(verdict.decision == PciDecision::kBlock);
   CHECK(verdict.enforceable);
@@ -51,6 +52,7 @@ TEST_CASE("thunderbolt: block by default where the kernel waits for us; only rep
 
 TEST_CASE("thunderbolt_allow: by UUID or by vendor and device id") {
   DeviceControlSettings settings;
+  settings.thunderbolt = ChannelAction::kBlock;
   settings.thunderboltAllow.push_back({"0e6b4a2c-9b1f-4d3e-8c7a-112233445566", 0, 0, "backup disk"});
   auto verdict = evaluateThunderboltDevice(settings, enclosure());
   CHECK(verdict.decision == PciDecision::kAllow);
@@ -78,7 +80,9 @@ TEST_CASE("thunderbolt keys are parsed strictly") {
   REQUIRE(dc.thunderboltAllow.size() == 2);
   CHECK(dc.thunderboltAllow[0].uniqueId == "0e6b4a2c-9b1f-4d3e-8c7a-112233445566");
   CHECK(dc.thunderboltAllow[1].vendorId == 0xd4);
-  CHECK(DeviceControlSettings{}.thunderbolt == ChannelAction::kBlock);
+  // Docks are never locked out by default; storage behind them is pcie_storage's (block by default).
+  CHECK(DeviceControlSettings{}.thunderbolt == ChannelAction::kAllow);
+  CHECK(DeviceControlSettings{}.pcieStorage == ChannelAction::kBlock);
   CHECK(DeviceControlSettings{}.thunderboltKeepAuthorized);
 
   result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {

@@ -72,9 +72,9 @@ struct TbFixture {
 
 }  // namespace
 
-TEST_CASE("block by default: waiting devices stay unauthorized, the boot dock is kept, none is reported") {
+TEST_CASE("block: waiting devices stay unauthorized, the boot dock is kept, none is reported") {
   TbFixture f;
-  f.control.apply(settingsFrom("{}"));
+  f.control.apply(settingsFrom(R"({"thunderbolt": "block"})"));
   CHECK(f.authorized("0-301") == "0");
   REQUIRE(f.last("device.blocked", "0-301") != nullptr);
   CHECK(f.last("device.blocked", "0-301")->reason == "thunderbolt is block");
@@ -92,7 +92,7 @@ TEST_CASE("block by default: waiting devices stay unauthorized, the boot dock is
 
 TEST_CASE("allow-listed by UUID or by model: user gets 1, secure gets a stored key, then a challenge") {
   TbFixture f;
-  f.control.apply(settingsFrom(R"({"thunderbolt_allow": [
+  f.control.apply(settingsFrom(R"({"thunderbolt": "block", "thunderbolt_allow": [
       {"unique_id": "0E6B4A2C-9B1F-4D3E-8C7A-112233445566", "comment": "backup disk"},
       {"vendor_id": "01e3", "device_id": "0001", "comment": "OWC Envoy"}]})"));
   CHECK(f.authorized("0-301") == "1");
@@ -120,11 +120,19 @@ TEST_CASE("allow-listed by UUID or by model: user gets 1, secure gets a stored k
 
 TEST_CASE("thunderbolt_keep_authorized false deauthorizes a blocked device where the domain can") {
   TbFixture f;
-  f.control.apply(settingsFrom(R"({"thunderbolt_keep_authorized": false})"));
+  f.control.apply(settingsFrom(R"({"thunderbolt": "block", "thunderbolt_keep_authorized": false})"));
   CHECK(f.authorized("0-1") == "0");
   CHECK(f.last("device.blocked", "0-1") != nullptr);
   CHECK(f.authorized("2-1") == "1");  // security none: nothing to do, reported
   CHECK(f.last("device.audit", "2-1") != nullptr);
+}
+
+TEST_CASE("by default every device gets its tunnel: docks are never locked out") {
+  TbFixture f;
+  f.control.apply(settingsFrom("{}"));
+  CHECK(f.authorized("0-301") == "1");
+  REQUIRE(f.last("device.allowed", "0-301") != nullptr);
+  CHECK(f.last("device.allowed", "0-301")->reason == "thunderbolt is allow");
 }
 
 TEST_CASE("a device plugged later is decided at its uevent; audit and off build the tunnel") {
@@ -135,7 +143,7 @@ TEST_CASE("a device plugged later is decided at its uevent; audit and off build 
   CHECK(f.last("device.audit", "0-301")->reason == "audit, would block: thunderbolt is audit");
 
   TbFixture g;
-  g.control.apply(settingsFrom("{}"));
+  g.control.apply(settingsFrom(R"({"thunderbolt": "block"})"));
   g.tree.write("bus/thunderbolt/devices/0-1/authorized", "1\n");
   g.plug("0-1");  // unplugged and plugged again: no longer the dock from start
   CHECK(g.last("device.blocked", "0-1") != nullptr);
