@@ -14,8 +14,9 @@ namespace mamori::collector::report {
 std::string renderHtml(const FleetReport& report);
 std::string renderCsv(const FleetReport& report);
 
-// "mamori-report-finance-2026-11-30.html": the group (or "all") and the period's first day; the group
-// name is reduced to letters, digits, '-' and '_' so the name is safe as a file and download name.
+// "mamori-report-finance-2026-11-30.html": the group (or "all") and the period's first day; a group
+// name with other characters than letters, digits, '-' and '_' has them replaced and a short hash of
+// the real name added, so the name is safe as a file and download name and still one per group.
 std::string reportFileName(const FleetReport& report, const std::string& extension);
 
 // "UTC+09:00" for an offset in milliseconds.

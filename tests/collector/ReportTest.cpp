@@ -139,6 +139,13 @@ TEST_CASE("stored report names: only ours, never a path") {
   CHECK(name.find('/') == std::string::npos);
   CHECK(report::isStoredReportName(name));
   CHECK(report::isStoredReportName("mamori-report-all-2026-11-30.csv"));
+  // Two groups whose names differ only where they had to be replaced keep their own files.
+  report::FleetReport a = r, b = r, plain = r;
+  a.group = "a b";
+  b.group = "a/b";
+  plain.group = "finance";
+  CHECK(report::reportFileName(a, "csv") != report::reportFileName(b, "csv"));
+  CHECK(report::reportFileName(plain, "csv") == "mamori-report-finance-2026-11-30.csv");
   CHECK_FALSE(report::isStoredReportName("mamori-report-all-2026-11-30.txt"));
   CHECK_FALSE(report::isStoredReportName("mamori-report-../../etc/passwd-2026-11-30.csv"));
   CHECK_FALSE(report::isStoredReportName("mamori-report--2026-11-30.csv"));
