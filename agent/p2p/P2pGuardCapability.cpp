@@ -4,6 +4,9 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <chrono>
+#include <thread>
+
 #include "agent/p2p/VerdictJson.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
@@ -167,6 +170,11 @@ void P2pGuardCapability::startNetwork() {
   }
 }
 
+namespace {
+constexpr int kOwnerRetries = 5;
+constexpr auto kOwnerRetryDelay = std::chrono::milliseconds(20);
+}  // namespace
+
 void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batch) {
   if (!batch) {
     QMetaObject::invokeMethod(
@@ -194,11 +202,19 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
         if (pid != ::getpid() && networkScope_.contains(pid, *drivers_.processes)) candidates->push_back(pid);
       }
     }
-    const auto owner = drivers_.flowOwner(packet->flow, *candidates);
-    const auto sender = owner ? drivers_.processes->read(*owner) : common::makeError("no socket owner");
+    auto owner = drivers_.flowOwner(packet->flow, *candidates);
+    // A socket can be missing from the kernel's tables for a moment around the packet (seen on
+    // loopback): look again a few times, briefly, on this thread, before giving the flow up.
+    for (int attempt = 0; !owner && attempt < kOwnerRetries; ++attempt) {
+      std::this_thread::sleep_for(kOwnerRetryDelay);
+      owner = drivers_.flowOwner(packet->flow, *candidates);
+    }
+    const auto sender = owner ? drivers_.processes->read(*owner)
+                              : common::makeError("no socket of the " + std::to_string(candidates->size()) +
+                                                  " processes in scope holds it");
     if (!sender) {
       common::log::info("p2p guard: " + verdict->protocol + " traffic (" + verdict->detail + ") on " + flow +
-                        " from no process in scope");
+                        " from no process in scope (" + sender.error().describe() + ")");
       continue;
     }
     NetworkEvidence evidence{verdict->protocol, verdict->detail, flow, sender.value().startTime};

@@ -3,6 +3,7 @@
 #include <dirent.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <arpa/inet.h>
 #include <array>
 #include <charconv>
@@ -93,22 +94,46 @@ std::vector<SocketEntry> parseProcNetSockets(std::string_view text, bool ipv6) {
 
 std::optional<pid_t> findFlowOwner(const std::string& procRoot, const FlowEndpoints& flow,
                                    const std::vector<pid_t>& candidates) {
-  const std::string table = std::string(flow.tcp ? "tcp" : "udp") + (flow.ipv6 ? "6" : "");
-  const auto matches = [&](const SocketEntry& e) {
-    if (e.localPort != flow.localPort) return false;
-    if (e.localAddress != flow.localAddress && e.localAddress != "0.0.0.0" && e.localAddress != "::") return false;
-    if (!flow.tcp) return true;  // UDP sockets are often unconnected
-    return e.remotePort == flow.remotePort && e.remoteAddress == flow.remoteAddress;
+  // An IPv4 flow may belong to a dual-stack IPv6 socket (many P2P clients listen and connect that
+  // way): it is listed in tcp6/udp6 with its addresses as ::ffff:a.b.c.d.
+  struct View {
+    std::string table;
+    bool ipv6;
+    std::string prefix;
   };
+  const std::string base = flow.tcp ? "tcp" : "udp";
+  std::vector<View> views{{base + (flow.ipv6 ? "6" : ""), flow.ipv6, ""}};
+  if (!flow.ipv6) views.push_back({base + "6", true, "::ffff:"});
   std::vector<std::uint64_t> inodes;
-  for (const pid_t pid : candidates) {
-    if (!inodes.empty()) break;
-    auto text = common::readSmallFile(procRoot + "/" + std::to_string(pid) + "/net/" + table, 64U << 20U);
-    if (!text) continue;
-    for (const auto& entry : parseProcNetSockets(text.value(), flow.ipv6)) {
-      if (matches(entry)) inodes.push_back(entry.inode);
+  for (const auto& view : views) {
+    const auto matches = [&](const SocketEntry& e) {
+      if (e.localPort != flow.localPort) return false;
+      if (e.localAddress != view.prefix + flow.localAddress && e.localAddress != "0.0.0.0" && e.localAddress != "::") {
+        return false;
+      }
+      if (!flow.tcp) return true;  // UDP sockets are often unconnected
+      return e.remotePort == flow.remotePort && e.remoteAddress == view.prefix + flow.remoteAddress;
+    };
+    // The socket table of each network namespace the candidates are in, once: a candidate whose
+    // namespace cannot be named (it has exited) says nothing, and one namespace without the socket
+    // does not speak for the others.
+    std::vector<std::string> namespacesRead;
+    for (const pid_t pid : candidates) {
+      if (!inodes.empty()) break;
+      const std::string dir = procRoot + "/" + std::to_string(pid);
+      std::array<char, 64> netns{};
+      const ssize_t n = ::readlink((dir + "/ns/net").c_str(), netns.data(), netns.size());
+      if (n <= 0) continue;
+      std::string name(netns.data(), static_cast<std::size_t>(n));
+      if (std::find(namespacesRead.begin(), namespacesRead.end(), name) != namespacesRead.end()) continue;
+      auto text = common::readSmallFile(dir + "/net/" + view.table, 64U << 20U);
+      if (!text) continue;
+      namespacesRead.push_back(std::move(name));
+      for (const auto& entry : parseProcNetSockets(text.value(), view.ipv6)) {
+        if (matches(entry)) inodes.push_back(entry.inode);
+      }
     }
-    if (inodes.empty()) break;  // the table was readable and holds no such socket
+    if (!inodes.empty()) break;
   }
   for (const std::uint64_t inode : inodes) {
     for (const pid_t pid : candidates) {
