@@ -171,8 +171,7 @@ void P2pGuardCapability::startNetwork() {
 }
 
 namespace {
-constexpr int kOwnerRetries = 5;
-constexpr auto kOwnerRetryDelay = std::chrono::milliseconds(20);
+constexpr auto kCandidatesMaxAge = std::chrono::seconds(1);
 }  // namespace
 
 void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batch) {
@@ -186,8 +185,13 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
         Qt::QueuedConnection);
     return;
   }
-  // Who is in scope is listed once per batch, and only when a packet looks like file sharing.
-  std::optional<std::vector<pid_t>> candidates;
+  const auto listCandidates = [this] {
+    networkCandidates_.clear();
+    for (const pid_t pid : drivers_.processes->pids()) {
+      if (pid != ::getpid() && networkScope_.contains(pid, *drivers_.processes)) networkCandidates_.push_back(pid);
+    }
+    candidatesListedAt_ = std::chrono::steady_clock::now();
+  };
   for (const auto& bytes : batch.value()) {
     auto packet = parseIpPacket(bytes);
     if (!packet) continue;
@@ -196,22 +200,19 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
     const std::string flow = packet->flow.describe();
     if (reportedFlows_.size() > 10'000) reportedFlows_.clear();
     if (!reportedFlows_.insert(flow).second) continue;
-    if (!candidates) {
-      candidates.emplace();
-      for (const pid_t pid : drivers_.processes->pids()) {
-        if (pid != ::getpid() && networkScope_.contains(pid, *drivers_.processes)) candidates->push_back(pid);
-      }
+    // The list kept from the last second first (the sender is usually a process that has been
+    // talking for a while), a fresh one when it is not there.
+    const bool fresh = std::chrono::steady_clock::now() - candidatesListedAt_ >= kCandidatesMaxAge;
+    if (fresh) listCandidates();
+    auto owner = drivers_.flowOwner(packet->flow, networkCandidates_);
+    if (!owner && !fresh) {
+      listCandidates();
+      owner = drivers_.flowOwner(packet->flow, networkCandidates_);
     }
-    auto owner = drivers_.flowOwner(packet->flow, *candidates);
-    // A socket can be missing from the kernel's tables for a moment around the packet (seen on
-    // loopback): look again a few times, briefly, on this thread, before giving the flow up.
-    for (int attempt = 0; !owner && attempt < kOwnerRetries; ++attempt) {
-      std::this_thread::sleep_for(kOwnerRetryDelay);
-      owner = drivers_.flowOwner(packet->flow, *candidates);
-    }
-    const auto sender = owner ? drivers_.processes->read(*owner)
-                              : common::makeError("no socket of the " + std::to_string(candidates->size()) +
-                                                  " processes in scope holds it");
+    const std::size_t candidates = networkCandidates_.size();
+    const auto sender =
+        owner ? drivers_.processes->read(*owner)
+              : common::makeError("no socket of the " + std::to_string(candidates) + " processes in scope holds it");
     if (!sender) {
       common::log::info("p2p guard: " + verdict->protocol + " traffic (" + verdict->detail + ") on " + flow +
                         " from no process in scope (" + sender.error().describe() + ")");

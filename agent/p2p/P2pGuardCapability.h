@@ -11,6 +11,7 @@
 #include <QSocketNotifier>
 #include <QTimer>
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -95,6 +96,11 @@ class P2pGuardCapability final : public Capability {
   std::unique_ptr<drivers::PacketSource> packets_;
   P2pScope networkScope_;                // the guard's scope, for the packet thread's own use
   std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once (packet thread only)
+  // The processes in scope, listed at most once a second on the packet thread (listing means a
+  // readlink for every process on the machine, milliseconds that a tracker announce's socket, open
+  // for about one, does not have); listed again when a flow's sender is not among them.
+  std::vector<pid_t> networkCandidates_;
+  std::chrono::steady_clock::time_point candidatesListedAt_{};
   std::unique_ptr<ExecDecider> decider_;
   policy::P2pGuardSettings settings_;  // as the policy says, before learning
   std::unique_ptr<HashLearner> learner_;
