@@ -58,18 +58,33 @@ struct MemoryStream {
   }
 };
 
+common::Result<std::string> save(YR_RULES* rules) {
+  MemoryStream stream;
+  YR_STREAM out{&stream, &MemoryStream::read, &MemoryStream::write};
+  if (const int rc = yr_rules_save_stream(rules, &out); rc != ERROR_SUCCESS) return yaraError(rc, "yr_rules_save");
+  return std::move(stream.bytes);
+}
+
+common::Result<YR_RULES*> load(std::string bytes) {
+  MemoryStream stream{std::move(bytes)};
+  YR_STREAM in{&stream, &MemoryStream::read, &MemoryStream::write};
+  YR_RULES* loaded = nullptr;
+  if (const int rc = yr_rules_load_stream(&in, &loaded); rc != ERROR_SUCCESS || loaded == nullptr)
+    return yaraError(rc != ERROR_SUCCESS ? rc : ERROR_INTERNAL_FATAL_ERROR, "yr_rules_load");
+  return loaded;
+}
+
 // libyara (4.2) hands over the compiler's whole arena with the rules, growth room included: about
 // 7 MB resident for even one small rule, nearly all of it zeros, held for as long as the policy is.
 // Saved and loaded back, the rules take only what they use (tens of KB). On any failure the original
 // is kept: the round trip only saves memory.
 YR_RULES* compact(YR_RULES* rules) {
-  MemoryStream stream;
-  YR_STREAM out{&stream, &MemoryStream::read, &MemoryStream::write};
-  if (yr_rules_save_stream(rules, &out) != ERROR_SUCCESS) return rules;
-  YR_RULES* loaded = nullptr;
-  if (yr_rules_load_stream(&out, &loaded) != ERROR_SUCCESS || loaded == nullptr) return rules;
+  auto saved = save(rules);
+  if (!saved) return rules;
+  auto loaded = load(std::move(saved).value());
+  if (!loaded) return rules;
   yr_rules_destroy(rules);
-  return loaded;
+  return loaded.value();
 }
 
 YaraCompileOutcome failure(const common::Error& error) {
@@ -107,6 +122,15 @@ YaraCompileOutcome compileYara(std::string_view source) {
   }
   outcome.rules = std::make_shared<const YaraRules>(compact(rules));
   return outcome;
+}
+
+common::Result<std::string> saveYaraRules(const YaraRules& rules) { return save(rules.get()); }
+
+common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes) {
+  if (auto status = YaraRuntime::ensure(); !status) return status.error();
+  auto loaded = load(std::move(bytes));
+  if (!loaded) return loaded.error();
+  return std::make_shared<const YaraRules>(loaded.value());
 }
 
 }  // namespace mamori::policy

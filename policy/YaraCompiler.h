@@ -25,4 +25,10 @@ struct YaraCompileOutcome {
 
 YaraCompileOutcome compileYara(std::string_view source);
 
+// Compiled rules as bytes (libyara's own saved form) and back, for a cache of compiled rules
+// (scan/CompiledRulesCache). libyara trusts what it loads: only bytes this process saved, or whose
+// integrity the caller has checked, may be loaded.
+common::Result<std::string> saveYaraRules(const YaraRules& rules);
+common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes);
+
 }  // namespace mamori::policy

@@ -48,7 +48,13 @@ void ContentInspector::inspect(std::string_view data, FileResult& result, int fd
   fingerprintText_.clear();
   const PieceSink sink = [&](const Piece& piece) { scanPiece(piece, result); };
   if (sandbox_) {
-    sandbox_->extract(data, fd, sink, result.notInspected);
+    // Plain text and bytes of no known format have nothing to parse: their one piece is the document
+    // itself, matched here without a round trip (and no worker is started for a tree of them).
+    if (auto plain = plainPiece(data)) {
+      sink(*plain);
+    } else {
+      sandbox_->extract(data, fd, sink, result.notInspected);
+    }
   } else {
     extractPieces(data, limits_, sink, result.notInspected);
   }

@@ -1,7 +1,8 @@
 #pragma once
 // Inspects one file's bytes: extraction and decoding (in the sandbox worker when the config has a
-// launcher, else in this process), YARA over every piece (raw and decoded), detectors over text,
-// thresholds. One per worker thread (it owns that thread's YARA scanners and sandbox worker).
+// launcher, else in this process; plain text needs neither and is matched without a worker), YARA
+// over every piece (raw and decoded), detectors over text, thresholds. One per worker thread (it owns that thread's
+// YARA scanners and sandbox worker).
 
 #include <chrono>
 #include <memory>

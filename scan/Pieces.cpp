@@ -8,10 +8,9 @@ namespace mamori::scan {
 namespace {
 constexpr std::size_t kMinUtf16Run = 3;  // 社外秘 is three characters
 
-Piece pieceOf(const std::string& location, std::string_view data, PartKind kind) {
+Piece pieceOf(const std::string& location, std::string_view data, PartKind kind, TextEncoding encoding) {
   Piece piece{location, kind, data, {}, DetectOn::kNone};
   if (kind == PartKind::kContainer) return piece;  // a container's own bytes: YARA only
-  const TextEncoding encoding = detectEncoding(data);
   if (encoding != TextEncoding::kUtf8 && encoding != TextEncoding::kUnknown) {
     piece.decoded = transcodeToUtf8(data, encoding);
     piece.detectOn = DetectOn::kDecoded;
@@ -27,7 +26,20 @@ Piece pieceOf(const std::string& location, std::string_view data, PartKind kind)
   return piece;
 }
 
+Piece pieceOf(const std::string& location, std::string_view data, PartKind kind) {
+  return pieceOf(location, data, kind, kind == PartKind::kContainer ? TextEncoding::kUnknown : detectEncoding(data));
+}
+
 }  // namespace
+
+std::optional<Piece> plainPiece(std::string_view document) {
+  if (sniffFileType(document) != FileType::kOther) return std::nullopt;  // an extractor's job
+  const TextEncoding encoding = detectEncoding(document);
+  // Any other encoding needs a decoder, and decoders run in the sandbox.
+  if (encoding != TextEncoding::kUtf8 && encoding != TextEncoding::kUnknown) return std::nullopt;
+  // What extractPieces would give: the Extractor visits a kOther document as its one kFile part.
+  return pieceOf("", document, PartKind::kFile, encoding);
+}
 
 void extractPieces(std::string_view document, const ExtractionLimits& limits, const PieceSink& sink,
                    std::vector<NotInspected>& notInspected) {

@@ -6,6 +6,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -49,6 +50,14 @@ inline std::string_view fingerprintText(const Piece& piece) {
   if (first != std::string_view::npos && text[first] == '<') return {};
   return text;
 }
+
+// The one piece of a document that needs neither an extractor nor a decoder: UTF-8 (ASCII) text, or
+// bytes of no format the extractors know and no text encoding; exactly what extractPieces would
+// visit for it. Null when the document needs an extractor (a container, Office, PDF, RTF, mail) or a
+// decoder (Shift_JIS, EUC-JP, UTF-16...). It only compares magic bytes and counts byte patterns in
+// the first 64 KiB (no parser, no decoder), so the scanner may call it outside the sandbox and send
+// the sandbox only what needs parsing (docs/decisions/0039).
+std::optional<Piece> plainPiece(std::string_view document);
 
 // Visits the pieces of document; problems (encrypted, corrupt, bombs, limits) go to notInspected.
 void extractPieces(std::string_view document, const ExtractionLimits& limits, const PieceSink& sink,

@@ -13,6 +13,7 @@
 #include "policy/DefaultPolicy.h"
 #include "policy/PolicyLoader.h"
 #include "policy/YaraCompiler.h"
+#include "scan/CompiledRulesCache.h"
 #include "scan/ContentScanner.h"
 #include "scan/ResultFormat.h"
 
@@ -36,7 +37,11 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   if (!options.rulesFile.empty()) {
     auto source = policy::readPolicyFile(options.rulesFile, 16U << 20U);
     if (!source) return source.error();
-    auto compiled = policy::compileYara(source.value());
+    // With a state directory the compiled rules are kept there: an unchanged tree is scanned again
+    // without compiling them again.
+    auto compiled = options.stateDir.empty()
+                        ? policy::compileYara(source.value())
+                        : scan::CompiledRulesCache(options.stateDir).compile(options.rulesFile, source.value()).outcome;
     if (!compiled.rules) {
       std::string message = "the rules do not compile:";
       for (const auto& d : compiled.errors) message += "\n  line " + std::to_string(d.line) + ": " + d.message;
@@ -110,8 +115,9 @@ Options:
                      "name","count","container_path"}],"not_inspected":[{"container_path","reason"}]},
                      then a {"summary":{...}} line
   --threads N        scanner threads, 1..32 (default: the policy's content_scan.threads)
-  --state-dir DIR    keep the incremental cache in DIR/scan-cache.bin: unchanged files are not
-                     read again (default: no cache)
+  --state-dir DIR    keep the incremental cache in DIR/scan-cache.bin and the compiled --rules in
+                     DIR/rules-*.yarc: unchanged files are not read again, unchanged rules not
+                     compiled again (default: no cache)
   --idle             idle I/O and CPU priority, as the agent's background scans
   --cpu-limit P      pace the scan as the agent does under agent_limits.cpu_percent P (1..100):
                      this process stays near 80% of P percent of one core (default: full speed)

@@ -22,6 +22,22 @@ TEST_CASE("hostile byte sequences are refused") {
   CHECK_FALSE(isValidUtf8(std::string("\xFF", 1)));
 }
 
+TEST_CASE("a bad byte is found wherever it sits in long ASCII runs (read eight bytes at a time)") {
+  for (std::size_t at = 0; at < 40; ++at) {
+    for (const std::string& bad : {std::string("\xFF"), std::string("\xE3\x81"), std::string("\xC0\xAF")}) {
+      std::string text(40, 'a');
+      text.replace(at, bad.size(), bad);
+      text.resize(40);
+      CAPTURE(at);
+      CHECK_FALSE(isValidUtf8(text));
+    }
+    std::string good(40, 'a');
+    good.replace(at, 3, "社");
+    good.resize(40);
+    if (at + 3 <= 40) CHECK(isValidUtf8(good));
+  }
+}
+
 TEST_CASE("outside text printed on a terminal shows control, invisible and direction-changing characters as markers") {
   using mamori::common::visibleText;
   CHECK(visibleText("pc-経理-01") == "pc-経理-01");

@@ -1,6 +1,7 @@
 // Fuzzes the content scanner's extraction path: magic-byte sniffing, zip directory and members,
 // OOXML/OpenDocument XML text, gzip, PDF streams, archives through libarchive (7z, RAR5, tar.xz, cpio, zip64,
-// xz), nesting, with small limits so bombs stay cheap.
+// xz), nesting, with small limits so bombs stay cheap. And plainPiece, which the scanner runs outside
+// the sandbox: when it answers, extractPieces must give exactly that one piece.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -8,6 +9,7 @@
 #include <vector>
 
 #include "scan/Extractor.h"
+#include "scan/Pieces.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mamori::scan;
@@ -24,5 +26,16 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       input,
       [&](const std::string& location, std::string_view part, PartKind) { seen += location.size() + part.size(); },
       notInspected);
+  if (const auto plain = plainPiece(input)) {
+    std::vector<Piece> pieces;
+    std::vector<NotInspected> skipped;
+    extractPieces(
+        input, limits, [&](const Piece& piece) { pieces.push_back(piece); }, skipped);
+    const bool same = pieces.size() == 1 && skipped.empty() && pieces[0].location == plain->location &&
+                      pieces[0].kind == plain->kind && pieces[0].raw.data() == plain->raw.data() &&
+                      pieces[0].raw.size() == plain->raw.size() && pieces[0].decoded == plain->decoded &&
+                      pieces[0].detectOn == plain->detectOn;
+    if (!same) __builtin_trap();  // the scanner would match something else than the sandbox gives
+  }
   return seen == static_cast<std::size_t>(-1) ? 1 : 0;
 }

@@ -24,6 +24,13 @@ EXPECTED = {
     "bad/open.txt": "extractor crashed (SIGSYS",
     "bad/socket.txt": "extractor crashed (SIGSYS",
 }
+def hook_document(hook):
+    """A document that makes the test build's worker misbehave. It must reach the worker: plain UTF-8
+    text is matched by the scanner without one (nothing to parse), so the document carries a line of
+    Shift_JIS, which only the sandbox decodes."""
+    return f"{HOOK}{hook}\n".encode() + "社外秘\n".encode("cp932")
+
+
 CARDS = "4111 1111 1111 1111\n5500 0000 0000 0004\n3400 0000 0000 009\n"
 
 
@@ -35,7 +42,7 @@ def make_tree(root):
             f.write(data)
 
     for hook in ("crash", "loop", "alloc", "open", "socket"):
-        write(f"bad/{hook}.txt", f"{HOOK}{hook}\n社外秘\n".encode())
+        write(f"bad/{hook}.txt", hook_document(hook))
     write("good/marked.txt", "議事録 社外秘 2026\n".encode())
     write("good/cards.txt", CARDS.encode())
     write("good/sjis.txt", "顧客一覧 社外秘\r\n".encode("cp932"))
@@ -127,7 +134,7 @@ class ScanSandboxTest(unittest.TestCase):
         only = os.path.join(self.tmp.name, "loop-only")
         os.makedirs(only)
         with open(os.path.join(only, "loop.txt"), "wb") as f:
-            f.write(f"{HOOK}loop\n".encode())
+            f.write(hook_document("loop"))
         scan = subprocess.Popen([binary("mamori-agent"), "scan", "--json", "--threads", "1", "--extract-timeout", "20",
                                  only], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
