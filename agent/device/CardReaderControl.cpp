@@ -1,30 +1,27 @@
 #include "agent/device/CardReaderControl.h"
 
+#include "agent/device/DeviceEvents.h"
 #include "agent/device/ReadOnlyBlocks.h"
-#include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
 namespace mamori::agent::device {
 
 using policy::CardDecision;
 
-Poco::JSON::Object::Ptr cardDetails(const drivers::MmcCard& card) {
-  auto details = makeDetails();
-  details->set("device.bus", std::string("mmc"));
-  details->set("device.channel", std::string("card_readers"));
-  details->set("mmc.type", card.type);
-  details->set("mmc.cid", card.cid);
-  details->set("mmc.serial", card.serial);
-  details->set("mmc.manfid", card.manfid);
-  details->set("mmc.oemid", card.oemid);
-  details->set("mmc.name", card.productName);
-  details->set("mmc.port", card.devpath);
-  details->set("mmc.kernel_name", card.name);
-  return details;
+Poco::JSON::Object::Ptr CardReaderControl::describe(const drivers::MmcCard& card) const {
+  return busDetails("mmc", "card_readers",
+                    {{"mmc.type", card.type},
+                     {"mmc.cid", card.cid},
+                     {"mmc.serial", card.serial},
+                     {"mmc.manfid", card.manfid},
+                     {"mmc.oemid", card.oemid},
+                     {"mmc.name", card.productName},
+                     {"mmc.port", card.devpath},
+                     {"mmc.kernel_name", card.name}});
 }
 
 CardReaderControl::CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, EventSink& sink)
-    : bus_(bus), blocks_(blocks), sink_(sink) {}
+    : ChannelControl(bus, sink, "card readers"), blocks_(blocks) {}
 
 void CardReaderControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
@@ -32,12 +29,8 @@ void CardReaderControl::apply(const policy::DeviceControlSettings& settings) {
   autoprobeSet_ = false;
   if (!bus_.present()) return;  // mmc_core may load later: the first mmc uevent sets it up then
   setAutoprobe();
-  auto names = bus_.cardNames();
-  if (!names) {
-    common::log::error("card readers: " + names.error().describe());
-    return;
-  }
-  for (const auto& name : names.value()) decide(name, true);
+  const auto names = presentNames();
+  for (const auto& name : names ? *names : std::vector<std::string>{}) decide(name, true);
 }
 
 void CardReaderControl::setAutoprobe() {
@@ -59,63 +52,37 @@ void CardReaderControl::handleUevent(const drivers::Uevent& event) {
   protectNewBlockDevice(readOnly_, event, blocks_, "card readers");
 }
 
-void CardReaderControl::decide(const std::string& name, bool atStart) {
-  auto found = bus_.card(name);
-  if (!found) {
-    common::log::warning("card readers: " + found.error().describe());  // removed before we looked
-    return;
-  }
-  const drivers::MmcCard& card = found.value();
-  const policy::CardVerdict verdict = policy::evaluateMmcCard(settings_, {card.type, card.cid});
+std::optional<ChannelVerdict> CardReaderControl::judge(const drivers::MmcCard& card, bool /*atStart*/) {
+  ChannelVerdict verdict = channelVerdict(policy::evaluateMmcCard(settings_, {card.type, card.cid}));
+  // eMMC (often the system disk) and SDIO are bound as the kernel would, without a word.
   const bool controlled = card.type == "SD" || card.type == "SDcombo";
-  if (settings_.mode != policy::Mode::kOff && controlled) {
-    auto connected = cardDetails(card);
-    connected->set("device.attached_at_start", atStart);
-    sink_.report("device.connected", common::Severity::Info, connected);
-  }
+  verdict.reported = settings_.mode != policy::Mode::kOff && controlled;
+  return verdict;
+}
+
+drivers::MmcCard CardReaderControl::enforce(const drivers::MmcCard& card, const ChannelVerdict& verdict,
+                                            Poco::JSON::Object& /*fields*/) {
   if (verdict.decision == CardDecision::kBlock) {
     readOnly_.erase(card.devpath);
     if (card.bound) {
       if (auto done = bus_.unbind(card.name); !done) failed(card, done.error().describe());
     }
-  } else {
-    if (verdict.decision == CardDecision::kReadOnly) {
-      readOnly_[card.devpath] = card.name;  // before binding: its block uevents follow
-    } else {
-      readOnly_.erase(card.devpath);
-    }
-    if (!card.bound) {
-      if (auto done = bus_.bind(card.name); !done) failed(card, done.error().describe());
-    } else if (verdict.decision == CardDecision::kReadOnly) {
-      auto blocks = bus_.blockDevicesUnder(card.devpath);  // bound before the agent started
-      for (const auto& block : blocks ? blocks.value() : std::vector<std::string>{}) {
-        if (auto done = blocks_.setReadOnly(block); !done) failed(card, done.error().describe());
-      }
-    }
+    return card;
   }
-  if (settings_.mode == policy::Mode::kOff || !controlled) return;
-  auto details = cardDetails(card);
-  details->set("device.decision", std::string(policy::cardDecisionName(verdict.decided)));
-  details->set("device.enforced", std::string(policy::cardDecisionName(verdict.decision)));
-  details->set("device.reason", verdict.reason);
-  details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
-  details->set("policy.mode", std::string(policy::modeName(settings_.mode)));
-  if (verdict.audit) {
-    sink_.report("device.audit", common::Severity::Low, details);
-  } else if (verdict.decision == CardDecision::kBlock) {
-    sink_.report("device.blocked", common::Severity::Medium, details);
+  if (verdict.decision == CardDecision::kReadOnly) {
+    readOnly_[card.devpath] = card.name;  // before binding: its block uevents follow
+  } else {
+    readOnly_.erase(card.devpath);
+  }
+  if (!card.bound) {
+    if (auto done = bus_.bind(card.name); !done) failed(card, done.error().describe());
   } else if (verdict.decision == CardDecision::kReadOnly) {
-    sink_.report("device.read_only", common::Severity::Info, details);
-  } else {
-    sink_.report("device.allowed", common::Severity::Info, details);
+    auto blocks = bus_.blockDevicesUnder(card.devpath);  // bound before the agent started
+    for (const auto& block : blocks ? blocks.value() : std::vector<std::string>{}) {
+      if (auto done = blocks_.setReadOnly(block); !done) failed(card, done.error().describe());
+    }
   }
-}
-
-void CardReaderControl::failed(const drivers::MmcCard& card, const std::string& what) {
-  common::log::error("card readers: " + card.name + ": " + what);
-  auto details = cardDetails(card);
-  details->set("error.message", what);
-  sink_.report("device.error", common::Severity::High, details);
+  return card;
 }
 
 }  // namespace mamori::agent::device

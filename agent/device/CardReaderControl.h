@@ -8,12 +8,10 @@
 
 #include <Poco/JSON/Object.h>
 
-#include <functional>
 #include <map>
 #include <string>
 
-#include "agent/core/EventSink.h"
-#include "common/Event.h"
+#include "agent/device/ChannelControl.h"
 #include "drivers/include/MmcBus.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -21,7 +19,7 @@
 
 namespace mamori::agent::device {
 
-class CardReaderControl {
+class CardReaderControl final : public ChannelControl<drivers::MmcBus, drivers::MmcCard> {
  public:
   CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, EventSink& sink);
 
@@ -32,20 +30,16 @@ class CardReaderControl {
   void handleUevent(const drivers::Uevent& event);
 
  private:
-  void decide(const std::string& name, bool atStart);
+  // The fields of every card event (docs/events.md, "Card readers").
+  Poco::JSON::Object::Ptr describe(const drivers::MmcCard& device) const override;
+  std::optional<ChannelVerdict> judge(const drivers::MmcCard& card, bool atStart) override;
+  drivers::MmcCard enforce(const drivers::MmcCard& card, const ChannelVerdict& verdict,
+                           Poco::JSON::Object& fields) override;
   void setAutoprobe();
-  void failed(const drivers::MmcCard& card, const std::string& what);
 
-  drivers::MmcBus& bus_;
   drivers::BlockDevices& blocks_;
-  EventSink& sink_;
-  policy::DeviceControlSettings settings_;
-  bool applied_ = false;
   bool autoprobeSet_ = false;
   std::map<std::string, std::string> readOnly_;  // devpath -> card name
 };
-
-// The fields of every card event (docs/events.md, "Card readers").
-Poco::JSON::Object::Ptr cardDetails(const drivers::MmcCard& card);
 
 }  // namespace mamori::agent::device

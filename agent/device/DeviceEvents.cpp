@@ -16,6 +16,14 @@ std::string hexDigits(unsigned value, int digits) {
   return text.data();
 }
 
+Poco::JSON::Object::Ptr busDetails(const std::string& bus, const std::string& channel, BusFields fields) {
+  auto details = makeDetails();
+  details->set("device.bus", bus);
+  details->set("device.channel", channel);
+  for (const auto& [key, value] : fields) details->set(key, value);
+  return details;
+}
+
 namespace {
 std::string hex4(std::uint16_t value) { return hexDigits(value, 4); }
 }  // namespace

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <set>
 
+#include "agent/device/DeviceEvents.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
@@ -42,35 +43,28 @@ std::int64_t steadyMs() {
       .count();
 }
 
-void setDecision(Poco::JSON::Object::Ptr& details, const policy::CardVerdict& verdict, policy::Mode mode) {
-  details->set("device.decision", std::string(policy::cardDecisionName(verdict.decided)));
-  details->set("device.enforced", std::string(policy::cardDecisionName(verdict.decision)));
-  details->set("device.reason", verdict.reason);
-  details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
-  details->set("policy.mode", std::string(policy::modeName(mode)));
-}
-
 }  // namespace
 
 Poco::JSON::Object::Ptr opticalDetails(const drivers::OpticalDrive& drive) {
-  auto details = makeDetails();
-  details->set("device.bus", std::string("scsi"));
-  details->set("device.channel", std::string("optical"));
-  details->set("optical.vendor", drive.vendor);
-  details->set("optical.model", drive.model);
-  details->set("optical.revision", drive.revision);
-  details->set("optical.address", drive.name);
-  details->set("optical.block", drive.block);
   Poco::JSON::Array::Ptr nodes = new Poco::JSON::Array;
   for (const auto& node : drive.nodes) nodes->add(node);
-  details->set("optical.nodes", nodes);
-  details->set("optical.port", drive.devpath);
-  return details;
+  return busDetails("scsi", "optical",
+                    {{"optical.vendor", drive.vendor},
+                     {"optical.model", drive.model},
+                     {"optical.revision", drive.revision},
+                     {"optical.address", drive.name},
+                     {"optical.block", drive.block},
+                     {"optical.nodes", nodes},
+                     {"optical.port", drive.devpath}});
 }
 
 OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, StartGate startGate,
                                EventSink& sink)
-    : drives_(drives), blocks_(blocks), startGate_(std::move(startGate)), sink_(sink) {}
+    : drives_(drives),
+      blocks_(blocks),
+      startGate_(std::move(startGate)),
+      sink_(sink),
+      reporter_(sink, "optical drives") {}
 
 void OpticalControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
@@ -83,11 +77,7 @@ void OpticalControl::apply(const policy::DeviceControlSettings& settings) {
     } else {
       // Without the gate burning cannot be refused: said once, as an error event.
       gateFailed_ = true;
-      common::log::error("optical drives: " + started.error().describe());
-      auto details = makeDetails();
-      details->set("device.channel", std::string("optical"));
-      details->set("error.message", started.error().describe());
-      sink_.report("device.error", common::Severity::High, details);
+      failed(nullptr, started.error().describe());
     }
   }
   // Every sr device, also one that appears before the agent has looked at it, gets what the
@@ -132,7 +122,7 @@ void OpticalControl::refresh(bool atStart) {
 }
 
 void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
-  const policy::CardVerdict verdict = policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model});
+  const ChannelVerdict verdict = channelVerdict(policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model}));
   // Numbers this drive no longer has (a node that went) lose their rule.
   auto& known = known_[drive.name];
   for (const auto& number : known.drive.numbers) {
@@ -155,21 +145,10 @@ void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
     if (auto done = blocks_.setReadOnly(drive.block); !done) failed(&drive, done.error().describe());
   }
   if (settings_.mode == policy::Mode::kOff) return;
-  auto connected = opticalDetails(drive);
-  connected->set("device.attached_at_start", atStart);
-  sink_.report("device.connected", common::Severity::Info, connected);
+  reporter_.connected(opticalDetails(drive), atStart);
   auto details = opticalDetails(drive);
-  setDecision(details, verdict, settings_.mode);
   if (gate_ == nullptr) details->set("device.gate", std::string("unavailable"));
-  if (verdict.audit) {
-    sink_.report("device.audit", common::Severity::Low, details);
-  } else if (verdict.decision == CardDecision::kBlock) {
-    sink_.report("device.blocked", common::Severity::Medium, details);
-  } else if (verdict.decision == CardDecision::kReadOnly) {
-    sink_.report("device.read_only", common::Severity::Info, details);
-  } else {
-    sink_.report("device.allowed", common::Severity::Info, details);
-  }
+  reporter_.decided(details, verdict, settings_.mode);
 }
 
 void OpticalControl::setRule(const drivers::OpticalDrive* drive, const drivers::DeviceNumber& number,
@@ -198,7 +177,7 @@ void OpticalControl::pollRefused() {
     if (known != known_.end()) {
       const auto& drive = known->second.drive;
       details = opticalDetails(drive);
-      setDecision(details, known->second.verdict, settings_.mode);
+      setVerdictFields(*details, known->second.verdict, settings_.mode);
       for (std::size_t i = 0; i < drive.numbers.size() && i < drive.nodes.size(); ++i) {
         if (drive.numbers[i] == open.device) node = drive.nodes[i];
       }
@@ -220,11 +199,9 @@ void OpticalControl::pollRefused() {
 }
 
 void OpticalControl::failed(const drivers::OpticalDrive* drive, const std::string& what) {
-  common::log::error("optical drives: " + (drive != nullptr ? drive->name + ": " : std::string()) + what);
   auto details = drive != nullptr ? opticalDetails(*drive) : makeDetails();
   details->set("device.channel", std::string("optical"));
-  details->set("error.message", what);
-  sink_.report("device.error", common::Severity::High, details);
+  reporter_.failed(details, drive != nullptr ? drive->name : std::string(), what);
 }
 
 }  // namespace mamori::agent::device

@@ -20,7 +20,8 @@
 #include <tuple>
 
 #include "agent/core/EventSink.h"
-#include "common/Event.h"
+#include "agent/device/ChannelReporter.h"
+#include "agent/device/ChannelVerdict.h"
 #include "drivers/include/OpticalDrives.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -55,13 +56,14 @@ class OpticalControl {
   drivers::BlockDevices& blocks_;
   StartGate startGate_;
   EventSink& sink_;
+  ChannelReporter reporter_;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool gateFailed_ = false;
   std::unique_ptr<drivers::DeviceAccessGate> gate_;
   struct Known {
     drivers::OpticalDrive drive;
-    policy::CardVerdict verdict;
+    ChannelVerdict verdict;
     std::string reported;  // what was last reported for it: nothing new, no event
   };
   std::map<std::string, Known> known_;                   // SCSI address -> the drive

@@ -1,15 +1,11 @@
 #include "agent/device/PciStorageControl.h"
 
-#include <array>
-#include <cstdio>
-
 #include "agent/device/DeviceEvents.h"
-#include "agent/report/EventFactory.h"
 #include "common/Log.h"
 
 namespace mamori::agent::device {
 
-using policy::PciDecision;
+using policy::CardDecision;
 
 namespace {
 std::string joined(const std::vector<std::string>& names) {
@@ -19,36 +15,31 @@ std::string joined(const std::vector<std::string>& names) {
 }
 }  // namespace
 
-Poco::JSON::Object::Ptr pciDetails(const drivers::PciDevice& device) {
-  auto details = makeDetails();
-  details->set("device.bus", std::string("pci"));
-  details->set("device.channel", std::string("pcie_storage"));
-  details->set("pci.vendor_id", hexDigits(device.vendorId, 4));
-  details->set("pci.device_id", hexDigits(device.deviceId, 4));
-  details->set("pci.subsystem_vendor_id", hexDigits(device.subsystemVendorId, 4));
-  details->set("pci.subsystem_device_id", hexDigits(device.subsystemDeviceId, 4));
-  details->set("pci.class", hexDigits(device.classCode, 6));
-  details->set("pci.serial", device.serial);
-  details->set("pci.slot", device.slot);
-  details->set("pci.removable", device.removable);
-  details->set("pci.port", device.devpath);
-  details->set("pci.kernel_name", device.name);
-  return details;
+Poco::JSON::Object::Ptr PciStorageControl::describe(const drivers::PciDevice& device) const {
+  return busDetails("pci", "pcie_storage",
+                    {{"pci.vendor_id", hexDigits(device.vendorId, 4)},
+                     {"pci.device_id", hexDigits(device.deviceId, 4)},
+                     {"pci.subsystem_vendor_id", hexDigits(device.subsystemVendorId, 4)},
+                     {"pci.subsystem_device_id", hexDigits(device.subsystemDeviceId, 4)},
+                     {"pci.class", hexDigits(device.classCode, 6)},
+                     {"pci.serial", device.serial},
+                     {"pci.slot", device.slot},
+                     {"pci.removable", device.removable},
+                     {"pci.port", device.devpath},
+                     {"pci.kernel_name", device.name}});
 }
 
-PciStorageControl::PciStorageControl(drivers::PciBus& bus, EventSink& sink) : bus_(bus), sink_(sink) {}
+PciStorageControl::PciStorageControl(drivers::PciBus& bus, EventSink& sink)
+    : ChannelControl(bus, sink, "pcie storage") {}
 
 void PciStorageControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
   if (!bus_.present()) return;
-  auto names = bus_.deviceNames();
-  if (!names) {
-    common::log::error("pcie storage: " + names.error().describe());
-    return;
-  }
-  if (!applied_) atStart_.insert(names.value().begin(), names.value().end());
+  const auto names = presentNames();
+  if (!names) return;
+  if (!applied_) atStart_.insert(names->begin(), names->end());
   applied_ = true;
-  for (const auto& name : names.value()) {
+  for (const auto& name : *names) {
     auto found = bus_.device(name);
     // Only what an earlier run blocked is ours to decide again; the rest present now stays as it is.
     if (found && found.value().driverOverride == kBlockedOverride) decide(name, true);
@@ -74,65 +65,40 @@ void PciStorageControl::handleUevent(const drivers::Uevent& event) {
   }
 }
 
-void PciStorageControl::decide(const std::string& name, bool again) {
-  if (atStart_.count(name) != 0 && !again) return;
-  auto found = bus_.device(name);
-  if (!found) {
-    common::log::warning("pcie storage: " + found.error().describe());  // removed before we looked
-    return;
-  }
-  const drivers::PciDevice& device = found.value();
+std::optional<ChannelVerdict> PciStorageControl::judge(const drivers::PciDevice& device, bool /*atStart*/) {
   // In a hot-plug slot or behind a port the firmware calls external; a device that turned up by a
   // rescan of a built-in bus is not ours to judge.
   const bool hotPlugged = !device.slot.empty() || device.removable;
   const policy::PciVerdict verdict = policy::evaluatePciDevice(
       settings_, {device.vendorId, device.deviceId, device.classCode, device.serial, device.slot, hotPlugged});
+  if (!verdict.controlled && device.driverOverride != kBlockedOverride) return std::nullopt;
+  return channelVerdict(verdict);
+}
+
+drivers::PciDevice PciStorageControl::enforce(const drivers::PciDevice& device, const ChannelVerdict& verdict,
+                                              Poco::JSON::Object& fields) {
+  const std::string& name = device.name;
   const bool ours = device.driverOverride == kBlockedOverride;
-  if (!verdict.controlled && !ours) return;
-  std::vector<std::string> exposed;
-  if (verdict.decision == PciDecision::kBlock) {
-    blocked_.insert(name);
-    // The override first: from now on no driver binds it, whatever rescans or module loads follow.
-    if (!ours) {
-      if (auto done = bus_.setDriverOverride(name, kBlockedOverride); !done) failed(device, done.error().describe());
-    }
-    auto now = bus_.device(name);
-    if (now && !now.value().driver.empty()) {
-      auto blocks = bus_.blockDevicesUnder(device.devpath);
-      if (blocks) exposed = blocks.value();
-      if (auto done = bus_.unbind(name); !done) failed(device, done.error().describe());
-    }
-  } else {
+  if (verdict.decision != CardDecision::kBlock) {
     blocked_.erase(name);
     if (ours) {  // blocked by an earlier policy or run: let its driver have it now
       if (auto done = bus_.setDriverOverride(name, ""); !done) failed(device, done.error().describe());
       if (auto done = bus_.probe(name); !done) failed(device, done.error().describe());
     }
+    return device;
   }
-  auto connected = pciDetails(device);
-  connected->set("device.attached_at_start", again);
-  sink_.report("device.connected", common::Severity::Info, connected);
-  auto details = pciDetails(device);
-  details->set("device.decision", std::string(policy::pciDecisionName(verdict.decided)));
-  details->set("device.enforced", std::string(policy::pciDecisionName(verdict.decision)));
-  details->set("device.reason", verdict.reason);
-  details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
-  details->set("policy.mode", std::string(policy::modeName(settings_.mode)));
-  if (!exposed.empty()) details->set("device.block_devices_removed", joined(exposed));
-  if (verdict.audit) {
-    sink_.report("device.audit", common::Severity::Low, details);
-  } else if (verdict.decision == PciDecision::kBlock) {
-    sink_.report("device.blocked", common::Severity::Medium, details);
-  } else {
-    sink_.report("device.allowed", common::Severity::Info, details);
+  blocked_.insert(name);
+  // The override first: from now on no driver binds it, whatever rescans or module loads follow.
+  if (!ours) {
+    if (auto done = bus_.setDriverOverride(name, kBlockedOverride); !done) failed(device, done.error().describe());
   }
-}
-
-void PciStorageControl::failed(const drivers::PciDevice& device, const std::string& what) {
-  common::log::error("pcie storage: " + device.name + ": " + what);
-  auto details = pciDetails(device);
-  details->set("error.message", what);
-  sink_.report("device.error", common::Severity::High, details);
+  auto now = bus_.device(name);
+  if (now && !now.value().driver.empty()) {
+    auto blocks = bus_.blockDevicesUnder(device.devpath);
+    if (blocks && !blocks.value().empty()) fields.set("device.block_devices_removed", joined(blocks.value()));
+    if (auto done = bus_.unbind(name); !done) failed(device, done.error().describe());
+  }
+  return device;
 }
 
 }  // namespace mamori::agent::device

@@ -12,8 +12,7 @@
 #include <set>
 #include <string>
 
-#include "agent/core/EventSink.h"
-#include "common/Event.h"
+#include "agent/device/ChannelControl.h"
 #include "drivers/include/PciBus.h"
 #include "drivers/include/Uevent.h"
 #include "policy/PciEvaluator.h"
@@ -23,7 +22,7 @@ namespace mamori::agent::device {
 // The driver_override of a blocked device: no driver has this name.
 inline constexpr const char* kBlockedOverride = "mamori-blocked";
 
-class PciStorageControl {
+class PciStorageControl final : public ChannelControl<drivers::PciBus, drivers::PciDevice> {
  public:
   PciStorageControl(drivers::PciBus& bus, EventSink& sink);
 
@@ -34,18 +33,14 @@ class PciStorageControl {
   void handleUevent(const drivers::Uevent& event);
 
  private:
-  void decide(const std::string& name, bool again);
-  void failed(const drivers::PciDevice& device, const std::string& what);
+  // The fields of every PCI storage event (docs/events.md, "PCIe storage").
+  Poco::JSON::Object::Ptr describe(const drivers::PciDevice& device) const override;
+  std::optional<ChannelVerdict> judge(const drivers::PciDevice& device, bool atStart) override;
+  drivers::PciDevice enforce(const drivers::PciDevice& device, const ChannelVerdict& verdict,
+                             Poco::JSON::Object& fields) override;
 
-  drivers::PciBus& bus_;
-  EventSink& sink_;
-  policy::DeviceControlSettings settings_;
-  bool applied_ = false;
   std::set<std::string> atStart_;
   std::set<std::string> blocked_;
 };
-
-// The fields of every PCI storage event (docs/events.md, "PCIe storage").
-Poco::JSON::Object::Ptr pciDetails(const drivers::PciDevice& device);
 
 }  // namespace mamori::agent::device

@@ -1,17 +1,14 @@
 #include "agent/device/ThunderboltControl.h"
 
-#include <array>
-#include <cstdio>
 #include <filesystem>
 
 #include "agent/device/DeviceEvents.h"
-#include "agent/report/EventFactory.h"
 #include "common/Files.h"
 #include "common/Log.h"
 
 namespace mamori::agent::device {
 
-using policy::PciDecision;
+using policy::CardDecision;
 
 namespace {
 
@@ -25,42 +22,36 @@ bool isKey(const std::string& text) {
 
 }  // namespace
 
-Poco::JSON::Object::Ptr thunderboltDetails(const drivers::ThunderboltDevice& device) {
-  auto details = makeDetails();
-  details->set("device.bus", std::string("thunderbolt"));
-  details->set("device.channel", std::string("thunderbolt"));
-  details->set("thunderbolt.unique_id", device.uniqueId);
-  details->set("thunderbolt.vendor_id", hexDigits(device.vendorId, 4));
-  details->set("thunderbolt.device_id", hexDigits(device.deviceId, 4));
-  details->set("thunderbolt.vendor_name", device.vendorName);
-  details->set("thunderbolt.device_name", device.deviceName);
-  details->set("thunderbolt.security", device.security);
-  details->set("thunderbolt.authorized", static_cast<std::int64_t>(device.authorized));
-  details->set("thunderbolt.port", device.devpath);
-  details->set("thunderbolt.kernel_name", device.name);
-  return details;
+Poco::JSON::Object::Ptr ThunderboltControl::describe(const drivers::ThunderboltDevice& device) const {
+  return busDetails("thunderbolt", "thunderbolt",
+                    {{"thunderbolt.unique_id", device.uniqueId},
+                     {"thunderbolt.vendor_id", hexDigits(device.vendorId, 4)},
+                     {"thunderbolt.device_id", hexDigits(device.deviceId, 4)},
+                     {"thunderbolt.vendor_name", device.vendorName},
+                     {"thunderbolt.device_name", device.deviceName},
+                     {"thunderbolt.security", device.security},
+                     {"thunderbolt.authorized", static_cast<std::int64_t>(device.authorized)},
+                     {"thunderbolt.port", device.devpath},
+                     {"thunderbolt.kernel_name", device.name}});
 }
 
 ThunderboltControl::ThunderboltControl(drivers::ThunderboltBus& bus, EventSink& sink, std::string keyDir,
                                        std::function<std::string()> randomKey)
-    : bus_(bus), sink_(sink), keyDir_(std::move(keyDir)), randomKey_(std::move(randomKey)) {}
+    : ChannelControl(bus, sink, "thunderbolt"), keyDir_(std::move(keyDir)), randomKey_(std::move(randomKey)) {}
 
 void ThunderboltControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
   if (!bus_.present()) return;  // no controller, or thunderbolt not loaded yet: its uevents come later
-  auto names = bus_.deviceNames();
-  if (!names) {
-    common::log::error("thunderbolt: " + names.error().describe());
-    return;
-  }
+  const auto names = presentNames();
+  if (!names) return;
   const bool first = !applied_;
   applied_ = true;
-  for (const auto& name : names.value()) {
+  for (const auto& name : *names) {
     if (!first) continue;
     auto found = bus_.device(name);
     if (found && found.value().authorized != 0) authorizedAtStart_.insert(name);
   }
-  for (const auto& name : names.value()) decide(name, true);
+  for (const auto& name : *names) decide(name, true);
 }
 
 void ThunderboltControl::handleUevent(const drivers::Uevent& event) {
@@ -80,26 +71,26 @@ void ThunderboltControl::handleUevent(const drivers::Uevent& event) {
   decide(name, false);
 }
 
-void ThunderboltControl::decide(const std::string& name, bool atStart) {
-  auto found = bus_.device(name);
-  if (!found) {
-    common::log::warning("thunderbolt: " + found.error().describe());  // unplugged before we looked
-    return;
-  }
-  const drivers::ThunderboltDevice& device = found.value();
+std::optional<ChannelVerdict> ThunderboltControl::judge(const drivers::ThunderboltDevice& device, bool /*atStart*/) {
   const policy::ThunderboltVerdict verdict = policy::evaluateThunderboltDevice(
       settings_,
-      {device.uniqueId, device.vendorId, device.deviceId, device.security, authorizedAtStart_.count(name) != 0});
+      {device.uniqueId, device.vendorId, device.deviceId, device.security, authorizedAtStart_.count(device.name) != 0});
   if (settings_.mode == policy::Mode::kOff) {
     // Off: the kernel's behaviour; a device an earlier enforce left waiting gets its tunnel.
     if (device.authorized == 0 && (device.security == "user" || device.security == "secure")) (void)approve(device);
-    return;
+    return std::nullopt;
   }
-  if (verdict.decision == PciDecision::kAllow && device.authorized == 0 && verdict.enforceable) {
+  enforceable_ = verdict.enforceable;
+  return channelVerdict(verdict);
+}
+
+drivers::ThunderboltDevice ThunderboltControl::enforce(const drivers::ThunderboltDevice& device,
+                                                       const ChannelVerdict& verdict, Poco::JSON::Object& /*fields*/) {
+  const std::string& name = device.name;
+  if (verdict.decision == CardDecision::kAllow && device.authorized == 0 && (enforceable_ || verdict.audit)) {
+    // Allowed, or audited (the kernel's behaviour: a device waiting at user or secure gets its tunnel).
     if (auto done = approve(device); !done) failed(device, done.error().describe());
-  } else if (verdict.decision == PciDecision::kAllow && device.authorized == 0 && verdict.audit) {
-    if (auto done = approve(device); !done) failed(device, done.error().describe());
-  } else if (verdict.decision == PciDecision::kBlock && device.authorized != 0) {
+  } else if (verdict.decision == CardDecision::kBlock && device.authorized != 0) {
     // Authorized before the agent and thunderbolt_keep_authorized is false, or by an earlier policy.
     if (!device.canDeauthorize) {
       failed(device, "cannot deauthorize: the domain does not support it (deauthorization 0); unplug it");
@@ -108,23 +99,7 @@ void ThunderboltControl::decide(const std::string& name, bool atStart) {
     }
   }
   auto now = bus_.device(name);
-  const drivers::ThunderboltDevice& shown = now ? now.value() : device;
-  auto connected = thunderboltDetails(shown);
-  connected->set("device.attached_at_start", atStart);
-  sink_.report("device.connected", common::Severity::Info, connected);
-  auto details = thunderboltDetails(shown);
-  details->set("device.decision", std::string(policy::pciDecisionName(verdict.decided)));
-  details->set("device.enforced", std::string(policy::pciDecisionName(verdict.decision)));
-  details->set("device.reason", verdict.reason);
-  details->set("device.allow_entry", static_cast<std::int64_t>(verdict.allowEntry));
-  details->set("policy.mode", std::string(policy::modeName(settings_.mode)));
-  if (verdict.audit) {
-    sink_.report("device.audit", common::Severity::Low, details);
-  } else if (verdict.decision == PciDecision::kBlock) {
-    sink_.report("device.blocked", common::Severity::Medium, details);
-  } else {
-    sink_.report("device.allowed", common::Severity::Info, details);
-  }
+  return now ? now.value() : device;
 }
 
 common::Status ThunderboltControl::approve(const drivers::ThunderboltDevice& device) {
@@ -146,13 +121,6 @@ common::Status ThunderboltControl::approve(const drivers::ThunderboltDevice& dev
   std::filesystem::permissions(keyDir_, std::filesystem::perms::owner_all, ec);
   if (auto saved = common::writeFileAtomically(path, key + "\n", 0600); !saved) return saved;
   return bus_.authorize(device.name, key, false);
-}
-
-void ThunderboltControl::failed(const drivers::ThunderboltDevice& device, const std::string& what) {
-  common::log::error("thunderbolt: " + device.name + ": " + what);
-  auto details = thunderboltDetails(device);
-  details->set("error.message", what);
-  sink_.report("device.error", common::Severity::High, details);
 }
 
 }  // namespace mamori::agent::device

@@ -14,15 +14,14 @@
 #include <set>
 #include <string>
 
-#include "agent/core/EventSink.h"
-#include "common/Event.h"
+#include "agent/device/ChannelControl.h"
 #include "drivers/include/ThunderboltBus.h"
 #include "drivers/include/Uevent.h"
 #include "policy/ThunderboltEvaluator.h"
 
 namespace mamori::agent::device {
 
-class ThunderboltControl {
+class ThunderboltControl final : public ChannelControl<drivers::ThunderboltBus, drivers::ThunderboltDevice> {
  public:
   // keyDir: where keys for security level secure are kept (<state>/thunderbolt-keys, 0700); "" = none
   // (secure-level devices then cannot be approved and are reported with an error). randomKey gives
@@ -36,20 +35,17 @@ class ThunderboltControl {
   void handleUevent(const drivers::Uevent& event);
 
  private:
-  void decide(const std::string& name, bool atStart);
+  // The fields of every Thunderbolt event (docs/events.md, "Thunderbolt").
+  Poco::JSON::Object::Ptr describe(const drivers::ThunderboltDevice& device) const override;
+  std::optional<ChannelVerdict> judge(const drivers::ThunderboltDevice& device, bool atStart) override;
+  drivers::ThunderboltDevice enforce(const drivers::ThunderboltDevice& device, const ChannelVerdict& verdict,
+                                     Poco::JSON::Object& fields) override;
   common::Status approve(const drivers::ThunderboltDevice& device);
-  void failed(const drivers::ThunderboltDevice& device, const std::string& what);
 
-  drivers::ThunderboltBus& bus_;
-  EventSink& sink_;
   std::string keyDir_;
   std::function<std::string()> randomKey_;
-  policy::DeviceControlSettings settings_;
-  bool applied_ = false;
   std::set<std::string> authorizedAtStart_;  // kernel names
+  bool enforceable_ = false;                 // the last verdict's: whether it can be carried out
 };
-
-// The fields of every Thunderbolt event (docs/events.md, "Thunderbolt").
-Poco::JSON::Object::Ptr thunderboltDetails(const drivers::ThunderboltDevice& device);
 
 }  // namespace mamori::agent::device

@@ -4,9 +4,11 @@
 #include "policy/CardEvaluator.h"
 #include "policy/PolicyParser.h"
 #include "tests/policy/TestFiles.h"
+#include "tests/policy/VerdictSummary.h"
 
 using namespace mamori::policy;
 using mamori::policy::test::hasError;
+using mamori::policy::test::summary;
 
 namespace {
 const MmcCardFacts kCard{"SD", "035344534433324780b1d2e3f4016200"};
@@ -15,18 +17,14 @@ const MmcCardFacts kCard{"SD", "035344534433324780b1d2e3f4016200"};
 TEST_CASE("card_readers: block by default, read_only, allow, audit") {
   DeviceControlSettings settings;
   auto verdict = evaluateMmcCard(settings, kCard);
-  CHECK(verdict.decision == CardDecision::kBlock);
-  CHECK(verdict.reason == "card_readers is block");
+  CHECK(summary(verdict) == "block/block #-1: card_readers is block");
   settings.cardReaders = CardAction::kReadOnly;
   CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kReadOnly);
   settings.cardReaders = CardAction::kAllow;
   CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kAllow);
   settings.cardReaders = CardAction::kAudit;
   verdict = evaluateMmcCard(settings, kCard);
-  CHECK(verdict.decision == CardDecision::kAllow);
-  CHECK(verdict.decided == CardDecision::kBlock);
-  CHECK(verdict.audit);
-  CHECK(verdict.reason == "audit, would block: card_readers is audit");
+  CHECK(summary(verdict) == "allow/block audit #-1: audit, would block: card_readers is audit");
 }
 
 TEST_CASE("eMMC and SDIO are not controlled; mode off and audit") {
@@ -46,9 +44,7 @@ TEST_CASE("card_allow by CID: full or read-only, case-insensitive") {
   DeviceControlSettings settings;
   settings.cardAllow.push_back({"035344534433324780b1d2e3f4016200", DeviceAccess::kReadOnly, "camera card"});
   auto verdict = evaluateMmcCard(settings, {"SD", "035344534433324780B1D2E3F4016200"});
-  CHECK(verdict.decision == CardDecision::kReadOnly);
-  CHECK(verdict.allowEntry == 0);
-  CHECK(verdict.reason == "card read-only by card_allow entry 0 (camera card)");
+  CHECK(summary(verdict) == "read_only/read_only #0: card read-only by card_allow entry 0 (camera card)");
   settings.cardAllow[0].access = DeviceAccess::kFull;
   CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kAllow);
   CHECK(evaluateMmcCard(settings, {"SD", "00000000000000000000000000000000"}).decision == CardDecision::kBlock);

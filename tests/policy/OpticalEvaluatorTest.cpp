@@ -4,9 +4,11 @@
 #include "policy/OpticalEvaluator.h"
 #include "policy/PolicyParser.h"
 #include "tests/policy/TestFiles.h"
+#include "tests/policy/VerdictSummary.h"
 
 using namespace mamori::policy;
 using mamori::policy::test::hasError;
+using mamori::policy::test::summary;
 
 namespace {
 const OpticalDriveFacts kBurner{"HL-DT-ST", "DVDRAM GP57EB40"};
@@ -15,19 +17,14 @@ const OpticalDriveFacts kBurner{"HL-DT-ST", "DVDRAM GP57EB40"};
 TEST_CASE("optical: read_only by default (burning refused, discs readable); block, allow, audit") {
   DeviceControlSettings settings;
   auto verdict = evaluateOpticalDrive(settings, kBurner);
-  CHECK(verdict.decision == CardDecision::kReadOnly);
-  CHECK(verdict.reason == "optical is read_only");
-  CHECK(verdict.allowEntry == -1);
+  CHECK(summary(verdict) == "read_only/read_only #-1: optical is read_only");
   settings.optical = CardAction::kBlock;
   CHECK(evaluateOpticalDrive(settings, kBurner).decision == CardDecision::kBlock);
   settings.optical = CardAction::kAllow;
   CHECK(evaluateOpticalDrive(settings, kBurner).decision == CardDecision::kAllow);
   settings.optical = CardAction::kAudit;
   verdict = evaluateOpticalDrive(settings, kBurner);
-  CHECK(verdict.decision == CardDecision::kAllow);
-  CHECK(verdict.decided == CardDecision::kBlock);
-  CHECK(verdict.audit);
-  CHECK(verdict.reason == "audit, would block: optical is audit");
+  CHECK(summary(verdict) == "allow/block audit #-1: audit, would block: optical is audit");
   settings.optical = CardAction::kReadOnly;
   settings.mode = Mode::kAudit;
   verdict = evaluateOpticalDrive(settings, kBurner);
@@ -43,9 +40,7 @@ TEST_CASE("optical_allow: by vendor and model; a model entry wins over a vendor-
   settings.opticalAllow.push_back({"HL-DT-ST", "", DeviceAccess::kReadOnly, "LG drives read-only"});
   settings.opticalAllow.push_back({"HL-DT-ST", "DVDRAM GP57EB40", DeviceAccess::kFull, "archive PC"});
   auto verdict = evaluateOpticalDrive(settings, kBurner);
-  CHECK(verdict.decision == CardDecision::kAllow);
-  CHECK(verdict.allowEntry == 1);
-  CHECK(verdict.reason == "drive allowed by optical_allow entry 1 (archive PC)");
+  CHECK(summary(verdict) == "allow/allow #1: drive allowed by optical_allow entry 1 (archive PC)");
   verdict = evaluateOpticalDrive(settings, {"HL-DT-ST", "BD-RE BH16NS40"});
   CHECK(verdict.decision == CardDecision::kReadOnly);
   CHECK(verdict.reason == "drive read-only by optical_allow entry 0 (LG drives read-only)");

@@ -4,9 +4,11 @@
 #include "policy/PciEvaluator.h"
 #include "policy/PolicyParser.h"
 #include "tests/policy/TestFiles.h"
+#include "tests/policy/VerdictSummary.h"
 
 using namespace mamori::policy;
 using mamori::policy::test::hasError;
+using mamori::policy::test::summary;
 
 namespace {
 // QEMU's NVMe controller in hot-plug slot "1", with a Device Serial Number.
@@ -17,16 +19,12 @@ TEST_CASE("pcie_storage: block by default, allow, audit") {
   DeviceControlSettings settings;
   auto verdict = evaluatePciDevice(settings, nvme());
   CHECK(verdict.controlled);
-  CHECK(verdict.decision == PciDecision::kBlock);
-  CHECK(verdict.reason == "pcie_storage is block");
+  CHECK(summary(verdict) == "block/block #-1: pcie_storage is block");
   settings.pcieStorage = ChannelAction::kAllow;
   CHECK(evaluatePciDevice(settings, nvme()).decision == PciDecision::kAllow);
   settings.pcieStorage = ChannelAction::kAudit;
   verdict = evaluatePciDevice(settings, nvme());
-  CHECK(verdict.decision == PciDecision::kAllow);
-  CHECK(verdict.decided == PciDecision::kBlock);
-  CHECK(verdict.audit);
-  CHECK(verdict.reason == "audit, would block: pcie_storage is audit");
+  CHECK(summary(verdict) == "allow/block audit #-1: audit, would block: pcie_storage is audit");
   settings.pcieStorage = ChannelAction::kBlock;
   settings.mode = Mode::kAudit;
   CHECK(evaluatePciDevice(settings, nvme()).decision == PciDecision::kAllow);
@@ -58,9 +56,7 @@ TEST_CASE("pci_allow by vendor and device id, serial and slot when named") {
   DeviceControlSettings settings;
   settings.pciAllow.push_back({0x1b36, 0x0010, "00-11-22-ff-fe-33-44-55", "", "backup drive"});
   auto verdict = evaluatePciDevice(settings, nvme());
-  CHECK(verdict.decision == PciDecision::kAllow);
-  CHECK(verdict.allowEntry == 0);
-  CHECK(verdict.reason == "allowed by pci_allow entry 0 (backup drive)");
+  CHECK(summary(verdict) == "allow/allow #0: allowed by pci_allow entry 0 (backup drive)");
   auto upper = nvme();
   upper.serial = "00-11-22-FF-FE-33-44-55";
   CHECK(evaluatePciDevice(settings, upper).decision == PciDecision::kAllow);

@@ -4,9 +4,11 @@
 #include "policy/PolicyParser.h"
 #include "policy/ThunderboltEvaluator.h"
 #include "tests/policy/TestFiles.h"
+#include "tests/policy/VerdictSummary.h"
 
 using namespace mamori::policy;
 using mamori::policy::test::hasError;
+using mamori::policy::test::summary;
 
 namespace {
 ThunderboltDeviceFacts enclosure(const std::string& security = "user", bool atStart = false) {
@@ -18,9 +20,8 @@ TEST_CASE("thunderbolt: block where the kernel waits for us; only reported elsew
   DeviceControlSettings settings;
   settings.thunderbolt = ChannelAction::kBlock;
   auto verdict = evaluateThunderboltDevice(settings, enclosure());
-  CHECK(verdict.decision == PciDecision::kBlock);
+  CHECK(summary(verdict) == "block/block #-1: thunderbolt is block");
   CHECK(verdict.enforceable);
-  CHECK(verdict.reason == "thunderbolt is block");
   CHECK(evaluateThunderboltDevice(settings, enclosure("secure")).decision == PciDecision::kBlock);
   for (const char* level : {"none", "dponly", "usbonly", "nopcie", ""}) {
     verdict = evaluateThunderboltDevice(settings, enclosure(level));
@@ -55,9 +56,7 @@ TEST_CASE("thunderbolt_allow: by UUID or by vendor and device id") {
   settings.thunderbolt = ChannelAction::kBlock;
   settings.thunderboltAllow.push_back({"0e6b4a2c-9b1f-4d3e-8c7a-112233445566", 0, 0, "backup disk"});
   auto verdict = evaluateThunderboltDevice(settings, enclosure());
-  CHECK(verdict.decision == PciDecision::kAllow);
-  CHECK(verdict.allowEntry == 0);
-  CHECK(verdict.reason == "allowed by thunderbolt_allow entry 0 (backup disk)");
+  CHECK(summary(verdict) == "allow/allow #0: allowed by thunderbolt_allow entry 0 (backup disk)");
   auto other = enclosure();
   other.uniqueId = "11111111-9b1f-4d3e-8c7a-112233445566";
   CHECK(evaluateThunderboltDevice(settings, other).decision == PciDecision::kBlock);

@@ -10,45 +10,19 @@
 #include "drivers/fake/FakeMmcBus.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/PolicyParser.h"
+#include "tests/agent/device/ChannelFixture.h"
 #include "tests/support/CallbackEventSink.h"
 
 namespace {
 
+using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 using mamori::agent::device::CardReaderControl;
-using mamori::drivers::fake::FakeBlockDevices;
 using mamori::drivers::fake::FakeMmcBus;
 
-struct Event {
-  std::string type;
-  std::string card;
-  std::string decision;
-  std::string cid;
-};
-
-struct CardFixture {
-  FakeMmcBus bus = FakeMmcBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/cardreader");
-  FakeBlockDevices blocks;
-  std::vector<Event> events;
-  mamori::testsupport::CallbackEventSink sink{
-      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr d) {
-        events.push_back({type, d->optValue<std::string>("mmc.kernel_name", ""),
-                          d->optValue<std::string>("device.decision", ""), d->optValue<std::string>("mmc.cid", "")});
-      }};
+struct CardFixture : FakeBusFixture<FakeMmcBus> {
+  CardFixture() : FakeBusFixture("cardreader", "mmc.kernel_name") {}
   CardReaderControl control{bus, blocks, sink};
-  bool emitted(const std::string& type, const std::string& card) const {
-    return std::any_of(events.begin(), events.end(), [&](const Event& e) { return e.type == type && e.card == card; });
-  }
-  bool wrote(const std::string& write) const {
-    return std::find(bus.writes().begin(), bus.writes().end(), write) != bus.writes().end();
-  }
 };
-
-mamori::policy::DeviceControlSettings settingsFrom(const std::string& deviceControl) {
-  auto parsed = mamori::policy::parsePolicy(R"({"schema_version":1,"version":2,"name":"t","device_control":)" +
-                                            deviceControl + "}");
-  if (!parsed.ok()) FAIL(parsed.describe());
-  return parsed.policy->deviceControl;
-}
 
 mamori::drivers::MmcCard sdCard(const std::string& name, const std::string& cid) {
   mamori::drivers::MmcCard card;
@@ -57,14 +31,6 @@ mamori::drivers::MmcCard sdCard(const std::string& name, const std::string& cid)
   card.type = "SD";
   card.cid = cid;
   return card;
-}
-
-mamori::drivers::Uevent uevent(const std::string& subsystem, const std::string& devpath) {
-  mamori::drivers::Uevent event;
-  event.action = "add";
-  event.subsystem = subsystem;
-  event.devpath = devpath;
-  return event;
 }
 
 const std::string kOtherCid = "1b534d454230515430a0b0c0d0013100";
@@ -81,12 +47,12 @@ TEST_CASE("default policy: autoprobe off, the SD card present at start loses its
   CHECK_FALSE(f.wrote("unbind mmc1:0001"));
   CHECK(f.emitted("device.blocked", "mmc0:aaaa"));
   CHECK_FALSE(f.emitted("device.blocked", "mmc1:0001"));
-  CHECK(f.events.back().cid == "035344534433324780b1d2e3f4016200");
+  CHECK(f.events.back().text("mmc.cid") == "035344534433324780b1d2e3f4016200");
 
   // A card inserted later stays without a driver: the kernel does not probe it, the agent does not bind it.
   f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
   CHECK_FALSE(f.bus.at("mmc0:bbbb").bound);
-  f.control.handleUevent(uevent("mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
+  f.control.handleUevent(uevent("add", "mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
   CHECK_FALSE(f.bus.at("mmc0:bbbb").bound);
   CHECK(f.emitted("device.blocked", "mmc0:bbbb"));
 }
@@ -100,9 +66,9 @@ TEST_CASE("read_only: existing disks at once, a new card's disk as its block uev
 
   f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
   const std::string card = "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb";
-  f.control.handleUevent(uevent("mmc", card));
+  f.control.handleUevent(uevent("add", "mmc", card));
   CHECK(f.wrote("bind mmc0:bbbb"));
-  f.control.handleUevent(uevent("block", card + "/block/mmcblk2"));
+  f.control.handleUevent(uevent("add", "block", card + "/block/mmcblk2"));
   CHECK(f.blocks.readOnly.count("mmcblk2") == 1);
 }
 
@@ -111,7 +77,7 @@ TEST_CASE("card_allow opens one card; audit and off give the kernel's default ba
     CardFixture f;
     f.control.apply(settingsFrom(R"({"card_allow":[{"cid":")" + kOtherCid + R"("}]})"));
     f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
-    f.control.handleUevent(uevent("mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
+    f.control.handleUevent(uevent("add", "mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
     CHECK(f.bus.at("mmc0:bbbb").bound);
     CHECK(f.emitted("device.allowed", "mmc0:bbbb"));
     CHECK_FALSE(f.bus.at("mmc0:aaaa").bound);  // the other card stays blocked
@@ -142,7 +108,7 @@ TEST_CASE("an mmc bus that appears after the policy was applied is closed by its
   control.apply(settingsFrom("{}"));
   CHECK(empty.writes().empty());
   empty.insert(sdCard("mmc0:cccc", kOtherCid), {"mmcblk0"});  // bound: autoprobe was still on
-  control.handleUevent(uevent("mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:cccc"));
+  control.handleUevent(uevent("add", "mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:cccc"));
   CHECK_FALSE(empty.autoprobe());
   CHECK_FALSE(empty.at("mmc0:cccc").bound);
 }

@@ -10,49 +10,30 @@
 
 #include "agent/device/DeviceControl.h"
 #include "drivers/fake/FakeUsbBus.h"
-#include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
-#include "tests/support/CallbackEventSink.h"
+#include "tests/agent/device/UsbFixture.h"
 
 namespace {
 
+using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 using mamori::agent::device::DeviceControl;
-using mamori::drivers::fake::FakeBlockDevices;
-using mamori::drivers::fake::FakeUsbBus;
 
-struct Event {
-  std::string type;
-  std::string serial;
-  std::string json;
-};
+struct PhonesFixture : UsbFixture {
+  PhonesFixture() : UsbFixture("phones") {}
 
-struct PhonesFixture {
-  FakeUsbBus bus = FakeUsbBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/phones");
-  FakeBlockDevices blocks;
-  std::vector<Event> events;
-  mamori::testsupport::CallbackEventSink sink{
-      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
-        std::ostringstream json;
-        Poco::JSON::Stringifier::stringify(details, json);
-        events.push_back({type, details->optValue<std::string>("usb.serial", ""), json.str()});
-      }};
-  DeviceControl control{bus, blocks, nullptr, sink};
-
-  // The decision event (not device.connected) of one device.
+  // The decision event (not device.connected) of one device: its type and its details as JSON.
   std::string decision(const std::string& serial) const {
     for (const auto& e : events) {
-      if (e.serial == serial && e.type != "device.connected") return e.type + " " + e.json;
+      if (e.text("usb.serial") != serial || e.type == "device.connected") continue;
+      std::ostringstream json;
+      Poco::JSON::Stringifier::stringify(e.details, json);
+      return e.type + " " + json.str();
     }
     return "";
   }
 };
 
-mamori::policy::Policy policyFrom(const std::string& deviceControl) {
-  auto parsed = mamori::policy::parsePolicy(R"({"schema_version":1,"version":2,"name":"t","device_control":)" +
-                                            deviceControl + "}");
-  if (!parsed.ok()) FAIL(parsed.describe());
-  return *parsed.policy;
-}
+mamori::policy::Policy policyFrom(const std::string& deviceControl) { return policyWithDeviceControl(deviceControl); }
 
 bool contains(const std::string& text, const std::string& part) { return text.find(part) != std::string::npos; }
 

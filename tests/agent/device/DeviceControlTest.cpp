@@ -14,40 +14,15 @@
 #include "policy/DeviceException.h"
 #include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
-#include "tests/support/CallbackEventSink.h"
+#include "tests/agent/device/UsbFixture.h"
 
 namespace {
 
+using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 using mamori::agent::device::DeviceControl;
-using mamori::drivers::fake::FakeBlockDevices;
-using mamori::drivers::fake::FakeUsbBus;
 
-struct Emitted {
-  std::string type;
-  std::string serial;
-  std::string decision;
-  std::string challenge;
-};
-
-struct Fixture {
-  FakeUsbBus bus = FakeUsbBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/desktop");
-  FakeBlockDevices blocks;
-  std::vector<Emitted> events;
-  mamori::testsupport::CallbackEventSink sink{
-      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
-        events.push_back({type, details->optValue<std::string>("usb.serial", ""),
-                          details->optValue<std::string>("device.decision", ""),
-                          details->optValue<std::string>("device.exception_challenge", "")});
-      }};
-  DeviceControl control{bus, blocks, nullptr, sink};
-
-  bool emitted(const std::string& type, const std::string& serial) const {
-    return std::any_of(events.begin(), events.end(),
-                       [&](const Emitted& e) { return e.type == type && e.serial == serial; });
-  }
-  bool wrote(const std::string& write) const {
-    return std::find(bus.writes().begin(), bus.writes().end(), write) != bus.writes().end();
-  }
+struct Fixture : UsbFixture {
+  Fixture() : UsbFixture("desktop") {}
 };
 
 mamori::policy::Policy policyFrom(const std::string& json) {
@@ -68,12 +43,7 @@ mamori::drivers::UsbDevice stick(const std::string& name, const std::string& ser
 }
 
 mamori::drivers::Uevent usbAdd(const std::string& name) {
-  mamori::drivers::Uevent event;
-  event.action = "add";
-  event.subsystem = "usb";
-  event.devtype = "usb_device";
-  event.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/" + name;
-  return event;
+  return uevent("add", "usb", "/devices/pci0000:00/0000:00:04.0/usb2/" + name, "usb_device");
 }
 
 }  // namespace
@@ -137,11 +107,8 @@ TEST_CASE("read-only entry: authorized, then its block devices get BLKROSET as t
   f.bus.plug(stick("2-5", "stick-1"));
   f.control.handleUevent(usbAdd("2-5"));
   CHECK(f.bus.at("2-5").authorized);
-  mamori::drivers::Uevent block;
-  block.action = "add";
-  block.subsystem = "block";
-  block.devtype = "disk";
-  block.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/2-5/2-5:1.0/host1/target1:0:0/1:0:0:0/block/sdb";
+  auto block = uevent("add", "block",
+                      "/devices/pci0000:00/0000:00:04.0/usb2/2-5/2-5:1.0/host1/target1:0:0/1:0:0:0/block/sdb", "disk");
   f.control.handleUevent(block);
   CHECK(f.blocks.readOnly.count("sdb") == 1);
   block.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/2-50/2-50:1.0/host2/target2:0:0/2:0:0:0/block/sdc";
@@ -183,8 +150,8 @@ TEST_CASE("enforce then off: everything authorized again and no events") {
 
 TEST_CASE("no USB bus: nothing written, reported once") {
   mamori::agent::test::qtApp();
-  FakeUsbBus bus;
-  FakeBlockDevices blocks;
+  mamori::drivers::fake::FakeUsbBus bus;
+  mamori::drivers::fake::FakeBlockDevices blocks;
   int unavailable = 0;
   mamori::testsupport::CallbackEventSink sink(
       [&](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr&) {
@@ -219,7 +186,8 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   CHECK_FALSE(f.bus.at("2-1").authorized);
   std::string challenge;
   for (const auto& e : f.events) {
-    if (e.type == "device.blocked" && e.serial == "stick-1") challenge = e.challenge;
+    if (e.type == "device.blocked" && e.text("usb.serial") == "stick-1")
+      challenge = e.text("device.exception_challenge");
   }
   REQUIRE(mamori::policy::isExceptionChallenge(challenge));
   const std::string response = mamori::policy::signExceptionResponse(key, challenge, 30).value();
@@ -250,17 +218,16 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   const auto other = mamori::common::SigningKey::generate().value();
   std::string blocked2;
   for (const auto& e : f.events) {
-    if (e.type == "device.blocked" && e.serial == "company-0042") blocked2 = e.challenge;
+    if (e.type == "device.blocked" && e.text("usb.serial") == "company-0042")
+      blocked2 = e.text("device.exception_challenge");
   }
   drop("c", mamori::policy::signExceptionResponse(other, blocked2, 30).value());
   f.control.pollExceptions();
-  CHECK(std::count_if(f.events.begin(), f.events.end(),
-                      [](const Emitted& e) { return e.type == "device.exception_refused"; }) == 2);
+  CHECK(f.count("device.exception_refused") == 2);
   CHECK_FALSE(f.bus.at("2-2").authorized);
   // The same path for a code that came with an approved request: refused the same way.
   CHECK_FALSE(f.control.acceptResponse(response).ok());
-  CHECK(std::count_if(f.events.begin(), f.events.end(),
-                      [](const Emitted& e) { return e.type == "device.exception_used"; }) == 1);
+  CHECK(f.count("device.exception_used") == 1);
 
   now += 29 * 60'000;
   f.control.pollExceptions();

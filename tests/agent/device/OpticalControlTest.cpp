@@ -13,11 +13,11 @@
 #include "agent/device/OpticalControl.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "drivers/linux/LinuxOpticalDrives.h"
-#include "policy/PolicyParser.h"
-#include "tests/support/CallbackEventSink.h"
+#include "tests/agent/device/ChannelFixture.h"
 
 namespace {
 
+using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 using mamori::agent::device::OpticalControl;
 using mamori::drivers::DeviceAccess;
 using mamori::drivers::DeviceNumber;
@@ -48,21 +48,6 @@ class RecordingGate final : public mamori::drivers::DeviceAccessGate {
   GateState& state_;
 };
 
-struct Event {
-  std::string type;
-  std::string model;
-  std::string access;
-  std::string process;
-  std::string node;
-};
-
-mamori::policy::DeviceControlSettings settingsFrom(const std::string& deviceControl) {
-  auto parsed = mamori::policy::parsePolicy(R"({"schema_version":1,"version":2,"name":"t","device_control":)" +
-                                            deviceControl + "}");
-  if (!parsed.ok()) FAIL(parsed.describe());
-  return parsed.policy->deviceControl;
-}
-
 OpticalControl::StartGate gateOn(GateState& state) {
   return [&state]() -> mamori::common::Result<std::unique_ptr<mamori::drivers::DeviceAccessGate>> {
     ++state.starts;
@@ -71,25 +56,14 @@ OpticalControl::StartGate gateOn(GateState& state) {
   };
 }
 
-struct OpticalFixture {
+struct OpticalFixture : ChannelFixture {
   explicit OpticalFixture(const std::string& tree = std::string(MAMORI_SYSFS_FIXTURES) + "/optical")
-      : drives(tree, "/dev") {}
+      : ChannelFixture("optical.model"), drives(tree, "/dev") {}
   mamori::drivers::linux_os::LinuxOpticalDrives drives;
   mamori::drivers::fake::FakeBlockDevices blocks;
   GateState gate;
-  std::vector<Event> events;
-  mamori::testsupport::CallbackEventSink sink{[this](const std::string& type, mamori::common::Severity,
-                                                     Poco::JSON::Object::Ptr d) {
-    events.push_back({type, d->optValue<std::string>("optical.model", ""), d->optValue<std::string>("open.access", ""),
-                      d->optValue<std::string>("process.name", ""), d->optValue<std::string>("open.node", "")});
-  }};
   OpticalControl control{drives, blocks, gateOn(gate), sink};
 
-  int count(const std::string& type, const std::string& model = "") const {
-    return static_cast<int>(std::count_if(events.begin(), events.end(), [&](const Event& e) {
-      return e.type == type && (model.empty() || e.model == model);
-    }));
-  }
   DeviceAccess rule(const DeviceNumber& number) const {
     const auto it = gate.rules.find(number);
     return it == gate.rules.end() ? DeviceAccess::kAll : it->second;
@@ -135,11 +109,11 @@ TEST_CASE("read_only by default: every sr from the start, each drive's sr, sg an
   f.refuse(kSr0, true, 4243);  // another process
   f.control.pollRefused();
   REQUIRE(f.count("device.open_refused") == 2);
-  CHECK(f.events[f.events.size() - 2].node == "/dev/sg1");
-  CHECK(f.events.back().node == "/dev/sr0");
-  CHECK(f.events.back().access == "write");
-  CHECK(f.events.back().process == "wodim");
-  CHECK(f.events.back().model == "DVDRAM GP57EB40");
+  CHECK(f.events[f.events.size() - 2].text("open.node") == "/dev/sg1");
+  CHECK(f.events.back().text("open.node") == "/dev/sr0");
+  CHECK(f.events.back().text("open.access") == "write");
+  CHECK(f.events.back().text("process.name") == "wodim");
+  CHECK(f.events.back().text("optical.model") == "DVDRAM GP57EB40");
 
   // The same policy again (a new version): each drive reported again, nothing else changes.
   f.control.apply(settingsFrom("{}"));
@@ -209,7 +183,7 @@ TEST_CASE("a drive added later gets its rules at its uevent; one removed has the
   f.refuse(kSr1, true);
   f.control.pollRefused();
   CHECK(f.events.back().type == "device.open_refused");
-  CHECK(f.events.back().model == "SDRW-08D2S-U");
+  CHECK(f.events.back().text("optical.model") == "SDRW-08D2S-U");
   event.subsystem = "block";
   event.devname = "sda";
   event.action = "add";

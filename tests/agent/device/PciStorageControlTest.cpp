@@ -9,49 +9,22 @@
 
 #include "agent/device/PciStorageControl.h"
 #include "drivers/fake/FakePciBus.h"
-#include "policy/PolicyParser.h"
+#include "tests/agent/device/ChannelFixture.h"
 #include "tests/support/CallbackEventSink.h"
 
 namespace {
 
+using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 using mamori::agent::device::PciStorageControl;
 using mamori::drivers::fake::FakePciBus;
 
-struct Event {
-  std::string type;
-  std::string device;
-  std::string serial;
-  std::string removed;
-};
-
-struct PciFixture {
-  FakePciBus bus = FakePciBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/pcie");
-  std::vector<Event> events;
-  mamori::testsupport::CallbackEventSink sink{[this](const std::string& type, mamori::common::Severity,
-                                                     Poco::JSON::Object::Ptr d) {
-    events.push_back({type, d->optValue<std::string>("pci.kernel_name", ""), d->optValue<std::string>("pci.serial", ""),
-                      d->optValue<std::string>("device.block_devices_removed", "")});
-  }};
+struct PciFixture : FakeBusFixture<FakePciBus> {
+  PciFixture() : FakeBusFixture("pcie", "pci.kernel_name") {}
   PciStorageControl control{bus, sink};
-  bool emitted(const std::string& type, const std::string& device) const {
-    return std::any_of(events.begin(), events.end(),
-                       [&](const Event& e) { return e.type == type && e.device == device; });
-  }
   void uevent(const std::string& action, const std::string& devpath) {
-    mamori::drivers::Uevent event;
-    event.action = action;
-    event.subsystem = "pci";
-    event.devpath = devpath;
-    control.handleUevent(event);
+    control.handleUevent(mamori::agent::device::test::uevent(action, "pci", devpath));
   }
 };
-
-mamori::policy::DeviceControlSettings settingsFrom(const std::string& deviceControl) {
-  auto parsed = mamori::policy::parsePolicy(R"({"schema_version":1,"version":2,"name":"t","device_control":)" +
-                                            deviceControl + "}");
-  if (!parsed.ok()) FAIL(parsed.describe());
-  return parsed.policy->deviceControl;
-}
 
 const std::string kSlotted = "/devices/pci0000:00/0000:00:02.0/0000:01:00.0";
 
@@ -95,8 +68,8 @@ TEST_CASE("a drive hot-plugged later is held by driver_override; if its driver w
   CHECK(f.bus.writes() ==
         std::vector<std::string>{"driver_override 0000:01:00.0 mamori-blocked", "unbind 0000:01:00.0"});
   REQUIRE(f.emitted("device.blocked", "0000:01:00.0"));
-  CHECK(f.events.back().serial == "0a-0b-0c-0d-0e-0f-10-11");
-  CHECK(f.events.back().removed == "nvme0n1");
+  CHECK(f.events.back().text("pci.serial") == "0a-0b-0c-0d-0e-0f-10-11");
+  CHECK(f.events.back().text("device.block_devices_removed") == "nvme0n1");
 
   // The override written before the driver's probe: nothing to unbind.
   PciFixture g;

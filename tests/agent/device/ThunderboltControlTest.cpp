@@ -13,60 +13,35 @@
 
 #include "agent/device/ThunderboltControl.h"
 #include "drivers/linux/LinuxThunderboltBus.h"
-#include "policy/PolicyParser.h"
+#include "tests/agent/device/ChannelFixture.h"
 #include "tests/drivers/SysfsFixture.h"
-#include "tests/support/CallbackEventSink.h"
 #include "tests/support/TempDir.h"
 
 namespace {
 
+using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 using mamori::agent::device::ThunderboltControl;
 using mamori::drivers::test::SysfsCopy;
 
-struct Event {
-  std::string type;
-  std::string device;
-  std::string reason;
-};
-
-mamori::policy::DeviceControlSettings settingsFrom(const std::string& deviceControl) {
-  auto parsed = mamori::policy::parsePolicy(R"({"schema_version":1,"version":2,"name":"t","device_control":)" +
-                                            deviceControl + "}");
-  if (!parsed.ok()) FAIL(parsed.describe());
-  return parsed.policy->deviceControl;
-}
-
 const std::string kKey = std::string(32, '1') + std::string(32, 'f');
 
-struct TbFixture {
+struct TbFixture : ChannelFixture {
+  TbFixture() : ChannelFixture("thunderbolt.kernel_name") {}
   SysfsCopy tree{"thunderbolt"};
   mamori::drivers::linux_os::LinuxThunderboltBus bus{tree.root()};
   mamori::testsupport::TempDir state;
-  std::vector<Event> events;
-  mamori::testsupport::CallbackEventSink sink{
-      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr d) {
-        events.push_back({type, d->optValue<std::string>("thunderbolt.kernel_name", ""),
-                          d->optValue<std::string>("device.reason", "")});
-      }};
   ThunderboltControl control{bus, sink, state.file("thunderbolt-keys"), [] { return kKey; }};
 
   std::string authorized(const std::string& name) const {
     return tree.attribute("bus/thunderbolt/devices/" + name + "/authorized");
   }
-  const Event* last(const std::string& type, const std::string& device) const {
-    const Event* found = nullptr;
-    for (const auto& e : events) {
-      if (e.type == type && e.device == device) found = &e;
-    }
-    return found;
+  std::string reason(const std::string& type, const std::string& device) const {
+    const auto* event = last(type, device);
+    return event == nullptr ? "(none)" : event->text("device.reason");
   }
-  void plug(const std::string& name) {
-    mamori::drivers::Uevent event;
-    event.action = "add";
-    event.subsystem = "thunderbolt";
-    event.devtype = "thunderbolt_device";
-    event.devpath = "/devices/pci0000:00/0000:00:0d.2/domain0/0-0/0-1/" + name;
-    control.handleUevent(event);
+  void plug(const std::string& name, const std::string& parent = "domain0/0-0/0-1") {
+    control.handleUevent(
+        uevent("add", "thunderbolt", "/devices/pci0000:00/0000:00:0d.2/" + parent + "/" + name, "thunderbolt_device"));
   }
 };
 
@@ -77,15 +52,15 @@ TEST_CASE("block: waiting devices stay unauthorized, the boot dock is kept, none
   f.control.apply(settingsFrom(R"({"thunderbolt": "block"})"));
   CHECK(f.authorized("0-301") == "0");
   REQUIRE(f.last("device.blocked", "0-301") != nullptr);
-  CHECK(f.last("device.blocked", "0-301")->reason == "thunderbolt is block");
+  CHECK(f.reason("device.blocked", "0-301") == "thunderbolt is block");
   CHECK(f.authorized("0-1") == "1");  // the dock in use at start
   REQUIRE(f.last("device.audit", "0-1") != nullptr);
-  CHECK(f.last("device.audit", "0-1")->reason ==
+  CHECK(f.reason("device.audit", "0-1") ==
         "authorized before the agent started (thunderbolt_keep_authorized), would block: thunderbolt is block");
   CHECK(f.authorized("1-1") == "0");  // secure, blocked: no key written
   CHECK(f.tree.attribute("bus/thunderbolt/devices/1-1/key").empty());
   REQUIRE(f.last("device.audit", "2-1") != nullptr);  // security none: the kernel authorized it
-  CHECK(f.last("device.audit", "2-1")->reason.rfind("security level none", 0) == 0);
+  CHECK(f.reason("device.audit", "2-1").rfind("security level none", 0) == 0);
   CHECK(f.last("device.connected", "0-301") != nullptr);
   CHECK(f.last("device.error", "0-301") == nullptr);
 }
@@ -97,7 +72,7 @@ TEST_CASE("allow-listed by UUID or by model: user gets 1, secure gets a stored k
       {"vendor_id": "01e3", "device_id": "0001", "comment": "OWC Envoy"}]})"));
   CHECK(f.authorized("0-301") == "1");
   REQUIRE(f.last("device.allowed", "0-301") != nullptr);
-  CHECK(f.last("device.allowed", "0-301")->reason == "allowed by thunderbolt_allow entry 0 (backup disk)");
+  CHECK(f.reason("device.allowed", "0-301") == "allowed by thunderbolt_allow entry 0 (backup disk)");
   // Secure: a new key for this UUID, stored (0600) and written with 1.
   CHECK(f.authorized("1-1") == "1");
   CHECK(f.tree.attribute("bus/thunderbolt/devices/1-1/key") == kKey);
@@ -108,12 +83,7 @@ TEST_CASE("allow-listed by UUID or by model: user gets 1, secure gets a stored k
   // Plugged again: the kernel shows it unauthorized; the stored key is used as a challenge.
   f.tree.write("bus/thunderbolt/devices/1-1/authorized", "0\n");
   f.tree.write("bus/thunderbolt/devices/1-1/key", "\n");
-  mamori::drivers::Uevent event;
-  event.action = "add";
-  event.subsystem = "thunderbolt";
-  event.devtype = "thunderbolt_device";
-  event.devpath = "/devices/pci0000:00/0000:00:0d.2/domain1/1-0/1-1";
-  f.control.handleUevent(event);
+  f.plug("1-1", "domain1/1-0");
   CHECK(f.authorized("1-1") == "2");
   CHECK(f.tree.attribute("bus/thunderbolt/devices/1-1/key") == kKey);
 }
@@ -132,7 +102,7 @@ TEST_CASE("by default every device gets its tunnel: docks are never locked out")
   f.control.apply(settingsFrom("{}"));
   CHECK(f.authorized("0-301") == "1");
   REQUIRE(f.last("device.allowed", "0-301") != nullptr);
-  CHECK(f.last("device.allowed", "0-301")->reason == "thunderbolt is allow");
+  CHECK(f.reason("device.allowed", "0-301") == "thunderbolt is allow");
 }
 
 TEST_CASE("a device plugged later is decided at its uevent; audit and off build the tunnel") {
@@ -140,7 +110,7 @@ TEST_CASE("a device plugged later is decided at its uevent; audit and off build 
   f.control.apply(settingsFrom(R"({"thunderbolt": "audit"})"));
   CHECK(f.authorized("0-301") == "1");  // audit: the kernel's behaviour, reported as would block
   REQUIRE(f.last("device.audit", "0-301") != nullptr);
-  CHECK(f.last("device.audit", "0-301")->reason == "audit, would block: thunderbolt is audit");
+  CHECK(f.reason("device.audit", "0-301") == "audit, would block: thunderbolt is audit");
 
   TbFixture g;
   g.control.apply(settingsFrom(R"({"thunderbolt": "block"})"));
