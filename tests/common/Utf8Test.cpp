@@ -38,6 +38,32 @@ TEST_CASE("a bad byte is found wherever it sits in long ASCII runs (read eight b
   }
 }
 
+TEST_CASE("isValidUtf8 agrees with decodeUtf8 on every lead byte and second byte") {
+  // The reference: decode code point after code point.
+  auto reference = [](std::string_view text) {
+    std::uint32_t cp = 0;
+    for (std::size_t at = 0; at < text.size();) {
+      const std::size_t n = mamori::common::decodeUtf8(text, at, cp);
+      if (n == 0) return false;
+      at += n;
+    }
+    return true;
+  };
+  int disagreements = 0;
+  for (int lead = 0; lead < 256; ++lead) {
+    for (int second = 0; second < 256; ++second) {
+      for (const char* tail : {"", "\x80", "\xBF\x80", "A", "\x80" "A", "\x80\x80\x80", "\xC0"}) {
+        std::string text{static_cast<char>(lead), static_cast<char>(second)};
+        text += tail;
+        for (const std::string& s : {text, "abcdefgh" + text, "abcdefg" + text}) {
+          if (isValidUtf8(s) != reference(s)) ++disagreements;
+        }
+      }
+    }
+  }
+  CHECK(disagreements == 0);
+}
+
 TEST_CASE("outside text printed on a terminal shows control, invisible and direction-changing characters as markers") {
   using mamori::common::visibleText;
   CHECK(visibleText("pc-経理-01") == "pc-経理-01");

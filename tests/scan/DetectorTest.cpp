@@ -1,6 +1,9 @@
 // Built-in detectors: check digits, separators, boundaries.
 #include <doctest/doctest.h>
 
+#include <string>
+#include <vector>
+
 #include "scan/Detector.h"
 
 using namespace mamori::scan;
@@ -35,4 +38,27 @@ TEST_CASE("My Number check digit") {
   CHECK(numbers.count("個人番号: １２３４５６７８９０１８") == 1);
   CHECK(numbers.count("1234 5678 9010") == 0);
   CHECK(numbers.count("91234 5678 9018") == 0);  // 13 digits
+}
+
+TEST_CASE("numbers are found at every offset, whatever bytes surround them (text is skipped eight bytes at a time)") {
+  const CreditCardDetector cards;
+  const MyNumberDetector numbers;
+  // Fillers with bytes just outside '0'..'9' ('/' and ':'), near 0xEF, and Japanese text.
+  for (const std::string& filler : {std::string("/"), std::string(":"), std::string("\xEE"), std::string("\xF0"),
+                                    std::string("x"), std::string("議")}) {
+    for (std::size_t before = 0; before < 24; ++before) {
+      std::string lead;
+      while (lead.size() < before) lead += filler;
+      lead += ' ';
+      const std::string trail = " " + lead;
+      CAPTURE(filler);
+      CAPTURE(before);
+      CHECK(cards.count(lead + "4111 1111 1111 1111 " + trail) == 1);
+      CHECK(cards.count(lead + "４１１１１１１１１１１１１１１１" + trail) == 1);
+      CHECK(numbers.count(lead + "1234 5678 9018" + trail) == 1);
+      CHECK(digitRuns(lead + "7" + trail, 19) == std::vector<std::string>{"7"});
+      CHECK(digitRuns(lead + "９" + trail, 19) == std::vector<std::string>{"9"});
+      CHECK(digitRuns(lead, 19).empty());
+    }
+  }
 }
