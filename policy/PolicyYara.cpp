@@ -6,7 +6,8 @@ namespace mamori::policy {
 
 std::shared_ptr<const YaraRules> compilePolicyYara(const std::string& source, const std::string& setName,
                                                    const std::string& pointer, ErrorList& errors) {
-  auto outcome = compileYara(source);
+  const auto* compiler = ScopedYaraCompiler::current();
+  auto outcome = compiler != nullptr ? (*compiler)(source, pointer) : compileYara(source);
   for (const auto& diagnostic : outcome.errors) {
     std::string message = "YARA rule set \"" + setName + "\"";
     if (diagnostic.line > 0) message += ", line " + std::to_string(diagnostic.line);

@@ -124,6 +124,19 @@ YaraCompileOutcome compileYara(std::string_view source) {
   return outcome;
 }
 
+namespace {
+thread_local const YaraSourceCompiler* currentCompiler = nullptr;
+}  // namespace
+
+ScopedYaraCompiler::ScopedYaraCompiler(YaraSourceCompiler compiler)
+    : compiler_(std::move(compiler)), previous_(currentCompiler) {
+  currentCompiler = &compiler_;
+}
+
+ScopedYaraCompiler::~ScopedYaraCompiler() { currentCompiler = previous_; }
+
+const YaraSourceCompiler* ScopedYaraCompiler::current() { return currentCompiler; }
+
 common::Result<std::string> saveYaraRules(const YaraRules& rules) { return save(rules.get()); }
 
 common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes) {

@@ -4,6 +4,7 @@
 #include <charconv>
 #include <iostream>
 #include <mutex>
+#include <optional>
 #include <sys/stat.h>
 
 #include "common/Files.h"
@@ -22,6 +23,16 @@ namespace mamori::agent {
 namespace {
 
 common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
+  // With a state directory, compiled rules are kept there (scan/CompiledRulesCache): an unchanged
+  // tree is scanned again without compiling the policy's or --rules' YARA again.
+  std::optional<scan::CompiledRulesCache> rulesCache;
+  std::optional<policy::ScopedYaraCompiler> policyCompiler;
+  if (!options.stateDir.empty()) {
+    rulesCache.emplace(options.stateDir);
+    policyCompiler.emplace([&rulesCache](std::string_view source, const std::string& pointer) {
+      return rulesCache->compile("policy" + pointer, source).outcome;
+    });
+  }
   policy::ContentScanSettings settings;
   if (options.policyFile.empty() && !options.rulesFile.empty()) {
     // Only the rules are replaced: keep the built-in policy's settings without compiling its rules.
@@ -37,11 +48,8 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   if (!options.rulesFile.empty()) {
     auto source = policy::readPolicyFile(options.rulesFile, 16U << 20U);
     if (!source) return source.error();
-    // With a state directory the compiled rules are kept there: an unchanged tree is scanned again
-    // without compiling them again.
-    auto compiled = options.stateDir.empty()
-                        ? policy::compileYara(source.value())
-                        : scan::CompiledRulesCache(options.stateDir).compile(options.rulesFile, source.value()).outcome;
+    auto compiled = rulesCache ? rulesCache->compile(options.rulesFile, source.value()).outcome
+                               : policy::compileYara(source.value());
     if (!compiled.rules) {
       std::string message = "the rules do not compile:";
       for (const auto& d : compiled.errors) message += "\n  line " + std::to_string(d.line) + ": " + d.message;
@@ -115,7 +123,7 @@ Options:
                      "name","count","container_path"}],"not_inspected":[{"container_path","reason"}]},
                      then a {"summary":{...}} line
   --threads N        scanner threads, 1..32 (default: the policy's content_scan.threads)
-  --state-dir DIR    keep the incremental cache in DIR/scan-cache.bin and the compiled --rules in
+  --state-dir DIR    keep the incremental cache in DIR/scan-cache.bin and the compiled rules in
                      DIR/rules-*.yarc: unchanged files are not read again, unchanged rules not
                      compiled again (default: no cache)
   --idle             idle I/O and CPU priority, as the agent's background scans

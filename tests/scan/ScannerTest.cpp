@@ -4,7 +4,10 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdlib>
+#include <filesystem>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -228,4 +231,62 @@ TEST_CASE("scan command line") {
   CHECK_FALSE(parseScanOptions({"--cpu-limit", "101", "/x"}).ok());
   CHECK_FALSE(parseScanOptions({"--bogus", "/x"}).ok());
   CHECK(parseScanOptions({"--help"}).value().help);
+}
+
+TEST_CASE("mamori-agent scan --state-dir keeps a policy's compiled rules and rebuilds a damaged copy") {
+  Fixtures fx;
+  TempDir state;
+  // The built-in policy as a file: parsed by every run (the built-in one is parsed once per process).
+  const std::string policyFile = state.file("policy.json");
+  writeFile(policyFile, mamori::policy::builtinPolicyText());
+  // The command as a user runs it; its findings (stdout) in a stable order, without the summary.
+  auto run = [&] {
+    const std::vector<std::string> words = {"mamori-agent", "scan",        "--json",     "--no-sandbox",   "--policy",
+                                            policyFile,     "--state-dir", state.path(), fx.root + "/text"};
+    std::vector<char*> argv;
+    for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));  // NOLINT: main's signature
+    std::ostringstream captured;
+    auto* old = std::cout.rdbuf(captured.rdbuf());
+    const int code = mamori::agent::runScanCommand(static_cast<int>(argv.size()), argv.data());
+    std::cout.rdbuf(old);
+    CHECK(code == mamori::agent::kScanExitMatches);
+    auto lines = split(captured.str(), '\n');
+    std::erase_if(lines, [](const std::string& line) { return line.rfind("{\"summary\"", 0) == 0; });
+    std::sort(lines.begin(), lines.end());
+    std::string findings;
+    for (const auto& line : lines) findings += line + "\n";
+    return findings;
+  };
+  auto kept = [&] {
+    std::map<std::string, ino_t> files;
+    for (const auto& entry : std::filesystem::directory_iterator(state.path())) {
+      if (entry.path().extension() == ".yarc") {
+        struct stat st {};
+        REQUIRE(::stat(entry.path().c_str(), &st) == 0);
+        files[entry.path().string()] = st.st_ino;
+      }
+    }
+    return files;
+  };
+  const std::string first = run();
+  const auto compiled = kept();
+  REQUIRE_FALSE(compiled.empty());  // the policy's content rules
+  CHECK(first.find("confidential_marking_ja") != std::string::npos);
+  // Loaded, not compiled and written again: the same files.
+  std::filesystem::remove(state.path() + "/scan-cache.bin");  // every file is read again
+  const std::string second = run();
+  CHECK(kept() == compiled);
+  CHECK(second == first);
+  // One copy damaged: not loaded, compiled again and replaced; the findings do not change.
+  const std::string damaged = compiled.begin()->first;
+  std::string bytes = readFile(damaged);
+  bytes[bytes.size() / 2] ^= 0x01;
+  writeFile(damaged, bytes);
+  std::filesystem::remove(state.path() + "/scan-cache.bin");
+  const std::string third = run();
+  CHECK(third == first);
+  const auto rebuilt = kept();
+  CHECK(rebuilt.size() == compiled.size());
+  CHECK(rebuilt.at(damaged) != compiled.at(damaged));
+  CHECK(readFile(damaged) != bytes);
 }
