@@ -13,7 +13,9 @@ Same rules file and same generated trees for both tools, in one run:
      (extraction inside the scanning process), and the sandbox's cost per file read.
 
 Goals (issue 6): 1. >= 1.3x yara; 2. >= 20x yara; 3. <= 1.3x.
-Usage: bench/scan.py [--files N] [--kib K] [--repeat R]   (run after scripts/build.sh)
+--baseline DIR measures a second build (an older commit's build/bin) beside this one, alternated in
+every round, with the load average printed: before/after figures from one run on a shared machine.
+Usage: bench/scan.py [--files N] [--kib K] [--repeat R] [--baseline DIR]   (run after scripts/build.sh)
 """
 
 import argparse
@@ -120,18 +122,64 @@ def warm(root):
                     pass
 
 
+def measure(agent, yara, rules, cores, trees, state):
+    """One round of every figure for one mamori-agent binary (each run once)."""
+    plain, office, text = trees
+    cmd = [agent, "scan", "--rules", rules, "--threads", str(cores), "--json"]
+    shutil.rmtree(state, ignore_errors=True)
+    os.makedirs(state)
+    subprocess.run(cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
+    return {
+        "cold": timed(cmd + [plain], 1),
+        "cold_off": timed(cmd + ["--no-sandbox", plain], 1),
+        "warm": timed(cmd + ["--state-dir", state, plain], 1),
+        "warm_inside": rescan_in_process_ms(cmd + ["--state-dir", state, plain], 1),
+        "office": timed(cmd + [office], 1),
+        "text": timed(cmd + [text], 1),
+        "office_off": timed(cmd + ["--no-sandbox", office], 1),
+    }
+
+
+def report(name, t, t_yara, mib, args, cores):
+    print(f"{name}:")
+    print(f"  mamori-agent scan (cold, no cache):  {t['cold']:7.3f} s  {mib / t['cold']:8.1f} MiB/s")
+    print(f"  same, --no-sandbox:                  {t['cold_off']:7.3f} s  {mib / t['cold_off']:8.1f} MiB/s")
+    print(f"  mamori-agent scan (unchanged, cache):{t['warm']:7.3f} s  (in-process pass: {t['warm_inside']:.3f} s)")
+    print(f"  office tree {args.office_files} docx/xlsx: {t['office']:.3f} s; pre-extracted text: {t['text']:.3f} s")
+    print(f"ratio 1, cold throughput mamori / yara:        {t_yara / t['cold']:6.2f}x  (goal >= 1.3x)")
+    print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t['warm']:6.2f}x  (goal >= 20x; whole command,"
+          f" process start included)")
+    print(f"         same, the agent's in-process pass:     {t_yara / t['warm_inside']:6.2f}x")
+    print(f"ratio 3, docx/xlsx cost / pre-extracted text:  {t['office'] / t['text']:6.2f}x  (goal <= 1.3x)")
+    print(f"sandbox: plain tree {t['cold']:.3f} s on / {t['cold_off']:.3f} s off ({t['cold_off'] / t['cold']:.2f}x "
+          f"throughput); office tree {t['office']:.3f} s on / {t['office_off']:.3f} s off "
+          f"({t['office_off'] / t['office']:.2f}x)")
+    print(f"         cost per file read: {(t['cold'] - t['cold_off']) / args.files * 1e6:+.0f} us wall with {cores} "
+          f"threads (plain), {(t['office'] - t['office_off']) / args.office_files * 1e6:+.0f} us (office)")
+    print(f"ratio 1 without the sandbox:                   {t_yara / t['cold_off']:6.2f}x")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--files", type=int, default=2000, help="plain text files (default 2000)")
     parser.add_argument("--kib", type=int, default=32, help="size of each plain file in KiB (default 32)")
     parser.add_argument("--office-files", type=int, default=300, help="docx/xlsx files (default 300)")
-    parser.add_argument("--repeat", type=int, default=3, help="runs per figure, best kept (default 3)")
+    parser.add_argument("--repeat", type=int, default=3, help="rounds, best of them kept per figure (default 3)")
+    parser.add_argument("--baseline", metavar="DIR",
+                        help="also measure the mamori-agent (and mamori-extract) in DIR, e.g. a build of an older "
+                             "commit: every figure of both, alternated within each round")
     args = parser.parse_args()
 
     agent = os.path.join(BIN, "mamori-agent")
     yara = shutil.which("yara")
     if not os.path.exists(agent) or yara is None:
         sys.exit("bench/scan.py: needs build/bin/mamori-agent (scripts/build.sh) and the yara CLI (apt-get install yara)")
+    agents = [("mamori (this build)", agent)]
+    if args.baseline:
+        baseline = os.path.join(args.baseline, "mamori-agent")
+        if not os.path.exists(baseline):
+            sys.exit(f"bench/scan.py: no mamori-agent in {args.baseline}")
+        agents.insert(0, ("baseline " + args.baseline, baseline))
     cores = os.cpu_count() or 1
     rng = random.Random(6)
     work = tempfile.mkdtemp(prefix="mamori-bench-scan-")
@@ -142,46 +190,34 @@ def main():
         plain = os.path.join(work, "plain")
         make_plain_tree(plain, args.files, args.kib, rng)
         size = tree_bytes(plain)
-        warm(plain)
-        mamori_cmd = [agent, "scan", "--rules", rules, "--threads", str(cores), "--json"]
-        yara_cmd = [yara, "-r", "-p", str(cores), rules, plain]
-
-        t_yara = timed(yara_cmd, args.repeat)
-        t_cold = timed(mamori_cmd + [plain], args.repeat)
-        t_cold_off = timed(mamori_cmd + ["--no-sandbox", plain], args.repeat)
-        state = os.path.join(work, "state")
-        os.makedirs(state)
-        subprocess.run(mamori_cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
-        t_warm = timed(mamori_cmd + ["--state-dir", state, plain], args.repeat)
-        t_warm_inside = rescan_in_process_ms(mamori_cmd + ["--state-dir", state, plain], args.repeat)
-
         office = os.path.join(work, "office")
         text = os.path.join(work, "office-text")
         make_office_trees(office, text, args.office_files, 64, rng)
-        warm(office)
-        warm(text)
-        t_office = timed(mamori_cmd + [office], args.repeat)
-        t_text = timed(mamori_cmd + [text], args.repeat)
-        t_office_off = timed(mamori_cmd + ["--no-sandbox", office], args.repeat)
+        for tree in (plain, office, text):
+            warm(tree)
+        load_before = os.getloadavg()
+        best = {name: {} for name, _ in agents}
+        t_yara = None
+        # Rounds alternate the binaries (and the yara reference) so that a machine shared with other
+        # work slows them alike; the best of the rounds is kept per figure.
+        for _ in range(args.repeat):
+            t = timed([yara, "-r", "-p", str(cores), rules, plain], 1)
+            t_yara = t if t_yara is None else min(t_yara, t)
+            for name, binary in agents:
+                for figure, value in measure(binary, yara, rules, cores, (plain, office, text),
+                                             os.path.join(work, "state")).items():
+                    best[name][figure] = min(best[name].get(figure, value), value)
+        load_after = os.getloadavg()
 
         mib = size / (1 << 20)
-        print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB, {cores} cores, best of {args.repeat}")
+        print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB; {args.office_files} docx/xlsx "
+              f"({tree_bytes(office) / (1 << 20):.1f} MiB zipped, {tree_bytes(text) / (1 << 20):.1f} MiB as text); "
+              f"{cores} cores, best of {args.repeat} alternated rounds")
+        print(f"load average (1/5/15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
+              f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
         print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s")
-        print(f"  mamori-agent scan (cold, no cache):  {t_cold:7.3f} s  {mib / t_cold:8.1f} MiB/s")
-        print(f"  same, --no-sandbox:                  {t_cold_off:7.3f} s  {mib / t_cold_off:8.1f} MiB/s")
-        print(f"  mamori-agent scan (unchanged, cache):{t_warm:7.3f} s  (in-process pass: {t_warm_inside:.3f} s)")
-        print(f"  office tree {args.office_files} docx/xlsx ({tree_bytes(office) / (1 << 20):.1f} MiB zipped, "
-              f"{tree_bytes(text) / (1 << 20):.1f} MiB as text): {t_office:.3f} s; pre-extracted text: {t_text:.3f} s")
-        print(f"ratio 1, cold throughput mamori / yara:        {t_yara / t_cold:6.2f}x  (goal >= 1.3x)")
-        print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t_warm:6.2f}x  (goal >= 20x; whole command,"
-              f" process start included)")
-        print(f"         same, the agent's in-process pass:     {t_yara / t_warm_inside:6.2f}x")
-        print(f"ratio 3, docx/xlsx cost / pre-extracted text:  {t_office / t_text:6.2f}x  (goal <= 1.3x)")
-        print(f"sandbox: plain tree {t_cold:.3f} s on / {t_cold_off:.3f} s off ({t_cold_off / t_cold:.2f}x throughput);"
-              f" office tree {t_office:.3f} s on / {t_office_off:.3f} s off ({t_office_off / t_office:.2f}x)")
-        print(f"         cost per file read: {(t_cold - t_cold_off) / args.files * 1e6:+.0f} us wall with {cores} threads"
-              f" (plain), {(t_office - t_office_off) / args.office_files * 1e6:+.0f} us (office)")
-        print(f"ratio 1 without the sandbox:                   {t_yara / t_cold_off:6.2f}x")
+        for name, _ in agents:
+            report(name, best[name], t_yara, mib, args, cores)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
