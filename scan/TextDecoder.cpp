@@ -148,7 +148,8 @@ TextEncoding detectEncoding(std::string_view data) {
   }
   if (head.size() >= 3 && head.substr(0, 3) == "\xEF\xBB\xBF") return TextEncoding::kUtf8;
   if (looksLikeIso2022Jp(head)) return TextEncoding::kIso2022Jp;
-  if (head.size() >= 4) {
+  const bool hasNul = head.find('\0') != std::string_view::npos;  // memchr: most files have none
+  if (head.size() >= 4 && hasNul) {
     // ASCII-heavy UTF-16 without a BOM: every other byte is NUL.
     std::size_t evenNul = 0;
     std::size_t oddNul = 0;
@@ -160,7 +161,7 @@ TextEncoding detectEncoding(std::string_view data) {
     if (oddNul * 10 > units * 3 && evenNul * 20 < units) return TextEncoding::kUtf16Le;
     if (evenNul * 10 > units * 3 && oddNul * 20 < units) return TextEncoding::kUtf16Be;
   }
-  if (head.find('\0') == std::string_view::npos) {
+  if (!hasNul) {
     // A cut at the sniff window may split a UTF-8 character: trim up to 3 trailing continuation bytes.
     std::string_view probe = head;
     if (head.size() < data.size()) {
