@@ -10,6 +10,10 @@
 #include <array>
 #include <cstdlib>
 
+#include "agent/device/CardReaderControl.h"
+#include "agent/device/OpticalControl.h"
+#include "agent/device/PciStorageControl.h"
+#include "agent/device/ThunderboltControl.h"
 #include "common/Log.h"
 #include "common/UniqueFd.h"
 #include "drivers/linux/CgroupDeviceGate.h"
@@ -116,10 +120,10 @@ class LinuxDeviceControl final : public DeviceControlCapability {
         uevents_ = std::move(source).value();
       }
       control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), trace_);
-      control_->setCardReaders(&cards_);
-      control_->setPciStorage(&pciStorage_);
-      control_->setOptical(&opticalControl_);
-      control_->setThunderbolt(&thunderbolt_);
+      for (device::DeviceChannel* channel :
+           std::initializer_list<device::DeviceChannel*>{&cards_, &pciStorage_, &opticalControl_, &thunderbolt_}) {
+        control_->addChannel(channel);
+      }
       refusedTimer_.setInterval(kRefusedPollMs);
       QObject::connect(&refusedTimer_, &QTimer::timeout, [this] {
         try {  // a Qt slot: nothing may escape it
@@ -129,7 +133,7 @@ class LinuxDeviceControl final : public DeviceControlCapability {
         }
       });
       refusedTimer_.start();
-      if (exceptions_ && bus_.present()) {
+      if (exceptions_) {  // USB and every channel beside it
         if (auto enabled = control_->enableExceptions(*exceptions_); !enabled) {
           common::log::error("device control: exceptions off: " + enabled.error().describe());
         }

@@ -1,5 +1,7 @@
 #include "agent/device/CardReaderControl.h"
 
+#include <cstdlib>
+
 #include "agent/device/DeviceEvents.h"
 #include "agent/device/ReadOnlyBlocks.h"
 #include "common/Log.h"
@@ -18,6 +20,14 @@ Poco::JSON::Object::Ptr CardReaderControl::describe(const drivers::MmcCard& card
                      {"mmc.name", card.productName},
                      {"mmc.port", card.devpath},
                      {"mmc.kernel_name", card.name}});
+}
+
+ChannelDevice CardReaderControl::identify(const drivers::MmcCard& card) const {
+  const auto id = [](const std::string& hex) {
+    return static_cast<std::uint16_t>(std::strtoul(hex.c_str(), nullptr, 16) & 0xffffU);  // "0x000003"; bad: 0
+  };
+  const std::string name = card.productName.empty() ? std::string("SD card") : "SD card " + card.productName;
+  return {{id(card.manfid), id(card.oemid), card.cid, "card_readers"}, card.name, name + " (CID " + card.cid + ")"};
 }
 
 CardReaderControl::CardReaderControl(drivers::MmcBus& bus, drivers::BlockDevices& blocks, EventSink& sink)
@@ -46,7 +56,10 @@ void CardReaderControl::handleUevent(const drivers::Uevent& event) {
   if (event.subsystem == "mmc") {
     if (event.action == "add" && !autoprobeSet_) setAutoprobe();  // the bus appeared after apply
     if (event.action == "add") decide(event.kernelName(), false);
-    if (event.action == "remove") readOnly_.erase(event.devpath);
+    if (event.action == "remove") {
+      readOnly_.erase(event.devpath);
+      reporter_.forget(event.kernelName());
+    }
     return;
   }
   protectNewBlockDevice(readOnly_, event, blocks_, "card readers");

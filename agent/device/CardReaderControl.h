@@ -25,13 +25,15 @@ class CardReaderControl final : public ChannelControl<drivers::MmcBus, drivers::
 
   // Autoprobe for the mode (0 in enforce), then every present card decided again. Without an mmc
   // bus (mmc_core not loaded yet) that waits for the first mmc uevent.
-  void apply(const policy::DeviceControlSettings& settings);
+  void apply(const policy::DeviceControlSettings& settings) override;
   // mmc add -> decide; block add below a read-only card -> BLKROSET.
-  void handleUevent(const drivers::Uevent& event);
+  void handleUevent(const drivers::Uevent& event) override;
 
  private:
   // The fields of every card event (docs/events.md, "Card readers").
   Poco::JSON::Object::Ptr describe(const drivers::MmcCard& device) const override;
+  // By its CID (manfid and oemid in the challenge).
+  ChannelDevice identify(const drivers::MmcCard& card) const override;
   std::optional<ChannelVerdict> judge(const drivers::MmcCard& card, bool atStart) override;
   drivers::MmcCard enforce(const drivers::MmcCard& card, const ChannelVerdict& verdict,
                            Poco::JSON::Object& fields) override;

@@ -2,8 +2,9 @@
 // The skeleton of a device channel beside USB whose devices sit on one bus under their kernel names
 // (card readers on mmc, PCIe storage, Thunderbolt): look the device up, ask the policy, carry the
 // verdict out, report device.connected and the decision with the bus's fields. A channel derives
-// from ChannelControl<Bus, Device> and fills in three hooks:
+// from ChannelControl<Bus, Device> and fills in four hooks:
 //   describe(device)         the event fields of a device on its bus (docs/events.md);
+//   identify(device)         the device as temporary exceptions name it (its bus's identifiers);
 //   judge(device, atStart)   the verdict, or nullopt when the device is not the channel's to decide;
 //   enforce(device, verdict) carries it out (failures through failed()) and returns the device as the
 //                            bus shows it afterwards, adding what it did to the decision's fields.
@@ -18,13 +19,14 @@
 #include "agent/core/EventSink.h"
 #include "agent/device/ChannelReporter.h"
 #include "agent/device/ChannelVerdict.h"
+#include "agent/device/DeviceChannel.h"
 #include "common/Log.h"
 #include "policy/DeviceControlSettings.h"
 
 namespace mamori::agent::device {
 
 template <typename Bus, typename Device>
-class ChannelControl {
+class ChannelControl : public DeviceChannel {
  public:
   // who: the channel as the log names it ("pcie storage").
   ChannelControl(Bus& bus, EventSink& sink, std::string who) : bus_(bus), reporter_(sink, std::move(who)) {}
@@ -32,8 +34,20 @@ class ChannelControl {
   ChannelControl(const ChannelControl&) = delete;
   ChannelControl& operator=(const ChannelControl&) = delete;
 
+  void setExceptions(ChannelExceptions* exceptions) override { reporter_.setExceptions(exceptions); }
+
+  void decideAgain(const DeviceIdentity& identity) override {
+    if (!applied_) return;
+    const auto names = presentNames();
+    for (const auto& name : names ? *names : std::vector<std::string>{}) {
+      const auto device = lookUp(name);
+      if (device && identify(*device).identity == identity) decide(name, false);
+    }
+  }
+
  protected:
   virtual Poco::JSON::Object::Ptr describe(const Device& device) const = 0;
+  virtual ChannelDevice identify(const Device& device) const = 0;
   virtual std::optional<ChannelVerdict> judge(const Device& device, bool atStart) = 0;
   virtual Device enforce(const Device& device, const ChannelVerdict& verdict, Poco::JSON::Object& fields) = 0;
 
@@ -70,15 +84,18 @@ class ChannelControl {
   void decide(const std::string& name, bool atStart) {
     const auto device = lookUp(name);
     if (!device) return;
-    const auto verdict = judge(*device, atStart);
+    auto verdict = judge(*device, atStart);
     if (!verdict) return;
+    const ChannelDevice identity = identify(*device);
+    const auto grant =
+        verdict->reported ? reporter_.excepted(identity.identity, *verdict, settings_.mode) : std::nullopt;
     Poco::JSON::Object fields;
     const Device shown = enforce(*device, *verdict, fields);
     if (!verdict->reported) return;
     reporter_.connected(describe(shown), atStart);
     auto details = describe(shown);
     for (const auto& [key, value] : fields) details->set(key, value);
-    reporter_.decided(details, *verdict, settings_.mode);
+    reporter_.decided(details, *verdict, settings_.mode, &identity, grant);
   }
 
   void failed(const Device& device, const std::string& what) { reporter_.failed(describe(device), device.name, what); }

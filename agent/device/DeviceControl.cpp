@@ -2,8 +2,8 @@
 
 #include <algorithm>
 #include <cstdio>
-#include <random>
 
+#include "agent/device/ChannelReporter.h"
 #include "agent/device/DeviceEvents.h"
 #include "agent/device/ReadOnlyBlocks.h"
 #include "agent/report/EventFactory.h"
@@ -14,11 +14,6 @@
 namespace mamori::agent::device {
 
 namespace {
-std::uint32_t nonce() {
-  static std::random_device device;
-  return device();
-}
-
 // Interfaces that MTP or PTP may hide behind: the phones channel needs their strings and the
 // Microsoft OS descriptor. Nothing else is asked for more than sysfs shows (keyboards, sticks).
 // "SanDisk Cruzer Blade (0781:5567)": what a person recognises in a list of blocked devices.
@@ -48,11 +43,14 @@ DeviceControl::DeviceControl(drivers::UsbBus& bus, drivers::BlockDevices& blocks
 
 DeviceControl::~DeviceControl() = default;
 
+void DeviceControl::addChannel(DeviceChannel* channel) {
+  channels_.push_back(channel);
+  if (exceptionSettings_) channel->setExceptions(this);
+}
+
 common::Status DeviceControl::apply(const policy::Policy& policy) {
-  if (cards_ != nullptr) cards_->apply(policy.deviceControl);
-  if (pci_ != nullptr) pci_->apply(policy.deviceControl);
-  if (optical_ != nullptr) optical_->apply(policy.deviceControl);
-  if (thunderbolt_ != nullptr) thunderbolt_->apply(policy.deviceControl);
+  policyApplied_ = true;
+  for (auto* channel : channels_) channel->apply(policy.deviceControl);
   if (!bus_.present()) {
     if (!absentReported_) {
       absentReported_ = true;
@@ -128,10 +126,7 @@ void DeviceControl::onReadable() {
 }
 
 void DeviceControl::handleUevent(const drivers::Uevent& event) {
-  if (cards_ != nullptr) cards_->handleUevent(event);
-  if (pci_ != nullptr) pci_->handleUevent(event);
-  if (optical_ != nullptr) optical_->handleUevent(event);
-  if (thunderbolt_ != nullptr) thunderbolt_->handleUevent(event);
+  for (auto* channel : channels_) channel->handleUevent(event);
   if (!applied_) return;
   if (event.subsystem == "usb" && event.devtype == "usb_device") {
     const std::string name = event.kernelName();
@@ -204,13 +199,13 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
     case DeviceDecision::kPartial:
     case DeviceDecision::kBlock:
       if (exceptionSettings_) {
-        const std::string challenge = exceptions_.offer(device, exceptionSettings_->agentId, nonce());
+        const std::string challenge =
+            offer({device.vendorId, device.productId, device.serial}, device.name, readableName(device));
         details->set("device.exception_challenge", challenge);
         // What the employee runs to ask for it (docs/admin.md "Exception requests").
-        details->set("device.request_command", "mamori-agent request --device " + device.name + " --reason \"...\"");
-        blocked_[device.name] = BlockedDevice{device.name, readableName(device), challenge};
+        details->set("device.request_command", requestCommand(device.name));
         common::log::info("device control: " + device.name + " blocked; exception challenge " + challenge +
-                          "; to ask for it: mamori-agent request --device " + device.name + " --reason \"...\"");
+                          "; to ask for it: " + requestCommand(device.name));
       }
       sink_.report("device.blocked", common::Severity::Medium, details);
       break;

@@ -19,11 +19,9 @@
 
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
-#include "agent/device/CardReaderControl.h"
+#include "agent/device/ChannelExceptions.h"
+#include "agent/device/DeviceChannel.h"
 #include "agent/device/DeviceExceptions.h"
-#include "agent/device/OpticalControl.h"
-#include "agent/device/PciStorageControl.h"
-#include "agent/device/ThunderboltControl.h"
 #include "common/Event.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -49,7 +47,7 @@ struct BlockedDevice {
   std::string challenge;  // the offline challenge code
 };
 
-class DeviceControl final : public QObject, public Capability {
+class DeviceControl final : public QObject, public Capability, private ChannelExceptions {
   Q_OBJECT
 
  public:
@@ -65,19 +63,14 @@ class DeviceControl final : public QObject, public Capability {
   common::Status apply(const policy::Policy& policy) override;
 
   // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET;
-  // mmc and block uevents also go to the card readers, pci uevents to PCIe storage, when set.
+  // every uevent also goes to each channel beside USB.
   void handleUevent(const drivers::Uevent& event);
 
-  // Memory cards in non-USB readers, decided by the same policy section and fed by the same uevents.
-  void setCardReaders(CardReaderControl* cards) { cards_ = cards; }
-  // Storage controllers hot-plugged on the PCI bus, likewise.
-  void setPciStorage(PciStorageControl* pci) { pci_ = pci; }
-  // CD/DVD/BD drives on any bus, likewise.
-  void setOptical(OpticalControl* optical) { optical_ = optical; }
-  // Thunderbolt/USB4 devices (their PCIe tunnels), likewise.
-  void setThunderbolt(ThunderboltControl* thunderbolt) { thunderbolt_ = thunderbolt; }
+  // A channel beside USB (card readers, PCIe storage, optical drives, Thunderbolt): decided by the
+  // same policy section, fed by the same uevents, with the same temporary exceptions. Not owned.
+  void addChannel(DeviceChannel* channel);
 
-  // Turns exceptions on and polls the inbox every second.
+  // Turns exceptions on (for USB and every channel) and polls the inbox every second.
   common::Status enableExceptions(ExceptionSettings settings);
   // Reads response files from the inbox (each is removed), grants or refuses them, ends expired
   // grants. Runs from the timer; public for tests.
@@ -89,6 +82,12 @@ class DeviceControl final : public QObject, public Capability {
   std::vector<BlockedDevice> blockedDevices() const;
 
  private:
+  // ChannelExceptions, for the channels beside USB.
+  std::optional<ExceptionGrantInForce> covering(const DeviceIdentity& device) const override;
+  std::string offer(const DeviceIdentity& device, const std::string& id, const std::string& name) override;
+  void withdraw(const std::string& id) override;
+  bool markUsed(const std::string& challenge) override;
+
   void onReadable();
   common::Status setDefaults(bool authorized);
   void rescan(bool atStart);
@@ -107,12 +106,10 @@ class DeviceControl final : public QObject, public Capability {
   drivers::BlockDevices& blocks_;
   drivers::UeventSource* uevents_;
   EventSink& sink_;
-  CardReaderControl* cards_ = nullptr;
-  PciStorageControl* pci_ = nullptr;
-  OpticalControl* optical_ = nullptr;
-  ThunderboltControl* thunderbolt_ = nullptr;
+  std::vector<DeviceChannel*> channels_;
   policy::DeviceControlSettings settings_;
-  bool applied_ = false;
+  bool applied_ = false;        // a policy applied to USB (there is a USB bus)
+  bool policyApplied_ = false;  // a policy applied at all (exceptions work without a USB bus too)
   bool absentReported_ = false;
   std::unique_ptr<QSocketNotifier> notifier_;
   // devpath -> kernel name of every device allowed read-only: its block devices get BLKROSET.
@@ -120,7 +117,7 @@ class DeviceControl final : public QObject, public Capability {
   std::optional<ExceptionSettings> exceptionSettings_;
   DeviceExceptions exceptions_;
   std::unique_ptr<QTimer> exceptionTimer_;
-  std::map<std::string, BlockedDevice> blocked_;  // kernel name -> the blocked device
+  std::map<std::string, BlockedDevice> blocked_;  // kernel name (or SCSI address) -> the refused device
 };
 
 }  // namespace mamori::agent::device

@@ -5,6 +5,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <random>
 
 #include "agent/device/DeviceControl.h"
 #include "agent/device/DeviceEvents.h"
@@ -19,10 +20,22 @@ namespace fs = std::filesystem;
 
 namespace {
 constexpr int kPollIntervalMs = 1000;
+
+std::uint32_t nonce() {
+  static std::random_device device;
+  return device();
+}
 constexpr std::size_t kMaxResponseBytes = 1024;
 
 Poco::JSON::Object::Ptr grantDetails(const ExceptionGrantInForce& grant) {
   auto details = makeDetails();
+  if (grant.device.channel != "usb") {  // the channels beside USB: what the grant opens, in one line
+    details->set("device.channel", grant.device.channel);
+    details->set("device.exception_device", describeIdentity(grant.device));
+    details->set("device.exception_challenge", grant.challenge);
+    details->set("device.exception_expires_at", common::formatUtcMs(grant.expiresAtMs));
+    return details;
+  }
   char ids[16];
   std::snprintf(ids, sizeof ids, "%04x", grant.device.vendorId);
   details->set("usb.vendor_id", std::string(ids));
@@ -41,6 +54,7 @@ common::Status DeviceControl::enableExceptions(ExceptionSettings settings) {
   if (ec) return common::makeError("cannot create", settings.inboxDir, ec.value());
   fs::permissions(settings.inboxDir, fs::perms::owner_all, ec);
   exceptionSettings_ = std::move(settings);
+  for (auto* channel : channels_) channel->setExceptions(this);
   if (QCoreApplication::instance() != nullptr && !exceptionTimer_) {
     exceptionTimer_ = std::make_unique<QTimer>();
     exceptionTimer_->setInterval(kPollIntervalMs);
@@ -57,7 +71,7 @@ common::Status DeviceControl::enableExceptions(ExceptionSettings settings) {
 }
 
 void DeviceControl::pollExceptions() {
-  if (!exceptionSettings_ || !applied_) return;
+  if (!exceptionSettings_ || !policyApplied_) return;
   std::error_code ec;
   std::vector<fs::path> files;
   for (const auto& entry : fs::directory_iterator(exceptionSettings_->inboxDir, ec)) {
@@ -81,7 +95,7 @@ void DeviceControl::pollExceptions() {
 }
 
 common::Result<ExceptionGrantInForce> DeviceControl::acceptResponse(const std::string& response) {
-  if (!exceptionSettings_ || !applied_)
+  if (!exceptionSettings_ || !policyApplied_)
     return common::makeError("device control has no exceptions on", "device control");
   return handleResponse(response);
 }
@@ -113,7 +127,28 @@ common::Result<ExceptionGrantInForce> DeviceControl::handleResponse(const std::s
   return grant;
 }
 
+std::optional<ExceptionGrantInForce> DeviceControl::covering(const DeviceIdentity& device) const {
+  if (!exceptionSettings_) return std::nullopt;
+  return exceptions_.covering(device, exceptionSettings_->nowMs());
+}
+
+std::string DeviceControl::offer(const DeviceIdentity& device, const std::string& id, const std::string& name) {
+  if (!exceptionSettings_) return "";
+  std::string challenge = exceptions_.offer(device, exceptionSettings_->agentId, nonce());
+  blocked_[id] = BlockedDevice{id, name, challenge};
+  return challenge;
+}
+
+void DeviceControl::withdraw(const std::string& id) { blocked_.erase(id); }
+
+bool DeviceControl::markUsed(const std::string& challenge) { return exceptions_.markUsed(challenge); }
+
 void DeviceControl::decideAgain(const DeviceIdentity& identity) {
+  if (identity.channel != "usb") {
+    for (auto* channel : channels_) channel->decideAgain(identity);
+    return;
+  }
+  if (!applied_) return;
   auto names = bus_.deviceNames();
   if (!names) return;
   for (const auto& name : names.value()) {

@@ -1,6 +1,7 @@
 #include "agent/device/DeviceExceptions.h"
 
 #include <algorithm>
+#include <cstdio>
 
 namespace mamori::agent::device {
 
@@ -10,12 +11,21 @@ DeviceIdentity identityOf(const drivers::UsbDevice& device) {
 }
 }  // namespace
 
+std::string describeIdentity(const DeviceIdentity& device) {
+  char ids[16];
+  std::snprintf(ids, sizeof ids, "%04x:%04x", device.vendorId, device.productId);
+  return device.channel + " " + ids + (device.serial.empty() ? "" : " " + device.serial);
+}
+
 std::string DeviceExceptions::offer(const drivers::UsbDevice& device, const std::string& agentId, std::uint32_t nonce) {
-  const DeviceIdentity id = identityOf(device);
+  return offer(identityOf(device), agentId, nonce);
+}
+
+std::string DeviceExceptions::offer(const DeviceIdentity& id, const std::string& agentId, std::uint32_t nonce) {
   for (const auto& [challenge, offered] : offers_) {
     if (offered == id) return challenge;
   }
-  std::string challenge = policy::makeExceptionChallenge(agentId, device.vendorId, device.productId, nonce);
+  std::string challenge = policy::makeExceptionChallenge(agentId, id.vendorId, id.productId, nonce);
   if (offerOrder_.size() >= kMaxOffers) {
     offers_.erase(offerOrder_.front());
     offerOrder_.erase(offerOrder_.begin());
@@ -45,7 +55,10 @@ common::Result<ExceptionGrantInForce> DeviceExceptions::accept(const std::string
 
 std::optional<ExceptionGrantInForce> DeviceExceptions::covering(const drivers::UsbDevice& device,
                                                                 std::int64_t nowMs) const {
-  const DeviceIdentity id = identityOf(device);
+  return covering(identityOf(device), nowMs);
+}
+
+std::optional<ExceptionGrantInForce> DeviceExceptions::covering(const DeviceIdentity& id, std::int64_t nowMs) const {
   for (const auto& grant : grants_) {
     if (grant.device == id && nowMs < grant.expiresAtMs) return grant;
   }

@@ -14,12 +14,23 @@
 
 namespace mamori::agent::device {
 
+// What a grant opens: one device by the identifiers its bus has. vendorId and productId go into the
+// challenge (the administrator sees the model); serial names the unit where the bus has one.
+//   usb           vendor and product id, serial (iSerial; "" = every unit of the model)
+//   pcie_storage  PCI vendor and device id, serial (the Device Serial Number; "" when it has none)
+//   thunderbolt   Thunderbolt vendor and device id, serial (the device's UUID)
+//   card_readers  manfid and oemid of the card, serial (its CID)
+//   optical       a short hash of vendor and model (no ids on SCSI), serial "<vendor>/<model>"
 struct DeviceIdentity {
   std::uint16_t vendorId = 0;
   std::uint16_t productId = 0;
   std::string serial;
+  std::string channel = "usb";
   bool operator==(const DeviceIdentity&) const = default;
 };
+
+// One line for logs and events: "pcie_storage 144d:a80a 0a-0b-0c-0d-0e-0f-10-11".
+std::string describeIdentity(const DeviceIdentity& device);
 
 struct ExceptionGrantInForce {
   DeviceIdentity device;
@@ -34,12 +45,14 @@ class DeviceExceptions {
   static constexpr std::size_t kMaxOffers = 64;
 
   // The challenge for this device (the same one again while it is open).
+  std::string offer(const DeviceIdentity& device, const std::string& agentId, std::uint32_t nonce);
   std::string offer(const drivers::UsbDevice& device, const std::string& agentId, std::uint32_t nonce);
   // Checks response against the open challenge it names; on success the challenge is used up and
   // the grant is in force until acceptedAtMs + minutes.
   common::Result<ExceptionGrantInForce> accept(const std::string& response, const common::PublicKey& key,
                                                std::int64_t acceptedAtMs);
   // The grant covering this device now, if any.
+  std::optional<ExceptionGrantInForce> covering(const DeviceIdentity& device, std::int64_t nowMs) const;
   std::optional<ExceptionGrantInForce> covering(const drivers::UsbDevice& device, std::int64_t nowMs) const;
   // Marks the grant of this challenge used; true the first time (the caller reports it once).
   bool markUsed(const std::string& challenge);

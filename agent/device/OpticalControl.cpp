@@ -8,6 +8,7 @@
 
 #include "agent/device/DeviceEvents.h"
 #include "agent/report/EventFactory.h"
+#include "common/Crypto.h"
 #include "common/Log.h"
 
 namespace mamori::agent::device {
@@ -58,6 +59,15 @@ Poco::JSON::Object::Ptr opticalDetails(const drivers::OpticalDrive& drive) {
                      {"optical.port", drive.devpath}});
 }
 
+ChannelDevice opticalIdentity(const drivers::OpticalDrive& drive) {
+  const std::string model = drive.vendor + "/" + drive.model;
+  const std::string hash = common::sha256Hex(model);
+  const auto id = [&](std::size_t at) {
+    return static_cast<std::uint16_t>(std::stoul(hash.substr(at, 4), nullptr, 16));
+  };
+  return {{id(0), id(4), model, "optical"}, drive.name, "disc drive " + drive.vendor + " " + drive.model};
+}
+
 OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, StartGate startGate,
                                EventSink& sink)
     : drives_(drives),
@@ -93,6 +103,14 @@ void OpticalControl::handleUevent(const drivers::Uevent& event) {
   refresh(false);
 }
 
+void OpticalControl::decideAgain(const DeviceIdentity& device) {
+  if (!applied_) return;
+  for (auto& [name, known] : known_) {
+    if (opticalIdentity(known.drive).identity == device) known.reported.clear();
+  }
+  refresh(false);
+}
+
 void OpticalControl::refresh(bool atStart) {
   auto found = drives_.drives();
   if (!found) {
@@ -111,6 +129,7 @@ void OpticalControl::refresh(bool atStart) {
       ++it;
       continue;
     }
+    reporter_.forget(it->first);
     for (const auto& number : it->second.drive.numbers) {
       owners_.erase(number);
       if (gate_ != nullptr) {
@@ -122,7 +141,9 @@ void OpticalControl::refresh(bool atStart) {
 }
 
 void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
-  const ChannelVerdict verdict = channelVerdict(policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model}));
+  ChannelVerdict verdict = channelVerdict(policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model}));
+  const ChannelDevice identity = opticalIdentity(drive);
+  const auto grant = reporter_.excepted(identity.identity, verdict, settings_.mode);
   // Numbers this drive no longer has (a node that went) lose their rule.
   auto& known = known_[drive.name];
   for (const auto& number : known.drive.numbers) {
@@ -134,6 +155,7 @@ void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
     setRule(&drive, number, accessFor(verdict.decision));
     owners_[number] = drive.name;
   }
+  const bool wasReadOnly = known.verdict.decision == CardDecision::kReadOnly && known.drive.block == drive.block;
   known.drive = drive;
   known.verdict = verdict;
   const std::string signature = drive.vendor + "/" + drive.model + "/" + drive.block + "/" +
@@ -143,12 +165,15 @@ void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
   known.reported = signature;
   if (verdict.decision == CardDecision::kReadOnly && !drive.block.empty()) {
     if (auto done = blocks_.setReadOnly(drive.block); !done) failed(&drive, done.error().describe());
+  } else if (wasReadOnly && verdict.decision == CardDecision::kAllow && !drive.block.empty()) {
+    // Allowed now (a grant, a new policy): writable again, so burning through srN works too.
+    if (auto done = blocks_.setWritable(drive.block); !done) failed(&drive, done.error().describe());
   }
   if (settings_.mode == policy::Mode::kOff) return;
   reporter_.connected(opticalDetails(drive), atStart);
   auto details = opticalDetails(drive);
   if (gate_ == nullptr) details->set("device.gate", std::string("unavailable"));
-  reporter_.decided(details, verdict, settings_.mode);
+  known.challenge = reporter_.decided(details, verdict, settings_.mode, &identity, grant);
 }
 
 void OpticalControl::setRule(const drivers::OpticalDrive* drive, const drivers::DeviceNumber& number,
@@ -178,6 +203,10 @@ void OpticalControl::pollRefused() {
       const auto& drive = known->second.drive;
       details = opticalDetails(drive);
       setVerdictFields(*details, known->second.verdict, settings_.mode);
+      if (!known->second.challenge.empty()) {  // how to ask for it, in the event and the desktop notice
+        details->set("device.exception_challenge", known->second.challenge);
+        details->set("device.request_command", requestCommand(known->first));
+      }
       for (std::size_t i = 0; i < drive.numbers.size() && i < drive.nodes.size(); ++i) {
         if (drive.numbers[i] == open.device) node = drive.nodes[i];
       }

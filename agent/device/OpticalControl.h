@@ -22,6 +22,7 @@
 #include "agent/core/EventSink.h"
 #include "agent/device/ChannelReporter.h"
 #include "agent/device/ChannelVerdict.h"
+#include "agent/device/DeviceChannel.h"
 #include "drivers/include/OpticalDrives.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -32,7 +33,7 @@ namespace mamori::agent::device {
 // Block major 11: SCSI CD-ROM (sr), by the kernel's fixed assignment.
 inline constexpr std::uint32_t kScsiCdromMajor = 11;
 
-class OpticalControl {
+class OpticalControl final : public DeviceChannel {
  public:
   using StartGate = std::function<common::Result<std::unique_ptr<drivers::DeviceAccessGate>>()>;
 
@@ -40,9 +41,12 @@ class OpticalControl {
 
   // The gate is started the first time the mode is not off; every drive is decided (and reported)
   // again.
-  void apply(const policy::DeviceControlSettings& settings);
+  void apply(const policy::DeviceControlSettings& settings) override;
   // block / scsi_generic / bsg add or remove of a drive's node -> drives looked at again.
-  void handleUevent(const drivers::Uevent& event);
+  void handleUevent(const drivers::Uevent& event) override;
+  void setExceptions(ChannelExceptions* exceptions) override { reporter_.setExceptions(exceptions); }
+  // A grant names a drive by vendor and model: every such drive is decided (and reported) again.
+  void decideAgain(const DeviceIdentity& device) override;
   // Reports the opens the gate refused since the last call (device.open_refused).
   void pollRefused();
 
@@ -64,7 +68,8 @@ class OpticalControl {
   struct Known {
     drivers::OpticalDrive drive;
     ChannelVerdict verdict;
-    std::string reported;  // what was last reported for it: nothing new, no event
+    std::string reported;   // what was last reported for it: nothing new, no event
+    std::string challenge;  // offered for it while refused (exceptions on)
   };
   std::map<std::string, Known> known_;                   // SCSI address -> the drive
   std::map<drivers::DeviceNumber, std::string> owners_;  // a node's number -> its drive
@@ -73,5 +78,8 @@ class OpticalControl {
 
 // The fields of every optical drive event (docs/events.md, "Optical drives").
 Poco::JSON::Object::Ptr opticalDetails(const drivers::OpticalDrive& drive);
+// A drive as temporary exceptions name it: vendor and model (SCSI has no ids; a short hash of them
+// stands in the challenge), its SCSI address as the id.
+ChannelDevice opticalIdentity(const drivers::OpticalDrive& drive);
 
 }  // namespace mamori::agent::device

@@ -29,6 +29,13 @@ Poco::JSON::Object::Ptr PciStorageControl::describe(const drivers::PciDevice& de
                      {"pci.kernel_name", device.name}});
 }
 
+ChannelDevice PciStorageControl::identify(const drivers::PciDevice& device) const {
+  const std::string ids = hexDigits(device.vendorId, 4) + ":" + hexDigits(device.deviceId, 4);
+  std::string name = "PCI storage device " + ids + (device.slot.empty() ? "" : " in slot " + device.slot);
+  if (!device.serial.empty()) name += " (serial " + device.serial + ")";
+  return {{device.vendorId, device.deviceId, device.serial, "pcie_storage"}, device.name, name};
+}
+
 PciStorageControl::PciStorageControl(drivers::PciBus& bus, EventSink& sink)
     : ChannelControl(bus, sink, "pcie storage") {}
 
@@ -62,10 +69,13 @@ void PciStorageControl::handleUevent(const drivers::Uevent& event) {
   } else if (event.action == "remove") {
     atStart_.erase(name);
     blocked_.erase(name);
+    reporter_.forget(name);
   }
 }
 
 std::optional<ChannelVerdict> PciStorageControl::judge(const drivers::PciDevice& device, bool /*atStart*/) {
+  // Present at start and not held by us: never touched (also when a grant for its model ends).
+  if (atStart_.count(device.name) != 0 && device.driverOverride != kBlockedOverride) return std::nullopt;
   // In a hot-plug slot or behind a port the firmware calls external; a device that turned up by a
   // rescan of a built-in bus is not ours to judge.
   const bool hotPlugged = !device.slot.empty() || device.removable;

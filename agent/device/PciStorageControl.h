@@ -28,13 +28,15 @@ class PciStorageControl final : public ChannelControl<drivers::PciBus, drivers::
 
   // The first call records the devices present (never touched); every call decides again the
   // devices this agent blocked earlier (kBlockedOverride), so a policy that now allows them frees them.
-  void apply(const policy::DeviceControlSettings& settings);
+  void apply(const policy::DeviceControlSettings& settings) override;
   // pci add -> decide; pci bind of a blocked device -> unbind; pci remove -> forget.
-  void handleUevent(const drivers::Uevent& event);
+  void handleUevent(const drivers::Uevent& event) override;
 
  private:
   // The fields of every PCI storage event (docs/events.md, "PCIe storage").
   Poco::JSON::Object::Ptr describe(const drivers::PciDevice& device) const override;
+  // By PCI vendor and device id and its Device Serial Number.
+  ChannelDevice identify(const drivers::PciDevice& device) const override;
   std::optional<ChannelVerdict> judge(const drivers::PciDevice& device, bool atStart) override;
   drivers::PciDevice enforce(const drivers::PciDevice& device, const ChannelVerdict& verdict,
                              Poco::JSON::Object& fields) override;

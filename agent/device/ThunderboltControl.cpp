@@ -35,6 +35,14 @@ Poco::JSON::Object::Ptr ThunderboltControl::describe(const drivers::ThunderboltD
                      {"thunderbolt.kernel_name", device.name}});
 }
 
+ChannelDevice ThunderboltControl::identify(const drivers::ThunderboltDevice& device) const {
+  std::string name = device.vendorName;
+  if (!device.deviceName.empty()) name += (name.empty() ? "" : " ") + device.deviceName;
+  if (name.empty()) name = "Thunderbolt device " + hexDigits(device.vendorId, 4) + ":" + hexDigits(device.deviceId, 4);
+  if (!device.uniqueId.empty()) name += " (" + device.uniqueId + ")";
+  return {{device.vendorId, device.deviceId, device.uniqueId, "thunderbolt"}, device.name, name};
+}
+
 ThunderboltControl::ThunderboltControl(drivers::ThunderboltBus& bus, EventSink& sink, std::string keyDir,
                                        std::function<std::string()> randomKey)
     : ChannelControl(bus, sink, "thunderbolt"), keyDir_(std::move(keyDir)), randomKey_(std::move(randomKey)) {}
@@ -59,6 +67,7 @@ void ThunderboltControl::handleUevent(const drivers::Uevent& event) {
   const std::string name = event.kernelName();
   if (event.action == "remove") {
     authorizedAtStart_.erase(name);
+    reporter_.forget(name);
     return;
   }
   if (event.action != "add") return;

@@ -30,13 +30,15 @@ class ThunderboltControl final : public ChannelControl<drivers::ThunderboltBus, 
                      std::function<std::string()> randomKey);
 
   // The first call records the devices authorized now; every call decides every device again.
-  void apply(const policy::DeviceControlSettings& settings);
+  void apply(const policy::DeviceControlSettings& settings) override;
   // thunderbolt add of a device router -> decide; remove -> forget.
-  void handleUevent(const drivers::Uevent& event);
+  void handleUevent(const drivers::Uevent& event) override;
 
  private:
   // The fields of every Thunderbolt event (docs/events.md, "Thunderbolt").
   Poco::JSON::Object::Ptr describe(const drivers::ThunderboltDevice& device) const override;
+  // By its UUID (Thunderbolt vendor and device id in the challenge).
+  ChannelDevice identify(const drivers::ThunderboltDevice& device) const override;
   std::optional<ChannelVerdict> judge(const drivers::ThunderboltDevice& device, bool atStart) override;
   drivers::ThunderboltDevice enforce(const drivers::ThunderboltDevice& device, const ChannelVerdict& verdict,
                                      Poco::JSON::Object& fields) override;

@@ -63,11 +63,15 @@ class FakeUsbBus final : public UsbBus {
   mutable int detailReads_ = 0;
 };
 
-// Records which block devices were made read-only.
+// Records which block devices are read-only.
 class FakeBlockDevices final : public BlockDevices {
  public:
   common::Status setReadOnly(const std::string& kernelName) override {
     readOnly.insert(kernelName);
+    return common::Ok{};
+  }
+  common::Status setWritable(const std::string& kernelName) override {
+    readOnly.erase(kernelName);
     return common::Ok{};
   }
   std::set<std::string> readOnly;

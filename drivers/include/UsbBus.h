@@ -44,6 +44,8 @@ class BlockDevices {
  public:
   virtual ~BlockDevices() = default;
   virtual common::Status setReadOnly(const std::string& kernelName) = 0;
+  // Undoes setReadOnly (a device allowed again, such as a burner under a temporary exception).
+  virtual common::Status setWritable(const std::string& kernelName) = 0;
 };
 
 }  // namespace mamori::drivers

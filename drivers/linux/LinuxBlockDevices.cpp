@@ -11,13 +11,16 @@
 
 namespace mamori::drivers::linux_os {
 
-common::Status LinuxBlockDevices::setReadOnly(const std::string& kernelName) {
+common::Status LinuxBlockDevices::setReadOnly(const std::string& kernelName) { return setFlag(kernelName, 1); }
+
+common::Status LinuxBlockDevices::setWritable(const std::string& kernelName) { return setFlag(kernelName, 0); }
+
+common::Status LinuxBlockDevices::setFlag(const std::string& kernelName, int readOnly) {
   if (!isSafeKernelName(kernelName)) return common::makeError("not a block device name", kernelName);
   const std::string path = devRoot_ + "/" + kernelName;
   // O_NONBLOCK: do not wait for media; read-only open is enough for the ioctl (it needs CAP_SYS_ADMIN).
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return common::makeError("cannot open", path, errno);
-  int readOnly = 1;
   if (::ioctl(fd.get(), BLKROSET, &readOnly) != 0) return common::makeError("BLKROSET failed on", path, errno);
   return common::Ok{};
 }

@@ -22,6 +22,7 @@ POLL_MS = 5000  # the smallest policy poll a policy may set
 PASSWORD = "correct horse battery"
 STICK = "2-1"    # tests/fixtures/sysfs/desktop: QEMU USB HARDDRIVE, serial stick-1
 STORAGE = "2-2"  # serial company-0042
+ENCLOSURE = "0-301"  # tests/fixtures/sysfs/thunderbolt: OWC Envoy Express waiting at security level user
 
 
 def policy(version):
@@ -230,6 +231,53 @@ class RequestTest(MamoriTestCase):
         self.assertEqual(refused["details"]["request.note"], "use the shared drive")
         self.assertEqual(self.authorized(STORAGE), "0")
         # The root-only control socket does not take requests.
+        self.assertEqual(agent.process.stop(), 0)
+
+    def test_thunderbolt_request_opens_the_enclosure(self):
+        """The same path for a channel beside USB: a Thunderbolt enclosure blocked (its `authorized`
+        stays 0), the person told on the desktop, asked for by its kernel name, approved, authorized."""
+        shutil.copytree(os.path.join(os.path.dirname(__file__), "..", "fixtures", "sysfs", "thunderbolt"), self.sysfs,
+                        symlinks=True, dirs_exist_ok=True)
+        blocking = policy(2)
+        blocking["device_control"]["thunderbolt"] = "block"
+        status, body = self.api.json("POST", "/api/v1/policies?group=default", blocking)
+        self.assertEqual(status, 200, body)
+        tunnel = os.path.join(self.sysfs, "bus", "thunderbolt", "devices", ENCLOSURE, "authorized")
+        def authorized():
+            with open(tunnel) as f:
+                return f.read().strip()
+        root, log = self.desktop_session()
+        agent, agent_id = self.start_agent(["--user-runtime-root", root])
+        blocked = self.wait_event(agent_id, "device.blocked", lambda d: d.get("thunderbolt.kernel_name") == ENCLOSURE,
+                                  30, "the enclosure blocked")[-1]["details"]
+        self.assertEqual(blocked["device.request_command"], f"mamori-agent request --device {ENCLOSURE} --reason \"...\"")
+        self.assertEqual(blocked["device.exception_challenge"][9:17], "01e30001")
+        wait_until(lambda: authorized() == "0", 10, "the enclosure without its tunnel")
+        def notices():
+            with open(log) as f:
+                return [json.loads(line) for line in f if line.strip()]
+        wait_until(lambda: any(f"--device {ENCLOSURE}" in n["body"] for n in notices()), 30, "the desktop notification")
+        (shown,) = [n for n in notices() if f"--device {ENCLOSURE}" in n["body"]]
+        # Named by its firmware strings, with the fixture's hostile escape sequence defused.
+        self.assertTrue(shown["body"].startswith("The Thunderbolt device OWC Envoy Express"), shown["body"])
+        self.assertNotIn("\x1b", shown["body"])
+
+        code, out, err = self.request("--list")
+        self.assertEqual(code, 0, err)
+        self.assertIn(ENCLOSURE, out)
+        self.assertIn("OWC Envoy Express", out)
+        self.assertNotIn("\x1b", out)
+        code, out, err = self.request("--device", ENCLOSURE, "--reason", "backup to the company enclosure")
+        self.assertEqual(code, 0, err)
+        status, body = self.api.json("GET", "/api/v1/exception-requests")
+        (asked,) = [r for r in body["requests"] if r["agent_id"] == agent_id]
+        self.assertEqual(asked["device_id"], ENCLOSURE)
+        code, out, err = self.coll.ctl("requests", "approve", asked["id"], "--minutes", "5")
+        self.assertEqual(code, 0, out + err)
+        self.wait_event(agent_id, "device.exception_used", lambda d: d.get("thunderbolt.kernel_name") == ENCLOSURE,
+                        POLL_MS / 1000 * 1.1 + 10, "device.exception_used")
+        self.assertEqual(authorized(), "1")
+        self.assertEqual(self.authorized(STICK), "0")  # only the device asked for
         self.assertEqual(agent.process.stop(), 0)
 
 

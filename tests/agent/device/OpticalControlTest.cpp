@@ -14,6 +14,7 @@
 #include "drivers/fake/FakeUsbBus.h"
 #include "drivers/linux/LinuxOpticalDrives.h"
 #include "tests/agent/device/ChannelFixture.h"
+#include "tests/agent/device/RecordingGate.h"
 
 namespace {
 
@@ -23,38 +24,6 @@ using mamori::drivers::DeviceAccess;
 using mamori::drivers::DeviceNumber;
 using mamori::drivers::kAnyMinor;
 using mamori::drivers::RefusedOpen;
-
-struct GateState {
-  std::map<DeviceNumber, DeviceAccess> rules;
-  std::vector<RefusedOpen> refused;
-  int starts = 0;
-  bool fails = false;
-};
-
-class RecordingGate final : public mamori::drivers::DeviceAccessGate {
- public:
-  explicit RecordingGate(GateState& state) : state_(state) {}
-  mamori::common::Status set(const DeviceNumber& device, DeviceAccess access) override {
-    state_.rules[device] = access;
-    return mamori::common::Ok{};
-  }
-  mamori::common::Status clear(const DeviceNumber& device) override {
-    state_.rules.erase(device);
-    return mamori::common::Ok{};
-  }
-  std::vector<RefusedOpen> refused() override { return std::exchange(state_.refused, {}); }
-
- private:
-  GateState& state_;
-};
-
-OpticalControl::StartGate gateOn(GateState& state) {
-  return [&state]() -> mamori::common::Result<std::unique_ptr<mamori::drivers::DeviceAccessGate>> {
-    ++state.starts;
-    if (state.fails) return mamori::common::makeError("bpf: Operation not permitted");
-    return std::unique_ptr<mamori::drivers::DeviceAccessGate>(new RecordingGate(state));
-  };
-}
 
 struct OpticalFixture : ChannelFixture {
   explicit OpticalFixture(const std::string& tree = std::string(MAMORI_SYSFS_FIXTURES) + "/optical")

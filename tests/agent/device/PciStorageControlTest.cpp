@@ -10,6 +10,7 @@
 #include "agent/device/PciStorageControl.h"
 #include "drivers/fake/FakePciBus.h"
 #include "tests/agent/device/ChannelFixture.h"
+#include "tests/agent/device/SlottedDrive.h"
 #include "tests/support/CallbackEventSink.h"
 
 namespace {
@@ -25,21 +26,6 @@ struct PciFixture : FakeBusFixture<FakePciBus> {
     control.handleUevent(mamori::agent::device::test::uevent(action, "pci", devpath));
   }
 };
-
-const std::string kSlotted = "/devices/pci0000:00/0000:00:02.0/0000:01:00.0";
-
-// Another drive put into slot 1 (the one recorded there was taken out).
-mamori::drivers::PciDevice newDrive(const std::string& serial = "0a-0b-0c-0d-0e-0f-10-11") {
-  mamori::drivers::PciDevice device;
-  device.name = "0000:01:00.0";
-  device.devpath = kSlotted;
-  device.vendorId = 0x144d;
-  device.deviceId = 0xa80a;
-  device.classCode = 0x010802;
-  device.serial = serial;
-  device.slot = "1";
-  return device;
-}
 
 }  // namespace
 

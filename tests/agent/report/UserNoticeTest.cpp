@@ -48,6 +48,44 @@ TEST_CASE("a blocked device tells the user what it was and how to ask for it") {
   CHECK(plain->body.find("Ask your IT department") != std::string::npos);
 }
 
+TEST_CASE("a blocked Thunderbolt device and a refused burn are named by their bus, with the request command") {
+  auto dock = agent::userNoticeFor(
+      "device.blocked", details({{"device.bus", "thunderbolt"},
+                                 {"thunderbolt.vendor_name", "OWC"},
+                                 {"thunderbolt.device_name", "Envoy Express"},
+                                 {"device.request_command", "mamori-agent request --device 0-301 --reason \"...\""}}));
+  REQUIRE(dock);
+  CHECK(dock->body.rfind("The Thunderbolt device OWC Envoy Express cannot be used on this PC", 0) == 0);
+  CHECK(dock->body.find("run: mamori-agent request --device 0-301") != std::string::npos);
+  auto unnamed = agent::userNoticeFor(
+      "device.blocked",
+      details({{"device.bus", "thunderbolt"}, {"thunderbolt.vendor_id", "01e3"}, {"thunderbolt.device_id", "0001"}}));
+  CHECK(unnamed->body.rfind("The Thunderbolt device 01e3:0001 cannot", 0) == 0);
+
+  auto burn = agent::userNoticeFor(
+      "device.open_refused",
+      details({{"device.bus", "scsi"},
+               {"optical.vendor", "HL-DT-ST"},
+               {"optical.model", "DVDRAM GP57EB40"},
+               {"open.access", "write"},
+               {"process.name", "wodim"},
+               {"device.request_command", "mamori-agent request --device 2:0:0:0 --reason \"...\""}}));
+  REQUIRE(burn);
+  CHECK(burn->summary == "Disc burning blocked by company policy");
+  CHECK(burn->body.rfind("The disc drive HL-DT-ST DVDRAM GP57EB40 cannot write discs on this PC", 0) == 0);
+  CHECK(burn->body.find(
+            "(wodim was refused). To ask for it, open a terminal and run: mamori-agent request --device 2:0:0:0") !=
+        std::string::npos);
+  auto read = agent::userNoticeFor("device.open_refused", details({{"device.bus", "scsi"},
+                                                                   {"optical.vendor", "QEMU"},
+                                                                   {"optical.model", "QEMU DVD-ROM"},
+                                                                   {"open.access", "read"}}));
+  CHECK(read->summary == "Disc drive blocked by company policy");
+  CHECK(read->body.find(
+            "QEMU QEMU DVD-ROM cannot be used on this PC: company files must not leave it this way. Ask your IT") !=
+        std::string::npos);
+}
+
 TEST_CASE("a stopped file-sharing program is named; other events say nothing to the user") {
   auto killed = agent::userNoticeFor("p2p.killed", details({{"process.executable", "/home/a/bin/ctorrent"}}));
   REQUIRE(killed);
