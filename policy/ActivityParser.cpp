@@ -4,6 +4,24 @@
 
 namespace mamori::policy {
 
+namespace {
+
+// The agent acts on the scheduler of this PC only: a socket path, or a loopback address with a port.
+bool validPrintServer(const std::string& server) {
+  if (server.empty()) return true;
+  if (server.front() == '/') return server.find('\0') == std::string::npos;
+  const std::size_t colon = server.rfind(':');
+  if (colon == std::string::npos || colon + 1 == server.size() || server.size() - colon > 6) return false;
+  for (std::size_t i = colon + 1; i < server.size(); ++i) {
+    if (server[i] < '0' || server[i] > '9') return false;
+  }
+  const std::string host = server.substr(0, colon);
+  const long port = std::stol(server.substr(colon + 1));
+  return port >= 1 && port <= 65535 && (host == "localhost" || host == "127.0.0.1" || host == "[::1]");
+}
+
+}  // namespace
+
 void parseActivity(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
                    ActivitySettings& out) {
   ObjectReader reader(value, pointer, errors);
@@ -25,6 +43,23 @@ void parseActivity(const common::JsonValue& value, const std::string& pointer, E
   if (const common::JsonValue* v = reader.get("printing")) {
     ObjectReader printing(*v, reader.pointerOf("printing"), errors);
     printing.boolean("enabled", out.printing.enabled);
+    printing.mode("mode", out.printing.mode);
+    if (const common::JsonValue* fail = printing.get("fail")) {
+      if (fail->kind == common::JsonKind::kString && (fail->text == "closed" || fail->text == "open")) {
+        out.printing.failOpen = fail->text == "open";
+      } else {
+        errors.add(printing.pointerOf("fail"), "expected \"closed\" or \"open\", found " + common::describeJson(*fail));
+      }
+    }
+    if (printing.get("server") != nullptr) {
+      printing.string("server", out.printing.server, 4096);
+      if (!validPrintServer(out.printing.server)) {
+        errors.add(printing.pointerOf("server"),
+                   "expected an absolute socket path or a loopback address with its port (127.0.0.1:631, "
+                   "[::1]:631, localhost:631), found \"" +
+                       out.printing.server + "\"");
+      }
+    }
     if (const common::JsonValue* dir = printing.get("spool_dir")) {
       readPath(*dir, printing.pointerOf("spool_dir"), errors, out.printing.spoolDir);
       if (out.printing.spoolDir.rfind("~/", 0) == 0) {

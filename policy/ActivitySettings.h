@@ -24,8 +24,16 @@ struct IncidentSettings {
 };
 
 // Print jobs are read from the CUPS spool: control files (job attributes) and the spooled documents.
+// mode audit reports company documents after the fact; enforce holds every new job until the agent
+// has inspected its document, then releases or cancels it (docs/decisions/0042).
 struct PrintSettings {
-  bool enabled = true;
+  bool enabled = true;  // false is mode off (the key older policies use)
+  Mode mode = Mode::kAudit;
+  // While the agent is stopped: jobs wait for it (false) or print uninspected (true).
+  bool failOpen = false;
+  // The CUPS scheduler the agent talks to: an absolute socket path or a loopback host:port; empty is
+  // CUPS's own default (CUPS_SERVER, client.conf, else /run/cups/cups.sock).
+  std::string server;
   std::string spoolDir = "/var/spool/cups";
 };
 
@@ -41,5 +49,9 @@ struct ActivitySettings {
   IncidentSettings incident;
   PrintSettings printing;
 };
+
+// What printing does under this section: off when the section or printing is off or disabled, audit
+// when either says audit, else enforce.
+Mode printingMode(const ActivitySettings& activity);
 
 }  // namespace mamori::policy

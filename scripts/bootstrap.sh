@@ -13,6 +13,7 @@ build_packages=(
   libboost1.81-dev  # Asio and Beast (header-only)
   libseccomp-dev  # the extraction sandbox's system-call filter (drivers/linux/SandboxConfinement)
   libarchive-dev  # 7z, RAR, tar, cpio, ISO 9660 read in the extraction sandbox (scan/ArchiveReader)
+  libcups2-dev  # the print gate's IPP client (drivers/linux/CupsPrintSpooler)
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux
   qemu-system-x86 busybox-static dosfstools cpio kmod openssl  # this line: tests/e2e (QEMU USB)
@@ -29,6 +30,9 @@ test_packages+=(tmux)  # tests/inspect: mamori-inspect's consent prompts through
 # tests/integration/test_activity.py: archives (zip -e, 7z) and printing to a test-owned cupsd (its own
 # config, port and spool; the package's service is not needed)
 test_packages+=(zip p7zip-full cups cups-client cups-bsd)
+# tests/integration/test_print_gate.py: the same test-owned cupsd (cups-daemon's /usr/lib/cups/daemon runs
+# its backend), ipptool for a job's state
+test_packages+=(cups-daemon cups-ipp-utils)
 # tests/installer: cpack's DEB generator (dpkg-shlibdeps, file), systemd-analyze (installing the systemd
 # package in a container or chroot does not make it PID 1 nor start anything), lintian
 test_packages+=(dpkg-dev file systemd lintian man-db)

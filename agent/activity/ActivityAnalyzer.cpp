@@ -93,7 +93,7 @@ std::int64_t incidentWeight(const std::string& type, bool encrypted) {
   if (type == "activity.cloud_sync_write") return 30;
   if (type == "activity.bulk_read") return 30;
   if (type == "activity.archive_created") return encrypted ? 40 : 20;
-  if (type == "activity.print") return 25;
+  if (type == "activity.print" || type == "activity.print_blocked") return 25;
   return 0;
 }
 
@@ -103,7 +103,8 @@ std::vector<std::string> AnalyzerConfig::roots() const {
     roots.insert(roots.end(), activity.watched.begin(), activity.watched.end());
     roots.insert(roots.end(), activity.cloudSyncFolders.begin(), activity.cloudSyncFolders.end());
     roots.insert(roots.end(), activity.removableMounts.begin(), activity.removableMounts.end());
-    if (activity.printing.enabled) roots.push_back(activity.printing.spoolDir);
+    // Under enforce the print gate sees the jobs (PrintGate), through the scheduler.
+    if (policy::printingMode(activity) == policy::Mode::kAudit) roots.push_back(activity.printing.spoolDir);
   }
   return roots;
 }
@@ -120,7 +121,7 @@ ActivityAnalyzer::ActivityAnalyzer(AnalyzerConfig config, std::unique_ptr<scan::
 std::vector<Finding> ActivityAnalyzer::analyze(const drivers::FileActivity& activity,
                                                const std::vector<drivers::MountEntry>& mounts) {
   std::vector<Finding> out;
-  if (config_.activityEnabled && config_.activity.printing.enabled &&
+  if (config_.activityEnabled && policy::printingMode(config_.activity) == policy::Mode::kAudit &&
       directoryOf(activity.path) == config_.activity.printing.spoolDir) {
     if (activity.op == drivers::FileOp::kWritten) onSpool(activity, out);
     return out;

@@ -44,6 +44,7 @@ ActivityCapability::ActivityCapability(drivers::FileActivitySource& source, Even
       correlator_(policy::IncidentSettings{}, std::move(newIncidentId)) {}
 
 ActivityCapability::~ActivityCapability() {
+  gate_.reset();  // the agent stops: the print gate's fail mode decides what waiting jobs do
   stopWorker();
   source_.stop();
 }
@@ -69,6 +70,7 @@ common::Status ActivityCapability::apply(const policy::Policy& policy) {
     config.scanPaths = contentscan::expandHomePaths(policy.contentScan.paths, homes);
   }
   config.scanAudit = policy.contentScan.mode == policy::Mode::kAudit;
+  if (auto printing = applyPrinting(policy, config.scan); !printing) return printing;
   const std::vector<std::string> roots = config.roots();
   if (roots.empty()) {
     stopWorker();
@@ -89,6 +91,36 @@ common::Status ActivityCapability::apply(const policy::Policy& policy) {
   std::string listed;
   for (const auto& root : roots) listed += (listed.empty() ? "" : ", ") + root;
   common::log::info("activity: watching " + listed);
+  return common::Ok{};
+}
+
+common::Status ActivityCapability::applyPrinting(const policy::Policy& policy, const scan::ScanConfig& scan) {
+  PrintGateConfig gate;
+  gate.enforce = policy::printingMode(policy.activity) == policy::Mode::kEnforce;
+  gate.failOpen = policy.activity.printing.failOpen;
+  gate.server = policy.activity.printing.server;
+  gate.spoolDir = policy.activity.printing.spoolDir;
+  gate.scan = scan;
+  if (gate.enforce && printSpooler_ == nullptr) {
+    return common::makeError("activity: printing.mode enforce needs the print scheduler, which this agent has not");
+  }
+  if (!gate_ && !gate.enforce) return common::Ok{};
+  if (!gate_) {
+    gate_ = std::make_unique<PrintGate>(
+        *printSpooler_,
+        [this](std::vector<Finding> findings) {
+          QMetaObject::invokeMethod(
+              &context_, [this, findings = std::move(findings)]() mutable { deliver(std::move(findings)); },
+              Qt::QueuedConnection);
+        },
+        nowMs_);
+  }
+  const bool was = gate_->running();
+  if (auto applied = gate_->apply(std::move(gate)); !applied) return applied;
+  if (gate_->running() != was) {
+    common::log::info(gate_->running() ? "activity: print jobs are held until inspected"
+                                       : "activity: print jobs are no longer held");
+  }
   return common::Ok{};
 }
 

@@ -18,10 +18,12 @@
 
 #include "agent/activity/ActivityAnalyzer.h"
 #include "agent/activity/Correlator.h"
+#include "agent/activity/PrintGate.h"
 #include "agent/contentscan/ContentSets.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
 #include "drivers/include/FileActivity.h"
+#include "drivers/include/PrintSpooler.h"
 #include "drivers/include/Sandbox.h"
 
 namespace mamori::agent::activity {
@@ -45,9 +47,15 @@ class ActivityCapability final : public Capability {
   void setExtractionSandbox(std::shared_ptr<drivers::SandboxLauncher> sandbox) { sandbox_ = std::move(sandbox); }
   // The fingerprint and exact-data-match sets on-change scans match against (those the policy names).
   void setContentSets(std::shared_ptr<const contentscan::ContentSets> sets) { sets_ = std::move(sets); }
+  // The print scheduler the print gate holds and releases jobs through (activity.printing.mode
+  // enforce); without one, enforce is refused. Set by the composition root before the first apply.
+  void setPrintSpooler(drivers::PrintSpooler* spooler) { printSpooler_ = spooler; }
+  bool printGateRunning() const { return gate_ && gate_->running(); }
 
  private:
   void run();
+  // The print gate under activity.printing.mode enforce (started, given new settings or stopped).
+  common::Status applyPrinting(const policy::Policy& policy, const scan::ScanConfig& scan);
   void deliver(std::vector<Finding> findings);  // main thread
   void checkCounters(std::vector<Finding>& out);
   void stopWorker();
@@ -67,6 +75,8 @@ class ActivityCapability final : public Capability {
   std::atomic<bool> stop_{false};
   drivers::FileActivityCounters reported_;  // worker thread only
   std::int64_t countersCheckedMs_ = 0;
+  drivers::PrintSpooler* printSpooler_ = nullptr;
+  std::unique_ptr<PrintGate> gate_;  // stopped first in the destructor (its findings come here)
 };
 
 }  // namespace mamori::agent::activity

@@ -3,6 +3,7 @@
 #include "agent/contentscan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
+#include "drivers/linux/CupsPrintSpooler.h"
 #include "drivers/linux/FanotifyActivitySource.h"
 
 namespace mamori::agent {
@@ -19,6 +20,7 @@ class LinuxActivity final : public Capability {
             [this] { return ids_.next(clock_.nowMs()); }) {
     capability_.setExtractionSandbox(std::move(sandbox));
     capability_.setContentSets(std::move(sets));
+    capability_.setPrintSpooler(&spooler_);
   }
 
   std::string name() const override { return capability_.name(); }
@@ -28,7 +30,8 @@ class LinuxActivity final : public Capability {
   const common::Clock& clock_;
   common::Uuid7Generator ids_;  // incident ids: used on the main thread only
   drivers::linux_os::FanotifyActivitySource source_;
-  activity::ActivityCapability capability_;  // declared last: stopped before the source goes
+  drivers::linux_os::CupsPrintSpooler spooler_;  // the print gate's (activity.printing.mode enforce)
+  activity::ActivityCapability capability_;      // declared last: stopped before the source goes
 };
 
 }  // namespace

@@ -1,6 +1,6 @@
 #pragma once
 // Activity monitoring with the Linux drivers (a fanotify notification group, /proc/self/mountinfo,
-// sysfs): the only place that picks them. Owns the source together with the capability, so the
+// sysfs, the CUPS scheduler for the print gate): the only place that picks them. Owns the source together with the capability, so the
 // composition root registers one Capability.
 
 #include <memory>

@@ -65,6 +65,16 @@ std::optional<UserNotice> userNoticeFor(const std::string& type, const Poco::JSO
                       (program.empty() ? std::string("A file-sharing program") : program) +
                           " is not allowed on company PCs and was stopped. Your IT department has been told."};
   }
+  if (type == "activity.print_blocked") {
+    std::string title = text(details, "print.title");
+    title = title.empty() ? std::string("Your print job") : "Your print job \"" + title + "\"";
+    const bool company = text(details, "print.reason") == "company_document";
+    return UserNotice{"Printing blocked by company policy",
+                      title +
+                          (company ? " holds company information and was not printed."
+                                   : " could not be checked and was not printed.") +
+                          " Your IT department has been told; ask them if you need it on paper."};
+  }
   return std::nullopt;
 }
 

@@ -1,7 +1,7 @@
 #pragma once
 // What the person at the PC is told, on the desktop, about an event the agent reports: a device the
 // policy blocked on any channel, a disc drive that refused a burning program (and how to ask for
-// either), a file-sharing program stopped. Most events say nothing to
+// either), a file-sharing program stopped, a print job refused. Most events say nothing to
 // the user. Pure: event type and details in, text out.
 
 #include <Poco/JSON/Object.h>

@@ -43,3 +43,6 @@ set(MAMORI_FUZZ_LIBS_optical mamori_drivers_parsers)
 # Thunderbolt/USB4 sysfs: router names, authorized, security level, UUID, domain (issue 16).
 list(APPEND MAMORI_FUZZ_TARGETS thunderbolt)
 set(MAMORI_FUZZ_LIBS_thunderbolt mamori_drivers_parsers)
+# The print gate's reading of CUPS's IPP answers: jobs and queues (drivers/linux/CupsIpp, issue 16).
+list(APPEND MAMORI_FUZZ_TARGETS cups_ipp)
+set(MAMORI_FUZZ_LIBS_cups_ipp mamori_drivers_cups_parsers)

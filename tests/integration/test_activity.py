@@ -10,12 +10,11 @@ Needs root (losetup, mount, fanotify) and, for printing, cupsd/lp from Debian's 
 
 import json
 import os
-import shutil
-import socket
 import subprocess
 import sys
 import unittest
 
+from cupsd import Cupsd, require_tool
 from harness import MamoriTestCase, binary, require_root, wait_until
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scan"))
@@ -36,11 +35,6 @@ def agent_confinement():
     if "--p2p-guard" in usage:
         options += ["--p2p-guard", "off"]
     return options
-
-
-def require_tool(name, package):
-    if shutil.which(name) is None:
-        raise AssertionError(f"{name} is missing: install {package} (scripts/bootstrap.sh --test)")
 
 
 class LoopStick:
@@ -91,78 +85,6 @@ class LoopStick:
             subprocess.run(["losetup", "-d", self.device], check=False, timeout=60)
             self.device = None
         return False
-
-
-class Cupsd:
-    """A cupsd of the test's own: its config, spool, logs and a loopback port; one raw queue that prints
-    to a file. Stopped by PID."""
-
-    def __init__(self, workdir):
-        self.root = os.path.join(workdir, "cups")
-        self.spool = os.path.join(self.root, "spool")
-        self.output = os.path.join(self.root, "printed.out")
-        self.port = None
-        self.proc = None
-
-    def start(self):
-        require_tool("cupsd", "cups")
-        require_tool("lp", "cups-client")
-        for d in ("spool", "cache", "state", "log", "spool/tmp"):
-            os.makedirs(os.path.join(self.root, d), exist_ok=True)
-        # cupsd cannot report a port it was given as 0: take a free one from the kernel first.
-        with socket.socket() as s:
-            s.bind(("127.0.0.1", 0))
-            self.port = s.getsockname()[1]
-        open(self.output, "wb").close()
-        with open(os.path.join(self.root, "cupsd.conf"), "w") as f:
-            f.write(f"Listen 127.0.0.1:{self.port}\nBrowsing No\nLogLevel info\nWebInterface No\n"
-                    "DefaultAuthType None\n"
-                    "<Location />\n  Order allow,deny\n  Allow all\n</Location>\n"
-                    "<Policy default>\n  <Limit All>\n    Order deny,allow\n  </Limit>\n</Policy>\n")
-        with open(os.path.join(self.root, "cups-files.conf"), "w") as f:
-            f.write(f"ServerRoot {self.root}\nRequestRoot {self.spool}\nTempDir {self.spool}/tmp\n"
-                    f"CacheDir {self.root}/cache\nStateDir {self.root}/state\n"
-                    f"AccessLog {self.root}/log/access_log\nErrorLog {self.root}/log/error_log\n"
-                    f"PageLog {self.root}/log/page_log\n"
-                    "FileDevice Yes\n")
-        with open(os.path.join(self.root, "printers.conf"), "w") as f:
-            f.write(f"<Printer mamori-test>\nInfo mamori test queue\nState Idle\nAccepting Yes\n"
-                    f"DeviceURI file://{self.output}\n</Printer>\n")
-        self.log = open(os.path.join(self.root, "cupsd.out"), "ab")
-        self.proc = subprocess.Popen(["cupsd", "-f", "-c", os.path.join(self.root, "cupsd.conf"),
-                                      "-s", os.path.join(self.root, "cups-files.conf")],
-                                     stdout=self.log, stderr=subprocess.STDOUT)
-        wait_until(lambda: self._answers(), 30, f"cupsd to answer on 127.0.0.1:{self.port} ({self.root}/log)")
-        return self
-
-    def _answers(self):
-        if self.proc.poll() is not None:
-            raise AssertionError(f"cupsd exited with {self.proc.returncode}: "
-                                 f"{self._tail('cupsd.out')}{self._tail('log/error_log')}")
-        done = subprocess.run(["lpstat", "-h", f"127.0.0.1:{self.port}", "-p", "mamori-test"],
-                              capture_output=True, text=True, timeout=30)
-        return done.returncode == 0
-
-    def _tail(self, name):
-        try:
-            with open(os.path.join(self.root, name), errors="replace") as f:
-                return f.read()[-2000:]
-        except OSError:
-            return ""
-
-    def print_file(self, path, title):
-        run("lp", "-h", f"127.0.0.1:{self.port}", "-d", "mamori-test", "-t", title, path)
-
-    def stop(self):
-        if self.proc and self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(30)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(30)
-        if self.proc:
-            self.log.close()
 
 
 class ActivityTest(MamoriTestCase):

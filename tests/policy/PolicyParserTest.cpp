@@ -196,3 +196,51 @@ TEST_CASE("activity: incident and printing knobs, their defaults and their error
   CHECK(hasError(bad, "/activity/printing/enabled", ""));
   CHECK(hasError(bad, "/activity/printing/spool_dir", "absolute"));
 }
+
+TEST_CASE("activity: printing mode, fail mode and scheduler; the mode printing ends up in") {
+  const auto defaults = parsePolicy(R"({"schema_version": 1, "version": 1, "name": "n"})");
+  REQUIRE(defaults.ok());
+  CHECK(defaults.policy->activity.printing.mode == Mode::kAudit);
+  CHECK_FALSE(defaults.policy->activity.printing.failOpen);
+  CHECK(defaults.policy->activity.printing.server.empty());
+  CHECK(printingMode(defaults.policy->activity) == Mode::kAudit);
+
+  for (const char* server : {"/run/cups/cups.sock", "localhost:631", "127.0.0.1:6310", "[::1]:631"}) {
+    CAPTURE(server);
+    const auto set = parsePolicy(std::string(R"({"schema_version": 1, "version": 1, "name": "n", "activity": {
+      "printing": {"mode": "enforce", "fail": "open", "server": ")") +
+                                 server + R"("}}})");
+    CAPTURE(set.describe());
+    REQUIRE(set.ok());
+    CHECK(set.policy->activity.printing.mode == Mode::kEnforce);
+    CHECK(set.policy->activity.printing.failOpen);
+    CHECK(set.policy->activity.printing.server == server);
+    CHECK(printingMode(set.policy->activity) == Mode::kEnforce);
+  }
+
+  ActivitySettings activity;
+  activity.printing.mode = Mode::kEnforce;
+  activity.mode = Mode::kAudit;
+  CHECK(printingMode(activity) == Mode::kAudit);  // the section's audit wins
+  activity.mode = Mode::kEnforce;
+  activity.printing.enabled = false;
+  CHECK(printingMode(activity) == Mode::kOff);  // the older key still turns printing off
+  activity.printing.enabled = true;
+  activity.mode = Mode::kOff;
+  CHECK(printingMode(activity) == Mode::kOff);
+
+  for (const char* server : {"printserver.example.com:631", "10.0.0.5:631", "localhost", "localhost:0",
+                             "localhost:99999", "relative/cups.sock", "127.0.0.1:63x"}) {
+    CAPTURE(server);
+    const auto bad = parsePolicy(std::string(R"({"schema_version": 1, "version": 1, "name": "n", "activity": {
+      "printing": {"server": ")") +
+                                 server + R"("}}})");
+    REQUIRE_FALSE(bad.ok());
+    CHECK(hasError(bad, "/activity/printing/server", "loopback"));
+  }
+  const auto bad = parsePolicy(R"({"schema_version": 1, "version": 1, "name": "n", "activity": {
+    "printing": {"mode": "block", "fail": "maybe"}}})");
+  REQUIRE_FALSE(bad.ok());
+  CHECK(hasError(bad, "/activity/printing/mode", ""));
+  CHECK(hasError(bad, "/activity/printing/fail", "\"closed\" or \"open\""));
+}

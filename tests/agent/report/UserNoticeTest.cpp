@@ -96,6 +96,18 @@ TEST_CASE("a stopped file-sharing program is named; other events say nothing to 
   CHECK_FALSE(agent::userNoticeFor("device.blocked", nullptr)->summary.empty());
 }
 
+TEST_CASE("a refused print job is named, with why it was not printed") {
+  auto company = agent::userNoticeFor("activity.print_blocked",
+                                      details({{"print.title", "plan.pdf"}, {"print.reason", "company_document"}}));
+  REQUIRE(company);
+  CHECK(company->summary == "Printing blocked by company policy");
+  CHECK(company->body.rfind("Your print job \"plan.pdf\" holds company information and was not printed.", 0) == 0);
+  auto unchecked = agent::userNoticeFor("activity.print_blocked", details({{"print.reason", "not_inspected"}}));
+  REQUIRE(unchecked);
+  CHECK(unchecked->body.rfind("Your print job could not be checked", 0) == 0);
+  CHECK_FALSE(agent::userNoticeFor("activity.print_uninspected", details({})));
+}
+
 TEST_CASE("the notifying sink passes every event on and repeats a notice at most once a minute") {
   std::vector<std::string> passed;
   testsupport::CallbackEventSink next(

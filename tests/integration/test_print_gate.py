@@ -1,0 +1,143 @@
+"""The print gate (activity.printing.mode enforce, docs/decisions/0042) with a test-owned cupsd
+(tests/integration/cupsd.py: its own config, spool and socket, a raw queue whose test backend appends
+what it prints to a file) and the real agent, whose policy names only that cupsd, watches no file tree
+and has device control and the P2P guard off.
+
+- a company PDF's job is cancelled before anything is printed, with activity.print_blocked;
+- a personal PDF comes out, byte for byte;
+- agent stopped, fail closed (the default): a new job waits held, and prints once the agent is back;
+- fail open: stopping the agent puts the queue's default back, and a job prints without it.
+
+Needs root (the agent reads the root-only spool) and Debian's cups, cups-client and cups-ipp-utils
+(scripts/bootstrap.sh --test). Missing pieces FAIL the test; nothing is skipped. About 30-60 s.
+"""
+
+import json
+import os
+import sys
+import unittest
+
+from cupsd import Cupsd
+from harness import MamoriTestCase, require_root, wait_until
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scan"))
+import make_fixtures  # noqa: E402  (the scanner's fixture builders)
+
+COMPANY_RULES = 'rule company_confidential { strings: $a = "Company Confidential" condition: $a }'
+
+
+class PrintGateTest(MamoriTestCase):
+    def setUp(self):
+        super().setUp()
+        require_root(self)
+        os.chmod(self.workdir, 0o755)
+        self.cups = Cupsd(self.workdir)
+        self.docs = os.path.join(self.workdir, "docs")
+        os.makedirs(self.docs)
+
+    def tearDown(self):
+        self.cups.stop()
+        super().tearDown()
+
+    def write_policy(self, name, fail):
+        policy = {
+            "schema_version": 1, "version": 1, "name": "print-gate-test",
+            "device_control": {"mode": "off"},
+            "p2p_guard": {"mode": "off"},
+            "content_scan": {
+                "rule_sets": [{"name": "company", "source": COMPANY_RULES}],
+                "paths": [],
+                "schedule": {"interval_hours": 8000, "on_change": False},
+            },
+            "activity": {
+                "watched": [], "cloud_sync_folders": [], "removable_mounts": [],
+                "printing": {"mode": "enforce", "fail": fail, "server": self.cups.socket,
+                             "spool_dir": self.cups.spool},
+            },
+        }
+        path = os.path.join(self.workdir, name)
+        with open(path, "w") as f:
+            json.dump(policy, f)
+        return path
+
+    def pdf(self, name, text):
+        path = os.path.join(self.docs, name)
+        with open(path, "wb") as f:
+            f.write(make_fixtures.pdf(f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET\n"))
+        return path
+
+    def start_agent(self, agent, policy):
+        agent.start(extra=["--device-control", "off", "--policy", policy])
+        wait_until(lambda: "activity: print jobs are held until inspected" in agent.process.output(), 60,
+                   "the agent to start the print gate")
+        wait_until(lambda: self.cups.hold_default() == "indefinite", 30,
+                   "the queue's job-hold-until default to become indefinite")
+
+    def wait_state(self, job, states, what):
+        return wait_until(lambda: self.cups.job_state(job)[0] in states and self.cups.job_state(job), 60, what)
+
+    def test_company_job_cancelled_personal_printed_and_fail_modes(self):
+        company = self.pdf("q3.pdf", "Company Confidential: Q3 numbers")
+        personal = self.pdf("recipe.pdf", "rice, miso, green tea")
+        later = self.pdf("later.pdf", "a personal letter printed while the agent is stopped")
+        self.cups.start()
+        collector = self.collector()
+        api = collector.api()
+        agent = self.agent(collector)
+        self.start_agent(agent, self.write_policy("closed.json", "closed"))
+
+        # A company document: cancelled, reported, nothing printed.
+        company_job = self.cups.print_file(company, "Q3 numbers")
+        self.wait_state(company_job, ("canceled",), "the company job to be cancelled")
+        blocked = wait_until(lambda: [e for e in api.events(type="activity.print_blocked")
+                                      if e["details"]["print.job_id"] == company_job], 60,
+                             "activity.print_blocked at the collector")[0]
+        d = blocked["details"]
+        self.assertEqual(blocked["severity"], "high")
+        self.assertEqual(d["print.reason"], "company_document")
+        self.assertTrue(d["print.cancelled"])
+        self.assertEqual(d["print.printer"], self.cups.queue)
+        self.assertEqual(d["print.title"], "Q3 numbers")
+        self.assertEqual(d["user.name"], "root")
+        self.assertEqual([m["name"] for m in d["content.matches"]], ["company:company_confidential"])
+        self.assertEqual(len(d["file.hash.sha256"]), 64)
+
+        # A personal document: released and printed as sent.
+        with open(personal, "rb") as f:
+            personal_bytes = f.read()
+        personal_job = self.cups.print_file(personal, "recipe")
+        wait_until(lambda: personal_bytes in self.cups.printed(), 60, "the personal PDF to be printed")
+        self.wait_state(personal_job, ("completed",), "the personal job to complete")
+        self.assertNotIn(b"Company Confidential", self.cups.printed())
+        self.assertEqual(self.cups.printed(), personal_bytes)
+
+        # Agent stopped, fail closed: the queue keeps holding; a new job waits (cupsd never lifts an
+        # indefinite hold by itself) and prints once the agent is back.
+        self.assertEqual(agent.process.stop(), 0)
+        self.assertEqual(self.cups.hold_default(), "indefinite")
+        waiting_job = self.cups.print_file(later, "letter")
+        self.assertEqual(self.wait_state(waiting_job, ("pending-held",), "the job to be held"),
+                         ("pending-held", "indefinite"))
+        self.assertEqual(self.cups.printed(), personal_bytes)
+        with open(later, "rb") as f:
+            later_bytes = f.read()
+        self.start_agent(agent, self.write_policy("closed.json", "closed"))
+        wait_until(lambda: later_bytes in self.cups.printed(), 60, "the waiting job to print after the restart")
+
+        # Fail open: a stopped agent puts the queue's default back; jobs print without it.
+        agent.process.stop()
+        self.start_agent(agent, self.write_policy("open.json", "open"))
+        self.assertEqual(agent.process.stop(), 0)
+        self.assertEqual(self.cups.hold_default(), "no-hold")
+        before = self.cups.printed()
+        open_job = self.cups.print_file(personal, "recipe again")
+        wait_until(lambda: len(self.cups.printed()) == len(before) + len(personal_bytes), 60,
+                   "the job to print while the agent is stopped (fail open)")
+        self.wait_state(open_job, ("completed",), "the job to complete without the agent")
+        # Never a company byte on paper.
+        self.assertNotIn(b"Company Confidential", self.cups.printed())
+        self.assertFalse(api.events(type="activity.print_gate_error"), "the gate lost the scheduler")
+
+
+if __name__ == "__main__":
+    unittest.main()
