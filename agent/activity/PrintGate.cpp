@@ -14,10 +14,11 @@ namespace mamori::agent::activity {
 namespace {
 
 constexpr const char* kIndefinite = "indefinite";
-constexpr int kWaitMs = 1000;                    // a pass at least this often, woken sooner by the spool
-constexpr std::int64_t kPrintersEveryMs = 5000;  // queues added since get their hold this soon
-constexpr std::int64_t kMaxDocuments = 100;      // documents of one job inspected
-constexpr std::size_t kMaxRemembered = 100'000;  // job ids remembered as judged
+constexpr int kWaitMs = 1000;                     // a pass at least this often, woken sooner by the spool
+constexpr std::int64_t kPrintersEveryMs = 5000;   // queues added since get their hold this soon
+constexpr std::int64_t kMaxDocuments = 100;       // documents of one job inspected
+constexpr std::size_t kMaxRemembered = 100'000;   // job ids remembered as judged
+constexpr std::int64_t kMissingGraceMs = 30'000;  // a listed document may take this long to reach the spool
 
 bool has(const std::vector<std::string>& list, const char* value) {
   return std::find(list.begin(), list.end(), value) != list.end();
@@ -93,6 +94,7 @@ void PrintGate::takeConfig() {
   if (moved) {  // another scheduler: nothing known about it
     baseline_.reset();
     judged_.clear();
+    missingSince_.clear();
     defaults_.clear();
   }
 }
@@ -112,19 +114,24 @@ void PrintGate::pass() {
       if (!baseline_) baseline_ = list.empty() ? 0 : list.back().id;
       for (const auto& job : list) {
         if (stop_) break;
-        if (judged_.count(job.id) != 0) continue;
         const bool held = job.state == drivers::PrintJobState::kHeld;
-        if (held && has(job.stateReasons, "job-incoming")) continue;  // its documents are still arriving
+        if (const auto seen = judged_.find(job.id); seen != judged_.end()) {
+          // Documents sent after the verdict (Create-Job, then Send-Document after Send-Document; cupsd
+          // shows no sign of a job still open): held again and the new ones judged.
+          if (job.documents <= seen->second) continue;
+          if (!held) holdJob(job.id);
+          judge(job, true, out, seen->second + 1);
+          continue;
+        }
+        // Created, its first document not in yet (Create-Job), or still arriving.
+        if (job.documents == 0 || (held && has(job.stateReasons, "job-incoming"))) continue;
         bool heldByGate = held && job.holdUntil == kIndefinite;
         if (!held) {
           // Older than the gate: released by it before a restart, or queued before enforcement.
           if (job.id <= *baseline_) continue;
           // Sent past the hold (job-hold-until=no-hold, a queue the gate has not seen yet): stopped
           // before it prints if the scheduler has not started it, judged either way.
-          if (auto holding = spooler_.hold(job.id); !holding) {
-            common::log::warning("printing: cannot hold job " + std::to_string(job.id) + ": " +
-                                 holding.error().describe());
-          }
+          holdJob(job.id);
           heldByGate = true;
         }
         judge(job, heldByGate, out);
@@ -133,6 +140,12 @@ void PrintGate::pass() {
   }
   if (!troubledNow_) troubled_ = false;  // a clean pass ends the outage
   if (!out.empty() && deliver_) deliver_(std::move(out));
+}
+
+void PrintGate::holdJob(std::int64_t jobId) {
+  if (auto holding = spooler_.hold(jobId); !holding) {
+    common::log::warning("printing: cannot hold job " + std::to_string(jobId) + ": " + holding.error().describe());
+  }
 }
 
 // Every queue holds new jobs until the gate releases them. Its previous default is remembered so
@@ -163,13 +176,22 @@ bool PrintGate::ensureHoldDefaults(std::vector<Finding>& out) {
   return true;
 }
 
-PrintGate::Verdict PrintGate::inspect(const drivers::PrintJobFacts& job) {
+PrintGate::Verdict PrintGate::inspect(const drivers::PrintJobFacts& job, std::int64_t firstDocument) {
   Verdict verdict;
-  const std::int64_t documents = std::clamp<std::int64_t>(job.documents, 1, kMaxDocuments);
+  const std::int64_t documents = std::min(job.documents, kMaxDocuments);
   const auto limit = static_cast<std::size_t>(std::max<std::int64_t>(0, config_->scan.maxFileBytes));
-  for (std::int64_t number = 1; number <= documents; ++number) {
+  for (std::int64_t number = firstDocument; number <= documents; ++number) {
     auto doc = spooler_.document(job.id, number, limit);
     scan::FileResult result;
+    if (!doc && doc.error().kind == common::ErrorKind::kNotFound) {
+      // Listed before its file is in the spool: looked for again at the next passes, for a while.
+      const std::int64_t now = nowMs_();
+      const auto since = missingSince_.emplace(job.id, now).first->second;
+      if (now - since < kMissingGraceMs) {
+        verdict.ready = false;
+        return verdict;
+      }
+    }
     if (!doc) {
       result.path = doc.error().where;
       result.notInspected.push_back(
@@ -197,11 +219,14 @@ PrintGate::Verdict PrintGate::inspect(const drivers::PrintJobFacts& job) {
   return verdict;
 }
 
-void PrintGate::judge(const drivers::PrintJobFacts& job, bool heldByGate, std::vector<Finding>& out) {
-  if (judged_.size() >= kMaxRemembered) judged_.clear();
-  judged_.insert(job.id);
+void PrintGate::judge(const drivers::PrintJobFacts& job, bool heldByGate, std::vector<Finding>& out,
+                      std::int64_t firstDocument) {
   const auto started = std::chrono::steady_clock::now();
-  const Verdict verdict = inspect(job);
+  const Verdict verdict = inspect(job, firstDocument);
+  if (!verdict.ready) return;
+  missingSince_.erase(job.id);
+  if (judged_.size() >= kMaxRemembered) judged_.clear();
+  judged_[job.id] = job.documents;
   const auto inspectedMs =
       std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
   const bool refuse = verdict.company || (!verdict.inspected && !config_->failOpen);
@@ -297,6 +322,7 @@ void PrintGate::lift() {
   inspector_.reset();
   baseline_.reset();
   judged_.clear();
+  missingSince_.clear();
   printersCheckedMs_ = -1;
 }
 

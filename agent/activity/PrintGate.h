@@ -8,7 +8,9 @@
 // Which jobs it judges: every held job it has not judged yet (jobs held while the agent was stopped
 // included), and every job newer than those the scheduler had when the gate started that is not held
 // (sent with job-hold-until=no-hold, or to a queue added since): held first, then judged. A job held
-// for another reason (a time of day the user chose) that is personal stays held for that time.
+// for another reason (a time of day the user chose) that is personal stays held for that time. A job
+// with no document yet waits; one that gets more documents after its verdict (Create-Job, then
+// several Send-Document) is held again and the new ones judged.
 //
 // Fail mode: when the agent stops with fail open, the queues' defaults go back and the jobs waiting
 // for the gate are released uninspected; with fail closed (the default) both stay, and the jobs wait
@@ -69,6 +71,7 @@ class PrintGate {
 
  private:
   struct Verdict {
+    bool ready = true;  // false: a document is not in the spool yet; judged at a later pass
     bool company = false;
     bool inspected = true;
     scan::FileResult result;  // the company document, or the one not inspected
@@ -78,8 +81,11 @@ class PrintGate {
   void stopThread(bool lift);
   void takeConfig();
   bool ensureHoldDefaults(std::vector<Finding>& out);
-  void judge(const drivers::PrintJobFacts& job, bool heldByGate, std::vector<Finding>& out);
-  Verdict inspect(const drivers::PrintJobFacts& job);
+  // Judges documents firstDocument.. of job (a job already judged has more).
+  void judge(const drivers::PrintJobFacts& job, bool heldByGate, std::vector<Finding>& out,
+             std::int64_t firstDocument = 1);
+  Verdict inspect(const drivers::PrintJobFacts& job, std::int64_t firstDocument);
+  void holdJob(std::int64_t jobId);
   void trouble(const common::Error& error, std::vector<Finding>& out);
   Poco::JSON::Object::Ptr jobDetails(const drivers::PrintJobFacts& job, const Verdict& verdict) const;
 
@@ -98,9 +104,10 @@ class PrintGate {
   // The gate's thread only.
   std::optional<PrintGateConfig> config_;
   std::unique_ptr<scan::ContentInspector> inspector_;
-  std::optional<std::int64_t> baseline_;         // the newest job id listed at the first pass
-  std::set<std::int64_t> judged_;                // decided (released, cancelled or left)
-  std::map<std::string, std::string> defaults_;  // queue -> its job-hold-until-default before the gate
+  std::optional<std::int64_t> baseline_;               // the newest job id listed at the first pass
+  std::map<std::int64_t, std::int64_t> judged_;        // decided (released, cancelled or left): documents judged
+  std::map<std::int64_t, std::int64_t> missingSince_;  // a listed document not in the spool yet, since
+  std::map<std::string, std::string> defaults_;        // queue -> its job-hold-until-default before the gate
   std::int64_t printersCheckedMs_ = -1;
   bool troubled_ = false;     // an outage already reported
   bool troubledNow_ = false;  // this pass met trouble

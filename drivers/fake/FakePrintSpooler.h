@@ -46,6 +46,17 @@ class FakePrintSpooler final : public PrintSpooler {
     const std::lock_guard lock(mutex_);
     jobs_[id].state = state;
   }
+  // Another document arrives (Send-Document); with listedOnly the scheduler lists it before its file
+  // is in the spool.
+  void addDocument(std::int64_t id, std::string data, bool listedOnly = false) {
+    const std::lock_guard lock(mutex_);
+    ++jobs_[id].documents;
+    if (!listedOnly) documents_[id].push_back(std::move(data));
+  }
+  void fileDocuments(std::int64_t id, std::vector<std::string> documents) {
+    const std::lock_guard lock(mutex_);
+    documents_[id] = std::move(documents);
+  }
   void setReasons(std::int64_t id, std::vector<std::string> reasons) {
     const std::lock_guard lock(mutex_);
     jobs_[id].stateReasons = std::move(reasons);

@@ -132,6 +132,34 @@ TEST_CASE("print gate: a personal job the user holds until a time stays held; do
   CHECK(g.spooler.job(incoming).state == PrintJobState::kCanceled);
 }
 
+TEST_CASE("print gate: a job without documents yet waits; one listed before its file is looked for again") {
+  Gate g;
+  g.pass();
+  const auto created = g.spooler.submit("office", {});  // Create-Job, no Send-Document yet
+  g.pass();
+  CHECK(g.spooler.job(created).state == PrintJobState::kHeld);
+  CHECK(g.spooler.calls().size() == 1);      // the queue's default only
+  g.spooler.addDocument(created, "", true);  // listed, file not there yet
+  g.pass();
+  CHECK(g.spooler.job(created).state == PrintJobState::kHeld);
+  CHECK(g.findings.empty());
+  g.spooler.fileDocuments(created, {kCompany});
+  g.pass();
+  CHECK(g.spooler.job(created).state == PrintJobState::kCanceled);
+}
+
+TEST_CASE("print gate: a document sent after the verdict is held and judged too") {
+  Gate g;
+  g.pass();
+  const auto job = g.spooler.submit("office", {kPersonal});
+  g.pass();
+  CHECK(g.spooler.job(job).state == PrintJobState::kPending);  // released after the first document
+  g.spooler.addDocument(job, kCompany);                        // the second one, later
+  g.pass();
+  CHECK(g.spooler.job(job).state == PrintJobState::kCanceled);
+  REQUIRE(g.of("activity.print_blocked").size() == 1);
+}
+
 TEST_CASE("print gate: a document that cannot be inspected is cancelled under fail closed, released under fail open") {
   SUBCASE("closed") {
     Gate g(false, 8);
