@@ -70,6 +70,13 @@ CommandLine& CommandLine::positional(Set set) {
   return *this;
 }
 
+CommandLine& CommandLine::positionals(std::vector<std::string>& target) {
+  return positional([&target](const std::string& value) -> Status {
+    target.push_back(value);
+    return Ok{};
+  });
+}
+
 const CommandLine::Declared* CommandLine::find(const std::string& name) const {
   const auto aliased = aliases_.find(name);
   const auto found = options_.find(aliased == aliases_.end() ? name : aliased->second);

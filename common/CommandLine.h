@@ -38,6 +38,8 @@ class CommandLine {
   CommandLine& alias(const std::string& alias, const std::string& name);
   // Positional arguments, in order; without this, a positional argument is an error.
   CommandLine& positional(Set set);
+  // Every positional argument kept, in order (subcommand words, ids, files).
+  CommandLine& positionals(std::vector<std::string>& target);
 
   // Parses the arguments (without the program name). help is set when -h or --help is given; the
   // other arguments are still checked.

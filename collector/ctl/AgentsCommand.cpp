@@ -1,10 +1,10 @@
 #include <Poco/JSON/Array.h>
-#include <Poco/JSON/Stringifier.h>
 
 #include <cstdio>
 #include <sstream>
 
 #include "collector/ctl/Commands.h"
+#include "common/CommandLine.h"
 
 namespace mamori::collector::ctl {
 
@@ -21,53 +21,35 @@ constexpr const char* kAgentsUsage =
     "(mamorictl policy status shows when it applied it).\n"
     "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
 
-}  // namespace
-
-int reportError(int code, const std::string& message) {
-  std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
-  return code;
-}
-
-namespace {
-
-int setGroup(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  if (args.size() != 3) {
-    return reportError(kExitUsage, "usage: mamorictl agents set-group AGENT_ID GROUP (see mamorictl agents --help)");
-  }
+int setGroup(const ConnectionOptions& connection, const std::string& agentId, const std::string& group) {
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
   Poco::JSON::Object body;
-  body.set("group", args[2]);
+  body.set("group", group);
   std::ostringstream text;
   body.stringify(text);
-  auto answer = client.value()->send("PUT", "/api/v1/agents/" + common::net::urlEncode(args[1]) + "/group", text.str());
+  auto answer = client.value()->send("PUT", "/api/v1/agents/" + common::net::urlEncode(agentId) + "/group", text.str());
   if (!answer) return reportError(kExitFailure, answer.error().describe());
   if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
-  std::printf("agent %s is now in group %s\n", args[1].c_str(), args[2].c_str());
+  std::printf("agent %s is now in group %s\n", agentId.c_str(), group.c_str());
   return kExitOk;
 }
 
 }  // namespace
 
 int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kAgentsUsage, stdout);
-      return kExitOk;
-    }
-  }
-  if (!args.empty() && args.front() == "set-group") return setGroup(connection, args);
   bool json = false;
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kAgentsUsage, stdout);
-      return kExitOk;
+  std::vector<std::string> words;
+  common::CommandLine line;
+  line.flag("--json", json).positionals(words);
+  if (auto done = parseCommandLine(line, args, "agents", kAgentsUsage)) return *done;
+  if (!words.empty()) {
+    if (words[0] != "set-group")
+      return reportError(kExitUsage, "agents: unknown word \"" + words[0] + "\" (set-group)");
+    if (words.size() != 3 || json) {
+      return reportError(kExitUsage, "agents set-group AGENT_ID GROUP: an agent id and a group, nothing else");
     }
-    if (arg == "--json") {
-      json = true;
-    } else {
-      return reportError(kExitUsage, "agents: unknown option \"" + arg + "\" (see mamorictl agents --help)");
-    }
+    return setGroup(connection, words[1], words[2]);
   }
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
@@ -81,9 +63,7 @@ int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std:
     const auto agent = agents->getObject(static_cast<unsigned>(i));
     if (agent.isNull()) continue;
     if (json) {
-      std::ostringstream line;
-      Poco::JSON::Stringifier::condense(agent, line);
-      std::printf("%s\n", line.str().c_str());
+      printJsonLine(agent);
       continue;
     }
     rows.push_back({jsonText(agent, "agent_id"), jsonText(agent, "host"), jsonText(agent, "group"),

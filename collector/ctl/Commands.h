@@ -4,10 +4,12 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "collector/ctl/AdminClient.h"
+#include "common/CommandLine.h"
 
 namespace mamori::collector::ctl {
 
@@ -50,6 +52,10 @@ void printJsonLine(const Poco::JSON::Object::Ptr& object);
 void printJsonPretty(const Poco::JSON::Object::Ptr& object);
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
+// Parses a command's arguments with line (common/CommandLine.h); nullopt to go on, or the exit code
+// to end with: kExitUsage after "mamorictl: <command>: <what is wrong>", kExitOk after usage for --help.
+std::optional<int> parseCommandLine(const common::CommandLine& line, const std::vector<std::string>& args,
+                                    const std::string& command, const char* usage);
 
 // Columns padded to their widest cell; the last column is not padded. Cells are shown through
 // common::visibleText (Output.cpp): no control or direction-changing character reaches the terminal.

@@ -2,17 +2,20 @@
 // (policy/DeviceException.h), signed with the collector's policy key: by the collector
 // (POST /api/v1/exceptions, admin token), or offline with --key-file on the collector host
 // (<collector state>/policy-signing.key), so the key never travels.
+#include <cstdint>
 #include <cstdio>
 #include <string>
 #include <vector>
 
 #include "collector/ctl/Commands.h"
+#include "common/CommandLine.h"
 #include "common/KeyFiles.h"
 #include "policy/DeviceException.h"
 
 namespace mamori::collector::ctl {
 
 namespace {
+
 constexpr const char* kExceptionUsage =
     "usage: mamorictl exception grant --challenge CODE --minutes N [--key-file FILE]\n"
     "\n"
@@ -22,53 +25,53 @@ constexpr const char* kExceptionUsage =
     "  --minutes N       how long\n"
     "  --key-file FILE   sign here with the collector's policy signing key\n"
     "                    (<collector state>/policy-signing.key) instead of asking the collector\n"
-    "On the PC, the response goes into <agent state>/exceptions/ (any file name).\n";
+    "On the PC, the response goes into <agent state>/exceptions/ (any file name).\n"
+    "exit codes: 0 ok, 1 collector or network error, 2 usage error (or the collector refused the code)\n";
+
+// The arguments of `exception grant`, by the grammar every mamorictl command shares.
+struct GrantArgs {
+  std::vector<std::string> words;  // "grant"
+  std::string challenge;
+  std::int64_t minutes = 0;
+  std::string keyFile;
+};
+
+common::CommandLine grantLine(GrantArgs& out) {
+  common::CommandLine line;
+  line.text("--challenge", out.challenge)
+      .integer("--minutes", 1, policy::kMaxExceptionMinutes, out.minutes)
+      .text("--key-file", out.keyFile)
+      .positionals(out.words);
+  return line;
+}
+
 }  // namespace
 
 bool exceptionCommandIsOffline(const std::vector<std::string>& args) {
-  for (const auto& arg : args) {
-    if (arg == "--key-file" || arg == "--help" || arg == "-h") return true;
-  }
-  return args.empty() || args.front() != "grant";
+  GrantArgs parsed;
+  bool help = false;
+  // Help, a usage error and signing with the key file need no collector (and no admin token).
+  if (!grantLine(parsed).parse(args, help) || help || !parsed.keyFile.empty()) return true;
+  return parsed.words != std::vector<std::string>{"grant"};
 }
 
 int runExceptionCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  if (args.empty() || args.front() != "grant") {
-    std::fputs(kExceptionUsage, args.empty() ? stderr : stdout);
-    return args.size() == 1 && (args.front() == "--help" || args.front() == "-h") ? kExitOk : kExitUsage;
+  GrantArgs parsed;
+  if (auto done = parseCommandLine(grantLine(parsed), args, "exception", kExceptionUsage)) return *done;
+  if (parsed.words.empty()) {
+    std::fputs(kExceptionUsage, stderr);
+    return kExitUsage;
   }
-  std::string challenge;
-  std::string minutesText;
-  std::string keyFile;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& flag = args[i];
-    if (flag == "--help" || flag == "-h") {
-      std::fputs(kExceptionUsage, stdout);
-      return kExitOk;
-    }
-    if (i + 1 >= args.size()) return reportError(kExitUsage, flag + ": expects a value (see --help)");
-    const std::string& value = args[++i];
-    if (flag == "--challenge") {
-      challenge = value;
-    } else if (flag == "--minutes") {
-      minutesText = value;
-    } else if (flag == "--key-file") {
-      keyFile = value;
-    } else {
-      return reportError(kExitUsage, "unknown option \"" + flag + "\" (see mamorictl exception --help)");
-    }
+  if (parsed.words.front() != "grant") {
+    return reportError(kExitUsage, "exception: unknown word \"" + parsed.words.front() + "\" (grant)");
   }
-  if (challenge.empty() || minutesText.empty()) {
-    return reportError(kExitUsage, "exception grant needs --challenge and --minutes");
+  if (parsed.words.size() != 1) return reportError(kExitUsage, "exception grant: takes no other word (see --help)");
+  if (parsed.challenge.empty() || parsed.minutes == 0) {
+    return reportError(kExitUsage, "exception grant: --challenge CODE and --minutes N are required");
   }
-  std::size_t used = 0;
-  long long minutes = 0;
-  try {
-    minutes = std::stoll(minutesText, &used);
-  } catch (const std::exception&) {
-    used = 0;
-  }
-  if (used != minutesText.size()) return reportError(kExitUsage, "--minutes: expects a whole number");
+  const std::string& challenge = parsed.challenge;
+  const std::int64_t minutes = parsed.minutes;
+  const std::string& keyFile = parsed.keyFile;
   if (keyFile.empty()) {
     auto client = AdminClient::connect(connection);
     if (!client) return reportError(kExitFailure, client.error().describe());

@@ -5,6 +5,7 @@
 #include <cstdio>
 
 #include "collector/ctl/Commands.h"
+#include "common/CommandLine.h"
 #include "common/Files.h"
 
 namespace mamori::collector::ctl {
@@ -70,22 +71,14 @@ int show(const ConnectionOptions& connection, const std::string& id, bool json) 
 int runInspectionsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
   bool json = false;
   std::vector<std::string> words;
-  for (const auto& arg : args) {
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kInspectionsUsage, stdout);
-      return kExitOk;
-    }
-    if (arg == "--json") {
-      json = true;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return reportError(kExitUsage, "inspections: unknown option \"" + arg + "\" (see mamorictl inspections --help)");
-    } else {
-      words.push_back(arg);
-    }
-  }
+  common::CommandLine line;
+  line.flag("--json", json).positionals(words);
+  if (auto done = parseCommandLine(line, args, "inspections", kInspectionsUsage)) return *done;
   if (words.size() == 2 && words[0] == "upload" && !json) return upload(connection, words[1]);
   if (words.size() == 2 && words[0] == "show") return show(connection, words[1], json);
-  if (!words.empty()) return reportError(kExitUsage, "usage: mamorictl inspections [--json] | upload FILE | show ID");
+  if (!words.empty()) {
+    return reportError(kExitUsage, "inspections: expected nothing, upload FILE or show ID (see --help)");
+  }
   auto client = AdminClient::connect(connection);
   if (!client) return reportError(kExitUsage, client.error().describe());
   auto answer = client.value()->getJson("/api/v1/inspections");

@@ -25,12 +25,7 @@ mamori::common::Status parse(const std::vector<std::string>& args, Parsed& p, bo
       .choice("--mode", {"auto", "off", "audit"}, p.mode)
       .flag("--follow", p.follow)
       .alias("-f", "--follow");
-  if (positional) {
-    line.positional([&p](const std::string& file) -> mamori::common::Status {
-      p.files.push_back(file);
-      return mamori::common::Ok{};
-    });
-  }
+  if (positional) line.positionals(p.files);
   return line.parse(args, p.help);
 }
 

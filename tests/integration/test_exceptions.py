@@ -25,6 +25,10 @@ class ExceptionTest(MamoriTestCase):
         _, offline, _ = mamorictl("exception", "grant", "--challenge", CHALLENGE, "--minutes", "30",
                                   "--key-file", self.coll.policy_key_file, check=0)
         self.assertEqual(offline.strip(), body["response"])
+        # The grammar every mamorictl command shares: --name=value too.
+        _, spelled, _ = mamorictl("exception", "grant", f"--challenge={CHALLENGE}", "--minutes=30",
+                                  f"--key-file={self.coll.policy_key_file}", check=0)
+        self.assertEqual(spelled.strip(), body["response"])
         _, online, _ = self.coll.ctl("exception", "grant", "--challenge", CHALLENGE, "--minutes", "30", check=0)
         self.assertEqual(online.strip(), body["response"])
 
@@ -41,6 +45,14 @@ class ExceptionTest(MamoriTestCase):
             self.assertEqual(answer["where"], where, body)
         code, _, err = self.coll.ctl("exception", "grant", "--challenge", "nope", "--minutes", "30")
         self.assertEqual(code, 2, err)
+        code, _, err = mamorictl("exception", "grant", f"--challenge={CHALLENGE}", "--minutes=0",
+                                 f"--key-file={self.coll.policy_key_file}")
+        self.assertEqual(code, 2, err)
+        self.assertIn("exception: --minutes: expects a whole number from 1 to 10080", err)
+        code, _, err = self.coll.ctl("agents", "--json=yes")
+        self.assertEqual((code, err.strip()), (2, "mamorictl: agents: --json: takes no value"))
+        code, _, err = self.coll.ctl("inspections", "--bogus")
+        self.assertEqual((code, err.strip()), (2, "mamorictl: inspections: --bogus: unknown option (see --help)"))
 
 
 if __name__ == "__main__":
