@@ -11,9 +11,14 @@ With the real binaries on loopback (a collector over TLS on a throwaway state di
   4. scan throughput on a tree of --files text files (one in ten holds 5 registered rows among
      made-up ones, the rest made-up customer lists and Japanese prose) with the set and without it,
      best of --repeat runs (page cache warm): the reference is the same command without --edm.
+     Reported for the whole run and for the scanning alone (a one-file run's time, process start and
+     set loading, taken off).
+
+--reference-bin DIR runs another build's mamori-agent (for example main before a change) over the
+same set and tree, alternating with this build's in every round, and reports it beside.
 
 Goals (issue 18): index <= 64 MiB with a 1,000,000-row table; throughput with it >= 0.8x without.
-Usage: bench/edm.py [--rows N] [--files M] [--repeat R]
+Usage: bench/edm.py [--rows N] [--files M] [--repeat R] [--reference-bin DIR]
 """
 
 import argparse
@@ -31,7 +36,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 sys.path.insert(0, os.path.join(REPO, "bench"))
 from edm_fixtures import customers  # noqa: E402
-from fingerprints import peak_rss_kib, prose  # noqa: E402
+from fingerprints import compare_scans, prose  # noqa: E402
 from harness import Collector, wait_until  # noqa: E402
 
 BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
@@ -43,6 +48,8 @@ def main():
     parser.add_argument("--rows", type=int, default=100000)
     parser.add_argument("--files", type=int, default=500)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reference-bin", help="another build's bin directory: its mamori-agent scans the same "
+                        "set and tree, alternating with this build's, and is reported beside it")
     args = parser.parse_args()
     rng = random.Random(18)
     tmp = tempfile.mkdtemp(prefix="mamori-bench-edm-")
@@ -87,37 +94,10 @@ def main():
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(body)
-        tree_bytes = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(tree) for n in ns)
-
-        scan = [os.path.join(BIN, "mamori-agent"), "scan", "--json", "--threads", "2"]
         with_set = ["--edm", bundle, "--collector-key", pem]
-        one = os.path.join(tmp, "one.txt")
-        with open(one, "w") as f:
-            f.write("hello\n")
-        _, rss_without = peak_rss_kib(scan + ["--no-sandbox", one])
-        _, rss_with = peak_rss_kib(scan + ["--no-sandbox"] + with_set + [one])
-
-        def best(extra):
-            times, matched = [], 0
-            for _ in range(args.repeat):
-                start = time.monotonic()
-                run = subprocess.run(scan + extra + [tree], capture_output=True, text=True)
-                times.append(time.monotonic() - start)
-                matched = sum(1 for line in run.stdout.splitlines() if '"type":"edm"' in line)
-            return min(times), matched
-
-        base, _ = best([])
-        edm, matched = best(with_set)
         print(f"rows registered          {args.rows} x 6 columns in {registration:.1f} s "
               f"({args.rows / registration:.0f} rows/s, mamorictl reading + hashing + upload, collector build)")
-        print(f"set                      {summary}")
-        print(f"artifact (signed bundle) {os.path.getsize(bundle) / 1048576:.1f} MiB")
-        print(f"scanner peak RSS         {rss_without / 1024:.1f} MiB without the set, {rss_with / 1024:.1f} MiB "
-              f"with it: the set costs {(rss_with - rss_without) / 1024:.1f} MiB (goal <= 64 MiB at 1,000,000 rows)")
-        print(f"scan of {args.files} files ({tree_bytes / 1048576:.1f} MiB), best of {args.repeat}: "
-              f"{base:.2f} s without the set (reference), {edm:.2f} s with it: "
-              f"{base / edm:.2f}x the throughput (goal >= 0.8x); {matched} files matched "
-              f"(expected {len(range(0, args.files, 10))})")
+        compare_scans(tmp, tree, summary, bundle, with_set, "edm", args.repeat, args.reference_bin)
     finally:
         collector.stop()
         shutil.rmtree(tmp, ignore_errors=True)

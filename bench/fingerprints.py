@@ -9,11 +9,15 @@ With the real binaries on loopback (a collector over TLS on a throwaway state di
      without the set, on one small file (what the set costs a scanning process);
   4. scan throughput on a tree of M plain-text files (some of them derived from registered
      documents) with the set and without it, best of --repeat runs (page cache warm): the reference
-     is the same command without --fingerprints.
+     is the same command without --fingerprints. Reported for the whole run and for the scanning
+     alone (a one-file run's time, process start and set loading, taken off).
+
+--reference-bin DIR runs another build's mamori-agent (for example main before a change) over the
+same set and tree, alternating with this build's in every round, and reports it beside.
 
 Goals (issue 18): index <= 64 MiB with 10,000 documents (and a 1,000,000-row EDM table, not built
 yet); throughput with the set >= 0.8x without.
-Usage: bench/fingerprints.py [--documents N] [--chars C] [--files M] [--repeat R]
+Usage: bench/fingerprints.py [--documents N] [--chars C] [--files M] [--repeat R] [--reference-bin DIR]
 """
 
 import argparse
@@ -61,12 +65,72 @@ def peak_rss_kib(args):
     return json.loads(out)
 
 
+def compare_scans(tmp, tree, summary, bundle, with_set, kind, repeat, reference_bin=None):
+    """Prints the set's summary and size, then scans tree and a one-file tree with and without the set,
+    with this build's mamori-agent and, given reference_bin, another build's: builds and modes
+    alternate in every round so a shared machine's load falls on all alike; best of repeat rounds.
+    Prints, per build: the set's peak RSS cost, the whole run's throughput ratio (set loading
+    included) and the scanning ratio (the one-file run's time, process start and set loading, taken
+    off both: the rate a resident agent scans at once its set is loaded)."""
+    files = sum(len(ns) for _, _, ns in os.walk(tree))
+    tree_bytes = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(tree) for n in ns)
+    print(f"set                      {summary}")
+    print(f"artifact (signed bundle) {os.path.getsize(bundle) / 1048576:.1f} MiB")
+    print(f"scan of {files} files ({tree_bytes / 1048576:.1f} MiB; one in ten should match)")
+    one = os.path.join(tmp, "one.txt")
+    with open(one, "w") as f:
+        f.write("hello\n")
+    builds = {"this build": os.path.join(BIN, "mamori-agent")}
+    if reference_bin:
+        builds["reference"] = os.path.join(reference_bin, "mamori-agent")
+    times = {(name, mode, target): [] for name in builds for mode in (False, True) for target in (tree, one)}
+    cpu = {key: [] for key in times}
+    matched = {}
+    load = [os.getloadavg()[0]]
+    for _ in range(repeat):
+        for name, agent in builds.items():
+            for mode in (False, True):
+                for target in (one, tree):
+                    args = [agent, "scan", "--json", "--threads", "2"] + (with_set if mode else []) + [target]
+                    start, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
+                    run = subprocess.run(args, capture_output=True, text=True)
+                    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+                    times[(name, mode, target)].append(time.monotonic() - start)
+                    cpu[(name, mode, target)].append(after.ru_utime + after.ru_stime - used.ru_utime - used.ru_stime)
+                    if mode and target == tree:
+                        matched[name] = sum(1 for line in run.stdout.splitlines() if f'"type":"{kind}"' in line)
+        load.append(os.getloadavg()[0])
+    print(f"load average (1 min) during the scans: {min(load):.1f} to {max(load):.1f} on {os.cpu_count()} cores")
+    def ratio(without, with_it):
+        return f"{without / with_it:.2f}x" if without > 0 and with_it > 0 else "n/a (below the noise)"
+
+    for name, agent in builds.items():
+        best = {key[1:]: min(value) for key, value in times.items() if key[0] == name}
+        least = {key[1:]: min(value) for key, value in cpu.items() if key[0] == name}
+        base, with_it = best[(False, tree)], best[(True, tree)]
+        plain = [agent, "scan", "--json", "--threads", "2", "--no-sandbox"]
+        _, rss_without = peak_rss_kib(plain + [one])
+        _, rss_with = peak_rss_kib(plain + with_set + [one])
+        print(f"[{name}] scanner peak RSS {rss_without / 1024:.1f} MiB without the set, {rss_with / 1024:.1f} MiB "
+              f"with it: +{(rss_with - rss_without) / 1024:.1f} MiB (goal <= 64 MiB)")
+        print(f"[{name}] whole run, best of {repeat}: {base:.2f} s without the set (reference), {with_it:.2f} s "
+              f"with it: {ratio(base, with_it)}; start and set loading (one-file run) {best[(True, one)]:.2f} s, "
+              f"{best[(False, one)]:.2f} s without; {matched[name]} files matched")
+        for what, table in (("wall", best), ("CPU", least)):
+            without_scan = table[(False, tree)] - table[(False, one)]
+            with_scan = table[(True, tree)] - table[(True, one)]
+            print(f"[{name}] scanning alone, {what} (one-file run taken off): {without_scan:.2f} s without, "
+                  f"{with_scan:.2f} s with: {ratio(without_scan, with_scan)} (goal >= 0.8x)")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--documents", type=int, default=10000)
     parser.add_argument("--chars", type=int, default=5000)
     parser.add_argument("--files", type=int, default=1000)
     parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--reference-bin", help="another build's bin directory: its mamori-agent scans the same "
+                        "set and tree, alternating with this build's, and is reported beside it")
     args = parser.parse_args()
     rng = random.Random(18)
     tmp = tempfile.mkdtemp(prefix="mamori-bench-fp-")
@@ -103,38 +167,10 @@ def main():
             os.makedirs(os.path.dirname(path), exist_ok=True)
             with open(path, "w") as f:
                 f.write(body)
-        tree_bytes = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(tree) for n in ns)
-
-        scan = [os.path.join(BIN, "mamori-agent"), "scan", "--json", "--threads", "2"]
         with_set = ["--fingerprints", bundle, "--collector-key", pem, "--min-containment", "30"]
-        one = os.path.join(tmp, "one.txt")
-        with open(one, "w") as f:
-            f.write("hello\n")
-        _, rss_without = peak_rss_kib(scan + ["--no-sandbox", one])
-        _, rss_with = peak_rss_kib(scan + ["--no-sandbox"] + with_set + [one])
-
-        def best(extra):
-            times, matched = [], 0
-            for _ in range(args.repeat):
-                start = time.monotonic()
-                run = subprocess.run(scan + extra + [tree], capture_output=True, text=True)
-                times.append(time.monotonic() - start)
-                matched = sum(1 for line in run.stdout.splitlines()
-                              if '"type":"fingerprint"' in line)
-            return min(times), matched
-
-        base, _ = best([])
-        fp, matched = best(with_set)
         print(f"documents registered     {args.documents} x ~{args.chars} chars in {registration:.1f} s "
               f"({args.documents / registration:.0f} documents/s, mamorictl extraction + hashing + upload)")
-        print(f"set                      {summary}")
-        print(f"artifact (signed bundle) {os.path.getsize(bundle) / 1048576:.1f} MiB")
-        print(f"scanner peak RSS         {rss_without / 1024:.1f} MiB without the set, {rss_with / 1024:.1f} MiB "
-              f"with it: the set costs {(rss_with - rss_without) / 1024:.1f} MiB (goal <= 64 MiB)")
-        print(f"scan of {args.files} files ({tree_bytes / 1048576:.1f} MiB), best of {args.repeat}: "
-              f"{base:.2f} s without the set (reference), {fp:.2f} s with it: "
-              f"{base / fp:.2f}x the throughput (goal >= 0.8x); {matched} files matched "
-              f"(expected {len(range(0, args.files, 10))})")
+        compare_scans(tmp, tree, summary, bundle, with_set, "fingerprint", args.repeat, args.reference_bin)
     finally:
         collector.stop()
         shutil.rmtree(tmp, ignore_errors=True)

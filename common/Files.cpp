@@ -5,7 +5,9 @@
 
 #include <algorithm>
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "common/UniqueFd.h"
@@ -13,6 +15,8 @@
 namespace mamori::common {
 
 namespace {
+constexpr std::size_t kHugePageBufferBytes = std::size_t{8} << 20U;
+
 std::string parentOf(const std::string& path) {
   const auto slash = path.find_last_of('/');
   if (slash == std::string::npos) return ".";
@@ -82,7 +86,19 @@ Result<std::size_t> readAtMost(int fd, char* buffer, std::size_t length) {
 Result<std::string> readAll(int fd, std::size_t maxBytes, std::size_t sizeHint) {
   // One byte more than allowed is asked for, so a file just over the limit is told apart from one
   // exactly at it.
-  std::string data(std::min(sizeHint, maxBytes) + 1, '\0');
+  std::string data;
+  const std::size_t initial = std::min(sizeHint, maxBytes) + 1;
+  if (initial >= kHugePageBufferBytes) {
+    // A large buffer (a content set of tens of MiB) asks for transparent huge pages before its first
+    // touch: on a virtual machine every 4 KiB page fault is expensive (reading a 63 MiB set took about
+    // 500 ms of 4 KiB faults, 30 ms with 2 MiB pages). Only a hint: where huge pages are off, nothing
+    // changes.
+    data.reserve(initial);
+    const auto begin = reinterpret_cast<std::uintptr_t>(data.data());
+    const std::uintptr_t page = begin & ~std::uintptr_t{4095};
+    ::madvise(reinterpret_cast<void*>(page), initial + (begin - page), MADV_HUGEPAGE);
+  }
+  data.resize(initial, '\0');
   std::size_t used = 0;
   for (;;) {
     if (used == data.size()) {

@@ -20,9 +20,13 @@ std::vector<DocumentMatch> matchDocuments(const FingerprintSet& set, const std::
                                           const DocumentThresholds& thresholds) {
   std::unordered_map<std::uint32_t, Progress> progress;
   const auto k = static_cast<std::int64_t>(set.params.k);
+  std::vector<std::uint64_t> hashes(text.size());
+  for (std::size_t seq = 0; seq < text.size(); ++seq) hashes[seq] = text[seq].hash;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(text.size());
+  set.index.findMany(hashes.data(), hashes.size(), ranges.data());
   for (std::size_t seq = 0; seq < text.size(); ++seq) {
     const Fingerprint& fp = text[seq];
-    const auto [from, to] = set.index.find(fp.hash);
+    const auto [from, to] = ranges[seq];
     for (std::uint64_t record = from; record < to; ++record) {
       const auto doc = static_cast<std::uint32_t>(set.index.payloadAt(record));
       Progress& p = progress[doc];

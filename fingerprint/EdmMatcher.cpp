@@ -94,6 +94,7 @@ class Scanner {
       at += length;
       if (found_.size() >= kMaxFound) break;
     }
+    flush();
     return std::move(found_);
   }
 
@@ -138,17 +139,30 @@ class Scanner {
     }
   }
 
+  // Hashes the value and queues its lookup: the index is searched for many values at once
+  // (SetIndex::findMany), in the order they were queued.
   void lookup(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
     if (!value) return;
-    const std::uint64_t hash = edmValueHash(key_, kind, *value);
-    const auto [begin, end] = set_.index.find(hash);
-    if (begin == end || end - begin > kEdmMaxRowsPerValue) return;
-    for (std::uint64_t record = begin; record != end && found_.size() < kMaxFound; ++record) {
-      const std::uint64_t payload = set_.index.payloadAt(record);
-      const auto column = static_cast<std::uint8_t>(set_.columnOf(payload));
-      if (edmKind(set_.columns[column]) != kind) continue;
-      found_.push_back({set_.rowOf(payload), offset, line_, column});
+    pending_.push_back({kind, offset, line_});
+    hashes_.push_back(edmValueHash(key_, kind, *value));
+    if (pending_.size() == kLookupBatch) flush();
+  }
+
+  void flush() {
+    ranges_.resize(hashes_.size());
+    set_.index.findMany(hashes_.data(), hashes_.size(), ranges_.data());
+    for (std::size_t i = 0; i < pending_.size(); ++i) {
+      const auto [begin, end] = ranges_[i];
+      if (begin == end || end - begin > kEdmMaxRowsPerValue) continue;
+      for (std::uint64_t record = begin; record != end && found_.size() < kMaxFound; ++record) {
+        const std::uint64_t payload = set_.index.payloadAt(record);
+        const auto column = static_cast<std::uint8_t>(set_.columnOf(payload));
+        if (edmKind(set_.columns[column]) != pending_[i].kind) continue;
+        found_.push_back({set_.rowOf(payload), pending_[i].offset, pending_[i].line, column});
+      }
     }
+    pending_.clear();
+    hashes_.clear();
   }
 
   const EdmSet& set_;
@@ -157,6 +171,14 @@ class Scanner {
   std::bitset<kEdmKinds> kinds_;
   std::vector<Found> found_;
   std::uint32_t line_ = 0;
+  struct Pending {
+    EdmKind kind;
+    std::uint32_t offset, line;
+  };
+  static constexpr std::size_t kLookupBatch = 64;
+  std::vector<Pending> pending_;
+  std::vector<std::uint64_t> hashes_;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_;
 };
 
 // Where each column's values were found, to tell whether another row's value of a column lies

@@ -1,36 +1,41 @@
 #include "fingerprint/FingerprintKey.h"
 
-#include <openssl/evp.h>
+// The low-level SHA-256 interface is deprecated in OpenSSL 3 in favour of EVP, but it is the only one
+// whose state is a plain struct: an HMAC per candidate value then starts from a copy of the two
+// precomputed key blocks (112 bytes each) with no allocation. EVP_MD_CTX_copy_ex allocates and frees
+// the provider's context on each copy and cleanses it, which cost more than the two SHA-256 blocks a
+// short message needs. Both run the same assembly (SHA-NI where the CPU has it).
+#define OPENSSL_SUPPRESS_DEPRECATED
+#include <openssl/crypto.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include "common/Base64Url.h"
 #include "common/Crypto.h"
 #include "common/LittleEndian.h"
-#include "common/OpenSslHandles.h"
 
 namespace mamori::fingerprint {
 
-// HMAC (RFC 2104) with the two key blocks hashed once: every hash64 then starts from copies of these
-// states instead of setting up an HMAC from the key (OpenSSL 3's one-shot HMAC() looks the algorithm
-// up on each call, several times the cost of the two SHA-256 blocks a short message needs).
+// HMAC (RFC 2104) with the two key blocks hashed once: every hash64 starts from copies of these states
+// instead of setting up an HMAC from the key.
 struct FingerprintKey::Pads {
-  common::ossl::MdCtxPtr inner{EVP_MD_CTX_new()};
-  common::ossl::MdCtxPtr outer{EVP_MD_CTX_new()};
+  SHA256_CTX inner{};
+  SHA256_CTX outer{};
 };
 
 FingerprintKey::FingerprintKey(const std::array<unsigned char, kBytes>& bytes) : bytes_(bytes) {
   auto pads = std::make_shared<Pads>();
-  std::array<unsigned char, 64> ipad{}, opad{};
+  std::array<unsigned char, SHA256_CBLOCK> ipad{}, opad{};
   for (std::size_t i = 0; i < ipad.size(); ++i) {
     const unsigned char k = i < bytes.size() ? bytes[i] : 0;
     ipad[i] = k ^ 0x36;
     opad[i] = k ^ 0x5c;
   }
-  // Without a digest context nothing can be hashed at all: a broken invariant, not an input error.
-  MAMORI_ASSERT(pads->inner && pads->outer && EVP_DigestInit_ex(pads->inner.get(), EVP_sha256(), nullptr) == 1 &&
-                EVP_DigestUpdate(pads->inner.get(), ipad.data(), ipad.size()) == 1 &&
-                EVP_DigestInit_ex(pads->outer.get(), EVP_sha256(), nullptr) == 1 &&
-                EVP_DigestUpdate(pads->outer.get(), opad.data(), opad.size()) == 1);
+  // SHA-256 over memory cannot fail: a failure is a broken invariant, not an input error.
+  MAMORI_ASSERT(SHA256_Init(&pads->inner) == 1 && SHA256_Update(&pads->inner, ipad.data(), ipad.size()) == 1 &&
+                SHA256_Init(&pads->outer) == 1 && SHA256_Update(&pads->outer, opad.data(), opad.size()) == 1);
+  OPENSSL_cleanse(ipad.data(), ipad.size());
+  OPENSSL_cleanse(opad.data(), opad.size());
   pads_ = std::move(pads);
   seed_ = hash64("winnow-seed", {});
 }
@@ -61,17 +66,14 @@ std::string FingerprintKey::keyId() const {
 }
 
 std::uint64_t FingerprintKey::hash64(std::string_view domain, std::string_view bytes) const {
-  thread_local const common::ossl::MdCtxPtr ctx{EVP_MD_CTX_new()};
-  unsigned char inner[EVP_MAX_MD_SIZE];
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int length = 0;
+  SHA256_CTX ctx = pads_->inner;
+  unsigned char inner[SHA256_DIGEST_LENGTH];
+  unsigned char digest[SHA256_DIGEST_LENGTH];
   const unsigned char separator = 0;
-  MAMORI_ASSERT(
-      ctx && EVP_MD_CTX_copy_ex(ctx.get(), pads_->inner.get()) == 1 &&
-      EVP_DigestUpdate(ctx.get(), domain.data(), domain.size()) == 1 &&
-      EVP_DigestUpdate(ctx.get(), &separator, 1) == 1 && EVP_DigestUpdate(ctx.get(), bytes.data(), bytes.size()) == 1 &&
-      EVP_DigestFinal_ex(ctx.get(), inner, &length) == 1 && EVP_MD_CTX_copy_ex(ctx.get(), pads_->outer.get()) == 1 &&
-      EVP_DigestUpdate(ctx.get(), inner, length) == 1 && EVP_DigestFinal_ex(ctx.get(), digest, &length) == 1);
+  MAMORI_ASSERT(SHA256_Update(&ctx, domain.data(), domain.size()) == 1 && SHA256_Update(&ctx, &separator, 1) == 1 &&
+                SHA256_Update(&ctx, bytes.data(), bytes.size()) == 1 && SHA256_Final(inner, &ctx) == 1);
+  ctx = pads_->outer;
+  MAMORI_ASSERT(SHA256_Update(&ctx, inner, sizeof inner) == 1 && SHA256_Final(digest, &ctx) == 1);
   return common::le64(std::string_view(reinterpret_cast<const char*>(digest), 8), 0);
 }
 

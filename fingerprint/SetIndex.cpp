@@ -18,9 +18,11 @@ std::uint64_t SetIndex::le64(std::uint64_t v) {
 }
 
 unsigned SetIndex::bucketBitsFor(std::uint64_t count) {
-  // About 8 to 16 records per bucket.
+  // About 16 to 32 records per bucket: a lookup's binary search stays within four cache lines, and
+  // the directory costs a quarter of a byte per entry (1 MiB for the 8 million values of a
+  // 1,000,000-row table; 8 to 16 records took 2 MiB for a search one step shorter).
   const auto bits = static_cast<unsigned>(std::bit_width(count));
-  return std::min(bits > 4 ? bits - 4 : 0U, kMaxBucketBits);
+  return std::min(bits > 5 ? bits - 5 : 0U, kMaxBucketBits);
 }
 
 std::uint64_t SetIndex::tableBytes(std::uint64_t count, unsigned bucketBits) {
@@ -127,22 +129,52 @@ std::string_view SetIndex::bytes() const {
 std::pair<std::uint64_t, std::uint64_t> SetIndex::find(std::uint64_t hash) const {
   if (count_ == 0) return {0, 0};
   const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hash >> (64 - bucketBits_);
-  std::uint64_t lo = directoryAt(bucket);
-  std::uint64_t hi = directoryAt(bucket + 1);
-  const std::uint64_t first = fragmentOf(hash) << payloadBits_;
-  // lower_bound of the first record with this fragment
+  const std::uint64_t from = directoryAt(bucket);
+  const std::uint64_t to = directoryAt(bucket + 1);
+  // Both ends by binary search: a value many rows share (a common name) is a long run of records in
+  // one bucket, and walking it record by record made such a lookup cost hundreds of reads.
+  const std::uint64_t fragment = fragmentOf(hash);
+  const std::uint64_t lo = firstAtLeast(from, to, fragment << payloadBits_);
+  // The highest fragment of a full 64-bit record has no next value to search for: the bucket's end is.
+  if (fragmentBits() + payloadBits_ >= 64 && fragment == (~std::uint64_t{0} >> payloadBits_)) return {lo, to};
+  return {lo, firstAtLeast(lo, to, (fragment + 1) << payloadBits_)};
+}
+
+void SetIndex::findMany(const std::uint64_t* hashes, std::size_t count,
+                        std::pair<std::uint64_t, std::uint64_t>* ranges) const {
+  constexpr std::size_t kGroup = 16;
+  constexpr std::size_t kLine = 64;
+  for (std::size_t begin = 0; begin < count; begin += kGroup) {
+    const std::size_t end = std::min(count, begin + kGroup);
+    if (count_ != 0) {
+      for (std::size_t i = begin; i < end; ++i) {
+        const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
+        __builtin_prefetch(base_ + bucket * 4);
+      }
+      for (std::size_t i = begin; i < end; ++i) {
+        const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
+        // A bucket's records span a few cache lines (16 to 32 records of 8 bytes); a larger one (many
+        // rows sharing a value) is searched without help.
+        const unsigned char* from = records_ + directoryAt(bucket) * 8;
+        const unsigned char* to = records_ + directoryAt(bucket + 1) * 8;
+        if (to - from > static_cast<std::ptrdiff_t>(8 * kLine)) to = from + 8 * kLine;
+        for (const unsigned char* line = from; line < to; line += kLine) __builtin_prefetch(line);
+      }
+    }
+    for (std::size_t i = begin; i < end; ++i) ranges[i] = find(hashes[i]);
+  }
+}
+
+std::uint64_t SetIndex::firstAtLeast(std::uint64_t lo, std::uint64_t hi, std::uint64_t value) const {
   while (lo < hi) {
     const std::uint64_t mid = lo + (hi - lo) / 2;
-    if (record(mid) < first) {
+    if (record(mid) < value) {
       lo = mid + 1;
     } else {
       hi = mid;
     }
   }
-  std::uint64_t end = lo;
-  const std::uint64_t bucketEnd = directoryAt(bucket + 1);
-  while (end < bucketEnd && (record(end) >> payloadBits_) == (first >> payloadBits_)) ++end;
-  return {lo, end};
+  return lo;
 }
 
 }  // namespace mamori::fingerprint

@@ -7,8 +7,9 @@
 // [dir[b], dir[b+1]), the bucket being the hash's top bucketBits bits), padded to 8 bytes, then the
 // records. A record is (fragment << payloadBits) | payload, where the fragment is the next
 // fragmentBits bits of the hash below the bucket's; records are sorted and distinct in each bucket.
-// A bucket holds about 8 to 16 records (bucketBits follows the count), so the directory costs under
-// half a byte per entry and a lookup is one directory read and a binary search over a few records.
+// A bucket holds about 16 to 32 records (bucketBits follows the count), so the directory costs about
+// a quarter of a byte per entry and a lookup is one directory read and a binary search over a few
+// records (tables built with other bucket bits, such as 8 to 16 records a bucket, are read the same).
 // At least 24 hash bits remain below the bucket (payloadBits <= 40), so a value that is not in the
 // set finds a record only with a probability of count / 2^(bucketBits + fragmentBits).
 
@@ -60,12 +61,19 @@ class SetIndex {
   // The records whose hash bits equal hash's, as [first, last) record numbers (record numbers are
   // unique per stored entry: use them to count distinct entries).
   std::pair<std::uint64_t, std::uint64_t> find(std::uint64_t hash) const;
+  // find() of count hashes into ranges[0, count). The same answers, faster for many: a lookup in a
+  // large table waits on a cache miss for the directory and two or three more for the records, so
+  // the hashes are looked up in groups whose directory entries and bucket records are prefetched
+  // together, and their misses overlap instead of following one another.
+  void findMany(const std::uint64_t* hashes, std::size_t count, std::pair<std::uint64_t, std::uint64_t>* ranges) const;
 
  private:
   std::uint64_t payloadMask() const {
     return payloadBits_ >= 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << payloadBits_) - 1;
   }
   unsigned fragmentBits() const;
+  // The first record number in [lo, hi) whose record is >= value (hi when none).
+  std::uint64_t firstAtLeast(std::uint64_t lo, std::uint64_t hi, std::uint64_t value) const;
   std::uint64_t fragmentOf(std::uint64_t hash) const;
   std::uint32_t directoryAt(std::uint64_t bucket) const {
     std::uint32_t v;

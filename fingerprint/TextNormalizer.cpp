@@ -1,5 +1,6 @@
 #include "fingerprint/TextNormalizer.h"
 
+#include <algorithm>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -49,7 +50,10 @@ void normalizeSlice(std::string_view slice, const UNormalizer2* normalizer, std:
   int32_t length = 0;
   u_strFromUTF8WithSub(nullptr, 0, &length, slice.data(), static_cast<int32_t>(slice.size()), 0xFFFD, nullptr, &status);
   if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) return;
-  std::vector<UChar> utf16(static_cast<std::size_t>(length) + 1);
+  // Buffers kept per thread: the exact data matcher normalises every word of a file on its own.
+  thread_local std::vector<UChar> utf16;
+  thread_local std::vector<UChar> normalized;
+  utf16.resize(static_cast<std::size_t>(length) + 1);
   status = U_ZERO_ERROR;
   u_strFromUTF8WithSub(utf16.data(), length + 1, &length, slice.data(), static_cast<int32_t>(slice.size()), 0xFFFD,
                        nullptr, &status);
@@ -58,7 +62,7 @@ void normalizeSlice(std::string_view slice, const UNormalizer2* normalizer, std:
   status = U_ZERO_ERROR;
   const int32_t needed = unorm2_normalize(normalizer, utf16.data(), length, nullptr, 0, &status);
   if (status != U_BUFFER_OVERFLOW_ERROR && U_FAILURE(status)) return;
-  std::vector<UChar> normalized(static_cast<std::size_t>(needed) + 1);
+  normalized.resize(static_cast<std::size_t>(needed) + 1);
   status = U_ZERO_ERROR;
   const int32_t written = unorm2_normalize(normalizer, utf16.data(), length, normalized.data(), needed + 1, &status);
   if (U_FAILURE(status)) return;
@@ -79,6 +83,21 @@ char32_t foldKana(char32_t c) {
 
 std::u32string normalizeText(std::string_view utf8) {
   std::u32string out;
+  // ASCII alone (a phone number, an e-mail address, an English word: most of what the exact data
+  // matcher normalises, word by word) needs no ICU: NFKC leaves ASCII as it is, case folding lowers
+  // A-Z, and of ASCII only letters and digits are kept. The same result, without two conversions
+  // and four allocations.
+  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
+    out.reserve(utf8.size());
+    for (const char c : utf8) {
+      if (c >= 'A' && c <= 'Z') {
+        out.push_back(static_cast<char32_t>(c - 'A' + 'a'));
+      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+        out.push_back(static_cast<char32_t>(c));
+      }
+    }
+    return out;
+  }
   UErrorCode status = U_ZERO_ERROR;
   const UNormalizer2* normalizer = unorm2_getNFKCCasefoldInstance(&status);
   if (U_FAILURE(status) || normalizer == nullptr) return out;  // ICU's data is part of libicu: never

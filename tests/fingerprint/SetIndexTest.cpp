@@ -108,3 +108,36 @@ TEST_CASE("the signed set file splits into artifact, signature and key; other la
   tampered[100] = 'x';
   CHECK_FALSE(fp::verifySignedSet(tampered, signer.publicKey()));
 }
+
+TEST_CASE("find and findMany agree at the edges: a value many entries share, the highest hashes, many buckets") {
+  std::mt19937_64 rng(18);
+  std::vector<fp::SetIndex::Entry> entries;
+  std::map<std::uint64_t, std::set<std::uint64_t>> expected;
+  const auto add = [&](std::uint64_t hash, std::uint64_t payload) {
+    entries.push_back({hash, payload});
+    expected[hash].insert(payload);
+  };
+  for (std::uint64_t i = 0; i < 3000; ++i) add(0x5555'0000'0000'0000ULL, i);  // one value of 3,000 rows
+  add(~std::uint64_t{0}, 7);                                                  // the highest fragment
+  add(~std::uint64_t{0} ^ (std::uint64_t{1} << 40U), 8);                      // differs in a bit both widths keep
+  for (int i = 0; i < 20000; ++i) add(rng(), rng() % 4096);
+  // Payloads of 2 bits leave records of 56 bits (fewer payload than bucket bits); 12 and 40, of 64.
+  for (const unsigned payloadBits : {2U, 12U, 40U}) {
+    const auto index = fp::SetIndex::build(entries, payloadBits);
+    const std::uint64_t mask = (std::uint64_t{1} << payloadBits) - 1;
+    std::vector<std::uint64_t> hashes;
+    for (const auto& [hash, want] : expected) hashes.push_back(hash);
+    for (int i = 0; i < 1000; ++i) hashes.push_back(rng());
+    std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(hashes.size());
+    index.findMany(hashes.data(), hashes.size(), ranges.data());
+    for (std::size_t i = 0; i < hashes.size(); ++i) {
+      CHECK(ranges[i] == index.find(hashes[i]));
+      std::set<std::uint64_t> found;
+      for (auto r = ranges[i].first; r < ranges[i].second; ++r) found.insert(index.payloadAt(r));
+      std::set<std::uint64_t> want;
+      if (const auto it = expected.find(hashes[i]); it != expected.end())
+        for (const auto payload : it->second) want.insert(payload & mask);
+      CHECK(found == want);
+    }
+  }
+}

@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <random>
 #include <string>
+#include <vector>
 
 #include "fingerprint/TextNormalizer.h"
 
@@ -57,4 +59,23 @@ TEST_CASE("a text longer than one slice normalises like its parts") {
     from = end + 1;
   }
   CHECK(whole == parts);
+}
+
+TEST_CASE("ASCII text (normalised without ICU) gives what ICU gives") {
+  // A leading é makes the text non-ASCII, so it goes through ICU; it normalises to itself and is kept.
+  std::mt19937 rng(35);
+  std::string every;
+  for (int c = 0; c < 0x80; ++c) every.push_back(static_cast<char>(c));
+  std::vector<std::string> texts{every, "", "Taro.Yamada+dlp@Example.CO.JP", "090-1234-5678", "(03) 1234 5678"};
+  for (int i = 0; i < 500; ++i) {
+    std::string text;
+    for (std::size_t n = rng() % 40; n > 0; --n) text.push_back(static_cast<char>(rng() % 0x80));
+    texts.push_back(text);
+  }
+  for (const auto& text : texts) {
+    const std::u32string viaIcu = fp::normalizeText("\xC3\xA9" + text);
+    REQUIRE(!viaIcu.empty());
+    CHECK(viaIcu.front() == U'\u00E9');
+    CHECK(fp::normalizeText(text) == viaIcu.substr(1));
+  }
 }
