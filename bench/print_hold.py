@@ -2,12 +2,13 @@
 """Print-gate benchmark (issue 16): prints figures, not a test. Needs root (the agent reads the root-only
 spool) and Debian's cups packages (scripts/bootstrap.sh --test).
 
-One test-owned cupsd (tests/integration/cupsd.py: its own spool and socket, a raw queue whose test
-backend appends the job's data to a file), the same personal 10-page PDF printed N times:
+Two test-owned cupsd (tests/integration/cupsd.py: each its own spool and socket, a raw queue whose test
+backend appends the job's data to a file), the same personal 10-page PDF printed N times on each,
+alternating job by job so both see the same machine:
 
-  1. without the agent: the queue's default is no-hold, cupsd prints at once (the reference);
-  2. with the agent's print gate (activity.printing.mode enforce): every job is held, the gate inspects
-     the document in the extraction sandbox and releases it.
+  1. the reference cupsd, which no agent touches: the queue's default is no-hold, cupsd prints at once;
+  2. the gated cupsd, named by the agent's policy (activity.printing.mode enforce): every job is held,
+     the gate inspects the document in the extraction sandbox and releases it.
 
 Per job: from `lp` starting to the whole document in the backend's file (polled every 2 ms, the same in
 both), median / p90 / max. The agent's own figure beside it: its inspection time per job (its log).
@@ -72,7 +73,11 @@ def main():
         sys.exit("bench/print_hold.py needs root (the agent reads the CUPS spool)")
     workdir = tempfile.mkdtemp(prefix="mamori-bench-print-")
     os.chmod(workdir, 0o755)
-    cups = Cupsd(workdir).start()
+    for d in ("gated", "reference"):
+        os.makedirs(os.path.join(workdir, d))
+        os.chmod(os.path.join(workdir, d), 0o755)
+    gated = Cupsd(os.path.join(workdir, "gated")).start()
+    reference = Cupsd(os.path.join(workdir, "reference")).start()
     collector = agent = None
     try:
         pdf = os.path.join(workdir, "letter.pdf")
@@ -84,10 +89,7 @@ def main():
         with open(pdf, "wb") as f:
             f.write(data)
         what = args.pdf or "a generated 10-page text PDF"
-        print(f"document: {what}, {len(data)} bytes, personal; {args.rounds} jobs each way")
-
-        cups.print_file(pdf, "warm-up")  # cupsd's first job loads its filters and backend
-        without = [one_job(cups, pdf, len(data)) for _ in range(args.rounds)]
+        print(f"document: {what}, {len(data)} bytes, personal; {args.rounds} jobs each way, alternated")
 
         collector = harness.Collector(workdir).start()
         agent = harness.Agent(workdir, collector)
@@ -97,15 +99,22 @@ def main():
             "content_scan": {"rule_sets": [{"name": "company", "source": COMPANY_RULES}], "paths": [],
                              "schedule": {"interval_hours": 8000, "on_change": False}},
             "activity": {"watched": [], "cloud_sync_folders": [], "removable_mounts": [],
-                         "printing": {"mode": "enforce", "server": cups.socket, "spool_dir": cups.spool}},
+                         "printing": {"mode": "enforce", "server": gated.socket, "spool_dir": gated.spool}},
         }
         policy_path = os.path.join(workdir, "policy.json")
         with open(policy_path, "w") as f:
             json.dump(policy, f)
         agent.start(extra=["--device-control", "off", "--policy", policy_path])
-        harness.wait_until(lambda: cups.hold_default() == "indefinite", 60, "the print gate to hold the queue")
-        one_job(cups, pdf, len(data))  # the gate's first job starts its sandbox worker
-        held = [one_job(cups, pdf, len(data)) for _ in range(args.rounds)]
+        harness.wait_until(lambda: gated.hold_default() == "indefinite", 60, "the print gate to hold the queue")
+        # The first job of each loads cupsd's backend, and the gate's first starts its sandbox worker.
+        one_job(gated, pdf, len(data))
+        one_job(reference, pdf, len(data))
+        without, held = [], []
+        for _ in range(args.rounds):
+            held.append(one_job(gated, pdf, len(data)))
+            without.append(one_job(reference, pdf, len(data)))
+        if reference.hold_default() not in (None, "no-hold"):
+            raise AssertionError("the reference queue was held: the agent touched the wrong cupsd")
         inspected = [int(m) for m in re.findall(r"released \(inspected in (\d+) ms\)", agent.process.output())][1:]
 
         print(f"without the agent         {summary(without)}")
@@ -114,12 +123,14 @@ def main():
         added = statistics.median(held) - statistics.median(without)
         print(f"added by the gate (median): {added:.1f} ms; goal: held median <= 1000 ms -> "
               f"{'met' if statistics.median(held) <= 1000 else 'NOT met'}")
+        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     finally:
         if agent is not None and agent.process is not None and agent.process.running():
             agent.process.stop()
         if collector is not None:
             collector.stop()
-        cups.stop()
+        gated.stop()
+        reference.stop()
         shutil.rmtree(workdir, ignore_errors=True)
 
 
