@@ -135,7 +135,7 @@ void print(const std::vector<audit::AuditRecord>& records, bool json) {
 }  // namespace
 
 int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool json = false, verifyChain = false, help = false;
+  bool json = false, verifyChain = false;
   std::string since, publicKeyFile;
   std::int64_t limit = 0;
   common::CommandLine line;
@@ -157,13 +157,7 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
         verifyChain = true;
         return common::Ok{};
       });
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "audit: " + parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kAuditUsage, stdout);
-    return kExitOk;
-  }
+  if (auto done = parseCommandLine(line, args, "audit", kAuditUsage)) return *done;
   if (verifyChain && (json || !since.empty() || limit != 0)) {
     return reportError(kExitUsage, "audit verify takes only --public-key (it always reads the whole chain)");
   }

@@ -201,7 +201,7 @@ int show(const ConnectionOptions& connection, const std::string& set, bool json)
 }  // namespace
 
 int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool json = false, help = false, noHeader = false, tab = false;
+  bool json = false, noHeader = false, tab = false;
   AddOptions options;
   std::string output;
   std::vector<std::string> words;
@@ -213,17 +213,8 @@ int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::st
       .text("--columns", options.columns)
       .text("--output", output)
       .integer("--min-columns", 1, 64, options.minColumns)
-      .positional([&words](const std::string& word) -> common::Status {
-        words.push_back(word);
-        return common::Ok{};
-      });
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "edm: " + parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kEdmUsage, stdout);
-    return kExitOk;
-  }
+      .positionals(words);
+  if (auto done = parseCommandLine(line, args, "edm", kEdmUsage)) return *done;
   options.header = !noHeader;
   if (tab) options.separator = '\t';
   if (words.size() == 2 && words[0] == "add" && !options.set.empty() && !options.columns.empty()) {

@@ -128,7 +128,6 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
     };
   };
   std::int64_t limit = static_cast<std::int64_t>(options.limit);
-  bool help = false;
   common::CommandLine line;
   line.text("--type", options.type)
       .text("--agent", options.agent)
@@ -139,12 +138,7 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
       .flag("--csv", options.csv)
       .flag("--follow", options.follow)
       .alias("-f", "--follow");
-  if (auto parsed = line.parse(args, help); !parsed)
-    return reportError(kExitUsage, "events: " + parsed.error().describe());
-  if (help) {
-    std::fputs(kEventsUsage, stdout);
-    return kExitOk;
-  }
+  if (auto done = parseCommandLine(line, args, "events", kEventsUsage)) return *done;
   options.limit = static_cast<std::size_t>(limit);
   if (options.json && options.csv) return reportError(kExitUsage, "events: --json and --csv exclude each other");
   return options;

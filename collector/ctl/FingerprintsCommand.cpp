@@ -188,7 +188,7 @@ int show(const ConnectionOptions& connection, const std::string& set, bool json)
 }  // namespace
 
 int runFingerprintsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool json = false, help = false;
+  bool json = false;
   std::string set, boilerplate, output;
   std::vector<std::string> words;
   common::CommandLine line;
@@ -202,17 +202,8 @@ int runFingerprintsCommand(const ConnectionOptions& connection, const std::vecto
                 boilerplate = value;
                 return common::Ok{};
               })
-      .positional([&words](const std::string& word) -> common::Status {
-        words.push_back(word);
-        return common::Ok{};
-      });
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "fingerprints: " + parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kFingerprintsUsage, stdout);
-    return kExitOk;
-  }
+      .positionals(words);
+  if (auto done = parseCommandLine(line, args, "fingerprints", kFingerprintsUsage)) return *done;
   if (!words.empty() && words[0] == "add" && words.size() >= 2 && !set.empty())
     return add(connection, set, boilerplate, {words.begin() + 1, words.end()});
   if (words.size() == 1 && words[0] == "list")

@@ -167,7 +167,6 @@ bool policyCommandIsOffline(const std::vector<std::string>& args) {
 int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
   std::string group;
   std::vector<std::string> words;
-  bool help = false;
   common::CommandLine line;
   line.option("--group",
               [&group](const std::string& value) -> common::Status {
@@ -175,17 +174,8 @@ int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std:
                 group = value;
                 return common::Ok{};
               })
-      .positional([&words](const std::string& word) -> common::Status {
-        words.push_back(word);
-        return common::Ok{};
-      });
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "policy: " + parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kPolicyUsage, stdout);
-    return kExitOk;
-  }
+      .positionals(words);
+  if (auto done = parseCommandLine(line, args, "policy", kPolicyUsage)) return *done;
   if (words.empty()) {
     std::fputs(kPolicyUsage, stderr);
     return kExitUsage;

@@ -101,7 +101,6 @@ int runReportCommand(const ConnectionOptions& connection, const std::vector<std:
   std::string group, since, until, format = "html", output;
   std::int64_t offset = common::localUtcOffsetMinutes();
   std::vector<std::string> words;
-  bool help = false;
   common::CommandLine line;
   line.text("--group", group)
       .text("--since", since)
@@ -110,17 +109,8 @@ int runReportCommand(const ConnectionOptions& connection, const std::vector<std:
       .choice("--format", {"html", "csv"}, format)
       .text("--output", output)
       .alias("-o", "--output")
-      .positional([&words](const std::string& word) -> common::Status {
-        words.push_back(word);
-        return common::Ok{};
-      });
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "report: " + parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kReportUsage, stdout);
-    return kExitOk;
-  }
+      .positionals(words);
+  if (auto done = parseCommandLine(line, args, "report", kReportUsage)) return *done;
   if (offset % 60 != 0) return reportError(kExitUsage, "report: --utc-offset: expected whole hours (540 for Japan)");
   if (!words.empty() && words[0] == "list") {
     if (words.size() != 1) return reportError(kExitUsage, "report list takes no other word");

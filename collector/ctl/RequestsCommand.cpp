@@ -96,7 +96,7 @@ int answer(const ConnectionOptions& connection, const std::string& id, bool appr
 }  // namespace
 
 int runRequestsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  bool all = false, json = false, help = false;
+  bool all = false, json = false;
   std::string agent, note;
   std::int64_t minutes = 0;
   std::vector<std::string> words;
@@ -106,17 +106,8 @@ int runRequestsCommand(const ConnectionOptions& connection, const std::vector<st
       .text("--agent", agent)
       .text("--note", note)
       .integer("--minutes", 1, 10080, minutes)
-      .positional([&words](const std::string& word) -> common::Status {
-        words.push_back(word);
-        return common::Ok{};
-      });
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, "requests: " + parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kRequestsUsage, stdout);
-    return kExitOk;
-  }
+      .positionals(words);
+  if (auto done = parseCommandLine(line, args, "requests", kRequestsUsage)) return *done;
   if (words.empty()) return list(connection, all, agent, json);
   if (words[0] != "approve" && words[0] != "refuse") {
     return reportError(kExitUsage, "requests: unknown word \"" + words[0] + "\" (approve, refuse)");
