@@ -12,6 +12,7 @@
 
 #include "agent/activity/ActivityCapability.h"
 #include "drivers/fake/FakeFileActivitySource.h"
+#include "drivers/fake/FakePrintSpooler.h"
 #include "policy/DefaultPolicy.h"
 #include "tests/support/CallbackEventSink.h"
 #include "tests/support/TempDir.h"
@@ -95,7 +96,8 @@ TEST_CASE("capability: removable and cloud writes of one user open an incident n
   policy.contentScan.schedule.onChange = false;
   REQUIRE(capability.apply(policy));
   CHECK(source.watchCalls() == 1);
-  CHECK(std::find(source.roots().begin(), source.roots().end(), usb) != source.roots().end());
+  const auto roots = source.roots();  // a copy: begin and end of one vector
+  CHECK(std::find(roots.begin(), roots.end(), usb) != roots.end());
 
   std::ofstream(usb + "/plan.txt") << "社外秘 merger\n";
   std::ofstream(cloud + "/plan.txt") << "社外秘 merger\n";
@@ -171,4 +173,49 @@ TEST_CASE("capability: a write of a process that has ended is judged without wai
   REQUIRE(waitFor([&] { return !f.events.empty(); }));
   CHECK(f.events[0].type == "activity.removable_write");
   CHECK_FALSE(f.events[0].details->has("source.path"));
+}
+
+TEST_CASE("capability: printing enforce runs the print gate; its refusals are events on the main thread") {
+  qtApp();
+  testsupport::TempDir dir("mamori-activity-print");
+  drivers::fake::FakeFileActivitySource source;
+  drivers::fake::FakePrintSpooler spooler;
+  spooler.addPrinter("office");
+  std::vector<Emitted> events;
+  testsupport::CallbackEventSink sink([&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
+    events.push_back({"", type, std::move(details)});
+  });
+  ActivityCapability capability(
+      source, sink, [] { return std::vector<std::string>{}; }, [] { return std::int64_t{1'800'000'000'000}; },
+      [] { return std::string("incident-1"); });
+  policy::Policy policy = policy::builtinPolicy();
+  policy.activity.watched = {dir.path()};
+  policy.activity.printing.mode = policy::Mode::kEnforce;
+  policy.activity.printing.server = "/run/test/cups.sock";
+  policy.contentScan.schedule.onChange = false;
+
+  // Without a scheduler the agent says so instead of pretending to hold jobs.
+  const auto refused = capability.apply(policy);
+  REQUIRE_FALSE(refused);
+  CHECK(refused.error().describe().find("printing.mode enforce") != std::string::npos);
+
+  capability.setPrintSpooler(&spooler);
+  REQUIRE(capability.apply(policy));
+  CHECK(capability.printGateRunning());
+  // The spool is the gate's now, not the file watcher's.
+  const auto roots = source.roots();
+  CHECK(std::find(roots.begin(), roots.end(), policy.activity.printing.spoolDir) == roots.end());
+  REQUIRE(waitFor([&] { return spooler.holdDefault("office") == "indefinite"; }));
+  CHECK(spooler.server() == "/run/test/cups.sock");
+  const auto job = spooler.submit("office", {"社外秘 merger\n"}, "alice", "plan.txt");
+  REQUIRE(waitFor([&] { return !events.empty(); }));
+  CHECK(events[0].type == "activity.print_blocked");
+  CHECK(events[0].details->getValue<std::int64_t>("print.job_id") == job);
+  CHECK(spooler.job(job).state == drivers::PrintJobState::kCanceled);
+
+  // Back to audit: the queue's default goes back, the gate stops.
+  policy.activity.printing.mode = policy::Mode::kAudit;
+  REQUIRE(capability.apply(policy));
+  CHECK_FALSE(capability.printGateRunning());
+  CHECK(spooler.holdDefault("office") == "no-hold");
 }
