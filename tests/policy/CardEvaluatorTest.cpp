@@ -8,6 +8,7 @@
 
 using namespace mamori::policy;
 using mamori::policy::test::hasError;
+using mamori::policy::test::perAction;
 using mamori::policy::test::summary;
 
 namespace {
@@ -15,16 +16,13 @@ const MmcCardFacts kCard{"SD", "035344534433324780b1d2e3f4016200"};
 }  // namespace
 
 TEST_CASE("card_readers: block by default, read_only, allow, audit") {
-  DeviceControlSettings settings;
-  auto verdict = evaluateMmcCard(settings, kCard);
-  CHECK(summary(verdict) == "block/block #-1: card_readers is block");
-  settings.cardReaders = CardAction::kReadOnly;
-  CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kReadOnly);
-  settings.cardReaders = CardAction::kAllow;
-  CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kAllow);
-  settings.cardReaders = CardAction::kAudit;
-  verdict = evaluateMmcCard(settings, kCard);
-  CHECK(summary(verdict) == "allow/block audit #-1: audit, would block: card_readers is audit");
+  CHECK(summary(evaluateMmcCard(DeviceControlSettings{}, kCard)) == "block/block #-1: card_readers is block");
+  CHECK(perAction(&DeviceControlSettings::cardReaders,
+                  [](const auto& settings) { return evaluateMmcCard(settings, kCard); }) ==
+        std::vector<std::string>{"block/block #-1: card_readers is block",
+                                 "read_only/read_only #-1: card_readers is read_only",
+                                 "allow/allow #-1: card_readers is allow",
+                                 "allow/block audit #-1: audit, would block: card_readers is audit"});
 }
 
 TEST_CASE("eMMC and SDIO are not controlled; mode off and audit") {

@@ -8,6 +8,7 @@
 
 using namespace mamori::policy;
 using mamori::policy::test::hasError;
+using mamori::policy::test::perAction;
 using mamori::policy::test::summary;
 
 namespace {
@@ -15,19 +16,16 @@ const OpticalDriveFacts kBurner{"HL-DT-ST", "DVDRAM GP57EB40"};
 }  // namespace
 
 TEST_CASE("optical: read_only by default (burning refused, discs readable); block, allow, audit") {
+  CHECK(summary(evaluateOpticalDrive(DeviceControlSettings{}, kBurner)) ==
+        "read_only/read_only #-1: optical is read_only");
+  CHECK(perAction(&DeviceControlSettings::optical,
+                  [](const auto& settings) { return evaluateOpticalDrive(settings, kBurner); }) ==
+        std::vector<std::string>{"block/block #-1: optical is block", "read_only/read_only #-1: optical is read_only",
+                                 "allow/allow #-1: optical is allow",
+                                 "allow/block audit #-1: audit, would block: optical is audit"});
   DeviceControlSettings settings;
-  auto verdict = evaluateOpticalDrive(settings, kBurner);
-  CHECK(summary(verdict) == "read_only/read_only #-1: optical is read_only");
-  settings.optical = CardAction::kBlock;
-  CHECK(evaluateOpticalDrive(settings, kBurner).decision == CardDecision::kBlock);
-  settings.optical = CardAction::kAllow;
-  CHECK(evaluateOpticalDrive(settings, kBurner).decision == CardDecision::kAllow);
-  settings.optical = CardAction::kAudit;
-  verdict = evaluateOpticalDrive(settings, kBurner);
-  CHECK(summary(verdict) == "allow/block audit #-1: audit, would block: optical is audit");
-  settings.optical = CardAction::kReadOnly;
   settings.mode = Mode::kAudit;
-  verdict = evaluateOpticalDrive(settings, kBurner);
+  const auto verdict = evaluateOpticalDrive(settings, kBurner);
   CHECK(verdict.decision == CardDecision::kAllow);
   CHECK(verdict.reason == "audit mode, would read_only: optical is read_only");
   settings.mode = Mode::kOff;

@@ -93,8 +93,8 @@ TEST_CASE("deluged is python3 running a script") {
 
 TEST_CASE("a renamed launcher script is caught by its hash") {
   const P2pMatcher matcher(settingsWithHashes());
-  const auto verdict = matcher.evaluate(
-      {"python3", "/usr/bin/python3.11", {"python3", "relay"}, "", {}, "/tmp/relay", kAria2cHash, {}});
+  const auto verdict =
+      matcher.evaluate({"python3", "/usr/bin/python3.11", {"python3", "relay"}, "", {}, "/tmp/relay", kAria2cHash, {}});
   REQUIRE(verdict.matched);
   CHECK(verdict.evidence.at(0).signal == P2pSignal::kScriptHash);
   CHECK(verdict.evidence.at(0).subject == "/tmp/relay");
@@ -103,14 +103,11 @@ TEST_CASE("a renamed launcher script is caught by its hash") {
 
 TEST_CASE("YARA hits from the agent become evidence for known sets only") {
   const P2pMatcher matcher(settingsWithHashes());
-  ProcessFacts facts{"x",
-                     "/opt/x",
-                     {"x"},
-                     "",
-                     {},
-                     "",
-                     "",
-                     {{"builtin-linux-p2p", "bittorrent_engine", "/opt/libx.so"}, {"no-such-set", "r", "/opt/x"}}};
+  ProcessFacts facts{
+      "x",   "/opt/x",
+      {"x"}, "",
+      {},    "",
+      "",    {{"builtin-linux-p2p", "bittorrent_engine", "/opt/libx.so"}, {"no-such-set", "r", "/opt/x"}}};
   const auto verdict = matcher.evaluate(facts);
   REQUIRE(verdict.evidence.size() == 1);
   CHECK(verdict.evidence[0].signal == P2pSignal::kYara);
