@@ -65,7 +65,7 @@ class Cupsd:
             f.write(f"ServerRoot {self.root}\nServerBin {self.root}/bin\nRequestRoot {self.spool}\n"
                     f"TempDir {self.spool}/tmp\nCacheDir {self.root}/cache\nStateDir {self.root}/state\n"
                     f"AccessLog {self.root}/log/access_log\nErrorLog {self.root}/log/error_log\n"
-                    f"PageLog {self.root}/log/page_log\n")
+                    f"PageLog {self.root}/log/page_log\nPrintcap {self.root}/printcap\n")
         with open(os.path.join(self.root, "printers.conf"), "w") as f:
             f.write(f"<Printer {self.queue}>\nInfo mamori test queue\nState Idle\nAccepting Yes\n"
                     f"DeviceURI mamoritest:{self.output}\n</Printer>\n")
