@@ -2,10 +2,15 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
+
 #include "common/Crypto.h"
 #include "common/Files.h"
 #include "common/KeyFiles.h"
 #include "common/Log.h"
+#include "fingerprint/ArtifactFields.h"
+#include "fingerprint/FingerprintArtifact.h"
+#include "fingerprint/SignedSet.h"
 
 namespace mamori::agent::contentscan {
 
@@ -17,6 +22,20 @@ constexpr std::int64_t kRetryCapMs = 10 * 60'000;
 std::string routeOf(SetKind kind) {
   return kind == SetKind::kEdm ? "/api/v1/edm-artifacts/" : "/api/v1/fingerprint-artifacts/";
 }
+
+// The version a set file's header claims, unverified (0 when it has no readable header): only to ask
+// the collector for versions above a refused one.
+std::int64_t claimedVersion(SetKind kind, std::string_view file) {
+  auto parts = fingerprint::splitSignedSet(file);
+  if (!parts) return 0;
+  auto header = fingerprint::artifact::readSetHeader(
+      file.substr(0, parts.value().artifactBytes),
+      kind == SetKind::kEdm ? fingerprint::artifact::Kind::kEdm : fingerprint::artifact::Kind::kFingerprints,
+      fingerprint::ArtifactLimits{}.maxBytes, setKindName(kind));
+  return header ? header.value().version : 0;
+}
+
+std::string keyOf(SetKind kind, const std::string& name) { return std::string(setKindName(kind)) + "/" + name; }
 
 }  // namespace
 
@@ -87,8 +106,12 @@ void SetSync::fetchNext() {
   const Wanted wanted = queue_.front();
   TransportRequest request;
   request.method = "GET";
-  request.path =
-      routeOf(wanted.kind) + wanted.name + "?after=" + std::to_string(sets_->version(wanted.kind, wanted.name));
+  // Above a version refused before too: a refused set (tens of MiB) is not downloaded again at every
+  // poll; the next newer version is.
+  const auto refused = refused_.find(keyOf(wanted.kind, wanted.name));
+  const std::int64_t after =
+      std::max(sets_->version(wanted.kind, wanted.name), refused == refused_.end() ? std::int64_t{0} : refused->second);
+  request.path = routeOf(wanted.kind) + wanted.name + "?after=" + std::to_string(after);
   request.headers = {{"Authorization", "Bearer " + identity_.identity().nodeKey}};
   inFlight_ = true;
   transport_.post(std::move(request), [this, wanted](TransportResult result) { onAnswer(wanted, std::move(result)); });
@@ -106,6 +129,11 @@ void SetSync::onAnswer(const Wanted& wanted, TransportResult result) {
                            " from the collector is refused: " + installed.error().describe() + "; keeping version " +
                            std::to_string(sets_->version(wanted.kind, wanted.name)));
       reportRejected(wanted, installed.error(), *bytes);
+      // Refused for what the file holds (not for a missing pinned key here): not asked for again.
+      if (installed.error().kind != common::ErrorKind::kUnavailable) {
+        std::int64_t& refused = refused_[keyOf(wanted.kind, wanted.name)];
+        refused = std::max(refused, claimedVersion(wanted.kind, *bytes));
+      }
     }
   } else if (status == 304) {
     // Nothing newer than the version held.
@@ -132,7 +160,8 @@ void SetSync::onAnswer(const Wanted& wanted, TransportResult result) {
 common::Result<std::int64_t> SetSync::install(const Wanted& wanted, std::shared_ptr<const std::string> bytes,
                                               bool fromCollector) {
   auto pinned = common::loadPublicKey(stateDir_ + "/policy-key.pem");
-  if (!pinned) return common::makeError("no pinned collector key: " + pinned.error().describe());
+  if (!pinned)
+    return common::makeError(common::ErrorKind::kUnavailable, "no pinned collector key: " + pinned.error().describe());
   const std::int64_t held = sets_->version(wanted.kind, wanted.name);
   std::int64_t version = 0;
   std::int64_t entries = 0;

@@ -7,7 +7,9 @@
 //    ?after=<version held>: 304 when nothing is newer), and again every policy poll interval;
 //  - a delivered set is verified like a policy: the pinned key's signature over the whole artifact,
 //    the fleet key the set was hashed with, a version above the one held (an older one is a replay);
-//    a refused set is reported (content.set_rejected) and the last good one stays;
+//    a refused set is reported (content.set_rejected) and the last good one stays, and later polls
+//    ask only for versions above the refused one (?after=<refused version>), so a refused set is not
+//    downloaded again at every poll (until the agent restarts);
 //  - an accepted set is written to the state directory (0600), reported (content.set_applied) and
 //    handed to the scans through ContentSets; onChanged re-applies the policy to the capabilities
 //    that scan, so the next file they read is matched against it.
@@ -19,6 +21,7 @@
 
 #include <deque>
 #include <functional>
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -74,6 +77,7 @@ class SetSync final : public Capability {
   bool inFlight_ = false;
   bool applying_ = false;           // apply() reads kept sets: the capabilities after this one are applied anyway
   std::set<std::string> reported_;  // sha256 of refused bytes already reported (once, not every poll)
+  std::map<std::string, std::int64_t> refused_;  // "kind/name" -> the highest version refused
   QObject context_;
   QTimer timer_;
   RetryScheduler retry_;

@@ -123,4 +123,35 @@ TEST_CASE("a named set is fetched, verified, kept and used; replays, other signe
   CHECK(restarted.details.front()->getValue<std::string>("content.set.source") == "state");
 }
 
+TEST_CASE("a refused set is not downloaded again at every poll; a newer one is") {
+  Fixture f;
+  auto sync = f.makeSync();
+  REQUIRE(sync->apply(f.policy));
+  f.transport.answer(200, setFile(f.signer, f.key, 2));
+  REQUIRE(f.sets->version(SetKind::kEdm, "customers") == 2);
+  std::string tampered = setFile(f.signer, f.key, 5);
+  tampered[200] = static_cast<char>(tampered[200] ^ 1);
+  sync->checkNow();
+  CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=2");
+  f.transport.answer(200, tampered);
+  CHECK(f.events.back() == "content.set_rejected");
+  // The next polls ask for versions above the refused 5, not for it again.
+  sync->checkNow();
+  CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=5");
+  f.transport.answer(304, "");
+  sync->checkNow();
+  CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=5");
+  f.transport.answer(200, setFile(f.signer, f.key, 6));
+  CHECK(f.sets->version(SetKind::kEdm, "customers") == 6);
+  sync->checkNow();
+  CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=6");
+  f.transport.answer(304, "");
+  // Bytes without a readable header leave nothing to remember: the version held is asked after.
+  sync->checkNow();
+  f.transport.answer(200, "not a set");
+  CHECK(f.events.back() == "content.set_rejected");
+  sync->checkNow();
+  CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=6");
+}
+
 }  // namespace mamori::agent::contentscan
