@@ -63,16 +63,30 @@ def run_once(args, binary, label, workdir, db_url):
            "--collector-pid-file", pid_file, "--json", json_path,
            "--agents", str(s["agents"]), "--ramp", str(s["ramp"]), "--heartbeat", str(s["heartbeat"]),
            "--batch-interval", str(s["batch_interval"]), "--batch-events", str(s["batch_events"]),
-           "--duration", str(s["duration"]), "--drain-timeout", str(args.drain_timeout),
-           "--idle-tls", str(s["idle_tls"]), "--slowloris", str(s["slowloris"]), "--raw-tcp", str(s["raw_tcp"])]
+           "--duration", str(s["duration"]), "--drain-timeout", str(args.drain_timeout)]
+    attack = ["--idle-tls", str(s["idle_tls"]), "--slowloris", str(s["slowloris"]), "--raw-tcp", str(s["raw_tcp"])]
+    if args.attacker_source:
+        attack += ["--attacker-source", args.attacker_source]
+    attackers_apart = args.attackers_process and (s["idle_tls"] or s["slowloris"] or s["raw_tcp"])
     if s["probe"]:
         sim += ["--probe-interval", str(s["probe"])]
-    if args.attacker_source:
-        sim += ["--attacker-source", args.attacker_source]
     if args.keep_connections:
         sim += ["--keep-connections"]
+    if not args.one_agent_host and s["agents"] > 1:
+        sim += ["--agent-hosts", str(min(s["agents"], 60000))]  # every simulated PC has its own address
     print(f"--- {label}: {binary}", flush=True)
     started = time.monotonic()
+    attacker_proc = None
+    attacker_json = os.path.join(workdir, label + "-attackers.json")
+    if attackers_apart:
+        # The attackers are another host: their handshakes must not queue in the event loop that
+        # times the legitimate requests (one simulator process is one thread).
+        base = sim[:sim.index("--collector-pid-file")]
+        attacker_proc = subprocess.Popen(base + ["--json", attacker_json, "--agents", "0",
+                                                 "--duration", str(s["duration"])] + attack,
+                                         stdout=subprocess.PIPE, text=True)
+    else:
+        sim += attack
     proc = subprocess.Popen(sim, stdout=subprocess.PIPE, text=True)
     try:
         if args.scenario == "outage":
@@ -87,15 +101,22 @@ def run_once(args, binary, label, workdir, db_url):
             start_collector(collector, pid_file)
             proc.send_signal(signal.SIGUSR2)
         out, _ = proc.communicate(timeout=s["duration"] + args.drain_timeout + 300)
+        attacker_out = attacker_proc.communicate(timeout=s["duration"] + 300)[0] if attacker_proc else ""
     finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
+        for p in (proc, attacker_proc):
+            if p and p.poll() is None:
+                p.kill()
+                p.wait()
         if collector.process:
             collector.stop()
     print(out, flush=True)
     with open(json_path) as f:
-        return json.load(f)
+        result = json.load(f)
+    if attacker_proc:
+        print("attackers (their own simulator process):\n" + attacker_out, flush=True)
+        with open(attacker_json) as f:
+            result["attackers"] = json.load(f)["attackers"]
+    return result
 
 
 def latencies(kind):
@@ -159,6 +180,12 @@ def main():
                         help="extra collector argument, repeatable (given to both collectors)")
     parser.add_argument("--keep-connections", action="store_true", help="agents keep connections (old habit)")
     parser.add_argument("--drain-timeout", type=float, default=180)
+    parser.add_argument("--one-agent-host", action="store_true",
+                        help="all agents connect from one address (a NAT without the PROXY protocol); by default "
+                             "each has its own loopback address, as PCs have")
+    parser.add_argument("--attackers-in-agents-process", dest="attackers_process", action="store_false",
+                        help="run the attackers in the agents' simulator process (one event loop times both; "
+                             "the default gives the attackers a process of their own, like another host)")
     parser.add_argument("--attacker-source", default="127.0.0.2",
                         help="loopback address the attackers connect from: one hostile host beside the agents "
                              "(default 127.0.0.2; \"\" = the agents' address)")

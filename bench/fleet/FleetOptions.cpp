@@ -35,6 +35,9 @@ and the collector's CPU and memory.
   --slowloris-interval S     between two header lines (default 5)
   --attacker-source ADDR     attackers connect from this loopback address (e.g. 127.0.0.2: one
                              hostile host beside the agents' 127.0.0.1; default: the same address)
+  --agent-hosts N            agents connect from N loopback addresses, 127.1.0.1 and up (agent i
+                             from the (i mod N)th), so that N simulated PCs meet the collector's
+                             per-address limits as N real ones do (default 1: the default address)
   --probe-interval S         GET /healthz on a new connection every S seconds (default: never)
   --collector-pid PID        sample this process's CPU and RSS
   --collector-pid-file FILE  read the PID from FILE at every sample (a restarted collector)
@@ -94,6 +97,7 @@ common::Result<FleetOptions> parseFleetOptions(int argc, char** argv) {
       {"--slowloris", asInt(o.slowloris)},
       {"--slowloris-interval", asDouble(o.slowlorisIntervalS)},
       {"--probe-interval", asDouble(o.probeIntervalS)},
+      {"--agent-hosts", asInt(o.agentHosts)},
       {"--collector-pid", asInt(o.collectorPid)},
   };
   for (int i = 1; i < argc; ++i) {
@@ -127,6 +131,9 @@ common::Result<FleetOptions> parseFleetOptions(int argc, char** argv) {
   }
   if (!o.attackerSource.empty() && o.attackerSource.rfind("127.", 0) != 0) {
     return common::makeError("expected a loopback address (127.x.y.z)", "--attacker-source");
+  }
+  if (o.agentHosts < 1 || o.agentHosts > 60'000) {
+    return common::makeError("expected 1 to 60000 addresses", "--agent-hosts");
   }
   if (o.durationS > 6 * 3600) return common::makeError("at most 6 hours (bounded load)", "--duration");
   if (o.heartbeatS <= 0 || o.batchIntervalS <= 0) return common::makeError("intervals must be > 0", "--heartbeat");

@@ -31,6 +31,7 @@ struct FleetOptions {
   int slowloris = 0;              // attackers: TLS, then request headers one line at a time
   double slowlorisIntervalS = 5;  // between two header lines
   std::string attackerSource;     // attackers connect from this loopback address ("" = the default)
+  int agentHosts = 1;             // agents connect from this many loopback addresses (127.1.x.y)
   double probeIntervalS = 0;      // GET /healthz on a new connection this often (0: never)
   int collectorPid = 0;           // sampled for CPU and RSS
   std::string collectorPidFile;   // re-read at every sample (a collector restarted after an outage)

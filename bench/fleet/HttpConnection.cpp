@@ -42,12 +42,21 @@ struct HttpConnection::Impl {
   beast::flat_buffer buffer;
   Clock::time_point lastUsed;
   std::string host;
+  std::optional<asio::ip::address> source;  // the simulated PC's own address
 
   asio::awaitable<Outcome> connect() {
     stream.emplace(executor, tls);
     buffer.clear();
     auto& tcp = beast::get_lowest_layer(*stream);
     beast::error_code ec;
+    if (source) {
+      tcp.socket().open(source->is_v4() ? asio::ip::tcp::v4() : asio::ip::tcp::v6(), ec);
+      if (!ec) tcp.socket().bind({*source, 0}, ec);
+      if (ec) {
+        stream.reset();
+        co_return Outcome::ConnectError;
+      }
+    }
     tcp.expires_after(opTimeout);
     co_await tcp.async_connect(endpoint, asio::redirect_error(asio::use_awaitable, ec));
     if (ec) {
@@ -76,8 +85,8 @@ struct HttpConnection::Impl {
 
 HttpConnection::HttpConnection(asio::any_io_executor executor, asio::ssl::context& tls,
                                asio::ip::tcp::endpoint endpoint, std::chrono::milliseconds opTimeout,
-                               std::chrono::milliseconds keepAliveIdle)
-    : impl_(new Impl{std::move(executor), tls, endpoint, opTimeout, keepAliveIdle, {}, {}, {}, {}}) {
+                               std::chrono::milliseconds keepAliveIdle, std::optional<asio::ip::address> source)
+    : impl_(new Impl{std::move(executor), tls, endpoint, opTimeout, keepAliveIdle, {}, {}, {}, {}, source}) {
   impl_->host = endpoint.address().to_string();
 }
 

@@ -8,6 +8,7 @@
 #include <boost/asio/ssl/context.hpp>
 #include <chrono>
 #include <memory>
+#include <optional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -36,7 +37,8 @@ class HttpConnection {
  public:
   HttpConnection(boost::asio::any_io_executor executor, boost::asio::ssl::context& tls,
                  boost::asio::ip::tcp::endpoint endpoint, std::chrono::milliseconds opTimeout,
-                 std::chrono::milliseconds keepAliveIdle);
+                 std::chrono::milliseconds keepAliveIdle,
+                 std::optional<boost::asio::ip::address> source = std::nullopt);
   ~HttpConnection();
   HttpConnection(const HttpConnection&) = delete;
   HttpConnection& operator=(const HttpConnection&) = delete;

@@ -33,6 +33,14 @@ std::chrono::steady_clock::duration seconds(double s) {
   return std::chrono::duration_cast<std::chrono::steady_clock::duration>(std::chrono::duration<double>(s));
 }
 
+// Agent i's own PC address when the fleet has more than one: 127.1.0.1, 127.1.0.2, ... (all of
+// 127.0.0.0/8 is loopback on Linux, no configuration needed).
+std::optional<asio::ip::address> agentSource(int hosts, int index) {
+  if (hosts <= 1) return std::nullopt;
+  const auto n = static_cast<std::uint32_t>(index % hosts) + 1;
+  return asio::ip::address_v4((127u << 24) | (1u << 16) | n);
+}
+
 }  // namespace
 
 SimAgent::SimAgent(FleetContext& context, int index)
@@ -44,7 +52,8 @@ SimAgent::SimAgent(FleetContext& context, int index)
                [&context](std::int64_t hi) { return context.uniformInt(hi); }),
       connection_(context.executor, context.tls, context.endpoint,
                   std::chrono::milliseconds(static_cast<std::int64_t>(context.options.requestTimeoutS * 1000)),
-                  std::chrono::milliseconds(static_cast<std::int64_t>(context.options.keepAliveIdleS * 1000))) {}
+                  std::chrono::milliseconds(static_cast<std::int64_t>(context.options.keepAliveIdleS * 1000)),
+                  agentSource(context.options.agentHosts, index)) {}
 
 void SimAgent::setDrainTarget(std::int64_t made) {
   drainTarget_ = made;
