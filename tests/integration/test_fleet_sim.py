@@ -24,7 +24,8 @@ class FleetSimTest(harness.MamoriTestCase):
                 "--enroll-secret-file", collector.enroll_secret_file, "--agents", str(AGENTS), "--ramp", "3",
                 "--heartbeat", "2", "--batch-interval", "3", "--batch-events", "5", "--duration", "12",
                 "--drain-timeout", "30", "--idle-tls", "2", "--raw-tcp", "2", "--slowloris", "2",
-                "--probe-interval", "1", "--collector-pid-file", pid_file, "--json", report, "--fail-on-errors"]
+                "--probe-interval", "1", "--collector-pid-file", pid_file, "--json", report, "--fail-on-errors",
+                "--agent-hosts", "4"]  # each simulated PC from its own loopback address (bound before connect)
         done = subprocess.run(args, capture_output=True, text=True, timeout=120)
         self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
         self.assertIn("heartbeat", done.stdout)
