@@ -61,8 +61,9 @@ class PrintSpooler {
   // default scheduler); spoolDir its RequestRoot. Takes effect at the next call.
   virtual void use(const std::string& server, const std::string& spoolDir) = 0;
 
+  // The queues and the classes (a class is a queue that hands its jobs to one of its members).
   virtual common::Result<std::vector<PrinterFacts>> printers() = 0;
-  // Sets a queue's job-hold-until-default ("indefinite": every new job waits to be released).
+  // Sets a queue's or class's job-hold-until-default ("indefinite": every new job waits to be released).
   virtual common::Status setHoldDefault(const std::string& printer, const std::string& keyword) = 0;
   // The jobs not completed, canceled or aborted, in the order the scheduler lists them.
   virtual common::Result<std::vector<PrintJobFacts>> jobs() = 0;

@@ -95,19 +95,30 @@ common::Result<CupsPrintSpooler::IppPtr> CupsPrintSpooler::callList(ipp_t* reque
 }
 
 common::Result<std::vector<PrinterFacts>> CupsPrintSpooler::printers() {
-  ipp_t* request = newRequest(IPP_OP_CUPS_GET_PRINTERS, "printer-uri", "ipp://localhost/");
-  ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                static_cast<int>(std::size(kPrinterAttributes)), nullptr, kPrinterAttributes);
-  auto response = callList(request, "listing the print queues");
-  if (!response) return response.error();
-  return printersFromIpp(response.value().get());
+  std::vector<PrinterFacts> all;
+  classes_.clear();
+  for (const ipp_op_t op : {IPP_OP_CUPS_GET_PRINTERS, IPP_OP_CUPS_GET_CLASSES}) {
+    ipp_t* request = newRequest(op, "printer-uri", "ipp://localhost/");
+    ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                  static_cast<int>(std::size(kPrinterAttributes)), nullptr, kPrinterAttributes);
+    auto response =
+        callList(request, op == IPP_OP_CUPS_GET_CLASSES ? "listing the print classes" : "listing the print queues");
+    if (!response) return response.error();
+    for (auto& queue : printersFromIpp(response.value().get())) {
+      if (op == IPP_OP_CUPS_GET_CLASSES) classes_.insert(queue.name);
+      all.push_back(std::move(queue));
+    }
+  }
+  return all;
 }
 
 common::Status CupsPrintSpooler::setHoldDefault(const std::string& printer, const std::string& keyword) {
+  const bool isClass = classes_.count(printer) != 0;
   char uri[HTTP_MAX_URI];
-  httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof(uri), "ipp", nullptr, "localhost", 0, "/printers/%s",
-                   printer.c_str());
-  ipp_t* request = newRequest(IPP_OP_CUPS_ADD_MODIFY_PRINTER, "printer-uri", uri);
+  httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof(uri), "ipp", nullptr, "localhost", 0,
+                   isClass ? "/classes/%s" : "/printers/%s", printer.c_str());
+  ipp_t* request =
+      newRequest(isClass ? IPP_OP_CUPS_ADD_MODIFY_CLASS : IPP_OP_CUPS_ADD_MODIFY_PRINTER, "printer-uri", uri);
   ippAddString(request, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "job-hold-until-default", nullptr, keyword.c_str());
   auto response = call(request, "setting job-hold-until-default=" + keyword + " on " + printer);
   if (!response) return response.error();

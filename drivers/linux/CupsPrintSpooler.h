@@ -7,6 +7,7 @@
 #include <cups/cups.h>
 #include <memory>
 #include <mutex>
+#include <set>
 #include <string>
 
 #include "drivers/include/PrintSpooler.h"
@@ -50,8 +51,9 @@ class CupsPrintSpooler final : public PrintSpooler {
   std::string spoolDir_;
   std::unique_ptr<http_t, HttpDeleter> http_;
   common::UniqueFd inotify_;
-  common::UniqueFd wake_;  // an eventfd
-  std::string watched_;    // the folder inotify_ watches
+  common::UniqueFd wake_;          // an eventfd
+  std::string watched_;            // the folder inotify_ watches
+  std::set<std::string> classes_;  // of the last printers(): set through CUPS-Add-Modify-Class
 };
 
 }  // namespace mamori::drivers::linux_os

@@ -95,9 +95,15 @@ class Cupsd:
         return subprocess.run(["lp", "-h", self.socket, *args], check=True, capture_output=True, text=True,
                               timeout=60).stdout
 
-    def print_file(self, path, title, *options):
-        """Submits path; returns the job id."""
-        out = self.lp("-d", self.queue, "-t", title, *options, path)
+    def add_class(self, name):
+        """A class holding the test queue, accepting and enabled."""
+        for args in (["lpadmin", "-h", self.socket, "-p", self.queue, "-c", name],
+                     ["cupsaccept", "-h", self.socket, name], ["cupsenable", "-h", self.socket, name]):
+            subprocess.run(args, check=True, capture_output=True, text=True, timeout=60)
+
+    def print_file(self, path, title, *options, queue=None):
+        """Submits path (to the test queue, or another queue or class); returns the job id."""
+        out = self.lp("-d", queue or self.queue, "-t", title, *options, path)
         # "request id is mamori-test-7 (1 file(s))"
         return int(out.split()[3].rsplit("-", 1)[1])
 
@@ -119,9 +125,9 @@ class Cupsd:
         with open(self.output, "rb") as f:
             return f.read()
 
-    def hold_default(self):
+    def hold_default(self, queue=None):
         """The queue's job-hold-until default as cupsd reports it ("no-hold", "indefinite")."""
-        done = subprocess.run(["lpoptions", "-h", self.socket, "-p", self.queue],
+        done = subprocess.run(["lpoptions", "-h", self.socket, "-p", queue or self.queue],
                               capture_output=True, text=True, timeout=30, check=True)
         for option in done.stdout.split():
             if option.startswith("job-hold-until="):

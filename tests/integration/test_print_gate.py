@@ -5,6 +5,7 @@ and has device control and the P2P guard off.
 
 - a company PDF's job is cancelled before anything is printed, with activity.print_blocked;
 - a personal PDF comes out, byte for byte;
+- a class added while the agent runs is held as well;
 - agent stopped, fail closed (the default): a new job waits held, and prints once the agent is back;
 - fail open: stopping the agent puts the queue's default back, and a job prints without it.
 
@@ -109,6 +110,13 @@ class PrintGateTest(MamoriTestCase):
         wait_until(lambda: personal_bytes in self.cups.printed(), 60, "the personal PDF to be printed")
         self.wait_state(personal_job, ("completed",), "the personal job to complete")
         self.assertNotIn(b"Company Confidential", self.cups.printed())
+        self.assertEqual(self.cups.printed(), personal_bytes)
+
+        # A class (a queue that hands its jobs to a member) is held too, once the gate has seen it.
+        self.cups.add_class("floor")
+        wait_until(lambda: self.cups.hold_default("floor") == "indefinite", 30, "the class to be held")
+        class_job = self.cups.print_file(company, "Q3 via the class", queue="floor")
+        self.wait_state(class_job, ("canceled",), "the company job sent to the class to be cancelled")
         self.assertEqual(self.cups.printed(), personal_bytes)
 
         # Agent stopped, fail closed: the queue keeps holding; a new job waits (cupsd never lifts an
