@@ -151,11 +151,13 @@ int Agent::start() {
     auto device = makeLinuxDeviceControl(
         options_.sysfsRoot, options_.stateDir, *capabilitySink,
         device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
-                                  options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); }});
+                                  options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); },
+                                  options_.stateDir + "/exceptions-state.json"});
     if (!options_.requestSocket.empty()) {
       // Employees ask for a blocked device through this socket; the answers come with the policy poll.
-      requests_ = std::make_unique<RequestSetup>(options_.requestSocket, *transport_, *identity_, facts_.hostName,
-                                                 *capabilitySink, *device);
+      requests_ =
+          std::make_unique<RequestSetup>(options_.requestSocket, *transport_, *identity_, facts_.hostName,
+                                         *capabilitySink, *device, options_.stateDir + "/exception-requests.json");
     }
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }

@@ -17,10 +17,11 @@ guard::ControlAnswer toAnswer(const device::RequestReply& reply) {
 }  // namespace
 
 RequestSetup::RequestSetup(const std::string& socketPath, Transport& transport, IdentityStore& identity,
-                           const std::string& host, EventSink& sink, DeviceControlCapability& devices)
+                           const std::string& host, EventSink& sink, DeviceControlCapability& devices,
+                           const std::string& statePath)
     : requests_(
           transport, identity, host, sink, [&devices] { return devices.blockedDevices(); },
-          [&devices](const std::string& response) { return devices.acceptResponse(response); }),
+          [&devices](const std::string& response) { return devices.acceptResponse(response); }, statePath),
       server_(socketPath, &drivers::linux_os::peerUserName,
               [this](const guard::ControlRequest& request, const std::string& user, guard::RequestServer::Reply reply) {
                 if (request.command == guard::ControlCommand::Devices) {

@@ -15,7 +15,7 @@ namespace mamori::agent {
 class RequestSetup {
  public:
   RequestSetup(const std::string& socketPath, Transport& transport, IdentityStore& identity, const std::string& host,
-               EventSink& sink, DeviceControlCapability& devices);
+               EventSink& sink, DeviceControlCapability& devices, const std::string& statePath);
 
   // Listens on the socket.
   common::Status start() { return server_.start(); }

@@ -174,7 +174,7 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
                    "temporary exception " + grant->challenge + " until " + common::formatUtcMs(grant->expiresAtMs));
       details->set("device.exception_challenge", grant->challenge);
       sink_.report("device.allowed", common::Severity::Info, details);
-      if (exceptions_.markUsed(grant->challenge)) {
+      if (markUsed(grant->challenge)) {
         auto used = deviceDetails(device);
         used->set("device.exception_challenge", grant->challenge);
         used->set("device.exception_expires_at", common::formatUtcMs(grant->expiresAtMs));

@@ -38,6 +38,9 @@ struct ExceptionSettings {
   std::string inboxDir;  // <state>/exceptions, 0700
   std::string keyPath;   // <state>/policy-key.pem
   std::function<std::int64_t()> nowMs;
+  // <state>/exceptions.json: the open challenges and the grants in force, kept across a restart
+  // (agent/device/ExceptionState); "" = kept in memory only (tests).
+  std::string stateFile;
 };
 
 // A device this agent blocked and offered a challenge for, as `mamori-agent request --list` shows it.
@@ -94,6 +97,9 @@ class DeviceControl final : public QObject, public Capability, private ChannelEx
   void decide(const std::string& name, bool atStart, bool announce = true);
   void decideAgain(const DeviceIdentity& identity);
   common::Result<ExceptionGrantInForce> handleResponse(const std::string& response);
+  // Writes the exceptions' state file when it changed (after an offer, a grant, a use, an expiry).
+  void remember();
+  void restoreRemembered();
   void enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
   void authorizeAll(const drivers::UsbDevice& device);
   // Authorizes the device itself (not yet its interfaces) and returns it as the kernel now shows it;
@@ -116,6 +122,7 @@ class DeviceControl final : public QObject, public Capability, private ChannelEx
   std::map<std::string, std::string> readOnly_;
   std::optional<ExceptionSettings> exceptionSettings_;
   DeviceExceptions exceptions_;
+  std::string rememberedText_;  // what the state file holds
   std::unique_ptr<QTimer> exceptionTimer_;
   std::map<std::string, BlockedDevice> blocked_;  // kernel name (or SCSI address) -> the refused device
 };

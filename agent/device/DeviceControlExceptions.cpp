@@ -9,8 +9,10 @@
 
 #include "agent/device/DeviceControl.h"
 #include "agent/device/DeviceEvents.h"
+#include "agent/device/ExceptionState.h"
 #include "agent/report/EventFactory.h"
 #include "common/Clock.h"
+#include "common/Files.h"
 #include "common/KeyFiles.h"
 #include "common/Log.h"
 
@@ -54,6 +56,7 @@ common::Status DeviceControl::enableExceptions(ExceptionSettings settings) {
   if (ec) return common::makeError("cannot create", settings.inboxDir, ec.value());
   fs::permissions(settings.inboxDir, fs::perms::owner_all, ec);
   exceptionSettings_ = std::move(settings);
+  restoreRemembered();
   for (auto* channel : channels_) channel->setExceptions(this);
   if (QCoreApplication::instance() != nullptr && !exceptionTimer_) {
     exceptionTimer_ = std::make_unique<QTimer>();
@@ -88,9 +91,11 @@ void DeviceControl::pollExceptions() {
     while (!text.empty() && (text.back() == '\n' || text.back() == '\r' || text.back() == ' ')) text.pop_back();
     (void)handleResponse(text);  // reported either way
   }
-  for (const auto& ended : exceptions_.expire(exceptionSettings_->nowMs())) {
-    sink_.report("device.exception_expired", common::Severity::Info, grantDetails(ended));
-    decideAgain(ended.device);
+  const auto ended = exceptions_.expire(exceptionSettings_->nowMs());
+  if (!ended.empty()) remember();
+  for (const auto& grant : ended) {
+    sink_.report("device.exception_expired", common::Severity::Info, grantDetails(grant));
+    decideAgain(grant.device);
   }
 }
 
@@ -120,6 +125,7 @@ common::Result<ExceptionGrantInForce> DeviceControl::handleResponse(const std::s
   if (!key) return refuse(key.error());
   auto grant = exceptions_.accept(response, key.value(), exceptionSettings_->nowMs());
   if (!grant) return refuse(grant.error());
+  remember();  // before the device opens: a response is used once, also across a restart
   common::log::info("device control: exception " + grant.value().challenge + " granted until " +
                     common::formatUtcMs(grant.value().expiresAtMs));
   sink_.report("device.exception_granted", common::Severity::Medium, grantDetails(grant.value()));
@@ -136,12 +142,50 @@ std::string DeviceControl::offer(const DeviceIdentity& device, const std::string
   if (!exceptionSettings_) return "";
   std::string challenge = exceptions_.offer(device, exceptionSettings_->agentId, nonce());
   blocked_[id] = BlockedDevice{id, name, challenge};
+  remember();
   return challenge;
 }
 
 void DeviceControl::withdraw(const std::string& id) { blocked_.erase(id); }
 
-bool DeviceControl::markUsed(const std::string& challenge) { return exceptions_.markUsed(challenge); }
+bool DeviceControl::markUsed(const std::string& challenge) {
+  if (!exceptions_.markUsed(challenge)) return false;
+  remember();
+  return true;
+}
+
+void DeviceControl::restoreRemembered() {
+  const std::string& path = exceptionSettings_->stateFile;
+  if (path.empty()) return;
+  auto state = loadExceptionState(path);
+  if (!state) {
+    // Start with nothing remembered rather than refuse to start; the damaged file is kept for a look.
+    common::log::warning(
+        "device control: the exceptions remembered before the restart cannot be read, starting "
+        "without them: " +
+        state.error().describe());
+    std::error_code ec;
+    fs::rename(path, path + ".damaged", ec);
+    return;
+  }
+  exceptions_.restore(state.value());
+  rememberedText_ = exceptionStateJson(exceptions_.remembered());
+  if (!state.value().offers.empty() || !state.value().grants.empty()) {
+    common::log::info("device control: " + std::to_string(state.value().offers.size()) + " open challenge(s) and " +
+                      std::to_string(state.value().grants.size()) + " grant(s) remembered from before the restart");
+  }
+}
+
+void DeviceControl::remember() {
+  if (!exceptionSettings_ || exceptionSettings_->stateFile.empty()) return;
+  std::string text = exceptionStateJson(exceptions_.remembered());
+  if (text == rememberedText_) return;
+  if (auto written = common::writeFileAtomically(exceptionSettings_->stateFile, text, 0600); !written) {
+    common::log::warning("device control: cannot remember the exceptions for a restart: " + written.error().describe());
+    return;
+  }
+  rememberedText_ = std::move(text);
+}
 
 void DeviceControl::decideAgain(const DeviceIdentity& identity) {
   if (identity.channel != "usb") {

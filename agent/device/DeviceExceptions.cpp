@@ -85,4 +85,22 @@ std::vector<ExceptionGrantInForce> DeviceExceptions::expire(std::int64_t nowMs) 
   return ended;
 }
 
+DeviceExceptions::Remembered DeviceExceptions::remembered() const {
+  Remembered state;
+  for (const auto& challenge : offerOrder_) state.offers.emplace_back(challenge, offers_.at(challenge));
+  state.grants = grants_;
+  return state;
+}
+
+void DeviceExceptions::restore(const Remembered& state) {
+  offers_.clear();
+  offerOrder_.clear();
+  const std::size_t skip = state.offers.size() > kMaxOffers ? state.offers.size() - kMaxOffers : 0;
+  for (std::size_t i = skip; i < state.offers.size(); ++i) {
+    const auto& [challenge, device] = state.offers[i];
+    if (offers_.emplace(challenge, device).second) offerOrder_.push_back(challenge);
+  }
+  grants_ = state.grants;
+}
+
 }  // namespace mamori::agent::device

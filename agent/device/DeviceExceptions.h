@@ -6,6 +6,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "common/Result.h"
@@ -58,6 +59,15 @@ class DeviceExceptions {
   bool markUsed(const std::string& challenge);
   // Removes and returns the grants that ended by nowMs.
   std::vector<ExceptionGrantInForce> expire(std::int64_t nowMs);
+
+  // What to remember across a restart (agent/device/ExceptionState), and taking it back at start:
+  // offers beyond kMaxOffers are dropped (the oldest), a challenge offered twice is kept once.
+  struct Remembered {
+    std::vector<std::pair<std::string, DeviceIdentity>> offers;  // oldest first
+    std::vector<ExceptionGrantInForce> grants;
+  };
+  Remembered remembered() const;
+  void restore(const Remembered& state);
 
  private:
   std::map<std::string, DeviceIdentity> offers_;  // challenge -> device

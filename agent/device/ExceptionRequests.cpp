@@ -4,10 +4,13 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <filesystem>
 #include <sstream>
 
+#include "agent/device/ExceptionState.h"
 #include "agent/report/EventFactory.h"
 #include "common/EventJson.h"
+#include "common/Files.h"
 #include "common/Log.h"
 #include "policy/DeviceException.h"
 
@@ -35,13 +38,40 @@ std::string stringAt(const Poco::JSON::Object::Ptr& object, const std::string& k
 static_assert(guard::kMaxRequestMinutes == policy::kMaxExceptionMinutes, "the request line and the grant agree");
 
 ExceptionRequests::ExceptionRequests(Transport& transport, IdentityStore& identity, std::string host, EventSink& sink,
-                                     Blocked blocked, Accept accept)
+                                     Blocked blocked, Accept accept, std::string statePath)
     : transport_(transport),
       identity_(identity),
       host_(std::move(host)),
       sink_(sink),
       blocked_(std::move(blocked)),
-      accept_(std::move(accept)) {}
+      accept_(std::move(accept)),
+      statePath_(std::move(statePath)) {
+  if (statePath_.empty()) return;
+  auto loaded = loadPendingRequests(statePath_);
+  if (!loaded) {
+    common::log::warning(
+        "device control: the exception requests sent before the restart cannot be read, their "
+        "answers will be ignored: " +
+        loaded.error().describe());
+    std::error_code ec;
+    std::filesystem::rename(statePath_, statePath_ + ".damaged", ec);
+    return;
+  }
+  for (const auto& p : loaded.value()) {
+    if (pending_.size() >= kMaxPending) break;
+    pending_[p.id] = Pending{p.challenge, BlockedDevice{p.deviceId, p.deviceName, p.challenge}, p.user};
+  }
+}
+
+void ExceptionRequests::remember() {
+  if (statePath_.empty()) return;
+  std::vector<PendingRequest> out;
+  for (const auto& [id, p] : pending_) out.push_back({id, p.challenge, p.device.id, p.device.name, p.user});
+  if (auto written = common::writeFileAtomically(statePath_, pendingRequestsJson(out), 0600); !written) {
+    common::log::warning("device control: cannot remember the exception requests for a restart: " +
+                         written.error().describe());
+  }
+}
 
 std::string ExceptionRequests::devicesJson() const {
   Poco::JSON::Array array;
@@ -109,6 +139,7 @@ void ExceptionRequests::submit(const RequestAsk& ask, Reply reply) {
     if (pending_.size() >= kMaxPending && pending_.count(id) == 0) pending_.erase(pending_.begin());  // the oldest
     const bool first = pending_.count(id) == 0;
     pending_[id] = Pending{device.challenge, device, ask.user};
+    remember();
     if (first) {
       auto details = makeDetails();
       details->set("request.id", id);
@@ -145,6 +176,7 @@ void ExceptionRequests::onAnswers(const std::string& answersJson) {
       minutes = answer->getValue<std::int64_t>("minutes");
     const Pending pending = found->second;
     pending_.erase(found);  // acted on once, whatever happens next
+    remember();
     answered(id, pending, state, minutes, stringAt(answer, "note"), stringAt(answer, "decided_by"),
              stringAt(answer, "response"));
   }

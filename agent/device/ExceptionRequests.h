@@ -6,8 +6,9 @@
 // handed to device control like a code from the inbox, so a grant is checked against the pinned
 // policy key, used once and ended at expiry the same way whichever way it came.
 //
-// Runs on the Qt main thread (the transport answers there). Requests are kept in memory only: an
-// agent that restarts has new challenges, so an answer to an older request could not be used anyway.
+// Runs on the Qt main thread (the transport answers there). Requests waiting for an answer are kept
+// in a state file (agent/device/ExceptionState) like the challenges they carry, so an approval that
+// arrives after a restart still opens the device.
 
 #include <cstdint>
 #include <functional>
@@ -43,8 +44,9 @@ class ExceptionRequests {
 
   static constexpr std::size_t kMaxPending = 16;  // remembered; the collector allows 5 waiting
 
+  // statePath: <state>/exception-requests.json ("" = kept in memory only).
   ExceptionRequests(Transport& transport, IdentityStore& identity, std::string host, EventSink& sink, Blocked blocked,
-                    Accept accept);
+                    Accept accept, std::string statePath = {});
 
   // The blocked devices as one JSON array [{"id","name"}] (the answer of `request --list`).
   std::string devicesJson() const;
@@ -62,6 +64,7 @@ class ExceptionRequests {
     BlockedDevice device;
     std::string user;
   };
+  void remember();
   void answered(const std::string& id, const Pending& pending, const std::string& state, std::int64_t minutes,
                 const std::string& note, const std::string& decidedBy, const std::string& response);
 
@@ -72,6 +75,7 @@ class ExceptionRequests {
   Blocked blocked_;
   Accept accept_;
   std::map<std::string, Pending> pending_;  // request id -> what was asked
+  std::string statePath_;
 };
 
 }  // namespace mamori::agent::device

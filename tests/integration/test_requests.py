@@ -203,6 +203,48 @@ class RequestTest(MamoriTestCase):
                                                   ("exception.request.approve", "refused", "ops")]))
         self.assertEqual(agent.process.stop(), 0)
 
+    def test_a_request_answered_while_the_agent_was_down_still_opens_the_device(self):
+        # A PC restarted after asking (or an agent update): the request, its challenge and then the
+        # grant are kept in the state folder, so the approval that arrives afterwards opens the stick.
+        agent, agent_id = self.start_agent()
+        code, out, err = self.request("--device", STICK, "--reason", "restart", "--minutes", "2")
+        self.assertEqual(code, 0, err)
+        self.wait_event(agent_id, "device.exception_requested", lambda d: True, 30, "device.exception_requested")
+        self.assertEqual(agent.process.stop(), 0)
+        with open(os.path.join(agent.state_dir, "exception-requests.json")) as f:
+            self.assertIn(STICK, f.read())
+
+        status, body = self.api.json("GET", "/api/v1/exception-requests")
+        (asked,) = [r for r in body["requests"] if r["agent_id"] == agent_id]
+        code, out, err = self.coll.ctl("requests", "approve", asked["id"], "--minutes", "2")
+        self.assertEqual(code, 0, out + err)
+
+        agent.start(extra=["--heartbeat-interval", "1", "--sysfs-root", self.sysfs, "--request-socket", self.socket])
+        self.wait_event(agent_id, "device.exception_used", lambda d: d["usb.kernel_name"] == STICK,
+                        POLL_MS / 1000 * 1.1 + 30, "the stick opened after the restart")
+        self.assertEqual(self.authorized(STICK), "1")
+        self.assertEqual(self.authorized(STORAGE), "0")
+        self.assertEqual(len(self.events(agent_id, "device.exception_refused")), 0)
+
+        # Rebooted inside the window (the kernel comes up with the stick not authorized): the grant
+        # still holds and opens it at start; nothing is granted twice.
+        self.assertEqual(agent.process.stop(), 0)
+        with open(os.path.join(self.sysfs, "devices", "pci0000:00", "0000:00:04.0", "usb2", STICK,
+                               "authorized"), "w") as f:
+            f.write("0\n")
+
+        def opened_under_the_grant():
+            return [e for e in self.events(agent_id, "device.allowed")
+                    if e["details"].get("usb.kernel_name") == STICK and e["details"].get("device.exception_challenge")]
+        self.assertEqual(len(opened_under_the_grant()), 1)
+        agent.start(extra=["--heartbeat-interval", "1", "--sysfs-root", self.sysfs, "--request-socket", self.socket])
+        wait_until(lambda: len(opened_under_the_grant()) == 2, 30, "the stick opened under the grant at start")
+        self.assertEqual(self.authorized(STICK), "1")
+        self.assertEqual(len(self.events(agent_id, "device.exception_granted")), 1)
+        self.assertEqual(len(self.events(agent_id, "device.exception_used")), 1)
+        wait_until(lambda: os.path.exists(self.socket), 30, "the request socket (the agent fully started)")
+        self.assertEqual(agent.process.stop(), 0)
+
     def test_refusal_reaches_the_pc(self):
         root, log = self.desktop_session()
         agent, agent_id = self.start_agent(["--user-runtime-root", root])

@@ -42,7 +42,7 @@ struct ExceptionFixture : ChannelFixture {
     control.addChannel(&channel);
     REQUIRE(
         control
-            .enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [this] { return now; }})
+            .enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [this] { return now; }, ""})
             .ok());
     REQUIRE(control.apply(policyWithDeviceControl(deviceControl)).ok());
   }

@@ -180,7 +180,7 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   REQUIRE(mamori::common::savePublicKey(key.publicKey(), dir.file("policy-key.pem")).ok());
   std::int64_t now = 1'000'000;
   REQUIRE(
-      f.control.enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [&] { return now; }})
+      f.control.enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [&] { return now; }, ""})
           .ok());
   REQUIRE(f.control.apply(mamori::policy::builtinPolicy()).ok());
   CHECK_FALSE(f.bus.at("2-1").authorized);
