@@ -2,11 +2,13 @@
 """Content scan benchmark: prints figures, asserts nothing.
 
 Same rules file and same generated trees for both tools, in one run:
-  1. cold throughput on plain text files: `mamori-agent scan --threads C` (no cache) against
+  1. cold throughput on plain text files: `mamori-scan --threads C` (no cache) against
      `yara -r -p C` (C = cores); page cache warm for both, best of --repeat runs;
   2. re-scan of the unchanged tree: mamori with its incremental cache (--state-dir, filled by one
      earlier run) against the yara CLI again; printed for the whole command and for the pass alone
-     (the summary's elapsed_ms: what the resident agent pays, without process start-up);
+     (the summary's elapsed_ms: what the resident agent pays, without process start-up), with its CPU
+     time (the kernel's children rusage), for `mamori-scan` and for the same command as
+     `mamori-agent scan` (the daemon's binary: its libraries loaded at every start, docs/decisions/0039);
   3. cost of Office files: mamori on a tree of docx/xlsx against mamori on the same text already
      extracted into .txt files;
   4. the extraction sandbox (docs/decisions/0022): figures 1 and 3 again with `--no-sandbox`
@@ -15,6 +17,7 @@ Same rules file and same generated trees for both tools, in one run:
 Goals (issue 6): 1. >= 1.3x yara; 2. >= 20x yara; 3. <= 1.3x.
 --baseline DIR measures a second build (an older commit's build/bin) beside this one, alternated in
 every round, with the load average printed: before/after figures from one run on a shared machine.
+Figures 1, 3 and 4 run `mamori-scan`, or `mamori-agent scan` for a build that has no mamori-scan.
 Usage: bench/scan.py [--files N] [--kib K] [--repeat R] [--baseline DIR]   (run after scripts/build.sh)
 """
 
@@ -22,6 +25,7 @@ import argparse
 import json
 import os
 import random
+import resource
 import shutil
 import subprocess
 import sys
@@ -103,6 +107,24 @@ def timed(cmd, repeat):
     return best
 
 
+def timed_cpu(cmd):
+    """(wall seconds, CPU seconds of the command and its children) of one run."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)  # microseconds (os.times() counts 10 ms ticks)
+    start = time.perf_counter()
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    elapsed = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if proc.returncode not in (0, 1):
+        raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
+    return elapsed, (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+
+
+def scan_command(bin_dir):
+    """The scan command of a build: mamori-scan, or `mamori-agent scan` in a build without it."""
+    lean = os.path.join(bin_dir, "mamori-scan")
+    return [lean] if os.path.exists(lean) else [os.path.join(bin_dir, "mamori-agent"), "scan"]
+
+
 def rescan_in_process_ms(cmd, repeat):
     """The pass as the resident agent runs it: elapsed_ms from the summary line (no process start,
     no rule compilation: the agent compiles rules once per policy)."""
@@ -122,17 +144,24 @@ def warm(root):
                     pass
 
 
-def measure(agent, yara, rules, cores, trees, state):
-    """One round of every figure for one mamori-agent binary (each run once)."""
+def measure(bin_dir, yara, rules, cores, trees, state):
+    """One round of every figure for one build's scan command (each run once)."""
     plain, office, text = trees
-    cmd = [agent, "scan", "--rules", rules, "--threads", str(cores), "--json"]
+    options = ["--rules", rules, "--threads", str(cores), "--json"]
+    cmd = scan_command(bin_dir) + options
+    agent_cmd = [os.path.join(bin_dir, "mamori-agent"), "scan"] + options
     shutil.rmtree(state, ignore_errors=True)
     os.makedirs(state)
     subprocess.run(cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
+    warm, warm_cpu = timed_cpu(cmd + ["--state-dir", state, plain])
+    warm_agent, warm_agent_cpu = timed_cpu(agent_cmd + ["--state-dir", state, plain])
     return {
         "cold": timed(cmd + [plain], 1),
         "cold_off": timed(cmd + ["--no-sandbox", plain], 1),
-        "warm": timed(cmd + ["--state-dir", state, plain], 1),
+        "warm": warm,
+        "warm_cpu": warm_cpu,
+        "warm_agent": warm_agent,
+        "warm_agent_cpu": warm_agent_cpu,
         "warm_inside": rescan_in_process_ms(cmd + ["--state-dir", state, plain], 1),
         "office": timed(cmd + [office], 1),
         "text": timed(cmd + [text], 1),
@@ -140,11 +169,14 @@ def measure(agent, yara, rules, cores, trees, state):
     }
 
 
-def report(name, t, t_yara, mib, args, cores):
-    print(f"{name}:")
-    print(f"  mamori-agent scan (cold, no cache):  {t['cold']:7.3f} s  {mib / t['cold']:8.1f} MiB/s")
+def report(name, front, t, t_yara, mib, args, cores):
+    print(f"{name}, {front}:")
+    print(f"  scan (cold, no cache):               {t['cold']:7.3f} s  {mib / t['cold']:8.1f} MiB/s")
     print(f"  same, --no-sandbox:                  {t['cold_off']:7.3f} s  {mib / t['cold_off']:8.1f} MiB/s")
-    print(f"  mamori-agent scan (unchanged, cache):{t['warm']:7.3f} s  (in-process pass: {t['warm_inside']:.3f} s)")
+    print(f"  scan (unchanged, cache):             {t['warm']:7.3f} s  CPU {t['warm_cpu'] * 1000:5.0f} ms  "
+          f"(in-process pass: {t['warm_inside']:.3f} s)")
+    print(f"  mamori-agent scan (unchanged, cache):{t['warm_agent']:7.3f} s  CPU {t['warm_agent_cpu'] * 1000:5.0f} ms  "
+          f"({t_yara / t['warm_agent']:.2f}x yara)")
     print(f"  office tree {args.office_files} docx/xlsx: {t['office']:.3f} s; pre-extracted text: {t['text']:.3f} s")
     print(f"ratio 1, cold throughput mamori / yara:        {t_yara / t['cold']:6.2f}x  (goal >= 1.3x)")
     print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t['warm']:6.2f}x  (goal >= 20x; whole command,"
@@ -174,12 +206,11 @@ def main():
     yara = shutil.which("yara")
     if not os.path.exists(agent) or yara is None:
         sys.exit("bench/scan.py: needs build/bin/mamori-agent (scripts/build.sh) and the yara CLI (apt-get install yara)")
-    agents = [("mamori (this build)", agent)]
+    agents = [("mamori (this build)", BIN)]
     if args.baseline:
-        baseline = os.path.join(args.baseline, "mamori-agent")
-        if not os.path.exists(baseline):
+        if not os.path.exists(os.path.join(args.baseline, "mamori-agent")):
             sys.exit(f"bench/scan.py: no mamori-agent in {args.baseline}")
-        agents.insert(0, ("baseline " + args.baseline, baseline))
+        agents.insert(0, ("baseline " + args.baseline, args.baseline))
     cores = os.cpu_count() or 1
     rng = random.Random(6)
     work = tempfile.mkdtemp(prefix="mamori-bench-scan-")
@@ -216,8 +247,9 @@ def main():
         print(f"load average (1/5/15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
               f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
         print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s")
-        for name, _ in agents:
-            report(name, best[name], t_yara, mib, args, cores)
+        for name, bin_dir in agents:
+            report(name, " ".join(os.path.basename(w) for w in scan_command(bin_dir)), best[name], t_yara, mib, args,
+                   cores)
     finally:
         shutil.rmtree(work, ignore_errors=True)
 

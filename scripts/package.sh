@@ -3,7 +3,8 @@
 #
 #   scripts/package.sh [BUILD_DIR] [OUT_DIR]     (defaults: build, BUILD_DIR/packages)
 #
-#   mamori-agent_<version>_amd64.deb       the agent, its systemd unit, /etc/mamori/agent.conf, man page
+#   mamori-agent_<version>_amd64.deb       the agent, mamori-scan, its systemd unit, /etc/mamori/agent.conf,
+#                                          man pages
 #   mamori-collector_<version>_amd64.deb   mamori-collector and mamorictl, their unit, own user, the web
 #                                          console's files, man pages
 #   mamori-inspect-<version>-linux-x86_64.tar.gz   the portable inspection tool (docs/inspect.md)

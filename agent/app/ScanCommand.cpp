@@ -104,8 +104,8 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
 
 }  // namespace
 
-std::string scanUsage() {
-  return R"(Usage: mamori-agent scan [OPTIONS] PATH...
+std::string scanUsage(const std::string& program) {
+  return "Usage: " + program + R"( [OPTIONS] PATH...
 
 Scans files and directory trees for company documents and personal data, the way the agent's
 scheduled scans do: Office (docx/xlsx/pptx and the binary doc/xls/ppt), Outlook .msg and e-mail
@@ -225,29 +225,28 @@ common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& arg
   return options;
 }
 
-int runScanCommand(int argc, char* argv[]) {
-  common::log::setProgramName("mamori-agent scan");
-  const std::vector<std::string> args(argv + 2, argv + argc);
+int runScanCommand(const std::string& program, const std::vector<std::string>& args) {
+  common::log::setProgramName(program);
   auto options = parseScanOptions(args);
   if (!options) {
-    std::cerr << "mamori-agent scan: " << options.error().describe() << "\nTry 'mamori-agent scan --help'.\n";
+    std::cerr << program << ": " << options.error().describe() << "\nTry '" << program << " --help'.\n";
     return kScanExitError;
   }
   if (options.value().help) {
-    std::cout << scanUsage();
+    std::cout << scanUsage(program);
     return kScanExitClean;
   }
   // A PATH that does not exist is a typo, not a finding: refuse before scanning anything.
   for (const auto& path : options.value().paths) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      std::cerr << "mamori-agent scan: " << common::makeError("cannot scan", path, errno).describe() << "\n";
+      std::cerr << program << ": " << common::makeError("cannot scan", path, errno).describe() << "\n";
       return kScanExitError;
     }
   }
   auto config = configFrom(options.value());
   if (!config) {
-    std::cerr << "mamori-agent scan: " << config.error().describe() << "\n";
+    std::cerr << program << ": " << config.error().describe() << "\n";
     return kScanExitError;
   }
   scan::ContentScanner scanner(config.value());
@@ -263,7 +262,7 @@ int runScanCommand(int argc, char* argv[]) {
     std::cout.flush();
   });
   if (!summary) {
-    std::cerr << "mamori-agent scan: " << summary.error().describe() << "\n";
+    std::cerr << program << ": " << summary.error().describe() << "\n";
     return kScanExitError;
   }
   const auto& s = summary.value();

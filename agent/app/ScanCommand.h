@@ -1,6 +1,7 @@
 #pragma once
-// `mamori-agent scan`: the content scanner on demand, from the command line. Parsing is pure so it
-// is tested without scanning anything.
+// `mamori-agent scan` and `mamori-scan`: the content scanner on demand, from the command line. One
+// implementation behind both fronts: mamori-scan is the same command in a binary that links only what
+// scanning needs (docs/decisions/0039). Parsing is pure so it is tested without scanning anything.
 
 #include <cstdint>
 #include <optional>
@@ -11,7 +12,7 @@
 
 namespace mamori::agent {
 
-// Exit codes of `mamori-agent scan`, documented in its --help.
+// Exit codes of the scan command, documented in its --help.
 constexpr int kScanExitClean = 0;    // nothing matched (not-inspected parts may be listed)
 constexpr int kScanExitMatches = 1;  // at least one rule or detector matched
 constexpr int kScanExitError = 2;    // bad usage, unusable rules or policy
@@ -36,12 +37,14 @@ struct ScanOptions {
   std::vector<std::string> paths;
 };
 
-// args excludes "mamori-agent" and "scan".
+// args excludes the program ("mamori-agent scan" or "mamori-scan").
 common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& args);
 
-std::string scanUsage();
+// program: how the user called the command ("mamori-agent scan" or "mamori-scan"), for the usage line
+// and the messages.
+std::string scanUsage(const std::string& program);
 
-// argv[0] is the program, argv[1] "scan".
-int runScanCommand(int argc, char* argv[]);
+// Runs the command; args are the words after the program. Returns the exit code.
+int runScanCommand(const std::string& program, const std::vector<std::string>& args);
 
 }  // namespace mamori::agent

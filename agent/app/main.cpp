@@ -25,7 +25,10 @@
 int main(int argc, char* argv[]) {
   using namespace mamori;
   // `mamori-agent scan ...` is a one-shot command, not the resident agent.
-  if (argc > 1 && std::string_view(argv[1]) == "scan") return agent::runScanCommand(argc, argv);
+  // (mamori-scan is the same command in a lean binary: agent/app/ScanMain.cpp.)
+  if (argc > 1 && std::string_view(argv[1]) == "scan") {
+    return agent::runScanCommand("mamori-agent scan", std::vector<std::string>(argv + 2, argv + argc));
+  }
   // `mamori-agent request ...`: an employee asks for a blocked device.
   if (argc > 1 && std::string_view(argv[1]) == "request") return agent::runRequestCommand(argc, argv);
   // `mamori-agent ctl ...` and `mamori-agent exception CODE` talk to the running agent.

@@ -122,6 +122,9 @@ class PackagesTest(MamoriTestCase):
             self.assertIn(lib, depends, "dpkg-shlibdeps computes the library dependencies")
         files = contents(deb)
         self.assertEqual(files["/usr/bin/mamori-agent"], ("-rwxr-xr-x", "root/root"))
+        # The scan command's lean front (docs/decisions/0039) and its page.
+        self.assertEqual(files["/usr/bin/mamori-scan"], ("-rwxr-xr-x", "root/root"))
+        self.assertEqual(files["/usr/share/man/man8/mamori-scan.8.gz"], ("-rw-r--r--", "root/root"))
         # The extraction sandbox worker (docs/decisions/0022), built without its test hooks.
         self.assertEqual(files["/usr/lib/mamori/mamori-extract"], ("-rwxr-xr-x", "root/root"))
         self.assertEqual(files["/lib/systemd/system/mamori-agent.service"], ("-rw-r--r--", "root/root"))
@@ -170,7 +173,8 @@ class PackagesTest(MamoriTestCase):
         with open(os.path.join(REPO, "installer", "CMakeLists.txt")) as f:
             asked = {m.group(1): m.group(2).split() for m in
                      re.finditer(r"^\s*mamori_man_page\((\S+) 8((?: [a-z]+)*)\)", f.read(), re.M)}
-        packaged = {"mamori-agent": "mamori-agent", "mamori-collector": "mamori-collector", "mamorictl": "mamori-collector"}
+        packaged = {"mamori-agent": "mamori-agent", "mamori-scan": "mamori-agent", "mamori-collector": "mamori-collector",
+                    "mamorictl": "mamori-collector"}
         self.assertEqual(set(asked), set(packaged))
         pages = {program: (package, f"usr/share/man/man8/{program}.8.gz", [()] + [(c,) for c in asked[program]])
                  for program, package in packaged.items()}

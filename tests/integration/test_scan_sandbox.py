@@ -4,11 +4,17 @@ file or a socket (its test hooks, built only into the test build). Each of those
 with its reason while every other file of the tree is scanned and matched; no worker outlives the scan.
 
 Needs root (CI runs as root): the workers then drop to nobody, as on a company PC.
+
+ScanFrontTest: `mamori-scan`, the same command in a lean binary (docs/decisions/0039), prints the same
+findings, summary, messages and exit codes as `mamori-agent scan` over the company files of that tree,
+and its ELF NEEDED list holds none of the daemon's libraries (Qt, Poco Net, libusb). About 3 s.
 """
 
 import gzip
 import json
 import os
+import re
+import shutil
 import subprocess
 import tempfile
 import time
@@ -169,6 +175,98 @@ class ScanSandboxTest(unittest.TestCase):
         for path in EXPECTED:
             self.assertEqual(results[path]["not_inspected"], [], path)
         self.assertEqual(summary["files"], 50)
+
+
+def run_scan(command, *args):
+    """`command` is the argv prefix of one front; returns (exit code, stdout, stderr)."""
+    done = subprocess.run([*command, *args], capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout, done.stderr
+
+
+def findings(stdout):
+    """The JSON lines of a run: per-file results in a stable order, and the summary without its timing."""
+    lines = [json.loads(line) for line in stdout.splitlines() if line.strip()]
+    results = sorted((r for r in lines if "path" in r), key=lambda r: r["path"])
+    summary = next(r["summary"] for r in lines if "summary" in r)
+    summary.pop("elapsed_ms", None)
+    return results, summary
+
+
+class ScanFrontTest(unittest.TestCase):
+    def setUp(self):
+        self.tmp = tempfile.TemporaryDirectory(prefix="mamori-scan-front-")
+        make_tree(os.path.join(self.tmp.name, "tree"))
+        self.good = os.path.join(self.tmp.name, "tree", "good")  # company files; no test hooks
+        self.fronts = {"mamori-agent scan": [binary("mamori-agent"), "scan"], "mamori-scan": [binary("mamori-scan")]}
+
+    def tearDown(self):
+        self.tmp.cleanup()
+
+    def test_mamori_scan_answers_as_mamori_agent_scan(self):
+        agent, lean = self.fronts["mamori-agent scan"], self.fronts["mamori-scan"]
+        # Company files (Shift_JIS and gzip ones through the sandbox), JSON: the same findings and exit 1.
+        code_a, out_a, err_a = run_scan(agent, "--json", "--threads", "2", self.good)
+        code_l, out_l, err_l = run_scan(lean, "--json", "--threads", "2", self.good)
+        self.assertEqual((code_a, code_l), (1, 1), err_a + err_l)
+        results, summary = findings(out_l)
+        self.assertEqual((results, summary), findings(out_a))
+        self.assertEqual(summary["files"], 45)
+        by_path = {r["path"][len(self.good) + 1:]: {m["name"] for m in r["matches"]} for r in results}
+        self.assertIn("credit_card", by_path["cards.txt"])
+        for path in ("marked.txt", "sjis.txt", "utf16.txt", "report.txt.gz"):
+            self.assertTrue(any("marking" in name for name in by_path[path]), (path, by_path))
+        # The text form with one thread (a fixed order): the same bytes, the same summary on stderr.
+        code_a, out_a, err_a = run_scan(agent, "--threads", "1", self.good)
+        code_l, out_l, err_l = run_scan(lean, "--threads", "1", self.good)
+        self.assertEqual((code_l, out_l, err_l), (code_a, out_a, err_a))
+        self.assertIn("cards.txt", out_l)
+        # With a state directory, the second run reads nothing again and finds the same.
+        state = os.path.join(self.tmp.name, "state")
+        os.makedirs(state)
+        self.assertEqual(run_scan(lean, "--json", "--state-dir", state, self.good)[0], 1)
+        code, out, _ = run_scan(lean, "--json", "--state-dir", state, self.good)
+        again, again_summary = findings(out)
+        self.assertEqual((code, again_summary["files_read"], again_summary["cache_hits"]), (1, 0, 45))
+        self.assertEqual([r["matches"] for r in again], [r["matches"] for r in results])
+        # A clean tree: exit 0 from both.
+        clean = os.path.join(self.good, "clean")
+        self.assertEqual([run_scan(f, clean)[0] for f in (agent, lean)], [0, 0])
+
+    def test_usage_and_errors_name_the_front(self):
+        for name, command in self.fronts.items():
+            with self.subTest(front=name):
+                code, out, err = run_scan(command, "--help")
+                self.assertEqual((code, err), (0, ""))
+                self.assertTrue(out.startswith(f"Usage: {name} [OPTIONS] PATH..."), out[:80])
+                self.assertIn("Exit codes:", out)
+                code, _, err = run_scan(command, "--bogus", self.good)
+                self.assertEqual(code, 2)
+                self.assertEqual(err, f"{name}: unknown option --bogus\nTry '{name} --help'.\n")
+                missing = os.path.join(self.tmp.name, "missing")
+                code, _, err = run_scan(command, missing)
+                self.assertEqual(code, 2)
+                self.assertEqual(err, f"{name}: {missing}: cannot scan (No such file or directory)\n")
+        # Apart from the program's name, one help text.
+        helps = [run_scan(c, "--help")[1].replace(n, "PROGRAM") for n, c in self.fronts.items()]
+        self.assertEqual(helps[0], helps[1])
+
+    def test_mamori_scan_does_not_link_the_daemon(self):
+        readelf = shutil.which("readelf")
+        self.assertIsNotNone(readelf, "readelf (binutils) is needed to read the NEEDED lists")
+
+        def needed(path):
+            out = subprocess.run([readelf, "-d", path], capture_output=True, text=True, check=True).stdout
+            return set(re.findall(r"\(NEEDED\)\s+Shared library: \[([^\]]+)\]", out))
+
+        daemon = ("libQt6Network", "libQt6Core", "libPocoNet", "libPocoNetSSL", "libPocoData", "libusb-1.0",
+                  "libcups")
+        agent = needed(binary("mamori-agent"))
+        # The pattern reads the list right: the daemon's binary has these.
+        self.assertTrue({"libQt6Network", "libPocoNet"} <= {n.split(".so")[0] for n in agent}, agent)
+        lean = needed(binary("mamori-scan"))
+        self.assertIn("libyara.so.9", lean)
+        self.assertEqual(sorted(n for n in lean if n.split(".so")[0] in daemon), [])
+        self.assertLess(len(lean), len(agent))
 
 
 if __name__ == "__main__":

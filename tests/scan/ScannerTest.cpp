@@ -241,13 +241,11 @@ TEST_CASE("mamori-agent scan --state-dir keeps a policy's compiled rules and reb
   writeFile(policyFile, mamori::policy::builtinPolicyText());
   // The command as a user runs it; its findings (stdout) in a stable order, without the summary.
   auto run = [&] {
-    const std::vector<std::string> words = {"mamori-agent", "scan",        "--json",     "--no-sandbox",   "--policy",
-                                            policyFile,     "--state-dir", state.path(), fx.root + "/text"};
-    std::vector<char*> argv;
-    for (const auto& w : words) argv.push_back(const_cast<char*>(w.c_str()));  // NOLINT: main's signature
+    const std::vector<std::string> words = {"--json",      "--no-sandbox", "--policy",       policyFile,
+                                            "--state-dir", state.path(),   fx.root + "/text"};
     std::ostringstream captured;
     auto* old = std::cout.rdbuf(captured.rdbuf());
-    const int code = mamori::agent::runScanCommand(static_cast<int>(argv.size()), argv.data());
+    const int code = mamori::agent::runScanCommand("mamori-agent scan", words);
     std::cout.rdbuf(old);
     CHECK(code == mamori::agent::kScanExitMatches);
     auto lines = split(captured.str(), '\n');
