@@ -44,7 +44,7 @@ class KmsgTracingSink final : public EventSink {
   std::string report(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) override {
     if (kmsg_.valid()) {
       std::string device = details->optValue<std::string>("usb.kernel_name", "");
-      for (const char* key : {"mmc.kernel_name", "pci.kernel_name", "optical.address"}) {
+      for (const char* key : {"mmc.kernel_name", "pci.kernel_name", "optical.address", "thunderbolt.port"}) {
         if (details->has(key)) device = details->getValue<std::string>(key);
       }
       const std::string line = "mamori: " + type + " " + device + "\n";
