@@ -17,7 +17,6 @@
 namespace mamori::fingerprint {
 
 constexpr std::size_t kEdmMaxWordsPerValue = 4;
-constexpr std::size_t kEdmMaxRowsPerValue = 64;
 
 struct EdmMatch {
   std::int64_t rows = 0;             // distinct rows found

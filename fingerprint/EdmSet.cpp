@@ -58,7 +58,9 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
   }
   entries.clear();
   entries.shrink_to_fit();
-  set.index = SetIndex::build(std::move(indexed), set.rowBits + edmColumnBits(set.columns.size()));
+  // A value of more rows than the matcher uses (kEdmMaxRowsPerValue: it identifies none) is not stored:
+  // the agent would find its records only to drop them.
+  set.index = SetIndex::build(std::move(indexed), set.rowBits + edmColumnBits(set.columns.size()), kEdmMaxRowsPerValue);
   return set;
 }
 

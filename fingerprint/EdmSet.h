@@ -18,6 +18,9 @@ namespace mamori::fingerprint {
 
 constexpr std::size_t kEdmMaxColumns = 64;
 constexpr std::uint64_t kEdmColumnMask = 0xFF;
+// A value found in more rows than this identifies none (a switchboard number, a very common name):
+// the matcher ignores it, and a set is built without it.
+constexpr std::size_t kEdmMaxRowsPerValue = 64;
 
 struct EdmEntry {
   std::uint64_t key = 0;  // keyed hash of the normalised value with the column index in its low 8 bits

@@ -39,7 +39,7 @@ std::uint64_t SetIndex::fragmentOf(std::uint64_t hash) const {
   return bits == 0 ? 0 : below >> (64 - bits);
 }
 
-SetIndex SetIndex::build(std::vector<Entry> entries, unsigned payloadBits) {
+SetIndex SetIndex::build(std::vector<Entry> entries, unsigned payloadBits, std::uint64_t maxPerHash) {
   MAMORI_ASSERT(payloadBits <= kMaxPayloadBits);
   SetIndex index;
   index.payloadBits_ = payloadBits;
@@ -62,6 +62,20 @@ SetIndex SetIndex::build(std::vector<Entry> entries, unsigned payloadBits) {
   entries.shrink_to_fit();
   std::sort(packed.begin(), packed.end());
   packed.erase(std::unique(packed.begin(), packed.end()), packed.end());
+  if (maxPerHash < packed.size()) {
+    // The records of one hash are adjacent (same bucket, same fragment): keep the short runs only.
+    std::size_t kept = 0;
+    for (std::size_t from = 0; from < packed.size();) {
+      std::size_t to = from + 1;
+      while (to < packed.size() && packed[to].bucket == packed[from].bucket &&
+             packed[to].record >> payloadBits == packed[from].record >> payloadBits)
+        ++to;
+      if (to - from <= maxPerHash)
+        for (std::size_t i = from; i < to; ++i) packed[kept++] = packed[i];
+      from = to;
+    }
+    packed.resize(kept);
+  }
   // Fewer entries after removing duplicates may want fewer bucket bits; the few it could save are
   // not worth a second pass.
   index.count_ = packed.size();

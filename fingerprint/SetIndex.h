@@ -37,8 +37,9 @@ class SetIndex {
   SetIndex() = default;
 
   // Builds the table (entries in any order; duplicates, also those that differ only in hash bits the
-  // records do not keep, are stored once).
-  static SetIndex build(std::vector<Entry> entries, unsigned payloadBits);
+  // records do not keep, are stored once). A hash with more than maxPerHash distinct payloads is not
+  // stored at all (an exact-data-match value shared by more rows than the matcher uses).
+  static SetIndex build(std::vector<Entry> entries, unsigned payloadBits, std::uint64_t maxPerHash = UINT64_MAX);
   // The bucket bits build() chooses for count entries.
   static unsigned bucketBitsFor(std::uint64_t count);
   // Bytes of the table for count entries with bucketBits (directory, padding, records).

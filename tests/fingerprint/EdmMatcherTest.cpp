@@ -144,3 +144,29 @@ TEST_CASE("the artifact writes and parses back; hostile artifacts are refused wi
   REQUIRE_FALSE(tooMany);
   CHECK(tooMany.error().kind == mamori::common::ErrorKind::kTooLarge);
 }
+
+TEST_CASE("a value of more than 64 rows is not stored, and matching is the same without it") {
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail};
+  std::vector<fp::EdmEntry> entries;
+  constexpr std::uint32_t kShared = 65, kRowsTotal = 130;
+  for (std::uint32_t row = 0; row < kRowsTotal; ++row) {
+    // Rows 0..64 share one switchboard number; the others share one of 64 rows at most.
+    const std::string phone = row < kShared ? "03-0000-0000" : "06-1111-" + std::to_string(1000 + (row - kShared) / 64);
+    fp::hashEdmRow(testKey(), columns,
+                   {"Name" + std::string(1, static_cast<char>('a' + row % 26)) + " Person" + std::to_string(row), phone,
+                    "p" + std::to_string(row) + "@example.jp"},
+                   row, entries);
+  }
+  auto set = fp::buildEdmSet("t", 1, testKey().keyId(), columns, 2, kRowsTotal, entries);
+  REQUIRE(set);
+  const auto records = [&](std::string_view phone) {
+    const auto [from, to] = set.value().index.find(
+        fp::edmValueHash(testKey(), fp::EdmKind::kPhone, *fp::normalizeEdmValue(fp::EdmKind::kPhone, phone)));
+    return to - from;
+  };
+  CHECK(records("03-0000-0000") == 0);   // 65 rows: dropped
+  CHECK(records("06-1111-1000") == 64);  // 64 rows: kept
+  // The shared number beside a row's e-mail does not find the row (it never did); its own values do.
+  CHECK(rows(set.value(), "03-0000-0000, p3@example.jp") == 0);
+  CHECK(rows(set.value(), "06-1111-1000, p70@example.jp") == 1);
+}
