@@ -1,7 +1,5 @@
 #include "scan/XmlText.h"
 
-#include <array>
-
 #include "common/Utf8.h"
 
 namespace mamori::scan {
@@ -10,14 +8,28 @@ namespace {
 
 // Local names (namespace prefix removed) whose end separates text: Word/Drawing paragraphs, Excel
 // shared strings, cells and rows, table cells, OpenDocument paragraphs and headings, breaks and tabs.
-constexpr std::array<std::string_view, 14> kBreakElements = {"p",  "si",  "c", "row",        "tc",         "tr", "br",
-                                                             "cr", "tab", "h", "table-cell", "line-break", "s",  "v"};
-
+// Every tag of a document asks this, so it switches on the length before comparing (issue 17's Office
+// figure: a loop over the names called memcmp for most tags).
 bool breaks(std::string_view localName) {
-  for (const auto& name : kBreakElements) {
-    if (name == localName) return true;
+  switch (localName.size()) {
+    case 1: {
+      const char c = localName[0];
+      return c == 'p' || c == 'c' || c == 'h' || c == 's' || c == 'v';
+    }
+    case 2:
+      return localName == "si" || localName == "tc" || localName == "tr" || localName == "br" || localName == "cr";
+    case 3: return localName == "row" || localName == "tab";
+    case 10: return localName == "table-cell" || localName == "line-break";
+    default: return false;
   }
-  return false;
+}
+
+// The end of a tag's name: the first blank or '/' (a plain loop, as find_first_of calls memchr per byte).
+std::size_t nameEnd(std::string_view tag) {
+  std::size_t at = 0;
+  while (at < tag.size() && tag[at] != ' ' && tag[at] != '\t' && tag[at] != '\r' && tag[at] != '\n' && tag[at] != '/')
+    ++at;
+  return at;
 }
 
 }  // namespace
@@ -80,13 +92,14 @@ std::string xmlText(std::string_view xml) {
       i += appendXmlEntity(out, xml, i);
       continue;
     }
-    // Comments, CDATA, processing instructions and declarations.
-    if (xml.compare(i, 4, "<!--") == 0) {
+    // Comments, CDATA, processing instructions and declarations (all start "<!" or "<?").
+    const bool bang = i + 1 < xml.size() && xml[i + 1] == '!';
+    if (bang && xml.compare(i, 4, "<!--") == 0) {
       const std::size_t end = xml.find("-->", i + 4);
       i = end == std::string_view::npos ? xml.size() : end + 3;
       continue;
     }
-    if (xml.compare(i, 9, "<![CDATA[") == 0) {
+    if (bang && xml.compare(i, 9, "<![CDATA[") == 0) {
       const std::size_t end = xml.find("]]>", i + 9);
       const std::size_t stop = end == std::string_view::npos ? xml.size() : end;
       out.append(xml.substr(i + 9, stop - i - 9));
@@ -101,7 +114,7 @@ std::string xmlText(std::string_view xml) {
     const bool endTag = tag[0] == '/';
     const bool selfClosing = tag.back() == '/';
     if (endTag) tag.remove_prefix(1);
-    std::string_view name = tag.substr(0, tag.find_first_of(" \t\r\n/"));
+    std::string_view name = tag.substr(0, nameEnd(tag));
     if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
     if ((endTag || selfClosing) && breaks(name)) {
       // <text:s/> in OpenDocument is a space; everything else ends a line.

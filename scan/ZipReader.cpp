@@ -1,8 +1,10 @@
 #include "scan/ZipReader.h"
 
+#include <libdeflate.h>
 #include <zlib.h>
 
 #include <memory>
+#include <optional>
 
 #include "common/LittleEndian.h"
 
@@ -25,6 +27,31 @@ struct InflateEnder {
     delete s;  // NOLINT: paired with new below
   }
 };
+
+struct DecompressorFree {
+  void operator()(libdeflate_decompressor* d) const { libdeflate_free_decompressor(d); }
+};
+
+// A member whose header tells its true size, inflated by libdeflate in one call straight into a buffer
+// of that size: about 3x zlib's speed on Office parts, the largest piece of an Office file's extraction
+// (issue 17, docs/decisions/0045). Null for anything else (a header that lies, corrupt data): the caller
+// then inflates with zlib, which gives the same bytes or the error. A size the input cannot inflate to
+// (deflate's bound is 1032:1) is not even tried, so a lying header costs no large buffer here.
+std::optional<std::string> inflateExact(std::string_view data, std::uint64_t size) {
+  constexpr std::uint64_t kDeflateRatioBound = 1032;
+  if (size > static_cast<std::uint64_t>(data.size()) * kDeflateRatioBound + 1024) return std::nullopt;
+  thread_local const std::unique_ptr<libdeflate_decompressor, DecompressorFree> decompressor(
+      libdeflate_alloc_decompressor());
+  if (!decompressor) return std::nullopt;
+  std::string out(static_cast<std::size_t>(size), '\0');
+  std::size_t written = 0;
+  if (libdeflate_deflate_decompress(decompressor.get(), data.data(), data.size(), out.data(), out.size(), &written) !=
+          LIBDEFLATE_SUCCESS ||
+      written != out.size()) {
+    return std::nullopt;
+  }
+  return out;
+}
 
 }  // namespace
 
@@ -129,6 +156,9 @@ common::Result<std::string> readZipMember(std::string_view zip, const ZipEntry& 
   }
   if (entry.method != 8)
     return common::makeError("compression method " + std::to_string(entry.method) + " not supported");
+  if (entry.uncompressedSize <= maxBytes) {
+    if (auto exact = inflateExact(data, entry.uncompressedSize)) return std::move(exact).value();
+  }
   auto out = inflateBounded(data, -MAX_WBITS, maxBytes, entry.uncompressedSize);
   if (!out && out.error().kind == common::ErrorKind::kTooLarge) {
     return common::makeError(common::ErrorKind::kTooLarge, "member " + out.error().message + " (its header says " +

@@ -13,6 +13,7 @@ build_packages=(
   libboost1.81-dev  # Asio and Beast (header-only)
   libseccomp-dev  # the extraction sandbox's system-call filter (drivers/linux/SandboxConfinement)
   libarchive-dev  # 7z, RAR, tar, cpio, ISO 9660 read in the extraction sandbox (scan/ArchiveReader)
+  libdeflate-dev  # zip and Office members inflated in one call, 3x zlib's speed (scan/ZipReader)
   libcups2-dev  # the print gate's IPP client (drivers/linux/CupsPrintSpooler)
 )
 test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iproute2 util-linux

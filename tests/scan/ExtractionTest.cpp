@@ -1,6 +1,9 @@
 // The pure parsers, tested with strings: text decoding, XML text, PDF content streams, zip.
+#include <zlib.h>
+
 #include <doctest/doctest.h>
 
+#include <cstdint>
 #include <string>
 
 #include "common/Gzip.h"
@@ -19,6 +22,48 @@ namespace {
 constexpr const char* kUtf8 = "\xE7\xA4\xBE\xE5\xA4\x96\xE7\xA7\x98";
 constexpr const char* kSjis = "\x8E\xD0\x8A\x4F\x94\xE9";
 constexpr const char* kEuc = "\xBC\xD2\xB3\xB0\xC8\xEB";
+
+void putLe(std::string& out, std::uint32_t value, int bytes) {
+  for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((value >> (8 * i)) & 0xFFU));
+}
+
+// A zip of one deflated member "m.xml" whose headers claim declaredSize (the truth or a lie).
+std::string deflatedZip(const std::string& content, std::uint32_t declaredSize) {
+  z_stream z{};
+  REQUIRE(deflateInit2(&z, 9, Z_DEFLATED, -MAX_WBITS, 8, Z_DEFAULT_STRATEGY) == Z_OK);
+  std::string packed(deflateBound(&z, content.size()), '\0');
+  z.next_in = reinterpret_cast<Bytef*>(const_cast<char*>(content.data()));  // NOLINT: zlib is not const
+  z.avail_in = static_cast<uInt>(content.size());
+  z.next_out = reinterpret_cast<Bytef*>(packed.data());  // NOLINT: byte buffer
+  z.avail_out = static_cast<uInt>(packed.size());
+  REQUIRE(deflate(&z, Z_FINISH) == Z_STREAM_END);
+  packed.resize(z.total_out);
+  deflateEnd(&z);
+  const std::string name = "m.xml";
+  auto sizes = [&](std::string& out) {
+    putLe(out, 0, 4);  // CRC-32: not checked by the reader
+    putLe(out, static_cast<std::uint32_t>(packed.size()), 4);
+    putLe(out, declaredSize, 4);
+    putLe(out, static_cast<std::uint32_t>(name.size()), 2);
+    putLe(out, 0, 2);
+  };
+  std::string zip;
+  putLe(zip, 0x04034b50, 4);
+  putLe(zip, 20, 2), putLe(zip, 0, 2), putLe(zip, 8, 2), putLe(zip, 0, 4);
+  sizes(zip);
+  zip += name + packed;
+  const auto directoryAt = static_cast<std::uint32_t>(zip.size());
+  putLe(zip, 0x02014b50, 4);
+  putLe(zip, 20, 2), putLe(zip, 20, 2), putLe(zip, 0, 2), putLe(zip, 8, 2), putLe(zip, 0, 4);
+  sizes(zip);
+  putLe(zip, 0, 2), putLe(zip, 0, 2), putLe(zip, 0, 2), putLe(zip, 0, 4), putLe(zip, 0, 4);
+  zip += name;
+  const auto directorySize = static_cast<std::uint32_t>(zip.size()) - directoryAt;
+  putLe(zip, 0x06054b50, 4);
+  putLe(zip, 0, 4), putLe(zip, 1, 2), putLe(zip, 1, 2), putLe(zip, directorySize, 4), putLe(zip, directoryAt, 4);
+  putLe(zip, 0, 2);
+  return zip;
+}
 }  // namespace
 
 TEST_CASE("encodings are recognised and transcoded to UTF-8") {
@@ -155,6 +200,36 @@ TEST_CASE("extraction of a stored zip member, nested limits") {
   CHECK(seen.empty());
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0].reason.find("max_members") != std::string::npos);
+}
+
+TEST_CASE("a deflated member reads the same whether its header tells the truth or lies about its size") {
+  // The one-call inflate (libdeflate) needs the true size; any other header goes through zlib.
+  std::string content;
+  for (int i = 0; content.size() < 200000; ++i) content += "<w:t>row " + std::to_string(i * 7919 % 10007) + "</w:t>";
+  const auto size = static_cast<std::uint32_t>(content.size());
+  for (const std::uint32_t declared : {size, size - 1, size / 3, size + 1, size * 2, 0U}) {
+    CAPTURE(declared);
+    const std::string zip = deflatedZip(content, declared);
+    auto directory = readZipDirectory(zip);
+    REQUIRE(directory.ok());
+    REQUIRE(directory.value().size() == 1);
+    auto member = readZipMember(zip, directory.value()[0], 1U << 24U);
+    REQUIRE(member.ok());
+    CHECK(member.value() == content);
+    // Bounded as before: more than maxBytes is refused, whatever the header says.
+    auto bounded = readZipMember(zip, directory.value()[0], size - 1);
+    REQUIRE_FALSE(bounded.ok());
+    CHECK(bounded.error().kind == mamori::common::ErrorKind::kTooLarge);
+  }
+  // Damaged data (a block of the reserved type 3): the same error as zlib gives.
+  std::string zip = deflatedZip(content, size);
+  zip[35] = 0x07;  // the stream's first byte, after the 30-byte local header and "m.xml"
+  auto directory = readZipDirectory(zip);
+  REQUIRE(directory.ok());
+  auto damaged = readZipMember(zip, directory.value()[0], 1U << 24U);
+  REQUIRE_FALSE(damaged.ok());
+  CHECK(damaged.error().kind == mamori::common::ErrorKind::kCorrupt);
+  CHECK(damaged.error().message.find("corrupt zip member") == 0);
 }
 
 TEST_CASE("extraction failures carry their kind: limits are too large, damage is corrupt") {
