@@ -1,9 +1,11 @@
 #include "bench/fleet/FleetOptions.h"
 
 #include <charconv>
-#include <functional>
-#include <map>
 #include <string_view>
+#include <utility>
+#include <vector>
+
+#include "common/CommandLine.h"
 
 namespace mamori::bench {
 
@@ -67,62 +69,52 @@ common::Result<double> number(std::string_view text, const std::string& option) 
 
 common::Result<FleetOptions> parseFleetOptions(int argc, char** argv) {
   FleetOptions o;
-  auto asInt = [](int& field) { return [&field](double v) { field = static_cast<int>(v); }; };
-  auto asI64 = [](std::int64_t& field) { return [&field](double v) { field = static_cast<std::int64_t>(v); }; };
-  auto asDouble = [](double& field) { return [&field](double v) { field = v; }; };
-  const std::map<std::string, std::string*> strings = {
-      {"--url", &o.url},
-      {"--attacker-source", &o.attackerSource},
-      {"--ca-file", &o.caFile},
-      {"--enroll-secret-file", &o.enrollSecretFile},
-      {"--collector-pid-file", &o.collectorPidFile},
-      {"--json", &o.jsonFile},
-  };
-  const std::map<std::string, std::function<void(double)>> numbers = {
-      {"--agents", asInt(o.agents)},
-      {"--ramp", asDouble(o.rampS)},
-      {"--heartbeat", asDouble(o.heartbeatS)},
-      {"--heartbeat-jitter", asDouble(o.heartbeatJitter)},
-      {"--batch-interval", asDouble(o.batchIntervalS)},
-      {"--batch-events", asInt(o.batchEvents)},
-      {"--max-batch-events", asInt(o.maxBatchEvents)},
-      {"--duration", asDouble(o.durationS)},
-      {"--drain-timeout", asDouble(o.drainTimeoutS)},
-      {"--request-timeout", asDouble(o.requestTimeoutS)},
-      {"--keep-alive-idle", asDouble(o.keepAliveIdleS)},
-      {"--retry-base-ms", asI64(o.retryBaseMs)},
-      {"--retry-cap-ms", asI64(o.retryCapMs)},
-      {"--idle-tls", asInt(o.idleTls)},
-      {"--raw-tcp", asInt(o.rawTcp)},
-      {"--slowloris", asInt(o.slowloris)},
-      {"--slowloris-interval", asDouble(o.slowlorisIntervalS)},
-      {"--probe-interval", asDouble(o.probeIntervalS)},
-      {"--agent-hosts", asInt(o.agentHosts)},
-      {"--collector-pid", asInt(o.collectorPid)},
-  };
-  for (int i = 1; i < argc; ++i) {
-    const std::string name = argv[i];
-    if (name == "--help" || name == "-h") return common::makeError("help");
-    if (name == "--keep-connections") {
-      o.closeWhenDrained = false;
-      continue;
-    }
-    if (name == "--fail-on-errors") {
-      o.failOnErrors = true;
-      continue;
-    }
-    const bool known = strings.count(name) != 0 || numbers.count(name) != 0;
-    if (!known) return common::makeError("unknown option (see --help)", name);
-    if (i + 1 >= argc) return common::makeError("needs a value", name);
-    const std::string value = argv[++i];
-    if (auto s = strings.find(name); s != strings.end()) {
-      *s->second = value;
-    } else {
+  common::CommandLine line;
+  // Numbers may have a fraction (seconds, a jitter); counts are whole numbers from 0.
+  auto seconds = [&line](const std::string& name, double& field) {
+    line.option(name, [&field, name](const std::string& value) -> common::Status {
       auto parsed = number(value, name);
       if (!parsed) return parsed.error();
-      numbers.at(name)(parsed.value());
-    }
+      field = parsed.value();
+      return common::Ok{};
+    });
+  };
+  auto count = [&line](const std::string& name, int& field) {
+    line.option(name, [&field, name](const std::string& value) -> common::Status {
+      auto parsed = common::parseInteger(value, 0, 1'000'000'000);
+      if (!parsed) return common::makeError(parsed.error().message, name);
+      field = static_cast<int>(parsed.value());
+      return common::Ok{};
+    });
+  };
+  line.text("--url", o.url)
+      .text("--attacker-source", o.attackerSource)
+      .text("--ca-file", o.caFile)
+      .text("--enroll-secret-file", o.enrollSecretFile)
+      .text("--collector-pid-file", o.collectorPidFile)
+      .text("--json", o.jsonFile)
+      .integer("--retry-base-ms", 0, 3'600'000, o.retryBaseMs)
+      .integer("--retry-cap-ms", 0, 3'600'000, o.retryCapMs)
+      .flag("--keep-connections", [&o] { o.closeWhenDrained = false; })
+      .flag("--fail-on-errors", o.failOnErrors);
+  for (auto [name, field] :
+       {std::pair{"--ramp", &o.rampS}, std::pair{"--heartbeat", &o.heartbeatS},
+        std::pair{"--heartbeat-jitter", &o.heartbeatJitter}, std::pair{"--batch-interval", &o.batchIntervalS},
+        std::pair{"--duration", &o.durationS}, std::pair{"--drain-timeout", &o.drainTimeoutS},
+        std::pair{"--request-timeout", &o.requestTimeoutS}, std::pair{"--keep-alive-idle", &o.keepAliveIdleS},
+        std::pair{"--slowloris-interval", &o.slowlorisIntervalS}, std::pair{"--probe-interval", &o.probeIntervalS}}) {
+    seconds(name, *field);
   }
+  for (auto [name, field] :
+       {std::pair{"--agents", &o.agents}, std::pair{"--batch-events", &o.batchEvents},
+        std::pair{"--max-batch-events", &o.maxBatchEvents}, std::pair{"--idle-tls", &o.idleTls},
+        std::pair{"--raw-tcp", &o.rawTcp}, std::pair{"--slowloris", &o.slowloris},
+        std::pair{"--agent-hosts", &o.agentHosts}, std::pair{"--collector-pid", &o.collectorPid}}) {
+    count(name, *field);
+  }
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (auto parsed = line.parse(args, o.help); !parsed) return parsed.error();
+  if (o.help) return o;
   if (o.url.empty()) return common::makeError("is required", "--url");
   if (o.caFile.empty()) return common::makeError("is required (the collector's certificate)", "--ca-file");
   if (o.agents > 0 && o.enrollSecretFile.empty()) return common::makeError("is required", "--enroll-secret-file");

@@ -37,9 +37,10 @@ struct FleetOptions {
   std::string collectorPidFile;   // re-read at every sample (a collector restarted after an outage)
   std::string jsonFile;           // also write the figures as JSON here
   bool failOnErrors = false;      // exit 1 when a request failed outside an outage
+  bool help = false;              // -h or --help: the caller prints the usage
 };
 
-// Parses argv. An Error with message "help" means --help was asked (usage printed by the caller).
+// Parses argv with the common grammar (common/CommandLine: --name VALUE, --name=VALUE, --help).
 common::Result<FleetOptions> parseFleetOptions(int argc, char** argv);
 const char* fleetUsage();
 

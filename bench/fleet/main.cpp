@@ -69,12 +69,12 @@ void raiseOpenFileLimit() {
 int main(int argc, char** argv) {
   auto parsed = parseFleetOptions(argc, argv);
   if (!parsed) {
-    if (parsed.error().message == "help") {
-      std::cout << fleetUsage();
-      return 0;
-    }
     std::cerr << "mamori-fleet-sim: " << parsed.error().describe() << "\n";
     return kExitUsage;
+  }
+  if (parsed.value().help) {
+    std::cout << fleetUsage();
+    return 0;
   }
   const FleetOptions options = std::move(parsed).value();
   auto endpoint = loopbackEndpoint(options.url);
