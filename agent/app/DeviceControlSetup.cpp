@@ -110,15 +110,15 @@ class LinuxDeviceControl final : public DeviceControlCapability {
   common::Status apply(const policy::Policy& policy) override {
     if (!control_) {
       // The socket first: a device plugged while the attached ones are decided is queued, not missed.
-      if (bus_.present()) {
-        auto source = drivers::linux_os::NetlinkUeventSource::open();
-        if (!source) {
-          // Without uevents nothing plugged later would ever be authorized: leave the bus alone.
-          common::log::error("device control: " + source.error().describe());
-          return source.error();
-        }
-        uevents_ = std::move(source).value();
+      // Every channel needs it, with or without a USB bus (PCIe slots, card readers, optical drives,
+      // Thunderbolt ports).
+      auto source = drivers::linux_os::NetlinkUeventSource::open();
+      if (!source) {
+        // Without uevents nothing plugged later would ever be decided: leave every bus alone.
+        common::log::error("device control: " + source.error().describe());
+        return source.error();
       }
+      uevents_ = std::move(source).value();
       control_ = std::make_unique<device::DeviceControl>(bus_, blocks_, uevents_.get(), trace_);
       for (device::DeviceChannel* channel :
            std::initializer_list<device::DeviceChannel*>{&cards_, &pciStorage_, &opticalControl_, &thunderbolt_}) {

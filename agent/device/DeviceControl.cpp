@@ -51,10 +51,13 @@ void DeviceControl::addChannel(DeviceChannel* channel) {
 common::Status DeviceControl::apply(const policy::Policy& policy) {
   policyApplied_ = true;
   for (auto* channel : channels_) channel->apply(policy.deviceControl);
+  // Every channel hears its uevents, USB bus or not: a PC without USB still has PCIe slots, card
+  // readers, optical drives and Thunderbolt ports.
+  listen();
   if (!bus_.present()) {
     if (!absentReported_) {
       absentReported_ = true;
-      common::log::info("device control: this machine has no USB bus; nothing to control");
+      common::log::info("device control: this machine has no USB bus; the other channels are controlled");
       auto details = makeDetails();
       details->set("policy.mode", std::string(policy::modeName(policy.deviceControl.mode)));
       sink_.report("device.unavailable", common::Severity::Low, details);
@@ -68,13 +71,15 @@ common::Status DeviceControl::apply(const policy::Policy& policy) {
   // the kernel's defaults come back (also undoing an earlier enforce).
   auto defaults = setDefaults(settings_.mode != policy::Mode::kEnforce);
   rescan(first);
-  if (first && uevents_ != nullptr && !notifier_) {
-    notifier_ = std::make_unique<QSocketNotifier>(uevents_->fd(), QSocketNotifier::Read);
-    connect(notifier_.get(), &QSocketNotifier::activated, this, [this] { onReadable(); });
-  }
   common::log::info("device control: mode " + std::string(policy::modeName(settings_.mode)) + ", " +
                     std::to_string(settings_.allow.size()) + " allow entries");
   return defaults;
+}
+
+void DeviceControl::listen() {
+  if (uevents_ == nullptr || notifier_) return;
+  notifier_ = std::make_unique<QSocketNotifier>(uevents_->fd(), QSocketNotifier::Read);
+  connect(notifier_.get(), &QSocketNotifier::activated, this, [this] { onReadable(); });
 }
 
 common::Status DeviceControl::setDefaults(bool authorized) {

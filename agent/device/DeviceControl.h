@@ -61,8 +61,9 @@ class DeviceControl final : public QObject, public Capability, private ChannelEx
   ~DeviceControl() override;
 
   std::string name() const override { return "device_control"; }
-  // Sets the root hubs' defaults for the mode, decides every attached device again, and (first time)
-  // starts listening for uevents. Without a USB bus it does nothing but say so once.
+  // Applies the policy to every channel, starts listening for uevents (first time), sets the root
+  // hubs' defaults for the mode and decides every attached USB device again. Without a USB bus the
+  // channels beside USB are still controlled (and hear their uevents); USB says so once.
   common::Status apply(const policy::Policy& policy) override;
 
   // One kernel uevent: usb_device add -> decide; block add below a read-only device -> BLKROSET;
@@ -91,6 +92,8 @@ class DeviceControl final : public QObject, public Capability, private ChannelEx
   void withdraw(const std::string& id) override;
   bool markUsed(const std::string& challenge) override;
 
+  // Starts reading uevents (once), for USB and every channel beside it.
+  void listen();
   void onReadable();
   common::Status setDefaults(bool authorized);
   void rescan(bool atStart);

@@ -8,12 +8,16 @@
 #include <vector>
 
 #include "agent/device/DeviceControl.h"
+#include "agent/device/PciStorageControl.h"
 #include "common/KeyFiles.h"
+#include "drivers/fake/FakePciBus.h"
+#include "drivers/fake/FakeUeventSource.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/DefaultPolicy.h"
 #include "policy/DeviceException.h"
 #include "policy/PolicyParser.h"
 #include "tests/agent/TestSupport.h"
+#include "tests/agent/device/SlottedDrive.h"
 #include "tests/agent/device/UsbFixture.h"
 
 namespace {
@@ -164,6 +168,30 @@ TEST_CASE("no USB bus: nothing written, reported once") {
   CHECK(bus.writes().empty());
 }
 
+TEST_CASE("no USB bus: the channels beside it still hear their uevents through the event loop") {
+  // A PC without a USB bus still has PCIe slots: a drive hot-plugged there is held back all the same.
+  mamori::agent::test::qtApp();
+  mamori::drivers::fake::FakeUsbBus usb;  // no root hubs: no USB bus
+  mamori::drivers::fake::FakeBlockDevices blocks;
+  mamori::drivers::fake::FakeUeventSource uevents;
+  ChannelFixture events("pci.kernel_name");
+  auto pci = mamori::drivers::fake::FakePciBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/pcie");
+  mamori::agent::device::PciStorageControl pciStorage(pci, events.sink);
+  DeviceControl control(usb, blocks, &uevents, events.sink);
+  control.addChannel(&pciStorage);
+  REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());
+  CHECK(events.count("device.unavailable") == 1);
+
+  pci.remove("0000:01:00.0");
+  uevents.push(uevent("remove", "pci", kSlotted));
+  pci.hotPlug(newDrive(), "nvme", {"nvme0n1"});
+  uevents.push(uevent("add", "pci", kSlotted));
+  CHECK(mamori::agent::test::waitFor([&] { return events.emitted("device.blocked", "0000:01:00.0"); }));
+  CHECK(pci.at("0000:01:00.0").driverOverride == "mamori-blocked");
+  CHECK(pci.at("0000:01:00.0").driver.empty());
+  CHECK(usb.writes().empty());
+}
+
 TEST_CASE("a refused write is an error of apply and a device.error event") {
   mamori::agent::test::qtApp();
   Fixture f;
@@ -180,7 +208,8 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   REQUIRE(mamori::common::savePublicKey(key.publicKey(), dir.file("policy-key.pem")).ok());
   std::int64_t now = 1'000'000;
   REQUIRE(
-      f.control.enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [&] { return now; }, ""})
+      f.control
+          .enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [&] { return now; }, ""})
           .ok());
   REQUIRE(f.control.apply(mamori::policy::builtinPolicy()).ok());
   CHECK_FALSE(f.bus.at("2-1").authorized);
