@@ -45,9 +45,10 @@ struct ExceptionSettings {
 
 // A device this agent blocked and offered a challenge for, as `mamori-agent request --list` shows it.
 struct BlockedDevice {
-  std::string id;         // its kernel name, the USB port ("1-2"): what `request --device` takes
-  std::string name;       // readable: manufacturer, product, vendor:product
-  std::string challenge;  // the offline challenge code
+  std::string id;               // its kernel name, the USB port ("1-2"): what `request --device` takes
+  std::string name;             // readable: manufacturer, product, vendor:product
+  std::string challenge;        // the offline challenge code
+  std::string channel = "usb";  // DeviceIdentity::channel: which fields of an event name it (deviceIdField)
 };
 
 class DeviceControl final : public QObject, public Capability, private ChannelExceptions {

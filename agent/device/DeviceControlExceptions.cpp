@@ -141,7 +141,7 @@ std::optional<ExceptionGrantInForce> DeviceControl::covering(const DeviceIdentit
 std::string DeviceControl::offer(const DeviceIdentity& device, const std::string& id, const std::string& name) {
   if (!exceptionSettings_) return "";
   std::string challenge = exceptions_.offer(device, exceptionSettings_->agentId, nonce());
-  blocked_[id] = BlockedDevice{id, name, challenge};
+  blocked_[id] = BlockedDevice{id, name, challenge, device.channel};
   remember();
   return challenge;
 }

@@ -17,6 +17,16 @@ std::string describeIdentity(const DeviceIdentity& device) {
   return device.channel + " " + ids + (device.serial.empty() ? "" : " " + device.serial);
 }
 
+std::string deviceIdField(const std::string& channel) {
+  static const std::map<std::string, std::string, std::less<>> kFields{
+      {"usb", "usb.kernel_name"},          {"pcie_storage", "pci.kernel_name"},
+      {"card_readers", "mmc.kernel_name"}, {"thunderbolt", "thunderbolt.kernel_name"},
+      {"optical", "optical.address"},
+  };
+  const auto found = kFields.find(channel);
+  return found == kFields.end() ? "device.id" : found->second;
+}
+
 std::string DeviceExceptions::offer(const drivers::UsbDevice& device, const std::string& agentId, std::uint32_t nonce) {
   return offer(identityOf(device), agentId, nonce);
 }

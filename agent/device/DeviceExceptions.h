@@ -33,6 +33,11 @@ struct DeviceIdentity {
 // One line for logs and events: "pcie_storage 144d:a80a 0a-0b-0c-0d-0e-0f-10-11".
 std::string describeIdentity(const DeviceIdentity& device);
 
+// The details field that carries a device's id (what `mamori-agent request --device` takes) in the
+// events of its channel (docs/events.md): "usb.kernel_name", "pci.kernel_name", "mmc.kernel_name",
+// "thunderbolt.kernel_name", "optical.address"; "device.id" for a channel this build does not know.
+std::string deviceIdField(const std::string& channel);
+
 struct ExceptionGrantInForce {
   DeviceIdentity device;
   std::string challenge;

@@ -29,6 +29,13 @@ std::string errorText(const common::net::HttpResponse& response) {
   return "HTTP " + std::to_string(response.status);
 }
 
+// The device as its channel's events name it: "pci.kernel_name": "0000:01:00.0", not under usb.*.
+void setDevice(Poco::JSON::Object& details, const BlockedDevice& device) {
+  details.set("device.channel", device.channel);
+  details.set(deviceIdField(device.channel), device.id);
+  details.set("device.name", device.name);
+}
+
 std::string stringAt(const Poco::JSON::Object::Ptr& object, const std::string& key) {
   return object->has(key) && object->get(key).isString() ? object->getValue<std::string>(key) : std::string();
 }
@@ -59,14 +66,16 @@ ExceptionRequests::ExceptionRequests(Transport& transport, IdentityStore& identi
   }
   for (const auto& p : loaded.value()) {
     if (pending_.size() >= kMaxPending) break;
-    pending_[p.id] = Pending{p.challenge, BlockedDevice{p.deviceId, p.deviceName, p.challenge}, p.user};
+    pending_[p.id] = Pending{p.challenge, BlockedDevice{p.deviceId, p.deviceName, p.challenge, p.channel}, p.user};
   }
 }
 
 void ExceptionRequests::remember() {
   if (statePath_.empty()) return;
   std::vector<PendingRequest> out;
-  for (const auto& [id, p] : pending_) out.push_back({id, p.challenge, p.device.id, p.device.name, p.user});
+  for (const auto& [id, p] : pending_) {
+    out.push_back({id, p.challenge, p.device.id, p.device.name, p.user, p.device.channel});
+  }
   if (auto written = common::writeFileAtomically(statePath_, pendingRequestsJson(out), 0600); !written) {
     common::log::warning("device control: cannot remember the exception requests for a restart: " +
                          written.error().describe());
@@ -143,8 +152,7 @@ void ExceptionRequests::submit(const RequestAsk& ask, Reply reply) {
     if (first) {
       auto details = makeDetails();
       details->set("request.id", id);
-      details->set("usb.kernel_name", device.id);
-      details->set("device.name", device.name);
+      setDevice(*details, device);
       details->set("device.exception_challenge", device.challenge);
       details->set("request.reason", ask.reason);
       details->set("request.minutes", ask.minutes);
@@ -187,8 +195,7 @@ void ExceptionRequests::answered(const std::string& id, const Pending& pending, 
                                  const std::string& response) {
   auto details = makeDetails();
   details->set("request.id", id);
-  details->set("usb.kernel_name", pending.device.id);
-  details->set("device.name", pending.device.name);
+  setDevice(*details, pending.device);
   details->set("device.exception_challenge", pending.challenge);
   details->set("request.decided_by", decidedBy);
   details->set("request.note", note);

@@ -172,7 +172,8 @@ std::string pendingRequestsJson(const std::vector<PendingRequest>& pending) {
     const auto& p = pending[i];
     out += std::string(i == 0 ? "" : ",") + "{\"id\":" + common::jsonQuote(p.id) +
            ",\"challenge\":" + common::jsonQuote(p.challenge) + ",\"device_id\":" + common::jsonQuote(p.deviceId) +
-           ",\"device_name\":" + common::jsonQuote(p.deviceName) + ",\"user\":" + common::jsonQuote(p.user) + "}";
+           ",\"device_name\":" + common::jsonQuote(p.deviceName) + ",\"user\":" + common::jsonQuote(p.user) +
+           ",\"channel\":" + common::jsonQuote(p.channel) + "}";
   }
   return out + "]}\n";
 }
@@ -195,6 +196,11 @@ common::Result<std::vector<PendingRequest>> parsePendingRequests(std::string_vie
       auto value = text(item, key, where, mayBeEmpty);
       if (!value) return value.error();
       *field = value.value();
+    }
+    if (item.find("channel") != nullptr) {
+      auto channel = text(item, "channel", where, false);
+      if (!channel) return channel.error();
+      p.channel = channel.value();
     }
     auto code = challenge(item, where);
     if (!code) return code.error();

@@ -23,6 +23,7 @@ struct PendingRequest {
   std::string deviceId;  // the kernel name it had when asked
   std::string deviceName;
   std::string user;
+  std::string channel = "usb";  // absent in files written before channels were remembered: usb
   bool operator==(const PendingRequest&) const = default;
 };
 

@@ -319,6 +319,12 @@ class RequestTest(MamoriTestCase):
         self.wait_event(agent_id, "device.exception_used", lambda d: d.get("thunderbolt.kernel_name") == ENCLOSURE,
                         POLL_MS / 1000 * 1.1 + 10, "device.exception_used")
         self.assertEqual(authorized(), "1")
+        # The request's own events name the enclosure as its channel's events do, not under usb.*.
+        for kind in ("device.exception_requested", "device.exception_approved"):
+            (event,) = self.wait_event(agent_id, kind, lambda d: True, 10, kind)
+            self.assertEqual(event["details"]["device.channel"], "thunderbolt", kind)
+            self.assertEqual(event["details"]["thunderbolt.kernel_name"], ENCLOSURE, kind)
+            self.assertNotIn("usb.kernel_name", event["details"], kind)
         self.assertEqual(self.authorized(STICK), "0")  # only the device asked for
         self.assertEqual(agent.process.stop(), 0)
 

@@ -2,6 +2,7 @@
 // told, and which answers of a poll open a device (through the grant path, once).
 #include <doctest/doctest.h>
 
+#include <memory>
 #include <vector>
 
 #include "agent/device/ExceptionRequests.h"
@@ -131,4 +132,46 @@ TEST_CASE("an agent not enrolled yet says so without sending anything") {
   REQUIRE(desk.replies.size() == 1);
   CHECK(desk.replies[0].outcome == RequestReply::Outcome::kFailed);
   CHECK_FALSE(desk.transport.hasPending());
+}
+
+TEST_CASE("requests for the channels beside USB carry the channel's own device field, also after a restart") {
+  mamori::agent::test::qtApp();
+  struct Channel {
+    std::string channel, id, field;
+  };
+  for (const auto& c : std::vector<Channel>{{"usb", "1-2", "usb.kernel_name"},
+                                            {"pcie_storage", "0000:01:00.0", "pci.kernel_name"},
+                                            {"card_readers", "mmc0:aaaa", "mmc.kernel_name"},
+                                            {"thunderbolt", "0-301", "thunderbolt.kernel_name"},
+                                            {"optical", "2:0:0:0", "optical.address"}}) {
+    CAPTURE(c.channel);
+    Desk desk;
+    desk.blocked = {{c.id, "a device", kChallenge, c.channel}};
+    auto checkFields = [&](const std::string& type) {
+      int seen = 0;
+      for (const auto& [t, details] : desk.events) {
+        if (t != type) continue;
+        ++seen;
+        CHECK(details->getValue<std::string>("device.channel") == c.channel);
+        CHECK(details->getValue<std::string>(c.field) == c.id);
+        if (c.channel != "usb") CHECK_FALSE(details->has("usb.kernel_name"));
+      }
+      CHECK(seen == 1);
+    };
+    // Sent from one run, answered in the next: the channel is remembered with the request.
+    auto run = [&] {
+      return std::make_unique<ExceptionRequests>(
+          desk.transport, desk.identity, "pc-1", desk.sink, [&] { return desk.blocked; },
+          [](const std::string&) { return mamori::common::Result<ExceptionGrantInForce>(ExceptionGrantInForce{}); },
+          desk.dir.file("requests.json"));
+    };
+    {
+      auto first = run();  // alive until the collector answered: the answer comes back to it
+      first->submit({c.id, "why", 30, "yamada"}, [](RequestReply) {});
+      desk.transport.answer(201, R"({"id":"req-1"})");
+    }
+    checkFields("device.exception_requested");
+    run()->onAnswers(R"([{"id":"req-1","state":"approved","minutes":30,"response":"CODE-1","decided_by":"a"}])");
+    checkFields("device.exception_approved");
+  }
 }

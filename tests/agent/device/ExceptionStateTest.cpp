@@ -55,10 +55,20 @@ TEST_CASE("the exceptions' state: what is written is read back the same") {
   CHECK(grant.used);
   CHECK(parseExceptionState(exceptionStateJson({})).value().offers.empty());
 
-  const std::vector<PendingRequest> pending{{"019de3a0-aaaa", kChallenge, "1-2", "SanDisk \"Cruzer\"", "山田"}};
+  const std::vector<PendingRequest> pending{
+      {"019de3a0-aaaa", kChallenge, "1-2", "SanDisk \"Cruzer\"", "山田"},
+      {"019de3a0-bbbb", kChallenge, "0000:01:00.0", "NVMe", "山田", "pcie_storage"}};
   const auto back = parsePendingRequests(pendingRequestsJson(pending));
   REQUIRE(back.ok());
   CHECK(back.value() == pending);
+  // A file written before the channel was remembered: its requests are USB ones.
+  const auto older = parsePendingRequests(R"({"format":1,"pending":[{"id":"r","challenge":")" + kChallenge +
+                                          R"(","device_id":"1-2","device_name":"","user":""}]})");
+  REQUIRE(older.ok());
+  CHECK(older.value().at(0).channel == "usb");
+  CHECK_FALSE(parsePendingRequests(R"({"format":1,"pending":[{"id":"r","challenge":")" + kChallenge +
+                                   R"(","device_id":"1-2","device_name":"","user":"","channel":""}]})")
+                  .ok());
 }
 
 TEST_CASE("hostile state files are refused, naming the place") {
