@@ -18,9 +18,15 @@
      signatures: how many were stopped, how many refused before they ran, exec-to-stop (the agent's
      decision time for a refused exec, its exec-to-SIGKILL for a kill; the launcher's spawn -> EPERM
      or reaped beside it).
+  5. Wine variants: the Winny stand-in of tests/integration/test_p2p_wine.py (built now with
+     mingw-w64 and windres) under Debian's wine64, as installed, as a renamed copy in another folder
+     and named without a folder (found on Wine's search path), each started once with the same agent:
+     stopped or not, how (the loader's second exec refused, or killed after its first), the
+     evidence, the agent's figure, and how many events the launch made (one decision per launch).
+     The prefix is made first, before any figure is taken (its time is printed).
 
 Goals (issues 5 and 19): p99 exec-to-kill <= 10 ms; overhead ratio <= 1.05; 14 of 14 variants stopped,
-at least 12 refused before exec.
+at least 12 refused before exec; the Wine variants stopped, one event each.
 Usage: bench/p2p.py [--launches 100] [--runs 10000]   (run after scripts/build.sh, as root)
 """
 
@@ -31,12 +37,14 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 import harness  # noqa: E402
 from test_p2p import Sandbox, make_torrent  # noqa: E402
+from test_p2p_wine import build_pe, missing_wine_tools, wine_argv  # noqa: E402
 
 # Headless commands of the Debian clients; {d} is a fresh folder per launch, {t} a torrent.
 CLIENTS = {
@@ -138,9 +146,28 @@ def percentile(values, p):
     return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))]
 
 
-def run_in(sandbox, args):
+def wine_variants(work, prefix):
+    """(label, argv, cwd, marker) for the Winny stand-in under wine64: installed, renamed, named without
+    a folder; marker is in the argv of that launch only."""
+    build = os.path.join(work, "wine", "build")
+    os.makedirs(build, exist_ok=True)
+    winny = build_pe("winny_like", build)
+    out = []
+    for label, folder, name, program in (("installed Winny.exe", "Winny", "Winny.exe", None),
+                                         ("renamed notes.exe", "documents", "notes.exe", "./notes.exe"),
+                                         ("no folder: notes2", "elsewhere", "notes2.exe", "notes2")):
+        cwd = os.path.join(work, "wine", folder)
+        os.makedirs(cwd, exist_ok=True)
+        path = os.path.join(cwd, name)
+        shutil.copy(winny, path)
+        program = program or path
+        out.append((label, wine_argv(prefix, program), cwd, path if program == path else program))
+    return out
+
+
+def run_in(sandbox, args, cwd=None):
     done = subprocess.run(["nsenter", "-t", str(sandbox.init_pid), "--pid", "--net", "--", *args],
-                          capture_output=True, text=True, timeout=3600)
+                          capture_output=True, text=True, timeout=3600, cwd=cwd)
     if done.returncode != 0:
         sys.exit(f"bench/p2p.py: {' '.join(args[:3])} failed: {done.stderr}")
     return done.stdout.strip()
@@ -186,6 +213,16 @@ def main():
                 lambda: (lambda e: e if len(e) >= n else None)(api.events(type=kind)), 120,
                 f"{n} {kind} events at the collector")
 
+        # The Wine prefix before any figure (wineboot starts about 20 Windows processes once).
+        missing = missing_wine_tools()
+        wine_launches = []
+        if not missing:
+            prefix = os.path.join(work, "wine", "prefix")
+            hello = build_pe("hello", os.path.join(work, "wine"))
+            started = time.monotonic()
+            run_in(sandbox, wine_argv(prefix, hello), cwd=os.path.join(work, "wine"))
+            wine_prefix_s = time.monotonic() - started
+            wine_launches = wine_variants(work, prefix)
         reference = [true_loop()]
         collector = harness.Collector(work).start()
         api = collector.api()
@@ -210,6 +247,10 @@ def main():
         for label, argv in variants(work):
             result = run_in(sandbox, ["python3", launcher, "one", "20", *argv]).split()
             outcomes.append((label, argv[0], result[0], float(result[1]) if len(result) > 1 else None))
+
+        # The Wine variants, once each, with the same agent (a launch not stopped in 20 s is ended).
+        wine_outcomes = [(label, marker, run_in(sandbox, ["python3", launcher, "one", "20", *argv], cwd=cwd).split()[0])
+                         for label, argv, cwd, marker in wine_launches]
 
         def agent_figure(path):
             """The agent's own exec-to-stop figure for the launch of path (decision or exec -> SIGKILL)."""
@@ -260,6 +301,28 @@ def main():
             print(f"  exec-to-stop in the agent: p50 {percentile(to_stop, 50):.2f} ms, p99 {percentile(to_stop, 99):.2f} ms, "
                   f"max {max(to_stop):.2f} ms over the 14 (first sight of each file: uncached; goal p99 <= 10 ms); "
                   f"patched copies {', '.join(f'{v:.2f}' for v in patched_stop)} ms (hash unknown: libraries and YARA)")
+        if missing:
+            print(f"Wine variants: not measured: missing {', '.join(missing)} (scripts/bootstrap.sh --test)")
+        else:
+            print(f"Wine variants (the Winny stand-in under wine64; prefix made in {wine_prefix_s:.1f} s), deny_exec on:")
+            reported = [e for kind in ("p2p.exec_denied", "p2p.killed", "p2p.detected") for e in api.events(type=kind)]
+            wine_stops = []
+            for label, marker, outcome in wine_outcomes:
+                mine = [e for e in reported if any(marker in a for a in e["details"].get("process.args", []))]
+                action = mine[0]["details"]["p2p.action"] if mine else "none"
+                figure = None
+                if mine:
+                    d = mine[0]["details"]
+                    figure = (d.get("p2p.decision_us") if action == "exec_denied" else d.get("p2p.exec_to_kill_us"))
+                wine_stops.append((action, figure))
+                evidence = ", ".join(sorted({f"{s['signal']} {s['matched'][:40]}" for s in
+                                             (mine[0]["details"]["p2p.signals"] if mine else [])}))
+                agent_ms = f"agent {figure / 1000:7.2f} ms" if figure is not None else "agent       -   "
+                print(f"  {label:<22} {action:<12} {agent_ms}   launcher: {outcome:<7} events {len(mine)}   {evidence}")
+            stopped = [a for a, _ in wine_stops if a in ("exec_denied", "killed")]
+            print(f"  stopped {len(stopped)} of {len(wine_stops)}: refused at the loader's second exec "
+                  f"{stopped.count('exec_denied')}, killed after its first exec {stopped.count('killed')} (before "
+                  f"Wine maps the program); agent figure = decision time when refused, exec -> SIGKILL when killed")
         print(f"exec overhead, {args.runs} runs of /bin/true:")
         print(f"  without agent (reference): {ref:8.3f} s  ({', '.join(f'{r:.3f}' for r in reference)})")
         print(f"  with agent, kill only:     {with_kill:8.3f} s   ratio {with_kill / ref:6.3f}  (goal <= 1.05)")

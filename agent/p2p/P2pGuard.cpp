@@ -123,6 +123,7 @@ void P2pGuard::onProcessEvent(const drivers::ProcessEvent& event) {
     case drivers::ProcessEvent::Kind::kExit:
       announced_.erase(event.pid);
       tracked_.erase(event.pid);
+      stops_.forget(event.pid);
       break;
   }
 }
@@ -153,6 +154,10 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   Poco::JSON::Array::Ptr killed = new Poco::JSON::Array;
   std::string failure;
   std::uint64_t latencyNs = 0;
+  // Whether the exec guard has reported refusing this launch already (a Wine loader's second exec
+  // refused while its first exec's event waited here): then it is killed all the same, unreported.
+  const std::string& program = facts.wineProgram ? facts.scriptPath : info.exePath;
+  const bool report = !verdict.kill || stops_.kill(info.pid, info.startTime, program);
   if (verdict.kill) {
     // Children first collected (they are re-parented once the root dies), root first killed (so it
     // cannot start more), then the children, each checked against its start time.
@@ -161,12 +166,19 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
       killed->add(static_cast<std::int64_t>(info.pid));
     } else {
       failure = done.error().describe();
+      if (report) stops_.killFailed(info.pid);
     }
     if (eventNs != 0) latencyNs = monotonicNs_() - eventNs;
     for (const auto& child : descendants) {
       if (!scope_.contains(child.pid, processes_)) continue;  // never outside the scope, not even a child
       if (control_.kill(child.pid, child.startTime)) killed->add(static_cast<std::int64_t>(child.pid));
     }
+  }
+  if (!report) {
+    common::log::info("p2p guard: pid " + std::to_string(info.pid) + " " + info.comm + " (" + program +
+                      "): its exec was refused already" + (failure.empty() ? "; killed too" : "") +
+                      ", no second event");
+    return Outcome::kAlreadyHandled;
   }
   // The rest of the evidence (hashes) for the report, now that the process no longer runs.
   if (facts.exeSha256.empty()) inspector_.addHashes(info, facts);

@@ -21,6 +21,7 @@
 #include "agent/core/EventSink.h"
 #include "agent/p2p/P2pScope.h"
 #include "agent/p2p/ProcessInspector.h"
+#include "agent/p2p/StopLedger.h"
 #include "common/Event.h"
 #include "drivers/include/ProcessControl.h"
 #include "drivers/include/ProcessEvents.h"
@@ -69,6 +70,9 @@ class P2pGuard {
   // Whether pid is in scope (cached per process); the exec guard asks this too.
   bool inScope(pid_t pid);
   const P2pScope& scope() const { return scope_; }
+  // What the guard and the exec guard stopped, shared with the exec guard's thread: one event per
+  // launch when both stop it.
+  StopLedger& stops() { return stops_; }
 
  private:
   struct Tracked {
@@ -98,6 +102,7 @@ class P2pGuard {
   bool enabled_ = false;
   std::unordered_map<pid_t, Tracked> tracked_;
   std::unordered_map<pid_t, bool> announced_;  // pids the kernel told us about (fork or exec)
+  StopLedger stops_;
 };
 
 std::string_view triggerName(P2pGuard::Trigger trigger);

@@ -245,6 +245,10 @@ bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) 
   const std::uint64_t decisionNs = drivers_.monotonicNs() - begin;
   // The caller is still the program that called execve: its command line shows what was asked.
   auto caller = drivers_.processes->read(pid);
+  // Killed already for this program by the main thread (a Wine loader whose first exec was seen
+  // first): refused all the same, reported once.
+  const std::string& program = decision.facts.wineProgram ? decision.facts.scriptPath : path;
+  if (!guard_->stops().refuse(pid, caller ? caller.value().startTime : 0, program)) return false;
   auto details = makeDetails();
   details->set("process.pid", static_cast<std::int64_t>(pid));
   details->set("process.executable", path);

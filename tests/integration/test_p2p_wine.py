@@ -1,9 +1,11 @@
 """P2P guard against Windows clients run through Wine (issue 19, docs/decisions/0036): a Winny stand-in
 built now with mingw-w64 (tests/fixtures/wine: a Winny-like version resource and the strings of the
 built-in winny_engine rule) is started with Debian's wine64, as installed and as a renamed copy in
-another folder, by the real agent whose guard is confined to a pid namespace the test made (as in
-test_p2p). Both are refused or killed, with the version resource and the rule as evidence; an
-ordinary Windows program with an ordinary version resource runs to its end.
+another folder and as a copy named without a folder (`wine64 notes2`, found on Wine's search path),
+by the real agent whose guard is confined to a pid namespace the test made (as in test_p2p). Each
+launch is refused or killed with exactly one event (the exec guard and the kill after the exec race
+for a Wine launch; the second does not report again), with the version resource and the rule as
+evidence; an ordinary Windows program with an ordinary version resource runs to its end.
 
 The first Wine start creates the prefix (in the test's folder, before the agent starts; its time is
 printed). Needs root, gcc-mingw-w64-x86-64 (with windres) and wine64 (scripts/bootstrap.sh --test).
@@ -24,6 +26,29 @@ WINDRES = "x86_64-w64-mingw32-windres"
 FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "wine")
 
 
+def missing_wine_tools():
+    """The tools the stand-ins need that are not installed (also used by bench/p2p.py)."""
+    missing = [tool for tool in (GCC, WINDRES) if shutil.which(tool) is None]
+    if not os.access(WINE, os.X_OK):
+        missing.append(WINE)
+    return missing
+
+
+def build_pe(name, out):
+    """Compiles fixtures/wine/<name>.c with its version resource <name>.rc into a console PE in out."""
+    subprocess.run([WINDRES, os.path.join(FIXTURES, name + ".rc"), "-O", "coff", "-o",
+                    os.path.join(out, name + ".res.o")], check=True)
+    exe = os.path.join(out, name + ".exe")
+    subprocess.run([GCC, "-O2", "-s", "-o", exe, os.path.join(FIXTURES, name + ".c"),
+                    os.path.join(out, name + ".res.o")], check=True)
+    return exe
+
+
+def wine_argv(prefix, program):
+    """wine64 PROGRAM with the prefix given, no debug output and no display."""
+    return ["/usr/bin/env", f"WINEPREFIX={prefix}", "WINEDEBUG=-all", "DISPLAY=", "WAYLAND_DISPLAY=", WINE, program]
+
+
 class WineP2pGuardTest(MamoriTestCase):
     # The P2P tests' sandbox and helpers, reused as they are (the functions, not the test class,
     # so its tests do not run twice).
@@ -35,9 +60,7 @@ class WineP2pGuardTest(MamoriTestCase):
     def setUp(self):
         super().setUp()
         require_root(self)
-        missing = [tool for tool in (GCC, WINDRES) if shutil.which(tool) is None]
-        if not os.access(WINE, os.X_OK):
-            missing.append(WINE)
+        missing = missing_wine_tools()
         if missing:
             self.fail(f"missing {', '.join(missing)}: install gcc-mingw-w64-x86-64 and wine64 "
                       "(scripts/bootstrap.sh --test)")
@@ -48,23 +71,15 @@ class WineP2pGuardTest(MamoriTestCase):
         self.prefix = self.dir("wineprefix")
 
     def build(self, name):
-        """Compiles fixtures/wine/<name>.c with its version resource <name>.rc into a console PE."""
-        out = self.dir("build")
-        subprocess.run([WINDRES, os.path.join(FIXTURES, name + ".rc"), "-O", "coff", "-o",
-                        os.path.join(out, name + ".res.o")], check=True)
-        exe = os.path.join(out, name + ".exe")
-        subprocess.run([GCC, "-O2", "-s", "-o", exe, os.path.join(FIXTURES, name + ".c"),
-                        os.path.join(out, name + ".res.o")], check=True)
-        return exe
+        return build_pe(name, self.dir("build"))
 
     def tail(self, log):
         with open(os.path.join(self.workdir, log), "rb") as f:
             return f.read()[-2000:]
 
     def wine(self, program, cwd, log):
-        """wine64 PROGRAM in the sandbox, with the test's prefix, no debug output and no display."""
-        return self.sandbox.spawn(["env", f"WINEPREFIX={self.prefix}", "WINEDEBUG=-all", "DISPLAY=",
-                                   "WAYLAND_DISPLAY=", WINE, program], cwd=cwd, log=log)
+        """wine64 PROGRAM in the sandbox, with the test's prefix."""
+        return self.sandbox.spawn(wine_argv(self.prefix, program), cwd=cwd, log=log)
 
     def test_windows_clients_under_wine_are_stopped_and_ordinary_programs_run(self):
         winny = self.build("winny_like")
@@ -92,17 +107,22 @@ class WineP2pGuardTest(MamoriTestCase):
         self.assertEqual(proc.returncode, 0, self.tail("hello.log"))
         self.assertIn(b"hello from an ordinary tool", self.tail("hello.log"))
 
-        # The stand-in as installed (absolute path) and a renamed copy in another folder (relative).
+        # The stand-in as installed (absolute path), a renamed copy in another folder (relative), and
+        # one named without a folder, found where Wine looks (`wine notes2`: NAME.exe in system32, the
+        # working directory, C:\windows ...).
         installed = os.path.join(self.dir("Winny"), "Winny.exe")
         shutil.copy(winny, installed)
         renamed = os.path.join(self.dir("documents"), "notes.exe")
         shutil.copy(winny, renamed)
-        # The installed name decides at once; the renamed copy is known by its content: the version
-        # resource and the rule (both read in one pass over the file).
-        for program, cwd, marker, expected in (
-                (installed, self.dir("Winny"), installed, {("name", "winny")}),
-                ("./notes.exe", self.dir("documents"), "notes.exe",
-                 {("version_info", "ProductName=Winny*"), ("yara", "winny_engine")})):
+        bare = os.path.join(self.dir("elsewhere"), "notes2.exe")
+        shutil.copy(winny, bare)
+        # The installed name decides at once; the renamed copies are known by their content: the
+        # version resource and the rule (both read in one pass over the file).
+        by_content = {("version_info", "ProductName=Winny*"), ("yara", "winny_engine")}
+        launches = ((installed, self.dir("Winny"), installed, installed, {("name", "winny")}),
+                    ("./notes.exe", self.dir("documents"), "notes.exe", renamed, by_content),
+                    ("notes2", self.dir("elsewhere"), "notes2", bare, by_content))
+        for program, cwd, marker, script, expected in launches:
             with self.subTest(program=program):
                 with open(os.path.join(self.workdir, os.path.basename(program) + ".log"), "wb") as log:
                     event = self.assertStopped(self.wine(program, cwd, log), marker)
@@ -113,16 +133,26 @@ class WineP2pGuardTest(MamoriTestCase):
                       + (f", {details['p2p.exec_to_kill_us']} us after exec" if "p2p.exec_to_kill_us" in details
                          else "") + f"); signals {sorted(signals)}")
                 self.assertTrue(details.get("process.wine"), details)
-                self.assertEqual(os.path.basename(details["process.script"]), os.path.basename(program), details)
+                self.assertEqual(details["process.script"], script, details)
                 self.assertTrue(expected <= signals, f"expected {expected} in {signals}")
                 if "version_info" in {signal for signal, _ in expected}:
                     self.assertEqual(details["process.pe.product"], "Winny", details)
                     self.assertEqual(details["process.pe.original_file_name"], "Winny.exe", details)
 
+        # One decision per launch: the loader's second exec refused and the kill after its first exec
+        # race (docs/decisions/0036); whichever comes second acts without a second event. A last
+        # launch of a client known by name is reported after anything the Wine launches could still
+        # have reported (events leave in the order they were made), so counting then is final.
+        sentinel = os.path.join(self.dir("last"), "ctorrent")
+        shutil.copy("/bin/sleep", sentinel)
+        self.assertStopped(self.sandbox.spawn([sentinel, "60"]), sentinel)
+        reported = [e for kind in ("p2p.killed", "p2p.exec_denied", "p2p.detected") for e in self.api.events(type=kind)]
+        for _, _, marker, _, _ in launches:
+            mine = [e for e in reported if any(marker in arg for arg in e["details"].get("process.args", []))]
+            self.assertEqual(len(mine), 1, f"{marker}: {[(e['type'], e['details']['p2p.action']) for e in mine]}")
         # The ordinary program was never reported.
-        for kind in ("p2p.killed", "p2p.exec_denied", "p2p.detected"):
-            for event in self.api.events(type=kind):
-                self.assertFalse(any("hello.exe" in arg for arg in event["details"].get("process.args", [])), event)
+        for event in reported:
+            self.assertFalse(any("hello.exe" in arg for arg in event["details"].get("process.args", [])), event)
 
 
 if __name__ == "__main__":

@@ -189,6 +189,18 @@ TEST_CASE("Wine's loader executing itself again is judged by the Windows program
                     prefix + "/dosdevices/c:/Program Files/P2P/svc.exe ProductName=" + winny));
   asWine({loader, "./hello.exe"});
   CHECK(f.decide(loader).allow);
+  // Named without a folder (`wine notes`): found where Wine looks, NAME.exe in the working directory;
+  // and the start.exe Wine runs when it did not find NAME itself (its child's exec) names it too.
+  f.write("notes.exe", testsupport::miniPe({{"ProductName", winny}}));
+  for (std::vector<std::string> argv :
+       {std::vector<std::string>{loader, "notes"}, std::vector<std::string>{"start.exe", "/exec", "notes"}}) {
+    asWine(argv);
+    auto bare = f.decide(loader);
+    CHECK_FALSE(bare.allow);
+    CHECK(bare.facts.scriptPath == f.dir.file("notes.exe"));
+  }
+  asWine({loader, "hello"});
+  CHECK(f.decide(loader).allow);
   // The loader started by a shell (the caller is no Wine process): the loader's own file decides.
   drivers::ProcessInfo shell;
   shell.pid = 10;

@@ -305,3 +305,37 @@ TEST_CASE("a Windows client run through Wine is killed at the loader's exec: its
   }
   CHECK(versionInfo);
 }
+
+TEST_CASE(
+    "one event per launch: what the exec guard refused is killed unreported, what was killed refused unreported") {
+  Fixture f;
+  f.processes.add(process(100, 1, "bash"));
+  f.processes.add(process(200, 100, "ctorrent", "/usr/bin/ctorrent"));
+  f.processes.add(process(201, 100, "ctorrent", "/usr/bin/ctorrent"));
+  auto guard = f.guard();
+  guard->apply(builtin());
+  // The exec guard's thread refused this launch (a Wine loader's second exec) before the main thread
+  // saw its first exec: killed all the same, no second event.
+  CHECK(guard->stops().refuse(200, 1200, "/usr/bin/ctorrent"));
+  CHECK(guard->examine(200, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kAlreadyHandled);
+  REQUIRE(f.processes.kills().size() == 1);
+  CHECK(f.processes.kills()[0].first == 200);
+  CHECK(f.events.empty());
+  // Killed first: reported; the exec guard's refusal of the same launch that follows is not.
+  CHECK(guard->examine(201, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kMatched);
+  CHECK(f.events.size() == 1);
+  CHECK_FALSE(guard->stops().refuse(201, 1201, "/usr/bin/ctorrent"));
+  // Other launches are reported: another program, another process (a reused pid), and a shell whose
+  // exec of a client is refused twice (two attempts).
+  CHECK(guard->stops().refuse(201, 1201, "/usr/bin/rtorrent"));
+  CHECK(guard->stops().refuse(201, 9999, "/usr/bin/rtorrent"));
+  CHECK(guard->stops().refuse(100, 1100, "/usr/bin/ctorrent"));
+  CHECK(guard->stops().refuse(100, 1100, "/usr/bin/ctorrent"));
+  // Exits forget; a kill that failed does not silence a later refusal.
+  for (const pid_t pid : {100, 200}) guard->onProcessEvent({drivers::ProcessEvent::Kind::kExit, pid, 0});
+  guard->onProcessEvent({drivers::ProcessEvent::Kind::kExit, 201, 0});
+  CHECK(guard->stops().size() == 0);
+  CHECK(guard->stops().kill(300, 1300, "/x"));
+  guard->stops().killFailed(300);
+  CHECK(guard->stops().refuse(300, 1300, "/x"));
+}
