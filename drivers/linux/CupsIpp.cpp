@@ -8,8 +8,10 @@ namespace mamori::drivers::linux_os {
 
 namespace {
 
+const CupsLibrary& cups() { return loadedCupsLibrary(); }
+
 struct IppDeleter {
-  void operator()(ipp_t* ipp) const { ippDelete(ipp); }
+  void operator()(ipp_t* ipp) const { cups().ippDelete(ipp); }
 };
 using IppPtr = std::unique_ptr<ipp_t, IppDeleter>;
 
@@ -19,7 +21,7 @@ std::string bounded(const char* text) {
 }
 
 bool isText(ipp_attribute_t* attr) {
-  switch (ippGetValueTag(attr)) {
+  switch (cups().ippGetValueTag(attr)) {
     case IPP_TAG_TEXT:
     case IPP_TAG_NAME:
     case IPP_TAG_TEXTLANG:
@@ -32,14 +34,14 @@ bool isText(ipp_attribute_t* attr) {
 }
 
 std::string firstText(ipp_attribute_t* attr) {
-  if (!isText(attr) || ippGetCount(attr) < 1) return {};
-  return bounded(ippGetString(attr, 0, nullptr));
+  if (!isText(attr) || cups().ippGetCount(attr) < 1) return {};
+  return bounded(cups().ippGetString(attr, 0, nullptr));
 }
 
 std::int64_t firstInteger(ipp_attribute_t* attr, std::int64_t otherwise) {
-  const ipp_tag_t tag = ippGetValueTag(attr);
-  if ((tag != IPP_TAG_INTEGER && tag != IPP_TAG_ENUM) || ippGetCount(attr) < 1) return otherwise;
-  return ippGetInteger(attr, 0);
+  const ipp_tag_t tag = cups().ippGetValueTag(attr);
+  if ((tag != IPP_TAG_INTEGER && tag != IPP_TAG_ENUM) || cups().ippGetCount(attr) < 1) return otherwise;
+  return cups().ippGetInteger(attr, 0);
 }
 
 void takeJobAttribute(ipp_attribute_t* attr, const char* name, PrintJobFacts& job) {
@@ -50,8 +52,8 @@ void takeJobAttribute(ipp_attribute_t* attr, const char* name, PrintJobFacts& jo
     // An unknown state counts as pending: a job the gate has not judged must never look finished.
     job.state = state >= 3 && state <= 9 ? static_cast<PrintJobState>(state) : PrintJobState::kPending;
   } else if (std::strcmp(name, "job-state-reasons") == 0 && isText(attr)) {
-    const int count = std::min(ippGetCount(attr), 64);
-    for (int i = 0; i < count; ++i) job.stateReasons.push_back(bounded(ippGetString(attr, i, nullptr)));
+    const int count = std::min(cups().ippGetCount(attr), 64);
+    for (int i = 0; i < count; ++i) job.stateReasons.push_back(bounded(cups().ippGetString(attr, i, nullptr)));
   } else if (std::strcmp(name, "job-hold-until") == 0) {
     job.holdUntil = firstText(attr);
   } else if (std::strcmp(name, "job-originating-user-name") == 0) {
@@ -78,10 +80,11 @@ ssize_t readFromView(void* context, ipp_uchar_t* buffer, size_t bytes) {
 }
 
 common::Result<IppPtr> readMessage(std::string_view bytes) {
-  IppPtr ipp(ippNew());
+  if (auto library = cupsLibrary(); !library) return library.error();
+  IppPtr ipp(cups().ippNew());
   std::string_view rest = bytes;
   // Blocking mode: libcups reads until the message is whole or the bytes end.
-  const ipp_state_t state = ippReadIO(&rest, readFromView, 1, nullptr, ipp.get());
+  const ipp_state_t state = cups().ippReadIO(&rest, readFromView, 1, nullptr, ipp.get());
   if (state != IPP_STATE_DATA) {
     return common::makeError(common::ErrorKind::kCorrupt,
                              "not a whole IPP message (stopped after " + std::to_string(bytes.size() - rest.size()) +
@@ -116,9 +119,10 @@ std::vector<PrintJobFacts> jobsFromIpp(ipp_t* response) {
   };
   // Each job is one job-attributes group; libcups marks the boundary between two adjacent groups of
   // the same tag with a nameless separator attribute.
-  for (ipp_attribute_t* attr = ippFirstAttribute(response); attr != nullptr; attr = ippNextAttribute(response)) {
-    const char* name = ippGetName(attr);
-    if (ippGetGroupTag(attr) != IPP_TAG_JOB || name == nullptr) {
+  for (ipp_attribute_t* attr = cups().ippFirstAttribute(response); attr != nullptr;
+       attr = cups().ippNextAttribute(response)) {
+    const char* name = cups().ippGetName(attr);
+    if (cups().ippGetGroupTag(attr) != IPP_TAG_JOB || name == nullptr) {
       finish();
       continue;
     }
@@ -137,9 +141,10 @@ std::vector<PrinterFacts> printersFromIpp(ipp_t* response) {
     if (!printer.name.empty() && printers.size() < kMaxIppJobs) printers.push_back(std::move(printer));
     printer = PrinterFacts{};
   };
-  for (ipp_attribute_t* attr = ippFirstAttribute(response); attr != nullptr; attr = ippNextAttribute(response)) {
-    const char* name = ippGetName(attr);
-    if (ippGetGroupTag(attr) != IPP_TAG_PRINTER || name == nullptr) {
+  for (ipp_attribute_t* attr = cups().ippFirstAttribute(response); attr != nullptr;
+       attr = cups().ippNextAttribute(response)) {
+    const char* name = cups().ippGetName(attr);
+    if (cups().ippGetGroupTag(attr) != IPP_TAG_PRINTER || name == nullptr) {
       finish();
       continue;
     }

@@ -2,14 +2,15 @@
 // The scheduler's IPP answers as facts: the jobs of a Get-Jobs response, the queues of a
 // CUPS-Get-Printers response. Pure (libcups's message type in, structs out) and fuzzed with hostile
 // messages (tests/fuzz/fuzz_cups_ipp.cpp): a job without a usable id is left out, strings are
-// bounded, and a message with more jobs than the bound keeps the first ones.
+// bounded, and a message with more jobs than the bound keeps the first ones. libcups is loaded at run
+// time (CupsLibrary): the parsers take its objects, so it is loaded when they get one.
 
-#include <cups/ipp.h>
 #include <string_view>
 #include <vector>
 
 #include "common/Result.h"
 #include "drivers/include/PrintSpooler.h"
+#include "drivers/linux/CupsLibrary.h"
 
 namespace mamori::drivers::linux_os {
 

@@ -17,6 +17,8 @@ namespace mamori::drivers::linux_os {
 
 namespace {
 
+const CupsLibrary& cups() { return loadedCupsLibrary(); }
+
 constexpr int kConnectTimeoutMs = 5000;
 constexpr const char* kJobAttributes[] = {
     "job-id",          "job-state", "job-state-reasons",         "job-hold-until",      "job-originating-user-name",
@@ -28,9 +30,9 @@ std::string jobUri(std::int64_t jobId) { return "ipp://localhost/jobs/" + std::t
 // A request to the object at uri, by this process's user. Every operation attribute comes before
 // any other group: cupsd refuses a message whose groups go back.
 ipp_t* newRequest(ipp_op_t op, const char* uriName, const std::string& uri) {
-  ipp_t* request = ippNewRequest(op);
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, uriName, nullptr, uri.c_str());
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cupsUser());
+  ipp_t* request = cups().ippNewRequest(op);
+  cups().ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_URI, uriName, nullptr, uri.c_str());
+  cups().ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_NAME, "requesting-user-name", nullptr, cups().cupsUser());
   return request;
 }
 
@@ -46,10 +48,16 @@ void CupsPrintSpooler::use(const std::string& server, const std::string& spoolDi
   spoolDir_ = spoolDir;
 }
 
+common::Status CupsPrintSpooler::loaded() {
+  auto library = cupsLibrary();
+  if (!library) return library.error();
+  return common::Ok{};
+}
+
 common::Result<http_t*> CupsPrintSpooler::connection() {
   if (http_) return http_.get();
-  std::string host = server_.empty() ? cupsServer() : server_;
-  int port = ippPort();
+  std::string host = server_.empty() ? cups().cupsServer() : server_;
+  int port = cups().ippPort();
   if (!host.empty() && host.front() != '/') {
     const std::size_t colon = host.rfind(':');
     if (colon != std::string::npos && host.find(']', colon) == std::string::npos) {
@@ -58,11 +66,11 @@ common::Result<http_t*> CupsPrintSpooler::connection() {
     }
     if (host.size() > 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
   }
-  http_t* http =
-      httpConnect2(host.c_str(), port, nullptr, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED, 1, kConnectTimeoutMs, nullptr);
+  http_t* http = cups().httpConnect2(host.c_str(), port, nullptr, AF_UNSPEC, HTTP_ENCRYPTION_IF_REQUESTED, 1,
+                                     kConnectTimeoutMs, nullptr);
   if (http == nullptr) {
     return common::makeError(common::ErrorKind::kUnavailable,
-                             "cannot reach the CUPS scheduler: " + std::string(cupsLastErrorString()), host);
+                             "cannot reach the CUPS scheduler: " + std::string(cups().cupsLastErrorString()), host);
   }
   http_.reset(http);
   return http;
@@ -73,8 +81,8 @@ common::Result<CupsPrintSpooler::IppPtr> CupsPrintSpooler::call(ipp_t* request, 
   auto http = connection();
   if (!http) return http.error();
   // cupsDoRequest frees the request; it answers 401 itself with the local peer credentials.
-  IppPtr response(cupsDoRequest(http.value(), owned.release(), "/"));
-  const ipp_status_t status = cupsLastError();
+  IppPtr response(cups().cupsDoRequest(http.value(), owned.release(), "/"));
+  const ipp_status_t status = cups().cupsLastError();
   if (response == nullptr || status > IPP_STATUS_OK_EVENTS_COMPLETE) {
     const bool gone = response == nullptr && status >= IPP_STATUS_ERROR_INTERNAL;
     if (gone) http_.reset();  // the next call reconnects
@@ -82,7 +90,8 @@ common::Result<CupsPrintSpooler::IppPtr> CupsPrintSpooler::call(ipp_t* request, 
                                    : status == IPP_STATUS_ERROR_FORBIDDEN || status == IPP_STATUS_ERROR_NOT_AUTHORIZED
                                        ? common::ErrorKind::kDenied
                                        : common::ErrorKind::kUnavailable;
-    return common::makeError(kind, what + ": " + ippErrorString(status) + " (" + cupsLastErrorString() + ")", "cups");
+    return common::makeError(
+        kind, what + ": " + cups().ippErrorString(status) + " (" + cups().cupsLastErrorString() + ")", "cups");
   }
   return response;
 }
@@ -95,12 +104,13 @@ common::Result<CupsPrintSpooler::IppPtr> CupsPrintSpooler::callList(ipp_t* reque
 }
 
 common::Result<std::vector<PrinterFacts>> CupsPrintSpooler::printers() {
+  if (auto ready = loaded(); !ready) return ready.error();
   std::vector<PrinterFacts> all;
   classes_.clear();
   for (const ipp_op_t op : {IPP_OP_CUPS_GET_PRINTERS, IPP_OP_CUPS_GET_CLASSES}) {
     ipp_t* request = newRequest(op, "printer-uri", "ipp://localhost/");
-    ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                  static_cast<int>(std::size(kPrinterAttributes)), nullptr, kPrinterAttributes);
+    cups().ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                         static_cast<int>(std::size(kPrinterAttributes)), nullptr, kPrinterAttributes);
     auto response =
         callList(request, op == IPP_OP_CUPS_GET_CLASSES ? "listing the print classes" : "listing the print queues");
     if (!response) return response.error();
@@ -113,29 +123,32 @@ common::Result<std::vector<PrinterFacts>> CupsPrintSpooler::printers() {
 }
 
 common::Status CupsPrintSpooler::setHoldDefault(const std::string& printer, const std::string& keyword) {
+  if (auto ready = loaded(); !ready) return ready.error();
   const bool isClass = classes_.count(printer) != 0;
   char uri[HTTP_MAX_URI];
-  httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof(uri), "ipp", nullptr, "localhost", 0,
-                   isClass ? "/classes/%s" : "/printers/%s", printer.c_str());
+  cups().httpAssembleURIf(HTTP_URI_CODING_ALL, uri, sizeof(uri), "ipp", nullptr, "localhost", 0,
+                          isClass ? "/classes/%s" : "/printers/%s", printer.c_str());
   ipp_t* request =
       newRequest(isClass ? IPP_OP_CUPS_ADD_MODIFY_CLASS : IPP_OP_CUPS_ADD_MODIFY_PRINTER, "printer-uri", uri);
-  ippAddString(request, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "job-hold-until-default", nullptr, keyword.c_str());
+  cups().ippAddString(request, IPP_TAG_PRINTER, IPP_TAG_KEYWORD, "job-hold-until-default", nullptr, keyword.c_str());
   auto response = call(request, "setting job-hold-until-default=" + keyword + " on " + printer);
   if (!response) return response.error();
   return common::Ok{};
 }
 
 common::Result<std::vector<PrintJobFacts>> CupsPrintSpooler::jobs() {
+  if (auto ready = loaded(); !ready) return ready.error();
   ipp_t* request = newRequest(IPP_OP_GET_JOBS, "printer-uri", "ipp://localhost/");
-  ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "which-jobs", nullptr, "not-completed");
-  ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
-                static_cast<int>(std::size(kJobAttributes)), nullptr, kJobAttributes);
+  cups().ippAddString(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "which-jobs", nullptr, "not-completed");
+  cups().ippAddStrings(request, IPP_TAG_OPERATION, IPP_TAG_KEYWORD, "requested-attributes",
+                       static_cast<int>(std::size(kJobAttributes)), nullptr, kJobAttributes);
   auto response = callList(request, "listing the print jobs");
   if (!response) return response.error();
   return jobsFromIpp(response.value().get());
 }
 
 common::Status CupsPrintSpooler::jobOperation(ipp_op_t op, std::int64_t jobId, const char* what) {
+  if (auto ready = loaded(); !ready) return ready.error();
   ipp_t* request = newRequest(op, "job-uri", jobUri(jobId));
   auto response = call(request, std::string(what) + " job " + std::to_string(jobId));
   if (!response) return response.error();

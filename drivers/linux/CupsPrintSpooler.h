@@ -2,15 +2,16 @@
 // The PrintSpooler of a CUPS scheduler: IPP requests through libcups on one connection (a socket path
 // or loopback port; over the local socket cupsd knows root by its peer credentials), the spooled
 // documents read from RequestRoot (d<job>-<doc>, readable by root only), and an inotify watch on that
-// folder that wakes the gate when cupsd writes a job's files (docs/decisions/0042).
+// folder that wakes the gate when cupsd writes a job's files (docs/decisions/0042). libcups is loaded
+// by the first call that needs it (CupsLibrary): a spooler never asked costs nothing.
 
-#include <cups/cups.h>
 #include <memory>
 #include <mutex>
 #include <set>
 #include <string>
 
 #include "drivers/include/PrintSpooler.h"
+#include "drivers/linux/CupsLibrary.h"
 
 namespace mamori::drivers::linux_os {
 
@@ -32,13 +33,15 @@ class CupsPrintSpooler final : public PrintSpooler {
 
  private:
   struct HttpDeleter {
-    void operator()(http_t* http) const { httpClose(http); }
+    void operator()(http_t* http) const { loadedCupsLibrary().httpClose(http); }
   };
   struct IppDeleter {
-    void operator()(ipp_t* ipp) const { ippDelete(ipp); }
+    void operator()(ipp_t* ipp) const { loadedCupsLibrary().ippDelete(ipp); }
   };
   using IppPtr = std::unique_ptr<ipp_t, IppDeleter>;
 
+  // libcups loaded, or why not: every operation asks first (nothing of libcups runs before).
+  static common::Status loaded();
   common::Result<http_t*> connection();
   // Sends request (consumed) and returns the answer, or the scheduler's refusal as an error.
   common::Result<IppPtr> call(ipp_t* request, const std::string& what);

@@ -120,6 +120,8 @@ class PackagesTest(MamoriTestCase):
         depends = field(deb, "Depends")
         for lib in ("libqt6core6", "libqt6network6", "libpoconetssl80", "libyara9", "libc6"):
             self.assertIn(lib, depends, "dpkg-shlibdeps computes the library dependencies")
+        # The print gate's libcups is loaded at run time (not linked): recommended, not computed.
+        self.assertIn("libcups2", field(deb, "Recommends"))
         files = contents(deb)
         self.assertEqual(files["/usr/bin/mamori-agent"], ("-rwxr-xr-x", "root/root"))
         # The scan command's lean front (docs/decisions/0039) and its page.

@@ -36,6 +36,7 @@ def missing_wine_tools():
 
 def build_pe(name, out):
     """Compiles fixtures/wine/<name>.c with its version resource <name>.rc into a console PE in out."""
+    os.makedirs(out, exist_ok=True)
     subprocess.run([WINDRES, os.path.join(FIXTURES, name + ".rc"), "-O", "coff", "-o",
                     os.path.join(out, name + ".res.o")], check=True)
     exe = os.path.join(out, name + ".exe")
