@@ -46,3 +46,7 @@ set(MAMORI_FUZZ_LIBS_thunderbolt mamori_drivers_parsers)
 # The print gate's reading of CUPS's IPP answers: jobs and queues (drivers/linux/CupsIpp, issue 16).
 list(APPEND MAMORI_FUZZ_TARGETS cups_ipp)
 set(MAMORI_FUZZ_LIBS_cups_ipp mamori_drivers_cups_parsers)
+# Which Windows program a Wine process runs: its argv (Wine's start and its options), the program as
+# a path through the prefix's drive links, Wine's search path (agent/p2p/WineProgram, issue 19).
+list(APPEND MAMORI_FUZZ_TARGETS wine_program)
+set(MAMORI_FUZZ_LIBS_wine_program mamori_p2p_wine)
