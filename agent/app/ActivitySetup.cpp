@@ -3,24 +3,23 @@
 #include "agent/contentscan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
-#include "drivers/linux/CupsPrintSpooler.h"
-#include "drivers/linux/FanotifyActivitySource.h"
 
 namespace mamori::agent {
 
 namespace {
 
-class LinuxActivity final : public Capability {
+class ActivityWithIds final : public Capability {
  public:
-  LinuxActivity(EventSink& sink, const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox,
-                std::shared_ptr<const contentscan::ContentSets> sets)
+  ActivityWithIds(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler, EventSink& sink,
+                  const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox,
+                  std::shared_ptr<const contentscan::ContentSets> sets)
       : clock_(clock),
         capability_(
-            source_, sink, [] { return contentscan::homeDirectories(); }, [this] { return clock_.nowMs(); },
+            source, sink, [] { return contentscan::homeDirectories(); }, [this] { return clock_.nowMs(); },
             [this] { return ids_.next(clock_.nowMs()); }) {
     capability_.setExtractionSandbox(std::move(sandbox));
     capability_.setContentSets(std::move(sets));
-    capability_.setPrintSpooler(&spooler_);
+    capability_.setPrintSpooler(&spooler);  // the print gate's (activity.printing.mode enforce)
   }
 
   std::string name() const override { return capability_.name(); }
@@ -28,18 +27,17 @@ class LinuxActivity final : public Capability {
 
  private:
   const common::Clock& clock_;
-  common::Uuid7Generator ids_;  // incident ids: used on the main thread only
-  drivers::linux_os::FanotifyActivitySource source_;
-  drivers::linux_os::CupsPrintSpooler spooler_;  // the print gate's (activity.printing.mode enforce)
-  activity::ActivityCapability capability_;      // declared last: stopped before the source goes
+  common::Uuid7Generator ids_;               // incident ids: used on the main thread only
+  activity::ActivityCapability capability_;  // declared last: stopped first
 };
 
 }  // namespace
 
-std::unique_ptr<Capability> makeLinuxActivity(EventSink& sink, const common::Clock& clock,
-                                              std::shared_ptr<drivers::SandboxLauncher> sandbox,
-                                              std::shared_ptr<const contentscan::ContentSets> sets) {
-  return std::make_unique<LinuxActivity>(sink, clock, std::move(sandbox), std::move(sets));
+std::unique_ptr<Capability> makeActivity(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler,
+                                         EventSink& sink, const common::Clock& clock,
+                                         std::shared_ptr<drivers::SandboxLauncher> sandbox,
+                                         std::shared_ptr<const contentscan::ContentSets> sets) {
+  return std::make_unique<ActivityWithIds>(source, spooler, sink, clock, std::move(sandbox), std::move(sets));
 }
 
 }  // namespace mamori::agent

@@ -10,20 +10,15 @@
 
 #include "agent/app/ActivitySetup.h"
 #include "agent/app/DeviceControlSetup.h"
-#include "agent/app/P2pGuardSetup.h"
 #include "agent/app/RequestSetup.h"
 #include "agent/contentscan/ContentScanCapability.h"
 #include "agent/contentscan/SetSync.h"
 #include "agent/guard/Integrity.h"
+#include "agent/p2p/P2pGuardCapability.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/ReportingCapability.h"
 #include "common/Files.h"
 #include "common/Log.h"
-#include "drivers/linux/FileHashCache.h"
-#include "drivers/linux/LinuxDesktopNotifier.h"
-#include "drivers/linux/LinuxProcessUsage.h"
-#include "drivers/linux/LinuxSandbox.h"
-#include "drivers/linux/SdNotify.h"
 #include "policy/PolicyLoader.h"
 
 namespace mamori::agent {
@@ -43,8 +38,8 @@ int fail(int code, const std::string& message) {
 }
 }  // namespace
 
-Agent::Agent(AgentOptions options, const drivers::SystemInfo& system)
-    : options_(std::move(options)), system_(system), reporting_(effectiveReporting(options_)) {}
+Agent::Agent(AgentOptions options, AgentDrivers drivers)
+    : options_(std::move(options)), drivers_(std::move(drivers)), reporting_(effectiveReporting(options_)) {}
 
 Agent::~Agent() = default;
 
@@ -80,7 +75,7 @@ int Agent::setUpIdentity() {
 }
 
 int Agent::start() {
-  facts_ = system_.machineFacts();
+  facts_ = drivers_.system->machineFacts();
   if (auto made = common::makeDirectories(options_.stateDir); !made) {
     return fail(kExitRuntime, "state directory: " + made.error().describe());
   }
@@ -101,7 +96,7 @@ int Agent::start() {
   http.baseUrl = identity.collectorUrl;
   http.caFile = identity.caFile;
   http.timeoutMs = 15'000;
-  auto transport = HttpsTransport::create(http);
+  auto transport = drivers_.openTransport(http);
   if (!transport) return fail(kExitUsage, "collector: " + transport.error().describe());
   transport_ = std::move(transport).value();
 
@@ -129,8 +124,7 @@ int Agent::start() {
   // their desktop, unless --desktop-notices off.
   EventSink* capabilitySink = sink_.get();
   if (options_.desktopNotices != "off") {
-    notifier_ = std::make_unique<drivers::LinuxDesktopNotifier>(options_.userRuntimeRoot);
-    noticeSink_ = std::make_unique<NotifyingEventSink>(*capabilitySink, *notifier_);
+    noticeSink_ = std::make_unique<NotifyingEventSink>(*capabilitySink, *drivers_.notifier);
     capabilitySink = noticeSink_.get();
   }
   synthetic_ = std::make_unique<SyntheticEmitter>(*spool_, *events_, options_.emitSynthetic);
@@ -148,22 +142,22 @@ int Agent::start() {
   }
   // Device control (USB), unless --device-control off.
   if (options_.deviceControl != "off") {
-    auto device = makeLinuxDeviceControl(
-        options_.sysfsRoot, options_.stateDir, *capabilitySink,
+    auto device = makeDeviceControl(
+        drivers_.devices, options_.stateDir, *capabilitySink,
         device::ExceptionSettings{identity.agentId, options_.stateDir + "/exceptions",
                                   options_.stateDir + "/policy-key.pem", [this] { return clock_.nowMs(); },
                                   options_.stateDir + "/exceptions-state.json"});
     if (!options_.requestSocket.empty()) {
       // Employees ask for a blocked device through this socket; the answers come with the policy poll.
-      requests_ =
-          std::make_unique<RequestSetup>(options_.requestSocket, *transport_, *identity_, facts_.hostName,
-                                         *capabilitySink, *device, options_.stateDir + "/exception-requests.json");
+      requests_ = std::make_unique<RequestSetup>(options_.requestSocket, drivers_.peerUser, *transport_, *identity_,
+                                                 facts_.hostName, *capabilitySink, *device,
+                                                 options_.stateDir + "/exception-requests.json");
     }
     addCapability(std::move(device));  // the policy sync applies the policy in force at its start
   }
   // Content scanning: scheduled passes over content_scan.paths, incremental through a cache in the state dir.
   // Files are parsed by confined mamori-extract workers, never in the agent (docs/decisions/0022).
-  const auto sandbox = drivers::makeExtractionLauncher();
+  const auto& sandbox = drivers_.extraction;
   // The fingerprint and exact-data-match sets the policy names, fetched from the collector and kept in
   // the state directory (docs/decisions/0035); applied before the capabilities that scan with them,
   // and a newer set re-applies the policy to those two.
@@ -180,10 +174,11 @@ int Agent::start() {
   setUsers_.push_back(&addCapability(std::move(contentScan)));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
-  setUsers_.push_back(&addCapability(makeLinuxActivity(*capabilitySink, clock_, sandbox, sets)));
+  setUsers_.push_back(
+      &addCapability(makeActivity(*drivers_.activity, *drivers_.printSpooler, *capabilitySink, clock_, sandbox, sets)));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
-    auto guard = makeLinuxP2pGuard(options_.p2pScope, *capabilitySink);
+    auto guard = p2p::P2pGuardCapability::create(drivers_.p2p(options_.p2pScope), options_.p2pScope, *capabilitySink);
     if (!guard) return fail(kExitUsage, guard.error().describe());
     addCapability(std::move(guard).value());
   }
@@ -240,7 +235,6 @@ int Agent::start() {
 }
 
 int Agent::setUpGuard() {
-  processUsage_ = std::make_unique<drivers::linux_os::LinuxProcessUsage>();
   guard::ServiceGuardSettings settings;
   settings.controlSocket =
       options_.controlSocket.empty() ? options_.stateDir + "/control.sock" : options_.controlSocket;
@@ -248,15 +242,9 @@ int Agent::setUpGuard() {
   settings.exceptionInbox = options_.deviceControl != "off" ? options_.stateDir + "/exceptions" : "";
   settings.limitWindowMs = options_.limitWindowMs;
   settings.nowMs = [this] { return clock_.nowMs(); };
-  const std::string notifySocket = drivers::linux_os::notifySocketFromEnvironment();
   auto guard = std::make_unique<guard::ServiceGuard>(
-      settings, *processUsage_, *sink_, [this](int code, const std::string& why) { requestStop(code, why); },
-      [notifySocket](const std::string& message) {
-        if (auto sent = drivers::linux_os::sdNotify(notifySocket, message); !sent) {
-          common::log::warning("systemd notification: " + sent.error().describe());
-        }
-      },
-      drivers::linux_os::watchdogIntervalMsFromEnvironment());
+      settings, *drivers_.processUsage, *sink_, [this](int code, const std::string& why) { requestStop(code, why); },
+      drivers_.notifyService, drivers_.watchdogMs);
   if (auto started = guard->start(); !started) {
     // The PC stays protected; only `mamori-agent ctl` is unavailable (the prerm then checks the
     // token itself).
@@ -291,9 +279,7 @@ void Agent::reportPreviousRun() {
                                              {"unit_override", kUnitOverride},
                                              {"token_hash", options_.tokenHashFile}};
   if (!options_.configFile.empty()) watched.push_back({"config", options_.configFile});
-  drivers::linux_os::FileHashCache hashes(8);
-  auto changes = guard::checkIntegrity(options_.stateDir + "/integrity", watched,
-                                       [&hashes](const std::string& path) { return hashes.sha256(path); });
+  auto changes = guard::checkIntegrity(options_.stateDir + "/integrity", watched, drivers_.hashFile);
   if (!changes) {
     common::log::error("integrity check: " + changes.error().describe());
     return;

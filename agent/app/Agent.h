@@ -1,13 +1,15 @@
 #pragma once
 // The composition root of mamori-agent: reads the state directory, builds the report pipeline
-// (spool, transport, scheduler, uploader, heartbeat) and the synthetic emitter, and runs the clean
-// stop. The concrete drivers are chosen by main() and handed in.
+// (spool, transport, scheduler, uploader, heartbeat), the capabilities over the driver set it is
+// given and the synthetic emitter, and runs the clean stop. The concrete drivers are chosen by main()
+// (agent/app/LinuxDrivers) or a test (drivers/fake) and handed in as an AgentDrivers set.
 
 #include <QObject>
 
 #include <cstdint>
 #include <memory>
 
+#include "agent/app/AgentDrivers.h"
 #include "agent/app/AgentOptions.h"
 #include "agent/app/SyntheticEmitter.h"
 #include "agent/core/CapabilityRegistry.h"
@@ -16,7 +18,6 @@
 #include "agent/policysync/PolicySync.h"
 #include "agent/report/EventFactory.h"
 #include "agent/report/Heartbeat.h"
-#include "agent/report/HttpsTransport.h"
 #include "agent/report/IdentityStore.h"
 #include "agent/report/NotifyingEventSink.h"
 #include "agent/report/RetryScheduler.h"
@@ -25,7 +26,6 @@
 #include "agent/report/Uploader.h"
 #include "common/Clock.h"
 #include "common/UniqueFd.h"
-#include "drivers/include/SystemInfo.h"
 
 namespace mamori::agent {
 
@@ -41,7 +41,7 @@ class Agent : public QObject {
   // After that, how long to wait for a request still on the wire before abandoning it.
   static constexpr int kTransportGraceMs = 1000;
 
-  Agent(AgentOptions options, const drivers::SystemInfo& system);
+  Agent(AgentOptions options, AgentDrivers drivers);
   ~Agent() override;
 
   // Sets everything up and starts it. kRunning: run the event loop; otherwise the exit code (the
@@ -67,7 +67,7 @@ class Agent : public QObject {
   common::Event lifecycleEvent(const char* type);
 
   AgentOptions options_;
-  const drivers::SystemInfo& system_;
+  AgentDrivers drivers_;  // before everything made over it: it goes last
   drivers::MachineFacts facts_;
   policy::ReportingSettings reporting_;
   common::SystemClock clock_;
@@ -75,20 +75,18 @@ class Agent : public QObject {
   std::unique_ptr<IdentityStore> identity_;
   std::unique_ptr<EventFactory> events_;
   std::unique_ptr<Spool> spool_;
-  std::unique_ptr<HttpsTransport> transport_;
+  std::unique_ptr<Transport> transport_;
   std::unique_ptr<RetryScheduler> scheduler_;
   std::unique_ptr<Uploader> uploader_;
   std::unique_ptr<Heartbeat> heartbeat_;
-  std::unique_ptr<SpoolingEventSink> sink_;             // before capabilities_: they report through it
-  std::unique_ptr<drivers::DesktopNotifier> notifier_;  // --desktop-notices
-  std::unique_ptr<NotifyingEventSink> noticeSink_;      // in front of sink_ when notices are on
+  std::unique_ptr<SpoolingEventSink> sink_;         // before capabilities_: they report through it
+  std::unique_ptr<NotifyingEventSink> noticeSink_;  // in front of sink_ when notices are on
   std::unique_ptr<SyntheticEmitter> synthetic_;
   CapabilityRegistry capabilities_;
   std::unique_ptr<PolicySync> policySync_;
   std::vector<Capability*> setUsers_;       // capabilities that scan with content sets (owned by capabilities_)
   std::unique_ptr<RequestSetup> requests_;  // exception requests, with --request-socket
-  std::unique_ptr<drivers::ProcessUsageSource> processUsage_;
-  guard::ServiceGuard* guard_ = nullptr;  // owned by capabilities_
+  guard::ServiceGuard* guard_ = nullptr;    // owned by capabilities_
   std::unique_ptr<guard::RunMarker> runMarker_;
   bool syntheticDone_ = false;
   bool stopping_ = false;

@@ -1,13 +1,14 @@
 #pragma once
-// Device control with the Linux drivers (sysfs, NETLINK_KOBJECT_UEVENT, BLKROSET): the only place
-// that picks them. Owns the drivers together with the capability, so the composition root registers
-// one Capability.
+// Device control assembled from the device drivers of an AgentDrivers set (the Linux ones in the
+// agent: sysfs, NETLINK_KOBJECT_UEVENT, BLKROSET): USB and the four channels beside it behind one
+// Capability, so the composition root registers one.
 
 #include <memory>
 #include <optional>
 #include <string>
 #include <vector>
 
+#include "agent/app/AgentDrivers.h"
 #include "agent/core/Capability.h"
 #include "agent/device/DeviceControl.h"
 
@@ -21,13 +22,13 @@ class DeviceControlCapability : public Capability {
   virtual common::Result<device::ExceptionGrantInForce> acceptResponse(const std::string& response) = 0;
 };
 
-// sysfsRoot is "/sys" except in tests. The uevent socket is opened at the first apply() and only if
-// the machine has a USB bus; without one nothing under /sys/bus/usb is written (it is said once).
+// drivers: must outlive the capability. The uevent source is opened at the first apply(), with or
+// without a USB bus (every channel needs it); without one nothing on the USB bus is written.
 // exceptions: temporary device exceptions (challenge/response), off when nullopt.
 // stateDir: the agent's state directory (keys given to Thunderbolt devices at security level secure
 // are kept in <stateDir>/thunderbolt-keys); "" keeps none.
-std::unique_ptr<DeviceControlCapability> makeLinuxDeviceControl(
-    const std::string& sysfsRoot, const std::string& stateDir, EventSink& sink,
-    std::optional<device::ExceptionSettings> exceptions = {});
+std::unique_ptr<DeviceControlCapability> makeDeviceControl(DeviceDrivers& drivers, const std::string& stateDir,
+                                                           EventSink& sink,
+                                                           std::optional<device::ExceptionSettings> exceptions = {});
 
 }  // namespace mamori::agent

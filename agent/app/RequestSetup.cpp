@@ -1,7 +1,5 @@
 #include "agent/app/RequestSetup.h"
 
-#include "drivers/linux/PeerCredentials.h"
-
 namespace mamori::agent {
 
 namespace {
@@ -16,13 +14,13 @@ guard::ControlAnswer toAnswer(const device::RequestReply& reply) {
 
 }  // namespace
 
-RequestSetup::RequestSetup(const std::string& socketPath, Transport& transport, IdentityStore& identity,
-                           const std::string& host, EventSink& sink, DeviceControlCapability& devices,
-                           const std::string& statePath)
+RequestSetup::RequestSetup(const std::string& socketPath, guard::RequestServer::PeerUser peerUser, Transport& transport,
+                           IdentityStore& identity, const std::string& host, EventSink& sink,
+                           DeviceControlCapability& devices, const std::string& statePath)
     : requests_(
           transport, identity, host, sink, [&devices] { return devices.blockedDevices(); },
           [&devices](const std::string& response) { return devices.acceptResponse(response); }, statePath),
-      server_(socketPath, &drivers::linux_os::peerUserName,
+      server_(socketPath, std::move(peerUser),
               [this](const guard::ControlRequest& request, const std::string& user, guard::RequestServer::Reply reply) {
                 if (request.command == guard::ControlCommand::Devices) {
                   return reply({guard::ControlOutcome::Ok, requests_.devicesJson()});

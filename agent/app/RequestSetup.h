@@ -1,7 +1,7 @@
 #pragma once
-// Exception requests with the Linux drivers (docs/admin.md "Exception requests"): the employees'
-// socket, whose callers are named by their peer credentials (drivers/linux/PeerCredentials), in
-// front of the request desk (agent/device/ExceptionRequests) and the device capability.
+// Exception requests (docs/admin.md "Exception requests"): the employees' socket, whose callers are
+// named by peerUser (in the agent their peer credentials, drivers/linux/PeerCredentials), in front of
+// the request desk (agent/device/ExceptionRequests) and the device capability.
 
 #include <memory>
 #include <string>
@@ -14,8 +14,9 @@ namespace mamori::agent {
 
 class RequestSetup {
  public:
-  RequestSetup(const std::string& socketPath, Transport& transport, IdentityStore& identity, const std::string& host,
-               EventSink& sink, DeviceControlCapability& devices, const std::string& statePath);
+  RequestSetup(const std::string& socketPath, guard::RequestServer::PeerUser peerUser, Transport& transport,
+               IdentityStore& identity, const std::string& host, EventSink& sink, DeviceControlCapability& devices,
+               const std::string& statePath);
 
   // Listens on the socket.
   common::Status start() { return server_.start(); }

@@ -1,5 +1,5 @@
-// mamori-agent: the resident endpoint agent. Qt owns the main thread; this file picks the concrete
-// drivers (Linux) and hands them to the composition root.
+// mamori-agent: the resident endpoint agent. Qt owns the main thread; this file makes the Linux
+// driver set (agent/app/LinuxDrivers) and hands it to the composition root.
 
 #include <QCoreApplication>
 
@@ -16,11 +16,11 @@
 #include "agent/app/AgentOptions.h"
 #include "agent/app/ConfigArguments.h"
 #include "agent/app/CtlCommand.h"
+#include "agent/app/LinuxDrivers.h"
 #include "agent/app/RequestCommand.h"
 #include "agent/app/ScanCommand.h"
 #include "agent/app/SignalWatcher.h"
 #include "common/Log.h"
-#include "drivers/linux/LinuxSystemInfo.h"
 
 int main(int argc, char* argv[]) {
   using namespace mamori;
@@ -64,8 +64,8 @@ int main(int argc, char* argv[]) {
     common::log::error(watcher.error().describe());
     return agent::kExitRuntime;
   }
-  drivers::linux_os::LinuxSystemInfo systemInfo;
-  agent::Agent runtime(std::move(options).value(), systemInfo);
+  auto drivers = agent::makeLinuxDrivers(options.value());
+  agent::Agent runtime(std::move(options).value(), std::move(drivers));
   QObject::connect(watcher.value().get(), &agent::SignalWatcher::stopRequested, &runtime, [&runtime](int signo) {
     runtime.requestStop(agent::kExitOk, signo == SIGINT ? "SIGINT" : "SIGTERM");
   });

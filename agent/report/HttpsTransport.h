@@ -26,7 +26,7 @@ class HttpsTransport final : public Transport {
   // Stops the worker. If a request is still on the wire after the grace time, the thread is left
   // to finish on its own (its answer is dropped); returns false in that case, and the process must
   // then end with _Exit (see main.cpp) rather than run static destructors under it.
-  bool stop(int graceMs);
+  bool stop(int graceMs) override;
 
  private:
   struct Job {

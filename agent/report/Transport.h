@@ -30,6 +30,12 @@ class Transport {
  public:
   virtual ~Transport() = default;
   virtual void post(TransportRequest request, TransportCallback done) = 0;
+  // At the agent's stop: waits up to graceMs for a request on the wire; false if one had to be
+  // abandoned on its thread (HttpsTransport). A transport without a thread has nothing to wait for.
+  virtual bool stop(int graceMs) {
+    (void)graceMs;
+    return true;
+  }
 };
 
 }  // namespace mamori::agent

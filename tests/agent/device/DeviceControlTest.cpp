@@ -35,21 +35,6 @@ mamori::policy::Policy policyFrom(const std::string& json) {
   return *parsed.policy;
 }
 
-mamori::drivers::UsbDevice stick(const std::string& name, const std::string& serial) {
-  mamori::drivers::UsbDevice device;
-  device.name = name;
-  device.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/" + name;
-  device.vendorId = 0x46f4;
-  device.productId = 0x0001;
-  device.serial = serial;
-  device.interfaces.push_back({"", 0, 0x08, 6, 0x50, false});
-  return device;
-}
-
-mamori::drivers::Uevent usbAdd(const std::string& name) {
-  return uevent("add", "usb", "/devices/pci0000:00/0000:00:04.0/usb2/" + name, "usb_device");
-}
-
 }  // namespace
 
 TEST_CASE("built-in policy at start: defaults closed, attached storage blocked, keyboards kept") {
