@@ -159,13 +159,11 @@ void DeviceControl::restoreRemembered() {
   if (path.empty()) return;
   auto state = loadExceptionState(path);
   if (!state) {
-    // Start with nothing remembered rather than refuse to start; the damaged file is kept for a look.
-    common::log::warning(
-        "device control: the exceptions remembered before the restart cannot be read, starting "
-        "without them: " +
-        state.error().describe());
-    std::error_code ec;
-    fs::rename(path, path + ".damaged", ec);
+    // Start with nothing remembered rather than refuse to start.
+    setAsideDamaged(path,
+                    "device control: the exceptions remembered before the restart cannot be read, starting "
+                    "without them",
+                    state.error());
     return;
   }
   exceptions_.restore(state.value());

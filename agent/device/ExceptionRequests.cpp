@@ -4,7 +4,6 @@
 #include <Poco/JSON/Object.h>
 #include <Poco/JSON/Stringifier.h>
 
-#include <filesystem>
 #include <sstream>
 
 #include "agent/device/ExceptionState.h"
@@ -56,12 +55,10 @@ ExceptionRequests::ExceptionRequests(Transport& transport, IdentityStore& identi
   if (statePath_.empty()) return;
   auto loaded = loadPendingRequests(statePath_);
   if (!loaded) {
-    common::log::warning(
-        "device control: the exception requests sent before the restart cannot be read, their "
-        "answers will be ignored: " +
-        loaded.error().describe());
-    std::error_code ec;
-    std::filesystem::rename(statePath_, statePath_ + ".damaged", ec);
+    setAsideDamaged(statePath_,
+                    "device control: the exception requests sent before the restart cannot be read, their "
+                    "answers will be ignored",
+                    loaded.error());
     return;
   }
   for (const auto& p : loaded.value()) {

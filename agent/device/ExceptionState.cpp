@@ -2,11 +2,13 @@
 
 #include <cerrno>
 #include <cstdio>
+#include <filesystem>
 #include <limits>
 #include <tuple>
 
 #include "common/Files.h"
 #include "common/JsonParser.h"
+#include "common/Log.h"
 #include "policy/DeviceException.h"
 
 namespace mamori::agent::device {
@@ -73,6 +75,19 @@ common::Result<DeviceIdentity> identity(const JsonValue& object, const std::stri
   return DeviceIdentity{vendor.value(), product.value(), serial.value(), channel.value()};
 }
 
+// What every offer and grant starts with: its challenge code and the device it names.
+struct ChallengedDevice {
+  std::string challenge;
+  DeviceIdentity device;
+};
+common::Result<ChallengedDevice> challengedDevice(const JsonValue& item, const std::string& where) {
+  auto code = challenge(item, where);
+  if (!code) return code.error();
+  auto device = identity(item, where);
+  if (!device) return device.error();
+  return ChallengedDevice{code.value(), device.value()};
+}
+
 std::string hex4(std::uint16_t id) {
   char out[8];
   std::snprintf(out, sizeof out, "%04x", id);
@@ -112,6 +127,17 @@ common::Error inFile(const std::string& path, common::Error error) {
   return error;
 }
 
+// Either state file: read, an empty value when it does not exist yet, parsed, errors named by the file.
+template <typename T>
+common::Result<T> loadStateFile(const std::string& path, common::Result<T> (*parse)(std::string_view)) {
+  auto content = readState(path);
+  if (!content) return content.error();
+  if (content.value().empty()) return T{};
+  auto parsed = parse(content.value());
+  if (!parsed) return inFile(path, parsed.error());
+  return parsed;
+}
+
 }  // namespace
 
 std::string exceptionStateJson(const ExceptionSnapshot& snapshot) {
@@ -141,27 +167,22 @@ common::Result<ExceptionSnapshot> parseExceptionState(std::string_view document)
   if (!offers) return offers.error();
   for (std::size_t i = 0; i < offers.value()->items.size(); ++i) {
     const auto& item = offers.value()->items[i];
-    const std::string where = common::pointerAppend("/offers", i);
-    auto code = challenge(item, where);
-    if (!code) return code.error();
-    auto device = identity(item, where);
-    if (!device) return device.error();
-    snapshot.offers.emplace_back(code.value(), device.value());
+    auto offer = challengedDevice(item, common::pointerAppend("/offers", i));
+    if (!offer) return offer.error();
+    snapshot.offers.emplace_back(offer.value().challenge, offer.value().device);
   }
   auto grants = entries(root.value(), "grants");
   if (!grants) return grants.error();
   for (std::size_t i = 0; i < grants.value()->items.size(); ++i) {
     const auto& item = grants.value()->items[i];
     const std::string where = common::pointerAppend("/grants", i);
-    auto code = challenge(item, where);
-    if (!code) return code.error();
-    auto device = identity(item, where);
-    if (!device) return device.error();
+    auto granted = challengedDevice(item, where);
+    if (!granted) return granted.error();
     auto expires = integer(item, "expires_at_ms", where);
     if (!expires) return expires.error();
     const JsonValue* used = item.find("used");
     if (used == nullptr || used->kind != JsonKind::kBool) return bad(where + "/used", "expected true or false");
-    snapshot.grants.push_back({device.value(), code.value(), expires.value(), used->boolean});
+    snapshot.grants.push_back({granted.value().device, granted.value().challenge, expires.value(), used->boolean});
   }
   return snapshot;
 }
@@ -211,21 +232,17 @@ common::Result<std::vector<PendingRequest>> parsePendingRequests(std::string_vie
 }
 
 common::Result<ExceptionSnapshot> loadExceptionState(const std::string& path) {
-  auto content = readState(path);
-  if (!content) return content.error();
-  if (content.value().empty()) return ExceptionSnapshot{};
-  auto parsed = parseExceptionState(content.value());
-  if (!parsed) return inFile(path, parsed.error());
-  return parsed;
+  return loadStateFile(path, &parseExceptionState);
 }
 
 common::Result<std::vector<PendingRequest>> loadPendingRequests(const std::string& path) {
-  auto content = readState(path);
-  if (!content) return content.error();
-  if (content.value().empty()) return std::vector<PendingRequest>{};
-  auto parsed = parsePendingRequests(content.value());
-  if (!parsed) return inFile(path, parsed.error());
-  return parsed;
+  return loadStateFile(path, &parsePendingRequests);
+}
+
+void setAsideDamaged(const std::string& path, const std::string& consequence, const common::Error& error) {
+  common::log::warning(consequence + ": " + error.describe());
+  std::error_code ec;
+  std::filesystem::rename(path, path + ".damaged", ec);  // gone already: nothing to keep
 }
 
 }  // namespace mamori::agent::device

@@ -2,8 +2,8 @@
 // What the agent remembers of temporary exceptions across a restart (a reboot, an update, the
 // watchdog): the challenges it offered, the grants in force and the requests sent to the collector.
 // Without it an employee who asked, then restarted the PC, would hold an approval that opens nothing,
-// and a device approved for two hours would close at the next boot. Pure: text in, values out; the
-// files live in the agent's state folder (root, 0600), written atomically.
+// and a device approved for two hours would close at the next boot. The formats are pure (text in,
+// values out); the files live in the agent's state folder (root, 0600), written atomically.
 
 #include <string>
 #include <string_view>
@@ -39,5 +39,9 @@ common::Result<std::vector<PendingRequest>> parsePendingRequests(std::string_vie
 // mid-write on a file system without rename atomicity, or a person's edit).
 common::Result<ExceptionSnapshot> loadExceptionState(const std::string& path);
 common::Result<std::vector<PendingRequest>> loadPendingRequests(const std::string& path);
+
+// After a load failed: logs "<consequence>: <error>" as a warning and moves the file to
+// PATH.damaged, kept for a look, so the next write starts a fresh one.
+void setAsideDamaged(const std::string& path, const std::string& consequence, const common::Error& error);
 
 }  // namespace mamori::agent::device
