@@ -7,7 +7,6 @@
 #include <malloc.h>
 #include <unistd.h>
 
-#include <charconv>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -21,6 +20,7 @@
 #include <sys/stat.h>
 #include <vector>
 
+#include "common/CommandLine.h"
 #include "drivers/linux/FramedSocket.h"
 #include "drivers/linux/SandboxConfinement.h"
 #include "scan/ExtractionService.h"
@@ -35,11 +35,17 @@ it themselves, one per scan thread, with its channel on descriptor 3; it is not 
 It parses untrusted documents (Office, OpenDocument, PDF, RTF, text encodings; zip, 7z, RAR, tar,
 cpio, ISO 9660 and gzip/bzip2/xz/zstd archives; e-mail and mbox) confined:
 started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
-space of at most BYTES (default 2 GiB), and a system-call filter without open, socket or exec.
+space of at most BYTES (default 2 GiB, at least 64 MiB), and a system-call filter without open,
+socket or exec.
 
-Exit codes:
-  0  the scanner closed the channel
-  2  bad usage, or started without its channel
+Options:
+  --user NAME      the account to become when started as root [default: nobody]
+  --memory BYTES   the address space limit in bytes [default: 2147483648]
+  -h, --help       show this help
+
+Exit status:
+  0  the scanner closed the channel (or the help was shown)
+  2  usage error, or started without its channel
   3  out of memory (a document needed more than BYTES)
   4  internal error
   5  the sandbox could not be set up
@@ -84,9 +90,27 @@ void testHook(std::string_view document) {
 }
 #endif
 
-bool parseBytes(std::string_view text, std::int64_t& out) {
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
-  return ec == std::errc{} && end == text.data() + text.size() && out >= (64LL << 20);
+// The one grammar of every mamori program (common/CommandLine): --name VALUE and --name=VALUE.
+// Exit 0 after the help, 2 after a usage error (said on stderr), -1 to go on.
+int parseArguments(const std::vector<std::string>& args, mamori::drivers::SandboxConfinement& confinement) {
+  mamori::common::CommandLine line;
+  line.text("--user", confinement.user);
+  line.option("--memory", [&confinement](const std::string& value) -> mamori::common::Status {
+    auto bytes = mamori::common::parseInteger(value, 64LL << 20, INT64_MAX);
+    if (!bytes) return mamori::common::makeError("needs a byte count of at least 64 MiB", "--memory");
+    confinement.addressSpaceBytes = bytes.value();
+    return mamori::common::Ok{};
+  });
+  bool help = false;
+  if (auto parsed = line.parse(args, help); !parsed) {
+    say("mamori-extract: " + parsed.error().describe() + "\nTry 'mamori-extract --help'.\n");
+    return 2;
+  }
+  if (help) {
+    say(kUsage);
+    return 0;
+  }
+  return -1;
 }
 
 }  // namespace
@@ -95,23 +119,8 @@ int main(int argc, char* argv[]) {
   mamori::drivers::SandboxConfinement confinement;
   confinement.channelFd = 3;
   confinement.addressSpaceBytes = 2LL << 30;
-  const std::vector<std::string_view> args(argv + 1, argv + argc);
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    if (args[i] == "-h" || args[i] == "--help") {
-      say(kUsage);
-      return 0;
-    }
-    if ((args[i] == "--user" || args[i] == "--memory") && i + 1 < args.size()) {
-      if (args[i] == "--user") {
-        confinement.user = std::string(args[++i]);
-      } else if (!parseBytes(args[++i], confinement.addressSpaceBytes)) {
-        say("mamori-extract: --memory needs a byte count of at least 64 MiB\n");
-        return 2;
-      }
-      continue;
-    }
-    say("mamori-extract: unknown argument " + std::string(args[i]) + "\nTry 'mamori-extract --help'.\n");
-    return 2;
+  if (const int code = parseArguments(std::vector<std::string>(argv + 1, argv + argc), confinement); code >= 0) {
+    return code;
   }
   struct stat st {};
   if (::fstat(confinement.channelFd, &st) != 0 || !S_ISSOCK(st.st_mode)) {

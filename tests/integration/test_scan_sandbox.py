@@ -177,6 +177,32 @@ class ScanSandboxTest(unittest.TestCase):
         self.assertEqual(summary["files"], 50)
 
 
+class ExtractCommandLineTest(unittest.TestCase):
+    """mamori-extract reads its two options with the grammar of every mamori program."""
+
+    def run_worker(self, *args):
+        done = subprocess.run([binary("mamori-extract"), *args], capture_output=True, text=True, timeout=30)
+        return done.returncode, done.stdout + done.stderr
+
+    def test_options_help_and_usage_errors(self):
+        code, text = self.run_worker("--help")
+        self.assertEqual(code, 0)
+        self.assertTrue(text.startswith("Usage: mamori-extract [--user NAME] [--memory BYTES]"), text[:80])
+        self.assertIn("Exit status:", text)
+        # --name=value and --name value both reach the channel check (nothing on descriptor 3 here).
+        for args in (["--memory=100000000", "--user=nobody"], ["--memory", "100000000", "--user", "nobody"]):
+            code, text = self.run_worker(*args)
+            self.assertEqual((code, text.splitlines()[0]), (2, "mamori-extract: no channel on descriptor 3; "
+                                                               "this program is started by the scanner, not by hand"))
+        for args, message in ((["--memory=1"], "--memory: needs a byte count of at least 64 MiB"),
+                              (["--memory", "lots"], "--memory: needs a byte count of at least 64 MiB"),
+                              (["--bogus"], "--bogus: unknown option (see --help)"),
+                              (["--user"], "--user: expects a value")):
+            with self.subTest(args=args):
+                self.assertEqual(self.run_worker(*args),
+                                 (2, f"mamori-extract: {message}\nTry 'mamori-extract --help'.\n"))
+
+
 def run_scan(command, *args):
     """`command` is the argv prefix of one front; returns (exit code, stdout, stderr)."""
     done = subprocess.run([*command, *args], capture_output=True, text=True, timeout=120)
