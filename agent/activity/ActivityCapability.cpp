@@ -4,9 +4,11 @@
 
 #include <algorithm>
 #include <chrono>
+#include <filesystem>
 
 #include "agent/contentscan/HomePaths.h"
 #include "agent/report/EventFactory.h"
+#include "common/Files.h"
 #include "common/Log.h"
 #include "common/ThreadName.h"
 
@@ -116,12 +118,29 @@ common::Status ActivityCapability::applyPrinting(const policy::Policy& policy, c
         nowMs_);
   }
   const bool was = gate_->running();
+  const PrintGateNote note{gate.failOpen, gate.server};
   if (auto applied = gate_->apply(std::move(gate)); !applied) return applied;
+  keepPrintNote(gate_->running() ? std::optional<PrintGateNote>(note) : std::nullopt);
   if (gate_->running() != was) {
     common::log::info(gate_->running() ? "activity: print jobs are held until inspected"
                                        : "activity: print jobs are no longer held");
   }
   return common::Ok{};
+}
+
+// The note says how the queues are held while the gate runs, for whoever lifts them when the agent
+// cannot (a crash, the package's removal); gone when nothing is held.
+void ActivityCapability::keepPrintNote(const std::optional<PrintGateNote>& note) {
+  if (printNotePath_.empty()) return;
+  if (!note) {
+    std::error_code ec;
+    std::filesystem::remove(printNotePath_, ec);
+    return;
+  }
+  if (auto written = common::writeFileAtomically(printNotePath_, printGateNoteText(*note), 0600); !written) {
+    common::log::warning("activity: cannot keep the print gate's note for `mamori-agent printing release`: " +
+                         written.error().describe());
+  }
 }
 
 void ActivityCapability::run() {

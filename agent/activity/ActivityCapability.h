@@ -14,11 +14,14 @@
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
+#include <string>
 #include <thread>
 
 #include "agent/activity/ActivityAnalyzer.h"
 #include "agent/activity/Correlator.h"
 #include "agent/activity/PrintGate.h"
+#include "agent/activity/PrintRelease.h"
 #include "agent/contentscan/ContentSets.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
@@ -49,13 +52,19 @@ class ActivityCapability final : public Capability {
   void setContentSets(std::shared_ptr<const contentscan::ContentSets> sets) { sets_ = std::move(sets); }
   // The print scheduler the print gate holds and releases jobs through (activity.printing.mode
   // enforce); without one, enforce is refused. Set by the composition root before the first apply.
-  void setPrintSpooler(drivers::PrintSpooler* spooler) { printSpooler_ = spooler; }
+  // notePath: where the gate's note for `mamori-agent printing release` is kept while it enforces
+  // (agent/activity/PrintRelease.h; "" = none).
+  void setPrintSpooler(drivers::PrintSpooler* spooler, std::string notePath = {}) {
+    printSpooler_ = spooler;
+    printNotePath_ = std::move(notePath);
+  }
   bool printGateRunning() const { return gate_ && gate_->running(); }
 
  private:
   void run();
   // The print gate under activity.printing.mode enforce (started, given new settings or stopped).
   common::Status applyPrinting(const policy::Policy& policy, const scan::ScanConfig& scan);
+  void keepPrintNote(const std::optional<PrintGateNote>& note);
   void deliver(std::vector<Finding> findings);  // main thread
   void checkCounters(std::vector<Finding>& out);
   void stopWorker();
@@ -76,6 +85,7 @@ class ActivityCapability final : public Capability {
   drivers::FileActivityCounters reported_;  // worker thread only
   std::int64_t countersCheckedMs_ = 0;
   drivers::PrintSpooler* printSpooler_ = nullptr;
+  std::string printNotePath_;
   std::unique_ptr<PrintGate> gate_;  // stopped first in the destructor (its findings come here)
 };
 

@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <chrono>
 
+#include "agent/activity/PrintRelease.h"
 #include "agent/contentscan/ContentScanCapability.h"
 #include "agent/report/EventFactory.h"
 #include "common/Crypto.h"
@@ -302,20 +303,10 @@ void PrintGate::lift() {
   }
   defaults_.clear();
   // Held by the queues' defaults and never judged: nothing holds them any more.
-  auto jobs = spooler_.jobs();
-  if (!jobs) {
-    common::log::warning("printing: cannot release the jobs waiting for inspection: " + jobs.error().describe());
+  auto released = releaseWaitingJobs(spooler_, [this](std::int64_t id) { return judged_.count(id) != 0; });
+  if (!released) {
+    common::log::warning("printing: cannot release the jobs waiting for inspection: " + released.error().describe());
     return;
-  }
-  for (const auto& job : jobs.value()) {
-    if (job.state != drivers::PrintJobState::kHeld || job.holdUntil != kIndefinite || judged_.count(job.id) != 0) {
-      continue;
-    }
-    if (has(job.stateReasons, "job-incoming")) continue;
-    if (auto released = spooler_.release(job.id); !released) {
-      common::log::warning("printing: cannot release job " + std::to_string(job.id) + ": " +
-                           released.error().describe());
-    }
   }
   common::log::info("printing: print jobs are no longer held for inspection");
   config_.reset();

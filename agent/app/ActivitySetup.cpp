@@ -1,5 +1,6 @@
 #include "agent/app/ActivitySetup.h"
 
+#include "agent/activity/PrintRelease.h"
 #include "agent/contentscan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
@@ -12,14 +13,15 @@ class ActivityWithIds final : public Capability {
  public:
   ActivityWithIds(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler, EventSink& sink,
                   const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox,
-                  std::shared_ptr<const contentscan::ContentSets> sets)
+                  std::shared_ptr<const contentscan::ContentSets> sets, const std::string& stateDir)
       : clock_(clock),
         capability_(
             source, sink, [] { return contentscan::homeDirectories(); }, [this] { return clock_.nowMs(); },
             [this] { return ids_.next(clock_.nowMs()); }) {
     capability_.setExtractionSandbox(std::move(sandbox));
     capability_.setContentSets(std::move(sets));
-    capability_.setPrintSpooler(&spooler);  // the print gate's (activity.printing.mode enforce)
+    // The print gate's (activity.printing.mode enforce), with its note for `mamori-agent printing release`.
+    capability_.setPrintSpooler(&spooler, stateDir + "/" + activity::kPrintGateNoteFile);
   }
 
   std::string name() const override { return capability_.name(); }
@@ -36,8 +38,9 @@ class ActivityWithIds final : public Capability {
 std::unique_ptr<Capability> makeActivity(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler,
                                          EventSink& sink, const common::Clock& clock,
                                          std::shared_ptr<drivers::SandboxLauncher> sandbox,
-                                         std::shared_ptr<const contentscan::ContentSets> sets) {
-  return std::make_unique<ActivityWithIds>(source, spooler, sink, clock, std::move(sandbox), std::move(sets));
+                                         std::shared_ptr<const contentscan::ContentSets> sets,
+                                         const std::string& stateDir) {
+  return std::make_unique<ActivityWithIds>(source, spooler, sink, clock, std::move(sandbox), std::move(sets), stateDir);
 }
 
 }  // namespace mamori::agent

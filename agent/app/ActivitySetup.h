@@ -4,6 +4,7 @@
 // with the incident ids it names evidence by, behind one Capability.
 
 #include <memory>
+#include <string>
 
 #include "agent/activity/ActivityCapability.h"
 #include "agent/contentscan/ContentSets.h"
@@ -17,10 +18,12 @@ namespace mamori::agent {
 // source and spooler must outlive the capability. The Linux source creates its fanotify group at the
 // first apply() that enables activity monitoring or on-change scanning (it needs CAP_SYS_ADMIN:
 // without it apply() fails and says so).
-// sets: the fingerprint and exact-data-match sets its on-change scans match against.
+// sets: the fingerprint and exact-data-match sets its on-change scans match against. stateDir: where
+// the print gate keeps its note for `mamori-agent printing release` (agent/activity/PrintRelease.h).
 std::unique_ptr<Capability> makeActivity(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler,
                                          EventSink& sink, const common::Clock& clock,
                                          std::shared_ptr<drivers::SandboxLauncher> sandbox,
-                                         std::shared_ptr<const contentscan::ContentSets> sets);
+                                         std::shared_ptr<const contentscan::ContentSets> sets,
+                                         const std::string& stateDir);
 
 }  // namespace mamori::agent

@@ -174,8 +174,8 @@ int Agent::start() {
   setUsers_.push_back(&addCapability(std::move(contentScan)));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
-  setUsers_.push_back(
-      &addCapability(makeActivity(*drivers_.activity, *drivers_.printSpooler, *capabilitySink, clock_, sandbox, sets)));
+  setUsers_.push_back(&addCapability(makeActivity(*drivers_.activity, *drivers_.printSpooler, *capabilitySink, clock_,
+                                                  sandbox, sets, options_.stateDir)));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
     auto guard = p2p::P2pGuardCapability::create(drivers_.p2p(options_.p2pScope), options_.p2pScope, *capabilitySink);

@@ -7,7 +7,9 @@ and has device control and the P2P guard off.
 - a personal PDF comes out, byte for byte;
 - a class added while the agent runs is held as well;
 - agent stopped, fail closed (the default): a new job waits held, and prints once the agent is back;
-- fail open: stopping the agent puts the queue's default back, and a job prints without it.
+- fail open: stopping the agent puts the queue's default back, and a job prints without it;
+- a crashed agent's holds: lifted by `mamori-agent printing release` under fail open (systemd's
+  ExecStopPost), left under fail closed, lifted by the package's removal whatever the mode.
 
 Needs root (the agent reads the root-only spool) and Debian's cups, cups-client and cups-ipp-utils
 (scripts/bootstrap.sh --test). Missing pieces FAIL the test; nothing is skipped. About 30-60 s.
@@ -15,11 +17,12 @@ Needs root (the agent reads the root-only spool) and Debian's cups, cups-client 
 
 import json
 import os
+import subprocess
 import sys
 import unittest
 
 from cupsd import Cupsd
-from harness import MamoriTestCase, require_root, wait_until
+from harness import MamoriTestCase, binary, require_root, wait_until
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scan"))
 import make_fixtures  # noqa: E402  (the scanner's fixture builders)
@@ -145,6 +148,43 @@ class PrintGateTest(MamoriTestCase):
         # Never a company byte on paper.
         self.assertNotIn(b"Company Confidential", self.cups.printed())
         self.assertFalse(api.events(type="activity.print_gate_error"), "the gate lost the scheduler")
+
+    def release(self, agent, *options):
+        """`mamori-agent printing release` as systemd's ExecStopPost (--if-fail-open) or the package's
+        removal (without) runs it, on the agent's state folder."""
+        done = subprocess.run([binary("mamori-agent"), "printing", "release", "--state-dir", agent.state_dir,
+                               *options], capture_output=True, text=True, timeout=60)
+        self.assertEqual(done.returncode, 0, done.stdout + done.stderr)
+        return done.stdout
+
+    def test_crashed_agent_holds_lifted_by_printing_release(self):
+        """A crash leaves the holds (the agent cannot lift them): under fail open the command systemd runs
+        after every stop lifts them; under fail closed it leaves them, and the package's removal lifts
+        them whatever the mode."""
+        personal = self.pdf("recipe.pdf", "rice, miso, green tea")
+        with open(personal, "rb") as f:
+            personal_bytes = f.read()
+        self.cups.start()
+        agent = self.agent(self.collector())
+        for fail in ("open", "closed"):
+            self.start_agent(agent, self.write_policy(f"{fail}.json", fail))
+            agent.process.kill9()
+            self.assertEqual(self.cups.hold_default(), "indefinite", "a crash cannot put the default back")
+            before = self.cups.printed()
+            job = self.cups.print_file(personal, f"recipe ({fail})")
+            self.wait_state(job, ("pending-held",), "the job to wait for the crashed agent")
+            out = self.release(agent, "--if-fail-open")
+            if fail == "closed":
+                self.assertIn("printing.fail is closed", out)
+                self.assertEqual(self.cups.hold_default(), "indefinite")
+                self.assertEqual(self.cups.job_state(job)[0], "pending-held")
+                out = self.release(agent)  # the package's removal
+            self.assertIn("1 waiting job(s) released", out)
+            self.assertEqual(self.cups.hold_default(), "no-hold")
+            wait_until(lambda: len(self.cups.printed()) == len(before) + len(personal_bytes), 60,
+                       f"the held job to print once released ({fail})")
+        # Run again (systemd after a later stop): nothing is held any more, nothing to release.
+        self.assertIn("0 waiting job(s) released", self.release(agent))
 
 
 if __name__ == "__main__":

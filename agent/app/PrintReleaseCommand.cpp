@@ -1,0 +1,91 @@
+#include "agent/app/PrintReleaseCommand.h"
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include "agent/activity/PrintRelease.h"
+#include "common/CommandLine.h"
+#include "common/Files.h"
+#include "drivers/linux/CupsPrintSpooler.h"
+
+namespace mamori::agent {
+
+namespace {
+
+constexpr int kOk = 0;
+constexpr int kFailed = 1;
+constexpr int kUsage = 2;
+constexpr std::size_t kMaxNoteBytes = 8192;
+
+constexpr const char* kUsageText = R"(Usage: mamori-agent printing release [options]
+
+Puts back what the print gate leaves when the agent is not running: every print queue that holds new
+jobs for inspection (job-hold-until-default indefinite) goes back to no-hold, and the jobs waiting
+held are released, uninspected. Acts only when the agent's state folder has the gate's note (the agent
+keeps it while activity.printing.mode is enforce). systemd runs it with --if-fail-open after the agent
+stopped or crashed; removing the package runs it without. Run as root.
+
+  --state-dir DIR    the agent's state directory [default: /var/lib/mamori]
+  --if-fail-open     only when the policy's printing.fail is open (under closed, jobs wait)
+  -h, --help         show this help
+
+Exit status:
+  0  released, or nothing to do (no note, or fail closed with --if-fail-open)
+  1  the note cannot be read, or the print scheduler refused or cannot be reached
+  2  usage error
+)";
+
+}  // namespace
+
+int runPrintReleaseCommand(int argc, char* argv[]) {
+  bool help = false;
+  bool ifFailOpen = false;
+  std::string stateDir = "/var/lib/mamori";
+  common::CommandLine line;
+  std::vector<std::string> words;
+  line.text("--state-dir", stateDir).flag("--if-fail-open", ifFailOpen).positionals(words);
+  if (auto parsed = line.parse(std::vector<std::string>(argv + 2, argv + argc), help); !parsed) {
+    std::fprintf(stderr, "mamori-agent printing: %s\nTry 'mamori-agent printing --help'.\n",
+                 parsed.error().describe().c_str());
+    return kUsage;
+  }
+  if (help) {
+    std::fputs(kUsageText, stdout);
+    return kOk;
+  }
+  if (words != std::vector<std::string>{"release"}) {
+    std::fprintf(stderr, "mamori-agent printing: expected the command release\nTry 'mamori-agent printing --help'.\n");
+    return kUsage;
+  }
+  const std::string path = stateDir + "/" + activity::kPrintGateNoteFile;
+  if (!common::fileExists(path)) {
+    std::printf("printing: the agent holds no print queue (no %s)\n", path.c_str());
+    return kOk;
+  }
+  auto text = common::readSmallFile(path, kMaxNoteBytes);
+  if (!text) {
+    std::fprintf(stderr, "mamori-agent printing: %s\n", text.error().describe().c_str());
+    return kFailed;
+  }
+  auto note = activity::parsePrintGateNote(text.value());
+  if (!note) {
+    std::fprintf(stderr, "mamori-agent printing: %s: %s\n", path.c_str(), note.error().describe().c_str());
+    return kFailed;
+  }
+  if (ifFailOpen && !note.value().failOpen) {
+    std::printf("printing: printing.fail is closed: the queues keep holding until the agent is back\n");
+    return kOk;
+  }
+  drivers::linux_os::CupsPrintSpooler spooler;
+  spooler.use(note.value().server, "");
+  auto released = activity::releasePrintHolds(spooler);
+  if (!released) {
+    std::fprintf(stderr, "mamori-agent printing: %s\n", released.error().describe().c_str());
+    return kFailed;
+  }
+  std::printf("printing: queues back to no-hold, %d waiting job(s) released\n", released.value());
+  return kOk;
+}
+
+}  // namespace mamori::agent
