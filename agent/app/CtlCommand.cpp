@@ -14,18 +14,15 @@
 #include <thread>
 #include <vector>
 
+#include "agent/app/CommandExit.h"
 #include "agent/guard/ControlProtocol.h"
+#include "common/CommandLine.h"
 #include "common/Files.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::agent {
 
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-constexpr int kRefused = 3;
 
 constexpr const char* kUsageText = R"(Usage: mamori-agent ctl status [options]
        mamori-agent ctl stop [--token-file FILE] [options]
@@ -54,10 +51,7 @@ Exit status:
   3  refused: the token is missing or wrong (reported as agent.tamper)
 )";
 
-int usageError(const std::string& message) {
-  std::fprintf(stderr, "mamori-agent: %s\nTry 'mamori-agent ctl --help'.\n", message.c_str());
-  return kUsage;
-}
+int usageError(const std::string& message) { return commandUsageError("mamori-agent", "mamori-agent ctl", message); }
 
 // The agent holds an exclusive lock on DIR/agent.lock while it runs.
 bool agentRunning(const std::string& stateDir) {
@@ -105,30 +99,25 @@ int runCtlCommand(int argc, char* argv[]) {
   std::string stateDir = "/var/lib/mamori";
   std::string socket;
   double timeoutSec = 30;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&]() -> const std::string* { return i + 1 < args.size() ? &args[++i] : nullptr; };
-    if (arg == "-h" || arg == "--help") {
-      std::fputs(kUsageText, stdout);
-      return kOk;
-    }
-    if (arg == "--token-file" || arg == "--state-dir" || arg == "--socket" || arg == "--timeout") {
-      const std::string* v = value();
-      if (v == nullptr) return usageError(arg + ": expects a value");
-      if (arg == "--token-file") tokenFile = *v;
-      if (arg == "--state-dir") stateDir = *v;
-      if (arg == "--socket") socket = *v;
-      if (arg == "--timeout") timeoutSec = std::atof(v->c_str());
-    } else if (!arg.empty() && arg[0] == '-') {
-      return usageError("unknown option " + arg);
-    } else if (verb.empty()) {
-      verb = arg;
-    } else if (argument.empty() && exceptionCommand) {
-      argument = arg;
-    } else {
-      return usageError("unexpected argument \"" + arg + "\"");
-    }
+  std::vector<std::string> words;  // ctl: the verb; exception: the response CODE
+  bool help = false;
+  common::CommandLine line;
+  line.text("--token-file", tokenFile)
+      .text("--state-dir", stateDir)
+      .text("--socket", socket)
+      .option("--timeout",
+              [&timeoutSec](const std::string& value) {
+                timeoutSec = std::atof(value.c_str());
+                return common::Status(common::Ok{});
+              })
+      .positionals(words);
+  if (auto parsed = line.parse(args, help); !parsed) return usageError(parsed.error().describe());
+  if (help) {
+    std::fputs(kUsageText, stdout);
+    return kExitOk;
   }
+  if (words.size() > 1) return usageError("unexpected argument \"" + words[1] + "\"");
+  if (!words.empty()) (exceptionCommand ? argument : verb) = words[0];
   guard::ControlRequest request;
   if (verb == "status") {
     request.command = guard::ControlCommand::Status;
@@ -156,12 +145,12 @@ int runCtlCommand(int argc, char* argv[]) {
   auto answer = exchangeControlLine(socket, request);
   if (!answer) {
     std::fprintf(stderr, "mamori-agent: %s\n", answer.error().describe().c_str());
-    return kFailed;
+    return kExitRuntime;
   }
   const auto& reply = answer.value();
   if (reply.outcome != guard::ControlOutcome::Ok) {
     std::fprintf(stderr, "mamori-agent: %s\n", reply.text.c_str());
-    return reply.outcome == guard::ControlOutcome::Refused ? kRefused : kFailed;
+    return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
   }
   if (request.command == guard::ControlCommand::Stop || request.command == guard::ControlCommand::Remove) {
     // Done only when the process is gone (the prerm removes files next).
@@ -170,15 +159,15 @@ int runCtlCommand(int argc, char* argv[]) {
     while (agentRunning(stateDir)) {
       if (std::chrono::steady_clock::now() > deadline) {
         std::fprintf(stderr, "mamori-agent: the agent accepted the stop but still runs after %.0f s\n", timeoutSec);
-        return kFailed;
+        return kExitRuntime;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     std::printf("stopped\n");
-    return kOk;
+    return kExitOk;
   }
   std::printf("%s\n", reply.text.c_str());
-  return kOk;
+  return kExitOk;
 }
 
 }  // namespace mamori::agent

@@ -7,6 +7,7 @@
 #include <string_view>
 #include <vector>
 
+#include "agent/app/CommandExit.h"
 #include "agent/app/CtlCommand.h"
 #include "agent/guard/ControlProtocol.h"
 #include "common/CommandLine.h"
@@ -16,11 +17,6 @@
 namespace mamori::agent {
 
 namespace {
-
-constexpr int kOk = 0;
-constexpr int kFailed = 1;
-constexpr int kUsage = 2;
-constexpr int kRefused = 3;
 
 constexpr const char* kDefaultSocket = "/run/mamori/request.sock";
 
@@ -50,20 +46,19 @@ Exit status:
 )";
 
 int usageError(const std::string& message) {
-  std::fprintf(stderr, "mamori-agent request: %s\nTry 'mamori-agent request --help'.\n", message.c_str());
-  return kUsage;
+  return commandUsageError("mamori-agent request", "mamori-agent request", message);
 }
 
 int printDevices(const std::string& json) {
   auto parsed = common::parseJson(json, "devices");
   if (!parsed || parsed.value().type() != typeid(Poco::JSON::Array::Ptr)) {
     std::fprintf(stderr, "mamori-agent request: the agent's list is not readable\n");
-    return kFailed;
+    return kExitRuntime;
   }
   const auto array = parsed.value().extract<Poco::JSON::Array::Ptr>();
   if (array->size() == 0) {
     std::printf("No device is blocked on this PC now.\n");
-    return kOk;
+    return kExitOk;
   }
   std::printf("%-12s %s\n", "ID", "DEVICE");
   for (std::size_t i = 0; i < array->size(); ++i) {
@@ -74,7 +69,7 @@ int printDevices(const std::string& json) {
                 common::visibleText(item->optValue<std::string>("name", "")).c_str());
   }
   std::printf("\nAsk with: mamori-agent request --device ID --reason \"why you need it\"\n");
-  return kOk;
+  return kExitOk;
 }
 
 }  // namespace
@@ -95,7 +90,7 @@ int runRequestCommand(int argc, char* argv[]) {
   }
   if (help) {
     std::fputs(kUsageText, stdout);
-    return kOk;
+    return kExitOk;
   }
   const bool reasonGiven = !ask.reason.empty();
   guard::ControlRequest request;
@@ -116,16 +111,16 @@ int runRequestCommand(int argc, char* argv[]) {
   auto answer = exchangeControlLine(socket, request, 35'000);
   if (!answer) {
     std::fprintf(stderr, "mamori-agent request: %s\n", answer.error().describe().c_str());
-    return kFailed;
+    return kExitRuntime;
   }
   const auto& reply = answer.value();
   if (reply.outcome != guard::ControlOutcome::Ok) {
     std::fprintf(stderr, "mamori-agent request: %s\n", reply.text.c_str());
-    return reply.outcome == guard::ControlOutcome::Refused ? kRefused : kFailed;
+    return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
   }
   if (list) return printDevices(reply.text);
   std::printf("%s\n", reply.text.c_str());
-  return kOk;
+  return kExitOk;
 }
 
 }  // namespace mamori::agent

@@ -61,6 +61,8 @@ class ServiceTest(MamoriTestCase):
         code, out, _ = ctl("ctl", "status", *state)
         self.assertEqual(code, 0)
         self.assertIn(f"pid {agent.process.pid}", out)
+        # The one grammar of every mamori program: --name=value too.
+        self.assertEqual(ctl("ctl", "status", f"--state-dir={agent.state_dir}")[:2], (code, out))
 
         code, _, err = ctl("ctl", "stop", *state, env={k: v for k, v in os.environ.items()
                                                       if k != "MAMORI_UNINSTALL_TOKEN_FILE"})
