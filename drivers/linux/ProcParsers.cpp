@@ -31,18 +31,27 @@ std::vector<std::string_view> fields(std::string_view text) {
 
 constexpr std::string_view kDeleted = " (deleted)";
 
-// The whitespace-separated values after "Key:" on the first line of /proc/PID/status that starts
-// with it; nullopt when no line does.
-std::optional<std::vector<std::string_view>> statusValues(std::string_view text, std::string_view key) {
+// What take() finds in the first line of text it finds something in; nullopt when no line has it.
+template <typename Take>
+auto firstLine(std::string_view text, Take take) -> decltype(take(text)) {
   std::size_t pos = 0;
   while (pos < text.size()) {
     auto end = text.find('\n', pos);
     if (end == std::string_view::npos) end = text.size();
     const auto line = text.substr(pos, end - pos);
     pos = end + 1;
-    if (line.substr(0, key.size()) == key) return fields(line.substr(key.size()));
+    if (auto found = take(line)) return found;
   }
   return std::nullopt;
+}
+
+// The whitespace-separated values after "Key:" on the first line of /proc/PID/status that starts
+// with it; nullopt when no line does.
+std::optional<std::vector<std::string_view>> statusValues(std::string_view text, std::string_view key) {
+  return firstLine(text, [key](std::string_view line) -> std::optional<std::vector<std::string_view>> {
+    if (line.substr(0, key.size()) == key) return fields(line.substr(key.size()));
+    return std::nullopt;
+  });
 }
 
 }  // namespace
@@ -147,14 +156,11 @@ std::vector<ExecutableMapping> parseProcMaps(std::string_view text) {
 }
 
 common::Result<std::string> parseProcCgroupV2(std::string_view text) {
-  std::size_t pos = 0;
-  while (pos < text.size()) {
-    auto end = text.find('\n', pos);
-    if (end == std::string_view::npos) end = text.size();
-    const auto line = text.substr(pos, end - pos);
-    pos = end + 1;
-    if (line.rfind("0::", 0) == 0 && line.size() > 3 && line[3] == '/') return std::string(line.substr(3));
-  }
+  const auto path = firstLine(text, [](std::string_view line) -> std::optional<std::string_view> {
+    if (line.rfind("0::", 0) == 0 && line.size() > 3 && line[3] == '/') return line.substr(3);
+    return std::nullopt;
+  });
+  if (path) return std::string(*path);
   return common::makeError("no cgroup v2 line", "cgroup");
 }
 
