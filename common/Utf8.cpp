@@ -101,6 +101,14 @@ std::string codePointName(std::uint32_t cp) {
 }
 }  // namespace
 
+std::string capUtf8(std::string text, std::size_t maxBytes) {
+  if (text.size() <= maxBytes) return text;
+  std::size_t cut = maxBytes;
+  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
+  text.resize(cut);
+  return text;
+}
+
 std::string visibleText(std::string_view text) {
   std::string out;
   out.reserve(text.size());

@@ -23,6 +23,9 @@ std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp)
 // included. The web console shows the same markers (console/src/safetext.ts).
 std::string visibleText(std::string_view text);
 
+// Text cut to at most maxBytes without splitting a UTF-8 sequence (the text is valid UTF-8).
+std::string capUtf8(std::string text, std::size_t maxBytes);
+
 // Appends the UTF-8 encoding of a code point; surrogates and values above U+10FFFF become U+FFFD,
 // so whatever a decoder hands in, the output stays valid UTF-8.
 void appendUtf8(std::string& out, std::uint32_t codePoint);

@@ -162,12 +162,16 @@ int Agent::start() {
   // the state directory (docs/decisions/0035); applied before the capabilities that scan with them,
   // and a newer set re-applies the policy to those two.
   auto sets = std::make_shared<contentscan::ContentSets>();
-  addCapability(std::make_unique<contentscan::SetSync>(
+  auto setSync = std::make_unique<contentscan::SetSync>(
       *transport_, *identity_, *capabilitySink, sets, options_.stateDir, [this](const policy::Policy& policy) {
         for (Capability* scanner : setUsers_) {
           if (auto ok = scanner->apply(policy); !ok) common::log::error(scanner->name() + ": " + ok.error().describe());
         }
-      }));
+      });
+  // Which set versions are in use (or refused) reaches the collector with the heartbeat.
+  setSync->setStatusListener(
+      [this](std::vector<ContentSetStatus> status) { heartbeat_->setContentSets(std::move(status)); });
+  addCapability(std::move(setSync));
   auto contentScan = std::make_unique<contentscan::ContentScanCapability>(options_.stateDir, *capabilitySink);
   contentScan->setExtractionSandbox(sandbox);
   contentScan->setContentSets(sets);

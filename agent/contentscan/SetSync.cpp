@@ -67,6 +67,7 @@ common::Status SetSync::apply(const policy::Policy& policy) {
     if (sets_->version(wanted.kind, wanted.name) == 0) loadPersisted(wanted);
   }
   applying_ = false;
+  publishStatus();
   if (wanted_.empty()) {
     timer_.stop();
     retry_.cancel();
@@ -134,6 +135,7 @@ void SetSync::onAnswer(const Wanted& wanted, TransportResult result) {
         std::int64_t& refused = refused_[keyOf(wanted.kind, wanted.name)];
         refused = std::max(refused, claimedVersion(wanted.kind, *bytes));
       }
+      publishStatus();
     }
   } else if (status == 304) {
     // Nothing newer than the version held.
@@ -198,11 +200,23 @@ common::Result<std::int64_t> SetSync::install(const Wanted& wanted, std::shared_
   common::log::info("content sets: " + std::string(setKindName(wanted.kind)) + " set " + wanted.name + " version " +
                     std::to_string(version) + " in use (" + std::to_string(entries) + " entries, from the " +
                     (fromCollector ? "collector" : "state directory") + ")");
+  auto& status = status_[keyOf(wanted.kind, wanted.name)];
+  status.version = version;
+  status.entries = entries;
+  status.bytes = static_cast<std::int64_t>(bytes->size());
+  if (status.refusedVersion <= version) {  // a refusal of an older file is no longer news
+    status.refusedVersion = 0;
+    status.error.clear();
+  }
   if (onChanged_ && !applying_) onChanged_(policy_);
+  if (!applying_) publishStatus();
   return version;
 }
 
 void SetSync::reportRejected(const Wanted& wanted, const common::Error& error, const std::string& bytes) {
+  auto& status = status_[keyOf(wanted.kind, wanted.name)];
+  status.refusedVersion = claimedVersion(wanted.kind, bytes);
+  status.error = error.describe();
   if (!reported_.insert(common::sha256Hex(bytes)).second) return;
   Poco::JSON::Object::Ptr details = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   details->set("content.set.kind", std::string(setKindName(wanted.kind)));
@@ -210,6 +224,27 @@ void SetSync::reportRejected(const Wanted& wanted, const common::Error& error, c
   details->set("content.set.version", sets_->version(wanted.kind, wanted.name));
   details->set("error.message", error.describe());
   sink_.report("content.set_rejected", common::Severity::Medium, details);
+}
+
+void SetSync::setStatusListener(StatusListener listener) {
+  statusListener_ = std::move(listener);
+  publishStatus();
+}
+
+std::vector<ContentSetStatus> SetSync::status() const {
+  std::vector<ContentSetStatus> out;
+  for (const auto& wanted : wanted_) {
+    const auto found = status_.find(keyOf(wanted.kind, wanted.name));
+    ContentSetStatus item = found == status_.end() ? ContentSetStatus{} : found->second;
+    item.kind = setKindName(wanted.kind);
+    item.name = wanted.name;
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+void SetSync::publishStatus() {
+  if (statusListener_) statusListener_(status());
 }
 
 }  // namespace mamori::agent::contentscan

@@ -30,6 +30,7 @@
 #include "agent/contentscan/ContentSets.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
+#include "agent/report/Heartbeat.h"
 #include "agent/report/IdentityStore.h"
 #include "agent/report/RetryScheduler.h"
 #include "agent/report/Transport.h"
@@ -40,6 +41,7 @@ namespace mamori::agent::contentscan {
 class SetSync final : public Capability {
  public:
   using Changed = std::function<void(const policy::Policy&)>;
+  using StatusListener = std::function<void(std::vector<ContentSetStatus>)>;
 
   SetSync(Transport& transport, IdentityStore& identity, EventSink& sink, std::shared_ptr<ContentSets> sets,
           std::string stateDir, Changed onChanged);
@@ -48,6 +50,10 @@ class SetSync final : public Capability {
   common::Status apply(const policy::Policy& policy) override;
   // Asks the collector for every named set now (one at a time); a check in progress is not doubled.
   void checkNow();
+  // Told the status of every named set (in the policy's order) whenever one changes: the heartbeat
+  // carries it to the collector (content.sets).
+  void setStatusListener(StatusListener listener);
+  std::vector<ContentSetStatus> status() const;
 
   // The file a set is kept in.
   static std::string setPath(const std::string& stateDir, SetKind kind, const std::string& name);
@@ -64,6 +70,7 @@ class SetSync final : public Capability {
   common::Result<std::int64_t> install(const Wanted& wanted, std::shared_ptr<const std::string> bytes,
                                        bool fromCollector);
   void reportRejected(const Wanted& wanted, const common::Error& error, const std::string& bytes);
+  void publishStatus();
 
   Transport& transport_;
   IdentityStore& identity_;
@@ -77,7 +84,9 @@ class SetSync final : public Capability {
   bool inFlight_ = false;
   bool applying_ = false;           // apply() reads kept sets: the capabilities after this one are applied anyway
   std::set<std::string> reported_;  // sha256 of refused bytes already reported (once, not every poll)
-  std::map<std::string, std::int64_t> refused_;  // "kind/name" -> the highest version refused
+  std::map<std::string, std::int64_t> refused_;     // "kind/name" -> the highest version refused
+  std::map<std::string, ContentSetStatus> status_;  // "kind/name" -> in use, last refusal
+  StatusListener statusListener_;
   QObject context_;
   QTimer timer_;
   RetryScheduler retry_;

@@ -1,5 +1,8 @@
 #include "agent/report/Heartbeat.h"
 
+#include <Poco/JSON/Array.h>
+#include <Poco/JSON/Object.h>
+
 #include <algorithm>
 #include <climits>
 #include <utility>
@@ -57,6 +60,11 @@ void Heartbeat::setPolicyStatus(PolicyStatus status) {
   sendNow();
 }
 
+void Heartbeat::setContentSets(std::vector<ContentSetStatus> sets) {
+  contentSets_ = std::move(sets);
+  sendNow();
+}
+
 void Heartbeat::stop() {
   stopped_ = true;
   timer_.stop();
@@ -77,6 +85,21 @@ common::Event Heartbeat::makeEvent() {
     details->set("policy.source", policy_->source);
     if (policy_->appliedAtMs > 0) details->set("policy.applied_at", common::formatUtcMs(policy_->appliedAtMs));
     if (!policy_->error.empty()) details->set("policy.error", policy_->error);
+  }
+  if (contentSets_) {
+    Poco::JSON::Array::Ptr sets = new Poco::JSON::Array;
+    for (const auto& set : *contentSets_) {
+      Poco::JSON::Object::Ptr item = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+      item->set("kind", set.kind);
+      item->set("name", set.name);
+      item->set("version", set.version);
+      item->set("entries", set.entries);
+      item->set("bytes", set.bytes);
+      if (set.refusedVersion > 0) item->set("refused_version", set.refusedVersion);
+      if (!set.error.empty()) item->set("error", set.error);
+      sets->add(item);
+    }
+    details->set("content.sets", sets);
   }
   return events_.make("agent.heartbeat", common::Severity::Info, details);
 }

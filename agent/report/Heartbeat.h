@@ -13,6 +13,7 @@
 #include <functional>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "agent/report/EventFactory.h"
 #include "agent/report/IdentityStore.h"
@@ -35,6 +36,18 @@ struct PolicyStatus {
   std::string source;  // "collector", "persisted", "builtin"
   std::int64_t appliedAtMs = 0;
   std::string error;  // the last refusal, "" when none since the policy in force was applied
+};
+
+// One fingerprint or exact-data-match set the policy names (content.sets heartbeat details): the
+// version in use and the last refusal, so the collector shows per agent which sets it applied.
+struct ContentSetStatus {
+  std::string kind;  // "fingerprints", "edm"
+  std::string name;
+  std::int64_t version = 0;  // in use; 0 for none yet
+  std::int64_t entries = 0;
+  std::int64_t bytes = 0;
+  std::int64_t refusedVersion = 0;  // the last refused file's version (as it claims; 0 unknown or none)
+  std::string error;                // why it was refused, "" when nothing was refused since the set in use
 };
 
 class Heartbeat : public QObject {
@@ -60,6 +73,8 @@ class Heartbeat : public QObject {
   std::int64_t intervalMs() const { return intervalMs_; }
   // Reported from now on; sends a heartbeat soon so the collector's view follows quickly.
   void setPolicyStatus(PolicyStatus status);
+  // The same for the content sets.
+  void setContentSets(std::vector<ContentSetStatus> sets);
   std::int64_t sent() const { return sent_; }
   // Milliseconds until the timer sends the next one (-1 when stopped): for tests.
   std::int64_t nextDelayMs() const { return timer_.isActive() ? timer_.interval() : -1; }
@@ -79,6 +94,7 @@ class Heartbeat : public QObject {
   bool inFlight_ = false;
   bool sendAgain_ = false;  // asked to send while one was on the way
   std::optional<PolicyStatus> policy_;
+  std::optional<std::vector<ContentSetStatus>> contentSets_;
   bool stopped_ = false;
   int lastStatus_ = 200;
   std::int64_t sent_ = 0;

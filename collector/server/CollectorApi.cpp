@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cctype>
 
+#include "collector/server/ContentSetStatus.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
 #include "common/EventJson.h"
@@ -490,6 +491,7 @@ ApiResponse CollectorApi::heartbeat(const ApiRequest& request) {
     update.agentVersion = details->get("agent.version").extract<std::string>();
   }
   update.policy = heartbeatPolicyStatus(details);
+  update.contentSets = heartbeatContentSets(details);
   if (config_.heartbeats != nullptr) {
     // The node key lookup above proved the agent exists; its row is updated with the next batch.
     if (!config_.heartbeats->submit(std::move(update))) {

@@ -3,6 +3,7 @@
 #include <string>
 
 #include "collector/server/CollectorApi.h"
+#include "collector/server/ContentSetStatus.h"
 #include "common/Clock.h"
 #include "common/Csv.h"
 #include "common/Event.h"
@@ -172,7 +173,7 @@ ApiResponse CollectorApi::getAgents(const ApiRequest& /*request*/) {
                                         ",\"type\":" + jsonString(agent.lastEventType) +
                                         ",\"user\":" + jsonString(agent.lastEventUser) + "}"
                                   : std::string("null")) +
-           "}";
+           ",\"content_sets\":" + contentSetsJson(agent.contentSets) + "}";
   }
   out += "]}";
   return response;

@@ -221,7 +221,8 @@ ApiResponse CollectorApi::listSignedSets(store::SetKind kind, const char* partsK
     first = false;
     out += "{\"set\":" + jsonString(s.name) + ",\"version\":" + std::to_string(s.version) + ",\"" + partsKey +
            "\":" + std::to_string(s.documents) + ",\"" + entriesKey + "\":" + std::to_string(s.entries) +
-           ",\"sha256\":" + jsonString(s.sha256) + ",\"updated\":" + jsonString(common::formatUtcMs(s.updatedMs)) + "}";
+           ",\"artifact_bytes\":" + std::to_string(s.artifactBytes) + ",\"sha256\":" + jsonString(s.sha256) +
+           ",\"updated\":" + jsonString(common::formatUtcMs(s.updatedMs)) + "}";
   }
   out += "]}";
   return response;

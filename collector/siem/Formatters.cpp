@@ -15,21 +15,14 @@
 
 namespace mamori::collector::siem {
 
+using common::capUtf8;
+
 namespace {
 
 // Single values are capped before escaping so one huge field cannot push a syslog message past
 // what receivers accept (rsyslog: maxMessageSize); the details object gets more room.
 constexpr std::size_t kMaxValueBytes = 1024;
 constexpr std::size_t kMaxDetailsBytes = 16 * 1024;
-
-// Cuts text to at most max bytes without splitting a UTF-8 sequence (text is valid UTF-8 here).
-std::string capUtf8(std::string text, std::size_t max) {
-  if (text.size() <= max) return text;
-  std::size_t cut = max;
-  while (cut > 0 && (static_cast<unsigned char>(text[cut]) & 0xC0) == 0x80) --cut;
-  text.resize(cut);
-  return text;
-}
 
 Poco::JSON::Object::Ptr parseDetails(const std::string& json) {
   try {

@@ -48,6 +48,9 @@ struct AgentRecord {
   std::int64_t lastEventMs = 0;  // time of the agent's newest stored event; 0 when it has none
   std::string lastEventType{};
   std::string lastEventUser{};  // the user of that event: who was signed in on the PC
+  // The fingerprint and EDM sets the agent last reported (content.sets): the collector's JSON array
+  // (collector/server/ContentSetStatus.h), "" until the agent reports one.
+  std::string contentSets{};
 };
 
 // The current signed policy of one group.
@@ -79,7 +82,8 @@ struct HeartbeatUpdate {
   std::optional<std::int64_t> intervalMs;
   std::optional<std::int64_t> spoolEvents;
   std::optional<std::string> agentVersion;
-  std::optional<AgentPolicyStatus> policy;  // set when the heartbeat carried policy.* details
+  std::optional<AgentPolicyStatus> policy;   // set when the heartbeat carried policy.* details
+  std::optional<std::string> contentSets{};  // set when it carried content.sets: the JSON array to keep
 };
 
 // A stored event as the query path returns it: details stay the JSON text they were stored as.
@@ -230,6 +234,7 @@ struct FingerprintSetRecord {
   std::int64_t documents = 0;
   std::int64_t entries = 0;
   std::int64_t updatedMs = 0;
+  std::int64_t artifactBytes = 0;  // of the signed set file as stored (0 when removed)
 };
 
 // An employee's request to use a blocked device (docs/admin.md "Exception requests", schema

@@ -25,6 +25,7 @@ void HeartbeatBatcher::merge(HeartbeatUpdate& into, HeartbeatUpdate&& newer) {
   if (newer.spoolEvents) into.spoolEvents = newer.spoolEvents;
   if (newer.agentVersion) into.agentVersion = std::move(newer.agentVersion);
   if (newer.policy) into.policy = std::move(newer.policy);
+  if (newer.contentSets) into.contentSets = std::move(newer.contentSets);
 }
 
 bool HeartbeatBatcher::submit(HeartbeatUpdate update) {

@@ -373,6 +373,12 @@ const std::vector<Migration>& migrations() {
            " entries BIGINT NOT NULL,"
            " updated_ms BIGINT NOT NULL)",
        }},
+      {13,
+       "the fingerprint and exact-data-match sets each agent reports in its heartbeat (content.sets)",
+       {
+           // The collector's own JSON array (collector/server/ContentSetStatus.h), "" until reported.
+           "ALTER TABLE agents ADD COLUMN content_sets TEXT NOT NULL DEFAULT ''",
+       }},
   };
   return kList;
 }

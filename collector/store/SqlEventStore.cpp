@@ -315,6 +315,10 @@ common::Result<bool> SqlEventStore::recordHeartbeat(const HeartbeatUpdate& updat
           bind(update.policy->source), bind(static_cast<Poco::Int64>(update.policy->appliedMs)),
           bind(update.policy->error);
     }
+    if (update.contentSets) {
+      text += ", content_sets = ?";
+      statement, bind(*update.contentSets);
+    }
     text += " WHERE agent_id = ?";
     statement, bind(id);
     statement << sql(text);
@@ -352,6 +356,12 @@ common::Result<std::size_t> SqlEventStore::recordHeartbeats(const std::vector<He
       rows << ",\"policy_applied_ms\":" << u.policy->appliedMs << ",\"policy_error\":";
       Poco::toJSON(u.policy->error, rows);
     }
+    rows << ",\"content_sets\":";
+    if (u.contentSets) {
+      Poco::toJSON(*u.contentSets, rows);
+    } else {
+      rows << "null";
+    }
     rows << '}';
   }
   rows << ']';
@@ -367,12 +377,14 @@ common::Result<std::size_t> SqlEventStore::recordHeartbeats(const std::vector<He
         " policy_sha256 = CASE WHEN x.has_policy = 1 THEN x.policy_sha256 ELSE agents.policy_sha256 END,"
         " policy_source = CASE WHEN x.has_policy = 1 THEN x.policy_source ELSE agents.policy_source END,"
         " policy_applied_ms = CASE WHEN x.has_policy = 1 THEN x.policy_applied_ms ELSE agents.policy_applied_ms END,"
-        " policy_error = CASE WHEN x.has_policy = 1 THEN x.policy_error ELSE agents.policy_error END";
+        " policy_error = CASE WHEN x.has_policy = 1 THEN x.policy_error ELSE agents.policy_error END,"
+        " content_sets = COALESCE(x.content_sets, agents.content_sets)";
     if (pg) {
       std::string text = "WITH u AS (UPDATE agents SET" + set +
                          " FROM json_to_recordset($1::json) AS x(agent_id text, seen_ms bigint, interval_ms bigint,"
                          " spool_events bigint, agent_version text, has_policy integer, policy_version bigint,"
-                         " policy_sha256 text, policy_source text, policy_applied_ms bigint, policy_error text)"
+                         " policy_sha256 text, policy_source text, policy_applied_ms bigint, policy_error text,"
+                         " content_sets text)"
                          " WHERE agents.agent_id = x.agent_id RETURNING 1) SELECT count(*) FROM u";
       text.replace(text.find("{MAX}"), 5, "GREATEST");
       Poco::Int64 updated = 0;
@@ -390,7 +402,8 @@ common::Result<std::size_t> SqlEventStore::recordHeartbeats(const std::vector<He
         " json_extract(value, '$.policy_sha256') AS policy_sha256,"
         " json_extract(value, '$.policy_source') AS policy_source,"
         " json_extract(value, '$.policy_applied_ms') AS policy_applied_ms,"
-        " json_extract(value, '$.policy_error') AS policy_error FROM json_each(?)) AS x"
+        " json_extract(value, '$.policy_error') AS policy_error,"
+        " json_extract(value, '$.content_sets') AS content_sets FROM json_each(?)) AS x"
         " WHERE agents.agent_id = x.agent_id";
     text.replace(text.find("{MAX}"), 5, "MAX");
     Poco::Int64 before = 0, after = 0;
@@ -480,7 +493,7 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
 
 common::Result<std::vector<AgentRecord>> SqlEventStore::listAgents() {
   return run<std::vector<AgentRecord>>("listing agents", false, [&](Session& session) {
-    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors, lastTypes, lastUsers;
+    std::vector<std::string> ids, hosts, oses, versions, groups, shas, sources, errors, lastTypes, lastUsers, sets;
     std::vector<Poco::Int64> enrolled, seen, interval, spool, count, policyVersions, applied, lastTimes;
     // The newest event is the one with the greatest id (UUIDv7 ids grow with time): one lookup in
     // the (agent_id, id) index per agent. On PostgreSQL the events are partitioned by week: a lateral
@@ -494,19 +507,19 @@ common::Result<std::vector<AgentRecord>> SqlEventStore::listAgents() {
     session << "SELECT a.agent_id, a.host, a.os, a.agent_version, a.enrolled_at_ms, a.last_seen_ms,"
                " a.heartbeat_interval_ms, a.spool_events, a.event_count, a.agent_group, a.policy_version,"
                " a.policy_sha256, a.policy_source, a.policy_applied_ms, a.policy_error,"
-               " COALESCE(le.time_ms, 0), COALESCE(le.type, ''), COALESCE(le.user_name, '')"
+               " COALESCE(le.time_ms, 0), COALESCE(le.type, ''), COALESCE(le.user_name, ''), a.content_sets"
                " FROM agents a" +
                    newest + " ORDER BY a.agent_id",
         into(ids), into(hosts), into(oses), into(versions), into(enrolled), into(seen), into(interval), into(spool),
         into(count), into(groups), into(policyVersions), into(shas), into(sources), into(applied), into(errors),
-        into(lastTimes), into(lastTypes), into(lastUsers), now;
+        into(lastTimes), into(lastTypes), into(lastUsers), into(sets), now;
     std::vector<AgentRecord> agents;
     agents.reserve(ids.size());
     for (std::size_t i = 0; i < ids.size(); ++i) {
       agents.push_back(AgentRecord{ids[i], hosts[i], oses[i], versions[i], enrolled[i], seen[i], interval[i], spool[i],
                                    count[i], groups[i],
                                    AgentPolicyStatus{policyVersions[i], shas[i], sources[i], applied[i], errors[i]},
-                                   lastTimes[i], lastTypes[i], lastUsers[i]});
+                                   lastTimes[i], lastTypes[i], lastUsers[i], std::move(sets[i])});
     }
     return agents;
   });

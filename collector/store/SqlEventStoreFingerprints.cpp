@@ -101,20 +101,27 @@ template <typename Sql>
 std::vector<FingerprintSetRecord> readSets(Session& session, const std::string& table, const std::string* name,
                                            const Sql& sql) {
   std::vector<std::string> names, envelopes, sha256s;
-  std::vector<Poco::Int64> versions, documents, entries, updated;
+  std::vector<Poco::Int64> versions, documents, entries, updated, encoded;
+  // The envelope is base64url without padding (ASCII): its length gives the file's size unread.
   if (name != nullptr) {
     std::string key = *name;
-    session << sql("SELECT name, version, envelope, sha256, documents, entries, updated_ms FROM " + table +
-                   " WHERE name = ?"),
+    session << sql(
+        "SELECT name, version, envelope, sha256, documents, entries, updated_ms, CAST(LENGTH(envelope) AS BIGINT) "
+        "FROM " +
+        table + " WHERE name = ?"),
         use(key), into(names), into(versions), into(envelopes), into(sha256s), into(documents), into(entries),
-        into(updated), now;
+        into(updated), into(encoded), now;
   } else {
-    session << sql("SELECT name, version, '', sha256, documents, entries, updated_ms FROM " + table + " ORDER BY name"),
-        into(names), into(versions), into(envelopes), into(sha256s), into(documents), into(entries), into(updated), now;
+    session << sql(
+        "SELECT name, version, '', sha256, documents, entries, updated_ms, CAST(LENGTH(envelope) AS BIGINT) FROM " +
+        table + " ORDER BY name"),
+        into(names), into(versions), into(envelopes), into(sha256s), into(documents), into(entries), into(updated),
+        into(encoded), now;
   }
   std::vector<FingerprintSetRecord> out;
   for (std::size_t i = 0; i < names.size(); ++i)
-    out.push_back({names[i], versions[i], std::move(envelopes[i]), sha256s[i], documents[i], entries[i], updated[i]});
+    out.push_back({names[i], versions[i], std::move(envelopes[i]), sha256s[i], documents[i], entries[i], updated[i],
+                   encoded[i] * 3 / 4});
   return out;
 }
 

@@ -85,6 +85,18 @@ export interface Agent {
   group: string;
   policy: { version: number; sha256: string; source: string; applied_at: string | null; error: string };
   last_event?: { time: string; type: string; user?: string } | null;
+  content_sets?: ContentSetStatus[];
+}
+
+// A fingerprint or exact-data-match set as an agent reports it (GET /api/v1/agents, content_sets).
+export interface ContentSetStatus {
+  kind: 'fingerprints' | 'edm';
+  name: string;
+  version: number; // in use; 0 for none yet
+  entries: number;
+  bytes: number;
+  refused_version: number;
+  error: string; // the last refusal, '' when none
 }
 
 export interface EventRecord {

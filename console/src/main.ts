@@ -14,6 +14,7 @@ import { renderIncidents } from './pages/incidents';
 import { renderInspections } from './pages/inspections';
 import { renderAudit } from './pages/audit';
 import { renderReports } from './pages/reports';
+import { renderSets } from './pages/sets';
 
 export interface PageContext {
   session: SessionInfo;
@@ -34,6 +35,7 @@ const pages: { route: string; title: string; render: Page; adminOnly?: boolean }
   { route: 'exceptions', title: 'Device exceptions', render: renderExceptions },
   { route: 'incidents', title: 'Incidents', render: renderIncidents },
   { route: 'inspections', title: 'Inspections', render: renderInspections },
+  { route: 'sets', title: 'Company data', render: renderSets },
   { route: 'reports', title: 'Reports', render: renderReports },
   { route: 'audit', title: 'Audit trail', render: renderAudit, adminOnly: true },
 ];

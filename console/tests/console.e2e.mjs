@@ -182,8 +182,21 @@ async function main() {
   // A third agent with device control on a recorded sysfs tree and the employees' request socket
   // (issue 20): the stick 2-1 is blocked, an employee asks for it, the administrator approves in the
   // console. Its group's policy enforces device control and polls every 5 s.
+  // Issue 18: a customer table registered with mamorictl (hashed on this side); the desk policy names
+  // it, so agent-c fetches the signed set and reports the version it holds in its heartbeat.
+  const table = path.join(WORK, 'customers.csv');
+  fs.writeFileSync(table, 'name,phone,email\n山田 太郎,03-1234-5678,taro@example.jp\n佐藤 花子,06-2345-6789,hanako@example.jp\n');
+  const edmAdd = spawnSync(
+    path.join(BIN, 'mamorictl'),
+    ['--collector', base, '--ca-file', path.join(stateDir, 'tls', 'collector.crt'), '--token-file', path.join(stateDir, 'admin.token'), 'edm', 'add', '--set', 'customers', '--columns', 'name,phone,email', table],
+    { encoding: 'utf8' },
+  );
+  assert.equal(edmAdd.status, 0, `mamorictl edm add: ${edmAdd.stderr}`);
   const desk = await request(base, ca, 'POST', '/api/v1/policies?group=desk', {
-    body: { schema_version: 1, version: 1, name: 'desk v1', group: 'desk', device_control: { mode: 'enforce' }, reporting: { policy_poll_interval_ms: 5000, heartbeat_interval_ms: 1000 } },
+    body: {
+      schema_version: 1, version: 1, name: 'desk v1', group: 'desk', device_control: { mode: 'enforce' },
+      content_scan: { edm: [{ set: 'customers', min_rows: 1 }] }, reporting: { policy_poll_interval_ms: 5000, heartbeat_interval_ms: 1000 },
+    },
     headers: bearer,
   });
   assert.equal(desk.status, 200, desk.text);
@@ -320,7 +333,7 @@ async function main() {
       for (const identity of identities) {
         await page.waitForSelector(`#fleet tr[data-agent="${identity.agent_id}"] .badge.online`, { timeout: 20000 });
       }
-      await page.waitForFunction(() => [...document.querySelectorAll('#fleet-rows tr')].every((tr) => /^[a-z]+\.[a-z_.]+/.test(tr.cells[6].textContent) && tr.cells[4].textContent.startsWith('v1') && tr.cells[1].textContent.trim() !== ''), null, { timeout: 20000 });
+      await page.waitForFunction(() => [...document.querySelectorAll('#fleet-rows tr')].every((tr) => /^[a-z]+\.[a-z_.]+/.test(tr.cells[7].textContent) && tr.cells[4].textContent.startsWith('v1') && tr.cells[1].textContent.trim() !== ''), null, { timeout: 20000 });
       const text = await page.textContent('#fleet');
       assert.match(text, /office/);
       await shot('02-fleet');
@@ -663,6 +676,36 @@ async function main() {
       assert.equal(again, 403, 'a page script without the CSRF token must be refused');
       // One minute later the stick is blocked again.
       await waitUntil(() => fs.readFileSync(stickAuthorized, 'utf8').trim() === '0', 100000, 'the window to end and the stick to be blocked again', 500);
+    });
+
+    await step('company data: sets with their sizes, the agents holding each version, and their matches', async () => {
+      const desk = JSON.parse(fs.readFileSync(path.join(WORK, 'agent-c', 'identity.json'), 'utf8'));
+      // A file found to hold two rows of the table, as the agent reports it (the set and a row count, no value).
+      const match = {
+        id: uuidv7(), type: 'content.match', time: new Date().toISOString(), severity: 'medium', agent_id: desk.agent_id, host: 'pc-desk', user: 'hanako',
+        details: { 'file.path': '/home/hanako/export.csv', 'content.matches': [{ type: 'edm', name: 'customers:name+phone', count: 2, container_path: '' }] },
+      };
+      const ingest = await request(base, ca, 'POST', '/api/v1/events', { body: { events: [match] }, headers: { Authorization: `Bearer ${desk.node_key}` } });
+      assert.equal(ingest.status, 200, ingest.text);
+      // The fleet shows the version agent-c applied, from its heartbeat.
+      await page.click('a[data-route="fleet"]');
+      await page.waitForFunction((agent) => /customers v1/.test(document.querySelector(`#fleet tr[data-agent="${agent}"]`)?.cells[5].textContent ?? ''), desk.agent_id, { timeout: 30000 });
+      await page.click('a[data-route="sets"]');
+      const row = '#sets-edm tr[data-set="edm/customers"]';
+      await page.waitForSelector(row);
+      const cells = await page.$$eval(`${row} td`, (tds) => tds.map((td) => td.textContent.trim()));
+      assert.equal(cells[0], 'customers');
+      assert.equal(cells[1], 'v1');
+      assert.equal(cells[2], '2'); // rows
+      assert.match(cells[4], /KiB|B$/); // the signed set file's size
+      assert.match(cells[5], /^1 at v1/); // agent-c holds it
+      assert.equal(cells[6], '1'); // the one match
+      await shot('17-company-data');
+      await axeCheck(page, 'sets');
+      // The count opens exactly those events.
+      await page.click(`${row} td.matches a`);
+      await page.waitForSelector(`#event-rows tr[data-event="${match.id}"]`, { timeout: 15000 });
+      assert.equal(await page.locator('#event-rows tr').count(), 1);
     });
 
     await step('audit trail: the administrator sees each action and failed sign-in, hostile names escaped', async () => {

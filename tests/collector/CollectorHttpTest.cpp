@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "collector/server/CollectorServer.h"
+#include "collector/server/ContentSetStatus.h"
 #include "collector/store/EventStore.h"
 #include "collector/tls/SelfSignedCert.h"
 #include "common/Crypto.h"
@@ -382,6 +383,53 @@ TEST_CASE("agents, heartbeats and the silent flag; healthz; metrics; unknown pat
   CHECK(agent->getValue<int>("heartbeat_interval_ms") == 1000);
   CHECK(agent->getValue<int>("spool_events") == 12);
   CHECK(agent->getValue<std::string>("agent_version") == "0.1.1");
+  CHECK(agent->getArray("content_sets")->size() == 0);  // none reported yet
+
+  // The sets the agent holds (content.sets): kept as the collector writes them; an unknown kind, a
+  // name that is no set name and a non-object are left out, a long reason is cut.
+  Poco::JSON::Array::Ptr sets = new Poco::JSON::Array;
+  Object::Ptr good = new Object;
+  good->set("kind", "edm");
+  good->set("name", "customers");
+  good->set("version", 3);
+  good->set("entries", 120);
+  good->set("bytes", 4096);
+  good->set("refused_version", 4);
+  good->set("error", "signature: " + std::string(2000, 'x'));
+  sets->add(good);
+  Object::Ptr odd = new Object;
+  odd->set("kind", "yara");
+  odd->set("name", "rules");
+  sets->add(odd);
+  Object::Ptr badName = new Object;
+  badName->set("kind", "fingerprints");
+  badName->set("name", "../etc");
+  sets->add(badName);
+  sets->add(7);
+  Object::Ptr plain = new Object;
+  plain->set("kind", "fingerprints");
+  plain->set("name", "plans");
+  plain->set("version", -2);
+  sets->add(plain);
+  beat.details->set("content.sets", sets);
+  REQUIRE(send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(beat), agentHeaders(key)).status == 200);
+  const auto reported = agentsAnswer()->getArray("content_sets");
+  REQUIRE(reported->size() == 2);
+  const auto first = reported->getObject(0);
+  CHECK(first->getValue<std::string>("kind") == "edm");
+  CHECK(first->getValue<std::string>("name") == "customers");
+  CHECK(first->getValue<int>("version") == 3);
+  CHECK(first->getValue<int>("entries") == 120);
+  CHECK(first->getValue<int>("bytes") == 4096);
+  CHECK(first->getValue<int>("refused_version") == 4);
+  CHECK(first->getValue<std::string>("error").rfind("signature: xxx", 0) == 0);
+  CHECK(first->getValue<std::string>("error").size() == server::kMaxSetErrorBytes);
+  CHECK(reported->getObject(1)->getValue<int>("version") == 0);
+  CHECK(reported->getObject(1)->getValue<std::string>("error").empty());
+  // A heartbeat without content.sets (an older agent) keeps the list.
+  beat.details->remove("content.sets");
+  REQUIRE(send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(beat), agentHeaders(key)).status == 200);
+  CHECK(agentsAnswer()->getArray("content_sets")->size() == 2);
   collector.clock.advance(3001);
   CHECK(agentsAnswer()->getValue<bool>("silent") == true);
   CHECK(send(*client, "GET", "/api/v1/agents", "", {}).status == 401);

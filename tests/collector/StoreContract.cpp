@@ -100,6 +100,7 @@ void checkGroupsAndPolicies(store::EventStore& store, store::EventStore& other, 
   // The policy status a heartbeat carries shows in the agents list.
   store::HeartbeatUpdate beat{agentId, now + 6000, {}, {}, {}, {}};
   beat.policy = store::AgentPolicyStatus{5, "sha-5", "collector", now + 5900, "rollback: version 1"};
+  beat.contentSets = std::string(R"([{"kind":"fingerprints","name":"plans","version":2}])");
   REQUIRE(store.recordHeartbeat(beat).value());
   auto listed = other.listAgents();
   REQUIRE(listed.ok());
@@ -111,6 +112,7 @@ void checkGroupsAndPolicies(store::EventStore& store, store::EventStore& other, 
     CHECK(record.policy.source == "collector");
     CHECK(record.policy.appliedMs == now + 5900);
     CHECK(record.policy.error == "rollback: version 1");
+    CHECK(record.contentSets == *beat.contentSets);
   }
   // Re-enrollment with a group (a reinstalled PC) puts the agent in that group.
   AgentRecord again{agentId, "pc-1", "os", "0.3.0", now, now, 0, 0, 0, "lab", {}};
@@ -130,6 +132,9 @@ void checkBatchedHeartbeats(store::EventStore& store, store::EventStore& other, 
   }
   store::HeartbeatUpdate full{agents[0], now + 100, 15000, 3, std::string("1.1"), {}};
   full.policy = store::AgentPolicyStatus{9, "sha-9", "collector", now + 50, ""};
+  const std::string sets =
+      R"([{"kind":"edm","name":"顧客","version":4,"entries":9,"bytes":900,"refused_version":5,"error":"bad"}])";
+  full.contentSets = sets;
   store::HeartbeatUpdate seenOnly{agents[1], now + 200, {}, {}, {}, {}};
   store::HeartbeatUpdate stale{agents[2], now - 5000, 20000, {}, {}, {}};  // older than enrolment
   store::HeartbeatUpdate unknown{ids.next(now), now, 1000, 1, {}, {}};
@@ -153,9 +158,11 @@ void checkBatchedHeartbeats(store::EventStore& store, store::EventStore& other, 
       CHECK(a.policy.sha256 == "sha-9");
       CHECK(a.policy.source == "collector");
       CHECK(a.policy.appliedMs == now + 50);
+      CHECK(a.contentSets == sets);
     } else if (a.agentId == agents[1]) {
       ++seen;
       CHECK(a.lastSeenMs == now + 200);
+      CHECK(a.contentSets.empty());       // never reported
       CHECK(a.heartbeatIntervalMs == 0);  // not carried: unchanged
       CHECK(a.agentVersion == "1.0");
       CHECK(a.policy.version == 0);
@@ -172,12 +179,15 @@ void checkBatchedHeartbeats(store::EventStore& store, store::EventStore& other, 
   CHECK(batcher.submit({agents[0], now + 300, 30000, 10, {}, {}}));
   CHECK(batcher.submit({agents[0], now + 400, {}, 11, {}, {}}));
   CHECK(batcher.submit({agents[1], now + 500, {}, {}, std::string("1.2"), {}}));
+  store::HeartbeatUpdate withSets{agents[1], now + 450, {}, {}, {}, {}};
+  withSets.contentSets = std::string("[]");
+  CHECK(batcher.submit(withSets));
   CHECK_FALSE(batcher.submit({agents[2], now + 500, {}, {}, {}, {}}));  // a third agent: over maxPending
   CHECK(batcher.stats().pending == 2);
   batcher.stop();  // flushes
   const auto stats = batcher.stats();
   CHECK(stats.pending == 0);
-  CHECK(stats.received == 4);
+  CHECK(stats.received == 5);
   CHECK(stats.refused == 1);
   CHECK(stats.flushes == 1);
   CHECK(stats.written == 2);
@@ -189,9 +199,11 @@ void checkBatchedHeartbeats(store::EventStore& store, store::EventStore& other, 
       CHECK(a.heartbeatIntervalMs == 30000);
       CHECK(a.spoolEvents == 11);
       CHECK(a.policy.version == 9);  // no policy in these heartbeats: kept
+      CHECK(a.contentSets == sets);  // nor sets
     } else if (a.agentId == agents[1]) {
       CHECK(a.lastSeenMs == now + 500);
       CHECK(a.agentVersion == "1.2");
+      CHECK(a.contentSets == "[]");  // coalesced with the later heartbeat
     }
   }
 }
@@ -281,10 +293,11 @@ void checkFingerprintSets(store::EventStore& store, store::EventStore& other, co
   REQUIRE(read.value().has_value());
   CHECK(read.value()->version == 2);
   CHECK(read.value()->envelope == "{\"envelope\":1}");
+  CHECK(read.value()->artifactBytes == 14 * 3 / 4);  // the stored text's length, decoded
   auto sets = store.listFingerprintSets();
   REQUIRE(sets.ok());
   bool listed = false;
-  for (const auto& s : sets.value()) listed = listed || (s.name == set && s.envelope.empty());
+  for (const auto& s : sets.value()) listed = listed || (s.name == set && s.envelope.empty() && s.artifactBytes == 10);
   CHECK(listed);
 
   CHECK(store.removeFingerprintSet(set, now + 2).value());

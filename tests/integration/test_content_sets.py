@@ -64,6 +64,18 @@ class ContentSetsTest(MamoriTestCase):
                 w.writerow([r[0], r[3], r[4]])
         return path
 
+    def held(self, api, agent_id, name, check, what):
+        """Waits until the agent's heartbeat reports set `name` so that check(entry) holds; returns it."""
+        def entry():
+            for agent in api.agents():
+                if agent["agent_id"] != agent_id:
+                    continue
+                for s in agent.get("content_sets", []):
+                    if s["name"] == name and check(s):
+                        return s
+            return None
+        return wait_until(entry, 60, what, interval=0.2)
+
     def match_for(self, api, path, timeout=60):
         def found():
             return [e for e in api.events(type="content.match") if e["details"].get("file.path") == path]
@@ -103,6 +115,12 @@ class ContentSetsTest(MamoriTestCase):
         with open(kept, "rb") as f:
             good = f.read()
         self.assertTrue(good.startswith(b"MAMORSET"))
+        # The heartbeat tells the collector which version the agent uses (GET /api/v1/agents).
+        agent_id = agent.identity()["agent_id"]
+        entry = self.held(api, agent_id, "customers", lambda s: s["version"] == 1, "the heartbeat to report the set")
+        self.assertEqual((entry["kind"], entry["bytes"], entry["refused_version"], entry["error"]),
+                         ("edm", len(good), 0, ""))
+        self.assertGreater(entry["entries"], 0)
 
         # Rows copied into the watched folder: reported with the set and the row count, never a value.
         path = self.write_rows("export.csv", self.rows[10:14])
@@ -135,6 +153,10 @@ class ContentSetsTest(MamoriTestCase):
                               "the tampered set to be refused", interval=0.2)[0]
         self.assertIn("signature", rejected["details"]["error.message"])
         self.assertEqual(rejected["details"]["content.set.version"], 1)
+        # The refusal reaches the collector's view of the agent; version 1 stays in use. (The file's
+        # own header still says version 1: only the database row was raised.)
+        entry = self.held(api, agent_id, "customers", lambda s: "signature" in s["error"], "the refusal in the heartbeat")
+        self.assertEqual((entry["version"], entry["refused_version"]), (1, 1))
         with open(kept, "rb") as f:
             self.assertEqual(hashlib.sha256(f.read()).digest(), hashlib.sha256(good).digest())
         path = self.write_rows("second.csv", self.rows[50:53])

@@ -1,5 +1,5 @@
 import { api, Agent } from '../api';
-import { h, replace, formatTime } from '../dom';
+import { h, replace, formatTime, Child } from '../dom';
 import { clipped } from '../safetext';
 import type { PageContext } from '../main';
 
@@ -13,6 +13,24 @@ function policyCell(agent: Agent): HTMLElement {
   return h('td', {}, `v${agent.policy.version} (`, clipped(agent.policy.source), ')');
 }
 
+// The fingerprint and EDM sets the agent's policy names: the version in use, and a refusal in red.
+function setsCell(agent: Agent): HTMLElement {
+  const sets = agent.content_sets ?? [];
+  if (sets.length === 0) return h('td', { class: 'muted' }, '—');
+  return h(
+    'td',
+    {},
+    sets.flatMap((set, index): Child[] => [
+      index > 0 ? h('br') : null,
+      h('span', { class: 'mono', 'data-set': `${set.kind}/${set.name}` }, clipped(set.name)),
+      set.version > 0 ? ` v${set.version}` : h('span', { class: 'muted' }, ' not yet'),
+      set.error
+        ? h('span', { class: 'bad' }, ` · refused${set.refused_version > 0 ? ` v${set.refused_version}` : ''}: `, clipped(set.error))
+        : null,
+    ]),
+  );
+}
+
 export function agentRow(agent: Agent): HTMLTableRowElement {
   const status = agent.silent ? 'silent' : 'online';
   return h(
@@ -23,6 +41,7 @@ export function agentRow(agent: Agent): HTMLTableRowElement {
     h('td', {}, clipped(agent.group)),
     h('td', {}, h('span', { class: `badge ${status}` }, status), h('br'), h('small', { class: 'muted' }, formatTime(agent.last_seen))),
     policyCell(agent),
+    setsCell(agent),
     h('td', {}, agent.agent_version ? clipped(agent.agent_version) : '—', h('br'), h('small', { class: 'muted' }, clipped(agent.os))),
     h(
       'td',
@@ -48,7 +67,7 @@ export async function renderFleet(context: PageContext): Promise<void> {
       h(
         'tr',
         {},
-        ['Host', 'User', 'Group', 'Status', 'Policy', 'Agent version', 'Last event', 'Events'].map((title) => h('th', { scope: 'col' }, title)),
+        ['Host', 'User', 'Group', 'Status', 'Policy', 'Sets', 'Agent version', 'Last event', 'Events'].map((title) => h('th', { scope: 'col' }, title)),
       ),
     ),
     body,

@@ -126,23 +126,47 @@ TEST_CASE("a named set is fetched, verified, kept and used; replays, other signe
 TEST_CASE("a refused set is not downloaded again at every poll; a newer one is") {
   Fixture f;
   auto sync = f.makeSync();
+  // What the heartbeat carries (content.sets): the version in use and the last refusal.
+  std::vector<ContentSetStatus> status;
+  int told = 0;
+  sync->setStatusListener([&](std::vector<ContentSetStatus> now) {
+    status = std::move(now);
+    ++told;
+  });
   REQUIRE(sync->apply(f.policy));
-  f.transport.answer(200, setFile(f.signer, f.key, 2));
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].kind == "edm");
+  CHECK(status[0].name == "customers");
+  CHECK(status[0].version == 0);  // asked, not held yet
+  const std::string good = setFile(f.signer, f.key, 2);
+  f.transport.answer(200, good);
   REQUIRE(f.sets->version(SetKind::kEdm, "customers") == 2);
+  CHECK(status[0].version == 2);
+  CHECK(status[0].entries > 0);
+  CHECK(status[0].bytes == static_cast<std::int64_t>(good.size()));
+  CHECK(status[0].error.empty());
   std::string tampered = setFile(f.signer, f.key, 5);
   tampered[200] = static_cast<char>(tampered[200] ^ 1);
   sync->checkNow();
   CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=2");
   f.transport.answer(200, tampered);
   CHECK(f.events.back() == "content.set_rejected");
+  CHECK(status[0].version == 2);
+  CHECK(status[0].refusedVersion == 5);
+  CHECK(status[0].error.find("signature") != std::string::npos);
+  const int toldBefore = told;
   // The next polls ask for versions above the refused 5, not for it again.
   sync->checkNow();
   CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=5");
   f.transport.answer(304, "");
   sync->checkNow();
   CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=5");
+  CHECK(told == toldBefore);  // a 304 changes nothing
   f.transport.answer(200, setFile(f.signer, f.key, 6));
   CHECK(f.sets->version(SetKind::kEdm, "customers") == 6);
+  CHECK(status[0].version == 6);
+  CHECK(status[0].refusedVersion == 0);  // the refusal of an older file is no longer news
+  CHECK(status[0].error.empty());
   sync->checkNow();
   CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=6");
   f.transport.answer(304, "");

@@ -1,3 +1,4 @@
+#include <Poco/JSON/Array.h>
 #include <doctest/doctest.h>
 
 #include "agent/report/Heartbeat.h"
@@ -42,8 +43,30 @@ TEST_CASE("heartbeat: one agent.heartbeat event, not spooled, skipped while not 
   CHECK(d.getValue<std::int64_t>("agent.spool.bytes") == spool.value()->byteCount());
   CHECK(d.getValue<std::string>("host.os.name") == "Debian GNU/Linux 12");
   CHECK(d.getValue<std::string>("host.os.kernel") == "6.1.0");
+  CHECK_FALSE(d.has("content.sets"));  // the set sync has not said anything yet
   transport.answer(200);
   CHECK(spool.value()->eventCount() == 1);  // heartbeats never enter the spool
+
+  // The content sets' status is sent at once and carried from then on.
+  REQUIRE(transport.pendingCount() == 1);  // the one asked for while the first was on the way
+  transport.answer(200);
+  heartbeat.setContentSets({{"edm", "customers", 3, 120, 4096, 4, "signature: not by the pinned key"},
+                            {"fingerprints", "plans", 0, 0, 0, 0, ""}});
+  REQUIRE(transport.pendingCount() == 1);
+  auto withSets = common::parseEvent(transport.front().body);
+  REQUIRE(withSets.ok());
+  const auto sets = withSets.value().details->getArray("content.sets");
+  REQUIRE(sets->size() == 2);
+  CHECK(sets->getObject(0)->getValue<std::string>("kind") == "edm");
+  CHECK(sets->getObject(0)->getValue<std::string>("name") == "customers");
+  CHECK(sets->getObject(0)->getValue<std::int64_t>("version") == 3);
+  CHECK(sets->getObject(0)->getValue<std::int64_t>("entries") == 120);
+  CHECK(sets->getObject(0)->getValue<std::int64_t>("bytes") == 4096);
+  CHECK(sets->getObject(0)->getValue<std::int64_t>("refused_version") == 4);
+  CHECK(sets->getObject(0)->getValue<std::string>("error") == "signature: not by the pinned key");
+  CHECK(sets->getObject(1)->getValue<std::int64_t>("version") == 0);
+  CHECK_FALSE(sets->getObject(1)->has("error"));  // nothing refused
+  transport.answer(200);
 
   // The timer sends the next ones.
   heartbeat.start();
@@ -52,7 +75,7 @@ TEST_CASE("heartbeat: one agent.heartbeat event, not spooled, skipped while not 
   CHECK(test::waitFor([&] { return transport.hasPending(); }));
   heartbeat.stop();
   transport.answer(200);
-  CHECK(heartbeat.sent() == 2);
+  CHECK(heartbeat.sent() == 4);
 }
 
 }  // namespace
