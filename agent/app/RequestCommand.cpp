@@ -23,7 +23,8 @@ constexpr const char* kDefaultSocket = "/run/mamori/request.sock";
 constexpr const char* kUsageText = R"(Usage: mamori-agent request --list [options]
        mamori-agent request --device ID --reason TEXT [--minutes N] [options]
 
-Asks for a USB device this PC blocked. The request goes to the administrators with your account name,
+Asks for a device this PC blocked: a USB device or phone, a memory card, a PCIe or Thunderbolt
+drive, an optical drive (burner). The request goes to the administrators with your account name,
 this PC and your reason; when one of them approves it, the device opens by itself for the time they
 granted (once: plug it out and in again while the time runs, it stays usable; after that it is blocked
 again). No code to read over the phone. Any local user may run it.
