@@ -84,6 +84,22 @@ common::Result<guard::ControlAnswer> exchangeControlLine(const std::string& sock
   return answer;
 }
 
+int askAgent(const std::string& who, const std::string& socket, const guard::ControlRequest& request,
+             int answerTimeoutMs, std::string& replyText) {
+  auto answer = exchangeControlLine(socket, request, answerTimeoutMs);
+  if (!answer) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), answer.error().describe().c_str());
+    return kExitRuntime;
+  }
+  const auto& reply = answer.value();
+  if (reply.outcome != guard::ControlOutcome::Ok) {
+    std::fprintf(stderr, "%s: %s\n", who.c_str(), reply.text.c_str());
+    return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
+  }
+  replyText = reply.text;
+  return kExitOk;
+}
+
 int runCtlCommand(int argc, char* argv[]) {
   // QLocalSocket's blocking calls still want an application object for their socket notifiers.
   QCoreApplication app(argc, argv);
@@ -142,16 +158,8 @@ int runCtlCommand(int argc, char* argv[]) {
   }
   if (socket.empty()) socket = stateDir + "/control.sock";
 
-  auto answer = exchangeControlLine(socket, request);
-  if (!answer) {
-    std::fprintf(stderr, "mamori-agent: %s\n", answer.error().describe().c_str());
-    return kExitRuntime;
-  }
-  const auto& reply = answer.value();
-  if (reply.outcome != guard::ControlOutcome::Ok) {
-    std::fprintf(stderr, "mamori-agent: %s\n", reply.text.c_str());
-    return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
-  }
+  std::string reply;
+  if (const int code = askAgent("mamori-agent", socket, request, 10'000, reply); code != kExitOk) return code;
   if (request.command == guard::ControlCommand::Stop || request.command == guard::ControlCommand::Remove) {
     // Done only when the process is gone (the prerm removes files next).
     const auto deadline =
@@ -166,7 +174,7 @@ int runCtlCommand(int argc, char* argv[]) {
     std::printf("stopped\n");
     return kExitOk;
   }
-  std::printf("%s\n", reply.text.c_str());
+  std::printf("%s\n", reply.c_str());
   return kExitOk;
 }
 

@@ -16,6 +16,12 @@ common::Result<guard::ControlAnswer> exchangeControlLine(const std::string& sock
                                                          const guard::ControlRequest& request,
                                                          int answerTimeoutMs = 10'000);
 
+// exchangeControlLine, answered as a one-shot command answers: kExitOk with the reply's text in
+// replyText, or the failure said on stderr as "<who>: <what>" and its exit code (kExitRefused when
+// the agent refused, else kExitRuntime; agent/app/CommandExit.h).
+int askAgent(const std::string& who, const std::string& socket, const guard::ControlRequest& request,
+             int answerTimeoutMs, std::string& replyText);
+
 // argv[1] is "ctl" or "exception". Exit codes: 0 done, 1 the agent is not reachable or failed,
 // 2 usage, 3 refused (wrong or missing token: the agent reported agent.tamper).
 int runCtlCommand(int argc, char* argv[]);

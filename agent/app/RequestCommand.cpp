@@ -109,18 +109,10 @@ int runRequestCommand(int argc, char* argv[]) {
   // QLocalSocket's blocking calls still want an application object.
   QCoreApplication app(argc, argv);
   // A request waits for the collector's answer (its own timeout is 15 s).
-  auto answer = exchangeControlLine(socket, request, 35'000);
-  if (!answer) {
-    std::fprintf(stderr, "mamori-agent request: %s\n", answer.error().describe().c_str());
-    return kExitRuntime;
-  }
-  const auto& reply = answer.value();
-  if (reply.outcome != guard::ControlOutcome::Ok) {
-    std::fprintf(stderr, "mamori-agent request: %s\n", reply.text.c_str());
-    return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
-  }
-  if (list) return printDevices(reply.text);
-  std::printf("%s\n", reply.text.c_str());
+  std::string reply;
+  if (const int code = askAgent("mamori-agent request", socket, request, 35'000, reply); code != kExitOk) return code;
+  if (list) return printDevices(reply);
+  std::printf("%s\n", reply.c_str());
   return kExitOk;
 }
 
