@@ -98,6 +98,9 @@ p2p::P2pGuardDrivers linuxP2pDrivers(const std::string& scopeSpec) {
                                                flow.sourcePort, flow.destination, flow.destinationPort};
     return drivers::linux_os::findFlowOwner("/proc", endpoints, candidates);
   };
+  drivers.listenerOwner = [netns](std::uint16_t port, const std::vector<pid_t>& candidates) {
+    return drivers::linux_os::findListener("/proc", netns.empty() ? "/proc/self/ns/net" : netns, port, candidates);
+  };
   drivers.startExecGuard = [](p2p::P2pGuardDrivers::ExecDecide decide) -> common::Result<std::shared_ptr<void>> {
     // The filesystems programs are usually started from; marks on one filesystem cover all its mounts.
     auto started = drivers::linux_os::FanotifyExecGuard::start(

@@ -89,6 +89,21 @@ std::optional<FlowVerdict> dhtMessage(std::string_view p) {
   return FlowVerdict{"bittorrent-dht", "KRPC response"};
 }
 
+// The value of an announce's port parameter (what follows "&port=" up to the next parameter or the
+// end of the target): 1 to 65535 in plain decimal without leading zeros, else 0 (unknown; the
+// announce is still one).
+std::uint16_t announcedPort(std::string_view value) {
+  const auto end = value.find_first_of("& ");
+  value = value.substr(0, end);
+  if (value.empty() || value.size() > 5 || value.front() == '0') return 0;  // no leading zeros: one spelling
+  std::uint32_t number = 0;
+  for (const char c : value) {
+    if (c < '0' || c > '9') return 0;
+    number = number * 10 + static_cast<std::uint32_t>(c - '0');
+  }
+  return number >= 1 && number <= 0xFFFF ? static_cast<std::uint16_t>(number) : 0;
+}
+
 // HTTP tracker announce/scrape: the request line carries info_hash and peer_id (or is a scrape).
 std::optional<FlowVerdict> trackerRequest(std::string_view p) {
   if (!p.starts_with("GET /")) return std::nullopt;
@@ -100,9 +115,9 @@ std::optional<FlowVerdict> trackerRequest(std::string_view p) {
       line.find("?info_hash=") != std::string_view::npos || line.find("&info_hash=") != std::string_view::npos;
   const bool peerId =
       line.find("&peer_id=") != std::string_view::npos || line.find("?peer_id=") != std::string_view::npos;
-  const bool port = line.find("&port=") != std::string_view::npos;
-  if (infoHash && peerId && port) return FlowVerdict{"bittorrent-tracker", "HTTP announce"};
-  return std::nullopt;
+  const auto port = line.find("&port=");
+  if (!infoHash || !peerId || port == std::string_view::npos) return std::nullopt;
+  return FlowVerdict{"bittorrent-tracker", "HTTP announce", announcedPort(line.substr(port + 6))};
 }
 
 // UDP tracker (BEP 15) connect request: the fixed protocol id 0x41727101980 and action 0.
@@ -159,6 +174,16 @@ std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload) {
   }
   if (auto v = dhtMessage(payload)) return v;
   return udpTrackerConnect(payload);
+}
+
+std::vector<ListenerClue> listenerClues(const Flow& flow, const FlowVerdict& verdict) {
+  std::vector<ListenerClue> clues;
+  if (!flow.tcp) return clues;
+  if (verdict.listeningPort != 0) clues.push_back({verdict.listeningPort, "named in its tracker announce"});
+  if (flow.sourcePort != 0 && flow.sourcePort != verdict.listeningPort) {
+    clues.push_back({flow.sourcePort, "the flow's local port: an accepted connection"});
+  }
+  return clues;
 }
 
 drivers::PayloadPrefixes recognisedPayloadPrefixes() {

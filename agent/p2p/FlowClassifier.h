@@ -9,6 +9,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "drivers/include/PacketSource.h"
 
@@ -27,6 +28,10 @@ struct Flow {
 struct FlowVerdict {
   std::string protocol;  // bittorrent, bittorrent-dht, bittorrent-tracker, bittorrent-udp-tracker, ed2k
   std::string detail;    // "handshake info_hash 0123...", "KRPC query get_peers", "announce", "hello"
+  // The port the sender says its client listens on (an HTTP tracker announce's port=N; 0 = none
+  // named). A tracker announce's own connection lasts a millisecond, the client's listening socket
+  // as long as the client: the agent finds the sender by it when the flow's socket is gone.
+  std::uint16_t listeningPort = 0;
 };
 
 // A transport payload of one direction of a flow.
@@ -35,6 +40,16 @@ std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload);
 // How every payload classifyPayload recognises begins (1, 2 or 4 bytes), for the packet source to
 // drop the rest in the kernel: a rule added above adds its start here (FlowClassifierTest checks).
 drivers::PayloadPrefixes recognisedPayloadPrefixes();
+
+// Where to look for a flow's sender when its own socket is gone (a tracker announce closes within a
+// millisecond, a peer connection once both sides have the file): TCP sockets listening on these
+// ports outlive the flow. The port the announce names first, then the flow's local port (the
+// sending side of an accepted connection is its listener's port). Empty for UDP flows.
+struct ListenerClue {
+  std::uint16_t port = 0;
+  std::string why;  // "named in its tracker announce", "the flow's local port"
+};
+std::vector<ListenerClue> listenerClues(const Flow& flow, const FlowVerdict& verdict);
 
 struct Packet {
   Flow flow;

@@ -201,6 +201,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
     item->set("signature_set", std::string("network-behaviour"));
     item->set("matched", network->protocol + ": " + network->detail);
     item->set("subject", network->flow);
+    if (!network->attribution.empty()) item->set("attribution", network->attribution);
     signals->add(item);
   }
   details->set("p2p.signals", signals);

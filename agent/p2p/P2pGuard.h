@@ -35,6 +35,9 @@ struct NetworkEvidence {
   std::string protocol;  // "bittorrent", "bittorrent-dht", "bittorrent-tracker", "ed2k", "winny"
   std::string detail;    // what was seen ("handshake info_hash 1a2b...", "KRPC get_peers" ...)
   std::string flow;      // "tcp 127.0.0.1:40000 -> 127.0.0.1:51413"
+  // How the sender was found: "by the flow's socket", or, when that had closed, "by its listening
+  // port 6881 (named in its tracker announce)".
+  std::string attribution = {};
   // The sender's start time when its socket was found (clock ticks since boot; 0 = unknown): the
   // evidence is acted on later, on the main thread, and must not hit a process that reused the pid.
   std::uint64_t senderStartTime = 0;

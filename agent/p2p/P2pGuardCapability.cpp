@@ -209,16 +209,27 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
       listCandidates();
       owner = drivers_.flowOwner(packet->flow, networkCandidates_);
     }
+    // Gone already (short-lived flows under load): a listening socket of the client outlives it.
+    std::string attribution = "by the flow's socket";
+    if (!owner && drivers_.listenerOwner) {
+      for (const auto& clue : listenerClues(packet->flow, *verdict)) {
+        owner = drivers_.listenerOwner(clue.port, networkCandidates_);
+        if (owner) {
+          attribution = "by its listening port " + std::to_string(clue.port) + " (" + clue.why + ")";
+          break;
+        }
+      }
+    }
     const std::size_t candidates = networkCandidates_.size();
-    const auto sender =
-        owner ? drivers_.processes->read(*owner)
-              : common::makeError("no socket of the " + std::to_string(candidates) + " processes in scope holds it");
+    const auto sender = owner ? drivers_.processes->read(*owner)
+                              : common::makeError("no socket of the " + std::to_string(candidates) +
+                                                  " processes in scope holds it or listens on a port it names");
     if (!sender) {
       common::log::info("p2p guard: " + verdict->protocol + " traffic (" + verdict->detail + ") on " + flow +
                         " from no process in scope (" + sender.error().describe() + ")");
       continue;
     }
-    NetworkEvidence evidence{verdict->protocol, verdict->detail, flow, sender.value().startTime};
+    NetworkEvidence evidence{verdict->protocol, verdict->detail, flow, attribution, sender.value().startTime};
     QMetaObject::invokeMethod(
         &context_,
         [this, pid = *owner, evidence = std::move(evidence)] { (void)guard_->onNetworkEvidence(pid, evidence); },

@@ -39,6 +39,9 @@ struct P2pGuardDrivers {
   // Network behaviour: a packet source in the scope's network namespace, and who sends a flow.
   std::function<common::Result<std::unique_ptr<drivers::PacketSource>>()> openPackets;
   std::function<std::optional<pid_t>(const Flow& flow, const std::vector<pid_t>& candidates)> flowOwner;
+  // Who among candidates listens on a TCP port in that namespace (the fallback when the flow's own
+  // socket has closed: listenerClues); optional.
+  std::function<std::optional<pid_t>(std::uint16_t port, const std::vector<pid_t>& candidates)> listenerOwner;
   // deny_exec: starts the OS's exec permission guard with this decision (called on the guard's own
   // thread: pid of the caller, the file's fd and path; true = allow). The returned handle stops it.
   using ExecDecide = std::function<bool(pid_t pid, int fd, const std::string& path)>;

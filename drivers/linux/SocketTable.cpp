@@ -55,6 +55,17 @@ struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
 };
 
+// The target of a namespace link ("net:[4026531840]"), "" when it cannot be read.
+std::string linkTarget(const std::string& path) {
+  std::array<char, 64> target{};
+  const ssize_t n = ::readlink(path.c_str(), target.data(), target.size());
+  return n > 0 ? std::string(target.data(), static_cast<std::size_t>(n)) : std::string();
+}
+
+std::string namespaceOf(const std::string& procRoot, pid_t pid) {
+  return linkTarget(procRoot + "/" + std::to_string(pid) + "/ns/net");
+}
+
 bool holdsSocket(const std::string& procRoot, pid_t pid, std::uint64_t inode) {
   const std::string dirPath = procRoot + "/" + std::to_string(pid) + "/fd";
   const std::unique_ptr<DIR, DirCloser> dir(::opendir(dirPath.c_str()));
@@ -87,6 +98,9 @@ std::vector<SocketEntry> parseProcNetSockets(std::string_view text, bool ipv6) {
     if (!endpoint(f[2], ipv6, entry.remoteAddress, entry.remotePort)) continue;
     const auto [ptr, ec] = std::from_chars(f[9].data(), f[9].data() + f[9].size(), entry.inode);
     if (ec != std::errc() || ptr != f[9].data() + f[9].size() || entry.inode == 0) continue;
+    std::uint32_t state = 0;
+    if (!hexWord(f[3], state) || state > 0xFF) continue;
+    entry.state = static_cast<std::uint8_t>(state);
     out.push_back(std::move(entry));
   }
   return out;
@@ -121,10 +135,8 @@ std::optional<pid_t> findFlowOwner(const std::string& procRoot, const FlowEndpoi
     for (const pid_t pid : candidates) {
       if (!inodes.empty()) break;
       const std::string dir = procRoot + "/" + std::to_string(pid);
-      std::array<char, 64> netns{};
-      const ssize_t n = ::readlink((dir + "/ns/net").c_str(), netns.data(), netns.size());
-      if (n <= 0) continue;
-      std::string name(netns.data(), static_cast<std::size_t>(n));
+      std::string name = namespaceOf(procRoot, pid);
+      if (name.empty()) continue;
       if (std::find(namespacesRead.begin(), namespacesRead.end(), name) != namespacesRead.end()) continue;
       auto text = common::readSmallFile(dir + "/net/" + view.table, 64U << 20U);
       if (!text) continue;
@@ -137,6 +149,39 @@ std::optional<pid_t> findFlowOwner(const std::string& procRoot, const FlowEndpoi
   }
   for (const std::uint64_t inode : inodes) {
     for (const pid_t pid : candidates) {
+      if (holdsSocket(procRoot, pid, inode)) return pid;
+    }
+  }
+  return std::nullopt;
+}
+
+std::optional<pid_t> findListener(const std::string& procRoot, const std::string& netnsLink, std::uint16_t port,
+                                  const std::vector<pid_t>& candidates) {
+  constexpr std::uint8_t kListen = 0x0A;
+  const std::string netns = linkTarget(netnsLink);
+  if (netns.empty() || port == 0) return std::nullopt;
+  // Only the candidates in the flow's namespace: the same port may be listened on in another one.
+  std::vector<pid_t> inNamespace;
+  for (const pid_t pid : candidates) {
+    if (namespaceOf(procRoot, pid) == netns) inNamespace.push_back(pid);
+  }
+  std::vector<std::uint64_t> inodes;
+  for (const pid_t pid : inNamespace) {
+    // One namespace, one table: the first candidate whose tables can be read speaks for all.
+    const std::string dir = procRoot + "/" + std::to_string(pid) + "/net/";
+    auto four = common::readSmallFile(dir + "tcp", 64U << 20U);
+    auto six = common::readSmallFile(dir + "tcp6", 64U << 20U);
+    if (!four && !six) continue;
+    for (const auto& [text, ipv6] : {std::pair{&four, false}, std::pair{&six, true}}) {
+      if (!*text) continue;
+      for (const auto& entry : parseProcNetSockets(text->value(), ipv6)) {
+        if (entry.state == kListen && entry.localPort == port) inodes.push_back(entry.inode);
+      }
+    }
+    break;
+  }
+  for (const std::uint64_t inode : inodes) {
+    for (const pid_t pid : inNamespace) {
       if (holdsSocket(procRoot, pid, inode)) return pid;
     }
   }

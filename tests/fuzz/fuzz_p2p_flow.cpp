@@ -1,6 +1,7 @@
 // The P2P flow classifier (agent/p2p/FlowClassifier.h): packets from the network, anyone's.
 #include <cstddef>
 #include <cstdint>
+#include <string>
 #include <string_view>
 
 #include "agent/p2p/FlowClassifier.h"
@@ -11,10 +12,21 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   using namespace mamori::agent::p2p;
   if (auto packet = parseIpPacket(bytes)) {
     MAMORI_ASSERT(packet->payload.size() <= size);
-    if (auto verdict = classifyPayload(packet->flow.tcp, packet->payload)) MAMORI_ASSERT(!verdict->protocol.empty());
+    if (auto verdict = classifyPayload(packet->flow.tcp, packet->payload)) {
+      MAMORI_ASSERT(!verdict->protocol.empty());
+      // Only an announce names a listening port; the clues never name port 0 or one twice.
+      MAMORI_ASSERT(verdict->listeningPort == 0 || verdict->protocol == "bittorrent-tracker");
+      const auto clues = listenerClues(packet->flow, *verdict);
+      MAMORI_ASSERT(clues.size() <= 2);
+      for (const auto& clue : clues) MAMORI_ASSERT(clue.port != 0);
+      MAMORI_ASSERT(clues.size() < 2 || clues[0].port != clues[1].port);
+    }
     (void)packet->flow.describe();
   }
-  (void)classifyPayload(true, bytes);
+  if (auto verdict = classifyPayload(true, bytes); verdict && verdict->listeningPort != 0) {
+    // A named port is the announce's own digits, not one wrapped around from a longer number.
+    MAMORI_ASSERT(bytes.find("&port=" + std::to_string(verdict->listeningPort)) != std::string_view::npos);
+  }
   (void)classifyPayload(false, bytes);
   return 0;
 }

@@ -393,6 +393,9 @@ class P2pGuardTest(MamoriTestCase):
             self.assertTrue(network, event)
             self.assertTrue(network[0]["matched"].startswith("bittorrent"), event)
             self.assertIn("127.0.0.1", network[0]["subject"], event)
+            # By the flow's socket, or (it had closed) by the client's listening port.
+            self.assertRegex(network[0]["attribution"],
+                             r"^by (the flow's socket|its listening port (6881|6882) \()", event)
         self.assertIsNone(tracker.poll(), "the tracker (it only answers) was stopped")
         tracker.kill()
         tracker.wait(10)

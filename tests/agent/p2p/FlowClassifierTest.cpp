@@ -1,8 +1,12 @@
 // The flow classifier over packets recorded with tcpdump during a loopback BitTorrent transfer
 // (tests/fixtures/p2p, IP header first) and over hostile look-alikes.
+#include <unistd.h>
+
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <filesystem>
+#include <fstream>
 #include <string>
 
 #include "agent/p2p/FlowClassifier.h"
@@ -53,6 +57,45 @@ TEST_CASE("a recorded HTTP tracker announce") {
   CHECK(verdict->protocol == "bittorrent-tracker");
   CHECK(passesFilter(true, packet->payload));
   CHECK(packet->flow.describe().starts_with("tcp 127.0.0.1:"));
+  // ctorrent announced its listening port: the sender's socket outlives this connection.
+  CHECK(verdict->listeningPort == 6881);
+  const auto clues = listenerClues(packet->flow, *verdict);
+  REQUIRE(clues.size() == 2);
+  CHECK(clues[0].port == 6881);
+  CHECK(clues[0].why == "named in its tracker announce");
+  CHECK(clues[1].port == packet->flow.sourcePort);
+}
+
+TEST_CASE("the port an announce names") {
+  const auto announce = [](const std::string& port) {
+    return classifyPayload(true, "GET /announce?info_hash=%AA&peer_id=-XX-1" + port + " HTTP/1.1\r\nHost: t\r\n\r\n");
+  };
+  CHECK(announce("&port=51413")->listeningPort == 51413);
+  CHECK(announce("&port=6882&uploaded=0")->listeningPort == 6882);
+  CHECK(announce("&port=65535")->listeningPort == 65535);
+  // Still an announce, but no port to go by: zero, out of range, not decimal, empty, too long.
+  for (const std::string bad : {"&port=0", "&port=65536", "&port=99999999999999999999", "&port=-1", "&port=",
+                                "&port=0x1AE1", "&port=6881%00", "&port=+6881", "&port=00006881", "&port=0881"}) {
+    CAPTURE(bad);
+    const auto verdict = announce(bad);
+    REQUIRE(verdict);
+    CHECK(verdict->listeningPort == 0);
+  }
+  CHECK_FALSE(announce(""));  // no port parameter: not an announce
+  // A request without the port parameter but with "port=" inside another one is not an announce.
+  CHECK_FALSE(announce("&support=6881"));
+}
+
+TEST_CASE("where a flow's sender is looked for when its socket has closed") {
+  Flow accepted{true, "127.0.0.1", 6881, "127.0.0.1", 40512, false};
+  const auto handshake = listenerClues(accepted, FlowVerdict{"bittorrent", "handshake", 0});
+  REQUIRE(handshake.size() == 1);
+  CHECK(handshake[0].port == 6881);
+  CHECK(handshake[0].why == "the flow's local port: an accepted connection");
+  // The announced port is not tried twice.
+  CHECK(listenerClues(accepted, FlowVerdict{"bittorrent-tracker", "HTTP announce", 6881}).size() == 1);
+  Flow udp{false, "127.0.0.1", 6881, "127.0.0.1", 6969, false};
+  CHECK(listenerClues(udp, FlowVerdict{"bittorrent-dht", "KRPC query ping", 0}).empty());
 }
 
 TEST_CASE("DHT KRPC messages (BEP 5 examples)") {
@@ -131,6 +174,8 @@ TEST_CASE("the kernel's socket tables") {
   CHECK(entries[0].localPort == 6881);
   CHECK(entries[0].remotePort == 47010);
   CHECK(entries[0].inode == 12345);
+  CHECK(entries[0].state == 0x01);
+  CHECK(entries[1].state == 0x0A);
   CHECK(entries[1].localAddress == "0.0.0.0");
   const std::string tcp6 =
       "  sl  local_address                         remote_address                        st\n"
@@ -139,4 +184,43 @@ TEST_CASE("the kernel's socket tables") {
   const auto six = mamori::drivers::linux_os::parseProcNetSockets(tcp6, true);
   REQUIRE(six.size() == 1);
   CHECK(six[0].localAddress == "::1");
+}
+
+TEST_CASE("a flow's sender by its listening socket, in its own network namespace only") {
+  namespace fs = std::filesystem;
+  const fs::path root = fs::temp_directory_path() / ("mamori-sockets-" + std::to_string(::getpid()));
+  fs::remove_all(root);
+  const std::string header =
+      "  sl  local_address rem_address   st tx_queue rx_queue tr tm->when retrnsmt   uid  timeout inode\n";
+  // 100 and 200 listen on 6881 in two namespaces; 300 has an established connection from 6882.
+  const auto process = [&](int pid, const std::string& netns, const std::string& table, std::uint64_t inode) {
+    const fs::path dir = root / std::to_string(pid);
+    fs::create_directories(dir / "fd");
+    fs::create_directories(dir / "ns");
+    fs::create_directories(dir / "net");
+    fs::create_symlink(netns, dir / "ns" / "net");
+    fs::create_symlink("socket:[" + std::to_string(inode) + "]", dir / "fd" / "5");
+    std::ofstream(dir / "net" / "tcp") << header << table;
+  };
+  const std::string listen6881 =
+      "   0: 00000000:1AE1 00000000:0000 0A 00000000:00000000 00:00000000 00000000     0        0 %s 1 0\n";
+  const auto withInode = [&](std::string line, const std::string& inode) {
+    return line.replace(line.find("%s"), 2, inode);
+  };
+  process(100, "net:[1]", withInode(listen6881, "111"), 111);
+  process(200, "net:[2]", withInode(listen6881, "222"), 222);
+  process(300, "net:[1]",
+          "   0: 0100007F:1AE2 0100007F:B7A2 01 00000000:00000000 00:00000000 00000000     0        0 333 1 0\n", 333);
+  fs::create_symlink("net:[2]", root / "flow-namespace");
+  using mamori::drivers::linux_os::findListener;
+  const std::string procRoot = root.string();
+  CHECK(findListener(procRoot, (root / "100" / "ns" / "net").string(), 6881, {100, 200, 300}) == 100);
+  CHECK(findListener(procRoot, (root / "flow-namespace").string(), 6881, {100, 200, 300}) == 200);
+  // Not a candidate (outside the scope): never named, even when it listens.
+  CHECK_FALSE(findListener(procRoot, (root / "flow-namespace").string(), 6881, {100, 300}));
+  // An established connection's port is no listener; an unknown namespace names nobody.
+  CHECK_FALSE(findListener(procRoot, (root / "100" / "ns" / "net").string(), 6882, {100, 200, 300}));
+  CHECK_FALSE(findListener(procRoot, (root / "missing").string(), 6881, {100, 200, 300}));
+  CHECK_FALSE(findListener(procRoot, (root / "100" / "ns" / "net").string(), 0, {100, 200, 300}));
+  fs::remove_all(root);
 }

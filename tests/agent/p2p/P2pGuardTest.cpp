@@ -236,11 +236,19 @@ TEST_CASE("a clean process stays; network evidence alone kills it when network d
   guard->apply(builtin());
   CHECK(guard->examine(500, P2pGuard::Trigger::kExec) == P2pGuard::Outcome::kClean);
   CHECK(f.events.empty());
-  CHECK(guard->onNetworkEvidence(500, {"bittorrent", "handshake", "tcp 127.0.0.1:1 -> 127.0.0.1:2"}) ==
+  CHECK(guard->onNetworkEvidence(500, {"bittorrent", "handshake", "tcp 127.0.0.1:6881 -> 127.0.0.1:2",
+                                       "by its listening port 6881 (the flow's local port: an accepted connection)"}) ==
         P2pGuard::Outcome::kMatched);
   REQUIRE(f.events.size() == 1);
   CHECK(f.events[0].type == "p2p.killed");
   CHECK(f.events[0].details->getValue<std::string>("p2p.trigger") == "network");
+  // The network signal says how its sender was found (here: its socket had closed).
+  const auto signals = f.events[0].details->getArray("p2p.signals");
+  REQUIRE(signals);
+  const auto network = signals->getObject(signals->size() - 1);
+  CHECK(network->getValue<std::string>("signal") == "network");
+  CHECK(network->getValue<std::string>("attribution") ==
+        "by its listening port 6881 (the flow's local port: an accepted connection)");
 
   auto settings = builtin();
   settings.networkDetection = false;
