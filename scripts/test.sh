@@ -12,7 +12,7 @@ scripts/bootstrap.sh --test
 build_dir=${MAMORI_BUILD_DIR:-build}
 # The e2e tests boot Debian guests under QEMU; what they download (kernel, the systemd machine's root
 # file system) is cached in $build_dir/e2e-cache, so a re-run in the same build tree skips it.
-# MAMORI_E2E_MACHINE=1 also registers the systemd machine test (tests/e2e/systemd, 35-45 min).
+# MAMORI_E2E_MACHINE=1 also registers the systemd machine test (tests/e2e/systemd, tests/e2e/CMakeLists.txt).
 # The test build keeps line tables only (-g1): a backtrace still names file and line, and the
 # compile takes about a third less CPU than with full debug information (-g), most of the build's
 # share of CI's 40 minutes.
@@ -21,6 +21,20 @@ cmake -S . -B "$build_dir" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DMAMORI_B
   -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$test_flags" -DCMAKE_C_FLAGS_RELWITHDEBINFO="$test_flags" \
   -DMAMORI_E2E_MACHINE="${MAMORI_E2E_MACHINE:-0}"
 cmake --build "$build_dir" -j "$(nproc)"
+
+# When the selected tests include the systemd machine test, its root file system (minutes of
+# mmdebstrap on a fresh machine, mostly download and dpkg) is made in the background from here on,
+# beside the fuzz build and the first tests; the test waits for it. In its own process group, so an
+# early exit stops it (cleanup).
+prebuild=""
+stop_prebuild() { [ -z "$prebuild" ] || kill -- "-$prebuild" 2>/dev/null || true; }
+selected=$(cd "$build_dir" && ctest -N "$@")  # whole, then searched: no SIGPIPE under pipefail
+if grep -q ' e2e_systemd_machine$' <<<"$selected"; then
+  mkdir -p "$build_dir/e2e-cache"
+  setsid tests/e2e/systemd/prebuild_image.sh "$build_dir" >"$build_dir/e2e-cache/prebuild.log" 2>&1 &
+  prebuild=$!
+  trap stop_prebuild EXIT
+fi
 
 # libFuzzer targets need clang; they live in their own build tree.
 fuzz_dir="$build_dir-fuzz"
@@ -32,6 +46,7 @@ cmake --build "$fuzz_dir" -j "$(nproc)" --target mamori_fuzzers
 work=$(mktemp -d /tmp/mamori-test.XXXXXX)
 chmod 755 "$work"
 cleanup() {
+  stop_prebuild
   "$repo/scripts/pg-throwaway.sh" stop "$work/pg" || true
   rm -rf "$work"
 }

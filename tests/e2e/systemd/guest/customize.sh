@@ -20,6 +20,15 @@ chroot "$root" systemctl mask apt-daily.timer apt-daily-upgrade.timer man-db.tim
 # The guest has no device-mapper disk: dmsetup's initramfs hook (70 processes per update-initramfs,
 # seconds each under TCG) is switched off.
 [ ! -f "$root/usr/share/initramfs-tools/hooks/dmsetup" ] || chmod -x "$root/usr/share/initramfs-tools/hooks/dmsetup"
+# Two of Debian's initramfs hooks start a process per file (a busybox link, a klibc command): they are
+# diverted (outside the hooks folder, so they do not run) and replaced by versions that make the same
+# files with one process each. About 320 of the 1,420 processes of an update-initramfs; the initramfs
+# is the same file for file (links, modes).
+for hook in zz-busybox klibc-utils; do
+  chroot "$root" dpkg-divert --quiet --local --rename \
+    --divert "/usr/share/initramfs-tools/$hook.hook-debian" --add "/usr/share/initramfs-tools/hooks/$hook"
+  install -m 0755 "$files/initramfs-hook-$hook" "$root/usr/share/initramfs-tools/hooks/$hook"
+done
 # No man-db index rebuild at every package operation (minutes under TCG); man pages still resolve.
 rm -f "$root/var/lib/man-db/auto-update"
 install -m 0644 "$files/mamori-e2e.service" "$files/mamori-e2e-poll.service" "$root/etc/systemd/system/"
