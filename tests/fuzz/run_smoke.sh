@@ -3,7 +3,7 @@
 # stays untouched). A crash, leak or assertion fails the test. Needs MAMORI_FUZZ_DIR (scripts/test.sh
 # sets it to the clang fuzz build); without it the test fails rather than pretending to pass.
 # Every seed (the hostile samples) is run first, then 10 s of mutation: a smoke run that catches a
-# parser change which breaks on known input, not a fuzzing campaign (33 targets x 10 s already fill
+# parser change which breaks on known input, not a fuzzing campaign (the targets at 10 s each already fill
 # about three minutes of the suite on two cores). For a longer run: MAMORI_FUZZ_SECONDS=600.
 set -euo pipefail
 target=$1; corpus=$2
