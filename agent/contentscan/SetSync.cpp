@@ -37,6 +37,8 @@ std::int64_t claimedVersion(SetKind kind, std::string_view file) {
 
 std::string keyOf(SetKind kind, const std::string& name) { return std::string(setKindName(kind)) + "/" + name; }
 
+std::string refusedPath(const std::string& stateDir) { return stateDir + "/content-sets/refused.json"; }
+
 }  // namespace
 
 SetSync::SetSync(Transport& transport, IdentityStore& identity, EventSink& sink, std::shared_ptr<ContentSets> sets,
@@ -49,6 +51,22 @@ SetSync::SetSync(Transport& transport, IdentityStore& identity, EventSink& sink,
       onChanged_(std::move(onChanged)),
       retry_(common::BackoffSettings{kRetryBaseMs, kRetryCapMs}) {
   QObject::connect(&timer_, &QTimer::timeout, &context_, [this] { checkNow(); });
+  // What was refused before a restart stays refused (and reported) until the collector has another file.
+  const std::string path = refusedPath(stateDir_);
+  if (!common::fileExists(path)) return;
+  auto text = common::readSmallFile(path, kMaxRefusedFileBytes);
+  auto parsed = text ? parseRefusedSets(text.value()) : common::Result<RefusedSets>(text.error());
+  if (!parsed) {
+    common::log::warning("content sets: " + path + " is not used: " + parsed.error().describe());
+    return;
+  }
+  refused_ = std::move(parsed).value();
+  for (const auto& [key, refused] : refused_) {
+    reported_.insert(refused.sha256);
+    auto& status = status_[key];
+    status.refusedVersion = refused.version;
+    status.error = refused.error;
+  }
 }
 
 std::string SetSync::setPath(const std::string& stateDir, SetKind kind, const std::string& name) {
@@ -110,10 +128,14 @@ void SetSync::fetchNext() {
   // Above a version refused before too: a refused set (tens of MiB) is not downloaded again at every
   // poll; the next newer version is.
   const auto refused = refused_.find(keyOf(wanted.kind, wanted.name));
-  const std::int64_t after =
-      std::max(sets_->version(wanted.kind, wanted.name), refused == refused_.end() ? std::int64_t{0} : refused->second);
+  const std::int64_t after = std::max(sets_->version(wanted.kind, wanted.name),
+                                      refused == refused_.end() ? std::int64_t{0} : refused->second.version);
   request.path = routeOf(wanted.kind) + wanted.name + "?after=" + std::to_string(after);
   request.headers = {{"Authorization", "Bearer " + identity_.identity().nodeKey}};
+  // The same file again (a version the agent could not read, or a collector that serves the refused
+  // one under a higher number) is answered 304 by its tag.
+  if (refused != refused_.end() && !refused->second.etag.empty())
+    request.headers.emplace_back("If-None-Match", refused->second.etag);
   inFlight_ = true;
   transport_.post(std::move(request), [this, wanted](TransportResult result) { onAnswer(wanted, std::move(result)); });
 }
@@ -131,10 +153,8 @@ void SetSync::onAnswer(const Wanted& wanted, TransportResult result) {
                            std::to_string(sets_->version(wanted.kind, wanted.name)));
       reportRejected(wanted, installed.error(), *bytes);
       // Refused for what the file holds (not for a missing pinned key here): not asked for again.
-      if (installed.error().kind != common::ErrorKind::kUnavailable) {
-        std::int64_t& refused = refused_[keyOf(wanted.kind, wanted.name)];
-        refused = std::max(refused, claimedVersion(wanted.kind, *bytes));
-      }
+      if (installed.error().kind != common::ErrorKind::kUnavailable)
+        rememberRefusal(wanted, installed.error(), *bytes, result.value().etag);
       publishStatus();
     }
   } else if (status == 304) {
@@ -204,9 +224,10 @@ common::Result<std::int64_t> SetSync::install(const Wanted& wanted, std::shared_
   status.version = version;
   status.entries = entries;
   status.bytes = static_cast<std::int64_t>(bytes->size());
-  if (status.refusedVersion <= version) {  // a refusal of an older file is no longer news
+  if (fromCollector && status.refusedVersion <= version) {  // a refusal of an older file is no longer news
     status.refusedVersion = 0;
     status.error.clear();
+    if (refused_.erase(keyOf(wanted.kind, wanted.name)) > 0) saveRefused();
   }
   if (onChanged_ && !applying_) onChanged_(policy_);
   if (!applying_) publishStatus();
@@ -224,6 +245,23 @@ void SetSync::reportRejected(const Wanted& wanted, const common::Error& error, c
   details->set("content.set.version", sets_->version(wanted.kind, wanted.name));
   details->set("error.message", error.describe());
   sink_.report("content.set_rejected", common::Severity::Medium, details);
+}
+
+void SetSync::rememberRefusal(const Wanted& wanted, const common::Error& error, const std::string& bytes,
+                              const std::string& etag) {
+  RefusedSet& refused = refused_[keyOf(wanted.kind, wanted.name)];
+  refused.version = std::max(refused.version, claimedVersion(wanted.kind, bytes));
+  refused.etag = etag;
+  refused.sha256 = common::sha256Hex(bytes);
+  refused.error = error.describe();
+  saveRefused();
+}
+
+void SetSync::saveRefused() {
+  auto dir = common::makeDirectories(stateDir_ + "/content-sets");
+  auto written = dir ? common::writeFileAtomically(refusedPath(stateDir_), refusedSetsJson(refused_), 0600) : dir;
+  // Not kept: after a restart the refused file is fetched (and refused) once more.
+  if (!written) common::log::warning("content sets: " + written.error().describe());
 }
 
 void SetSync::setStatusListener(StatusListener listener) {

@@ -7,9 +7,11 @@
 //    ?after=<version held>: 304 when nothing is newer), and again every policy poll interval;
 //  - a delivered set is verified like a policy: the pinned key's signature over the whole artifact,
 //    the fleet key the set was hashed with, a version above the one held (an older one is a replay);
-//    a refused set is reported (content.set_rejected) and the last good one stays, and later polls
-//    ask only for versions above the refused one (?after=<refused version>), so a refused set is not
-//    downloaded again at every poll (until the agent restarts);
+//    a refused set is reported (content.set_rejected) once and the last good one stays; the refusal is
+//    kept in <state>/content-sets/refused.json (RefusedSets) and later polls, also after a restart,
+//    ask for versions above the refused one and send the collector's tag of the refused file
+//    (If-None-Match), so the same file is not downloaded again until the collector holds another
+//    (docs/decisions/0047);
 //  - an accepted set is written to the state directory (0600), reported (content.set_applied) and
 //    handed to the scans through ContentSets; onChanged re-applies the policy to the capabilities
 //    that scan, so the next file they read is matched against it.
@@ -28,6 +30,7 @@
 #include <vector>
 
 #include "agent/contentscan/ContentSets.h"
+#include "agent/contentscan/RefusedSets.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
 #include "agent/report/Heartbeat.h"
@@ -70,6 +73,9 @@ class SetSync final : public Capability {
   common::Result<std::int64_t> install(const Wanted& wanted, std::shared_ptr<const std::string> bytes,
                                        bool fromCollector);
   void reportRejected(const Wanted& wanted, const common::Error& error, const std::string& bytes);
+  void rememberRefusal(const Wanted& wanted, const common::Error& error, const std::string& bytes,
+                       const std::string& etag);
+  void saveRefused();
   void publishStatus();
 
   Transport& transport_;
@@ -84,7 +90,7 @@ class SetSync final : public Capability {
   bool inFlight_ = false;
   bool applying_ = false;           // apply() reads kept sets: the capabilities after this one are applied anyway
   std::set<std::string> reported_;  // sha256 of refused bytes already reported (once, not every poll)
-  std::map<std::string, std::int64_t> refused_;     // "kind/name" -> the highest version refused
+  RefusedSets refused_;             // "kind/name" -> the last file refused from the collector
   std::map<std::string, ContentSetStatus> status_;  // "kind/name" -> in use, last refusal
   StatusListener statusListener_;
   QObject context_;

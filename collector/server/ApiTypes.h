@@ -29,6 +29,7 @@ struct ApiRequest {
   std::string authorization;
   std::string cookie;         // the Cookie header (web console session)
   std::string csrfToken;      // the X-CSRF-Token header
+  std::string ifNoneMatch;    // the If-None-Match header (an agent's tag of a set file it refused)
   std::string clientAddress;  // the peer's IP address, for sign-in throttling
   std::string contentType;
   std::string contentEncoding;

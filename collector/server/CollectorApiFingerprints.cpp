@@ -228,10 +228,21 @@ ApiResponse CollectorApi::listSignedSets(store::SetKind kind, const char* partsK
   return response;
 }
 
+namespace {
+
+// The tag of a stored set file (its version and the artifact's SHA-256), sent as ETag; an agent that
+// refused the file sends it back as If-None-Match (docs/decisions/0047).
+std::string setTag(const store::FingerprintSetRecord& set) {
+  return "\"" + std::to_string(set.version) + "-" + set.sha256 + "\"";
+}
+
+}  // namespace
+
 ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiRequest& request, const std::string& name) {
   if (!config_.fingerprintKey) return jsonError(503, "fingerprints are not configured", "");
   // ?after=V (agents, every poll: the version they hold): answered 304 from the list of sets, which
-  // holds no signed files, when the stored set is not newer; the file is read only when it is.
+  // holds no signed files, when the stored set is not newer or is the file the agent refused
+  // (If-None-Match); the file is read only otherwise.
   for (const auto& [key, value] : request.query) {
     if (key != "after") continue;
     std::int64_t held = -1;
@@ -241,7 +252,7 @@ ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiReques
     auto sets = store_.listSets(kind);
     if (!sets) return storageFailure(sets.error());
     for (const auto& s : sets.value()) {
-      if (s.name != name || s.sha256.empty() || s.version > held) continue;
+      if (s.name != name || s.sha256.empty() || (s.version > held && request.ifNoneMatch != setTag(s))) continue;
       ApiResponse notNewer;
       notNewer.status = 304;
       notNewer.audit.target = auditPrefix(kind) + name;
@@ -265,6 +276,7 @@ ApiResponse CollectorApi::signedSetArtifact(store::SetKind kind, const ApiReques
     return refused;
   }
   response.contentType = "application/octet-stream";
+  response.headers.emplace_back("ETag", setTag(*set.value()));
   response.body = std::move(*file);
   return response;
 }

@@ -349,6 +349,7 @@ void HttpConnection::dispatch() {
   request->authorization = headerValue(message, http::field::authorization);
   request->cookie = headerValue(message, http::field::cookie);
   request->csrfToken = headerValue(message, "X-CSRF-Token");
+  request->ifNoneMatch = headerValue(message, http::field::if_none_match);
   request->clientAddress = address_;
   request->contentType = headerValue(message, http::field::content_type);
   request->contentEncoding = headerValue(message, http::field::content_encoding);

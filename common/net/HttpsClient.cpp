@@ -88,6 +88,7 @@ Result<HttpResponse> HttpsClient::request(const std::string& method, const std::
     result.status = static_cast<int>(response.getStatus());
     result.contentType = response.getContentType();
     result.retryAfter = response.get("Retry-After", "");
+    result.etag = response.get("ETag", "");
     std::ostringstream text;
     Poco::StreamCopier::copyStream(in, text);
     result.body = text.str();

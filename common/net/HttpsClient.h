@@ -23,6 +23,7 @@ struct HttpResponse {
   std::string body;
   std::string contentType;
   std::string retryAfter;  // the Retry-After header ("" when absent): 429 and 503 carry it
+  std::string etag;        // the ETag header ("" when absent): signed set files carry it
 };
 
 struct HttpsClientOptions {

@@ -168,6 +168,12 @@ class ContentSetsTest(MamoriTestCase):
         wait_until(lambda: applied("state"), 60, "the agent to apply its kept set", interval=0.2)
         path = self.write_rows("third.csv", self.rows[100:102])
         self.assertEqual(self.match_for(api, path)["details"]["content.matches"][0]["count"], 2)
+        # The refused file was remembered across the restart (content-sets/refused.json, its tag sent
+        # as If-None-Match): not downloaded and refused a second time, and still shown as refused.
+        self.assertEqual(len([e for e in api.events(type="content.set_rejected")
+                              if e["details"]["content.set.name"] == "customers"]), 1)
+        self.held(api, agent_id, "customers", lambda s: "signature" in s["error"] and s["version"] == 1,
+                  "the refusal in the heartbeat after the restart")
         # Made-up rows never matched.
         self.assertFalse([e for e in api.events(type="content.match") if e["details"].get("file.path") == made_up])
         agent.process.stop()

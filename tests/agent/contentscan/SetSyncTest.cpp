@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <sys/stat.h>
@@ -176,6 +177,79 @@ TEST_CASE("a refused set is not downloaded again at every poll; a newer one is")
   CHECK(f.events.back() == "content.set_rejected");
   sync->checkNow();
   CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=6");
+}
+
+TEST_CASE("a refused file is remembered across a restart by the collector's tag, and not fetched or reported again") {
+  Fixture f;
+  auto sync = f.makeSync();
+  REQUIRE(sync->apply(f.policy));
+  f.transport.answer(200, setFile(f.signer, f.key, 2));
+  REQUIRE(f.sets->version(SetKind::kEdm, "customers") == 2);
+  // A file whose header claims the version held (the collector's row was raised, not the file): the
+  // version alone could not keep it from being fetched again; the tag does.
+  std::string tampered = setFile(f.signer, f.key, 2);
+  tampered[200] = static_cast<char>(tampered[200] ^ 1);
+  sync->checkNow();
+  f.transport.answer(200, tampered, "", "\"3-abc\"");
+  REQUIRE(f.events.back() == "content.set_rejected");
+  const auto rejections = std::count(f.events.begin(), f.events.end(), "content.set_rejected");
+  sync->checkNow();
+  REQUIRE(f.transport.hasPending());
+  CHECK(f.transport.front().path == "/api/v1/edm-artifacts/customers?after=2");
+  bool tagged = false;
+  for (const auto& [name, value] : f.transport.front().headers)
+    tagged = tagged || (name == "If-None-Match" && value == "\"3-abc\"");
+  CHECK(tagged);
+  f.transport.answer(304, "");
+  struct stat info {};
+  REQUIRE(::stat(f.dir.file("content-sets/refused.json").c_str(), &info) == 0);
+  CHECK((info.st_mode & 0777) == 0600);
+
+  // After a restart: the refusal is read back (status, tag) and the same bytes are not reported again.
+  sync.reset();
+  Fixture restarted;
+  auto again = std::make_unique<SetSync>(restarted.transport, restarted.identity.value(), restarted.sink,
+                                         restarted.sets, f.dir.path(), [](const policy::Policy&) {});
+  std::vector<ContentSetStatus> status;
+  again->setStatusListener([&](std::vector<ContentSetStatus> now) { status = std::move(now); });
+  REQUIRE(common::writeFileAtomically(f.dir.file("policy-key.pem"), f.signer.publicKey().pem(), 0644).ok());
+  REQUIRE(again->apply(f.policy));
+  REQUIRE(status.size() == 1);
+  CHECK(status[0].version == 2);
+  CHECK(status[0].error.find("signature") != std::string::npos);
+  REQUIRE(restarted.transport.hasPending());
+  tagged = false;
+  for (const auto& [name, value] : restarted.transport.front().headers)
+    tagged = tagged || (name == "If-None-Match" && value == "\"3-abc\"");
+  CHECK(tagged);
+  // An older collector without tags serves the same file anyway: refused, not reported a second time.
+  restarted.transport.answer(200, tampered);
+  CHECK(std::count(restarted.events.begin(), restarted.events.end(), "content.set_rejected") == 0);
+  CHECK(rejections == 1);
+  // A newer good set clears the refusal, in memory and on disk.
+  again->checkNow();
+  restarted.transport.answer(200, setFile(f.signer, f.key, 4), "", "\"4-def\"");
+  CHECK(restarted.sets->version(SetKind::kEdm, "customers") == 4);
+  CHECK(status[0].error.empty());
+  again->checkNow();
+  for (const auto& [name, value] : restarted.transport.front().headers) CHECK(name != "If-None-Match");
+  auto kept = common::readSmallFile(f.dir.file("content-sets/refused.json"), 1 << 16);
+  REQUIRE(kept.ok());
+  CHECK(kept.value().find("customers") == std::string::npos);
+}
+
+TEST_CASE("the refused-sets file is parsed strictly and written back the same") {
+  RefusedSets refused{{"edm/customers", {3, "\"3-abc\"", std::string(64, 'a'), "signature: bad"}}};
+  auto parsed = parseRefusedSets(refusedSetsJson(refused));
+  REQUIRE(parsed.ok());
+  CHECK(refusedSetsJson(parsed.value()) == refusedSetsJson(refused));
+  CHECK(parsed.value().at("edm/customers").version == 3);
+  for (const char* bad :
+       {"", "{}", "{\"format\":2,\"refused\":{}}", "{\"format\":1,\"refused\":[]}",
+        "{\"format\":1,\"refused\":{\"a\":{\"version\":-1,\"etag\":\"\",\"sha256\":\"\",\"error\":\"\"}}}",
+        "{\"format\":1,\"refused\":{\"a\":{\"version\":1,\"etag\":2,\"sha256\":\"\",\"error\":\"\"}}}"}) {
+    CHECK_FALSE(parseRefusedSets(bad).ok());
+  }
 }
 
 }  // namespace mamori::agent::contentscan

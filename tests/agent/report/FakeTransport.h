@@ -25,13 +25,14 @@ class FakeTransport final : public Transport {
   std::size_t pendingCount() const { return pending_.size(); }
   const TransportRequest& front() const { return pending_.front().request; }
 
-  // Answers the oldest request with an HTTP status (and a Retry-After header if one is given).
-  void answer(int status, std::string body = "{}", std::string retryAfter = {}) {
+  // Answers the oldest request with an HTTP status (and a Retry-After or ETag header if one is given).
+  void answer(int status, std::string body = "{}", std::string retryAfter = {}, std::string etag = {}) {
     auto next = take();
     common::net::HttpResponse response;
     response.status = status;
     response.body = std::move(body);
     response.retryAfter = std::move(retryAfter);
+    response.etag = std::move(etag);
     next.done(response);
   }
   // Answers the oldest request with a network failure.
