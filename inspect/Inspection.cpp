@@ -95,6 +95,8 @@ void runInspection(const InspectionScope& scope, const policy::Policy& policy, P
   config.exclude.insert(config.exclude.end(), scope.exclude.begin(), scope.exclude.end());
   if (scope.threads > 0) config.threads = scope.threads;
   config.stateDir.clear();  // never leave a cache on the inspected PC
+  config.fingerprintSets = scope.sets.fingerprints;
+  config.edmSets = scope.sets.edm;
   // The employee's files are parsed by mamori-extract workers from the tool's folder, confined.
   config.sandbox = drivers::makeExtractionLauncher();
 

@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "inspect/BundledSets.h"
 #include "inspect/Progress.h"
 #include "inspect/Report.h"
 #include "policy/Policy.h"
@@ -19,6 +20,7 @@ struct InspectionScope {
   std::string procRoot;              // "" = running processes are not looked at
   std::vector<std::string> exclude;  // extra globs the content scan skips (the tool's own folder, the output)
   std::int64_t threads = 0;          // 0: the policy's content_scan.threads
+  BundledSets sets;                  // the fingerprint and EDM sets the policy names, verified (BundledSets.h)
 };
 
 // A company file is "in a share" when its path is below one of the folders (pure; tests call it).

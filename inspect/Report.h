@@ -23,7 +23,8 @@ struct RunFacts {
   std::vector<std::string> programFolders;
   std::string policySource;  // "built-in", or the file
   std::int64_t policyVersion = 0;
-  std::string processSource;  // the /proc root read, or "" when processes were not looked at
+  std::vector<std::string> sets;  // the fingerprint and EDM sets scanned for: "edm customers v3"
+  std::string processSource;      // the /proc root read, or "" when processes were not looked at
   bool dryRun = true;
   bool interrupted = false;
   std::int64_t filesScanned = 0;

@@ -51,6 +51,7 @@ common::JsonValue reportToJson(const Report& report) {
   common::json::set(run, "program_folders", strings(r.programFolders));
   common::json::set(run, "policy", common::json::string(r.policySource));
   common::json::set(run, "policy_version", common::json::integer(r.policyVersion));
+  common::json::set(run, "sets", strings(r.sets));
   common::json::set(run, "processes",
                     common::json::string(r.processSource.empty() ? "not inspected" : r.processSource));
   common::json::set(run, "dry_run", common::json::boolean(r.dryRun));

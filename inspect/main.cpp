@@ -185,6 +185,11 @@ int runInspect(const InspectOptions& o) {
   }
   report.run.policySource = policyPath.empty() ? "built-in" : policyPath;
   report.run.policyVersion = policy->version;
+  // The company's documents and customer table, when the policy names them: checked like the policy,
+  // before anything is scanned.
+  auto sets = inspect::loadBundledSets(dir, policy->contentScan);
+  if (!sets) return fail(sets.error().describe());
+  report.run.sets = sets.value().described;
 
   // Signing key first: a report that cannot be signed is refused before anything is scanned.
   std::optional<common::SigningKey> key;
@@ -224,6 +229,7 @@ int runInspect(const InspectOptions& o) {
   scope.systemPrograms = o.systemPrograms;
   scope.procRoot = o.procRoot;
   scope.threads = o.threads;
+  scope.sets = std::move(sets).value();
   scope.exclude = {dir + "/*", o.outDir + "/inspection-*", o.outDir + "/quarantine-*"};
 
   // Files are parsed by the extraction sandbox worker that travels in the same folder

@@ -6,7 +6,11 @@
 # OUT_DIR gets mamori-inspect, its extraction sandbox worker mamori-extract, every shared library they
 # need that is not part of the C library
 # (found with ldd; the binary's RPATH is $ORIGIN, so the copies beside it are used first), and
-# policy.json / inspect.key / inspect.pub when they are present in the current folder. The target PC
+# policy.json / inspect.key / inspect.pub / collector-key.pem when they are present in the current
+# folder, and the set files in its sets/ folder (sets/fingerprints-NAME.set, sets/edm-NAME.set, as
+# `mamorictl fingerprints|edm export NAME --output sets/...` writes them; the tool checks them against
+# collector-key.pem, the collector's policy public key, and refuses to run without a set its policy
+# names). The target PC
 # needs a glibc at least as new as the build machine's. Nothing is installed there.
 set -euo pipefail
 build=${1:-build}
@@ -33,9 +37,18 @@ cp "$worker" "$out/mamori-extract"
   esac
   cp -L "$lib" "$out/"
 done
-for extra in policy.json inspect.key inspect.pub; do
+for extra in policy.json inspect.key inspect.pub collector-key.pem; do
   if [ -f "$extra" ]; then
     cp "$extra" "$out/"
+  fi
+done
+# Only the administrator's exported sets, by their names; a folder left from an earlier package is
+# replaced so that a removed set does not travel on.
+rm -rf "$out/sets"
+for set in sets/fingerprints-*.set sets/edm-*.set; do
+  if [ -f "$set" ]; then
+    mkdir -p "$out/sets"
+    cp "$set" "$out/sets/"
   fi
 done
 [ -f "$out/inspect.key" ] && chmod 600 "$out/inspect.key"

@@ -70,6 +70,55 @@ class EdmTest(unittest.TestCase):
                 found[os.path.relpath(r["path"], root)] = [m for m in r["matches"] if m["type"] == "edm"]
         return done, found
 
+    def inspect_with_bundled_set(self, good, target):
+        """mamori-inspect packaged by scripts/package-inspect.sh with the exported set and the collector's
+        key (docs/inspect.md): it finds the row, names the set in its report, and refuses a tampered or
+        missing set before scanning anything."""
+        staff = os.path.join(self.tmp, "staff")
+        os.makedirs(os.path.join(staff, "sets"))
+        shutil.copy2(self.public_key(), os.path.join(staff, "collector-key.pem"))
+        with open(os.path.join(staff, "sets", "edm-customers.set"), "wb") as f:
+            f.write(good)
+        with open(os.path.join(staff, "policy.json"), "w") as f:
+            json.dump({"schema_version": 1, "version": 3, "name": "inspect-edm", "device_control": {"mode": "off"},
+                       "p2p_guard": {"mode": "off"}, "content_scan": {"edm": [{"set": "customers"}]}}, f)
+        build = os.path.dirname(os.path.dirname(binary("mamori-inspect")))
+        script = os.path.join(os.path.dirname(__file__), "..", "..", "scripts", "package-inspect.sh")
+        kit = os.path.join(self.tmp, "kit")
+        packaged = subprocess.run(["bash", script, build, kit], cwd=staff, capture_output=True, text=True, timeout=120)
+        self.assertEqual(packaged.returncode, 0, packaged.stderr)
+        self.assertTrue(os.path.exists(os.path.join(kit, "sets", "edm-customers.set")))
+        tool = os.path.join(kit, "mamori-inspect")
+        subprocess.run([tool, "keygen"], check=True, capture_output=True, timeout=60)
+
+        def inspect(out):
+            return subprocess.run([tool, "--home", target, "--no-system-programs", "--no-processes", "--out", out],
+                                  capture_output=True, text=True, timeout=120, stdin=subprocess.DEVNULL)
+
+        out = os.path.join(self.tmp, "inspect-out")
+        run = inspect(out)
+        self.assertEqual(run.returncode, 1, run.stdout + run.stderr)
+        [name] = [n for n in os.listdir(out) if n.endswith(".json")]
+        with open(os.path.join(out, name)) as f:
+            report = json.load(f)["report"]
+        self.assertEqual(report["run"]["sets"], ["edm customers v1"])
+        [finding] = [x for x in report["findings"] if x["path"].endswith("/row.txt")]
+        self.assertTrue(any(r.startswith("edm customers:") and "1 rows of the registered table" in r
+                            for r in finding["reasons"]), finding)
+        # A tampered set is refused before anything is scanned: no report.
+        with open(os.path.join(kit, "sets", "edm-customers.set"), "wb") as f:
+            f.write(set_files.tampered(good))
+        refused_out = os.path.join(self.tmp, "inspect-refused")
+        run = inspect(refused_out)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("edm set customers is refused", run.stderr)
+        self.assertIn("signature", run.stderr)
+        self.assertFalse(os.path.exists(refused_out) and os.listdir(refused_out))
+        os.remove(os.path.join(kit, "sets", "edm-customers.set"))
+        run = inspect(refused_out)
+        self.assertEqual(run.returncode, 2, run.stdout + run.stderr)
+        self.assertIn("'mamorictl edm export customers --output", run.stderr)
+
     def make_files(self):
         """name -> expected row count (0: must not be reported)."""
         d = os.path.join(self.tmp, "files")
@@ -209,6 +258,7 @@ class EdmTest(unittest.TestCase):
         done, found = self.scan(bundle, target)
         self.assertEqual(done.returncode, 1, done.stderr)
         self.assertEqual(found["row.txt"][0]["count"], 1)
+        self.inspect_with_bundled_set(good, target)
 
         # A new table replaces the old one as version 2 (the old rows are gone); removal hides the set.
         small = os.path.join(self.tmp, "small.tsv")
