@@ -17,6 +17,7 @@
 #include "agent/p2p/P2pGuardCapability.h"
 #include "agent/report/Enrollment.h"
 #include "agent/report/ReportingCapability.h"
+#include "common/Crypto.h"
 #include "common/Files.h"
 #include "common/Log.h"
 #include "policy/PolicyLoader.h"
@@ -218,17 +219,14 @@ int Agent::start() {
   reportPreviousRun();
   common::log::info("started: agent " + identity.agentId + ", collector " + identity.collectorUrl + ", state " +
                     options_.stateDir + ", " + std::to_string(spool_->eventCount()) + " events spooled");
+  if (localPolicy) {
+    auto text = common::readSmallFile(options_.policyFile);  // read once more for its digest only
+    policySync_->setLocalPolicy(std::move(*localPolicy), options_.policyFile,
+                                text ? common::sha256Hex(text.value()) : std::string());
+  }
   if (auto synced = policySync_->start(); !synced) {
     return fail(kExitRuntime,
                 "policy: " + synced.error().describe() + " (move the file away to pin again at the next enrollment)");
-  }
-  if (localPolicy) {
-    // Over what the policy sync installed (built-in or persisted); a policy the collector pushes later
-    // replaces it.
-    for (const auto& failure : capabilities_.applyAll(*localPolicy)) {
-      common::log::error("--policy: " + failure.capability + ": " + failure.error.describe());
-    }
-    common::log::info("policy: applied the local file " + options_.policyFile);
   }
   uploader_->kick();
   heartbeat_->start();

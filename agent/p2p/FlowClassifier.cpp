@@ -149,6 +149,28 @@ std::uint16_t port(std::string_view bytes, std::size_t at) {
                                     static_cast<unsigned char>(bytes[at + 1]));
 }
 
+std::uint32_t bigEndian32(std::string_view p, std::size_t at) {
+  std::uint32_t value = 0;
+  for (std::size_t i = 0; i < 4; ++i) value = value << 8U | static_cast<unsigned char>(p[at + i]);
+  return value;
+}
+
+// UDP tracker (BEP 15) announce: a connection id the tracker chose (random), action 1, then fields at
+// fixed offsets: info_hash at 16, the byte counts downloaded/left/uploaded at 56/64/72 (64-bit; their
+// top two bytes zero: no torrent is 256 TiB), the event at 80 (0-3), the client's port at 96 (not 0);
+// BEP 41's options, if any, begin with an option type 0-2.
+std::optional<FlowVerdict> udpTrackerAnnounce(std::string_view p) {
+  constexpr std::size_t kAnnounceLength = 98;
+  if (p.size() < kAnnounceLength || bigEndian32(p, 8) != 1 || bigEndian32(p, 80) > 3) return std::nullopt;
+  for (const std::size_t count : {56U, 64U, 72U}) {
+    if (p[count] != 0 || p[count + 1] != 0) return std::nullopt;
+  }
+  if (p.size() > kAnnounceLength && static_cast<unsigned char>(p[kAnnounceLength]) > 2) return std::nullopt;
+  const std::uint16_t listening = port(p, 96);
+  if (listening == 0) return std::nullopt;
+  return FlowVerdict{"bittorrent-udp-tracker", "announce info_hash " + hex(p.substr(16, 20)), listening};
+}
+
 std::string address(int family, const char* bytes) {
   std::array<char, INET6_ADDRSTRLEN> text{};
   ::inet_ntop(family, bytes, text.data(), text.size());
@@ -173,14 +195,14 @@ std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload) {
     return ed2kHello(payload);
   }
   if (auto v = dhtMessage(payload)) return v;
-  return udpTrackerConnect(payload);
+  if (auto v = udpTrackerConnect(payload)) return v;
+  return udpTrackerAnnounce(payload);
 }
 
 std::vector<ListenerClue> listenerClues(const Flow& flow, const FlowVerdict& verdict) {
   std::vector<ListenerClue> clues;
-  if (!flow.tcp) return clues;
   if (verdict.listeningPort != 0) clues.push_back({verdict.listeningPort, "named in its tracker announce"});
-  if (flow.sourcePort != 0 && flow.sourcePort != verdict.listeningPort) {
+  if (flow.tcp && flow.sourcePort != 0 && flow.sourcePort != verdict.listeningPort) {
     clues.push_back({flow.sourcePort, "the flow's local port: an accepted connection"});
   }
   return clues;
@@ -193,6 +215,8 @@ drivers::PayloadPrefixes recognisedPayloadPrefixes() {
   prefixes.tcp = {"\x13" + std::string(kProtocolHead.substr(0, 3)), "GET ", "\xE3", "\xC5"};
   // UDP: a bencoded dictionary (its first key varies: "a", "r", "ip"); the UDP tracker's protocol id.
   prefixes.udp = {"d", std::string("\x00\x00\x04\x17", 4)};
+  // The UDP tracker's announce: action 1 after the tracker's random connection id, 98 bytes or more.
+  prefixes.udpMarks = {{8, std::string("\x00\x00\x00\x01", 4), 98}};
   return prefixes;
 }
 

@@ -28,9 +28,10 @@ struct Flow {
 struct FlowVerdict {
   std::string protocol;  // bittorrent, bittorrent-dht, bittorrent-tracker, bittorrent-udp-tracker, ed2k
   std::string detail;    // "handshake info_hash 0123...", "KRPC query get_peers", "announce", "hello"
-  // The port the sender says its client listens on (an HTTP tracker announce's port=N; 0 = none
-  // named). A tracker announce's own connection lasts a millisecond, the client's listening socket
-  // as long as the client: the agent finds the sender by it when the flow's socket is gone.
+  // The port the sender says its client listens on (a tracker announce's: HTTP's port=N, the UDP
+  // announce's port field; 0 = none named). A tracker announce's own connection lasts a millisecond,
+  // the client's listening socket as long as the client: the agent finds the sender by it when the
+  // flow's socket is gone.
   std::uint16_t listeningPort = 0;
 };
 
@@ -44,7 +45,7 @@ drivers::PayloadPrefixes recognisedPayloadPrefixes();
 // Where to look for a flow's sender when its own socket is gone (a tracker announce closes within a
 // millisecond, a peer connection once both sides have the file): TCP sockets listening on these
 // ports outlive the flow. The port the announce names first, then the flow's local port (the
-// sending side of an accepted connection is its listener's port). Empty for UDP flows.
+// sending side of an accepted connection is its listener's port; TCP flows only).
 struct ListenerClue {
   std::uint16_t port = 0;
   std::string why;  // "named in its tracker announce", "the flow's local port"

@@ -27,6 +27,7 @@ constexpr const char* kPolicyPath = "/api/v1/policy";
 constexpr const char* kSourceCollector = "collector";
 constexpr const char* kSourcePersisted = "persisted";
 constexpr const char* kSourceBuiltin = "builtin";
+constexpr const char* kSourceLocalFile = "local";
 
 double defaultJitter() {
   static thread_local std::mt19937_64 generator{std::random_device{}()};
@@ -105,9 +106,18 @@ common::Status PolicySync::start() {
   if (start.persisted) {
     const auto& accepted = start.persisted->accepted;
     install(accepted.policy, accepted.sha256, start.persisted->envelope, kSourcePersisted);
+    if (local_) {
+      // Over the persisted one: its version still guards against an older collector policy.
+      for (const auto& failure : capabilities_.applyAll(local_->policy)) {
+        common::log::error("--policy: " + failure.capability + ": " + failure.error.describe());
+      }
+    }
+  } else if (local_) {
+    install(local_->policy, local_->sha256, "", kSourceLocalFile);
   } else {
     install(policy::builtinPolicy(), common::sha256Hex(policy::builtinPolicyText()), "", kSourceBuiltin);
   }
+  if (local_) common::log::info("policy: applied the local file " + local_->path);
   stopped_ = false;
   if (!identity_.identity().nodeKey.empty()) {
     fetchNow();
@@ -116,6 +126,10 @@ common::Status PolicySync::start() {
   // only delays the first policy by one interval.
   scheduleNextPoll();
   return common::Ok{};
+}
+
+void PolicySync::setLocalPolicy(policy::Policy policy, std::string path, std::string sha256) {
+  local_ = LocalPolicy{std::move(policy), std::move(path), std::move(sha256)};
 }
 
 void PolicySync::stop() {

@@ -43,6 +43,11 @@ class PolicySync : public QObject {
   // Always Ok today: an unreadable pinned key is logged and leaves the built-in policy in force
   // (the Status leaves room for a failure that must stop the agent).
   common::Status start();
+  // A policy file named on the command line (--policy, for trials and tests), set before start():
+  // applied over a persisted collector policy, or installed instead of the built-in one when none is
+  // persisted, so the built-in policy never acts first (it could stop what the file allows). A
+  // policy the collector pushes later replaces it.
+  void setLocalPolicy(policy::Policy policy, std::string path, std::string sha256);
   void stop();
   // Asks the collector now (a fetch in flight is followed by one more).
   void fetchNow();
@@ -72,6 +77,12 @@ class PolicySync : public QObject {
   void install(const policy::Policy& policy, const std::string& sha256, const std::string& envelope,
                const char* source);
   void adoptGroup(const std::string& group);
+  struct LocalPolicy {
+    policy::Policy policy;
+    std::string path;
+    std::string sha256;
+  };
+  std::optional<LocalPolicy> local_;
   void reportRejection(const std::string& envelope, const policy::PolicyRejection& rejection);
   void reportFallback(const PolicyFileProblem& problem, const std::string& fallbackTo);
   void scheduleNextPoll();

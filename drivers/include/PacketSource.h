@@ -5,6 +5,7 @@
 // connection (a tracker announce) is closed within milliseconds, long before a busy main thread
 // would get to it.
 
+#include <cstddef>
 #include <functional>
 #include <string>
 #include <vector>
@@ -13,12 +14,22 @@
 
 namespace mamori::drivers {
 
-// The payload starts worth a look (what the consumer can recognise), so that the source drops the
-// rest before it reaches user space: TCP and UDP payloads starting with one of these, each 1, 2 or 4
-// bytes long.
+// Bytes a wanted UDP payload carries at a fixed offset, for payloads whose start varies (a UDP
+// tracker announce begins with a connection id the tracker chose at random): 1, 2 or 4 bytes at
+// `offset`, in payloads of at least `minLength` bytes (at least offset + the bytes' length).
+struct PayloadMark {
+  std::size_t offset = 0;
+  std::string bytes;
+  std::size_t minLength = 0;
+};
+
+// The payloads worth a look (what the consumer can recognise), so that the source drops the rest
+// before it reaches user space: TCP and UDP payloads starting with one of these, each 1, 2 or 4
+// bytes long, and UDP payloads with one of the marks.
 struct PayloadPrefixes {
   std::vector<std::string> tcp;
   std::vector<std::string> udp;
+  std::vector<PayloadMark> udpMarks;
 };
 
 class PacketSource {

@@ -11,6 +11,7 @@ namespace mamori::drivers::linux_os {
 namespace {
 
 constexpr std::size_t kMaxPrefixes = 60;
+constexpr std::size_t kMaxMarks = 8;
 
 // A tiny assembler: jumps name labels, resolved to the 8-bit forward offsets classic BPF wants.
 class Program {
@@ -67,17 +68,40 @@ std::uint32_t bigEndian(const std::string& bytes) {
   return value;
 }
 
+std::uint16_t loadSize(const std::string& bytes) {
+  return bytes.size() == 1 ? BPF_B : bytes.size() == 2 ? BPF_H : BPF_W;
+}
+
 // Tests the payload at X against each prefix, shortest first: a load past the packet's end ends the
 // program (dropped), so a one-byte payload must meet the one-byte prefixes before any longer load.
-void matchPayload(Program& program, std::vector<std::string> prefixes) {
+// Then each mark, its load only after the payload's length (the packet's length less X) was found
+// long enough, so a short payload is never dropped by a mark's load before the next mark is tried.
+void matchPayload(Program& program, std::vector<std::string> prefixes, const std::vector<PayloadMark>& marks,
+                  const std::string& name) {
   std::stable_sort(prefixes.begin(), prefixes.end(),
                    [](const std::string& a, const std::string& b) { return a.size() < b.size(); });
   for (const auto& prefix : prefixes) {
-    const std::uint16_t size = prefix.size() == 1 ? BPF_B : prefix.size() == 2 ? BPF_H : BPF_W;
-    program.op(BPF_LD | size | BPF_IND, 0);
+    program.op(BPF_LD | loadSize(prefix) | BPF_IND, 0);
     program.jump(BPF_JMP | BPF_JEQ | BPF_K, bigEndian(prefix), "accept");
   }
+  for (std::size_t i = 0; i < marks.size(); ++i) {
+    const auto& mark = marks[i];
+    const std::string next = name + "-mark-" + std::to_string(i + 1);
+    const auto minLength = std::max(mark.minLength, mark.offset + mark.bytes.size());
+    program.op(BPF_LD | BPF_W | BPF_LEN);
+    program.op(BPF_ALU | BPF_SUB | BPF_X);
+    program.jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<std::uint32_t>(minLength), "", next);
+    program.op(BPF_LD | loadSize(mark.bytes) | BPF_IND, static_cast<std::uint32_t>(mark.offset));
+    program.jump(BPF_JMP | BPF_JEQ | BPF_K, bigEndian(mark.bytes), "accept");
+    program.label(next);
+  }
   program.always("drop");
+}
+
+common::Status checkLength(const std::string& bytes, const char* what) {
+  if (bytes.size() == 1 || bytes.size() == 2 || bytes.size() == 4) return common::Ok{};
+  return common::makeError(std::string("packet filter: a payload ") + what + " must be 1, 2 or 4 bytes long, not " +
+                           std::to_string(bytes.size()));
 }
 
 }  // namespace
@@ -86,11 +110,13 @@ common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixe
   for (const auto* list : {&prefixes.tcp, &prefixes.udp}) {
     if (list->size() > kMaxPrefixes) return common::makeError("packet filter: more than 60 payload prefixes");
     for (const auto& prefix : *list) {
-      if (prefix.size() != 1 && prefix.size() != 2 && prefix.size() != 4) {
-        return common::makeError("packet filter: a payload prefix must be 1, 2 or 4 bytes long, not " +
-                                 std::to_string(prefix.size()));
-      }
+      if (auto checked = checkLength(prefix, "prefix"); !checked) return checked.error();
     }
+  }
+  if (prefixes.udpMarks.size() > kMaxMarks) return common::makeError("packet filter: more than 8 payload marks");
+  for (const auto& mark : prefixes.udpMarks) {
+    if (auto checked = checkLength(mark.bytes, "mark"); !checked) return checked.error();
+    if (mark.offset > 1500) return common::makeError("packet filter: a payload mark's offset is past 1500 bytes");
   }
   Program p;
   // Our own outgoing copies: loopback traffic would otherwise be seen twice.
@@ -137,9 +163,9 @@ common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixe
   p.always("udp");
 
   p.label("tcp");
-  matchPayload(p, prefixes.tcp);
+  matchPayload(p, prefixes.tcp, {}, "tcp");
   p.label("udp");
-  matchPayload(p, prefixes.udp);
+  matchPayload(p, prefixes.udp, prefixes.udpMarks, "udp");
   p.label("accept");
   p.op(BPF_RET | BPF_K, snapLength);
   p.label("drop");

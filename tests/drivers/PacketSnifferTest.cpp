@@ -16,6 +16,7 @@
 #include <sys/socket.h>
 #include <sys/syscall.h>
 #include <thread>
+#include <vector>
 
 #include "common/UniqueFd.h"
 #include "drivers/linux/PacketSniffer.h"
@@ -41,6 +42,44 @@ void inNewNamespace(Body body) {
   thread.join();
 }
 
+// Datagrams from one loopback socket to another bound to a free port, in the current namespace.
+class LoopbackDatagrams {
+ public:
+  LoopbackDatagrams() {
+    address_.sin_family = AF_INET;
+    address_.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    REQUIRE(::bind(receiver_.get(), reinterpret_cast<sockaddr*>(&address_), sizeof address_) == 0);
+    socklen_t length = sizeof address_;
+    REQUIRE(::getsockname(receiver_.get(), reinterpret_cast<sockaddr*>(&address_), &length) == 0);
+  }
+  void send(const std::string& payload) {
+    REQUIRE(::sendto(sender_.get(), payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&address_),
+                     sizeof address_) == static_cast<ssize_t>(payload.size()));
+  }
+
+ private:
+  UniqueFd receiver_{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+  UniqueFd sender_{::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0)};
+  sockaddr_in address_{};
+};
+
+// What the sniffer hands up until `wanted` packets came (or 5 s passed), then one more look: anything
+// unwanted was sent before the wanted ones and would be there by then.
+std::vector<std::string> collect(mamori::drivers::linux_os::PacketSniffer& sniffer, std::size_t wanted) {
+  std::vector<std::string> seen;
+  const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
+  while (seen.size() < wanted && std::chrono::steady_clock::now() < deadline) {
+    auto batch = sniffer.drain(16);
+    REQUIRE(batch.ok());
+    seen.insert(seen.end(), batch.value().begin(), batch.value().end());
+    if (seen.size() < wanted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  auto rest = sniffer.drain(16);
+  REQUIRE(rest.ok());
+  seen.insert(seen.end(), rest.value().begin(), rest.value().end());
+  return seen;
+}
+
 }  // namespace
 
 TEST_CASE("packet filter: prefixes of other lengths are refused") {
@@ -49,6 +88,39 @@ TEST_CASE("packet filter: prefixes of other lengths are refused") {
   CHECK_FALSE(mamori::drivers::linux_os::buildPayloadFilter(prefixes, 512).ok());
   prefixes.udp = {"d", "ab", "abcd"};
   CHECK(mamori::drivers::linux_os::buildPayloadFilter(prefixes, 512).ok());
+  prefixes.udpMarks = {{8, "abc", 98}};
+  CHECK_FALSE(mamori::drivers::linux_os::buildPayloadFilter(prefixes, 512).ok());
+  prefixes.udpMarks = {{8, "abcd", 98}, {2, "ab", 0}};
+  CHECK(mamori::drivers::linux_os::buildPayloadFilter(prefixes, 512).ok());
+}
+
+TEST_CASE("packet sniffer: a mark at an offset passes long enough payloads only") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: packet sockets and namespaces need root");
+    return;
+  }
+  inNewNamespace([](const std::string& netns) {
+    mamori::drivers::PayloadPrefixes prefixes;
+    prefixes.udp = {"d"};
+    prefixes.udpMarks = {{8, std::string("\x00\x00\x00\x01", 4), 98}};
+    auto sniffer = mamori::drivers::linux_os::PacketSniffer::open(netns, prefixes);
+    REQUIRE(sniffer.ok());
+    LoopbackDatagrams datagrams;
+    const auto send = [&](const std::string& payload) { datagrams.send(payload); };
+    const std::string mark("\x00\x00\x00\x01", 4);
+    std::string shortOne = "12345678" + mark + std::string(20, 'x');  // the mark, but 32 bytes
+    std::string wrongMark = "12345678" + std::string("\x00\x00\x00\x02", 4) + std::string(100, 'x');
+    std::string wanted = "abcdefgh" + mark + std::string(86, 'y');  // 98 bytes
+    send(shortOne);
+    send("x");  // shorter than any load: dropped, and the next packets still judged
+    send(wrongMark);
+    send(wanted);
+    send("d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe");
+    const auto seen = collect(*sniffer.value(), 2);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].substr(28) == wanted);
+    CHECK(seen[1].substr(28, 2) == "d1");
+  });
 }
 
 TEST_CASE("packet sniffer: only payloads with a wanted start leave the kernel") {
@@ -62,35 +134,14 @@ TEST_CASE("packet sniffer: only payloads with a wanted start leave the kernel") 
     prefixes.tcp = {"GET "};
     auto sniffer = mamori::drivers::linux_os::PacketSniffer::open(netns, prefixes);
     REQUIRE(sniffer.ok());
-    const UniqueFd receiver(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    sockaddr_in address{};
-    address.sin_family = AF_INET;
-    address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-    REQUIRE(::bind(receiver.get(), reinterpret_cast<sockaddr*>(&address), sizeof address) == 0);
-    socklen_t length = sizeof address;
-    REQUIRE(::getsockname(receiver.get(), reinterpret_cast<sockaddr*>(&address), &length) == 0);
-    const UniqueFd sender(::socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0));
-    const auto send = [&](const std::string& payload) {
-      REQUIRE(::sendto(sender.get(), payload.data(), payload.size(), 0, reinterpret_cast<sockaddr*>(&address),
-                       sizeof address) == static_cast<ssize_t>(payload.size()));
-    };
+    LoopbackDatagrams datagrams;
+    const auto send = [&](const std::string& payload) { datagrams.send(payload); };
     send("hello, not wanted");
     send("d1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe");
     send("");                                  // empty: nothing to classify
     send(std::string("\x00\x00\x04\x17", 4));  // the UDP tracker's id
     send("GET / HTTP/1.1\r\n\r\n");            // a tracker's start, but over UDP
-    std::vector<std::string> seen;
-    const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
-    while (seen.size() < 2 && std::chrono::steady_clock::now() < deadline) {
-      auto batch = sniffer.value()->drain(16);
-      REQUIRE(batch.ok());
-      seen.insert(seen.end(), batch.value().begin(), batch.value().end());
-      if (seen.size() < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
-    }
-    // Anything else would have been sent before the two wanted ones arrived: one more look.
-    auto rest = sniffer.value()->drain(16);
-    REQUIRE(rest.ok());
-    seen.insert(seen.end(), rest.value().begin(), rest.value().end());
+    const auto seen = collect(*sniffer.value(), 2);
     REQUIRE(seen.size() == 2);
     CHECK(seen[0].substr(28, 2) == "d1");                             // after the IPv4 and UDP headers
     CHECK(seen[1].substr(28) == std::string("\x00\x00\x04\x17", 4));  // once (the outgoing copy dropped)

@@ -14,8 +14,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MAMORI_ASSERT(packet->payload.size() <= size);
     if (auto verdict = classifyPayload(packet->flow.tcp, packet->payload)) {
       MAMORI_ASSERT(!verdict->protocol.empty());
-      // Only an announce names a listening port; the clues never name port 0 or one twice.
-      MAMORI_ASSERT(verdict->listeningPort == 0 || verdict->protocol == "bittorrent-tracker");
+      // Only an announce (HTTP or UDP tracker) names a listening port; the clues never name port 0 or
+      // one twice.
+      MAMORI_ASSERT(verdict->listeningPort == 0 || verdict->protocol == "bittorrent-tracker" ||
+                    verdict->protocol == "bittorrent-udp-tracker");
       const auto clues = listenerClues(packet->flow, *verdict);
       MAMORI_ASSERT(clues.size() <= 2);
       for (const auto& clue : clues) MAMORI_ASSERT(clue.port != 0);
@@ -27,6 +29,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     // A named port is the announce's own digits, not one wrapped around from a longer number.
     MAMORI_ASSERT(bytes.find("&port=" + std::to_string(verdict->listeningPort)) != std::string_view::npos);
   }
-  (void)classifyPayload(false, bytes);
+  if (auto verdict = classifyPayload(false, bytes); verdict && verdict->listeningPort != 0) {
+    // A UDP announce's port is its two bytes at offset 96.
+    MAMORI_ASSERT(bytes.size() >= 98);
+    MAMORI_ASSERT(verdict->listeningPort == (static_cast<unsigned>(data[96]) << 8U | data[97]));
+  }
   return 0;
 }

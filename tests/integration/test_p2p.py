@@ -359,26 +359,49 @@ class P2pGuardTest(MamoriTestCase):
         self.assertStopped(self.sandbox.spawn([copy, "-s", self.dir("after-idle") + "/out", "/nonexistent.torrent"]),
                            copy)
 
-    def test_unknown_clients_are_caught_by_their_traffic(self):
-        # Names, hashes and YARA rules say nothing: no built-in signatures, one set that matches nothing.
+    def start_network_only_agent(self):
+        """An agent whose names, hashes and YARA rules say nothing: no built-in signatures, one set that
+        matches nothing; only traffic can give a client away."""
         policy = ('{"schema_version": 1, "version": 1, "name": "network only", "group": "default",'
                   ' "p2p_guard": {"mode": "enforce", "builtin_signatures": false, "network_detection": true,'
                   ' "signature_sets": [{"name": "company", "process_names": ["nothing-matches-this"]}]}}')
         agent = self.start_agent(policy)
         wait_until(lambda: "applied the local file" in agent.process.output() or None, 30, "the local policy")
-        files = self.dir("files")
-        payload = os.path.join(files, "payload.bin")
-        with open(payload, "wb") as f:
-            f.write(os.urandom(300_000))
-        torrent = os.path.join(files, "payload.torrent")
-        make_torrent(payload, torrent, "http://127.0.0.1:6969/announce")
+
+    def start_tracker(self, log=None):
+        """The test tracker (HTTP and UDP on port 6969) in the sandbox, once it answers."""
         here = os.path.dirname(os.path.abspath(__file__))
-        tracker = self.sandbox.spawn(["python3", os.path.join(here, "p2p_tracker.py"), "6969"])
+        tracker = self.sandbox.spawn(["python3", os.path.join(here, "p2p_tracker.py"), "6969"], log=log)
 
         def tracker_up():
             return subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--pid", "--net", "--", "curl", "-s",
                                    "-o", "/dev/null", "http://127.0.0.1:6969/"], capture_output=True).returncode == 0
         wait_until(tracker_up, 30, "the test tracker")
+        return tracker
+
+    def torrent_of_random_file(self, announce):
+        files = self.dir("files")
+        payload = os.path.join(files, "payload.bin")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(300_000))
+        torrent = os.path.join(files, "payload.torrent")
+        make_torrent(payload, torrent, announce)
+        return payload, torrent
+
+    def assertStoppedByNetwork(self, proc, marker, protocol, attribution):
+        event = self.assertStopped(proc, marker, timeout=60, actions=("killed",))
+        self.assertEqual(event["details"]["p2p.trigger"], "network", event)
+        network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
+        self.assertTrue(network, event)
+        self.assertTrue(network[0]["matched"].startswith(protocol), event)
+        self.assertIn("127.0.0.1", network[0]["subject"], event)
+        self.assertRegex(network[0]["attribution"], attribution, event)
+        return network[0]
+
+    def test_unknown_clients_are_caught_by_their_traffic(self):
+        self.start_network_only_agent()
+        payload, torrent = self.torrent_of_random_file("http://127.0.0.1:6969/announce")
+        tracker = self.start_tracker()
         bin_dir = self.dir("unknown")
         shutil.copy("/usr/bin/ctorrent", os.path.join(bin_dir, "seedbox"))
         shutil.copy("/usr/bin/aria2c", os.path.join(bin_dir, "fetcher"))
@@ -387,19 +410,40 @@ class P2pGuardTest(MamoriTestCase):
                                       "--enable-peer-exchange=false", "--listen-port=6882",
                                       f"--dir={self.dir('download')}", torrent])
         for proc, marker in ((seeder, "seedbox"), (leecher, "fetcher")):
-            event = self.assertStopped(proc, os.path.join(bin_dir, marker), timeout=60, actions=("killed",))
-            self.assertEqual(event["details"]["p2p.trigger"], "network", event)
-            network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
-            self.assertTrue(network, event)
-            self.assertTrue(network[0]["matched"].startswith("bittorrent"), event)
-            self.assertIn("127.0.0.1", network[0]["subject"], event)
             # By the flow's socket, or (it had closed) by the client's listening port.
-            self.assertRegex(network[0]["attribution"],
-                             r"^by (the flow's socket|its listening port (6881|6882) \()", event)
+            self.assertStoppedByNetwork(proc, os.path.join(bin_dir, marker), "bittorrent",
+                                        r"^by (the flow's socket|its listening port (6881|6882) \()")
         self.assertIsNone(tracker.poll(), "the tracker (it only answers) was stopped")
         tracker.kill()
         tracker.wait(10)
 
+    def test_a_client_of_a_udp_tracker_is_caught_by_its_announce(self):
+        # transmission-daemon renamed, its torrent's only tracker a UDP one (BEP 15), already in the
+        # swarm when the agent starts: it connected (the one packet with the protocol's fixed id) before
+        # the agent looked, and re-announces every 5 s with the connection id the tracker gave it, so
+        # only the announce (whose start is that random id) can give it away.
+        _, torrent = self.torrent_of_random_file("udp://127.0.0.1:6969/announce")
+        tracker_log = os.path.join(self.workdir, "tracker.log")
+        with open(tracker_log, "wb") as log:
+            tracker = self.start_tracker(log)
+        client = os.path.join(self.dir("udp-client"), "sync-helper")
+        shutil.copy("/usr/bin/transmission-daemon", client)
+        watch = self.dir("udp-watch")
+        shutil.copy(torrent, watch)
+        proc = self.sandbox.spawn([client, "-f", "-g", self.dir("udp-config"), "--no-dht", "--no-lpd", "--no-portmap",
+                                   "-T", "-c", watch, "-w", self.dir("udp-download"), "-P", "6883"])
+
+        def announced():
+            with open(tracker_log) as f:
+                return "udp announce from port 6883" in f.read() or None
+        wait_until(announced, 60, "the client's first UDP announce")
+        self.start_network_only_agent()
+        signal = self.assertStoppedByNetwork(proc, client, "bittorrent-udp-tracker: announce info_hash ",
+                                             r"^by (the flow's socket|its listening port 6883 \()")
+        self.assertRegex(signal["subject"], r"^udp 127\.0\.0\.1:6883 -> 127\.0\.0\.1:6969$")
+        self.assertIsNone(tracker.poll(), "the tracker (it only answers) was stopped")
+        tracker.kill()
+        tracker.wait(10)
 
 if __name__ == "__main__":
     unittest.main()

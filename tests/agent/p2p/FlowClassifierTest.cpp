@@ -25,7 +25,32 @@ std::string fixture(const std::string& name) {
 bool passesFilter(bool tcp, std::string_view payload) {
   const auto prefixes = recognisedPayloadPrefixes();
   const auto& list = tcp ? prefixes.tcp : prefixes.udp;
-  return std::any_of(list.begin(), list.end(), [&](const std::string& p) { return payload.starts_with(p); });
+  if (std::any_of(list.begin(), list.end(), [&](const std::string& p) { return payload.starts_with(p); })) return true;
+  if (tcp) return false;
+  return std::any_of(prefixes.udpMarks.begin(), prefixes.udpMarks.end(), [&](const auto& mark) {
+    return payload.size() >= std::max(mark.minLength, mark.offset + mark.bytes.size()) &&
+           payload.substr(mark.offset, mark.bytes.size()) == mark.bytes;
+  });
+}
+// A UDP tracker announce (BEP 15) as a client sends it: the tracker's connection id, action 1, a
+// transaction id, info_hash, peer_id, the byte counts, event "started", IP 0, key, num_want -1, port.
+std::string udpAnnounce(std::uint16_t port) {
+  std::string p;
+  p += std::string("\x9a\x3c\x11\xf0\x42\x07\xbe\x65", 8);  // connection id: random
+  p += std::string("\x00\x00\x00\x01", 4);                  // action: announce
+  p += std::string("\x5e\x11\x22\x33", 4);                  // transaction id
+  p += std::string(20, '\xab');                               // info_hash
+  p += "-TR3000-abcdefghijkl";                                 // peer_id
+  p += std::string(8, '\0');                                  // downloaded
+  p += std::string("\x00\x00\x00\x00\x00\x10\x00\x00", 8);  // left: 1 MiB
+  p += std::string(8, '\0');                                  // uploaded
+  p += std::string("\x00\x00\x00\x02", 4);                  // event: started
+  p += std::string(4, '\0');                                  // IP: the sender's
+  p += std::string("\x01\x02\x03\x04", 4);                  // key
+  p += std::string("\xff\xff\xff\xff", 4);                  // num_want: default
+  p += static_cast<char>(port >> 8U);
+  p += static_cast<char>(port & 0xFFU);
+  return p;
 }
 // Assembled at run time so the test binary does not carry the handshake string in one piece.
 std::string protocolString() { return std::string("BitTorrent") + std::string(" protocol"); }
@@ -148,6 +173,53 @@ TEST_CASE("eD2k hello and the UDP tracker connect") {
   CHECK_FALSE(passesFilter(true, "HTTP/1.1 200 OK\r\n"));
   CHECK_FALSE(passesFilter(true, std::string("\x16\x03\x01\x02\x00", 5)));
   CHECK_FALSE(passesFilter(false, std::string("\x12\x34\x01\x00\x00\x01", 6)));
+}
+
+TEST_CASE("the UDP tracker announce, whose start is the tracker's random connection id") {
+  const std::string announce = udpAnnounce(51413);
+  REQUIRE(announce.size() == 98);
+  const auto verdict = classifyPayload(false, announce);
+  REQUIRE(verdict);
+  CHECK(verdict->protocol == "bittorrent-udp-tracker");
+  std::string infoHash;
+  for (int i = 0; i < 20; ++i) infoHash += "ab";
+  CHECK(verdict->detail == "announce info_hash " + infoHash);
+  CHECK(verdict->listeningPort == 51413);
+  CHECK(passesFilter(false, announce));
+  CHECK_FALSE(classifyPayload(true, announce));  // over TCP it is nothing
+  // BEP 41's options after the fixed part: an end-of-options byte is fine, an unknown type is not.
+  CHECK(classifyPayload(false, announce + std::string(1, '\0')));
+  CHECK_FALSE(classifyPayload(false, announce + "\x07"));
+  // The UDP flow's sender is looked for by the TCP port the announce names, not by its local port.
+  Flow flow{false, "127.0.0.1", 40000, "127.0.0.1", 6969};
+  const auto clues = listenerClues(flow, *verdict);
+  REQUIRE(clues.size() == 1);
+  CHECK(clues[0].port == 51413);
+}
+
+TEST_CASE("look-alikes of the UDP announce") {
+  const std::string announce = udpAnnounce(6881);
+  CHECK_FALSE(classifyPayload(false, announce.substr(0, 97)));  // one byte short
+  CHECK_FALSE(classifyPayload(false, udpAnnounce(0)));          // no port
+  auto changed = [&](std::size_t at, char byte) {
+    std::string p = announce;
+    p[at] = byte;
+    return p;
+  };
+  CHECK_FALSE(classifyPayload(false, changed(11, '\x02')));  // action 2: a scrape, not an announce
+  CHECK_FALSE(classifyPayload(false, changed(83, '\x04')));  // no such event
+  CHECK_FALSE(classifyPayload(false, changed(64, '\x01')));  // 2^56 bytes left: not a torrent
+  // A DNS query with one additional record (EDNS) has 00 00 00 01 at offset 8 too, but it is short;
+  // the kernel filter wants 98 bytes before it looks, and the classifier finds no announce in it.
+  const std::string dns("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x07example\x03com\x00\x00\x01\x00\x01", 29);
+  CHECK_FALSE(passesFilter(false, dns));
+  CHECK_FALSE(classifyPayload(false, dns));
+  // Random bytes of an announce's length: the filter may pass them (offset 8 happens to hold 1),
+  // the classifier does not take them for an announce.
+  std::string noise(120, '\x5a');
+  noise.replace(8, 4, std::string("\x00\x00\x00\x01", 4));
+  CHECK(passesFilter(false, noise));
+  CHECK_FALSE(classifyPayload(false, noise));
 }
 
 TEST_CASE("IP parsing refuses what does not add up") {

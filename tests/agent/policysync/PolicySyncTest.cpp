@@ -135,6 +135,38 @@ TEST_CASE("policy sync: built-in at start, then the collector's policy applied, 
   CHECK(f.take("policy.applied").empty());
 }
 
+TEST_CASE("policy sync: a local policy file instead of the built-in one, or over the persisted one") {
+  Fixture f;
+  const std::string local = doc(1, "office", R"(,"p2p_guard":{"mode":"audit"})");
+  {
+    // Nothing persisted: the built-in policy never acts; the file is what the capabilities get first.
+    auto sync = f.makeSync();
+    sync->setLocalPolicy(policy::parsePolicy(local).policy.value(), "/etc/trial.json", common::sha256Hex(local));
+    REQUIRE(sync->start().ok());
+    REQUIRE(f.recorder->applied.size() == 1);
+    CHECK(f.recorder->applied[0].p2pGuard.mode == policy::Mode::kAudit);
+    CHECK(sync->status().source == "local");
+    CHECK(sync->appliedVersion() == 0);  // any collector policy may replace it
+    auto applied = f.take("policy.applied");
+    REQUIRE(applied.size() == 1);
+    CHECK(applied[0].details->getValue<std::string>("policy.source") == "local");
+    CHECK(applied[0].details->getValue<std::string>("policy.sha256") == common::sha256Hex(local));
+    f.serve(f.envelope(doc(2)));  // the collector's, persisted
+    REQUIRE(sync->appliedVersion() == 2);
+  }
+  f.take("policy.applied");
+  f.recorder->applied.clear();
+  // A collector policy persisted: it is installed (its version still refuses rollbacks), the file over it.
+  auto sync = f.makeSync();
+  sync->setLocalPolicy(policy::parsePolicy(local).policy.value(), "/etc/trial.json", common::sha256Hex(local));
+  REQUIRE(sync->start().ok());
+  REQUIRE(f.recorder->applied.size() == 2);
+  CHECK(f.recorder->applied[0].version == 2);
+  CHECK(f.recorder->applied[1].p2pGuard.mode == policy::Mode::kAudit);
+  CHECK(sync->status().source == "persisted");
+  CHECK(sync->appliedVersion() == 2);
+}
+
 TEST_CASE("policy sync: rollback, foreign key and tampering are refused once each; the last good policy stays") {
   Fixture f;
   auto sync = f.makeSync();
