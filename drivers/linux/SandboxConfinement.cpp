@@ -31,8 +31,9 @@ common::Status setLimit(int resource, rlim_t value, const char* name) {
   return common::Ok{};
 }
 
-// Root whose bounding set lacks CAP_SETUID/CAP_SETGID (the agent's systemd unit) cannot change user:
-// it keeps uid 0 with no capability at all (effective, permitted and inheritable emptied).
+// Root whose bounding set lacks CAP_SETUID/CAP_SETGID cannot change user (the agent's unit has both
+// since desktop notices): it keeps uid 0 with no capability at all (effective, permitted and
+// inheritable emptied).
 common::Status dropAllCapabilities() {
   __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
   std::array<__user_cap_data_struct, _LINUX_CAPABILITY_U32S_3> data{};
