@@ -1,7 +1,6 @@
 #include "common/Utf8.h"
 
 #include <cstdint>
-#include <cstring>
 
 #include "common/LittleEndian.h"
 
@@ -39,52 +38,6 @@ std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp)
   }
   if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
   return extra + 1;
-}
-
-bool isValidUtf8(std::string_view text) {
-  // The scanner sniffs the first 64 KiB of every file with this, so it is written for speed: ASCII
-  // eight bytes at a time, other sequences checked against the table of well-formed UTF-8 (Unicode
-  // 3-7) without building the code point. Same verdicts as decodeUtf8 (tested over every lead and
-  // second byte).
-  const auto* p = reinterpret_cast<const unsigned char*>(text.data());  // NOLINT: byte view
-  const std::size_t size = text.size();
-  std::size_t at = 0;
-  auto continuation = [&](std::size_t i) { return (p[i] & 0xC0U) == 0x80U; };
-  while (at < size) {
-    const unsigned char c = p[at];
-    if (c < 0x80) {
-      // After an ASCII byte, more ASCII is likely: skip whole words of it.
-      ++at;
-      while (at + 8 <= size) {
-        std::uint64_t word = 0;
-        std::memcpy(&word, p + at, sizeof word);
-        if ((word & 0x8080808080808080ULL) != 0) break;
-        at += 8;
-      }
-    } else if (c < 0xC2) {
-      return false;  // a continuation byte, or an overlong two-byte lead
-    } else if (c < 0xE0) {
-      if (at + 1 >= size || !continuation(at + 1)) return false;
-      at += 2;
-    } else if (c < 0xF0) {
-      if (at + 2 >= size) return false;
-      const unsigned char second = p[at + 1];
-      const unsigned char low = c == 0xE0 ? 0xA0 : 0x80;   // E0 80..9F: overlong
-      const unsigned char high = c == 0xED ? 0x9F : 0xBF;  // ED A0..BF: surrogates
-      if (second < low || second > high || !continuation(at + 2)) return false;
-      at += 3;
-    } else if (c < 0xF5) {
-      if (at + 3 >= size) return false;
-      const unsigned char second = p[at + 1];
-      const unsigned char low = c == 0xF0 ? 0x90 : 0x80;   // F0 80..8F: overlong
-      const unsigned char high = c == 0xF4 ? 0x8F : 0xBF;  // F4 90..: above U+10FFFF
-      if (second < low || second > high || !continuation(at + 2) || !continuation(at + 3)) return false;
-      at += 4;
-    } else {
-      return false;
-    }
-  }
-  return true;
 }
 
 namespace {

@@ -1,10 +1,24 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 
 #include "common/Utf8.h"
 
 using mamori::common::isValidUtf8;
+
+namespace {
+// The reference: decode code point after code point.
+bool decodesWhole(std::string_view text) {
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t n = mamori::common::decodeUtf8(text, at, cp);
+    if (n == 0) return false;
+    at += n;
+  }
+  return true;
+}
+}  // namespace
 
 TEST_CASE("valid UTF-8, Japanese included") {
   CHECK(isValidUtf8(""));
@@ -39,16 +53,7 @@ TEST_CASE("a bad byte is found wherever it sits in long ASCII runs (read eight b
 }
 
 TEST_CASE("isValidUtf8 agrees with decodeUtf8 on every lead byte and second byte") {
-  // The reference: decode code point after code point.
-  auto reference = [](std::string_view text) {
-    std::uint32_t cp = 0;
-    for (std::size_t at = 0; at < text.size();) {
-      const std::size_t n = mamori::common::decodeUtf8(text, at, cp);
-      if (n == 0) return false;
-      at += n;
-    }
-    return true;
-  };
+  const auto reference = decodesWhole;
   int disagreements = 0;
   for (int lead = 0; lead < 256; ++lead) {
     for (int second = 0; second < 256; ++second) {
@@ -78,4 +83,55 @@ TEST_CASE("outside text printed on a terminal shows control, invisible and direc
   CHECK(visibleText("pc\xC2\x85\x7f") == "pc<U+0085><U+007F>");
   CHECK(visibleText("pc\xFF\xE3\x81") == "pc<0xFF><0xE3><0x81>");
   CHECK(visibleText("\xF0\x9F\x94\x92") == "\xF0\x9F\x94\x92");  // U+1F512 stays
+}
+
+TEST_CASE("the block-wise check agrees with decodeUtf8 across 16-byte edges") {
+  const auto reference = decodesWhole;
+  // Every run of up to four of these bytes, placed so that it ends a text or straddles the first
+  // block edge, in ASCII and in Japanese surroundings (texts of 32 bytes and more take the blocks).
+  const unsigned char interesting[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
+                                       0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+  const std::string japanese = "社外秘の資料です。顧客番号";  // 3-byte sequences only
+  int disagreements = 0;
+  int checked = 0;
+  std::string run;
+  const auto tryAll = [&](const std::string& seq) {
+    for (const std::size_t at : {12U, 13U, 14U, 15U, 16U, 30U, 31U}) {
+      for (bool kanji : {false, true}) {
+        std::string text = kanji ? japanese + japanese : std::string(48, 'a');
+        text.resize(at);  // may cut a kanji: then the text is invalid before the run, both agree on it
+        std::string whole = text + seq;
+        whole.resize(std::max<std::size_t>(whole.size(), 32), 'b');
+        for (const std::string& candidate : {whole, text + seq + std::string(40, 'c')}) {
+          ++checked;
+          if (mamori::common::isValidUtf8(candidate) != reference(candidate)) {
+            ++disagreements;
+            if (disagreements < 5) MESSAGE("disagree on a text of " << candidate.size() << " bytes, run at " << at);
+          }
+        }
+      }
+    }
+  };
+  for (unsigned char a : interesting) {
+    for (unsigned char b : interesting) {
+      for (unsigned char c : interesting) {
+        tryAll(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+        for (unsigned char d : {0x80, 0xBF, 0x41, 0xF4, 0xE3}) {
+          tryAll(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d)});
+        }
+      }
+    }
+  }
+  CHECK(checked > 1'000'000);
+  CHECK(disagreements == 0);
+  // Long valid texts in every script mix, and one bad byte anywhere in them.
+  std::string mixed;
+  for (int i = 0; i < 200; ++i) mixed += (i % 3 == 0 ? japanese : i % 3 == 1 ? "report 2026 " : "\xF0\x9F\x94\x92 é");
+  CHECK(mamori::common::isValidUtf8(mixed));
+  for (std::size_t at = 0; at < mixed.size(); at += 7) {
+    std::string bad = mixed;
+    bad[at] = static_cast<char>(0xFF);
+    if (mamori::common::isValidUtf8(bad)) ++disagreements;
+  }
+  CHECK(disagreements == 0);
 }

@@ -1,9 +1,12 @@
 // Fuzzes text decoding (encoding detection, iconv transcoding), the detectors over its output, XML
-// text, PDF content streams and ToUnicode CMaps.
+// text, PDF content streams and ToUnicode CMaps; and checks the block-wise UTF-8 test (the
+// scanner's sniff) against decoding code point by code point.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
+#include "common/Result.h"
+#include "common/Utf8.h"
 #include "scan/Detector.h"
 #include "scan/PdfCMap.h"
 #include "scan/PdfText.h"
@@ -13,6 +16,14 @@
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mamori::scan;
   const std::string_view input(reinterpret_cast<const char*>(data), size);  // NOLINT: fuzzer bytes
+  bool decodes = true;
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < size && decodes;) {
+    const std::size_t n = mamori::common::decodeUtf8(input, at, cp);
+    decodes = n != 0;
+    at += n;
+  }
+  MAMORI_ASSERT(mamori::common::isValidUtf8(input) == decodes);
   const auto decoded = decodeToUtf8(input);
   const std::string_view text = decoded ? std::string_view(*decoded) : input;
   const std::int64_t found = CreditCardDetector().count(text) + MyNumberDetector().count(text);
