@@ -23,6 +23,7 @@
 #include "agent/activity/PrintGate.h"
 #include "agent/activity/PrintRelease.h"
 #include "agent/contentscan/ContentSets.h"
+#include "agent/contentscan/HomePaths.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
 #include "drivers/include/FileActivity.h"
@@ -33,7 +34,7 @@ namespace mamori::agent::activity {
 
 class ActivityCapability final : public Capability {
  public:
-  using Homes = std::function<std::vector<std::string>()>;
+  using Homes = contentscan::Homes;
 
   ActivityCapability(drivers::FileActivitySource& source, EventSink& sink, Homes homes,
                      std::function<std::int64_t()> nowMs, std::function<std::string()> newIncidentId);

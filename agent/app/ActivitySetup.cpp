@@ -1,7 +1,6 @@
 #include "agent/app/ActivitySetup.h"
 
 #include "agent/activity/PrintRelease.h"
-#include "agent/contentscan/HomePaths.h"
 #include "common/Log.h"
 #include "common/Uuid7.h"
 
@@ -11,12 +10,13 @@ namespace {
 
 class ActivityWithIds final : public Capability {
  public:
-  ActivityWithIds(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler, EventSink& sink,
-                  const common::Clock& clock, std::shared_ptr<drivers::SandboxLauncher> sandbox,
+  ActivityWithIds(drivers::FileActivitySource& source, const drivers::HomeDirectories& homes,
+                  drivers::PrintSpooler& spooler, EventSink& sink, const common::Clock& clock,
+                  std::shared_ptr<drivers::SandboxLauncher> sandbox,
                   std::shared_ptr<const contentscan::ContentSets> sets, const std::string& stateDir)
       : clock_(clock),
         capability_(
-            source, sink, [] { return contentscan::homeDirectories(); }, [this] { return clock_.nowMs(); },
+            source, sink, [&homes] { return homes.list(); }, [this] { return clock_.nowMs(); },
             [this] { return ids_.next(clock_.nowMs()); }) {
     capability_.setExtractionSandbox(std::move(sandbox));
     capability_.setContentSets(std::move(sets));
@@ -35,12 +35,13 @@ class ActivityWithIds final : public Capability {
 
 }  // namespace
 
-std::unique_ptr<Capability> makeActivity(drivers::FileActivitySource& source, drivers::PrintSpooler& spooler,
-                                         EventSink& sink, const common::Clock& clock,
+std::unique_ptr<Capability> makeActivity(drivers::FileActivitySource& source, const drivers::HomeDirectories& homes,
+                                         drivers::PrintSpooler& spooler, EventSink& sink, const common::Clock& clock,
                                          std::shared_ptr<drivers::SandboxLauncher> sandbox,
                                          std::shared_ptr<const contentscan::ContentSets> sets,
                                          const std::string& stateDir) {
-  return std::make_unique<ActivityWithIds>(source, spooler, sink, clock, std::move(sandbox), std::move(sets), stateDir);
+  return std::make_unique<ActivityWithIds>(source, homes, spooler, sink, clock, std::move(sandbox), std::move(sets),
+                                           stateDir);
 }
 
 }  // namespace mamori::agent

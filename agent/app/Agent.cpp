@@ -173,14 +173,15 @@ int Agent::start() {
   setSync->setStatusListener(
       [this](std::vector<ContentSetStatus> status) { heartbeat_->setContentSets(std::move(status)); });
   addCapability(std::move(setSync));
-  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(options_.stateDir, *capabilitySink);
+  auto contentScan = std::make_unique<contentscan::ContentScanCapability>(
+      options_.stateDir, *capabilitySink, [&homes = *drivers_.homes] { return homes.list(); });
   contentScan->setExtractionSandbox(sandbox);
   contentScan->setContentSets(sets);
   setUsers_.push_back(&addCapability(std::move(contentScan)));
   // Activity monitoring (docs/decisions/0010): removable and cloud-sync copies, bulk reads, archives,
   // print jobs, incidents; also the content scanner's on-change scans. Evidence names events by id.
-  setUsers_.push_back(&addCapability(makeActivity(*drivers_.activity, *drivers_.printSpooler, *capabilitySink, clock_,
-                                                  sandbox, sets, options_.stateDir)));
+  setUsers_.push_back(&addCapability(makeActivity(*drivers_.activity, *drivers_.homes, *drivers_.printSpooler,
+                                                  *capabilitySink, clock_, sandbox, sets, options_.stateDir)));
   // P2P guard: file-sharing software recognised at exec and stopped, unless --p2p-guard off.
   if (options_.p2pGuard != "off") {
     auto guard = p2p::P2pGuardCapability::create(drivers_.p2p(options_.p2pScope), options_.p2pScope, *capabilitySink);

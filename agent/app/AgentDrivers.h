@@ -18,6 +18,7 @@
 #include "common/net/HttpsClient.h"
 #include "drivers/include/DesktopNotifier.h"
 #include "drivers/include/FileActivity.h"
+#include "drivers/include/HomeDirectories.h"
 #include "drivers/include/MmcBus.h"
 #include "drivers/include/OpticalDrives.h"
 #include "drivers/include/PciBus.h"
@@ -58,6 +59,8 @@ struct AgentDrivers {
   // Activity monitoring's file events and the print gate's scheduler.
   std::unique_ptr<drivers::FileActivitySource> activity;
   std::unique_ptr<drivers::PrintSpooler> printSpooler;
+  // The people of this PC: what "~/" in the policy's paths stands for (activity, content scans).
+  std::unique_ptr<drivers::HomeDirectories> homes;
   // The P2P guard's process, network and exec drivers for a --p2p-scope (used unless --p2p-guard off).
   std::function<p2p::P2pGuardDrivers(const std::string& scopeSpec)> p2p;
   // The service guard: the agent's own CPU and memory, the service manager's notification and watchdog.
@@ -66,7 +69,8 @@ struct AgentDrivers {
   std::int64_t watchdogMs = 0;  // 0: no watchdog
   // Desktop notices to the person at the PC (used unless --desktop-notices off).
   std::unique_ptr<drivers::DesktopNotifier> notifier;
-  // The integrity check's file digests, and the account behind a caller of the request socket.
+  // The integrity check's file digests (a file it cannot find answers ErrorKind::kNotFound), and the
+  // account behind a caller of the request socket.
   guard::FileHasher hashFile;
   guard::RequestServer::PeerUser peerUser;
 };

@@ -26,6 +26,7 @@
 #include "drivers/linux/LinuxUsbBus.h"
 #include "drivers/linux/NetlinkUeventSource.h"
 #include "drivers/linux/PacketSniffer.h"
+#include "drivers/linux/PasswdHomeDirectories.h"
 #include "drivers/linux/PeerCredentials.h"
 #include "drivers/linux/PidfdProcessControl.h"
 #include "drivers/linux/ProcConnector.h"
@@ -129,6 +130,7 @@ AgentDrivers makeLinuxDrivers(const AgentOptions& options) {
   // Files are parsed by confined mamori-extract workers, never in the agent (docs/decisions/0022).
   set.extraction = drivers::makeExtractionLauncher();
   set.activity = std::make_unique<drivers::linux_os::FanotifyActivitySource>();
+  set.homes = std::make_unique<drivers::linux_os::PasswdHomeDirectories>();
   set.printSpooler = std::make_unique<drivers::linux_os::CupsPrintSpooler>();
   set.p2p = &linuxP2pDrivers;
   set.processUsage = std::make_unique<drivers::linux_os::LinuxProcessUsage>();

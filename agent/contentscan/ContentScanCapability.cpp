@@ -27,8 +27,9 @@ Poco::JSON::Object::Ptr baseDetails(const scan::FileResult& result, bool audit) 
 
 }  // namespace
 
-ContentScanCapability::ContentScanCapability(std::string stateDir, EventSink& sink, std::int64_t firstScanDelayMs)
-    : stateDir_(std::move(stateDir)), sink_(sink), firstScanDelayMs_(firstScanDelayMs) {
+ContentScanCapability::ContentScanCapability(std::string stateDir, EventSink& sink, Homes homes,
+                                             std::int64_t firstScanDelayMs)
+    : stateDir_(std::move(stateDir)), sink_(sink), homes_(std::move(homes)), firstScanDelayMs_(firstScanDelayMs) {
   timer_.setSingleShot(true);
   QObject::connect(&timer_, &QTimer::timeout, &context_, [this] { scanNow(); });
 }
@@ -79,9 +80,7 @@ int ContentScanCapability::msUntilNextPass() const {
   return static_cast<int>(std::clamp<std::int64_t>(ms, 1000, INT32_MAX));
 }
 
-std::vector<std::string> ContentScanCapability::roots() const {
-  return expandHomePaths(settings_.paths, homeDirectories());
-}
+std::vector<std::string> ContentScanCapability::roots() const { return expandHomePaths(settings_.paths, homes_()); }
 
 void ContentScanCapability::scanNow() {
   if (!enabled_ || scanning_) return;

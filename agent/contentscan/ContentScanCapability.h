@@ -20,6 +20,7 @@
 #include <thread>
 
 #include "agent/contentscan/ContentSets.h"
+#include "agent/contentscan/HomePaths.h"
 #include "agent/core/Capability.h"
 #include "agent/core/EventSink.h"
 #include "common/Event.h"
@@ -33,9 +34,10 @@ namespace mamori::agent::contentscan {
 
 class ContentScanCapability final : public Capability {
  public:
-  // stateDir holds the cache; firstScanDelayMs: how long after the first apply the first pass starts
-  // (the agent's start is busy enough without a scan).
-  ContentScanCapability(std::string stateDir, EventSink& sink, std::int64_t firstScanDelayMs = 5 * 60 * 1000);
+  // stateDir holds the cache; homes: what "~/" in the policy's paths stands for; firstScanDelayMs: how
+  // long after the first apply the first pass starts (the agent's start is busy enough without a scan).
+  ContentScanCapability(std::string stateDir, EventSink& sink, Homes homes,
+                        std::int64_t firstScanDelayMs = 5 * 60 * 1000);
   ~ContentScanCapability() override;  // stops a running scan and waits for it
 
   std::string name() const override { return "content_scan"; }
@@ -68,6 +70,7 @@ class ContentScanCapability final : public Capability {
 
   std::string stateDir_;
   EventSink& sink_;
+  Homes homes_;
   std::int64_t firstScanDelayMs_;
   QObject context_;  // queued calls from the scan thread land here, on the main thread
   QTimer timer_;

@@ -39,10 +39,10 @@ common::Result<std::vector<FileChange>> checkIntegrity(const std::string& stateF
   std::string current;
   for (const auto& file : files) {
     std::string digest = kAbsent;
-    if (common::fileExists(file.path)) {
-      auto hashed = hash(file.path);
-      if (!hashed) return hashed.error();
+    if (auto hashed = hash(file.path)) {
       digest = hashed.value();
+    } else if (hashed.error().kind != common::ErrorKind::kNotFound) {
+      return hashed.error();
     }
     current += file.name + " " + digest + " " + file.path + "\n";
     const auto before = stored.find(file.name);

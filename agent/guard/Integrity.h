@@ -24,12 +24,13 @@ struct FileChange {
   std::string after;   // "" = now absent
 };
 
-// The SHA-256 of a file as lower-case hex (the composition root passes drivers' FileHashCache).
+// The SHA-256 of a file as lower-case hex (the composition root passes drivers' FileHashCache); a
+// file that does not exist is an error of kind ErrorKind::kNotFound.
 using FileHasher = std::function<common::Result<std::string>(const std::string& path)>;
 
 // Compares the watched files with the digests stored in stateFile, stores the current ones, and
-// returns what changed. The first check (no stateFile) only records; so does a file watched for the
-// first time.
+// returns what changed (a file the hasher does not find is absent). The first check (no stateFile)
+// only records; so does a file watched for the first time.
 common::Result<std::vector<FileChange>> checkIntegrity(const std::string& stateFile,
                                                        const std::vector<WatchedFile>& files, const FileHasher& hash);
 

@@ -1,5 +1,6 @@
 #include "drivers/fake/FakeMmcBus.h"
 
+#include "drivers/fake/RecordedDevices.h"
 #include "drivers/linux/LinuxMmcBus.h"
 
 namespace mamori::drivers::fake {
@@ -9,15 +10,12 @@ FakeMmcBus FakeMmcBus::fromSysfsTree(const std::string& sysfsRoot) {
   FakeMmcBus bus;
   bus.present_ = reader.present();
   if (!bus.present_) return bus;
-  auto names = reader.cardNames();
-  MAMORI_ASSERT(names.ok());
-  for (const auto& name : names.value()) {
-    auto card = reader.card(name);
-    MAMORI_ASSERT(card.ok());
-    auto blocks = reader.blockDevicesUnder(card.value().devpath);
+  bus.cards_ = readRecordedDevices([&] { return reader.cardNames(); },
+                                   [&](const std::string& name) { return reader.card(name); });
+  for (const auto& [name, card] : bus.cards_) {
+    auto blocks = reader.blockDevicesUnder(card.devpath);
     MAMORI_ASSERT(blocks.ok());
     bus.blocks_[name] = blocks.value();
-    bus.cards_[name] = std::move(card).value();
   }
   return bus;
 }
@@ -35,11 +33,7 @@ common::Status FakeMmcBus::setAutoprobe(bool on) {
   return common::Ok{};
 }
 
-common::Result<std::vector<std::string>> FakeMmcBus::cardNames() const {
-  std::vector<std::string> names;
-  for (const auto& entry : cards_) names.push_back(entry.first);
-  return names;
-}
+common::Result<std::vector<std::string>> FakeMmcBus::cardNames() const { return namesOf(cards_); }
 
 common::Result<MmcCard> FakeMmcBus::card(const std::string& name) const {
   const auto it = cards_.find(name);

@@ -1,5 +1,6 @@
 #include "drivers/fake/FakePciBus.h"
 
+#include "drivers/fake/RecordedDevices.h"
 #include "drivers/linux/LinuxPciBus.h"
 
 namespace mamori::drivers::fake {
@@ -9,16 +10,13 @@ FakePciBus FakePciBus::fromSysfsTree(const std::string& sysfsRoot) {
   FakePciBus bus;
   bus.present_ = reader.present();
   if (!bus.present_) return bus;
-  auto names = reader.deviceNames();
-  MAMORI_ASSERT(names.ok());
-  for (const auto& name : names.value()) {
-    auto device = reader.device(name);
-    MAMORI_ASSERT(device.ok());
-    auto blocks = reader.blockDevicesUnder(device.value().devpath);
+  bus.devices_ = readRecordedDevices([&] { return reader.deviceNames(); },
+                                     [&](const std::string& name) { return reader.device(name); });
+  for (const auto& [name, device] : bus.devices_) {
+    auto blocks = reader.blockDevicesUnder(device.devpath);
     MAMORI_ASSERT(blocks.ok());
     bus.blocks_[name] = blocks.value();
-    bus.drivers_[name] = device.value().driver;
-    bus.devices_[name] = std::move(device).value();
+    bus.drivers_[name] = device.driver;
   }
   return bus;
 }
@@ -33,11 +31,7 @@ void FakePciBus::hotPlug(PciDevice device, const std::string& driver, std::vecto
 
 void FakePciBus::bindNow(const std::string& name, const std::string& driver) { devices_.at(name).driver = driver; }
 
-common::Result<std::vector<std::string>> FakePciBus::deviceNames() const {
-  std::vector<std::string> names;
-  for (const auto& entry : devices_) names.push_back(entry.first);
-  return names;
-}
+common::Result<std::vector<std::string>> FakePciBus::deviceNames() const { return namesOf(devices_); }
 
 common::Result<PciDevice> FakePciBus::device(const std::string& name) const {
   const auto it = devices_.find(name);

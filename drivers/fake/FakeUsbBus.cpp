@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "drivers/fake/RecordedDevices.h"
 #include "drivers/linux/LinuxUsbBus.h"
 
 namespace mamori::drivers::fake {
@@ -9,23 +10,20 @@ namespace mamori::drivers::fake {
 FakeUsbBus FakeUsbBus::fromSysfsTree(const std::string& sysfsRoot) {
   linux_os::LinuxUsbBus reader(sysfsRoot);
   FakeUsbBus bus;
-  auto names = reader.deviceNames();
-  MAMORI_ASSERT(names.ok());
-  for (const auto& name : names.value()) {
-    auto device = reader.device(name);
-    MAMORI_ASSERT(device.ok());
-    if (device.value().rootHub) {
+  bus.devices_ = readRecordedDevices([&] { return reader.deviceNames(); },
+                                     [&](const std::string& name) { return reader.device(name); });
+  for (const auto& [name, device] : bus.devices_) {
+    if (device.rootHub) {
       const std::string dir = sysfsRoot + "/bus/usb/devices/" + name;
       bus.authorizedDefault_[name] = linux_os::readSysfsAttribute(dir + "/authorized_default").value() != "0";
       bus.interfaceDefault_[name] = linux_os::readSysfsAttribute(dir + "/interface_authorized_default").value() != "0";
     }
-    auto blocks = reader.blockDevicesUnder(device.value().devpath);
+    auto blocks = reader.blockDevicesUnder(device.devpath);
     MAMORI_ASSERT(blocks.ok());
     // The device that owns a block device is the deepest one; a root hub owns none.
-    if (!device.value().rootHub) {
+    if (!device.rootHub) {
       for (const auto& block : blocks.value()) bus.blockOwner_[block] = name;
     }
-    bus.devices_[name] = std::move(device).value();
   }
   return bus;
 }
@@ -61,11 +59,7 @@ void FakeUsbBus::addBlockDevice(const std::string& deviceName, const std::string
   blockOwner_[blockName] = deviceName;
 }
 
-common::Result<std::vector<std::string>> FakeUsbBus::deviceNames() const {
-  std::vector<std::string> names;
-  for (const auto& entry : devices_) names.push_back(entry.first);
-  return names;
-}
+common::Result<std::vector<std::string>> FakeUsbBus::deviceNames() const { return namesOf(devices_); }
 
 common::Result<UsbDevice> FakeUsbBus::device(const std::string& name) const {
   const auto it = devices_.find(name);

@@ -1,5 +1,5 @@
-// The agent's scheduled scans: events from a pass over the generated fixtures, nothing repeated for
-// unchanged files on the next pass, nothing at all with mode off.
+// The agent's scheduled scans: events from a pass over the generated fixtures (named by "~/" in a home
+// directory), nothing repeated for unchanged files on the next pass, nothing at all with mode off.
 #include <QCoreApplication>
 #include <doctest/doctest.h>
 
@@ -59,12 +59,13 @@ TEST_CASE("a scheduled pass reports matches once, then only changes") {
   const std::string command = std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'";
   REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
   policy::Policy policy = policy::builtinPolicy();
-  policy.contentScan.paths = {root};
+  policy.contentScan.paths = {"~/tree"};  // in the one home directory of this PC
   std::vector<Recorded> events;
   testsupport::CallbackEventSink sink([&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr d) {
     events.push_back({type, std::move(d)});
   });
-  ContentScanCapability capability(state.path(), sink, 0);
+  ContentScanCapability capability(
+      state.path(), sink, [&tree] { return std::vector<std::string>{tree.path()}; }, 0);
   policy.agentLimits.cpuPercent = 100;  // the budget paces the pass without slowing this test
   REQUIRE(capability.apply(policy).ok());
   CHECK(capability.cpuBudget()->limitPercent() == 100);
@@ -112,7 +113,8 @@ TEST_CASE("mode off scans nothing") {
   std::vector<std::string> types;
   testsupport::CallbackEventSink sink(
       [&](const std::string& type, common::Severity, const Poco::JSON::Object::Ptr&) { types.push_back(type); });
-  ContentScanCapability capability(state.path(), sink, 0);
+  ContentScanCapability capability(
+      state.path(), sink, [] { return std::vector<std::string>{}; }, 0);
   REQUIRE(capability.apply(policy).ok());
   capability.scanNow();
   CHECK_FALSE(waitFor([&] { return !types.empty(); }, std::chrono::milliseconds(300)));

@@ -11,27 +11,19 @@
 #include "agent/guard/ServiceGuard.h"
 #include "common/Crypto.h"
 #include "common/Files.h"
+#include "drivers/fake/FakeFileHasher.h"
+#include "drivers/fake/FakeProcessUsage.h"
 #include "tests/support/CallbackEventSink.h"
 #include "tests/support/TempDir.h"
 
 using namespace mamori::agent::guard;
+using mamori::drivers::fake::FakeFileHasher;
+using mamori::drivers::fake::FakeProcessUsage;
 using mamori::testsupport::TempDir;
 
 namespace {
 
 void write(const std::string& path, const std::string& text) { std::ofstream(path, std::ios::trunc) << text; }
-
-mamori::common::Result<std::string> hashFile(const std::string& path) {
-  auto text = mamori::common::readSmallFile(path);
-  if (!text) return text.error();
-  return mamori::common::sha256Hex(text.value());
-}
-
-class ScriptedUsage : public mamori::drivers::ProcessUsageSource {
- public:
-  mamori::common::Result<mamori::drivers::ProcessUsage> sample() override { return next; }
-  mamori::drivers::ProcessUsage next;
-};
 
 struct Recorded {
   std::vector<std::pair<std::string, Poco::JSON::Object::Ptr>> events;
@@ -44,7 +36,7 @@ struct Recorded {
       }};
 };
 
-std::unique_ptr<ServiceGuard> makeGuard(ServiceGuardSettings settings, ScriptedUsage& usage, Recorded& recorded) {
+std::unique_ptr<ServiceGuard> makeGuard(ServiceGuardSettings settings, FakeProcessUsage& usage, Recorded& recorded) {
   settings.nowMs = [&recorded] { return recorded.now; };
   return std::make_unique<ServiceGuard>(
       settings, usage, recorded.sink,
@@ -82,10 +74,13 @@ TEST_CASE("the running marker reveals an unclean end of the previous run") {
 
 TEST_CASE("integrity: the first check records, later checks report changed, removed and added files") {
   TempDir dir;
-  write(dir.file("bin"), "binary v1");
-  write(dir.file("unit"), "[Service]\n");
-  const std::vector<WatchedFile> watched = {
-      {"binary", dir.file("bin")}, {"unit", dir.file("unit")}, {"config", dir.file("conf")}};
+  FakeFileHasher files;
+  const auto hashFile = [&files](const std::string& path) { return files.sha256(path); };
+  files.write("/usr/sbin/mamori-agent", "binary v1");
+  files.write("/lib/systemd/system/mamori-agent.service", "[Service]\n");
+  const std::vector<WatchedFile> watched = {{"binary", "/usr/sbin/mamori-agent"},
+                                            {"unit", "/lib/systemd/system/mamori-agent.service"},
+                                            {"config", "/etc/mamori/agent.conf"}};
   auto first = checkIntegrity(dir.file("integrity"), watched, hashFile);
   REQUIRE(first.ok());
   CHECK(first.value().empty());
@@ -93,9 +88,9 @@ TEST_CASE("integrity: the first check records, later checks report changed, remo
   REQUIRE(same.ok());
   CHECK(same.value().empty());
 
-  write(dir.file("bin"), "binary v2 (patched)");
-  std::remove(dir.file("unit").c_str());
-  write(dir.file("conf"), "collector = https://elsewhere\n");
+  files.write("/usr/sbin/mamori-agent", "binary v2 (patched)");
+  files.remove("/lib/systemd/system/mamori-agent.service");
+  files.write("/etc/mamori/agent.conf", "collector = https://elsewhere\n");
   auto changed = checkIntegrity(dir.file("integrity"), watched, hashFile);
   REQUIRE(changed.ok());
   REQUIRE(changed.value().size() == 3);
@@ -109,10 +104,16 @@ TEST_CASE("integrity: the first check records, later checks report changed, remo
 
   // A file watched for the first time (new option) is only recorded.
   auto more = watched;
-  more.push_back({"token_hash", dir.file("bin")});
+  more.push_back({"token_hash", "/usr/sbin/mamori-agent"});
   auto added = checkIntegrity(dir.file("integrity"), more, hashFile);
   REQUIRE(added.ok());
   CHECK(added.value().empty());
+
+  // A file that is there but cannot be read stops the check: it is not taken for a removal.
+  const auto denied = [](const std::string& path) -> mamori::common::Result<std::string> {
+    return mamori::common::makeError(mamori::common::ErrorKind::kDenied, "cannot open", path);
+  };
+  CHECK_FALSE(checkIntegrity(dir.file("integrity"), watched, denied).ok());
 }
 
 TEST_CASE("ctl stop without the right token is refused and reported as agent.tamper") {
@@ -121,7 +122,7 @@ TEST_CASE("ctl stop without the right token is refused and reported as agent.tam
   write(dir.file("token.sha256"), mamori::common::sha256Hex(token) + "  token\n");
   ServiceGuardSettings settings;
   settings.tokenHashFile = dir.file("token.sha256");
-  ScriptedUsage usage;
+  FakeProcessUsage usage;
   Recorded recorded;
   auto guard = makeGuard(settings, usage, recorded);
 
@@ -149,7 +150,7 @@ TEST_CASE("a damaged token hash refuses every stop; no hash file means no protec
   write(dir.file("token.sha256"), "garbage\n");
   ServiceGuardSettings settings;
   settings.tokenHashFile = dir.file("token.sha256");
-  ScriptedUsage usage;
+  FakeProcessUsage usage;
   Recorded recorded;
   auto guard = makeGuard(settings, usage, recorded);
   CHECK(guard->handle({ControlCommand::Stop, "anything"}).outcome == ControlOutcome::Refused);
@@ -168,7 +169,7 @@ TEST_CASE("ctl exception hands the code to device control's inbox") {
   TempDir dir;
   ServiceGuardSettings settings;
   settings.exceptionInbox = dir.file("exceptions");
-  ScriptedUsage usage;
+  FakeProcessUsage usage;
   Recorded recorded;
   auto guard = makeGuard(settings, usage, recorded);
   CHECK(guard->handle({ControlCommand::Exception, "RESPONSE-CODE"}).outcome == ControlOutcome::Ok);
@@ -187,7 +188,7 @@ TEST_CASE("ctl exception hands the code to device control's inbox") {
 TEST_CASE("the policy's agent_limits drive the limit check: a breach is agent.limit_exceeded and exit 3") {
   ServiceGuardSettings settings;
   settings.limitWindowMs = 10'000;
-  ScriptedUsage usage;
+  FakeProcessUsage usage;
   usage.next.ticksPerSecond = 100;
   usage.next.residentKib = std::int64_t{10} * 1024;
   usage.next.threads = {{1, "mamori-agent", 0}, {2, "mamori-scan", 0}};

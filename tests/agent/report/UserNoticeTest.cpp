@@ -9,6 +9,7 @@
 
 #include "agent/report/NotifyingEventSink.h"
 #include "agent/report/UserNotice.h"
+#include "drivers/fake/FakeDesktopNotifier.h"
 #include "drivers/linux/LinuxDesktopNotifier.h"
 #include "tests/support/CallbackEventSink.h"
 
@@ -21,12 +22,6 @@ Poco::JSON::Object::Ptr details(std::initializer_list<std::pair<const char*, con
   for (const auto& [key, value] : fields) object->set(key, std::string(value));
   return object;
 }
-
-class RecordingNotifier final : public drivers::DesktopNotifier {
- public:
-  void notify(const std::string& summary, const std::string& body) override { shown.emplace_back(summary, body); }
-  std::vector<std::pair<std::string, std::string>> shown;
-};
 
 }  // namespace
 
@@ -112,7 +107,7 @@ TEST_CASE("the notifying sink passes every event on and repeats a notice at most
   std::vector<std::string> passed;
   testsupport::CallbackEventSink next(
       [&](const std::string& type, common::Severity, const Poco::JSON::Object::Ptr&) { passed.push_back(type); });
-  RecordingNotifier notifier;
+  drivers::fake::FakeDesktopNotifier notifier;
   agent::NotifyingEventSink sink(next, notifier);
   const auto blocked = [] { return details({{"usb.product", "Stick"}}); };
   CHECK(sink.report("device.blocked", common::Severity::Medium, blocked()) == "event-1");
@@ -120,9 +115,10 @@ TEST_CASE("the notifying sink passes every event on and repeats a notice at most
   sink.report("device.connected", common::Severity::Info, blocked());
   sink.report("device.blocked", common::Severity::Medium, details({{"usb.product", "Other"}}));
   CHECK(passed == std::vector<std::string>{"device.blocked", "device.blocked", "device.connected", "device.blocked"});
-  REQUIRE(notifier.shown.size() == 2);
-  CHECK(notifier.shown[0].second.rfind("Stick cannot", 0) == 0);
-  CHECK(notifier.shown[1].second.rfind("Other cannot", 0) == 0);
+  const auto shown = notifier.shown();
+  REQUIRE(shown.size() == 2);
+  CHECK(shown[0].body.rfind("Stick cannot", 0) == 0);
+  CHECK(shown[1].body.rfind("Other cannot", 0) == 0);
 }
 
 TEST_CASE("a device name cannot style or link the notification") {
