@@ -5,10 +5,14 @@ The rules live in docs/ARCHITECTURE.md, in the block after the line `<!-- depend
 page and the check cannot disagree. Each rule line is
 
     FOLDER/: ALLOWED/ ALLOWED/ ...
+    FILES: ALLOWED/ ALLOWED/ ...
 
 A source file is judged by the rule of the longest FOLDER that holds it; it may include files of its own
 folder and of every ALLOWED prefix (`*` allows anything). A file under no rule is an error, so a new
-top-level folder gets a rule before it gets code.
+top-level folder gets a rule before it gets code. FILES (no trailing `/`) is a path or a glob
+(`agent/app/LinuxDrivers.*`) for the few files that may include more than their folder: such a rule
+wins over every folder rule, two of them for one file is an error, and so is one that matches no file
+(a renamed file must not leave its allowance behind).
 
 Known violations that are being removed are listed in scripts/deps-allowlist.txt, one
 `FILE INCLUDE  # issue N` per line. The list may only shrink: an entry whose include is gone is an error
@@ -19,6 +23,7 @@ Usage: scripts/check-deps.py [--root DIR]
 """
 
 import argparse
+import fnmatch
 import pathlib
 import re
 import subprocess
@@ -43,7 +48,7 @@ def read_rules(architecture: pathlib.Path):
         if not line:
             continue
         folder, sep, allowed = line.partition(":")
-        if not sep or not folder.endswith("/"):
+        if not sep or not folder or " " in folder:
             raise ValueError(f"{architecture}: rule line {number}: expected 'FOLDER/: ALLOWED/ ...', got {line!r}")
         if folder in rules:
             raise ValueError(f"{architecture}: rule line {number}: {folder} has two rules")
@@ -69,12 +74,30 @@ def read_allowlist(path: pathlib.Path):
     return entries
 
 
+def is_file_rule(key: str) -> bool:
+    return not key.endswith("/")
+
+
 def rule_for(path: str, rules):
+    """The rule that judges path: its file rule, else the longest folder holding it; a list of every
+    file rule that matches when there are several (an error for the caller)."""
+    files = [key for key in rules if is_file_rule(key) and fnmatch.fnmatchcase(path, key)]
+    if len(files) > 1:
+        return files
+    if files:
+        return files[0]
     best = None
     for folder in rules:
-        if path.startswith(folder) and (best is None or len(folder) > len(best)):
+        if not is_file_rule(folder) and path.startswith(folder) and (best is None or len(folder) > len(best)):
             best = folder
     return best
+
+
+def own_folder(rule: str) -> str:
+    """What a file under this rule may always include: its folder (a file rule's folder too)."""
+    if not is_file_rule(rule):
+        return rule
+    return rule.rsplit("/", 1)[0] + "/" if "/" in rule else rule  # a top-level file: nothing beside it
 
 
 def tracked_sources(root: pathlib.Path):
@@ -96,12 +119,17 @@ def main() -> int:
 
     problems = []
     used = set()
+    matched_rules = set()
     for path in tracked_sources(root):
         folder = rule_for(path, rules)
         if folder is None:
             problems.append(f"{path}: no dependency rule covers this folder (add one to docs/ARCHITECTURE.md)")
             continue
-        allowed = [folder] + rules[folder]
+        if isinstance(folder, list):
+            problems.append(f"{path}: {len(folder)} file rules match it ({' '.join(folder)}); keep one")
+            continue
+        matched_rules.add(folder)
+        allowed = [own_folder(folder)] + rules[folder]
         text = (root / path).read_text(encoding="utf-8", errors="replace")
         for match in INCLUDE.finditer(text):
             include = match.group(1)
@@ -113,6 +141,9 @@ def main() -> int:
                 continue
             problems.append(f"{path}:{line}: includes {include}, but {folder} may include only "
                             f"{' '.join(allowed)}")
+    for key in rules:
+        if is_file_rule(key) and key not in matched_rules:
+            problems.append(f"docs/ARCHITECTURE.md: the rule for {key} matches no source file: delete or fix it")
     for (path, include), number in sorted(allowlist.items(), key=lambda item: item[1]):
         if (path, include) not in used:
             problems.append(f"scripts/deps-allowlist.txt:{number}: {path} no longer includes {include} "

@@ -118,6 +118,10 @@ p2p::P2pGuardDrivers linuxP2pDrivers(const std::string& scopeSpec) {
 
 }  // namespace
 
+std::unique_ptr<drivers::PrintSpooler> makeLinuxPrintSpooler() {
+  return std::make_unique<drivers::linux_os::CupsPrintSpooler>();
+}
+
 AgentDrivers makeLinuxDrivers(const AgentOptions& options) {
   AgentDrivers set;
   set.system = std::make_unique<drivers::linux_os::LinuxSystemInfo>();
@@ -131,7 +135,7 @@ AgentDrivers makeLinuxDrivers(const AgentOptions& options) {
   set.extraction = drivers::makeExtractionLauncher();
   set.activity = std::make_unique<drivers::linux_os::FanotifyActivitySource>();
   set.homes = std::make_unique<drivers::linux_os::PasswdHomeDirectories>();
-  set.printSpooler = std::make_unique<drivers::linux_os::CupsPrintSpooler>();
+  set.printSpooler = makeLinuxPrintSpooler();
   set.p2p = &linuxP2pDrivers;
   set.processUsage = std::make_unique<drivers::linux_os::LinuxProcessUsage>();
   set.notifyService = [socket = drivers::linux_os::notifySocketFromEnvironment()](const std::string& message) {

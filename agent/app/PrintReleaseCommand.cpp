@@ -7,7 +7,6 @@
 #include "agent/activity/PrintRelease.h"
 #include "common/CommandLine.h"
 #include "common/Files.h"
-#include "drivers/linux/CupsPrintSpooler.h"
 
 namespace mamori::agent {
 
@@ -38,7 +37,7 @@ Exit status:
 
 }  // namespace
 
-int runPrintReleaseCommand(int argc, char* argv[]) {
+int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spooler) {
   bool help = false;
   bool ifFailOpen = false;
   std::string stateDir = "/var/lib/mamori";
@@ -77,7 +76,6 @@ int runPrintReleaseCommand(int argc, char* argv[]) {
     std::printf("printing: printing.fail is closed: the queues keep holding until the agent is back\n");
     return kOk;
   }
-  drivers::linux_os::CupsPrintSpooler spooler;
   spooler.use(note.value().server, "");
   auto released = activity::releasePrintHolds(spooler);
   if (!released) {

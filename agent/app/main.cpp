@@ -33,7 +33,10 @@ int main(int argc, char* argv[]) {
   // `mamori-agent request ...`: an employee asks for a blocked device.
   if (argc > 1 && std::string_view(argv[1]) == "request") return agent::runRequestCommand(argc, argv);
   // `mamori-agent printing release`: the print gate's holds lifted when the agent cannot (systemd, prerm).
-  if (argc > 1 && std::string_view(argv[1]) == "printing") return agent::runPrintReleaseCommand(argc, argv);
+  if (argc > 1 && std::string_view(argv[1]) == "printing") {
+    auto spooler = agent::makeLinuxPrintSpooler();
+    return agent::runPrintReleaseCommand(argc, argv, *spooler);
+  }
   // `mamori-agent ctl ...` and `mamori-agent exception CODE` talk to the running agent.
   if (argc > 1 && (std::string_view(argv[1]) == "ctl" || std::string_view(argv[1]) == "exception")) {
     return agent::runCtlCommand(argc, argv);
