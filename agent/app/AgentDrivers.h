@@ -9,7 +9,6 @@
 #include <memory>
 #include <string>
 
-#include "agent/device/OpticalControl.h"
 #include "agent/guard/Integrity.h"
 #include "agent/guard/RequestServer.h"
 #include "agent/p2p/P2pGuardCapability.h"
@@ -17,6 +16,7 @@
 #include "common/Result.h"
 #include "common/net/HttpsClient.h"
 #include "drivers/include/DesktopNotifier.h"
+#include "drivers/include/DeviceAccessGate.h"
 #include "drivers/include/FileActivity.h"
 #include "drivers/include/HomeDirectories.h"
 #include "drivers/include/MmcBus.h"
@@ -25,6 +25,7 @@
 #include "drivers/include/PrintSpooler.h"
 #include "drivers/include/ProcessUsage.h"
 #include "drivers/include/Sandbox.h"
+#include "drivers/include/StorageNodes.h"
 #include "drivers/include/SystemInfo.h"
 #include "drivers/include/ThunderboltBus.h"
 #include "drivers/include/Uevent.h"
@@ -39,8 +40,11 @@ struct DeviceDrivers {
   std::unique_ptr<drivers::MmcBus> mmc;
   std::unique_ptr<drivers::PciBus> pci;
   std::unique_ptr<drivers::OpticalDrives> optical;
-  // The kernel's access check for optical drives, started when a drive is first restricted.
-  device::OpticalControl::StartGate startAccessGate;
+  // The kernel's check of every open of a device node (one per agent, started by the first channel
+  // that puts a rule in it), shared by the optical drives and PCIe storage channels.
+  std::unique_ptr<drivers::DeviceAccessGate> accessGate;
+  // The NVMe nodes PCIe storage allows through that gate.
+  std::unique_ptr<drivers::StorageNodes> storageNodes;
   std::unique_ptr<drivers::ThunderboltBus> thunderbolt;
   // The kernel's device events, opened at the first apply.
   std::function<common::Result<std::unique_ptr<drivers::UeventSource>>()> openUevents;

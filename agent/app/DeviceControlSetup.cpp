@@ -63,8 +63,8 @@ class AssembledDeviceControl final : public DeviceControlCapability {
       : drivers_(drivers),
         trace_(sink, drivers.trace),
         cards_(*drivers.mmc, *drivers.blocks, trace_),
-        pciStorage_(*drivers.pci, trace_),
-        opticalControl_(*drivers.optical, *drivers.blocks, drivers.startAccessGate, trace_),
+        pciStorage_(*drivers.pci, *drivers.storageNodes, *drivers.accessGate, trace_),
+        opticalControl_(*drivers.optical, *drivers.blocks, *drivers.accessGate, trace_),
         thunderbolt_(*drivers.thunderbolt, trace_, stateDir.empty() ? std::string() : stateDir + "/thunderbolt-keys",
                      &randomThunderboltKey),
         exceptions_(std::move(exceptions)) {}
@@ -99,9 +99,15 @@ class AssembledDeviceControl final : public DeviceControlCapability {
       refusedTimer_.setInterval(kRefusedPollMs);
       QObject::connect(&refusedTimer_, &QTimer::timeout, [this] {
         try {  // a Qt slot: nothing may escape it
-          opticalControl_.pollRefused();
+          // One queue for the agent's one gate: PCIe storage takes the refusals on its majors, the
+          // optical channel the rest.
+          std::vector<drivers::RefusedOpen> optical;
+          for (auto& open : drivers_.accessGate->refused()) {
+            if (!pciStorage_.refusedOpen(open)) optical.push_back(std::move(open));
+          }
+          opticalControl_.reportRefused(optical);
         } catch (const std::exception& e) {
-          common::log::error(std::string("optical drives: ") + e.what());
+          common::log::error(std::string("device gate: ") + e.what());
         }
       });
       refusedTimer_.start();

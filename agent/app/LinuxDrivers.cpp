@@ -21,6 +21,7 @@
 #include "drivers/linux/LinuxPciBus.h"
 #include "drivers/linux/LinuxProcessUsage.h"
 #include "drivers/linux/LinuxSandbox.h"
+#include "drivers/linux/LinuxStorageNodes.h"
 #include "drivers/linux/LinuxSystemInfo.h"
 #include "drivers/linux/LinuxThunderboltBus.h"
 #include "drivers/linux/LinuxUsbBus.h"
@@ -45,11 +46,8 @@ DeviceDrivers linuxDeviceDrivers(const std::string& sysfsRoot) {
   devices.mmc = std::make_unique<drivers::linux_os::LinuxMmcBus>(sysfsRoot);
   devices.pci = std::make_unique<drivers::linux_os::LinuxPciBus>(sysfsRoot);
   devices.optical = std::make_unique<drivers::linux_os::LinuxOpticalDrives>(sysfsRoot);
-  devices.startAccessGate = []() -> common::Result<std::unique_ptr<drivers::DeviceAccessGate>> {
-    auto started = drivers::linux_os::CgroupDeviceGate::start();
-    if (!started) return started.error();
-    return std::unique_ptr<drivers::DeviceAccessGate>(std::move(started).value());
-  };
+  devices.accessGate = std::make_unique<drivers::linux_os::CgroupDeviceGate>();  // attached at its first start()
+  devices.storageNodes = std::make_unique<drivers::linux_os::LinuxStorageNodes>(sysfsRoot);
   devices.thunderbolt = std::make_unique<drivers::linux_os::LinuxThunderboltBus>(sysfsRoot);
   devices.openUevents = []() -> common::Result<std::unique_ptr<drivers::UeventSource>> {
     auto opened = drivers::linux_os::NetlinkUeventSource::open();

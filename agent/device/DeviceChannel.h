@@ -18,6 +18,9 @@ class DeviceChannel {
   virtual void setExceptions(ChannelExceptions* exceptions) = 0;
   // A grant for this device began or ended: the present devices it names are decided again.
   virtual void decideAgain(const DeviceIdentity& device) = 0;
+  // The uevent socket overran and uevents were lost: what the channel keeps of the devices' state
+  // is rebuilt from what the kernel shows now. Nothing by default.
+  virtual void uneventsLost() {}
 };
 
 }  // namespace mamori::agent::device

@@ -124,6 +124,7 @@ void DeviceControl::onReadable() {
     if (batch.value().overflowed) {
       common::log::warning("device control: uevents were lost; deciding every device again");
       rescan(false);
+      for (auto* channel : channels_) channel->uneventsLost();
     }
   } catch (const std::exception& e) {
     common::log::error(std::string("device control: ") + e.what());

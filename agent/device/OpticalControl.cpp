@@ -68,22 +68,18 @@ ChannelDevice opticalIdentity(const drivers::OpticalDrive& drive) {
   return {{id(0), id(4), model, "optical"}, drive.name, "disc drive " + drive.vendor + " " + drive.model};
 }
 
-OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, StartGate startGate,
-                               EventSink& sink)
-    : drives_(drives),
-      blocks_(blocks),
-      startGate_(std::move(startGate)),
-      sink_(sink),
-      reporter_(sink, "optical drives") {}
+OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks,
+                               drivers::DeviceAccessGate& gate, EventSink& sink)
+    : drives_(drives), blocks_(blocks), sharedGate_(gate), sink_(sink), reporter_(sink, "optical drives") {}
 
 void OpticalControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
   const bool first = !applied_;
   applied_ = true;
   if (!gate_ && !gateFailed_ && settings_.mode != policy::Mode::kOff) {
-    auto started = startGate_();
+    auto started = sharedGate_.start();  // the agent's one gate: started once, whoever asks first
     if (started) {
-      gate_ = std::move(started).value();
+      gate_ = &sharedGate_;
     } else {
       // Without the gate burning cannot be refused: said once, as an error event.
       gateFailed_ = true;
@@ -182,10 +178,12 @@ void OpticalControl::setRule(const drivers::OpticalDrive* drive, const drivers::
   if (auto done = gate_->set(number, access); !done) failed(drive, numberText(number) + ": " + done.error().describe());
 }
 
-void OpticalControl::pollRefused() {
-  if (gate_ == nullptr) return;
-  const auto refused = gate_->refused();
-  if (refused.empty()) return;
+void OpticalControl::uneventsLost() {
+  if (applied_) refresh(false);
+}
+
+void OpticalControl::reportRefused(const std::vector<drivers::RefusedOpen>& refused) {
+  if (gate_ == nullptr || refused.empty()) return;
   const std::int64_t now = steadyMs();
   for (const auto& open : refused) {
     // A drive the agent has not looked at yet (its uevent is still queued): look now.

@@ -7,17 +7,18 @@
 // through. Every sr device (block major 11 is only ever optical drives) follows the channel's own
 // action from the moment it exists; a drive's sg and bsg nodes and allow-listed drives get their rule
 // when the agent sees them (at start, on their uevents). A read-only drive's srN also gets BLKROSET.
-// Refused opens are reported from the gate's queue, polled by the composition root
-// (docs/decisions/0037). The verdict is policy::evaluateOpticalDrive.
+// Refused opens are reported from the gate's queue, drained by the composition root, which hands this
+// channel the ones on its numbers (docs/decisions/0037). The gate is the agent's one, shared with
+// PCIe storage (docs/decisions/0046): this channel touches only the numbers of optical drives. The
+// verdict is policy::evaluateOpticalDrive.
 
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
-#include <functional>
 #include <map>
-#include <memory>
 #include <string>
 #include <tuple>
+#include <vector>
 
 #include "agent/core/EventSink.h"
 #include "agent/device/ChannelReporter.h"
@@ -35,9 +36,9 @@ inline constexpr std::uint32_t kScsiCdromMajor = 11;
 
 class OpticalControl final : public DeviceChannel {
  public:
-  using StartGate = std::function<common::Result<std::unique_ptr<drivers::DeviceAccessGate>>()>;
-
-  OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, StartGate startGate, EventSink& sink);
+  // gate: the agent's one device gate (it must outlive the control).
+  OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, drivers::DeviceAccessGate& gate,
+                 EventSink& sink);
 
   // The gate is started the first time the mode is not off; every drive is decided (and reported)
   // again.
@@ -47,8 +48,10 @@ class OpticalControl final : public DeviceChannel {
   void setExceptions(ChannelExceptions* exceptions) override { reporter_.setExceptions(exceptions); }
   // A grant names a drive by vendor and model: every such drive is decided (and reported) again.
   void decideAgain(const DeviceIdentity& device) override;
-  // Reports the opens the gate refused since the last call (device.open_refused).
-  void pollRefused();
+  // uevents were lost: the drives are looked at again.
+  void uneventsLost() override;
+  // Reports opens the gate refused (device.open_refused): every refusal not on PCIe storage's majors.
+  void reportRefused(const std::vector<drivers::RefusedOpen>& refused);
 
  private:
   void refresh(bool atStart);
@@ -58,13 +61,13 @@ class OpticalControl final : public DeviceChannel {
 
   drivers::OpticalDrives& drives_;
   drivers::BlockDevices& blocks_;
-  StartGate startGate_;
+  drivers::DeviceAccessGate& sharedGate_;
   EventSink& sink_;
   ChannelReporter reporter_;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool gateFailed_ = false;
-  std::unique_ptr<drivers::DeviceAccessGate> gate_;
+  drivers::DeviceAccessGate* gate_ = nullptr;  // once started
   struct Known {
     drivers::OpticalDrive drive;
     ChannelVerdict verdict;

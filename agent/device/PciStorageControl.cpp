@@ -1,5 +1,7 @@
 #include "agent/device/PciStorageControl.h"
 
+#include <algorithm>
+
 #include "agent/device/DeviceEvents.h"
 #include "common/Log.h"
 
@@ -8,11 +10,36 @@ namespace mamori::agent::device {
 using policy::CardDecision;
 
 namespace {
+
+// BLOCK_EXT_MAJOR, fixed in the kernel; /proc/devices names it "blkext".
+constexpr std::uint32_t kBlkextMajor = 259;
+// The NVMe controllers' and namespaces' character nodes (admin and I/O passthrough).
+constexpr const char* kCharMajors[] = {"nvme", "nvme-generic"};
+
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : " ") + name;
   return text;
 }
+
+std::string numberText(const drivers::DeviceNumber& number) {
+  return std::string(number.block ? "b " : "c ") + std::to_string(number.major) + ":" +
+         (number.minor == drivers::kAnyMinor ? std::string("*") : std::to_string(number.minor));
+}
+
+// A node's number from its uevent (MAJOR, MINOR); nullopt when it has none.
+std::optional<drivers::DeviceNumber> ueventNumber(const drivers::Uevent& event) {
+  const auto major = event.vars.find("MAJOR");
+  const auto minor = event.vars.find("MINOR");
+  if (major == event.vars.end() || minor == event.vars.end()) return std::nullopt;
+  try {
+    return drivers::DeviceNumber{event.subsystem == "block", static_cast<std::uint32_t>(std::stoul(major->second)),
+                                 static_cast<std::uint32_t>(std::stoul(minor->second))};
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 Poco::JSON::Object::Ptr PciStorageControl::describe(const drivers::PciDevice& device) const {
@@ -36,8 +63,9 @@ ChannelDevice PciStorageControl::identify(const drivers::PciDevice& device) cons
   return {{device.vendorId, device.deviceId, device.serial, "pcie_storage"}, device.name, name};
 }
 
-PciStorageControl::PciStorageControl(drivers::PciBus& bus, EventSink& sink)
-    : ChannelControl(bus, sink, "pcie storage") {}
+PciStorageControl::PciStorageControl(drivers::PciBus& bus, drivers::StorageNodes& nodes,
+                                     drivers::DeviceAccessGate& gate, EventSink& sink)
+    : ChannelControl(bus, sink, "pcie storage"), nodes_(nodes), gate_(gate) {}
 
 void PciStorageControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
@@ -51,29 +79,75 @@ void PciStorageControl::apply(const policy::DeviceControlSettings& settings) {
     // Only what an earlier run blocked is ours to decide again; the rest present now stays as it is.
     if (found && found.value().driverOverride == kBlockedOverride) decide(name, true);
   }
+  followPolicy();
 }
 
 void PciStorageControl::handleUevent(const drivers::Uevent& event) {
-  if (!applied_ || event.subsystem != "pci") return;
-  const std::string name = event.kernelName();
-  if (event.action == "add") {
-    atStart_.erase(name);  // a new device at an address seen at start (another card in the same slot)
-    decide(name, false);
-  } else if (event.action == "bind" && blocked_.count(name) != 0) {
-    // The driver bound before the override was written: take the device back before its disk appears.
-    auto found = bus_.device(name);
-    if (!found) return;
-    common::log::warning("pcie storage: " + name + " bound by " + found.value().driver +
-                         " before the decision took effect; unbinding");
-    if (auto done = bus_.unbind(name); !done) failed(found.value(), done.error().describe());
-  } else if (event.action == "remove") {
-    atStart_.erase(name);
-    blocked_.erase(name);
-    reporter_.forget(name);
+  if (!applied_) return;
+  if (event.subsystem == "pci") {
+    const std::string name = event.kernelName();
+    if (event.action == "add") {
+      if (gated_) gateMajors();  // the nvme module loaded since: its char majors too
+      atStart_.erase(name);      // a new device at an address seen at start (another card in the same slot)
+      if (decided_.count(name) == 0) decide(name, false);  // not already decided for a node of it
+    } else if (event.action == "bind" && blocked_.count(name) != 0) {
+      // The driver bound before the override was written: take the device back before its disk appears.
+      auto found = bus_.device(name);
+      if (!found) return;
+      common::log::warning("pcie storage: " + name + " bound by " + found.value().driver +
+                           " before the decision took effect; unbinding");
+      if (auto done = bus_.unbind(name); !done) failed(found.value(), done.error().describe());
+    } else if (event.action == "remove") {
+      atStart_.erase(name);
+      decided_.erase(name);
+      blocked_.erase(name);
+      reporter_.forget(name);
+    }
+    return;
+  }
+  if (!gated_) return;
+  const auto number = ueventNumber(event);
+  if (!number || !onGatedMajor(*number)) return;
+  if (event.action == "remove") {
+    revoke(*number);  // the number goes to the next node, perhaps a blocked drive's
+  } else if (event.action == "add") {
+    auto node = nodes_.node(*number);
+    if (!node) return;  // gone already
+    // A disk new since the gate was set had its partition scan refused: re-read once allowed.
+    if (mayOpen(node.value(), false)) allow(node.value(), true);
   }
 }
 
+void PciStorageControl::uneventsLost() {
+  if (!applied_ || !bus_.present()) return;
+  const auto names = presentNames();
+  if (!names) return;
+  const std::set<std::string> present(names->begin(), names->end());
+  for (auto* known : {&atStart_, &decided_, &blocked_}) {
+    std::erase_if(*known, [&](const std::string& name) { return present.count(name) == 0; });
+  }
+  // Whatever was added meanwhile, or replaced at the same address, is decided (again).
+  for (const auto& name : *names) {
+    if (atStart_.count(name) == 0) decide(name, false);
+  }
+  if (gated_) {
+    gateMajors();
+    rebuild(true);
+  }
+}
+
+bool PciStorageControl::refusedOpen(const drivers::RefusedOpen& open) {
+  if (!onGatedMajor(open.device)) return false;
+  auto node = nodes_.node(open.device);
+  common::log::info(
+      "pcie storage: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
+      (node ? "/dev/" + node.value().name + " (" + numberText(open.device) + ")" : numberText(open.device)) + " for " +
+      (open.command.empty() ? std::string("?") : open.command) + " (pid " + std::to_string(open.pid) + ")");
+  return true;
+}
+
 std::optional<ChannelVerdict> PciStorageControl::judge(const drivers::PciDevice& device, bool /*atStart*/) {
+  decided_.insert(device.name);
   // Present at start and not held by us: never touched (also when a grant for its model ends).
   if (atStart_.count(device.name) != 0 && device.driverOverride != kBlockedOverride) return std::nullopt;
   // In a hot-plug slot or behind a port the firmware calls external; a device that turned up by a
@@ -89,15 +163,18 @@ drivers::PciDevice PciStorageControl::enforce(const drivers::PciDevice& device, 
                                               Poco::JSON::Object& fields) {
   const std::string& name = device.name;
   const bool ours = device.driverOverride == kBlockedOverride;
+  if (gateUnavailable_) fields.set("device.gate", std::string("unavailable"));
   if (verdict.decision != CardDecision::kBlock) {
     blocked_.erase(name);
-    if (ours) {  // blocked by an earlier policy or run: let its driver have it now
+    gateFunction(name, true);  // its nodes present now (a disk made before this decision) may open
+    if (ours) {                // blocked by an earlier policy or run: let its driver have it now
       if (auto done = bus_.setDriverOverride(name, ""); !done) failed(device, done.error().describe());
       if (auto done = bus_.probe(name); !done) failed(device, done.error().describe());
     }
     return device;
   }
   blocked_.insert(name);
+  gateFunction(name, false);  // allowed until now (a grant that ended): its nodes are refused again
   // The override first: from now on no driver binds it, whatever rescans or module loads follow.
   if (!ours) {
     if (auto done = bus_.setDriverOverride(name, kBlockedOverride); !done) failed(device, done.error().describe());
@@ -109,6 +186,181 @@ drivers::PciDevice PciStorageControl::enforce(const drivers::PciDevice& device, 
     if (auto done = bus_.unbind(name); !done) failed(device, done.error().describe());
   }
   return device;
+}
+
+void PciStorageControl::followPolicy() {
+  const bool wanted =
+      settings_.mode == policy::Mode::kEnforce && settings_.pcieStorage == policy::ChannelAction::kBlock;
+  if (!wanted) {
+    liftGate();
+    return;
+  }
+  if (gateUnavailable_) return;
+  if (!gated_) {
+    if (auto started = gate_.start(); !started) {
+      gateFailed("the device gate cannot start (a blocked drive's disk may be opened until it is unbound): " +
+                 started.error().describe());
+      return;
+    }
+  } else {
+    rebuild(true);  // a new policy: what may be opened may have changed
+  }
+  gateMajors();
+}
+
+void PciStorageControl::gateMajors() {
+  std::vector<drivers::DeviceNumber> found;
+  std::uint32_t blkext = kBlkextMajor;
+  if (auto block = nodes_.majors(true); block && block.value().count("blkext") != 0) {
+    blkext = block.value().at("blkext");
+  }
+  found.push_back({true, blkext, drivers::kAnyMinor});
+  if (auto chars = nodes_.majors(false); chars) {
+    for (const char* name : kCharMajors) {
+      const auto major = chars.value().find(name);
+      if (major != chars.value().end()) found.push_back({false, major->second, drivers::kAnyMinor});
+    }
+  }
+  std::vector<drivers::DeviceNumber> fresh;
+  for (const auto& major : found) {
+    if (std::find(majors_.begin(), majors_.end(), major) == majors_.end()) fresh.push_back(major);
+  }
+  if (fresh.empty()) return;
+  const std::vector<drivers::DeviceNumber> before = majors_;
+  majors_.insert(majors_.end(), fresh.begin(), fresh.end());
+  // The nodes present on them get their allow rules first, so nothing present is refused in between;
+  // when they cannot be listed the majors stay open (never a lock-out of the system disk).
+  const bool atStart = !gated_;
+  auto present = nodes_.nodesOn(fresh);
+  if (!present) {
+    majors_ = before;
+    gateFailed("cannot list the NVMe nodes, the gate stays open: " + present.error().describe());
+    return;
+  }
+  for (const auto& node : present.value()) {
+    if (mayOpen(node, atStart)) allow(node, false);
+  }
+  std::string denied;
+  for (const auto& major : fresh) {
+    if (auto done = gate_.set(major, drivers::DeviceAccess::kNone); !done) {
+      gateFailed(numberText(major) + ": " + done.error().describe());
+      continue;
+    }
+    denied += (denied.empty() ? "" : ", ") + numberText(major);
+  }
+  common::log::info("pcie storage: opens of " + denied + " refused unless allowed (" +
+                    std::to_string(allowed_.size()) + " nodes allowed)");
+  gated_ = true;
+}
+
+void PciStorageControl::liftGate() {
+  if (!gated_) return;
+  for (const auto& major : majors_) (void)gate_.clear(major);  // the majors first: nothing refused meanwhile
+  for (const auto& [number, allowed] : allowed_) (void)gate_.clear(number);
+  majors_.clear();
+  allowed_.clear();
+  gated_ = false;
+  common::log::info("pcie storage: the device gate's NVMe rules are lifted");
+}
+
+void PciStorageControl::rebuild(bool reread) {
+  auto present = nodes_.nodesOn(majors_);
+  if (!present) {
+    common::log::error("pcie storage: " + present.error().describe());
+    return;
+  }
+  std::set<drivers::DeviceNumber> seen;
+  for (const auto& node : present.value()) {
+    seen.insert(node.number);
+    const auto known = allowed_.find(node.number);
+    const bool same = known != allowed_.end() && known->second.name == node.name;
+    if (mayOpen(node, false)) {
+      allow(node, reread && !same);
+    } else {
+      revoke(node.number);
+    }
+  }
+  for (auto it = allowed_.begin(); it != allowed_.end();) {
+    if (seen.count(it->first) != 0) {
+      ++it;
+      continue;
+    }
+    (void)gate_.clear(it->first);  // gone: its number goes to the next node
+    it = allowed_.erase(it);
+  }
+}
+
+bool PciStorageControl::onGatedMajor(const drivers::DeviceNumber& number) const {
+  return std::any_of(majors_.begin(), majors_.end(), [&](const drivers::DeviceNumber& major) {
+    return major.block == number.block && major.major == number.major;
+  });
+}
+
+bool PciStorageControl::mayOpen(const drivers::StorageNode& node, bool atStart) {
+  if (atStart) {  // present when the gate is first set: every node but a blocked drive's
+    return std::none_of(node.pciFunctions.begin(), node.pciFunctions.end(),
+                        [&](const std::string& function) { return blocked_.count(function) != 0; });
+  }
+  if (!node.resolved) return false;
+  return std::all_of(node.pciFunctions.begin(), node.pciFunctions.end(),
+                     [&](const std::string& function) { return functionAllowed(function); });
+}
+
+bool PciStorageControl::functionAllowed(const std::string& function) {
+  if (blocked_.count(function) != 0) return false;
+  if (atStart_.count(function) != 0 || decided_.count(function) != 0) return true;
+  decide(function, false);  // not seen yet (its uevent was lost): decided now
+  return decided_.count(function) != 0 && blocked_.count(function) == 0;
+}
+
+void PciStorageControl::allow(const drivers::StorageNode& node, bool reread) {
+  const auto known = allowed_.find(node.number);
+  if (known != allowed_.end() && known->second.name == node.name) return;
+  if (auto done = gate_.set(node.number, drivers::DeviceAccess::kAll); !done) {
+    gateFailed("/dev/" + node.name + ": " + done.error().describe());
+    return;
+  }
+  allowed_[node.number] = {node.name, node.pciFunctions};
+  if (!reread) return;  // present before the gate: nothing was refused
+  // It appeared while the gate was set: whoever looked first (the kernel's partition scan, udev's
+  // probe) was refused. The disk's partitions are read again, and udev is told to look again.
+  if (node.disk) {
+    if (auto done = nodes_.rereadPartitions(node.name); !done) {
+      common::log::warning("pcie storage: " + done.error().describe());
+    }
+  }
+  if (auto done = nodes_.announce(node); !done) common::log::warning("pcie storage: " + done.error().describe());
+}
+
+void PciStorageControl::revoke(const drivers::DeviceNumber& number) {
+  if (allowed_.erase(number) == 0) return;
+  if (auto done = gate_.clear(number); !done) gateFailed(numberText(number) + ": " + done.error().describe());
+}
+
+void PciStorageControl::gateFunction(const std::string& function, bool allowed) {
+  if (!gated_) return;
+  if (!allowed) {
+    std::vector<drivers::DeviceNumber> numbers;
+    for (const auto& [number, known] : allowed_) {
+      if (std::find(known.functions.begin(), known.functions.end(), function) != known.functions.end()) {
+        numbers.push_back(number);
+      }
+    }
+    for (const auto& number : numbers) revoke(number);
+    return;
+  }
+  auto present = nodes_.nodesOn(majors_);
+  if (!present) return;
+  for (const auto& node : present.value()) {
+    const auto& functions = node.pciFunctions;
+    if (std::find(functions.begin(), functions.end(), function) == functions.end()) continue;
+    if (mayOpen(node, false)) allow(node, true);  // its disk came before this decision: scan refused
+  }
+}
+
+void PciStorageControl::gateFailed(const std::string& what) {
+  gateUnavailable_ = gateUnavailable_ || !gated_;
+  reporter_.failed(busDetails("pci", "pcie_storage", {}), "", what);
 }
 
 }  // namespace mamori::agent::device

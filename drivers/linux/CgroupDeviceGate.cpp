@@ -214,36 +214,46 @@ void detachLeftovers(int cgroup) {
 
 }  // namespace
 
-common::Result<std::unique_ptr<CgroupDeviceGate>> CgroupDeviceGate::start(std::string cgroupDir) {
-  if (cgroupDir.empty()) cgroupDir = cgroupRoot();
+common::Result<std::unique_ptr<CgroupDeviceGate>> CgroupDeviceGate::makeStarted(std::string cgroupDir) {
+  auto gate = std::make_unique<CgroupDeviceGate>(std::move(cgroupDir));
+  if (auto started = gate->start(); !started) return started.error();
+  return gate;
+}
+
+common::Status CgroupDeviceGate::start() {
+  if (!started_) started_ = attach();
+  return *started_;
+}
+
+common::Status CgroupDeviceGate::attach() {
+  std::string cgroupDir = cgroupDir_.empty() ? cgroupRoot() : cgroupDir_;
   if (cgroupDir.empty()) return common::makeError("no cgroup v2 hierarchy is mounted", "/sys/fs/cgroup", ENOENT);
-  auto gate = std::unique_ptr<CgroupDeviceGate>(new CgroupDeviceGate());
-  gate->cgroup_.reset(::open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-  if (!gate->cgroup_.valid()) return common::makeError("cannot open the cgroup", cgroupDir, errno);
+  cgroup_.reset(::open(cgroupDir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
+  if (!cgroup_.valid()) return common::makeError("cannot open the cgroup", cgroupDir, errno);
   auto rules = createMap(BPF_MAP_TYPE_HASH, sizeof(std::uint64_t), sizeof(std::uint32_t), kMaxRules, "mamori_rules");
   if (!rules) return rules.error();
-  gate->rules_ = std::move(rules).value();
+  rules_ = std::move(rules).value();
   auto queue = createMap(BPF_MAP_TYPE_QUEUE, 0, sizeof(Record), kMaxRefused, "mamori_refused");
   if (!queue) return queue.error();
-  gate->queue_ = std::move(queue).value();
+  queue_ = std::move(queue).value();
   std::string log;
-  auto program = loadProgram(deviceProgram(gate->rules_.get(), gate->queue_.get(), true), log);
-  gate->withProcess_ = program.ok();
-  if (!program) program = loadProgram(deviceProgram(gate->rules_.get(), gate->queue_.get(), false), log);
+  auto program = loadProgram(deviceProgram(rules_.get(), queue_.get(), true), log);
+  withProcess_ = program.ok();
+  if (!program) program = loadProgram(deviceProgram(rules_.get(), queue_.get(), false), log);
   if (!program) {
     return common::makeError(program.error().describe() + (log.empty() ? "" : ": " + log.substr(0, 400)), cgroupDir);
   }
-  gate->program_ = std::move(program).value();
-  detachLeftovers(gate->cgroup_.get());
+  detachLeftovers(cgroup_.get());
   bpf_attr attach{};
-  attach.target_fd = static_cast<std::uint32_t>(gate->cgroup_.get());
-  attach.attach_bpf_fd = static_cast<std::uint32_t>(gate->program_.get());
+  attach.target_fd = static_cast<std::uint32_t>(cgroup_.get());
+  attach.attach_bpf_fd = static_cast<std::uint32_t>(program.value().get());
   attach.attach_type = BPF_CGROUP_DEVICE;
   attach.attach_flags = BPF_F_ALLOW_MULTI;
   if (bpf(BPF_PROG_ATTACH, attach) != 0) {
     return common::makeError("cannot attach the device program to the cgroup", cgroupDir, errno);
   }
-  return gate;
+  program_ = std::move(program).value();  // attached: detached again when the gate goes
+  return common::Ok{};
 }
 
 CgroupDeviceGate::~CgroupDeviceGate() {
@@ -256,6 +266,7 @@ CgroupDeviceGate::~CgroupDeviceGate() {
 }
 
 common::Status CgroupDeviceGate::set(const DeviceNumber& device, DeviceAccess access) {
+  if (!program_.valid()) return common::makeError("the device gate is not started", "bpf", ENODEV);
   const std::uint64_t key = keyOf(device);
   std::uint32_t denied = 0;
   if (access == DeviceAccess::kNone) denied = BPF_DEVCG_ACC_READ | BPF_DEVCG_ACC_WRITE;
@@ -270,6 +281,7 @@ common::Status CgroupDeviceGate::set(const DeviceNumber& device, DeviceAccess ac
 }
 
 common::Status CgroupDeviceGate::clear(const DeviceNumber& device) {
+  if (!program_.valid()) return common::Ok{};
   const std::uint64_t key = keyOf(device);
   bpf_attr attr{};
   attr.map_fd = static_cast<std::uint32_t>(rules_.get());
@@ -282,6 +294,7 @@ common::Status CgroupDeviceGate::clear(const DeviceNumber& device) {
 
 std::vector<RefusedOpen> CgroupDeviceGate::refused() {
   std::vector<RefusedOpen> out;
+  if (!program_.valid()) return out;
   for (std::uint32_t i = 0; i < kMaxRefused; ++i) {
     Record record{};
     bpf_attr attr{};

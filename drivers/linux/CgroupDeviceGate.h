@@ -13,12 +13,13 @@
 // pile up; a clean stop detaches it.
 
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "common/Result.h"
 #include "common/UniqueFd.h"
-#include "drivers/include/OpticalDrives.h"
+#include "drivers/include/DeviceAccessGate.h"
 
 namespace mamori::drivers::linux_os {
 
@@ -28,13 +29,18 @@ class CgroupDeviceGate final : public DeviceAccessGate {
   static constexpr const char* kProgramName = "mamori_devices";
 
   // cgroupDir: a cgroup v2 directory; empty = the root of the cgroup v2 hierarchy (/sys/fs/cgroup,
-  // or /sys/fs/cgroup/unified on hybrid systems). Needs CAP_SYS_ADMIN (CAP_BPF and CAP_NET_ADMIN).
-  static common::Result<std::unique_ptr<CgroupDeviceGate>> start(std::string cgroupDir = {});
+  // or /sys/fs/cgroup/unified on hybrid systems). Nothing is loaded before start().
+  explicit CgroupDeviceGate(std::string cgroupDir = {}) : cgroupDir_(std::move(cgroupDir)) {}
+  // A gate made and started at once.
+  static common::Result<std::unique_ptr<CgroupDeviceGate>> makeStarted(std::string cgroupDir = {});
   ~CgroupDeviceGate() override;
 
   CgroupDeviceGate(const CgroupDeviceGate&) = delete;
   CgroupDeviceGate& operator=(const CgroupDeviceGate&) = delete;
 
+  // Loads the program and attaches it (the first call; later calls answer its outcome). Needs
+  // CAP_SYS_ADMIN (CAP_BPF and CAP_NET_ADMIN).
+  common::Status start() override;
   common::Status set(const DeviceNumber& device, DeviceAccess access) override;
   common::Status clear(const DeviceNumber& device) override;
   std::vector<RefusedOpen> refused() override;
@@ -44,8 +50,10 @@ class CgroupDeviceGate final : public DeviceAccessGate {
   bool reportsProcess() const { return withProcess_; }
 
  private:
-  CgroupDeviceGate() = default;
+  common::Status attach();
 
+  std::string cgroupDir_;
+  std::optional<common::Status> started_;  // the first start()'s outcome
   common::UniqueFd cgroup_;
   common::UniqueFd rules_;
   common::UniqueFd queue_;

@@ -55,9 +55,13 @@ TEST_CASE("device rules are enforced by the kernel for a cgroup, with who was re
   const std::string cgroup = root + "/mamori-gate-test-" + std::to_string(::getpid());
   std::filesystem::create_directory(cgroup);
   {
-    auto gate = CgroupDeviceGate::start(cgroup);
-    REQUIRE_MESSAGE(gate.ok(), gate.error().describe());
     const DeviceNumber null{false, 1, 3};
+    CgroupDeviceGate idle(cgroup);  // made by the composition root, started by the first channel
+    CHECK_FALSE(idle.set(null, DeviceAccess::kNone).ok());
+    CHECK(idle.refused().empty());
+    auto gate = CgroupDeviceGate::makeStarted(cgroup);
+    REQUIRE_MESSAGE(gate.ok(), gate.error().describe());
+    CHECK(gate.value()->start().ok());           // the second channel's start: the first one's outcome
     CHECK(openInCgroup(cgroup, O_WRONLY) == 0);  // no rule yet
     REQUIRE(gate.value()->set(null, DeviceAccess::kReadOnly).ok());
     CHECK(openInCgroup(cgroup, O_RDONLY) == 0);
@@ -88,7 +92,7 @@ TEST_CASE("device rules are enforced by the kernel for a cgroup, with who was re
     (void)gate.value()->refused();
     // A second gate (the agent restarted after a crash) takes the first one's place.
     REQUIRE(gate.value()->set(null, DeviceAccess::kNone).ok());
-    auto second = CgroupDeviceGate::start(cgroup);
+    auto second = CgroupDeviceGate::makeStarted(cgroup);
     REQUIRE(second.ok());
     CHECK(openInCgroup(cgroup, O_RDONLY) == 0);
     REQUIRE(second.value()->set(null, DeviceAccess::kReadOnly).ok());

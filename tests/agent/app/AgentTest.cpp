@@ -27,6 +27,7 @@
 #include "common/EventJson.h"
 #include "common/SigningKey.h"
 #include "drivers/fake/FakeDesktopNotifier.h"
+#include "drivers/fake/FakeDeviceGate.h"
 #include "drivers/fake/FakeFileActivitySource.h"
 #include "drivers/fake/FakeFileHasher.h"
 #include "drivers/fake/FakeHomeDirectories.h"
@@ -36,6 +37,7 @@
 #include "drivers/fake/FakePrintSpooler.h"
 #include "drivers/fake/FakeProcessUsage.h"
 #include "drivers/fake/FakeProcesses.h"
+#include "drivers/fake/FakeStorageNodes.h"
 #include "drivers/fake/FakeSystemInfo.h"
 #include "drivers/fake/FakeThunderboltBus.h"
 #include "drivers/fake/FakeUeventSource.h"
@@ -182,9 +184,8 @@ struct Fixture {
     set.devices.mmc = std::make_unique<drivers::fake::FakeMmcBus>(drivers::fake::FakeMmcBus::fromSysfsTree(kTree));
     set.devices.pci = std::make_unique<drivers::fake::FakePciBus>(drivers::fake::FakePciBus::fromSysfsTree(kTree));
     set.devices.optical = std::make_unique<drivers::fake::FakeOpticalDrives>();
-    set.devices.startAccessGate = []() -> common::Result<std::unique_ptr<drivers::DeviceAccessGate>> {
-      return common::makeError("no device gate in this test", "optical drives");
-    };
+    set.devices.accessGate = std::make_unique<drivers::fake::FakeDeviceGate>();
+    set.devices.storageNodes = std::make_unique<drivers::fake::FakeStorageNodes>();
     set.devices.thunderbolt = own(thunderbolt, drivers::fake::FakeThunderboltBus::fromSysfsTree(kThunderboltTree));
     set.devices.openUevents = [this]() -> common::Result<std::unique_ptr<drivers::UeventSource>> {
       auto source = std::make_unique<drivers::fake::FakeUeventSource>();

@@ -10,17 +10,19 @@
 
 #include "agent/device/CardReaderControl.h"
 #include "agent/device/DeviceControl.h"
+#include "agent/device/OpticalControl.h"
 #include "agent/device/PciStorageControl.h"
 #include "agent/device/ThunderboltControl.h"
 #include "common/KeyFiles.h"
+#include "drivers/fake/FakeDeviceGate.h"
 #include "drivers/fake/FakeMmcBus.h"
 #include "drivers/fake/FakePciBus.h"
+#include "drivers/fake/FakeStorageNodes.h"
 #include "drivers/linux/LinuxOpticalDrives.h"
 #include "drivers/linux/LinuxThunderboltBus.h"
 #include "policy/DeviceException.h"
 #include "tests/agent/TestSupport.h"
 #include "tests/agent/device/ChannelFixture.h"
-#include "tests/agent/device/RecordingGate.h"
 #include "tests/agent/device/SlottedDrive.h"
 #include "tests/drivers/SysfsFixture.h"
 
@@ -40,10 +42,10 @@ struct ExceptionFixture : ChannelFixture {
   // Call after the channel is added: exceptions reach every channel added before or after.
   void start(mamori::agent::device::DeviceChannel& channel, const std::string& deviceControl) {
     control.addChannel(&channel);
-    REQUIRE(
-        control
-            .enableExceptions({"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [this] { return now; }, ""})
-            .ok());
+    REQUIRE(control
+                .enableExceptions(
+                    {"agent-1", dir.file("exceptions"), dir.file("policy-key.pem"), [this] { return now; }, ""})
+                .ok());
     REQUIRE(control.apply(policyWithDeviceControl(deviceControl)).ok());
   }
   std::string challenge(const std::string& type, const std::string& device) const {
@@ -112,15 +114,20 @@ TEST_CASE("thunderbolt: a blocked enclosure's challenge names its ids; the grant
 TEST_CASE("pcie storage: a hot-plugged drive is freed for the grant and held again after it") {
   ExceptionFixture f("pci.kernel_name");
   auto bus = mamori::drivers::fake::FakePciBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/pcie");
-  mamori::agent::device::PciStorageControl pci{bus, f.sink};
+  mamori::drivers::fake::FakeStorageNodes nodes;
+  mamori::drivers::fake::FakeDeviceGate gate;
+  mamori::agent::device::PciStorageControl pci{bus, nodes, gate, f.sink};
   f.start(pci, "{}");
   const std::string slotted = kSlotted;
   bus.remove("0000:01:00.0");
   pci.handleUevent(uevent("remove", "pci", slotted));
   const auto drive = newDrive();
   bus.hotPlug(drive, "nvme", {"nvme0n1"});
+  const DeviceNumber disk{true, 259, 7};
+  nodes.add(disk, "nvme3n1", "0000:01:00.0", true);  // its driver was faster than the agent
   pci.handleUevent(uevent("add", "pci", slotted));
   REQUIRE(bus.at("0000:01:00.0").driver.empty());
+  CHECK_FALSE(gate.open(disk));
   const std::string challenge = f.challenge("device.blocked", "0000:01:00.0");
   REQUIRE(mamori::policy::isExceptionChallenge(challenge));
   CHECK(challenge.substr(9, 8) == "144da80a");
@@ -128,6 +135,8 @@ TEST_CASE("pcie storage: a hot-plugged drive is freed for the grant and held aga
   REQUIRE(f.grant(challenge));
   CHECK(bus.at("0000:01:00.0").driverOverride.empty());
   CHECK(bus.at("0000:01:00.0").driver == "nvme");
+  CHECK(gate.open(disk, true));  // the device gate lets its disk open for the window
+  CHECK(nodes.rereads() == std::vector<std::string>{"nvme3n1"});
   CHECK(f.count("device.exception_used", "0000:01:00.0") == 1);
   CHECK(f.last("device.exception_granted", "")->text("device.exception_device") ==
         "pcie_storage 144d:a80a 0a-0b-0c-0d-0e-0f-10-11");
@@ -135,6 +144,7 @@ TEST_CASE("pcie storage: a hot-plugged drive is freed for the grant and held aga
   f.expire();
   CHECK(bus.at("0000:01:00.0").driverOverride == "mamori-blocked");
   CHECK(bus.at("0000:01:00.0").driver.empty());
+  CHECK_FALSE(gate.open(disk));
   // Unplugged: no longer offered.
   bus.remove("0000:01:00.0");
   pci.handleUevent(uevent("remove", "pci", slotted));
@@ -166,8 +176,8 @@ TEST_CASE("card readers: a blocked SD card is bound for the grant, by its CID") 
 TEST_CASE("optical: a burner refused writing gets a challenge; the grant lets it burn until it ends") {
   ExceptionFixture f("optical.model");
   mamori::drivers::linux_os::LinuxOpticalDrives drives(std::string(MAMORI_SYSFS_FIXTURES) + "/optical", "/dev");
-  GateState gate;
-  mamori::agent::device::OpticalControl optical{drives, f.blocks, gateOn(gate), f.sink};
+  mamori::drivers::fake::FakeDeviceGate gate;
+  mamori::agent::device::OpticalControl optical{drives, f.blocks, gate, f.sink};
   f.start(optical, "{}");  // read_only: burning refused
   const DeviceNumber sr0{true, 11, 0};
   const DeviceNumber sg1{false, 21, 1};
@@ -181,8 +191,8 @@ TEST_CASE("optical: a burner refused writing gets a challenge; the grant lets it
   open.wantedWrite = true;
   open.pid = 4242;
   open.command = "wodim";
-  gate.refused.push_back(open);
-  optical.pollRefused();
+  gate.queued.push_back(open);
+  optical.reportRefused(gate.refused());
   CHECK(f.events.back().type == "device.open_refused");
   CHECK(f.events.back().text("device.request_command") == "mamori-agent request --device 2:0:0:0 --reason \"...\"");
 

@@ -10,7 +10,9 @@
 #include "agent/device/DeviceControl.h"
 #include "agent/device/PciStorageControl.h"
 #include "common/KeyFiles.h"
+#include "drivers/fake/FakeDeviceGate.h"
 #include "drivers/fake/FakePciBus.h"
+#include "drivers/fake/FakeStorageNodes.h"
 #include "drivers/fake/FakeUeventSource.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "policy/DefaultPolicy.h"
@@ -161,7 +163,9 @@ TEST_CASE("no USB bus: the channels beside it still hear their uevents through t
   mamori::drivers::fake::FakeUeventSource uevents;
   ChannelFixture events("pci.kernel_name");
   auto pci = mamori::drivers::fake::FakePciBus::fromSysfsTree(std::string(MAMORI_SYSFS_FIXTURES) + "/pcie");
-  mamori::agent::device::PciStorageControl pciStorage(pci, events.sink);
+  mamori::drivers::fake::FakeStorageNodes nodes;
+  mamori::drivers::fake::FakeDeviceGate gate;
+  mamori::agent::device::PciStorageControl pciStorage(pci, nodes, gate, events.sink);
   DeviceControl control(usb, blocks, &uevents, events.sink);
   control.addChannel(&pciStorage);
   REQUIRE(control.apply(mamori::policy::builtinPolicy()).ok());

@@ -1,5 +1,5 @@
 // OpticalControl over the recorded tree of a desktop with a SATA DVD writer and a USB one
-// (tests/fixtures/sysfs/optical, read by the real LinuxOpticalDrives) and a recording gate: every
+// (tests/fixtures/sysfs/optical, read by the real LinuxOpticalDrives) and a fake gate (drivers/fake): every
 // sr device follows the channel from the start (block major 11, any minor), each drive's sr, sg and
 // bsg numbers get the drive's rule (optical_allow by model), rules of a drive that went are cleared,
 // and refused opens are reported with the drive and the process, once per 5 s.
@@ -11,10 +11,10 @@
 #include <vector>
 
 #include "agent/device/OpticalControl.h"
+#include "drivers/fake/FakeDeviceGate.h"
 #include "drivers/fake/FakeUsbBus.h"
 #include "drivers/linux/LinuxOpticalDrives.h"
 #include "tests/agent/device/ChannelFixture.h"
-#include "tests/agent/device/RecordingGate.h"
 
 namespace {
 
@@ -30,8 +30,8 @@ struct OpticalFixture : ChannelFixture {
       : ChannelFixture("optical.model"), drives(tree, "/dev") {}
   mamori::drivers::linux_os::LinuxOpticalDrives drives;
   mamori::drivers::fake::FakeBlockDevices blocks;
-  GateState gate;
-  OpticalControl control{drives, blocks, gateOn(gate), sink};
+  mamori::drivers::fake::FakeDeviceGate gate;
+  OpticalControl control{drives, blocks, gate, sink};
 
   DeviceAccess rule(const DeviceNumber& number) const {
     const auto it = gate.rules.find(number);
@@ -45,7 +45,7 @@ struct OpticalFixture : ChannelFixture {
     open.pid = pid;
     open.uid = 1000;
     open.command = "wodim";
-    gate.refused.push_back(open);
+    gate.queued.push_back(open);
   }
 };
 
@@ -76,7 +76,7 @@ TEST_CASE("read_only by default: every sr from the start, each drive's sr, sg an
   f.refuse(kSg1, true);
   f.refuse(kSg1, true);        // the same process again within 5 s: one event
   f.refuse(kSr0, true, 4243);  // another process
-  f.control.pollRefused();
+  f.control.reportRefused(f.gate.refused());
   REQUIRE(f.count("device.open_refused") == 2);
   CHECK(f.events[f.events.size() - 2].text("open.node") == "/dev/sg1");
   CHECK(f.events.back().text("open.node") == "/dev/sr0");
@@ -119,7 +119,7 @@ TEST_CASE("without the gate the drives are still reported, with the error once")
   CHECK(f.count("device.error") == 1);
   CHECK(f.count("device.read_only") == 4);
   CHECK(f.gate.rules.empty());
-  f.control.pollRefused();  // nothing to poll
+  f.control.reportRefused(f.gate.refused());  // nothing to poll
 }
 
 TEST_CASE("a drive added later gets its rules at its uevent; one removed has them cleared") {
@@ -150,7 +150,7 @@ TEST_CASE("a drive added later gets its rules at its uevent; one removed has the
   // A refusal on an sr the agent has not seen yet: it looks, then reports what it found.
   std::filesystem::create_symlink(usbTarget, usbLink);
   f.refuse(kSr1, true);
-  f.control.pollRefused();
+  f.control.reportRefused(f.gate.refused());
   CHECK(f.events.back().type == "device.open_refused");
   CHECK(f.events.back().text("optical.model") == "SDRW-08D2S-U");
   event.subsystem = "block";

@@ -1,0 +1,141 @@
+// LinuxStorageNodes: /proc/devices and device numbers parsed from strings; the NVMe nodes of a small
+// sysfs tree made here (/sys/dev/block and /sys/dev/char links, a multipath disk below the
+// nvme-subsystem class), each with the PCI functions it depends on.
+#include <stdlib.h>
+
+#include <doctest/doctest.h>
+
+#include <algorithm>
+#include <filesystem>
+#include <fstream>
+
+#include "drivers/linux/LinuxStorageNodes.h"
+
+namespace {
+
+namespace fs = std::filesystem;
+using mamori::drivers::DeviceNumber;
+using mamori::drivers::kAnyMinor;
+using mamori::drivers::linux_os::LinuxStorageNodes;
+using mamori::drivers::linux_os::nearestPciFunction;
+using mamori::drivers::linux_os::parseDeviceNumber;
+using mamori::drivers::linux_os::parseProcDevices;
+
+const char* const kProcDevices =
+    "Character devices:\n  1 mem\n  4 tty\n 21 sg\n239 nvme-generic\n240 nvme\n\n"
+    "Block devices:\n  7 loop\n  8 sd\n 11 sr\n259 blkext\n";
+
+class Tree {
+ public:
+  Tree() {
+    std::string pattern = (fs::temp_directory_path() / "mamori-nodes-XXXXXX").string();
+    REQUIRE(::mkdtemp(pattern.data()) != nullptr);
+    base_ = pattern;
+    fs::create_directories(base_ + "/sys/dev/block");
+    fs::create_directories(base_ + "/sys/dev/char");
+    fs::create_directories(base_ + "/proc");
+    std::ofstream(base_ + "/proc/devices") << kProcDevices;
+  }
+  ~Tree() {
+    std::error_code ignored;
+    fs::remove_all(base_, ignored);
+  }
+  // A device directory at devpath with its /sys/dev link "major:minor".
+  void node(bool block, const std::string& number, const std::string& devpath, bool partition = false) {
+    fs::create_directories(base_ + "/sys" + devpath);
+    if (partition) std::ofstream(base_ + "/sys" + devpath + "/partition") << "1\n";
+    fs::create_symlink("../.." + devpath, base_ + "/sys/dev/" + (block ? "block/" : "char/") + number);
+  }
+  void link(const std::string& at, const std::string& devpath) {
+    fs::create_symlink(fs::relative(base_ + "/sys" + devpath, fs::path(base_ + "/sys" + at).parent_path()),
+                       base_ + "/sys" + at);
+  }
+  LinuxStorageNodes nodes() const { return LinuxStorageNodes(base_ + "/sys", base_ + "/proc", base_ + "/dev"); }
+
+ private:
+  std::string base_;
+};
+
+const std::string kBoot = "/devices/pci0000:00/0000:00:1c.0/0000:02:00.0";
+const std::string kSecond = "/devices/pci0000:00/0000:00:1d.0/0000:03:00.0";
+
+}  // namespace
+
+TEST_CASE("/proc/devices: the majors of one section by name") {
+  const auto block = parseProcDevices(kProcDevices, true);
+  CHECK(block.at("blkext") == 259);
+  CHECK(block.at("sd") == 8);
+  CHECK(block.count("nvme") == 0);
+  const auto chars = parseProcDevices(kProcDevices, false);
+  CHECK(chars.at("nvme") == 240);
+  CHECK(chars.at("nvme-generic") == 239);
+  CHECK(chars.count("blkext") == 0);
+  CHECK(parseProcDevices("Block devices:\nx blkext\n259\n 12345678901 huge\n", true).empty());
+  CHECK(parseProcDevices("", true).empty());
+}
+
+TEST_CASE("device numbers and the nearest PCI function of a devpath") {
+  CHECK(parseDeviceNumber("259:3\n", true) == DeviceNumber{true, 259, 3});
+  CHECK(parseDeviceNumber("240:0", false) == DeviceNumber{false, 240, 0});
+  CHECK_FALSE(parseDeviceNumber("259", true));
+  CHECK_FALSE(parseDeviceNumber("259:x", true));
+  CHECK_FALSE(parseDeviceNumber(":1", true));
+  CHECK(nearestPciFunction(kBoot + "/nvme/nvme1/nvme1n1") == "0000:02:00.0");
+  CHECK(nearestPciFunction("/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda") ==
+        "0000:00:14.0");
+  CHECK(nearestPciFunction("/devices/virtual/block/loop0/loop0p1").empty());
+  CHECK(nearestPciFunction("/devices/pci0000:00").empty());
+  CHECK(nearestPciFunction("").empty());
+}
+
+TEST_CASE("the nodes on the NVMe majors and the PCI functions they depend on") {
+  Tree tree;
+  tree.node(true, "259:0", kBoot + "/nvme/nvme1/nvme1n1");
+  tree.node(true, "259:1", kBoot + "/nvme/nvme1/nvme1n1/nvme1n1p1", true);
+  tree.node(false, "240:1", kBoot + "/nvme/nvme1");
+  tree.node(true, "8:0", "/devices/pci0000:00/0000:00:14.0/usb2/2-1/block/sda");
+  tree.node(true, "259:2", "/devices/virtual/block/loop0/loop0p1", true);
+  // A multipath disk of a subsystem with two controllers, one on each PCI function.
+  tree.node(false, "240:2", kSecond + "/nvme/nvme2");
+  tree.node(true, "259:3", "/devices/virtual/nvme-subsystem/nvme-subsys2/nvme2n1");
+  tree.link("/devices/virtual/nvme-subsystem/nvme-subsys2/nvme1", kBoot + "/nvme/nvme1");
+  tree.link("/devices/virtual/nvme-subsystem/nvme-subsys2/nvme2", kSecond + "/nvme/nvme2");
+  // A multipath disk whose controllers are not listed (yet).
+  tree.node(true, "259:4", "/devices/virtual/nvme-subsystem/nvme-subsys3/nvme3n1");
+  const auto nodes = tree.nodes();
+
+  const auto majors = nodes.majors(false);
+  REQUIRE(majors.ok());
+  CHECK(majors.value().at("nvme") == 240);
+  auto all = nodes.nodesOn({{true, 259, kAnyMinor}, {false, 240, kAnyMinor}});
+  REQUIRE(all.ok());
+  CHECK(all.value().size() == 7);  // not sda (major 8)
+
+  auto disk = nodes.node({true, 259, 0});
+  REQUIRE(disk.ok());
+  CHECK(disk.value().name == "nvme1n1");
+  CHECK(disk.value().devpath == kBoot + "/nvme/nvme1/nvme1n1");
+  CHECK(disk.value().disk);
+  CHECK(disk.value().pciFunctions == std::vector<std::string>{"0000:02:00.0"});
+  auto partition = nodes.node({true, 259, 1});
+  REQUIRE(partition.ok());
+  CHECK_FALSE(partition.value().disk);
+  auto controller = nodes.node({false, 240, 1});
+  REQUIRE(controller.ok());
+  CHECK_FALSE(controller.value().disk);
+  CHECK(controller.value().name == "nvme1");
+  auto loop = nodes.node({true, 259, 2});
+  REQUIRE(loop.ok());
+  CHECK(loop.value().pciFunctions.empty());
+  CHECK(loop.value().resolved);
+  auto multipath = nodes.node({true, 259, 3});
+  REQUIRE(multipath.ok());
+  auto functions = multipath.value().pciFunctions;
+  std::sort(functions.begin(), functions.end());
+  CHECK(functions == std::vector<std::string>{"0000:02:00.0", "0000:03:00.0"});
+  CHECK(multipath.value().resolved);
+  auto orphan = nodes.node({true, 259, 4});
+  REQUIRE(orphan.ok());
+  CHECK_FALSE(orphan.value().resolved);
+  CHECK_FALSE(nodes.node({true, 259, 9}).ok());
+}
