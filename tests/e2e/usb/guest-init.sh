@@ -112,6 +112,81 @@ optical_allowed_check() {
   else result optical_burner_allowed FAIL "no device.allowed; $(grep -E 'optical|error' /tmp/agent-ro.log | tail -3 | cut -c1-300)"; fi
 }
 
+# 8. PCIe hot-plug: NVMe drives put into hot-plug slots 2-4 are blocked: held without a driver
+# (driver_override), and while their driver had made a disk for a moment, no open of any of their
+# nodes passed the agent's device gate (the uevent listener tried each the moment its uevent arrived).
+# One in slot 5 (pci_allow names the slot) gets its disk and its partition (re-read by the agent: the
+# kernel's own partition scan was refused by the gate), both readable and writable; the drive in slot 1
+# since boot keeps its driver, disk and partition, which open throughout.
+slot_addr() { cat "/sys/bus/pci/slots/$1/address"; }
+slot_dev() { echo "/sys/bus/pci/devices/$(slot_addr "$1").0"; }
+pci_logged() { grep "event $1 " /tmp/agent.log | grep -q "\"pci.slot\":\"$2\""; }
+nvme_disk_in() { ls "$(slot_dev "$1")"/nvme/*/ 2>/dev/null | grep -m1 '^nvme[0-9]*n1$'; }
+has_nvme_disk_in() { [ -n "$(nvme_disk_in "$1")" ]; }
+has_part_in() { pi_n=$(nvme_disk_in "$1"); [ -n "$pi_n" ] && [ -e "/sys/class/block/${pi_n}p1" ] && [ -e "/dev/${pi_n}p1" ]; }
+# A block device of that slot's drive ever added (the uevent log keeps the ones since removed).
+exposed_in() { grep -q "^add block .*/$(slot_addr "$1").0/" /tmp/uevents.log; }
+# The uevent listener's opens of that slot's nodes, one result a line (opened, refused, gone, other:...).
+opens_in() { grep " /devices/.*/$(slot_addr "$1").0/" /tmp/opens.log 2>/dev/null | awk '{print $3}'; }
+pcie_checks() {
+  held=0; exposed=0; raced=0
+  for slot in 2 3 4; do
+    plug "nvb$slot" "nvme:rp$slot"
+    if wait_for 90 pci_logged device.blocked "$slot"; then
+      d=$(slot_dev "$slot")
+      # Decided: nothing may bind it afterwards (a probe now would also be refused by the override).
+      echo "$(basename "$d")" > /sys/bus/pci/drivers_probe 2>/dev/null
+      if [ ! -e "$d/driver" ] && [ "$(cat "$d/driver_override")" = mamori-blocked ] && ! ls "$d"/nvme >/dev/null 2>&1; then
+        held=$((held + 1))
+      fi
+    fi
+  done
+  uevents_drained || say "WARN the uevent listener did not catch up"
+  tried=""; with_disk=0
+  for slot in 2 3 4; do
+    if exposed_in "$slot"; then
+      exposed=$((exposed + 1))
+      opens_in "$slot" | grep -qx refused && with_disk=$((with_disk + 1))
+    fi
+    grep "event device.blocked " /tmp/agent.log | grep "\"pci.slot\":\"$slot\"" | grep -q block_devices_removed && raced=$((raced + 1))
+    tried="$tried $(opens_in "$slot")"
+  done
+  opened=$(echo "$tried" | tr ' ' '\n' | grep -c '^opened$')
+  refused=$(echo "$tried" | tr ' ' '\n' | grep -c '^refused$')
+  gone=$(echo "$tried" | tr ' ' '\n' | grep -c '^gone$')
+  other=$(echo "$tried" | tr ' ' '\n' | grep -c '^other')
+  usage="$((opened + refused + gone + other)) opens of their nodes at the uevent: $refused refused, $gone gone, $opened opened, $other other"
+  # Asserted: after the decision each drive is without a driver and a disk; no open of a blocked drive's
+  # node ever passed, and each drive that had a disk for a moment (its driver won the race,
+  # docs/decisions/0033) had an open of it refused by the gate (docs/decisions/0046).
+  if [ "$held" = 3 ] && [ "$opened" = 0 ] && [ "$other" = 0 ] && [ "$with_disk" = "$exposed" ]; then
+    result pcie_nvme_blocked PASS "3 held without a driver or disk; $exposed had a disk for a moment ($raced unbound with a disk), 0 usable: $usage"
+  else result pcie_nvme_blocked FAIL "$held held, $exposed had a disk, $with_disk of them refused; $usage; $(grep -E 'pcie|pci\.' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+  say "PCIE-EXPOSED $exposed of 3 had a disk for a moment; usable: $opened ($usage)"
+  plug nva5 "nvme:rp5"
+  if wait_for 90 pci_logged device.allowed 5 && wait_for 60 has_nvme_disk_in 5 && wait_for 30 has_part_in 5; then
+    n=$(nvme_disk_in 5)
+    # Sector 1 of the disk (before the partition) and the partition's first sector, which is sector 2048
+    # of the disk: written through each node, read back through the disk with the caches dropped.
+    if echo mamori-disk | dd of="/dev/$n" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
+       echo mamori-part | dd of="/dev/${n}p1" bs=512 count=1 conv=sync,fsync 2>/dev/null && sync &&
+       echo 3 > /proc/sys/vm/drop_caches &&
+       dd if="/dev/$n" bs=512 skip=1 count=1 2>/dev/null | grep -q mamori-disk &&
+       dd if="/dev/$n" bs=512 skip=2048 count=1 2>/dev/null | grep -q mamori-part &&
+       dd if="/dev/${n}p1" bs=512 count=1 2>/dev/null | grep -q mamori-part; then
+      result pcie_nvme_allowed PASS "$n and ${n}p1 of $(slot_addr 5).0 in slot 5 read and written (opens at the uevent: $(opens_in 5 | sort | uniq -c | tr -s ' \n' ' '))"
+    else result pcie_nvme_allowed FAIL "$n or ${n}p1 of $(slot_addr 5).0 in slot 5 not readable and writable"; fi
+  else result pcie_nvme_allowed FAIL "disk: $(nvme_disk_in 5), partition: $(has_part_in 5 && echo yes || echo no); $(grep -E 'pci' /tmp/agent.log | tail -2 | cut -c1-300)"; fi
+  # The drive in slot 1 since boot: never named by the agent, its disk and partition open and take a write.
+  b=$(ls /sys/bus/pci/devices/0000:01:00.0/nvme/*/ 2>/dev/null | grep -m1 '^nvme[0-9]*n1$')
+  if boot_nvme_ok && ! grep -q '"pci.kernel_name":"0000:01:00.0"' /tmp/agent.log &&
+     echo mamori-boot | dd of="/dev/${b}p1" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
+     [ "$(dd if="/dev/$b" bs=512 count=1 2>/dev/null | wc -c)" = 512 ] &&
+     ! grep -q "pcie storage: refused .*/dev/$b" /tmp/agent.log; then
+    result pcie_boot_drive_untouched PASS "$b and ${b}p1 open and take writes"
+  else result pcie_boot_drive_untouched FAIL "$b: $(ls /sys/bus/pci/devices/0000:01:00.0 | tr '\n' ' '); $(grep "refused .*/dev/$b" /tmp/agent.log | head -2)"; fi
+}
+
 # Only the optical checks (a quick run while working on them: run_usb_e2e.py --only optical).
 if [ "$mode" = optical ]; then
   start_agent
@@ -150,8 +225,27 @@ if wait_for 90 has_disk; then result early_disk_before_agent PASS "$(disk)"; els
 boot_nvme_dev() { basename "$(dirname "$(grep -l '^0000:01:00$' /sys/bus/pci/slots/*/address | head -1)")"; }
 boot_nvme_ok() { [ -e /sys/bus/pci/devices/0000:01:00.0/driver ] && ls /sys/bus/pci/devices/0000:01:00.0/nvme/*/ 2>/dev/null | grep -q 'nvme[0-9]*n1'; }
 if wait_for 90 boot_nvme_ok; then result early_nvme_before_agent PASS "slot $(boot_nvme_dev)"; else result early_nvme_before_agent FAIL "$(ls /sys/bus/pci/devices/0000:01:00.0 2>&1 | tr '\n' ' ')"; fi
-# Every uevent from now on, for the PCIe checks: did a hot-plugged drive ever get a disk?
-uevent sh -c 'echo "$ACTION $SUBSYSTEM $DEVPATH" >> /tmp/uevents.log' &
+# Every uevent from now on, for the PCIe checks: did a hot-plugged drive ever get a disk, and could
+# anyone open it? Each NVMe node (disk, partition, controller, generic) is opened the moment its add
+# uevent arrives (open-on-uevent, tests/e2e/usb/open_on_uevent.c), before the agent can have reacted:
+# "open NAME opened|refused|gone|other:... DEVPATH" in /tmp/opens.log.
+open-on-uevent /tmp/uevents.log /tmp/opens.log &
+# Waits until the listener has handled every uevent sent so far (a synthetic one goes last).
+uevents_drained() {
+  ud_before=$(grep -c '^change mem /devices/virtual/mem/null$' /tmp/uevents.log 2>/dev/null)
+  ud_before=${ud_before:-0}
+  echo change > /sys/devices/virtual/mem/null/uevent
+  ud_more() { [ "$(grep -c '^change mem /devices/virtual/mem/null$' /tmp/uevents.log)" -gt "$ud_before" ]; }
+  wait_for 60 ud_more
+}
+# Only the PCIe checks (a quick run while working on them: run_usb_e2e.py --only pcie).
+if [ "$mode" = pcie ]; then
+  start_agent
+  pcie_checks
+  say "AGENT-LOG-BEGIN"; grep -hE 'event device|pcie|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+  say "OPENS-BEGIN"; cat /tmp/opens.log > /dev/console; say "OPENS-END"
+  finish
+fi
 # An SD card in the PCI SDHCI reader at boot: a disk too.
 if wait_for 90 has_mmc; then result early_card_before_agent PASS "$(mmc_disk)"; else result early_card_before_agent FAIL "no mmcblk at boot: $(ls /sys/bus/mmc/devices 2>&1)"; fi
 start_agent
@@ -306,43 +400,7 @@ done
 if [ "$refused" = 4 ] && [ "$exposed" = 0 ]; then result phone_replugs PASS "4 refused, 0 usable";
 else result phone_replugs FAIL "$refused refused, $exposed usable"; fi
 
-# 8. PCIe hot-plug: NVMe drives put into hot-plug slots 2-4 are held without a driver (driver_override)
-# and never show a disk; one in slot 5 (pci_allow names the slot) gets its disk and takes a write; the
-# drive in slot 1 since boot keeps its driver and disk throughout.
-slot_dev() { echo "/sys/bus/pci/devices/$(cat "/sys/bus/pci/slots/$1/address").0"; }
-pci_logged() { grep "event $1 " /tmp/agent.log | grep -q "\"pci.slot\":\"$2\""; }
-nvme_disk_in() { ls "$(slot_dev "$1")"/nvme/*/ 2>/dev/null | grep -m1 '^nvme[0-9]*n1$'; }
-has_nvme_disk_in() { [ -n "$(nvme_disk_in "$1")" ]; }
-# A block device of that slot's drive ever added (the uevent log keeps the ones since removed).
-exposed_in() { grep -q "^add block .*/$(cat "/sys/bus/pci/slots/$1/address").0/" /tmp/uevents.log; }
-held=0; exposed=0; raced=0
-for slot in 2 3 4; do
-  plug "nvb$slot" "nvme:rp$slot"
-  if wait_for 90 pci_logged device.blocked "$slot"; then
-    d=$(slot_dev "$slot")
-    # Decided: nothing may bind it afterwards (a probe now would also be refused by the override).
-    echo "$(basename "$d")" > /sys/bus/pci/drivers_probe 2>/dev/null
-    if [ ! -e "$d/driver" ] && [ "$(cat "$d/driver_override")" = mamori-blocked ] && ! ls "$d"/nvme >/dev/null 2>&1; then
-      held=$((held + 1))
-    fi
-  fi
-  exposed_in "$slot" && exposed=$((exposed + 1))
-  grep "event device.blocked " /tmp/agent.log | grep "\"pci.slot\":\"$slot\"" | grep -q block_devices_removed && raced=$((raced + 1))
-done
-# Asserted: after the decision each drive is without a driver and without a disk. Reported (the goal is
-# 0, docs/decisions/0033): how many had a disk for a moment because their driver won the race.
-if [ "$held" = 3 ]; then result pcie_nvme_blocked PASS "3 held without a driver or disk; $exposed had a disk for a moment ($raced unbound with a disk)";
-else result pcie_nvme_blocked FAIL "$held held; $(grep -E 'pcie|pci\.' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
-say "PCIE-EXPOSED $exposed of 3"
-plug nva5 "nvme:rp5"
-if wait_for 90 pci_logged device.allowed 5 && wait_for 60 has_nvme_disk_in 5; then
-  n=$(nvme_disk_in 5)
-  if wait_for 30 [ -e "/dev/$n" ] && echo mamori | dd of="/dev/$n" bs=512 count=1 conv=sync 2>/dev/null &&
-     dd if="/dev/$n" bs=512 count=1 2>/dev/null | grep -q mamori; then result pcie_nvme_allowed PASS "$n in slot 5";
-  else result pcie_nvme_allowed FAIL "$n not writable"; fi
-else result pcie_nvme_allowed FAIL "$(grep -E 'pci' /tmp/agent.log | tail -2 | cut -c1-300)"; fi
-if boot_nvme_ok && ! grep -q '"pci.kernel_name":"0000:01:00.0"' /tmp/agent.log; then result pcie_boot_drive_untouched PASS;
-else result pcie_boot_drive_untouched FAIL "$(ls /sys/bus/pci/devices/0000:01:00.0 | tr '\n' ' ')"; fi
+pcie_checks
 
 optical_checks
 
@@ -368,5 +426,7 @@ optical_allowed_check
 
 # The kernel's enumeration lines and the agent's decision lines, for the plug-to-decision figures.
 say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|card at address|type 00 class 0x01|nvme nvme[0-9]*: pci function|mamori: device\.' > /dev/console; say "DMESG-END"
-say "AGENT-LOG-BEGIN"; grep -hE 'event (device|activity)|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+say "AGENT-LOG-BEGIN"; grep -hE 'event (device|activity)|pcie storage|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+# The uevent listener's opens of NVMe nodes (the PCIe checks).
+say "OPENS-BEGIN"; cat /tmp/opens.log > /dev/console; say "OPENS-END"
 finish

@@ -8,7 +8,7 @@ cache=$(realpath -m "$1"); agent=$(realpath "$2")
 here=$(cd "$(dirname "$0")" && pwd)
 
 need() { command -v "$1" >/dev/null || { echo "prepare_guest: $1 missing; run scripts/bootstrap.sh --test" >&2; exit 1; }; }
-need dpkg; need openssl; need wodim; need xorriso; need python3; need depmod; need modprobe; need cpio; need apt-get
+need dpkg; need cc; need openssl; need wodim; need xorriso; need python3; need depmod; need modprobe; need cpio; need apt-get
 
 # The kernel (kver, kdeb, kroot: ../kernel.sh) and busybox-static.
 . "$here/../kernel.sh"
@@ -18,7 +18,7 @@ cd "$cache/debs"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
 fixtures="$here/../../scan/make_fixtures.py"
-stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
+stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/open_on_uevent.c "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
 fi
@@ -57,7 +57,9 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\nburner:x:1000:\n' > "$root/etc/group"
 # Real burning programs from Debian for the optical check: wodim (cdrkit) and xorriso (libburn).
 cp "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/"
-ldd "$agent" "$extract" "$(command -v wodim)" "$(command -v xorriso)" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
+# The uevent listener that opens each NVMe node the moment it is announced (the PCIe checks).
+cc -O2 -Wall -Werror -o "$root/usr/bin/open-on-uevent" "$here/open_on_uevent.c"
+ldd "$agent" "$extract" "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/open-on-uevent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
 done
 mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"

@@ -67,7 +67,7 @@ class Guest:
         cmd += ["-global", "ICH9-LPC.acpi-pci-hotplug-with-bridge-support=off"]
         for port in range(1, self.ROOT_PORTS + 1):
             cmd += ["-device", f"pcie-root-port,id=rp{port},chassis={port},slot={port}"]
-        boot_nvme = self.image("bootnvme")
+        boot_nvme = self.nvme_image("bootnvme")
         cmd += ["-drive", f"if=none,id=bootnvme,format=raw,file={boot_nvme}",
                 "-device", "nvme,bus=rp1,drive=bootnvme,serial=boot-nvme"]
         if early:
@@ -99,6 +99,21 @@ class Guest:
         subprocess.run(["mkfs.vfat", "-C", path, "8192"], check=True, stdout=subprocess.DEVNULL)
         return path
 
+    def nvme_image(self, name):
+        """A fresh 8 MiB drive image with an MBR partition table: one Linux partition from sector 2048
+        to the end (the guest checks the partition appears and takes writes)."""
+        path = os.path.join(self.work, f"{name}.img")
+        sectors = 8 * 2048
+        mbr = bytearray(512)
+        # Partition entry 1: not bootable, CHS unused (0xfe/0xff/0xff), type 0x83, LBA start and count.
+        mbr[446:462] = (bytes([0x00, 0xfe, 0xff, 0xff, 0x83, 0xfe, 0xff, 0xff]) + (2048).to_bytes(4, "little") +
+                        (sectors - 2048).to_bytes(4, "little"))
+        mbr[510:512] = b"\x55\xaa"
+        with open(path, "wb") as f:
+            f.write(mbr)
+            f.truncate(sectors * 512)
+        return path
+
     def plug(self, ident, what):
         if what == "kbd":
             self.qmp.command("device_add", driver="usb-kbd", bus="xhci.0", id=ident)
@@ -113,8 +128,9 @@ class Guest:
             self.qmp.command("device_add", driver="usb-mtp", bus="xhci.0", rootdir=root, serial=f"mtp-{ident}",
                              id=ident)
             return
+        image = self.nvme_image(ident) if what.startswith("nvme:") else self.image(ident)
         self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}",
-                                            "file": {"driver": "file", "filename": self.image(ident)}})
+                                            "file": {"driver": "file", "filename": image}})
         if what.startswith("nvme:"):  # an NVMe drive into a PCIe hot-plug slot (pciehp)
             self.qmp.command("device_add", driver="nvme", bus=what[5:], drive=f"n{ident}", serial=ident, id=ident)
             return

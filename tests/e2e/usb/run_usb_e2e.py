@@ -40,8 +40,10 @@ def main():
     parser.add_argument("--cache", required=True)
     parser.add_argument("--mamorictl", required=True, help="signs the exception response (offline, key file)")
     parser.add_argument("--timeout", type=float, default=840)
-    parser.add_argument("--only", choices=["optical"], help="only these checks (a quick run while working on them)")
+    parser.add_argument("--only", choices=["optical", "pcie"], help="only these checks (a quick run while working on them)")
     args = parser.parse_args()
+    # Absolute: QEMU is handed paths inside the cache over QMP (usb-mtp refuses a relative rootdir).
+    args.cache = os.path.abspath(args.cache)
     if os.geteuid() != 0:
         print("run_usb_e2e: needs root (apt-get download, depmod)", file=sys.stderr)
         return 1
