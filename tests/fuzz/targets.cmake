@@ -50,3 +50,7 @@ set(MAMORI_FUZZ_LIBS_cups_ipp mamori_drivers_cups_parsers)
 # a path through the prefix's drive links, Wine's search path (agent/p2p/WineProgram, issue 19).
 list(APPEND MAMORI_FUZZ_TARGETS wine_program)
 set(MAMORI_FUZZ_LIBS_wine_program mamori_p2p_wine)
+# The print gate's note in the agent's state folder, read as root by `mamori-agent printing release`
+# (agent/activity/PrintRelease, issue 16).
+list(APPEND MAMORI_FUZZ_TARGETS print_gate_note)
+set(MAMORI_FUZZ_LIBS_print_gate_note mamori_activity_parsers)
