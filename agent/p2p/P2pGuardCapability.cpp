@@ -4,8 +4,11 @@
 
 #include <Poco/JSON/Array.h>
 
+#include <algorithm>
 #include <chrono>
+#include <cstdint>
 #include <thread>
+#include <vector>
 
 #include "agent/p2p/VerdictJson.h"
 #include "agent/report/EventFactory.h"
@@ -17,7 +20,12 @@ namespace {
 // After a clean exec: the dynamic loader maps the libraries within milliseconds, an interpreter
 // imports its modules (deluged: libtorrent) within about a second, several on a loaded machine. The
 // deep sweep (once a minute) is the net after that.
-constexpr int kRecheckDelaysMs[] = {15, 150, 1000, 3000, 10000};
+// After a clean exec the process is looked at again at these delays (libraries mapped after start);
+// rechecks due within the slack of each other are done in one wake-up.
+const std::vector<std::chrono::milliseconds> kRecheckDelays = {
+    std::chrono::milliseconds(15), std::chrono::milliseconds(150), std::chrono::milliseconds(1000),
+    std::chrono::milliseconds(3000), std::chrono::milliseconds(10000)};
+constexpr std::chrono::milliseconds kRecheckSlack{5};
 }  // namespace
 
 common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P2pGuardDrivers drivers,
@@ -30,7 +38,7 @@ common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P
 }
 
 P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, EventSink& sink)
-    : drivers_(std::move(drivers)), sink_(sink) {
+    : drivers_(std::move(drivers)), sink_(sink), rechecks_(kRecheckDelays, kRecheckSlack) {
   inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);
   guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
                                       sink_, drivers_.monotonicNs);
@@ -38,6 +46,8 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
   networkScope_ = guard_->scope();
   rescanTimer_.setInterval(kRescanIntervalMs);
   QObject::connect(&rescanTimer_, &QTimer::timeout, &context_, [this] { rescan(); });
+  recheckTimer_.setSingleShot(true);
+  QObject::connect(&recheckTimer_, &QTimer::timeout, &context_, [this] { onRechecksDue(); });
   if (drivers_.learnInstalled) learner_ = std::make_unique<HashLearner>(drivers_.packageRoot, hashes_);
   learnTimer_.setSingleShot(true);
   learnTimer_.setInterval(kLearnDelayMs);
@@ -51,6 +61,7 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
 P2pGuardCapability::~P2pGuardCapability() {
   execGuard_.reset();  // no decision may run once the rest is gone
   rescanTimer_.stop();
+  recheckTimer_.stop();
   notifier_.reset();
 }
 
@@ -65,6 +76,8 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
   }
   if (!guard_->enabled()) {
     rescanTimer_.stop();
+    recheckTimer_.stop();
+    rechecks_.clear();
     learnTimer_.stop();
     packageWatcher_.reset();
     notifier_.reset();
@@ -294,11 +307,24 @@ bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) 
 }
 
 void P2pGuardCapability::scheduleRechecks(pid_t pid) {
-  for (const int delay : kRecheckDelaysMs) {
-    QTimer::singleShot(delay, &context_, [this, pid] {
-      if (guard_->enabled()) (void)guard_->examine(pid, P2pGuard::Trigger::kRecheck);
-    });
+  rechecks_.add(pid, RecheckSchedule::Clock::now());
+  armRechecks();
+}
+
+void P2pGuardCapability::armRechecks() {
+  const auto next = rechecks_.nextDue();
+  if (!next) return;
+  if (recheckTimer_.isActive() && recheckArmedFor_ <= *next) return;  // already set to wake in time
+  recheckArmedFor_ = *next;
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*next - RecheckSchedule::Clock::now());
+  recheckTimer_.start(static_cast<int>(std::max<std::int64_t>(0, wait.count())));
+}
+
+void P2pGuardCapability::onRechecksDue() {
+  for (const pid_t pid : rechecks_.takeDue(RecheckSchedule::Clock::now())) {
+    if (guard_->enabled()) (void)guard_->examine(pid, P2pGuard::Trigger::kRecheck);
   }
+  armRechecks();
 }
 
 void P2pGuardCapability::rescan() {

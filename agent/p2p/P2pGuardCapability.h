@@ -23,6 +23,7 @@
 #include "agent/p2p/FlowClassifier.h"
 #include "agent/p2p/HashLearner.h"
 #include "agent/p2p/P2pGuard.h"
+#include "agent/p2p/RecheckSchedule.h"
 #include "drivers/include/PacketSource.h"
 #include "drivers/linux/FileHashCache.h"
 
@@ -78,6 +79,8 @@ class P2pGuardCapability final : public Capability {
   void onEventsReadable();
   void rescan();
   void scheduleRechecks(pid_t pid);
+  void armRechecks();
+  void onRechecksDue();
   void degraded(const std::string& reason, std::int64_t missed);
   void startNetwork();
   void startExecGuard();
@@ -96,6 +99,9 @@ class P2pGuardCapability final : public Capability {
   QObject context_;  // owns the timers and the notifier's connections
   std::unique_ptr<QSocketNotifier> notifier_;
   QTimer rescanTimer_;
+  RecheckSchedule rechecks_;
+  QTimer recheckTimer_;  // single shot, armed for the schedule's next due time
+  RecheckSchedule::Clock::time_point recheckArmedFor_{};
   std::unique_ptr<drivers::PacketSource> packets_;
   P2pScope networkScope_;                // the guard's scope, for the packet thread's own use
   std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once (packet thread only)

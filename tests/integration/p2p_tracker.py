@@ -31,7 +31,7 @@ class H(http.server.BaseHTTPRequestHandler):
 
 def serve_udp(port):
     """BEP 15: a connect (the protocol id, action 0) gets a connection id; an announce with it gets the
-    swarm's other peers. Anything else is ignored."""
+    swarm's other peers, a scrape its counts. Anything else is ignored."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     sock.bind(("127.0.0.1", port))
     connection_ids = set()
@@ -49,6 +49,13 @@ def serve_udp(port):
             others = b"".join(socket.inet_aton(h) + struct.pack(">H", p) for h, p in lst if p != port)
             sock.sendto(struct.pack(">IIIII", 1, transaction, 5, 0, len(lst)) + others, sender)
             print(f"udp announce from port {port}", flush=True)  # for a test waiting on the swarm
+        elif len(data) >= 36 and data[:8] in connection_ids and struct.unpack(">I", data[8:12])[0] == 2:
+            # A scrape: seeders, completed, leechers per info_hash. Left unanswered, a client stops
+            # announcing until its request times out and then connects again.
+            transaction = struct.unpack(">I", data[12:16])[0]
+            counts = b"".join(struct.pack(">III", 0, 0, len(peers.get(data[i:i + 20], [])))
+                              for i in range(16, len(data) - 19, 20))
+            sock.sendto(struct.pack(">II", 2, transaction) + counts, sender)
 
 
 threading.Thread(target=serve_udp, args=(int(sys.argv[1]),), daemon=True).start()
