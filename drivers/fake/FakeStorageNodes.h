@@ -37,11 +37,12 @@ class FakeStorageNodes final : public StorageNodes {
   }
   common::Result<std::vector<StorageNode>> nodesOn(const std::vector<DeviceNumber>& majors) const override {
     std::vector<StorageNode> out;
-    for (const auto& [number, node] : nodes_) {
+    for (const auto& entry : nodes_) {
+      const DeviceNumber& number = entry.first;
       const bool wanted = std::any_of(majors.begin(), majors.end(), [&](const DeviceNumber& m) {
         return m.block == number.block && m.major == number.major;
       });
-      if (wanted) out.push_back(node);
+      if (wanted) out.push_back(entry.second);
     }
     return out;
   }

@@ -92,7 +92,7 @@ std::string nearestPciFunction(std::string_view devpath) {
 }
 
 common::Result<std::map<std::string, std::uint32_t>> LinuxStorageNodes::majors(bool block) const {
-  auto text = common::readSmallFile(proc_ + "/devices", 64 * 1024);
+  auto text = common::readSmallFile(proc_ + "/devices", std::size_t{64} * 1024);
   if (!text) return text.error();
   return parseProcDevices(text.value(), block);
 }
