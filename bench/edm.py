@@ -50,9 +50,12 @@ def main():
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--reference-bin", help="another build's bin directory: its mamori-agent scans the same "
                         "set and tree, alternating with this build's, and is reported beside it")
+    parser.add_argument("--keep", metavar="DIR", help="work in DIR and leave the set file (bench.*), the collector's "
+                        "public key (policy.pub) and the tree there, e.g. to profile a scan with perf")
     args = parser.parse_args()
     rng = random.Random(18)
-    tmp = tempfile.mkdtemp(prefix="mamori-bench-edm-")
+    tmp = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix="mamori-bench-edm-")
+    os.makedirs(tmp, exist_ok=True)
     collector = Collector(tmp, log_level="warning").start()
     try:
         rows = customers(args.rows)
@@ -100,7 +103,8 @@ def main():
         compare_scans(tmp, tree, summary, bundle, with_set, "edm", args.repeat, args.reference_bin)
     finally:
         collector.stop()
-        shutil.rmtree(tmp, ignore_errors=True)
+        if not args.keep:
+            shutil.rmtree(tmp, ignore_errors=True)
 
 
 if __name__ == "__main__":

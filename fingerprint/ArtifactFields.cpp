@@ -61,6 +61,11 @@ common::Result<SetHeader> readSetHeader(std::string_view bytes, Kind expected, s
   if (bytes.size() < kHeaderBytes || bytes.substr(0, kMagic.size()) != kMagic)
     return corrupt("not a signed set artifact (no \"MAMORSET\" header)", "offset 0");
   const std::uint32_t format = common::le32(bytes, 8);
+  if (format == 2)
+    return corrupt(
+        "set format 2 (values hashed with HMAC-SHA-256) is no longer read: register the set again "
+        "with this version's mamorictl (fingerprints add / edm add)",
+        "offset 8");
   if (format != kFormatVersion)
     return corrupt("format version " + std::to_string(format) + " is not supported by this program (it reads " +
                        std::to_string(kFormatVersion) + ")",

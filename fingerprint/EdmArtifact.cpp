@@ -1,5 +1,7 @@
 #include "fingerprint/EdmArtifact.h"
 
+#include <algorithm>
+
 #include "common/LittleEndian.h"
 #include "fingerprint/ArtifactFields.h"
 
@@ -10,8 +12,9 @@ namespace {
 using artifact::corrupt;
 using artifact::putLittleEndian;
 
-constexpr std::size_t kTableAt = 256;
+constexpr std::size_t kTableAt = 320;
 constexpr std::size_t kTypesAt = 192;
+constexpr std::size_t kLengthsAt = 256;
 
 std::string at(std::size_t offset) { return "offset " + std::to_string(offset); }
 
@@ -31,6 +34,8 @@ std::string edmArtifact(const EdmSet& set) {
   out.append(7, '\0');
   for (const EdmType type : set.columns) putLittleEndian(out, static_cast<std::uint8_t>(type), 1);
   out.append(kEdmMaxColumns - set.columns.size(), '\0');
+  for (const std::uint64_t mask : set.lengths) putLittleEndian(out, mask, 8);
+  out.append(kTableAt - kLengthsAt - 8 * set.lengths.size(), '\0');
   out.append(table);
   MAMORI_ASSERT(out.size() == header.totalBytes);
   return out;
@@ -84,6 +89,18 @@ common::Result<EdmSet> parseEdmArtifact(std::shared_ptr<const std::string> stora
                    at(184));
   if (bytes.substr(185, 7).find_first_not_of('\0') != std::string_view::npos)
     return corrupt("reserved bytes are not zero", at(185));
+  for (std::size_t kind = 0; kind < kEdmKinds; ++kind) {
+    const std::size_t offset = kLengthsAt + 8 * kind;
+    set.lengths[kind] = common::le64(bytes, offset);
+    const bool held = std::any_of(set.columns.begin(), set.columns.end(), [&](EdmType type) {
+      return type != EdmType::kSkip && static_cast<std::size_t>(edmKind(type)) == kind;
+    });
+    if (!held && set.lengths[kind] != 0)
+      return corrupt("value lengths for a kind of value no column holds", at(offset));
+  }
+  const std::size_t reservedAt = kLengthsAt + 8 * kEdmKinds;
+  if (bytes.substr(reservedAt, kTableAt - reservedAt).find_first_not_of('\0') != std::string_view::npos)
+    return corrupt("reserved bytes are not zero", at(reservedAt));
   if (header.entries > limits.maxEntries)
     return common::makeError(common::ErrorKind::kTooLarge,
                              "more than " + std::to_string(limits.maxEntries) + " entries", at(144));

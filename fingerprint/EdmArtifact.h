@@ -4,7 +4,9 @@
 //
 //   160 4 columns   164 4 min_columns   168 8 window   176 8 rows   184 1 row bits   185 7 zero
 //   192 64 column types, one byte each (EdmType; zero beyond the columns)
-//   256 the index (SetIndex: directory and 8-byte records; payload = column << row bits | row)
+//   256 64 per kind of value (EdmKind: name, phone, email, digits, address, text), the u64 mask of
+//          its values' byte lengths (EdmLengths; zero for a kind no column has), then 2 x u64 zero
+//   320 the index (SetIndex: directory and 8-byte records; payload = column << row bits | row)
 //
 // The scanner uses the index where it lies in the artifact's bytes. The parser is strict and
 // bounded (sizes, counts, order, rows and columns in range, every byte accounted for); it is fuzzed

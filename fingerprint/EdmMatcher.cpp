@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <bitset>
+#include <span>
 
 #include "common/Utf8.h"
 #include "fingerprint/TextNormalizer.h"
@@ -68,27 +69,32 @@ class Scanner {
   }
 
   std::vector<Found> run() {
-    std::vector<Word> field;
     std::size_t wordBegin = 0;
     bool inWord = false;
     for (std::size_t at = 0; at <= text_.size();) {
       std::uint32_t c = '\n';
       std::size_t length = 1;
-      if (at < text_.size()) {
+      if (at < text_.size() && static_cast<unsigned char>(text_[at]) < 0x80) {
+        c = static_cast<unsigned char>(text_[at]);
+      } else if (at < text_.size()) {
         length = common::decodeUtf8(text_, at, c);
         if (length == 0) length = 1, c = 0xFFFD;
       }
       const Cut cut = cutAt(c);
       if (cut != Cut::kNone && inWord) {
-        field.push_back({wordBegin, at, {}});
+        // The field's words are kept across fields (their buffers reused): only the first count_ count.
+        if (count_ == words_.size()) words_.emplace_back();
+        words_[count_].begin = wordBegin;
+        words_[count_].end = at;
+        ++count_;
         inWord = false;
       } else if (cut == Cut::kNone && !inWord) {
         wordBegin = at;
         inWord = true;
       }
-      if (cut == Cut::kField && !field.empty()) {
-        candidates(field);
-        field.clear();
+      if (cut == Cut::kField && count_ > 0) {
+        candidates();
+        count_ = 0;
       }
       if (c == '\n') ++line_;
       at += length;
@@ -101,50 +107,59 @@ class Scanner {
  private:
   bool wants(EdmKind kind) const { return kinds_.test(static_cast<std::size_t>(kind)); }
 
-  void candidates(std::vector<Word>& words) {
+  void candidates() {
     const bool icuKinds = wants(EdmKind::kName) || wants(EdmKind::kAddress) || wants(EdmKind::kText);
-    if (icuKinds)
-      for (auto& w : words) w.normalized = normalizeText(text_.substr(w.begin, w.end - w.begin));
+    const std::span<Word> words(words_.data(), count_);
+    // A word longer than a candidate is in no candidate: not normalised.
+    for (auto& w : words) {
+      w.normalized.clear();
+      if (icuKinds && w.end - w.begin <= kMaxCandidateBytes)
+        normalizeTextInto(text_.substr(w.begin, w.end - w.begin), w.normalized);
+    }
     for (std::size_t first = 0; first < words.size(); ++first) {
-      std::u32string joined;
+      joined_.clear();
       for (std::size_t last = first; last < words.size() && last < first + kEdmMaxWordsPerValue; ++last) {
         const std::size_t begin = words[first].begin, end = words[last].end;
         if (end - begin > kMaxCandidateBytes) break;
         const std::string_view span = text_.substr(begin, end - begin);
-        joined += words[last].normalized;
-        candidate(span, joined, static_cast<std::uint32_t>(begin));
+        joined_ += words[last].normalized;
+        candidate(span, joined_, static_cast<std::uint32_t>(begin));
       }
     }
   }
 
-  void candidate(std::string_view span, const std::u32string& normalized, std::uint32_t offset) {
+  void candidate(std::string_view span, std::u32string_view normalized, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
     const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80;
-    if (wants(EdmKind::kPhone) && digitLike) lookup(EdmKind::kPhone, normalizeEdmValue(EdmKind::kPhone, span), offset);
+    if (wants(EdmKind::kPhone) && digitLike)
+      lookupIf(EdmKind::kPhone, normalizeEdmValue(EdmKind::kPhone, span), offset);
     if (wants(EdmKind::kDigits) && digitLike)
-      lookup(EdmKind::kDigits, normalizeEdmValue(EdmKind::kDigits, span), offset);
+      lookupIf(EdmKind::kDigits, normalizeEdmValue(EdmKind::kDigits, span), offset);
     if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos)
-      lookup(EdmKind::kEmail, normalizeEdmValue(EdmKind::kEmail, span), offset);
+      lookupIf(EdmKind::kEmail, normalizeEdmValue(EdmKind::kEmail, span), offset);
     if (normalized.size() < 2) return;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
-      if (wants(kind)) lookup(kind, edmValueFromNormalized(kind, normalized), offset);
+      if (wants(kind) && edmValueInto(kind, normalized, value_)) lookup(kind, value_, offset);
     // A name with its honorific glued on ("山田太郎様": PDF text often has no space there).
     if (!wants(EdmKind::kName)) return;
     for (const std::u32string_view honorific : {U"様", U"さん", U"殿", U"君", U"氏"}) {
       if (normalized.size() > honorific.size() + 1 &&
-          std::u32string_view(normalized).substr(normalized.size() - honorific.size()) == honorific)
-        lookup(EdmKind::kName,
-               edmValueFromNormalized(EdmKind::kName, normalized.substr(0, normalized.size() - honorific.size())),
-               offset);
+          normalized.substr(normalized.size() - honorific.size()) == honorific &&
+          edmValueInto(EdmKind::kName, normalized.substr(0, normalized.size() - honorific.size()), value_))
+        lookup(EdmKind::kName, value_, offset);
     }
   }
 
   // Hashes the value and queues its lookup: the index is searched for many values at once
-  // (SetIndex::findMany), in the order they were queued.
-  void lookup(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
-    if (!value) return;
+  // (SetIndex::findMany), in the order they were queued. A value of a length no registered value of
+  // its kind has is not in the set: neither hashed nor looked up.
+  void lookupIf(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
+    if (value) lookup(kind, std::string_view(*value), offset);
+  }
+  void lookup(EdmKind kind, std::string_view value, std::uint32_t offset) {
+    if (!set_.holdsLength(kind, value.size())) return;
     pending_.push_back({kind, offset, line_});
-    hashes_.push_back(edmValueHash(key_, kind, *value));
+    hashes_.push_back(edmValueHash(key_, kind, value));
     if (pending_.size() == kLookupBatch) flush();
   }
 
@@ -179,6 +194,10 @@ class Scanner {
   std::vector<Pending> pending_;
   std::vector<std::uint64_t> hashes_;
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_;
+  std::vector<Word> words_;  // the current field's words (the first count_), buffers kept
+  std::size_t count_ = 0;
+  std::u32string joined_;  // the normalised words of the candidate being built
+  std::string value_;      // the candidate's value of one kind
 };
 
 // Where each column's values were found, to tell whether another row's value of a column lies

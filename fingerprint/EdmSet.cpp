@@ -17,7 +17,8 @@ unsigned edmColumnBits(std::size_t columns) {
 }
 
 std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
-                       const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out) {
+                       const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out,
+                       std::vector<std::uint64_t>* lengths) {
   std::size_t unreadable = 0;
   for (std::size_t column = 0; column < columns.size() && column < cells.size(); ++column) {
     if (columns[column] == EdmType::kSkip) continue;
@@ -26,14 +27,17 @@ std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& co
       if (cells[column].find_first_not_of(" \t\r\n") != std::string_view::npos) ++unreadable;
       continue;
     }
-    for (const auto& value : values) out.push_back({edmValueHash(key, edmKind(columns[column]), value) | column, row});
+    for (const auto& value : values) {
+      out.push_back({edmValueHash(key, edmKind(columns[column]), value) | column, row});
+      if (lengths != nullptr && column < lengths->size()) (*lengths)[column] |= edmLengthBit(value.size());
+    }
   }
   return unreadable;
 }
 
 common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::string keyId,
                                    std::vector<EdmType> columns, std::int64_t minColumns, std::int64_t rows,
-                                   std::vector<EdmEntry> entries) {
+                                   std::vector<EdmEntry> entries, const std::vector<std::uint64_t>& columnLengths) {
   if (columns.empty() || columns.size() > kEdmMaxColumns)
     return artifact::corrupt("expected 1 to " + std::to_string(kEdmMaxColumns) + " columns", "/columns");
   if (rows < 0 || rows > (std::int64_t{1} << 32U)) return artifact::corrupt("row count out of range", "/rows");
@@ -45,6 +49,12 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
   set.minColumns = minColumns;
   set.rows = rows;
   set.rowBits = edmRowBits(rows);
+  if (!columnLengths.empty() && columnLengths.size() != set.columns.size())
+    return artifact::corrupt("expected a length mask per column", "/lengths");
+  for (std::size_t c = 0; c < set.columns.size(); ++c)
+    if (set.columns[c] != EdmType::kSkip)
+      set.lengths[static_cast<std::size_t>(edmKind(set.columns[c]))] |=
+          columnLengths.empty() ? kEdmAnyLength : columnLengths[c];
   std::vector<SetIndex::Entry> indexed;
   indexed.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -4,6 +4,8 @@
 // hashes -> (column, row). No values, no names of columns: only 56-bit keyed hashes (uploads carry
 // the column in the low 8 bits of each key; the index keeps it in the payload) and row numbers.
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -29,10 +31,18 @@ struct EdmEntry {
   bool operator==(const EdmEntry& other) const = default;
 };
 
-// The key of a normalised value of a column's kind (FingerprintKey::hash64 under the kind's domain).
+// The key of a normalised value of a column's kind (FingerprintKey::valueHash: SipHash-2-4 under the
+// kind's key).
 inline std::uint64_t edmValueHash(const FingerprintKey& key, EdmKind kind, std::string_view normalized) {
-  return key.hash64(edmDomain(kind), normalized) & ~kEdmColumnMask;
+  return key.valueHash(kind, normalized) & ~kEdmColumnMask;
 }
+
+// The byte lengths of a set's normalised values, per kind of value: bit n (63 for 63 and more) is set
+// when a value of a column of that kind is n bytes long. The scanner hashes and looks up only
+// candidates of a length the set holds (docs/decisions/0049): most candidates of a file are not.
+using EdmLengths = std::array<std::uint64_t, kEdmKinds>;
+constexpr std::uint64_t kEdmAnyLength = ~std::uint64_t{0};
+inline std::uint64_t edmLengthBit(std::size_t bytes) { return std::uint64_t{1} << std::min<std::size_t>(bytes, 63); }
 
 struct EdmSet {
   std::string name;
@@ -46,6 +56,11 @@ struct EdmSet {
   // The index: value hash (column bits cleared) -> payload (column << rowBits) | row.
   SetIndex index;
   unsigned rowBits = 0;
+  EdmLengths lengths{};  // zero for kinds no column has
+
+  bool holdsLength(EdmKind kind, std::size_t bytes) const {
+    return (lengths[static_cast<std::size_t>(kind)] & edmLengthBit(bytes)) != 0;
+  }
 
   std::uint32_t rowOf(std::uint64_t payload) const {
     return static_cast<std::uint32_t>(payload & ((std::uint64_t{1} << rowBits) - 1));
@@ -54,20 +69,23 @@ struct EdmSet {
   std::size_t indexBytes() const { return index.bytes().size(); }
 };
 
-// Hashes one row's cells (cells[i] of columns[i]; missing cells are empty) and appends its entries.
+// Hashes one row's cells (cells[i] of columns[i]; missing cells are empty) and appends its entries;
+// with lengths (one mask per column, sized by the caller), adds the values' length bits to it.
 // Answers how many non-empty cells of registered columns could not be read as their type.
 std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
-                       const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out);
+                       const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out,
+                       std::vector<std::uint64_t>* lengths = nullptr);
 
 // Payload bits of a table: the row number's, then the column's above them.
 unsigned edmRowBits(std::int64_t rows);
 unsigned edmColumnBits(std::size_t columns);
 
 // Sorts and deduplicates entries into a set; an entry naming a row >= rows or a column outside
-// columns is an error (a corrupt upload).
+// columns is an error (a corrupt upload). columnLengths: hashEdmRow's masks, one per column (empty:
+// any length, no candidate is skipped).
 common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::string keyId,
                                    std::vector<EdmType> columns, std::int64_t minColumns, std::int64_t rows,
-                                   std::vector<EdmEntry> entries);
+                                   std::vector<EdmEntry> entries, const std::vector<std::uint64_t>& columnLengths = {});
 
 // 12 bytes per entry: the key (u64) then the row (u32), little-endian (uploads and artifacts).
 constexpr std::size_t kEdmEntryBytes = 12;

@@ -113,29 +113,32 @@ std::optional<std::string> emailOf(std::string_view text) {
 
 bool isAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
-std::string utf8Of(const std::u32string& text) {
-  std::string out;
+void utf8Into(std::u32string_view text, std::string& out) {
+  out.clear();
   for (const char32_t c : text) common::appendUtf8(out, c);
-  return out;
 }
 
-// 丁目, 番地, 番 and 号 right after a digit are only separators of the block numbers.
-std::u32string dropAddressCounters(const std::u32string& text) {
-  std::u32string out;
+bool startsAt(std::u32string_view text, std::size_t i, std::u32string_view what) {
+  return text.substr(i, what.size()) == what;
+}
+
+// The address value of normalised text: 丁目, 番地, 番 and 号 right after a digit are only separators
+// of the block numbers and are dropped. Answers its length in characters.
+std::size_t addressInto(std::u32string_view text, std::string& out) {
+  out.clear();
+  std::size_t length = 0;
+  bool afterDigit = false;
   for (std::size_t i = 0; i < text.size(); ++i) {
-    const bool afterDigit = !out.empty() && isAsciiDigit(out.back());
-    if (afterDigit && text.compare(i, 2, U"丁目") == 0) {
-      ++i;
-      continue;
-    }
-    if (afterDigit && text.compare(i, 2, U"番地") == 0) {
+    if (afterDigit && (startsAt(text, i, U"丁目") || startsAt(text, i, U"番地"))) {
       ++i;
       continue;
     }
     if (afterDigit && (text[i] == U'番' || text[i] == U'号')) continue;
-    out.push_back(text[i]);
+    common::appendUtf8(out, text[i]);
+    afterDigit = isAsciiDigit(text[i]);
+    ++length;
   }
-  return out;
+  return length;
 }
 
 }  // namespace
@@ -162,22 +165,26 @@ std::string_view edmDomain(EdmKind kind) {
   return "edm:text";
 }
 
-std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32string& normalized) {
+bool edmValueInto(EdmKind kind, std::u32string_view normalized, std::string& out) {
   switch (kind) {
     case EdmKind::kName:
-      if (normalized.size() < 2 || normalized.size() > 48) return std::nullopt;
-      if (std::any_of(normalized.begin(), normalized.end(), isAsciiDigit)) return std::nullopt;
-      return utf8Of(normalized);
-    case EdmKind::kAddress: {
-      const auto address = dropAddressCounters(normalized);
-      if (address.size() < 4) return std::nullopt;
-      return utf8Of(address);
-    }
+      if (normalized.size() < 2 || normalized.size() > 48) return false;
+      if (std::any_of(normalized.begin(), normalized.end(), isAsciiDigit)) return false;
+      utf8Into(normalized, out);
+      return true;
+    case EdmKind::kAddress: return addressInto(normalized, out) >= 4;
     case EdmKind::kText:
-      if (normalized.size() < 2) return std::nullopt;
-      return utf8Of(normalized);
-    default: return std::nullopt;
+      if (normalized.size() < 2) return false;
+      utf8Into(normalized, out);
+      return true;
+    default: return false;
   }
+}
+
+std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32string& normalized) {
+  std::string out;
+  if (!edmValueInto(kind, normalized, out)) return std::nullopt;
+  return out;
 }
 
 std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text) {

@@ -24,7 +24,7 @@ constexpr std::size_t kEdmKinds = 6;
 std::optional<EdmType> edmTypeFromName(std::string_view name);
 std::string_view edmTypeName(EdmType type);
 EdmKind edmKind(EdmType type);
-// The hash domain of a kind ("edm:name", ...): FingerprintKey::hash64's first argument.
+// The hash domain of a kind ("edm:name", ...): what FingerprintKey derives the kind's key from.
 std::string_view edmDomain(EdmKind kind);
 // Names and free text are weak evidence (many people share a name, and its kana follows from it): a
 // row is matched only with at least one strong value (phone, e-mail, numbers, address) among its
@@ -45,6 +45,9 @@ std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text
 // The name, address or text value of text already through normalizeText (TextNormalizer.h): the
 // scanner normalises each word once and joins them. Other kinds: nullopt.
 std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32string& normalized);
+// The same into out (its buffer reused: the scanner builds thousands of values a file); false when
+// normalized cannot be a value of kind (out is then unspecified).
+bool edmValueInto(EdmKind kind, std::u32string_view normalized, std::string& out);
 
 // A cell's values to register: its normalised value, and for a name of two words the other order too
 // ("山田 太郎" is also found as "太郎 山田", "Taro Yamada" as "Yamada Taro").

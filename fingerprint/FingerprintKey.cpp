@@ -38,6 +38,9 @@ FingerprintKey::FingerprintKey(const std::array<unsigned char, kBytes>& bytes) :
   OPENSSL_cleanse(opad.data(), opad.size());
   pads_ = std::move(pads);
   seed_ = hash64("winnow-seed", {});
+  rollingBase_ = hash64("winnow-base", {}) | 1U;
+  docKey_ = derive("doc");
+  for (std::size_t kind = 0; kind < kEdmKinds; ++kind) edmKeys_[kind] = derive(edmDomain(static_cast<EdmKind>(kind)));
 }
 
 common::Result<FingerprintKey> FingerprintKey::generate() {
@@ -65,16 +68,82 @@ std::string FingerprintKey::keyId() const {
   return common::sha256Hex(std::string_view(reinterpret_cast<const char*>(bytes_.data()), bytes_.size())).substr(0, 16);
 }
 
-std::uint64_t FingerprintKey::hash64(std::string_view domain, std::string_view bytes) const {
+void FingerprintKey::hmac(std::string_view domain, std::string_view bytes, unsigned char* digest) const {
   SHA256_CTX ctx = pads_->inner;
   unsigned char inner[SHA256_DIGEST_LENGTH];
-  unsigned char digest[SHA256_DIGEST_LENGTH];
   const unsigned char separator = 0;
   MAMORI_ASSERT(SHA256_Update(&ctx, domain.data(), domain.size()) == 1 && SHA256_Update(&ctx, &separator, 1) == 1 &&
                 SHA256_Update(&ctx, bytes.data(), bytes.size()) == 1 && SHA256_Final(inner, &ctx) == 1);
   ctx = pads_->outer;
   MAMORI_ASSERT(SHA256_Update(&ctx, inner, sizeof inner) == 1 && SHA256_Final(digest, &ctx) == 1);
+}
+
+std::uint64_t FingerprintKey::hash64(std::string_view domain, std::string_view bytes) const {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  hmac(domain, bytes, digest);
   return common::le64(std::string_view(reinterpret_cast<const char*>(digest), 8), 0);
+}
+
+SipKey FingerprintKey::derive(std::string_view use) const {
+  unsigned char digest[SHA256_DIGEST_LENGTH];
+  hmac("siphash-2-4 key", use, digest);
+  const std::string_view view(reinterpret_cast<const char*>(digest), 16);
+  const SipKey key{common::le64(view, 0), common::le64(view, 8)};
+  OPENSSL_cleanse(digest, sizeof digest);
+  return key;
+}
+
+namespace {
+
+constexpr std::uint64_t rotl(std::uint64_t x, int b) { return (x << b) | (x >> (64 - b)); }
+
+struct SipState {
+  std::uint64_t v0, v1, v2, v3;
+  void round() {
+    v0 += v1;
+    v1 = rotl(v1, 13);
+    v1 ^= v0;
+    v0 = rotl(v0, 32);
+    v2 += v3;
+    v3 = rotl(v3, 16);
+    v3 ^= v2;
+    v0 += v3;
+    v3 = rotl(v3, 21);
+    v3 ^= v0;
+    v2 += v1;
+    v1 = rotl(v1, 17);
+    v1 ^= v2;
+    v2 = rotl(v2, 32);
+  }
+  void compress(std::uint64_t m) {
+    v3 ^= m;
+    round();
+    round();
+    v0 ^= m;
+  }
+};
+
+std::uint64_t loadLe64(const unsigned char* p) {
+  std::uint64_t v = 0;
+  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  return v;
+}
+
+}  // namespace
+
+std::uint64_t SipKey::hash(std::string_view bytes) const {
+  SipState s{k0 ^ 0x736f6d6570736575ULL, k1 ^ 0x646f72616e646f6dULL, k0 ^ 0x6c7967656e657261ULL,
+             k1 ^ 0x7465646279746573ULL};
+  const auto* p = reinterpret_cast<const unsigned char*>(bytes.data());
+  const std::size_t n = bytes.size();
+  const std::size_t whole = n - n % 8;
+  for (std::size_t i = 0; i < whole; i += 8) s.compress(loadLe64(p + i));
+  std::uint64_t last = static_cast<std::uint64_t>(n & 0xFF) << 56;
+  for (std::size_t i = 0; i < n % 8; ++i) last |= static_cast<std::uint64_t>(p[whole + i]) << (8 * i);
+  s.compress(last);
+  s.v2 ^= 0xFF;
+  for (int i = 0; i < 4; ++i) s.round();
+  return s.v0 ^ s.v1 ^ s.v2 ^ s.v3;
 }
 
 }  // namespace mamori::fingerprint

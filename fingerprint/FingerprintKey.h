@@ -3,6 +3,9 @@
 // 32 random bytes, created once by the collector, given to administrators (mamorictl hashes on their
 // machine) and to enrolled agents (they hash what they scan). Without it, the hashes in the database
 // and in the artifacts cannot be tested against guessed phrases or names.
+//
+// Since set format 3 (docs/decisions/0049) what is stored is SipHash-2-4 under 128-bit keys derived
+// from the fleet key by HMAC-SHA-256, one key per use (document k-grams, each kind of EDM value).
 
 #include <array>
 #include <cstdint>
@@ -11,8 +14,20 @@
 #include <string_view>
 
 #include "common/Result.h"
+#include "fingerprint/EdmValues.h"
 
 namespace mamori::fingerprint {
+
+// What the keyed hash of a set's values is; uploads name it ("hash"), so hashes of another scheme
+// (an older mamorictl's HMAC-SHA-256 of set format 2) are refused instead of never matching.
+constexpr std::string_view kSetHashScheme = "siphash-2-4";
+
+// SipHash-2-4 (Aumasson and Bernstein, 2012) under a 128-bit key: a pseudorandom function built for
+// short inputs, so an output says nothing about the input to whoever does not hold the key.
+struct SipKey {
+  std::uint64_t k0 = 0, k1 = 0;
+  std::uint64_t hash(std::string_view bytes) const;
+};
 
 class FingerprintKey {
  public:
@@ -26,17 +41,31 @@ class FingerprintKey {
   // fleet's (or an older) key is refused instead of silently never matching.
   std::string keyId() const;
 
-  // HMAC-SHA-256(key, domain || 0x00 || bytes), first 8 bytes as a little-endian integer. The domain
-  // separates uses ("doc", "edm:phone", ...), so a value hashed for one column never equals another's.
+  // HMAC-SHA-256(key, domain || 0x00 || bytes), first 8 bytes as a little-endian integer: what derives
+  // the keys below (and what set format 2 stored for every value).
   std::uint64_t hash64(std::string_view domain, std::string_view bytes) const;
-  // A key-derived 64-bit seed for the fast selection hash of winnowing.
+
+  // The stored hash of a selected k-gram (its normalised characters as UTF-8).
+  std::uint64_t documentHash(std::string_view gram) const { return docKey_.hash(gram); }
+  // The stored hash of a normalised EDM value of a kind (types sharing a normaliser share the key).
+  std::uint64_t valueHash(EdmKind kind, std::string_view normalized) const {
+    return edmKeys_[static_cast<std::size_t>(kind)].hash(normalized);
+  }
+  // Winnowing's selection hash: a polynomial rolling hash over code points with this odd base, mixed
+  // with the seed; both derived from the key, so which k-grams are kept is not predictable without it.
+  std::uint64_t rollingBase() const { return rollingBase_; }
   std::uint64_t seed() const { return seed_; }
 
  private:
   explicit FingerprintKey(const std::array<unsigned char, kBytes>& bytes);
+  void hmac(std::string_view domain, std::string_view bytes, unsigned char* digest) const;
+  SipKey derive(std::string_view use) const;
   struct Pads;  // SHA-256 states after the HMAC inner and outer key blocks, shared by copies
   std::array<unsigned char, kBytes> bytes_{};
   std::shared_ptr<const Pads> pads_;
+  SipKey docKey_;
+  std::array<SipKey, kEdmKinds> edmKeys_{};
+  std::uint64_t rollingBase_ = 1;
   std::uint64_t seed_ = 0;
 };
 

@@ -1,6 +1,8 @@
 #include "fingerprint/TextNormalizer.h"
 
 #include <algorithm>
+#include <array>
+#include <cstdint>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -81,8 +83,111 @@ char32_t foldKana(char32_t c) {
   return c;
 }
 
+namespace {
+
+const UNormalizer2* nfkcCasefold() {
+  UErrorCode status = U_ZERO_ERROR;
+  const UNormalizer2* normalizer = unorm2_getNFKCCasefoldInstance(&status);
+  return U_FAILURE(status) ? nullptr : normalizer;  // ICU's data is part of libicu: never null
+}
+
+// Text through ICU in slices (a slice boundary is a line feed or an ASCII byte: a normalisation
+// boundary in all but the rarest texts).
+void normalizeWithIcu(std::string_view utf8, const UNormalizer2* normalizer, std::u32string& out) {
+  for (std::size_t from = 0; from < utf8.size();) {
+    const std::size_t end = sliceEnd(utf8, from);
+    normalizeSlice(utf8.substr(from, end - from), normalizer, out);
+    from = end;
+  }
+}
+
+// What the fast path knows of the characters most Japanese text is made of: CJK symbols and
+// punctuation, hiragana and katakana (U+3000..U+30FF), the CJK unified ideographs (U+4E00..U+9FFF)
+// and the full-width and half-width forms (U+FF00..U+FFEF), asked of ICU once per process.
+struct Range {
+  char32_t first, end;
+};
+constexpr std::array<Range, 3> kRanges = {{{0x3000, 0x3100}, {0x4E00, 0xA000}, {0xFF00, 0xFFF0}}};
+constexpr std::uint8_t kBoundary = 1;  // a normalisation boundary before it (hasBoundaryBefore)
+constexpr std::uint8_t kAlone = 2;     // and what it gives is the same whatever surrounds it: `output`
+
+struct CharInfo {
+  std::uint8_t bits = 0;
+  char16_t output = 0;  // what normalizeText keeps of it (NFKC_Casefold, only letters, digits and marks,
+                        // kana folded): one character, or 0 for nothing
+};
+
+class FastTable {
+ public:
+  explicit FastTable(const UNormalizer2* normalizer) {
+    std::size_t at = 0;
+    for (const auto& range : kRanges)
+      for (char32_t c = range.first; c < range.end; ++c) info_[at++] = classify(normalizer, c);
+  }
+  // Characters outside the ranges are not known: neither alone nor a boundary.
+  CharInfo at(char32_t c) const {
+    std::size_t base = 0;
+    for (const auto& range : kRanges) {
+      if (c >= range.first && c < range.end) return info_[base + (c - range.first)];
+      base += range.end - range.first;
+    }
+    return {};
+  }
+
+ private:
+  static CharInfo classify(const UNormalizer2* normalizer, char32_t c) {
+    if (unorm2_hasBoundaryBefore(normalizer, static_cast<UChar32>(c)) == 0) return {};
+    const UChar unit = static_cast<UChar>(c);  // BMP only
+    std::array<UChar, 32> mapped{};
+    UErrorCode status = U_ZERO_ERROR;
+    const int32_t length =
+        unorm2_normalize(normalizer, &unit, 1, mapped.data(), static_cast<int32_t>(mapped.size()), &status);
+    if (U_FAILURE(status)) return {kBoundary, 0};
+    // What of its normalised form is kept: nothing, or one BMP character (then folded).
+    char16_t kept = 0;
+    for (int32_t i = 0; i < length;) {
+      UChar32 m = 0;
+      U16_NEXT(mapped.data(), i, length, m);
+      if (!keep(static_cast<char32_t>(m))) continue;
+      if (kept != 0 || m > 0xFFFF) return {kBoundary, 0};
+      kept = static_cast<char16_t>(foldKana(static_cast<char32_t>(m)));
+    }
+    return {static_cast<std::uint8_t>(kBoundary | kAlone), kept};
+  }
+  std::array<CharInfo, 0x100 + 0x5200 + 0xF0> info_{};
+};
+
+// The character at text[at]: ASCII, or a three-byte sequence the table knows; anything else is not
+// known (length 0).
+struct Known {
+  std::size_t length = 0;
+  char32_t c = 0;
+  CharInfo info;
+};
+
+Known knownAt(std::string_view text, std::size_t at, const FastTable& table) {
+  const auto b0 = static_cast<unsigned char>(text[at]);
+  if (b0 < 0x80) return {1, b0, {kBoundary | kAlone, 0}};
+  if ((b0 & 0xF0) != 0xE0 || text.size() - at < 3) return {};
+  const auto b1 = static_cast<unsigned char>(text[at + 1]);
+  const auto b2 = static_cast<unsigned char>(text[at + 2]);
+  if ((b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) return {};
+  const char32_t c = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+  const CharInfo info = table.at(c);  // the ranges hold no overlong forms and no surrogates
+  if (info.bits == 0) return {};
+  return {3, c, info};
+}
+
+}  // namespace
+
 std::u32string normalizeText(std::string_view utf8) {
   std::u32string out;
+  normalizeTextInto(utf8, out);
+  return out;
+}
+
+void normalizeTextInto(std::string_view utf8, std::u32string& out) {
+  out.clear();
   // ASCII alone (a phone number, an e-mail address, an English word: most of what the exact data
   // matcher normalises, word by word) needs no ICU: NFKC leaves ASCII as it is, case folding lowers
   // A-Z, and of ASCII only letters and digits are kept. The same result, without two conversions
@@ -96,17 +201,50 @@ std::u32string normalizeText(std::string_view utf8) {
         out.push_back(static_cast<char32_t>(c));
       }
     }
-    return out;
+    return;
   }
-  UErrorCode status = U_ZERO_ERROR;
-  const UNormalizer2* normalizer = unorm2_getNFKCCasefoldInstance(&status);
-  if (U_FAILURE(status) || normalizer == nullptr) return out;  // ICU's data is part of libicu: never
+  const UNormalizer2* normalizer = nfkcCasefold();
+  if (normalizer == nullptr) return;
+  static const FastTable table(normalizer);
   out.reserve(utf8.size() / 2);
-  for (std::size_t from = 0; from < utf8.size();) {
-    const std::size_t end = sliceEnd(utf8, from);
-    normalizeSlice(utf8.substr(from, end - from), normalizer, out);
-    from = end;
+  // A character with a normalisation boundary before it and before the next one normalises as it
+  // would alone, whatever surrounds it: ASCII, and what the table says of kana, kanji, Japanese
+  // punctuation and full-width forms (almost all of a Japanese text). Every other stretch goes
+  // through ICU: it starts and ends at boundaries, so ICU gives for it what it gives for it inside
+  // the whole text.
+  constexpr std::size_t kNone = SIZE_MAX;
+  std::size_t pending = kNone;  // where the stretch for ICU began
+  Known here = knownAt(utf8, 0, table);
+  for (std::size_t at = 0; at < utf8.size();) {
+    const std::size_t next = at + std::max<std::size_t>(here.length, 1);
+    const Known after = next < utf8.size() ? knownAt(utf8, next, table) : Known{0, 0, {kBoundary, 0}};
+    if ((here.info.bits & kAlone) != 0 && (after.info.bits & kBoundary) != 0) {
+      if (pending != kNone) {
+        normalizeWithIcu(utf8.substr(pending, at - pending), normalizer, out);
+        pending = kNone;
+      }
+      const char32_t c = here.c;
+      if (c < 0x80) {
+        if (c >= 'A' && c <= 'Z') {
+          out.push_back(c - 'A' + 'a');
+        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
+          out.push_back(c);
+        }
+      } else if (here.info.output != 0) {
+        out.push_back(here.info.output);
+      }
+    } else if (pending == kNone) {
+      pending = at;
+    }
+    at = next;
+    here = after;
   }
+  if (pending != kNone) normalizeWithIcu(utf8.substr(pending), normalizer, out);
+}
+
+std::u32string normalizeTextWithIcu(std::string_view utf8) {
+  std::u32string out;
+  if (const UNormalizer2* normalizer = nfkcCasefold()) normalizeWithIcu(utf8, normalizer, out);
   return out;
 }
 

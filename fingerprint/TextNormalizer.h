@@ -10,8 +10,17 @@
 
 namespace mamori::fingerprint {
 
-// Invalid UTF-8 is read as U+FFFD, which is not kept. Pure and thread-safe.
+// Invalid UTF-8 is read as U+FFFD, which is not kept. Pure and thread-safe. ASCII, kana, kanji and
+// Japanese punctuation are normalised without ICU where no neighbour can change them; the rest goes
+// through ICU.
 std::u32string normalizeText(std::string_view utf8);
+
+// The same into out (cleared first; its buffer reused: the exact data matcher normalises every word
+// of a file on its own).
+void normalizeTextInto(std::string_view utf8, std::u32string& out);
+
+// The same, every character through ICU: the reference the fast paths are tested against.
+std::u32string normalizeTextWithIcu(std::string_view utf8);
 
 // The same folding for one code point already NFKC-casefolded: katakana to hiragana.
 char32_t foldKana(char32_t c);

@@ -17,15 +17,29 @@ std::uint64_t finalMix(std::uint64_t h) {
   return h;
 }
 
-// The selection hash: cheap (FNV-1a over the code points, then a bit mixer), seeded from the key so
-// which positions are selected is not predictable without it. Only selected k-grams pay for an HMAC.
-std::uint64_t selectionHash(const char32_t* gram, std::size_t k, std::uint64_t seed) {
-  std::uint64_t h = 0xcbf29ce484222325ULL ^ seed;
-  for (std::size_t i = 0; i < k; ++i) {
-    h ^= gram[i];
-    h *= 0x100000001b3ULL;
+// c as UTF-8 at out (room for 4 bytes); answers the bytes written. appendUtf8's encoding, without
+// growing a string byte by byte for every selected k-gram.
+std::size_t encodeUtf8(char32_t c, char* out) {
+  if (c < 0x80) {
+    out[0] = static_cast<char>(c);
+    return 1;
   }
-  return finalMix(h);
+  if (c < 0x800) {
+    out[0] = static_cast<char>(0xC0 | (c >> 6));
+    out[1] = static_cast<char>(0x80 | (c & 0x3F));
+    return 2;
+  }
+  if (c < 0x10000) {
+    out[0] = static_cast<char>(0xE0 | (c >> 12));
+    out[1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+    out[2] = static_cast<char>(0x80 | (c & 0x3F));
+    return 3;
+  }
+  out[0] = static_cast<char>(0xF0 | (c >> 18));
+  out[1] = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+  out[2] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+  out[3] = static_cast<char>(0x80 | (c & 0x3F));
+  return 4;
 }
 
 }  // namespace
@@ -36,12 +50,25 @@ std::vector<Fingerprint> winnow(const std::u32string& normalized, const Fingerpr
   const std::size_t k = params.k;
   if (k == 0 || normalized.size() < k) return out;
   const std::size_t grams = normalized.size() - k + 1;
+  // The selection hash: a polynomial rolling hash over the code points (modulo 2^64, the key's odd
+  // base), then a bit mixer with the key's seed: two multiplications a position whatever k is, and
+  // which positions are selected is not predictable without the key. Only selected k-grams pay for
+  // the stored keyed hash (SipHash-2-4).
   std::vector<std::uint64_t> hashes(grams);
-  for (std::size_t i = 0; i < grams; ++i) hashes[i] = selectionHash(normalized.data() + i, k, key.seed());
+  const std::uint64_t base = key.rollingBase(), seed = key.seed();
+  std::uint64_t leading = 1;  // base^(k-1): the weight of the code point that leaves the k-gram
+  for (std::size_t i = 1; i < k; ++i) leading *= base;
+  std::uint64_t rolling = 0;
+  for (std::size_t i = 0; i < k; ++i) rolling = rolling * base + normalized[i];
+  hashes[0] = finalMix(rolling ^ seed);
+  for (std::size_t i = 1; i < grams; ++i) {
+    rolling = (rolling - normalized[i - 1] * leading) * base + normalized[i + k - 1];
+    hashes[i] = finalMix(rolling ^ seed);
+  }
   const std::size_t window = std::min(std::max<std::size_t>(params.window, 1), grams);
   std::size_t lastSelected = grams;  // none yet
   std::size_t minAt = 0;
-  std::string gram;
+  std::string gram(4 * k, '\0');  // the selected k-gram as UTF-8 (at most 4 bytes a character)
   for (std::size_t end = window - 1; end < grams; ++end) {
     const std::size_t start = end + 1 - window;
     if (end == window - 1 || minAt < start) {
@@ -54,9 +81,9 @@ std::vector<Fingerprint> winnow(const std::u32string& normalized, const Fingerpr
       minAt = end;
     }
     if (minAt != lastSelected) {
-      gram.clear();
-      for (std::size_t i = 0; i < k; ++i) appendUtf8(gram, normalized[minAt + i]);
-      out.push_back({key.hash64("doc", gram), static_cast<std::uint32_t>(minAt)});
+      std::size_t bytes = 0;
+      for (std::size_t i = 0; i < k; ++i) bytes += encodeUtf8(normalized[minAt + i], gram.data() + bytes);
+      out.push_back({key.documentHash(std::string_view(gram.data(), bytes)), static_cast<std::uint32_t>(minAt)});
       lastSelected = minAt;
     }
   }

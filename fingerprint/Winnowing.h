@@ -1,9 +1,9 @@
 #pragma once
 // Document fingerprints by winnowing (Schleimer, Wilkerson, Aiken 2003) over normalised text:
-// every k-gram of characters gets a fast key-seeded hash; in each window of w consecutive k-gram
+// every k-gram of characters gets a fast keyed rolling hash; in each window of w consecutive k-gram
 // hashes the minimum is selected (the rightmost on ties), and each selected k-gram's stored value is
-// the keyed HMAC (FingerprintKey::hash64). Any run of at least w + k - 1 characters shared by two
-// texts is guaranteed to share a fingerprint, and about 2 / (w + 1) of the positions are selected.
+// its keyed SipHash-2-4 (FingerprintKey::documentHash, docs/decisions/0049). Any run of at least w + k - 1 characters
+// shared by two texts is guaranteed to share a fingerprint, and about 2 / (w + 1) of the positions are selected.
 //
 // k = 16 and w = 32 (docs/decisions/0032): a shared run of 47 normalised characters is always found
 // (the "exact match from about 50 characters" of commercial tools), about 6% of positions are kept
@@ -24,7 +24,7 @@ struct WinnowParams {
 };
 
 struct Fingerprint {
-  std::uint64_t hash = 0;      // FingerprintKey::hash64("doc", the k-gram as UTF-8)
+  std::uint64_t hash = 0;      // FingerprintKey::documentHash(the k-gram as UTF-8)
   std::uint32_t position = 0;  // where the k-gram starts in the normalised text
 };
 

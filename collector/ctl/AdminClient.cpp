@@ -8,7 +8,7 @@ common::Result<std::unique_ptr<AdminClient>> AdminClient::connect(const Connecti
   common::net::HttpsClientOptions http;
   http.baseUrl = options.collectorUrl;
   http.caFile = options.caFile;
-  http.timeoutMs = 30'000;
+  http.timeoutMs = options.timeoutMs;
   auto client = common::net::HttpsClient::create(http);
   if (!client) return client.error();
   return std::unique_ptr<AdminClient>(new AdminClient(std::move(client).value(), options.token));

@@ -4,6 +4,7 @@
 
 #include <Poco/JSON/Object.h>
 
+#include <algorithm>
 #include <memory>
 #include <string>
 
@@ -13,9 +14,19 @@
 namespace mamori::collector::ctl {
 
 struct ConnectionOptions {
-  std::string collectorUrl;  // --collector / MAMORI_COLLECTOR
-  std::string caFile;        // --ca-file / MAMORI_CA_FILE
-  std::string token;         // from --token-file / MAMORI_ADMIN_TOKEN_FILE / MAMORI_ADMIN_TOKEN
+  std::string collectorUrl;           // --collector / MAMORI_COLLECTOR
+  std::string caFile;                 // --ca-file / MAMORI_CA_FILE
+  std::string token;                  // from --token-file / MAMORI_ADMIN_TOKEN_FILE / MAMORI_ADMIN_TOKEN
+  int timeoutMs = kDefaultTimeoutMs;  // --timeout SECONDS: how long one request may take
+  static constexpr int kDefaultTimeoutMs = 30'000;
+  // The requests that make the collector build a set (fingerprints add, edm add's last part) wait at
+  // least this long: a set of a million rows takes minutes to build and sign on a busy collector.
+  static constexpr int kSetBuildTimeoutMs = 30 * 60'000;
+  ConnectionOptions forSetBuilds() const {
+    ConnectionOptions out = *this;
+    out.timeoutMs = std::max(timeoutMs, kSetBuildTimeoutMs);
+    return out;
+  }
 };
 
 // An answer whatever its status: the JSON object (null when the body is not one) and the status.

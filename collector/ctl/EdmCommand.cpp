@@ -101,7 +101,8 @@ int add(const ConnectionOptions& connection, const AddOptions& options) {
   std::string text = std::move(data).value();
   if (auto decoded = scan::decodeToUtf8(text)) text = std::move(*decoded);  // Excel's CSV in Shift_JIS
 
-  auto client = AdminClient::connect(connection);
+  // The last part makes the collector build and sign the set: minutes for a million rows.
+  auto client = AdminClient::connect(connection.forSetBuilds());
   if (!client) return reportError(kExitUsage, client.error().describe());
   auto key = fetchFleetKey(*client.value());
   if (!key) return reportError(kExitFailure, key.error().describe());
@@ -109,6 +110,7 @@ int add(const ConnectionOptions& connection, const AddOptions& options) {
   common::CsvReader reader(text, options.separator);
   std::vector<std::string> fields;
   std::vector<fingerprint::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.value().size(), 0);  // the values' byte lengths, per column
   std::uint32_t rows = 0;
   std::size_t unreadable = 0, short_rows = 0, weak_rows = 0;
   std::string firstProblem;
@@ -122,7 +124,7 @@ int add(const ConnectionOptions& connection, const AddOptions& options) {
                      " fields, --columns names " + std::to_string(columns.value().size());
     const std::vector<std::string_view> cells(fields.begin(), fields.end());
     const std::size_t before = entries.size();
-    const std::size_t bad = fingerprint::hashEdmRow(key.value(), columns.value(), cells, rows, entries);
+    const std::size_t bad = fingerprint::hashEdmRow(key.value(), columns.value(), cells, rows, entries, &lengths);
     if (bad > 0 && firstProblem.empty())
       firstProblem = "line " + std::to_string(reader.line()) + " has a value that is not of its column's type";
     unreadable += bad;
@@ -156,6 +158,13 @@ int add(const ConnectionOptions& connection, const AddOptions& options) {
   for (std::size_t i = 0; i < columns.value().size(); ++i)
     columnsJson += (i > 0 ? ",\"" : "\"") + std::string(fingerprint::edmTypeName(columns.value()[i])) + "\"";
   columnsJson += "]";
+  std::string lengthsJson = "[";
+  for (std::size_t i = 0; i < lengths.size(); ++i) {
+    char hex[17];
+    std::snprintf(hex, sizeof hex, "%016llx", static_cast<unsigned long long>(lengths[i]));
+    lengthsJson += (i > 0 ? ",\"" : "\"") + std::string(hex) + "\"";
+  }
+  lengthsJson += "]";
   const std::string fileName = std::filesystem::path(options.file).filename().string();
   for (std::size_t part = 0; part < parts; ++part) {
     const std::size_t from = part * kEntriesPerPart;
@@ -163,11 +172,13 @@ int add(const ConnectionOptions& connection, const AddOptions& options) {
     const std::vector<fingerprint::EdmEntry> slice(entries.begin() + static_cast<std::ptrdiff_t>(from),
                                                    entries.begin() + static_cast<std::ptrdiff_t>(to));
     const std::string body = "{\"set\":" + common::jsonQuote(options.set) +
-                             ",\"key_id\":" + common::jsonQuote(key.value().keyId()) + ",\"upload\":\"" + upload +
+                             ",\"key_id\":" + common::jsonQuote(key.value().keyId()) + ",\"hash\":\"" +
+                             std::string(fingerprint::kSetHashScheme) + "\",\"upload\":\"" + upload +
                              "\",\"part\":" + std::to_string(part + 1) + ",\"parts\":" + std::to_string(parts) +
                              ",\"file\":" + common::jsonQuote(fileName) + ",\"rows\":" + std::to_string(rows) +
-                             ",\"columns\":" + columnsJson + ",\"min_columns\":" + std::to_string(options.minColumns) +
-                             ",\"entries\":\"" + common::base64UrlEncode(fingerprint::packEdmEntries(slice)) + "\"}";
+                             ",\"columns\":" + columnsJson + ",\"lengths\":" + lengthsJson +
+                             ",\"min_columns\":" + std::to_string(options.minColumns) + ",\"entries\":\"" +
+                             common::base64UrlEncode(fingerprint::packEdmEntries(slice)) + "\"}";
     auto answer = client.value()->send("POST", "/api/v1/edm", body);
     if (!answer) return reportError(kExitFailure, answer.error().describe());
     const int expected = part + 1 == parts ? 201 : 202;

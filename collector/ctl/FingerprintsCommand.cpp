@@ -117,7 +117,8 @@ int add(const ConnectionOptions& connection, const std::string& set, const std::
   const auto files = collectFiles(inputs, problem);
   if (!problem.empty()) return reportError(kExitUsage, "fingerprints add: " + problem);
   if (files.empty()) return reportError(kExitUsage, "fingerprints add: no files to register");
-  auto client = AdminClient::connect(connection);
+  // Every upload makes the collector rebuild the whole set.
+  auto client = AdminClient::connect(connection.forSetBuilds());
   if (!client) return reportError(kExitUsage, client.error().describe());
   auto key = fetchFleetKey(*client.value());
   if (!key) return reportError(kExitFailure, key.error().describe());
@@ -128,7 +129,8 @@ int add(const ConnectionOptions& connection, const std::string& set, const std::
   std::int64_t sent = 0;
   const auto flush = [&]() -> bool {
     if (batch.empty()) return true;
-    std::string body = "{\"set\":" + common::jsonQuote(set) + ",\"key_id\":" + common::jsonQuote(key.value().keyId());
+    std::string body = "{\"set\":" + common::jsonQuote(set) + ",\"key_id\":" + common::jsonQuote(key.value().keyId()) +
+                       ",\"hash\":\"" + std::string(fingerprint::kSetHashScheme) + "\"";
     if (!boilerplate.empty()) body += ",\"boilerplate_docs\":" + boilerplate;
     body += ",\"documents\":[";
     for (std::size_t i = 0; i < batch.size(); ++i) body += (i > 0 ? "," : "") + batch[i].json;

@@ -11,6 +11,13 @@ namespace mamori::collector::ctl {
 common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client) {
   auto answer = client.getJson("/api/v1/fingerprint-key");
   if (!answer) return answer.error();
+  // The collector builds the set from what this program hashes: both must use one scheme
+  // (docs/decisions/0049; a collector before it answers no "hash" and takes HMAC-SHA-256 hashes).
+  const std::string scheme = jsonText(answer.value(), "hash");
+  if (scheme != fingerprint::kSetHashScheme)
+    return common::makeError("the collector builds sets of " + (scheme.empty() ? std::string("HMAC-SHA-256") : scheme) +
+                             " hashes, this mamorictl hashes with " + std::string(fingerprint::kSetHashScheme) +
+                             ": use the mamorictl of the collector's version");
   auto key = fingerprint::FingerprintKey::fromText(jsonText(answer.value(), "key"));
   if (!key) return common::makeError("the collector's fingerprint key: " + key.error().message);
   return key;

@@ -1,5 +1,6 @@
 // mamorictl: the administrator's command line for the collector (docs/api.md).
 
+#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -36,6 +37,8 @@ constexpr const char* kUsage =
     "                     (env MAMORI_CA_FILE; default: the system's CA store)\n"
     "  --token-file FILE  file holding the admin token (env MAMORI_ADMIN_TOKEN_FILE, or the token\n"
     "                     itself in env MAMORI_ADMIN_TOKEN)\n"
+    "  --timeout SECONDS  how long to wait for one answer (default 30; fingerprints add and edm add\n"
+    "                     wait at least 30 minutes for the collector to build the set)\n"
     "  --help             this text\n"
     "\n"
     "exit codes: 0 ok, 1 collector or network error, 2 usage error,\n"
@@ -64,13 +67,21 @@ int main(int argc, char** argv) {
       value = arg.substr(eq + 1);
       arg.resize(eq);
     }
-    const bool global = arg == "--collector" || arg == "--ca-file" || arg == "--token-file";
+    const bool global = arg == "--collector" || arg == "--ca-file" || arg == "--token-file" || arg == "--timeout";
     if (global) {  // accepted before or after the command
       if (!value) {
         if (i + 1 >= argc) return reportError(kExitUsage, arg + ": expects a value");
         value = argv[++i];
       }
       if (value->empty()) return reportError(kExitUsage, arg + ": expects a value");
+      if (arg == "--timeout") {
+        int seconds = 0;
+        const auto parsed = std::from_chars(value->data(), value->data() + value->size(), seconds);
+        if (parsed.ec != std::errc{} || parsed.ptr != value->data() + value->size() || seconds < 1 || seconds > 86'400)
+          return reportError(kExitUsage, "--timeout: expects seconds, 1 to 86400");
+        connection.timeoutMs = seconds * 1000;
+        continue;
+      }
       std::string& target = arg == "--collector" ? connection.collectorUrl
                             : arg == "--ca-file" ? connection.caFile
                                                  : tokenFile;

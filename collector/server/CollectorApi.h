@@ -141,9 +141,10 @@ class CollectorApi {
   ApiResponse getFingerprintArtifact(const ApiRequest& request, const std::string& name);
   ApiResponse getAgentFingerprintArtifact(const ApiRequest& request, const std::string& name);
   ApiResponse deleteFingerprintSet(const ApiRequest& request, const std::string& name);
-  // {"envelope": <signed artifact>, "key": "<fleet fingerprint key>"}
+  // Whether a stored signed set file (base64url) is of the format agents read.
+  static bool isCurrentSetFormat(const std::string& stored);
   // The stored signed set with the fleet key appended (what agents and `export` get); nullopt for a
-  // set stored in the retired JSON format.
+  // set stored in a retired format (JSON, or format 2's HMAC-SHA-256 hashes).
   std::optional<std::string> fingerprintBundle(const std::string& stored) const;
   // Signs an artifact and encodes it as the store keeps it (base64url), or the 500 answer.
   std::variant<std::string, ApiResponse> signSet(const std::string& artifact) const;

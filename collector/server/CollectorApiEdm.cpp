@@ -4,6 +4,7 @@
 // of an upload has arrived, the collector builds the set's artifact from all of them, signs it with
 // the policy key like a fingerprint set, stores it as the set's next version and drops the parts.
 
+#include <charconv>
 #include <string>
 
 #include "collector/server/CollectorApi.h"
@@ -38,6 +39,7 @@ struct EdmHeader {
   std::vector<fingerprint::EdmType> columns;
   std::int64_t minColumns = 2;
   std::int64_t rows = 0;
+  std::vector<std::uint64_t> lengths;  // per column, the byte lengths of its values (empty: not sent)
 };
 
 std::variant<EdmHeader, ApiResponse> readHeader(const common::JsonValue& root) {
@@ -64,6 +66,22 @@ std::variant<EdmHeader, ApiResponse> readHeader(const common::JsonValue& root) {
   if (!rows || *rows > fingerprint::kEdmMaxRows)
     return jsonError(400, "expected 0 to " + std::to_string(fingerprint::kEdmMaxRows) + " rows", "/rows");
   header.rows = *rows;
+  // "lengths": per column, 16 hex digits: bit n set when a value of the column is n bytes long
+  // (docs/decisions/0049). Optional: without it no candidate is skipped by its length.
+  if (const auto* lengths = root.find("lengths")) {
+    if (lengths->kind != common::JsonKind::kArray || lengths->items.size() != header.columns.size())
+      return jsonError(400, "expected one length mask per column", "/lengths");
+    for (std::size_t i = 0; i < lengths->items.size(); ++i) {
+      const auto& item = lengths->items[i];
+      std::uint64_t mask = 0;
+      const char* end = item.text.data() + item.text.size();
+      const auto parsed = std::from_chars(item.text.data(), end, mask, 16);
+      if (item.kind != common::JsonKind::kString || item.text.empty() || item.text.size() > 16 ||
+          parsed.ec != std::errc{} || parsed.ptr != end)
+        return jsonError(400, "expected 1 to 16 hex digits", common::pointerAppend("/lengths", i));
+      header.lengths.push_back(mask);
+    }
+  }
   return header;
 }
 
@@ -145,7 +163,7 @@ ApiResponse CollectorApi::finishEdmUpload(const std::string& set, const std::str
     if (!current) return storageFailure(current.error());
     const std::int64_t version = (current.value() ? current.value()->version : 0) + 1;
     auto built = fingerprint::buildEdmSet(set, version, config_.fingerprintKey->keyId(), header.columns,
-                                          header.minColumns, header.rows, std::move(entries));
+                                          header.minColumns, header.rows, std::move(entries), header.lengths);
     if (!built) return jsonError(400, built.error().message, built.error().where);
     built.value().createdAt = common::formatUtcMs(clock_.nowMs());
     const std::string artifact = fingerprint::edmArtifact(built.value());

@@ -13,7 +13,9 @@
 #include "common/Clock.h"
 #include "common/Crypto.h"
 #include "common/JsonParser.h"
+#include "common/LittleEndian.h"
 #include "common/Log.h"
+#include "fingerprint/ArtifactFields.h"
 #include "fingerprint/FingerprintArtifact.h"
 #include "fingerprint/SignedSet.h"
 
@@ -88,11 +90,18 @@ std::optional<std::string> fingerprintArtifactPathName(const std::string& path) 
 }
 std::optional<std::string> agentArtifactPathName(const std::string& path) { return nameAfter(path, kAgentPrefix, ""); }
 
+bool CollectorApi::isCurrentSetFormat(const std::string& stored) {
+  // Stored as base64url of the signed set file; its format version is at offset 8. A set stored before
+  // format 2 (a JSON envelope, docs/decisions/0035) or in format 2 (values hashed with HMAC-SHA-256,
+  // docs/decisions/0049) is not served: agents no longer read it.
+  const auto head = common::base64UrlDecode(std::string_view(stored).substr(0, 16));
+  return head && head->rfind("MAMORSET", 0) == 0 && common::le32(*head, 8) == fingerprint::artifact::kFormatVersion;
+}
+
 std::optional<std::string> CollectorApi::fingerprintBundle(const std::string& stored) const {
-  // Stored as base64url of the signed set file; a set stored before format 2 (a JSON envelope) is
-  // not served (docs/decisions/0035).
+  if (!isCurrentSetFormat(stored)) return std::nullopt;
   auto signedSet = common::base64UrlDecode(stored);
-  if (!signedSet || signedSet->rfind("MAMORSET", 0) != 0) return std::nullopt;
+  if (!signedSet) return std::nullopt;
   return fingerprint::appendFleetKey(std::move(*signedSet), config_.fingerprintKey->text());
 }
 
@@ -109,7 +118,8 @@ ApiResponse CollectorApi::getFingerprintKey(const ApiRequest& /*request*/) {
   const fingerprint::WinnowParams params;
   response.body = "{\"key\":" + jsonString(config_.fingerprintKey->text()) +
                   ",\"key_id\":" + jsonString(config_.fingerprintKey->keyId()) + ",\"k\":" + std::to_string(params.k) +
-                  ",\"window\":" + std::to_string(params.window) + "}";
+                  ",\"window\":" + std::to_string(params.window) +
+                  ",\"hash\":" + jsonString(std::string(fingerprint::kSetHashScheme)) + "}";
   return response;
 }
 
@@ -125,6 +135,14 @@ std::variant<CollectorApi::SetUpload, ApiResponse> CollectorApi::readSetUpload(c
   const std::string* set = stringAt(parsed.value(), "set");
   if (set == nullptr || !fingerprint::isSafeSetName(*set))
     return jsonError(400, "expected a set name of letters, digits, '_', '-' or '.' (1 to 64)", "/set");
+  const std::string* scheme = stringAt(parsed.value(), "hash");
+  if (scheme == nullptr || *scheme != fingerprint::kSetHashScheme)
+    return jsonError(409,
+                     "the " + hashed + " were hashed with " + (scheme == nullptr ? "HMAC-SHA-256" : *scheme) +
+                         ", this collector builds sets of " + std::string(fingerprint::kSetHashScheme) +
+                         " hashes (set format " + std::to_string(fingerprint::artifact::kFormatVersion) +
+                         "): use the mamorictl of this collector's version",
+                     "/hash");
   const std::string* keyId = stringAt(parsed.value(), "key_id");
   if (keyId == nullptr || *keyId != config_.fingerprintKey->keyId())
     return jsonError(409,
@@ -149,6 +167,18 @@ ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
   }
   auto documents = readDocuments(root, *set, clock_.nowMs());
   if (auto* answer = std::get_if<ApiResponse>(&documents)) return *answer;
+  // The set is rebuilt from every stored document: documents hashed for an older format would never
+  // match beside new ones (docs/decisions/0049).
+  if (auto current = store_.fingerprintSet(*set); !current) {
+    return storageFailure(current.error());
+  } else if (current.value() && !current.value()->envelope.empty() && !isCurrentSetFormat(current.value()->envelope)) {
+    return jsonError(409,
+                     "set " + *set +
+                         " holds documents hashed for an older set format; remove it (mamorictl fingerprints "
+                         "remove " +
+                         *set + ") and register all its documents again",
+                     "/set");
+  }
   const auto& records = std::get<std::vector<store::FingerprintDocumentRecord>>(documents);
   if (auto added = store_.addFingerprintDocuments(records); !added) return storageFailure(added.error());
 

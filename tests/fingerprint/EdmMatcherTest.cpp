@@ -21,16 +21,20 @@ const std::vector<std::vector<std::string>> kRows = {
     {"鈴木 一郎", "スズキ イチロウ", "06-5555-6666", "ichiro@example.jp", "345678901234"},
 };
 
-fp::EdmSet sample(std::int64_t minColumns = 2) {
+// With withLengths, the set knows its values' lengths (as mamorictl uploads them) and the scanner skips
+// candidates of other lengths; without, every candidate is hashed and looked up.
+fp::EdmSet sample(std::int64_t minColumns = 2, bool withLengths = true) {
   const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kKana, fp::EdmType::kPhone,
                                             fp::EdmType::kEmail, fp::EdmType::kMyNumber};
   std::vector<fp::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.size(), 0);
   for (std::size_t r = 0; r < kRows.size(); ++r) {
     std::vector<std::string_view> cells(kRows[r].begin(), kRows[r].end());
-    CHECK(fp::hashEdmRow(testKey(), columns, cells, static_cast<std::uint32_t>(r), entries) == 0);
+    CHECK(fp::hashEdmRow(testKey(), columns, cells, static_cast<std::uint32_t>(r), entries, &lengths) == 0);
   }
-  auto set = fp::buildEdmSet("customers", 3, testKey().keyId(), columns, minColumns,
-                             static_cast<std::int64_t>(kRows.size()), entries);
+  auto set =
+      fp::buildEdmSet("customers", 3, testKey().keyId(), columns, minColumns, static_cast<std::int64_t>(kRows.size()),
+                      entries, withLengths ? lengths : std::vector<std::uint64_t>{});
   REQUIRE(set);
   set.value().createdAt = "2026-12-06T18:00:00.000Z";
   return set.value();
@@ -41,16 +45,40 @@ std::int64_t rows(const fp::EdmSet& set, std::string_view text) { return fp::mat
 }  // namespace
 
 TEST_CASE("a row is found from two of its columns in any layout") {
+  for (const bool withLengths : {true, false}) {
+    CAPTURE(withLengths);
+    const auto set = sample(2, withLengths);
+    CHECK(rows(set, "山田太郎,03-1234-5678\n") == 1);
+    CHECK(rows(set, "顧客: 山田 太郎\n電話: (03) 1234 5678\n") == 1);
+    CHECK(rows(set, "\"ﾔﾏﾀﾞ ﾀﾛｳ\"\t\"TARO@EXAMPLE.JP\"") == 1);
+    CHECK(rows(set, "Dear 太郎 山田, your number 1234 5678 9018 is on file.") == 1);
+    CHECK(rows(set, "山田 太郎 03-1234-5678\n佐藤 花子 090-2222-3333\n鈴木 一郎 06-5555-6666\n") == 3);
+    // A spreadsheet's shared strings: one cell a line, row after row.
+    CHECK(rows(set, "山田 太郎\nヤマダ タロウ\n03-1234-5678\n佐藤 花子\nサトウ ハナコ\n090-2222-3333\n") == 2);
+    const auto match = fp::matchEdm(set, testKey(), "山田太郎 taro@example.jp 03-1234-5678");
+    CHECK(match.columnTypes == std::vector<fp::EdmType>{fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail});
+  }
+}
+
+TEST_CASE("the set's value lengths: only candidates of a registered length are looked up") {
   const auto set = sample();
-  CHECK(rows(set, "山田太郎,03-1234-5678\n") == 1);
-  CHECK(rows(set, "顧客: 山田 太郎\n電話: (03) 1234 5678\n") == 1);
-  CHECK(rows(set, "\"ﾔﾏﾀﾞ ﾀﾛｳ\"\t\"TARO@EXAMPLE.JP\"") == 1);
-  CHECK(rows(set, "Dear 太郎 山田, your number 1234 5678 9018 is on file.") == 1);
-  CHECK(rows(set, "山田 太郎 03-1234-5678\n佐藤 花子 090-2222-3333\n鈴木 一郎 06-5555-6666\n") == 3);
-  // A spreadsheet's shared strings: one cell a line, row after row.
-  CHECK(rows(set, "山田 太郎\nヤマダ タロウ\n03-1234-5678\n佐藤 花子\nサトウ ハナコ\n090-2222-3333\n") == 2);
-  const auto match = fp::matchEdm(set, testKey(), "山田太郎 taro@example.jp 03-1234-5678");
-  CHECK(match.columnTypes == std::vector<fp::EdmType>{fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail});
+  // Names of 4 kanji (12 bytes, both word orders) and kana of 6 and 7 (18 and 21 bytes), phones of 10
+  // and 11 digits, e-mails of 15 and 17 bytes, My Numbers of 12 digits; no address column.
+  CHECK(set.holdsLength(fp::EdmKind::kName, 12));
+  CHECK(set.holdsLength(fp::EdmKind::kName, 18));  // やまだたろう
+  CHECK_FALSE(set.holdsLength(fp::EdmKind::kName, 9));
+  CHECK(set.holdsLength(fp::EdmKind::kPhone, 10));
+  CHECK(set.holdsLength(fp::EdmKind::kPhone, 11));
+  CHECK_FALSE(set.holdsLength(fp::EdmKind::kPhone, 12));
+  CHECK(set.holdsLength(fp::EdmKind::kDigits, 12));
+  CHECK_FALSE(set.holdsLength(fp::EdmKind::kDigits, 11));
+  CHECK(set.lengths[static_cast<std::size_t>(fp::EdmKind::kAddress)] == 0);
+  CHECK(fp::edmLengthBit(200) == fp::edmLengthBit(63));
+  // A set whose phone lengths say 12 only does not find a row by its 10-digit phone.
+  auto narrowed = sample();
+  narrowed.lengths[static_cast<std::size_t>(fp::EdmKind::kPhone)] = fp::edmLengthBit(12);
+  CHECK(rows(narrowed, "山田太郎,03-1234-5678\n") == 0);
+  CHECK(rows(narrowed, "山田太郎,taro@example.jp\n") == 1);
 }
 
 TEST_CASE("one column, names only, values of different rows or far apart are not a row") {
@@ -120,23 +148,26 @@ TEST_CASE("the artifact writes and parses back; hostile artifacts are refused wi
   refused(patched(192 + 2, 200, 1), "offset 194");  // an unknown column type
   refused(patched(192 + 6, 1, 1), "offset 198");    // a type beyond the columns
   refused(patched(185, 1, 1), "offset 185");
+  CHECK(parsed.value().lengths == set.lengths);
+  refused(patched(256 + 8 * 4, 1, 8), "offset 288");  // lengths of addresses: no address column
+  refused(patched(256 + 8 * 6, 1, 8), "offset 304");  // reserved
   // Row 3 of 3 rows: rows 4 keep the row bits (2) but the entries name rows < 3 only, so take row
   // count 3 with an entry naming row 3 by editing a record's payload.
   const std::size_t recordsAt = bytes.size() - set.index.size() * 8;
   std::string badRow = bytes;
   badRow[recordsAt] = static_cast<char>((badRow[recordsAt] & ~0x03) | 0x03);  // row 3
-  const std::size_t tableAt = 256;
+  const std::size_t tableAt = 320;
   auto badRowResult = fp::parseEdmArtifact(badRow);
   REQUIRE_FALSE(badRowResult);
   CHECK(badRowResult.error().where == "offset " + std::to_string(tableAt));
   // A column number past the columns (payload bits 5: column 7 of 5).
   std::string badColumn = bytes;
   badColumn[recordsAt] = static_cast<char>((badColumn[recordsAt] & 0x03) | (7 << 2));
-  refused(badColumn, "offset 256");
+  refused(badColumn, "offset 320");
   // Out of order: the first two records swapped.
   std::string swapped = bytes;
   std::swap_ranges(swapped.begin() + recordsAt, swapped.begin() + recordsAt + 8, swapped.begin() + recordsAt + 8);
-  refused(swapped, "offset 256");
+  refused(swapped, "offset 320");
   refused(bytes.substr(0, bytes.size() - 1), "offset 16");
   fp::ArtifactLimits small;
   small.maxEntries = 2;

@@ -61,7 +61,10 @@ TEST_CASE("hostile artifacts are refused with where and why") {
   };
   refused("[]", "offset 0");
   refused("{\"format\":\"mamori-fingerprints\"}", "offset 0");
-  refused(patched(bytes, 8, 1, 4), "offset 8");    // format version 1 (the retired JSON)
+  refused(patched(bytes, 8, 1, 4), "offset 8");  // format version 1 (the retired JSON)
+  refused(patched(bytes, 8, 2, 4), "offset 8");  // format version 2 (HMAC-SHA-256 hashes)
+  CHECK(fp::parseFingerprintArtifact(patched(bytes, 8, 2, 4)).error().message.find("register the set again") !=
+        std::string::npos);
   refused(patched(bytes, 12, 2, 4), "offset 12");  // an EDM set
   refused(patched(bytes, 16, bytes.size() + 1, 8), "offset 16");
   refused(bytes.substr(0, bytes.size() - 8), "offset 16");     // cut short

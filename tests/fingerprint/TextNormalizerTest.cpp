@@ -79,3 +79,89 @@ TEST_CASE("ASCII text (normalised without ICU) gives what ICU gives") {
     CHECK(fp::normalizeText(text) == viaIcu.substr(1));
   }
 }
+
+TEST_CASE("Japanese text (normalised mostly without ICU) gives what ICU gives") {
+  // Characters the fast path knows (kana, kanji, Japanese punctuation, full-width and half-width
+  // forms, ASCII) beside ones it hands to ICU (combining marks that compose with what precedes them,
+  // half-width voiced marks, compatibility characters, Latin with accents, Hangul, emoji) and bytes
+  // that are not UTF-8, in random order.
+  const std::vector<std::string> pieces{"か",
+                                        "ガ",
+                                        "\xE3\x82\x99",
+                                        "\xE3\x82\x9A",
+                                        "ﾊ",
+                                        "ﾞ",
+                                        "ﾟ",
+                                        "ｶ",
+                                        "ｱ",
+                                        "Ａ",
+                                        "ｚ",
+                                        "１",
+                                        "（",
+                                        "）",
+                                        "　",
+                                        "、",
+                                        "。",
+                                        "「",
+                                        "」",
+                                        "ー",
+                                        "ゟ",
+                                        "ヿ",
+                                        "゛",
+                                        "㈱",
+                                        "株",
+                                        "式",
+                                        "会",
+                                        "社",
+                                        "山",
+                                        "田",
+                                        "e",
+                                        "E",
+                                        "\xCC\x81",
+                                        "\xCC\xB8",
+                                        "=",
+                                        "é",
+                                        "ß",
+                                        "İ",
+                                        "ﬁ",
+                                        "한",
+                                        "\xE1\x84\x80",
+                                        "\xE1\x85\xA1",
+                                        "😀",
+                                        "\xFF",
+                                        "\xE3\x81",
+                                        " ",
+                                        "\n",
+                                        "1",
+                                        "-",
+                                        "ｰ",
+                                        "〜",
+                                        "〒",
+                                        "々",
+                                        "〆",
+                                        "ヶ",
+                                        "ヷ",
+                                        "ㇰ",
+                                        "\xEF\xBF\xBD"};
+  std::mt19937 rng(49);
+  for (int i = 0; i < 4000; ++i) {
+    std::string text;
+    for (std::size_t n = 1 + rng() % 24; n > 0; --n) text += pieces[rng() % pieces.size()];
+    const auto fast = fp::normalizeText(text);
+    const auto reference = fp::normalizeTextWithIcu(text);
+    CHECK_MESSAGE(fast == reference, text);
+  }
+  // Every character of the ranges the fast path knows, between neighbours of each sort.
+  for (const char32_t first : {U'\u3000', U'\u4E00', U'\uFF00'}) {
+    const char32_t end = first == U'\u3000' ? 0x3100 : first == U'\u4E00' ? 0xA000 : 0xFFF0;
+    for (char32_t c = first; c < end; ++c) {
+      std::string one;
+      fp::appendUtf8(one, c);
+      for (const std::string& after : {std::string(), std::string("a"), std::string("\xE3\x82\x99"), std::string("ﾞ"),
+                                       std::string("\xCC\x81"), std::string("か")}) {
+        const std::string text = "x" + one + after + one;
+        REQUIRE_MESSAGE(fp::normalizeText(text) == fp::normalizeTextWithIcu(text), static_cast<unsigned>(c));
+      }
+    }
+  }
+}

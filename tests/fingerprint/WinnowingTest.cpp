@@ -2,6 +2,7 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 
+#include <algorithm>
 #include <set>
 
 #include "common/Base64Url.h"
@@ -44,6 +45,46 @@ TEST_CASE("hashes depend on the key and on the domain") {
   const auto b = testKey('B');
   CHECK(a.hash64("doc", "abc") != b.hash64("doc", "abc"));
   CHECK(a.hash64("doc", "abc") != a.hash64("edm:name", "abc"));
+  CHECK(a.documentHash("abc") != b.documentHash("abc"));
+  CHECK(a.valueHash(fp::EdmKind::kName, "abc") != b.valueHash(fp::EdmKind::kName, "abc"));
+  CHECK(a.documentHash("abc") != a.valueHash(fp::EdmKind::kName, "abc"));
+  CHECK(a.valueHash(fp::EdmKind::kName, "abc") != a.valueHash(fp::EdmKind::kText, "abc"));
+  CHECK(a.rollingBase() != b.rollingBase());
+  CHECK(a.rollingBase() % 2 == 1);
+}
+
+TEST_CASE("SipHash-2-4 gives the reference vectors") {
+  // Key 00 01 .. 0f; messages 00 01 .. (n-1): the paper's (Aumasson, Bernstein 2012) vectors for 0 and
+  // 15 bytes, the others from an independent implementation.
+  const fp::SipKey key{0x0706050403020100ULL, 0x0f0e0d0c0b0a0908ULL};
+  const auto message = [](std::size_t n) {
+    std::string out;
+    for (std::size_t i = 0; i < n; ++i) out.push_back(static_cast<char>(i));
+    return out;
+  };
+  CHECK(key.hash("") == 0x726fdb47dd0e0e31ULL);
+  CHECK(key.hash(message(15)) == 0xa129ca6149be45e5ULL);
+  CHECK(key.hash(message(64)) == 0xacd2c40b8502cad8ULL);
+  CHECK(key.hash("abc") == 0x5dbcfa53aa2007a5ULL);
+  CHECK(key.hash("山田太郎") == 0x76aeb95622f8e62cULL);
+}
+
+TEST_CASE("the selection hash rolls: a k-gram's fingerprint does not depend on what surrounds it") {
+  const auto key = testKey();
+  const auto shared = randomText(40, 5);
+  const auto alone = fp::winnow(shared, key, {16, 1});  // window 1: every k-gram is selected
+  const auto inside = fp::winnow(randomText(23, 9) + shared + randomText(7, 3), key, {16, 1});
+  REQUIRE(alone.size() == 25);
+  REQUIRE(inside.size() == 23 + 25 + 7);
+  for (std::size_t i = 0; i < alone.size(); ++i) CHECK(inside[23 + i].hash == alone[i].hash);
+  std::string gram;
+  for (std::size_t i = 0; i < 16; ++i) fp::appendUtf8(gram, shared[i]);
+  CHECK(alone[0].hash == key.documentHash(gram));
+  // Every window of the text alone is a window of the longer one, with the same selection values
+  // (rolled from another start): the same k-grams are selected.
+  const auto a = fp::distinctHashes(fp::winnow(shared, key, {16, 4}));
+  const auto b = fp::distinctHashes(fp::winnow(randomText(23, 9) + shared + randomText(7, 3), key, {16, 4}));
+  CHECK(std::includes(b.begin(), b.end(), a.begin(), a.end()));
 }
 
 TEST_CASE("winnowing keeps about 2/(w+1) of the positions, in order") {
@@ -82,7 +123,7 @@ TEST_CASE("short texts") {
 }
 
 TEST_CASE("hash64 is HMAC-SHA-256 over domain, NUL and bytes, its first 8 bytes little-endian") {
-  // Sets registered before the key's precomputed pads were hashed with OpenSSL's one-shot HMAC().
+  // hash64 derives the SipHash keys and the winnowing parameters (and was what set format 2 stored).
   const auto key = fp::FingerprintKey::fromText(std::string(42, 'z') + "A").value();
   const auto raw = mamori::common::base64UrlDecode(key.text()).value();
   for (const std::string& message : {std::string(""), std::string("abc"), std::string(300, 'x'), std::string("山田")}) {

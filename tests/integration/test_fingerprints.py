@@ -256,6 +256,15 @@ class FingerprintsTest(unittest.TestCase):
         self.assertEqual(done.returncode, 1, done.stderr)
         self.assertEqual([m["name"] for m in found["memo-copy.txt"]], [f"company:{self.ids['memo']}"])
 
+        # Hashes of another scheme (an older mamorictl's HMAC-SHA-256, set format 2) are refused.
+        api = self.collector.api()
+        key_id = api.json("GET", "/api/v1/fingerprint-key")[1]["key_id"]
+        status, body = api.json("POST", "/api/v1/fingerprints", {
+            "set": "company", "key_id": key_id, "documents": [
+                {"id": "old", "name": "old.txt", "chars": 100, "hashes": "AAAAAAAAAAA"}]})
+        self.assertEqual(status, 409, body)
+        self.assertIn("HMAC-SHA-256", body["error"])
+
         # Adding a document raises the version; removing the set hides it; both are in the audit trail.
         extra = os.path.join(self.tmp, "extra.txt")
         write(extra, prose(EN_WORDS, 300, 77))
