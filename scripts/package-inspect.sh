@@ -9,7 +9,7 @@
 # policy.json / inspect.key / inspect.pub / collector-key.pem when they are present in the current
 # folder, and the set files in its sets/ folder (sets/fingerprints-NAME.set, sets/edm-NAME.set, as
 # `mamorictl fingerprints|edm export NAME --output sets/...` writes them; the tool checks them against
-# collector-key.pem, the collector's policy public key, and refuses to run without a set its policy
+# collector-key.pem, the collector's policy public key (`mamorictl policy key --output collector-key.pem`), and refuses to run without a set its policy
 # names). The target PC
 # needs a glibc at least as new as the build machine's. Nothing is installed there.
 set -euo pipefail

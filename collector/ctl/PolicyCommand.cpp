@@ -8,6 +8,8 @@
 
 #include "collector/ctl/Commands.h"
 #include "common/CommandLine.h"
+#include "common/Files.h"
+#include "common/Utf8.h"
 #include "policy/PolicyLoader.h"
 
 namespace mamori::collector::ctl {
@@ -19,6 +21,7 @@ constexpr const char* kPolicyUsage =
     "       mamorictl policy push FILE --group GROUP\n"
     "       mamorictl policy show --group GROUP\n"
     "       mamorictl policy status [--group GROUP]\n"
+    "       mamorictl policy key [--output FILE]\n"
     "\n"
     "validate  checks FILE offline with the agent's own validator; prints every error as\n"
     "          FILE:POINTER: what was expected, what was found (no collector or token needed)\n"
@@ -28,6 +31,9 @@ constexpr const char* kPolicyUsage =
     "show      prints the group's current policy document (version, sha256 and push time to stderr)\n"
     "status    one line per agent: group, the policy version it runs and since when, whether that\n"
     "          is its group's current policy, or the error it reported when it refused one\n"
+    "key       prints the collector's policy public key (PEM), which verifies its policies and its\n"
+    "          fingerprint and EDM set files; --output FILE writes it there instead (mamori-inspect's\n"
+    "          collector-key.pem: scripts/package-inspect.sh)\n"
     "exit codes: 0 ok, 1 invalid policy or collector/network error, 2 usage error\n";
 
 // FILE:POINTER: message, one per line, the way compilers print errors.
@@ -109,6 +115,27 @@ int show(const ConnectionOptions& connection, const std::vector<std::string>& ar
   return kExitOk;
 }
 
+int printKey(const ConnectionOptions& connection, const std::vector<std::string>& args, const std::string& group,
+             const std::string& output) {
+  if (!group.empty() || args.size() != 1) return reportError(kExitUsage, "usage: mamorictl policy key [--output FILE]");
+  auto client = AdminClient::connect(connection);
+  if (!client) return reportError(kExitUsage, client.error().describe());
+  auto answer = client.value()->getJson("/api/v1/policy-key");
+  if (!answer) return reportError(kExitFailure, answer.error().describe());
+  const std::string pem = jsonText(answer.value(), "public_key");
+  if (pem.rfind("-----BEGIN PUBLIC KEY-----", 0) != 0)
+    return reportError(kExitFailure, "the collector's answer holds no public key (PEM)");
+  if (output.empty()) {
+    std::fputs(pem.c_str(), stdout);
+    return kExitOk;
+  }
+  if (auto written = common::writeFileAtomically(output, pem, 0644); !written)
+    return reportError(kExitFailure, written.error().describe());
+  std::printf("wrote %s (policy key %s)\n", common::visibleText(output).c_str(),
+              jsonText(answer.value(), "key_id").c_str());
+  return kExitOk;
+}
+
 int status(const ConnectionOptions& connection, const std::vector<std::string>& args, const std::string& onlyGroup) {
   if (args.size() != 1) return reportError(kExitUsage, "usage: mamorictl policy status [--group GROUP]");
   auto client = AdminClient::connect(connection);
@@ -165,13 +192,19 @@ bool policyCommandIsOffline(const std::vector<std::string>& args) {
 }
 
 int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
-  std::string group;
+  std::string group, output;
   std::vector<std::string> words;
   common::CommandLine line;
   line.option("--group",
               [&group](const std::string& value) -> common::Status {
                 if (value.empty()) return common::makeError("expects a group name");
                 group = value;
+                return common::Ok{};
+              })
+      .option("--output",
+              [&output](const std::string& value) -> common::Status {
+                if (value.empty()) return common::makeError("expects a file name");
+                output = value;
                 return common::Ok{};
               })
       .positionals(words);
@@ -187,8 +220,10 @@ int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std:
   }
   if (sub == "push") return push(connection, words, group);
   if (sub == "show") return show(connection, words, group);
+  if (sub == "key") return printKey(connection, words, group, output);
+  if (!output.empty()) return reportError(kExitUsage, "policy " + sub + " takes no --output (only policy key does)");
   if (sub == "status") return status(connection, words, group);
-  return reportError(kExitUsage, "policy: unknown subcommand \"" + sub + "\" (validate, push, show, status)");
+  return reportError(kExitUsage, "policy: unknown subcommand \"" + sub + "\" (validate, push, show, status, key)");
 }
 
 }  // namespace mamori::collector::ctl

@@ -115,6 +115,9 @@ class CollectorApi {
   ApiResponse getPolicy(const ApiRequest& request);
   ApiResponse postPolicy(const ApiRequest& request);
   ApiResponse getPolicies(const ApiRequest& request);
+  // The policy signing key's public half (PEM) and id: what verifies policies and set files
+  // (mamorictl policy key, for mamori-inspect's collector-key.pem).
+  ApiResponse getPolicyKey(const ApiRequest& request);
   ApiResponse putAgentGroup(const ApiRequest& request, const std::string& agentId);
   ApiResponse changeAgentGroup(const ApiRequest& request, const std::string& agentId);
   // Temporary device exceptions (CollectorApiExceptions.cpp).

@@ -164,6 +164,15 @@ ApiResponse CollectorApi::postPolicy(const ApiRequest& request) {
   return noted(std::move(response), "version " + std::to_string(stored.version) + " sha256 " + stored.sha256);
 }
 
+ApiResponse CollectorApi::getPolicyKey(const ApiRequest& /*request*/) {
+  if (!config_.policyKey) return jsonError(503, "no policy signing key is configured", "");
+  const common::PublicKey publicKey = config_.policyKey->publicKey();
+  ApiResponse response;
+  response.body =
+      "{\"key_id\":" + jsonString(publicKey.keyId()) + ",\"public_key\":" + jsonString(publicKey.pem()) + "}";
+  return response;
+}
+
 ApiResponse CollectorApi::getPolicies(const ApiRequest& request) {
   auto group = groupParameter(request, false);
   if (auto* answer = std::get_if<ApiResponse>(&group)) return *answer;

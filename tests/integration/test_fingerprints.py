@@ -157,9 +157,15 @@ class FingerprintsTest(unittest.TestCase):
         return d, expected
 
     def public_key(self):
+        """The collector's policy public key as `mamorictl policy key` writes it (the same PEM openssl
+        derives from the collector's private key)."""
         pem = os.path.join(self.tmp, "collector-policy.pub")
-        subprocess.run(["openssl", "pkey", "-in", self.collector.policy_key_file, "-pubout", "-out", pem],
-                       check=True, capture_output=True)
+        if not os.path.exists(pem):
+            self.ctl("policy", "key", "--output", pem)
+            derived = subprocess.run(["openssl", "pkey", "-in", self.collector.policy_key_file, "-pubout"],
+                                     check=True, capture_output=True, text=True).stdout
+            with open(pem) as f:
+                self.assertEqual(f.read(), derived)
         return pem
 
     def scan(self, bundle, root, *extra):
