@@ -148,6 +148,19 @@ std::string renderHtml(const common::JsonValue& doc) {
   if (field(run, "interrupted") == "yes")
     out += "<p class=\"warn\">The inspection was stopped before it finished: this report is partial.</p>\n";
   if (field(run, "dry_run") == "yes") out += "<p class=\"warn\">Dry run: nothing was deleted or moved.</p>\n";
+  // Which registered documents and customer tables the files were matched against: "nothing found"
+  // means little to a reader who cannot see that no set was used. Reports made before run.sets
+  // existed (docs/decisions/0048) have no such member and render as they did, so their pages still
+  // verify (ReportSigning re-renders the page).
+  if (const auto* sets = run.find("sets"); sets != nullptr && sets->items.empty()) {
+    out +=
+        "<p id=\"sets\">Company documents and customer tables: none checked (the policy names no fingerprint or "
+        "exact-data-match set).</p>\n";
+  } else if (sets != nullptr) {
+    out += "<p id=\"sets\">Company documents and customer tables checked:</p><ul id=\"set-list\">";
+    for (const auto& set : sets->items) out += "<li>" + escapeHtml(text(&set)) + "</li>";
+    out += "</ul>\n";
+  }
   out += "<p class=\"badges\" id=\"summary\">";
   for (const char* s : {"critical", "high", "medium", "low"}) {
     out += "<span class=\"" + std::string(s) + "\">" + s + " " + escapeHtml(field(summary, s)) + "</span>";

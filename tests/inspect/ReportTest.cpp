@@ -96,6 +96,18 @@ TEST_CASE("HTML: hostile file names are text, never markup") {
   CHECK(common::escapeHtml("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
 }
 
+TEST_CASE("HTML: the sets the files were matched against are named, or that there were none") {
+  auto key = common::SigningKey::generate();
+  REQUIRE(key.ok());
+  Report r = sampleReport("plan.docx");
+  const std::string none = common::renderHtml(signedDoc(r, key.value()));
+  CHECK(none.find("<p id=\"sets\">Company documents and customer tables: none checked") != std::string::npos);
+  r.run.sets = {"fingerprints memos v3", "edm <customers> v2"};
+  const std::string html = common::renderHtml(signedDoc(r, key.value()));
+  CHECK(html.find("<ul id=\"set-list\"><li>fingerprints memos v3</li><li>edm &lt;customers&gt; v2</li></ul>") !=
+        std::string::npos);
+}
+
 TEST_CASE("signing: the report verifies; any one-byte edit of the JSON or the page fails") {
   auto key = common::SigningKey::generate();
   auto other = common::SigningKey::generate();
