@@ -279,6 +279,36 @@ if [ "$phase" = 2 ]; then
   check no_block_device_before_allowed_stick "$(printf '%s\n' "$before" | grep -E 'block device sd|Attached SCSI|Mass Storage device detected' | head -n 2 | tr '\n' ' ')" \
     sh -c "! printf '%s\n' \"\$1\" | grep -Eq 'block device sd|Attached SCSI|Mass Storage device detected'" _ "$before"
 
+  # ---- a DVD drive with a disc, attached from power-on, under the installed unit ----
+  # The policy leaves optical at its default, read_only: burning is refused. A burning program opens
+  # the drive's nodes for writing; the kernel's device cgroup check (the agent's BPF program) refuses
+  # that for an ordinary account and for root alike ("Operation not permitted", before the driver),
+  # each refusal reaches the collector, and reading the disc still works. The nodes are opened to
+  # everyone first, as udev's uaccess opens them to the person at the seat (else the user's open would
+  # fail on the file mode instead). dd stands in for the burner: the refusal comes at the open.
+  check optical_drive_read_only "device.read_only device.channel=optical" \
+    ask_event device.read_only 1 device.channel=optical
+  wait_for 60 sh -c 'ls /sys/block/sr0/device/scsi_generic 2>/dev/null | grep -q "^sg"'
+  sg=$(for node in /sys/block/sr0/device/scsi_generic/sg*; do echo "/dev/${node##*/}"; done | head -n 1)
+  chmod 0666 /dev/sr0 "$sg"
+  as_user() { setpriv --reuid=65534 --regid=65534 --clear-groups "$@"; }
+  burn() { dd if=/dev/null of="$1" conv=notrunc status=none 2>&1; }  # an open for writing, nothing written
+  both_refused() { for said in "$@"; do printf '%s' "$said" | grep -q 'Operation not permitted' || return 1; done; }
+  user_sr=$(as_user dd if=/dev/null of=/dev/sr0 conv=notrunc status=none 2>&1)
+  user_sg=$(as_user dd if=/dev/null of="$sg" conv=notrunc status=none 2>&1)
+  check optical_write_refused_user "uid 65534: /dev/sr0 '$user_sr', $sg '$user_sg'" both_refused "$user_sr" "$user_sg"
+  root_sr=$(burn /dev/sr0) root_sg=$(burn "$sg")
+  check optical_write_refused_root "root: /dev/sr0 '$root_sr', $sg '$root_sg'" both_refused "$root_sr" "$root_sg"
+  reported=""
+  for open in "/dev/sr0 65534" "$sg 65534" "/dev/sr0 0" "$sg 0"; do
+    node=${open% *} uid=${open#* }
+    ask_event device.open_refused 1 open.node="$node" open.access=write process.uid="$uid" process.name=dd ||
+      reported="$reported; none for $node uid $uid"
+  done
+  check optical_refusals_reported "device.open_refused for sr0 and ${sg#/dev/}, uid 65534 and 0${reported}" [ -z "$reported" ]
+  check optical_disc_readable "uid 65534 reads the disc's volume descriptor" \
+    sh -c 'setpriv --reuid=65534 --regid=65534 --clear-groups dd if=/dev/sr0 bs=2048 skip=16 count=1 status=none | grep -q CD001'
+
   limit_figure
 
   # ---- stop and purge with the token: nothing left ----
@@ -307,6 +337,10 @@ if [ "$phase" = 2 ]; then
     sh -c "[ -z \"\$(systemctl list-unit-files $UNIT --no-legend)\" ]"
   check purge_package_gone "$(dpkg-query -W -f='${db:Status-Abbrev}' mamori-agent 2>&1)" sh -c '! dpkg-query -W mamori-agent >/dev/null 2>&1 || [ "$(dpkg-query -W -f="\${db:Status-Abbrev}" mamori-agent)" = "un " ]'
   if gate_in_initramfs; then fail initramfs_updated_after_purge; else pass initramfs_updated_after_purge; fi
+  # No device program of the agent's is left on the root cgroup: the drive's sg node opens for writing
+  # again (sr0 would refuse a write open for its read-only disc whatever the gate: EROFS).
+  after=$(burn "$sg")
+  check purge_leaves_no_device_gate "root opens $sg for writing: '${after:-opened}'" [ -z "$after" ]
   echo 3 >"$PHASE_FILE"
   say DONE
 fi

@@ -41,7 +41,8 @@ EXPECTED = [
     "keyboard_login_at_tty1", "late_stick_blocked", "allowed_stick_gets_block_device", "only_allowed_stick_has_disk",
     "no_block_device_before_allowed_stick", "ctl_stop_with_token", "stopped_stays_stopped", "stop_reported",
     "apt_purge_with_token", "purge_leaves_nothing", "purge_no_process", "purge_no_unit", "purge_package_gone",
-    "initramfs_updated_after_purge",
+    "optical_drive_read_only", "optical_write_refused_user", "optical_write_refused_root", "optical_refusals_reported",
+    "optical_disc_readable", "initramfs_updated_after_purge", "purge_leaves_no_device_gate",
 ]
 # mitigations=off: an emulated CPU needs no speculation barriers, and each one costs TCG time;
 # init_on_alloc=0: Debian's kernel zeroes every page and slab object it allocates (hardening against
@@ -107,7 +108,7 @@ class Machine:
     """One QEMU run of the guest until it powers off or reboots (-no-reboot: QEMU exits, the next boot is
     a new QEMU with the same disks, as after a power cycle)."""
 
-    def __init__(self, work, kernel, initrd, disks, port, usb_at_power_on, append):
+    def __init__(self, work, kernel, initrd, disks, port, usb_at_power_on, append, disc=None):
         self.work = work
         self.console = os.path.join(work, "console.log")
         qmp, ctl = os.path.join(work, "qmp.sock"), os.path.join(work, "ctl.sock")
@@ -133,6 +134,11 @@ class Machine:
             # this host's disk; these disks live only for this run.
             cmd += ["-drive", f"if=none,id={ident},file={path},format={fmt}" + (",readonly=on" if readonly else ",cache=unsafe"),
                     "-device", f"virtio-blk-pci,drive={ident},serial={ident}"]
+        if disc:
+            # A DVD drive with a disc in it on the machine's own IDE controller (ata_piix, loaded at every
+            # boot anyway): sr0 and an sg node, as a PC's built-in burner.
+            cmd += ["-drive", f"if=none,id=dvd,media=cdrom,format=raw,readonly=on,file={disc}",
+                    "-device", "ide-cd,bus=ide.1,drive=dvd,id=dvd"]
         if usb_at_power_on:
             early = self.stick_image("early")
             cmd += ["-device", "usb-kbd,bus=xhci.0,id=kbd",
@@ -239,58 +245,27 @@ class Host:
         return f"NO unknown question {what}"
 
 
-def main():
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--build-dir", required=True)
-    parser.add_argument("--cache", required=True)
-    parser.add_argument("--timeout", type=float, default=2400,
-                        help="seconds for the guest part (both boots took 1,030-1,700 s at load 9-12 on a shared "
-                             "2-core machine; under ctest's TIMEOUT, so a stuck guest is reported)")
-    parser.add_argument("--image-wait", type=float, default=900,
-                        help="seconds to wait for an image build started by scripts/test.sh")
-    args = parser.parse_args()
-    if os.geteuid() != 0:
-        print("run_systemd_e2e: needs root (mmdebstrap, apt-get download)", file=sys.stderr)
-        return 1
-    for tool in ("qemu-system-x86_64", "qemu-img", "debugfs", "dpkg-deb"):
-        if shutil.which(tool) is None:
-            print(f"run_systemd_e2e: {tool} missing; run scripts/bootstrap.sh --test", file=sys.stderr)
-            return 1
-    started = time.monotonic()
-    build_dir = os.path.abspath(args.build_dir)
-    cache = os.path.abspath(args.cache)
-    work = os.path.join(cache, "systemd-run")
-    shutil.rmtree(work, ignore_errors=True)
-    os.makedirs(work)
-    harness.BIN_DIR = os.path.join(build_dir, "bin")  # the collector and mamorictl of this build
+def make_disc(work):
+    """The disc in boot 2's DVD drive: an ISO 9660 image with one file, made by xorriso (368 KiB)."""
+    tree = os.path.join(work, "disc")
+    os.makedirs(tree, exist_ok=True)
+    with open(os.path.join(tree, "readme.txt"), "w") as f:
+        f.write("mamori optical disc\n")
+    disc = os.path.join(work, "disc.iso")
+    run("xorriso", "-as", "mkisofs", "-quiet", "-V", "MAMORI", "-o", disc, tree)
+    return disc
 
-    new_dir, prev_dir = os.path.join(work, "new"), os.path.join(work, "prev")
-    os.makedirs(prev_dir)
-    deb = build_packages(build_dir, new_dir)
-    prev = previous_version(deb, prev_dir)
-    sizes = {os.path.basename(p): os.path.getsize(p) for p in
-             [os.path.join(new_dir, n) for n in os.listdir(new_dir) if n.endswith((".deb", ".tar.gz"))]}
-    packaged = time.monotonic()
-    prepare_image(cache, deb, args.image_wait)
-    image = os.path.join(cache, "systemd")
-    with open(os.path.join(image, "kver")) as f:
-        kver = f.read().strip()
-    prepared = time.monotonic()
 
-    # This run's disks: a copy-on-write layer over the cached root, a copy of /boot (read back between
-    # boots: the guest rebuilds its initramfs), the payload as a plain tar on a third disk.
-    root = os.path.join(work, "root.qcow2")
-    run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", os.path.join(image, "root.raw"), root)
-    boot = os.path.join(work, "boot.raw")
-    run("cp", "--sparse=always", os.path.join(image, "boot.raw"), boot)
-
-    collector = Collector(work, extra=["--cert-name", "collector.e2e"]).start()
+def make_payload(work, collector, new_dir, prev_dir, script):
+    """The guest's third disk (/dev/vdc, a plain tar mamori-e2e.service unpacks into /run/mamori-e2e):
+    SCRIPT as guest.sh, the collector's certificate and enroll secret, agent.conf, an uninstall token and
+    its hash, the packages under test (new/) and the previous version (prev/)."""
     token = "e2e-" + os.urandom(16).hex()
     payload_dir = os.path.join(work, "payload")
     os.makedirs(payload_dir)
-    files = {"guest.sh": None, "collector.crt": collector.ca_file, "enroll.secret": collector.enroll_secret_file}
+    files = {"guest.sh": script, "collector.crt": collector.ca_file, "enroll.secret": collector.enroll_secret_file}
     for name, source in files.items():
-        shutil.copy(source or os.path.join(HERE, name), os.path.join(payload_dir, name))
+        shutil.copy(source, os.path.join(payload_dir, name))
     with open(os.path.join(payload_dir, "agent.conf"), "w") as f:
         f.write("collector = https://collector.e2e:8443\nca-file = /etc/mamori/collector.crt\n"
                 "enroll-secret-file = /etc/mamori/enroll.secret\ngroup = e2e\n")
@@ -304,61 +279,151 @@ def main():
         for name in sorted(os.listdir(payload_dir)):
             tar.add(os.path.join(payload_dir, name), arcname=name)
         tar.add(new_dir, arcname="new", filter=lambda t: t if t.isdir() or t.name.endswith("_amd64.deb") else None)
-        tar.add(prev_dir, arcname="prev")
+        if prev_dir:
+            tar.add(prev_dir, arcname="prev")
     with open(payload, "ab") as f:  # a whole number of 512-byte sectors
         f.write(b"\0" * (-os.path.getsize(payload) % 65536))
+    return payload
 
+
+def machine_disks(work, image, payload):
+    """This run's disks: a copy-on-write layer over the cached root, a copy of /boot (read back between
+    boots: the guest rebuilds its initramfs), the payload."""
+    root = os.path.join(work, "root.qcow2")
+    run("qemu-img", "create", "-q", "-f", "qcow2", "-F", "raw", "-b", os.path.join(image, "root.raw"), root)
+    boot = os.path.join(work, "boot.raw")
+    run("cp", "--sparse=always", os.path.join(image, "boot.raw"), boot)
+    return {"root": (root, "qcow2", False), "boot": (boot, "raw", False), "payload": (payload, "raw", True)}
+
+
+def dump_initrd(boot_disk, kver, path):
+    """The initramfs as the guest left it on its /boot disk."""
+    run("debugfs", "-R", f"dump /initrd.img-{kver} {path}", boot_disk, stderr=subprocess.DEVNULL)
+    return path
+
+
+class Session:
+    """Boots of one machine (same disks, same collector), each until the guest reboots, powers off or
+    says DONE; gathers what the guest reports (E2E RESULT / FIGURE / PHASE lines) and answers its
+    questions through HOST."""
+
+    def __init__(self, work, image, disks, collector, host, deadline):
+        self.work, self.image, self.disks = work, image, disks
+        self.collector, self.host, self.deadline = collector, host, deadline
+        self.results, self.figures, self.boots, self.scenario_at = {}, {}, [], []
+        self.done = False
+
+    def boot(self, label, initrd, append, usb_at_power_on=False, disc=None, on_figure=None):
+        """One power-on to power-off; True when the guest rebooted (QEMU exits at its reset: -no-reboot)."""
+        machine = Machine(self.work, os.path.join(self.image, "vmlinuz"), initrd, self.disks, self.collector.port,
+                          usb_at_power_on=usb_at_power_on, append=append, disc=disc)
+        boot_started = time.monotonic()
+        rebooting = False
+        try:
+            while time.monotonic() < self.deadline:
+                quiet = True
+                for line in machine.console_lines():
+                    if "mamori-e2e: PROMPT" in line:
+                        print("run_systemd_e2e: typing 'mamori' at the initramfs prompt", flush=True)
+                        machine.type("mamori\n")
+                for line in machine.ctl_lines():
+                    quiet = False
+                    print(f"[boot {label} +{time.monotonic() - boot_started:5.1f}s] {line}", flush=True)
+                    words = line.split()
+                    if len(words) < 2 or words[0] != "E2E":
+                        continue
+                    if words[1] == "RESULT" and len(words) >= 4:
+                        self.results[words[2]] = (words[3], " ".join(words[4:]))
+                    elif words[1] == "FIGURE":
+                        self.figures[words[2]] = " ".join(words[3:])
+                        if on_figure:
+                            on_figure(words[2], " ".join(words[3:]))
+                    elif words[1] == "ASK":
+                        machine.answer(self.host.ask(machine, words[2:]))
+                    elif words[1] == "PHASE":
+                        self.scenario_at.append(time.monotonic() - boot_started)
+                    elif words[1] == "REBOOT":
+                        rebooting = True
+                    elif words[1] == "DONE":
+                        self.done = True
+                if self.done or machine.proc.poll() is not None:
+                    break
+                if quiet:
+                    time.sleep(0.05)
+            if rebooting:  # QEMU exits at the guest's reset (-no-reboot)
+                machine.proc.wait(timeout=max(1, self.deadline - time.monotonic()))
+        finally:
+            machine.close()
+            shutil.copy(machine.console, os.path.join(self.work, f"console-{label}.log"))
+            open(machine.console, "w").close()
+        self.boots.append(time.monotonic() - boot_started)
+        return rebooting
+
+
+def start_machine_run(build_dir, cache, image_wait, work_name="systemd-run"):
+    """What the test and bench/boot_ready.py share before the first boot: packages built with
+    scripts/package.sh, the cached image up to date, a clean work folder (CACHE/WORK_NAME), this build's
+    collector and mamorictl. Returns (work, new_dir, deb, image, kver, timings)."""
+    started = time.monotonic()
+    work = os.path.join(cache, work_name)
+    shutil.rmtree(work, ignore_errors=True)
+    os.makedirs(work)
+    harness.BIN_DIR = os.path.join(build_dir, "bin")  # the collector and mamorictl of this build
+    new_dir = os.path.join(work, "new")
+    deb = build_packages(build_dir, new_dir)
+    packaged = time.monotonic()
+    prepare_image(cache, deb, image_wait)
+    image = os.path.join(cache, "systemd")
+    with open(os.path.join(image, "kver")) as f:
+        kver = f.read().strip()
+    return work, new_dir, deb, image, kver, (started, packaged, time.monotonic())
+
+
+def check_host_tools(*extra):
+    if os.geteuid() != 0:
+        print("run_systemd_e2e: needs root (mmdebstrap, apt-get download)", file=sys.stderr)
+        return False
+    for tool in ("qemu-system-x86_64", "qemu-img", "debugfs", "dpkg-deb") + extra:
+        if shutil.which(tool) is None:
+            print(f"run_systemd_e2e: {tool} missing; run scripts/bootstrap.sh --test", file=sys.stderr)
+            return False
+    return True
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--build-dir", required=True)
+    parser.add_argument("--cache", required=True)
+    parser.add_argument("--timeout", type=float, default=2400,
+                        help="seconds for the guest part (both boots took 1,030-1,700 s at load 9-12 on a shared "
+                             "2-core machine; under ctest's TIMEOUT, so a stuck guest is reported)")
+    parser.add_argument("--image-wait", type=float, default=900,
+                        help="seconds to wait for an image build started by scripts/test.sh")
+    args = parser.parse_args()
+    if not check_host_tools("xorriso"):
+        return 1
+    work, new_dir, deb, image, kver, (started, packaged, prepared) = start_machine_run(
+        os.path.abspath(args.build_dir), os.path.abspath(args.cache), args.image_wait)
+    prev_dir = os.path.join(work, "prev")
+    os.makedirs(prev_dir)
+    prev = previous_version(deb, prev_dir)
+    sizes = {os.path.basename(p): os.path.getsize(p) for p in
+             [os.path.join(new_dir, n) for n in os.listdir(new_dir) if n.endswith((".deb", ".tar.gz"))]}
+    disc = make_disc(work)
+
+    collector = Collector(work, extra=["--cert-name", "collector.e2e"]).start()
+    payload = make_payload(work, collector, new_dir, prev_dir, os.path.join(HERE, "guest.sh"))
+    disks = machine_disks(work, image, payload)
     host = Host(collector, os.path.join(HERE, "policy-systemd.json"))
-    results, figures, boots, scenario_at = {}, {}, [], []
-    disks = {"root": (root, "qcow2", False), "boot": (boot, "raw", False), "payload": (payload, "raw", True)}
-    deadline = time.monotonic() + args.timeout
-    done = False
+    session = Session(work, image, disks, collector, host, time.monotonic() + args.timeout)
     try:
+        # Boot 1 installs, checks and upgrades; boot 2 has a USB stick, a USB keyboard and a DVD drive
+        # with a disc attached from power-on.
         for boot_number in (1, 2):
-            initrd = os.path.join(work, f"initrd-{boot_number}.img")
-            run("debugfs", "-R", f"dump /initrd.img-{kver} {initrd}", boot, stderr=subprocess.DEVNULL)
+            initrd = dump_initrd(disks["boot"][0], kver, os.path.join(work, f"initrd-{boot_number}.img"))
             append = APPEND + (" mamori.e2e_prompt" if boot_number == 2 else "")
-            machine = Machine(work, os.path.join(image, "vmlinuz"), initrd, disks, collector.port,
-                              usb_at_power_on=boot_number == 2, append=append)
-            boot_started = time.monotonic()
-            rebooting = False
-            try:
-                while time.monotonic() < deadline:
-                    quiet = True
-                    for line in machine.console_lines():
-                        if "mamori-e2e: PROMPT" in line:
-                            print("run_systemd_e2e: typing 'mamori' at the initramfs prompt", flush=True)
-                            machine.type("mamori\n")
-                    for line in machine.ctl_lines():
-                        quiet = False
-                        print(f"[boot {boot_number} +{time.monotonic() - boot_started:5.1f}s] {line}", flush=True)
-                        words = line.split()
-                        if len(words) < 2 or words[0] != "E2E":
-                            continue
-                        if words[1] == "RESULT" and len(words) >= 4:
-                            results[words[2]] = (words[3], " ".join(words[4:]))
-                        elif words[1] == "FIGURE":
-                            figures[words[2]] = " ".join(words[3:])
-                        elif words[1] == "ASK":
-                            machine.answer(host.ask(machine, words[2:]))
-                        elif words[1] == "PHASE":
-                            scenario_at.append(time.monotonic() - boot_started)
-                        elif words[1] == "REBOOT":
-                            rebooting = True
-                        elif words[1] == "DONE":
-                            done = True
-                    if done or machine.proc.poll() is not None:
-                        break
-                    if quiet:
-                        time.sleep(0.05)
-                if rebooting:  # QEMU exits at the guest's reset (-no-reboot)
-                    machine.proc.wait(timeout=max(1, deadline - time.monotonic()))
-            finally:
-                machine.close()
-                shutil.copy(machine.console, os.path.join(work, f"console-{boot_number}.log"))
-                open(machine.console, "w").close()
-            boots.append(time.monotonic() - boot_started)
-            if not rebooting:
+            if not session.boot(boot_number, initrd, append, usb_at_power_on=boot_number == 2,
+                                disc=disc if boot_number == 2 else None):
                 break
     finally:
         collector.stop()
@@ -366,15 +431,16 @@ def main():
 
     # Where the time went (figures for the README's line on this test, not asserted).
     print(f"run_systemd_e2e: TIME packages {packaged - started:.1f} s, image {prepared - packaged:.1f} s, "
-          f"boots {', '.join(f'{b:.1f} s' for b in boots)} (scenario started at "
-          f"{', '.join(f'+{b:.1f} s' for b in scenario_at)}), total {finished - started:.1f} s", flush=True)
+          f"boots {', '.join(f'{b:.1f} s' for b in session.boots)} (scenario started at "
+          f"{', '.join(f'+{b:.1f} s' for b in session.scenario_at)}), total {finished - started:.1f} s", flush=True)
     for name, size in sorted(sizes.items()):
         print(f"run_systemd_e2e: FIGURE package {name} {size / 1024:.0f} KiB")
-    for name, value in figures.items():
+    for name, value in session.figures.items():
         print(f"run_systemd_e2e: FIGURE {name} {value}")
+    results = session.results
     failed = [name for name in EXPECTED if results.get(name, ("MISSING",))[0] != "PASS"]
     failed += [name for name, (verdict, _) in results.items() if verdict != "PASS" and name not in failed]
-    if not done:
+    if not session.done:
         failed.append("guest_finished")
         print(f"run_systemd_e2e: the guest did not finish (consoles: {work}/console-*.log)")
     for name in failed:
