@@ -5,6 +5,7 @@
 #include <cstdlib>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "collector/ctl/Commands.h"
@@ -46,6 +47,15 @@ constexpr const char* kUsage =
     "            3 audit verify found the audit trail's chain broken, or requests approve/refuse found\n"
     "              the request answered already or expired\n";
 
+// --timeout's value: whole seconds, 1 to a day.
+std::optional<int> timeoutSeconds(std::string_view text) {
+  int seconds = 0;
+  const char* end = text.data() + text.size();
+  const auto parsed = std::from_chars(text.data(), end, seconds);
+  if (parsed.ec != std::errc{} || parsed.ptr != end || seconds < 1 || seconds > 86'400) return std::nullopt;
+  return seconds;
+}
+
 std::string env(const char* name) {
   const char* value = std::getenv(name);
   return value == nullptr ? std::string() : std::string(value);
@@ -76,11 +86,9 @@ int main(int argc, char** argv) {
       }
       if (value->empty()) return reportError(kExitUsage, arg + ": expects a value");
       if (arg == "--timeout") {
-        int seconds = 0;
-        const auto parsed = std::from_chars(value->data(), value->data() + value->size(), seconds);
-        if (parsed.ec != std::errc{} || parsed.ptr != value->data() + value->size() || seconds < 1 || seconds > 86'400)
-          return reportError(kExitUsage, "--timeout: expects seconds, 1 to 86400");
-        connection.timeoutMs = seconds * 1000;
+        const auto seconds = timeoutSeconds(*value);
+        if (!seconds) return reportError(kExitUsage, "--timeout: expects seconds, 1 to 86400");
+        connection.timeoutMs = *seconds * 1000;
         continue;
       }
       std::string& target = arg == "--collector" ? connection.collectorUrl

@@ -169,9 +169,9 @@ ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
   if (auto* answer = std::get_if<ApiResponse>(&documents)) return *answer;
   // The set is rebuilt from every stored document: documents hashed for an older format would never
   // match beside new ones (docs/decisions/0049).
-  if (auto current = store_.fingerprintSet(*set); !current) {
-    return storageFailure(current.error());
-  } else if (current.value() && !current.value()->envelope.empty() && !isCurrentSetFormat(current.value()->envelope)) {
+  auto held = store_.fingerprintSet(*set);
+  if (!held) return storageFailure(held.error());
+  if (held.value() && !held.value()->envelope.empty() && !isCurrentSetFormat(held.value()->envelope)) {
     return jsonError(409,
                      "set " + *set +
                          " holds documents hashed for an older set format; remove it (mamorictl fingerprints "
