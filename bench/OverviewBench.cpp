@@ -24,6 +24,7 @@
 #include "collector/store/DbUrl.h"
 #include "collector/store/EventStore.h"
 #include "common/Clock.h"
+#include "common/CommandLine.h"
 #include "common/Uuid7.h"
 
 namespace {
@@ -32,29 +33,50 @@ using namespace Poco::Data::Keywords;
 using mamori::collector::store::CountsQuery;
 using mamori::collector::store::EventStore;
 
-constexpr const char* kUsage =
-    "usage: mamori-bench-overview --db URL [--events N] [--hosts H] [--days D] [--runs R] [--compare C]\n"
-    "  --db URL      sqlite:PATH or postgresql://... (an empty database: the counts are checked)\n"
-    "  --events N    events to store first (default 10000000)\n"
-    "  --hosts H     hosts (and as many users) the events come from (default 5000)\n"
-    "  --days D      the events' times spread over the last D days (default 30)\n"
-    "  --runs R      times each query runs; median and worst are printed (default 5)\n"
-    "  --compare C   events stored with and then without the rollup triggers (default 200000; 0 = skip)\n"
-    "  --reuse       store nothing first: time the queries over the events the database already holds\n"
-    "  --reference-runs R  times each reference query runs (default 1: on ten million events each takes\n"
-    "                seconds to minutes)\n"
-    "Exit codes: 0 done, 1 storage error or a count that disagrees with the events table, 2 usage error.\n";
-
 constexpr std::int64_t kHour = 3'600'000;
 constexpr std::int64_t kDay = 24 * kHour;
 constexpr std::size_t kBatch = 5000;
 
-bool parseCount(const char* text, std::size_t& out, bool zeroOk = false) {
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || (v == 0 && !zeroOk)) return false;
-  out = static_cast<std::size_t>(v);
-  return true;
+struct Options {
+  std::string url;
+  std::size_t events = 10'000'000;
+  std::size_t hosts = 5000;
+  std::size_t days = 30;
+  std::size_t runs = 5;
+  std::size_t compare = 200'000;
+  std::size_t referenceRuns = 1;
+  bool reuse = false;
+};
+
+std::vector<mamori::common::OptionRow> optionTable(Options& o) {
+  namespace opt = mamori::common::opt;
+  constexpr std::int64_t kMany = 1'000'000'000;
+  return {
+      {"--db", "URL", opt::text(o.url), "sqlite:PATH or postgresql://... (an empty database: the counts are checked)"},
+      {"--events", "N", opt::integer(1, kMany, o.events), "events to store first (default 10000000)"},
+      {"--hosts", "H", opt::integer(1, kMany, o.hosts),
+       "hosts (and as many users) the events come from (default 5000)"},
+      {"--days", "D", opt::integer(1, 36'500, o.days), "the events' times spread over the last D days (default 30)"},
+      {"--runs", "R", opt::integer(1, 1000, o.runs), "times each query runs; median and worst are printed (default 5)"},
+      {"--compare", "C", opt::integer(0, kMany, o.compare),
+       "events stored with and then without the rollup triggers (default 200000; 0 = skip)"},
+      {"--reuse", "", opt::flag(o.reuse),
+       "store nothing first: time the queries over the events the database already holds"},
+      {"--reference-runs", "R", opt::integer(1, 1000, o.referenceRuns),
+       "times each reference query runs (default 1: on ten million events each takes\nseconds to minutes)"},
+  };
+}
+
+std::string usage(const mamori::common::CommandLine& line) {
+  return "Usage: mamori-bench-overview --db URL [--events N] [--hosts H] [--days D] [--runs R] [--compare C]\n"
+         "\n"
+         "Options:\n" +
+         line.help(22) +
+         "\n"
+         "Exit status:\n"
+         "  0  done\n"
+         "  1  storage error or a count that disagrees with the events table\n"
+         "  2  usage error\n";
 }
 
 double seconds(std::chrono::steady_clock::time_point since) {
@@ -143,46 +165,17 @@ void print(const char* what, const Timing& rollup, const Timing& reference) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string url;
-  std::size_t events = 10'000'000, hosts = 5000, days = 30, runs = 5, compare = 200'000, referenceRuns = 1;
-  bool reuse = false;
-  for (int i = 1; i < argc; ++i) {
-    const std::string arg = argv[i];
-    const char* value = i + 1 < argc ? argv[i + 1] : nullptr;
-    bool ok = value != nullptr;
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--reuse") {
-      reuse = true;
-      continue;
-    } else if (arg == "--reference-runs" && ok) {
-      ok = parseCount(value, referenceRuns);
-    } else if (arg == "--db" && ok) {
-      url = value;
-    } else if (arg == "--events" && ok) {
-      ok = parseCount(value, events);
-    } else if (arg == "--hosts" && ok) {
-      ok = parseCount(value, hosts);
-    } else if (arg == "--days" && ok) {
-      ok = parseCount(value, days);
-    } else if (arg == "--runs" && ok) {
-      ok = parseCount(value, runs);
-    } else if (arg == "--compare" && ok) {
-      ok = parseCount(value, compare, true);
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "mamori-bench-overview: bad argument %s\n%s", arg.c_str(), kUsage);
-      return 2;
-    }
-    ++i;
+  Options options;
+  mamori::common::CommandLine line;
+  line.table(optionTable(options));
+  if (auto done = mamori::common::parseOrExit(line, {argv + 1, argv + argc}, "mamori-bench-overview", usage(line))) {
+    return *done;
   }
-  if (url.empty()) {
-    std::fputs(kUsage, stderr);
-    return 2;
-  }
+  if (options.url.empty()) return mamori::common::usageError("mamori-bench-overview", "--db: is required");
+  const std::string& url = options.url;
+  const std::size_t events = options.events, hosts = options.hosts, days = options.days, runs = options.runs,
+                    compare = options.compare, referenceRuns = options.referenceRuns;
+  const bool reuse = options.reuse;
   auto opened = mamori::collector::store::openEventStore(url);
   if (!opened) {
     std::fprintf(stderr, "%s\n", opened.error().describe().c_str());

@@ -19,6 +19,7 @@
 
 #include "collector/store/EventStore.h"
 #include "common/Clock.h"
+#include "common/CommandLine.h"
 #include "common/Uuid7.h"
 
 namespace {
@@ -28,23 +29,42 @@ using mamori::collector::store::EventStore;
 using mamori::collector::store::HeartbeatUpdate;
 using mamori::collector::store::openEventStore;
 
-constexpr const char* kUsage =
-    "usage: mamori-bench-store --db URL [--events N] [--batch B]\n"
-    "       mamori-bench-store --db URL --heartbeats N [--agents A]\n"
-    "  --db URL        sqlite:PATH or postgresql://user@host:port/dbname (schema is created if missing)\n"
-    "  --events N      events to insert (default 200000)\n"
-    "  --batch B       events per transaction (default 1000, at most 5000)\n"
-    "  --heartbeats N  write N heartbeats instead: one transaction each, then batched\n"
-    "  --agents A      agents the heartbeats come from (default 10000); a batch holds each agent once\n"
-    "Prints: backend, events, batch, seconds, events/s; or per heartbeat mode: heartbeats/s.\n"
-    "Exit codes: 0 done, 1 storage error, 2 usage error.\n";
+struct Options {
+  std::string db;
+  std::size_t total = 200000;
+  std::size_t batch = 1000;
+  std::size_t heartbeats = 0;
+  std::size_t agentCount = 10000;
+};
 
-bool parseCount(const char* text, std::size_t& out) {
-  char* end = nullptr;
-  const unsigned long long v = std::strtoull(text, &end, 10);
-  if (end == text || *end != '\0' || v == 0) return false;
-  out = static_cast<std::size_t>(v);
-  return true;
+std::vector<mamori::common::OptionRow> optionTable(Options& o) {
+  namespace opt = mamori::common::opt;
+  constexpr std::int64_t kMany = 1'000'000'000;
+  return {
+      {"--db", "URL", opt::text(o.db),
+       "sqlite:PATH or postgresql://user@host:port/dbname (schema is created if missing)"},
+      {"--events", "N", opt::integer(1, kMany, o.total), "events to insert (default 200000)"},
+      {"--batch", "B", opt::integer(1, 5000, o.batch), "events per transaction (default 1000, at most 5000)"},
+      {"--heartbeats", "N", opt::integer(1, kMany, o.heartbeats),
+       "write N heartbeats instead: one transaction each, then batched"},
+      {"--agents", "A", opt::integer(1, 1'000'000, o.agentCount),
+       "agents the heartbeats come from (default 10000); a batch holds each agent once"},
+  };
+}
+
+std::string usage(const mamori::common::CommandLine& line) {
+  return "Usage: mamori-bench-store --db URL [--events N] [--batch B]\n"
+         "       mamori-bench-store --db URL --heartbeats N [--agents A]\n"
+         "\n"
+         "Options:\n" +
+         line.help(17) +
+         "\n"
+         "Prints: backend, events, batch, seconds, events/s; or per heartbeat mode: heartbeats/s.\n"
+         "\n"
+         "Exit status:\n"
+         "  0  done\n"
+         "  1  storage error\n"
+         "  2  usage error\n";
 }
 
 // The collector's default request threads (--threads 16): how many heartbeats were written at once
@@ -130,33 +150,18 @@ int benchHeartbeats(EventStore& store, std::size_t total, std::size_t agentCount
 }  // namespace
 
 int main(int argc, char** argv) {
-  std::string db;
-  std::size_t total = 200000, batch = 1000, heartbeats = 0, agentCount = 10000;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    const bool hasValue = i + 1 < argc;
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUsage, stdout);
-      return 0;
-    } else if (arg == "--db" && hasValue) {
-      db = argv[++i];
-    } else if (arg == "--events" && hasValue && parseCount(argv[i + 1], total)) {
-      ++i;
-    } else if (arg == "--batch" && hasValue && parseCount(argv[i + 1], batch) && batch <= 5000) {
-      ++i;
-    } else if (arg == "--heartbeats" && hasValue && parseCount(argv[i + 1], heartbeats)) {
-      ++i;
-    } else if (arg == "--agents" && hasValue && parseCount(argv[i + 1], agentCount) && agentCount <= 1000000) {
-      ++i;
-    } else {
-      std::fprintf(stderr, "mamori-bench-store: bad argument \"%s\"\n%s", argv[i], kUsage);
-      return 2;
-    }
+  Options options;
+  mamori::common::CommandLine line;
+  line.table(optionTable(options));
+  if (auto done = mamori::common::parseOrExit(line, {argv + 1, argv + argc}, "mamori-bench-store", usage(line))) {
+    return *done;
   }
-  if (db.empty()) {
-    std::fprintf(stderr, "mamori-bench-store: --db is required\n%s", kUsage);
-    return 2;
-  }
+  if (options.db.empty()) return mamori::common::usageError("mamori-bench-store", "--db: is required");
+  const std::string& db = options.db;
+  const std::size_t total = options.total;
+  const std::size_t batch = options.batch;
+  const std::size_t heartbeats = options.heartbeats;
+  const std::size_t agentCount = options.agentCount;
   mamori::collector::store::StoreOptions storeOptions;
   storeOptions.maxSessions = kRequestThreads + 2;  // as the collector sizes its pool
   auto opened = openEventStore(db, storeOptions);

@@ -11,6 +11,7 @@
 #include <string_view>
 #include <vector>
 
+#include "common/CommandLine.h"
 #include "scan/ArchiveReader.h"
 #include "scan/ZipReader.h"
 
@@ -55,21 +56,14 @@ double microsPerFile(const std::string& data, int iterations, F read, std::size_
 int main(int argc, char* argv[]) {
   int iterations = 200;
   std::vector<std::string> files;
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view arg = argv[i];
-    if (arg == "--iterations" && i + 1 < argc) {
-      iterations = std::max(1, std::atoi(argv[++i]));
-    } else if (arg == "-h" || arg == "--help") {
-      std::puts("usage: mamori-bench-zip [--iterations N] FILE...");
-      return 0;
-    } else {
-      files.emplace_back(arg);
-    }
-  }
-  if (files.empty()) {
-    std::fputs("mamori-bench-zip: name at least one zip, docx or xlsx file (--help)\n", stderr);
-    return 2;
-  }
+  mamori::common::CommandLine line;
+  line.table({{"--iterations", "N", mamori::common::opt::integer(1, 1'000'000, iterations),
+               "times each file is read by each reader (default 200)"}})
+      .positionals(files);
+  const std::string usage = "Usage: mamori-bench-zip [--iterations N] FILE...\n\nOptions:\n" + line.help(17) +
+                            "\nExit status:\n  0  done\n  2  usage error\n";
+  if (auto done = mamori::common::parseOrExit(line, {argv + 1, argv + argc}, "mamori-bench-zip", usage)) return *done;
+  if (files.empty()) return mamori::common::usageError("mamori-bench-zip", "name at least one zip, docx or xlsx file");
   std::printf("%-40s %12s %12s %8s\n", "file", "ZipReader", "libarchive", "ratio");
   for (const auto& path : files) {
     std::ifstream in(path, std::ios::binary);

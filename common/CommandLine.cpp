@@ -1,51 +1,79 @@
 #include "common/CommandLine.h"
 
 #include <charconv>
+#include <cstdio>
 #include <optional>
 
 namespace mamori::common {
 
-CommandLine& CommandLine::option(const std::string& name, Set set) {
-  options_[name] = Declared{true, std::move(set), {}};
-  return *this;
+namespace {
+
+// A number as messages show it: 0.05, 3600.
+std::string shown(double value) {
+  char text[32];
+  const auto [end, ec] = std::to_chars(text, text + sizeof text, value);
+  return ec == std::errc() ? std::string(text, end) : std::to_string(value);
 }
 
-CommandLine& CommandLine::flag(const std::string& name, std::function<void()> set) {
-  options_[name] = Declared{false, {}, std::move(set)};
-  return *this;
+// Digits, then optionally '.' and at most maxDecimals digits: the only numbers with a fraction a
+// command line takes.
+bool plainDecimal(const std::string& text, std::size_t maxDecimals) {
+  const auto dot = text.find('.');
+  const std::string whole = text.substr(0, dot);
+  const std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+  auto digits = [](const std::string& part) {
+    return !part.empty() && part.size() <= 15 && part.find_first_not_of("0123456789") == std::string::npos;
+  };
+  return digits(whole) && (dot == std::string::npos || (digits(fraction) && fraction.size() <= maxDecimals));
 }
 
-CommandLine& CommandLine::flag(const std::string& name, bool& target) {
-  return flag(name, [&target] { target = true; });
+}  // namespace
+
+namespace opt {
+
+namespace {
+
+OptionReader withValue(std::function<Status(const std::string& value)> set) {
+  return OptionReader{true, std::move(set), {}};
 }
 
-CommandLine& CommandLine::text(const std::string& name, std::string& target) {
-  return option(name, [&target](const std::string& value) -> Status {
+// A number read by parse (parseInteger ...) and handed to store.
+template <typename Parse, typename Number>
+OptionReader parsedInto(Parse parse, std::function<void(Number)> store) {
+  return withValue([parse = std::move(parse), store = std::move(store)](const std::string& value) -> Status {
+    auto number = parse(value);
+    if (!number) return number.error();
+    store(number.value());
+    return Ok{};
+  });
+}
+
+}  // namespace
+
+OptionReader flag(bool& target) {
+  return flag([&target] { target = true; });
+}
+
+OptionReader flag(std::function<void()> set) { return OptionReader{false, {}, std::move(set)}; }
+
+OptionReader text(std::string& target) {
+  return withValue([&target](const std::string& value) -> Status {
     if (value.empty()) return makeError("expects a value");
     target = value;
     return Ok{};
   });
 }
 
-CommandLine& CommandLine::texts(const std::string& name, std::vector<std::string>& target) {
-  return option(name, [&target](const std::string& value) -> Status {
+OptionReader texts(std::vector<std::string>& target) {
+  return withValue([&target](const std::string& value) -> Status {
     if (value.empty()) return makeError("expects a value");
     target.push_back(value);
     return Ok{};
   });
 }
 
-CommandLine& CommandLine::integer(const std::string& name, std::int64_t min, std::int64_t max, std::int64_t& target) {
-  return option(name, [min, max, &target](const std::string& value) -> Status {
-    auto number = parseInteger(value, min, max);
-    if (!number) return number.error();
-    target = number.value();
-    return Ok{};
-  });
-}
-
-CommandLine& CommandLine::choice(const std::string& name, std::vector<std::string> words, std::string& target) {
-  return option(name, [words = std::move(words), &target](const std::string& value) -> Status {
+OptionReader choice(std::vector<std::string> words, std::string& target) {
+  return withValue([words = std::move(words), &target](const std::string& value) -> Status {
     for (const auto& word : words) {
       if (value == word) {
         target = value;
@@ -58,6 +86,62 @@ CommandLine& CommandLine::choice(const std::string& name, std::vector<std::strin
     }
     return makeError("expects " + listed + ", got \"" + value + "\"");
   });
+}
+
+OptionReader checked(std::function<Status(const std::string& value)> set) { return withValue(std::move(set)); }
+
+OptionReader integer(std::int64_t min, std::int64_t max, std::function<void(std::int64_t)> store) {
+  return parsedInto([min, max](const std::string& value) { return parseInteger(value, min, max); }, std::move(store));
+}
+
+OptionReader decimal(double min, double max, std::function<void(double)> store) {
+  return parsedInto([min, max](const std::string& value) { return parseDecimal(value, min, max); }, std::move(store));
+}
+
+OptionReader seconds(std::int64_t minMs, std::int64_t maxMs, std::function<void(std::int64_t)> store) {
+  return parsedInto([minMs, maxMs](const std::string& value) { return parseSeconds(value, minMs, maxMs); },
+                    std::move(store));
+}
+
+}  // namespace opt
+
+CommandLine& CommandLine::declare(const std::string& name, OptionReader read) {
+  options_[name] = std::move(read);
+  return *this;
+}
+
+CommandLine& CommandLine::table(std::vector<OptionRow> rows) {
+  for (auto& row : rows) {
+    if (!row.name.empty()) declare(row.name, row.read);
+    rows_.push_back(std::move(row));
+  }
+  return *this;
+}
+
+CommandLine& CommandLine::option(const std::string& name, Set set) {
+  return declare(name, opt::checked(std::move(set)));
+}
+
+CommandLine& CommandLine::flag(const std::string& name, std::function<void()> set) {
+  return declare(name, opt::flag(std::move(set)));
+}
+
+CommandLine& CommandLine::flag(const std::string& name, bool& target) { return declare(name, opt::flag(target)); }
+
+CommandLine& CommandLine::text(const std::string& name, std::string& target) {
+  return declare(name, opt::text(target));
+}
+
+CommandLine& CommandLine::texts(const std::string& name, std::vector<std::string>& target) {
+  return declare(name, opt::texts(target));
+}
+
+CommandLine& CommandLine::integer(const std::string& name, std::int64_t min, std::int64_t max, std::int64_t& target) {
+  return declare(name, opt::integer(min, max, target));
+}
+
+CommandLine& CommandLine::choice(const std::string& name, std::vector<std::string> words, std::string& target) {
+  return declare(name, opt::choice(std::move(words), target));
 }
 
 CommandLine& CommandLine::alias(const std::string& alias, const std::string& name) {
@@ -77,7 +161,7 @@ CommandLine& CommandLine::positionals(std::vector<std::string>& target) {
   });
 }
 
-const CommandLine::Declared* CommandLine::find(const std::string& name) const {
+const OptionReader* CommandLine::find(const std::string& name) const {
   const auto aliased = aliases_.find(name);
   const auto found = options_.find(aliased == aliases_.end() ? name : aliased->second);
   return found == options_.end() ? nullptr : &found->second;
@@ -106,7 +190,7 @@ Status CommandLine::parse(const std::vector<std::string>& args, bool& help) cons
       value = name.substr(eq + 1);
       name.resize(eq);
     }
-    const Declared* declared = find(name);
+    const OptionReader* declared = find(name);
     if (declared == nullptr) return makeError("unknown option (see --help)", name);
     if (!declared->takesValue) {
       if (value) return makeError("takes no value", name);
@@ -132,6 +216,32 @@ Status CommandLine::parse(const std::vector<std::string>& args, bool& help) cons
   return Ok{};
 }
 
+std::string CommandLine::help(std::size_t column) const {
+  std::string text;
+  auto entry = [&text, column](const std::string& left, const std::string& help) {
+    text += left;
+    if (left.size() + 2 <= column) {
+      text += std::string(column - left.size(), ' ');
+    } else {
+      text += '\n' + std::string(column, ' ');
+    }
+    for (const char c : help) {
+      text += c;
+      if (c == '\n') text += std::string(column, ' ');
+    }
+    text += '\n';
+  };
+  for (const auto& row : rows_) {
+    if (row.name.empty()) {
+      text += '\n' + row.help + '\n';
+      continue;
+    }
+    entry("  " + row.name + (row.value.empty() ? "" : " " + row.value), row.help);
+  }
+  entry("  -h, --help", "show this help");
+  return text;
+}
+
 Result<std::int64_t> parseInteger(const std::string& text, std::int64_t min, std::int64_t max) {
   std::int64_t value = 0;
   const char* end = text.data() + text.size();
@@ -141,6 +251,54 @@ Result<std::int64_t> parseInteger(const std::string& text, std::int64_t min, std
                      text + "\"");
   }
   return value;
+}
+
+Result<double> parseDecimal(const std::string& text, double min, double max) {
+  double value = 0;
+  if (plainDecimal(text, 15)) std::from_chars(text.data(), text.data() + text.size(), value);
+  if (!plainDecimal(text, 15) || value < min || value > max) {
+    return makeError("expects a number from " + shown(min) + " to " + shown(max) + " such as 10 or 0.5, got \"" + text +
+                     "\"");
+  }
+  return value;
+}
+
+Result<std::int64_t> parseSeconds(const std::string& text, std::int64_t minMs, std::int64_t maxMs) {
+  std::int64_t ms = -1;
+  if (plainDecimal(text, 3)) {
+    const auto dot = text.find('.');
+    std::string fraction = dot == std::string::npos ? "" : text.substr(dot + 1);
+    fraction.resize(3, '0');
+    const std::string whole = text.substr(0, dot);
+    auto wholeSeconds = parseInteger(whole, 0, 1'000'000'000'000);
+    auto millis = parseInteger(fraction, 0, 999);
+    if (wholeSeconds && millis) ms = wholeSeconds.value() * 1000 + millis.value();
+  }
+  if (ms < minMs || ms > maxMs) {
+    return makeError("expects seconds from " + shown(static_cast<double>(minMs) / 1000) + " to " +
+                     shown(static_cast<double>(maxMs) / 1000) + " such as 10 or 0.5, got \"" + text + "\"");
+  }
+  return ms;
+}
+
+std::string messagePrefix(const std::string& command) {
+  std::string prefix;
+  for (const char c : command) prefix += c == ' ' ? std::string(": ") : std::string(1, c);
+  return prefix + ": ";
+}
+
+std::optional<int> parseOrExit(const CommandLine& line, const std::vector<std::string>& args,
+                               const std::string& command, const std::string& usage) {
+  bool help = false;
+  if (auto parsed = line.parse(args, help); !parsed) return usageError(command, parsed.error().describe());
+  if (!help) return std::nullopt;
+  std::fputs(usage.c_str(), stdout);
+  return 0;
+}
+
+int usageError(const std::string& command, const std::string& message) {
+  std::fprintf(stderr, "%s%s\nTry '%s --help'.\n", messagePrefix(command).c_str(), message.c_str(), command.c_str());
+  return kExitUsage;
 }
 
 }  // namespace mamori::common

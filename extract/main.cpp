@@ -97,7 +97,7 @@ int parseArguments(const std::vector<std::string>& args, mamori::drivers::Sandbo
   line.text("--user", confinement.user);
   line.option("--memory", [&confinement](const std::string& value) -> mamori::common::Status {
     auto bytes = mamori::common::parseInteger(value, 64LL << 20, INT64_MAX);
-    if (!bytes) return mamori::common::makeError("needs a byte count of at least 64 MiB", "--memory");
+    if (!bytes) return mamori::common::makeError("needs a byte count of at least 64 MiB, got \"" + value + "\"");
     confinement.addressSpaceBytes = bytes.value();
     return mamori::common::Ok{};
   });

@@ -12,6 +12,7 @@
 #include <iostream>
 #include <sys/utsname.h>
 
+#include "common/CommandLine.h"
 #include "common/Files.h"
 #include "common/JsonParser.h"
 #include "common/JsonText.h"
@@ -141,7 +142,7 @@ int runVerify(const InspectOptions& o) {
   for (const auto& path : o.reports) {
     auto text = common::readSmallFile(path, common::reportJsonLimits().maxBytes);
     if (!text) {
-      std::cerr << "mamori-inspect verify: " << text.error().describe() << "\n";
+      std::cerr << "mamori-inspect: verify: " << text.error().describe() << "\n";
       result = kExitError;
       continue;
     }
@@ -301,10 +302,7 @@ int main(int argc, char** argv) {
   common::log::setProgramName("mamori-inspect");
   std::vector<std::string> args(argv + 1, argv + argc);
   auto options = inspect::parseInspectOptions(args);
-  if (!options) {
-    std::cerr << "mamori-inspect: " << options.error().describe() << "\nTry 'mamori-inspect --help'.\n";
-    return kExitError;
-  }
+  if (!options) return common::usageError("mamori-inspect", options.error().describe());
   if (options.value().help) {
     std::cout << inspect::usage();
     return kExitClean;

@@ -1,7 +1,5 @@
 #include "agent/app/AgentOptions.h"
 
-#include <charconv>
-#include <cmath>
 #include <cstdint>
 #include <optional>
 
@@ -11,32 +9,14 @@ namespace mamori::agent {
 
 namespace {
 
-// "60", "0.5": seconds, to milliseconds. Fractions exist for tests that cannot wait a minute.
-common::Result<std::int64_t> seconds(const std::string& text) {
-  double value = 0;
-  const auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), value);
-  if (ec != std::errc() || end != text.data() + text.size() || !std::isfinite(value) || value < 0.001 ||
-      value > 86'400.0 * 365) {
-    return common::makeError("expects a number of seconds such as 60 or 0.5, got \"" + text + "\"");
-  }
-  return static_cast<std::int64_t>(std::llround(value * 1000.0));
-}
+// Seconds ("60", "0.5": fractions exist for tests that cannot wait a minute) up to a year.
+constexpr std::int64_t kYearMs = 365LL * 86'400'000;
 
 common::CommandLine::Set positive(std::optional<std::int64_t>& field) {
   return [&field](const std::string& value) -> common::Status {
     auto n = common::parseInteger(value, 1, INT64_MAX);
     if (!n) return common::makeError("expects a positive whole number, got \"" + value + "\"");
     field = n.value();
-    return common::Ok{};
-  };
-}
-
-template <typename Field>
-common::CommandLine::Set milliseconds(Field& field) {
-  return [&field](const std::string& value) -> common::Status {
-    auto ms = seconds(value);
-    if (!ms) return ms.error();
-    field = ms.value();
     return common::Ok{};
   };
 }
@@ -58,13 +38,13 @@ common::Result<AgentOptions> parseAgentOptions(const std::vector<std::string>& a
       .text("--policy", options.policyFile)
       .text("--group", options.group)
       .option("--emit-synthetic", positive(synthetic))
-      .option("--heartbeat-interval", milliseconds(options.heartbeatIntervalMs))
+      .declare("--heartbeat-interval", common::opt::seconds(1, kYearMs, options.heartbeatIntervalMs))
       .text("--token-hash-file", options.tokenHashFile)
       .text("--control-socket", options.controlSocket)
       .text("--request-socket", options.requestSocket)
       .choice("--desktop-notices", {"on", "off"}, options.desktopNotices)
       .text("--user-runtime-root", options.userRuntimeRoot)
-      .option("--limit-window", milliseconds(options.limitWindowMs))
+      .declare("--limit-window", common::opt::seconds(1, kYearMs, options.limitWindowMs))
       .option("--spool-max-events", positive(options.spoolMaxEvents))
       .option("--spool-max-bytes", positive(options.spoolMaxBytes))
       .option("--batch-max-events", positive(options.batchMaxEvents))

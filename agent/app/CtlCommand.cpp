@@ -6,6 +6,7 @@
 #include <QLocalSocket>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstdlib>
 #include <string>
@@ -41,7 +42,8 @@ Options:
   --token-file FILE   the token [default: $MAMORI_UNINSTALL_TOKEN_FILE]
   --state-dir DIR     the agent's state directory [default: /var/lib/mamori]
   --socket PATH       the control socket [default: DIR/control.sock]
-  --timeout SEC       how long to wait for the agent to exit after stop [default: 30]
+  --timeout SEC       how long to wait for the agent to exit after stop, 0 to 86400 (fractions
+                      allowed) [default: 30]
   -h, --help          show this help
 
 Exit status:
@@ -50,8 +52,6 @@ Exit status:
   2  usage error (unknown option, unreadable token file)
   3  refused: the token is missing or wrong (reported as agent.tamper)
 )";
-
-int usageError(const std::string& message) { return commandUsageError("mamori-agent", "mamori-agent ctl", message); }
 
 // The agent holds an exclusive lock on DIR/agent.lock while it runs.
 bool agentRunning(const std::string& stateDir) {
@@ -84,16 +84,16 @@ common::Result<guard::ControlAnswer> exchangeControlLine(const std::string& sock
   return answer;
 }
 
-int askAgent(const std::string& who, const std::string& socket, const guard::ControlRequest& request,
+int askAgent(const std::string& command, const std::string& socket, const guard::ControlRequest& request,
              int answerTimeoutMs, std::string& replyText) {
   auto answer = exchangeControlLine(socket, request, answerTimeoutMs);
   if (!answer) {
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), answer.error().describe().c_str());
+    std::fprintf(stderr, "%s%s\n", common::messagePrefix(command).c_str(), answer.error().describe().c_str());
     return kExitRuntime;
   }
   const auto& reply = answer.value();
   if (reply.outcome != guard::ControlOutcome::Ok) {
-    std::fprintf(stderr, "%s: %s\n", who.c_str(), reply.text.c_str());
+    std::fprintf(stderr, "%s%s\n", common::messagePrefix(command).c_str(), reply.text.c_str());
     return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
   }
   replyText = reply.text;
@@ -104,6 +104,8 @@ int runCtlCommand(int argc, char* argv[]) {
   // QLocalSocket's blocking calls still want an application object for their socket notifiers.
   QCoreApplication app(argc, argv);
   const bool exceptionCommand = std::string_view(argv[1]) == "exception";
+  const std::string command = exceptionCommand ? "mamori-agent exception" : "mamori-agent ctl";
+  auto usageError = [&command](const std::string& message) { return common::usageError(command, message); };
   std::vector<std::string> args(argv + 2, argv + argc);
   std::string verb = exceptionCommand ? "exception" : "";
   std::string argument;
@@ -114,24 +116,15 @@ int runCtlCommand(int argc, char* argv[]) {
   }
   std::string stateDir = "/var/lib/mamori";
   std::string socket;
-  double timeoutSec = 30;
+  std::int64_t timeoutMs = 30'000;
   std::vector<std::string> words;  // ctl: the verb; exception: the response CODE
-  bool help = false;
   common::CommandLine line;
   line.text("--token-file", tokenFile)
       .text("--state-dir", stateDir)
       .text("--socket", socket)
-      .option("--timeout",
-              [&timeoutSec](const std::string& value) {
-                timeoutSec = std::atof(value.c_str());
-                return common::Status(common::Ok{});
-              })
+      .declare("--timeout", common::opt::seconds(0, 86'400'000, timeoutMs))
       .positionals(words);
-  if (auto parsed = line.parse(args, help); !parsed) return usageError(parsed.error().describe());
-  if (help) {
-    std::fputs(kUsageText, stdout);
-    return kExitOk;
-  }
+  if (auto done = common::parseOrExit(line, args, command, kUsageText)) return *done;
   if (words.size() > 1) return usageError("unexpected argument \"" + words[1] + "\"");
   if (!words.empty()) (exceptionCommand ? argument : verb) = words[0];
   guard::ControlRequest request;
@@ -159,14 +152,14 @@ int runCtlCommand(int argc, char* argv[]) {
   if (socket.empty()) socket = stateDir + "/control.sock";
 
   std::string reply;
-  if (const int code = askAgent("mamori-agent", socket, request, 10'000, reply); code != kExitOk) return code;
+  if (const int code = askAgent(command, socket, request, 10'000, reply); code != kExitOk) return code;
   if (request.command == guard::ControlCommand::Stop || request.command == guard::ControlCommand::Remove) {
     // Done only when the process is gone (the prerm removes files next).
-    const auto deadline =
-        std::chrono::steady_clock::now() + std::chrono::milliseconds(static_cast<long>(timeoutSec * 1000));
+    const auto deadline = std::chrono::steady_clock::now() + std::chrono::milliseconds(timeoutMs);
     while (agentRunning(stateDir)) {
       if (std::chrono::steady_clock::now() > deadline) {
-        std::fprintf(stderr, "mamori-agent: the agent accepted the stop but still runs after %.0f s\n", timeoutSec);
+        std::fprintf(stderr, "%sthe agent accepted the stop but still runs after %g s\n",
+                     common::messagePrefix(command).c_str(), static_cast<double>(timeoutMs) / 1000);
         return kExitRuntime;
       }
       std::this_thread::sleep_for(std::chrono::milliseconds(50));

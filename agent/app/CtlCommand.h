@@ -17,9 +17,10 @@ common::Result<guard::ControlAnswer> exchangeControlLine(const std::string& sock
                                                          int answerTimeoutMs = 10'000);
 
 // exchangeControlLine, answered as a one-shot command answers: kExitOk with the reply's text in
-// replyText, or the failure said on stderr as "<who>: <what>" and its exit code (kExitRefused when
-// the agent refused, else kExitRuntime; agent/app/CommandExit.h).
-int askAgent(const std::string& who, const std::string& socket, const guard::ControlRequest& request,
+// replyText, or the failure said on stderr after the command's messagePrefix (common/CommandLine.h:
+// "mamori-agent: request: ...") and its exit code (kExitRefused when the agent refused, else
+// kExitRuntime; agent/app/CommandExit.h).
+int askAgent(const std::string& command, const std::string& socket, const guard::ControlRequest& request,
              int answerTimeoutMs, std::string& replyText);
 
 // argv[1] is "ctl" or "exception". Exit codes: 0 done, 1 the agent is not reachable or failed,

@@ -14,7 +14,7 @@ namespace {
 
 constexpr int kOk = 0;
 constexpr int kFailed = 1;
-constexpr int kUsage = 2;
+constexpr const char* kCommand = "mamori-agent printing";
 constexpr std::size_t kMaxNoteBytes = 8192;
 
 constexpr const char* kUsageText = R"(Usage: mamori-agent printing release [options]
@@ -38,24 +38,15 @@ Exit status:
 }  // namespace
 
 int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spooler) {
-  bool help = false;
+  const std::string prefix = common::messagePrefix(kCommand);
   bool ifFailOpen = false;
   std::string stateDir = "/var/lib/mamori";
   common::CommandLine line;
   std::vector<std::string> words;
   line.text("--state-dir", stateDir).flag("--if-fail-open", ifFailOpen).positionals(words);
-  if (auto parsed = line.parse(std::vector<std::string>(argv + 2, argv + argc), help); !parsed) {
-    std::fprintf(stderr, "mamori-agent printing: %s\nTry 'mamori-agent printing --help'.\n",
-                 parsed.error().describe().c_str());
-    return kUsage;
-  }
-  if (help) {
-    std::fputs(kUsageText, stdout);
-    return kOk;
-  }
+  if (auto done = common::parseOrExit(line, {argv + 2, argv + argc}, kCommand, kUsageText)) return *done;
   if (words != std::vector<std::string>{"release"}) {
-    std::fprintf(stderr, "mamori-agent printing: expected the command release\nTry 'mamori-agent printing --help'.\n");
-    return kUsage;
+    return common::usageError(kCommand, "expected the command release");
   }
   const std::string path = stateDir + "/" + activity::kPrintGateNoteFile;
   if (!common::fileExists(path)) {
@@ -64,12 +55,12 @@ int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spoole
   }
   auto text = common::readSmallFile(path, kMaxNoteBytes);
   if (!text) {
-    std::fprintf(stderr, "mamori-agent printing: %s\n", text.error().describe().c_str());
+    std::fprintf(stderr, "%s%s\n", prefix.c_str(), text.error().describe().c_str());
     return kFailed;
   }
   auto note = activity::parsePrintGateNote(text.value());
   if (!note) {
-    std::fprintf(stderr, "mamori-agent printing: %s: %s\n", path.c_str(), note.error().describe().c_str());
+    std::fprintf(stderr, "%s%s: %s\n", prefix.c_str(), path.c_str(), note.error().describe().c_str());
     return kFailed;
   }
   if (ifFailOpen && !note.value().failOpen) {
@@ -79,7 +70,7 @@ int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spoole
   spooler.use(note.value().server, "");
   auto released = activity::releasePrintHolds(spooler);
   if (!released) {
-    std::fprintf(stderr, "mamori-agent printing: %s\n", released.error().describe().c_str());
+    std::fprintf(stderr, "%s%s\n", prefix.c_str(), released.error().describe().c_str());
     return kFailed;
   }
   std::printf("printing: queues back to no-hold, %d waiting job(s) released\n", released.value());

@@ -46,14 +46,14 @@ Exit status:
   3  refused: no such blocked device, too many requests waiting, or the collector said no
 )";
 
-int usageError(const std::string& message) {
-  return commandUsageError("mamori-agent request", "mamori-agent request", message);
-}
+constexpr const char* kCommand = "mamori-agent request";
+
+int usageError(const std::string& message) { return common::usageError(kCommand, message); }
 
 int printDevices(const std::string& json) {
   auto parsed = common::parseJson(json, "devices");
   if (!parsed || parsed.value().type() != typeid(Poco::JSON::Array::Ptr)) {
-    std::fprintf(stderr, "mamori-agent request: the agent's list is not readable\n");
+    std::fprintf(stderr, "%sthe agent's list is not readable\n", common::messagePrefix(kCommand).c_str());
     return kExitRuntime;
   }
   const auto array = parsed.value().extract<Poco::JSON::Array::Ptr>();
@@ -77,7 +77,6 @@ int printDevices(const std::string& json) {
 
 int runRequestCommand(int argc, char* argv[]) {
   bool list = false;
-  bool help = false;
   guard::RequestAsk ask;
   std::string socket = kDefaultSocket;
   common::CommandLine line;
@@ -86,13 +85,7 @@ int runRequestCommand(int argc, char* argv[]) {
       .text("--reason", ask.reason)
       .integer("--minutes", 1, guard::kMaxRequestMinutes, ask.minutes)
       .text("--socket", socket);
-  if (auto parsed = line.parse(std::vector<std::string>(argv + 2, argv + argc), help); !parsed) {
-    return usageError(parsed.error().describe());
-  }
-  if (help) {
-    std::fputs(kUsageText, stdout);
-    return kExitOk;
-  }
+  if (auto done = common::parseOrExit(line, {argv + 2, argv + argc}, kCommand, kUsageText)) return *done;
   const bool reasonGiven = !ask.reason.empty();
   guard::ControlRequest request;
   if (list) {
@@ -110,7 +103,7 @@ int runRequestCommand(int argc, char* argv[]) {
   QCoreApplication app(argc, argv);
   // A request waits for the collector's answer (its own timeout is 15 s).
   std::string reply;
-  if (const int code = askAgent("mamori-agent request", socket, request, 35'000, reply); code != kExitOk) return code;
+  if (const int code = askAgent(kCommand, socket, request, 35'000, reply); code != kExitOk) return code;
   if (list) return printDevices(reply);
   std::printf("%s\n", reply.c_str());
   return kExitOk;

@@ -1,12 +1,12 @@
 #include "agent/app/ScanCommand.h"
 
 #include <cerrno>
-#include <charconv>
 #include <iostream>
 #include <mutex>
 #include <optional>
 #include <sys/stat.h>
 
+#include "common/CommandLine.h"
 #include "common/Files.h"
 #include "common/KeyFiles.h"
 #include "common/Log.h"
@@ -148,9 +148,9 @@ Options:
   --min-chars N      or when the file shares a run of N normalised characters with it (default 300)
   --no-sandbox       extract in this process instead of the mamori-extract sandbox workers
                      (faster to start, but a parser bug then runs with this process's rights)
-  -h, --help         this text
+  -h, --help         show this help
 
-Exit codes:
+Exit status:
   0  nothing matched (files not inspected, if any, are still listed)
   1  at least one rule, detector, fingerprint or exact-data-match set matched
   2  error: bad usage, a policy that does not validate, rules that do not compile, a fingerprint
@@ -159,79 +159,33 @@ Exit codes:
 }
 
 common::Result<ScanOptions> parseScanOptions(const std::vector<std::string>& args) {
-  ScanOptions options;
-  for (std::size_t i = 0; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    auto value = [&](const std::string& flag) -> common::Result<std::string> {
-      if (i + 1 >= args.size()) return common::makeError(flag + " needs a value");
-      return args[++i];
-    };
-    if (arg == "-h" || arg == "--help") {
-      options.help = true;
-    } else if (arg == "--json") {
-      options.json = true;
-    } else if (arg == "--idle") {
-      options.idle = true;
-    } else if (arg == "--no-sandbox") {
-      options.noSandbox = true;
-    } else if (arg == "--rules" || arg == "--policy" || arg == "--state-dir" || arg == "--threads" ||
-               arg == "--cpu-limit" || arg == "--extract-timeout" || arg == "--fingerprints" ||
-               arg == "--collector-key" || arg == "--min-containment" || arg == "--min-chars" || arg == "--edm" ||
-               arg == "--min-rows") {
-      auto v = value(arg);
-      if (!v) return v.error();
-      if (arg == "--fingerprints") options.fingerprintFiles.push_back(v.value());
-      if (arg == "--edm") options.edmFiles.push_back(v.value());
-      if (arg == "--collector-key") options.collectorKeyFile = v.value();
-      if (arg == "--rules") options.rulesFile = v.value();
-      if (arg == "--policy") options.policyFile = v.value();
-      if (arg == "--state-dir") options.stateDir = v.value();
-      // A whole number from lo to hi, or an error naming the flag.
-      auto number = [&](std::int64_t lo, std::int64_t hi) -> common::Result<std::int64_t> {
-        std::int64_t n = 0;
-        const auto& s = v.value();
-        const auto [end, ec] = std::from_chars(s.data(), s.data() + s.size(), n);
-        if (ec != std::errc{} || end != s.data() + s.size() || n < lo || n > hi) {
-          return common::makeError(arg + " must be a number from " + std::to_string(lo) + " to " + std::to_string(hi) +
-                                   ", not \"" + s + "\"");
-        }
-        return n;
-      };
-      if (arg == "--threads" || arg == "--cpu-limit" || arg == "--extract-timeout" || arg == "--min-containment" ||
-          arg == "--min-chars" || arg == "--min-rows") {
-        const std::int64_t hi = arg == "--threads"                                     ? 32
-                                : (arg == "--cpu-limit" || arg == "--min-containment") ? 100
-                                : (arg == "--min-chars" || arg == "--min-rows")        ? 1'000'000
-                                                                                       : 3600;
-        auto n = number(1, hi);
-        if (!n) return n.error();
-        if (arg == "--min-containment") options.minContainmentPercent = n.value();
-        if (arg == "--min-chars") options.minChars = n.value();
-        if (arg == "--min-rows") options.minRows = n.value();
-        if (arg == "--threads") options.threads = n.value();
-        if (arg == "--cpu-limit") options.cpuLimit = n.value();
-        if (arg == "--extract-timeout") options.extractTimeout = n.value();
-      }
-    } else if (arg == "--") {
-      options.paths.insert(options.paths.end(), args.begin() + static_cast<std::ptrdiff_t>(i) + 1, args.end());
-      break;
-    } else if (!arg.empty() && arg[0] == '-') {
-      return common::makeError("unknown option " + arg);
-    } else {
-      options.paths.push_back(arg);
-    }
-  }
-  if (!options.help && options.paths.empty()) return common::makeError("no PATH to scan");
-  return options;
+  ScanOptions o;
+  common::CommandLine line;
+  line.flag("--json", o.json)
+      .flag("--idle", o.idle)
+      .flag("--no-sandbox", o.noSandbox)
+      .text("--rules", o.rulesFile)
+      .text("--policy", o.policyFile)
+      .text("--state-dir", o.stateDir)
+      .text("--collector-key", o.collectorKeyFile)
+      .texts("--fingerprints", o.fingerprintFiles)
+      .texts("--edm", o.edmFiles)
+      .declare("--threads", common::opt::integer(1, 32, o.threads))
+      .declare("--cpu-limit", common::opt::integer(1, 100, o.cpuLimit))
+      .declare("--extract-timeout", common::opt::integer(1, 3600, o.extractTimeout))
+      .integer("--min-containment", 1, 100, o.minContainmentPercent)
+      .integer("--min-chars", 1, 1'000'000, o.minChars)
+      .integer("--min-rows", 1, 1'000'000, o.minRows)
+      .positionals(o.paths);
+  if (auto parsed = line.parse(args, o.help); !parsed) return parsed.error();
+  if (!o.help && o.paths.empty()) return common::makeError("no PATH to scan");
+  return o;
 }
 
 int runScanCommand(const std::string& program, const std::vector<std::string>& args) {
   common::log::setProgramName(program);
   auto options = parseScanOptions(args);
-  if (!options) {
-    std::cerr << program << ": " << options.error().describe() << "\nTry '" << program << " --help'.\n";
-    return kScanExitError;
-  }
+  if (!options) return common::usageError(program, options.error().describe());
   if (options.value().help) {
     std::cout << scanUsage(program);
     return kScanExitClean;
@@ -240,13 +194,13 @@ int runScanCommand(const std::string& program, const std::vector<std::string>& a
   for (const auto& path : options.value().paths) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      std::cerr << program << ": " << common::makeError("cannot scan", path, errno).describe() << "\n";
+      std::cerr << common::messagePrefix(program) << common::makeError("cannot scan", path, errno).describe() << "\n";
       return kScanExitError;
     }
   }
   auto config = configFrom(options.value());
   if (!config) {
-    std::cerr << program << ": " << config.error().describe() << "\n";
+    std::cerr << common::messagePrefix(program) << config.error().describe() << "\n";
     return kScanExitError;
   }
   scan::ContentScanner scanner(config.value());
@@ -262,7 +216,7 @@ int runScanCommand(const std::string& program, const std::vector<std::string>& a
     std::cout.flush();
   });
   if (!summary) {
-    std::cerr << program << ": " << summary.error().describe() << "\n";
+    std::cerr << common::messagePrefix(program) << summary.error().describe() << "\n";
     return kScanExitError;
   }
   const auto& s = summary.value();

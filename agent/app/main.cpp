@@ -21,6 +21,7 @@
 #include "agent/app/RequestCommand.h"
 #include "agent/app/ScanCommand.h"
 #include "agent/app/SignalWatcher.h"
+#include "common/CommandLine.h"
 #include "common/Log.h"
 
 int main(int argc, char* argv[]) {
@@ -43,16 +44,12 @@ int main(int argc, char* argv[]) {
   }
   common::log::setProgramName("mamori-agent");
   auto expanded = agent::expandConfigFile(std::vector<std::string>(argv + 1, argv + argc));
-  if (!expanded) {
-    std::cerr << "mamori-agent: " << expanded.error().describe() << "\nTry 'mamori-agent --help'.\n";
-    return agent::kExitUsage;
-  }
+  if (!expanded) return common::usageError("mamori-agent", expanded.error().describe());
   auto options = agent::parseAgentOptions(expanded.value().args);
   if (!options) {
     const std::string& config = expanded.value().configFile;
-    std::cerr << "mamori-agent: " << options.error().describe()
-              << (config.empty() ? "" : " (command line or " + config + ")") << "\nTry 'mamori-agent --help'.\n";
-    return agent::kExitUsage;
+    return common::usageError("mamori-agent",
+                              options.error().describe() + (config.empty() ? "" : " (command line or " + config + ")"));
   }
   options.value().configFile = expanded.value().configFile;
   if (options.value().help) {

@@ -42,6 +42,6 @@ struct FleetOptions {
 
 // Parses argv with the common grammar (common/CommandLine: --name VALUE, --name=VALUE, --help).
 common::Result<FleetOptions> parseFleetOptions(int argc, char** argv);
-const char* fleetUsage();
+std::string fleetUsage();
 
 }  // namespace mamori::bench

@@ -18,6 +18,7 @@
 #include "bench/fleet/CollectorSampler.h"
 #include "bench/fleet/FleetContext.h"
 #include "bench/fleet/SimAgent.h"
+#include "common/CommandLine.h"
 
 namespace asio = boost::asio;
 using namespace mamori;
@@ -26,7 +27,6 @@ using namespace mamori::bench;
 namespace {
 
 constexpr int kExitFailed = 1;
-constexpr int kExitUsage = 2;
 constexpr int kExitSetup = 3;
 
 // https://127.0.0.1:PORT or https://[::1]:PORT or https://localhost:PORT: loopback only, by design.
@@ -45,14 +45,9 @@ common::Result<asio::ip::tcp::endpoint> loopbackEndpoint(const std::string& url)
   if (ec || !address.is_loopback()) {
     return common::makeError("only a loopback address is allowed (the simulator is a load generator)", "--url");
   }
-  int port = 0;
-  try {
-    port = std::stoi(rest.substr(colon + 1));
-  } catch (const std::exception&) {
-    port = 0;
-  }
-  if (port <= 0 || port > 65535) return common::makeError("expected a port from 1 to 65535", "--url");
-  return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port));
+  auto port = common::parseInteger(rest.substr(colon + 1), 1, 65535);
+  if (!port) return common::makeError("expected a port from 1 to 65535, got \"" + url + "\"", "--url");
+  return asio::ip::tcp::endpoint(address, static_cast<unsigned short>(port.value()));
 }
 
 // Thousands of sockets need more descriptors than the usual soft limit of 1024.
@@ -68,20 +63,14 @@ void raiseOpenFileLimit() {
 
 int main(int argc, char** argv) {
   auto parsed = parseFleetOptions(argc, argv);
-  if (!parsed) {
-    std::cerr << "mamori-fleet-sim: " << parsed.error().describe() << "\n";
-    return kExitUsage;
-  }
+  if (!parsed) return common::usageError("mamori-fleet-sim", parsed.error().describe());
   if (parsed.value().help) {
     std::cout << fleetUsage();
     return 0;
   }
   const FleetOptions options = std::move(parsed).value();
   auto endpoint = loopbackEndpoint(options.url);
-  if (!endpoint) {
-    std::cerr << "mamori-fleet-sim: " << endpoint.error().describe() << "\n";
-    return kExitUsage;
-  }
+  if (!endpoint) return common::usageError("mamori-fleet-sim", endpoint.error().describe());
   raiseOpenFileLimit();
 
   asio::ssl::context tls(asio::ssl::context::tls_client);

@@ -1,6 +1,6 @@
 #pragma once
 // The composition root of mamori-collector: state directory, secrets, certificate, store, server,
-// then wait for SIGTERM/SIGINT. Returns the process exit code (0, 1 or 2, see kCollectorUsage).
+// then wait for SIGTERM/SIGINT. Returns the process exit code (0, 1 or 2, see collectorUsage()).
 
 #include "collector/app/CollectorOptions.h"
 

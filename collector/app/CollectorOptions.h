@@ -47,6 +47,7 @@ struct CollectorOptions {
 
 common::Result<CollectorOptions> parseCollectorOptions(const std::vector<std::string>& args);
 
-extern const char* const kCollectorUsage;
+// --help: written from the same option table as the parser reads.
+std::string collectorUsage();
 
 }  // namespace mamori::collector::app

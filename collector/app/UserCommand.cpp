@@ -12,11 +12,12 @@
 #include "collector/console/Sessions.h"
 #include "collector/store/EventStore.h"
 #include "common/Clock.h"
+#include "common/CommandLine.h"
 
 namespace mamori::collector::app {
 
 const char* const kUserUsage =
-    "usage: mamori-collector user add NAME --role administrator|viewer [--state-dir DIR] [--db URL]\n"
+    "Usage: mamori-collector user add NAME --role administrator|viewer [--state-dir DIR] [--db URL]\n"
     "       mamori-collector user passwd NAME [--state-dir DIR] [--db URL]\n"
     "       mamori-collector user remove NAME [--state-dir DIR] [--db URL]\n"
     "       mamori-collector user list [--state-dir DIR] [--db URL]\n"
@@ -29,19 +30,26 @@ const char* const kUserUsage =
     "viewer may only read. Each add, passwd and remove is recorded in the audit trail with the local\n"
     "account that ran it (mamorictl audit).\n"
     "\n"
-    "exit codes: 0 done, 1 runtime error (database), 2 usage error or unacceptable password,\n"
-    "            3 the user exists (add) or does not exist (passwd, remove)\n";
+    "Exit status:\n"
+    "  0  done\n"
+    "  1  runtime error (database)\n"
+    "  2  usage error or unacceptable password\n"
+    "  3  the user exists (add) or does not exist (passwd, remove)\n";
 
 namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = 2;
+constexpr int kExitUsage = common::kExitUsage;
 constexpr int kExitUser = 3;
 
-int usageError(const std::string& message) {
-  std::fprintf(stderr, "mamori-collector user: %s\nTry mamori-collector user --help.\n", message.c_str());
-  return kExitUsage;
+constexpr const char* kCommand = "mamori-collector user";
+
+int usageError(const std::string& message) { return common::usageError(kCommand, message); }
+
+// "mamori-collector: user: <message>" on stderr.
+void say(const std::string& message) {
+  std::fprintf(stderr, "%s%s\n", common::messagePrefix(kCommand).c_str(), message.c_str());
 }
 
 // Echo off while the password is typed; restored on every path.
@@ -78,7 +86,7 @@ bool readPassword(std::istream& in, std::string& password) {
     std::fputs("\n", stderr);
   }
   if (password != again) {
-    std::fputs("mamori-collector user: the two passwords differ\n", stderr);
+    say("the two passwords differ");
     password.clear();
     return false;
   }
@@ -113,41 +121,26 @@ void recordChange(store::EventStore& store, const std::string& action, const std
   entry.result = refusal.empty() ? "ok" : "refused";
   entry.detail = refusal;
   if (auto appended = store.appendAudit(entry); !appended) {
-    std::fprintf(stderr, "mamori-collector user: warning: done, but not recorded in the audit trail: %s\n",
-                 appended.error().describe().c_str());
+    say("warning: done, but not recorded in the audit trail: " + appended.error().describe());
   }
 }
 
 }  // namespace
 
 int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
-  if (args.empty()) return usageError("expected add, passwd, remove or list");
-  if (args[0] == "--help" || args[0] == "-h") {
-    std::fputs(kUserUsage, stdout);
-    return kExitOk;
-  }
-  const std::string& action = args[0];
+  std::string role, stateDir = "/var/lib/mamori-collector", db;
+  std::vector<std::string> words;  // the action, then the user's name
+  common::CommandLine line;
+  line.text("--role", role).text("--state-dir", stateDir).text("--db", db).positionals(words);
+  if (auto done = common::parseOrExit(line, args, kCommand, kUserUsage)) return *done;
+  if (words.empty()) return usageError("expected add, passwd, remove or list");
+  const std::string action = words[0];
   if (action != "add" && action != "passwd" && action != "remove" && action != "list") {
     return usageError("unknown action \"" + action + "\" (expected add, passwd, remove or list)");
   }
-  std::string name, role, stateDir = "/var/lib/mamori-collector", db;
-  for (std::size_t i = 1; i < args.size(); ++i) {
-    const std::string& arg = args[i];
-    if (arg == "--help" || arg == "-h") {
-      std::fputs(kUserUsage, stdout);
-      return kExitOk;
-    }
-    if (arg == "--role" || arg == "--state-dir" || arg == "--db") {
-      if (i + 1 >= args.size() || args[i + 1].empty()) return usageError(arg + " needs a value");
-      (arg == "--role" ? role : arg == "--state-dir" ? stateDir : db) = args[++i];
-    } else if (arg.rfind("--", 0) == 0) {
-      return usageError("unknown option " + arg);
-    } else if (name.empty() && action != "list") {
-      name = arg;
-    } else {
-      return usageError("unexpected argument \"" + arg + "\"");
-    }
-  }
+  const std::size_t wanted = action == "list" ? 1 : 2;
+  if (words.size() > wanted) return usageError("unexpected argument \"" + words[wanted] + "\"");
+  const std::string name = words.size() > 1 ? words[1] : "";
   if (action != "list" && !console::isValidUserName(name)) {
     return usageError("expected a user name of 1 to 64 letters, digits, '.', '_', '-' or '@'");
   }
@@ -166,7 +159,7 @@ int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
     if (const auto problem = console::passwordProblem(password); !problem.empty()) return usageError(problem);
     auto hashed = console::hashPassword(password);
     if (!hashed) {
-      std::fprintf(stderr, "mamori-collector user: %s\n", hashed.error().describe().c_str());
+      say(hashed.error().describe());
       return kExitRuntime;
     }
     hash = hashed.value();
@@ -174,11 +167,11 @@ int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
 
   auto store = store::openEventStore(db);
   if (!store) {
-    std::fprintf(stderr, "mamori-collector user: %s\n", store.error().describe().c_str());
+    say(store.error().describe());
     return kExitRuntime;
   }
   auto failed = [](const common::Error& error) {
-    std::fprintf(stderr, "mamori-collector user: %s\n", error.describe().c_str());
+    say(error.describe());
     return kExitRuntime;
   };
   if (action == "list") {
@@ -195,7 +188,7 @@ int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
     recordChange(*store.value(), action, name, added.value() ? "role " + role : "",
                  added.value() ? "" : "the user exists");
     if (!added.value()) {
-      std::fprintf(stderr, "mamori-collector user: user %s exists (use passwd to change its password)\n", name.c_str());
+      say("user " + name + " exists (use passwd to change its password)");
       return kExitUser;
     }
     std::printf("added console user %s (%s)\n", name.c_str(), role.c_str());
@@ -206,7 +199,7 @@ int runUserCommand(const std::vector<std::string>& args, std::istream& in) {
   if (!done) return failed(done.error());
   recordChange(*store.value(), action, name, "", done.value() ? "" : "no such user");
   if (!done.value()) {
-    std::fprintf(stderr, "mamori-collector user: no user %s\n", name.c_str());
+    say("no user " + name);
     return kExitUser;
   }
   std::printf("%s console user %s\n", action == "passwd" ? "changed the password of" : "removed", name.c_str());

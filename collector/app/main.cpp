@@ -1,4 +1,4 @@
-// mamori-collector: see kCollectorUsage (--help) and docs/api.md.
+// mamori-collector: see collectorUsage() (--help) and docs/api.md.
 
 #include <cstdio>
 #include <iostream>
@@ -9,6 +9,7 @@
 #include "collector/app/CollectorOptions.h"
 #include "collector/app/UserCommand.h"
 #include "collector/server/CollectorApi.h"
+#include "common/CommandLine.h"
 #include "common/JsonText.h"
 #include "common/Log.h"
 
@@ -40,18 +41,17 @@ int main(int argc, char** argv) {
     try {
       return runUserCommand(std::vector<std::string>(args.begin() + 1, args.end()), std::cin);
     } catch (const std::exception& e) {
-      std::fprintf(stderr, "mamori-collector user: unexpected failure: %s\n", e.what());
+      std::fprintf(stderr, "mamori-collector: user: unexpected failure: %s\n", e.what());
       return 1;
     }
   }
   if (args.size() == 1 && args[0] == "routes") return printRoutes();
   auto options = parseCollectorOptions(args);
   if (!options) {
-    std::fprintf(stderr, "mamori-collector: %s\nTry mamori-collector --help.\n", options.error().describe().c_str());
-    return 2;
+    return mamori::common::usageError("mamori-collector", options.error().describe());
   }
   if (options.value().help) {
-    std::fputs(kCollectorUsage, stdout);
+    std::fputs(collectorUsage().c_str(), stdout);
     return 0;
   }
   try {

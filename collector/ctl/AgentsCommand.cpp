@@ -11,7 +11,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kAgentsUsage =
-    "usage: mamorictl agents [--json]\n"
+    "Usage: mamorictl agents [--json]\n"
     "       mamorictl agents set-group AGENT_ID GROUP\n"
     "\n"
     "Lists enrolled agents: id, host, last seen (UTC), whether it fell silent (nothing heard for three\n"
@@ -19,7 +19,11 @@ constexpr const char* kAgentsUsage =
     "  --json   one agent JSON object per line instead of a table\n"
     "set-group moves an agent to another group: it fetches that group's policy at its next poll\n"
     "(mamorictl policy status shows when it applied it).\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n";
 
 int setGroup(const ConnectionOptions& connection, const std::string& agentId, const std::string& group) {
   auto client = AdminClient::connect(connection);
@@ -42,7 +46,7 @@ int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std:
   std::vector<std::string> words;
   common::CommandLine line;
   line.flag("--json", json).positionals(words);
-  if (auto done = parseCommandLine(line, args, "agents", kAgentsUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl agents", kAgentsUsage)) return *done;
   if (!words.empty()) {
     if (words[0] != "set-group")
       return reportError(kExitUsage, "agents: unknown word \"" + words[0] + "\" (set-group)");

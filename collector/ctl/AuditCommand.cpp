@@ -21,7 +21,7 @@ constexpr std::int64_t kDefaultShown = 50;
 constexpr std::int64_t kPageSize = 1000;
 
 constexpr const char* kAuditUsage =
-    "usage: mamorictl audit [--since TIME] [--limit N] [--json]\n"
+    "Usage: mamorictl audit [--since TIME] [--limit N] [--json]\n"
     "       mamorictl audit verify [--public-key FILE]\n"
     "\n"
     "The administrators' audit trail: one record per administrative action and console sign-in\n"
@@ -42,8 +42,11 @@ constexpr const char* kAuditUsage =
     "public half: openssl pkey -in policy-signing.key -pubout) verify checks every checkpoint's\n"
     "signature and that it names the records before it.\n"
     "\n"
-    "exit codes: 0 ok (verify: the chain is intact), 1 collector or network error, 2 usage error,\n"
-    "            3 verify found the chain broken\n";
+    "Exit status:\n"
+    "  0  ok (verify: the chain is intact)\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n"
+    "  3  verify found the chain broken\n";
 
 std::string cell(const std::string& text) {
   // One line per record in the table: control characters would break it.
@@ -157,7 +160,7 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
         verifyChain = true;
         return common::Ok{};
       });
-  if (auto done = parseCommandLine(line, args, "audit", kAuditUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl audit", kAuditUsage)) return *done;
   if (verifyChain && (json || !since.empty() || limit != 0)) {
     return reportError(kExitUsage, "audit verify takes only --public-key (it always reads the whole chain)");
   }

@@ -15,7 +15,7 @@ namespace mamori::collector::ctl {
 
 inline constexpr int kExitOk = 0;
 inline constexpr int kExitFailure = 1;
-inline constexpr int kExitUsage = 2;
+inline constexpr int kExitUsage = common::kExitUsage;
 
 int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
 int runEventsCommand(const ConnectionOptions& connection, const std::vector<std::string>& args);
@@ -52,10 +52,6 @@ void printJsonLine(const Poco::JSON::Object::Ptr& object);
 void printJsonPretty(const Poco::JSON::Object::Ptr& object);
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
-// Parses a command's arguments with line (common/CommandLine.h); nullopt to go on, or the exit code
-// to end with: kExitUsage after "mamorictl: <command>: <what is wrong>", kExitOk after usage for --help.
-std::optional<int> parseCommandLine(const common::CommandLine& line, const std::vector<std::string>& args,
-                                    const std::string& command, const char* usage);
 
 // Columns padded to their widest cell; the last column is not padded. Cells are shown through
 // common::visibleText (Output.cpp): no control or direction-changing character reaches the terminal.

@@ -27,7 +27,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kEdmUsage =
-    "usage: mamorictl edm add --set NAME --columns TYPE,TYPE,... [--min-columns N] [--no-header]\n"
+    "Usage: mamorictl edm add --set NAME --columns TYPE,TYPE,... [--min-columns N] [--no-header]\n"
     "                         [--tab] FILE.csv\n"
     "       mamorictl edm list [--json]\n"
     "       mamorictl edm show NAME [--json]\n"
@@ -50,7 +50,11 @@ constexpr const char* kEdmUsage =
     "close together, one of them not a name, kana or text. The first line is a header unless\n"
     "--no-header. list shows the sets; show one set; export writes the signed set with the fleet's key\n"
     "for `mamori-agent scan --edm`; remove deletes a set.\n"
-    "exit codes: 0 ok, 1 collector or network error (or an unreadable file), 2 usage error\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error (or an unreadable file)\n"
+    "  2  usage error\n";
 
 constexpr std::size_t kMaxCsvBytes = 2048U << 20U;
 // Entries per upload part: 12 bytes each, base64url in a request well under the collector's 8 MiB.
@@ -225,7 +229,7 @@ int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::st
       .text("--output", output)
       .integer("--min-columns", 1, 64, options.minColumns)
       .positionals(words);
-  if (auto done = parseCommandLine(line, args, "edm", kEdmUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl edm", kEdmUsage)) return *done;
   options.header = !noHeader;
   if (tab) options.separator = '\t';
   if (words.size() == 2 && words[0] == "add" && !options.set.empty() && !options.columns.empty()) {

@@ -18,7 +18,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kEventsUsage =
-    "usage: mamorictl events [--type T] [--agent ID] [--since WHEN] [--until WHEN] [--limit N]\n"
+    "Usage: mamorictl events [--type T] [--agent ID] [--since WHEN] [--until WHEN] [--limit N]\n"
     "                        [--json | --csv] [--follow]\n"
     "\n"
     "Lists stored events in creation order: time (UTC), severity, type, host, user, details.\n"
@@ -34,7 +34,11 @@ constexpr const char* kEventsUsage =
     "                 that starts with = + - @ gets a leading ' so no spreadsheet runs it as a formula\n"
     "  --follow       keep polling every second and print new events as they arrive, until Ctrl-C\n"
     "                 or SIGTERM; without --since it starts with events created from now on\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n";
 
 constexpr std::size_t kPageSize = 1000;
 constexpr std::size_t kDetailsWidth = 80;
@@ -138,7 +142,7 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
       .flag("--csv", options.csv)
       .flag("--follow", options.follow)
       .alias("-f", "--follow");
-  if (auto done = parseCommandLine(line, args, "events", kEventsUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl events", kEventsUsage)) return *done;
   options.limit = static_cast<std::size_t>(limit);
   if (options.json && options.csv) return reportError(kExitUsage, "events: --json and --csv exclude each other");
   return options;

@@ -17,7 +17,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kExceptionUsage =
-    "usage: mamorictl exception grant --challenge CODE --minutes N [--key-file FILE]\n"
+    "Usage: mamorictl exception grant --challenge CODE --minutes N [--key-file FILE]\n"
     "\n"
     "Prints the response code that allows the device behind CODE (from its device.blocked event or\n"
     "the user) on that one PC for N minutes (1..10080), counted from when the agent accepts it.\n"
@@ -26,7 +26,11 @@ constexpr const char* kExceptionUsage =
     "  --key-file FILE   sign here with the collector's policy signing key\n"
     "                    (<collector state>/policy-signing.key) instead of asking the collector\n"
     "On the PC, the response goes into <agent state>/exceptions/ (any file name).\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error (or the collector refused the code)\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error (or the collector refused the code)\n";
 
 // The arguments of `exception grant`, by the grammar every mamorictl command shares.
 struct GrantArgs {
@@ -57,7 +61,7 @@ bool exceptionCommandIsOffline(const std::vector<std::string>& args) {
 
 int runExceptionCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
   GrantArgs parsed;
-  if (auto done = parseCommandLine(grantLine(parsed), args, "exception", kExceptionUsage)) return *done;
+  if (auto done = common::parseOrExit(grantLine(parsed), args, "mamorictl exception", kExceptionUsage)) return *done;
   if (parsed.words.empty()) {
     std::fputs(kExceptionUsage, stderr);
     return kExitUsage;

@@ -26,7 +26,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kFingerprintsUsage =
-    "usage: mamorictl fingerprints add --set NAME [--boilerplate-docs N] FILE|DIR...\n"
+    "Usage: mamorictl fingerprints add --set NAME [--boilerplate-docs N] FILE|DIR...\n"
     "       mamorictl fingerprints list [--json]\n"
     "       mamorictl fingerprints show NAME [--json]\n"
     "       mamorictl fingerprints export NAME --output FILE\n"
@@ -41,7 +41,11 @@ constexpr const char* kFingerprintsUsage =
     "(default 3; 0 keeps all) is treated as boilerplate (letterheads, templates) and ignored.\n"
     "list shows the sets; show one set's documents; export writes the signed set with the fleet's\n"
     "key for `mamori-agent scan --fingerprints` and mamori-inspect; remove deletes a set.\n"
-    "exit codes: 0 ok, 1 collector or network error (or a file that could not be read), 2 usage error\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error (or a file that could not be read)\n"
+    "  2  usage error\n";
 
 constexpr std::size_t kMaxFileBytes = 256U << 20U;
 constexpr std::size_t kUploadBytes = 4U << 20U;
@@ -205,7 +209,7 @@ int runFingerprintsCommand(const ConnectionOptions& connection, const std::vecto
                 return common::Ok{};
               })
       .positionals(words);
-  if (auto done = parseCommandLine(line, args, "fingerprints", kFingerprintsUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl fingerprints", kFingerprintsUsage)) return *done;
   if (!words.empty() && words[0] == "add" && words.size() >= 2 && !set.empty())
     return add(connection, set, boilerplate, {words.begin() + 1, words.end()});
   if (words.size() == 1 && words[0] == "list")

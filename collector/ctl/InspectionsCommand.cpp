@@ -13,7 +13,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kInspectionsUsage =
-    "usage: mamorictl inspections [--json]\n"
+    "Usage: mamorictl inspections [--json]\n"
     "       mamorictl inspections upload REPORT.json\n"
     "       mamorictl inspections show ID [--json]\n"
     "\n"
@@ -23,7 +23,11 @@ constexpr const char* kInspectionsUsage =
     "inspection started, findings (critical), and the key id that signed it: compare it with the\n"
     "staff's inspect.pub (mamori-inspect verify pins the key). show prints one report's summary and\n"
     "findings; --json prints the signed document itself (mamori-inspect verify accepts it).\n"
-    "exit codes: 0 ok, 1 collector or network error (or the report was refused), 2 usage error\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error (or the report was refused)\n"
+    "  2  usage error\n";
 
 int upload(const ConnectionOptions& connection, const std::string& file) {
   auto body = common::readSmallFile(file, 256U << 20U);
@@ -73,7 +77,7 @@ int runInspectionsCommand(const ConnectionOptions& connection, const std::vector
   std::vector<std::string> words;
   common::CommandLine line;
   line.flag("--json", json).positionals(words);
-  if (auto done = parseCommandLine(line, args, "inspections", kInspectionsUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl inspections", kInspectionsUsage)) return *done;
   if (words.size() == 2 && words[0] == "upload" && !json) return upload(connection, words[1]);
   if (words.size() == 2 && words[0] == "show") return show(connection, words[1], json);
   if (!words.empty()) {

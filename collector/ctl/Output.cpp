@@ -53,17 +53,6 @@ int reportError(int code, const std::string& message) {
   return code;
 }
 
-std::optional<int> parseCommandLine(const common::CommandLine& line, const std::vector<std::string>& args,
-                                    const std::string& command, const char* usage) {
-  bool help = false;
-  if (auto parsed = line.parse(args, help); !parsed) {
-    return reportError(kExitUsage, command + ": " + parsed.error().describe());
-  }
-  if (!help) return std::nullopt;
-  std::fputs(usage, stdout);
-  return kExitOk;
-}
-
 void printJsonLine(const Poco::JSON::Object::Ptr& object) {
   std::ostringstream line;
   Poco::JSON::Stringifier::condense(object, line);

@@ -17,7 +17,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kPolicyUsage =
-    "usage: mamorictl policy validate FILE\n"
+    "Usage: mamorictl policy validate FILE\n"
     "       mamorictl policy push FILE --group GROUP\n"
     "       mamorictl policy show --group GROUP\n"
     "       mamorictl policy status [--group GROUP]\n"
@@ -34,7 +34,11 @@ constexpr const char* kPolicyUsage =
     "key       prints the collector's policy public key (PEM), which verifies its policies and its\n"
     "          fingerprint and EDM set files; --output FILE writes it there instead (mamori-inspect's\n"
     "          collector-key.pem: scripts/package-inspect.sh)\n"
-    "exit codes: 0 ok, 1 invalid policy or collector/network error, 2 usage error\n";
+    "\n"
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  invalid policy or collector/network error\n"
+    "  2  usage error\n";
 
 // FILE:POINTER: message, one per line, the way compilers print errors.
 void printErrors(const std::string& file, const std::vector<common::Error>& errors, bool more) {
@@ -208,7 +212,7 @@ int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std:
                 return common::Ok{};
               })
       .positionals(words);
-  if (auto done = parseCommandLine(line, args, "policy", kPolicyUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl policy", kPolicyUsage)) return *done;
   if (words.empty()) {
     std::fputs(kPolicyUsage, stderr);
     return kExitUsage;

@@ -20,7 +20,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kReportUsage =
-    "usage: mamorictl report [--group NAME] [--since DAY] [--until DAY] [--utc-offset MINUTES]\n"
+    "Usage: mamorictl report [--group NAME] [--since DAY] [--until DAY] [--utc-offset MINUTES]\n"
     "                        [--format html|csv] [-o FILE]\n"
     "       mamorictl report list\n"
     "       mamorictl report get NAME [-o FILE]\n"
@@ -42,7 +42,10 @@ constexpr const char* kReportUsage =
     "list shows the weekly reports the collector wrote (every Monday, for the fleet and each group);\n"
     "get NAME downloads one (to NAME in this folder unless -o is given).\n"
     "\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error\n";
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n";
 
 // "2026-11-30" at the offset, or a UTC time, as Unix milliseconds; nullopt when neither.
 std::optional<std::int64_t> dayOrTime(const std::string& text, int offsetMinutes) {
@@ -110,7 +113,7 @@ int runReportCommand(const ConnectionOptions& connection, const std::vector<std:
       .text("--output", output)
       .alias("-o", "--output")
       .positionals(words);
-  if (auto done = parseCommandLine(line, args, "report", kReportUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl report", kReportUsage)) return *done;
   if (offset % 60 != 0) return reportError(kExitUsage, "report: --utc-offset: expected whole hours (540 for Japan)");
   if (!words.empty() && words[0] == "list") {
     if (words.size() != 1) return reportError(kExitUsage, "report list takes no other word");

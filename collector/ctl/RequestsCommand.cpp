@@ -18,7 +18,7 @@ namespace mamori::collector::ctl {
 namespace {
 
 constexpr const char* kRequestsUsage =
-    "usage: mamorictl requests [--all] [--agent ID] [--json]\n"
+    "Usage: mamorictl requests [--all] [--agent ID] [--json]\n"
     "       mamorictl requests approve ID --minutes N [--note TEXT]\n"
     "       mamorictl requests refuse ID --note TEXT\n"
     "\n"
@@ -32,7 +32,11 @@ constexpr const char* kRequestsUsage =
     "Both answers are in the audit trail. Of two administrators answering at once, one wins; the other\n"
     "is told the request was answered already (exit 3).\n"
     "\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error, 3 already answered or expired\n";
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n"
+    "  3  already answered or expired\n";
 
 constexpr int kExitAnswered = 3;
 
@@ -107,7 +111,7 @@ int runRequestsCommand(const ConnectionOptions& connection, const std::vector<st
       .text("--note", note)
       .integer("--minutes", 1, 10080, minutes)
       .positionals(words);
-  if (auto done = parseCommandLine(line, args, "requests", kRequestsUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl requests", kRequestsUsage)) return *done;
   if (words.empty()) return list(connection, all, agent, json);
   if (words[0] != "approve" && words[0] != "refuse") {
     return reportError(kExitUsage, "requests: unknown word \"" + words[0] + "\" (approve, refuse)");

@@ -1,6 +1,5 @@
 // mamorictl: the administrator's command line for the collector (docs/api.md).
 
-#include <charconv>
 #include <cstdio>
 #include <cstdlib>
 #include <optional>
@@ -16,9 +15,9 @@ namespace {
 using namespace mamori::collector::ctl;
 
 constexpr const char* kUsage =
-    "usage: mamorictl [global options] COMMAND [command options]\n"
+    "Usage: mamorictl [global options] COMMAND [command options]\n"
     "\n"
-    "commands:\n"
+    "Commands:\n"
     "  agents    list enrolled agents (silent ones flagged); agents set-group moves one\n"
     "  events    list or follow stored events\n"
     "  policy    validate a policy file, push it to a group, show it, see which agents applied it,\n"
@@ -32,7 +31,7 @@ constexpr const char* kUsage =
     "  edm           register a customer table for exact data match (hashed here), list, show, export, remove\n"
     "Run mamorictl COMMAND --help for a command's options.\n"
     "\n"
-    "global options:\n"
+    "Global options:\n"
     "  --collector URL    the collector, e.g. https://collector:8443 (env MAMORI_COLLECTOR;\n"
     "                     default https://localhost:8443)\n"
     "  --ca-file FILE     the collector's certificate to trust, e.g. <state-dir>/tls/collector.crt\n"
@@ -41,20 +40,14 @@ constexpr const char* kUsage =
     "                     itself in env MAMORI_ADMIN_TOKEN)\n"
     "  --timeout SECONDS  how long to wait for one answer (default 30; fingerprints add and edm add\n"
     "                     wait at least 30 minutes for the collector to build the set)\n"
-    "  --help             this text\n"
+    "  -h, --help         show this help\n"
     "\n"
-    "exit codes: 0 ok, 1 collector or network error, 2 usage error,\n"
-    "            3 audit verify found the audit trail's chain broken, or requests approve/refuse found\n"
-    "              the request answered already or expired\n";
-
-// --timeout's value: whole seconds, 1 to a day.
-std::optional<int> timeoutSeconds(std::string_view text) {
-  int seconds = 0;
-  const char* end = text.data() + text.size();
-  const auto parsed = std::from_chars(text.data(), end, seconds);
-  if (parsed.ec != std::errc{} || parsed.ptr != end || seconds < 1 || seconds > 86'400) return std::nullopt;
-  return seconds;
-}
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n"
+    "  3  audit verify found the audit trail's chain broken, or requests approve/refuse found\n"
+    "     the request answered already or expired\n";
 
 std::string env(const char* name) {
   const char* value = std::getenv(name);
@@ -81,14 +74,14 @@ int main(int argc, char** argv) {
     const bool global = arg == "--collector" || arg == "--ca-file" || arg == "--token-file" || arg == "--timeout";
     if (global) {  // accepted before or after the command
       if (!value) {
-        if (i + 1 >= argc) return reportError(kExitUsage, arg + ": expects a value");
+        if (i + 1 >= argc) return mamori::common::usageError("mamorictl", arg + ": expects a value");
         value = argv[++i];
       }
-      if (value->empty()) return reportError(kExitUsage, arg + ": expects a value");
+      if (value->empty()) return mamori::common::usageError("mamorictl", arg + ": expects a value");
       if (arg == "--timeout") {
-        const auto seconds = timeoutSeconds(*value);
-        if (!seconds) return reportError(kExitUsage, "--timeout: expects seconds, 1 to 86400");
-        connection.timeoutMs = *seconds * 1000;
+        auto seconds = mamori::common::parseInteger(*value, 1, 86'400);
+        if (!seconds) return mamori::common::usageError("mamorictl", arg + ": " + seconds.error().message);
+        connection.timeoutMs = static_cast<int>(seconds.value()) * 1000;
         continue;
       }
       std::string& target = arg == "--collector" ? connection.collectorUrl
@@ -96,13 +89,13 @@ int main(int argc, char** argv) {
                                                  : tokenFile;
       target = *value;
     } else if (value) {
-      if (command.empty()) return reportError(kExitUsage, "unknown option \"" + arg + "\" (see --help)");
+      if (command.empty()) return mamori::common::usageError("mamorictl", arg + ": unknown option (see --help)");
       commandArgs.emplace_back(argv[i]);  // a command's own --name=VALUE
     } else if (command.empty() && (arg == "--help" || arg == "-h")) {
       std::fputs(kUsage, stdout);
       return kExitOk;
     } else if (command.empty()) {
-      if (arg.rfind("-", 0) == 0) return reportError(kExitUsage, "unknown option \"" + arg + "\" (see --help)");
+      if (arg.rfind("-", 0) == 0) return mamori::common::usageError("mamorictl", arg + ": unknown option (see --help)");
       command = arg;
     } else {
       commandArgs.push_back(arg);
@@ -116,9 +109,10 @@ int main(int argc, char** argv) {
   if (command != "agents" && command != "events" && command != "policy" && command != "exception" &&
       command != "inspections" && command != "audit" && command != "fingerprints" && command != "edm" &&
       command != "report" && command != "requests") {
-    return reportError(kExitUsage, "unknown command \"" + command +
-                                       "\" (commands: agents, events, policy, exception, requests, inspections, "
-                                       "audit, report, fingerprints, edm)");
+    return mamori::common::usageError("mamorictl",
+                                      "unknown command \"" + command +
+                                          "\" (commands: agents, events, policy, exception, requests, inspections, "
+                                          "audit, report, fingerprints, edm)");
   }
   bool wantsHelp = false;
   for (const auto& arg : commandArgs) wantsHelp = wantsHelp || arg == "--help" || arg == "-h";

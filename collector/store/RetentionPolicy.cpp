@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "common/CommandLine.h"
 #include "common/Event.h"
 
 namespace mamori::collector::store {
@@ -68,11 +69,11 @@ common::Result<int> parseRetentionDays(const std::string& text) {
                                  ", not \"" + text + "\"",
                              "retention");
   }
-  const int days = std::stoi(text);
-  if (days > kMaxRetentionDays) {
+  auto days = common::parseInteger(text, 0, kMaxRetentionDays);
+  if (!days) {
     return common::makeError("at most " + std::to_string(kMaxRetentionDays) + " days, not " + text, "retention");
   }
-  return days;
+  return static_cast<int>(days.value());
 }
 
 common::Status addRetentionRules(const std::string& text, RetentionPolicy& policy) {

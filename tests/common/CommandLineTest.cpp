@@ -1,6 +1,9 @@
 // The command-line grammar every mamori program shares, over strings.
 #include <doctest/doctest.h>
 
+#include <chrono>
+#include <optional>
+
 #include "common/CommandLine.h"
 
 using mamori::common::CommandLine;
@@ -110,4 +113,88 @@ TEST_CASE("mistakes are refused with what and which option") {
   REQUIRE_FALSE(stray);
   CHECK(stray.error().where == "file");
   CHECK(stray.error().message == "unexpected argument (see --help)");
+}
+
+TEST_CASE("an option table: name, value, reader and help; parsed and shown from the same rows") {
+  namespace opt = mamori::common::opt;
+  std::string url;
+  int agents = 100;
+  double jitter = 0.1;
+  std::optional<std::int64_t> timeoutMs;
+  std::chrono::milliseconds idle{15'000};
+  bool keep = false;
+  CommandLine line;
+  line.table({{"--url", "URL", opt::text(url), "the collector"},
+              {"--agents", "N", opt::integer(0, 20'000, agents), "simulated agents\n(default 100)"},
+              {"", "", {}, "Timing:"},
+              {"--heartbeat-jitter", "F", opt::decimal(0, 1, jitter), "a fraction"},
+              {"--timeout", "SEC", opt::seconds(0, 3'600'000, timeoutMs), "seconds"},
+              {"--idle-timeout", "SEC", opt::seconds(50, 3'600'000, idle), "seconds"},
+              {"--keep", "", opt::flag(keep), "a switch"}});
+  bool help = false;
+  REQUIRE(line.parse({"--url=https://x", "--agents", "7", "--heartbeat-jitter", "0.25", "--timeout", "2.5",
+                      "--idle-timeout=0.05", "--keep"},
+                     help));
+  CHECK(url == "https://x");
+  CHECK(agents == 7);
+  CHECK(jitter == 0.25);
+  CHECK(timeoutMs == 2500);
+  CHECK(idle == std::chrono::milliseconds(50));
+  CHECK(keep);
+  CHECK(line.help(24) ==
+        "  --url URL             the collector\n"
+        "  --agents N            simulated agents\n"
+        "                        (default 100)\n"
+        "\n"
+        "Timing:\n"
+        "  --heartbeat-jitter F  a fraction\n"
+        "  --timeout SEC         seconds\n"
+        "  --idle-timeout SEC    seconds\n"
+        "  --keep                a switch\n"
+        "  -h, --help            show this help\n");
+  // A name that leaves less than two spaces before the column puts its help on the next line.
+  CHECK(line.help(12).find("  --heartbeat-jitter F\n            a fraction\n") != std::string::npos);
+}
+
+TEST_CASE("numbers on a command line: refused with the option and the value, never read as 0") {
+  namespace opt = mamori::common::opt;
+  double jitter = 0.1;
+  std::int64_t timeoutMs = 30'000;
+  CommandLine line;
+  line.declare("--jitter", opt::decimal(0, 1, jitter)).declare("--timeout", opt::seconds(0, 86'400'000, timeoutMs));
+  struct Case {
+    std::vector<std::string> args;
+    std::string message;
+  };
+  const std::vector<Case> cases = {
+      {{"--timeout", "abc"}, "expects seconds from 0 to 86400 such as 10 or 0.5, got \"abc\""},
+      {{"--timeout", "1.2345"}, "expects seconds from 0 to 86400 such as 10 or 0.5, got \"1.2345\""},
+      {{"--timeout", "-1"}, "expects seconds from 0 to 86400 such as 10 or 0.5, got \"-1\""},
+      {{"--timeout", "1e3"}, "expects seconds from 0 to 86400 such as 10 or 0.5, got \"1e3\""},
+      {{"--timeout", "86400.001"}, "expects seconds from 0 to 86400 such as 10 or 0.5, got \"86400.001\""},
+      {{"--timeout", ".5"}, "expects seconds from 0 to 86400 such as 10 or 0.5, got \".5\""},
+      {{"--jitter", "1.5"}, "expects a number from 0 to 1 such as 10 or 0.5, got \"1.5\""},
+      {{"--jitter", "nan"}, "expects a number from 0 to 1 such as 10 or 0.5, got \"nan\""},
+      {{"--jitter", ""}, "expects a number from 0 to 1 such as 10 or 0.5, got \"\""},
+  };
+  for (const auto& c : cases) {
+    CAPTURE(c.args.back());
+    bool help = false;
+    auto parsed = line.parse(c.args, help);
+    REQUIRE_FALSE(parsed);
+    CHECK(parsed.error().where == c.args.front());
+    CHECK(parsed.error().message == c.message);
+  }
+  CHECK(timeoutMs == 30'000);
+  CHECK(jitter == 0.1);
+  CHECK(mamori::common::parseSeconds("0.5", 0, 1000).value() == 500);
+  CHECK(mamori::common::parseSeconds("86400", 0, 86'400'000).value() == 86'400'000);
+  CHECK(mamori::common::parseSeconds("007.010", 0, 86'400'000).value() == 7010);
+  CHECK(mamori::common::parseDecimal("3", 0, 10).value() == 3.0);
+}
+
+TEST_CASE("a message starts with the program and its command, each followed by ': '") {
+  CHECK(mamori::common::messagePrefix("mamori-scan") == "mamori-scan: ");
+  CHECK(mamori::common::messagePrefix("mamori-agent request") == "mamori-agent: request: ");
+  CHECK(mamori::common::kExitUsage == 2);
 }

@@ -50,9 +50,10 @@ class ExceptionTest(MamoriTestCase):
         self.assertEqual(code, 2, err)
         self.assertIn("exception: --minutes: expects a whole number from 1 to 10080", err)
         code, _, err = self.coll.ctl("agents", "--json=yes")
-        self.assertEqual((code, err.strip()), (2, "mamorictl: agents: --json: takes no value"))
+        self.assertEqual((code, err), (2, "mamorictl: agents: --json: takes no value\nTry 'mamorictl agents --help'.\n"))
         code, _, err = self.coll.ctl("inspections", "--bogus")
-        self.assertEqual((code, err.strip()), (2, "mamorictl: inspections: --bogus: unknown option (see --help)"))
+        self.assertEqual((code, err), (2, "mamorictl: inspections: --bogus: unknown option (see --help)\n"
+                                          "Try 'mamorictl inspections --help'.\n"))
 
 
 if __name__ == "__main__":

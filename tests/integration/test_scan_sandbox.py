@@ -194,8 +194,8 @@ class ExtractCommandLineTest(unittest.TestCase):
             code, text = self.run_worker(*args)
             self.assertEqual((code, text.splitlines()[0]), (2, "mamori-extract: no channel on descriptor 3; "
                                                                "this program is started by the scanner, not by hand"))
-        for args, message in ((["--memory=1"], "--memory: needs a byte count of at least 64 MiB"),
-                              (["--memory", "lots"], "--memory: needs a byte count of at least 64 MiB"),
+        for args, message in ((["--memory=1"], '--memory: needs a byte count of at least 64 MiB, got "1"'),
+                              (["--memory", "lots"], '--memory: needs a byte count of at least 64 MiB, got "lots"'),
                               (["--bogus"], "--bogus: unknown option (see --help)"),
                               (["--user"], "--user: expects a value")):
             with self.subTest(args=args):
@@ -264,14 +264,15 @@ class ScanFrontTest(unittest.TestCase):
                 code, out, err = run_scan(command, "--help")
                 self.assertEqual((code, err), (0, ""))
                 self.assertTrue(out.startswith(f"Usage: {name} [OPTIONS] PATH..."), out[:80])
-                self.assertIn("Exit codes:", out)
+                self.assertIn("Exit status:", out)
                 code, _, err = run_scan(command, "--bogus", self.good)
                 self.assertEqual(code, 2)
-                self.assertEqual(err, f"{name}: unknown option --bogus\nTry '{name} --help'.\n")
+                prefix = name.replace(" ", ": ") + ": "  # "mamori-agent: scan: " (common/CommandLine.h)
+                self.assertEqual(err, f"{prefix}--bogus: unknown option (see --help)\nTry '{name} --help'.\n")
                 missing = os.path.join(self.tmp.name, "missing")
                 code, _, err = run_scan(command, missing)
                 self.assertEqual(code, 2)
-                self.assertEqual(err, f"{name}: {missing}: cannot scan (No such file or directory)\n")
+                self.assertEqual(err, f"{prefix}{missing}: cannot scan (No such file or directory)\n")
         # Apart from the program's name, one help text.
         helps = [run_scan(c, "--help")[1].replace(n, "PROGRAM") for n, c in self.fronts.items()]
         self.assertEqual(helps[0], helps[1])
