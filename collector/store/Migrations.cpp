@@ -35,6 +35,30 @@ std::string dialect(std::string sql, Backend backend) {
   return sql;
 }
 
+// Migrations 10 and 12: the two tables of a kind of content set (fingerprints, exact data match): the
+// uploaded pieces of keyed hashes (documents, or parts of a customer table) and each set's signed
+// artifact. Both kinds have the same columns.
+std::vector<std::string> contentSetTables(const std::string& pieces, const std::string& sets) {
+  return {"CREATE TABLE " + pieces +
+              " ("
+              " set_name {TEXT_C} NOT NULL,"
+              " id {TEXT_C} NOT NULL,"
+              " name TEXT NOT NULL,"
+              " chars BIGINT NOT NULL,"
+              " hashes TEXT NOT NULL,"
+              " added_ms BIGINT NOT NULL,"
+              " PRIMARY KEY (set_name, id))",
+          "CREATE TABLE " + sets +
+              " ("
+              " name {TEXT_C} PRIMARY KEY,"
+              " version BIGINT NOT NULL,"
+              " envelope TEXT NOT NULL,"
+              " sha256 TEXT NOT NULL,"
+              " documents BIGINT NOT NULL,"
+              " entries BIGINT NOT NULL,"
+              " updated_ms BIGINT NOT NULL)"};
+}
+
 // Migration 7 on PostgreSQL, after its statements made the partitioned table: weeks for the rows
 // of the old table (those more than three years old or beyond the weeks made ahead wait in
 // events_default until retention takes them), then the rows themselves, then the old table goes.
@@ -309,26 +333,8 @@ const std::vector<Migration>& migrations() {
            // NOLINTEND(bugprone-suspicious-missing-comma)
        },
        &backfillEventCounts},
-      {10,
-       "fingerprint sets: registered documents' keyed hashes and each set's signed artifact (docs/decisions/0032)",
-       {
-           "CREATE TABLE fingerprint_documents ("
-           " set_name {TEXT_C} NOT NULL,"
-           " id {TEXT_C} NOT NULL,"
-           " name TEXT NOT NULL,"
-           " chars BIGINT NOT NULL,"
-           " hashes TEXT NOT NULL,"
-           " added_ms BIGINT NOT NULL,"
-           " PRIMARY KEY (set_name, id))",
-           "CREATE TABLE fingerprint_sets ("
-           " name {TEXT_C} PRIMARY KEY,"
-           " version BIGINT NOT NULL,"
-           " envelope TEXT NOT NULL,"
-           " sha256 TEXT NOT NULL,"
-           " documents BIGINT NOT NULL,"
-           " entries BIGINT NOT NULL,"
-           " updated_ms BIGINT NOT NULL)",
-       }},
+      {10, "fingerprint sets: registered documents' keyed hashes and each set's signed artifact (docs/decisions/0032)",
+       contentSetTables("fingerprint_documents", "fingerprint_sets")},
       {11,
        "employees' exception requests and the administrators' answers (docs/admin.md \"Exception requests\")",
        {
@@ -355,24 +361,7 @@ const std::vector<Migration>& migrations() {
        }},
       {12,
        "exact-data-match sets: uploaded parts of keyed row hashes and each set's signed artifact (docs/decisions/0034)",
-       {
-           "CREATE TABLE edm_parts ("
-           " set_name {TEXT_C} NOT NULL,"
-           " id {TEXT_C} NOT NULL,"
-           " name TEXT NOT NULL,"
-           " chars BIGINT NOT NULL,"
-           " hashes TEXT NOT NULL,"
-           " added_ms BIGINT NOT NULL,"
-           " PRIMARY KEY (set_name, id))",
-           "CREATE TABLE edm_sets ("
-           " name {TEXT_C} PRIMARY KEY,"
-           " version BIGINT NOT NULL,"
-           " envelope TEXT NOT NULL,"
-           " sha256 TEXT NOT NULL,"
-           " documents BIGINT NOT NULL,"
-           " entries BIGINT NOT NULL,"
-           " updated_ms BIGINT NOT NULL)",
-       }},
+       contentSetTables("edm_parts", "edm_sets")},
       {13,
        "the fingerprint and exact-data-match sets each agent reports in its heartbeat (content.sets)",
        {

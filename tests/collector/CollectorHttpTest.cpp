@@ -143,6 +143,40 @@ std::size_t storedCount(HttpsClient& client, const std::string& agentId) {
   return json(response)->getArray("events")->size();
 }
 
+// A collector with one agent enrolled, what most cases start from (doctest TEST_CASE_FIXTURE: the
+// case's body sees these members by name).
+struct EnrolledAgent {
+  explicit EnrolledAgent(std::size_t maxBodyBytes = 8 * 1024 * 1024)
+      : collector(maxBodyBytes),
+        client(collector.client()),
+        now(collector.clock.nowMs()),
+        agentId(ids.next(now)),
+        key(enroll(*client, agentId)) {}
+
+  // count events of the agent one millisecond apart from now, the first `killed` of type p2p.killed and
+  // the others file.copied, uploaded in one batch.
+  std::vector<common::Event> uploadEvents(int count, int killed) {
+    std::vector<common::Event> events;
+    for (int i = 0; i < count; ++i) {
+      events.push_back(makeEvent(ids, agentId, now + i, i < killed ? "p2p.killed" : "file.copied"));
+    }
+    REQUIRE(send(*client, "POST", "/api/v1/events", batchBody(events), agentHeaders(key)).status == 200);
+    return events;
+  }
+
+  TestCollector collector;
+  std::unique_ptr<HttpsClient> client;
+  common::Uuid7Generator ids;
+  std::int64_t now;
+  std::string agentId;
+  std::string key;
+};
+
+// The same with request bodies of at most 64 KiB.
+struct EnrolledAgentSmallBodies : EnrolledAgent {
+  EnrolledAgentSmallBodies() : EnrolledAgent(64 * 1024) {}
+};
+
 }  // namespace
 
 TEST_CASE("the generated certificate is accepted for 127.0.0.1 and localhost, and only it") {
@@ -189,14 +223,8 @@ TEST_CASE("enrollment") {
   CHECK(send(*client, "POST", "/api/v1/events", body, agentHeaders(secondKey)).status == 200);
 }
 
-TEST_CASE("event ingest: exactly once, gzip, and every refusal leaves nothing stored") {
-  TestCollector collector(64 * 1024);
-  auto client = collector.client();
-  common::Uuid7Generator ids;
-  const std::int64_t now = collector.clock.nowMs();
-  const std::string agentId = ids.next(now);
-  const std::string key = enroll(*client, agentId);
-
+TEST_CASE_FIXTURE(EnrolledAgentSmallBodies,
+                  "event ingest: exactly once, gzip, and every refusal leaves nothing stored") {
   std::vector<common::Event> events;
   for (int i = 0; i < 20; ++i) events.push_back(makeEvent(ids, agentId, now + i));
   const std::string body = batchBody(events);
@@ -261,16 +289,8 @@ TEST_CASE("event ingest: exactly once, gzip, and every refusal leaves nothing st
   CHECK(storedCount(*after, agentId) == 21);  // nothing half-stored by any refused batch
 }
 
-TEST_CASE("queries: filters and cursor paging") {
-  TestCollector collector;
-  auto client = collector.client();
-  common::Uuid7Generator ids;
-  const std::int64_t now = collector.clock.nowMs();
-  const std::string agentId = ids.next(now);
-  const std::string key = enroll(*client, agentId);
-  std::vector<common::Event> events;
-  for (int i = 0; i < 25; ++i) events.push_back(makeEvent(ids, agentId, now + i, i < 5 ? "p2p.killed" : "file.copied"));
-  REQUIRE(send(*client, "POST", "/api/v1/events", batchBody(events), agentHeaders(key)).status == 200);
+TEST_CASE_FIXTURE(EnrolledAgent, "queries: filters and cursor paging") {
+  const auto events = uploadEvents(25, 5);
 
   CHECK(send(*client, "GET", "/api/v1/events", "", {}).status == 401);
   CHECK(send(*client, "GET", "/api/v1/events", "", {{"Authorization", "Bearer nope"}}).status == 401);
@@ -309,16 +329,9 @@ TEST_CASE("queries: filters and cursor paging") {
   CHECK(window->getArray("events")->size() == 5);
 }
 
-TEST_CASE("overview: counts by hour and type from the rollup, exact drill-down filters, clear 400s") {
-  TestCollector collector;
-  auto client = collector.client();
-  common::Uuid7Generator ids;
-  const std::int64_t now = collector.clock.nowMs();
-  const std::string agentId = ids.next(now);
-  const std::string key = enroll(*client, agentId);
-  std::vector<common::Event> events;
-  for (int i = 0; i < 12; ++i) events.push_back(makeEvent(ids, agentId, now + i, i < 5 ? "p2p.killed" : "file.copied"));
-  REQUIRE(send(*client, "POST", "/api/v1/events", batchBody(events), agentHeaders(key)).status == 200);
+TEST_CASE_FIXTURE(EnrolledAgent,
+                  "overview: counts by hour and type from the rollup, exact drill-down filters, clear 400s") {
+  const auto events = uploadEvents(12, 5);
 
   const std::string range = "since=" + std::to_string(now - 3'600'000) + "&until=" + std::to_string(now + 3'600'000);
   const auto answer = send(*client, "GET", "/api/v1/overview?bucket=hour&" + range, "", kAdmin);
@@ -353,14 +366,8 @@ TEST_CASE("overview: counts by hour and type from the rollup, exact drill-down f
   }
 }
 
-TEST_CASE("agents, heartbeats and the silent flag; healthz; metrics; unknown paths and methods") {
-  TestCollector collector;
-  auto client = collector.client();
-  common::Uuid7Generator ids;
-  const std::int64_t now = collector.clock.nowMs();
-  const std::string agentId = ids.next(now);
-  const std::string key = enroll(*client, agentId);
-
+TEST_CASE_FIXTURE(EnrolledAgent,
+                  "agents, heartbeats and the silent flag; healthz; metrics; unknown paths and methods") {
   common::Event beat = makeEvent(ids, agentId, now, "agent.heartbeat");
   beat.details = new Object;
   beat.details->set("agent.heartbeat_interval_ms", 1000);
@@ -568,12 +575,9 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   CHECK(status->getValue<std::string>("error") == "rollback: version 2");
 }
 
-TEST_CASE("exception requests: the agent asks, bounds hold, an administrator answers once, the poll carries it") {
-  TestCollector collector;
-  auto client = collector.client();
-  common::Uuid7Generator ids;
-  const std::string agentId = ids.next(collector.clock.nowMs());
-  const std::string key = enroll(*client, agentId);
+TEST_CASE_FIXTURE(
+    EnrolledAgent,
+    "exception requests: the agent asks, bounds hold, an administrator answers once, the poll carries it") {
   const std::string mine = common::sha256Hex(agentId).substr(0, 8);
   auto requestBody = [&](const std::string& challenge, const std::string& reason, int minutes = 60) {
     Object body;
