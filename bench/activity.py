@@ -26,9 +26,8 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
-import harness  # noqa: E402  (collector and agent processes, waits with deadlines)
+from mamori_testkit import harness  # (collector and agent processes, waits with deadlines)
 
 
 def make_tar(path, files):

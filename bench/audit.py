@@ -16,13 +16,11 @@ import json
 import os
 import ssl
 import statistics
-import sys
 import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-import harness  # noqa: E402
+from mamori_testkit import harness
 
 
 def start(binary, workdir, db):

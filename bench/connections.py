@@ -20,15 +20,13 @@ import os
 import socket
 import ssl
 import statistics
-import sys
 import tempfile
 import threading
 import time
 import uuid
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-import harness  # noqa: E402
+from mamori_testkit import harness
 
 
 def uuid7():

@@ -28,16 +28,13 @@ import os
 import random
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-sys.path.insert(0, os.path.join(REPO, "bench"))
-from edm_fixtures import customers  # noqa: E402
+from mamori_testkit.edm_fixtures import customers
 from fingerprints import compare_scans, prose  # noqa: E402
-from harness import Collector, wait_until  # noqa: E402
+from mamori_testkit.harness import Collector, wait_until
 
 BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 os.environ.setdefault("MAMORI_BIN_DIR", BIN)

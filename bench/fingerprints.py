@@ -32,8 +32,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-from harness import Collector  # noqa: E402
+from mamori_testkit.harness import Collector
 
 BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 os.environ.setdefault("MAMORI_BIN_DIR", BIN)

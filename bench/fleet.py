@@ -29,8 +29,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-import harness  # noqa: E402
+from mamori_testkit import harness
 
 SCENARIOS = {
     "steady": dict(agents=500, ramp=60, heartbeat=10, batch_interval=60, batch_events=10, duration=120,

@@ -15,14 +15,12 @@ import argparse
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
-import harness  # noqa: E402
+from mamori_testkit import harness
 
 # The same shape and indexes as the collector's events table (collector/store/Migrations.cpp).
 REFERENCE_SCHEMA = ("CREATE TABLE ref_events (id TEXT PRIMARY KEY, agent_id TEXT, host TEXT, user_name TEXT, "

@@ -36,16 +36,13 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
-import harness  # noqa: E402
-from test_p2p import Sandbox, make_torrent  # noqa: E402
-from test_p2p_wine import build_pe, missing_wine_tools, wine_argv  # noqa: E402
-from p2p_idle import cpu_seconds  # noqa: E402  (this folder's footprint bench)
+from mamori_testkit import harness
+from mamori_testkit.p2p import SandboxedRun, build_pe, make_torrent, missing_wine_tools, wine_argv
+from p2p_idle import cpu_seconds  # (this folder's footprint bench)
 
 # Headless commands of the Debian clients; {d} is a fresh folder per launch, {t} a torrent.
 CLIENTS = {
@@ -183,10 +180,8 @@ def main():
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/p2p.py: run as root (namespaces, proc connector, kill)")
-    work = tempfile.mkdtemp(prefix="mamori-bench-p2p-")
-    sandbox = Sandbox(f"mamori-bench-{os.getpid()}")
-    collector = agent = None
-    try:
+    with SandboxedRun("p2p") as run:  # stops what it holds at the end (the agent killed if it still runs)
+        work, sandbox = run.work, run.sandbox
         launcher = os.path.join(work, "launcher.py")
         with open(launcher, "w") as f:
             f.write(LAUNCHER)
@@ -225,10 +220,10 @@ def main():
             wine_prefix_s = time.monotonic() - started
             wine_launches = wine_variants(work, prefix)
         reference = [true_loop()]
-        collector = harness.Collector(work).start()
+        collector = run.collector = harness.Collector(work).start()
         api = collector.api()
         # Kill only (deny_exec false): every exec is looked at after it happened.
-        agent = start_agent(False)
+        agent = run.agent = start_agent(False)
         run_in(sandbox, ["python3", launcher, "kill", "1", client, "30"])  # warms the caches; not counted
         outside = [float(v) for v in run_in(sandbox, ["python3", launcher, "kill", str(args.launches), client,
                                                       "30"]).split()]
@@ -238,7 +233,7 @@ def main():
         agent.process.stop()
         reference.append(true_loop())
         # deny_exec on: the exec permission guard answers every exec on the machine.
-        agent = start_agent(True)
+        agent = run.agent = start_agent(True)
         refused = [float(v) for v in run_in(sandbox, ["python3", launcher, "deny", str(args.launches), client,
                                                       "30"]).split()]
         with_deny = true_loop()
@@ -263,7 +258,7 @@ def main():
             return None, []
         stops = [(label, path, outcome, took, *agent_figure(path)) for label, path, outcome, took in outcomes]
         agent.process.stop()
-        agent = None
+        agent = run.agent = None
         reference.append(true_loop())
         # Overhead again in rounds, reference and guarded back to back, so a busy machine's drift
         # lands on both sides of each ratio.
@@ -271,12 +266,12 @@ def main():
         cpu_per_exec = []
         for _ in range(args.rounds):
             ref_round = true_loop()
-            agent = start_agent(True)
+            agent = run.agent = start_agent(True)
             cpu_before = cpu_seconds(agent.process.pid)
             paired.append((ref_round, true_loop()))
             cpu_per_exec.append((cpu_seconds(agent.process.pid) - cpu_before) / args.runs * 1e6)
             agent.process.stop()
-            agent = None
+            agent = run.agent = None
 
         def line(label, values):
             return (f"  {label:<38} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
@@ -339,14 +334,7 @@ def main():
         print(f"  the agent's CPU per exec (all its threads, deny_exec): "
               f"{', '.join(f'{x:.1f}' for x in cpu_per_exec)} us; the reference loop's wall time per run "
               f"{ref / args.runs * 1e6:.1f} us")
-        print(f"  load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    finally:
-        if agent is not None and agent.process is not None and agent.process.running():
-            agent.process.kill9()
-        if collector is not None:
-            collector.stop()
-        sandbox.close()
-        shutil.rmtree(work, ignore_errors=True)
+        print(f"  load average during the run: {harness.load_average()}")
 
 
 if __name__ == "__main__":

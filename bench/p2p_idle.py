@@ -21,14 +21,12 @@ import argparse
 import os
 import shutil
 import sys
-import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
-import harness  # noqa: E402
-from test_p2p import Sandbox, thread_usage  # noqa: E402
+from mamori_testkit import harness
+from mamori_testkit.p2p import SandboxedRun, thread_usage
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -130,14 +128,12 @@ def main():
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/p2p_idle.py: run as root (namespaces, proc connector)")
-    work = tempfile.mkdtemp(prefix="mamori-bench-p2p-idle-")
-    sandbox = Sandbox(f"mamori-idle-{os.getpid()}")
-    collector = None
-    try:
+    with SandboxedRun("p2p-idle") as run:  # stops what it holds at the end
+        work, sandbox = run.work, run.sandbox
         sleepers = sandbox.spawn(["sh", "-c", f"for i in $(seq {args.processes}); do sleep infinity & done; wait"])
         harness.wait_until(lambda: sleeping(sandbox) >= args.processes or None, 60,
                            f"{args.processes} sleeping processes in the namespace")
-        collector = harness.Collector(work).start()
+        collector = run.collector = harness.Collector(work).start()
         print(f"Agent idle, {args.processes} sleeping processes in the P2P scope, {args.seconds} s each:", flush=True)
         results = [show(measure(work, collector, sandbox, "guard on", None, True, args.seconds)),
                    show(measure(work, collector, sandbox, "guard off", None, False, args.seconds))]
@@ -150,15 +146,10 @@ def main():
             shutil.copy(args.reference_agent, os.path.join(reference_bin, "mamori-agent"))
             results.append(show(measure(work, collector, sandbox, "reference build, guard on",
                                         os.path.join(reference_bin, "mamori-agent"), True, args.seconds)))
-        print(f"  load average at the end {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"  load average at the end {harness.load_average()}")
         print("  anchors (published): Wazuh agent ~35 MB RSS; osquery watchdog 10% CPU; EDR agents < 1% idle; "
               "goals: <= 0.5%, RSS <= 35 MB, private <= 20 MB")
         sleepers.kill()
-    finally:
-        if collector is not None:
-            collector.stop()
-        sandbox.close()
-        shutil.rmtree(work, ignore_errors=True)
 
 
 if __name__ == "__main__":

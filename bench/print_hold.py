@@ -2,7 +2,7 @@
 """Print-gate benchmark (issue 16): prints figures, not a test. Needs root (the agent reads the root-only
 spool) and Debian's cups packages (scripts/bootstrap.sh --test).
 
-Two test-owned cupsd (tests/integration/cupsd.py: each its own spool and socket, a raw queue whose test
+Two test-owned cupsd (mamori_testkit/cupsd.py: each its own spool and socket, a raw queue whose test
 backend appends the job's data to a file), the same personal 10-page PDF printed N times on each,
 alternating job by job so both see the same machine:
 
@@ -27,12 +27,10 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
-sys.path.insert(0, os.path.join(REPO, "tests", "scan"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
-import harness  # noqa: E402
-import make_fixtures  # noqa: E402
-from cupsd import Cupsd  # noqa: E402
+from mamori_testkit import harness
+from mamori_testkit import make_fixtures
+from mamori_testkit.cupsd import Cupsd
 
 COMPANY_RULES = 'rule company_confidential { strings: $a = "Company Confidential" condition: $a }'
 
@@ -123,7 +121,7 @@ def main():
         added = statistics.median(held) - statistics.median(without)
         print(f"added by the gate (median): {added:.1f} ms; goal: held median <= 1000 ms -> "
               f"{'met' if statistics.median(held) <= 1000 else 'NOT met'}")
-        print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
+        print(f"load average during the run: {harness.load_average()}")
     finally:
         if agent is not None and agent.process is not None and agent.process.running():
             agent.process.stop()

@@ -33,8 +33,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "scan"))
-import make_fixtures  # noqa: E402  (the fixtures' docx/xlsx writers)
+from mamori_testkit import make_fixtures  # (the fixtures' docx/xlsx writers)
 
 BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 

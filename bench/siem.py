@@ -15,15 +15,13 @@ import json
 import os
 import shutil
 import socket
-import sys
 import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-sys.path.insert(0, os.path.join(REPO, "tests", "integration"))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
-import harness  # noqa: E402
-from test_siem import Rsyslog  # noqa: E402
+from mamori_testkit import harness
+from mamori_testkit.rsyslog import Rsyslog
 
 
 def lines(path):

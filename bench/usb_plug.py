@@ -15,11 +15,10 @@ import sys
 import time
 
 here = os.path.dirname(os.path.abspath(__file__))
-e2e = os.path.join(here, "..", "tests", "e2e", "usb")
+e2e = os.path.join(here, "..", "tests", "e2e", "usb")  # prepare_guest.sh
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, e2e)
-from qemu_guest import Guest  # noqa: E402
-from plug_timing import analyse, parse_line, summary  # noqa: E402
+from mamori_testkit.plug_timing import analyse, parse_line, summary  # noqa: E402
+from mamori_testkit.qemu_guest import Guest  # noqa: E402
 
 
 def main():

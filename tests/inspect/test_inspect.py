@@ -13,14 +13,12 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import tempfile
 import time
 import unittest
 
 HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "scan"))
-import make_fixtures  # noqa: E402  (the content scanner's document generators)
+from mamori_testkit import make_fixtures  # (the content scanner's document generators)
 
 BIN = os.path.join(os.environ.get("MAMORI_BIN_DIR", os.path.join(HERE, "..", "..", "build", "bin")), "mamori-inspect")
 ARTIFACTS = os.environ.get("MAMORI_ARTIFACT_DIR", tempfile.gettempdir())

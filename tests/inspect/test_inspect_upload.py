@@ -6,14 +6,10 @@ import json
 import os
 import shutil
 import subprocess
-import sys
 import unittest
 
-HERE = os.path.dirname(os.path.abspath(__file__))
-sys.path.insert(0, os.path.join(HERE, "..", "integration"))
-sys.path.insert(0, os.path.join(HERE, "..", "scan"))
-import make_fixtures  # noqa: E402
-from harness import MamoriTestCase, binary  # noqa: E402
+from mamori_testkit import make_fixtures
+from mamori_testkit.harness import MamoriTestCase, binary
 
 
 class InspectionUploadTest(MamoriTestCase):

@@ -14,12 +14,10 @@ import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import unittest
 
-sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
-from harness import MamoriTestCase, wait_until  # noqa: E402
+from mamori_testkit.harness import MamoriTestCase, wait_until
 
 BUILD_DIR = os.environ.get("MAMORI_BUILD_DIR", "")
 VERSION = os.environ.get("MAMORI_VERSION", "")

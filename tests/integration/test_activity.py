@@ -14,11 +14,9 @@ import subprocess
 import sys
 import unittest
 
-from cupsd import Cupsd, require_tool
-from harness import MamoriTestCase, binary, require_root, wait_until
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scan"))
-import make_fixtures  # noqa: E402  (the scanner's fixture builders: docx, pdf)
+from mamori_testkit import make_fixtures  # (the scanner's fixture builders: docx, pdf)
+from mamori_testkit.cupsd import Cupsd, require_tool
+from mamori_testkit.harness import MamoriTestCase, binary, require_root, wait_until
 
 COMPANY_RULES = 'rule company_confidential { strings: $a = "社外秘" $b = "Company Confidential" condition: any of them }'
 

@@ -18,7 +18,7 @@ import subprocess
 import threading
 import unittest
 
-from harness import MamoriTestCase, binary, postgres_database, uuid7, wait_until
+from mamori_testkit.harness import MamoriTestCase, binary, postgres_database, uuid7, wait_until
 
 PASSWORD = "correct horse battery"
 

@@ -8,7 +8,7 @@ import email.utils
 import time
 import unittest
 
-import harness
+from mamori_testkit import harness
 from throttling_proxy import ThrottlingProxy
 
 RETRY_AFTER_S = 3

@@ -8,7 +8,7 @@ import ssl
 import threading
 import time
 
-from harness import MamoriTestCase, wait_until
+from mamori_testkit.harness import MamoriTestCase, wait_until
 
 IDLE = 300
 SLOWLORIS = 100

@@ -16,8 +16,8 @@ import sqlite3
 import unittest
 
 import test_fingerprints as documents
-from edm_fixtures import customers
-from harness import MamoriTestCase, require_root, wait_until
+from mamori_testkit.edm_fixtures import customers
+from mamori_testkit.harness import MamoriTestCase, require_root, wait_until
 from test_activity import agent_confinement
 
 GROUP = "office"

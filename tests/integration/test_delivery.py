@@ -4,7 +4,7 @@ import os
 import signal
 import unittest
 
-from harness import MamoriTestCase, kill9_mid_upload, wait_until
+from mamori_testkit.harness import MamoriTestCase, kill9_mid_upload, wait_until
 
 
 class DeliveryTest(MamoriTestCase):

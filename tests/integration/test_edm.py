@@ -15,35 +15,29 @@ import os
 import random
 import shutil
 import subprocess
-import tempfile
 import unittest
 
-import test_fingerprints as documents
-from edm_fixtures import customers, other_phone
 import set_files
-from harness import Collector, binary
+import test_fingerprints as documents
+from mamori_testkit.edm_fixtures import customers, other_phone
+from mamori_testkit.harness import binary
 
 ROWS = 3000
 
 
-class EdmTest(unittest.TestCase):
+class EdmTest(set_files.SetScanTest):
+    KIND = "edm"
+    OPTION = "--edm"
+    REFUSED = "exact-data-match set refused"
+
     def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="mamori-edm-")
-        self.collector = Collector(self.tmp).start()
+        super().setUp()
         self.rows = customers(ROWS)
         self.csv = os.path.join(self.tmp, "customers.csv")
         with open(self.csv, "w", newline="", encoding="utf-8-sig") as f:
             w = csv.writer(f)
             w.writerow(["氏名", "フリガナ", "住所", "電話番号", "メール", "個人番号"])
             w.writerows(self.rows)
-
-    def tearDown(self):
-        if self.collector.process:
-            self.collector.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def ctl(self, *args, check=0):
-        return self.collector.ctl(*args, check=check)
 
     def register(self):
         code, out, err = self.ctl("edm", "add", "--set", "customers", "--columns",
@@ -53,22 +47,6 @@ class EdmTest(unittest.TestCase):
         bundle = os.path.join(self.tmp, "customers.edm")
         self.ctl("edm", "export", "customers", "--output", bundle)
         return bundle
-
-    def public_key(self):
-        pem = os.path.join(self.tmp, "collector-policy.pub")
-        subprocess.run(["openssl", "pkey", "-in", self.collector.policy_key_file, "-pubout", "-out", pem],
-                       check=True, capture_output=True)
-        return pem
-
-    def scan(self, bundle, root, *extra):
-        done = subprocess.run([binary("mamori-agent"), "scan", "--json", "--edm", bundle, "--collector-key",
-                               self.public_key(), *extra, root], capture_output=True, text=True, timeout=300)
-        found = {}
-        for line in done.stdout.splitlines():
-            r = json.loads(line) if line.strip() else {}
-            if "path" in r:
-                found[os.path.relpath(r["path"], root)] = [m for m in r["matches"] if m["type"] == "edm"]
-        return done, found
 
     def inspect_with_bundled_set(self, good, target):
         """mamori-inspect packaged by scripts/package-inspect.sh with the exported set and the collector's
@@ -233,13 +211,7 @@ class EdmTest(unittest.TestCase):
         documents.write(os.path.join(target, "row.txt"), f"{name},{phone}\n")
 
         def refused(data, why):
-            path = os.path.join(self.tmp, "bad.edm")
-            with open(path, "wb") as f:
-                f.write(data)
-            done, _ = self.scan(path, target)
-            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
-            self.assertIn("exact-data-match set refused", done.stderr)
-            self.assertIn(why, done.stderr)
+            self.assert_refused(data, why, target)
 
         refused(set_files.tampered(good), "signature")
         refused(set_files.with_fleet_key(good, "B" * 42 + "A"), "hashed with key")

@@ -4,7 +4,7 @@ The agent's side (challenge, verification, expiry) runs on a real kernel in test
 
 import unittest
 
-from harness import MamoriTestCase, mamorictl
+from mamori_testkit.harness import MamoriTestCase, mamorictl
 
 CHALLENGE = "3f2a91c0-46f40001-9b1c22de"
 

@@ -12,7 +12,7 @@ import subprocess
 import unittest
 import urllib.request
 
-from harness import Api, MamoriTestCase, Process, binary, postgres_database, uuid7, wait_until
+from mamori_testkit.harness import Api, MamoriTestCase, Process, binary, postgres_database, uuid7, wait_until
 
 AGENTS = 4
 PER_AGENT = 20_000

@@ -14,14 +14,11 @@ import os
 import random
 import shutil
 import subprocess
-import sys
-import tempfile
 import unittest
 import zipfile
 from xml.sax.saxutils import escape
 
 import set_files
-from harness import Collector, binary
 
 EN_WORDS = ("the plan market customer price quarter sales launch region team budget review product and of to in "
             "for with new growth partner cost target risk year share report supplier contract margin channel "
@@ -83,18 +80,11 @@ def doc_id(path):
         return hashlib.sha256(f.read()).hexdigest()[:16]
 
 
-class FingerprintsTest(unittest.TestCase):
-    def setUp(self):
-        self.tmp = tempfile.mkdtemp(prefix="mamori-fingerprints-")
-        self.collector = Collector(self.tmp).start()
-
-    def tearDown(self):
-        if self.collector.process:
-            self.collector.stop()
-        shutil.rmtree(self.tmp, ignore_errors=True)
-
-    def ctl(self, *args, check=0):
-        return self.collector.ctl(*args, check=check)
+class FingerprintsTest(set_files.SetScanTest):
+    KIND = "fingerprint"
+    OPTION = "--fingerprints"
+    SCAN_OPTIONS = ("--min-containment", "30")
+    REFUSED = "fingerprint set refused"
 
     def make_registered(self):
         reg = os.path.join(self.tmp, "registered")
@@ -155,29 +145,6 @@ class FingerprintsTest(unittest.TestCase):
         self.assertTrue(os.path.exists(os.path.join(d, "plan.pdf")))
         expected["plan.pdf"] = "plan"
         return d, expected
-
-    def public_key(self):
-        """The collector's policy public key as `mamorictl policy key` writes it (the same PEM openssl
-        derives from the collector's private key)."""
-        pem = os.path.join(self.tmp, "collector-policy.pub")
-        if not os.path.exists(pem):
-            self.ctl("policy", "key", "--output", pem)
-            derived = subprocess.run(["openssl", "pkey", "-in", self.collector.policy_key_file, "-pubout"],
-                                     check=True, capture_output=True, text=True).stdout
-            with open(pem) as f:
-                self.assertEqual(f.read(), derived)
-        return pem
-
-    def scan(self, bundle, root, *extra):
-        done = subprocess.run([binary("mamori-agent"), "scan", "--json", "--fingerprints", bundle, "--collector-key",
-                               self.public_key(), "--min-containment", "30", *extra, root],
-                              capture_output=True, text=True, timeout=300)
-        lines = [json.loads(line) for line in done.stdout.splitlines() if line.strip()]
-        found = {}
-        for r in lines:
-            if "path" in r:
-                found[os.path.relpath(r["path"], root)] = [m for m in r["matches"] if m["type"] == "fingerprint"]
-        return done, found
 
     def test_register_export_and_recognise_derived_files(self):
         reg = self.make_registered()
@@ -243,13 +210,7 @@ class FingerprintsTest(unittest.TestCase):
         write(os.path.join(target, "memo-copy.txt"), self.texts["memo"])
 
         def refused(mutated, why):
-            path = os.path.join(self.tmp, "bad.fingerprints")
-            with open(path, "wb") as f:
-                f.write(mutated)
-            done, _ = self.scan(path, target)
-            self.assertEqual(done.returncode, 2, done.stdout + done.stderr)
-            self.assertIn("fingerprint set refused", done.stderr)
-            self.assertIn(why, done.stderr)
+            self.assert_refused(mutated, why, target)
 
         # A changed byte of the signed set, another fleet's key, another signer.
         refused(set_files.tampered(good), "signature")

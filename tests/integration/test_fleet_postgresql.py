@@ -4,7 +4,7 @@ import json
 import os
 import unittest
 
-from harness import MamoriTestCase, kill9_mid_upload, postgres_database, wait_until
+from mamori_testkit.harness import MamoriTestCase, kill9_mid_upload, postgres_database, wait_until
 
 
 class TwoCollectorsOnePostgresTest(MamoriTestCase):

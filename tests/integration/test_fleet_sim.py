@@ -8,7 +8,7 @@ import os
 import subprocess
 import unittest
 
-import harness
+from mamori_testkit import harness
 
 AGENTS = 30
 

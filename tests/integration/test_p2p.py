@@ -14,87 +14,8 @@ import subprocess
 import time
 import unittest
 
-from harness import MamoriTestCase, require_root, wait_until
-
-
-def bencode(value):
-    """Just enough bencoding for a .torrent file and a tracker answer."""
-    if isinstance(value, int):
-        return b"i%de" % value
-    if isinstance(value, str):
-        value = value.encode()
-    if isinstance(value, bytes):
-        return b"%d:%s" % (len(value), value)
-    if isinstance(value, list):
-        return b"l" + b"".join(bencode(v) for v in value) + b"e"
-    if isinstance(value, dict):
-        items = sorted((k.encode() if isinstance(k, str) else k, v) for k, v in value.items())
-        return b"d" + b"".join(bencode(k) + bencode(v) for k, v in items) + b"e"
-    raise TypeError(value)
-
-
-def make_torrent(payload_path, torrent_path, announce):
-    with open(payload_path, "rb") as f:
-        data = f.read()
-    piece = 16384
-    pieces = b"".join(hashlib.sha1(data[i:i + piece]).digest() for i in range(0, len(data), piece))
-    info = {"name": os.path.basename(payload_path), "length": len(data), "piece length": piece, "pieces": pieces}
-    with open(torrent_path, "wb") as f:
-        f.write(bencode({"announce": announce, "info": info}))
-    return hashlib.sha1(bencode(info)).hexdigest()
-
-
-def thread_usage(pid):
-    """{tid: (name, CPU seconds, wake-ups, read system calls)} of a process's threads so far. Wake-ups
-    are context switches (/proc/PID/task/TID/status), reads are syscr (.../io): both count what the
-    thread did, not how fast the machine is (bench/p2p_idle.py prints them too)."""
-    out = {}
-    for tid in os.listdir(f"/proc/{pid}/task"):
-        base = f"/proc/{pid}/task/{tid}"
-        try:
-            with open(f"{base}/stat") as f:
-                name, _, rest = f.read().partition("(")[2].rpartition(")")
-                fields = rest.split()
-            with open(f"{base}/status") as f:
-                wakeups = sum(int(line.split()[1]) for line in f if "ctxt_switches" in line)
-            with open(f"{base}/io") as f:
-                reads = next(int(line.split()[1]) for line in f if line.startswith("syscr:"))
-        except OSError:
-            continue  # a thread that ended meanwhile
-        out[tid] = (name, (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK"), wakeups, reads)
-    return out
-
-
-class Sandbox:
-    """A network namespace with only lo up, and a pid namespace whose init lives in it. Programs are
-    started inside both with nsenter; the namespace init's death (kill-child) ends everything in it."""
-
-    def __init__(self, name):
-        self.netns = name
-        subprocess.run(["ip", "netns", "add", name], check=True)
-        subprocess.run(["ip", "-n", name, "link", "set", "lo", "up"], check=True)
-        self.holder = subprocess.Popen(["ip", "netns", "exec", name, "unshare", "--pid", "--fork", "--kill-child",
-                                        "--mount-proc", "sleep", "infinity"])
-        self.init_pid = wait_until(self._find_init, 10, "the pid namespace's init")
-
-    def _find_init(self):
-        # unshare's child: `sleep infinity`, pid 1 inside the new namespace.
-        try:
-            out = subprocess.run(["pgrep", "-P", str(self.holder.pid)], capture_output=True, text=True).stdout.split()
-        except OSError:
-            return None
-        return int(out[0]) if out else None
-
-    def spawn(self, args, cwd=None, stdin=subprocess.DEVNULL, log=None):
-        return subprocess.Popen(["nsenter", "-t", str(self.init_pid), "--pid", "--net", "--", *args], cwd=cwd,
-                                stdin=stdin, stdout=log or subprocess.DEVNULL, stderr=subprocess.STDOUT if log else
-                                subprocess.DEVNULL)
-
-    def close(self):
-        if self.holder.poll() is None:
-            self.holder.kill()  # --kill-child: the namespace's init and with it every process inside die
-            self.holder.wait(10)
-        subprocess.run(["ip", "netns", "delete", self.netns], capture_output=True)
+from mamori_testkit.harness import MamoriTestCase, require_root, wait_until
+from mamori_testkit.p2p import Sandbox, make_torrent, thread_usage
 
 
 class P2pGuardTest(MamoriTestCase):

@@ -13,42 +13,12 @@ printed). Needs root, gcc-mingw-w64-x86-64 (with windres) and wine64 (scripts/bo
 
 import os
 import shutil
-import subprocess
 import time
 import unittest
 
 import test_p2p
-from harness import MamoriTestCase, require_root, wait_until
-
-WINE = "/usr/lib/wine/wine64"  # Debian's wine64 package (the wine package's `wine` script execs it)
-GCC = "x86_64-w64-mingw32-gcc"
-WINDRES = "x86_64-w64-mingw32-windres"
-FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "wine")
-
-
-def missing_wine_tools():
-    """The tools the stand-ins need that are not installed (also used by bench/p2p.py)."""
-    missing = [tool for tool in (GCC, WINDRES) if shutil.which(tool) is None]
-    if not os.access(WINE, os.X_OK):
-        missing.append(WINE)
-    return missing
-
-
-def build_pe(name, out):
-    """Compiles fixtures/wine/<name>.c with its version resource <name>.rc into a console PE in out."""
-    os.makedirs(out, exist_ok=True)
-    subprocess.run([WINDRES, os.path.join(FIXTURES, name + ".rc"), "-O", "coff", "-o",
-                    os.path.join(out, name + ".res.o")], check=True)
-    exe = os.path.join(out, name + ".exe")
-    subprocess.run([GCC, "-O2", "-s", "-o", exe, os.path.join(FIXTURES, name + ".c"),
-                    os.path.join(out, name + ".res.o")], check=True)
-    return exe
-
-
-def wine_argv(prefix, program):
-    """wine64 PROGRAM with the prefix given, no debug output and no display."""
-    return ["/usr/bin/env", f"WINEPREFIX={prefix}", "WINEDEBUG=-all", "DISPLAY=", "WAYLAND_DISPLAY=", WINE, program]
-
+from mamori_testkit.harness import MamoriTestCase, require_root
+from mamori_testkit.p2p import Sandbox, build_pe, missing_wine_tools, wine_argv
 
 class WineP2pGuardTest(MamoriTestCase):
     # The P2P tests' sandbox and helpers, reused as they are (the functions, not the test class,
@@ -65,7 +35,7 @@ class WineP2pGuardTest(MamoriTestCase):
         if missing:
             self.fail(f"missing {', '.join(missing)}: install gcc-mingw-w64-x86-64 and wine64 "
                       "(scripts/bootstrap.sh --test)")
-        self.sandbox = test_p2p.Sandbox(f"mamori-wine-{os.getpid()}")
+        self.sandbox = Sandbox(f"mamori-wine-{os.getpid()}")
         self.addCleanup(self.sandbox.close)
         self.coll = self.collector()
         self.api = self.coll.api()

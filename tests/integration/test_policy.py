@@ -9,7 +9,7 @@ import sqlite3
 import time
 import unittest
 
-from harness import MamoriTestCase, mamorictl, wait_until
+from mamori_testkit.harness import MamoriTestCase, mamorictl, wait_until
 
 POLL_MS = 5000  # the smallest poll interval a policy may set (docs/policy.md)
 GROUP = "office"

@@ -1,5 +1,5 @@
 """The print gate (activity.printing.mode enforce, docs/decisions/0042) with a test-owned cupsd
-(tests/integration/cupsd.py: its own config, spool and socket, a raw queue whose test backend appends
+(mamori_testkit/cupsd.py: its own config, spool and socket, a raw queue whose test backend appends
 what it prints to a file) and the real agent, whose policy names only that cupsd, watches no file tree
 and has device control and the P2P guard off.
 
@@ -18,14 +18,11 @@ Needs root (the agent reads the root-only spool) and Debian's cups, cups-client 
 import json
 import os
 import subprocess
-import sys
 import unittest
 
-from cupsd import Cupsd
-from harness import MamoriTestCase, binary, require_root, wait_until
-
-sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "scan"))
-import make_fixtures  # noqa: E402  (the scanner's fixture builders)
+from mamori_testkit import make_fixtures  # (the scanner's fixture builders)
+from mamori_testkit.cupsd import Cupsd
+from mamori_testkit.harness import MamoriTestCase, binary, require_root, wait_until
 
 COMPANY_RULES = 'rule company_confidential { strings: $a = "Company Confidential" condition: $a }'
 

@@ -14,7 +14,7 @@ import ssl
 import subprocess
 import unittest
 
-from harness import MamoriTestCase, binary, uuid7, wait_until
+from mamori_testkit.harness import MamoriTestCase, binary, uuid7, wait_until
 
 DAY = datetime.timedelta(days=1)
 PASSWORD = "correct horse battery"

@@ -16,7 +16,7 @@ import subprocess
 import tempfile
 import unittest
 
-from harness import MamoriTestCase, binary, wait_until
+from mamori_testkit.harness import MamoriTestCase, binary, wait_until
 
 POLL_MS = 5000  # the smallest policy poll a policy may set
 PASSWORD = "correct horse battery"

@@ -9,7 +9,7 @@ import unittest
 import urllib.request
 import ssl
 
-from harness import MamoriTestCase, binary, postgres_database, uuid7, wait_until
+from mamori_testkit.harness import MamoriTestCase, binary, postgres_database, uuid7, wait_until
 
 DAY_MS = 86_400_000
 # (age in days, type, kept?) under --retention-days 30 --retention file.read_bulk=5,content.*=0

@@ -20,7 +20,7 @@ import tempfile
 import time
 import unittest
 
-from harness import binary, wait_until
+from mamori_testkit.harness import binary, wait_until
 
 HOOK = "MAMORI-EXTRACT-TEST:"
 EXPECTED = {

@@ -8,7 +8,7 @@ import ssl
 import subprocess
 import unittest
 
-from harness import Api, MamoriTestCase, binary, gzip_bytes, uuid7, wait_until
+from mamori_testkit.harness import Api, MamoriTestCase, binary, gzip_bytes, uuid7, wait_until
 
 
 def event(agent_id, **over):

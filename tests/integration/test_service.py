@@ -10,7 +10,7 @@ import os
 import subprocess
 import unittest
 
-from harness import MamoriTestCase, binary, wait_until
+from mamori_testkit.harness import MamoriTestCase, binary, wait_until
 
 EXIT_LIMIT_EXCEEDED = 3
 EXIT_STOP_REQUESTED = 4

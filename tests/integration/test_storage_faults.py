@@ -4,7 +4,7 @@ import os
 import subprocess
 import unittest
 
-from harness import MamoriTestCase, require_root, wait_until
+from mamori_testkit.harness import MamoriTestCase, require_root, wait_until
 
 
 class DiskFullTest(MamoriTestCase):

@@ -27,7 +27,7 @@ std::vector<std::string> split(const std::string& s, char sep) { return mamori::
 
 TEST_CASE("office files written by LibreOffice: every marking found, nothing found in the negatives") {
   const std::string root = MAMORI_OFFICE_FIXTURE_DIR;
-  const std::string command = std::string("python3 '") + MAMORI_OFFICE_FIXTURE_SCRIPT + "' '" + root + "'";
+  const std::string command = std::string(MAMORI_OFFICE_FIXTURE_COMMAND) + " '" + root + "'";
   REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
 
   auto config = builtinConfig();

@@ -29,7 +29,7 @@ struct Fixtures {
   TempDir dir;
   std::string root;
   Fixtures() : root(dir.path() + "/tree") {
-    const std::string command = std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'";
+    const std::string command = std::string(MAMORI_SCAN_FIXTURE_COMMAND) + " '" + root + "'";
     REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
   }
 };

@@ -24,8 +24,7 @@ import sys
 import tempfile
 import time
 
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_fixtures import luhn_fix, my_number, wrong  # noqa: E402  (one definition of the check digits)
+from mamori_testkit.make_fixtures import luhn_fix, my_number, wrong  # (one definition of the check digits)
 
 JA = "company-confidential:confidential_marking_ja"
 EN = "company-confidential:confidential_marking_en"

@@ -56,7 +56,7 @@ TEST_CASE("a scheduled pass reports matches once, then only changes") {
   test::TempDir tree;
   test::TempDir state;
   const std::string root = tree.path() + "/tree";
-  const std::string command = std::string("python3 '") + MAMORI_SCAN_FIXTURE_SCRIPT + "' '" + root + "'";
+  const std::string command = std::string(MAMORI_SCAN_FIXTURE_COMMAND) + " '" + root + "'";
   REQUIRE(std::system(command.c_str()) == 0);  // NOLINT(concurrency-mt-unsafe): single-threaded test
   policy::Policy policy = policy::builtinPolicy();
   policy.contentScan.paths = {"~/tree"};  // in the one home directory of this PC

@@ -19,11 +19,9 @@ import time
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
 HERE = os.path.dirname(os.path.abspath(__file__))
 REPO = os.path.abspath(os.path.join(HERE, "..", "..", ".."))
-sys.path.insert(0, os.path.join(HERE, "..", "usb"))
-sys.path.insert(0, os.path.join(HERE, "..", "..", "integration"))
-from qemu_guest import Qmp  # noqa: E402
-import harness  # noqa: E402
-from harness import Collector  # noqa: E402
+from mamori_testkit.qemu_guest import Qmp
+from mamori_testkit import harness
+from mamori_testkit.harness import Collector
 
 # Every check guest.sh reports; a missing one fails like a failed one.
 EXPECTED = [

@@ -17,7 +17,8 @@ e2e_fetch "$cache" busybox-static || exit 1
 cd "$cache/debs"
 cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
-fixtures="$here/../../scan/make_fixtures.py"
+testkit="$here/../../support/python"  # mamori_testkit (tests/support/python)
+fixtures="$testkit/mamori_testkit/make_fixtures.py"
 stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/open_on_uevent.c "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
@@ -68,13 +69,12 @@ cp "$here"/policy-*.json "$root/etc/"
 # The activity check's files: a company document (the policy's rule matches it) and a personal one,
 # built by the scanner tests' fixture builder.
 mkdir -p "$root/media" "$root/usr/share/mamori-e2e"
-PYTHONDONTWRITEBYTECODE=1 python3 - "$(dirname "$fixtures")" "$root/usr/share/mamori-e2e" <<'PY'
+PYTHONDONTWRITEBYTECODE=1 PYTHONPATH="$testkit" python3 - "$root/usr/share/mamori-e2e" <<'PY'
 import os, sys
-sys.path.insert(0, sys.argv[1])
-import make_fixtures
+from mamori_testkit import make_fixtures
 docs = {"merger-plan.docx": "Company Confidential: 2027 merger plan", "shopping.docx": "eggs, rice, green tea"}
 for name, text in docs.items():
-    with open(os.path.join(sys.argv[2], name), "wb") as f:
+    with open(os.path.join(sys.argv[1], name), "wb") as f:
         f.write(make_fixtures.docx([[text]]))
 PY
 # A policy key for the exception check: the guest's agent has the public half pinned (as enrollment

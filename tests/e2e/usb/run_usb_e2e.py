@@ -14,9 +14,8 @@ import sys
 import time
 
 sys.dont_write_bytecode = True  # no __pycache__ in the source tree
-sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from plug_timing import analyse, parse_line, summary  # noqa: E402
-from qemu_guest import Guest  # noqa: E402
+from mamori_testkit.plug_timing import analyse, parse_line, summary
+from mamori_testkit.qemu_guest import Guest
 
 EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_blocked_at_start", "default_blocked",
             "keyboard_beside_blocked", "blocked_stays_blocked", "allowed_read_write",

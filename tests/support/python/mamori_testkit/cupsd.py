@@ -11,7 +11,7 @@ import shutil
 import socket
 import subprocess
 
-from harness import wait_until
+from mamori_testkit.harness import wait_until
 
 BACKEND = """#!/bin/sh
 # A test printer: appends each job's data to the file its device URI names.

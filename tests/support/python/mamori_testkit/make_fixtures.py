@@ -1,12 +1,12 @@
 #!/usr/bin/env python3
 """Generates the content scanner's fixture tree (no binary blobs in the repository).
 
-    make_fixtures.py OUT_DIR
+    python3 -m mamori_testkit.make_fixtures OUT_DIR     (PYTHONPATH=tests/support/python)
 
 Every file is built here from readable text with the standard library; EXPECTED at the bottom says
 what the scanner must report for each, negatives included; it is written beside the files as
-expected.tsv. The doctest suite (ScanFixturesTest.cpp) runs this script into a temporary folder and
-checks every line.
+expected.tsv. The doctest suites (tests/scan/ScannerTest.cpp, tests/agent/contentscan) run it into a
+temporary folder and check every line.
 """
 import gzip
 import io
@@ -16,8 +16,7 @@ import sys
 import zipfile
 import zlib
 
-import archive_fixtures
-import mail_fixtures
+from mamori_testkit import archive_fixtures, mail_fixtures
 
 MARK = "社外秘"
 
@@ -312,7 +311,7 @@ EXPECTED.update(mail_fixtures.EXPECTED)
 
 if __name__ == "__main__":
     if len(sys.argv) != 2:
-        sys.exit("usage: make_fixtures.py OUT_DIR")
+        sys.exit("usage: python3 -m mamori_testkit.make_fixtures OUT_DIR")
     build(sys.argv[1])
     # The expectations beside the files, one line each: path TAB matches (comma list) TAB reasons.
     with open(os.path.join(sys.argv[1], "expected.tsv"), "w", encoding="utf-8") as f:

@@ -19,6 +19,8 @@ import unittest
 import urllib.parse
 
 BIN_DIR = os.environ.get("MAMORI_BIN_DIR", "")
+# The repository's top folder (this file is tests/support/python/mamori_testkit/harness.py).
+REPO = os.path.abspath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", ".."))
 
 
 def binary(name):
@@ -26,6 +28,11 @@ def binary(name):
     if not BIN_DIR or not os.access(path, os.X_OK):
         raise RuntimeError(f"{name} not found: set MAMORI_BIN_DIR to build/bin (scripts/test.sh does)")
     return path
+
+
+def load_average():
+    """'1.2 on 2 cores': the one-minute load, printed beside a benchmark's figures (a shared machine's noise)."""
+    return f"{os.getloadavg()[0]:.1f} on {os.cpu_count()} cores"
 
 
 def wait_until(condition, timeout, what, interval=0.05):
@@ -342,8 +349,7 @@ class ThrowawayPostgres:
     """A private PostgreSQL cluster from scripts/pg-throwaway.sh, for benchmarks (tests use the one
     scripts/test.sh starts). start() returns its URL; database(name) makes a fresh database there."""
 
-    SCRIPT = os.path.join(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))), "scripts",
-                          "pg-throwaway.sh")
+    SCRIPT = os.path.join(REPO, "scripts", "pg-throwaway.sh")
 
     def __init__(self, folder):
         self.folder = folder
