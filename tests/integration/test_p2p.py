@@ -18,6 +18,12 @@ from mamori_testkit.harness import MamoriTestCase, require_root, wait_until
 from mamori_testkit.p2p import Sandbox, make_torrent, thread_usage
 
 
+def machine_forks():
+    """Processes created on the machine since boot (/proc/stat's "processes")."""
+    with open("/proc/stat") as f:
+        return next(int(line.split()[1]) for line in f if line.startswith("processes "))
+
+
 class P2pGuardTest(MamoriTestCase):
     def setUp(self):
         super().setUp()
@@ -252,28 +258,36 @@ class P2pGuardTest(MamoriTestCase):
         agent = self.start_agent()
         pid = agent.process.pid
 
-        before, start = thread_usage(pid), time.monotonic()
+        before, start, forks0 = thread_usage(pid), time.monotonic(), machine_forks()
         time.sleep(120)  # the measurement window itself: nothing is supposed to happen in it
         after, elapsed = thread_usage(pid), time.monotonic() - start
+        # Nothing happens in the scope, but the proc connector and the exec guard hear every program
+        # the machine starts (other tests, compilers): each fork costs a few wake-ups and reads
+        # whatever the agent does. The bounds grow with that rate; a timer polling shows at any rate.
+        forks = (machine_forks() - forks0) / elapsed
         rates = {}  # tid: (name, CPU %, wake-ups/s, reads/s), threads alive at both ends
         for tid, (name, cpu, wakeups, reads) in after.items():
             if tid in before:
                 _, cpu0, wakeups0, reads0 = before[tid]
                 rates[tid] = (name, 100 * (cpu - cpu0) / elapsed, (wakeups - wakeups0) / elapsed,
                               (reads - reads0) / elapsed)
-        print("\nagent threads while idle with 300 processes in scope (CPU %, wake-ups/s, reads/s):")
+        print(f"\nagent threads while idle with 300 processes in scope, {forks:.0f} forks/s on the machine "
+              "(CPU %, wake-ups/s, reads/s):")
         for name, share, wakeups, reads in sorted(rates.values(), key=lambda r: -r[2]):
             print(f"  {name:<16} {share:5.2f} {wakeups:7.1f} {reads:7.1f}")
         _, main_share, _, main_reads = rates[str(pid)]
-        self.assertLess(main_reads, 300, "the P2P guard reads while nothing happens (polling /proc?)")
-        self.assertLess(main_share, 2.5, "the P2P guard's thread is busy while nothing happens (polling?)")
+        # Per fork elsewhere, measured (a /bin/true loop, issue 19): about 6 wake-ups, 12 reads and
+        # 0.03% of a core per fork/s at load 12; the allowances below are about twice that.
+        self.assertLess(main_reads, 300 + 25 * forks, "the P2P guard reads while nothing happens (polling /proc?)")
+        self.assertLess(main_share, 2.5 + 0.05 * forks,
+                        "the P2P guard's thread is busy while nothing happens (polling?)")
         wakeups = sum(r[2] for r in rates.values())
         reads = sum(r[3] for r in rates.values())
         share = sum(r[1] for r in rates.values())
-        self.assertLess(wakeups, 250, "the agent wakes up while nothing happens (a timer polling, or events "
-                                      "from outside its roots read one by one?)")
-        self.assertLess(reads, 400, "the agent reads while nothing happens (polling?)")
-        self.assertLess(share, 4.0, "the agent is busy while nothing happens (polling?)")
+        self.assertLess(wakeups, 250 + 12 * forks, "the agent wakes up while nothing happens (a timer polling, "
+                                                   "or events from outside its roots read one by one?)")
+        self.assertLess(reads, 400 + 25 * forks, "the agent reads while nothing happens (polling?)")
+        self.assertLess(share, 4.0 + 0.06 * forks, "the agent is busy while nothing happens (polling?)")
         # Still looking: a renamed client started now is stopped.
         copy = os.path.join(self.dir("after-idle"), "worker")
         shutil.copy("/usr/bin/ctorrent", copy)
