@@ -100,16 +100,26 @@ p2p::P2pGuardDrivers linuxP2pDrivers(const std::string& scopeSpec) {
   drivers.listenerOwner = [netns](std::uint16_t port, const std::vector<pid_t>& candidates) {
     return drivers::linux_os::findListener("/proc", netns.empty() ? "/proc/self/ns/net" : netns, port, candidates);
   };
-  drivers.startExecGuard = [](p2p::P2pGuardDrivers::ExecDecide decide) -> common::Result<std::shared_ptr<void>> {
+  drivers.startExecGuard =
+      [](p2p::P2pGuardDrivers::ExecDecide decide) -> common::Result<std::shared_ptr<p2p::P2pGuardDrivers::ExecGuard>> {
     // The filesystems programs are usually started from; marks on one filesystem cover all its mounts.
     auto started = drivers::linux_os::FanotifyExecGuard::start(
         {"/", "/usr", "/home", "/tmp", "/opt", "/var", "/srv"},
         [decide = std::move(decide)](const drivers::linux_os::ExecRequest& request) {
-          return decide(request.pid, request.fd, request.path);
+          const auto answer = decide(request.pid, request.fd, request.path);
+          return drivers::linux_os::ExecVerdict{answer.allow, answer.remember};
         },
         nullptr);
     if (!started) return started.error();
-    return std::shared_ptr<void>(std::move(started).value());
+    class Running final : public p2p::P2pGuardDrivers::ExecGuard {
+     public:
+      explicit Running(std::unique_ptr<drivers::linux_os::FanotifyExecGuard> guard) : guard_(std::move(guard)) {}
+      void forgetAllowed() override { guard_->forgetAllowed(); }
+
+     private:
+      std::unique_ptr<drivers::linux_os::FanotifyExecGuard> guard_;
+    };
+    return std::shared_ptr<p2p::P2pGuardDrivers::ExecGuard>(std::make_shared<Running>(std::move(started).value()));
   };
   return drivers;
 }

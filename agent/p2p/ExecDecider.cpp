@@ -81,6 +81,9 @@ ExecDecider::Decision ExecDecider::decide(pid_t pid, int fd, const std::string& 
   decision.facts = state_->inspector->basic(info);
   decision.facts.argv.clear();  // the caller's, not the program's
   judge(info, fd, path, decision);
+  // Allowed by the file itself (its name, hash, libraries, rules): the kernel may stop asking about
+  // it. Never Wine's loader: its next exec is judged by the Windows program its argv names.
+  decision.byFileAlone = decision.allow && !isWineLoader(path);
   return remember(key, decision);
 }
 

@@ -30,6 +30,11 @@ class ExecDecider {
     bool allow = true;
     policy::P2pVerdict verdict;  // evidence when denied
     policy::ProcessFacts facts;  // what was known about the file
+    // Allowed for what the file alone is, in scope: the same file would be allowed for anyone, so
+    // the exec guard may have the kernel stop asking about it until it changes or the policy does.
+    // A copy or a new build is another inode and is asked about; a hard link under a name a set
+    // knows is not (the kill after the exec still judges the name).
+    bool byFileAlone = false;
   };
   // fd: the file about to run; path: its name. Thread-safe.
   Decision decide(pid_t pid, int fd, const std::string& path);

@@ -144,6 +144,7 @@ void P2pGuardCapability::applySignatureSets() {
   }
   guard_->apply(effective);
   decider_->apply(effective);
+  if (execGuard_) execGuard_->forgetAllowed();  // files allowed under the old sets are asked about again
 }
 
 void P2pGuardCapability::onEventsReadable() {
@@ -262,17 +263,18 @@ void P2pGuardCapability::startExecGuard() {
   execGuard_ = std::move(started).value();
 }
 
-bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) {
+P2pGuardDrivers::ExecAnswer P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) {
   const std::uint64_t begin = drivers_.monotonicNs();
   auto decision = decider_->decide(pid, fd, path);
-  if (decision.allow) return true;
+  if (decision.allow) return {true, decision.byFileAlone};
+  const P2pGuardDrivers::ExecAnswer refuse{false, false};
   const std::uint64_t decisionNs = drivers_.monotonicNs() - begin;
   // The caller is still the program that called execve: its command line shows what was asked.
   auto caller = drivers_.processes->read(pid);
   // Killed already for this program by the main thread (a Wine loader whose first exec was seen
   // first): refused all the same, reported once.
   const std::string& program = decision.facts.wineProgram ? decision.facts.scriptPath : path;
-  if (!guard_->stops().refuse(pid, caller ? caller.value().startTime : 0, program)) return false;
+  if (!guard_->stops().refuse(pid, caller ? caller.value().startTime : 0, program)) return refuse;
   auto details = makeDetails();
   details->set("process.pid", static_cast<std::int64_t>(pid));
   details->set("process.executable", path);
@@ -303,7 +305,7 @@ bool P2pGuardCapability::decideExec(pid_t pid, int fd, const std::string& path) 
         sink_.report("p2p.exec_denied", common::Severity::High, details);
       },
       Qt::QueuedConnection);
-  return false;
+  return refuse;
 }
 
 void P2pGuardCapability::scheduleRechecks(pid_t pid) {

@@ -44,9 +44,20 @@ struct P2pGuardDrivers {
   // socket has closed: listenerClues); optional.
   std::function<std::optional<pid_t>(std::uint16_t port, const std::vector<pid_t>& candidates)> listenerOwner;
   // deny_exec: starts the OS's exec permission guard with this decision (called on the guard's own
-  // thread: pid of the caller, the file's fd and path; true = allow). The returned handle stops it.
-  using ExecDecide = std::function<bool(pid_t pid, int fd, const std::string& path)>;
-  std::function<common::Result<std::shared_ptr<void>>(ExecDecide)> startExecGuard;
+  // thread: pid of the caller, the file's fd and path). remember: allowed by what the file alone
+  // says, so the OS may stop asking about the file until it changes. Releasing the handle stops the
+  // guard; forgetAllowed() makes the OS ask about every file again (a new policy or signature set).
+  struct ExecAnswer {
+    bool allow = true;
+    bool remember = false;
+  };
+  using ExecDecide = std::function<ExecAnswer(pid_t pid, int fd, const std::string& path)>;
+  class ExecGuard {
+   public:
+    virtual ~ExecGuard() = default;
+    virtual void forgetAllowed() = 0;
+  };
+  std::function<common::Result<std::shared_ptr<ExecGuard>>(ExecDecide)> startExecGuard;
   // Hash learning: the root holding var/lib/dpkg/info and the programs ("" = this machine);
   // learnInstalled false turns it off (unit tests with fake processes).
   std::string packageRoot;
@@ -84,7 +95,7 @@ class P2pGuardCapability final : public Capability {
   void degraded(const std::string& reason, std::int64_t missed);
   void startNetwork();
   void startExecGuard();
-  bool decideExec(pid_t pid, int fd, const std::string& path);     // on the exec guard's thread
+  P2pGuardDrivers::ExecAnswer decideExec(pid_t pid, int fd, const std::string& path);     // on the exec guard's thread
   void onPackets(common::Result<std::vector<std::string>> batch);  // on the packet source's thread
   bool learnInstalled();      // hash learning; true when the learned programs changed
   void applySignatureSets();  // the policy's sets and the learned ones, to the guard and the exec decider
@@ -115,7 +126,7 @@ class P2pGuardCapability final : public Capability {
   std::unique_ptr<HashLearner> learner_;
   std::unique_ptr<QFileSystemWatcher> packageWatcher_;
   QTimer learnTimer_;
-  std::shared_ptr<void> execGuard_;  // declared last: stopped first
+  std::shared_ptr<P2pGuardDrivers::ExecGuard> execGuard_;  // declared last: stopped first
   bool degradedReported_ = false;
   int sweeps_ = 0;
 };

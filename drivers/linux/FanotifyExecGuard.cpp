@@ -41,8 +41,9 @@ void respond(int group, int fd, bool allow) {
 
 common::Result<std::unique_ptr<FanotifyExecGuard>> FanotifyExecGuard::start(const std::vector<std::string>& paths,
                                                                             Decide decide, Answered answered) {
-  common::UniqueFd group(
-      ::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK, O_RDONLY | O_CLOEXEC | O_LARGEFILE));
+  // FAN_UNLIMITED_MARKS: one ignore mark per program remembered as allowed (bounded below).
+  common::UniqueFd group(::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_MARKS,
+                                         O_RDONLY | O_CLOEXEC | O_LARGEFILE));
   if (!group.valid()) return common::makeError("cannot create a fanotify permission group", "fanotify", errno);
   bool marked = false;
   std::string lastError;
@@ -78,6 +79,28 @@ FanotifyExecGuard::~FanotifyExecGuard() {
   if (thread_.joinable()) thread_.join();
 }
 
+void FanotifyExecGuard::forgetAllowed() {
+  const std::lock_guard lock(marks_);
+  ++epoch_;
+  // Without FAN_MARK_MOUNT or FAN_MARK_FILESYSTEM the flush removes inode marks only: the
+  // filesystem marks that bring the questions stay.
+  (void)::fanotify_mark(group_.get(), FAN_MARK_FLUSH, 0, AT_FDCWD, nullptr);
+  remembered_ = 0;
+}
+
+void FanotifyExecGuard::remember(int fd, std::uint64_t epoch) {
+  // Bounded: past this many distinct programs, start again (each costs the kernel a small mark).
+  constexpr std::size_t kMaxRemembered = 16'384;
+  if (remembered_ >= kMaxRemembered) forgetAllowed();
+  const std::lock_guard lock(marks_);
+  if (epoch != epoch_) return;  // judged under a policy that has since changed
+  // An ignore mark on the file's inode, dropped by the kernel when the file is modified (no
+  // FAN_MARK_IGNORED_SURV_MODIFY). A failure only means the kernel keeps asking.
+  if (::fanotify_mark(group_.get(), FAN_MARK_ADD | FAN_MARK_IGNORED_MASK, FAN_OPEN_EXEC_PERM, fd, nullptr) == 0) {
+    ++remembered_;
+  }
+}
+
 void FanotifyExecGuard::run() {
   common::nameThisThread("mamori-exec");
   alignas(fanotify_event_metadata) std::array<char, 8192> buffer{};
@@ -102,14 +125,20 @@ void FanotifyExecGuard::run() {
       }
       ExecRequest request{event.pid, event.fd, pathOf(event.fd)};
       const std::uint64_t started = nowNs();
-      bool allow = true;
-      try {
-        allow = decide_(request);
-      } catch (...) {
-        allow = true;  // an internal error never blocks an exec
+      std::uint64_t epoch = 0;
+      {
+        const std::lock_guard lock(marks_);
+        epoch = epoch_;
       }
-      respond(group_.get(), event.fd, allow);
-      if (answered_) answered_(request, allow, nowNs() - started);
+      ExecVerdict verdict;
+      try {
+        verdict = decide_(request);
+      } catch (...) {
+        verdict = {};  // an internal error never blocks an exec, and is not remembered
+      }
+      respond(group_.get(), event.fd, verdict.allow);
+      if (verdict.allow && verdict.remember) remember(event.fd, epoch);
+      if (answered_) answered_(request, verdict.allow, nowNs() - started);
     }
   }
 }

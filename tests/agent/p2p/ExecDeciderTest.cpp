@@ -91,6 +91,12 @@ TEST_CASE("a known name is refused in scope and allowed outside it; audit and de
   auto clean = f.decide(other);
   CHECK(clean.allow);
   CHECK(clean.facts.exeSha256.size() == 64);
+  // Only a file allowed for what it is may be remembered by the kernel: not a refusal, not an
+  // allowance because the caller is outside the scope.
+  CHECK(clean.byFileAlone);
+  CHECK(f.decide(other).byFileAlone);  // cached, same answer
+  CHECK_FALSE(denied.byFileAlone);
+  CHECK_FALSE(f.decider->decide(20, clientFd.get(), client).byFileAlone);
 
   auto settings = builtin();
   settings.denyExec = false;
@@ -201,7 +207,9 @@ TEST_CASE("Wine's loader executing itself again is judged by the Windows program
   }
   asWine({loader, "hello"});
   CHECK(f.decide(loader).allow);
-  // The loader started by a shell (the caller is no Wine process): the loader's own file decides.
+  CHECK_FALSE(f.decide(loader).byFileAlone);  // allowed for the program it names, not for itself
+  // The loader started by a shell (the caller is no Wine process): the loader's own file decides,
+  // but the kernel must keep asking: its next exec is judged by the program its argv names.
   drivers::ProcessInfo shell;
   shell.pid = 10;
   shell.ppid = 1;
@@ -209,4 +217,5 @@ TEST_CASE("Wine's loader executing itself again is judged by the Windows program
   shell.argv = {"bash"};
   f.processes.add(shell, 7);
   CHECK(f.decide(loader).allow);
+  CHECK_FALSE(f.decide(loader).byFileAlone);
 }
