@@ -9,6 +9,7 @@
 
 #include <Poco/JSON/Object.h>
 #include <QCoreApplication>
+#include <QObject>
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -110,9 +111,9 @@ class FakeCollector final : public Transport {
                       const std::string& value) {
     return event.type == type && (key.empty() || event.details->optValue<std::string>(key, "") == value);
   }
-  static void later(std::function<void()> call) {
-    QMetaObject::invokeMethod(QCoreApplication::instance(), std::move(call), Qt::QueuedConnection);
-  }
+  // Posted to an object this transport owns: an answer still queued when the agent (and with it its
+  // transport) is gone is dropped, as the real transport drops it, instead of reaching a freed spool.
+  void later(std::function<void()> call) { QMetaObject::invokeMethod(&context_, std::move(call), Qt::QueuedConnection); }
   void answerPolicyFetches() {
     if (envelope_.empty()) return;
     while (!policyFetches_.empty()) {
@@ -126,6 +127,7 @@ class FakeCollector final : public Transport {
 
   std::deque<TransportCallback> policyFetches_;
   std::string envelope_;
+  QObject context_;
 };
 
 // A Thunderbolt enclosure waiting at security level user on the recorded laptop's first domain.
