@@ -94,6 +94,12 @@ void PciStorageControl::handleUevent(const drivers::Uevent& event) {
       // The driver bound before the override was written: take the device back before its disk appears.
       auto found = bus_.device(name);
       if (!found) return;
+      // The bind uevent of a driver that won the race is often handled after the decision already
+      // unbound the device (the uevent waited in the queue behind the add): nothing left to take back.
+      if (found.value().driver.empty()) {
+        common::log::debug("pcie storage: " + name + " was bound before the decision; already unbound");
+        return;
+      }
       common::log::warning("pcie storage: " + name + " bound by " + found.value().driver +
                            " before the decision took effect; unbinding");
       if (auto done = bus_.unbind(name); !done) failed(found.value(), done.error().describe());

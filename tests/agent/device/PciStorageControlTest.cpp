@@ -18,6 +18,7 @@
 #include "tests/agent/device/ChannelFixture.h"
 #include "tests/agent/device/SlottedDrive.h"
 #include "tests/support/CallbackEventSink.h"
+#include "tests/support/StderrCapture.h"
 
 namespace {
 
@@ -60,6 +61,16 @@ struct PciFixture : FakeBusFixture<FakePciBus> {
     event.vars["MAJOR"] = std::to_string(number.major);
     event.vars["MINOR"] = std::to_string(number.minor);
     control.handleUevent(event);
+  }
+  // Under the default policy, the drive in slot 1 is replaced by a new one whose driver binds before the
+  // agent looks: the decision blocks it and unbinds it.
+  void blockRacingDrive() {
+    control.apply(settingsFrom("{}"));
+    bus.remove("0000:01:00.0");
+    uevent("remove", kSlotted);
+    bus.hotPlug(newDrive(), "nvme", {"nvme0n1"});
+    uevent("add", kSlotted);
+    REQUIRE(bus.at("0000:01:00.0").driver.empty());
   }
   // The drive in slot 1 since start is taken out (its nodes and device go, with their uevents).
   void emptySlot() {
@@ -122,6 +133,28 @@ TEST_CASE("a drive hot-plugged later is held by driver_override; if its driver w
   CHECK(g.bus.writes().back() == "unbind 0000:01:00.0");
 }
 
+TEST_CASE("a bind uevent handled after the decision already unbound the drive takes nothing back and warns of nothing") {
+  // The driver won the race: the decision at the add unbinds it; the bind uevent, queued behind the
+  // add, then finds no driver. It used to warn "bound by  before the decision took effect".
+  PciFixture f;
+  f.blockRacingDrive();
+  const auto writes = f.bus.writes().size();
+  {
+    const mamori::test::StderrCapture captured;
+    f.uevent("bind", kSlotted);
+    CHECK(captured.text().find("bound by") == std::string::npos);
+  }
+  CHECK(f.bus.writes().size() == writes);
+  CHECK_FALSE(f.emitted("device.error", ""));
+
+  // Bound again after the decision (the override came too late for it): the warning names the driver.
+  f.bus.bindNow("0000:01:00.0", "nvme");
+  const mamori::test::StderrCapture captured;
+  f.uevent("bind", kSlotted);
+  CHECK(captured.text().find("0000:01:00.0 bound by nvme before the decision took effect") != std::string::npos);
+  CHECK(f.bus.writes().back() == "unbind 0000:01:00.0");
+}
+
 TEST_CASE("pci_allow lets a company drive bind; audit reports and enforces nothing") {
   PciFixture f;
   f.control.apply(settingsFrom(
@@ -146,12 +179,7 @@ TEST_CASE("pci_allow lets a company drive bind; audit reports and enforces nothi
 
 TEST_CASE("a drive blocked by an earlier run is freed when the policy allows it") {
   PciFixture f;
-  f.control.apply(settingsFrom("{}"));
-  f.bus.remove("0000:01:00.0");
-  f.uevent("remove", kSlotted);
-  f.bus.hotPlug(newDrive(), "nvme", {"nvme0n1"});
-  f.uevent("add", kSlotted);
-  REQUIRE(f.bus.at("0000:01:00.0").driver.empty());
+  f.blockRacingDrive();
   // The agent restarts (a new control over the same bus) with a policy that allows drives.
   mamori::testsupport::CallbackEventSink quiet{
       [](const std::string&, mamori::common::Severity, Poco::JSON::Object::Ptr) {}};
