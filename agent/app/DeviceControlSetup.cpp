@@ -67,6 +67,7 @@ class AssembledDeviceControl final : public DeviceControlCapability {
         opticalControl_(*drivers.optical, *drivers.blocks, *drivers.accessGate, trace_),
         thunderbolt_(*drivers.thunderbolt, trace_, stateDir.empty() ? std::string() : stateDir + "/thunderbolt-keys",
                      &randomThunderboltKey),
+        // NOLINTNEXTLINE(bugprone-throw-keyword-missing): device exceptions (grants), not a C++ exception
         exceptions_(std::move(exceptions)) {}
 
   std::string name() const override { return "device_control"; }

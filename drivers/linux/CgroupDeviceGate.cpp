@@ -61,10 +61,18 @@ struct Asm {
     emit(BPF_ST | size | BPF_MEM, dst, 0, off, imm);
   }
   void mapFd(int dst, int fd) {
-    emit(BPF_LD | BPF_DW | BPF_IMM, dst, BPF_PSEUDO_MAP_FD, 0, fd);
+    emit(BPF_LD | BPF_DW, dst, BPF_PSEUDO_MAP_FD, 0, fd);  // mode BPF_IMM (0): the 16-byte 64-bit load
     emit(0, 0, 0, 0, 0);
   }
   void call(std::int32_t helper) { emit(BPF_JMP | BPF_CALL, 0, 0, 0, helper); }
+  // r0 = the map's value under the 8-byte key held in register key (stored at r10-8), or 0.
+  void lookup(int map, int key) {
+    store(BPF_DW, 10, -8, key);
+    mapFd(1, map);
+    movReg(2, 10);
+    aluImm(BPF_ADD, 2, -8);
+    call(BPF_FUNC_map_lookup_elem);
+  }
   void exit() { emit(BPF_JMP | BPF_EXIT, 0, 0, 0, 0); }
   // A conditional jump whose target is fixed later with land().
   std::size_t jumpImm(std::uint8_t op, int dst, std::int32_t imm) {
@@ -88,19 +96,11 @@ std::vector<bpf_insn> deviceProgram(int rules, int queue, bool withProcess) {
   a.aluImm(BPF_LSH, 2, 32);
   a.aluReg(BPF_OR, 8, 2);
   a.aluReg(BPF_OR, 8, 3);  // key = type << 56 | major << 32 | minor
-  a.store(BPF_DW, 10, -8, 8);
-  a.mapFd(1, rules);
-  a.movReg(2, 10);
-  a.aluImm(BPF_ADD, 2, -8);
-  a.call(BPF_FUNC_map_lookup_elem);
+  a.lookup(rules, 8);
   const auto foundMinor = a.jumpImm(BPF_JNE, 0, 0);
   a.mov32Imm(1, -1);  // 0x00000000ffffffff: the whole major
   a.aluReg(BPF_OR, 1, 8);
-  a.store(BPF_DW, 10, -8, 1);
-  a.mapFd(1, rules);
-  a.movReg(2, 10);
-  a.aluImm(BPF_ADD, 2, -8);
-  a.call(BPF_FUNC_map_lookup_elem);
+  a.lookup(rules, 1);
   const auto noRule = a.jumpImm(BPF_JEQ, 0, 0);
   a.land(foundMinor);
   a.load(BPF_W, 1, 0, 0);

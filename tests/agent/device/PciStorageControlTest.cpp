@@ -182,7 +182,7 @@ TEST_CASE("a drive blocked by an earlier run is freed when the policy allows it"
   f.blockRacingDrive();
   // The agent restarts (a new control over the same bus) with a policy that allows drives.
   mamori::testsupport::CallbackEventSink quiet{
-      [](const std::string&, mamori::common::Severity, Poco::JSON::Object::Ptr) {}};
+      [](const std::string&, mamori::common::Severity, const Poco::JSON::Object::Ptr&) {}};
   PciStorageControl restarted{f.bus, f.nodes, f.gate, quiet};
   restarted.apply(settingsFrom(R"({"pcie_storage":"allow"})"));
   CHECK(f.bus.at("0000:01:00.0").driverOverride.empty());
