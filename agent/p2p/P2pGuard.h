@@ -70,6 +70,8 @@ class P2pGuard {
   // since boot) but were never announced by the kernel: the subscription went silent.
   int rescan(std::uint64_t subscribedAtTicks, std::uint64_t nowTicks, bool deep = true);
 
+  // Whether the guard holds facts of a live pid (examined, not yet announced or found gone).
+  bool tracks(pid_t pid) const { return tracked_.contains(pid); }
   // Whether pid is in scope (cached per process); the exec guard asks this too.
   bool inScope(pid_t pid);
   const P2pScope& scope() const { return scope_; }

@@ -38,7 +38,10 @@ common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P
 }
 
 P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, EventSink& sink)
-    : drivers_(std::move(drivers)), sink_(sink), rechecks_(kRecheckDelays, kRecheckSlack) {
+    : drivers_(std::move(drivers)),
+      sink_(sink),
+      rechecks_(kRecheckDelays, kRecheckSlack),
+      settling_(kExecSettle, kExecSettleSlack) {
   inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);
   guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
                                       sink_, drivers_.monotonicNs);
@@ -48,6 +51,9 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
   QObject::connect(&rescanTimer_, &QTimer::timeout, &context_, [this] { rescan(); });
   recheckTimer_.setSingleShot(true);
   QObject::connect(&recheckTimer_, &QTimer::timeout, &context_, [this] { onRechecksDue(); });
+  settleTimer_.setSingleShot(true);
+  settleTimer_.setTimerType(Qt::PreciseTimer);
+  QObject::connect(&settleTimer_, &QTimer::timeout, &context_, [this] { onSettleDue(); });
   if (drivers_.learnInstalled) learner_ = std::make_unique<HashLearner>(drivers_.packageRoot, hashes_);
   learnTimer_.setSingleShot(true);
   learnTimer_.setInterval(kLearnDelayMs);
@@ -62,6 +68,7 @@ P2pGuardCapability::~P2pGuardCapability() {
   execGuard_.reset();  // no decision may run once the rest is gone
   rescanTimer_.stop();
   recheckTimer_.stop();
+  settleTimer_.stop();
   notifier_.reset();
 }
 
@@ -78,6 +85,8 @@ common::Status P2pGuardCapability::apply(const policy::Policy& policy) {
     rescanTimer_.stop();
     recheckTimer_.stop();
     rechecks_.clear();
+    settleTimer_.stop();
+    settling_.clear();
     learnTimer_.stop();
     packageWatcher_.reset();
     notifier_.reset();
@@ -147,27 +156,61 @@ void P2pGuardCapability::applySignatureSets() {
   if (execGuard_) execGuard_->forgetAllowed();  // files allowed under the old sets are asked about again
 }
 
-void P2pGuardCapability::onEventsReadable() {
+namespace {
+// When the kernel says the event happened (its clock is CLOCK_MONOTONIC, steady_clock's), so an
+// exec read late (the notifier resting) is not held longer for it.
+SettlingExecs::Clock::time_point heardAt(const drivers::ProcessEvent& event, SettlingExecs::Clock::time_point now) {
+  if (event.timestampNs == 0) return now;
+  const SettlingExecs::Clock::time_point kernel{std::chrono::nanoseconds(event.timestampNs)};
+  return std::min(kernel, now);
+}
+}  // namespace
+
+bool P2pGuardCapability::readEvents() {
   auto batch = events_->drain();
   if (!batch) {
     degraded("reading process events: " + batch.error().describe(), 0);
-    return;
+    return false;
   }
+  const auto now = SettlingExecs::Clock::now();
   for (const auto& event : batch.value().events) {
-    if (event.kind == drivers::ProcessEvent::Kind::kExec) {
-      const auto outcome = guard_->examine(event.pid, P2pGuard::Trigger::kExec, event.timestampNs);
-      if (outcome == P2pGuard::Outcome::kClean) scheduleRechecks(event.pid);
-    } else {
-      guard_->onProcessEvent(event);
-    }
-    if (event.kind == drivers::ProcessEvent::Kind::kExec) {
-      guard_->onProcessEvent({drivers::ProcessEvent::Kind::kFork, event.pid, 0});  // mark as announced
-    }
+    if (settling_.add(event, heardAt(event, now))) guard_->onProcessEvent(event);  // forks and exits
   }
   if (batch.value().overrun) {
     degraded("the kernel dropped process events (receive buffer overrun)", 0);
     rescan();
   }
+  return true;
+}
+
+void P2pGuardCapability::onEventsReadable() {
+  if (!readEvents()) return;
+  armSettle(true);
+}
+
+void P2pGuardCapability::onSettleDue() {
+  if (!events_ || !readEvents()) return;
+  for (const auto& event : settling_.takeDue(SettlingExecs::Clock::now())) {
+    const auto outcome = guard_->examine(event.pid, P2pGuard::Trigger::kExec, event.timestampNs);
+    if (outcome == P2pGuard::Outcome::kClean) scheduleRechecks(event.pid);
+    guard_->onProcessEvent({drivers::ProcessEvent::Kind::kFork, event.pid, 0});  // mark as announced
+  }
+  armSettle(false);
+}
+
+void P2pGuardCapability::armSettle(bool afterWake) {
+  // While execs are held, or for a slack after a wake-up (a fork comes just before its exec), the
+  // notifier rests and the timer reads the socket; otherwise the notifier wakes us again.
+  const auto now = SettlingExecs::Clock::now();
+  std::optional<SettlingExecs::Clock::time_point> at = settling_.nextDue();
+  if (!at && afterWake) at = now + kExecSettleSlack;
+  if (!at) {
+    if (notifier_) notifier_->setEnabled(true);
+    return;
+  }
+  if (notifier_) notifier_->setEnabled(false);
+  const auto wait = std::chrono::ceil<std::chrono::milliseconds>(*at - now);
+  settleTimer_.start(static_cast<int>(std::max<std::int64_t>(0, wait.count())));
 }
 
 void P2pGuardCapability::startNetwork() {
@@ -324,7 +367,8 @@ void P2pGuardCapability::armRechecks() {
 
 void P2pGuardCapability::onRechecksDue() {
   for (const pid_t pid : rechecks_.takeDue(RecheckSchedule::Clock::now())) {
-    if (guard_->enabled()) (void)guard_->examine(pid, P2pGuard::Trigger::kRecheck);
+    // Exited since (the kernel said so, or a sweep found it gone): nothing to open.
+    if (guard_->enabled() && guard_->tracks(pid)) (void)guard_->examine(pid, P2pGuard::Trigger::kRecheck);
   }
   armRechecks();
 }
