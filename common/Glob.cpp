@@ -35,4 +35,11 @@ bool globMatch(std::string_view pattern, std::string_view text, bool caseInsensi
   return p == pattern.size();
 }
 
+bool pathIsUnder(std::string_view path, std::string_view root) {
+  while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
+  if (root == "/") return !path.empty() && path.front() == '/';
+  if (path.size() < root.size() || path.substr(0, root.size()) != root) return false;
+  return path.size() == root.size() || path[root.size()] == '/';
+}
+
 }  // namespace mamori::common

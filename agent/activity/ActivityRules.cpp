@@ -2,11 +2,12 @@
 
 #include <algorithm>
 
-#include "drivers/linux/MountInfoParser.h"
+#include "common/Glob.h"
+#include "drivers/include/FileActivity.h"
 
 namespace mamori::agent::activity {
 
-using drivers::linux_os::pathIsUnder;
+using common::pathIsUnder;
 
 bool underAny(const std::string& path, const std::vector<std::string>& roots) {
   return std::any_of(roots.begin(), roots.end(), [&](const std::string& root) { return pathIsUnder(path, root); });
@@ -15,7 +16,7 @@ bool underAny(const std::string& path, const std::vector<std::string>& roots) {
 std::optional<drivers::MountEntry> removableMountOf(const std::string& path,
                                                     const std::vector<drivers::MountEntry>& mounts,
                                                     const std::vector<std::string>& removableMounts) {
-  const drivers::MountEntry* mount = drivers::linux_os::mountHolding(mounts, path);
+  const drivers::MountEntry* mount = drivers::mountHolding(mounts, path);
   if (mount == nullptr) return std::nullopt;
   if (mount->removableDevice || underAny(mount->mountPoint, removableMounts)) return *mount;
   return std::nullopt;

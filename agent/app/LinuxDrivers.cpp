@@ -69,6 +69,7 @@ p2p::P2pGuardDrivers linuxP2pDrivers(const std::string& scopeSpec) {
   p2p::P2pGuardDrivers drivers;
   drivers.processes = std::make_unique<drivers::linux_os::ProcFs>("/proc");
   drivers.control = std::make_unique<drivers::linux_os::PidfdProcessControl>("/proc");
+  drivers.hashes = std::make_shared<drivers::linux_os::FileHashCache>();
   drivers.procRoot = "/proc";
   drivers.openEvents = []() -> common::Result<std::unique_ptr<drivers::ProcessEventSource>> {
     auto opened = drivers::linux_os::ProcConnector::open();

@@ -8,7 +8,6 @@
 #include "agent/p2p/WineProgram.h"
 #include "common/ElfNeeded.h"
 #include "common/UniqueFd.h"
-#include "drivers/linux/FileHashCache.h"
 
 namespace mamori::agent::p2p {
 
@@ -17,8 +16,8 @@ namespace {
 // The libraries an ELF file asks for, resolved like the inspection tool does. Whole file read: the
 // dynamic section of a large program sits near its end. Anything else (a script, a truncated or
 // hostile file) needs nothing.
-std::vector<std::string> neededLibraries(int fd, const std::string& path) {
-  auto identity = drivers::linux_os::identityOf(fd, path);
+std::vector<std::string> neededLibraries(drivers::FileHasher& hashes, int fd, const std::string& path) {
+  auto identity = hashes.identity(fd, path);
   if (!identity || identity.value().size < 64 || identity.value().size > ProcessInspector::kMaxYaraBytes) return {};
   std::string bytes(static_cast<std::size_t>(identity.value().size), '\0');
   std::size_t done = 0;
@@ -66,7 +65,7 @@ ExecDecider::Decision ExecDecider::decide(pid_t pid, int fd, const std::string& 
       if (!program.empty()) return decideWine(caller.value(), path, program);
     }
   }
-  auto identity = drivers::linux_os::identityOf(fd, path);
+  auto identity = hashes_.identity(fd, path);
   if (!identity) return {};
   const Key key{identity.value().device, identity.value().inode, identity.value().mtimeNs, path};
   if (const auto it = cache_.find(key); it != cache_.end()) return it->second;
@@ -105,7 +104,7 @@ void ExecDecider::judge(drivers::ProcessInfo& info, int fd, const std::string& p
   if (!decision.verdict.matched && !wine) {
     // Libraries are not mapped yet, but an ELF file names those it needs: a stub over libaria2 or
     // libtorrent is known by them before it runs.
-    for (const auto& library : neededLibraries(fd, path)) info.mappings.push_back({library, 0, false});
+    for (const auto& library : neededLibraries(hashes_, fd, path)) info.mappings.push_back({library, 0, false});
     if (!info.mappings.empty()) {
       state_->inspector->addHashes(info, decision.facts);
       decision.verdict = state_->matcher->evaluate(decision.facts);
@@ -122,7 +121,7 @@ ExecDecider::Decision ExecDecider::decideWine(const drivers::ProcessInfo& caller
                                               const std::string& program) {
   const common::UniqueFd fd(::open(program.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return {};  // not there: Wine says so itself
-  auto identity = drivers::linux_os::identityOf(fd.get(), program);
+  auto identity = hashes_.identity(fd.get(), program);
   if (!identity) return {};
   const Key key{identity.value().device, identity.value().inode, identity.value().mtimeNs, "wine:" + program};
   Decision decision;

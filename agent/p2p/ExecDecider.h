@@ -13,6 +13,7 @@
 
 #include "agent/p2p/P2pScope.h"
 #include "agent/p2p/ProcessInspector.h"
+#include "drivers/include/FileHasher.h"
 #include "drivers/include/ProcessSource.h"
 #include "policy/P2pMatcher.h"
 
@@ -20,7 +21,7 @@ namespace mamori::agent::p2p {
 
 class ExecDecider {
  public:
-  ExecDecider(const drivers::ProcessSource& processes, P2pScope scope, drivers::linux_os::FileHashCache& hashes)
+  ExecDecider(const drivers::ProcessSource& processes, P2pScope scope, drivers::FileHasher& hashes)
       : processes_(processes), scope_(std::move(scope)), hashes_(hashes) {}
 
   // New policy: a new matcher and rule scanners; cached verdicts are dropped.
@@ -55,7 +56,7 @@ class ExecDecider {
 
   const drivers::ProcessSource& processes_;
   P2pScope scope_;
-  drivers::linux_os::FileHashCache& hashes_;
+  drivers::FileHasher& hashes_;
   std::mutex mutex_;  // one decision at a time (the fanotify thread is the only caller in practice)
   std::shared_ptr<State> state_;
   std::map<Key, Decision> cache_;

@@ -15,7 +15,7 @@
 #include <string_view>
 #include <vector>
 
-#include "drivers/linux/FileHashCache.h"
+#include "drivers/include/FileHasher.h"
 #include "policy/P2pGuardSettings.h"
 #include "policy/P2pMatcher.h"
 
@@ -36,7 +36,7 @@ std::vector<std::string> programsInList(std::string_view package, std::string_vi
 
 class HashLearner {
  public:
-  HashLearner(std::string root, drivers::linux_os::FileHashCache& hashes) : root_(std::move(root)), hashes_(hashes) {}
+  HashLearner(std::string root, drivers::FileHasher& hashes) : root_(std::move(root)), hashes_(hashes) {}
 
   // Learns again with these sets; true when the learned programs changed.
   bool learn(const std::vector<policy::P2pSignatureSet>& sets);
@@ -54,7 +54,7 @@ class HashLearner {
     std::vector<std::string> programs;
   };
   std::string root_;
-  drivers::linux_os::FileHashCache& hashes_;
+  drivers::FileHasher& hashes_;
   std::string setsKey_;                     // the names the cached list results were computed with
   std::map<std::string, ListState> lists_;  // list file name -> what it named
   std::vector<LearnedProgram> learned_;

@@ -31,6 +31,7 @@ constexpr std::chrono::milliseconds kRecheckSlack{5};
 common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P2pGuardDrivers drivers,
                                                                                const std::string& scopeSpec,
                                                                                EventSink& sink) {
+  MAMORI_ASSERT(drivers.hashes != nullptr);
   auto scope = P2pScope::resolve(scopeSpec, *drivers.processes);
   if (!scope) return scope.error();
   return std::unique_ptr<P2pGuardCapability>(
@@ -40,6 +41,7 @@ common::Result<std::unique_ptr<P2pGuardCapability>> P2pGuardCapability::create(P
 P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, EventSink& sink)
     : drivers_(std::move(drivers)),
       sink_(sink),
+      hashes_(*drivers_.hashes),
       rechecks_(kRecheckDelays, kRecheckSlack),
       settling_(kExecSettle, kExecSettleSlack) {
   inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);

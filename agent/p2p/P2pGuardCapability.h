@@ -25,14 +25,17 @@
 #include "agent/p2p/P2pGuard.h"
 #include "agent/p2p/RecheckSchedule.h"
 #include "agent/p2p/SettlingExecs.h"
+#include "drivers/include/FileHasher.h"
 #include "drivers/include/PacketSource.h"
-#include "drivers/linux/FileHashCache.h"
 
 namespace mamori::agent::p2p {
 
 struct P2pGuardDrivers {
   std::unique_ptr<drivers::ProcessSource> processes;
   std::unique_ptr<drivers::ProcessControl> control;
+  // SHA-256 of executables and libraries (the composition root's FileHashCache), shared by the
+  // inspector, the exec decider and hash learning.
+  std::shared_ptr<drivers::FileHasher> hashes;
   std::string procRoot = "/proc";
   // Opens the kernel's process events; called at the first apply that enables the guard.
   std::function<common::Result<std::unique_ptr<drivers::ProcessEventSource>>()> openEvents;
@@ -113,7 +116,7 @@ class P2pGuardCapability final : public Capability {
 
   P2pGuardDrivers drivers_;
   EventSink& sink_;
-  drivers::linux_os::FileHashCache hashes_;
+  drivers::FileHasher& hashes_;  // drivers_.hashes
   std::unique_ptr<ProcessInspector> inspector_;
   std::unique_ptr<P2pGuard> guard_;
   std::unique_ptr<drivers::ProcessEventSource> events_;

@@ -111,7 +111,7 @@ ProcessInspector::Content ProcessInspector::scanFile(const std::string& path, co
   // The /proc link is gone once the process is: the path still names the file.
   if (!fd.valid() && openPath != path) fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return {};
-  auto identity = drivers::linux_os::identityOf(fd.get(), path);
+  auto identity = hashes_.identity(fd.get(), path);
   if (!identity || identity.value().size > kMaxYaraBytes) return {};
   const auto& id = identity.value();
   const Key key{id.device, id.inode, id.size, id.mtimeNs};

@@ -16,8 +16,8 @@
 #include <tuple>
 #include <vector>
 
+#include "drivers/include/FileHasher.h"
 #include "drivers/include/Process.h"
-#include "drivers/linux/FileHashCache.h"
 #include "policy/P2pGuardSettings.h"
 #include "policy/ProcessFacts.h"
 #include "scan/YaraScanner.h"
@@ -26,7 +26,7 @@ namespace mamori::agent::p2p {
 
 class ProcessInspector {
  public:
-  ProcessInspector(std::string procRoot, drivers::linux_os::FileHashCache& hashes)
+  ProcessInspector(std::string procRoot, drivers::FileHasher& hashes)
       : procRoot_(std::move(procRoot)), hashes_(hashes) {}
 
   // New rules: scanners for each set with YARA, and the verdict cache starts over.
@@ -54,7 +54,7 @@ class ProcessInspector {
   std::string scriptFile(const drivers::ProcessInfo& process, const std::string& script) const;
 
   std::string procRoot_;
-  drivers::linux_os::FileHashCache& hashes_;
+  drivers::FileHasher& hashes_;
   std::vector<std::pair<std::string, std::unique_ptr<scan::YaraScanner>>> scanners_;  // set name, scanner
   bool versionPatterns_ = false;  // some set names version resource strings
   std::map<Key, Content> yaraCache_;

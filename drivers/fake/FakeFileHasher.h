@@ -11,10 +11,11 @@
 
 #include "common/Crypto.h"
 #include "common/Result.h"
+#include "drivers/include/FileHasher.h"
 
 namespace mamori::drivers::fake {
 
-class FakeFileHasher {
+class FakeFileHasher final : public FileHasher {
  public:
   void write(const std::string& path, std::string content) {
     const std::lock_guard lock(mutex_);
@@ -25,11 +26,18 @@ class FakeFileHasher {
     files_.erase(path);
   }
 
-  common::Result<std::string> sha256(const std::string& path) const {
+  common::Result<std::string> sha256(const std::string& path) override {
     const std::lock_guard lock(mutex_);
     const auto it = files_.find(path);
     if (it == files_.end()) return common::makeError(common::ErrorKind::kNotFound, "cannot open", path);
     return common::sha256Hex(it->second);
+  }
+  // A descriptor has no path the test wrote: not found.
+  common::Result<std::string> sha256(int /*fd*/, const std::string& nameForErrors) override {
+    return common::makeError(common::ErrorKind::kNotFound, "no descriptors in the fake", nameForErrors);
+  }
+  common::Result<FileIdentity> identity(int /*fd*/, const std::string& nameForErrors) override {
+    return common::makeError(common::ErrorKind::kNotFound, "no descriptors in the fake", nameForErrors);
   }
 
  private:

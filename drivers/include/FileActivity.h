@@ -6,9 +6,11 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <vector>
 
+#include "common/Glob.h"
 #include "common/Result.h"
 #include "common/UniqueFd.h"
 
@@ -46,6 +48,17 @@ struct MountEntry {
   std::string source;            // "/dev/sdb1", "tmpfs", ...
   bool removableDevice = false;  // the block device is removable or on USB (sysfs); false for the rest
 };
+
+// The mount that holds `path` (longest mount point above it, the last one when stacked); null when
+// none does (relative path, empty table).
+inline const MountEntry* mountHolding(const std::vector<MountEntry>& mounts, std::string_view path) {
+  const MountEntry* best = nullptr;
+  for (const auto& mount : mounts) {
+    if (!common::pathIsUnder(path, mount.mountPoint)) continue;
+    if (best == nullptr || mount.mountPoint.size() >= best->mountPoint.size()) best = &mount;
+  }
+  return best;
+}
 
 struct FileActivityCounters {
   std::uint64_t received = 0;   // events read from the kernel

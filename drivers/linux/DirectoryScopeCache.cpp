@@ -6,6 +6,8 @@
 
 namespace mamori::drivers::linux_os {
 
+using common::pathIsUnder;
+
 const DirectoryScopeCache::Entry* DirectoryScopeCache::find(const std::string& key) const {
   const auto found = entries_.find(key);
   return found == entries_.end() ? nullptr : &found->second;

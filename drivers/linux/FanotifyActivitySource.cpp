@@ -24,6 +24,8 @@
 
 namespace mamori::drivers::linux_os {
 
+using common::pathIsUnder;
+
 namespace {
 
 constexpr std::uint64_t kMask = FAN_CLOSE_WRITE | FAN_CLOSE_NOWRITE;

@@ -72,6 +72,10 @@ common::Result<std::string> FileHashCache::sha256(int fd, const std::string& nam
   return hash;
 }
 
+common::Result<FileIdentity> FileHashCache::identity(int fd, const std::string& nameForErrors) {
+  return identityOf(fd, nameForErrors);
+}
+
 std::size_t FileHashCache::hits() const {
   const std::lock_guard lock(mutex_);
   return hits_;

@@ -11,19 +11,21 @@
 #include <tuple>
 
 #include "common/Result.h"
+#include "drivers/include/FileHasher.h"
 #include "drivers/include/Process.h"
 
 namespace mamori::drivers::linux_os {
 
-class FileHashCache {
+class FileHashCache final : public FileHasher {
  public:
   explicit FileHashCache(std::size_t maxEntries = 4096) : maxEntries_(maxEntries) {}
 
   // Opens path and hashes what was opened (its identity comes from fstat of the same descriptor, so
   // a file swapped in between cannot be cached under the other's key).
-  common::Result<std::string> sha256(const std::string& path);
+  common::Result<std::string> sha256(const std::string& path) override;
   // The same for an open descriptor (fanotify hands one over); the offset is not changed.
-  common::Result<std::string> sha256(int fd, const std::string& nameForErrors);
+  common::Result<std::string> sha256(int fd, const std::string& nameForErrors) override;
+  common::Result<FileIdentity> identity(int fd, const std::string& nameForErrors) override;
 
   std::size_t hits() const;
   std::size_t misses() const;

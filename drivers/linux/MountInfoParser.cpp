@@ -5,6 +5,8 @@
 
 namespace mamori::drivers::linux_os {
 
+using common::pathIsUnder;
+
 namespace {
 
 // The kernel escapes space, tab, newline and backslash in paths as \ooo.
@@ -91,22 +93,6 @@ common::Result<std::vector<MountEntry>> parseMountInfo(std::string_view text) {
     entries.push_back(std::move(entry).value());
   }
   return entries;
-}
-
-bool pathIsUnder(std::string_view path, std::string_view root) {
-  while (root.size() > 1 && root.back() == '/') root.remove_suffix(1);
-  if (root == "/") return !path.empty() && path.front() == '/';
-  if (path.size() < root.size() || path.substr(0, root.size()) != root) return false;
-  return path.size() == root.size() || path[root.size()] == '/';
-}
-
-const MountEntry* mountHolding(const std::vector<MountEntry>& mounts, std::string_view path) {
-  const MountEntry* best = nullptr;
-  for (const auto& mount : mounts) {
-    if (!pathIsUnder(path, mount.mountPoint)) continue;
-    if (best == nullptr || mount.mountPoint.size() >= best->mountPoint.size()) best = &mount;
-  }
-  return best;
 }
 
 std::vector<std::string> mountPointsCovering(const std::vector<MountEntry>& mounts,

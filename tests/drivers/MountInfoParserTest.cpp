@@ -4,6 +4,7 @@
 
 using namespace mamori::drivers;
 using namespace mamori::drivers::linux_os;
+using mamori::common::pathIsUnder;
 
 namespace {
 const char* kTable =

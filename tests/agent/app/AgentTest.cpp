@@ -113,7 +113,9 @@ class FakeCollector final : public Transport {
   }
   // Posted to an object this transport owns: an answer still queued when the agent (and with it its
   // transport) is gone is dropped, as the real transport drops it, instead of reaching a freed spool.
-  void later(std::function<void()> call) { QMetaObject::invokeMethod(&context_, std::move(call), Qt::QueuedConnection); }
+  void later(std::function<void()> call) {
+    QMetaObject::invokeMethod(&context_, std::move(call), Qt::QueuedConnection);
+  }
   void answerPolicyFetches() {
     if (envelope_.empty()) return;
     while (!policyFetches_.empty()) {
@@ -201,6 +203,7 @@ struct Fixture {
       p2p::P2pGuardDrivers p2p;
       p2p.processes = std::make_unique<drivers::fake::FakeProcesses>();
       p2p.control = std::make_unique<drivers::fake::FakeProcesses>();
+      p2p.hashes = std::make_shared<drivers::fake::FakeFileHasher>();
       p2p.openEvents = []() -> common::Result<std::unique_ptr<drivers::ProcessEventSource>> {
         return common::makeError("no process events in this test", "p2p");
       };

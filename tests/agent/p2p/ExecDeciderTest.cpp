@@ -11,6 +11,7 @@
 #include "agent/p2p/ExecDecider.h"
 #include "common/UniqueFd.h"
 #include "drivers/fake/FakeProcesses.h"
+#include "drivers/linux/FileHashCache.h"
 #include "policy/BuiltinP2pSignatures.h"
 #include "tests/support/MiniElf.h"
 #include "tests/support/MiniPe.h"

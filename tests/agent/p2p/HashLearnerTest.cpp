@@ -7,6 +7,7 @@
 #include <sys/time.h>
 
 #include "agent/p2p/HashLearner.h"
+#include "drivers/linux/FileHashCache.h"
 #include "policy/BuiltinP2pSignatures.h"
 #include "tests/support/TempDir.h"
 
