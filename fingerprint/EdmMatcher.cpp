@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <bitset>
 #include <span>
 
@@ -26,8 +27,12 @@ struct Found {
 
 struct Word {
   std::size_t begin, end;
-  std::u32string normalized;  // TextNormalizer's form: what name, address and text values are made of
+  std::string normalized;  // TextNormalizer's form as UTF-8: what name, address and text values are made of
+  std::size_t chars;       // its characters
+  bool digit;              // whether it holds an ASCII digit
 };
+
+bool isDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
 enum class Cut { kNone, kWord, kField };
 
@@ -113,22 +118,32 @@ class Scanner {
     // A word longer than a candidate is in no candidate: not normalised.
     for (auto& w : words) {
       w.normalized.clear();
-      if (icuKinds && w.end - w.begin <= kMaxCandidateBytes)
-        normalizeTextInto(text_.substr(w.begin, w.end - w.begin), w.normalized);
+      w.chars = 0;
+      w.digit = false;
+      if (icuKinds && w.end - w.begin <= kMaxCandidateBytes) {
+        normalizeTextInto(text_.substr(w.begin, w.end - w.begin), codePoints_);
+        appendUtf8(w.normalized, codePoints_);
+        w.chars = codePoints_.size();
+        w.digit = std::any_of(codePoints_.begin(), codePoints_.end(), isDigit);
+      }
     }
     for (std::size_t first = 0; first < words.size(); ++first) {
       joined_.clear();
+      std::size_t chars = 0;
+      bool digit = false;
       for (std::size_t last = first; last < words.size() && last < first + kEdmMaxWordsPerValue; ++last) {
         const std::size_t begin = words[first].begin, end = words[last].end;
         if (end - begin > kMaxCandidateBytes) break;
         const std::string_view span = text_.substr(begin, end - begin);
         joined_ += words[last].normalized;
-        candidate(span, joined_, static_cast<std::uint32_t>(begin));
+        chars += words[last].chars;
+        digit = digit || words[last].digit;
+        candidate(span, {joined_, chars, digit}, static_cast<std::uint32_t>(begin));
       }
     }
   }
 
-  void candidate(std::string_view span, std::u32string_view normalized, std::uint32_t offset) {
+  void candidate(std::string_view span, const NormalizedUtf8& normalized, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
     const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80;
     if (wants(EdmKind::kPhone) && digitLike)
@@ -137,16 +152,21 @@ class Scanner {
       lookupIf(EdmKind::kDigits, normalizeEdmValue(EdmKind::kDigits, span), offset);
     if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos)
       lookupIf(EdmKind::kEmail, normalizeEdmValue(EdmKind::kEmail, span), offset);
-    if (normalized.size() < 2) return;
+    if (normalized.chars < 2) return;
+    std::string_view value;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
-      if (wants(kind) && edmValueInto(kind, normalized, value_)) lookup(kind, value_, offset);
+      if (wants(kind) && edmValueOf(kind, normalized, value_, value)) lookup(kind, value, offset);
     // A name with its honorific glued on ("山田太郎様": PDF text often has no space there).
     if (!wants(EdmKind::kName)) return;
-    for (const std::u32string_view honorific : {U"様", U"さん", U"殿", U"君", U"氏"}) {
-      if (normalized.size() > honorific.size() + 1 &&
-          normalized.substr(normalized.size() - honorific.size()) == honorific &&
-          edmValueInto(EdmKind::kName, normalized.substr(0, normalized.size() - honorific.size()), value_))
-        lookup(EdmKind::kName, value_, offset);
+    constexpr std::array<std::pair<std::string_view, std::size_t>, 5> kHonorifics = {
+        {{"様", 1}, {"さん", 2}, {"殿", 1}, {"君", 1}, {"氏", 1}}};  // (UTF-8, characters)
+    for (const auto& [honorific, chars] : kHonorifics) {
+      if (normalized.chars > chars + 1 && normalized.utf8.ends_with(honorific) &&
+          edmValueOf(EdmKind::kName,
+                     {normalized.utf8.substr(0, normalized.utf8.size() - honorific.size()), normalized.chars - chars,
+                      normalized.digit},
+                     value_, value))
+        lookup(EdmKind::kName, value, offset);
     }
   }
 
@@ -196,8 +216,9 @@ class Scanner {
   std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges_;
   std::vector<Word> words_;  // the current field's words (the first count_), buffers kept
   std::size_t count_ = 0;
-  std::u32string joined_;  // the normalised words of the candidate being built
-  std::string value_;      // the candidate's value of one kind
+  std::u32string codePoints_;  // a word's normalised form
+  std::string joined_;         // the normalised words of the candidate being built, UTF-8
+  std::string value_;          // a value that is not joined_ itself (an address with block numbers)
 };
 
 // Where each column's values were found, to tell whether another row's value of a column lies
@@ -245,6 +266,41 @@ class Interveners {
   std::vector<std::array<std::uint32_t, 3>> byLine_;  // (line, offset, row)
 };
 
+// The found values of rows that have values of at least set.minColumns distinct columns, one of them
+// strong: the columns of each row are gathered in an open-addressed table (reused per thread) keyed
+// by row.
+std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>& found) {
+  std::vector<Found> out;
+  if (found.empty()) return out;
+  std::uint64_t strongColumns = 0;
+  for (std::size_t c = 0; c < set.columns.size() && c < kEdmMaxColumns; ++c)
+    if (edmTypeIsStrong(set.columns[c])) strongColumns |= std::uint64_t{1} << c;
+  struct Slot {
+    std::uint32_t rowPlusOne;  // 0: empty
+    std::uint64_t columns;
+  };
+  thread_local std::vector<Slot> table;
+  std::size_t size = 16;
+  while (size < found.size() * 2) size *= 2;
+  table.assign(size, Slot{0, 0});
+  const std::size_t mask = size - 1;
+  const auto slotOf = [&](std::uint32_t row) -> Slot& {
+    std::size_t at = (static_cast<std::uint64_t>(row) * 0x9E3779B97F4A7C15ULL) >> 40U & mask;
+    while (table[at].rowPlusOne != 0 && table[at].rowPlusOne != row + 1) at = (at + 1) & mask;
+    return table[at];
+  };
+  for (const Found& f : found) {
+    Slot& slot = slotOf(f.row);
+    slot.rowPlusOne = f.row + 1;
+    slot.columns |= std::uint64_t{1} << f.column;
+  }
+  for (const Found& f : found) {
+    const std::uint64_t columns = slotOf(f.row).columns;
+    if (std::popcount(columns) >= set.minColumns && (columns & strongColumns) != 0) out.push_back(f);
+  }
+  return out;
+}
+
 }  // namespace
 
 EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text) {
@@ -252,8 +308,14 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
   if (set.index.size() == 0 || text.empty()) return match;
   // Offsets are 32-bit: a text beyond 4 GiB is read up to there (the scanner bounds it far lower).
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
-  auto found = Scanner(set, key, text).run();
-  const Interveners interveners(found);
+  const auto all = Scanner(set, key, text).run();
+  // Only a row with values of at least min_columns of its columns, one of them strong, can be found
+  // by the window rule below: most values of a file (an address shared by twenty registered rows, a
+  // made-up record's one real value) are of rows that cannot, and are dropped here in one pass,
+  // before anything is sorted (docs/decisions/0052).
+  auto found = rowsThatCanMatch(set, all);
+  if (found.empty()) return match;
+  const Interveners interveners(all);
   std::sort(found.begin(), found.end(),
             [](const Found& a, const Found& b) { return a.row != b.row ? a.row < b.row : a.offset < b.offset; });
   std::bitset<kEdmMaxColumns> typesSeen;

@@ -113,30 +113,35 @@ std::optional<std::string> emailOf(std::string_view text) {
 
 bool isAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
-void utf8Into(std::u32string_view text, std::string& out) {
-  out.clear();
-  for (const char32_t c : text) common::appendUtf8(out, c);
-}
-
-bool startsAt(std::u32string_view text, std::size_t i, std::u32string_view what) {
+bool startsAt(std::string_view text, std::size_t i, std::string_view what) {
   return text.substr(i, what.size()) == what;
 }
 
-// The address value of normalised text: 丁目, 番地, 番 and 号 right after a digit are only separators
-// of the block numbers and are dropped. Answers its length in characters.
-std::size_t addressInto(std::u32string_view text, std::string& out) {
+// The address value of normalised text (UTF-8): 丁目, 番地, 番 and 号 right after a digit are only
+// separators of the block numbers and are dropped. Answers its length in characters.
+std::size_t addressInto(std::string_view text, std::string& out) {
   out.clear();
   std::size_t length = 0;
   bool afterDigit = false;
-  for (std::size_t i = 0; i < text.size(); ++i) {
-    if (afterDigit && (startsAt(text, i, U"丁目") || startsAt(text, i, U"番地"))) {
-      ++i;
+  for (std::size_t i = 0; i < text.size();) {
+    if (afterDigit && (startsAt(text, i, "丁目") || startsAt(text, i, "番地"))) {
+      i += std::string_view("丁目").size();
       continue;
     }
-    if (afterDigit && (text[i] == U'番' || text[i] == U'号')) continue;
-    common::appendUtf8(out, text[i]);
-    afterDigit = isAsciiDigit(text[i]);
+    if (afterDigit && (startsAt(text, i, "番") || startsAt(text, i, "号"))) {
+      i += std::string_view("番").size();
+      continue;
+    }
+    const auto lead = static_cast<unsigned char>(text[i]);
+    const std::size_t bytes = std::min<std::size_t>(lead < 0x80   ? 1
+                                                    : lead < 0xE0 ? 2
+                                                    : lead < 0xF0 ? 3
+                                                                  : 4,
+                                                    text.size() - i);
+    out.append(text.substr(i, bytes));
+    afterDigit = lead >= '0' && lead <= '9';
     ++length;
+    i += bytes;
   }
   return length;
 }
@@ -165,20 +170,39 @@ std::string_view edmDomain(EdmKind kind) {
   return "edm:text";
 }
 
-bool edmValueInto(EdmKind kind, std::u32string_view normalized, std::string& out) {
+bool edmValueOf(EdmKind kind, const NormalizedUtf8& text, std::string& scratch, std::string_view& value) {
   switch (kind) {
     case EdmKind::kName:
-      if (normalized.size() < 2 || normalized.size() > 48) return false;
-      if (std::any_of(normalized.begin(), normalized.end(), isAsciiDigit)) return false;
-      utf8Into(normalized, out);
+      if (text.chars < 2 || text.chars > 48 || text.digit) return false;
+      value = text.utf8;
       return true;
-    case EdmKind::kAddress: return addressInto(normalized, out) >= 4;
+    case EdmKind::kAddress:
+      if (!text.digit) {  // nothing to drop
+        if (text.chars < 4) return false;
+        value = text.utf8;
+        return true;
+      }
+      if (addressInto(text.utf8, scratch) < 4) return false;
+      value = scratch;
+      return true;
     case EdmKind::kText:
-      if (normalized.size() < 2) return false;
-      utf8Into(normalized, out);
+      if (text.chars < 2) return false;
+      value = text.utf8;
       return true;
     default: return false;
   }
+}
+
+bool edmValueInto(EdmKind kind, std::u32string_view normalized, std::string& out) {
+  std::string utf8;
+  appendUtf8(utf8, normalized);
+  std::string scratch;
+  std::string_view value;
+  if (!edmValueOf(kind, {utf8, normalized.size(), std::any_of(normalized.begin(), normalized.end(), isAsciiDigit)},
+                  scratch, value))
+    return false;
+  out.assign(value);
+  return true;
 }
 
 std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32string& normalized) {

@@ -49,6 +49,19 @@ std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32st
 // normalized cannot be a value of kind (out is then unspecified).
 bool edmValueInto(EdmKind kind, std::u32string_view normalized, std::string& out);
 
+// Normalised text (TextNormalizer.h) as UTF-8, with its length in characters and whether it holds an
+// ASCII digit: what the scanner keeps of each word of a file, so a candidate of several words is
+// their bytes joined, not code points converted again for every candidate and kind.
+struct NormalizedUtf8 {
+  std::string_view utf8;
+  std::size_t chars = 0;
+  bool digit = false;
+};
+// The name, address or text value of such text: a view of text.utf8 itself, or (an address whose
+// block numbers had 丁目, 番地, 番 or 号 to drop) of scratch. False when it cannot be one. The same
+// values as edmValueInto.
+bool edmValueOf(EdmKind kind, const NormalizedUtf8& text, std::string& scratch, std::string_view& value);
+
 // A cell's values to register: its normalised value, and for a name of two words the other order too
 // ("山田 太郎" is also found as "太郎 山田", "Taro Yamada" as "Yamada Taro").
 std::vector<std::string> edmCellValues(EdmType type, std::string_view cell);

@@ -165,7 +165,7 @@ struct Known {
   CharInfo info;
 };
 
-Known knownAt(std::string_view text, std::size_t at, const FastTable& table) {
+inline Known knownAt(std::string_view text, std::size_t at, const FastTable& table) {
   const auto b0 = static_cast<unsigned char>(text[at]);
   if (b0 < 0x80) return {1, b0, {kBoundary | kAlone, 0}};
   if ((b0 & 0xF0) != 0xE0 || text.size() - at < 3) return {};
@@ -186,27 +186,48 @@ std::u32string normalizeText(std::string_view utf8) {
   return out;
 }
 
+namespace {
+
+// ASCII as normalizeText keeps it: letters lowered, digits, nothing else (0).
+constexpr std::array<char, 128> kAsciiKept = [] {
+  std::array<char, 128> table{};
+  for (int c = '0'; c <= '9'; ++c) table[c] = static_cast<char>(c);
+  for (int c = 'a'; c <= 'z'; ++c) table[c] = static_cast<char>(c);
+  for (int c = 'A'; c <= 'Z'; ++c) table[c] = static_cast<char>(c - 'A' + 'a');
+  return table;
+}();
+
+}  // namespace
+
 void normalizeTextInto(std::string_view utf8, std::u32string& out) {
   out.clear();
+  // Every character the fast paths below write comes from at least one byte: the output is written
+  // in place into room for one character a byte (ICU's stretches, which may grow, make room first).
+  out.resize(utf8.size());
+  char32_t* written = out.data();
+  const auto* bytes = reinterpret_cast<const unsigned char*>(utf8.data());
+  const std::size_t size = utf8.size();
   // ASCII alone (a phone number, an e-mail address, an English word: most of what the exact data
   // matcher normalises, word by word) needs no ICU: NFKC leaves ASCII as it is, case folding lowers
-  // A-Z, and of ASCII only letters and digits are kept. The same result, without two conversions
-  // and four allocations.
-  if (std::all_of(utf8.begin(), utf8.end(), [](char c) { return static_cast<unsigned char>(c) < 0x80; })) {
-    out.reserve(utf8.size());
-    for (const char c : utf8) {
-      if (c >= 'A' && c <= 'Z') {
-        out.push_back(static_cast<char32_t>(c - 'A' + 'a'));
-      } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-        out.push_back(static_cast<char32_t>(c));
-      }
-    }
+  // A-Z, and of ASCII only letters and digits are kept.
+  std::size_t at = 0;
+  while (at < size && bytes[at] < 0x80) {
+    // An ASCII character before a byte that is not ASCII waits for the general loop: a combining
+    // mark after it would change it.
+    if (at + 1 < size && bytes[at + 1] >= 0x80) break;
+    if (const char kept = kAsciiKept[bytes[at]]) *written++ = static_cast<char32_t>(kept);
+    ++at;
+  }
+  if (at == size) {
+    out.resize(static_cast<std::size_t>(written - out.data()));
     return;
   }
   const UNormalizer2* normalizer = nfkcCasefold();
-  if (normalizer == nullptr) return;
+  if (normalizer == nullptr) {
+    out.clear();
+    return;
+  }
   static const FastTable table(normalizer);
-  out.reserve(utf8.size() / 2);
   // A character with a normalisation boundary before it and before the next one normalises as it
   // would alone, whatever surrounds it: ASCII, and what the table says of kana, kanji, Japanese
   // punctuation and full-width forms (almost all of a Japanese text). Every other stretch goes
@@ -214,24 +235,31 @@ void normalizeTextInto(std::string_view utf8, std::u32string& out) {
   // the whole text.
   constexpr std::size_t kNone = SIZE_MAX;
   std::size_t pending = kNone;  // where the stretch for ICU began
-  Known here = knownAt(utf8, 0, table);
-  for (std::size_t at = 0; at < utf8.size();) {
+  thread_local std::u32string stretch;
+  const auto flush = [&](std::size_t end) {
+    stretch.clear();
+    normalizeWithIcu(utf8.substr(pending, end - pending), normalizer, stretch);
+    pending = kNone;
+    // Room for the stretch and one character for every byte still to come.
+    const auto used = static_cast<std::size_t>(written - out.data());
+    if (used + stretch.size() + (size - end) > out.size()) out.resize(used + stretch.size() + (size - end));
+    written = std::copy(stretch.begin(), stretch.end(), out.data() + used);
+  };
+  Known here = knownAt(utf8, at, table);
+  while (at < size) {
+    if (pending == kNone && here.length == 1) {  // ASCII: as above, up to the last before a byte that is not
+      for (; at + 1 < size && bytes[at + 1] < 0x80; ++at)
+        if (const char kept = kAsciiKept[bytes[at]]) *written++ = static_cast<char32_t>(kept);
+      here = knownAt(utf8, at, table);
+    }
     const std::size_t next = at + std::max<std::size_t>(here.length, 1);
-    const Known after = next < utf8.size() ? knownAt(utf8, next, table) : Known{0, 0, {kBoundary, 0}};
+    const Known after = next < size ? knownAt(utf8, next, table) : Known{0, 0, {kBoundary, 0}};
     if ((here.info.bits & kAlone) != 0 && (after.info.bits & kBoundary) != 0) {
-      if (pending != kNone) {
-        normalizeWithIcu(utf8.substr(pending, at - pending), normalizer, out);
-        pending = kNone;
-      }
-      const char32_t c = here.c;
-      if (c < 0x80) {
-        if (c >= 'A' && c <= 'Z') {
-          out.push_back(c - 'A' + 'a');
-        } else if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')) {
-          out.push_back(c);
-        }
+      if (pending != kNone) flush(at);
+      if (here.c < 0x80) {
+        if (const char kept = kAsciiKept[here.c]) *written++ = static_cast<char32_t>(kept);
       } else if (here.info.output != 0) {
-        out.push_back(here.info.output);
+        *written++ = here.info.output;
       }
     } else if (pending == kNone) {
       pending = at;
@@ -239,13 +267,38 @@ void normalizeTextInto(std::string_view utf8, std::u32string& out) {
     at = next;
     here = after;
   }
-  if (pending != kNone) normalizeWithIcu(utf8.substr(pending), normalizer, out);
+  if (pending != kNone) flush(size);
+  out.resize(static_cast<std::size_t>(written - out.data()));
 }
 
 std::u32string normalizeTextWithIcu(std::string_view utf8) {
   std::u32string out;
   if (const UNormalizer2* normalizer = nfkcCasefold()) normalizeWithIcu(utf8, normalizer, out);
   return out;
+}
+
+void appendUtf8(std::string& out, std::u32string_view text) {
+  const std::size_t from = out.size();
+  out.resize(from + 4 * text.size());
+  char* at = out.data() + from;
+  for (const char32_t c : text) {
+    if (c < 0x80) {
+      *at++ = static_cast<char>(c);
+    } else if (c < 0x800) {
+      *at++ = static_cast<char>(0xC0 | (c >> 6));
+      *at++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else if (c < 0x10000) {
+      *at++ = static_cast<char>(0xE0 | (c >> 12));
+      *at++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *at++ = static_cast<char>(0x80 | (c & 0x3F));
+    } else {
+      *at++ = static_cast<char>(0xF0 | (c >> 18));
+      *at++ = static_cast<char>(0x80 | ((c >> 12) & 0x3F));
+      *at++ = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      *at++ = static_cast<char>(0x80 | (c & 0x3F));
+    }
+  }
+  out.resize(static_cast<std::size_t>(at - out.data()));
 }
 
 void appendUtf8(std::string& out, char32_t c) {

@@ -27,5 +27,7 @@ char32_t foldKana(char32_t c);
 
 // Appends c as UTF-8.
 void appendUtf8(std::string& out, char32_t c);
+// Appends text as UTF-8 (written in place, not byte by byte).
+void appendUtf8(std::string& out, std::u32string_view text);
 
 }  // namespace mamori::fingerprint

@@ -54,7 +54,19 @@ std::vector<Fingerprint> winnow(const std::u32string& normalized, const Fingerpr
   // base), then a bit mixer with the key's seed: two multiplications a position whatever k is, and
   // which positions are selected is not predictable without the key. Only selected k-grams pay for
   // the stored keyed hash (SipHash-2-4).
-  std::vector<std::uint64_t> hashes(grams);
+  // The selection hashes of a file's text: in a buffer kept per thread (every file is winnowed)
+  // unless the text is large enough that keeping it would hold the memory.
+  constexpr std::size_t kKeptGrams = std::size_t{1} << 17U;
+  thread_local std::vector<std::uint64_t> kept;
+  std::vector<std::uint64_t> large;
+  std::uint64_t* hashes = nullptr;
+  if (grams <= kKeptGrams) {
+    if (kept.size() < grams) kept.resize(kKeptGrams);
+    hashes = kept.data();
+  } else {
+    large.resize(grams);
+    hashes = large.data();
+  }
   const std::uint64_t base = key.rollingBase(), seed = key.seed();
   std::uint64_t leading = 1;  // base^(k-1): the weight of the code point that leaves the k-gram
   for (std::size_t i = 1; i < k; ++i) leading *= base;

@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include "fingerprint/EdmValues.h"
+#include "fingerprint/TextNormalizer.h"
 
 namespace fp = mamori::fingerprint;
 
@@ -70,4 +71,26 @@ TEST_CASE("column types by name") {
   CHECK_FALSE(fp::edmTypeFromName("Name"));
   CHECK_FALSE(fp::edmTypeIsStrong(fp::EdmType::kName));
   CHECK(fp::edmTypeIsStrong(fp::EdmType::kPhone));
+}
+
+TEST_CASE("the scanner's values of normalised UTF-8 are the values of the code points") {
+  // edmValueOf answers a view of the joined words (or of scratch for an address with block numbers):
+  // it must give what edmValueInto gives, the form the administrator's cells are registered in.
+  CHECK(norm(fp::EdmKind::kAddress, "東京都千代田区一番町1丁目2番3号") == "東京都千代田区一番町123");
+  for (const std::u32string text : {U"東京都千代田区一番町1丁目2番地3号", U"一番町", U"番号", U"1番", U"12丁目",
+                                    U"やまだたろう", U"taroyamada", U"room101", U"a", U"あ1", U"1丁目番地号", U""}) {
+    for (const auto kind : {fp::EdmKind::kName, fp::EdmKind::kAddress, fp::EdmKind::kText}) {
+      std::string expected;
+      const bool is = fp::edmValueInto(kind, text, expected);
+      std::string utf8;
+      for (const char32_t c : text) fp::appendUtf8(utf8, c);
+      bool digit = false;
+      for (const char32_t c : text) digit = digit || (c >= '0' && c <= '9');
+      std::string scratch;
+      std::string_view value;
+      const bool got = fp::edmValueOf(kind, {utf8, text.size(), digit}, scratch, value);
+      CHECK(got == is);
+      if (got && is) CHECK(value == expected);
+    }
+  }
 }
