@@ -46,7 +46,7 @@ common::Result<EdmSet> parseEdmArtifact(std::string bytes, const ArtifactLimits&
   return parseEdmArtifact(std::make_shared<const std::string>(std::move(bytes)), length, limits);
 }
 
-common::Result<EdmSet> parseEdmArtifact(std::shared_ptr<const std::string> storage, std::size_t length,
+common::Result<EdmSet> parseEdmArtifact(const std::shared_ptr<const std::string>& storage, std::size_t length,
                                         const ArtifactLimits& limits) {
   MAMORI_ASSERT(length <= storage->size());
   const std::string_view bytes(storage->data(), length);

@@ -27,7 +27,7 @@ constexpr std::int64_t kEdmMaxRows = 50'000'000;
 std::string edmArtifact(const EdmSet& set);
 // The artifact is bytes[0, length); the set's index points into bytes, which it keeps alive.
 // limits.maxEntries bounds the entries; maxDocuments is not used.
-common::Result<EdmSet> parseEdmArtifact(std::shared_ptr<const std::string> bytes, std::size_t length,
+common::Result<EdmSet> parseEdmArtifact(const std::shared_ptr<const std::string>& bytes, std::size_t length,
                                         const ArtifactLimits& limits = {});
 common::Result<EdmSet> parseEdmArtifact(std::string bytes, const ArtifactLimits& limits = {});
 

@@ -73,10 +73,8 @@ std::optional<std::string> digitsOf(std::string_view text, bool phone) {
     if (c >= 0xFF10 && c <= 0xFF19) c = c - 0xFF10 + '0';
     if (c >= '0' && c <= '9') {
       digits.push_back(static_cast<char>(c));
-    } else if (isSeparator(c)) {
-      continue;
-    } else if (phone && (c == '(' || c == ')' || c == 0xFF08 || c == 0xFF09)) {
-      continue;
+    } else if (isSeparator(c) || (phone && (c == '(' || c == ')' || c == 0xFF08 || c == 0xFF09))) {
+      continue;  // separators, and a phone number's parentheses
     } else if (phone && (c == '+' || c == 0xFF0B) && digits.empty() && !plus) {
       plus = true;
     } else {

@@ -50,7 +50,7 @@ constexpr const char* kUsage =
     "     the request answered already or expired\n";
 
 std::string env(const char* name) {
-  const char* value = std::getenv(name);
+  const char* value = std::getenv(name);  // NOLINT(concurrency-mt-unsafe): main() reads it before any thread starts
   return value == nullptr ? std::string() : std::string(value);
 }
 
@@ -95,7 +95,7 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return kExitOk;
     } else if (command.empty()) {
-      if (arg.rfind("-", 0) == 0) return mamori::common::usageError("mamorictl", arg + ": unknown option (see --help)");
+      if (arg.rfind('-', 0) == 0) return mamori::common::usageError("mamorictl", arg + ": unknown option (see --help)");
       command = arg;
     } else {
       commandArgs.push_back(arg);

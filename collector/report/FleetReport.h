@@ -10,6 +10,8 @@
 #include <string>
 #include <vector>
 
+#include "collector/store/EventStore.h"
+
 namespace mamori::collector::report {
 
 // Severities as common::Severity numbers them: info, low, medium, high, critical.
@@ -35,11 +37,8 @@ struct TypeCount {
   std::int64_t previous = 0;
 };
 
-struct RankedName {
-  std::string name;
-  std::int64_t high = 0;
-  std::int64_t critical = 0;
-};
+// A host or user with its high and critical events in the period: the store's ranking as it is.
+using RankedName = store::TopEntry;
 
 struct IncidentLine {
   std::string id;

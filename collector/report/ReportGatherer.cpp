@@ -170,10 +170,10 @@ common::Status addCounts(store::EventStore& store, const ReportRequest& request,
 
   auto hosts = store.topHosts(counts, 10);
   if (!hosts) return hosts.error();
-  for (const auto& entry : hosts.value()) report.topHosts.push_back(RankedName{entry.name, entry.high, entry.critical});
+  report.topHosts = std::move(hosts).value();
   auto users = store.topUsers(counts, 10);
   if (!users) return users.error();
-  for (const auto& entry : users.value()) report.topUsers.push_back(RankedName{entry.name, entry.high, entry.critical});
+  report.topUsers = std::move(users).value();
   return common::Ok{};
 }
 

@@ -2,6 +2,9 @@
 
 #include <Poco/JSONString.h>
 
+#include <algorithm>
+#include <charconv>
+
 #include "common/Clock.h"
 #include "common/EventJson.h"
 
@@ -24,14 +27,23 @@ std::variant<Poco::JSON::Object::Ptr, ApiResponse> jsonObject(const std::string&
   return parsed.value().extract<Poco::JSON::Object::Ptr>();
 }
 
-std::optional<std::int64_t> queryInteger(const std::string& text, std::size_t maxDigits) {
-  const bool negative = !text.empty() && text[0] == '-';
-  const std::string digits = negative ? text.substr(1) : text;
-  if (digits.empty() || digits.size() > maxDigits || digits.find_first_not_of("0123456789") != std::string::npos) {
+std::optional<std::int64_t> queryDigits(const std::string& text, std::size_t maxDigits, std::int64_t min,
+                                        std::int64_t max) {
+  if (text.empty() || text.size() > std::min<std::size_t>(maxDigits, 18) ||
+      text.find_first_not_of("0123456789") != std::string::npos) {
     return std::nullopt;
   }
-  const std::int64_t value = std::stoll(digits);
-  return negative ? -value : value;
+  std::int64_t value = 0;
+  std::from_chars(text.data(), text.data() + text.size(), value);  // 18 digits at most: no overflow
+  if (value < min || value > max) return std::nullopt;
+  return value;
+}
+
+std::optional<std::int64_t> queryInteger(const std::string& text, std::size_t maxDigits) {
+  const bool negative = !text.empty() && text[0] == '-';
+  const auto value = queryDigits(negative ? text.substr(1) : text, maxDigits);
+  if (!value) return std::nullopt;
+  return negative ? -*value : *value;
 }
 
 std::optional<std::int64_t> queryTimeMs(const std::string& text) {

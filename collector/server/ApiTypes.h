@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <functional>
+#include <limits>
 #include <optional>
 #include <string>
 #include <utility>
@@ -64,6 +65,11 @@ ApiResponse jsonError(int status, const std::string& what, const std::string& wh
 
 // JSON string literal (quoted, escaped).
 std::string jsonString(const std::string& text);
+
+// A query parameter of decimal digits only (no sign), at most maxDigits (at most 18) of them, from min to
+// max; nullopt for anything else.
+std::optional<std::int64_t> queryDigits(const std::string& text, std::size_t maxDigits, std::int64_t min = 0,
+                                        std::int64_t max = std::numeric_limits<std::int64_t>::max());
 
 // A query parameter as a whole number of at most maxDigits digits (a leading '-' allowed), or nullopt.
 std::optional<std::int64_t> queryInteger(const std::string& text, std::size_t maxDigits);

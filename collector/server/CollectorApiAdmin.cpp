@@ -18,13 +18,11 @@ constexpr std::size_t kDefaultLimit = 1'000;
 // One CSV export holds at most this many events (about 30 MB); narrower filters get the rest.
 constexpr std::size_t kMaxCsvLimit = 100'000;
 
-bool allDigits(const std::string& text) {
-  return !text.empty() && text.size() <= 16 && text.find_first_not_of("0123456789") == std::string::npos;
-}
+constexpr std::size_t kMaxDigits = 16;
 
 // UTC "2026-11-23T02:48:03.123Z" or Unix milliseconds.
 std::optional<std::int64_t> parseTime(const std::string& text) {
-  if (allDigits(text)) return std::stoll(text);
+  if (auto ms = queryDigits(text, kMaxDigits)) return ms;
   return common::parseUtcMs(text);
 }
 
@@ -60,10 +58,9 @@ std::optional<ApiResponse> parseEventQuery(const ApiRequest& request, store::Eve
       if (!ms) return jsonError(400, "expected UTC time like 2026-11-23T02:48:03.123Z or Unix milliseconds", key);
       (key == "since" ? query.sinceMs : query.untilMs) = *ms;
     } else if (key == "limit") {
-      if (!allDigits(value) || std::stoll(value) < 1 || std::stoll(value) > static_cast<long long>(maxLimit)) {
-        return jsonError(400, "expected a number from 1 to " + std::to_string(maxLimit), "limit");
-      }
-      query.limit = static_cast<std::size_t>(std::stoll(value));
+      const auto limit = queryDigits(value, kMaxDigits, 1, static_cast<std::int64_t>(maxLimit));
+      if (!limit) return jsonError(400, "expected a number from 1 to " + std::to_string(maxLimit), "limit");
+      query.limit = static_cast<std::size_t>(*limit);
     } else if (key == "cursor") {
       if (!value.empty() && !common::isCanonicalUuid(value)) {
         return jsonError(400, "expected a next_cursor value from an earlier answer", "cursor");

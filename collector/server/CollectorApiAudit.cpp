@@ -14,10 +14,7 @@ namespace mamori::collector::server {
 namespace {
 
 constexpr std::size_t kMaxAuditLimit = 1000;
-
-bool allDigits(const std::string& text) {
-  return !text.empty() && text.size() <= 15 && text.find_first_not_of("0123456789") == std::string::npos;
-}
+constexpr std::size_t kMaxDigits = 15;
 
 }  // namespace
 
@@ -55,17 +52,18 @@ ApiResponse CollectorApi::getAudit(const ApiRequest& request) {
   query.limit = kMaxAuditLimit;
   for (const auto& [key, value] : request.query) {
     if (key == "after") {
-      if (!allDigits(value)) return jsonError(400, "expected a sequence number (next_after of an earlier answer)", key);
-      query.afterSeq = std::stoll(value);
+      const auto seq = queryDigits(value, kMaxDigits);
+      if (!seq) return jsonError(400, "expected a sequence number (next_after of an earlier answer)", key);
+      query.afterSeq = *seq;
     } else if (key == "since") {
-      auto ms = allDigits(value) ? std::optional<std::int64_t>(std::stoll(value)) : common::parseUtcMs(value);
+      auto ms = queryDigits(value, kMaxDigits);
+      if (!ms) ms = common::parseUtcMs(value);
       if (!ms) return jsonError(400, "expected UTC time like 2026-11-23T02:48:03.123Z or Unix milliseconds", key);
       query.sinceMs = *ms;
     } else if (key == "limit") {
-      if (!allDigits(value) || std::stoll(value) < 1 || std::stoll(value) > static_cast<long long>(kMaxAuditLimit)) {
-        return jsonError(400, "expected a number from 1 to 1000", key);
-      }
-      query.limit = static_cast<std::size_t>(std::stoll(value));
+      const auto limit = queryDigits(value, kMaxDigits, 1, static_cast<std::int64_t>(kMaxAuditLimit));
+      if (!limit) return jsonError(400, "expected a number from 1 to 1000", key);
+      query.limit = static_cast<std::size_t>(*limit);
     } else if (key == "order") {
       if (value != "asc" && value != "desc") return jsonError(400, "expected asc or desc", key);
       query.newestFirst = value == "desc";
