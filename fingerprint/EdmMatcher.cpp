@@ -81,6 +81,8 @@ class Scanner {
       std::size_t length = 1;
       if (at < text_.size() && static_cast<unsigned char>(text_[at]) < 0x80) {
         c = static_cast<unsigned char>(text_[at]);
+      } else if (at < text_.size() && threeBytes(at, c)) {
+        length = 3;
       } else if (at < text_.size()) {
         length = common::decodeUtf8(text_, at, c);
         if (length == 0) length = 1, c = 0xFFFD;
@@ -110,6 +112,20 @@ class Scanner {
   }
 
  private:
+  // A well-formed three-byte character at text_[at] (most of Japanese text), decoded here rather
+  // than by common::decodeUtf8; anything else is left to it.
+  bool threeBytes(std::size_t at, std::uint32_t& c) const {
+    if (text_.size() - at < 3) return false;
+    const auto b0 = static_cast<unsigned char>(text_[at]);
+    const auto b1 = static_cast<unsigned char>(text_[at + 1]);
+    const auto b2 = static_cast<unsigned char>(text_[at + 2]);
+    if ((b0 & 0xF0U) != 0xE0U || (b1 & 0xC0U) != 0x80U || (b2 & 0xC0U) != 0x80U) return false;
+    const std::uint32_t decoded = ((b0 & 0x0FU) << 12U) | ((b1 & 0x3FU) << 6U) | (b2 & 0x3FU);
+    if (decoded < 0x800 || (decoded >= 0xD800 && decoded <= 0xDFFF)) return false;  // overlong, surrogate
+    c = decoded;
+    return true;
+  }
+
   bool wants(EdmKind kind) const { return kinds_.test(static_cast<std::size_t>(kind)); }
 
   void candidates() {
@@ -157,7 +173,15 @@ class Scanner {
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
       if (wants(kind) && edmValueOf(kind, normalized, value_, value)) lookup(kind, value, offset);
     // A name with its honorific glued on ("山田太郎様": PDF text often has no space there).
-    if (!wants(EdmKind::kName)) return;
+    if (!wants(EdmKind::kName) || normalized.utf8.size() < 3) return;
+    switch (static_cast<unsigned char>(normalized.utf8.back())) {  // the last byte of 様, ん, 殿, 君 or 氏
+      case 0x98:
+      case 0x93:
+      case 0xBF:
+      case 0x9B:
+      case 0x8F: break;
+      default: return;
+    }
     constexpr std::array<std::pair<std::string_view, std::size_t>, 5> kHonorifics = {
         {{"様", 1}, {"さん", 2}, {"殿", 1}, {"君", 1}, {"氏", 1}}};  // (UTF-8, characters)
     for (const auto& [honorific, chars] : kHonorifics) {

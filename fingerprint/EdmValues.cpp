@@ -122,15 +122,15 @@ std::size_t addressInto(std::string_view text, std::string& out) {
   std::size_t length = 0;
   bool afterDigit = false;
   for (std::size_t i = 0; i < text.size();) {
-    if (afterDigit && (startsAt(text, i, "丁目") || startsAt(text, i, "番地"))) {
+    const auto lead = static_cast<unsigned char>(text[i]);
+    if (afterDigit && lead >= 0xE4 && lead <= 0xE7 && (startsAt(text, i, "丁目") || startsAt(text, i, "番地"))) {
       i += std::string_view("丁目").size();
       continue;
     }
-    if (afterDigit && (startsAt(text, i, "番") || startsAt(text, i, "号"))) {
+    if (afterDigit && lead >= 0xE4 && lead <= 0xE7 && (startsAt(text, i, "番") || startsAt(text, i, "号"))) {
       i += std::string_view("番").size();
       continue;
     }
-    const auto lead = static_cast<unsigned char>(text[i]);
     const std::size_t bytes = std::min<std::size_t>(lead < 0x80   ? 1
                                                     : lead < 0xE0 ? 2
                                                     : lead < 0xF0 ? 3

@@ -149,6 +149,9 @@ std::pair<std::uint64_t, std::uint64_t> SetIndex::find(std::uint64_t hash) const
   // one bucket, and walking it record by record made such a lookup cost hundreds of reads.
   const std::uint64_t fragment = fragmentOf(hash);
   const std::uint64_t lo = firstAtLeast(from, to, fragment << payloadBits_);
+  // Most lookups find nothing (a candidate value that is not in the set): the record found is
+  // another fragment's, and no second search is needed.
+  if (lo == to || record(lo) >> payloadBits_ != fragment) return {lo, lo};
   // The highest fragment of a full 64-bit record has no next value to search for: the bucket's end is.
   if (fragmentBits() + payloadBits_ >= 64 && fragment == (~std::uint64_t{0} >> payloadBits_)) return {lo, to};
   return {lo, firstAtLeast(lo, to, (fragment + 1) << payloadBits_)};
@@ -180,15 +183,16 @@ void SetIndex::findMany(const std::uint64_t* hashes, std::size_t count,
 }
 
 std::uint64_t SetIndex::firstAtLeast(std::uint64_t lo, std::uint64_t hi, std::uint64_t value) const {
-  while (lo < hi) {
-    const std::uint64_t mid = lo + (hi - lo) / 2;
-    if (record(mid) < value) {
-      lo = mid + 1;
-    } else {
-      hi = mid;
-    }
+  // Without branches on the records (a lookup's comparisons go either way at random, and each
+  // mispredicted branch cost more than the comparison): the range halves by a conditional move.
+  if (lo >= hi) return lo;
+  std::uint64_t base = lo;
+  for (std::uint64_t n = hi - lo; n > 1;) {
+    const std::uint64_t half = n / 2;
+    base += static_cast<std::uint64_t>(record(base + half) < value) * half;
+    n -= half;
   }
-  return lo;
+  return base + static_cast<std::uint64_t>(record(base) < value);
 }
 
 }  // namespace mamori::fingerprint

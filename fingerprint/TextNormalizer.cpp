@@ -120,19 +120,12 @@ struct CharInfo {
 class FastTable {
  public:
   explicit FastTable(const UNormalizer2* normalizer) {
-    std::size_t at = 0;
     for (const auto& range : kRanges)
-      for (char32_t c = range.first; c < range.end; ++c) info_[at++] = classify(normalizer, c);
+      for (char32_t c = range.first; c < range.end; ++c) info_[c] = classify(normalizer, c);
   }
-  // Characters outside the ranges are not known: neither alone nor a boundary.
-  CharInfo at(char32_t c) const {
-    std::size_t base = 0;
-    for (const auto& range : kRanges) {
-      if (c >= range.first && c < range.end) return info_[base + (c - range.first)];
-      base += range.end - range.first;
-    }
-    return {};
-  }
+  // Characters outside the ranges are not known: neither alone nor a boundary. Indexed by the code
+  // point itself (the BMP, 256 KiB, zero outside the ranges): one load a character.
+  CharInfo at(char32_t c) const { return c < info_.size() ? info_[c] : CharInfo{}; }
 
  private:
   static CharInfo classify(const UNormalizer2* normalizer, char32_t c) {
@@ -154,7 +147,7 @@ class FastTable {
     }
     return {static_cast<std::uint8_t>(kBoundary | kAlone), kept};
   }
-  std::array<CharInfo, 0x100 + 0x5200 + 0xF0> info_{};
+  std::array<CharInfo, 0x10000> info_{};
 };
 
 // The character at text[at]: ASCII, or a three-byte sequence the table knows; anything else is not

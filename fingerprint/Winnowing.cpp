@@ -1,6 +1,7 @@
 #include "fingerprint/Winnowing.h"
 
 #include <algorithm>
+#include <array>
 
 #include "fingerprint/TextNormalizer.h"
 
@@ -42,6 +43,21 @@ std::size_t encodeUtf8(char32_t c, char* out) {
   return 4;
 }
 
+// Where the rightmost minimum of hashes[start..end] is: its value first, in four independent lanes
+// (a search that compared each hash with the one at the best position so far waited on that load
+// at every step), then its position, looking back from end.
+std::size_t rightmostMinimum(const std::uint64_t* hashes, std::size_t start, std::size_t end) {
+  std::array<std::uint64_t, 4> lanes{UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
+  std::size_t i = start;
+  for (; i + 3 <= end; i += 4)
+    for (std::size_t lane = 0; lane < 4; ++lane) lanes[lane] = std::min(lanes[lane], hashes[i + lane]);
+  for (; i <= end; ++i) lanes[0] = std::min(lanes[0], hashes[i]);
+  const std::uint64_t least = std::min(std::min(lanes[0], lanes[1]), std::min(lanes[2], lanes[3]));
+  std::size_t at = end;
+  while (hashes[at] != least) --at;
+  return at;
+}
+
 }  // namespace
 
 std::vector<Fingerprint> winnow(const std::u32string& normalized, const FingerprintKey& key,
@@ -80,17 +96,17 @@ std::vector<Fingerprint> winnow(const std::u32string& normalized, const Fingerpr
   const std::size_t window = std::min(std::max<std::size_t>(params.window, 1), grams);
   std::size_t lastSelected = grams;  // none yet
   std::size_t minAt = 0;
+  std::uint64_t least = 0;        // hashes[minAt], kept out of memory
   std::string gram(4 * k, '\0');  // the selected k-gram as UTF-8 (at most 4 bytes a character)
   for (std::size_t end = window - 1; end < grams; ++end) {
     const std::size_t start = end + 1 - window;
     if (end == window - 1 || minAt < start) {
       // The previous minimum left the window: search the whole window again (rightmost minimum).
-      minAt = start;
-      for (std::size_t i = start; i <= end; ++i) {
-        if (hashes[i] <= hashes[minAt]) minAt = i;
-      }
-    } else if (hashes[end] <= hashes[minAt]) {
+      minAt = rightmostMinimum(hashes, start, end);
+      least = hashes[minAt];
+    } else if (hashes[end] <= least) {
       minAt = end;
+      least = hashes[end];
     }
     if (minAt != lastSelected) {
       std::size_t bytes = 0;

@@ -137,3 +137,44 @@ TEST_CASE("hash64 is HMAC-SHA-256 over domain, NUL and bytes, its first 8 bytes 
     CHECK(key.hash64("edm:name", message) == expected);
   }
 }
+
+TEST_CASE("the selected positions are each window's rightmost minimum, ties included") {
+  // The definition, one window at a time: the selection hash rebuilt here from the key's base and
+  // seed (decision 0049), every window searched whole. Texts of two or three letters repeat their
+  // k-grams, so windows hold equal hashes and the rightmost one must win.
+  const auto key = testKey();
+  const auto mix = [](std::uint64_t h) {
+    h ^= h >> 30;
+    h *= 0xbf58476d1ce4e5b9ULL;
+    h ^= h >> 27;
+    h *= 0x94d049bb133111ebULL;
+    return h ^ (h >> 31);
+  };
+  for (const std::size_t letters : {2U, 3U, 26U}) {
+    for (const fp::WinnowParams params : {fp::WinnowParams{16, 32}, fp::WinnowParams{4, 5}, fp::WinnowParams{3, 1}}) {
+      std::u32string text;
+      unsigned x = static_cast<unsigned>(letters * 7 + params.window);
+      for (std::size_t i = 0; i < 3000; ++i) {
+        x = x * 1103515245u + 12345u;
+        text.push_back(U'a' + ((x >> 16) % letters));
+      }
+      std::vector<std::uint64_t> hashes;
+      for (std::size_t i = 0; i + params.k <= text.size(); ++i) {
+        std::uint64_t rolling = 0;
+        for (std::size_t j = 0; j < params.k; ++j) rolling = rolling * key.rollingBase() + text[i + j];
+        hashes.push_back(mix(rolling ^ key.seed()));
+      }
+      std::vector<std::uint32_t> expected;
+      const std::size_t window = std::min(params.window, hashes.size());
+      for (std::size_t end = window - 1; end < hashes.size(); ++end) {
+        std::size_t best = end + 1 - window;
+        for (std::size_t i = best; i <= end; ++i)
+          if (hashes[i] <= hashes[best]) best = i;
+        if (expected.empty() || expected.back() != best) expected.push_back(static_cast<std::uint32_t>(best));
+      }
+      std::vector<std::uint32_t> got;
+      for (const auto& f : fp::winnow(text, key, params)) got.push_back(f.position);
+      CHECK_MESSAGE(got == expected, letters << " letters, k " << params.k << ", w " << params.window);
+    }
+  }
+}
