@@ -14,7 +14,11 @@ Same rules file and same generated trees for both tools, in one run:
   4. the extraction sandbox (docs/decisions/0022): figures 1 and 3 again with `--no-sandbox`
      (extraction inside the scanning process), and the sandbox's cost per file read.
 
-Goals (issue 6): 1. >= 1.3x yara; 2. >= 20x yara; 3. <= 1.3x.
+Goals (issue 17): 1. >= 1.3x yara; 2. >= 20x yara; 3. <= 1.3x. Figures 1 and 3 are also taken with
+MAMORI_YARA_PREFILTER=off (every buffer to libyara, docs/decisions/0053) in the same rounds, and every
+figure with its CPU time (children's rusage), which a shared machine disturbs less than wall time.
+On a quiet machine the lead runs: bench/scan.py --files 8000 --repeat 5 (yara's cold run ~0.7 s
+there; the default tree's ~0.19 s is too short for stable ratios).
 --baseline DIR measures a second build (an older commit's build/bin) beside this one, alternated in
 every round, with the load average printed: before/after figures from one run on a shared machine.
 Figures 1, 3 and 4 run `mamori-scan`, or `mamori-agent scan` for a build that has no mamori-scan.
@@ -94,11 +98,14 @@ def tree_bytes(root):
     return sum(os.path.getsize(os.path.join(d, n)) for d, _, names in os.walk(root) for n in names)
 
 
-def timed(cmd, repeat):
+NO_PREFILTER = dict(os.environ, MAMORI_YARA_PREFILTER="off")  # every buffer to libyara (docs/decisions/0053)
+
+
+def timed(cmd, repeat, env=None):
     best = None
     for _ in range(repeat):
         start = time.perf_counter()
-        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
         elapsed = time.perf_counter() - start
         if proc.returncode not in (0, 1):
             raise RuntimeError(f"{cmd[0]} failed ({proc.returncode}): {proc.stderr[-2000:]}")
@@ -106,11 +113,11 @@ def timed(cmd, repeat):
     return best
 
 
-def timed_cpu(cmd):
+def timed_cpu(cmd, env=None):
     """(wall seconds, CPU seconds of the command and its children) of one run."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)  # microseconds (os.times() counts 10 ms ticks)
     start = time.perf_counter()
-    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = subprocess.run(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True, env=env)
     elapsed = time.perf_counter() - start
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if proc.returncode not in (0, 1):
@@ -154,34 +161,60 @@ def measure(bin_dir, yara, rules, cores, trees, state):
     subprocess.run(cmd + ["--state-dir", state, plain], stdout=subprocess.DEVNULL, check=False)
     warm, warm_cpu = timed_cpu(cmd + ["--state-dir", state, plain])
     warm_agent, warm_agent_cpu = timed_cpu(agent_cmd + ["--state-dir", state, plain])
+    cold, cold_cpu = timed_cpu(cmd + [plain])
+    cold_nopf, cold_nopf_cpu = timed_cpu(cmd + [plain], NO_PREFILTER)
+    office_wall, office_cpu = timed_cpu(cmd + [office])
+    text_wall, text_cpu = timed_cpu(cmd + [text])
+    office_nopf, office_nopf_cpu = timed_cpu(cmd + [office], NO_PREFILTER)
+    text_nopf, text_nopf_cpu = timed_cpu(cmd + [text], NO_PREFILTER)
     return {
-        "cold": timed(cmd + [plain], 1),
+        "cold": cold,
+        "cold_cpu": cold_cpu,
+        "cold_nopf": cold_nopf,
+        "cold_nopf_cpu": cold_nopf_cpu,
         "cold_off": timed(cmd + ["--no-sandbox", plain], 1),
         "warm": warm,
         "warm_cpu": warm_cpu,
         "warm_agent": warm_agent,
         "warm_agent_cpu": warm_agent_cpu,
         "warm_inside": rescan_in_process_ms(cmd + ["--state-dir", state, plain], 1),
-        "office": timed(cmd + [office], 1),
-        "text": timed(cmd + [text], 1),
+        "office": office_wall,
+        "office_cpu": office_cpu,
+        "text": text_wall,
+        "text_cpu": text_cpu,
+        "office_nopf": office_nopf,
+        "office_nopf_cpu": office_nopf_cpu,
+        "text_nopf": text_nopf,
+        "text_nopf_cpu": text_nopf_cpu,
         "office_off": timed(cmd + ["--no-sandbox", office], 1),
     }
 
 
-def report(name, front, t, t_yara, mib, args, cores):
+def report(name, front, t, t_yara, yara_cpu, mib, args, cores):
     print(f"{name}, {front}:")
-    print(f"  scan (cold, no cache):               {t['cold']:7.3f} s  {mib / t['cold']:8.1f} MiB/s")
+    print(f"  scan (cold, no cache):               {t['cold']:7.3f} s  {mib / t['cold']:8.1f} MiB/s  CPU {t['cold_cpu']:.3f} s")
+    print(f"  same, MAMORI_YARA_PREFILTER=off:     {t['cold_nopf']:7.3f} s  {mib / t['cold_nopf']:8.1f} MiB/s  "
+          f"CPU {t['cold_nopf_cpu']:.3f} s")
     print(f"  same, --no-sandbox:                  {t['cold_off']:7.3f} s  {mib / t['cold_off']:8.1f} MiB/s")
     print(f"  scan (unchanged, cache):             {t['warm']:7.3f} s  CPU {t['warm_cpu'] * 1000:5.0f} ms  "
           f"(in-process pass: {t['warm_inside']:.3f} s)")
     print(f"  mamori-agent scan (unchanged, cache):{t['warm_agent']:7.3f} s  CPU {t['warm_agent_cpu'] * 1000:5.0f} ms  "
           f"({t_yara / t['warm_agent']:.2f}x yara)")
-    print(f"  office tree {args.office_files} docx/xlsx: {t['office']:.3f} s; pre-extracted text: {t['text']:.3f} s")
+    print(f"  office tree {args.office_files} docx/xlsx: {t['office']:.3f} s (CPU {t['office_cpu']:.3f} s); "
+          f"pre-extracted text: {t['text']:.3f} s (CPU {t['text_cpu']:.3f} s)")
+    print(f"  same, prefilter off: office {t['office_nopf']:.3f} s (CPU {t['office_nopf_cpu']:.3f} s); "
+          f"text {t['text_nopf']:.3f} s (CPU {t['text_nopf_cpu']:.3f} s)")
     print(f"ratio 1, cold throughput mamori / yara:        {t_yara / t['cold']:6.2f}x  (goal >= 1.3x)")
+    print(f"         same by CPU time (yara {yara_cpu:.3f} s):   {yara_cpu / t['cold_cpu']:6.2f}x")
+    print(f"         prefilter off:                         {t_yara / t['cold_nopf']:6.2f}x  "
+          f"(CPU {yara_cpu / t['cold_nopf_cpu']:.2f}x)")
     print(f"ratio 2, unchanged re-scan mamori / yara:      {t_yara / t['warm']:6.2f}x  (goal >= 20x; whole command,"
           f" process start included)")
     print(f"         same, the agent's in-process pass:     {t_yara / t['warm_inside']:6.2f}x")
     print(f"ratio 3, docx/xlsx cost / pre-extracted text:  {t['office'] / t['text']:6.2f}x  (goal <= 1.3x)")
+    print(f"         same by CPU time:                      {t['office_cpu'] / t['text_cpu']:6.2f}x")
+    print(f"         prefilter off:                         {t['office_nopf'] / t['text_nopf']:6.2f}x  "
+          f"(CPU {t['office_nopf_cpu'] / t['text_nopf_cpu']:.2f}x)")
     print(f"sandbox: plain tree {t['cold']:.3f} s on / {t['cold_off']:.3f} s off ({t['cold_off'] / t['cold']:.2f}x "
           f"throughput); office tree {t['office']:.3f} s on / {t['office_off']:.3f} s off "
           f"({t['office_off'] / t['office']:.2f}x)")
@@ -228,11 +261,13 @@ def main():
         load_before = os.getloadavg()
         best = {name: {} for name, _ in agents}
         t_yara = None
+        yara_cpu = None
         # Rounds alternate the binaries (and the yara reference) so that a machine shared with other
         # work slows them alike; the best of the rounds is kept per figure.
         for _ in range(args.repeat):
-            t = timed([yara, "-r", "-p", str(cores), rules, plain], 1)
+            t, cpu = timed_cpu([yara, "-r", "-p", str(cores), rules, plain])
             t_yara = t if t_yara is None else min(t_yara, t)
+            yara_cpu = cpu if yara_cpu is None else min(yara_cpu, cpu)
             for name, binary in agents:
                 for figure, value in measure(binary, yara, rules, cores, (plain, office, text),
                                              os.path.join(work, "state")).items():
@@ -245,9 +280,9 @@ def main():
               f"{cores} cores, best of {args.repeat} alternated rounds")
         print(f"load average (1/5/15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
               f"after {load_after[0]:.2f} {load_after[1]:.2f} {load_after[2]:.2f}")
-        print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s")
+        print(f"  yara -r -p {cores}:                    {t_yara:7.3f} s  {mib / t_yara:8.1f} MiB/s  CPU {yara_cpu:.3f} s")
         for name, bin_dir in agents:
-            report(name, " ".join(os.path.basename(w) for w in scan_command(bin_dir)), best[name], t_yara, mib, args,
+            report(name, " ".join(os.path.basename(w) for w in scan_command(bin_dir)), best[name], t_yara, yara_cpu, mib, args,
                    cores)
     finally:
         shutil.rmtree(work, ignore_errors=True)

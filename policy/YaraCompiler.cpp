@@ -120,7 +120,7 @@ YaraCompileOutcome compileYara(std::string_view source) {
     outcome.errors.push_back({0, yaraError(rc, "yr_compiler_get_rules").message});
     return outcome;
   }
-  outcome.rules = std::make_shared<const YaraRules>(compact(rules));
+  outcome.rules = std::make_shared<const YaraRules>(compact(rules), source);
   return outcome;
 }
 
@@ -139,11 +139,11 @@ const YaraSourceCompiler* ScopedYaraCompiler::current() { return currentCompiler
 
 common::Result<std::string> saveYaraRules(const YaraRules& rules) { return save(rules.get()); }
 
-common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes) {
+common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes, std::string_view source) {
   if (auto status = YaraRuntime::ensure(); !status) return status.error();
   auto loaded = load(std::move(bytes));
   if (!loaded) return loaded.error();
-  return std::make_shared<const YaraRules>(loaded.value());
+  return std::make_shared<const YaraRules>(loaded.value(), source);
 }
 
 }  // namespace mamori::policy

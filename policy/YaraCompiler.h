@@ -50,8 +50,9 @@ class ScopedYaraCompiler {
 
 // Compiled rules as bytes (libyara's own saved form) and back, for a cache of compiled rules
 // (scan/CompiledRulesCache). libyara trusts what it loads: only bytes this process saved, or whose
-// integrity the caller has checked, may be loaded.
+// integrity the caller has checked, may be loaded. source: what the bytes were compiled from (their
+// literal prefilter is built from it; empty: none).
 common::Result<std::string> saveYaraRules(const YaraRules& rules);
-common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes);
+common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes, std::string_view source = {});
 
 }  // namespace mamori::policy

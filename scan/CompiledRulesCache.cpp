@@ -71,7 +71,7 @@ CompiledRulesCache::Rules CompiledRulesCache::compile(std::string_view name, std
   const std::string path = pathFor(name);
   if (auto file = readOwnFile(path)) {
     if (auto compiled = decode(file.value(), source)) {
-      if (auto loaded = policy::loadYaraRules(std::move(compiled).value())) {
+      if (auto loaded = policy::loadYaraRules(std::move(compiled).value(), source)) {
         Rules rules;
         rules.outcome.rules = std::move(loaded).value();
         rules.origin = Origin::kLoaded;

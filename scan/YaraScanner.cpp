@@ -2,6 +2,9 @@
 
 #include <yara.h>
 
+#include <cstdlib>
+#include <cstring>
+
 #include "policy/YaraError.h"
 #include "policy/YaraRuntime.h"
 
@@ -34,6 +37,19 @@ int onScanMessage(YR_SCAN_CONTEXT* context, int message, void* messageData, void
   }
 }
 
+// MAMORI_YARA_PREFILTER=off sends every buffer to libyara; =require makes a rule set without a
+// prefilter an error (tests and bench/scan.py compare both ways and prove it was in use).
+enum class PrefilterMode { kOn, kOff, kRequire };
+PrefilterMode prefilterMode() {
+  static const PrefilterMode mode = [] {
+    const char* value = std::getenv("MAMORI_YARA_PREFILTER");  // NOLINT(concurrency-mt-unsafe): read once
+    if (value != nullptr && std::strcmp(value, "off") == 0) return PrefilterMode::kOff;
+    if (value != nullptr && std::strcmp(value, "require") == 0) return PrefilterMode::kRequire;
+    return PrefilterMode::kOn;
+  }();
+  return mode;
+}
+
 }  // namespace
 
 void YaraScanner::Deleter::operator()(YR_SCANNER* scanner) const {
@@ -41,11 +57,15 @@ void YaraScanner::Deleter::operator()(YR_SCANNER* scanner) const {
 }
 
 YaraScanner::YaraScanner(std::shared_ptr<const policy::YaraRules> rules, YR_SCANNER* scanner)
-    : rules_(std::move(rules)), scanner_(scanner) {}
+    : rules_(std::move(rules)),
+      scanner_(scanner),
+      prefilter_(prefilterMode() != PrefilterMode::kOff ? rules_->prefilter() : nullptr) {}
 
 common::Result<std::unique_ptr<YaraScanner>> YaraScanner::create(std::shared_ptr<const policy::YaraRules> rules) {
   if (auto status = policy::YaraRuntime::ensure(); !status) return status.error();
   if (!rules) return common::makeError("no compiled rules");
+  if (prefilterMode() == PrefilterMode::kRequire && rules->prefilter() == nullptr)
+    return common::makeError("no literal prefilter (MAMORI_YARA_PREFILTER=require): " + rules->noPrefilterReason());
   YR_SCANNER* raw = nullptr;
   if (const int rc = yr_scanner_create(rules->get(), &raw); rc != ERROR_SUCCESS) {
     return policy::yaraError(rc, "yr_scanner_create");
@@ -55,6 +75,9 @@ common::Result<std::unique_ptr<YaraScanner>> YaraScanner::create(std::shared_ptr
 
 common::Result<std::vector<RuleMatch>> YaraScanner::scan(std::string_view data, int timeoutSeconds) {
   std::vector<RuleMatch> matches;
+  // No rule of a prefiltered set can be true without one of its strings: a buffer holding none of
+  // them is not handed to libyara (docs/decisions/0053).
+  if (prefilter_ != nullptr && !prefilter_->mayMatch(data)) return matches;
   CallbackState state{&matches};
   yr_scanner_set_callback(scanner_.get(), onScanMessage, &state);
   yr_scanner_set_timeout(scanner_.get(), timeoutSeconds < 1 ? 1 : timeoutSeconds);

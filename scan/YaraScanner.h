@@ -26,6 +26,7 @@ class YaraScanner {
   static common::Result<std::unique_ptr<YaraScanner>> create(std::shared_ptr<const policy::YaraRules> rules);
 
   // Matching rules in data. timeoutSeconds >= 1 bounds the scan (libyara counts whole seconds).
+  // libyara is not called when the rules' literal prefilter proves none can match (decision 0053).
   common::Result<std::vector<RuleMatch>> scan(std::string_view data, int timeoutSeconds);
 
   YaraScanner(const YaraScanner&) = delete;
@@ -39,6 +40,7 @@ class YaraScanner {
 
   std::shared_ptr<const policy::YaraRules> rules_;
   std::unique_ptr<YR_SCAN_CONTEXT, Deleter> scanner_;
+  const policy::YaraPrefilter* prefilter_;  // the rules' own, or null (none, or MAMORI_YARA_PREFILTER=off)
 };
 
 }  // namespace mamori::scan

@@ -1,0 +1,75 @@
+// The literal prefilter: built only for sets whose every rule needs a plain text string, and then
+// never says "no" for a buffer that holds one of those strings in any form libyara matches.
+#include <doctest/doctest.h>
+
+#include <string>
+
+#include "policy/YaraCompiler.h"
+#include "policy/YaraPrefilter.h"
+
+using mamori::policy::compileYara;
+using mamori::policy::YaraPrefilter;
+
+namespace {
+
+std::unique_ptr<const YaraPrefilter> prefilterOf(const std::string& source, std::string* reason = nullptr) {
+  const auto outcome = compileYara(source);
+  REQUIRE(outcome.errors.empty());
+  return YaraPrefilter::build(outcome.rules->get(), source, reason);
+}
+
+std::string filler(std::size_t size) { return std::string(size, 'z'); }
+
+}  // namespace
+
+TEST_CASE("sets with a rule that may match without a plain text string get no prefilter") {
+  std::string reason;
+  CHECK(prefilterOf("rule r { strings: $a = /secret[0-9]+/ condition: $a }", &reason) == nullptr);
+  CHECK(reason.find("not plain text") != std::string::npos);
+  CHECK(prefilterOf("rule r { strings: $a = { 41 42 43 44 } condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = \"abcd\" xor condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = \"abcd\" base64 condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = \"abc\" condition: $a }", &reason) == nullptr);
+  CHECK(reason.find("shorter") != std::string::npos);
+  CHECK(prefilterOf("rule r { strings: $a = \"\\xe9t\\xe9s\" nocase condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = \"abcd\" condition: $a or filesize > 10 }", &reason) == nullptr);
+  CHECK(reason.find("without a string match") != std::string::npos);
+  CHECK(prefilterOf("rule r { strings: $a = \"abcd\" condition: $a } rule s { condition: true }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = \"abcd\" condition: $a }") != nullptr);
+}
+
+TEST_CASE("a string is found wherever it sits in the buffer, in every form the rule asks for") {
+  const auto prefilter = prefilterOf(
+      "rule ja { strings: $a = \"社外秘\" $b = \"部外秘\" condition: any of them }\n"
+      "rule en { strings: $a = \"Confidential\" nocase $w = \"Secret\" wide ascii condition: any of them }\n"
+      "rule esc { strings: $a = \"tab\\there\" condition: $a }");
+  REQUIRE(prefilter != nullptr);
+  CHECK(prefilter->patternCount() == 6);
+  const std::string wide = std::string("S\0e\0c\0r\0e\0t\0", 12);
+  for (const std::string& needle :
+       {std::string("社外秘"), std::string("部外秘"), std::string("CONFIDENTIAL"), std::string("confidential"),
+        std::string("cOnFiDeNtIaL"), std::string("Secret"), wide, std::string("tab\there")}) {
+    CAPTURE(needle);
+    CHECK(prefilter->mayMatch(needle));                                                    // the whole buffer
+    CHECK(prefilter->mayMatch(needle + filler(1000)));                                     // at the start
+    CHECK(prefilter->mayMatch(filler(1000) + needle));                                     // ending on the last byte
+    CHECK(prefilter->mayMatch(filler(4093) + needle + filler(7)));                         // across a 4 KiB boundary
+    CHECK_FALSE(prefilter->mayMatch(filler(1000) + needle.substr(0, needle.size() - 1)));  // cut short
+    CHECK_FALSE(prefilter->mayMatch(needle.substr(1) + filler(10)));
+  }
+  CHECK_FALSE(prefilter->mayMatch(""));
+  CHECK_FALSE(prefilter->mayMatch("abc"));
+  CHECK_FALSE(prefilter->mayMatch(filler(100000)));
+  CHECK_FALSE(prefilter->mayMatch("社外 秘 部外 SECRET"));                  // case matters without nocase
+  CHECK_FALSE(prefilter->mayMatch(std::string("s\0e\0c\0r\0e\0t\0", 12)));  // wide, not nocase
+  CHECK_FALSE(prefilter->mayMatch("tab\\there"));
+}
+
+TEST_CASE("rules with a condition on several strings are prefiltered on any one of them") {
+  const auto prefilter = prefilterOf(
+      "rule list { strings: $a = \"顧客番号\" $b = \"電話番号\" $c = \"生年月日\" condition: 2 of them and filesize < "
+      "1MB }");
+  REQUIRE(prefilter != nullptr);
+  CHECK(prefilter->mayMatch("一覧 生年月日 のみ"));
+  CHECK_FALSE(prefilter->mayMatch("一覧 顧客 電話 生年"));
+}
