@@ -1,6 +1,12 @@
 #include "scan/XmlText.h"
 
+#include <cstring>
+
 #include "common/Utf8.h"
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
 
 namespace mamori::scan {
 
@@ -76,15 +82,32 @@ std::size_t appendXmlEntity(std::string& out, std::string_view text, std::size_t
   return semi - i + 1;
 }
 
+// Where the run of plain text from i ends: the next '<' or '&', or the end. 16 bytes at a time with
+// SSE2 (this scan is most of the extraction's cost on Office text, decision 0053's figures).
+std::size_t textRunEnd(std::string_view xml, std::size_t i) {
+#if defined(__SSE2__)
+  const __m128i lt = _mm_set1_epi8('<');
+  const __m128i amp = _mm_set1_epi8('&');
+  while (i + 16 <= xml.size()) {
+    __m128i block;
+    std::memcpy(&block, xml.data() + i, 16);
+    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(block, lt), _mm_cmpeq_epi8(block, amp)));
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    i += 16;
+  }
+#endif
+  while (i < xml.size() && xml[i] != '<' && xml[i] != '&') ++i;
+  return i;
+}
+
 std::string xmlText(std::string_view xml) {
   std::string out;
   out.reserve(xml.size() / 4);
   std::size_t i = 0;
   while (i < xml.size()) {
-    // Copy the run of plain text up to the next markup in one go: this loop is the extraction cost.
-    // (A plain loop: find_first_of calls memchr over the needle set for every byte.)
-    std::size_t textEnd = i;
-    while (textEnd < xml.size() && xml[textEnd] != '<' && xml[textEnd] != '&') ++textEnd;
+    // Copy the run of plain text up to the next markup in one go: this scan is the extraction cost.
+    // (Not find_first_of: it calls memchr over the needle set for every byte.)
+    const std::size_t textEnd = textRunEnd(xml, i);
     out.append(xml.substr(i, textEnd - i));
     i = textEnd;
     if (i >= xml.size()) break;

@@ -98,6 +98,15 @@ TEST_CASE("XML text joins runs and separates paragraphs") {
         "社外秘\nx\n");
   CHECK(xmlText("<si><t>A&amp;B &#x793E;&#22806;</t></si>") == "A&B 社外\n");
   CHECK(xmlText("<text:p>a<text:s/>b<!-- <text:p>no</text:p> --></text:p>") == "a b\n");
+  // Runs of text longer than one 16-byte block, with the markup at every offset of a block.
+  for (std::size_t before = 0; before < 40; ++before) {
+    const std::string run(before, 'x');
+    CAPTURE(before);
+    CHECK(xmlText("<p>" + run + "</p>") == run + "\n");
+    CHECK(xmlText("<p>" + run + "&amp;" + run + "</p>") == run + "&" + run + "\n");
+    CHECK(xmlText(run) == run);
+    CHECK(xmlText(run + "<") == run);
+  }
   CHECK(xmlText("<t><![CDATA[<raw>]]></t>") == "<raw>");
   CHECK(xmlText("<unclosed attr='1'") == "");
 }
