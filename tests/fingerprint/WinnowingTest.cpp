@@ -154,7 +154,7 @@ TEST_CASE("the selected positions are each window's rightmost minimum, ties incl
     for (const fp::WinnowParams params : {fp::WinnowParams{16, 32}, fp::WinnowParams{4, 5}, fp::WinnowParams{3, 1}}) {
       std::u32string text;
       unsigned x = static_cast<unsigned>(letters * 7 + params.window);
-      for (std::size_t i = 0; i < 3000; ++i) {
+      for (std::size_t i = 0; i < 3000 + letters + params.k; ++i) {  // odd and even counts of k-grams
         x = x * 1103515245u + 12345u;
         text.push_back(U'a' + ((x >> 16) % letters));
       }
