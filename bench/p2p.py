@@ -8,10 +8,14 @@
   2. exec-deny decision time (deny_exec on, the default): N launches refused by the fanotify exec
      permission guard, the agent's figure (p2p.decision_us: from the kernel's question to the answer)
      and the launcher's (posix_spawn failing with EPERM).
-  3. exec overhead: M runs of /bin/true, one after another, in the same pid namespace, with the agent
-     watching (kill only, and with the exec permission guard, which every exec on the machine waits
-     for) and without any agent (the reference), alternated to even out a shared machine's noise.
-     Ratio = with agent / without.
+  3. exec overhead, the issue's way: a shell loop of M runs of /bin/true (`for i in $(seq M); do
+     /bin/true; done` under sh) in the same pid namespace, with no agent (the reference), with an agent
+     killing only (deny_exec false) and with one refusing at exec too (deny_exec on, the exec permission
+     guard every exec on the machine waits for), a fresh agent per loop; --rounds rounds of the three,
+     their order turned each round, so a shared machine's drift lands on every side. Ratio = with agent
+     / the same round's reference; the median over the rounds is the figure, the load beside it, and
+     the agent's CPU, wake-ups and reads per exec (its main thread) say what the wall time hides.
+     `--only overhead` runs this part alone (the lead's quiet figure in one command).
 
   4. Debian variants (issue 19): the seven Debian clients, a renamed copy of each in another folder and
      two copies patched so their hash differs, each started once with deny_exec on and the built-in
@@ -27,7 +31,7 @@
 
 Goals (issues 5 and 19): p99 exec-to-kill <= 10 ms; overhead ratio <= 1.05; 14 of 14 variants stopped,
 at least 12 refused before exec; the Wine variants stopped, one event each.
-Usage: bench/p2p.py [--launches 100] [--runs 10000]   (run after scripts/build.sh, as root)
+Usage: bench/p2p.py [--launches 100] [--runs 2000] [--rounds 5] [--only overhead]   (after scripts/build.sh, as root)
 """
 
 import argparse
@@ -41,8 +45,7 @@ import time
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 from mamori_testkit import harness
-from mamori_testkit.p2p import SandboxedRun, build_pe, make_torrent, missing_wine_tools, wine_argv
-from p2p_idle import cpu_seconds  # (this folder's footprint bench)
+from mamori_testkit.p2p import SandboxedRun, build_pe, make_torrent, missing_wine_tools, thread_usage, wine_argv
 
 # Headless commands of the Debian clients; {d} is a fresh folder per launch, {t} a torrent.
 CLIENTS = {
@@ -90,7 +93,7 @@ def variants(work):
                                                      for a in CLIENTS[program]]]))
     return out
 
-# Runs inside the sandbox: times each launch (kill latency) or a whole loop of /bin/true runs.
+# Runs inside the sandbox: times each launch (kill latency, refusal) or one launch's outcome.
 LAUNCHER = r'''
 import os, signal, sys, time
 mode, count, program = sys.argv[1], int(sys.argv[2]), sys.argv[3:]
@@ -130,12 +133,6 @@ elif mode == "one":
     took = (time.monotonic_ns() - start) / 1e6
     killed = os.WIFSIGNALED(status) and os.WTERMSIG(status) == signal.SIGKILL
     print("ran" if not ready else (f"killed {took:.3f}" if killed else f"exited {took:.3f}"))
-else:
-    start = time.monotonic()
-    for _ in range(count):
-        pid = os.posix_spawn(program[0], program, os.environ)
-        os.waitpid(pid, 0)
-    print(f"{time.monotonic() - start:.6f}")
 '''
 
 
@@ -174,9 +171,10 @@ def run_in(sandbox, args, cwd=None):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--launches", type=int, default=100)
-    parser.add_argument("--runs", type=int, default=10000)
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="overhead rounds: each a reference loop, then a loop with a fresh deny_exec agent")
+    parser.add_argument("--runs", type=int, default=2000, help="runs of /bin/true in each shell loop")
+    parser.add_argument("--rounds", type=int, default=5,
+                        help="overhead rounds: each a reference loop, a kill-only loop and a deny_exec loop")
+    parser.add_argument("--only", choices=["overhead"], help="run only the exec overhead part")
     args = parser.parse_args()
     if os.geteuid() != 0:
         sys.exit("bench/p2p.py: run as root (namespaces, proc connector, kill)")
@@ -187,9 +185,6 @@ def main():
             f.write(LAUNCHER)
         client = os.path.join(work, "ctorrent")
         shutil.copy("/bin/sleep", client)
-
-        def true_loop():
-            return float(run_in(sandbox, ["python3", launcher, "loop", str(args.runs), "/bin/true"]))
 
         def start_agent(deny_exec):
             policy = os.path.join(work, f"policy-{deny_exec}.json")
@@ -202,7 +197,13 @@ def main():
             started.start()
             harness.wait_until(lambda: "applied the local file" in started.process.output() or None, 60,
                                "the agent and its policy")
+            time.sleep(1)  # the start's own work (hash learning, the first sweep) done
             return started
+
+        if args.only == "overhead":
+            collector = run.collector = harness.Collector(work).start()
+            exec_overhead(run, sandbox, start_agent, args.runs, args.rounds)
+            return
 
         def events(kind, n):
             return harness.wait_until(
@@ -219,7 +220,6 @@ def main():
             run_in(sandbox, wine_argv(prefix, hello), cwd=os.path.join(work, "wine"))
             wine_prefix_s = time.monotonic() - started
             wine_launches = wine_variants(work, prefix)
-        reference = [true_loop()]
         collector = run.collector = harness.Collector(work).start()
         api = collector.api()
         # Kill only (deny_exec false): every exec is looked at after it happened.
@@ -227,16 +227,13 @@ def main():
         run_in(sandbox, ["python3", launcher, "kill", "1", client, "30"])  # warms the caches; not counted
         outside = [float(v) for v in run_in(sandbox, ["python3", launcher, "kill", str(args.launches), client,
                                                       "30"]).split()]
-        with_kill = true_loop()
         inside = [e["details"]["p2p.exec_to_kill_us"] / 1000 for e in events("p2p.killed", args.launches + 1)
                   if "p2p.exec_to_kill_us" in e["details"]]
         agent.process.stop()
-        reference.append(true_loop())
         # deny_exec on: the exec permission guard answers every exec on the machine.
         agent = run.agent = start_agent(True)
         refused = [float(v) for v in run_in(sandbox, ["python3", launcher, "deny", str(args.launches), client,
                                                       "30"]).split()]
-        with_deny = true_loop()
         decisions = [e["details"]["p2p.decision_us"] / 1000 for e in events("p2p.exec_denied", args.launches)]
         # The Debian variants, once each, with the same agent (deny_exec on, built-in signatures).
         outcomes = []
@@ -259,20 +256,6 @@ def main():
         stops = [(label, path, outcome, took, *agent_figure(path)) for label, path, outcome, took in outcomes]
         agent.process.stop()
         agent = run.agent = None
-        reference.append(true_loop())
-        # Overhead again in rounds, reference and guarded back to back, so a busy machine's drift
-        # lands on both sides of each ratio.
-        paired = []
-        cpu_per_exec = []
-        for _ in range(args.rounds):
-            ref_round = true_loop()
-            agent = run.agent = start_agent(True)
-            cpu_before = cpu_seconds(agent.process.pid)
-            paired.append((ref_round, true_loop()))
-            cpu_per_exec.append((cpu_seconds(agent.process.pid) - cpu_before) / args.runs * 1e6)
-            agent.process.stop()
-            agent = run.agent = None
-
         def line(label, values):
             return (f"  {label:<38} p50 {percentile(values, 50):7.2f} ms   p99 {percentile(values, 99):7.2f} ms   "
                     f"max {max(values):7.2f} ms   (n={len(values)})")
@@ -281,7 +264,6 @@ def main():
         print(line("kill: launcher (spawn -> reaped)", outside))
         print(line("deny: in the agent (question -> answer)", decisions))
         print(line("deny: launcher (spawn -> EPERM)", refused))
-        ref = statistics.mean(reference)
         print("Debian variants (7 clients, 7 renamed copies; 2 patched copies beside), deny_exec on:")
         for label, path, outcome, took, agent_ms, signals in stops:
             evidence = ", ".join(sorted({f"{s['signal']} {s['matched'][:40]}" for s in signals}))
@@ -322,19 +304,74 @@ def main():
             print(f"  stopped {len(stopped)} of {len(wine_stops)}: refused at the loader's second exec "
                   f"{stopped.count('exec_denied')}, killed after its first exec {stopped.count('killed')} (before "
                   f"Wine maps the program); agent figure = decision time when refused, exec -> SIGKILL when killed")
-        print(f"exec overhead, {args.runs} runs of /bin/true:")
-        print(f"  without agent (reference): {ref:8.3f} s  ({', '.join(f'{r:.3f}' for r in reference)})")
-        print(f"  with agent, kill only:     {with_kill:8.3f} s   ratio {with_kill / ref:6.3f}  (goal <= 1.05)")
-        print(f"  with agent, deny_exec:     {with_deny:8.3f} s   ratio {with_deny / ref:6.3f}  (goal <= 1.05)")
-        ratios = sorted(w / r for r, w in paired)
-        print(f"  {args.rounds} rounds (reference, then deny_exec agent): ratios "
-              f"{', '.join(f'{x:.3f}' for x in ratios)}; median {ratios[len(ratios) // 2]:.3f}  (goal <= 1.05)")
-        # On two cores the agent's work runs beside the loop; on a one-core PC (or a busy one) it is
-        # paid in full: the agent's CPU time per exec says what the wall-time ratio hides.
-        print(f"  the agent's CPU per exec (all its threads, deny_exec): "
-              f"{', '.join(f'{x:.1f}' for x in cpu_per_exec)} us; the reference loop's wall time per run "
-              f"{ref / args.runs * 1e6:.1f} us")
-        print(f"  load average during the run: {harness.load_average()}")
+        exec_overhead(run, sandbox, start_agent, args.runs, args.rounds)
+
+
+def exec_overhead(run, sandbox, start_agent, runs, rounds):
+    """Part 3: the shell loop of /bin/true without an agent, with a kill-only and with a deny_exec agent."""
+    loop = os.path.join(run.work, "true-loop.sh")
+    with open(loop, "w") as f:
+        f.write(f"for i in $(seq {runs}); do /bin/true; done\n")
+    modes = ("reference", "kill only", "deny_exec")
+    wall = {m: [] for m in modes}
+    ratios = {m: [] for m in modes[1:]}
+    times = {m: [] for m in modes}  # (user, sys) of the loop's processes
+    cost = {m: [] for m in modes[1:]}  # the agent's main thread per exec: (CPU us, wake-ups, reads)
+    loads = []
+
+    def timed():
+        before = os.times()
+        started = time.monotonic()
+        subprocess.run(["nsenter", "-t", str(sandbox.init_pid), "--pid", "--net", "--", "sh", loop], check=True)
+        took = time.monotonic() - started
+        after = os.times()
+        return took, (after.children_user - before.children_user, after.children_system - before.children_system)
+
+    print(f"exec overhead: {rounds} rounds of a shell loop of {runs} runs of /bin/true, in a pid+net namespace "
+          f"the agents are scoped to:", flush=True)
+    for r in range(rounds):
+        order = modes[r % 3:] + modes[:r % 3]  # each kind first, second and third in turn
+        this = {}
+        for mode in order:
+            agent = None
+            if mode != "reference":
+                agent = run.agent = start_agent(mode == "deny_exec")
+                usage_before = thread_usage(agent.process.pid)
+            else:
+                time.sleep(1)  # the same quiet second an agent's loop has after its start
+            this[mode], user_sys = timed()
+            times[mode].append(user_sys)
+            if agent:
+                usage_after = thread_usage(agent.process.pid)
+                main = [tid for tid, (name, *_rest) in usage_after.items() if name == "mamori-agent"]
+                if main and main[0] in usage_before:
+                    b, a = usage_before[main[0]], usage_after[main[0]]
+                    cost[mode].append(((a[1] - b[1]) / runs * 1e6, (a[2] - b[2]) / runs, (a[3] - b[3]) / runs))
+                agent.process.stop()
+                run.agent = None
+        loads.append(os.getloadavg()[0])
+        for mode in modes:
+            wall[mode].append(this[mode])
+        for mode in modes[1:]:
+            ratios[mode].append(this[mode] / this["reference"])
+        print(f"  round {r + 1}: reference {this['reference']:.3f} s, kill only {this['kill only']:.3f} s "
+              f"({ratios['kill only'][-1]:.3f}x), deny_exec {this['deny_exec']:.3f} s "
+              f"({ratios['deny_exec'][-1]:.3f}x); load {loads[-1]:.1f}", flush=True)
+    for mode in modes:
+        user = statistics.median(t[0] for t in times[mode])
+        system = statistics.median(t[1] for t in times[mode])
+        line = (f"  {mode + ':':<11} wall median {statistics.median(wall[mode]):.3f} s "
+                f"({', '.join(f'{w:.3f}' for w in wall[mode])}); the loop's user {user:.2f} s, sys {system:.2f} s")
+        if mode != "reference":
+            line += (f"; ratio median {statistics.median(ratios[mode]):.3f} "
+                     f"({', '.join(f'{x:.3f}' for x in sorted(ratios[mode]))}) (goal <= 1.05)")
+        print(line)
+    for mode in modes[1:]:
+        if cost[mode]:
+            print(f"  the agent's main thread per exec, {mode}: CPU "
+                  f"{statistics.median(c[0] for c in cost[mode]):.1f} us, wake-ups "
+                  f"{statistics.median(c[1] for c in cost[mode]):.2f}, reads {statistics.median(c[2] for c in cost[mode]):.2f}")
+    print(f"  load average: {', '.join(f'{x:.1f}' for x in loads)} (per round) on {os.cpu_count()} cores")
 
 
 if __name__ == "__main__":
