@@ -1,6 +1,7 @@
 #pragma once
 // The p2p_guard section: which programs count as file-sharing software and what to do about them.
 
+#include <algorithm>
 #include <memory>
 #include <string>
 #include <vector>
@@ -16,6 +17,7 @@ namespace mamori::policy {
 struct ScriptPattern {
   std::string interpreter;
   std::string script;
+  bool operator==(const ScriptPattern&) const = default;
 };
 
 // A string of a Windows program's version resource (ProductName, OriginalFilename ...; the file
@@ -24,6 +26,7 @@ struct ScriptPattern {
 struct PeVersionPattern {
   std::string field;
   std::string value;
+  bool operator==(const PeVersionPattern&) const = default;
 };
 
 struct P2pSignatureSet {
@@ -54,5 +57,20 @@ struct P2pGuardSettings {
   bool builtinSignatures = true;
   std::vector<P2pSignatureSet> signatureSets;
 };
+
+// Whether two settings recognise and treat every program alike: the same mode and actions and the
+// same sets in the same order (rules compared by their source: a policy parsed again compiles them
+// again). The agent keeps what it learned about files (the exec guard's remembered files, cached
+// verdicts) across a policy that leaves them so.
+inline bool sameRecognition(const P2pGuardSettings& a, const P2pGuardSettings& b) {
+  const auto sameSet = [](const P2pSignatureSet& x, const P2pSignatureSet& y) {
+    return x.name == y.name && x.processNames == y.processNames && x.sha256 == y.sha256 &&
+           x.yaraSource == y.yaraSource && x.scripts == y.scripts && x.peVersionInfo == y.peVersionInfo;
+  };
+  return a.mode == b.mode && a.denyExec == b.denyExec && a.kill == b.kill && a.networkDetection == b.networkDetection &&
+         a.builtinSignatures == b.builtinSignatures &&
+         std::equal(a.signatureSets.begin(), a.signatureSets.end(), b.signatureSets.begin(), b.signatureSets.end(),
+                    sameSet);
+}
 
 }  // namespace mamori::policy

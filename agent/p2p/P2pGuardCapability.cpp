@@ -153,9 +153,13 @@ void P2pGuardCapability::applySignatureSets() {
   if (learner_ && settings_.mode != policy::Mode::kOff) {
     for (auto& set : learner_->learnedSets()) effective.signatureSets.push_back(std::move(set));
   }
+  // The same recognition as now (a policy that changed another section, or learning that found the
+  // same programs): what the guard, the decider and the kernel's ignore marks know stays true.
+  if (applied_ && policy::sameRecognition(*applied_, effective)) return;
   guard_->apply(effective);
   decider_->apply(effective);
   if (execGuard_) execGuard_->forgetAllowed();  // files allowed under the old sets are asked about again
+  applied_ = std::move(effective);
 }
 
 namespace {

@@ -138,7 +138,8 @@ class P2pGuardCapability final : public Capability {
   std::vector<pid_t> networkCandidates_;
   std::chrono::steady_clock::time_point candidatesListedAt_{};
   std::unique_ptr<ExecDecider> decider_;
-  policy::P2pGuardSettings settings_;  // as the policy says, before learning
+  policy::P2pGuardSettings settings_;                // as the policy says, before learning
+  std::optional<policy::P2pGuardSettings> applied_;  // with the learned sets, as the guard has them
   std::unique_ptr<HashLearner> learner_;
   std::unique_ptr<QFileSystemWatcher> packageWatcher_;
   QTimer learnTimer_;
