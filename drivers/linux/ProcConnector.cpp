@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include "drivers/linux/ProcConnectorFilter.h"
 #include "drivers/linux/ProcConnectorParser.h"
 
 namespace mamori::drivers::linux_os {
@@ -17,21 +18,9 @@ namespace mamori::drivers::linux_os {
 namespace {
 
 common::Status sendControl(int fd, proc_cn_mcast_op op) {
-  // nlmsghdr, cn_msg, then the operation, in one buffer laid out as the connector expects (cn_msg
-  // ends in a flexible array, so it cannot be a member of a struct with the operation after it).
-  std::array<char, NLMSG_SPACE(sizeof(cn_msg) + sizeof(proc_cn_mcast_op))> request{};
-  nlmsghdr header{};
-  header.nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + sizeof(proc_cn_mcast_op));
-  header.nlmsg_type = NLMSG_DONE;
-  cn_msg message{};
-  message.id.idx = CN_IDX_PROC;
-  message.id.val = CN_VAL_PROC;
-  message.len = sizeof(proc_cn_mcast_op);
-  std::memcpy(request.data(), &header, sizeof header);
-  std::memcpy(request.data() + NLMSG_HDRLEN, &message, sizeof message);
-  std::memcpy(request.data() + NLMSG_HDRLEN + sizeof message, &op, sizeof op);
-  const std::size_t length = header.nlmsg_len;
-  if (::send(fd, request.data(), length, 0) != static_cast<ssize_t>(length)) {
+  const std::string request =
+      procConnectorMessage(std::string_view(reinterpret_cast<const char*>(&op), sizeof op));  // NOLINT: bytes of op
+  if (::send(fd, request.data(), request.size(), 0) != static_cast<ssize_t>(request.size())) {
     return common::makeError("cannot subscribe to the proc connector", "NETLINK_CONNECTOR", errno);
   }
   return common::Ok{};
@@ -42,6 +31,11 @@ common::Status sendControl(int fd, proc_cn_mcast_op op) {
 common::Result<std::unique_ptr<ProcConnector>> ProcConnector::open() {
   common::UniqueFd fd(::socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC | SOCK_NONBLOCK, NETLINK_CONNECTOR));
   if (!fd.valid()) return common::makeError("cannot open a netlink connector socket", "NETLINK_CONNECTOR", errno);
+  // Only what the guard uses is queued (ProcConnectorFilter). Without the filter (a kernel that
+  // refuses it) the parser drops the rest after reading it.
+  auto program = buildProcConnectorFilter();
+  const sock_fprog filter{static_cast<unsigned short>(program.size()), program.data()};
+  (void)::setsockopt(fd.get(), SOL_SOCKET, SO_ATTACH_FILTER, &filter, sizeof filter);
   // Bursts (a build running thousands of execs) must not overrun us between two reads.
   const int buffer = 8 * 1024 * 1024;
   if (::setsockopt(fd.get(), SOL_SOCKET, SO_RCVBUFFORCE, &buffer, sizeof buffer) != 0) {

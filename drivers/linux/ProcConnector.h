@@ -1,7 +1,8 @@
 #pragma once
 // The netlink proc connector (NETLINK_CONNECTOR, CN_IDX_PROC): the kernel multicasts every exec and
 // exit as it happens. Needs CAP_NET_ADMIN in the initial user namespace. The socket is non-blocking
-// with a large receive buffer; an overrun (ENOBUFS) is reported, never hidden.
+// with a large receive buffer; an overrun (ENOBUFS) is reported, never hidden. A socket filter keeps
+// thread births and deaths and the other event kinds in the kernel (ProcConnectorFilter).
 
 #include <memory>
 

@@ -39,4 +39,21 @@ std::vector<ProcessEvent> parseProcConnectorDatagram(std::string_view bytes) {
   return out;
 }
 
+std::string procConnectorMessage(std::string_view payload) {
+  // cn_msg ends in a flexible array, so it cannot be a member of a struct with the payload after it.
+  std::string bytes(NLMSG_SPACE(sizeof(cn_msg) + payload.size()), '\0');
+  nlmsghdr header{};
+  header.nlmsg_len = NLMSG_LENGTH(sizeof(cn_msg) + payload.size());
+  header.nlmsg_type = NLMSG_DONE;
+  cn_msg message{};
+  message.id.idx = CN_IDX_PROC;
+  message.id.val = CN_VAL_PROC;
+  message.len = static_cast<decltype(message.len)>(payload.size());
+  std::memcpy(bytes.data(), &header, sizeof header);
+  std::memcpy(bytes.data() + NLMSG_HDRLEN, &message, sizeof message);
+  std::memcpy(bytes.data() + NLMSG_HDRLEN + sizeof message, payload.data(), payload.size());
+  bytes.resize(header.nlmsg_len);
+  return bytes;
+}
+
 }  // namespace mamori::drivers::linux_os

@@ -2,6 +2,7 @@
 // Parsing of proc connector datagrams (netlink, CN_IDX_PROC). Pure: bytes in, events out; fuzzed
 // with the /proc parsers (tests/fuzz/fuzz_proc.cpp).
 
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -13,5 +14,10 @@ namespace mamori::drivers::linux_os {
 // of thread-group leaders (a thread ending is not a process ending); everything else (uid, comm ...)
 // and any malformed message is skipped.
 std::vector<ProcessEvent> parseProcConnectorDatagram(std::string_view bytes);
+
+// One netlink message of the proc connector as the kernel lays it out (netlink header, connector
+// header for CN_IDX_PROC, then payload, padded): what the agent sends to subscribe, and what the
+// kernel sends for each event (a proc_event as payload).
+std::string procConnectorMessage(std::string_view payload);
 
 }  // namespace mamori::drivers::linux_os
