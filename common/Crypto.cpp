@@ -1,8 +1,15 @@
 #include "common/Crypto.h"
 
+// SHA-256 goes through OpenSSL's low-level interface (deprecated in OpenSSL 3, still present; the
+// same assembly, SHA-NI where the CPU has it, as EVP's provider). EVP's first use initialises the
+// library: the default provider, every cipher and digest registered by name, openssl.cnf read, and
+// their cleanup at exit, about 1 ms of CPU, the largest piece of a re-scan of an unchanged tree
+// after the process start itself (`mamori-scan` hashes only its cache key and the compiled rules'
+// names there). The low-level functions initialise nothing (docs/decisions/0054).
+#define OPENSSL_SUPPRESS_DEPRECATED
 #include <openssl/crypto.h>
-#include <openssl/evp.h>
 #include <openssl/rand.h>
+#include <openssl/sha.h>
 
 #include <array>
 #include <climits>
@@ -37,30 +44,30 @@ std::string randomHex(std::size_t len) {
 }
 
 std::string sha256Hex(std::string_view data) {
-  Sha256 hash;
-  hash.update(data);
-  return hash.hex();
+  SHA256_CTX context;
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  // SHA-256 over memory cannot fail: a failure is a broken invariant, not an input error.
+  MAMORI_ASSERT(SHA256_Init(&context) == 1 && SHA256_Update(&context, data.data(), data.size()) == 1 &&
+                SHA256_Final(digest.data(), &context) == 1);
+  return toHex(digest.data(), digest.size());
 }
 
-// OpenSSL fails here only without memory or without SHA-256 itself: nothing sensible can go on.
-Sha256::Sha256() : context_(EVP_MD_CTX_new()) {
-  MAMORI_ASSERT(context_ != nullptr);
-  MAMORI_ASSERT(EVP_DigestInit_ex(static_cast<EVP_MD_CTX*>(context_), EVP_sha256(), nullptr) == 1);
-}
+Sha256::Sha256() : context_(new SHA256_CTX) { MAMORI_ASSERT(SHA256_Init(static_cast<SHA256_CTX*>(context_)) == 1); }
 
-Sha256::~Sha256() { EVP_MD_CTX_free(static_cast<EVP_MD_CTX*>(context_)); }
+Sha256::~Sha256() {
+  OPENSSL_cleanse(context_, sizeof(SHA256_CTX));
+  delete static_cast<SHA256_CTX*>(context_);
+}
 
 void Sha256::update(std::string_view data) {
-  MAMORI_ASSERT(EVP_DigestUpdate(static_cast<EVP_MD_CTX*>(context_), data.data(), data.size()) == 1);
+  MAMORI_ASSERT(SHA256_Update(static_cast<SHA256_CTX*>(context_), data.data(), data.size()) == 1);
 }
 
 std::string Sha256::hex() {
-  auto* context = static_cast<EVP_MD_CTX*>(context_);
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int digestLen = 0;
-  MAMORI_ASSERT(EVP_DigestFinal_ex(context, digest.data(), &digestLen) == 1);
-  MAMORI_ASSERT(EVP_DigestInit_ex(context, EVP_sha256(), nullptr) == 1);
-  return toHex(digest.data(), digestLen);
+  auto* context = static_cast<SHA256_CTX*>(context_);
+  std::array<unsigned char, SHA256_DIGEST_LENGTH> digest{};
+  MAMORI_ASSERT(SHA256_Final(digest.data(), context) == 1 && SHA256_Init(context) == 1);
+  return toHex(digest.data(), digest.size());
 }
 
 bool constantTimeEquals(std::string_view a, std::string_view b) {

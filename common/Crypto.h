@@ -28,7 +28,7 @@ class Sha256 {
   std::string hex();
 
  private:
-  void* context_;  // EVP_MD_CTX, kept out of this header
+  void* context_;  // SHA256_CTX, kept out of this header
 };
 
 // Compares without leaking where the first difference is.
