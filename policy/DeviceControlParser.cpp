@@ -2,6 +2,7 @@
 #include <algorithm>
 #include <array>
 #include <cctype>
+#include <initializer_list>
 #include <set>
 #include <tuple>
 
@@ -213,14 +214,13 @@ bool isInquiryText(const std::string& text) {
   return std::all_of(text.begin(), text.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
 }
 
-void parseOpticalEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
-                       std::vector<AllowedOpticalDrive>& out) {
-  ObjectReader reader(value, pointer, errors);
-  if (!reader.isObject()) return;
-  AllowedOpticalDrive drive;
+// SCSI INQUIRY-like strings of an entry (key, field, longest, required), blanks trimmed, for a "drive"
+// or a "disk"; false when one is missing or malformed (each said in errors).
+using InquiryField = std::tuple<const char*, std::string*, std::size_t, bool>;
+bool readInquiryFields(ObjectReader& reader, ErrorList& errors, const char* what,
+                       std::initializer_list<InquiryField> fields) {
   bool ok = true;
-  for (const auto& [key, field, limit, required] : {std::tuple{"vendor", &drive.vendor, std::size_t{8}, true},
-                                                    std::tuple{"model", &drive.model, std::size_t{16}, false}}) {
+  for (const auto& [key, field, limit, required] : fields) {
     const common::JsonValue* v = required ? reader.require(key) : reader.get(key);
     if (v == nullptr) {
       ok = ok && !required;
@@ -229,17 +229,42 @@ void parseOpticalEntry(const common::JsonValue& value, const std::string& pointe
     const std::string text = v->kind == common::JsonKind::kString ? trimmedBlanks(v->text) : std::string();
     if (v->kind != common::JsonKind::kString || text.size() > limit || !isInquiryText(text) ||
         (required && text.empty())) {
-      errors.add(reader.pointerOf(key), "expected the drive's " + std::string(key) + " as sysfs shows it (" +
-                                            (required ? "1-" : "0-") + std::to_string(limit) +
-                                            " printable ASCII characters), found " + common::describeJson(*v));
+      errors.add(reader.pointerOf(key), "expected the " + std::string(what) + "'s " + std::string(key) +
+                                            " as sysfs shows it (" + (required ? "1-" : "0-") +
+                                            std::to_string(limit) + " printable ASCII characters), found " +
+                                            common::describeJson(*v));
       ok = false;
       continue;
     }
     *field = text;
   }
+  return ok;
+}
+
+void parseOpticalEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                       std::vector<AllowedOpticalDrive>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedOpticalDrive drive;
+  const bool ok = readInquiryFields(reader, errors, "drive",
+                                    {InquiryField{"vendor", &drive.vendor, 8, true},
+                                     InquiryField{"model", &drive.model, 16, false}});
   readAccess(reader, drive.access);
   reader.string("comment", drive.comment, 1024);
   if (ok) out.push_back(std::move(drive));
+}
+
+void parseDiskEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
+                    std::vector<AllowedDisk>& out) {
+  ObjectReader reader(value, pointer, errors);
+  if (!reader.isObject()) return;
+  AllowedDisk disk;
+  const bool ok = readInquiryFields(reader, errors, "disk",
+                                    {InquiryField{"vendor", &disk.vendor, 8, false},
+                                     InquiryField{"model", &disk.model, 16, true},
+                                     InquiryField{"serial", &disk.serial, 64, false}});
+  reader.string("comment", disk.comment, 1024);
+  if (ok) out.push_back(std::move(disk));
 }
 
 void parseThunderboltEntry(const common::JsonValue& value, const std::string& pointer, ErrorList& errors,
@@ -335,6 +360,20 @@ void parseDeviceControl(const common::JsonValue& value, const std::string& point
                 }
               });
     out.pciAllow = std::move(devices);
+  }
+  if (const common::JsonValue* v = reader.get("disk_allow")) {
+    std::vector<AllowedDisk> disks;
+    std::set<std::tuple<std::string, std::string, std::string>> seen;
+    readArray(*v, reader.pointerOf("disk_allow"), errors, kMaxAllowEntries,
+              [&](const common::JsonValue& item, const std::string& at) {
+                const std::size_t before = disks.size();
+                parseDiskEntry(item, at, errors, disks);
+                if (disks.size() != before &&
+                    !seen.emplace(disks.back().vendor, disks.back().model, disks.back().serial).second) {
+                  errors.add(at, "duplicate disk_allow entry: the same vendor, model and serial appear earlier");
+                }
+              });
+    out.diskAllow = std::move(disks);
   }
   if (const common::JsonValue* v = reader.get("optical"))
     readCardAction(*v, reader.pointerOf("optical"), errors, out.optical);

@@ -58,6 +58,16 @@ struct AllowedPciDevice {
   std::string comment;
 };
 
+// One company-issued disk on a non-USB transport (eSATA, a SAS/SCSI HBA) by the SCSI INQUIRY strings
+// and unit serial sysfs shows (/sys/block/sdX/device/vendor, model, vpd_pg80; lsblk -o VENDOR,MODEL,SERIAL).
+// vendor empty = any vendor; serial empty = every unit of the model.
+struct AllowedDisk {
+  std::string vendor;
+  std::string model;
+  std::string serial;
+  std::string comment;
+};
+
 // One company-issued optical drive (CD/DVD/BD burner) by the SCSI INQUIRY strings sysfs shows
 // (/sys/bus/scsi/devices/H:C:T:L/vendor and model, blanks trimmed). model empty = every model of the vendor.
 struct AllowedOpticalDrive {
@@ -97,6 +107,9 @@ struct DeviceControlSettings {
   // agent runs (docs/decisions/0033). Devices present at boot are never decided.
   ChannelAction pcieStorage = ChannelAction::kBlock;
   std::vector<AllowedPciDevice> pciAllow;
+  // The same channel decides SCSI disks (sd) that appear on a non-USB transport while the agent runs
+  // (eSATA, a hot-plugged SAS/SCSI HBA's disks: docs/decisions/0055); these are allowed by disk_allow.
+  std::vector<AllowedDisk> diskAllow;
   // CD/DVD/BD drives on any bus (SATA, SCSI, USB): burning goes through SCSI commands on the drive's
   // device nodes, so the agent refuses opens of those nodes (docs/decisions/0037). read_only: discs
   // can be read, nothing can be burnt. Same four actions as card readers.

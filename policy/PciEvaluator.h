@@ -34,6 +34,18 @@ struct PciVerdict {
   int allowEntry = -1;  // index into DeviceControlSettings::pciAllow
 };
 
+// A SCSI disk that appeared on a non-USB transport while the agent ran (eSATA, a hot-plugged HBA),
+// by its INQUIRY strings and unit serial.
+struct HotplugDiskFacts {
+  std::string vendor;
+  std::string model;
+  std::string serial;
+};
+
+// Follows pcie_storage like a hot-plugged controller; disk_allow entries match by model and, when
+// they name them, vendor and serial (exactly, blanks trimmed). allowEntry indexes disk_allow.
+PciVerdict evaluateHotplugDisk(const DeviceControlSettings& settings, const HotplugDiskFacts& disk);
+
 // Only hot-plugged devices of base class 01 are controlled; everything else (and whatever was
 // present at boot: the system disk) is allowed without a word. Controlled devices follow
 // pcie_storage and pci_allow (vendor and device id, and serial and slot when the entry names them).

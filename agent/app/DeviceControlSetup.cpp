@@ -8,6 +8,7 @@
 #include <functional>
 
 #include "agent/device/CardReaderControl.h"
+#include "agent/device/HotplugDiskControl.h"
 #include "agent/device/OpticalControl.h"
 #include "agent/device/PciStorageControl.h"
 #include "agent/device/ThunderboltControl.h"
@@ -27,7 +28,7 @@ class TracingSink final : public EventSink {
   std::string report(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) override {
     if (trace_) {
       std::string device = details->optValue<std::string>("usb.kernel_name", "");
-      for (const char* key : {"mmc.kernel_name", "pci.kernel_name", "optical.address", "thunderbolt.port"}) {
+      for (const char* key : {"mmc.kernel_name", "pci.kernel_name", "optical.address", "thunderbolt.port", "scsi.address"}) {
         if (details->has(key)) device = details->getValue<std::string>(key);
       }
       trace_("mamori: " + type + " " + device + "\n");
@@ -64,6 +65,8 @@ class AssembledDeviceControl final : public DeviceControlCapability {
         trace_(sink, drivers.trace),
         cards_(*drivers.mmc, *drivers.blocks, trace_),
         pciStorage_(*drivers.pci, *drivers.storageNodes, *drivers.accessGate, trace_),
+        disks_(*drivers.storageNodes, *drivers.accessGate, trace_,
+               [this](const std::vector<std::string>& functions) { return pciStorage_.allowedHotPlugged(functions); }),
         opticalControl_(*drivers.optical, *drivers.blocks, *drivers.accessGate, trace_),
         thunderbolt_(*drivers.thunderbolt, trace_, stateDir.empty() ? std::string() : stateDir + "/thunderbolt-keys",
                      &randomThunderboltKey),
@@ -94,17 +97,19 @@ class AssembledDeviceControl final : public DeviceControlCapability {
       uevents_ = std::move(source).value();
       control_ = std::make_unique<device::DeviceControl>(*drivers_.usb, *drivers_.blocks, uevents_.get(), trace_);
       for (device::DeviceChannel* channel :
-           std::initializer_list<device::DeviceChannel*>{&cards_, &pciStorage_, &opticalControl_, &thunderbolt_}) {
+           std::initializer_list<device::DeviceChannel*>{&cards_, &pciStorage_, &disks_, &opticalControl_,
+                                                        &thunderbolt_}) {
         control_->addChannel(channel);
       }
       refusedTimer_.setInterval(kRefusedPollMs);
       QObject::connect(&refusedTimer_, &QTimer::timeout, [this] {
         try {  // a Qt slot: nothing may escape it
-          // One queue for the agent's one gate: PCIe storage takes the refusals on its majors, the
-          // optical channel the rest.
+          // One queue for the agent's one gate: PCIe storage and hot-plugged disks take the refusals
+          // on their majors, the optical channel the rest.
           std::vector<drivers::RefusedOpen> optical;
+          const std::int64_t now = device::steadyMs();
           for (auto& open : drivers_.accessGate->refused()) {
-            if (!pciStorage_.refusedOpen(open)) optical.push_back(std::move(open));
+            if (!pciStorage_.refusedOpen(open, now) && !disks_.refusedOpen(open, now)) optical.push_back(std::move(open));
           }
           opticalControl_.reportRefused(optical);
         } catch (const std::exception& e) {
@@ -126,6 +131,7 @@ class AssembledDeviceControl final : public DeviceControlCapability {
   TracingSink trace_;
   device::CardReaderControl cards_;
   device::PciStorageControl pciStorage_;
+  device::HotplugDiskControl disks_;
   QTimer refusedTimer_;  // collects the opens the device gate refused
   device::OpticalControl opticalControl_;
   device::ThunderboltControl thunderbolt_;

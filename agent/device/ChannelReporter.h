@@ -47,6 +47,8 @@ class ChannelReporter {
   void forget(const std::string& id);
 
   const std::string& who() const { return who_; }
+  // Where the channel's other events go (device.open_refused).
+  EventSink& sink() const { return sink_; }
 
  private:
   std::string offerFor(Poco::JSON::Object& details, const ChannelDevice& device);

@@ -21,6 +21,10 @@ class DeviceChannel {
   // The uevent socket overran and uevents were lost: what the channel keeps of the devices' state
   // is rebuilt from what the kernel shows now. Nothing by default.
   virtual void uneventsLost() {}
+  // The USB devices present were decided (at every apply): a stick blocked at start has lost its disk
+  // by now, and a channel whose rules follow device nodes drops those of nodes gone meanwhile, before
+  // their remove uevents are read (the agent's start can take a second). Nothing by default.
+  virtual void usbDecided() {}
 };
 
 }  // namespace mamori::agent::device

@@ -71,6 +71,7 @@ common::Status DeviceControl::apply(const policy::Policy& policy) {
   // the kernel's defaults come back (also undoing an earlier enforce).
   auto defaults = setDefaults(settings_.mode != policy::Mode::kEnforce);
   rescan(first);
+  for (auto* channel : channels_) channel->usbDecided();
   common::log::info("device control: mode " + std::string(policy::modeName(settings_.mode)) + ", " +
                     std::to_string(settings_.allow.size()) + " allow entries");
   return defaults;

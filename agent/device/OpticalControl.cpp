@@ -7,6 +7,7 @@
 #include <set>
 
 #include "agent/device/DeviceEvents.h"
+#include "agent/device/RefusedOpens.h"
 #include "agent/report/EventFactory.h"
 #include "common/Crypto.h"
 #include "common/Log.h"
@@ -16,9 +17,6 @@ namespace mamori::agent::device {
 using policy::CardDecision;
 
 namespace {
-
-constexpr std::int64_t kReportEveryMs = 5000;  // one refused-open event per node, process and access
-constexpr std::size_t kMaxRecent = 256;
 
 drivers::DeviceAccess accessFor(CardDecision decision) {
   switch (decision) {
@@ -33,15 +31,6 @@ bool isOpticalNodeEvent(const drivers::Uevent& event) {
   if (event.action != "add" && event.action != "remove") return false;
   if (event.subsystem == "scsi_generic" || event.subsystem == "bsg") return true;
   return event.subsystem == "block" && event.devname.rfind("sr", 0) == 0;
-}
-
-std::string numberText(const drivers::DeviceNumber& number) {
-  return std::string(number.block ? "b " : "c ") + std::to_string(number.major) + ":" + std::to_string(number.minor);
-}
-
-std::int64_t steadyMs() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now().time_since_epoch())
-      .count();
 }
 
 }  // namespace
@@ -188,11 +177,7 @@ void OpticalControl::reportRefused(const std::vector<drivers::RefusedOpen>& refu
   for (const auto& open : refused) {
     // A drive the agent has not looked at yet (its uevent is still queued): look now.
     if (owners_.count(open.device) == 0) refresh(false);
-    const auto key = std::make_tuple(open.device.major, open.device.minor, open.pid, open.wantedWrite);
-    const auto last = recent_.find(key);
-    if (last != recent_.end() && now - static_cast<std::int64_t>(last->second) < kReportEveryMs) continue;
-    if (recent_.size() >= kMaxRecent) recent_.clear();
-    recent_[key] = static_cast<std::uint64_t>(now);
+    if (!refusals_.admit(open, now)) continue;
     Poco::JSON::Object::Ptr details;
     std::string node;
     const auto owner = owners_.find(open.device);
@@ -212,12 +197,7 @@ void OpticalControl::reportRefused(const std::vector<drivers::RefusedOpen>& refu
       details = makeDetails();
       details->set("device.channel", std::string("optical"));
     }
-    details->set("open.node", node);
-    details->set("open.device", numberText(open.device));
-    details->set("open.access", std::string(open.wantedWrite ? "write" : "read"));
-    details->set("process.pid", open.pid);
-    details->set("process.name", open.command);
-    details->set("process.uid", open.uid);
+    refusals_.describe(*details, open, node);
     common::log::info("optical drives: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
                       (node.empty() ? numberText(open.device) : node) + " for " + open.command + " (pid " +
                       std::to_string(open.pid) + ")");

@@ -24,6 +24,7 @@
 #include "agent/device/ChannelReporter.h"
 #include "agent/device/ChannelVerdict.h"
 #include "agent/device/DeviceChannel.h"
+#include "agent/device/RefusedOpens.h"
 #include "drivers/include/OpticalDrives.h"
 #include "drivers/include/Uevent.h"
 #include "drivers/include/UsbBus.h"
@@ -76,7 +77,7 @@ class OpticalControl final : public DeviceChannel {
   };
   std::map<std::string, Known> known_;                   // SCSI address -> the drive
   std::map<drivers::DeviceNumber, std::string> owners_;  // a node's number -> its drive
-  std::map<std::tuple<std::uint32_t, std::uint32_t, std::int64_t, bool>, std::uint64_t> recent_;
+  RefusedOpens refusals_;
 };
 
 // The fields of every optical drive event (docs/events.md, "Optical drives").

@@ -13,31 +13,11 @@ namespace {
 
 // BLOCK_EXT_MAJOR, fixed in the kernel; /proc/devices names it "blkext".
 constexpr std::uint32_t kBlkextMajor = 259;
-// The NVMe controllers' and namespaces' character nodes (admin and I/O passthrough).
-constexpr const char* kCharMajors[] = {"nvme", "nvme-generic"};
 
 std::string joined(const std::vector<std::string>& names) {
   std::string text;
   for (const auto& name : names) text += (text.empty() ? "" : " ") + name;
   return text;
-}
-
-std::string numberText(const drivers::DeviceNumber& number) {
-  return std::string(number.block ? "b " : "c ") + std::to_string(number.major) + ":" +
-         (number.minor == drivers::kAnyMinor ? std::string("*") : std::to_string(number.minor));
-}
-
-// A node's number from its uevent (MAJOR, MINOR); nullopt when it has none.
-std::optional<drivers::DeviceNumber> ueventNumber(const drivers::Uevent& event) {
-  const auto major = event.vars.find("MAJOR");
-  const auto minor = event.vars.find("MINOR");
-  if (major == event.vars.end() || minor == event.vars.end()) return std::nullopt;
-  try {
-    return drivers::DeviceNumber{event.subsystem == "block", static_cast<std::uint32_t>(std::stoul(major->second)),
-                                 static_cast<std::uint32_t>(std::stoul(minor->second))};
-  } catch (const std::exception&) {
-    return std::nullopt;
-  }
 }
 
 }  // namespace
@@ -142,14 +122,35 @@ void PciStorageControl::uneventsLost() {
   }
 }
 
-bool PciStorageControl::refusedOpen(const drivers::RefusedOpen& open) {
+bool PciStorageControl::refusedOpen(const drivers::RefusedOpen& open, std::int64_t nowMs) {
   if (!onGatedMajor(open.device)) return false;
   auto node = nodes_.node(open.device);
-  common::log::info(
-      "pcie storage: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
-      (node ? "/dev/" + node.value().name + " (" + numberText(open.device) + ")" : numberText(open.device)) + " for " +
-      (open.command.empty() ? std::string("?") : open.command) + " (pid " + std::to_string(open.pid) + ")");
+  const std::string name = node ? "/dev/" + node.value().name : std::string();
+  common::log::info("pcie storage: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
+                    (name.empty() ? numberText(open.device) : name + " (" + numberText(open.device) + ")") + " for " +
+                    (open.command.empty() ? std::string("?") : open.command) + " (pid " + std::to_string(open.pid) +
+                    ")");
+  // Refused before the agent allowed the node (an allowed drive's nodes in the moment before their
+  // uevents were read): logged only, since the node opens now.
+  if (allowed_.count(open.device) != 0) return true;
+  if (!refusals_.admit(open, nowMs)) return true;
+  Poco::JSON::Object::Ptr details = busDetails("pci", "pcie_storage", {});
+  if (node) {
+    // The drive it belongs to, as the decision named it (when the drive is still there).
+    const auto& functions = node.value().pciFunctions;
+    if (!functions.empty()) {
+      if (auto device = bus_.device(functions.front()); device) details = describe(device.value());
+    }
+  }
+  refusals_.describe(*details, open, name);
+  reporter_.sink().report("device.open_refused", common::Severity::Medium, details);
   return true;
+}
+
+bool PciStorageControl::allowedHotPlugged(const std::vector<std::string>& functions) const {
+  return std::any_of(functions.begin(), functions.end(), [&](const std::string& function) {
+    return decided_.count(function) != 0 && blocked_.count(function) == 0 && atStart_.count(function) == 0;
+  });
 }
 
 std::optional<ChannelVerdict> PciStorageControl::judge(const drivers::PciDevice& device, bool /*atStart*/) {
@@ -221,16 +222,8 @@ void PciStorageControl::gateMajors() {
     blkext = block.value().at("blkext");
   }
   found.push_back({true, blkext, drivers::kAnyMinor});
-  if (auto chars = nodes_.majors(false); chars) {
-    for (const char* name : kCharMajors) {
-      const auto major = chars.value().find(name);
-      if (major != chars.value().end()) found.push_back({false, major->second, drivers::kAnyMinor});
-    }
-  }
-  std::vector<drivers::DeviceNumber> fresh;
-  for (const auto& major : found) {
-    if (std::find(majors_.begin(), majors_.end(), major) == majors_.end()) fresh.push_back(major);
-  }
+  for (const auto& major : charMajorsNamed(nodes_, {"nvme", "nvme-generic"})) found.push_back(major);
+  const std::vector<drivers::DeviceNumber> fresh = freshMajors(found, majors_);
   if (fresh.empty()) return;
   const std::vector<drivers::DeviceNumber> before = majors_;
   majors_.insert(majors_.end(), fresh.begin(), fresh.end());
@@ -247,13 +240,7 @@ void PciStorageControl::gateMajors() {
     if (mayOpen(node, atStart)) allow(node, false);
   }
   std::string denied;
-  for (const auto& major : fresh) {
-    if (auto done = gate_.set(major, drivers::DeviceAccess::kNone); !done) {
-      gateFailed(numberText(major) + ": " + done.error().describe());
-      continue;
-    }
-    denied += (denied.empty() ? "" : ", ") + numberText(major);
-  }
+  (void)denyMajors(gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied);
   common::log::info("pcie storage: opens of " + denied + " refused unless allowed (" +
                     std::to_string(allowed_.size()) + " nodes allowed)");
   gated_ = true;
@@ -261,22 +248,16 @@ void PciStorageControl::gateMajors() {
 
 void PciStorageControl::liftGate() {
   if (!gated_) return;
-  for (const auto& major : majors_) (void)gate_.clear(major);  // the majors first: nothing refused meanwhile
-  for (const auto& [number, allowed] : allowed_) (void)gate_.clear(number);
-  majors_.clear();
-  allowed_.clear();
+  liftRules(gate_, majors_, allowed_);
   gated_ = false;
   common::log::info("pcie storage: the device gate's NVMe rules are lifted");
 }
 
 void PciStorageControl::rebuild(bool reread) {
-  auto present = nodes_.nodesOn(majors_);
-  if (!present) {
-    common::log::error("pcie storage: " + present.error().describe());
-    return;
-  }
+  auto present = nodesPresentOn(nodes_, majors_, "pcie storage");
+  if (!present) return;
   std::set<drivers::DeviceNumber> seen;
-  for (const auto& node : present.value()) {
+  for (const auto& node : *present) {
     seen.insert(node.number);
     const auto known = allowed_.find(node.number);
     const bool same = known != allowed_.end() && known->second.name == node.name;
@@ -296,11 +277,7 @@ void PciStorageControl::rebuild(bool reread) {
   }
 }
 
-bool PciStorageControl::onGatedMajor(const drivers::DeviceNumber& number) const {
-  return std::any_of(majors_.begin(), majors_.end(), [&](const drivers::DeviceNumber& major) {
-    return major.block == number.block && major.major == number.major;
-  });
-}
+bool PciStorageControl::onGatedMajor(const drivers::DeviceNumber& number) const { return onMajor(majors_, number); }
 
 bool PciStorageControl::mayOpen(const drivers::StorageNode& node, bool atStart) {
   if (atStart) {  // present when the gate is first set: every node but a blocked drive's

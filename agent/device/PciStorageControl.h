@@ -23,6 +23,7 @@
 #include <vector>
 
 #include "agent/device/ChannelControl.h"
+#include "agent/device/RefusedOpens.h"
 #include "drivers/include/DeviceAccessGate.h"
 #include "drivers/include/PciBus.h"
 #include "drivers/include/StorageNodes.h"
@@ -51,8 +52,12 @@ class PciStorageControl final : public ChannelControl<drivers::PciBus, drivers::
   // Devices added meanwhile are decided, and the gate's rules rebuilt from the nodes present now,
   // before anything new is allowed.
   void uneventsLost() override;
-  // Whether the gate refused this open on one of this channel's majors (logged); false: not ours.
-  bool refusedOpen(const drivers::RefusedOpen& open);
+  // Whether the gate refused this open on one of this channel's majors (logged, and reported as
+  // device.open_refused, rate-limited); false: not ours. nowMs: the monotonic clock.
+  bool refusedOpen(const drivers::RefusedOpen& open, std::int64_t nowMs);
+  // Whether any of these PCI functions is a hot-plugged storage controller this channel allowed (its
+  // disks are then allowed by HotplugDiskControl too).
+  bool allowedHotPlugged(const std::vector<std::string>& functions) const;
 
  private:
   // The fields of every PCI storage event (docs/events.md, "PCIe storage").
@@ -96,6 +101,7 @@ class PciStorageControl final : public ChannelControl<drivers::PciBus, drivers::
     std::vector<std::string> functions;
   };
   std::map<drivers::DeviceNumber, Allowed> allowed_;  // numbers with an allow rule of ours
+  RefusedOpens refusals_;
 };
 
 }  // namespace mamori::agent::device

@@ -13,8 +13,8 @@ namespace mamori::drivers::fake {
 
 class FakeStorageNodes final : public StorageNodes {
  public:
-  // blkext 259; nvme and nvme-generic char majors as a Debian 12 kernel registers them.
-  FakeStorageNodes() : blockMajors_{{"blkext", 259}, {"sd", 8}}, charMajors_{{"nvme", 240}, {"nvme-generic", 239}} {}
+  // blkext 259; nvme, nvme-generic, sg and bsg char majors as a Debian 12 kernel registers them.
+  FakeStorageNodes() : blockMajors_{{"blkext", 259}, {"sd", 8}}, charMajors_{{"nvme", 240}, {"nvme-generic", 239}, {"sg", 21}, {"bsg", 247}} {}
 
   // A node the kernel made: below PCI function `function` ("" for none).
   StorageNode& add(const DeviceNumber& number, const std::string& name, const std::string& function, bool disk) {
@@ -26,6 +26,22 @@ class FakeStorageNodes final : public StorageNodes {
     node.disk = disk;
     if (!function.empty()) node.pciFunctions.push_back(function);
     return nodes_[number] = node;
+  }
+  // A node of SCSI device `scsi` ("2:0:0:0", type 0: a disk) below PCI function `function`, or below
+  // USB when usb is true; vendor, model and serial as INQUIRY and VPD 0x80 give them.
+  StorageNode& addScsi(const DeviceNumber& number, const std::string& name, const std::string& scsi, bool disk,
+                       const std::string& function = "0000:00:1f.2", bool usb = false, int type = 0) {
+    StorageNode& node = add(number, name, function, disk);
+    node.scsiDevpath = "/devices/pci0000:00/" + function + (usb ? "/usb2/2-1/2-1:1.0" : "") + "/host" +
+                       scsi.substr(0, scsi.find(':')) + "/target" + scsi.substr(0, scsi.rfind(':')) + "/" + scsi;
+    node.devpath = node.scsiDevpath + "/" + name;
+    node.scsiDevice = scsi;
+    node.scsiType = type;
+    node.usb = usb;
+    node.vendor = "ATA";
+    node.model = "Portable SSD";
+    node.serial = "S" + scsi;
+    return node;
   }
   void remove(const DeviceNumber& number) { nodes_.erase(number); }
   void registerCharMajor(const std::string& name, std::uint32_t major) { charMajors_[name] = major; }

@@ -1,9 +1,11 @@
 #pragma once
 // The device nodes of storage by their numbers, for the rules PCIe storage puts in the device gate
-// (docs/decisions/0046): which majors the kernel registered under a name (/proc/devices: block
+// (docs/decisions/0046, 0055): which majors the kernel registered under a name (/proc/devices: block
 // "blkext" is every NVMe namespace and partitions beyond a disk's first minors; char "nvme" and
-// "nvme-generic" the controllers' and namespaces' passthrough nodes), every node on those majors and
-// the PCI functions it sits below (/sys/dev/block, /sys/dev/char), and the partition re-read of a disk
+// "nvme-generic" the controllers' and namespaces' passthrough nodes; char "sg" and "bsg" every SCSI
+// device's passthrough nodes), every node on those majors, the PCI functions it sits below and, for a
+// SCSI device's nodes (sd disks and partitions, sg, bsg), the SCSI device with its INQUIRY strings,
+// unit serial and whether it sits below USB (/sys/dev/block, /sys/dev/char), and the partition re-read of a disk
 // whose partition scan the gate refused, and a "change" uevent so udev probes a node again. Reads facts
 // and carries out; it never decides.
 
@@ -29,6 +31,18 @@ struct StorageNode {
   // False when it should sit below PCI functions that could not be found (a multipath disk whose
   // controllers are not listed yet): then nothing is known to allow it.
   bool resolved = true;
+  // Below a USB device (a stick, a USB disk or card reader): the USB channel decided it.
+  bool usb = false;
+  // The SCSI device it belongs to ("2:0:0:0"; its disk, partitions, sg and bsg nodes share it), ""
+  // when none; its peripheral type (0 disk, 1 tape, 5 optical drive, 7 optical memory, 14 RBC; -1
+  // unknown) and what identifies it: INQUIRY vendor and model (blanks trimmed) and the unit serial
+  // number (VPD page 0x80, "" when it has none).
+  std::string scsiDevice;
+  std::string scsiDevpath;
+  int scsiType = -1;
+  std::string vendor;
+  std::string model;
+  std::string serial;
 };
 
 class StorageNodes {

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cctype>
 #include <cerrno>
 #include <filesystem>
@@ -12,6 +13,7 @@
 #include "common/Files.h"
 #include "common/UniqueFd.h"
 #include "drivers/linux/LinuxUsbBus.h"
+#include "drivers/linux/OpticalSysfsParser.h"
 
 namespace mamori::drivers::linux_os {
 
@@ -120,6 +122,22 @@ common::Result<StorageNode> LinuxStorageNodes::nodeAt(const DeviceNumber& number
   }
   const std::string function = nearestPciFunction(node.devpath);
   if (!function.empty()) node.pciFunctions.push_back(function);
+  node.usb = belowUsb(node.devpath);
+  node.scsiDevpath = scsiDeviceDevpath(node.devpath);
+  if (!node.scsiDevpath.empty()) {
+    // What the device says of itself (a hostile disk chooses its INQUIRY strings and VPD pages).
+    const std::string dir = sysfs_ + node.scsiDevpath;
+    node.scsiDevice = fs::path(node.scsiDevpath).filename().string();
+    auto type = common::readSmallFile(dir + "/type", 64);
+    const auto parsed = type ? parseScsiType(type.value()) : std::nullopt;
+    node.scsiType = parsed ? *parsed : -1;
+    for (const auto& [attribute, field] : {std::pair{"/vendor", &node.vendor}, std::pair{"/model", &node.model}}) {
+      auto text = common::readSmallFile(dir + attribute, 256);
+      if (text) *field = cleanInquiryText(text.value());
+    }
+    auto page = common::readSmallFile(dir + "/vpd_pg80", 512);
+    if (page) node.serial = parseUnitSerial(page.value());
+  }
   return node;
 }
 

@@ -41,5 +41,4 @@ std::map<std::string, std::uint32_t> parseProcDevices(std::string_view text, boo
 std::optional<DeviceNumber> parseDeviceNumber(std::string_view text, bool block);
 // The nearest PCI function ("0000:02:00.0") in a devpath; "" when none.
 std::string nearestPciFunction(std::string_view devpath);
-
 }  // namespace mamori::drivers::linux_os

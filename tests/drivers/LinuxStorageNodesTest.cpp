@@ -10,6 +10,7 @@
 #include <fstream>
 
 #include "drivers/linux/LinuxStorageNodes.h"
+#include "drivers/linux/OpticalSysfsParser.h"
 
 namespace {
 
@@ -19,7 +20,10 @@ using mamori::drivers::kAnyMinor;
 using mamori::drivers::linux_os::LinuxStorageNodes;
 using mamori::drivers::linux_os::nearestPciFunction;
 using mamori::drivers::linux_os::parseDeviceNumber;
+using mamori::drivers::linux_os::belowUsb;
 using mamori::drivers::linux_os::parseProcDevices;
+using mamori::drivers::linux_os::parseUnitSerial;
+using mamori::drivers::linux_os::scsiDeviceDevpath;
 
 const char* const kProcDevices =
     "Character devices:\n  1 mem\n  4 tty\n 21 sg\n239 nvme-generic\n240 nvme\n\n"
@@ -49,6 +53,9 @@ class Tree {
   void link(const std::string& at, const std::string& devpath) {
     fs::create_symlink(fs::relative(base_ + "/sys" + devpath, fs::path(base_ + "/sys" + at).parent_path()),
                        base_ + "/sys" + at);
+  }
+  void file(const std::string& path, const std::string& content) {
+    std::ofstream(base_ + "/sys" + path, std::ios::binary) << content;
   }
   LinuxStorageNodes nodes() const { return LinuxStorageNodes(base_ + "/sys", base_ + "/proc", base_ + "/dev"); }
 
@@ -138,4 +145,57 @@ TEST_CASE("the nodes on the NVMe majors and the PCI functions they depend on") {
   REQUIRE(orphan.ok());
   CHECK_FALSE(orphan.value().resolved);
   CHECK_FALSE(nodes.node({true, 259, 9}).ok());
+}
+
+TEST_CASE("SCSI facts of a devpath: its SCSI device, USB or not, the unit serial of VPD page 0x80") {
+  const std::string esata = "/devices/pci0000:00/0000:00:1f.2/ata3/host2/target2:0:0/2:0:0:0";
+  CHECK(scsiDeviceDevpath(esata + "/block/sdb/sdb1") == esata);
+  CHECK(scsiDeviceDevpath(esata + "/scsi_generic/sg2") == esata);
+  CHECK(scsiDeviceDevpath(esata + "/bsg/2:0:0:0") == esata);  // the bsg node's name is an address too
+  CHECK(scsiDeviceDevpath(kBoot + "/nvme/nvme1/nvme1n1").empty());
+  CHECK(scsiDeviceDevpath("/devices/x/target2:0/2:0:0:0").empty());
+  CHECK(belowUsb("/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda"));
+  CHECK_FALSE(belowUsb(esata + "/block/sdb"));
+  CHECK_FALSE(belowUsb("/devices/platform/usbx/block/sdb"));
+  CHECK(parseUnitSerial(std::string("\0\x80\0\x0a" "  disk-1 \0\0", 14)) == "disk-1");
+  CHECK(parseUnitSerial(std::string("\0\x80\0\x10" "ab", 6)) == "ab");  // a length beyond the page: what is there
+  CHECK(parseUnitSerial(std::string("\0\x83\0\x02" "ab", 6)).empty());  // another page
+  CHECK(parseUnitSerial(std::string("\0\x80\0\x02\x01" "b", 6)).empty());  // not printable
+  CHECK(parseUnitSerial("").empty());
+}
+
+TEST_CASE("the nodes of a SCSI disk carry its SCSI device, INQUIRY strings and serial") {
+  Tree tree;
+  const std::string esata = "/devices/pci0000:00/0000:00:1f.2/ata3/host2/target2:0:0/2:0:0:0";
+  tree.node(true, "8:16", esata + "/block/sdb");
+  tree.node(true, "8:17", esata + "/block/sdb/sdb1", true);
+  tree.node(false, "21:2", esata + "/scsi_generic/sg2");
+  tree.file(esata + "/type", "0\n");
+  tree.file(esata + "/vendor", "ATA     \n");
+  tree.file(esata + "/model", "Portable SSD    \n");
+  tree.file(esata + "/vpd_pg80", std::string("\0\x80\0\x08" "company1", 12));
+  const std::string usb = "/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0";
+  tree.node(true, "8:0", usb + "/block/sda");
+  const auto nodes = tree.nodes();
+  auto all = nodes.nodesOn({{true, 8, kAnyMinor}, {false, 21, kAnyMinor}});
+  REQUIRE(all.ok());
+  CHECK(all.value().size() == 4);
+  for (const DeviceNumber number : {DeviceNumber{true, 8, 16}, DeviceNumber{true, 8, 17}, DeviceNumber{false, 21, 2}}) {
+    auto node = nodes.node(number);
+    REQUIRE(node.ok());
+    CHECK(node.value().scsiDevice == "2:0:0:0");
+    CHECK(node.value().scsiDevpath == esata);
+    CHECK(node.value().scsiType == 0);
+    CHECK(node.value().vendor == "ATA");
+    CHECK(node.value().model == "Portable SSD");
+    CHECK(node.value().serial == "company1");
+    CHECK_FALSE(node.value().usb);
+    CHECK(node.value().pciFunctions == std::vector<std::string>{"0000:00:1f.2"});
+  }
+  CHECK(nodes.node({true, 8, 16}).value().disk);
+  auto stick = nodes.node({true, 8, 0});
+  REQUIRE(stick.ok());
+  CHECK(stick.value().usb);
+  CHECK(stick.value().scsiType == -1);  // no type file: unknown
+  CHECK(stick.value().serial.empty());
 }

@@ -101,3 +101,45 @@ TEST_CASE("pcie_storage and pci_allow are parsed strictly") {
   CHECK(hasError(result, "/device_control/pci_allow/4", "duplicate pci_allow entry"));
   CHECK(hasError(result, "/device_control/pci_allow/5/product_id", ""));
 }
+
+TEST_CASE("a disk hot-plugged on a non-USB transport follows pcie_storage; disk_allow by model, vendor and serial") {
+  DeviceControlSettings settings;
+  const HotplugDiskFacts disk{"ATA", "Portable SSD", "S123"};
+  CHECK(summary(evaluateHotplugDisk(settings, disk)) == "block/block #-1: pcie_storage is block");
+  settings.diskAllow = {{"", "Portable SSD", "other", ""}, {"WDC", "Portable SSD", "", ""},
+                        {"ATA", "Portable SSD", "S123", "asset 7"}, {"", "Portable SSD", "", "every unit"}};
+  auto verdict = evaluateHotplugDisk(settings, disk);
+  CHECK(summary(verdict) == "allow/allow #2: allowed by disk_allow entry 2 (asset 7)");
+  CHECK(evaluateHotplugDisk(settings, {"ATA", "Portable SSD", ""}).allowEntry == 3);  // no serial: the model entry
+  CHECK(evaluateHotplugDisk(settings, {"ATA", "Other", "S123"}).decision == PciDecision::kBlock);
+  settings.diskAllow.clear();
+  settings.pcieStorage = ChannelAction::kAudit;
+  CHECK(summary(evaluateHotplugDisk(settings, disk)) ==
+        "allow/block audit #-1: audit, would block: pcie_storage is audit");
+  settings.mode = Mode::kOff;
+  CHECK_FALSE(evaluateHotplugDisk(settings, disk).controlled);
+}
+
+TEST_CASE("disk_allow is parsed strictly") {
+  auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {
+    "disk_allow": [{"vendor": " ATA ", "model": "Portable SSD", "serial": "S123", "comment": "asset 7"},
+                   {"model": "QEMU HARDDISK"}]}})");
+  CAPTURE(result.describe());
+  REQUIRE(result.ok());
+  const auto& disks = result.policy->deviceControl.diskAllow;
+  REQUIRE(disks.size() == 2);
+  CHECK(disks[0].vendor == "ATA");
+  CHECK(disks[0].model == "Portable SSD");
+  CHECK(disks[0].serial == "S123");
+  CHECK(disks[1].vendor.empty());
+
+  result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {
+    "disk_allow": [{"vendor": "ATA"}, {"model": "a model longer than 16"}, {"model": "M", "serial": 7},
+                   {"model": "M"}, {"model": "M"}, {"model": "M", "wwn": "x"}]}})");
+  REQUIRE_FALSE(result.ok());
+  CHECK(hasError(result, "/device_control/disk_allow/0/model", "missing required key"));
+  CHECK(hasError(result, "/device_control/disk_allow/1/model", "expected the disk's model"));
+  CHECK(hasError(result, "/device_control/disk_allow/2/serial", "expected the disk's serial"));
+  CHECK(hasError(result, "/device_control/disk_allow/4", "duplicate disk_allow entry"));
+  CHECK(hasError(result, "/device_control/disk_allow/5/wwn", ""));
+}

@@ -261,13 +261,45 @@ TEST_CASE("a blocked drive's disk, made before the decision, is never openable")
   CHECK(f.nodes.rereads().empty());
   CHECK(f.nodes.announced().empty());
   CHECK(f.gate.rules.count(kNewDisk) == 0);
-  // The refusals are this channel's (logged), not the optical drives'.
+  // The refusals are this channel's, reported as device.open_refused with the drive's fields (while
+  // it is there), not the optical drives'.
   auto refused = f.gate.refused();
   REQUIRE(refused.size() == 4);
-  CHECK(f.control.refusedOpen(refused[0]));
+  for (const auto& open : refused) CHECK(f.control.refusedOpen(open, 1000));
+  // The freed number's read, the new disk's read (twice by the same process: once), the controller's write.
+  CHECK(f.count("device.open_refused") == 3);
+  const auto* event = f.last("device.open_refused", "0000:01:00.0");
+  REQUIRE(event != nullptr);
+  CHECK(event->text("open.device") == "c 240:1");
+  CHECK(event->text("open.node") == "/dev/nvme2");
+  CHECK(event->text("open.access") == "write");
+  CHECK(event->text("process.name") == "dd");
+  CHECK(event->text("device.channel") == "pcie_storage");
+  CHECK(event->details->getValue<int>("process.uid") == 1000);
+  // The same open by the same process again within 5 s: logged, not reported.
+  CHECK(f.control.refusedOpen(refused[3], 2000));
+  CHECK(f.count("device.open_refused") == 3);
   mamori::drivers::RefusedOpen sr;
   sr.device = {true, 11, 0};
-  CHECK_FALSE(f.control.refusedOpen(sr));
+  CHECK_FALSE(f.control.refusedOpen(sr, 2000));
+}
+
+TEST_CASE("refused opens are reported at most 20 per 5 s per channel; the next one says how many were left out") {
+  mamori::agent::device::RefusedOpens refusals;
+  mamori::drivers::RefusedOpen open;
+  open.device = {true, 259, 3};
+  int admitted = 0;
+  for (int pid = 1; pid <= 50; ++pid) {  // a partition scan, udev's probes, a script in a loop
+    open.pid = pid;
+    admitted += refusals.admit(open, 100) ? 1 : 0;
+  }
+  CHECK(admitted == mamori::agent::device::RefusedOpens::kBurst);
+  open.pid = 51;
+  CHECK(refusals.admit(open, 100 + mamori::agent::device::RefusedOpens::kEveryMs));
+  Poco::JSON::Object details;
+  refusals.describe(details, open, "/dev/nvme2n1");
+  CHECK(details.getValue<std::int64_t>("open.suppressed") == 30);
+  CHECK(details.getValue<std::string>("open.device") == "b 259:3");
 }
 
 TEST_CASE(

@@ -22,9 +22,11 @@ wait_for() {
     usleep 50000
   done
 }
-has_disk() { ls /sys/block | grep -q '^sd'; }
+# The sd disks of USB sticks (the virtio-scsi system disk and the disks hot-plugged onto it are not).
+usb_disks() { for ud in /sys/block/sd*; do readlink -f "$ud" | grep -q '/usb[0-9]*/' && basename "$ud"; done; }
+has_disk() { [ -n "$(usb_disks)" ]; }
 no_disk() { ! has_disk; }
-disk() { ls /sys/block | grep '^sd' | head -1; }
+disk() { usb_disks | head -1; }
 logged() { grep "event $1 " /tmp/agent.log | grep -q "\"usb.serial\":\"$2\""; }
 no_stick() { ! grep -q HARDDRIVE /sys/bus/usb/devices/*/product 2>/dev/null; }
 kmsg_count() { dmesg | grep -c "mamori: $1" ; }
@@ -118,6 +120,17 @@ optical_allowed_check() {
 # One in slot 5 (pci_allow names the slot) gets its disk and its partition (re-read by the agent: the
 # kernel's own partition scan was refused by the gate), both readable and writable; the drive in slot 1
 # since boot keeps its driver, disk and partition, which open throughout.
+# disk_and_partition_take_writes DISK PARTITION: sector 1 of the disk (before the partition) and the
+# partition's first sector, which is sector 2048 of the disk, written through each node and read back
+# through the disk with the caches dropped.
+disk_and_partition_take_writes() {
+  echo mamori-disk | dd of="/dev/$1" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
+    echo mamori-part | dd of="/dev/$2" bs=512 count=1 conv=sync,fsync 2>/dev/null && sync &&
+    echo 3 > /proc/sys/vm/drop_caches &&
+    dd if="/dev/$1" bs=512 skip=1 count=1 2>/dev/null | grep -q mamori-disk &&
+    dd if="/dev/$1" bs=512 skip=2048 count=1 2>/dev/null | grep -q mamori-part &&
+    dd if="/dev/$2" bs=512 count=1 2>/dev/null | grep -q mamori-part
+}
 slot_addr() { cat "/sys/bus/pci/slots/$1/address"; }
 slot_dev() { echo "/sys/bus/pci/devices/$(slot_addr "$1").0"; }
 pci_logged() { grep "event $1 " /tmp/agent.log | grep -q "\"pci.slot\":\"$2\""; }
@@ -168,12 +181,7 @@ pcie_checks() {
     n=$(nvme_disk_in 5)
     # Sector 1 of the disk (before the partition) and the partition's first sector, which is sector 2048
     # of the disk: written through each node, read back through the disk with the caches dropped.
-    if echo mamori-disk | dd of="/dev/$n" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
-       echo mamori-part | dd of="/dev/${n}p1" bs=512 count=1 conv=sync,fsync 2>/dev/null && sync &&
-       echo 3 > /proc/sys/vm/drop_caches &&
-       dd if="/dev/$n" bs=512 skip=1 count=1 2>/dev/null | grep -q mamori-disk &&
-       dd if="/dev/$n" bs=512 skip=2048 count=1 2>/dev/null | grep -q mamori-part &&
-       dd if="/dev/${n}p1" bs=512 count=1 2>/dev/null | grep -q mamori-part; then
+    if disk_and_partition_take_writes "$n" "${n}p1"; then
       result pcie_nvme_allowed PASS "$n and ${n}p1 of $(slot_addr 5).0 in slot 5 read and written (opens at the uevent: $(opens_in 5 | sort | uniq -c | tr -s ' \n' ' '))"
     else result pcie_nvme_allowed FAIL "$n or ${n}p1 of $(slot_addr 5).0 in slot 5 not readable and writable"; fi
   else result pcie_nvme_allowed FAIL "disk: $(nvme_disk_in 5), partition: $(has_part_in 5 && echo yes || echo no); $(grep -E 'pci' /tmp/agent.log | tail -2 | cut -c1-300)"; fi
@@ -185,6 +193,71 @@ pcie_checks() {
      ! grep -q "pcie storage: refused .*/dev/$b" /tmp/agent.log; then
     result pcie_boot_drive_untouched PASS "$b and ${b}p1 open and take writes"
   else result pcie_boot_drive_untouched FAIL "$b: $(ls /sys/bus/pci/devices/0000:01:00.0 | tr '\n' ' '); $(grep "refused .*/dev/$b" /tmp/agent.log | head -2)"; fi
+}
+
+# 11. SCSI disks on a non-USB transport, hot-plugged while the agent runs: the stand-in for eSATA and
+# hot-plugged SATA/SAS disks (QEMU cannot hot-plug a disk onto its AHCI controller; a scsi-hd put onto
+# the virtio-scsi controller is a SCSI disk on a non-USB transport, decided the same way). Under the
+# default pcie_storage block, two unknown disks are refused: their nodes exist, but no open of the
+# disk or its sg/bsg nodes ever passes the device gate (the listener tries each at its uevent), dd and
+# mount fail. The company disk (disk_allow by model and serial) gets its partition (re-read by the
+# agent) at once usable, both written and read back; its partition's open at the uevent already
+# passes (the agent allows the disk's whole minor range). It is then unplugged: how long its freed
+# number stayed allowed is measured by the listener. The system disk on the same controller since boot:
+# never named, opens and takes writes throughout.
+scsi_disk_of() { for sd in /sys/block/sd*; do grep -aq "$1" "$sd/device/vpd_pg80" 2>/dev/null && basename "$sd"; done | head -1; }
+scsi_disk_in() { [ -n "$(scsi_disk_of "$1")" ]; }
+scsi_logged() { grep "event $1 " /tmp/agent.log | grep -q "\"scsi.serial\":\"$2\""; }
+scsi_part_in() { sp_d=$(scsi_disk_of "$1"); [ -n "$sp_d" ] && [ -e "/dev/${sp_d}1" ]; }
+# The listener's opens of the nodes of the SCSI device of disk $1 (sd, partitions, sg, bsg).
+scsi_opens_of() {
+  so_dev=$(readlink -f "/sys/block/$1/device"); so_dev=${so_dev#/sys}
+  grep " $so_dev/" /tmp/opens.log 2>/dev/null | awk '{print $3}'
+}
+scsi_checks() {
+  sb=$(scsi_disk_of boot-scsi)
+  tried=""; blocked=0; unusable=0
+  for i in 1 2; do
+    plug "scb$i" "scsi:blocked-disk-$i"
+    if wait_for 90 scsi_logged device.blocked "blocked-disk-$i" && wait_for 30 scsi_disk_in "blocked-disk-$i"; then
+      blocked=$((blocked + 1))
+      d=$(scsi_disk_of "blocked-disk-$i")
+      if ! dd if="/dev/$d" of=/dev/null bs=512 count=1 2>/dev/null && ! mount -t vfat "/dev/$d" /mnt 2>/dev/null &&
+         [ ! -e "/dev/${d}1" ]; then unusable=$((unusable + 1)); fi
+    fi
+  done
+  uevents_drained || say "WARN the uevent listener did not catch up"
+  for i in 1 2; do d=$(scsi_disk_of "blocked-disk-$i"); [ -n "$d" ] && tried="$tried $(scsi_opens_of "$d")"; done
+  opened=$(echo "$tried" | tr ' ' '\n' | grep -c '^opened$')
+  refused=$(echo "$tried" | tr ' ' '\n' | grep -c '^refused$')
+  other=$(echo "$tried" | tr ' ' '\n' | grep -c -e '^gone$' -e '^other')
+  reported=$(grep "event device.open_refused " /tmp/agent.log | grep -c '"scsi.serial":"blocked-disk-')
+  usage="$((opened + refused + other)) opens of their nodes at the uevent: $refused refused, $opened opened, $other other; $reported device.open_refused"
+  if [ "$blocked" = 2 ] && [ "$unusable" = 2 ] && [ "$opened" = 0 ] && [ "$refused" -ge 4 ] && [ "$reported" -ge 1 ]; then
+    result scsi_hotplug_blocked PASS "2 refused (dd, mount, no partition), 0 usable: $usage"
+  else result scsi_hotplug_blocked FAIL "$blocked blocked, $unusable unusable; $usage; $(grep -E 'hot-plugged|scsi' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+  say "SCSI-EXPOSED usable: $opened ($usage)"
+  plug sca1 "scsi:company-disk"
+  if wait_for 90 scsi_logged device.allowed company-disk && wait_for 30 scsi_part_in company-disk; then
+    sn=$(scsi_disk_of company-disk)  # not n: wait_for counts in n
+    if disk_and_partition_take_writes "$sn" "${sn}1"; then
+      uevents_drained
+      at_uevent=$(grep -E "^open (${sn}|${sn}1) " /tmp/opens.log | awk '{print $2"="$3}' | sort | uniq -c | tr -s ' \n' ' ')
+      # The partition appears after the agent allowed the disk's minor range: open at its uevent.
+      if grep -q "^open ${sn}1 opened " /tmp/opens.log; then
+        result scsi_hotplug_allowed PASS "$sn and ${sn}1 read and written (opens at the uevent:$at_uevent)"
+      else result scsi_hotplug_allowed FAIL "${sn}1 not opened at its uevent (opens:$at_uevent)"; fi
+    else result scsi_hotplug_allowed FAIL "$sn or ${sn}1 not readable and writable"; fi
+    unplug sca1
+    freed() { grep -q "^freed $sn " /tmp/opens.log; }
+    if wait_for 60 freed; then say "SCSI-FREED $(grep "^freed $sn " /tmp/opens.log | tail -1)"; fi
+  else result scsi_hotplug_allowed FAIL "disk: $(scsi_disk_of company-disk), partition: $(scsi_part_in company-disk && echo yes || echo no); $(grep -E 'scsi|hot-plugged' /tmp/agent.log | tail -2 | cut -c1-300)"; fi
+  if [ -n "$sb" ] && ! grep -q '"scsi.serial":"boot-scsi"' /tmp/agent.log &&
+     echo mamori-boot | dd of="/dev/${sb}1" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
+     [ "$(dd if="/dev/$sb" bs=512 count=1 2>/dev/null | wc -c)" = 512 ] &&
+     ! grep -q "hot-plugged disks: refused .*/dev/$sb" /tmp/agent.log; then
+    result scsi_boot_disk_untouched PASS "$sb and ${sb}1 open and take writes"
+  else result scsi_boot_disk_untouched FAIL "$sb: $(ls /sys/block | tr '\n' ' '); $(grep "refused .*/dev/$sb" /tmp/agent.log | head -2)"; fi
 }
 
 # Only the optical checks (a quick run while working on them: run_usb_e2e.py --only optical).
@@ -238,11 +311,11 @@ uevents_drained() {
   ud_more() { [ "$(grep -c '^change mem /devices/virtual/mem/null$' /tmp/uevents.log)" -gt "$ud_before" ]; }
   wait_for 60 ud_more
 }
-# Only the PCIe checks (a quick run while working on them: run_usb_e2e.py --only pcie).
-if [ "$mode" = pcie ]; then
+# Only the PCIe or SCSI checks (a quick run while working on them: run_usb_e2e.py --only pcie|scsi).
+if [ "$mode" = pcie ] || [ "$mode" = scsi ]; then
   start_agent
-  pcie_checks
-  say "AGENT-LOG-BEGIN"; grep -hE 'event device|pcie|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+  if [ "$mode" = pcie ]; then pcie_checks; else scsi_checks; fi
+  say "AGENT-LOG-BEGIN"; grep -hE 'event device|pcie|hot-plugged|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
   say "OPENS-BEGIN"; cat /tmp/opens.log > /dev/console; say "OPENS-END"
   finish
 fi
@@ -402,6 +475,8 @@ else result phone_replugs FAIL "$refused refused, $exposed usable"; fi
 
 pcie_checks
 
+scsi_checks
+
 optical_checks
 
 # 9. Card readers: a card inserted later (QEMU changes the SD card's medium) never gets a disk. Then
@@ -425,8 +500,8 @@ else result card_read_only FAIL "no mmcblk; $(grep -E 'card|mmc' /tmp/agent-ro.l
 optical_allowed_check
 
 # The kernel's enumeration lines and the agent's decision lines, for the plug-to-decision figures.
-say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|card at address|type 00 class 0x01|nvme nvme[0-9]*: pci function|mamori: device\.' > /dev/console; say "DMESG-END"
-say "AGENT-LOG-BEGIN"; grep -hE 'event (device|activity)|pcie storage|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
+say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|Direct-Access|card at address|type 00 class 0x01|nvme nvme[0-9]*: pci function|mamori: device\.' > /dev/console; say "DMESG-END"
+say "AGENT-LOG-BEGIN"; grep -hE 'event (device|activity)|pcie storage|hot-plugged disks|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
 # The uevent listener's opens of NVMe nodes (the PCIe checks).
 say "OPENS-BEGIN"; cat /tmp/opens.log > /dev/console; say "OPENS-END"
 finish

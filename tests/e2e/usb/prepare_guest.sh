@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the guest for the USB end-to-end test: a Debian 12 kernel fetched from Debian at run time
-# and an initramfs with busybox, the USB/SCSI/FAT/HID, SD card reader (sdhci-pci, mmc_block) and NVMe modules, mamori-agent with its libraries,
+# and an initramfs with busybox, the USB/SCSI/FAT/HID, SD card reader (sdhci-pci, mmc_block), NVMe and virtio-scsi modules, mamori-agent with its libraries,
 # guest-init.sh and two documents for the activity check. Everything downloaded or built stays in CACHE (under the build tree, never committed).
 #   prepare_guest.sh CACHE AGENT_BINARY   -> CACHE/vmlinuz, CACHE/initramfs.cpio.gz
 set -euo pipefail
@@ -35,7 +35,7 @@ for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -s
 : > "$root/lib/modules/load-order"
 # crc64_rocksoft_generic provides the crypto algorithm crc64-rocksoft (t10-pi, sd_mod) asks for by name.
 for mod in crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp437 nls_ascii usbhid hid-generic \
-    sdhci-pci mmc_block nvme ahci sr_mod sg isofs; do
+    sdhci-pci mmc_block nvme ahci sr_mod sg isofs virtio_pci virtio_scsi; do
   modprobe -d "$kroot" -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" {print $2}'
 done | awk '!seen[$0]++' | grep -v crct10dif-pclmul | while read -r ko; do
   base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}
@@ -58,7 +58,7 @@ printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:
 printf 'root:x:0:\nnogroup:x:65534:\nburner:x:1000:\n' > "$root/etc/group"
 # Real burning programs from Debian for the optical check: wodim (cdrkit) and xorriso (libburn).
 cp "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/"
-# The uevent listener that opens each NVMe node the moment it is announced (the PCIe checks).
+# The uevent listener that opens each NVMe and SCSI node the moment it is announced (the PCIe and SCSI checks).
 cc -O2 -Wall -Werror -o "$root/usr/bin/open-on-uevent" "$here/open_on_uevent.c"
 ldd "$agent" "$extract" "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/open-on-uevent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"

@@ -1,8 +1,9 @@
 #!/usr/bin/env python3
 """USB device control end to end on a real kernel USB stack: boots a Debian 12 kernel in QEMU (TCG)
 with mamori-agent in the initramfs and hot-plugs usb-storage sticks, usb-kbd keyboards and usb-mtp
-(an MTP responder, as a phone in file-transfer mode) through QMP; an SD card sits in a PCI SDHCI
-reader at boot and is swapped for another one later. One check is activity monitoring's:
+(an MTP responder, as a phone in file-transfer mode) through QMP, NVMe drives into PCIe hot-plug slots and
+SCSI disks onto a virtio-scsi controller (eSATA's stand-in); an SD card sits in a PCI SDHCI reader at
+boot and is swapped for another one later. One check is activity monitoring's:
 a company document copied onto the allowed stick is reported. Prints plug-to-decision figures per
 channel from the guest kernel's clock (plug_timing.py).
 The guest (guest-init.sh) checks and reports; this script serves its plug requests and judges.
@@ -23,6 +24,7 @@ EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_block
             "phone_mtp_refused", "phone_mtp_recognised", "keyboard_beside_phone", "phone_replugs",
             "early_card_before_agent", "card_blocked_at_start", "card_inserted_blocked", "card_read_only",
             "early_nvme_before_agent", "pcie_nvme_blocked", "pcie_nvme_allowed", "pcie_boot_drive_untouched",
+            "scsi_hotplug_blocked", "scsi_hotplug_allowed", "scsi_boot_disk_untouched",
             "optical_read_only_at_start", "optical_burn_refused", "optical_burn_refused_root", "optical_disc_readable",
             "optical_burner_allowed"]
 
@@ -39,7 +41,7 @@ def main():
     parser.add_argument("--cache", required=True)
     parser.add_argument("--mamorictl", required=True, help="signs the exception response (offline, key file)")
     parser.add_argument("--timeout", type=float, default=840)
-    parser.add_argument("--only", choices=["optical", "pcie"], help="only these checks (a quick run while working on them)")
+    parser.add_argument("--only", choices=["optical", "pcie", "scsi"], help="only these checks (a quick run while working on them)")
     args = parser.parse_args()
     # Absolute: QEMU is handed paths inside the cache over QMP (usb-mtp refuses a relative rootdir).
     args.cache = os.path.abspath(args.cache)
@@ -106,7 +108,7 @@ def main():
     cards = [p for p in plugs if p["channel"] == "card_readers"]
     plugs = [p for p in plugs if p["serial"] != "early-1" and p["channel"] != "other" and p not in cards[:1]]
     print("run_usb_e2e: plug -> decision per channel (QEMU TCG, guest kernel clock)")
-    for channel in ("storage", "phones", "hid", "card_readers", "pcie_storage"):
+    for channel in ("storage", "phones", "hid", "card_readers", "pcie_storage", "hotplug_disks"):
         times = [p["decided"] - p["t0"] for p in plugs if p["channel"] == channel and p["decided"]]
         print("  " + summary(channel, times))
     blocked = [p for p in plugs if p["channel"] == "pcie_storage" and p["decision"] == "blocked"]

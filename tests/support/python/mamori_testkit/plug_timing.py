@@ -50,15 +50,26 @@ def analyse(dmesg):
                             "bound": None}
             plugs.append(current[dev])
             continue
+        m = re.match(r"scsi (\d+:\d+:\d+:\d+): Direct-Access", text)
+        if m:  # a SCSI disk (hot-plugged disks are decided by its address; USB sticks' are never named so)
+            dev = m.group(1)
+            current[dev] = {"dev": dev, "product": "SCSI disk", "channel": "hotplug_disks", "serial": "",
+                            "t0": stamp, "decided": None, "decision": None, "disk": None}
+            plugs.append(current[dev])
+            continue
         m = re.match(r"nvme nvme\d+: pci function (\S+)", text)
         if m and m.group(1) in current and current[m.group(1)].get("bound") is None:
             current[m.group(1)]["bound"] = stamp  # its driver started before the agent's override
             continue
         m = re.match(r"mamori: device\.(\w+) (\S+)", text)
-        if m and m.group(1) != "connected" and m.group(2) in current:
+        if m and m.group(1) not in ("connected", "open_refused") and m.group(2) in current:
             plug = current[m.group(2)]
             if plug["decided"] is None:
                 plug["decided"], plug["decision"] = stamp, m.group(1)
+            continue
+        m = re.match(r"sd (\S+): \[\w+\] Attached SCSI", text)
+        if m and m.group(1) in current and current[m.group(1)]["channel"] == "hotplug_disks":
+            current[m.group(1)]["disk"] = stamp
             continue
         if "Attached SCSI" in text:
             for plug in plugs[::-1]:

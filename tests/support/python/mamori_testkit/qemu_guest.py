@@ -1,7 +1,7 @@
 """A QEMU guest for the USB tests: boots the Debian kernel and initramfs (prepare_guest.sh) under TCG
 on a q35 machine with a qemu-xhci controller, PCIe hot-plug root ports and a QMP socket, follows the
 serial console, and hot-plugs USB sticks, keyboards, MTP responders and NVMe drives when the guest asks
-("E2E PLUG <id> <serial|kbd|mtp|nvme:PORT>", "E2E UNPLUG <id>")."""
+("E2E PLUG <id> <serial|kbd|mtp|nvme:PORT|scsi:SERIAL>", "E2E UNPLUG <id>")."""
 import json
 import os
 import socket
@@ -70,6 +70,13 @@ class Guest:
         boot_nvme = self.nvme_image("bootnvme")
         cmd += ["-drive", f"if=none,id=bootnvme,format=raw,file={boot_nvme}",
                 "-device", "nvme,bus=rp1,drive=bootnvme,serial=boot-nvme"]
+        # A virtio-scsi controller with a partitioned disk from boot (a system disk on a non-USB SCSI
+        # transport: never touched); disks hot-plugged onto it later ("scsi:SERIAL") stand in for eSATA,
+        # which QEMU cannot hot-plug on its AHCI controller.
+        boot_scsi = self.nvme_image("bootscsi")
+        cmd += ["-device", "virtio-scsi-pci,id=vscsi",
+                "-drive", f"if=none,id=bootscsi,format=raw,file={boot_scsi}",
+                "-device", "scsi-hd,bus=vscsi.0,drive=bootscsi,serial=boot-scsi,id=bootscsi"]
         if early:
             image = self.image("early")
             cmd += ["-blockdev", f"driver=raw,node-name=early,file.driver=file,file.filename={image}",
@@ -128,11 +135,16 @@ class Guest:
             self.qmp.command("device_add", driver="usb-mtp", bus="xhci.0", rootdir=root, serial=f"mtp-{ident}",
                              id=ident)
             return
-        image = self.nvme_image(ident) if what.startswith("nvme:") else self.image(ident)
+        partitioned = what.startswith("nvme:") or what.startswith("scsi:")
+        image = self.nvme_image(ident) if partitioned else self.image(ident)
         self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}",
                                             "file": {"driver": "file", "filename": image}})
         if what.startswith("nvme:"):  # an NVMe drive into a PCIe hot-plug slot (pciehp)
             self.qmp.command("device_add", driver="nvme", bus=what[5:], drive=f"n{ident}", serial=ident, id=ident)
+            return
+        if what.startswith("scsi:"):  # a SCSI disk onto the virtio-scsi controller (eSATA's stand-in)
+            self.qmp.command("device_add", driver="scsi-hd", bus="vscsi.0", drive=f"n{ident}", serial=what[5:],
+                             id=ident)
             return
         self.qmp.command("device_add", driver="usb-storage", bus="xhci.0", drive=f"n{ident}", serial=what, id=ident)
 
