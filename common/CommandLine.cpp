@@ -236,7 +236,11 @@ std::string CommandLine::help(std::size_t column) const {
       text += '\n' + row.help + '\n';
       continue;
     }
-    entry("  " + row.name + (row.value.empty() ? "" : " " + row.value), row.help);
+    std::string names;  // its short spellings first: "-o, --output FILE"
+    for (const auto& [alias, name] : aliases_) {
+      if (name == row.name) names += alias + ", ";
+    }
+    entry("  " + names + row.name + (row.value.empty() ? "" : " " + row.value), row.help);
   }
   entry("  -h, --help", "show this help");
   return text;

@@ -130,8 +130,8 @@ class CommandLine {
   // other arguments are still checked.
   Status parse(const std::vector<std::string>& args, bool& help) const;
 
-  // The table's rows as --help lines: "  --name VALUE", its help from column (on the next line when the
-  // name does not leave two spaces before it), continued lines at column; "-h, --help" last.
+  // The table's rows as --help lines: "  --name VALUE" (after its aliases: "  -o, --output FILE"), its help from column
+  // (on the next line when the name does not leave two spaces before it), continued lines at column; "-h, --help" last.
   std::string help(std::size_t column) const;
 
  private:

@@ -16,14 +16,8 @@ constexpr const char* kAgentsUsage =
     "\n"
     "Lists enrolled agents: id, host, last seen (UTC), whether it fell silent (nothing heard for three\n"
     "heartbeat intervals), events waiting in its spool, version.\n"
-    "  --json   one agent JSON object per line instead of a table\n"
     "set-group moves an agent to another group: it fetches that group's policy at its next poll\n"
-    "(mamorictl policy status shows when it applied it).\n"
-    "\n"
-    "Exit status:\n"
-    "  0  ok\n"
-    "  1  collector or network error\n"
-    "  2  usage error\n";
+    "(mamorictl policy status shows when it applied it).\n";
 
 int setGroup(const ConnectionOptions& connection, const std::string& agentId, const std::string& group) {
   auto client = AdminClient::connect(connection);
@@ -45,8 +39,11 @@ int runAgentsCommand(const ConnectionOptions& connection, const std::vector<std:
   bool json = false;
   std::vector<std::string> words;
   common::CommandLine line;
-  line.flag("--json", json).positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl agents", kAgentsUsage)) return *done;
+  line.table({{"--json", "", common::opt::flag(json), "one agent JSON object per line instead of a table"}})
+      .positionals(words);
+  if (auto done = common::parseOrExit(line, args, "mamorictl agents", commandHelp(kAgentsUsage, line, kExitStatus))) {
+    return *done;
+  }
   if (!words.empty()) {
     if (words[0] != "set-group")
       return reportError(kExitUsage, "agents: unknown word \"" + words[0] + "\" (set-group)");

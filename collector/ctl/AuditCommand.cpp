@@ -27,11 +27,7 @@ constexpr const char* kAuditUsage =
     "The administrators' audit trail: one record per administrative action and console sign-in\n"
     "attempt (who, from which address, when, what, the value before and after, ok or refused with\n"
     "the HTTP status). Reading it needs the admin token or an administrator's console session, and is\n"
-    "itself recorded.\n"
-    "  (no options)   the newest 50 records, oldest first\n"
-    "  --since TIME   every record from TIME on (UTC like 2026-12-01T00:00:00Z, or Unix milliseconds)\n"
-    "  --limit N      at most N records (with --since: the first N from TIME)\n"
-    "  --json         one JSON object per line, as GET /api/v1/audit gives it (with seq, prev_hash, hash)\n"
+    "itself recorded. Without options: the newest 50 records, oldest first.\n"
     "\n"
     "verify reads the whole chain and recomputes it: every record's SHA-256 over its canonical JSON,\n"
     "and that each record names the previous record's hash. It names the first bad record: edited\n"
@@ -40,8 +36,9 @@ constexpr const char* kAuditUsage =
     "with the latest audit.checkpoint record your SIEM received. The collector appends a checkpoint\n"
     "every --audit-checkpoint-interval, signed with its policy key; with --public-key FILE (that key's\n"
     "public half: openssl pkey -in policy-signing.key -pubout) verify checks every checkpoint's\n"
-    "signature and that it names the records before it.\n"
-    "\n"
+    "signature and that it names the records before it.\n";
+
+constexpr const char* kAuditExit =
     "Exit status:\n"
     "  0  ok (verify: the chain is intact)\n"
     "  1  collector or network error\n"
@@ -141,26 +138,34 @@ int runAuditCommand(const ConnectionOptions& connection, const std::vector<std::
   bool json = false, verifyChain = false;
   std::string since, publicKeyFile;
   std::int64_t limit = 0;
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.flag("--json", json)
-      .text("--public-key", publicKeyFile)
-      .option("--since",
-              [&since](const std::string& value) -> common::Status {
-                const bool digits =
-                    !value.empty() && value.size() <= 15 && value.find_first_not_of("0123456789") == std::string::npos;
-                if (!digits && !common::parseUtcMs(value)) {
-                  return common::makeError("expected UTC time like 2026-12-01T00:00:00Z or Unix milliseconds");
-                }
-                since = value;
-                return common::Ok{};
-              })
-      .integer("--limit", 1, 999'999'999, limit)
+  line.table({
+                 {"--since", "TIME", opt::checked([&since](const std::string& value) -> common::Status {
+                    const bool digits = !value.empty() && value.size() <= 15 &&
+                                        value.find_first_not_of("0123456789") == std::string::npos;
+                    if (!digits && !common::parseUtcMs(value)) {
+                      return common::makeError("expected UTC time like 2026-12-01T00:00:00Z or Unix milliseconds");
+                    }
+                    since = value;
+                    return common::Ok{};
+                  }),
+                  "every record from TIME on (UTC like 2026-12-01T00:00:00Z, or Unix\nmilliseconds)"},
+                 {"--limit", "N", opt::integer(1, 999'999'999, limit),
+                  "at most N records (with --since: the first N from TIME)"},
+                 {"--json", "", opt::flag(json),
+                  "one JSON object per line, as GET /api/v1/audit gives it (with seq,\nprev_hash, hash)"},
+                 {"--public-key", "FILE", opt::text(publicKeyFile),
+                  "verify: also check every checkpoint's signature with this key"},
+             })
       .positional([&verifyChain](const std::string& word) -> common::Status {
         if (word != "verify" || verifyChain) return common::makeError("unexpected \"" + word + "\"");
         verifyChain = true;
         return common::Ok{};
       });
-  if (auto done = common::parseOrExit(line, args, "mamorictl audit", kAuditUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl audit", commandHelp(kAuditUsage, line, kAuditExit))) {
+    return *done;
+  }
   if (verifyChain && (json || !since.empty() || limit != 0)) {
     return reportError(kExitUsage, "audit verify takes only --public-key (it always reads the whole chain)");
   }

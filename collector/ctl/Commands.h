@@ -50,6 +50,16 @@ int runRequestsCommand(const ConnectionOptions& connection, const std::vector<st
 // An answer object on stdout as JSON: one condensed line, or indented by two spaces.
 void printJsonLine(const Poco::JSON::Object::Ptr& object);
 void printJsonPretty(const Poco::JSON::Object::Ptr& object);
+// A command's --help (docs/decisions/0050): head (its Usage: lines and what it does), "Options:" with
+// the rows of line's option table (the same rows it parses with), then tail (notes, Exit status: last).
+std::string commandHelp(const std::string& head, const common::CommandLine& line, const std::string& tail);
+// The exit statuses every command has: 0 ok, 1 collector or network error, 2 usage error.
+inline constexpr const char* kExitStatus =
+    "Exit status:\n"
+    "  0  ok\n"
+    "  1  collector or network error\n"
+    "  2  usage error\n";
+
 // Prints "mamorictl: <message>" to stderr and returns code.
 int reportError(int code, const std::string& message);
 

@@ -35,7 +35,7 @@ constexpr const char* kEdmUsage =
     "       mamorictl edm remove NAME\n"
     "\n"
     "Exact-data-match sets: a customer table whose rows agents recognise in files. add reads the CSV\n"
-    "(UTF-8, or Shift_JIS/CP932 as Excel writes it; --tab for tab-separated) on this machine, normalises\n"
+    "(UTF-8, or Shift_JIS/CP932 as Excel writes it) on this machine, normalises\n"
     "each value by its column's type and sends only keyed hashes of the values and row numbers to the\n"
     "collector, which signs the set; it replaces the set's previous table. --columns names the type of\n"
     "every CSV column in order:\n"
@@ -46,11 +46,11 @@ constexpr const char* kEdmUsage =
     "  mynumber  a 12-digit My Number;  card  a 13-19 digit card number;  number  any other id\n"
     "  address   a postal address (丁目/番/号 and hyphens meet)\n"
     "  text      other text;  skip  a column not registered\n"
-    "A file is reported when it holds values of at least N columns of one row (--min-columns, default 2)\n"
-    "close together, one of them not a name, kana or text. The first line is a header unless\n"
-    "--no-header. list shows the sets; show one set; export writes the signed set with the fleet's key\n"
-    "for `mamori-agent scan --edm`; remove deletes a set.\n"
-    "\n"
+    "A file is reported when it holds values of at least N columns of one row (--min-columns) close\n"
+    "together, one of them not a name, kana or text. list shows the sets; show one set; export writes\n"
+    "the signed set with the fleet's key for `mamori-agent scan --edm`; remove deletes a set.\n";
+
+constexpr const char* kEdmExit =
     "Exit status:\n"
     "  0  ok\n"
     "  1  collector or network error (or an unreadable file)\n"
@@ -220,16 +220,23 @@ int runEdmCommand(const ConnectionOptions& connection, const std::vector<std::st
   AddOptions options;
   std::string output;
   std::vector<std::string> words;
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.flag("--json", json)
-      .flag("--no-header", noHeader)
-      .flag("--tab", tab)
-      .text("--set", options.set)
-      .text("--columns", options.columns)
-      .text("--output", output)
-      .integer("--min-columns", 1, 64, options.minColumns)
+  line
+      .table({
+          {"--set", "NAME", opt::text(options.set), "add: the set the table goes into"},
+          {"--columns", "TYPE,...", opt::text(options.columns), "add: the type of every CSV column, in order (above)"},
+          {"--min-columns", "N", opt::integer(1, 64, options.minColumns),
+           "add: how many columns of one row a file must hold, 1 to 64\n(default 2)"},
+          {"--no-header", "", opt::flag(noHeader), "add: the first line is a row, not a header"},
+          {"--tab", "", opt::flag(tab), "add: the file is tab-separated"},
+          {"--json", "", opt::flag(json), "list, show: JSON instead of a table"},
+          {"--output", "FILE", opt::text(output), "export: where the signed set file goes"},
+      })
       .positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl edm", kEdmUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl edm", commandHelp(kEdmUsage, line, kEdmExit))) {
+    return *done;
+  }
   options.header = !noHeader;
   if (tab) options.separator = '\t';
   if (words.size() == 2 && words[0] == "add" && !options.set.empty() && !options.columns.empty()) {

@@ -21,24 +21,7 @@ constexpr const char* kEventsUsage =
     "Usage: mamorictl events [--type T] [--agent ID] [--since WHEN] [--until WHEN] [--limit N]\n"
     "                        [--json | --csv] [--follow]\n"
     "\n"
-    "Lists stored events in creation order: time (UTC), severity, type, host, user, details.\n"
-    "  --type T       only this event type, e.g. device.blocked\n"
-    "  --agent ID     only this agent\n"
-    "  --since WHEN   from this time on: a duration back from now (90s, 15m, 1h, 7d) or a UTC time\n"
-    "                 like 2026-11-23T02:48:03Z\n"
-    "  --until WHEN   before this time (same forms)\n"
-    "  --limit N      print at most N events (default 1000; with --follow: per poll)\n"
-    "  --json         one event JSON object per line instead of a table\n"
-    "  --csv          CSV for spreadsheets: UTF-8 with a byte-order mark (Excel in Japanese opens it\n"
-    "                 correctly), a header row, the whole details as JSON in the last column; a value\n"
-    "                 that starts with = + - @ gets a leading ' so no spreadsheet runs it as a formula\n"
-    "  --follow       keep polling every second and print new events as they arrive, until Ctrl-C\n"
-    "                 or SIGTERM; without --since it starts with events created from now on\n"
-    "\n"
-    "Exit status:\n"
-    "  0  ok\n"
-    "  1  collector or network error\n"
-    "  2  usage error\n";
+    "Lists stored events in creation order: time (UTC), severity, type, host, user, details.\n";
 
 constexpr std::size_t kPageSize = 1000;
 constexpr std::size_t kDetailsWidth = 80;
@@ -132,17 +115,29 @@ std::variant<EventsOptions, int> parseEventsOptions(const std::vector<std::strin
     };
   };
   std::int64_t limit = static_cast<std::int64_t>(options.limit);
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.text("--type", options.type)
-      .text("--agent", options.agent)
-      .option("--since", when(options.sinceMs))
-      .option("--until", when(options.untilMs))
-      .integer("--limit", 1, 999'999'999, limit)
-      .flag("--json", options.json)
-      .flag("--csv", options.csv)
-      .flag("--follow", options.follow)
-      .alias("-f", "--follow");
-  if (auto done = common::parseOrExit(line, args, "mamorictl events", kEventsUsage)) return *done;
+  line.table({
+      {"--type", "T", opt::text(options.type), "only this event type, e.g. device.blocked"},
+      {"--agent", "ID", opt::text(options.agent), "only this agent"},
+      {"--since", "WHEN", opt::checked(when(options.sinceMs)),
+       "from this time on: a duration back from now (90s, 15m, 1h, 7d)\nor a UTC time like 2026-11-23T02:48:03Z"},
+      {"--until", "WHEN", opt::checked(when(options.untilMs)), "before this time (same forms)"},
+      {"--limit", "N", opt::integer(1, 999'999'999, limit),
+       "print at most N events (default 1000; with --follow: per poll)"},
+      {"--json", "", opt::flag(options.json), "one event JSON object per line instead of a table"},
+      {"--csv", "", opt::flag(options.csv),
+       "CSV for spreadsheets: UTF-8 with a byte-order mark (Excel in\nJapanese opens it correctly), a header row, "
+       "the whole details as\nJSON in the last column; a value that starts with = + - @ gets a\nleading ' so no "
+       "spreadsheet runs it as a formula"},
+      {"--follow", "", opt::flag(options.follow),
+       "keep polling every second and print new events as they arrive,\nuntil Ctrl-C or SIGTERM; without --since "
+       "it starts with events\ncreated from now on"},
+  });
+  line.alias("-f", "--follow");
+  if (auto done = common::parseOrExit(line, args, "mamorictl events", commandHelp(kEventsUsage, line, kExitStatus))) {
+    return *done;
+  }
   options.limit = static_cast<std::size_t>(limit);
   if (options.json && options.csv) return reportError(kExitUsage, "events: --json and --csv exclude each other");
   return options;
@@ -205,7 +200,7 @@ int runEventsCommand(const ConnectionOptions& connection, const std::vector<std:
   sigemptyset(&stop);
   sigaddset(&stop, SIGINT);
   sigaddset(&stop, SIGTERM);
-  sigprocmask(SIG_BLOCK, &stop, nullptr);
+  pthread_sigmask(SIG_BLOCK, &stop, nullptr);
   if (!options.sinceMs) cursor = cursorAt(nowMs);
   while (true) {
     if (auto failed = fetch(*client.value(), options, cursor, options.limit, printer)) return *failed;

@@ -20,13 +20,10 @@ constexpr const char* kExceptionUsage =
     "Usage: mamorictl exception grant --challenge CODE --minutes N [--key-file FILE]\n"
     "\n"
     "Prints the response code that allows the device behind CODE (from its device.blocked event or\n"
-    "the user) on that one PC for N minutes (1..10080), counted from when the agent accepts it.\n"
-    "  --challenge CODE  e.g. 3f2a91c0-46f40001-9b1c22de\n"
-    "  --minutes N       how long\n"
-    "  --key-file FILE   sign here with the collector's policy signing key\n"
-    "                    (<collector state>/policy-signing.key) instead of asking the collector\n"
-    "On the PC, the response goes into <agent state>/exceptions/ (any file name).\n"
-    "\n"
+    "the user) on that one PC for N minutes, counted from when the agent accepts it.\n"
+    "On the PC, the response goes into <agent state>/exceptions/ (any file name).\n";
+
+constexpr const char* kExceptionExit =
     "Exit status:\n"
     "  0  ok\n"
     "  1  collector or network error\n"
@@ -41,10 +38,17 @@ struct GrantArgs {
 };
 
 common::CommandLine grantLine(GrantArgs& out) {
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.text("--challenge", out.challenge)
-      .integer("--minutes", 1, policy::kMaxExceptionMinutes, out.minutes)
-      .text("--key-file", out.keyFile)
+  line
+      .table({
+          {"--challenge", "CODE", opt::text(out.challenge), "e.g. 3f2a91c0-46f40001-9b1c22de"},
+          {"--minutes", "N", opt::integer(1, policy::kMaxExceptionMinutes, out.minutes),
+           "how long, 1 to " + std::to_string(policy::kMaxExceptionMinutes)},
+          {"--key-file", "FILE", opt::text(out.keyFile),
+           "sign here with the collector's policy signing key (<collector\nstate>/policy-signing.key) instead of "
+           "asking the collector"},
+      })
       .positionals(out.words);
   return line;
 }
@@ -61,9 +65,11 @@ bool exceptionCommandIsOffline(const std::vector<std::string>& args) {
 
 int runExceptionCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
   GrantArgs parsed;
-  if (auto done = common::parseOrExit(grantLine(parsed), args, "mamorictl exception", kExceptionUsage)) return *done;
+  const common::CommandLine line = grantLine(parsed);
+  const std::string usage = commandHelp(kExceptionUsage, line, kExceptionExit);
+  if (auto done = common::parseOrExit(line, args, "mamorictl exception", usage)) return *done;
   if (parsed.words.empty()) {
-    std::fputs(kExceptionUsage, stderr);
+    std::fputs(usage.c_str(), stderr);
     return kExitUsage;
   }
   if (parsed.words.front() != "grant") {

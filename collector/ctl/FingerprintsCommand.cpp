@@ -37,11 +37,11 @@ constexpr const char* kFingerprintsUsage =
     "normalises its text and sends only keyed hashes of it, its length and its name to the collector,\n"
     "which builds and signs the set; agents whose policy names the set then recognise files that\n"
     "contain enough of a document. A document is identified by the first 16 hex digits of the file's\n"
-    "SHA-256; adding the same file again replaces it. Text found in at least N documents of the set\n"
-    "(default 3; 0 keeps all) is treated as boilerplate (letterheads, templates) and ignored.\n"
+    "SHA-256; adding the same file again replaces it.\n"
     "list shows the sets; show one set's documents; export writes the signed set with the fleet's\n"
-    "key for `mamori-agent scan --fingerprints` and mamori-inspect; remove deletes a set.\n"
-    "\n"
+    "key for `mamori-agent scan --fingerprints` and mamori-inspect; remove deletes a set.\n";
+
+constexpr const char* kFingerprintsExit =
     "Exit status:\n"
     "  0  ok\n"
     "  1  collector or network error (or a file that could not be read)\n"
@@ -197,19 +197,26 @@ int runFingerprintsCommand(const ConnectionOptions& connection, const std::vecto
   bool json = false;
   std::string set, boilerplate, output;
   std::vector<std::string> words;
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.flag("--json", json)
-      .text("--set", set)
-      .text("--output", output)
-      .option("--boilerplate-docs",
-              [&boilerplate](const std::string& value) -> common::Status {
-                auto count = common::parseInteger(value, 0, 1'000'000);
-                if (!count || count.value() == 1) return common::makeError("expects 0 or 2 to 1000000");
-                boilerplate = value;
-                return common::Ok{};
-              })
+  line.table({
+                 {"--set", "NAME", opt::text(set), "add: the set the documents go into"},
+                 {"--boilerplate-docs", "N", opt::checked([&boilerplate](const std::string& value) -> common::Status {
+                    auto count = common::parseInteger(value, 0, 1'000'000);
+                    if (!count || count.value() == 1) return common::makeError("expects 0 or 2 to 1000000");
+                    boilerplate = value;
+                    return common::Ok{};
+                  }),
+                  "add: text found in at least N documents of the set is boilerplate\n(letterheads, templates) and "
+                  "ignored (default 3; 0 keeps all)"},
+                 {"--json", "", opt::flag(json), "list, show: JSON instead of a table"},
+                 {"--output", "FILE", opt::text(output), "export: where the signed set file goes"},
+             })
       .positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl fingerprints", kFingerprintsUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl fingerprints",
+                                      commandHelp(kFingerprintsUsage, line, kFingerprintsExit))) {
+    return *done;
+  }
   if (!words.empty() && words[0] == "add" && words.size() >= 2 && !set.empty())
     return add(connection, set, boilerplate, {words.begin() + 1, words.end()});
   if (words.size() == 1 && words[0] == "list")

@@ -22,8 +22,9 @@ constexpr const char* kInspectionsUsage =
     "upload of the same report answers with the same id). The list shows id, host, when the\n"
     "inspection started, findings (critical), and the key id that signed it: compare it with the\n"
     "staff's inspect.pub (mamori-inspect verify pins the key). show prints one report's summary and\n"
-    "findings; --json prints the signed document itself (mamori-inspect verify accepts it).\n"
-    "\n"
+    "findings.\n";
+
+constexpr const char* kInspectionsExit =
     "Exit status:\n"
     "  0  ok\n"
     "  1  collector or network error (or the report was refused)\n"
@@ -76,8 +77,14 @@ int runInspectionsCommand(const ConnectionOptions& connection, const std::vector
   bool json = false;
   std::vector<std::string> words;
   common::CommandLine line;
-  line.flag("--json", json).positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl inspections", kInspectionsUsage)) return *done;
+  line.table({{"--json", "", common::opt::flag(json),
+               "one report JSON object per line; with show, the signed document itself\n(mamori-inspect verify "
+               "accepts it)"}})
+      .positionals(words);
+  if (auto done = common::parseOrExit(line, args, "mamorictl inspections",
+                                      commandHelp(kInspectionsUsage, line, kInspectionsExit))) {
+    return *done;
+  }
   if (words.size() == 2 && words[0] == "upload" && !json) return upload(connection, words[1]);
   if (words.size() == 2 && words[0] == "show") return show(connection, words[1], json);
   if (!words.empty()) {

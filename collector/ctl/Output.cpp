@@ -48,6 +48,11 @@ std::string formatTable(const std::vector<std::vector<std::string>>& rows) {
   return out;
 }
 
+std::string commandHelp(const std::string& head, const common::CommandLine& line, const std::string& tail) {
+  constexpr std::size_t kColumn = 24;
+  return head + "\nOptions:\n" + line.help(kColumn) + "\n" + tail;
+}
+
 int reportError(int code, const std::string& message) {
   std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
   return code;

@@ -32,9 +32,9 @@ constexpr const char* kPolicyUsage =
     "status    one line per agent: group, the policy version it runs and since when, whether that\n"
     "          is its group's current policy, or the error it reported when it refused one\n"
     "key       prints the collector's policy public key (PEM), which verifies its policies and its\n"
-    "          fingerprint and EDM set files; --output FILE writes it there instead (mamori-inspect's\n"
-    "          collector-key.pem: scripts/package-inspect.sh)\n"
-    "\n"
+    "          fingerprint and EDM set files\n";
+
+constexpr const char* kPolicyExit =
     "Exit status:\n"
     "  0  ok\n"
     "  1  invalid policy or collector/network error\n"
@@ -198,21 +198,27 @@ bool policyCommandIsOffline(const std::vector<std::string>& args) {
 int runPolicyCommand(const ConnectionOptions& connection, const std::vector<std::string>& args) {
   std::string group, output;
   std::vector<std::string> words;
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.option("--group",
-              [&group](const std::string& value) -> common::Status {
-                if (value.empty()) return common::makeError("expects a group name");
-                group = value;
-                return common::Ok{};
-              })
-      .option("--output",
-              [&output](const std::string& value) -> common::Status {
-                if (value.empty()) return common::makeError("expects a file name");
-                output = value;
-                return common::Ok{};
-              })
+  line
+      .table({
+          {"--group", "GROUP", opt::checked([&group](const std::string& value) -> common::Status {
+             if (value.empty()) return common::makeError("expects a group name");
+             group = value;
+             return common::Ok{};
+           }),
+           "push, show: the group; status: only this group's agents"},
+          {"--output", "FILE", opt::checked([&output](const std::string& value) -> common::Status {
+             if (value.empty()) return common::makeError("expects a file name");
+             output = value;
+             return common::Ok{};
+           }),
+           "key: write the key to FILE instead (mamori-inspect's collector-key.pem:\nscripts/package-inspect.sh)"},
+      })
       .positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl policy", kPolicyUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl policy", commandHelp(kPolicyUsage, line, kPolicyExit))) {
+    return *done;
+  }
   if (words.empty()) {
     std::fputs(kPolicyUsage, stderr);
     return kExitUsage;

@@ -30,22 +30,8 @@ constexpr const char* kReportUsage =
     "blocked devices, stopped P2P programs, exceptions granted and administrators' actions. HTML is\n"
     "one self-contained page (no script, nothing loaded from elsewhere); CSV is UTF-8 with a byte-order\n"
     "mark for Excel, each row starting with its section. Taking a report is recorded in the audit trail.\n"
-    "  --group NAME         only the PCs in this group now (default: the whole fleet)\n"
-    "  --since DAY          first day, YYYY-MM-DD (or a UTC time); default: last Monday a week ago\n"
-    "  --until DAY          the day after the last one, YYYY-MM-DD; default: a week after --since\n"
-    "                       (without either: last week, Monday to Sunday)\n"
-    "  --utc-offset MINUTES where days begin, minutes east of UTC (540 for Japan; default: this\n"
-    "                       machine's time zone)\n"
-    "  --format html|csv    default html\n"
-    "  -o, --output FILE    write the report to FILE (default: standard output, unless it is a terminal)\n"
-    "\n"
     "list shows the weekly reports the collector wrote (every Monday, for the fleet and each group);\n"
-    "get NAME downloads one (to NAME in this folder unless -o is given).\n"
-    "\n"
-    "Exit status:\n"
-    "  0  ok\n"
-    "  1  collector or network error\n"
-    "  2  usage error\n";
+    "get NAME downloads one (to NAME in this folder unless -o is given).\n";
 
 // "2026-11-30" at the offset, or a UTC time, as Unix milliseconds; nullopt when neither.
 std::optional<std::int64_t> dayOrTime(const std::string& text, int offsetMinutes) {
@@ -104,16 +90,26 @@ int runReportCommand(const ConnectionOptions& connection, const std::vector<std:
   std::string group, since, until, format = "html", output;
   std::int64_t offset = common::localUtcOffsetMinutes();
   std::vector<std::string> words;
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.text("--group", group)
-      .text("--since", since)
-      .text("--until", until)
-      .integer("--utc-offset", -720, 840, offset)
-      .choice("--format", {"html", "csv"}, format)
-      .text("--output", output)
+  line.table({
+                 {"--group", "NAME", opt::text(group), "only the PCs in this group now (default: the whole fleet)"},
+                 {"--since", "DAY", opt::text(since),
+                  "first day, YYYY-MM-DD (or a UTC time); default: last Monday a week\nago"},
+                 {"--until", "DAY", opt::text(until),
+                  "the day after the last one, YYYY-MM-DD; default: a week after\n--since (without either: last week, "
+                  "Monday to Sunday)"},
+                 {"--utc-offset", "MINUTES", opt::integer(-720, 840, offset),
+                  "where days begin, minutes east of UTC (540 for Japan; default:\nthis machine's time zone)"},
+                 {"--format", "html|csv", opt::choice({"html", "csv"}, format), "default html"},
+                 {"--output", "FILE", opt::text(output),
+                  "write the report to FILE (default: standard output, unless it is\na terminal)"},
+             })
       .alias("-o", "--output")
       .positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl report", kReportUsage)) return *done;
+  if (auto done = common::parseOrExit(line, args, "mamorictl report", commandHelp(kReportUsage, line, kExitStatus))) {
+    return *done;
+  }
   if (offset % 60 != 0) return reportError(kExitUsage, "report: --utc-offset: expected whole hours (540 for Japan)");
   if (!words.empty() && words[0] == "list") {
     if (words.size() != 1) return reportError(kExitUsage, "report list takes no other word");

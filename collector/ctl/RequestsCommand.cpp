@@ -26,12 +26,13 @@ constexpr const char* kRequestsUsage =
     "shows the waiting ones (--all: answered and expired too, newest first) with the PC, the local\n"
     "account that asked, the device and the reason. Everything but the id comes from the PC: it is\n"
     "shown with invisible and direction-changing characters as visible markers.\n"
-    "  approve   opens the device on that PC for N minutes (1 to 10080), once, from its next policy poll\n"
-    "            (5 minutes by default); --note is shown to the employee\n"
-    "  refuse    keeps it blocked; --note (required) tells the employee why\n"
+    "  approve   opens the device on that PC for N minutes, once, from its next policy poll\n"
+    "            (5 minutes by default)\n"
+    "  refuse    keeps it blocked\n"
     "Both answers are in the audit trail. Of two administrators answering at once, one wins; the other\n"
-    "is told the request was answered already (exit 3).\n"
-    "\n"
+    "is told the request was answered already (exit 3).\n";
+
+constexpr const char* kRequestsExit =
     "Exit status:\n"
     "  0  ok\n"
     "  1  collector or network error\n"
@@ -104,14 +105,21 @@ int runRequestsCommand(const ConnectionOptions& connection, const std::vector<st
   std::string agent, note;
   std::int64_t minutes = 0;
   std::vector<std::string> words;
+  namespace opt = common::opt;
   common::CommandLine line;
-  line.flag("--all", all)
-      .flag("--json", json)
-      .text("--agent", agent)
-      .text("--note", note)
-      .integer("--minutes", 1, 10080, minutes)
+  line
+      .table({
+          {"--all", "", opt::flag(all), "list: answered and expired requests too, newest first"},
+          {"--agent", "ID", opt::text(agent), "list: only this agent's requests"},
+          {"--json", "", opt::flag(json), "list: one request JSON object per line instead of a table"},
+          {"--minutes", "N", opt::integer(1, 10080, minutes), "approve: how long the device is open, 1 to 10080"},
+          {"--note", "TEXT", opt::text(note), "shown to the employee (approve: optional; refuse: required, why)"},
+      })
       .positionals(words);
-  if (auto done = common::parseOrExit(line, args, "mamorictl requests", kRequestsUsage)) return *done;
+  if (auto done =
+          common::parseOrExit(line, args, "mamorictl requests", commandHelp(kRequestsUsage, line, kRequestsExit))) {
+    return *done;
+  }
   if (words.empty()) return list(connection, all, agent, json);
   if (words[0] != "approve" && words[0] != "refuse") {
     return reportError(kExitUsage, "requests: unknown word \"" + words[0] + "\" (approve, refuse)");

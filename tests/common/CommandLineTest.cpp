@@ -154,6 +154,12 @@ TEST_CASE("an option table: name, value, reader and help; parsed and shown from 
         "  -h, --help            show this help\n");
   // A name that leaves less than two spaces before the column puts its help on the next line.
   CHECK(line.help(12).find("  --heartbeat-jitter F\n            a fraction\n") != std::string::npos);
+  // An alias is shown before the name it stands for, and parsed as it.
+  line.alias("-k", "--keep");
+  CHECK(line.help(24).find("  -k, --keep            a switch\n") != std::string::npos);
+  keep = false;
+  REQUIRE(line.parse({"-k"}, help));
+  CHECK(keep);
 }
 
 TEST_CASE("numbers on a command line: refused with the option and the value, never read as 0") {
