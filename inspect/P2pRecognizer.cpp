@@ -15,17 +15,8 @@ namespace {
 constexpr int kYaraSecondsPerFile = 10;
 }
 
-P2pRecognizer::P2pRecognizer(const policy::P2pGuardSettings& settings) : matcher_(settings) {
-  for (const auto& set : settings.signatureSets) {
-    if (!set.yaraRules) continue;
-    auto scanner = scan::YaraScanner::create(set.yaraRules);
-    if (!scanner) {
-      common::log::warning("P2P signature set " + set.name + ": " + scanner.error().describe());
-      continue;
-    }
-    scanners_.emplace_back(set.name, std::move(scanner).value());
-  }
-}
+P2pRecognizer::P2pRecognizer(const policy::P2pGuardSettings& settings)
+    : matcher_(settings), scanners_(scan::signatureSetScanners(settings.signatureSets, "mamori-inspect")) {}
 
 std::string programNameOf(const std::string& fileName) {
   std::string name = fileName;

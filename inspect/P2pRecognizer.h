@@ -34,7 +34,7 @@ class P2pRecognizer {
  private:
   policy::P2pMatcher matcher_;
   // One scanner per signature set with rules (made on first use; this class is used from one thread).
-  std::vector<std::pair<std::string, std::unique_ptr<scan::YaraScanner>>> scanners_;
+  scan::NamedScanners scanners_;
   struct LibraryFacts {
     std::string sha256;
     std::vector<policy::YaraHit> hits;

@@ -5,6 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 
+#include "common/Log.h"
+#include "policy/P2pGuardSettings.h"
 #include "policy/YaraError.h"
 #include "policy/YaraRuntime.h"
 
@@ -86,6 +88,20 @@ common::Result<std::vector<RuleMatch>> YaraScanner::scan(std::string_view data, 
   if (rc != ERROR_SUCCESS) return policy::yaraError(rc, "yr_scanner_scan_mem");
   if (state.failed) return common::makeError("out of memory while collecting YARA matches");
   return matches;
+}
+
+NamedScanners signatureSetScanners(const std::vector<policy::P2pSignatureSet>& sets, const std::string& who) {
+  NamedScanners scanners;
+  for (const auto& set : sets) {
+    if (!set.yaraRules) continue;
+    auto scanner = YaraScanner::create(set.yaraRules);
+    if (!scanner) {
+      common::log::warning(who + ": YARA scanner for signature set " + set.name + ": " + scanner.error().describe());
+      continue;
+    }
+    scanners.emplace_back(set.name, std::move(scanner).value());
+  }
+  return scanners;
 }
 
 }  // namespace mamori::scan

@@ -6,12 +6,17 @@
 #include <memory>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/Result.h"
 #include "policy/YaraRules.h"
 
 struct YR_SCAN_CONTEXT;  // libyara: YR_SCANNER is a typedef of it
+
+namespace mamori::policy {
+struct P2pSignatureSet;
+}
 
 namespace mamori::scan {
 
@@ -42,5 +47,11 @@ class YaraScanner {
   std::unique_ptr<YR_SCAN_CONTEXT, Deleter> scanner_;
   const policy::YaraPrefilter* prefilter_;  // the rules' own, or null (none, or MAMORI_YARA_PREFILTER=off)
 };
+
+// One scanner per P2P signature set that has YARA rules, with the set's name: what the P2P guard and the
+// inspection tool match programs with. A set whose scanner cannot be made is left out, with a warning
+// that starts with who ("p2p guard").
+using NamedScanners = std::vector<std::pair<std::string, std::unique_ptr<YaraScanner>>>;
+NamedScanners signatureSetScanners(const std::vector<policy::P2pSignatureSet>& sets, const std::string& who);
 
 }  // namespace mamori::scan

@@ -63,16 +63,8 @@ void ProcessInspector::setSignatureSets(const std::vector<policy::P2pSignatureSe
   scanners_.clear();
   yaraCache_.clear();
   versionPatterns_ = false;
-  for (const auto& set : sets) {
-    versionPatterns_ = versionPatterns_ || !set.peVersionInfo.empty();
-    if (!set.yaraRules) continue;
-    auto scanner = scan::YaraScanner::create(set.yaraRules);
-    if (!scanner) {
-      common::log::error("p2p guard: YARA scanner for " + set.name + ": " + scanner.error().describe());
-      continue;
-    }
-    scanners_.emplace_back(set.name, std::move(scanner).value());
-  }
+  for (const auto& set : sets) versionPatterns_ = versionPatterns_ || !set.peVersionInfo.empty();
+  scanners_ = scan::signatureSetScanners(sets, "p2p guard");
 }
 
 policy::ProcessFacts ProcessInspector::basic(const drivers::ProcessInfo& process) const {

@@ -55,7 +55,7 @@ class ProcessInspector {
 
   std::string procRoot_;
   drivers::FileHasher& hashes_;
-  std::vector<std::pair<std::string, std::unique_ptr<scan::YaraScanner>>> scanners_;  // set name, scanner
+  scan::NamedScanners scanners_;  // set name, scanner
   bool versionPatterns_ = false;  // some set names version resource strings
   std::map<Key, Content> yaraCache_;
 };

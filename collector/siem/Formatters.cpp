@@ -109,36 +109,22 @@ std::string toValidUtf8(std::string_view text) {
   return out;
 }
 
-std::string cefHeaderEscape(std::string_view raw) {
-  const std::string text = toValidUtf8(raw);
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\' || c == '|') {
-      out += '\\';
-      out += c;
-    } else if (byte < 0x20 || byte == 0x7F) {
-      out += ' ';  // the header is one line: no CR/LF, no other control characters
-    } else {
-      out += c;
-    }
-  }
-  return out;
-}
+namespace {
 
-std::string cefExtensionEscape(std::string_view raw) {
+// CEF's escaping (header and extension alike): a backslash and special escaped with a backslash; with
+// lineBreaks CR and LF written as \r and \n, else a space like every other control character.
+std::string cefEscape(std::string_view raw, char special, bool lineBreaks) {
   const std::string text = toValidUtf8(raw);
   std::string out;
   out.reserve(text.size());
   for (char c : text) {
     const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\' || c == '=') {
+    if (c == '\\' || c == special) {
       out += '\\';
       out += c;
-    } else if (c == '\n') {
+    } else if (lineBreaks && c == '\n') {
       out += "\\n";
-    } else if (c == '\r') {
+    } else if (lineBreaks && c == '\r') {
       out += "\\r";
     } else if (byte < 0x20 || byte == 0x7F) {
       out += ' ';
@@ -148,6 +134,13 @@ std::string cefExtensionEscape(std::string_view raw) {
   }
   return out;
 }
+
+}  // namespace
+
+// The header is one line: no CR/LF, no other control characters.
+std::string cefHeaderEscape(std::string_view raw) { return cefEscape(raw, '|', false); }
+
+std::string cefExtensionEscape(std::string_view raw) { return cefEscape(raw, '=', true); }
 
 std::string eventName(const std::string& type) {
   // Names for the types docs/events.md lists today; a type added later is named by itself until it
