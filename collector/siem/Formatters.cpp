@@ -22,7 +22,7 @@ namespace {
 // Single values are capped before escaping so one huge field cannot push a syslog message past
 // what receivers accept (rsyslog: maxMessageSize); the details object gets more room.
 constexpr std::size_t kMaxValueBytes = 1024;
-constexpr std::size_t kMaxDetailsBytes = 16 * 1024;
+constexpr std::size_t kMaxDetailsBytes = std::size_t{16} * 1024;
 
 Poco::JSON::Object::Ptr parseDetails(const std::string& json) {
   try {
