@@ -50,6 +50,26 @@ bool onMajor(const std::vector<drivers::DeviceNumber>& majors, const drivers::De
   });
 }
 
+bool majorsGateWanted(const policy::DeviceControlSettings& settings) {
+  return settings.mode == policy::Mode::kEnforce && settings.pcieStorage == policy::ChannelAction::kBlock;
+}
+
+void logRefusedOpen(const std::string& who, const drivers::RefusedOpen& open, const std::string& node) {
+  common::log::info(who + ": refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
+                    (node.empty() ? numberText(open.device) : node + " (" + numberText(open.device) + ")") + " for " +
+                    (open.command.empty() ? std::string("?") : open.command) + " (pid " + std::to_string(open.pid) +
+                    ")");
+}
+
+void logMajorsDenied(const std::string& who, const std::string& denied, std::size_t allowed, const std::string& what) {
+  common::log::info(who + ": opens of " + denied + " refused unless allowed (" + std::to_string(allowed) + " " + what +
+                    " allowed)");
+}
+
+void logRulesLifted(const std::string& who, const std::string& what) {
+  common::log::info(who + ": the device gate's " + what + " rules are lifted");
+}
+
 std::vector<drivers::DeviceNumber> denyMajors(drivers::DeviceAccessGate& gate,
                                               const std::vector<drivers::DeviceNumber>& majors,
                                               const std::function<void(const std::string&)>& failed, std::string& text) {

@@ -27,9 +27,7 @@ HotplugDiskControl::HotplugDiskControl(drivers::StorageNodes& nodes, drivers::De
 void HotplugDiskControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
   applied_ = true;
-  const bool wanted =
-      settings_.mode == policy::Mode::kEnforce && settings_.pcieStorage == policy::ChannelAction::kBlock;
-  if (!wanted) {
+  if (!majorsGateWanted(settings_)) {
     liftGate();
     return;
   }
@@ -88,10 +86,7 @@ bool HotplugDiskControl::refusedOpen(const drivers::RefusedOpen& open, std::int6
     const bool bsg = node.value().devpath.find("/bsg/") != std::string::npos;
     name = (bsg ? "/dev/bsg/" : "/dev/") + node.value().name;
   }
-  common::log::info("hot-plugged disks: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
-                    (name.empty() ? numberText(open.device) : name + " (" + numberText(open.device) + ")") +
-                    " for " + (open.command.empty() ? std::string("?") : open.command) + " (pid " +
-                    std::to_string(open.pid) + ")");
+  logRefusedOpen("hot-plugged disks", open, name);
   // Refused before the agent allowed the node (a USB stick's or an allowed disk's partition scan, udev's
   // first probe, in the moment before its uevent was read): logged only, since the node opens now.
   if (allowed_.count(open.device) != 0) return true;
@@ -128,18 +123,15 @@ void HotplugDiskControl::gateMajors() {
   for (const auto& major : denyMajors(gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied)) {
     majors_.push_back(major);
   }
-  common::log::info("hot-plugged disks: opens of " + denied + " refused unless allowed (" +
-                    std::to_string(allowed_.size()) + " numbers allowed)");
+  logMajorsDenied("hot-plugged disks", denied, allowed_.size(), "numbers");
   gated_ = true;
 }
 
 void HotplugDiskControl::liftGate() {
   if (!gated_) return;
-  liftRules(gate_, majors_, allowed_);
   atStart_.clear();
   decided_.clear();
-  gated_ = false;
-  common::log::info("hot-plugged disks: the device gate's SCSI rules are lifted");
+  liftRules(gate_, majors_, allowed_, gated_, "hot-plugged disks", "SCSI");
 }
 
 void HotplugDiskControl::rebuild(bool reread) {

@@ -126,10 +126,7 @@ bool PciStorageControl::refusedOpen(const drivers::RefusedOpen& open, std::int64
   if (!onGatedMajor(open.device)) return false;
   auto node = nodes_.node(open.device);
   const std::string name = node ? "/dev/" + node.value().name : std::string();
-  common::log::info("pcie storage: refused " + std::string(open.wantedWrite ? "writing to " : "reading ") +
-                    (name.empty() ? numberText(open.device) : name + " (" + numberText(open.device) + ")") + " for " +
-                    (open.command.empty() ? std::string("?") : open.command) + " (pid " + std::to_string(open.pid) +
-                    ")");
+  logRefusedOpen("pcie storage", open, name);
   // Refused before the agent allowed the node (an allowed drive's nodes in the moment before their
   // uevents were read): logged only, since the node opens now.
   if (allowed_.count(open.device) != 0) return true;
@@ -196,9 +193,7 @@ drivers::PciDevice PciStorageControl::enforce(const drivers::PciDevice& device, 
 }
 
 void PciStorageControl::followPolicy() {
-  const bool wanted =
-      settings_.mode == policy::Mode::kEnforce && settings_.pcieStorage == policy::ChannelAction::kBlock;
-  if (!wanted) {
+  if (!majorsGateWanted(settings_)) {
     liftGate();
     return;
   }
@@ -241,16 +236,12 @@ void PciStorageControl::gateMajors() {
   }
   std::string denied;
   (void)denyMajors(gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied);
-  common::log::info("pcie storage: opens of " + denied + " refused unless allowed (" +
-                    std::to_string(allowed_.size()) + " nodes allowed)");
+  logMajorsDenied("pcie storage", denied, allowed_.size(), "nodes");
   gated_ = true;
 }
 
 void PciStorageControl::liftGate() {
-  if (!gated_) return;
-  liftRules(gate_, majors_, allowed_);
-  gated_ = false;
-  common::log::info("pcie storage: the device gate's NVMe rules are lifted");
+  liftRules(gate_, majors_, allowed_, gated_, "pcie storage", "NVMe");
 }
 
 void PciStorageControl::rebuild(bool reread) {
