@@ -6,6 +6,7 @@
 #include <sys/socket.h>
 
 #include "common/Log.h"
+#include "drivers/linux/NetlinkReceive.h"
 #include "drivers/linux/UeventParser.h"
 
 namespace mamori::drivers::linux_os {
@@ -34,37 +35,23 @@ common::Result<std::unique_ptr<NetlinkUeventSource>> NetlinkUeventSource::open()
 common::Result<UeventBatch> NetlinkUeventSource::readPending() {
   UeventBatch batch;
   std::array<char, kMaxUeventBytes + 1> buffer{};
-  for (;;) {
-    sockaddr_nl from{};
-    iovec io{buffer.data(), buffer.size()};
-    msghdr message{};
-    message.msg_name = &from;
-    message.msg_namelen = sizeof from;
-    message.msg_iov = &io;
-    message.msg_iovlen = 1;
-    const ssize_t n = ::recvmsg(fd_.get(), &message, MSG_DONTWAIT);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == ENOBUFS) {
-        batch.overflowed = true;
-        continue;
-      }
-      return common::makeError("cannot read the uevent socket", "NETLINK_KOBJECT_UEVENT", errno);
-    }
-    // Only the kernel (port 0) speaks for devices; anything else is ignored.
-    if (from.nl_pid != 0) continue;
-    if ((message.msg_flags & MSG_TRUNC) != 0) {
-      common::log::warning("uevent: a truncated datagram was dropped");
-      continue;
-    }
-    auto parsed = parseUevent(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-    if (!parsed) {
-      common::log::warning(parsed.error().describe());
-      continue;
-    }
-    batch.events.push_back(std::move(parsed).value());
-  }
+  auto read = receiveNetlink(fd_.get(), buffer.data(), buffer.size(), batch.overflowed, "cannot read the uevent socket",
+                             "NETLINK_KOBJECT_UEVENT", [&](std::string_view datagram, std::uint32_t port, int flags) {
+                               // Only the kernel (port 0) speaks for devices; anything else is ignored.
+                               if (port != 0) return true;
+                               if ((flags & MSG_TRUNC) != 0) {
+                                 common::log::warning("uevent: a truncated datagram was dropped");
+                                 return true;
+                               }
+                               auto parsed = parseUevent(datagram);
+                               if (!parsed) {
+                                 common::log::warning(parsed.error().describe());
+                                 return true;
+                               }
+                               batch.events.push_back(std::move(parsed).value());
+                               return true;
+                             });
+  if (!read) return read.error();
   return batch;
 }
 

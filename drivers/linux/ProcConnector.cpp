@@ -10,6 +10,7 @@
 #include <linux/netlink.h>
 #include <sys/socket.h>
 
+#include "drivers/linux/NetlinkReceive.h"
 #include "drivers/linux/ProcConnectorFilter.h"
 #include "drivers/linux/ProcConnectorParser.h"
 
@@ -59,21 +60,15 @@ ProcConnector::~ProcConnector() {
 common::Result<ProcessEventBatch> ProcConnector::drain() {
   ProcessEventBatch batch;
   std::array<char, 16384> buffer{};
-  for (;;) {
-    const ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      if (errno == EAGAIN || errno == EWOULDBLOCK) break;
-      if (errno == ENOBUFS) {
-        batch.overrun = true;
-        continue;
-      }
-      return common::makeError("cannot read the proc connector", "NETLINK_CONNECTOR", errno);
-    }
-    if (n == 0) break;
-    auto events = parseProcConnectorDatagram(std::string_view(buffer.data(), static_cast<std::size_t>(n)));
-    batch.events.insert(batch.events.end(), events.begin(), events.end());
-  }
+  auto read =
+      receiveNetlink(socket_.get(), buffer.data(), buffer.size(), batch.overrun, "cannot read the proc connector",
+                     "NETLINK_CONNECTOR", [&](std::string_view datagram, std::uint32_t /*port*/, int /*flags*/) {
+                       if (datagram.empty()) return false;
+                       auto events = parseProcConnectorDatagram(datagram);
+                       batch.events.insert(batch.events.end(), events.begin(), events.end());
+                       return true;
+                     });
+  if (!read) return read.error();
   return batch;
 }
 
