@@ -16,34 +16,29 @@ Forwarder::Forwarder(SinkConfig config, std::unique_ptr<Sink> sink, std::unique_
       store_(std::move(store)),
       settings_(std::move(settings)),
       clock_(clock),
-      backoff_(settings_.backoff) {
+      backoff_(settings_.backoff),
+      worker_(std::chrono::milliseconds(0), [this] { return round(); }) {
   status_.name = config_.name;
 }
 
 Forwarder::~Forwarder() { stop(); }
 
 void Forwarder::start() {
-  thread_ = std::thread([this] { run(); });
+  started_ = true;
+  worker_.start();
 }
 
 void Forwarder::stop() {
-  {
-    std::lock_guard lock(mutex_);
-    stopping_ = true;
+  worker_.stop();
+  if (started_ && !confirmed_) {
+    confirmed_ = true;
+    confirmSent();
   }
-  wake_.notify_all();
-  if (thread_.joinable()) thread_.join();
 }
 
 SinkStatus Forwarder::status() const {
   std::lock_guard lock(mutex_);
   return status_;
-}
-
-bool Forwarder::waitFor(std::int64_t ms) {
-  std::unique_lock lock(mutex_);
-  wake_.wait_for(lock, std::chrono::milliseconds(ms), [this] { return stopping_; });
-  return !stopping_;
 }
 
 void Forwarder::fail(const common::Error& error) {
@@ -177,21 +172,14 @@ bool Forwarder::step(bool& idle) {
   return true;
 }
 
-void Forwarder::run() {
-  while (true) {
-    {
-      std::lock_guard lock(mutex_);
-      if (stopping_) break;
-    }
-    bool idle = false;
-    if (!step(idle)) {
-      if (!waitFor(backoff_.nextDelayMs())) break;
-      continue;
-    }
-    backoff_.reset();
-    if (idle && !waitFor(settings_.pollMs)) break;
-  }
-  // A clean stop confirms what it sent, so a restart does not send it again.
+std::chrono::milliseconds Forwarder::round() {
+  bool idle = false;
+  if (!step(idle)) return std::chrono::milliseconds(backoff_.nextDelayMs());
+  backoff_.reset();
+  return std::chrono::milliseconds(idle ? settings_.pollMs : 0);
+}
+
+void Forwarder::confirmSent() {
   if (leader_ && sent_ != acked_ && (unsettled_ == 0 || sink_->settle())) {
     if (store_->saveCursor(config_.name, settings_.owner, sent_, sentCount_, clock_.nowMs())) acked_ = sent_;
   }

@@ -6,17 +6,16 @@
 // Several collectors on one PostgreSQL: a sink is forwarded by the collector that holds its lease
 // (a row in siem_cursors, renewed every lease/3); the others stand by and take over when it expires.
 
-#include <atomic>
-#include <condition_variable>
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <mutex>
 #include <string>
-#include <thread>
 
 #include "collector/siem/ForwardStore.h"
 #include "collector/siem/SiemConfig.h"
 #include "collector/siem/Sink.h"
+#include "collector/store/PeriodicWorker.h"
 #include "common/Backoff.h"
 #include "common/Clock.h"
 
@@ -64,9 +63,12 @@ class Forwarder {
   bool step(bool& idle);
 
  private:
-  void run();
+  // One round on the worker thread: how long to wait before the next (none while busy, the poll
+  // interval when caught up, the backoff after a failure).
+  std::chrono::milliseconds round();
+  // After the worker stopped: a clean stop confirms what it sent, so a restart does not send it again.
+  void confirmSent();
   void fail(const common::Error& error);
-  bool waitFor(std::int64_t ms);  // false when stopping
   void refreshLag(bool unthrottled);
 
   SinkConfig config_;
@@ -86,11 +88,11 @@ class Forwarder {
   std::int64_t lastSettleMs_ = 0;
   std::int64_t lagCountedAtMs_ = 0;
 
-  mutable std::mutex mutex_;
-  std::condition_variable wake_;
-  bool stopping_ = false;
+  mutable std::mutex mutex_;  // status_
   SinkStatus status_;
-  std::thread thread_;
+  bool started_ = false;
+  bool confirmed_ = false;
+  store::PeriodicWorker worker_;  // last: stopped before the state its rounds use goes
 };
 
 }  // namespace mamori::collector::siem

@@ -4,8 +4,10 @@
 #include <Poco/JSON/Parser.h>
 #include <doctest/doctest.h>
 
+#include <chrono>
 #include <fstream>
 #include <set>
+#include <thread>
 
 #include "collector/siem/FileSink.h"
 #include "collector/siem/ForwardStore.h"
@@ -164,6 +166,26 @@ TEST_CASE("forwarder: a failing sink keeps the cursor; nothing is lost after it 
   CHECK(unique.size() == 20);                       // nothing missing
   CHECK(sink->received.size() == 20 + sentBefore);  // the unconfirmed batch came twice
   CHECK(f->status().lastError.empty());
+}
+
+TEST_CASE("forwarder: on its own thread it forwards everything, and stop() ends it") {
+  Fixture fx;
+  fx.insert(0, 30);
+  FakeSink* sink = nullptr;
+  auto f = fx.forwarder(sink);
+  f->start();
+  for (int round = 0; round < 500 && f->status().forwarded < 30; ++round) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  f->stop();
+  f->stop();  // again (the destructor does too): nothing more happens
+  CHECK(f->status().forwarded == 30);
+  CHECK(sink->received.size() == 30);
+  ForwardStore reader(fx.target);
+  auto row = reader.cursor("soc");
+  REQUIRE(row.ok());
+  REQUIRE(row.value().has_value());
+  CHECK(row.value()->forwarded == 30);
 }
 
 TEST_CASE("forwarder: a second collector stands by while the lease is held, then takes over") {
