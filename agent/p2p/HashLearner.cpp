@@ -9,6 +9,7 @@
 #include <sys/stat.h>
 
 #include "common/Log.h"
+#include "common/Split.h"
 
 namespace mamori::agent::p2p {
 
@@ -78,12 +79,7 @@ std::vector<std::string> programsInList(std::string_view package, std::string_vi
   const std::string_view bare = package.substr(0, package.find(':'));  // "aria2:amd64" -> "aria2"
   const bool wholePackage = !bare.empty() && namedBySets(names, "/" + std::string(bare));
   std::vector<std::string> out;
-  std::size_t at = 0;
-  while (at < listText.size()) {
-    auto end = listText.find('\n', at);
-    if (end == std::string_view::npos) end = listText.size();
-    const std::string_view line = listText.substr(at, end - at);
-    at = end + 1;
+  for (const std::string_view line : common::splitFields(listText, '\n')) {
     if (line.empty() || line[0] != '/' || !inProgramFolder(line)) continue;
     if (wholePackage || namedBySets(names, line)) out.emplace_back(line);
   }

@@ -5,6 +5,8 @@
 
 #include <map>
 
+#include "common/Split.h"
+
 namespace mamori::collector::store {
 
 namespace {
@@ -74,13 +76,9 @@ common::Result<DbTarget> parsePostgres(const std::string& url) {
     if (!host.empty()) params["host"] = decode(host);
     if (!port.empty()) params["port"] = port;
   }
-  std::size_t pos = 0;
-  while (pos < query.size()) {
-    auto amp = query.find('&', pos);
-    if (amp == std::string::npos) amp = query.size();
-    const std::string pair = query.substr(pos, amp - pos);
-    pos = amp + 1;
-    if (pair.empty()) continue;
+  for (const std::string_view field : common::splitFields(query, '&')) {
+    if (field.empty()) continue;
+    const std::string pair(field);
     const auto eq = pair.find('=');
     const std::string key = decode(pair.substr(0, eq));
     if (!isKeyword(key) || eq == std::string::npos) {
