@@ -71,24 +71,36 @@ CompiledRulesCache::Rules CompiledRulesCache::compile(std::string_view name, std
   const std::string path = pathFor(name);
   if (auto file = readOwnFile(path)) {
     if (auto compiled = decode(file.value(), source)) {
-      if (auto loaded = policy::loadYaraRules(std::move(compiled).value(), source)) {
-        Rules rules;
-        rules.outcome.rules = std::move(loaded).value();
-        rules.origin = Origin::kLoaded;
-        return rules;
-      }
+      // Handed to libyara on first use: a re-scan that reads no file never starts it (decision 0054).
+      // Bytes libyara refuses then (a whole, well-hashed file that is not its saved form) are
+      // compiled from the source and the file rewritten, as a damaged file is here.
+      Rules rules;
+      rules.outcome.rules = std::make_shared<const policy::YaraRules>(
+          [path, bytes = std::move(compiled).value(), source = std::string(source)]() mutable
+          -> common::Result<std::shared_ptr<const policy::YaraRules>> {
+            if (auto loaded = policy::loadYaraRules(std::move(bytes), source)) return loaded;
+            auto rebuilt = compileAndKeep(path, source);
+            if (!rebuilt.rules) return common::makeError("the cached rules do not load and their source does not compile");
+            return rebuilt.rules;
+          });
+      rules.origin = Origin::kLoaded;
+      return rules;
     }
   }
-  Rules rules{policy::compileYara(source), Origin::kCompiled};
-  if (!rules.outcome.rules) return rules;
-  auto compiled = policy::saveYaraRules(*rules.outcome.rules);
+  return {compileAndKeep(path, source), Origin::kCompiled};
+}
+
+policy::YaraCompileOutcome CompiledRulesCache::compileAndKeep(const std::string& path, std::string_view source) {
+  auto outcome = policy::compileYara(source);
+  if (!outcome.rules) return outcome;
+  auto compiled = policy::saveYaraRules(*outcome.rules);
   if (!compiled) {
     common::log::debug("compiled rules not cached: " + compiled.error().describe());
-    return rules;
+    return outcome;
   }
   if (auto written = common::writeFileAtomically(path, encode(source, compiled.value()), 0600); !written)
     common::log::warning("cannot keep the compiled rules: " + written.error().describe());
-  return rules;
+  return outcome;
 }
 
 }  // namespace mamori::scan

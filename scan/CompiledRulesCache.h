@@ -30,7 +30,8 @@ class CompiledRulesCache {
   explicit CompiledRulesCache(std::string directory);
 
   // The compiled rules of source, for the rule set called name. A cache that cannot be written (a
-  // read-only directory) only costs the compilation: the rules are still returned.
+  // read-only directory) only costs the compilation: the rules are still returned. Rules from the
+  // cache (kLoaded) are handed to libyara on their first use (docs/decisions/0054).
   Rules compile(std::string_view name, std::string_view source) const;
 
   // Where the rules of a set of this name are kept.
@@ -42,6 +43,7 @@ class CompiledRulesCache {
   static std::optional<std::string> decode(std::string_view file, std::string_view source);
 
  private:
+  static policy::YaraCompileOutcome compileAndKeep(const std::string& path, std::string_view source);
   std::string directory_;
 };
 

@@ -59,13 +59,18 @@ void YaraScanner::Deleter::operator()(YR_SCANNER* scanner) const {
 }
 
 YaraScanner::YaraScanner(std::shared_ptr<const policy::YaraRules> rules, YR_SCANNER* scanner)
-    : rules_(std::move(rules)),
-      scanner_(scanner),
-      prefilter_(prefilterMode() != PrefilterMode::kOff ? rules_->prefilter() : nullptr) {}
+    : rules_(std::move(rules)), scanner_(scanner) {
+  if (scanner_ && prefilterMode() != PrefilterMode::kOff) prefilter_ = rules_->prefilter();
+}
 
 common::Result<std::unique_ptr<YaraScanner>> YaraScanner::create(std::shared_ptr<const policy::YaraRules> rules) {
-  if (auto status = policy::YaraRuntime::ensure(); !status) return status.error();
   if (!rules) return common::makeError("no compiled rules");
+  // Deferred rules (a cache's, decision 0054) are loaded by the first scan, not here: a run that
+  // scans nothing does not start libyara. MAMORI_YARA_PREFILTER=require must see the prefilter now.
+  if (!rules->loaded() && prefilterMode() != PrefilterMode::kRequire)
+    return std::unique_ptr<YaraScanner>(new YaraScanner(std::move(rules), nullptr));
+  if (auto status = policy::YaraRuntime::ensure(); !status) return status.error();
+  if (rules->get() == nullptr) return common::makeError("YARA rules not loaded: " + rules->loadError());
   if (prefilterMode() == PrefilterMode::kRequire && rules->prefilter() == nullptr)
     return common::makeError("no literal prefilter (MAMORI_YARA_PREFILTER=require): " + rules->noPrefilterReason());
   YR_SCANNER* raw = nullptr;
@@ -75,8 +80,26 @@ common::Result<std::unique_ptr<YaraScanner>> YaraScanner::create(std::shared_ptr
   return std::unique_ptr<YaraScanner>(new YaraScanner(std::move(rules), raw));
 }
 
+common::Status YaraScanner::start() {
+  // The rules' own loader starts libyara; a failure is not cached by the scan (kUnavailable).
+  if (rules_->get() == nullptr)
+    return common::makeError(common::ErrorKind::kUnavailable, "YARA rules not loaded: " + rules_->loadError());
+  YR_SCANNER* raw = nullptr;
+  if (const int rc = yr_scanner_create(rules_->get(), &raw); rc != ERROR_SUCCESS) {
+    auto error = policy::yaraError(rc, "yr_scanner_create");
+    error.kind = common::ErrorKind::kUnavailable;
+    return error;
+  }
+  scanner_.reset(raw);
+  if (prefilterMode() != PrefilterMode::kOff) prefilter_ = rules_->prefilter();
+  return common::Ok{};
+}
+
 common::Result<std::vector<RuleMatch>> YaraScanner::scan(std::string_view data, int timeoutSeconds) {
   std::vector<RuleMatch> matches;
+  if (!scanner_) {
+    if (auto started = start(); !started) return started.error();
+  }
   // No rule of a prefiltered set can be true without one of its strings: a buffer holding none of
   // them is not handed to libyara (docs/decisions/0053).
   if (prefilter_ != nullptr && !prefilter_->mayMatch(data)) return matches;

@@ -42,10 +42,11 @@ class YaraScanner {
     void operator()(YR_SCAN_CONTEXT* scanner) const;
   };
   YaraScanner(std::shared_ptr<const policy::YaraRules> rules, YR_SCAN_CONTEXT* scanner);
+  common::Status start();  // deferred rules: load them and make the libyara scanner
 
   std::shared_ptr<const policy::YaraRules> rules_;
   std::unique_ptr<YR_SCAN_CONTEXT, Deleter> scanner_;
-  const policy::YaraPrefilter* prefilter_;  // the rules' own, or null (none, or MAMORI_YARA_PREFILTER=off)
+  const policy::YaraPrefilter* prefilter_ = nullptr;  // the rules' own, or null (none, or MAMORI_YARA_PREFILTER=off)
 };
 
 // One scanner per P2P signature set that has YARA rules, with the set's name: what the P2P guard and the

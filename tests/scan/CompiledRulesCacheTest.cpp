@@ -88,8 +88,10 @@ TEST_CASE("a damaged, truncated, forged or foreign-writable rules file is never 
   CHECK(afterWriting(good.substr(0, good.size() / 2)) == Origin::kCompiled);
   CHECK(afterWriting(good.substr(0, 10)) == Origin::kCompiled);
   CHECK(afterWriting("") == Origin::kCompiled);
-  // Garbage with a well-formed header (hashes that match it) reaches libyara, which refuses it.
-  CHECK(afterWriting(CompiledRulesCache::encode(kMarking, "not libyara's saved form")) == Origin::kCompiled);
+  // Garbage with a well-formed header (hashes that match it) reaches libyara, which refuses it on
+  // the rules' first use (they are handed to libyara only then, decision 0054): compiled from the
+  // source and the file rewritten at that point.
+  CHECK(afterWriting(CompiledRulesCache::encode(kMarking, "not libyara's saved form")) == Origin::kLoaded);
   CHECK(afterWriting(good) == Origin::kLoaded);
 
   // Whole, but others may write it: it could have been swapped, so it is not trusted.
@@ -123,4 +125,36 @@ TEST_CASE("a directory that cannot be written costs only the compilation") {
   CHECK(rules.outcome.errors.empty());
   // Rules that do not compile are reported as ever, and nothing is kept.
   CHECK(cache.compile("bad.yar", "rule {").outcome.errors.size() == 1);
+}
+
+TEST_CASE("rules from the cache reach libyara only when a scan needs them; a load that fails is the scan's error") {
+  test::TempDir dir;
+  const CompiledRulesCache cache(dir.path());
+  REQUIRE(cache.compile("rules.yar", kMarking).origin == Origin::kCompiled);
+  const auto cached = cache.compile("rules.yar", kMarking);
+  REQUIRE(cached.origin == Origin::kLoaded);
+  CHECK_FALSE(cached.outcome.rules->loaded());
+  auto scanner = YaraScanner::create(cached.outcome.rules);
+  REQUIRE(scanner.ok());
+  CHECK_FALSE(cached.outcome.rules->loaded());  // a scanner made is not a scan
+  CHECK(matching(cached, "社外秘") == "marking;");
+  CHECK(cached.outcome.rules->loaded());
+  CHECK(cached.outcome.rules->prefilter() != nullptr);
+  auto again = scanner.value()->scan("極秘 社外秘", 5);
+  REQUIRE(again.ok());
+  CHECK(again.value().size() == 1);
+
+  // A loader that fails: the scanner is made, every scan says why, as kUnavailable (not cached).
+  const auto broken = std::make_shared<const mamori::policy::YaraRules>(
+      []() -> mamori::common::Result<std::shared_ptr<const mamori::policy::YaraRules>> {
+        return mamori::common::makeError("the disk went away");
+      });
+  auto failing = YaraScanner::create(broken);
+  REQUIRE(failing.ok());
+  auto result = failing.value()->scan("社外秘", 5);
+  REQUIRE_FALSE(result.ok());
+  CHECK(result.error().kind == mamori::common::ErrorKind::kUnavailable);
+  CHECK(result.error().message.find("the disk went away") != std::string::npos);
+  CHECK(broken->loaded());
+  CHECK(broken->get() == nullptr);
 }
