@@ -16,21 +16,8 @@ UNIT=mamori-agent.service
 MASK=/etc/modprobe.d/mamori-usb-storage.conf
 export DEBIAN_FRONTEND=noninteractive
 
-stty -F /dev/ttyS1 raw -echo 115200
-exec 3<>/dev/ttyS1
-say() { printf 'E2E %s\n' "$*" >&3; printf 'E2E %s\n' "$*" >/dev/console; }
-ask() { say ASK "$@"; IFS= read -r reply <&3; printf '%s\n' "$reply"; }
-prop() { systemctl show -p "$1" --value "$UNIT"; }
-active() { [ "$(prop ActiveState)" = active ] && [ "$(prop SubState)" = running ]; }
-wait_for() {
-  deadline=$(( $(date +%s) + $1 )); shift
-  while ! "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
+. "$E2E/guest_common.sh"  # say, ask, wait_for, prop, active, agent_id (tests/e2e/systemd)
 seconds() { echo "$1" | awk '{printf "%.1f", $1 / 1e6}'; }
-agent_id() { sed -n 's/.*"agent_id" *: *"\([^"]*\)".*/\1/p' /var/lib/mamori/identity.json 2>/dev/null; }
 
 kind=$(sed -n 's/.*mamori\.bench=\([a-z]*\).*/\1/p' /proc/cmdline)
 say PHASE "$kind"

@@ -16,31 +16,15 @@ STATE=/var/lib/mamori
 UNIT=mamori-agent.service
 export DEBIAN_FRONTEND=noninteractive
 
-stty -F /dev/ttyS1 raw -echo 115200
-exec 3<>/dev/ttyS1
-say() { printf 'E2E %s\n' "$*" >&3; printf 'E2E %s\n' "$*" >/dev/console; }
-ask() { say ASK "$@"; IFS= read -r reply <&3; printf '%s\n' "$reply"; }
+. "$E2E/guest_common.sh"  # say, ask, wait_for, prop, active, agent_id
 pass() { say RESULT "$1" PASS "${2:-}"; }
 fail() { say RESULT "$1" FAIL "${2:-}"; }
 check() {  # check NAME DETAIL COMMAND...
   name=$1 detail=$2; shift 2
   if "$@"; then pass "$name" "$detail"; else fail "$name" "$detail"; fi
 }
-# wait_for SECONDS COMMAND...: true once COMMAND succeeds, false at the deadline. The deadlines are
-# generous: under TCG on a loaded 2-core host the agent took over 90 s to be ready (restarted by its own
-# CPU limit on the way).
-wait_for() {
-  deadline=$(( $(date +%s) + $1 )); shift
-  while ! "$@"; do
-    [ "$(date +%s)" -lt "$deadline" ] || return 1
-    sleep 0.2
-  done
-}
-prop() { systemctl show -p "$1" --value "$UNIT"; }
-active() { [ "$(prop ActiveState)" = active ] && [ "$(prop SubState)" = running ]; }
 main_pid() { prop MainPID; }
 new_pid_active() { p=$(main_pid); [ "$p" != 0 ] && [ "$p" != "$1" ] && active; }
-agent_id() { sed -n 's/.*"agent_id" *: *"\([^"]*\)".*/\1/p' "$STATE/identity.json" 2>/dev/null; }
 # ask_event TYPE N [key=value ...]: the host waits until the collector holds N such events of this agent.
 ask_event() { type=$1 n=$2; shift 2; case "$(ask event "$type" "$AGENT" "$n" 180 "$@")" in OK*) return 0 ;; *) return 1 ;; esac; }
 installed() { [ "$(dpkg-query -W -f='${db:Status-Abbrev}' mamori-agent 2>/dev/null)" = "ii " ]; }

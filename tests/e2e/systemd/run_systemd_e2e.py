@@ -256,12 +256,13 @@ def make_disc(work):
 
 def make_payload(work, collector, new_dir, prev_dir, script):
     """The guest's third disk (/dev/vdc, a plain tar mamori-e2e.service unpacks into /run/mamori-e2e):
-    SCRIPT as guest.sh, the collector's certificate and enroll secret, agent.conf, an uninstall token and
+    SCRIPT as guest.sh (with guest_common.sh, its helpers), the collector's certificate and enroll secret, agent.conf, an uninstall token and
     its hash, the packages under test (new/) and the previous version (prev/)."""
     token = "e2e-" + os.urandom(16).hex()
     payload_dir = os.path.join(work, "payload")
     os.makedirs(payload_dir)
-    files = {"guest.sh": script, "collector.crt": collector.ca_file, "enroll.secret": collector.enroll_secret_file}
+    files = {"guest.sh": script, "guest_common.sh": os.path.join(HERE, "guest_common.sh"),
+             "collector.crt": collector.ca_file, "enroll.secret": collector.enroll_secret_file}
     for name, source in files.items():
         shutil.copy(source, os.path.join(payload_dir, name))
     with open(os.path.join(payload_dir, "agent.conf"), "w") as f:
