@@ -22,6 +22,7 @@ namespace mamori::agent::device {
 //   thunderbolt   Thunderbolt vendor and device id, serial (the device's UUID)
 //   card_readers  manfid and oemid of the card, serial (its CID)
 //   optical       a short hash of vendor and model (no ids on SCSI), serial "<vendor>/<model>"
+//   hotplug_disks a short hash of vendor and model, serial "<vendor>/<model>/<unit serial>" (VPD 0x80)
 struct DeviceIdentity {
   std::uint16_t vendorId = 0;
   std::uint16_t productId = 0;
@@ -30,12 +31,18 @@ struct DeviceIdentity {
   bool operator==(const DeviceIdentity&) const = default;
 };
 
+// A device on a bus without numeric ids (SCSI: INQUIRY strings only): the two ids are taken from the
+// SHA-256 of "<vendor>/<model>", so the challenge still tells models apart; serial is the identity's
+// serial as the channel writes it.
+DeviceIdentity hashedIdentity(const std::string& vendor, const std::string& model, std::string serial,
+                              std::string channel);
+
 // One line for logs and events: "pcie_storage 144d:a80a 0a-0b-0c-0d-0e-0f-10-11".
 std::string describeIdentity(const DeviceIdentity& device);
 
 // The details field that carries a device's id (what `mamori-agent request --device` takes) in the
 // events of its channel (docs/events.md): "usb.kernel_name", "pci.kernel_name", "mmc.kernel_name",
-// "thunderbolt.kernel_name", "optical.address"; "device.id" for a channel this build does not know.
+// "thunderbolt.kernel_name", "optical.address", "scsi.address"; "device.id" for a channel this build does not know.
 std::string deviceIdField(const std::string& channel);
 
 struct ExceptionGrantInForce {

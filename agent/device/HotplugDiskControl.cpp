@@ -35,6 +35,7 @@ void HotplugDiskControl::apply(const policy::DeviceControlSettings& settings) {
   if (gated_) {
     // A new policy: disks decided earlier are decided again (disk_allow may name them now, or no longer).
     decided_.clear();
+    devices_.clear();
     rebuild(true);
     return;
   }
@@ -50,6 +51,10 @@ void HotplugDiskControl::handleUevent(const drivers::Uevent& event) {
   if (event.subsystem == "scsi" && event.devtype == "scsi_device" && event.action == "remove") {
     atStart_.erase(event.devpath);  // the address goes to the next device
     decided_.erase(event.devpath);
+    if (const auto known = devices_.find(event.devpath); known != devices_.end()) {
+      reporter_.forget(known->second.id);  // no longer offered for an exception
+      devices_.erase(known);
+    }
     return;
   }
   if (event.subsystem != "block" && event.subsystem != "scsi_generic" && event.subsystem != "bsg") return;
@@ -65,6 +70,18 @@ void HotplugDiskControl::handleUevent(const drivers::Uevent& event) {
     if (allowed_.count(*number) != 0) return;  // a partition of an allowed disk: allowed with the disk
     if (mayOpen(node.value())) allow(node.value(), true);
   }
+}
+
+void HotplugDiskControl::decideAgain(const DeviceIdentity& device) {
+  if (!applied_ || !gated_) return;
+  bool named = false;
+  for (const auto& [devpath, known] : devices_) {
+    if (known.identity != device) continue;
+    decided_.erase(devpath);
+    named = true;
+  }
+  // Allowed now: its nodes get their rules and its partitions are read; refused again: the rules go.
+  if (named) rebuild(true);
 }
 
 void HotplugDiskControl::uneventsLost() {
@@ -131,6 +148,8 @@ void HotplugDiskControl::liftGate() {
   if (!gated_) return;
   atStart_.clear();
   decided_.clear();
+  for (const auto& [devpath, known] : devices_) reporter_.forget(known.id);
+  devices_.clear();
   liftRules(gate_, majors_, allowed_, gated_, "hot-plugged disks", "SCSI");
 }
 
@@ -179,13 +198,16 @@ bool HotplugDiskControl::decide(const drivers::StorageNode& node) {
     decided_[node.scsiDevpath] = true;
     return true;
   }
-  const ChannelVerdict verdict =
-      channelVerdict(policy::evaluateHotplugDisk(settings_, {node.vendor, node.model, node.serial}));
+  ChannelVerdict verdict = channelVerdict(policy::evaluateHotplugDisk(settings_, {node.vendor, node.model, node.serial}));
+  const ChannelDevice device = identify(node);
+  const auto grant = reporter_.excepted(device.identity, verdict, settings_.mode);
   const bool allowed = verdict.decision != policy::CardDecision::kBlock;
   decided_[node.scsiDevpath] = allowed;
+  // Decided again (a grant came or ended): connected was said the first time.
+  const bool first = devices_.insert_or_assign(node.scsiDevpath, device).second;
   if (verdict.reported) {
-    reporter_.connected(describe(node), false);
-    reporter_.decided(describe(node), verdict, settings_.mode);
+    if (first) reporter_.connected(describe(node), false);
+    reporter_.decided(describe(node), verdict, settings_.mode, &device, grant);
   }
   return allowed;
 }
@@ -239,6 +261,11 @@ Poco::JSON::Object::Ptr HotplugDiskControl::describe(const drivers::StorageNode&
                      {"scsi.type", node.scsiType},
                      {"scsi.node", node.name},
                      {"scsi.port", node.scsiDevpath}});
+}
+
+ChannelDevice HotplugDiskControl::identify(const drivers::StorageNode& node) {
+  return {hashedIdentity(node.vendor, node.model, node.vendor + "/" + node.model + "/" + node.serial, "hotplug_disks"),
+          node.scsiDevice, "disk " + node.vendor + " " + node.model + (node.serial.empty() ? "" : " " + node.serial)};
 }
 
 void HotplugDiskControl::gateFailed(const std::string& what) {

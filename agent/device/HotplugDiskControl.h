@@ -43,8 +43,9 @@ class HotplugDiskControl final : public DeviceChannel {
 
   void apply(const policy::DeviceControlSettings& settings) override;
   void handleUevent(const drivers::Uevent& event) override;
-  void setExceptions(ChannelExceptions* /*exceptions*/) override {}
-  void decideAgain(const DeviceIdentity& /*device*/) override {}
+  void setExceptions(ChannelExceptions* exceptions) override { reporter_.setExceptions(exceptions); }
+  // A grant for this disk came or ended: it is decided again (its rules given or taken).
+  void decideAgain(const DeviceIdentity& device) override;
   void uneventsLost() override;
   // The disks of sticks the USB channel blocked at start are gone: their numbers' rules go now, not
   // when their remove uevents are read (a disk plugged meanwhile could take the number).
@@ -69,6 +70,8 @@ class HotplugDiskControl final : public DeviceChannel {
   bool allow(const drivers::StorageNode& node, bool reread);
   void revoke(const drivers::DeviceNumber& number);
   Poco::JSON::Object::Ptr describe(const drivers::StorageNode& node) const;
+  // The disk as temporary exceptions know it: vendor, model and unit serial; asked for by its address.
+  static ChannelDevice identify(const drivers::StorageNode& node);
   void gateFailed(const std::string& what);
 
   drivers::StorageNodes& nodes_;
@@ -83,6 +86,7 @@ class HotplugDiskControl final : public DeviceChannel {
   std::vector<drivers::DeviceNumber> majors_;  // gated majors (minor kAnyMinor)
   std::set<std::string> atStart_;              // SCSI devices present when the gate was set
   std::map<std::string, bool> decided_;        // SCSI device devpath -> allowed
+  std::map<std::string, ChannelDevice> devices_;  // SCSI device devpath -> its identity, once decided
   // Numbers with an allow rule of ours -> the number of the node that brought it (a disk for its
   // partition minors, else itself).
   std::map<drivers::DeviceNumber, drivers::DeviceNumber> allowed_;

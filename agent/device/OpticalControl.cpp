@@ -9,7 +9,6 @@
 #include "agent/device/DeviceEvents.h"
 #include "agent/device/RefusedOpens.h"
 #include "agent/report/EventFactory.h"
-#include "common/Crypto.h"
 #include "common/Log.h"
 
 namespace mamori::agent::device {
@@ -49,12 +48,8 @@ Poco::JSON::Object::Ptr opticalDetails(const drivers::OpticalDrive& drive) {
 }
 
 ChannelDevice opticalIdentity(const drivers::OpticalDrive& drive) {
-  const std::string model = drive.vendor + "/" + drive.model;
-  const std::string hash = common::sha256Hex(model);
-  const auto id = [&](std::size_t at) {
-    return static_cast<std::uint16_t>(std::stoul(hash.substr(at, 4), nullptr, 16));
-  };
-  return {{id(0), id(4), model, "optical"}, drive.name, "disc drive " + drive.vendor + " " + drive.model};
+  return {hashedIdentity(drive.vendor, drive.model, drive.vendor + "/" + drive.model, "optical"), drive.name,
+          "disc drive " + drive.vendor + " " + drive.model};
 }
 
 OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks,

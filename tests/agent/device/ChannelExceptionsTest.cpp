@@ -2,7 +2,8 @@
 // (a challenge in the refusal event, a response signed with the policy key, the grant used once and
 // ended at expiry): a Thunderbolt enclosure on the recorded tree (real LinuxThunderboltBus, files for
 // `authorized`), a hot-plugged NVMe drive (fake PCI bus), an SD card (fake mmc bus, recorded card
-// reader tree), a DVD writer (real LinuxOpticalDrives on the recorded tree, recording gate). The
+// reader tree), a DVD writer (real LinuxOpticalDrives on the recorded tree, recording gate), a disk
+// hot-plugged on an eSATA port (fake storage nodes and gate). The
 // machine has no USB bus: exceptions work without one.
 #include <doctest/doctest.h>
 
@@ -10,6 +11,7 @@
 
 #include "agent/device/CardReaderControl.h"
 #include "agent/device/DeviceControl.h"
+#include "agent/device/HotplugDiskControl.h"
 #include "agent/device/OpticalControl.h"
 #include "agent/device/PciStorageControl.h"
 #include "agent/device/ThunderboltControl.h"
@@ -208,6 +210,74 @@ TEST_CASE("optical: a burner refused writing gets a challenge; the grant lets it
   f.expire();
   CHECK(gate.rules.at(sg1) == DeviceAccess::kReadOnly);
   CHECK(f.blocks.readOnly.count("sr0") == 1);
+}
+
+TEST_CASE("hot-plugged disks: a refused eSATA disk gets a challenge; the grant lets it open until it ends") {
+  ExceptionFixture f("scsi.address");
+  mamori::drivers::fake::FakeStorageNodes nodes;
+  mamori::drivers::fake::FakeDeviceGate gate;
+  const DeviceNumber bootDisk{true, 8, 0};
+  nodes.addScsi(bootDisk, "sda", "0:0:0:0", true);
+  mamori::agent::device::HotplugDiskControl disks{nodes, gate, f.sink, [](const std::vector<std::string>&) {
+                                                    return false;
+                                                  }};
+  f.start(disks, "{}");
+  // The disk on the eSATA port, its first partition and its sg node, then their uevents.
+  const DeviceNumber disk{true, 8, 16};
+  const DeviceNumber part{true, 8, 17};
+  const DeviceNumber sg{false, 21, 1};
+  nodes.addScsi(disk, "sdb", "2:0:0:0", true).serial = "WX1";
+  nodes.addScsi(part, "sdb1", "2:0:0:0", false).serial = "WX1";
+  nodes.addScsi(sg, "sg1", "2:0:0:0", false).serial = "WX1";
+  const auto add = [&](const DeviceNumber& number, const std::string& name) {
+    auto event = uevent("add", number.block ? "block" : "scsi_generic", "/devices/x/" + name, number.block ? "disk" : "");
+    event.vars["MAJOR"] = std::to_string(number.major);
+    event.vars["MINOR"] = std::to_string(number.minor);
+    disks.handleUevent(event);
+  };
+  add(disk, "sdb");
+  add(part, "sdb1");
+  add(sg, "sg1");
+  CHECK_FALSE(gate.open(disk));
+  const std::string challenge = f.challenge("device.blocked", "2:0:0:0");
+  REQUIRE(mamori::policy::isExceptionChallenge(challenge));
+  CHECK(f.listed("2:0:0:0", challenge));
+  CHECK(f.last("device.blocked", "2:0:0:0")->text("device.request_command") ==
+        "mamori-agent request --device 2:0:0:0 --reason \"...\"");
+
+  REQUIRE(f.grant(challenge));
+  CHECK(gate.open(disk, true));
+  CHECK(gate.open(part, true));
+  CHECK(gate.open({true, 8, 18}, true));  // a partition made under the grant
+  CHECK(gate.open(sg, true));
+  CHECK(nodes.rereads() == std::vector<std::string>{"sdb"});  // the refused partition scan, read again
+  CHECK(f.count("device.exception_used", "2:0:0:0") == 1);
+  CHECK(f.count("device.connected", "2:0:0:0") == 1);  // decided again, not connected again
+  CHECK(f.last("device.exception_granted", "")->text("device.exception_device").find("ATA/Portable SSD/WX1") !=
+        std::string::npos);
+  CHECK(f.control.blockedDevices().empty());
+  // Another disk of the same model with another serial is not named by the grant.
+  const DeviceNumber second{true, 8, 32};
+  nodes.addScsi(second, "sdc", "3:0:0:0", true).serial = "WX2";
+  add(second, "sdc");
+  CHECK_FALSE(gate.open(second));
+  CHECK(f.emitted("device.blocked", "3:0:0:0"));
+
+  f.expire();
+  CHECK_FALSE(gate.open(disk));
+  CHECK_FALSE(gate.open(part));
+  CHECK_FALSE(gate.open(sg));
+  CHECK(gate.open(bootDisk, true));  // the system disk throughout
+  const std::string again = f.challenge("device.blocked", "2:0:0:0");
+  CHECK(mamori::policy::isExceptionChallenge(again));
+  CHECK(f.listed("2:0:0:0", again));
+  // Unplugged: no longer offered.
+  nodes.remove(disk);
+  nodes.remove(part);
+  nodes.remove(sg);
+  disks.handleUevent(uevent("remove", "scsi", "/devices/pci0000:00/0000:00:1f.2/host2/target2:0:0/2:0:0:0", "scsi_device"));
+  CHECK_FALSE(f.listed("2:0:0:0", again));
+  CHECK(f.control.blockedDevices().size() == 1);  // the other disk, still there
 }
 
 TEST_CASE("a grant opens only the channel it was offered for") {
