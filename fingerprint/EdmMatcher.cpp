@@ -21,7 +21,7 @@ constexpr std::size_t kMaxCandidateBytes = 192;
 struct Found {
   std::uint32_t row;
   std::uint32_t offset;
-  std::uint32_t line;
+  std::uint32_t line;  // the offset where its line starts
   std::uint8_t column;
 };
 
@@ -66,27 +66,45 @@ Cut cutAt(std::uint32_t c) {
   }
 }
 
+bool isTrigger(std::uint32_t c) {
+  return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c));
+}
+
+// The kinds of value the set's columns are of.
+std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
+  std::bitset<kEdmKinds> kinds;
+  for (const EdmType type : set.columns)
+    if (type != EdmType::kSkip) kinds.set(static_cast<std::size_t>(edmKind(type)));
+  return kinds;
+}
+
 class Scanner {
  public:
-  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text) : set_(set), key_(key), text_(text) {
-    for (const EdmType type : set.columns)
-      if (type != EdmType::kSkip) kinds_.set(static_cast<std::size_t>(edmKind(type)));
-  }
+  // Looks up the kinds of kinds_ the set holds; with triggeredFieldsOnly, only in fields holding a
+  // character for which isTrigger is true.
+  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, std::bitset<kEdmKinds> kinds,
+          bool triggeredFieldsOnly)
+      : set_(set), key_(key), text_(text), kinds_(kinds), triggeredFieldsOnly_(triggeredFieldsOnly) {}
 
-  std::vector<Found> run() {
+  // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
+  // '\n') or of the text. Lines read apart give the candidates they give in one read of the text.
+  void scan(std::size_t from, std::size_t to) {
+    if (found_.size() >= kMaxFound) return;
     std::size_t wordBegin = 0;
-    bool inWord = false;
-    for (std::size_t at = 0; at <= text_.size();) {
+    bool inWord = false, triggered = false;
+    lineStart_ = static_cast<std::uint32_t>(from);
+    for (std::size_t at = from; at <= to;) {
       std::uint32_t c = '\n';
       std::size_t length = 1;
-      if (at < text_.size() && static_cast<unsigned char>(text_[at]) < 0x80) {
+      if (at < to && static_cast<unsigned char>(text_[at]) < 0x80) {
         c = static_cast<unsigned char>(text_[at]);
-      } else if (at < text_.size() && threeBytes(at, c)) {
+      } else if (at < to && threeBytes(at, c)) {
         length = 3;
-      } else if (at < text_.size()) {
+      } else if (at < to) {
         length = common::decodeUtf8(text_, at, c);
         if (length == 0) length = 1, c = 0xFFFD;
       }
+      if (triggeredFieldsOnly_ && isTrigger(c)) triggered = true;
       const Cut cut = cutAt(c);
       if (cut != Cut::kNone && inWord) {
         // The field's words are kept across fields (their buffers reused): only the first count_ count.
@@ -99,14 +117,18 @@ class Scanner {
         wordBegin = at;
         inWord = true;
       }
-      if (cut == Cut::kField && count_ > 0) {
-        candidates();
+      if (cut == Cut::kField) {
+        if (count_ > 0 && (triggered || !triggeredFieldsOnly_)) candidates();
         count_ = 0;
+        triggered = false;
       }
-      if (c == '\n') ++line_;
+      if (c == '\n') lineStart_ = static_cast<std::uint32_t>(at + 1);
       at += length;
       if (found_.size() >= kMaxFound) break;
     }
+  }
+
+  std::vector<Found> take() {
     flush();
     return std::move(found_);
   }
@@ -202,7 +224,7 @@ class Scanner {
   }
   void lookup(EdmKind kind, std::string_view value, std::uint32_t offset) {
     if (!set_.holdsLength(kind, value.size())) return;
-    pending_.push_back({kind, offset, line_});
+    pending_.push_back({kind, offset, lineStart_});
     hashes_.push_back(edmValueHash(key_, kind, value));
     if (pending_.size() == kLookupBatch) flush();
   }
@@ -228,8 +250,9 @@ class Scanner {
   const FingerprintKey& key_;
   std::string_view text_;
   std::bitset<kEdmKinds> kinds_;
+  bool triggeredFieldsOnly_;
   std::vector<Found> found_;
-  std::uint32_t line_ = 0;
+  std::uint32_t lineStart_ = 0;  // where the current line starts: what identifies a value's line
   struct Pending {
     EdmKind kind;
     std::uint32_t offset, line;
@@ -325,14 +348,119 @@ std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>&
   return out;
 }
 
+std::size_t lineStartOf(std::string_view text, std::size_t at) {
+  return at == 0 ? 0 : text.rfind('\n', at - 1) + 1;  // npos + 1: the first line
+}
+
+std::size_t lineEndOf(std::string_view text, std::size_t at) {
+  const std::size_t newline = text.find('\n', at);
+  return newline == std::string_view::npos ? text.size() : newline + 1;
+}
+
+// The first byte at or after from that starts a character isTrigger takes (or may start one: a
+// superset is enough), or npos.
+std::size_t nextTrigger(std::string_view text, std::size_t from) {
+  static constexpr auto kClass = [] {
+    std::array<std::uint8_t, 256> table{};  // 1: a trigger; 2: the lead byte of characters edmDigitSource may take
+    for (int b = '0'; b <= '9'; ++b) table[b] = 1;
+    table['@'] = 1;
+    for (const int lead : {0xC2, 0xE2, 0xE3, 0xEF, 0xF0}) table[lead] = 2;
+    return table;
+  }();
+  for (std::size_t at = from; at < text.size(); ++at) {
+    const std::uint8_t kind = kClass[static_cast<unsigned char>(text[at])];
+    if (kind == 0) continue;
+    if (kind == 1) return at;
+    std::uint32_t c = 0;
+    if (common::decodeUtf8(text, at, c) > 0 && edmDigitSource(c)) return at;
+  }
+  return std::string_view::npos;
+}
+
+// The values of the set found in text: with every candidate, or (EdmPass::kAnchored, a set that
+// allows it) with the candidates of the lines within the set's window of a strong value found first
+// from the fields holding a trigger. A strong value of the set holds a digit or an '@', so it is in
+// such a field; a row is found only by a window of values within set.window bytes of one of its
+// strong values, and whether other rows' values lie in between or on their lines is read only there:
+// the rule decides every row as it does from every candidate (docs/decisions/0057).
+std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {
+  const auto kinds = kindsOf(set);
+  Scanner scanner(set, key, text, kinds, false);
+  if (pass == EdmPass::kEveryCandidate || !edmAnchored(set)) {
+    scanner.scan(0, text.size());
+    return scanner.take();
+  }
+  std::bitset<kEdmKinds> strongKinds;
+  for (const EdmType type : set.columns)
+    if (edmTypeIsStrong(type)) strongKinds.set(static_cast<std::size_t>(edmKind(type)));
+  Scanner anchors(set, key, text, kinds & strongKinds, true);
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t trigger = nextTrigger(text, at);
+    if (trigger == std::string_view::npos) break;
+    const std::size_t end = lineEndOf(text, trigger);
+    anchors.scan(lineStartOf(text, trigger), end);
+    at = end;
+  }
+  const auto window = static_cast<std::size_t>(set.window);
+  std::size_t from = 0, to = 0;  // the lines to read next; none yet
+  for (const Found& anchor : anchors.take()) {
+    if (anchor.offset + window < to) continue;  // its lines are in those already
+    const std::size_t start = lineStartOf(text, anchor.offset > window ? anchor.offset - window : 0);
+    const std::size_t end = lineEndOf(text, std::min(text.size(), anchor.offset + window));
+    if (start > to) {
+      if (to > from) scanner.scan(from, to);
+      from = start;
+    }
+    to = std::max(to, end);
+  }
+  if (to > from) scanner.scan(from, to);
+  return scanner.take();
+}
+
 }  // namespace
 
-EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text) {
+bool edmDigitSource(char32_t c) {
+  // The blocks whose characters have compatibility forms holding digits (the test checks every code
+  // point against the normaliser).
+  constexpr std::array<std::pair<char32_t, char32_t>, 12> kRanges = {{
+      {0x00B2, 0x00B3},    // superscript two, three
+      {0x00B9, 0x00B9},    // superscript one
+      {0x00BC, 0x00BE},    // fractions
+      {0x2070, 0x209F},    // superscripts and subscripts
+      {0x2150, 0x218F},    // number forms
+      {0x2460, 0x24FF},    // enclosed alphanumerics
+      {0x2776, 0x2793},    // dingbat circled digits
+      {0x3200, 0x33FF},    // enclosed CJK letters and months, CJK compatibility
+      {0xFF10, 0xFF19},    // full-width digits
+      {0x1D7CE, 0x1D7FF},  // mathematical digits
+      {0x1F100, 0x1F10C},  // digits with a comma or a full stop, circled digits
+      {0x1FBF0, 0x1FBF9},  // segmented digits
+  }};
+  return std::any_of(kRanges.begin(), kRanges.end(), [c](const auto& r) { return c >= r.first && c <= r.second; });
+}
+
+bool edmAnchored(const EdmSet& set) {
+  for (const EdmType type : set.columns) {
+    if (!edmTypeIsStrong(type)) continue;
+    switch (edmKind(type)) {
+      case EdmKind::kPhone:
+      case EdmKind::kDigits:
+      case EdmKind::kEmail: continue;
+      case EdmKind::kAddress:
+        if (set.valuesHoldDigits(EdmKind::kAddress)) continue;
+        return false;
+      default: return false;
+    }
+  }
+  return true;
+}
+
+EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {
   EdmMatch match;
   if (set.index.size() == 0 || text.empty()) return match;
   // Offsets are 32-bit: a text beyond 4 GiB is read up to there (the scanner bounds it far lower).
   if (text.size() > UINT32_MAX) text = text.substr(0, UINT32_MAX);
-  const auto all = Scanner(set, key, text).run();
+  const auto all = foundValues(set, key, text, pass);
   // Only a row with values of at least min_columns of its columns, one of them strong, can be found
   // by the window rule below: most values of a file (an address shared by twenty registered rows, a
   // made-up record's one real value) are of rows that cannot, and are dropped here in one pass,
@@ -340,8 +468,10 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
   auto found = rowsThatCanMatch(set, all);
   if (found.empty()) return match;
   const Interveners interveners(all);
-  std::sort(found.begin(), found.end(),
-            [](const Found& a, const Found& b) { return a.row != b.row ? a.row < b.row : a.offset < b.offset; });
+  // Ordered on everything the rule reads, so the answer does not depend on the order values were found in.
+  std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
+    return a.row != b.row ? a.row < b.row : a.offset != b.offset ? a.offset < b.offset : a.column < b.column;
+  });
   std::bitset<kEdmMaxColumns> typesSeen;
   std::array<std::uint32_t, kEdmMaxColumns> inWindow{};
   for (std::size_t begin = 0; begin < found.size();) {

@@ -6,6 +6,12 @@
 // every kind of value the set holds, hashed with the fleet key and looked up. A row is found when
 // values of at least min_columns of its columns, one of them strong (not a name), lie within
 // window bytes of each other; a value shared by more than kMaxRowsPerValue rows identifies none.
+//
+// When every strong column's values carry a digit or an '@' (phones, numbers, e-mail; addresses when
+// the set says all of them hold a digit), a row can only be found around such a value: the text is
+// first searched for the characters that can make one, the candidates of their fields are looked up
+// as those kinds only, and only the lines within window bytes of a value found there are cut into
+// every candidate (docs/decisions/0057). The answer is the same as reading every candidate.
 
 #include <cstdint>
 #include <string_view>
@@ -23,6 +29,21 @@ struct EdmMatch {
   std::vector<EdmType> columnTypes;  // the types of the columns that made them found, distinct
 };
 
-EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text);
+enum class EdmPass {
+  kAnchored,        // around the strong values only when the set allows it (edmAnchored), else every candidate
+  kEveryCandidate,  // every candidate of the text (the reference the anchored pass is tested against)
+};
+
+EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text,
+                  EdmPass pass = EdmPass::kAnchored);
+
+// Whether every strong column of set is of a kind whose values hold an ASCII digit or an '@' (phone,
+// digits, e-mail; an address kind when the set says every address holds a digit): then matchEdm reads
+// only around them.
+bool edmAnchored(const EdmSet& set);
+
+// Whether c (not ASCII) normalises (TextNormalizer) to text that can hold an ASCII digit: full-width
+// digits, superscripts, fractions, circled and parenthesised numbers, ... A superset.
+bool edmDigitSource(char32_t c);
 
 }  // namespace mamori::fingerprint

@@ -1,6 +1,7 @@
 #include "fingerprint/EdmSet.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 
 #include "common/LittleEndian.h"
@@ -29,7 +30,15 @@ std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& co
     }
     for (const auto& value : values) {
       out.push_back({edmValueHash(key, edmKind(columns[column]), value) | column, row});
-      if (lengths != nullptr && column < lengths->size()) (*lengths)[column] |= edmLengthBit(value.size());
+      if (lengths == nullptr || column >= lengths->size()) continue;
+      std::uint64_t& mask = (*lengths)[column];
+      const bool digit = std::any_of(value.begin(), value.end(), [](char c) { return c >= '0' && c <= '9'; });
+      // The digit bit: set with the column's first value (the mask is still zero), kept while every value has one.
+      if (!digit)
+        mask &= ~kEdmDigitBit;
+      else if (mask == 0)
+        mask = kEdmDigitBit;
+      mask |= edmLengthBit(value.size());
     }
   }
   return unreadable;
@@ -51,10 +60,17 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
   set.rowBits = edmRowBits(rows);
   if (!columnLengths.empty() && columnLengths.size() != set.columns.size())
     return artifact::corrupt("expected a length mask per column", "/lengths");
-  for (std::size_t c = 0; c < set.columns.size(); ++c)
-    if (set.columns[c] != EdmType::kSkip)
-      set.lengths[static_cast<std::size_t>(edmKind(set.columns[c]))] |=
-          columnLengths.empty() ? kEdmAnyLength : columnLengths[c];
+  std::array<bool, kEdmKinds> digits{};  // every column of the kind says its values hold digits
+  digits.fill(!columnLengths.empty());
+  for (std::size_t c = 0; c < set.columns.size(); ++c) {
+    if (set.columns[c] == EdmType::kSkip) continue;
+    const auto kind = static_cast<std::size_t>(edmKind(set.columns[c]));
+    set.lengths[kind] |= (columnLengths.empty() ? kEdmAnyLength : columnLengths[c]) & ~kEdmDigitBit;
+    // A column without values (its mask zero) finds nothing: it does not take the kind's digit bit away.
+    digits[kind] = digits[kind] && (columnLengths[c] == 0 || (columnLengths[c] & kEdmDigitBit) != 0);
+  }
+  for (std::size_t kind = 0; kind < kEdmKinds; ++kind)
+    if (digits[kind] && set.lengths[kind] != 0) set.lengths[kind] |= kEdmDigitBit;
   std::vector<SetIndex::Entry> indexed;
   indexed.reserve(entries.size());
   for (std::size_t i = 0; i < entries.size(); ++i) {

@@ -43,6 +43,11 @@ inline std::uint64_t edmValueHash(const FingerprintKey& key, EdmKind kind, std::
 using EdmLengths = std::array<std::uint64_t, kEdmKinds>;
 constexpr std::uint64_t kEdmAnyLength = ~std::uint64_t{0};
 inline std::uint64_t edmLengthBit(std::size_t bytes) { return std::uint64_t{1} << std::min<std::size_t>(bytes, 63); }
+// Bit 0 of a mask (no value is 0 bytes long) says instead that every value holds an ASCII digit: per
+// column as mamorictl uploads it, per kind (every column of the kind) in a set. The scanner then looks
+// for that kind's values only around characters that can make a digit (docs/decisions/0057). A set
+// without masks (kEdmAnyLength) says nothing of digits.
+constexpr std::uint64_t kEdmDigitBit = 1;
 
 struct EdmSet {
   std::string name;
@@ -61,6 +66,11 @@ struct EdmSet {
   bool holdsLength(EdmKind kind, std::size_t bytes) const {
     return (lengths[static_cast<std::size_t>(kind)] & edmLengthBit(bytes)) != 0;
   }
+  // Whether the set says every value of kind holds an ASCII digit (kEdmDigitBit).
+  bool valuesHoldDigits(EdmKind kind) const {
+    const std::uint64_t mask = lengths[static_cast<std::size_t>(kind)];
+    return (mask & kEdmDigitBit) != 0 && mask != kEdmAnyLength;
+  }
 
   std::uint32_t rowOf(std::uint64_t payload) const {
     return static_cast<std::uint32_t>(payload & ((std::uint64_t{1} << rowBits) - 1));
@@ -70,7 +80,8 @@ struct EdmSet {
 };
 
 // Hashes one row's cells (cells[i] of columns[i]; missing cells are empty) and appends its entries;
-// with lengths (one mask per column, sized by the caller), adds the values' length bits to it.
+// with lengths (one mask per column, sized by the caller, zero before the first row), adds the values'
+// length bits to it, and keeps kEdmDigitBit set while every value of the column holds a digit.
 // Answers how many non-empty cells of registered columns could not be read as their type.
 std::size_t hashEdmRow(const FingerprintKey& key, const std::vector<EdmType>& columns,
                        const std::vector<std::string_view>& cells, std::uint32_t row, std::vector<EdmEntry>& out,
@@ -82,7 +93,8 @@ unsigned edmColumnBits(std::size_t columns);
 
 // Sorts and deduplicates entries into a set; an entry naming a row >= rows or a column outside
 // columns is an error (a corrupt upload). columnLengths: hashEdmRow's masks, one per column (empty:
-// any length, no candidate is skipped).
+// any length, no candidate is skipped); a kind's mask is its columns' length bits ORed, with
+// kEdmDigitBit only when every column of the kind has it.
 common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::string keyId,
                                    std::vector<EdmType> columns, std::int64_t minColumns, std::int64_t rows,
                                    std::vector<EdmEntry> entries, const std::vector<std::uint64_t>& columnLengths = {});

@@ -1,9 +1,11 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <random>
 
 #include "fingerprint/EdmArtifact.h"
 #include "fingerprint/EdmMatcher.h"
+#include "fingerprint/TextNormalizer.h"
 
 namespace fp = mamori::fingerprint;
 
@@ -40,7 +42,14 @@ fp::EdmSet sample(std::int64_t minColumns = 2, bool withLengths = true) {
   return set.value();
 }
 
-std::int64_t rows(const fp::EdmSet& set, std::string_view text) { return fp::matchEdm(set, testKey(), text).rows; }
+// The rows found, by the anchored pass (what scans use) and checked against every candidate's.
+std::int64_t rows(const fp::EdmSet& set, std::string_view text) {
+  const auto anchored = fp::matchEdm(set, testKey(), text);
+  const auto every = fp::matchEdm(set, testKey(), text, fp::EdmPass::kEveryCandidate);
+  CHECK(anchored.rows == every.rows);
+  CHECK(anchored.columnTypes == every.columnTypes);
+  return anchored.rows;
+}
 
 }  // namespace
 
@@ -200,4 +209,189 @@ TEST_CASE("a value of more than 64 rows is not stored, and matching is the same 
   // The shared number beside a row's e-mail does not find the row (it never did); its own values do.
   CHECK(rows(set.value(), "03-0000-0000, p3@example.jp") == 0);
   CHECK(rows(set.value(), "06-1111-1000, p70@example.jp") == 1);
+}
+
+namespace {
+
+// A generated customer table (name, kana, address, phone, e-mail, My Number) whose addresses are
+// shared by several rows and some phones by two, for the anchored pass's comparison with every
+// candidate's (docs/decisions/0057).
+struct Table {
+  std::vector<std::vector<std::string>> rows;
+  fp::EdmSet set;
+};
+
+const std::vector<std::string> kFamilies = {"山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "Smith", "Brown"};
+const std::vector<std::string> kFamilyKana = {"ヤマダ", "サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "スミス", "ブラウン"};
+const std::vector<std::string> kGiven = {"太郎", "花子", "一郎", "美咲", "John", "Mary"};
+const std::vector<std::string> kGivenKana = {"タロウ", "ハナコ", "イチロウ", "ミサキ", "ジョン", "メアリー"};
+const std::vector<std::string> kPlaces = {"東京都千代田区", "大阪府大阪市北区", "横浜市中区"};
+
+Table table(std::uint32_t count, bool digitlessAddress = false) {
+  std::mt19937 rng(57);
+  Table t;
+  for (std::uint32_t r = 0; r < count; ++r) {
+    const std::size_t f = rng() % kFamilies.size(), g = rng() % kGiven.size();
+    std::string address = kPlaces[rng() % kPlaces.size()] + std::to_string(1 + rng() % 3) + "-" +
+                          std::to_string(1 + rng() % 4) + "-" + std::to_string(1 + rng() % 3);
+    if (digitlessAddress && r == 0) address = "東京都千代田区丸の内";
+    const std::string phone = "0" + std::to_string(3 + r % 7) + "-" + std::to_string(1000 + r / 2) + "-" +
+                              std::to_string(2000 + (r / 2) % 7000);  // rows 2k and 2k+1 share some
+    t.rows.push_back({kFamilies[f] + " " + kGiven[g], kFamilyKana[f] + " " + kGivenKana[g], address,
+                      r % 5 == 0 ? "03-" + std::to_string(1000 + r) + "-0000" : phone,
+                      "c" + std::to_string(r) + "@example.jp", std::to_string(100000000000ULL + r * 7919ULL)});
+  }
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kName,  fp::EdmType::kKana,  fp::EdmType::kAddress,
+                                            fp::EdmType::kPhone, fp::EdmType::kEmail, fp::EdmType::kMyNumber};
+  std::vector<fp::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.size(), 0);
+  for (std::uint32_t r = 0; r < count; ++r) {
+    const std::vector<std::string_view> cells(t.rows[r].begin(), t.rows[r].end());
+    fp::hashEdmRow(testKey(), columns, cells, r, entries, &lengths);
+  }
+  t.set = fp::buildEdmSet("g", 1, testKey().keyId(), columns, 2, count, entries, lengths).value();
+  return t;
+}
+
+// A value of column as a file may write it.
+std::string written(std::mt19937& rng, const std::vector<std::string>& row, std::size_t column) {
+  std::string value = row[column];
+  const auto replace = [&](std::string_view from, std::string_view to) {
+    for (std::size_t at = value.find(from); at != std::string::npos; at = value.find(from, at + to.size()))
+      value.replace(at, from.size(), to);
+  };
+  switch (rng() % 4) {
+    case 0: return value;
+    case 1:
+      if (column == 3) replace("-", " ");
+      if (column == 2) replace("-", "丁目");
+      if (column == 0) value = value.substr(value.find(' ') + 1) + " " + value.substr(0, value.find(' '));
+      return value;
+    case 2:  // full-width digits; a circled 1 for an address's first block
+      if (column == 2 && value.find("1-") != std::string::npos) {
+        value.replace(value.find("1-"), 1, "①");
+        return value;
+      }
+      for (char d = '9'; d >= '0'; --d) {
+        std::string wide = "０";
+        wide[2] = static_cast<char>(static_cast<unsigned char>(wide[2]) + (d - '0'));
+        replace(std::string(1, d), wide);
+      }
+      return value;
+    default:
+      if (column == 0) return value + "様";
+      if (column == 3) return "TEL " + value;
+      return value;
+  }
+}
+
+std::string filler(std::mt19937& rng, std::size_t bytes) {
+  static const std::vector<std::string> kWords = {
+      "the", "plan", "customer", "price", "quarter", "in", "2024", "room", "3F", "a@b", "営業", "顧客", "計画",
+      "予算", "売上", "の", "を", "に", "は", "。", "、", "Q3", "２０２５", "①", "x@y.z", "100", "Tokyo"};
+  std::string out;
+  while (out.size() < bytes) {
+    out += kWords[rng() % kWords.size()];
+    const auto r = rng() % 20;
+    out += r == 0 ? "\n" : r == 1 ? ", " : r < 12 ? " " : "";
+  }
+  return out;
+}
+
+// A text of registered rows' values in random layouts, values of other rows and of no row between
+// them, prose with digits and '@' around, at distances near the set's window.
+std::string generated(std::mt19937& rng, const Table& t) {
+  const std::size_t window = static_cast<std::size_t>(t.set.window);
+  std::string text = filler(rng, rng() % 200);
+  const std::size_t records = 1 + rng() % 6;
+  for (std::size_t k = 0; k < records; ++k) {
+    const auto& row = t.rows[rng() % t.rows.size()];
+    std::vector<std::size_t> columns = {0, 1, 2, 3, 4, 5};
+    std::shuffle(columns.begin(), columns.end(), rng);
+    columns.resize(1 + rng() % 4);
+    const auto layout = rng() % 4;
+    for (const std::size_t c : columns) {
+      std::string value = written(rng, row, c);
+      if (rng() % 8 == 0) value = written(rng, t.rows[rng() % t.rows.size()], c);  // another row's
+      if (rng() % 16 == 0) value = "090-" + std::to_string(rng() % 9000 + 1000) + "-9999";  // no row's
+      switch (layout) {
+        case 0: text += value + ","; break;     // a CSV line
+        case 1: text += value + "\n"; break;    // a cell a line
+        case 2: text += "氏名: " + value + "\n"; break;
+        default: {  // prose between, about the window apart
+          const std::size_t gap = rng() % 3 == 0 ? window - 8 + rng() % 16 : rng() % (window / 2 + 1);
+          text += value + " " + filler(rng, gap) + " ";
+        }
+      }
+    }
+    text += rng() % 2 == 0 ? "\n" : " ";
+    text += filler(rng, rng() % (2 * window));
+  }
+  return text;
+}
+
+}  // namespace
+
+TEST_CASE("the anchored pass finds what every candidate finds, on generated texts") {
+  auto t = table(300);
+  REQUIRE(t.set.valuesHoldDigits(fp::EdmKind::kAddress));
+  REQUIRE(fp::edmAnchored(t.set));
+  std::mt19937 rng(18);
+  std::size_t withRows = 0, texts = 0;
+  for (const std::int64_t window : {32, 100, 512}) {
+    t.set.window = window;
+    for (int i = 0; i < 700; ++i, ++texts) {
+      const std::string text = generated(rng, t);
+      CAPTURE(text);
+      CAPTURE(window);
+      const auto anchored = fp::matchEdm(t.set, testKey(), text);
+      const auto every = fp::matchEdm(t.set, testKey(), text, fp::EdmPass::kEveryCandidate);
+      CHECK(anchored.rows == every.rows);
+      CHECK(anchored.columnTypes == every.columnTypes);
+      if (every.rows > 0) ++withRows;
+    }
+  }
+  // Enough of them hold rows (and enough do not) for the comparison to mean something.
+  MESSAGE(withRows, " of ", texts, " texts hold rows");
+  CHECK(withRows > texts / 4);
+  CHECK(withRows < texts * 9 / 10);
+}
+
+TEST_CASE("a set anchors only when every strong column's values hold a digit or an @") {
+  CHECK(fp::edmAnchored(sample()));  // name, kana, phone, e-mail, My Number
+  const auto withAddresses = table(20);
+  CHECK(fp::edmAnchored(withAddresses.set));
+  // One address without a block number: addresses are not anchors, the set is read whole.
+  const auto digitless = table(20, true);
+  CHECK_FALSE(digitless.set.valuesHoldDigits(fp::EdmKind::kAddress));
+  CHECK_FALSE(fp::edmAnchored(digitless.set));
+  CHECK(digitless.set.holdsLength(fp::EdmKind::kAddress, std::string_view("東京都千代田区丸の内").size()));
+  // The digit bit survives the artifact; a set without length masks says nothing of digits.
+  CHECK(fp::parseEdmArtifact(fp::edmArtifact(withAddresses.set)).value().valuesHoldDigits(fp::EdmKind::kAddress));
+  auto unmasked = withAddresses.set;
+  unmasked.lengths.fill(fp::kEdmAnyLength);
+  CHECK_FALSE(fp::edmAnchored(unmasked));
+  // The same answers either way on a text that holds rows.
+  std::mt19937 rng(7);
+  for (int i = 0; i < 50; ++i) {
+    const std::string text = generated(rng, digitless);
+    CHECK(rows(digitless.set, text) == rows(unmasked, text));
+  }
+}
+
+TEST_CASE("every character that normalises to a digit is a trigger of the anchored pass") {
+  std::vector<std::uint32_t> missed;
+  std::string utf8;
+  std::u32string normalized;
+  for (std::uint32_t c = 0x80; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    utf8.clear();
+    fp::appendUtf8(utf8, static_cast<char32_t>(c));
+    fp::normalizeTextInto(utf8, normalized);
+    const bool digit = std::any_of(normalized.begin(), normalized.end(), [](char32_t n) { return n >= '0' && n <= '9'; });
+    if (digit && !fp::edmDigitSource(c)) missed.push_back(c);
+  }
+  std::string shown;
+  for (std::size_t i = 0; i < missed.size() && i < 20; ++i) shown += std::to_string(missed[i]) + " ";
+  CHECK_MESSAGE(missed.empty(), shown);
 }
