@@ -107,16 +107,28 @@ common::Result<ExtractRequest> decodeRequest(std::string_view frame) {
   return request;
 }
 
+PieceParts encodePieceParts(const Piece& piece, bool rawIsDocument) {
+  PieceParts parts;
+  parts.head.reserve(16 + piece.location.size());
+  putU8(parts.head, 'P');
+  putU8(parts.head, static_cast<std::uint8_t>(piece.kind));
+  putU8(parts.head, static_cast<std::uint8_t>(piece.detectOn));
+  putU8(parts.head, rawIsDocument ? 1 : 0);
+  putStr(parts.head, piece.location);
+  putU32(parts.head, static_cast<std::uint32_t>(rawIsDocument ? 0 : piece.raw.size()));
+  putU32(parts.middle, static_cast<std::uint32_t>(piece.decoded.size()));
+  return parts;
+}
+
 std::string encodePiece(const Piece& piece, bool rawIsDocument) {
+  const PieceParts parts = encodePieceParts(piece, rawIsDocument);
   std::string out;
-  out.reserve(16 + piece.location.size() + (rawIsDocument ? 0 : piece.raw.size()) + piece.decoded.size());
-  putU8(out, 'P');
-  putU8(out, static_cast<std::uint8_t>(piece.kind));
-  putU8(out, static_cast<std::uint8_t>(piece.detectOn));
-  putU8(out, rawIsDocument ? 1 : 0);
-  putStr(out, piece.location);
-  putStr(out, rawIsDocument ? std::string_view{} : piece.raw);
-  putStr(out, piece.decoded);
+  out.reserve(parts.head.size() + (rawIsDocument ? 0 : piece.raw.size()) + parts.middle.size() +
+              piece.decoded.size());
+  out.append(parts.head);
+  if (!rawIsDocument) out.append(piece.raw);
+  out.append(parts.middle);
+  out.append(piece.decoded);
   return out;
 }
 
@@ -156,7 +168,7 @@ common::Result<WorkerMessage> decodeWorkerMessage(std::string_view frame) {
       if (rawIsDocument > 1 || (rawIsDocument == 1 && !raw.empty())) return corrupt("bad document reference");
       PieceMessage message;
       message.rawIsDocument = rawIsDocument == 1;
-      message.rawBytes = std::string(raw);
+      message.rawBytes = raw;
       message.piece.location = std::string(location);
       message.piece.kind = static_cast<PartKind>(kind);
       message.piece.detectOn = static_cast<DetectOn>(detectOn);

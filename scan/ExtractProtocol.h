@@ -41,7 +41,7 @@ enum class WorkerFailure : std::uint8_t { kOutOfMemory = 1, kBadRequest = 2, kIn
 struct PieceMessage {
   Piece piece;  // piece.raw is left empty: the receiver points it at rawBytes or at the document
   bool rawIsDocument = false;
-  std::string rawBytes;
+  std::string_view rawBytes;  // inside the frame that was decoded (not copied: a document's text)
 };
 struct DoneMessage {};
 struct FailureMessage {
@@ -55,11 +55,19 @@ std::string encodeRequest(const ExtractionLimits& limits, std::uint64_t size, st
 common::Result<ExtractRequest> decodeRequest(std::string_view frame);
 
 std::string encodePiece(const Piece& piece, bool rawIsDocument);
+// The same frame in parts, so that the text is not copied to join it: head, the raw bytes (none when
+// rawIsDocument), middle, piece.decoded.
+struct PieceParts {
+  std::string head;
+  std::string middle;
+};
+PieceParts encodePieceParts(const Piece& piece, bool rawIsDocument);
 std::string encodeNotInspected(const NotInspected& skipped);
 std::string encodeDone();
 std::string encodeFailure(WorkerFailure failure, std::string_view message);
 
-// kCorrupt with what is wrong for anything but a well-formed message.
+// kCorrupt with what is wrong for anything but a well-formed message. A piece's rawBytes is a view
+// into frame: the caller keeps the frame while it uses the piece.
 common::Result<WorkerMessage> decodeWorkerMessage(std::string_view frame);
 
 }  // namespace mamori::scan

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <array>
 #include <cerrno>
 #include <new>
 
@@ -32,9 +33,9 @@ common::Result<std::string> readDocument(int fd, std::uint64_t size) {
 }
 
 // One request; false when the worker must end (status says how).
-bool serveOne(drivers::SandboxChannel& channel, const drivers::SandboxFrame& frame, const DocumentHook& hook,
-              int& status) {
-  auto request = decodeRequest(frame.bytes);
+bool serveOne(drivers::SandboxChannel& channel, std::string_view frame, const common::UniqueFd& fd,
+              const DocumentHook& hook, int& status) {
+  auto request = decodeRequest(frame);
   if (!request) {
     (void)channel.send(encodeFailure(WorkerFailure::kBadRequest, request.error().message));
     status = kExitBadRequest;
@@ -46,12 +47,12 @@ bool serveOne(drivers::SandboxChannel& channel, const drivers::SandboxFrame& fra
   if (r.inlineData) {
     document = r.data;
   } else {
-    if (!frame.fd.valid()) {
+    if (!fd.valid()) {
       (void)channel.send(encodeFailure(WorkerFailure::kBadRequest, "request without its document"));
       status = kExitBadRequest;
       return false;
     }
-    auto read = readDocument(frame.fd.get(), r.size);
+    auto read = readDocument(fd.get(), r.size);
     if (!read) {
       NotInspected unreadable{"", read.error().message, read.error().kind};
       return channel.queue(encodeNotInspected(unreadable)) && channel.queue(encodeDone()) && channel.flush();
@@ -68,7 +69,11 @@ bool serveOne(drivers::SandboxChannel& channel, const drivers::SandboxFrame& fra
         if (!sent) return;
         // The whole document is the parent's already: say so rather than send it back.
         const bool isDocument = piece.raw.data() == document.data() && piece.raw.size() == document.size();
-        sent = static_cast<bool>(channel.queue(encodePiece(piece, isDocument)));
+        // In parts: the text goes to the socket from where the extractor left it, not copied first.
+        const PieceParts parts = encodePieceParts(piece, isDocument);
+        const std::array<std::string_view, 4> answer{parts.head, isDocument ? std::string_view{} : piece.raw,
+                                                    parts.middle, piece.decoded};
+        sent = static_cast<bool>(channel.queueParts(answer));
       },
       skipped);
   for (const auto& s : skipped) {
@@ -85,9 +90,11 @@ int serveExtraction(drivers::SandboxChannel& channel, const DocumentHook& hook) 
   for (;;) {
     int status = kExitClean;
     try {
-      auto frame = channel.receive(std::nullopt, kMaxRequestBytes);
+      // The request is read where it lies (an inline document is not copied).
+      common::UniqueFd fd;
+      auto frame = channel.receiveView(std::nullopt, kMaxRequestBytes, fd);
       if (!frame) return kExitClean;  // the parent closed the channel (or is gone)
-      if (!serveOne(channel, frame.value(), hook, status)) return status;
+      if (!serveOne(channel, frame.value(), fd, hook, status)) return status;
     } catch (const std::bad_alloc&) {
       // Under RLIMIT_AS: report it and end; the parent starts a fresh worker with a clean heap.
       (void)channel.send(encodeFailure(WorkerFailure::kOutOfMemory, "allocation failed"));

@@ -80,7 +80,10 @@ SandboxedExtractor::Outcome SandboxedExtractor::exchange(std::string_view docume
   const std::int64_t maxMessages = 4 * limits_.maxMembers * (limits_.maxDepth + 1) + 64;
   auto deadline = drivers::SandboxClock::now() + timeout_;
   for (std::int64_t messages = 0;; ++messages) {
-    auto frame = worker_->receive(deadline, maxFrame);
+    // The frame stays in the channel's buffer until the next receive: the piece's text is matched
+    // there, not copied out.
+    common::UniqueFd unexpectedFd;  // a worker sends none; one that does has it closed here
+    auto frame = worker_->receiveView(deadline, maxFrame, unexpectedFd);
     if (!frame) {
       const auto kind = frame.error().kind;
       if (kind == common::ErrorKind::kTimedOut) {
@@ -109,7 +112,7 @@ SandboxedExtractor::Outcome SandboxedExtractor::exchange(std::string_view docume
       }
       return Outcome::kFailed;
     }
-    auto message = decodeWorkerMessage(frame.value().bytes);
+    auto message = decodeWorkerMessage(frame.value());
     if (!message || messages > maxMessages) {
       fail(notInspected, std::chrono::milliseconds(0),
            "extractor crashed (" + (message ? std::string("too many messages") : message.error().message) + ")",
@@ -117,7 +120,7 @@ SandboxedExtractor::Outcome SandboxedExtractor::exchange(std::string_view docume
       return Outcome::kFailed;
     }
     if (auto* piece = std::get_if<PieceMessage>(&message.value())) {
-      piece->piece.raw = piece->rawIsDocument ? document : std::string_view(piece->rawBytes);
+      piece->piece.raw = piece->rawIsDocument ? document : piece->rawBytes;
       // The matchers' time is not the worker's: the deadline moves by what the sink took.
       const auto before = drivers::SandboxClock::now();
       sink(piece->piece);

@@ -10,6 +10,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 
@@ -37,12 +38,19 @@ class SandboxChannel {
   // Queues a frame for the next flush (sent sooner once many bytes wait): the small answers to one
   // request then cost one system call rather than one each.
   virtual common::Status queue(std::string_view frame) = 0;
+  // The same for a frame made of parts, written as if joined: a large part goes to the other end
+  // from where it lies instead of being copied into the queue first (a document's text).
+  virtual common::Status queueParts(std::span<const std::string_view> parts) = 0;
   virtual common::Status flush() = 0;
 
   // The next frame, waiting until deadline (none: without a bound). kTimedOut past the deadline,
   // kUnavailable when the other end closed (a dead worker), kTooLarge for a frame above maxBytes.
   virtual common::Result<SandboxFrame> receive(std::optional<SandboxClock::time_point> deadline,
                                                std::size_t maxBytes) = 0;
+  // The same without a copy: the frame's bytes where the channel read them, valid until the next
+  // call on this channel; a descriptor that travelled with the frame is handed to fd.
+  virtual common::Result<std::string_view> receiveView(std::optional<SandboxClock::time_point> deadline,
+                                                       std::size_t maxBytes, common::UniqueFd& fd) = 0;
 };
 
 // How a worker ended.

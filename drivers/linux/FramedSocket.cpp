@@ -16,6 +16,8 @@ namespace {
 constexpr std::size_t kHeaderBytes = 4;
 constexpr std::size_t kReadChunk = 64U << 10U;    // bytes asked for per read beyond what is needed
 constexpr std::size_t kQueueFlush = 256U << 10U;  // queued bytes that are sent without waiting for flush
+constexpr std::size_t kLargePart = 16U << 10U;    // a frame's part this large is sent, not copied into the queue
+constexpr std::size_t kKeptBuffer = 4 * kReadChunk;  // a receive buffer grown beyond this is not kept
 
 void appendHeader(std::string& out, std::size_t size) {
   for (std::size_t i = 0; i < kHeaderBytes; ++i) out.push_back(static_cast<char>((size >> (8U * i)) & 0xFFU));
@@ -70,10 +72,52 @@ common::Status FramedSocket::sendAll(std::string_view bytes, int fd) {
   return common::Ok{};
 }
 
+common::Status FramedSocket::sendQueueAnd(std::string_view bytes) {
+  std::size_t queued = 0;  // of out_, then of bytes
+  std::size_t sent = 0;
+  while (queued < out_.size() || sent < bytes.size()) {
+    std::array<iovec, 2> iov{};
+    std::size_t count = 0;
+    if (queued < out_.size()) iov[count++] = {out_.data() + queued, out_.size() - queued};
+    iov[count++] = {const_cast<char*>(bytes.data() + sent), bytes.size() - sent};  // NOLINT: iovec is not const
+    msghdr msg{};
+    msg.msg_iov = iov.data();
+    msg.msg_iovlen = count;
+    const ssize_t n = ::sendmsg(socket_.get(), &msg, MSG_NOSIGNAL);
+    if (n < 0 && errno == EINTR) continue;
+    if (n < 0) {
+      const int e = errno;
+      out_.clear();
+      return common::makeError(
+          e == EPIPE || e == ECONNRESET || e == EBADF ? common::ErrorKind::kUnavailable : common::kindOfErrno(e),
+          "the sandbox worker is gone", {}, e);
+    }
+    auto left = static_cast<std::size_t>(n);
+    const std::size_t fromQueue = std::min(left, out_.size() - queued);
+    queued += fromQueue;
+    sent += left - fromQueue;
+  }
+  out_.clear();
+  return common::Ok{};
+}
+
 common::Status FramedSocket::queue(std::string_view frame) {
-  if (frame.size() > 0xFFFFFFFFU) return common::makeError(common::ErrorKind::kTooLarge, "frame above 4 GiB");
-  appendHeader(out_, frame.size());
-  out_.append(frame);
+  const std::array<std::string_view, 1> parts{frame};
+  return queueParts(parts);
+}
+
+common::Status FramedSocket::queueParts(std::span<const std::string_view> parts) {
+  std::size_t size = 0;
+  for (const std::string_view part : parts) size += part.size();
+  if (size > 0xFFFFFFFFU) return common::makeError(common::ErrorKind::kTooLarge, "frame above 4 GiB");
+  appendHeader(out_, size);
+  for (const std::string_view part : parts) {
+    if (part.size() < kLargePart) {
+      out_.append(part);
+    } else if (auto sent = sendQueueAnd(part); !sent) {  // the queue, then the part from where it lies
+      return sent;
+    }
+  }
   return out_.size() >= kQueueFlush ? flush() : common::Status(common::Ok{});
 }
 
@@ -102,18 +146,23 @@ common::Status FramedSocket::send(std::string_view frame, int fd) {
 }
 
 common::Status FramedSocket::fill(std::size_t want, std::optional<SandboxClock::time_point> deadline) {
-  if (inPos_ > 0) {  // keep only what is not handed out yet
-    in_.erase(0, inPos_);
-    inPos_ = 0;
+  // Room for what is wanted and at least a chunk more. What is not handed out yet moves to the front
+  // only when the room is short; in_ only grows (its new room is cleared once, not at every read).
+  const std::size_t room = std::max(want, kReadChunk);
+  if (in_.size() - inEnd_ < room) {
+    if (inPos_ > 0) {
+      std::memmove(in_.data(), in_.data() + inPos_, inEnd_ - inPos_);
+      inEnd_ -= inPos_;
+      inPos_ = 0;
+    }
+    if (in_.size() - inEnd_ < room) in_.resize(inEnd_ + room);
   }
-  const std::size_t target = in_.size() + want;
-  while (in_.size() < target) {
+  const std::size_t target = inEnd_ + want;
+  while (inEnd_ < target) {
     if (deadline) {
       if (auto ready = waitReadable(socket_.get(), deadline); !ready) return ready.error();
     }
-    const std::size_t used = in_.size();
-    in_.resize(used + std::max(target - used, kReadChunk));
-    iovec iov{in_.data() + used, in_.size() - used};
+    iovec iov{in_.data() + inEnd_, in_.size() - inEnd_};
     msghdr msg{};
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
@@ -122,7 +171,7 @@ common::Status FramedSocket::fill(std::size_t want, std::optional<SandboxClock::
     msg.msg_controllen = control.size();
     const ssize_t n = ::recvmsg(socket_.get(), &msg, MSG_CMSG_CLOEXEC);
     const int e = errno;
-    in_.resize(used + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (n > 0) inEnd_ += static_cast<std::size_t>(n);
     if (n < 0 && e == EINTR) continue;
     if (n < 0) {
       return common::makeError(e == ECONNRESET ? common::ErrorKind::kUnavailable : common::kindOfErrno(e),
@@ -147,11 +196,21 @@ common::Status FramedSocket::fill(std::size_t want, std::optional<SandboxClock::
   return common::Ok{};
 }
 
-common::Result<SandboxFrame> FramedSocket::receive(std::optional<SandboxClock::time_point> deadline,
-                                                   std::size_t maxBytes) {
+common::Result<std::string_view> FramedSocket::receiveView(std::optional<SandboxClock::time_point> deadline,
+                                                           std::size_t maxBytes, common::UniqueFd& fd) {
   if (!socket_.valid()) return common::makeError(common::ErrorKind::kUnavailable, "the sandbox channel is closed");
-  if (in_.size() - inPos_ < kHeaderBytes) {
-    if (auto got = fill(kHeaderBytes - (in_.size() - inPos_), deadline); !got) return got.error();
+  // The frame handed out last is done with. A buffer grown for one large part is not kept for the
+  // rest of the scan.
+  if (inPos_ == inEnd_) inPos_ = inEnd_ = 0;
+  if (in_.size() > kKeptBuffer && inEnd_ - inPos_ <= kReadChunk) {
+    std::string smaller(kReadChunk, '\0');
+    std::memcpy(smaller.data(), in_.data() + inPos_, inEnd_ - inPos_);
+    in_.swap(smaller);
+    inEnd_ -= inPos_;
+    inPos_ = 0;
+  }
+  if (inEnd_ - inPos_ < kHeaderBytes) {
+    if (auto got = fill(kHeaderBytes - (inEnd_ - inPos_), deadline); !got) return got.error();
   }
   std::size_t size = 0;
   for (std::size_t i = 0; i < kHeaderBytes; ++i)
@@ -160,22 +219,21 @@ common::Result<SandboxFrame> FramedSocket::receive(std::optional<SandboxClock::t
     return common::makeError(
         common::ErrorKind::kTooLarge,
         "sandbox frame of " + std::to_string(size) + " bytes, above the limit of " + std::to_string(maxBytes));
-  if (in_.size() - inPos_ < kHeaderBytes + size) {
-    if (auto got = fill(kHeaderBytes + size - (in_.size() - inPos_), deadline); !got) return got.error();
+  if (inEnd_ - inPos_ < kHeaderBytes + size) {
+    if (auto got = fill(kHeaderBytes + size - (inEnd_ - inPos_), deadline); !got) return got.error();
   }
-  SandboxFrame frame;
-  frame.bytes.assign(in_, inPos_ + kHeaderBytes, size);
-  frame.fd = std::move(pendingFd_);
+  fd = std::move(pendingFd_);
+  const std::string_view frame(in_.data() + inPos_ + kHeaderBytes, size);
   inPos_ += kHeaderBytes + size;
-  if (inPos_ == in_.size()) {
-    // Drained: a buffer grown for one large part is not kept for the rest of the scan.
-    if (in_.capacity() > 4 * kReadChunk) {
-      std::string().swap(in_);
-    } else {
-      in_.clear();
-    }
-    inPos_ = 0;
-  }
+  return frame;
+}
+
+common::Result<SandboxFrame> FramedSocket::receive(std::optional<SandboxClock::time_point> deadline,
+                                                   std::size_t maxBytes) {
+  SandboxFrame frame;
+  auto bytes = receiveView(deadline, maxBytes, frame.fd);
+  if (!bytes) return bytes.error();
+  frame.bytes.assign(bytes.value());
   return frame;
 }
 

@@ -44,6 +44,27 @@ TEST_CASE("frames arrive whole and in order, empty ones too") {
   CHECK(third.value().bytes == big);
 }
 
+TEST_CASE("a frame queued in parts arrives joined, and is read in place until the next receive") {
+  auto [a, b] = connectedPair();
+  const std::string large(100U << 10U, 'x');  // sent from where it lies, not copied into the queue
+  const std::array<std::string_view, 4> parts{"head|", large, "|mid|", "tail"};
+  REQUIRE(a.queue("before"));
+  REQUIRE(a.queueParts(parts));
+  REQUIRE(a.queue("after"));
+  REQUIRE(a.flush());
+  UniqueFd fd;
+  auto first = b.receiveView(soon(), 1U << 20U, fd);
+  REQUIRE(first);
+  CHECK(first.value() == "before");
+  auto joined = b.receiveView(soon(), 1U << 20U, fd);
+  REQUIRE(joined);
+  CHECK(joined.value() == "head|" + large + "|mid|tail");
+  CHECK_FALSE(fd.valid());
+  auto last = b.receive(soon(), 1U << 20U);
+  REQUIRE(last);
+  CHECK(last.value().bytes == "after");
+}
+
 TEST_CASE("a descriptor travels with its frame") {
   auto [a, b] = connectedPair();
   std::array<int, 2> pipe{};

@@ -43,7 +43,8 @@ TEST_CASE("bad requests are refused") {
 
 TEST_CASE("worker messages round-trip") {
   Piece piece{"a.zip!b.txt", PartKind::kText, "raw bytes", "decoded", DetectOn::kDecoded};
-  auto decoded = decodeWorkerMessage(encodePiece(piece, false));
+  const std::string frame = encodePiece(piece, false);  // the decoded piece's raw bytes are a view into it
+  auto decoded = decodeWorkerMessage(frame);
   REQUIRE(decoded);
   const auto& p = std::get<PieceMessage>(decoded.value());
   CHECK(p.piece.location == "a.zip!b.txt");
@@ -52,7 +53,8 @@ TEST_CASE("worker messages round-trip") {
   CHECK(p.piece.decoded == "decoded");
   CHECK(p.rawBytes == "raw bytes");
   CHECK_FALSE(p.rawIsDocument);
-  auto reference = decodeWorkerMessage(encodePiece(piece, true));
+  const std::string referenceFrame = encodePiece(piece, true);
+  auto reference = decodeWorkerMessage(referenceFrame);
   REQUIRE(reference);
   CHECK(std::get<PieceMessage>(reference.value()).rawIsDocument);
   CHECK(std::get<PieceMessage>(reference.value()).rawBytes.empty());
