@@ -80,11 +80,11 @@ std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
 
 class Scanner {
  public:
-  // Looks up the kinds of kinds_ the set holds; with triggeredFieldsOnly, only in fields holding a
-  // character for which isTrigger is true.
-  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, std::bitset<kEdmKinds> kinds,
-          bool triggeredFieldsOnly)
-      : set_(set), key_(key), text_(text), kinds_(kinds), triggeredFieldsOnly_(triggeredFieldsOnly) {}
+  // Looks up the kinds the set holds in the fields of the text that fields names: every field, or only
+  // those that hold (kTriggered) or do not hold (kUntriggered) a character isTrigger takes.
+  enum class Fields { kEvery, kTriggered, kUntriggered };
+  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields)
+      : set_(set), key_(key), text_(text), kinds_(kindsOf(set)), fields_(fields) {}
 
   // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
   // '\n') or of the text. Lines read apart give the candidates they give in one read of the text.
@@ -104,7 +104,7 @@ class Scanner {
         length = common::decodeUtf8(text_, at, c);
         if (length == 0) length = 1, c = 0xFFFD;
       }
-      if (triggeredFieldsOnly_ && isTrigger(c)) triggered = true;
+      if (fields_ != Fields::kEvery && !triggered && isTrigger(c)) triggered = true;
       const Cut cut = cutAt(c);
       if (cut != Cut::kNone && inWord) {
         // The field's words are kept across fields (their buffers reused): only the first count_ count.
@@ -118,7 +118,7 @@ class Scanner {
         inWord = true;
       }
       if (cut == Cut::kField) {
-        if (count_ > 0 && (triggered || !triggeredFieldsOnly_)) candidates();
+        if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered))) candidates();
         count_ = 0;
         triggered = false;
       }
@@ -250,7 +250,7 @@ class Scanner {
   const FingerprintKey& key_;
   std::string_view text_;
   std::bitset<kEdmKinds> kinds_;
-  bool triggeredFieldsOnly_;
+  Fields fields_;
   std::vector<Found> found_;
   std::uint32_t lineStart_ = 0;  // where the current line starts: what identifies a value's line
   struct Pending {
@@ -361,60 +361,74 @@ std::size_t lineEndOf(std::string_view text, std::size_t at) {
 // superset is enough), or npos.
 std::size_t nextTrigger(std::string_view text, std::size_t from) {
   static constexpr auto kClass = [] {
-    std::array<std::uint8_t, 256> table{};  // 1: a trigger; 2: the lead byte of characters edmDigitSource may take
+    // 1: a trigger; 2: the lead byte of characters edmDigitSource may take; 3: U+3000 to U+3FFF (kana,
+    // Japanese punctuation), of which only U+3200 to U+33FF (lead E3, then 88 to 8F) may be.
+    std::array<std::uint8_t, 256> table{};
     for (int b = '0'; b <= '9'; ++b) table[b] = 1;
     table['@'] = 1;
-    for (const int lead : {0xC2, 0xE2, 0xE3, 0xEF, 0xF0}) table[lead] = 2;
+    for (const int lead : {0xC2, 0xE2, 0xEF, 0xF0}) table[lead] = 2;
+    table[0xE3] = 3;
     return table;
   }();
   for (std::size_t at = from; at < text.size(); ++at) {
     const std::uint8_t kind = kClass[static_cast<unsigned char>(text[at])];
     if (kind == 0) continue;
     if (kind == 1) return at;
+    if (kind == 3 && (at + 1 == text.size() || static_cast<unsigned char>(text[at + 1]) < 0x88 ||
+                      static_cast<unsigned char>(text[at + 1]) > 0x8F))
+      continue;
     std::uint32_t c = 0;
     if (common::decodeUtf8(text, at, c) > 0 && edmDigitSource(c)) return at;
   }
   return std::string_view::npos;
 }
 
-// The values of the set found in text: with every candidate, or (EdmPass::kAnchored, a set that
-// allows it) with the candidates of the lines within the set's window of a strong value found first
-// from the fields holding a trigger. A strong value of the set holds a digit or an '@', so it is in
-// such a field; a row is found only by a window of values within set.window bytes of one of its
-// strong values, and whether other rows' values lie in between or on their lines is read only there:
-// the rule decides every row as it does from every candidate (docs/decisions/0057).
+// The values of the set found in text: from every candidate, or (EdmPass::kAnchored, a set that
+// allows it) from the lines within the set's window of a strong value. A strong value of such a set
+// holds a digit or an '@', so it is in a field holding a trigger: those fields are read first, whole,
+// and around the strong values found there the other fields of the lines within the window. A row is
+// found only by a window of values within set.window bytes of one of its strong values, and whether
+// other rows' values lie in between or on their lines is read only there: the rule decides every row
+// as it does from every candidate (docs/decisions/0057).
 std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {
-  const auto kinds = kindsOf(set);
-  Scanner scanner(set, key, text, kinds, false);
   if (pass == EdmPass::kEveryCandidate || !edmAnchored(set)) {
+    Scanner scanner(set, key, text, Scanner::Fields::kEvery);
     scanner.scan(0, text.size());
     return scanner.take();
   }
-  std::bitset<kEdmKinds> strongKinds;
-  for (const EdmType type : set.columns)
-    if (edmTypeIsStrong(type)) strongKinds.set(static_cast<std::size_t>(edmKind(type)));
-  Scanner anchors(set, key, text, kinds & strongKinds, true);
+  Scanner triggered(set, key, text, Scanner::Fields::kTriggered);
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
     const std::size_t end = lineEndOf(text, trigger);
-    anchors.scan(lineStartOf(text, trigger), end);
+    triggered.scan(lineStartOf(text, trigger), end);
     at = end;
   }
+  const auto first = triggered.take();
+  // The lines to read: those holding an offset within the window of a strong value, merged.
   const auto window = static_cast<std::size_t>(set.window);
-  std::size_t from = 0, to = 0;  // the lines to read next; none yet
-  for (const Found& anchor : anchors.take()) {
-    if (anchor.offset + window < to) continue;  // its lines are in those already
-    const std::size_t start = lineStartOf(text, anchor.offset > window ? anchor.offset - window : 0);
-    const std::size_t end = lineEndOf(text, std::min(text.size(), anchor.offset + window));
-    if (start > to) {
-      if (to > from) scanner.scan(from, to);
-      from = start;
-    }
-    to = std::max(to, end);
+  std::vector<std::pair<std::size_t, std::size_t>> lines;
+  for (const Found& f : first) {
+    if (!edmTypeIsStrong(set.columns[f.column])) continue;
+    if (!lines.empty() && f.offset + window < lines.back().second) continue;  // within those already
+    const std::size_t start = lineStartOf(text, f.offset > window ? f.offset - window : 0);
+    const std::size_t end = lineEndOf(text, std::min(text.size(), f.offset + window));
+    if (!lines.empty() && start <= lines.back().second)
+      lines.back().second = std::max(lines.back().second, end);
+    else
+      lines.emplace_back(start, end);
   }
-  if (to > from) scanner.scan(from, to);
-  return scanner.take();
+  Scanner untriggered(set, key, text, Scanner::Fields::kUntriggered);
+  for (const auto& [from, to] : lines) untriggered.scan(from, to);
+  auto found = untriggered.take();
+  // With the values of the triggered fields on those lines (found in text order).
+  auto range = lines.begin();
+  for (const Found& f : first) {
+    while (range != lines.end() && range->second <= f.offset) ++range;
+    if (range == lines.end()) break;
+    if (f.offset >= range->first) found.push_back(f);
+  }
+  return found;
 }
 
 }  // namespace

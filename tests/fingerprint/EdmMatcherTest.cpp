@@ -379,6 +379,21 @@ TEST_CASE("a set anchors only when every strong column's values hold a digit or 
   }
 }
 
+TEST_CASE("an address whose only digit is a compatibility form is found by the anchored pass") {
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kAddress};
+  std::vector<fp::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.size(), 0);
+  fp::hashEdmRow(testKey(), columns, {"山田 太郎", "大阪府大阪市北区1"}, 0, entries, &lengths);
+  const auto set = fp::buildEdmSet("a", 1, testKey().keyId(), columns, 2, 1, entries, lengths).value();
+  REQUIRE(fp::edmAnchored(set));
+  // Full-width, superscript, circled, parenthesised, mathematical: each a lead byte of its own.
+  for (const std::string one : {"1", "１", "¹", "①", "⑴", "𝟏", "㏠"}) {
+    CAPTURE(one);
+    const bool read = one != "㏠";  // 1日: not the registered address, but a trigger all the same
+    CHECK(rows(set, "顧客 山田 太郎\n大阪府大阪市北区" + one + "\n") == (read ? 1 : 0));
+  }
+}
+
 TEST_CASE("every character that normalises to a digit is a trigger of the anchored pass") {
   std::vector<std::uint32_t> missed;
   std::string utf8;
