@@ -6,6 +6,10 @@
 #include <bitset>
 #include <span>
 
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
 #include "common/Utf8.h"
 #include "fingerprint/TextNormalizer.h"
 
@@ -370,7 +374,39 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
     table[0xE3] = 3;
     return table;
   }();
-  for (std::size_t at = from; at < text.size(); ++at) {
+  std::size_t at = from;
+#if defined(__SSE2__)
+  // 16 bytes at a time: a digit or '@', or a lead byte followed by a byte edmDigitSource's characters
+  // start with (C2 B2-BE, E2 81-9E, E3 88-8F, EF BC, F0 9D-9F); the bytes found are checked below.
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());  // NOLINT: byte view
+  const auto inRange = [](__m128i v, int lo, int hi) {
+    const __m128i shifted = _mm_sub_epi8(v, _mm_set1_epi8(static_cast<char>(lo)));
+    return _mm_cmpeq_epi8(_mm_subs_epu8(shifted, _mm_set1_epi8(static_cast<char>(hi - lo))), _mm_setzero_si128());
+  };
+  const auto is = [](__m128i v, int b) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(b))); };
+  while (at + 17 <= text.size()) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at));       // NOLINT
+    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at + 1));   // NOLINT
+    __m128i hit = _mm_or_si128(inRange(v, '0', '9'), is(v, '@'));
+    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xC2), inRange(n, 0xB2, 0xBE)));
+    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE2), inRange(n, 0x81, 0x9E)));
+    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE3), inRange(n, 0x88, 0x8F)));
+    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xEF), is(n, 0xBC)));
+    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xF0), inRange(n, 0x9D, 0x9F)));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(hit));
+    if (mask == 0) {
+      at += 16;
+      continue;
+    }
+    at += static_cast<std::size_t>(std::countr_zero(mask));
+    const std::uint8_t kind = kClass[bytes[at]];
+    if (kind == 1) return at;
+    std::uint32_t c = 0;
+    if (common::decodeUtf8(text, at, c) > 0 && edmDigitSource(c)) return at;
+    ++at;
+  }
+#endif
+  for (; at < text.size(); ++at) {
     const std::uint8_t kind = kClass[static_cast<unsigned char>(text[at])];
     if (kind == 0) continue;
     if (kind == 1) return at;
@@ -434,6 +470,7 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
 }  // namespace
 
 bool edmDigitSource(char32_t c) {
+  if (c < 0xB2 || (c >= 0x3000 && c < 0x3200) || (c >= 0x3400 && c < 0xFF10)) return false;  // most of a text
   // The blocks whose characters have compatibility forms holding digits (the test checks every code
   // point against the normaliser).
   constexpr std::array<std::pair<char32_t, char32_t>, 12> kRanges = {{

@@ -391,6 +391,9 @@ TEST_CASE("an address whose only digit is a compatibility form is found by the a
     CAPTURE(one);
     const bool read = one != "㏠";  // 1日: not the registered address, but a trigger all the same
     CHECK(rows(set, "顧客 山田 太郎\n大阪府大阪市北区" + one + "\n") == (read ? 1 : 0));
+    for (std::size_t pad = 0; pad < 20; ++pad)  // at every place of a 16-byte block of the trigger search
+      CHECK(rows(set, std::string(pad, 'z') + "\n顧客 山田 太郎\n大阪府大阪市北区" + one + "\n" + std::string(40, 'z')) ==
+            (read ? 1 : 0));
   }
 }
 
