@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <unicode/uchar.h>
 #include <unicode/unorm2.h>
 #include <unicode/ustring.h>
@@ -150,6 +151,11 @@ class FastTable {
   std::array<CharInfo, 0x10000> info_{};
 };
 
+const FastTable& fastTable(const UNormalizer2* normalizer) {
+  static const FastTable table(normalizer);
+  return table;
+}
+
 // The character at text[at]: ASCII, or a three-byte sequence the table knows; anything else is not
 // known (length 0).
 struct Known {
@@ -194,22 +200,67 @@ constexpr std::array<char, 128> kAsciiKept = [] {
 
 void normalizeTextInto(std::string_view utf8, std::u32string& out) {
   out.clear();
+  appendNormalizedText(utf8, out);
+}
+
+namespace {
+
+// The ASCII run bytes[at, end) (each byte's successor ASCII too) as normalizeText keeps it, written
+// at `written` (room for one character a byte) without a branch on what is kept: a character is
+// always stored and the output moves on only when it is kept (spaces and punctuation every few
+// letters made the branch mispredict). Eight bytes a step where the whole step is ASCII.
+char32_t* copyAsciiRun(const unsigned char* bytes, std::size_t at, std::size_t end, char32_t* written) {
+  for (; at + 8 <= end; at += 8) {
+    for (std::size_t i = 0; i < 8; ++i) {
+      const char kept = kAsciiKept[bytes[at + i]];
+      *written = static_cast<char32_t>(kept);
+      written += kept != 0 ? 1 : 0;
+    }
+  }
+  for (; at < end; ++at) {
+    const char kept = kAsciiKept[bytes[at]];
+    *written = static_cast<char32_t>(kept);
+    written += kept != 0 ? 1 : 0;
+  }
+  return written;
+}
+
+// Where the ASCII run that starts at `at` ends for copyAsciiRun: the first byte whose successor is
+// not ASCII (or the text's last byte), so that byte is looked at with its neighbour.
+std::size_t asciiRunEnd(const unsigned char* bytes, std::size_t at, std::size_t size) {
+  std::size_t next = at + 1;
+  for (; next + 8 <= size; next += 8) {
+    std::uint64_t word = 0;
+    std::memcpy(&word, bytes + next, 8);
+    if ((word & 0x8080808080808080ULL) != 0) break;
+  }
+  while (next < size && bytes[next] < 0x80) ++next;
+  return next - 1;
+}
+
+}  // namespace
+
+void appendNormalizedText(std::string_view utf8, std::u32string& out) {
+  const std::size_t before = out.size();
   // Every character the fast paths below write comes from at least one byte: the output is written
   // in place into room for one character a byte (ICU's stretches, which may grow, make room first).
-  out.resize(utf8.size());
-  char32_t* written = out.data();
+  out.resize(before + utf8.size());
+  char32_t* written = out.data() + before;
   const auto* bytes = reinterpret_cast<const unsigned char*>(utf8.data());
   const std::size_t size = utf8.size();
   // ASCII alone (a phone number, an e-mail address, an English word: most of what the exact data
   // matcher normalises, word by word) needs no ICU: NFKC leaves ASCII as it is, case folding lowers
-  // A-Z, and of ASCII only letters and digits are kept.
+  // A-Z, and of ASCII only letters and digits are kept. An ASCII character before a byte that is
+  // not ASCII waits for the general loop: a combining mark after it would change it.
   std::size_t at = 0;
-  while (at < size && bytes[at] < 0x80) {
-    // An ASCII character before a byte that is not ASCII waits for the general loop: a combining
-    // mark after it would change it.
-    if (at + 1 < size && bytes[at + 1] >= 0x80) break;
-    if (const char kept = kAsciiKept[bytes[at]]) *written++ = static_cast<char32_t>(kept);
-    ++at;
+  if (size > 0 && bytes[0] < 0x80) {
+    const std::size_t end = asciiRunEnd(bytes, 0, size);
+    written = copyAsciiRun(bytes, 0, end, written);
+    at = end;
+    if (end + 1 == size) {  // the last byte too: nothing follows it
+      written = copyAsciiRun(bytes, end, size, written);
+      at = size;
+    }
   }
   if (at == size) {
     out.resize(static_cast<std::size_t>(written - out.data()));
@@ -217,10 +268,10 @@ void normalizeTextInto(std::string_view utf8, std::u32string& out) {
   }
   const UNormalizer2* normalizer = nfkcCasefold();
   if (normalizer == nullptr) {
-    out.clear();
+    out.resize(before);
     return;
   }
-  static const FastTable table(normalizer);
+  const FastTable& table = fastTable(normalizer);
   // A character with a normalisation boundary before it and before the next one normalises as it
   // would alone, whatever surrounds it: ASCII, and what the table says of kana, kanji, Japanese
   // punctuation and full-width forms (almost all of a Japanese text). Every other stretch goes
@@ -241,19 +292,20 @@ void normalizeTextInto(std::string_view utf8, std::u32string& out) {
   Known here = knownAt(utf8, at, table);
   while (at < size) {
     if (pending == kNone && here.length == 1) {  // ASCII: as above, up to the last before a byte that is not
-      for (; at + 1 < size && bytes[at + 1] < 0x80; ++at)
-        if (const char kept = kAsciiKept[bytes[at]]) *written++ = static_cast<char32_t>(kept);
-      here = knownAt(utf8, at, table);
+      const std::size_t end = asciiRunEnd(bytes, at, size);
+      written = copyAsciiRun(bytes, at, end, written);
+      if (end != at) here = knownAt(utf8, end, table);
+      at = end;
     }
     const std::size_t next = at + std::max<std::size_t>(here.length, 1);
     const Known after = next < size ? knownAt(utf8, next, table) : Known{0, 0, {kBoundary, 0}};
     if ((here.info.bits & kAlone) != 0 && (after.info.bits & kBoundary) != 0) {
       if (pending != kNone) flush(at);
-      if (here.c < 0x80) {
-        if (const char kept = kAsciiKept[here.c]) *written++ = static_cast<char32_t>(kept);
-      } else if (here.info.output != 0) {
-        *written++ = here.info.output;
-      }
+      // What is kept of it (ASCII through the table, the rest from the table: 0 for nothing), stored
+      // whether kept or not.
+      const char32_t kept = here.c < 0x80 ? static_cast<char32_t>(kAsciiKept[here.c]) : here.info.output;
+      *written = kept;
+      written += kept != 0 ? 1 : 0;
     } else if (pending == kNone) {
       pending = at;
     }
@@ -262,6 +314,33 @@ void normalizeTextInto(std::string_view utf8, std::u32string& out) {
   }
   if (pending != kNone) flush(size);
   out.resize(static_cast<std::size_t>(written - out.data()));
+}
+
+std::size_t normalizationCut(std::string_view utf8, std::size_t from) {
+  const std::size_t size = utf8.size();
+  if (from == 0 || from >= size) return std::min(from, size);
+  const auto* bytes = reinterpret_cast<const unsigned char*>(utf8.data());
+  const FastTable* table = nullptr;
+  for (std::size_t at = from; at < size; ++at) {
+    // An ASCII character before an ASCII character: the commonest cut, and no table needed.
+    if (bytes[at] < 0x80 && bytes[at - 1] < 0x80) return at;
+    if ((bytes[at] & 0xC0) == 0x80) continue;  // inside a character
+    if (table == nullptr) {
+      const UNormalizer2* normalizer = nfkcCasefold();
+      if (normalizer == nullptr) return size;
+      table = &fastTable(normalizer);
+    }
+    if ((knownAt(utf8, at, *table).info.bits & kBoundary) == 0) continue;
+    // The character before: ASCII, or a three-byte character the table knows normalises alone. The
+    // whole text's loop steps onto it (no known character can overlap its lead byte), sees the
+    // boundary after it, writes it on the fast path and holds no stretch back: as at a text's end.
+    if (bytes[at - 1] < 0x80) return at;
+    if (at >= 3) {
+      const Known before = knownAt(utf8.substr(0, at), at - 3, *table);
+      if (before.length == 3 && (before.info.bits & kAlone) != 0) return at;
+    }
+  }
+  return size;
 }
 
 std::u32string normalizeTextWithIcu(std::string_view utf8) {

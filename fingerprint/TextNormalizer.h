@@ -18,6 +18,15 @@ std::u32string normalizeText(std::string_view utf8);
 // The same into out (cleared first; its buffer reused: the exact data matcher normalises every word
 // of a file on its own).
 void normalizeTextInto(std::string_view utf8, std::u32string& out);
+// The same appended to out.
+void appendNormalizedText(std::string_view utf8, std::u32string& out);
+
+// The first place at or after `from` where the text can be cut without changing its normalisation:
+// normalizeText(utf8.substr(0, cut)) + normalizeText(utf8.substr(cut)) == normalizeText(utf8). A
+// cut is before a character with a normalisation boundary, after an ASCII character or one the fast
+// path normalises alone (almost every character of English or Japanese text). utf8.size() when
+// there is none (from 0 answers 0). Lets a long text be normalised piece by piece.
+std::size_t normalizationCut(std::string_view utf8, std::size_t from);
 
 // The same, every character through ICU: the reference the fast paths are tested against.
 std::u32string normalizeTextWithIcu(std::string_view utf8);

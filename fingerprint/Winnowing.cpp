@@ -118,6 +118,133 @@ std::vector<Fingerprint> winnow(const std::u32string& normalized, const Fingerpr
   return out;
 }
 
+namespace {
+
+// How much of a text is normalised at a time by fingerprintText: its characters and their selection
+// hashes then stay in the first cache levels, and a huge text needs no copy of its size.
+constexpr std::size_t kPieceBytes = 8U << 10U;
+
+// The k-gram chars[0, k) as UTF-8 at out (room for 4 k bytes); answers the bytes written. A k-gram
+// all of ASCII or all of three-byte characters (kana, kanji: most of them) is written without a
+// branch a character.
+std::size_t encodeGram(const char32_t* chars, std::size_t k, char* out) {
+  char32_t any = 0, low = 0xFFFFFFFF;
+  for (std::size_t i = 0; i < k; ++i) {
+    any |= chars[i];
+    low = std::min(low, chars[i]);
+  }
+  if (any < 0x80) {
+    for (std::size_t i = 0; i < k; ++i) out[i] = static_cast<char>(chars[i]);
+    return k;
+  }
+  if (low >= 0x800 && any < 0x10000) {
+    for (std::size_t i = 0; i < k; ++i) {
+      const char32_t c = chars[i];
+      out[3 * i] = static_cast<char>(0xE0 | (c >> 12));
+      out[3 * i + 1] = static_cast<char>(0x80 | ((c >> 6) & 0x3F));
+      out[3 * i + 2] = static_cast<char>(0x80 | (c & 0x3F));
+    }
+    return 3 * k;
+  }
+  std::size_t bytes = 0;
+  for (std::size_t i = 0; i < k; ++i) bytes += encodeUtf8(chars[i], out + bytes);
+  return bytes;
+}
+
+}  // namespace
+
+std::vector<Fingerprint> fingerprintText(std::string_view utf8, const FingerprintKey& key, const WinnowParams& params,
+                                         std::size_t* normalizedChars) {
+  return fingerprintTextInPieces(utf8, key, params, kPieceBytes, normalizedChars);
+}
+
+std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const FingerprintKey& key,
+                                                 const WinnowParams& params, std::size_t pieceBytes,
+                                                 std::size_t* normalizedChars) {
+  std::vector<Fingerprint> out;
+  const std::size_t k = params.k;
+  const std::size_t window = std::max<std::size_t>(params.window, 1);
+  const std::uint64_t base = key.rollingBase(), seed = key.seed();
+  std::uint64_t leadingBase = base;  // base^k: the weight, one step later, of the code point that leaves
+  for (std::size_t i = 1; i < k; ++i) leadingBase *= base;
+  // chars[j] is the normalised character at position first + j, hashes[j] the selection hash of the
+  // k-gram that starts there (once rolled); kept per thread, with the few characters and hashes a
+  // later piece still needs moved to the front after each piece.
+  thread_local std::u32string chars;
+  thread_local std::vector<std::uint64_t> hashes;
+  chars.clear();
+  std::size_t first = 0;
+  std::size_t rolled = 0;     // k-grams starting before this have their hash
+  std::uint64_t rolling = 0;  // the polynomial hash of the k-gram at rolled - 1
+  std::size_t nextEnd = window - 1;  // the last k-gram of the next window to select from
+  constexpr std::size_t kNone = SIZE_MAX;
+  std::size_t minAt = kNone, lastSelected = kNone;
+  std::uint64_t least = 0;  // hashes of minAt
+  std::string gram(4 * std::max<std::size_t>(k, 1), '\0');
+  const auto select = [&](std::size_t at) {
+    const std::size_t bytes = encodeGram(chars.data() + (at - first), k, gram.data());
+    out.push_back({key.documentHash(std::string_view(gram.data(), bytes)), static_cast<std::uint32_t>(at)});
+    lastSelected = at;
+  };
+  for (std::size_t from = 0; from < utf8.size();) {
+    const std::size_t cut = normalizationCut(utf8, std::min(from + std::max<std::size_t>(pieceBytes, 1), utf8.size()));
+    appendNormalizedText(utf8.substr(from, cut - from), chars);
+    from = cut;
+    const std::size_t total = first + chars.size();
+    if (k == 0 || total < k) continue;
+    const std::size_t grams = total - k + 1;  // k-grams so far: starting at [0, grams)
+    if (hashes.size() < chars.size()) hashes.resize(chars.size());
+    // Positions in the buffers are taken less first.
+    const char32_t* c = chars.data();
+    std::uint64_t* h = hashes.data();
+    std::size_t at = rolled - first;
+    if (rolled == 0) {
+      for (std::size_t i = 0; i < k; ++i) rolling = rolling * base + c[i];
+      h[0] = finalMix(rolling ^ seed);
+      at = 1;
+    }
+    // The rolling step as winnow() takes it, (rolling - out * base^(k-1)) * base + in, with the
+    // part that does not wait on the previous step taken apart: one multiplication and one
+    // addition on the chain instead of a subtraction, a multiplication and an addition.
+    for (const std::size_t to = grams - first; at < to; ++at) {
+      rolling = rolling * base + (c[at + k - 1] - c[at - 1] * leadingBase);
+      h[at] = finalMix(rolling ^ seed);
+    }
+    rolled = grams;
+    // Each window of `window` k-grams ending before grams: its rightmost minimum, as winnow().
+    for (std::size_t end = nextEnd; end < grams; ++end) {
+      const std::size_t start = end + 1 - window;
+      if (minAt == kNone || minAt < start) {
+        minAt = first + rightmostMinimum(h, start - first, end - first);
+        least = h[minAt - first];
+      } else if (h[end - first] <= least) {
+        minAt = end;
+        least = h[end - first];
+      }
+      if (minAt != lastSelected) select(minAt);
+    }
+    nextEnd = std::max(nextEnd, grams);
+    // What a later piece needs: the hashes of the next window (from its start) and the characters
+    // of its k-grams, and the character the next rolling step takes out.
+    const std::size_t keep = std::min(nextEnd + 1 - window, grams - 1);
+    if (keep > first) {
+      const std::size_t drop = keep - first;
+      chars.erase(0, drop);
+      std::copy(hashes.begin() + static_cast<std::ptrdiff_t>(drop),
+                hashes.begin() + static_cast<std::ptrdiff_t>(drop + chars.size()), hashes.begin());
+      first = keep;
+    }
+  }
+  const std::size_t total = first + chars.size();
+  if (normalizedChars != nullptr) *normalizedChars = total;
+  // Fewer k-grams than a window: the text is one window (as winnow() takes it).
+  if (k != 0 && total >= k && total - k + 1 < window) {
+    const std::size_t grams = total - k + 1;
+    select(first + rightmostMinimum(hashes.data(), 0, grams - 1 - first));
+  }
+  return out;
+}
+
 std::vector<std::uint64_t> distinctHashes(const std::vector<Fingerprint>& fingerprints) {
   std::vector<std::uint64_t> out;
   out.reserve(fingerprints.size());

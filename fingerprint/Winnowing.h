@@ -12,6 +12,7 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fingerprint/FingerprintKey.h"
@@ -31,6 +32,18 @@ struct Fingerprint {
 // In position order; a text shorter than k has none.
 std::vector<Fingerprint> winnow(const std::u32string& normalized, const FingerprintKey& key,
                                 const WinnowParams& params = {});
+
+// The fingerprints of a text as it is: winnow(normalizeText(utf8), key, params), the same fingerprints,
+// in one pass over the text a piece at a time: no copy of the whole normalised text
+// nor of its selection hashes. normalizedChars, when given, receives normalizeText(utf8).size().
+std::vector<Fingerprint> fingerprintText(std::string_view utf8, const FingerprintKey& key,
+                                         const WinnowParams& params = {}, std::size_t* normalizedChars = nullptr);
+
+// The same, normalising about pieceBytes of the text at a time (fingerprintText's is 8 KiB): tests
+// cut texts into many pieces with it.
+std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const FingerprintKey& key,
+                                                 const WinnowParams& params, std::size_t pieceBytes,
+                                                 std::size_t* normalizedChars = nullptr);
 
 // The distinct hashes of fingerprints, sorted (what a registered document contributes).
 std::vector<std::uint64_t> distinctHashes(const std::vector<Fingerprint>& fingerprints);

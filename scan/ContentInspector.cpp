@@ -3,7 +3,6 @@
 #include <algorithm>
 
 #include "fingerprint/EdmMatcher.h"
-#include "fingerprint/TextNormalizer.h"
 #include "fingerprint/Winnowing.h"
 
 namespace mamori::scan {
@@ -77,16 +76,15 @@ void ContentInspector::matchEdm(FileResult& result) {
 
 void ContentInspector::matchFingerprints(FileResult& result) {
   if (fingerprintSets_.empty() || fingerprintText_.empty()) return;
-  const auto normalized = fingerprint::normalizeText(fingerprintText_);
-  fingerprintText_.clear();
   const fingerprint::FingerprintKey* lastKey = nullptr;
   fingerprint::WinnowParams lastParams{0, 0};
   std::vector<fingerprint::Fingerprint> fingerprints;
   for (const auto& entry : fingerprintSets_) {
-    // Sets of one fleet share the key and parameters: the text is winnowed once for all of them.
+    // Sets of one fleet share the key and parameters: the text is fingerprinted once for all of them
+    // (normalised and winnowed in one pass).
     if (lastKey != entry.key.get() || lastParams.k != entry.set->params.k ||
         lastParams.window != entry.set->params.window) {
-      fingerprints = fingerprint::winnow(normalized, *entry.key, entry.set->params);
+      fingerprints = fingerprint::fingerprintText(fingerprintText_, *entry.key, entry.set->params);
       lastKey = entry.key.get();
       lastParams = entry.set->params;
     }
@@ -96,6 +94,7 @@ void ContentInspector::matchFingerprints(FileResult& result) {
           {"", HitKind::kFingerprint, entry.set->name + ":" + entry.set->documents[match.document].id, percent});
     }
   }
+  fingerprintText_.clear();
 }
 
 void ContentInspector::runYara(const std::string& location, std::string_view data, FileResult& result) {

@@ -17,7 +17,6 @@
 #include "common/JsonValue.h"
 #include "common/Utf8.h"
 #include "fingerprint/FingerprintArtifact.h"
-#include "fingerprint/TextNormalizer.h"
 #include "fingerprint/Winnowing.h"
 #include "scan/Pieces.h"
 
@@ -100,15 +99,15 @@ common::Result<Hashed> hashFile(const std::string& path, const fingerprint::Fing
       notInspected);
   if (!notInspected.empty())
     return common::makeError("could not read all of it (" + notInspected[0].reason + ")", path);
-  const auto normalized = fingerprint::normalizeText(text);
-  const auto hashes = fingerprint::distinctHashes(fingerprint::winnow(normalized, key));
+  std::size_t chars = 0;
+  const auto hashes = fingerprint::distinctHashes(fingerprint::fingerprintText(text, key, {}, &chars));
   if (hashes.empty()) return common::makeError("no text to fingerprint (fewer than 16 letters or digits)", path);
   const std::string id = common::sha256Hex(data.value()).substr(0, 16);
   Hashed out;
   out.json = "{\"id\":" + common::jsonQuote(id) +
              ",\"name\":" + common::jsonQuote(std::filesystem::path(path).filename().string()) +
-             ",\"chars\":" + std::to_string(normalized.size()) + ",\"hashes\":\"" + packHashes(hashes) + "\"}";
-  out.summary = id + "  " + path + " (" + std::to_string(normalized.size()) + " characters, " +
+             ",\"chars\":" + std::to_string(chars) + ",\"hashes\":\"" + packHashes(hashes) + "\"}";
+  out.summary = id + "  " + path + " (" + std::to_string(chars) + " characters, " +
                 std::to_string(hashes.size()) + " fingerprints)";
   return out;
 }
