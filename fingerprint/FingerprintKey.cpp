@@ -6,6 +6,9 @@
 // the provider's context on each copy and cleanses it, which cost more than the two SHA-256 blocks a
 // short message needs. Both run the same assembly (SHA-NI where the CPU has it).
 #define OPENSSL_SUPPRESS_DEPRECATED
+#include <bit>
+#include <cstring>
+
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
@@ -124,8 +127,10 @@ struct SipState {
 };
 
 std::uint64_t loadLe64(const unsigned char* p) {
+  // One load (the byte loop it replaces was compiled as eight loads and shifts a word).
   std::uint64_t v = 0;
-  for (int i = 7; i >= 0; --i) v = (v << 8) | p[i];
+  std::memcpy(&v, p, 8);
+  if constexpr (std::endian::native == std::endian::big) v = __builtin_bswap64(v);
   return v;
 }
 

@@ -1,7 +1,6 @@
 #include "fingerprint/Winnowing.h"
 
 #include <algorithm>
-#include <array>
 
 #include "fingerprint/TextNormalizer.h"
 
@@ -45,17 +44,27 @@ std::size_t encodeUtf8(char32_t c, char* out) {
 
 // Where the rightmost minimum of hashes[start..end] is: its value first, in four independent lanes
 // (a search that compared each hash with the one at the best position so far waited on that load
-// at every step), then its position, looking back from end.
+// at every step), then its position, the last one holding that value, by conditional moves in two
+// lanes (a loop looking back from end until it met the value mispredicted its exit every time).
 std::size_t rightmostMinimum(const std::uint64_t* hashes, std::size_t start, std::size_t end) {
-  std::array<std::uint64_t, 4> lanes{UINT64_MAX, UINT64_MAX, UINT64_MAX, UINT64_MAX};
+  // Four variables, not an array: an array indexed in a loop was kept in memory.
+  std::uint64_t lane0 = UINT64_MAX, lane1 = UINT64_MAX, lane2 = UINT64_MAX, lane3 = UINT64_MAX;
   std::size_t i = start;
-  for (; i + 3 <= end; i += 4)
-    for (std::size_t lane = 0; lane < 4; ++lane) lanes[lane] = std::min(lanes[lane], hashes[i + lane]);
-  for (; i <= end; ++i) lanes[0] = std::min(lanes[0], hashes[i]);
-  const std::uint64_t least = std::min(std::min(lanes[0], lanes[1]), std::min(lanes[2], lanes[3]));
-  std::size_t at = end;
-  while (hashes[at] != least) --at;
-  return at;
+  for (; i + 3 <= end; i += 4) {
+    lane0 = std::min(lane0, hashes[i]);
+    lane1 = std::min(lane1, hashes[i + 1]);
+    lane2 = std::min(lane2, hashes[i + 2]);
+    lane3 = std::min(lane3, hashes[i + 3]);
+  }
+  for (; i <= end; ++i) lane0 = std::min(lane0, hashes[i]);
+  const std::uint64_t least = std::min(std::min(lane0, lane1), std::min(lane2, lane3));
+  std::size_t even = start, odd = start;
+  for (i = start; i + 1 <= end; i += 2) {
+    even = hashes[i] == least ? i : even;
+    odd = hashes[i + 1] == least ? i + 1 : odd;
+  }
+  if (i == end) even = hashes[i] == least ? i : even;
+  return std::max(even, odd);
 }
 
 }  // namespace
