@@ -297,6 +297,24 @@ void appendNormalizedText(std::string_view utf8, std::u32string& out) {
       if (end != at) here = knownAt(utf8, end, table);
       at = end;
     }
+    // A run of three-byte characters the table knows normalise alone (kana, kanji, Japanese
+    // punctuation): each is written once the next is known to have a boundary before it, in a loop
+    // whose branches only leave the run.
+    if (pending == kNone && here.length == 3 && (here.info.bits & kAlone) != 0) {
+      for (; at + 6 <= size; at += 3) {
+        const auto b0 = bytes[at + 3], b1 = bytes[at + 4], b2 = bytes[at + 5];
+        if ((b0 & 0xF0) != 0xE0 || (b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) break;
+        const CharInfo info = table.at(((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu));
+        if ((info.bits & kBoundary) == 0) break;
+        *written = here.info.output;
+        written += here.info.output != 0 ? 1 : 0;
+        here = {3, ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu), info};
+        if ((info.bits & kAlone) == 0) {
+          at += 3;
+          break;
+        }
+      }
+    }
     const std::size_t next = at + std::max<std::size_t>(here.length, 1);
     const Known after = next < size ? knownAt(utf8, next, table) : Known{0, 0, {kBoundary, 0}};
     if ((here.info.bits & kAlone) != 0 && (after.info.bits & kBoundary) != 0) {

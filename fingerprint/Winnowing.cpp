@@ -137,16 +137,18 @@ constexpr std::size_t kPieceBytes = 8U << 10U;
 // all of ASCII or all of three-byte characters (kana, kanji: most of them) is written without a
 // branch a character.
 std::size_t encodeGram(const char32_t* chars, std::size_t k, char* out) {
-  char32_t any = 0, low = 0xFFFFFFFF;
+  // Which it is, by ORs only (a running minimum waited on each comparison): bit 31 of c - 0x800 is set
+  // exactly when c < 0x800 (code points are below 2^21).
+  char32_t any = 0, below = 0;
   for (std::size_t i = 0; i < k; ++i) {
     any |= chars[i];
-    low = std::min(low, chars[i]);
+    below |= chars[i] - 0x800;
   }
   if (any < 0x80) {
     for (std::size_t i = 0; i < k; ++i) out[i] = static_cast<char>(chars[i]);
     return k;
   }
-  if (low >= 0x800 && any < 0x10000) {
+  if ((below & 0x80000000U) == 0 && any < 0x10000) {
     for (std::size_t i = 0; i < k; ++i) {
       const char32_t c = chars[i];
       out[3 * i] = static_cast<char>(0xE0 | (c >> 12));
