@@ -195,8 +195,11 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
   const auto select = [&](std::size_t at) {
     const std::size_t bytes = encodeGram(chars.data() + (at - first), k, gram.data());
     out.push_back({key.documentHash(std::string_view(gram.data(), bytes)), static_cast<std::uint32_t>(at)});
-    lastSelected = at;
   };
+  // The positions a piece's windows select, in order, one entry per window (a window whose selection
+  // is the previous one's overwrites it): the window loop writes without a branch and keeps its state
+  // in registers, and the k-grams are encoded and hashed after it.
+  thread_local std::vector<std::size_t> picks;
   for (std::size_t from = 0; from < utf8.size();) {
     const std::size_t cut = normalizationCut(utf8, std::min(from + std::max<std::size_t>(pieceBytes, 1), utf8.size()));
     appendNormalizedText(utf8.substr(from, cut - from), chars);
@@ -223,16 +226,28 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
     }
     rolled = grams;
     // Each window of `window` k-grams ending before grams: its rightmost minimum, as winnow().
-    for (std::size_t end = nextEnd; end < grams; ++end) {
-      const std::size_t start = end + 1 - window;
-      if (minAt == kNone || minAt < start) {
-        minAt = first + rightmostMinimum(h, start - first, end - first);
-        least = h[minAt - first];
-      } else if (h[end - first] <= least) {
-        minAt = end;
-        least = h[end - first];
+    if (nextEnd < grams) {
+      if (picks.size() < grams - nextEnd + 1) picks.resize(grams - nextEnd + 1);
+      std::size_t* pick = picks.data();
+      std::size_t picked = 0, current = minAt, previous = lastSelected;
+      std::uint64_t currentHash = least;
+      for (std::size_t end = nextEnd; end < grams; ++end) {
+        const std::size_t start = end + 1 - window;
+        if (current == kNone || current < start) {
+          current = first + rightmostMinimum(h, start - first, end - first);
+          currentHash = h[current - first];
+        } else if (h[end - first] <= currentHash) {
+          current = end;
+          currentHash = h[end - first];
+        }
+        pick[picked] = current;
+        picked += current != previous ? 1 : 0;
+        previous = current;
       }
-      if (minAt != lastSelected) select(minAt);
+      minAt = current;
+      least = currentHash;
+      lastSelected = previous;
+      for (std::size_t i = 0; i < picked; ++i) select(pick[i]);
     }
     nextEnd = std::max(nextEnd, grams);
     // What a later piece needs: the hashes of the next window (from its start) and the characters
