@@ -20,7 +20,8 @@ std::string_view cardDecisionName(CardDecision decision) {
   return "block";
 }
 
-CardVerdict decideMedium(Mode mode, CardAction action, const std::string& channel, const MediumAllowMatch& match) {
+CardVerdict decideMedium(Mode mode, CardAction action, const std::string& channel, const MediumAllowMatch& match,
+                         const std::string& atMostReadOnly) {
   CardVerdict verdict;
   switch (action) {
     case CardAction::kAllow: verdict.decided = CardDecision::kAllow; break;
@@ -41,6 +42,10 @@ CardVerdict decideMedium(Mode mode, CardAction action, const std::string& channe
       verdict.decided = CardDecision::kReadOnly;
       verdict.reason = match.what + " read-only by " + by;
     }
+  }
+  if (!atMostReadOnly.empty() && verdict.decided == CardDecision::kAllow) {
+    verdict.decided = CardDecision::kReadOnly;
+    verdict.reason = atMostReadOnly + " (" + verdict.reason + ")";
   }
   const bool enforce = mode == Mode::kEnforce && action != CardAction::kAudit;
   verdict.decision = enforce ? verdict.decided : CardDecision::kAllow;

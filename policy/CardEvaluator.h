@@ -41,7 +41,10 @@ struct MediumAllowMatch {
 
 // The verdict for a medium under a block / read_only / allow / audit channel (card_readers,
 // optical) and the allow entry that matched it: an entry's access wins over the channel unless the
-// channel allows already; mode audit or channel audit decide and enforce nothing.
-CardVerdict decideMedium(Mode mode, CardAction action, const std::string& channel, const MediumAllowMatch& match);
+// channel allows already; mode audit or channel audit decide and enforce nothing. atMostReadOnly, when
+// not empty, is why the medium may not be written whatever the channel and the entry say (an optical
+// drive inside a USB device allowed read-only): allow becomes read_only, with that reason first.
+CardVerdict decideMedium(Mode mode, CardAction action, const std::string& channel, const MediumAllowMatch& match,
+                         const std::string& atMostReadOnly = {});
 
 }  // namespace mamori::policy

@@ -21,7 +21,8 @@ CardVerdict evaluateOpticalDrive(const DeviceControlSettings& settings, const Op
     match.comment = entry.comment;
     if (!entry.model.empty()) break;
   }
-  return decideMedium(settings.mode, settings.optical, "optical", match);
+  return decideMedium(settings.mode, settings.optical, "optical", match,
+                      drive.usbReadOnly ? "its USB device is allowed read-only" : "");
 }
 
 }  // namespace mamori::policy

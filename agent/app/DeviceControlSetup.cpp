@@ -67,7 +67,9 @@ class AssembledDeviceControl final : public DeviceControlCapability {
         pciStorage_(*drivers.pci, *drivers.storageNodes, *drivers.accessGate, trace_),
         disks_(*drivers.storageNodes, *drivers.accessGate, trace_,
                [this](const std::vector<std::string>& functions) { return pciStorage_.allowedHotPlugged(functions); }),
-        opticalControl_(*drivers.optical, *drivers.blocks, *drivers.accessGate, trace_),
+        // A USB burner's drive is at most read_only when the USB channel allowed its device read-only.
+        opticalControl_(*drivers.optical, *drivers.blocks, *drivers.accessGate, trace_,
+                        [this](const std::string& devpath) { return control_ && control_->readOnlyBelow(devpath); }),
         thunderbolt_(*drivers.thunderbolt, trace_, stateDir.empty() ? std::string() : stateDir + "/thunderbolt-keys",
                      &randomThunderboltKey),
         // NOLINTNEXTLINE(bugprone-throw-keyword-missing): device exceptions (grants), not a C++ exception

@@ -287,6 +287,13 @@ void DeviceControl::authorizeAll(const drivers::UsbDevice& device) {
   }
 }
 
+bool DeviceControl::readOnlyBelow(const std::string& devpath) const {
+  return std::any_of(readOnly_.begin(), readOnly_.end(), [&](const auto& entry) {
+    return devpath.size() > entry.first.size() && devpath.compare(0, entry.first.size(), entry.first) == 0 &&
+           devpath[entry.first.size()] == '/';
+  });
+}
+
 void DeviceControl::protectBlockDevices(const std::string& devpath) {
   // Block devices that exist already (a stick attached before the agent started).
   auto blocks = bus_.blockDevicesUnder(devpath);

@@ -85,6 +85,9 @@ class DeviceControl final : public QObject, public Capability, private ChannelEx
   common::Result<ExceptionGrantInForce> acceptResponse(const std::string& response);
   // The devices blocked now that have a challenge (exceptions enabled), by id.
   std::vector<BlockedDevice> blockedDevices() const;
+  // Whether a sysfs path lies below a USB device allowed read-only now (its block devices get
+  // BLKROSET; an optical drive in it may read discs but not burn: OpticalControl).
+  bool readOnlyBelow(const std::string& devpath) const;
 
  private:
   // ChannelExceptions, for the channels beside USB.

@@ -53,8 +53,13 @@ ChannelDevice opticalIdentity(const drivers::OpticalDrive& drive) {
 }
 
 OpticalControl::OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks,
-                               drivers::DeviceAccessGate& gate, EventSink& sink)
-    : drives_(drives), blocks_(blocks), sharedGate_(gate), sink_(sink), reporter_(sink, "optical drives") {}
+                               drivers::DeviceAccessGate& gate, EventSink& sink, UsbReadOnly usbReadOnly)
+    : drives_(drives),
+      blocks_(blocks),
+      sharedGate_(gate),
+      sink_(sink),
+      reporter_(sink, "optical drives"),
+      usbReadOnly_(std::move(usbReadOnly)) {}
 
 void OpticalControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
@@ -121,7 +126,9 @@ void OpticalControl::refresh(bool atStart) {
 }
 
 void OpticalControl::decide(const drivers::OpticalDrive& drive, bool atStart) {
-  ChannelVerdict verdict = channelVerdict(policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model}));
+  const bool usbReadOnly = usbReadOnly_ && usbReadOnly_(drive.devpath);
+  ChannelVerdict verdict =
+      channelVerdict(policy::evaluateOpticalDrive(settings_, {drive.vendor, drive.model, usbReadOnly}));
   const ChannelDevice identity = opticalIdentity(drive);
   const auto grant = reporter_.excepted(identity.identity, verdict, settings_.mode);
   // Numbers this drive no longer has (a node that went) lose their rule.
@@ -163,6 +170,10 @@ void OpticalControl::setRule(const drivers::OpticalDrive* drive, const drivers::
 }
 
 void OpticalControl::uneventsLost() {
+  if (applied_) refresh(false);
+}
+
+void OpticalControl::usbDecided() {
   if (applied_) refresh(false);
 }
 

@@ -10,11 +10,15 @@
 // Refused opens are reported from the gate's queue, drained by the composition root, which hands this
 // channel the ones on its numbers (docs/decisions/0037). The gate is the agent's one, shared with
 // PCIe storage (docs/decisions/0046): this channel touches only the numbers of optical drives. The
-// verdict is policy::evaluateOpticalDrive.
+// verdict is policy::evaluateOpticalDrive. A USB burner is first a USB device: the USB channel decides
+// at its plug, before any SCSI type is known, whether it attaches at all (blocked: no drive, no node);
+// once allowed, its drive is decided here like any other, and at most read_only when the USB channel
+// allowed the device read-only (usbReadOnly: burning is a write).
 
 #include <Poco/JSON/Object.h>
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <tuple>
@@ -37,9 +41,12 @@ inline constexpr std::uint32_t kScsiCdromMajor = 11;
 
 class OpticalControl final : public DeviceChannel {
  public:
-  // gate: the agent's one device gate (it must outlive the control).
+  // Whether a sysfs path (a drive's SCSI device) lies below a USB device the USB channel allowed
+  // read-only.
+  using UsbReadOnly = std::function<bool(const std::string& devpath)>;
+  // gate: the agent's one device gate (it must outlive the control); usbReadOnly: none = no USB channel.
   OpticalControl(drivers::OpticalDrives& drives, drivers::BlockDevices& blocks, drivers::DeviceAccessGate& gate,
-                 EventSink& sink);
+                 EventSink& sink, UsbReadOnly usbReadOnly = {});
 
   // The gate is started the first time the mode is not off; every drive is decided (and reported)
   // again.
@@ -51,6 +58,8 @@ class OpticalControl final : public DeviceChannel {
   void decideAgain(const DeviceIdentity& device) override;
   // uevents were lost: the drives are looked at again.
   void uneventsLost() override;
+  // The USB devices were decided again (a policy applied): which are read-only may have changed.
+  void usbDecided() override;
   // Reports opens the gate refused (device.open_refused): every refusal not on PCIe storage's majors.
   void reportRefused(const std::vector<drivers::RefusedOpen>& refused);
 
@@ -65,6 +74,7 @@ class OpticalControl final : public DeviceChannel {
   drivers::DeviceAccessGate& sharedGate_;
   EventSink& sink_;
   ChannelReporter reporter_;
+  UsbReadOnly usbReadOnly_;
   policy::DeviceControlSettings settings_;
   bool applied_ = false;
   bool gateFailed_ = false;

@@ -46,6 +46,32 @@ TEST_CASE("optical_allow: by vendor and model; a model entry wins over a vendor-
   CHECK(evaluateOpticalDrive(settings, {"", ""}).decision == CardDecision::kBlock);
 }
 
+TEST_CASE("a drive in a USB device allowed read-only is at most read_only, whatever optical and optical_allow say") {
+  DeviceControlSettings settings;
+  settings.optical = CardAction::kAllow;
+  const OpticalDriveFacts usbBurner{"ASUS", "SDRW-08D2S-U", true};
+  CHECK(summary(evaluateOpticalDrive(settings, usbBurner)) ==
+        "read_only/read_only #-1: its USB device is allowed read-only (optical is allow)");
+  settings.optical = CardAction::kBlock;
+  settings.opticalAllow.push_back({"ASUS", "SDRW-08D2S-U", DeviceAccess::kFull, "archive"});
+  CHECK(
+      summary(evaluateOpticalDrive(settings, usbBurner)) ==
+      "read_only/read_only #0: its USB device is allowed read-only (drive allowed by optical_allow entry 0 (archive))");
+  // Never wider than without the cap: the default read_only stays, block stays block; not read-only by USB, it burns.
+  CHECK(evaluateOpticalDrive(DeviceControlSettings{}, usbBurner).decision == CardDecision::kReadOnly);
+  settings.opticalAllow.clear();
+  CHECK(evaluateOpticalDrive(settings, usbBurner).decision == CardDecision::kBlock);
+  settings.opticalAllow.push_back({"ASUS", "SDRW-08D2S-U", DeviceAccess::kFull, "archive"});
+  CHECK(evaluateOpticalDrive(settings, {"ASUS", "SDRW-08D2S-U"}).decision == CardDecision::kAllow);
+  // Audit enforces nothing and says what enforce would do.
+  settings.mode = Mode::kAudit;
+  const auto audited = evaluateOpticalDrive(settings, usbBurner);
+  CHECK(audited.decision == CardDecision::kAllow);
+  CHECK(audited.decided == CardDecision::kReadOnly);
+  settings.mode = Mode::kOff;
+  CHECK(evaluateOpticalDrive(settings, usbBurner).decision == CardDecision::kAllow);
+}
+
 TEST_CASE("optical and optical_allow are parsed strictly") {
   auto result = parsePolicy(R"({"schema_version": 1, "version": 3, "name": "n", "device_control": {
     "optical": "block",

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "agent/device/DeviceControl.h"
+#include "agent/device/OpticalControl.h"
 #include "agent/device/PciStorageControl.h"
 #include "common/KeyFiles.h"
 #include "drivers/fake/FakeDeviceGate.h"
@@ -15,6 +16,7 @@
 #include "drivers/fake/FakeStorageNodes.h"
 #include "drivers/fake/FakeUeventSource.h"
 #include "drivers/fake/FakeUsbBus.h"
+#include "drivers/linux/LinuxOpticalDrives.h"
 #include "policy/DefaultPolicy.h"
 #include "policy/DeviceException.h"
 #include "policy/PolicyParser.h"
@@ -105,6 +107,59 @@ TEST_CASE("read-only entry: authorized, then its block devices get BLKROSET as t
   block.devpath = "/devices/pci0000:00/0000:00:04.0/usb2/2-50/2-50:1.0/host2/target2:0:0/2:0:0:0/block/sdc";
   f.control.handleUevent(block);  // 2-50 is not 2-5
   CHECK(f.blocks.readOnly.count("sdc") == 0);
+  // What the optical channel asks about a drive inside a USB device.
+  CHECK(f.control.readOnlyBelow("/devices/pci0000:00/0000:00:04.0/usb2/2-5/2-5:1.0/host1/target1:0:0/1:0:0:0"));
+  CHECK_FALSE(f.control.readOnlyBelow("/devices/pci0000:00/0000:00:04.0/usb2/2-50/2-50:1.0"));
+  CHECK_FALSE(f.control.readOnlyBelow("/devices/pci0000:00/0000:00:04.0/usb2/2-5"));
+  f.control.handleUevent(uevent("remove", "usb", "/devices/pci0000:00/0000:00:04.0/usb2/2-5", "usb_device"));
+  CHECK_FALSE(f.control.readOnlyBelow("/devices/pci0000:00/0000:00:04.0/usb2/2-5/2-5:1.0"));
+}
+
+// A USB burner is first a USB device (decided at its plug, before any SCSI type is known), then an
+// optical drive. The recorded optical tree's USB writer sits in the desktop tree's USB device 2-1.
+TEST_CASE("USB burner: the USB entry admits the drive, optical decides burning, a read_only entry caps it") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  mamori::drivers::linux_os::LinuxOpticalDrives drives(std::string(MAMORI_SYSFS_FIXTURES) + "/optical", "/dev");
+  mamori::drivers::fake::FakeDeviceGate gate;
+  mamori::agent::device::OpticalControl optical{
+      drives, f.blocks, gate, f.sink, [&](const std::string& devpath) { return f.control.readOnlyBelow(devpath); }};
+  f.control.addChannel(&optical);
+  const mamori::drivers::DeviceNumber usbSg{false, 21, 2};  // the USB writer's sg2 (sr1 is block 11:1)
+  const auto rule = [&](const mamori::drivers::DeviceNumber& number) {
+    const auto it = gate.rules.find(number);
+    return it == gate.rules.end() ? mamori::drivers::DeviceAccess::kAll : it->second;
+  };
+  const auto policyWith = [](const std::string& access, int version) {
+    return policyFrom(R"({"schema_version":1,"version":)" + std::to_string(version) +
+                      R"(,"name":"t","device_control":{"optical":"allow","allow":[
+      {"vendor_id":"46f4","product_id":"0001","serial":"stick-1","access":")" +
+                      access + R"("}]}})");
+  };
+  // Allowed read-only by its USB entry at start: the drive reads discs, never burns, although optical
+  // allows every drive; the SATA writer burns.
+  REQUIRE(f.control.apply(policyWith("read_only", 2)).ok());
+  CHECK(f.bus.at("2-1").authorized);
+  CHECK(rule(usbSg) == mamori::drivers::DeviceAccess::kReadOnly);
+  CHECK(rule({true, 11, 1}) == mamori::drivers::DeviceAccess::kReadOnly);
+  CHECK(rule({false, 21, 1}) == mamori::drivers::DeviceAccess::kAll);  // the SATA writer's sg1
+  CHECK(f.blocks.readOnly.count("sr1") == 1);
+  const auto readOnly = std::find_if(f.events.begin(), f.events.end(), [](const auto& event) {
+    return event.type == "device.read_only" && event.text("optical.model") == "SDRW-08D2S-U";
+  });
+  REQUIRE(readOnly != f.events.end());
+  CHECK(readOnly->text("device.reason") == "its USB device is allowed read-only (optical is allow)");
+  // The same USB entry with full access: the drive burns (optical allows it), sr1 writable again.
+  REQUIRE(f.control.apply(policyWith("full", 3)).ok());
+  CHECK(rule(usbSg) == mamori::drivers::DeviceAccess::kAll);
+  CHECK(f.blocks.readOnly.count("sr1") == 0);
+  // Under the default optical (read_only) the allowed USB burner reads discs and cannot burn.
+  REQUIRE(f.control
+              .apply(policyFrom(R"({"schema_version":1,"version":4,"name":"t","device_control":{"allow":[
+      {"vendor_id":"46f4","product_id":"0001","serial":"stick-1"}]}})"))
+              .ok());
+  CHECK(rule(usbSg) == mamori::drivers::DeviceAccess::kReadOnly);
+  CHECK(rule({false, 21, 1}) == mamori::drivers::DeviceAccess::kReadOnly);
 }
 
 TEST_CASE("audit: nothing blocked, defaults open, would-block reported") {
