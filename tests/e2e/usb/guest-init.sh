@@ -39,7 +39,7 @@ activity_marked() { grep -q "fanotify mnt_id:$(printf %x "$1") " /proc/"$agent_p
 activity_events() { grep "event $1 " /tmp/agent.log | sed 's#\\/#/#g' | grep "\"file.path\":\"$2\""; }
 activity_logged() { activity_events "$@" | grep -q .; }
 
-mode=$(sed -n 's/.*mamori\.e2e=\([a-z]*\).*/\1/p' /proc/cmdline)
+mode=$(sed -n 's/.*mamori\.e2e=\([a-z_]*\).*/\1/p' /proc/cmdline)
 for m in $(cat /lib/modules/load-order); do insmod "/lib/modules/$m" || say "WARN insmod $m failed"; done
 
 # start_agent [POLICY [LOG]]
@@ -260,17 +260,178 @@ scsi_checks() {
   else result scsi_boot_disk_untouched FAIL "$sb: $(ls /sys/block | tr '\n' ' '); $(grep "refused .*/dev/$sb" /tmp/agent.log | head -2)"; fi
 }
 
-# Only the optical checks (a quick run while working on them: run_usb_e2e.py --only optical).
-if [ "$mode" = optical ]; then
+# 12. USB CD/DVD burners: QEMU's usb-bot with a scsi-cd holding the disc, hot-plugged. The USB
+# channel decides at the plug, before any SCSI type is known: a burner no allow entry names is blocked
+# like a stick (never authorized: no SCSI host, no sr or sg node); one its allow entry (vid/pid/serial)
+# admits gets its drive, which the optical channel decides like the SATA one: read_only (the default)
+# refuses opening it for writing to the user and to root (wodim, xorriso), the disc stays readable. The
+# uevent listener tried each of its sr and sg nodes for writing at its uevent (/tmp/wopens.log).
+# After the restart (policy-e2e-cards-ro.json: optical_allow names QEMU CD-ROM) a burner whose USB entry
+# is read_only still cannot burn (burning is a write), one whose entry is full can.
+ub_dev() { grep -l "^$1\$" /sys/bus/usb/devices/*/serial 2>/dev/null | head -1 | xargs -r dirname | xargs -r readlink -f; }
+ub_gone() { [ -z "$(ub_dev "$1")" ]; }
+# The nodes of class $2 (block, scsi_generic) below the USB burner of serial $1.
+ub_nodes() {
+  ubn_dev=$(ub_dev "$1"); [ -n "$ubn_dev" ] || return 0
+  for ubn in /sys/class/"$2"/*; do case "$(readlink -f "$ubn")" in "$ubn_dev"/*) basename "$ubn" ;; esac; done
+}
+ub_sr() { ub_nodes "$1" block | grep '^sr' | head -1; }
+ub_has_sr() { ub_s=$(ub_sr "$1"); [ -n "$ub_s" ] && [ -e "/dev/$ub_s" ]; }
+ub_logged() { grep "event $1 " "${3:-/tmp/agent.log}" | grep -q "\"usb.serial\":\"$2\""; }
+# The USB channel let the burner of serial $1 in (fully or read-only), in log $2.
+ub_admitted() { grep -E "event device\.(allowed|read_only) " "$2" | grep -q "\"usb.serial\":\"$1\""; }
+# An optical event of type $1 for the drive at SCSI address $2 in log $3.
+ub_optical() { grep "event $1 " "${3:-/tmp/agent.log}" | grep '"device.channel":"optical"' | grep -q "\"optical.address\":\"$2\""; }
+# The device.open_refused events of log $1 after its line $2 (SCSI addresses are reused by later drives).
+ub_refusals() { tail -n "+$(($2 + 1))" "$1" | grep "event device.open_refused "; }
+# A device.open_refused of the drive at $3 for program $1 run by uid $2, in log $4 after its line $5.
+ub_refused_for() {
+  ub_refusals "${4:-/tmp/agent.log}" "${5:-0}" | grep "\"process.name\":\"$1\"" |
+    grep "\"process.uid\":$2" | grep -q "\"optical.address\":\"$3\""
+}
+ub_as_burner() { su -s /bin/sh burner -c "$*"; }
+# The burner of serial $1 plugged as id $2: its sr name, SCSI address and sg name in ub_s, ub_a, ub_g
+# (nodes opened to everyone, as udev's uaccess ACL gives the seat's user); 1 when no drive came.
+ub_plug_drive() {
+  ub_wfrom=$(wc -l < /tmp/wopens.log 2>/dev/null || echo 0)
+  plug "$2" "usbcd:$1"
+  wait_for 90 ub_admitted "$1" "${3:-/tmp/agent.log}" && wait_for 60 ub_has_sr "$1" || return 1
+  ub_s=$(ub_sr "$1"); ub_a=$(basename "$(readlink -f "/sys/class/block/$ub_s/device")"); ub_g=$(ub_nodes "$1" scsi_generic | head -1)
+  chmod 666 "/dev/$ub_s" "/dev/$ub_g" "/dev/bsg/$ub_a" 2>/dev/null
+}
+# The write opens at their uevent of the last plugged burner's nodes (below SCSI address $1; addresses
+# are reused, so only since its plug).
+ub_wopens() { tail -n "+$((ub_wfrom + 1))" /tmp/wopens.log 2>/dev/null | grep " /devices/.*/$1/"; }
+# How many of them passed the gate (opened, or refused by the driver itself: EROFS).
+ub_wopen_passed() { ub_wopens "$1" | awk '$3 != "refused" && $3 != "gone"' | wc -l; }
+# Seconds since boot, to say how long a section took ("TIME name seconds").
+uptime_s() { cut -d' ' -f1 /proc/uptime; }
+say_time() { say "TIME $1 $(echo "$(uptime_s) $2" | awk '{printf "%.1f", $1 - $2}')"; }
+usb_burner_checks() {
+  ub_t0=$(uptime_s)
+  ubx_from=$(wc -l < /tmp/uevents.log)
+  plug ubx "usbcd:burner-private"
+  if wait_for 90 ub_logged device.blocked burner-private; then
+    ubx_dev=$(ub_dev burner-private); ubx_name=$(basename "$ubx_dev")
+    uevents_drained
+    # Never authorized: no interface, so no SCSI host; no node below it ever added (the uevent log
+    # since its plug: the port's earlier devices had theirs).
+    ubx_nodes=$(tail -n "+$((ubx_from + 1))" /tmp/uevents.log | grep -c "^add \(block\|scsi_generic\|bsg\|scsi_host\) .*/$ubx_name/")
+    if [ "$(cat "$ubx_dev/authorized")" = 0 ] && [ "$ubx_nodes" = 0 ] && ! ls -d "$ubx_dev/$ubx_name":* >/dev/null 2>&1; then
+      result usb_burner_blocked PASS "$ubx_name authorized=0, no interface, 0 nodes ever added"
+    else result usb_burner_blocked FAIL "$ubx_name authorized=$(cat "$ubx_dev/authorized"), $ubx_nodes nodes added: $(ls "$ubx_dev" | tr '\n' ' ')"; fi
+  else result usb_burner_blocked FAIL "no device.blocked; $(grep -E 'burner|error' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+  say "USB-BURNER-EXPOSED blocked: ${ubx_nodes:-?} nodes"
+  unplug ubx
+  if ub_plug_drive burner-company uba; then
+    if wait_for 30 ub_optical device.read_only "$ub_a" && [ "$(cat "/sys/block/$ub_s/ro")" = 1 ]; then
+      ro_ok=1; else ro_ok=0; fi
+    ub_from=$(wc -l < /tmp/agent.log)
+    w_out=$(ub_as_burner "wodim dev=/dev/$ub_s -checkdrive" 2>&1); w_rc=$?
+    x_out=$(ub_as_burner "xorriso -outdev /dev/$ub_s -toc" 2>&1); x_rc=$?
+    g_out=$(ub_as_burner "wodim dev=/dev/$ub_g -checkdrive" 2>&1); g_rc=$?
+    if [ "$ro_ok" = 1 ] && [ "$w_rc" != 0 ] && [ "$x_rc" != 0 ] && [ "$g_rc" != 0 ] &&
+       wait_for 30 ub_refused_for wodim 1000 "$ub_a" /tmp/agent.log "$ub_from" &&
+       wait_for 30 ub_refused_for xorriso 1000 "$ub_a" /tmp/agent.log "$ub_from"; then
+      result usb_burner_burn_refused PASS "$ub_s/$ub_g at $ub_a read_only: wodim exit $w_rc (sr) $g_rc (sg), xorriso exit $x_rc"
+    else result usb_burner_burn_refused FAIL "ro event $ro_ok; wodim $w_rc/$g_rc: $(echo "$w_out" | tail -2 | tr '\n' ' ' | cut -c1-200); xorriso $x_rc: $(echo "$x_out" | tail -2 | tr '\n' ' ' | cut -c1-200)"; fi
+    r_out=$(wodim dev="/dev/$ub_s" -checkdrive 2>&1); r_rc=$?
+    if [ "$r_rc" != 0 ] && wait_for 30 ub_refused_for wodim 0 "$ub_a" /tmp/agent.log "$ub_from"; then result usb_burner_burn_refused_root PASS "wodim exit $r_rc";
+    else result usb_burner_burn_refused_root FAIL "wodim $r_rc: $(echo "$r_out" | tail -3 | tr '\n' ' ' | cut -c1-300)"; fi
+    if ub_as_burner "dd if=/dev/$ub_s bs=2048 skip=16 count=1 2>/dev/null" | grep -q CD001 &&
+       mount -t iso9660 -o ro "/dev/$ub_s" /mnt && grep -q "mamori optical disc" /mnt/readme.txt; then
+      result usb_burner_disc_readable PASS "dd by the user, mount by root"
+    else result usb_burner_disc_readable FAIL "$(dmesg | tail -3 | tr '\n' ' ')"; fi
+    umount /mnt 2>/dev/null
+    uevents_drained
+    say "USB-BURNER-EXPOSED allowed read_only: $(ub_wopen_passed "$ub_a") of its sr/sg nodes opened for writing at their uevent ($(ub_wopens "$ub_a" | awk '{print $2"="$3}' | tr '\n' ' '))"
+  else result usb_burner_burn_refused FAIL "no drive: $(grep -E 'burner|optical|error' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+  unplug uba
+  wait_for 60 ub_gone burner-private; wait_for 60 ub_gone burner-company
+  say_time usb_burner_checks "$ub_t0"
+}
+# After the restart with policy-e2e-cards-ro.json (optical_allow: QEMU CD-ROM, full).
+usb_burner_allowed_checks() {
+  ub_t0=$(uptime_s)
+  if ub_plug_drive burner-ro ubr /tmp/agent-ro.log && wait_for 30 ub_optical device.read_only "$ub_a" /tmp/agent-ro.log; then
+    ub_from=$(wc -l < /tmp/agent-ro.log)
+    w_out=$(ub_as_burner "wodim dev=/dev/$ub_g -checkdrive" 2>&1); w_rc=$?
+    reason=$(grep "event device.read_only " /tmp/agent-ro.log | grep "\"optical.address\":\"$ub_a\"" | grep -o '"device.reason":"[^"]*"' | tail -1)
+    if [ "$w_rc" != 0 ] && wait_for 30 ub_refused_for wodim 1000 "$ub_a" /tmp/agent-ro.log "$ub_from"; then
+      result usb_burner_read_only_entry PASS "wodim exit $w_rc; $reason"
+    else result usb_burner_read_only_entry FAIL "wodim $w_rc: $(echo "$w_out" | tail -2 | tr '\n' ' ' | cut -c1-300)"; fi
+  else result usb_burner_read_only_entry FAIL "no read-only drive: $(grep -E 'burner|optical' /tmp/agent-ro.log | tail -3 | cut -c1-300)"; fi
+  unplug ubr
+  wait_for 60 ub_gone burner-ro
+  if ub_plug_drive burner-company ubf /tmp/agent-ro.log && wait_for 30 ub_optical device.allowed "$ub_a" /tmp/agent-ro.log; then
+    ub_from=$(wc -l < /tmp/agent-ro.log)
+    w_out=$(ub_as_burner "wodim dev=/dev/$ub_g -checkdrive" 2>&1); w_rc=$?
+    # The write open passed and the drive answered wodim's inquiry (QEMU's scsi-cd cannot burn, so
+    # wodim's exit status says nothing here); no refusal since the drive came (the agent reports the
+    # gate's refusals every 250 ms: an absence is checked after 500).
+    if echo "$w_out" | grep -q "Identification" && usleep 500000 && ! ub_refusals /tmp/agent-ro.log "$ub_from" | grep -q "\"optical.address\":\"$ub_a\""; then
+      result usb_burner_allowed PASS "wodim exit $w_rc: $(echo "$w_out" | grep -m1 -E 'Identification' | cut -c1-120)"
+    else result usb_burner_allowed FAIL "wodim $w_rc: $(echo "$w_out" | tail -3 | tr '\n' ' ' | cut -c1-300)"; fi
+  else result usb_burner_allowed FAIL "no allowed drive: $(grep -E 'burner|optical' /tmp/agent-ro.log | tail -3 | cut -c1-300)"; fi
+  unplug ubf
+  wait_for 60 ub_gone burner-company
+  say_time usb_burner_allowed_checks "$ub_t0"
+}
+
+# 13. A PCI storage controller other than NVMe hot-plugged into PCIe slot 6 with a disk behind it:
+# QEMU's megasas-gen2 (an LSI MegaRAID SAS 2108 HBA, class 0104, driven by megaraid_sas), standing in
+# for a SAS/SATA HBA in a PCIe hot-plug slot or a Thunderbolt expansion chassis and for ExpressCard
+# SATA (QEMU cannot hot-plug its AHCI controller). Under the default pcie_storage block the controller
+# is held without a driver; whether its disk ever appeared is measured from the uevent log, and no
+# open of its nodes at their uevents passed (the gate refuses the sd and sg majors for a disk not
+# allowed). The boot NVMe drive and the boot SCSI disk keep working.
+hba_checks() {
+  hba_t0=$(uptime_s)
+  plug hba6 "hba:rp6"
+  held=0
+  if wait_for 90 pci_logged device.blocked 6; then
+    d=$(slot_dev 6)
+    echo "$(basename "$d")" > /sys/bus/pci/drivers_probe 2>/dev/null
+    if [ ! -e "$d/driver" ] && [ "$(cat "$d/driver_override")" = mamori-blocked ] && ! ls -d "$d"/host* >/dev/null 2>&1; then held=1; fi
+  fi
+  uevents_drained || say "WARN the uevent listener did not catch up"
+  hosts=$(grep -c "^add scsi_host .*/$(slot_addr 6).0/" /tmp/uevents.log)
+  disks=$(grep -c "^add block .*/$(slot_addr 6).0/" /tmp/uevents.log)
+  tried=$(opens_in 6 | tr '\n' ' ')
+  opened=$(echo "$tried" | tr ' ' '\n' | grep -c '^opened$')
+  usage="$hosts SCSI hosts and $disks disks ever added; opens at the uevent: ${tried:-none}"
+  if [ "$held" = 1 ] && [ "$opened" = 0 ]; then
+    result pcie_hba_blocked PASS "$(cat "$(slot_dev 6)/vendor" "$(slot_dev 6)/device" "$(slot_dev 6)/class" | tr '\n' ' ')held without a driver; $usage"
+  else result pcie_hba_blocked FAIL "held=$held; $usage; $(grep -E 'pcie|pci\.' /tmp/agent.log | tail -3 | cut -c1-300)"; fi
+  say "HBA-EXPOSED $disks disks; usable: $opened ($usage)"
+  b=$(ls /sys/bus/pci/devices/0000:01:00.0/nvme/*/ 2>/dev/null | grep -m1 '^nvme[0-9]*n1$')
+  sb=$(scsi_disk_of boot-scsi)
+  if boot_nvme_ok && [ -n "$sb" ] &&
+     echo mamori-boot | dd of="/dev/${b}p1" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
+     echo mamori-boot | dd of="/dev/${sb}1" bs=512 seek=1 count=1 conv=sync,fsync 2>/dev/null &&
+     [ "$(dd if="/dev/$sb" bs=512 count=1 2>/dev/null | wc -c)" = 512 ] &&
+     ! grep -q "refused .*/dev/\($b\|$sb\)" /tmp/agent.log; then
+    result pcie_hba_boot_disks_untouched PASS "${b}p1 and ${sb}1 take writes"
+  else result pcie_hba_boot_disks_untouched FAIL "$b $sb: $(grep -E "refused .*/dev/($b|$sb)" /tmp/agent.log | head -2)"; fi
+  say_time hba_checks "$hba_t0"
+}
+
+# A quick run of two parts (run_usb_e2e.py --only optical|usb_burner): $1 under the e2e policy, then
+# the agent restarted with policy-e2e-cards-ro.json and $2; the agent's device lines and the kernel's
+# plug and decision lines (plug-to-decision figures) go to the host.
+quick_run() {
   start_agent
-  optical_checks
+  "$1"
   kill "$agent_pid"
   if wait_for 60 agent_gone; then wait "$agent_pid"; fi
   start_agent /etc/policy-e2e-cards-ro.json /tmp/agent-ro.log
-  optical_allowed_check
+  "$2"
   say "AGENT-LOG-BEGIN"; grep -hE 'event device|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-600 > /dev/console; say "AGENT-LOG-END"
+  say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|CD-ROM|mamori: device\.' > /dev/console; say "DMESG-END"
   finish
-fi
+}
+# Only the optical checks (a quick run while working on them: run_usb_e2e.py --only optical).
+[ "$mode" = optical ] && quick_run optical_checks optical_allowed_check
 
 if [ "$mode" = bench ]; then
   start_agent
@@ -301,8 +462,9 @@ if wait_for 90 boot_nvme_ok; then result early_nvme_before_agent PASS "slot $(bo
 # Every uevent from now on, for the PCIe checks: did a hot-plugged drive ever get a disk, and could
 # anyone open it? Each NVMe node (disk, partition, controller, generic) is opened the moment its add
 # uevent arrives (open-on-uevent, tests/e2e/usb/open_on_uevent.c), before the agent can have reacted:
-# "open NAME opened|refused|gone|other:... DEVPATH" in /tmp/opens.log.
-open-on-uevent /tmp/uevents.log /tmp/opens.log &
+# "open NAME opened|refused|gone|other:... DEVPATH" in /tmp/opens.log; each sr and sg node is also
+# opened for writing, as a burning program would, in /tmp/wopens.log (the USB burner checks).
+open-on-uevent /tmp/uevents.log /tmp/opens.log /tmp/wopens.log &
 # Waits until the listener has handled every uevent sent so far (a synthetic one goes last).
 uevents_drained() {
   ud_before=$(grep -c '^change mem /devices/virtual/mem/null$' /tmp/uevents.log 2>/dev/null)
@@ -311,14 +473,17 @@ uevents_drained() {
   ud_more() { [ "$(grep -c '^change mem /devices/virtual/mem/null$' /tmp/uevents.log)" -gt "$ud_before" ]; }
   wait_for 60 ud_more
 }
-# Only the PCIe or SCSI checks (a quick run while working on them: run_usb_e2e.py --only pcie|scsi).
-if [ "$mode" = pcie ] || [ "$mode" = scsi ]; then
+# Only the PCIe or SCSI checks (a quick run while working on them: run_usb_e2e.py --only pcie|scsi;
+# --only pcie_hba: the non-NVMe controller alone).
+if [ "$mode" = pcie ] || [ "$mode" = scsi ] || [ "$mode" = pcie_hba ]; then
   start_agent
-  if [ "$mode" = pcie ]; then pcie_checks; else scsi_checks; fi
+  case "$mode" in pcie) pcie_checks; hba_checks ;; pcie_hba) hba_checks ;; *) scsi_checks ;; esac
   say "AGENT-LOG-BEGIN"; grep -hE 'event device|pcie|hot-plugged|error|warning' /tmp/agent.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
   say "OPENS-BEGIN"; cat /tmp/opens.log > /dev/console; say "OPENS-END"
   finish
 fi
+# Only the USB burner checks (run_usb_e2e.py --only usb_burner; after the uevent listener started).
+[ "$mode" = usb_burner ] && quick_run usb_burner_checks usb_burner_allowed_checks
 # An SD card in the PCI SDHCI reader at boot: a disk too.
 if wait_for 90 has_mmc; then result early_card_before_agent PASS "$(mmc_disk)"; else result early_card_before_agent FAIL "no mmcblk at boot: $(ls /sys/bus/mmc/devices 2>&1)"; fi
 start_agent
@@ -475,9 +640,13 @@ else result phone_replugs FAIL "$refused refused, $exposed usable"; fi
 
 pcie_checks
 
+hba_checks
+
 scsi_checks
 
 optical_checks
+
+usb_burner_checks
 
 # 9. Card readers: a card inserted later (QEMU changes the SD card's medium) never gets a disk. Then
 # the agent restarts with card_readers read_only: the card's disk comes back, read-only.
@@ -499,8 +668,10 @@ else result card_read_only FAIL "no mmcblk; $(grep -E 'card|mmc' /tmp/agent-ro.l
 
 optical_allowed_check
 
+usb_burner_allowed_checks
+
 # The kernel's enumeration lines and the agent's decision lines, for the plug-to-decision figures.
-say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|Direct-Access|card at address|type 00 class 0x01|nvme nvme[0-9]*: pci function|mamori: device\.' > /dev/console; say "DMESG-END"
+say "DMESG-BEGIN"; dmesg | grep -E 'Product:|SerialNumber:|Attached SCSI|Direct-Access|CD-ROM|card at address|type 00 class 0x01|nvme nvme[0-9]*: pci function|megaraid_sas 0000|mamori: device\.' > /dev/console; say "DMESG-END"
 say "AGENT-LOG-BEGIN"; grep -hE 'event (device|activity)|pcie storage|hot-plugged disks|error|warning' /tmp/agent.log /tmp/agent-ro.log | cut -c1-400 > /dev/console; say "AGENT-LOG-END"
 # The uevent listener's opens of NVMe nodes (the PCIe checks).
 say "OPENS-BEGIN"; cat /tmp/opens.log > /dev/console; say "OPENS-END"

@@ -8,8 +8,11 @@
  * kernel answers ENXIO while the device gate still allows the freed number and EPERM once the agent
  * has dropped its rule, logged as "freed NAME MAJOR:MINOR allowed_for_us N refused|allowed" (by a child
  * process, so the listener is never held up).
+ * With a third log, each sr* and sg* node (a CD/DVD drive's, a USB burner's) is also opened for
+ * writing at its uevent, as a burning program would, logged the same way as "wopen ..." there: could a
+ * new drive be opened for burning before the agent gave it its rule?
  * Built by prepare_guest.sh with the host's C compiler.
- *   open-on-uevent UEVENT_LOG OPEN_LOG */
+ *   open-on-uevent UEVENT_LOG OPEN_LOG [WRITE_OPEN_LOG] */
 #include <errno.h>
 #include <fcntl.h>
 #include <linux/netlink.h>
@@ -58,10 +61,31 @@ static void probe_freed(FILE* opens, const char* devname, unsigned major, unsign
   unlink(path);
 }
 
+/* One open of /dev/NAME with these flags, logged as "WHAT NAME opened|refused|gone|other:ERRNO DEVPATH". */
+static void try_open(FILE* log, const char* what, const char* devname, const char* devpath, int flags) {
+  char path[512];
+  snprintf(path, sizeof path, "/dev/%s", devname);
+  int fd = open(path, flags | O_NONBLOCK | O_CLOEXEC);
+  int err = errno;
+  if (fd >= 0) {
+    close(fd);
+    fprintf(log, "%s %s opened %s\n", what, devname, devpath);
+  } else if (err == EPERM) {
+    fprintf(log, "%s %s refused %s\n", what, devname, devpath);
+  } else if (err == ENOENT || err == ENXIO || err == ENODEV) {
+    fprintf(log, "%s %s gone %s\n", what, devname, devpath);
+  } else {
+    fprintf(log, "%s %s other:%s %s\n", what, devname, strerror(err), devpath);
+  }
+  fflush(log);
+}
+
 int main(int argc, char** argv) {
-  if (argc != 3) return 2;
+  if (argc != 3 && argc != 4) return 2;
   FILE* events = fopen(argv[1], "a");
   FILE* opens = fopen(argv[2], "a");
+  FILE* writes = argc == 4 ? fopen(argv[3], "a") : NULL;
+  if (argc == 4 && !writes) return 1;
   int sock = socket(AF_NETLINK, SOCK_DGRAM | SOCK_CLOEXEC, NETLINK_KOBJECT_UEVENT);
   struct sockaddr_nl addr = {.nl_family = AF_NETLINK, .nl_groups = 1};
   if (!events || !opens || sock < 0 || bind(sock, (struct sockaddr*)&addr, sizeof addr) != 0) return 1;
@@ -83,22 +107,9 @@ int main(int argc, char** argv) {
       else if (!strncmp(p, "MAJOR=", 6)) major = (unsigned)strtoul(p + 6, NULL, 10);
       else if (!strncmp(p, "MINOR=", 6)) minor = (unsigned)strtoul(p + 6, NULL, 10);
     }
-    if (!strcmp(action, "add") && watched(devname)) {
-      char path[512];
-      snprintf(path, sizeof path, "/dev/%s", devname);
-      int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
-      int err = errno;
-      if (fd >= 0) {
-        close(fd);
-        fprintf(opens, "open %s opened %s\n", devname, devpath);
-      } else if (err == EPERM) {
-        fprintf(opens, "open %s refused %s\n", devname, devpath);
-      } else if (err == ENOENT || err == ENXIO || err == ENODEV) {
-        fprintf(opens, "open %s gone %s\n", devname, devpath);
-      } else {
-        fprintf(opens, "open %s other:%s %s\n", devname, strerror(err), devpath);
-      }
-      fflush(opens);
+    if (!strcmp(action, "add") && watched(devname)) try_open(opens, "open", devname, devpath, O_RDONLY);
+    if (writes && !strcmp(action, "add") && (!strncmp(devname, "sr", 2) || !strncmp(devname, "sg", 2))) {
+      try_open(writes, "wopen", devname, devpath, O_RDWR);
     }
     fprintf(events, "%s %s %s\n", action, subsystem, devpath);
     fflush(events);

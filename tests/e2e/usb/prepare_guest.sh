@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the guest for the USB end-to-end test: a Debian 12 kernel fetched from Debian at run time
-# and an initramfs with busybox, the USB/SCSI/FAT/HID, SD card reader (sdhci-pci, mmc_block), NVMe and virtio-scsi modules, mamori-agent with its libraries,
+# and an initramfs with busybox, the USB/SCSI/FAT/HID, SD card reader (sdhci-pci, mmc_block), NVMe, virtio-scsi and MegaRAID SAS (megaraid_sas) modules, mamori-agent with its libraries,
 # guest-init.sh and two documents for the activity check. Everything downloaded or built stays in CACHE (under the build tree, never committed).
 #   prepare_guest.sh CACHE AGENT_BINARY   -> CACHE/vmlinuz, CACHE/initramfs.cpio.gz
 set -euo pipefail
@@ -35,7 +35,8 @@ for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -s
 : > "$root/lib/modules/load-order"
 # crc64_rocksoft_generic provides the crypto algorithm crc64-rocksoft (t10-pi, sd_mod) asks for by name.
 for mod in crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp437 nls_ascii usbhid hid-generic \
-    sdhci-pci mmc_block nvme ahci sr_mod sg isofs virtio_pci virtio_scsi; do
+    sdhci-pci mmc_block nvme ahci sr_mod sg isofs virtio_pci virtio_scsi \
+    megaraid_sas; do
   modprobe -d "$kroot" -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" {print $2}'
 done | awk '!seen[$0]++' | grep -v crct10dif-pclmul | while read -r ko; do
   base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}

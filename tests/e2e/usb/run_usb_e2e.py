@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 """USB device control end to end on a real kernel USB stack: boots a Debian 12 kernel in QEMU (TCG)
 with mamori-agent in the initramfs and hot-plugs usb-storage sticks, usb-kbd keyboards and usb-mtp
-(an MTP responder, as a phone in file-transfer mode) through QMP, NVMe drives into PCIe hot-plug slots and
-SCSI disks onto a virtio-scsi controller (eSATA's stand-in); an SD card sits in a PCI SDHCI reader at
-boot and is swapped for another one later. One check is activity monitoring's:
+(an MTP responder, as a phone in file-transfer mode) and USB CD burners (usb-bot with a scsi-cd) through
+QMP, NVMe drives and a SAS controller with a disk (megasas-gen2) into PCIe hot-plug slots and SCSI disks
+onto a virtio-scsi controller (eSATA's stand-in); an SD card sits in a PCI SDHCI reader at boot and is
+swapped for another one later; a DVD drive is on the SATA controller. One check is activity monitoring's:
 a company document copied onto the allowed stick is reported. Prints plug-to-decision figures per
 channel from the guest kernel's clock (plug_timing.py).
 The guest (guest-init.sh) checks and reports; this script serves its plug requests and judges.
-  run_usb_e2e.py --agent build/bin/mamori-agent --cache build/e2e-cache"""
+  run_usb_e2e.py --agent build/bin/mamori-agent --mamorictl build/bin/mamorictl --cache build/e2e-cache
+  [--only optical|pcie|pcie_hba|scsi|usb_burner]   (the checks whose names start so, in a shorter guest run)"""
 import argparse
 import os
 import subprocess
@@ -26,7 +28,10 @@ EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_block
             "early_nvme_before_agent", "pcie_nvme_blocked", "pcie_nvme_allowed", "pcie_boot_drive_untouched",
             "scsi_hotplug_blocked", "scsi_hotplug_allowed", "scsi_boot_disk_untouched",
             "optical_read_only_at_start", "optical_burn_refused", "optical_burn_refused_root", "optical_disc_readable",
-            "optical_burner_allowed"]
+            "optical_burner_allowed",
+            "pcie_hba_blocked", "pcie_hba_boot_disks_untouched",
+            "usb_burner_blocked", "usb_burner_burn_refused", "usb_burner_burn_refused_root", "usb_burner_disc_readable",
+            "usb_burner_read_only_entry", "usb_burner_allowed"]
 
 
 def prepare(args):
@@ -41,7 +46,8 @@ def main():
     parser.add_argument("--cache", required=True)
     parser.add_argument("--mamorictl", required=True, help="signs the exception response (offline, key file)")
     parser.add_argument("--timeout", type=float, default=840)
-    parser.add_argument("--only", choices=["optical", "pcie", "scsi"], help="only these checks (a quick run while working on them)")
+    parser.add_argument("--only", choices=["optical", "pcie", "pcie_hba", "scsi", "usb_burner"],
+                        help="only these checks (a quick run while working on them)")
     args = parser.parse_args()
     # Absolute: QEMU is handed paths inside the cache over QMP (usb-mtp refuses a relative rootdir).
     args.cache = os.path.abspath(args.cache)
@@ -75,6 +81,7 @@ def main():
     results = {}
     dmesg = []
     exposed = []
+    other_exposed = []  # the SAS controller's and the USB burners' lines, their sections' guest time
     inside = [False]
 
     def on_line(line):
@@ -89,6 +96,11 @@ def main():
         at = line.find("E2E ")
         if "E2E PCIE-EXPOSED" in line:
             exposed.append(line[line.find("PCIE-EXPOSED") + 13:].strip())
+        for tag in ("HBA-EXPOSED", "USB-BURNER-EXPOSED"):
+            if f"E2E {tag} " in line:
+                other_exposed.append(f"{tag.lower()}: " + line[line.find(tag) + len(tag) + 1:].strip())
+        if "E2E TIME " in line:
+            other_exposed.append("guest time of " + line[line.find("E2E TIME ") + 9:].strip() + " s")
         if at >= 0 or "mamori" in line:
             print(line, flush=True)
         if at >= 0:
@@ -107,14 +119,20 @@ def main():
     plugs = analyse(dmesg)
     cards = [p for p in plugs if p["channel"] == "card_readers"]
     plugs = [p for p in plugs if p["serial"] != "early-1" and p["channel"] != "other" and p not in cards[:1]]
+    # The DVD drive on the SATA controller since boot is decided at start, not at a plug.
+    optical = [p for p in plugs if p["channel"] == "optical"]
+    plugs = [p for p in plugs if p not in optical[:1]]
     print("run_usb_e2e: plug -> decision per channel (QEMU TCG, guest kernel clock)")
-    for channel in ("storage", "phones", "hid", "card_readers", "pcie_storage", "hotplug_disks"):
+    for channel in ("storage", "phones", "hid", "card_readers", "pcie_storage", "pcie_storage_hba", "hotplug_disks",
+                    "usb_burner", "optical"):
         times = [p["decided"] - p["t0"] for p in plugs if p["channel"] == channel and p["decided"]]
         print("  " + summary(channel, times))
-    blocked = [p for p in plugs if p["channel"] == "pcie_storage" and p["decision"] == "blocked"]
+    blocked = [p for p in plugs if p["channel"].startswith("pcie_storage") and p["decision"] == "blocked"]
     print(f"  pcie_storage blocked plugs whose driver started before the override: "
           f"{sum(1 for p in blocked if p.get('bound'))} of {len(blocked)}; had a disk for a moment: "
           f"{exposed[0] if exposed else 'not reported'}")
+    for line in other_exposed:
+        print("  " + line)
     failed = [name for name in expected if results.get(name, ("MISSING",))[0] != "PASS"]
     failed += [name for name, (verdict, _) in results.items() if verdict != "PASS" and name not in failed]
     if not done:

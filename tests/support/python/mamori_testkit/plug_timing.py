@@ -8,6 +8,11 @@ import statistics
 LINE = re.compile(r"\[\s*(\d+\.\d+)\] (.*)")
 # Channels by the product string QEMU's devices report.
 CHANNELS = {"QEMU USB HARDDRIVE": "storage", "QEMU filesharing": "phones", "QEMU USB Keyboard": "hid"}
+# USB burners (QEMU's usb-bot reports the sticks' product string): by the serial the e2e gives them.
+BURNER_SERIAL = "burner-"
+# Hot-plugged PCI storage controllers: QEMU's NVMe drive (1b36:0010) is pcie_storage, others (a SAS
+# HBA, megasas-gen2 1000:0079) pcie_storage_hba.
+NVME_IDS = {"1b36:0010"}
 
 
 def parse_line(line):
@@ -31,7 +36,8 @@ def analyse(dmesg):
         if m:
             dev = m.group(1)
             product = products.get(dev, "")
-            current[dev] = {"dev": dev, "product": product, "channel": CHANNELS.get(product, "other"),
+            channel = "usb_burner" if m.group(2).startswith(BURNER_SERIAL) else CHANNELS.get(product, "other")
+            current[dev] = {"dev": dev, "product": product, "channel": channel,
                             "serial": m.group(2), "t0": stamp, "decided": None, "decision": None, "disk": None}
             plugs.append(current[dev])
             continue
@@ -45,7 +51,8 @@ def analyse(dmesg):
         m = re.match(r"pci (\S+): \[([0-9a-f]{4}):([0-9a-f]{4})\] type 00 class 0x01", text)
         if m:  # a storage controller on the PCI bus (a hot-plugged NVMe drive): named by its address
             dev = m.group(1)
-            current[dev] = {"dev": dev, "product": f"{m.group(2)}:{m.group(3)}", "channel": "pcie_storage",
+            ids = f"{m.group(2)}:{m.group(3)}"
+            current[dev] = {"dev": dev, "product": ids, "channel": "pcie_storage" if ids in NVME_IDS else "pcie_storage_hba",
                             "serial": "", "t0": stamp, "decided": None, "decision": None, "disk": None,
                             "bound": None}
             plugs.append(current[dev])
@@ -57,7 +64,14 @@ def analyse(dmesg):
                             "t0": stamp, "decided": None, "decision": None, "disk": None}
             plugs.append(current[dev])
             continue
-        m = re.match(r"nvme nvme\d+: pci function (\S+)", text)
+        m = re.match(r"scsi (\d+:\d+:\d+:\d+): CD-ROM", text)
+        if m:  # a CD/DVD drive (the optical channel decides it by its SCSI address)
+            dev = m.group(1)
+            current[dev] = {"dev": dev, "product": "CD/DVD drive", "channel": "optical", "serial": "",
+                            "t0": stamp, "decided": None, "decision": None, "disk": None}
+            plugs.append(current[dev])
+            continue
+        m = re.match(r"nvme nvme\d+: pci function (\S+)", text) or re.match(r"megaraid_sas (\S+): ", text)
         if m and m.group(1) in current and current[m.group(1)].get("bound") is None:
             current[m.group(1)]["bound"] = stamp  # its driver started before the agent's override
             continue

@@ -1,7 +1,8 @@
 """A QEMU guest for the USB tests: boots the Debian kernel and initramfs (prepare_guest.sh) under TCG
 on a q35 machine with a qemu-xhci controller, PCIe hot-plug root ports and a QMP socket, follows the
-serial console, and hot-plugs USB sticks, keyboards, MTP responders and NVMe drives when the guest asks
-("E2E PLUG <id> <serial|kbd|mtp|nvme:PORT|scsi:SERIAL>", "E2E UNPLUG <id>")."""
+serial console, and hot-plugs USB sticks, keyboards, MTP responders, USB CD burners, NVMe drives and
+SAS controllers when the guest asks ("E2E PLUG <id> <serial|kbd|mtp|usbcd:SERIAL|nvme:PORT|hba:PORT|scsi:SERIAL>",
+"E2E UNPLUG <id>")."""
 import json
 import os
 import socket
@@ -45,11 +46,13 @@ class Qmp:
 
 class Guest:
     # PCIe root ports with hot-plug slots (slot number = the guest's slot name). Port 1 holds an NVMe
-    # drive from boot (it must never be touched); the others take drives hot-plugged by the test.
-    ROOT_PORTS = 5
+    # drive from boot (it must never be touched); the others take drives hot-plugged by the test (port 6:
+    # the SAS controller, "hba:rp6").
+    ROOT_PORTS = 6
 
     def __init__(self, work, kernel, initrd, append, early=None, sdcard=False, disc=None):
         self.work = work
+        self.disc = disc  # also the disc in USB burners ("usbcd:SERIAL")
         self.console = os.path.join(work, "console.log")
         qmp = os.path.join(work, "qmp.sock")
         ctl = os.path.join(work, "ctl.sock")
@@ -135,12 +138,29 @@ class Guest:
             self.qmp.command("device_add", driver="usb-mtp", bus="xhci.0", rootdir=root, serial=f"mtp-{ident}",
                              id=ident)
             return
-        partitioned = what.startswith("nvme:") or what.startswith("scsi:")
+        if what.startswith("usbcd:"):
+            # A USB CD/DVD burner: QEMU's usb-bot (bulk-only mass storage, the USB serial given) with a
+            # scsi-cd holding the disc. Hot-plugged, usb-bot waits unattached until its LUN is there
+            # (QEMU's docs/system/devices/usb.rst), then the guest sees it.
+            self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}", "read-only": True,
+                                                "file": {"driver": "file", "filename": self.disc, "read-only": True}})
+            self.qmp.command("device_add", driver="usb-bot", bus="xhci.0", serial=what[6:], id=ident)
+            self.qmp.command("device_add", driver="scsi-cd", bus=f"{ident}.0", drive=f"n{ident}", id=f"{ident}cd")
+            self.qmp.command("qom-set", path=f"/machine/peripheral/{ident}", property="attached", value=True)
+            return
+        partitioned = what.startswith(("nvme:", "scsi:", "hba:"))
         image = self.nvme_image(ident) if partitioned else self.image(ident)
         self.qmp.command("blockdev-add", **{"driver": "raw", "node-name": f"n{ident}",
                                             "file": {"driver": "file", "filename": image}})
         if what.startswith("nvme:"):  # an NVMe drive into a PCIe hot-plug slot (pciehp)
             self.qmp.command("device_add", driver="nvme", bus=what[5:], drive=f"n{ident}", serial=ident, id=ident)
+            return
+        if what.startswith("hba:"):
+            # A SAS HBA into a PCIe hot-plug slot with a disk behind it: megasas-gen2 (LSI MegaRAID SAS
+            # 2108, PCI class 0104); the disk is on its bus before the guest powers the slot on.
+            self.qmp.command("device_add", driver="megasas-gen2", bus=what[4:], id=ident)
+            self.qmp.command("device_add", driver="scsi-hd", bus=f"{ident}.0", drive=f"n{ident}", serial=f"{ident}-disk",
+                             id=f"{ident}d")
             return
         if what.startswith("scsi:"):  # a SCSI disk onto the virtio-scsi controller (eSATA's stand-in)
             self.qmp.command("device_add", driver="scsi-hd", bus="vscsi.0", drive=f"n{ident}", serial=what[5:],
