@@ -461,7 +461,7 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   auto range = lines.begin();
   for (const Found& f : first) {
     while (range != lines.end() && range->second <= f.offset) ++range;
-    if (range == lines.end()) break;
+    if (range == lines.end() || found.size() >= kMaxFound) break;
     if (f.offset >= range->first) found.push_back(f);
   }
   return found;

@@ -28,15 +28,26 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MAMORI_ASSERT(fp::edmArtifact(set.value()) == std::string_view(*storage).substr(0, length));
     (void)fp::matchEdm(set.value(), key, text);
   }
-  // The matcher over arbitrary text, against a small fixed set.
+  // The matcher over arbitrary text, against a small fixed set; the anchored pass (the set knows its
+  // addresses hold digits) answers as every candidate does (docs/decisions/0057).
   static const fp::EdmSet sample = [] {
     const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail,
                                               fp::EdmType::kAddress, fp::EdmType::kMyNumber};
     std::vector<fp::EdmEntry> entries;
-    fp::hashEdmRow(key, columns,
-                   {"山田 太郎", "03-1234-5678", "taro@example.jp", "東京都千代田区1-2-3", "123456789018"}, 0, entries);
-    return fp::buildEdmSet("s", 1, key.keyId(), columns, 2, 1, entries).value();
+    std::vector<std::uint64_t> lengths(columns.size(), 0);
+    for (std::uint32_t row = 0; row < 2; ++row)
+      fp::hashEdmRow(key, columns,
+                     {row == 0 ? "山田 太郎" : "佐藤 花子", row == 0 ? "03-1234-5678" : "06-5555-6666",
+                      row == 0 ? "taro@example.jp" : "hanako@example.jp", "東京都千代田区1-2-3",
+                      row == 0 ? "123456789018" : "234567890123"},
+                     row, entries, &lengths);
+    auto set = fp::buildEdmSet("s", 1, key.keyId(), columns, 2, 2, entries, lengths).value();
+    set.window = 48;  // small, so a fuzzed text reaches beyond it
+    return set;
   }();
-  (void)fp::matchEdm(sample, key, text);
+  MAMORI_ASSERT(fp::edmAnchored(sample));
+  const auto anchored = fp::matchEdm(sample, key, text);
+  const auto every = fp::matchEdm(sample, key, text, fp::EdmPass::kEveryCandidate);
+  MAMORI_ASSERT(anchored.rows == every.rows && anchored.columnTypes == every.columnTypes);
   return 0;
 }
