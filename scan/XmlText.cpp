@@ -30,12 +30,36 @@ bool breaks(std::string_view localName) {
   }
 }
 
-// The end of a tag's name: the first blank or '/' (a plain loop, as find_first_of calls memchr per byte).
-std::size_t nameEnd(std::string_view tag) {
+// The local name of a tag (the text after '<' or '</'): up to the first blank or '/', without its
+// namespace prefix. One plain loop, as find_first_of and find(':') each called memchr per tag.
+std::string_view tagLocalName(std::string_view tag) {
   std::size_t at = 0;
-  while (at < tag.size() && tag[at] != ' ' && tag[at] != '\t' && tag[at] != '\r' && tag[at] != '\n' && tag[at] != '/')
+  std::size_t start = 0;
+  while (at < tag.size() && tag[at] != ' ' && tag[at] != '\t' && tag[at] != '\r' && tag[at] != '\n' && tag[at] != '/') {
+    if (tag[at] == ':' && start == 0) start = at + 1;
     ++at;
-  return at;
+  }
+  return tag.substr(start, at - start);
+}
+
+// The first of a or b in xml from i, or xml.size(): 16 bytes at a time with SSE2. Runs of text end at
+// '<' or '&' (this scan is most of the extraction's cost on Office text, decision 0053's figures);
+// tags end at '>' (searched the same way: memchr through the library call cost more than the short
+// tags it searched, decision 0058).
+inline std::size_t findEither(std::string_view xml, std::size_t i, char a, char b) {
+#if defined(__SSE2__)
+  const __m128i va = _mm_set1_epi8(a);
+  const __m128i vb = _mm_set1_epi8(b);
+  while (i + 16 <= xml.size()) {
+    __m128i block;
+    std::memcpy(&block, xml.data() + i, 16);
+    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(block, va), _mm_cmpeq_epi8(block, vb)));
+    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
+    i += 16;
+  }
+#endif
+  while (i < xml.size() && xml[i] != a && xml[i] != b) ++i;
+  return i;
 }
 
 }  // namespace
@@ -82,24 +106,6 @@ std::size_t appendXmlEntity(std::string& out, std::string_view text, std::size_t
   return semi - i + 1;
 }
 
-// Where the run of plain text from i ends: the next '<' or '&', or the end. 16 bytes at a time with
-// SSE2 (this scan is most of the extraction's cost on Office text, decision 0053's figures).
-std::size_t textRunEnd(std::string_view xml, std::size_t i) {
-#if defined(__SSE2__)
-  const __m128i lt = _mm_set1_epi8('<');
-  const __m128i amp = _mm_set1_epi8('&');
-  while (i + 16 <= xml.size()) {
-    __m128i block;
-    std::memcpy(&block, xml.data() + i, 16);
-    const int mask = _mm_movemask_epi8(_mm_or_si128(_mm_cmpeq_epi8(block, lt), _mm_cmpeq_epi8(block, amp)));
-    if (mask != 0) return i + static_cast<std::size_t>(__builtin_ctz(static_cast<unsigned>(mask)));
-    i += 16;
-  }
-#endif
-  while (i < xml.size() && xml[i] != '<' && xml[i] != '&') ++i;
-  return i;
-}
-
 std::string xmlText(std::string_view xml) {
   std::string out;
   out.reserve(xml.size() / 4);
@@ -107,7 +113,7 @@ std::string xmlText(std::string_view xml) {
   while (i < xml.size()) {
     // Copy the run of plain text up to the next markup in one go: this scan is the extraction cost.
     // (Not find_first_of: it calls memchr over the needle set for every byte.)
-    const std::size_t textEnd = textRunEnd(xml, i);
+    const std::size_t textEnd = findEither(xml, i, '<', '&');
     out.append(xml.substr(i, textEnd - i));
     i = textEnd;
     if (i >= xml.size()) break;
@@ -129,16 +135,15 @@ std::string xmlText(std::string_view xml) {
       i = end == std::string_view::npos ? xml.size() : end + 3;
       continue;
     }
-    const std::size_t close = xml.find('>', i + 1);
-    if (close == std::string_view::npos) break;
+    const std::size_t close = findEither(xml, i + 1, '>', '>');
+    if (close >= xml.size()) break;
     std::string_view tag = xml.substr(i + 1, close - i - 1);
     i = close + 1;
     if (tag.empty() || tag[0] == '?' || tag[0] == '!') continue;
     const bool endTag = tag[0] == '/';
     const bool selfClosing = tag.back() == '/';
     if (endTag) tag.remove_prefix(1);
-    std::string_view name = tag.substr(0, nameEnd(tag));
-    if (const std::size_t colon = name.find(':'); colon != std::string_view::npos) name.remove_prefix(colon + 1);
+    const std::string_view name = tagLocalName(tag);
     if ((endTag || selfClosing) && breaks(name)) {
       // <text:s/> in OpenDocument is a space; everything else ends a line.
       out.push_back(name == "s" || name == "tab" ? ' ' : '\n');
