@@ -145,7 +145,8 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
     walk.inflated += bytes.value().size();
     if (officeTextPart(flavor, entry.name)) {
       const std::string text = xmlText(bytes.value());
-      if (!text.empty()) walk.visit(member, text, PartKind::kText);
+      // A part with no text but separators (a sheet of shared-string cells) is not a piece.
+      if (text.find_first_not_of(" \n") != std::string::npos) walk.visit(member, text, PartKind::kText);
     } else if (flavor != ZipFlavor::kPlain && (endsWith(entry.name, ".rels") || entry.name == "mimetype")) {
       continue;  // package plumbing, no document text
     } else {

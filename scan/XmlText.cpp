@@ -62,6 +62,24 @@ inline std::size_t findEither(std::string_view xml, std::size_t i, char a, char 
   return i;
 }
 
+// Whether a start tag's attributes hold t="s" (or t='s'): a spreadsheet cell whose value is an index
+// into the shared strings, not text.
+bool sharedStringCell(std::string_view tag) {
+  for (std::size_t p = 1; p + 5 <= tag.size(); ++p) {
+    if (tag[p] != 't' || (tag[p - 1] != ' ' && tag[p - 1] != '\t' && tag[p - 1] != '\r' && tag[p - 1] != '\n')) continue;
+    const std::string_view value = tag.substr(p + 1, 4);
+    if (value == "=\"s\"" || value == "='s'") return true;
+  }
+  return false;
+}
+
+bool shortDigits(std::string_view run) {
+  if (run.empty() || run.size() > 6) return false;
+  for (const char c : run)
+    if (c < '0' || c > '9') return false;
+  return true;
+}
+
 }  // namespace
 
 std::size_t appendXmlEntity(std::string& out, std::string_view text, std::size_t i) {
@@ -110,11 +128,18 @@ std::string xmlText(std::string_view xml) {
   std::string out;
   out.reserve(xml.size() / 4);
   std::size_t i = 0;
+  // A spreadsheet cell <c t="s"> holds in its <v> the index of its text in the shared strings, which
+  // are extracted themselves: an index (up to 6 digits, nothing a detector reads as a number) is not
+  // text. Anything else there is kept.
+  bool inSharedStringCell = false;
+  bool inIndex = false;
   while (i < xml.size()) {
     // Copy the run of plain text up to the next markup in one go: this scan is the extraction cost.
     // (Not find_first_of: it calls memchr over the needle set for every byte.)
     const std::size_t textEnd = findEither(xml, i, '<', '&');
-    out.append(xml.substr(i, textEnd - i));
+    const std::string_view run = xml.substr(i, textEnd - i);
+    if (!(inIndex && textEnd < xml.size() && xml[textEnd] == '<' && shortDigits(run))) out.append(run);
+    inIndex = false;
     i = textEnd;
     if (i >= xml.size()) break;
     if (xml[i] == '&') {
@@ -144,6 +169,8 @@ std::string xmlText(std::string_view xml) {
     const bool selfClosing = tag.back() == '/';
     if (endTag) tag.remove_prefix(1);
     const std::string_view name = tagLocalName(tag);
+    if (name == "c") inSharedStringCell = !endTag && !selfClosing && sharedStringCell(tag);
+    inIndex = inSharedStringCell && !endTag && !selfClosing && name == "v";
     if ((endTag || selfClosing) && breaks(name)) {
       // <text:s/> in OpenDocument is a space; everything else ends a line.
       out.push_back(name == "s" || name == "tab" ? ' ' : '\n');

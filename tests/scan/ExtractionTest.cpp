@@ -97,6 +97,12 @@ TEST_CASE("XML text joins runs and separates paragraphs") {
   CHECK(xmlText("<w:p><w:r><w:t>社</w:t></w:r><w:r><w:t>外秘</w:t></w:r></w:p><w:p><w:t>x</w:t></w:p>") ==
         "社外秘\nx\n");
   CHECK(xmlText("<si><t>A&amp;B &#x793E;&#22806;</t></si>") == "A&B 社外\n");
+  // A shared-string cell's value is an index into sharedStrings.xml, not text; other cells' values are.
+  CHECK(xmlText(R"(<row><c r="A1" s="2" t="s"><v>12</v></c><c r="B1"><v>4111111111111111</v></c></row>)") ==
+        "\n\n4111111111111111\n\n\n");
+  CHECK(xmlText(R"(<c t='s'><v>123456</v></c><c t="s"><v>1234567</v></c><c t="str"><v>7</v></c>)") ==
+        "\n\n1234567\n\n7\n\n");
+  CHECK(xmlText(R"(<c t="s"><v>1&amp;2</v><v>3</v></c><v>4</v>)") == "1&2\n\n\n4\n");
   CHECK(xmlText("<text:p>a<text:s/>b<!-- <text:p>no</text:p> --></text:p>") == "a b\n");
   // Runs of text longer than one 16-byte block, with the markup at every offset of a block.
   for (std::size_t before = 0; before < 40; ++before) {
