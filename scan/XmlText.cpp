@@ -45,7 +45,7 @@ std::string_view tagLocalName(std::string_view tag) {
 // The first of a or b in xml from i, or xml.size(): 16 bytes at a time with SSE2. Runs of text end at
 // '<' or '&' (this scan is most of the extraction's cost on Office text, decision 0053's figures);
 // tags end at '>' (searched the same way: memchr through the library call cost more than the short
-// tags it searched, decision 0058).
+// tags it searched, decision 0059).
 inline std::size_t findEither(std::string_view xml, std::size_t i, char a, char b) {
 #if defined(__SSE2__)
   const __m128i va = _mm_set1_epi8(a);
