@@ -266,6 +266,118 @@ scsi_checks() {
   else result scsi_boot_disk_untouched FAIL "$sb: $(ls /sys/block | tr '\n' ' '); $(grep "refused .*/dev/$sb" /tmp/agent.log | head -2)"; fi
 }
 
+# 7b. A phone made by the kernel's own gadget stack, as a real Android phone shows itself: dummy_hcd
+# (a host and a device controller in this kernel, its root hub closed by the agent like xHCI's) and a
+# configfs gadget with Google's MTP ids, an MTP interface as AOSP builds it (FunctionFS served by
+# gadget-phone: class ff/ff/00, interface string "MTP", Microsoft OS extended compat ID "MTP") and a HID
+# keyboard beside it in the same configuration. The agent reads the string and the Microsoft OS
+# descriptor from the unconfigured device; the device is authorized with its MTP interface refused
+# (authorized 0, no driver, and the usbfs claim libmtp would make fails) and its keyboard bound (usbhid,
+# an input device). Three replugs (the gadget unbound from its UDC and bound again) add to the
+# plug-to-decision figures. The negative control: the same ids and interface class with another
+# string and no Microsoft OS descriptor is a vendor-specific interface the policy's default allows:
+# authorized and claimable, so the phone was recognised by its descriptors, not by its ids or class.
+gadget_root=/sys/kernel/config/usb_gadget
+# gadget_make NAME mtp|vendor SERIAL PRODUCT: the gadget NAME (not bound) and its FunctionFS server.
+gadget_make() {
+  gm=$gadget_root/$1
+  mkdir -p "$gm/strings/0x409" "$gm/configs/c.1/strings/0x409" "$gm/functions/ffs.$1" "$gm/functions/hid.$1" || return 1
+  echo 0x18d1 > "$gm/idVendor"; echo 0x4ee1 > "$gm/idProduct"; echo 0x0200 > "$gm/bcdUSB"
+  echo mamori > "$gm/strings/0x409/manufacturer"; echo "$4" > "$gm/strings/0x409/product"
+  echo "$3" > "$gm/strings/0x409/serialnumber"; echo "$2 + keyboard" > "$gm/configs/c.1/strings/0x409/configuration"
+  # A boot keyboard: the report descriptor of the kernel's gadget_hid documentation.
+  echo 1 > "$gm/functions/hid.$1/protocol"; echo 1 > "$gm/functions/hid.$1/subclass"
+  echo 8 > "$gm/functions/hid.$1/report_length"
+  printf '\x05\x01\x09\x06\xa1\x01\x05\x07\x19\xe0\x29\xe7\x15\x00\x25\x01\x75\x01\x95\x08\x81\x02\x95\x01\x75\x08\x81\x03\x95\x05\x75\x01\x05\x08\x19\x01\x29\x05\x91\x02\x95\x01\x75\x03\x91\x03\x95\x06\x75\x08\x15\x00\x25\x65\x05\x07\x19\x00\x29\x65\x81\x00\xc0' > "$gm/functions/hid.$1/report_desc"
+  # Interface 0 the FunctionFS one, interface 1 the keyboard (the order they are linked in).
+  ln -s "$gm/functions/ffs.$1" "$gm/configs/c.1/" && ln -s "$gm/functions/hid.$1" "$gm/configs/c.1/" || return 1
+  if [ "$2" = mtp ]; then  # the composite layer answers string 0xEE and the vendor request for it
+    echo 1 > "$gm/os_desc/use"; echo 0x01 > "$gm/os_desc/b_vendor_code"; echo MSFT100 > "$gm/os_desc/qw_sign"
+    ln -s "$gm/configs/c.1" "$gm/os_desc/" || return 1
+  fi
+  mkdir -p "/dev/ffs-$1" && mount -t functionfs "$1" "/dev/ffs-$1" || return 1
+  gadget-phone serve "/dev/ffs-$1" "$2" > "/tmp/ffs-$1.log" 2>&1 &
+  wait_for 10 grep -q ready "/tmp/ffs-$1.log"
+}
+gadget_bind() { ls /sys/class/udc | head -1 > "$gadget_root/$1/UDC"; }
+gadget_unbind() { echo > "$gadget_root/$1/UDC"; }
+# The host side: the device of serial $1, and its interface of class $2 (ff, 03).
+gadget_dev() { grep -lx "$1" /sys/bus/usb/devices/*/serial 2>/dev/null | head -1 | xargs -r dirname; }
+gadget_gone() { [ -z "$(gadget_dev "$1")" ]; }
+gadget_if() { grep -lx "$2" "$(gadget_dev "$1")"/*:*/bInterfaceClass 2>/dev/null | head -1 | xargs -r dirname; }
+gadget_node() { gn=$(gadget_dev "$1"); printf '/dev/bus/usb/%03d/%03d' "$(cat "$gn/busnum")" "$(cat "$gn/devnum")"; }
+gadget_claim() { gadget-phone claim "$(gadget_node "$1")" "$(cat "$(gadget_if "$1" "$2")/bInterfaceNumber")"; }
+gadget_event() { grep "event $1 " /tmp/agent.log | grep "\"usb.serial\":\"$2\"" | tail -1; }
+gadget_events() { grep "event $1 " /tmp/agent.log | grep -c "\"usb.serial\":\"$2\""; }
+gadget_events_above() { [ "$(gadget_events "$1" "$2")" -gt "$3" ]; }
+gadget_kbd_input() { gk=$(gadget_if "$1" 03); [ -n "$gk" ] && [ -e "$gk/driver" ] && ls -d "$gk"/*/input/input* >/dev/null 2>&1; }
+# The MTP interface exists (the device is configured) and is refused: not authorized, no driver.
+gadget_mtp_refused() {
+  gr=$(gadget_if "$1" ff); [ -n "$gr" ] && [ "$(cat "$gr/authorized")" = 0 ] && [ ! -e "$gr/driver" ]
+}
+# has_all TEXT PATTERN...: every fixed string is in TEXT.
+has_all() { ha_text=$1; shift; for ha in "$@"; do echo "$ha_text" | grep -qF "$ha" || return 1; done; }
+gadget_phone_checks() {
+  gp_t0=$(uptime_s)
+  # dummy_hcd's root hub was there when the agent started: closed like the others.
+  rh=$(ls -d /sys/bus/platform/devices/dummy_hcd.0/usb* 2>/dev/null | head -1)
+  if [ -n "$rh" ] && [ "$(cat "$rh/authorized_default")" = 0 ] && [ "$(cat "$rh/interface_authorized_default")" = 0 ]; then
+    result gadget_root_hub_closed PASS "$(basename "$rh") authorized_default=0 interface_authorized_default=0"
+  else result gadget_root_hub_closed FAIL "${rh:-no dummy_hcd root hub}: $(cat "$rh/authorized_default" "$rh/interface_authorized_default" 2>&1 | tr '\n' ' ')"; fi
+  if ! grep -q configfs /proc/mounts; then mount -t configfs none /sys/kernel/config; fi
+  if ! gadget_make phone mtp gadget-mtp "e2e gadget phone"; then
+    result gadget_phone_refused FAIL "gadget not made: $(cat /tmp/ffs-phone.log 2>/dev/null) $(dmesg | tail -3 | tr '\n' ' ')"
+    return
+  fi
+  gadget_bind phone
+  if wait_for 60 gadget_events_above device.blocked gadget-mtp 0 && wait_for 10 gadget_mtp_refused gadget-mtp; then
+    d=$(gadget_dev gadget-mtp); claimed=$(gadget_claim gadget-mtp ff)
+    case "$claimed" in
+      refused*) result gadget_phone_refused PASS "$(basename "$d") authorized=$(cat "$d/authorized"), MTP interface $(basename "$(gadget_if gadget-mtp ff)") authorized=0 without a driver, usbfs claim $claimed" ;;
+      *) result gadget_phone_refused FAIL "usbfs claim of the MTP interface: $claimed" ;;
+    esac
+  else result gadget_phone_refused FAIL "$(gadget_event device.blocked gadget-mtp | cut -c1-400); $(ls "$(gadget_dev gadget-mtp)" 2>&1 | tr '\n' ' ')"; fi
+  event=$(gadget_event device.blocked gadget-mtp)
+  if has_all "$event" '"usb.vendor_id":"18d1"' '"usb.product_id":"4ee1"' '"usb.serial":"gadget-mtp"' \
+       '"usb.product":"e2e gadget phone"' '"device.channel":"phones"' '"device.protocols":["mtp"]' \
+       '"recognised_by":["interface_string","ms_os_descriptor"]' '"device.decision":"partial"' '"string":"MTP"'; then
+    result gadget_phone_recognised PASS "18d1:4ee1 gadget-mtp, MTP by its interface string and Microsoft OS descriptor, partial"
+  else result gadget_phone_recognised FAIL "$(echo "$event" | cut -c1-800)"; fi
+  if wait_for 30 gadget_kbd_input gadget-mtp && [ "$(cat "$(gadget_if gadget-mtp 03)/authorized")" = 1 ]; then
+    k=$(gadget_if gadget-mtp 03)
+    result gadget_keyboard_beside_phone PASS "$(basename "$k") $(basename "$(readlink "$k/driver")") $(basename "$(ls -d "$k"/*/input/input* | head -1)")"
+  else result gadget_keyboard_beside_phone FAIL "$(ls "$(gadget_if gadget-mtp 03)" 2>&1 | tr '\n' ' ')"; fi
+  # Replugs: the same phone unplugged and plugged again, decided again each time.
+  refused=0; usable=0; round=1
+  while [ "$round" -le 3 ]; do
+    before=$(gadget_events device.blocked gadget-mtp)
+    gadget_unbind phone; wait_for 30 gadget_gone gadget-mtp
+    gadget_bind phone
+    if wait_for 60 gadget_events_above device.blocked gadget-mtp "$before" && wait_for 10 gadget_mtp_refused gadget-mtp; then
+      refused=$((refused + 1))
+    fi
+    case "$(gadget_claim gadget-mtp ff)" in claimed) usable=$((usable + 1)) ;; esac
+    round=$((round + 1))
+  done
+  gadget_unbind phone; wait_for 30 gadget_gone gadget-mtp
+  if [ "$refused" = 3 ] && [ "$usable" = 0 ]; then result gadget_phone_replugs PASS "3 refused, 0 claimable";
+  else result gadget_phone_replugs FAIL "$refused refused, $usable claimable"; fi
+  # The negative control.
+  if gadget_make vendor vendor gadget-vendor "e2e gadget vendor" && gadget_bind vendor &&
+     wait_for 60 gadget_events_above device.allowed gadget-vendor 0; then
+    event=$(gadget_event device.allowed gadget-vendor)
+    vi=$(gadget_if gadget-vendor ff)
+    claimed=$(gadget_claim gadget-vendor ff)
+    if [ -n "$vi" ] && [ "$(cat "$vi/authorized")" = 1 ] && [ "$claimed" = claimed ] &&
+       has_all "$event" '"usb.vendor_id":"18d1"' '"usb.product_id":"4ee1"' '"string":"Vendor Bulk"' &&
+       ! echo "$event" | grep -q '"device.protocols"' && wait_for 30 gadget_kbd_input gadget-vendor; then
+      result gadget_vendor_not_mtp PASS "same ids and class, string \"Vendor Bulk\", no Microsoft OS descriptor: allowed (vendor_specific), usbfs claim $claimed"
+    else result gadget_vendor_not_mtp FAIL "interface $vi authorized=$(cat "$vi/authorized" 2>/dev/null), claim $claimed; $(echo "$event" | cut -c1-600)"; fi
+  else result gadget_vendor_not_mtp FAIL "no device.allowed: $(cat /tmp/ffs-vendor.log 2>/dev/null) $(grep gadget-vendor /tmp/agent.log | tail -2 | cut -c1-400)"; fi
+  gadget_unbind vendor; wait_for 30 gadget_gone gadget-vendor
+  say_time gadget_phone_checks "$gp_t0"
+}
+
 # 12. USB CD/DVD burners: QEMU's usb-bot with a scsi-cd holding the disc, hot-plugged. The USB
 # channel decides at the plug, before any SCSI type is known: a burner no allow entry names is blocked
 # like a stick (never authorized: no SCSI host, no sr or sg node); one its allow entry (vid/pid/serial)
@@ -438,6 +550,8 @@ quick_run() {
 }
 # Only the optical checks (a quick run while working on them: run_usb_e2e.py --only optical).
 [ "$mode" = optical ] && quick_run optical_checks optical_allowed_check
+# Only the gadget phone's checks (run_usb_e2e.py --only gadget).
+[ "$mode" = gadget ] && quick_run gadget_phone_checks true
 
 if [ "$mode" = bench ]; then
   start_agent
@@ -643,6 +757,8 @@ while [ "$round" -le 5 ]; do
 done
 if [ "$refused" = 4 ] && [ "$exposed" = 0 ]; then result phone_replugs PASS "4 refused, 0 usable";
 else result phone_replugs FAIL "$refused refused, $exposed usable"; fi
+
+gadget_phone_checks
 
 pcie_checks
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Builds the guest for the USB end-to-end test: a Debian 12 kernel fetched from Debian at run time
-# and an initramfs with busybox, the USB/SCSI/FAT/HID, SD card reader (sdhci-pci, mmc_block), NVMe, virtio-scsi and MegaRAID SAS (megaraid_sas) modules, mamori-agent with its libraries,
+# and an initramfs with busybox, the USB/SCSI/FAT/HID, SD card reader (sdhci-pci, mmc_block), NVMe, virtio-scsi and MegaRAID SAS (megaraid_sas) modules, the USB gadget stack on dummy_hcd (the gadget phone), mamori-agent with its libraries,
 # guest-init.sh and two documents for the activity check. Everything downloaded or built stays in CACHE (under the build tree, never committed).
 #   prepare_guest.sh CACHE AGENT_BINARY   -> CACHE/vmlinuz, CACHE/initramfs.cpio.gz
 set -euo pipefail
@@ -19,7 +19,7 @@ cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
 testkit="$here/../../support/python"  # mamori_testkit (tests/support/python)
 fixtures="$testkit/mamori_testkit/make_fixtures.py"
-stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/open_on_uevent.c "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
+stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/*.c "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
 fi
@@ -32,21 +32,31 @@ cp "$bb/bin/busybox" "$root/bin/busybox"
 for applet in $("$root/bin/busybox" --list); do [ "$applet" = busybox ] || ln -sf busybox "$root/bin/$applet"; done
 
 # Modules in load order, as modprobe resolves them; crct10dif-pclmul needs CPU features TCG lacks.
+# add_modules MODULE...: each with its dependencies, once, after those already listed.
 : > "$root/lib/modules/load-order"
+add_modules() {
+  for mod in "$@"; do
+    modprobe -d "$kroot" -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" {print $2}'
+  done | awk '!seen[$0]++' | grep -v crct10dif-pclmul | while read -r ko; do
+    base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}
+    ! grep -qx "$base" "$root/lib/modules/load-order" || continue
+    case "$ko" in
+      *.xz) xz -dc "$ko" > "$root/lib/modules/$base" ;;
+      *.zst) zstd -qdc "$ko" > "$root/lib/modules/$base" ;;
+      *) cp "$ko" "$root/lib/modules/$base" ;;
+    esac
+    echo "$base" >> "$root/lib/modules/load-order"
+  done
+}
 # crc64_rocksoft_generic provides the crypto algorithm crc64-rocksoft (t10-pi, sd_mod) asks for by name.
-for mod in crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp437 nls_ascii usbhid hid-generic \
+add_modules crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp437 nls_ascii usbhid hid-generic \
     sdhci-pci mmc_block nvme ahci sr_mod sg isofs virtio_pci virtio_scsi \
-    megaraid_sas; do
-  modprobe -d "$kroot" -S "$kver" --show-depends "$mod" | awk '$1 == "insmod" {print $2}'
-done | awk '!seen[$0]++' | grep -v crct10dif-pclmul | while read -r ko; do
-  base=$(basename "$ko"); base=${base%.xz}; base=${base%.zst}
-  case "$ko" in
-    *.xz) xz -dc "$ko" > "$root/lib/modules/$base" ;;
-    *.zst) zstd -qdc "$ko" > "$root/lib/modules/$base" ;;
-    *) cp "$ko" "$root/lib/modules/$base" ;;
-  esac
-  echo "$base" >> "$root/lib/modules/load-order"
-done
+    megaraid_sas
+
+# The gadget phone (guest-init.sh gadget_phone_checks): dummy_hcd is a USB host controller and a device
+# controller wired to each other in one kernel; configfs and libcomposite build a gadget on it from a
+# FunctionFS function (the MTP interface, served by gadget-phone) and a HID keyboard function.
+add_modules dummy_hcd libcomposite usb_f_fs usb_f_hid
 
 # mamori-agent, the extraction workers it starts (mamori-extract, found next to the agent; they run as
 # nobody: docs/decisions/0022) and every library ldd names, at the same paths (the loader too).
@@ -61,6 +71,8 @@ printf 'root:x:0:\nnogroup:x:65534:\nburner:x:1000:\n' > "$root/etc/group"
 cp "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/"
 # The uevent listener that opens each NVMe and SCSI node the moment it is announced (the PCIe and SCSI checks).
 cc -O2 -Wall -Werror -o "$root/usr/bin/open-on-uevent" "$here/open_on_uevent.c"
+# The gadget phone's FunctionFS server and usbfs claim (gadget_phone.c), static: nothing for ldd to add.
+cc -O2 -Wall -Werror -static -o "$root/usr/bin/gadget-phone" "$here/gadget_phone.c"
 ldd "$agent" "$extract" "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/open-on-uevent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
 done

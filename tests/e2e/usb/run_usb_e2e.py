@@ -32,6 +32,9 @@ EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_block
             "pcie_hba_blocked", "pcie_hba_boot_disks_untouched",
             "usb_burner_blocked", "usb_burner_burn_refused", "usb_burner_burn_refused_root", "usb_burner_disc_readable",
             "usb_burner_read_only_entry", "usb_burner_allowed"]
+# An Android phone's MTP interface and a keyboard in one configfs gadget on dummy_hcd (guest-init.sh 7b).
+EXPECTED += ["gadget_root_hub_closed", "gadget_phone_refused", "gadget_phone_recognised",
+             "gadget_keyboard_beside_phone", "gadget_phone_replugs", "gadget_vendor_not_mtp"]
 
 
 def prepare(args):
@@ -46,7 +49,7 @@ def main():
     parser.add_argument("--cache", required=True)
     parser.add_argument("--mamorictl", required=True, help="signs the exception response (offline, key file)")
     parser.add_argument("--timeout", type=float, default=840)
-    parser.add_argument("--only", choices=["optical", "pcie", "pcie_hba", "scsi", "usb_burner"],
+    parser.add_argument("--only", choices=["optical", "pcie", "pcie_hba", "scsi", "usb_burner", "gadget"],
                         help="only these checks (a quick run while working on them)")
     args = parser.parse_args()
     # Absolute: QEMU is handed paths inside the cache over QMP (usb-mtp refuses a relative rootdir).
@@ -123,7 +126,8 @@ def main():
     optical = [p for p in plugs if p["channel"] == "optical"]
     plugs = [p for p in plugs if p not in optical[:1]]
     print("run_usb_e2e: plug -> decision per channel (QEMU TCG, guest kernel clock)")
-    for channel in ("storage", "phones", "hid", "card_readers", "pcie_storage", "pcie_storage_hba", "hotplug_disks",
+    for channel in ("storage", "phones", "gadget_phones", "hid", "card_readers", "pcie_storage", "pcie_storage_hba",
+                    "hotplug_disks",
                     "usb_burner", "optical"):
         times = [p["decided"] - p["t0"] for p in plugs if p["channel"] == channel and p["decided"]]
         print("  " + summary(channel, times))

@@ -7,7 +7,8 @@ import statistics
 
 LINE = re.compile(r"\[\s*(\d+\.\d+)\] (.*)")
 # Channels by the product string QEMU's devices report.
-CHANNELS = {"QEMU USB HARDDRIVE": "storage", "QEMU filesharing": "phones", "QEMU USB Keyboard": "hid"}
+CHANNELS = {"QEMU USB HARDDRIVE": "storage", "QEMU filesharing": "phones", "QEMU USB Keyboard": "hid",
+            "e2e gadget phone": "gadget_phones"}  # the configfs gadget on dummy_hcd (tests/e2e/usb)
 # USB burners (QEMU's usb-bot reports the sticks' product string): by the serial the e2e gives them.
 BURNER_SERIAL = "burner-"
 # Hot-plugged PCI storage controllers: QEMU's NVMe drive (1b36:0010) is pcie_storage, others (a SAS
