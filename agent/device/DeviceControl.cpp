@@ -153,7 +153,7 @@ void DeviceControl::handleUevent(const drivers::Uevent& event) {
   protectNewBlockDevice(readOnly_, event, blocks_, "device control");
 }
 
-void DeviceControl::decide(const std::string& name, bool atStart, bool announce) {
+void DeviceControl::decide(const std::string& name, bool atStart, bool announce, bool again) {
   auto found = bus_.device(name);
   if (!found) {
     // Unplugged again before we looked: nothing to decide.
@@ -199,7 +199,17 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
     sink_.report("device.audit", common::Severity::Low, details);
     return;
   }
-  enforce(device, verdict);
+  if (!enforce(device, verdict)) {
+    if (!again) {
+      common::log::info("device control: " + device.name +
+                        ": the kernel configured other interfaces than decided; deciding it again");
+      decide(name, atStart, false, true);
+      return;
+    }
+    (void)bus_.setDeviceAuthorized(device.name, false);
+    failed(device, common::makeError("interfaces changed while deciding", device.name));
+    return;
+  }
   switch (verdict.decision) {
     case DeviceDecision::kAllow: sink_.report("device.allowed", common::Severity::Info, details); break;
     case DeviceDecision::kReadOnly: sink_.report("device.read_only", common::Severity::Info, details); break;
@@ -219,13 +229,24 @@ void DeviceControl::decide(const std::string& name, bool atStart, bool announce)
   }
 }
 
-void DeviceControl::enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict) {
+namespace {
+// The kernel configured the interfaces that were decided: the same numbers and classes in the same order.
+bool sameInterfaces(const std::vector<drivers::UsbInterface>& decided, const std::vector<drivers::UsbInterface>& now) {
+  return std::equal(decided.begin(), decided.end(), now.begin(), now.end(),
+                    [](const drivers::UsbInterface& a, const drivers::UsbInterface& b) {
+                      return a.number == b.number && a.interfaceClass == b.interfaceClass && a.subClass == b.subClass &&
+                             a.protocol == b.protocol;
+                    });
+}
+}  // namespace
+
+bool DeviceControl::enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict) {
   if (verdict.decision == DeviceDecision::kBlock) {
     readOnly_.erase(device.devpath);
     if (device.authorized) {
       if (auto done = bus_.setDeviceAuthorized(device.name, false); !done) failed(device, done.error());
     }
-    return;
+    return true;
   }
   if (verdict.decision == DeviceDecision::kReadOnly) {
     readOnly_[device.devpath] = device.name;  // before authorizing: its block uevents follow
@@ -233,12 +254,14 @@ void DeviceControl::enforce(const drivers::UsbDevice& device, const policy::Devi
     readOnly_.erase(device.devpath);
   }
   auto authorized = authorizeDevice(device);
-  if (!authorized) return;
+  if (!authorized) return true;
   const drivers::UsbDevice& current = *authorized;
-  // Interfaces and verdicts are in the same (descriptor) order; a mismatch means the device changed.
-  if (!current.interfaces.empty() && current.interfaces.size() != verdict.interfaces.size()) {
-    (void)bus_.setDeviceAuthorized(device.name, false);
-    return failed(device, common::makeError("interfaces changed while deciding", device.name));
+  // Interfaces and verdicts are in the same (descriptor) order. Other interfaces than the decided
+  // ones (a multi-configuration device configured otherwise than predicted, or a device that changed)
+  // are left unauthorized (the interface default is closed) for a new decision: never mapped by index.
+  if (!current.interfaces.empty() && (current.interfaces.size() != verdict.interfaces.size() ||
+                                      !sameInterfaces(device.interfaces, current.interfaces))) {
+    return false;
   }
   std::vector<std::string> probe;
   for (std::size_t i = 0; i < current.interfaces.size(); ++i) {
@@ -256,6 +279,7 @@ void DeviceControl::enforce(const drivers::UsbDevice& device, const policy::Devi
     if (auto done = bus_.probeInterface(interface); !done) failed(device, done.error());
   }
   if (verdict.decision == DeviceDecision::kReadOnly) protectBlockDevices(device.devpath);
+  return true;
 }
 
 std::optional<drivers::UsbDevice> DeviceControl::authorizeDevice(const drivers::UsbDevice& device) {

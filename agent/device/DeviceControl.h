@@ -101,13 +101,17 @@ class DeviceControl final : public QObject, public Capability, private ChannelEx
   void onReadable();
   common::Status setDefaults(bool authorized);
   void rescan(bool atStart);
-  void decide(const std::string& name, bool atStart, bool announce = true);
+  // again: a second decision of a device the kernel configured otherwise than predicted (enforce).
+  void decide(const std::string& name, bool atStart, bool announce = true, bool again = false);
   void decideAgain(const DeviceIdentity& identity);
   common::Result<ExceptionGrantInForce> handleResponse(const std::string& response);
   // Writes the exceptions' state file when it changed (after an offer, a grant, a use, an expiry).
   void remember();
   void restoreRemembered();
-  void enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
+  // False when authorizing the device made the kernel configure other interfaces than the decided
+  // ones (it chose another configuration than the descriptors predicted, or the device changed):
+  // none of them is authorized then, and the device is to be decided again as it now is.
+  bool enforce(const drivers::UsbDevice& device, const policy::DeviceVerdict& verdict);
   void authorizeAll(const drivers::UsbDevice& device);
   // Authorizes the device itself (not yet its interfaces) and returns it as the kernel now shows it;
   // nullopt after a failure, which was reported.

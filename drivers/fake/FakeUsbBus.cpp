@@ -99,6 +99,7 @@ common::Status FakeUsbBus::setDeviceAuthorized(const std::string& name, bool aut
   UsbDevice& device = it->second;
   if (authorized && !device.authorized) {
     device.configured = true;
+    if (const auto other = configuresAs_.find(name); other != configuresAs_.end()) device.interfaces = other->second;
     for (auto& interface : device.interfaces) {
       interface.name = name + ":1." + std::to_string(interface.number);
       interface.authorized = interfaceDefault_.at(rootHubOf(name));

@@ -37,6 +37,11 @@ class FakeUsbBus final : public UsbBus {
   };
   void setDeviceStrings(const std::string& name, DeviceStrings strings) { strings_[name] = std::move(strings); }
   int detailReads() const { return detailReads_; }
+  // The interfaces the kernel configures when the device is authorized, where they are not the ones
+  // it showed unconfigured (a multi-configuration device whose chosen configuration was mispredicted).
+  void configuresAs(const std::string& name, std::vector<UsbInterface> interfaces) {
+    configuresAs_[name] = std::move(interfaces);
+  }
 
   bool present() const override { return !authorizedDefault_.empty(); }
   common::Result<std::vector<std::string>> deviceNames() const override;
@@ -61,6 +66,7 @@ class FakeUsbBus final : public UsbBus {
   bool failWrites_ = false;
   std::map<std::string, DeviceStrings> strings_;
   mutable int detailReads_ = 0;
+  std::map<std::string, std::vector<UsbInterface>> configuresAs_;
 };
 
 // Records which block devices are read-only.

@@ -53,7 +53,8 @@ struct UsbDevice {
   std::uint16_t busNumber = 0;     // busnum / devnum: the usbfs node /dev/bus/usb/BBB/DDD; 0 = unknown
   std::uint16_t deviceNumber = 0;  // the kernel selected a configuration: interfaces exist in sysfs
   // The active configuration's interfaces (alternate setting 0) when configured; otherwise those of
-  // the first configuration in the raw descriptors, which the kernel would select.
+  // the configuration in the raw descriptors that the kernel would select (a prediction: see
+  // linux_os::chosenConfiguration; DeviceControl checks what the kernel configured).
   std::vector<UsbInterface> interfaces;
   UsbMsOsState msOs = UsbMsOsState::kNotRead;
   std::vector<UsbMsOsFunction> msOsFunctions = {};

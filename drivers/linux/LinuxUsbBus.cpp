@@ -245,7 +245,8 @@ common::Result<UsbDevice> LinuxUsbBus::device(const std::string& name) const {
   device.product = optionalAttribute(dir + "/product");
   device.serial = optionalAttribute(dir + "/serial");
   device.authorized = optionalAttribute(dir + "/authorized") != "0";
-  device.configured = !optionalAttribute(dir + "/bConfigurationValue").empty();
+  const std::string activeConfiguration = optionalAttribute(dir + "/bConfigurationValue");
+  device.configured = !activeConfiguration.empty();
   device.busNumber = decimalAttribute(dir + "/busnum");
   device.deviceNumber = decimalAttribute(dir + "/devnum");
   // The raw descriptors: interfaces of an unconfigured device, string indexes of every device.
@@ -263,9 +264,16 @@ common::Result<UsbDevice> LinuxUsbBus::device(const std::string& name) const {
     }
     std::sort(device.interfaces.begin(), device.interfaces.end(),
               [](const UsbInterface& a, const UsbInterface& b) { return a.number < b.number; });
+    // String indexes from the active configuration's descriptors.
+    const UsbConfigurationDescriptors* active = nullptr;
     if (parsed) {
+      for (const auto& config : parsed.value().configs) {
+        if (std::to_string(config.value) == activeConfiguration) active = &config;
+      }
+    }
+    if (active != nullptr) {
       for (auto& interface : device.interfaces) {
-        for (const auto& described : parsed.value().interfaces) {
+        for (const auto& described : active->interfaces) {
           if (described.number == interface.number) interface.stringIndex = described.stringIndex;
         }
       }

@@ -114,3 +114,23 @@ TEST_CASE("readInterfaceDetails: a device that cannot be asked has its strings m
   bus.readInterfaceDetails(camera);
   CHECK_FALSE(camera.interfaces[0].labelUnreadable);
 }
+
+TEST_CASE("a configured device with two configurations: string indexes of the active one") {
+  SysfsCopy sys("phones");
+  LinuxUsbBus bus(sys.root(), sys.root() + "/no-dev");
+  // The Pixel's descriptors again with a second configuration (value 2) whose interfaces name
+  // strings 8 and 9; the kernel configured that one.
+  std::string bytes = mamori::drivers::test::readFile(sys.root() + "/bus/usb/devices/1-1/descriptors");
+  bytes[17] = 2;  // bNumConfigurations
+  bytes += std::string{9, 2, 27, 0, 2, 2, 0, static_cast<char>(0x80), 50};
+  bytes += std::string{9, 4, 0, 0, 0, static_cast<char>(0xff), static_cast<char>(0xff), 0, 8};
+  bytes += std::string{9, 4, 1, 0, 0, static_cast<char>(0xff), 0x42, 1, 9};
+  sys.write("bus/usb/devices/1-1/descriptors", bytes);
+  sys.write("bus/usb/devices/1-1/bConfigurationValue", "2\n");
+  auto pixel = bus.device("1-1");
+  REQUIRE(pixel.ok());
+  CHECK(pixel.value().interfaces[0].stringIndex == 8);
+  CHECK(pixel.value().interfaces[1].stringIndex == 9);
+  sys.write("bus/usb/devices/1-1/bConfigurationValue", "1\n");
+  CHECK(bus.device("1-1").value().interfaces[0].stringIndex == 5);
+}

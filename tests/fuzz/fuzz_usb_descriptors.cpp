@@ -9,6 +9,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);  // NOLINT: byte view
   if (auto parsed = mamori::drivers::linux_os::parseUsbDescriptors(bytes)) {
     MAMORI_ASSERT(parsed.value().interfaces.size() <= 32);
+    MAMORI_ASSERT(parsed.value().configs.size() <= mamori::drivers::linux_os::kMaxUsbConfigurations);
+    MAMORI_ASSERT(parsed.value().configs.empty() ||
+                  mamori::drivers::linux_os::chosenConfiguration(parsed.value()) < parsed.value().configs.size());
   }
   return 0;
 }

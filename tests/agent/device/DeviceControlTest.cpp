@@ -85,6 +85,38 @@ TEST_CASE("a plugged stick: blocked by default, authorized per interface when al
   CHECK(f.emitted("device.allowed", "company-1"));
 }
 
+TEST_CASE("a device the kernel configures otherwise than predicted is decided again on what it configured") {
+  mamori::agent::test::qtApp();
+  Fixture f;
+  REQUIRE(f.control.apply(policyFrom(R"({"schema_version":1,"version":2,"name":"t","device_control":{}})")).ok());
+  // Hostile: shows a harmless vendor-specific interface (allowed by default), and once authorized the
+  // kernel configures a mass-storage interface with the same number: it must never be authorized.
+  auto device = stick("2-6", "two-faced");
+  device.interfaces = {{"", 0, 0xff, 0xff, 0x00, false}};
+  f.bus.plug(device);
+  f.bus.configuresAs("2-6", {{"", 0, 0x08, 6, 0x50, false}});
+  f.control.handleUevent(usbAdd("2-6"));
+  CHECK_FALSE(f.bus.at("2-6").authorized);  // blocked as the mass storage it turned out to be
+  CHECK_FALSE(f.wrote("interface_authorized 2-6:1.0 1"));
+  CHECK(f.count("device.allowed", "two-faced") == 0);
+  REQUIRE(f.last("device.blocked", "two-faced") != nullptr);
+  CHECK(f.last("device.blocked", "two-faced")->text("device.reason") ==
+        "interface 0: class_actions.mass_storage is block");
+
+  // A keyboard whose configured interfaces differ from the predicted ones (one more): decided again
+  // and kept, with one decision event.
+  auto twoInterfaces = stick("2-8", "kbd-conf-3");
+  twoInterfaces.interfaces = {{"", 0, 0x03, 1, 1, false}};
+  f.bus.plug(twoInterfaces);
+  f.bus.configuresAs("2-8", {{"", 0, 0x03, 1, 1, false}, {"", 1, 0x03, 0, 0, false}});
+  f.control.handleUevent(usbAdd("2-8"));
+  CHECK(f.bus.at("2-8").authorized);
+  CHECK(f.bus.at("2-8").interfaces[0].authorized);
+  CHECK(f.bus.at("2-8").interfaces[1].authorized);
+  CHECK(f.count("device.allowed", "kbd-conf-3") == 1);
+  CHECK(f.count("device.connected", "kbd-conf-3") == 1);
+}
+
 TEST_CASE("read-only entry: authorized, then its block devices get BLKROSET as they appear") {
   mamori::agent::test::qtApp();
   Fixture f;

@@ -277,26 +277,37 @@ scsi_checks() {
 # plug-to-decision figures. The negative control: the same ids and interface class with another
 # string and no Microsoft OS descriptor is a vendor-specific interface the policy's default allows:
 # authorized and claimable, so the phone was recognised by its descriptors, not by its ids or class.
+# Last, a hostile device with two configurations (see there).
 gadget_root=/sys/kernel/config/usb_gadget
-# gadget_make NAME mtp|vendor SERIAL PRODUCT: the gadget NAME (not bound) and its FunctionFS server.
+# gadget_make NAME mtp|vendor|twoface SERIAL PRODUCT: the gadget NAME (not bound) and its FunctionFS
+# server. mtp and vendor: the FunctionFS interface (0) and a keyboard (1) in one configuration;
+# twoface: the vendor one alone in configuration 1, a mass-storage function in configuration 2.
 gadget_make() {
   gm=$gadget_root/$1
-  mkdir -p "$gm/strings/0x409" "$gm/configs/c.1/strings/0x409" "$gm/functions/ffs.$1" "$gm/functions/hid.$1" || return 1
+  mkdir -p "$gm/strings/0x409" "$gm/configs/c.1/strings/0x409" "$gm/functions/ffs.$1" || return 1
   echo 0x18d1 > "$gm/idVendor"; echo 0x4ee1 > "$gm/idProduct"; echo 0x0200 > "$gm/bcdUSB"
   echo mamori > "$gm/strings/0x409/manufacturer"; echo "$4" > "$gm/strings/0x409/product"
-  echo "$3" > "$gm/strings/0x409/serialnumber"; echo "$2 + keyboard" > "$gm/configs/c.1/strings/0x409/configuration"
-  # A boot keyboard: the report descriptor of the kernel's gadget_hid documentation.
-  echo 1 > "$gm/functions/hid.$1/protocol"; echo 1 > "$gm/functions/hid.$1/subclass"
-  echo 8 > "$gm/functions/hid.$1/report_length"
-  printf '\x05\x01\x09\x06\xa1\x01\x05\x07\x19\xe0\x29\xe7\x15\x00\x25\x01\x75\x01\x95\x08\x81\x02\x95\x01\x75\x08\x81\x03\x95\x05\x75\x01\x05\x08\x19\x01\x29\x05\x91\x02\x95\x01\x75\x03\x91\x03\x95\x06\x75\x08\x15\x00\x25\x65\x05\x07\x19\x00\x29\x65\x81\x00\xc0' > "$gm/functions/hid.$1/report_desc"
-  # Interface 0 the FunctionFS one, interface 1 the keyboard (the order they are linked in).
-  ln -s "$gm/functions/ffs.$1" "$gm/configs/c.1/" && ln -s "$gm/functions/hid.$1" "$gm/configs/c.1/" || return 1
+  echo "$3" > "$gm/strings/0x409/serialnumber"; echo "$2" > "$gm/configs/c.1/strings/0x409/configuration"
+  ln -s "$gm/functions/ffs.$1" "$gm/configs/c.1/" || return 1
+  if [ "$2" = twoface ]; then
+    mkdir -p "$gm/configs/c.2/strings/0x409" "$gm/functions/mass_storage.$1" || return 1
+    dd if=/dev/zero of="/tmp/$1.img" bs=1024 count=1024 2>/dev/null
+    echo "/tmp/$1.img" > "$gm/functions/mass_storage.$1/lun.0/file"
+    ln -s "$gm/functions/mass_storage.$1" "$gm/configs/c.2/" || return 1
+  else
+    # A boot keyboard: the report descriptor of the kernel's gadget_hid documentation.
+    mkdir -p "$gm/functions/hid.$1" || return 1
+    echo 1 > "$gm/functions/hid.$1/protocol"; echo 1 > "$gm/functions/hid.$1/subclass"
+    echo 8 > "$gm/functions/hid.$1/report_length"
+    printf '\x05\x01\x09\x06\xa1\x01\x05\x07\x19\xe0\x29\xe7\x15\x00\x25\x01\x75\x01\x95\x08\x81\x02\x95\x01\x75\x08\x81\x03\x95\x05\x75\x01\x05\x08\x19\x01\x29\x05\x91\x02\x95\x01\x75\x03\x91\x03\x95\x06\x75\x08\x15\x00\x25\x65\x05\x07\x19\x00\x29\x65\x81\x00\xc0' > "$gm/functions/hid.$1/report_desc"
+    ln -s "$gm/functions/hid.$1" "$gm/configs/c.1/" || return 1
+  fi
   if [ "$2" = mtp ]; then  # the composite layer answers string 0xEE and the vendor request for it
     echo 1 > "$gm/os_desc/use"; echo 0x01 > "$gm/os_desc/b_vendor_code"; echo MSFT100 > "$gm/os_desc/qw_sign"
     ln -s "$gm/configs/c.1" "$gm/os_desc/" || return 1
   fi
   mkdir -p "/dev/ffs-$1" && mount -t functionfs "$1" "/dev/ffs-$1" || return 1
-  gadget-phone serve "/dev/ffs-$1" "$2" > "/tmp/ffs-$1.log" 2>&1 &
+  gadget-phone serve "/dev/ffs-$1" "$([ "$2" = mtp ] && echo mtp || echo vendor)" > "/tmp/ffs-$1.log" 2>&1 &
   wait_for 10 grep -q ready "/tmp/ffs-$1.log"
 }
 gadget_bind() { ls /sys/class/udc | head -1 > "$gadget_root/$1/UDC"; }
@@ -310,6 +321,7 @@ gadget_claim() { gadget-phone claim "$(gadget_node "$1")" "$(cat "$(gadget_if "$
 gadget_event() { grep "event $1 " /tmp/agent.log | grep "\"usb.serial\":\"$2\"" | tail -1; }
 gadget_events() { grep "event $1 " /tmp/agent.log | grep -c "\"usb.serial\":\"$2\""; }
 gadget_events_above() { [ "$(gadget_events "$1" "$2")" -gt "$3" ]; }
+gadget_decided() { grep -E "event device\.(blocked|allowed|read_only) " /tmp/agent.log | grep -q "\"usb.serial\":\"$1\""; }
 gadget_kbd_input() { gk=$(gadget_if "$1" 03); [ -n "$gk" ] && [ -e "$gk/driver" ] && ls -d "$gk"/*/input/input* >/dev/null 2>&1; }
 # The MTP interface exists (the device is configured) and is refused: not authorized, no driver.
 gadget_mtp_refused() {
@@ -375,6 +387,21 @@ gadget_phone_checks() {
     else result gadget_vendor_not_mtp FAIL "interface $vi authorized=$(cat "$vi/authorized" 2>/dev/null), claim $claimed; $(echo "$event" | cut -c1-600)"; fi
   else result gadget_vendor_not_mtp FAIL "no device.allowed: $(cat /tmp/ffs-vendor.log 2>/dev/null) $(grep gadget-vendor /tmp/agent.log | tail -2 | cut -c1-400)"; fi
   gadget_unbind vendor; wait_for 30 gadget_gone gadget-vendor
+  # Hostile: two configurations, the vendor-specific interface alone in the first (allowed by
+  # default) and mass storage in the second. Linux configures the second (the first one whose first
+  # interface is not vendor-specific): the agent decides on that one, so the device is never authorized.
+  if gadget_make twoface twoface gadget-twoface "e2e gadget two-faced" && gadget_bind twoface &&
+     wait_for 60 gadget_decided gadget-twoface; then
+    d=$(gadget_dev gadget-twoface); event=$(gadget_event 'device\.[a-z_]*' gadget-twoface)
+    if [ "$(cat "$d/authorized")" = 0 ] && [ -z "$(cat "$d/bConfigurationValue")" ] &&
+       has_all "$event" '"usb.interface_classes":["mass_storage"]' '"device.decision":"block"'; then
+      result gadget_two_configurations_blocked PASS "$(basename "$d") not authorized, never configured: decided as the mass storage of configuration 2"
+    else
+      wait_for 10 has_disk
+      result gadget_two_configurations_blocked FAIL "$(basename "$d") authorized=$(cat "$d/authorized") configuration $(cat "$d/bConfigurationValue") disks: $(usb_disks | tr '\n' ' '); $(echo "$event" | cut -c1-500)"
+    fi
+  else result gadget_two_configurations_blocked FAIL "no decision: $(cat /tmp/ffs-twoface.log 2>/dev/null) $(grep gadget-twoface /tmp/agent.log | tail -2 | cut -c1-400)"; fi
+  gadget_unbind twoface; wait_for 30 gadget_gone gadget-twoface
   say_time gadget_phone_checks "$gp_t0"
 }
 

@@ -55,8 +55,9 @@ add_modules crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp43
 
 # The gadget phone (guest-init.sh gadget_phone_checks): dummy_hcd is a USB host controller and a device
 # controller wired to each other in one kernel; configfs and libcomposite build a gadget on it from a
-# FunctionFS function (the MTP interface, served by gadget-phone) and a HID keyboard function.
-add_modules dummy_hcd libcomposite usb_f_fs usb_f_hid
+# FunctionFS function (the MTP interface, served by gadget-phone), a HID keyboard function and a
+# mass-storage function (the second configuration of a hostile device).
+add_modules dummy_hcd libcomposite usb_f_fs usb_f_hid usb_f_mass_storage
 
 # mamori-agent, the extraction workers it starts (mamori-extract, found next to the agent; they run as
 # nobody: docs/decisions/0022) and every library ldd names, at the same paths (the loader too).

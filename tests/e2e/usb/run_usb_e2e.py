@@ -4,12 +4,14 @@ with mamori-agent in the initramfs and hot-plugs usb-storage sticks, usb-kbd key
 (an MTP responder, as a phone in file-transfer mode) and USB CD burners (usb-bot with a scsi-cd) through
 QMP, NVMe drives and a SAS controller with a disk (megasas-gen2) into PCIe hot-plug slots and SCSI disks
 onto a virtio-scsi controller (eSATA's stand-in); an SD card sits in a PCI SDHCI reader at boot and is
-swapped for another one later; a DVD drive is on the SATA controller. One check is activity monitoring's:
+swapped for another one later; a DVD drive is on the SATA controller. In the guest's own kernel,
+configfs gadgets on dummy_hcd are an Android phone's MTP interface beside a keyboard, its non-MTP twin
+and a two-configuration device (guest-init.sh 7b). One check is activity monitoring's:
 a company document copied onto the allowed stick is reported. Prints plug-to-decision figures per
 channel from the guest kernel's clock (plug_timing.py).
 The guest (guest-init.sh) checks and reports; this script serves its plug requests and judges.
   run_usb_e2e.py --agent build/bin/mamori-agent --mamorictl build/bin/mamorictl --cache build/e2e-cache
-  [--only optical|pcie|pcie_hba|scsi|usb_burner]   (the checks whose names start so, in a shorter guest run)"""
+  [--only optical|pcie|pcie_hba|scsi|usb_burner|gadget]   (the checks whose names start so, in a shorter guest run)"""
 import argparse
 import os
 import subprocess
@@ -34,7 +36,8 @@ EXPECTED = ["early_disk_before_agent", "authorized_default_closed", "early_block
             "usb_burner_read_only_entry", "usb_burner_allowed"]
 # An Android phone's MTP interface and a keyboard in one configfs gadget on dummy_hcd (guest-init.sh 7b).
 EXPECTED += ["gadget_root_hub_closed", "gadget_phone_refused", "gadget_phone_recognised",
-             "gadget_keyboard_beside_phone", "gadget_phone_replugs", "gadget_vendor_not_mtp"]
+             "gadget_keyboard_beside_phone", "gadget_phone_replugs", "gadget_vendor_not_mtp",
+             "gadget_two_configurations_blocked"]
 
 
 def prepare(args):
