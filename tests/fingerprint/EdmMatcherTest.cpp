@@ -221,13 +221,13 @@ struct Table {
   fp::EdmSet set;
 };
 
-const std::vector<std::string> kFamilies = {"山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "Smith", "Brown"};
-const std::vector<std::string> kFamilyKana = {"ヤマダ", "サトウ", "スズキ", "タカハシ", "タナカ", "イトウ", "スミス", "ブラウン"};
-const std::vector<std::string> kGiven = {"太郎", "花子", "一郎", "美咲", "John", "Mary"};
-const std::vector<std::string> kGivenKana = {"タロウ", "ハナコ", "イチロウ", "ミサキ", "ジョン", "メアリー"};
-const std::vector<std::string> kPlaces = {"東京都千代田区", "大阪府大阪市北区", "横浜市中区"};
-
 Table table(std::uint32_t count, bool digitlessAddress = false) {
+  static const std::vector<std::string> kFamilies = {"山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "Smith", "Brown"};
+  static const std::vector<std::string> kFamilyKana = {"ヤマダ", "サトウ", "スズキ", "タカハシ",
+                                                       "タナカ", "イトウ", "スミス", "ブラウン"};
+  static const std::vector<std::string> kGiven = {"太郎", "花子", "一郎", "美咲", "John", "Mary"};
+  static const std::vector<std::string> kGivenKana = {"タロウ", "ハナコ", "イチロウ", "ミサキ", "ジョン", "メアリー"};
+  static const std::vector<std::string> kPlaces = {"東京都千代田区", "大阪府大阪市北区", "横浜市中区"};
   std::mt19937 rng(57);
   Table t;
   for (std::uint32_t r = 0; r < count; ++r) {

@@ -4,7 +4,9 @@
 #include <doctest/doctest.h>
 
 #include <random>
+#include <span>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "fingerprint/TextNormalizer.h"
@@ -17,24 +19,25 @@ namespace {
 fp::FingerprintKey testKey() { return fp::FingerprintKey::fromText(std::string(42, 'Q') + "A").value(); }
 
 // Pieces of text by kind: each generated text draws from some of them.
-const std::vector<std::string> kEnglish{"the ", "plan ", "Market ", "CUSTOMER ", "price, ", "quarter. ", "Q3 ",
-                                        "2026 ", "v2:", "e-mail ", "don't ", "\n", "\t", "  "};
-const std::vector<std::string> kJapanese{"営業", "顧客", "計画", "の", "を", "に", "は", "。", "、", "「", "」",
-                                         "（", "）", "　", "カタカナ", "ひらがな", "第一条", "々", "ヶ", "ー", "〜"};
-const std::vector<std::string> kWidth{"ＡＢＣ", "１２３", "ｶﾞｲﾄﾞ", "ﾗｲﾝ", "ﾊﾟ", "ｱ", "ｰ", "㈱", "①", "ｚ"};
-const std::vector<std::string> kOther{"é", "\xCC\x81", "ß", "İ", "ﬁ", "한국어", "\xE1\x84\x80\xE1\x85\xA1", "😀",
-                                      "\xFF", "\xE3\x81", "\xE3\x82\x99", "Ωμέγα", "привет ", "\xEF\xBF\xBD", "ゟ"};
-const std::vector<std::string> kFiller{" ", "\n", "-", "=", "*", ".", "、", "。", "　", "\r\n", "|", "・"};
+constexpr std::string_view kEnglish[]{"the ", "plan ", "Market ", "CUSTOMER ", "price, ", "quarter. ", "Q3 ",
+                                      "2026 ", "v2:", "e-mail ", "don't ", "\n", "\t", "  "};
+constexpr std::string_view kJapanese[]{"営業", "顧客", "計画", "の", "を", "に", "は", "。", "、", "「", "」",
+                                       "（", "）", "　", "カタカナ", "ひらがな", "第一条", "々", "ヶ", "ー", "〜"};
+constexpr std::string_view kWidth[]{"ＡＢＣ", "１２３", "ｶﾞｲﾄﾞ", "ﾗｲﾝ", "ﾊﾟ", "ｱ", "ｰ", "㈱", "①", "ｚ"};
+constexpr std::string_view kOther[]{"é", "\xCC\x81", "ß", "İ", "ﬁ", "한국어", "\xE1\x84\x80\xE1\x85\xA1", "😀",
+                                    "\xFF", "\xE3\x81", "\xE3\x82\x99", "Ωμέγα", "привет ", "\xEF\xBF\xBD", "ゟ"};
+constexpr std::string_view kFiller[]{" ", "\n", "-", "=", "*", ".", "、", "。", "　", "\r\n", "|", "・"};
 
-std::string generate(std::mt19937& rng, std::size_t bytes, const std::vector<const std::vector<std::string>*>& kinds) {
+std::string generate(std::mt19937& rng, std::size_t bytes,
+                     const std::vector<std::span<const std::string_view>>& kinds) {
   std::string text;
   while (text.size() < bytes) {
     if (rng() % 50 == 0) {  // a long run of whitespace or punctuation
-      const auto& filler = kFiller[rng() % kFiller.size()];
+      const std::string_view filler = kFiller[rng() % std::size(kFiller)];
       for (std::size_t n = 20 + rng() % 400; n > 0; --n) text += filler;
       continue;
     }
-    const auto& kind = *kinds[rng() % kinds.size()];
+    const auto& kind = kinds[rng() % kinds.size()];
     text += kind[rng() % kind.size()];
   }
   return text;
@@ -58,9 +61,8 @@ void checkSame(const std::string& text, const fp::FingerprintKey& key, const fp:
 
 TEST_CASE("the text's fingerprints in one pass are winnow(normalizeText(text))") {
   const auto key = testKey();
-  const std::vector<const std::vector<std::string>*> ascii{&kEnglish}, japanese{&kJapanese},
-      mixed{&kEnglish, &kJapanese, &kWidth}, everything{&kEnglish, &kJapanese, &kWidth, &kOther},
-      width{&kWidth, &kJapanese};
+  const std::vector<std::span<const std::string_view>> ascii{kEnglish}, japanese{kJapanese},
+      mixed{kEnglish, kJapanese, kWidth}, everything{kEnglish, kJapanese, kWidth, kOther}, width{kWidth, kJapanese};
   std::mt19937 rng(57);
   int texts = 0;
   for (const auto* kinds : {&ascii, &japanese, &mixed, &everything, &width}) {
@@ -94,7 +96,7 @@ TEST_CASE("the text's fingerprints in one pass are winnow(normalizeText(text))")
 
 TEST_CASE("a text cut where normalizationCut says normalises as the whole") {
   std::mt19937 rng(58);
-  const std::vector<const std::vector<std::string>*> everything{&kEnglish, &kJapanese, &kWidth, &kOther};
+  const std::vector<std::span<const std::string_view>> everything{kEnglish, kJapanese, kWidth, kOther};
   for (int i = 0; i < 3000; ++i) {
     const std::string text = generate(rng, 1 + rng() % 200, everything);
     const std::size_t cut = fp::normalizationCut(text, rng() % (text.size() + 1));
