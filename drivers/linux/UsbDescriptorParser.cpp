@@ -107,14 +107,13 @@ std::size_t chosenConfiguration(const UsbDescriptors& descriptors) {
       if (i == 0) best = i;
       continue;
     }
-    if (i == 0 && configs.size() > 1 &&
-        (firstIs(configs[i], 0x02, 0x02, 0xff) || firstIs(configs[i], 0xef, 0x01, 0x01))) {
-      best = i;  // RNDIS or ActiveSync: kept unless a later one qualifies
-    } else if (descriptors.deviceClass != kVendorSpecific && first.interfaceClass != kVendorSpecific) {
+    // A first configuration for RNDIS or ActiveSync is only kept: a later one that qualifies wins.
+    const bool rndisOrActiveSync = i == 0 && configs.size() > 1 &&
+                                   (firstIs(configs[i], 0x02, 0x02, 0xff) || firstIs(configs[i], 0xef, 0x01, 0x01));
+    if (!rndisOrActiveSync && descriptors.deviceClass != kVendorSpecific && first.interfaceClass != kVendorSpecific) {
       return i;
-    } else if (!best) {
-      best = i;
     }
+    if (!best) best = i;
   }
   return best.value_or(0);
 }
