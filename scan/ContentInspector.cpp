@@ -1,5 +1,6 @@
 #include "scan/ContentInspector.h"
 
+#include <cmath>
 #include <algorithm>
 
 #include "fingerprint/EdmMatcher.h"
@@ -89,7 +90,7 @@ void ContentInspector::matchFingerprints(FileResult& result) {
       lastParams = entry.set->params;
     }
     for (const auto& match : fingerprint::matchDocuments(*entry.set, fingerprints, entry.thresholds)) {
-      const auto percent = static_cast<std::int64_t>(match.containment * 100.0 + 0.5);
+      const auto percent = static_cast<std::int64_t>(std::llround(match.containment * 100.0));
       result.hits.push_back(
           {"", HitKind::kFingerprint, entry.set->name + ":" + entry.set->documents[match.document].id, percent});
     }

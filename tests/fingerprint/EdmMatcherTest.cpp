@@ -17,11 +17,14 @@ const fp::FingerprintKey& testKey() {
 }
 
 // name, kana, phone, email, mynumber
-const std::vector<std::vector<std::string>> kRows = {
-    {"山田 太郎", "ヤマダ タロウ", "03-1234-5678", "taro@example.jp", "123456789018"},
-    {"佐藤 花子", "サトウ ハナコ", "090-2222-3333", "hanako@example.jp", "234567890123"},
-    {"鈴木 一郎", "スズキ イチロウ", "06-5555-6666", "ichiro@example.jp", "345678901234"},
-};
+const std::vector<std::vector<std::string>>& registeredRows() {
+  static const std::vector<std::vector<std::string>> rows = {
+      {"山田 太郎", "ヤマダ タロウ", "03-1234-5678", "taro@example.jp", "123456789018"},
+      {"佐藤 花子", "サトウ ハナコ", "090-2222-3333", "hanako@example.jp", "234567890123"},
+      {"鈴木 一郎", "スズキ イチロウ", "06-5555-6666", "ichiro@example.jp", "345678901234"},
+  };
+  return rows;
+}
 
 // With withLengths, the set knows its values' lengths (as mamorictl uploads them) and the scanner skips
 // candidates of other lengths; without, every candidate is hashed and looked up.
@@ -30,12 +33,12 @@ fp::EdmSet sample(std::int64_t minColumns = 2, bool withLengths = true) {
                                             fp::EdmType::kEmail, fp::EdmType::kMyNumber};
   std::vector<fp::EdmEntry> entries;
   std::vector<std::uint64_t> lengths(columns.size(), 0);
-  for (std::size_t r = 0; r < kRows.size(); ++r) {
-    std::vector<std::string_view> cells(kRows[r].begin(), kRows[r].end());
+  for (std::size_t r = 0; r < registeredRows().size(); ++r) {
+    std::vector<std::string_view> cells(registeredRows()[r].begin(), registeredRows()[r].end());
     CHECK(fp::hashEdmRow(testKey(), columns, cells, static_cast<std::uint32_t>(r), entries, &lengths) == 0);
   }
   auto set =
-      fp::buildEdmSet("customers", 3, testKey().keyId(), columns, minColumns, static_cast<std::int64_t>(kRows.size()),
+      fp::buildEdmSet("customers", 3, testKey().keyId(), columns, minColumns, static_cast<std::int64_t>(registeredRows().size()),
                       entries, withLengths ? lengths : std::vector<std::uint64_t>{});
   REQUIRE(set);
   set.value().createdAt = "2026-12-06T18:00:00.000Z";
@@ -175,7 +178,8 @@ TEST_CASE("the artifact writes and parses back; hostile artifacts are refused wi
   refused(badColumn, "offset 320");
   // Out of order: the first two records swapped.
   std::string swapped = bytes;
-  std::swap_ranges(swapped.begin() + recordsAt, swapped.begin() + recordsAt + 8, swapped.begin() + recordsAt + 8);
+  const auto records = static_cast<std::ptrdiff_t>(recordsAt);
+  std::swap_ranges(swapped.begin() + records, swapped.begin() + records + 8, swapped.begin() + records + 8);
   refused(swapped, "offset 320");
   refused(bytes.substr(0, bytes.size() - 1), "offset 16");
   fp::ArtifactLimits small;

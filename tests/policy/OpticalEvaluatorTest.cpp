@@ -12,24 +12,24 @@ using mamori::policy::test::perAction;
 using mamori::policy::test::summary;
 
 namespace {
-const OpticalDriveFacts kBurner{"HL-DT-ST", "DVDRAM GP57EB40"};
+OpticalDriveFacts burner() { return {"HL-DT-ST", "DVDRAM GP57EB40"}; }
 }  // namespace
 
 TEST_CASE("optical: read_only by default (burning refused, discs readable); block, allow, audit") {
-  CHECK(summary(evaluateOpticalDrive(DeviceControlSettings{}, kBurner)) ==
+  CHECK(summary(evaluateOpticalDrive(DeviceControlSettings{}, burner())) ==
         "read_only/read_only #-1: optical is read_only");
   CHECK(perAction(&DeviceControlSettings::optical,
-                  [](const auto& settings) { return evaluateOpticalDrive(settings, kBurner); }) ==
+                  [](const auto& settings) { return evaluateOpticalDrive(settings, burner()); }) ==
         std::vector<std::string>{"block/block #-1: optical is block", "read_only/read_only #-1: optical is read_only",
                                  "allow/allow #-1: optical is allow",
                                  "allow/block audit #-1: audit, would block: optical is audit"});
   DeviceControlSettings settings;
   settings.mode = Mode::kAudit;
-  const auto verdict = evaluateOpticalDrive(settings, kBurner);
+  const auto verdict = evaluateOpticalDrive(settings, burner());
   CHECK(verdict.decision == CardDecision::kAllow);
   CHECK(verdict.reason == "audit mode, would read_only: optical is read_only");
   settings.mode = Mode::kOff;
-  CHECK(evaluateOpticalDrive(settings, kBurner).reason == "device control is off");
+  CHECK(evaluateOpticalDrive(settings, burner()).reason == "device control is off");
 }
 
 TEST_CASE("optical_allow: by vendor and model; a model entry wins over a vendor-wide one") {
@@ -37,7 +37,7 @@ TEST_CASE("optical_allow: by vendor and model; a model entry wins over a vendor-
   settings.optical = CardAction::kBlock;
   settings.opticalAllow.push_back({"HL-DT-ST", "", DeviceAccess::kReadOnly, "LG drives read-only"});
   settings.opticalAllow.push_back({"HL-DT-ST", "DVDRAM GP57EB40", DeviceAccess::kFull, "archive PC"});
-  auto verdict = evaluateOpticalDrive(settings, kBurner);
+  auto verdict = evaluateOpticalDrive(settings, burner());
   CHECK(summary(verdict) == "allow/allow #1: drive allowed by optical_allow entry 1 (archive PC)");
   verdict = evaluateOpticalDrive(settings, {"HL-DT-ST", "BD-RE BH16NS40"});
   CHECK(verdict.decision == CardDecision::kReadOnly);

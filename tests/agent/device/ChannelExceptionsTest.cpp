@@ -64,7 +64,7 @@ struct ExceptionFixture : ChannelFixture {
     return control.acceptResponse(mamori::policy::signExceptionResponse(key, challengeCode, 30).value()).ok();
   }
   void expire() {
-    now += 30 * 60'000;
+    now += std::int64_t{30} * 60'000;
     control.pollExceptions();
   }
 

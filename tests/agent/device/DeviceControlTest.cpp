@@ -334,7 +334,7 @@ TEST_CASE("temporary exception: challenge offered, response opens the stick, exp
   CHECK_FALSE(f.control.acceptResponse(response).ok());
   CHECK(f.count("device.exception_used") == 1);
 
-  now += 29 * 60'000;
+  now += std::int64_t{29} * 60'000;
   f.control.pollExceptions();
   CHECK(f.bus.at("2-1").authorized);
   now += 60'000;
