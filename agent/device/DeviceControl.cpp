@@ -95,6 +95,11 @@ common::Status DeviceControl::setDefaults(bool authorized) {
       if (!status && !firstError) firstError = status.error();
     }
   }
+  // Host controllers that appear later (a dock's, an ExpressCard's) start as closed, with no moment
+  // before their root hub's add uevent reaches us. Not fatal: the uevent closes them a little later.
+  if (auto closed = bus_.setNewControllersAuthorized(authorized); !closed) {
+    common::log::warning("device control: new host controllers: " + closed.error().describe());
+  }
   if (firstError) {
     common::log::error("device control: " + firstError->describe());
     return *firstError;

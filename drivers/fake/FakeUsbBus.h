@@ -49,6 +49,9 @@ class FakeUsbBus final : public UsbBus {
   void readInterfaceDetails(UsbDevice& device) const override;
   common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) override;
   common::Status setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) override;
+  common::Status setNewControllersAuthorized(bool authorized) override {
+    return record(std::string("new_controllers_authorized ") + (authorized ? "1" : "0"));
+  }
   common::Status setDeviceAuthorized(const std::string& name, bool authorized) override;
   common::Status setInterfaceAuthorized(const std::string& interfaceName, bool authorized) override;
   common::Status probeInterface(const std::string& interfaceName) override;

@@ -29,6 +29,10 @@ class UsbBus {
   // Root hub writes: what new devices / new interfaces on that bus get until someone decides.
   virtual common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) = 0;
   virtual common::Status setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) = 0;
+  // What the root hub of a host controller added later gets as its authorized_default (usbcore's
+  // authorized_default parameter, read when a controller registers): false closes every future
+  // controller from its first moment; true puts back the value found before the first close.
+  virtual common::Status setNewControllersAuthorized(bool authorized) = 0;
   // Device write: 1 configures it (interfaces appear), 0 removes its interfaces and drivers.
   virtual common::Status setDeviceAuthorized(const std::string& name, bool authorized) = 0;
   virtual common::Status setInterfaceAuthorized(const std::string& interfaceName, bool authorized) = 0;

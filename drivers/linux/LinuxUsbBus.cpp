@@ -324,6 +324,23 @@ common::Status LinuxUsbBus::setInterfaceAuthorizedDefault(const std::string& roo
   return writeAttribute(devicesDir() + "/" + rootHub + "/interface_authorized_default", authorized ? "1" : "0");
 }
 
+common::Status LinuxUsbBus::setNewControllersAuthorized(bool authorized) {
+  const std::string path = root_ + "/module/usbcore/parameters/authorized_default";
+  if (!authorized) {
+    if (openControllersValue_.empty()) {
+      auto current = readSysfsAttribute(path);
+      if (!current) return current.error();
+      if (current.value() == "0") return common::Ok{};  // closed already (usbcore.authorized_default=0)
+      openControllersValue_ = current.value();
+    }
+    return writeAttribute(path, "0");
+  }
+  if (openControllersValue_.empty()) return common::Ok{};  // never closed by us
+  auto done = writeAttribute(path, openControllersValue_);
+  if (done) openControllersValue_.clear();
+  return done;
+}
+
 common::Status LinuxUsbBus::setDeviceAuthorized(const std::string& name, bool authorized) {
   if (!isSafeKernelName(name)) return common::makeError("not a kernel device name", name);
   return writeAttribute(devicesDir() + "/" + name + "/authorized", authorized ? "1" : "0");

@@ -20,6 +20,7 @@ class LinuxUsbBus final : public UsbBus {
   void readInterfaceDetails(UsbDevice& device) const override;
   common::Status setAuthorizedDefault(const std::string& rootHub, bool authorized) override;
   common::Status setInterfaceAuthorizedDefault(const std::string& rootHub, bool authorized) override;
+  common::Status setNewControllersAuthorized(bool authorized) override;
   common::Status setDeviceAuthorized(const std::string& name, bool authorized) override;
   common::Status setInterfaceAuthorized(const std::string& interfaceName, bool authorized) override;
   common::Status probeInterface(const std::string& interfaceName) override;
@@ -31,6 +32,7 @@ class LinuxUsbBus final : public UsbBus {
 
   std::string root_;
   std::string devRoot_;
+  std::string openControllersValue_;  // usbcore's authorized_default before the first close ("" = not closed)
 };
 
 // Reads one sysfs attribute: its text without the trailing newline.

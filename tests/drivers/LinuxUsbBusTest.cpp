@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include "drivers/linux/LinuxUsbBus.h"
 #include "tests/drivers/SysfsFixture.h"
 
@@ -133,4 +135,24 @@ TEST_CASE("a configured device with two configurations: string indexes of the ac
   CHECK(pixel.value().interfaces[1].stringIndex == 9);
   sys.write("bus/usb/devices/1-1/bConfigurationValue", "1\n");
   CHECK(bus.device("1-1").value().interfaces[0].stringIndex == 5);
+}
+
+TEST_CASE("new host controllers: usbcore's authorized_default closed, then put back as it was") {
+  SysfsCopy sys("desktop");
+  LinuxUsbBus bus(sys.root());
+  CHECK_FALSE(bus.setNewControllersAuthorized(false).ok());  // no usbcore module in the tree: an error
+  std::filesystem::create_directories(sys.root() + "/module/usbcore/parameters");
+  // (1 here, -1 on Debian's kernels: a file in the copy is not truncated by the write, as sysfs is.)
+  sys.write("module/usbcore/parameters/authorized_default", "1\n");
+  REQUIRE(bus.setNewControllersAuthorized(false).ok());
+  CHECK(sys.attribute("module/usbcore/parameters/authorized_default") == "0");
+  REQUIRE(bus.setNewControllersAuthorized(false).ok());  // again: the first value is kept
+  REQUIRE(bus.setNewControllersAuthorized(true).ok());
+  CHECK(sys.attribute("module/usbcore/parameters/authorized_default") == "1");
+  // Closed from the kernel's command line (usbcore.authorized_default=0): left closed either way.
+  sys.write("module/usbcore/parameters/authorized_default", "0\n");
+  LinuxUsbBus booted(sys.root());
+  REQUIRE(booted.setNewControllersAuthorized(false).ok());
+  REQUIRE(booted.setNewControllersAuthorized(true).ok());
+  CHECK(sys.attribute("module/usbcore/parameters/authorized_default") == "0");
 }

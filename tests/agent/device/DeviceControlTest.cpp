@@ -62,6 +62,7 @@ TEST_CASE("built-in policy at start: defaults closed, attached storage blocked, 
   CHECK(f.emitted("device.blocked", "company-0042"));
   CHECK(f.emitted("device.allowed", "68284-0000:00:04.0-1"));
   CHECK(f.emitted("device.connected", "stick-1"));
+  CHECK(f.wrote("new_controllers_authorized 0"));  // a dock's controller plugged later starts closed
 }
 
 TEST_CASE("a plugged stick: blocked by default, authorized per interface when allow-listed") {
@@ -202,6 +203,7 @@ TEST_CASE("audit: nothing blocked, defaults open, would-block reported") {
       "device_control":{"mode":"audit"}})"))
               .ok());
   CHECK(f.bus.authorizedDefault("usb2"));
+  CHECK(f.wrote("new_controllers_authorized 1"));
   CHECK(f.bus.at("2-1").authorized);
   CHECK(f.bus.at("2-2").authorized);  // authorized now: audit changes nothing the user sees
   CHECK(f.bus.at("1-2").interfaces[1].authorized);

@@ -277,7 +277,8 @@ scsi_checks() {
 # plug-to-decision figures. The negative control: the same ids and interface class with another
 # string and no Microsoft OS descriptor is a vendor-specific interface the policy's default allows:
 # authorized and claimable, so the phone was recognised by its descriptors, not by its ids or class.
-# Last, a hostile device with two configurations (see there).
+# Before them, dummy_hcd's root hub is closed (at the agent's start, and when it comes again while the
+# agent is stopped); last, a hostile device with two configurations (see there).
 gadget_root=/sys/kernel/config/usb_gadget
 # gadget_make NAME mtp|vendor|twoface SERIAL PRODUCT: the gadget NAME (not bound) and its FunctionFS
 # server. mtp and vendor: the FunctionFS interface (0) and a keyboard (1) in one configuration;
@@ -336,6 +337,16 @@ gadget_phone_checks() {
   if [ -n "$rh" ] && [ "$(cat "$rh/authorized_default")" = 0 ] && [ "$(cat "$rh/interface_authorized_default")" = 0 ]; then
     result gadget_root_hub_closed PASS "$(basename "$rh") authorized_default=0 interface_authorized_default=0"
   else result gadget_root_hub_closed FAIL "${rh:-no dummy_hcd root hub}: $(cat "$rh/authorized_default" "$rh/interface_authorized_default" 2>&1 | tr '\n' ' ')"; fi
+  # A host controller added while the agent runs (a dock's, an ExpressCard's): dummy_hcd loaded again
+  # while the agent is stopped, so that only usbcore's authorized_default (which the agent closed at
+  # start) can have closed the new root hub; then the agent goes on and the phone comes on that bus.
+  kill -STOP "$agent_pid"
+  rmmod dummy_hcd && insmod /lib/modules/dummy_hcd.ko
+  rh=$(ls -d /sys/bus/platform/devices/dummy_hcd.0/usb* 2>/dev/null | head -1)
+  rh_default=$(cat "$rh/authorized_default" 2>&1)
+  kill -CONT "$agent_pid"
+  if [ "$rh_default" = 0 ]; then result gadget_new_controller_closed PASS "$(basename "$rh") authorized_default=0 before the agent heard of it"
+  else result gadget_new_controller_closed FAIL "${rh:-no root hub} authorized_default=$rh_default (usbcore: $(cat /sys/module/usbcore/parameters/authorized_default))"; fi
   if ! grep -q configfs /proc/mounts; then mount -t configfs none /sys/kernel/config; fi
   if ! gadget_make phone mtp gadget-mtp "e2e gadget phone"; then
     result gadget_phone_refused FAIL "gadget not made: $(cat /tmp/ffs-phone.log 2>/dev/null) $(dmesg | tail -3 | tr '\n' ' ')"
