@@ -1,7 +1,7 @@
-#include "common/Utf8.h"
-
 #include <cstdint>
 #include <cstring>
+
+#include "common/Utf8.h"
 
 #if defined(__SSE2__)
 #include <emmintrin.h>
@@ -63,7 +63,6 @@ bool validBytewise(std::string_view text) {
   return true;
 }
 
-
 #if defined(__SSE2__)
 
 // Byte masks (0xFF where true) over 16 bytes. SSE2 compares bytes as signed numbers only; a
@@ -89,8 +88,7 @@ __m128i blockErrors(__m128i block, __m128i previous) {
   const __m128i continuation = _mm_cmplt_epi8(block, _mm_set1_epi8(static_cast<char>(0xC0)));
   // Where a continuation byte must be: after any lead (C0 and up), two after a three- or four-byte
   // lead (E0 and up), three after a four-byte lead (F0 and up). Exactly there and nowhere else.
-  const __m128i wanted =
-      _mm_or_si128(_mm_or_si128(atLeast(prev1, 0xC0), atLeast(prev2, 0xE0)), atLeast(prev3, 0xF0));
+  const __m128i wanted = _mm_or_si128(_mm_or_si128(atLeast(prev1, 0xC0), atLeast(prev2, 0xE0)), atLeast(prev3, 0xF0));
   __m128i errors = _mm_xor_si128(wanted, continuation);
   // Bytes that never occur: C0 and C1 (overlong two-byte leads), F5 and up (beyond U+10FFFF).
   errors = _mm_or_si128(errors, _mm_andnot_si128(atLeast(block, 0xC2), atLeast(block, 0xC0)));

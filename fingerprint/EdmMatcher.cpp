@@ -70,9 +70,7 @@ Cut cutAt(std::uint32_t c) {
   }
 }
 
-bool isTrigger(std::uint32_t c) {
-  return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c));
-}
+bool isTrigger(std::uint32_t c) { return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c)); }
 
 // The kinds of value the set's columns are of.
 std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
@@ -385,8 +383,8 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
   };
   const auto is = [](__m128i v, int b) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(b))); };
   while (at + 17 <= text.size()) {
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at));       // NOLINT
-    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at + 1));   // NOLINT
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at));      // NOLINT
+    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at + 1));  // NOLINT
     __m128i hit = _mm_or_si128(inRange(v, '0', '9'), is(v, '@'));
     hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xC2), inRange(n, 0xB2, 0xBE)));
     hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE2), inRange(n, 0x81, 0x9E)));

@@ -6,12 +6,12 @@
 // the provider's context on each copy and cleanses it, which cost more than the two SHA-256 blocks a
 // short message needs. Both run the same assembly (SHA-NI where the CPU has it).
 #define OPENSSL_SUPPRESS_DEPRECATED
-#include <bit>
-#include <cstring>
-
 #include <openssl/crypto.h>
 #include <openssl/rand.h>
 #include <openssl/sha.h>
+
+#include <bit>
+#include <cstring>
 
 #include "common/Base64Url.h"
 #include "common/Crypto.h"

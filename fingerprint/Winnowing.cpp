@@ -185,8 +185,8 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
   thread_local std::vector<std::uint64_t> hashes;
   chars.clear();
   std::size_t first = 0;
-  std::size_t rolled = 0;     // k-grams starting before this have their hash
-  std::uint64_t rolling = 0;  // the polynomial hash of the k-gram at rolled - 1
+  std::size_t rolled = 0;            // k-grams starting before this have their hash
+  std::uint64_t rolling = 0;         // the polynomial hash of the k-gram at rolled - 1
   std::size_t nextEnd = window - 1;  // the last k-gram of the next window to select from
   constexpr std::size_t kNone = SIZE_MAX;
   std::size_t minAt = kNone, lastSelected = kNone;

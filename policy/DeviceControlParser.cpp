@@ -230,9 +230,8 @@ bool readInquiryFields(ObjectReader& reader, ErrorList& errors, const char* what
     if (v->kind != common::JsonKind::kString || text.size() > limit || !isInquiryText(text) ||
         (required && text.empty())) {
       errors.add(reader.pointerOf(key), "expected the " + std::string(what) + "'s " + std::string(key) +
-                                            " as sysfs shows it (" + (required ? "1-" : "0-") +
-                                            std::to_string(limit) + " printable ASCII characters), found " +
-                                            common::describeJson(*v));
+                                            " as sysfs shows it (" + (required ? "1-" : "0-") + std::to_string(limit) +
+                                            " printable ASCII characters), found " + common::describeJson(*v));
       ok = false;
       continue;
     }
@@ -246,9 +245,9 @@ void parseOpticalEntry(const common::JsonValue& value, const std::string& pointe
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   AllowedOpticalDrive drive;
-  const bool ok = readInquiryFields(reader, errors, "drive",
-                                    {InquiryField{"vendor", &drive.vendor, 8, true},
-                                     InquiryField{"model", &drive.model, 16, false}});
+  const bool ok = readInquiryFields(
+      reader, errors, "drive",
+      {InquiryField{"vendor", &drive.vendor, 8, true}, InquiryField{"model", &drive.model, 16, false}});
   readAccess(reader, drive.access);
   reader.string("comment", drive.comment, 1024);
   if (ok) out.push_back(std::move(drive));
@@ -259,10 +258,10 @@ void parseDiskEntry(const common::JsonValue& value, const std::string& pointer, 
   ObjectReader reader(value, pointer, errors);
   if (!reader.isObject()) return;
   AllowedDisk disk;
-  const bool ok = readInquiryFields(reader, errors, "disk",
-                                    {InquiryField{"vendor", &disk.vendor, 8, false},
-                                     InquiryField{"model", &disk.model, 16, true},
-                                     InquiryField{"serial", &disk.serial, 64, false}});
+  const bool ok =
+      readInquiryFields(reader, errors, "disk",
+                        {InquiryField{"vendor", &disk.vendor, 8, false}, InquiryField{"model", &disk.model, 16, true},
+                         InquiryField{"serial", &disk.serial, 64, false}});
   reader.string("comment", disk.comment, 1024);
   if (ok) out.push_back(std::move(disk));
 }

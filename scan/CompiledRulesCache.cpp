@@ -76,11 +76,12 @@ CompiledRulesCache::Rules CompiledRulesCache::compile(std::string_view name, std
       // compiled from the source and the file rewritten, as a damaged file is here.
       Rules rules;
       rules.outcome.rules = std::make_shared<const policy::YaraRules>(
-          [path, bytes = std::move(compiled).value(), source = std::string(source)]() mutable
-          -> common::Result<std::shared_ptr<const policy::YaraRules>> {
+          [path, bytes = std::move(compiled).value(),
+           source = std::string(source)]() mutable -> common::Result<std::shared_ptr<const policy::YaraRules>> {
             if (auto loaded = policy::loadYaraRules(std::move(bytes), source)) return loaded;
             auto rebuilt = compileAndKeep(path, source);
-            if (!rebuilt.rules) return common::makeError("the cached rules do not load and their source does not compile");
+            if (!rebuilt.rules)
+              return common::makeError("the cached rules do not load and their source does not compile");
             return rebuilt.rules;
           });
       rules.origin = Origin::kLoaded;

@@ -1,7 +1,7 @@
 #include "scan/ContentInspector.h"
 
-#include <cmath>
 #include <algorithm>
+#include <cmath>
 
 #include "fingerprint/EdmMatcher.h"
 #include "fingerprint/Winnowing.h"

@@ -123,8 +123,7 @@ PieceParts encodePieceParts(const Piece& piece, bool rawIsDocument) {
 std::string encodePiece(const Piece& piece, bool rawIsDocument) {
   const PieceParts parts = encodePieceParts(piece, rawIsDocument);
   std::string out;
-  out.reserve(parts.head.size() + (rawIsDocument ? 0 : piece.raw.size()) + parts.middle.size() +
-              piece.decoded.size());
+  out.reserve(parts.head.size() + (rawIsDocument ? 0 : piece.raw.size()) + parts.middle.size() + piece.decoded.size());
   out.append(parts.head);
   if (!rawIsDocument) out.append(piece.raw);
   out.append(parts.middle);

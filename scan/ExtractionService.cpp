@@ -72,7 +72,7 @@ bool serveOne(drivers::SandboxChannel& channel, std::string_view frame, const co
         // In parts: the text goes to the socket from where the extractor left it, not copied first.
         const PieceParts parts = encodePieceParts(piece, isDocument);
         const std::array<std::string_view, 4> answer{parts.head, isDocument ? std::string_view{} : piece.raw,
-                                                    parts.middle, piece.decoded};
+                                                     parts.middle, piece.decoded};
         sent = static_cast<bool>(channel.queueParts(answer));
       },
       skipped);

@@ -66,7 +66,8 @@ inline std::size_t findEither(std::string_view xml, std::size_t i, char a, char 
 // into the shared strings, not text.
 bool sharedStringCell(std::string_view tag) {
   for (std::size_t p = 1; p + 5 <= tag.size(); ++p) {
-    if (tag[p] != 't' || (tag[p - 1] != ' ' && tag[p - 1] != '\t' && tag[p - 1] != '\r' && tag[p - 1] != '\n')) continue;
+    if (tag[p] != 't' || (tag[p - 1] != ' ' && tag[p - 1] != '\t' && tag[p - 1] != '\r' && tag[p - 1] != '\n'))
+      continue;
     const std::string_view value = tag.substr(p + 1, 4);
     if (value == "=\"s\"" || value == "='s'") return true;
   }

@@ -28,7 +28,8 @@ class TracingSink final : public EventSink {
   std::string report(const std::string& type, common::Severity severity, Poco::JSON::Object::Ptr details) override {
     if (trace_) {
       std::string device = details->optValue<std::string>("usb.kernel_name", "");
-      for (const char* key : {"mmc.kernel_name", "pci.kernel_name", "optical.address", "thunderbolt.port", "scsi.address"}) {
+      for (const char* key :
+           {"mmc.kernel_name", "pci.kernel_name", "optical.address", "thunderbolt.port", "scsi.address"}) {
         if (details->has(key)) device = details->getValue<std::string>(key);
       }
       trace_("mamori: " + type + " " + device + "\n");
@@ -98,9 +99,8 @@ class AssembledDeviceControl final : public DeviceControlCapability {
       }
       uevents_ = std::move(source).value();
       control_ = std::make_unique<device::DeviceControl>(*drivers_.usb, *drivers_.blocks, uevents_.get(), trace_);
-      for (device::DeviceChannel* channel :
-           std::initializer_list<device::DeviceChannel*>{&cards_, &pciStorage_, &disks_, &opticalControl_,
-                                                        &thunderbolt_}) {
+      for (device::DeviceChannel* channel : std::initializer_list<device::DeviceChannel*>{
+               &cards_, &pciStorage_, &disks_, &opticalControl_, &thunderbolt_}) {
         control_->addChannel(channel);
       }
       refusedTimer_.setInterval(kRefusedPollMs);
@@ -111,7 +111,8 @@ class AssembledDeviceControl final : public DeviceControlCapability {
           std::vector<drivers::RefusedOpen> optical;
           const std::int64_t now = device::steadyMs();
           for (auto& open : drivers_.accessGate->refused()) {
-            if (!pciStorage_.refusedOpen(open, now) && !disks_.refusedOpen(open, now)) optical.push_back(std::move(open));
+            if (!pciStorage_.refusedOpen(open, now) && !disks_.refusedOpen(open, now))
+              optical.push_back(std::move(open));
           }
           opticalControl_.reportRefused(optical);
         } catch (const std::exception& e) {

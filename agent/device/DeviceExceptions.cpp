@@ -16,7 +16,9 @@ DeviceIdentity identityOf(const drivers::UsbDevice& device) {
 DeviceIdentity hashedIdentity(const std::string& vendor, const std::string& model, std::string serial,
                               std::string channel) {
   const std::string hash = common::sha256Hex(vendor + "/" + model);
-  const auto id = [&](std::size_t at) { return static_cast<std::uint16_t>(std::stoul(hash.substr(at, 4), nullptr, 16)); };
+  const auto id = [&](std::size_t at) {
+    return static_cast<std::uint16_t>(std::stoul(hash.substr(at, 4), nullptr, 16));
+  };
   return {id(0), id(4), std::move(serial), std::move(channel)};
 }
 
@@ -30,7 +32,7 @@ std::string deviceIdField(const std::string& channel) {
   static const std::map<std::string, std::string, std::less<>> kFields{
       {"usb", "usb.kernel_name"},          {"pcie_storage", "pci.kernel_name"},
       {"card_readers", "mmc.kernel_name"}, {"thunderbolt", "thunderbolt.kernel_name"},
-      {"optical", "optical.address"},     {"hotplug_disks", "scsi.address"},
+      {"optical", "optical.address"},      {"hotplug_disks", "scsi.address"},
   };
   const auto found = kFields.find(channel);
   return found == kFields.end() ? "device.id" : found->second;

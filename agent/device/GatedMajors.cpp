@@ -72,7 +72,8 @@ void logRulesLifted(const std::string& who, const std::string& what) {
 
 std::vector<drivers::DeviceNumber> denyMajors(drivers::DeviceAccessGate& gate,
                                               const std::vector<drivers::DeviceNumber>& majors,
-                                              const std::function<void(const std::string&)>& failed, std::string& text) {
+                                              const std::function<void(const std::string&)>& failed,
+                                              std::string& text) {
   std::vector<drivers::DeviceNumber> denied;
   for (const auto& major : majors) {
     if (auto done = gate.set(major, drivers::DeviceAccess::kNone); !done) {

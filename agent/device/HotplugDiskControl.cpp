@@ -12,7 +12,9 @@ namespace mamori::agent::device {
 namespace {
 
 // SCSI_DISK0_MAJOR, SCSI_DISK1..7_MAJOR, SCSI_DISK8..15_MAJOR: fixed in the kernel, only ever sd.
-bool isSdMajor(std::uint32_t major) { return major == 8 || (major >= 65 && major <= 71) || (major >= 128 && major <= 135); }
+bool isSdMajor(std::uint32_t major) {
+  return major == 8 || (major >= 65 && major <= 71) || (major >= 128 && major <= 135);
+}
 // An sd disk's minors: the disk at a multiple of 16, its partitions 1-15 above it (more go to blkext).
 constexpr std::uint32_t kSdMinors = 16;
 // SCSI peripheral device types that hold data: disk, tape, write-once, optical memory, RBC, ZBC host managed.
@@ -22,7 +24,11 @@ bool holdsStorage(int type) { return type == 0 || type == 1 || type == 4 || type
 
 HotplugDiskControl::HotplugDiskControl(drivers::StorageNodes& nodes, drivers::DeviceAccessGate& gate, EventSink& sink,
                                        PciAllowed pciAllowed)
-    : nodes_(nodes), gate_(gate), sink_(sink), reporter_(sink, "hot-plugged disks"), pciAllowed_(std::move(pciAllowed)) {}
+    : nodes_(nodes),
+      gate_(gate),
+      sink_(sink),
+      reporter_(sink, "hot-plugged disks"),
+      pciAllowed_(std::move(pciAllowed)) {}
 
 void HotplugDiskControl::apply(const policy::DeviceControlSettings& settings) {
   settings_ = settings;
@@ -137,7 +143,8 @@ void HotplugDiskControl::gateMajors() {
     if (!allow(node, false)) return;  // the majors stay open
   }
   std::string denied;
-  for (const auto& major : denyMajors(gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied)) {
+  for (const auto& major : denyMajors(
+           gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied)) {
     majors_.push_back(major);
   }
   logMajorsDenied("hot-plugged disks", denied, allowed_.size(), "numbers");
@@ -198,7 +205,8 @@ bool HotplugDiskControl::decide(const drivers::StorageNode& node) {
     decided_[node.scsiDevpath] = true;
     return true;
   }
-  ChannelVerdict verdict = channelVerdict(policy::evaluateHotplugDisk(settings_, {node.vendor, node.model, node.serial}));
+  ChannelVerdict verdict =
+      channelVerdict(policy::evaluateHotplugDisk(settings_, {node.vendor, node.model, node.serial}));
   const ChannelDevice device = identify(node);
   const auto grant = reporter_.excepted(device.identity, verdict, settings_.mode);
   const bool allowed = verdict.decision != policy::CardDecision::kBlock;
@@ -225,7 +233,8 @@ bool HotplugDiskControl::allow(const drivers::StorageNode& node, bool reread) {
     for (std::uint32_t minor = node.number.minor + 1; minor < node.number.minor + kSdMinors; ++minor) {
       const drivers::DeviceNumber partition{true, node.number.major, minor};
       if (allowed_.count(partition) != 0) continue;
-      if (auto done = gate_.set(partition, drivers::DeviceAccess::kAll); !done) break;  // the partition's own add allows it
+      if (auto done = gate_.set(partition, drivers::DeviceAccess::kAll); !done)
+        break;  // the partition's own add allows it
       allowed_[partition] = node.number;
     }
   }

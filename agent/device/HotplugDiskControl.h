@@ -83,9 +83,9 @@ class HotplugDiskControl final : public DeviceChannel {
   bool applied_ = false;
   bool gated_ = false;
   bool gateUnavailable_ = false;
-  std::vector<drivers::DeviceNumber> majors_;  // gated majors (minor kAnyMinor)
-  std::set<std::string> atStart_;              // SCSI devices present when the gate was set
-  std::map<std::string, bool> decided_;        // SCSI device devpath -> allowed
+  std::vector<drivers::DeviceNumber> majors_;     // gated majors (minor kAnyMinor)
+  std::set<std::string> atStart_;                 // SCSI devices present when the gate was set
+  std::map<std::string, bool> decided_;           // SCSI device devpath -> allowed
   std::map<std::string, ChannelDevice> devices_;  // SCSI device devpath -> its identity, once decided
   // Numbers with an allow rule of ours -> the number of the node that brought it (a disk for its
   // partition minors, else itself).

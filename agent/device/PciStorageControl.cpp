@@ -235,14 +235,13 @@ void PciStorageControl::gateMajors() {
     if (mayOpen(node, atStart)) allow(node, false);
   }
   std::string denied;
-  (void)denyMajors(gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied);
+  (void)denyMajors(
+      gate_, fresh, [this](const std::string& what) { gateFailed(what); }, denied);
   logMajorsDenied("pcie storage", denied, allowed_.size(), "nodes");
   gated_ = true;
 }
 
-void PciStorageControl::liftGate() {
-  liftRules(gate_, majors_, allowed_, gated_, "pcie storage", "NVMe");
-}
+void PciStorageControl::liftGate() { liftRules(gate_, majors_, allowed_, gated_, "pcie storage", "NVMe"); }
 
 void PciStorageControl::rebuild(bool reread) {
   auto present = nodesPresentOn(nodes_, majors_, "pcie storage");

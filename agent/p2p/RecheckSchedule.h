@@ -6,12 +6,11 @@
 // sorted list: inserting was 4% of the agent's CPU during a loop of execs, and every recheck woke
 // the main thread on its own). Pure: time is a parameter.
 
-#include <sys/types.h>
-
 #include <chrono>
 #include <cstddef>
 #include <deque>
 #include <optional>
+#include <sys/types.h>
 #include <vector>
 
 namespace mamori::agent::p2p {

@@ -107,8 +107,8 @@ common::Result<Hashed> hashFile(const std::string& path, const fingerprint::Fing
   out.json = "{\"id\":" + common::jsonQuote(id) +
              ",\"name\":" + common::jsonQuote(std::filesystem::path(path).filename().string()) +
              ",\"chars\":" + std::to_string(chars) + ",\"hashes\":\"" + packHashes(hashes) + "\"}";
-  out.summary = id + "  " + path + " (" + std::to_string(chars) + " characters, " +
-                std::to_string(hashes.size()) + " fingerprints)";
+  out.summary = id + "  " + path + " (" + std::to_string(chars) + " characters, " + std::to_string(hashes.size()) +
+                " fingerprints)";
   return out;
 }
 

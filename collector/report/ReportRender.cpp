@@ -226,7 +226,8 @@ std::string localTime(std::int64_t ms, std::int64_t offsetMs) {
 std::string reportFileName(const FleetReport& report, const std::string& extension) {
   std::string group;
   for (const char c : report.group) {
-    const bool plain = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+    const bool plain =
+        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
     group += plain ? c : '_';
   }
   if (group.size() > 48) group.resize(48);

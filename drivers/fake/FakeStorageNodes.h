@@ -14,7 +14,9 @@ namespace mamori::drivers::fake {
 class FakeStorageNodes final : public StorageNodes {
  public:
   // blkext 259; nvme, nvme-generic, sg and bsg char majors as a Debian 12 kernel registers them.
-  FakeStorageNodes() : blockMajors_{{"blkext", 259}, {"sd", 8}}, charMajors_{{"nvme", 240}, {"nvme-generic", 239}, {"sg", 21}, {"bsg", 247}} {}
+  FakeStorageNodes()
+      : blockMajors_{{"blkext", 259}, {"sd", 8}},
+        charMajors_{{"nvme", 240}, {"nvme-generic", 239}, {"sg", 21}, {"bsg", 247}} {}
 
   // A node the kernel made: below PCI function `function` ("" for none).
   StorageNode& add(const DeviceNumber& number, const std::string& name, const std::string& function, bool disk) {

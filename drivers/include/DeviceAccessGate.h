@@ -3,7 +3,8 @@
 // per agent, made by the composition root and shared by the channels that put rules in it (optical
 // drives: block major 11 and their sg/bsg minors; PCIe storage: blkext and the nvme char majors;
 // hot-plugged disks: the sd majors and the other SCSI devices' sg/bsg minors, decision 0055). Each
-// channel sets and clears only its own numbers, so one channel's apply never drops another's rules. Reads and carries out; it never decides which device is allowed.
+// channel sets and clears only its own numbers, so one channel's apply never drops another's rules. Reads and carries
+// out; it never decides which device is allowed.
 
 #include <cstdint>
 #include <string>

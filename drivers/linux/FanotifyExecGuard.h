@@ -67,8 +67,8 @@ class FanotifyExecGuard {
   Answered answered_;
   pid_t self_;
   std::atomic<bool> stop_{false};
-  std::mutex marks_;  // orders remembering against forgetting
-  std::uint64_t epoch_ = 0;                  // forgetAllowed() calls so far (under marks_)
+  std::mutex marks_;                        // orders remembering against forgetting
+  std::uint64_t epoch_ = 0;                 // forgetAllowed() calls so far (under marks_)
   std::atomic<std::size_t> remembered_{0};  // ignore marks set since the last forget
   std::thread thread_;
 };

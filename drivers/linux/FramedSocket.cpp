@@ -14,9 +14,9 @@ namespace mamori::drivers {
 namespace {
 
 constexpr std::size_t kHeaderBytes = 4;
-constexpr std::size_t kReadChunk = 64U << 10U;    // bytes asked for per read beyond what is needed
-constexpr std::size_t kQueueFlush = 256U << 10U;  // queued bytes that are sent without waiting for flush
-constexpr std::size_t kLargePart = 16U << 10U;    // a frame's part this large is sent, not copied into the queue
+constexpr std::size_t kReadChunk = 64U << 10U;       // bytes asked for per read beyond what is needed
+constexpr std::size_t kQueueFlush = 256U << 10U;     // queued bytes that are sent without waiting for flush
+constexpr std::size_t kLargePart = 16U << 10U;       // a frame's part this large is sent, not copied into the queue
 constexpr std::size_t kKeptBuffer = 4 * kReadChunk;  // a receive buffer grown beyond this is not kept
 
 void appendHeader(std::string& out, std::size_t size) {

@@ -113,11 +113,10 @@ bool belowUsb(std::string_view devpath) {
 
 std::string parseUnitSerial(std::string_view page) {
   if (page.size() < 4 || static_cast<unsigned char>(page[1]) != 0x80) return {};
-  const std::size_t length = (static_cast<std::size_t>(static_cast<unsigned char>(page[2])) << 8U) |
-                             static_cast<unsigned char>(page[3]);
+  const std::size_t length =
+      (static_cast<std::size_t>(static_cast<unsigned char>(page[2])) << 8U) | static_cast<unsigned char>(page[3]);
   const std::string serial = trimmed(page.substr(4, std::min(length, page.size() - 4)));
-  const bool printable =
-      std::all_of(serial.begin(), serial.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
+  const bool printable = std::all_of(serial.begin(), serial.end(), [](char c) { return c >= 0x20 && c < 0x7f; });
   return printable ? serial : std::string();
 }
 

@@ -57,7 +57,10 @@ TEST_CASE("isValidUtf8 agrees with decodeUtf8 on every lead byte and second byte
   int disagreements = 0;
   for (int lead = 0; lead < 256; ++lead) {
     for (int second = 0; second < 256; ++second) {
-      for (const char* tail : {"", "\x80", "\xBF\x80", "A", "\x80" "A", "\x80\x80\x80", "\xC0"}) {
+      for (const char* tail : {"", "\x80", "\xBF\x80", "A",
+                               "\x80"
+                               "A",
+                               "\x80\x80\x80", "\xC0"}) {
         std::string text{static_cast<char>(lead), static_cast<char>(second)};
         text += tail;
         for (const std::string& s : {text, "abcdefgh" + text, "abcdefg" + text}) {
@@ -89,8 +92,8 @@ TEST_CASE("the block-wise check agrees with decodeUtf8 across 16-byte edges") {
   const auto reference = decodesWhole;
   // Every run of up to four of these bytes, placed so that it ends a text or straddles the first
   // block edge, in ASCII and in Japanese surroundings (texts of 32 bytes and more take the blocks).
-  const unsigned char interesting[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2,
-                                       0xDF, 0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
+  const unsigned char interesting[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
+                                       0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
   const std::string japanese = "社外秘の資料です。顧客番号";  // 3-byte sequences only
   int disagreements = 0;
   int checked = 0;

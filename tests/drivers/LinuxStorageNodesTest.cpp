@@ -17,10 +17,10 @@ namespace {
 namespace fs = std::filesystem;
 using mamori::drivers::DeviceNumber;
 using mamori::drivers::kAnyMinor;
+using mamori::drivers::linux_os::belowUsb;
 using mamori::drivers::linux_os::LinuxStorageNodes;
 using mamori::drivers::linux_os::nearestPciFunction;
 using mamori::drivers::linux_os::parseDeviceNumber;
-using mamori::drivers::linux_os::belowUsb;
 using mamori::drivers::linux_os::parseProcDevices;
 using mamori::drivers::linux_os::parseUnitSerial;
 using mamori::drivers::linux_os::scsiDeviceDevpath;
@@ -157,10 +157,20 @@ TEST_CASE("SCSI facts of a devpath: its SCSI device, USB or not, the unit serial
   CHECK(belowUsb("/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda"));
   CHECK_FALSE(belowUsb(esata + "/block/sdb"));
   CHECK_FALSE(belowUsb("/devices/platform/usbx/block/sdb"));
-  CHECK(parseUnitSerial(std::string("\0\x80\0\x0a" "  disk-1 \0\0", 14)) == "disk-1");
-  CHECK(parseUnitSerial(std::string("\0\x80\0\x10" "ab", 6)) == "ab");  // a length beyond the page: what is there
-  CHECK(parseUnitSerial(std::string("\0\x83\0\x02" "ab", 6)).empty());  // another page
-  CHECK(parseUnitSerial(std::string("\0\x80\0\x02\x01" "b", 6)).empty());  // not printable
+  CHECK(parseUnitSerial(std::string("\0\x80\0\x0a"
+                                    "  disk-1 \0\0",
+                                    14)) == "disk-1");
+  CHECK(parseUnitSerial(std::string("\0\x80\0\x10"
+                                    "ab",
+                                    6)) == "ab");  // a length beyond the page: what is there
+  CHECK(parseUnitSerial(std::string("\0\x83\0\x02"
+                                    "ab",
+                                    6))
+            .empty());  // another page
+  CHECK(parseUnitSerial(std::string("\0\x80\0\x02\x01"
+                                    "b",
+                                    6))
+            .empty());  // not printable
   CHECK(parseUnitSerial("").empty());
 }
 
@@ -173,7 +183,9 @@ TEST_CASE("the nodes of a SCSI disk carry its SCSI device, INQUIRY strings and s
   tree.file(esata + "/type", "0\n");
   tree.file(esata + "/vendor", "ATA     \n");
   tree.file(esata + "/model", "Portable SSD    \n");
-  tree.file(esata + "/vpd_pg80", std::string("\0\x80\0\x08" "company1", 12));
+  tree.file(esata + "/vpd_pg80", std::string("\0\x80\0\x08"
+                                             "company1",
+                                             12));
   const std::string usb = "/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0";
   tree.node(true, "8:0", usb + "/block/sda");
   const auto nodes = tree.nodes();

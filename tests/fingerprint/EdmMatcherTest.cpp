@@ -37,9 +37,9 @@ fp::EdmSet sample(std::int64_t minColumns = 2, bool withLengths = true) {
     std::vector<std::string_view> cells(registeredRows()[r].begin(), registeredRows()[r].end());
     CHECK(fp::hashEdmRow(testKey(), columns, cells, static_cast<std::uint32_t>(r), entries, &lengths) == 0);
   }
-  auto set =
-      fp::buildEdmSet("customers", 3, testKey().keyId(), columns, minColumns, static_cast<std::int64_t>(registeredRows().size()),
-                      entries, withLengths ? lengths : std::vector<std::uint64_t>{});
+  auto set = fp::buildEdmSet("customers", 3, testKey().keyId(), columns, minColumns,
+                             static_cast<std::int64_t>(registeredRows().size()), entries,
+                             withLengths ? lengths : std::vector<std::uint64_t>{});
   REQUIRE(set);
   set.value().createdAt = "2026-12-06T18:00:00.000Z";
   return set.value();
@@ -290,9 +290,10 @@ std::string written(std::mt19937& rng, const std::vector<std::string>& row, std:
 }
 
 std::string filler(std::mt19937& rng, std::size_t bytes) {
-  static const std::vector<std::string> kWords = {
-      "the", "plan", "customer", "price", "quarter", "in", "2024", "room", "3F", "a@b", "営業", "顧客", "計画",
-      "予算", "売上", "の", "を", "に", "は", "。", "、", "Q3", "２０２５", "①", "x@y.z", "100", "Tokyo"};
+  static const std::vector<std::string> kWords = {"the",  "plan",     "customer", "price", "quarter", "in",   "2024",
+                                                  "room", "3F",       "a@b",      "営業",  "顧客",    "計画", "予算",
+                                                  "売上", "の",       "を",       "に",    "は",      "。",   "、",
+                                                  "Q3",   "２０２５", "①",        "x@y.z", "100",     "Tokyo"};
   std::string out;
   while (out.size() < bytes) {
     out += kWords[rng() % kWords.size()];
@@ -316,11 +317,11 @@ std::string generated(std::mt19937& rng, const Table& t) {
     const auto layout = rng() % 4;
     for (const std::size_t c : columns) {
       std::string value = written(rng, row, c);
-      if (rng() % 8 == 0) value = written(rng, t.rows[rng() % t.rows.size()], c);  // another row's
+      if (rng() % 8 == 0) value = written(rng, t.rows[rng() % t.rows.size()], c);           // another row's
       if (rng() % 16 == 0) value = "090-" + std::to_string(rng() % 9000 + 1000) + "-9999";  // no row's
       switch (layout) {
-        case 0: text += value + ","; break;     // a CSV line
-        case 1: text += value + "\n"; break;    // a cell a line
+        case 0: text += value + ","; break;   // a CSV line
+        case 1: text += value + "\n"; break;  // a cell a line
         case 2: text += "氏名: " + value + "\n"; break;
         default: {  // prose between, about the window apart
           const std::size_t gap = rng() % 3 == 0 ? window - 8 + rng() % 16 : rng() % (window / 2 + 1);
@@ -396,8 +397,8 @@ TEST_CASE("an address whose only digit is a compatibility form is found by the a
     const bool read = one != "㏠";  // 1日: not the registered address, but a trigger all the same
     CHECK(rows(set, "顧客 山田 太郎\n大阪府大阪市北区" + one + "\n") == (read ? 1 : 0));
     for (std::size_t pad = 0; pad < 20; ++pad)  // at every place of a 16-byte block of the trigger search
-      CHECK(rows(set, std::string(pad, 'z') + "\n顧客 山田 太郎\n大阪府大阪市北区" + one + "\n" + std::string(40, 'z')) ==
-            (read ? 1 : 0));
+      CHECK(rows(set, std::string(pad, 'z') + "\n顧客 山田 太郎\n大阪府大阪市北区" + one + "\n" +
+                          std::string(40, 'z')) == (read ? 1 : 0));
   }
 }
 
@@ -410,7 +411,8 @@ TEST_CASE("every character that normalises to a digit is a trigger of the anchor
     utf8.clear();
     fp::appendUtf8(utf8, static_cast<char32_t>(c));
     fp::normalizeTextInto(utf8, normalized);
-    const bool digit = std::any_of(normalized.begin(), normalized.end(), [](char32_t n) { return n >= '0' && n <= '9'; });
+    const bool digit =
+        std::any_of(normalized.begin(), normalized.end(), [](char32_t n) { return n >= '0' && n <= '9'; });
     if (digit && !fp::edmDigitSource(c)) missed.push_back(c);
   }
   std::string shown;

@@ -19,13 +19,27 @@ namespace {
 fp::FingerprintKey testKey() { return fp::FingerprintKey::fromText(std::string(42, 'Q') + "A").value(); }
 
 // Pieces of text by kind: each generated text draws from some of them.
-constexpr std::string_view kEnglish[]{"the ", "plan ", "Market ", "CUSTOMER ", "price, ", "quarter. ", "Q3 ",
-                                      "2026 ", "v2:", "e-mail ", "don't ", "\n", "\t", "  "};
-constexpr std::string_view kJapanese[]{"営業", "顧客", "計画", "の", "を", "に", "は", "。", "、", "「", "」",
-                                       "（", "）", "　", "カタカナ", "ひらがな", "第一条", "々", "ヶ", "ー", "〜"};
+constexpr std::string_view kEnglish[]{"the ",  "plan ", "Market ", "CUSTOMER ", "price, ", "quarter. ", "Q3 ",
+                                      "2026 ", "v2:",   "e-mail ", "don't ",    "\n",      "\t",        "  "};
+constexpr std::string_view kJapanese[]{"営業",     "顧客",     "計画",   "の", "を", "に", "は",
+                                       "。",       "、",       "「",     "」", "（", "）", "　",
+                                       "カタカナ", "ひらがな", "第一条", "々", "ヶ", "ー", "〜"};
 constexpr std::string_view kWidth[]{"ＡＢＣ", "１２３", "ｶﾞｲﾄﾞ", "ﾗｲﾝ", "ﾊﾟ", "ｱ", "ｰ", "㈱", "①", "ｚ"};
-constexpr std::string_view kOther[]{"é", "\xCC\x81", "ß", "İ", "ﬁ", "한국어", "\xE1\x84\x80\xE1\x85\xA1", "😀",
-                                    "\xFF", "\xE3\x81", "\xE3\x82\x99", "Ωμέγα", "привет ", "\xEF\xBF\xBD", "ゟ"};
+constexpr std::string_view kOther[]{"é",
+                                    "\xCC\x81",
+                                    "ß",
+                                    "İ",
+                                    "ﬁ",
+                                    "한국어",
+                                    "\xE1\x84\x80\xE1\x85\xA1",
+                                    "😀",
+                                    "\xFF",
+                                    "\xE3\x81",
+                                    "\xE3\x82\x99",
+                                    "Ωμέγα",
+                                    "привет ",
+                                    "\xEF\xBF\xBD",
+                                    "ゟ"};
 constexpr std::string_view kFiller[]{" ", "\n", "-", "=", "*", ".", "、", "。", "　", "\r\n", "|", "・"};
 
 std::string generate(std::mt19937& rng, std::size_t bytes,
@@ -67,8 +81,8 @@ TEST_CASE("the text's fingerprints in one pass are winnow(normalizeText(text))")
   int texts = 0;
   for (const auto* kinds : {&ascii, &japanese, &mixed, &everything, &width}) {
     // Shorter than k, around a window, around the 8 KiB pieces and the old 128 Ki k-gram buffer.
-    for (const std::size_t bytes : {0UL, 5UL, 15UL, 16UL, 17UL, 47UL, 48UL, 100UL, 1000UL, 8191UL, 8192UL, 8193UL,
-                                    20000UL, 140000UL}) {
+    for (const std::size_t bytes :
+         {0UL, 5UL, 15UL, 16UL, 17UL, 47UL, 48UL, 100UL, 1000UL, 8191UL, 8192UL, 8193UL, 20000UL, 140000UL}) {
       const std::string text = generate(rng, bytes, *kinds);
       checkSame(text, key, {}, 8U << 10U);
       checkSame(text, key, {}, 1 + rng() % 300);  // many pieces: every carry-over path

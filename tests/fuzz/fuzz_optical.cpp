@@ -35,9 +35,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       MAMORI_ASSERT(bytes.substr(0, device.size()) == device);  // a prefix of the devpath
       break;
     }
-    case 5:
-      (void)optical::belowUsb(bytes);
-      break;
+    case 5: (void)optical::belowUsb(bytes); break;
     default:
       if (auto number = optical::parseDeviceNumber(bytes))
         MAMORI_ASSERT(number->first <= 4095 && number->second <= 0xfffff);

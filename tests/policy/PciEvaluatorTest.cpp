@@ -106,8 +106,10 @@ TEST_CASE("a disk hot-plugged on a non-USB transport follows pcie_storage; disk_
   DeviceControlSettings settings;
   const HotplugDiskFacts disk{"ATA", "Portable SSD", "S123"};
   CHECK(summary(evaluateHotplugDisk(settings, disk)) == "block/block #-1: pcie_storage is block");
-  settings.diskAllow = {{"", "Portable SSD", "other", ""}, {"WDC", "Portable SSD", "", ""},
-                        {"ATA", "Portable SSD", "S123", "asset 7"}, {"", "Portable SSD", "", "every unit"}};
+  settings.diskAllow = {{"", "Portable SSD", "other", ""},
+                        {"WDC", "Portable SSD", "", ""},
+                        {"ATA", "Portable SSD", "S123", "asset 7"},
+                        {"", "Portable SSD", "", "every unit"}};
   auto verdict = evaluateHotplugDisk(settings, disk);
   CHECK(summary(verdict) == "allow/allow #2: allowed by disk_allow entry 2 (asset 7)");
   CHECK(evaluateHotplugDisk(settings, {"ATA", "Portable SSD", ""}).allowEntry == 3);  // no serial: the model entry

@@ -218,9 +218,8 @@ TEST_CASE("hot-plugged disks: a refused eSATA disk gets a challenge; the grant l
   mamori::drivers::fake::FakeDeviceGate gate;
   const DeviceNumber bootDisk{true, 8, 0};
   nodes.addScsi(bootDisk, "sda", "0:0:0:0", true);
-  mamori::agent::device::HotplugDiskControl disks{nodes, gate, f.sink, [](const std::vector<std::string>&) {
-                                                    return false;
-                                                  }};
+  mamori::agent::device::HotplugDiskControl disks{nodes, gate, f.sink,
+                                                  [](const std::vector<std::string>&) { return false; }};
   f.start(disks, "{}");
   // The disk on the eSATA port, its first partition and its sg node, then their uevents.
   const DeviceNumber disk{true, 8, 16};
@@ -230,7 +229,8 @@ TEST_CASE("hot-plugged disks: a refused eSATA disk gets a challenge; the grant l
   nodes.addScsi(part, "sdb1", "2:0:0:0", false).serial = "WX1";
   nodes.addScsi(sg, "sg1", "2:0:0:0", false).serial = "WX1";
   const auto add = [&](const DeviceNumber& number, const std::string& name) {
-    auto event = uevent("add", number.block ? "block" : "scsi_generic", "/devices/x/" + name, number.block ? "disk" : "");
+    auto event =
+        uevent("add", number.block ? "block" : "scsi_generic", "/devices/x/" + name, number.block ? "disk" : "");
     event.vars["MAJOR"] = std::to_string(number.major);
     event.vars["MINOR"] = std::to_string(number.minor);
     disks.handleUevent(event);
@@ -275,7 +275,8 @@ TEST_CASE("hot-plugged disks: a refused eSATA disk gets a challenge; the grant l
   nodes.remove(disk);
   nodes.remove(part);
   nodes.remove(sg);
-  disks.handleUevent(uevent("remove", "scsi", "/devices/pci0000:00/0000:00:1f.2/host2/target2:0:0/2:0:0:0", "scsi_device"));
+  disks.handleUevent(
+      uevent("remove", "scsi", "/devices/pci0000:00/0000:00:1f.2/host2/target2:0:0/2:0:0:0", "scsi_device"));
   CHECK_FALSE(f.listed("2:0:0:0", again));
   CHECK(f.control.blockedDevices().size() == 1);  // the other disk, still there
 }

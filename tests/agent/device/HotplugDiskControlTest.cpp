@@ -42,7 +42,8 @@ struct DiskFixture : ChannelFixture {
     nodes.addScsi(kDvdSg, "sg1", "1:0:0:0", false, "0000:00:1f.2", false, 5);
   }
   // The kernel makes the nodes of a disk on SCSI device 2:0:0:0 (before its uevents arrive).
-  void plugDisk(const std::string& serial = "S2:0:0:0", bool usb = false, const std::string& function = "0000:00:1f.2") {
+  void plugDisk(const std::string& serial = "S2:0:0:0", bool usb = false,
+                const std::string& function = "0000:00:1f.2") {
     nodes.addScsi(kNewDisk, "sdb", "2:0:0:0", true, function, usb).serial = serial;
     nodes.addScsi(kNewSg, "sg2", "2:0:0:0", false, function, usb).serial = serial;
   }
@@ -120,15 +121,16 @@ TEST_CASE("a disk hot-plugged on a non-USB transport is refused from the moment 
 
 TEST_CASE("disk_allow lets a company disk open with its partitions; its rules go when it is removed") {
   DiskFixture f;
-  f.control.apply(settingsFrom(R"({"disk_allow":[{"model":"Portable SSD","serial":"company-1","comment":"asset 7"}]})"));
+  f.control.apply(
+      settingsFrom(R"({"disk_allow":[{"model":"Portable SSD","serial":"company-1","comment":"asset 7"}]})"));
   f.plugDisk("other");
   f.nodeEvent("add", kNewDisk, "sdb");
   CHECK(f.emitted("device.blocked", "2:0:0:0"));  // the serial differs
   f.nodes.remove(kNewDisk);
   f.nodes.remove(kNewSg);
   f.nodeEvent("remove", kNewDisk, "sdb");
-  f.control.handleUevent(uevent("remove", "scsi", "/devices/pci0000:00/0000:00:1f.2/host2/target2:0:0/2:0:0:0",
-                                "scsi_device"));
+  f.control.handleUevent(
+      uevent("remove", "scsi", "/devices/pci0000:00/0000:00:1f.2/host2/target2:0:0/2:0:0:0", "scsi_device"));
   f.plugDisk("company-1");
   f.nodeEvent("add", kNewDisk, "sdb");
   REQUIRE(f.emitted("device.allowed", "2:0:0:0"));
@@ -230,8 +232,8 @@ TEST_CASE("a stick blocked at start loses its number's rule when USB has decided
   REQUIRE(f.gate.open(stick));  // present when the gate was set
   f.nodes.remove(stick);        // the USB channel deauthorized it: its disk went
   f.control.usbDecided();
-  CHECK_FALSE(f.gate.open(stick));            // a disk plugged now cannot inherit the number's rule
-  CHECK_FALSE(f.gate.open({true, 8, 33}));    // nor its partitions'
+  CHECK_FALSE(f.gate.open(stick));          // a disk plugged now cannot inherit the number's rule
+  CHECK_FALSE(f.gate.open({true, 8, 33}));  // nor its partitions'
   CHECK(f.gate.open(kBootDisk, true));
   CHECK(f.gate.open(kBootPart, true));
 }

@@ -133,7 +133,8 @@ TEST_CASE("a drive hot-plugged later is held by driver_override; if its driver w
   CHECK(g.bus.writes().back() == "unbind 0000:01:00.0");
 }
 
-TEST_CASE("a bind uevent handled after the decision already unbound the drive takes nothing back and warns of nothing") {
+TEST_CASE(
+    "a bind uevent handled after the decision already unbound the drive takes nothing back and warns of nothing") {
   // The driver won the race: the decision at the add unbinds it; the bind uevent, queued behind the
   // add, then finds no driver. It used to warn "bound by  before the decision took effect".
   PciFixture f;
