@@ -276,7 +276,9 @@ def main(argv=None):
         set_args = {"edm": ["--edm", files["edm"]],
                     "fingerprints": ["--fingerprints", files["fingerprints"], "--min-containment", "30"]}
         for name in sets:
-            print(f"{name}: registered {held[name]['registration']}" + ("" if name in missing else " (earlier run)"))
+            # One missing set registers them all again (one collector, one fleet key): "earlier run" only
+            # when none was.
+            print(f"{name}: registered {held[name]['registration']}" + ("" if missing else " (earlier run)"))
             print(f"{name}: {held[name]['summary']}; signed file {os.path.getsize(files[name]) / 1048576:.1f} MiB")
         tree = os.path.join(tmp, "tree")
         write_tree(tree, sets, args.files, rows, texts)
