@@ -8,6 +8,7 @@
 #include "agent/device/ReadOnlyBlocks.h"
 #include "agent/report/EventFactory.h"
 #include "common/Clock.h"
+#include "common/Glob.h"
 #include "common/Log.h"
 #include "policy/UsbClass.h"
 
@@ -318,8 +319,7 @@ void DeviceControl::authorizeAll(const drivers::UsbDevice& device) {
 
 bool DeviceControl::readOnlyBelow(const std::string& devpath) const {
   return std::any_of(readOnly_.begin(), readOnly_.end(), [&](const auto& entry) {
-    return devpath.size() > entry.first.size() && devpath.compare(0, entry.first.size(), entry.first) == 0 &&
-           devpath[entry.first.size()] == '/';
+    return devpath != entry.first && common::pathIsUnder(devpath, entry.first);
   });
 }
 
