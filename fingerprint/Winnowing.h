@@ -29,7 +29,9 @@ struct Fingerprint {
   std::uint32_t position = 0;  // where the k-gram starts in the normalised text
 };
 
-// In position order; a text shorter than k has none.
+// In position order; a text shorter than k has none. The definition over a whole normalised text:
+// the scanner and mamorictl use fingerprintText below; this stays as the reference its tests and
+// fuzz target compare it with (docs/decisions/0058).
 std::vector<Fingerprint> winnow(const std::u32string& normalized, const FingerprintKey& key,
                                 const WinnowParams& params = {});
 
