@@ -32,7 +32,13 @@ namespace {
 constexpr std::size_t kBatchSize = 64;
 constexpr std::size_t kQueueCapacity = 64;  // batches
 
-using PathBatch = std::vector<std::string>;
+// A file listed by the walker with the lstat taken there (statErrno: why there is none).
+struct Listed {
+  std::string path;
+  struct stat st {};
+  int statErrno = 0;
+};
+using PathBatch = std::vector<Listed>;
 
 class PathQueue {
  public:
@@ -96,54 +102,84 @@ struct Shared {
   std::mutex mutex;              // guards summary and sink calls
   ScanSummary summary;
 
-  void report(FileResult& result, bool read, std::int64_t bytes) {
-    const std::lock_guard lock(mutex);
-    ++summary.files;
+  // tally: the calling thread's counts, added to summary when it is done. A result nobody is told of
+  // (clean, no progress display) is only counted there: no lock per file (a re-scan of an unchanged
+  // tree is mostly such files).
+  static void count(ScanSummary& into, bool read, std::int64_t bytes) {
+    ++into.files;
     if (read) {
-      ++summary.filesRead;
-      summary.bytesRead += bytes;
+      ++into.filesRead;
+      into.bytesRead += bytes;
     } else {
-      ++summary.cacheHits;
+      ++into.cacheHits;
     }
+  }
+  void report(FileResult& result, bool read, std::int64_t bytes, ScanSummary& tally) {
+    if (!result.reportable() && (progress == nullptr || !*progress)) {
+      count(tally, read, bytes);
+      return;
+    }
+    const std::lock_guard lock(mutex);
+    count(summary, read, bytes);
     if (!result.hits.empty()) ++summary.filesWithHits;
     if (!result.notInspected.empty()) ++summary.notInspected;
     if (result.reportable()) sink(result);
     if (progress != nullptr && *progress) (*progress)(result.path, read ? bytes : 0);
   }
+  void reportInternalError(const std::string& path, const std::exception& e, ScanSummary& tally) {
+    FileResult failed;
+    failed.path = path;
+    failed.cacheable = false;
+    failed.notInspected.push_back({"", std::string("internal error: ") + e.what()});
+    report(failed, false, 0, tally);
+  }
+  void addTally(const ScanSummary& tally) {
+    const std::lock_guard lock(mutex);
+    summary.files += tally.files;
+    summary.filesRead += tally.filesRead;
+    summary.bytesRead += tally.bytesRead;
+    summary.cacheHits += tally.cacheHits;
+  }
 };
 
-void scanOne(Shared& shared, ContentInspector& inspector, const std::string& path) {
+// The cache's answer for a listed file, reported; false when the file must be read.
+bool answeredByCache(Shared& shared, const Listed& file, ScanSummary& tally) {
+  if (file.statErrno != 0 || !S_ISREG(file.st.st_mode) || shared.cache == nullptr) return false;
+  auto cached = shared.cache->lookup(file.path, identityOf(file.st));
+  if (!cached) return false;
+  shared.report(*cached, false, 0, tally);
+  return true;
+}
+
+void scanOne(Shared& shared, ContentInspector& inspector, const Listed& file, ScanSummary& tally) {
+  const std::string& path = file.path;
   FileResult result;
   result.path = path;
-  struct stat before {};
-  if (::lstat(path.c_str(), &before) != 0) {
-    if (errno == ENOENT) return;  // removed since it was listed
-    result.notInspected.push_back({"", std::string("cannot stat: ") + errnoText(errno)});
+  // The lstat the walker took where it listed the file (not a second walk of the whole path).
+  const struct stat& before = file.st;
+  if (file.statErrno != 0) {
+    result.notInspected.push_back({"", std::string("cannot stat: ") + errnoText(file.statErrno)});
     result.cacheable = false;
-    shared.report(result, false, 0);
+    shared.report(result, false, 0, tally);
     return;
   }
-  if (!S_ISREG(before.st_mode)) return;
-  if (shared.cache != nullptr) {
-    if (auto cached = shared.cache->lookup(path, identityOf(before))) {
-      shared.report(*cached, false, 0);
-      return;
-    }
-  }
+  if (!S_ISREG(before.st_mode)) return;  // a root that is a link (the walk never follows one below it)
+  // (The cache was asked when the file was listed: run() sends here only what it could not answer.)
   result.size = before.st_size;
   if (before.st_size > shared.config.maxFileBytes) {
     result.notInspected.push_back(
         {"", "larger than max_file_bytes (" + std::to_string(shared.config.maxFileBytes) + ")"});
-    shared.report(result, false, 0);
+    shared.report(result, false, 0, tally);
     if (shared.cache != nullptr) shared.cache->store(identityOf(before), result);
     return;
   }
   // O_NOFOLLOW: a file replaced by a link after the walk listed it is not followed.
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) {
+    if (errno == ENOENT) return;  // removed since it was listed
     result.notInspected.push_back({"", std::string("cannot open: ") + errnoText(errno)});
     result.cacheable = false;
-    shared.report(result, false, 0);
+    shared.report(result, false, 0, tally);
     return;
   }
   struct stat st {};
@@ -152,7 +188,7 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
   if (!data) {
     result.notInspected.push_back({"", data.error().message, data.error().kind});
     result.cacheable = false;
-    shared.report(result, true, 0);
+    shared.report(result, true, 0, tally);
     return;
   }
   result.size = static_cast<std::int64_t>(data.value().size());
@@ -169,7 +205,7 @@ void scanOne(Shared& shared, ContentInspector& inspector, const std::string& pat
       result.cacheable = false;
   }
   if (shared.cache != nullptr) shared.cache->store(identityOf(st), result);
-  shared.report(result, true, result.size);
+  shared.report(result, true, result.size, tally);
 }
 
 }  // namespace
@@ -214,34 +250,47 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
         if (auto idle = makeCurrentThreadIdle(); !idle) common::log::debug(idle.error().describe());
       }
       // Nothing may escape a worker thread: an exception here would terminate the agent.
+      ScanSummary tally;
       while (auto batch = queue.pop()) {
-        for (const auto& path : *batch) {
+        for (const auto& file : *batch) {
+          const std::string& path = file.path;
           if (shared.stop != nullptr && shared.stop->load()) break;  // the agent is stopping: drain quickly
           // Between files, not inside one: a sleep inside would eat the file's YARA time budget.
           if (budget != nullptr) budget->pace(shared.stop);
           try {
             // The sandbox worker's CPU is this scan's too: a budget counts it.
             const std::int64_t workerCpuBefore = budget != nullptr ? inspector->extractionCpuNs() : 0;
-            scanOne(shared, *inspector, path);
+            scanOne(shared, *inspector, file, tally);
             if (budget != nullptr) budget->charge(inspector->extractionCpuNs() - workerCpuBefore);
           } catch (const std::exception& e) {
-            FileResult failed;
-            failed.path = path;
-            failed.cacheable = false;
-            failed.notInspected.push_back({"", std::string("internal error: ") + e.what()});
-            shared.report(failed, false, 0);
+            shared.reportInternalError(path, e, tally);
           }
         }
       }
+      shared.addTally(tally);
     });
   }
   const DirectoryWalker walker(config_.exclude);
   PathBatch batch;
+  // Files the cache answers are answered here, as they are listed: only files to read go to the
+  // threads (a re-scan of an unchanged tree wakes none of them, docs/decisions/0061).
+  ScanSummary tally;
+  CpuBudget* const budget = budget_.get();
   walker.walk(
       roots,
-      [&](const std::string& path) {
+      [&](const std::string& path, const struct stat& st, int statErrno) {
         if (stop != nullptr && stop->load()) return false;
-        batch.push_back(path);
+        Listed file{path, st, statErrno};
+        if (cache) {
+          if (budget != nullptr) budget->pace(stop);
+          try {
+            if (answeredByCache(shared, file, tally)) return true;
+          } catch (const std::exception& e) {
+            shared.reportInternalError(path, e, tally);
+            return true;
+          }
+        }
+        batch.push_back(std::move(file));
         if (batch.size() < kBatchSize) return true;
         return queue.push(std::exchange(batch, {}));
       },
@@ -257,6 +306,7 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
   if (!batch.empty() && !(stop != nullptr && stop->load())) queue.push(std::move(batch));
   queue.close();
   for (auto& worker : workers) worker.join();
+  shared.addTally(tally);
   if (cache) {
     if (auto saved = cache->save(); !saved) common::log::warning(saved.error().describe());
   }

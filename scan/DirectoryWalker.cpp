@@ -35,6 +35,17 @@ bool DirectoryWalker::excluded(const std::string& path) const {
 
 void DirectoryWalker::walk(const std::vector<std::string>& roots, const std::function<bool(const std::string&)>& onFile,
                            const std::function<void(const std::string&, const std::string&)>& onProblem) const {
+  walkImpl(
+      roots, false, [&](const std::string& path, const struct stat&, int) { return onFile(path); }, onProblem);
+}
+
+void DirectoryWalker::walk(const std::vector<std::string>& roots, const StatFileSink& onFile,
+                           const std::function<void(const std::string&, const std::string&)>& onProblem) const {
+  walkImpl(roots, true, onFile, onProblem);
+}
+
+void DirectoryWalker::walkImpl(const std::vector<std::string>& roots, bool statFiles, const StatFileSink& onFile,
+                               const std::function<void(const std::string&, const std::string&)>& onProblem) const {
   std::vector<std::string> pending;
   for (const auto& root : roots) {
     // A root named on the command line is followed if it is a link; nothing below it is.
@@ -45,7 +56,14 @@ void DirectoryWalker::walk(const std::vector<std::string>& roots, const std::fun
     }
     if (excluded(root)) continue;
     if (S_ISREG(st.st_mode)) {
-      if (!onFile(root)) return;
+      struct stat own {};
+      int ownErrno = 0;
+      if (statFiles && ::lstat(root.c_str(), &own) != 0) {
+        if (errno == ENOENT) continue;
+        ownErrno = errno;
+        own = {};
+      }
+      if (!onFile(root, own, ownErrno)) return;
     } else if (S_ISDIR(st.st_mode)) {
       pending.push_back(root);
     }
@@ -70,18 +88,27 @@ void DirectoryWalker::walk(const std::vector<std::string>& roots, const std::fun
     while (const dirent* entry = ::readdir(handle.get())) {  // NOLINT(concurrency-mt-unsafe)
       if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
       unsigned char type = entry->d_type;
-      if (type == DT_UNKNOWN) {
-        struct stat st {};
-        if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
-        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
+      struct stat st {};
+      int statErrno = 0;
+      bool statted = false;
+      if (type == DT_UNKNOWN || (statFiles && type == DT_REG)) {
+        if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (type == DT_UNKNOWN || errno == ENOENT) continue;  // gone since it was listed
+          statErrno = errno;
+          st = {};
+        } else {
+          statted = true;
+          if (type == DT_UNKNOWN) type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
+        }
       }
+      if (statFiles && type == DT_REG && statted && !S_ISREG(st.st_mode)) continue;  // replaced since listed
       if (type != DT_REG && type != DT_DIR) continue;  // links, devices, sockets, FIFOs hold no file content
       std::string path = childPath(dir, entry->d_name);
       // "*/.cache/*" names what is inside; testing "dir/" too prunes the directory itself.
       if (excluded(path) || (type == DT_DIR && excluded(path + "/"))) continue;
       if (type == DT_DIR) {
         subdirs.push_back(std::move(path));
-      } else if (!onFile(path)) {
+      } else if (!onFile(path, st, statErrno)) {
         return;
       }
     }

@@ -5,6 +5,7 @@
 
 #include <functional>
 #include <string>
+#include <sys/stat.h>
 #include <vector>
 
 #include "scan/ScanTypes.h"
@@ -20,9 +21,20 @@ class DirectoryWalker {
   void walk(const std::vector<std::string>& roots, const std::function<bool(const std::string&)>& onFile,
             const std::function<void(const std::string& path, const std::string& reason)>& onProblem) const;
 
+  // The same walk, each regular file with its lstat taken where it was listed (fstatat on the open
+  // directory: no walk of the whole path per file, docs/decisions/0061). statErrno is 0, or why the
+  // file could not be stat'ed (st is then empty); a file removed since it was listed is left out. A
+  // root that is a file comes with its lstat (a link there is the link).
+  using StatFileSink = std::function<bool(const std::string& path, const struct stat& st, int statErrno)>;
+  void walk(const std::vector<std::string>& roots, const StatFileSink& onFile,
+            const std::function<void(const std::string& path, const std::string& reason)>& onProblem) const;
+
   bool excluded(const std::string& path) const;
 
  private:
+  void walkImpl(const std::vector<std::string>& roots, bool statFiles, const StatFileSink& onFile,
+                const std::function<void(const std::string& path, const std::string& reason)>& onProblem) const;
+
   std::vector<std::string> exclude_;
 };
 

@@ -5,6 +5,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <functional>
 #include <sys/stat.h>
 
 #include "common/Files.h"
@@ -18,11 +19,35 @@ constexpr std::string_view kMagic = "mamori-scan-cache-1\n";
 constexpr std::uint64_t kMaxCacheBytes = 1ULL << 30U;
 
 void putU64(std::string& out, std::uint64_t v) {
-  for (int i = 0; i < 8; ++i) out.push_back(static_cast<char>((v >> (8U * static_cast<unsigned>(i))) & 0xFFU));
+  char bytes[8];
+  for (unsigned i = 0; i < 8; ++i) bytes[i] = static_cast<char>((v >> (8U * i)) & 0xFFU);
+  out.append(bytes, sizeof bytes);
 }
 void putString(std::string& out, std::string_view s) {
   putU64(out, s.size());
   out.append(s);
+}
+
+void putEntry(std::string& out, std::string_view path, const FileIdentity& id, const FileResult& result) {
+  putString(out, path);
+  putU64(out, id.device);
+  putU64(out, id.inode);
+  putU64(out, static_cast<std::uint64_t>(id.size));
+  putU64(out, static_cast<std::uint64_t>(id.mtimeNs));
+  putU64(out, static_cast<std::uint64_t>(id.ctimeNs));
+  putString(out, result.sha256);
+  putU64(out, result.hits.size());
+  for (const auto& hit : result.hits) {
+    putString(out, hit.location);
+    putU64(out, static_cast<std::uint64_t>(hit.kind));
+    putString(out, hit.name);
+    putU64(out, static_cast<std::uint64_t>(hit.count));
+  }
+  putU64(out, result.notInspected.size());
+  for (const auto& skip : result.notInspected) {
+    putString(out, skip.location);
+    putString(out, skip.reason);
+  }
 }
 
 struct Reader {
@@ -39,17 +64,75 @@ struct Reader {
     data.remove_prefix(8);
     return v;
   }
-  std::string string() {
+  std::string_view view() {
     const std::uint64_t n = u64();
     if (!ok || n > data.size()) {
       ok = false;
       return {};
     }
-    std::string s(data.substr(0, n));
+    const std::string_view s = data.substr(0, n);
     data.remove_prefix(n);
     return s;
   }
+  std::string string() { return std::string(view()); }
 };
+
+// The file's header: false when it is not a cache of this fingerprint.
+bool readHeader(Reader& in, std::string_view data, std::string_view fingerprint, std::uint64_t& count) {
+  if (data.substr(0, kMagic.size()) != kMagic) return false;
+  in.data = data.substr(kMagic.size());
+  if (in.view() != fingerprint || !in.ok) return false;
+  count = in.u64();
+  // Each entry takes at least 9 words: a count larger than the data can hold is corruption.
+  return in.ok && count <= in.data.size() / 72;
+}
+
+// One entry after its path: the identity, then the result into *result, or only stepped over when
+// result is null (clean says whether it holds no hit and no not-inspected part).
+FileIdentity readEntry(Reader& in, FileResult* result, bool& clean) {
+  FileIdentity id;
+  id.device = in.u64();
+  id.inode = in.u64();
+  id.size = static_cast<std::int64_t>(in.u64());
+  id.mtimeNs = static_cast<std::int64_t>(in.u64());
+  id.ctimeNs = static_cast<std::int64_t>(in.u64());
+  const std::string_view sha256 = in.view();
+  if (result != nullptr) {
+    result->size = id.size;
+    result->sha256 = sha256;
+  }
+  const std::uint64_t hits = in.u64();
+  for (std::uint64_t h = 0; h < hits && in.ok; ++h) {
+    const std::string_view location = in.view();
+    const std::uint64_t kind = in.u64();
+    const std::string_view name = in.view();
+    const auto count = static_cast<std::int64_t>(in.u64());
+    if (result == nullptr || !in.ok) continue;
+    Hit hit;
+    hit.location = location;
+    hit.kind = kind == 0   ? HitKind::kRule
+               : kind == 1 ? HitKind::kDetector
+               : kind == 2 ? HitKind::kFingerprint
+                           : HitKind::kEdm;
+    hit.name = name;
+    hit.count = count;
+    result->hits.push_back(std::move(hit));
+  }
+  const std::uint64_t skips = in.u64();
+  for (std::uint64_t s = 0; s < skips && in.ok; ++s) {
+    const std::string_view location = in.view();
+    const std::string_view reason = in.view();
+    if (result == nullptr || !in.ok) continue;
+    NotInspected skip;
+    skip.location = location;
+    skip.reason = reason;
+    result->notInspected.push_back(std::move(skip));
+  }
+  clean = hits == 0 && skips == 0;
+  return id;
+}
+
+std::size_t hashOf(std::string_view path) { return std::hash<std::string_view>{}(path); }
 
 }  // namespace
 
@@ -61,74 +144,56 @@ std::string ScanCache::encode(const std::string& fingerprint,
   std::string out(kMagic);
   putString(out, fingerprint);
   putU64(out, entries.size());
-  for (const auto& [path, entry] : entries) {
-    const auto& [id, result] = entry;
-    putString(out, path);
-    putU64(out, id.device);
-    putU64(out, id.inode);
-    putU64(out, static_cast<std::uint64_t>(id.size));
-    putU64(out, static_cast<std::uint64_t>(id.mtimeNs));
-    putU64(out, static_cast<std::uint64_t>(id.ctimeNs));
-    putString(out, result.sha256);
-    putU64(out, result.hits.size());
-    for (const auto& hit : result.hits) {
-      putString(out, hit.location);
-      putU64(out, static_cast<std::uint64_t>(hit.kind));
-      putString(out, hit.name);
-      putU64(out, static_cast<std::uint64_t>(hit.count));
-    }
-    putU64(out, result.notInspected.size());
-    for (const auto& skip : result.notInspected) {
-      putString(out, skip.location);
-      putString(out, skip.reason);
-    }
-  }
+  for (const auto& [path, entry] : entries) putEntry(out, path, entry.first, entry.second);
   return out;
 }
 
 bool ScanCache::decode(std::string_view data, const std::string& fingerprint,
                        std::unordered_map<std::string, std::pair<FileIdentity, FileResult>>& entries) {
-  if (data.substr(0, kMagic.size()) != kMagic) return false;
-  Reader in{data.substr(kMagic.size())};
-  if (in.string() != fingerprint || !in.ok) return false;
-  const std::uint64_t count = in.u64();
-  // Each entry takes at least 9 words: a count larger than the data can hold is corruption.
-  if (!in.ok || count > in.data.size() / 72) return false;
+  Reader in;
+  std::uint64_t count = 0;
+  if (!readHeader(in, data, fingerprint, count)) return false;
   for (std::uint64_t i = 0; i < count && in.ok; ++i) {
     std::string path = in.string();
-    FileIdentity id;
-    id.device = in.u64();
-    id.inode = in.u64();
-    id.size = static_cast<std::int64_t>(in.u64());
-    id.mtimeNs = static_cast<std::int64_t>(in.u64());
-    id.ctimeNs = static_cast<std::int64_t>(in.u64());
     FileResult result;
     result.path = path;
-    result.size = id.size;
-    result.sha256 = in.string();
-    const std::uint64_t hits = in.u64();
-    for (std::uint64_t h = 0; h < hits && in.ok; ++h) {
-      Hit hit;
-      hit.location = in.string();
-      const std::uint64_t kind = in.u64();
-      hit.kind = kind == 0   ? HitKind::kRule
-                 : kind == 1 ? HitKind::kDetector
-                 : kind == 2 ? HitKind::kFingerprint
-                             : HitKind::kEdm;
-      hit.name = in.string();
-      hit.count = static_cast<std::int64_t>(in.u64());
-      result.hits.push_back(std::move(hit));
-    }
-    const std::uint64_t skips = in.u64();
-    for (std::uint64_t s = 0; s < skips && in.ok; ++s) {
-      NotInspected skip;
-      skip.location = in.string();
-      skip.reason = in.string();
-      result.notInspected.push_back(std::move(skip));
-    }
+    bool clean = false;
+    const FileIdentity id = readEntry(in, &result, clean);
     if (in.ok) entries[std::move(path)] = {id, std::move(result)};
   }
   return in.ok;
+}
+
+std::size_t ScanCache::find(std::string_view path) const {
+  if (slots_.empty()) return loaded_.size();
+  const std::size_t mask = slots_.size() - 1;
+  for (std::size_t at = hashOf(path) & mask;; at = (at + 1) & mask) {
+    const std::uint32_t slot = slots_[at];
+    if (slot == 0) return loaded_.size();
+    if (loaded_[slot - 1].path == path) return slot - 1;
+  }
+}
+
+void ScanCache::index() {
+  std::size_t size = 16;
+  while (size < loaded_.size() * 2) size *= 2;  // at most half full: short probes
+  slots_.assign(size, 0);
+  const std::size_t mask = size - 1;
+  for (std::size_t i = 0; i < loaded_.size(); ++i) {
+    for (std::size_t at = hashOf(loaded_[i].path) & mask;; at = (at + 1) & mask) {
+      std::uint32_t& slot = slots_[at];
+      if (slot == 0) {
+        slot = static_cast<std::uint32_t>(i + 1);
+        break;
+      }
+      if (loaded_[slot - 1].path == loaded_[i].path) {
+        // The same path twice: the later entry is the one kept, as decode does.
+        loaded_[slot - 1].dropped = true;
+        slot = static_cast<std::uint32_t>(i + 1);
+        break;
+      }
+    }
+  }
 }
 
 common::Status ScanCache::load() {
@@ -142,11 +207,28 @@ common::Status ScanCache::load() {
     return common::makeError("scan cache too large; ignored", path_);
   }
   if (!read) return common::makeError("cannot read the scan cache", path_, read.error().sysErrno);
-  const std::string& data = read.value();
-  std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> loaded;
   const std::lock_guard lock(mutex_);
+  data_ = std::move(read).value();
+  loaded_.clear();
+  Reader in;
+  std::uint64_t count = 0;
+  bool ok = readHeader(in, data_, fingerprint_, count);
+  if (ok) loaded_.reserve(static_cast<std::size_t>(count));
+  for (std::uint64_t i = 0; ok && i < count; ++i) {
+    const char* start = in.data.data();
+    const std::string_view path = in.view();
+    bool clean = false;
+    const FileIdentity id = readEntry(in, nullptr, clean);
+    ok = in.ok;
+    if (ok) loaded_.push_back({path, std::string_view(start, static_cast<std::size_t>(in.data.data() - start)), id});
+  }
   // Another fingerprint (new rules) or a damaged file: every file is scanned again.
-  if (decode(data, fingerprint_, loaded)) entries_ = std::move(loaded);
+  if (!ok || loaded_.size() > 0xFFFFFFF0U) {
+    loaded_.clear();
+    data_.clear();
+  }
+  index();
+  state_ = std::make_unique<std::atomic<std::uint8_t>[]>(loaded_.size());
   return common::Ok{};
 }
 
@@ -154,14 +236,34 @@ common::Status ScanCache::save() {
   std::string data;
   {
     const std::lock_guard lock(mutex_);
-    const std::size_t before = entries_.size();
-    std::erase_if(entries_, [this](const auto& item) {
-      if (seen_.count(item.first) != 0) return false;
-      struct stat st {};
-      return ::lstat(item.first.c_str(), &st) != 0 && errno == ENOENT;
-    });
-    if (!dirty_ && entries_.size() == before) return common::Ok{};
-    data = encode(fingerprint_, entries_);
+    bool removed = false;
+    std::size_t kept = added_.size();
+    for (std::size_t i = 0; i < loaded_.size(); ++i) {
+      Loaded& entry = loaded_[i];
+      if (entry.dropped) continue;
+      const std::uint8_t state = state_[i].load(std::memory_order_relaxed);
+      if ((state & kReplaced) != 0) continue;  // written from added_
+      if ((state & kSeen) == 0) {
+        const std::string path(entry.path);
+        struct stat st {};
+        if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) {
+          entry.dropped = true;
+          removed = true;
+          continue;
+        }
+      }
+      ++kept;
+    }
+    if (!dirty_ && !removed) return common::Ok{};
+    data.reserve(data_.size() + added_.size() * 128);
+    data.append(kMagic);
+    putString(data, fingerprint_);
+    putU64(data, kept);
+    for (std::size_t i = 0; i < loaded_.size(); ++i) {
+      if (!loaded_[i].dropped && (state_[i].load(std::memory_order_relaxed) & kReplaced) == 0)
+        data.append(loaded_[i].record);
+    }
+    for (const auto& [path, entry] : added_) putEntry(data, path, entry.first, entry.second);
     dirty_ = false;
   }
   if (auto written = common::writeFileAtomically(path_, data, 0600); !written) {
@@ -171,10 +273,27 @@ common::Status ScanCache::save() {
 }
 
 std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileIdentity& identity) {
+  // The loaded entries are read without the lock: nothing changes them while files are looked up.
+  const std::size_t at = find(path);
+  if (at < loaded_.size()) {
+    const std::uint8_t state = state_[at].fetch_or(kSeen, std::memory_order_relaxed);
+    if ((state & kReplaced) == 0) {
+      const Loaded& entry = loaded_[at];
+      if (!(entry.identity == identity)) return std::nullopt;
+      Reader in{entry.record};
+      (void)in.view();  // the path
+      FileResult result;
+      result.path = path;
+      bool clean = false;
+      (void)readEntry(in, &result, clean);
+      result.fromCache = true;
+      return result;
+    }
+  }
+  // Not in the file, or stored again in this run.
   const std::lock_guard lock(mutex_);
-  seen_[path] = true;
-  const auto it = entries_.find(path);
-  if (it == entries_.end() || !(it->second.first == identity)) return std::nullopt;
+  const auto it = added_.find(path);
+  if (it == added_.end() || !(it->second.first == identity)) return std::nullopt;
   FileResult result = it->second.second;
   result.fromCache = true;
   return result;
@@ -182,15 +301,20 @@ std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileI
 
 void ScanCache::store(const FileIdentity& identity, const FileResult& result) {
   if (!result.cacheable) return;
+  const std::size_t at = find(result.path);
   const std::lock_guard lock(mutex_);
-  seen_[result.path] = true;
-  entries_[result.path] = {identity, result};
+  if (at < loaded_.size()) state_[at].fetch_or(kSeen | kReplaced, std::memory_order_relaxed);
+  added_[result.path] = {identity, result};
   dirty_ = true;
 }
 
 std::size_t ScanCache::size() const {
   const std::lock_guard lock(mutex_);
-  return entries_.size();
+  std::size_t n = added_.size();
+  for (std::size_t i = 0; i < loaded_.size(); ++i) {
+    if (!loaded_[i].dropped && (state_[i].load(std::memory_order_relaxed) & kReplaced) == 0) ++n;
+  }
+  return n;
 }
 
 }  // namespace mamori::scan

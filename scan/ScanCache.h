@@ -3,13 +3,24 @@
 // inode, size, mtime and ctime and the scan configuration's fingerprint are unchanged. A compact
 // binary file in the state directory, read at start and replaced atomically at the end (a crash
 // loses one run's additions, never the file). Thread-safe.
+//
+// The file is read into one buffer and indexed where it lies (docs/decisions/0061): a lookup finds the
+// path in an open-addressed table of views into that buffer, compares the identity and builds a
+// FileResult only when it matches, without a lock (the loaded entries do not change during a run;
+// what a run stores goes to a map under the mutex). Writing the cache again copies each loaded
+// entry's bytes as they were read. A re-scan of an unchanged tree so costs one read of the file, one
+// pass over it and a probe per file.
 
+#include <atomic>
 #include <cstdint>
+#include <memory>
 #include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <sys/types.h>
 #include <unordered_map>
+#include <vector>
 
 #include "common/Result.h"
 #include "scan/ScanTypes.h"
@@ -31,6 +42,7 @@ class ScanCache {
   // cache starts empty.
   ScanCache(std::string path, std::string fingerprint);
 
+  // Once, before the first lookup.
   common::Status load();
   // Writes temp + rename when anything changed; drops entries of files not seen in this run that no
   // longer exist. An unchanged tree costs no write at all.
@@ -48,12 +60,28 @@ class ScanCache {
                      std::unordered_map<std::string, std::pair<FileIdentity, FileResult>>& entries);
 
  private:
+  // An entry of the file as read: views into data_.
+  struct Loaded {
+    std::string_view path;
+    std::string_view record;  // the entry's bytes, path included: written again as they are
+    FileIdentity identity;
+    bool dropped = false;  // a later entry of the same path, or its file is gone (save)
+  };
+  static constexpr std::uint8_t kSeen = 1;      // looked up or stored in this run
+  static constexpr std::uint8_t kReplaced = 2;  // stored again in this run: added_ holds it
+
+  std::size_t find(std::string_view path) const;  // index into loaded_, or loaded_.size()
+  void index();
+
   std::string path_;
   std::string fingerprint_;
-  mutable std::mutex mutex_;
-  std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> entries_;
-  std::unordered_map<std::string, bool> seen_;  // paths looked up or stored in this run
-  bool dirty_ = false;                          // something to write
+  std::string data_;  // the cache file as read
+  std::vector<Loaded> loaded_;
+  std::vector<std::uint32_t> slots_;  // open addressing: 1 + index into loaded_, 0 when free
+  std::unique_ptr<std::atomic<std::uint8_t>[]> state_;  // per loaded entry: kSeen, kReplaced
+  mutable std::mutex mutex_;  // guards added_ and dirty_
+  std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> added_;  // stored in this run
+  bool dirty_ = false;  // something to write
 };
 
 }  // namespace mamori::scan

@@ -148,6 +148,62 @@ TEST_CASE("the cache answers for unchanged files and notices changes") {
   CHECK(refreshed.count("text/mynumbers.txt") == 0);  // 3 numbers < min_count 4
 }
 
+TEST_CASE("the cache file written again keeps the entries it read, drops removed files, replaces changed ones") {
+  TempDir dir;
+  TempDir state;
+  writeFile(dir.file("a/hit.txt"), "社外秘");
+  writeFile(dir.file("a/clean.txt"), "nothing here");
+  writeFile(dir.file("b/gone.txt"), "社外秘 too");
+  writeFile(dir.file("b/changed.txt"), "plain");
+  auto config = builtinConfig();
+  config.stateDir = state.path();
+  ScanSummary first;
+  scanTree(config, dir.path(), &first);
+  CHECK(first.filesRead == 4);
+  const std::string cacheFile = state.file("scan-cache.bin");
+  std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> before;
+  REQUIRE(ScanCache::decode(readFile(cacheFile), config.fingerprint(), before));
+  CHECK(before.size() == 4);
+  // Unchanged: answered without a read and the file is not written again.
+  struct stat st {};
+  REQUIRE(::stat(cacheFile.c_str(), &st) == 0);
+  const auto inode = st.st_ino;
+  ScanSummary second;
+  const auto warm = scanTree(config, dir.path(), &second);
+  CHECK(second.cacheHits == 4);
+  CHECK(second.filesRead == 0);
+  CHECK(second.filesWithHits == 2);
+  CHECK(warm.at("a/hit.txt").fromCache);
+  CHECK(warm.at("a/hit.txt").hits.size() == before.at(dir.file("a/hit.txt")).second.hits.size());
+  REQUIRE(::stat(cacheFile.c_str(), &st) == 0);
+  CHECK(st.st_ino == inode);
+  // One removed, one changed: the other two entries are kept as they were.
+  std::filesystem::remove(dir.file("b/gone.txt"));
+  writeFile(dir.file("b/changed.txt"), "now 社外秘");
+  ScanSummary third;
+  const auto changed = scanTree(config, dir.path(), &third);
+  CHECK(third.filesRead == 1);
+  CHECK(third.cacheHits == 2);
+  CHECK(changed.count("b/changed.txt") == 1);
+  std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> after;
+  REQUIRE(ScanCache::decode(readFile(cacheFile), config.fingerprint(), after));
+  CHECK(after.size() == 3);
+  CHECK(after.count(dir.file("b/gone.txt")) == 0);
+  CHECK_FALSE(after.at(dir.file("b/changed.txt")).second.hits.empty());
+  for (const char* kept : {"a/hit.txt", "a/clean.txt"}) {
+    CAPTURE(kept);
+    const auto& was = before.at(dir.file(kept));
+    const auto& is = after.at(dir.file(kept));
+    CHECK(is.first == was.first);
+    CHECK(resultJson(is.second) == resultJson(was.second));
+  }
+  // The written file answers the next run for every file.
+  ScanSummary fourth;
+  scanTree(config, dir.path(), &fourth);
+  CHECK(fourth.cacheHits == 3);
+  CHECK(fourth.filesRead == 0);
+}
+
 TEST_CASE("a part whose YARA time budget ran out is listed as timed out, and the file is not cached") {
   TempDir dir;
   TempDir state;
