@@ -42,12 +42,50 @@ ZipFlavor flavorOf(std::string_view zip, const std::vector<ZipEntry>& entries) {
   return ZipFlavor::kPlain;
 }
 
+// Parts of an OOXML package whose schema holds no character data, only elements and attributes
+// (formatting, fonts, themes, settings, the sheet's calculation order): the XML pass would find no text
+// in them, so they are not inflated (docs/decisions/0061). Text-bearing parts (body, headers, footers,
+// notes, comments, shared strings, sheets, slides, masters and layouts, document properties, custom
+// XML) are all read, as is anything not named here.
+bool ooxmlPartWithoutText(std::string_view name) {
+  const std::size_t slash = name.find('/');
+  if (slash == std::string_view::npos) return false;
+  const std::string_view top = name.substr(0, slash);
+  if (top != "word" && top != "xl" && top != "ppt") return false;
+  const std::string_view rest = name.substr(slash + 1);
+  if (rest.rfind("theme/", 0) == 0) return endsWith(rest, ".xml") && rest.find('/', 6) == std::string_view::npos;
+  static constexpr std::string_view kParts[] = {"word/styles.xml",    "word/stylesWithEffects.xml",
+                                                "word/settings.xml",  "word/webSettings.xml",
+                                                "word/fontTable.xml", "xl/styles.xml",
+                                                "xl/calcChain.xml",   "ppt/presProps.xml",
+                                                "ppt/viewProps.xml",  "ppt/tableStyles.xml"};
+  for (const std::string_view part : kParts)
+    if (name == part) return true;
+  return false;
+}
+
 // XML parts of an office document whose text is the document's: not relationships or content types.
 bool officeTextPart(ZipFlavor flavor, std::string_view name) {
   if (flavor == ZipFlavor::kOoxml) return endsWith(name, ".xml") && name != "[Content_Types].xml";
   if (flavor == ZipFlavor::kOpenDocument)
     return endsWith(name, ".xml") && name.find("manifest") == std::string_view::npos;
   return false;
+}
+
+// The buffer Office XML parts are inflated into and their text extracted in, one per thread: it only
+// grows (so it is not cleared before each part), and one grown past a few MiB for a large part is
+// given back after it. A part's text is visited before the next part is read, and the visitor never
+// extracts (it sends or matches the piece), so the buffer is never in use twice.
+constexpr std::size_t kKeptScratchBytes = 4U << 20U;
+
+std::string& officeScratch() {
+  thread_local std::string scratch;
+  return scratch;
+}
+
+void releaseLargeScratch() {
+  std::string& scratch = officeScratch();
+  if (scratch.capacity() > kKeptScratchBytes) std::string().swap(scratch);
 }
 
 }  // namespace
@@ -137,21 +175,34 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
           {member, "member larger than the extraction memory cap (" + std::to_string(memoryCap) + " bytes)"});
       continue;
     }
-    auto bytes = readZipMember(data, entry, std::min({remaining, memoryCap, ratioCap}));
+    const std::uint64_t cap = std::min({remaining, memoryCap, ratioCap});
+    if (flavor != ZipFlavor::kPlain && (endsWith(entry.name, ".rels") || entry.name == "mimetype" ||
+                                        (flavor == ZipFlavor::kOoxml && ooxmlPartWithoutText(entry.name)))) {
+      continue;  // package plumbing and formatting, no document text: not even inflated
+    }
+    if (officeTextPart(flavor, entry.name)) {
+      // Inflated into a buffer kept from part to part, and its text written over the XML there: the
+      // piece's text is that buffer's first bytes (docs/decisions/0061).
+      auto xml = readZipMemberInto(data, entry, cap, officeScratch());
+      if (!xml) {
+        walk.notInspected.push_back({member, xml.error().message, xml.error().kind});
+        continue;
+      }
+      walk.inflated += xml.value().size();
+      char* const buffer = officeScratch().data();
+      const std::string_view text(buffer, xmlTextInPlace(buffer, xml.value().size()));
+      // A part with no text but separators (a sheet of shared-string cells) is not a piece.
+      if (text.find_first_not_of(" \n") != std::string_view::npos) walk.visit(member, text, PartKind::kText);
+      releaseLargeScratch();
+      continue;
+    }
+    auto bytes = readZipMember(data, entry, cap);
     if (!bytes) {
       walk.notInspected.push_back({member, bytes.error().message, bytes.error().kind});
       continue;
     }
     walk.inflated += bytes.value().size();
-    if (officeTextPart(flavor, entry.name)) {
-      const std::string text = xmlText(bytes.value());
-      // A part with no text but separators (a sheet of shared-string cells) is not a piece.
-      if (text.find_first_not_of(" \n") != std::string::npos) walk.visit(member, text, PartKind::kText);
-    } else if (flavor != ZipFlavor::kPlain && (endsWith(entry.name, ".rels") || entry.name == "mimetype")) {
-      continue;  // package plumbing, no document text
-    } else {
-      extractAt(walk, bytes.value(), member, depth + 1);
-    }
+    extractAt(walk, bytes.value(), member, depth + 1);
   }
 }
 

@@ -77,11 +77,11 @@ class ScanCache {
   std::string fingerprint_;
   std::string data_;  // the cache file as read
   std::vector<Loaded> loaded_;
-  std::vector<std::uint32_t> slots_;  // open addressing: 1 + index into loaded_, 0 when free
+  std::vector<std::uint32_t> slots_;                    // open addressing: 1 + index into loaded_, 0 when free
   std::unique_ptr<std::atomic<std::uint8_t>[]> state_;  // per loaded entry: kSeen, kReplaced
-  mutable std::mutex mutex_;  // guards added_ and dirty_
+  mutable std::mutex mutex_;                            // guards added_ and dirty_
   std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> added_;  // stored in this run
-  bool dirty_ = false;  // something to write
+  bool dirty_ = false;                                                          // something to write
 };
 
 }  // namespace mamori::scan

@@ -3,6 +3,7 @@
 #include <libdeflate.h>
 #include <zlib.h>
 
+#include <cstring>
 #include <memory>
 #include <optional>
 
@@ -37,20 +38,37 @@ struct DecompressorFree {
 // (issue 17, docs/decisions/0045). Null for anything else (a header that lies, corrupt data): the caller
 // then inflates with zlib, which gives the same bytes or the error. A size the input cannot inflate to
 // (deflate's bound is 1032:1) is not even tried, so a lying header costs no large buffer here.
-std::optional<std::string> inflateExact(std::string_view data, std::uint64_t size) {
-  constexpr std::uint64_t kDeflateRatioBound = 1032;
-  if (size > static_cast<std::uint64_t>(data.size()) * kDeflateRatioBound + 1024) return std::nullopt;
+bool inflateExactInto(std::string_view data, std::uint64_t size, char* out) {
   thread_local const std::unique_ptr<libdeflate_decompressor, DecompressorFree> decompressor(
       libdeflate_alloc_decompressor());
-  if (!decompressor) return std::nullopt;
-  std::string out(static_cast<std::size_t>(size), '\0');
+  if (!decompressor) return false;
   std::size_t written = 0;
-  if (libdeflate_deflate_decompress(decompressor.get(), data.data(), data.size(), out.data(), out.size(), &written) !=
-          LIBDEFLATE_SUCCESS ||
-      written != out.size()) {
-    return std::nullopt;
-  }
+  return libdeflate_deflate_decompress(decompressor.get(), data.data(), data.size(), out,
+                                       static_cast<std::size_t>(size), &written) == LIBDEFLATE_SUCCESS &&
+         written == size;
+}
+
+bool exactSizePlausible(std::string_view data, std::uint64_t size) {
+  constexpr std::uint64_t kDeflateRatioBound = 1032;
+  return size <= static_cast<std::uint64_t>(data.size()) * kDeflateRatioBound + 1024;
+}
+
+std::optional<std::string> inflateExact(std::string_view data, std::uint64_t size) {
+  if (!exactSizePlausible(data, size)) return std::nullopt;
+  std::string out(static_cast<std::size_t>(size), '\0');
+  if (!inflateExactInto(data, size, out.data())) return std::nullopt;
   return out;
+}
+
+// Where a member's data lies, after its local header; an error for a header or range that is wrong.
+common::Result<std::string_view> memberData(std::string_view zip, const ZipEntry& entry) {
+  const std::uint64_t at = entry.localHeaderOffset;
+  if (at + 30 > zip.size() || le32(zip, at) != kLocalHeader)
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: bad local header");
+  const std::uint64_t dataAt = at + 30 + le16(zip, at + 26) + le16(zip, at + 28);
+  if (dataAt + entry.compressedSize > zip.size())
+    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: member data truncated");
+  return zip.substr(dataAt, entry.compressedSize);
 }
 
 }  // namespace
@@ -141,13 +159,9 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view zip) {
 }
 
 common::Result<std::string> readZipMember(std::string_view zip, const ZipEntry& entry, std::uint64_t maxBytes) {
-  const std::uint64_t at = entry.localHeaderOffset;
-  if (at + 30 > zip.size() || le32(zip, at) != kLocalHeader)
-    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: bad local header");
-  const std::uint64_t dataAt = at + 30 + le16(zip, at + 26) + le16(zip, at + 28);
-  if (dataAt + entry.compressedSize > zip.size())
-    return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip: member data truncated");
-  const std::string_view data = zip.substr(dataAt, entry.compressedSize);
+  auto located = memberData(zip, entry);
+  if (!located) return located.error();
+  const std::string_view data = located.value();
   if (entry.method == 0) {
     if (entry.compressedSize > maxBytes)
       return common::makeError(common::ErrorKind::kTooLarge,
@@ -166,6 +180,28 @@ common::Result<std::string> readZipMember(std::string_view zip, const ZipEntry& 
   }
   if (!out) return common::makeError(common::ErrorKind::kCorrupt, "corrupt zip member: " + out.error().message);
   return out;
+}
+
+common::Result<std::string_view> readZipMemberInto(std::string_view zip, const ZipEntry& entry, std::uint64_t maxBytes,
+                                                   std::string& scratch) {
+  // The usual member (deflated, its size told right) is inflated by libdeflate straight into scratch;
+  // anything else takes readZipMember's way (the same bytes or the same error) and is copied there.
+  if (entry.method == 8 && entry.uncompressedSize <= maxBytes) {
+    auto located = memberData(zip, entry);
+    if (!located) return located.error();
+    const std::string_view data = located.value();
+    if (exactSizePlausible(data, entry.uncompressedSize)) {
+      const auto size = static_cast<std::size_t>(entry.uncompressedSize);
+      if (scratch.size() < size) scratch.resize(size);
+      if (inflateExactInto(data, size, scratch.data())) return std::string_view(scratch.data(), size);
+    }
+  }
+  auto member = readZipMember(zip, entry, maxBytes);
+  if (!member) return member.error();
+  const std::string& bytes = member.value();
+  if (scratch.size() < bytes.size()) scratch.resize(bytes.size());
+  std::memcpy(scratch.data(), bytes.data(), bytes.size());
+  return std::string_view(scratch.data(), bytes.size());
 }
 
 }  // namespace mamori::scan

@@ -31,6 +31,12 @@ common::Result<std::vector<ZipEntry>> readZipDirectory(std::string_view archive)
 // The member's bytes, at most maxBytes (more is an error: the caller reports a bomb or a limit).
 common::Result<std::string> readZipMember(std::string_view archive, const ZipEntry& entry, std::uint64_t maxBytes);
 
+// The same member into scratch, whose bytes are reused from call to call (it only grows, so the
+// bytes of an inflated member are not first cleared): the member is scratch's first bytes, the view
+// returned. For the parts extraction reads once and drops (Office XML, docs/decisions/0061).
+common::Result<std::string_view> readZipMemberInto(std::string_view archive, const ZipEntry& entry,
+                                                   std::uint64_t maxBytes, std::string& scratch);
+
 // Raw deflate (no header), bounded. windowBits: -15 raw, 15 zlib, 31 gzip.
 // expectedBytes: a size hint for the output (a header's claim), used to reserve memory up to maxBytes.
 common::Result<std::string> inflateBounded(std::string_view data, int windowBits, std::uint64_t maxBytes,

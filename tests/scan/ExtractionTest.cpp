@@ -5,6 +5,8 @@
 
 #include <cstdint>
 #include <string>
+#include <utility>
+#include <vector>
 
 #include "common/Gzip.h"
 #include "scan/Extractor.h"
@@ -115,6 +117,20 @@ TEST_CASE("XML text joins runs and separates paragraphs") {
   }
   CHECK(xmlText("<t><![CDATA[<raw>]]></t>") == "<raw>");
   CHECK(xmlText("<unclosed attr='1'") == "");
+  // An entity's ';' is looked for in the next 13 bytes only; a longer name is a plain '&'.
+  CHECK(xmlText("<p>a&abcdefghijkl;b</p>") == "a&abcdefghijkl;b\n");
+  CHECK(xmlText("<p>a&abcdefghijklm;b</p>") == "a&abcdefghijklm;b\n");
+  CHECK(xmlText("<p>&#0;&#xD800;&#65536;&#1;</p>") == "\xEF\xBF\xBD\xEF\xBF\xBD\xF0\x90\x80\x80\x01\n");
+  // In place: the text over the XML's own bytes (never longer), the same as xmlText.
+  for (const std::string& xml :
+       {std::string("<w:p><w:r><w:rPr><w:b/></w:rPr><w:t xml:space=\"preserve\">社外秘</w:t></w:r></w:p>"),
+        std::string("<p>&#0;&#x10000;&amp;</p><br/><text:s/>"),
+        std::string("<c t=\"s\"><v>12</v></c><![CDATA[x]]><!-- y -->")}) {
+    CAPTURE(xml);
+    std::string buffer = xml;
+    buffer.resize(xmlTextInPlace(buffer.data(), buffer.size()));
+    CHECK(buffer == xmlText(xml));
+  }
 }
 
 TEST_CASE("PDF content streams: Tj, TJ arrays, escapes and hex strings") {
@@ -183,6 +199,69 @@ TEST_CASE("zip reader refuses garbage and truncation with reasons") {
   CHECK(dir.error().message.find("corrupt zip") != std::string::npos);
 }
 
+// A zip of stored members (name, bytes), as a packager that does not compress would write it.
+std::string storedZip(const std::vector<std::pair<std::string, std::string>>& members) {
+  std::string zip;
+  std::string directory;
+  for (const auto& [name, data] : members) {
+    const auto offset = static_cast<std::uint32_t>(zip.size());
+    auto common = [&, &name = name, &data = data](std::string& out) {
+      putLe(out, 20, 2), putLe(out, 0, 2), putLe(out, 0, 2), putLe(out, 0, 4);
+      putLe(out, 0, 4);  // CRC-32: not checked by the reader
+      putLe(out, static_cast<std::uint32_t>(data.size()), 4);
+      putLe(out, static_cast<std::uint32_t>(data.size()), 4);
+      putLe(out, static_cast<std::uint32_t>(name.size()), 2);
+      putLe(out, 0, 2);
+    };
+    putLe(zip, 0x04034b50, 4);
+    common(zip);
+    zip += name + data;
+    putLe(directory, 0x02014b50, 4);
+    putLe(directory, 20, 2);
+    common(directory);
+    putLe(directory, 0, 2), putLe(directory, 0, 2), putLe(directory, 0, 2), putLe(directory, 0, 4);
+    putLe(directory, offset, 4);
+    directory += name;
+  }
+  const auto directoryAt = static_cast<std::uint32_t>(zip.size());
+  zip += directory;
+  putLe(zip, 0x06054b50, 4);
+  putLe(zip, 0, 2), putLe(zip, 0, 2);
+  putLe(zip, static_cast<std::uint32_t>(members.size()), 2), putLe(zip, static_cast<std::uint32_t>(members.size()), 2);
+  putLe(zip, static_cast<std::uint32_t>(directory.size()), 4), putLe(zip, directoryAt, 4), putLe(zip, 0, 2);
+  return zip;
+}
+
+TEST_CASE("an OOXML package's formatting parts are not read; every part that can hold text is") {
+  const std::string docx = storedZip({
+      {"[Content_Types].xml", "<Types/>"},
+      {"_rels/.rels", "<Relationships/>"},
+      {"word/document.xml", "<w:p><w:t>body</w:t></w:p>"},
+      {"word/header1.xml", "<w:p><w:t>header</w:t></w:p>"},
+      {"word/styles.xml", "<w:styles><w:t>styles</w:t></w:styles>"},
+      {"word/settings.xml", "<w:settings>settings</w:settings>"},
+      {"word/fontTable.xml", "<w:fonts>fonts</w:fonts>"},
+      {"word/theme/theme1.xml", "<a:theme>theme</a:theme>"},
+      {"word/theme/sub/other.xml", "<x>nested</x>"},
+      {"docProps/core.xml", "<dc:title>title</dc:title>"},
+      {"customXml/item1.xml", "<x>custom</x>"},
+  });
+  std::vector<std::string> seen;
+  std::vector<NotInspected> skipped;
+  Extractor(ExtractionLimits{})
+      .extract(
+          docx,
+          [&](const std::string& location, std::string_view data, PartKind kind) {
+            if (kind == PartKind::kText) seen.push_back(location + "=" + std::string(data));
+          },
+          skipped);
+  CHECK(skipped.empty());
+  const std::vector<std::string> expected{"word/document.xml=body\n", "word/header1.xml=header\n",
+                                          "word/theme/sub/other.xml=nested", "docProps/core.xml=title",
+                                          "customXml/item1.xml=custom"};
+  CHECK(seen == expected);
+}
+
 TEST_CASE("extraction of a stored zip member, nested limits") {
   // A zip with one stored member "a.txt" = "hi" (python3 zipfile, ZIP_STORED, 1980-01-01).
   const std::string zip(
@@ -235,6 +314,19 @@ TEST_CASE("a deflated member reads the same whether its header tells the truth o
     auto bounded = readZipMember(zip, directory.value()[0], size - 1);
     REQUIRE_FALSE(bounded.ok());
     CHECK(bounded.error().kind == mamori::common::ErrorKind::kTooLarge);
+    // Into a reused buffer (larger than the member, holding older bytes): the same bytes and errors.
+    std::string scratch(size + 100, 'z');
+    auto into = readZipMemberInto(zip, directory.value()[0], 1U << 24U, scratch);
+    REQUIRE(into.ok());
+    CHECK(into.value() == content);
+    CHECK(into.value().data() == scratch.data());
+    std::string empty;
+    auto grown = readZipMemberInto(zip, directory.value()[0], 1U << 24U, empty);
+    REQUIRE(grown.ok());
+    CHECK(grown.value() == content);
+    auto boundedInto = readZipMemberInto(zip, directory.value()[0], size - 1, scratch);
+    REQUIRE_FALSE(boundedInto.ok());
+    CHECK(boundedInto.error().kind == mamori::common::ErrorKind::kTooLarge);
   }
   // Damaged data (a block of the reserved type 3): the same error as zlib gives.
   std::string zip = deflatedZip(content, size);
