@@ -26,9 +26,18 @@ std::string childPath(const std::string& dir, const char* name) {
 
 }  // namespace
 
-bool DirectoryWalker::excluded(const std::string& path) const {
+DirectoryWalker::DirectoryWalker(std::vector<std::string> exclude) : exclude_(std::move(exclude)) {
   for (const auto& pattern : exclude_) {
-    if (common::globMatch(pattern, path)) return true;
+    const bool starred = pattern.size() >= 3 && pattern.front() == '*' && pattern.back() == '*';
+    const std::string_view literal = starred ? std::string_view(pattern).substr(1, pattern.size() - 2) : "";
+    contains_.emplace_back(literal.find_first_of("*?") == std::string_view::npos ? literal : "");
+  }
+}
+
+bool DirectoryWalker::excluded(const std::string& path) const {
+  for (std::size_t i = 0; i < exclude_.size(); ++i) {
+    if (!contains_[i].empty() ? path.find(contains_[i]) != std::string::npos : common::globMatch(exclude_[i], path))
+      return true;
   }
   return false;
 }

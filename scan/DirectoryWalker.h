@@ -14,7 +14,7 @@ namespace mamori::scan {
 
 class DirectoryWalker {
  public:
-  explicit DirectoryWalker(std::vector<std::string> exclude) : exclude_(std::move(exclude)) {}
+  explicit DirectoryWalker(std::vector<std::string> exclude);
 
   // onFile gets each regular file's path; returning false stops the walk. Directories that cannot be
   // read go to onProblem. A root that is a file is passed to onFile as is.
@@ -36,6 +36,9 @@ class DirectoryWalker {
                 const std::function<void(const std::string& path, const std::string& reason)>& onProblem) const;
 
   std::vector<std::string> exclude_;
+  // Per pattern: the literal between its two stars when it is "*literal*" (the default excludes are),
+  // which matches exactly the paths holding the literal: a substring search, not a glob per path.
+  std::vector<std::string> contains_;
 };
 
 }  // namespace mamori::scan

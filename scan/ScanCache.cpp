@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <functional>
@@ -89,13 +90,18 @@ bool readHeader(Reader& in, std::string_view data, std::string_view fingerprint,
 
 // One entry after its path: the identity, then the result into *result, or only stepped over when
 // result is null (clean says whether it holds no hit and no not-inspected part).
-FileIdentity readEntry(Reader& in, FileResult* result, bool& clean) {
+FileIdentity readIdentity(Reader& in) {
   FileIdentity id;
   id.device = in.u64();
   id.inode = in.u64();
   id.size = static_cast<std::int64_t>(in.u64());
   id.mtimeNs = static_cast<std::int64_t>(in.u64());
   id.ctimeNs = static_cast<std::int64_t>(in.u64());
+  return id;
+}
+
+FileIdentity readEntry(Reader& in, FileResult* result, bool& clean) {
+  const FileIdentity id = readIdentity(in);
   const std::string_view sha256 = in.view();
   if (result != nullptr) {
     result->size = id.size;
@@ -170,7 +176,7 @@ std::size_t ScanCache::find(std::string_view path) const {
   for (std::size_t at = hashOf(path) & mask;; at = (at + 1) & mask) {
     const std::uint32_t slot = slots_[at];
     if (slot == 0) return loaded_.size();
-    if (loaded_[slot - 1].path == path) return slot - 1;
+    if (pathOf(loaded_[slot - 1]) == path) return slot - 1;
   }
 }
 
@@ -180,13 +186,14 @@ void ScanCache::index() {
   slots_.assign(size, 0);
   const std::size_t mask = size - 1;
   for (std::size_t i = 0; i < loaded_.size(); ++i) {
-    for (std::size_t at = hashOf(loaded_[i].path) & mask;; at = (at + 1) & mask) {
+    const std::string_view path = pathOf(loaded_[i]);
+    for (std::size_t at = hashOf(path) & mask;; at = (at + 1) & mask) {
       std::uint32_t& slot = slots_[at];
       if (slot == 0) {
         slot = static_cast<std::uint32_t>(i + 1);
         break;
       }
-      if (loaded_[slot - 1].path == loaded_[i].path) {
+      if (pathOf(loaded_[slot - 1]) == path) {
         // The same path twice: the later entry is the one kept, as decode does.
         loaded_[slot - 1].dropped = true;
         slot = static_cast<std::uint32_t>(i + 1);
@@ -202,7 +209,11 @@ common::Status ScanCache::load() {
     if (errno == ENOENT) return common::Ok{};
     return common::makeError("cannot open the scan cache", path_, errno);
   }
-  auto read = common::readAll(fd.get(), kMaxCacheBytes);
+  // Read in one go into a buffer of the file's size (grown from nothing, a cache of a large tree was
+  // copied and cleared again at every doubling).
+  struct stat st {};
+  const std::size_t sizeHint = ::fstat(fd.get(), &st) == 0 && st.st_size > 0 ? static_cast<std::size_t>(st.st_size) : 0;
+  auto read = common::readAll(fd.get(), kMaxCacheBytes, sizeHint);
   if (!read && read.error().kind == common::ErrorKind::kTooLarge) {
     return common::makeError("scan cache too large; ignored", path_);
   }
@@ -218,17 +229,21 @@ common::Status ScanCache::load() {
     const char* start = in.data.data();
     const std::string_view path = in.view();
     bool clean = false;
-    const FileIdentity id = readEntry(in, nullptr, clean);
+    (void)readEntry(in, nullptr, clean);
     ok = in.ok;
-    if (ok) loaded_.push_back({path, std::string_view(start, static_cast<std::size_t>(in.data.data() - start)), id});
+    if (ok) {
+      loaded_.push_back({static_cast<std::uint32_t>(start - data_.data()),
+                         static_cast<std::uint32_t>(in.data.data() - start), static_cast<std::uint32_t>(path.size())});
+    }
   }
   // Another fingerprint (new rules) or a damaged file: every file is scanned again.
-  if (!ok || loaded_.size() > 0xFFFFFFF0U) {
+  if (!ok) {
     loaded_.clear();
     data_.clear();
   }
   index();
   state_ = std::make_unique<std::atomic<std::uint8_t>[]>(loaded_.size());
+  order_ = std::make_unique<std::atomic<std::uint32_t>[]>(loaded_.size());
   return common::Ok{};
 }
 
@@ -244,7 +259,7 @@ common::Status ScanCache::save() {
       const std::uint8_t state = state_[i].load(std::memory_order_relaxed);
       if ((state & kReplaced) != 0) continue;  // written from added_
       if ((state & kSeen) == 0) {
-        const std::string path(entry.path);
+        const std::string path(pathOf(entry));
         struct stat st {};
         if (::lstat(path.c_str(), &st) != 0 && errno == ENOENT) {
           entry.dropped = true;
@@ -255,15 +270,33 @@ common::Status ScanCache::save() {
       ++kept;
     }
     if (!dirty_ && !removed) return common::Ok{};
+    // Every kept entry in the order this run looked it up; entries not looked up keep theirs, after.
+    struct Out {
+      std::uint32_t order;
+      std::size_t loaded;  // index into loaded_, or loaded_.size() for an entry of added_
+      const std::pair<const std::string, Added>* added;
+    };
+    std::vector<Out> out;
+    out.reserve(kept);
+    constexpr std::uint32_t kLast = 0xFFFFFFFFU;
+    for (std::size_t i = 0; i < loaded_.size(); ++i) {
+      if (loaded_[i].dropped || (state_[i].load(std::memory_order_relaxed) & kReplaced) != 0) continue;
+      const std::uint32_t order = order_[i].load(std::memory_order_relaxed);
+      out.push_back({order == 0 ? kLast : order, i, nullptr});
+    }
+    for (const auto& item : added_) out.push_back({item.second.order, loaded_.size(), &item});
+    std::stable_sort(out.begin(), out.end(), [](const Out& a, const Out& b) { return a.order < b.order; });
     data.reserve(data_.size() + added_.size() * 128);
     data.append(kMagic);
     putString(data, fingerprint_);
-    putU64(data, kept);
-    for (std::size_t i = 0; i < loaded_.size(); ++i) {
-      if (!loaded_[i].dropped && (state_[i].load(std::memory_order_relaxed) & kReplaced) == 0)
-        data.append(loaded_[i].record);
+    putU64(data, out.size());
+    for (const Out& entry : out) {
+      if (entry.added == nullptr) {
+        data.append(recordOf(loaded_[entry.loaded]));
+      } else {
+        putEntry(data, entry.added->first, entry.added->second.identity, entry.added->second.result);
+      }
     }
-    for (const auto& [path, entry] : added_) putEntry(data, path, entry.first, entry.second);
     dirty_ = false;
   }
   if (auto written = common::writeFileAtomically(path_, data, 0600); !written) {
@@ -276,15 +309,18 @@ std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileI
   // The loaded entries are read without the lock: nothing changes them while files are looked up.
   const std::size_t at = find(path);
   if (at < loaded_.size()) {
+    if (order_[at].load(std::memory_order_relaxed) == 0)
+      order_[at].store(nextOrder_.fetch_add(1, std::memory_order_relaxed), std::memory_order_relaxed);
     const std::uint8_t state = state_[at].fetch_or(kSeen, std::memory_order_relaxed);
     if ((state & kReplaced) == 0) {
       const Loaded& entry = loaded_[at];
-      if (!(entry.identity == identity)) return std::nullopt;
-      Reader in{entry.record};
-      (void)in.view();  // the path
+      Reader in{recordOf(entry)};
+      in.data.remove_prefix(8 + entry.pathSize);
+      Reader peek = in;
+      bool clean = false;
+      if (!(readIdentity(peek) == identity)) return std::nullopt;
       FileResult result;
       result.path = path;
-      bool clean = false;
       (void)readEntry(in, &result, clean);
       result.fromCache = true;
       return result;
@@ -293,8 +329,8 @@ std::optional<FileResult> ScanCache::lookup(const std::string& path, const FileI
   // Not in the file, or stored again in this run.
   const std::lock_guard lock(mutex_);
   const auto it = added_.find(path);
-  if (it == added_.end() || !(it->second.first == identity)) return std::nullopt;
-  FileResult result = it->second.second;
+  if (it == added_.end() || !(it->second.identity == identity)) return std::nullopt;
+  FileResult result = it->second.result;
   result.fromCache = true;
   return result;
 }
@@ -304,7 +340,8 @@ void ScanCache::store(const FileIdentity& identity, const FileResult& result) {
   const std::size_t at = find(result.path);
   const std::lock_guard lock(mutex_);
   if (at < loaded_.size()) state_[at].fetch_or(kSeen | kReplaced, std::memory_order_relaxed);
-  added_[result.path] = {identity, result};
+  // In the order of the stores (the scan threads take the walk's files in batches: close to it).
+  added_[result.path] = {identity, result, nextOrder_.fetch_add(1, std::memory_order_relaxed)};
   dirty_ = true;
 }
 

@@ -60,17 +60,21 @@ class ScanCache {
                      std::unordered_map<std::string, std::pair<FileIdentity, FileResult>>& entries);
 
  private:
-  // An entry of the file as read: views into data_.
+  // An entry of the file as read: where its bytes lie in data_ (16 bytes, so the index of a large tree
+  // stays small: a page fault costs more than the lookups on this VM). The identity is read from the
+  // entry's bytes, beside its path.
   struct Loaded {
-    std::string_view path;
-    std::string_view record;  // the entry's bytes, path included: written again as they are
-    FileIdentity identity;
-    bool dropped = false;  // a later entry of the same path, or its file is gone (save)
+    std::uint32_t at = 0;        // the entry's first byte (its path's length)
+    std::uint32_t size = 0;      // its bytes, path included: written again as they are
+    std::uint32_t pathSize = 0;  // the path follows its 8-byte length
+    bool dropped = false;        // a later entry of the same path, or its file is gone (save)
   };
   static constexpr std::uint8_t kSeen = 1;      // looked up or stored in this run
   static constexpr std::uint8_t kReplaced = 2;  // stored again in this run: added_ holds it
 
   std::size_t find(std::string_view path) const;  // index into loaded_, or loaded_.size()
+  std::string_view pathOf(const Loaded& entry) const { return {data_.data() + entry.at + 8, entry.pathSize}; }
+  std::string_view recordOf(const Loaded& entry) const { return {data_.data() + entry.at, entry.size}; }
   void index();
 
   std::string path_;
@@ -79,9 +83,19 @@ class ScanCache {
   std::vector<Loaded> loaded_;
   std::vector<std::uint32_t> slots_;                    // open addressing: 1 + index into loaded_, 0 when free
   std::unique_ptr<std::atomic<std::uint8_t>[]> state_;  // per loaded entry: kSeen, kReplaced
-  mutable std::mutex mutex_;                            // guards added_ and dirty_
-  std::unordered_map<std::string, std::pair<FileIdentity, FileResult>> added_;  // stored in this run
-  bool dirty_ = false;                                                          // something to write
+  // The order of this run's lookups (the walk's) per loaded entry (0: not looked up), and of its
+  // stores: the file is written in that order, so the next run's lookups read it front to back
+  // instead of at random.
+  std::unique_ptr<std::atomic<std::uint32_t>[]> order_;
+  std::atomic<std::uint32_t> nextOrder_{1};
+  struct Added {
+    FileIdentity identity;
+    FileResult result;
+    std::uint32_t order = 0;
+  };
+  mutable std::mutex mutex_;                      // guards added_ and dirty_
+  std::unordered_map<std::string, Added> added_;  // stored in this run
+  bool dirty_ = false;                            // something to write
 };
 
 }  // namespace mamori::scan
