@@ -1,7 +1,9 @@
-// mamori-extract: the extraction sandbox worker (docs/decisions/0022). The scanner (mamori-agent,
-// `mamori-agent scan`, mamori-inspect) starts it with a socketpair on descriptor 3; it confines
-// itself (unprivileged user, no_new_privs, rlimits, seccomp), then parses the documents whose
-// descriptors arrive and sends back their text. It opens no file and no socket of its own.
+// mamori-extract and mamori-extract-light: the extraction sandbox workers (docs/decisions/0022, 0062).
+// The scanner (mamori-agent, `mamori-agent scan`, mamori-inspect) starts them with a socketpair on
+// descriptor 3; each confines itself (unprivileged user, no_new_privs, rlimits, seccomp), then parses
+// the documents whose descriptors arrive and sends back their text. Neither opens a file or a socket of
+// its own. The light one (MAMORI_EXTRACT_LIGHT) is linked without libarchive and hands a document that
+// needs it back to the scanner, which gives it to mamori-extract.
 
 #include <fcntl.h>
 #include <malloc.h>
@@ -28,13 +30,29 @@
 
 namespace {
 
-constexpr const char* kUsage = R"(Usage: mamori-extract [--user NAME] [--memory BYTES]
+#ifdef MAMORI_EXTRACT_LIGHT
+constexpr std::string_view kProgram = "mamori-extract-light";
+constexpr std::string_view kUsageHead = R"(Usage: mamori-extract-light [--user NAME] [--memory BYTES]
+
+The content scanner's light extraction sandbox. mamori-agent, `mamori-agent scan` and mamori-inspect
+start it themselves, one per scan thread, with its channel on descriptor 3; it is not run by hand.
+It parses untrusted documents (Office, OpenDocument, PDF, RTF, text encodings; zip and gzip; e-mail
+and mbox) confined; a document that needs libarchive (7z, RAR, tar, cpio, ISO 9660, xz, bzip2, zstd,
+zip64) it hands back to the scanner, which gives it to mamori-extract, confined the same way:
+)";
+#else
+constexpr std::string_view kProgram = "mamori-extract";
+constexpr std::string_view kUsageHead = R"(Usage: mamori-extract [--user NAME] [--memory BYTES]
 
 The content scanner's extraction sandbox. mamori-agent, `mamori-agent scan` and mamori-inspect start
-it themselves, one per scan thread, with its channel on descriptor 3; it is not run by hand.
+it themselves, with its channel on descriptor 3, for the documents that need libarchive (the others
+go to mamori-extract-light); it is not run by hand.
 It parses untrusted documents (Office, OpenDocument, PDF, RTF, text encodings; zip, 7z, RAR, tar,
 cpio, ISO 9660 and gzip/bzip2/xz/zstd archives; e-mail and mbox) confined:
-started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
+)";
+#endif
+// The rest of the help is the same for both workers.
+constexpr std::string_view kUsageTail = R"(started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
 space of at most BYTES (default 2 GiB, at least 64 MiB), and a system-call filter without open,
 socket or exec.
 
@@ -103,11 +121,11 @@ int parseArguments(const std::vector<std::string>& args, mamori::drivers::Sandbo
   });
   bool help = false;
   if (auto parsed = line.parse(args, help); !parsed) {
-    say("mamori-extract: " + parsed.error().describe() + "\nTry 'mamori-extract --help'.\n");
+    say(std::string(kProgram) + ": " + parsed.error().describe() + "\nTry '" + std::string(kProgram) + " --help'.\n");
     return 2;
   }
   if (help) {
-    say(kUsage);
+    say(std::string(kUsageHead) + std::string(kUsageTail));
     return 0;
   }
   return -1;
@@ -124,7 +142,7 @@ int main(int argc, char* argv[]) {
   }
   struct stat st {};
   if (::fstat(confinement.channelFd, &st) != 0 || !S_ISSOCK(st.st_mode)) {
-    say("mamori-extract: no channel on descriptor 3; this program is started by the scanner, not by hand\n");
+    say(std::string(kProgram) + ": no channel on descriptor 3; this program is started by the scanner, not by hand\n");
     return 2;
   }
   // The heap grows and shrinks with every document; glibc's default would hand it back to the kernel
@@ -134,13 +152,13 @@ int main(int argc, char* argv[]) {
   ::mallopt(M_TOP_PAD, 16 << 20);
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   // Everything that needs a file (the C library's converters) is loaded before the filter.
-  if (!mamori::scan::preloadConverters()) say("mamori-extract: some text converters are missing\n");
+  if (!mamori::scan::preloadConverters()) say(std::string(kProgram) + ": some text converters are missing\n");
   // libarchive turns ISO 9660 dates into time_t with mktime, which reads /etc/localtime on first use:
   // a time zone given as a rule needs no file (the dates are never shown).
   ::setenv("TZ", "UTC0", 1);
   ::tzset();
   if (auto confined = mamori::drivers::confineCurrentProcess(confinement); !confined) {
-    say("mamori-extract: cannot set up the sandbox: " + confined.error().describe() + "\n");
+    say(std::string(kProgram) + ": cannot set up the sandbox: " + confined.error().describe() + "\n");
     return mamori::scan::kExitSandboxFailed;
   }
   mamori::drivers::FramedSocket channel{mamori::common::UniqueFd(confinement.channelFd)};

@@ -1,5 +1,6 @@
 #include "scan/ArchiveReader.h"
 
+#include <archive.h>
 #include <archive_entry.h>
 
 #include <algorithm>
@@ -14,6 +15,8 @@ bool mentionsEncryption(std::string_view message) {
 }
 
 }  // namespace
+
+void ArchiveReader::Closer::operator()(archive* a) const { archive_read_free(a); }
 
 common::Result<ArchiveReader> ArchiveReader::open(std::string_view data, bool compressedStream) {
   std::unique_ptr<archive, Closer> handle(archive_read_new());

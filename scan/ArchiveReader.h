@@ -4,10 +4,13 @@
 // compressed with gzip, bzip2, xz, lzma or zstd; and a single compressed stream (file.xz) as one member.
 // The archive is held in memory and read member by member; libarchive has no limits of its own, so
 // every read is bounded by the caller (a member's bytes stop at maxBytes).
-
-#include <archive.h>
+//
+// The light sandbox worker (mamori-extract-light, docs/decisions/0062) is linked without libarchive:
+// there open() throws ArchiveReaderAbsent (scan/ArchiveReaderAbsent.cpp), and the document goes to the
+// full worker.
 
 #include <cstdint>
+#include <exception>
 #include <memory>
 #include <optional>
 #include <string>
@@ -15,7 +18,15 @@
 
 #include "common/Result.h"
 
+struct archive;  // libarchive's handle (archive.h), opaque here
+
 namespace mamori::scan {
+
+// Thrown by open() in a program linked without libarchive (the light sandbox worker): the document
+// needs the worker that has it. Never thrown where ArchiveReader.cpp is linked.
+struct ArchiveReaderAbsent : std::exception {
+  const char* what() const noexcept override { return "this program has no archive reader (libarchive)"; }
+};
 
 struct ArchiveMember {
   std::string name;                // as stored (UTF-8 when the archive says so), "data" for a compressed stream
@@ -43,7 +54,7 @@ class ArchiveReader {
 
  private:
   struct Closer {
-    void operator()(archive* a) const { archive_read_free(a); }
+    void operator()(archive* a) const;  // archive_read_free
   };
   explicit ArchiveReader(std::unique_ptr<archive, Closer> handle) : handle_(std::move(handle)) {}
   std::string error(std::string_view what) const;

@@ -65,7 +65,7 @@ bool positive(std::uint64_t v) { return v > 0 && v <= static_cast<std::uint64_t>
 }  // namespace
 
 std::string encodeRequest(const ExtractionLimits& limits, std::uint64_t size, std::string_view inlineData,
-                          bool isInline) {
+                          bool isInline, std::uint64_t skipPieces) {
   std::string out;
   out.reserve(64 + (isInline ? inlineData.size() : 0));
   putU8(out, 'R');
@@ -74,6 +74,7 @@ std::string encodeRequest(const ExtractionLimits& limits, std::uint64_t size, st
        {limits.maxDepth, limits.maxMembers, limits.maxTotalBytes, limits.maxRatio, limits.memoryCapBytes})
     putU64(out, static_cast<std::uint64_t>(v));
   putU64(out, size);
+  putU64(out, skipPieces);
   putU8(out, isInline ? 1 : 0);
   if (isInline) out.append(inlineData);
   return out;
@@ -85,10 +86,10 @@ common::Result<ExtractRequest> decodeRequest(std::string_view frame) {
   std::uint8_t version = 0;
   if (!r.u8(tag) || tag != 'R') return corrupt("not a request");
   if (!r.u8(version) || version != kExtractProtocolVersion) return corrupt("unknown request version");
-  std::uint64_t depth = 0, members = 0, total = 0, ratio = 0, memory = 0, size = 0;
+  std::uint64_t depth = 0, members = 0, total = 0, ratio = 0, memory = 0, size = 0, skip = 0;
   std::uint8_t isInline = 0;
   if (!r.u64(depth) || !r.u64(members) || !r.u64(total) || !r.u64(ratio) || !r.u64(memory) || !r.u64(size) ||
-      !r.u8(isInline))
+      !r.u64(skip) || !r.u8(isInline))
     return corrupt("truncated request");
   if (depth > 64 || !positive(members) || !positive(total) || !positive(ratio) || !positive(memory) || isInline > 1)
     return corrupt("request limits out of range");
@@ -97,6 +98,7 @@ common::Result<ExtractRequest> decodeRequest(std::string_view frame) {
                     static_cast<std::int64_t>(total), static_cast<std::int64_t>(ratio),
                     static_cast<std::int64_t>(memory)};
   request.size = size;
+  request.skipPieces = skip;
   request.inlineData = isInline == 1;
   if (request.inlineData) {
     if (r.rest().size() != size) return corrupt("inline document length differs from its size");
@@ -150,6 +152,13 @@ std::string encodeFailure(WorkerFailure failure, std::string_view message) {
   return out;
 }
 
+std::string encodeNeedsArchives(std::uint64_t piecesSent) {
+  std::string out;
+  putU8(out, 'A');
+  putU64(out, piecesSent);
+  return out;
+}
+
 common::Result<WorkerMessage> decodeWorkerMessage(std::string_view frame) {
   Reader r(frame);
   std::uint8_t tag = 0;
@@ -194,6 +203,12 @@ common::Result<WorkerMessage> decodeWorkerMessage(std::string_view frame) {
       if (!r.done()) return corrupt("trailing bytes after a failure");
       if (failure < 1 || failure > 3) return corrupt("unknown failure");
       return WorkerMessage{FailureMessage{static_cast<WorkerFailure>(failure), std::string(message)}};
+    }
+    case 'A': {
+      std::uint64_t sent = 0;
+      if (!r.u64(sent)) return corrupt("truncated archives message");
+      if (!r.done()) return corrupt("trailing bytes after an archives message");
+      return WorkerMessage{NeedsArchivesMessage{sent}};
     }
     default: return corrupt("unknown message tag");
   }

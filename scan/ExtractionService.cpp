@@ -6,6 +6,7 @@
 #include <cerrno>
 #include <new>
 
+#include "scan/ArchiveReader.h"
 #include "scan/ErrnoText.h"
 #include "scan/ExtractProtocol.h"
 #include "scan/Pieces.h"
@@ -62,20 +63,29 @@ bool serveOne(drivers::SandboxChannel& channel, std::string_view frame, const co
   }
   if (hook) hook(document);
   bool sent = true;
+  std::uint64_t produced = 0;  // pieces of this document so far, sent or skipped
   std::vector<NotInspected> skipped;
-  extractPieces(
-      document, r.limits,
-      [&](const Piece& piece) {
-        if (!sent) return;
-        // The whole document is the parent's already: say so rather than send it back.
-        const bool isDocument = piece.raw.data() == document.data() && piece.raw.size() == document.size();
-        // In parts: the text goes to the socket from where the extractor left it, not copied first.
-        const PieceParts parts = encodePieceParts(piece, isDocument);
-        const std::array<std::string_view, 4> answer{parts.head, isDocument ? std::string_view{} : piece.raw,
-                                                     parts.middle, piece.decoded};
-        sent = static_cast<bool>(channel.queueParts(answer));
-      },
-      skipped);
+  try {
+    extractPieces(
+        document, r.limits,
+        [&](const Piece& piece) {
+          // The light worker sent the first ones already (docs/decisions/0062).
+          if (!sent || produced++ < r.skipPieces) return;
+          // The whole document is the parent's already: say so rather than send it back.
+          const bool isDocument = piece.raw.data() == document.data() && piece.raw.size() == document.size();
+          // In parts: the text goes to the socket from where the extractor left it, not copied first.
+          const PieceParts parts = encodePieceParts(piece, isDocument);
+          const std::array<std::string_view, 4> answer{parts.head, isDocument ? std::string_view{} : piece.raw,
+                                                       parts.middle, piece.decoded};
+          sent = static_cast<bool>(channel.queueParts(answer));
+        },
+        skipped);
+  } catch (const ArchiveReaderAbsent&) {
+    // This program (the light worker) has no libarchive: the full worker does the rest of the
+    // document. The skipped parts so far are dropped: the full worker finds them again.
+    if (sent) sent = channel.queue(encodeNeedsArchives(produced)) && channel.flush();
+    return sent;
+  }
   for (const auto& s : skipped) {
     if (sent) sent = static_cast<bool>(channel.queue(encodeNotInspected(s)));
   }

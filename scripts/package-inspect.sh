@@ -3,7 +3,8 @@
 #
 #   scripts/package-inspect.sh [BUILD_DIR] [OUT_DIR]     (defaults: build, dist/mamori-inspect)
 #
-# OUT_DIR gets mamori-inspect, its extraction sandbox worker mamori-extract, every shared library they
+# OUT_DIR gets mamori-inspect, its extraction sandbox workers mamori-extract and mamori-extract-light,
+# every shared library they
 # need that is not part of the C library
 # (found with ldd; the binary's RPATH is $ORIGIN, so the copies beside it are used first), and
 # policy.json / inspect.key / inspect.pub / collector-key.pem when they are present in the current
@@ -22,16 +23,20 @@ if [ ! -x "$bin" ]; then
 fi
 mkdir -p "$out"
 cp "$bin" "$out/mamori-inspect"
-# Its extraction sandbox worker, found beside it (docs/decisions/0022): the build without test hooks.
+# Its extraction sandbox workers, found beside it (docs/decisions/0022, 0062): the builds without test hooks.
 worker="$build/release/mamori-extract"
-if [ ! -x "$worker" ]; then
-  echo "package-inspect: $worker not found; build it first: ninja -C $build mamori-extract-release" >&2
-  exit 2
-fi
+light="$build/release/mamori-extract-light"
+for w in "$worker" "$light"; do
+  if [ ! -x "$w" ]; then
+    echo "package-inspect: $w not found; build it first: ninja -C $build $(basename "$w")-release" >&2
+    exit 2
+  fi
+done
 cp "$worker" "$out/mamori-extract"
+cp "$light" "$out/mamori-extract-light"
 # The C library and the dynamic loader must come from the PC itself (they go with its kernel);
 # everything else (Poco, OpenSSL, libyara, libstdc++ ...) travels with the tool.
-{ ldd "$bin"; ldd "$worker"; } | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
+{ ldd "$bin"; ldd "$worker"; ldd "$light"; } | awk '/=> \// { print $3 }' | sort -u | while read -r lib; do
   case "$(basename "$lib")" in
     libc.so.*|libm.so.*|libpthread.so.*|libdl.so.*|librt.so.*|libresolv.so.*|ld-linux*) continue ;;
   esac
@@ -53,7 +58,7 @@ for set in sets/fingerprints-*.set sets/edm-*.set; do
 done
 [ -f "$out/inspect.key" ] && chmod 600 "$out/inspect.key"
 # Proof that the folder is self-contained: every library resolves inside it or to the C library.
-missing=$({ LD_LIBRARY_PATH= ldd "$out/mamori-inspect"; LD_LIBRARY_PATH= ldd "$out/mamori-extract"; } | awk '/not found/ { print $1 }')
+missing=$({ for f in mamori-inspect mamori-extract mamori-extract-light; do LD_LIBRARY_PATH= ldd "$out/$f"; done; } | awk '/not found/ { print $1 }')
 if [ -n "$missing" ]; then
   echo "package-inspect: unresolved libraries: $missing" >&2
   exit 1

@@ -32,12 +32,16 @@ class FakeSandboxWorker : public SocketSandboxWorker {
 
 class FakeSandboxLauncher : public SandboxLauncher {
  public:
-  explicit FakeSandboxLauncher(FakeWorkerLoop loop) : loop_(std::move(loop)) {}
+  // fallback: what SandboxLauncher::fallback() answers (a light worker's full one), or null.
+  explicit FakeSandboxLauncher(FakeWorkerLoop loop, std::shared_ptr<SandboxLauncher> fallback = nullptr)
+      : loop_(std::move(loop)), fallback_(std::move(fallback)) {}
   common::Result<std::unique_ptr<SandboxWorker>> start() override;
+  std::shared_ptr<SandboxLauncher> fallback() const override { return fallback_; }
   int started() const { return started_; }
 
  private:
   FakeWorkerLoop loop_;
+  std::shared_ptr<SandboxLauncher> fallback_;
   int started_ = 0;
 };
 

@@ -76,6 +76,10 @@ class SandboxLauncher {
   virtual ~SandboxLauncher() = default;
   // A new worker, ready for frames. kUnavailable when it cannot be started.
   virtual common::Result<std::unique_ptr<SandboxWorker>> start() = 0;
+  // The launcher of the workers that do what this one's cannot, or null when this one's do all of it.
+  // The extraction sandbox (docs/decisions/0062): this one starts the light worker, which has no
+  // libarchive; the fallback starts the full one, for the documents that need it, confined the same way.
+  virtual std::shared_ptr<SandboxLauncher> fallback() const { return nullptr; }
 };
 
 }  // namespace mamori::drivers

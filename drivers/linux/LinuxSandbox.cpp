@@ -79,8 +79,9 @@ std::int64_t LinuxSandboxWorker::cpuTimeNs() const {
   return static_cast<std::int64_t>(ts.tv_sec) * 1'000'000'000LL + ts.tv_nsec;
 }
 
-LinuxSandboxLauncher::LinuxSandboxLauncher(std::string program, std::vector<std::string> args)
-    : program_(std::move(program)), args_(std::move(args)) {}
+LinuxSandboxLauncher::LinuxSandboxLauncher(std::string program, std::vector<std::string> args,
+                                           std::shared_ptr<SandboxLauncher> fallback)
+    : program_(std::move(program)), args_(std::move(args)), fallback_(std::move(fallback)) {}
 
 common::Result<std::unique_ptr<SandboxWorker>> LinuxSandboxLauncher::start() {
   std::array<int, 2> pair{-1, -1};
@@ -125,10 +126,13 @@ common::Result<std::unique_ptr<SandboxWorker>> LinuxSandboxLauncher::start() {
 }
 
 std::shared_ptr<SandboxLauncher> makeExtractionLauncher(const std::string& user, std::int64_t memoryBytes) {
-  std::string program = executableDirectory() + "/mamori-extract";
-  if (::access(program.c_str(), X_OK) != 0) program = "/usr/lib/mamori/mamori-extract";
-  return std::make_shared<LinuxSandboxLauncher>(
-      program, std::vector<std::string>{"--user", user, "--memory", std::to_string(memoryBytes)});
+  std::string folder = executableDirectory();
+  if (::access((folder + "/mamori-extract").c_str(), X_OK) != 0) folder = "/usr/lib/mamori";
+  const std::vector<std::string> args{"--user", user, "--memory", std::to_string(memoryBytes)};
+  auto full = std::make_shared<LinuxSandboxLauncher>(folder + "/mamori-extract", args);
+  const std::string light = folder + "/mamori-extract-light";
+  if (::access(light.c_str(), X_OK) != 0) return full;
+  return std::make_shared<LinuxSandboxLauncher>(light, args, std::move(full));
 }
 
 std::string executableDirectory() {

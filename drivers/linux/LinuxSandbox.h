@@ -34,19 +34,26 @@ class LinuxSandboxWorker : public SocketSandboxWorker {
 
 class LinuxSandboxLauncher : public SandboxLauncher {
  public:
-  // program: the worker binary's absolute path; args: its arguments (argv[1]...).
-  LinuxSandboxLauncher(std::string program, std::vector<std::string> args);
+  // program: the worker binary's absolute path; args: its arguments (argv[1]...); fallback: the
+  // launcher of the workers that do what this one's cannot (SandboxLauncher::fallback), or null.
+  LinuxSandboxLauncher(std::string program, std::vector<std::string> args,
+                       std::shared_ptr<SandboxLauncher> fallback = nullptr);
 
   common::Result<std::unique_ptr<SandboxWorker>> start() override;
+  std::shared_ptr<SandboxLauncher> fallback() const override { return fallback_; }
+  const std::string& program() const { return program_; }
 
  private:
   std::string program_;
   std::vector<std::string> args_;
+  std::shared_ptr<SandboxLauncher> fallback_;
 };
 
-// The content scanner's extraction worker, mamori-extract (docs/decisions/0022): the copy beside the
-// running program (the build tree, the inspection tool's folder), else the package's
-// /usr/lib/mamori/mamori-extract. Started as root, workers become user.
+// The content scanner's extraction workers (docs/decisions/0022, 0062): mamori-extract-light, with
+// mamori-extract (the one with libarchive) as its fallback, both confined the same way; the pair beside
+// the running program (the build tree, the inspection tool's folder), else the package's
+// /usr/lib/mamori/. Where there is no light worker, mamori-extract alone. Started as root, workers
+// become user.
 std::shared_ptr<SandboxLauncher> makeExtractionLauncher(const std::string& user = "nobody",
                                                         std::int64_t memoryBytes = 2LL << 30);
 

@@ -16,11 +16,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (encodePiece(piece->piece, piece->rawIsDocument) != input) __builtin_trap();
     } else if (auto* skipped = std::get_if<NotInspected>(&message.value())) {
       if (encodeNotInspected(*skipped) != input) __builtin_trap();
+    } else if (auto* archives = std::get_if<NeedsArchivesMessage>(&message.value())) {
+      if (encodeNeedsArchives(archives->piecesSent) != input) __builtin_trap();
     }
   }
   if (auto request = decodeRequest(input)) {
     const auto& r = request.value();
-    if (encodeRequest(r.limits, r.size, r.data, r.inlineData) != input) __builtin_trap();
+    if (encodeRequest(r.limits, r.size, r.data, r.inlineData, r.skipPieces) != input) __builtin_trap();
   }
   return 0;
 }

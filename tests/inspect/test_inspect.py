@@ -117,7 +117,8 @@ class InspectTest(unittest.TestCase):
         self.tool = f"{self.tmp}/tool"  # the staff's folder: binary + signing key
         os.makedirs(self.tool)
         shutil.copy2(BIN, self.tool)
-        shutil.copy2(os.path.join(os.path.dirname(BIN), "mamori-extract"), self.tool)  # its sandbox worker
+        for worker in ("mamori-extract", "mamori-extract-light"):  # its sandbox workers
+            shutil.copy2(os.path.join(os.path.dirname(BIN), worker), self.tool)
         self.bin = f"{self.tool}/mamori-inspect"
         out = subprocess.run([self.bin, "keygen"], capture_output=True, text=True, timeout=60)
         self.assertEqual(out.returncode, 0, out.stderr)

@@ -18,7 +18,8 @@ class InspectionUploadTest(MamoriTestCase):
         self.tool = os.path.join(self.workdir, "tool")
         os.makedirs(self.tool)
         shutil.copy2(binary("mamori-inspect"), self.tool)
-        shutil.copy2(binary("mamori-extract"), self.tool)  # its extraction sandbox worker
+        for worker in ("mamori-extract", "mamori-extract-light"):  # its extraction sandbox workers
+            shutil.copy2(binary(worker), self.tool)
         self.inspect_bin = os.path.join(self.tool, "mamori-inspect")
         subprocess.run([self.inspect_bin, "keygen"], check=True, capture_output=True, timeout=60)
         home = os.path.join(self.workdir, "home")

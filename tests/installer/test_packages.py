@@ -125,8 +125,9 @@ class PackagesTest(MamoriTestCase):
         # The scan command's lean front (docs/decisions/0039) and its page.
         self.assertEqual(files["/usr/bin/mamori-scan"], ("-rwxr-xr-x", "root/root"))
         self.assertEqual(files["/usr/share/man/man8/mamori-scan.8.gz"], ("-rw-r--r--", "root/root"))
-        # The extraction sandbox worker (docs/decisions/0022), built without its test hooks.
+        # The extraction sandbox workers (docs/decisions/0022, 0062), built without their test hooks.
         self.assertEqual(files["/usr/lib/mamori/mamori-extract"], ("-rwxr-xr-x", "root/root"))
+        self.assertEqual(files["/usr/lib/mamori/mamori-extract-light"], ("-rwxr-xr-x", "root/root"))
         self.assertEqual(files["/lib/systemd/system/mamori-agent.service"], ("-rw-r--r--", "root/root"))
         self.assertEqual(files["/usr/share/mamori/agent.conf"], ("-rw-r--r--", "root/root"))
         self.assertNotIn("/etc/mamori/agent.conf", files, "postinst writes it when missing")
@@ -199,9 +200,10 @@ class PackagesTest(MamoriTestCase):
         with gzip.open(os.path.join(folder, "mamori-inspect.1.gz"), "rt") as f:
             man = f.read()
         self.assertEqual(man_options(man), man_options(help_text(os.path.join(folder, "mamori-inspect"))))
-        # The tool's sandbox worker travels in its folder, without the test build's hooks.
-        with open(os.path.join(folder, "mamori-extract"), "rb") as f:
-            self.assertNotIn(b"MAMORI-EXTRACT-TEST:", f.read())
+        # The tool's sandbox workers travel in its folder, without the test build's hooks.
+        for worker in ("mamori-extract", "mamori-extract-light"):
+            with open(os.path.join(folder, worker), "rb") as f:
+                self.assertNotIn(b"MAMORI-EXTRACT-TEST:", f.read(), worker)
 
     def test_installed_collector_serves_the_console_from_the_package(self):
         root = Root(self.workdir)

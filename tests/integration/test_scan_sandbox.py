@@ -1,7 +1,9 @@
 """The extraction sandbox with the real binaries: `mamori-agent scan` over a temporary tree in which
-some documents make the mamori-extract worker crash, loop, allocate without bound, or try to open a
-file or a socket (its test hooks, built only into the test build). Each of those ends as not inspected
-with its reason while every other file of the tree is scanned and matched; no worker outlives the scan.
+some documents make a worker crash, loop, allocate without bound, or try to open a file or a socket
+(their test hooks, built only into the test build), both kinds of worker (docs/decisions/0062): the
+light mamori-extract-light that takes every document first, and mamori-extract, which the scanner
+starts for a document that needs libarchive (a tar here). Each of those ends as not inspected with its
+reason while every other file of the tree is scanned and matched; no worker outlives the scan.
 
 Needs root (CI runs as root): the workers then drop to nobody, as on a company PC.
 
@@ -11,14 +13,17 @@ and its ELF NEEDED list holds none of the daemon's libraries (Qt, Poco Net, libu
 """
 
 import gzip
+import io
 import json
 import os
 import re
 import shutil
 import subprocess
+import tarfile
 import tempfile
 import time
 import unittest
+import zipfile
 
 from mamori_testkit.harness import binary, wait_until
 
@@ -29,12 +34,26 @@ EXPECTED = {
     "bad/alloc.txt": "extractor out of memory",
     "bad/open.txt": "extractor crashed (SIGSYS",
     "bad/socket.txt": "extractor crashed (SIGSYS",
+    # The same through mamori-extract: the scanner sniffs a tar and sends it there directly.
+    "bad/crash.tar": "extractor crashed (SIGSEGV)",
+    "bad/loop.tar": "extractor timed out",
+    "bad/alloc.tar": "extractor out of memory",
+    "bad/open.tar": "extractor crashed (SIGSYS",
+    "bad/socket.tar": "extractor crashed (SIGSYS",
 }
+WORKERS = ("mamori-extract-light", "mamori-extract")
 def hook_document(hook):
     """A document that makes the test build's worker misbehave. It must reach the worker: plain UTF-8
     text is matched by the scanner without one (nothing to parse), so the document carries a line of
     Shift_JIS, which only the sandbox decodes."""
     return f"{HOOK}{hook}\n".encode() + "社外秘\n".encode("cp932")
+
+
+def tar_hook_document(hook):
+    """A test hook document that reaches mamori-extract: 'ustar' at offset 257 is a tar to the scanner's
+    sniff, and only the full worker reads tar."""
+    head = f"{HOOK}{hook}\n".encode()
+    return head + b" " * (257 - len(head)) + b"ustar" + b"\0" * 250
 
 
 CARDS = "4111 1111 1111 1111\n5500 0000 0000 0004\n3400 0000 0000 009\n"
@@ -49,20 +68,35 @@ def make_tree(root):
 
     for hook in ("crash", "loop", "alloc", "open", "socket"):
         write(f"bad/{hook}.txt", hook_document(hook))
+        write(f"bad/{hook}.tar", tar_hook_document(hook))
     write("good/marked.txt", "議事録 社外秘 2026\n".encode())
     write("good/cards.txt", CARDS.encode())
     write("good/sjis.txt", "顧客一覧 社外秘\r\n".encode("cp932"))
     write("good/utf16.txt", "\ufeff取扱注意 社外秘".encode("utf-16-le"))
     write("good/report.txt.gz", gzip.compress("四半期報告 社外秘\n".encode()))
+    # A zip (the light worker's) holding a tar (libarchive's) between two text members: handed on
+    # part-way, every marking found once.
+    inner = io.BytesIO()
+    with tarfile.open(fileobj=inner, mode="w") as tar:
+        data = "顧客台帳 社外秘\n".encode()
+        info = tarfile.TarInfo("ledger.txt")
+        info.size = len(data)
+        tar.addfile(info, io.BytesIO(data))
+    outer = io.BytesIO()
+    with zipfile.ZipFile(outer, "w") as z:
+        z.writestr("a.txt", "議事録 社外秘\n".encode("cp932"))
+        z.writestr("inner.tar", inner.getvalue())
+        z.writestr("z.txt", "取扱注意 社外秘\n".encode("cp932"))
+    write("good/mixed.zip", outer.getvalue())
     for i in range(40):
         write(f"good/clean/{i:02d}.txt", f"meeting notes {i}\n".encode())
 
 
-def orphaned_workers(path):
-    """This build's mamori-extract processes whose scanner is gone (reparented away from a mamori
-    program or test): other tests running in parallel keep theirs under a live parent."""
+def orphaned_workers():
+    """This build's workers (both kinds) whose scanner is gone (reparented away from a mamori program
+    or test): other tests running in parallel keep theirs under a live parent."""
     orphans = []
-    for pid in extract_workers(path):
+    for pid in [p for name in WORKERS for p in extract_workers(binary(name))]:
         try:
             ppid = int(open(f"/proc/{pid}/stat").read().rsplit(")", 1)[1].split()[1])
             parent = os.readlink(f"/proc/{ppid}/exe") if ppid > 1 else ""
@@ -74,7 +108,7 @@ def orphaned_workers(path):
 
 
 def extract_workers(path):
-    """PIDs of running processes whose executable is this build's mamori-extract."""
+    """PIDs of running processes whose executable is path (one of this build's workers)."""
     found = []
     for pid in os.listdir("/proc"):
         if not pid.isdigit():
@@ -111,7 +145,7 @@ class ScanSandboxTest(unittest.TestCase):
     def test_broken_extractions_are_reported_and_the_rest_is_scanned(self):
         done, results, summary, _ = self.scan("--extract-timeout", "2")
         self.assertEqual(done.returncode, 1, done.stderr)  # matches were found
-        self.assertEqual(summary["files"], 5 + 5 + 40)
+        self.assertEqual(summary["files"], 10 + 6 + 40)
         for path, reason in EXPECTED.items():
             with self.subTest(path=path):
                 self.assertIn(path, results)
@@ -120,7 +154,7 @@ class ScanSandboxTest(unittest.TestCase):
                 self.assertTrue(reasons[0].startswith(reason), reasons)
                 self.assertNotIn("ESCAPE", reasons[0])
         names = {path: {m["name"] for m in r["matches"]} for path, r in results.items()}
-        for path in ("good/marked.txt", "good/sjis.txt", "good/utf16.txt", "good/report.txt.gz"):
+        for path in ("good/marked.txt", "good/sjis.txt", "good/utf16.txt", "good/report.txt.gz", "good/mixed.zip"):
             with self.subTest(path=path):
                 self.assertIn(path, results)
                 self.assertTrue(any(n.endswith("confidential_marking_ja") or "marking" in n for n in names[path]),
@@ -130,22 +164,35 @@ class ScanSandboxTest(unittest.TestCase):
         # The gzip's member (no stored name: "data") is named in the container path.
         self.assertTrue(results["good/report.txt.gz"]["matches"][0]["container_path"].endswith("!data"))
         self.assertFalse(any(p.startswith("good/clean/") for p in results))
+        # The zip's three markings, each once: two from the light worker, the tar's from mamori-extract;
+        # as in-process extraction finds them.
+        mixed = results["good/mixed.zip"]["matches"]
+        inside = sorted(m["container_path"].split("!", 1)[1] for m in mixed if "marking" in m["name"])
+        self.assertEqual(inside, ["a.txt", "inner.tar!ledger.txt", "z.txt"], mixed)
+        _, in_process, _, _ = self.scan("--no-sandbox")
+        self.assertEqual(mixed, in_process["good/mixed.zip"]["matches"])
         # Every worker ended with the scan (crashed ones were reaped, the rest stopped).
-        wait_until(lambda: not orphaned_workers(binary("mamori-extract")), 10, "no mamori-extract left behind")
+        wait_until(lambda: not orphaned_workers(), 10, "no worker left behind")
 
     def test_the_worker_is_confined_while_it_parses(self):
         # While a worker is stuck in the loop document, look at it from outside: nobody, no
         # capabilities, no_new_privs, a seccomp filter, and no descriptors beyond its channel and
-        # the document it was handed.
-        only = os.path.join(self.tmp.name, "loop-only")
-        os.makedirs(only)
-        with open(os.path.join(only, "loop.txt"), "wb") as f:
-            f.write(hook_document("loop"))
+        # the document it was handed. Both kinds: the light worker (text), mamori-extract (a tar).
+        for name, document in (("loop.txt", hook_document("loop")), ("loop.tar", tar_hook_document("loop"))):
+            worker = "mamori-extract-light" if name.endswith(".txt") else "mamori-extract"
+            with self.subTest(worker=worker):
+                only = os.path.join(self.tmp.name, "loop-only-" + name)
+                os.makedirs(only)
+                with open(os.path.join(only, name), "wb") as f:
+                    f.write(document)
+                self.assert_confined(only, worker)
+
+    def assert_confined(self, only, worker):
         scan = subprocess.Popen([binary("mamori-agent"), "scan", "--json", "--threads", "1", "--extract-timeout", "20",
                                  only], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         try:
             def confined_worker():
-                for pid in extract_workers(binary("mamori-extract")):
+                for pid in extract_workers(binary(worker)):
                     try:
                         with open(f"/proc/{pid}/status") as f:
                             status = f.read()
@@ -156,7 +203,7 @@ class ScanSandboxTest(unittest.TestCase):
                         continue
                 return None
 
-            pid, status, fds = wait_until(confined_worker, 15, "a confined mamori-extract child of the scan")
+            pid, status, fds = wait_until(confined_worker, 15, f"a confined {worker} child of the scan")
             self.assertIn("Uid:\t65534\t65534\t65534\t65534", status)
             self.assertIn("NoNewPrivs:\t1", status)
             self.assertIn("CapEff:\t0000000000000000", status)
@@ -166,41 +213,49 @@ class ScanSandboxTest(unittest.TestCase):
             scan.kill()
             scan.wait(timeout=30)
         # The worker dies with its scanner (parent-death signal).
-        wait_until(lambda: not orphaned_workers(binary("mamori-extract")), 10, "no mamori-extract left behind")
+        wait_until(lambda: not orphaned_workers(), 10, "no worker left behind")
 
     def test_without_the_sandbox_the_hooks_are_plain_text(self):
         # The hooks live only in the worker: in-process extraction reads those files as text.
         done, results, summary, _ = self.scan("--no-sandbox")
         self.assertEqual(done.returncode, 1, done.stderr)
         for path in EXPECTED:
-            self.assertEqual(results[path]["not_inspected"], [], path)
-        self.assertEqual(summary["files"], 50)
+            if path.endswith(".txt"):
+                self.assertEqual(results[path]["not_inspected"], [], path)
+            else:  # no tar to libarchive, but no extractor failure either
+                self.assertFalse(any("extractor" in n["reason"] for n in results[path]["not_inspected"]), path)
+        self.assertEqual(summary["files"], 56)
 
 
 class ExtractCommandLineTest(unittest.TestCase):
-    """mamori-extract reads its two options with the grammar of every mamori program."""
+    """Both workers read their two options with the grammar of every mamori program."""
 
-    def run_worker(self, *args):
-        done = subprocess.run([binary("mamori-extract"), *args], capture_output=True, text=True, timeout=30)
+    def run_worker(self, worker, *args):
+        done = subprocess.run([binary(worker), *args], capture_output=True, text=True, timeout=30)
         return done.returncode, done.stdout + done.stderr
 
     def test_options_help_and_usage_errors(self):
-        code, text = self.run_worker("--help")
+        for worker in WORKERS:
+            with self.subTest(worker=worker):
+                self.check_worker(worker)
+
+    def check_worker(self, worker):
+        code, text = self.run_worker(worker, "--help")
         self.assertEqual(code, 0)
-        self.assertTrue(text.startswith("Usage: mamori-extract [--user NAME] [--memory BYTES]"), text[:80])
+        self.assertTrue(text.startswith(f"Usage: {worker} [--user NAME] [--memory BYTES]"), text[:80])
         self.assertIn("Exit status:", text)
         # --name=value and --name value both reach the channel check (nothing on descriptor 3 here).
         for args in (["--memory=100000000", "--user=nobody"], ["--memory", "100000000", "--user", "nobody"]):
-            code, text = self.run_worker(*args)
-            self.assertEqual((code, text.splitlines()[0]), (2, "mamori-extract: no channel on descriptor 3; "
+            code, text = self.run_worker(worker, *args)
+            self.assertEqual((code, text.splitlines()[0]), (2, f"{worker}: no channel on descriptor 3; "
                                                                "this program is started by the scanner, not by hand"))
         for args, message in ((["--memory=1"], '--memory: needs a byte count of at least 64 MiB, got "1"'),
                               (["--memory", "lots"], '--memory: needs a byte count of at least 64 MiB, got "lots"'),
                               (["--bogus"], "--bogus: unknown option (see --help)"),
                               (["--user"], "--user: expects a value")):
             with self.subTest(args=args):
-                self.assertEqual(self.run_worker(*args),
-                                 (2, f"mamori-extract: {message}\nTry 'mamori-extract --help'.\n"))
+                self.assertEqual(self.run_worker(worker, *args),
+                                 (2, f"{worker}: {message}\nTry '{worker} --help'.\n"))
 
 
 def run_scan(command, *args):
@@ -236,7 +291,7 @@ class ScanFrontTest(unittest.TestCase):
         self.assertEqual((code_a, code_l), (1, 1), err_a + err_l)
         results, summary = findings(out_l)
         self.assertEqual((results, summary), findings(out_a))
-        self.assertEqual(summary["files"], 45)
+        self.assertEqual(summary["files"], 46)
         by_path = {r["path"][len(self.good) + 1:]: {m["name"] for m in r["matches"]} for r in results}
         self.assertIn("credit_card", by_path["cards.txt"])
         for path in ("marked.txt", "sjis.txt", "utf16.txt", "report.txt.gz"):
@@ -252,7 +307,7 @@ class ScanFrontTest(unittest.TestCase):
         self.assertEqual(run_scan(lean, "--json", "--state-dir", state, self.good)[0], 1)
         code, out, _ = run_scan(lean, "--json", "--state-dir", state, self.good)
         again, again_summary = findings(out)
-        self.assertEqual((code, again_summary["files_read"], again_summary["cache_hits"]), (1, 0, 45))
+        self.assertEqual((code, again_summary["files_read"], again_summary["cache_hits"]), (1, 0, 46))
         self.assertEqual([r["matches"] for r in again], [r["matches"] for r in results])
         # A clean tree: exit 0 from both.
         clean = os.path.join(self.good, "clean")

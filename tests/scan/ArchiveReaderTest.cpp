@@ -10,39 +10,13 @@
 #include "scan/ArchiveReader.h"
 #include "scan/Extractor.h"
 #include "scan/FileType.h"
+#include "tests/scan/ScanTestSupport.h"
 
 using namespace mamori::scan;
 
 namespace {
 
-// One ustar member: a 512-byte header (name, octal size, checksum) and its data padded to 512.
-std::string tarMember(const std::string& name, const std::string& data) {
-  std::string header(512, '\0');
-  header.replace(0, name.size(), name);
-  header.replace(100, 7, "0000644");
-  char size[12];
-  std::snprintf(size, sizeof size, "%011o", static_cast<unsigned>(data.size()));  // NOLINT: fixed format
-  header.replace(124, 11, size);
-  header.replace(136, 11, "00000000000");
-  header[156] = '0';
-  header.replace(257, 6, std::string("ustar\0", 6));
-  header.replace(263, 2, "00");
-  header.replace(148, 8, "        ");
-  unsigned sum = 0;
-  for (const char c : header) sum += static_cast<unsigned char>(c);
-  char check[8];
-  std::snprintf(check, sizeof check, "%06o", sum);  // NOLINT: fixed format
-  header.replace(148, 7, std::string(check, 6) + '\0');
-  std::string padded = data;
-  padded.resize((data.size() + 511) / 512 * 512, '\0');
-  return header + padded;
-}
-
-std::string tarOf(const std::vector<std::pair<std::string, std::string>>& members) {
-  std::string out;
-  for (const auto& [name, data] : members) out += tarMember(name, data);
-  return out + std::string(1024, '\0');
-}
+using test::tarOf;
 
 struct Seen {
   std::vector<std::string> parts;

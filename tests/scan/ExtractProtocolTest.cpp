@@ -24,6 +24,11 @@ TEST_CASE("a request round-trips, with a descriptor or inline bytes") {
   REQUIRE(inlined);
   CHECK(inlined.value().inlineData);
   CHECK(inlined.value().data == "hello");
+  CHECK(inlined.value().skipPieces == 0);
+  // To the full worker after the light one sent the first pieces (docs/decisions/0062).
+  auto skipping = decodeRequest(encodeRequest(limits, 1234, {}, false, 3));
+  REQUIRE(skipping);
+  CHECK(skipping.value().skipPieces == 3);
 }
 
 TEST_CASE("bad requests are refused") {
@@ -67,6 +72,11 @@ TEST_CASE("worker messages round-trip") {
   auto failure = decodeWorkerMessage(encodeFailure(WorkerFailure::kOutOfMemory, "no memory"));
   REQUIRE(failure);
   CHECK(std::get<FailureMessage>(failure.value()).failure == WorkerFailure::kOutOfMemory);
+  auto archives = decodeWorkerMessage(encodeNeedsArchives(7));
+  REQUIRE(archives);
+  CHECK(std::get<NeedsArchivesMessage>(archives.value()).piecesSent == 7);
+  CHECK_FALSE(decodeWorkerMessage(encodeNeedsArchives(7).substr(0, 5)));
+  CHECK_FALSE(decodeWorkerMessage(encodeNeedsArchives(7) + "x"));
 }
 
 TEST_CASE("hostile worker messages are refused") {

@@ -32,8 +32,11 @@ TEST_CASE("office files written by LibreOffice: every marking found, nothing fou
 
   auto config = builtinConfig();
   config.threads = 2;
+  // The workers the programs start (docs/decisions/0062): the light one, mamori-extract for what needs
+  // libarchive.
+  const std::vector<std::string> args{"--user", "nobody"};
   config.sandbox = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(
-      MAMORI_EXTRACT_BIN, std::vector<std::string>{"--user", "nobody"});
+      MAMORI_EXTRACT_LIGHT_BIN, args, std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_BIN, args));
   std::map<std::string, FileResult> results;
   ContentScanner scanner(config);
   auto run = scanner.run({root}, [&](const FileResult& r) { results[r.path.substr(root.size() + 1)] = r; });
