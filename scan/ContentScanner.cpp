@@ -143,9 +143,10 @@ struct Shared {
 };
 
 // The cache's answer for a listed file, reported; false when the file must be read.
-bool answeredByCache(Shared& shared, const Listed& file, ScanSummary& tally) {
-  if (file.statErrno != 0 || !S_ISREG(file.st.st_mode) || shared.cache == nullptr) return false;
-  auto cached = shared.cache->lookup(file.path, identityOf(file.st));
+bool answeredByCache(Shared& shared, const std::string& path, const struct stat& st, int statErrno,
+                     ScanSummary& tally) {
+  if (statErrno != 0 || !S_ISREG(st.st_mode) || shared.cache == nullptr) return false;
+  auto cached = shared.cache->lookup(path, identityOf(st));
   if (!cached) return false;
   shared.report(*cached, false, 0, tally);
   return true;
@@ -280,17 +281,16 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
       roots,
       [&](const std::string& path, const struct stat& st, int statErrno) {
         if (stop != nullptr && stop->load()) return false;
-        Listed file{path, st, statErrno};
         if (cache) {
           if (budget != nullptr) budget->pace(stop);
           try {
-            if (answeredByCache(shared, file, tally)) return true;
+            if (answeredByCache(shared, path, st, statErrno, tally)) return true;
           } catch (const std::exception& e) {
             shared.reportInternalError(path, e, tally);
             return true;
           }
         }
-        batch.push_back(std::move(file));
+        batch.push_back({path, st, statErrno});
         if (batch.size() < kBatchSize) return true;
         return queue.push(std::exchange(batch, {}));
       },

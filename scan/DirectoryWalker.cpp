@@ -98,23 +98,27 @@ void DirectoryWalker::walkImpl(const std::vector<std::string>& roots, bool statF
       if (std::strcmp(entry->d_name, ".") == 0 || std::strcmp(entry->d_name, "..") == 0) continue;
       unsigned char type = entry->d_type;
       struct stat st {};
-      int statErrno = 0;
       bool statted = false;
-      if (type == DT_UNKNOWN || (statFiles && type == DT_REG)) {
-        if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
-          if (type == DT_UNKNOWN || errno == ENOENT) continue;  // gone since it was listed
-          statErrno = errno;
-          st = {};
-        } else {
-          statted = true;
-          if (type == DT_UNKNOWN) type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
-        }
+      if (type == DT_UNKNOWN) {
+        if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) continue;
+        statted = true;
+        type = S_ISREG(st.st_mode) ? DT_REG : S_ISDIR(st.st_mode) ? DT_DIR : DT_LNK;
       }
-      if (statFiles && type == DT_REG && statted && !S_ISREG(st.st_mode)) continue;  // replaced since listed
       if (type != DT_REG && type != DT_DIR) continue;  // links, devices, sockets, FIFOs hold no file content
       std::string path = childPath(dir, entry->d_name);
       // "*/.cache/*" names what is inside; testing "dir/" too prunes the directory itself.
       if (excluded(path) || (type == DT_DIR && excluded(path + "/"))) continue;
+      int statErrno = 0;
+      if (statFiles && type == DT_REG && !statted) {
+        // On the directory already open: the kernel looks up one name, not the whole path.
+        if (::fstatat(::dirfd(handle.get()), entry->d_name, &st, AT_SYMLINK_NOFOLLOW) != 0) {
+          if (errno == ENOENT) continue;  // gone since it was listed
+          statErrno = errno;
+          st = {};
+        } else if (!S_ISREG(st.st_mode)) {
+          continue;  // replaced since it was listed (a link is not followed)
+        }
+      }
       if (type == DT_DIR) {
         subdirs.push_back(std::move(path));
       } else if (!onFile(path, st, statErrno)) {
