@@ -19,7 +19,7 @@ cp "$kroot/boot/vmlinuz-$kver" "$cache/vmlinuz"
 
 testkit="$here/../../support/python"  # mamori_testkit (tests/support/python)
 fixtures="$testkit/mamori_testkit/make_fixtures.py"
-stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$here"/guest-init.sh "$here"/*.c "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
+stamp="$kver $(sha256sum "$(command -v wodim)" "$(command -v xorriso)" "$agent" "$(dirname "$agent")/mamori-extract" "$(dirname "$agent")/mamori-extract-light" "$here"/guest-init.sh "$here"/*.c "$here"/prepare_guest.sh "$here"/../kernel.sh "$here"/policy-*.json "$fixtures" | sha256sum | cut -c1-16)"
 if [ -f "$cache/initramfs.cpio.gz" ] && [ "$(cat "$cache/initramfs.stamp" 2>/dev/null)" = "$stamp" ]; then
   echo "prepare_guest: initramfs up to date ($kver)"; exit 0
 fi
@@ -59,13 +59,17 @@ add_modules crc64_rocksoft_generic xhci-pci usb-storage uas sd_mod vfat nls_cp43
 # mass-storage function (the second configuration of a hostile device).
 add_modules dummy_hcd libcomposite usb_f_fs usb_f_hid usb_f_mass_storage
 
-# mamori-agent, the extraction workers it starts (mamori-extract, found next to the agent; they run as
-# nobody: docs/decisions/0022) and every library ldd names, at the same paths (the loader too).
+# mamori-agent, the extraction workers it starts (mamori-extract-light for most documents and
+# mamori-extract for archives, found next to the agent; they run as nobody: docs/decisions/0022, 0062)
+# and every library ldd names, at the same paths (the loader too).
 extract="$(dirname "$agent")/mamori-extract"
-[ -x "$extract" ] || { echo "prepare_guest: $extract missing (build the mamori-extract target)" >&2; exit 1; }
+extract_light="$(dirname "$agent")/mamori-extract-light"
+for worker in "$extract" "$extract_light"; do
+  [ -x "$worker" ] || { echo "prepare_guest: $worker missing (build the $(basename "$worker") target)" >&2; exit 1; }
+done
 cp "$agent" "$root/usr/bin/mamori-agent"
-cp "$extract" "$root/usr/bin/mamori-extract"
-! command -v strip >/dev/null || strip --strip-debug "$root/usr/bin/mamori-agent" "$root/usr/bin/mamori-extract"
+cp "$extract" "$extract_light" "$root/usr/bin/"
+! command -v strip >/dev/null || strip --strip-debug "$root/usr/bin/mamori-agent" "$root/usr/bin/mamori-extract" "$root/usr/bin/mamori-extract-light"
 printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/false\nburner:x:1000:1000:burner:/tmp:/bin/sh\n' > "$root/etc/passwd"
 printf 'root:x:0:\nnogroup:x:65534:\nburner:x:1000:\n' > "$root/etc/group"
 # Real burning programs from Debian for the optical check: wodim (cdrkit) and xorriso (libburn).
@@ -74,7 +78,7 @@ cp "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/"
 cc -O2 -Wall -Werror -o "$root/usr/bin/open-on-uevent" "$here/open_on_uevent.c"
 # The gadget phone's FunctionFS server and usbfs claim (gadget_phone.c), static: nothing for ldd to add.
 cc -O2 -Wall -Werror -static -o "$root/usr/bin/gadget-phone" "$here/gadget_phone.c"
-ldd "$agent" "$extract" "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/open-on-uevent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
+ldd "$agent" "$extract" "$extract_light" "$(command -v wodim)" "$(command -v xorriso)" "$root/usr/bin/open-on-uevent" | awk '/=> \// {print $3} /^\s*\/lib/ {print $1}' | sort -u | while read -r lib; do
   mkdir -p "$root$(dirname "$lib")"; cp -L "$lib" "$root$lib"
 done
 mkdir -p "$root/lib64"; cp -L /lib64/ld-linux-x86-64.so.2 "$root/lib64/"
