@@ -25,7 +25,11 @@ in ten holding a 1,500-character excerpt of a registered document. With both set
 --files of each kind, and every mode scans all of it.
 
 --reference-bin DIR runs another build's mamori-agent (for example main before a change) over the
-same sets and tree, alternating with this build's in every round, and reports it beside.
+same tree, alternating with this build's in every round, and reports it beside (a table of both at the
+end). It scans the same set files when it can read them; when it refuses them (another set format, as
+after docs/decisions/0063), the reference build registers the same documents and rows itself (its
+own collector and mamorictl from DIR, in reference/ under the work folder; kept with --keep), and
+scans those.
 --keep DIR works in DIR and leaves the set files (bench.edm, bench.fingerprints), the collector's
 public key (policy.pub) and the tree there; a later run with the same --keep DIR and the same --rows,
 --documents and --chars reuses the sets instead of registering them again (e.g. to profile a scan
@@ -49,6 +53,7 @@ REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 os.environ.setdefault("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 BIN = os.environ["MAMORI_BIN_DIR"]
 from mamori_testkit.edm_fixtures import customers  # noqa: E402
+from mamori_testkit import harness  # noqa: E402
 from mamori_testkit.harness import Collector, wait_until  # noqa: E402
 
 EN = ("the plan market customer price quarter sales launch region team budget review product and of to in for "
@@ -162,26 +167,32 @@ def write_tree(tree, sets, files, rows, texts):
             f.write(body)
 
 
-def compare_scans(tmp, tree, sets, set_args, pem, repeat, reference_bin=None):
+def compare_scans(tmp, tree, sets, set_args, repeat, reference_bin=None):
     """Scans tree and a one-file tree in every mode (no set, each set alone, all sets), with this
     build's mamori-agent and, given reference_bin, another build's; modes and builds rotate in every
     round; best of repeat rounds. Prints per build and mode: loading (one-file run over the one
-    without sets, peak RSS over it) and the scanning's CPU and wall with the ratio to no set."""
+    without sets, peak RSS over it) and the scanning's CPU and wall with the ratio to no set, then
+    (with a reference) both builds side by side. set_args: per build, per set, the scan options that
+    name its set file and its collector's key."""
     files = sum(len(ns) for _, _, ns in os.walk(tree))
     tree_bytes = sum(os.path.getsize(os.path.join(d, n)) for d, _, ns in os.walk(tree) for n in ns)
     print(f"tree: {files} files, {tree_bytes / 1048576:.1f} MiB (one in ten of each kind should match)")
     one = os.path.join(tmp, "one.txt")
     with open(one, "w") as f:
         f.write("hello\n")
-    modes = {"no set": []}
-    for name in sets:
-        modes[name] = set_args[name] + ["--collector-key", pem]
-    if len(sets) > 1:
-        modes["+".join(sets)] = [a for name in sets for a in set_args[name]] + ["--collector-key", pem]
     builds = {"this build": os.path.join(BIN, "mamori-agent")}
     if reference_bin:
         builds["reference"] = os.path.join(reference_bin, "mamori-agent")
-    runs = [(b, m, t) for b in builds for m in modes for t in (one, tree)]
+    modes = {}
+    for build in builds:
+        own = set_args[build]
+        modes[build] = {"no set": []}
+        for name in sets:
+            modes[build][name] = own[name]["set"] + own[name]["key"]
+        if len(sets) > 1:
+            modes[build]["+".join(sets)] = [a for name in sets for a in own[name]["set"]] + own[sets[0]]["key"]
+    names = list(modes["this build"])
+    runs = [(b, m, t) for b in builds for m in names for t in (one, tree)]
     wall = {key: [] for key in runs}
     cpu = {key: [] for key in runs}
     matched = {}
@@ -190,7 +201,7 @@ def compare_scans(tmp, tree, sets, set_args, pem, repeat, reference_bin=None):
         turn = round_ % len(runs)
         for key in runs[turn:] + runs[:turn]:
             build, mode, target = key
-            args = [builds[build], "scan", "--json", "--threads", "2"] + modes[mode] + [target]
+            args = [builds[build], "scan", "--json", "--threads", "2"] + modes[build][mode] + [target]
             start, used = time.monotonic(), resource.getrusage(resource.RUSAGE_CHILDREN)
             run = subprocess.run(args, capture_output=True, text=True)
             after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -206,26 +217,88 @@ def compare_scans(tmp, tree, sets, set_args, pem, repeat, reference_bin=None):
     def ratio(without, with_it):
         return f"{without / with_it:.2f}x" if without > 0 and with_it > 0 else "n/a (below the noise)"
 
+    side = {}
     for build, agent in builds.items():
         plain = [agent, "scan", "--json", "--threads", "2", "--no-sandbox", one]
         _, rss_none = peak_rss_kib(plain)
         scan = {}
-        for mode in modes:
-            scan[mode] = tuple(min(table[(build, mode, tree)]) - min(table[(build, mode, one)])
-                               for table in (cpu, wall))
-        for mode in modes:
+        for mode in names:
+            scan[mode] = tuple(min(t[(build, mode, tree)]) - min(t[(build, mode, one)]) for t in (cpu, wall))
+        for mode in names:
             found = ", ".join(f"{n} {name}" for name, n in matched[(build, mode)].items())
+            side[(build, mode)] = f"{scan[mode][0]:.2f} s" + (
+                "" if mode == "no set" else
+                f" ({ratio(scan['no set'][0], scan[mode][0])}), +{scan[mode][0] - scan['no set'][0]:.2f} s") + \
+                f"; matched {found}"
             print(f"[{build}] {mode}: scanning {scan[mode][0]:.2f} s CPU, {scan[mode][1]:.2f} s wall"
                   + ("" if mode == "no set" else
                      f" ({ratio(scan['no set'][0], scan[mode][0])} CPU, {ratio(scan['no set'][1], scan[mode][1])} "
                      "wall of no set; goal >= 0.8x)") + f"; files matched: {found}")
             if mode == "no set":
                 continue
-            _, rss = peak_rss_kib(plain[:-1] + modes[mode] + [one])
+            _, rss = peak_rss_kib(plain[:-1] + modes[build][mode] + [one])
             start = min(wall[(build, mode, one)]) - min(wall[(build, 'no set', one)])
             print(f"[{build}] {mode}: loading (once per set version): +{start:.2f} s for a one-file run "
                   f"({min(wall[(build, mode, one)]):.2f} s), peak RSS +{(rss - rss_none) / 1024:.1f} MiB "
                   f"(goal <= 64 MiB)")
+    if reference_bin:
+        print("\nscanning CPU (ratio to no set; seconds the set adds), both builds in the same rounds:")
+        print("| mode | reference | this build |\n|---|---|---|")
+        for mode in names:
+            print(f"| {mode} | {side[('reference', mode)]} | {side[('this build', mode)]} |")
+
+
+def ensure_sets(tmp, sets, wanted, rows, texts, bin_dir, label):
+    """The sets registered by the build in bin_dir (its collector and mamorictl), kept in tmp: all
+    registered again when one is missing or of other sizes. Answers, per set, the scan options that
+    name its file ("set") and its collector's key ("key")."""
+    os.makedirs(tmp, exist_ok=True)
+    made = os.path.join(tmp, "sets.json")
+    held = {}
+    if os.path.exists(made):
+        with open(made) as f:
+            held = json.load(f)
+    pem = os.path.join(tmp, "policy.pub")
+    missing = [s for s in sets if held.get(s, {}).get("size") != wanted[s] or not os.path.exists(pem)]
+    if missing:
+        kept_bin = harness.BIN_DIR
+        harness.BIN_DIR = bin_dir  # mamorictl of that build (the harness runs it from there)
+        collector = Collector(tmp, log_level="warning", program=os.path.join(bin_dir, "mamori-collector")).start()
+        try:
+            # Every set of one run from one collector: one fleet key, as in a real fleet.
+            held = {}
+            for name in sets:
+                summary, rate = (register_edm(collector, tmp, rows) if name == "edm"
+                                 else register_fingerprints(collector, tmp, texts))
+                held[name] = {"size": wanted[name], "summary": summary, "registration": rate}
+            subprocess.run(["openssl", "pkey", "-in", collector.policy_key_file, "-pubout", "-out", pem],
+                           check=True)
+        finally:
+            collector.stop()
+            harness.BIN_DIR = kept_bin
+        with open(made, "w") as f:
+            json.dump(held, f)
+    files = {"edm": os.path.join(tmp, "bench.edm"), "fingerprints": os.path.join(tmp, "bench.fingerprints")}
+    options = {"edm": {"set": ["--edm", files["edm"]], "key": ["--collector-key", pem]},
+               "fingerprints": {"set": ["--fingerprints", files["fingerprints"], "--min-containment", "30"],
+                                "key": ["--collector-key", pem]}}
+    for name in sets:
+        # One missing set registers them all again (one collector, one fleet key): "earlier run" only
+        # when none was.
+        print(f"[{label}] {name}: registered {held[name]['registration']}" + ("" if missing else " (earlier run)"))
+        print(f"[{label}] {name}: {held[name]['summary']}; signed file "
+              f"{os.path.getsize(files[name]) / 1048576:.1f} MiB")
+    return held, options
+
+
+def reads_sets(agent, options, sets, tmp):
+    """Whether agent accepts every set: a one-file scan with them exits 0 or 1 (2: a set refused)."""
+    one = os.path.join(tmp, "probe.txt")
+    with open(one, "w") as f:
+        f.write("hello\n")
+    args = [agent, "scan", "--json", "--threads", "1", "--no-sandbox"] + \
+        [a for name in sets for a in options[name]["set"]] + options[sets[0]]["key"] + [one]
+    return subprocess.run(args, capture_output=True, text=True).returncode in (0, 1)
 
 
 def main(argv=None):
@@ -246,43 +319,23 @@ def main(argv=None):
         parser.error("--sets: edm, fingerprints or edm,fingerprints")
     tmp = os.path.abspath(args.keep) if args.keep else tempfile.mkdtemp(prefix="mamori-bench-sets-")
     os.makedirs(tmp, exist_ok=True)
-    made = os.path.join(tmp, "sets.json")
-    held = {}
-    if os.path.exists(made):
-        with open(made) as f:
-            held = json.load(f)
     wanted = {"edm": {"rows": args.rows}, "fingerprints": {"documents": args.documents, "chars": args.chars}}
     rows = edm_rows(args.rows) if "edm" in sets else []
     texts = documents(args.documents, args.chars) if "fingerprints" in sets else []
-    pem = os.path.join(tmp, "policy.pub")
     try:
-        missing = [s for s in sets if held.get(s, {}).get("size") != wanted[s] or not os.path.exists(pem)]
-        if missing:
-            collector = Collector(tmp, log_level="warning").start()
-            try:
-                # Every set of one run from one collector: one fleet key, as in a real fleet.
-                held = {}
-                for name in sets:
-                    summary, rate = (register_edm(collector, tmp, rows) if name == "edm"
-                                     else register_fingerprints(collector, tmp, texts))
-                    held[name] = {"size": wanted[name], "summary": summary, "registration": rate}
-                subprocess.run(["openssl", "pkey", "-in", collector.policy_key_file, "-pubout", "-out", pem],
-                               check=True)
-            finally:
-                collector.stop()
-            with open(made, "w") as f:
-                json.dump(held, f)
-        files = {"edm": os.path.join(tmp, "bench.edm"), "fingerprints": os.path.join(tmp, "bench.fingerprints")}
-        set_args = {"edm": ["--edm", files["edm"]],
-                    "fingerprints": ["--fingerprints", files["fingerprints"], "--min-containment", "30"]}
-        for name in sets:
-            # One missing set registers them all again (one collector, one fleet key): "earlier run" only
-            # when none was.
-            print(f"{name}: registered {held[name]['registration']}" + ("" if missing else " (earlier run)"))
-            print(f"{name}: {held[name]['summary']}; signed file {os.path.getsize(files[name]) / 1048576:.1f} MiB")
+        _, own = ensure_sets(tmp, sets, wanted, rows, texts, BIN, "this build")
+        set_args = {"this build": own}
+        if args.reference_bin:
+            reference = os.path.abspath(args.reference_bin)
+            if reads_sets(os.path.join(reference, "mamori-agent"), own, sets, tmp):
+                set_args["reference"] = own
+            else:
+                print("reference: refuses this build's sets: registering them with the reference build")
+                _, set_args["reference"] = ensure_sets(os.path.join(tmp, "reference"), sets, wanted, rows, texts,
+                                                       reference, "reference")
         tree = os.path.join(tmp, "tree")
         write_tree(tree, sets, args.files, rows, texts)
-        compare_scans(tmp, tree, sets, set_args, pem, args.repeat, args.reference_bin)
+        compare_scans(tmp, tree, sets, set_args, args.repeat, args.reference_bin)
     finally:
         if not args.keep:
             shutil.rmtree(tmp, ignore_errors=True)

@@ -41,7 +41,7 @@ common::Result<std::string> paddedAt(std::string_view bytes, std::size_t at, std
 
 void writeSetHeader(std::string& out, const SetHeader& header) {
   out.append(kMagic);
-  putLittleEndian(out, kFormatVersion, 4);
+  putLittleEndian(out, formatVersion(header.kind), 4);
   putLittleEndian(out, static_cast<std::uint32_t>(header.kind), 4);
   putLittleEndian(out, header.totalBytes, 8);
   putLittleEndian(out, static_cast<std::uint64_t>(header.version), 8);
@@ -61,22 +61,27 @@ common::Result<SetHeader> readSetHeader(std::string_view bytes, Kind expected, s
   if (bytes.size() < kHeaderBytes || bytes.substr(0, kMagic.size()) != kMagic)
     return corrupt("not a signed set artifact (no \"MAMORSET\" header)", "offset 0");
   const std::uint32_t format = common::le32(bytes, 8);
+  const std::uint32_t kind = common::le32(bytes, 12);
   if (format == 2)
     return corrupt(
         "set format 2 (values hashed with HMAC-SHA-256) is no longer read: register the set again "
         "with this version's mamorictl (fingerprints add / edm add)",
         "offset 8");
-  if (format != kFormatVersion)
-    return corrupt("format version " + std::to_string(format) + " is not supported by this program (it reads " +
-                       std::to_string(kFormatVersion) + ")",
-                   "offset 8");
-  const std::uint32_t kind = common::le32(bytes, 12);
   if (kind != static_cast<std::uint32_t>(expected)) {
     const char* names[] = {"unknown", "a fingerprint set", "an exact-data-match set"};
     return corrupt(std::string("expected ") + names[static_cast<std::uint32_t>(expected)] + ", found " +
                        (kind >= 1 && kind <= 2 ? std::string(names[kind]) : "an unknown kind " + std::to_string(kind)),
                    "offset 12");
   }
+  if (format == 3 && expected == Kind::kFingerprints)
+    return corrupt(
+        "fingerprint set format 3 (k-grams selected by winnowing) is no longer read: register the "
+        "documents again with this version's mamorictl (fingerprints remove, then fingerprints add)",
+        "offset 8");
+  if (format != formatVersion(expected))
+    return corrupt("format version " + std::to_string(format) + " is not supported by this program (it reads " +
+                       std::to_string(formatVersion(expected)) + ")",
+                   "offset 8");
   SetHeader header;
   header.kind = expected;
   header.totalBytes = common::le64(bytes, 16);

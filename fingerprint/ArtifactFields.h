@@ -2,7 +2,7 @@
 // The binary header every signed set artifact starts with (docs/decisions/0035), its writer and its
 // strict reader, shared by FingerprintArtifact and EdmArtifact. Little-endian, fixed offsets:
 //
-//   0   8  magic "MAMORSET"         8  4  format_version (3)     12  4  kind (1 fingerprints, 2 EDM)
+//   0   8  magic "MAMORSET"         8  4  format_version (formatVersion(kind))     12  4  kind (1 fingerprints, 2 EDM)
 //   16  8  total bytes of the artifact (its signature follows them)          24  8  set version
 //   32 64  set name, NUL-padded     96 16  key id (16 hex digits)
 //   112 32 created_at (UTC, NUL-padded)   144 8  entries   152 1  bucket bits   153 1  payload bits
@@ -17,11 +17,18 @@
 namespace mamori::fingerprint::artifact {
 
 constexpr std::string_view kMagic = "MAMORSET";
-// 3 since docs/decisions/0049: values hashed with SipHash-2-4 and k-grams selected by a rolling hash.
-// Sets of format 2 (HMAC-SHA-256) are refused with a message saying to register them again.
-constexpr std::uint32_t kFormatVersion = 3;
-constexpr std::size_t kHeaderBytes = 160;
 enum class Kind : std::uint32_t { kFingerprints = 1, kEdm = 2 };
+// Each kind has its own format version since fingerprint sets moved to format 4:
+// - 3 since docs/decisions/0049: values hashed with SipHash-2-4 (EDM sets still are format 3);
+// - fingerprint sets 4 since docs/decisions/0063: k-grams selected by content-defined sampling (a keyed
+//   gear hash) instead of winnowing, so the fingerprints of every document change.
+// Sets of an older format are refused with a message saying to register them again.
+constexpr std::uint32_t kFingerprintFormatVersion = 4;
+constexpr std::uint32_t kEdmFormatVersion = 3;
+constexpr std::uint32_t formatVersion(Kind kind) {
+  return kind == Kind::kFingerprints ? kFingerprintFormatVersion : kEdmFormatVersion;
+}
+constexpr std::size_t kHeaderBytes = 160;
 
 struct SetHeader {
   Kind kind = Kind::kFingerprints;

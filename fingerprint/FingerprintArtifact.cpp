@@ -39,7 +39,7 @@ std::string fingerprintArtifact(const FingerprintSet& set) {
   out.reserve(header.totalBytes);
   artifact::writeSetHeader(out, header);
   putLittleEndian(out, set.params.k, 4);
-  putLittleEndian(out, set.params.window, 4);
+  putLittleEndian(out, set.params.every, 4);
   putLittleEndian(out, static_cast<std::uint64_t>(set.boilerplateDocs), 8);
   putLittleEndian(out, static_cast<std::uint64_t>(set.boilerplateDropped), 8);
   putLittleEndian(out, set.documents.size(), 4);
@@ -74,10 +74,12 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::shared_ptr<const st
   FingerprintSet set;
   artifact::takeHeader(set, header);
   const std::uint32_t k = common::le32(bytes, 160);
-  const std::uint32_t window = common::le32(bytes, 164);
-  if (k < 4 || k > 256) return corrupt("k " + std::to_string(k) + " outside 4 to 256", at(160));
-  if (window < 1 || window > 1024) return corrupt("window " + std::to_string(window) + " outside 1 to 1024", at(164));
-  set.params = {k, window};
+  const std::uint32_t every = common::le32(bytes, 164);
+  set.params = {k, every};
+  if (!validSamplingParams(set.params))
+    return corrupt("k " + std::to_string(k) + " and every " + std::to_string(every) +
+                       ": expected k from 1 to 32 and a power of two from 1 to 1024, at most 2^k",
+                   at(160));
   const std::uint64_t boilerplateDocs = common::le64(bytes, 168);
   const std::uint64_t dropped = common::le64(bytes, 176);
   if (boilerplateDocs > 1'000'000'000 || dropped > static_cast<std::uint64_t>(INT64_MAX))

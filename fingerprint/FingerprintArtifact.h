@@ -2,7 +2,7 @@
 // The fingerprint set as the collector signs and the agent keeps it (docs/decisions/0035): binary,
 // little-endian, after the common header (ArtifactFields.h, kind 1):
 //
-//   160 4 k   164 4 window   168 8 boilerplate_docs   176 8 boilerplate_dropped
+//   160 4 k   164 4 every (SamplingParams; format 4)   168 8 boilerplate_docs   176 8 boilerplate_dropped
 //   184 4 documents   188 4 bytes of document ids
 //   192 documents x 24 bytes: u64 chars, u64 fingerprints, u32 id offset, u32 id length
 //       then the ids (letters, digits, '_', '-', '.'), zero-padded to 8 bytes

@@ -40,9 +40,14 @@ FingerprintKey::FingerprintKey(const std::array<unsigned char, kBytes>& bytes) :
   OPENSSL_cleanse(ipad.data(), ipad.size());
   OPENSSL_cleanse(opad.data(), opad.size());
   pads_ = std::move(pads);
-  seed_ = hash64("winnow-seed", {});
-  rollingBase_ = hash64("winnow-base", {}) | 1U;
   docKey_ = derive("doc");
+  const SipKey gearKey = derive("gear");
+  auto gear = std::make_shared<std::array<std::uint32_t, kGearSlots>>();
+  for (std::size_t slot = 0; slot < kGearSlots; ++slot) {
+    const char slotBytes[2] = {static_cast<char>(slot & 0xFF), static_cast<char>(slot >> 8)};
+    (*gear)[slot] = static_cast<std::uint32_t>(gearKey.hash(std::string_view(slotBytes, 2)));
+  }
+  gear_ = std::move(gear);
   for (std::size_t kind = 0; kind < kEdmKinds; ++kind) edmKeys_[kind] = derive(edmDomain(static_cast<EdmKind>(kind)));
 }
 

@@ -5,7 +5,9 @@
 // and in the artifacts cannot be tested against guessed phrases or names.
 //
 // Since set format 3 (docs/decisions/0049) what is stored is SipHash-2-4 under 128-bit keys derived
-// from the fleet key by HMAC-SHA-256, one key per use (document k-grams, each kind of EDM value).
+// from the fleet key by HMAC-SHA-256, one key per use (document k-grams, each kind of EDM value);
+// since set format 4 of fingerprint sets (docs/decisions/0063) the key also derives the gear table
+// that selects which k-grams of a text are fingerprinted.
 
 #include <array>
 #include <cstdint>
@@ -51,10 +53,11 @@ class FingerprintKey {
   std::uint64_t valueHash(EdmKind kind, std::string_view normalized) const {
     return edmKeys_[static_cast<std::size_t>(kind)].hash(normalized);
   }
-  // Winnowing's selection hash: a polynomial rolling hash over code points with this odd base, mixed
-  // with the seed; both derived from the key, so which k-grams are kept is not predictable without it.
-  std::uint64_t rollingBase() const { return rollingBase_; }
-  std::uint64_t seed() const { return seed_; }
+  // The gear table of document fingerprints' selection (fingerprint/Sampling.h): 4,096 words derived
+  // from the key (SipHash-2-4 of each slot under the "gear" key), so which k-grams are selected is
+  // not predictable without it.
+  static constexpr std::size_t kGearSlots = 4096;
+  const std::uint32_t* gearTable() const { return gear_->data(); }
 
  private:
   explicit FingerprintKey(const std::array<unsigned char, kBytes>& bytes);
@@ -65,8 +68,7 @@ class FingerprintKey {
   std::shared_ptr<const Pads> pads_;
   SipKey docKey_;
   std::array<SipKey, kEdmKinds> edmKeys_{};
-  std::uint64_t rollingBase_ = 1;
-  std::uint64_t seed_ = 0;
+  std::shared_ptr<const std::array<std::uint32_t, kGearSlots>> gear_;
 };
 
 }  // namespace mamori::fingerprint

@@ -12,7 +12,7 @@ unsigned documentBits(std::size_t documents) {
 
 FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::string keyId,
                                    const std::vector<RegisteredDocument>& documents, std::int64_t boilerplateDocs,
-                                   const WinnowParams& params) {
+                                   const SamplingParams& params) {
   FingerprintSet set;
   set.name = std::move(name);
   set.version = version;

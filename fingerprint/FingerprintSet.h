@@ -12,8 +12,8 @@
 #include <string>
 #include <vector>
 
+#include "fingerprint/Sampling.h"
 #include "fingerprint/SetIndex.h"
-#include "fingerprint/Winnowing.h"
 
 namespace mamori::fingerprint {
 
@@ -34,7 +34,7 @@ struct FingerprintSet {
   std::int64_t version = 0;
   std::string keyId;
   std::string createdAt;
-  WinnowParams params;
+  SamplingParams params;
   std::int64_t boilerplateDocs = 3;
   std::int64_t boilerplateDropped = 0;  // distinct fingerprints dropped as boilerplate
   std::vector<SetDocument> documents;
@@ -50,6 +50,6 @@ unsigned documentBits(std::size_t documents);
 // boilerplateDocs < 2 keeps everything.
 FingerprintSet buildFingerprintSet(std::string name, std::int64_t version, std::string keyId,
                                    const std::vector<RegisteredDocument>& documents, std::int64_t boilerplateDocs,
-                                   const WinnowParams& params = {});
+                                   const SamplingParams& params = {});
 
 }  // namespace mamori::fingerprint

@@ -4,7 +4,7 @@
 #include <cmath>
 
 #include "fingerprint/EdmMatcher.h"
-#include "fingerprint/Winnowing.h"
+#include "fingerprint/Sampling.h"
 
 namespace mamori::scan {
 
@@ -78,13 +78,13 @@ void ContentInspector::matchEdm(FileResult& result) {
 void ContentInspector::matchFingerprints(FileResult& result) {
   if (fingerprintSets_.empty() || fingerprintText_.empty()) return;
   const fingerprint::FingerprintKey* lastKey = nullptr;
-  fingerprint::WinnowParams lastParams{0, 0};
+  fingerprint::SamplingParams lastParams{0, 0};
   std::vector<fingerprint::Fingerprint> fingerprints;
   for (const auto& entry : fingerprintSets_) {
     // Sets of one fleet share the key and parameters: the text is fingerprinted once for all of them
-    // (normalised and winnowed in one pass).
+    // (normalised and sampled in one pass).
     if (lastKey != entry.key.get() || lastParams.k != entry.set->params.k ||
-        lastParams.window != entry.set->params.window) {
+        lastParams.every != entry.set->params.every) {
       fingerprints = fingerprint::fingerprintText(fingerprintText_, *entry.key, entry.set->params);
       lastKey = entry.key.get();
       lastParams = entry.set->params;

@@ -17,7 +17,7 @@
 #include "common/JsonValue.h"
 #include "common/Utf8.h"
 #include "fingerprint/FingerprintArtifact.h"
-#include "fingerprint/Winnowing.h"
+#include "fingerprint/Sampling.h"
 #include "scan/Pieces.h"
 
 namespace mamori::collector::ctl {
@@ -101,7 +101,11 @@ common::Result<Hashed> hashFile(const std::string& path, const fingerprint::Fing
     return common::makeError("could not read all of it (" + notInspected[0].reason + ")", path);
   std::size_t chars = 0;
   const auto hashes = fingerprint::distinctHashes(fingerprint::fingerprintText(text, key, {}, &chars));
-  if (hashes.empty()) return common::makeError("no text to fingerprint (fewer than 16 letters or digits)", path);
+  if (hashes.empty())
+    return common::makeError(
+        "no text to fingerprint (no 16-letter stretch selected: about one in 32 is, so a text needs a few "
+        "hundred letters or digits)",
+        path);
   const std::string id = common::sha256Hex(data.value()).substr(0, 16);
   Hashed out;
   out.json = "{\"id\":" + common::jsonQuote(id) +
@@ -123,7 +127,7 @@ int add(const ConnectionOptions& connection, const std::string& set, const std::
   // Every upload makes the collector rebuild the whole set.
   auto client = AdminClient::connect(connection.forSetBuilds());
   if (!client) return reportError(kExitUsage, client.error().describe());
-  auto key = fetchFleetKey(*client.value());
+  auto key = fetchFleetKey(*client.value(), true);
   if (!key) return reportError(kExitFailure, key.error().describe());
 
   int exit = kExitOk;
@@ -133,7 +137,8 @@ int add(const ConnectionOptions& connection, const std::string& set, const std::
   const auto flush = [&]() -> bool {
     if (batch.empty()) return true;
     std::string body = "{\"set\":" + common::jsonQuote(set) + ",\"key_id\":" + common::jsonQuote(key.value().keyId()) +
-                       ",\"hash\":\"" + std::string(fingerprint::kSetHashScheme) + "\"";
+                       ",\"hash\":\"" + std::string(fingerprint::kSetHashScheme) + "\",\"selection\":\"" +
+                       std::string(fingerprint::kDocumentSelection) + "\"";
     if (!boilerplate.empty()) body += ",\"boilerplate_docs\":" + boilerplate;
     body += ",\"documents\":[";
     for (std::size_t i = 0; i < batch.size(); ++i) body += (i > 0 ? "," : "") + batch[i].json;

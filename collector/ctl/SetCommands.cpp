@@ -5,10 +5,11 @@
 #include "common/Files.h"
 #include "common/Utf8.h"
 #include "fingerprint/FingerprintArtifact.h"
+#include "fingerprint/Sampling.h"
 
 namespace mamori::collector::ctl {
 
-common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client) {
+common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client, bool documents) {
   auto answer = client.getJson("/api/v1/fingerprint-key");
   if (!answer) return answer.error();
   // The collector builds the set from what this program hashes: both must use one scheme
@@ -17,6 +18,13 @@ common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client) {
   if (scheme != fingerprint::kSetHashScheme)
     return common::makeError("the collector builds sets of " + (scheme.empty() ? std::string("HMAC-SHA-256") : scheme) +
                              " hashes, this mamorictl hashes with " + std::string(fingerprint::kSetHashScheme) +
+                             ": use the mamorictl of the collector's version");
+  // A collector before fingerprint set format 4 names no selection: it builds sets of winnowed k-grams.
+  const std::string selection = jsonText(answer.value(), "selection");
+  if (documents && selection != fingerprint::kDocumentSelection)
+    return common::makeError("the collector builds fingerprint sets of k-grams selected by " +
+                             (selection.empty() ? std::string("winnowing (set format 3)") : selection) +
+                             ", this mamorictl selects them by " + std::string(fingerprint::kDocumentSelection) +
                              ": use the mamorictl of the collector's version");
   auto key = fingerprint::FingerprintKey::fromText(jsonText(answer.value(), "key"));
   if (!key) return common::makeError("the collector's fingerprint key: " + key.error().message);

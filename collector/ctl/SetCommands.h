@@ -15,7 +15,9 @@
 namespace mamori::collector::ctl {
 
 // GET /api/v1/fingerprint-key (audited at the collector).
-common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client);
+// documents: the key is for `fingerprints add`, whose k-gram selection the collector must share
+// (docs/decisions/0063).
+common::Result<fingerprint::FingerprintKey> fetchFleetKey(AdminClient& client, bool documents = false);
 // route: "/api/v1/fingerprints/" or "/api/v1/edm/"; what: "fingerprints" or "edm" (for messages).
 int exportSignedSet(const ConnectionOptions& connection, const std::string& route, const std::string& what,
                     const std::string& set, const std::string& output);

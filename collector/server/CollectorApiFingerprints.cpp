@@ -17,6 +17,7 @@
 #include "common/Log.h"
 #include "fingerprint/ArtifactFields.h"
 #include "fingerprint/FingerprintArtifact.h"
+#include "fingerprint/Sampling.h"
 #include "fingerprint/SignedSet.h"
 
 namespace mamori::collector::server {
@@ -91,11 +92,17 @@ std::optional<std::string> fingerprintArtifactPathName(const std::string& path) 
 std::optional<std::string> agentArtifactPathName(const std::string& path) { return nameAfter(path, kAgentPrefix, ""); }
 
 bool CollectorApi::isCurrentSetFormat(const std::string& stored) {
-  // Stored as base64url of the signed set file; its format version is at offset 8. A set stored before
-  // format 2 (a JSON envelope, docs/decisions/0035) or in format 2 (values hashed with HMAC-SHA-256,
-  // docs/decisions/0049) is not served: agents no longer read it.
-  const auto head = common::base64UrlDecode(std::string_view(stored).substr(0, 16));
-  return head && head->rfind("MAMORSET", 0) == 0 && common::le32(*head, 8) == fingerprint::artifact::kFormatVersion;
+  // Stored as base64url of the signed set file; its format version is at offset 8, its kind at 12. A
+  // set stored before format 2 (a JSON envelope, docs/decisions/0035), in format 2 (values hashed with
+  // HMAC-SHA-256, docs/decisions/0049) or a fingerprint set of format 3 (winnowed k-grams,
+  // docs/decisions/0063) is not served: agents no longer read it.
+  const auto head = common::base64UrlDecode(std::string_view(stored).substr(0, 24));
+  if (!head || head->size() < 16 || head->rfind("MAMORSET", 0) != 0) return false;
+  const std::uint32_t kind = common::le32(*head, 12);
+  if (kind != static_cast<std::uint32_t>(fingerprint::artifact::Kind::kFingerprints) &&
+      kind != static_cast<std::uint32_t>(fingerprint::artifact::Kind::kEdm))
+    return false;
+  return common::le32(*head, 8) == fingerprint::artifact::formatVersion(static_cast<fingerprint::artifact::Kind>(kind));
 }
 
 std::optional<std::string> CollectorApi::fingerprintBundle(const std::string& stored) const {
@@ -115,11 +122,12 @@ ApiResponse CollectorApi::getFingerprintKey(const ApiRequest& /*request*/) {
   if (!config_.fingerprintKey || !config_.policyKey) return jsonError(503, "fingerprints are not configured", "");
   ApiResponse response;
   response.audit.target = "fingerprint-key:" + config_.fingerprintKey->keyId();
-  const fingerprint::WinnowParams params;
+  const fingerprint::SamplingParams params;
   response.body = "{\"key\":" + jsonString(config_.fingerprintKey->text()) +
                   ",\"key_id\":" + jsonString(config_.fingerprintKey->keyId()) + ",\"k\":" + std::to_string(params.k) +
-                  ",\"window\":" + std::to_string(params.window) +
-                  ",\"hash\":" + jsonString(std::string(fingerprint::kSetHashScheme)) + "}";
+                  ",\"every\":" + std::to_string(params.every) +
+                  ",\"hash\":" + jsonString(std::string(fingerprint::kSetHashScheme)) +
+                  ",\"selection\":" + jsonString(std::string(fingerprint::kDocumentSelection)) + "}";
   return response;
 }
 
@@ -140,8 +148,7 @@ std::variant<CollectorApi::SetUpload, ApiResponse> CollectorApi::readSetUpload(c
     return jsonError(409,
                      "the " + hashed + " were hashed with " + (scheme == nullptr ? "HMAC-SHA-256" : *scheme) +
                          ", this collector builds sets of " + std::string(fingerprint::kSetHashScheme) +
-                         " hashes (set format " + std::to_string(fingerprint::artifact::kFormatVersion) +
-                         "): use the mamorictl of this collector's version",
+                         " hashes: use the mamorictl of this collector's version",
                      "/hash");
   const std::string* keyId = stringAt(parsed.value(), "key_id");
   if (keyId == nullptr || *keyId != config_.fingerprintKey->keyId())
@@ -158,6 +165,18 @@ ApiResponse CollectorApi::postFingerprints(const ApiRequest& request) {
   if (auto* answer = std::get_if<ApiResponse>(&received)) return *answer;
   const auto& root = std::get<SetUpload>(received).root;
   const std::string* set = &std::get<SetUpload>(received).set;
+  // Fingerprints of k-grams selected another way (an older mamorictl's winnowing, set format 3) would
+  // never match what agents of this version select (docs/decisions/0063).
+  const std::string* selection = stringAt(root, "selection");
+  if (selection == nullptr || *selection != fingerprint::kDocumentSelection)
+    return jsonError(409,
+                     "the documents' k-grams were selected by " +
+                         (selection == nullptr ? std::string("winnowing (set format 3)") : *selection) +
+                         ", this collector builds fingerprint sets of k-grams selected by " +
+                         std::string(fingerprint::kDocumentSelection) + " (set format " +
+                         std::to_string(fingerprint::artifact::kFingerprintFormatVersion) +
+                         "): use the mamorictl of this collector's version",
+                     "/selection");
   std::int64_t boilerplateDocs = kDefaultBoilerplateDocs;
   if (root.find("boilerplate_docs") != nullptr) {
     auto value = integerAt(root, "boilerplate_docs");

@@ -153,6 +153,7 @@ TEST_CASE("the artifact writes and parses back; hostile artifacts are refused wi
   };
   refused(patched(12, 1, 4), "offset 12");          // a fingerprint set
   refused(patched(8, 1, 4), "offset 8");            // the retired JSON format's version
+  refused(patched(8, 4, 4), "offset 8");            // 4 is fingerprint sets' format (docs/decisions/0063), not EDM's
   refused(patched(160, 0, 4), "offset 160");        // no columns
   refused(patched(164, 9, 4), "offset 164");        // min_columns above the columns
   refused(patched(168, 8, 8), "offset 168");        // window

@@ -17,7 +17,7 @@ fp::FingerprintSet sample() {
     for (int j = 0; j < 60; ++j) text += "document " + std::to_string(i) + " line " + std::to_string(j) + " ";
     const auto normalized = fp::normalizeText(text);
     documents.push_back({"doc" + std::to_string(i), static_cast<std::int64_t>(normalized.size()),
-                         fp::distinctHashes(fp::winnow(normalized, key))});
+                         fp::distinctHashes(fp::sampleKgrams(normalized, key))});
   }
   auto set = fp::buildFingerprintSet("contracts", 7, key.keyId(), documents, 3);
   set.createdAt = "2026-12-06T15:00:00.000Z";
@@ -65,14 +65,22 @@ TEST_CASE("hostile artifacts are refused with where and why") {
   refused(patched(bytes, 8, 2, 4), "offset 8");  // format version 2 (HMAC-SHA-256 hashes)
   CHECK(fp::parseFingerprintArtifact(patched(bytes, 8, 2, 4)).error().message.find("register the set again") !=
         std::string::npos);
-  refused(patched(bytes, 12, 2, 4), "offset 12");  // an EDM set
+  // Format 3: k-grams selected by winnowing (docs/decisions/0063): the documents must be registered again.
+  refused(patched(bytes, 8, 3, 4), "offset 8");
+  CHECK(fp::parseFingerprintArtifact(patched(bytes, 8, 3, 4)).error().message.find("register the documents again") !=
+        std::string::npos);
+  refused(patched(bytes, 8, 5, 4), "offset 8");         // a later format
+  refused(patched(bytes, 12, 2, 4), "offset 12");       // an EDM set
+  refused(patched(bytes, 164, 3, 4), "offset 160");     // every 3: not a power of two
+  refused(patched(bytes, 164, 2048, 4), "offset 160");  // every 2048: over 1024
+  refused(patched(bytes, 160, 33, 4), "offset 160");    // k 33
   refused(patched(bytes, 16, bytes.size() + 1, 8), "offset 16");
   refused(bytes.substr(0, bytes.size() - 8), "offset 16");     // cut short
   refused(patched(bytes, 24, 0, 8), "offset 24");              // version 0
   refused(patched(bytes, 32, '/', 1), "offset 32");            // "/ontracts"
   refused(patched(bytes, 96, 'X', 1), "offset 96");            // key id not hex
   refused(patched(bytes, 155, 1, 1), "offset 154");            // reserved
-  refused(patched(bytes, 160, 1, 4), "offset 160");            // k 1
+  refused(patched(bytes, 160, 1, 4), "offset 160");            // k 1: fewer bits than every 32 selects on
   refused(patched(bytes, 153, 7, 1), "offset 153");            // payload bits for 3 documents
   refused(patched(bytes, 184, 4, 4), "offset 184");            // a fourth document that is not there
   refused(patched(bytes, 192 + 24 + 20, 9, 4), "offset 232");  // document 1's id past the ids

@@ -1,5 +1,5 @@
 // fingerprintText (one pass over the UTF-8 text) against the two passes it
-// replaces, winnow(normalizeText(text)): the same fingerprints on texts of every sort the scanner
+// replaces, sampleKgrams(normalizeText(text)): the same fingerprints on texts of every sort the scanner
 // meets, cut into pieces of many sizes.
 #include <doctest/doctest.h>
 
@@ -9,8 +9,8 @@
 #include <string_view>
 #include <vector>
 
+#include "fingerprint/Sampling.h"
 #include "fingerprint/TextNormalizer.h"
-#include "fingerprint/Winnowing.h"
 
 namespace fp = mamori::fingerprint;
 
@@ -57,10 +57,10 @@ std::string generate(std::mt19937& rng, std::size_t bytes,
   return text;
 }
 
-void checkSame(const std::string& text, const fp::FingerprintKey& key, const fp::WinnowParams& params,
+void checkSame(const std::string& text, const fp::FingerprintKey& key, const fp::SamplingParams& params,
                std::size_t pieceBytes) {
   const auto normalized = fp::normalizeText(text);
-  const auto expected = fp::winnow(normalized, key, params);
+  const auto expected = fp::sampleKgrams(normalized, key, params);
   std::size_t chars = 0;
   const auto got = fp::fingerprintTextInPieces(text, key, params, pieceBytes, &chars);
   CHECK(chars == normalized.size());
@@ -73,7 +73,7 @@ void checkSame(const std::string& text, const fp::FingerprintKey& key, const fp:
 
 }  // namespace
 
-TEST_CASE("the text's fingerprints in one pass are winnow(normalizeText(text))") {
+TEST_CASE("the text's fingerprints in one pass are sampleKgrams(normalizeText(text))") {
   const auto key = testKey();
   const std::vector<std::span<const std::string_view>> ascii{kEnglish}, japanese{kJapanese},
       mixed{kEnglish, kJapanese, kWidth}, everything{kEnglish, kJapanese, kWidth, kOther}, width{kWidth, kJapanese};
@@ -89,21 +89,22 @@ TEST_CASE("the text's fingerprints in one pass are winnow(normalizeText(text))")
       ++texts;
     }
   }
-  // Other parameters the artifact allows (k 4 to 256, window 1 to 1024), windows longer than texts.
-  for (const fp::WinnowParams params : {fp::WinnowParams{4, 5}, fp::WinnowParams{3, 1}, fp::WinnowParams{8, 100},
-                                        fp::WinnowParams{256, 1024}, fp::WinnowParams{5, 2}}) {
+  // Other parameters the artifact allows (k 1 to 32, every a power of two up to 1024 and 2^k).
+  for (const fp::SamplingParams params :
+       {fp::SamplingParams{4, 4}, fp::SamplingParams{3, 1}, fp::SamplingParams{8, 128}, fp::SamplingParams{32, 1024},
+        fp::SamplingParams{5, 2}, fp::SamplingParams{1, 2}}) {
     for (int i = 0; i < 40; ++i) {
       const std::string text = generate(rng, rng() % 3000, everything);
       checkSame(text, key, params, 1 + rng() % 500);
       ++texts;
     }
   }
-  // Repeated text (equal hashes in a window: the rightmost must win across piece boundaries).
+  // Repeated text (the same k-grams again and again, across piece boundaries).
   for (const std::string unit : {"ab", "abc", "あい", "a b", "ｱｲ"}) {
     std::string text;
     for (int i = 0; i < 3000; ++i) text += unit;
     for (const std::size_t pieces : {1UL, 7UL, 64UL, 8192UL}) checkSame(text, key, {}, pieces);
-    checkSame(text, key, {4, 5}, 13);
+    checkSame(text, key, {4, 4}, 13);
   }
   CHECK(texts > 100);
 }

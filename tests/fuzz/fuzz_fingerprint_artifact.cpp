@@ -1,7 +1,7 @@
 // A fingerprint set reaches the agent from the collector and from its state directory as a signed
 // set file (fingerprint/SignedSet.h around fingerprint/FingerprintArtifact.h); the signature is
 // checked before the artifact is parsed, but the parsers must hold on any bytes. The normaliser reads
-// every scanned text, and fingerprintText must give what normalising and winnowing give.
+// every scanned text, and fingerprintText must give what normalising and sampling give.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -11,9 +11,9 @@
 #include "common/Result.h"
 #include "fingerprint/DocumentMatcher.h"
 #include "fingerprint/FingerprintArtifact.h"
+#include "fingerprint/Sampling.h"
 #include "fingerprint/SignedSet.h"
 #include "fingerprint/TextNormalizer.h"
-#include "fingerprint/Winnowing.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   namespace fp = mamori::fingerprint;
@@ -29,15 +29,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (set) {
     // What parsed must write back to the same bytes, and match without failing.
     MAMORI_ASSERT(fp::fingerprintArtifact(set.value()) == std::string_view(*storage).substr(0, length));
-    (void)fp::matchDocuments(set.value(), fp::winnow(fp::normalizeText(text.substr(length)), key, set.value().params),
-                             {});
+    (void)fp::matchDocuments(set.value(),
+                             fp::sampleKgrams(fp::normalizeText(text.substr(length)), key, set.value().params), {});
   }
   // The one-pass fingerprints (normalised a piece at a time, cut where normalizationCut says) are
   // those of the two passes, for any bytes and pieces of any size.
   const auto normalized = fp::normalizeText(text);
-  const auto expected = fp::winnow(normalized, key, {4, 5});
+  const auto expected = fp::sampleKgrams(normalized, key, {4, 4});
   std::size_t chars = 0;
-  const auto got = fp::fingerprintTextInPieces(text, key, {4, 5}, 1 + size % 97, &chars);
+  const auto got = fp::fingerprintTextInPieces(text, key, {4, 4}, 1 + size % 97, &chars);
   MAMORI_ASSERT(chars == normalized.size() && got.size() == expected.size());
   for (std::size_t i = 0; i < got.size(); ++i)
     MAMORI_ASSERT(got[i].position == expected[i].position && got[i].hash == expected[i].hash);

@@ -23,7 +23,8 @@ std::shared_ptr<const std::string> bundle(const SigningKey& signer, const fp::Fi
   const auto normalized = fp::normalizeText(text(1));
   auto set = fp::buildFingerprintSet(
       "deals", version, key.keyId(),
-      {{"doc1", static_cast<std::int64_t>(normalized.size()), fp::distinctHashes(fp::winnow(normalized, key))}}, 3);
+      {{"doc1", static_cast<std::int64_t>(normalized.size()), fp::distinctHashes(fp::sampleKgrams(normalized, key))}},
+      3);
   set.createdAt = "2026-12-06T15:00:00.000Z";
   auto signedSet = fp::signSetArtifact(signer, fp::fingerprintArtifact(set));
   REQUIRE(signedSet);
@@ -80,7 +81,7 @@ TEST_CASE("a signed fingerprint set opens only with its signer's key, untampered
 
 TEST_CASE("the content scanner reports a registered document as a fingerprint hit, never its text") {
   const auto signer = SigningKey::generate().value();
-  // A fixed key: which pieces winnowing keeps depends on the key, and on this repetitive text a
+  // A fixed key: which pieces sampling keeps depends on the key, and on this repetitive text a
   // random key made the share found vary from run to run (once in 17 runs above 80%).
   const auto key = fp::FingerprintKey::fromText("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").value();
   auto opened = scan::openFingerprintBundle(bundle(signer, key, 1), signer.publicKey());
