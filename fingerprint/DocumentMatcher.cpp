@@ -21,9 +21,18 @@ std::vector<DocumentMatch> matchDocuments(const FingerprintSet& set, const std::
   std::unordered_map<std::uint32_t, Progress> progress;
   const auto k = static_cast<std::int64_t>(set.params.k);
   const auto every = static_cast<std::int64_t>(set.params.every);
-  std::vector<std::uint64_t> hashes(text.size());
+  // Kept per thread (every scanned file is matched, most of them against nothing), unless the text is
+  // large enough that keeping them would hold the memory.
+  constexpr std::size_t kKept = std::size_t{1} << 16U;
+  thread_local std::vector<std::uint64_t> keptHashes;
+  thread_local std::vector<std::pair<std::uint64_t, std::uint64_t>> keptRanges;
+  std::vector<std::uint64_t> ownHashes;
+  std::vector<std::pair<std::uint64_t, std::uint64_t>> ownRanges;
+  auto& hashes = text.size() <= kKept ? keptHashes : ownHashes;
+  auto& ranges = text.size() <= kKept ? keptRanges : ownRanges;
+  hashes.resize(text.size());
+  ranges.resize(text.size());
   for (std::size_t seq = 0; seq < text.size(); ++seq) hashes[seq] = text[seq].hash;
-  std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(text.size());
   set.index.findMany(hashes.data(), hashes.size(), ranges.data());
   // How far a run's end may lie beyond its selected k-gram at seq, towards the text's selected k-gram
   // before (after) it: up to that k-gram, which is not the document's (the run cannot hold it whole),

@@ -41,7 +41,9 @@ struct FingerprintSet {
   // The index: (fingerprint, document) with the document's number as payload.
   SetIndex index;
 
-  std::size_t indexBytes() const { return index.bytes().size() + documents.capacity() * sizeof(SetDocument); }
+  std::size_t indexBytes() const {
+    return index.bytes().size() + index.filterBytes() + documents.capacity() * sizeof(SetDocument);
+  }
 };
 
 // The payload bits that number this many documents.

@@ -140,8 +140,29 @@ std::string_view SetIndex::bytes() const {
   return {reinterpret_cast<const char*>(base_), bytes_};  // NOLINT: byte view
 }
 
+void SetIndex::addFilter() {
+  // About 8 slices an entry (2^(bit width + 3)), at least 64; never more bits than a record keeps of
+  // the hash (bucket and fragment bits: at least 24 beyond the bucket's, so never the limit in practice).
+  const unsigned known = std::min(64U, bucketBits_ + fragmentBits());
+  const unsigned bits = std::min({static_cast<unsigned>(std::bit_width(count_)) + 3U, known, 28U});
+  auto filter = std::make_shared<std::vector<std::uint64_t>>((std::uint64_t{1} << bits) / 64 + 1, 0);
+  const unsigned fragment = fragmentBits();
+  const std::uint64_t buckets = std::uint64_t{1} << bucketBits_;
+  for (std::uint64_t b = 0; b < buckets; ++b) {
+    for (std::uint64_t i = directoryAt(b), end = directoryAt(b + 1); i < end; ++i) {
+      // The hash's top `known` bits: the bucket, then the record's fragment.
+      const std::uint64_t top =
+          fragment >= 64 ? record(i) >> payloadBits_ : (b << fragment) | (record(i) >> payloadBits_);
+      const std::uint64_t slice = top >> (known - bits);
+      (*filter)[slice >> 6U] |= std::uint64_t{1} << (slice & 63U);
+    }
+  }
+  filterShift_ = 64 - bits;
+  filter_ = std::move(filter);
+}
+
 std::pair<std::uint64_t, std::uint64_t> SetIndex::find(std::uint64_t hash) const {
-  if (count_ == 0) return {0, 0};
+  if (count_ == 0 || !mayHold(hash)) return {0, 0};
   const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hash >> (64 - bucketBits_);
   const std::uint64_t from = directoryAt(bucket);
   const std::uint64_t to = directoryAt(bucket + 1);
@@ -165,10 +186,12 @@ void SetIndex::findMany(const std::uint64_t* hashes, std::size_t count,
     const std::size_t end = std::min(count, begin + kGroup);
     if (count_ != 0) {
       for (std::size_t i = begin; i < end; ++i) {
+        if (!mayHold(hashes[i])) continue;
         const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
         __builtin_prefetch(base_ + bucket * 4);
       }
       for (std::size_t i = begin; i < end; ++i) {
+        if (!mayHold(hashes[i])) continue;
         const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
         // A bucket's records span a few cache lines (16 to 32 records of 8 bytes); a larger one (many
         // rows sharing a value) is searched without help.

@@ -49,6 +49,9 @@ common::Result<FingerprintScanSet> openFingerprintBundle(std::shared_ptr<const s
       });
   if (!opened) return opened.error();
   FingerprintScanSet out;
+  // Most fingerprints of a scanned text are in no registered document: a bit table in front of the
+  // index answers them without its cache misses (docs/decisions/0063).
+  opened.value().first.index.addFilter();
   out.set = std::make_shared<const fingerprint::FingerprintSet>(std::move(opened.value().first));
   out.key = std::make_shared<const fingerprint::FingerprintKey>(std::move(opened.value().second));
   return out;
