@@ -231,6 +231,13 @@ class FingerprintsTest(set_files.SetScanTest):
                 {"id": "old", "name": "old.txt", "chars": 100, "hashes": "AAAAAAAAAAA"}]})
         self.assertEqual(status, 409, body)
         self.assertIn("HMAC-SHA-256", body["error"])
+        # Winnowed k-grams (an older mamorictl of fingerprint set format 3, no "selection") are refused too.
+        status, body = api.json("POST", "/api/v1/fingerprints", {
+            "set": "company", "key_id": key_id, "hash": "siphash-2-4", "documents": [
+                {"id": "old", "name": "old.txt", "chars": 100, "hashes": "AAAAAAAAAAA"}]})
+        self.assertEqual(status, 409, body)
+        self.assertIn("winnowing", body["error"])
+        self.assertEqual(api.json("GET", "/api/v1/fingerprint-key")[1]["selection"], "gear-sample")
 
         # Adding a document raises the version; removing the set hides it; both are in the audit trail.
         extra = os.path.join(self.tmp, "extra.txt")
