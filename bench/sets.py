@@ -330,7 +330,8 @@ def main(argv=None):
             if reads_sets(os.path.join(reference, "mamori-agent"), own, sets, tmp):
                 set_args["reference"] = own
             else:
-                print("reference: refuses this build's sets: it scans sets registered by itself (reference/ in the work folder)")
+                print("reference: refuses this build's sets: it scans sets registered by itself "
+                      "(reference/ in the work folder)")
                 _, set_args["reference"] = ensure_sets(os.path.join(tmp, "reference"), sets, wanted, rows, texts,
                                                        reference, "reference")
         tree = os.path.join(tmp, "tree")
