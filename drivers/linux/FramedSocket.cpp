@@ -8,6 +8,7 @@
 #include <cstring>
 #include <sys/socket.h>
 #include <sys/uio.h>
+#include <vector>
 
 namespace mamori::drivers {
 
@@ -72,14 +73,24 @@ common::Status FramedSocket::sendAll(std::string_view bytes, int fd) {
   return common::Ok{};
 }
 
-common::Status FramedSocket::sendQueueAnd(std::string_view bytes) {
-  std::size_t queued = 0;  // of out_, then of bytes
-  std::size_t sent = 0;
-  while (queued < out_.size() || sent < bytes.size()) {
-    std::array<iovec, 2> iov{};
+common::Status FramedSocket::sendQueueAnd(std::span<const std::string_view> parts) {
+  // What is queued (this frame's header at its end), then the frame's parts from where they lie.
+  std::vector<std::string_view> pieces;
+  pieces.reserve(parts.size() + 1);
+  if (!out_.empty()) pieces.emplace_back(out_);
+  for (const std::string_view part : parts) {
+    if (!part.empty()) pieces.push_back(part);
+  }
+  std::vector<iovec> iov(pieces.size());
+  std::size_t first = 0;   // the first piece not wholly sent
+  std::size_t offset = 0;  // how much of it was
+  while (first < pieces.size()) {
     std::size_t count = 0;
-    if (queued < out_.size()) iov[count++] = {out_.data() + queued, out_.size() - queued};
-    iov[count++] = {const_cast<char*>(bytes.data() + sent), bytes.size() - sent};  // NOLINT: iovec is not const
+    for (std::size_t i = first; i < pieces.size(); ++i) {
+      const std::size_t skip = i == first ? offset : 0;
+      char* const start = const_cast<char*>(pieces[i].data()) + skip;  // NOLINT: iovec is not const
+      iov[count++] = {start, pieces[i].size() - skip};
+    }
     msghdr msg{};
     msg.msg_iov = iov.data();
     msg.msg_iovlen = count;
@@ -93,9 +104,17 @@ common::Status FramedSocket::sendQueueAnd(std::string_view bytes) {
           "the sandbox worker is gone", {}, e);
     }
     auto left = static_cast<std::size_t>(n);
-    const std::size_t fromQueue = std::min(left, out_.size() - queued);
-    queued += fromQueue;
-    sent += left - fromQueue;
+    while (left > 0 && first < pieces.size()) {
+      const std::size_t rest = pieces[first].size() - offset;
+      if (left < rest) {
+        offset += left;
+        left = 0;
+      } else {
+        left -= rest;
+        ++first;
+        offset = 0;
+      }
+    }
   }
   out_.clear();
   return common::Ok{};
@@ -111,13 +130,13 @@ common::Status FramedSocket::queueParts(std::span<const std::string_view> parts)
   for (const std::string_view part : parts) size += part.size();
   if (size > 0xFFFFFFFFU) return common::makeError(common::ErrorKind::kTooLarge, "frame above 4 GiB");
   appendHeader(out_, size);
-  for (const std::string_view part : parts) {
-    if (part.size() < kLargePart) {
-      out_.append(part);
-    } else if (auto sent = sendQueueAnd(part); !sent) {  // the queue, then the part from where it lies
-      return sent;
-    }
-  }
+  // A frame with a large part leaves whole in one writev, none of its parts copied: the queue, then
+  // every part from where it lies. (Sending the large part alone left the frame's tail in the queue
+  // until the next flush: the reader woke to an incomplete frame, waited again and moved it in its
+  // buffer, for every document.)
+  if (std::any_of(parts.begin(), parts.end(), [](std::string_view part) { return part.size() >= kLargePart; }))
+    return sendQueueAnd(parts);
+  for (const std::string_view part : parts) out_.append(part);
   return out_.size() >= kQueueFlush ? flush() : common::Status(common::Ok{});
 }
 

@@ -30,8 +30,9 @@ class FramedSocket : public SandboxChannel {
   // Reads at least want more bytes into in_ (more if they are there); descriptors go to pendingFd_.
   common::Status fill(std::size_t want, std::optional<SandboxClock::time_point> deadline);
   common::Status sendAll(std::string_view bytes, int fd);
-  // Sends the queue and then bytes with one writev (no descriptor).
-  common::Status sendQueueAnd(std::string_view bytes);
+  // Sends the queue and then the parts with one writev (no descriptor), however much of it the
+  // kernel takes per call.
+  common::Status sendQueueAnd(std::span<const std::string_view> parts);
 
   common::UniqueFd socket_;
   // Received bytes not yet handed out are in_[inPos_, inEnd_); in_ is only ever grown, so a read does

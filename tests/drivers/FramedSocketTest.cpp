@@ -65,6 +65,30 @@ TEST_CASE("a frame queued in parts arrives joined, and is read in place until th
   CHECK(last.value().bytes == "after");
 }
 
+TEST_CASE("a frame with a large part is sent whole at once, its tail included, without a flush") {
+  auto [a, b] = connectedPair();
+  const std::string large(100U << 10U, 'x');
+  const std::array<std::string_view, 4> parts{"head|", large, "|mid|", "tail"};
+  REQUIRE(a.queue("before"));
+  REQUIRE(a.queueParts(parts));  // the queue and the whole frame: nothing is left for a flush
+  UniqueFd fd;
+  auto first = b.receiveView(soon(), 1U << 20U, fd);
+  REQUIRE(first);
+  CHECK(first.value() == "before");
+  auto joined = b.receiveView(soon(), 1U << 20U, fd);
+  REQUIRE(joined);
+  CHECK(joined.value() == "head|" + large + "|mid|tail");
+  // Larger than the socket buffer: the kernel takes it in pieces that end inside any of the parts.
+  const std::string big(3U << 20U, 'y');
+  const std::string other((1U << 20U) + 7, 'w');
+  const std::array<std::string_view, 5> many{"h", big, "", other, "t"};
+  std::thread writer([&a = a, &many] { REQUIRE(a.queueParts(many)); });
+  auto whole = b.receive(soon(), 16U << 20U);
+  writer.join();
+  REQUIRE(whole);
+  CHECK(whole.value().bytes == "h" + big + other + "t");
+}
+
 TEST_CASE("a descriptor travels with its frame") {
   auto [a, b] = connectedPair();
   std::array<int, 2> pipe{};
