@@ -110,6 +110,7 @@ common::Result<EdmSet> parseEdmArtifact(const std::shared_ptr<const std::string>
         at(144));
   MAMORI_ARTIFACT_TRY(
       index, SetIndex::view(storage, kTableAt, header.entries, header.bucketBits, header.payloadBits, at(kTableAt)));
+  set.presentColumns = 0;
   for (std::uint64_t i = 0; i < index.size(); ++i) {
     const std::uint64_t payload = index.payloadAt(i);
     const std::uint64_t row = payload & ((std::uint64_t{1} << set.rowBits) - 1);
@@ -121,6 +122,7 @@ common::Result<EdmSet> parseEdmArtifact(const std::shared_ptr<const std::string>
       return corrupt(
           "entry " + std::to_string(i) + " names column " + std::to_string(column) + ", not a registered column",
           at(kTableAt));
+    set.presentColumns |= std::uint64_t{1} << column;
   }
   set.index = std::move(index);
   return set;

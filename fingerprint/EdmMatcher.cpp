@@ -4,6 +4,7 @@
 #include <array>
 #include <bit>
 #include <bitset>
+#include <cstring>
 #include <span>
 
 #if defined(__SSE2__)
@@ -34,13 +35,14 @@ struct Word {
   std::string normalized;  // TextNormalizer's form as UTF-8: what name, address and text values are made of
   std::size_t chars;       // its characters
   bool digit;              // whether it holds an ASCII digit
+  bool trigger;            // whether its text holds a character isTrigger takes (a phone or a number needs one)
 };
 
 bool isDigit(char32_t c) { return c >= '0' && c <= '9'; }
 
 enum class Cut { kNone, kWord, kField };
 
-Cut cutAt(std::uint32_t c) {
+constexpr Cut cutAt(std::uint32_t c) {
   switch (c) {
     case ' ':
     case 0x3000:
@@ -70,13 +72,32 @@ Cut cutAt(std::uint32_t c) {
   }
 }
 
-bool isTrigger(std::uint32_t c) { return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c)); }
+constexpr bool isTrigger(std::uint32_t c) { return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c)); }
 
-// The kinds of value the set's columns are of.
+// cutAt and isTrigger of the ASCII characters, looked up per byte: bits 0-1 the Cut, bit 2 a trigger.
+constexpr std::array<std::uint8_t, 128> kAsciiClass = [] {
+  std::array<std::uint8_t, 128> table{};
+  for (std::uint32_t c = 0; c < 128; ++c)
+    table[c] = static_cast<std::uint8_t>(static_cast<unsigned>(cutAt(c)) | (isTrigger(c) ? 4U : 0U));
+  return table;
+}();
+
+// The kinds of value the set's columns with values in its index are of: a column whose values were
+// all dropped (each shared by too many rows) finds nothing, so its kind is not looked for.
 std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
   std::bitset<kEdmKinds> kinds;
-  for (const EdmType type : set.columns)
-    if (type != EdmType::kSkip) kinds.set(static_cast<std::size_t>(edmKind(type)));
+  for (std::size_t c = 0; c < set.columns.size(); ++c)
+    if (set.columns[c] != EdmType::kSkip && set.columnPresent(c)) kinds.set(static_cast<std::size_t>(edmKind(set.columns[c])));
+  return kinds;
+}
+
+// The kinds whose values can lie in a field holding no character isTrigger takes, in a set the
+// anchored pass reads (edmAnchored): names and text. A phone or a number needs digits, an e-mail an
+// '@', and the set's addresses all hold an ASCII digit, which only a trigger normalises to.
+std::bitset<kEdmKinds> untriggeredKinds(const EdmSet& set) {
+  std::bitset<kEdmKinds> kinds = kindsOf(set);
+  for (const EdmKind kind : {EdmKind::kPhone, EdmKind::kDigits, EdmKind::kEmail, EdmKind::kAddress})
+    kinds.reset(static_cast<std::size_t>(kind));
   return kinds;
 }
 
@@ -86,39 +107,54 @@ class Scanner {
   // those that hold (kTriggered) or do not hold (kUntriggered) a character isTrigger takes.
   enum class Fields { kEvery, kTriggered, kUntriggered };
   Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields)
-      : set_(set), key_(key), text_(text), kinds_(kindsOf(set)), fields_(fields) {}
+      : set_(set),
+        key_(key),
+        text_(text),
+        kinds_(fields == Fields::kUntriggered ? untriggeredKinds(set) : kindsOf(set)),
+        fields_(fields) {}
 
   // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
   // '\n') or of the text. Lines read apart give the candidates they give in one read of the text.
   void scan(std::size_t from, std::size_t to) {
     if (found_.size() >= kMaxFound) return;
     std::size_t wordBegin = 0;
-    bool inWord = false, triggered = false;
+    bool inWord = false, triggered = false, wordTrigger = false;
     lineStart_ = static_cast<std::uint32_t>(from);
     for (std::size_t at = from; at <= to;) {
       std::uint32_t c = '\n';
       std::size_t length = 1;
+      bool trigger = false;
+      Cut cut = Cut::kField;
       if (at < to && static_cast<unsigned char>(text_[at]) < 0x80) {
         c = static_cast<unsigned char>(text_[at]);
-      } else if (at < to && threeBytes(at, c)) {
-        length = 3;
+        const std::uint8_t kind = kAsciiClass[c];
+        cut = static_cast<Cut>(kind & 3U);
+        trigger = (kind & 4U) != 0;
       } else if (at < to) {
-        length = common::decodeUtf8(text_, at, c);
-        if (length == 0) length = 1, c = 0xFFFD;
+        if (threeBytes(at, c)) {
+          length = 3;
+        } else {
+          length = common::decodeUtf8(text_, at, c);
+          if (length == 0) length = 1, c = 0xFFFD;
+        }
+        cut = cutAt(c);
+        trigger = isTrigger(c);
       }
-      if (fields_ != Fields::kEvery && !triggered && isTrigger(c)) triggered = true;
-      const Cut cut = cutAt(c);
+      triggered = triggered || trigger;
       if (cut != Cut::kNone && inWord) {
         // The field's words are kept across fields (their buffers reused): only the first count_ count.
         if (count_ == words_.size()) words_.emplace_back();
         words_[count_].begin = wordBegin;
         words_[count_].end = at;
+        words_[count_].trigger = wordTrigger;
         ++count_;
         inWord = false;
       } else if (cut == Cut::kNone && !inWord) {
         wordBegin = at;
         inWord = true;
+        wordTrigger = false;
       }
+      wordTrigger = wordTrigger || trigger;
       if (cut == Cut::kField) {
         if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered))) candidates();
         count_ = 0;
@@ -152,6 +188,12 @@ class Scanner {
 
   bool wants(EdmKind kind) const { return kinds_.test(static_cast<std::size_t>(kind)); }
 
+  // Whether the set holds values of kind of 1 to bytes bytes.
+  bool holdsLengthUpTo(EdmKind kind, std::size_t bytes) const {
+    const std::uint64_t upTo = bytes >= 63 ? ~std::uint64_t{0} : (edmLengthBit(bytes) << 1U) - 1;
+    return (set_.lengths[static_cast<std::size_t>(kind)] & upTo & ~kEdmDigitBit) != 0;
+  }
+
   void candidates() {
     const bool icuKinds = wants(EdmKind::kName) || wants(EdmKind::kAddress) || wants(EdmKind::kText);
     const std::span<Word> words(words_.data(), count_);
@@ -170,7 +212,7 @@ class Scanner {
     for (std::size_t first = 0; first < words.size(); ++first) {
       joined_.clear();
       std::size_t chars = 0;
-      bool digit = false;
+      bool digit = false, trigger = false;
       for (std::size_t last = first; last < words.size() && last < first + kEdmMaxWordsPerValue; ++last) {
         const std::size_t begin = words[first].begin, end = words[last].end;
         if (end - begin > kMaxCandidateBytes) break;
@@ -178,14 +220,18 @@ class Scanner {
         joined_ += words[last].normalized;
         chars += words[last].chars;
         digit = digit || words[last].digit;
-        candidate(span, {joined_, chars, digit}, static_cast<std::uint32_t>(begin));
+        trigger = trigger || words[last].trigger;
+        candidate(span, {joined_, chars, digit}, trigger, static_cast<std::uint32_t>(begin));
       }
     }
   }
 
-  void candidate(std::string_view span, const NormalizedUtf8& normalized, std::uint32_t offset) {
+  // trigger: whether span holds a character isTrigger takes; a phone or a number (ASCII or full-width
+  // digits) needs one.
+  void candidate(std::string_view span, const NormalizedUtf8& normalized, bool trigger, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
-    const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80;
+    const bool digitLike =
+        trigger && ((first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80);
     if (wants(EdmKind::kPhone) && digitLike)
       lookupIf(EdmKind::kPhone, normalizeEdmValue(EdmKind::kPhone, span), offset);
     if (wants(EdmKind::kDigits) && digitLike)
@@ -195,7 +241,10 @@ class Scanner {
     if (normalized.chars < 2) return;
     std::string_view value;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
-      if (wants(kind) && edmValueOf(kind, normalized, value_, value)) lookup(kind, value, offset);
+      // A name or text value is the normalised text, an address at most as long (block numbers' 丁目
+      // ... dropped): not built when the set holds no value of the kind that short.
+      if (wants(kind) && holdsLengthUpTo(kind, normalized.utf8.size()) && edmValueOf(kind, normalized, value_, value))
+        lookup(kind, value, offset);
     // A name with its honorific glued on ("山田太郎様": PDF text often has no space there).
     if (!wants(EdmKind::kName) || normalized.utf8.size() < 3) return;
     switch (static_cast<unsigned char>(normalized.utf8.back())) {  // the last byte of 様, ん, 殿, 君 or 氏
@@ -315,43 +364,80 @@ class Interveners {
   std::vector<std::array<std::uint32_t, 3>> byLine_;  // (line, offset, row)
 };
 
+// Whether bits has at least n bits set (std::popcount is a library call without -mpopcnt, and n is
+// small: min_columns).
+bool holdsBits(std::uint64_t bits, std::int64_t n) {
+  for (std::int64_t i = 0; i < n; ++i, bits &= bits - 1)
+    if (bits == 0) return false;
+  return true;
+}
+
 // The found values of rows that have values of at least set.minColumns distinct columns, one of them
-// strong: the columns of each row are gathered in an open-addressed table (reused per thread) keyed
-// by row.
+// strong. Most values of a file are their row's only one (an address shared by twenty registered
+// rows finds twenty rows once each): a bitmap of row hashes seen once and seen again keeps, in one
+// pass, every value of a row found more than once (and a few others, whose hash collides); only
+// those go through the exact count of each row's columns, in an open-addressed table keyed by row.
+// Both are reused per thread.
 std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>& found) {
   std::vector<Found> out;
   if (found.empty()) return out;
   std::uint64_t strongColumns = 0;
   for (std::size_t c = 0; c < set.columns.size() && c < kEdmMaxColumns; ++c)
     if (edmTypeIsStrong(set.columns[c])) strongColumns |= std::uint64_t{1} << c;
+  const auto hashOf = [](std::uint32_t row) { return static_cast<std::uint64_t>(row) * 0x9E3779B97F4A7C15ULL; };
+  thread_local std::vector<Found> again;
+  again.clear();
+  if (set.minColumns <= 1) {
+    again = found;
+  } else {
+    thread_local std::vector<std::uint64_t> once, twice;
+    std::size_t bits = 1024;
+    while (bits < found.size() * 16) bits *= 2;
+    once.assign(bits / 64, 0);
+    twice.assign(bits / 64, 0);
+    const unsigned shift = 64U - static_cast<unsigned>(std::countr_zero(bits));
+    for (const Found& f : found) {
+      const std::uint64_t bit = hashOf(f.row) >> shift;
+      const std::uint64_t mask = std::uint64_t{1} << (bit & 63U);
+      twice[bit >> 6U] |= once[bit >> 6U] & mask;
+      once[bit >> 6U] |= mask;
+    }
+    for (const Found& f : found) {
+      const std::uint64_t bit = hashOf(f.row) >> shift;
+      if ((twice[bit >> 6U] >> (bit & 63U) & 1U) != 0) again.push_back(f);
+    }
+    if (again.empty()) return out;
+  }
   struct Slot {
     std::uint32_t rowPlusOne;  // 0: empty
     std::uint64_t columns;
   };
   thread_local std::vector<Slot> table;
   std::size_t size = 16;
-  while (size < found.size() * 2) size *= 2;
+  while (size < again.size() * 2) size *= 2;
   table.assign(size, Slot{0, 0});
   const std::size_t mask = size - 1;
   const auto slotOf = [&](std::uint32_t row) -> Slot& {
-    std::size_t at = (static_cast<std::uint64_t>(row) * 0x9E3779B97F4A7C15ULL) >> 40U & mask;
+    std::size_t at = hashOf(row) >> 40U & mask;
     while (table[at].rowPlusOne != 0 && table[at].rowPlusOne != row + 1) at = (at + 1) & mask;
     return table[at];
   };
-  for (const Found& f : found) {
+  for (const Found& f : again) {
     Slot& slot = slotOf(f.row);
     slot.rowPlusOne = f.row + 1;
     slot.columns |= std::uint64_t{1} << f.column;
   }
-  for (const Found& f : found) {
+  for (const Found& f : again) {
     const std::uint64_t columns = slotOf(f.row).columns;
-    if (std::popcount(columns) >= set.minColumns && (columns & strongColumns) != 0) out.push_back(f);
+    if ((columns & strongColumns) != 0 && holdsBits(columns, set.minColumns)) out.push_back(f);
   }
   return out;
 }
 
 std::size_t lineStartOf(std::string_view text, std::size_t at) {
-  return at == 0 ? 0 : text.rfind('\n', at - 1) + 1;  // npos + 1: the first line
+  // memrchr: std::string_view::rfind compares byte by byte.
+  const void* newline = at == 0 ? nullptr : memrchr(text.data(), '\n', at);
+  return newline == nullptr ? 0 : static_cast<std::size_t>(static_cast<const char*>(newline) - text.data()) + 1;
 }
 
 std::size_t lineEndOf(std::string_view text, std::size_t at) {
@@ -452,8 +538,11 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
     else
       lines.emplace_back(start, end);
   }
+  // Their fields without a trigger hold only names and text (untriggeredKinds): not read when the
+  // set has none.
   Scanner untriggered(set, key, text, Scanner::Fields::kUntriggered);
-  for (const auto& [from, to] : lines) untriggered.scan(from, to);
+  if (untriggeredKinds(set).any())
+    for (const auto& [from, to] : lines) untriggered.scan(from, to);
   auto found = untriggered.take();
   // With the values of the triggered fields on those lines (found in text order).
   auto range = lines.begin();

@@ -87,6 +87,8 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
   // A value of more rows than the matcher uses (kEdmMaxRowsPerValue: it identifies none) is not stored:
   // the agent would find its records only to drop them.
   set.index = SetIndex::build(std::move(indexed), set.rowBits + edmColumnBits(set.columns.size()), kEdmMaxRowsPerValue);
+  set.presentColumns = 0;
+  for (std::uint64_t i = 0; i < set.index.size(); ++i) set.presentColumns |= std::uint64_t{1} << set.columnOf(set.index.payloadAt(i));
   return set;
 }
 

@@ -32,6 +32,10 @@ constexpr std::array<TypeInfo, 10> kTypes = {{
 
 // The code point at text[at] (U+FFFD for bytes that are not UTF-8) and the bytes it takes (at least 1).
 std::size_t next(std::string_view text, std::size_t at, std::uint32_t& c) {
+  if (static_cast<unsigned char>(text[at]) < 0x80) {  // most of a phone, a number or an e-mail
+    c = static_cast<unsigned char>(text[at]);
+    return 1;
+  }
   const std::size_t length = common::decodeUtf8(text, at, c);
   if (length > 0) return length;
   c = 0xFFFD;

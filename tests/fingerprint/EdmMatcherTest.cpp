@@ -226,7 +226,8 @@ struct Table {
   fp::EdmSet set;
 };
 
-Table table(std::uint32_t count, bool digitlessAddress = false) {
+// sharedNames: every row has the same name and kana (more than 64 rows: the set keeps none of them).
+Table table(std::uint32_t count, bool digitlessAddress = false, bool sharedNames = false) {
   static const std::vector<std::string> kFamilies = {"山田", "佐藤", "鈴木", "高橋", "田中", "伊藤", "Smith", "Brown"};
   static const std::vector<std::string> kFamilyKana = {"ヤマダ", "サトウ", "スズキ", "タカハシ",
                                                        "タナカ", "イトウ", "スミス", "ブラウン"};
@@ -236,7 +237,8 @@ Table table(std::uint32_t count, bool digitlessAddress = false) {
   std::mt19937 rng(57);
   Table t;
   for (std::uint32_t r = 0; r < count; ++r) {
-    const std::size_t f = rng() % kFamilies.size(), g = rng() % kGiven.size();
+    std::size_t f = rng() % kFamilies.size(), g = rng() % kGiven.size();
+    if (sharedNames) f = g = 0;
     std::string address = kPlaces[rng() % kPlaces.size()] + std::to_string(1 + rng() % 3) + "-" +
                           std::to_string(1 + rng() % 4) + "-" + std::to_string(1 + rng() % 3);
     if (digitlessAddress && r == 0) address = "東京都千代田区丸の内";
@@ -361,6 +363,34 @@ TEST_CASE("the anchored pass finds what every candidate finds, on generated text
   MESSAGE(withRows, " of ", texts, " texts hold rows");
   CHECK(withRows > texts / 4);
   CHECK(withRows < texts * 9 / 10);
+}
+
+TEST_CASE("columns whose values were all dropped are not looked for, and the answer is the same") {
+  // Every row has the same name: the set holds no name or kana value (each of 300 rows), like a
+  // table of a few common names, and the matcher reads no field for them.
+  auto shared = table(300, false, true);
+  CHECK(shared.set.presentColumns == 0b111100);  // address, phone, e-mail, My Number
+  CHECK(fp::parseEdmArtifact(fp::edmArtifact(shared.set)).value().presentColumns == shared.set.presentColumns);
+  CHECK(table(300).set.presentColumns == 0b111111);
+  auto unknown = shared.set;  // as before: every column's kind looked for
+  unknown.presentColumns = ~std::uint64_t{0};
+  std::mt19937 rng(61);
+  std::size_t withRows = 0;
+  for (const std::int64_t window : {32, 100, 512}) {
+    shared.set.window = unknown.window = window;
+    for (int i = 0; i < 300; ++i) {
+      const std::string text = generated(rng, shared);
+      CAPTURE(text);
+      const auto anchored = fp::matchEdm(shared.set, testKey(), text);
+      const auto before = fp::matchEdm(unknown, testKey(), text, fp::EdmPass::kEveryCandidate);
+      CHECK(anchored.rows == before.rows);
+      CHECK(anchored.columnTypes == before.columnTypes);
+      CHECK(fp::matchEdm(shared.set, testKey(), text, fp::EdmPass::kEveryCandidate).rows == before.rows);
+      if (before.rows > 0) ++withRows;
+    }
+  }
+  MESSAGE(withRows, " of 900 texts hold rows");
+  CHECK(withRows > 900 / 5);
 }
 
 TEST_CASE("a set anchors only when every strong column's values hold a digit or an @") {
