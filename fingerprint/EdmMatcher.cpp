@@ -111,14 +111,16 @@ class Scanner {
         key_(key),
         text_(text),
         kinds_(fields == Fields::kUntriggered ? untriggeredKinds(set) : kindsOf(set)),
-        fields_(fields) {}
+        fields_(fields) {
+    for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
+  }
 
   // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
   // '\n') or of the text. Lines read apart give the candidates they give in one read of the text.
   void scan(std::size_t from, std::size_t to) {
     if (found_.size() >= kMaxFound) return;
     std::size_t wordBegin = 0;
-    bool inWord = false, triggered = false, wordTrigger = false;
+    bool inWord = false, triggered = false, wordTrigger = false, ascii = true;
     lineStart_ = static_cast<std::uint32_t>(from);
     for (std::size_t at = from; at <= to;) {
       std::uint32_t c = '\n';
@@ -131,6 +133,7 @@ class Scanner {
         cut = static_cast<Cut>(kind & 3U);
         trigger = (kind & 4U) != 0;
       } else if (at < to) {
+        ascii = false;
         if (threeBytes(at, c)) {
           length = 3;
         } else {
@@ -156,9 +159,11 @@ class Scanner {
       }
       wordTrigger = wordTrigger || trigger;
       if (cut == Cut::kField) {
-        if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered))) candidates();
+        if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered)))
+          candidates(ascii);
         count_ = 0;
         triggered = false;
+        ascii = true;
       }
       if (c == '\n') lineStart_ = static_cast<std::uint32_t>(at + 1);
       at += length;
@@ -194,9 +199,14 @@ class Scanner {
     return (set_.lengths[static_cast<std::size_t>(kind)] & upTo & ~kEdmDigitBit) != 0;
   }
 
-  void candidates() {
-    const bool icuKinds = wants(EdmKind::kName) || wants(EdmKind::kAddress) || wants(EdmKind::kText);
+  // ascii: whether the field is ASCII text, whose normalised form is never longer (so a phone's field
+  // is not normalised for addresses of 30 bytes and more).
+  void candidates(bool ascii) {
     const std::span<Word> words(words_.data(), count_);
+    const std::size_t bound = ascii ? words.back().end - words.front().begin : kMaxCandidateBytes;
+    bool icuKinds = false;
+    for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
+      icuKinds = icuKinds || (wants(kind) && holdsLengthUpTo(kind, bound));
     // A word longer than a candidate is in no candidate: not normalised.
     for (auto& w : words) {
       w.normalized.clear();
@@ -233,11 +243,11 @@ class Scanner {
     const bool digitLike =
         trigger && ((first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80);
     if (wants(EdmKind::kPhone) && digitLike)
-      lookupIf(EdmKind::kPhone, normalizeEdmValue(EdmKind::kPhone, span), offset);
+      lookupIf(EdmKind::kPhone, span, offset);
     if (wants(EdmKind::kDigits) && digitLike)
-      lookupIf(EdmKind::kDigits, normalizeEdmValue(EdmKind::kDigits, span), offset);
+      lookupIf(EdmKind::kDigits, span, offset);
     if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos)
-      lookupIf(EdmKind::kEmail, normalizeEdmValue(EdmKind::kEmail, span), offset);
+      lookupIf(EdmKind::kEmail, span, offset);
     if (normalized.chars < 2) return;
     std::string_view value;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
@@ -270,8 +280,8 @@ class Scanner {
   // Hashes the value and queues its lookup: the index is searched for many values at once
   // (SetIndex::findMany), in the order they were queued. A value of a length no registered value of
   // its kind has is not in the set: neither hashed nor looked up.
-  void lookupIf(EdmKind kind, const std::optional<std::string>& value, std::uint32_t offset) {
-    if (value) lookup(kind, std::string_view(*value), offset);
+  void lookupIf(EdmKind kind, std::string_view span, std::uint32_t offset) {
+    if (normalizeEdmValueInto(kind, span, value_)) lookup(kind, value_, offset);
   }
   void lookup(EdmKind kind, std::string_view value, std::uint32_t offset) {
     if (!set_.holdsLength(kind, value.size())) return;
@@ -289,7 +299,7 @@ class Scanner {
       for (std::uint64_t record = begin; record != end && found_.size() < kMaxFound; ++record) {
         const std::uint64_t payload = set_.index.payloadAt(record);
         const auto column = static_cast<std::uint8_t>(set_.columnOf(payload));
-        if (edmKind(set_.columns[column]) != pending_[i].kind) continue;
+        if (column >= columnKinds_.size() || columnKinds_[column] != pending_[i].kind) continue;
         found_.push_back({set_.rowOf(payload), pending_[i].offset, pending_[i].line, column});
       }
     }
@@ -302,6 +312,7 @@ class Scanner {
   std::string_view text_;
   std::bitset<kEdmKinds> kinds_;
   Fields fields_;
+  std::vector<EdmKind> columnKinds_;  // per column of the set
   std::vector<Found> found_;
   std::uint32_t lineStart_ = 0;  // where the current line starts: what identifies a value's line
   struct Pending {
@@ -364,6 +375,14 @@ class Interveners {
   std::vector<std::array<std::uint32_t, 3>> byLine_;  // (line, offset, row)
 };
 
+// The set's strong columns (bit c: column c).
+std::uint64_t strongColumnsOf(const EdmSet& set) {
+  std::uint64_t strong = 0;
+  for (std::size_t c = 0; c < set.columns.size() && c < kEdmMaxColumns; ++c)
+    if (edmTypeIsStrong(set.columns[c])) strong |= std::uint64_t{1} << c;
+  return strong;
+}
+
 // Whether bits has at least n bits set (std::popcount is a library call without -mpopcnt, and n is
 // small: min_columns).
 bool holdsBits(std::uint64_t bits, std::int64_t n) {
@@ -381,9 +400,7 @@ bool holdsBits(std::uint64_t bits, std::int64_t n) {
 std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>& found) {
   std::vector<Found> out;
   if (found.empty()) return out;
-  std::uint64_t strongColumns = 0;
-  for (std::size_t c = 0; c < set.columns.size() && c < kEdmMaxColumns; ++c)
-    if (edmTypeIsStrong(set.columns[c])) strongColumns |= std::uint64_t{1} << c;
+  const std::uint64_t strongColumns = strongColumnsOf(set);
   const auto hashOf = [](std::uint32_t row) { return static_cast<std::uint64_t>(row) * 0x9E3779B97F4A7C15ULL; };
   thread_local std::vector<Found> again;
   again.clear();
@@ -527,9 +544,10 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   const auto first = triggered.take();
   // The lines to read: those holding an offset within the window of a strong value, merged.
   const auto window = static_cast<std::size_t>(set.window);
+  const std::uint64_t strong = strongColumnsOf(set);
   std::vector<std::pair<std::size_t, std::size_t>> lines;
   for (const Found& f : first) {
-    if (!edmTypeIsStrong(set.columns[f.column])) continue;
+    if ((strong >> f.column & 1U) == 0) continue;
     if (!lines.empty() && f.offset + window < lines.back().second) continue;  // within those already
     const std::size_t start = lineStartOf(text, f.offset > window ? f.offset - window : 0);
     const std::size_t end = lineEndOf(text, std::min(text.size(), f.offset + window));

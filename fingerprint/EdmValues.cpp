@@ -66,32 +66,32 @@ bool isSeparator(std::uint32_t c) {
   }
 }
 
-// Digits of text (ASCII and full-width), or nullopt when it holds anything but digits, separators
-// and, with phone, parentheses and a leading '+'.
-std::optional<std::string> digitsOf(std::string_view text, bool phone) {
-  std::string digits;
+// Digits of text (ASCII and full-width) into out, or false when it holds anything but digits,
+// separators and, with phone, parentheses and a leading '+'.
+bool digitsInto(std::string_view text, bool phone, std::string& out) {
+  out.clear();
   bool plus = false;
   for (std::size_t at = 0; at < text.size();) {
     std::uint32_t c = 0;
     at += next(text, at, c);
     if (c >= 0xFF10 && c <= 0xFF19) c = c - 0xFF10 + '0';
     if (c >= '0' && c <= '9') {
-      digits.push_back(static_cast<char>(c));
+      out.push_back(static_cast<char>(c));
     } else if (isSeparator(c) || (phone && (c == '(' || c == ')' || c == 0xFF08 || c == 0xFF09))) {
       continue;  // separators, and a phone number's parentheses
-    } else if (phone && (c == '+' || c == 0xFF0B) && digits.empty() && !plus) {
+    } else if (phone && (c == '+' || c == 0xFF0B) && out.empty() && !plus) {
       plus = true;
     } else {
-      return std::nullopt;
+      return false;
     }
   }
   // +81 (Japan's country code) is written for the leading 0 of the national number.
-  if (plus && digits.rfind("81", 0) == 0) digits = "0" + digits.substr(2);
-  return digits;
+  if (plus && out.starts_with("81")) out.replace(0, 2, "0");
+  return true;
 }
 
-std::optional<std::string> emailOf(std::string_view text) {
-  std::string out;
+bool emailInto(std::string_view text, std::string& out) {
+  out.clear();
   std::size_t at_sign = std::string::npos;
   for (std::size_t at = 0; at < text.size();) {
     std::uint32_t c = 0;
@@ -100,17 +100,16 @@ std::optional<std::string> emailOf(std::string_view text) {
     if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
     const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '%' || c == '+' ||
                     c == '-' || c == '@';
-    if (!ok) return std::nullopt;
+    if (!ok) return false;
     if (c == '@') {
-      if (at_sign != std::string::npos) return std::nullopt;
+      if (at_sign != std::string::npos) return false;
       at_sign = out.size();
     }
     out.push_back(static_cast<char>(c));
   }
-  if (at_sign == std::string::npos || at_sign == 0 || out.size() > 254) return std::nullopt;
+  if (at_sign == std::string::npos || at_sign == 0 || out.size() > 254) return false;
   const std::size_t dot = out.rfind('.');
-  if (dot == std::string::npos || dot < at_sign + 2 || dot + 2 > out.size()) return std::nullopt;
-  return out;
+  return dot != std::string::npos && dot >= at_sign + 2 && dot + 2 <= out.size();
 }
 
 bool isAsciiDigit(char32_t c) { return c >= '0' && c <= '9'; }
@@ -214,24 +213,39 @@ std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32st
 }
 
 std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text) {
-  if (text.empty() || text.size() > 512) return std::nullopt;
   switch (kind) {
-    case EdmKind::kPhone: {
-      auto digits = digitsOf(text, true);
-      if (!digits || digits->size() < 8 || digits->size() > 15) return std::nullopt;
-      return digits;
+    case EdmKind::kPhone:
+    case EdmKind::kDigits:
+    case EdmKind::kEmail: {
+      std::string out;
+      if (!normalizeEdmValueInto(kind, text, out)) return std::nullopt;
+      return out;
     }
-    case EdmKind::kDigits: {
-      auto digits = digitsOf(text, false);
-      if (!digits || digits->size() < 4 || digits->size() > 19) return std::nullopt;
-      return digits;
-    }
-    case EdmKind::kEmail: return emailOf(text);
     case EdmKind::kName:
     case EdmKind::kAddress:
-    case EdmKind::kText: return edmValueFromNormalized(kind, normalizeText(text));
+    case EdmKind::kText:
+      if (text.empty() || text.size() > 512) return std::nullopt;
+      return edmValueFromNormalized(kind, normalizeText(text));
   }
   return std::nullopt;
+}
+
+bool normalizeEdmValueInto(EdmKind kind, std::string_view text, std::string& out) {
+  if (text.empty() || text.size() > 512) return false;
+  switch (kind) {
+    case EdmKind::kPhone: return digitsInto(text, true, out) && out.size() >= 8 && out.size() <= 15;
+    case EdmKind::kDigits: return digitsInto(text, false, out) && out.size() >= 4 && out.size() <= 19;
+    case EdmKind::kEmail: return emailInto(text, out);
+    case EdmKind::kName:
+    case EdmKind::kAddress:
+    case EdmKind::kText: {
+      auto value = normalizeEdmValue(kind, text);
+      if (!value) return false;
+      out = std::move(*value);
+      return true;
+    }
+  }
+  return false;
 }
 
 std::vector<std::string> edmCellValues(EdmType type, std::string_view cell) {

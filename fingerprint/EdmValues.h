@@ -41,6 +41,9 @@ bool edmTypeIsStrong(EdmType type);
 //            "1丁目2番3号" and "1-2-3" meet; at least 4 characters
 //   text:    like a name with digits kept, at least 2 characters
 std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text);
+// The same into out, its buffer reused (the scanner normalises thousands of candidates a file); false
+// when text cannot be a value of kind (out is then unspecified).
+bool normalizeEdmValueInto(EdmKind kind, std::string_view text, std::string& out);
 
 // The name, address or text value of text already through normalizeText (TextNormalizer.h): the
 // scanner normalises each word once and joins them. Other kinds: nullopt.
