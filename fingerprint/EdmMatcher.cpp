@@ -106,12 +106,15 @@ class Scanner {
   // Looks up the kinds the set holds in the fields of the text that fields names: every field, or only
   // those that hold (kTriggered) or do not hold (kUntriggered) a character isTrigger takes.
   enum class Fields { kEvery, kTriggered, kUntriggered };
-  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields)
+  // skipPlain: skip the bytes that are neither cuts nor triggers 16 at a time (plainBytes); without,
+  // every character is decoded and tested (the reference the tests compare the skipping with).
+  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields, bool skipPlain = true)
       : set_(set),
         key_(key),
         text_(text),
         kinds_(fields == Fields::kUntriggered ? untriggeredKinds(set) : kindsOf(set)),
-        fields_(fields) {
+        fields_(fields),
+        skipPlain_(skipPlain) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
   }
 
@@ -123,6 +126,22 @@ class Scanner {
     bool inWord = false, triggered = false, wordTrigger = false, ascii = true;
     lineStart_ = static_cast<std::uint32_t>(from);
     for (std::size_t at = from; at <= to;) {
+      // Bytes that are neither a cut nor a trigger only start or continue a word: skipped 16 at a time.
+      if (skipPlain_ && to - at > 16) {
+        std::uint32_t nonAscii = 0;
+        // Once the word holds a trigger (and so the field), another one changes nothing.
+        const std::size_t plain = plainBytes(at, !(inWord && wordTrigger), nonAscii);
+        if (plain > 0) {
+          if (!inWord) {
+            wordBegin = at;
+            inWord = true;
+            wordTrigger = false;
+          }
+          ascii = ascii && nonAscii == 0;
+          at += plain;
+          continue;
+        }
+      }
       std::uint32_t c = '\n';
       std::size_t length = 1;
       bool trigger = false;
@@ -177,6 +196,48 @@ class Scanner {
   }
 
  private:
+  // How many of the 16 bytes from at (at + 16 < the line's end) start no character that cutAt cuts at
+  // (or, with triggers, that isTrigger takes), nor continue one; nonAscii: whether one of those is
+  // not ASCII. A byte is taken for such a start when it may be one (ASCII control characters and the
+  // cuts; digits and '@'; the lead bytes C2, EF before BC, E3 before 80, and with triggers E2, F0, E3
+  // before 88 to 8F): the character loop decides those. The bytes skipped are no part of a
+  // character the loop stops at: those start with an ASCII or a lead byte, and a character's other
+  // bytes are continuation bytes.
+  std::size_t plainBytes(std::size_t at, bool triggers, std::uint32_t& nonAscii) const {
+#if defined(__SSE2__)
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data()) + at;  // NOLINT: byte view
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));        // NOLINT
+    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 1));    // NOLINT
+    const auto is = [](__m128i x, int b) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(b))); };
+    const auto upTo = [](__m128i x, int hi) {
+      return _mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(static_cast<char>(hi))), _mm_setzero_si128());
+    };
+    const auto inRange = [&](__m128i x, int lo, int hi) {
+      return upTo(_mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo))), hi - lo);
+    };
+    // ASCII cuts: controls and space, '"', ',', ':', ';', '<', '>', '[', ']', '|'.
+    __m128i hit = _mm_or_si128(upTo(v, ' '), _mm_or_si128(is(v, '"'), is(v, ',')));
+    hit = _mm_or_si128(hit, _mm_or_si128(inRange(v, ':', '<'), is(v, '>')));
+    hit = _mm_or_si128(hit, _mm_or_si128(_mm_or_si128(is(v, '['), is(v, ']')), is(v, '|')));
+    hit = _mm_or_si128(hit, _mm_or_si128(is(v, 0xC2), _mm_and_si128(is(v, 0xEF), is(n, 0xBC))));
+    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE3), is(n, 0x80)));
+    if (triggers) {
+      hit = _mm_or_si128(hit, _mm_or_si128(inRange(v, '0', '9'), is(v, '@')));
+      hit = _mm_or_si128(hit, _mm_or_si128(is(v, 0xE2), is(v, 0xF0)));
+      hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE3), inRange(n, 0x88, 0x8F)));
+    }
+    const auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
+    const std::size_t plain = mask == 0 ? 16 : static_cast<std::size_t>(std::countr_zero(mask));
+    nonAscii = static_cast<std::uint32_t>(_mm_movemask_epi8(v)) & ((std::uint32_t{1} << plain) - 1);
+    return plain;
+#else
+    (void)at;
+    (void)triggers;
+    nonAscii = 0;
+    return 0;
+#endif
+  }
+
   // A well-formed three-byte character at text_[at] (most of Japanese text), decoded here rather
   // than by common::decodeUtf8; anything else is left to it.
   bool threeBytes(std::size_t at, std::uint32_t& c) const {
@@ -312,6 +373,7 @@ class Scanner {
   std::string_view text_;
   std::bitset<kEdmKinds> kinds_;
   Fields fields_;
+  bool skipPlain_;
   std::vector<EdmKind> columnKinds_;  // per column of the set
   std::vector<Found> found_;
   std::uint32_t lineStart_ = 0;  // where the current line starts: what identifies a value's line
@@ -529,7 +591,7 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
 // as it does from every candidate (docs/decisions/0057).
 std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {
   if (pass == EdmPass::kEveryCandidate || !edmAnchored(set)) {
-    Scanner scanner(set, key, text, Scanner::Fields::kEvery);
+    Scanner scanner(set, key, text, Scanner::Fields::kEvery, pass != EdmPass::kEveryCandidate);
     scanner.scan(0, text.size());
     return scanner.take();
   }

@@ -31,7 +31,8 @@ struct EdmMatch {
 
 enum class EdmPass {
   kAnchored,        // around the strong values only when the set allows it (edmAnchored), else every candidate
-  kEveryCandidate,  // every candidate of the text (the reference the anchored pass is tested against)
+  kEveryCandidate,  // every candidate of the text, every character decoded (the reference the anchored pass
+                    // and its skipping of plain bytes are tested against)
 };
 
 EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text,

@@ -296,7 +296,10 @@ std::string filler(std::mt19937& rng, std::size_t bytes) {
   static const std::vector<std::string> kWords = {"the",  "plan",     "customer", "price", "quarter", "in",   "2024",
                                                   "room", "3F",       "a@b",      "営業",  "顧客",    "計画", "予算",
                                                   "売上", "の",       "を",       "に",    "は",      "。",   "、",
-                                                  "Q3",   "２０２５", "①",        "x@y.z", "100",     "Tokyo"};
+                                                  "Q3",   "２０２５", "①",        "x@y.z", "100",     "Tokyo",
+                                                  // cuts and triggers of other lead bytes, and bytes that are not UTF-8
+                                                  "「営業」", "：", "，", "\xC2\xA0", "　", "café", "²", "⑴", "㈱", "𝟏",
+                                                  "ｶﾞ", "\xE3\x80", "\xEF\xBC", "\xF0\x9F", "\xC3", "顧客データ連携"};
   std::string out;
   while (out.size() < bytes) {
     out += kWords[rng() % kWords.size()];
@@ -407,30 +410,52 @@ TEST_CASE("a set anchors only when every strong column's values hold a digit or 
   auto unmasked = withAddresses.set;
   unmasked.lengths.fill(fp::kEdmAnyLength);
   CHECK_FALSE(fp::edmAnchored(unmasked));
-  // The same answers either way on a text that holds rows.
+  // The same answers either way on texts that hold rows (of the same table: the digitless one's row 0
+  // has another address); rows() also compares each set's passes.
   std::mt19937 rng(7);
   for (int i = 0; i < 50; ++i) {
-    const std::string text = generated(rng, digitless);
-    CHECK(rows(digitless.set, text) == rows(unmasked, text));
+    const std::string text = generated(rng, withAddresses);
+    CHECK(rows(withAddresses.set, text) == rows(unmasked, text));
+    rows(digitless.set, generated(rng, digitless));
   }
 }
 
-TEST_CASE("an address whose only digit is a compatibility form is found by the anchored pass") {
+namespace {
+
+// A set of one row: the name 山田 太郎 and address.
+fp::EdmSet nameAndAddress(const std::string& address) {
   const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kAddress};
   std::vector<fp::EdmEntry> entries;
   std::vector<std::uint64_t> lengths(columns.size(), 0);
-  fp::hashEdmRow(testKey(), columns, {"山田 太郎", "大阪府大阪市北区1"}, 0, entries, &lengths);
-  const auto set = fp::buildEdmSet("a", 1, testKey().keyId(), columns, 2, 1, entries, lengths).value();
+  fp::hashEdmRow(testKey(), columns, {"山田 太郎", address}, 0, entries, &lengths);
+  return fp::buildEdmSet("a", 1, testKey().keyId(), columns, 2, 1, entries, lengths).value();
+}
+
+}  // namespace
+
+TEST_CASE("an address whose only digit is a compatibility form is found by the anchored pass") {
+  const auto set = nameAndAddress("大阪府大阪市北区1");
   REQUIRE(fp::edmAnchored(set));
   // Full-width, superscript, circled, parenthesised, mathematical: each a lead byte of its own.
   for (const std::string one : {"1", "１", "¹", "①", "⑴", "𝟏", "㏠"}) {
     CAPTURE(one);
     const bool read = one != "㏠";  // 1日: not the registered address, but a trigger all the same
     CHECK(rows(set, "顧客 山田 太郎\n大阪府大阪市北区" + one + "\n") == (read ? 1 : 0));
-    for (std::size_t pad = 0; pad < 20; ++pad)  // at every place of a 16-byte block of the trigger search
+    for (std::size_t pad = 0; pad < 20; ++pad) {  // at every place of a 16-byte block of the trigger search
       CHECK(rows(set, std::string(pad, 'z') + "\n顧客 山田 太郎\n大阪府大阪市北区" + one + "\n" +
                           std::string(40, 'z')) == (read ? 1 : 0));
+      // ... and of the field cutter's (a line long enough for its 16-byte blocks)
+      CHECK(rows(set, "顧客 山田 太郎\n" + std::string(pad, 'z') + ",大阪府大阪市北区" + one + "," +
+                          std::string(20, 'z') + "\n") == (read ? 1 : 0));
+    }
   }
+}
+
+TEST_CASE("an address written with a circled number of the CJK blocks is found in a long line") {
+  const auto set = nameAndAddress("大阪府大阪市北区21");
+  REQUIRE(fp::edmAnchored(set));
+  for (std::size_t pad = 0; pad < 20; ++pad)  // ㉑ (U+3251, E3 89 91) at every place of a 16-byte block
+    CHECK(rows(set, "顧客 山田 太郎\n" + std::string(pad, 'z') + ",大阪府大阪市北区㉑," + std::string(20, 'z') + "\n") == 1);
 }
 
 TEST_CASE("every character that normalises to a digit is a trigger of the anchored pass") {
