@@ -453,6 +453,31 @@ bool holdsBits(std::uint64_t bits, std::int64_t n) {
   return true;
 }
 
+// The values of all that the row rule can ask Interveners about for the values of found: those less
+// than window bytes after one (the rule asks for values strictly between two of a row's values, at
+// most window apart) and those on the line of one. In a customer list whose names are registered, a line
+// holds values of dozens of rows (a name shared by forty); only the lines around the rows that can
+// match are sorted.
+std::vector<Found> neighbours(const std::vector<Found>& all, const std::vector<Found>& found, std::uint32_t window) {
+  thread_local std::vector<std::uint32_t> offsets, lines;
+  offsets.clear();
+  lines.clear();
+  for (const Found& f : found) {
+    offsets.push_back(f.offset);
+    lines.push_back(f.line);
+  }
+  std::sort(offsets.begin(), offsets.end());
+  std::sort(lines.begin(), lines.end());
+  std::vector<Found> out;
+  for (const Found& v : all) {
+    // The last of found's offsets before v's (v.offset strictly after it).
+    const auto after = std::lower_bound(offsets.begin(), offsets.end(), v.offset);
+    const bool between = after != offsets.begin() && v.offset - *(after - 1) < window;
+    if (between || std::binary_search(lines.begin(), lines.end(), v.line)) out.push_back(v);
+  }
+  return out;
+}
+
 // The found values of rows that have values of at least set.minColumns distinct columns, one of them
 // strong. Most values of a file are their row's only one (an address shared by twenty registered
 // rows finds twenty rows once each): a bitmap of row hashes seen once and seen again keeps, in one
@@ -685,7 +710,10 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
   // before anything is sorted (docs/decisions/0052).
   auto found = rowsThatCanMatch(set, all);
   if (found.empty()) return match;
-  const Interveners interveners(all);
+  // (The reference pass asks all of them.)
+  const Interveners interveners(pass == EdmPass::kEveryCandidate
+                                    ? all
+                                    : neighbours(all, found, static_cast<std::uint32_t>(set.window)));
   // Ordered on everything the rule reads, so the answer does not depend on the order values were found in.
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     return a.row != b.row ? a.row < b.row : a.offset != b.offset ? a.offset < b.offset : a.column < b.column;
