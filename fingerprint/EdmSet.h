@@ -65,7 +65,7 @@ struct EdmSet {
   // The columns that have at least one value in the index (bit c: column c), found when the set is
   // built or read, not stored: a column whose values were all dropped (each shared by more than
   // kEdmMaxRowsPerValue rows, such as a table's names) finds nothing, and the matcher does not look
-  // for its kind (docs/decisions/0061). All bits: not known.
+  // for its kind (docs/decisions/0064). All bits: not known.
   std::uint64_t presentColumns = ~std::uint64_t{0};
 
   bool columnPresent(std::size_t column) const { return column < 64 && (presentColumns >> column & 1U) != 0; }
