@@ -27,7 +27,7 @@ class Backoff {
   // the caller for days) and stretched by up to a tenth at random, so a fleet told "5 s" at the same
   // moment does not come back in the same second.
   std::int64_t nextDelayMs(std::optional<std::int64_t> retryAfterMs);
-  static constexpr std::int64_t kMaxRetryAfterMs = 10 * 60 * 1000;
+  static constexpr std::int64_t kMaxRetryAfterMs = std::int64_t{10} * 60 * 1000;
   // After a failure more attempts will not fix soon: between half the cap and the cap, at random
   // (counts as a failure too).
   std::int64_t nextDelayAtCapMs();

@@ -22,9 +22,9 @@ Poco::JSON::Object::Ptr eventToJsonObject(const Event& event);
 std::string eventToJson(const Event& event);  // one line, no trailing newline
 
 struct EventLimits {
-  std::size_t maxStringBytes = 16 * 1024;  // any one string value
-  std::size_t maxDetailKeys = 256;         // keys in details, all levels
-  std::size_t maxDepth = 6;                // nesting inside details
+  std::size_t maxStringBytes = std::size_t{16} * 1024;  // any one string value
+  std::size_t maxDetailKeys = 256;                      // keys in details, all levels
+  std::size_t maxDepth = 6;                             // nesting inside details
 };
 
 struct BatchLimits {

@@ -37,8 +37,8 @@ bool validBytewise(std::string_view text) {
         if ((word & 0x8080808080808080ULL) != 0) break;
         at += 8;
       }
-    } else if (c < 0xC2) {
-      return false;  // a continuation byte, or an overlong two-byte lead
+    } else if (c < 0xC2 || c >= 0xF5) {
+      return false;  // a continuation byte, an overlong two-byte lead, or a lead above U+10FFFF
     } else if (c < 0xE0) {
       if (at + 1 >= size || !continuation(at + 1)) return false;
       at += 2;
@@ -49,15 +49,13 @@ bool validBytewise(std::string_view text) {
       const unsigned char high = c == 0xED ? 0x9F : 0xBF;  // ED A0..BF: surrogates
       if (second < low || second > high || !continuation(at + 2)) return false;
       at += 3;
-    } else if (c < 0xF5) {
+    } else {
       if (at + 3 >= size) return false;
       const unsigned char second = p[at + 1];
       const unsigned char low = c == 0xF0 ? 0x90 : 0x80;   // F0 80..8F: overlong
       const unsigned char high = c == 0xF4 ? 0x8F : 0xBF;  // F4 90..: above U+10FFFF
       if (second < low || second > high || !continuation(at + 2) || !continuation(at + 3)) return false;
       at += 4;
-    } else {
-      return false;
     }
   }
   return true;

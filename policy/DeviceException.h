@@ -20,7 +20,7 @@
 
 namespace mamori::policy {
 
-inline constexpr std::int64_t kMaxExceptionMinutes = 7 * 24 * 60;  // a week at most
+inline constexpr std::int64_t kMaxExceptionMinutes = std::int64_t{7} * 24 * 60;  // a week at most
 
 struct ExceptionGrant {
   std::string challenge;
