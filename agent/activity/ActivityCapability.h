@@ -66,7 +66,8 @@ class ActivityCapability final : public Capability {
   // The print gate under activity.printing.mode enforce (started, given new settings or stopped).
   common::Status applyPrinting(const policy::Policy& policy, const scan::ScanConfig& scan);
   void keepPrintNote(const std::optional<PrintGateNote>& note);
-  void deliver(std::vector<Finding> findings);  // main thread
+  void deliver(std::vector<Finding> findings);       // main thread
+  void deliverLater(std::vector<Finding> findings);  // any thread: deliver on the main thread
   void checkCounters(std::vector<Finding>& out);
   void stopWorker();
 

@@ -28,7 +28,9 @@ RequestSetup::RequestSetup(const std::string& socketPath, guard::RequestServer::
                 auto ask = guard::parseRequestArgument(request.argument);
                 if (!ask) return reply({guard::ControlOutcome::Refused, ask.error().message});
                 ask.value().user = user;
-                requests_.submit(ask.value(), [reply](const device::RequestReply& answer) { reply(toAnswer(answer)); });
+                requests_.submit(ask.value(), [reply = std::move(reply)](const device::RequestReply& answer) {
+                  reply(toAnswer(answer));
+                });
               }) {}
 
 }  // namespace mamori::agent

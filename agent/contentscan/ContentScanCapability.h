@@ -37,7 +37,7 @@ class ContentScanCapability final : public Capability {
   // stateDir holds the cache; homes: what "~/" in the policy's paths stands for; firstScanDelayMs: how
   // long after the first apply the first pass starts (the agent's start is busy enough without a scan).
   ContentScanCapability(std::string stateDir, EventSink& sink, Homes homes,
-                        std::int64_t firstScanDelayMs = 5 * 60 * 1000);
+                        std::int64_t firstScanDelayMs = std::int64_t{5} * 60 * 1000);
   ~ContentScanCapability() override;  // stops a running scan and waits for it
 
   std::string name() const override { return "content_scan"; }

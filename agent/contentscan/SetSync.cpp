@@ -17,7 +17,7 @@ namespace mamori::agent::contentscan {
 namespace {
 
 constexpr std::int64_t kRetryBaseMs = 5'000;
-constexpr std::int64_t kRetryCapMs = 10 * 60'000;
+constexpr std::int64_t kRetryCapMs = std::int64_t{10} * 60'000;
 
 std::string routeOf(SetKind kind) {
   return kind == SetKind::kEdm ? "/api/v1/edm-artifacts/" : "/api/v1/fingerprint-artifacts/";
@@ -179,7 +179,7 @@ void SetSync::onAnswer(const Wanted& wanted, TransportResult result) {
   fetchNext();
 }
 
-common::Result<std::int64_t> SetSync::install(const Wanted& wanted, std::shared_ptr<const std::string> bytes,
+common::Result<std::int64_t> SetSync::install(const Wanted& wanted, const std::shared_ptr<const std::string>& bytes,
                                               bool fromCollector) {
   auto pinned = common::loadPublicKey(stateDir_ + "/policy-key.pem");
   if (!pinned)

@@ -70,7 +70,7 @@ class SetSync final : public Capability {
   void fetchNext();
   void onAnswer(const Wanted& wanted, TransportResult result);
   // Verifies and installs; the version installed, or why it was refused.
-  common::Result<std::int64_t> install(const Wanted& wanted, std::shared_ptr<const std::string> bytes,
+  common::Result<std::int64_t> install(const Wanted& wanted, const std::shared_ptr<const std::string>& bytes,
                                        bool fromCollector);
   void reportRejected(const Wanted& wanted, const common::Error& error, const std::string& bytes);
   void rememberRefusal(const Wanted& wanted, const common::Error& error, const std::string& bytes,

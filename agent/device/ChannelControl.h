@@ -30,7 +30,7 @@ class ChannelControl : public DeviceChannel {
  public:
   // who: the channel as the log names it ("pcie storage").
   ChannelControl(Bus& bus, EventSink& sink, std::string who) : bus_(bus), reporter_(sink, std::move(who)) {}
-  virtual ~ChannelControl() = default;
+  ~ChannelControl() override = default;
   ChannelControl(const ChannelControl&) = delete;
   ChannelControl& operator=(const ChannelControl&) = delete;
 

@@ -62,7 +62,7 @@ std::string ChannelReporter::decided(Poco::JSON::Object::Ptr details, const Chan
 }
 
 std::string ChannelReporter::offerFor(Poco::JSON::Object& details, const ChannelDevice& device) {
-  const std::string challenge = exceptions_->offer(device.identity, device.id, device.name);
+  std::string challenge = exceptions_->offer(device.identity, device.id, device.name);
   if (challenge.empty()) return challenge;
   details.set("device.exception_challenge", challenge);
   details.set("device.request_command", requestCommand(device.id));

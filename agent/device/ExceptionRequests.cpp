@@ -125,7 +125,8 @@ void ExceptionRequests::submit(const RequestAsk& ask, Reply reply) {
   request.path = kRequestsPath;
   request.body = text.str();
   request.headers = {{"Content-Type", "application/json"}, {"Authorization", "Bearer " + nodeKey}};
-  transport_.post(std::move(request), [this, ask, device = *device, reply](const TransportResult& result) {
+  transport_.post(std::move(request), [this, ask, device = *device,
+                                       reply = std::move(reply)](const TransportResult& result) {
     if (!result) {
       return reply({RequestReply::Outcome::kFailed, "the collector cannot be reached: " + result.error().describe() +
                                                         " (the offline code still works: ask your help desk)"});

@@ -16,8 +16,8 @@ namespace mamori::agent::device {
 namespace {
 
 constexpr int kFormat = 1;
-constexpr std::size_t kMaxStateBytes = 256 * 1024;  // 64 offers and 16 requests are a few KiB
-constexpr std::size_t kMaxText = 512;               // a serial, a device name, a user name
+constexpr std::size_t kMaxStateBytes = std::size_t{256} * 1024;  // 64 offers and 16 requests are a few KiB
+constexpr std::size_t kMaxText = 512;                            // a serial, a device name, a user name
 constexpr std::size_t kMaxEntries = 256;
 
 using common::JsonKind;

@@ -40,7 +40,7 @@ struct RequestAsk {
   std::string user;  // not on the wire: the agent names the caller from the socket's peer credentials
 };
 inline constexpr std::size_t kMaxRequestReasonBytes = 1000;  // the collector's bound
-inline constexpr std::int64_t kMaxRequestMinutes = 7 * 24 * 60;
+inline constexpr std::int64_t kMaxRequestMinutes = std::int64_t{7} * 24 * 60;
 // Why ask cannot be sent (no device, empty or too long reason, control characters, minutes out of
 // range), or "".
 std::string requestAskProblem(const RequestAsk& ask);

@@ -65,7 +65,8 @@ std::vector<std::string> entriesOf(const std::string& folder) {
   std::vector<std::string> names;
   const DirHandle dir(::opendir(folder.c_str()));
   if (!dir) return names;
-  while (const dirent* entry = ::readdir(dir.get())) {
+  // readdir is safe on a stream no other thread uses, which this one is.
+  while (const dirent* entry = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     const std::string name = entry->d_name;
     if (name != "." && name != "..") names.push_back(name);
   }
