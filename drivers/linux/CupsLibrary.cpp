@@ -22,7 +22,7 @@ common::Result<const CupsLibrary*> load() {
   // here, not at the first call.
   void* handle = ::dlopen(kFile, RTLD_NOW | RTLD_LOCAL);
   if (handle == nullptr) {
-    const char* why = ::dlerror();
+    const char* why = ::dlerror();  // NOLINT(concurrency-mt-unsafe): glibc keeps dlerror's state per thread
     return common::makeError(common::ErrorKind::kUnavailable,
                              "cannot load libcups (install libcups2): " + std::string(why != nullptr ? why : ""),
                              kFile);

@@ -340,7 +340,7 @@ bool FanotifyActivitySource::processRunning(pid_t pid) const {
 }
 
 void FanotifyActivitySource::readEvents() {
-  alignas(fanotify_event_metadata) std::array<char, 64 * 1024> buffer{};
+  alignas(fanotify_event_metadata) std::array<char, std::size_t{64} * 1024> buffer{};
   // A read that left room for another event found the queue empty: no second read just to hear EAGAIN.
   for (bool full = true; full;) {
     const ssize_t length = ::read(fanotify_.get(), buffer.data(), buffer.size());
@@ -409,7 +409,7 @@ const DirectoryScopeCache::Entry* FanotifyActivitySource::directoryOf(const FidR
 }
 
 void FanotifyActivitySource::readFid() {
-  alignas(fanotify_event_metadata) std::array<char, 64 * 1024> buffer{};
+  alignas(fanotify_event_metadata) std::array<char, std::size_t{64} * 1024> buffer{};
   // A read that left room for another event found the queue empty: no second read just to hear EAGAIN.
   for (bool full = true; full;) {
     const ssize_t length = ::read(fid_.get(), buffer.data(), buffer.size());

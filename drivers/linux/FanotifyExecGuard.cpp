@@ -42,7 +42,10 @@ void respond(int group, int fd, bool allow) {
 common::Result<std::unique_ptr<FanotifyExecGuard>> FanotifyExecGuard::start(const std::vector<std::string>& paths,
                                                                             Decide decide, Answered answered) {
   // FAN_UNLIMITED_MARKS: one ignore mark per program remembered as allowed (bounded below).
+  // O_RDONLY and O_LARGEFILE are both 0 on 64-bit glibc, which misc-redundant-expression takes for the same
+  // operand twice; O_LARGEFILE is what a 32-bit build needs.
   common::UniqueFd group(::fanotify_init(FAN_CLASS_CONTENT | FAN_CLOEXEC | FAN_NONBLOCK | FAN_UNLIMITED_MARKS,
+                                         // NOLINTNEXTLINE(misc-redundant-expression): see above
                                          O_RDONLY | O_CLOEXEC | O_LARGEFILE));
   if (!group.valid()) return common::makeError("cannot create a fanotify permission group", "fanotify", errno);
   bool marked = false;

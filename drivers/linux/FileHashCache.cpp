@@ -19,7 +19,7 @@ namespace {
 
 common::Result<std::string> hashFd(int fd, const std::string& name) {
   common::Sha256 hash;
-  std::array<char, 64 * 1024> buffer{};
+  std::array<char, std::size_t{64} * 1024> buffer{};
   off_t offset = 0;
   for (;;) {
     // pread: the descriptor may be shared (an exec request's), its offset is not ours to move.

@@ -34,7 +34,8 @@ std::vector<Session> sessions(const std::string& root) {
   std::vector<Session> found;
   std::unique_ptr<DIR, DirCloser> dir(::opendir(root.c_str()));
   if (!dir) return found;
-  while (const dirent* entry = ::readdir(dir.get())) {
+  // readdir is safe on a stream no other thread uses, which this one is.
+  while (const dirent* entry = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     const std::string name = entry->d_name;
     if (name.empty() || name.size() > 10 || name.find_first_not_of("0123456789") != std::string::npos) continue;
     const uid_t uid = static_cast<uid_t>(std::stoul(name));
