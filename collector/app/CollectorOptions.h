@@ -32,7 +32,7 @@ struct CollectorOptions {
   std::string siemConfigFile;  // "" = no SIEM export (docs/siem.md)
   std::string consoleDir;      // "" = console-dist beside the binary, if it exists (docs/console.md)
   int threads = 16;            // workers that answer requests
-  std::size_t maxBodyBytes = 8 * 1024 * 1024;
+  std::size_t maxBodyBytes = std::size_t{8} * 1024 * 1024;
   server::ServerLimits limits{};  // connection limits and deadlines (docs/api.md "Limits")
   server::RetryAfterRange retryAfter{};
   proxy::ProxySources proxySources;  // --proxy-protocol-from

@@ -241,7 +241,7 @@ std::string reportFileName(const FleetReport& report, const std::string& extensi
 std::string renderHtml(const FleetReport& report) {
   const std::string groupTitle = report.group.empty() ? "all groups" : "group " + report.group;
   std::string out;
-  out.reserve(64 * 1024);
+  out.reserve(std::size_t{64} * 1024);
   out +=
       "<!DOCTYPE html>\n<!-- mamori fleet report -->\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'; "
@@ -301,6 +301,7 @@ std::string renderHtml(const FleetReport& report) {
   const auto ranked = [&](const char* title, const char* column, const std::vector<RankedName>& list) {
     out += std::string("<h2>") + title + "</h2>";
     std::vector<std::vector<std::string>> rows;
+    rows.reserve(list.size());
     for (const auto& entry : list) rows.push_back({safe(entry.name), number(entry.high), number(entry.critical)});
     table(out, {column, "#High", "#Critical"}, rows);
     emptyOr(out, rows.empty(), "No high or critical events.");

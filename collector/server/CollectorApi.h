@@ -25,9 +25,9 @@
 namespace mamori::collector::server {
 
 struct ApiConfig {
-  std::string enrollSecretSha256;              // hex SHA-256 of the enroll secret
-  std::string adminTokenSha256;                // hex SHA-256 of the admin token
-  std::size_t maxBodyBytes = 8 * 1024 * 1024;  // after inflation; the raw body too
+  std::string enrollSecretSha256;                           // hex SHA-256 of the enroll secret
+  std::string adminTokenSha256;                             // hex SHA-256 of the admin token
+  std::size_t maxBodyBytes = std::size_t{8} * 1024 * 1024;  // after inflation; the raw body too
   // Signs group policies; its public key goes to agents at enrollment. Null: policy endpoints
   // answer 503 (only tests run without one).
   std::shared_ptr<const common::SigningKey> policyKey;
@@ -81,9 +81,9 @@ inline constexpr std::size_t kMaxRequestReasonBytes = 1000;  // the employee's r
 inline constexpr std::size_t kMaxRequestNameBytes = 256;     // user, host, device id and name, challenge
 inline constexpr std::size_t kMaxPendingRequestsPerAgent = 5;
 // A request nobody answered within a day is expired: the employee asks again if still needed.
-inline constexpr std::int64_t kRequestPendingMs = 24 * 3'600'000;
+inline constexpr std::int64_t kRequestPendingMs = std::int64_t{24} * 3'600'000;
 // An answer rides along with the agent's policy polls for a day after it was given.
-inline constexpr std::int64_t kAnswerDeliveryMs = 24 * 3'600'000;
+inline constexpr std::int64_t kAnswerDeliveryMs = std::int64_t{24} * 3'600'000;
 
 class CollectorApi {
  public:

@@ -32,7 +32,7 @@ struct ServerConfig {
 struct ServerHandler {
   RequestHandler handle;
   Metrics* metrics = nullptr;
-  std::size_t maxBodyBytes = 8 * 1024 * 1024;  // bodies are read into memory up to this size
+  std::size_t maxBodyBytes = std::size_t{8} * 1024 * 1024;  // bodies are read into memory up to this size
   RetryAfterRange retryAfter{};
 };
 

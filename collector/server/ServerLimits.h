@@ -22,11 +22,11 @@ struct ServerLimits {
   std::chrono::milliseconds headerTimeout{10'000};
   // The body must arrive within bodyTimeout plus one second per bodyMinBytesPerSecond of its length.
   std::chrono::milliseconds bodyTimeout{10'000};
-  std::size_t bodyMinBytesPerSecond = 64 * 1024;
+  std::size_t bodyMinBytesPerSecond = std::size_t{64} * 1024;
   // Writing an answer must finish within this time.
   std::chrono::milliseconds writeTimeout{30'000};
   // Request line plus header fields, in bytes (431 above it), and the number of header fields.
-  std::size_t maxHeaderBytes = 16 * 1024;
+  std::size_t maxHeaderBytes = std::size_t{16} * 1024;
   std::size_t maxHeaderFields = 100;
   // Open connections; at the limit the oldest idle one is closed for a new one, or the new one is
   // refused when none is idle. Never above the open-file limit minus kFileReserve.

@@ -40,13 +40,16 @@ class TlsSocketStream {
   TlsSocketStream(const TlsSocketStream&) = delete;
   TlsSocketStream& operator=(const TlsSocketStream&) = delete;
 
+  // NOLINTBEGIN(readability-identifier-naming): Asio's AsyncStream requirements name these members.
   executor_type get_executor() noexcept { return socket_.get_executor(); }
+  // NOLINTEND(readability-identifier-naming)
   boost::asio::ip::tcp::socket& socket() { return socket_; }
 
   // The deadline passed: pending waits are cancelled and end, like later operations, in timeout.
   void expire();
   void clearExpiry() { expired_ = false; }
 
+  // NOLINTBEGIN(readability-identifier-naming): Asio's AsyncStream and Beast's handshake requirements name these.
   template <class Token>
   auto async_handshake(Token&& token) {
     return boost::asio::async_compose<Token, void(boost::beast::error_code)>(
@@ -64,6 +67,7 @@ class TlsSocketStream {
     return boost::asio::async_compose<Token, void(boost::beast::error_code, std::size_t)>(
         Operation<WriteCall<Buffers>, true>{*this, WriteCall<Buffers>{buffers}}, token, socket_);
   }
+  // NOLINTEND(readability-identifier-naming)
 
  private:
   enum class Step { Done, WantRead, WantWrite };
@@ -166,7 +170,7 @@ class TlsSocketStream {
     }
   };
 
-  static constexpr std::size_t kGatherBytes = 16 * 1024;
+  static constexpr std::size_t kGatherBytes = std::size_t{16} * 1024;
 
   boost::asio::ip::tcp::socket socket_;
   SSL* ssl_ = nullptr;
