@@ -24,7 +24,11 @@ struct FleetContext {
 
   FleetContext(FleetOptions o, boost::asio::any_io_executor e, boost::asio::ssl::context& t,
                boost::asio::ip::tcp::endpoint ep, std::string secret)
-      : options(std::move(o)), executor(std::move(e)), tls(t), endpoint(ep), enrollSecret(std::move(secret)) {}
+      : options(std::move(o)),
+        executor(std::move(e)),
+        tls(t),
+        endpoint(std::move(ep)),
+        enrollSecret(std::move(secret)) {}
 
   FleetOptions options;
   boost::asio::any_io_executor executor;
