@@ -11,7 +11,7 @@ using mamori::collector::server::HandshakeGate;
 TEST_CASE("an address's handshakes beyond its cap wait in order; other addresses start at once") {
   HandshakeGate gate(2);
   std::vector<std::string> started;
-  auto start = [&](std::string name) { return [&started, name] { started.push_back(name); }; };
+  auto start = [&](const std::string& name) { return [&started, name] { started.push_back(name); }; };
   gate.enter("10.0.0.1", start("a1"));
   gate.enter("10.0.0.1", start("a2"));
   gate.enter("10.0.0.1", start("a3"));

@@ -63,8 +63,8 @@ class Tree {
   std::string base_;
 };
 
-const std::string kBoot = "/devices/pci0000:00/0000:00:1c.0/0000:02:00.0";
-const std::string kSecond = "/devices/pci0000:00/0000:00:1d.0/0000:03:00.0";
+constexpr char kBoot[] = "/devices/pci0000:00/0000:00:1c.0/0000:02:00.0";
+constexpr char kSecond[] = "/devices/pci0000:00/0000:00:1d.0/0000:03:00.0";
 
 }  // namespace
 
@@ -87,7 +87,7 @@ TEST_CASE("device numbers and the nearest PCI function of a devpath") {
   CHECK_FALSE(parseDeviceNumber("259", true));
   CHECK_FALSE(parseDeviceNumber("259:x", true));
   CHECK_FALSE(parseDeviceNumber(":1", true));
-  CHECK(nearestPciFunction(kBoot + "/nvme/nvme1/nvme1n1") == "0000:02:00.0");
+  CHECK(nearestPciFunction(std::string(kBoot) + "/nvme/nvme1/nvme1n1") == "0000:02:00.0");
   CHECK(nearestPciFunction("/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda") ==
         "0000:00:14.0");
   CHECK(nearestPciFunction("/devices/virtual/block/loop0/loop0p1").empty());
@@ -97,16 +97,16 @@ TEST_CASE("device numbers and the nearest PCI function of a devpath") {
 
 TEST_CASE("the nodes on the NVMe majors and the PCI functions they depend on") {
   Tree tree;
-  tree.node(true, "259:0", kBoot + "/nvme/nvme1/nvme1n1");
-  tree.node(true, "259:1", kBoot + "/nvme/nvme1/nvme1n1/nvme1n1p1", true);
-  tree.node(false, "240:1", kBoot + "/nvme/nvme1");
+  tree.node(true, "259:0", std::string(kBoot) + "/nvme/nvme1/nvme1n1");
+  tree.node(true, "259:1", std::string(kBoot) + "/nvme/nvme1/nvme1n1/nvme1n1p1", true);
+  tree.node(false, "240:1", std::string(kBoot) + "/nvme/nvme1");
   tree.node(true, "8:0", "/devices/pci0000:00/0000:00:14.0/usb2/2-1/block/sda");
   tree.node(true, "259:2", "/devices/virtual/block/loop0/loop0p1", true);
   // A multipath disk of a subsystem with two controllers, one on each PCI function.
-  tree.node(false, "240:2", kSecond + "/nvme/nvme2");
+  tree.node(false, "240:2", std::string(kSecond) + "/nvme/nvme2");
   tree.node(true, "259:3", "/devices/virtual/nvme-subsystem/nvme-subsys2/nvme2n1");
-  tree.link("/devices/virtual/nvme-subsystem/nvme-subsys2/nvme1", kBoot + "/nvme/nvme1");
-  tree.link("/devices/virtual/nvme-subsystem/nvme-subsys2/nvme2", kSecond + "/nvme/nvme2");
+  tree.link("/devices/virtual/nvme-subsystem/nvme-subsys2/nvme1", std::string(kBoot) + "/nvme/nvme1");
+  tree.link("/devices/virtual/nvme-subsystem/nvme-subsys2/nvme2", std::string(kSecond) + "/nvme/nvme2");
   // A multipath disk whose controllers are not listed (yet).
   tree.node(true, "259:4", "/devices/virtual/nvme-subsystem/nvme-subsys3/nvme3n1");
   const auto nodes = tree.nodes();
@@ -121,7 +121,7 @@ TEST_CASE("the nodes on the NVMe majors and the PCI functions they depend on") {
   auto disk = nodes.node({true, 259, 0});
   REQUIRE(disk.ok());
   CHECK(disk.value().name == "nvme1n1");
-  CHECK(disk.value().devpath == kBoot + "/nvme/nvme1/nvme1n1");
+  CHECK(disk.value().devpath == std::string(kBoot) + "/nvme/nvme1/nvme1n1");
   CHECK(disk.value().disk);
   CHECK(disk.value().pciFunctions == std::vector<std::string>{"0000:02:00.0"});
   auto partition = nodes.node({true, 259, 1});
@@ -152,7 +152,7 @@ TEST_CASE("SCSI facts of a devpath: its SCSI device, USB or not, the unit serial
   CHECK(scsiDeviceDevpath(esata + "/block/sdb/sdb1") == esata);
   CHECK(scsiDeviceDevpath(esata + "/scsi_generic/sg2") == esata);
   CHECK(scsiDeviceDevpath(esata + "/bsg/2:0:0:0") == esata);  // the bsg node's name is an address too
-  CHECK(scsiDeviceDevpath(kBoot + "/nvme/nvme1/nvme1n1").empty());
+  CHECK(scsiDeviceDevpath(std::string(kBoot) + "/nvme/nvme1/nvme1n1").empty());
   CHECK(scsiDeviceDevpath("/devices/x/target2:0/2:0:0:0").empty());
   CHECK(belowUsb("/devices/pci0000:00/0000:00:14.0/usb2/2-1/2-1:1.0/host0/target0:0:0/0:0:0:0/block/sda"));
   CHECK_FALSE(belowUsb(esata + "/block/sdb"));

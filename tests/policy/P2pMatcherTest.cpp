@@ -145,7 +145,8 @@ TEST_CASE("Windows clients by their version resource, also renamed and run throu
     facts.peVersionPath = "/tmp/notes.exe";
     return facts;
   };
-  for (const auto& [field, value] :
+  // The element, not a structured binding, goes to CAPTURE (a lambda): clang before 16 cannot capture a binding.
+  for (const auto& entry :
        std::vector<std::pair<std::string, std::string>>{{"ProductName", "Winny"},
                                                         {"OriginalFilename", "Winny.exe"},
                                                         {"ProductName", "\xc2\xb5Torrent"},
@@ -154,7 +155,8 @@ TEST_CASE("Windows clients by their version resource, also renamed and run throu
                                                         {"CompanyName", "http://www.emule-project.net"},
                                                         {"ProductName", "Perfect Dark"},
                                                         {"OriginalFilename", "Share.exe"}}) {
-    CAPTURE(value);
+    const auto& [field, value] = entry;
+    CAPTURE(entry.second);
     const auto verdict = matcher.evaluate(wine({{"CompanyName", "x"}, {field, value}}));
     CHECK(verdict.matched);
     CHECK(hasSignal(verdict, P2pSignal::kVersionInfo));

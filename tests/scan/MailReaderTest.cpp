@@ -37,7 +37,7 @@ const MailPart* named(const Read& r, const std::string& name) {
 }
 
 // 社外秘 in UTF-8.
-const std::string kMark = "\xE7\xA4\xBE\xE5\xA4\x96\xE7\xA7\x98";
+constexpr char kMark[] = "\xE7\xA4\xBE\xE5\xA4\x96\xE7\xA7\x98";
 
 }  // namespace
 
@@ -79,7 +79,7 @@ TEST_CASE("multipart: bodies, attachments by RFC 2231 and RFC 2047 names, nestin
   CHECK(r.problems.empty());
   REQUIRE(r.parts.size() == 5);
   CHECK(r.parts[0].name == "headers");
-  CHECK(r.parts[0].data.find("subject: " + kMark) != std::string::npos);
+  CHECK(r.parts[0].data.find(std::string("subject: ") + kMark) != std::string::npos);
   const MailPart* plain = named(r, "body.txt");
   REQUIRE(plain != nullptr);
   CHECK(plain->text);
@@ -92,7 +92,7 @@ TEST_CASE("multipart: bodies, attachments by RFC 2231 and RFC 2047 names, nestin
   REQUIRE(attachment != nullptr);
   CHECK_FALSE(attachment->text);
   CHECK(attachment->data == "hello");
-  const MailPart* pdf = named(r, kMark + ".pdf");
+  const MailPart* pdf = named(r, std::string(kMark) + ".pdf");
   REQUIRE(pdf != nullptr);
   CHECK(pdf->data == "%PDF-1.4");
 }
@@ -174,7 +174,7 @@ TEST_CASE("through the extractor: container paths and the policy's limits") {
 TEST_CASE("ISO-2022-JP: detected in plain files, named by MIME labels, decoded") {
   const std::string jis = "memo \x1B$B<R30Hk\x1B(B end\n";
   CHECK(detectEncoding(jis) == TextEncoding::kIso2022Jp);
-  CHECK(transcodeToUtf8(jis, TextEncoding::kIso2022Jp) == "memo " + kMark + " end\n");
+  CHECK(transcodeToUtf8(jis, TextEncoding::kIso2022Jp) == std::string("memo ") + kMark + " end\n");
   CHECK(detectEncoding("plain ASCII, an ESC \x1B[0m colour code") == TextEncoding::kUtf8);
   CHECK(encodingForCharset("ISO-2022-JP") == TextEncoding::kIso2022Jp);
   CHECK(encodingForCharset("x-sjis") == TextEncoding::kShiftJis);

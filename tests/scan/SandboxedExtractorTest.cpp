@@ -60,7 +60,7 @@ std::vector<Seen> sameAsInProcess(SandboxedExtractor& sandboxed, const std::stri
   return got;
 }
 
-const std::string kUtf16 = std::string("\xFF\xFE", 2) + std::string("\x3E\x79\x16\x59\xD8\x79", 6);  // 社外秘
+constexpr char kUtf16[] = "\xFF\xFE\x3E\x79\x16\x59\xD8\x79";  // 社外秘 in UTF-16LE, with its BOM
 
 void putLe(std::string& out, std::uint32_t v, int bytes) {
   for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8 * i)) & 0xFFU));
@@ -122,7 +122,7 @@ drivers::FakeWorkerLoop serving() {
 TEST_CASE("through the fake sandbox, the pieces are those of in-process extraction") {
   auto launcher = std::make_shared<drivers::FakeSandboxLauncher>(serving());
   SandboxedExtractor sandboxed(launcher, ExtractionLimits{}, std::chrono::seconds(10));
-  for (const std::string& document : {std::string("plain text 4111 1111 1111 1111"), kUtf16,
+  for (const std::string& document : {std::string("plain text 4111 1111 1111 1111"), std::string(kUtf16),
                                       common::gzipCompress("inside a gzip 社外秘"), std::string()}) {
     sameAsInProcess(sandboxed, document);
   }
@@ -193,7 +193,8 @@ TEST_CASE("the real worker: crash, loop and unbounded allocation end as not insp
   const std::vector<std::string> args{"--user", "nobody", "--memory", std::to_string(512LL << 20)};
   auto full = std::make_shared<drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_BIN, args);
   auto pair = std::make_shared<drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_LIGHT_BIN, args, full);
-  for (const auto& launcher : {std::shared_ptr<drivers::SandboxLauncher>(full), std::shared_ptr<drivers::SandboxLauncher>(pair)}) {
+  for (const auto& launcher :
+       {std::shared_ptr<drivers::SandboxLauncher>(full), std::shared_ptr<drivers::SandboxLauncher>(pair)}) {
     const bool light = launcher == pair;
     CAPTURE(light);
     SandboxedExtractor sandboxed(launcher, ExtractionLimits{}, std::chrono::seconds(2));
@@ -231,8 +232,10 @@ TEST_CASE("the real worker: crash, loop and unbounded allocation end as not insp
     };
     // Through the first worker (text to decode), then through the full one (a tar).
     for (const bool viaTar : {false, true}) {
-      for (const auto& [hook, expected] : cases) {
-        CAPTURE(hook);
+      // The element, not a structured binding, goes to CAPTURE (a lambda): clang before 16 cannot capture a binding.
+      for (const auto& testCase : cases) {
+        const auto& [hook, expected] = testCase;
+        CAPTURE(testCase.first);
         CAPTURE(viaTar);
         std::vector<NotInspected> skipped;
         viaFd(viaTar ? tarHook(hook) : "MAMORI-EXTRACT-TEST:" + hook + "\nrest of the document", skipped);
@@ -259,13 +262,16 @@ TEST_CASE("the real pair: a document the light worker hands on gives the pieces 
       // A zip whose second member is a tar, between two that the light worker sends first, and a
       // Shift_JIS one after: the full worker skips the first two pieces and sends the rest.
       {"zip with a tar inside",
-       storedZip({{"a.txt", "first 社外秘"}, {"b.txt", kUtf16}, {"c.tar", tar}, {"d.txt", "\x8E\xD0\x8A\x4F\x94\xE9"}})},
+       storedZip(
+           {{"a.txt", "first 社外秘"}, {"b.txt", kUtf16}, {"c.tar", tar}, {"d.txt", "\x8E\xD0\x8A\x4F\x94\xE9"}})},
       {"gzip of a tar", common::gzipCompress(tar)},
       {"zip, no archive inside", storedZip({{"a.txt", "only text"}})},
       {"zip that starts with a tar", storedZip({{"x.tar", test::tarOf({{"y", "z"}})}, {"e.txt", "e"}})},
   };
-  for (const auto& [name, document] : documents) {
-    CAPTURE(name);
+  // The element, not a structured binding, goes to CAPTURE (a lambda): clang before 16 cannot capture a binding.
+  for (const auto& item : documents) {
+    const auto& [name, document] = item;
+    CAPTURE(item.first);
     const auto got = sameAsInProcess(sandboxed, document);
     if (name == "zip with a tar inside") {
       std::vector<std::string> locations;

@@ -115,13 +115,16 @@ TEST_CASE("with the extraction sandbox (the real workers) every fixture gives th
   auto full = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_BIN, args);
   auto pair = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_LIGHT_BIN, args, full);
   for (const std::shared_ptr<mamori::drivers::SandboxLauncher>& launcher :
-       {std::shared_ptr<mamori::drivers::SandboxLauncher>(full), std::shared_ptr<mamori::drivers::SandboxLauncher>(pair)}) {
+       {std::shared_ptr<mamori::drivers::SandboxLauncher>(full),
+        std::shared_ptr<mamori::drivers::SandboxLauncher>(pair)}) {
     CAPTURE(launcher == pair);
     config.sandbox = launcher;
     const auto sandboxed = scanTree(config, fx.root);
     REQUIRE(sandboxed.size() == inProcess.size());
-    for (const auto& [path, result] : inProcess) {
-      CAPTURE(path);
+    // The element, not a structured binding, goes to CAPTURE (a lambda): clang before 16 cannot capture a binding.
+    for (const auto& entry : inProcess) {
+      const auto& [path, result] = entry;
+      CAPTURE(entry.first);
       REQUIRE(sandboxed.count(path) == 1);
       CHECK(resultJson(sandboxed.at(path)) == resultJson(result));
     }

@@ -17,8 +17,8 @@ using namespace mamori::agent::activity;
 
 namespace {
 
-const std::string kCompany = "社外秘: 2027 merger plan\n";
-const std::string kPersonal = "shopping list: eggs, rice\n";
+constexpr char kCompany[] = "社外秘: 2027 merger plan\n";
+constexpr char kPersonal[] = "shopping list: eggs, rice\n";
 
 struct Fixture {
   testsupport::TempDir dir{"mamori-activity"};

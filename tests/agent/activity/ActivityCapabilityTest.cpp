@@ -81,7 +81,7 @@ TEST_CASE("capability: removable and cloud writes of one user open an incident n
   int n = 0;
   std::int64_t now = 1'800'000'000'000;
   testsupport::CallbackEventSink sink([&](const std::string& type, common::Severity, Poco::JSON::Object::Ptr details) {
-    events.push_back({"event-" + std::to_string(++n), type, details});
+    events.push_back({"event-" + std::to_string(++n), type, std::move(details)});
     return events.back().id;
   });
   ActivityCapability capability(

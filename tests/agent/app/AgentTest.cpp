@@ -213,8 +213,8 @@ struct Fixture {
         return common::makeError("no packets in this test", "p2p");
       };
       p2p.flowOwner = [](const p2p::Flow&, const std::vector<pid_t>&) { return std::optional<pid_t>{}; };
-      p2p.startExecGuard =
-          [](p2p::P2pGuardDrivers::ExecDecide) -> common::Result<std::shared_ptr<p2p::P2pGuardDrivers::ExecGuard>> {
+      p2p.startExecGuard = [](const p2p::P2pGuardDrivers::ExecDecide&)
+          -> common::Result<std::shared_ptr<p2p::P2pGuardDrivers::ExecGuard>> {
         return common::makeError("no exec guard in this test", "p2p");
       };
       p2p.learnInstalled = false;

@@ -55,11 +55,12 @@ struct Fixture {
   test::TempDir dir;
   common::Result<IdentityStore> identity = IdentityStore::load(dir.file("identity.json"), 0);
   test::FakeTransport transport;
-  testsupport::CallbackEventSink sink{[this](const std::string& type, common::Severity, Poco::JSON::Object::Ptr d) {
-    events.push_back(type);
-    details.push_back(d);
-    return std::string("id");
-  }};
+  testsupport::CallbackEventSink sink{
+      [this](const std::string& type, common::Severity, const Poco::JSON::Object::Ptr& d) {
+        events.push_back(type);
+        details.push_back(d);
+        return std::string("id");
+      }};
   std::shared_ptr<ContentSets> sets = std::make_shared<ContentSets>();
   common::SigningKey signer = common::SigningKey::generate().value();
   fp::FingerprintKey key = fp::FingerprintKey::generate().value();

@@ -25,8 +25,8 @@ namespace {
 using namespace mamori::agent::device;        // NOLINT(google-build-using-namespace)
 using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
 
-const std::string kChallenge = "3f2a91c0-07815567-0000abcd";
-const std::string kOther = "3f2a91c0-8086a80a-00001234";
+constexpr char kChallenge[] = "3f2a91c0-07815567-0000abcd";
+constexpr char kOther[] = "3f2a91c0-8086a80a-00001234";
 
 ExceptionSnapshot sample() {
   ExceptionSnapshot s;
@@ -62,11 +62,11 @@ TEST_CASE("the exceptions' state: what is written is read back the same") {
   REQUIRE(back.ok());
   CHECK(back.value() == pending);
   // A file written before the channel was remembered: its requests are USB ones.
-  const auto older = parsePendingRequests(R"({"format":1,"pending":[{"id":"r","challenge":")" + kChallenge +
-                                          R"(","device_id":"1-2","device_name":"","user":""}]})");
+  const auto older = parsePendingRequests(std::string(R"({"format":1,"pending":[{"id":"r","challenge":")") +
+                                          kChallenge + R"(","device_id":"1-2","device_name":"","user":""}]})");
   REQUIRE(older.ok());
   CHECK(older.value().at(0).channel == "usb");
-  CHECK_FALSE(parsePendingRequests(R"({"format":1,"pending":[{"id":"r","challenge":")" + kChallenge +
+  CHECK_FALSE(parsePendingRequests(std::string(R"({"format":1,"pending":[{"id":"r","challenge":")") + kChallenge +
                                    R"(","device_id":"1-2","device_name":"","user":"","channel":""}]})")
                   .ok());
 }
@@ -109,7 +109,7 @@ TEST_CASE("hostile state files are refused, naming the place") {
   std::string many = R"({"format":1,"grants":[],"offers":[)";
   for (int i = 0; i < 300; ++i) many += std::string(i ? "," : "") + "{}";
   CHECK_FALSE(parseExceptionState(many + "]}").ok());
-  CHECK_FALSE(parsePendingRequests(R"({"format":1,"pending":[{"id":"","challenge":")" + kChallenge +
+  CHECK_FALSE(parsePendingRequests(std::string(R"({"format":1,"pending":[{"id":"","challenge":")") + kChallenge +
                                    R"(","device_id":"1-2","device_name":"","user":""}]})")
                   .ok());  // a request without its id could never be matched with an answer
 }
@@ -153,7 +153,7 @@ TEST_CASE("an open challenge and a grant in force outlive a restart; a used resp
   CHECK(after.bus.at("2-1").authorized);
 
   // Restarted again within the window: the grant still covers the stick; the response is used up.
-  now += 10 * 60'000;
+  now += std::int64_t{10} * 60'000;
   UsbFixture again("desktop");
   REQUIRE(again.control.enableExceptions(settings()).ok());
   REQUIRE(again.control.apply(mamori::policy::builtinPolicy()).ok());
@@ -161,7 +161,7 @@ TEST_CASE("an open challenge and a grant in force outlive a restart; a used resp
   CHECK_FALSE(again.control.acceptResponse(response).ok());
   CHECK_FALSE(again.bus.at("2-2").authorized);  // the other stick stays blocked
   // The window ends as if there had been no restart.
-  now += 21 * 60'000;
+  now += std::int64_t{21} * 60'000;
   again.control.pollExceptions();
   CHECK(again.emitted("device.exception_expired", "stick-1"));
   CHECK_FALSE(again.bus.at("2-1").authorized);

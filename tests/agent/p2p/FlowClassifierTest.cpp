@@ -211,7 +211,13 @@ TEST_CASE("look-alikes of the UDP announce") {
   CHECK_FALSE(classifyPayload(false, changed(64, '\x01')));  // 2^56 bytes left: not a torrent
   // A DNS query with one additional record (EDNS) has 00 00 00 01 at offset 8 too, but it is short;
   // the kernel filter wants 98 bytes before it looks, and the classifier finds no announce in it.
-  const std::string dns("\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x07example\x03com\x00\x00\x01\x00\x01", 29);
+  // (The labels' lengths are literals of their own: "\x07e" would be one hex escape.)
+  const std::string dns(
+      "\x12\x34\x01\x00\x00\x01\x00\x00\x00\x00\x00\x01\x07"
+      "example"
+      "\x03"
+      "com\x00\x00\x01\x00\x01",
+      29);
   CHECK_FALSE(passesFilter(false, dns));
   CHECK_FALSE(classifyPayload(false, dns));
   // Random bytes of an announce's length: the filter may pass them (offset 8 happens to hold 1),
