@@ -88,4 +88,4 @@ void padTo8(std::string& out);
 #define MAMORI_ARTIFACT_TRY(var, expr)            \
   auto var##_result = (expr);                     \
   if (!var##_result) return var##_result.error(); \
-  auto var = std::move(var##_result).value()
+  auto var = std::move(var##_result).value()  // NOLINT(bugprone-macro-parentheses): var is the name declared

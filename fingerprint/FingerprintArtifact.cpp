@@ -127,8 +127,8 @@ common::Result<FingerprintSet> parseFingerprintArtifact(std::shared_ptr<const st
     set.documents.push_back({std::move(id), static_cast<std::int64_t>(chars), static_cast<std::int64_t>(count)});
   }
   if (expectedOffset != idBytes) return corrupt("the ids hold bytes no document names", at(188));
-  MAMORI_ARTIFACT_TRY(
-      index, SetIndex::view(storage, tableAt, header.entries, header.bucketBits, header.payloadBits, at(tableAt)));
+  MAMORI_ARTIFACT_TRY(index, SetIndex::view(std::move(storage), tableAt, header.entries, header.bucketBits,
+                                            header.payloadBits, at(tableAt)));
   std::vector<std::int64_t> counts(set.documents.size(), 0);
   for (std::uint64_t i = 0; i < index.size(); ++i) {
     const std::uint64_t doc = index.payloadAt(i);
