@@ -12,7 +12,7 @@ namespace mamori::testsupport {
 class TempDir {
  public:
   explicit TempDir(const std::string& prefix = "mamori-test") {
-    const char* base = std::getenv("TMPDIR");
+    const char* base = std::getenv("TMPDIR");  // NOLINT(concurrency-mt-unsafe): tests change it only on one thread
     std::string pattern = std::string(base != nullptr ? base : "/tmp") + "/" + prefix + "-XXXXXX";
     if (::mkdtemp(pattern.data()) == nullptr) throw std::runtime_error("mkdtemp failed for " + pattern);
     path_ = pattern;
