@@ -35,12 +35,17 @@ using Poco::JSON::Object;
 
 namespace {
 
-const std::string kEnrollSecret = "enroll-secret-for-tests";
-const std::string kAdminToken = "admin-token-for-tests";
-const common::net::Headers kJson = {{"Content-Type", "application/json"}};
+constexpr char kEnrollSecret[] = "enroll-secret-for-tests";
+constexpr char kAdminToken[] = "admin-token-for-tests";
+
+// Function statics, not namespace-scope constants whose constructors could throw before main (cert-err58-cpp).
+const common::net::Headers& jsonHeaders() {
+  static const common::net::Headers headers = {{"Content-Type", "application/json"}};
+  return headers;
+}
 
 struct TestCollector {
-  explicit TestCollector(std::size_t maxBodyBytes = 8 * 1024 * 1024) {
+  explicit TestCollector(std::size_t maxBodyBytes = std::size_t{8} * 1024 * 1024) {
     bool created = false;
     REQUIRE(tls::ensureCertificate(dir.path() + "/tls", {"localhost", "127.0.0.1", "::1"}, created).ok());
     caFile = dir.path() + "/tls/collector.crt";
@@ -102,9 +107,9 @@ std::string enrollBody(const std::string& secret, const std::string& agentId) {
 
 // Enrolls agentId and returns its node key.
 std::string enroll(HttpsClient& client, const std::string& agentId) {
-  const auto response = send(client, "POST", "/api/v1/enroll", enrollBody(kEnrollSecret, agentId), kJson);
+  const auto response = send(client, "POST", "/api/v1/enroll", enrollBody(kEnrollSecret, agentId), jsonHeaders());
   REQUIRE(response.status == 200);
-  const auto key = json(response)->getValue<std::string>("node_key");
+  auto key = json(response)->getValue<std::string>("node_key");
   CHECK(key.size() == 64);
   return key;
 }
@@ -125,6 +130,7 @@ common::Event makeEvent(common::Uuid7Generator& ids, const std::string& agentId,
 
 std::string batchBody(const std::vector<common::Event>& events) {
   std::vector<std::string> lines;
+  lines.reserve(events.size());
   for (const auto& e : events) lines.push_back(common::eventToJson(e));
   return common::makeBatchBody(lines);
 }
@@ -135,10 +141,13 @@ common::net::Headers agentHeaders(const std::string& nodeKey, bool gzip = false)
   return headers;
 }
 
-const common::net::Headers kAdmin = {{"Authorization", "Bearer " + kAdminToken}};
+const common::net::Headers& adminHeaders() {
+  static const common::net::Headers headers = {{"Authorization", std::string("Bearer ") + kAdminToken}};
+  return headers;
+}
 
 std::size_t storedCount(HttpsClient& client, const std::string& agentId) {
-  const auto response = send(client, "GET", "/api/v1/events?limit=10000&agent=" + agentId, "", kAdmin);
+  const auto response = send(client, "GET", "/api/v1/events?limit=10000&agent=" + agentId, "", adminHeaders());
   REQUIRE(response.status == 200);
   return json(response)->getArray("events")->size();
 }
@@ -146,7 +155,7 @@ std::size_t storedCount(HttpsClient& client, const std::string& agentId) {
 // A collector with one agent enrolled, what most cases start from (doctest TEST_CASE_FIXTURE: the
 // case's body sees these members by name).
 struct EnrolledAgent {
-  explicit EnrolledAgent(std::size_t maxBodyBytes = 8 * 1024 * 1024)
+  explicit EnrolledAgent(std::size_t maxBodyBytes = std::size_t{8} * 1024 * 1024)
       : collector(maxBodyBytes),
         client(collector.client()),
         now(collector.clock.nowMs()),
@@ -157,6 +166,7 @@ struct EnrolledAgent {
   // the others file.copied, uploaded in one batch.
   std::vector<common::Event> uploadEvents(int count, int killed) {
     std::vector<common::Event> events;
+    events.reserve(static_cast<std::size_t>(count));
     for (int i = 0; i < count; ++i) {
       events.push_back(makeEvent(ids, agentId, now + i, i < killed ? "p2p.killed" : "file.copied"));
     }
@@ -174,7 +184,7 @@ struct EnrolledAgent {
 
 // The same with request bodies of at most 64 KiB.
 struct EnrolledAgentSmallBodies : EnrolledAgent {
-  EnrolledAgentSmallBodies() : EnrolledAgent(64 * 1024) {}
+  EnrolledAgentSmallBodies() : EnrolledAgent(std::size_t{64} * 1024) {}
 };
 
 }  // namespace
@@ -203,15 +213,15 @@ TEST_CASE("enrollment") {
   common::Uuid7Generator ids;
   const std::string agentId = ids.next(collector.clock.nowMs());
 
-  auto wrong = send(*client, "POST", "/api/v1/enroll", enrollBody("wrong", agentId), kJson);
+  auto wrong = send(*client, "POST", "/api/v1/enroll", enrollBody("wrong", agentId), jsonHeaders());
   CHECK(wrong.status == 401);
   CHECK(json(wrong)->getValue<std::string>("where") == "/enroll_secret");
 
-  auto malformed = send(*client, "POST", "/api/v1/enroll", "{\"enroll_secret\":", kJson);
+  auto malformed = send(*client, "POST", "/api/v1/enroll", "{\"enroll_secret\":", jsonHeaders());
   CHECK(malformed.status == 400);
   CHECK(json(malformed)->has("where"));
 
-  auto badId = send(*client, "POST", "/api/v1/enroll", enrollBody(kEnrollSecret, "not-a-uuid"), kJson);
+  auto badId = send(*client, "POST", "/api/v1/enroll", enrollBody(kEnrollSecret, "not-a-uuid"), jsonHeaders());
   CHECK(badId.status == 400);
   CHECK(json(badId)->getValue<std::string>("where") == "/agent_id");
 
@@ -226,6 +236,7 @@ TEST_CASE("enrollment") {
 TEST_CASE_FIXTURE(EnrolledAgentSmallBodies,
                   "event ingest: exactly once, gzip, and every refusal leaves nothing stored") {
   std::vector<common::Event> events;
+  events.reserve(20);
   for (int i = 0; i < 20; ++i) events.push_back(makeEvent(ids, agentId, now + i));
   const std::string body = batchBody(events);
   auto first = send(*client, "POST", "/api/v1/events", body, agentHeaders(key));
@@ -265,6 +276,7 @@ TEST_CASE_FIXTURE(EnrolledAgentSmallBodies,
   }
   SUBCASE("a body over the limit, raw or after inflation") {
     std::vector<common::Event> many;
+    many.reserve(600);
     for (int i = 0; i < 600; ++i) many.push_back(makeEvent(ids, agentId, now));
     const std::string big = batchBody(many);
     REQUIRE(big.size() > 64 * 1024);
@@ -277,7 +289,7 @@ TEST_CASE_FIXTURE(EnrolledAgentSmallBodies,
   SUBCASE("forged or missing node key") {
     const std::string one = batchBody({makeEvent(ids, agentId, now)});
     CHECK(send(*client, "POST", "/api/v1/events", one, agentHeaders(common::randomHex(32))).status == 401);
-    CHECK(send(*client, "POST", "/api/v1/events", one, kJson).status == 401);
+    CHECK(send(*client, "POST", "/api/v1/events", one, jsonHeaders()).status == 401);
   }
   SUBCASE("an event of another agent") {
     std::vector<common::Event> mixed = {makeEvent(ids, agentId, now), makeEvent(ids, ids.next(now), now)};
@@ -294,16 +306,16 @@ TEST_CASE_FIXTURE(EnrolledAgent, "queries: filters and cursor paging") {
 
   CHECK(send(*client, "GET", "/api/v1/events", "", {}).status == 401);
   CHECK(send(*client, "GET", "/api/v1/events", "", {{"Authorization", "Bearer nope"}}).status == 401);
-  CHECK(send(*client, "GET", "/api/v1/events?limit=0", "", kAdmin).status == 400);
-  CHECK(send(*client, "GET", "/api/v1/events?since=yesterday", "", kAdmin).status == 400);
-  CHECK(send(*client, "GET", "/api/v1/events?color=red", "", kAdmin).status == 400);
+  CHECK(send(*client, "GET", "/api/v1/events?limit=0", "", adminHeaders()).status == 400);
+  CHECK(send(*client, "GET", "/api/v1/events?since=yesterday", "", adminHeaders()).status == 400);
+  CHECK(send(*client, "GET", "/api/v1/events?color=red", "", adminHeaders()).status == 400);
 
   std::vector<std::string> seen;
   std::string cursor;
   int pages = 0;
   while (true) {
-    const auto r =
-        send(*client, "GET", "/api/v1/events?limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), "", kAdmin);
+    const auto r = send(*client, "GET", "/api/v1/events?limit=10" + (cursor.empty() ? "" : "&cursor=" + cursor), "",
+                        adminHeaders());
     REQUIRE(r.status == 200);
     const auto page = json(r);
     const auto list = page->getArray("events");
@@ -318,14 +330,14 @@ TEST_CASE_FIXTURE(EnrolledAgent, "queries: filters and cursor paging") {
   REQUIRE(seen.size() == 25);
   for (std::size_t i = 0; i < seen.size(); ++i) CHECK(seen[i] == events[i].id);
 
-  auto byType = json(send(*client, "GET", "/api/v1/events?type=p2p.killed", "", kAdmin));
+  auto byType = json(send(*client, "GET", "/api/v1/events?type=p2p.killed", "", adminHeaders()));
   CHECK(byType->getArray("events")->size() == 5);
   auto first = byType->getArray("events")->getObject(0);
   CHECK(first->getValue<std::string>("severity") == "high");
   CHECK(first->getObject("details")->getValue<std::string>("usb.vendor_id") == "0781");
   const std::string since = common::formatUtcMs(now + 10);
-  auto window =
-      json(send(*client, "GET", "/api/v1/events?since=" + since + "&until=" + std::to_string(now + 15), "", kAdmin));
+  auto window = json(
+      send(*client, "GET", "/api/v1/events?since=" + since + "&until=" + std::to_string(now + 15), "", adminHeaders()));
   CHECK(window->getArray("events")->size() == 5);
 }
 
@@ -334,7 +346,7 @@ TEST_CASE_FIXTURE(EnrolledAgent,
   const auto events = uploadEvents(12, 5);
 
   const std::string range = "since=" + std::to_string(now - 3'600'000) + "&until=" + std::to_string(now + 3'600'000);
-  const auto answer = send(*client, "GET", "/api/v1/overview?bucket=hour&" + range, "", kAdmin);
+  const auto answer = send(*client, "GET", "/api/v1/overview?bucket=hour&" + range, "", adminHeaders());
   REQUIRE(answer.status == 200);
   const auto overview = json(answer);
   CHECK(overview->getValue<std::string>("bucket") == "hour");
@@ -349,9 +361,10 @@ TEST_CASE_FIXTURE(EnrolledAgent,
   CHECK(killed == 5);
   CHECK(overview->getObject("fleet")->getValue<std::int64_t>("agents") == 1);
   // What a p2p.killed segment links to: exactly its events.
-  auto exact = json(send(*client, "GET", "/api/v1/events?type=p2p.killed&severity_is=high&" + range, "", kAdmin));
+  auto exact =
+      json(send(*client, "GET", "/api/v1/events?type=p2p.killed&severity_is=high&" + range, "", adminHeaders()));
   CHECK(exact->getArray("events")->size() == 5);
-  auto byHost = json(send(*client, "GET", "/api/v1/events?host=" + events[0].host + "&" + range, "", kAdmin));
+  auto byHost = json(send(*client, "GET", "/api/v1/events?host=" + events[0].host + "&" + range, "", adminHeaders()));
   CHECK(byHost->getArray("events")->size() == 12);
 
   CHECK(send(*client, "GET", "/api/v1/overview", "", {}).status == 401);
@@ -360,7 +373,7 @@ TEST_CASE_FIXTURE(EnrolledAgent,
                           "bucket=hour&since=2026-01-01T00:00:00Z&until=2026-03-01T00:00:00Z",
                           "since=2020-01-01T00:00:00Z&until=2026-01-01T00:00:00Z"}) {
     CAPTURE(bad);
-    const auto refused = send(*client, "GET", std::string("/api/v1/overview?") + bad, "", kAdmin);
+    const auto refused = send(*client, "GET", std::string("/api/v1/overview?") + bad, "", adminHeaders());
     CHECK(refused.status == 400);
     CHECK_FALSE(json(refused)->getValue<std::string>("where").empty());
   }
@@ -380,7 +393,7 @@ TEST_CASE_FIXTURE(EnrolledAgent,
   CHECK(send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(notBeat), agentHeaders(key)).status == 400);
 
   auto agentsAnswer = [&] {
-    const auto answer = json(send(*client, "GET", "/api/v1/agents", "", kAdmin));
+    const auto answer = json(send(*client, "GET", "/api/v1/agents", "", adminHeaders()));
     REQUIRE(answer->getArray("agents")->size() == 1);
     return answer->getArray("agents")->getObject(0);
   };
@@ -471,17 +484,17 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   const std::string agentId = ids.next(now);
 
   // Enrollment with a group answers the group and the policy public key.
-  const std::string body =
-      R"({"enroll_secret":")" + kEnrollSecret + R"(","agent_id":")" + agentId + R"(","host":"pc-1","group":"office"})";
-  const auto enrolled = json(send(*client, "POST", "/api/v1/enroll", body, kJson));
+  const std::string body = std::string(R"({"enroll_secret":")") + kEnrollSecret + R"(","agent_id":")" + agentId +
+                           R"(","host":"pc-1","group":"office"})";
+  const auto enrolled = json(send(*client, "POST", "/api/v1/enroll", body, jsonHeaders()));
   CHECK(enrolled->getValue<std::string>("group") == "office");
   CHECK(enrolled->getValue<std::string>("policy_key_id") == collector.policyKey->keyId());
   auto pinned = common::PublicKey::fromPem(enrolled->getValue<std::string>("policy_public_key"));
   REQUIRE(pinned.ok());
   const std::string key = enrolled->getValue<std::string>("node_key");
-  const auto bad =
-      R"({"enroll_secret":")" + kEnrollSecret + R"(","agent_id":")" + ids.next(now) + R"(","host":"pc-1","group":""})";
-  CHECK(send(*client, "POST", "/api/v1/enroll", bad, kJson).status == 400);
+  const auto bad = std::string(R"({"enroll_secret":")") + kEnrollSecret + R"(","agent_id":")" + ids.next(now) +
+                   R"(","host":"pc-1","group":""})";
+  CHECK(send(*client, "POST", "/api/v1/enroll", bad, jsonHeaders()).status == 400);
 
   // No policy for the group yet: 404 naming the group (the agent keeps the built-in policy).
   auto none = send(*client, "GET", "/api/v1/policy", "", agentHeaders(key));
@@ -489,7 +502,7 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   CHECK(json(none)->getValue<std::string>("group") == "office");
   CHECK(send(*client, "GET", "/api/v1/policy", "", {}).status == 401);
 
-  auto admin = kAdmin;
+  auto admin = adminHeaders();
   admin.emplace_back("Content-Type", "application/json");
   // Every validation error, each with its pointer; nothing stored.
   auto invalid = send(*client, "POST", "/api/v1/policies?group=office",
@@ -510,7 +523,7 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   CHECK(send(*client, "POST", "/api/v1/policies", R"({"schema_version":1,"version":2,"name":"x","group":"office"})",
              admin)
             .status == 400);
-  CHECK(send(*client, "POST", "/api/v1/policies?group=office", "{}", kJson).status == 401);
+  CHECK(send(*client, "POST", "/api/v1/policies?group=office", "{}", jsonHeaders()).status == 401);
 
   const std::string v3 = R"({"schema_version":1,"version":3,"name":"office","group":"office"})";
   auto pushed = send(*client, "POST", "/api/v1/policies?group=office", v3, admin);
@@ -537,20 +550,20 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   CHECK(std::get<policy::AcceptedPolicy>(verdict).document == v3);
 
   // The admin's views.
-  const auto list = json(send(*client, "GET", "/api/v1/policies", "", kAdmin));
+  const auto list = json(send(*client, "GET", "/api/v1/policies", "", adminHeaders()));
   REQUIRE(list->getArray("policies")->size() == 1);
   CHECK(list->getArray("policies")->getObject(0)->getValue<std::string>("group") == "office");
-  const auto shown = json(send(*client, "GET", "/api/v1/policies?group=office", "", kAdmin));
+  const auto shown = json(send(*client, "GET", "/api/v1/policies?group=office", "", adminHeaders()));
   CHECK(shown->getValue<std::string>("document") == v3);
-  CHECK(send(*client, "GET", "/api/v1/policies?group=lab", "", kAdmin).status == 404);
+  CHECK(send(*client, "GET", "/api/v1/policies?group=lab", "", adminHeaders()).status == 404);
 
   // Moving the agent: it is then served the new group's policy (none yet).
   const std::string path = "/api/v1/agents/" + agentId + "/group";
-  CHECK(send(*client, "PUT", path, R"({"group":"lab"})", kJson).status == 401);
+  CHECK(send(*client, "PUT", path, R"({"group":"lab"})", jsonHeaders()).status == 401);
   CHECK(send(*client, "PUT", path, R"({"group":""})", admin).status == 400);
   CHECK(send(*client, "PUT", path, R"({"group":"lab","x":1})", admin).status == 400);
   CHECK(send(*client, "PUT", "/api/v1/agents/" + ids.next(now) + "/group", R"({"group":"lab"})", admin).status == 404);
-  CHECK(send(*client, "GET", path, "", kAdmin).status == 405);
+  CHECK(send(*client, "GET", path, "", adminHeaders()).status == 405);
   REQUIRE(send(*client, "PUT", path, R"({"group":"lab"})", admin).status == 200);
   auto moved = send(*client, "GET", "/api/v1/policy", "", agentHeaders(key));
   CHECK(moved.status == 404);
@@ -565,7 +578,7 @@ TEST_CASE("policy distribution: enrollment pins the key, push validates and sign
   beat.details->set("policy.applied_at", common::formatUtcMs(now));
   beat.details->set("policy.error", "rollback: version 2");
   REQUIRE(send(*client, "POST", "/api/v1/heartbeat", common::eventToJson(beat), agentHeaders(key)).status == 200);
-  const auto agent = json(send(*client, "GET", "/api/v1/agents", "", kAdmin))->getArray("agents")->getObject(0);
+  const auto agent = json(send(*client, "GET", "/api/v1/agents", "", adminHeaders()))->getArray("agents")->getObject(0);
   CHECK(agent->getValue<std::string>("group") == "lab");
   const auto status = agent->getObject("policy");
   CHECK(status->getValue<int>("version") == 3);
@@ -609,7 +622,7 @@ TEST_CASE_FIXTURE(
     CHECK(answer.status == status);
     CHECK(json(answer)->getValue<std::string>("where") == where);
   }
-  CHECK(send(*client, "POST", "/api/v1/exception-requests", requestBody(challenge, "x"), kJson).status == 401);
+  CHECK(send(*client, "POST", "/api/v1/exception-requests", requestBody(challenge, "x"), jsonHeaders()).status == 401);
 
   const std::string reason = "取引先へ納品データを渡すため \u202e";
   auto created = send(*client, "POST", "/api/v1/exception-requests", requestBody(challenge, reason), agentHeaders(key));
@@ -630,7 +643,7 @@ TEST_CASE_FIXTURE(
                       agentHeaders(key));
   CHECK(tooMany.status == 429);
 
-  auto listed = json(send(*client, "GET", "/api/v1/exception-requests", "", kAdmin));
+  auto listed = json(send(*client, "GET", "/api/v1/exception-requests", "", adminHeaders()));
   auto requests = listed->getArray("requests");
   REQUIRE(requests->size() == 5);
   auto newest = requests->getObject(4);
@@ -639,7 +652,7 @@ TEST_CASE_FIXTURE(
   CHECK(newest->getValue<std::string>("state") == "pending");
   CHECK(newest->getValue<std::string>("user") == "yamada");
 
-  auto admin = kAdmin;
+  auto admin = adminHeaders();
   admin.emplace_back("Content-Type", "application/json");
   const std::string approvePath = "/api/v1/exception-requests/" + id + "/approve";
   CHECK(send(*client, "POST", approvePath, R"({"minutes":0})", admin).status == 400);
@@ -647,7 +660,7 @@ TEST_CASE_FIXTURE(
   CHECK(send(*client, "POST", "/api/v1/exception-requests/" + ids.next(collector.clock.nowMs()) + "/approve",
              R"({"minutes":30})", admin)
             .status == 404);
-  CHECK(send(*client, "POST", approvePath, R"({"minutes":30})", kJson).status == 401);
+  CHECK(send(*client, "POST", approvePath, R"({"minutes":30})", jsonHeaders()).status == 401);
   auto approved = send(*client, "POST", approvePath, R"({"minutes":30,"note":"ok for today"})", admin);
   REQUIRE(approved.status == 200);
   CHECK(json(approved)->getValue<std::string>("state") == "approved");
@@ -679,7 +692,7 @@ TEST_CASE_FIXTURE(
   auto expired =
       send(*client, "POST", "/api/v1/exception-requests/" + others[1] + "/approve", R"({"minutes":5})", admin);
   CHECK(expired.status == 409);
-  listed = json(send(*client, "GET", "/api/v1/exception-requests?limit=1", "", kAdmin));
+  listed = json(send(*client, "GET", "/api/v1/exception-requests?limit=1", "", adminHeaders()));
   CHECK(listed->getArray("requests")->getObject(0)->getValue<std::string>("state") == "expired");
   CHECK(send(*client, "POST", "/api/v1/exception-requests", requestBody(mine + "-07815567-00000009", "x"),
              agentHeaders(key))

@@ -56,8 +56,8 @@ struct PciFixture : FakeBusFixture<FakePciBus> {
   }
   // A node's uevent (block or nvme char), with its number as the kernel sends it.
   void nodeEvent(const std::string& action, const DeviceNumber& number, const std::string& name) {
-    auto event = mamori::agent::device::test::uevent(action, number.block ? "block" : "nvme",
-                                                     kSlotted + "/nvme/" + name, number.block ? "disk" : "");
+    auto event = mamori::agent::device::test::uevent(
+        action, number.block ? "block" : "nvme", std::string(kSlotted) + "/nvme/" + name, number.block ? "disk" : "");
     event.vars["MAJOR"] = std::to_string(number.major);
     event.vars["MINOR"] = std::to_string(number.minor);
     control.handleUevent(event);

@@ -7,7 +7,7 @@
 
 namespace mamori::agent::device::test {
 
-inline const std::string kSlotted = "/devices/pci0000:00/0000:00:02.0/0000:01:00.0";
+inline constexpr char kSlotted[] = "/devices/pci0000:00/0000:00:02.0/0000:01:00.0";
 
 inline drivers::PciDevice newDrive(const std::string& serial = "0a-0b-0c-0d-0e-0f-10-11") {
   drivers::PciDevice device;
