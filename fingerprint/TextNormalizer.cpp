@@ -10,6 +10,11 @@
 #include <unicode/utf16.h>
 #include <vector>
 
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#define MAMORI_NORMALIZER_X86 1
+#endif
+
 namespace mamori::fingerprint {
 
 namespace {
@@ -127,6 +132,8 @@ class FastTable {
   // Characters outside the ranges are not known: neither alone nor a boundary. Indexed by the code
   // point itself (the BMP, 256 KiB, zero outside the ranges): one load a character.
   CharInfo at(char32_t c) const { return c < info_.size() ? info_[c] : CharInfo{}; }
+  // The same for c known to be below 0x10000.
+  CharInfo bmp(char32_t c) const { return info_[c]; }
 
  private:
   static CharInfo classify(const UNormalizer2* normalizer, char32_t c) {
@@ -225,6 +232,68 @@ char32_t* copyAsciiRun(const unsigned char* bytes, std::size_t at, std::size_t e
   return written;
 }
 
+using CopyAsciiRun = char32_t* (*)(const unsigned char*, std::size_t, std::size_t, char32_t*);
+
+#if MAMORI_NORMALIZER_X86
+// The byte positions of the set bits of an 8-bit mask, in order, then zeros: a pshufb control that
+// gathers the kept bytes of 8 to the front.
+constexpr std::array<std::uint64_t, 256> kCompact = [] {
+  std::array<std::uint64_t, 256> table{};
+  for (unsigned mask = 0; mask < 256; ++mask) {
+    std::uint64_t control = 0;
+    unsigned n = 0;
+    for (unsigned bit = 0; bit < 8; ++bit)
+      if ((mask >> bit) & 1U) control |= std::uint64_t{bit} << (8 * n++);
+    for (; n < 8; ++n) control |= std::uint64_t{0x80} << (8 * n);  // pshufb writes 0
+    table[mask] = control;
+  }
+  return table;
+}();
+
+// 8 bytes (the low half of bytes) with their keep mask: the kept ones gathered and widened to
+// characters, 8 stored at written (the rest is overwritten later or past the end of what is kept).
+__attribute__((target("ssse3,popcnt"))) inline char32_t* storeKept8(__m128i bytes, unsigned mask,
+                                                                    char32_t* written) {
+  const __m128i control = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&kCompact[mask]));
+  const __m128i gathered = _mm_shuffle_epi8(bytes, control);
+  const __m128i zero = _mm_setzero_si128();
+  const __m128i wide = _mm_unpacklo_epi8(gathered, zero);
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(written), _mm_unpacklo_epi16(wide, zero));
+  _mm_storeu_si128(reinterpret_cast<__m128i*>(written + 4), _mm_unpackhi_epi16(wide, zero));
+  return written + _mm_popcnt_u32(mask);
+}
+
+// copyAsciiRun 16 bytes a step: letters lowered with a masked add, the kept bytes (letters and
+// digits) found with compares and gathered with pshufb, 8 at a time. Writes up to 8 characters past
+// what it keeps, never past one character for each byte of [at, end).
+__attribute__((target("ssse3,popcnt"))) char32_t* copyAsciiRunSsse3(const unsigned char* bytes, std::size_t at,
+                                                                     std::size_t end, char32_t* written) {
+  const __m128i beforeUpper = _mm_set1_epi8('A' - 1), afterUpper = _mm_set1_epi8('Z' + 1);
+  const __m128i beforeLower = _mm_set1_epi8('a' - 1), afterLower = _mm_set1_epi8('z' + 1);
+  const __m128i beforeDigit = _mm_set1_epi8('0' - 1), afterDigit = _mm_set1_epi8('9' + 1);
+  const __m128i caseBit = _mm_set1_epi8(0x20);
+  for (; at + 16 <= end; at += 16) {
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + at));  // ASCII: signed compares
+    const __m128i upper = _mm_and_si128(_mm_cmpgt_epi8(v, beforeUpper), _mm_cmplt_epi8(v, afterUpper));
+    const __m128i lowered = _mm_add_epi8(v, _mm_and_si128(upper, caseBit));
+    const __m128i letter = _mm_and_si128(_mm_cmpgt_epi8(lowered, beforeLower), _mm_cmplt_epi8(lowered, afterLower));
+    const __m128i digit = _mm_and_si128(_mm_cmpgt_epi8(v, beforeDigit), _mm_cmplt_epi8(v, afterDigit));
+    const auto mask = static_cast<unsigned>(_mm_movemask_epi8(_mm_or_si128(letter, digit)));
+    written = storeKept8(lowered, mask & 0xFFU, written);
+    written = storeKept8(_mm_srli_si128(lowered, 8), mask >> 8U, written);
+  }
+  return copyAsciiRun(bytes, at, end, written);
+}
+
+CopyAsciiRun fastCopyAsciiRun() {
+  static const CopyAsciiRun chosen =
+      __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt") ? copyAsciiRunSsse3 : copyAsciiRun;
+  return chosen;
+}
+#else
+CopyAsciiRun fastCopyAsciiRun() { return copyAsciiRun; }
+#endif
+
 // Where the ASCII run that starts at `at` ends for copyAsciiRun: the first byte whose successor is
 // not ASCII (or the text's last byte), so that byte is looked at with its neighbour.
 std::size_t asciiRunEnd(const unsigned char* bytes, std::size_t at, std::size_t size) {
@@ -238,9 +307,13 @@ std::size_t asciiRunEnd(const unsigned char* bytes, std::size_t at, std::size_t 
   return next - 1;
 }
 
-}  // namespace
-
-void appendNormalizedText(std::string_view utf8, std::u32string& out) {
+// normalizeText's loop: with kFast, ASCII runs copied 16 bytes a step (where the processor has SSSE3)
+// and single ASCII characters kept inside runs of kana and kanji; without, the loop as it was before
+// those kernels (docs/decisions/0063, addendum), kept as the reference they are tested and measured
+// against. Both give the same characters for every text.
+template <bool kFast>
+void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
+  const CopyAsciiRun copyRun = kFast ? fastCopyAsciiRun() : copyAsciiRun;
   const std::size_t before = out.size();
   // Every character the fast paths below write comes from at least one byte: the output is written
   // in place into room for one character a byte (ICU's stretches, which may grow, make room first).
@@ -255,10 +328,10 @@ void appendNormalizedText(std::string_view utf8, std::u32string& out) {
   std::size_t at = 0;
   if (size > 0 && bytes[0] < 0x80) {
     const std::size_t end = asciiRunEnd(bytes, 0, size);
-    written = copyAsciiRun(bytes, 0, end, written);
+    written = copyRun(bytes, 0, end, written);
     at = end;
     if (end + 1 == size) {  // the last byte too: nothing follows it
-      written = copyAsciiRun(bytes, end, size, written);
+      written = copyRun(bytes, end, size, written);
       at = size;
     }
   }
@@ -280,45 +353,94 @@ void appendNormalizedText(std::string_view utf8, std::u32string& out) {
   constexpr std::size_t kNone = SIZE_MAX;
   std::size_t pending = kNone;  // where the stretch for ICU began
   thread_local std::u32string stretch;
-  const auto flush = [&](std::size_t end) {
+  // The stretch [from, end) through ICU, written at w; answers where writing goes on (out may move).
+  // Nothing the loop changes is captured: `written` and `pending` stay in registers.
+  const auto flush = [&utf8, normalizer, &out, size](std::size_t from, std::size_t end, char32_t* w) {
     stretch.clear();
-    normalizeWithIcu(utf8.substr(pending, end - pending), normalizer, stretch);
-    pending = kNone;
+    normalizeWithIcu(utf8.substr(from, end - from), normalizer, stretch);
     // Room for the stretch and one character for every byte still to come.
-    const auto used = static_cast<std::size_t>(written - out.data());
+    const auto used = static_cast<std::size_t>(w - out.data());
     if (used + stretch.size() + (size - end) > out.size()) out.resize(used + stretch.size() + (size - end));
-    written = std::copy(stretch.begin(), stretch.end(), out.data() + used);
+    return std::copy(stretch.begin(), stretch.end(), out.data() + used);
   };
   Known here = knownAt(utf8, at, table);
   while (at < size) {
     if (pending == kNone && here.length == 1) {  // ASCII: as above, up to the last before a byte that is not
       const std::size_t end = asciiRunEnd(bytes, at, size);
-      written = copyAsciiRun(bytes, at, end, written);
+      written = copyRun(bytes, at, end, written);
       if (end != at) here = knownAt(utf8, end, table);
       at = end;
     }
-    // A run of three-byte characters the table knows normalise alone (kana, kanji, Japanese
-    // punctuation): each is written once the next is known to have a boundary before it, in a loop
-    // whose branches only leave the run.
-    if (pending == kNone && here.length == 3 && (here.info.bits & kAlone) != 0) {
-      for (; at + 6 <= size; at += 3) {
-        const auto b0 = bytes[at + 3], b1 = bytes[at + 4], b2 = bytes[at + 5];
-        if ((b0 & 0xF0) != 0xE0 || (b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) break;
-        const CharInfo info = table.at(((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu));
-        if ((info.bits & kBoundary) == 0) break;
-        *written = here.info.output;
-        written += here.info.output != 0 ? 1 : 0;
-        here = {3, ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu), info};
-        if ((info.bits & kAlone) == 0) {
-          at += 3;
-          break;
+    if constexpr (kFast) {
+      // A run of three-byte characters the table knows normalise alone (kana, kanji, Japanese
+      // punctuation), and single ASCII characters between them (a line feed after 。): each is written
+      // once the next is known to have a boundary before it, in a loop whose branches only leave the
+      // run (two ASCII bytes leave it too: ASCII runs are copied 16 bytes a step above). Its state in
+      // locals (registers), a lead byte and its continuation bytes checked in one compare, the table
+      // read without a bounds check (a three-byte sequence is in the BMP).
+      if (pending == kNone && here.length == 3 && (here.info.bits & kAlone) != 0) {
+        char32_t* w = written;
+        CharInfo current = here.info;
+        char32_t c = here.c;
+        std::size_t length = 3;
+        std::size_t i = at;
+        for (;;) {
+          const std::size_t n = i + length;  // the next character
+          if (n + 3 > size) break;           // near the end: the general loop
+          const std::uint32_t b0 = bytes[n];
+          CharInfo info;
+          char32_t nextChar = b0;
+          std::size_t nextLength = 1;
+          if (b0 < 0x80) {
+            if (bytes[n + 1] < 0x80) break;
+            info = {static_cast<std::uint8_t>(kBoundary | kAlone), static_cast<char16_t>(kAsciiKept[b0])};
+          } else {
+            const std::uint32_t b1 = bytes[n + 1], b2 = bytes[n + 2];
+            if (((b0 | (b1 << 8U) | (b2 << 16U)) & 0xC0C0F0U) != 0x8080E0U) break;
+            nextChar = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+            nextLength = 3;
+            info = table.bmp(nextChar);
+            if ((info.bits & kBoundary) == 0) break;
+          }
+          *w = current.output;
+          w += current.output != 0 ? 1 : 0;
+          current = info;
+          c = nextChar;
+          length = nextLength;
+          i = n;
+          if ((info.bits & kAlone) == 0) break;
+        }
+        at = i;
+        written = w;
+        here = length == 1 ? Known{1, c, {kBoundary | kAlone, 0}} : Known{3, c, current};
+      }
+    } else {
+      // A run of three-byte characters the table knows normalise alone (kana, kanji, Japanese
+      // punctuation): each is written once the next is known to have a boundary before it, in a loop
+      // whose branches only leave the run.
+      if (pending == kNone && here.length == 3 && (here.info.bits & kAlone) != 0) {
+        for (; at + 6 <= size; at += 3) {
+          const auto b0 = bytes[at + 3], b1 = bytes[at + 4], b2 = bytes[at + 5];
+          if ((b0 & 0xF0) != 0xE0 || (b1 & 0xC0) != 0x80 || (b2 & 0xC0) != 0x80) break;
+          const CharInfo info = table.at(((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu));
+          if ((info.bits & kBoundary) == 0) break;
+          *written = here.info.output;
+          written += here.info.output != 0 ? 1 : 0;
+          here = {3, ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu), info};
+          if ((info.bits & kAlone) == 0) {
+            at += 3;
+            break;
+          }
         }
       }
     }
     const std::size_t next = at + std::max<std::size_t>(here.length, 1);
     const Known after = next < size ? knownAt(utf8, next, table) : Known{0, 0, {kBoundary, 0}};
     if ((here.info.bits & kAlone) != 0 && (after.info.bits & kBoundary) != 0) {
-      if (pending != kNone) flush(at);
+      if (pending != kNone) {
+        written = flush(pending, at, written);
+        pending = kNone;
+      }
       // What is kept of it (ASCII through the table, the rest from the table: 0 for nothing), stored
       // whether kept or not.
       const char32_t kept = here.c < 0x80 ? static_cast<char32_t>(kAsciiKept[here.c]) : here.info.output;
@@ -330,8 +452,17 @@ void appendNormalizedText(std::string_view utf8, std::u32string& out) {
     at = next;
     here = after;
   }
-  if (pending != kNone) flush(size);
+  if (pending != kNone) written = flush(pending, size, written);
   out.resize(static_cast<std::size_t>(written - out.data()));
+}
+
+
+}  // namespace
+
+void appendNormalizedText(std::string_view utf8, std::u32string& out) { appendNormalizedWith<true>(utf8, out); }
+
+void appendNormalizedTextReference(std::string_view utf8, std::u32string& out) {
+  appendNormalizedWith<false>(utf8, out);
 }
 
 std::size_t normalizationCut(std::string_view utf8, std::size_t from) {

@@ -21,6 +21,11 @@ void normalizeTextInto(std::string_view utf8, std::u32string& out);
 // The same appended to out.
 void appendNormalizedText(std::string_view utf8, std::u32string& out);
 
+// The same by the loop appendNormalizedText had before its fast kernels (ASCII 16 bytes a step with
+// SSSE3, single ASCII characters inside kana and kanji runs): the reference they are tested and
+// measured against (docs/decisions/0063, addendum). Gives the same characters for every text.
+void appendNormalizedTextReference(std::string_view utf8, std::u32string& out);
+
 // The first place at or after `from` where the text can be cut without changing its normalisation:
 // normalizeText(utf8.substr(0, cut)) + normalizeText(utf8.substr(cut)) == normalizeText(utf8). A
 // cut is before a character with a normalisation boundary, after an ASCII character or one the fast

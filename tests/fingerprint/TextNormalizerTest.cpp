@@ -165,3 +165,64 @@ TEST_CASE("Japanese text (normalised mostly without ICU) gives what ICU gives") 
     }
   }
 }
+
+TEST_CASE("the fast kernels give what the reference loop gives, whole, appended and cut in pieces") {
+  // appendNormalizedText (ASCII 16 bytes a step, kana and kanji runs with single ASCII characters in
+  // them) against appendNormalizedTextReference, the loop before those kernels, on generated texts:
+  // ASCII runs of every length around 16 and 8, punctuation, full-width and half-width forms, kana
+  // with combining and half-width voiced marks, kanji, Latin with accents, emoji, bytes that are not
+  // UTF-8 and truncated sequences, in random order; appended after text already in the output; and
+  // cut where normalizationCut says from every byte of the text.
+  const std::vector<std::string> pieces{
+      "か", "ガ", "\xE3\x82\x99", "ﾊ", "ﾞ", "ｶ", "Ａ", "ｚ", "１", "（", "　", "、", "。", "「", "ー", "ヶ", "ヷ",
+      "㈱", "株", "営業", "秘密", "e", "E", "Z", "z", "a", "A", "0", "9", "@", "[", "`", "{", "/", ":", "\x7F",
+      "\x01", " ", "\n", "\r\n", "\t", ".", "-", "\xCC\x81", "é", "ß", "İ", "ﬁ", "한", "😀", "\xFF", "\xE3\x81",
+      "\xE3", "\xC3", "\x80", "\xED\xA0\x80", "\xC0\x80", "\xEF\xBF\xBD", "。\n", "\n営"};
+  std::mt19937 rng(63);
+  const auto asciiRun = [&rng] {
+    static constexpr std::string_view kAscii =
+        "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 .,;:!?-_'\"()[]{}<>@#$%^&*+=/\\|~`\n\t";
+    std::string run;
+    const std::size_t length = rng() % 4 == 0 ? rng() % 70 : 6 + rng() % 20;  // around 8 and 16 bytes
+    for (std::size_t i = 0; i < length; ++i) run.push_back(kAscii[rng() % kAscii.size()]);
+    return run;
+  };
+  std::vector<std::string> texts{"", "a", "A.", std::string(16, 'Q'), std::string(17, 'q'), std::string(33, ' ')};
+  for (int i = 0; i < 3000; ++i) {
+    std::string text;
+    const unsigned mix = rng() % 4;  // 0: ASCII only, 1: Japanese only, 2 and 3: mixed
+    for (std::size_t n = 1 + rng() % 60; n > 0; --n) {
+      if (mix == 0 || (mix >= 2 && rng() % 3 == 0)) {
+        text += asciiRun();
+      } else {
+        text += pieces[rng() % pieces.size()];
+      }
+    }
+    texts.push_back(text);
+  }
+  std::u32string fast, reference;
+  for (const auto& text : texts) {
+    fast.clear();
+    reference.clear();
+    fp::appendNormalizedText(text, fast);
+    fp::appendNormalizedTextReference(text, reference);
+    REQUIRE_MESSAGE(fast == reference, text);
+    // Appended after text already there.
+    fast = U"prefix";
+    fp::appendNormalizedText(text, fast);
+    REQUIRE(fast == U"prefix" + reference);
+  }
+  // Cut where normalizationCut says (as fingerprintText's 8 KiB pieces are), from every byte.
+  for (std::size_t t = 0; t < texts.size(); t += 7) {
+    const std::string& text = texts[t];
+    fp::normalizeTextInto(text, reference);
+    REQUIRE(reference == fp::normalizeTextWithIcu(text));
+    for (std::size_t from = 0; from <= text.size(); ++from) {
+      const std::size_t cut = fp::normalizationCut(text, from);
+      fast.clear();
+      fp::appendNormalizedText(std::string_view(text).substr(0, cut), fast);
+      fp::appendNormalizedText(std::string_view(text).substr(cut), fast);
+      REQUIRE_MESSAGE(fast == reference, text << " cut at " << cut);
+    }
+  }
+}
