@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <cstring>
 #include <unicode/uchar.h>
@@ -307,6 +308,17 @@ std::size_t asciiRunEnd(const unsigned char* bytes, std::size_t at, std::size_t 
   return next - 1;
 }
 
+// Four bytes at p, the first in the lowest bits.
+inline std::uint32_t load32(const unsigned char* p) {
+  if constexpr (std::endian::native == std::endian::little) {
+    std::uint32_t word = 0;
+    std::memcpy(&word, p, sizeof word);
+    return word;
+  } else {
+    return p[0] | (std::uint32_t{p[1]} << 8U) | (std::uint32_t{p[2]} << 16U) | (std::uint32_t{p[3]} << 24U);
+  }
+}
+
 // normalizeText's loop: with kFast, ASCII runs copied 16 bytes a step (where the processor has SSSE3)
 // and single ASCII characters kept inside runs of kana and kanji; without, the loop as it was before
 // those kernels (docs/decisions/0063, addendum), kept as the reference they are tested and measured
@@ -376,8 +388,9 @@ void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
       // punctuation), and single ASCII characters between them (a line feed after 。): each is written
       // once the next is known to have a boundary before it, in a loop whose branches only leave the
       // run (two ASCII bytes leave it too: ASCII runs are copied 16 bytes a step above). Its state in
-      // locals (registers), a lead byte and its continuation bytes checked in one compare, the table
-      // read without a bounds check (a three-byte sequence is in the BMP).
+      // locals (registers), the next character's bytes read as one word, a lead byte and its continuation
+      // bytes checked in one compare, the table read without a bounds check (a three-byte sequence is
+      // in the BMP).
       if (pending == kNone && here.length == 3 && (here.info.bits & kAlone) != 0) {
         char32_t* w = written;
         CharInfo current = here.info;
@@ -386,18 +399,17 @@ void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
         std::size_t i = at;
         for (;;) {
           const std::size_t n = i + length;  // the next character
-          if (n + 3 > size) break;           // near the end: the general loop
-          const std::uint32_t b0 = bytes[n];
+          if (n + 4 > size) break;           // near the end: the general loop
+          const std::uint32_t word = load32(bytes + n);  // its bytes from the lowest
           CharInfo info;
-          char32_t nextChar = b0;
+          char32_t nextChar = word & 0xFFU;
           std::size_t nextLength = 1;
-          if (b0 < 0x80) {
-            if (bytes[n + 1] < 0x80) break;
-            info = {static_cast<std::uint8_t>(kBoundary | kAlone), static_cast<char16_t>(kAsciiKept[b0])};
+          if (nextChar < 0x80) {
+            if ((word & 0x8000U) == 0) break;  // ASCII after it too: a run for copyRun
+            info = {static_cast<std::uint8_t>(kBoundary | kAlone), static_cast<char16_t>(kAsciiKept[nextChar])};
           } else {
-            const std::uint32_t b1 = bytes[n + 1], b2 = bytes[n + 2];
-            if (((b0 | (b1 << 8U) | (b2 << 16U)) & 0xC0C0F0U) != 0x8080E0U) break;
-            nextChar = ((b0 & 0x0Fu) << 12) | ((b1 & 0x3Fu) << 6) | (b2 & 0x3Fu);
+            if ((word & 0xC0C0F0U) != 0x8080E0U) break;
+            nextChar = ((word & 0x0FU) << 12) | ((word >> 2U) & 0xFC0U) | ((word >> 16U) & 0x3FU);
             nextLength = 3;
             info = table.bmp(nextChar);
             if ((info.bits & kBoundary) == 0) break;

@@ -1,7 +1,8 @@
 // A fingerprint set reaches the agent from the collector and from its state directory as a signed
 // set file (fingerprint/SignedSet.h around fingerprint/FingerprintArtifact.h); the signature is
 // checked before the artifact is parsed, but the parsers must hold on any bytes. The normaliser reads
-// every scanned text, and fingerprintText must give what normalising and sampling give.
+// every scanned text, and fingerprintText must give what normalising and sampling give; the
+// normaliser's fast kernels what its reference loop gives.
 #include <cstddef>
 #include <cstdint>
 #include <memory>
@@ -41,5 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   MAMORI_ASSERT(chars == normalized.size() && got.size() == expected.size());
   for (std::size_t i = 0; i < got.size(); ++i)
     MAMORI_ASSERT(got[i].position == expected[i].position && got[i].hash == expected[i].hash);
+  // The normaliser's fast kernels give what its reference loop gives, for any bytes, whole and
+  // appended after characters already there (docs/decisions/0063, addendum).
+  std::u32string reference = U"x";
+  fp::appendNormalizedTextReference(text, reference);
+  MAMORI_ASSERT(reference.substr(1) == normalized);
+  std::u32string fast = U"x";
+  fp::appendNormalizedText(text, fast);
+  MAMORI_ASSERT(fast == reference);
   return 0;
 }
