@@ -1,5 +1,5 @@
-// mamori-bench-normalize: the fingerprint pass's normaliser alone (TextNormalizer), the fast kernel
-// against the scalar reference on the same files, each normalised in 8 KiB pieces as fingerprintText
+// mamori-bench-normalize: the fingerprint pass's normaliser alone (TextNormalizer), the fast kernels
+// against the reference loop on the same files, each normalised in 8 KiB pieces as fingerprintText
 // does. Thread CPU, best of --rounds, rounds alternating. bench/README.md.
 //   mamori-bench-normalize [--rounds N] DIR|FILE...
 #include <time.h>
@@ -93,7 +93,8 @@ int main(int argc, char** argv) {
   }
   std::printf("%zu files (%zu all ASCII), %.1f MiB, %zu characters kept\n", texts.size(), asciiFiles,
               static_cast<double>(bytes) / (1 << 20), result[0].first);
-  std::printf("reference:          %.3f s thread CPU, %.3f ns a byte\n", best[0], best[0] * 1e9 / static_cast<double>(bytes));
+  std::printf("reference:          %.3f s thread CPU, %.3f ns a byte\n", best[0],
+              best[0] * 1e9 / static_cast<double>(bytes));
   std::printf("fast:               %.3f s thread CPU, %.3f ns a byte (%.2fx)\n", best[1],
               best[1] * 1e9 / static_cast<double>(bytes), best[0] / best[1]);
   if (result[0] != result[1]) {

@@ -253,8 +253,7 @@ constexpr std::array<std::uint64_t, 256> kCompact = [] {
 
 // 8 bytes (the low half of bytes) with their keep mask: the kept ones gathered and widened to
 // characters, 8 stored at written (the rest is overwritten later or past the end of what is kept).
-__attribute__((target("ssse3,popcnt"))) inline char32_t* storeKept8(__m128i bytes, unsigned mask,
-                                                                    char32_t* written) {
+__attribute__((target("ssse3,popcnt"))) inline char32_t* storeKept8(__m128i bytes, unsigned mask, char32_t* written) {
   const __m128i control = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(&kCompact[mask]));
   const __m128i gathered = _mm_shuffle_epi8(bytes, control);
   const __m128i zero = _mm_setzero_si128();
@@ -268,7 +267,7 @@ __attribute__((target("ssse3,popcnt"))) inline char32_t* storeKept8(__m128i byte
 // digits) found with compares and gathered with pshufb, 8 at a time. Writes up to 8 characters past
 // what it keeps, never past one character for each byte of [at, end).
 __attribute__((target("ssse3,popcnt"))) char32_t* copyAsciiRunSsse3(const unsigned char* bytes, std::size_t at,
-                                                                     std::size_t end, char32_t* written) {
+                                                                    std::size_t end, char32_t* written) {
   const __m128i beforeUpper = _mm_set1_epi8('A' - 1), afterUpper = _mm_set1_epi8('Z' + 1);
   const __m128i beforeLower = _mm_set1_epi8('a' - 1), afterLower = _mm_set1_epi8('z' + 1);
   const __m128i beforeDigit = _mm_set1_epi8('0' - 1), afterDigit = _mm_set1_epi8('9' + 1);
@@ -398,8 +397,8 @@ void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
         std::size_t length = 3;
         std::size_t i = at;
         for (;;) {
-          const std::size_t n = i + length;  // the next character
-          if (n + 4 > size) break;           // near the end: the general loop
+          const std::size_t n = i + length;              // the next character
+          if (n + 4 > size) break;                       // near the end: the general loop
           const std::uint32_t word = load32(bytes + n);  // its bytes from the lowest
           CharInfo info;
           char32_t nextChar = word & 0xFFU;
@@ -467,7 +466,6 @@ void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
   if (pending != kNone) written = flush(pending, size, written);
   out.resize(static_cast<std::size_t>(written - out.data()));
 }
-
 
 }  // namespace
 
