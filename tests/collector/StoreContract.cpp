@@ -490,6 +490,7 @@ void checkStoreContract(const std::string& dbUrl) {
 
   // Insert, then the same batch again: all duplicates, nothing new.
   std::vector<Event> batch;
+  batch.reserve(250);
   for (int i = 0; i < 250; ++i)
     batch.push_back(makeEvent(ids, agentId, now + i, i % 2 == 0 ? "file.copied" : "device.blocked"));
   auto stored = store.insertEvents(agentId, batch, now);

@@ -54,7 +54,7 @@ std::vector<Seen> sameAsInProcess(SandboxedExtractor& sandboxed, const std::stri
   std::vector<NotInspected> sandboxSkipped;
   const auto expected =
       collect([&](const PieceSink& sink) { extractPieces(document, ExtractionLimits{}, sink, inProcessSkipped); });
-  const auto got = collect([&](const PieceSink& sink) { sandboxed.extract(document, -1, sink, sandboxSkipped); });
+  auto got = collect([&](const PieceSink& sink) { sandboxed.extract(document, -1, sink, sandboxSkipped); });
   CHECK(got == expected);
   CHECK(reasons(sandboxSkipped) == reasons(inProcessSkipped));
   return got;
@@ -275,6 +275,7 @@ TEST_CASE("the real pair: a document the light worker hands on gives the pieces 
     const auto got = sameAsInProcess(sandboxed, document);
     if (name == "zip with a tar inside") {
       std::vector<std::string> locations;
+      locations.reserve(got.size());
       for (const auto& piece : got) locations.push_back(piece.location);
       CHECK(locations == std::vector<std::string>{"a.txt", "b.txt", "c.tar!inner/card.txt", "d.txt"});
       CHECK(got[3].decoded == "社外秘");

@@ -27,7 +27,7 @@ struct Fixture {
   drivers::linux_os::FileHashCache hashes;
   std::unique_ptr<agent::p2p::ExecDecider> decider;
 
-  explicit Fixture(policy::P2pGuardSettings settings) {
+  explicit Fixture(const policy::P2pGuardSettings& settings) {
     drivers::ProcessInfo caller;
     caller.pid = 10;
     caller.ppid = 1;
@@ -42,7 +42,7 @@ struct Fixture {
     decider->apply(settings);
   }
   std::string write(const std::string& name, const std::string& bytes) const {
-    const std::string path = dir.file(name);
+    std::string path = dir.file(name);
     std::ofstream(path, std::ios::binary) << bytes;
     return path;
   }
@@ -73,7 +73,9 @@ std::string joined(std::initializer_list<const char*> pieces) {
 }
 
 // Bytes the built-in BitTorrent engine rule recognises (a stand-in for libaria2 or libtorrent).
-const std::string kEngine = joined({"BitTor", "rent protocol", "\n", "d1:ad2:", "id20:", "\n", "info_", "hash=", "\n"});
+std::string engineBytes() {
+  return joined({"BitTor", "rent protocol", "\n", "d1:ad2:", "id20:", "\n", "info_", "hash=", "\n"});
+}
 
 }  // namespace
 
@@ -111,7 +113,7 @@ TEST_CASE("a known name is refused in scope and allowed outside it; audit and de
 
 TEST_CASE("a stub over a BitTorrent library is refused before it runs: DT_NEEDED resolved, the library's YARA hit") {
   Fixture f(builtin());
-  const std::string lib = f.write("libengine.so.0", testsupport::miniElf({}, kEngine));
+  const std::string lib = f.write("libengine.so.0", testsupport::miniElf({}, engineBytes()));
   const std::string stub = f.write("notepad", testsupport::miniElf({"libc.so.6", "libengine.so.0"}, "usage: notepad"));
   auto decision = f.decide(stub);
   CHECK_FALSE(decision.allow);
@@ -199,7 +201,7 @@ TEST_CASE("Wine's loader executing itself again is judged by the Windows program
   // Named without a folder (`wine notes`): found where Wine looks, NAME.exe in the working directory;
   // and the start.exe Wine runs when it did not find NAME itself (its child's exec) names it too.
   f.write("notes.exe", testsupport::miniPe({{"ProductName", winny}}));
-  for (std::vector<std::string> argv :
+  for (const std::vector<std::string>& argv :
        {std::vector<std::string>{loader, "notes"}, std::vector<std::string>{"start.exe", "/exec", "notes"}}) {
     asWine(argv);
     auto bare = f.decide(loader);
