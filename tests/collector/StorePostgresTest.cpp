@@ -24,7 +24,7 @@ namespace {
 
 // Never skipped silently: without a database these tests fail and say how to provide one.
 std::string pgUrl() {
-  const char* url = std::getenv("MAMORI_TEST_PG_URL");
+  const char* url = std::getenv("MAMORI_TEST_PG_URL");  // NOLINT(concurrency-mt-unsafe): nothing sets it
   if (url == nullptr || *url == '\0') {
     FAIL(
         "MAMORI_TEST_PG_URL is not set: point it at a throwaway database, e.g. "
@@ -111,6 +111,7 @@ TEST_CASE("PostgreSQL: migration 7 moves an existing events table into weekly pa
 
   // Exactly once across the move: the same ids again are duplicates; new rows continue the sequence.
   std::vector<Event> again;
+  again.reserve(ids.size());
   for (const auto& id : ids) again.push_back(event(id, nowMs, "file.copied"));
   auto counts = opened.value()->insertEvents("pg-agent", again, nowMs);
   REQUIRE(counts.ok());

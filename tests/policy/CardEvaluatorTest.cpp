@@ -12,13 +12,13 @@ using mamori::policy::test::perAction;
 using mamori::policy::test::summary;
 
 namespace {
-const MmcCardFacts kCard{"SD", "035344534433324780b1d2e3f4016200"};
+MmcCardFacts card() { return {"SD", "035344534433324780b1d2e3f4016200"}; }
 }  // namespace
 
 TEST_CASE("card_readers: block by default, read_only, allow, audit") {
-  CHECK(summary(evaluateMmcCard(DeviceControlSettings{}, kCard)) == "block/block #-1: card_readers is block");
+  CHECK(summary(evaluateMmcCard(DeviceControlSettings{}, card())) == "block/block #-1: card_readers is block");
   CHECK(perAction(&DeviceControlSettings::cardReaders,
-                  [](const auto& settings) { return evaluateMmcCard(settings, kCard); }) ==
+                  [](const auto& settings) { return evaluateMmcCard(settings, card()); }) ==
         std::vector<std::string>{"block/block #-1: card_readers is block",
                                  "read_only/read_only #-1: card_readers is read_only",
                                  "allow/allow #-1: card_readers is allow",
@@ -32,10 +32,10 @@ TEST_CASE("eMMC and SDIO are not controlled; mode off and audit") {
   CHECK(emmc.reason == "card type MMC is not controlled (eMMC, SDIO)");
   CHECK(evaluateMmcCard(settings, {"SDcombo", ""}).decision == CardDecision::kBlock);
   settings.mode = Mode::kAudit;
-  CHECK(evaluateMmcCard(settings, kCard).audit);
-  CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kAllow);
+  CHECK(evaluateMmcCard(settings, card()).audit);
+  CHECK(evaluateMmcCard(settings, card()).decision == CardDecision::kAllow);
   settings.mode = Mode::kOff;
-  CHECK(evaluateMmcCard(settings, kCard).reason == "device control is off");
+  CHECK(evaluateMmcCard(settings, card()).reason == "device control is off");
 }
 
 TEST_CASE("card_allow by CID: full or read-only, case-insensitive") {
@@ -44,7 +44,7 @@ TEST_CASE("card_allow by CID: full or read-only, case-insensitive") {
   auto verdict = evaluateMmcCard(settings, {"SD", "035344534433324780B1D2E3F4016200"});
   CHECK(summary(verdict) == "read_only/read_only #0: card read-only by card_allow entry 0 (camera card)");
   settings.cardAllow[0].access = DeviceAccess::kFull;
-  CHECK(evaluateMmcCard(settings, kCard).decision == CardDecision::kAllow);
+  CHECK(evaluateMmcCard(settings, card()).decision == CardDecision::kAllow);
   CHECK(evaluateMmcCard(settings, {"SD", "00000000000000000000000000000000"}).decision == CardDecision::kBlock);
   CHECK(evaluateMmcCard(settings, {"SD", ""}).decision == CardDecision::kBlock);
 }
