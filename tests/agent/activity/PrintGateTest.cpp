@@ -17,8 +17,8 @@ using drivers::PrintJobState;
 
 namespace {
 
-const std::string kCompany = "社外秘: 2027 merger plan\n";
-const std::string kPersonal = "eggs, rice, green tea\n";
+constexpr char kCompany[] = "社外秘: 2027 merger plan\n";
+constexpr char kPersonal[] = "eggs, rice, green tea\n";
 
 struct Gate {
   drivers::fake::FakePrintSpooler spooler;
@@ -246,7 +246,7 @@ TEST_CASE("print gate: the thread runs passes and stops; fail closed leaves the 
     spooler.addPrinter("office");
     {
       PrintGate gate(
-          spooler, [](std::vector<Finding>) {}, [] { return std::int64_t{0}; });
+          spooler, [](const std::vector<Finding>&) {}, [] { return std::int64_t{0}; });
       REQUIRE(gate.apply(enforcing(failOpen)));
       CHECK(gate.running());
       REQUIRE(eventually([&] { return spooler.holdDefault("office") == "indefinite"; }));
@@ -261,7 +261,7 @@ TEST_CASE("print gate: apply without enforce stops the gate and lifts the hold")
   drivers::fake::FakePrintSpooler spooler;
   spooler.addPrinter("office");
   PrintGate gate(
-      spooler, [](std::vector<Finding>) {}, [] { return std::int64_t{0}; });
+      spooler, [](const std::vector<Finding>&) {}, [] { return std::int64_t{0}; });
   auto config = enforcing(false);
   REQUIRE(gate.apply(config));
   REQUIRE(eventually([&] { return spooler.holdDefault("office") == "indefinite"; }));

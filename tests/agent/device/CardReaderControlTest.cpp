@@ -33,7 +33,7 @@ mamori::drivers::MmcCard sdCard(const std::string& name, const std::string& cid)
   return card;
 }
 
-const std::string kOtherCid = "1b534d454230515430a0b0c0d0013100";
+constexpr char kOtherCid[] = "1b534d454230515430a0b0c0d0013100";
 
 }  // namespace
 
@@ -75,7 +75,7 @@ TEST_CASE("read_only: existing disks at once, a new card's disk as its block uev
 TEST_CASE("card_allow opens one card; audit and off give the kernel's default back") {
   {
     CardFixture f;
-    f.control.apply(settingsFrom(R"({"card_allow":[{"cid":")" + kOtherCid + R"("}]})"));
+    f.control.apply(settingsFrom(std::string(R"({"card_allow":[{"cid":")") + kOtherCid + R"("}]})"));
     f.bus.insert(sdCard("mmc0:bbbb", kOtherCid), {"mmcblk2"});
     f.control.handleUevent(uevent("add", "mmc", "/devices/pci0000:00/0000:00:05.0/mmc_host/mmc0/mmc0:bbbb"));
     CHECK(f.bus.at("mmc0:bbbb").bound);

@@ -16,7 +16,6 @@
 namespace {
 
 using namespace mamori::agent::device::test;  // NOLINT(google-build-using-namespace)
-using mamori::agent::device::DeviceControl;
 
 struct PhonesFixture : UsbFixture {
   PhonesFixture() : UsbFixture("phones") {}

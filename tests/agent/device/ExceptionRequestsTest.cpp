@@ -19,7 +19,7 @@ using mamori::agent::device::ExceptionRequests;
 using mamori::agent::device::RequestAsk;
 using mamori::agent::device::RequestReply;
 
-const std::string kChallenge = "3f2a91c0-07815567-0000abcd";
+constexpr char kChallenge[] = "3f2a91c0-07815567-0000abcd";
 
 struct Desk {
   explicit Desk(const std::string& nodeKey = "node-key-1") {
@@ -33,7 +33,7 @@ struct Desk {
   mamori::agent::test::FakeTransport transport;
   std::vector<std::pair<std::string, Poco::JSON::Object::Ptr>> events;
   mamori::testsupport::CallbackEventSink sink{
-      [this](const std::string& type, mamori::common::Severity, Poco::JSON::Object::Ptr details) {
+      [this](const std::string& type, mamori::common::Severity, const Poco::JSON::Object::Ptr& details) {
         events.emplace_back(type, details);
       }};
   std::vector<BlockedDevice> blocked{{"1-2", "SanDisk Cruzer (0781:5567)", kChallenge}};
@@ -50,7 +50,7 @@ struct Desk {
 
   std::vector<RequestReply> replies;
   void ask(const std::string& device, const std::string& reason, std::int64_t minutes = 60) {
-    requests.submit({device, reason, minutes, "yamada"}, [this](RequestReply r) { replies.push_back(r); });
+    requests.submit({device, reason, minutes, "yamada"}, [this](const RequestReply& r) { replies.push_back(r); });
   }
   int count(const std::string& type) const {
     int n = 0;
@@ -167,7 +167,7 @@ TEST_CASE("requests for the channels beside USB carry the channel's own device f
     };
     {
       auto first = run();  // alive until the collector answered: the answer comes back to it
-      first->submit({c.id, "why", 30, "yamada"}, [](RequestReply) {});
+      first->submit({c.id, "why", 30, "yamada"}, [](const RequestReply&) {});
       desk.transport.answer(201, R"({"id":"req-1"})");
     }
     checkFields("device.exception_requested");

@@ -23,7 +23,7 @@ using namespace mamori::agent::device::test;  // NOLINT(google-build-using-names
 using mamori::agent::device::ThunderboltControl;
 using mamori::drivers::test::SysfsCopy;
 
-const std::string kKey = std::string(32, '1') + std::string(32, 'f');
+constexpr char kKey[] = "11111111111111111111111111111111ffffffffffffffffffffffffffffffff";  // 32 of each
 
 struct TbFixture : ChannelFixture {
   TbFixture() : ChannelFixture("thunderbolt.kernel_name") {}
@@ -77,7 +77,7 @@ TEST_CASE("allow-listed by UUID or by model: user gets 1, secure gets a stored k
   CHECK(f.authorized("1-1") == "1");
   CHECK(f.tree.attribute("bus/thunderbolt/devices/1-1/key") == kKey);
   const std::string keyFile = f.state.file("thunderbolt-keys/5b6f3c1e-1111-2222-3333-444455556666");
-  CHECK(mamori::drivers::test::readFile(keyFile) == kKey + "\n");
+  CHECK(mamori::drivers::test::readFile(keyFile) == std::string(kKey) + "\n");
   CHECK((std::filesystem::status(keyFile).permissions() & std::filesystem::perms::group_all) ==
         std::filesystem::perms::none);
   // Plugged again: the kernel shows it unauthorized; the stored key is used as a challenge.

@@ -50,7 +50,7 @@ TEST_CASE("a dpkg file list: programs named by the sets, or all programs of a pa
 
 TEST_CASE("learning on a temp tree: hashes of installed clients, again when the lists change, never links") {
   testsupport::TempDir dir;
-  const std::string root = dir.path();
+  const std::string& root = dir.path();
   put(root + "/var/lib/dpkg/info/aria2:amd64.list", "/usr/bin/aria2c\n/usr/share/doc/aria2/README\n", false);
   put(root + "/var/lib/dpkg/info/coreutils.list", "/usr/bin/sort\n", false);
   put(root + "/var/lib/dpkg/info/rtorrent.list", "/usr/bin/rtorrent\n/usr/bin/python-link\n", false);
