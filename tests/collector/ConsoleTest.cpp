@@ -216,7 +216,7 @@ struct ConsoleApi {
   std::unique_ptr<server::CollectorApi> api;
 };
 
-const std::string kPolicy = R"({"schema_version":1,"version":1,"name":"x","group":"office"})";
+constexpr char kPolicy[] = R"({"schema_version":1,"version":1,"name":"x","group":"office"})";
 
 }  // namespace
 

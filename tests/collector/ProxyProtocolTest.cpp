@@ -13,10 +13,10 @@ using proxy::ProxyParseState;
 
 namespace {
 
-const std::string kSignature("\r\n\r\n\0\r\nQUIT\n", 12);
+constexpr std::string_view kSignature("\r\n\r\n\0\r\nQUIT\n", 12);
 
 std::string v2(unsigned char command, unsigned char family, const std::string& body) {
-  std::string header = kSignature;
+  std::string header(kSignature);
   header += static_cast<char>(command);
   header += static_cast<char>(family);
   header += static_cast<char>(body.size() >> 8);

@@ -70,7 +70,7 @@ TEST_CASE("report periods are whole local days, and last week is Monday to Sunda
   CHECK(period.value().untilMs == kMonday + 3 * kDay);
   CHECK(report::reportPeriod(kMonday, kMonday, 0).error().where == "since");
   CHECK(report::reportPeriod(kMonday, kMonday + 401 * kDay, 0).error().where == "until");
-  CHECK(report::reportPeriod(kMonday, kMonday + kDay, 30 * 60'000).error().where == "tz_offset_min");
+  CHECK(report::reportPeriod(kMonday, kMonday + kDay, std::int64_t{30} * 60'000).error().where == "tz_offset_min");
 }
 
 TEST_CASE("trends read as people say them") {
@@ -182,7 +182,8 @@ TEST_CASE("a group's report holds its PCs' events, the fleet's holds all; weekly
       R"({"usb.vendor_id":"0781","usb.product_id":"5581","usb.manufacturer":"SanDisk","usb.product":"Ultra"})";
   std::vector<Event> fin, eng;
   for (int i = 0; i < 3; ++i)
-    fin.push_back(event("agent-fin", weekStart + kDay + i * 1000, "device.blocked", Severity::Medium, stick));
+    fin.push_back(
+        event("agent-fin", weekStart + kDay + i * std::int64_t{1000}, "device.blocked", Severity::Medium, stick));
   fin.push_back(event("agent-fin", weekStart - kDay, "device.blocked", Severity::Medium, stick));  // the week before
   eng.push_back(event("agent-eng", weekStart + 2 * kDay, "p2p.exec_denied", Severity::High,
                       R"({"process.executable":"/home/sato/bin/ctorrent","user.name":"sato"})"));

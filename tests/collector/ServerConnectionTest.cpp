@@ -29,7 +29,7 @@ using collector::test::RawTlsClient;
 
 namespace {
 
-constexpr std::size_t kMaxBody = 64 * 1024;
+constexpr std::size_t kMaxBody = std::size_t{64} * 1024;
 
 // Holds requests to /block until released; counts how many entered.
 struct Gate {
@@ -134,9 +134,9 @@ struct TestServer {
   std::unique_ptr<server::CollectorServer> server;
 };
 
-const std::string kGet = "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+constexpr char kGet[] = "GET /echo HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 // The first bytes of a TLS record header (handshake, TLS 1.0 record version): a hello begun, never ended.
-const std::string kHelloStart = std::string("\x16\x03\x01", 3);
+constexpr char kHelloStart[] = "\x16\x03\x01";
 
 // Waits until the server has started count handshakes (their slots taken).
 void waitForHandshakesInProgress(const TestServer& s, std::int64_t count) {
@@ -201,7 +201,7 @@ TEST_CASE("a Content-Length over the body limit is refused with 413 without read
   CHECK(client->closedWithin(5s));
   // A chunked body that grows past the limit is cut off the same way.
   auto chunked = s.connect();
-  const std::string chunk(32 * 1024, 'a');
+  const std::string chunk(std::size_t{32} * 1024, 'a');
   std::string request = "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n";
   for (int i = 0; i < 3; ++i) request += "8000\r\n" + chunk + "\r\n";
   REQUIRE(chunked->send(request));
@@ -337,6 +337,7 @@ TEST_CASE("connections that never say hello take no handshake slot") {
   limits.handshakesPerAddress = 1;
   TestServer s(limits);
   std::vector<std::unique_ptr<RawTlsClient>> silent;
+  silent.reserve(5);
   for (int i = 0; i < 5; ++i) silent.push_back(s.connect(false));
   auto client = s.connect();  // its handshake starts at once
   REQUIRE(client->send(kGet));
@@ -492,7 +493,7 @@ TEST_CASE("the connection options of mamori-collector") {
 
 namespace {
 
-const std::string kGetAddress = "GET /address HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
+constexpr char kGetAddress[] = "GET /address HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n";
 
 // A PROXY protocol v2 header as HAProxy's send-proxy-v2 writes it, for a TCP/IPv4 client.
 std::string proxyV2(const std::string& source, bool local = false) {

@@ -23,7 +23,7 @@ using namespace Poco::Data::Keywords;
 namespace {
 
 std::string pgUrl() {
-  const char* url = std::getenv("MAMORI_TEST_PG_URL");
+  const char* url = std::getenv("MAMORI_TEST_PG_URL");  // NOLINT(concurrency-mt-unsafe): nothing sets it
   if (url == nullptr || *url == '\0') {
     FAIL(
         "MAMORI_TEST_PG_URL is not set: point it at a throwaway database (scripts/pg-throwaway.sh), or exclude "
@@ -112,6 +112,7 @@ TEST_CASE("PostgreSQL: a forwarder delivers, saves its cursor and holds its leas
   const auto target = store::parseDbUrl(url).value();
   common::Uuid7Generator ids;
   std::vector<common::Event> batch;
+  batch.reserve(30);
   for (int i = 0; i < 30; ++i) batch.push_back(event(ids.next(common::SystemClock().nowMs())));
   REQUIRE(store.value()->insertEvents("siem-pg-agent", batch, 3).ok());
 

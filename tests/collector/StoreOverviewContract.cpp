@@ -69,10 +69,12 @@ void checkCountsMatchEvents(Poco::Data::Session& session) {
 void checkOverviewContract(store::EventStore& store, Poco::Data::Session& session, std::int64_t nowMs) {
   common::Uuid7Generator ids;
   std::vector<Event> batch;
+  batch.reserve(9);  // the nine events below
   // Day 0, 01:xx UTC: three device blocks (two high on pc-1 by 山田, one critical on pc-2 by sato),
   // five infos. Day 0, 20:xx UTC (day 1 in Japan): one high p2p stop on pc-2.
   for (int i = 0; i < 2; ++i) {
-    batch.push_back(makeEvent(ids, kDay0 + kHour + i * 1000, "device.blocked", Severity::High, "pc-1", "山田"));
+    batch.push_back(
+        makeEvent(ids, kDay0 + kHour + i * std::int64_t{1000}, "device.blocked", Severity::High, "pc-1", "山田"));
   }
   batch.push_back(makeEvent(ids, kDay0 + kHour + 5000, "device.blocked", Severity::Critical, "pc-2", "sato"));
   for (int i = 0; i < 5; ++i) {
@@ -125,7 +127,7 @@ void checkOverviewContract(store::EventStore& store, Poco::Data::Session& sessio
       {"ov-current", 3, "", nowMs},
       {"ov-old", 2, "", nowMs},
       {"ov-refused", 3, "bad signature", nowMs},
-      {"ov-silent", 0, "", nowMs - 10 * 60'000}};
+      {"ov-silent", 0, "", nowMs - std::int64_t{10} * 60'000}};
   for (const auto& [id, version, error, seen] : agents) {
     store::AgentRecord agent{id, "pc-" + id, "os", "0.1", nowMs, seen, 0, 0, 0, "ov-group", {}};
     REQUIRE(store.enrollAgent(agent, "key-" + id).ok());

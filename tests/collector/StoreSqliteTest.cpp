@@ -141,7 +141,6 @@ TEST_CASE("retention classes pick every type once, with the cutoff of its rule")
 }
 
 TEST_CASE("uuid7Floor: an id sorts below the floor exactly when it was made earlier") {
-  mamori::common::Uuid7Generator ids;
   const std::int64_t t = 1'765'000'000'123;
   const std::string floor = store::uuid7Floor(t);
   CHECK(mamori::common::isCanonicalUuid(floor));

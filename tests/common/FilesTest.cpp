@@ -3,6 +3,7 @@
 #include <doctest/doctest.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <string>
 #include <sys/stat.h>
 
@@ -31,7 +32,7 @@ TEST_CASE("atomic writes replace the content with exactly the asked mode, whatev
   CHECK((st.st_mode & 0777U) == 0600U);
   CHECK(readSmallFile(path).value() == "second\n");
   CHECK_FALSE(fileExists(path + ".tmp"));
-  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+  CHECK(std::filesystem::remove_all(dir) > 0);
 }
 
 TEST_CASE("bounded reads refuse larger files and say where") {
@@ -43,7 +44,7 @@ TEST_CASE("bounded reads refuse larger files and say where") {
   auto missing = readSmallFile(dir + "/none");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().sysErrno != 0);
-  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+  CHECK(std::filesystem::remove_all(dir) > 0);
 }
 
 TEST_CASE("bounded reads say what kind of failure: too large, not found") {
@@ -55,7 +56,7 @@ TEST_CASE("bounded reads say what kind of failure: too large, not found") {
   auto missing = readSmallFile(dir + "/none");
   REQUIRE_FALSE(missing.ok());
   CHECK(missing.error().kind == ErrorKind::kNotFound);
-  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+  CHECK(std::filesystem::remove_all(dir) > 0);
 }
 
 TEST_CASE("directories are made with their parents, and a file in the way is an error") {
@@ -68,7 +69,7 @@ TEST_CASE("directories are made with their parents, and a file in the way is an 
   REQUIRE(writeFileAtomically(dir + "/file", "x", 0600).ok());
   CHECK_FALSE(makeDirectories(dir + "/file").ok());
   CHECK_FALSE(makeDirectories("").ok());
-  CHECK(std::system(("rm -rf " + dir).c_str()) == 0);
+  CHECK(std::filesystem::remove_all(dir) > 0);
 }
 
 TEST_CASE("JSON pointer tokens escape ~ and /") {
