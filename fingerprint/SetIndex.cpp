@@ -195,8 +195,8 @@ void SetIndex::findMany(const std::uint64_t* hashes, std::size_t count,
         const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
         // A bucket's records span a few cache lines (16 to 32 records of 8 bytes); a larger one (many
         // rows sharing a value) is searched without help.
-        const unsigned char* from = records_ + directoryAt(bucket) * 8;
-        const unsigned char* to = records_ + directoryAt(bucket + 1) * 8;
+        const unsigned char* from = records_ + std::size_t{directoryAt(bucket)} * 8;
+        const unsigned char* to = records_ + std::size_t{directoryAt(bucket + 1)} * 8;
         if (to - from > static_cast<std::ptrdiff_t>(8 * kLine)) to = from + 8 * kLine;
         for (const unsigned char* line = from; line < to; line += kLine) __builtin_prefetch(line);
       }

@@ -154,7 +154,7 @@ EntityStep decodeEntity(std::string_view text, std::size_t i, char* out) {
   // Only the next few bytes can hold its ';' (a search to the end of the part made a document of
   // '&' without ';' quadratic).
   const std::size_t semiAt = text.substr(i, kMaxEntityName + 2).find(';');
-  if (semiAt == std::string_view::npos || semiAt > kMaxEntityName) {
+  if (semiAt > kMaxEntityName) {  // npos (no ';') too
     out[0] = '&';
     return {1, 1};
   }

@@ -229,7 +229,7 @@ std::optional<Packet> parseIpPacket(std::string_view bytes) {
   const auto version = static_cast<unsigned char>(bytes[0]) >> 4U;
   if (version == 4) {
     if (bytes.size() < 20) return std::nullopt;
-    const std::size_t headerLength = (static_cast<unsigned char>(bytes[0]) & 0xFU) * 4U;
+    const std::size_t headerLength = std::size_t{static_cast<unsigned char>(bytes[0]) & 0xFU} * 4U;
     const std::size_t total = port(bytes, 2);
     if (headerLength < 20 || bytes.size() < headerLength) return std::nullopt;
     if ((port(bytes, 6) & 0x1FFFU) != 0) return std::nullopt;  // a later fragment: no transport header
@@ -254,7 +254,7 @@ std::optional<Packet> parseIpPacket(std::string_view bytes) {
   const std::string_view segment = bytes.substr(transport, end - transport);
   if (protocol == 6) {
     if (segment.size() < 20) return std::nullopt;
-    const std::size_t offset = (static_cast<unsigned char>(segment[12]) >> 4U) * 4U;
+    const std::size_t offset = (std::size_t{static_cast<unsigned char>(segment[12])} >> 4U) * 4U;
     if (offset < 20 || offset > segment.size()) return std::nullopt;
     packet.flow.tcp = true;
     packet.payload = segment.substr(offset);

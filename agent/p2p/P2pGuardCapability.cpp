@@ -5,6 +5,7 @@
 #include <Poco/JSON/Array.h>
 
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cstdint>
 #include <thread>
@@ -22,7 +23,7 @@ namespace {
 // deep sweep (once a minute) is the net after that.
 // After a clean exec the process is looked at again at these delays (libraries mapped after start);
 // rechecks due within the slack of each other are done in one wake-up.
-const std::vector<std::chrono::milliseconds> kRecheckDelays = {
+constexpr std::array<std::chrono::milliseconds, 5> kRecheckDelays = {
     std::chrono::milliseconds(15), std::chrono::milliseconds(150), std::chrono::milliseconds(1000),
     std::chrono::milliseconds(3000), std::chrono::milliseconds(10000)};
 constexpr std::chrono::milliseconds kRecheckSlack{5};
@@ -42,7 +43,7 @@ P2pGuardCapability::P2pGuardCapability(P2pGuardDrivers drivers, P2pScope scope, 
     : drivers_(std::move(drivers)),
       sink_(sink),
       hashes_(*drivers_.hashes),
-      rechecks_(kRecheckDelays, kRecheckSlack),
+      rechecks_({kRecheckDelays.begin(), kRecheckDelays.end()}, kRecheckSlack),
       settling_(kExecSettle, kExecSettleSlack) {
   inspector_ = std::make_unique<ProcessInspector>(drivers_.procRoot, hashes_);
   guard_ = std::make_unique<P2pGuard>(*drivers_.processes, *drivers_.control, *inspector_, std::move(scope), ::getpid(),
