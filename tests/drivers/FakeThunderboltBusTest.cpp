@@ -14,7 +14,7 @@ using mamori::drivers::fake::FakeThunderboltBus;
 
 namespace {
 
-const std::string kKey(64, 'a');
+constexpr char kKey[] = "aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa";  // 64 hex digits
 
 }  // namespace
 
@@ -43,9 +43,9 @@ TEST_CASE("authorized changes once each way; a key only at secure; 0 only where 
   REQUIRE(bus.deauthorize("0-301").ok());  // domain0 can
   CHECK(bus.at("0-301").authorized == 0);
   CHECK_FALSE(bus.deauthorize("0-301").ok());  // not authorized: EINVAL
-  CHECK(bus.writes() == std::vector<std::string>{"authorized 0-301 1", "authorized 0-301 1", "key 1-1 " + kKey,
-                                                 "authorized 1-1 2", "authorized 1-1 0", "authorized 0-301 0",
-                                                 "authorized 0-301 0"});
+  CHECK(bus.writes() == std::vector<std::string>{"authorized 0-301 1", "authorized 0-301 1",
+                                                 std::string("key 1-1 ") + kKey, "authorized 1-1 2", "authorized 1-1 0",
+                                                 "authorized 0-301 0", "authorized 0-301 0"});
 }
 
 TEST_CASE("a plugged device waits at user and secure; the kernel authorizes it itself at none") {

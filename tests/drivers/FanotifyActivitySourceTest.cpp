@@ -81,6 +81,7 @@ TEST_CASE("fanotify: a file moved in by a rename is delivered like a written one
   const std::string after = dir.file("plan.txt");
   { std::ofstream(before) << "moved content"; }
   // A child renames it (this process's own events are dropped); same file system, so mv renames.
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): a child must do it (see above); no thread changes the environment
   REQUIRE(std::system(("mv '" + before + "' '" + after + "'").c_str()) == 0);  // NOLINT(cert-env33-c)
   auto moved = waitFor(source, after, FileOp::kWritten);
   REQUIRE(moved);
@@ -93,6 +94,7 @@ TEST_CASE("fanotify: a file moved in by a rename is delivered like a written one
   CHECK(::pread(moved->fd.get(), bytes, sizeof bytes, 0) == 13);
   CHECK(std::string(bytes) == "moved content");
   // Out of the roots again: not reported (the destination is outside).
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): a child must do it (see above); no thread changes the environment
   REQUIRE(std::system(("mv '" + after + "' '" + before + "'").c_str()) == 0);  // NOLINT(cert-env33-c)
   CHECK_FALSE(waitFor(source, before, FileOp::kWritten));
   source.stop();
@@ -114,12 +116,14 @@ TEST_CASE("fanotify: a folder moved in by a rename is watched from then on; file
   REQUIRE(std::system(("mkdir '" + folder + "' && printf a > '" + folder + "/a.txt'").c_str()) == 0);  // NOLINT
   // Events come within tens of ms (the reader reads every 50 ms at most): 3 s of silence means none.
   CHECK_FALSE(waitFor(source, folder + "/a.txt", FileOp::kWritten, std::chrono::seconds(3)));
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): a child must do it (see above); no thread changes the environment
   REQUIRE(std::system(("mv '" + folder + "' '" + moved + "' && printf bb > '" + moved + "/b.txt'").c_str()) ==
           0);  // NOLINT
   auto written = waitFor(source, moved + "/b.txt", FileOp::kWritten);
   REQUIRE(written);
   CHECK(written->size == 2);
   REQUIRE(written->fd.valid());
+  // NOLINTNEXTLINE(concurrency-mt-unsafe): a child must do it (see above); no thread changes the environment
   REQUIRE(std::system(("mv '" + moved + "' '" + folder + "' && printf ccc > '" + folder + "/c.txt'").c_str()) ==
           0);  // NOLINT
   CHECK_FALSE(waitFor(source, folder + "/c.txt", FileOp::kWritten, std::chrono::seconds(3)));

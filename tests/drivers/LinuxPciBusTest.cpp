@@ -38,7 +38,7 @@ TEST_CASE("PCI hex attributes") {
 
 TEST_CASE("the Device Serial Number capability in config space") {
   auto bytes = config(4096, {{0x100, 0x14820001U}, {0x148, 0x00010003U}});
-  const std::string serial = "\x55\x44\x33\xfe\xff\x22\x11\x00";
+  const std::string serial("\x55\x44\x33\xfe\xff\x22\x11\x00", 8);  // all 8 bytes: the last is 0
   bytes.replace(0x14c, 8, serial);
   CHECK(parseDeviceSerialNumber(bytes) == "00-11-22-ff-fe-33-44-55");
   CHECK(parseDeviceSerialNumber(bytes.substr(0, 256)).empty());    // not root: 256 bytes, no extended space
@@ -106,7 +106,7 @@ TEST_CASE("override, unbind and probe land in the attribute files") {
   REQUIRE(bus.setDriverOverride("0000:01:00.0", "").ok());
   // One write of "\n" clears it (a plain file keeps the old bytes after it: sysfs does not).
   CHECK(mamori::drivers::test::readFile(sys.root() + "/devices/pci0000:00/0000:00:02.0/0000:01:00.0/driver_override")
-            .rfind("\n", 0) == 0);
+            .rfind('\n', 0) == 0);
   REQUIRE(bus.unbind("0000:01:00.0").ok());
   CHECK(sys.attribute("bus/pci/drivers/nvme/unbind") == "0000:01:00.0");
   REQUIRE(bus.unbind("0000:00:1f.3").ok());  // nothing bound: nothing written

@@ -7,7 +7,6 @@
 #include "drivers/linux/UsbStringDescriptorParser.h"
 
 using namespace mamori::drivers::linux_os;
-using mamori::drivers::UsbMsOsFunction;
 
 namespace {
 

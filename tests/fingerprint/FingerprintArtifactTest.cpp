@@ -91,7 +91,7 @@ TEST_CASE("hostile artifacts are refused with where and why") {
   const std::size_t tableAt = bytes.size() - set.index.bytes().size();
   const std::size_t recordsAt = bytes.size() - set.index.size() * 8;
   std::string swapped = bytes;
-  std::swap_ranges(swapped.begin() + recordsAt, swapped.begin() + recordsAt + 8, swapped.begin() + recordsAt + 8);
+  std::swap_ranges(swapped.data() + recordsAt, swapped.data() + recordsAt + 8, swapped.data() + recordsAt + 8);
   refused(swapped, "offset " + std::to_string(tableAt));
   refused(patched(bytes, tableAt, 1, 4), "offset " + std::to_string(tableAt));  // directory not from 0
   fp::ArtifactLimits small;

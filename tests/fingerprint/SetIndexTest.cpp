@@ -76,7 +76,7 @@ TEST_CASE("a damaged table is refused with where") {
   CHECK_FALSE(view(bytes, 100, index.bucketBits(), 41));     // payload bits out of range
   std::string swapped = bytes;
   const std::size_t records = bytes.size() - 800;
-  std::swap_ranges(swapped.begin() + records, swapped.begin() + records + 8, swapped.begin() + records + 8);
+  std::swap_ranges(swapped.data() + records, swapped.data() + records + 8, swapped.data() + records + 8);
   auto refused = view(swapped, 100, index.bucketBits(), 2);
   REQUIRE_FALSE(refused);
   CHECK(refused.error().where == "table");
@@ -126,6 +126,7 @@ TEST_CASE("find and findMany agree at the edges: a value many entries share, the
     const auto index = fp::SetIndex::build(entries, payloadBits);
     const std::uint64_t mask = (std::uint64_t{1} << payloadBits) - 1;
     std::vector<std::uint64_t> hashes;
+    hashes.reserve(expected.size() + 1000);
     for (const auto& [hash, want] : expected) hashes.push_back(hash);
     for (int i = 0; i < 1000; ++i) hashes.push_back(rng());
     std::vector<std::pair<std::uint64_t, std::uint64_t>> ranges(hashes.size());
@@ -165,6 +166,7 @@ TEST_CASE("find and findMany agree at the edges: a value many entries share, the
 TEST_CASE("the filter knows every entry of large and empty tables") {
   std::mt19937_64 rng(63);
   std::vector<fp::SetIndex::Entry> entries;
+  entries.reserve(200000);
   for (int i = 0; i < 200000; ++i) entries.push_back({rng(), static_cast<std::uint64_t>(i % 1000)});
   auto index = fp::SetIndex::build(entries, 10);
   index.addFilter();

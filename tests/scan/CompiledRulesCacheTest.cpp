@@ -16,8 +16,8 @@ using Origin = CompiledRulesCache::Origin;
 
 namespace {
 
-const std::string kMarking = R"(rule marking { strings: $a = "社外秘" condition: $a })";
-const std::string kOther = R"(rule other { strings: $a = "極秘" condition: $a })";
+constexpr char kMarking[] = R"(rule marking { strings: $a = "社外秘" condition: $a })";
+constexpr char kOther[] = R"(rule other { strings: $a = "極秘" condition: $a })";
 
 // The names of the rules that match text.
 std::string matching(const CompiledRulesCache::Rules& rules, const std::string& text) {
