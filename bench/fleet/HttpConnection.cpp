@@ -84,9 +84,9 @@ struct HttpConnection::Impl {
 };
 
 HttpConnection::HttpConnection(asio::any_io_executor executor, asio::ssl::context& tls,
-                               asio::ip::tcp::endpoint endpoint, std::chrono::milliseconds opTimeout,
+                               const asio::ip::tcp::endpoint& endpoint, std::chrono::milliseconds opTimeout,
                                std::chrono::milliseconds keepAliveIdle, std::optional<asio::ip::address> source)
-    : impl_(new Impl{std::move(executor), tls, endpoint, opTimeout, keepAliveIdle, {}, {}, {}, {}, source}) {
+    : impl_(new Impl{std::move(executor), tls, endpoint, opTimeout, keepAliveIdle, {}, {}, {}, {}, std::move(source)}) {
   impl_->host = endpoint.address().to_string();
 }
 
@@ -129,7 +129,7 @@ asio::awaitable<SimResponse> HttpConnection::request(SimRequest request) {
   co_await http::async_write(*c.stream, message, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return finish(classifyError(ec));
   http::response_parser<http::string_body> parser;
-  parser.body_limit(16 * 1024 * 1024);
+  parser.body_limit(std::uint64_t{16} * 1024 * 1024);
   tcp.expires_after(c.opTimeout);
   co_await http::async_read(*c.stream, c.buffer, parser, asio::redirect_error(asio::use_awaitable, ec));
   if (ec) co_return finish(classifyError(ec));

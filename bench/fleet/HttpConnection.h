@@ -36,7 +36,7 @@ struct SimResponse {
 class HttpConnection {
  public:
   HttpConnection(boost::asio::any_io_executor executor, boost::asio::ssl::context& tls,
-                 boost::asio::ip::tcp::endpoint endpoint, std::chrono::milliseconds opTimeout,
+                 const boost::asio::ip::tcp::endpoint& endpoint, std::chrono::milliseconds opTimeout,
                  std::chrono::milliseconds keepAliveIdle,
                  std::optional<boost::asio::ip::address> source = std::nullopt);
   ~HttpConnection();

@@ -135,7 +135,7 @@ int main(int argc, char** argv) {
   asio::steady_timer noAgents(io, context.runEnd);
   if (remaining == 0) noAgents.async_wait([&](const boost::system::error_code&) { io.stop(); });
   for (auto& agent : agents) {
-    asio::co_spawn(io, agent->run(), [&](std::exception_ptr failure) {
+    asio::co_spawn(io, agent->run(), [&](const std::exception_ptr& failure) {
       if (failure) {
         try {
           std::rethrow_exception(failure);

@@ -40,7 +40,6 @@ namespace {
 
 constexpr int kExitOk = 0;
 constexpr int kExitRuntime = 1;
-constexpr int kExitUsage = common::kExitUsage;
 constexpr int kExitUser = 3;
 
 constexpr const char* kCommand = "mamori-collector user";
