@@ -153,6 +153,7 @@ common::Result<std::vector<std::pair<std::string, SinkCursor>>> ForwardStore::li
                " FROM siem_cursors ORDER BY sink",
         into(rows), now;
     std::vector<std::pair<std::string, SinkCursor>> result;
+    result.reserve(rows.size());
     for (const auto& r : rows) {
       result.emplace_back(r.get<0>(),
                           SinkCursor{{r.get<1>(), r.get<2>()}, r.get<3>(), r.get<4>(), r.get<5>(), r.get<6>()});
