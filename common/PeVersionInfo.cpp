@@ -14,7 +14,7 @@ constexpr std::size_t kMaxSections = 96;         // what the Windows loader acce
 constexpr std::size_t kMaxEntriesWalked = 4096;  // resource directory entries looked at, all levels
 constexpr std::uint32_t kRtVersion = 16;
 constexpr std::uint32_t kHighBit = 0x80000000U;
-constexpr std::size_t kMaxVersionBytes = 64 * 1024;  // wLength is 16 bits: the root block cannot be longer
+constexpr std::size_t kMaxVersionBytes = std::size_t{64} * 1024;  // wLength is 16 bits: the root block cannot be longer
 constexpr std::size_t kMaxKeyBytes = 128;
 
 bool fits(std::string_view bytes, std::uint64_t offset, std::uint64_t length) {
@@ -237,7 +237,7 @@ Result<PeVersionInfo> peVersionInfo(std::string_view bytes) {
   const std::size_t countAt = optional + (info.pe32Plus ? 108 : 92);
   const std::size_t directories = optional + (info.pe32Plus ? 112 : 96);
   if (countAt + 4 > optional + optionalSize || !fits(bytes, countAt, 4) || le32(bytes, countAt) < 3 ||
-      directories + 3 * 8 > optional + optionalSize || !fits(bytes, directories + 16, 8))
+      directories + std::size_t{3} * 8 > optional + optionalSize || !fits(bytes, directories + 16, 8))
     return info;  // no resource directory: nothing to say
   const std::uint32_t resourceRva = le32(bytes, directories + 16);
   if (resourceRva == 0) return info;

@@ -52,7 +52,8 @@ cpio, ISO 9660 and gzip/bzip2/xz/zstd archives; e-mail and mbox) confined:
 )";
 #endif
 // The rest of the help is the same for both workers.
-constexpr std::string_view kUsageTail = R"(started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
+constexpr std::string_view kUsageTail =
+    R"(started as root it becomes NAME (default: nobody), then no new privileges, no core files, an address
 space of at most BYTES (default 2 GiB, at least 64 MiB), and a system-call filter without open,
 socket or exec.
 
@@ -148,14 +149,16 @@ int main(int argc, char* argv[]) {
   // The heap grows and shrinks with every document; glibc's default would hand it back to the kernel
   // after each one and fault it in again (about half the worker's time on office files, measured).
   // Keep up to 64 MiB of it between documents; RLIMIT_AS still bounds the total.
+  // NOLINTBEGIN(concurrency-mt-unsafe): main() sets these before anything else runs, and the worker has one thread
   ::mallopt(M_TRIM_THRESHOLD, 64 << 20);
   ::mallopt(M_TOP_PAD, 16 << 20);
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
+  // NOLINTEND(concurrency-mt-unsafe)
   // Everything that needs a file (the C library's converters) is loaded before the filter.
   if (!mamori::scan::preloadConverters()) say(std::string(kProgram) + ": some text converters are missing\n");
   // libarchive turns ISO 9660 dates into time_t with mktime, which reads /etc/localtime on first use:
   // a time zone given as a rule needs no file (the dates are never shown).
-  ::setenv("TZ", "UTC0", 1);
+  ::setenv("TZ", "UTC0", 1);  // NOLINT(concurrency-mt-unsafe): in main(), on the worker's one thread
   ::tzset();
   if (auto confined = mamori::drivers::confineCurrentProcess(confinement); !confined) {
     say(std::string(kProgram) + ": cannot set up the sandbox: " + confined.error().describe() + "\n");

@@ -143,7 +143,7 @@ common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixe
   p.label("ipv4-udp");
   p.op(BPF_LDX | BPF_B | BPF_MSH, 0);
   p.op(BPF_MISC | BPF_TXA);
-  p.op(BPF_ALU | BPF_ADD | BPF_K, 8);
+  p.op(BPF_ALU | BPF_ADD | BPF_K, 8);  // NOLINT(misc-redundant-expression): BPF_ADD and BPF_K are both 0
   p.op(BPF_MISC | BPF_TAX);
   p.always("udp");
 
@@ -155,11 +155,11 @@ common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixe
   p.op(BPF_LD | BPF_B | BPF_ABS, 40 + 12);
   p.op(BPF_ALU | BPF_AND | BPF_K, 0xF0);
   p.op(BPF_ALU | BPF_RSH | BPF_K, 2);
-  p.op(BPF_ALU | BPF_ADD | BPF_K, 40);
+  p.op(BPF_ALU | BPF_ADD | BPF_K, 40);  // NOLINT(misc-redundant-expression): BPF_ADD and BPF_K are both 0
   p.op(BPF_MISC | BPF_TAX);
   p.always("tcp");
   p.label("ipv6-udp");
-  p.op(BPF_LDX | BPF_W | BPF_IMM, 40 + 8);
+  p.op(BPF_LDX | BPF_W | BPF_IMM, 40 + 8);  // NOLINT(misc-redundant-expression): BPF_W and BPF_IMM are both 0
   p.always("udp");
 
   p.label("tcp");

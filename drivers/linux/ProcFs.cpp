@@ -21,8 +21,8 @@ namespace mamori::drivers::linux_os {
 
 namespace {
 
-constexpr std::size_t kMaxCmdline = 256U * 1024U;
-constexpr std::size_t kMaxMaps = 8U * 1024U * 1024U;
+constexpr std::size_t kMaxCmdline = std::size_t{256} * 1024U;
+constexpr std::size_t kMaxMaps = std::size_t{8} * 1024U * 1024U;
 
 struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
@@ -148,7 +148,8 @@ std::vector<pid_t> ProcFs::pids() const {
   std::vector<pid_t> out;
   const std::unique_ptr<DIR, DirCloser> dir(::opendir(root_.c_str()));
   if (!dir) return out;
-  while (const dirent* entry = ::readdir(dir.get())) {
+  // readdir is safe on a stream no other thread uses, which this one is.
+  while (const dirent* entry = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     const std::string_view name = entry->d_name;
     pid_t pid = 0;
     const auto [ptr, ec] = std::from_chars(name.data(), name.data() + name.size(), pid);
@@ -169,7 +170,8 @@ std::vector<pid_t> ProcFs::children(pid_t pid) const {
   const std::string taskDir = root_ + "/" + std::to_string(pid) + "/task";
   const std::unique_ptr<DIR, DirCloser> dir(::opendir(taskDir.c_str()));
   if (!dir) return out;
-  while (const dirent* entry = ::readdir(dir.get())) {
+  // readdir is safe on a stream no other thread uses, which this one is.
+  while (const dirent* entry = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     if (entry->d_name[0] == '.') continue;
     auto text = common::readSmallFile(taskDir + "/" + entry->d_name + "/children");
     if (!text) continue;

@@ -72,7 +72,8 @@ bool holdsSocket(const std::string& procRoot, pid_t pid, std::uint64_t inode) {
   if (!dir) return false;
   const std::string wanted = "socket:[" + std::to_string(inode) + "]";
   std::array<char, 64> target{};
-  while (const dirent* entry = ::readdir(dir.get())) {
+  // readdir is safe on a stream no other thread uses, which this one is.
+  while (const dirent* entry = ::readdir(dir.get())) {  // NOLINT(concurrency-mt-unsafe)
     if (entry->d_name[0] == '.') continue;
     const std::string link = dirPath + "/" + entry->d_name;
     const ssize_t n = ::readlink(link.c_str(), target.data(), target.size());
