@@ -72,7 +72,9 @@ constexpr Cut cutAt(std::uint32_t c) {
   }
 }
 
-constexpr bool isTrigger(std::uint32_t c) { return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c)); }
+constexpr bool isTrigger(std::uint32_t c) {
+  return (c >= '0' && c <= '9') || c == '@' || (c >= 0x80 && edmDigitSource(c));
+}
 
 // cutAt and isTrigger of the ASCII characters, looked up per byte: bits 0-1 the Cut, bit 2 a trigger.
 constexpr std::array<std::uint8_t, 128> kAsciiClass = [] {
@@ -87,7 +89,8 @@ constexpr std::array<std::uint8_t, 128> kAsciiClass = [] {
 std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
   std::bitset<kEdmKinds> kinds;
   for (std::size_t c = 0; c < set.columns.size(); ++c)
-    if (set.columns[c] != EdmType::kSkip && set.columnPresent(c)) kinds.set(static_cast<std::size_t>(edmKind(set.columns[c])));
+    if (set.columns[c] != EdmType::kSkip && set.columnPresent(c))
+      kinds.set(static_cast<std::size_t>(edmKind(set.columns[c])));
   return kinds;
 }
 
@@ -205,9 +208,9 @@ class Scanner {
   // bytes are continuation bytes.
   std::size_t plainBytes(std::size_t at, bool triggers, std::uint32_t& nonAscii) const {
 #if defined(__SSE2__)
-    const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data()) + at;  // NOLINT: byte view
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));        // NOLINT
-    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 1));    // NOLINT
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data()) + at;   // NOLINT: byte view
+    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));      // NOLINT
+    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 1));  // NOLINT
     const auto is = [](__m128i x, int b) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(b))); };
     const auto upTo = [](__m128i x, int hi) {
       return _mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(static_cast<char>(hi))), _mm_setzero_si128());
@@ -301,14 +304,10 @@ class Scanner {
   // digits) needs one.
   void candidate(std::string_view span, const NormalizedUtf8& normalized, bool trigger, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
-    const bool digitLike =
-        trigger && ((first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80);
-    if (wants(EdmKind::kPhone) && digitLike)
-      lookupIf(EdmKind::kPhone, span, offset);
-    if (wants(EdmKind::kDigits) && digitLike)
-      lookupIf(EdmKind::kDigits, span, offset);
-    if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos)
-      lookupIf(EdmKind::kEmail, span, offset);
+    const bool digitLike = trigger && ((first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80);
+    if (wants(EdmKind::kPhone) && digitLike) lookupIf(EdmKind::kPhone, span, offset);
+    if (wants(EdmKind::kDigits) && digitLike) lookupIf(EdmKind::kDigits, span, offset);
+    if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos) lookupIf(EdmKind::kEmail, span, offset);
     if (normalized.chars < 2) return;
     std::string_view value;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
@@ -711,9 +710,8 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
   auto found = rowsThatCanMatch(set, all);
   if (found.empty()) return match;
   // (The reference pass asks all of them.)
-  const Interveners interveners(pass == EdmPass::kEveryCandidate
-                                    ? all
-                                    : neighbours(all, found, static_cast<std::uint32_t>(set.window)));
+  const Interveners interveners(
+      pass == EdmPass::kEveryCandidate ? all : neighbours(all, found, static_cast<std::uint32_t>(set.window)));
   // Ordered on everything the rule reads, so the answer does not depend on the order values were found in.
   std::sort(found.begin(), found.end(), [](const Found& a, const Found& b) {
     return a.row != b.row ? a.row < b.row : a.offset != b.offset ? a.offset < b.offset : a.column < b.column;

@@ -88,7 +88,8 @@ common::Result<EdmSet> buildEdmSet(std::string name, std::int64_t version, std::
   // the agent would find its records only to drop them.
   set.index = SetIndex::build(std::move(indexed), set.rowBits + edmColumnBits(set.columns.size()), kEdmMaxRowsPerValue);
   set.presentColumns = 0;
-  for (std::uint64_t i = 0; i < set.index.size(); ++i) set.presentColumns |= std::uint64_t{1} << set.columnOf(set.index.payloadAt(i));
+  for (std::uint64_t i = 0; i < set.index.size(); ++i)
+    set.presentColumns |= std::uint64_t{1} << set.columnOf(set.index.payloadAt(i));
   return set;
 }
 

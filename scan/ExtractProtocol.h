@@ -34,10 +34,10 @@ constexpr std::uint8_t kExtractProtocolVersion = 2;
 
 struct ExtractRequest {
   ExtractionLimits limits;
-  std::uint64_t size = 0;   // the document's length in bytes
+  std::uint64_t size = 0;        // the document's length in bytes
   std::uint64_t skipPieces = 0;  // the first pieces of the document are not sent (the light worker sent them)
   bool inlineData = false;       // the bytes follow in the frame (no descriptor)
-  std::string_view data;    // the inline bytes (a view into the frame)
+  std::string_view data;         // the inline bytes (a view into the frame)
 };
 
 enum class WorkerFailure : std::uint8_t { kOutOfMemory = 1, kBadRequest = 2, kInternal = 3 };

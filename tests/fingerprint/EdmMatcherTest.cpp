@@ -293,10 +293,9 @@ std::string written(std::mt19937& rng, const std::vector<std::string>& row, std:
 }
 
 std::string filler(std::mt19937& rng, std::size_t bytes) {
-  static const std::vector<std::string> kWords = {"the",  "plan",     "customer", "price", "quarter", "in",   "2024",
-                                                  "room", "3F",       "a@b",      "営業",  "顧客",    "計画", "予算",
-                                                  "売上", "の",       "を",       "に",    "は",      "。",   "、",
-                                                  "Q3",   "２０２５", "①",        "x@y.z", "100",     "Tokyo",
+  static const std::vector<std::string> kWords = {"the", "plan", "customer", "price", "quarter", "in", "2024", "room",
+                                                  "3F", "a@b", "営業", "顧客", "計画", "予算", "売上", "の", "を", "に",
+                                                  "は", "。", "、", "Q3", "２０２５", "①", "x@y.z", "100", "Tokyo",
                                                   // cuts and triggers of other lead bytes, and bytes that are not UTF-8
                                                   "「営業」", "：", "，", "\xC2\xA0", "　", "café", "²", "⑴", "㈱", "𝟏",
                                                   "ｶﾞ", "\xE3\x80", "\xEF\xBC", "\xF0\x9F", "\xC3", "顧客データ連携"};
@@ -455,7 +454,8 @@ TEST_CASE("an address written with a circled number of the CJK blocks is found i
   const auto set = nameAndAddress("大阪府大阪市北区21");
   REQUIRE(fp::edmAnchored(set));
   for (std::size_t pad = 0; pad < 20; ++pad)  // ㉑ (U+3251, E3 89 91) at every place of a 16-byte block
-    CHECK(rows(set, "顧客 山田 太郎\n" + std::string(pad, 'z') + ",大阪府大阪市北区㉑," + std::string(20, 'z') + "\n") == 1);
+    CHECK(rows(set,
+               "顧客 山田 太郎\n" + std::string(pad, 'z') + ",大阪府大阪市北区㉑," + std::string(20, 'z') + "\n") == 1);
 }
 
 TEST_CASE("every character that normalises to a digit is a trigger of the anchored pass") {

@@ -36,7 +36,8 @@ TEST_CASE("office files written by LibreOffice: every marking found, nothing fou
   // libarchive.
   const std::vector<std::string> args{"--user", "nobody"};
   config.sandbox = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(
-      MAMORI_EXTRACT_LIGHT_BIN, args, std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_BIN, args));
+      MAMORI_EXTRACT_LIGHT_BIN, args,
+      std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_BIN, args));
   std::map<std::string, FileResult> results;
   ContentScanner scanner(config);
   auto run = scanner.run({root}, [&](const FileResult& r) { results[r.path.substr(root.size() + 1)] = r; });
