@@ -37,7 +37,7 @@ void parseActivity(const common::JsonValue& value, const std::string& pointer, E
   reader.pathList("watched", out.watched);
   if (const common::JsonValue* v = reader.get("incident")) {
     ObjectReader incident(*v, reader.pointerOf("incident"), errors);
-    incident.integer("window_seconds", out.incident.windowSeconds, 10, 7 * 86'400);
+    incident.integer("window_seconds", out.incident.windowSeconds, 10, std::int64_t{7} * 86'400);
     incident.integer("threshold", out.incident.threshold, 1, 1'000'000);
   }
   if (const common::JsonValue* v = reader.get("printing")) {

@@ -41,7 +41,7 @@ class WordTextSink {
       case 0x0D:
       case 0x0B:
       case 0x0C: out_.push_back('\n'); return;
-      case 0x07: out_.push_back('\t'); return;
+      case 0x07:  // a table cell's end
       case 0x09: out_.push_back('\t'); return;
       case 0x1E: out_.push_back('-'); return;  // non-breaking hyphen
       case 0x1F: return;                       // optional hyphen
