@@ -40,7 +40,7 @@ common::Result<std::pair<Set, fingerprint::FingerprintKey>> openSet(const std::s
 
 }  // namespace
 
-common::Result<FingerprintScanSet> openFingerprintBundle(std::shared_ptr<const std::string> file,
+common::Result<FingerprintScanSet> openFingerprintBundle(const std::shared_ptr<const std::string>& file,
                                                          const common::PublicKey& pinned, std::int64_t appliedVersion,
                                                          bool allowSame) {
   auto opened = openSet<fingerprint::FingerprintSet>(
@@ -57,8 +57,8 @@ common::Result<FingerprintScanSet> openFingerprintBundle(std::shared_ptr<const s
   return out;
 }
 
-common::Result<EdmScanSet> openEdmBundle(std::shared_ptr<const std::string> file, const common::PublicKey& pinned,
-                                         std::int64_t appliedVersion, bool allowSame) {
+common::Result<EdmScanSet> openEdmBundle(const std::shared_ptr<const std::string>& file,
+                                         const common::PublicKey& pinned, std::int64_t appliedVersion, bool allowSame) {
   auto opened = openSet<fingerprint::EdmSet>(file, pinned, appliedVersion, allowSame,
                                              [](const std::shared_ptr<const std::string>& bytes, std::size_t length) {
                                                return fingerprint::parseEdmArtifact(bytes, length);

@@ -37,12 +37,13 @@ struct EdmScanSet {
 
 // appliedVersion: the version of this set already in use (0: none); an older or equal one is refused
 // as a replay unless allowSame.
-common::Result<FingerprintScanSet> openFingerprintBundle(std::shared_ptr<const std::string> file,
+common::Result<FingerprintScanSet> openFingerprintBundle(const std::shared_ptr<const std::string>& file,
                                                          const common::PublicKey& pinned,
                                                          std::int64_t appliedVersion = 0, bool allowSame = true);
 
-common::Result<EdmScanSet> openEdmBundle(std::shared_ptr<const std::string> file, const common::PublicKey& pinned,
-                                         std::int64_t appliedVersion = 0, bool allowSame = true);
+common::Result<EdmScanSet> openEdmBundle(const std::shared_ptr<const std::string>& file,
+                                         const common::PublicKey& pinned, std::int64_t appliedVersion = 0,
+                                         bool allowSame = true);
 
 // Reads a set file into one buffer of its size (the index is used in place).
 common::Result<std::shared_ptr<const std::string>> readSetFile(const std::string& path);

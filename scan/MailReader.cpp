@@ -12,7 +12,7 @@ namespace mamori::scan {
 
 namespace {
 
-constexpr std::size_t kSniffBytes = 64 * 1024;
+constexpr std::size_t kSniffBytes = std::size_t{64} * 1024;
 constexpr int kMaxParamSections = 1000;  // RFC 2231 continuations (name*0 ... name*999)
 
 std::string lower(std::string_view s) {
@@ -368,19 +368,18 @@ std::string decodeQuotedPrintable(std::string_view text, bool inHeader) {
   out.reserve(text.size());
   for (std::size_t i = 0; i < text.size(); ++i) {
     const char c = text[i];
+    const bool escape = c == '=';
     if (inHeader && c == '_') {
       out.push_back(' ');
-    } else if (c != '=') {
-      out.push_back(c);
-    } else if (i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
+    } else if (escape && i + 2 < text.size() && hexValue(text[i + 1]) >= 0 && hexValue(text[i + 2]) >= 0) {
       out.push_back(static_cast<char>(hexValue(text[i + 1]) * 16 + hexValue(text[i + 2])));
       i += 2;
-    } else if (text.substr(i + 1, 2) == "\r\n") {
+    } else if (escape && text.substr(i + 1, 2) == "\r\n") {
       i += 2;  // a soft line break
-    } else if (text.substr(i + 1, 1) == "\n") {
+    } else if (escape && text.substr(i + 1, 1) == "\n") {
       i += 1;
     } else {
-      out.push_back(c);  // a lone '=' is kept as written
+      out.push_back(c);  // any other byte, and a lone '=', as written
     }
   }
   return out;

@@ -41,7 +41,7 @@ class Reader {
     return std::move(bytes.value());
   }
 
-  void text(const std::string& location, LegacyTextResult result, const char* what) {
+  void text(const std::string& location, const LegacyTextResult& result, const char* what) {
     if (result.encrypted) {
       sink_.problem(location, std::string("encrypted ") + what + ": its text cannot be read",
                     common::ErrorKind::kOther);
