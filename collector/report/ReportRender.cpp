@@ -15,8 +15,6 @@ namespace mamori::collector::report {
 
 namespace {
 
-constexpr std::int64_t kDayMs = 86'400'000;
-
 // Colours of the severities, lowest first; the same ones in the chart, its legend and the badges.
 constexpr std::array<const char*, kSeverities> kSeverityColours = {"#b0bec5", "#78909c", "#f9a825", "#e65100",
                                                                    "#b00020"};
