@@ -44,6 +44,18 @@ TEST_CASE("frames arrive whole and in order, empty ones too") {
   CHECK(third.value().bytes == big);
 }
 
+namespace {
+// The two frames both tests below queue: "before", then head|LARGE|mid|tail sent in parts.
+void expectBeforeThenJoined(FramedSocket& b, const std::string& large, UniqueFd& fd) {
+  auto first = b.receiveView(soon(), 1U << 20U, fd);
+  REQUIRE(first);
+  CHECK(first.value() == "before");
+  auto joined = b.receiveView(soon(), 1U << 20U, fd);
+  REQUIRE(joined);
+  CHECK(joined.value() == "head|" + large + "|mid|tail");
+}
+}  // namespace
+
 TEST_CASE("a frame queued in parts arrives joined, and is read in place until the next receive") {
   auto [a, b] = connectedPair();
   const std::string large(100U << 10U, 'x');  // sent from where it lies, not copied into the queue
@@ -53,12 +65,7 @@ TEST_CASE("a frame queued in parts arrives joined, and is read in place until th
   REQUIRE(a.queue("after"));
   REQUIRE(a.flush());
   UniqueFd fd;
-  auto first = b.receiveView(soon(), 1U << 20U, fd);
-  REQUIRE(first);
-  CHECK(first.value() == "before");
-  auto joined = b.receiveView(soon(), 1U << 20U, fd);
-  REQUIRE(joined);
-  CHECK(joined.value() == "head|" + large + "|mid|tail");
+  expectBeforeThenJoined(b, large, fd);
   CHECK_FALSE(fd.valid());
   auto last = b.receive(soon(), 1U << 20U);
   REQUIRE(last);
@@ -72,19 +79,16 @@ TEST_CASE("a frame with a large part is sent whole at once, its tail included, w
   REQUIRE(a.queue("before"));
   REQUIRE(a.queueParts(parts));  // the queue and the whole frame: nothing is left for a flush
   UniqueFd fd;
-  auto first = b.receiveView(soon(), 1U << 20U, fd);
-  REQUIRE(first);
-  CHECK(first.value() == "before");
-  auto joined = b.receiveView(soon(), 1U << 20U, fd);
-  REQUIRE(joined);
-  CHECK(joined.value() == "head|" + large + "|mid|tail");
+  expectBeforeThenJoined(b, large, fd);
   // Larger than the socket buffer: the kernel takes it in pieces that end inside any of the parts.
   const std::string big(3U << 20U, 'y');
   const std::string other((1U << 20U) + 7, 'w');
   const std::array<std::string_view, 5> many{"h", big, "", other, "t"};
-  std::thread writer([&a = a, &many] { REQUIRE(a.queueParts(many)); });
+  bool sent = false;  // checked after the join: a failed REQUIRE on another thread would end the run
+  std::thread writer([&a = a, &many, &sent] { sent = static_cast<bool>(a.queueParts(many)); });
   auto whole = b.receive(soon(), 16U << 20U);
   writer.join();
+  CHECK(sent);
   REQUIRE(whole);
   CHECK(whole.value().bytes == "h" + big + other + "t");
 }
