@@ -7,6 +7,7 @@
 #include <filesystem>
 
 #include "agent/contentscan/HomePaths.h"
+#include "agent/core/MainThread.h"
 #include "agent/report/EventFactory.h"
 #include "common/Files.h"
 #include "common/Log.h"
@@ -184,16 +185,7 @@ void ActivityCapability::run() {
 }
 
 void ActivityCapability::deliverLater(std::vector<Finding> findings) {
-#ifdef __clang_analyzer__
-  // clang 14's analyzer does not know that Qt's invokeMethodImpl (declared in a system header) takes the
-  // slot object invokeMethod allocates for the call, and reports it as leaked from the print gate's
-  // callback, in qobjectdefs.h where NOLINT cannot reach. The analysis sees the findings delivered at once.
-  deliver(std::move(findings));
-#else
-  QMetaObject::invokeMethod(
-      &context_, [this, findings = std::move(findings)]() mutable { deliver(std::move(findings)); },
-      Qt::QueuedConnection);
-#endif
+  runOnThreadOf(context_, [this, findings = std::move(findings)]() mutable { deliver(std::move(findings)); });
 }
 
 // Events the kernel or our queue lost are reported, so an analyst knows the picture has gaps.

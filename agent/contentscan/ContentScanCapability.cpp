@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "agent/contentscan/HomePaths.h"
+#include "agent/core/MainThread.h"
 #include "common/Log.h"
 #include "common/ThreadName.h"
 #include "scan/ResultFormat.h"
@@ -103,8 +104,7 @@ void ContentScanCapability::scanNow() {
           [this](const scan::FileResult& result) {
             // Unchanged files were reported when they were first read; a pass reports what is new.
             if (result.fromCache) return;
-            QMetaObject::invokeMethod(
-                &context_, [this, result] { onResult(result); }, Qt::QueuedConnection);
+            runOnThreadOf(context_, [this, result] { onResult(result); });
           },
           &stop_);
     } catch (const std::exception& e) {
@@ -112,8 +112,7 @@ void ContentScanCapability::scanNow() {
     }
     const auto elapsed =
         std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started).count();
-    QMetaObject::invokeMethod(
-        &context_, [this, summary, elapsed] { onFinished(summary, elapsed); }, Qt::QueuedConnection);
+    runOnThreadOf(context_, [this, summary, elapsed] { onFinished(summary, elapsed); });
   });
 }
 

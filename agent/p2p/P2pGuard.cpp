@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <unordered_set>
+#include <vector>
 
 #include "agent/p2p/VerdictJson.h"
 #include "agent/p2p/WineProgram.h"
@@ -151,7 +152,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
                                 const NetworkEvidence* network) {
   tracked_[info.pid].handled = true;
   auto details = makeDetails();
-  Poco::JSON::Array::Ptr killed = new Poco::JSON::Array;
+  std::vector<pid_t> killed;
   std::string failure;
   std::uint64_t latencyNs = 0;
   // Whether the exec guard has reported refusing this launch already (a Wine loader's second exec
@@ -163,7 +164,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
     // cannot start more), then the children, each checked against its start time.
     auto descendants = descendantsOf(info.pid);
     if (auto done = control_.kill(info.pid, info.startTime); done) {
-      killed->add(static_cast<std::int64_t>(info.pid));
+      killed.push_back(info.pid);
     } else {
       failure = done.error().describe();
       if (report) stops_.killFailed(info.pid);
@@ -171,7 +172,7 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
     if (eventNs != 0) latencyNs = monotonicNs_() - eventNs;
     for (const auto& child : descendants) {
       if (!scope_.contains(child.pid, processes_)) continue;  // never outside the scope, not even a child
-      if (control_.kill(child.pid, child.startTime)) killed->add(static_cast<std::int64_t>(child.pid));
+      if (control_.kill(child.pid, child.startTime)) killed.push_back(child.pid);
     }
   }
   if (!report) {
@@ -212,7 +213,9 @@ P2pGuard::Outcome P2pGuard::act(const drivers::ProcessInfo& info, policy::Proces
   std::string type = "p2p.detected";
   if (verdict.kill) {
     details->set("p2p.action", std::string(failure.empty() ? "killed" : "kill_failed"));
-    details->set("p2p.killed_pids", killed);
+    Poco::JSON::Array::Ptr killedPids = new Poco::JSON::Array;
+    for (const pid_t pid : killed) killedPids->add(static_cast<std::int64_t>(pid));
+    details->set("p2p.killed_pids", killedPids);
     if (!failure.empty()) details->set("error.message", failure);
     if (latencyNs != 0) details->set("p2p.exec_to_kill_us", static_cast<std::int64_t>(latencyNs / 1000));
     if (failure.empty()) type = "p2p.killed";

@@ -11,6 +11,7 @@
 #include <thread>
 #include <vector>
 
+#include "agent/core/MainThread.h"
 #include "agent/p2p/VerdictJson.h"
 #include "agent/report/EventFactory.h"
 #include "common/Log.h"
@@ -240,13 +241,10 @@ constexpr auto kCandidatesMaxAge = std::chrono::seconds(1);
 
 void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batch) {
   if (!batch) {
-    QMetaObject::invokeMethod(
-        &context_,
-        [this, reason = "reading packets: " + batch.error().describe()] {
-          degraded(reason, 0);
-          packets_.reset();  // its thread has returned after the error
-        },
-        Qt::QueuedConnection);
+    runOnThreadOf(context_, [this, reason = "reading packets: " + batch.error().describe()] {
+      degraded(reason, 0);
+      packets_.reset();  // its thread has returned after the error
+    });
     return;
   }
   const auto listCandidates = [this] {
@@ -294,10 +292,9 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
       continue;
     }
     NetworkEvidence evidence{verdict->protocol, verdict->detail, flow, attribution, sender.value().startTime};
-    QMetaObject::invokeMethod(
-        &context_,
-        [this, pid = *owner, evidence = std::move(evidence)] { (void)guard_->onNetworkEvidence(pid, evidence); },
-        Qt::QueuedConnection);
+    runOnThreadOf(context_, [this, pid = *owner, evidence = std::move(evidence)] {
+      (void)guard_->onNetworkEvidence(pid, evidence);
+    });
   }
 }
 
@@ -346,15 +343,12 @@ P2pGuardDrivers::ExecAnswer P2pGuardCapability::decideExec(pid_t pid, int fd, co
   details->set("p2p.action", std::string("exec_denied"));
   details->set("p2p.decision_us", static_cast<std::int64_t>(decisionNs / 1000));
   // Events are spooled on the main thread only.
-  QMetaObject::invokeMethod(
-      &context_,
-      [this, details, path, hashed = !decision.facts.exeSha256.empty()]() mutable {
-        if (!hashed) {  // denied by name: the hash is read now, after the answer
-          if (auto hash = hashes_.sha256(path); hash) details->set("process.hash.sha256", hash.value());
-        }
-        sink_.report("p2p.exec_denied", common::Severity::High, details);
-      },
-      Qt::QueuedConnection);
+  runOnThreadOf(context_, [this, details, path, hashed = !decision.facts.exeSha256.empty()]() mutable {
+    if (!hashed) {  // denied by name: the hash is read now, after the answer
+      if (auto hash = hashes_.sha256(path); hash) details->set("process.hash.sha256", hash.value());
+    }
+    sink_.report("p2p.exec_denied", common::Severity::High, details);
+  });
   return refuse;
 }
 
