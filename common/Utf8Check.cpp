@@ -1,19 +1,22 @@
+#include "common/Utf8Check.h"
+
 #include <cstdint>
 #include <cstring>
 
 #include "common/Utf8.h"
 
 #if defined(__SSE2__)
-#include <emmintrin.h>
+#include <immintrin.h>
 #endif
 
-// isValidUtf8: the content scanner sniffs the first 64 KiB of every file with it, and on Japanese
-// text (three-byte sequences between ASCII words) a byte-wise check branches at every change of
-// script: it was a quarter of the scanner's CPU on the benchmark's tree (perf, issue 17). Blocks of
-// 16 bytes are checked with SSE2 (in every x86-64 CPU) without a branch per byte; short texts and
-// other CPUs take the byte-wise path. Both give decodeUtf8's verdicts (tests/common/Utf8Test.cpp
-// compares them over every placement of up to four interesting bytes across block edges; the
-// fuzz target fuzz_utf8 over anything).
+// isValidUtf8: the content scanner sniffs the first 64 KiB of every file and every extracted text
+// with it, and on Japanese text (three-byte sequences between ASCII words) a byte-wise check
+// branches at every change of script: it was a quarter of the scanner's CPU on the benchmark's tree
+// (perf, issue 17). Blocks are checked without a branch per byte: by table lookups (32 bytes a step
+// with AVX2, 16 with SSSE3, chosen at run time; docs/decisions/0065), else by SSE2 compares (in
+// every x86-64 CPU); short texts and other CPUs take the byte-wise path. All give decodeUtf8's
+// verdicts (tests/common/Utf8Test.cpp compares every path over every placement of up to four
+// interesting bytes across block edges; the fuzz target fuzz_scan_decode over anything).
 
 namespace mamori::common {
 
@@ -129,15 +132,219 @@ bool validInBlocks(std::string_view text) {
   return _mm_movemask_epi8(blockErrors(_mm_setzero_si128(), last)) == 0;
 }
 
+// The lookup algorithm of Keiser and Lemire ("Validating UTF-8 in less than one instruction per
+// byte", 2021; simdjson's and simdutf's): three 16-entry tables indexed by the high nibble of the
+// byte before, its low nibble and the high nibble of the byte itself (pshufb, SSSE3) flag every
+// wrong pair of bytes; a third or fourth byte that must be a continuation is found by the bytes two
+// and three places before. About 10 vector instructions a block, against blockErrors' 25: on
+// Japanese text (no block is ASCII) it is what the scanner pays for every extracted text and every
+// text file (docs/decisions/0065). Each bit of the tables is one kind of error.
+// clang-format off
+constexpr unsigned char kTooShort = 1U << 0U;   // a lead or ASCII, then a lead or ASCII where a continuation belongs
+constexpr unsigned char kTooLong = 1U << 1U;    // ASCII, then a continuation
+constexpr unsigned char kOverlong3 = 1U << 2U;  // E0 80..9F
+constexpr unsigned char kTooLarge = 1U << 3U;   // F4 90.., F5 and up
+constexpr unsigned char kSurrogate = 1U << 4U;  // ED A0..BF
+constexpr unsigned char kOverlong2 = 1U << 5U;  // C0, C1
+constexpr unsigned char kTooLarge1000 = 1U << 6U;  // F5 and up, then 80..8F
+constexpr unsigned char kOverlong4 = 1U << 6U;     // F0 80..8F
+constexpr unsigned char kTwoConts = 1U << 7U;      // a continuation after a continuation (unless wanted)
+constexpr unsigned char kCarry = kTooShort | kTooLong | kTwoConts;
+
+alignas(16) constexpr unsigned char kByte1High[16] = {  // by the high nibble of the byte before
+    kTooLong,  kTooLong,  kTooLong,  kTooLong,  kTooLong,  kTooLong,  kTooLong,  kTooLong,  // 0_______: ASCII
+    kTwoConts, kTwoConts, kTwoConts, kTwoConts,                                            // 10______: continuation
+    kTooShort | kOverlong2,                                                                // 1100____: C0-CF
+    kTooShort,                                                                             // 1101____: D0-DF
+    kTooShort | kOverlong3 | kSurrogate,                                                   // 1110____: E0-EF
+    kTooShort | kTooLarge | kTooLarge1000 | kOverlong4};                                   // 1111____: F0-FF
+alignas(16) constexpr unsigned char kByte1Low[16] = {  // by the low nibble of the byte before
+    kCarry | kOverlong3 | kOverlong2 | kOverlong4,       // ____0000: C0, E0, F0
+    kCarry | kOverlong2,                                 // ____0001: C1
+    kCarry,                                              // ____0010
+    kCarry,                                              // ____0011
+    kCarry | kTooLarge,                                  // ____0100: F4
+    kCarry | kTooLarge | kTooLarge1000,                  // ____0101: F5
+    kCarry | kTooLarge | kTooLarge1000,                  // ____0110
+    kCarry | kTooLarge | kTooLarge1000,                  // ____0111
+    kCarry | kTooLarge | kTooLarge1000,                  // ____1000
+    kCarry | kTooLarge | kTooLarge1000,                  // ____1001
+    kCarry | kTooLarge | kTooLarge1000,                  // ____1010
+    kCarry | kTooLarge | kTooLarge1000,                  // ____1011
+    kCarry | kTooLarge | kTooLarge1000,                  // ____1100
+    kCarry | kTooLarge | kTooLarge1000 | kSurrogate,     // ____1101: ED
+    kCarry | kTooLarge | kTooLarge1000,                  // ____1110
+    kCarry | kTooLarge | kTooLarge1000};                 // ____1111
+alignas(16) constexpr unsigned char kByte2High[16] = {  // by the high nibble of the byte itself
+    kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort, kTooShort,  // ASCII
+    kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge1000 | kOverlong4,            // 1000____
+    kTooLong | kOverlong2 | kTwoConts | kOverlong3 | kTooLarge,                             // 1001____
+    kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,                             // 1010____
+    kTooLong | kOverlong2 | kTwoConts | kSurrogate | kTooLarge,                             // 1011____
+    kTooShort, kTooShort, kTooShort, kTooShort};                                            // 11______: a lead
+// The last three bytes of a block at or above F0 / E0 / C0 want a continuation in the next one: a
+// saturating subtraction of these leaves a byte that is not zero there, and zero everywhere else.
+alignas(32) constexpr unsigned char kWantsMore[32] = {
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF,
+    0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xFF, 0xEF, 0xDF, 0xBF};
+// clang-format on
+
+#define MAMORI_SSSE3 __attribute__((target("ssse3"), always_inline)) inline
+#define MAMORI_AVX2 __attribute__((target("avx2"), always_inline)) inline
+
+MAMORI_SSSE3 __m128i load16(const unsigned char* bytes) {
+  return _mm_load_si128(reinterpret_cast<const __m128i*>(bytes));  // NOLINT: aligned table
+}
+
+// The errors of one block given the 16 bytes before it (its prev1..prev3), SSSE3. (Helpers rather
+// than lambdas: a lambda does not take its function's target.)
+MAMORI_SSSE3 __m128i lookupErrors16(__m128i block, __m128i previous) {
+  const __m128i nibble = _mm_set1_epi8(0x0F);
+  const __m128i prev1 = _mm_alignr_epi8(block, previous, 15);
+  const __m128i prev2 = _mm_alignr_epi8(block, previous, 14);
+  const __m128i prev3 = _mm_alignr_epi8(block, previous, 13);
+  const __m128i special =
+      _mm_and_si128(_mm_and_si128(_mm_shuffle_epi8(load16(kByte1High), _mm_and_si128(_mm_srli_epi16(prev1, 4), nibble)),
+                                  _mm_shuffle_epi8(load16(kByte1Low), _mm_and_si128(prev1, nibble))),
+                    _mm_shuffle_epi8(load16(kByte2High), _mm_and_si128(_mm_srli_epi16(block, 4), nibble)));
+  // A third or fourth byte (two after E0 and up, three after F0 and up) must be a continuation:
+  // only there does the saturating subtraction leave the high bit set.
+  const __m128i must23 =
+      _mm_and_si128(_mm_or_si128(_mm_subs_epu8(prev2, _mm_set1_epi8(static_cast<char>(0xE0 - 0x80))),
+                                 _mm_subs_epu8(prev3, _mm_set1_epi8(static_cast<char>(0xF0 - 0x80)))),
+                    _mm_set1_epi8(static_cast<char>(0x80)));
+  return _mm_xor_si128(must23, special);
+}
+
+MAMORI_SSSE3 bool anySet16(__m128i errors) {
+  return _mm_movemask_epi8(_mm_cmpeq_epi8(errors, _mm_setzero_si128())) != 0xFFFF;
+}
+
+// 16 bytes a block, SSSE3 (every x86-64 CPU since 2006 but the first).
+__attribute__((target("ssse3"))) bool validLookup16(std::string_view text) {
+  const __m128i wantsMore = load16(kWantsMore + 16);
+  __m128i previous = _mm_setzero_si128();
+  __m128i errors = _mm_setzero_si128();
+  const char* p = text.data();
+  const std::size_t whole = text.size() / 16 * 16;
+  for (std::size_t at = 0; at < whole; at += 16) {
+    const __m128i block = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + at));  // NOLINT: unaligned load
+    // ASCII: nothing to check in it, but a lead in the last three bytes of the block before wanted a
+    // continuation here.
+    errors = _mm_or_si128(
+        errors, _mm_movemask_epi8(block) == 0 ? _mm_subs_epu8(previous, wantsMore) : lookupErrors16(block, previous));
+    if (anySet16(errors)) return false;
+    previous = block;
+  }
+  // The rest, then an end that wants nothing: zeros after the text (a sequence cut by the end wants a
+  // continuation there).
+  alignas(16) char tail[16] = {};
+  std::memcpy(tail, p + whole, text.size() - whole);
+  const __m128i last = _mm_load_si128(reinterpret_cast<const __m128i*>(tail));  // NOLINT: aligned load
+  errors = _mm_or_si128(errors, lookupErrors16(last, previous));
+  errors = _mm_or_si128(errors, lookupErrors16(_mm_setzero_si128(), last));
+  return !anySet16(errors);
+}
+
+MAMORI_AVX2 __m256i lanes(const unsigned char* bytes) {
+  return _mm256_broadcastsi128_si256(load16(bytes));  // the same table in both 128-bit lanes
+}
+
+MAMORI_AVX2 __m256i lookupErrors32(__m256i block, __m256i previous) {
+  const __m256i nibble = _mm256_set1_epi8(0x0F);
+  // The bytes of the block moved N places later, the first N from the end of the block before.
+  const __m256i shifted = _mm256_permute2x128_si256(previous, block, 0x21);  // previous' high lane, block's low
+  const __m256i prev1 = _mm256_alignr_epi8(block, shifted, 15);
+  const __m256i prev2 = _mm256_alignr_epi8(block, shifted, 14);
+  const __m256i prev3 = _mm256_alignr_epi8(block, shifted, 13);
+  const __m256i special = _mm256_and_si256(
+      _mm256_and_si256(_mm256_shuffle_epi8(lanes(kByte1High), _mm256_and_si256(_mm256_srli_epi16(prev1, 4), nibble)),
+                       _mm256_shuffle_epi8(lanes(kByte1Low), _mm256_and_si256(prev1, nibble))),
+      _mm256_shuffle_epi8(lanes(kByte2High), _mm256_and_si256(_mm256_srli_epi16(block, 4), nibble)));
+  const __m256i must23 =
+      _mm256_and_si256(_mm256_or_si256(_mm256_subs_epu8(prev2, _mm256_set1_epi8(static_cast<char>(0xE0 - 0x80))),
+                                       _mm256_subs_epu8(prev3, _mm256_set1_epi8(static_cast<char>(0xF0 - 0x80)))),
+                       _mm256_set1_epi8(static_cast<char>(0x80)));
+  return _mm256_xor_si256(must23, special);
+}
+
+// The same 32 bytes a block, AVX2.
+__attribute__((target("avx2"))) bool validLookup32(std::string_view text) {
+  const __m256i wantsMore = _mm256_load_si256(reinterpret_cast<const __m256i*>(kWantsMore));  // NOLINT: aligned
+  __m256i previous = _mm256_setzero_si256();
+  __m256i errors = _mm256_setzero_si256();
+  const char* p = text.data();
+  const std::size_t whole = text.size() / 32 * 32;
+  for (std::size_t at = 0; at < whole; at += 32) {
+    const __m256i block = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + at));  // NOLINT: unaligned load
+    errors = _mm256_or_si256(errors, _mm256_movemask_epi8(block) == 0 ? _mm256_subs_epu8(previous, wantsMore)
+                                                                      : lookupErrors32(block, previous));
+    if (_mm256_testz_si256(errors, errors) == 0) return false;
+    previous = block;
+  }
+  alignas(32) char tail[32] = {};
+  std::memcpy(tail, p + whole, text.size() - whole);
+  const __m256i last = _mm256_load_si256(reinterpret_cast<const __m256i*>(tail));  // NOLINT: aligned load
+  errors = _mm256_or_si256(errors, lookupErrors32(last, previous));
+  errors = _mm256_or_si256(errors, lookupErrors32(_mm256_setzero_si256(), last));
+  return _mm256_testz_si256(errors, errors) != 0;
+}
+
+#undef MAMORI_SSSE3
+#undef MAMORI_AVX2
+
 #endif
+
+bool validOn(Utf8Path path, std::string_view text) {
+  switch (path) {
+#if defined(__SSE2__)
+    case Utf8Path::kSse2: return text.size() >= 32 ? validInBlocks(text) : validBytewise(text);
+    case Utf8Path::kSsse3: return text.size() >= 32 ? validLookup16(text) : validBytewise(text);
+    case Utf8Path::kAvx2: return text.size() >= 32 ? validLookup32(text) : validBytewise(text);
+#else
+    case Utf8Path::kSse2:
+    case Utf8Path::kSsse3:
+    case Utf8Path::kAvx2:
+#endif
+    case Utf8Path::kBytewise: break;
+  }
+  return validBytewise(text);
+}
+
+// The fastest path this CPU has, chosen once. (Zero, the byte-wise path, until then: a check from
+// another static initializer before this one is still right.)
+Utf8Path bestPath() noexcept {
+#if defined(__SSE2__)
+  __builtin_cpu_init();
+  if (__builtin_cpu_supports("avx2")) return Utf8Path::kAvx2;
+  if (__builtin_cpu_supports("ssse3")) return Utf8Path::kSsse3;
+  return Utf8Path::kSse2;
+#else
+  return Utf8Path::kBytewise;
+#endif
+}
+
+const Utf8Path kBestPath = bestPath();
 
 }  // namespace
 
-bool isValidUtf8(std::string_view text) {
+bool utf8PathAvailable(Utf8Path path) {
+  switch (path) {
 #if defined(__SSE2__)
-  if (text.size() >= 32) return validInBlocks(text);
+    case Utf8Path::kBytewise:
+    case Utf8Path::kSse2: return true;
+    case Utf8Path::kSsse3: return __builtin_cpu_supports("ssse3") != 0;
+    case Utf8Path::kAvx2: return __builtin_cpu_supports("avx2") != 0;
+#else
+    case Utf8Path::kBytewise: return true;
+    default: return false;
 #endif
-  return validBytewise(text);
+  }
+  return false;
 }
+
+bool isValidUtf8On(Utf8Path path, std::string_view text) { return validOn(path, text); }
+
+bool isValidUtf8(std::string_view text) { return validOn(kBestPath, text); }
 
 }  // namespace mamori::common

@@ -4,6 +4,7 @@
 #include <string>
 
 #include "common/Utf8.h"
+#include "common/Utf8Check.h"
 
 using mamori::common::isValidUtf8;
 
@@ -85,53 +86,85 @@ TEST_CASE("outside text printed on a terminal shows control, invisible and direc
   CHECK(visibleText("\xF0\x9F\x94\x92") == "\xF0\x9F\x94\x92");  // U+1F512 stays
 }
 
-TEST_CASE("the block-wise check agrees with decodeUtf8 across 16-byte edges") {
+TEST_CASE("every block-wise check agrees with decodeUtf8 across 16- and 32-byte edges") {
+  using mamori::common::Utf8Path;
   const auto reference = decodesWhole;
-  // Every run of up to four of these bytes, placed so that it ends a text or straddles the first
-  // block edge, in ASCII and in Japanese surroundings (texts of 32 bytes and more take the blocks).
+  // Every run of up to four of these bytes, placed so that it ends a text or straddles a block edge
+  // (16 and 32 bytes, the second edge of 32-byte blocks too), in ASCII and in Japanese surroundings
+  // (texts of 32 bytes and more take the blocks), on every path this CPU has.
   const unsigned char interesting[] = {0x00, 0x41, 0x7F, 0x80, 0x8F, 0x90, 0x9F, 0xA0, 0xBF, 0xC0, 0xC1, 0xC2, 0xDF,
                                        0xE0, 0xE1, 0xEC, 0xED, 0xEE, 0xEF, 0xF0, 0xF1, 0xF3, 0xF4, 0xF5, 0xFF};
   const std::string japanese = "社外秘の資料です。顧客番号";  // 3-byte sequences only
-  int disagreements = 0;
-  int checked = 0;
-  std::string run;
-  const auto tryAll = [&](const std::string& seq) {
-    for (const std::size_t at : {12U, 13U, 14U, 15U, 16U, 30U, 31U}) {
-      for (bool kanji : {false, true}) {
-        std::string text = kanji ? japanese + japanese : std::string(48, 'a');
-        text.resize(at);  // may cut a kanji: then the text is invalid before the run, both agree on it
-        std::string whole = text + seq;
-        whole.resize(std::max<std::size_t>(whole.size(), 32), 'b');
-        for (const std::string& candidate : {whole, text + seq + std::string(40, 'c')}) {
-          ++checked;
-          if (mamori::common::isValidUtf8(candidate) != reference(candidate)) {
-            ++disagreements;
-            if (disagreements < 5) MESSAGE("disagree on a text of " << candidate.size() << " bytes, run at " << at);
+  for (const Utf8Path path : {Utf8Path::kSse2, Utf8Path::kSsse3, Utf8Path::kAvx2}) {
+    if (!mamori::common::utf8PathAvailable(path)) continue;
+    CAPTURE(static_cast<int>(path));
+    const auto check = [&](std::string_view text) { return mamori::common::isValidUtf8On(path, text); };
+    int disagreements = 0;
+    int checked = 0;
+    const auto tryAll = [&](const std::string& seq) {
+      for (const std::size_t at : {13U, 14U, 15U, 16U, 29U, 30U, 31U, 32U, 61U, 62U, 63U}) {
+        for (bool kanji : {false, true}) {
+          std::string text = kanji ? japanese + japanese + japanese + japanese : std::string(80, 'a');
+          text.resize(at);  // may cut a kanji: then the text is invalid before the run, both agree on it
+          std::string whole = text + seq;
+          whole.resize(std::max<std::size_t>(whole.size(), 32), 'b');
+          for (const std::string& candidate : {whole, text + seq + std::string(40, 'c')}) {
+            ++checked;
+            if (check(candidate) != reference(candidate)) {
+              ++disagreements;
+              if (disagreements < 5) MESSAGE("disagree on a text of " << candidate.size() << " bytes, run at " << at);
+            }
+          }
+        }
+      }
+    };
+    for (unsigned char a : interesting) {
+      for (unsigned char b : interesting) {
+        for (unsigned char c : interesting) {
+          tryAll(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
+          for (unsigned char d : {0x80, 0xBF, 0x41, 0xF4, 0xE3}) {
+            tryAll(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d)});
           }
         }
       }
     }
-  };
-  for (unsigned char a : interesting) {
-    for (unsigned char b : interesting) {
-      for (unsigned char c : interesting) {
-        tryAll(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c)});
-        for (unsigned char d : {0x80, 0xBF, 0x41, 0xF4, 0xE3}) {
-          tryAll(std::string{static_cast<char>(a), static_cast<char>(b), static_cast<char>(c), static_cast<char>(d)});
-        }
-      }
+    CHECK(checked > 1'000'000);
+    CHECK(disagreements == 0);
+    // Long valid texts in every script mix, and one bad byte anywhere in them.
+    std::string mixed;
+    for (int i = 0; i < 200; ++i) mixed += (i % 3 == 0 ? japanese : i % 3 == 1 ? "report 2026 " : "\xF0\x9F\x94\x92 é");
+    CHECK(check(mixed));
+    for (std::size_t at = 0; at < mixed.size(); at += 7) {
+      std::string bad = mixed;
+      bad[at] = static_cast<char>(0xFF);
+      if (check(bad)) ++disagreements;
     }
+    CHECK(disagreements == 0);
   }
-  CHECK(checked > 1'000'000);
-  CHECK(disagreements == 0);
-  // Long valid texts in every script mix, and one bad byte anywhere in them.
-  std::string mixed;
-  for (int i = 0; i < 200; ++i) mixed += (i % 3 == 0 ? japanese : i % 3 == 1 ? "report 2026 " : "\xF0\x9F\x94\x92 é");
-  CHECK(mamori::common::isValidUtf8(mixed));
-  for (std::size_t at = 0; at < mixed.size(); at += 7) {
-    std::string bad = mixed;
-    bad[at] = static_cast<char>(0xFF);
-    if (mamori::common::isValidUtf8(bad)) ++disagreements;
+}
+
+TEST_CASE("every path agrees with decodeUtf8 on random texts of valid and broken sequences") {
+  using mamori::common::Utf8Path;
+  // Pieces of every length class, glued at random: mostly valid texts with now and then one of the
+  // hostile sequences, so long runs of blocks are checked with state carried from block to block.
+  const std::string pieces[] = {"a",    "report ",  "\xC3\xA9",     "社外秘",           "\xF0\x9F\x94\x92",
+                                "\n",   "\xC0\xAF", "\xED\xA0\x80", "\xF4\x90\x80\x80", "\xE3\x81",
+                                "\x80", "\xFF"};
+  std::uint32_t seed = 12345;
+  const auto next = [&] {
+    seed = seed * 1103515245U + 12345U;
+    return (seed >> 16U) & 0x7FFFU;
+  };
+  int disagreements = 0;
+  for (int round = 0; round < 20'000; ++round) {
+    std::string text;
+    const std::uint32_t length = next() % 200;
+    const bool broken = round % 2 == 1;
+    while (text.size() < length) text += pieces[next() % (broken ? 12 : 6)];
+    for (const Utf8Path path : {Utf8Path::kBytewise, Utf8Path::kSse2, Utf8Path::kSsse3, Utf8Path::kAvx2}) {
+      if (mamori::common::utf8PathAvailable(path) && mamori::common::isValidUtf8On(path, text) != decodesWhole(text))
+        ++disagreements;
+    }
   }
   CHECK(disagreements == 0);
 }

@@ -1,12 +1,13 @@
 // Fuzzes text decoding (encoding detection, iconv transcoding), the detectors over its output, XML
-// text, PDF content streams and ToUnicode CMaps; and checks the block-wise UTF-8 test (the
-// scanner's sniff) against decoding code point by code point.
+// text, PDF content streams and ToUnicode CMaps; and checks every block-wise UTF-8 test (the
+// scanner's sniff: SSE2 compares, SSSE3 and AVX2 table lookups) against decoding code point by code point.
 #include <cstddef>
 #include <cstdint>
 #include <string_view>
 
 #include "common/Result.h"
 #include "common/Utf8.h"
+#include "common/Utf8Check.h"
 #include "scan/Detector.h"
 #include "scan/PdfCMap.h"
 #include "scan/PdfText.h"
@@ -24,6 +25,10 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     at += n;
   }
   MAMORI_ASSERT(mamori::common::isValidUtf8(input) == decodes);
+  using mamori::common::Utf8Path;
+  for (const Utf8Path path : {Utf8Path::kBytewise, Utf8Path::kSse2, Utf8Path::kSsse3, Utf8Path::kAvx2}) {
+    if (mamori::common::utf8PathAvailable(path)) MAMORI_ASSERT(mamori::common::isValidUtf8On(path, input) == decodes);
+  }
   const auto decoded = decodeToUtf8(input);
   const std::string_view text = decoded ? std::string_view(*decoded) : input;
   const std::int64_t found = CreditCardDetector().count(text) + MyNumberDetector().count(text);
