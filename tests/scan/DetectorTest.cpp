@@ -40,13 +40,14 @@ TEST_CASE("My Number check digit") {
   CHECK(numbers.count("91234 5678 9018") == 0);  // 13 digits
 }
 
-TEST_CASE("numbers are found at every offset, whatever bytes surround them (text is skipped eight bytes at a time)") {
+TEST_CASE(
+    "numbers are found at every offset, whatever bytes surround them (text is skipped 32 and 8 bytes at a time)") {
   const CreditCardDetector cards;
   const MyNumberDetector numbers;
   // Fillers with bytes just outside '0'..'9' ('/' and ':'), near 0xEF, and Japanese text.
   for (const std::string& filler : {std::string("/"), std::string(":"), std::string("\xEE"), std::string("\xF0"),
                                     std::string("x"), std::string("議")}) {
-    for (std::size_t before = 0; before < 24; ++before) {
+    for (std::size_t before = 0; before < 72; ++before) {
       std::string lead;
       while (lead.size() < before) lead += filler;
       lead += ' ';
@@ -57,6 +58,8 @@ TEST_CASE("numbers are found at every offset, whatever bytes surround them (text
       CHECK(cards.count(lead + "４１１１１１１１１１１１１１１１" + trail) == 1);
       CHECK(numbers.count(lead + "1234 5678 9018" + trail) == 1);
       CHECK(digitRuns(lead + "7" + trail, 19) == std::vector<std::string>{"7"});
+      CHECK(digitRuns(lead + "0" + trail, 19) == std::vector<std::string>{"0"});  // both ends of '0'..'9'
+      CHECK(digitRuns(lead + "9" + trail, 19) == std::vector<std::string>{"9"});
       CHECK(digitRuns(lead + "９" + trail, 19) == std::vector<std::string>{"9"});
       CHECK(digitRuns(lead, 19).empty());
     }
