@@ -2,8 +2,6 @@
 // against the reference loop on the same files, each normalised in 8 KiB pieces as fingerprintText
 // does. Thread CPU, best of --rounds, rounds alternating. bench/README.md.
 //   mamori-bench-normalize [--rounds N] DIR|FILE...
-#include <time.h>
-
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
@@ -13,17 +11,13 @@
 #include <string>
 #include <vector>
 
+#include "bench/ThreadClock.h"
 #include "fingerprint/TextNormalizer.h"
 
 namespace fp = mamori::fingerprint;
+using mamori::bench::threadSeconds;
 
 namespace {
-
-double threadSeconds() {
-  timespec ts{};
-  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
-  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
-}
 
 using Append = void (*)(std::string_view, std::u32string&);
 

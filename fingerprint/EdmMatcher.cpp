@@ -5,6 +5,7 @@
 #include <bit>
 #include <bitset>
 #include <cstring>
+#include <optional>
 #include <span>
 
 #if defined(__SSE2__)
@@ -111,11 +112,13 @@ class Scanner {
   enum class Fields { kEvery, kTriggered, kUntriggered };
   // skipPlain: skip the bytes that are neither cuts nor triggers 16 at a time (plainBytes); without,
   // every character is decoded and tested (the reference the tests compare the skipping with).
-  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields, bool skipPlain = true)
+  // kinds: those looked up (of the set's kindsOf).
+  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields,
+          std::bitset<kEdmKinds> kinds, bool skipPlain = true)
       : set_(set),
         key_(key),
         text_(text),
-        kinds_(fields == Fields::kUntriggered ? untriggeredKinds(set) : kindsOf(set)),
+        kinds_(kinds),
         fields_(fields),
         skipPlain_(skipPlain) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
@@ -606,6 +609,37 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
   return std::string_view::npos;
 }
 
+// What the anchored pass looks up first, in every field holding a trigger, and then only in the lines
+// within the window of a strong value found first (in the fields thenFields names).
+struct AnchorPlan {
+  std::bitset<kEdmKinds> first, then;
+  Scanner::Fields thenFields;
+};
+
+// A strong value holds a trigger, so every kind can be looked up first in the fields holding one, and
+// names and text (untriggeredKinds) then around the strong values found (docs/decisions/0057). But
+// when the columns with values of kinds other than phone, e-mail and digits number fewer than
+// min_columns, every row the rule can find has a value of one of those three kinds within each window
+// it is found by: those kinds are looked up first, and the others (addresses, names, text) only around
+// what they find, in every field (docs/decisions/0066). An address of a customer list is shared by
+// many rows and is the costly candidate (normalised, hashed, and its rows collected for each line).
+// The addresses need not hold a digit then (they are read in every field around the first values);
+// else the set must anchor (edmAnchored). Without a plan, every candidate is read.
+std::optional<AnchorPlan> anchorPlan(const EdmSet& set) {
+  const std::bitset<kEdmKinds> present = kindsOf(set);
+  std::bitset<kEdmKinds> selective;
+  for (const EdmKind kind : {EdmKind::kPhone, EdmKind::kEmail, EdmKind::kDigits})
+    selective.set(static_cast<std::size_t>(kind));
+  std::int64_t others = 0;
+  for (std::size_t c = 0; c < set.columns.size(); ++c)
+    if (set.columns[c] != EdmType::kSkip && set.columnPresent(c) &&
+        !selective.test(static_cast<std::size_t>(edmKind(set.columns[c]))))
+      ++others;
+  if (others < set.minColumns) return AnchorPlan{present & selective, present & ~selective, Scanner::Fields::kEvery};
+  if (edmAnchored(set)) return AnchorPlan{present, untriggeredKinds(set), Scanner::Fields::kUntriggered};
+  return std::nullopt;
+}
+
 // The values of the set found in text: from every candidate, or (EdmPass::kAnchored, a set that
 // allows it) from the lines within the set's window of a strong value. A strong value of such a set
 // holds a digit or an '@', so it is in a field holding a trigger: those fields are read first, whole,
@@ -614,12 +648,14 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
 // other rows' values lie in between or on their lines is read only there: the rule decides every row
 // as it does from every candidate (docs/decisions/0057).
 std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {
-  if (pass == EdmPass::kEveryCandidate || !edmAnchored(set)) {
-    Scanner scanner(set, key, text, Scanner::Fields::kEvery, pass != EdmPass::kEveryCandidate);
+  const auto anchored = pass == EdmPass::kEveryCandidate ? std::nullopt : anchorPlan(set);
+  if (!anchored) {
+    Scanner scanner(set, key, text, Scanner::Fields::kEvery, kindsOf(set), pass != EdmPass::kEveryCandidate);
     scanner.scan(0, text.size());
     return scanner.take();
   }
-  Scanner triggered(set, key, text, Scanner::Fields::kTriggered);
+  const AnchorPlan& plan = *anchored;
+  Scanner triggered(set, key, text, Scanner::Fields::kTriggered, plan.first);
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
@@ -642,12 +678,12 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
     else
       lines.emplace_back(start, end);
   }
-  // Their fields without a trigger hold only names and text (untriggeredKinds): not read when the
-  // set has none.
-  Scanner untriggered(set, key, text, Scanner::Fields::kUntriggered);
-  if (untriggeredKinds(set).any())
-    for (const auto& [from, to] : lines) untriggered.scan(from, to);
-  auto found = untriggered.take();
+  // The kinds not looked up yet (names and text in the fields without a trigger, or every kind
+  // anchorPlan deferred): not read when there are none.
+  Scanner around(set, key, text, plan.thenFields, plan.then);
+  if (plan.then.any())
+    for (const auto& [from, to] : lines) around.scan(from, to);
+  auto found = around.take();
   // With the values of the triggered fields on those lines (found in text order).
   auto range = lines.begin();
   for (const Found& f : first) {

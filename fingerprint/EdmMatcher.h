@@ -11,7 +11,10 @@
 // the set says all of them hold a digit), a row can only be found around such a value: the text is
 // first searched for the characters that can make one, the candidates of their fields are looked up
 // as those kinds only, and only the lines within window bytes of a value found there are cut into
-// every candidate (docs/decisions/0057). The answer is the same as reading every candidate.
+// every candidate (docs/decisions/0057). When fewer than min_columns of the set's columns with values
+// are of kinds other than phone, e-mail and digits, only those three kinds are looked up first, and the
+// others (addresses, names, text) only on the lines within window bytes of one found (0066). The answer
+// is the same as reading every candidate.
 
 #include <cstdint>
 #include <string_view>
@@ -40,7 +43,8 @@ EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view
 
 // Whether every strong column of set is of a kind whose values hold an ASCII digit or an '@' (phone,
 // digits, e-mail; an address kind when the set says every address holds a digit): then matchEdm reads
-// only around them.
+// only around them. (It also reads only around phones, e-mails and numbers, whatever its addresses,
+// when fewer than min_columns of its columns with values are of other kinds: docs/decisions/0066.)
 bool edmAnchored(const EdmSet& set);
 
 // Whether c (not ASCII) normalises (TextNormalizer) to text that can hold an ASCII digit: full-width

@@ -340,17 +340,13 @@ std::string generated(std::mt19937& rng, const Table& t) {
   return text;
 }
 
-}  // namespace
-
-TEST_CASE("the anchored pass finds what every candidate finds, on generated texts") {
-  auto t = table(300);
-  REQUIRE(t.set.valuesHoldDigits(fp::EdmKind::kAddress));
-  REQUIRE(fp::edmAnchored(t.set));
-  std::mt19937 rng(18);
-  std::size_t withRows = 0, texts = 0;
+// Compares the anchored pass with every candidate's on perWindow generated texts at each of three
+// windows; answers how many texts hold rows.
+std::size_t compareOnGenerated(Table& t, std::mt19937& rng, int perWindow) {
+  std::size_t withRows = 0;
   for (const std::int64_t window : {32, 100, 512}) {
     t.set.window = window;
-    for (int i = 0; i < 700; ++i, ++texts) {
+    for (int i = 0; i < perWindow; ++i) {
       const std::string text = generated(rng, t);
       CAPTURE(text);
       CAPTURE(window);
@@ -361,6 +357,18 @@ TEST_CASE("the anchored pass finds what every candidate finds, on generated text
       if (every.rows > 0) ++withRows;
     }
   }
+  return withRows;
+}
+
+}  // namespace
+
+TEST_CASE("the anchored pass finds what every candidate finds, on generated texts") {
+  auto t = table(300);
+  REQUIRE(t.set.valuesHoldDigits(fp::EdmKind::kAddress));
+  REQUIRE(fp::edmAnchored(t.set));
+  std::mt19937 rng(18);
+  const std::size_t texts = 3 * 700;
+  const std::size_t withRows = compareOnGenerated(t, rng, 700);
   // Enough of them hold rows (and enough do not) for the comparison to mean something.
   MESSAGE(withRows, " of ", texts, " texts hold rows");
   CHECK(withRows > texts / 4);
@@ -393,6 +401,37 @@ TEST_CASE("columns whose values were all dropped are not looked for, and the ans
   }
   MESSAGE(withRows, " of 900 texts hold rows");
   CHECK(withRows > 900 / 5);
+}
+
+TEST_CASE("addresses, names and text are looked up only around phones, e-mails and numbers when rows need one") {
+  // With fewer columns of other kinds than min_columns, every row found has a phone, an e-mail or a
+  // number in each window that finds it: the other kinds are read only around those (0066). With as
+  // many, they are read as before. Either way the answer is every candidate's.
+  struct Case {
+    bool sharedNames;
+    std::int64_t minColumns;
+    bool digitlessAddress = false;
+  };
+  // (shared names: address, phone, e-mail, My Number have values; else name and kana too. A digitless
+  // address: the set does not anchor on addresses, 0057, but still on the other three kinds.)
+  for (const Case c : {Case{true, 2}, Case{true, 3}, Case{false, 3}, Case{false, 4}, Case{true, 2, true}}) {
+    CAPTURE(c.sharedNames);
+    CAPTURE(c.minColumns);
+    CAPTURE(c.digitlessAddress);
+    auto t = table(300, c.digitlessAddress, c.sharedNames);
+    CHECK(fp::edmAnchored(t.set) == !c.digitlessAddress);
+    t.set.minColumns = c.minColumns;
+    std::mt19937 rng(65 + static_cast<unsigned>(c.minColumns));
+    const std::size_t withRows = compareOnGenerated(t, rng, 400);
+    MESSAGE(withRows, " of 1200 texts hold rows");
+    CHECK(withRows > 1200 / 10);
+    CHECK(withRows < 1200 * 9 / 10);
+  }
+  // Row 0's address holds no digit: found in a field without a trigger, around its phone.
+  const auto digitless = table(300, true, true);
+  const auto& row = digitless.rows[0];
+  CHECK(rows(digitless.set, "送付先: " + row[2] + " 様\n電話: " + row[3] + "\n") == 1);
+  CHECK(rows(digitless.set, row[3] + "\n" + std::string(600, 'x') + "\n" + row[2] + "\n") == 0);
 }
 
 TEST_CASE("a set anchors only when every strong column's values hold a digit or an @") {

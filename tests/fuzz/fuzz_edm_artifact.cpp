@@ -49,5 +49,15 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto anchored = fp::matchEdm(sample, key, text);
   const auto every = fp::matchEdm(sample, key, text, fp::EdmPass::kEveryCandidate);
   MAMORI_ASSERT(anchored.rows == every.rows && anchored.columnTypes == every.columnTypes);
+  // With min_columns 3 a row needs a phone, an e-mail or a number (two columns are of other kinds):
+  // names and addresses are looked up only around those (docs/decisions/0066).
+  static const fp::EdmSet three = [] {
+    auto set = sample;
+    set.minColumns = 3;
+    return set;
+  }();
+  const auto deferred = fp::matchEdm(three, key, text);
+  const auto everyThree = fp::matchEdm(three, key, text, fp::EdmPass::kEveryCandidate);
+  MAMORI_ASSERT(deferred.rows == everyThree.rows && deferred.columnTypes == everyThree.columnTypes);
   return 0;
 }
