@@ -308,8 +308,12 @@ class Scanner {
   void candidate(std::string_view span, const NormalizedUtf8& normalized, bool trigger, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
     const bool digitLike = trigger && ((first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80);
-    if (wants(EdmKind::kPhone) && digitLike) lookupIf(EdmKind::kPhone, span, offset);
-    if (wants(EdmKind::kDigits) && digitLike) lookupIf(EdmKind::kDigits, span, offset);
+    if (digitLike && (wants(EdmKind::kPhone) || wants(EdmKind::kDigits))) {
+      // A phone and a number from one read of the span (the same value when it is both).
+      const unsigned as = normalizeEdmDigitsInto(span, value_);
+      if (wants(EdmKind::kPhone) && (as & kEdmAsPhone) != 0) lookup(EdmKind::kPhone, value_, offset);
+      if (wants(EdmKind::kDigits) && (as & kEdmAsDigits) != 0) lookup(EdmKind::kDigits, value_, offset);
+    }
     if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos) lookupIf(EdmKind::kEmail, span, offset);
     if (normalized.chars < 2) return;
     std::string_view value;

@@ -66,28 +66,31 @@ bool isSeparator(std::uint32_t c) {
   }
 }
 
-// Digits of text (ASCII and full-width) into out, or false when it holds anything but digits,
-// separators and, with phone, parentheses and a leading '+'.
-bool digitsInto(std::string_view text, bool phone, std::string& out) {
+// Digits of text (ASCII and full-width) into out, as a phone and as a number at once (kEdmAsPhone,
+// kEdmAsDigits; before their counts of digits are checked): a number holds only digits and separators,
+// a phone also parentheses and a leading '+' (a leading +81 is read as 0; out is then only a phone).
+unsigned digitsInto(std::string_view text, std::string& out) {
   out.clear();
-  bool plus = false;
+  bool plus = false, phoneOnly = false;
   for (std::size_t at = 0; at < text.size();) {
     std::uint32_t c = 0;
     at += next(text, at, c);
     if (c >= 0xFF10 && c <= 0xFF19) c = c - 0xFF10 + '0';
     if (c >= '0' && c <= '9') {
       out.push_back(static_cast<char>(c));
-    } else if (isSeparator(c) || (phone && (c == '(' || c == ')' || c == 0xFF08 || c == 0xFF09))) {
-      continue;  // separators, and a phone number's parentheses
-    } else if (phone && (c == '+' || c == 0xFF0B) && out.empty() && !plus) {
-      plus = true;
+    } else if (isSeparator(c)) {
+      continue;
+    } else if (c == '(' || c == ')' || c == 0xFF08 || c == 0xFF09) {
+      phoneOnly = true;  // a phone number's parentheses
+    } else if ((c == '+' || c == 0xFF0B) && out.empty() && !plus) {
+      plus = phoneOnly = true;
     } else {
-      return false;
+      return 0;
     }
   }
   // +81 (Japan's country code) is written for the leading 0 of the national number.
   if (plus && out.starts_with("81")) out.replace(0, 2, "0");
-  return true;
+  return kEdmAsPhone | (phoneOnly ? 0U : kEdmAsDigits);
 }
 
 bool emailInto(std::string_view text, std::string& out) {
@@ -233,8 +236,9 @@ std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text
 bool normalizeEdmValueInto(EdmKind kind, std::string_view text, std::string& out) {
   if (text.empty() || text.size() > 512) return false;
   switch (kind) {
-    case EdmKind::kPhone: return digitsInto(text, true, out) && out.size() >= 8 && out.size() <= 15;
-    case EdmKind::kDigits: return digitsInto(text, false, out) && out.size() >= 4 && out.size() <= 19;
+    case EdmKind::kPhone:
+    case EdmKind::kDigits:
+      return (normalizeEdmDigitsInto(text, out) & (kind == EdmKind::kPhone ? kEdmAsPhone : kEdmAsDigits)) != 0;
     case EdmKind::kEmail: return emailInto(text, out);
     case EdmKind::kName:
     case EdmKind::kAddress:
@@ -246,6 +250,14 @@ bool normalizeEdmValueInto(EdmKind kind, std::string_view text, std::string& out
     }
   }
   return false;
+}
+
+unsigned normalizeEdmDigitsInto(std::string_view text, std::string& out) {
+  if (text.empty() || text.size() > 512) return 0;
+  unsigned kinds = digitsInto(text, out);
+  if (out.size() < 8 || out.size() > 15) kinds &= ~kEdmAsPhone;
+  if (out.size() < 4 || out.size() > 19) kinds &= ~kEdmAsDigits;
+  return kinds;
 }
 
 std::vector<std::string> edmCellValues(EdmType type, std::string_view cell) {

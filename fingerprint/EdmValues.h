@@ -45,6 +45,12 @@ std::optional<std::string> normalizeEdmValue(EdmKind kind, std::string_view text
 // when text cannot be a value of kind (out is then unspecified).
 bool normalizeEdmValueInto(EdmKind kind, std::string_view text, std::string& out);
 
+// normalizeEdmValueInto of text as a phone and as digits at once (the scanner reads every span that
+// may be one as both): the kinds text is a value of (kEdmAsPhone, kEdmAsDigits), and its value in out,
+// the same for both when it is both (a phone written with parentheses or '+' is no number).
+constexpr unsigned kEdmAsPhone = 1, kEdmAsDigits = 2;
+unsigned normalizeEdmDigitsInto(std::string_view text, std::string& out);
+
 // The name, address or text value of text already through normalizeText (TextNormalizer.h): the
 // scanner normalises each word once and joins them. Other kinds: nullopt.
 std::optional<std::string> edmValueFromNormalized(EdmKind kind, const std::u32string& normalized);
