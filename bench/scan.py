@@ -25,10 +25,12 @@ there; the default tree's ~0.19 s is too short for stable ratios).
 --baseline DIR measures a second build (an older commit's build/bin) beside this one, alternated in
 every round, with the load average printed: before/after figures from one run on a shared machine.
 Figures 1, 3 and 4 run `mamori-scan`, or `mamori-agent scan` for a build that has no mamori-scan.
-Usage: bench/scan.py [--files N] [--kib K] [--repeat R] [--baseline DIR]   (run after scripts/build.sh)
+--libreoffice has LibreOffice write the docx/xlsx of figure 3 (and of the mixed tree) from the same text (soffice).
+Usage: bench/scan.py [--files N] [--kib K] [--repeat R] [--baseline DIR] [--libreoffice]   (run after scripts/build.sh)
 """
 
 import argparse
+import csv
 import json
 import os
 import random
@@ -95,6 +97,38 @@ def make_office_trees(office_root, text_root, files, kib, rng):
                 f.write(data)
         with open(os.path.join(text_root, base + ".txt"), "w", encoding="utf-8") as f:
             f.write("\n".join("".join(p) for p in paragraphs))
+
+
+def rewrite_by_libreoffice(office_root, text_root, files, work):
+    """The office tree's documents written again by LibreOffice (soffice --headless) from the same text:
+    each docx from its .txt (a paragraph a line), each xlsx from a CSV of one cell a line. LibreOffice
+    (like Word) writes a run per word or so and formatting around each, where make_fixtures writes one
+    run a paragraph: the XML pass has about five times the markup per byte of text to go through."""
+    if shutil.which("soffice") is None:
+        sys.exit("bench/scan.py: --libreoffice needs soffice (libreoffice-writer-nogui, libreoffice-calc-nogui)")
+    sources = os.path.join(work, "libreoffice-sources")
+    converted = os.path.join(work, "libreoffice-out")
+    os.makedirs(sources)
+    os.makedirs(converted)
+    for i in range(files):
+        with open(os.path.join(text_root, f"d{i % 16:02d}/f{i:05d}.txt"), encoding="utf-8") as f:
+            lines = f.read().split("\n")
+        if i % 2 == 0:
+            with open(os.path.join(sources, f"f{i:05d}.txt"), "w", encoding="utf-8") as f:
+                f.write("\n".join(lines))
+        else:
+            with open(os.path.join(sources, f"f{i:05d}.csv"), "w", encoding="utf-8", newline="") as f:
+                csv.writer(f).writerows([line] for line in lines)
+    profile = os.path.join(work, "libreoffice-profile")
+    for suffix, target, options in ((".txt", "docx:MS Word 2007 XML", []),
+                                    (".csv", "xlsx", ["--infilter=CSV:44,34,76"])):  # comma, '"', UTF-8
+        names = sorted(os.path.join(sources, n) for n in os.listdir(sources) if n.endswith(suffix))
+        subprocess.run(["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore", *options,
+                        "--convert-to", target, "--outdir", converted, *names],
+                       check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=1800)
+    for i in range(files):
+        name = f"f{i:05d}." + ("docx" if i % 2 == 0 else "xlsx")
+        os.replace(os.path.join(converted, name), os.path.join(office_root, f"d{i % 16:02d}", name))
 
 
 def tree_bytes(root):
@@ -244,6 +278,9 @@ def main():
     parser.add_argument("--kib", type=int, default=32, help="size of each plain file in KiB (default 32)")
     parser.add_argument("--office-files", type=int, default=300, help="docx/xlsx files (default 300)")
     parser.add_argument("--repeat", type=int, default=3, help="rounds, best of them kept per figure (default 3)")
+    parser.add_argument("--libreoffice", action="store_true",
+                        help="have LibreOffice write the docx/xlsx of figure 3 (and of the mixed tree) from the same text (soffice, about a "
+                             "minute): ratio 3 on files as an office suite writes them (docs/decisions/0065)")
     parser.add_argument("--baseline", metavar="DIR",
                         help="also measure the mamori-agent (and mamori-extract) in DIR, e.g. a build of an older "
                              "commit: every figure of both, alternated within each round")
@@ -274,6 +311,8 @@ def main():
         office = os.path.join(mixed, "office")
         text = os.path.join(work, "office-text")
         make_office_trees(office, text, args.office_files, 64, rng)
+        if args.libreoffice:
+            rewrite_by_libreoffice(office, text, args.office_files, work)
         for tree in (plain, office, text):
             warm(tree)
         load_before = os.getloadavg()
@@ -296,7 +335,8 @@ def main():
         load_after = os.getloadavg()
 
         mib = size / (1 << 20)
-        print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB; {args.office_files} docx/xlsx "
+        written = " written by LibreOffice" if args.libreoffice else ""
+        print(f"scan benchmark: {args.files} plain files, {mib:.1f} MiB; {args.office_files} docx/xlsx{written} "
               f"({tree_bytes(office) / (1 << 20):.1f} MiB zipped, {tree_bytes(text) / (1 << 20):.1f} MiB as text); "
               f"{cores} cores, best of {args.repeat} alternated rounds")
         print(f"load average (1/5/15 min) before {load_before[0]:.2f} {load_before[1]:.2f} {load_before[2]:.2f}, "
