@@ -21,6 +21,7 @@
 #include "scan/ContentInspector.h"
 #include "scan/DirectoryWalker.h"
 #include "scan/ErrnoText.h"
+#include "scan/FileType.h"
 #include "scan/ThreadPriority.h"
 
 namespace mamori::scan {
@@ -223,6 +224,29 @@ common::Result<FileResult> ContentScanner::inspectBytes(const ScanConfig& config
   inspector.value()->inspect(data, result);
   result.sha256 = common::sha256Hex(data);
   return result;
+}
+
+bool ContentScanner::firstFilesNeedExtraction(const std::vector<std::string>& roots,
+                                              const std::vector<std::string>& exclude) {
+  constexpr int kFilesRead = 8;
+  const DirectoryWalker walker(exclude);
+  int read = 0;
+  bool found = false;
+  std::string head(1024, '\0');  // where sniffFileType finds every magic it knows (ISO 9660's aside)
+  walker.walk(
+      roots,
+      [&](const std::string& path, const struct stat& st, int statErrno) {
+        if (statErrno != 0 || !S_ISREG(st.st_mode) || st.st_size == 0) return true;
+        const common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+        const ssize_t n = fd.valid() ? ::pread(fd.get(), head.data(), head.size(), 0) : -1;
+        // What the light worker parses: archives only libarchive reads go to the full worker.
+        const FileType type =
+            n > 0 ? sniffFileType(std::string_view(head.data(), static_cast<std::size_t>(n))) : FileType::kOther;
+        found = type != FileType::kOther && type != FileType::kArchive && type != FileType::kCompressed;
+        return !found && ++read < kFilesRead;
+      },
+      [](const std::string&, const std::string&) {});
+  return found;
 }
 
 common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& roots, const ResultSink& sink,

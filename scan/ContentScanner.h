@@ -50,6 +50,12 @@ class ContentScanner {
   // One file's bytes (for the inspection tool and tests): hits and not-inspected parts.
   static common::Result<FileResult> inspectBytes(const ScanConfig& config, std::string_view data, std::string path);
 
+  // Whether one of the first files a walk of roots meets (at most 8, each read at its start only) is
+  // a document the light sandbox worker parses (a container format by its magic bytes): the scan
+  // command then starts one while it compiles the rules (docs/decisions/0062, second addendum). A look
+  // at the tree's first entries, not a walk.
+  static bool firstFilesNeedExtraction(const std::vector<std::string>& roots, const std::vector<std::string>& exclude);
+
  private:
   ScanConfig config_;
   ProgressSink progress_;

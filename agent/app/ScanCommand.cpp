@@ -1,5 +1,7 @@
 #include "agent/app/ScanCommand.h"
 
+#include <unistd.h>
+
 #include <cerrno>
 #include <iostream>
 #include <mutex>
@@ -23,6 +25,19 @@ namespace mamori::agent {
 namespace {
 
 common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
+  std::shared_ptr<drivers::SandboxLauncher> sandbox;
+  if (!options.noSandbox) {
+    sandbox = drivers::makeExtractionLauncher();
+    // When every file will be read (no cache to answer) and the first ones include a document, a light
+    // worker starts now, beside the policy's loading and the rule compilation below, for the first scan
+    // thread that meets a document; the others start theirs when they do, as before (docs/decisions/0062,
+    // second addendum). A tree without documents starts none.
+    const bool cacheAnswers =
+        !options.stateDir.empty() && ::access((options.stateDir + "/scan-cache.bin").c_str(), F_OK) == 0;
+    if (!cacheAnswers &&
+        scan::ContentScanner::firstFilesNeedExtraction(options.paths, {"*/.cache/*", "*/.local/share/Trash/*"}))
+      sandbox->prestart(1);
+  }
   // With a state directory, compiled rules are kept there (scan/CompiledRulesCache): an unchanged
   // tree is scanned again without compiling the policy's or --rules' YARA again.
   std::optional<scan::CompiledRulesCache> rulesCache;
@@ -63,7 +78,7 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   if (options.threads) config.threads = *options.threads;
   config.idlePriority = options.idle;
   config.stateDir = options.stateDir;
-  if (!options.noSandbox) config.sandbox = drivers::makeExtractionLauncher();
+  config.sandbox = std::move(sandbox);
   if (options.extractTimeout) config.extractTimeoutSeconds = static_cast<int>(*options.extractTimeout);
   if (!options.fingerprintFiles.empty() || !options.edmFiles.empty()) {
     if (options.collectorKeyFile.empty())

@@ -80,6 +80,11 @@ class SandboxLauncher {
   // The extraction sandbox (docs/decisions/0062): this one starts the light worker, which has no
   // libarchive; the fallback starts the full one, for the documents that need it, confined the same way.
   virtual std::shared_ptr<SandboxLauncher> fallback() const { return nullptr; }
+  // Starts up to count workers now, in the background of whatever the caller does next, for the next
+  // start() calls (from any thread) to take (docs/decisions/0062, second addendum). Those never taken
+  // are stopped when the launcher goes. Call it from a thread that outlives the workers' use: a worker
+  // ends with the thread that started it (its parent-death signal). By default nothing.
+  virtual void prestart(int count) { (void)count; }
 };
 
 }  // namespace mamori::drivers

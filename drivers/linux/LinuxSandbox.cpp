@@ -83,7 +83,76 @@ LinuxSandboxLauncher::LinuxSandboxLauncher(std::string program, std::vector<std:
                                            std::shared_ptr<SandboxLauncher> fallback)
     : program_(std::move(program)), args_(std::move(args)), fallback_(std::move(fallback)) {}
 
+LinuxSandboxLauncher::~LinuxSandboxLauncher() {
+  {
+    const std::lock_guard lock(mutex_);
+    closing_ = true;
+    pending_ = 0;
+  }
+  changed_.notify_all();
+  if (prestarter_.joinable()) prestarter_.join();
+  ready_.clear();  // never taken: stopped (killed and reaped) here
+}
+
 common::Result<std::unique_ptr<SandboxWorker>> LinuxSandboxLauncher::start() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    if (!ready_.empty()) {
+      auto worker = std::move(ready_.back());
+      ready_.pop_back();
+      return worker;
+    }
+    if (pending_ > 0) {
+      --pending_;  // not begun: started here instead, beside the one the prestart thread is starting
+      break;
+    }
+    if (!starting_) break;
+    changed_.wait(lock);
+  }
+  lock.unlock();
+  return spawn();
+}
+
+void LinuxSandboxLauncher::prestart(int count) {
+  if (count <= 0) return;
+  const std::lock_guard lock(mutex_);
+  if (closing_) return;
+  pending_ += count;
+  if (!prestarter_.joinable()) {
+    prestarter_ = std::thread([this] { prestartLoop(); });
+  } else {
+    changed_.notify_all();
+  }
+}
+
+void LinuxSandboxLauncher::prestartLoop() {
+  std::unique_lock lock(mutex_);
+  for (;;) {
+    // Kept alive until the launcher goes, not only until the last start: the workers it started end
+    // with it (their parent-death signal).
+    changed_.wait(lock, [this] { return closing_ || pending_ > 0; });
+    if (closing_) return;
+    --pending_;
+    starting_ = true;
+    lock.unlock();
+    auto worker = spawn();
+    lock.lock();
+    starting_ = false;
+    if (worker) {
+      ready_.push_back(std::move(worker).value());
+    } else {
+      pending_ = 0;  // start() tries again and says why
+    }
+    changed_.notify_all();
+  }
+}
+
+int LinuxSandboxLauncher::waiting() const {
+  const std::lock_guard lock(mutex_);
+  return static_cast<int>(ready_.size());
+}
+
+common::Result<std::unique_ptr<SandboxWorker>> LinuxSandboxLauncher::spawn() {
   std::array<int, 2> pair{-1, -1};
   if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, pair.data()) != 0)
     return common::makeError(common::ErrorKind::kUnavailable, "cannot make the sandbox socketpair", program_, errno);

@@ -7,6 +7,7 @@
 #include <algorithm>
 #include <cstdlib>
 #include <filesystem>
+#include <functional>
 #include <iostream>
 #include <map>
 #include <set>
@@ -104,22 +105,56 @@ TEST_CASE("every generated fixture gives its expected result") {
   CHECK(results.at("text/mynumbers.txt").hits.at(0).count == 3);
 }
 
+namespace {
+
+// This process's children running program (prestarted workers), found in /proc.
+int childrenRunning(const std::string& program) {
+  int found = 0;
+  const std::string self = std::to_string(::getpid());
+  for (const auto& entry : std::filesystem::directory_iterator("/proc")) {
+    const std::string pid = entry.path().filename();
+    if (pid.find_first_not_of("0123456789") != std::string::npos) continue;
+    std::error_code error;
+    if (std::filesystem::read_symlink(entry.path() / "exe", error) != program || error) continue;
+    const std::string stat = readFile(entry.path().string() + "/stat");
+    const auto fields = split(stat.substr(stat.rfind(')') + 2), ' ');
+    if (fields.size() > 1 && fields[1] == self) ++found;
+  }
+  return found;
+}
+
+// Polls done for up to 10 s.
+bool waitUntil(const std::function<bool()>& done) {
+  for (int i = 0; i < 1000 && !done(); ++i) ::usleep(10000);
+  return done();
+}
+
+}  // namespace
+
 TEST_CASE("with the extraction sandbox (the real workers) every fixture gives the same result") {
   Fixtures fx;
   auto config = builtinConfig();
   config.threads = 2;
   const auto inProcess = scanTree(config, fx.root);
   // mamori-extract alone, then the pair the programs start (docs/decisions/0062): mamori-extract-light,
-  // and mamori-extract for the archives only libarchive reads, nested ones handed on part-way.
+  // and mamori-extract for the archives only libarchive reads, nested ones handed on part-way; then the
+  // pair with a light worker started ahead, as the scan command does (second addendum).
   const std::vector<std::string> args{"--user", "nobody"};
   auto full = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_BIN, args);
   auto pair = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_LIGHT_BIN, args, full);
-  for (const std::shared_ptr<mamori::drivers::SandboxLauncher>& launcher :
-       {std::shared_ptr<mamori::drivers::SandboxLauncher>(full),
-        std::shared_ptr<mamori::drivers::SandboxLauncher>(pair)}) {
+  auto ahead = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_LIGHT_BIN, args, full);
+  for (const std::shared_ptr<mamori::drivers::LinuxSandboxLauncher>& launcher : {full, pair, ahead}) {
     CAPTURE(launcher == pair);
+    CAPTURE(launcher == ahead);
+    if (launcher == ahead) {
+      launcher->prestart(1);
+      REQUIRE(waitUntil([&] { return launcher->waiting() == 1; }));
+      CHECK(childrenRunning(MAMORI_EXTRACT_LIGHT_BIN) == 1);
+    }
     config.sandbox = launcher;
     const auto sandboxed = scanTree(config, fx.root);
+    CHECK(launcher->waiting() == 0);  // a scan thread took it (the other started its own)
+    CHECK(childrenRunning(MAMORI_EXTRACT_LIGHT_BIN) == 0);  // every worker stopped with the scan
     REQUIRE(sandboxed.size() == inProcess.size());
     // The element, not a structured binding, goes to CAPTURE (a lambda): clang before 16 cannot capture a binding.
     for (const auto& entry : inProcess) {
@@ -129,6 +164,39 @@ TEST_CASE("with the extraction sandbox (the real workers) every fixture gives th
       CHECK(resultJson(sandboxed.at(path)) == resultJson(result));
     }
   }
+}
+
+TEST_CASE("a scan needs a worker from its start when one of the first files is a document the light worker parses") {
+  TempDir dir;
+  const std::vector<std::string> exclude;
+  const std::string zip = std::string("PK\x03\x04", 4) + std::string(60, '\0');  // what sniffFileType calls a zip
+  auto tree = [&](const std::string& name, int files, const std::string& content) {
+    const std::string root = dir.path() + "/" + name;
+    std::filesystem::create_directories(root + "/sub");
+    for (int i = 0; i < files; ++i) writeFile(root + "/sub/f" + std::to_string(i), content);
+    return root;
+  };
+  CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({tree("text", 20, "plain text")}, exclude));
+  CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({tree("empty", 0, "")}, exclude));
+  // A tar is the full worker's, which is not started ahead.
+  CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({tree("tars", 3, tarOf({{"a", "b"}}))}, exclude));
+  const std::string zips = tree("zips", 3, zip);
+  CHECK(ContentScanner::firstFilesNeedExtraction({zips}, exclude));
+  CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({zips}, {"*/sub/*"}));  // excluded files are not looked at
+  CHECK(ContentScanner::firstFilesNeedExtraction({zips + "/sub/f0"}, exclude));  // a root that is a file
+  CHECK(ContentScanner::firstFilesNeedExtraction({"/nonexistent", zips}, exclude));
+}
+
+TEST_CASE("prestarted workers never taken are stopped with their launcher") {
+  {
+    auto unused = std::make_shared<mamori::drivers::LinuxSandboxLauncher>(MAMORI_EXTRACT_LIGHT_BIN,
+                                                                          std::vector<std::string>{"--user", "nobody"});
+    unused->prestart(2);
+    REQUIRE(waitUntil([&] { return unused->waiting() == 2; }));
+    CHECK(childrenRunning(MAMORI_EXTRACT_LIGHT_BIN) == 2);
+  }
+  // Killed and reaped with the launcher (no zombie left either).
+  CHECK(childrenRunning(MAMORI_EXTRACT_LIGHT_BIN) == 0);
 }
 
 TEST_CASE("the cache answers for unchanged files and notices changes") {
