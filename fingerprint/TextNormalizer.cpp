@@ -118,6 +118,13 @@ constexpr std::array<Range, 3> kRanges = {{{0x3000, 0x3100}, {0x4E00, 0xA000}, {
 constexpr std::uint8_t kBoundary = 1;  // a normalisation boundary before it (hasBoundaryBefore)
 constexpr std::uint8_t kAlone = 2;     // and what it gives is the same whatever surrounds it: `output`
 
+// What normalizeText keeps of an ASCII character: letters lowered, digits, nothing else (0).
+constexpr char asciiKept(char32_t c) {
+  if ((c >= '0' && c <= '9') || (c >= 'a' && c <= 'z')) return static_cast<char>(c);
+  if (c >= 'A' && c <= 'Z') return static_cast<char>(c - 'A' + 'a');
+  return 0;
+}
+
 struct CharInfo {
   std::uint8_t bits = 0;
   char16_t output = 0;  // what normalizeText keeps of it (NFKC_Casefold, only letters, digits and marks,
@@ -128,8 +135,16 @@ class FastTable {
  public:
   explicit FastTable(const UNormalizer2* normalizer) {
     for (const auto& range : kRanges)
-      for (char32_t c = range.first; c < range.end; ++c) info_[c] = classify(normalizer, c);
+      for (char32_t c = range.first; c < range.end; ++c) {
+        info_[c] = classify(normalizer, c);
+        packed_[c] = (std::uint32_t{info_[c].bits} << 16U) | info_[c].output;
+      }
+    for (char32_t c = 0; c < 0x80; ++c)
+      packed_[c] = (std::uint32_t{kBoundary | kAlone} << 16U) | static_cast<unsigned char>(asciiKept(c));
   }
+  // The same as one word, bits << 16 | output, and for ASCII too (what an ASCII character keeps,
+  // normalising alone): for the 64-byte steps, which read a character's entry whatever it is.
+  const std::uint32_t* packed() const { return packed_.data(); }
   // Characters outside the ranges are not known: neither alone nor a boundary. Indexed by the code
   // point itself (the BMP, 256 KiB, zero outside the ranges): one load a character.
   CharInfo at(char32_t c) const { return c < info_.size() ? info_[c] : CharInfo{}; }
@@ -157,6 +172,7 @@ class FastTable {
     return {static_cast<std::uint8_t>(kBoundary | kAlone), kept};
   }
   std::array<CharInfo, 0x10000> info_{};
+  std::array<std::uint32_t, 0x10000> packed_{};
 };
 
 const FastTable& fastTable(const UNormalizer2* normalizer) {
@@ -318,6 +334,129 @@ inline std::uint32_t load32(const unsigned char* p) {
   }
 }
 
+#if MAMORI_NORMALIZER_X86
+// GCC 12's AVX-512 headers start some intrinsics from an undefined vector and warn about it where
+// they are inlined: every lane is written.
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+// The 16 bytes of bytes from byte `from` (a multiple of 16), widened to 32-bit lanes.
+__attribute__((target("avx512f,avx512bw"))) inline __m512i widenFrom(__m512i bytes, unsigned from) {
+  __m128i part;
+  switch (from / 16) {
+    case 0: part = _mm512_extracti32x4_epi32(bytes, 0); break;
+    case 1: part = _mm512_extracti32x4_epi32(bytes, 1); break;
+    case 2: part = _mm512_extracti32x4_epi32(bytes, 2); break;
+    default: part = _mm512_extracti32x4_epi32(bytes, 3); break;
+  }
+  return _mm512_cvtepu8_epi32(part);
+}
+
+// Kana, kanji and the ASCII between them 64 bytes a step (AVX-512BW and VBMI2; docs/decisions/0063,
+// addendum 2). A step's bytes are checked at once to be ASCII and whole three-byte sequences
+// (continuation bytes exactly where the lead bytes put them), so its characters start at the bytes
+// that are not continuation bytes. Their first, second and third bytes are gathered to the front by
+// byte compresses, decoded 16 characters at a time, their table entries read with one gather and
+// what they keep stored with a compress: no character waits on the end of the one before (the
+// one-character loop's chain). A step is kept when every character in it normalises alone (ASCII, or
+// what the table says) and the character after it has a boundary before it: then each gives what the
+// one-character loop gives. Otherwise what it wrote is dropped and the step is left to that loop.
+// `at` is the start of a character with nothing held back; answers where the steps stopped (the start
+// of a character).
+__attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt"))) std::size_t japaneseSteps(std::string_view utf8,
+                                                                                             std::size_t at,
+                                                                                             const FastTable& table,
+                                                                                             char32_t*& written) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(utf8.data());
+  const std::size_t size = utf8.size();
+  const std::uint32_t* packed = table.packed();
+  const __m512i top2 = _mm512_set1_epi8(static_cast<char>(0xC0));
+  const __m512i top4 = _mm512_set1_epi8(static_cast<char>(0xF0));
+  const __m512i continuation = _mm512_set1_epi8(static_cast<char>(0x80));
+  const __m512i lead = _mm512_set1_epi8(static_cast<char>(0xE0));
+  const __m512i low4 = _mm512_set1_epi32(0x0F), low6 = _mm512_set1_epi32(0x3F);
+  const __m512i asciiEnd = _mm512_set1_epi32(0x80), overlongEnd = _mm512_set1_epi32(0x800);
+  const __m512i none = _mm512_set1_epi32(0xFFFF);  // a code point the table does not know
+  const __m512i both = _mm512_set1_epi32(static_cast<int>(std::uint32_t{kBoundary | kAlone} << 16U));
+  const __m512i output = _mm512_set1_epi32(0xFFFF);
+  char32_t* w = written;
+  // 64 bytes and the 2 past them that the shifted loads read (and a character starting at the last
+  // byte reads).
+  while (at + 64 + 2 <= size) {
+    const __m512i v0 = _mm512_loadu_si512(bytes + at);
+    const __mmask64 follows = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v0, top2), continuation);
+    const __mmask64 leads = _mm512_cmpeq_epi8_mask(_mm512_and_si512(v0, top4), lead);
+    const __mmask64 ascii = ~_mm512_movepi8_mask(v0);
+    if ((ascii | follows | leads) != ~__mmask64{0} || follows != ((leads << 1U) | (leads << 2U))) break;
+    const __mmask64 starts = ~follows;
+    // The last character may end past the step: its continuation bytes are checked here.
+    const auto last = static_cast<std::size_t>(63 - __builtin_clzll(starts));
+    std::size_t next = at + last + 1;
+    if (bytes[at + last] >= 0x80) {
+      if ((bytes[at + last + 1] & 0xC0) != 0x80 || (bytes[at + last + 2] & 0xC0) != 0x80) break;
+      next = at + last + 3;
+    }
+    if (next < size && (knownAt(utf8, next, table).info.bits & kBoundary) == 0) break;
+    // Each character's first, second and third byte, gathered to the front in character order.
+    const __m512i first = _mm512_maskz_compress_epi8(starts, v0);
+    const __m512i second = _mm512_maskz_compress_epi8(starts, _mm512_loadu_si512(bytes + at + 1));
+    const __m512i third = _mm512_maskz_compress_epi8(starts, _mm512_loadu_si512(bytes + at + 2));
+    const auto count = static_cast<unsigned>(__builtin_popcountll(starts));
+    char32_t* const stepStart = w;
+    bool kept = true;
+    for (unsigned from = 0; from < count; from += 16) {
+      const __mmask16 lanes =
+          count - from >= 16 ? __mmask16{0xFFFF} : static_cast<__mmask16>((1U << (count - from)) - 1);
+      const __m512i b0 = widenFrom(first, from), b1 = widenFrom(second, from), b2 = widenFrom(third, from);
+      const __m512i decoded = _mm512_or_si512(_mm512_or_si512(_mm512_slli_epi32(_mm512_and_si512(b0, low4), 12),
+                                                              _mm512_slli_epi32(_mm512_and_si512(b1, low6), 6)),
+                                              _mm512_and_si512(b2, low6));
+      const __mmask16 isAscii = _mm512_cmplt_epu32_mask(b0, asciiEnd);
+      // ASCII reads its own byte; an overlong three-byte form (below U+0800) reads an entry that is
+      // not known, so the step is left to the loop (which gives U+FFFD, not kept).
+      __m512i at16 = _mm512_mask_mov_epi32(decoded, isAscii, b0);
+      at16 = _mm512_mask_mov_epi32(
+          at16, static_cast<__mmask16>(~isAscii & _mm512_cmplt_epu32_mask(decoded, overlongEnd)), none);
+      const __m512i e = _mm512_mask_i32gather_epi32(_mm512_setzero_si512(), lanes, at16, packed, 4);
+      if (_mm512_mask_cmpneq_epi32_mask(lanes, _mm512_and_si512(e, both), both) != 0) {
+        kept = false;
+        break;
+      }
+      const __m512i out = _mm512_and_si512(e, output);
+      const __mmask16 keep = static_cast<__mmask16>(lanes & _mm512_test_epi32_mask(out, out));
+      _mm512_storeu_si512(w, _mm512_maskz_compress_epi32(keep, out));
+      w += __builtin_popcount(keep);
+    }
+    if (!kept) {
+      w = stepStart;
+      break;
+    }
+    at = next;
+  }
+  written = w;
+  return at;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+using JapaneseSteps = std::size_t (*)(std::string_view, std::size_t, const FastTable&, char32_t*&);
+
+JapaneseSteps fastJapaneseSteps() {
+  static const JapaneseSteps chosen = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                                              __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi") &&
+                                              __builtin_cpu_supports("popcnt")
+                                          ? japaneseSteps
+                                          : nullptr;
+  return chosen;
+}
+#else
+using JapaneseSteps = std::size_t (*)(std::string_view, std::size_t, const FastTable&, char32_t*&);
+JapaneseSteps fastJapaneseSteps() { return nullptr; }
+#endif
+
 // normalizeText's loop: with kFast, ASCII runs copied 16 bytes a step (where the processor has SSSE3)
 // and single ASCII characters kept inside runs of kana and kanji; without, the loop as it was before
 // those kernels (docs/decisions/0063, addendum), kept as the reference they are tested and measured
@@ -375,7 +514,23 @@ void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
     return std::copy(stretch.begin(), stretch.end(), out.data() + used);
   };
   Known here = knownAt(utf8, at, table);
+  const JapaneseSteps steps = kFast ? fastJapaneseSteps() : nullptr;
+  // Where the steps stopped (a step that could not be taken, or the text's end near), plus 64: they
+  // are not tried again before it (the loop below takes that stretch).
+  std::size_t stepsAgainAt = 0;
   while (at < size) {
+    if constexpr (kFast) {
+      if (steps != nullptr && pending == kNone && here.length == 3 && (here.info.bits & kAlone) != 0 &&
+          at >= stepsAgainAt) {
+        const std::size_t to = steps(utf8, at, table, written);
+        stepsAgainAt = to + 64;
+        if (to != at) {
+          at = to;
+          if (at < size) here = knownAt(utf8, at, table);
+          continue;
+        }
+      }
+    }
     if (pending == kNone && here.length == 1) {  // ASCII: as above, up to the last before a byte that is not
       const std::size_t end = asciiRunEnd(bytes, at, size);
       written = copyRun(bytes, at, end, written);
