@@ -29,6 +29,12 @@ constexpr std::string_view kSetHashScheme = "siphash-2-4";
 struct SipKey {
   std::uint64_t k0 = 0, k1 = 0;
   std::uint64_t hash(std::string_view bytes) const;
+  // hash() of count byte strings, the i-th at base + offsets[i] of lengths[i] bytes, into out[i]: the
+  // same values, several strings of one length at a time where the processor has AVX-512 (eight
+  // lanes of 64 bits). Each string must be readable for 8 bytes past its end (the bytes there are
+  // not hashed).
+  void hashMany(const unsigned char* base, const std::uint32_t* offsets, const std::uint32_t* lengths,
+                std::size_t count, std::uint64_t* out) const;
 };
 
 class FingerprintKey {
@@ -49,6 +55,11 @@ class FingerprintKey {
 
   // The stored hash of a selected k-gram (its normalised characters as UTF-8).
   std::uint64_t documentHash(std::string_view gram) const { return docKey_.hash(gram); }
+  // documentHash() of many k-grams at once (SipKey::hashMany).
+  void documentHashMany(const unsigned char* base, const std::uint32_t* offsets, const std::uint32_t* lengths,
+                        std::size_t count, std::uint64_t* out) const {
+    docKey_.hashMany(base, offsets, lengths, count, out);
+  }
   // The stored hash of a normalised EDM value of a kind (types sharing a normaliser share the key).
   std::uint64_t valueHash(EdmKind kind, std::string_view normalized) const {
     return edmKeys_[static_cast<std::size_t>(kind)].hash(normalized);

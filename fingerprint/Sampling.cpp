@@ -126,7 +126,16 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
   std::size_t first = 0;   // the position of chars[0]
   std::size_t rolled = 0;  // characters rolled into g so far
   std::uint32_t g = 0;
-  std::string gram(4 * k, '\0');
+  constexpr std::size_t kBatch = 256;
+  const std::size_t slot = (4 * k + 8 + 7) / 8 * 8;
+  thread_local std::vector<unsigned char> grams;
+  thread_local std::vector<std::uint32_t> offsets, lengths, starts;
+  thread_local std::vector<std::uint64_t> hashes;
+  if (grams.size() < kBatch * slot) grams.resize(kBatch * slot);
+  offsets.resize(kBatch);
+  lengths.resize(kBatch);
+  starts.resize(kBatch);
+  hashes.resize(kBatch);
   for (std::size_t from = 0; from < utf8.size();) {
     const std::size_t cut = normalizationCut(utf8, std::min(from + std::max<std::size_t>(pieceBytes, 1), utf8.size()));
     appendNormalizedText(utf8.substr(from, cut - from), chars);
@@ -142,12 +151,21 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
       picked += (g & mask) == 0 ? 1 : 0;
     }
     rolled = total;
-    for (std::size_t p = 0; p < picked; ++p) {
-      const std::size_t end = first + pick[p];  // the k-gram's last character
-      if (end + 1 < k) continue;                // fewer than k characters so far
-      const std::size_t start = end + 1 - k;
-      const std::size_t bytes = encodeGram(c + (start - first), k, gram.data());
-      out.push_back({key.documentHash(std::string_view(gram.data(), bytes)), static_cast<std::uint32_t>(start)});
+    // The selected k-grams as UTF-8, one slot each (8 bytes to spare), hashed a batch at a time
+    // (SipKey::hashMany: eight of one length together where the processor allows).
+    for (std::size_t p = 0; p < picked;) {
+      std::size_t batch = 0;
+      for (; p < picked && batch < kBatch; ++p) {
+        const std::size_t end = first + pick[p];  // the k-gram's last character
+        if (end + 1 < k) continue;                // fewer than k characters so far
+        const std::size_t start = end + 1 - k;
+        offsets[batch] = static_cast<std::uint32_t>(batch * slot);
+        lengths[batch] = static_cast<std::uint32_t>(
+            encodeGram(c + (start - first), k, reinterpret_cast<char*>(grams.data() + batch * slot)));  // NOLINT
+        starts[batch++] = static_cast<std::uint32_t>(start);
+      }
+      key.documentHashMany(grams.data(), offsets.data(), lengths.data(), batch, hashes.data());
+      for (std::size_t i = 0; i < batch; ++i) out.push_back({hashes[i], starts[i]});
     }
     const std::size_t keep = total >= k - 1 ? total - (k - 1) : 0;
     if (keep > first) {

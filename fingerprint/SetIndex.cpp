@@ -163,6 +163,10 @@ void SetIndex::addFilter() {
 
 std::pair<std::uint64_t, std::uint64_t> SetIndex::find(std::uint64_t hash) const {
   if (count_ == 0 || !mayHold(hash)) return {0, 0};
+  return findHeld(hash);
+}
+
+std::pair<std::uint64_t, std::uint64_t> SetIndex::findHeld(std::uint64_t hash) const {
   const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hash >> (64 - bucketBits_);
   const std::uint64_t from = directoryAt(bucket);
   const std::uint64_t to = directoryAt(bucket + 1);
@@ -182,26 +186,41 @@ void SetIndex::findMany(const std::uint64_t* hashes, std::size_t count,
                         std::pair<std::uint64_t, std::uint64_t>* ranges) const {
   constexpr std::size_t kGroup = 16;
   constexpr std::size_t kLine = 64;
+  if (count_ == 0) {
+    for (std::size_t i = 0; i < count; ++i) ranges[i] = {0, 0};
+    return;
+  }
+  // The filter (1 MiB for a million entries) is larger than the first cache levels, and most of what
+  // is looked up is answered by it alone: its words are prefetched a group ahead, so their misses
+  // overlap too (each hash's bit was a miss waited for in turn).
+  const auto prefetchFilter = [&](std::size_t from) {
+    if (!filter_) return;
+    for (std::size_t i = from, end = std::min(count, from + kGroup); i < end; ++i)
+      __builtin_prefetch(filter_->data() + ((hashes[i] >> filterShift_) >> 6U));
+  };
+  prefetchFilter(0);
+  bool hold[kGroup];
   for (std::size_t begin = 0; begin < count; begin += kGroup) {
     const std::size_t end = std::min(count, begin + kGroup);
-    if (count_ != 0) {
-      for (std::size_t i = begin; i < end; ++i) {
-        if (!mayHold(hashes[i])) continue;
-        const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
-        __builtin_prefetch(base_ + bucket * 4);
-      }
-      for (std::size_t i = begin; i < end; ++i) {
-        if (!mayHold(hashes[i])) continue;
-        const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
-        // A bucket's records span a few cache lines (16 to 32 records of 8 bytes); a larger one (many
-        // rows sharing a value) is searched without help.
-        const unsigned char* from = records_ + std::size_t{directoryAt(bucket)} * 8;
-        const unsigned char* to = records_ + std::size_t{directoryAt(bucket + 1)} * 8;
-        if (to - from > static_cast<std::ptrdiff_t>(8 * kLine)) to = from + 8 * kLine;
-        for (const unsigned char* line = from; line < to; line += kLine) __builtin_prefetch(line);
-      }
+    prefetchFilter(begin + kGroup);
+    for (std::size_t i = begin; i < end; ++i) {
+      hold[i - begin] = mayHold(hashes[i]);
+      if (!hold[i - begin]) continue;
+      const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
+      __builtin_prefetch(base_ + bucket * 4);
     }
-    for (std::size_t i = begin; i < end; ++i) ranges[i] = find(hashes[i]);
+    for (std::size_t i = begin; i < end; ++i) {
+      if (!hold[i - begin]) continue;
+      const std::uint64_t bucket = bucketBits_ == 0 ? 0 : hashes[i] >> (64 - bucketBits_);
+      // A bucket's records span a few cache lines (16 to 32 records of 8 bytes); a larger one (many
+      // rows sharing a value) is searched without help.
+      const unsigned char* from = records_ + std::size_t{directoryAt(bucket)} * 8;
+      const unsigned char* to = records_ + std::size_t{directoryAt(bucket + 1)} * 8;
+      if (to - from > static_cast<std::ptrdiff_t>(8 * kLine)) to = from + 8 * kLine;
+      for (const unsigned char* line = from; line < to; line += kLine) __builtin_prefetch(line);
+    }
+    for (std::size_t i = begin; i < end; ++i)
+      ranges[i] = hold[i - begin] ? findHeld(hashes[i]) : std::pair<std::uint64_t, std::uint64_t>{0, 0};
   }
 }
 

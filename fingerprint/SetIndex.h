@@ -86,6 +86,8 @@ class SetIndex {
   // The first record number in [lo, hi) whose record is >= value (hi when none).
   std::uint64_t firstAtLeast(std::uint64_t lo, std::uint64_t hi, std::uint64_t value) const;
   std::uint64_t fragmentOf(std::uint64_t hash) const;
+  // find() of a hash the filter lets through (or with no filter), in a table of at least one entry.
+  std::pair<std::uint64_t, std::uint64_t> findHeld(std::uint64_t hash) const;
   std::uint32_t directoryAt(std::uint64_t bucket) const {
     std::uint32_t v;
     std::memcpy(&v, base_ + bucket * 4, 4);
