@@ -31,10 +31,12 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
     // When every file will be read (no cache to answer) and the first ones include a document, a light
     // worker starts now, beside the policy's loading and the rule compilation below, for the first scan
     // thread that meets a document; the others start theirs when they do, as before (docs/decisions/0062,
-    // second addendum). A tree without documents starts none.
+    // second addendum). A tree without documents starts none. Not for --idle or --cpu-limit: those scans
+    // are not in a hurry, and a worker inherits the priority of the thread that starts it (the scan
+    // threads make themselves idle; the launcher's own thread is not).
     const bool cacheAnswers =
         !options.stateDir.empty() && ::access((options.stateDir + "/scan-cache.bin").c_str(), F_OK) == 0;
-    if (!cacheAnswers &&
+    if (!cacheAnswers && !options.idle && !options.cpuLimit &&
         scan::ContentScanner::firstFilesNeedExtraction(options.paths, {"*/.cache/*", "*/.local/share/Trash/*"}))
       sandbox->prestart(1);
   }
