@@ -5,11 +5,8 @@
 
 #include <cerrno>
 #include <chrono>
-#include <condition_variable>
 #include <cstring>
-#include <deque>
 #include <mutex>
-#include <optional>
 #include <sys/stat.h>
 #include <thread>
 
@@ -22,58 +19,16 @@
 #include "scan/DirectoryWalker.h"
 #include "scan/ErrnoText.h"
 #include "scan/FileType.h"
+#include "scan/PathQueue.h"
 #include "scan/ThreadPriority.h"
 
 namespace mamori::scan {
 
 namespace {
 
-// Paths waiting for a worker, in batches: one lock and wake-up per batch rather than per file keeps
-// the hand-off cheap when most files are answered by the cache. Bounded, so memory is too.
-constexpr std::size_t kBatchSize = 64;
+constexpr std::size_t kBatchSize = 64;      // files
 constexpr std::size_t kQueueCapacity = 64;  // batches
-
-// A file listed by the walker with the lstat taken there (statErrno: why there is none).
-struct Listed {
-  std::string path;
-  struct stat st {};
-  int statErrno = 0;
-};
-using PathBatch = std::vector<Listed>;
-
-class PathQueue {
- public:
-  bool push(PathBatch batch) {
-    std::unique_lock lock(mutex_);
-    notFull_.wait(lock, [&] { return queue_.size() < kQueueCapacity || closed_; });
-    if (closed_) return false;
-    queue_.push_back(std::move(batch));
-    notEmpty_.notify_one();
-    return true;
-  }
-  std::optional<PathBatch> pop() {
-    std::unique_lock lock(mutex_);
-    notEmpty_.wait(lock, [&] { return !queue_.empty() || closed_; });
-    if (queue_.empty()) return std::nullopt;
-    PathBatch batch = std::move(queue_.front());
-    queue_.pop_front();
-    notFull_.notify_one();
-    return batch;
-  }
-  void close() {
-    const std::lock_guard lock(mutex_);
-    closed_ = true;
-    notEmpty_.notify_all();
-    notFull_.notify_all();
-  }
-
- private:
-  std::mutex mutex_;
-  std::condition_variable notEmpty_;
-  std::condition_variable notFull_;
-  std::deque<PathBatch> queue_;
-  bool closed_ = false;
-};
+using PathBatch = PathQueue::Batch;
 
 FileIdentity identityOf(const struct stat& st) {
   return {static_cast<std::uint64_t>(st.st_dev), static_cast<std::uint64_t>(st.st_ino), st.st_size,
@@ -153,7 +108,7 @@ bool answeredByCache(Shared& shared, const std::string& path, const struct stat&
   return true;
 }
 
-void scanOne(Shared& shared, ContentInspector& inspector, const Listed& file, ScanSummary& tally) {
+void scanOne(Shared& shared, ContentInspector& inspector, const ListedFile& file, ScanSummary& tally) {
   const std::string& path = file.path;
   FileResult result;
   result.path = path;
@@ -266,7 +221,7 @@ common::Result<ScanSummary> ContentScanner::run(const std::vector<std::string>& 
     if (auto loaded = cache->load(); !loaded) common::log::warning(loaded.error().describe());
   }
   Shared shared{config_, cache.get(), sink, stop, &progress_, {}, {}};
-  PathQueue queue;
+  PathQueue queue(threads, kQueueCapacity);
   std::vector<std::thread> workers;
   for (std::size_t i = 0; i < threads; ++i) {
     workers.emplace_back([&shared, &queue, inspector = inspectors[i].get(), budget = budget_.get()] {
