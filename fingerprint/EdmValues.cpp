@@ -93,23 +93,41 @@ unsigned digitsInto(std::string_view text, std::string& out) {
   return kEdmAsPhone | (phoneOnly ? 0U : kEdmAsDigits);
 }
 
+// Per ASCII character, the character an e-mail value holds for it (lower case), or 0 when an e-mail
+// holds none: [a-z0-9._%+-@].
+constexpr std::array<char, 128> kEmailChars = [] {
+  std::array<char, 128> table{};
+  for (int c = 0; c < 128; ++c) {
+    const int lower = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
+    const bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '.' ||
+                    lower == '_' || lower == '%' || lower == '+' || lower == '-' || lower == '@';
+    table[static_cast<std::size_t>(c)] = ok ? static_cast<char>(lower) : '\0';
+  }
+  return table;
+}();
+
 bool emailInto(std::string_view text, std::string& out) {
-  out.clear();
+  out.resize(text.size());  // every character makes at most one byte
+  std::size_t length = 0;
   std::size_t at_sign = std::string::npos;
   for (std::size_t at = 0; at < text.size();) {
-    std::uint32_t c = 0;
-    at += next(text, at, c);
-    if (c >= 0xFF01 && c <= 0xFF5E) c -= 0xFEE0;  // full-width ASCII
-    if (c >= 'A' && c <= 'Z') c += 'a' - 'A';
-    const bool ok = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '%' || c == '+' ||
-                    c == '-' || c == '@';
-    if (!ok) return false;
-    if (c == '@') {
-      if (at_sign != std::string::npos) return false;
-      at_sign = out.size();
+    std::uint32_t c = static_cast<unsigned char>(text[at]);
+    if (c < 0x80) {
+      ++at;
+    } else {
+      at += next(text, at, c);
+      if (c < 0xFF01 || c > 0xFF5E) return false;
+      c -= 0xFEE0;  // full-width ASCII
     }
-    out.push_back(static_cast<char>(c));
+    const char folded = kEmailChars[c];
+    if (folded == '\0') return false;
+    if (folded == '@') {
+      if (at_sign != std::string::npos) return false;
+      at_sign = length;
+    }
+    out[length++] = folded;
   }
+  out.resize(length);
   if (at_sign == std::string::npos || at_sign == 0 || out.size() > 254) return false;
   const std::size_t dot = out.rfind('.');
   return dot != std::string::npos && dot >= at_sign + 2 && dot + 2 <= out.size();

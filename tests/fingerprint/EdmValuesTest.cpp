@@ -35,6 +35,27 @@ TEST_CASE("e-mail addresses are lower-cased, full-width folded and checked for s
   CHECK(norm(fp::EdmKind::kEmail, "taro@localhost") == "-");
   CHECK(norm(fp::EdmKind::kEmail, "a@b@c.jp") == "-");
   CHECK(norm(fp::EdmKind::kEmail, "@example.jp") == "-");
+  // Full-width capitals and symbols; characters outside the shape, ASCII or not, and bytes that are not UTF-8.
+  CHECK(norm(fp::EdmKind::kEmail, "ＴＡＲＯ_１％＋－＠Ｅｘ．ＪＰ") == "taro_1%+-@ex.jp");
+  CHECK(norm(fp::EdmKind::kEmail, "taro!@example.jp") == "-");
+  CHECK(norm(fp::EdmKind::kEmail, "tarö@example.jp") == "-");
+  CHECK(norm(fp::EdmKind::kEmail, "taro＠example．jp\xEF") == "-");
+  CHECK(norm(fp::EdmKind::kEmail, "ｔａｒｏ＠ｅｘａｍｐｌｅ．ｊｐ＿") == "taro@example.jp_");
+}
+
+TEST_CASE("phones and numbers from one read: the same digits, parentheses and '+' only a phone's") {
+  std::string out;
+  CHECK(fp::normalizeEdmDigitsInto("090-1234-5678", out) == (fp::kEdmAsPhone | fp::kEdmAsDigits));
+  CHECK(out == "09012345678");
+  CHECK(fp::normalizeEdmDigitsInto("(03) 1234 5678", out) == fp::kEdmAsPhone);
+  CHECK(fp::normalizeEdmDigitsInto("+81 3 1234 5678", out) == fp::kEdmAsPhone);
+  CHECK(out == "0312345678");
+  CHECK(fp::normalizeEdmDigitsInto("1234 5678 9012", out) == (fp::kEdmAsPhone | fp::kEdmAsDigits));
+  CHECK(fp::normalizeEdmDigitsInto("1234 5678 9012 3456", out) == fp::kEdmAsDigits);  // 16 digits: no phone
+  CHECK(fp::normalizeEdmDigitsInto("12-34", out) == fp::kEdmAsDigits);
+  CHECK(fp::normalizeEdmDigitsInto("123", out) == 0);
+  CHECK(fp::normalizeEdmDigitsInto("1+2345678", out) == 0);
+  CHECK(fp::normalizeEdmDigitsInto("東京1-2-3", out) == 0);
 }
 
 TEST_CASE("numbers keep only digits; My Number and card cells need their lengths") {
