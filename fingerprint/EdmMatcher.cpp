@@ -23,6 +23,9 @@ namespace {
 // registered values has long been found).
 constexpr std::size_t kMaxFound = 1U << 22U;
 constexpr std::size_t kMaxCandidateBytes = 192;
+// The row of a Found that stands for the rows of a value that cannot be found (Scanner::keepOnly): no
+// set has a row of this number (anchorPlan keeps to sets of fewer rows).
+constexpr std::uint32_t kOtherRows = UINT32_MAX;
 
 struct Found {
   std::uint32_t row;
@@ -201,6 +204,13 @@ class Scanner {
     return std::move(found_);
   }
 
+  // Keeps the values' records only of rows (sorted), and for the others one Found of row kOtherRows
+  // per value and column: all the row rule asks of them is that another row's value lies there.
+  void keepOnly(std::vector<std::uint32_t> rows) {
+    keepRows_ = std::move(rows);
+    keeping_ = true;
+  }
+
  private:
   // How many of the 16 bytes from at (at + 16 < the line's end) start no character that cutAt cuts at
   // (or, with triggers, that isTrigger takes), nor continue one; nonAscii: whether one of those is
@@ -363,11 +373,18 @@ class Scanner {
     for (std::size_t i = 0; i < pending_.size(); ++i) {
       const auto [begin, end] = ranges_[i];
       if (begin == end || end - begin > kEdmMaxRowsPerValue) continue;
+      std::size_t otherColumn = kEdmMaxColumns;  // the column of the last kOtherRows written for this value
       for (std::uint64_t record = begin; record != end && found_.size() < kMaxFound; ++record) {
         const std::uint64_t payload = set_.index.payloadAt(record);
         const auto column = static_cast<std::uint8_t>(set_.columnOf(payload));
         if (column >= columnKinds_.size() || columnKinds_[column] != pending_[i].kind) continue;
-        found_.push_back({set_.rowOf(payload), pending_[i].offset, pending_[i].line, column});
+        const std::uint32_t row = set_.rowOf(payload);
+        if (!keeping_ || std::binary_search(keepRows_.begin(), keepRows_.end(), row)) {
+          found_.push_back({row, pending_[i].offset, pending_[i].line, column});
+        } else if (otherColumn != column) {  // records are ordered by column, then row
+          found_.push_back({kOtherRows, pending_[i].offset, pending_[i].line, column});
+          otherColumn = column;
+        }
       }
     }
     pending_.clear();
@@ -382,6 +399,8 @@ class Scanner {
   bool skipPlain_;
   std::vector<EdmKind> columnKinds_;  // per column of the set
   std::vector<Found> found_;
+  bool keeping_ = false;
+  std::vector<std::uint32_t> keepRows_;  // with keeping_, the rows whose records are kept (sorted)
   std::uint32_t lineStart_ = 0;  // where the current line starts: what identifies a value's line
   struct Pending {
     EdmKind kind;
@@ -498,7 +517,8 @@ std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>&
   thread_local std::vector<Found> again;
   again.clear();
   if (set.minColumns <= 1) {
-    again = found;
+    for (const Found& f : found)
+      if (f.row != kOtherRows) again.push_back(f);
   } else {
     thread_local std::vector<std::uint64_t> once, twice;
     std::size_t bits = 1024;
@@ -507,6 +527,7 @@ std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>&
     twice.assign(bits / 64, 0);
     const unsigned shift = 64U - static_cast<unsigned>(std::countr_zero(bits));
     for (const Found& f : found) {
+      if (f.row == kOtherRows) continue;  // another row's value: it only breaks a record (Interveners)
       const std::uint64_t bit = hashOf(f.row) >> shift;
       const std::uint64_t mask = std::uint64_t{1} << (bit & 63U);
       twice[bit >> 6U] |= once[bit >> 6U] & mask;
@@ -514,7 +535,7 @@ std::vector<Found> rowsThatCanMatch(const EdmSet& set, const std::vector<Found>&
     }
     for (const Found& f : found) {
       const std::uint64_t bit = hashOf(f.row) >> shift;
-      if ((twice[bit >> 6U] >> (bit & 63U) & 1U) != 0) again.push_back(f);
+      if (f.row != kOtherRows && (twice[bit >> 6U] >> (bit & 63U) & 1U) != 0) again.push_back(f);
     }
     if (again.empty()) return out;
   }
@@ -618,6 +639,9 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
 struct AnchorPlan {
   std::bitset<kEdmKinds> first, then;
   Scanner::Fields thenFields;
+  // Every row found has a value of a first kind: of the values found then, only the records of rows
+  // found first are kept (Scanner::keepOnly).
+  bool keepRowsFoundFirst = false;
 };
 
 // A strong value holds a trigger, so every kind can be looked up first in the fields holding one, and
@@ -639,7 +663,8 @@ std::optional<AnchorPlan> anchorPlan(const EdmSet& set) {
     if (set.columns[c] != EdmType::kSkip && set.columnPresent(c) &&
         !selective.test(static_cast<std::size_t>(edmKind(set.columns[c]))))
       ++others;
-  if (others < set.minColumns) return AnchorPlan{present & selective, present & ~selective, Scanner::Fields::kEvery};
+  if (others < set.minColumns)
+    return AnchorPlan{present & selective, present & ~selective, Scanner::Fields::kEvery, set.rows < kOtherRows};
   if (edmAnchored(set)) return AnchorPlan{present, untriggeredKinds(set), Scanner::Fields::kUntriggered};
   return std::nullopt;
 }
@@ -685,6 +710,15 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   // The kinds not looked up yet (names and text in the fields without a trigger, or every kind
   // anchorPlan deferred): not read when there are none.
   Scanner around(set, key, text, plan.thenFields, plan.then);
+  if (plan.keepRowsFoundFirst) {
+    // A row without a value found first has no value of a first kind in the text: it cannot be found.
+    std::vector<std::uint32_t> rows;
+    rows.reserve(first.size());
+    for (const Found& f : first) rows.push_back(f.row);
+    std::sort(rows.begin(), rows.end());
+    rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
+    around.keepOnly(std::move(rows));
+  }
   if (plan.then.any())
     for (const auto& [from, to] : lines) around.scan(from, to);
   auto found = around.take();
