@@ -5,6 +5,10 @@
 
 #include "fingerprint/TextNormalizer.h"
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+#endif
+
 namespace mamori::fingerprint {
 
 namespace {
@@ -69,6 +73,58 @@ std::size_t encodeGram(const char32_t* chars, std::size_t k, char* out) {
   return bytes;
 }
 
+using EncodeGram = std::size_t (*)(const char32_t*, std::size_t, char*);
+
+#if defined(__x86_64__)
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
+#endif
+// encodeGram for k = 16 in one vector (AVX-512 with VBMI; docs/decisions/0063, addendum 2): a k-gram
+// all of ASCII is narrowed to its 16 bytes, one all of three-byte characters has each character's
+// three bytes made in its lane and the 48 gathered to the front with one byte permute; any other
+// k-gram is written by encodeGram. Writes up to 64 bytes at out (the slots have room).
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t encodeGram16Avx512(const char32_t* chars,
+                                                                                      std::size_t k, char* out) {
+  if (k != 16) return encodeGram(chars, k, out);
+  const __m512i c = _mm512_loadu_si512(chars);
+  if (_mm512_cmpge_epu32_mask(c, _mm512_set1_epi32(0x80)) == 0) {
+    _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm512_cvtepi32_epi8(c));
+    return 16;
+  }
+  if (_mm512_cmplt_epu32_mask(c, _mm512_set1_epi32(0x800)) != 0 ||
+      _mm512_cmpge_epu32_mask(c, _mm512_set1_epi32(0x10000)) != 0)
+    return encodeGram(chars, k, out);
+  const __m512i low6 = _mm512_set1_epi32(0x3F);
+  const __m512i lead = _mm512_or_si512(_mm512_srli_epi32(c, 12), _mm512_set1_epi32(0xE0));
+  const __m512i middle = _mm512_or_si512(_mm512_and_si512(_mm512_srli_epi32(c, 6), low6), _mm512_set1_epi32(0x80));
+  const __m512i last = _mm512_or_si512(_mm512_and_si512(c, low6), _mm512_set1_epi32(0x80));
+  const __m512i lanes =
+      _mm512_or_si512(_mm512_or_si512(lead, _mm512_slli_epi32(middle, 8)), _mm512_slli_epi32(last, 16));
+  // Bytes 0, 1, 2 of each 4-byte lane in order, then anything.
+  alignas(64) static constexpr unsigned char kThree[64] = {
+      0,  1,  2,  4,  5,  6,  8,  9,  10, 12, 13, 14, 16, 17, 18, 20, 21, 22, 24, 25, 26, 28,
+      29, 30, 32, 33, 34, 36, 37, 38, 40, 41, 42, 44, 45, 46, 48, 49, 50, 52, 53, 54, 56, 57,
+      58, 60, 61, 62, 0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0,  0};
+  _mm512_storeu_si512(out, _mm512_permutexvar_epi8(_mm512_load_si512(kThree), lanes));
+  return 48;
+}
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic pop
+#endif
+
+EncodeGram chosenEncodeGram() {
+  static const EncodeGram chosen =
+      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi")
+          ? encodeGram16Avx512
+          : encodeGram;
+  return chosen;
+}
+#else
+EncodeGram chosenEncodeGram() { return encodeGram; }
+#endif
+
 // How much of a text is normalised at a time by fingerprintText: its characters stay in the first
 // cache levels, and a huge text needs no copy of its size.
 constexpr std::size_t kPieceBytes = 8U << 10U;
@@ -127,7 +183,10 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
   std::size_t rolled = 0;  // characters rolled into g so far
   std::uint32_t g = 0;
   constexpr std::size_t kBatch = 256;
-  const std::size_t slot = (4 * k + 8 + 7) / 8 * 8;
+  // A slot holds a k-gram's UTF-8 (4 k bytes at most), 8 bytes hashMany may read past it, and the
+  // 64 bytes the vector encoder writes.
+  const std::size_t slot = std::max<std::size_t>((4 * k + 8 + 7) / 8 * 8, 64);
+  const EncodeGram encode = chosenEncodeGram();
   thread_local std::vector<unsigned char> grams;
   thread_local std::vector<std::uint32_t> offsets, lengths, starts;
   thread_local std::vector<std::uint64_t> hashes;
@@ -161,7 +220,7 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
         const std::size_t start = end + 1 - k;
         offsets[batch] = static_cast<std::uint32_t>(batch * slot);
         lengths[batch] = static_cast<std::uint32_t>(
-            encodeGram(c + (start - first), k, reinterpret_cast<char*>(grams.data() + batch * slot)));  // NOLINT
+            encode(c + (start - first), k, reinterpret_cast<char*>(grams.data() + batch * slot)));  // NOLINT
         starts[batch++] = static_cast<std::uint32_t>(start);
       }
       key.documentHashMany(grams.data(), offsets.data(), lengths.data(), batch, hashes.data());
