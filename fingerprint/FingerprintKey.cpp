@@ -2,6 +2,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#include "fingerprint/Avx512.h"
 #endif
 
 // The low-level SHA-256 interface is deprecated in OpenSSL 3 in favour of EVP, but it is the only one
@@ -163,13 +165,7 @@ std::uint64_t SipKey::hash(std::string_view bytes) const {
 namespace {
 
 #if defined(__x86_64__)
-// GCC 12's AVX-512 headers start some intrinsics (the gathers) from an undefined vector and warn
-// about it where they are inlined: every lane is written.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+MAMORI_AVX512_BEGIN
 struct SipLanes {
   __m512i v0, v1, v2, v3;
 };
@@ -238,9 +234,7 @@ __attribute__((target("avx512f"))) void sipEight(const SipKey& key, const unsign
   const __m512i h = _mm512_xor_si512(_mm512_xor_si512(s.v0, s.v1), _mm512_xor_si512(s.v2, s.v3));
   _mm512_storeu_si512(out, h);
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+MAMORI_AVX512_END
 
 bool haveAvx512() {
   static const bool have = __builtin_cpu_supports("avx512f");

@@ -7,6 +7,8 @@
 
 #if defined(__x86_64__)
 #include <immintrin.h>
+
+#include "fingerprint/Avx512.h"
 #endif
 
 namespace mamori::fingerprint {
@@ -76,11 +78,7 @@ std::size_t encodeGram(const char32_t* chars, std::size_t k, char* out) {
 using EncodeGram = std::size_t (*)(const char32_t*, std::size_t, char*);
 
 #if defined(__x86_64__)
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+MAMORI_AVX512_BEGIN
 // encodeGram for k = 16 in one vector (AVX-512 with VBMI; docs/decisions/0063, addendum 2): a k-gram
 // all of ASCII is narrowed to its 16 bytes, one all of three-byte characters has each character's
 // three bytes made in its lane and the 48 gathered to the front with one byte permute; any other
@@ -110,9 +108,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t encodeGram16A
   _mm512_storeu_si512(out, _mm512_permutexvar_epi8(_mm512_load_si512(kThree), lanes));
   return 48;
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+MAMORI_AVX512_END
 
 EncodeGram chosenEncodeGram() {
   static const EncodeGram chosen =

@@ -13,6 +13,8 @@
 
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
+
+#include "fingerprint/Avx512.h"
 #define MAMORI_NORMALIZER_X86 1
 #endif
 
@@ -335,13 +337,7 @@ inline std::uint32_t load32(const unsigned char* p) {
 }
 
 #if MAMORI_NORMALIZER_X86
-// GCC 12's AVX-512 headers start some intrinsics from an undefined vector and warn about it where
-// they are inlined: every lane is written.
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic push
-#pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
-#pragma GCC diagnostic ignored "-Wuninitialized"
-#endif
+MAMORI_AVX512_BEGIN
 // The 16 bytes of bytes from byte `from` (a multiple of 16), widened to 32-bit lanes.
 __attribute__((target("avx512f,avx512bw"))) inline __m512i widenFrom(__m512i bytes, unsigned from) {
   __m128i part;
@@ -438,9 +434,7 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi2,bmi,popcnt"))) std::size_t j
   written = w;
   return at;
 }
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic pop
-#endif
+MAMORI_AVX512_END
 
 using JapaneseSteps = std::size_t (*)(std::string_view, std::size_t, const FastTable&, char32_t*&);
 
