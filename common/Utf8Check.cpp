@@ -3,6 +3,7 @@
 #include <cstdint>
 #include <cstring>
 
+#include "common/CpuFeatures.h"
 #include "common/Utf8.h"
 
 #if defined(__SSE2__)
@@ -315,9 +316,8 @@ bool validOn(Utf8Path path, std::string_view text) {
 // another static initializer before this one is still right.)
 Utf8Path bestPath() noexcept {
 #if defined(__SSE2__)
-  __builtin_cpu_init();
-  if (__builtin_cpu_supports("avx2")) return Utf8Path::kAvx2;
-  if (__builtin_cpu_supports("ssse3")) return Utf8Path::kSsse3;
+  if (cpuHas(CpuFeature::kAvx2)) return Utf8Path::kAvx2;
+  if (cpuHas(CpuFeature::kSsse3)) return Utf8Path::kSsse3;
   return Utf8Path::kSse2;
 #else
   return Utf8Path::kBytewise;
@@ -333,8 +333,8 @@ bool utf8PathAvailable(Utf8Path path) {
 #if defined(__SSE2__)
     case Utf8Path::kBytewise:
     case Utf8Path::kSse2: return true;
-    case Utf8Path::kSsse3: return __builtin_cpu_supports("ssse3") != 0;
-    case Utf8Path::kAvx2: return __builtin_cpu_supports("avx2") != 0;
+    case Utf8Path::kSsse3: return cpuHas(CpuFeature::kSsse3);
+    case Utf8Path::kAvx2: return cpuHas(CpuFeature::kAvx2);
 #else
     case Utf8Path::kBytewise: return true;
     default: return false;

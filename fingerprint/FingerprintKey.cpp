@@ -20,6 +20,7 @@
 #include <cstring>
 
 #include "common/Base64Url.h"
+#include "common/CpuFeatures.h"
 #include "common/Crypto.h"
 #include "common/LittleEndian.h"
 
@@ -237,7 +238,7 @@ __attribute__((target("avx512f"))) void sipEight(const SipKey& key, const unsign
 MAMORI_AVX512_END
 
 bool haveAvx512() {
-  static const bool have = __builtin_cpu_supports("avx512f");
+  static const bool have = common::cpuHas(common::CpuFeature::kAvx512f);
   return have;
 }
 #else

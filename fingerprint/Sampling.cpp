@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "common/CpuFeatures.h"
 #include "fingerprint/TextNormalizer.h"
 
 #if defined(__x86_64__)
@@ -111,10 +112,11 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t encodeGram16A
 MAMORI_AVX512_END
 
 EncodeGram chosenEncodeGram() {
-  static const EncodeGram chosen =
-      __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") && __builtin_cpu_supports("avx512vbmi")
-          ? encodeGram16Avx512
-          : encodeGram;
+  static const EncodeGram chosen = common::cpuHas(common::CpuFeature::kAvx512f) &&
+                                           common::cpuHas(common::CpuFeature::kAvx512bw) &&
+                                           common::cpuHas(common::CpuFeature::kAvx512vbmi)
+                                       ? encodeGram16Avx512
+                                       : encodeGram;
   return chosen;
 }
 #else

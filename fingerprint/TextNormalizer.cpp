@@ -11,6 +11,8 @@
 #include <unicode/utf16.h>
 #include <vector>
 
+#include "common/CpuFeatures.h"
+
 #if defined(__x86_64__) || defined(__i386__)
 #include <immintrin.h>
 
@@ -305,7 +307,8 @@ __attribute__((target("ssse3,popcnt"))) char32_t* copyAsciiRunSsse3(const unsign
 
 CopyAsciiRun fastCopyAsciiRun() {
   static const CopyAsciiRun chosen =
-      __builtin_cpu_supports("ssse3") && __builtin_cpu_supports("popcnt") ? copyAsciiRunSsse3 : copyAsciiRun;
+      common::cpuHas(common::CpuFeature::kSsse3) && common::cpuHas(common::CpuFeature::kPopcnt) ? copyAsciiRunSsse3
+                                                                                                : copyAsciiRun;
   return chosen;
 }
 #else
@@ -439,11 +442,12 @@ MAMORI_AVX512_END
 using JapaneseSteps = std::size_t (*)(std::string_view, std::size_t, const FastTable&, char32_t*&);
 
 JapaneseSteps fastJapaneseSteps() {
-  static const JapaneseSteps chosen = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-                                              __builtin_cpu_supports("avx512vbmi2") && __builtin_cpu_supports("bmi") &&
-                                              __builtin_cpu_supports("popcnt")
-                                          ? japaneseSteps
-                                          : nullptr;
+  static const JapaneseSteps chosen =
+      common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw) &&
+              common::cpuHas(common::CpuFeature::kAvx512vbmi2) && common::cpuHas(common::CpuFeature::kBmi) &&
+              common::cpuHas(common::CpuFeature::kPopcnt)
+          ? japaneseSteps
+          : nullptr;
   return chosen;
 }
 #else

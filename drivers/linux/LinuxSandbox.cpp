@@ -13,6 +13,8 @@
 #include <sys/syscall.h>
 #include <sys/wait.h>
 
+#include "common/CpuFeatures.h"
+
 namespace mamori::drivers {
 
 namespace {
@@ -175,7 +177,10 @@ common::Result<std::unique_ptr<SandboxWorker>> LinuxSandboxLauncher::spawn() {
   argv.push_back(const_cast<char*>(program_.c_str()));                     // NOLINT: the exec family takes char*
   for (auto& arg : args_) argv.push_back(const_cast<char*>(arg.c_str()));  // NOLINT
   argv.push_back(nullptr);
-  std::array<char*, 1> envp{nullptr};  // nothing from the parent's environment reaches the worker
+  // Nothing from the parent's environment reaches the worker but the restriction of its text kernels
+  // to portable code (common/CpuFeatures.h), which must hold on both sides of the sandbox.
+  static char baselineOnly[] = "MAMORI_CPU_FEATURES=baseline";
+  std::array<char*, 2> envp{common::cpuBaselineOnly() ? baselineOnly : nullptr, nullptr};
 
   pid_t pid = -1;
   const int rc = ::posix_spawn(&pid, program_.c_str(), &setup.actions, &setup.attr, argv.data(), envp.data());
