@@ -6,6 +6,8 @@
 #include <cstdio>
 #include <mutex>
 
+#include "common/Utf8.h"
+
 namespace mamori::common::log {
 
 namespace {
@@ -48,6 +50,19 @@ bool enabled(Level level) { return static_cast<int>(level) >= gLevel.load(std::m
 
 void write(Level level, std::string_view message) {
   if (!enabled(level)) return;
+  // Messages carry outside text (a USB product string, a process name, a file or archive member name,
+  // a user name typed at the console's sign-in): a line break, an escape sequence or a direction
+  // override in it must not forge a second log line or act on the terminal or journal viewer showing
+  // it. Printable ASCII, the usual case, is written as it is; anything else passes through
+  // visibleText ("<U+000A>", "<U+001B>", "<0xFF>"; every script kept).
+  std::string shown;
+  for (const char c : message) {
+    if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7F) {
+      shown = visibleText(message);
+      message = shown;
+      break;
+    }
+  }
   std::lock_guard lock(gMutex);
   std::fprintf(stderr, "%s[%d] %s: %.*s\n", programName().c_str(), static_cast<int>(getpid()), levelName(level),
                static_cast<int>(message.size()), message.data());

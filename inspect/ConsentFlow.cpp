@@ -4,6 +4,7 @@
 #include <cctype>
 #include <set>
 
+#include "common/Utf8.h"
 #include "inspect/Quarantine.h"
 #include "inspect/SecureDelete.h"
 
@@ -24,18 +25,11 @@ std::optional<std::string> readLine(std::FILE* in) {
   return line;
 }
 
-std::string printable(const std::string& text) {
-  std::string out = text;
-  for (auto& c : out)
-    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';
-  return out;
-}
-
 // false: the owner stopped answering (end of input, Ctrl-C): everything not yet decided is kept.
 bool prompt(Finding& f, std::size_t index, std::size_t count, const ConsentSettings& s) {
   std::fprintf(s.out, "\n[%zu/%zu] %s  %s\n  %s\n", index, count, std::string(severityName(f.severity)).c_str(),
-               std::string(kindName(f.kind)).c_str(), printable(f.path).c_str());
-  for (const auto& r : f.reasons) std::fprintf(s.out, "    - %s\n", printable(r).c_str());
+               std::string(kindName(f.kind)).c_str(), common::visibleText(f.path).c_str());
+  for (const auto& r : f.reasons) std::fprintf(s.out, "    - %s\n", common::visibleText(r).c_str());
   std::string choices = f.canQuarantine ? "(d)elete, (q)uarantine or (k)eep" : "(d)elete or (k)eep";
   for (;;) {
     std::fprintf(s.out, "  %s? [k] ", choices.c_str());

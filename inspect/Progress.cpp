@@ -5,6 +5,8 @@
 #include <cmath>
 #include <sys/ioctl.h>
 
+#include "common/Utf8.h"
+
 namespace mamori::inspect {
 
 std::string humanBytes(std::int64_t bytes) {
@@ -52,12 +54,9 @@ std::string progressLine(const ProgressFigures& f, bool terminal, std::size_t wi
     line += buf;
   }
   if (!f.folder.empty()) {
-    std::string folder = f.folder;
-    for (auto& c : folder)
-      if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) c = '?';  // no terminal control from file names
-    line += " | " + folder;
+    line += " | " + common::visibleText(f.folder);  // no terminal control from file names
   }
-  if (terminal && line.size() > width && width > 10) line = line.substr(0, width - 4) + "...";
+  if (terminal && line.size() > width && width > 10) line = common::capUtf8(std::move(line), width - 4) + "...";
   return line;
 }
 

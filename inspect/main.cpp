@@ -20,6 +20,7 @@
 #include "common/Log.h"
 #include "common/ReportHtml.h"
 #include "common/ReportSigning.h"
+#include "common/Utf8.h"
 #include "inspect/ConsentFlow.h"
 #include "inspect/InspectOptions.h"
 #include "inspect/Inspection.h"
@@ -163,7 +164,9 @@ int runUnquarantine(const InspectOptions& o) {
   if (!passphrase) return fail(passphrase.error().describe());
   auto files = inspect::extractQuarantine(o.archive, passphrase.value(), o.extractTo);
   if (!files) return fail(files.error().describe());
-  for (const auto& f : files.value()) std::cout << f.path << " (" << f.size << " bytes, sha256 " << f.sha256 << ")\n";
+  // The names come from the archive: shown through visibleText, one file per line.
+  for (const auto& f : files.value())
+    std::cout << common::visibleText(f.path) << " (" << f.size << " bytes, sha256 " << f.sha256 << ")\n";
   std::cout << files.value().size() << " file(s) restored under " << o.extractTo << "\n";
   return kExitClean;
 }
@@ -249,7 +252,7 @@ int runInspect(const InspectOptions& o) {
   std::cerr << "\n" << report.findings.size() << " finding(s):\n";
   for (const auto& f : report.findings)
     std::cerr << "  " << f.id << "  " << inspect::severityName(f.severity) << "  " << inspect::kindName(f.kind) << "  "
-              << f.path << "\n";
+              << common::visibleText(f.path) << "\n";
   if (!report.notInspected.empty())
     std::cerr << report.notInspected.size() << " place(s) could not be inspected (listed in the report)\n";
 

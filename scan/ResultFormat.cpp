@@ -62,17 +62,19 @@ std::string resultJson(const FileResult& result) {
 }
 
 std::string resultText(const FileResult& result) {
+  // A file or member name is anybody's choice ("a\n/etc/shadow: rule ..." or an escape sequence):
+  // each line goes through visibleText, so one finding stays one line and nothing acts on the terminal.
   std::string out;
   for (const auto& hit : result.hits) {
-    out += result.path + ": " + hitKindName(hit.kind) + " " + hit.name +
-           (hit.kind == HitKind::kFingerprint ? " " + std::to_string(hit.count) + "% of the document"
-            : hit.kind == HitKind::kEdm       ? " " + std::to_string(hit.count) + " rows"
-                                              : " x" + std::to_string(hit.count));
-    if (!hit.location.empty()) out += " in " + containerPath(result.path, hit.location);
-    out += "\n";
+    std::string line = result.path + ": " + hitKindName(hit.kind) + " " + hit.name +
+                       (hit.kind == HitKind::kFingerprint ? " " + std::to_string(hit.count) + "% of the document"
+                        : hit.kind == HitKind::kEdm       ? " " + std::to_string(hit.count) + " rows"
+                                                          : " x" + std::to_string(hit.count));
+    if (!hit.location.empty()) line += " in " + containerPath(result.path, hit.location);
+    out += common::visibleText(line) + "\n";
   }
   for (const auto& skip : result.notInspected) {
-    out += containerPath(result.path, skip.location) + ": not inspected: " + skip.reason + "\n";
+    out += common::visibleText(containerPath(result.path, skip.location) + ": not inspected: " + skip.reason) + "\n";
   }
   return out;
 }

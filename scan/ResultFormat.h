@@ -13,7 +13,9 @@ namespace mamori::scan {
 //  "count":..,"container_path":..}],"not_inspected":[{"container_path":..,"reason":..}]}
 std::string resultJson(const FileResult& result);
 
-// "PATH: rule company-confidential:Confidential_JP x2 in PATH!word/document.xml" ... one per line.
+// "PATH: rule company-confidential:Confidential_JP x2 in PATH!word/document.xml" ... one per line, each
+// through common::visibleText (a line break, an escape sequence or invalid UTF-8 in a name shows as a
+// marker such as "<U+000A>" or "<0xFF>"); --json keeps the exact bytes.
 std::string resultText(const FileResult& result);
 
 std::string summaryJson(const ScanSummary& summary);

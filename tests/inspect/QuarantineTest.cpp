@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <cstdio>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -138,4 +139,34 @@ TEST_CASE("consent: answers mean decisions; a plan decides without prompts; dry 
   auto back = extractQuarantine(dir.file("q.mqa"), "correct horse", dir.file("back"));
   REQUIRE(back.ok());
   CHECK(back.value().size() == 1);
+}
+
+TEST_CASE("consent: a hostile file name is shown as markers on its own line, never as terminal controls") {
+  Report report;
+  report.findings.push_back(makeFinding(FindingKind::kCompanyFile,
+                                        "/home/u/a\n[2/2] high  company file\x1b]0;x\x07\xC2\x9B"
+                                        "2J\u202Efdp.exe",
+                                        {"rule\r\x1b[2J"}));
+  char answers[] = "k\n";
+  std::FILE* in = ::fmemopen(answers, sizeof answers - 1, "r");
+  std::FILE* out = std::tmpfile();
+  REQUIRE(in != nullptr);
+  REQUIRE(out != nullptr);
+  ConsentSettings settings;
+  settings.apply = true;
+  settings.in = in;
+  settings.out = out;
+  REQUIRE(decideAndApply(report, settings).ok());
+  std::fflush(out);
+  std::rewind(out);
+  std::string shown;
+  for (int c = std::fgetc(out); c != EOF; c = std::fgetc(out)) shown.push_back(static_cast<char>(c));
+  std::fclose(in);
+  std::fclose(out);
+  CHECK(shown.find("  /home/u/a<U+000A>[2/2] high  company file<U+001B>]0;x<U+0007><U+009B>2J<U+202E>fdp.exe\n") !=
+        std::string::npos);
+  CHECK(shown.find("    - rule<U+000D><U+001B>[2J\n") != std::string::npos);
+  CHECK(shown.find('\x1b') == std::string::npos);
+  CHECK(report.findings[0].decision == Decision::kKeep);
+  CHECK(report.findings[0].path.find('\n') != std::string::npos);  // the report keeps the exact name
 }

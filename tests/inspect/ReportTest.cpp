@@ -162,5 +162,10 @@ TEST_CASE("progress line: figures, ETA, control characters from file names remov
   CHECK(line.find("ETA 0:10") != std::string::npos);
   CHECK(line.find('\x1b') == std::string::npos);
   CHECK(progressLine(f, true, 30).size() <= 30);
+  // An 8-bit CSI (U+009B), a direction override and bytes that are not UTF-8 show as markers too.
+  f.folder =
+      "/home/taro/\xC2\x9B"
+      "2J\u202Eexe.\xFF";
+  CHECK(progressLine(f, false, 200).find("/home/taro/<U+009B>2J<U+202E>exe.<0xFF>") != std::string::npos);
   CHECK(humanBytes(1536) == "1.5 KiB");
 }

@@ -87,6 +87,19 @@ class SecurityTest(MamoriTestCase):
         _, out, _ = self.coll.ctl("agents", "--json", check=0)
         self.assertIn(hostile, [json.loads(line)["host"] for line in out.splitlines()])
 
+    def test_a_hostile_sign_in_name_stays_on_one_log_line(self):
+        # Anyone who reaches the listener can type a user name; the collector logs failed sign-ins.
+        # A line break in it must not forge a second log line, nor an escape sequence reach a terminal.
+        forged = "x\nmamori-collector[1] info: console user admin signed in\u001b[2J\u202e"
+        status, body = self.api.json("POST", "/api/v1/session", {"user": forged, "password": "wrong"}, token="")
+        self.assertEqual(status, 401, body)
+        shown = ('console sign-in failed for user "x<U+000A>mamori-collector[1] info: console user admin signed '
+                 'in<U+001B>[2J<U+202E>" from 127.0.0.1')
+        wait_until(lambda: shown in self.coll.process.output(), 10, "the failed sign-in's log line")
+        lines = self.coll.process.output().splitlines()
+        self.assertFalse([line for line in lines if line.startswith("mamori-collector[1] ")], lines)
+        self.assertFalse([line for line in lines if "\u001b" in line or "\u202e" in line], lines)
+
     def test_events_as_csv_open_in_a_spreadsheet_with_japanese_intact_and_no_formula(self):
         import csv
         import io
