@@ -97,11 +97,14 @@ LinuxDesktopNotifier::LinuxDesktopNotifier(std::string userRuntimeRoot, std::str
     : root_(std::move(userRuntimeRoot)), program_(std::move(program)) {}
 
 void LinuxDesktopNotifier::notify(const std::string& summary, const std::string& body) {
+  // The body starts with a device's or program's name, which may start with '-' ("--urgency=low"):
+  // after "--" notify-send takes summary and body as text, never as options.
   std::vector<std::string> args = {program_,
                                    "--app-name=mamori",
                                    "--urgency=normal",
                                    "--icon=dialog-warning",
                                    "--expire-time=15000",
+                                   "--",
                                    common::visibleText(summary),
                                    escapeNotificationMarkup(common::visibleText(body))};
   for (const auto& session : sessions(root_)) {
