@@ -223,7 +223,8 @@ __attribute__((target("avx512f"))) void sipEight(const SipKey& key, const unsign
   const std::size_t whole = n - n % 8;
   for (std::size_t i = 0; i < whole; i += 8) sipCompress(s, loadLanes(words(i).data()));
   // The last word: the bytes after the whole words (and the zeros above them), the length in the top byte.
-  __m512i last = _mm512_set1_epi64(static_cast<long long>(static_cast<std::uint64_t>(n & 0xFF) << 56));
+  const std::uint64_t lengthByte = static_cast<std::uint64_t>(n & 0xFFU) << 56U;
+  __m512i last = _mm512_set1_epi64(static_cast<long long>(lengthByte));
   if (n % 8 != 0) {
     const std::uint64_t below = (std::uint64_t{1} << (8 * (n % 8))) - 1;
     last = _mm512_or_si512(

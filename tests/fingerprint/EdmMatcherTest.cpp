@@ -367,7 +367,7 @@ TEST_CASE("the anchored pass finds what every candidate finds, on generated text
   REQUIRE(t.set.valuesHoldDigits(fp::EdmKind::kAddress));
   REQUIRE(fp::edmAnchored(t.set));
   std::mt19937 rng(18);
-  const std::size_t texts = 3 * 700;
+  const std::size_t texts = std::size_t{3} * 700;
   const std::size_t withRows = compareOnGenerated(t, rng, 700);
   // Enough of them hold rows (and enough do not) for the comparison to mean something.
   MESSAGE(withRows, " of ", texts, " texts hold rows");

@@ -74,6 +74,7 @@ TEST_CASE("path queue: threads popping while the walker pushes get every item on
   std::mutex mutex;
   std::vector<int> seen;
   std::vector<std::thread> threads;
+  threads.reserve(4);
   for (int t = 0; t < 4; ++t) {
     threads.emplace_back([&] {
       std::vector<int> mine;

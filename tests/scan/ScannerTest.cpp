@@ -153,7 +153,7 @@ TEST_CASE("with the extraction sandbox (the real workers) every fixture gives th
     }
     config.sandbox = launcher;
     const auto sandboxed = scanTree(config, fx.root);
-    CHECK(launcher->waiting() == 0);  // a scan thread took it (the other started its own)
+    CHECK(launcher->waiting() == 0);                        // a scan thread took it (the other started its own)
     CHECK(childrenRunning(MAMORI_EXTRACT_LIGHT_BIN) == 0);  // every worker stopped with the scan
     REQUIRE(sandboxed.size() == inProcess.size());
     // The element, not a structured binding, goes to CAPTURE (a lambda): clang before 16 cannot capture a binding.
@@ -171,7 +171,7 @@ TEST_CASE("a scan needs a worker from its start when one of the first files is a
   const std::vector<std::string> exclude;
   const std::string zip = std::string("PK\x03\x04", 4) + std::string(60, '\0');  // what sniffFileType calls a zip
   auto tree = [&](const std::string& name, int files, const std::string& content) {
-    const std::string root = dir.path() + "/" + name;
+    std::string root = dir.path() + "/" + name;
     std::filesystem::create_directories(root + "/sub");
     for (int i = 0; i < files; ++i) writeFile(root + "/sub/f" + std::to_string(i), content);
     return root;
@@ -182,7 +182,7 @@ TEST_CASE("a scan needs a worker from its start when one of the first files is a
   CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({tree("tars", 3, tarOf({{"a", "b"}}))}, exclude));
   const std::string zips = tree("zips", 3, zip);
   CHECK(ContentScanner::firstFilesNeedExtraction({zips}, exclude));
-  CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({zips}, {"*/sub/*"}));  // excluded files are not looked at
+  CHECK_FALSE(ContentScanner::firstFilesNeedExtraction({zips}, {"*/sub/*"}));    // excluded files are not looked at
   CHECK(ContentScanner::firstFilesNeedExtraction({zips + "/sub/f0"}, exclude));  // a root that is a file
   CHECK(ContentScanner::firstFilesNeedExtraction({"/nonexistent", zips}, exclude));
 }
