@@ -2,17 +2,12 @@
 
 #include <algorithm>
 #include <cmath>
+#include <functional>
 
 #include "fingerprint/EdmMatcher.h"
 #include "fingerprint/Sampling.h"
 
 namespace mamori::scan {
-
-namespace {
-// A file's text beyond this is not fingerprinted (64 MiB of text: a registered document is found long
-// before; the bound keeps one worker's memory in check).
-constexpr std::size_t kMaxFingerprintTextBytes = 64U << 20U;
-}  // namespace
 
 common::Result<std::unique_ptr<ContentInspector>> ContentInspector::create(const ScanConfig& config) {
   std::vector<RuleSetScanner> scanners;
@@ -45,7 +40,9 @@ ContentInspector::ContentInspector(const ScanConfig& config, std::vector<RuleSet
 void ContentInspector::inspect(std::string_view data, FileResult& result, int fd) {
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds_);
   timedOut_ = false;
-  fingerprintText_.clear();
+  document_ = data;
+  setTextIs_ = SetText::kNone;
+  setText_ = {};
   const PieceSink sink = [&](const Piece& piece) { scanPiece(piece, result); };
   if (sandbox_) {
     // Plain text and bytes of no known format have nothing to parse: their one piece is the document
@@ -59,14 +56,48 @@ void ContentInspector::inspect(std::string_view data, FileResult& result, int fd
     extractPieces(data, limits_, sink, result.notInspected);
   }
   applyThresholds(result);
-  matchEdm(result);
-  matchFingerprints(result);
+  const std::string_view text = setTextIs_ == SetText::kCopy ? std::string_view(setTextCopy_) : setText_;
+  matchEdm(result, text);
+  matchFingerprints(result, text);
+  setTextCopy_.clear();
+  document_ = {};
+  setText_ = {};
 }
 
-void ContentInspector::matchEdm(FileResult& result) {
-  if (edmSets_.empty() || fingerprintText_.empty()) return;
+void ContentInspector::addSetText(std::string_view text) {
+  // A view in the document's bytes lives until inspect returns; a piece's decoded text or a sandbox
+  // worker's reply does not. An empty view is never read.
+  const bool inDocument =
+      text.empty() || (std::less_equal<>{}(document_.data(), text.data()) &&
+                       std::less_equal<>{}(text.data() + text.size(), document_.data() + document_.size()));
+  if (setTextIs_ == SetText::kNone && inDocument) {
+    setText_ = text.substr(0, kMaxSetTextBytes);
+    setTextIs_ = SetText::kView;
+    return;
+  }
+  if (setTextIs_ != SetText::kCopy) {
+    // What the copy holds had the first piece been copied: its text (bounded), then '\n'.
+    setTextCopy_.assign(setText_);
+    if (setTextIs_ == SetText::kView) setTextCopy_.push_back('\n');
+    setTextIs_ = SetText::kCopy;
+  }
+  if (setTextCopy_.size() < kMaxSetTextBytes) {
+    setTextCopy_.append(text.substr(0, kMaxSetTextBytes - setTextCopy_.size()));
+    setTextCopy_.push_back('\n');
+  }
+}
+
+// The text matched is the pieces' texts each followed by '\n' (a piece's last line ends there), or,
+// for a file of one piece, that piece's text alone: both give the same answers. The fingerprint
+// normaliser drops a '\n' and cuts before one without changing what comes before
+// (normalizationCut), so the text has the same normalised characters, fingerprints and positions.
+// The EDM matcher takes the end of the text for a '\n' (Scanner::scan cuts a field there, and a
+// line ends there: lineEndOf); a '\n' after it adds an empty field and an empty line, which give no
+// candidate. fingerprint_test, fuzz_fingerprint_artifact and fuzz_edm_artifact compare both.
+void ContentInspector::matchEdm(FileResult& result, std::string_view text) {
+  if (edmSets_.empty() || text.empty()) return;
   for (const auto& entry : edmSets_) {
-    const auto match = fingerprint::matchEdm(*entry.set, *entry.key, fingerprintText_);
+    const auto match = fingerprint::matchEdm(*entry.set, *entry.key, text);
     if (match.rows == 0 || match.rows < entry.minRows) continue;
     std::string columns;
     for (const auto type : match.columnTypes)
@@ -75,8 +106,8 @@ void ContentInspector::matchEdm(FileResult& result) {
   }
 }
 
-void ContentInspector::matchFingerprints(FileResult& result) {
-  if (fingerprintSets_.empty() || fingerprintText_.empty()) return;
+void ContentInspector::matchFingerprints(FileResult& result, std::string_view text) {
+  if (fingerprintSets_.empty() || text.empty()) return;
   const fingerprint::FingerprintKey* lastKey = nullptr;
   fingerprint::SamplingParams lastParams{0, 0};
   std::vector<fingerprint::Fingerprint> fingerprints;
@@ -85,7 +116,7 @@ void ContentInspector::matchFingerprints(FileResult& result) {
     // (normalised and sampled in one pass).
     if (lastKey != entry.key.get() || lastParams.k != entry.set->params.k ||
         lastParams.every != entry.set->params.every) {
-      fingerprints = fingerprint::fingerprintText(fingerprintText_, *entry.key, entry.set->params);
+      fingerprints = fingerprint::fingerprintText(text, *entry.key, entry.set->params);
       lastKey = entry.key.get();
       lastParams = entry.set->params;
     }
@@ -95,7 +126,6 @@ void ContentInspector::matchFingerprints(FileResult& result) {
           {"", HitKind::kFingerprint, entry.set->name + ":" + entry.set->documents[match.document].id, percent});
     }
   }
-  fingerprintText_.clear();
 }
 
 void ContentInspector::runYara(const std::string& location, std::string_view data, FileResult& result) {
@@ -134,10 +164,7 @@ void ContentInspector::scanPiece(const Piece& piece, FileResult& result) {
   if (!piece.decoded.empty()) runYara(piece.location, piece.decoded, result);
   if (piece.detectOn == DetectOn::kNone) return;
   const std::string_view text = pieceText(piece);
-  if ((!fingerprintSets_.empty() || !edmSets_.empty()) && fingerprintText_.size() < kMaxFingerprintTextBytes) {
-    fingerprintText_.append(fingerprintText(piece).substr(0, kMaxFingerprintTextBytes - fingerprintText_.size()));
-    fingerprintText_.push_back('\n');
-  }
+  if (!fingerprintSets_.empty() || !edmSets_.empty()) addSetText(fingerprintText(piece));
   for (const auto& entry : detectors_) {
     const std::int64_t found = entry.detector->count(text);
     if (found > 0) result.hits.push_back({piece.location, HitKind::kDetector, entry.detector->name(), found});

@@ -20,6 +20,10 @@ namespace mamori::scan {
 
 class ContentInspector {
  public:
+  // A file's text beyond this is not fingerprinted nor matched against EDM sets (64 MiB of text: a
+  // registered document is found long before; the bound keeps one worker's memory in check).
+  static constexpr std::size_t kMaxSetTextBytes = 64U << 20U;
+
   static common::Result<std::unique_ptr<ContentInspector>> create(const ScanConfig& config);
 
   // Fills result.hits and result.notInspected (path, size and hash are the caller's). fd: the open
@@ -45,10 +49,12 @@ class ContentInspector {
   void scanPiece(const Piece& piece, FileResult& result);
   void runYara(const std::string& location, std::string_view data, FileResult& result);
   void applyThresholds(FileResult& result) const;
+  // Adds a piece's text to the file's text for the sets (setText below).
+  void addSetText(std::string_view text);
   // Registered documents found in the file's text, gathered over all of its pieces.
-  void matchFingerprints(FileResult& result);
+  void matchFingerprints(FileResult& result, std::string_view text);
   // Rows of registered tables found in the file's text (the same text).
-  void matchEdm(FileResult& result);
+  void matchEdm(FileResult& result, std::string_view text);
 
   ExtractionLimits limits_;
   std::unique_ptr<SandboxedExtractor> sandbox_;
@@ -56,7 +62,16 @@ class ContentInspector {
   std::vector<DetectorEntry> detectors_;
   std::vector<FingerprintScanSet> fingerprintSets_;
   std::vector<EdmScanSet> edmSets_;
-  std::string fingerprintText_;  // the file's text for fingerprint matching (bounded)
+  // The file's text for the sets (fingerprints, EDM): the text of each of its pieces followed by '\n',
+  // up to kMaxSetTextBytes, copied into setTextCopy_. While the file has given one piece with text and
+  // that text lies in the bytes being inspected (document_: alive until inspect returns; a plain text
+  // file), setText_ views it instead, without its '\n': the matchers answer the same for a text and
+  // the text followed by '\n' (ContentInspector.cpp), and most files are one piece.
+  enum class SetText : std::uint8_t { kNone, kView, kCopy };
+  std::string_view document_;
+  SetText setTextIs_ = SetText::kNone;
+  std::string_view setText_;
+  std::string setTextCopy_;
   int timeoutSeconds_;
   std::chrono::steady_clock::time_point deadline_;
   bool timedOut_ = false;

@@ -375,6 +375,38 @@ TEST_CASE("the anchored pass finds what every candidate finds, on generated text
   CHECK(withRows < texts * 9 / 10);
 }
 
+TEST_CASE("a text and the text followed by a line feed find the same rows") {
+  // The scanner matches a file of one piece on its text alone and a file of several on their texts
+  // each followed by '\n' (scan/ContentInspector.cpp): both passes must answer the same for both.
+  auto t = table(300);
+  std::mt19937 rng(19);
+  std::size_t withRows = 0;
+  for (const std::int64_t window : {32, 512}) {
+    t.set.window = window;
+    for (int i = 0; i < 400; ++i) {
+      const std::string whole = generated(rng, t);
+      // Cut anywhere: inside a value, a character or a line, or right after a value.
+      const std::string text = whole.substr(0, i % 4 == 0 ? whole.size() : rng() % (whole.size() + 1));
+      CAPTURE(text);
+      for (const auto pass : {fp::EdmPass::kAnchored, fp::EdmPass::kEveryCandidate}) {
+        const auto got = fp::matchEdm(t.set, testKey(), text, pass);
+        const auto withLineFeed = fp::matchEdm(t.set, testKey(), text + "\n", pass);
+        CHECK(got.rows == withLineFeed.rows);
+        CHECK(got.columnTypes == withLineFeed.columnTypes);
+        if (got.rows > 0 && pass == fp::EdmPass::kAnchored) ++withRows;
+      }
+    }
+  }
+  CHECK(withRows > 100);
+  // A row whose last value ends the text.
+  const auto set = sample();
+  for (const std::string_view text :
+       {"山田太郎,03-1234-5678", "山田太郎 taro@example.jp", "ヤマダ タロウ\t123456789018"}) {
+    CHECK(rows(set, text) == 1);
+    CHECK(rows(set, std::string(text) + "\n") == 1);
+  }
+}
+
 TEST_CASE("columns whose values were all dropped are not looked for, and the answer is the same") {
   // Every row has the same name: the set holds no name or kana value (each of 300 rows), like a
   // table of a few common names, and the matcher reads no field for them.

@@ -130,3 +130,27 @@ TEST_CASE("a text cut where normalizationCut says normalises as the whole") {
   CHECK(fp::normalizationCut("abc", 0) == 0);
   CHECK(fp::normalizationCut("abc", 9) == 3);
 }
+
+TEST_CASE("a text and the text followed by a line feed have the same fingerprints") {
+  // The scanner matches a file of one piece on its text alone and a file of several on their texts
+  // each followed by '\n' (scan/ContentInspector.cpp): the same answers need the same fingerprints.
+  const auto key = testKey();
+  std::mt19937 rng(59);
+  const std::vector<std::span<const std::string_view>> everything{kEnglish, kJapanese, kWidth, kOther};
+  for (int i = 0; i < 600; ++i) {
+    const std::string whole = generate(rng, 1 + rng() % 3000, everything);
+    // Cut anywhere: inside a character, before a combining or voiced mark, after a half-width form.
+    const std::string text = whole.substr(0, rng() % (whole.size() + 1));
+    for (const fp::SamplingParams params : {fp::SamplingParams{}, fp::SamplingParams{4, 4}}) {
+      std::size_t chars = 0, charsWithLineFeed = 0;
+      const auto got = fp::fingerprintText(text, key, params, &chars);
+      const auto withLineFeed = fp::fingerprintText(text + "\n", key, params, &charsWithLineFeed);
+      CHECK(chars == charsWithLineFeed);
+      REQUIRE_MESSAGE(got.size() == withLineFeed.size(), text);
+      for (std::size_t j = 0; j < got.size(); ++j) {
+        REQUIRE(got[j].position == withLineFeed[j].position);
+        REQUIRE(got[j].hash == withLineFeed[j].hash);
+      }
+    }
+  }
+}

@@ -49,6 +49,9 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   const auto anchored = fp::matchEdm(sample, key, text);
   const auto every = fp::matchEdm(sample, key, text, fp::EdmPass::kEveryCandidate);
   MAMORI_ASSERT(anchored.rows == every.rows && anchored.columnTypes == every.columnTypes);
+  // The text followed by '\n' (how the scanner ends a piece of a file of several) finds the same.
+  const auto withLineFeed = fp::matchEdm(sample, key, std::string(text) + "\n");
+  MAMORI_ASSERT(anchored.rows == withLineFeed.rows && anchored.columnTypes == withLineFeed.columnTypes);
   // With min_columns 3 a row needs a phone, an e-mail or a number (two columns are of other kinds):
   // names and addresses are looked up only around those (docs/decisions/0066).
   static const fp::EdmSet three = [] {

@@ -42,6 +42,13 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   MAMORI_ASSERT(chars == normalized.size() && got.size() == expected.size());
   for (std::size_t i = 0; i < got.size(); ++i)
     MAMORI_ASSERT(got[i].position == expected[i].position && got[i].hash == expected[i].hash);
+  // The text followed by '\n' (how the scanner ends a piece of a file of several) gives the same.
+  std::size_t charsWithLineFeed = 0;
+  const auto withLineFeed =
+      fp::fingerprintTextInPieces(std::string(text) + "\n", key, {4, 4}, 1 + size % 97, &charsWithLineFeed);
+  MAMORI_ASSERT(charsWithLineFeed == chars && withLineFeed.size() == got.size());
+  for (std::size_t i = 0; i < got.size(); ++i)
+    MAMORI_ASSERT(withLineFeed[i].position == got[i].position && withLineFeed[i].hash == got[i].hash);
   // The normaliser's fast kernels give what its reference loop gives, for any bytes, whole and
   // appended after characters already there (docs/decisions/0063, addendum).
   std::u32string reference = U"x";

@@ -1,10 +1,17 @@
 #include <doctest/doctest.h>
 
+#include <algorithm>
+#include <cmath>
+
+#include "fingerprint/DocumentMatcher.h"
+#include "fingerprint/EdmMatcher.h"
 #include "fingerprint/FingerprintArtifact.h"
 #include "fingerprint/SignedSet.h"
 #include "fingerprint/TextNormalizer.h"
+#include "scan/ContentInspector.h"
 #include "scan/ContentScanner.h"
 #include "scan/FingerprintBundle.h"
+#include "tests/scan/ScanTestSupport.h"
 
 namespace fp = mamori::fingerprint;
 namespace scan = mamori::scan;
@@ -105,4 +112,89 @@ TEST_CASE("the content scanner reports a registered document as a fingerprint hi
   auto clean = scan::ContentScanner::inspectBytes(config, text(2), "b.txt");
   REQUIRE(clean);
   CHECK(clean.value().hits.empty());
+}
+
+namespace {
+
+// A scan configuration with a fingerprint set of text(1) and text(3) and an EDM set of two rows (name,
+// phone), no rules, no detectors.
+scan::ScanConfig setsConfig() {
+  const auto key = fp::FingerprintKey::fromText("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8").value();
+  std::vector<fp::RegisteredDocument> documents;
+  for (const int seed : {1, 3}) {
+    const auto normalized = fp::normalizeText(text(seed));
+    documents.push_back({"doc" + std::to_string(seed), static_cast<std::int64_t>(normalized.size()),
+                         fp::distinctHashes(fp::sampleKgrams(normalized, key))});
+  }
+  auto documentSet = fp::buildFingerprintSet("deals", 1, key.keyId(), std::move(documents), 3);
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kPhone};
+  std::vector<fp::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.size(), 0);
+  fp::hashEdmRow(key, columns, {"山田 太郎", "03-1234-5678"}, 0, entries, &lengths);
+  fp::hashEdmRow(key, columns, {"佐藤 花子", "090-2222-3333"}, 1, entries, &lengths);
+  auto edmSet = fp::buildEdmSet("customers", 1, key.keyId(), columns, 2, 2, entries, lengths);
+  REQUIRE(edmSet);
+  scan::ScanConfig config;
+  config.creditCard.enabled = false;
+  config.myNumber.enabled = false;
+  const auto sharedKey = std::make_shared<const fp::FingerprintKey>(key);
+  config.fingerprintSets.push_back(
+      {std::make_shared<const fp::FingerprintSet>(std::move(documentSet)), sharedKey, {0.3, 300, 3}});
+  config.edmSets.push_back({std::make_shared<const fp::EdmSet>(std::move(edmSet).value()), sharedKey, 1});
+  return config;
+}
+
+std::vector<std::string> hitsOf(const scan::ScanConfig& config, const std::string& data, const std::string& path) {
+  auto result = scan::ContentScanner::inspectBytes(config, data, path);
+  REQUIRE(result);
+  std::vector<std::string> out;
+  for (const auto& hit : result.value().hits)
+    out.push_back(hit.location + "|" + hit.name + "|" + std::to_string(hit.count));
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
+}  // namespace
+
+TEST_CASE("a file of one piece matches the sets as the same text in pieces does, up to the text's bound") {
+  // One piece is matched on its text where it lies (no copy); pieces on their texts each followed by
+  // '\n' (scan/ContentInspector.cpp). The same answers either way.
+  const auto config = setsConfig();
+  const std::string one = text(1);
+  // A row cut between the pieces (name, then phone), and the document cut in the middle.
+  const std::string first = "Forwarded:\n" + one.substr(0, one.size() / 2) + "\n顧客: 山田 太郎";
+  const std::string second = "電話: 03-1234-5678\n" + one.substr(one.size() / 2) + "\n佐藤 花子, 090-2222-3333";
+  const auto expected = hitsOf(config, first + "\n" + second, "a.txt");
+  REQUIRE(expected.size() == 2);
+  CHECK(expected[0] == "|customers:name+phone|2");
+  CHECK(expected[1].starts_with("|deals:doc1|"));
+  CHECK(hitsOf(config, first + "\n" + second + "\n", "a.txt") == expected);
+  // A tar of the two: two pieces (its members, copied out of the file's bytes: their texts are copied
+  // with '\n' after each); of the whole text: one piece, copied too.
+  CHECK(hitsOf(config, scan::test::tarOf({{"a.txt", first}, {"b.txt", second}}), "a.tar") == expected);
+  CHECK(hitsOf(config, scan::test::tarOf({{"a.txt", first + "\n" + second}}), "a.tar") == expected);
+
+  // At the bound: text(1) and a name end there, the name's phone and text(3) follow.
+  constexpr std::size_t bound = scan::ContentInspector::kMaxSetTextBytes;
+  const std::string name = " 佐藤 花子";
+  std::string big(bound - one.size() - name.size(), ' ');
+  for (std::size_t at = 63; at < big.size(); at += 64) big[at] = '\n';
+  big += one + name;
+  REQUIRE(big.size() == bound);
+  big += " 090-2222-3333 " + text(3);
+  const auto& key = *config.fingerprintSets[0].key;
+  std::vector<std::string> atBound;
+  {
+    // What matching the text up to the bound gives (as the scanner did before it viewed one piece).
+    const std::string upToBound = big.substr(0, bound) + "\n";
+    const auto matches = fp::matchDocuments(*config.fingerprintSets[0].set, fp::fingerprintText(upToBound, key),
+                                            config.fingerprintSets[0].thresholds);
+    REQUIRE(matches.size() == 1);
+    CHECK(matches[0].document == 0);
+    atBound.push_back("|deals:doc1|" +
+                      std::to_string(static_cast<std::int64_t>(std::llround(matches[0].containment * 100.0))));
+    CHECK(fp::matchEdm(*config.edmSets[0].set, key, upToBound).rows == 0);
+  }
+  CHECK(fp::matchEdm(*config.edmSets[0].set, key, big).rows == 1);  // the phone beyond the bound
+  CHECK(hitsOf(config, big, "big.txt") == atBound);
 }
