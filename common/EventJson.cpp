@@ -9,6 +9,7 @@
 
 #include "common/Clock.h"
 #include "common/JsonPointer.h"
+#include "common/JsonText.h"
 #include "common/Utf8.h"
 #include "common/Uuid7.h"
 
@@ -224,6 +225,74 @@ std::string makeBatchBody(const std::vector<std::string>& eventJsonLines) {
   }
   body += "]}";
   return body;
+}
+
+namespace {
+
+bool storableAsIs(std::string_view text) { return text.find('\0') == std::string_view::npos && isValidUtf8(text); }
+
+bool storable(const Var& value) {
+  if (value.type() == typeid(Object::Ptr)) {
+    const auto object = value.extract<Object::Ptr>();
+    if (object.isNull()) return true;
+    for (const auto& [key, item] : *object) {
+      if (!storableAsIs(key) || !storable(item)) return false;
+    }
+    return true;
+  }
+  if (value.type() == typeid(Array::Ptr)) {
+    const auto array = value.extract<Array::Ptr>();
+    if (array.isNull()) return true;
+    for (const auto& item : *array) {
+      if (!storable(item)) return false;
+    }
+    return true;
+  }
+  if (value.type() == typeid(std::string)) return storableAsIs(value.extract<std::string>());
+  return true;
+}
+
+Var storableValue(const Var& value) {
+  if (value.type() == typeid(Object::Ptr)) {
+    const auto object = value.extract<Object::Ptr>();
+    if (object.isNull()) return value;
+    Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    for (const auto& name : object->getNames()) out->set(storableText(name), storableValue(object->get(name)));
+    return out;
+  }
+  if (value.type() == typeid(Array::Ptr)) {
+    const auto array = value.extract<Array::Ptr>();
+    if (array.isNull()) return value;
+    Array::Ptr out = new Array;
+    for (const auto& item : *array) out->add(storableValue(item));
+    return out;
+  }
+  if (value.type() == typeid(std::string)) return storableText(value.extract<std::string>());
+  return value;
+}
+
+}  // namespace
+
+std::string storableText(std::string_view text) {
+  if (storableAsIs(text)) return std::string(text);
+  std::string out;
+  for (const char c : json::safeText(text)) {
+    if (c == '\0') {
+      out += "\\x00";
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+void makeStorable(Event& event) {
+  for (std::string* text : {&event.type, &event.agentId, &event.host, &event.user}) {
+    if (!storableAsIs(*text)) *text = storableText(*text);
+  }
+  if (!event.details.isNull() && !storable(Var(event.details))) {
+    event.details = storableValue(Var(event.details)).extract<Object::Ptr>();
+  }
 }
 
 }  // namespace mamori::common

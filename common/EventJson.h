@@ -47,4 +47,15 @@ Result<Event> parseEvent(std::string_view text, const EventLimits& limits = {});
 // without parsing it again.
 std::string makeBatchBody(const std::vector<std::string>& eventJsonLines);
 
+// Outside bytes made fit for an event: the collector refuses a batch holding a string that is not
+// strict UTF-8 or holds NUL (PostgreSQL text cannot store either), and a file named in Shift_JIS or a
+// device string with U+0000 would otherwise keep its whole batch from the console. Valid text is
+// returned as it is; each byte of an invalid sequence and each NUL becomes the text "\xNN"
+// (json::safeText's form, as in the inspection report), so the stored value stays readable and its
+// bytes can be told back.
+std::string storableText(std::string_view text);
+// storableText over every string of an event: type, agent id, host, user, details at any depth (keys
+// included). Details are copied, never changed in place, and only when a value needs it.
+void makeStorable(Event& event);
+
 }  // namespace mamori::common

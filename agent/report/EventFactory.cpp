@@ -2,6 +2,8 @@
 
 #include <utility>
 
+#include "common/EventJson.h"
+
 namespace mamori::agent {
 
 EventFactory::EventFactory(std::string agentId, std::string host, const common::Clock& clock)
@@ -16,6 +18,9 @@ common::Event EventFactory::make(std::string type, common::Severity severity, Po
   event.agentId = agentId_;
   event.host = host_;
   if (!details.isNull()) event.details = std::move(details);
+  // A file name, a device string or a user name may be bytes the collector cannot store: written as
+  // "\xNN" here, so no event holds back the batch it travels in.
+  common::makeStorable(event);
   return event;
 }
 

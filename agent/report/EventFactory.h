@@ -1,6 +1,7 @@
 #pragma once
 // Makes the agent's own events (agent.started, spool.overflow, ...): fills id, time, agent and host so
-// every producer stamps events the same way.
+// every producer stamps events the same way, and makes every string storable by the collector
+// (common::makeStorable: bytes that are not UTF-8 and NUL as "\xNN").
 
 #include <Poco/JSON/Object.h>
 

@@ -1,6 +1,8 @@
+#include <Poco/JSON/Array.h>
 #include <doctest/doctest.h>
 
 #include <string>
+#include <vector>
 
 #include "common/EventJson.h"
 #include "common/Uuid7.h"
@@ -160,4 +162,50 @@ TEST_CASE("event types and severities") {
   CHECK(severityName(Severity::Critical) == "critical");
   CHECK(parseSeverity("medium") == Severity::Medium);
   CHECK_FALSE(parseSeverity("MEDIUM").has_value());
+}
+
+TEST_CASE("outside bytes the collector cannot store are written as \\xNN, and the event is accepted") {
+  using namespace std::string_literals;
+  // Valid text, every script, controls included, is kept as it is.
+  CHECK(storableText("山田\n\x1b[2J\u202e") == "山田\n\x1b[2J\u202e");
+  // A Shift_JIS file name ("資料" is 0x8E 0x91 0x97 0xBF), a lone continuation byte and a NUL.
+  CHECK(storableText("/home/u/\x8E\x91\x97\xBF.docx") == "/home/u/\\x8e\\x91\\x97\\xbf.docx");
+  CHECK(storableText("MTP\0evil\xC3("s) == "MTP\\x00evil\\xc3(");
+
+  Event e = sampleEvent();
+  e.host = "pc\xFF";
+  e.user = "taro\0"s;
+  const Poco::JSON::Object::Ptr original = e.details;
+  Poco::JSON::Array::Ptr interfaces = new Poco::JSON::Array;
+  Poco::JSON::Object::Ptr one = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  one->set("class", 6);
+  one->set("string", "MTP\0\xFE"s);
+  interfaces->add(one);
+  e.details->set("usb.interfaces", interfaces);
+  e.details->set("file.path", "/home/u/\x8E\x91\x97\xBF.docx"s);
+  makeStorable(e);
+  CHECK(e.host == "pc\\xff");
+  CHECK(e.user == "taro\\x00");
+  CHECK(e.details != original);  // copied: the caller's object is not changed
+  CHECK(original->getValue<std::string>("file.path") == "/home/u/\x8E\x91\x97\xBF.docx");
+  // Key order and every other value survive; the collector's own parser takes the event.
+  CHECK(e.details->getNames() == std::vector<std::string>{"process.pid", "process.executable", "process.command_line",
+                                                          "usb.interfaces", "file.path"});
+  auto parsed = parseEventBatch(batchOf(eventToJson(e)));
+  REQUIRE(parsed.ok());
+  const auto& details = parsed.value().front().details;
+  CHECK(details->getValue<int>("process.pid") == 4242);
+  CHECK(details->getValue<std::string>("file.path") == "/home/u/\\x8e\\x91\\x97\\xbf.docx");
+  CHECK(details->getArray("usb.interfaces")->getObject(0)->getValue<std::string>("string") == "MTP\\x00\\xfe");
+  CHECK(parsed.value().front().host == "pc\\xff");
+
+  // An event that needs nothing keeps its very details object.
+  Event clean = sampleEvent();
+  const Poco::JSON::Object::Ptr same = clean.details;
+  makeStorable(clean);
+  CHECK(clean.details == same);
+  // Without it, the collector refuses the whole batch.
+  Event raw = sampleEvent();
+  raw.details->set("file.path", "/home/u/\x8E\x91.docx"s);
+  CHECK_FALSE(parseEventBatch(batchOf(eventToJson(raw))).ok());
 }

@@ -8,7 +8,7 @@ import ssl
 import subprocess
 import unittest
 
-from mamori_testkit.harness import Api, MamoriTestCase, binary, gzip_bytes, uuid7, wait_until
+from mamori_testkit.harness import Api, MamoriTestCase, binary, gzip_bytes, require_root, uuid7, wait_until
 
 
 def event(agent_id, **over):
@@ -99,6 +99,42 @@ class SecurityTest(MamoriTestCase):
         lines = self.coll.process.output().splitlines()
         self.assertFalse([line for line in lines if line.startswith("mamori-collector[1] ")], lines)
         self.assertFalse([line for line in lines if "\u001b" in line or "\u202e" in line], lines)
+
+    def test_a_file_named_in_shift_jis_is_reported_and_holds_back_no_batch(self):
+        # A file name is bytes: Shift_JIS names come out of old zip files, and anyone can name a file
+        # "\\xff". The collector cannot store such bytes; the agent writes them as "\\xNN", so the
+        # match and the events travelling in the same batch all reach the console.
+        require_root(self)
+        from test_activity import COMPANY_RULES, agent_confinement
+        os.chmod(self.workdir, 0o755)
+        home = os.path.join(self.workdir, "home")
+        os.makedirs(home)
+        names = {b"\x8e\x91\x97\xbf-\xff.txt": "\\x8e\\x91\\x97\\xbf-\\xff.txt", b"plain.txt": "plain.txt"}
+        policy = {
+            "schema_version": 1, "version": 1, "name": "hostile-names",
+            "device_control": {"mode": "off"}, "p2p_guard": {"mode": "off"},
+            "content_scan": {"rule_sets": [{"name": "company", "source": COMPANY_RULES}], "paths": [home],
+                             "schedule": {"interval_hours": 8000, "on_change": True}},
+        }
+        policy_path = os.path.join(self.workdir, "policy.json")
+        with open(policy_path, "w") as f:
+            json.dump(policy, f)
+        agent = self.agent(self.coll, extra=agent_confinement() + ["--policy", policy_path]).start()
+        wait_until(lambda: "policy: applied the local file" in agent.process.output(), 60,
+                   "the agent to apply the test policy")
+        for raw in names:  # written once the agent watches the folder: each write is scanned
+            with open(os.path.join(os.fsencode(home), raw), "wb") as f:
+                f.write("社外秘: 2027 merger plan\n".encode())
+        wanted = sorted(os.path.join(home, shown) for shown in names.values())
+
+        def reported():
+            paths = sorted(e["details"]["file.path"] for e in self.api.events(type="content.match"))
+            return paths if paths == wanted else None
+        try:
+            wait_until(reported, 90, "both files' content.match at the collector", interval=0.2)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; agent log: {agent.process.output()[-3000:]}") from None
+        self.assertNotIn("refused", agent.process.output())
 
     def test_events_as_csv_open_in_a_spreadsheet_with_japanese_intact_and_no_formula(self):
         import csv
