@@ -20,6 +20,7 @@
 #include "common/CommandLine.h"
 #include "common/Files.h"
 #include "common/UniqueFd.h"
+#include "common/Utf8.h"
 
 namespace mamori::agent {
 
@@ -93,7 +94,8 @@ int askAgent(const std::string& command, const std::string& socket, const guard:
   }
   const auto& reply = answer.value();
   if (reply.outcome != guard::ControlOutcome::Ok) {
-    std::fprintf(stderr, "%s%s\n", common::messagePrefix(command).c_str(), reply.text.c_str());
+    // The agent's words may name a device, whose strings the device chose: shown through visibleText.
+    std::fprintf(stderr, "%s%s\n", common::messagePrefix(command).c_str(), common::visibleText(reply.text).c_str());
     return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
   }
   replyText = reply.text;
@@ -167,7 +169,7 @@ int runCtlCommand(int argc, char* argv[]) {
     std::printf("stopped\n");
     return kExitOk;
   }
-  std::printf("%s\n", reply.c_str());
+  std::printf("%s\n", common::visibleText(reply).c_str());
   return kExitOk;
 }
 

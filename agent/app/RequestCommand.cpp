@@ -105,7 +105,7 @@ int runRequestCommand(int argc, char* argv[]) {
   std::string reply;
   if (const int code = askAgent(kCommand, socket, request, 35'000, reply); code != kExitOk) return code;
   if (list) return printDevices(reply);
-  std::printf("%s\n", reply.c_str());
+  std::printf("%s\n", common::visibleText(reply).c_str());  // "request ... sent for <device name>"
   return kExitOk;
 }
 

@@ -11,6 +11,7 @@
 #include "common/EventJson.h"
 #include "common/Files.h"
 #include "common/Log.h"
+#include "common/Utf8.h"
 #include "policy/DeviceException.h"
 
 namespace mamori::agent::device {
@@ -111,11 +112,16 @@ void ExceptionRequests::submit(const RequestAsk& ask, Reply reply) {
   if (nodeKey.empty()) {
     return reply({RequestReply::Outcome::kFailed, "this PC is not enrolled with a collector yet; try again later"});
   }
+  // The device chose its name (and a host name can be any bytes): the collector takes names of at most
+  // 256 bytes without control characters, so they go as an administrator reads them, with markers for
+  // controls and invisible characters (common::visibleText). The device.blocked event keeps the exact
+  // strings; the challenge and the device id are what the answer is bound to.
+  const auto label = [](const std::string& text) { return common::capUtf8(common::visibleText(text), 256); };
   Poco::JSON::Object body;
-  body.set("host", host_);
+  body.set("host", label(host_));
   body.set("user", ask.user);
   body.set("device_id", device->id);
-  body.set("device_name", device->name);
+  body.set("device_name", label(device->name));
   body.set("challenge", device->challenge);
   body.set("reason", ask.reason);
   body.set("minutes", ask.minutes);

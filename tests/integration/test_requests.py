@@ -203,6 +203,28 @@ class RequestTest(MamoriTestCase):
                                                   ("exception.request.approve", "refused", "ops")]))
         self.assertEqual(agent.process.stop(), 0)
 
+    def test_a_hostile_device_name_reaches_the_terminal_as_markers(self):
+        # The stick chooses its product string; the agent's answer names the device and
+        # `mamori-agent request` prints it on the employee's terminal.
+        product = os.path.join(self.sysfs, "devices", "pci0000:00", "0000:00:04.0", "usb2", STICK, "product")
+        with open(product, "w") as f:
+            f.write("Stick\u001b]0;owned\u0007\u001b[2J\u202egpj.exe\n")
+        self.start_agent()
+        code, out, err = self.request("--device", STICK, "--reason", "x", "--minutes", "1")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Stick<U+001B>]0;owned<U+0007><U+001B>[2J<U+202E>gpj.exe", out)
+        for raw in ("\u001b", "\u0007", "\u202e"):
+            self.assertNotIn(raw, out + err)
+        # The administrator sees the request with the same markers (the collector takes no control characters).
+        status, body = self.api.json("GET", "/api/v1/exception-requests")
+        self.assertEqual(status, 200, body)
+        self.assertIn("Stick<U+001B>]0;owned<U+0007><U+001B>[2J<U+202E>gpj.exe",
+                      [r["device_name"] for r in body["requests"]][0])
+        code, out, err = self.request("--list")
+        self.assertEqual(code, 0, err)
+        self.assertIn("Stick<U+001B>]0;owned<U+0007><U+001B>[2J<U+202E>gpj.exe", out)
+        self.assertNotIn("\u001b", out)
+
     def test_a_request_answered_while_the_agent_was_down_still_opens_the_device(self):
         # A PC restarted after asking (or an agent update): the request, its challenge and then the
         # grant are kept in the state folder, so the approval that arrives afterwards opens the stick.
