@@ -5,6 +5,7 @@
 
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "common/EventJson.h"
 #include "common/JsonParser.h"
 #include "common/JsonText.h"
 
@@ -12,13 +13,10 @@ namespace mamori::collector::audit {
 
 namespace {
 
-// Valid UTF-8, no NUL (PostgreSQL's TEXT cannot hold one), at most kMaxFieldBytes, cut before a
-// continuation byte so the result stays valid.
+// Valid UTF-8, no NUL (PostgreSQL's TEXT cannot hold one; common::storableText, as events), at most
+// kMaxFieldBytes, cut before a continuation byte so the result stays valid.
 std::string storable(std::string_view text) {
-  std::string out = common::json::safeText(text);
-  for (std::size_t pos = out.find('\0'); pos != std::string::npos; pos = out.find('\0', pos)) {
-    out.replace(pos, 1, "\\x00");
-  }
+  std::string out = common::storableText(text);
   if (out.size() > kMaxFieldBytes) {
     std::size_t cut = kMaxFieldBytes;
     while (cut > 0 && (static_cast<unsigned char>(out[cut]) & 0xC0U) == 0x80U) --cut;
