@@ -2,13 +2,28 @@
 
 namespace mamori::common {
 
+namespace {
+
+// What a spreadsheet may take as the start of a formula: = + - @ (and a tab or CR before one), and
+// their full-width forms (U+FF1D, U+FF0B, U+FF0D, U+FF20), which Excel in Japanese reads as the
+// ASCII ones, as it reads full-width digits as a number.
+bool startsFormula(std::string_view value) {
+  if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) return true;
+  for (const std::string_view wide : {"\xEF\xBC\x9D", "\xEF\xBC\x8B", "\xEF\xBC\x8D", "\xEF\xBC\xA0"}) {
+    if (value.substr(0, wide.size()) == wide) return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 std::string csvRow(const std::vector<std::string>& fields) {
   std::string out;
   for (std::size_t i = 0; i < fields.size(); ++i) {
     if (i > 0) out += ',';
     out += '"';
     const std::string& value = fields[i];
-    if (!value.empty() && std::string_view("=+-@\t\r").find(value.front()) != std::string_view::npos) out += '\'';
+    if (startsFormula(value)) out += '\'';
     for (const char c : value) {
       if (c == '"') out += '"';
       out += c;

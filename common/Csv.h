@@ -13,8 +13,9 @@ namespace mamori::common {
 inline constexpr std::string_view kCsvByteOrderMark = "\xEF\xBB\xBF";
 
 // One CSV record (RFC 4180: every field quoted, quotes doubled, CRLF at the end). The values stay
-// exact, except that one starting with = + - @ (or a tab or CR) gets a leading apostrophe: a
-// spreadsheet would otherwise run an agent-supplied "=HYPERLINK(...)" as a formula.
+// exact, except that one starting with = + - @ (or a tab or CR), or their full-width forms ＝ ＋ － ＠,
+// gets a leading apostrophe: a spreadsheet would otherwise run an agent-supplied "=HYPERLINK(...)" as
+// a formula.
 std::string csvRow(const std::vector<std::string>& fields);
 
 // The columns of an events export, in order; eventCsvRow takes its values in the same order.

@@ -3,6 +3,7 @@
 #include "common/Csv.h"
 
 using mamori::common::CsvReader;
+using mamori::common::csvRow;
 
 namespace {
 std::vector<std::vector<std::string>> all(std::string_view text, char separator = ',') {
@@ -36,4 +37,14 @@ TEST_CASE("the reader knows the line a record started on") {
   CHECK(reader.line() == 2);
   REQUIRE(reader.next(fields));
   CHECK(reader.line() == 4);
+}
+
+TEST_CASE("a value a spreadsheet would run as a formula gets an apostrophe; the rest stays exact") {
+  CHECK(csvRow({"=HYPERLINK(\"http://evil.example/\",\"x\")", "+1", "-2+3", "@SUM(A1)", "\t=1", "\r=1"}) ==
+        "\"'=HYPERLINK(\"\"http://evil.example/"
+        "\"\",\"\"x\"\")\",\"'+1\",\"'-2+3\",\"'@SUM(A1)\",\"'\t=1\",\"'\r=1\"\r\n");
+  // Full-width forms, which Excel in Japanese reads as the ASCII ones.
+  CHECK(csvRow({"＝1+1", "＋1", "－1", "＠SUM(A1)"}) == "\"'＝1+1\",\"'＋1\",\"'－1\",\"'＠SUM(A1)\"\r\n");
+  // Anything else is written as it is, quotes doubled.
+  CHECK(csvRow({"経理-pc01", "a=b", " =1", "", "\"q\""}) == "\"経理-pc01\",\"a=b\",\" =1\",\"\",\"\"\"q\"\"\"\r\n");
 }
