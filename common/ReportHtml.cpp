@@ -1,6 +1,7 @@
 #include "common/ReportHtml.h"
 
 #include "common/JsonText.h"
+#include "common/Utf8.h"
 
 namespace mamori::common {
 
@@ -22,6 +23,13 @@ dl{display:grid;grid-template-columns:max-content 1fr;gap:.2rem .8rem;background
 @media (max-width:640px){table,thead,tbody,tr,th,td{display:block}thead{display:none}tr{margin:0 0 .8rem;border:1px solid #ccc}td{border:none;border-bottom:1px solid #eee}
 td::before{content:attr(data-label);display:block;font-size:.75rem;color:#555;font-weight:600}dl{grid-template-columns:1fr}}
 )";
+
+// How a value from the report is written into the page: HTML-escaped, and (since this addition) with
+// control, invisible and direction-changing characters as visible markers (common::visibleText): a
+// file named "invoice<U+202E>fdp.exe" must not read as "invoiceexe.pdf" to the staff. Pages made
+// before it escaped only; ReportSigning still accepts them (renderHtmlEscapedOnly).
+using Shown = std::string (*)(std::string_view);
+std::string escapeVisible(std::string_view text);
 
 std::string text(const common::JsonValue* value) {
   if (value == nullptr) return "";
@@ -65,7 +73,7 @@ void cell(std::string& out, std::string_view label, const std::string& content, 
   out += "</td>";
 }
 
-void findingsTable(std::string& out, const common::JsonValue& findings) {
+void findingsTable(std::string& out, const common::JsonValue& findings, Shown shown) {
   out += "<h2>Findings</h2>\n";
   if (findings.items.empty()) {
     out += "<p id=\"no-findings\">Nothing found.</p>\n";
@@ -76,26 +84,26 @@ void findingsTable(std::string& out, const common::JsonValue& findings) {
       "<th>Decision</th></tr></thead><tbody>\n";
   for (const auto& f : findings.items) {
     const std::string severity = field(f, "severity");
-    out += "<tr data-id=\"" + escapeHtml(field(f, "id")) + "\">";
-    cell(out, "Severity", "<span class=\"" + severityClass(severity) + "\">" + escapeHtml(severity) + "</span>");
-    cell(out, "What", escapeHtml(field(f, "kind")));
-    std::string where = escapeHtml(field(f, "path"));
-    if (const auto* sha = f.find("sha256")) where += "<br><small>sha256 " + escapeHtml(text(sha)) + "</small>";
-    if (const auto* pid = f.find("pid")) where += "<br><small>pid " + escapeHtml(text(pid)) + "</small>";
+    out += "<tr data-id=\"" + shown(field(f, "id")) + "\">";
+    cell(out, "Severity", "<span class=\"" + severityClass(severity) + "\">" + shown(severity) + "</span>");
+    cell(out, "What", shown(field(f, "kind")));
+    std::string where = shown(field(f, "path"));
+    if (const auto* sha = f.find("sha256")) where += "<br><small>sha256 " + shown(text(sha)) + "</small>";
+    if (const auto* pid = f.find("pid")) where += "<br><small>pid " + shown(text(pid)) + "</small>";
     cell(out, "Where", where, "path");
     std::string why = "<ul>";
-    for (const auto& reason : orEmpty(f.find("reasons")).items) why += "<li>" + escapeHtml(text(&reason)) + "</li>";
+    for (const auto& reason : orEmpty(f.find("reasons")).items) why += "<li>" + shown(text(&reason)) + "</li>";
     why += "</ul>";
     cell(out, "Why it matched", why, "why");
-    std::string decision = escapeHtml(field(f, "decision"));
-    if (const std::string outcome = field(f, "outcome"); !outcome.empty()) decision += "<br>" + escapeHtml(outcome);
+    std::string decision = shown(field(f, "decision"));
+    if (const std::string outcome = field(f, "outcome"); !outcome.empty()) decision += "<br>" + shown(outcome);
     cell(out, "Decision", decision);
     out += "</tr>\n";
   }
   out += "</tbody></table>\n";
 }
 
-void notInspectedTable(std::string& out, const common::JsonValue& items) {
+void notInspectedTable(std::string& out, const common::JsonValue& items, Shown shown) {
   out += "<h2>Not inspected</h2>\n";
   if (items.items.empty()) {
     out += "<p>Everything in scope could be read.</p>\n";
@@ -104,8 +112,8 @@ void notInspectedTable(std::string& out, const common::JsonValue& items) {
   out += "<table id=\"not-inspected\"><thead><tr><th>Where</th><th>Why not</th></tr></thead><tbody>\n";
   for (const auto& n : items.items) {
     out += "<tr>";
-    cell(out, "Where", escapeHtml(field(n, "path")), "path");
-    cell(out, "Why not", escapeHtml(field(n, "reason")), "why");
+    cell(out, "Where", shown(field(n, "path")), "path");
+    cell(out, "Why not", shown(field(n, "reason")), "why");
     out += "</tr>\n";
   }
   out += "</tbody></table>\n";
@@ -129,7 +137,11 @@ std::string escapeHtml(std::string_view in) {
   return out;
 }
 
-std::string renderHtml(const common::JsonValue& doc) {
+namespace {
+
+std::string escapeVisible(std::string_view text) { return escapeHtml(visibleText(text)); }
+
+std::string render(const common::JsonValue& doc, Shown shown) {
   const auto& report = orEmpty(doc.find("report"));
   const auto& signature = orEmpty(doc.find("signature"));
   const auto& run = orEmpty(report.find("run"));
@@ -139,12 +151,12 @@ std::string renderHtml(const common::JsonValue& doc) {
       "\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
       "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
       "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src 'none'; style-src 'unsafe-inline'\">";
-  out += "<title>mamori inspection: " + escapeHtml(field(run, "host")) + "</title><style>";
+  out += "<title>mamori inspection: " + shown(field(run, "host")) + "</title><style>";
   out += kStyle;
   out += "</style></head><body>\n";
-  out += "<h1>Inspection of " + escapeHtml(field(run, "host")) + "</h1>\n";
-  out += "<p>" + escapeHtml(field(run, "started")) + " to " + escapeHtml(field(run, "finished")) + ", user " +
-         escapeHtml(field(run, "user")) + (field(run, "as_root") == "yes" ? " (as root)" : "") + "</p>\n";
+  out += "<h1>Inspection of " + shown(field(run, "host")) + "</h1>\n";
+  out += "<p>" + shown(field(run, "started")) + " to " + shown(field(run, "finished")) + ", user " +
+         shown(field(run, "user")) + (field(run, "as_root") == "yes" ? " (as root)" : "") + "</p>\n";
   if (field(run, "interrupted") == "yes")
     out += "<p class=\"warn\">The inspection was stopped before it finished: this report is partial.</p>\n";
   if (field(run, "dry_run") == "yes") out += "<p class=\"warn\">Dry run: nothing was deleted or moved.</p>\n";
@@ -158,27 +170,26 @@ std::string renderHtml(const common::JsonValue& doc) {
         "exact-data-match set).</p>\n";
   } else if (sets != nullptr) {
     out += "<p id=\"sets\">Company documents and customer tables checked:</p><ul id=\"set-list\">";
-    for (const auto& set : sets->items) out += "<li>" + escapeHtml(text(&set)) + "</li>";
+    for (const auto& set : sets->items) out += "<li>" + shown(text(&set)) + "</li>";
     out += "</ul>\n";
   }
   out += "<p class=\"badges\" id=\"summary\">";
   for (const char* s : {"critical", "high", "medium", "low"}) {
-    out += "<span class=\"" + std::string(s) + "\">" + s + " " + escapeHtml(field(summary, s)) + "</span>";
+    out += "<span class=\"" + std::string(s) + "\">" + s + " " + shown(field(summary, s)) + "</span>";
   }
   out += "</p>\n";
-  findingsTable(out, orEmpty(report.find("findings")));
-  notInspectedTable(out, orEmpty(report.find("not_inspected")));
+  findingsTable(out, orEmpty(report.find("findings")), shown);
+  notInspectedTable(out, orEmpty(report.find("not_inspected")), shown);
   const auto& notes = orEmpty(report.find("notes"));
   if (!notes.items.empty()) {
     out += "<h2>Notes</h2><ul>";
-    for (const auto& n : notes.items) out += "<li>" + escapeHtml(text(&n)) + "</li>";
+    for (const auto& n : notes.items) out += "<li>" + shown(text(&n)) + "</li>";
     out += "</ul>\n";
   }
   out += "<h2>Run</h2><dl id=\"run\">";
-  for (const auto& m : run.members)
-    out += "<dt>" + escapeHtml(m.key) + "</dt><dd>" + escapeHtml(text(&m.value)) + "</dd>";
+  for (const auto& m : run.members) out += "<dt>" + shown(m.key) + "</dt><dd>" + shown(text(&m.value)) + "</dd>";
   out +=
-      "</dl>\n<h2>Signature</h2><p>Ed25519, key " + escapeHtml(field(signature, "key_id")) +
+      "</dl>\n<h2>Signature</h2><p>Ed25519, key " + shown(field(signature, "key_id")) +
       ". Check this page with <code>mamori-inspect verify FILE</code>; any edit of the page or its data fails.</p>\n";
   out += kEmbedOpen;
   out += json::write(doc, json::Style::kHtmlSafe);
@@ -186,6 +197,12 @@ std::string renderHtml(const common::JsonValue& doc) {
   out += "\n</body></html>\n";
   return out;
 }
+
+}  // namespace
+
+std::string renderHtml(const common::JsonValue& doc) { return render(doc, escapeVisible); }
+
+std::string renderHtmlEscapedOnly(const common::JsonValue& doc) { return render(doc, escapeHtml); }
 
 bool isHtmlReport(std::string_view text) { return text.substr(0, kDoctype.size()) == kDoctype; }
 

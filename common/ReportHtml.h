@@ -16,8 +16,12 @@ namespace mamori::common {
 std::string escapeHtml(std::string_view text);
 
 // signedDocument: {"report": ..., "signature": ...} (ReportSigning). Deterministic: the same
-// document gives the same bytes.
+// document gives the same bytes. Every value is shown through visibleText, then HTML-escaped: a
+// direction override or an invisible character in a file name shows as a marker ("<U+202E>").
 std::string renderHtml(const common::JsonValue& signedDocument);
+// The page as versions before the markers wrote it (HTML-escaped only): the same bytes as renderHtml
+// for any report without such characters. ReportSigning accepts either, so older pages still verify.
+std::string renderHtmlEscapedOnly(const common::JsonValue& signedDocument);
 
 bool isHtmlReport(std::string_view text);
 // The embedded signed JSON of a page renderHtml wrote.

@@ -96,6 +96,29 @@ TEST_CASE("HTML: hostile file names are text, never markup") {
   CHECK(common::escapeHtml("<a href='x'>&\"") == "&lt;a href=&#39;x&#39;&gt;&amp;&quot;");
 }
 
+TEST_CASE("HTML: a direction override or a control character in a name shows as a marker; older pages verify") {
+  auto key = common::SigningKey::generate();
+  REQUIRE(key.ok());
+  const auto doc = signedDoc(sampleReport("invoice\u202Efdp.exe\u200B\x1b[2J"), key.value());
+  const std::string html = common::renderHtml(doc);
+  CHECK(html.find("/home/taro/P2P/invoice&lt;U+202E&gt;fdp.exe&lt;U+200B&gt;&lt;U+001B&gt;[2J") != std::string::npos);
+  const auto body = html.substr(0, html.find("<script"));  // the embedded JSON keeps the exact name, escaped
+  CHECK(body.find("\u202E") == std::string::npos);
+  CHECK(body.find("\u200B") == std::string::npos);
+  CHECK(body.find('\x1b') == std::string::npos);
+  CHECK(common::verifyReportText(html, key.value().publicKey()).ok());
+  // A page written before the markers (values HTML-escaped only) still verifies; an edit of it does not.
+  const std::string older = common::renderHtmlEscapedOnly(doc);
+  CHECK(older != html);
+  CHECK(common::verifyReportText(older, key.value().publicKey()).ok());
+  std::string edited = older;
+  edited.replace(edited.find("invoice"), 7, "invoicf");
+  CHECK_FALSE(common::verifyReportText(edited, key.value().publicKey()).ok());
+  // Names without such characters give the same page either way.
+  const auto plain = signedDoc(sampleReport("plan.docx"), key.value());
+  CHECK(common::renderHtml(plain) == common::renderHtmlEscapedOnly(plain));
+}
+
 TEST_CASE("HTML: the sets the files were matched against are named, or that there were none") {
   auto key = common::SigningKey::generate();
   REQUIRE(key.ok());
