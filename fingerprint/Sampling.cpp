@@ -172,7 +172,7 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
   const std::uint32_t* gear = key.gearTable();
   // chars[j] is the normalised character at position first + j; after each piece only the last
   // k - 1 characters (the start of a k-gram a later piece ends) are moved to the front.
-  thread_local std::u32string chars;
+  thread_local CharBuffer chars;
   // The buffer positions of a piece whose k-gram ending there is selected: written without a branch
   // (the entry moves on only when selected), so the rolling loop stays a few instructions a character.
   thread_local std::vector<std::uint32_t> picks;
@@ -226,7 +226,7 @@ std::vector<Fingerprint> fingerprintTextInPieces(std::string_view utf8, const Fi
     }
     const std::size_t keep = total >= k - 1 ? total - (k - 1) : 0;
     if (keep > first) {
-      chars.erase(0, keep - first);
+      chars.eraseFront(keep - first);
       first = keep;
     }
   }

@@ -459,8 +459,8 @@ JapaneseSteps fastJapaneseSteps() { return nullptr; }
 // and single ASCII characters kept inside runs of kana and kanji; without, the loop as it was before
 // those kernels (docs/decisions/0063, addendum), kept as the reference they are tested and measured
 // against. Both give the same characters for every text.
-template <bool kFast>
-void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
+template <bool kFast, class Out>
+void appendNormalizedWith(std::string_view utf8, Out& out) {
   const CopyAsciiRun copyRun = kFast ? fastCopyAsciiRun() : copyAsciiRun;
   const std::size_t before = out.size();
   // Every character the fast paths below write comes from at least one byte: the output is written
@@ -623,6 +623,21 @@ void appendNormalizedWith(std::string_view utf8, std::u32string& out) {
 }  // namespace
 
 void appendNormalizedText(std::string_view utf8, std::u32string& out) { appendNormalizedWith<true>(utf8, out); }
+
+void appendNormalizedText(std::string_view utf8, CharBuffer& out) { appendNormalizedWith<true>(utf8, out); }
+
+void CharBuffer::grow(std::size_t n) {
+  const std::size_t capacity = std::max(n, 2 * capacity_);
+  auto grown = std::make_unique_for_overwrite<char32_t[]>(capacity);
+  if (size_ > 0) std::memcpy(grown.get(), data_.get(), size_ * sizeof(char32_t));
+  data_ = std::move(grown);
+  capacity_ = capacity;
+}
+
+void CharBuffer::eraseFront(std::size_t n) {
+  if (n < size_) std::memmove(data_.get(), data_.get() + n, (size_ - n) * sizeof(char32_t));
+  size_ -= std::min(n, size_);
+}
 
 void appendNormalizedTextReference(std::string_view utf8, std::u32string& out) {
   appendNormalizedWith<false>(utf8, out);

@@ -5,6 +5,8 @@
 // letters and digits kept (whitespace, punctuation, symbols and control characters dropped), so
 // re-flowed lines, changed bullets or quotes and a PDF's line breaks do not change the fingerprints.
 
+#include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 
@@ -20,6 +22,31 @@ std::u32string normalizeText(std::string_view utf8);
 void normalizeTextInto(std::string_view utf8, std::u32string& out);
 // The same appended to out.
 void appendNormalizedText(std::string_view utf8, std::u32string& out);
+
+// Characters whose new room is not filled when it grows (std::u32string::resize writes zeros there:
+// four bytes a byte of input the normaliser is given, written over at once): what fingerprintText
+// normalises its text into, a piece at a time.
+class CharBuffer {
+ public:
+  std::size_t size() const { return size_; }
+  char32_t* data() { return data_.get(); }
+  const char32_t* data() const { return data_.get(); }
+  void clear() { size_ = 0; }
+  // Keeps the first min(size(), n) characters; the others are not initialised.
+  void resize(std::size_t n) {
+    if (n > capacity_) grow(n);
+    size_ = n;
+  }
+  // Drops the first n characters (n <= size()).
+  void eraseFront(std::size_t n);
+
+ private:
+  void grow(std::size_t n);
+  std::unique_ptr<char32_t[]> data_;
+  std::size_t size_ = 0, capacity_ = 0;
+};
+// appendNormalizedText into a CharBuffer: the same characters.
+void appendNormalizedText(std::string_view utf8, CharBuffer& out);
 
 // The same by the loop appendNormalizedText had before its fast kernels (ASCII 16 bytes a step with
 // SSSE3, single ASCII characters inside kana and kanji runs): the reference they are tested and

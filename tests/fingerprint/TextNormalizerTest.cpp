@@ -283,6 +283,7 @@ TEST_CASE("the fast kernels give what the reference loop gives, whole, appended 
     }
   }
   std::u32string fast, reference;
+  fp::CharBuffer buffer;
   for (const auto& text : texts) {
     fast.clear();
     reference.clear();
@@ -293,6 +294,12 @@ TEST_CASE("the fast kernels give what the reference loop gives, whole, appended 
     fast = U"prefix";
     fp::appendNormalizedText(text, fast);
     REQUIRE(fast == U"prefix" + reference);
+    // Into a CharBuffer (its new room not zero-filled; fingerprintText's), kept between texts as
+    // fingerprintText keeps it between pieces: after what the last text left, its front dropped.
+    buffer.eraseFront(buffer.size() > 6 ? buffer.size() - 6 : 0);
+    const std::u32string kept(buffer.data(), buffer.size());
+    fp::appendNormalizedText(text, buffer);
+    REQUIRE(std::u32string(buffer.data(), buffer.size()) == kept + reference);
   }
   // Cut where normalizationCut says (as fingerprintText's 8 KiB pieces are), from every byte.
   for (std::size_t t = 0; t < texts.size(); t += 7) {

@@ -57,5 +57,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   std::u32string fast = U"x";
   fp::appendNormalizedText(text, fast);
   MAMORI_ASSERT(fast == reference);
+  // Into a CharBuffer (fingerprintText's: new room not zero-filled), after a character there.
+  fp::CharBuffer buffer;
+  buffer.resize(1);
+  buffer.data()[0] = U'x';
+  fp::appendNormalizedText(text, buffer);
+  MAMORI_ASSERT(std::u32string_view(buffer.data(), buffer.size()) == reference);
   return 0;
 }
