@@ -126,7 +126,7 @@ scan::ScanConfig setsConfig() {
     documents.push_back({"doc" + std::to_string(seed), static_cast<std::int64_t>(normalized.size()),
                          fp::distinctHashes(fp::sampleKgrams(normalized, key))});
   }
-  auto documentSet = fp::buildFingerprintSet("deals", 1, key.keyId(), std::move(documents), 3);
+  auto documentSet = fp::buildFingerprintSet("deals", 1, key.keyId(), documents, 3);
   const std::vector<fp::EdmType> columns = {fp::EdmType::kName, fp::EdmType::kPhone};
   std::vector<fp::EdmEntry> entries;
   std::vector<std::uint64_t> lengths(columns.size(), 0);
@@ -175,18 +175,18 @@ TEST_CASE("a file of one piece matches the sets as the same text in pieces does,
   CHECK(hitsOf(config, scan::test::tarOf({{"a.txt", first + "\n" + second}}), "a.tar") == expected);
 
   // At the bound: text(1) and a name end there, the name's phone and text(3) follow.
-  constexpr std::size_t bound = scan::ContentInspector::kMaxSetTextBytes;
+  constexpr std::size_t kBound = scan::ContentInspector::kMaxSetTextBytes;
   const std::string name = " 佐藤 花子";
-  std::string big(bound - one.size() - name.size(), ' ');
+  std::string big(kBound - one.size() - name.size(), ' ');
   for (std::size_t at = 63; at < big.size(); at += 64) big[at] = '\n';
   big += one + name;
-  REQUIRE(big.size() == bound);
+  REQUIRE(big.size() == kBound);
   big += " 090-2222-3333 " + text(3);
   const auto& key = *config.fingerprintSets[0].key;
   std::vector<std::string> atBound;
   {
     // What matching the text up to the bound gives (as the scanner did before it viewed one piece).
-    const std::string upToBound = big.substr(0, bound) + "\n";
+    const std::string upToBound = big.substr(0, kBound) + "\n";
     const auto matches = fp::matchDocuments(*config.fingerprintSets[0].set, fp::fingerprintText(upToBound, key),
                                             config.fingerprintSets[0].thresholds);
     REQUIRE(matches.size() == 1);
