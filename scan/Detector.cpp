@@ -1,5 +1,7 @@
 #include "scan/Detector.h"
 
+#include <algorithm>
+#include <array>
 #include <cstdint>
 #include <cstring>
 
@@ -78,10 +80,14 @@ std::size_t nextCandidate(std::string_view text, std::size_t i) {
   return i;
 }
 
-}  // namespace
-
-std::vector<std::string> digitRuns(std::string_view text, std::size_t maxDigits) {
-  std::vector<std::string> runs;
+// digitRuns' walk, handing each run to `visit` as a view of a stack buffer the next run overwrites:
+// the detectors read every matched text, and a string per run (a heap block for a card number's 16
+// digits) and a vector per file were a tenth of a plain scan's samples.
+constexpr std::size_t kMaxRunDigits = 31;
+template <typename Visit>
+void forEachDigitRun(std::string_view text, std::size_t maxDigits, Visit&& visit) {
+  maxDigits = std::min(maxDigits, kMaxRunDigits - 1);
+  std::array<char, kMaxRunDigits> run{};
   std::size_t i = 0;
   char d = 0;
   while (i < text.size()) {
@@ -100,11 +106,11 @@ std::vector<std::string> digitRuns(std::string_view text, std::size_t maxDigits)
     }
     // A run glued to a letter ("ID1234...") is an identifier, not a number a person would write.
     const bool gluedBefore = i > 0 && isAsciiAlnum(text[i - 1]);
-    std::string run;
+    std::size_t size = 0;
     bool tooLong = false;
     while (true) {
-      if (run.size() < maxDigits + 1) run.push_back(d);
-      if (run.size() > maxDigits) tooLong = true;
+      if (size < maxDigits + 1) run[size++] = d;
+      if (size > maxDigits) tooLong = true;
       i += len;
       if (i >= text.size()) break;
       if ((len = digitAt(text, i, d)) != 0) continue;
@@ -115,8 +121,15 @@ std::vector<std::string> digitRuns(std::string_view text, std::size_t maxDigits)
       break;
     }
     const bool gluedAfter = i < text.size() && isAsciiAlnum(text[i]);
-    if (!tooLong && !gluedBefore && !gluedAfter) runs.push_back(std::move(run));
+    if (!tooLong && !gluedBefore && !gluedAfter) visit(std::string_view(run.data(), size));
   }
+}
+
+}  // namespace
+
+std::vector<std::string> digitRuns(std::string_view text, std::size_t maxDigits) {
+  std::vector<std::string> runs;
+  forEachDigitRun(text, maxDigits, [&](std::string_view run) { runs.emplace_back(run); });
   return runs;
 }
 
@@ -169,17 +182,17 @@ bool myNumberValid(std::string_view d) {
 
 std::int64_t CreditCardDetector::count(std::string_view utf8) const {
   std::int64_t found = 0;
-  for (const auto& run : digitRuns(utf8, 19)) {
+  forEachDigitRun(utf8, 19, [&](std::string_view run) {
     if (cardIssuerPlausible(run) && luhnValid(run)) ++found;
-  }
+  });
   return found;
 }
 
 std::int64_t MyNumberDetector::count(std::string_view utf8) const {
   std::int64_t found = 0;
-  for (const auto& run : digitRuns(utf8, 12)) {
+  forEachDigitRun(utf8, 12, [&](std::string_view run) {
     if (myNumberValid(run)) ++found;
-  }
+  });
   return found;
 }
 

@@ -39,7 +39,8 @@ bool myNumberValid(std::string_view digits);  // 12 ASCII digits
 
 // Every digit run in text, as ASCII digits: runs are digits joined by at most one separator (space or
 // hyphen) between two digits, bounded by anything else. Full-width digits count as digits.
-// A run touching a letter or another digit run is still reported; callers check the length.
+// A run glued to an ASCII letter or digit (an identifier such as "ID1234") is not reported, nor one
+// longer than maxDigits (at most 30).
 std::vector<std::string> digitRuns(std::string_view utf8, std::size_t maxDigits);
 
 }  // namespace mamori::scan
