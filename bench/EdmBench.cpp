@@ -64,8 +64,7 @@ int main(int argc, char** argv) {
   auto set = fp::parseEdmArtifact(file, parts.value().artifactBytes);
   auto key = fp::FingerprintKey::fromText(*parts.value().keyText);
   if (!set || !key) {
-    std::fprintf(stderr, "%s: %s\n", args[0].c_str(),
-                 (!set ? set.error().message : key.error().message).c_str());
+    std::fprintf(stderr, "%s: %s\n", args[0].c_str(), (!set ? set.error().message : key.error().message).c_str());
     return 2;
   }
   if (filter) set.value().index.addFilter();

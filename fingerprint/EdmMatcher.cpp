@@ -118,12 +118,7 @@ class Scanner {
   // kinds: those looked up (of the set's kindsOf).
   Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields,
           std::bitset<kEdmKinds> kinds, bool skipPlain = true)
-      : set_(set),
-        key_(key),
-        text_(text),
-        kinds_(kinds),
-        fields_(fields),
-        skipPlain_(skipPlain) {
+      : set_(set), key_(key), text_(text), kinds_(kinds), fields_(fields), skipPlain_(skipPlain) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
   }
 
@@ -401,7 +396,7 @@ class Scanner {
   std::vector<Found> found_;
   bool keeping_ = false;
   std::vector<std::uint32_t> keepRows_;  // with keeping_, the rows whose records are kept (sorted)
-  std::uint32_t lineStart_ = 0;  // where the current line starts: what identifies a value's line
+  std::uint32_t lineStart_ = 0;          // where the current line starts: what identifies a value's line
   struct Pending {
     EdmKind kind;
     std::uint32_t offset, line;

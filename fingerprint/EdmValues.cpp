@@ -99,8 +99,8 @@ constexpr std::array<char, 128> kEmailChars = [] {
   std::array<char, 128> table{};
   for (int c = 0; c < 128; ++c) {
     const int lower = c >= 'A' && c <= 'Z' ? c + ('a' - 'A') : c;
-    const bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '.' ||
-                    lower == '_' || lower == '%' || lower == '+' || lower == '-' || lower == '@';
+    const bool ok = (lower >= 'a' && lower <= 'z') || (lower >= '0' && lower <= '9') || lower == '.' || lower == '_' ||
+                    lower == '%' || lower == '+' || lower == '-' || lower == '@';
     table[static_cast<std::size_t>(c)] = ok ? static_cast<char>(lower) : '\0';
   }
   return table;
