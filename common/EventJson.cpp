@@ -233,7 +233,7 @@ bool storableAsIs(std::string_view text) { return text.find('\0') == std::string
 
 bool storable(const Var& value) {
   if (value.type() == typeid(Object::Ptr)) {
-    const auto object = value.extract<Object::Ptr>();
+    const auto& object = value.extract<Object::Ptr>();
     if (object.isNull()) return true;
     for (const auto& [key, item] : *object) {
       if (!storableAsIs(key) || !storable(item)) return false;
@@ -241,7 +241,7 @@ bool storable(const Var& value) {
     return true;
   }
   if (value.type() == typeid(Array::Ptr)) {
-    const auto array = value.extract<Array::Ptr>();
+    const auto& array = value.extract<Array::Ptr>();
     if (array.isNull()) return true;
     for (const auto& item : *array) {
       if (!storable(item)) return false;
@@ -254,14 +254,14 @@ bool storable(const Var& value) {
 
 Var storableValue(const Var& value) {
   if (value.type() == typeid(Object::Ptr)) {
-    const auto object = value.extract<Object::Ptr>();
+    const auto& object = value.extract<Object::Ptr>();
     if (object.isNull()) return value;
     Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
     for (const auto& name : object->getNames()) out->set(storableText(name), storableValue(object->get(name)));
     return out;
   }
   if (value.type() == typeid(Array::Ptr)) {
-    const auto array = value.extract<Array::Ptr>();
+    const auto& array = value.extract<Array::Ptr>();
     if (array.isNull()) return value;
     Array::Ptr out = new Array;
     for (const auto& item : *array) out->add(storableValue(item));
