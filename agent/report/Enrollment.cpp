@@ -14,8 +14,11 @@ std::string makeEnrollBody(const std::string& secret, const EnrollFacts& facts) 
   Poco::JSON::Object::Ptr obj = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
   obj->set("enroll_secret", secret);
   obj->set("agent_id", facts.agentId);
-  obj->set("host", facts.host);
-  obj->set("os", facts.os);
+  // The host name and OS name are the machine's bytes (sethostname takes any): sent as the events
+  // send them (common::storableText), or the collector's strict UTF-8 check would refuse every
+  // enrollment of this PC, and the console would show another name than its events carry.
+  obj->set("host", common::storableText(facts.host));
+  obj->set("os", common::storableText(facts.os));
   obj->set("agent_version", facts.agentVersion);
   if (!facts.group.empty()) obj->set("group", facts.group);
   std::ostringstream out;

@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include "agent/report/Enrollment.h"
 #include "agent/report/UploadOutcome.h"
 #include "agent/report/Uploader.h"
 #include "common/EventJson.h"
@@ -349,4 +350,17 @@ TEST_CASE("uploader: the batch that empties the spool lets the connection go; ea
 }
 
 }  // namespace
+
+TEST_CASE("enroll body: a host name that is not UTF-8 is sent as the events send it") {
+  // A host name set with bytes that are not UTF-8 (and a NUL), as sethostname allows.
+  const std::string host("pc-\xE6\x97\xA5\xFF\0x", 9);
+  const std::string body = makeEnrollBody("s3cret", {kAgentId, host, "Debian GNU/Linux 12", "0.1.0", ""});
+  auto parsed = common::parseJson(body, "enroll body");
+  REQUIRE(parsed);
+  const auto object = parsed.value().extract<Poco::JSON::Object::Ptr>();
+  CHECK(object->getValue<std::string>("host") == "pc-\xE6\x97\xA5\\xff\\x00x");  // 日 kept
+  CHECK(object->getValue<std::string>("host") == common::storableText(host));    // the events' host
+  CHECK(object->getValue<std::string>("os") == "Debian GNU/Linux 12");
+}
+
 }  // namespace mamori::agent
