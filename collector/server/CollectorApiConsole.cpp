@@ -121,17 +121,20 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
   }
   const auto name = object->getValue<std::string>("user");
   const auto password = object->getValue<std::string>("password");
+  // The name tried as the audit trail, the lockout's key and the log show it: at most 64 bytes, cut
+  // between characters (a cut inside one made a key PostgreSQL refuses, so the failure went uncounted).
+  const std::string tried = common::capUtf8(common::storableText(name), 64);
   // Every answer from here on names the account tried, for the audit trail.
-  const auto noted = [&name](ApiResponse response) {
-    response.audit.actor = name.substr(0, 64);
-    response.audit.target = "user:" + name.substr(0, 64);
+  const auto noted = [&tried](ApiResponse response) {
+    response.audit.actor = tried;
+    response.audit.target = "user:" + tried;
     return response;
   };
   const std::int64_t now = clock_.nowMs();
 
   // Locked subjects are refused before the password is even hashed: guessing costs the guesser
   // time, not the collector CPU.
-  const std::string userSubject = "user:" + name.substr(0, 64);
+  const std::string userSubject = "user:" + tried;
   const std::string addressSubject = "ip:" + request.clientAddress;
   store::LoginFailures userFailures, addressFailures;
   for (auto [subject, into] : {std::pair{&userSubject, &userFailures}, std::pair{&addressSubject, &addressFailures}}) {
@@ -158,7 +161,7 @@ ApiResponse CollectorApi::postSession(const ApiRequest& request) {
       }
       if (next.lockedUntilMs > now) common::log::warning("console sign-in locked for " + *subject);
     }
-    common::log::info("console sign-in failed for user \"" + name.substr(0, 64) + "\" from " + request.clientAddress);
+    common::log::info("console sign-in failed for user \"" + tried + "\" from " + request.clientAddress);
     return noted(jsonError(401, "wrong user name or password", "/password"));
   }
   if (auto cleared = store_.setLoginFailures(userSubject, {}); !cleared) {

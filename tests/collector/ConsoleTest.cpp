@@ -18,6 +18,7 @@
 #include "collector/store/EventStore.h"
 #include "common/Clock.h"
 #include "common/Crypto.h"
+#include "common/Utf8.h"
 #include "tests/collector/TempDir.h"
 
 using namespace mamori;
@@ -330,4 +331,18 @@ TEST_CASE("console API: an administrator sets an incident's status and comment; 
   CHECK(t.call("PUT", "/api/v1/incidents/" + id, R"({"status":"closed"})", admin.cookie, admin.csrf).status == 200);
   CHECK(t.call("GET", "/api/v1/incidents", "", viewer.cookie).body.find("\"status\":\"closed\"") != std::string::npos);
   CHECK(t.call("GET", "/api/v1/incidents").status == 401);
+}
+
+TEST_CASE("console API: a long sign-in name is cut between characters for the audit trail and the lockout") {
+  ConsoleApi t;
+  // 62 ASCII bytes, then 日本 (three bytes each): byte 64 falls inside 日.
+  const std::string name = std::string(62, 'a') + "\xE6\x97\xA5\xE6\x9C\xAC";
+  const auto answer = t.call("POST", "/api/v1/session", R"({"user":")" + name + R"(","password":"wrong"})");
+  CHECK(answer.status == 401);
+  CHECK(answer.audit.actor == std::string(62, 'a'));
+  CHECK(answer.audit.target == "user:" + std::string(62, 'a'));
+  CHECK(common::isValidUtf8(answer.audit.actor));
+  // The failures are counted under that key: the name is locked after the limit like any other.
+  for (int i = 0; i < 4; ++i) CHECK(t.login(name, "wrong").status == 401);
+  CHECK(t.login(name, "wrong").status == 429);
 }
