@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cmath>
-#include <functional>
 
 #include "fingerprint/EdmMatcher.h"
 #include "fingerprint/Sampling.h"
@@ -40,9 +39,7 @@ ContentInspector::ContentInspector(const ScanConfig& config, std::vector<RuleSet
 void ContentInspector::inspect(std::string_view data, FileResult& result, int fd) {
   deadline_ = std::chrono::steady_clock::now() + std::chrono::seconds(timeoutSeconds_);
   timedOut_ = false;
-  document_ = data;
-  setTextIs_ = SetText::kNone;
-  setText_ = {};
+  setText_.clear();
   const PieceSink sink = [&](const Piece& piece) { scanPiece(piece, result); };
   if (sandbox_) {
     // Plain text and bytes of no known format have nothing to parse: their one piece is the document
@@ -56,44 +53,12 @@ void ContentInspector::inspect(std::string_view data, FileResult& result, int fd
     extractPieces(data, limits_, sink, result.notInspected);
   }
   applyThresholds(result);
-  const std::string_view text = setTextIs_ == SetText::kCopy ? std::string_view(setTextCopy_) : setText_;
-  matchEdm(result, text);
-  matchFingerprints(result, text);
-  setTextCopy_.clear();
-  document_ = {};
-  setText_ = {};
+  matchEdm(result, setText_);
+  matchFingerprints(result, setText_);
+  setText_.clear();
 }
 
-void ContentInspector::addSetText(std::string_view text) {
-  // A view in the document's bytes lives until inspect returns; a piece's decoded text or a sandbox
-  // worker's reply does not. An empty view is never read.
-  const bool inDocument =
-      text.empty() || (std::less_equal<>{}(document_.data(), text.data()) &&
-                       std::less_equal<>{}(text.data() + text.size(), document_.data() + document_.size()));
-  if (setTextIs_ == SetText::kNone && inDocument) {
-    setText_ = text.substr(0, kMaxSetTextBytes);
-    setTextIs_ = SetText::kView;
-    return;
-  }
-  if (setTextIs_ != SetText::kCopy) {
-    // What the copy holds had the first piece been copied: its text (bounded), then '\n'.
-    setTextCopy_.assign(setText_);
-    if (setTextIs_ == SetText::kView) setTextCopy_.push_back('\n');
-    setTextIs_ = SetText::kCopy;
-  }
-  if (setTextCopy_.size() < kMaxSetTextBytes) {
-    setTextCopy_.append(text.substr(0, kMaxSetTextBytes - setTextCopy_.size()));
-    setTextCopy_.push_back('\n');
-  }
-}
-
-// The text matched is the pieces' texts each followed by '\n' (a piece's last line ends there), or,
-// for a file of one piece, that piece's text alone: both give the same answers. The fingerprint
-// normaliser drops a '\n' and cuts before one without changing what comes before
-// (normalizationCut), so the text has the same normalised characters, fingerprints and positions.
-// The EDM matcher takes the end of the text for a '\n' (Scanner::scan cuts a field there, and a
-// line ends there: lineEndOf); a '\n' after it adds an empty field and an empty line, which give no
-// candidate. fingerprint_test, fuzz_fingerprint_artifact and fuzz_edm_artifact compare both.
+// The text matched is the pieces' texts, each followed by '\n' (a piece's last line ends there).
 void ContentInspector::matchEdm(FileResult& result, std::string_view text) {
   if (edmSets_.empty() || text.empty()) return;
   for (const auto& entry : edmSets_) {
@@ -164,7 +129,10 @@ void ContentInspector::scanPiece(const Piece& piece, FileResult& result) {
   if (!piece.decoded.empty()) runYara(piece.location, piece.decoded, result);
   if (piece.detectOn == DetectOn::kNone) return;
   const std::string_view text = pieceText(piece);
-  if (!fingerprintSets_.empty() || !edmSets_.empty()) addSetText(fingerprintText(piece));
+  if ((!fingerprintSets_.empty() || !edmSets_.empty()) && setText_.size() < kMaxSetTextBytes) {
+    setText_.append(fingerprintText(piece).substr(0, kMaxSetTextBytes - setText_.size()));
+    setText_.push_back('\n');
+  }
   for (const auto& entry : detectors_) {
     const std::int64_t found = entry.detector->count(text);
     if (found > 0) result.hits.push_back({piece.location, HitKind::kDetector, entry.detector->name(), found});

@@ -49,8 +49,6 @@ class ContentInspector {
   void scanPiece(const Piece& piece, FileResult& result);
   void runYara(const std::string& location, std::string_view data, FileResult& result);
   void applyThresholds(FileResult& result) const;
-  // Adds a piece's text to the file's text for the sets (setText below).
-  void addSetText(std::string_view text);
   // Registered documents found in the file's text, gathered over all of its pieces.
   void matchFingerprints(FileResult& result, std::string_view text);
   // Rows of registered tables found in the file's text (the same text).
@@ -62,16 +60,7 @@ class ContentInspector {
   std::vector<DetectorEntry> detectors_;
   std::vector<FingerprintScanSet> fingerprintSets_;
   std::vector<EdmScanSet> edmSets_;
-  // The file's text for the sets (fingerprints, EDM): the text of each of its pieces followed by '\n',
-  // up to kMaxSetTextBytes, copied into setTextCopy_. While the file has given one piece with text and
-  // that text lies in the bytes being inspected (document_: alive until inspect returns; a plain text
-  // file), setText_ views it instead, without its '\n': the matchers answer the same for a text and
-  // the text followed by '\n' (ContentInspector.cpp), and most files are one piece.
-  enum class SetText : std::uint8_t { kNone, kView, kCopy };
-  std::string_view document_;
-  SetText setTextIs_ = SetText::kNone;
-  std::string_view setText_;
-  std::string setTextCopy_;
+  std::string setText_;  // the file's text for the sets (fingerprints, EDM): each piece's, bounded
   int timeoutSeconds_;
   std::chrono::steady_clock::time_point deadline_;
   bool timedOut_ = false;

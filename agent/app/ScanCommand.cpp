@@ -6,7 +6,9 @@
 #include <iostream>
 #include <mutex>
 #include <optional>
+#include <string>
 #include <sys/stat.h>
+#include <vector>
 
 #include "common/CommandLine.h"
 #include "common/Files.h"
@@ -24,6 +26,10 @@ namespace mamori::agent {
 
 namespace {
 
+// The built-in policy's content_scan.exclude (policy/DefaultPolicy.cpp), for --rules without --policy
+// and for the look at the first files before any policy is read.
+const std::vector<std::string> kBuiltinExcludes{"*/.cache/*", "*/.local/share/Trash/*"};
+
 common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   std::shared_ptr<drivers::SandboxLauncher> sandbox;
   if (!options.noSandbox) {
@@ -37,7 +43,7 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
     const bool cacheAnswers =
         !options.stateDir.empty() && ::access((options.stateDir + "/scan-cache.bin").c_str(), F_OK) == 0;
     if (!cacheAnswers && !options.idle && !options.cpuLimit &&
-        scan::ContentScanner::firstFilesNeedExtraction(options.paths, {"*/.cache/*", "*/.local/share/Trash/*"}))
+        scan::ContentScanner::firstFilesNeedExtraction(options.paths, kBuiltinExcludes))
       sandbox->prestart(1);
   }
   // With a state directory, compiled rules are kept there (scan/CompiledRulesCache): an unchanged
@@ -53,7 +59,7 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   policy::ContentScanSettings settings;
   if (options.policyFile.empty() && !options.rulesFile.empty()) {
     // Only the rules are replaced: keep the built-in policy's settings without compiling its rules.
-    settings.exclude = {"*/.cache/*", "*/.local/share/Trash/*"};
+    settings.exclude = kBuiltinExcludes;
   } else if (options.policyFile.empty()) {
     settings = policy::builtinPolicy().contentScan;
   } else {
