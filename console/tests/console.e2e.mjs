@@ -344,7 +344,13 @@ async function main() {
     await step('policy editor: errors shown at their line, diff, push, and rollout applied on every agent', async () => {
       await page.click('a[data-route="policies"]');
       await page.selectOption('#policy-group', GROUP);
-      await page.waitForSelector('#policy-text');
+      // The group's editor is rebuilt when its policy arrives: text typed into the editor the page had
+      // before is replaced. Wait until this group's current policy is shown and checked.
+      await page.waitForFunction((group) => {
+        const text = document.querySelector('#policy-text');
+        const checked = document.querySelector('#policy-errors');
+        return text && text.value.includes(`"group": "${group}"`) && checked && checked.textContent.includes('Valid');
+      }, GROUP);
       const broken = JSON.stringify({ schema_version: 1, version: 2, name: 'office console', group: GROUP, grup: 'typo', reporting: { policy_poll_interval_ms: 10 } }, null, 2);
       await page.fill('#policy-text', broken);
       await page.waitForSelector('#policy-errors ul.errors li');
