@@ -277,7 +277,10 @@ class InspectTest(unittest.TestCase):
         self.socket = f"{self.tmp}/tmux.sock"
         self.exit_file = f"{self.tmp}/exit-code"
         shell = f"{command}; echo $? > {self.exit_file}; sleep 600"
-        self.tmux("new-session", "-d", "-s", "inspect", "-x", "220", "-y", "50", shell)
+        # bash named, not tmux's default shell ($SHELL, else /bin/sh): Ctrl-C reaches the shell too, and a
+        # non-interactive dash dies of it, so the exit code was never written where SHELL is unset (CI).
+        # bash waits for its child and goes on when the child handled the signal and exited.
+        self.tmux("new-session", "-d", "-s", "inspect", "-x", "220", "-y", "50", "bash", "-c", shell)
         self.addCleanup(lambda: self.tmux("kill-server", check=False))
 
     def screen(self):
