@@ -1,5 +1,6 @@
 #include "inspect/P2pRecognizer.h"
 
+#include <algorithm>
 #include <cctype>
 #include <sys/stat.h>
 
@@ -83,10 +84,13 @@ void P2pRecognizer::addLibraries(policy::ProcessFacts& facts, const std::string&
   }
 }
 
-std::vector<std::string> P2pRecognizer::recognise(const policy::ProcessFacts& facts) const {
+std::vector<std::string> P2pRecognizer::recognise(const policy::ProcessFacts& facts, bool byName) const {
   const auto verdict = matcher_.evaluate(facts);
   std::vector<std::string> reasons;
   if (!verdict.matched) return reasons;
+  const bool content = std::any_of(verdict.evidence.begin(), verdict.evidence.end(),
+                                   [](const auto& e) { return e.signal != policy::P2pSignal::kName; });
+  if (!byName && !content) return reasons;
   for (const auto& e : verdict.evidence) {
     reasons.push_back(std::string(policy::p2pSignalName(e.signal)) + " " + e.matched + " (signature set " +
                       e.signatureSet + ", in " + e.subject + ")");

@@ -28,8 +28,8 @@ class P2pRecognizer {
   void addLibraries(policy::ProcessFacts& facts, const std::string& bytes);
 
   // Reasons ("name aria2c (signature set builtin-linux-p2p, in comm)", ...), empty when the facts
-  // are no P2P program.
-  std::vector<std::string> recognise(const policy::ProcessFacts& facts) const;
+  // are no P2P program. Without byName, a name alone is no reason (the file's content must say so).
+  std::vector<std::string> recognise(const policy::ProcessFacts& facts, bool byName = true) const;
 
  private:
   policy::P2pMatcher matcher_;

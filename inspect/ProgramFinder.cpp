@@ -51,6 +51,13 @@ std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>&
     out.push_back({home + "/.wine/drive_c", 6});
     out.push_back({home + "/.local/share/wineprefixes", 8});
   }
+  // Renamed copies go anywhere the owner can write. The folders above come first (each file is
+  // read once: a file they hold keeps the verdict its name may give it).
+  for (const auto& home : homes) out.push_back({home, 12, true});
+  if (system) {
+    for (const char* dir : {"/tmp", "/var/tmp"}) out.push_back({dir, 8, true});
+    out.push_back({"/dev/shm", 4, true});
+  }
   return out;
 }
 
@@ -79,7 +86,7 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
           facts.yaraHits = recognizer.scan(e.path, bytes.value());
           recognizer.addLibraries(facts, bytes.value());
           addPeVersion(facts, e.path, bytes.value());
-          auto reasons = recognizer.recognise(facts);
+          auto reasons = recognizer.recognise(facts, !folder.byContentOnly);
           if (reasons.empty()) return true;
           auto finding = makeFinding(FindingKind::kP2pInstalled, e.path, std::move(reasons));
           finding.sha256 = sha;

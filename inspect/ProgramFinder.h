@@ -15,10 +15,15 @@ namespace mamori::inspect {
 struct ProgramFolder {
   std::string path;
   int depth = 0;  // how many folder levels below path are searched
+  // Only what a file is (its hash, YARA rules, the libraries it needs, its version resource) makes
+  // a finding here, not its name: anything in a project or temporary folder may be called "share".
+  bool byContentOnly = false;
 };
 
 // /usr/bin, /usr/local/bin, /usr/games, /opt (when system is true) and per home ~/.local/bin,
-// ~/bin, ~/Applications, ~/Downloads, ~/Desktop, ~/.wine/drive_c and winetricks prefixes.
+// ~/bin, ~/Applications, ~/Downloads, ~/Desktop, ~/.wine/drive_c and winetricks prefixes; then,
+// by content only, the rest of each home (12 levels: a renamed copy in ~/.cache/x or a project
+// folder) and, when system is true, /tmp, /var/tmp and /dev/shm.
 std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>& homes, bool system);
 
 // Largest executable read for hashing and YARA (AppImages of Electron clients are ~150 MiB).

@@ -95,3 +95,38 @@ TEST_CASE("programs: a Windows client in a Wine prefix by name; innocent executa
   CHECK(programNameOf("Winny.exe") == "Winny");
   CHECK(programNameOf("aria2c") == "aria2c");
 }
+
+TEST_CASE("programs anywhere else in the home or in /tmp: by what they are, never by their name alone") {
+  testsupport::TempDir dir("inspect-hidden");
+  const std::string home = dir.file("home");
+  const std::string winny = std::string("Win") + "ny";
+  // A renamed Windows client deep in a hidden folder: its version resource tells.
+  put(home + "/.cache/thumbnails/x/y/z/indexer.exe",
+      testsupport::miniPe({{"ProductName", winny}, {"OriginalFilename", winny + ".exe"}}));
+  // Names a signature set knows, outside the program folders, on files that are nothing of the kind:
+  // a project's own "share" script and a text file called Winny.exe.
+  put(home + "/projects/tools/share", "#!/bin/sh\necho share the build\n", true);
+  put(home + "/projects/old/" + winny + ".exe", "MZ\x90 not really a program");
+  P2pRecognizer recognizer(policy::builtinPolicy().p2pGuard);
+  std::vector<Finding> findings;
+  std::vector<NotInspected> skipped;
+  const auto folders = defaultProgramFolders({home}, false);
+  REQUIRE(folders.back().path == home);
+  CHECK(folders.back().byContentOnly);
+  findInstalledPrograms(folders, recognizer, findings, skipped, nullptr);
+  CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/.cache/thumbnails/x/y/z/indexer.exe"));
+  CHECK(findings.size() == 1);
+  // In ~/Downloads the same name is a finding as before.
+  put(home + "/Downloads/" + winny + ".exe", "MZ\x90 not really a program");
+  findings.clear();
+  findInstalledPrograms(folders, recognizer, findings, skipped, nullptr);
+  CHECK(hasFinding(findings, FindingKind::kP2pInstalled, home + "/Downloads/" + winny + ".exe"));
+  CHECK(findings.size() == 2);
+  // With the system's folders: the temporary folders too, by content only.
+  const auto system = defaultProgramFolders({home}, true);
+  for (const char* temporary : {"/tmp", "/var/tmp", "/dev/shm"}) {
+    CAPTURE(temporary);
+    CHECK(std::any_of(system.begin(), system.end(),
+                      [&](const ProgramFolder& f) { return f.path == temporary && f.byContentOnly; }));
+  }
+}

@@ -163,6 +163,23 @@ class InspectTest(unittest.TestCase):
         self.assertTrue(report["run"]["dry_run"])
         self.assertEqual(report["summary"]["critical"], 1)
 
+    def test_renamed_clients_anywhere_in_the_home(self):
+        # Outside the usual program folders, under innocent names: a ctorrent in a hidden cache folder,
+        # Deluge's launcher script in a project folder. A project's own script called "share" (a
+        # name the Windows set knows) is nothing: out there only content counts.
+        os.makedirs(f"{self.home}/.cache/thumbnails/large", exist_ok=True)
+        shutil.copy2(shutil.which("ctorrent"), f"{self.home}/.cache/thumbnails/large/indexer")
+        write(f"{self.home}/projects/tools/sync", read_bytes("/usr/bin/deluged"))
+        write(f"{self.home}/projects/tools/share", "#!/bin/sh\necho sharing the build\n")
+        for name in ("sync", "share"):
+            os.chmod(f"{self.home}/projects/tools/{name}", 0o755)
+        self.inspect()
+        got = {(f["kind"], self.relative(f), f["severity"]) for f in self.findings()}
+        self.assertEqual(got, EXPECTED | {("p2p_installed", ".cache/thumbnails/large/indexer", "medium"),
+                                          ("p2p_installed", "projects/tools/sync", "medium")})
+        by_path = {self.relative(f): f for f in self.findings()}
+        self.assertFalse(any(r.startswith("name ") for r in by_path["projects/tools/sync"]["reasons"]))
+
     def test_tool_run_from_inside_the_home_is_not_a_finding(self):
         # Staff often copy the folder into ~/Downloads. The binary embeds the P2P rules' text (which
         # those rules match), and its folder holds the signing key: neither may show up.
