@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <optional>
 
+#include "common/Utf8.h"
+
 namespace mamori::common {
 
 namespace {
@@ -300,8 +302,17 @@ std::optional<int> parseOrExit(const CommandLine& line, const std::vector<std::s
   return 0;
 }
 
+std::string errorLine(const std::string& command, std::string_view message) {
+  return messagePrefix(command) + visibleText(message);
+}
+
+void printError(const std::string& command, std::string_view message) {
+  std::fprintf(stderr, "%s\n", errorLine(command, message).c_str());
+}
+
 int usageError(const std::string& command, const std::string& message) {
-  std::fprintf(stderr, "%s%s\nTry '%s --help'.\n", messagePrefix(command).c_str(), message.c_str(), command.c_str());
+  printError(command, message);
+  std::fprintf(stderr, "Try '%s --help'.\n", command.c_str());
   return kExitUsage;
 }
 

@@ -23,6 +23,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <type_traits>
 #include <vector>
 
@@ -157,6 +158,14 @@ Result<std::int64_t> parseSeconds(const std::string& text, std::int64_t minMs, s
 int usageError(const std::string& command, const std::string& message);
 // "<program>: " or "<program>: <command>: ": the start of any message of that command.
 std::string messagePrefix(const std::string& command);
+// One message of command on stderr, "<program>: [<command>: ]<message>" and a line break. The message
+// may carry outside text (a file or archive member name, a device string, an answer from a server, an
+// option value a shell glob made from a file name), so it passes through visibleText: it stays one
+// line and no control character reaches the terminal (a message of several lines is several calls).
+// usageError writes its first line with it.
+void printError(const std::string& command, std::string_view message);
+// The same line, as printError writes it (without the line break).
+std::string errorLine(const std::string& command, std::string_view message);
 // What a command's main() does with its command line: parses args with line; nullopt to go on, else
 // the exit status to end with: 0 after writing usage to stdout for --help, kExitUsage after
 // usageError(command, ...).

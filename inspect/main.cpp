@@ -52,8 +52,10 @@ void installSignalHandlers() {
   sigaction(SIGTERM, &sa, nullptr);
 }
 
+// Error messages name files of the inspected PC (a path, an archive member, a reason built from them):
+// written by common::printError, one line each, no terminal control.
 int fail(const std::string& message) {
-  std::cerr << "mamori-inspect: " << message << "\n";
+  common::printError("mamori-inspect", message);
   return kExitError;
 }
 
@@ -143,17 +145,17 @@ int runVerify(const InspectOptions& o) {
   for (const auto& path : o.reports) {
     auto text = common::readSmallFile(path, common::reportJsonLimits().maxBytes);
     if (!text) {
-      std::cerr << "mamori-inspect: verify: " << text.error().describe() << "\n";
+      common::printError("mamori-inspect verify", text.error().describe());
       result = kExitError;
       continue;
     }
     auto verified = common::verifyReportText(text.value(), pub.value());
     if (!verified) {
-      std::cout << path << ": NOT VALID: " << verified.error().describe() << "\n";
+      std::cout << common::visibleText(path + ": NOT VALID: " + verified.error().describe()) << "\n";
       if (result == kExitClean) result = kExitFindings;
       continue;
     }
-    std::cout << path << ": valid, signed by key " << verified.value().keyId << "\n";
+    std::cout << common::visibleText(path + ": valid, signed by key " + verified.value().keyId) << "\n";
   }
   return result;
 }
@@ -167,7 +169,7 @@ int runUnquarantine(const InspectOptions& o) {
   // The names come from the archive: shown through visibleText, one file per line.
   for (const auto& f : files.value())
     std::cout << common::visibleText(f.path) << " (" << f.size << " bytes, sha256 " << f.sha256 << ")\n";
-  std::cout << files.value().size() << " file(s) restored under " << o.extractTo << "\n";
+  std::cout << files.value().size() << " file(s) restored under " << common::visibleText(o.extractTo) << "\n";
   return kExitClean;
 }
 
@@ -184,7 +186,12 @@ int runInspect(const InspectOptions& o) {
   const policy::Policy* policy = &policy::builtinPolicy();
   if (!policyPath.empty()) {
     loaded = policy::loadPolicyFile(policyPath);
-    if (!loaded.ok()) return fail(policyPath + ": the policy does not validate:\n" + loaded.describe());
+    if (!loaded.ok()) {
+      fail(policyPath + ": the policy does not validate:");
+      for (const auto& error : loaded.errors) fail(policyPath + ": " + error.describe());
+      if (loaded.moreErrors) fail(policyPath + ": more errors not shown; fix these and validate again");
+      return kExitError;
+    }
     policy = &*loaded.policy;
   }
   report.run.policySource = policyPath.empty() ? "built-in" : policyPath;
@@ -202,7 +209,7 @@ int runInspect(const InspectOptions& o) {
     key = std::move(k).value();
   else if (!o.unsignedReport)
     return fail("cannot sign reports: " + k.error().describe() +
-                "\n(make a key with 'mamori-inspect keygen', or pass --unsigned)");
+                " (make a key with 'mamori-inspect keygen', or pass --unsigned)");
 
   std::optional<inspect::Plan> plan;
   if (!o.planFile.empty()) {
@@ -294,7 +301,8 @@ int runInspect(const InspectOptions& o) {
                                                         {base + ".plan", inspect::planTemplate(report.findings)}}) {
     if (auto ok = common::writeFileAtomically(path, content, 0600); !ok) return fail(ok.error().describe());
   }
-  std::cerr << "report: " << base << ".json\nreport: " << base << ".html\nplan template: " << base << ".plan\n";
+  const std::string shown = common::visibleText(base);
+  std::cerr << "report: " << shown << ".json\nreport: " << shown << ".html\nplan template: " << shown << ".plan\n";
   if (report.run.interrupted && report.findings.empty()) return kExitError;
   return report.findings.empty() ? kExitClean : kExitFindings;
 }

@@ -89,13 +89,14 @@ int askAgent(const std::string& command, const std::string& socket, const guard:
              int answerTimeoutMs, std::string& replyText) {
   auto answer = exchangeControlLine(socket, request, answerTimeoutMs);
   if (!answer) {
-    std::fprintf(stderr, "%s%s\n", common::messagePrefix(command).c_str(), answer.error().describe().c_str());
+    common::printError(command, answer.error().describe());
     return kExitRuntime;
   }
   const auto& reply = answer.value();
   if (reply.outcome != guard::ControlOutcome::Ok) {
-    // The agent's words may name a device, whose strings the device chose: shown through visibleText.
-    std::fprintf(stderr, "%s%s\n", common::messagePrefix(command).c_str(), common::visibleText(reply.text).c_str());
+    // The agent's words may name a device, whose strings the device chose: printError shows them through
+    // visibleText.
+    common::printError(command, reply.text);
     return reply.outcome == guard::ControlOutcome::Refused ? kExitRefused : kExitRuntime;
   }
   replyText = reply.text;

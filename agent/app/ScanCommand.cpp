@@ -217,13 +217,13 @@ int runScanCommand(const std::string& program, const std::vector<std::string>& a
   for (const auto& path : options.value().paths) {
     struct stat st {};
     if (::stat(path.c_str(), &st) != 0) {
-      std::cerr << common::messagePrefix(program) << common::makeError("cannot scan", path, errno).describe() << "\n";
+      common::printError(program, common::makeError("cannot scan", path, errno).describe());
       return kScanExitError;
     }
   }
   auto config = configFrom(options.value());
   if (!config) {
-    std::cerr << common::messagePrefix(program) << config.error().describe() << "\n";
+    common::printError(program, config.error().describe());
     return kScanExitError;
   }
   scan::ContentScanner scanner(config.value());
@@ -239,7 +239,7 @@ int runScanCommand(const std::string& program, const std::vector<std::string>& a
     std::cout.flush();
   });
   if (!summary) {
-    std::cerr << common::messagePrefix(program) << summary.error().describe() << "\n";
+    common::printError(program, summary.error().describe());
     return kScanExitError;
   }
   const auto& s = summary.value();

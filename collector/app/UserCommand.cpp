@@ -47,9 +47,7 @@ constexpr const char* kCommand = "mamori-collector user";
 int usageError(const std::string& message) { return common::usageError(kCommand, message); }
 
 // "mamori-collector: user: <message>" on stderr.
-void say(const std::string& message) {
-  std::fprintf(stderr, "%s%s\n", common::messagePrefix(kCommand).c_str(), message.c_str());
-}
+void say(const std::string& message) { common::printError(kCommand, message); }
 
 // Echo off while the password is typed; restored on every path.
 class NoEcho {

@@ -54,7 +54,7 @@ std::string commandHelp(const std::string& head, const common::CommandLine& line
 }
 
 int reportError(int code, const std::string& message) {
-  std::fprintf(stderr, "mamorictl: %s\n", message.c_str());
+  common::printError("mamorictl", message);  // a collector's answer may echo what an agent sent
   return code;
 }
 

@@ -286,6 +286,20 @@ class InspectTest(unittest.TestCase):
             self.assertEqual(bad.returncode, 1, bad.stdout)
             self.assertIn("NOT VALID", bad.stdout)
 
+    def test_error_messages_stay_one_line_with_no_terminal_control(self):
+        # A policy file whose name holds a line break, CSI and a direction override, that does not validate:
+        # every line of the error is the tool's own.
+        policy = f"{self.tmp}/p\nmamori-inspect: all clear\x1b[2J\u202e.json"
+        write(policy, '{"schema_version": 1, "version": "x"}')
+        run = self.inspect("--policy", policy, expect=2)
+        self.assertNotIn("\x1b", run.stderr)
+        self.assertNotIn("\u202e", run.stderr)
+        lines = run.stderr.splitlines()
+        self.assertTrue(lines, run.stderr)
+        for line in lines:
+            self.assertTrue(line.startswith(f"mamori-inspect: {self.tmp}/p<U+000A>mamori-inspect: all clear<U+001B>[2J<U+202E>.json: "),
+                            run.stderr)
+
     def tmux(self, *args, check=True):
         return subprocess.run(["tmux", "-S", self.socket, *args], capture_output=True, text=True, check=check, timeout=30)
 
