@@ -10,6 +10,7 @@
 #include <sys/mman.h>
 #include <sys/stat.h>
 
+#include "common/Crypto.h"
 #include "common/UniqueFd.h"
 
 namespace mamori::common {
@@ -131,6 +132,17 @@ Result<std::string> readSmallFile(const std::string& path, std::size_t maxBytes)
     return error;
   }
   return text;
+}
+
+bool isFileNamePartChar(char c) {
+  return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
+}
+
+std::string fileNamePart(std::string_view text, std::size_t maxBytes) {
+  std::string part;
+  for (const char c : text.substr(0, maxBytes)) part += isFileNamePartChar(c) ? c : '_';
+  if (part != text) part += "-" + sha256Hex(text).substr(0, 8);
+  return part;
 }
 
 }  // namespace mamori::common

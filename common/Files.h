@@ -34,4 +34,12 @@ Result<std::string> readAll(int fd, std::size_t maxBytes, std::size_t sizeHint =
 // The whole file; an error if it is larger than maxBytes (never reads unbounded data).
 Result<std::string> readSmallFile(const std::string& path, std::size_t maxBytes = std::size_t{1} << 20U);
 
+// Outside text (a host or group name) as a part of a file name the program makes: ASCII letters,
+// digits, '-' and '_' are kept (isFileNamePartChar), every other byte becomes '_' ('/', '.', a control
+// character, each byte of a non-ASCII character), cut at maxBytes; a text that had to change gets '-'
+// and 8 hex digits of its SHA-256, so two names never share a file. The result never holds '/', ".."
+// or a control character: a host named "../../etc/x" cannot move a file out of its folder.
+std::string fileNamePart(std::string_view text, std::size_t maxBytes);
+bool isFileNamePartChar(char c);
+
 }  // namespace mamori::common

@@ -264,13 +264,16 @@ int runInspect(const InspectOptions& o) {
     std::cerr << report.notInspected.size() << " place(s) could not be inspected (listed in the report)\n";
 
   const std::string stamp = utcNow("%Y%m%dT%H%M%SZ");
-  const std::string base = o.outDir + "/inspection-" + report.run.host + "-" + stamp;
+  // The host name is the inspected PC's own (any bytes but NUL, '/' and ".." included): in a file name
+  // only as common::fileNamePart, so the report and the archive stay in --out.
+  const std::string host = common::fileNamePart(report.run.host, 64);
+  const std::string base = o.outDir + "/inspection-" + host + "-" + stamp;
   if (!gStop.load()) {
     inspect::ConsentSettings consent;
     consent.apply = o.apply;
     consent.plan = plan;
     consent.in = interactive ? stdin : nullptr;
-    consent.archivePath = o.outDir + "/quarantine-" + report.run.host + "-" + stamp + ".mqa";
+    consent.archivePath = o.outDir + "/quarantine-" + host + "-" + stamp + ".mqa";
     consent.passphrase = [&o] { return passphraseFrom(o); };
     if (auto ok = inspect::decideAndApply(report, consent); !ok) return fail(ok.error().describe());
   } else {

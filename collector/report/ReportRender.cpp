@@ -5,8 +5,8 @@
 #include <vector>
 
 #include "common/Clock.h"
-#include "common/Crypto.h"
 #include "common/Csv.h"
+#include "common/Files.h"
 #include "common/Event.h"
 #include "common/ReportHtml.h"
 #include "common/Utf8.h"
@@ -222,17 +222,9 @@ std::string localTime(std::int64_t ms, std::int64_t offsetMs) {
 }
 
 std::string reportFileName(const FleetReport& report, const std::string& extension) {
-  std::string group;
-  for (const char c : report.group) {
-    const bool plain =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    group += plain ? c : '_';
-  }
-  if (group.size() > 48) group.resize(48);
   // A name that had to change ("経理", "a b") gets a short hash of the real one, so two groups never
-  // share a file.
-  if (group != report.group) group += "-" + common::sha256Hex(report.group).substr(0, 8);
-  if (report.group.empty()) group = "all";
+  // share a file (common::fileNamePart).
+  const std::string group = report.group.empty() ? "all" : common::fileNamePart(report.group, 48);
   return "mamori-report-" + group + "-" + localDate(report.period.sinceMs, report.period.offsetMs) + "." + extension;
 }
 

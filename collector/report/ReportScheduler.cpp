@@ -42,11 +42,7 @@ bool splitName(const std::string& name, StoredReport& out) {
   if (rest.size() < 12 || rest[rest.size() - 11] != '-' || !isDate(rest.substr(rest.size() - 10))) return false;
   const std::string_view group = rest.substr(0, rest.size() - 11);
   if (group.empty() || group.size() > 64) return false;
-  for (const char c : group) {
-    const bool plain =
-        (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '-' || c == '_';
-    if (!plain) return false;
-  }
+  if (!std::all_of(group.begin(), group.end(), common::isFileNamePartChar)) return false;
   out.name = name;
   out.group = std::string(group);
   out.week = std::string(rest.substr(rest.size() - 10));

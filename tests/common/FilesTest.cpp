@@ -76,3 +76,22 @@ TEST_CASE("JSON pointer tokens escape ~ and /") {
   CHECK(jsonPointerAppend("", "events") == "/events");
   CHECK(jsonPointerAppend("/details", "a/b~c") == "/details/a~1b~0c");
 }
+
+TEST_CASE("outside text as part of a file name: never a separator, '..' or a control character") {
+  using mamori::common::fileNamePart;
+  CHECK(fileNamePart("DESKTOP-4F2_A", 64) == "DESKTOP-4F2_A");  // plain names stay as they are
+  CHECK(fileNamePart("", 64).empty());
+  // A host name may be any bytes but NUL (sethostname checks nothing).
+  for (const std::string& hostile : {std::string("../../etc/cron.d/x"), std::string("a/b"), std::string(".."),
+                                    std::string("pc\n\x1b[2J"), std::string("経理"), std::string("-rf"),
+                                    std::string("\xff\xfe"), std::string(300, '/')}) {
+    const std::string part = fileNamePart(hostile, 48);
+    CHECK(part.find('/') == std::string::npos);
+    CHECK(part.find("..") == std::string::npos);
+    CHECK(part.size() <= 48 + 9);
+    for (const char c : part) CHECK(mamori::common::isFileNamePartChar(c));
+  }
+  // Names that differ only where they were replaced keep files of their own.
+  CHECK(fileNamePart("a b", 48) != fileNamePart("a/b", 48));
+  CHECK(fileNamePart("a/b", 48).rfind("a_b-", 0) == 0);
+}

@@ -13,6 +13,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 import tempfile
 import time
 import unittest
@@ -285,6 +286,38 @@ class InspectTest(unittest.TestCase):
             bad = subprocess.run([self.bin, "verify", edited], capture_output=True, text=True, timeout=60)
             self.assertEqual(bad.returncode, 1, bad.stdout)
             self.assertIn("NOT VALID", bad.stdout)
+
+    def test_a_hostile_host_name_keeps_the_report_in_its_folder(self):
+        # The inspected PC is the employee's: its host name can be any bytes but NUL (sethostname checks
+        # nothing), '/' and '..' included. It was glued into the report's and the archive's file names, so
+        # such a PC ended the inspection with no report ("No such file or directory", exit 2), and a line
+        # break or an escape sequence in it reached the staff's terminal.
+        if os.geteuid() != 0 or not shutil.which("unshare"):
+            self.skipTest("needs root and unshare (a UTS namespace of its own)")
+        host = b"pc/../../x\x1b[2J\nmamori-inspect: ok\xe2\x80\xae"
+        plan = f"{self.tmp}/plan.txt"
+        self.inspect()
+        ids = {self.relative(f): f["id"] for f in self.findings()}
+        shutil.rmtree(self.out)
+        write(plan, f"quarantine {ids['Documents/budget.xlsx']}\n")
+        rename = "import os, socket, sys; socket.sethostname(bytes.fromhex(sys.argv[1])); os.execv(sys.argv[2], sys.argv[2:])"
+        run = subprocess.run(["unshare", "--uts", "--", sys.executable, "-c", rename, host.hex(), self.bin,
+                              "--home", self.home, "--no-system-programs", "--no-processes", "--out", self.out,
+                              "--apply", "--plan", plan, "--passphrase-file", f"{self.tmp}/passphrase"],
+                             capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        stderr = run.stderr.decode("utf-8", "replace")
+        self.assertEqual(run.returncode, 1, stderr)
+        self.assertNotIn("\x1b", stderr)
+        self.assertNotIn("\u202e", stderr)
+        self.assertFalse([line for line in stderr.splitlines() if line.startswith("mamori-inspect: ok")], stderr)
+        written = sorted(os.listdir(self.out))
+        self.assertEqual(len(written), 4, written)  # .json, .html, .plan and the archive, all in --out
+        for name in written:
+            self.assertRegex(name, r"^(inspection|quarantine)-pc_{7}x__2J_mamori-inspect__ok___-[0-9a-f]{8}-\d{8}T\d{6}Z\.(json|html|plan|mqa)$")
+        report = json.loads(read_text(self.latest(".json")))["report"]
+        self.assertEqual(report["run"]["host"], host.decode("utf-8"))  # the report keeps the exact name
+        outcomes = {self.relative(f): f["outcome"] for f in report["findings"]}
+        self.assertTrue(outcomes["Documents/budget.xlsx"].startswith("quarantined"), outcomes)
 
     def test_error_messages_stay_one_line_with_no_terminal_control(self):
         # A policy file whose name holds a line break, CSI and a direction override, that does not validate:
