@@ -21,10 +21,6 @@ namespace {
 // far better than 100:1 and are harmless.
 constexpr std::uint64_t kRatioFloorBytes = 1U << 20U;
 
-std::string join(const std::string& parent, std::string_view name) {
-  return parent.empty() ? std::string(name) : parent + "!" + std::string(name);
-}
-
 bool endsWith(std::string_view s, std::string_view suffix) {
   return s.size() >= suffix.size() && s.substr(s.size() - suffix.size()) == suffix;
 }
@@ -150,7 +146,7 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
   const auto ratio = static_cast<std::uint64_t>(limits_.maxRatio);
   for (const auto& entry : entries) {
     if (entry.directory()) continue;
-    const std::string member = join(location, entry.name);
+    const std::string member = memberLocation(location, entry.name);
     if (entry.encrypted()) {
       walk.notInspected.push_back({member, "encrypted"});
       continue;
@@ -241,7 +237,7 @@ void Extractor::extractArchive(Walk& walk, std::string_view data, const std::str
       const std::size_t dot = outer.rfind('.');
       if (dot != std::string_view::npos && dot > 0) name = outer.substr(0, dot);
     }
-    const std::string member = join(location, name);
+    const std::string member = memberLocation(location, name);
     if (entry.encrypted) {
       walk.notInspected.push_back({member, "encrypted"});
       continue;
@@ -296,7 +292,7 @@ void Extractor::extractMail(Walk& walk, std::string_view data, const std::string
   }
   const auto count = std::min<std::size_t>(messages.size(), static_cast<std::size_t>(limits_.maxMembers));
   for (std::size_t i = 0; i < count; ++i) {
-    extractMessage(walk, messages[i], join(location, "message-" + std::to_string(i + 1) + ".eml"), depth);
+    extractMessage(walk, messages[i], memberLocation(location, "message-" + std::to_string(i + 1) + ".eml"), depth);
   }
 }
 
@@ -307,7 +303,7 @@ void Extractor::extractMessage(Walk& walk, std::string_view message, const std::
   readMail(
       message, static_cast<std::size_t>(limits_.maxMembers),
       [&](MailPart&& part) {
-        const std::string member = join(location, part.name);
+        const std::string member = memberLocation(location, part.name);
         // Decoding never grows a part past the message, which is in memory already; the limits still
         // count what was taken out of it.
         if (part.data.size() > memoryCap) {
@@ -347,7 +343,7 @@ void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string
     if (at < data.size() && nul != std::string_view::npos && nul > at && nul - at < 256)
       name = data.substr(at, nul - at);
   }
-  const std::string member = join(location, name);
+  const std::string member = memberLocation(location, name);
   const auto ratioCap = std::max(kRatioFloorBytes, data.size() * static_cast<std::uint64_t>(limits_.maxRatio));
   const std::uint64_t remaining = walk.remaining(limits_);
   const auto memoryCap = static_cast<std::uint64_t>(limits_.memoryCapBytes);

@@ -9,6 +9,7 @@
 #include "scan/LegacyText.h"
 #include "scan/PptText.h"
 #include "scan/RtfText.h"
+#include "scan/ScanTypes.h"
 #include "scan/TextDecoder.h"
 #include "scan/XlsText.h"
 #include "scan/XmlText.h"
@@ -19,10 +20,6 @@ namespace {
 
 constexpr int kMaxMessageNesting = 8;  // a message attached to a message attached to ...
 constexpr std::uint32_t kCodePageProperty = 0x3FFD;
-
-std::string join(const std::string& parent, std::string_view name) {
-  return parent.empty() ? std::string(name) : parent + "!" + std::string(name);
-}
 
 class Reader {
  public:
@@ -115,19 +112,18 @@ class Reader {
     if (name.empty()) name = property(location, base + "3704", 0);  // 8.3 file name
     if (name.empty()) name = property(location, base + "3001", 0);  // display name
     if (name.empty()) name = storage.name;
-    std::replace(name.begin(), name.end(), '!', '_');  // '!' separates container path steps
     if (auto data = stream(location, base + "37010102")) {
-      sink_.embedded(join(location, name), *data);
+      sink_.embedded(memberLocation(location, name), *data);
       return;
     }
     const CfbEntry* inner = file_.find(base + "3701000D");
     if (inner == nullptr || inner->type != CfbEntry::Type::kStorage) return;
     if (nesting >= kMaxMessageNesting) {
-      sink_.problem(join(location, name), "messages nested deeper than " + std::to_string(kMaxMessageNesting),
+      sink_.problem(memberLocation(location, name), "messages nested deeper than " + std::to_string(kMaxMessageNesting),
                     common::ErrorKind::kTooLarge);
       return;
     }
-    message(join(location, name.find('.') == std::string::npos ? name + ".msg" : name), file_.indexOf(*inner),
+    message(memberLocation(location, name.find('.') == std::string::npos ? name + ".msg" : name), file_.indexOf(*inner),
             nesting + 1);
   }
 

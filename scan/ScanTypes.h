@@ -2,8 +2,10 @@
 // What a scan reports about one file. Never the content itself: names of rules and detectors, counts,
 // where inside the file (container path) and the file's SHA-256.
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/Result.h"
@@ -25,6 +27,16 @@ inline const char* hitKindName(HitKind kind) {
     case HitKind::kEdm: return "edm";
   }
   return "rule";
+}
+
+// A container path one step deeper: parent and a member's name joined by '!' ("plan.docx!word/document.xml",
+// "mail.eml!a.zip!sheet.xlsx"). The name is the container's (an archive member, an attachment's decoded
+// file name), so a '!' in it becomes '_': a member named "a.zip!社外秘.xlsx" must not read as a file
+// inside a.zip.
+inline std::string memberLocation(const std::string& parent, std::string_view name) {
+  std::string step(name);
+  std::replace(step.begin(), step.end(), '!', '_');
+  return parent.empty() ? step : parent + "!" + step;
 }
 
 struct Hit {

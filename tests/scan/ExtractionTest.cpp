@@ -296,6 +296,31 @@ TEST_CASE("extraction of a stored zip member, nested limits") {
   CHECK(skipped[0].reason.find("max_members") != std::string::npos);
 }
 
+TEST_CASE("a member named with the container path separator '!' cannot pass for a nested member") {
+  // A stored zip whose one member is named "a.zip!b.txt" = "hi" (python3 zipfile, ZIP_STORED, 1980-01-01):
+  // its path read "a.zip!b.txt", as if b.txt were inside an a.zip.
+  const std::string zip(
+      "\x50\x4B\x03\x04\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00\xAC\x2A"
+      "\x93\xD8\x02\x00\x00\x00\x02\x00\x00\x00\x0B\x00\x00\x00\x61\x2E"
+      "\x7A\x69\x70\x21\x62\x2E\x74\x78\x74\x68\x69\x50\x4B\x01\x02\x14"
+      "\x03\x14\x00\x00\x00\x00\x00\x00\x00\x21\x00\xAC\x2A\x93\xD8\x02"
+      "\x00\x00\x00\x02\x00\x00\x00\x0B\x00\x00\x00\x00\x00\x00\x00\x00"
+      "\x00\x00\x00\x80\x01\x00\x00\x00\x00\x61\x2E\x7A\x69\x70\x21\x62"
+      "\x2E\x74\x78\x74\x50\x4B\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00"
+      "\x39\x00\x00\x00\x2B\x00\x00\x00\x00\x00",
+      122);
+  std::vector<std::string> seen;
+  std::vector<NotInspected> skipped;
+  Extractor(ExtractionLimits{}).extract(
+      zip, [&](const std::string& location, std::string_view data, PartKind) { seen.push_back(location + "=" + std::string(data)); },
+      skipped);
+  CHECK(skipped.empty());
+  CHECK(seen == std::vector<std::string>{"a.zip_b.txt=hi"});
+  CHECK(memberLocation("", "x!y") == "x_y");
+  CHECK(memberLocation("mail.eml", "a.zip") == "mail.eml!a.zip");
+  CHECK(memberLocation("mail.eml!a.zip", "社外秘!.xlsx") == "mail.eml!a.zip!社外秘_.xlsx");
+}
+
 TEST_CASE("a deflated member reads the same whether its header tells the truth or lies about its size") {
   // The one-call inflate (libdeflate) needs the true size; any other header goes through zlib.
   std::string content;

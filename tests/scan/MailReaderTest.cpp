@@ -2,6 +2,7 @@
 // RFC 2231), transfer encodings, multipart nesting and its limit, mbox splitting, and what is not mail.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -169,6 +170,21 @@ TEST_CASE("through the extractor: container paths and the policy's limits") {
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0].location == "big.bin");
   CHECK(skipped[0].reason.find("memory cap") != std::string::npos);
+}
+
+TEST_CASE("an attachment named with '!' by an encoded word cannot pass for a member of another file") {
+  // filename*= and =?UTF-8?B?...?= decode to any text: "a.zip!secret.txt" read as secret.txt inside a.zip.
+  const std::string message =
+      "From: a\r\nContent-Type: multipart/mixed; boundary=x\r\n\r\n--x\r\n"
+      "Content-Type: text/plain; name=\"=?UTF-8?B?YS56aXAhc2VjcmV0LnR4dA==?=\"\r\n"
+      "Content-Disposition: attachment\r\n\r\nhello\r\n--x--\r\n";
+  REQUIRE(named(read(message), "a.zip!secret.txt") != nullptr);  // the reader keeps the exact name
+  std::vector<std::string> seen;
+  std::vector<NotInspected> skipped;
+  Extractor(ExtractionLimits{}).extract(
+      message, [&](const std::string& location, std::string_view, PartKind) { seen.push_back(location); }, skipped);
+  CHECK(std::find(seen.begin(), seen.end(), "a.zip_secret.txt") != seen.end());
+  CHECK(std::find(seen.begin(), seen.end(), "a.zip!secret.txt") == seen.end());
 }
 
 TEST_CASE("ISO-2022-JP: detected in plain files, named by MIME labels, decoded") {
