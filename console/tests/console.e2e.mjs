@@ -340,6 +340,37 @@ async function main() {
       await axeCheck(page, 'fleet');
     });
 
+    await step('policy page: a slow answer for the group shown first never replaces the group chosen after it', async () => {
+      // The page opens the first group ('default') and the administrator picks GROUP at once; the
+      // answer for 'default' comes last. It replaced GROUP's editor while the select showed GROUP.
+      const slow = (url) => url.pathname === '/api/v1/policies' && url.searchParams.get('group') === 'default';
+      let delayed = 0;
+      await page.route(slow, async (route) => {
+        delayed += 1;
+        await new Promise((resolve) => setTimeout(resolve, 1500));
+        await route.continue();
+      });
+      try {
+        await page.click('a[data-route="policies"]');
+        await page.waitForSelector('#policy-group');
+        await page.selectOption('#policy-group', 'default');
+        await page.selectOption('#policy-group', GROUP);
+        await page.waitForFunction((group) => document.querySelector('#policy-text')?.value.includes(`"group": "${group}"`), GROUP);
+        await new Promise((resolve) => setTimeout(resolve, 2500)); // past the slow answer
+        assert.ok(delayed >= 1, 'the answer for default was not held back: the test proves nothing');
+        const shown = await page.evaluate(() => ({
+          select: document.querySelector('#policy-group').value,
+          heading: document.querySelector('#policy-editor h2').textContent,
+          text: document.querySelector('#policy-text').value,
+        }));
+        assert.equal(shown.select, GROUP);
+        assert.ok(shown.heading.startsWith(`Group ${GROUP}:`), `the editor shows another group: ${shown.heading}`);
+        assert.ok(shown.text.includes(`"group": "${GROUP}"`), shown.text);
+      } finally {
+        await page.unroute(slow);
+      }
+    });
+
     let pushedVersion = 0;
     await step('policy editor: errors shown at their line, diff, push, and rollout applied on every agent', async () => {
       await page.click('a[data-route="policies"]');

@@ -50,7 +50,12 @@ export async function renderPolicies(context: PageContext): Promise<void> {
   const stopRollout = () => window.clearInterval(rolloutTimer);
   context.onLeave(stopRollout);
 
+  // The group shown is the one chosen last: an answer for a group chosen before it (slower, or its
+  // policy larger) is dropped, else it replaced the editor of the group the select shows, and a push
+  // went to the group on the page's heading, not the one in the select.
+  let opening = 0;
   const open = async (group: string) => {
+    const mine = ++opening;
     stopRollout();
     let current: PolicySummary | null = null;
     try {
@@ -58,6 +63,7 @@ export async function renderPolicies(context: PageContext): Promise<void> {
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
+    if (mine !== opening) return;
     const currentText = current?.document ?? '';
     const textarea = h('textarea', {
       id: 'policy-text',
@@ -221,7 +227,7 @@ export async function renderPolicies(context: PageContext): Promise<void> {
     );
     showDiff();
     await validate();
-    if (current) watchRollout(current.version);
+    if (current && mine === opening) watchRollout(current.version);
   };
   groupSelect.addEventListener('change', () => void open(groupSelect.value));
   await open(groupSelect.value);
