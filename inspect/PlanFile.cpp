@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "common/Utf8.h"
+
 namespace mamori::inspect {
 
 namespace {
@@ -53,7 +55,9 @@ std::string planTemplate(const std::vector<Finding>& findings) {
   for (const auto& f : findings) {
     if (!f.canDelete && !f.canQuarantine) continue;
     out += "keep " + f.id + "  # " + std::string(severityName(f.severity)) + " " + std::string(kindName(f.kind)) + " ";
-    for (const char c : f.path) out += c == '\n' ? ' ' : c;  // a name with a newline must not end the comment
+    // The path is the inspected PC's: a line break (LF, or a lone CR that an editor shows as one and
+    // saves as LF) must not end the comment and start a line of the plan, and the staff read the file.
+    out += common::visibleText(f.path);
     out += "\n";
   }
   return out;
