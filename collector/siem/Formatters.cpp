@@ -5,7 +5,10 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <algorithm>
 #include <array>
+#include <cstdint>
+#include <cstdio>
 #include <sstream>
 #include <utility>
 
@@ -111,28 +114,46 @@ std::string toValidUtf8(std::string_view text) {
 
 namespace {
 
-// CEF's escaping (header and extension alike): a backslash and special escaped with a backslash; with
-// lineBreaks CR and LF written as \r and \n, else a space like every other control character.
-std::string cefEscape(std::string_view raw, char special, bool lineBreaks) {
+// A character that ends a line or acts on a terminal where a SIEM's messages are read (tail -f of the
+// receiver's file, a viewer that breaks lines on Unicode's line ends): C0, DEL, C1 (NEL U+0085 is a line
+// end, CSI U+009B starts an escape sequence in xterm) and the line and paragraph separators.
+bool lineControl(std::uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029; }
+
+// Valid UTF-8 text one code point at a time: escape(out, cp, bytes) writes the code point's replacement
+// and returns true, or false to keep its bytes.
+template <typename Escape>
+std::string eachCodePoint(std::string_view raw, Escape escape) {
   const std::string text = toValidUtf8(raw);
   std::string out;
   out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (c == '\\' || c == special) {
-      out += '\\';
-      out += c;
-    } else if (lineBreaks && c == '\n') {
-      out += "\\n";
-    } else if (lineBreaks && c == '\r') {
-      out += "\\r";
-    } else if (byte < 0x20 || byte == 0x7F) {
-      out += ' ';
-    } else {
-      out += c;
-    }
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    const std::size_t n = std::max<std::size_t>(common::decodeUtf8(text, at, cp), 1);
+    const std::string_view bytes = std::string_view(text).substr(at, n);
+    if (!escape(out, cp)) out += bytes;
+    at += n;
   }
   return out;
+}
+
+// CEF's escaping (header and extension alike): a backslash and special escaped with a backslash; with
+// lineBreaks CR and LF written as \r and \n, else a space like every other line control (lineControl).
+std::string cefEscape(std::string_view raw, char special, bool lineBreaks) {
+  return eachCodePoint(raw, [&](std::string& out, std::uint32_t cp) {
+    if (cp == '\\' || cp == static_cast<unsigned char>(special)) {
+      out += '\\';
+      out += static_cast<char>(cp);
+    } else if (lineBreaks && cp == '\n') {
+      out += "\\n";
+    } else if (lineBreaks && cp == '\r') {
+      out += "\\r";
+    } else if (lineControl(cp)) {
+      out += ' ';
+    } else {
+      return false;
+    }
+    return true;
+  });
 }
 
 }  // namespace
@@ -233,19 +254,17 @@ std::string formatCef(const StoredEvent& event, std::string_view productVersion)
 }
 
 std::string sdEscape(std::string_view raw) {
-  const std::string text = toValidUtf8(raw);
-  std::string out;
-  out.reserve(text.size());
-  for (char c : text) {
-    const auto byte = static_cast<unsigned char>(c);
-    if (byte < 0x20 || byte == 0x7F) {
+  return eachCodePoint(raw, [](std::string& out, std::uint32_t cp) {
+    if (lineControl(cp)) {
       out += ' ';  // RFC 5424 allows them, but a receiver writing one message per line must never split
-      continue;
+    } else if (cp == '"' || cp == '\\' || cp == ']') {
+      out += '\\';
+      out += static_cast<char>(cp);
+    } else {
+      return false;
     }
-    if (c == '"' || c == '\\' || c == ']') out += '\\';
-    out += c;
-  }
-  return out;
+    return true;
+  });
 }
 
 std::string formatSyslog(const StoredEvent& event, std::string_view message, const SyslogOptions& options) {
@@ -311,9 +330,16 @@ std::string formatEcsJson(const StoredEvent& event, std::string_view productVers
   }
   std::ostringstream out;
   object.stringify(out, 0);
-  // Poco escapes control characters, so the line has no raw newline; bytes that were not UTF-8
+  // Poco escapes C0 control characters, so the line has no raw newline; bytes that were not UTF-8
   // (only possible inside details strings) are ASCII-neutral, so replacing them keeps the JSON valid.
-  return toValidUtf8(out.str());
+  // The other line controls (C1, U+2028, U+2029) can only stand inside strings: written as \uXXXX.
+  return eachCodePoint(out.str(), [](std::string& line, std::uint32_t cp) {
+    if (cp < 0x80 || !lineControl(cp)) return false;
+    char escaped[16];
+    std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(cp));
+    line += escaped;
+    return true;
+  });
 }
 
 }  // namespace mamori::collector::siem

@@ -150,6 +150,29 @@ TEST_CASE("CEF: hostile values cannot forge fields, headers or lines") {
   CHECK(cefExtensionEscape("a=b\\c\nd\re") == "a\\=b\\\\c\\nd\\re");
 }
 
+TEST_CASE("C1 controls and Unicode line ends never reach a SIEM's line raw") {
+  // A USB product string or file name with NEL (a line end to Unicode-aware viewers), the 8-bit CSI
+  // that clears a terminal running tail -f on the receiver's file, and the line/paragraph separators.
+  const std::string nel = "\xC2\x85", csi = "\xC2\x9B", ls = "\xE2\x80\xA8", ps = "\xE2\x80\xA9";
+  const std::string hostile = "Stick" + nel + "rt=0" + csi + "2J" + ls + "x" + ps + "y 社外秘";
+  auto e = sample();
+  e.host = hostile;
+  e.user = hostile;
+  e.detailsJson = "{\"file.path\":\"/a" + nel + csi + ls + ps + "b\"}";
+  for (const std::string& line : {formatCef(e, "1"), formatSyslog(e, formatCef(e, "1"), {}), formatEcsJson(e, "1")}) {
+    for (const std::string& raw : {nel, csi, ls, ps}) CHECK(line.find(raw) == std::string::npos);
+    CHECK(line.find("社外秘") != std::string::npos);  // every script kept
+  }
+  CHECK(cefExtensionEscape(hostile) == "Stick rt\\=0 2J x y 社外秘");
+  CHECK(cefHeaderEscape(hostile) == "Stick rt=0 2J x y 社外秘");
+  CHECK(sdEscape(hostile) == "Stick rt=0 2J x y 社外秘");
+  // JSON keeps the exact value, escaped.
+  Poco::JSON::Parser parser;
+  auto object = parser.parse(formatEcsJson(e, "1")).extract<Poco::JSON::Object::Ptr>();
+  CHECK(object->getValue<std::string>("host.name") == hostile);
+  CHECK(object->getValue<std::string>("file.path") == "/a" + nel + csi + ls + ps + "b");
+}
+
 TEST_CASE("non-UTF-8 bytes become U+FFFD in every format") {
   auto e = sample();
   e.host = std::string("pc\xff\xfe-1");
