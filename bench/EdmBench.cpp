@@ -3,7 +3,8 @@
 // every candidate, alternating in every round. Thread CPU of the matching alone (each text copied
 // into one buffer first, as the scanner does, so it is in the cache as there), best of --rounds; the rows found, summed
 // over the files, must be the same in both. bench/README.md.
-//   mamori-bench-edm [--rounds N] [--every] SET.edm DIR|FILE...
+//   mamori-bench-edm [--rounds N] [--every] [--filter] SET.edm DIR|FILE...
+// --filter: SetIndex's bit table in front of the index, as the scanner has since docs/decisions/0067.
 // SET.edm: a signed set file with its fleet key, as `mamorictl edm export` writes it (bench/sets.py
 // --keep leaves one); its signature is not checked here.
 #include <algorithm>

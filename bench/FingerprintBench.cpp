@@ -3,7 +3,12 @@
 // as fingerprintText cuts them), fingerprinted (normalised, sampled, hashed), and matched against the
 // set (matchDocuments: the filter, the index's lookups, containment and runs), the lookups also alone.
 // Thread CPU, best of --rounds.
-//   mamori-bench-fingerprint [--rounds N] SET.fingerprints COLLECTOR-KEY.pem DIR
+//   mamori-bench-fingerprint [--rounds N] [--probe W/P] SET.fingerprints COLLECTOR-KEY.pem DIR
+// --probe W/P also measures a first pass over part of each text (W bytes of every P, each window
+// fingerprinted alone and looked up) followed by the whole pass only for the files where it found a
+// fingerprint of the set: what such a "cannot match" test would cost and which matches it would miss
+// (docs/decisions/0067; measured, not used by the scanner). It also counts the files holding any
+// fingerprint of the set.
 // bench/sets.py --keep DIR leaves all three (DIR/bench.fingerprints, DIR/policy.pub, DIR/tree).
 #include <algorithm>
 #include <cstdio>
@@ -36,16 +41,24 @@ std::string slurp(const std::filesystem::path& path) {
 
 int main(int argc, char** argv) {
   int rounds = 5;
+  std::size_t probeWindow = 0, probePeriod = 0;
   std::vector<const char*> args;
   for (int i = 1; i < argc; ++i) {
     if (std::strcmp(argv[i], "--rounds") == 0 && i + 1 < argc) {
       rounds = std::max(1, std::atoi(argv[++i]));
+    } else if (std::strcmp(argv[i], "--probe") == 0 && i + 1 < argc) {
+      if (std::sscanf(argv[++i], "%zu/%zu", &probeWindow, &probePeriod) != 2 || probeWindow == 0 ||
+          probePeriod < probeWindow) {
+        std::fprintf(stderr, "--probe W/P: a window of W bytes in every P (0 < W <= P)\n");
+        return 2;
+      }
     } else {
       args.push_back(argv[i]);
     }
   }
   if (args.size() != 3) {
-    std::fprintf(stderr, "usage: mamori-bench-fingerprint [--rounds N] SET.fingerprints COLLECTOR-KEY.pem DIR\n");
+    std::fprintf(stderr,
+                 "usage: mamori-bench-fingerprint [--rounds N] [--probe W/P] SET.fingerprints COLLECTOR-KEY.pem DIR\n");
     return 2;
   }
   auto file = mamori::scan::readSetFile(args[0]);
@@ -114,9 +127,58 @@ int main(int argc, char** argv) {
     matching = std::min(matching, t3 - t2);
     lookups = std::min(lookups, t4 - t3);
   }
+  // Whether each file holds any fingerprint of the set (a fingerprint found by the index).
+  const auto holdsAny = [&](const std::vector<fp::Fingerprint>& text) {
+    hashes.clear();
+    for (const auto& fingerprint : text) hashes.push_back(fingerprint.hash);
+    ranges.resize(hashes.size());
+    set.index.findMany(hashes.data(), hashes.size(), ranges.data());
+    return std::any_of(ranges.begin(), ranges.end(), [](const auto& range) { return range.second > range.first; });
+  };
+  std::size_t holding = 0;
+  for (const auto& text : all) holding += holdsAny(text) ? 1 : 0;
+  std::string probeLine;
+  if (probeWindow > 0) {
+    double first = 1e30, whole = 1e30;
+    std::size_t flagged = 0, examined = 0, kept = 0;
+    std::vector<char> flags(texts.size());
+    for (int round = 0; round < rounds; ++round) {
+      flagged = examined = 0;
+      const double t0 = threadSeconds();
+      for (std::size_t i = 0; i < texts.size(); ++i) {
+        const std::string_view text = texts[i];
+        bool hit = false;
+        for (std::size_t block = 0; block < text.size() && !hit; block += probePeriod) {
+          const std::size_t from = fp::normalizationCut(text, block);
+          if (from >= text.size()) break;
+          const std::size_t to = fp::normalizationCut(text, std::min(text.size(), from + probeWindow));
+          examined += to - from;
+          hit = holdsAny(fp::fingerprintText(text.substr(from, to - from), key, set.params));
+        }
+        flags[i] = hit ? 1 : 0;
+        flagged += hit ? 1 : 0;
+      }
+      const double t1 = threadSeconds();
+      kept = 0;
+      for (std::size_t i = 0; i < texts.size(); ++i)
+        if (flags[i] != 0)
+          kept += fp::matchDocuments(set, fp::fingerprintText(texts[i], key, set.params), thresholds).empty() ? 0 : 1;
+      const double t2 = threadSeconds();
+      first = std::min(first, t1 - t0);
+      whole = std::min(whole, t2 - t1);
+    }
+    char line[400];
+    std::snprintf(line, sizeof line,
+                  "probe %zu/%zu (%.1f%% of the bytes): %.1f ms, %zu files flagged; their whole pass %.1f ms; "
+                  "together %.1f ms, %zu of the %zu matches kept\n",
+                  probeWindow, probePeriod, 100.0 * static_cast<double>(examined) / static_cast<double>(bytes),
+                  first * 1e3, flagged, whole * 1e3, (first + whole) * 1e3, kept, matched);
+    probeLine = line;
+  }
   const auto perByte = [bytes](double seconds) { return seconds * 1e9 / static_cast<double>(bytes); };
-  std::printf("%zu files, %.1f MiB, %zu characters kept, %zu fingerprints (%zu in the set), %zu files matched\n",
-              texts.size(), static_cast<double>(bytes) / (1 << 20), chars, fingerprints, found, matched);
+  std::printf("%zu files, %.1f MiB, %zu characters kept, %zu fingerprints (%zu in the set), %zu files matched, %zu "
+              "holding a fingerprint of the set\n",
+              texts.size(), static_cast<double>(bytes) / (1 << 20), chars, fingerprints, found, matched, holding);
   std::printf("normalising alone:               %6.1f ms, %.3f ns a byte\n", normalising * 1e3, perByte(normalising));
   std::printf("fingerprintText (with the above): %6.1f ms, %.3f ns a byte\n", fingerprinting * 1e3,
               perByte(fingerprinting));
@@ -124,5 +186,6 @@ int main(int argc, char** argv) {
               perByte(matching), lookups * 1e3);
   std::printf("fingerprint side:                %6.1f ms, %.3f ns a byte (thread CPU, best of %d)\n",
               (fingerprinting + matching) * 1e3, perByte(fingerprinting + matching), rounds);
+  std::fputs(probeLine.c_str(), stdout);
   return 0;
 }

@@ -124,10 +124,11 @@ class Scanner {
 
   // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
   // '\n') or of the text. Lines read apart give the candidates they give in one read of the text.
-  void scan(std::size_t from, std::size_t to) {
-    if (found_.size() >= kMaxFound) return;
+  // Returns whether a field read held a character isTrigger takes.
+  bool scan(std::size_t from, std::size_t to) {
+    if (found_.size() >= kMaxFound) return false;
     std::size_t wordBegin = 0;
-    bool inWord = false, triggered = false, wordTrigger = false, ascii = true;
+    bool inWord = false, triggered = false, wordTrigger = false, ascii = true, anyTriggered = false;
     lineStart_ = static_cast<std::uint32_t>(from);
     for (std::size_t at = from; at <= to;) {
       // Bytes that are neither a cut nor a trigger only start or continue a word: skipped 16 at a time.
@@ -182,6 +183,7 @@ class Scanner {
       }
       wordTrigger = wordTrigger || trigger;
       if (cut == Cut::kField) {
+        anyTriggered = anyTriggered || triggered;
         if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered)))
           candidates(ascii);
         count_ = 0;
@@ -192,6 +194,7 @@ class Scanner {
       at += length;
       if (found_.size() >= kMaxFound) break;
     }
+    return anyTriggered;
   }
 
   std::vector<Found> take() {
@@ -683,8 +686,17 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
-    const std::size_t end = lineEndOf(text, trigger);
-    triggered.scan(lineStartOf(text, trigger), end);
+    std::size_t end = lineEndOf(text, trigger);
+    bool dense = triggered.scan(lineStartOf(text, trigger), end);
+    // A list's lines all hold one (a customer table: every line): the lines after a line holding a
+    // trigger are read as they come, in the same walk, until one holds none; then the search takes
+    // over again. A line without a trigger gives no candidate in a triggered-fields read, so the
+    // candidates are those of the triggered lines alone, in the same order (docs/decisions/0067).
+    while (dense && end < text.size()) {
+      const std::size_t next = lineEndOf(text, end);
+      dense = triggered.scan(end, next);
+      end = next;
+    }
     at = end;
   }
   const auto first = triggered.take();

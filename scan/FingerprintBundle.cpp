@@ -65,6 +65,10 @@ common::Result<EdmScanSet> openEdmBundle(const std::shared_ptr<const std::string
                                              });
   if (!opened) return opened.error();
   EdmScanSet out;
+  // Nearly every candidate value is in no row (a phone, an e-mail, a number of a line that is not a
+  // customer's): the same bit table answers most of them without the index's cache misses (4 MiB for
+  // 1,000,000 rows; docs/decisions/0067).
+  opened.value().first.index.addFilter();
   out.set = std::make_shared<const fingerprint::EdmSet>(std::move(opened.value().first));
   out.key = std::make_shared<const fingerprint::FingerprintKey>(std::move(opened.value().second));
   return out;
