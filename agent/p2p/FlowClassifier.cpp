@@ -171,6 +171,46 @@ std::optional<FlowVerdict> udpTrackerAnnounce(std::string_view p) {
   return FlowVerdict{"bittorrent-udp-tracker", "announce info_hash " + hex(p.substr(16, 20)), listening};
 }
 
+// A uTP header (BEP 29) with its extensions (SACK 1, extension bits 2, libtorrent's close reason 3),
+// each within the datagram; nullopt for anything else. dataOffset: where the data begins.
+struct UtpHeader {
+  unsigned type = 0;
+  std::uint16_t connection = 0;
+  std::uint16_t sequence = 0;
+  std::uint16_t acknowledged = 0;
+  std::size_t dataOffset = 0;
+};
+
+std::optional<UtpHeader> utpHeader(std::string_view p) {
+  constexpr std::size_t kHeader = 20;
+  constexpr int kMaxExtensions = 4;
+  if (p.size() < kHeader) return std::nullopt;
+  const auto first = static_cast<unsigned char>(p[0]);
+  UtpHeader header;
+  header.type = first >> 4U;
+  if ((first & 0x0FU) != 1 || header.type > 4) return std::nullopt;
+  std::size_t pos = kHeader;
+  auto extension = static_cast<unsigned char>(p[1]);
+  for (int count = 0; extension != 0; ++count) {
+    if (count == kMaxExtensions || extension > 3 || p.size() - pos < 2) return std::nullopt;
+    const auto length = static_cast<unsigned char>(p[pos + 1]);
+    extension = static_cast<unsigned char>(p[pos]);
+    pos += 2;
+    if (p.size() - pos < length) return std::nullopt;
+    pos += length;
+  }
+  header.connection = port(p, 2);
+  header.sequence = port(p, 16);
+  header.acknowledged = port(p, 18);
+  header.dataOffset = pos;
+  return header;
+}
+
+std::string utpKey(const Flow& flow, std::uint16_t connection) {
+  return flow.source + "|" + std::to_string(flow.sourcePort) + "|" + flow.destination + "|" +
+         std::to_string(flow.destinationPort) + "|" + std::to_string(connection);
+}
+
 std::string address(int family, const char* bytes) {
   std::array<char, INET6_ADDRSTRLEN> text{};
   ::inet_ntop(family, bytes, text.data(), text.size());
@@ -199,6 +239,35 @@ std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload) {
   return udpTrackerAnnounce(payload);
 }
 
+Flow reversed(const Flow& flow) {
+  return Flow{flow.tcp, flow.destination, flow.destinationPort, flow.source, flow.sourcePort, flow.ipv6};
+}
+
+std::optional<FlowVerdict> UtpHandshakes::observe(const Flow& flow, std::string_view payload, Clock::time_point now) {
+  constexpr unsigned kState = 2;
+  constexpr unsigned kSyn = 4;
+  if (flow.tcp) return std::nullopt;
+  const auto header = utpHeader(payload);
+  // Both carry no data: a SYN or STATE with bytes after its header is not the handshake's.
+  if (!header || header->dataOffset != payload.size()) return std::nullopt;
+  if (header->type == kSyn) {
+    if (pending_.size() >= kMaxPending) {
+      std::erase_if(pending_, [&](const auto& entry) { return now - entry.second.at > kAnswerWithin; });
+      if (pending_.size() >= kMaxPending) pending_.clear();  // a flood of SYNs: start over, bounded
+    }
+    pending_.insert_or_assign(utpKey(flow, header->connection), Syn{header->sequence, now});
+    return std::nullopt;
+  }
+  if (header->type != kState) return std::nullopt;
+  const auto syn = pending_.find(utpKey(reversed(flow), header->connection));
+  if (syn == pending_.end()) return std::nullopt;
+  const bool answers = header->acknowledged == syn->second.sequence && now - syn->second.at <= kAnswerWithin;
+  if (!answers) return std::nullopt;
+  pending_.erase(syn);
+  return FlowVerdict{"bittorrent-utp", "uTP connection " + std::to_string(header->connection) +
+                                           ": SYN answered by STATE (BEP 29)"};
+}
+
 std::vector<ListenerClue> listenerClues(const Flow& flow, const FlowVerdict& verdict) {
   std::vector<ListenerClue> clues;
   if (verdict.listeningPort != 0) clues.push_back({verdict.listeningPort, "named in its tracker announce"});
@@ -217,6 +286,12 @@ drivers::PayloadPrefixes recognisedPayloadPrefixes() {
   prefixes.udp = {"d", std::string("\x00\x00\x04\x17", 4)};
   // The UDP tracker's announce: action 1 after the tracker's random connection id, 98 bytes or more.
   prefixes.udpMarks = {{8, std::string("\x00\x00\x00\x01", 4), 98}};
+  // uTP's SYN and STATE (UtpHandshakes): type and version, then the first extension; bare headers
+  // (20 bytes), or with the extension bits a SYN of libutp carries (8 bytes more). Exact lengths keep
+  // QUIC's short packets (0x41 is a common first byte there too) in the kernel.
+  prefixes.udpMarks.push_back({0, std::string("\x41\x00", 2), 20, 20});
+  prefixes.udpMarks.push_back({0, std::string("\x41\x02", 2), 30, 30});
+  prefixes.udpMarks.push_back({0, std::string("\x21\x00", 2), 20, 20});
   return prefixes;
 }
 

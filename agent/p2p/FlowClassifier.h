@@ -5,10 +5,12 @@
 // a bencoded dictionary that parses, two tracker parameters in a request line), never one string
 // anywhere in the data: libwireshark and this very file contain "BitTorrent protocol" too.
 
+#include <chrono>
 #include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
+#include <unordered_map>
 #include <vector>
 
 #include "drivers/include/PacketSource.h"
@@ -38,8 +40,35 @@ struct FlowVerdict {
 // A transport payload of one direction of a flow.
 std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload);
 
+// uTP (BEP 29), BitTorrent's own transport over UDP (libtorrent: qBittorrent, Deluge; libutp:
+// transmission). Its 20-byte header stays plain when the BitTorrent stream inside is encrypted (MSE,
+// which those engines try first), so a client with trackers, DHT and TCP off and encryption required
+// still shows it. One datagram is never enough (a 20-byte UDP payload may be anything): a connection
+// is recognised when a SYN (type 4, no data) is answered by a STATE (type 2, no data) from the SYN's
+// destination, carrying the SYN's connection id and acknowledging its sequence number. Datagrams of
+// one thread (the sniffer's); SYNs are kept for kAnswerWithin, at most kMaxPending of them.
+class UtpHandshakes {
+ public:
+  using Clock = std::chrono::steady_clock;
+  static constexpr std::size_t kMaxPending = 1024;
+  static constexpr std::chrono::seconds kAnswerWithin{10};
+
+  // A UDP payload of flow, seen at now. A verdict when it is the answer to a SYN seen before: the
+  // connection's ends are flow's sender (the side that answered) and its destination (the SYN's sender).
+  std::optional<FlowVerdict> observe(const Flow& flow, std::string_view payload, Clock::time_point now);
+  std::size_t pending() const { return pending_.size(); }
+
+ private:
+  struct Syn {
+    std::uint16_t sequence = 0;
+    Clock::time_point at;
+  };
+  std::unordered_map<std::string, Syn> pending_;  // by the SYN's flow and connection id
+};
+
 // How every payload classifyPayload recognises begins (1, 2 or 4 bytes), for the packet source to
-// drop the rest in the kernel: a rule added above adds its start here (FlowClassifierTest checks).
+// drop the rest in the kernel, and the uTP SYNs and STATEs UtpHandshakes pairs (marks of an exact
+// length): a rule added above adds its start here (FlowClassifierTest checks).
 drivers::PayloadPrefixes recognisedPayloadPrefixes();
 
 // Where to look for a flow's sender when its own socket is gone (a tracker announce closes within a
@@ -51,6 +80,9 @@ struct ListenerClue {
   std::string why;  // "named in its tracker announce", "the flow's local port"
 };
 std::vector<ListenerClue> listenerClues(const Flow& flow, const FlowVerdict& verdict);
+
+// The same flow seen from its other end (the answer's direction).
+Flow reversed(const Flow& flow);
 
 struct Packet {
   Flow flow;

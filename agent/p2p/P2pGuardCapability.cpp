@@ -247,6 +247,20 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
     });
     return;
   }
+  for (const auto& bytes : batch.value()) {
+    auto packet = parseIpPacket(bytes);
+    if (!packet) continue;
+    if (auto verdict = classifyPayload(packet->flow.tcp, packet->payload)) {
+      attribute(packet->flow, *verdict);
+    } else if (auto utp = utp_.observe(packet->flow, packet->payload, std::chrono::steady_clock::now())) {
+      // Both ends of the connection: the side that answered (this datagram's sender) and the SYN's.
+      attribute(packet->flow, *utp);
+      attribute(reversed(packet->flow), *utp);
+    }
+  }
+}
+
+void P2pGuardCapability::attribute(const Flow& flow, const FlowVerdict& verdict) {
   const auto listCandidates = [this] {
     networkCandidates_.clear();
     for (const pid_t pid : drivers_.processes->pids()) {
@@ -254,48 +268,42 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
     }
     candidatesListedAt_ = std::chrono::steady_clock::now();
   };
-  for (const auto& bytes : batch.value()) {
-    auto packet = parseIpPacket(bytes);
-    if (!packet) continue;
-    auto verdict = classifyPayload(packet->flow.tcp, packet->payload);
-    if (!verdict) continue;
-    const std::string flow = packet->flow.describe();
-    if (reportedFlows_.size() > 10'000) reportedFlows_.clear();
-    if (!reportedFlows_.insert(flow).second) continue;
-    // The list kept from the last second first (the sender is usually a process that has been
-    // talking for a while), a fresh one when it is not there.
-    const bool fresh = std::chrono::steady_clock::now() - candidatesListedAt_ >= kCandidatesMaxAge;
-    if (fresh) listCandidates();
-    auto owner = drivers_.flowOwner(packet->flow, networkCandidates_);
-    if (!owner && !fresh) {
-      listCandidates();
-      owner = drivers_.flowOwner(packet->flow, networkCandidates_);
-    }
-    // Gone already (short-lived flows under load): a listening socket of the client outlives it.
-    std::string attribution = "by the flow's socket";
-    if (!owner && drivers_.listenerOwner) {
-      for (const auto& clue : listenerClues(packet->flow, *verdict)) {
-        owner = drivers_.listenerOwner(clue.port, networkCandidates_);
-        if (owner) {
-          attribution = "by its listening port " + std::to_string(clue.port) + " (" + clue.why + ")";
-          break;
-        }
+  const std::string described = flow.describe();
+  if (reportedFlows_.size() > 10'000) reportedFlows_.clear();
+  if (!reportedFlows_.insert(described).second) return;
+  // The list kept from the last second first (the sender is usually a process that has been
+  // talking for a while), a fresh one when it is not there.
+  const bool fresh = std::chrono::steady_clock::now() - candidatesListedAt_ >= kCandidatesMaxAge;
+  if (fresh) listCandidates();
+  auto owner = drivers_.flowOwner(flow, networkCandidates_);
+  if (!owner && !fresh) {
+    listCandidates();
+    owner = drivers_.flowOwner(flow, networkCandidates_);
+  }
+  // Gone already (short-lived flows under load): a listening socket of the client outlives it.
+  std::string attribution = "by the flow's socket";
+  if (!owner && drivers_.listenerOwner) {
+    for (const auto& clue : listenerClues(flow, verdict)) {
+      owner = drivers_.listenerOwner(clue.port, networkCandidates_);
+      if (owner) {
+        attribution = "by its listening port " + std::to_string(clue.port) + " (" + clue.why + ")";
+        break;
       }
     }
-    const std::size_t candidates = networkCandidates_.size();
-    const auto sender = owner ? drivers_.processes->read(*owner)
-                              : common::makeError("no socket of the " + std::to_string(candidates) +
-                                                  " processes in scope holds it or listens on a port it names");
-    if (!sender) {
-      common::log::info("p2p guard: " + verdict->protocol + " traffic (" + verdict->detail + ") on " + flow +
-                        " from no process in scope (" + sender.error().describe() + ")");
-      continue;
-    }
-    NetworkEvidence evidence{verdict->protocol, verdict->detail, flow, attribution, sender.value().startTime};
-    runOnThreadOf(context_, [this, pid = *owner, evidence = std::move(evidence)] {
-      (void)guard_->onNetworkEvidence(pid, evidence);
-    });
   }
+  const std::size_t candidates = networkCandidates_.size();
+  const auto sender = owner ? drivers_.processes->read(*owner)
+                            : common::makeError("no socket of the " + std::to_string(candidates) +
+                                                " processes in scope holds it or listens on a port it names");
+  if (!sender) {
+    common::log::info("p2p guard: " + verdict.protocol + " traffic (" + verdict.detail + ") on " + described +
+                      " from no process in scope (" + sender.error().describe() + ")");
+    return;
+  }
+  NetworkEvidence evidence{verdict.protocol, verdict.detail, described, attribution, sender.value().startTime};
+  runOnThreadOf(context_, [this, pid = *owner, evidence = std::move(evidence)] {
+    (void)guard_->onNetworkEvidence(pid, evidence);
+  });
 }
 
 void P2pGuardCapability::startExecGuard() {

@@ -132,11 +132,14 @@ class P2pGuardCapability final : public Capability {
   std::unique_ptr<drivers::PacketSource> packets_;
   P2pScope networkScope_;                // the guard's scope, for the packet thread's own use
   std::set<std::string> reportedFlows_;  // each flow's evidence is acted on once (packet thread only)
+  UtpHandshakes utp_;                    // uTP SYNs waiting for their answer (packet thread only)
   // The processes in scope, listed at most once a second on the packet thread (listing means a
   // readlink for every process on the machine, milliseconds that a tracker announce's socket, open
   // for about one, does not have); listed again when a flow's sender is not among them.
   std::vector<pid_t> networkCandidates_;
   std::chrono::steady_clock::time_point candidatesListedAt_{};
+  // Finds the sender of evidence seen on flow and hands it to the guard (packet thread).
+  void attribute(const Flow& flow, const FlowVerdict& verdict);
   std::unique_ptr<ExecDecider> decider_;
   policy::P2pGuardSettings settings_;                // as the policy says, before learning
   std::optional<policy::P2pGuardSettings> applied_;  // with the learned sets, as the guard has them

@@ -16,11 +16,13 @@ namespace mamori::drivers {
 
 // Bytes a wanted UDP payload carries at a fixed offset, for payloads whose start varies (a UDP
 // tracker announce begins with a connection id the tracker chose at random): 1, 2 or 4 bytes at
-// `offset`, in payloads of at least `minLength` bytes (at least offset + the bytes' length).
+// `offset`, in payloads of at least `minLength` bytes (at least offset + the bytes' length) and, when
+// `maxLength` is not 0, at most `maxLength` bytes (a uTP SYN is a bare 20-byte header).
 struct PayloadMark {
   std::size_t offset = 0;
   std::string bytes;
   std::size_t minLength = 0;
+  std::size_t maxLength = 0;
 };
 
 // The payloads worth a look (what the consumer can recognise), so that the source drops the rest

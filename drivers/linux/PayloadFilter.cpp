@@ -91,6 +91,7 @@ void matchPayload(Program& program, std::vector<std::string> prefixes, const std
     program.op(BPF_LD | BPF_W | BPF_LEN);
     program.op(BPF_ALU | BPF_SUB | BPF_X);
     program.jump(BPF_JMP | BPF_JGE | BPF_K, static_cast<std::uint32_t>(minLength), "", next);
+    if (mark.maxLength != 0) program.jump(BPF_JMP | BPF_JGT | BPF_K, static_cast<std::uint32_t>(mark.maxLength), next);
     program.op(BPF_LD | loadSize(mark.bytes) | BPF_IND, static_cast<std::uint32_t>(mark.offset));
     program.jump(BPF_JMP | BPF_JEQ | BPF_K, bigEndian(mark.bytes), "accept");
     program.label(next);
@@ -117,6 +118,8 @@ common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixe
   for (const auto& mark : prefixes.udpMarks) {
     if (auto checked = checkLength(mark.bytes, "mark"); !checked) return checked.error();
     if (mark.offset > 1500) return common::makeError("packet filter: a payload mark's offset is past 1500 bytes");
+    if (mark.maxLength != 0 && mark.maxLength < std::max(mark.minLength, mark.offset + mark.bytes.size()))
+      return common::makeError("packet filter: a payload mark's longest payload is shorter than its shortest");
   }
   Program p;
   // Our own outgoing copies: loopback traffic would otherwise be seen twice.

@@ -123,6 +123,35 @@ TEST_CASE("packet sniffer: a mark at an offset passes long enough payloads only"
   });
 }
 
+TEST_CASE("packet sniffer: a mark with a longest length passes payloads between its bounds only") {
+  if (::geteuid() != 0) {
+    MESSAGE("skipped: packet sockets and namespaces need root");
+    return;
+  }
+  mamori::drivers::PayloadPrefixes refused;
+  refused.udpMarks = {{0, "AB", 20, 10}};  // longest below shortest
+  CHECK_FALSE(mamori::drivers::linux_os::buildPayloadFilter(refused, 512).ok());
+  inNewNamespace([](const std::string& netns) {
+    mamori::drivers::PayloadPrefixes prefixes;
+    prefixes.udpMarks = {{0, std::string("\x41\x00", 2), 20, 20}, {0, std::string("\x41\x02", 2), 30, 30}};
+    auto sniffer = mamori::drivers::linux_os::PacketSniffer::open(netns, prefixes);
+    REQUIRE(sniffer.ok());
+    LoopbackDatagrams datagrams;
+    const auto send = [&](const std::string& payload) { datagrams.send(payload); };
+    const std::string syn = std::string("\x41\x00", 2) + std::string(18, 's');
+    const std::string synWithExtension = std::string("\x41\x02", 2) + std::string(28, 'e');
+    send(syn + "x");                 // one byte too long
+    send(syn.substr(0, 19));         // one byte short
+    send(synWithExtension + "xyz");  // the second mark's start, too long
+    send(syn);
+    send(synWithExtension);
+    const auto seen = collect(*sniffer.value(), 2);
+    REQUIRE(seen.size() == 2);
+    CHECK(seen[0].substr(28) == syn);
+    CHECK(seen[1].substr(28) == synWithExtension);
+  });
+}
+
 TEST_CASE("packet sniffer: only payloads with a wanted start leave the kernel") {
   if (::geteuid() != 0) {
     MESSAGE("skipped: packet sockets and namespaces need root");

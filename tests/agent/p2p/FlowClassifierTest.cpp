@@ -29,6 +29,7 @@ bool passesFilter(bool tcp, std::string_view payload) {
   if (tcp) return false;
   return std::any_of(prefixes.udpMarks.begin(), prefixes.udpMarks.end(), [&](const auto& mark) {
     return payload.size() >= std::max(mark.minLength, mark.offset + mark.bytes.size()) &&
+           (mark.maxLength == 0 || payload.size() <= mark.maxLength) &&
            payload.substr(mark.offset, mark.bytes.size()) == mark.bytes;
   });
 }
@@ -226,6 +227,104 @@ TEST_CASE("look-alikes of the UDP announce") {
   noise.replace(8, 4, std::string("\x00\x00\x00\x01", 4));
   CHECK(passesFilter(false, noise));
   CHECK_FALSE(classifyPayload(false, noise));
+}
+
+namespace {
+std::string bytesOf(const char* hex) {
+  std::string out;
+  for (std::size_t i = 0; hex[i] != 0 && hex[i + 1] != 0; i += 2) {
+    out.push_back(static_cast<char>(std::stoi(std::string(hex + i, 2), nullptr, 16)));
+  }
+  return out;
+}
+// Recorded on loopback between two libtorrent 2.0.8 sessions (python3-libtorrent) with TCP off: the
+// SYN from 127.0.0.1:7002 and the seeder's STATE from 7001 (connection id 0x6881, ack_nr = the SYN's
+// seq_nr 0x3832); the data that followed was MSE-encrypted, no handshake text in it.
+const std::string kUtpSyn = bytesOf("4100688149713fc3000000000000000038320000");
+const std::string kUtpState = bytesOf("21006881497140da000000f10010000051cf3832");
+const Flow kLeecher{false, "127.0.0.1", 7002, "127.0.0.1", 7001, false};
+}  // namespace
+
+TEST_CASE("uTP: a SYN answered by its STATE is a BitTorrent connection, neither datagram alone") {
+  UtpHandshakes utp;
+  const auto t0 = UtpHandshakes::Clock::now();
+  CHECK_FALSE(classifyPayload(false, kUtpSyn));  // one datagram says nothing
+  CHECK_FALSE(classifyPayload(false, kUtpState));
+  CHECK(passesFilter(false, kUtpSyn));
+  CHECK(passesFilter(false, kUtpState));
+  CHECK_FALSE(utp.observe(kLeecher, kUtpSyn, t0));
+  CHECK(utp.pending() == 1);
+  CHECK_FALSE(utp.observe(kLeecher, kUtpState, t0));  // the SYN's own direction: no answer
+  const auto verdict = utp.observe(reversed(kLeecher), kUtpState, t0 + std::chrono::milliseconds(1));
+  REQUIRE(verdict);
+  CHECK(verdict->protocol == "bittorrent-utp");
+  CHECK(verdict->detail == "uTP connection 26753: SYN answered by STATE (BEP 29)");
+  CHECK(verdict->listeningPort == 0);
+  CHECK(utp.pending() == 0);
+  CHECK_FALSE(utp.observe(reversed(kLeecher), kUtpState, t0));  // answered once
+  CHECK(reversed(kLeecher).describe() == "udp 127.0.0.1:7001 -> 127.0.0.1:7002");
+  // libutp's SYN carries its extension bits (type 2, 8 bytes): 30 bytes, still a bare header.
+  std::string withBits = kUtpSyn;
+  withBits[1] = 2;
+  withBits += std::string("\x00\x08", 2) + std::string(8, '\0');
+  CHECK(passesFilter(false, withBits));
+  CHECK_FALSE(utp.observe(kLeecher, withBits, t0));
+  CHECK(utp.observe(reversed(kLeecher), kUtpState, t0));
+}
+
+TEST_CASE("uTP look-alikes: no answer, another answer, late, with data, from elsewhere, malformed") {
+  const auto t0 = UtpHandshakes::Clock::now();
+  const auto answerAfter = [&](const std::string& syn, const Flow& from, const std::string& state,
+                               UtpHandshakes::Clock::duration after) {
+    UtpHandshakes utp;
+    (void)utp.observe(kLeecher, syn, t0);
+    return utp.observe(from, state, t0 + after).has_value();
+  };
+  const auto changed = [](std::string bytes, std::size_t at, char value) {
+    bytes[at] = value;
+    return bytes;
+  };
+  const auto ms = std::chrono::milliseconds(1);
+  CHECK(answerAfter(kUtpSyn, reversed(kLeecher), kUtpState, ms));  // the control
+  CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), changed(kUtpState, 19, '\x33'), ms));  // acks another seq_nr
+  CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), changed(kUtpState, 3, '\x82'), ms));   // another connection
+  CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), kUtpState, UtpHandshakes::kAnswerWithin + ms));  // too late
+  CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), kUtpState + "data", ms));  // a STATE carries no data
+  CHECK_FALSE(answerAfter(kUtpSyn + "data", reversed(kLeecher), kUtpState, ms));  // nor does a SYN
+  CHECK_FALSE(answerAfter(kUtpSyn, Flow{false, "127.0.0.2", 7001, "127.0.0.1", 7002, false}, kUtpState, ms));
+  CHECK_FALSE(answerAfter(kUtpSyn, Flow{false, "127.0.0.1", 7003, "127.0.0.1", 7002, false}, kUtpState, ms));
+  CHECK_FALSE(answerAfter(changed(kUtpSyn, 0, '\x42'), reversed(kLeecher), kUtpState, ms));  // version 2
+  CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), changed(kUtpState, 0, '\x11'), ms));  // a FIN, not a STATE
+  // Extensions: a length past the datagram's end, an unknown type, a chain longer than four.
+  CHECK_FALSE(answerAfter(changed(kUtpSyn, 1, '\x01') + std::string("\x00\xfa", 2), reversed(kLeecher), kUtpState, ms));
+  CHECK_FALSE(answerAfter(changed(kUtpSyn, 1, '\x09') + std::string("\x00\x00", 2), reversed(kLeecher), kUtpState, ms));
+  std::string chain = changed(kUtpSyn, 1, '\x01');
+  for (int i = 0; i < 5; ++i) chain += std::string(i < 4 ? "\x01\x00" : "\x00\x00", 2);
+  CHECK_FALSE(answerAfter(chain, reversed(kLeecher), kUtpState, ms));
+  CHECK_FALSE(answerAfter(kUtpSyn.substr(0, 19), reversed(kLeecher), kUtpState, ms));  // short
+  // Over TCP nothing is uTP.
+  UtpHandshakes utp;
+  CHECK_FALSE(utp.observe(Flow{true, "127.0.0.1", 7002, "127.0.0.1", 7001, false}, kUtpSyn, t0));
+  CHECK(utp.pending() == 0);
+  // QUIC's short packets may begin with 0x41 too; longer than a bare header, the kernel keeps them.
+  CHECK_FALSE(passesFilter(false, kUtpSyn + std::string(30, '\x5a')));
+  // A DNS query of 20 bytes whose id happens to be 0x4100 passes the filter; it is never answered by
+  // a STATE.
+  CHECK(passesFilter(false, bytesOf("41000100000100000000000002616200000100") + std::string(1, '\x01')));
+}
+
+TEST_CASE("uTP: a flood of SYNs is held to a bound") {
+  UtpHandshakes utp;
+  const auto t0 = UtpHandshakes::Clock::now();
+  for (std::size_t i = 0; i < UtpHandshakes::kMaxPending * 3; ++i) {
+    const Flow from{false, "10.0.0.1", static_cast<std::uint16_t>(1000 + i), "10.0.0.2", 7001, false};
+    (void)utp.observe(from, kUtpSyn, t0);
+    CHECK(utp.pending() <= UtpHandshakes::kMaxPending);
+  }
+  // Old ones make room first: after the window a new SYN finds space without dropping a fresh one.
+  const auto later = t0 + UtpHandshakes::kAnswerWithin + std::chrono::seconds(1);
+  CHECK_FALSE(utp.observe(kLeecher, kUtpSyn, later));
+  CHECK(utp.observe(reversed(kLeecher), kUtpState, later));
 }
 
 TEST_CASE("IP parsing refuses what does not add up") {
