@@ -23,6 +23,9 @@ test_packages=(python3 postgresql clang libclang-rt-14-dev sqlite3 procps iprout
   # tests/integration/test_p2p.py: real file-sharing clients (run only in a test's own network namespace;
   # without a running init nothing starts them at install) and benign look-alikes
   transmission-daemon qbittorrent-nox aria2 ctorrent rtorrent deluged amule-daemon tshark tcpdump curl
+  # tests/integration/test_p2p_renamed.py: Deluge's engine driven from Python (a uTP-only swarm), rsync
+  # among the everyday programs that must be left alone
+  python3-libtorrent rsync
   rsyslog rsyslog-gnutls)  # tests/integration/test_siem.py: the SIEM receiver (run as the test's child only)
 # tests/integration/test_requests.py: the desktop notification of a block (notify-send as the user, on a
 # session bus and notification service the test runs)

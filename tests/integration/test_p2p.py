@@ -24,7 +24,10 @@ def machine_forks():
         return next(int(line.split()[1]) for line in f if line.startswith("processes "))
 
 
-class P2pGuardTest(MamoriTestCase):
+class P2pTestBase(MamoriTestCase):
+    """The sandbox, a collector, the agent confined to the sandbox and the checks of a stop (test_p2p_renamed.py
+    uses them too)."""
+
     def setUp(self):
         super().setUp()
         require_root(self)
@@ -92,6 +95,47 @@ class P2pGuardTest(MamoriTestCase):
             "amuled": ["amuled", f"--config-dir={d('amuled')}"],
         }
 
+    def start_network_only_agent(self):
+        """An agent whose names, hashes and YARA rules say nothing: no built-in signatures, one set that
+        matches nothing; only traffic can give a client away."""
+        policy = ('{"schema_version": 1, "version": 1, "name": "network only", "group": "default",'
+                  ' "p2p_guard": {"mode": "enforce", "builtin_signatures": false, "network_detection": true,'
+                  ' "signature_sets": [{"name": "company", "process_names": ["nothing-matches-this"]}]}}')
+        agent = self.start_agent(policy)
+        wait_until(lambda: "applied the local file" in agent.process.output() or None, 30, "the local policy")
+
+    def start_tracker(self, log=None):
+        """The test tracker (HTTP and UDP on port 6969) in the sandbox, once it answers."""
+        here = os.path.dirname(os.path.abspath(__file__))
+        tracker = self.sandbox.spawn(["python3", os.path.join(here, "p2p_tracker.py"), "6969"], log=log)
+
+        def tracker_up():
+            return subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--pid", "--net", "--", "curl", "-s",
+                                   "-o", "/dev/null", "http://127.0.0.1:6969/"], capture_output=True).returncode == 0
+        wait_until(tracker_up, 30, "the test tracker")
+        return tracker
+
+    def torrent_of_random_file(self, announce):
+        files = self.dir("files")
+        payload = os.path.join(files, "payload.bin")
+        with open(payload, "wb") as f:
+            f.write(os.urandom(300_000))
+        torrent = os.path.join(files, "payload.torrent")
+        make_torrent(payload, torrent, announce)
+        return payload, torrent
+
+    def assertStoppedByNetwork(self, proc, marker, protocol, attribution):
+        event = self.assertStopped(proc, marker, timeout=60, actions=("killed",))
+        self.assertEqual(event["details"]["p2p.trigger"], "network", event)
+        network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
+        self.assertTrue(network, event)
+        self.assertTrue(network[0]["matched"].startswith(protocol), event)
+        self.assertIn("127.0.0.1", network[0]["subject"], event)
+        self.assertRegex(network[0]["attribution"], attribution, event)
+        return network[0]
+
+
+class P2pGuardTest(P2pTestBase):
     def test_installed_and_renamed_clients_are_stopped(self):
         agent = self.start_agent()
         payload = os.path.join(self.dir("files"), "payload.bin")
@@ -293,45 +337,6 @@ class P2pGuardTest(MamoriTestCase):
         shutil.copy("/usr/bin/ctorrent", copy)
         self.assertStopped(self.sandbox.spawn([copy, "-s", self.dir("after-idle") + "/out", "/nonexistent.torrent"]),
                            copy)
-
-    def start_network_only_agent(self):
-        """An agent whose names, hashes and YARA rules say nothing: no built-in signatures, one set that
-        matches nothing; only traffic can give a client away."""
-        policy = ('{"schema_version": 1, "version": 1, "name": "network only", "group": "default",'
-                  ' "p2p_guard": {"mode": "enforce", "builtin_signatures": false, "network_detection": true,'
-                  ' "signature_sets": [{"name": "company", "process_names": ["nothing-matches-this"]}]}}')
-        agent = self.start_agent(policy)
-        wait_until(lambda: "applied the local file" in agent.process.output() or None, 30, "the local policy")
-
-    def start_tracker(self, log=None):
-        """The test tracker (HTTP and UDP on port 6969) in the sandbox, once it answers."""
-        here = os.path.dirname(os.path.abspath(__file__))
-        tracker = self.sandbox.spawn(["python3", os.path.join(here, "p2p_tracker.py"), "6969"], log=log)
-
-        def tracker_up():
-            return subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--pid", "--net", "--", "curl", "-s",
-                                   "-o", "/dev/null", "http://127.0.0.1:6969/"], capture_output=True).returncode == 0
-        wait_until(tracker_up, 30, "the test tracker")
-        return tracker
-
-    def torrent_of_random_file(self, announce):
-        files = self.dir("files")
-        payload = os.path.join(files, "payload.bin")
-        with open(payload, "wb") as f:
-            f.write(os.urandom(300_000))
-        torrent = os.path.join(files, "payload.torrent")
-        make_torrent(payload, torrent, announce)
-        return payload, torrent
-
-    def assertStoppedByNetwork(self, proc, marker, protocol, attribution):
-        event = self.assertStopped(proc, marker, timeout=60, actions=("killed",))
-        self.assertEqual(event["details"]["p2p.trigger"], "network", event)
-        network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
-        self.assertTrue(network, event)
-        self.assertTrue(network[0]["matched"].startswith(protocol), event)
-        self.assertIn("127.0.0.1", network[0]["subject"], event)
-        self.assertRegex(network[0]["attribution"], attribution, event)
-        return network[0]
 
     def test_unknown_clients_are_caught_by_their_traffic(self):
         self.start_network_only_agent()
