@@ -39,6 +39,27 @@ export function append(parent: Node, children: (Child | Child[])[]): void {
   }
 }
 
+// Answers to requests started one after another can arrive in any order: a slower one for an earlier
+// choice (a group, a filter, a row) would replace what was asked for last. A page keeps one Latest per
+// place it draws: start() before each request, and draw the answer only while isLatest(ticket).
+export class Latest {
+  private count = 0;
+
+  start(): number {
+    this.count += 1;
+    return this.count;
+  }
+
+  // The ticket of the newest request, for work that must not outlive it (a poll that appends).
+  current(): number {
+    return this.count;
+  }
+
+  isLatest(ticket: number): boolean {
+    return ticket === this.count;
+  }
+}
+
 export function clear(element: Element): void {
   while (element.firstChild) element.removeChild(element.firstChild);
 }

@@ -1,5 +1,5 @@
 import { api, query } from '../api';
-import { h, notice, formatTime, replace } from '../dom';
+import { h, notice, formatTime, replace, Latest } from '../dom';
 import type { PageContext } from '../main';
 import { clipped, safeText } from '../safetext';
 
@@ -54,7 +54,10 @@ export async function renderAudit(context: PageContext): Promise<void> {
     (detail.querySelector('h2') as HTMLElement).focus();
   };
 
+  // The first load runs while the form can be used: a filter asked for after it must not be replaced by it.
+  const loads = new Latest();
   const load = async () => {
+    const ticket = loads.start();
     replace(status, notice('info', 'Loading…'));
     // Newest first; with a start time, the records from then on (oldest first, as the chain runs).
     const from = since.value ? new Date(since.value).toISOString() : undefined;
@@ -62,6 +65,7 @@ export async function renderAudit(context: PageContext): Promise<void> {
       'GET',
       `/api/v1/audit${query({ since: from, limit: limit.value, order: from ? 'asc' : 'desc' })}`,
     );
+    if (!loads.isLatest(ticket)) return;
     const records = Array.isArray(answer.records) ? answer.records : [];
     replace(
       body,

@@ -1,5 +1,5 @@
 import { api, query, EventRecord } from '../api';
-import { h, replace, formatTime, notice } from '../dom';
+import { h, replace, formatTime, notice, Latest } from '../dom';
 import { clipped, safeText } from '../safetext';
 import type { PageContext } from '../main';
 
@@ -123,7 +123,7 @@ export async function renderEvents(context: PageContext): Promise<void> {
   });
   let newest = '';
   let shown = 0;
-  let generation = 0;
+  const loads = new Latest();
 
   const summary = (event: EventRecord): string => {
     const d = event.details as Record<string, unknown>;
@@ -157,21 +157,21 @@ export async function renderEvents(context: PageContext): Promise<void> {
   };
 
   const load = async () => {
-    const mine = ++generation;
+    const mine = loads.start();
     csv.setAttribute('href', `/api/v1/events.csv${query(filters())}`);
     const answer = await api<{ events: EventRecord[] }>('GET', `/api/v1/events${query({ ...filters(), order: 'desc', limit: String(PAGE) })}`);
-    if (mine !== generation) return;
+    if (!loads.isLatest(mine)) return;
     replace(body, answer.events.map(row));
     newest = answer.events.length ? answer.events[0].id : '';
     shown = answer.events.length;
     replace(status, `${shown} events shown${shown === PAGE ? ' (the newest 200; narrow the filters for older ones)' : ''}`);
   };
   const poll = async () => {
-    const mine = generation;
+    const mine = loads.current();
     const params = { ...filters(), order: 'asc', limit: '500', cursor: newest || undefined };
     if (!newest) Object.assign(params, { order: 'desc', limit: String(PAGE) });
     const answer = await api<{ events: EventRecord[] }>('GET', `/api/v1/events${query(params)}`);
-    if (mine !== generation || answer.events.length === 0) return;
+    if (!loads.isLatest(mine) || answer.events.length === 0) return;
     const fresh = newest ? answer.events : [...answer.events].reverse();
     for (const event of fresh) body.insertBefore(row(event), body.firstChild);
     newest = fresh[fresh.length - 1].id;

@@ -1,5 +1,5 @@
 import { api, ApiError } from '../api';
-import { h, notice, formatTime, replace } from '../dom';
+import { h, notice, formatTime, replace, Latest } from '../dom';
 import type { PageContext } from '../main';
 import { clipped, safeText } from '../safetext';
 
@@ -35,8 +35,12 @@ export async function renderInspections(context: PageContext): Promise<void> {
     return;
   }
   const detail = h('section', { class: 'detail', id: 'inspection-detail', 'aria-label': 'Inspection report', hidden: true });
+  // The report opened last is the one shown, however long an earlier one (a large report) takes.
+  const opening = new Latest();
   const open = async (row: InspectionRow) => {
+    const ticket = opening.start();
     const report = await api<Record<string, unknown>>('GET', `/api/v1/inspections/${encodeURIComponent(row.id)}`);
+    if (!opening.isLatest(ticket)) return;
     replace(
       detail,
       h('h2', { tabindex: -1 }, `Report from ${text(row.host)}`),

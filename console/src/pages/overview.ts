@@ -2,7 +2,7 @@
 // database; this page only draws. A chart segment or a top-list row opens the events view with the
 // filters that select exactly the events it counts.
 import { api, query } from '../api';
-import { h, replace, notice, formatTime } from '../dom';
+import { h, replace, notice, formatTime, Latest } from '../dom';
 import { clipped } from '../safetext';
 import { stackedBarChart, ChartSeries } from '../chart';
 import type { PageContext } from '../main';
@@ -84,9 +84,9 @@ export async function renderOverview(context: PageContext): Promise<void> {
   const content = h('div', { id: 'overview' });
   context.main.append(form, status, content);
 
-  let generation = 0;
+  const loads = new Latest();
   const load = async () => {
-    const mine = ++generation;
+    const mine = loads.start();
     const hours = RANGES.find((r) => r.value === range.value)?.hours ?? 24 * 7;
     const until = Math.ceil(Date.now() / HOUR_MS) * HOUR_MS;
     const since = until - hours * HOUR_MS;
@@ -99,7 +99,7 @@ export async function renderOverview(context: PageContext): Promise<void> {
         tz_offset_min: String(offsetMinutes()),
       })}`,
     );
-    if (mine !== generation) return; // a later request (the form submitted again) wins
+    if (!loads.isLatest(mine)) return; // a later request (the form submitted again) wins
     draw(answer);
     replace(status, `From ${formatTime(answer.since)} to ${formatTime(answer.until)}, by ${answer.bucket}`);
   };

@@ -1,5 +1,5 @@
 import { api, ApiError, Agent, PolicySummary, ValidationAnswer } from '../api';
-import { h, replace, notice, formatTime } from '../dom';
+import { h, replace, notice, formatTime, Latest } from '../dom';
 import { lineDiff, lineOf, pointerOffset } from '../jsonpos';
 import type { PageContext } from '../main';
 import { clipped, safeText } from '../safetext';
@@ -53,9 +53,9 @@ export async function renderPolicies(context: PageContext): Promise<void> {
   // The group shown is the one chosen last: an answer for a group chosen before it (slower, or its
   // policy larger) is dropped, else it replaced the editor of the group the select shows, and a push
   // went to the group on the page's heading, not the one in the select.
-  let opening = 0;
+  const opening = new Latest();
   const open = async (group: string) => {
-    const mine = ++opening;
+    const mine = opening.start();
     stopRollout();
     let current: PolicySummary | null = null;
     try {
@@ -63,7 +63,7 @@ export async function renderPolicies(context: PageContext): Promise<void> {
     } catch (error) {
       if (!(error instanceof ApiError && error.status === 404)) throw error;
     }
-    if (mine !== opening) return;
+    if (!opening.isLatest(mine)) return;
     const currentText = current?.document ?? '';
     const textarea = h('textarea', {
       id: 'policy-text',
@@ -140,11 +140,11 @@ export async function renderPolicies(context: PageContext): Promise<void> {
       );
     };
     let validateTimer = 0;
-    let validation = 0;
+    const validation = new Latest();
     const validate = async () => {
-      const mine = ++validation;
+      const ticket = validation.start();
       const answer = await api<ValidationAnswer>('POST', `/api/v1/policies/validate?group=${encodeURIComponent(group)}`, textarea.value);
-      if (mine !== validation) return;
+      if (!validation.isLatest(ticket)) return;
       lastValid = answer.valid;
       push.disabled = !admin || !answer.valid;
       showErrors(answer);
@@ -227,7 +227,7 @@ export async function renderPolicies(context: PageContext): Promise<void> {
     );
     showDiff();
     await validate();
-    if (current && mine === opening) watchRollout(current.version);
+    if (current && opening.isLatest(mine)) watchRollout(current.version);
   };
   groupSelect.addEventListener('change', () => void open(groupSelect.value));
   await open(groupSelect.value);
