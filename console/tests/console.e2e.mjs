@@ -56,6 +56,25 @@ async function waitUntil(condition, timeoutMs, what, intervalMs = 100) {
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${last instanceof Error ? last.message : JSON.stringify(last)})`);
 }
 
+// Runs body while the page's requests that match are answered 1.5 s late (a slow answer for an earlier
+// choice), then waits past them; fails when none was held back, since the check would prove nothing.
+async function withSlowAnswers(page, matches, body) {
+  let held = 0;
+  const hold = async (route) => {
+    held += 1;
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    await route.continue();
+  };
+  await page.route(matches, hold);
+  try {
+    await body();
+    await new Promise((resolve) => setTimeout(resolve, 2500)); // past the slow answers
+  } finally {
+    await page.unroute(matches, hold);
+  }
+  assert.ok(held >= 1, 'no answer was held back: the test proves nothing');
+}
+
 function start(name, args) {
   const logPath = path.join(ARTIFACTS, `${name}.log`);
   const out = fs.openSync(logPath, 'w');
@@ -344,31 +363,21 @@ async function main() {
       // The page opens the first group ('default') and the administrator picks GROUP at once; the
       // answer for 'default' comes last. It replaced GROUP's editor while the select showed GROUP.
       const slow = (url) => url.pathname === '/api/v1/policies' && url.searchParams.get('group') === 'default';
-      let delayed = 0;
-      await page.route(slow, async (route) => {
-        delayed += 1;
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        await route.continue();
-      });
-      try {
+      await withSlowAnswers(page, slow, async () => {
         await page.click('a[data-route="policies"]');
         await page.waitForSelector('#policy-group');
         await page.selectOption('#policy-group', 'default');
         await page.selectOption('#policy-group', GROUP);
         await page.waitForFunction((group) => document.querySelector('#policy-text')?.value.includes(`"group": "${group}"`), GROUP);
-        await new Promise((resolve) => setTimeout(resolve, 2500)); // past the slow answer
-        assert.ok(delayed >= 1, 'the answer for default was not held back: the test proves nothing');
-        const shown = await page.evaluate(() => ({
-          select: document.querySelector('#policy-group').value,
-          heading: document.querySelector('#policy-editor h2').textContent,
-          text: document.querySelector('#policy-text').value,
-        }));
-        assert.equal(shown.select, GROUP);
-        assert.ok(shown.heading.startsWith(`Group ${GROUP}:`), `the editor shows another group: ${shown.heading}`);
-        assert.ok(shown.text.includes(`"group": "${GROUP}"`), shown.text);
-      } finally {
-        await page.unroute(slow);
-      }
+      });
+      const shown = await page.evaluate(() => ({
+        select: document.querySelector('#policy-group').value,
+        heading: document.querySelector('#policy-editor h2').textContent,
+        text: document.querySelector('#policy-text').value,
+      }));
+      assert.equal(shown.select, GROUP);
+      assert.ok(shown.heading.startsWith(`Group ${GROUP}:`), `the editor shows another group: ${shown.heading}`);
+      assert.ok(shown.text.includes(`"group": "${GROUP}"`), shown.text);
     });
 
     let pushedVersion = 0;
@@ -770,13 +779,7 @@ async function main() {
       // The page's first load (the newest records) answers after the filter asked for next: it must
       // not replace the filter's answer (none from a day in 2099).
       const first = (url) => url.pathname === '/api/v1/audit' && !url.searchParams.has('since');
-      let held = 0;
-      await page.route(first, async (route) => {
-        held += 1;
-        await new Promise((resolve) => setTimeout(resolve, 1500));
-        await route.continue();
-      });
-      try {
+      await withSlowAnswers(page, first, async () => {
         await page.click('a[data-route="fleet"]');
         await page.waitForSelector('#fleet-rows');
         await page.click('a[data-route="audit"]');
@@ -784,13 +787,9 @@ async function main() {
         await page.fill('#audit-since', '2099-01-01T00:00');
         await page.click('#audit-form button[type="submit"]');
         await page.waitForFunction(() => document.querySelector('#audit-status')?.textContent.includes('No records.'));
-        await new Promise((resolve) => setTimeout(resolve, 2500)); // past the first load's answer
-        assert.ok(held >= 1, 'the first load was not held back: the test proves nothing');
-        assert.match(await page.textContent('#audit-status'), /No records\./);
-        assert.equal(await page.locator('#audit-rows tr').count(), 0);
-      } finally {
-        await page.unroute(first);
-      }
+      });
+      assert.match(await page.textContent('#audit-status'), /No records\./);
+      assert.equal(await page.locator('#audit-rows tr').count(), 0);
     });
 
     await step('the viewer sees the fleet but has no push button, and sign-out ends the session', async () => {
