@@ -33,6 +33,12 @@ inline std::size_t digitAt(std::string_view text, std::size_t i, char& d) {
 
 bool isSeparator(char c) { return c == ' ' || c == '-'; }
 
+// Whether text holds three ASCII digits at `at` and no fourth after them.
+bool thousandsGroupAt(std::string_view text, std::size_t at) {
+  const auto digit = [&](std::size_t k) { return k < text.size() && text[k] >= '0' && text[k] <= '9'; };
+  return digit(at) && digit(at + 1) && digit(at + 2) && !digit(at + 3);
+}
+
 bool isAsciiAlnum(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // Whether any byte of word is an ASCII digit or 0xEF (the lead byte of a full-width digit). Exact
@@ -108,14 +114,27 @@ void forEachDigitRun(std::string_view text, std::size_t maxDigits, Visit&& visit
     const bool gluedBefore = i > 0 && isAsciiAlnum(text[i - 1]);
     std::size_t size = 0;
     bool tooLong = false;
+    std::size_t group = 0;  // digits since the run's start or its last thousands separator
+    bool spaced = false;    // joined at a blank or hyphen
+    bool grouped = false;   // joined at thousands separators
     while (true) {
       if (size < maxDigits + 1) run[size++] = d;
       if (size > maxDigits) tooLong = true;
+      ++group;
       i += len;
       if (i >= text.size()) break;
       if ((len = digitAt(text, i, d)) != 0) continue;
-      if (isSeparator(text[i]) && i + 1 < text.size() && (len = digitAt(text, i + 1, d)) != 0) {
+      if (!grouped && isSeparator(text[i]) && i + 1 < text.size() && (len = digitAt(text, i + 1, d)) != 0) {
+        spaced = true;
         ++i;
+        continue;
+      }
+      // A number shown with thousands separators (a sheet's "#,##0": 123,456,789,012) is one number:
+      // groups of exactly three after a first of one to three, and nothing else ("1,2,3", "12,3456").
+      if (text[i] == ',' && !spaced && group <= 3 && (!grouped || group == 3) && thousandsGroupAt(text, i + 1)) {
+        grouped = true;
+        group = 0;
+        len = digitAt(text, ++i, d);
         continue;
       }
       break;

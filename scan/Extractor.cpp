@@ -38,6 +38,18 @@ ZipFlavor flavorOf(std::string_view zip, const std::vector<ZipEntry>& entries) {
   return ZipFlavor::kPlain;
 }
 
+// Whether an OpenDocument package is password-protected: its manifest gives the members' encryption
+// (the XML parts are then ciphertext, and the XML pass would find no text in them, silently).
+bool openDocumentEncrypted(std::string_view zip, const std::vector<ZipEntry>& entries) {
+  constexpr std::uint64_t kMaxManifestBytes = 1U << 20U;
+  for (const auto& entry : entries) {
+    if (entry.name != "META-INF/manifest.xml" || entry.encrypted()) continue;
+    auto manifest = readZipMember(zip, entry, kMaxManifestBytes);
+    return manifest && manifest.value().find(":encryption-data") != std::string::npos;
+  }
+  return false;
+}
+
 // Parts of an OOXML package whose schema holds no character data, only elements and attributes
 // (formatting, fonts, themes, settings, the sheet's calculation order): the XML pass would find no text
 // in them, so they are not inflated (docs/decisions/0061). Text-bearing parts (body, headers, footers,
@@ -143,6 +155,11 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
     return;
   }
   const ZipFlavor flavor = flavorOf(data, entries);
+  if (flavor == ZipFlavor::kOpenDocument && openDocumentEncrypted(data, entries)) {
+    walk.notInspected.push_back(
+        {location, "encrypted OpenDocument file (password-protected): its text cannot be read"});
+    return;
+  }
   const auto ratio = static_cast<std::uint64_t>(limits_.maxRatio);
   for (const auto& entry : entries) {
     if (entry.directory()) continue;

@@ -172,7 +172,14 @@ class Reader {
 OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
                         const OleSink& sink) {
   auto opened = CompoundFile::open(data);
-  if (!opened) return OleKind::kNotCompound;
+  if (!opened) {
+    // A compound file's header (its byte order mark where [MS-CFB] puts it) with a broken FAT or
+    // directory is corrupt or cut short: said so. Other bytes behind the signature are not taken for
+    // one. Either way its bytes are still matched as they are.
+    if (data.size() >= 512 && le16(data, 0x1C) == 0xFFFE)
+      sink.problem(location, opened.error().message, opened.error().kind);
+    return OleKind::kNotCompound;
+  }
   const CompoundFile& file = opened.value();
   Reader reader(file, maxBytes, sink);
   if (file.find("WordDocument") != nullptr) {
@@ -191,6 +198,13 @@ OleKind readOleDocument(std::string_view data, const std::string& location, std:
       file.find("__substg1.0_1000001F") != nullptr || file.find("__substg1.0_0037001E") != nullptr) {
     reader.message(location, 0, 0);
     return OleKind::kMessage;
+  }
+  // A password-protected .docx/.xlsx/.pptx: Office (and LibreOffice) write the encrypted package in a
+  // compound file, beside the key's description ([MS-OFFCRYPTO]).
+  if (file.find("EncryptedPackage") != nullptr && file.find("EncryptionInfo") != nullptr) {
+    sink.problem(location, "encrypted Office document (password-protected): its text cannot be read",
+                 common::ErrorKind::kOther);
+    return OleKind::kEncryptedPackage;
   }
   return OleKind::kUnknown;
 }

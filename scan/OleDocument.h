@@ -22,11 +22,13 @@ struct OleSink {
   std::function<void(const std::string& location, const std::string& reason, common::ErrorKind kind)> problem;
 };
 
-enum class OleKind { kNotCompound, kUnknown, kWord, kExcel, kPowerPoint, kMessage };
+enum class OleKind { kNotCompound, kUnknown, kWord, kExcel, kPowerPoint, kMessage, kEncryptedPackage };
 
 // Reads data (a whole compound file at location); maxBytes bounds every stream read and all text
-// produced. kNotCompound when the header, FAT or directory is broken and kUnknown for a compound file
-// of another kind: nothing was sent to the sink then, and the caller treats data as plain bytes.
+// produced. kNotCompound when the header, FAT or directory is broken (past a header with the byte
+// order mark, reported to the sink's problem as "corrupt compound file: ...") and kUnknown for a
+// compound file of another kind (nothing sent to the sink): the caller treats data as plain bytes
+// then. kEncryptedPackage: a password-protected OOXML document, reported to the sink's problem.
 OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
                         const OleSink& sink);
 

@@ -10,14 +10,15 @@ namespace {
 constexpr std::uint16_t kTextCharsAtom = 0x0FA0;
 constexpr std::uint16_t kTextBytesAtom = 0x0FA8;
 constexpr std::uint16_t kCString = 0x0FBA;
+constexpr std::uint16_t kBinaryTagData = 0x138B;  // RT_BinaryTagDataBlob
 constexpr std::size_t kHeaderBytes = 8;
-}  // namespace
 
-LegacyTextResult pptText(std::string_view doc, std::size_t maxText) {
-  LegacyTextResult result;
+// The records of doc from the first on: containers (recVer 0xF) are entered by stepping over their
+// header only, so the walk needs no stack and nesting costs nothing; atoms are stepped over whole. A
+// binary tag's data (the "___PPT10" extension that holds the slide's comments, Comment10Container) is
+// walked as records of its own, once (a tag's data inside a tag's data is stepped over).
+void walk(std::string_view doc, std::size_t maxText, bool inTag, LegacyTextResult& result) {
   std::string& out = result.text;
-  // Containers (recVer 0xF) are entered by stepping over their header only, so the walk needs no stack
-  // and nesting costs nothing; atoms are stepped over whole.
   std::size_t at = 0;
   while (at + kHeaderBytes <= doc.size() && out.size() < maxText) {
     const std::uint16_t verInstance = le16(doc, at);
@@ -29,7 +30,8 @@ LegacyTextResult pptText(std::string_view doc, std::size_t maxText) {
       continue;
     }
     if (length > doc.size() - body) {
-      result.problems.push_back("record at offset " + std::to_string(at) + " runs past the end of the stream");
+      if (!inTag)
+        result.problems.push_back("record at offset " + std::to_string(at) + " runs past the end of the stream");
       break;
     }
     const std::string_view data = doc.substr(body, length);
@@ -39,9 +41,19 @@ LegacyTextResult pptText(std::string_view doc, std::size_t maxText) {
     } else if (type == kTextBytesAtom) {
       appendLatin1(out, data);
       out.push_back('\n');
+    } else if (type == kBinaryTagData && !inTag) {
+      walk(data, maxText, true, result);
     }
     at = body + length;
   }
+}
+
+}  // namespace
+
+LegacyTextResult pptText(std::string_view doc, std::size_t maxText) {
+  LegacyTextResult result;
+  std::string& out = result.text;
+  walk(doc, maxText, false, result);
   for (char& c : out) {
     if (c == '\r' || c == '\x0B') c = '\n';  // paragraph and line breaks inside a text atom
   }

@@ -43,7 +43,8 @@ bool skippedDestination(std::string_view word) {
                                                   "rsidtbl",      "generator",     "fldinst",    "colorschememapping",
                                                   "pgdsctbl",     "bkmkstart",     "bkmkend",    "filetbl",
                                                   "revtbl",       "passwordhash",  "blipuid",    "nonshppict",
-                                                  "mmathPr",      "wgrffmtfilter", "xmlopen",    "listtext"};
+                                                  "mmathPr",      "wgrffmtfilter", "xmlopen",    "listtext",
+                                                  "shprslt"};
   for (const auto skipped : kSkipped) {
     if (word == skipped) return true;
   }
@@ -51,15 +52,22 @@ bool skippedDestination(std::string_view word) {
 }
 
 // Destinations a writer may mark ignorable (\*) that still hold text a reader sees: LibreOffice writes
-// {\*\footnote ...} and {\*\annotation ...}.
+// {\*\footnote ...} and {\*\annotation ...}; a drawing object (text box, shape) is {\shp{\*\shpinst
+// ... {\sp{\sn name}{\sv value}} ... {\shptxt text}}{\shprslt fallback}}: its text is read, its
+// properties are not (but WordArt's text, the gtextUNICODE property), and the fallback drawing is
+// skipped, so the text counts once.
 bool keptStarredDestination(std::string_view word) {
-  return word == "footnote" || word == "annotation" || word.rfind("header", 0) == 0 || word.rfind("footer", 0) == 0;
+  return word == "footnote" || word == "annotation" || word.rfind("header", 0) == 0 || word.rfind("footer", 0) == 0 ||
+         word == "shpinst";
 }
+
+constexpr std::size_t kMaxPropertyName = 32;
 
 struct Group {
   bool skip = false;  // inside a destination without readable text
   bool fontTable = false;
-  int ucSkip = 1;  // fallback characters after \uN
+  bool propertyName = false;  // a shape property's name ({\sn ...}), kept in Reader::propertyName_
+  int ucSkip = 1;             // fallback characters after \uN
   int codePage = kDefaultCodePage;
 };
 
@@ -181,6 +189,18 @@ class Reader {
       group().skip = true;
       return;
     }
+    if (word == "sn") {
+      flushBytes();
+      group().skip = true;
+      group().propertyName = true;
+      propertyName_.clear();
+      return;
+    }
+    if (word == "sv") {
+      flushBytes();
+      if (propertyName_ != "gtextUNICODE") group().skip = true;
+      return;
+    }
     if (word == "uc" && hasNumber) {
       group().ucSkip = static_cast<int>(std::clamp(number, 0L, 8L));
     } else if (word == "ansicpg" && hasNumber) {
@@ -222,6 +242,10 @@ class Reader {
 
   void character(unsigned char c) {
     if (consumeFallback()) return;
+    if (group().propertyName) {
+      if (propertyName_.size() < kMaxPropertyName) propertyName_.push_back(static_cast<char>(c));
+      return;
+    }
     if (group().skip) return;
     // An 8-bit byte written raw is the same as \'hh; so is an ASCII byte that completes a
     // double-byte character (Word writes 外, 8A 4F, as \'8aO).
@@ -341,7 +365,8 @@ class Reader {
   int documentCodePage_ = kDefaultCodePage;
   long definingFont_ = -1;
   std::map<long, int> fontCodePages_;
-  std::string bytes_;  // \'hh bytes not yet decoded (a double-byte character spans two)
+  std::string propertyName_;  // the last shape property's name
+  std::string bytes_;         // \'hh bytes not yet decoded (a double-byte character spans two)
   RtfTextResult result_;
 };
 

@@ -28,6 +28,7 @@ constexpr std::uint16_t kNumber = 0x0203;
 constexpr std::uint16_t kLabel = 0x0204;
 constexpr std::uint16_t kString = 0x0207;
 constexpr std::uint16_t kRk = 0x027E;
+constexpr std::uint16_t kTxo = 0x01B6;  // the text of a cell comment (NOTE) or a text box on a sheet
 
 struct Record {
   std::uint16_t type;
@@ -269,6 +270,21 @@ LegacyTextResult xlsText(std::string_view workbook, std::size_t maxText) {
       case kMulRk:
         for (std::size_t at = 4; at + 6 + 2 <= b.size(); at += 6) line(excelNumber(rkValue(le32(b, at + 2))));
         break;
+      case kTxo: {
+        // The text is in the CONTINUE records that follow: the first starts with the 8-bit/UTF-16 flag
+        // (and so does every later one that carries text); the formatting runs come after it.
+        const std::size_t count = b.size() >= 12 ? le16(b, 10) : 0;
+        std::vector<std::string_view> parts;
+        while (i + 1 < records.size() && records[i + 1].type == kContinue) parts.push_back(records[++i].body);
+        if (count == 0 || parts.empty() || parts[0].empty()) break;
+        const bool highByte = (static_cast<std::uint8_t>(parts[0][0]) & 0x01U) != 0;
+        parts[0].remove_prefix(1);
+        Segments in(std::move(parts));
+        std::string s;
+        (void)in.readChars(count, highByte, s);  // cut short: what was read
+        line(s);
+        break;
+      }
       case kFormula:
         // A number result, unless its last two bytes are 0xFFFF (a string, boolean or error: a STRING record follows).
         if (b.size() >= 14 && le16(b, 12) != 0xFFFF) line(excelNumber(f64(b, 6)));

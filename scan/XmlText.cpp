@@ -105,6 +105,27 @@ bool sharedStringCell(std::string_view tag) {
   return false;
 }
 
+// Where the element whose start tag (named qname, not self-closing) ended just before `from` ends: just
+// after its end tag, elements of the same name inside it counted; xml.size() if it never ends.
+std::size_t elementEnd(std::string_view xml, std::size_t from, std::string_view qname) {
+  std::size_t depth = 1;
+  std::size_t at = from;
+  while (true) {
+    const std::size_t hit = xml.find(qname, at);
+    if (hit == std::string_view::npos) return xml.size();
+    at = hit + qname.size();
+    if (at >= xml.size() || !kNameEnds[static_cast<unsigned char>(xml[at])]) continue;
+    const bool start = hit >= 1 && xml[hit - 1] == '<';
+    const bool end = !start && hit >= 2 && xml[hit - 1] == '/' && xml[hit - 2] == '<';
+    if (!start && !end) continue;
+    const std::size_t close = xml.find('>', at);
+    if (close == std::string_view::npos) return xml.size();
+    at = close + 1;
+    if (start && xml[close - 1] != '/') ++depth;
+    if (end && --depth == 0) return at;
+  }
+}
+
 bool shortDigits(std::string_view run) {
   if (run.empty() || run.size() > 6) return false;
   for (const char c : run)
@@ -269,6 +290,13 @@ std::size_t xmlTextInPlace(char* data, std::size_t size) {
     const bool selfClosing = data[close - 1] == '/';
     // (A tag "</" + nothing has an empty name, as "</>" had.)
     const std::string_view name = xml.substr(localStart, nameEnd - localStart);
+    // Markup compatibility (OOXML): an mc:AlternateContent holds the same content twice, as its
+    // mc:Choice (a Word text box or shape: wps:txbx) and as an mc:Fallback for older readers (the same
+    // text again in a VML v:textbox). The choice is read, the fallback skipped: its text is counted once.
+    if (name.size() == 8 && !endTag && !selfClosing && name == "Fallback") {
+      i = elementEnd(xml, i, xml.substr(nameFrom, nameEnd - nameFrom));
+      continue;
+    }
     if (name.size() == 1) {
       if (name[0] == 'c')
         inSharedStringCell = !endTag && !selfClosing && sharedStringCell(xml.substr(nameFrom, close - nameFrom));

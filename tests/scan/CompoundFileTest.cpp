@@ -115,6 +115,16 @@ TEST_CASE("BIFF8: shared strings across CONTINUE records, rich and phonetic runs
   CHECK(excelNumber(0.5) == "0.5");
   CHECK(excelNumber(1e300) == "1e+300");
   CHECK(xlsText(record(0x002F, "xx"), 100).encrypted);
+  // A cell comment: NOTE, OBJ, then TXO (its length at offset 10) with the text in the CONTINUE records
+  // after it, each starting with the 8-bit/UTF-16 flag, then the formatting runs.
+  std::string txo(18, '\0');
+  put16(txo, 10, 7);
+  const std::string comment = record(0x0809, std::string(16, '\0')) + record(0x01B6, txo) +
+                              record(0x003C, std::string("\x01", 1) + u16(u"注記: 社")) +
+                              record(0x003C, std::string("\x00", 1) + "x9") + record(0x003C, std::string(16, '\0')) +
+                              record(0x01B6, txo) + record(0x003C, "") + record(0x01B6, txo);
+  CHECK(xlsText(comment, 1 << 20).text == "注記: 社x9\n");
+  for (std::size_t n = 0; n < comment.size(); ++n) (void)xlsText(comment.substr(0, n), 1 << 20);
   // Cut anywhere, the reader stops with what it has.
   const std::string book = workbook();
   for (std::size_t n = 0; n < book.size(); ++n) (void)xlsText(book.substr(0, n), 1 << 20);

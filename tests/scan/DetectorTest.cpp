@@ -38,6 +38,19 @@ TEST_CASE("My Number check digit") {
   CHECK(numbers.count("個人番号: １２３４５６７８９０１８") == 1);
   CHECK(numbers.count("1234 5678 9010") == 0);
   CHECK(numbers.count("91234 5678 9018") == 0);  // 13 digits
+  // Shown with thousands separators (a sheet's "#,##0"): one number, only with groups of three.
+  CHECK(numbers.count("個人番号 123,456,789,018 円") == 1);
+  CHECK(numbers.count("123,456,789,018.00") == 1);
+  CHECK(numbers.count("12,3456,789,018") == 0);
+  CHECK(numbers.count("1234,567,890,18") == 0);
+  CHECK(numbers.count("123,456,789,0189") == 0);
+  CHECK(numbers.count("123,456 789 018") == 0);  // separators not mixed
+  CHECK(numbers.count("1234 5678,901") == 0);
+  CHECK(digitRuns("1,2,3; 12,345; 1,234,567,8", 19) ==
+        std::vector<std::string>{"1", "2", "3", "12345", "1234567", "8"});
+  const CreditCardDetector cards;
+  CHECK(cards.count("4111111111111111,123") == 1);  // a card in a CSV row keeps its own digits
+  CHECK(cards.count("378,282,246,310,005") == 1);
 }
 
 TEST_CASE(

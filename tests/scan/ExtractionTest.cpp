@@ -116,6 +116,14 @@ TEST_CASE("XML text joins runs and separates paragraphs") {
     CHECK(xmlText(run + "<") == run);
   }
   CHECK(xmlText("<t><![CDATA[<raw>]]></t>") == "<raw>");
+  // A Word text box is written twice (mc:Choice and a VML mc:Fallback): its text is read once.
+  CHECK(xmlText("<w:p><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:t>社外秘</w:t></mc:Choice>"
+                "<mc:Fallback><w:pict><v:textbox><w:t>社外秘</w:t></v:textbox><mc:Fallback>x</mc:Fallback>"
+                "<mc:Fallback/></w:pict></mc:Fallback></mc:AlternateContent><w:t>after</w:t></w:p>") ==
+        "社外秘after\n");
+  CHECK(xmlText("<mc:Fallback>never closed <w:t>x</w:t>") == "");
+  CHECK(xmlText("<mc:Fallback/><w:t>kept</w:t><mc:Fallbacks>y</mc:Fallbacks>") == "kepty");
+  CHECK(xmlText("<mc:Fallback><mc:Fallback_x>z</mc:Fallback_x></mc:Fallback>w") == "w");
   CHECK(xmlText("<unclosed attr='1'") == "");
   // An entity's ';' is looked for in the next 13 bytes only; a longer name is a plain '&'.
   CHECK(xmlText("<p>a&abcdefghijkl;b</p>") == "a&abcdefghijkl;b\n");

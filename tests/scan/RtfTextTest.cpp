@@ -100,3 +100,23 @@ TEST_CASE("RTF: footnotes and annotations LibreOffice marks ignorable ({\\*\\foo
   CHECK(got.find("極秘") != std::string::npos);
   CHECK(got.find("note-text") != std::string::npos);
 }
+
+TEST_CASE("RTF: text boxes and shapes ({\\*\\shpinst ... {\\shptxt}}, WordArt's gtextUNICODE) are read once") {
+  // As LibreOffice writes a text box, with Word's fallback drawing ({\shprslt}) beside it.
+  const std::string rtf =
+      "{\\rtf1\\ansi 本文{\\shp{\\*\\shpinst\\shpleft3118{\\sp{\\sn shapeType}{\\sv 202}}"
+      "{\\sp{\\sn wzName}{\\sv Box 1}}{\\shptxt \\pard{\\dbch \\u26997\\'3f\\u31192\\'3f} box\\par}}"
+      "{\\shprslt{\\*\\do\\dobxcolumn{\\dptxbx{\\dptxbxtext fallback}}}}{\\shprslt plain-fallback}}"
+      "{\\shp{\\*\\shpinst{\\sp{\\sn gtextUNICODE}{\\sv \\u37096\\'3f\\u22806\\'3f\\u31192\\'3f}}"
+      "{\\sp{\\sn gtextFont}{\\sv DejaVu}}}}\\par}";
+  const std::string got = text(rtf);
+  CHECK(got.find("極秘 box") != std::string::npos);
+  CHECK(got.find("部外秘") != std::string::npos);
+  for (const char* hidden : {"202", "Box 1", "fallback", "DejaVu", "shapeType"}) {
+    CAPTURE(hidden);
+    CHECK(got.find(hidden) == std::string::npos);
+  }
+  // A property name longer than any real one is cut, never a reason to read its value.
+  CHECK(text("{\\rtf1{\\sp{\\sn " + std::string(5000, 'g') + "gtextUNICODE}{\\sv secret}}}").find("secret") ==
+        std::string::npos);
+}

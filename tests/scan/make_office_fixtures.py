@@ -3,15 +3,19 @@
 
     make_office_fixtures.py OUT_DIR
 
-Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in the
-body, the page header, a footnote, a table cell, speaker notes and split formatting, and card numbers
-and My Numbers in sheets (as numbers and as text), then has LibreOffice (soffice --headless) export
-each to the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp.
-Outlook .msg files (no Debian tool writes them) are built by the small compound-file writer below,
-one carrying a LibreOffice-made .docx as its attachment.
+Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in every
+place an office suite keeps text: body, page header, first-page header, footer, footnote, endnote,
+table cell, nested table, comment, text box, shape, tracked insertion and deletion, hyperlink, field,
+split formatting; in sheets comments, several and hidden sheets, hidden rows, merged cells, formula
+results, very long cells, thousands of shared strings, card numbers and My Numbers as numbers (also
+grouped "#,##0") and as text (spaced, full-width); on slides titles, tables, shapes, groups, comments,
+speaker notes. LibreOffice (soffice --headless) exports each to the formats offices exchange: docx,
+doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp; and stores some with a password (a Basic macro).
+Outlook .msg files (no Debian tool writes them) and a password-protected .docx (LibreOffice 7.4 does
+not encrypt OOXML) are built by the small compound-file writer below; truncated copies are corrupt.
 
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
-report (empty for negatives); OUT_DIR/timing.txt says how long soffice took. soffice is slow, so a
+report (empty for negatives) and what its not-inspected reason must contain (empty: none); OUT_DIR/timing.txt says how long soffice took. soffice is slow, so a
 caller keeps OUT_DIR between runs: the script does nothing when OUT_DIR/expected.tsv is newer than
 itself. Exit status 0 on success, 1 with a message when soffice is missing or fails.
 """
@@ -39,7 +43,9 @@ NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:presentation="urn:oasis:names:tc:opendocument:xmlns:presentation:1.0" '
       'xmlns:number="urn:oasis:names:tc:opendocument:xmlns:datastyle:1.0" '
       'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
-      'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0"')
+      'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
+      'xmlns:officeooo="http://openoffice.org/2009/office" xmlns:dc="http://purl.org/dc/elements/1.1/" '
+      'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"')
 FONTS = ('<office:font-face-decls><style:font-face style:name="IPAGothic" svg:font-family="IPAGothic"/>'
          '</office:font-face-decls>')
 DEFAULT_STYLE = ('<office:styles><style:default-style style:family="paragraph"><style:text-properties '
@@ -56,8 +62,10 @@ def p(text):
     return f"<text:p>{text}</text:p>"
 
 
-def fodt(body, header=""):
+def fodt(body, header="", footer="", first=""):
     header_xml = f"<style:header>{p(header)}</style:header>" if header else ""
+    header_xml += f"<style:header-first>{p(first)}</style:header-first>" if first else ""
+    header_xml += f"<style:footer>{p(footer)}</style:footer>" if footer else ""
     return (f'<?xml version="1.0" encoding="UTF-8"?><office:document {NS} office:version="1.2" '
             'office:mimetype="application/vnd.oasis.opendocument.text">' + FONTS + DEFAULT_STYLE +
             '<office:automatic-styles>'
@@ -128,6 +136,120 @@ def split(word, style="B"):
     return f'{a}<text:span text:style-name="{style}">{b}</text:span><text:span text:style-name="I">{c}</text:span>'
 
 
+def annotation(text):
+    """A comment (Writer, Calc) as LibreOffice stores it."""
+    return f"<office:annotation><dc:creator>A</dc:creator>{p(text)}</office:annotation>"
+
+
+def text_frame(text):
+    return ('<draw:frame text:anchor-type="paragraph" svg:width="6cm" svg:height="2cm" svg:x="1cm" svg:y="1cm">'
+            f'<draw:text-box>{p(text)}</draw:text-box></draw:frame>')
+
+
+def shape(text, x="1cm"):
+    """A drawing shape with text (anchored in Writer, on a slide in Impress)."""
+    return (f'<draw:custom-shape text:anchor-type="paragraph" svg:width="6cm" svg:height="3cm" svg:x="{x}" '
+            f'svg:y="5cm">{p(text)}<draw:enhanced-geometry draw:type="rectangle" svg:viewBox="0 0 21600 21600"/>'
+            '</draw:custom-shape>')
+
+
+def tracked(kind, text):
+    """A paragraph with a tracked insertion of text, or a tracked deletion of it."""
+    info = "<office:change-info><dc:creator>A</dc:creator><dc:date>2024-01-01T00:00:00</dc:date></office:change-info>"
+    deleted = p(text) if kind == "deletion" else ""
+    changes = (f'<text:tracked-changes><text:changed-region text:id="ct1"><text:{kind}>{info}{deleted}</text:{kind}>'
+               '</text:changed-region></text:tracked-changes>')
+    if kind == "insertion":
+        return changes + p(f'本文 <text:change-start text:change-id="ct1"/>{text}<text:change-end text:change-id="ct1"/>')
+    return changes + p('本文 <text:change text:change-id="ct1"/> 以上')
+
+
+def field(text):
+    return ('<text:variable-decls><text:variable-decl office:value-type="string" text:name="v"/></text:variable-decls>'
+            f'区分: <text:variable-set text:name="v" office:value-type="string" office:string-value="{text}">{text}'
+            '</text:variable-set>')
+
+
+def link(text):
+    return f'<text:a xlink:type="simple" xlink:href="https://example.com/">{text}</text:a>'
+
+
+def fullwidth(digits):
+    return digits.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
+
+
+# Cells of fods_sheets() rows: text, a number (format 0, or grouped "#,##0"), a formula with its cached result.
+def s_cell(text, extra=""):
+    return f'<table:table-cell office:value-type="string"{extra}>{p(text)}</table:table-cell>'
+
+
+def n_cell(value, style="ce1"):
+    return f'<table:table-cell table:style-name="{style}" office:value-type="float" office:value="{value}">{p(value)}</table:table-cell>'
+
+
+def row(*cells, hidden=False):
+    visibility = ' table:visibility="collapse"' if hidden else ""
+    return f"<table:table-row{visibility}>" + "".join(cells) + "</table:table-row>"
+
+
+def fods_sheets(sheets):
+    """sheets: (name, rows XML, hidden) tuples: several sheets, hidden ones, hidden rows, merged cells."""
+    tables = "".join(f'<table:table table:name="{name}" table:style-name="{"hid" if hidden else "vis"}">{rows}'
+                     '</table:table>' for name, rows, hidden in sheets)
+    doc = fods([["x"]])
+    start = doc.index('<table:table table:name="Sheet1">')
+    end = doc.index("</table:table>", start) + len("</table:table>")
+    return (doc[:start] + tables + doc[end:]).replace("</office:automatic-styles>", (
+        '<style:style style:name="hid" style:family="table"><style:table-properties table:display="false"/>'
+        '</style:style><style:style style:name="vis" style:family="table"><style:table-properties '
+        'table:display="true"/></style:style><number:number-style style:name="N1"><number:number '
+        'number:decimal-places="0" number:min-integer-digits="1" number:grouping="true"/></number:number-style>'
+        '<style:style style:name="ce2" style:family="table-cell" style:data-style-name="N1"/>'
+        "</office:automatic-styles>"))
+
+
+def fodp_pages(pages):
+    """pages: the draw:page elements' contents (frames, shapes, tables, comments)."""
+    doc = fodp([("x", "")])
+    start, end = doc.index("<draw:page "), doc.index("</office:presentation>")
+    return doc[:start] + "".join(f'<draw:page draw:name="page{i + 1}" draw:master-page-name="Default">{inner}'
+                                 "</draw:page>" for i, inner in enumerate(pages)) + doc[end:]
+
+
+def frame(text, cls=None):
+    kind = f' presentation:class="{cls}"' if cls else ""
+    return (f'<draw:frame{kind} svg:x="2cm" svg:y="1cm" svg:width="20cm" svg:height="3cm"><draw:text-box>{p(text)}'
+            "</draw:text-box></draw:frame>")
+
+
+def slide_table(rows):
+    cells = "".join(row(*(s_cell(c) for c in r)) for r in rows)
+    return ('<draw:frame svg:x="2cm" svg:y="5cm" svg:width="20cm" svg:height="4cm"><table:table>'
+            f'<table:table-column table:number-columns-repeated="{len(rows[0])}"/>{cells}</table:table></draw:frame>')
+
+
+def slide_comment(text):
+    return (f'<officeooo:annotation svg:x="1cm" svg:y="1cm"><dc:creator>A</dc:creator>{p(text)}'
+            "</officeooo:annotation>")
+
+
+def group(*texts):
+    return "<draw:g>" + "".join(f'<draw:rect svg:x="{2 + 6 * i}cm" svg:y="5cm" svg:width="5cm" svg:height="2cm">'
+                                f"{p(t)}</draw:rect>" for i, t in enumerate(texts)) + "</draw:g>"
+
+
+def big_sheet_rows(count, marker):
+    """Thousands of distinct Japanese and ASCII strings (a shared-string table over many CONTINUE records
+    in .xls, its strings switching between 8-bit and UTF-16 at the boundaries), the marker last."""
+    import random
+    rnd = random.Random(7)
+    kana = "あいうえおかきくけこさしすせそたちつてとなにぬねのはひふへほまみむめもやゆよらりるれろわをん売上計画見込会議資料"
+    rows = "".join(row(s_cell("".join(rnd.choice(kana) for _ in range(rnd.randint(1, 9))) + str(i)),
+                       s_cell(f"item-{i:05d}-" + "".join(rnd.choice("abcdefghij") for _ in range(rnd.randint(0, 9)))))
+                   for i in range(count))
+    return rows + row(s_cell(marker), s_cell("end"))
+
+
 # name -> (source text, formats, expected names). Positives carry one marking each, in one place.
 WRITER_FORMATS = ["docx", "doc", "odt", "rtf", "pdf"]
 CALC_FORMATS = ["xlsx", "xls", "ods"]
@@ -157,6 +279,76 @@ SOURCES = {
     "i_notes_en": (fodp([("Quarterly plan", "Speaker: this deck is Strictly Confidential")]), IMPRESS_FORMATS, [EN]),
     "i_split_ja": (fodp([("資料 " + split("部外秘"), "")]), IMPRESS_FORMATS, [JA]),
     "i_clean": (fodp([("Team picnic", "Bring snacks; nothing confidential here")]), IMPRESS_FORMATS, []),
+    # Other places text lives (issue 17: every place an office suite writes text, not only the first ones).
+    # LibreOffice leaves a few of them out of some exports (the text is then not in the file at all):
+    # comments out of PDF, the first-page header and a variable field out of RTF.
+    "w_comment_ja": (fodt(p("本文です" + annotation("この件は社外秘"))), [f for f in WRITER_FORMATS if f != "pdf"], [JA]),
+    "w_textbox_ja": (fodt(p("本文" + text_frame("枠の中: 極秘"))), WRITER_FORMATS, [JA]),
+    "w_shape_ja": (fodt(p("本文" + shape("図形: 部外秘"))), WRITER_FORMATS, [JA]),
+    "w_endnote_ja": (fodt(p("本文" + footnote("後注: 厳秘").replace("footnote", "endnote"))), WRITER_FORMATS, [JA]),
+    "w_tracked_insert_ja": (fodt(tracked("insertion", "社外秘")), WRITER_FORMATS, [JA]),
+    # Deleted text stays in the file (w:delText, the deletion's paragraphs, the .doc's text), and anyone
+    # shows it with the changes: it is reported like the rest (docs/decisions, issue 17's "Office places").
+    "w_tracked_delete_ja": (fodt(tracked("deletion", "社外秘")), WRITER_FORMATS, [JA]),
+    "w_link_en": (fodt(p(f"See {link('Company Confidential')} here")), WRITER_FORMATS, [EN]),
+    "w_field_ja": (fodt(p(field("取扱注意"))), [f for f in WRITER_FORMATS if f != "rtf"], [JA]),
+    "w_nested_table_ja": (fodt(p("表") + table([["a", "b"], ["c", "@"]]).replace(
+        p("@"), table([["内", "関係者外秘"]]).replace('"T1"', '"T2"'))), WRITER_FORMATS, [JA]),
+    "w_footer_en": (fodt(p("Plan"), footer="Strictly Confidential"), WRITER_FORMATS, [EN]),
+    "w_first_header_ja": (fodt(p("Plan"), header="plan", first="極秘 表紙"), [f for f in WRITER_FORMATS if f != "rtf"], [JA]),
+    "w_long_ja": (fodt("".join(p(f"第{i}項 売上の見込みと計画について説明します。Item {i} of the plan.") for i in range(2000)) +
+                       p("末尾: 社外秘")), WRITER_FORMATS, [JA]),
+    "w_cards_spaced": (fodt(p("番号 4111 1111 1111 1111") + p("5555-5555-5555-4444") + p("3530 1113 3330 0000")),
+                       WRITER_FORMATS, [CARD]),
+    "w_cards_fullwidth": (fodt("".join(p("番号 " + fullwidth(c)) for c in CARDS[:3])), WRITER_FORMATS, [CARD]),
+    "w_places_clean": (fodt(p("本文" + annotation("memo: confidential to nobody, 4111 1111 1111 1112") +
+                              text_frame("秘書の予定") + shape("Company picnic")) + tracked("deletion", "議事録") +
+                            p(link("Confidentiality policy")), footer="page 1"), WRITER_FORMATS, []),
+    "c_comment_ja": (fods_sheets([("S1", row(s_cell("区分"), f'<table:table-cell office:value-type="string">'
+                                            f'{annotation("注記: 社外秘")}{p("売上")}</table:table-cell>'), False)]),
+                     CALC_FORMATS, [JA]),
+    "c_third_sheet_ja": (fods_sheets([("S1", row(s_cell("a")), False), ("S2", row(s_cell("b")), False),
+                                      ("S3", row(s_cell("区分"), s_cell("部外秘")), False)]), CALC_FORMATS, [JA]),
+    "c_hidden_sheet_ja": (fods_sheets([("S1", row(s_cell("a")), False), ("Hidden", row(s_cell("極秘")), True)]),
+                          CALC_FORMATS, [JA]),
+    "c_hidden_row_ja": (fods_sheets([("S1", row(s_cell("a")) + row(s_cell("厳秘"), hidden=True) + row(s_cell("b")),
+                                      False)]), CALC_FORMATS, [JA]),
+    "c_merged_ja": (fods_sheets([("S1", row(s_cell("取扱注意", ' table:number-columns-spanned="2" '
+                                                    'table:number-rows-spanned="1"'), "<table:covered-table-cell/>"),
+                                  False)]), CALC_FORMATS, [JA]),
+    # LibreOffice's .xls keeps no result of a text formula (only its pieces, "社外" & "秘"): not in that file.
+    "c_formula_ja": (fods_sheets([("S1", row('<table:table-cell table:formula="of:=CONCATENATE(&quot;社外&quot;;'
+                                             '&quot;秘&quot;)" office:value-type="string" office:string-value="社外秘">'
+                                             f'{p("社外秘")}</table:table-cell>'), False)]), ["xlsx", "ods"], [JA]),
+    "c_formula_cards": (fods_sheets([("S1", "".join(row(f'<table:table-cell table:style-name="ce1" table:formula='
+                                                        f'"of:={c}+0" office:value-type="float" office:value="{c}">'
+                                                        f"{p(c)}</table:table-cell>") for c in AMEX), False)]),
+                        CALC_FORMATS, [CARD]),
+    "c_long_cell_ja": (fods_sheets([("S1", row(s_cell("計画について。" * 4000 + "関係者外秘")), False)]), CALC_FORMATS, [JA]),
+    "c_mynumbers_grouped": (fods_sheets([("S1", "".join(row(n_cell(n, "ce2")) for n in MYNUMBERS), False)]),
+                            CALC_FORMATS, [MYNUM]),
+    "c_cards_spaced": (fods_sheets([("S1", row(s_cell("4111 1111 1111 1111")) + row(s_cell("5555-5555-5555-4444")) +
+                                     row(s_cell("3530 1113 3330 0000")), False)]), CALC_FORMATS, [CARD]),
+    "c_mynumbers_fullwidth": (fods_sheets([("S1", "".join(row(s_cell(fullwidth(n))) for n in MYNUMBERS), False)]),
+                              CALC_FORMATS, [MYNUM]),
+    "c_big_sst_ja": (fods_sheets([("S1", big_sheet_rows(6000, "最後の行: 社外秘"), False)]), CALC_FORMATS, [JA]),
+    "c_big_sst_en": (fods_sheets([("S1", big_sheet_rows(6000, "Strictly Confidential"), False)]), CALC_FORMATS, [EN]),
+    "c_places_clean": (fods_sheets([("S1", row(s_cell("合計"), f'<table:table-cell office:value-type="string">'
+                                              f'{annotation("memo: confidential to nobody")}{p("x")}</table:table-cell>') +
+                                     "".join(row(n_cell(wrong(n), "ce2"), n_cell("1234567", "ce2")) for n in MYNUMBERS) +
+                                     row(s_cell("1,234,567,890"), s_cell("12,345,678,901,234")), False),
+                                    ("Hidden", row(s_cell("秘書の予定")), True)]), CALC_FORMATS, []),
+    "i_title_ja": (fodp_pages([frame("社外秘 計画", "title")]), IMPRESS_FORMATS, [JA]),
+    "i_table_ja": (fodp_pages([frame("一覧") + slide_table([["区分", "内容"], ["扱い", "関係者外秘"]])]), IMPRESS_FORMATS, [JA]),
+    "i_shape_ja": (fodp_pages([frame("図") + shape("図形の中: 極秘")]), IMPRESS_FORMATS, [JA]),
+    "i_group_ja": (fodp_pages([frame("図") + group("Company", "厳秘 です")]), IMPRESS_FORMATS, [JA]),
+    "i_comment_ja": (fodp_pages([frame("計画") + slide_comment("コメント: 社外秘")]), IMPRESS_FORMATS, [JA]),
+    "i_slide30_en": (fodp_pages([frame(f"Slide {i}") for i in range(29)] + [frame("Do Not Distribute")]),
+                     IMPRESS_FORMATS, [EN]),
+    "i_cards_table": (fodp_pages([frame("カード") + slide_table([["4111 1111 1111 1111"], ["5555555555554444"],
+                                                                  ["3530-1113-3330-0000"]])]), IMPRESS_FORMATS, [CARD]),
+    "i_places_clean": (fodp_pages([frame("Picnic", "title") + slide_comment("confidential to nobody") +
+                                   slide_table([["番号", wrong(CARDS[0])]]) + group("秘書", "memo")]), IMPRESS_FORMATS, []),
 }
 SUFFIX = {"w": "fodt", "c": "fods", "i": "fodp"}
 FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "ppt": "ppt:MS PowerPoint 97",
@@ -349,6 +541,64 @@ def convert(work, out, sources, parallel=2):
             shutil.rmtree(profile, ignore_errors=True)
 
 
+# LibreOffice stores a document with a password through a Basic macro (soffice's --convert-to takes no
+# password): Module1 of a fresh profile's own library, which soffice trusts. One call stores them all.
+ENCRYPT_MACRO = """<?xml version="1.0" encoding="UTF-8"?>
+<!DOCTYPE script:module PUBLIC "-//OpenOffice.org//DTD OfficeDocument 1.0//EN" "module.dtd">
+<script:module xmlns:script="http://openoffice.org/2000/script" script:name="Module1" script:language="StarBasic">
+Sub StoreAll(list As String)
+  Dim load(0) As New com.sun.star.beans.PropertyValue
+  Dim store(1) As New com.sun.star.beans.PropertyValue
+  Dim items, parts, doc
+  load(0).Name = &quot;Hidden&quot; : load(0).Value = True
+  store(0).Name = &quot;FilterName&quot;
+  store(1).Name = &quot;Password&quot; : store(1).Value = &quot;secret&quot;
+  items = Split(list, &quot;|&quot;)
+  For i = LBound(items) To UBound(items)
+    parts = Split(items(i), &quot;*&quot;)
+    doc = StarDesktop.loadComponentFromURL(ConvertToURL(parts(0)), &quot;_blank&quot;, 0, load())
+    store(0).Value = parts(2)
+    doc.storeToURL(ConvertToURL(parts(1)), store())
+    doc.close(True)
+  Next i
+End Sub
+</script:module>
+"""
+
+
+def encrypt(work, out, items):
+    """items: (source name, output name, filter); each stored with the password "secret"."""
+    profile = tempfile.mkdtemp(prefix="lo-profile-")
+    try:
+        base = ["soffice", f"-env:UserInstallation=file://{profile}", "--headless", "--norestore"]
+        # The first start makes the profile (and its Standard library), then the macro goes in.
+        first = os.path.join(work, f"{items[0][0]}")
+        subprocess.run(base + ["--convert-to", "txt", "--outdir", os.path.join(work, "init"), first],
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=300, check=False)
+        write(os.path.join(profile, "user", "basic", "Standard", "Module1.xba"), ENCRYPT_MACRO.encode("utf-8"))
+        listing = "|".join(f"{os.path.join(work, src)}*{os.path.join(out, dst)}*{flt}" for src, dst, flt in items)
+        subprocess.run(base + [f'macro:///Standard.Module1.StoreAll("{listing}")'], stdout=subprocess.DEVNULL,
+                       stderr=subprocess.DEVNULL, timeout=120, check=False)
+        missing = [dst for _, dst, _ in items if not os.path.exists(os.path.join(out, dst))]
+        if missing:
+            sys.exit(f"soffice did not store the password-protected files {missing}")
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+def encrypted_ooxml():
+    """A password-protected .docx as Office writes it ([MS-OFFCRYPTO] agile encryption): a compound file
+    with the key's description and the encrypted package (LibreOffice 7.4 stores OOXML without the password)."""
+    info = struct.pack("<HHI", 4, 4, 0x40) + (
+        b'<?xml version="1.0" encoding="UTF-8" standalone="yes"?><encryption xmlns='
+        b'"http://schemas.microsoft.com/office/2006/encryption"><keyData saltSize="16" blockSize="16" keyBits="256" '
+        b'hashSize="64" cipherAlgorithm="AES" cipherChaining="ChainingModeCBC" hashAlgorithm="SHA512" '
+        b'saltValue="AAAAAAAAAAAAAAAAAAAAAA=="/></encryption>')
+    package = struct.pack("<Q", 8192) + bytes((i * 7919) & 0xFF for i in range(8192))
+    return cfb({"EncryptionInfo": info, "EncryptedPackage": package,
+                "\x06DataSpaces/Version": struct.pack("<I", 60) + "Microsoft.Container.DataSpaces".encode("utf-16-le")})
+
+
 def build(out):
     if shutil.which("soffice") is None:
         sys.exit("soffice not found: install libreoffice-writer-nogui, libreoffice-calc-nogui and "
@@ -366,6 +616,22 @@ def build(out):
         seconds = time.monotonic() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
+        # Password-protected and damaged files: reported as not inspected, with the reason, never clean.
+        encrypt(work, out, [("w_body_ja.fodt", "e_writer.odt", "writer8"), ("w_body_ja.fodt", "e_writer.doc", "MS Word 97"),
+                            ("c_marker_ja.fods", "e_calc.ods", "calc8"), ("c_marker_ja.fods", "e_calc.xls", "MS Excel 97"),
+                            ("i_slide_ja.fodp", "e_impress.odp", "impress8")])
+    reasons = {}
+    for name in ["e_writer.odt", "e_writer.doc", "e_calc.ods", "e_calc.xls", "e_impress.odp"]:
+        expected[name], reasons[name] = [], "encrypted"
+    write(os.path.join(out, "e_package.docx"), encrypted_ooxml())
+    expected["e_package.docx"], reasons["e_package.docx"] = [], "encrypted"
+    for source, name, reason in [("w_clean.docx", "x_truncated.docx", "corrupt zip"),
+                                 ("w_clean.doc", "x_truncated.doc", "corrupt compound file"),
+                                 ("c_clean.xls", "x_truncated.xls", "corrupt compound file")]:
+        with open(os.path.join(out, source), "rb") as f:
+            whole = f.read()
+        write(os.path.join(out, name), whole[:len(whole) * 3 // 5])
+        expected[name], reasons[name] = [], reason
     with open(os.path.join(out, "w_body_ja.docx"), "rb") as f:
         report = f.read()
     write(os.path.join(out, "m_attachment.msg"),
@@ -394,7 +660,7 @@ def build(out):
     # Written last: its presence says the set is complete.
     with open(os.path.join(out, "expected.tsv"), "w", encoding="utf-8") as f:
         for path, names in sorted(expected.items()):
-            f.write(f"{path}\t{','.join(names)}\t\n")
+            f.write(f"{path}\t{','.join(names)}\t{reasons.get(path, '')}\n")
 
 
 if __name__ == "__main__":
