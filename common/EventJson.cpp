@@ -229,7 +229,9 @@ std::string makeBatchBody(const std::vector<std::string>& eventJsonLines) {
 
 namespace {
 
-bool storableAsIs(std::string_view text) { return text.find('\0') == std::string_view::npos && isValidUtf8(text); }
+bool storableAsIs(std::string_view text) {
+  return text.size() <= EventLimits{}.maxStringBytes && text.find('\0') == std::string_view::npos && isValidUtf8(text);
+}
 
 bool storable(const Var& value) {
   if (value.type() == typeid(Object::Ptr)) {
@@ -282,6 +284,11 @@ std::string storableText(std::string_view text) {
     } else {
       out.push_back(c);
     }
+  }
+  constexpr std::size_t kLimit = EventLimits{}.maxStringBytes;
+  if (out.size() > kLimit) {
+    const std::string mark = std::string(kCutMark) + std::to_string(text.size()) + " bytes]";
+    out = capUtf8(std::move(out), kLimit - mark.size()) + mark;
   }
   return out;
 }

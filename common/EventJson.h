@@ -48,12 +48,15 @@ Result<Event> parseEvent(std::string_view text, const EventLimits& limits = {});
 std::string makeBatchBody(const std::vector<std::string>& eventJsonLines);
 
 // Outside bytes made fit for an event: the collector refuses a batch holding a string that is not
-// strict UTF-8 or holds NUL (PostgreSQL text cannot store either), and a file named in Shift_JIS or a
-// device string with U+0000 would otherwise keep its whole batch from the console. Valid text is
-// returned as it is; each byte of an invalid sequence and each NUL becomes the text "\xNN"
-// (json::safeText's form, as in the inspection report), so the stored value stays readable and its
-// bytes can be told back.
+// strict UTF-8, holds NUL (PostgreSQL text cannot store either) or is longer than
+// EventLimits::maxStringBytes, and a file named in Shift_JIS, a device string with U+0000 or a program
+// started with a 20 KiB argument (a zip member's name can be 64 KiB) would otherwise keep its whole
+// batch from the console. Valid text within the limit is returned as it is; each byte of an invalid
+// sequence and each NUL becomes the text "\xNN" (json::safeText's form, as in the inspection report), so
+// the stored value stays readable and its bytes can be told back; a longer text is cut between
+// characters and ends with kCutMark and its length in bytes.
 std::string storableText(std::string_view text);
+inline constexpr std::string_view kCutMark = "…[cut: ";  // "…[cut: 20017 bytes]"
 // storableText over every string of an event: type, agent id, host, user, details at any depth (keys
 // included). Details are copied, never changed in place, and only when a value needs it.
 void makeStorable(Event& event);

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "common/EventJson.h"
+#include "common/Utf8.h"
 #include "common/Uuid7.h"
 
 using namespace mamori::common;
@@ -208,4 +209,39 @@ TEST_CASE("outside bytes the collector cannot store are written as \\xNN, and th
   Event raw = sampleEvent();
   raw.details->set("file.path", "/home/u/\x8E\x91.docx"s);
   CHECK_FALSE(parseEventBatch(batchOf(eventToJson(raw))).ok());
+}
+
+TEST_CASE("a string longer than the collector takes is cut between characters, and the event is accepted") {
+  using namespace std::string_literals;
+  const std::size_t limit = EventLimits{}.maxStringBytes;
+  // A program started with a 20 KiB argument, a zip member named with 7000 Japanese characters, a
+  // Shift_JIS name of 6000 bytes (each written as 4 bytes "\xNN"): each one refused the whole batch.
+  const std::string arg(20'000, 'A');
+  std::string member = "/home/u/old.zip!";
+  for (int i = 0; i < 7000; ++i) member += "資";
+  const std::string sjis(6000, '\x8E');
+  for (const std::string& text : {arg, member, sjis}) {
+    const std::string stored = storableText(text);
+    CHECK(stored.size() <= limit);
+    CHECK(isValidUtf8(stored));
+    CHECK(stored.find(kCutMark) != std::string::npos);
+    CHECK(stored.substr(stored.size() - 7) == " bytes]");
+    CHECK(stored.find(std::to_string(text.size()) + " bytes]") != std::string::npos);
+  }
+  CHECK(storableText(member).rfind("/home/u/old.zip!資資", 0) == 0);
+  CHECK(storableText(std::string(limit, 'x')) == std::string(limit, 'x'));  // at the limit: as it is
+
+  Event e = sampleEvent();
+  Poco::JSON::Array::Ptr args = new Poco::JSON::Array;
+  args->add("aria2c"s);
+  args->add("--header=" + arg);
+  e.details->set("process.args", args);
+  e.details->set("container_path", member);
+  Event raw = e;
+  raw.details = new Poco::JSON::Object(*e.details);
+  CHECK_FALSE(parseEventBatch(batchOf(eventToJson(raw))).ok());  // without it: the batch is refused
+  makeStorable(e);
+  auto parsed = parseEventBatch(batchOf(eventToJson(e)));
+  REQUIRE(parsed.ok());
+  CHECK(parsed.value().front().details->getArray("process.args")->getElement<std::string>(0) == "aria2c");
 }

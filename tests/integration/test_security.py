@@ -100,18 +100,15 @@ class SecurityTest(MamoriTestCase):
         self.assertFalse([line for line in lines if line.startswith("mamori-collector[1] ")], lines)
         self.assertFalse([line for line in lines if "\u001b" in line or "\u202e" in line], lines)
 
-    def test_a_file_named_in_shift_jis_is_reported_and_holds_back_no_batch(self):
-        # A file name is bytes: Shift_JIS names come out of old zip files, and anyone can name a file
-        # "\\xff". The collector cannot store such bytes; the agent writes them as "\\xNN", so the
-        # match and the events travelling in the same batch all reach the console.
+    def scanning_agent(self, name):
+        """A real agent (root) whose policy scans a new home folder on each change; returns (agent, home)."""
         require_root(self)
         from test_activity import COMPANY_RULES, agent_confinement
         os.chmod(self.workdir, 0o755)
         home = os.path.join(self.workdir, "home")
         os.makedirs(home)
-        names = {b"\x8e\x91\x97\xbf-\xff.txt": "\\x8e\\x91\\x97\\xbf-\\xff.txt", b"plain.txt": "plain.txt"}
         policy = {
-            "schema_version": 1, "version": 1, "name": "hostile-names",
+            "schema_version": 1, "version": 1, "name": name,
             "device_control": {"mode": "off"}, "p2p_guard": {"mode": "off"},
             "content_scan": {"rule_sets": [{"name": "company", "source": COMPANY_RULES}], "paths": [home],
                              "schedule": {"interval_hours": 8000, "on_change": True}},
@@ -122,6 +119,14 @@ class SecurityTest(MamoriTestCase):
         agent = self.agent(self.coll, extra=agent_confinement() + ["--policy", policy_path]).start()
         wait_until(lambda: "policy: applied the local file" in agent.process.output(), 60,
                    "the agent to apply the test policy")
+        return agent, home
+
+    def test_a_file_named_in_shift_jis_is_reported_and_holds_back_no_batch(self):
+        # A file name is bytes: Shift_JIS names come out of old zip files, and anyone can name a file
+        # "\\xff". The collector cannot store such bytes; the agent writes them as "\\xNN", so the
+        # match and the events travelling in the same batch all reach the console.
+        names = {b"\x8e\x91\x97\xbf-\xff.txt": "\\x8e\\x91\\x97\\xbf-\\xff.txt", b"plain.txt": "plain.txt"}
+        agent, home = self.scanning_agent("hostile-names")
         for raw in names:  # written once the agent watches the folder: each write is scanned
             with open(os.path.join(os.fsencode(home), raw), "wb") as f:
                 f.write("社外秘: 2027 merger plan\n".encode())
@@ -134,6 +139,32 @@ class SecurityTest(MamoriTestCase):
             wait_until(reported, 90, "both files' content.match at the collector", interval=0.2)
         except AssertionError as e:
             raise AssertionError(f"{e}; agent log: {agent.process.output()[-3000:]}") from None
+        self.assertNotIn("refused", agent.process.output())
+
+    def test_a_member_name_longer_than_the_collector_takes_holds_back_no_batch(self):
+        # A zip member's name can be 64 KiB, a program's argument 128 KiB; the collector takes strings of
+        # 16 KiB. The agent cuts a longer one between characters (with "…[cut: N bytes]"), so the match
+        # and the events travelling in the same batch reach the console.
+        import zipfile
+        agent, home = self.scanning_agent("long-names")
+        member = "資料" * 3000 + ".txt"  # 18 004 bytes of UTF-8
+        with zipfile.ZipFile(os.path.join(home, "old.zip"), "w") as z:
+            z.writestr(member, "社外秘: 2027 merger plan\n")
+        with open(os.path.join(home, "plain.txt"), "w") as f:
+            f.write("社外秘: 2027 merger plan\n")
+
+        def reported():
+            events = self.api.events(type="content.match")
+            paths = {e["details"]["file.path"] for e in events}
+            return events if len(paths) == 2 else None
+        try:
+            events = wait_until(reported, 90, "both files' content.match at the collector", interval=0.2)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; agent log: {agent.process.output()[-3000:]}") from None
+        zipped = [e for e in events if e["details"]["file.path"].endswith("old.zip")][0]
+        shown = json.dumps(zipped["details"], ensure_ascii=False)
+        self.assertIn(os.path.join(home, "old.zip") + "!資料資料", shown)
+        self.assertIn("…[cut: ", shown)
         self.assertNotIn("refused", agent.process.output())
 
     def test_events_as_csv_open_in_a_spreadsheet_with_japanese_intact_and_no_formula(self):
