@@ -18,11 +18,9 @@ namespace {
 struct DirCloser {
   void operator()(DIR* dir) const { ::closedir(dir); }
 };
-}  // namespace
 
-common::Result<std::string> readFileBounded(const std::string& path, std::int64_t maxBytes) {
-  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
-  if (!fd.valid()) return common::makeError("cannot open", path, errno);
+// The file behind fd, a regular one of at most maxBytes.
+common::Result<std::string> readOpened(common::UniqueFd fd, const std::string& path, std::int64_t maxBytes) {
   struct stat st {};
   if (::fstat(fd.get(), &st) != 0) return common::makeError("cannot stat", path, errno);
   if (!S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
@@ -33,6 +31,19 @@ common::Result<std::string> readFileBounded(const std::string& path, std::int64_
   if (!used) return common::makeError("cannot read", path, used.error().sysErrno);
   data.resize(used.value());
   return data;
+}
+}  // namespace
+
+common::Result<std::string> readFileBounded(const std::string& path, std::int64_t maxBytes) {
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return common::makeError("cannot open", path, errno);
+  return readOpened(std::move(fd), path, maxBytes);
+}
+
+common::Result<std::string> readProcessFileBounded(const std::string& procLink, std::int64_t maxBytes) {
+  common::UniqueFd fd(::open(procLink.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return common::makeError("cannot open", procLink, errno);
+  return readOpened(std::move(fd), procLink, maxBytes);
 }
 
 void walkEntries(const std::string& root, int depth, const std::function<bool(const DirEntry&)>& onEntry,

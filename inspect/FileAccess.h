@@ -14,6 +14,10 @@ namespace mamori::inspect {
 // The whole regular file, at most maxBytes (larger: an error). Symbolic links are not followed.
 common::Result<std::string> readFileBounded(const std::string& path, std::int64_t maxBytes);
 
+// The same through one of the kernel's links to a process's files (/proc/PID/exe, /proc/PID/map_files/
+// RANGE): followed, as they name the file the process runs or maps, also when it is deleted or a memfd.
+common::Result<std::string> readProcessFileBounded(const std::string& procLink, std::int64_t maxBytes);
+
 enum class EntryType { kFile, kDirectory, kOther };
 
 struct DirEntry {

@@ -46,7 +46,7 @@ void findRunningPrograms(const std::string& procRoot, P2pRecognizer& recognizer,
       auto it = exes.find(key);
       if (it == exes.end() || !p.exe.known()) {
         FileFacts exe;
-        if (auto content = readFileBounded(proc.exeLink(p.pid), kMaxProgramBytes)) {
+        if (auto content = readProcessFileBounded(proc.exeLink(p.pid), kMaxProgramBytes)) {
           exe.sha256 = common::sha256Hex(content.value());
           exe.hits = recognizer.scan(p.exePath, content.value());
         }
@@ -57,14 +57,19 @@ void findRunningPrograms(const std::string& procRoot, P2pRecognizer& recognizer,
     }
     for (const auto& m : p.mappings) {
       if (m.path == p.exePath || m.path.empty() || m.path[0] != '/' || runtimeLibrary(m.path)) continue;
-      auto it = libraries.find(m.path);
+      // A library deleted since it was loaded (or a memfd) is read through the process's map_files
+      // entry, and known per process: another file may have its old path.
+      if (m.deleted && m.addresses.empty()) continue;
+      const std::string file =
+          m.deleted ? procRoot + "/" + std::to_string(p.pid) + "/map_files/" + m.addresses : m.path;
+      auto it = libraries.find(file);
       if (it == libraries.end()) {
         FileFacts lib;
-        if (auto content = readFileBounded(m.path, 512LL << 20)) {
+        if (auto content = m.deleted ? readProcessFileBounded(file, 512LL << 20) : readFileBounded(file, 512LL << 20)) {
           lib.sha256 = common::sha256Hex(content.value());
-          lib.hits = recognizer.scan(m.path, content.value());
+          lib.hits = recognizer.scan(m.deleted ? m.path + " (deleted)" : m.path, content.value());
         }
-        it = libraries.emplace(m.path, std::move(lib)).first;
+        it = libraries.emplace(file, std::move(lib)).first;
       }
       facts.libraries.push_back({m.path, it->second.sha256});
       facts.yaraHits.insert(facts.yaraHits.end(), it->second.hits.begin(), it->second.hits.end());

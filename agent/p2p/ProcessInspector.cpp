@@ -54,6 +54,14 @@ std::string scriptPathOf(const drivers::ProcessInfo& process) {
   return {};
 }
 
+std::string ProcessInspector::mappedFile(const drivers::ProcessInfo& process,
+                                         const drivers::ExecutableMapping& mapping) const {
+  if (!mapping.deleted) return mapping.path;
+  // Unlinked since it was mapped (or a memfd): the process's own map_files entry still opens it.
+  if (process.pid <= 0 || mapping.addresses.empty()) return {};
+  return procRoot_ + "/" + std::to_string(process.pid) + "/map_files/" + mapping.addresses;
+}
+
 std::string ProcessInspector::scriptFile(const drivers::ProcessInfo& process, const std::string& script) const {
   if (script.starts_with('/') || process.pid <= 0) return script;
   return procRoot_ + "/" + std::to_string(process.pid) + "/cwd/" + script;  // relative to the process's folder
@@ -91,8 +99,8 @@ void ProcessInspector::addHashes(const drivers::ProcessInfo& process, policy::Pr
   for (const auto& mapping : process.mappings) {
     if (mapping.path == process.exePath) continue;
     policy::MappedLibrary library{mapping.path, {}};
-    if (!mapping.deleted) {
-      if (auto hash = hashes_.sha256(mapping.path); hash) library.sha256 = hash.value();
+    if (const std::string file = mappedFile(process, mapping); !file.empty()) {
+      if (auto hash = hashes_.sha256(file); hash) library.sha256 = hash.value();
     }
     facts.libraries.push_back(std::move(library));
   }
@@ -152,9 +160,11 @@ void ProcessInspector::addYara(const drivers::ProcessInfo& process, policy::Proc
     keepVersion(content, facts.scriptPath);
   }
   for (const auto& mapping : process.mappings) {
-    if (mapping.path == process.exePath || mapping.deleted) continue;
-    for (const auto& hit : scanFile(mapping.path, mapping.path).hits) {
-      facts.yaraHits.push_back({hit.set, hit.rule, mapping.path});
+    if (mapping.path == process.exePath) continue;
+    const std::string file = mappedFile(process, mapping);
+    if (file.empty()) continue;
+    for (const auto& hit : scanFile(file, file).hits) {  // a deleted one: never another file at its path
+      facts.yaraHits.push_back({hit.set, hit.rule, mapping.deleted ? mapping.path + " (deleted)" : mapping.path});
     }
   }
 }

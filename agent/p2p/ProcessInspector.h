@@ -3,8 +3,8 @@
 // steps of rising cost so the guard can stop at the first that decides:
 //   basic:  comm, exe path, argv, the script an interpreter runs (no file read)
 //   hashes: SHA-256 of the executable (through /proc/PID/exe: the file that really runs), of the
-//           script an interpreter runs and of every mapped library, cached by device, inode, size
-//           and mtime
+//           script an interpreter runs and of every mapped library (a deleted one through
+//           /proc/PID/map_files), cached by device, inode, size and mtime
 //   yara:   the signature sets' compiled rules over the executable, script and libraries, cached the
 //           same way; in the same read, the version resource of the executable or of the Windows
 //           program a Wine loader runs (the script) when it is a PE file
@@ -52,6 +52,9 @@ class ProcessInspector {
   using Key = std::tuple<std::uint64_t, std::uint64_t, std::int64_t, std::int64_t>;
   Content scanFile(const std::string& path, const std::string& openPath);
   std::string scriptFile(const drivers::ProcessInfo& process, const std::string& script) const;
+  // Where a mapped library is read: its path, or for a deleted one (unlinked after it was loaded, a
+  // memfd) the process's /proc/PID/map_files entry; empty when it cannot be opened.
+  std::string mappedFile(const drivers::ProcessInfo& process, const drivers::ExecutableMapping& mapping) const;
 
   std::string procRoot_;
   drivers::FileHasher& hashes_;

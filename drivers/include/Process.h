@@ -27,6 +27,10 @@ struct ExecutableMapping {
   std::string path;  // as the kernel prints it; " (deleted)" removed, deleted then true
   std::uint64_t inode = 0;
   bool deleted = false;
+  // Its first executable range as maps prints it ("7f2a4c000000-7f2a4c2b1000"): the name of its
+  // entry in /proc/PID/map_files, which opens the mapped file also once it is deleted (a library
+  // unlinked after it was loaded, or one loaded from a memfd). Empty when unknown.
+  std::string addresses = {};
 };
 
 struct ProcessInfo {

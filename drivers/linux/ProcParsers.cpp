@@ -113,6 +113,20 @@ std::vector<std::string> parseCmdline(std::string_view bytes) {
   return argv;
 }
 
+namespace {
+// "start-end" in lower-case hex, as maps and map_files name a range; anything else is no file name to
+// open below /proc/PID/map_files.
+bool validRange(std::string_view range) {
+  const auto dash = range.find('-');
+  if (dash == 0 || dash == std::string_view::npos || dash + 1 == range.size() || range.size() > 33) return false;
+  for (std::size_t i = 0; i < range.size(); ++i) {
+    const char c = range[i];
+    if (i != dash && !((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'))) return false;
+  }
+  return true;
+}
+}  // namespace
+
 std::vector<ExecutableMapping> parseProcMaps(std::string_view text) {
   std::vector<ExecutableMapping> out;
   std::unordered_set<std::string> seen;
@@ -144,6 +158,7 @@ std::vector<ExecutableMapping> parseProcMaps(std::string_view text) {
     if (path.empty() || path[0] != '/') continue;  // [vdso], [heap], anonymous
     ExecutableMapping mapping;
     if (!toNumber(parts[4], mapping.inode) || mapping.inode == 0) continue;
+    if (validRange(parts[0])) mapping.addresses = std::string(parts[0]);
     if (path.size() > kDeleted.size() && path.substr(path.size() - kDeleted.size()) == kDeleted) {
       path.remove_suffix(kDeleted.size());
       mapping.deleted = true;

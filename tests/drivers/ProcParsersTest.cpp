@@ -94,7 +94,19 @@ TEST_CASE("deleted executables, paths with spaces and parentheses") {
   REQUIRE_FALSE(maps.empty());
   CHECK(maps[0].path == "/tmp/a) R 1 (b");
   CHECK(maps[0].deleted);
+  // Its executable range: the entry of /proc/PID/map_files that still opens the deleted file.
+  CHECK(maps[0].addresses == "563ef7f73000-563ef7f78000");
   CHECK(parseProcMaps(fixture("2/maps")).empty());
+  // A range that is not two lower-case hex numbers names no file below map_files.
+  const auto odd = parseProcMaps(
+      "../../etc-563ef7f78000 r-xp 00000000 fe:00 12 /tmp/x (deleted)\n"
+      "563EF7F73000-563EF7F78000 r-xp 00000000 fe:00 13 /tmp/y (deleted)\n"
+      "7f00-7f10 r-xp 00000000 fe:00 14 /memfd:engine (deleted)\n");
+  REQUIRE(odd.size() == 3);
+  CHECK(odd[0].addresses.empty());
+  CHECK(odd[1].addresses.empty());
+  CHECK(odd[2].addresses == "7f00-7f10");
+  CHECK(odd[2].path == "/memfd:engine");
 }
 
 TEST_CASE("maps lines that do not parse are skipped; a truncated last line too") {

@@ -20,6 +20,11 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   (void)parseProcNetSockets(text, true);
   // Every event needs at least a netlink header, a connector header and a proc_event.
   MAMORI_ASSERT(parseProcConnectorDatagram(text).size() <= size / 16 + 1);
-  for (const auto& mapping : parseProcMaps(text)) MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
+  for (const auto& mapping : parseProcMaps(text)) {
+    MAMORI_ASSERT(!mapping.path.empty() && mapping.path[0] == '/');
+    // The range names a file below /proc/PID/map_files: hex digits and one dash, never a path.
+    MAMORI_ASSERT(mapping.addresses.find_first_not_of("0123456789abcdef-") == std::string::npos);
+    MAMORI_ASSERT(mapping.addresses.empty() || mapping.addresses.find('-') == mapping.addresses.rfind('-'));
+  }
   return 0;
 }

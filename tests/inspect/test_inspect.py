@@ -181,6 +181,43 @@ class InspectTest(unittest.TestCase):
         by_path = {self.relative(f): f for f in self.findings()}
         self.assertFalse(any(r.startswith("name ") for r in by_path["projects/tools/sync"]["reasons"]))
 
+    def test_running_clients_known_by_what_runs(self):
+        # Running, under names that say nothing: a renamed ctorrent (its tracker a closed loopback port),
+        # and a benign python3 that loaded a private copy of libtorrent-rasterbar and unlinked it.
+        # The executable is read through /proc/PID/exe and the deleted library through
+        # /proc/PID/map_files (both links the tool must follow; before issue 5's audit it refused
+        # them as symbolic links and found neither).
+        if os.geteuid() != 0:
+            self.skipTest("needs root (/proc/PID/map_files)")
+        from mamori_testkit.p2p import make_torrent
+        bin_dir = f"{self.tmp}/elsewhere"
+        os.makedirs(bin_dir)
+        write(f"{bin_dir}/payload.bin", os.urandom(50_000))
+        make_torrent(f"{bin_dir}/payload.bin", f"{bin_dir}/payload.torrent", "http://127.0.0.1:9/announce")
+        shutil.copy2(shutil.which("ctorrent"), f"{bin_dir}/indexer")
+        shutil.copy(os.path.realpath("/usr/lib/x86_64-linux-gnu/libtorrent-rasterbar.so.2.0"), f"{bin_dir}/libcodec.so")
+        code = ("import ctypes, os, sys, time\nctypes.CDLL(sys.argv[1])\nos.unlink(sys.argv[1])\n"
+                "print('loaded', flush=True)\ntime.sleep(300)\n")
+        clients = [subprocess.Popen([f"{bin_dir}/indexer", "-s", f"{bin_dir}/out", f"{bin_dir}/payload.torrent"],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL),
+                   subprocess.Popen(["/usr/bin/python3", "-c", code, f"{bin_dir}/libcodec.so"],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)]
+        for client in clients:
+            self.addCleanup(client.wait, 10)
+            self.addCleanup(client.kill)
+        self.assertEqual(clients[1].stdout.readline(), b"loaded\n")
+        self.assertIsNone(clients[0].poll(), "the renamed ctorrent did not keep running")
+        run = subprocess.run([self.bin, "--home", self.home, "--no-system-programs", "--out", self.out],
+                             capture_output=True, text=True, timeout=300, stdin=subprocess.DEVNULL)
+        self.assertEqual(run.returncode, 1, run.stderr)
+        running = {f["pid"]: f for f in self.findings() if f["kind"] == "p2p_running"}
+        for client in clients:
+            self.assertIn(client.pid, running, run.stdout)
+        self.assertTrue(any("bittorrent_tracker_client" in r for r in running[clients[0].pid]["reasons"]),
+                        running[clients[0].pid])
+        self.assertTrue(any("libcodec.so (deleted)" in r for r in running[clients[1].pid]["reasons"]),
+                        running[clients[1].pid])
+
     def test_tool_run_from_inside_the_home_is_not_a_finding(self):
         # Staff often copy the folder into ~/Downloads. The binary embeds the P2P rules' text (which
         # those rules match), and its folder holds the signing key: neither may show up.

@@ -121,6 +121,44 @@ class RenamedClientsTest(P2pTestBase):
                       f"({event['details']['process.executable']})")
                 self.assertNotIn("name", signals, event)
 
+    def test_an_engine_library_deleted_after_loading(self):
+        # A private copy of libtorrent-rasterbar loaded by a benign interpreter and unlinked at once,
+        # and another loaded from a memfd: /proc/PID/maps says "(deleted)" for both, and the files
+        # are nowhere on disk. Both run before the agent starts; traffic detection is off, so only
+        # the library's content can give them away, read through /proc/PID/map_files. Before issue
+        # 5's audit deleted mappings were skipped and both ran on.
+        engine = os.path.realpath("/usr/lib/x86_64-linux-gnu/libtorrent-rasterbar.so.2.0")
+        private = os.path.join(self.dir("private-lib"), "libcodec.so")
+        shutil.copy(engine, private)
+        unlinked = ("import ctypes, os, sys, time\nctypes.CDLL(sys.argv[1])\nos.unlink(sys.argv[1])\n"
+                    "print('loaded', flush=True)\ntime.sleep(600)\n")
+        from_memfd = ("import ctypes, os, sys, time\nfd = os.memfd_create('codec', 0)\n"
+                      "os.write(fd, open(sys.argv[1], 'rb').read())\nctypes.CDLL(f'/proc/self/fd/{fd}')\n"
+                      "print('loaded', flush=True)\ntime.sleep(600)\n")
+        started = {}
+        for name, code, library in (("unlinked", unlinked, private), ("memfd", from_memfd, engine)):
+            log = os.path.join(self.workdir, f"{name}.log")
+            with open(log, "wb") as out:
+                marker = self.dir(f"marker-{name}")  # names the process in its command line
+                started[name] = (self.sandbox.spawn([PYTHON, "-c", code, library, marker], log=out), marker, log)
+
+        def loaded():
+            for _, _, log in started.values():
+                with open(log) as f:
+                    if "loaded" not in f.read():
+                        return None
+            return True
+        wait_until(loaded, 30, "both programs to load their engine")
+        self.assertFalse(os.path.exists(private))
+        self.start_agent('{"schema_version": 1, "version": 1, "name": "no traffic", "group": "default",'
+                         ' "p2p_guard": {"mode": "enforce", "builtin_signatures": true, "network_detection": false}}')
+        for name, (proc, marker, _) in started.items():
+            with self.subTest(library=name):
+                event = self.assertStopped(proc, marker, timeout=45, actions=("killed",))
+                hits = [s for s in event["details"]["p2p.signals"] if s["signal"] == "yara"]
+                self.assertTrue(hits, event)
+                self.assertTrue(hits[0]["subject"].endswith(" (deleted)"), event)
+
     def test_a_swarm_over_utp_alone_is_caught_by_its_transport(self):
         # Deluge's engine (libtorrent, Python bindings) with everything a determined user turns off:
         # no tracker, no DHT, LSD, UPnP or PEX, TCP off, so the only traffic is uTP, and the BitTorrent
