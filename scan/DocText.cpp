@@ -15,6 +15,64 @@ constexpr std::size_t kFibBaseBytes = 32;
 constexpr std::size_t kClxPairIndex = 33;  // fcClx/lcbClx in FibRgFcLcb97
 constexpr std::size_t kMaxFieldNesting = 64;
 
+constexpr std::size_t kMaxInstructionBytes = 4096;
+
+bool isBlank(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; }
+
+}  // namespace
+
+std::string eqFieldText(std::string_view instruction) {
+  std::size_t at = 0;
+  while (at < instruction.size() && isBlank(instruction[at])) ++at;
+  if (instruction.size() < at + 3 || (instruction[at] != 'E' && instruction[at] != 'e') ||
+      (instruction[at + 1] != 'Q' && instruction[at + 1] != 'q') ||
+      (!isBlank(instruction[at + 2]) && instruction[at + 2] != '\\')) {
+    return {};
+  }
+  // The overstrike: "\o", its alignment switches ("\ad", "\al", ...), then its arguments in parentheses.
+  std::size_t overstrike = std::string_view::npos;
+  for (std::size_t i = at + 2; i + 1 < instruction.size(); ++i) {
+    if (instruction[i] == '\\' && (instruction[i + 1] == 'o' || instruction[i + 1] == 'O') &&
+        (i + 2 >= instruction.size() || instruction[i + 2] == '\\' || instruction[i + 2] == '(' ||
+         isBlank(instruction[i + 2]))) {
+      overstrike = i;
+      break;
+    }
+  }
+  if (overstrike == std::string_view::npos) return {};
+  const std::size_t open = instruction.find('(', overstrike);
+  if (open == std::string_view::npos) return {};
+  std::size_t depth = 1;
+  std::size_t lastArgument = open + 1;
+  std::size_t end = instruction.size();
+  for (std::size_t i = open + 1; i < instruction.size(); ++i) {
+    const char c = instruction[i];
+    if (c == '(') {
+      ++depth;
+    } else if (c == ')' && --depth == 0) {
+      end = i;
+      break;
+    } else if ((c == ',' || c == ';') && depth == 1) {
+      lastArgument = i + 1;
+    }
+  }
+  // The base as written, less any switches and parentheses inside it.
+  std::string base;
+  for (std::size_t i = lastArgument; i < end; ++i) {
+    const char c = instruction[i];
+    if (c == '\\') {
+      while (i + 1 < end && ((instruction[i + 1] >= 'a' && instruction[i + 1] <= 'z') ||
+                             (instruction[i + 1] >= 'A' && instruction[i + 1] <= 'Z')))
+        ++i;
+      continue;
+    }
+    if (c != '(' && c != ')') base.push_back(c);
+  }
+  return base;
+}
+
+namespace {
+
 // Appends one character of the text stream as a reader sees it; fieldDepth/inInstruction track fields.
 class WordTextSink {
  public:
@@ -23,20 +81,26 @@ class WordTextSink {
   void put(std::uint32_t c) {
     switch (c) {
       case 0x13:  // field begin: the instruction follows
-        if (fields_.size() < kMaxFieldNesting) fields_.push_back(true), ++inInstruction_;
+        if (fields_.size() < kMaxFieldNesting) {
+          if (inInstruction_ == 0) instruction_.clear();
+          fields_.push_back(true), ++inInstruction_;
+        }
         return;
       case 0x14:  // field separator: the result follows
-        if (!fields_.empty() && fields_.back()) fields_.back() = false, --inInstruction_;
+        if (!fields_.empty() && fields_.back()) fields_.back() = false, endInstruction();
         return;
       case 0x15:  // field end
         if (!fields_.empty()) {
-          if (fields_.back()) --inInstruction_;
+          if (fields_.back()) endInstruction();
           fields_.pop_back();
         }
         return;
       default: break;
     }
-    if (inInstruction_ > 0) return;
+    if (inInstruction_ > 0) {
+      if (instruction_.size() < kMaxInstructionBytes && c >= 0x20) common::appendUtf8(instruction_, c);
+      return;
+    }
     switch (c) {
       case 0x0D:
       case 0x0B:
@@ -52,7 +116,13 @@ class WordTextSink {
   }
 
  private:
+  // An outermost instruction has ended: an EQ field's base text is what a reader sees of it.
+  void endInstruction() {
+    if (--inInstruction_ == 0) out_ += eqFieldText(instruction_);
+  }
+
   std::string& out_;
+  std::string instruction_;   // the outermost field's instruction, up to kMaxInstructionBytes
   std::vector<bool> fields_;  // one per open field: true while in its instruction
   std::size_t inInstruction_ = 0;
 };

@@ -5,6 +5,7 @@
 #include <map>
 
 #include "common/Utf8.h"
+#include "scan/DocText.h"
 #include "scan/LegacyText.h"
 #include "scan/TextDecoder.h"
 
@@ -37,14 +38,12 @@ int codePageOfCharset(int charset, int documentCodePage) {
 
 // Destinations whose content is not text a reader sees (tables, binary data, instructions).
 bool skippedDestination(std::string_view word) {
-  static constexpr std::string_view kSkipped[] = {"fonttbl",      "colortbl",      "stylesheet", "pict",
-                                                  "object",       "objdata",       "themedata",  "datastore",
-                                                  "latentstyles", "xmlnstbl",      "listtable",  "listoverridetable",
-                                                  "rsidtbl",      "generator",     "fldinst",    "colorschememapping",
-                                                  "pgdsctbl",     "bkmkstart",     "bkmkend",    "filetbl",
-                                                  "revtbl",       "passwordhash",  "blipuid",    "nonshppict",
-                                                  "mmathPr",      "wgrffmtfilter", "xmlopen",    "listtext",
-                                                  "shprslt"};
+  static constexpr std::string_view kSkipped[] = {
+      "fonttbl",       "colortbl",  "stylesheet",         "pict",     "object",     "objdata",
+      "themedata",     "datastore", "latentstyles",       "xmlnstbl", "listtable",  "listoverridetable",
+      "rsidtbl",       "generator", "colorschememapping", "pgdsctbl", "bkmkstart",  "bkmkend",
+      "filetbl",       "revtbl",    "passwordhash",       "blipuid",  "nonshppict", "mmathPr",
+      "wgrffmtfilter", "xmlopen",   "listtext",           "shprslt"};
   for (const auto skipped : kSkipped) {
     if (word == skipped) return true;
   }
@@ -62,10 +61,12 @@ bool keptStarredDestination(std::string_view word) {
 }
 
 constexpr std::size_t kMaxPropertyName = 32;
+constexpr std::size_t kMaxInstructionBytes = 4096;
 
 struct Group {
   bool skip = false;  // inside a destination without readable text
   bool fontTable = false;
+  bool instruction = false;   // a field's instruction ({\*\fldinst ...}), kept in Reader::instruction_
   bool propertyName = false;  // a shape property's name ({\sn ...}), kept in Reader::propertyName_
   int ucSkip = 1;             // fallback characters after \uN
   int codePage = kDefaultCodePage;
@@ -105,7 +106,10 @@ class Reader {
         if (flatDepth_ > 0) {
           --flatDepth_;
         } else if (stack_.size() > 1) {
+          const bool instruction = group().instruction;
           stack_.pop_back();
+          // A field's instruction is not text, but for an EQ field's base text (ruby: no result).
+          if (instruction && !group().instruction && !group().skip) append(eqFieldText(instruction_));
         }
         pendingSkip_ = 0;
         return;
@@ -181,6 +185,12 @@ class Reader {
       return;
     }
     if (pendingSkip_ > 0) pendingSkip_ = 0;  // a control word ends a fallback run
+    if (word == "fldinst") {
+      flushBytes();
+      if (!group().instruction) instruction_.clear();
+      group().instruction = true;
+      return;
+    }
     if ((starred && !keptStarredDestination(word)) || skippedDestination(word)) {
       flushBytes();
       if (word == "fonttbl") {
@@ -325,6 +335,10 @@ class Reader {
   }
 
   void append(std::string_view text) {
+    if (group().instruction) {
+      if (instruction_.size() + text.size() <= kMaxInstructionBytes) instruction_.append(text);
+      return;
+    }
     if (full_) return;
     if (result_.text.size() + text.size() > maxText_) {
       full_ = true;
@@ -366,6 +380,7 @@ class Reader {
   long definingFont_ = -1;
   std::map<long, int> fontCodePages_;
   std::string propertyName_;  // the last shape property's name
+  std::string instruction_;   // the outermost field instruction's text, up to kMaxInstructionBytes
   std::string bytes_;         // \'hh bytes not yet decoded (a double-byte character spans two)
   RtfTextResult result_;
 };

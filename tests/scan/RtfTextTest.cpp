@@ -4,9 +4,11 @@
 #include <string>
 #include <vector>
 
+#include "scan/DocText.h"
 #include "scan/Extractor.h"
 #include "scan/RtfText.h"
 
+using mamori::scan::eqFieldText;
 using mamori::scan::rtfText;
 
 namespace {
@@ -119,4 +121,22 @@ TEST_CASE("RTF: text boxes and shapes ({\\*\\shpinst ... {\\shptxt}}, WordArt's 
   // A property name longer than any real one is cut, never a reason to read its value.
   CHECK(text("{\\rtf1{\\sp{\\sn " + std::string(5000, 'g') + "gtextUNICODE}{\\sv secret}}}").find("secret") ==
         std::string::npos);
+}
+
+TEST_CASE("ruby (furigana): an EQ field's base text is read, the reading above it and other instructions are not") {
+  CHECK(eqFieldText(R"( EQ \* jc3 \* "Font:IPAGothic" \* hps12 \o\al(\s\up 10(しゃがいひ),社外秘))") == "社外秘");
+  CHECK(eqFieldText(R"(eq \o\ad(\s\up 9(ひ);秘))") == "秘");
+  CHECK(eqFieldText(R"(EQ \o(\s\up 9(a),b\s\do(c)d))") == "bcd");
+  CHECK(eqFieldText(R"(EQ \f(1,2))").empty());
+  CHECK(eqFieldText(R"(HYPERLINK "https://example.com/社外秘")").empty());
+  CHECK(eqFieldText(R"(EQUATION \o(a,b))").empty());
+  CHECK(eqFieldText(R"(EQ \o(a,b)").empty() == false);  // unclosed: what there is
+  CHECK(eqFieldText("EQ \\o((((((").empty());
+  // Word writes ruby per character group: the bases join into the word.
+  const std::string rtf =
+      "{\\rtf1\\ansi doc {\\field{\\*\\fldinst { EQ \\\\* jc3 \\\\o\\\\al(\\\\s\\\\up 10(\\u12375\\'3f\\u12419\\'3f),"
+      "\\u31038\\'3f)}}{\\fldrslt {}}}{\\field{\\*\\fldinst EQ \\\\o\\\\al(\\\\s\\\\up "
+      "10(x),\\u22806\\'3f\\u31192\\'3f)}"
+      "{\\fldrslt }}{\\field{\\*\\fldinst HYPERLINK \"https://example.com/\"}{\\fldrslt link}}\\par}";
+  CHECK(text(rtf) == "doc 社外秘link\n");
 }

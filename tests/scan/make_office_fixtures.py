@@ -3,21 +3,23 @@
 
     make_office_fixtures.py OUT_DIR
 
-Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in every
-place an office suite keeps text: body, page header, first-page header, footer, footnote, endnote,
-table cell, nested table, comment, text box, shape, tracked insertion and deletion, hyperlink, field,
-split formatting; in sheets comments, several and hidden sheets, hidden rows, merged cells, formula
+Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in
+every place an office suite keeps text: body, page header, first-page header, footer, footnote,
+endnote, table cell, nested table, comment, text box (also in a header), shape, tracked insertion
+and deletion, hyperlink, field, content control, ruby (furigana), split formatting; in sheets page
+headers, shapes, links, comments, several and hidden sheets, hidden rows, merged cells, formula
 results, very long cells, thousands of shared strings, card numbers and My Numbers as numbers (also
-grouped "#,##0") and as text (spaced, full-width); on slides titles, tables, shapes, groups, comments,
-speaker notes. LibreOffice (soffice --headless) exports each to the formats offices exchange: docx,
-doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp; and stores some with a password (a Basic macro).
-Outlook .msg files (no Debian tool writes them) and a password-protected .docx (LibreOffice 7.4 does
-not encrypt OOXML) are built by the small compound-file writer below; truncated copies are corrupt.
+grouped "#,##0") and as text (spaced, full-width); on slides titles, tables, shapes, groups,
+comments, speaker notes, links, the master page. LibreOffice (soffice --headless) exports each to
+the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp; and stores
+some with a password (a Basic macro). Outlook .msg files (no Debian tool writes them) and a
+password-protected .docx (LibreOffice 7.4 does not encrypt OOXML) are built by the small
+compound-file writer below; truncated copies are corrupt.
 
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
-report (empty for negatives) and what its not-inspected reason must contain (empty: none); OUT_DIR/timing.txt says how long soffice took. soffice is slow, so a
-caller keeps OUT_DIR between runs: the script does nothing when OUT_DIR/expected.tsv is newer than
-itself. Exit status 0 on success, 1 with a message when soffice is missing or fails.
+report (empty for negatives) and what its not-inspected reason must contain (empty: none);
+OUT_DIR/timing.txt says how long soffice took. soffice is slow, so a caller keeps OUT_DIR between
+runs: the script does nothing when OUT_DIR/expected.tsv is newer than itself. Exit status 0 on success, 1 with a message when soffice is missing or fails.
 """
 import os
 import resource
@@ -45,7 +47,8 @@ NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:svg="urn:oasis:names:tc:opendocument:xmlns:svg-compatible:1.0" '
       'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
       'xmlns:officeooo="http://openoffice.org/2009/office" xmlns:dc="http://purl.org/dc/elements/1.1/" '
-      'xmlns:xlink="http://www.w3.org/1999/xlink" xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"')
+      'xmlns:xlink="http://www.w3.org/1999/xlink" '
+      'xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0" xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"')
 FONTS = ('<office:font-face-decls><style:font-face style:name="IPAGothic" svg:font-family="IPAGothic"/>'
          '</office:font-face-decls>')
 DEFAULT_STYLE = ('<office:styles><style:default-style style:family="paragraph"><style:text-properties '
@@ -238,6 +241,42 @@ def group(*texts):
                                 f"{p(t)}</draw:rect>" for i, t in enumerate(texts)) + "</draw:g>"
 
 
+def ruby(base, reading):
+    """Furigana over a word (Word's .doc and RTF write it as an EQ field without a result)."""
+    return (f"<text:ruby><text:ruby-base>{base}</text:ruby-base><text:ruby-text>{reading}</text:ruby-text>"
+            "</text:ruby>")
+
+
+def content_control(text):
+    return f'<loext:content-control loext:showing-place-holder="false">{text}</loext:content-control>'
+
+
+def with_sheet_header(doc, text):
+    """A sheet's page header (in the page style, not in a cell)."""
+    return doc.replace("<office:body>", '<office:master-styles><style:master-page style:name="Default" '
+                       f'style:page-layout-name="pm1"><style:header><style:region-center>{p(text)}'
+                       "</style:region-center></style:header></style:master-page></office:master-styles>"
+                       "<office:body>").replace("</office:automatic-styles>", '<style:page-layout style:name="pm1">'
+                                                "<style:header-style/></style:page-layout></office:automatic-styles>")
+
+
+def with_sheet_shape(doc, text):
+    """A shape with text drawn on the first sheet."""
+    shapes = ('<table:shapes><draw:custom-shape svg:width="6cm" svg:height="3cm" svg:x="1cm" svg:y="1cm">'
+              f'{p(text)}<draw:enhanced-geometry draw:type="rectangle" svg:viewBox="0 0 21600 21600"/>'
+              "</draw:custom-shape></table:shapes>")
+    at = doc.index(">", doc.index("<table:table ")) + 1
+    return doc[:at] + shapes + doc[at:]
+
+
+def with_master_text(doc, text):
+    """Text on the slides' master page (a footer every slide shows)."""
+    return doc.replace('<style:master-page style:name="Default" style:page-layout-name="PM1"/>',
+                       '<style:master-page style:name="Default" style:page-layout-name="PM1"><draw:frame svg:x="1cm" '
+                       f'svg:y="19cm" svg:width="10cm" svg:height="1cm"><draw:text-box>{p(text)}</draw:text-box>'
+                       "</draw:frame></style:master-page>")
+
+
 def big_sheet_rows(count, marker):
     """Thousands of distinct Japanese and ASCII strings (a shared-string table over many CONTINUE records
     in .xls, its strings switching between 8-bit and UTF-16 at the boundaries), the marker last."""
@@ -304,6 +343,18 @@ SOURCES = {
     "w_places_clean": (fodt(p("本文" + annotation("memo: confidential to nobody, 4111 1111 1111 1112") +
                               text_frame("秘書の予定") + shape("Company picnic")) + tracked("deletion", "議事録") +
                             p(link("Confidentiality policy")), footer="page 1"), WRITER_FORMATS, []),
+    # Ruby (furigana), one group over the word and one per character as Word writes it by default.
+    "w_ruby_ja": (fodt(p("資料: " + ruby("社外秘", "しゃがいひ")) + p(ruby("極", "ごく") + ruby("秘", "ひ") + " 扱い")),
+                  WRITER_FORMATS, [JA]),
+    "w_content_control_ja": (fodt(p("区分: " + content_control("取扱注意"))), WRITER_FORMATS, [JA]),
+    "w_header_textbox_ja": (fodt(p("本文"), header="x").replace("<style:header><text:p>x</text:p>",
+                                                               "<style:header>" + p("ヘッダ" + text_frame("極秘"))),
+                            WRITER_FORMATS, [JA]),
+    "w_ruby_clean": (fodt(p(ruby("秘書", "ひしょ") + "の予定 " + ruby("秘", "ひ") + ruby("書", "しょ"))), WRITER_FORMATS, []),
+    "c_sheet_header_ja": (with_sheet_header(fods_sheets([("S1", row(s_cell("a")), False)]), "社外秘"), CALC_FORMATS, [JA]),
+    "c_sheet_shape_ja": (with_sheet_shape(fods_sheets([("S1", row(s_cell("a")), False)]), "図形: 部外秘"), CALC_FORMATS, [JA]),
+    "c_link_en": (fods_sheets([("S1", row(f'<table:table-cell office:value-type="string">{p(link("Company Confidential"))}'
+                                          "</table:table-cell>"), False)]), CALC_FORMATS, [EN]),
     "c_comment_ja": (fods_sheets([("S1", row(s_cell("区分"), f'<table:table-cell office:value-type="string">'
                                             f'{annotation("注記: 社外秘")}{p("売上")}</table:table-cell>'), False)]),
                      CALC_FORMATS, [JA]),
@@ -338,6 +389,9 @@ SOURCES = {
                                      "".join(row(n_cell(wrong(n), "ce2"), n_cell("1234567", "ce2")) for n in MYNUMBERS) +
                                      row(s_cell("1,234,567,890"), s_cell("12,345,678,901,234")), False),
                                     ("Hidden", row(s_cell("秘書の予定")), True)]), CALC_FORMATS, []),
+    "i_master_ja": (with_master_text(fodp([("plan", "")]), "社外秘"), IMPRESS_FORMATS, [JA]),
+    "i_notes_ja": (fodp([("plan", "発表メモ: 関係者外秘")]), IMPRESS_FORMATS, [JA]),
+    "i_link_en": (fodp([(link("Do Not Distribute"), "")]), IMPRESS_FORMATS, [EN]),
     "i_title_ja": (fodp_pages([frame("社外秘 計画", "title")]), IMPRESS_FORMATS, [JA]),
     "i_table_ja": (fodp_pages([frame("一覧") + slide_table([["区分", "内容"], ["扱い", "関係者外秘"]])]), IMPRESS_FORMATS, [JA]),
     "i_shape_ja": (fodp_pages([frame("図") + shape("図形の中: 極秘")]), IMPRESS_FORMATS, [JA]),
