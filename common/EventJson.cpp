@@ -5,7 +5,10 @@
 #include <Poco/JSON/Parser.h>
 #include <Poco/JSON/Stringifier.h>
 
+#include <algorithm>
+#include <cstdint>
 #include <sstream>
+#include <vector>
 
 #include "common/Clock.h"
 #include "common/JsonPointer.h"
@@ -273,6 +276,77 @@ Var storableValue(const Var& value) {
   return value;
 }
 
+// Keys in a details value, all levels, as the collector counts them (maxDetailKeys).
+std::size_t keyCount(const Var& value) {
+  std::size_t keys = 0;
+  if (value.type() == typeid(Object::Ptr)) {
+    const auto& object = value.extract<Object::Ptr>();
+    if (object.isNull()) return 0;
+    for (const auto& [key, item] : *object) keys += 1 + keyCount(item);
+  } else if (value.type() == typeid(Array::Ptr)) {
+    const auto& array = value.extract<Array::Ptr>();
+    if (array.isNull()) return 0;
+    for (const auto& item : *array) keys += keyCount(item);
+  }
+  return keys;
+}
+
+// Details with more keys than the collector takes (a zip of 100 company files is 100 matches of four
+// keys each) would be refused with their whole batch: the last items of the costliest lists at the top
+// level are left out until they fit, and kItemsLeftOut says how many. A copy; nullptr when nothing can
+// be left out or nothing needs to be.
+Object::Ptr fittedDetails(const Object::Ptr& details) {
+  const std::size_t limit = EventLimits{}.maxDetailKeys;
+  std::size_t keys = keyCount(Var(details));
+  if (keys <= limit) return nullptr;
+  struct List {
+    std::string name;
+    Array::Ptr array;
+    std::vector<std::size_t> costs;  // keys of each item
+    std::size_t kept = 0;
+  };
+  std::vector<List> lists;
+  for (const auto& name : details->getNames()) {
+    const Var value = details->get(name);
+    if (value.type() != typeid(Array::Ptr) || value.extract<Array::Ptr>().isNull()) continue;
+    List list{name, value.extract<Array::Ptr>(), {}, 0};
+    for (const auto& item : *list.array) list.costs.push_back(keyCount(item));
+    list.kept = list.costs.size();
+    lists.push_back(std::move(list));
+  }
+  std::int64_t leftOut = 0;
+  ++keys;  // the count itself
+  while (keys > limit) {
+    List* costliest = nullptr;
+    std::size_t most = 0;
+    for (auto& list : lists) {
+      std::size_t cost = 0;
+      for (std::size_t i = 0; i < list.kept; ++i) cost += list.costs[i];
+      if (list.kept > 0 && cost > most) {
+        most = cost;
+        costliest = &list;
+      }
+    }
+    if (costliest == nullptr) return nullptr;  // no list holds keys: nothing left out helps
+    --costliest->kept;
+    keys -= costliest->costs[costliest->kept];
+    ++leftOut;
+  }
+  Object::Ptr out = new Object(Poco::JSON_PRESERVE_KEY_ORDER);
+  for (const auto& name : details->getNames()) {
+    const auto list = std::find_if(lists.begin(), lists.end(), [&](const List& l) { return l.name == name; });
+    if (list == lists.end() || list->kept == list->costs.size()) {
+      out->set(name, details->get(name));
+      continue;
+    }
+    Array::Ptr kept = new Array;
+    for (std::size_t i = 0; i < list->kept; ++i) kept->add(list->array->get(static_cast<unsigned>(i)));
+    out->set(name, kept);
+  }
+  out->set(std::string(kItemsLeftOut), leftOut);
+  return out;
+}
+
 }  // namespace
 
 std::string storableText(std::string_view text) {
@@ -299,6 +373,9 @@ void makeStorable(Event& event) {
   }
   if (!event.details.isNull() && !storable(Var(event.details))) {
     event.details = storableValue(Var(event.details)).extract<Object::Ptr>();
+  }
+  if (!event.details.isNull()) {
+    if (auto fitted = fittedDetails(event.details)) event.details = fitted;
   }
 }
 

@@ -58,7 +58,11 @@ std::string makeBatchBody(const std::vector<std::string>& eventJsonLines);
 std::string storableText(std::string_view text);
 inline constexpr std::string_view kCutMark = "…[cut: ";  // "…[cut: 20017 bytes]"
 // storableText over every string of an event: type, agent id, host, user, details at any depth (keys
-// included). Details are copied, never changed in place, and only when a value needs it.
+// included); and details with more keys than EventLimits::maxDetailKeys (a zip of 100 company files
+// is 100 matches of four keys) lose the last items of their costliest top-level lists until they fit,
+// the number left out in details[kItemsLeftOut]. Details are copied, never changed in place, and only
+// when a value needs it.
 void makeStorable(Event& event);
+inline constexpr std::string_view kItemsLeftOut = "mamori.items_left_out";
 
 }  // namespace mamori::common

@@ -245,3 +245,42 @@ TEST_CASE("a string longer than the collector takes is cut between characters, a
   REQUIRE(parsed.ok());
   CHECK(parsed.value().front().details->getArray("process.args")->getElement<std::string>(0) == "aria2c");
 }
+
+TEST_CASE("details with more keys than the collector takes keep their first items, and say how many were left out") {
+  using namespace std::string_literals;
+  // A zip of 100 company files: 100 matches of four keys, plus the event's own details.
+  Event e = sampleEvent();
+  Poco::JSON::Array::Ptr matches = new Poco::JSON::Array;
+  for (int i = 0; i < 100; ++i) {
+    Poco::JSON::Object::Ptr match = new Poco::JSON::Object(Poco::JSON_PRESERVE_KEY_ORDER);
+    match->set("type", "rule"s);
+    match->set("name", "company:confidential"s);
+    match->set("count", 1);
+    match->set("container_path", "/home/u/old.zip!doc" + std::to_string(i) + ".docx");
+    matches->add(match);
+  }
+  e.details->set("content.matches", matches);
+  Poco::JSON::Array::Ptr args = new Poco::JSON::Array;  // strings hold no keys: kept whole
+  for (int i = 0; i < 1000; ++i) args->add("-v"s);
+  e.details->set("process.args", args);
+  const Poco::JSON::Object::Ptr original = e.details;
+  CHECK_FALSE(parseEventBatch(batchOf(eventToJson(e))).ok());  // as it is: the whole batch refused
+  makeStorable(e);
+  CHECK(original->getArray("content.matches")->size() == 100);  // the caller's object is not changed
+  auto parsed = parseEventBatch(batchOf(eventToJson(e)));
+  REQUIRE(parsed.ok());
+  const auto& details = parsed.value().front().details;
+  const auto kept = details->getArray("content.matches");
+  const auto leftOut = details->getValue<int>(std::string(kItemsLeftOut));
+  CHECK(kept->size() + static_cast<std::size_t>(leftOut) == 100);
+  CHECK(kept->size() >= 55);  // as many as fit: 256 keys less the event's own
+  CHECK(kept->getObject(0)->getValue<std::string>("container_path") == "/home/u/old.zip!doc0.docx");
+  CHECK(details->getArray("process.args")->size() == 1000);
+  CHECK(details->getValue<int>("process.pid") == 4242);  // everything else as it was
+  // An event within the limit is left alone.
+  Event small = sampleEvent();
+  const Poco::JSON::Object::Ptr same = small.details;
+  makeStorable(small);
+  CHECK(small.details == same);
+  CHECK_FALSE(small.details->has(std::string(kItemsLeftOut)));
+}

@@ -167,6 +167,27 @@ class SecurityTest(MamoriTestCase):
         self.assertIn("…[cut: ", shown)
         self.assertNotIn("refused", agent.process.output())
 
+    def test_a_zip_of_a_hundred_company_files_is_reported(self):
+        # 100 matches of four keys each are more keys than the collector takes (256): the event, and its
+        # batch, was refused for good. The agent keeps the first matches that fit and says how many it
+        # left out.
+        import zipfile
+        agent, home = self.scanning_agent("many-members")
+        with zipfile.ZipFile(os.path.join(home, "old.zip"), "w") as z:
+            for i in range(100):
+                z.writestr(f"doc{i:03}.txt", "社外秘: 2027 merger plan\n")
+
+        def reported():
+            return self.api.events(type="content.match") or None
+        try:
+            events = wait_until(reported, 90, "the zip's content.match at the collector", interval=0.2)
+        except AssertionError as e:
+            raise AssertionError(f"{e}; agent log: {agent.process.output()[-3000:]}") from None
+        details = events[0]["details"]
+        self.assertEqual(len(details["content.matches"]) + details["mamori.items_left_out"], 100, details)
+        self.assertTrue(details["content.matches"][0]["container_path"].endswith("old.zip!doc000.txt"), details)
+        self.assertNotIn("refused", agent.process.output())
+
     def test_events_as_csv_open_in_a_spreadsheet_with_japanese_intact_and_no_formula(self):
         import csv
         import io
