@@ -1,6 +1,7 @@
 #include "common/JsonText.h"
 
 #include <algorithm>
+#include <cstdio>
 
 #include "common/Utf8.h"
 
@@ -143,6 +144,24 @@ void writeValue(std::string& out, const common::JsonValue& value, Style style, i
 std::string write(const common::JsonValue& value, Style style) {
   std::string out;
   writeValue(out, value, style, 0);
+  return out;
+}
+
+std::string escapeLineControls(std::string_view jsonText) {
+  std::string out;
+  out.reserve(jsonText.size());
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < jsonText.size();) {
+    const std::size_t n = decodeUtf8(jsonText, at, cp);
+    if (n > 1 && isLineControl(cp)) {
+      char escaped[16];
+      std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(cp));
+      out += escaped;
+    } else {
+      out.append(jsonText.substr(at, std::max<std::size_t>(n, 1)));
+    }
+    at += std::max<std::size_t>(n, 1);
+  }
   return out;
 }
 

@@ -24,6 +24,12 @@ void set(common::JsonValue& object, std::string key, common::JsonValue value);
 // an invalid sequence written as the text "\xNN", so the report stays valid and the name readable.
 std::string safeText(std::string_view bytes);
 
+// JSON text with the line controls JSON writers leave raw (common::isLineControl above U+007F: the C1
+// controls, U+2028, U+2029) written as \u escapes. They can only stand inside strings, so the value
+// read back is the same; a terminal showing the text (mamorictl --json, mamori-scan --json, tail -f of a
+// SIEM file) no longer takes U+009B for CSI. Bytes that are not UTF-8 are kept as they are.
+std::string escapeLineControls(std::string_view jsonText);
+
 enum class Style {
   kCanonical,  // the signed form
   kPretty,     // two-space indentation, keys sorted: the .json file people read

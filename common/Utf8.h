@@ -23,6 +23,11 @@ std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp)
 // included. The web console shows the same markers (console/src/safetext.ts).
 std::string visibleText(std::string_view text);
 
+// A character that ends a line or acts on a terminal: C0, DEL, C1 (NEL U+0085 ends a line for Unicode-
+// aware readers, CSI U+009B starts an escape sequence in xterm) and the line and paragraph separators
+// U+2028 and U+2029. What writes outside text into lines (SIEM formats, JSON shown on a terminal) uses it.
+bool isLineControl(std::uint32_t cp);
+
 // Text cut to at most maxBytes without splitting a UTF-8 sequence (the text is valid UTF-8).
 std::string capUtf8(std::string text, std::size_t maxBytes);
 

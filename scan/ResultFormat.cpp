@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "common/JsonText.h"
 #include "common/Utf8.h"
 
 namespace mamori::scan {
@@ -28,7 +29,7 @@ std::string jsonString(std::string_view text) {
     }
   }
   out.push_back('"');
-  return out;
+  return common::json::escapeLineControls(out);  // no C1 control raw on the terminal
 }
 
 std::string containerPath(const std::string& path, const std::string& location) {

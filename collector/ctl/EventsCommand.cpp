@@ -12,6 +12,7 @@
 #include "common/Clock.h"
 #include "common/CommandLine.h"
 #include "common/Csv.h"
+#include "common/Utf8.h"
 
 namespace mamori::collector::ctl {
 
@@ -57,8 +58,7 @@ class Printer {
   void print(const Poco::JSON::Object::Ptr& event) {
     std::ostringstream details;
     if (json_) {
-      Poco::JSON::Stringifier::condense(event, details);
-      std::printf("%s\n", details.str().c_str());
+      printJsonLine(event);
       return;
     }
     if (csv_) {
@@ -77,7 +77,7 @@ class Printer {
     }
     if (event->has("details")) Poco::JSON::Stringifier::condense(event->get("details"), details);
     std::string shortDetails = details.str();
-    if (shortDetails.size() > kDetailsWidth) shortDetails = shortDetails.substr(0, kDetailsWidth - 3) + "...";
+    if (shortDetails.size() > kDetailsWidth) shortDetails = common::capUtf8(shortDetails, kDetailsWidth - 3) + "...";
     rows_.push_back({jsonText(event, "time"), jsonText(event, "severity"), jsonText(event, "type"),
                      jsonText(event, "host"), jsonText(event, "user").empty() ? "-" : jsonText(event, "user"),
                      shortDetails});

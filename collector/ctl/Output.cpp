@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "collector/ctl/Commands.h"
+#include "common/JsonText.h"
 #include "common/Utf8.h"
 
 namespace mamori::collector::ctl {
@@ -58,16 +59,18 @@ int reportError(int code, const std::string& message) {
   return code;
 }
 
+// JSON on a terminal: C1 controls and U+2028/U+2029 in values written as \u escapes (Poco writes them
+// raw; a host or file name with U+009B would be CSI to the terminal), the values read back the same.
 void printJsonLine(const Poco::JSON::Object::Ptr& object) {
   std::ostringstream line;
   Poco::JSON::Stringifier::condense(object, line);
-  std::printf("%s\n", line.str().c_str());
+  std::printf("%s\n", common::json::escapeLineControls(line.str()).c_str());
 }
 
 void printJsonPretty(const Poco::JSON::Object::Ptr& object) {
   std::ostringstream out;
   Poco::JSON::Stringifier::stringify(object, out, 2);
-  std::printf("%s\n", out.str().c_str());
+  std::printf("%s\n", common::json::escapeLineControls(out.str()).c_str());
 }
 
 }  // namespace mamori::collector::ctl

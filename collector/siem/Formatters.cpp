@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <array>
 #include <cstdint>
-#include <cstdio>
 #include <sstream>
 #include <utility>
 
 #include "common/Clock.h"
 #include "common/Event.h"
+#include "common/JsonText.h"
 #include "common/Utf8.h"
 
 namespace mamori::collector::siem {
@@ -114,11 +114,6 @@ std::string toValidUtf8(std::string_view text) {
 
 namespace {
 
-// A character that ends a line or acts on a terminal where a SIEM's messages are read (tail -f of the
-// receiver's file, a viewer that breaks lines on Unicode's line ends): C0, DEL, C1 (NEL U+0085 is a line
-// end, CSI U+009B starts an escape sequence in xterm) and the line and paragraph separators.
-bool lineControl(std::uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029; }
-
 // Valid UTF-8 text one code point at a time: escape(out, cp, bytes) writes the code point's replacement
 // and returns true, or false to keep its bytes.
 template <typename Escape>
@@ -137,7 +132,8 @@ std::string eachCodePoint(std::string_view raw, Escape escape) {
 }
 
 // CEF's escaping (header and extension alike): a backslash and special escaped with a backslash; with
-// lineBreaks CR and LF written as \r and \n, else a space like every other line control (lineControl).
+// lineBreaks CR and LF written as \r and \n, else a space like every other line control (a receiver's
+// file read with tail -f, a viewer that ends lines at NEL: common::isLineControl).
 std::string cefEscape(std::string_view raw, char special, bool lineBreaks) {
   return eachCodePoint(raw, [&](std::string& out, std::uint32_t cp) {
     if (cp == '\\' || cp == static_cast<unsigned char>(special)) {
@@ -147,7 +143,7 @@ std::string cefEscape(std::string_view raw, char special, bool lineBreaks) {
       out += "\\n";
     } else if (lineBreaks && cp == '\r') {
       out += "\\r";
-    } else if (lineControl(cp)) {
+    } else if (common::isLineControl(cp)) {
       out += ' ';
     } else {
       return false;
@@ -255,7 +251,7 @@ std::string formatCef(const StoredEvent& event, std::string_view productVersion)
 
 std::string sdEscape(std::string_view raw) {
   return eachCodePoint(raw, [](std::string& out, std::uint32_t cp) {
-    if (lineControl(cp)) {
+    if (common::isLineControl(cp)) {
       out += ' ';  // RFC 5424 allows them, but a receiver writing one message per line must never split
     } else if (cp == '"' || cp == '\\' || cp == ']') {
       out += '\\';
@@ -333,13 +329,7 @@ std::string formatEcsJson(const StoredEvent& event, std::string_view productVers
   // Poco escapes C0 control characters, so the line has no raw newline; bytes that were not UTF-8
   // (only possible inside details strings) are ASCII-neutral, so replacing them keeps the JSON valid.
   // The other line controls (C1, U+2028, U+2029) can only stand inside strings: written as \uXXXX.
-  return eachCodePoint(out.str(), [](std::string& line, std::uint32_t cp) {
-    if (cp < 0x80 || !lineControl(cp)) return false;
-    char escaped[16];
-    std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(cp));
-    line += escaped;
-    return true;
-  });
+  return common::json::escapeLineControls(toValidUtf8(out.str()));
 }
 
 }  // namespace mamori::collector::siem

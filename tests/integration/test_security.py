@@ -188,6 +188,21 @@ class SecurityTest(MamoriTestCase):
         self.assertTrue(details["content.matches"][0]["container_path"].endswith("old.zip!doc000.txt"), details)
         self.assertNotIn("refused", agent.process.output())
 
+    def test_events_as_json_send_no_c1_control_to_the_terminal(self):
+        # Poco writes C1 controls raw in JSON: a file named with the 8-bit CSI (U+009B) cleared the screen
+        # of an administrator running mamorictl events --json in xterm. They are \u escapes now, and the
+        # value reads back exact.
+        hostile = "/home/u/a\u009b2J\u0085b\u2028c 社外秘.xlsx"
+        status, body = self.post_events([event(self.agent_id, id=uuid7(), host="pc\u009b1", details={"file.path": hostile})])
+        self.assertEqual(status, 200, body)
+        code, out, err = mamorictl_bytes(self.coll, "events", "--json")
+        self.assertEqual(code, 0, err)
+        for raw in ("\u009b", "\u0085", "\u2028"):
+            self.assertNotIn(raw.encode(), out)
+        shown = [json.loads(line) for line in out.decode().splitlines()]
+        self.assertIn(hostile, [e["details"].get("file.path") for e in shown])
+        self.assertIn("\\u009B2J".encode(), out)
+
     def test_events_as_csv_open_in_a_spreadsheet_with_japanese_intact_and_no_formula(self):
         import csv
         import io
