@@ -239,7 +239,7 @@ namespace {
 constexpr auto kCandidatesMaxAge = std::chrono::seconds(1);
 }  // namespace
 
-void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batch) {
+void P2pGuardCapability::onPackets(common::Result<std::vector<drivers::CapturedPacket>> batch) {
   if (!batch) {
     runOnThreadOf(context_, [this, reason = "reading packets: " + batch.error().describe()] {
       degraded(reason, 0);
@@ -247,15 +247,19 @@ void P2pGuardCapability::onPackets(common::Result<std::vector<std::string>> batc
     });
     return;
   }
-  for (const auto& bytes : batch.value()) {
-    auto packet = parseIpPacket(bytes);
+  for (const auto& captured : batch.value()) {
+    auto packet = parseIpPacket(captured.bytes);
     if (!packet) continue;
+    // Evidence is held against the sender, and only a sender on this machine: a packet from another
+    // host names a remote socket, and the local socket it reaches may be anyone's (a stray DHT query
+    // to avahi's port is no reason to stop avahi).
     if (auto verdict = classifyPayload(packet->flow.tcp, packet->payload)) {
-      attribute(packet->flow, *verdict);
+      if (captured.sentHere()) attribute(packet->flow, *verdict);
     } else if (auto utp = utp_.observe(packet->flow, packet->payload, std::chrono::steady_clock::now())) {
-      // Both ends of the connection: the side that answered (this datagram's sender) and the SYN's.
-      attribute(packet->flow, *utp);
-      attribute(reversed(packet->flow), *utp);
+      // The connection's ends: the side that answered (this datagram's sender) and the SYN's (its
+      // destination), each where it is a process of this machine (on loopback both).
+      if (captured.sentHere()) attribute(packet->flow, *utp);
+      if (captured.direction != drivers::CapturedPacket::Direction::kSent) attribute(reversed(packet->flow), *utp);
     }
   }
 }

@@ -34,10 +34,23 @@ struct PayloadPrefixes {
   std::vector<PayloadMark> udpMarks;
 };
 
+// One packet as the source read it: the IP packet (network header first) and which way it went.
+struct CapturedPacket {
+  enum class Direction {
+    kLoopback,  // on a loopback interface: sent and received here (one copy of the two the kernel shows)
+    kSent,      // leaving through another interface: a process of this machine sent it
+    kReceived,  // arriving from another host (or another machine's broadcast): a process here only receives it
+  };
+  std::string bytes;
+  Direction direction = Direction::kLoopback;
+  // Whether the packet's source is a process of this machine (whose socket may be looked for).
+  bool sentHere() const { return direction != Direction::kReceived; }
+};
+
 class PacketSource {
  public:
   // Called on the source's thread with each batch of packets; after an error the source stops.
-  using Handler = std::function<void(common::Result<std::vector<std::string>> batch)>;
+  using Handler = std::function<void(common::Result<std::vector<CapturedPacket>> batch)>;
 
   virtual ~PacketSource() = default;  // stops the thread: no handler call runs after it returns
   virtual common::Status start(Handler handler) = 0;

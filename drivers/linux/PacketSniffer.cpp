@@ -9,6 +9,7 @@
 #include <array>
 #include <cerrno>
 #include <linux/filter.h>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <sys/eventfd.h>
@@ -103,17 +104,27 @@ void PacketSniffer::run(const Handler& handler) {
   }
 }
 
-common::Result<std::vector<std::string>> PacketSniffer::drain(std::size_t max) {
-  std::vector<std::string> packets;
+common::Result<std::vector<CapturedPacket>> PacketSniffer::drain(std::size_t max) {
+  std::vector<CapturedPacket> packets;
   std::string buffer(snapLength_, '\0');
   while (packets.size() < max) {
-    const ssize_t n = ::recv(socket_.get(), buffer.data(), buffer.size(), MSG_TRUNC);
+    sockaddr_ll from{};
+    socklen_t length = sizeof from;
+    const ssize_t n = ::recvfrom(socket_.get(), buffer.data(), buffer.size(), MSG_TRUNC,
+                                 reinterpret_cast<sockaddr*>(&from), &length);  // NOLINT: the sockets API
     if (n < 0) {
       if (errno == EINTR) continue;
       if (errno == EAGAIN || errno == EWOULDBLOCK) break;
       return common::makeError("cannot read the packet socket", "AF_PACKET", errno);
     }
-    packets.emplace_back(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(n), buffer.size()));
+    CapturedPacket packet;
+    packet.bytes.assign(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(n), buffer.size()));
+    // The filter keeps one copy of loopback's packets (the received one) and, elsewhere, what this
+    // machine sends as well as what it receives.
+    packet.direction = from.sll_hatype == ARPHRD_LOOPBACK      ? CapturedPacket::Direction::kLoopback
+                       : from.sll_pkttype == PACKET_OUTGOING ? CapturedPacket::Direction::kSent
+                                                             : CapturedPacket::Direction::kReceived;
+    packets.push_back(std::move(packet));
   }
   return packets;
 }

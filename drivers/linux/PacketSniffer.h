@@ -30,7 +30,7 @@ class PacketSniffer final : public PacketSource {
 
   common::Status start(Handler handler) override;
   // Up to max waiting packets, without blocking (what the thread calls; tests may call it directly).
-  common::Result<std::vector<std::string>> drain(std::size_t max);
+  common::Result<std::vector<CapturedPacket>> drain(std::size_t max);
 
  private:
   PacketSniffer(common::UniqueFd socket, common::UniqueFd wake, unsigned snapLength)

@@ -1,6 +1,7 @@
 #include "drivers/linux/PayloadFilter.h"
 
 #include <algorithm>
+#include <linux/if_arp.h>
 #include <linux/if_ether.h>
 #include <linux/if_packet.h>
 #include <map>
@@ -122,9 +123,15 @@ common::Result<std::vector<sock_filter>> buildPayloadFilter(const PayloadPrefixe
       return common::makeError("packet filter: a payload mark's longest payload is shorter than its shortest");
   }
   Program p;
-  // Our own outgoing copies: loopback traffic would otherwise be seen twice.
+  // Loopback shows each packet twice (sent, then received): the sent copy is dropped there. On any
+  // other interface what this machine sends exists only as the sent copy, and is kept: it is the
+  // local client's own traffic (before issue 5's audit it was dropped everywhere, and a client
+  // talking through eth0 was never seen sending anything).
   p.op(BPF_LD | BPF_B | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PKTTYPE));
-  p.jump(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, "drop");
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, PACKET_OUTGOING, "", "protocol");
+  p.op(BPF_LD | BPF_H | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_HATYPE));
+  p.jump(BPF_JMP | BPF_JEQ | BPF_K, ARPHRD_LOOPBACK, "drop");
+  p.label("protocol");
   p.op(BPF_LD | BPF_H | BPF_ABS, static_cast<std::uint32_t>(SKF_AD_OFF + SKF_AD_PROTOCOL));
   p.jump(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IP, "ipv4");
   p.jump(BPF_JMP | BPF_JEQ | BPF_K, ETH_P_IPV6, "ipv6", "drop");

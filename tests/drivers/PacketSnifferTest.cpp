@@ -67,16 +67,22 @@ class LoopbackDatagrams {
 // unwanted was sent before the wanted ones and would be there by then.
 std::vector<std::string> collect(mamori::drivers::linux_os::PacketSniffer& sniffer, std::size_t wanted) {
   std::vector<std::string> seen;
+  const auto keep = [&](const std::vector<mamori::drivers::CapturedPacket>& batch) {
+    for (const auto& packet : batch) {
+      CHECK(packet.direction == mamori::drivers::CapturedPacket::Direction::kLoopback);  // the tests' datagrams
+      seen.push_back(packet.bytes);
+    }
+  };
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(5);
   while (seen.size() < wanted && std::chrono::steady_clock::now() < deadline) {
     auto batch = sniffer.drain(16);
     REQUIRE(batch.ok());
-    seen.insert(seen.end(), batch.value().begin(), batch.value().end());
+    keep(batch.value());
     if (seen.size() < wanted) std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
   auto rest = sniffer.drain(16);
   REQUIRE(rest.ok());
-  seen.insert(seen.end(), rest.value().begin(), rest.value().end());
+  keep(rest.value());
   return seen;
 }
 

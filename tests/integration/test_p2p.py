@@ -124,13 +124,13 @@ class P2pTestBase(MamoriTestCase):
         make_torrent(payload, torrent, announce)
         return payload, torrent
 
-    def assertStoppedByNetwork(self, proc, marker, protocol, attribution):
+    def assertStoppedByNetwork(self, proc, marker, protocol, attribution, address="127.0.0.1"):
         event = self.assertStopped(proc, marker, timeout=60, actions=("killed",))
         self.assertEqual(event["details"]["p2p.trigger"], "network", event)
         network = [s for s in event["details"]["p2p.signals"] if s["signal"] == "network"]
         self.assertTrue(network, event)
         self.assertTrue(network[0]["matched"].startswith(protocol), event)
-        self.assertIn("127.0.0.1", network[0]["subject"], event)
+        self.assertIn(address, network[0]["subject"], event)
         self.assertRegex(network[0]["attribution"], attribution, event)
         return network[0]
 

@@ -11,6 +11,7 @@ Needs root (namespaces, the proc connector, kill); CI runs as root.
 import os
 import shutil
 import subprocess
+import time
 import unittest
 
 from mamori_testkit.harness import wait_until
@@ -158,6 +159,67 @@ class RenamedClientsTest(P2pTestBase):
                 hits = [s for s in event["details"]["p2p.signals"] if s["signal"] == "yara"]
                 self.assertTrue(hits, event)
                 self.assertTrue(hits[0]["subject"].endswith(" (deleted)"), event)
+
+    def peer_network(self):
+        """A second network namespace joined to the sandbox's by a veth pair (sandbox 10.77.0.1, peer
+        10.77.0.2): traffic to it leaves through a real interface, not loopback. Returns the peer's
+        namespace name; both ends go with it at cleanup."""
+        peer, tag = f"mamori-peer-{os.getpid()}", os.getpid() % 100000
+        subprocess.run(["ip", "netns", "add", peer], check=True)
+        self.addCleanup(subprocess.run, ["ip", "netns", "delete", peer], capture_output=True)
+        here, there = f"mv{tag}a", f"mv{tag}b"
+        subprocess.run(["ip", "link", "add", here, "type", "veth", "peer", "name", there], check=True)
+        subprocess.run(["ip", "link", "set", here, "netns", self.sandbox.netns], check=True)
+        subprocess.run(["ip", "link", "set", there, "netns", peer], check=True)
+        for netns, link, address in ((self.sandbox.netns, here, "10.77.0.1/24"), (peer, there, "10.77.0.2/24")):
+            subprocess.run(["ip", "-n", netns, "addr", "add", address, "dev", link], check=True)
+            subprocess.run(["ip", "-n", netns, "link", "set", link, "up"], check=True)
+            subprocess.run(["ip", "-n", netns, "link", "set", "lo", "up"], check=True)
+        return peer
+
+    def test_traffic_through_a_real_interface_is_seen(self):
+        # On an employee's PC the client talks through eth0, not loopback: what it sends leaves as an
+        # outgoing packet only (on loopback the same packet is also received, which is all the tests
+        # above see). A renamed ctorrent announcing to a tracker behind a veth pair, under a
+        # network-only policy, must be stopped by that announce. Before issue 5's audit the kernel
+        # filter dropped every outgoing packet (meant for loopback's duplicates) and it ran on.
+        peer = self.peer_network()
+        tracker = subprocess.Popen(["ip", "netns", "exec", peer, PYTHON, "-m", "http.server", "--bind", "10.77.0.2",
+                                    "6969", "--directory", self.dir("tracker-www")],
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.addCleanup(tracker.wait, 10)
+        self.addCleanup(tracker.kill)
+        wait_until(lambda: subprocess.run(["nsenter", "-t", str(self.sandbox.init_pid), "--net", "--", "curl", "-s",
+                                           "-o", "/dev/null", "http://10.77.0.2:6969/"]).returncode == 0, 30,
+                   "the tracker behind the veth pair")
+        self.start_network_only_agent()
+        # What another host sends is no evidence against whoever receives it: a DHT query from the
+        # peer's port 6881 to a benign program that happens to listen on UDP 6881 here (a socket on
+        # any address and the same port number as the remote's looked like its sender).
+        receiver = self.dir("benign-receiver")  # in its command line: names it in events
+        listener = self.sandbox.spawn([PYTHON, "-c", "import socket, time\n"
+                                       "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('0.0.0.0', 6881))\n"
+                                       "while True: s.recv(2048)\n", receiver])
+        ping = ("import socket\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); s.bind(('10.77.0.2', 6881))\n"
+                "for _ in range(5): s.sendto(b'd1:ad2:id20:abcdefghij0123456789e1:q4:ping1:t2:aa1:y1:qe', "
+                "('10.77.0.1', 6881))\n")
+        payload, torrent = self.torrent_of_random_file("http://10.77.0.2:6969/announce")
+        client = os.path.join(self.dir("veth"), "backupd")
+        shutil.copy("/usr/bin/ctorrent", client)
+        proc = self.sandbox.spawn([client, "-e", "1", "-p", "6885", "-s", payload, torrent])
+        signal = self.assertStoppedByNetwork(proc, client, "bittorrent-tracker: HTTP announce",
+                                             r"^by (the flow's socket|its listening port 6885 \()", "10.77.0.1")
+        self.assertRegex(signal["subject"], r"^tcp 10\.77\.0\.1:\d+ -> 10\.77\.0\.2:6969$")
+        self.assertIsNone(tracker.poll(), "the tracker (outside the scope) was stopped")
+        # Now that the sniffer has shown it listens (the announce), the peer's queries arrive.
+        wait_until(lambda: subprocess.run(["ip", "netns", "exec", peer, PYTHON, "-c", ping]).returncode == 0, 30,
+                   "the peer's DHT queries")
+        time.sleep(2)
+        stopped = [e for kind in ("p2p.killed", "p2p.detected") for e in self.api.events(type=kind)
+                   if receiver in e["details"]["process.args"]]
+        self.assertEqual(stopped, [], "the program that received the peer's DHT queries was taken for their sender")
+        listener.kill()
+        listener.wait(10)
 
     def test_a_swarm_over_utp_alone_is_caught_by_its_transport(self):
         # Deluge's engine (libtorrent, Python bindings) with everything a determined user turns off:
