@@ -13,6 +13,7 @@
 #include "scan/TextDecoder.h"
 #include "scan/XlsText.h"
 #include "scan/XmlText.h"
+#include "scan/ZipReader.h"
 
 namespace mamori::scan {
 
@@ -20,6 +21,16 @@ namespace {
 
 constexpr int kMaxMessageNesting = 8;  // a message attached to a message attached to ...
 constexpr std::uint32_t kCodePageProperty = 0x3FFD;
+constexpr std::uint16_t kExOleObjStg = 0x1011;
+
+bool nameIs(std::string_view name, std::string_view wanted) {
+  if (name.size() != wanted.size()) return false;
+  for (std::size_t i = 0; i < name.size(); ++i) {
+    const auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(name[i]) != lower(wanted[i])) return false;
+  }
+  return true;
+}
 
 class Reader {
  public:
@@ -62,16 +73,63 @@ class Reader {
     const std::string tableName = docTableStreamName(*doc);
     auto table = tableName.empty() ? std::nullopt : stream(location, tableName);
     text(location, docText(*doc, table ? *table : std::string_view(), remaining()), "Word document");
+    embeddedObjects(location);
   }
 
   void excel(const std::string& location) {
     auto book = stream(location, "Workbook");
     if (!book) book = stream(location, "Book");
     if (book) text(location, xlsText(*book, remaining()), "workbook");
+    embeddedObjects(location);
   }
 
   void powerPoint(const std::string& location) {
-    if (auto doc = stream(location, "PowerPoint Document")) text(location, pptText(*doc, remaining()), "presentation");
+    auto doc = stream(location, "PowerPoint Document");
+    if (!doc) return;
+    text(location, pptText(*doc, remaining()), "presentation");
+    // Embedded objects (a chart, a sheet): ExOleObjStg records, each a compound file of its own,
+    // zlib-compressed when the record's instance is 1 (after its 4-byte decompressed size).
+    int count = 0;
+    forEachPptRecord(*doc, kExOleObjStg, [&](std::uint16_t instance, std::string_view body) {
+      const std::string where = memberLocation(location, "object-" + std::to_string(++count));
+      if (instance != 1) {
+        sink_.embedded(where, body);
+        return;
+      }
+      if (body.size() < 4) return;
+      const std::uint64_t declared = le32(body, 0);
+      auto object = inflateBounded(body.substr(4), 15, remaining(), std::min<std::uint64_t>(declared, remaining()));
+      if (!object) {
+        sink_.problem(where, "embedded object: " + object.error().message, object.error().kind);
+        return;
+      }
+      produced_ += object.value().size();
+      sink_.embedded(where, object.value());
+    });
+  }
+
+  // Objects embedded in a document (Word's ObjectPool, Excel's MBD storages) or a compound file that is
+  // itself one object: an OpenDocument or OOXML package ("package_stream", "Package") is a nested file;
+  // a workbook inside a storage is read as one. Returns whether there was any.
+  bool embeddedObjects(const std::string& location) {
+    bool any = false;
+    for (const CfbEntry& entry : file_.entries()) {
+      if (entry.type != CfbEntry::Type::kStream) continue;
+      const bool package = nameIs(entry.name, "package_stream") || nameIs(entry.name, "Package");
+      const bool book = entry.parent > 0 && (nameIs(entry.name, "Workbook") || nameIs(entry.name, "Book"));
+      if (!package && !book) continue;
+      auto bytes = stream(location, entry.path);
+      if (!bytes) continue;
+      any = true;
+      if (package) {
+        produced_ += bytes->size();
+        sink_.embedded(memberLocation(location, entry.path), *bytes);
+      } else {
+        const std::string where = memberLocation(location, entry.path.substr(0, entry.path.rfind('/')));
+        text(where, xlsText(*bytes, remaining()), "workbook");
+      }
+    }
+    return any;
   }
 
   // A message stored at storage (the root, or an embedded message's "__substg1.0_3701000D").
@@ -199,6 +257,8 @@ OleKind readOleDocument(std::string_view data, const std::string& location, std:
     reader.message(location, 0, 0);
     return OleKind::kMessage;
   }
+  // An embedded object saved as a file of its own (a .ppt's ExOleObjStg): its package.
+  if (reader.embeddedObjects(location)) return OleKind::kObject;
   // A password-protected .docx/.xlsx/.pptx: Office (and LibreOffice) write the encrypted package in a
   // compound file, beside the key's description ([MS-OFFCRYPTO]).
   if (file.find("EncryptedPackage") != nullptr && file.find("EncryptionInfo") != nullptr) {

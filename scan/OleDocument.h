@@ -22,13 +22,15 @@ struct OleSink {
   std::function<void(const std::string& location, const std::string& reason, common::ErrorKind kind)> problem;
 };
 
-enum class OleKind { kNotCompound, kUnknown, kWord, kExcel, kPowerPoint, kMessage, kEncryptedPackage };
+enum class OleKind { kNotCompound, kUnknown, kWord, kExcel, kPowerPoint, kMessage, kEncryptedPackage, kObject };
 
 // Reads data (a whole compound file at location); maxBytes bounds every stream read and all text
 // produced. kNotCompound when the header, FAT or directory is broken (past a header with the byte
 // order mark, reported to the sink's problem as "corrupt compound file: ...") and kUnknown for a
 // compound file of another kind (nothing sent to the sink): the caller treats data as plain bytes
-// then. kEncryptedPackage: a password-protected OOXML document, reported to the sink's problem.
+// then. kEncryptedPackage: a password-protected OOXML document, reported to the sink's problem. kObject:
+// an embedded object saved as a compound file (its package sent to the sink's embedded). Objects
+// embedded in a .doc, .xls or .ppt (charts, sheets) are sent to embedded, or read, with the document.
 OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
                         const OleSink& sink);
 

@@ -64,4 +64,22 @@ LegacyTextResult pptText(std::string_view doc, std::size_t maxText) {
   return result;
 }
 
+void forEachPptRecord(std::string_view doc, std::uint16_t wanted,
+                      const std::function<void(std::uint16_t instance, std::string_view body)>& visit) {
+  std::size_t at = 0;
+  while (at + kHeaderBytes <= doc.size()) {
+    const std::uint16_t verInstance = le16(doc, at);
+    const std::uint16_t type = le16(doc, at + 2);
+    const std::uint32_t length = le32(doc, at + 4);
+    const std::size_t body = at + kHeaderBytes;
+    if ((verInstance & 0x000FU) == 0x000FU) {
+      at = body;
+      continue;
+    }
+    if (length > doc.size() - body) return;
+    if (type == wanted) visit(static_cast<std::uint16_t>(verInstance >> 4U), doc.substr(body, length));
+    at = body + length;
+  }
+}
+
 }  // namespace mamori::scan

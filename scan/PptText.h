@@ -5,6 +5,8 @@
 // bounded. [MS-PPT] is the reference.
 
 #include <cstddef>
+#include <cstdint>
+#include <functional>
 #include <string_view>
 
 #include "scan/XlsText.h"
@@ -12,5 +14,10 @@
 namespace mamori::scan {
 
 LegacyTextResult pptText(std::string_view document, std::size_t maxText);
+
+// Calls visit(instance, body) for every record of this type in the document (containers entered, as
+// pptText walks them); stops at a record that runs past the end.
+void forEachPptRecord(std::string_view document, std::uint16_t type,
+                      const std::function<void(std::uint16_t instance, std::string_view body)>& visit);
 
 }  // namespace mamori::scan

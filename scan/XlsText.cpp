@@ -28,7 +28,9 @@ constexpr std::uint16_t kNumber = 0x0203;
 constexpr std::uint16_t kLabel = 0x0204;
 constexpr std::uint16_t kString = 0x0207;
 constexpr std::uint16_t kRk = 0x027E;
-constexpr std::uint16_t kTxo = 0x01B6;  // the text of a cell comment (NOTE) or a text box on a sheet
+constexpr std::uint16_t kTxo = 0x01B6;
+constexpr std::uint16_t kSeriesText =
+    0x100D;  // a chart's title, axis and series labels  // the text of a cell comment (NOTE) or a text box on a sheet
 
 struct Record {
   std::uint16_t type;
@@ -204,6 +206,13 @@ LegacyTextResult xlsText(std::string_view workbook, std::size_t maxText) {
     out.append(s);
     out.push_back('\n');
   };
+  // The XLUnicodeString at offset (a one- or two-byte count) as a line.
+  const auto stringLine = [&](std::string_view body, std::size_t offset, bool shortCount) {
+    if (body.size() <= offset + (shortCount ? 1 : 2)) return;
+    Segments in({body.substr(offset)});
+    std::string s;
+    if (readString(in, shortCount, s)) line(s);
+  };
   const bool biff5 =
       !records.empty() && records[0].type == kBof && records[0].body.size() >= 2 && le16(records[0].body, 0) == kBiff5;
   int codePage = 1252;
@@ -242,25 +251,12 @@ LegacyTextResult xlsText(std::string_view workbook, std::size_t maxText) {
         }
         break;
       }
-      case kBoundSheet:
-        if (b.size() > 6) {
-          Segments in({b.substr(6)});
-          std::string s;
-          if (readString(in, true, s)) line(s);
-        }
-        break;
-      case kLabel:
+      case kBoundSheet: stringLine(b, 6, true); break;
+      case kLabel: stringLine(b, 6, false); break;
       case kString:
       case kHeader:
-      case kFooter: {
-        const std::size_t skip = r.type == kLabel ? 6 : 0;
-        if (b.size() > skip + 2) {
-          Segments in({b.substr(skip)});
-          std::string s;
-          if (readString(in, false, s)) line(s);
-        }
-        break;
-      }
+      case kFooter: stringLine(b, 0, false); break;
+      case kSeriesText: stringLine(b, 2, true); break;
       case kNumber:
         if (b.size() >= 14) line(excelNumber(f64(b, 6)));
         break;

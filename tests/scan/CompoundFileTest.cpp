@@ -124,6 +124,9 @@ TEST_CASE("BIFF8: shared strings across CONTINUE records, rich and phonetic runs
                               record(0x003C, std::string("\x00", 1) + "x9") + record(0x003C, std::string(16, '\0')) +
                               record(0x01B6, txo) + record(0x003C, "") + record(0x01B6, txo);
   CHECK(xlsText(comment, 1 << 20).text == "注記: 社x9\n");
+  // A chart's title (SERIESTEXT in the chart's substream): an id, then a short XLUnicodeString.
+  CHECK(xlsText(record(0x100D, std::string("\x00\x00\x03\x01", 4) + u16(u"社外秘")) + record(0x100D, "\x00"), 1 << 20)
+            .text == "社外秘\n");
   for (std::size_t n = 0; n < comment.size(); ++n) (void)xlsText(comment.substr(0, n), 1 << 20);
   // Cut anywhere, the reader stops with what it has.
   const std::string book = workbook();

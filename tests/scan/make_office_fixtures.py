@@ -5,16 +5,16 @@
 
 Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in
 every place an office suite keeps text: body, page header, first-page header, footer, footnote,
-endnote, table cell, nested table, comment, text box (also in a header), shape, tracked insertion
-and deletion, hyperlink, field, content control, ruby (furigana), split formatting; in sheets page
-headers, shapes, links, comments, several and hidden sheets, hidden rows, merged cells, formula
-results, very long cells, thousands of shared strings, card numbers and My Numbers as numbers (also
-grouped "#,##0") and as text (spaced, full-width); on slides titles, tables, shapes, groups,
-comments, speaker notes, links, the master page. LibreOffice (soffice --headless) exports each to
-the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp; and stores
-some with a password (a Basic macro). Outlook .msg files (no Debian tool writes them) and a
-password-protected .docx (LibreOffice 7.4 does not encrypt OOXML) are built by the small
-compound-file writer below; truncated copies are corrupt.
+endnote, table cell, nested table, chart title, comment, text box (also in a header), shape, tracked
+insertion and deletion, hyperlink, field, content control, ruby (furigana), split formatting; in
+sheets page headers, shapes, links, comments, several and hidden sheets, hidden rows, merged cells,
+formula results, very long cells, thousands of shared strings, card numbers and My Numbers as
+numbers (also grouped "#,##0") and as text (spaced, full-width), chart titles; on slides titles,
+charts, tables, shapes, groups, comments, speaker notes, links, the master page. LibreOffice
+(soffice --headless) exports each to the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx,
+xls, ods; pptx, ppt, odp; and stores some with a password (a Basic macro). Outlook .msg files (no
+Debian tool writes them) and a password-protected .docx (LibreOffice 7.4 does not encrypt OOXML) are
+built by the small compound-file writer below; truncated copies are corrupt.
 
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
 report (empty for negatives) and what its not-inspected reason must contain (empty: none);
@@ -48,7 +48,8 @@ NS = ('xmlns:office="urn:oasis:names:tc:opendocument:xmlns:office:1.0" '
       'xmlns:fo="urn:oasis:names:tc:opendocument:xmlns:xsl-fo-compatible:1.0" '
       'xmlns:officeooo="http://openoffice.org/2009/office" xmlns:dc="http://purl.org/dc/elements/1.1/" '
       'xmlns:xlink="http://www.w3.org/1999/xlink" '
-      'xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0" xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"')
+      'xmlns:loext="urn:org:documentfoundation:names:experimental:office:xmlns:loext:1.0" '
+      'xmlns:chart="urn:oasis:names:tc:opendocument:xmlns:chart:1.0" xmlns:of="urn:oasis:names:tc:opendocument:xmlns:of:1.2"')
 FONTS = ('<office:font-face-decls><style:font-face style:name="IPAGothic" svg:font-family="IPAGothic"/>'
          '</office:font-face-decls>')
 DEFAULT_STYLE = ('<office:styles><style:default-style style:family="paragraph"><style:text-properties '
@@ -277,6 +278,30 @@ def with_master_text(doc, text):
                        "</draw:frame></style:master-page>")
 
 
+def chart(title, anchor=' text:anchor-type="paragraph"'):
+    """A bar chart with a title, embedded as an object (Writer, Impress; Calc with with_sheet_chart)."""
+    cell = '<table:table-cell office:value-type="{}"{}><text:p>{}</text:p></table:table-cell>'
+    rows = "".join(f'<table:table-row>{cell.format("string", "", k)}{cell.format("float", f" office:value={v!r}", v)}'
+                   "</table:table-row>" for k, v in [("a", "1"), ("b", "2")]).replace("'", '"')
+    return (f'<draw:frame{anchor} svg:width="8cm" svg:height="6cm" svg:x="1cm" svg:y="1cm"><draw:object>'
+            '<office:document office:mimetype="application/vnd.oasis.opendocument.chart" office:version="1.2">'
+            '<office:body><office:chart><chart:chart chart:class="chart:bar" svg:width="8cm" svg:height="6cm">'
+            f"<chart:title>{p(title)}</chart:title><chart:plot-area><chart:axis chart:dimension=\"y\" "
+            'chart:name="primary-y"/><chart:series chart:values-cell-range-address="local-table.B2:B3" '
+            'chart:class="chart:bar"><chart:data-point chart:repeated="2"/></chart:series></chart:plot-area>'
+            '<table:table table:name="local-table"><table:table-header-columns><table:table-column/>'
+            "</table:table-header-columns><table:table-columns><table:table-column/></table:table-columns>"
+            f'<table:table-header-rows><table:table-row><table:table-cell/>{cell.format("string", "", "S")}'
+            f"</table:table-row></table:table-header-rows><table:table-rows>{rows}</table:table-rows></table:table>"
+            "</chart:chart></office:chart></office:body></office:document></draw:object></draw:frame>")
+
+
+def with_sheet_chart(doc, title):
+    at = doc.index(">", doc.index("<table:table ")) + 1
+    frame = chart(title, anchor=' table:end-cell-address="S1.E10"')
+    return doc[:at] + f"<table:shapes>{frame}</table:shapes>" + doc[at:]
+
+
 def big_sheet_rows(count, marker):
     """Thousands of distinct Japanese and ASCII strings (a shared-string table over many CONTINUE records
     in .xls, its strings switching between 8-bit and UTF-16 at the boundaries), the marker last."""
@@ -351,6 +376,11 @@ SOURCES = {
                                                                "<style:header>" + p("ヘッダ" + text_frame("極秘"))),
                             WRITER_FORMATS, [JA]),
     "w_ruby_clean": (fodt(p(ruby("秘書", "ひしょ") + "の予定 " + ruby("秘", "ひ") + ruby("書", "しょ"))), WRITER_FORMATS, []),
+    # A chart's title: the embedded chart is a package in the .doc's ObjectPool and a zlib-compressed
+    # compound file in the .ppt; LibreOffice puts no chart text in its PDF and RTF.
+    "w_chart_ja": (fodt(p("図" + chart("売上 社外秘"))), ["docx", "doc", "odt"], [JA]),
+    "c_chart_ja": (with_sheet_chart(fods_sheets([("S1", row(s_cell("a"), n_cell("1")) + row(s_cell("b"), n_cell("2")),
+                                                  False)]), "売上 極秘"), CALC_FORMATS, [JA]),
     "c_sheet_header_ja": (with_sheet_header(fods_sheets([("S1", row(s_cell("a")), False)]), "社外秘"), CALC_FORMATS, [JA]),
     "c_sheet_shape_ja": (with_sheet_shape(fods_sheets([("S1", row(s_cell("a")), False)]), "図形: 部外秘"), CALC_FORMATS, [JA]),
     "c_link_en": (fods_sheets([("S1", row(f'<table:table-cell office:value-type="string">{p(link("Company Confidential"))}'
@@ -389,6 +419,8 @@ SOURCES = {
                                      "".join(row(n_cell(wrong(n), "ce2"), n_cell("1234567", "ce2")) for n in MYNUMBERS) +
                                      row(s_cell("1,234,567,890"), s_cell("12,345,678,901,234")), False),
                                     ("Hidden", row(s_cell("秘書の予定")), True)]), CALC_FORMATS, []),
+    "i_chart_ja": (fodp_pages([frame("図") + chart("売上 部外秘", anchor="")]), IMPRESS_FORMATS, [JA]),
+    "i_chart_clean": (fodp_pages([frame("図") + chart("売上の推移", anchor="")]), IMPRESS_FORMATS, []),
     "i_master_ja": (with_master_text(fodp([("plan", "")]), "社外秘"), IMPRESS_FORMATS, [JA]),
     "i_notes_ja": (fodp([("plan", "発表メモ: 関係者外秘")]), IMPRESS_FORMATS, [JA]),
     "i_link_en": (fodp([(link("Do Not Distribute"), "")]), IMPRESS_FORMATS, [EN]),
