@@ -1,5 +1,7 @@
 #include "scan/XmlText.h"
 
+#include <string.h>  // memmem
+
 #include <array>
 #include <cstring>
 
@@ -105,26 +107,61 @@ bool sharedStringCell(std::string_view tag) {
   return false;
 }
 
-// Where the element whose start tag (named qname, not self-closing) ended just before `from` ends: just
-// after its end tag, elements of the same name inside it counted; xml.size() if it never ends.
-std::size_t elementEnd(std::string_view xml, std::size_t from, std::string_view qname) {
-  std::size_t depth = 1;
-  std::size_t at = from;
-  while (true) {
-    const std::size_t hit = xml.find(qname, at);
-    if (hit == std::string_view::npos) return xml.size();
-    at = hit + qname.size();
-    if (at >= xml.size() || !kNameEnds[static_cast<unsigned char>(xml[at])]) continue;
-    const bool start = hit >= 1 && xml[hit - 1] == '<';
-    const bool end = !start && hit >= 2 && xml[hit - 1] == '/' && xml[hit - 2] == '<';
-    if (!start && !end) continue;
-    const std::size_t close = xml.find('>', at);
-    if (close == std::string_view::npos) return xml.size();
-    at = close + 1;
-    if (start && xml[close - 1] != '/') ++depth;
-    if (end && --depth == 0) return at;
+// Markup compatibility (OOXML): an mc:AlternateContent holds one content in forms for different
+// readers, its mc:Choice (a Word text box or shape: wps:txbx) and an mc:Fallback for older readers (the
+// same text again in a VML v:textbox). Both are read; the fallback's text is dropped when the choice's
+// holds it, so a text box counts once. Text only a fallback holds (a reader may show it) stays: a
+// file cannot hide text from the scan by putting it there, and an unclosed fallback hides nothing.
+class AlternateContents {
+ public:
+  // Called with the local name of every start (opening) or end tag and the text written so far.
+  // Returns where the text should end: w, or the fallback's start when the choice held its text.
+  std::size_t tag(std::string_view name, bool endTag, const char* text, std::size_t w) {
+    if (name.size() == 16 && name == "AlternateContent") {
+      if (!endTag) {
+        if (++depth_ <= kMaxDepth) frames_[depth_ - 1] = Frame{};
+      } else if (depth_ > 0) {
+        --depth_;
+      }
+      return w;
+    }
+    if (depth_ == 0 || depth_ > kMaxDepth) return w;  // deeper than this: everything is kept
+    Frame& f = frames_[depth_ - 1];
+    if (name.size() == 6 && name == "Choice") {
+      if (!endTag) {
+        f.openedAt = w;
+      } else if (f.openedAt != kNone) {
+        f.choiceFrom = f.openedAt;
+        f.choiceTo = w;
+        f.openedAt = kNone;
+      }
+    } else if (name.size() == 8 && name == "Fallback") {
+      if (!endTag) {
+        f.fallbackFrom = w;
+      } else if (f.fallbackFrom != kNone) {
+        const std::size_t from = f.fallbackFrom;
+        f.fallbackFrom = kNone;
+        // Contained, not equal: the choice also holds the drawing's position words (<wp:align>).
+        if (f.choiceFrom != kNone && w - from <= f.choiceTo - f.choiceFrom &&
+            ::memmem(text + f.choiceFrom, f.choiceTo - f.choiceFrom, text + from, w - from) != nullptr)
+          return from;
+      }
+    }
+    return w;
   }
-}
+
+ private:
+  static constexpr std::size_t kNone = static_cast<std::size_t>(-1);
+  static constexpr std::size_t kMaxDepth = 8;
+  struct Frame {
+    std::size_t openedAt = kNone;  // an mc:Choice open since this text offset
+    std::size_t choiceFrom = kNone;
+    std::size_t choiceTo = kNone;
+    std::size_t fallbackFrom = kNone;
+  };
+  std::array<Frame, kMaxDepth> frames_{};
+  std::size_t depth_ = 0;
+};
 
 bool shortDigits(std::string_view run) {
   if (run.empty() || run.size() > 6) return false;
@@ -244,6 +281,7 @@ std::size_t xmlTextInPlace(char* data, std::size_t size) {
   // text. Anything else there is kept.
   bool inSharedStringCell = false;
   bool inIndex = false;
+  AlternateContents alternates;
   while (i < size) {
     // Copy the run of plain text up to the next markup in one go: this scan is the extraction cost.
     // (Not find_first_of: it calls memchr over the needle set for every byte.) Between two tags
@@ -290,13 +328,9 @@ std::size_t xmlTextInPlace(char* data, std::size_t size) {
     const bool selfClosing = data[close - 1] == '/';
     // (A tag "</" + nothing has an empty name, as "</>" had.)
     const std::string_view name = xml.substr(localStart, nameEnd - localStart);
-    // Markup compatibility (OOXML): an mc:AlternateContent holds the same content twice, as its
-    // mc:Choice (a Word text box or shape: wps:txbx) and as an mc:Fallback for older readers (the same
-    // text again in a VML v:textbox). The choice is read, the fallback skipped: its text is counted once.
-    if (name.size() == 8 && !endTag && !selfClosing && name == "Fallback") {
-      i = elementEnd(xml, i, xml.substr(nameFrom, nameEnd - nameFrom));
-      continue;
-    }
+    // mc:AlternateContent, mc:Choice, mc:Fallback: names of 6, 8 or 16 characters (one compare for others).
+    if ((name.size() == 6 || name.size() == 8 || name.size() == 16) && !selfClosing)
+      w = alternates.tag(name, endTag, data, w);
     if (name.size() == 1) {
       if (name[0] == 'c')
         inSharedStringCell = !endTag && !selfClosing && sharedStringCell(xml.substr(nameFrom, close - nameFrom));

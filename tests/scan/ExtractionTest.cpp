@@ -117,13 +117,29 @@ TEST_CASE("XML text joins runs and separates paragraphs") {
   }
   CHECK(xmlText("<t><![CDATA[<raw>]]></t>") == "<raw>");
   // A Word text box is written twice (mc:Choice and a VML mc:Fallback): its text is read once.
-  CHECK(xmlText("<w:p><mc:AlternateContent><mc:Choice Requires=\"wps\"><w:t>社外秘</w:t></mc:Choice>"
-                "<mc:Fallback><w:pict><v:textbox><w:t>社外秘</w:t></v:textbox><mc:Fallback>x</mc:Fallback>"
-                "<mc:Fallback/></w:pict></mc:Fallback></mc:AlternateContent><w:t>after</w:t></w:p>") ==
-        "社外秘after\n");
-  CHECK(xmlText("<mc:Fallback>never closed <w:t>x</w:t>") == "");
+  const std::string box = "<w:txbxContent><w:p><w:r><w:t>社外秘</w:t></w:r></w:p></w:txbxContent>";
+  CHECK(xmlText("<w:p><mc:AlternateContent><mc:Choice Requires=\"wps\"><wp:align>top</wp:align><wps:txbx>" + box +
+                "</wps:txbx></mc:Choice><mc:Fallback><w:pict><v:textbox>" + box +
+                "</v:textbox></w:pict></mc:Fallback></mc:AlternateContent><w:t>after</w:t></w:p>") ==
+        "top社外秘\nafter\n");
+  // Text a fallback holds and its choice does not is read (a reader may show it): nothing is hidden
+  // there, also not by a fallback that never ends or an empty choice.
+  CHECK(xmlText("<mc:AlternateContent><mc:Choice><w:t>a</w:t></mc:Choice><mc:Fallback><w:t>社外秘</w:t>"
+                "</mc:Fallback></mc:AlternateContent>") == "a社外秘");
+  CHECK(xmlText("<mc:AlternateContent><mc:Choice/><mc:Fallback><w:t>x</w:t></mc:Fallback>"
+                "</mc:AlternateContent>") == "x");
+  CHECK(xmlText("<mc:Fallback>never closed <w:t>x</w:t>") == "never closed x");
+  CHECK(xmlText("<mc:AlternateContent><mc:Choice>x</mc:Choice><mc:Fallback>x") == "xx");
   CHECK(xmlText("<mc:Fallback/><w:t>kept</w:t><mc:Fallbacks>y</mc:Fallbacks>") == "kepty");
-  CHECK(xmlText("<mc:Fallback><mc:Fallback_x>z</mc:Fallback_x></mc:Fallback>w") == "w");
+  // Nested: each fallback is compared with its own choice.
+  CHECK(xmlText("<mc:AlternateContent><mc:Choice>a<mc:AlternateContent><mc:Choice>b</mc:Choice><mc:Fallback>b"
+                "</mc:Fallback></mc:AlternateContent></mc:Choice><mc:Fallback>ab</mc:Fallback>"
+                "</mc:AlternateContent>c") == "abc");
+  // Deeper than the eight levels followed: kept whole.
+  std::string deep;
+  for (int d = 0; d < 9; ++d) deep += "<mc:AlternateContent>";
+  deep += "<mc:Choice>z</mc:Choice><mc:Fallback>z</mc:Fallback>";
+  CHECK(xmlText(deep) == "zz");
   CHECK(xmlText("<unclosed attr='1'") == "");
   // An entity's ';' is looked for in the next 13 bytes only; a longer name is a plain '&'.
   CHECK(xmlText("<p>a&abcdefghijkl;b</p>") == "a&abcdefghijkl;b\n");
@@ -319,9 +335,13 @@ TEST_CASE("a member named with the container path separator '!' cannot pass for 
       122);
   std::vector<std::string> seen;
   std::vector<NotInspected> skipped;
-  Extractor(ExtractionLimits{}).extract(
-      zip, [&](const std::string& location, std::string_view data, PartKind) { seen.push_back(location + "=" + std::string(data)); },
-      skipped);
+  Extractor(ExtractionLimits{})
+      .extract(
+          zip,
+          [&](const std::string& location, std::string_view data, PartKind) {
+            seen.push_back(location + "=" + std::string(data));
+          },
+          skipped);
   CHECK(skipped.empty());
   CHECK(seen == std::vector<std::string>{"a.zip_b.txt=hi"});
   CHECK(memberLocation("", "x!y") == "x_y");
