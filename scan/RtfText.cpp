@@ -39,11 +39,12 @@ int codePageOfCharset(int charset, int documentCodePage) {
 // Destinations whose content is not text a reader sees (tables, binary data, instructions).
 bool skippedDestination(std::string_view word) {
   static constexpr std::string_view kSkipped[] = {
-      "fonttbl",       "colortbl",  "stylesheet",         "pict",     "object",     "objdata",
-      "themedata",     "datastore", "latentstyles",       "xmlnstbl", "listtable",  "listoverridetable",
-      "rsidtbl",       "generator", "colorschememapping", "pgdsctbl", "bkmkstart",  "bkmkend",
-      "filetbl",       "revtbl",    "passwordhash",       "blipuid",  "nonshppict", "mmathPr",
-      "wgrffmtfilter", "xmlopen",   "listtext",           "shprslt"};
+      "fonttbl",      "colortbl",          "stylesheet", "pict",         "object",
+      "objdata",      "themedata",         "datastore",  "latentstyles", "xmlnstbl",
+      "listtable",    "listoverridetable", "rsidtbl",    "generator",    "colorschememapping",
+      "pgdsctbl",     "bkmkstart",         "bkmkend",    "filetbl",      "revtbl",
+      "passwordhash", "blipuid",           "nonshppict", "mmathPr",      "wgrffmtfilter",
+      "xmlopen",      "listtext"};
   for (const auto skipped : kSkipped) {
     if (word == skipped) return true;
   }
@@ -53,8 +54,9 @@ bool skippedDestination(std::string_view word) {
 // Destinations a writer may mark ignorable (\*) that still hold text a reader sees: LibreOffice writes
 // {\*\footnote ...} and {\*\annotation ...}; a drawing object (text box, shape) is {\shp{\*\shpinst
 // ... {\sp{\sn name}{\sv value}} ... {\shptxt text}}{\shprslt fallback}}: its text is read, its
-// properties are not (but WordArt's text, the gtextUNICODE property), and the fallback drawing is
-// skipped, so the text counts once.
+// properties are not (but WordArt's text, the gtextUNICODE property). The fallback drawing (\shprslt,
+// for readers without shapes) is read too, and its text dropped when the shape's held it, so a text
+// box counts once while text only the fallback holds is still scanned.
 bool keptStarredDestination(std::string_view word) {
   return word == "footnote" || word == "annotation" || word.rfind("header", 0) == 0 || word.rfind("footer", 0) == 0 ||
          word == "shpinst";
@@ -107,6 +109,7 @@ class Reader {
           --flatDepth_;
         } else if (stack_.size() > 1) {
           const bool instruction = group().instruction;
+          endShapeGroup();
           stack_.pop_back();
           // A field's instruction is not text, but for an EQ field's base text (ruby: no result).
           if (instruction && !group().instruction && !group().skip) append(eqFieldText(instruction_));
@@ -190,6 +193,10 @@ class Reader {
       if (!group().instruction) instruction_.clear();
       group().instruction = true;
       return;
+    }
+    if (word == "shpinst" || word == "shprslt") {
+      flushBytes();
+      (word == "shpinst" ? shape_ : shapeResult_) = {stack_.size(), result_.text.size()};
     }
     if ((starred && !keptStarredDestination(word)) || skippedDestination(word)) {
       flushBytes();
@@ -301,6 +308,22 @@ class Reader {
     emit(unit);
   }
 
+  // At the end of a group: a shape's text is remembered; a shape's fallback (\shprslt) whose text
+  // the shape's held is dropped.
+  void endShapeGroup() {
+    if (shape_.depth == stack_.size()) {
+      shapeText_ = {shape_.from, result_.text.size()};
+      shape_ = {};
+    }
+    if (shapeResult_.depth == stack_.size()) {
+      const std::string_view text(result_.text);
+      const std::string_view fallback = text.substr(shapeResult_.from);
+      if (text.substr(shapeText_.first, shapeText_.second - shapeText_.first).find(fallback) != std::string_view::npos)
+        result_.text.resize(shapeResult_.from);
+      shapeResult_ = {};
+    }
+  }
+
   void flushBytes() {
     if (bytes_.empty()) return;
     const int codePage = group().codePage;
@@ -373,6 +396,15 @@ class Reader {
   std::size_t flatDepth_ = 0;
   bool overflowedDepth_ = false;
   bool full_ = false;
+  // The group of a shape's instructions or of its fallback, by its depth (0: none), and where its text
+  // started; the last shape's text.
+  struct OpenGroup {
+    std::size_t depth = 0;
+    std::size_t from = 0;
+  };
+  OpenGroup shape_;
+  OpenGroup shapeResult_;
+  std::pair<std::size_t, std::size_t> shapeText_{0, 0};
   bool starred_ = false;
   int pendingSkip_ = 0;
   std::uint32_t highSurrogate_ = 0;

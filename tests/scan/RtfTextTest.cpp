@@ -108,16 +108,24 @@ TEST_CASE("RTF: text boxes and shapes ({\\*\\shpinst ... {\\shptxt}}, WordArt's 
   const std::string rtf =
       "{\\rtf1\\ansi 本文{\\shp{\\*\\shpinst\\shpleft3118{\\sp{\\sn shapeType}{\\sv 202}}"
       "{\\sp{\\sn wzName}{\\sv Box 1}}{\\shptxt \\pard{\\dbch \\u26997\\'3f\\u31192\\'3f} box\\par}}"
-      "{\\shprslt{\\*\\do\\dobxcolumn{\\dptxbx{\\dptxbxtext fallback}}}}{\\shprslt plain-fallback}}"
+      "{\\shprslt{\\*\\do\\dobxcolumn{\\dptxbx{\\dptxbxtext fallback}}}}"
+      "{\\shprslt\\pard{\\dbch \\u26997\\'3f\\u31192\\'3f} box\\par}}"
       "{\\shp{\\*\\shpinst{\\sp{\\sn gtextUNICODE}{\\sv \\u37096\\'3f\\u22806\\'3f\\u31192\\'3f}}"
       "{\\sp{\\sn gtextFont}{\\sv DejaVu}}}}\\par}";
   const std::string got = text(rtf);
   CHECK(got.find("極秘 box") != std::string::npos);
+  CHECK(got.find("極秘 box") == got.rfind("極秘 box"));  // the fallback repeating the box: dropped
   CHECK(got.find("部外秘") != std::string::npos);
   for (const char* hidden : {"202", "Box 1", "fallback", "DejaVu", "shapeType"}) {
     CAPTURE(hidden);
     CHECK(got.find(hidden) == std::string::npos);
   }
+  // Text only a fallback holds (a reader without shapes shows it) is read: nothing hides there.
+  const std::string onlyThere =
+      text("{\\rtf1{\\shp{\\*\\shpinst{\\shptxt box\\par}}{\\shprslt \\u31038\\'3f\\u22806\\'3f\\u31192\\'3f}}}");
+  CHECK(onlyThere.find("box") != std::string::npos);
+  CHECK(onlyThere.find("社外秘") != std::string::npos);
+  CHECK(text("{\\rtf1{\\shprslt never closed").find("never closed") != std::string::npos);
   // A property name longer than any real one is cut, never a reason to read its value.
   CHECK(text("{\\rtf1{\\sp{\\sn " + std::string(5000, 'g') + "gtextUNICODE}{\\sv secret}}}").find("secret") ==
         std::string::npos);
