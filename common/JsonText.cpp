@@ -148,21 +148,13 @@ std::string write(const common::JsonValue& value, Style style) {
 }
 
 std::string escapeLineControls(std::string_view jsonText) {
-  std::string out;
-  out.reserve(jsonText.size());
-  std::uint32_t cp = 0;
-  for (std::size_t at = 0; at < jsonText.size();) {
-    const std::size_t n = decodeUtf8(jsonText, at, cp);
-    if (n > 1 && isLineControl(cp)) {
-      char escaped[16];
-      std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(cp));
-      out += escaped;
-    } else {
-      out.append(jsonText.substr(at, std::max<std::size_t>(n, 1)));
-    }
-    at += std::max<std::size_t>(n, 1);
-  }
-  return out;
+  return rewriteCodePoints(jsonText, [](std::string& out, std::uint32_t cp) {
+    if (cp < 0x80 || cp >= kNotUtf8 || !isLineControl(cp)) return false;  // JSON escaped C0 already
+    char escaped[16];
+    std::snprintf(escaped, sizeof escaped, "\\u%04X", static_cast<unsigned>(cp));
+    out += escaped;
+    return true;
+  });
 }
 
 }  // namespace mamori::common::json

@@ -67,29 +67,21 @@ std::string capUtf8(std::string text, std::size_t maxBytes) {
 }
 
 std::string visibleText(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  std::uint32_t cp = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t n = decodeUtf8(text, at, cp);
-    if (n == 0) {
+  return rewriteCodePoints(text, [](std::string& out, std::uint32_t cp) {
+    if (cp >= kNotUtf8) {
       static constexpr char kHex[] = "0123456789ABCDEF";
-      const auto byte = static_cast<unsigned char>(text[at]);
+      const std::uint32_t byte = cp - kNotUtf8;
       out += "<0x";
       out.push_back(kHex[byte >> 4U]);
       out.push_back(kHex[byte & 0xFU]);
       out += '>';
-      ++at;
-      continue;
-    }
-    if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || invisibleOrDirectional(cp)) {
+    } else if (cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || invisibleOrDirectional(cp)) {
       out += "<" + codePointName(cp) + ">";
     } else {
-      out.append(text.substr(at, n));
+      return false;
     }
-    at += n;
-  }
-  return out;
+    return true;
+  });
 }
 
 void appendUtf8(std::string& out, std::uint32_t cp) {

@@ -23,6 +23,29 @@ std::size_t decodeUtf8(std::string_view text, std::size_t at, std::uint32_t& cp)
 // included. The web console shows the same markers (console/src/safetext.ts).
 std::string visibleText(std::string_view text);
 
+// A byte that is not UTF-8, as rewriteCodePoints hands it on: kNotUtf8 + the byte (beyond Unicode).
+inline constexpr std::uint32_t kNotUtf8 = 0x110000;
+
+// Text rewritten one code point at a time, the one walk of every writer of outside text: replace(out, cp)
+// appends what stands for cp and returns true, or returns false to keep its bytes. A byte that is not
+// strict UTF-8 comes as kNotUtf8 + byte.
+template <typename Replace>
+std::string rewriteCodePoints(std::string_view text, Replace replace) {
+  std::string out;
+  out.reserve(text.size());
+  std::uint32_t cp = 0;
+  for (std::size_t at = 0; at < text.size();) {
+    std::size_t n = decodeUtf8(text, at, cp);
+    if (n == 0) {
+      cp = kNotUtf8 + static_cast<unsigned char>(text[at]);
+      n = 1;
+    }
+    if (!replace(out, cp)) out.append(text.substr(at, n));
+    at += n;
+  }
+  return out;
+}
+
 // A character that ends a line or acts on a terminal: C0, DEL, C1 (NEL U+0085 ends a line for Unicode-
 // aware readers, CSI U+009B starts an escape sequence in xterm) and the line and paragraph separators
 // U+2028 and U+2029. What writes outside text into lines (SIEM formats, JSON shown on a terminal) uses it.

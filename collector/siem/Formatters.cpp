@@ -114,28 +114,11 @@ std::string toValidUtf8(std::string_view text) {
 
 namespace {
 
-// Valid UTF-8 text one code point at a time: escape(out, cp, bytes) writes the code point's replacement
-// and returns true, or false to keep its bytes.
-template <typename Escape>
-std::string eachCodePoint(std::string_view raw, Escape escape) {
-  const std::string text = toValidUtf8(raw);
-  std::string out;
-  out.reserve(text.size());
-  std::uint32_t cp = 0;
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t n = std::max<std::size_t>(common::decodeUtf8(text, at, cp), 1);
-    const std::string_view bytes = std::string_view(text).substr(at, n);
-    if (!escape(out, cp)) out += bytes;
-    at += n;
-  }
-  return out;
-}
-
 // CEF's escaping (header and extension alike): a backslash and special escaped with a backslash; with
 // lineBreaks CR and LF written as \r and \n, else a space like every other line control (a receiver's
 // file read with tail -f, a viewer that ends lines at NEL: common::isLineControl).
 std::string cefEscape(std::string_view raw, char special, bool lineBreaks) {
-  return eachCodePoint(raw, [&](std::string& out, std::uint32_t cp) {
+  return common::rewriteCodePoints(toValidUtf8(raw), [&](std::string& out, std::uint32_t cp) {
     if (cp == '\\' || cp == static_cast<unsigned char>(special)) {
       out += '\\';
       out += static_cast<char>(cp);
@@ -250,7 +233,7 @@ std::string formatCef(const StoredEvent& event, std::string_view productVersion)
 }
 
 std::string sdEscape(std::string_view raw) {
-  return eachCodePoint(raw, [](std::string& out, std::uint32_t cp) {
+  return common::rewriteCodePoints(toValidUtf8(raw), [](std::string& out, std::uint32_t cp) {
     if (common::isLineControl(cp)) {
       out += ' ';  // RFC 5424 allows them, but a receiver writing one message per line must never split
     } else if (cp == '"' || cp == '\\' || cp == ']') {
