@@ -295,7 +295,10 @@ int runInspect(const InspectOptions& o) {
     document = common::json::object();
     common::json::set(document, "report", reportJson);
   }
-  const std::string jsonText = common::json::write(document, common::json::Style::kPretty) + "\n";
+  // The .json file is read on terminals too: C1 controls and Unicode line ends in the PC's names are
+  // \u escapes there (verify parses it, so any correct serialisation verifies).
+  const std::string jsonText =
+      common::json::escapeLineControls(common::json::write(document, common::json::Style::kPretty)) + "\n";
   auto reparsed = common::parseJsonStrict(jsonText, common::reportJsonLimits());
   if (!reparsed) return fail("internal error: the report does not parse back: " + reparsed.error().describe());
   for (const auto& [path, content] :

@@ -331,7 +331,7 @@ class InspectTest(unittest.TestCase):
         # break or an escape sequence in it reached the staff's terminal.
         if os.geteuid() != 0 or not shutil.which("unshare"):
             self.skipTest("needs root and unshare (a UTS namespace of its own)")
-        host = b"pc/../../x\x1b[2J\nmamori-inspect: ok\xe2\x80\xae"
+        host = b"pc/../../x\x1b[2J\nmamori-inspect: ok\xe2\x80\xae\xc2\x9b"
         plan = f"{self.tmp}/plan.txt"
         self.inspect()
         ids = {self.relative(f): f["id"] for f in self.findings()}
@@ -350,9 +350,13 @@ class InspectTest(unittest.TestCase):
         written = sorted(os.listdir(self.out))
         self.assertEqual(len(written), 4, written)  # .json, .html, .plan and the archive, all in --out
         for name in written:
-            self.assertRegex(name, r"^(inspection|quarantine)-pc_{7}x__2J_mamori-inspect__ok___-[0-9a-f]{8}-\d{8}T\d{6}Z\.(json|html|plan|mqa)$")
+            self.assertRegex(name, r"^(inspection|quarantine)-pc_{7}x__2J_mamori-inspect__ok_{5}-[0-9a-f]{8}-\d{8}T\d{6}Z\.(json|html|plan|mqa)$")
         report = json.loads(read_text(self.latest(".json")))["report"]
         self.assertEqual(report["run"]["host"], host.decode("utf-8"))  # the report keeps the exact name
+        # ... written with \u escapes for the C1 CSI (U+009B), so cat on a terminal shows no escape; it verifies.
+        self.assertNotIn(b"\xc2\x9b", read_bytes(self.latest(".json")))
+        verified = subprocess.run([self.bin, "verify", self.latest(".json")], capture_output=True, text=True, timeout=60)
+        self.assertEqual(verified.returncode, 0, verified.stdout + verified.stderr)
         outcomes = {self.relative(f): f["outcome"] for f in report["findings"]}
         self.assertTrue(outcomes["Documents/budget.xlsx"].startswith("quarantined"), outcomes)
 
