@@ -110,6 +110,9 @@ struct Shown {
 // subset fonts and two-byte CID codes alike). Only large gaps (table columns) are judged by it.
 constexpr double kEmPerByte = 0.55;
 
+// The most bytes one character takes in a shown string: a two-byte CID code, a surrogate pair.
+constexpr std::size_t kMaxGlyphBytes = 4;
+
 bool isNumberStart(char c) { return (c >= '0' && c <= '9') || c == '-' || c == '+' || c == '.'; }
 
 // Text of one content stream; each shown string group (one Tj/TJ/'/" operand list) also goes to
@@ -126,9 +129,11 @@ std::string showText(std::string_view s, std::vector<Shown>* shown) {
   double lineY = 0;
   double lastY = 0;
   double fontSize = 0;
-  double runStartX = 0;  // where the current run of joined strings started
-  double endX = 0;       // the estimated end of the last string shown
-  bool moved = false;    // positioned (Td, TD, Tm) since the last string
+  double runStartX = 0;       // where the current run of joined strings started
+  double endX = 0;            // the estimated end of the last string shown
+  double lastStartX = 0;      // where the last string shown started
+  std::size_t lastBytes = 0;  // and its length in bytes
+  bool moved = false;         // positioned (Td, TD, Tm) since the last string
   bool any = false;
   bool breakNext = false;
   std::size_t i = 0;
@@ -159,14 +164,24 @@ std::string showText(std::string_view s, std::vector<Shown>* shown) {
       if (i == start) ++i;  // a stray delimiter
       const std::string_view op = s.substr(start, i - start);
       if (op == "Tj" || op == "TJ" || op == "'" || op == "\"") {
-        const bool newLine = !any || breakNext || op == "'" || op == "\"" || std::fabs(lineY - lastY) > 1.0;
         const double size = std::fabs(fontSize) > 0 ? std::fabs(fontSize) : 12;
-        const bool gap = !newLine && moved && lineX - endX > std::max(2 * size, 0.3 * (endX - runStartX));
+        // Vertical writing (Japanese tategaki): one character a string, each placed at the same x and
+        // one character lower. The column is one line; lines of horizontal text (many characters each)
+        // starting at the same x are not joined.
+        const bool downColumn = any && moved && !breakNext && op.size() == 2 && pending.size() <= kMaxGlyphBytes &&
+                                lastBytes <= kMaxGlyphBytes && std::fabs(lineX - lastStartX) < 1.0 &&
+                                lastY - lineY > 0.5 * size && lastY - lineY < 1.6 * size;
+        const bool newLine =
+            !downColumn && (!any || breakNext || op == "'" || op == "\"" || std::fabs(lineY - lastY) > 1.0);
+        const bool gap =
+            !newLine && !downColumn && moved && lineX - endX > std::max(2 * size, 0.3 * (endX - runStartX));
         if (newLine && !text.empty() && text.back() != '\n') text.push_back('\n');
         if (gap) text.push_back('\t');
         text += pending;
         if (shown != nullptr && !pending.empty()) shown->push_back({font, pending, newLine, gap});
         const double startX = moved ? lineX : endX;
+        lastStartX = startX;
+        lastBytes = pending.size();
         if (newLine || gap) runStartX = startX;
         endX = startX + static_cast<double>(pending.size()) * kEmPerByte * size;
         any = true;

@@ -162,6 +162,13 @@ TEST_CASE("PDF content streams: Tj, TJ arrays, escapes and hex strings") {
   CHECK(contentStreamText("BT [(Confi) -120 (dential)] TJ ET") == "Confidential\n");
   CHECK(contentStreamText("BT (a\\(b\\)\\101) Tj <4344> Tj ET") == "a(b)ACD\n");
   CHECK(contentStreamText("/F1 12 Tf 1 0 0 1 5 5 Tm") == "");
+  // Vertical writing as LibreOffice exports it: one character a string, each one line lower at the
+  // same x: a column is one line. Lines of horizontal text starting at the same x stay lines.
+  CHECK(contentStreamText("BT 1 0 0 1 528.1 775.9 Tm /F1 10.5 Tf (a)Tj 1 0 0 1 528.1 765.4 Tm <62>Tj "
+                          "1 0 0 1 528.1 754.9 Tm (c)Tj 1 0 0 1 510 775.9 Tm (d)Tj 1 0 0 1 510 765.4 Tm (e)Tj ET") ==
+        "abc\nde\n");
+  CHECK(contentStreamText("BT /F1 10.5 Tf 1 0 0 1 56.7 775.9 Tm (Line one)Tj 1 0 0 1 56.7 763.4 Tm (x)Tj "
+                          "1 0 0 1 56.7 751 Tm (4)Tj 1 0 0 1 56.7 700 Tm (1)Tj ET") == "Line one\nx4\n1\n");
 }
 
 TEST_CASE("a PDF with a FlateDecode content stream") {

@@ -6,11 +6,11 @@
 Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in
 every place an office suite keeps text: body, page header, first-page header, footer, footnote,
 endnote, table cell, nested table, chart title, comment, text box (also in a header), shape, tracked
-insertion and deletion, hyperlink, field, content control, ruby (furigana), split formatting; in
-sheets page headers, shapes, links, comments, several and hidden sheets, hidden rows, merged cells,
-formula results, very long cells, thousands of shared strings, card numbers and My Numbers as
-numbers (also grouped "#,##0") and as text (spaced, full-width), chart titles; on slides titles,
-charts, tables, shapes, groups, comments, speaker notes, links, the master page. LibreOffice
+insertion and deletion, hyperlink, field, content control, ruby (furigana), vertical writing, split
+formatting; in sheets page headers, shapes, links, comments, several and hidden sheets, hidden rows,
+merged cells, formula results, very long cells, thousands of shared strings, card numbers and My
+Numbers as numbers (also grouped "#,##0") and as text (spaced, full-width), chart titles; on slides
+titles, charts, tables, shapes, groups, comments, speaker notes, links, the master page. LibreOffice
 (soffice --headless) exports each to the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx,
 xls, ods; pptx, ppt, odp; and stores some with a password (a Basic macro). Outlook .msg files (no
 Debian tool writes them) and a password-protected .docx (LibreOffice 7.4 does not encrypt OOXML) are
@@ -248,6 +248,13 @@ def ruby(base, reading):
             "</text:ruby>")
 
 
+def vertical(doc):
+    """A text document written top to bottom, right to left (Japanese tategaki)."""
+    return doc.replace('<style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm"/>',
+                       '<style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm" '
+                       'style:writing-mode="tb-rl"/>')
+
+
 def content_control(text):
     return f'<loext:content-control loext:showing-place-holder="false">{text}</loext:content-control>'
 
@@ -371,6 +378,10 @@ SOURCES = {
     # Ruby (furigana), one group over the word and one per character as Word writes it by default.
     "w_ruby_ja": (fodt(p("資料: " + ruby("社外秘", "しゃがいひ")) + p(ruby("極", "ごく") + ruby("秘", "ひ") + " 扱い")),
                   WRITER_FORMATS, [JA]),
+    # Vertical writing (tategaki): the PDF shows one character a string down a column.
+    "w_vertical_ja": (vertical(fodt(p("縦書きの資料です。この文書は社外秘です。以上。"))), WRITER_FORMATS, [JA]),
+    "w_vertical_clean": (vertical(fodt(p("縦書きの議事録。秘書の予定は四月一日、二〇二六年。") + p("1") + p("2") + p("3"))),
+                         WRITER_FORMATS, []),
     "w_content_control_ja": (fodt(p("区分: " + content_control("取扱注意"))), WRITER_FORMATS, [JA]),
     "w_header_textbox_ja": (fodt(p("本文"), header="x").replace("<style:header><text:p>x</text:p>",
                                                                "<style:header>" + p("ヘッダ" + text_frame("極秘"))),
