@@ -4,11 +4,13 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <memory>
 #include <sys/stat.h>
 
+#include "common/Crypto.h"
 #include "common/Files.h"
 #include "common/UniqueFd.h"
 
@@ -44,6 +46,34 @@ common::Result<std::string> readProcessFileBounded(const std::string& procLink, 
   common::UniqueFd fd(::open(procLink.c_str(), O_RDONLY | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) return common::makeError("cannot open", procLink, errno);
   return readOpened(std::move(fd), procLink, maxBytes);
+}
+
+common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink) {
+  const int noFollow = procLink ? 0 : O_NOFOLLOW;
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | noFollow | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return common::makeError("cannot open", path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return common::makeError("cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
+  ProgramBytes program;
+  common::Sha256 hash;
+  std::string chunk(std::size_t{1} << 20, '\0');
+  // What fstat promised, no more (a file that grows while read is taken as it was).
+  while (program.size < st.st_size) {
+    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(st.st_size - program.size, 1 << 20));
+    auto used = common::readAtMost(fd.get(), chunk.data(), want);
+    if (!used) return common::makeError("cannot read", path, used.error().sysErrno);
+    if (used.value() == 0) break;
+    const std::string_view piece(chunk.data(), used.value());
+    hash.update(piece);
+    if (static_cast<std::int64_t>(program.head.size()) < headBytes) {
+      program.head.append(piece.substr(0, static_cast<std::size_t>(
+                                              std::min<std::int64_t>(headBytes - program.head.size(), piece.size()))));
+    }
+    program.size += static_cast<std::int64_t>(used.value());
+  }
+  program.sha256 = hash.hex();
+  return program;
 }
 
 void walkEntries(const std::string& root, int depth, const std::function<bool(const DirEntry&)>& onEntry,

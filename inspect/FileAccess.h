@@ -18,6 +18,17 @@ common::Result<std::string> readFileBounded(const std::string& path, std::int64_
 // RANGE): followed, as they name the file the process runs or maps, also when it is deleted or a memfd.
 common::Result<std::string> readProcessFileBounded(const std::string& procLink, std::int64_t maxBytes);
 
+// A program file as the P2P recognizer reads it: its first headBytes (what YARA and the ELF reader look
+// at: zeros or junk appended to a client must not make it too large to look at) and the SHA-256 of
+// the whole file, streamed. A regular file only; a link is followed only when procLink says it is
+// one of the kernel's links to a process's files.
+struct ProgramBytes {
+  std::string head;
+  std::string sha256;
+  std::int64_t size = 0;
+};
+common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink = false);
+
 enum class EntryType { kFile, kDirectory, kOther };
 
 struct DirEntry {

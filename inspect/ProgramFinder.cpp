@@ -4,7 +4,6 @@
 #include <set>
 #include <sys/stat.h>
 
-#include "common/Crypto.h"
 #include "inspect/FileAccess.h"
 
 namespace mamori::inspect {
@@ -75,17 +74,18 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
         [&](const DirEntry& e) {
           if (!candidate(e) || !seen.insert(e.path).second) return true;
           if (selfKnown && e.device == self.st_dev && e.inode == self.st_ino) return true;
-          auto bytes = readFileBounded(e.path, kMaxProgramBytes);
-          if (!bytes) {
-            skipped.push_back({e.path, bytes.error().describe()});
+          auto program = readProgram(e.path, kMaxProgramBytes);
+          if (!program) {
+            skipped.push_back({e.path, program.error().describe()});
             return true;
           }
-          if (!looksRunnable(bytes.value()) && !endsWithNoCase(e.name, ".appimage")) return true;
-          const std::string sha = common::sha256Hex(bytes.value());
+          const std::string& bytes = program.value().head;
+          if (!looksRunnable(bytes) && !endsWithNoCase(e.name, ".appimage")) return true;
+          const std::string& sha = program.value().sha256;
           auto facts = factsForFile(e.path, sha);
-          facts.yaraHits = recognizer.scan(e.path, bytes.value());
-          recognizer.addLibraries(facts, bytes.value());
-          addPeVersion(facts, e.path, bytes.value());
+          facts.yaraHits = recognizer.scan(e.path, bytes);
+          recognizer.addLibraries(facts, bytes);
+          addPeVersion(facts, e.path, bytes);
           auto reasons = recognizer.recognise(facts, !folder.byContentOnly);
           if (reasons.empty()) return true;
           auto finding = makeFinding(FindingKind::kP2pInstalled, e.path, std::move(reasons));

@@ -26,7 +26,8 @@ struct ProgramFolder {
 // folder) and, when system is true, /tmp, /var/tmp and /dev/shm.
 std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>& homes, bool system);
 
-// Largest executable read for hashing and YARA (AppImages of Electron clients are ~150 MiB).
+// How much of an executable YARA and the ELF reader look at (AppImages of Electron clients are
+// ~150 MiB); a larger file is hashed whole and looked at this far, not skipped.
 inline constexpr std::int64_t kMaxProgramBytes = 256LL << 20;
 
 void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecognizer& recognizer,

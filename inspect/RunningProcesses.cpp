@@ -46,9 +46,9 @@ void findRunningPrograms(const std::string& procRoot, P2pRecognizer& recognizer,
       auto it = exes.find(key);
       if (it == exes.end() || !p.exe.known()) {
         FileFacts exe;
-        if (auto content = readProcessFileBounded(proc.exeLink(p.pid), kMaxProgramBytes)) {
-          exe.sha256 = common::sha256Hex(content.value());
-          exe.hits = recognizer.scan(p.exePath, content.value());
+        if (auto program = readProgram(proc.exeLink(p.pid), kMaxProgramBytes, true)) {
+          exe.sha256 = program.value().sha256;
+          exe.hits = recognizer.scan(p.exePath, program.value().head);
         }
         it = exes.insert_or_assign(key, std::move(exe)).first;
       }

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "agent/p2p/WineProgram.h"
@@ -13,13 +14,13 @@ namespace mamori::agent::p2p {
 
 namespace {
 
-// The libraries an ELF file asks for, resolved like the inspection tool does. Whole file read: the
-// dynamic section of a large program sits near its end. Anything else (a script, a truncated or
-// hostile file) needs nothing.
+// The libraries an ELF file asks for, resolved like the inspection tool does. Read up to the YARA
+// bound (the dynamic section of a large program sits near the end of its code and data, not of what
+// may be appended after them). Anything else (a script, a truncated or hostile file) needs nothing.
 std::vector<std::string> neededLibraries(drivers::FileHasher& hashes, int fd, const std::string& path) {
   auto identity = hashes.identity(fd, path);
-  if (!identity || identity.value().size < 64 || identity.value().size > ProcessInspector::kMaxYaraBytes) return {};
-  std::string bytes(static_cast<std::size_t>(identity.value().size), '\0');
+  if (!identity || identity.value().size < 64) return {};
+  std::string bytes(static_cast<std::size_t>(std::min(identity.value().size, ProcessInspector::kMaxYaraBytes)), '\0');
   std::size_t done = 0;
   while (done < bytes.size()) {
     const ssize_t n = ::pread(fd, bytes.data() + done, bytes.size() - done, static_cast<off_t>(done));

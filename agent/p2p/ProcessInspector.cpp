@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 
 #include "common/Log.h"
@@ -112,12 +113,12 @@ ProcessInspector::Content ProcessInspector::scanFile(const std::string& path, co
   if (!fd.valid() && openPath != path) fd.reset(::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK));
   if (!fd.valid()) return {};
   auto identity = hashes_.identity(fd.get(), path);
-  if (!identity || identity.value().size > kMaxYaraBytes) return {};
+  if (!identity) return {};
   const auto& id = identity.value();
   const Key key{id.device, id.inode, id.size, id.mtimeNs};
   if (const auto it = yaraCache_.find(key); it != yaraCache_.end()) return it->second;
   Content content;
-  auto data = readWhole(fd.get(), id.size, path);
+  auto data = readWhole(fd.get(), std::min(id.size, kMaxYaraBytes), path);
   if (data) {
     for (auto& [set, scanner] : scanners_) {
       auto matches = scanner->scan(data.value(), 5);

@@ -36,7 +36,9 @@ class ProcessInspector {
   void addHashes(const drivers::ProcessInfo& process, policy::ProcessFacts& facts);
   void addYara(const drivers::ProcessInfo& process, policy::ProcessFacts& facts);
 
-  // Files bigger than this are not scanned with YARA (no P2P engine comes near it).
+  // How much of a file YARA (and the exec guard's ELF reader) look at: its first 96 MiB. No P2P
+  // engine comes near it; a larger file is read that far, not skipped (zeros appended to a client
+  // pass for a large program and kept it from being looked at, issue 5).
   static constexpr std::int64_t kMaxYaraBytes = 96LL * 1024 * 1024;
 
  private:

@@ -171,12 +171,16 @@ class InspectTest(unittest.TestCase):
         os.makedirs(f"{self.home}/.cache/thumbnails/large", exist_ok=True)
         shutil.copy2(shutil.which("ctorrent"), f"{self.home}/.cache/thumbnails/large/indexer")
         write(f"{self.home}/projects/tools/sync", read_bytes("/usr/bin/deluged"))
+        # Zeros appended past what the tool reads of a program (256 MiB; sparse): looked at, not skipped.
+        shutil.copy2(shutil.which("ctorrent"), f"{self.home}/.cache/thumbnails/large/big")
+        os.truncate(f"{self.home}/.cache/thumbnails/large/big", 257 << 20)
         write(f"{self.home}/projects/tools/share", "#!/bin/sh\necho sharing the build\n")
         for name in ("sync", "share"):
             os.chmod(f"{self.home}/projects/tools/{name}", 0o755)
         self.inspect()
         got = {(f["kind"], self.relative(f), f["severity"]) for f in self.findings()}
         self.assertEqual(got, EXPECTED | {("p2p_installed", ".cache/thumbnails/large/indexer", "medium"),
+                                          ("p2p_installed", ".cache/thumbnails/large/big", "medium"),
                                           ("p2p_installed", "projects/tools/sync", "medium")})
         by_path = {self.relative(f): f for f in self.findings()}
         self.assertFalse(any(r.startswith("name ") for r in by_path["projects/tools/sync"]["reasons"]))

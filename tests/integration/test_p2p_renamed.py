@@ -104,6 +104,13 @@ class RenamedClientsTest(P2pTestBase):
         marker = d("memfd-out")
         run("memfd", [PYTHON, "-c", code, memfd_program, "-s", marker + "/out", torrent], marker)
 
+        # Padded past what YARA reads (96 MiB of zeros appended, sparse): still a program that runs,
+        # no longer one the agent skipped for its size. Its first 96 MiB are looked at.
+        padded = os.path.join(d("padded"), "indexd")
+        shutil.copy(shutil.which("transmission-daemon"), padded)
+        os.truncate(padded, os.path.getsize(padded) + (97 << 20))
+        run("padded", [padded, "-f", "-g", d("padded-config"), "--no-dht", "--no-lpd", "--no-portmap", "-T"], padded)
+
         # A renamed copy of the Python interpreter running Deluge's launcher: neither name says
         # "python" nor "deluge"; the engine it imports (libtorrent) gives it away.
         helper = os.path.join(d("interp"), "helper")
