@@ -11,6 +11,7 @@ constexpr std::uint16_t kTextCharsAtom = 0x0FA0;
 constexpr std::uint16_t kTextBytesAtom = 0x0FA8;
 constexpr std::uint16_t kCString = 0x0FBA;
 constexpr std::uint16_t kBinaryTagData = 0x138B;  // RT_BinaryTagDataBlob
+constexpr std::uint16_t kCryptSession = 0x2F14;   // CryptSession10Container: the document is encrypted
 constexpr std::size_t kHeaderBytes = 8;
 
 // The records of doc from the first on: containers (recVer 0xF) are entered by stepping over their
@@ -26,6 +27,12 @@ void walk(std::string_view doc, std::size_t maxText, bool inTag, LegacyTextResul
     const std::uint32_t length = le32(doc, at + 4);
     const std::size_t body = at + kHeaderBytes;
     if ((verInstance & 0x000FU) == 0x000FU) {
+      // A password-protected presentation: its text atoms are ciphertext, not text.
+      if (type == kCryptSession) {
+        result.encrypted = true;
+        out.clear();
+        return;
+      }
       at = body;
       continue;
     }

@@ -9,6 +9,7 @@
 #include "scan/CompoundFile.h"
 #include "scan/CompressedRtf.h"
 #include "scan/Extractor.h"
+#include "scan/PptText.h"
 #include "scan/XlsText.h"
 
 using namespace mamori::scan;
@@ -237,4 +238,26 @@ TEST_CASE("compressed RTF: the example of [MS-OXRTFCP] and the stored form") {
   CHECK(decompressRtf(stored, 100).value() == "{\\rt");
   CHECK(!decompressRtf("short", 100).ok());
   CHECK(decompressRtf(compressed, 10).value().size() == 10);
+}
+
+TEST_CASE("PowerPoint: comments in a binary tag's data are read; an encrypted presentation says so") {
+  const auto atom = [](std::uint16_t verInstance, std::uint16_t type, const std::string& body) {
+    std::string r(8, '\0');
+    put16(r, 0, verInstance);
+    put16(r, 2, type);
+    put32(r, 4, static_cast<std::uint32_t>(body.size()));
+    return r + body;
+  };
+  const std::string slide = atom(0x0000, 0x0FA0, u16(u"計画"));
+  // ProgTags > ProgBinaryTag > BinaryTagDataBlob (an atom by its header) > Comment10Container > CString.
+  const std::string comment = atom(0x000F, 0x2EE0, atom(0x0010, 0x0FBA, u16(u"社外秘")));
+  const std::string tag = atom(0x000F, 0x1388, atom(0x000F, 0x138A, atom(0x0000, 0x138B, comment)));
+  const auto plain = pptText(slide + tag, 1 << 20);
+  CHECK_FALSE(plain.encrypted);
+  CHECK(plain.text == "計画\n社外秘\n");
+  // A tag's data that is no records stops its own walk only.
+  CHECK(pptText(atom(0x0000, 0x138B, "\x01\x02\x03\x04\xFF\xFF\xFF\x7F") + slide, 1 << 20).text == "計画\n");
+  const auto locked = pptText(slide + atom(0x000F, 0x2F14, atom(0x0000, 0x2F15, std::string(16, 'k'))), 1 << 20);
+  CHECK(locked.encrypted);
+  CHECK(locked.text.empty());
 }
