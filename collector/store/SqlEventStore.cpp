@@ -42,6 +42,26 @@ std::string detailsText(const common::Event& event) {
   return out.str();
 }
 
+// A LIKE pattern for text anywhere in a column: '%', '_' and the escape '!' escaped (ESCAPE '!').
+std::string containsPattern(std::string_view text) {
+  std::string pattern = "%";
+  for (char c : text) {
+    if (c == '%' || c == '_' || c == '!') pattern += '!';
+    pattern += c;
+  }
+  return pattern + '%';
+}
+
+// Text as it stands inside a string of the stored details (detailsText): JSON escapes a quote, a
+// backslash and control characters, so a file named 'a "b".xlsx' is held there as 'a \"b\".xlsx'; a
+// search looks for that form too.
+std::string asInDetails(const std::string& text) {
+  std::ostringstream out;
+  Poco::JSON::Stringifier::condense(Poco::Dynamic::Var(text), out);
+  const std::string quoted = out.str();
+  return quoted.size() >= 2 ? quoted.substr(1, quoted.size() - 2) : text;
+}
+
 Session openSqlite(const DbTarget& target, int busyTimeoutMs) {
   // Poco retries a failed open until the login timeout (default 60 s); a file that cannot be
   // opened now will not open in a second either.
@@ -440,17 +460,15 @@ common::Result<EventPage> SqlEventStore::queryEvents(const EventQuery& query) {
     }
     if (!query.text.empty()) {
       // LIKE with the wildcards of the search text escaped; LOWER on both sides because
-      // PostgreSQL's LIKE is case-sensitive.
-      std::string pattern = "%";
-      for (char c : query.text) {
-        if (c == '%' || c == '_' || c == '!') pattern += '!';
-        pattern += c;
-      }
-      pattern += '%';
+      // PostgreSQL's LIKE is case-sensitive. Details are JSON text: the search text is looked for there
+      // as JSON holds it too (a quote or backslash in a file name is escaped).
+      const std::string pattern = containsPattern(query.text);
+      const std::string inDetails = containsPattern(asInDetails(query.text));
       text +=
           " AND (LOWER(type) LIKE LOWER(?) ESCAPE '!' OR LOWER(host) LIKE LOWER(?) ESCAPE '!'"
-          " OR LOWER(user_name) LIKE LOWER(?) ESCAPE '!' OR LOWER(details) LIKE LOWER(?) ESCAPE '!')";
-      statement, bind(pattern), bind(pattern), bind(pattern), bind(pattern);
+          " OR LOWER(user_name) LIKE LOWER(?) ESCAPE '!' OR LOWER(details) LIKE LOWER(?) ESCAPE '!'"
+          " OR LOWER(details) LIKE LOWER(?) ESCAPE '!')";
+      statement, bind(pattern), bind(pattern), bind(pattern), bind(pattern), bind(inDetails);
     }
     if (!query.agentId.empty()) {
       text += " AND agent_id = ?";

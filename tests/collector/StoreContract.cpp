@@ -551,6 +551,17 @@ void checkStoreContract(const std::string& dbUrl) {
   auto window = store.queryEvents(query);
   REQUIRE(window.ok());
   CHECK(window.value().events.size() == 10);
+  // A search finds a name with a quote, as it is typed, though the details hold it JSON-escaped; the
+  // host field ("pc-\"quoted\"\\") is matched as it is.
+  query = EventQuery{};
+  query.agentId = agentId;
+  query.limit = 1000;
+  for (const std::string& typed : {std::string("b'c\".docx"), std::string("B'C\".DOCX"), std::string("pc-\"quoted\"\\")}) {
+    query.text = typed;
+    auto searched = store.queryEvents(query);
+    REQUIRE(searched.ok());
+    CHECK_MESSAGE(!searched.value().events.empty(), typed);
+  }
 
   // Heartbeat and the agents list.
   store::HeartbeatUpdate beat{agentId, now + 5000, 30000, 7, std::string("0.2.0"), {}};
