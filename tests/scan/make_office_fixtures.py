@@ -447,6 +447,13 @@ SOURCES = {
     "i_places_clean": (fodp_pages([frame("Picnic", "title") + slide_comment("confidential to nobody") +
                                    slide_table([["番号", wrong(CARDS[0])]]) + group("秘書", "memo")]), IMPRESS_FORMATS, []),
 }
+# Sheets and slides are sent as PDF too. Not every place survives it: LibreOffice prints no comments,
+# speaker notes, hidden sheets or rows, and a number wider than its column as "###".
+for _name in ["c_cards_text", "c_mynumbers_text", "c_marker_ja", "c_cards_spaced", "c_third_sheet_ja", "c_merged_ja",
+              "c_mynumbers_fullwidth", "c_clean", "c_places_clean", "c_chart_ja", "i_slide_ja", "i_split_ja",
+              "i_title_ja", "i_table_ja", "i_shape_ja", "i_group_ja", "i_chart_ja", "i_cards_table", "i_slide30_en",
+              "i_master_ja", "i_clean", "i_places_clean"]:
+    SOURCES[_name] = (SOURCES[_name][0], SOURCES[_name][1] + ["pdf"], SOURCES[_name][2])
 SUFFIX = {"w": "fodt", "c": "fods", "i": "fodp"}
 FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "ppt": "ppt:MS PowerPoint 97",
            "docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML",
