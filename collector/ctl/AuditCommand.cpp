@@ -45,13 +45,6 @@ constexpr const char* kAuditExit =
     "  2  usage error\n"
     "  3  verify found the chain broken\n";
 
-std::string cell(const std::string& text) {
-  // One line per record in the table: control characters would break it.
-  std::string out;
-  for (unsigned char c : text) out += c < 0x20 || c == 0x7f ? std::string("?") : std::string(1, static_cast<char>(c));
-  return out;
-}
-
 // Reads records from `after` on, page by page, calling each(record) until it returns false.
 template <typename Each>
 int readPages(AdminClient& client, const std::string& query, std::int64_t after, Each&& each) {
@@ -116,7 +109,10 @@ int verify(AdminClient& client, const std::optional<common::PublicKey>& key) {
 void print(const std::vector<audit::AuditRecord>& records, bool json) {
   if (json) {
     for (const auto& r : records) {
-      std::printf("%s\n", common::json::write(audit::toJson(r), common::json::Style::kCanonical).c_str());
+      // A sign-in name is anyone's text: C1 controls in it as \u escapes, not raw on the terminal.
+      std::printf("%s\n",
+                  common::json::escapeLineControls(common::json::write(audit::toJson(r), common::json::Style::kCanonical))
+                      .c_str());
     }
     return;
   }
@@ -126,8 +122,9 @@ void print(const std::vector<audit::AuditRecord>& records, bool json) {
     const auto& e = r.entry;
     std::string change = e.before.empty() && e.after.empty() ? std::string() : e.before + " -> " + e.after;
     if (!e.detail.empty()) change += (change.empty() ? "" : "; ") + e.detail;
-    rows.push_back({std::to_string(r.seq), common::formatUtcMs(e.timeMs), cell(e.actor), cell(e.address),
-                    cell(e.action), cell(e.target), e.result + " " + std::to_string(e.status), cell(change)});
+    // formatTable shows each cell through visibleText: a sign-in name's control characters as markers.
+    rows.push_back({std::to_string(r.seq), common::formatUtcMs(e.timeMs), e.actor, e.address, e.action, e.target,
+                    e.result + " " + std::to_string(e.status), change});
   }
   std::fputs(formatTable(rows).c_str(), stdout);
 }

@@ -209,6 +209,17 @@ class AuditTest(MamoriTestCase):
         self.assertEqual(len(out.splitlines()), 6, out)  # the header and five records
         self.assertIn("nobody", out.splitlines()[-1])
         self.assertIn("refused 401  wrong user name or password", out)
+        # A sign-in name is typed by anyone: a line break and the 8-bit CSI reach neither form raw.
+        status, _, _ = self.sign_in(collector, "eve\u009b2J\nx", "not the password")
+        self.assertEqual(status, 401)
+        code, out, err = collector.ctl("audit", "--json")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("\u009b", out)
+        self.assertIn("eve\u009b2J\nx", [json.loads(line)["actor"] for line in out.splitlines()])
+        code, out, err = collector.ctl("audit")
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("\u009b", out)
+        self.assertIn("eve<U+009B>2J<U+000A>x", out)
 
     # ---- tampering -------------------------------------------------------------------------------
 
