@@ -211,6 +211,38 @@ std::string utpKey(const Flow& flow, std::uint16_t connection) {
          std::to_string(flow.destinationPort) + "|" + std::to_string(connection);
 }
 
+// Local Service Discovery (BEP 14): a BitTorrent client announcing its torrents to the LAN's
+// multicast group, on by default in libtorrent and transmission. An HTTP-like request line of its
+// own ("BT-SEARCH * HTTP/1.1"), then a Port header (the client's listening port) and at least one
+// Infohash header of 40 hex digits (BEP 14) or 32 base32 ones (older clients).
+std::optional<FlowVerdict> localServiceDiscovery(std::string_view p) {
+  constexpr std::string_view kRequest = "BT-SEARCH * HTTP/1.1\r\n";
+  if (!p.starts_with(kRequest) || p.size() > 1400) return std::nullopt;
+  const auto header = [&](std::string_view name) -> std::optional<std::string_view> {
+    const std::string needle = "\r\n" + std::string(name) + ": ";
+    // The request line's CR LF counts as the first header's start.
+    const auto at = p.find(needle, kRequest.size() - 2);
+    if (at == std::string_view::npos) return std::nullopt;
+    const auto begin = at + needle.size();
+    const auto end = p.find("\r\n", begin);
+    if (end == std::string_view::npos) return std::nullopt;
+    return p.substr(begin, end - begin);
+  };
+  const auto portText = header("Port");
+  const auto infoHash = header("Infohash");
+  if (!portText || !infoHash) return std::nullopt;
+  if (portText->find_first_not_of("0123456789") != std::string_view::npos) return std::nullopt;
+  const std::uint16_t listening = announcedPort(*portText);
+  if (listening == 0) return std::nullopt;
+  const auto hexDigits = infoHash->find_first_not_of("0123456789abcdefABCDEF");
+  const auto base32 = infoHash->find_first_not_of("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567");
+  if (!(infoHash->size() == 40 && hexDigits == std::string_view::npos) &&
+      !(infoHash->size() == 32 && base32 == std::string_view::npos)) {
+    return std::nullopt;
+  }
+  return FlowVerdict{"bittorrent-lsd", "local service discovery info_hash " + std::string(*infoHash), listening};
+}
+
 std::string address(int family, const char* bytes) {
   std::array<char, INET6_ADDRSTRLEN> text{};
   ::inet_ntop(family, bytes, text.data(), text.size());
@@ -235,6 +267,7 @@ std::optional<FlowVerdict> classifyPayload(bool tcp, std::string_view payload) {
     return ed2kHello(payload);
   }
   if (auto v = dhtMessage(payload)) return v;
+  if (auto v = localServiceDiscovery(payload)) return v;
   if (auto v = udpTrackerConnect(payload)) return v;
   return udpTrackerAnnounce(payload);
 }
@@ -282,8 +315,9 @@ drivers::PayloadPrefixes recognisedPayloadPrefixes() {
   // TCP: the handshake's length byte and the protocol string's first letters; a tracker's request
   // line; eD2k's two protocol bytes (the length follows).
   prefixes.tcp = {"\x13" + std::string(kProtocolHead.substr(0, 3)), "GET ", "\xE3", "\xC5"};
-  // UDP: a bencoded dictionary (its first key varies: "a", "r", "ip"); the UDP tracker's protocol id.
-  prefixes.udp = {"d", std::string("\x00\x00\x04\x17", 4)};
+  // UDP: a bencoded dictionary (its first key varies: "a", "r", "ip"); the UDP tracker's protocol id;
+  // Local Service Discovery's request line.
+  prefixes.udp = {"d", std::string("\x00\x00\x04\x17", 4), "BT-S"};
   // The UDP tracker's announce: action 1 after the tracker's random connection id, 98 bytes or more.
   prefixes.udpMarks = {{8, std::string("\x00\x00\x00\x01", 4), 98}};
   // uTP's SYN and STATE (UtpHandshakes): type and version, then the first extension; bare headers

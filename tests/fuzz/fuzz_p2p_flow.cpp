@@ -18,7 +18,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       // Only an announce (HTTP or UDP tracker) names a listening port; the clues never name port 0 or
       // one twice.
       MAMORI_ASSERT(verdict->listeningPort == 0 || verdict->protocol == "bittorrent-tracker" ||
-                    verdict->protocol == "bittorrent-udp-tracker");
+                    verdict->protocol == "bittorrent-udp-tracker" || verdict->protocol == "bittorrent-lsd");
       const auto clues = listenerClues(packet->flow, *verdict);
       MAMORI_ASSERT(clues.size() <= 2);
       for (const auto& clue : clues) MAMORI_ASSERT(clue.port != 0);
@@ -31,9 +31,14 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
     MAMORI_ASSERT(bytes.find("&port=" + std::to_string(verdict->listeningPort)) != std::string_view::npos);
   }
   if (auto verdict = classifyPayload(false, bytes); verdict && verdict->listeningPort != 0) {
-    // A UDP announce's port is its two bytes at offset 96.
-    MAMORI_ASSERT(bytes.size() >= 98);
-    MAMORI_ASSERT(verdict->listeningPort == (static_cast<unsigned>(data[96]) << 8U | data[97]));
+    if (verdict->protocol == "bittorrent-lsd") {
+      // Local Service Discovery's port is its Port header, those digits exactly.
+      MAMORI_ASSERT(bytes.find("\r\nPort: " + std::to_string(verdict->listeningPort) + "\r\n") != std::string_view::npos);
+    } else {
+      // A UDP announce's port is its two bytes at offset 96.
+      MAMORI_ASSERT(bytes.size() >= 98);
+      MAMORI_ASSERT(verdict->listeningPort == (static_cast<unsigned>(data[96]) << 8U | data[97]));
+    }
   }
   if (size > 0) {
     // uTP: the input's first byte says where the rest is cut in two datagrams, the first on a SYN's

@@ -228,6 +228,21 @@ class RenamedClientsTest(P2pTestBase):
         listener.kill()
         listener.wait(10)
 
+    def test_local_service_discovery_gives_a_client_away(self):
+        # BEP 14's BT-SEARCH, which libtorrent and transmission multicast to the LAN by default (a
+        # client with trackers and DHT off still sends it unless LSD is off too). The tests run
+        # clients with LSD off, so a stand-in sends the datagram a client sends, to loopback here.
+        self.start_network_only_agent()
+        marker = self.dir("lsd")
+        code = ("import socket, sys, time\ns = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)\n"
+                "message = (b'BT-SEARCH * HTTP/1.1\\r\\nHost: 239.192.152.143:6771\\r\\nPort: 6890\\r\\n'\n"
+                "           b'Infohash: 0123456789abcdef0123456789abcdef01234567\\r\\n\\r\\n\\r\\n')\n"
+                "while True:\n    s.sendto(message, ('127.0.0.1', 6771))\n    time.sleep(0.5)\n")
+        proc = self.sandbox.spawn([PYTHON, "-c", code, marker])
+        signal = self.assertStoppedByNetwork(proc, marker, "bittorrent-lsd: local service discovery info_hash ",
+                                             r"^by the flow's socket$")
+        self.assertRegex(signal["subject"], r"^udp 127\.0\.0\.1:\d+ -> 127\.0\.0\.1:6771$")
+
     def test_a_swarm_over_utp_alone_is_caught_by_its_transport(self):
         # Deluge's engine (libtorrent, Python bindings) with everything a determined user turns off:
         # no tracker, no DHT, LSD, UPnP or PEX, TCP off, so the only traffic is uTP, and the BitTorrent

@@ -229,6 +229,33 @@ TEST_CASE("look-alikes of the UDP announce") {
   CHECK_FALSE(classifyPayload(false, noise));
 }
 
+TEST_CASE("Local Service Discovery (BEP 14): the request a client multicasts to the LAN") {
+  const std::string infoHash = "0123456789abcdef0123456789abcdef01234567";
+  const auto search = [&](const std::string& headers) { return "BT-SEARCH * HTTP/1.1\r\n" + headers + "\r\n\r\n"; };
+  const std::string lsd = search("Host: 239.192.152.143:6771\r\nPort: 51413\r\nInfohash: " + infoHash +
+                                 "\r\ncookie: 4f1a\r\n");
+  const auto verdict = classifyPayload(false, lsd);
+  REQUIRE(verdict);
+  CHECK(verdict->protocol == "bittorrent-lsd");
+  CHECK(verdict->detail == "local service discovery info_hash " + infoHash);
+  CHECK(verdict->listeningPort == 51413);
+  CHECK(passesFilter(false, lsd));
+  CHECK_FALSE(classifyPayload(true, lsd));  // over TCP it is nothing
+  // The older base32 form of the hash.
+  CHECK(classifyPayload(false, search("Port: 6881\r\nInfohash: ABCDEFGHIJKLMNOPQRSTUVWXYZ234567\r\n")));
+  // Look-alikes: no Infohash, a short or non-hex one, no Port, a port that is not one, another request.
+  CHECK_FALSE(classifyPayload(false, search("Port: 6881\r\n")));
+  CHECK_FALSE(classifyPayload(false, search("Port: 6881\r\nInfohash: 0123\r\n")));
+  CHECK_FALSE(classifyPayload(false, search("Port: 6881\r\nInfohash: " + std::string(40, 'x') + "\r\n")));
+  CHECK_FALSE(classifyPayload(false, search("Infohash: " + infoHash + "\r\n")));
+  for (const std::string port : {"0", "65536", "68 81", "6881x", "", "06881"}) {
+    CAPTURE(port);
+    CHECK_FALSE(classifyPayload(false, search("Port: " + port + "\r\nInfohash: " + infoHash + "\r\n")));
+  }
+  CHECK_FALSE(classifyPayload(false, "M-SEARCH * HTTP/1.1\r\nPort: 6881\r\nInfohash: " + infoHash + "\r\n\r\n"));
+  CHECK_FALSE(classifyPayload(false, "BT-SEARCH * HTTP/1.1\r\nPort: 6881\r\nInfohash: " + infoHash));  // unterminated
+}
+
 namespace {
 std::string bytesOf(const char* hex) {
   std::string out;
