@@ -9,6 +9,7 @@
 #include "collector/ctl/Commands.h"
 #include "common/CommandLine.h"
 #include "common/Files.h"
+#include "common/JsonText.h"
 #include "common/Utf8.h"
 #include "policy/PolicyLoader.h"
 
@@ -40,13 +41,14 @@ constexpr const char* kPolicyExit =
     "  1  invalid policy or collector/network error\n"
     "  2  usage error\n";
 
-// FILE:POINTER: message, one per line, the way compilers print errors.
+// FILE:POINTER: message, one per line, the way compilers print errors. A policy is administrators'
+// text, shared as files: its keys (in the pointers), its name and group are shown through visibleText.
 void printErrors(const std::string& file, const std::vector<common::Error>& errors, bool more) {
   for (const auto& error : errors) {
-    std::fprintf(stderr, "%s:%s: %s\n", file.c_str(), error.where.empty() ? "/" : error.where.c_str(),
-                 error.message.c_str());
+    const std::string line = file + ":" + (error.where.empty() ? "/" : error.where) + ": " + error.message;
+    std::fprintf(stderr, "%s\n", common::visibleText(line).c_str());
   }
-  if (more) std::fprintf(stderr, "%s: more errors not shown; fix these first\n", file.c_str());
+  if (more) std::fprintf(stderr, "%s: more errors not shown; fix these first\n", common::visibleText(file).c_str());
 }
 
 int validate(const std::vector<std::string>& args) {
@@ -55,12 +57,14 @@ int validate(const std::vector<std::string>& args) {
   const auto result = policy::loadPolicyFile(file);
   if (!result.ok()) {
     printErrors(file, result.errors, result.moreErrors);
-    std::fprintf(stderr, "%s: invalid policy (%zu errors)\n", file.c_str(), result.errors.size());
+    std::fprintf(stderr, "%s: invalid policy (%zu errors)\n", common::visibleText(file).c_str(), result.errors.size());
     return kExitFailure;
   }
   const auto& policy = *result.policy;
-  std::printf("%s: valid policy \"%s\" version %lld for group %s\n", file.c_str(), policy.name.c_str(),
-              static_cast<long long>(policy.version), policy.group.empty() ? "(none)" : policy.group.c_str());
+  std::printf("%s\n", common::visibleText(file + ": valid policy \"" + policy.name + "\" version " +
+                                          std::to_string(policy.version) + " for group " +
+                                          (policy.group.empty() ? "(none)" : policy.group))
+                         .c_str());
   return kExitOk;
 }
 
@@ -87,7 +91,7 @@ int push(const ConnectionOptions& connection, const std::vector<std::string>& ar
       const auto errors = object->getArray("errors");
       for (std::size_t i = 0; errors && i < errors->size(); ++i) {
         const auto error = errors->getObject(static_cast<unsigned>(i));
-        std::fprintf(stderr, "%s:%s: %s\n", file.c_str(), shownText(error, "where").c_str(),
+        std::fprintf(stderr, "%s:%s: %s\n", common::visibleText(file).c_str(), shownText(error, "where").c_str(),
                      shownText(error, "error").c_str());
       }
     }
@@ -109,11 +113,13 @@ int show(const ConnectionOptions& connection, const std::vector<std::string>& ar
   if (!answer) return reportError(kExitFailure, answer.error().describe());
   if (answer.value().status != 200) return reportError(kExitFailure, answer.value().describe());
   const auto& object = answer.value().object;
-  std::fprintf(stderr, "group %s: \"%s\" version %s, sha256 %s, key %s, pushed %s\n", group.c_str(),
+  std::fprintf(stderr, "group %s: \"%s\" version %s, sha256 %s, key %s, pushed %s\n", common::visibleText(group).c_str(),
                shownText(object, "name").c_str(), jsonText(object, "version").c_str(),
                jsonText(object, "sha256").c_str(), jsonText(object, "key_id").c_str(),
                jsonText(object, "pushed_at").c_str());
-  const std::string document = jsonText(object, "document");
+  // The document as pushed, but C1 controls and U+2028/U+2029 in it as \u escapes (the same JSON
+  // values): a policy's name or a comment key must not act on the terminal.
+  const std::string document = common::json::escapeLineControls(jsonText(object, "document"));
   std::fputs(document.c_str(), stdout);
   if (!document.empty() && document.back() != '\n') std::fputc('\n', stdout);
   return kExitOk;

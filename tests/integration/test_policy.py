@@ -89,6 +89,25 @@ class PolicyTest(MamoriTestCase):
         code, out, err = self.coll.ctl("policy", "push", bad, "--group", GROUP)
         self.assertEqual(code, 1)
         self.assertIn(f"{bad}:/grup:", err)
+        # A policy is administrators' text passed around as a file: a key with an escape sequence and a
+        # name with the 8-bit CSI and a direction override show as markers, never raw on the terminal ...
+        hostile = self.write("hostile.json", json.dumps(dict(policy_doc(3), name="office\u009b2J\u202e"), ensure_ascii=False)
+                             .replace('"schema_version"', '"x\\u001b[2J": 1, "schema_version"', 1))
+        code, out, err = mamorictl("policy", "validate", hostile)
+        self.assertEqual(code, 1, out + err)
+        self.assertIn(f"{hostile}:/x<U+001B>[2J:", err)
+        self.assertNotIn("\x1b", err)
+        named = self.write("named.json", json.dumps(dict(policy_doc(3), name="office\u009b2J\u202e"), ensure_ascii=False))
+        code, out, err = mamorictl("policy", "validate", named)
+        self.assertEqual(code, 0, out + err)
+        self.assertIn('valid policy "office<U+009B>2J<U+202E>" version 3', out)
+        # ... and policy show writes the stored document with the C1 control as a \u escape.
+        code, out, err = self.coll.ctl("policy", "push", named, "--group", GROUP)
+        self.assertEqual(code, 0, out + err)
+        code, out, err = self.coll.ctl("policy", "show", "--group", GROUP)
+        self.assertEqual(code, 0, err)
+        self.assertNotIn("\u009b", out + err)
+        self.assertEqual(json.loads(out)["name"], "office\u009b2J\u202e")
 
     def test_push_apply_status_then_forged_and_replayed_policies_are_refused(self):
         self.push(policy_doc(1))
