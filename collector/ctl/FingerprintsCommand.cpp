@@ -13,6 +13,7 @@
 #include "common/Base64Url.h"
 #include "common/CommandLine.h"
 #include "common/Crypto.h"
+#include "common/EventJson.h"
 #include "common/Files.h"
 #include "common/JsonValue.h"
 #include "common/Utf8.h"
@@ -109,7 +110,9 @@ common::Result<Hashed> hashFile(const std::string& path, const fingerprint::Fing
   const std::string id = common::sha256Hex(data.value()).substr(0, 16);
   Hashed out;
   out.json = "{\"id\":" + common::jsonQuote(id) +
-             ",\"name\":" + common::jsonQuote(std::filesystem::path(path).filename().string()) +
+             // A file name is bytes (Shift_JIS from an old archive): the collector stores only UTF-8 without
+             // NUL, so it goes as the events send names (\xNN for each byte that is not UTF-8).
+             ",\"name\":" + common::jsonQuote(common::storableText(std::filesystem::path(path).filename().string())) +
              ",\"chars\":" + std::to_string(chars) + ",\"hashes\":\"" + packHashes(hashes) + "\"}";
   out.summary = id + "  " + path + " (" + std::to_string(chars) + " characters, " + std::to_string(hashes.size()) +
                 " fingerprints)";

@@ -244,6 +244,14 @@ class FingerprintsTest(set_files.SetScanTest):
         write(extra, prose(EN_WORDS, 300, 77))
         code, out, _ = self.ctl("fingerprints", "add", "--set", "company", extra)
         self.assertIn("version 2: 9 documents", out)
+        # A document named in Shift_JIS (an old archive's file): registered, its name as the events show such names.
+        named = os.path.join(os.fsencode(self.tmp), b"\x8e\x91\x97\xbf-\xff.txt")
+        with open(named, "wb") as f:
+            f.write(prose(EN_WORDS, 300, 78).encode())
+        code, out, err = self.ctl("fingerprints", "add", "--set", "company", os.fsdecode(named))
+        self.assertIn("version 3: 10 documents", out, err)
+        code, out, _ = self.ctl("fingerprints", "show", "company", "--json")
+        self.assertIn("\\x8e\\x91\\x97\\xbf-\\xff.txt", [d["name"] for d in json.loads(out)["documents"]])
         self.ctl("fingerprints", "remove", "company")
         code, out, _ = self.ctl("fingerprints", "list", "--json")
         self.assertEqual(out.strip(), "")
