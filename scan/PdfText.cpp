@@ -9,6 +9,7 @@
 #include <map>
 #include <vector>
 
+#include "scan/LegacyText.h"
 #include "scan/PdfCMap.h"
 #include "scan/ZipReader.h"
 
@@ -285,6 +286,41 @@ std::map<std::string, long> fontCMaps(std::string_view pdf) {
   return names;
 }
 
+// The text of annotations (a reviewer's comment: its /Contents), which no content stream shows: each
+// as a PDF text string, UTF-16BE after its byte order mark, UTF-8 after one, else PDFDocEncoding (read
+// as Latin-1), one a line, at most maxBytes in all. A page's "/Contents 5 0 R" is a reference, skipped.
+void annotationText(std::string_view pdf, std::size_t maxBytes, std::string& out) {
+  std::size_t at = 0;
+  std::size_t added = 0;
+  while ((at = pdf.find("/Contents", at)) != std::string_view::npos) {
+    at += 9;
+    while (at < pdf.size() && isWhite(pdf[at])) ++at;
+    if (at >= pdf.size()) break;
+    std::string bytes;
+    if (pdf[at] == '(') {
+      at = readLiteral(pdf, at + 1, bytes);
+    } else if (pdf[at] == '<' && (at + 1 >= pdf.size() || pdf[at + 1] != '<')) {
+      at = readHex(pdf, at + 1, bytes);
+    } else {
+      continue;
+    }
+    std::string text;
+    if (bytes.size() >= 2 && bytes[0] == '\xFE' && bytes[1] == '\xFF') {
+      for (std::size_t i = 2; i + 1 < bytes.size(); i += 2) std::swap(bytes[i], bytes[i + 1]);
+      appendUtf16Le(text, std::string_view(bytes).substr(2));
+    } else if (bytes.size() >= 3 && bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+      text = bytes.substr(3);
+    } else {
+      appendLatin1(text, bytes);
+    }
+    if (text.empty()) continue;
+    if (added + text.size() + 1 > maxBytes) break;
+    added += text.size() + 1;
+    out += text;
+    out.push_back('\n');
+  }
+}
+
 }  // namespace
 
 std::string contentStreamText(std::string_view s) { return showText(s, nullptr); }
@@ -345,6 +381,11 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
       continue;
     }
     budget -= std::min<std::uint64_t>(budget, inflated.size());
+    // Objects compressed into a stream of objects (PDF 1.5+) hold annotations too.
+    if (dict.find("/ObjStm") != std::string_view::npos) {
+      annotationText(inflated, static_cast<std::size_t>(budget), result.text);
+      continue;
+    }
     if (auto cmap = PdfCMap::parse(inflated)) {
       if (cmaps.size() < kMaxCMaps) {
         cmapOfObject.emplace(objectNumberAt(pdf, dictStart == std::string_view::npos ? at : dictStart), cmaps.size());
@@ -388,6 +429,7 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
       result.text.push_back('\n');
     }
   }
+  annotationText(pdf, static_cast<std::size_t>(std::min<std::uint64_t>(maxInflated, pdf.size())), result.text);
   return result;
 }
 

@@ -178,6 +178,13 @@ TEST_CASE("a PDF with a FlateDecode content stream") {
   CHECK(result.text == "Secret\n");
   CHECK(result.problems.empty());
   CHECK(pdfText("%PDF-1.4 trailer << /Encrypt 5 0 R >>", 1 << 20).encrypted);
+  // A comment's text (an annotation's /Contents) is read; a page's /Contents reference is not text.
+  const std::string annotated = "%PDF-1.4\n3 0 obj << /Type/Page /Contents 4 0 R /Annots [5 0 R] >> endobj\n"
+                                "5 0 obj << /Type/Annot /Subtype/Text /Contents <FEFF793E591679D8> >> endobj\n"
+                                "6 0 obj << /Subtype/Text /Contents (Do Not Distribute\\051) >> endobj\n"
+                                "7 0 obj << /Contents <<>> /Contents";
+  CHECK(pdfText(annotated, 1 << 20).text == "社外秘\nDo Not Distribute)\n");
+  CHECK(pdfText(annotated, 10).text == "社外秘\n");  // bounded: what fits
   CHECK(sniffFileType(pdf) == FileType::kPdf);
 }
 

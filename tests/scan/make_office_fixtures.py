@@ -354,6 +354,9 @@ SOURCES = {
     # LibreOffice leaves a few of them out of some exports (the text is then not in the file at all):
     # comments out of PDF, the first-page header and a variable field out of RTF.
     "w_comment_ja": (fodt(p("本文です" + annotation("この件は社外秘"))), [f for f in WRITER_FORMATS if f != "pdf"], [JA]),
+    "w_comment_pdf_ja": (fodt(p("本文です" + annotation("レビュー: この件は社外秘"))), ["pdf-notes"], [JA]),
+    "w_comment_pdf_clean": (fodt(p("本文" + annotation("memo: confidential to nobody, 4111 1111 1111 1112"))),
+                            ["pdf-notes"], []),
     "w_textbox_ja": (fodt(p("本文" + text_frame("枠の中: 極秘"))), WRITER_FORMATS, [JA]),
     "w_shape_ja": (fodt(p("本文" + shape("図形: 部外秘"))), WRITER_FORMATS, [JA]),
     "w_endnote_ja": (fodt(p("本文" + footnote("後注: 厳秘").replace("footnote", "endnote"))), WRITER_FORMATS, [JA]),
@@ -457,7 +460,14 @@ for _name in ["c_cards_text", "c_mynumbers_text", "c_marker_ja", "c_cards_spaced
 SUFFIX = {"w": "fodt", "c": "fods", "i": "fodp"}
 FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "ppt": "ppt:MS PowerPoint 97",
            "docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML",
-           "pptx": "pptx:Impress MS PowerPoint 2007 XML", "rtf": "rtf:Rich Text Format"}
+           "pptx": "pptx:Impress MS PowerPoint 2007 XML", "rtf": "rtf:Rich Text Format",
+           # A PDF with the comments as annotations (LibreOffice's "Comments as PDF annotations").
+           "pdf-notes": 'pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"}}'}
+
+
+def extension(fmt):
+    """The file name extension soffice gives a target format ("pdf-notes" writes a .pdf)."""
+    return FILTERS.get(fmt, fmt).split(":")[0]
 
 
 # --- A compound file (OLE2/CFB, version 3) writer, for .msg fixtures ------------------------------
@@ -634,7 +644,7 @@ def convert(work, out, sources, parallel=2):
             proc, fmt, files, profile = running.pop(0)
             _, err = proc.communicate(timeout=300)
             missing = [f for f in files if not os.path.exists(
-                os.path.join(out, os.path.splitext(os.path.basename(f))[0] + "." + fmt))]
+                os.path.join(out, os.path.splitext(os.path.basename(f))[0] + "." + extension(fmt)))]
             if proc.returncode != 0 or missing:
                 for other in running:
                     other[0].kill()
@@ -713,7 +723,7 @@ def build(out):
         for name, (source, formats, names) in SOURCES.items():
             write(os.path.join(work, f"{name}.{SUFFIX[name[0]]}"), source.encode("utf-8"))
             for fmt in formats:
-                expected[f"{name}.{fmt}"] = names
+                expected[f"{name}.{extension(fmt)}"] = names
         started = time.monotonic()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
         convert(work, out, SOURCES)
