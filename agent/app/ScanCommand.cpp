@@ -64,8 +64,13 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
     settings = policy::builtinPolicy().contentScan;
   } else {
     auto loaded = policy::loadPolicyFile(options.policyFile);
-    if (!loaded.ok())
-      return common::makeError("the policy does not validate:\n" + loaded.describe(), options.policyFile);
+    if (!loaded.ok()) {
+      // One line (printError shows a line break in a message as a marker): the errors joined by "; ".
+      std::string message = "the policy does not validate:";
+      for (const auto& error : loaded.errors) message += (&error == &loaded.errors.front() ? " " : "; ") + error.describe();
+      if (loaded.moreErrors) message += "; more errors not shown";
+      return common::makeError(message, options.policyFile);
+    }
     settings = loaded.policy->contentScan;
   }
   if (!options.rulesFile.empty()) {
@@ -75,7 +80,8 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
                                : policy::compileYara(source.value());
     if (!compiled.rules) {
       std::string message = "the rules do not compile:";
-      for (const auto& d : compiled.errors) message += "\n  line " + std::to_string(d.line) + ": " + d.message;
+      for (const auto& d : compiled.errors)
+        message += (&d == &compiled.errors.front() ? " line " : "; line ") + std::to_string(d.line) + ": " + d.message;
       return common::makeError(message, options.rulesFile);
     }
     std::string name = options.rulesFile.substr(options.rulesFile.find_last_of('/') + 1);

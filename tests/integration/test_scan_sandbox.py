@@ -328,6 +328,15 @@ class ScanFrontTest(unittest.TestCase):
                 code, _, err = run_scan(command, missing)
                 self.assertEqual(code, 2)
                 self.assertEqual(err, f"{prefix}{missing}: cannot scan (No such file or directory)\n")
+                # Rules that do not compile: one line naming the file and each error (printError).
+                rules = os.path.join(self.tmp.name, "bad.yar")
+                with open(rules, "w") as f:
+                    f.write("rule a { condition: nonsense }\nrule b { strings: $x = \"y\" condition: }\n")
+                code, _, err = run_scan(command, "--rules", rules, self.good)
+                self.assertEqual(code, 2, err)
+                self.assertEqual(len(err.splitlines()), 1, err)
+                self.assertTrue(err.startswith(f"{prefix}{rules}: the rules do not compile: line 1: "), err)
+                self.assertNotIn("<U+000A>", err)
         # Apart from the program's name, one help text.
         helps = [run_scan(c, "--help")[1].replace(n, "PROGRAM") for n, c in self.fronts.items()]
         self.assertEqual(helps[0], helps[1])
