@@ -6,15 +6,16 @@
 Writes flat OpenDocument sources (.fodt, .fods, .fodp: readable XML built here) with markings in
 every place an office suite keeps text: body, page header, first-page header, footer, footnote,
 endnote, table cell, nested table, chart title, comment, text box (also in a header), shape, tracked
-insertion and deletion, hyperlink, field, content control, ruby (furigana), vertical writing, split
-formatting; in sheets page headers, shapes, links, comments, several and hidden sheets, hidden rows,
-merged cells, formula results, very long cells, thousands of shared strings, card numbers and My
-Numbers as numbers (also grouped "#,##0") and as text (spaced, full-width), chart titles; on slides
-titles, charts, tables, shapes, groups, comments, speaker notes, links, the master page. LibreOffice
-(soffice --headless) exports each to the formats offices exchange: docx, doc, odt, rtf, pdf; xlsx,
-xls, ods; pptx, ppt, odp; and stores some with a password (a Basic macro). Outlook .msg files (no
-Debian tool writes them) and a password-protected .docx (LibreOffice 7.4 does not encrypt OOXML) are
-built by the small compound-file writer below; truncated copies are corrupt.
+insertion and deletion, hyperlink, field, content control, ruby (furigana), vertical writing, hidden
+text and sections, conditional text, split formatting; in sheets page headers, shapes, links,
+comments, several and hidden sheets, hidden rows, merged cells, formula results, very long cells,
+thousands of shared strings, card numbers and My Numbers as numbers (also grouped "#,##0") and as
+text (spaced, full-width), chart titles; on slides titles, charts, tables, shapes, groups, comments,
+speaker notes, links, the master page. LibreOffice (soffice --headless) exports each to the formats
+offices exchange: docx, doc, odt, rtf, pdf; xlsx, xls, ods; pptx, ppt, odp; and stores some with a
+password (a Basic macro). Outlook .msg files (no Debian tool writes them) and a password-protected
+.docx (LibreOffice 7.4 does not encrypt OOXML) are built by the small compound-file writer below;
+truncated copies are corrupt.
 
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
 report (empty for negatives) and what its not-inspected reason must contain (empty: none);
@@ -357,6 +358,15 @@ SOURCES = {
     "w_comment_pdf_ja": (fodt(p("本文です" + annotation("レビュー: この件は社外秘"))), ["pdf-notes"], [JA]),
     "w_comment_pdf_clean": (fodt(p("本文" + annotation("memo: confidential to nobody, 4111 1111 1111 1112"))),
                             ["pdf-notes"], []),
+    # Hidden text (a hidden character style, a hidden section) is in the file and shown by one click: it is
+    # reported; the PDF does not print it.
+    "w_hidden_text_ja": (fodt(p('本文 <text:span text:style-name="H">極秘メモ</text:span> 以上')).replace(
+        "</office:automatic-styles>", '<style:style style:name="H" style:family="text"><style:text-properties '
+        'text:display="none"/></style:style></office:automatic-styles>'), [f for f in WRITER_FORMATS if f != "pdf"], [JA]),
+    "w_hidden_section_ja": (fodt('<text:section text:name="S1" text:display="none">' + p("隠し: 社外秘") +
+                                 "</text:section>" + p("本文")), [f for f in WRITER_FORMATS if f != "pdf"], [JA]),
+    "w_conditional_ja": (fodt(p('<text:conditional-text text:condition="ooow:1==1" text:string-value-if-true="厳秘" '
+                                'text:string-value-if-false="公開">厳秘</text:conditional-text>')), WRITER_FORMATS, [JA]),
     "w_textbox_ja": (fodt(p("本文" + text_frame("枠の中: 極秘"))), WRITER_FORMATS, [JA]),
     "w_shape_ja": (fodt(p("本文" + shape("図形: 部外秘"))), WRITER_FORMATS, [JA]),
     "w_endnote_ja": (fodt(p("本文" + footnote("後注: 厳秘").replace("footnote", "endnote"))), WRITER_FORMATS, [JA]),
