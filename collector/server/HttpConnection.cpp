@@ -95,8 +95,12 @@ void HttpConnection::start() {
   // PROXY header counts as part of the hello: it must arrive within the same deadline.
   net::dispatch(stream_.get_executor(), [self = shared_from_this()] {
     self->helloDeadline_.emplace(self->stream_.get_executor(), self->shared_.limits.handshakeTimeout);
-    self->helloDeadline_->async_wait([self](beast::error_code error) {
-      if (!error && self->state_ == State::Handshake) self->close("handshake_deadline");
+    // Weak, like setDeadline's: a connection closed before its hello (by stop(), a bad PROXY header)
+    // must go at once, not stay counted open (and hold stop() up) until the deadline would pass.
+    self->helloDeadline_->async_wait([weak = self->weak_from_this()](beast::error_code error) {
+      if (error) return;
+      auto connection = weak.lock();
+      if (connection && connection->state_ == State::Handshake) connection->close("handshake_deadline");
     });
     self->waitForHello();
   });

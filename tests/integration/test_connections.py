@@ -12,6 +12,7 @@ from mamori_testkit.harness import MamoriTestCase, wait_until
 
 IDLE = 300
 SLOWLORIS = 100
+SILENT = 20  # TCP connections that never send a TLS hello
 # Short enough for a bounded test, long enough to hold the attackers open while the agent uploads.
 IDLE_TIMEOUT = 12
 HEADER_TIMEOUT = 14
@@ -124,6 +125,23 @@ class ConnectionLayerTest(MamoriTestCase):
                 pass  # closed with a reset: closed as well
         self.assertEqual(agent.process.stop(), 0)
         print(f"  closed by the collector: {idle_closed:.0f} idle, {header_closed:.0f} at the header deadline")
+
+    def test_sigterm_does_not_wait_for_connections_that_never_said_hello(self):
+        # A fleet's collector always has some: HAProxy's health checks, PCs that just connected,
+        # port scanners. Stopping it (a rolling restart, the outage of bench/fleet.py) must close them
+        # at once, not keep each until its handshake deadline.
+        handshake_timeout = 20
+        collector = self.collector(extra=["--handshake-timeout", str(handshake_timeout)])
+        api = collector.api()
+        for _ in range(SILENT):
+            self.sockets.append(socket.create_connection(("127.0.0.1", collector.port), timeout=10))
+        wait_until(lambda: metric(self.metrics(api), "mamori_connections_open") >= SILENT, 15,
+                   "the silent connections to be accepted")
+        started = time.monotonic()
+        self.assertEqual(collector.stop(), 0)
+        elapsed = time.monotonic() - started
+        self.assertLess(elapsed, handshake_timeout / 2,
+                        f"SIGTERM took {elapsed:.1f} s: closed connections were kept until their hello deadline")
 
 
 if __name__ == "__main__":
