@@ -28,12 +28,15 @@ namespace {
 // Wireshark's plugins on Debian 12 (curl, libcurl, OpenSSL, tshark, libwireshark: no match). The
 // strings are written as hex so that a binary carrying this text (mamori's own, the inspection
 // tool) does not match its own rules.
+// The Windows set's names that are also everyday words ("share", "thunder") are written with ".exe":
+// they name the Windows program (run through Wine, or a file so named), never a Linux command or a
+// user's script called share, which a name alone would otherwise have killed.
 constexpr std::string_view kText = R"json([
   {
     "name": "builtin-windows-p2p",
-    "process_names": ["winny", "winny2", "share", "share_ex2", "perfectdark", "perfect dark",
+    "process_names": ["winny", "winny2", "share.exe", "share_ex2", "perfectdark", "perfect dark",
                       "utorrent", "µtorrent", "bittorrent", "bitcomet", "emule", "cabos",
-                      "limewire", "frostwire", "shareaza", "vuze", "azureus", "xunlei", "thunder"],
+                      "limewire", "frostwire", "shareaza", "vuze", "azureus", "xunlei", "thunder.exe"],
     "pe_version_info": [{"field": "ProductName", "value": "Winny*"},
                         {"field": "OriginalFilename", "value": "Winny*.exe"},
                         {"field": "InternalName", "value": "Winny*"},

@@ -63,6 +63,20 @@ TEST_CASE("Winny under Wine, case and .exe do not matter") {
   CHECK(verdict.evidence.at(0).subject == "comm Winny.exe");
 }
 
+TEST_CASE("the Windows names that are everyday words name the Windows program only") {
+  const P2pMatcher matcher(settingsWithHashes());
+  // A user's own script or a Linux tool called share or thunder: not Share or Thunder (Xunlei).
+  CHECK_FALSE(matcher.evaluate({"share", "/usr/bin/bash", {"/home/a/bin/share", "--all"}, "", {}, "", "", {}}).matched);
+  CHECK_FALSE(matcher.evaluate({"thunder", "/home/a/.local/bin/thunder", {"thunder"}, "", {}, "", "", {}}).matched);
+  // The Windows programs through Wine, in any case.
+  for (const char* comm : {"Share.exe", "share.EXE", "Thunder.exe"}) {
+    CAPTURE(comm);
+    const auto verdict = matcher.evaluate({comm, "/usr/bin/wine64-preloader", {comm}, "", {}, "", "", {}});
+    REQUIRE(verdict.matched);
+    CHECK(verdict.evidence.at(0).signatureSet == "builtin-windows-p2p");
+  }
+}
+
 TEST_CASE("a renamed aria2c is caught by its executable and library hashes") {
   const P2pMatcher matcher(settingsWithHashes());
   ProcessFacts facts{"notepad",
