@@ -792,6 +792,44 @@ async function main() {
       assert.equal(await page.locator('#audit-rows tr').count(), 0);
     });
 
+    await step('inspections: the report opened last is the one shown, however slow an earlier one', async () => {
+      // Two reports of the same home, made a second apart, uploaded the mamorictl way (bearer token).
+      const tool = path.join(WORK, 'inspect-tool');
+      fs.mkdirSync(tool);
+      for (const name of ['mamori-inspect', 'mamori-extract', 'mamori-extract-light']) {
+        fs.copyFileSync(path.join(BIN, name), path.join(tool, name));
+        fs.chmodSync(path.join(tool, name), 0o755);
+      }
+      const inspectBin = path.join(tool, 'mamori-inspect');
+      assert.equal(spawnSync(inspectBin, ['keygen'], { encoding: 'utf8' }).status, 0);
+      const home = path.join(WORK, 'inspect-home');
+      fs.mkdirSync(path.join(home, 'Documents'), { recursive: true });
+      fs.writeFileSync(path.join(home, 'Documents', 'memo.txt'), '社外秘: 2027 計画\n');
+      const uploaded = [];
+      for (const n of [1, 2]) {
+        if (n === 2) await new Promise((resolve) => setTimeout(resolve, 1100)); // another start time, another report
+        const out = path.join(WORK, `inspect-out-${n}`);
+        const run = spawnSync(inspectBin, ['--home', home, '--no-system-programs', '--no-processes', '--out', out], { encoding: 'utf8', input: '' });
+        assert.equal(run.status, 1, run.stderr);
+        const text = fs.readFileSync(path.join(out, fs.readdirSync(out).find((f) => f.endsWith('.json'))), 'utf8');
+        const answer = await request(base, ca, 'POST', '/api/v1/inspections', { body: text, headers: bearer });
+        assert.ok(answer.status === 200 || answer.status === 201, answer.text);
+        uploaded.push({ id: answer.json.id, started: JSON.parse(text).report.run.started });
+      }
+      assert.notEqual(uploaded[0].started, uploaded[1].started);
+      await page.click('a[data-route="inspections"]');
+      await page.waitForSelector(`#inspections tr[data-inspection="${uploaded[1].id}"]`);
+      const first = (url) => url.pathname === `/api/v1/inspections/${uploaded[0].id}`;
+      await withSlowAnswers(page, first, async () => {
+        await page.click(`#inspections tr[data-inspection="${uploaded[0].id}"] button`);
+        await page.click(`#inspections tr[data-inspection="${uploaded[1].id}"] button`);
+        await page.waitForFunction((started) => document.querySelector('#inspection-detail pre')?.textContent.includes(started), uploaded[1].started);
+      });
+      const shown = await page.textContent('#inspection-detail pre');
+      assert.ok(shown.includes(uploaded[1].started), 'the report opened last is not shown');
+      assert.ok(!shown.includes(uploaded[0].started), 'the report opened first replaced the one opened last');
+    });
+
     await step('the viewer sees the fleet but has no push button, and sign-out ends the session', async () => {
       await page.click('#logout');
       await page.waitForSelector('#login-form');
