@@ -21,11 +21,14 @@ Usage: bench/fleet.py [--scenario steady|attackers|outage] [--db sqlite|postgres
 import argparse
 import json
 import os
+import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -47,6 +50,56 @@ def start_collector(collector, pid_file):
     with open(pid_file + ".tmp", "w") as f:
         f.write(f"{collector.process.pid}\n")
     os.replace(pid_file + ".tmp", pid_file)
+
+
+def open_fds(pid):
+    try:
+        return len(os.listdir(f"/proc/{pid}/fd"))
+    except OSError:
+        return None
+
+
+class FdSampler:
+    """The collector's open descriptors once a second (a restarted collector is followed)."""
+
+    def __init__(self, collector):
+        self.collector = collector
+        self.start = None
+        self.peak = 0
+        self.end = None
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self.run, daemon=True)
+        self.thread.start()
+
+    def run(self):
+        while not self.done.is_set():
+            process = self.collector.process
+            n = open_fds(process.pid) if process else None
+            if n is not None:
+                self.start = n if self.start is None else self.start
+                self.peak = max(self.peak, n)
+            self.done.wait(1)
+
+    def stop(self):
+        self.done.set()
+        self.thread.join()
+
+
+def connections_open(collector):
+    status, text = collector.api().request("GET", "/metrics", token="", timeout=10)
+    found = re.search(r"^mamori_connections_open (\S+)$", text.decode(), re.MULTILINE) if status == 200 else None
+    return float(found.group(1)) if found else float("inf")
+
+
+def stored_events(collector, workdir, label, db_url):
+    """(rows, distinct ids) of the simulator's event type in the collector's database, read after it stopped."""
+    query = "SELECT count(*), count(DISTINCT id) FROM events WHERE type = 'activity.removable_write'"
+    if db_url:
+        out = subprocess.run(["psql", db_url, "-At", "-F", " ", "-c", query], capture_output=True, text=True,
+                             check=True).stdout.split()
+        return int(out[0]), int(out[1])
+    with sqlite3.connect(os.path.join(collector.state_dir, "collector.db")) as db:
+        return tuple(db.execute(query).fetchone())
 
 
 def run_once(args, binary, label, workdir, db_url):
@@ -87,6 +140,8 @@ def run_once(args, binary, label, workdir, db_url):
     else:
         sim += attack
     proc = subprocess.Popen(sim, stdout=subprocess.PIPE, text=True)
+    fds = FdSampler(collector)
+    released_s = None
     try:
         if args.scenario == "outage":
             harness.wait_until(lambda: time.monotonic() - started >= s["outage_at"] or proc.poll() is not None,
@@ -101,7 +156,18 @@ def run_once(args, binary, label, workdir, db_url):
             proc.send_signal(signal.SIGUSR2)
         out, _ = proc.communicate(timeout=s["duration"] + args.drain_timeout + 300)
         attacker_out = attacker_proc.communicate(timeout=s["duration"] + 300)[0] if attacker_proc else ""
+        # Every client has gone: the collector should close their connections within its idle
+        # timeout (15 s by default); the one left open is the question's own.
+        gone = time.monotonic()
+        try:
+            harness.wait_until(lambda: connections_open(collector) <= 1, 60,
+                               "the collector to close the connections of clients that left", interval=0.5)
+            released_s = time.monotonic() - gone
+        except AssertionError:
+            pass
+        fds.end = open_fds(collector.process.pid)
     finally:
+        fds.stop()
         for p in (proc, attacker_proc):
             if p and p.poll() is None:
                 p.kill()
@@ -111,6 +177,13 @@ def run_once(args, binary, label, workdir, db_url):
     print(out, flush=True)
     with open(json_path) as f:
         result = json.load(f)
+    result["stored_rows"], result["stored_ids"] = stored_events(collector, workdir, label, db_url)
+    with open(os.path.join(workdir, label + ".log"), errors="replace") as f:
+        problems = [line for line in f if line.strip()]  # it logs at warning level: every line is one
+    result["log_problems"] = len(problems)
+    for line in problems[:20]:
+        print("    collector log: " + line.rstrip(), flush=True)
+    result["fds"] = (fds.start or 0, fds.peak, fds.end or 0, released_s)
     if attacker_proc:
         print("attackers (their own simulator process):\n" + attacker_out, flush=True)
         with open(attacker_json) as f:
@@ -149,6 +222,8 @@ def figures(result):
         ("agents enrolled", "%d / %d" % (result["enrolled"], result["agents"])),
         ("spools not drained at the end", str(result["not_drained"])),
         ("events made / acknowledged", "%d / %d" % (result["events_made"], result["events_acked"])),
+        ("events stored: rows / distinct ids", "%d / %d" % (result["stored_rows"], result["stored_ids"])),
+        ("collector log lines (warning or worse)", str(result["log_problems"])),
     ]
     if result["drain_s"] >= 0 or result["outage_failures"]:
         rows.append(("requests failed during the outage", str(result["outage_failures"])))
@@ -162,6 +237,9 @@ def figures(result):
         ("collector CPU mean / max (% of a core)", "%.0f / %.0f" % (sum(cpu) / len(cpu), max(cpu))),
         ("collector RSS max (MiB)", "%.1f" % (max(rss) / 1024)),
         ("collector threads max", str(max([c[2] for c in result["collector"]] or [0]))),
+        ("collector fds start / max / after the run", "%d / %d / %d" % result["fds"][:3]),
+        ("connections closed after the clients left (s)",
+         "%.1f" % result["fds"][3] if result["fds"][3] is not None else "not within 60 s"),
     ]
     return rows
 
