@@ -48,6 +48,19 @@ common::Result<std::string> readProcessFileBounded(const std::string& procLink, 
   return readOpened(std::move(fd), procLink, maxBytes);
 }
 
+common::Result<std::string> readFirstBytes(const std::string& path, std::size_t n) {
+  common::UniqueFd fd(::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
+  if (!fd.valid()) return common::makeError("cannot open", path, errno);
+  struct stat st {};
+  if (::fstat(fd.get(), &st) != 0) return common::makeError("cannot stat", path, errno);
+  if (!S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
+  std::string data(n, '\0');
+  auto used = common::readAtMost(fd.get(), data.data(), data.size());
+  if (!used) return common::makeError("cannot read", path, used.error().sysErrno);
+  data.resize(used.value());
+  return data;
+}
+
 common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink) {
   const int noFollow = procLink ? 0 : O_NOFOLLOW;
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | noFollow | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));

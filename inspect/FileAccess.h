@@ -27,6 +27,10 @@ struct ProgramBytes {
   std::string sha256;
   std::int64_t size = 0;
 };
+// The first n bytes of a regular file (fewer when it is shorter); links are not followed. The program
+// search decides by them whether the rest is worth reading.
+common::Result<std::string> readFirstBytes(const std::string& path, std::size_t n);
+
 common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink = false);
 
 enum class EntryType { kFile, kDirectory, kOther };

@@ -60,8 +60,12 @@ void runInspection(const InspectionScope& scope, const policy::Policy& policy, P
   const auto folders = defaultProgramFolders(scope.homes, scope.systemPrograms);
   for (const auto& f : folders) report.run.programFolders.push_back(f.path);
 
+  // Every program file read counts on the progress line: in a developer's home this search reads
+  // toolchains and virtualenvs before the content scan starts, and must not look hung.
   progress.message("Looking for P2P programs ...");
-  findInstalledPrograms(folders, recognizer, report.findings, report.notInspected, &stop);
+  findInstalledPrograms(folders, recognizer, report.findings, report.notInspected, &stop,
+                        [&](const std::string& path, std::int64_t bytes) { progress.file(path, bytes); });
+  progress.restart();
 
   progress.message("Looking for P2P clients' folders ...");
   ClientStateResult state;

@@ -1,6 +1,7 @@
 #include "inspect/ProgramFinder.h"
 
 #include <algorithm>
+#include <cctype>
 #include <set>
 #include <sys/stat.h>
 
@@ -10,7 +11,7 @@ namespace mamori::inspect {
 
 namespace {
 
-bool endsWithNoCase(const std::string& name, std::string_view suffix) {
+bool endsWithNoCase(std::string_view name, std::string_view suffix) {
   if (name.size() < suffix.size()) return false;
   return std::equal(suffix.begin(), suffix.end(), name.end() - static_cast<std::ptrdiff_t>(suffix.size()),
                     [](char a, char b) {
@@ -25,15 +26,16 @@ bool candidate(const DirEntry& e) {
          (e.executable || endsWithNoCase(e.name, ".appimage") || endsWithNoCase(e.name, ".exe"));
 }
 
-bool looksRunnable(const std::string& bytes) {
-  return bytes.rfind(
-             "\x7f"
-             "ELF",
-             0) == 0 ||
-         bytes.rfind("MZ", 0) == 0 || bytes.rfind("#!", 0) == 0;
-}
+bool startsWith(std::string_view bytes, std::string_view prefix) { return bytes.substr(0, prefix.size()) == prefix; }
 
 }  // namespace
+
+bool worthReadingWhole(std::string_view firstBytes, std::string_view fileName) {
+  return startsWith(firstBytes,
+                    "\x7f"
+                    "ELF") ||
+         startsWith(firstBytes, "MZ") || startsWith(firstBytes, "#!") || endsWithNoCase(fileName, ".appimage");
+}
 
 std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>& homes, bool system) {
   std::vector<ProgramFolder> out;
@@ -62,7 +64,7 @@ std::vector<ProgramFolder> defaultProgramFolders(const std::vector<std::string>&
 
 void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecognizer& recognizer,
                            std::vector<Finding>& findings, std::vector<NotInspected>& skipped,
-                           const std::atomic<bool>* stop) {
+                           const std::atomic<bool>* stop, const ProgramReadCallback& onRead) {
   std::set<std::string> seen;  // /usr/sbin may be /usr/bin's link target on merged-/usr systems
   // The tool itself (copied into ~/Downloads, say) embeds the P2P signature sets' rule text, which
   // the rules would match: never report it.
@@ -74,13 +76,19 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
         [&](const DirEntry& e) {
           if (!candidate(e) || !seen.insert(e.path).second) return true;
           if (selfKnown && e.device == self.st_dev && e.inode == self.st_ino) return true;
+          auto first = readFirstBytes(e.path, kProgramHeaderBytes);
+          if (!first) {
+            skipped.push_back({e.path, first.error().describe()});
+            return true;
+          }
+          if (!worthReadingWhole(first.value(), e.name)) return true;
           auto program = readProgram(e.path, kMaxProgramBytes);
           if (!program) {
             skipped.push_back({e.path, program.error().describe()});
             return true;
           }
+          if (onRead) onRead(e.path, program.value().size);
           const std::string& bytes = program.value().head;
-          if (!looksRunnable(bytes) && !endsWithNoCase(e.name, ".appimage")) return true;
           const std::string& sha = program.value().sha256;
           auto facts = factsForFile(e.path, sha);
           facts.yaraHits = recognizer.scan(e.path, bytes);

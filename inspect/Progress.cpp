@@ -104,6 +104,14 @@ void Progress::draw(bool force) {
   std::fflush(out_);
 }
 
+void Progress::restart() {
+  if (terminal_ && barShown_) std::fputs("\r\033[K", out_);
+  barShown_ = false;
+  figures_ = ProgressFigures{};
+  start_ = lastDraw_ = std::chrono::steady_clock::now();
+  std::fflush(out_);
+}
+
 void Progress::finish() {
   draw(true);
   if (terminal_) std::fputs("\n", out_);

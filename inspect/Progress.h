@@ -1,5 +1,5 @@
 #pragma once
-// Progress of the content scan. On a terminal one line redrawn in place (files, bytes, files/s, ETA,
+// Progress of the program search and of the content scan. On a terminal one line redrawn in place (files, bytes, files/s, ETA,
 // current folder); otherwise a plain line every few seconds, so logs stay readable.
 
 #include <chrono>
@@ -30,6 +30,7 @@ class Progress {
   void file(const std::string& path, std::int64_t bytesRead);  // one more file done
   void message(const std::string& text);                       // a line of its own (clears the bar)
   void finish();
+  void restart();  // figures and clock from zero (the next phase), the bar cleared
 
  private:
   void draw(bool force);
