@@ -26,7 +26,11 @@ bool localeFoldsAsciiOnly() {
 unsigned char fold(unsigned char c) { return c >= 'A' && c <= 'Z' ? static_cast<unsigned char>(c + 32) : c; }
 bool isAsciiLetter(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z'); }
 
-constexpr std::uint32_t kRefused = STRING_FLAGS_HEXADECIMAL | STRING_FLAGS_REGEXP | STRING_FLAGS_XOR |
+// A hex string qualifies when libyara reduced it to its bytes (LITERAL: no wildcards, jumps or
+// alternatives); string->string then holds exactly the bytes it searches for, like a text string's.
+// The P2P signature sets are written in hex (so that a binary carrying their text does not match
+// them): without this, libyara read all of every program file the inspection tool looked at.
+constexpr std::uint32_t kRefused = STRING_FLAGS_REGEXP | STRING_FLAGS_XOR |
                                    STRING_FLAGS_BASE64 | STRING_FLAGS_BASE64_WIDE | STRING_FLAGS_CHAIN_PART |
                                    STRING_FLAGS_CHAIN_TAIL;
 

@@ -26,7 +26,12 @@ TEST_CASE("sets with a rule that may match without a plain text string get no pr
   std::string reason;
   CHECK(prefilterOf("rule r { strings: $a = /secret[0-9]+/ condition: $a }", &reason) == nullptr);
   CHECK(reason.find("not plain text") != std::string::npos);
-  CHECK(prefilterOf("rule r { strings: $a = { 41 42 43 44 } condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = { 41 ?? 43 44 } condition: $a }", &reason) == nullptr);
+  CHECK(reason.find("not plain text") != std::string::npos);
+  CHECK(prefilterOf("rule r { strings: $a = { 41 4? 43 44 } condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = { 41 42 [1-2] 43 44 } condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = { 41 ( 42 | 43 ) 44 45 } condition: $a }") == nullptr);
+  CHECK(prefilterOf("rule r { strings: $a = { 41 42 43 } condition: $a }") == nullptr);  // shorter than 4
   CHECK(prefilterOf("rule r { strings: $a = \"abcd\" xor condition: $a }") == nullptr);
   CHECK(prefilterOf("rule r { strings: $a = \"abcd\" base64 condition: $a }") == nullptr);
   CHECK(prefilterOf("rule r { strings: $a = \"abc\" condition: $a }", &reason) == nullptr);
@@ -72,4 +77,17 @@ TEST_CASE("rules with a condition on several strings are prefiltered on any one 
   REQUIRE(prefilter != nullptr);
   CHECK(prefilter->mayMatch("一覧 生年月日 のみ"));
   CHECK_FALSE(prefilter->mayMatch("一覧 顧客 電話 生年"));
+}
+
+TEST_CASE("a hex string of plain bytes is prefiltered on exactly those bytes") {
+  // How the P2P signature sets are written (so that a binary holding their text does not match).
+  const auto p = prefilterOf(
+      "rule r { strings: $a = { 42 69 74 54 6f 72 72 65 6e 74 } $b = { 00 ff 7f 45 4c 46 } "
+      "condition: uint16(0) == 0x2123 and ($a or $b) and filesize < 65536 }");
+  REQUIRE(p != nullptr);
+  CHECK(p->mayMatch(filler(5000) + "BitTorrent" + filler(3)));
+  CHECK(p->mayMatch(std::string("\0\xff\x7f" "ELF", 6)));
+  CHECK_FALSE(p->mayMatch(filler(5000) + "BitTorren" + filler(3)));
+  CHECK_FALSE(p->mayMatch(filler(5000) + "bittorrent" + filler(3)));  // hex strings have no nocase
+  CHECK_FALSE(p->mayMatch(std::string("\0\xff\x7f" "EL", 5)));
 }
