@@ -61,7 +61,8 @@ common::Result<std::string> readFirstBytes(const std::string& path, std::size_t 
   return data;
 }
 
-common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink) {
+common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink,
+                                        std::string buffer) {
   const int noFollow = procLink ? 0 : O_NOFOLLOW;
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | noFollow | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) return common::makeError("cannot open", path, errno);
@@ -70,21 +71,27 @@ common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t h
   if (!S_ISREG(st.st_mode)) return common::makeError("not a regular file", path);
   ProgramBytes program;
   common::Sha256 hash;
-  std::string chunk(std::size_t{1} << 20, '\0');
-  // What fstat promised, no more (a file that grows while read is taken as it was).
+  // The head is read where it stays (no copy; a caller's buffer keeps its pages from file to file),
+  // the rest through a chunk for the hash alone. What fstat promised, no more (a file that grows
+  // while read is taken as it was).
+  program.head = std::move(buffer);
+  program.head.resize(static_cast<std::size_t>(std::min<std::int64_t>(st.st_size, headBytes)));
+  std::string chunk;
   while (program.size < st.st_size) {
-    const auto want = static_cast<std::size_t>(std::min<std::int64_t>(st.st_size - program.size, 1 << 20));
-    auto used = common::readAtMost(fd.get(), chunk.data(), want);
+    const bool inHead = program.size < static_cast<std::int64_t>(program.head.size());
+    if (!inHead && chunk.empty()) chunk.resize(std::size_t{1} << 20);
+    char* into = inHead ? program.head.data() + program.size : chunk.data();
+    const std::int64_t room = inHead ? static_cast<std::int64_t>(program.head.size()) - program.size
+                                     : static_cast<std::int64_t>(chunk.size());
+    const auto want = static_cast<std::size_t>(std::min<std::int64_t>({st.st_size - program.size, room, 1 << 20}));
+    auto used = common::readAtMost(fd.get(), into, want);
     if (!used) return common::makeError("cannot read", path, used.error().sysErrno);
     if (used.value() == 0) break;
-    const std::string_view piece(chunk.data(), used.value());
-    hash.update(piece);
-    if (static_cast<std::int64_t>(program.head.size()) < headBytes) {
-      program.head.append(piece.substr(0, static_cast<std::size_t>(
-                                              std::min<std::int64_t>(headBytes - program.head.size(), piece.size()))));
-    }
+    hash.update(std::string_view(into, used.value()));
     program.size += static_cast<std::int64_t>(used.value());
   }
+  if (program.size < static_cast<std::int64_t>(program.head.size()))
+    program.head.resize(static_cast<std::size_t>(program.size));  // shorter than fstat said
   program.sha256 = hash.hex();
   return program;
 }

@@ -31,7 +31,10 @@ struct ProgramBytes {
 // search decides by them whether the rest is worth reading.
 common::Result<std::string> readFirstBytes(const std::string& path, std::size_t n);
 
-common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink = false);
+// buffer: a head from an earlier call, handed back for its memory (the program search reads many
+// files of up to headBytes; fresh pages for each cost more than the read).
+common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink = false,
+                                        std::string buffer = {});
 
 enum class EntryType { kFile, kDirectory, kOther };
 

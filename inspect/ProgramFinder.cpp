@@ -70,6 +70,7 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
   // the rules would match: never report it.
   struct stat self {};
   const bool selfKnown = ::stat("/proc/self/exe", &self) == 0;
+  std::string buffer;  // one head buffer for every file read (its pages are not faulted in again)
   for (const auto& folder : folders) {
     walkEntries(
         folder.path, folder.depth,
@@ -82,13 +83,18 @@ void findInstalledPrograms(const std::vector<ProgramFolder>& folders, P2pRecogni
             return true;
           }
           if (!worthReadingWhole(first.value(), e.name)) return true;
-          auto program = readProgram(e.path, kMaxProgramBytes);
+          auto program = readProgram(e.path, kMaxProgramBytes, false, std::move(buffer));
           if (!program) {
             skipped.push_back({e.path, program.error().describe()});
             return true;
           }
           if (onRead) onRead(e.path, program.value().size);
           const std::string& bytes = program.value().head;
+          struct GiveBack {
+            std::string& from;
+            std::string& to;
+            ~GiveBack() { to = std::move(from); }
+          } giveBack{program.value().head, buffer};
           const std::string& sha = program.value().sha256;
           auto facts = factsForFile(e.path, sha);
           facts.yaraHits = recognizer.scan(e.path, bytes);

@@ -8,7 +8,9 @@
 #include <fstream>
 #include <sys/stat.h>
 
+#include "common/Crypto.h"
 #include "inspect/ClientStateFinder.h"
+#include "inspect/FileAccess.h"
 #include "inspect/P2pRecognizer.h"
 #include "inspect/ProgramFinder.h"
 #include "policy/DefaultPolicy.h"
@@ -166,4 +168,28 @@ TEST_CASE("programs: a candidate is read whole only when its first bytes or its 
   CHECK(bytes == 5007 + 38);
   CHECK(findings.empty());
   CHECK(skipped.empty());
+}
+
+TEST_CASE("programs: a head buffer handed back is reused and holds only the next file's bytes") {
+  testsupport::TempDir dir("inspect-read-program");
+  const std::string big = dir.file("big");
+  const std::string small = dir.file("small");
+  std::string bigBytes(3 << 20, 'b');
+  bigBytes[0] = '\x7f';
+  put(big, bigBytes);
+  put(small, "#!/bin/sh\nexit 0\n");
+  auto first = readProgram(big, 2 << 20);
+  REQUIRE(first);
+  CHECK(first.value().head == bigBytes.substr(0, 2 << 20));  // the head bounded, the hash whole
+  CHECK(first.value().sha256 == common::sha256Hex(bigBytes));
+  CHECK(first.value().size == static_cast<std::int64_t>(bigBytes.size()));
+  const auto capacity = first.value().head.capacity();
+  auto second = readProgram(small, 2 << 20, false, std::move(first.value().head));
+  REQUIRE(second);
+  CHECK(second.value().head == "#!/bin/sh\nexit 0\n");
+  CHECK(second.value().head.capacity() == capacity);
+  CHECK(second.value().sha256 == common::sha256Hex("#!/bin/sh\nexit 0\n"));
+  auto third = readProgram(big, 4 << 20, false, std::move(second.value().head));
+  REQUIRE(third);
+  CHECK(third.value().head == bigBytes);
 }
