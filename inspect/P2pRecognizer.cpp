@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdlib>
+#include <string_view>
 #include <sys/stat.h>
 
 #include "common/Crypto.h"
@@ -17,7 +19,14 @@ constexpr int kYaraSecondsPerFile = 10;
 }
 
 P2pRecognizer::P2pRecognizer(const policy::P2pGuardSettings& settings)
-    : matcher_(settings), scanners_(scan::signatureSetScanners(settings.signatureSets, "mamori-inspect")) {}
+    : matcher_(settings), scanners_(scan::signatureSetScanners(settings.signatureSets, "mamori-inspect")) {
+  const char* mode = std::getenv("MAMORI_YARA_PREFILTER");
+  if (mode != nullptr && std::string_view(mode) == "off") return;
+  std::vector<const policy::YaraPrefilter*> parts;
+  for (const auto& set : settings.signatureSets)
+    if (set.yaraRules) parts.push_back(set.yaraRules->prefilter());
+  anySet_ = policy::YaraPrefilter::unionOf(parts);
+}
 
 std::string programNameOf(const std::string& fileName) {
   std::string name = fileName;
@@ -57,6 +66,7 @@ policy::ProcessFacts factsForFile(const std::string& path, const std::string& sh
 
 std::vector<policy::YaraHit> P2pRecognizer::scan(const std::string& path, const std::string& bytes) {
   std::vector<policy::YaraHit> hits;
+  if (anySet_ != nullptr && !anySet_->mayMatch(bytes)) return hits;
   for (auto& [set, scanner] : scanners_) {
     if (bytes.empty()) break;
     auto matches = scanner->scan(bytes, kYaraSecondsPerFile);

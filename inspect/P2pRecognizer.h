@@ -11,6 +11,7 @@
 
 #include "policy/P2pGuardSettings.h"
 #include "policy/P2pMatcher.h"
+#include "policy/YaraPrefilter.h"
 #include "scan/YaraScanner.h"
 
 namespace mamori::inspect {
@@ -35,6 +36,9 @@ class P2pRecognizer {
   policy::P2pMatcher matcher_;
   // One scanner per signature set with rules (made on first use; this class is used from one thread).
   scan::NamedScanners scanners_;
+  // Every set's prefilter in one: a file holding none of any set's strings is passed over in one
+  // pass, not one per set (null: a set without a prefilter, or MAMORI_YARA_PREFILTER=off).
+  std::unique_ptr<const policy::YaraPrefilter> anySet_;
   struct LibraryFacts {
     std::string sha256;
     std::vector<policy::YaraHit> hits;

@@ -87,6 +87,18 @@ std::unique_ptr<const YaraPrefilter> YaraPrefilter::build(const YR_RULES* rules,
   return prefilter;
 }
 
+std::unique_ptr<const YaraPrefilter> YaraPrefilter::unionOf(const std::vector<const YaraPrefilter*>& parts) {
+  if (parts.empty()) return nullptr;
+  std::unique_ptr<YaraPrefilter> all(new YaraPrefilter());
+  for (const YaraPrefilter* part : parts) {
+    if (part == nullptr) return nullptr;
+    for (const Pattern& p : part->patterns_) all->add(p);
+  }
+  std::sort(all->byHash_.begin(), all->byHash_.end());
+  all->byHash_.erase(std::unique(all->byHash_.begin(), all->byHash_.end()), all->byHash_.end());
+  return all;
+}
+
 void YaraPrefilter::add(Pattern pattern) {
   const auto index = static_cast<std::uint32_t>(patterns_.size());
   // Every case variant of the first four bytes (at most 16) gets its bit.

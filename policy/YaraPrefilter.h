@@ -28,6 +28,11 @@ class YaraPrefilter {
   static std::unique_ptr<const YaraPrefilter> build(const YR_RULES* rules, std::string_view source,
                                                     std::string* reason = nullptr);
 
+  // One prefilter for several sets (each set's own, as build made them): false only when data holds
+  // none of any set's strings, so one pass answers for every set. Null when a part is null (a set
+  // that cannot be prefiltered) or there is none.
+  static std::unique_ptr<const YaraPrefilter> unionOf(const std::vector<const YaraPrefilter*>& parts);
+
   // False only when data holds none of the rules' strings in any of their forms.
   bool mayMatch(std::string_view data) const;
 

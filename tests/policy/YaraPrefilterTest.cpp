@@ -91,3 +91,19 @@ TEST_CASE("a hex string of plain bytes is prefiltered on exactly those bytes") {
   CHECK_FALSE(p->mayMatch(filler(5000) + "bittorrent" + filler(3)));  // hex strings have no nocase
   CHECK_FALSE(p->mayMatch(std::string("\0\xff\x7f" "EL", 5)));
 }
+
+TEST_CASE("one prefilter for several sets says 'may match' for any set's strings, and only then") {
+  const auto a = prefilterOf("rule a { strings: $x = \"alpha\" nocase $y = \"omega\" wide condition: $x or $y }");
+  const auto b = prefilterOf("rule b { strings: $x = { 62 65 74 61 } condition: $x }");
+  REQUIRE(a != nullptr);
+  REQUIRE(b != nullptr);
+  const auto both = YaraPrefilter::unionOf({a.get(), b.get()});
+  REQUIRE(both != nullptr);
+  CHECK(both->patternCount() == a->patternCount() + b->patternCount());
+  CHECK(both->mayMatch(filler(100) + "ALPHA" + filler(100)));
+  CHECK(both->mayMatch(filler(100) + std::string("o\0m\0e\0g\0a\0", 10)));
+  CHECK(both->mayMatch(filler(5000) + "beta"));
+  CHECK_FALSE(both->mayMatch(filler(100) + "omega" + "bet" + filler(100)));  // omega only wide
+  CHECK(YaraPrefilter::unionOf({a.get(), nullptr}) == nullptr);  // a set without one: every buffer scanned
+  CHECK(YaraPrefilter::unionOf({}) == nullptr);
+}
