@@ -23,8 +23,10 @@ namespace {
 // their tracker announce builder and its answer's words; eD2k/Kad engines (aMule) by their server
 // list, node list and partial-download file names; Deluge's Python launchers by their imports.
 // "BitTorrent protocol" alone is also in libwireshark, hence the extra strings and the exclusion of
-// dissector code; the binary rules look at ELF and PE files only, the launcher rule at "#!" scripts
-// only. Checked against /usr/bin, /usr/sbin, /usr/lib/x86_64-linux-gnu, Python's library and
+// dissector code. The tracker-client, eD2k and Winny rules look at ELF and PE files only, the
+// launcher rule at "#!" scripts only; the engine rule at any program (a script that speaks the
+// handshake with that vocabulary is a client too; the agent and mamori-inspect hand it programs and
+// scripts, never documents). Checked against /usr/bin, /usr/sbin, /usr/lib/x86_64-linux-gnu, Python's library and
 // Wireshark's plugins on Debian 12 (curl, libcurl, OpenSSL, tshark, libwireshark: no match). The
 // strings are written as hex so that a binary carrying this text (mamori's own, the inspection
 // tool) does not match its own rules.
