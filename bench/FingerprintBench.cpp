@@ -176,9 +176,10 @@ int main(int argc, char** argv) {
     probeLine = line;
   }
   const auto perByte = [bytes](double seconds) { return seconds * 1e9 / static_cast<double>(bytes); };
-  std::printf("%zu files, %.1f MiB, %zu characters kept, %zu fingerprints (%zu in the set), %zu files matched, %zu "
-              "holding a fingerprint of the set\n",
-              texts.size(), static_cast<double>(bytes) / (1 << 20), chars, fingerprints, found, matched, holding);
+  std::printf(
+      "%zu files, %.1f MiB, %zu characters kept, %zu fingerprints (%zu in the set), %zu files matched, %zu "
+      "holding a fingerprint of the set\n",
+      texts.size(), static_cast<double>(bytes) / (1 << 20), chars, fingerprints, found, matched, holding);
   std::printf("normalising alone:               %6.1f ms, %.3f ns a byte\n", normalising * 1e3, perByte(normalising));
   std::printf("fingerprintText (with the above): %6.1f ms, %.3f ns a byte\n", fingerprinting * 1e3,
               perByte(fingerprinting));

@@ -54,9 +54,7 @@ std::string codePointName(std::uint32_t cp) {
 }
 }  // namespace
 
-bool isLineControl(std::uint32_t cp) {
-  return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029;
-}
+bool isLineControl(std::uint32_t cp) { return cp < 0x20 || (cp >= 0x7F && cp <= 0x9F) || cp == 0x2028 || cp == 0x2029; }
 
 std::string capUtf8(std::string text, std::size_t maxBytes) {
   if (text.size() <= maxBytes) return text;

@@ -62,7 +62,7 @@ common::Result<std::string> readFirstBytes(const std::string& path, std::size_t 
 }
 
 common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink,
-                                        std::string buffer) {
+                                         std::string buffer) {
   const int noFollow = procLink ? 0 : O_NOFOLLOW;
   common::UniqueFd fd(::open(path.c_str(), O_RDONLY | noFollow | O_CLOEXEC | O_NOCTTY | O_NONBLOCK));
   if (!fd.valid()) return common::makeError("cannot open", path, errno);

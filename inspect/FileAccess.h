@@ -34,7 +34,7 @@ common::Result<std::string> readFirstBytes(const std::string& path, std::size_t 
 // buffer: a head from an earlier call, handed back for its memory (the program search reads many
 // files of up to headBytes; fresh pages for each cost more than the read).
 common::Result<ProgramBytes> readProgram(const std::string& path, std::int64_t headBytes, bool procLink = false,
-                                        std::string buffer = {});
+                                         std::string buffer = {});
 
 enum class EntryType { kFile, kDirectory, kOther };
 

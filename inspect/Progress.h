@@ -1,6 +1,6 @@
 #pragma once
-// Progress of the program search and of the content scan. On a terminal one line redrawn in place (files, bytes, files/s, ETA,
-// current folder); otherwise a plain line every few seconds, so logs stay readable.
+// Progress of the program search and of the content scan. On a terminal one line redrawn in place (files, bytes,
+// files/s, ETA, current folder); otherwise a plain line every few seconds, so logs stay readable.
 
 #include <chrono>
 #include <cstdint>

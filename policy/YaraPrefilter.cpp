@@ -30,9 +30,8 @@ bool isAsciiLetter(unsigned char c) { return (c >= 'A' && c <= 'Z') || (c >= 'a'
 // alternatives); string->string then holds exactly the bytes it searches for, like a text string's.
 // The P2P signature sets are written in hex (so that a binary carrying their text does not match
 // them): without this, libyara read all of every program file the inspection tool looked at.
-constexpr std::uint32_t kRefused = STRING_FLAGS_REGEXP | STRING_FLAGS_XOR |
-                                   STRING_FLAGS_BASE64 | STRING_FLAGS_BASE64_WIDE | STRING_FLAGS_CHAIN_PART |
-                                   STRING_FLAGS_CHAIN_TAIL;
+constexpr std::uint32_t kRefused = STRING_FLAGS_REGEXP | STRING_FLAGS_XOR | STRING_FLAGS_BASE64 |
+                                   STRING_FLAGS_BASE64_WIDE | STRING_FLAGS_CHAIN_PART | STRING_FLAGS_CHAIN_TAIL;
 
 std::unique_ptr<const YaraPrefilter> none(std::string* reason, std::string why) {
   if (reason != nullptr) *reason = std::move(why);

@@ -67,7 +67,8 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
     if (!loaded.ok()) {
       // One line (printError shows a line break in a message as a marker): the errors joined by "; ".
       std::string message = "the policy does not validate:";
-      for (const auto& error : loaded.errors) message += (&error == &loaded.errors.front() ? " " : "; ") + error.describe();
+      for (const auto& error : loaded.errors)
+        message += (&error == &loaded.errors.front() ? " " : "; ") + error.describe();
       if (loaded.moreErrors) message += "; more errors not shown";
       return common::makeError(message, options.policyFile);
     }

@@ -297,8 +297,8 @@ std::optional<FlowVerdict> UtpHandshakes::observe(const Flow& flow, std::string_
   const bool answers = header->acknowledged == syn->second.sequence && now - syn->second.at <= kAnswerWithin;
   if (!answers) return std::nullopt;
   pending_.erase(syn);
-  return FlowVerdict{"bittorrent-utp", "uTP connection " + std::to_string(header->connection) +
-                                           ": SYN answered by STATE (BEP 29)"};
+  return FlowVerdict{"bittorrent-utp",
+                     "uTP connection " + std::to_string(header->connection) + ": SYN answered by STATE (BEP 29)"};
 }
 
 std::vector<ListenerClue> listenerClues(const Flow& flow, const FlowVerdict& verdict) {

@@ -31,10 +31,10 @@ struct FlowVerdict {
   // bittorrent, bittorrent-dht, bittorrent-tracker, bittorrent-udp-tracker, bittorrent-lsd,
   // bittorrent-utp (UtpHandshakes), ed2k
   std::string protocol;
-  std::string detail;    // "handshake info_hash 0123...", "KRPC query get_peers", "announce", "hello"
+  std::string detail;  // "handshake info_hash 0123...", "KRPC query get_peers", "announce", "hello"
   // The port the sender says its client listens on (a tracker announce's: HTTP's port=N, the UDP
-  // announce's port field, Local Service Discovery's Port header; 0 = none named). A tracker announce's own connection lasts a millisecond,
-  // the client's listening socket as long as the client: the agent finds the sender by it when the
+  // announce's port field, Local Service Discovery's Port header; 0 = none named). A tracker announce's own connection
+  // lasts a millisecond, the client's listening socket as long as the client: the agent finds the sender by it when the
   // flow's socket is gone.
   std::uint16_t listeningPort = 0;
 };

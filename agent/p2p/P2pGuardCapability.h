@@ -110,7 +110,7 @@ class P2pGuardCapability final : public Capability {
   void startNetwork();
   void startExecGuard();
   P2pGuardDrivers::ExecAnswer decideExec(pid_t pid, int fd, const std::string& path);  // on the exec guard's thread
-  void onPackets(common::Result<std::vector<drivers::CapturedPacket>> batch);                      // on the packet source's thread
+  void onPackets(common::Result<std::vector<drivers::CapturedPacket>> batch);          // on the packet source's thread
   bool learnInstalled();      // hash learning; true when the learned programs changed
   void applySignatureSets();  // the policy's sets and the learned ones, to the guard and the exec decider
 

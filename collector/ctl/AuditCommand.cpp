@@ -110,9 +110,9 @@ void print(const std::vector<audit::AuditRecord>& records, bool json) {
   if (json) {
     for (const auto& r : records) {
       // A sign-in name is anyone's text: C1 controls in it as \u escapes, not raw on the terminal.
-      std::printf("%s\n",
-                  common::json::escapeLineControls(common::json::write(audit::toJson(r), common::json::Style::kCanonical))
-                      .c_str());
+      std::printf("%s\n", common::json::escapeLineControls(
+                              common::json::write(audit::toJson(r), common::json::Style::kCanonical))
+                              .c_str());
     }
     return;
   }

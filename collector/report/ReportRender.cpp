@@ -6,8 +6,8 @@
 
 #include "common/Clock.h"
 #include "common/Csv.h"
-#include "common/Files.h"
 #include "common/Event.h"
+#include "common/Files.h"
 #include "common/ReportHtml.h"
 #include "common/Utf8.h"
 

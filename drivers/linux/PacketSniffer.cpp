@@ -121,7 +121,7 @@ common::Result<std::vector<CapturedPacket>> PacketSniffer::drain(std::size_t max
     packet.bytes.assign(buffer.data(), std::min<std::size_t>(static_cast<std::size_t>(n), buffer.size()));
     // The filter keeps one copy of loopback's packets (the received one) and, elsewhere, what this
     // machine sends as well as what it receives.
-    packet.direction = from.sll_hatype == ARPHRD_LOOPBACK      ? CapturedPacket::Direction::kLoopback
+    packet.direction = from.sll_hatype == ARPHRD_LOOPBACK    ? CapturedPacket::Direction::kLoopback
                        : from.sll_pkttype == PACKET_OUTGOING ? CapturedPacket::Direction::kSent
                                                              : CapturedPacket::Direction::kReceived;
     packets.push_back(std::move(packet));

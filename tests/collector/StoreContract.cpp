@@ -556,7 +556,8 @@ void checkStoreContract(const std::string& dbUrl) {
   query = EventQuery{};
   query.agentId = agentId;
   query.limit = 1000;
-  for (const std::string& typed : {std::string("b'c\".docx"), std::string("B'C\".DOCX"), std::string("pc-\"quoted\"\\")}) {
+  for (const std::string& typed :
+       {std::string("b'c\".docx"), std::string("B'C\".DOCX"), std::string("pc-\"quoted\"\\")}) {
     query.text = typed;
     auto searched = store.queryEvents(query);
     REQUIRE(searched.ok());

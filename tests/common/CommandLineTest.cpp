@@ -210,8 +210,13 @@ TEST_CASE("an error message stays one line with no terminal control, whatever na
   // A file name made of a line break that forges a second message, an 8-bit CSI, an escape sequence
   // that clears the screen, a direction override, a byte that is not UTF-8; a shell glob can hand any of
   // them to a program as an option ("--x..."), and every error message names the file it failed on.
-  const std::string hostile = "a\nmamori-scan: all clear\x1b[2J\xc2\x9b" "31m\xe2\x80\xae" "fdp.exe\xff";
+  const std::string hostile =
+      "a\nmamori-scan: all clear\x1b[2J\xc2\x9b"
+      "31m\xe2\x80\xae"
+      "fdp.exe\xff";
   const std::string line = errorLine("mamori-scan", "--" + hostile + ": unknown option");
-  CHECK(line == "mamori-scan: --a<U+000A>mamori-scan: all clear<U+001B>[2J<U+009B>31m<U+202E>fdp.exe<0xFF>: unknown option");
-  CHECK(errorLine("mamori-agent request", "社外秘.docx: 'quoted' 100%") == "mamori-agent: request: 社外秘.docx: 'quoted' 100%");
+  CHECK(line ==
+        "mamori-scan: --a<U+000A>mamori-scan: all clear<U+001B>[2J<U+009B>31m<U+202E>fdp.exe<0xFF>: unknown option");
+  CHECK(errorLine("mamori-agent request", "社外秘.docx: 'quoted' 100%") ==
+        "mamori-agent: request: 社外秘.docx: 'quoted' 100%");
 }

@@ -82,9 +82,9 @@ TEST_CASE("outside text as part of a file name: never a separator, '..' or a con
   CHECK(fileNamePart("DESKTOP-4F2_A", 64) == "DESKTOP-4F2_A");  // plain names stay as they are
   CHECK(fileNamePart("", 64).empty());
   // A host name may be any bytes but NUL (sethostname checks nothing).
-  for (const std::string& hostile : {std::string("../../etc/cron.d/x"), std::string("a/b"), std::string(".."),
-                                    std::string("pc\n\x1b[2J"), std::string("経理"), std::string("-rf"),
-                                    std::string("\xff\xfe"), std::string(300, '/')}) {
+  for (const std::string& hostile :
+       {std::string("../../etc/cron.d/x"), std::string("a/b"), std::string(".."), std::string("pc\n\x1b[2J"),
+        std::string("経理"), std::string("-rf"), std::string("\xff\xfe"), std::string(300, '/')}) {
     const std::string part = fileNamePart(hostile, 48);
     CHECK(part.find('/') == std::string::npos);
     CHECK(part.find("..") == std::string::npos);

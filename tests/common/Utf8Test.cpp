@@ -178,7 +178,10 @@ TEST_CASE("JSON for a terminal: C1 controls and Unicode line ends inside strings
   for (const std::uint32_t cp : {0x20U, 0x41U, 0xA0U, 0x202EU, 0x793EU}) CHECK_FALSE(isLineControl(cp));
   // A file named with NEL, the 8-bit CSI and the separators, as Poco writes it (raw); JSON's own
   // escapes, every script and a byte that is not UTF-8 stay as they are.
-  const std::string json = "{\"file.path\":\"/home/u/\xC2\x85" "a\xC2\x9B" "2J\xE2\x80\xA8\xE2\x80\xA9\\n社外秘\xFF\"}";
+  const std::string json =
+      "{\"file.path\":\"/home/u/\xC2\x85"
+      "a\xC2\x9B"
+      "2J\xE2\x80\xA8\xE2\x80\xA9\\n社外秘\xFF\"}";
   CHECK(escapeLineControls(json) == "{\"file.path\":\"/home/u/\\u0085a\\u009B2J\\u2028\\u2029\\n社外秘\xFF\"}");
   CHECK(escapeLineControls("{\"a\":\"plain\"}") == "{\"a\":\"plain\"}");
 }

@@ -33,7 +33,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   if (auto verdict = classifyPayload(false, bytes); verdict && verdict->listeningPort != 0) {
     if (verdict->protocol == "bittorrent-lsd") {
       // Local Service Discovery's port is its Port header, those digits exactly.
-      MAMORI_ASSERT(bytes.find("\r\nPort: " + std::to_string(verdict->listeningPort) + "\r\n") != std::string_view::npos);
+      MAMORI_ASSERT(bytes.find("\r\nPort: " + std::to_string(verdict->listeningPort) + "\r\n") !=
+                    std::string_view::npos);
     } else {
       // A UDP announce's port is its two bytes at offset 96.
       MAMORI_ASSERT(bytes.size() >= 98);

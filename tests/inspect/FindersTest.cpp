@@ -135,13 +135,19 @@ TEST_CASE("programs anywhere else in the home or in /tmp: by what they are, neve
 
 TEST_CASE("programs: a candidate is read whole only when its first bytes or its name say it can be a program") {
   using namespace std::string_view_literals;
-  CHECK(worthReadingWhole("\x7f" "ELF"sv, "game.x86_64"));
+  CHECK(
+      worthReadingWhole("\x7f"
+                        "ELF"sv,
+                        "game.x86_64"));
   CHECK(worthReadingWhole("MZ\x90\0"sv, "setup.exe"));
   CHECK(worthReadingWhole("#!/u"sv, "cli.js"));
   CHECK(worthReadingWhole("hsqs"sv, "Client-1.0-x86_64.AppImage"));  // a bare squashfs so named
   CHECK(worthReadingWhole(""sv, "tool.APPIMAGE"));
   CHECK_FALSE(worthReadingWhole("\xff\xd8\xff\xe0"sv, "photo.jpg"));  // a FAT stick's photo, x bit set
-  CHECK_FALSE(worthReadingWhole("\x7f" "EL"sv, "short"));
+  CHECK_FALSE(
+      worthReadingWhole("\x7f"
+                        "EL"sv,
+                        "short"));
   CHECK_FALSE(worthReadingWhole("#"sv, "x"));
   CHECK_FALSE(worthReadingWhole(""sv, "empty"));
   CHECK_FALSE(worthReadingWhole("PK\x03\x04"sv, "bundle.exe.zip"));
@@ -152,7 +158,12 @@ TEST_CASE("programs: a candidate is read whole only when its first bytes or its 
   const std::string home = dir.file("home");
   put(home + "/stick/photo.jpg", std::string("\xff\xd8\xff\xe0", 4) + std::string(100000, 'x'), true);
   put(home + "/src/node_modules/x/bin/cli.js", "#!/usr/bin/env node\nrequire('./lib');\n", true);
-  put(home + "/.rustup/bin/tool", std::string("\x7f" "ELF\x02\x01\x01", 7) + std::string(5000, '\0'), true);
+  put(home + "/.rustup/bin/tool",
+      std::string("\x7f"
+                  "ELF\x02\x01\x01",
+                  7) +
+          std::string(5000, '\0'),
+      true);
   P2pRecognizer recognizer(policy::builtinPolicy().p2pGuard);
   std::vector<Finding> findings;
   std::vector<NotInspected> skipped;

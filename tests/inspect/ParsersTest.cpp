@@ -105,7 +105,8 @@ TEST_CASE("plan template: a hostile file name stays in its comment and shows as 
   // A file named so that an editor that takes a lone CR for a line break (and saves it as LF) shows a
   // second command, with an escape sequence and a direction override for whoever reads the plan.
   std::vector<Finding> findings(2);
-  findings[0] = makeFinding(FindingKind::kCompanyFile, "/home/taro/a\rdelete 222222222222\ndelete 333333333333\x1b[2J\xe2\x80\xae.docx", {"rule"});
+  findings[0] = makeFinding(FindingKind::kCompanyFile,
+                            "/home/taro/a\rdelete 222222222222\ndelete 333333333333\x1b[2J\xe2\x80\xae.docx", {"rule"});
   findings[0].id = "111111111111";
   findings[0].canDelete = findings[0].canQuarantine = true;
   findings[1] = makeFinding(FindingKind::kCompanyFile, "/home/taro/b.docx", {"rule"});
@@ -115,7 +116,8 @@ TEST_CASE("plan template: a hostile file name stays in its comment and shows as 
   CHECK(text.find('\r') == std::string::npos);
   CHECK(text.find('\x1b') == std::string::npos);
   CHECK(text.find("\xe2\x80\xae") == std::string::npos);
-  CHECK(text.find("a<U+000D>delete 222222222222<U+000A>delete 333333333333<U+001B>[2J<U+202E>.docx\n") != std::string::npos);
+  CHECK(text.find("a<U+000D>delete 222222222222<U+000A>delete 333333333333<U+001B>[2J<U+202E>.docx\n") !=
+        std::string::npos);
   // Every line but the header is one "keep" of its own, also where CR ends a line.
   std::string asSaved = text;
   std::replace(asSaved.begin(), asSaved.end(), '\r', '\n');

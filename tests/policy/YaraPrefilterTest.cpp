@@ -86,10 +86,16 @@ TEST_CASE("a hex string of plain bytes is prefiltered on exactly those bytes") {
       "condition: uint16(0) == 0x2123 and ($a or $b) and filesize < 65536 }");
   REQUIRE(p != nullptr);
   CHECK(p->mayMatch(filler(5000) + "BitTorrent" + filler(3)));
-  CHECK(p->mayMatch(std::string("\0\xff\x7f" "ELF", 6)));
+  CHECK(
+      p->mayMatch(std::string("\0\xff\x7f"
+                              "ELF",
+                              6)));
   CHECK_FALSE(p->mayMatch(filler(5000) + "BitTorren" + filler(3)));
   CHECK_FALSE(p->mayMatch(filler(5000) + "bittorrent" + filler(3)));  // hex strings have no nocase
-  CHECK_FALSE(p->mayMatch(std::string("\0\xff\x7f" "EL", 5)));
+  CHECK_FALSE(
+      p->mayMatch(std::string("\0\xff\x7f"
+                              "EL",
+                              5)));
 }
 
 TEST_CASE("one prefilter for several sets says 'may match' for any set's strings, and only then") {
@@ -104,6 +110,6 @@ TEST_CASE("one prefilter for several sets says 'may match' for any set's strings
   CHECK(both->mayMatch(filler(100) + std::string("o\0m\0e\0g\0a\0", 10)));
   CHECK(both->mayMatch(filler(5000) + "beta"));
   CHECK_FALSE(both->mayMatch(filler(100) + "omega" + "bet" + filler(100)));  // omega only wide
-  CHECK(YaraPrefilter::unionOf({a.get(), nullptr}) == nullptr);  // a set without one: every buffer scanned
+  CHECK(YaraPrefilter::unionOf({a.get(), nullptr}) == nullptr);              // a set without one: every buffer scanned
   CHECK(YaraPrefilter::unionOf({}) == nullptr);
 }

@@ -66,6 +66,19 @@ std::string deflatedZip(const std::string& content, std::uint32_t declaredSize) 
   putLe(zip, 0, 2);
   return zip;
 }
+
+// Every part the extractor hands over, as "location=data", and what it could not read.
+std::vector<std::string> partsOf(std::string_view data, std::vector<NotInspected>& skipped) {
+  std::vector<std::string> seen;
+  Extractor(ExtractionLimits{})
+      .extract(
+          data,
+          [&](const std::string& location, std::string_view part, PartKind) {
+            seen.push_back(location + "=" + std::string(part));
+          },
+          skipped);
+  return seen;
+}
 }  // namespace
 
 TEST_CASE("encodings are recognised and transcoded to UTF-8") {
@@ -179,10 +192,11 @@ TEST_CASE("a PDF with a FlateDecode content stream") {
   CHECK(result.problems.empty());
   CHECK(pdfText("%PDF-1.4 trailer << /Encrypt 5 0 R >>", 1 << 20).encrypted);
   // A comment's text (an annotation's /Contents) is read; a page's /Contents reference is not text.
-  const std::string annotated = "%PDF-1.4\n3 0 obj << /Type/Page /Contents 4 0 R /Annots [5 0 R] >> endobj\n"
-                                "5 0 obj << /Type/Annot /Subtype/Text /Contents <FEFF793E591679D8> >> endobj\n"
-                                "6 0 obj << /Subtype/Text /Contents (Do Not Distribute\\051) >> endobj\n"
-                                "7 0 obj << /Contents <<>> /Contents";
+  const std::string annotated =
+      "%PDF-1.4\n3 0 obj << /Type/Page /Contents 4 0 R /Annots [5 0 R] >> endobj\n"
+      "5 0 obj << /Type/Annot /Subtype/Text /Contents <FEFF793E591679D8> >> endobj\n"
+      "6 0 obj << /Subtype/Text /Contents (Do Not Distribute\\051) >> endobj\n"
+      "7 0 obj << /Contents <<>> /Contents";
   CHECK(pdfText(annotated, 1 << 20).text == "社外秘\nDo Not Distribute)\n");
   CHECK(pdfText(annotated, 10).text == "社外秘\n");  // bounded: what fits
   CHECK(sniffFileType(pdf) == FileType::kPdf);
@@ -311,15 +325,8 @@ TEST_CASE("extraction of a stored zip member, nested limits") {
       "\x00\x00\x00\x61\x2E\x74\x78\x74\x50\x4B\x05\x06\x00\x00\x00\x00"
       "\x01\x00\x01\x00\x33\x00\x00\x00\x25\x00\x00\x00\x00\x00",
       110);
-  std::vector<std::string> seen;
   std::vector<NotInspected> skipped;
-  Extractor(ExtractionLimits{})
-      .extract(
-          zip,
-          [&](const std::string& location, std::string_view data, PartKind) {
-            seen.push_back(location + "=" + std::string(data));
-          },
-          skipped);
+  std::vector<std::string> seen = partsOf(zip, skipped);
   CHECK_MESSAGE(skipped.empty(), (skipped.empty() ? "" : skipped[0].reason));
   REQUIRE(seen.size() == 1);
   CHECK(seen[0] == "a.txt=hi");
@@ -347,15 +354,8 @@ TEST_CASE("a member named with the container path separator '!' cannot pass for 
       "\x2E\x74\x78\x74\x50\x4B\x05\x06\x00\x00\x00\x00\x01\x00\x01\x00"
       "\x39\x00\x00\x00\x2B\x00\x00\x00\x00\x00",
       122);
-  std::vector<std::string> seen;
   std::vector<NotInspected> skipped;
-  Extractor(ExtractionLimits{})
-      .extract(
-          zip,
-          [&](const std::string& location, std::string_view data, PartKind) {
-            seen.push_back(location + "=" + std::string(data));
-          },
-          skipped);
+  std::vector<std::string> seen = partsOf(zip, skipped);
   CHECK(skipped.empty());
   CHECK(seen == std::vector<std::string>{"a.zip_b.txt=hi"});
   CHECK(memberLocation("", "x!y") == "x_y");

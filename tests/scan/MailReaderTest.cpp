@@ -181,8 +181,9 @@ TEST_CASE("an attachment named with '!' by an encoded word cannot pass for a mem
   REQUIRE(named(read(message), "a.zip!secret.txt") != nullptr);  // the reader keeps the exact name
   std::vector<std::string> seen;
   std::vector<NotInspected> skipped;
-  Extractor(ExtractionLimits{}).extract(
-      message, [&](const std::string& location, std::string_view, PartKind) { seen.push_back(location); }, skipped);
+  Extractor(ExtractionLimits{})
+      .extract(
+          message, [&](const std::string& location, std::string_view, PartKind) { seen.push_back(location); }, skipped);
   CHECK(std::find(seen.begin(), seen.end(), "a.zip_secret.txt") != seen.end());
   CHECK(std::find(seen.begin(), seen.end(), "a.zip!secret.txt") == seen.end());
 }

@@ -26,7 +26,9 @@ TEST_CASE("a hostile file or member name stays on its finding's line and sends n
 
 TEST_CASE("mamori-scan --json writes C1 controls and Unicode line ends in names as escapes") {
   FileResult result;
-  result.path = "/home/u/a\xC2\x9B" "2J\xC2\x85\xE2\x80\xA8社外秘.docx";  // CSI, NEL, LS: valid UTF-8
+  result.path =
+      "/home/u/a\xC2\x9B"
+      "2J\xC2\x85\xE2\x80\xA8社外秘.docx";  // CSI, NEL, LS: valid UTF-8
   result.hits.push_back({"", HitKind::kRule, "company:Confidential", 1});
   const std::string json = resultJson(result);
   for (const std::string raw : {"\xC2\x9B", "\xC2\x85", "\xE2\x80\xA8"}) CHECK(json.find(raw) == std::string::npos);

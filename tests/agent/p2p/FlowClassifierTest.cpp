@@ -232,8 +232,8 @@ TEST_CASE("look-alikes of the UDP announce") {
 TEST_CASE("Local Service Discovery (BEP 14): the request a client multicasts to the LAN") {
   const std::string infoHash = "0123456789abcdef0123456789abcdef01234567";
   const auto search = [&](const std::string& headers) { return "BT-SEARCH * HTTP/1.1\r\n" + headers + "\r\n\r\n"; };
-  const std::string lsd = search("Host: 239.192.152.143:6771\r\nPort: 51413\r\nInfohash: " + infoHash +
-                                 "\r\ncookie: 4f1a\r\n");
+  const std::string lsd =
+      search("Host: 239.192.152.143:6771\r\nPort: 51413\r\nInfohash: " + infoHash + "\r\ncookie: 4f1a\r\n");
   const auto verdict = classifyPayload(false, lsd);
   REQUIRE(verdict);
   CHECK(verdict->protocol == "bittorrent-lsd");
@@ -312,7 +312,7 @@ TEST_CASE("uTP look-alikes: no answer, another answer, late, with data, from els
     return bytes;
   };
   const auto ms = std::chrono::milliseconds(1);
-  CHECK(answerAfter(kUtpSyn, reversed(kLeecher), kUtpState, ms));  // the control
+  CHECK(answerAfter(kUtpSyn, reversed(kLeecher), kUtpState, ms));                             // the control
   CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), changed(kUtpState, 19, '\x33'), ms));  // acks another seq_nr
   CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), changed(kUtpState, 3, '\x82'), ms));   // another connection
   CHECK_FALSE(answerAfter(kUtpSyn, reversed(kLeecher), kUtpState, UtpHandshakes::kAnswerWithin + ms));  // too late
