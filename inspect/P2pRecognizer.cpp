@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <cctype>
-#include <cstdlib>
 #include <string_view>
 #include <sys/stat.h>
 
@@ -20,8 +19,7 @@ constexpr int kYaraSecondsPerFile = 10;
 
 P2pRecognizer::P2pRecognizer(const policy::P2pGuardSettings& settings)
     : matcher_(settings), scanners_(scan::signatureSetScanners(settings.signatureSets, "mamori-inspect")) {
-  const char* mode = std::getenv("MAMORI_YARA_PREFILTER");
-  if (mode != nullptr && std::string_view(mode) == "off") return;
+  if (!scan::yaraPrefilterEnabled()) return;
   std::vector<const policy::YaraPrefilter*> parts;
   for (const auto& set : settings.signatureSets)
     if (set.yaraRules) parts.push_back(set.yaraRules->prefilter());

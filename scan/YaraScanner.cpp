@@ -54,6 +54,8 @@ PrefilterMode prefilterMode() {
 
 }  // namespace
 
+bool yaraPrefilterEnabled() { return prefilterMode() != PrefilterMode::kOff; }
+
 void YaraScanner::Deleter::operator()(YR_SCANNER* scanner) const {
   if (scanner != nullptr) yr_scanner_destroy(scanner);
 }

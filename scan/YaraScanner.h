@@ -25,6 +25,10 @@ struct RuleMatch {
   std::int64_t count;  // string matches inside the data (at least 1 for a condition without strings)
 };
 
+// Whether buffers go through the rules' literal prefilter before libyara: not with
+// MAMORI_YARA_PREFILTER=off (tests and bench/scan.py compare both ways). Read once.
+bool yaraPrefilterEnabled();
+
 class YaraScanner {
  public:
   // rules must outlive nothing: the scanner keeps a reference to them.

@@ -28,7 +28,10 @@ namespace {
 
 // The built-in policy's content_scan.exclude (policy/DefaultPolicy.cpp), for --rules without --policy
 // and for the look at the first files before any policy is read.
-const std::vector<std::string> kBuiltinExcludes{"*/.cache/*", "*/.local/share/Trash/*"};
+const std::vector<std::string>& builtinExcludes() {
+  static const std::vector<std::string> excludes{"*/.cache/*", "*/.local/share/Trash/*"};
+  return excludes;
+}
 
 common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   std::shared_ptr<drivers::SandboxLauncher> sandbox;
@@ -43,7 +46,7 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
     const bool cacheAnswers =
         !options.stateDir.empty() && ::access((options.stateDir + "/scan-cache.bin").c_str(), F_OK) == 0;
     if (!cacheAnswers && !options.idle && !options.cpuLimit &&
-        scan::ContentScanner::firstFilesNeedExtraction(options.paths, kBuiltinExcludes))
+        scan::ContentScanner::firstFilesNeedExtraction(options.paths, builtinExcludes()))
       sandbox->prestart(1);
   }
   // With a state directory, compiled rules are kept there (scan/CompiledRulesCache): an unchanged
@@ -59,7 +62,7 @@ common::Result<scan::ScanConfig> configFrom(const ScanOptions& options) {
   policy::ContentScanSettings settings;
   if (options.policyFile.empty() && !options.rulesFile.empty()) {
     // Only the rules are replaced: keep the built-in policy's settings without compiling its rules.
-    settings.exclude = kBuiltinExcludes;
+    settings.exclude = builtinExcludes();
   } else if (options.policyFile.empty()) {
     settings = policy::builtinPolicy().contentScan;
   } else {
