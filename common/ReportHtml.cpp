@@ -141,7 +141,12 @@ namespace {
 
 std::string escapeVisible(std::string_view text) { return escapeHtml(visibleText(text)); }
 
-std::string render(const common::JsonValue& doc, Shown shown) {
+// How the signed JSON is embedded: since stop 35 with the line controls JSON writers leave raw (C1,
+// U+2028, U+2029) as \u escapes, as in the .json file, so `cat report.html` on a terminal cannot take
+// a name's U+009B for CSI. Pages made before embedded it raw; ReportSigning accepts both.
+enum class Embedded { kControlsEscaped, kRaw };
+
+std::string render(const common::JsonValue& doc, Shown shown, Embedded embedded) {
   const auto& report = orEmpty(doc.find("report"));
   const auto& signature = orEmpty(doc.find("signature"));
   const auto& run = orEmpty(report.find("run"));
@@ -192,7 +197,8 @@ std::string render(const common::JsonValue& doc, Shown shown) {
       "</dl>\n<h2>Signature</h2><p>Ed25519, key " + shown(field(signature, "key_id")) +
       ". Check this page with <code>mamori-inspect verify FILE</code>; any edit of the page or its data fails.</p>\n";
   out += kEmbedOpen;
-  out += json::write(doc, json::Style::kHtmlSafe);
+  const std::string json = json::write(doc, json::Style::kHtmlSafe);
+  out += embedded == Embedded::kControlsEscaped ? json::escapeLineControls(json) : json;
   out += kEmbedClose;
   out += "\n</body></html>\n";
   return out;
@@ -200,9 +206,14 @@ std::string render(const common::JsonValue& doc, Shown shown) {
 
 }  // namespace
 
-std::string renderHtml(const common::JsonValue& doc) { return render(doc, escapeVisible); }
+std::string renderHtml(const common::JsonValue& doc) { return render(doc, escapeVisible, Embedded::kControlsEscaped); }
 
-std::string renderHtmlEscapedOnly(const common::JsonValue& doc) { return render(doc, escapeHtml); }
+std::string renderHtmlEscapedOnly(const common::JsonValue& doc) { return render(doc, escapeHtml, Embedded::kRaw); }
+
+bool isRenderingOf(const common::JsonValue& doc, std::string_view page) {
+  return renderHtml(doc) == page || render(doc, escapeVisible, Embedded::kRaw) == page ||
+         renderHtmlEscapedOnly(doc) == page;
+}
 
 bool isHtmlReport(std::string_view text) { return text.substr(0, kDoctype.size()) == kDoctype; }
 

@@ -22,6 +22,9 @@ std::string renderHtml(const common::JsonValue& signedDocument);
 // The page as versions before the markers wrote it (HTML-escaped only): the same bytes as renderHtml
 // for any report without such characters. ReportSigning accepts either, so older pages still verify.
 std::string renderHtmlEscapedOnly(const common::JsonValue& signedDocument);
+// Whether page is the page of signedDocument as this version or an earlier one wrote it (renderHtml;
+// its embedded JSON with raw line controls, as stop 34 wrote it; renderHtmlEscapedOnly).
+bool isRenderingOf(const common::JsonValue& signedDocument, std::string_view page);
 
 bool isHtmlReport(std::string_view text);
 // The embedded signed JSON of a page renderHtml wrote.

@@ -71,7 +71,7 @@ common::Result<Verified> verifyReportText(std::string_view text, const common::P
   const auto expected = signedDocument(*report, trusted, value->text);
   if (json::write(expected, json::Style::kCanonical) != json::write(doc, json::Style::kCanonical))
     return common::makeError("the signature block was changed after signing");
-  if (html && renderHtml(doc) != text && renderHtmlEscapedOnly(doc) != text)
+  if (html && !isRenderingOf(doc, text))
     return common::makeError("the signed data is intact but the visible page was changed after signing");
   return Verified{doc, claimed};
 }

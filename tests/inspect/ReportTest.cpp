@@ -119,6 +119,31 @@ TEST_CASE("HTML: a direction override or a control character in a name shows as 
   CHECK(common::renderHtml(plain) == common::renderHtmlEscapedOnly(plain));
 }
 
+TEST_CASE("HTML: line controls in a name are escaped in the embedded JSON too; stop 34's pages verify") {
+  auto key = common::SigningKey::generate();
+  REQUIRE(key.ok());
+  const auto doc = signedDoc(sampleReport("csi\u009B2Jline\u2028end.docx"), key.value());
+  const std::string html = common::renderHtml(doc);
+  CHECK(html.find("\u009B") == std::string::npos);  // shown as a marker, escaped in the JSON
+  auto embedded = common::embeddedJson(html);
+  REQUIRE(embedded.ok());
+  CHECK(std::string(embedded.value()).find("\u2028") == std::string::npos);
+  CHECK(std::string(embedded.value()).find("\\u009B2Jline\\u2028end") != std::string::npos);
+  CHECK(common::verifyReportText(html, key.value().publicKey()).ok());
+  // The page as stop 34 wrote it (the same JSON with the controls raw) still verifies; an edit does not.
+  std::string older = html;
+  for (const auto& [escaped, raw] : std::vector<std::pair<std::string, std::string>>{{"\\u009B", "\u009B"},
+                                                                                     {"\\u2028", "\u2028"}}) {
+    const auto at = older.find(escaped, older.find("<script"));
+    REQUIRE(at != std::string::npos);
+    older.replace(at, escaped.size(), raw);
+  }
+  CHECK(common::verifyReportText(older, key.value().publicKey()).ok());
+  std::string edited = older;
+  edited.replace(edited.find("csi"), 3, "CSI");
+  CHECK_FALSE(common::verifyReportText(edited, key.value().publicKey()).ok());
+}
+
 TEST_CASE("HTML: the sets the files were matched against are named, or that there were none") {
   auto key = common::SigningKey::generate();
   REQUIRE(key.ok());
