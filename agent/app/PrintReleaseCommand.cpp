@@ -7,6 +7,7 @@
 #include "agent/activity/PrintRelease.h"
 #include "common/CommandLine.h"
 #include "common/Files.h"
+#include "common/Utf8.h"
 
 namespace mamori::agent {
 
@@ -38,7 +39,6 @@ Exit status:
 }  // namespace
 
 int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spooler) {
-  const std::string prefix = common::messagePrefix(kCommand);
   bool ifFailOpen = false;
   std::string stateDir = "/var/lib/mamori";
   common::CommandLine line;
@@ -50,17 +50,17 @@ int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spoole
   }
   const std::string path = stateDir + "/" + activity::kPrintGateNoteFile;
   if (!common::fileExists(path)) {
-    std::printf("printing: the agent holds no print queue (no %s)\n", path.c_str());
+    std::printf("printing: the agent holds no print queue (no %s)\n", common::visibleText(path).c_str());
     return kOk;
   }
   auto text = common::readSmallFile(path, kMaxNoteBytes);
   if (!text) {
-    std::fprintf(stderr, "%s%s\n", prefix.c_str(), text.error().describe().c_str());
+    common::printError(kCommand, text.error().describe());
     return kFailed;
   }
   auto note = activity::parsePrintGateNote(text.value());
   if (!note) {
-    std::fprintf(stderr, "%s%s: %s\n", prefix.c_str(), path.c_str(), note.error().describe().c_str());
+    common::printError(kCommand, path + ": " + note.error().describe());
     return kFailed;
   }
   if (ifFailOpen && !note.value().failOpen) {
@@ -70,7 +70,7 @@ int runPrintReleaseCommand(int argc, char* argv[], drivers::PrintSpooler& spoole
   spooler.use(note.value().server, "");
   auto released = activity::releasePrintHolds(spooler);
   if (!released) {
-    std::fprintf(stderr, "%s%s\n", prefix.c_str(), released.error().describe().c_str());
+    common::printError(kCommand, released.error().describe());
     return kFailed;
   }
   std::printf("printing: queues back to no-hold, %d waiting job(s) released\n", released.value());

@@ -115,8 +115,8 @@ int show(const ConnectionOptions& connection, const std::vector<std::string>& ar
   const auto& object = answer.value().object;
   std::fprintf(stderr, "group %s: \"%s\" version %s, sha256 %s, key %s, pushed %s\n",
                common::visibleText(group).c_str(), shownText(object, "name").c_str(),
-               jsonText(object, "version").c_str(), jsonText(object, "sha256").c_str(),
-               jsonText(object, "key_id").c_str(), jsonText(object, "pushed_at").c_str());
+               shownText(object, "version").c_str(), shownText(object, "sha256").c_str(),
+               shownText(object, "key_id").c_str(), shownText(object, "pushed_at").c_str());
   // The document as pushed, but C1 controls and U+2028/U+2029 in it as \u escapes (the same JSON
   // values): a policy's name or a comment key must not act on the terminal.
   const std::string document = common::json::escapeLineControls(jsonText(object, "document"));

@@ -13,6 +13,7 @@
 #include "common/CommandLine.h"
 #include "common/Files.h"
 #include "common/LocalTime.h"
+#include "common/Utf8.h"
 #include "common/net/HttpsClient.h"
 
 namespace mamori::collector::ctl {
@@ -53,7 +54,8 @@ int writeOut(const std::string& body, const std::string& output) {
   if (auto written = common::writeFileAtomically(output, body, 0640); !written) {
     return reportError(kExitFailure, written.error().describe());
   }
-  std::fprintf(stderr, "mamorictl: report written to %s (%zu bytes)\n", output.c_str(), body.size());
+  std::fprintf(stderr, "mamorictl: report written to %s (%zu bytes)\n", common::visibleText(output).c_str(),
+               body.size());
   return kExitOk;
 }
 
