@@ -141,11 +141,16 @@ std::string_view SetIndex::bytes() const {
 }
 
 void SetIndex::addFilter() {
-  // About 8 slices an entry (2^(bit width + 3)), at least 64; never more bits than a record keeps of
-  // the hash (bucket and fragment bits: at least 24 beyond the bucket's, so never the limit in practice).
+  // About 8 bits an entry (2^(bit width + 3)), at least two words, never more than 2^28 bits. Each
+  // entry sets two bits of one 64-bit word (a blocked filter): the word from the hash's top bits, the
+  // two bits from the next two 6-bit fields, so a lookup still reads one word, and a hash not in the
+  // table finds both its bits set about one time in twenty instead of one in nine. The fields come
+  // from the bits a record keeps of the hash (bucket and fragment: at least 24 beyond the bucket's);
+  // a table keeping too few for the second field sets one bit an entry.
   const unsigned known = std::min(64U, bucketBits_ + fragmentBits());
-  const unsigned bits = std::min({static_cast<unsigned>(std::bit_width(count_)) + 3U, known, 28U});
-  auto filter = std::make_shared<std::vector<std::uint64_t>>((std::uint64_t{1} << bits) / 64 + 1, 0);
+  const unsigned bits = std::max(7U, std::min({static_cast<unsigned>(std::bit_width(count_)) + 3U, known, 28U}));
+  const bool two = bits + 6 <= known;
+  auto filter = std::make_shared<std::vector<std::uint64_t>>((std::uint64_t{1} << bits) / 64, 0);
   const unsigned fragment = fragmentBits();
   const std::uint64_t buckets = std::uint64_t{1} << bucketBits_;
   for (std::uint64_t b = 0; b < buckets; ++b) {
@@ -153,11 +158,14 @@ void SetIndex::addFilter() {
       // The hash's top `known` bits: the bucket, then the record's fragment.
       const std::uint64_t top =
           fragment >= 64 ? record(i) >> payloadBits_ : (b << fragment) | (record(i) >> payloadBits_);
-      const std::uint64_t slice = top >> (known - bits);
-      (*filter)[slice >> 6U] |= std::uint64_t{1} << (slice & 63U);
+      const std::uint64_t word = top >> (known - (bits - 6));
+      const std::uint64_t first = (top >> (known - bits)) & 63U;
+      const std::uint64_t second = two ? (top >> (known - bits - 6)) & 63U : first;
+      (*filter)[word] |= (std::uint64_t{1} << first) | (std::uint64_t{1} << second);
     }
   }
-  filterShift_ = 64 - bits;
+  filterWordShift_ = 64 - (bits - 6);
+  filterSecondShift_ = two ? filterWordShift_ - 12 : filterWordShift_ - 6;
   filter_ = std::move(filter);
 }
 
@@ -196,7 +204,7 @@ void SetIndex::findMany(const std::uint64_t* hashes, std::size_t count,
   const auto prefetchFilter = [&](std::size_t from) {
     if (!filter_) return;
     for (std::size_t i = from, end = std::min(count, from + kGroup); i < end; ++i)
-      __builtin_prefetch(filter_->data() + ((hashes[i] >> filterShift_) >> 6U));
+      __builtin_prefetch(filter_->data() + (hashes[i] >> filterWordShift_));
   };
   prefetchFilter(0);
   bool hold[kGroup];
