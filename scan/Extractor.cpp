@@ -130,7 +130,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
     case FileType::kArchive: extractArchive(walk, data, location, depth, false); return;
     case FileType::kCompressed: extractArchive(walk, data, location, depth, true); return;
     case FileType::kMail: extractMail(walk, data, location, depth); return;
-    case FileType::kPdf: extractPdf(walk, data, location); return;
+    case FileType::kPdf: extractPdf(walk, data, location, depth); return;
     case FileType::kRtf: extractRtf(walk, data, location); return;
     case FileType::kOle2: extractOle2(walk, data, location, depth); return;
     case FileType::kOther: walk.visit(location, data, PartKind::kFile); return;
@@ -396,7 +396,7 @@ void Extractor::extractRtf(Walk& walk, std::string_view data, const std::string&
   if (!rtf.text.empty()) walk.visit(location, rtf.text, PartKind::kText);
 }
 
-void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string& location) const {
+void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   const std::uint64_t cap = std::min(walk.remaining(limits_), static_cast<std::uint64_t>(limits_.memoryCapBytes));
   PdfTextResult pdf = pdfText(data, cap);
   walk.visit(location, data, PartKind::kContainer);
@@ -407,6 +407,17 @@ void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string&
   for (auto& problem : pdf.problems) walk.notInspected.push_back({location, std::move(problem)});
   walk.inflated += pdf.text.size();
   if (!pdf.text.empty()) walk.visit(location, pdf.text, PartKind::kText);
+  // Attached files (counted in the budget pdfText was given) are nested files, as a zip's members.
+  for (const auto& file : pdf.attachments) {
+    const std::string member = memberLocation(location, file.name);
+    walk.inflated += file.data.size();
+    if (depth + 1 > limits_.maxDepth) {
+      walk.notInspected.push_back(
+          {member, "attachment nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
+      continue;
+    }
+    extractAt(walk, file.data, member, depth + 1);
+  }
 }
 
 void Extractor::extractOle2(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {

@@ -39,7 +39,7 @@ class Extractor {
   void extractMail(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractMessage(Walk& walk, std::string_view message, const std::string& location, std::int64_t depth) const;
   void extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
-  void extractPdf(Walk& walk, std::string_view data, const std::string& location) const;
+  void extractPdf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractRtf(Walk& walk, std::string_view data, const std::string& location) const;
   void extractOle2(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
 

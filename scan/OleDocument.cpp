@@ -67,24 +67,23 @@ class Reader {
 
   std::size_t remaining() const { return static_cast<std::size_t>(maxBytes_ > produced_ ? maxBytes_ - produced_ : 0); }
 
-  void word(const std::string& location) {
-    auto doc = stream(location, "WordDocument");
+  // The document whose streams are in the storage at base ("" for the root, else a path ending in '/').
+  void word(const std::string& location, const std::string& base = "") {
+    auto doc = stream(location, base + "WordDocument");
     if (!doc) return;
     const std::string tableName = docTableStreamName(*doc);
-    auto table = tableName.empty() ? std::nullopt : stream(location, tableName);
+    auto table = tableName.empty() ? std::nullopt : stream(location, base + tableName);
     text(location, docText(*doc, table ? *table : std::string_view(), remaining()), "Word document");
-    embeddedObjects(location);
   }
 
-  void excel(const std::string& location) {
-    auto book = stream(location, "Workbook");
-    if (!book) book = stream(location, "Book");
+  void excel(const std::string& location, const std::string& base = "") {
+    auto book = stream(location, base + "Workbook");
+    if (!book) book = stream(location, base + "Book");
     if (book) text(location, xlsText(*book, remaining()), "workbook");
-    embeddedObjects(location);
   }
 
-  void powerPoint(const std::string& location) {
-    auto doc = stream(location, "PowerPoint Document");
+  void powerPoint(const std::string& location, const std::string& base = "") {
+    auto doc = stream(location, base + "PowerPoint Document");
     if (!doc) return;
     text(location, pptText(*doc, remaining()), "presentation");
     // Embedded objects (a chart, a sheet): ExOleObjStg records, each a compound file of its own,
@@ -108,26 +107,56 @@ class Reader {
     });
   }
 
-  // Objects embedded in a document (Word's ObjectPool, Excel's MBD storages) or a compound file that is
-  // itself one object: an OpenDocument or OOXML package ("package_stream", "Package") is a nested file;
-  // a workbook inside a storage is read as one. Returns whether there was any.
+  // Objects embedded in a document (Word's ObjectPool/_N, Excel's MBD* storages, a .ppt's object) or a
+  // compound file that is itself one object, each read once wherever it is in the tree (an object
+  // inside an object inside the document included):
+  // - a storage holding a Word document, a presentation or a workbook is read as one (located at the
+  //   storage: "report.doc!ObjectPool/_1234");
+  // - an OpenDocument or OOXML package ("package_stream", "Package") is a nested file;
+  // - a file dropped into the document (an OLE Package object: its "\x01Ole10Native" stream) is a
+  //   nested file under its own name ("report.doc!ObjectPool/_1234/secret.xlsx");
+  // - an object's "CONTENTS" stream (how Acrobat and others keep their file) is a nested file.
+  // Returns whether there was any.
   bool embeddedObjects(const std::string& location) {
     bool any = false;
     for (const CfbEntry& entry : file_.entries()) {
+      if (entry.type == CfbEntry::Type::kStorage) {
+        if (entry.name.rfind("__substg1.0_", 0) == 0 || entry.name.rfind("__attach_version1.0_", 0) == 0) continue;
+        const std::string base = entry.path + "/";
+        const std::string where = memberLocation(location, entry.path);
+        const auto has = [&](const char* name) {
+          const CfbEntry* found = file_.find(base + name);
+          return found != nullptr && found->type == CfbEntry::Type::kStream;
+        };
+        if (has("WordDocument")) {
+          word(where, base);
+        } else if (has("PowerPoint Document")) {
+          powerPoint(where, base);
+        } else if (has("Workbook") || has("Book")) {
+          excel(where, base);
+        } else {
+          continue;
+        }
+        any = true;
+        continue;
+      }
       if (entry.type != CfbEntry::Type::kStream) continue;
       const bool package = nameIs(entry.name, "package_stream") || nameIs(entry.name, "Package");
-      const bool book = entry.parent > 0 && (nameIs(entry.name, "Workbook") || nameIs(entry.name, "Book"));
-      if (!package && !book) continue;
+      const bool native = entry.name == "\x01Ole10Native";
+      const bool contents = nameIs(entry.name, "CONTENTS");
+      if (!package && !native && !contents) continue;
       auto bytes = stream(location, entry.path);
       if (!bytes) continue;
       any = true;
-      if (package) {
-        produced_ += bytes->size();
+      produced_ += bytes->size();
+      if (!native) {
         sink_.embedded(memberLocation(location, entry.path), *bytes);
-      } else {
-        const std::string where = memberLocation(location, entry.path.substr(0, entry.path.rfind('/')));
-        text(where, xlsText(*bytes, remaining()), "workbook");
+        continue;
       }
+      const std::string storage = entry.path.substr(0, entry.path.size() - entry.name.size());
+      OleNativeFile file = oleNativeFile(*bytes);
+      if (file.data.empty()) continue;
+      sink_.embedded(memberLocation(location, storage + file.name), file.data);
     }
     return any;
   }
@@ -227,6 +256,50 @@ class Reader {
 
 }  // namespace
 
+OleNativeFile oleNativeFile(std::string_view stream) {
+  OleNativeFile out;
+  if (stream.size() < 4) return out;
+  // The declared size bounds what follows; a stream shorter than it is read as far as it goes.
+  const std::size_t size = std::min<std::size_t>(le32(stream, 0), stream.size() - 4);
+  const std::string_view native = stream.substr(4, size);
+  const auto cString = [&](std::size_t& at) -> std::optional<std::string_view> {
+    const std::size_t nul = native.find('\0', at);
+    if (nul == std::string_view::npos || nul - at > 4096) return std::nullopt;
+    const std::string_view value = native.substr(at, nul - at);
+    at = nul + 1;
+    return value;
+  };
+  // A Package object: version, label, source path, then the temporary path's and the data's sizes.
+  std::size_t at = 2;
+  const auto label = native.size() > 2 && le16(native, 0) == 2 ? cString(at) : std::nullopt;
+  const auto path = label ? cString(at) : std::nullopt;
+  if (path && at + 8 <= native.size()) {
+    at += 4;  // the kind of the object (3: an embedded file)
+    const std::uint32_t tempBytes = le32(native, at);
+    at += 4;
+    if (tempBytes <= native.size() - at && native.size() - at - tempBytes >= 4) {
+      at += tempBytes;
+      const std::uint32_t dataBytes = le32(native, at);
+      at += 4;
+      if (dataBytes <= native.size() - at) {
+        out.data = native.substr(at, dataBytes);
+        // The name: the label's, else the path's last component; ASCII only (the 8-bit names are in
+        // the writer's code page), else a neutral name.
+        std::string_view name = *label;
+        if (name.empty()) name = path->substr(path->find_last_of("\\/") + 1);
+        bool ascii = !name.empty();
+        for (const char c : name) ascii = ascii && c >= ' ' && c < 0x7F && c != '!' && c != '/' && c != '\\';
+        out.name = ascii ? std::string(name) : std::string("embedded-file");
+        return out;
+      }
+    }
+  }
+  // Another OLE 1.0 object (its native data is the file itself).
+  out.data = native;
+  out.name = "Ole10Native";
+  return out;
+}
+
 OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
                         const OleSink& sink) {
   auto opened = CompoundFile::open(data);
@@ -242,14 +315,17 @@ OleKind readOleDocument(std::string_view data, const std::string& location, std:
   Reader reader(file, maxBytes, sink);
   if (file.find("WordDocument") != nullptr) {
     reader.word(location);
+    reader.embeddedObjects(location);
     return OleKind::kWord;
   }
   if (file.find("Workbook") != nullptr || file.find("Book") != nullptr) {
     reader.excel(location);
+    reader.embeddedObjects(location);
     return OleKind::kExcel;
   }
   if (file.find("PowerPoint Document") != nullptr) {
     reader.powerPoint(location);
+    reader.embeddedObjects(location);
     return OleKind::kPowerPoint;
   }
   if (file.find("__properties_version1.0") != nullptr || file.find("__substg1.0_0037001F") != nullptr ||

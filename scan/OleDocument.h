@@ -29,8 +29,19 @@ enum class OleKind { kNotCompound, kUnknown, kWord, kExcel, kPowerPoint, kMessag
 // order mark, reported to the sink's problem as "corrupt compound file: ...") and kUnknown for a
 // compound file of another kind (nothing sent to the sink): the caller treats data as plain bytes
 // then. kEncryptedPackage: a password-protected OOXML document, reported to the sink's problem. kObject:
-// an embedded object saved as a compound file (its package sent to the sink's embedded). Objects
-// embedded in a .doc, .xls or .ppt (charts, sheets) are sent to embedded, or read, with the document.
+// an embedded object saved as a compound file (its package or file sent to the sink's embedded).
+// Objects embedded in a .doc, .xls or .ppt (charts, sheets, documents, presentations, dropped files)
+// are sent to embedded, or read where they are, with the document.
+// A file dropped into a document (an OLE "Package" object's "\x01Ole10Native" stream: its size,
+// label, source and temporary paths, then the file's bytes): name is the label (or the source path's
+// last component) when printable ASCII, else "embedded-file"; data views stream. For another OLE 1.0
+// object the data is the native bytes after the size, named "Ole10Native". Pure and bounded.
+struct OleNativeFile {
+  std::string name;
+  std::string_view data;
+};
+OleNativeFile oleNativeFile(std::string_view stream);
+
 OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
                         const OleSink& sink);
 

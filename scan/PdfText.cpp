@@ -7,6 +7,7 @@
 #include <cmath>
 #include <cstdlib>
 #include <map>
+#include <set>
 #include <vector>
 
 #include "scan/LegacyText.h"
@@ -286,6 +287,20 @@ std::map<std::string, long> fontCMaps(std::string_view pdf) {
   return names;
 }
 
+// A PDF text string (a name) as UTF-8: UTF-16BE after FE FF, UTF-8 after its BOM, else Latin-1.
+std::string pdfTextString(std::string bytes) {
+  std::string text;
+  if (bytes.size() >= 2 && bytes[0] == '\xFE' && bytes[1] == '\xFF') {
+    for (std::size_t i = 2; i + 1 < bytes.size(); i += 2) std::swap(bytes[i], bytes[i + 1]);
+    appendUtf16Le(text, std::string_view(bytes).substr(2));
+  } else if (bytes.size() >= 3 && bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) {
+    text = bytes.substr(3);
+  } else {
+    appendLatin1(text, bytes);
+  }
+  return text;
+}
+
 // The text of annotations (a reviewer's comment: its /Contents), which no content stream shows: each
 // as a PDF text string, UTF-16BE after its byte order mark, UTF-8 after one, else PDFDocEncoding (read
 // as Latin-1), one a line, at most maxBytes in all. A page's "/Contents 5 0 R" is a reference, skipped.
@@ -304,20 +319,90 @@ void annotationText(std::string_view pdf, std::size_t maxBytes, std::string& out
     } else {
       continue;
     }
-    std::string text;
-    if (bytes.size() >= 2 && bytes[0] == '\xFE' && bytes[1] == '\xFF') {
-      for (std::size_t i = 2; i + 1 < bytes.size(); i += 2) std::swap(bytes[i], bytes[i + 1]);
-      appendUtf16Le(text, std::string_view(bytes).substr(2));
-    } else if (bytes.size() >= 3 && bytes.compare(0, 3, "\xEF\xBB\xBF") == 0) {
-      text = bytes.substr(3);
-    } else {
-      appendLatin1(text, bytes);
-    }
+    const std::string text = pdfTextString(std::move(bytes));
     if (text.empty()) continue;
     if (added + text.size() + 1 > maxBytes) break;
     added += text.size() + 1;
     out += text;
     out.push_back('\n');
+  }
+}
+
+constexpr std::size_t kMaxAttachments = 256;
+
+// The string value of key (/UF, /F) in s, as a file name: its last path component, '!' and control
+// characters replaced; empty when there is none.
+std::string fileNameIn(std::string_view s, std::string_view key) {
+  for (std::size_t at = 0; (at = s.find(key, at)) != std::string_view::npos;) {
+    at += key.size();
+    if (at < s.size() && !isWhite(s[at]) && !isDelimiter(s[at])) continue;  // "/Filter", "/UFx"
+    while (at < s.size() && isWhite(s[at])) ++at;
+    std::string bytes;
+    if (at < s.size() && s[at] == '(') {
+      readLiteral(s, at + 1, bytes);
+    } else if (at + 1 < s.size() && s[at] == '<' && s[at + 1] != '<') {
+      readHex(s, at + 1, bytes);
+    } else {
+      continue;
+    }
+    std::string name = pdfTextString(std::move(bytes));
+    const std::size_t slash = name.find_last_of("/\\:");
+    if (slash != std::string::npos) name.erase(0, slash + 1);
+    for (char& c : name) {
+      if (static_cast<unsigned char>(c) < 0x20 || c == '!') c = '_';
+    }
+    if (name.size() > 255) name.resize(255);
+    return name;
+  }
+  return {};
+}
+
+// The objects that hold attached files, with their names: the references of every /EF dictionary
+// (the file specification around it names the file) and of /AdditionalStreams arrays.
+void attachmentRefs(std::string_view pdf, std::map<long, std::string>& refs) {
+  for (std::size_t at = 0; (at = pdf.find("/EF", at)) != std::string_view::npos && refs.size() < kMaxAttachments;) {
+    at += 3;
+    std::size_t open = at;
+    while (open < pdf.size() && isWhite(pdf[open])) ++open;
+    if (open + 1 >= pdf.size() || pdf[open] != '<' || pdf[open + 1] != '<') continue;
+    const std::size_t close = pdf.find(">>", open);
+    if (close == std::string_view::npos || close - open > 512) continue;
+    // The specification: from its object's start (or 2 KiB back) to its end (or 2 KiB on).
+    const std::size_t from = at - 3 > 2048 ? at - 3 - 2048 : 0;
+    const std::size_t objStart = pdf.rfind(" obj", at);
+    const std::size_t begin = objStart != std::string_view::npos && objStart > from ? objStart : from;
+    const std::size_t endobj = pdf.find("endobj", close);
+    const std::size_t end = std::min(endobj == std::string_view::npos ? pdf.size() : endobj, close + 2048);
+    const std::string_view before = pdf.substr(begin, at - 3 - begin);
+    const std::string_view after = pdf.substr(close + 2, std::min(end, pdf.size()) - std::min(close + 2, end));
+    std::string name = fileNameIn(before, "/UF");
+    if (name.empty()) name = fileNameIn(after, "/UF");
+    if (name.empty()) name = fileNameIn(before, "/F");
+    if (name.empty()) name = fileNameIn(after, "/F");
+    const std::string_view inner = pdf.substr(open + 2, close - open - 2);
+    for (std::size_t k = 0; (k = inner.find('/', k)) != std::string_view::npos;) {
+      ++k;
+      while (k < inner.size() && !isWhite(inner[k]) && !isDelimiter(inner[k])) ++k;
+      const long object = referenceAt(inner.substr(k, 24));
+      if (object >= 0) refs.emplace(object, name);
+    }
+  }
+  for (std::size_t at = 0; (at = pdf.find("/AdditionalStreams", at)) != std::string_view::npos;) {
+    at += 18;
+    while (at < pdf.size() && isWhite(pdf[at])) ++at;
+    if (at >= pdf.size() || pdf[at] != '[') continue;
+    const std::size_t close = pdf.find(']', at);
+    if (close == std::string_view::npos || close - at > 1024) continue;
+    const std::string_view array = pdf.substr(at + 1, close - at - 1);
+    for (std::size_t k = 0; k < array.size() && refs.size() < kMaxAttachments; ++k) {
+      if (std::isdigit(static_cast<unsigned char>(array[k])) == 0 ||
+          (k > 0 && !isWhite(array[k - 1]) && !isDelimiter(array[k - 1])))
+        continue;
+      const long object = referenceAt(array.substr(k, 24));
+      if (object < 0) continue;
+      refs.emplace(object, std::string());
+      while (k < array.size() && array[k] != 'R') ++k;
+    }
   }
 }
 
@@ -335,10 +420,56 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
   std::vector<PdfCMap> cmaps;
   std::map<long, std::size_t> cmapOfObject;  // object number -> index into cmaps
   std::vector<Shown> segments;
+  // Attached files: the objects file specifications name (found in the file before the streams are
+  // read, and in object streams as they are inflated) and streams that say they are embedded files.
+  std::map<long, std::string> attachmentObjects;
+  attachmentRefs(pdf, attachmentObjects);
+  struct StreamAt {
+    std::size_t head;  // where its object's dictionary starts
+    std::size_t data;
+    std::size_t end;
+  };
+  std::map<long, StreamAt> streams;  // object number -> its stream, for attachments named later
+  std::set<long> attached;
+  const auto attach = [&](long object, std::size_t head, std::size_t dataAt, std::size_t end) {
+    if (!attached.insert(object).second || result.attachments.size() >= kMaxAttachments) return;
+    const std::string_view dict = pdf.substr(head, dataAt - head);
+    const std::string_view raw = pdf.substr(dataAt, end - dataAt);
+    PdfAttachment file;
+    const auto named = attachmentObjects.find(object);
+    file.name = named != attachmentObjects.end() && !named->second.empty()
+                    ? named->second
+                    : "attachment-" + std::to_string(result.attachments.size() + 1);
+    if (dict.find("/Filter") == std::string_view::npos) {
+      if (raw.size() > budget) {
+        result.problems.push_back("PDF attachment " + file.name + " larger than what is left of the extraction budget");
+        return;
+      }
+      file.data.assign(raw);
+    } else if (dict.find("/FlateDecode") != std::string_view::npos && !hasOtherFilter(dict)) {
+      auto out = inflateBounded(raw, MAX_WBITS, budget);
+      if (!out) {
+        result.problems.push_back("PDF attachment " + file.name + ": " + out.error().message);
+        return;
+      }
+      file.data = std::move(out).value();
+    } else {
+      result.problems.push_back("PDF attachment " + file.name + " with a filter that is not decoded");
+      return;
+    }
+    budget -= std::min<std::uint64_t>(budget, file.data.size());
+    result.attachments.push_back(std::move(file));
+  };
   std::size_t at = 0;
   while ((at = pdf.find("stream", at)) != std::string_view::npos) {
     // "endstream" also contains "stream"; a stream keyword follows the dictionary's ">>".
     if (at >= 3 && pdf.compare(at - 3, 3, "end") == 0) {
+      at += 6;
+      continue;
+    }
+    // The keyword ends its line and follows the dictionary (not "/application#2Foctet-stream", which
+    // attachments' dictionaries give as their type).
+    if (at > 0 && !isWhite(pdf[at - 1]) && pdf[at - 1] != '>') {
       at += 6;
       continue;
     }
@@ -357,6 +488,36 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
       break;
     }
     at = end + 9;
+    const std::size_t objHead = pdf.rfind(" obj", dataAt);
+    const long object = objectNumberAt(pdf, dataAt);
+    if (object >= 0 && objHead != std::string_view::npos && streams.size() < (1U << 20U)) {
+      streams.emplace(object, StreamAt{objHead, dataAt, end});
+      const std::string_view head = pdf.substr(objHead, dataAt - objHead);
+      const std::size_t type = head.find("/EmbeddedFile");
+      const bool embedded = type != std::string_view::npos && (type + 13 >= head.size() || head[type + 13] != 's');
+      if (embedded || attachmentObjects.count(object) > 0) {
+        // An attached file may hold "endstream" itself (an attached PDF): its direct /Length, when it
+        // ends where "endstream" follows, is where it ends.
+        std::size_t fileEnd = end;
+        const std::size_t length = head.find("/Length");
+        if (length != std::string_view::npos && referenceAt(head.substr(length + 7, 24)) < 0) {
+          const char* first = head.data() + length + 7;
+          char* last = nullptr;
+          const unsigned long long bytes = std::strtoull(first, &last, 10);  // stops at the dictionary's end
+          std::size_t after = dataAt + static_cast<std::size_t>(std::min<unsigned long long>(bytes, pdf.size()));
+          if (last != first && bytes <= pdf.size() - dataAt) {
+            while (after < pdf.size() && isWhite(pdf[after])) ++after;
+            if (pdf.compare(after, 9, "endstream") == 0 && after >= end) {
+              fileEnd = dataAt + static_cast<std::size_t>(bytes);
+              at = after + 9;
+              streams[object].end = fileEnd;
+            }
+          }
+        }
+        attach(object, objHead, dataAt, fileEnd);
+        continue;  // a file of its own, not the page's text
+      }
+    }
     const std::string_view raw = pdf.substr(dataAt, end - dataAt);
     if (dict.find("/Subtype/Image") != std::string_view::npos ||
         dict.find("/Subtype /Image") != std::string_view::npos) {
@@ -384,6 +545,7 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
     // Objects compressed into a stream of objects (PDF 1.5+) hold annotations too.
     if (dict.find("/ObjStm") != std::string_view::npos) {
       annotationText(inflated, static_cast<std::size_t>(budget), result.text);
+      attachmentRefs(inflated, attachmentObjects);
       continue;
     }
     if (auto cmap = PdfCMap::parse(inflated)) {
@@ -398,6 +560,11 @@ PdfTextResult pdfText(std::string_view pdf, std::uint64_t maxInflated) {
       result.text += text;
       if (result.text.back() != '\n') result.text.push_back('\n');
     }
+  }
+  // Attachments whose specification was in an object stream read after them.
+  for (const auto& [object, name] : attachmentObjects) {
+    const auto stream = streams.find(object);
+    if (stream != streams.end()) attach(object, stream->second.head, stream->second.data, stream->second.end);
   }
   // Strings shown in a font whose ToUnicode CMap is known are decoded through it and joined as they
   // stand on the page. The others (a font found through an indirect resource dictionary, say) are

@@ -1,7 +1,8 @@
 // Fuzzes the compound-file (OLE2/CFB) reader and the legacy Office readers on top of it: the header,
 // FAT, DIFAT, MiniFAT and directory tree; every stream read through its chain; the Word, Excel and
-// PowerPoint text readers and compressed RTF on every stream's bytes; the whole dispatch including
-// .msg attachments. Small limits keep huge claimed sizes cheap.
+// PowerPoint text readers, compressed RTF and the OLE Package (Ole10Native) reader on every stream's
+// bytes; the whole dispatch including .msg attachments and objects embedded as storages. Small limits
+// keep huge claimed sizes cheap.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -29,6 +30,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       seen += pptText(bytes.value(), kLimit).text.size();
       seen += docText(bytes.value(), bytes.value(), kLimit).text.size();
       if (auto rtf = decompressRtf(bytes.value(), kLimit)) seen += rtf.value().size();
+      const auto dropped = oleNativeFile(bytes.value());
+      seen += dropped.name.size() + dropped.data.size();
     }
   }
   const OleSink sink{[&](const std::string& where, std::string_view text) { seen += where.size() + text.size(); },

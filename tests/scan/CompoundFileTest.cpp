@@ -2,6 +2,7 @@
 // record layouts as [MS-CFB], [MS-XLS] and [MS-OXRTFCP] define them, and hostile variants of each.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstring>
 #include <string>
 #include <vector>
@@ -9,6 +10,7 @@
 #include "scan/CompoundFile.h"
 #include "scan/CompressedRtf.h"
 #include "scan/Extractor.h"
+#include "scan/OleDocument.h"
 #include "scan/PptText.h"
 #include "scan/XlsText.h"
 
@@ -260,4 +262,46 @@ TEST_CASE("PowerPoint: comments in a binary tag's data are read; an encrypted pr
   const auto locked = pptText(slide + atom(0x000F, 0x2F14, atom(0x0000, 0x2F15, std::string(16, 'k'))), 1 << 20);
   CHECK(locked.encrypted);
   CHECK(locked.text.empty());
+}
+
+TEST_CASE("a file dropped into a document (OLE Package, Ole10Native) is a nested file under its own name") {
+  const auto native = [](const std::string& label, const std::string& data) {
+    std::string body = std::string("\x02\x00", 2) + label + '\0' + "C:\\Users\\a\\" + label + '\0';
+    std::string sizes(8, '\0');
+    put32(sizes, 0, 0x00030000);
+    const std::string temp = "C:\\Temp\\" + label + '\0';
+    put32(sizes, 4, static_cast<std::uint32_t>(temp.size()));
+    std::string length(4, '\0');
+    put32(length, 0, static_cast<std::uint32_t>(data.size()));
+    body += sizes + temp + length + data;
+    std::string total(4, '\0');
+    put32(total, 0, static_cast<std::uint32_t>(body.size()));
+    return total + body;
+  };
+  const auto file = oleNativeFile(native("memo.txt", "Strictly Confidential"));
+  CHECK(file.name == "memo.txt");
+  CHECK(file.data == "Strictly Confidential");
+  // A label that is not printable ASCII (the writer's code page) gets a neutral name; '!' is no name.
+  CHECK(oleNativeFile(native("\x8B\xC9\x94\xE9.txt", "x")).name == "embedded-file");
+  CHECK(oleNativeFile(native("a!b", "x")).name == "embedded-file");
+  // Hostile: sizes past the end are bounded by the stream, never read beyond it.
+  std::string lying = native("memo.txt", "data");
+  put32(lying, lying.size() - 8, 0x7FFFFFFF);  // the data's size
+  const auto bounded = oleNativeFile(lying);
+  CHECK(bounded.name == "Ole10Native");  // read as another OLE 1.0 object: the bytes after the size
+  CHECK(bounded.data.size() == lying.size() - 4);
+  std::string huge = native("memo.txt", "data");
+  put32(huge, 0, 0xFFFFFFFF);
+  CHECK(oleNativeFile(huge).data == "data");
+  CHECK(oleNativeFile("\x01\x00").data.empty());
+  CHECK(oleNativeFile(std::string("\x02\x00\x00\x00\x02\x00no-nul", 12)).name == "Ole10Native");
+
+  // Through the extractor: a compound file that is only the object (a .docx's oleObject1.bin).
+  const std::string object = compoundFile("\x01Ole10Native", native("memo.txt", "Strictly Confidential"));
+  std::vector<std::string> seen;
+  std::vector<NotInspected> skipped;
+  Extractor({}).extract(
+      object, [&](const std::string& location, std::string_view, PartKind) { seen.push_back(location); }, skipped);
+  CHECK(std::find(seen.begin(), seen.end(), "memo.txt") != seen.end());
+  CHECK(skipped.empty());
 }

@@ -3,6 +3,7 @@
 
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <string>
 #include <utility>
@@ -78,6 +79,14 @@ std::vector<std::string> partsOf(std::string_view data, std::vector<NotInspected
           },
           skipped);
   return seen;
+}
+
+// What the extractor could not read of data under these limits.
+std::vector<NotInspected> notInspectedUnder(const ExtractionLimits& limits, std::string_view data) {
+  std::vector<NotInspected> skipped;
+  Extractor(limits).extract(
+      data, [](const std::string&, std::string_view, PartKind) {}, skipped);
+  return skipped;
 }
 }  // namespace
 
@@ -200,6 +209,48 @@ TEST_CASE("a PDF with a FlateDecode content stream") {
   CHECK(pdfText(annotated, 1 << 20).text == "社外秘\nDo Not Distribute)\n");
   CHECK(pdfText(annotated, 10).text == "社外秘\n");  // bounded: what fits
   CHECK(sniffFileType(pdf) == FileType::kPdf);
+}
+
+TEST_CASE("PDF: attached files are nested files under their names; an attachment holding endstream ends at /Length") {
+  // As poppler's pdfattach writes one (a plain stream a file specification names) and as Acrobat does
+  // (/Type /EmbeddedFile, FlateDecode, its subtype "octet-stream" holding the word "stream").
+  const std::string inner = "%PDF-1.4\n4 0 obj\n<< /Length 30 >>\nstream\nBT (Company Confidential) Tj ET\nendstream\n";
+  const std::string note = "Strictly Confidential";
+  std::string packed(compressBound(note.size()), '\0');
+  uLongf packedSize = packed.size();
+  REQUIRE(compress(reinterpret_cast<Bytef*>(packed.data()), &packedSize, reinterpret_cast<const Bytef*>(note.data()),
+                   note.size()) == Z_OK);
+  packed.resize(packedSize);
+  const std::string pdf =
+      "%PDF-1.7\n1 0 obj\n<</Type/Catalog /Names <</EmbeddedFiles <</Names [(a) 7 0 R (b) 9 0 R]>> >> >>\nendobj\n"
+      "6 0 obj\n<</Length " +
+      std::to_string(inner.size()) + " /Params <</Size 1>> >>\nstream\n" + inner +
+      "\nendstream\nendobj\n7 0 obj\n<</Type /Filespec /F (old.pdf) /UF <FEFF7D50002E007000640066> /EF <</F 6 0 R>> "
+      ">>\n"
+      "endobj\n8 0 obj\n<</Type /EmbeddedFile /Subtype /application#2Foctet-stream /Filter /FlateDecode /Length " +
+      std::to_string(packed.size()) + ">>\nstream\n" + packed +
+      "\nendstream\nendobj\n"
+      "9 0 obj\n<</Type /Filespec /F (C:\\\\dir\\\\a!b.txt) /EF <</F 8 0 R /UF 8 0 R>> >>\nendobj\n";
+  const auto result = pdfText(pdf, 1 << 20);
+  REQUIRE(result.attachments.size() == 2);
+  CHECK(result.attachments[0].name == "結.pdf");
+  CHECK(result.attachments[0].data == inner);
+  CHECK(result.attachments[1].name == "a_b.txt");
+  CHECK(result.attachments[1].data == note);
+  CHECK(result.text.find("Company") == std::string::npos);  // the attached PDF's page is not this one's
+  CHECK(pdfText(pdf, 40).attachments.size() < 2);           // bounded by the budget
+
+  std::vector<NotInspected> skipped;
+  const auto seen = partsOf(pdf, skipped);
+  CHECK(std::find(seen.begin(), seen.end(), "結.pdf=Company Confidential\n") != seen.end());
+  CHECK(std::find(seen.begin(), seen.end(), "a_b.txt=" + note) != seen.end());
+  CHECK(skipped.empty());
+  // Past the nesting limit an attachment is said, not opened.
+  ExtractionLimits shallow;
+  shallow.maxDepth = 0;
+  const auto deep = notInspectedUnder(shallow, pdf);
+  REQUIRE(deep.size() == 2);
+  CHECK(deep[0].reason.find("max_depth") != std::string::npos);
 }
 
 TEST_CASE("PDF: a word in pieces with different fonts is joined through each font's CMap; table cells stay apart") {
@@ -423,9 +474,7 @@ TEST_CASE("extraction failures carry their kind: limits are too large, damage is
   // Through the extractor: the reason a person reads, the kind the scanner decides on.
   ExtractionLimits tight;
   tight.memoryCapBytes = 1024;
-  std::vector<NotInspected> skipped;
-  Extractor(tight).extract(
-      packed, [](const std::string&, std::string_view, PartKind) {}, skipped);
+  std::vector<NotInspected> skipped = notInspectedUnder(tight, packed);
   REQUIRE(skipped.size() == 1);
   CHECK(skipped[0].reason.find("extraction memory cap") != std::string::npos);
   CHECK(skipped[0].kind == mamori::common::ErrorKind::kTooLarge);

@@ -97,4 +97,18 @@ TEST_CASE("office files written by LibreOffice: every marking found, nothing fou
   CHECK(results.at("w_chart_ja.doc").hits.at(0).location.rfind("ObjectPool/", 0) == 0);
   REQUIRE(results.count("i_chart_ja.ppt") == 1);
   CHECK(results.at("i_chart_ja.ppt").hits.at(0).location.rfind("object-1!", 0) == 0);
+  // Objects inside objects and files inside files are named by their container path.
+  const auto at = [&](const std::string& file) {
+    REQUIRE_MESSAGE(results.count(file) == 1, file);
+    REQUIRE_MESSAGE(!results.at(file).hits.empty(), file);
+    return results.at(file).hits.at(0).location;
+  };
+  CHECK(at("w_object_writer_ja.doc").rfind("ObjectPool/_", 0) == 0);  // a Word document in the .doc's ObjectPool
+  CHECK(at("w_object_nested_ja.doc").rfind("ObjectPool/_1000/ObjectPool/_", 0) == 0);
+  CHECK(at("c_object_writer_ja.xls").rfind("MBD", 0) == 0);
+  CHECK(at("w_object_package_ja.doc").find("/plan.zip!plan/memo.txt") != std::string::npos);
+  CHECK(at("w_object_package_ja.docx") == "word/embeddings/oleObject1.bin!plan.zip!plan/memo.txt");
+  CHECK(at("p_attach_docx_ja.pdf") == "報告書.docx!word/document.xml");
+  CHECK(at("m_msg_in_eml.eml") == "meeting.msg!report.docx!word/document.xml");
+  CHECK(at("w_zip_member_ja.docx") == "word/embeddings/archive.zip!data/sheet.xlsx!xl/sharedStrings.xml");
 }

@@ -17,12 +17,24 @@ password (a Basic macro). Outlook .msg files (no Debian tool writes them) and a 
 .docx (LibreOffice 7.4 does not encrypt OOXML) are built by the small compound-file writer below;
 truncated copies are corrupt.
 
+Files inside files: zipped OpenDocument sources with Writer, Calc and Impress objects embedded (and a
+file dropped in as an OLE "Package" object, whose compound file the script writes) which LibreOffice
+converts (objects as storages in .doc's ObjectPool and .xls, compressed in .ppt, OOXML files and
+oleObject.bin in docx/pptx); chart axis titles; headers and footers of a later section; a hybrid PDF
+(its source inside). Then, where LibreOffice writes no such file: a .doc in a .doc in a .doc and a
+.docx in a .docx in a .docx (nested from LibreOffice's files), SmartArt and modern and threaded
+comments added to LibreOffice's .pptx/.xlsx as Office writes them, PDFs with attached files (an
+incremental update as "attach a file" writes), a .msg saved in an .eml, a zip inside a .docx, and
+renamed copies.
+
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
 report (empty for negatives) and what its not-inspected reason must contain (empty: none);
 OUT_DIR/timing.txt says how long soffice took. soffice is slow, so a caller keeps OUT_DIR between
 runs: the script does nothing when OUT_DIR/expected.tsv is newer than itself. Exit status 0 on success, 1 with a message when soffice is missing or fails.
 """
+import io
 import os
+import re
 import resource
 import shutil
 import struct
@@ -30,6 +42,8 @@ import subprocess
 import sys
 import tempfile
 import time
+import zipfile
+import zlib
 
 from mamori_testkit.make_fixtures import luhn_fix, my_number, wrong  # (one definition of the check digits)
 
@@ -249,6 +263,18 @@ def ruby(base, reading):
             "</text:ruby>")
 
 
+def with_second_page_style(doc, body, header="", footer=""):
+    """A second section of the document on a page style of its own (its own header and footer), from the
+    paragraph body on: Word's formats write it as a section with its own header and footer parts."""
+    own = (f"<style:header>{p(header)}</style:header>" if header else "") + (
+        f"<style:footer>{p(footer)}</style:footer>" if footer else "")
+    doc = doc.replace("</office:master-styles>", '<style:master-page style:name="Second" style:page-layout-name="pm1">'
+                      f"{own}</style:master-page></office:master-styles>")
+    doc = doc.replace("</office:automatic-styles>", '<style:style style:name="P2" style:family="paragraph" '
+                      'style:master-page-name="Second"/></office:automatic-styles>')
+    return doc.replace("</office:text>", f'<text:p text:style-name="P2">{body}</text:p></office:text>')
+
+
 def vertical(doc):
     """A text document written top to bottom, right to left (Japanese tategaki)."""
     return doc.replace('<style:page-layout-properties fo:page-width="21cm" fo:page-height="29.7cm"/>',
@@ -286,8 +312,9 @@ def with_master_text(doc, text):
                        "</draw:frame></style:master-page>")
 
 
-def chart(title, anchor=' text:anchor-type="paragraph"'):
-    """A bar chart with a title, embedded as an object (Writer, Impress; Calc with with_sheet_chart)."""
+def chart(title, anchor=' text:anchor-type="paragraph"', axis_title=None):
+    """A bar chart with a title (and the y axis's title), embedded as an object (Writer, Impress; Calc with
+    with_sheet_chart)."""
     cell = '<table:table-cell office:value-type="{}"{}><text:p>{}</text:p></table:table-cell>'
     rows = "".join(f'<table:table-row>{cell.format("string", "", k)}{cell.format("float", f" office:value={v!r}", v)}'
                    "</table:table-row>" for k, v in [("a", "1"), ("b", "2")]).replace("'", '"')
@@ -295,7 +322,9 @@ def chart(title, anchor=' text:anchor-type="paragraph"'):
             '<office:document office:mimetype="application/vnd.oasis.opendocument.chart" office:version="1.2">'
             '<office:body><office:chart><chart:chart chart:class="chart:bar" svg:width="8cm" svg:height="6cm">'
             f"<chart:title>{p(title)}</chart:title><chart:plot-area><chart:axis chart:dimension=\"y\" "
-            'chart:name="primary-y"/><chart:series chart:values-cell-range-address="local-table.B2:B3" '
+            + ('chart:name="primary-y"/>' if axis_title is None else
+               f'chart:name="primary-y"><chart:title>{p(axis_title)}</chart:title></chart:axis>') +
+            '<chart:series chart:values-cell-range-address="local-table.B2:B3" '
             'chart:class="chart:bar"><chart:data-point chart:repeated="2"/></chart:series></chart:plot-area>'
             '<table:table table:name="local-table"><table:table-header-columns><table:table-column/>'
             "</table:table-header-columns><table:table-columns><table:table-column/></table:table-columns>"
@@ -304,9 +333,9 @@ def chart(title, anchor=' text:anchor-type="paragraph"'):
             "</chart:chart></office:chart></office:body></office:document></draw:object></draw:frame>")
 
 
-def with_sheet_chart(doc, title):
+def with_sheet_chart(doc, title, axis_title=None):
     at = doc.index(">", doc.index("<table:table ")) + 1
-    frame = chart(title, anchor=' table:end-cell-address="S1.E10"')
+    frame = chart(title, anchor=' table:end-cell-address="S1.E10"', axis_title=axis_title)
     return doc[:at] + f"<table:shapes>{frame}</table:shapes>" + doc[at:]
 
 
@@ -356,6 +385,8 @@ SOURCES = {
     # comments out of PDF, the first-page header and a variable field out of RTF.
     "w_comment_ja": (fodt(p("本文です" + annotation("この件は社外秘"))), [f for f in WRITER_FORMATS if f != "pdf"], [JA]),
     "w_comment_pdf_ja": (fodt(p("本文です" + annotation("レビュー: この件は社外秘"))), ["pdf-notes"], [JA]),
+    # A hybrid PDF prints no comment, but carries the document with it.
+    "w_comment_hybrid_ja": (fodt(p("本文です" + annotation("この件は社外秘"))), ["pdf-hybrid"], [JA]),
     "w_comment_pdf_clean": (fodt(p("本文" + annotation("memo: confidential to nobody, 4111 1111 1111 1112"))),
                             ["pdf-notes"], []),
     # Hidden text (a hidden character style, a hidden section) is in the file and shown by one click: it is
@@ -443,6 +474,19 @@ SOURCES = {
                                      "".join(row(n_cell(wrong(n), "ce2"), n_cell("1234567", "ce2")) for n in MYNUMBERS) +
                                      row(s_cell("1,234,567,890"), s_cell("12,345,678,901,234")), False),
                                     ("Hidden", row(s_cell("秘書の予定")), True)]), CALC_FORMATS, []),
+    # An axis's title, the only marking in the chart (the chart's own title is harmless).
+    "w_chart_axis_ja": (fodt(p("図" + chart("売上", axis_title="単位: 社外秘"))), ["docx", "doc", "odt"], [JA]),
+    "c_chart_axis_ja": (with_sheet_chart(fods_sheets([("S1", row(s_cell("a"), n_cell("1")) + row(s_cell("b"), n_cell("2")),
+                                                       False)]), "売上", axis_title="単位: 極秘"), CALC_FORMATS, [JA]),
+    "i_chart_axis_ja": (fodp_pages([frame("図") + chart("売上", anchor="", axis_title="単位: 部外秘")]), IMPRESS_FORMATS,
+                        [JA]),
+    # Headers and footers of a later section (a page style of its own), the first section's clean.
+    "w_section_header_ja": (with_second_page_style(fodt(p("第一章"), header="plan"), "第二章", header="第二章: 社外秘"),
+                            WRITER_FORMATS, [JA]),
+    "w_section_footer_en": (with_second_page_style(fodt(p("Part one"), footer="page"), "Part two",
+                                                   footer="Strictly Confidential"), WRITER_FORMATS, [EN]),
+    "w_section_clean": (with_second_page_style(fodt(p("第一章"), header="plan"), "第二章", header="秘書の予定",
+                                               footer="confidential to nobody"), WRITER_FORMATS, []),
     "i_chart_ja": (fodp_pages([frame("図") + chart("売上 部外秘", anchor="")]), IMPRESS_FORMATS, [JA]),
     "i_chart_clean": (fodp_pages([frame("図") + chart("売上の推移", anchor="")]), IMPRESS_FORMATS, []),
     "i_master_ja": (with_master_text(fodp([("plan", "")]), "社外秘"), IMPRESS_FORMATS, [JA]),
@@ -472,7 +516,118 @@ FILTERS = {"doc": "doc:MS Word 97", "xls": "xls:MS Excel 97", "ppt": "ppt:MS Pow
            "docx": "docx:MS Word 2007 XML", "xlsx": "xlsx:Calc MS Excel 2007 XML",
            "pptx": "pptx:Impress MS PowerPoint 2007 XML", "rtf": "rtf:Rich Text Format",
            # A PDF with the comments as annotations (LibreOffice's "Comments as PDF annotations").
-           "pdf-notes": 'pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"}}'}
+           "pdf-notes": 'pdf:writer_pdf_Export:{"ExportNotes":{"type":"boolean","value":"true"}}',
+           # A hybrid PDF: the document's OpenDocument source rides along inside (/AdditionalStreams).
+           "pdf-hybrid": 'pdf:writer_pdf_Export:{"IsAddStream":{"type":"boolean","value":"true"}}'}
+
+
+# --- Objects embedded in documents: OpenDocument packages (zipped) that LibreOffice converts ----------
+# A Writer, Calc or Impress document embedded in another (Insert > Object > OLE Object) is its own
+# storage in the .doc's ObjectPool, in the .xls's MBD* storages and a compressed compound file in the
+# .ppt; an OOXML file in docx/pptx's embeddings. A file dropped into a document (an OLE "Package"
+# object) is a compound file with an Ole10Native stream, built here (cfb(), ole_package()): LibreOffice
+# keeps it as it is and writes it into every format. LibreOffice 7.4 writes no OLE object into .xlsx.
+
+MIME = {"w": "application/vnd.oasis.opendocument.text", "c": "application/vnd.oasis.opendocument.spreadsheet",
+        "i": "application/vnd.oasis.opendocument.presentation"}
+PACKAGE_SUFFIX = {"w": "odt", "c": "ods", "i": "odp"}
+
+
+def object_frame(name, kind, ole=False):
+    anchor = {"w": ' text:anchor-type="paragraph"', "c": ' table:end-cell-address="S1.E10"', "i": ""}[kind]
+    element = "draw:object-ole" if ole else "draw:object"
+    return (f'<draw:frame{anchor} svg:width="8cm" svg:height="4cm" svg:x="1cm" svg:y="1cm"><{element} '
+            f'xlink:href="./{name}" xlink:type="simple" xlink:show="embed" xlink:actuate="onLoad"/></draw:frame>')
+
+
+def package_body(kind, text, frames=""):
+    """The office:body of a document of kind ("w", "c", "i") showing text and the object frames."""
+    if kind == "w":
+        return f"<office:text>{p(text + frames)}</office:text>"
+    if kind == "c":
+        shapes = f"<table:shapes>{frames}</table:shapes>" if frames else ""
+        return (f'<office:spreadsheet><table:table table:name="S1">{shapes}<table:table-row>'
+                f'<table:table-cell office:value-type="string">{p(text)}</table:table-cell></table:table-row>'
+                "</table:table></office:spreadsheet>")
+    return f'<office:presentation><draw:page draw:name="p1">{frame(text)}{frames}</draw:page></office:presentation>'
+
+
+def odf_package(kind, text, objects=(), files=()):
+    """A zipped OpenDocument file of kind showing text, with objects [(kind, text, inner objects)]
+    embedded (nested as deep as given) and files [(name, compound file bytes)] as OLE objects."""
+    members, manifest = {}, [("/", MIME[kind])]
+
+    def add(prefix, kind, text, objects, files):
+        frames = ""
+        for n, (inner_kind, inner_text, inner_objects) in enumerate(objects):
+            name = f"Object {n + 1}"
+            manifest.append((f"{prefix}{name}/", MIME[inner_kind]))
+            add(f"{prefix}{name}/", inner_kind, inner_text, inner_objects, ())
+            frames += object_frame(name, kind)
+        for name, data in files:
+            members[prefix + name] = data
+            manifest.append((prefix + name, "application/vnd.sun.star.oleobject"))
+            frames += object_frame(name, kind, ole=True)
+        members[prefix + "content.xml"] = (f'<?xml version="1.0" encoding="UTF-8"?><office:document-content {NS} '
+                                           f'office:version="1.2">{FONTS}<office:body>{package_body(kind, text, frames)}'
+                                           "</office:body></office:document-content>").encode("utf-8")
+        manifest.append((prefix + "content.xml", "text/xml"))
+    add("", kind, text, objects, files)
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr(zipfile.ZipInfo("mimetype"), MIME[kind], compress_type=zipfile.ZIP_STORED)
+        z.writestr("META-INF/manifest.xml", '<?xml version="1.0" encoding="UTF-8"?><manifest:manifest xmlns:manifest='
+                   '"urn:oasis:names:tc:opendocument:xmlns:manifest:1.0" manifest:version="1.2">' + "".join(
+                       f'<manifest:file-entry manifest:full-path="{path}" manifest:media-type="{mime}"/>'
+                       for path, mime in manifest) + "</manifest:manifest>")
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def ole_package(label, data):
+    """An OLE "Package" object holding a dropped file, as Windows' packager writes it: its CompObj and the
+    Ole10Native stream (size, version 2, label, source path, kind 3, temporary path, the file's bytes)."""
+    source = ("C:\\Users\\taro\\Desktop\\" + label).encode("ascii") + b"\0"
+    temp = ("C:\\Users\\taro\\AppData\\Local\\Temp\\" + label).encode("ascii") + b"\0"
+    native = (struct.pack("<H", 2) + label.encode("ascii") + b"\0" + source + struct.pack("<I", 0x00030000) +
+              struct.pack("<I", len(temp)) + temp + struct.pack("<I", len(data)) + data)
+    compobj = (struct.pack("<HHIi", 1, 0xFFFE, 0x0A03, -1) + b"\0" * 16 + struct.pack("<I", 8) + b"Package\0" +
+               struct.pack("<I", 8) + b"Package\0" + struct.pack("<II", 0, 0x71B239F4) + b"\0" * 12)
+    return cfb({"\x01Ole10Native": struct.pack("<I", len(native)) + native, "\x01CompObj": compobj})
+
+
+def zip_of(members):
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+        for name, data in members.items():
+            z.writestr(name, data)
+    return out.getvalue()
+
+
+def packaged_sources():
+    """name -> (zipped OpenDocument bytes, formats, expected names): documents with embedded objects."""
+    dropped = ole_package("plan.zip", zip_of({"plan/memo.txt": "来期の計画。この資料は社外秘です。".encode("utf-8")}))
+    dropped_clean = ole_package("notes.txt", "議事録: 秘書の予定、confidential to nobody".encode("utf-8"))
+    writer, calc, impress = ["doc", "docx", "odt"], ["xls", "ods"], ["ppt", "pptx", "odp"]
+    return {
+        "w_object_writer_ja": (odf_package("w", "本文", [("w", "埋め込み文書: 社外秘", [])]), writer, [JA]),
+        "w_object_calc_ja": (odf_package("w", "本文", [("c", "埋め込み表: 極秘", [])]), writer, [JA]),
+        "w_object_impress_en": (odf_package("w", "body", [("i", "Do Not Distribute", [])]), writer, [EN]),
+        # A document in a document in a document: LibreOffice keeps the inner one only in OpenDocument
+        # (embedded_files() nests .doc and .docx files by hand).
+        "w_object_nested_ja": (odf_package("w", "本文", [("w", "中", [("w", "さらに中: 関係者外秘", [])])]), ["odt"], [JA]),
+        "w_object_package_ja": (odf_package("w", "本文", files=[("Object 1", dropped)]), writer, [JA]),
+        "w_object_clean": (odf_package("w", "本文", [("w", "秘書の予定", []), ("c", "confidential to nobody", [])],
+                                       [("Object 3", dropped_clean)]), writer, []),
+        "c_object_writer_ja": (odf_package("c", "a", [("w", "埋め込み文書: 社外秘", [])]), calc, [JA]),
+        "c_object_impress_ja": (odf_package("c", "a", [("i", "埋め込み: 部外秘", [])]), calc, [JA]),
+        "c_object_package_ja": (odf_package("c", "a", files=[("Object 1", dropped)]), calc, [JA]),
+        "i_object_writer_ja": (odf_package("i", "図", [("w", "埋め込み文書: 社外秘", [])]), impress, [JA]),
+        "i_object_calc_en": (odf_package("i", "chart", [("c", "Strictly Confidential", [])]), impress, [EN]),
+        "i_object_package_ja": (odf_package("i", "図", files=[("Object 1", dropped)]), impress, [JA]),
+        "i_object_clean": (odf_package("i", "図", [("w", "秘書の予定", [])], [("Object 2", dropped_clean)]), impress, []),
+    }
 
 
 def extension(fmt):
@@ -570,6 +725,57 @@ def cfb(streams):
     return header + fat_bytes + body
 
 
+def cfb_streams(data):
+    """The streams of a compound file {"storage/stream": bytes} (a reader for LibreOffice's files, to nest
+    them with cfb())."""
+    shift, = struct.unpack_from("<H", data, 30)
+    size = 1 << shift
+    n_fat, dir_start = struct.unpack_from("<I", data, 44)[0], struct.unpack_from("<I", data, 48)[0]
+    cutoff, minifat_start, _, difat_start, _ = struct.unpack_from("<IIIII", data, 56)
+    difat = list(struct.unpack_from("<109I", data, 76))
+    sector = lambda n: data[512 + n * size:512 + (n + 1) * size]  # noqa: E731
+    while difat_start < 0xFFFFFFFA:
+        values = struct.unpack(f"<{size // 4}I", sector(difat_start))
+        difat, difat_start = difat + list(values[:-1]), values[-1]
+    fat = [v for s in difat[:n_fat] for v in struct.unpack(f"<{size // 4}I", sector(s))]
+
+    def chain(s):
+        out = b""
+        while s < 0xFFFFFFFA:
+            out, s = out + sector(s), fat[s]
+        return out
+    raw = chain(dir_start)
+    entries = []
+    for i in range(len(raw) // 128):
+        e = raw[i * 128:(i + 1) * 128]
+        length, = struct.unpack_from("<H", e, 64)
+        entries.append((e[:max(length - 2, 0)].decode("utf-16-le"), e[66], *struct.unpack_from("<III", e, 68),
+                        *struct.unpack_from("<II", e, 116)))
+    mini = chain(entries[0][5])
+    minifat = chain(minifat_start) if minifat_start < 0xFFFFFFFA else b""
+    minifat = struct.unpack(f"<{len(minifat) // 4}I", minifat)
+    streams = {}
+
+    def walk(i, path):
+        if i == 0xFFFFFFFF:
+            return
+        name, kind, left, right, child, start, length = entries[i]
+        walk(left, path)
+        walk(right, path)
+        if kind == 2:
+            if length < cutoff:
+                out, s = b"", start
+                while s < 0xFFFFFFFA:
+                    out, s = out + mini[s * 64:(s + 1) * 64], minifat[s]
+                streams[path + name] = out[:length]
+            else:
+                streams[path + name] = chain(start)[:length]
+        elif kind == 1:
+            walk(child, path + name + "/")
+    walk(entries[0][4], "")
+    return streams
+
+
 def lzfu_literal(rtf):
     """Outlook's compressed RTF with every byte a literal, ended by the end-of-stream reference."""
     out, write = b"", 207
@@ -632,13 +838,15 @@ def write(path, data):
         f.write(data)
 
 
-def convert(work, out, sources, parallel=2):
+def convert(work, out, sources, parallel=2, suffixes=None):
     """One soffice call per target format, each over every source that goes to it; `parallel` soffice
-    processes at a time, each with its own profile (one profile cannot be shared by two)."""
+    processes at a time, each with its own profile (one profile cannot be shared by two). suffixes: the
+    source file's suffix by name where it is not the flat one (packaged sources)."""
     by_format = {}
     for name, (_, formats, _) in sources.items():
+        suffix = (suffixes or {}).get(name, SUFFIX[name[0]])
         for fmt in formats:
-            by_format.setdefault(fmt, []).append(os.path.join(work, f"{name}.{SUFFIX[name[0]]}"))
+            by_format.setdefault(fmt, []).append(os.path.join(work, f"{name}.{suffix}"))
     profiles = [tempfile.mkdtemp(prefix="lo-profile-") for _ in range(parallel)]
     pending = sorted(by_format.items(), key=lambda item: -len(item[1]))
     running = []
@@ -723,6 +931,185 @@ def encrypted_ooxml():
                 "\x06DataSpaces/Version": struct.pack("<I", 60) + "Microsoft.Container.DataSpaces".encode("utf-16-le")})
 
 
+def pdf_attach(pdf, files, compressed):
+    """pdf with files [(name, bytes)] attached as "attach a file" does: an incremental update adding the
+    embedded file streams (FlateDecode with /Type /EmbeddedFile as Acrobat writes them, or plain as
+    poppler's pdfattach does), their file specifications and the catalog's /Names /EmbeddedFiles tree."""
+    tail = pdf[pdf.rindex(b"trailer"):]
+    root = int(re.search(rb"/Root\s*(\d+)", tail).group(1))
+    size = int(re.search(rb"/Size\s*(\d+)", tail).group(1))
+    prev = int(pdf[pdf.rindex(b"startxref") + 9:].split()[0])
+    start = pdf.index(b"\n%d 0 obj" % root) + 1
+    catalog = pdf[start:pdf.index(b"endobj", start)]
+    assert b"/Names" not in catalog, "the catalog has a name tree already"
+    inner = catalog[catalog.index(b"<<") + 2:catalog.rindex(b">>")]
+    update, offsets, names = b"", {}, b""
+    base = len(pdf) + 1
+    for n, (name, data) in enumerate(sorted(files)):
+        stream_no, spec_no = size + 2 * n, size + 2 * n + 1
+        body = zlib.compress(data) if compressed else data
+        head = (b"/Type /EmbeddedFile /Subtype /application#2Foctet-stream /Filter /FlateDecode " if compressed else b"")
+        offsets[stream_no] = base + len(update)
+        update += (b"%d 0 obj\n<<%s/Length %d /Params <</Size %d >> >>\nstream\n" % (stream_no, head, len(body), len(data))
+                   + body + b"\nendstream\nendobj\n")
+        hex_name = ("feff" + name.encode("utf-16-be").hex()).encode()
+        offsets[spec_no] = base + len(update)
+        update += (b"%d 0 obj\n<</Type /Filespec /F (%s) /UF <%s> /EF <</F %d 0 R >> >>\nendobj\n"
+                   % (spec_no, name.encode("ascii", "replace"), hex_name, stream_no))
+        names += b"<%s> %d 0 R " % (hex_name, spec_no)
+    offsets[root] = base + len(update)
+    update += b"%d 0 obj\n<<%s/Names <</EmbeddedFiles <</Names [%s] >> >> >>\nendobj\n" % (root, inner, names)
+    xref = b"xref\n0 1\n0000000000 65535 f \n"
+    for number in sorted(offsets):
+        xref += b"%d 1\n%010d 00000 n \n" % (number, offsets[number])
+    xref_at = base + len(update)
+    trailer = b"trailer\n<</Size %d /Root %d 0 R /Prev %d >>\nstartxref\n%d\n%%%%EOF\n" % (
+        size + 2 * len(files), root, prev, xref_at)
+    return pdf + b"\n" + update + xref + trailer
+
+
+def ooxml_with_parts(package, parts, content_types, relationships):
+    """An OOXML package (LibreOffice's) with parts it does not write added as Office writes them: parts
+    {name: xml}, their content types {name: type} and relationships {rels part: [(type, target)]}."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(package)) as src, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as dst:
+        for item in src.infolist():
+            data = src.read(item.filename)
+            if item.filename == "[Content_Types].xml":
+                data = data.replace(b"</Types>", "".join(
+                    f'<Override PartName="/{name}" ContentType="{kind}"/>' for name, kind in content_types.items())
+                    .encode() + b"</Types>")
+            if item.filename in relationships:
+                data = data.replace(b"</Relationships>", "".join(
+                    f'<Relationship Id="rIdX{n}" Type="{kind}" Target="{target}"/>'
+                    for n, (kind, target) in enumerate(relationships[item.filename])).encode() + b"</Relationships>")
+            dst.writestr(item, data)
+        for name, xml in parts.items():
+            dst.writestr(name, xml.encode("utf-8"))
+        for name, targets in relationships.items():
+            if name not in src.namelist():
+                dst.writestr(name, '<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns='
+                             '"http://schemas.openxmlformats.org/package/2006/relationships">' + "".join(
+                                 f'<Relationship Id="rIdX{n}" Type="{kind}" Target="{target}"/>'
+                                 for n, (kind, target) in enumerate(targets)) + "</Relationships>")
+    return out.getvalue()
+
+
+OFFICE_REL = "http://schemas.microsoft.com/office/2017/10/relationships/"
+DIAGRAM_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/diagramData"
+
+
+def smartart(text):
+    """A SmartArt diagram's data part (ppt/diagrams/data1.xml): its nodes' text."""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><dgm:dataModel xmlns:dgm='
+            '"http://schemas.openxmlformats.org/drawingml/2006/diagram" xmlns:a='
+            '"http://schemas.openxmlformats.org/drawingml/2006/main"><dgm:ptLst><dgm:pt modelId="{0}" type="doc">'
+            '<dgm:prSet/><dgm:spPr/></dgm:pt>' + "".join(
+                f'<dgm:pt modelId="{{{n + 1}}}"><dgm:prSet phldrT="[Text]"/><dgm:spPr/><dgm:t><a:bodyPr/><a:lstStyle/>'
+                f"<a:p><a:r><a:rPr lang=\"ja-JP\"/><a:t>{t}</a:t></a:r></a:p></dgm:t></dgm:pt>"
+                for n, t in enumerate(text)) + "</dgm:ptLst></dgm:dataModel>")
+
+
+def modern_comment(text):
+    """A PowerPoint 365 comment (ppt/comments/modernComment_*.xml) with a reply."""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><p188:cmLst xmlns:a='
+            '"http://schemas.openxmlformats.org/drawingml/2006/main" xmlns:p188='
+            '"http://schemas.microsoft.com/office/powerpoint/2018/8/main"><p188:cm id="{1}" authorId="{2}" '
+            'created="2026-12-01T09:00:00.000"><p188:replyLst><p188:reply id="{3}" authorId="{2}" '
+            'created="2026-12-01T09:05:00.000"><p188:txBody><a:bodyPr/><a:p><a:r><a:t>了解</a:t></a:r></a:p>'
+            f'</p188:txBody></p188:reply></p188:replyLst><p188:txBody><a:bodyPr/><a:p><a:r><a:t>{text}</a:t></a:r>'
+            "</a:p></p188:txBody></p188:cm></p188:cmLst>")
+
+
+def threaded_comment(text):
+    """An Excel 365 threaded comment (xl/threadedComments/threadedComment1.xml)."""
+    return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?><ThreadedComments xmlns='
+            '"http://schemas.microsoft.com/office/spreadsheetml/2018/threadedcomments"><threadedComment ref="A1" '
+            f'dT="2026-12-01T09:00:00.00" personId="{{1}}" id="{{2}}"><text>{text}</text></threadedComment>'
+            "</ThreadedComments>")
+
+
+def with_office_parts(out, expected):
+    """Parts of OOXML that Office writes and LibreOffice 7.4 does not (SmartArt, modern and threaded
+    comments), added to LibreOffice's clean files; the positives' text is the marking, the negatives'
+    harmless."""
+    def read(name):
+        with open(os.path.join(out, name), "rb") as f:
+            return f.read()
+    slide_rels = "ppt/slides/_rels/slide1.xml.rels"
+    for suffix, words, names in [("ja", ["計画", "社外秘"], [JA]), ("clean", ["計画", "秘書"], [])]:
+        write(os.path.join(out, f"i_smartart_{suffix}.pptx"), ooxml_with_parts(
+            read("i_clean.pptx"), {"ppt/diagrams/data1.xml": smartart(words)},
+            {"ppt/diagrams/data1.xml": "application/vnd.openxmlformats-officedocument.drawingml.diagramData+xml"},
+            {slide_rels: [(DIAGRAM_REL, "../diagrams/data1.xml")]}))
+        expected[f"i_smartart_{suffix}.pptx"] = names
+    for suffix, text, names in [("ja", "レビュー: 関係者外秘", [JA]), ("clean", "confidential to nobody", [])]:
+        write(os.path.join(out, f"i_modern_comment_{suffix}.pptx"), ooxml_with_parts(
+            read("i_clean.pptx"), {"ppt/comments/modernComment_100_1.xml": modern_comment(text)},
+            {"ppt/comments/modernComment_100_1.xml": "application/vnd.ms-powerpoint.comments+xml"},
+            {slide_rels: [(OFFICE_REL + "comments", "../comments/modernComment_100_1.xml")]}))
+        expected[f"i_modern_comment_{suffix}.pptx"] = names
+        write(os.path.join(out, f"c_threaded_comment_{suffix}.xlsx"), ooxml_with_parts(
+            read("c_clean.xlsx"), {"xl/threadedComments/threadedComment1.xml": threaded_comment(text)},
+            {"xl/threadedComments/threadedComment1.xml": "application/vnd.ms-excel.threadedcomments+xml"},
+            {"xl/worksheets/_rels/sheet1.xml.rels": [(OFFICE_REL + "threadedComment",
+                                                      "../threadedComments/threadedComment1.xml")]}))
+        expected[f"c_threaded_comment_{suffix}.xlsx"] = names
+
+
+def embedded_files(out, expected):
+    """Files inside files as people pass them on: OOXML parts Office writes and LibreOffice does not, PDFs
+    with attached files, a message saved in a mail, a zip inside a .docx, and renamed copies (the
+    scanner goes by content, never by name)."""
+    def read(name):
+        with open(os.path.join(out, name), "rb") as f:
+            return f.read()
+    with_office_parts(out, expected)
+    clean_text = "議事録: 秘書の予定、memo confidential to nobody, 4111 1111 1111 1112\n".encode("utf-8")
+    write(os.path.join(out, "p_attach_docx_ja.pdf"),
+          pdf_attach(read("w_clean.pdf"), [("報告書.docx", read("w_body_ja.docx"))], compressed=False))
+    expected["p_attach_docx_ja.pdf"] = [JA]
+    write(os.path.join(out, "p_attach_pdf_en.pdf"), pdf_attach(
+        read("c_clean.pdf"), [("plan.pdf", read("w_header_en.pdf")), ("notes.txt", clean_text)], compressed=True))
+    expected["p_attach_pdf_en.pdf"] = [EN]
+    write(os.path.join(out, "p_attach_clean.pdf"), pdf_attach(
+        read("w_clean.pdf"), [("notes.txt", clean_text), ("memo.docx", read("w_clean.docx"))], compressed=True))
+    expected["p_attach_clean.pdf"] = []
+    # A .msg saved into a mail (a forwarded Outlook item), the report attached to it.
+    meeting = msg("来週の打ち合わせ", "資料を添付します。", attachments=[("report.docx", read("w_body_ja.docx"))])
+    import email.policy
+    from email.message import EmailMessage
+    mail = EmailMessage(policy=email.policy.SMTP)
+    mail["From"], mail["To"], mail["Subject"] = "taro@example.co.jp", "partner@example.com", "Fw: meeting"
+    mail.set_content("See the attached item.")
+    mail.add_attachment(meeting, maintype="application", subtype="vnd.ms-outlook", filename="meeting.msg")
+    write(os.path.join(out, "m_msg_in_eml.eml"), mail.as_bytes())
+    expected["m_msg_in_eml.eml"] = [JA]
+    # A zip kept inside a .docx (beside its parts) holding a sheet.
+    with zipfile.ZipFile(io.BytesIO(read("w_clean.docx"))) as src:
+        parts = {item.filename: src.read(item.filename) for item in src.infolist()}
+    parts["word/embeddings/archive.zip"] = zip_of({"data/sheet.xlsx": read("c_marker_ja.xlsx")})
+    write(os.path.join(out, "w_zip_member_ja.docx"), zip_of(parts))
+    expected["w_zip_member_ja.docx"] = [JA]
+    # A document in a document in a document (LibreOffice writes one level of objects into .doc and
+    # .docx): LibreOffice's document with its object, itself an object in a clean document.
+    outer = cfb_streams(read("w_clean.doc"))
+    outer.update({f"ObjectPool/_1000/{path}": data for path, data in cfb_streams(read("w_object_writer_ja.doc")).items()})
+    write(os.path.join(out, "w_object_nested_ja.doc"), cfb(outer))
+    expected["w_object_nested_ja.doc"] = [JA]
+    with zipfile.ZipFile(io.BytesIO(read("w_object_writer_ja.docx"))) as src:
+        parts = {item.filename: src.read(item.filename) for item in src.infolist()}
+    parts["word/embeddings/oleObject1.docx"] = read("w_object_writer_ja.docx")
+    write(os.path.join(out, "w_object_nested_ja.docx"), zip_of(parts))
+    expected["w_object_nested_ja.docx"] = [JA]
+    for source, renamed in [("w_object_writer_ja.doc", "r_object_writer_ja.dat"),
+                            ("w_object_package_ja.docx", "r_object_package_ja.bin"),
+                            ("p_attach_docx_ja.pdf", "r_attach_docx_ja.txt"), ("i_object_calc_en.ppt", "r_object_calc_en"),
+                            ("w_object_clean.doc", "r_object_clean.txt")]:
+        shutil.copyfile(os.path.join(out, source), os.path.join(out, renamed))
+        expected[renamed] = expected[source]
+
+
 def build(out):
     if shutil.which("soffice") is None:
         sys.exit("soffice not found: install libreoffice-writer-nogui, libreoffice-calc-nogui and "
@@ -734,9 +1121,14 @@ def build(out):
             write(os.path.join(work, f"{name}.{SUFFIX[name[0]]}"), source.encode("utf-8"))
             for fmt in formats:
                 expected[f"{name}.{extension(fmt)}"] = names
+        packaged = packaged_sources()
+        for name, (data, formats, names) in packaged.items():
+            write(os.path.join(work, f"{name}.{PACKAGE_SUFFIX[name[0]]}"), data)
+            for fmt in formats:
+                expected[f"{name}.{extension(fmt)}"] = names
         started = time.monotonic()
         cpu_before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        convert(work, out, SOURCES)
+        convert(work, out, {**SOURCES, **packaged}, suffixes={name: PACKAGE_SUFFIX[name[0]] for name in packaged})
         seconds = time.monotonic() - started
         cpu_after = resource.getrusage(resource.RUSAGE_CHILDREN)
         cpu = (cpu_after.ru_utime - cpu_before.ru_utime) + (cpu_after.ru_stime - cpu_before.ru_stime)
@@ -779,8 +1171,10 @@ def build(out):
           msg("Lunch", "Lunch at noon; the memo is confidential to nobody.", attachments=[
               ("notes.txt", "議事録 4111 1111 1111 1112".encode("utf-8"))]))
     expected["m_clean.msg"] = []
+    embedded_files(out, expected)
     with open(os.path.join(out, "timing.txt"), "w") as f:
-        f.write(f"soffice {seconds:.1f} s ({cpu:.1f} s of CPU) for {sum(len(v[1]) for v in SOURCES.values())} files\n")
+        f.write(f"soffice {seconds:.1f} s ({cpu:.1f} s of CPU) for "
+                f"{sum(len(v[1]) for v in list(SOURCES.values()) + list(packaged.values()))} files\n")
     # Written last: its presence says the set is complete.
     with open(os.path.join(out, "expected.tsv"), "w", encoding="utf-8") as f:
         for path, names in sorted(expected.items()):
