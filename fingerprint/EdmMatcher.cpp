@@ -17,6 +17,7 @@
 
 #include "common/CpuFeatures.h"
 #include "common/Utf8.h"
+#include "fingerprint/Avx512.h"
 #include "fingerprint/TextNormalizer.h"
 
 namespace mamori::fingerprint {
@@ -112,17 +113,166 @@ std::bitset<kEdmKinds> untriggeredKinds(const EdmSet& set) {
   return kinds;
 }
 
+// The bytes of a block of up to 64 from a text's position, classified for Scanner::scanBlocks: bit i
+// describes the block's byte i.
+struct ByteClasses {
+  std::uint64_t field = 0;     // an ASCII character cutAt ends a field at
+  std::uint64_t word = 0;      // an ASCII space (cutAt: a word's end)
+  std::uint64_t trigger = 0;   // an ASCII digit or '@' (isTrigger)
+  std::uint64_t special = 0;   // a lead byte of a character that may be a cut or a trigger: C2 A0-BE, E2 81-9E,
+                               // E3 80 or 88-8F, EF BC, F0 9D-9F (the caller decodes those)
+  std::uint64_t nonAscii = 0;  // a byte >= 0x80
+};
+
+// The same classes, byte by byte: what runs without SSE2, and on a text's last 64 bytes (so every
+// text the tests compare the passes on runs it too). p[0, 65) is read (the byte after the block tells
+// a lead byte's character).
+ByteClasses classifyBytes(const unsigned char* p) {
+  ByteClasses k;
+  for (unsigned i = 0; i < 64; ++i) {
+    const unsigned b = p[i], n = p[i + 1];
+    const std::uint64_t bit = std::uint64_t{1} << i;
+    if (b < 0x80) {
+      const std::uint8_t kind = kAsciiClass[b];
+      if ((kind & 3U) == static_cast<unsigned>(Cut::kField)) k.field |= bit;
+      if ((kind & 3U) == static_cast<unsigned>(Cut::kWord)) k.word |= bit;
+      if ((kind & 4U) != 0) k.trigger |= bit;
+      continue;
+    }
+    k.nonAscii |= bit;
+    if ((b == 0xC2 && n >= 0xA0 && n <= 0xBE) || (b == 0xE2 && n >= 0x81 && n <= 0x9E) ||
+        (b == 0xE3 && (n == 0x80 || (n >= 0x88 && n <= 0x8F))) || (b == 0xEF && n == 0xBC) ||
+        (b == 0xF0 && n >= 0x9D && n <= 0x9F))
+      k.special |= bit;
+  }
+  return k;
+}
+
+#if defined(__SSE2__)
+// 16 bytes of classifyBytes, as 16-bit masks into k at bit shift.
+inline void classify16(const unsigned char* p, ByteClasses& k, unsigned shift) {
+  const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p));      // NOLINT: byte view
+  const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 1));  // NOLINT
+  const auto is = [](__m128i x, int b) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(b))); };
+  const auto inRange = [](__m128i x, int lo, int hi) {
+    const __m128i shifted = _mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo)));
+    return _mm_cmpeq_epi8(_mm_subs_epu8(shifted, _mm_set1_epi8(static_cast<char>(hi - lo))), _mm_setzero_si128());
+  };
+  const auto bits = [shift](__m128i m) {
+    return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm_movemask_epi8(m))) << shift;
+  };
+  __m128i field = _mm_or_si128(inRange(v, 0x09, 0x0D), _mm_or_si128(is(v, '"'), is(v, ',')));
+  field = _mm_or_si128(field, _mm_or_si128(inRange(v, ':', '<'), is(v, '>')));
+  field = _mm_or_si128(field, _mm_or_si128(_mm_or_si128(is(v, '['), is(v, ']')), is(v, '|')));
+  __m128i special = _mm_or_si128(_mm_and_si128(is(v, 0xC2), inRange(n, 0xA0, 0xBE)),
+                                 _mm_and_si128(is(v, 0xE2), inRange(n, 0x81, 0x9E)));
+  special = _mm_or_si128(special, _mm_and_si128(is(v, 0xE3), _mm_or_si128(is(n, 0x80), inRange(n, 0x88, 0x8F))));
+  special = _mm_or_si128(special, _mm_or_si128(_mm_and_si128(is(v, 0xEF), is(n, 0xBC)),
+                                               _mm_and_si128(is(v, 0xF0), inRange(n, 0x9D, 0x9F))));
+  k.field |= bits(field);
+  k.word |= bits(is(v, ' '));
+  k.trigger |= bits(_mm_or_si128(inRange(v, '0', '9'), is(v, '@')));
+  k.special |= bits(special);
+  k.nonAscii |= bits(v);
+}
+
+ByteClasses classifySse2(const unsigned char* p) {
+  ByteClasses k;
+  for (unsigned i = 0; i < 64; i += 16) classify16(p + i, k, i);
+  return k;
+}
+#endif
+
+#if defined(__x86_64__)
+__attribute__((target("avx2"))) inline __m256i is32(__m256i x, int b) {
+  return _mm256_cmpeq_epi8(x, _mm256_set1_epi8(static_cast<char>(b)));
+}
+__attribute__((target("avx2"))) inline __m256i inRange32(__m256i x, int lo, int hi) {
+  const __m256i shifted = _mm256_sub_epi8(x, _mm256_set1_epi8(static_cast<char>(lo)));
+  return _mm256_cmpeq_epi8(_mm256_subs_epu8(shifted, _mm256_set1_epi8(static_cast<char>(hi - lo))),
+                           _mm256_setzero_si256());
+}
+__attribute__((target("avx2"))) inline std::uint64_t bits32(__m256i m, unsigned shift) {
+  return static_cast<std::uint64_t>(static_cast<std::uint32_t>(_mm256_movemask_epi8(m))) << shift;
+}
+// classifyBytes 32 bytes a step.
+__attribute__((target("avx2"))) ByteClasses classifyAvx2(const unsigned char* p) {
+  ByteClasses k;
+  for (unsigned i = 0; i < 64; i += 32) {
+    const __m256i v = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i));      // NOLINT: byte view
+    const __m256i n = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p + i + 1));  // NOLINT
+    __m256i field = _mm256_or_si256(inRange32(v, 0x09, 0x0D), _mm256_or_si256(is32(v, '"'), is32(v, ',')));
+    field = _mm256_or_si256(field, _mm256_or_si256(inRange32(v, ':', '<'), is32(v, '>')));
+    field = _mm256_or_si256(field, _mm256_or_si256(_mm256_or_si256(is32(v, '['), is32(v, ']')), is32(v, '|')));
+    __m256i special = _mm256_or_si256(_mm256_and_si256(is32(v, 0xC2), inRange32(n, 0xA0, 0xBE)),
+                                      _mm256_and_si256(is32(v, 0xE2), inRange32(n, 0x81, 0x9E)));
+    special = _mm256_or_si256(
+        special, _mm256_and_si256(is32(v, 0xE3), _mm256_or_si256(is32(n, 0x80), inRange32(n, 0x88, 0x8F))));
+    special = _mm256_or_si256(special, _mm256_or_si256(_mm256_and_si256(is32(v, 0xEF), is32(n, 0xBC)),
+                                                       _mm256_and_si256(is32(v, 0xF0), inRange32(n, 0x9D, 0x9F))));
+    k.field |= bits32(field, i);
+    k.word |= bits32(is32(v, ' '), i);
+    k.trigger |= bits32(_mm256_or_si256(inRange32(v, '0', '9'), is32(v, '@')), i);
+    k.special |= bits32(special, i);
+    k.nonAscii |= bits32(v, i);
+  }
+  return k;
+}
+
+MAMORI_AVX512_BEGIN
+__attribute__((target("avx512f,avx512bw"))) inline std::uint64_t is64(__m512i x, int b) {
+  return _mm512_cmpeq_epi8_mask(x, _mm512_set1_epi8(static_cast<char>(b)));
+}
+__attribute__((target("avx512f,avx512bw"))) inline std::uint64_t inRange64(__m512i x, int lo, int hi) {
+  return _mm512_cmple_epu8_mask(_mm512_sub_epi8(x, _mm512_set1_epi8(static_cast<char>(lo))),
+                                _mm512_set1_epi8(static_cast<char>(hi - lo)));
+}
+// classifyBytes 64 bytes at once.
+__attribute__((target("avx512f,avx512bw"))) ByteClasses classifyAvx512(const unsigned char* p) {
+  const __m512i v = _mm512_loadu_si512(p);
+  const __m512i n = _mm512_loadu_si512(p + 1);
+  ByteClasses k;
+  k.field = inRange64(v, 0x09, 0x0D) | is64(v, '"') | is64(v, ',') | inRange64(v, ':', '<') | is64(v, '>') |
+            is64(v, '[') | is64(v, ']') | is64(v, '|');
+  k.word = is64(v, ' ');
+  k.trigger = inRange64(v, '0', '9') | is64(v, '@');
+  k.special = (is64(v, 0xC2) & inRange64(n, 0xA0, 0xBE)) | (is64(v, 0xE2) & inRange64(n, 0x81, 0x9E)) |
+              (is64(v, 0xE3) & (is64(n, 0x80) | inRange64(n, 0x88, 0x8F))) | (is64(v, 0xEF) & is64(n, 0xBC)) |
+              (is64(v, 0xF0) & inRange64(n, 0x9D, 0x9F));
+  k.nonAscii = _mm512_movepi8_mask(v);
+  return k;
+}
+MAMORI_AVX512_END
+#endif
+
+using Classifier = ByteClasses (*)(const unsigned char*);
+
+// The kernel this processor runs (chosen once; MAMORI_CPU_FEATURES=baseline: SSE2, every x86-64 has it).
+Classifier classifier() {
+#if defined(__x86_64__)
+  if (common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw))
+    return classifyAvx512;
+  if (common::cpuHas(common::CpuFeature::kAvx2)) return classifyAvx2;
+#endif
+#if defined(__SSE2__)
+  return classifySse2;
+#else
+  return classifyBytes;
+#endif
+}
+
 class Scanner {
  public:
   // Looks up the kinds the set holds in the fields of the text that fields names: every field, or only
   // those that hold (kTriggered) or do not hold (kUntriggered) a character isTrigger takes.
   enum class Fields { kEvery, kTriggered, kUntriggered };
-  // skipPlain: skip the bytes that are neither cuts nor triggers 16 at a time (plainBytes); without,
-  // every character is decoded and tested (the reference the tests compare the skipping with).
+  // classify: read the text by the classes of its bytes, 64 at a time (scanBlocks), with that kernel;
+  // without (nullptr), every character is decoded and tested in turn (the reference the tests compare
+  // the blocks with).
   // kinds: those looked up (of the set's kindsOf).
   Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields,
-          std::bitset<kEdmKinds> kinds, bool skipPlain = true)
-      : set_(set), key_(key), text_(text), kinds_(kinds), fields_(fields), skipPlain_(skipPlain) {
+          std::bitset<kEdmKinds> kinds, Classifier classify)
+      : set_(set), key_(key), text_(text), kinds_(kinds), fields_(fields), classify_(classify) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
   }
 
@@ -131,74 +281,7 @@ class Scanner {
   // Returns whether a field read held a character isTrigger takes.
   bool scan(std::size_t from, std::size_t to) {
     if (found_.size() >= kMaxFound) return false;
-    std::size_t wordBegin = 0;
-    bool inWord = false, triggered = false, wordTrigger = false, ascii = true, anyTriggered = false;
-    lineStart_ = static_cast<std::uint32_t>(from);
-    for (std::size_t at = from; at <= to;) {
-      // Bytes that are neither a cut nor a trigger only start or continue a word: skipped 16 at a time.
-      if (skipPlain_ && to - at > 16) {
-        std::uint32_t nonAscii = 0;
-        // Once the word holds a trigger (and so the field), another one changes nothing.
-        const std::size_t plain = plainBytes(at, !(inWord && wordTrigger), nonAscii);
-        if (plain > 0) {
-          if (!inWord) {
-            wordBegin = at;
-            inWord = true;
-            wordTrigger = false;
-          }
-          ascii = ascii && nonAscii == 0;
-          at += plain;
-          continue;
-        }
-      }
-      std::uint32_t c = '\n';
-      std::size_t length = 1;
-      bool trigger = false;
-      Cut cut = Cut::kField;
-      if (at < to && static_cast<unsigned char>(text_[at]) < 0x80) {
-        c = static_cast<unsigned char>(text_[at]);
-        const std::uint8_t kind = kAsciiClass[c];
-        cut = static_cast<Cut>(kind & 3U);
-        trigger = (kind & 4U) != 0;
-      } else if (at < to) {
-        ascii = false;
-        if (threeBytes(at, c)) {
-          length = 3;
-        } else {
-          length = common::decodeUtf8(text_, at, c);
-          if (length == 0) length = 1, c = 0xFFFD;
-        }
-        cut = cutAt(c);
-        trigger = isTrigger(c);
-      }
-      triggered = triggered || trigger;
-      if (cut != Cut::kNone && inWord) {
-        // The field's words are kept across fields (their buffers reused): only the first count_ count.
-        if (count_ == words_.size()) words_.emplace_back();
-        words_[count_].begin = wordBegin;
-        words_[count_].end = at;
-        words_[count_].trigger = wordTrigger;
-        ++count_;
-        inWord = false;
-      } else if (cut == Cut::kNone && !inWord) {
-        wordBegin = at;
-        inWord = true;
-        wordTrigger = false;
-      }
-      wordTrigger = wordTrigger || trigger;
-      if (cut == Cut::kField) {
-        anyTriggered = anyTriggered || triggered;
-        if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered)))
-          candidates(ascii);
-        count_ = 0;
-        triggered = false;
-        ascii = true;
-      }
-      if (c == '\n') lineStart_ = static_cast<std::uint32_t>(at + 1);
-      at += length;
-      if (found_.size() >= kMaxFound) break;
-    }
-    return anyTriggered;
+    return classify_ != nullptr ? scanBlocks(from, to) : scanCharacters(from, to);
   }
 
   std::vector<Found> take() {
@@ -214,46 +297,157 @@ class Scanner {
   }
 
  private:
-  // How many of the 16 bytes from at (at + 16 < the line's end) start no character that cutAt cuts at
-  // (or, with triggers, that isTrigger takes), nor continue one; nonAscii: whether one of those is
-  // not ASCII. A byte is taken for such a start when it may be one (ASCII control characters and the
-  // cuts; digits and '@'; the lead bytes C2, EF before BC, E3 before 80, and with triggers E2, F0, E3
-  // before 88 to 8F): the character loop decides those. The bytes skipped are no part of a
-  // character the loop stops at: those start with an ASCII or a lead byte, and a character's other
-  // bytes are continuation bytes.
-  std::size_t plainBytes(std::size_t at, bool triggers, std::uint32_t& nonAscii) const {
-#if defined(__SSE2__)
-    const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data()) + at;   // NOLINT: byte view
-    const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes));      // NOLINT
-    const __m128i n = _mm_loadu_si128(reinterpret_cast<const __m128i*>(bytes + 1));  // NOLINT
-    const auto is = [](__m128i x, int b) { return _mm_cmpeq_epi8(x, _mm_set1_epi8(static_cast<char>(b))); };
-    const auto upTo = [](__m128i x, int hi) {
-      return _mm_cmpeq_epi8(_mm_subs_epu8(x, _mm_set1_epi8(static_cast<char>(hi))), _mm_setzero_si128());
-    };
-    const auto inRange = [&](__m128i x, int lo, int hi) {
-      return upTo(_mm_sub_epi8(x, _mm_set1_epi8(static_cast<char>(lo))), hi - lo);
-    };
-    // ASCII cuts: controls and space, '"', ',', ':', ';', '<', '>', '[', ']', '|'.
-    __m128i hit = _mm_or_si128(upTo(v, ' '), _mm_or_si128(is(v, '"'), is(v, ',')));
-    hit = _mm_or_si128(hit, _mm_or_si128(inRange(v, ':', '<'), is(v, '>')));
-    hit = _mm_or_si128(hit, _mm_or_si128(_mm_or_si128(is(v, '['), is(v, ']')), is(v, '|')));
-    hit = _mm_or_si128(hit, _mm_or_si128(is(v, 0xC2), _mm_and_si128(is(v, 0xEF), is(n, 0xBC))));
-    hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE3), is(n, 0x80)));
-    if (triggers) {
-      hit = _mm_or_si128(hit, _mm_or_si128(inRange(v, '0', '9'), is(v, '@')));
-      hit = _mm_or_si128(hit, _mm_or_si128(is(v, 0xE2), is(v, 0xF0)));
-      hit = _mm_or_si128(hit, _mm_and_si128(is(v, 0xE3), inRange(n, 0x88, 0x8F)));
+  // The reference: every character decoded and tested in turn.
+  bool scanCharacters(std::size_t from, std::size_t to) {
+    std::size_t wordBegin = 0;
+    bool inWord = false, triggered = false, wordTrigger = false, ascii = true, anyTriggered = false;
+    lineStart_ = static_cast<std::uint32_t>(from);
+    for (std::size_t at = from; at <= to;) {
+      std::uint32_t c = '\n';
+      std::size_t length = 1;
+      bool trigger = false;
+      Cut cut = Cut::kField;
+      if (at < to && static_cast<unsigned char>(text_[at]) < 0x80) {
+        c = static_cast<unsigned char>(text_[at]);
+        const std::uint8_t kind = kAsciiClass[c];
+        cut = static_cast<Cut>(kind & 3U);
+        trigger = (kind & 4U) != 0;
+      } else if (at < to) {
+        ascii = false;
+        length = decodeAt(at, c);
+        cut = cutAt(c);
+        trigger = isTrigger(c);
+      }
+      triggered = triggered || trigger;
+      if (cut != Cut::kNone && inWord) {
+        addWord(wordBegin, at, wordTrigger);
+        inWord = false;
+      } else if (cut == Cut::kNone && !inWord) {
+        wordBegin = at;
+        inWord = true;
+        wordTrigger = false;
+      }
+      wordTrigger = wordTrigger || trigger;
+      if (cut == Cut::kField) {
+        anyTriggered = anyTriggered || triggered;
+        endField(triggered, ascii);
+        triggered = false;
+        ascii = true;
+      }
+      if (c == '\n') lineStart_ = static_cast<std::uint32_t>(at + 1);
+      at += length;
+      if (found_.size() >= kMaxFound) break;
     }
-    const auto mask = static_cast<std::uint32_t>(_mm_movemask_epi8(hit));
-    const std::size_t plain = mask == 0 ? 16 : static_cast<std::size_t>(std::countr_zero(mask));
-    nonAscii = static_cast<std::uint32_t>(_mm_movemask_epi8(v)) & ((std::uint32_t{1} << plain) - 1);
-    return plain;
-#else
-    (void)at;
-    (void)triggers;
-    nonAscii = 0;
-    return 0;
-#endif
+    return anyTriggered;
+  }
+
+  // The same candidates from the bytes' classes, 64 bytes a block (classifier()): a word is a run of
+  // bytes that are no part of a cut, a field ends at a field cut's first byte, a word or a field holds
+  // a trigger when one of its bytes starts one. Only the lead bytes that may start a non-ASCII cut or
+  // trigger are decoded (as the character loop decodes them: every lead byte and ASCII byte starts a
+  // character there, since a character's other bytes are continuation bytes); the cuts' continuation
+  // bytes are cuts too. A field's bytes begin after its cut's last byte, and it is ASCII when none of
+  // them up to its cut's first byte is not.
+  bool scanBlocks(std::size_t from, std::size_t to) {
+    const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data());  // NOLINT: byte view
+    lineStart_ = static_cast<std::uint32_t>(from);
+    bool inWord = false, wordTrigger = false, fieldTrigger = false, fieldAscii = true, anyTrigger = false;
+    std::size_t wordBegin = from, fieldBegin = from;
+    std::uint64_t carriedCut = 0;  // the bytes of a cut begun in the block before
+    for (std::size_t base = from; base < to; base += 64) {
+      const std::size_t size = std::min<std::size_t>(64, to - base);
+      const std::uint64_t valid = size == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << size) - 1;
+      ByteClasses k;
+      if (text_.size() - base >= 65) {
+        k = classify_(bytes + base);
+      } else {  // the text's last bytes, padded (a zero byte is of no class), byte by byte
+        std::array<unsigned char, 65> tail{};
+        std::memcpy(tail.data(), bytes + base, text_.size() - base);
+        k = classifyBytes(tail.data());
+      }
+      std::uint64_t cut = k.field | k.word | carriedCut, field = k.field, trigger = k.trigger;
+      carriedCut = 0;
+      for (std::uint64_t special = k.special & valid; special != 0; special &= special - 1) {
+        const auto i = static_cast<unsigned>(std::countr_zero(special));
+        std::uint32_t c = 0;
+        const std::size_t length = decodeAt(base + i, c);
+        const Cut kind = cutAt(c);
+        if (kind == Cut::kNone) {
+          if (isTrigger(c)) trigger |= std::uint64_t{1} << i;
+          continue;
+        }
+        if (kind == Cut::kField) field |= std::uint64_t{1} << i;
+        const std::size_t last = i + length;  // at most 64 + 3
+        cut |= last >= 64 ? ~std::uint64_t{0} << i : ((std::uint64_t{1} << last) - 1) & (~std::uint64_t{0} << i);
+        if (last > 64) carriedCut = (std::uint64_t{1} << (last - 64)) - 1;
+      }
+      cut &= valid;
+      field &= valid;
+      trigger &= valid;
+      const std::uint64_t nonAscii = k.nonAscii & valid;
+      anyTrigger = anyTrigger || trigger != 0;
+      // The bits of this block at or after position at.
+      const auto fromHere = [base](std::size_t at) {
+        return at <= base ? ~std::uint64_t{0} : at - base >= 64 ? 0 : ~std::uint64_t{0} << (at - base);
+      };
+      const std::uint64_t inside = ~cut & valid;
+      const std::uint64_t after = (inside << 1U) | (inWord ? 1U : 0U);  // the byte before is in a word
+      const std::uint64_t starts = inside & ~after, ends = cut & after;
+      for (std::uint64_t events = starts | ends | field; events != 0; events &= events - 1) {
+        const auto i = static_cast<unsigned>(std::countr_zero(events));
+        const std::uint64_t bit = std::uint64_t{1} << i;
+        const std::size_t at = base + i;
+        if ((ends & bit) != 0) {
+          addWord(wordBegin, at, wordTrigger || (trigger & fromHere(wordBegin) & (bit - 1)) != 0);
+          inWord = false;
+        }
+        if ((field & bit) != 0) {
+          endField(fieldTrigger || (trigger & fromHere(fieldBegin) & (bit - 1)) != 0,
+                   fieldAscii && (nonAscii & fromHere(fieldBegin) & (bit | (bit - 1))) == 0);
+          fieldTrigger = false;
+          fieldAscii = true;
+          std::uint32_t c = bytes[at];
+          fieldBegin = at + (c < 0x80 ? 1 : decodeAt(at, c));
+          if (bytes[at] == '\n') lineStart_ = static_cast<std::uint32_t>(at + 1);
+          if (found_.size() >= kMaxFound) return anyTrigger;
+        }
+        if ((starts & bit) != 0) {
+          wordBegin = at;
+          inWord = true;
+          wordTrigger = false;
+        }
+      }
+      if (inWord) wordTrigger = wordTrigger || (trigger & fromHere(wordBegin)) != 0;
+      fieldTrigger = fieldTrigger || (trigger & fromHere(fieldBegin)) != 0;
+      fieldAscii = fieldAscii && (nonAscii & fromHere(fieldBegin)) == 0;
+    }
+    if (inWord) addWord(wordBegin, to, wordTrigger);
+    endField(fieldTrigger, fieldAscii);
+    return anyTrigger;
+  }
+
+  // The character at text_[at] and its bytes (U+FFFD, 1 byte, for bytes that are not UTF-8).
+  std::size_t decodeAt(std::size_t at, std::uint32_t& c) const {
+    if (threeBytes(at, c)) return 3;
+    const std::size_t length = common::decodeUtf8(text_, at, c);
+    if (length > 0) return length;
+    c = 0xFFFD;
+    return 1;
+  }
+
+  // The field's words are kept across fields (their buffers reused): only the first count_ count.
+  void addWord(std::size_t begin, std::size_t end, bool trigger) {
+    if (count_ == words_.size()) words_.emplace_back();
+    words_[count_].begin = begin;
+    words_[count_].end = end;
+    words_[count_].trigger = trigger;
+    ++count_;
+  }
+
+  // A field's end: its candidates looked up when fields_ takes it.
+  void endField(bool triggered, bool ascii) {
+    if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered))) candidates(ascii);
+    count_ = 0;
   }
 
   // A well-formed three-byte character at text_[at] (most of Japanese text), decoded here rather
@@ -398,7 +592,7 @@ class Scanner {
   std::string_view text_;
   std::bitset<kEdmKinds> kinds_;
   Fields fields_;
-  bool skipPlain_;
+  Classifier classify_;
   std::vector<EdmKind> columnKinds_;  // per column of the set
   std::vector<Found> found_;
   bool keeping_ = false;
@@ -724,14 +918,16 @@ std::optional<AnchorPlan> anchorPlan(const EdmSet& set) {
 // other rows' values lie in between or on their lines is read only there: the rule decides every row
 // as it does from every candidate (docs/decisions/0057).
 std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {
+  static const Classifier chosen = classifier();
   const auto anchored = pass == EdmPass::kEveryCandidate ? std::nullopt : anchorPlan(set);
   if (!anchored) {
-    Scanner scanner(set, key, text, Scanner::Fields::kEvery, kindsOf(set), pass != EdmPass::kEveryCandidate);
+    Scanner scanner(set, key, text, Scanner::Fields::kEvery, kindsOf(set),
+                    pass == EdmPass::kEveryCandidate ? nullptr : chosen);
     scanner.scan(0, text.size());
     return scanner.take();
   }
   const AnchorPlan& plan = *anchored;
-  Scanner triggered(set, key, text, Scanner::Fields::kTriggered, plan.first);
+  Scanner triggered(set, key, text, Scanner::Fields::kTriggered, plan.first, chosen);
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
@@ -765,7 +961,7 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   }
   // The kinds not looked up yet (names and text in the fields without a trigger, or every kind
   // anchorPlan deferred): not read when there are none.
-  Scanner around(set, key, text, plan.thenFields, plan.then);
+  Scanner around(set, key, text, plan.thenFields, plan.then, chosen);
   if (plan.keepRowsFoundFirst) {
     // A row without a value found first has no value of a first kind in the text: it cannot be found.
     std::vector<std::uint32_t> rows;
@@ -825,6 +1021,50 @@ bool edmAnchored(const EdmSet& set) {
     }
   }
   return true;
+}
+
+bool edmReaderRuns(EdmReader reader) {
+  switch (reader) {
+    case EdmReader::kCharacters:
+    case EdmReader::kBytes:
+    case EdmReader::kChosen: return true;
+#if defined(__SSE2__)
+    case EdmReader::kSse2: return true;
+#endif
+#if defined(__x86_64__)
+    case EdmReader::kAvx2: return common::cpuHas(common::CpuFeature::kAvx2);
+    case EdmReader::kAvx512:
+      return common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw);
+#endif
+    default: return false;
+  }
+}
+
+std::vector<std::array<std::uint32_t, 4>> edmValuesRead(const EdmSet& set, const FingerprintKey& key,
+                                                        std::string_view text, EdmFields fields, EdmReader reader) {
+  const auto which = fields == EdmFields::kEvery       ? Scanner::Fields::kEvery
+                     : fields == EdmFields::kTriggered ? Scanner::Fields::kTriggered
+                                                       : Scanner::Fields::kUntriggered;
+  Classifier classify = nullptr;
+  switch (reader) {
+    case EdmReader::kCharacters: break;
+    case EdmReader::kBytes: classify = classifyBytes; break;
+#if defined(__SSE2__)
+    case EdmReader::kSse2: classify = classifySse2; break;
+#endif
+#if defined(__x86_64__)
+    case EdmReader::kAvx2: classify = classifyAvx2; break;
+    case EdmReader::kAvx512: classify = classifyAvx512; break;
+#endif
+    default: classify = classifier(); break;
+  }
+  if (!edmReaderRuns(reader)) return {};
+  Scanner scanner(set, key, text, which, kindsOf(set), classify);
+  scanner.scan(0, text.size());
+  std::vector<std::array<std::uint32_t, 4>> out;
+  for (const Found& f : scanner.take()) out.push_back({f.offset, f.line, f.column, f.row});
+  std::sort(out.begin(), out.end());
+  return out;
 }
 
 EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text, EdmPass pass) {

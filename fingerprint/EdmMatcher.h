@@ -16,6 +16,7 @@
 // others (addresses, names, text) only on the lines within window bytes of one found (0066). The answer
 // is the same as reading every candidate.
 
+#include <array>
 #include <cstdint>
 #include <string_view>
 #include <vector>
@@ -40,6 +41,17 @@ enum class EdmPass {
 
 EdmMatch matchEdm(const EdmSet& set, const FingerprintKey& key, std::string_view text,
                   EdmPass pass = EdmPass::kAnchored);
+
+// For tests: the values of the set's kinds found in text by one read of its fields (every field, those
+// holding a character that can make a digit or an '@', or those holding none), by the classes of its
+// bytes as matchEdm reads it (with the kernel reader names) or character by character: (offset, line
+// start, column, row), sorted.
+enum class EdmFields { kEvery, kTriggered, kUntriggered };
+enum class EdmReader { kCharacters, kBytes, kSse2, kAvx2, kAvx512, kChosen };
+// Whether this processor (and MAMORI_CPU_FEATURES) lets reader run.
+bool edmReaderRuns(EdmReader reader);
+std::vector<std::array<std::uint32_t, 4>> edmValuesRead(const EdmSet& set, const FingerprintKey& key,
+                                                        std::string_view text, EdmFields fields, EdmReader reader);
 
 // Whether every strong column of set is of a kind whose values hold an ASCII digit or an '@' (phone,
 // digits, e-mail; an address kind when the set says every address holds a digit): then matchEdm reads

@@ -546,3 +546,112 @@ TEST_CASE("every character that normalises to a digit is a trigger of the anchor
   for (std::size_t i = 0; i < missed.size() && i < 20; ++i) shown += std::to_string(missed[i]) + " ";
   CHECK_MESSAGE(missed.empty(), shown);
 }
+
+namespace {
+
+// Words of every class the field cutter tells apart: ASCII and non-ASCII cuts (and their neighbours
+// that are not), triggers of every lead byte (and lead bytes followed by what is not one), phones,
+// e-mails and numbers as files write them, characters that normalise longer, and bytes that are not
+// UTF-8 (truncated, surrogates, overlong, lone continuation bytes).
+const std::vector<std::string>& blockWords() {
+  static const std::vector<std::string> kWords = {
+      "山田", "太郎", "ヤマダ", "Taro", "plan", "x", "=", "{", "\\", "~", "\x7F", "\x01", "'",
+      "03-1234-5678", "(03) 1234 5678", "+81 3 1234 5678", "０３－１２３４－５６７８", "090.2222.3333",
+      "taro@example.jp", "ＴＡＲＯ＠ＥＸＡＭＰＬＥ．ＪＰ", "a@b", "@", "123456789018", "1234 5678 9018", "42",
+      "東京都千代田区1-2-3", "1丁目2番3号", "大阪市北区２１", "大阪市北区㉑",
+      "²", "¹", "¼", "¡", "⁰", "₁", "①", "⑴", "❶", "Ⅻ", "㈱", "㍻", "㌔", "ﬁ", "ｶﾞ", "０", "９", "𝟏", "🄀", "🯰", "😀",
+      "、", "。", "『", "＝", "・", "ー", "—", "−",
+      "\xE3\x80", "\xEF\xBC", "\xF0\x9F", "\xF0\x9D", "\xC2", "\xC3", "\x80", "\xBC\x8C", "\xED\xA0\x80",
+      "\xE0\x80\x80", "\xC0\xA0", "\xE3\x80\x80\x80", "\xEF\xBC\x8C\x8C"};
+  return kWords;
+}
+const std::vector<std::string>& blockCuts() {
+  static const std::vector<std::string> kCuts = {" ", "  ", "\t", "\n", "\r\n", "\v", "\f", ",", ", ", ";", "|", "\"",
+                                                 ":", "<", ">", "[", "]", "　", "\xC2\xA0", "，", "：", "；",
+                                                 "「", "」", "＜", "＞", ""};
+  return kCuts;
+}
+
+std::string blockText(std::mt19937& rng, std::size_t bytes) {
+  std::string text;
+  while (text.size() < bytes) {
+    const auto& word = blockWords()[rng() % blockWords().size()];
+    // Now and then a long word (across a 64-byte block) or a long run of one byte.
+    if (rng() % 40 == 0) {
+      for (std::size_t i = 0, n = 2 + rng() % 30; i < n; ++i) text += word;
+    } else if (rng() % 60 == 0) {
+      text += std::string(1 + rng() % 70, rng() % 2 == 0 ? 'z' : '7');
+    } else {
+      text += word;
+    }
+    text += blockCuts()[rng() % blockCuts().size()];
+  }
+  return text;
+}
+
+// A set whose values are blockWords() and runs of them: most candidates of blockText() are values.
+// minBytes: only name, address and text values of at least that many bytes (then a field shorter than
+// all of them is read only when it is not ASCII: "㍻" is "平成").
+fp::EdmSet blockSet(std::mt19937& rng, std::size_t minBytes, bool withLengths) {
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kName,  fp::EdmType::kPhone,   fp::EdmType::kEmail,
+                                            fp::EdmType::kNumber, fp::EdmType::kAddress, fp::EdmType::kText};
+  std::vector<fp::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.size(), 0);
+  const auto phrase = [&](std::size_t words) {
+    std::string out = blockWords()[rng() % blockWords().size()];
+    for (std::size_t i = 1; i < words; ++i) out += " " + blockWords()[rng() % blockWords().size()];
+    return out;
+  };
+  constexpr std::uint32_t kRows = 400;
+  for (std::uint32_t r = 0; r < kRows; ++r) {
+    std::vector<std::string> cells;
+    for (std::size_t c = 0; c < columns.size(); ++c) {
+      std::string cell = phrase(1 + rng() % 3);
+      if (minBytes > 0 && c != 1 && c != 2 && c != 3) {
+        const auto value = fp::normalizeEdmValue(fp::edmKind(columns[c]), cell);
+        if (!value || value->size() < minBytes) cell = r < 20 ? "平成" : cell + " 長い値";
+      }
+      cells.push_back(cell);
+    }
+    const std::vector<std::string_view> views(cells.begin(), cells.end());
+    fp::hashEdmRow(testKey(), columns, views, r, entries, &lengths);
+  }
+  auto set = fp::buildEdmSet("blocks", 1, testKey().keyId(), columns, 2, kRows, entries,
+                             withLengths ? lengths : std::vector<std::uint64_t>{});
+  REQUIRE(set);
+  return set.value();
+}
+
+}  // namespace
+
+TEST_CASE("reading by blocks of bytes finds the values that reading character by character finds") {
+  // Every kernel this processor runs (the chosen one: AVX-512, AVX2 or SSE2; with
+  // MAMORI_CPU_FEATURES=baseline only SSE2 and the portable one).
+  constexpr std::array<fp::EdmReader, 5> kReaders = {fp::EdmReader::kBytes, fp::EdmReader::kSse2, fp::EdmReader::kAvx2,
+                                                     fp::EdmReader::kAvx512, fp::EdmReader::kChosen};
+  CHECK(fp::edmReaderRuns(fp::EdmReader::kSse2));
+  std::mt19937 rng(67);
+  const std::vector<fp::EdmSet> sets = {blockSet(rng, 0, true), blockSet(rng, 0, false), blockSet(rng, 7, true)};
+  std::size_t values = 0;
+  for (int i = 0; i < 1500; ++i) {
+    const auto& set = sets[static_cast<std::size_t>(i) % sets.size()];
+    // Short texts (the last block is read byte by byte) and texts of many blocks.
+    const std::string text = blockText(rng, i % 3 == 0 ? rng() % 80 : rng() % 900);
+    CAPTURE(text);
+    CAPTURE(i);
+    for (const auto fields : {fp::EdmFields::kEvery, fp::EdmFields::kTriggered, fp::EdmFields::kUntriggered}) {
+      const auto byCharacters = fp::edmValuesRead(set, testKey(), text, fields, fp::EdmReader::kCharacters);
+      for (const auto reader : kReaders) {
+        CAPTURE(static_cast<int>(reader));
+        if (fp::edmReaderRuns(reader)) REQUIRE(fp::edmValuesRead(set, testKey(), text, fields, reader) == byCharacters);
+      }
+      values += byCharacters.size();
+    }
+  }
+  MESSAGE(values, " values found");
+  CHECK(values > 100000);
+  // A field shorter than every registered name, address or text is read when it is not ASCII.
+  const auto& longer = sets[2];
+  CHECK_FALSE(fp::edmValuesRead(longer, testKey(), "x,㍻,x", fp::EdmFields::kEvery, fp::EdmReader::kChosen).empty());
+  CHECK(fp::edmValuesRead(longer, testKey(), "x,ab,x", fp::EdmFields::kEvery, fp::EdmReader::kChosen).empty());
+}
