@@ -103,13 +103,15 @@ std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
   return kinds;
 }
 
-// The kinds whose values can lie in a field holding no character isTrigger takes, in a set the
-// anchored pass reads (edmAnchored): names and text. A phone or a number needs digits, an e-mail an
-// '@', and the set's addresses all hold an ASCII digit, which only a trigger normalises to.
+// The set's kinds whose values can lie in a field holding no character isTrigger takes: names, text,
+// and addresses unless the set says every address holds a digit. A phone or a number needs digits, an
+// e-mail an '@', and an ASCII digit is only what a trigger normalises to (0057: a test runs every code
+// point through the normaliser). In a set the anchored pass reads (edmAnchored), names and text.
 std::bitset<kEdmKinds> untriggeredKinds(const EdmSet& set) {
   std::bitset<kEdmKinds> kinds = kindsOf(set);
-  for (const EdmKind kind : {EdmKind::kPhone, EdmKind::kDigits, EdmKind::kEmail, EdmKind::kAddress})
+  for (const EdmKind kind : {EdmKind::kPhone, EdmKind::kDigits, EdmKind::kEmail})
     kinds.reset(static_cast<std::size_t>(kind));
+  if (set.valuesHoldDigits(EdmKind::kAddress)) kinds.reset(static_cast<std::size_t>(EdmKind::kAddress));
   return kinds;
 }
 
@@ -263,16 +265,15 @@ Classifier classifier() {
 
 class Scanner {
  public:
-  // Looks up the kinds the set holds in the fields of the text that fields names: every field, or only
-  // those that hold (kTriggered) or do not hold (kUntriggered) a character isTrigger takes.
-  enum class Fields { kEvery, kTriggered, kUntriggered };
   // classify: read the text by the classes of its bytes, 64 at a time (scanBlocks), with that kernel;
   // without (nullptr), every character is decoded and tested in turn (the reference the tests compare
   // the blocks with).
-  // kinds: those looked up (of the set's kindsOf).
-  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, Fields fields,
-          std::bitset<kEdmKinds> kinds, Classifier classify)
-      : set_(set), key_(key), text_(text), kinds_(kinds), fields_(fields), classify_(classify) {
+  // triggered, untriggered: the kinds (of the set's kindsOf) looked up in the fields that hold a
+  // character isTrigger takes, and in those that hold none.
+  Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, std::bitset<kEdmKinds> triggered,
+          std::bitset<kEdmKinds> untriggered, Classifier classify)
+      : set_(set), key_(key), text_(text), triggeredKinds_(triggered), untriggeredKinds_(untriggered),
+        classify_(classify) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
   }
 
@@ -444,9 +445,10 @@ class Scanner {
     ++count_;
   }
 
-  // A field's end: its candidates looked up when fields_ takes it.
+  // A field's end: its candidates looked up as the kinds read in such a field.
   void endField(bool triggered, bool ascii) {
-    if (count_ > 0 && (fields_ == Fields::kEvery || triggered == (fields_ == Fields::kTriggered))) candidates(ascii);
+    kinds_ = triggered ? triggeredKinds_ : untriggeredKinds_;
+    if (count_ > 0 && kinds_.any()) candidates(ascii);
     count_ = 0;
   }
 
@@ -590,8 +592,8 @@ class Scanner {
   const EdmSet& set_;
   const FingerprintKey& key_;
   std::string_view text_;
-  std::bitset<kEdmKinds> kinds_;
-  Fields fields_;
+  std::bitset<kEdmKinds> triggeredKinds_, untriggeredKinds_;
+  std::bitset<kEdmKinds> kinds_;  // those of the field being read
   Classifier classify_;
   std::vector<EdmKind> columnKinds_;  // per column of the set
   std::vector<Found> found_;
@@ -876,10 +878,11 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
 }
 
 // What the anchored pass looks up first, in every field holding a trigger, and then only in the lines
-// within the window of a strong value found first (in the fields thenFields names).
+// within the window of a strong value found first (thenTriggered and thenUntriggered).
 struct AnchorPlan {
-  std::bitset<kEdmKinds> first, then;
-  Scanner::Fields thenFields;
+  std::bitset<kEdmKinds> first;
+  // Then: in the fields holding a trigger, and in those holding none.
+  std::bitset<kEdmKinds> thenTriggered, thenUntriggered;
   // Every row found has a value of a first kind: of the values found then, only the records of rows
   // found first are kept (Scanner::keepOnly).
   bool keepRowsFoundFirst = false;
@@ -892,8 +895,9 @@ struct AnchorPlan {
 // it is found by: those kinds are looked up first, and the others (addresses, names, text) only around
 // what they find, in every field (docs/decisions/0066). An address of a customer list is shared by
 // many rows and is the costly candidate (normalised, hashed, and its rows collected for each line).
-// The addresses need not hold a digit then (they are read in every field around the first values);
-// else the set must anchor (edmAnchored). Without a plan, every candidate is read.
+// The addresses need not hold a digit then (they are read in every field around the first values, or,
+// when the set says each holds a digit, in those holding a trigger); else the set must anchor
+// (edmAnchored). Without a plan, every candidate is read.
 std::optional<AnchorPlan> anchorPlan(const EdmSet& set) {
   const std::bitset<kEdmKinds> present = kindsOf(set);
   std::bitset<kEdmKinds> selective;
@@ -905,8 +909,9 @@ std::optional<AnchorPlan> anchorPlan(const EdmSet& set) {
         !selective.test(static_cast<std::size_t>(edmKind(set.columns[c]))))
       ++others;
   if (others < set.minColumns)
-    return AnchorPlan{present & selective, present & ~selective, Scanner::Fields::kEvery, set.rows < kOtherRows};
-  if (edmAnchored(set)) return AnchorPlan{present, untriggeredKinds(set), Scanner::Fields::kUntriggered};
+    return AnchorPlan{present & selective, present & ~selective, present & ~selective & untriggeredKinds(set),
+                      set.rows < kOtherRows};
+  if (edmAnchored(set)) return AnchorPlan{present, {}, untriggeredKinds(set)};
   return std::nullopt;
 }
 
@@ -921,13 +926,12 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   static const Classifier chosen = classifier();
   const auto anchored = pass == EdmPass::kEveryCandidate ? std::nullopt : anchorPlan(set);
   if (!anchored) {
-    Scanner scanner(set, key, text, Scanner::Fields::kEvery, kindsOf(set),
-                    pass == EdmPass::kEveryCandidate ? nullptr : chosen);
+    Scanner scanner(set, key, text, kindsOf(set), kindsOf(set), pass == EdmPass::kEveryCandidate ? nullptr : chosen);
     scanner.scan(0, text.size());
     return scanner.take();
   }
   const AnchorPlan& plan = *anchored;
-  Scanner triggered(set, key, text, Scanner::Fields::kTriggered, plan.first, chosen);
+  Scanner triggered(set, key, text, plan.first, {}, chosen);
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
@@ -961,7 +965,7 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   }
   // The kinds not looked up yet (names and text in the fields without a trigger, or every kind
   // anchorPlan deferred): not read when there are none.
-  Scanner around(set, key, text, plan.thenFields, plan.then, chosen);
+  Scanner around(set, key, text, plan.thenTriggered, plan.thenUntriggered, chosen);
   if (plan.keepRowsFoundFirst) {
     // A row without a value found first has no value of a first kind in the text: it cannot be found.
     std::vector<std::uint32_t> rows;
@@ -971,7 +975,7 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
     rows.erase(std::unique(rows.begin(), rows.end()), rows.end());
     around.keepOnly(std::move(rows));
   }
-  if (plan.then.any())
+  if ((plan.thenTriggered | plan.thenUntriggered).any())
     for (const auto& [from, to] : lines) around.scan(from, to);
   auto found = around.take();
   // With the values of the triggered fields on those lines (found in text order).
@@ -1042,9 +1046,6 @@ bool edmReaderRuns(EdmReader reader) {
 
 std::vector<std::array<std::uint32_t, 4>> edmValuesRead(const EdmSet& set, const FingerprintKey& key,
                                                         std::string_view text, EdmFields fields, EdmReader reader) {
-  const auto which = fields == EdmFields::kEvery       ? Scanner::Fields::kEvery
-                     : fields == EdmFields::kTriggered ? Scanner::Fields::kTriggered
-                                                       : Scanner::Fields::kUntriggered;
   Classifier classify = nullptr;
   switch (reader) {
     case EdmReader::kCharacters: break;
@@ -1059,7 +1060,9 @@ std::vector<std::array<std::uint32_t, 4>> edmValuesRead(const EdmSet& set, const
     default: classify = classifier(); break;
   }
   if (!edmReaderRuns(reader)) return {};
-  Scanner scanner(set, key, text, which, kindsOf(set), classify);
+  const auto kinds = kindsOf(set);
+  Scanner scanner(set, key, text, fields == EdmFields::kUntriggered ? std::bitset<kEdmKinds>{} : kinds,
+                  fields == EdmFields::kTriggered ? std::bitset<kEdmKinds>{} : kinds, classify);
   scanner.scan(0, text.size());
   std::vector<std::array<std::uint32_t, 4>> out;
   for (const Found& f : scanner.take()) out.push_back({f.offset, f.line, f.column, f.row});
