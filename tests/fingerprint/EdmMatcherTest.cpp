@@ -511,13 +511,20 @@ TEST_CASE("an address whose only digit is a compatibility form is found by the a
     CAPTURE(one);
     const bool read = one != "㏠";  // 1日: not the registered address, but a trigger all the same
     CHECK(rows(set, "顧客 山田 太郎\n大阪府大阪市北区" + one + "\n") == (read ? 1 : 0));
-    for (std::size_t pad = 0; pad < 20; ++pad) {  // at every place of a 16-byte block of the trigger search
+    for (std::size_t pad = 0; pad < 70; ++pad) {  // at every place of a 64-byte block of the trigger search
       CHECK(rows(set, std::string(pad, 'z') + "\n顧客 山田 太郎\n大阪府大阪市北区" + one + "\n" +
-                          std::string(40, 'z')) == (read ? 1 : 0));
+                          std::string(80, 'z')) == (read ? 1 : 0));
       // ... and of the field cutter's (a line long enough for its 16-byte blocks)
       CHECK(rows(set, "顧客 山田 太郎\n" + std::string(pad, 'z') + ",大阪府大阪市北区" + one + "," +
                           std::string(20, 'z') + "\n") == (read ? 1 : 0));
     }
+  }
+}
+
+TEST_CASE("an e-mail whose only trigger is its '@' is found at every place of the trigger search's blocks") {
+  const auto set = sample();
+  for (std::size_t pad = 0; pad < 70; ++pad) {
+    CHECK(rows(set, std::string(pad, 'z') + "\n山田 太郎 taro@example.jp\n" + std::string(80, 'z')) == 1);
   }
 }
 
