@@ -42,7 +42,7 @@ import tempfile
 import time
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-from mamori_testkit import make_fixtures  # (the fixtures' docx/xlsx writers)
+from mamori_testkit.scan_trees import make_office_trees, make_plain_tree  # (the trees, also bench/sets.py's)
 
 BIN = os.environ.get("MAMORI_BIN_DIR", os.path.join(REPO, "build", "bin"))
 
@@ -54,50 +54,6 @@ rule confidential_marking_en { strings: $a = "CONFIDENTIAL" $b = "Company Confid
 rule customer_list_ja { strings: $a = "顧客番号" $b = "氏名" $c = "住所" $d = "電話番号" $e = "生年月日"
   condition: 3 of them }
 '''
-
-WORDS = ("会議 資料 予定 売上 報告 確認 お願い 以上 project budget meeting schedule report "
-         "review update customer order invoice delivery 東京 大阪 営業 開発 品質").split()
-
-
-def text_blob(rng, size, mark):
-    words = []
-    total = 0
-    while total < size:
-        w = rng.choice(WORDS)
-        words.append(w)
-        total += len(w.encode()) + 1
-    if mark:
-        words.insert(rng.randrange(len(words)), "社外秘")
-    return " ".join(words)
-
-
-def make_plain_tree(root, files, kib, rng):
-    for i in range(files):
-        d = os.path.join(root, f"d{i % 32:02d}")
-        os.makedirs(d, exist_ok=True)
-        with open(os.path.join(d, f"f{i:05d}.txt"), "w", encoding="utf-8") as f:
-            f.write(text_blob(rng, kib * 1024, i % 50 == 0))
-
-
-def make_office_trees(office_root, text_root, files, kib, rng):
-    for i in range(files):
-        paragraphs = [[text_blob(rng, 300, False)] for _ in range(max(1, kib * 1024 // 300))]
-        if i % 10 == 0:
-            paragraphs[len(paragraphs) // 2] = ["社", "外", "秘"]
-        for root in (office_root, text_root):
-            os.makedirs(os.path.join(root, f"d{i % 16:02d}"), exist_ok=True)
-        base = f"d{i % 16:02d}/f{i:05d}"
-        if i % 2 == 0:
-            data = make_fixtures.docx(paragraphs)
-            with open(os.path.join(office_root, base + ".docx"), "wb") as f:
-                f.write(data)
-        else:
-            data = make_fixtures.xlsx(["".join(p) for p in paragraphs])
-            with open(os.path.join(office_root, base + ".xlsx"), "wb") as f:
-                f.write(data)
-        with open(os.path.join(text_root, base + ".txt"), "w", encoding="utf-8") as f:
-            f.write("\n".join("".join(p) for p in paragraphs))
-
 
 def rewrite_by_libreoffice(office_root, text_root, files, work):
     """The office tree's documents written again by LibreOffice (soffice --headless) from the same text:

@@ -10,7 +10,8 @@ and the benchmarks (bench/) share. One package, found through PYTHONPATH:
 
 Modules: harness (collector and agent processes, TLS client, waits with deadlines), cupsd (a test-owned
 CUPS scheduler), make_fixtures with archive_fixtures and mail_fixtures (the scanner's fixture tree;
-`python3 -m mamori_testkit.make_fixtures OUT_DIR`), edm_fixtures (customer tables), p2p (namespace
+`python3 -m mamori_testkit.make_fixtures OUT_DIR`), edm_fixtures (customer tables), scan_trees (the
+generated trees of bench/scan.py and bench/sets.py: plain, office and home-like mixed), p2p (namespace
 sandbox, torrents, the Wine stand-in), rsyslog (a test-owned rsyslog), qemu_guest and plug_timing (the
 QEMU guests of tests/e2e).
 """

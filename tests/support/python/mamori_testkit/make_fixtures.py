@@ -52,11 +52,15 @@ def docx(paragraph_runs):
     ])
 
 
-def xlsx(strings):
+def xlsx(strings, columns=1):
+    """A minimal SpreadsheetML package: strings (shared strings) laid out columns to a row (1 to 26)."""
     sst = "".join(f"<si><t>{s}</t></si>" for s in strings)
     shared = (f'<?xml version="1.0"?><sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" '
               f'count="{len(strings)}" uniqueCount="{len(strings)}">{sst}</sst>')
-    rows = "".join(f'<row r="{i + 1}"><c r="A{i + 1}" t="s"><v>{i}</v></c></row>' for i in range(len(strings)))
+    rows = "".join(f'<row r="{r + 1}">' + "".join(
+        f'<c r="{chr(65 + c)}{r + 1}" t="s"><v>{r * columns + c}</v></c>'
+        for c in range(min(columns, len(strings) - r * columns))) + "</row>"
+        for r in range((len(strings) + columns - 1) // columns))
     sheet = ('<?xml version="1.0"?><worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">'
              f"<sheetData>{rows}</sheetData></worksheet>")
     return zip_bytes([
