@@ -131,7 +131,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
     case FileType::kCompressed: extractArchive(walk, data, location, depth, true); return;
     case FileType::kMail: extractMail(walk, data, location, depth); return;
     case FileType::kPdf: extractPdf(walk, data, location, depth); return;
-    case FileType::kRtf: extractRtf(walk, data, location); return;
+    case FileType::kRtf: extractRtf(walk, data, location, depth); return;
     case FileType::kOle2: extractOle2(walk, data, location, depth); return;
     case FileType::kOther: walk.visit(location, data, PartKind::kFile); return;
   }
@@ -387,13 +387,35 @@ void Extractor::extractGzip(Walk& walk, std::string_view data, const std::string
   extractAt(walk, bytes.value(), member, depth + 1);
 }
 
-void Extractor::extractRtf(Walk& walk, std::string_view data, const std::string& location) const {
+void Extractor::extractEmbedded(Walk& walk, std::string_view data, const std::string& location,
+                                std::int64_t depth) const {
+  if (depth + 1 > limits_.maxDepth) {
+    walk.notInspected.push_back(
+        {location, "attachment nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
+    return;
+  }
+  extractAt(walk, data, location, depth + 1);
+}
+
+void Extractor::extractRtf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   const std::uint64_t cap = std::min(walk.remaining(limits_), static_cast<std::uint64_t>(limits_.memoryCapBytes));
   RtfTextResult rtf = rtfText(data, static_cast<std::size_t>(cap));
   walk.visit(location, data, PartKind::kContainer);
   for (auto& problem : rtf.problems) walk.notInspected.push_back({location, std::move(problem)});
   walk.inflated += rtf.text.size();
   if (!rtf.text.empty()) walk.visit(location, rtf.text, PartKind::kText);
+  // Embedded objects (a document, a sheet, a dropped file): their native data is a nested file.
+  for (std::size_t i = 0; i < rtf.objects.size(); ++i) {
+    walk.inflated += rtf.objects[i].size();
+    const Ole1Object object = ole1Object(rtf.objects[i]);
+    if (object.native.empty()) continue;  // a link or a picture only
+    if (object.className == "Package") {
+      const OleNativeFile file = oleNativeFile(object.sizedNative);
+      if (!file.data.empty()) extractEmbedded(walk, file.data, memberLocation(location, file.name), depth);
+      continue;
+    }
+    extractEmbedded(walk, object.native, memberLocation(location, "object-" + std::to_string(i + 1)), depth);
+  }
 }
 
 void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
@@ -409,14 +431,8 @@ void Extractor::extractPdf(Walk& walk, std::string_view data, const std::string&
   if (!pdf.text.empty()) walk.visit(location, pdf.text, PartKind::kText);
   // Attached files (counted in the budget pdfText was given) are nested files, as a zip's members.
   for (const auto& file : pdf.attachments) {
-    const std::string member = memberLocation(location, file.name);
     walk.inflated += file.data.size();
-    if (depth + 1 > limits_.maxDepth) {
-      walk.notInspected.push_back(
-          {member, "attachment nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
-      continue;
-    }
-    extractAt(walk, file.data, member, depth + 1);
+    extractEmbedded(walk, file.data, memberLocation(location, file.name), depth);
   }
 }
 
@@ -432,12 +448,7 @@ void Extractor::extractOle2(Walk& walk, std::string_view data, const std::string
                      [&](const std::string& where, std::string_view bytes) {
                        if (!containerSeen) walk.visit(location, data, PartKind::kContainer), containerSeen = true;
                        walk.inflated += bytes.size();
-                       if (depth + 1 > limits_.maxDepth) {
-                         walk.notInspected.push_back({where, "attachment nested deeper than archive.max_depth (" +
-                                                                 std::to_string(limits_.maxDepth) + ")"});
-                         return;
-                       }
-                       extractAt(walk, bytes, where, depth + 1);
+                       extractEmbedded(walk, bytes, where, depth);
                      },
                      [&](const std::string& where, const std::string& reason, common::ErrorKind kind) {
                        walk.notInspected.push_back({where, reason, kind});

@@ -122,43 +122,50 @@ class Reader {
     for (const CfbEntry& entry : file_.entries()) {
       if (entry.type == CfbEntry::Type::kStorage) {
         if (entry.name.rfind("__substg1.0_", 0) == 0 || entry.name.rfind("__attach_version1.0_", 0) == 0) continue;
-        const std::string base = entry.path + "/";
-        const std::string where = memberLocation(location, entry.path);
-        const auto has = [&](const char* name) {
-          const CfbEntry* found = file_.find(base + name);
-          return found != nullptr && found->type == CfbEntry::Type::kStream;
-        };
-        if (has("WordDocument")) {
-          word(where, base);
-        } else if (has("PowerPoint Document")) {
-          powerPoint(where, base);
-        } else if (has("Workbook") || has("Book")) {
-          excel(where, base);
-        } else {
-          continue;
-        }
-        any = true;
-        continue;
+        any = storageDocument(memberLocation(location, entry.path), entry.path + "/") || any;
+      } else if (entry.type == CfbEntry::Type::kStream) {
+        any = objectStream(location, entry, entry.path.substr(0, entry.path.size() - entry.name.size())) || any;
       }
-      if (entry.type != CfbEntry::Type::kStream) continue;
-      const bool package = nameIs(entry.name, "package_stream") || nameIs(entry.name, "Package");
-      const bool native = entry.name == "\x01Ole10Native";
-      const bool contents = nameIs(entry.name, "CONTENTS");
-      if (!package && !native && !contents) continue;
-      auto bytes = stream(location, entry.path);
-      if (!bytes) continue;
-      any = true;
-      produced_ += bytes->size();
-      if (!native) {
-        sink_.embedded(memberLocation(location, entry.path), *bytes);
-        continue;
-      }
-      const std::string storage = entry.path.substr(0, entry.path.size() - entry.name.size());
-      OleNativeFile file = oleNativeFile(*bytes);
-      if (file.data.empty()) continue;
-      sink_.embedded(memberLocation(location, storage + file.name), file.data);
     }
     return any;
+  }
+
+  // The Word document, presentation or workbook in the storage at base (a path ending in '/'), read
+  // and located at where; false when the storage holds none.
+  bool storageDocument(const std::string& where, const std::string& base) {
+    const auto has = [&](const char* name) {
+      const CfbEntry* found = file_.find(base + name);
+      return found != nullptr && found->type == CfbEntry::Type::kStream;
+    };
+    if (has("WordDocument")) {
+      word(where, base);
+    } else if (has("PowerPoint Document")) {
+      powerPoint(where, base);
+    } else if (has("Workbook") || has("Book")) {
+      excel(where, base);
+    } else {
+      return false;
+    }
+    return true;
+  }
+
+  // A stream that is an object's file (a package, a dropped file's Ole10Native, CONTENTS): sent as a
+  // nested file located at location!prefix + its name; false for any other stream.
+  bool objectStream(const std::string& location, const CfbEntry& entry, const std::string& prefix) {
+    const bool package = nameIs(entry.name, "package_stream") || nameIs(entry.name, "Package");
+    const bool native = entry.name == "\x01Ole10Native";
+    const bool contents = nameIs(entry.name, "CONTENTS");
+    if (!package && !native && !contents) return false;
+    auto bytes = stream(location, entry.path);
+    if (!bytes) return false;
+    produced_ += bytes->size();
+    if (!native) {
+      sink_.embedded(memberLocation(location, prefix + entry.name), *bytes);
+      return true;
+    }
+    const OleNativeFile file = oleNativeFile(*bytes);
+    if (!file.data.empty()) sink_.embedded(memberLocation(location, prefix + file.name), file.data);
+    return true;
   }
 
   // A message stored at storage (the root, or an embedded message's "__substg1.0_3701000D").
@@ -205,6 +212,16 @@ class Reader {
     }
     const CfbEntry* inner = file_.find(base + "3701000D");
     if (inner == nullptr || inner->type != CfbEntry::Type::kStorage) return;
+    // An OLE object attached to the message (a document in a rich-text mail, attach method 6): its
+    // storage holds the object's streams, not a message's.
+    if (file_.find(inner->path + "/__properties_version1.0") == nullptr) {
+      const std::string where = memberLocation(location, name);
+      storageDocument(where, inner->path + "/");
+      for (const CfbEntry* child : file_.children(file_.indexOf(*inner))) {
+        if (child->type == CfbEntry::Type::kStream) objectStream(where, *child, "");
+      }
+      return;
+    }
     if (nesting >= kMaxMessageNesting) {
       sink_.problem(memberLocation(location, name), "messages nested deeper than " + std::to_string(kMaxMessageNesting),
                     common::ErrorKind::kTooLarge);
@@ -297,6 +314,31 @@ OleNativeFile oleNativeFile(std::string_view stream) {
   // Another OLE 1.0 object (its native data is the file itself).
   out.data = native;
   out.name = "Ole10Native";
+  return out;
+}
+
+Ole1Object ole1Object(std::string_view data) {
+  Ole1Object out;
+  constexpr std::uint32_t kEmbedded = 2;
+  if (data.size() < 8 || le32(data, 4) != kEmbedded) return out;
+  std::size_t at = 8;
+  for (int field = 0; field < 3; ++field) {  // class, topic and item names: sizes with their NUL
+    if (data.size() - at < 4) return out;
+    const std::uint32_t size = le32(data, at);
+    at += 4;
+    if (size > data.size() - at) return out;
+    if (field == 0) {
+      std::string_view name = data.substr(at, size);
+      while (!name.empty() && name.back() == '\0') name.remove_suffix(1);
+      out.className = std::string(name.substr(0, 256));
+    }
+    at += size;
+  }
+  if (data.size() - at < 4) return out;
+  const std::uint32_t size = le32(data, at);
+  if (size > data.size() - at - 4) return out;
+  out.sizedNative = data.substr(at, size + 4);
+  out.native = data.substr(at + 4, size);
   return out;
 }
 

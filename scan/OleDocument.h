@@ -42,6 +42,18 @@ struct OleNativeFile {
 };
 OleNativeFile oleNativeFile(std::string_view stream);
 
+// An OLE 1.0 object as RTF keeps it ({\*\objdata}: [MS-OLEDS] 2.2.4 ObjectHeader, then for an embedded
+// object its native data's size and bytes): the class name ("Word.Document.8", "Package") and the
+// native data (a compound file for OLE 2 objects; for a Package the Ole10Native layout, which
+// sizedNative gives with its size for oleNativeFile). native is empty for linked and static objects
+// and for data that is cut short. Pure and bounded.
+struct Ole1Object {
+  std::string className;
+  std::string_view native;
+  std::string_view sizedNative;
+};
+Ole1Object ole1Object(std::string_view data);
+
 OleKind readOleDocument(std::string_view data, const std::string& location, std::uint64_t maxBytes,
                         const OleSink& sink);
 

@@ -64,12 +64,14 @@ bool keptStarredDestination(std::string_view word) {
 
 constexpr std::size_t kMaxPropertyName = 32;
 constexpr std::size_t kMaxInstructionBytes = 4096;
+constexpr std::size_t kMaxObjects = 64;
 
 struct Group {
   bool skip = false;  // inside a destination without readable text
   bool fontTable = false;
   bool instruction = false;   // a field's instruction ({\*\fldinst ...}), kept in Reader::instruction_
   bool propertyName = false;  // a shape property's name ({\sn ...}), kept in Reader::propertyName_
+  bool objectData = false;    // an embedded object's data ({\*\objdata hex}), kept in Reader::object_
   int ucSkip = 1;             // fallback characters after \uN
   int codePage = kDefaultCodePage;
 };
@@ -84,6 +86,7 @@ class Reader {
     flushBytes();
     if (full_) result_.problems.push_back("RTF text cut at " + std::to_string(maxText_) + " bytes");
     if (overflowedDepth_) result_.problems.push_back("RTF groups nested deeper than 512 were read flat");
+    if (objectsCut_) result_.problems.push_back("RTF embedded objects past the extraction budget not read");
     return std::move(result_);
   }
 
@@ -109,8 +112,10 @@ class Reader {
           --flatDepth_;
         } else if (stack_.size() > 1) {
           const bool instruction = group().instruction;
+          const bool objectData = group().objectData;
           endShapeGroup();
           stack_.pop_back();
+          if (objectData && !group().objectData) endObject();
           // A field's instruction is not text, but for an EQ field's base text (ruby: no result).
           if (instruction && !group().instruction && !group().skip) append(eqFieldText(instruction_));
         }
@@ -178,7 +183,9 @@ class Reader {
     const bool starred = starred_;
     starred_ = false;
     if (word == "bin" && hasNumber && number > 0) {  // raw binary data follows: never text
-      pos_ = std::min(data_.size(), pos_ + static_cast<std::size_t>(number));
+      const std::size_t end = std::min(data_.size(), pos_ + static_cast<std::size_t>(number));
+      if (group().objectData) objectBytes(data_.substr(pos_, end - pos_));
+      pos_ = end;
       return;
     }
     if (word == "u" && hasNumber) {
@@ -202,6 +209,11 @@ class Reader {
       flushBytes();
       if (word == "fonttbl") {
         group().fontTable = true;
+      }
+      if (word == "objdata" && !group().objectData) {
+        group().objectData = true;
+        object_.clear();
+        nibble_ = -1;
       }
       group().skip = true;
       return;
@@ -258,6 +270,10 @@ class Reader {
   }
 
   void character(unsigned char c) {
+    if (group().objectData) {
+      objectHex(c);
+      return;
+    }
     if (consumeFallback()) return;
     if (group().propertyName) {
       if (propertyName_.size() < kMaxPropertyName) propertyName_.push_back(static_cast<char>(c));
@@ -272,6 +288,34 @@ class Reader {
     }
     flushBytes();
     emit(c);
+  }
+
+  // An object's data: hex digits (white space and anything else between them ignored), bounded by
+  // what is left of maxText over every object.
+  void objectHex(unsigned char c) {
+    const int value = hexByte(std::string_view(reinterpret_cast<const char*>(&c), 1));  // one digit
+    if (value < 0) return;
+    if (nibble_ < 0) {
+      nibble_ = value;
+      return;
+    }
+    const char byte = static_cast<char>((nibble_ << 4) | value);
+    nibble_ = -1;
+    objectBytes(std::string_view(&byte, 1));
+  }
+
+  void objectBytes(std::string_view bytes) {
+    if (objectBytes_ + bytes.size() > maxText_ || result_.objects.size() >= kMaxObjects) {
+      objectsCut_ = true;
+      return;
+    }
+    objectBytes_ += bytes.size();
+    object_.append(bytes);
+  }
+
+  void endObject() {
+    if (!object_.empty() && result_.objects.size() < kMaxObjects) result_.objects.push_back(std::move(object_));
+    object_.clear();
   }
 
   // True when the pending bytes end with a Shift_JIS lead byte.
@@ -414,6 +458,10 @@ class Reader {
   std::string propertyName_;  // the last shape property's name
   std::string instruction_;   // the outermost field instruction's text, up to kMaxInstructionBytes
   std::string bytes_;         // \'hh bytes not yet decoded (a double-byte character spans two)
+  std::string object_;        // the data of the object being read
+  int nibble_ = -1;           // its first hex digit of a byte, or -1
+  std::size_t objectBytes_ = 0;
+  bool objectsCut_ = false;
   RtfTextResult result_;
 };
 

@@ -1,8 +1,8 @@
 // Fuzzes the compound-file (OLE2/CFB) reader and the legacy Office readers on top of it: the header,
 // FAT, DIFAT, MiniFAT and directory tree; every stream read through its chain; the Word, Excel and
-// PowerPoint text readers, compressed RTF and the OLE Package (Ole10Native) reader on every stream's
-// bytes; the whole dispatch including .msg attachments and objects embedded as storages. Small limits
-// keep huge claimed sizes cheap.
+// PowerPoint text readers, compressed RTF, the OLE Package (Ole10Native) and OLE 1.0 object readers on
+// every stream's bytes; the whole dispatch including .msg attachments (documents attached as OLE
+// objects too) and objects embedded as storages. Small limits keep huge claimed sizes cheap.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -32,6 +32,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
       if (auto rtf = decompressRtf(bytes.value(), kLimit)) seen += rtf.value().size();
       const auto dropped = oleNativeFile(bytes.value());
       seen += dropped.name.size() + dropped.data.size();
+      const auto object = ole1Object(bytes.value());  // an RTF object's OLE 1.0 header
+      seen += object.className.size() + object.native.size();
     }
   }
   const OleSink sink{[&](const std::string& where, std::string_view text) { seen += where.size() + text.size(); },

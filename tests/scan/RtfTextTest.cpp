@@ -1,11 +1,13 @@
 // RTF as word processors write it, read back as the text a person sees.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #include "scan/DocText.h"
 #include "scan/Extractor.h"
+#include "scan/OleDocument.h"
 #include "scan/RtfText.h"
 
 using mamori::scan::eqFieldText;
@@ -147,4 +149,59 @@ TEST_CASE("ruby (furigana): an EQ field's base text is read, the reading above i
       "10(x),\\u22806\\'3f\\u31192\\'3f)}"
       "{\\fldrslt }}{\\field{\\*\\fldinst HYPERLINK \"https://example.com/\"}{\\fldrslt link}}\\par}";
   CHECK(text(rtf) == "doc 社外秘link\n");
+}
+
+TEST_CASE("RTF: embedded objects' data ({\\*\\objdata}) is returned, not text; a Package's file is a nested file") {
+  const auto hex = [](const std::string& bytes) {
+    std::string out;
+    for (const char c : bytes) {
+      static constexpr char kDigits[] = "0123456789abcdef";
+      out += kDigits[(static_cast<unsigned char>(c) >> 4U) & 0xFU];
+      out += kDigits[static_cast<unsigned char>(c) & 0xFU];
+    }
+    return out;
+  };
+  const auto le32 = [](std::size_t v) {
+    return std::string{static_cast<char>(v & 0xFFU), static_cast<char>((v >> 8U) & 0xFFU),
+                       static_cast<char>((v >> 16U) & 0xFFU), static_cast<char>((v >> 24U) & 0xFFU)};
+  };
+  // An OLE 1.0 Package object: header (version, embedded), class "Package", empty topic and item, then
+  // the native data: the dropped file's label, paths and bytes.
+  const std::string file = "Strictly Confidential";
+  const std::string temp = std::string("C:\\t\\memo.txt") + '\0';
+  const std::string native = std::string("\x02\x00", 2) + "memo.txt" + '\0' + "C:\\memo.txt" + '\0' + le32(0x00030000) +
+                             le32(temp.size()) + temp + le32(file.size()) + file;
+  const std::string ole1 = le32(0x0501) + le32(2) + le32(8) + std::string("Package") + '\0' + le32(0) + le32(0) +
+                           le32(native.size()) + native;
+  const std::string digits = hex(ole1);
+  const std::string rtf = "{\\rtf1\\ansi body {\\object\\objemb{\\*\\objclass Package}{\\*\\objdata\r\n" +
+                          digits.substr(0, 64) + "\r\n" + digits.substr(64) +
+                          "}{\\result {\\pict 0102}}} {\\object{\\*\\objdata \\bin4 abcd}} end}";
+  const auto result = rtfText(rtf, 1 << 20);
+  CHECK(result.text == "body   end");
+  REQUIRE(result.objects.size() == 2);
+  CHECK(result.objects[0] == ole1);
+  CHECK(result.objects[1] == "abcd");
+  const auto object = mamori::scan::ole1Object(result.objects[0]);
+  CHECK(object.className == "Package");
+  CHECK(object.native == native);
+  CHECK(mamori::scan::oleNativeFile(object.sizedNative).name == "memo.txt");
+  CHECK(mamori::scan::ole1Object("abcd").native.empty());                           // not an embedded object
+  CHECK(mamori::scan::ole1Object(ole1.substr(0, ole1.size() - 1)).native.empty());  // cut short
+  // Bounded by maxText over every object.
+  const auto capped = rtfText(rtf, 100);
+  CHECK(capped.objects.size() <= 1);
+  CHECK_FALSE(capped.problems.empty());
+
+  mamori::scan::Extractor extractor({});
+  std::vector<std::string> seen;
+  std::vector<mamori::scan::NotInspected> notInspected;
+  extractor.extract(
+      rtf,
+      [&](const std::string& location, std::string_view data, mamori::scan::PartKind) {
+        seen.push_back(location + "=" + std::string(data));
+      },
+      notInspected);
+  CHECK(std::find(seen.begin(), seen.end(), "memo.txt=" + file) != seen.end());
+  CHECK(notInspected.empty());
 }

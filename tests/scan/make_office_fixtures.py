@@ -24,8 +24,9 @@ oleObject.bin in docx/pptx); chart axis titles; headers and footers of a later s
 (its source inside). Then, where LibreOffice writes no such file: a .doc in a .doc in a .doc and a
 .docx in a .docx in a .docx (nested from LibreOffice's files), SmartArt and modern and threaded
 comments added to LibreOffice's .pptx/.xlsx as Office writes them, PDFs with attached files (an
-incremental update as "attach a file" writes), a .msg saved in an .eml, a zip inside a .docx, and
-renamed copies.
+incremental update as "attach a file" writes), objects in RTF (\\objdata, as Word writes them), a
+document attached to a rich-text .msg as an OLE object, a .msg saved in an .eml, a zip inside a .docx,
+and renamed copies.
 
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
 report (empty for negatives) and what its not-inspected reason must contain (empty: none);
@@ -585,16 +586,38 @@ def odf_package(kind, text, objects=(), files=()):
     return out.getvalue()
 
 
-def ole_package(label, data):
-    """An OLE "Package" object holding a dropped file, as Windows' packager writes it: its CompObj and the
-    Ole10Native stream (size, version 2, label, source path, kind 3, temporary path, the file's bytes)."""
+def ole10native(label, data):
+    """A dropped file as Windows' packager keeps it (the Ole10Native stream, also an RTF Package object's
+    native data): size, version 2, label, source path, kind 3, temporary path, the file's bytes."""
     source = ("C:\\Users\\taro\\Desktop\\" + label).encode("ascii") + b"\0"
     temp = ("C:\\Users\\taro\\AppData\\Local\\Temp\\" + label).encode("ascii") + b"\0"
     native = (struct.pack("<H", 2) + label.encode("ascii") + b"\0" + source + struct.pack("<I", 0x00030000) +
               struct.pack("<I", len(temp)) + temp + struct.pack("<I", len(data)) + data)
+    return struct.pack("<I", len(native)) + native
+
+
+def ole_package(label, data):
+    """An OLE "Package" object holding a dropped file: its CompObj and the Ole10Native stream."""
     compobj = (struct.pack("<HHIi", 1, 0xFFFE, 0x0A03, -1) + b"\0" * 16 + struct.pack("<I", 8) + b"Package\0" +
                struct.pack("<I", 8) + b"Package\0" + struct.pack("<II", 0, 0x71B239F4) + b"\0" * 12)
-    return cfb({"\x01Ole10Native": struct.pack("<I", len(native)) + native, "\x01CompObj": compobj})
+    return cfb({"\x01Ole10Native": ole10native(label, data), "\x01CompObj": compobj})
+
+
+def rtf_with_objects(rtf, objects):
+    """An RTF document with objects [(class name, native data)] embedded as Word writes them: an OLE 1.0
+    object ([MS-OLEDS] ObjectHeader, then the native data's size and bytes) in hex lines of 128 digits,
+    with a picture as the result (LibreOffice writes no \\objdata: the script adds them to its RTF)."""
+    def lpas(text):
+        return struct.pack("<I", len(text) + 1) + text.encode("ascii") + b"\0"
+    groups = b""
+    for name, native in objects:
+        ole1 = struct.pack("<II", 0x0501, 2) + lpas(name) + struct.pack("<II", 0, 0) + struct.pack("<I", len(native)) + native
+        digits = ole1.hex()
+        lines = "\r\n".join(digits[i:i + 128] for i in range(0, len(digits), 128))
+        groups += (b"{\\object\\objemb{\\*\\objclass " + name.encode() + b"}\\objw2000\\objh1000{\\*\\objdata\r\n" +
+                   lines.encode() + b"\r\n}{\\result {\\pict\\wmetafile8\\picw10\\pich10 0100}}}")
+    end = rtf.rindex(b"}")
+    return rtf[:end] + b"\\par " + groups + rtf[end:]
 
 
 def zip_of(members):
@@ -795,11 +818,12 @@ def lzfu_literal(rtf):
 
 
 def msg_streams(subject, body, to="営業部", attachments=(), code_page=None, subject_8bit=None, rtf=None,
-                html=None, embedded=None, header=32):
+                html=None, embedded=None, header=32, ole_objects=()):
     """An Outlook message's streams: string properties as UTF-16 (001F) streams, or an 8-bit subject
     (001E) in code_page; attachments as (file name, bytes); embedded: (name, streams of a message
-    attached as a message, made by this function with header=24)."""
-    count = len(attachments) + (1 if embedded else 0)
+    attached as a message, made by this function with header=24); ole_objects: (display name, streams of
+    an OLE object: a document in a rich-text mail, attach method 6)."""
+    count = len(attachments) + (1 if embedded else 0) + len(ole_objects)
     props = b"\0" * 8 + (struct.pack("<IIII", 0, count, 0, count) + b"\0" * 8 if header == 32 else
                           struct.pack("<IIII", 0, count, 0, count))
     if code_page:
@@ -825,6 +849,12 @@ def msg_streams(subject, body, to="営業部", attachments=(), code_page=None, s
         streams[base + "__properties_version1.0"] = b"\0" * 8
         streams[base + "__substg1.0_3001001F"] = embedded[0].encode("utf-16-le")
         for path, data in embedded[1].items():
+            streams[base + "__substg1.0_3701000D/" + path] = data
+    for n, (name, object_streams) in enumerate(ole_objects):
+        base = f"__attach_version1.0_#{len(attachments) + (1 if embedded else 0) + n:08X}/"
+        streams[base + "__properties_version1.0"] = b"\0" * 8 + struct.pack("<IIII", 0x37050003, 6, 6, 0)
+        streams[base + "__substg1.0_3001001F"] = name.encode("utf-16-le")
+        for path, data in object_streams.items():
             streams[base + "__substg1.0_3701000D/" + path] = data
     return streams
 
@@ -1102,6 +1132,16 @@ def embedded_files(out, expected):
     parts["word/embeddings/oleObject1.docx"] = read("w_object_writer_ja.docx")
     write(os.path.join(out, "w_object_nested_ja.docx"), zip_of(parts))
     expected["w_object_nested_ja.docx"] = [JA]
+    # Objects in RTF (Word and WordPad write them; LibreOffice writes only their picture).
+    dropped = zip_of({"plan/memo.txt": "来期の計画。この資料は社外秘です。".encode("utf-8")})
+    for name, objects, names in [
+            ("w_rtf_object_doc_ja.rtf", [("Word.Document.8", read("w_body_ja.doc"))], [JA]),
+            ("w_rtf_object_xls_cards.rtf", [("Excel.Sheet.8", read("c_cards_text.xls"))], [CARD]),
+            ("w_rtf_object_package_ja.rtf", [("Package", ole10native("plan.zip", dropped)[4:])], [JA]),
+            ("w_rtf_object_clean.rtf", [("Word.Document.8", read("w_clean.doc")),
+                                        ("Package", ole10native("notes.txt", clean_text)[4:])], [])]:
+        write(os.path.join(out, name), rtf_with_objects(read("w_clean.rtf"), objects))
+        expected[name] = names
     for source, renamed in [("w_object_writer_ja.doc", "r_object_writer_ja.dat"),
                             ("w_object_package_ja.docx", "r_object_package_ja.bin"),
                             ("p_attach_docx_ja.pdf", "r_attach_docx_ja.txt"), ("i_object_calc_en.ppt", "r_object_calc_en"),
@@ -1167,6 +1207,11 @@ def build(out):
     write(os.path.join(out, "m_html_only.msg"),
           msg("Plan", "", html="<html><body><p>Do Not <b>Distri</b>bute</p></body></html>".encode("utf-8")))
     expected["m_html_only.msg"] = [EN]
+    # A rich-text mail with a document in it (an OLE object attachment: the document's own streams).
+    with open(os.path.join(out, "w_body_ja.doc"), "rb") as f:
+        document = cfb_streams(f.read())
+    write(os.path.join(out, "m_ole_document.msg"), msg("議事録", "本文の中に文書があります。", ole_objects=[("文書", document)]))
+    expected["m_ole_document.msg"] = [JA]
     write(os.path.join(out, "m_clean.msg"),
           msg("Lunch", "Lunch at noon; the memo is confidential to nobody.", attachments=[
               ("notes.txt", "議事録 4111 1111 1111 1112".encode("utf-8"))]))
