@@ -2,8 +2,12 @@
 
 #include <yara.h>
 
+#include <algorithm>
+#include <array>
+#include <cstdint>
 #include <cstring>
 #include <string>
+#include <vector>
 
 #include "policy/YaraError.h"
 #include "policy/YaraRuntime.h"
@@ -87,6 +91,61 @@ YR_RULES* compact(YR_RULES* rules) {
   return loaded.value();
 }
 
+// The YARA modules policy rules may import: they compute over the scanned bytes (math, hash) or the
+// clock and log (time, console) and parse no file format. The file-format modules (pe, elf, dotnet,
+// macho, dex, magic, cuckoo) parse the scanned file's structures inside the process that scans, which
+// is the root agent, for every program it checks and every file under /home; libyara's parsers of
+// them have had memory-safety bugs. docs/decisions/0072.
+constexpr std::array<std::string_view, 4> kAllowedModules = {"math", "hash", "time", "console"};
+
+int recordImport(YR_SCAN_CONTEXT* /*context*/, int message, void* data, void* userData) noexcept {
+  if (message == CALLBACK_MSG_IMPORT_MODULE && data != nullptr) {
+    const char* name = static_cast<YR_MODULE_IMPORT*>(data)->module_name;
+    static_cast<std::vector<std::string>*>(userData)->emplace_back(name != nullptr ? name : "");
+  }
+  return CALLBACK_CONTINUE;
+}
+
+// The modules the rules import, as libyara itself lists them: it announces each before a scan, here
+// one over no bytes (so no module has anything to parse).
+common::Result<std::vector<std::string>> importedModules(YR_RULES* rules) {
+  std::vector<std::string> modules;
+  static const std::uint8_t kNothing = 0;
+  if (const int rc = yr_rules_scan_mem(rules, &kNothing, 0, 0, recordImport, &modules, 0); rc != ERROR_SUCCESS)
+    return yaraError(rc, "yr_rules_scan_mem");
+  return modules;
+}
+
+// The line of source that imports module, or 0.
+int importLine(std::string_view source, std::string_view module) {
+  const std::string quoted = "\"" + std::string(module) + "\"";
+  int line = 1;
+  for (std::size_t at = 0; at < source.size();) {
+    const std::size_t end = std::min(source.find('\n', at), source.size());
+    const std::string_view text = source.substr(at, end - at);
+    if (text.find("import") != std::string_view::npos && text.find(quoted) != std::string_view::npos) return line;
+    at = end + 1;
+    ++line;
+  }
+  return 0;
+}
+
+// An error for each import of a module outside kAllowedModules.
+std::vector<YaraDiagnostic> refusedImports(YR_RULES* rules, std::string_view source) {
+  std::vector<YaraDiagnostic> refused;
+  auto modules = importedModules(rules);
+  if (!modules) return {{0, modules.error().message}};
+  for (const auto& module : modules.value()) {
+    if (std::find(kAllowedModules.begin(), kAllowedModules.end(), module) != kAllowedModules.end()) continue;
+    refused.push_back({importLine(source, module),
+                       "import \"" + module +
+                           "\" is not allowed in policy rules: YARA's file-format modules parse the scanned files "
+                           "inside the agent, which runs as root (allowed: math, hash, time, console; match "
+                           "headers with uint16/uint32 and strings, programs with p2p_guard's pe_version_info)"});
+  }
+  return refused;
+}
+
 YaraCompileOutcome failure(const common::Error& error) {
   YaraCompileOutcome outcome;
   outcome.errors.push_back({0, error.message});
@@ -120,6 +179,11 @@ YaraCompileOutcome compileYara(std::string_view source) {
     outcome.errors.push_back({0, yaraError(rc, "yr_compiler_get_rules").message});
     return outcome;
   }
+  if (auto refused = refusedImports(rules, source); !refused.empty()) {
+    yr_rules_destroy(rules);
+    outcome.errors = std::move(refused);
+    return outcome;
+  }
   outcome.rules = std::make_shared<const YaraRules>(compact(rules), source);
   return outcome;
 }
@@ -143,6 +207,12 @@ common::Result<std::shared_ptr<const YaraRules>> loadYaraRules(std::string bytes
   if (auto status = YaraRuntime::ensure(); !status) return status.error();
   auto loaded = load(std::move(bytes));
   if (!loaded) return loaded.error();
+  // Saved by a version that allowed every module: refused as compileYara would (the caller compiles
+  // the source then, which reports why).
+  if (auto refused = refusedImports(loaded.value(), source); !refused.empty()) {
+    yr_rules_destroy(loaded.value());
+    return common::makeError(refused.front().message);
+  }
   return std::make_shared<const YaraRules>(loaded.value(), source);
 }
 

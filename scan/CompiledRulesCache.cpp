@@ -19,11 +19,12 @@ constexpr std::string_view kMagic = "MAMORI-YARC 1\n";
 constexpr std::size_t kHexBytes = 64;
 constexpr std::size_t kMaxFileBytes = 64U << 20U;  // compiled rules of a policy are far smaller
 
-// What the compiled bytes depend on: the source and the libyara that compiled them (its saved form
-// changes between versions).
+// What the compiled bytes depend on: the source, the libyara that compiled them (its saved form
+// changes between versions) and what compileYara checks besides libyara ("modules": the imports it
+// refuses since docs/decisions/0072, so rules an older version cached are compiled again and refused).
 std::string keyOf(std::string_view source) {
   std::string keyed = YR_VERSION;
-  keyed.push_back('\0');
+  keyed += "\0modules\0";
   keyed.append(source);
   return common::sha256Hex(keyed);
 }
