@@ -40,7 +40,8 @@ The trees (every mode scans all of the tree; `--tree lists,mixed` scans both in 
   other text of its language in a docx, xlsx, PDF or mail in turn (fingerprints); 5 registered rows
   among 35 made-up ones in an xlsx or csv in turn (EDM); only for the sets of --sets, the other kinds
   filling their places. The registered documents and rows are the same for both trees (one
-  registration serves both).
+  registration serves both; the documents' English is the 45-word vocabulary's: bench/README.md has
+  the planted excerpts' recall by language).
 
 --reference-bin DIR runs another build's mamori-agent (for example main before a change) over the
 same tree, alternating with this build's in every round, and reports it beside (a table of both at the
