@@ -10,6 +10,7 @@
 #include "scan/OleDocument.h"
 #include "scan/PdfText.h"
 #include "scan/RtfText.h"
+#include "scan/TnefReader.h"
 #include "scan/XmlText.h"
 #include "scan/ZipReader.h"
 
@@ -118,7 +119,7 @@ void Extractor::extract(std::string_view data, const PartVisitor& visit,
 void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
   const FileType type = sniffFileType(data);
   const bool container = type == FileType::kZip || type == FileType::kGzip || type == FileType::kArchive ||
-                         type == FileType::kCompressed || type == FileType::kMail;
+                         type == FileType::kCompressed || type == FileType::kMail || type == FileType::kTnef;
   if (container && depth > limits_.maxDepth) {
     walk.notInspected.push_back(
         {location, "archive nested deeper than archive.max_depth (" + std::to_string(limits_.maxDepth) + ")"});
@@ -130,6 +131,7 @@ void Extractor::extractAt(Walk& walk, std::string_view data, const std::string& 
     case FileType::kArchive: extractArchive(walk, data, location, depth, false); return;
     case FileType::kCompressed: extractArchive(walk, data, location, depth, true); return;
     case FileType::kMail: extractMail(walk, data, location, depth); return;
+    case FileType::kTnef: extractTnef(walk, data, location, depth); return;
     case FileType::kPdf: extractPdf(walk, data, location, depth); return;
     case FileType::kRtf: extractRtf(walk, data, location, depth); return;
     case FileType::kOle2: extractOle2(walk, data, location, depth); return;
@@ -395,6 +397,18 @@ void Extractor::extractEmbedded(Walk& walk, std::string_view data, const std::st
     return;
   }
   extractAt(walk, data, location, depth + 1);
+}
+
+void Extractor::extractTnef(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {
+  const std::uint64_t cap = std::min(walk.remaining(limits_), static_cast<std::uint64_t>(limits_.memoryCapBytes));
+  TnefResult tnef = readTnef(data, static_cast<std::size_t>(cap), static_cast<std::size_t>(limits_.maxMembers));
+  walk.visit(location, data, PartKind::kContainer);
+  for (auto& problem : tnef.problems) walk.notInspected.push_back({location, std::move(problem)});
+  walk.inflated += tnef.text.size();
+  if (!tnef.text.empty()) walk.visit(location, tnef.text, PartKind::kText);
+  for (const auto& file : tnef.attachments) {
+    if (!file.data.empty()) extractEmbedded(walk, file.data, memberLocation(location, file.name), depth);
+  }
 }
 
 void Extractor::extractRtf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const {

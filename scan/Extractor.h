@@ -40,6 +40,7 @@ class Extractor {
   void extractMessage(Walk& walk, std::string_view message, const std::string& location, std::int64_t depth) const;
   void extractGzip(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractPdf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
+  void extractTnef(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   void extractRtf(Walk& walk, std::string_view data, const std::string& location, std::int64_t depth) const;
   // A file found inside another that is no archive member (an attachment, an embedded object): opened
   // one level down, or listed as not inspected past archive.max_depth. Its bytes are counted already.

@@ -59,6 +59,7 @@ FileType sniffFileType(std::string_view data) {
   if (isArchive(data)) return FileType::kArchive;
   if (isCompressed(data)) return FileType::kCompressed;
   if (data.substr(0, 8) == std::string_view("\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1", 8)) return FileType::kOle2;
+  if (data.substr(0, 4) == std::string_view("\x78\x9F\x3E\x22", 4)) return FileType::kTnef;
   if (looksLikeMail(data)) return FileType::kMail;
   // The PDF header may follow up to 1 KiB of junk (readers accept it, so leaks may use it).
   if (data.substr(0, 1024).find("%PDF-") != std::string_view::npos) return FileType::kPdf;

@@ -15,6 +15,7 @@ enum class FileType {
   kCompressed,  // xz, bzip2, zstd: a compressed stream, an archive inside or not (libarchive)
   kOle2,        // OLE2 compound files: .doc, .xls, .ppt, .msg (CompoundFile)
   kMail,        // an e-mail message (.eml) or an mbox file of them (MailReader)
+  kTnef,        // Outlook's winmail.dat (TnefReader)
 };
 
 FileType sniffFileType(std::string_view data);

@@ -1,5 +1,6 @@
 // Fuzzes the e-mail reader (scan/MailReader): header unfolding, RFC 2047 words, RFC 2231 parameters,
-// multipart splitting and nesting, base64 and quoted-printable, charsets, HTML text, mbox splitting.
+// multipart splitting and nesting, base64 and quoted-printable, charsets, HTML text, mbox splitting;
+// and Outlook's winmail.dat (scan/TnefReader): attributes, MAPI property lists, attachments.
 #include <cstddef>
 #include <cstdint>
 #include <string>
@@ -7,6 +8,7 @@
 #include <vector>
 
 #include "scan/MailReader.h"
+#include "scan/TnefReader.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
   using namespace mamori::scan;
@@ -23,5 +25,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
         },
         problems);
   }
+  const TnefResult tnef = readTnef(input, 1 << 20, 64);
+  seen += tnef.text.size() + tnef.problems.size();
+  for (const auto& file : tnef.attachments) seen += file.name.size() + file.data.size();
   return seen == static_cast<std::size_t>(-1) ? 1 : 0;
 }

@@ -9,6 +9,7 @@
 #include "scan/Extractor.h"
 #include "scan/MailReader.h"
 #include "scan/TextDecoder.h"
+#include "scan/TnefReader.h"
 
 using namespace mamori::scan;
 
@@ -199,4 +200,59 @@ TEST_CASE("ISO-2022-JP: detected in plain files, named by MIME labels, decoded")
   CHECK(encodingForCharset("euc-jp") == TextEncoding::kEucJp);
   CHECK(encodingForCharset("US-ASCII") == TextEncoding::kUtf8);
   CHECK(encodingForCharset("iso-8859-1") == TextEncoding::kUnknown);
+}
+
+TEST_CASE("winmail.dat (TNEF): subject, bodies and attachments with their long names; hostile streams bounded") {
+  const auto le = [](std::uint32_t v, int bytes) {
+    std::string out;
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8U * static_cast<unsigned>(i))) & 0xFFU));
+    return out;
+  };
+  const auto attribute = [&](int level, std::uint32_t id, const std::string& data) {
+    return std::string(1, static_cast<char>(level)) + le(id, 4) + le(static_cast<std::uint32_t>(data.size()), 4) +
+           data + le(0, 2);
+  };
+  const auto prop = [&](std::uint16_t type, std::uint16_t id, const std::string& value) {
+    return le(type, 2) + le(id, 2) + le(1, 4) + le(static_cast<std::uint32_t>(value.size()), 4) + value +
+           std::string((4 - value.size() % 4) % 4, '\0');
+  };
+  const std::string name16("r\0e\0p\0o\0r\0t\0.\0t\0x\0t\0\0\0", 22);
+  const std::string stream =
+      le(0x223E9F78, 4) + le(1, 2) + attribute(1, 0x00069007, le(932, 4) + le(0, 4)) +
+      attribute(1, 0x00018004, "\x8B\xC9\x94\xE9") +  // 極秘 in Shift_JIS
+      attribute(1, 0x00069003,
+                le(3, 4) + le(0x0003, 2) + le(0x0E07, 2) + le(1, 4) +  // a PT_LONG, skipped by its size
+                    le(0x001F, 2) + le(0x8001, 2) + std::string(16, 'g') + le(1, 4) + le(6, 4) +
+                    std::string("n\0a\0m\0", 6) + std::string(2, '\0') + le(1, 4) + le(2, 4) + std::string("x\0", 2) +
+                    std::string(2, '\0') +  // a named string
+                    prop(0x001E, 0x1000, std::string("Strictly Confidential") + '\0')) +
+      attribute(2, 0x00069002, std::string(14, '\0')) + attribute(2, 0x00018010, "REPORT~1.TXT") +
+      attribute(2, 0x0006800F, "Do Not Distribute") + attribute(2, 0x00069005, le(1, 4) + prop(0x001F, 0x3707, name16));
+  REQUIRE(isTnef(stream));
+  const auto result = readTnef(stream, 1 << 20, 64);
+  CHECK(result.text == "極秘\nStrictly Confidential\n");
+  REQUIRE(result.attachments.size() == 1);
+  CHECK(result.attachments[0].name == "report.txt");
+  CHECK(result.attachments[0].data == "Do Not Distribute");
+  CHECK(result.problems.empty());
+  // Through the extractor: the attachment is a nested file under its name.
+  std::vector<std::string> seen;
+  std::vector<NotInspected> skipped;
+  Extractor({}).extract(
+      stream, [&](const std::string& location, std::string_view, PartKind) { seen.push_back(location); }, skipped);
+  CHECK(std::find(seen.begin(), seen.end(), "report.txt") != seen.end());
+  // Hostile: cut short, lengths past the end, property counts far beyond the block, too many attachments.
+  const auto cut = readTnef(stream.substr(0, stream.size() - 30), 1 << 20, 64);
+  CHECK_FALSE(cut.problems.empty());
+  CHECK(readTnef(le(0x223E9F78, 4) + le(1, 2) +
+                     attribute(1, 0x00069003, le(0xFFFFFFFF, 4) + le(0x0102, 2) + le(0x1009, 2) + le(0x7FFFFFFF, 4)),
+                 1 << 20, 64)
+            .text.empty());
+  std::string many = le(0x223E9F78, 4) + le(1, 2);
+  for (int i = 0; i < 10; ++i) many += attribute(2, 0x00069002, "") + attribute(2, 0x0006800F, "x");
+  const auto bounded = readTnef(many, 1 << 20, 4);
+  CHECK(bounded.attachments.size() == 4);
+  CHECK(bounded.problems.size() == 1);
+  CHECK(readTnef(stream, 10, 64).text.size() <= 10);
+  CHECK_FALSE(isTnef("\x78\x9F\x3E"));
 }

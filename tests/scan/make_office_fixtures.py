@@ -859,6 +859,27 @@ def msg_streams(subject, body, to="営業部", attachments=(), code_page=None, s
     return streams
 
 
+def tnef(subject, rtf, attachments, code_page=932):
+    """A winmail.dat as Outlook and Exchange write it for other mail programs ([MS-OXTNEF]): the subject
+    in the code page, the body as compressed RTF in the message's MAPI properties, each attachment as
+    its rendering, title, data and MAPI properties (its long file name in UTF-16)."""
+    def attribute(level, ident, data):
+        return struct.pack("<BII", level, ident, len(data)) + data + struct.pack("<H", sum(data) & 0xFFFF)
+
+    def prop(kind, ident, value):
+        return struct.pack("<HHII", kind, ident, 1, len(value)) + value + b"\0" * (-len(value) % 4)
+    out = struct.pack("<IH", 0x223E9F78, 0x0001) + attribute(1, 0x00089006, struct.pack("<I", 0x00010000))
+    out += attribute(1, 0x00069007, struct.pack("<II", code_page, 0))
+    out += attribute(1, 0x00018004, subject.encode("cp932") + b"\0")
+    out += attribute(1, 0x00069003, struct.pack("<I", 1) + prop(0x0102, 0x1009, lzfu_literal(rtf)))
+    for name, data in attachments:
+        out += attribute(2, 0x00069002, struct.pack("<HIIHI", 1, 0xFFFFFFFF, 0, 0, 0))
+        out += attribute(2, 0x00018010, name.encode("cp932", "replace") + b"\0")
+        out += attribute(2, 0x0006800F, data)
+        out += attribute(2, 0x00069005, struct.pack("<I", 1) + prop(0x001F, 0x3707, (name + "\0").encode("utf-16-le")))
+    return out
+
+
 def msg(subject, body, **kwargs):
     return cfb(msg_streams(subject, body, **kwargs))
 
@@ -1115,6 +1136,20 @@ def embedded_files(out, expected):
     mail.add_attachment(meeting, maintype="application", subtype="vnd.ms-outlook", filename="meeting.msg")
     write(os.path.join(out, "m_msg_in_eml.eml"), mail.as_bytes())
     expected["m_msg_in_eml.eml"] = [JA]
+    # Outlook's winmail.dat (rich text sent to another mail program): its body, its attachments.
+    for name, body, attachments, names in [
+            ("m_tnef_body_en.eml", b"{\\rtf1\\ansi\\ansicpg1252 Stamp: {\\b Strictly} Confidential\\par}", [], [EN]),
+            ("m_tnef_attachment_ja.eml", b"{\\rtf1\\ansi Please see the report.\\par}",
+             [("報告書.docx", read("w_body_ja.docx"))], [JA]),
+            ("m_tnef_clean.eml", b"{\\rtf1\\ansi Lunch at noon, confidential to nobody.\\par}",
+             [("memo.docx", read("w_clean.docx")), ("notes.txt", clean_text)], [])]:
+        mail = EmailMessage(policy=email.policy.SMTP)
+        mail["From"], mail["To"], mail["Subject"] = "taro@example.co.jp", "partner@example.com", "plan"
+        mail.set_content("")
+        mail.add_attachment(tnef("計画", body, attachments), maintype="application", subtype="ms-tnef",
+                            filename="winmail.dat")
+        write(os.path.join(out, name), mail.as_bytes())
+        expected[name] = names
     # A zip kept inside a .docx (beside its parts) holding a sheet.
     with zipfile.ZipFile(io.BytesIO(read("w_clean.docx"))) as src:
         parts = {item.filename: src.read(item.filename) for item in src.infolist()}
