@@ -45,6 +45,7 @@ struct Word {
   std::size_t chars;       // its characters
   bool digit;              // whether it holds an ASCII digit
   bool trigger;            // whether its text holds a character isTrigger takes (a phone or a number needs one)
+  bool at;                 // whether it holds an '@' (an e-mail needs one)
 };
 
 bool isDigit(char32_t c) { return c >= '0' && c <= '9'; }
@@ -121,6 +122,7 @@ struct ByteClasses {
   std::uint64_t field = 0;     // an ASCII character cutAt ends a field at
   std::uint64_t word = 0;      // an ASCII space (cutAt: a word's end)
   std::uint64_t trigger = 0;   // an ASCII digit or '@' (isTrigger)
+  std::uint64_t at = 0;        // an '@' (what an e-mail candidate needs)
   std::uint64_t special = 0;   // a lead byte of a character that may be a cut or a trigger: C2 A0-BE, E2 81-9E,
                                // E3 80 or 88-8F, EF BC, F0 9D-9F (the caller decodes those)
   std::uint64_t nonAscii = 0;  // a byte >= 0x80
@@ -139,6 +141,7 @@ ByteClasses classifyBytes(const unsigned char* p) {
       if ((kind & 3U) == static_cast<unsigned>(Cut::kField)) k.field |= bit;
       if ((kind & 3U) == static_cast<unsigned>(Cut::kWord)) k.word |= bit;
       if ((kind & 4U) != 0) k.trigger |= bit;
+      if (b == '@') k.at |= bit;
       continue;
     }
     k.nonAscii |= bit;
@@ -173,7 +176,9 @@ inline void classify16(const unsigned char* p, ByteClasses& k, unsigned shift) {
                                                _mm_and_si128(is(v, 0xF0), inRange(n, 0x9D, 0x9F))));
   k.field |= bits(field);
   k.word |= bits(is(v, ' '));
-  k.trigger |= bits(_mm_or_si128(inRange(v, '0', '9'), is(v, '@')));
+  const __m128i at = is(v, '@');
+  k.trigger |= bits(_mm_or_si128(inRange(v, '0', '9'), at));
+  k.at |= bits(at);
   k.special |= bits(special);
   k.nonAscii |= bits(v);
 }
@@ -214,7 +219,9 @@ __attribute__((target("avx2"))) ByteClasses classifyAvx2(const unsigned char* p)
                                                        _mm256_and_si256(is32(v, 0xF0), inRange32(n, 0x9D, 0x9F))));
     k.field |= bits32(field, i);
     k.word |= bits32(is32(v, ' '), i);
-    k.trigger |= bits32(_mm256_or_si256(inRange32(v, '0', '9'), is32(v, '@')), i);
+    const __m256i at = is32(v, '@');
+    k.trigger |= bits32(_mm256_or_si256(inRange32(v, '0', '9'), at), i);
+    k.at |= bits32(at, i);
     k.special |= bits32(special, i);
     k.nonAscii |= bits32(v, i);
   }
@@ -237,7 +244,8 @@ __attribute__((target("avx512f,avx512bw"))) ByteClasses classifyAvx512(const uns
   k.field = inRange64(v, 0x09, 0x0D) | is64(v, '"') | is64(v, ',') | inRange64(v, ':', '<') | is64(v, '>') |
             is64(v, '[') | is64(v, ']') | is64(v, '|');
   k.word = is64(v, ' ');
-  k.trigger = inRange64(v, '0', '9') | is64(v, '@');
+  k.at = is64(v, '@');
+  k.trigger = inRange64(v, '0', '9') | k.at;
   k.special = (is64(v, 0xC2) & inRange64(n, 0xA0, 0xBE)) | (is64(v, 0xE2) & inRange64(n, 0x81, 0x9E)) |
               (is64(v, 0xE3) & (is64(n, 0x80) | inRange64(n, 0x88, 0x8F))) | (is64(v, 0xEF) & is64(n, 0xBC)) |
               (is64(v, 0xF0) & inRange64(n, 0x9D, 0x9F));
@@ -301,7 +309,7 @@ class Scanner {
   // The reference: every character decoded and tested in turn.
   bool scanCharacters(std::size_t from, std::size_t to) {
     std::size_t wordBegin = 0;
-    bool inWord = false, triggered = false, wordTrigger = false, ascii = true, anyTriggered = false;
+    bool inWord = false, triggered = false, wordTrigger = false, wordAt = false, ascii = true, anyTriggered = false;
     lineStart_ = static_cast<std::uint32_t>(from);
     for (std::size_t at = from; at <= to;) {
       std::uint32_t c = '\n';
@@ -321,14 +329,15 @@ class Scanner {
       }
       triggered = triggered || trigger;
       if (cut != Cut::kNone && inWord) {
-        addWord(wordBegin, at, wordTrigger);
+        addWord(wordBegin, at, wordTrigger, wordAt);
         inWord = false;
       } else if (cut == Cut::kNone && !inWord) {
         wordBegin = at;
         inWord = true;
-        wordTrigger = false;
+        wordTrigger = wordAt = false;
       }
       wordTrigger = wordTrigger || trigger;
+      wordAt = wordAt || c == '@';
       if (cut == Cut::kField) {
         anyTriggered = anyTriggered || triggered;
         endField(triggered, ascii);
@@ -352,7 +361,7 @@ class Scanner {
   bool scanBlocks(std::size_t from, std::size_t to) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data());  // NOLINT: byte view
     lineStart_ = static_cast<std::uint32_t>(from);
-    bool inWord = false, wordTrigger = false, fieldTrigger = false, fieldAscii = true, anyTrigger = false;
+    bool inWord = false, wordTrigger = false, wordAt = false, fieldTrigger = false, fieldAscii = true, anyTrigger = false;
     std::size_t wordBegin = from, fieldBegin = from;
     std::uint64_t carriedCut = 0;  // the bytes of a cut begun in the block before
     for (std::size_t base = from; base < to; base += 64) {
@@ -399,7 +408,8 @@ class Scanner {
         const std::uint64_t bit = std::uint64_t{1} << i;
         const std::size_t at = base + i;
         if ((ends & bit) != 0) {
-          addWord(wordBegin, at, wordTrigger || (trigger & fromHere(wordBegin) & (bit - 1)) != 0);
+          addWord(wordBegin, at, wordTrigger || (trigger & fromHere(wordBegin) & (bit - 1)) != 0,
+                  wordAt || (k.at & fromHere(wordBegin) & (bit - 1)) != 0);
           inWord = false;
         }
         if ((field & bit) != 0) {
@@ -415,14 +425,17 @@ class Scanner {
         if ((starts & bit) != 0) {
           wordBegin = at;
           inWord = true;
-          wordTrigger = false;
+          wordTrigger = wordAt = false;
         }
       }
-      if (inWord) wordTrigger = wordTrigger || (trigger & fromHere(wordBegin)) != 0;
+      if (inWord) {
+        wordTrigger = wordTrigger || (trigger & fromHere(wordBegin)) != 0;
+        wordAt = wordAt || (k.at & valid & fromHere(wordBegin)) != 0;
+      }
       fieldTrigger = fieldTrigger || (trigger & fromHere(fieldBegin)) != 0;
       fieldAscii = fieldAscii && (nonAscii & fromHere(fieldBegin)) == 0;
     }
-    if (inWord) addWord(wordBegin, to, wordTrigger);
+    if (inWord) addWord(wordBegin, to, wordTrigger, wordAt);
     endField(fieldTrigger, fieldAscii);
     return anyTrigger;
   }
@@ -437,11 +450,12 @@ class Scanner {
   }
 
   // The field's words are kept across fields (their buffers reused): only the first count_ count.
-  void addWord(std::size_t begin, std::size_t end, bool trigger) {
+  void addWord(std::size_t begin, std::size_t end, bool trigger, bool at) {
     if (count_ == words_.size()) words_.emplace_back();
     words_[count_].begin = begin;
     words_[count_].end = end;
     words_[count_].trigger = trigger;
+    words_[count_].at = at;
     ++count_;
   }
 
@@ -482,6 +496,19 @@ class Scanner {
     bool icuKinds = false;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
       icuKinds = icuKinds || (wants(kind) && holdsLengthUpTo(kind, bound));
+    if (!icuKinds) {  // phones, numbers and e-mails only: the spans' bytes are all they need
+      for (std::size_t first = 0; first < words.size(); ++first) {
+        bool trigger = false, at = false;
+        for (std::size_t last = first; last < words.size() && last < first + kEdmMaxWordsPerValue; ++last) {
+          const std::size_t begin = words[first].begin, end = words[last].end;
+          if (end - begin > kMaxCandidateBytes) break;
+          trigger = trigger || words[last].trigger;
+          at = at || words[last].at;
+          if (trigger) digitsAndEmail(text_.substr(begin, end - begin), at, static_cast<std::uint32_t>(begin));
+        }
+      }
+      return;
+    }
     // A word longer than a candidate is in no candidate: not normalised.
     for (auto& w : words) {
       w.normalized.clear();
@@ -497,7 +524,7 @@ class Scanner {
     for (std::size_t first = 0; first < words.size(); ++first) {
       joined_.clear();
       std::size_t chars = 0;
-      bool digit = false, trigger = false;
+      bool digit = false, trigger = false, at = false;
       for (std::size_t last = first; last < words.size() && last < first + kEdmMaxWordsPerValue; ++last) {
         const std::size_t begin = words[first].begin, end = words[last].end;
         if (end - begin > kMaxCandidateBytes) break;
@@ -506,23 +533,29 @@ class Scanner {
         chars += words[last].chars;
         digit = digit || words[last].digit;
         trigger = trigger || words[last].trigger;
-        candidate(span, {joined_, chars, digit}, trigger, static_cast<std::uint32_t>(begin));
+        at = at || words[last].at;
+        if (trigger) digitsAndEmail(span, at, static_cast<std::uint32_t>(begin));
+        candidate({joined_, chars, digit}, static_cast<std::uint32_t>(begin));
       }
     }
   }
 
-  // trigger: whether span holds a character isTrigger takes; a phone or a number (ASCII or full-width
-  // digits) needs one.
-  void candidate(std::string_view span, const NormalizedUtf8& normalized, bool trigger, std::uint32_t offset) {
+  // A span holding a character isTrigger takes as a phone, a number (ASCII or full-width digits) and,
+  // when it holds an '@' (at), an e-mail.
+  void digitsAndEmail(std::string_view span, bool at, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
-    const bool digitLike = trigger && ((first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80);
+    const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80;
     if (digitLike && (wants(EdmKind::kPhone) || wants(EdmKind::kDigits))) {
       // A phone and a number from one read of the span (the same value when it is both).
       const unsigned as = normalizeEdmDigitsInto(span, value_);
       if (wants(EdmKind::kPhone) && (as & kEdmAsPhone) != 0) lookup(EdmKind::kPhone, value_, offset);
       if (wants(EdmKind::kDigits) && (as & kEdmAsDigits) != 0) lookup(EdmKind::kDigits, value_, offset);
     }
-    if (wants(EdmKind::kEmail) && span.find('@') != std::string_view::npos) lookupIf(EdmKind::kEmail, span, offset);
+    if (at && wants(EdmKind::kEmail)) lookupIf(EdmKind::kEmail, span, offset);
+  }
+
+  // The candidate whose words' normalised text is normalized (at offset) as a name, an address or text.
+  void candidate(const NormalizedUtf8& normalized, std::uint32_t offset) {
     if (normalized.chars < 2) return;
     std::string_view value;
     for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <random>
+
 #include "fingerprint/EdmValues.h"
 #include "fingerprint/TextNormalizer.h"
 
@@ -56,6 +58,24 @@ TEST_CASE("phones and numbers from one read: the same digits, parentheses and '+
   CHECK(fp::normalizeEdmDigitsInto("123", out) == 0);
   CHECK(fp::normalizeEdmDigitsInto("1+2345678", out) == 0);
   CHECK(fp::normalizeEdmDigitsInto("東京1-2-3", out) == 0);
+}
+
+TEST_CASE("phones and numbers of ASCII text: the same as the general read") {
+  // An ideographic space is a separator: in front, it sends the text through the read of any
+  // character, which must give what the ASCII bytes' table gives (the scanner's most common case).
+  std::mt19937 rng(46);
+  const std::string alphabet = "0123456789 \t-.+()x81";
+  std::string ascii, general;
+  for (int i = 0; i < 20000; ++i) {
+    std::string text;
+    for (std::size_t n = rng() % 20; n > 0; --n) text += alphabet[rng() % alphabet.size()];
+    if (i % 4 == 0) text = "+81" + text;
+    CAPTURE(text);
+    const unsigned asAscii = fp::normalizeEdmDigitsInto(text, ascii);
+    const unsigned asGeneral = fp::normalizeEdmDigitsInto("　" + text, general);
+    CHECK(asAscii == asGeneral);
+    if (asAscii != 0) CHECK(ascii == general);
+  }
 }
 
 TEST_CASE("numbers keep only digits; My Number and card cells need their lengths") {
