@@ -255,6 +255,10 @@ __attribute__((target("avx512f,avx512bw"))) ByteClasses classifyAvx512(const uns
 MAMORI_AVX512_END
 #endif
 
+std::size_t lineStartOf(std::string_view text, std::size_t at);
+// Just after the '\n' at or after at, or the text's end.
+std::size_t lineEndOf(std::string_view text, std::size_t at);
+
 using Classifier = ByteClasses (*)(const unsigned char*);
 
 // The kernel this processor runs (chosen once; MAMORI_CPU_FEATURES=baseline: SSE2, every x86-64 has it).
@@ -290,7 +294,25 @@ class Scanner {
   // Returns whether a field read held a character isTrigger takes.
   bool scan(std::size_t from, std::size_t to) {
     if (found_.size() >= kMaxFound) return false;
-    return classify_ != nullptr ? scanBlocks(from, to) : scanCharacters(from, to);
+    if (classify_ == nullptr) return scanCharacters(from, to);
+    bool any = false;
+    scanBlocks(from, to, false, any);
+    return any;
+  }
+
+  // Reads the lines from the line start from as a list (docs/decisions/0067): each line while the one
+  // before held a trigger, so up to and with the first line that holds none. Returns where it stopped
+  // (the end of that line, or of the text). The same candidates as scan() of those lines one by one.
+  std::size_t scanList(std::size_t from) {
+    if (found_.size() >= kMaxFound) return text_.size();
+    bool any = false;
+    if (classify_ != nullptr) return scanBlocks(from, text_.size(), true, any);
+    for (bool dense = true; dense && from < text_.size();) {
+      const std::size_t next = lineEndOf(text_, from);
+      dense = scanCharacters(from, next);
+      from = next;
+    }
+    return from;
   }
 
   std::vector<Found> take() {
@@ -358,10 +380,14 @@ class Scanner {
   // character there, since a character's other bytes are continuation bytes); the cuts' continuation
   // bytes are cuts too. A field's bytes begin after its cut's last byte, and it is ASCII when none of
   // them up to its cut's first byte is not.
-  bool scanBlocks(std::size_t from, std::size_t to) {
+  // untilQuiet: stop after the first line that holds no trigger (scanList). Returns where it stopped;
+  // anyTrigger: whether a field read held a trigger.
+  std::size_t scanBlocks(std::size_t from, std::size_t to, bool untilQuiet, bool& anyTrigger) {
     const auto* bytes = reinterpret_cast<const unsigned char*>(text_.data());  // NOLINT: byte view
     lineStart_ = static_cast<std::uint32_t>(from);
-    bool inWord = false, wordTrigger = false, wordAt = false, fieldTrigger = false, fieldAscii = true, anyTrigger = false;
+    bool inWord = false, wordTrigger = false, wordAt = false, fieldTrigger = false, fieldAscii = true,
+         lineTrigger = false;
+    anyTrigger = false;
     std::size_t wordBegin = from, fieldBegin = from;
     std::uint64_t carriedCut = 0;  // the bytes of a cut begun in the block before
     for (std::size_t base = from; base < to; base += 64) {
@@ -419,8 +445,12 @@ class Scanner {
           fieldAscii = true;
           std::uint32_t c = bytes[at];
           fieldBegin = at + (c < 0x80 ? 1 : decodeAt(at, c));
-          if (bytes[at] == '\n') lineStart_ = static_cast<std::uint32_t>(at + 1);
-          if (found_.size() >= kMaxFound) return anyTrigger;
+          if (bytes[at] == '\n') {
+            if (untilQuiet && !lineTrigger && (trigger & fromHere(lineStart_) & (bit - 1)) == 0) return at + 1;
+            lineTrigger = false;
+            lineStart_ = static_cast<std::uint32_t>(at + 1);
+          }
+          if (found_.size() >= kMaxFound) return text_.size();
         }
         if ((starts & bit) != 0) {
           wordBegin = at;
@@ -434,10 +464,11 @@ class Scanner {
       }
       fieldTrigger = fieldTrigger || (trigger & fromHere(fieldBegin)) != 0;
       fieldAscii = fieldAscii && (nonAscii & fromHere(fieldBegin)) == 0;
+      lineTrigger = lineTrigger || (trigger & fromHere(lineStart_)) != 0;
     }
     if (inWord) addWord(wordBegin, to, wordTrigger, wordAt);
     endField(fieldTrigger, fieldAscii);
-    return anyTrigger;
+    return to;
   }
 
   // The character at text_[at] and its bytes (U+FFFD, 1 byte, for bytes that are not UTF-8).
@@ -989,18 +1020,11 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
   for (std::size_t at = 0; at < text.size();) {
     const std::size_t trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
-    std::size_t end = lineEndOf(text, trigger);
-    bool dense = triggered.scan(lineStartOf(text, trigger), end);
     // A list's lines all hold one (a customer table: every line): the lines after a line holding a
     // trigger are read as they come, in the same walk, until one holds none; then the search takes
     // over again. A line without a trigger gives no candidate in a triggered-fields read, so the
     // candidates are those of the triggered lines alone, in the same order (docs/decisions/0067).
-    while (dense && end < text.size()) {
-      const std::size_t next = lineEndOf(text, end);
-      dense = triggered.scan(end, next);
-      end = next;
-    }
-    at = end;
+    at = triggered.scanList(lineStartOf(text, trigger));
   }
   const auto first = triggered.take();
   // The lines to read: those holding an offset within the window of a strong value, merged.
