@@ -287,6 +287,9 @@ class Scanner {
       : set_(set), key_(key), text_(text), triggeredKinds_(triggered), untriggeredKinds_(untriggered),
         classify_(classify) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
+    pending_.reserve(kLookupBatch);
+    hashes_.reserve(kLookupBatch);
+    ranges_.reserve(kLookupBatch);
   }
 
   // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
@@ -575,7 +578,10 @@ class Scanner {
   // when it holds an '@' (at), an e-mail.
   void digitsAndEmail(std::string_view span, bool at, std::uint32_t offset) {
     const unsigned char first = static_cast<unsigned char>(span.front());
-    const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first >= 0x80;
+    // Not ASCII: a phone or a number starts with a full-width digit, parenthesis or '+' (EF) or a
+    // separator (E3, C2, E2, EF): normalizeEdmDigitsInto reads no other.
+    const bool digitLike = (first >= '0' && first <= '9') || first == '(' || first == '+' || first == 0xEF ||
+                           first == 0xE3 || first == 0xE2 || first == 0xC2;
     if (digitLike && (wants(EdmKind::kPhone) || wants(EdmKind::kDigits))) {
       // A phone and a number from one read of the span (the same value when it is both).
       const unsigned as = normalizeEdmDigitsInto(span, value_);

@@ -78,6 +78,23 @@ TEST_CASE("phones and numbers of ASCII text: the same as the general read") {
   }
 }
 
+TEST_CASE("a phone or a number whose first character is not ASCII starts with the lead byte C2, E2, E3 or EF") {
+  // The matcher reads no other span as one (EdmMatcher.cpp, digitsAndEmail).
+  std::string text, out;
+  std::size_t read = 0;
+  for (std::uint32_t c = 0x80; c <= 0x10FFFF; ++c) {
+    if (c >= 0xD800 && c <= 0xDFFF) continue;
+    text.clear();
+    fp::appendUtf8(text, static_cast<char32_t>(c));
+    const auto lead = static_cast<unsigned char>(text[0]);
+    text += "0312345678";
+    if (fp::normalizeEdmDigitsInto(text, out) == 0) continue;
+    ++read;
+    CHECK_MESSAGE((lead == 0xC2 || lead == 0xE2 || lead == 0xE3 || lead == 0xEF), c);
+  }
+  CHECK(read > 10);
+}
+
 TEST_CASE("numbers keep only digits; My Number and card cells need their lengths") {
   CHECK(norm(fp::EdmKind::kDigits, "1234 5678 9012") == "123456789012");
   CHECK(norm(fp::EdmKind::kDigits, "１２３４-５６７８") == "12345678");
