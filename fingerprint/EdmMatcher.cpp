@@ -94,6 +94,14 @@ constexpr std::array<std::uint8_t, 128> kAsciiClass = [] {
   return table;
 }();
 
+// 1 for the ASCII letters and digits (what TextNormalizer keeps of ASCII text, a byte each).
+constexpr std::array<std::uint8_t, 256> kAsciiAlnum = [] {
+  std::array<std::uint8_t, 256> table{};
+  for (int c = 0; c < 128; ++c)
+    table[c] = (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ? 1 : 0;
+  return table;
+}();
+
 // The kinds of value the set's columns with values in its index are of: a column whose values were
 // all dropped (each shared by too many rows) finds nothing, so its kind is not looked for.
 std::bitset<kEdmKinds> kindsOf(const EdmSet& set) {
@@ -522,14 +530,23 @@ class Scanner {
     return (set_.lengths[static_cast<std::size_t>(kind)] & upTo & ~kEdmDigitBit) != 0;
   }
 
-  // ascii: whether the field is ASCII text, whose normalised form is never longer (so a phone's field
-  // is not normalised for addresses of 30 bytes and more).
+  // ascii: whether the field is ASCII text, whose normalised form is its letters and digits (ASCII
+  // letters fold to ASCII, the rest is dropped: TextNormalizer.h), so not normalised for names,
+  // addresses or text longer than those (a phone's or an e-mail's field for addresses of 30 bytes).
   void candidates(bool ascii) {
     const std::span<Word> words(words_.data(), count_);
-    const std::size_t bound = ascii ? words.back().end - words.front().begin : kMaxCandidateBytes;
-    bool icuKinds = false;
-    for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
-      icuKinds = icuKinds || (wants(kind) && holdsLengthUpTo(kind, bound));
+    bool icuKinds = wants(EdmKind::kName) || wants(EdmKind::kAddress) || wants(EdmKind::kText);
+    if (icuKinds) {
+      std::size_t bound = kMaxCandidateBytes;
+      if (ascii) {
+        bound = 0;
+        for (std::size_t at = words.front().begin; at < words.back().end; ++at)
+          bound += kAsciiAlnum[static_cast<unsigned char>(text_[at])];
+      }
+      icuKinds = false;
+      for (const EdmKind kind : {EdmKind::kName, EdmKind::kAddress, EdmKind::kText})
+        icuKinds = icuKinds || (wants(kind) && holdsLengthUpTo(kind, bound));
+    }
     if (!icuKinds) {  // phones, numbers and e-mails only: the spans' bytes are all they need
       for (std::size_t first = 0; first < words.size(); ++first) {
         bool trigger = false, at = false;
@@ -922,7 +939,8 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
   const auto is = [](__m128i v, int b) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(b))); };
 #if defined(__x86_64__)
   static const bool avx2 = common::cpuHas(common::CpuFeature::kAvx2);
-  static const bool avx512 = common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw);
+  static const bool avx512 =
+      common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw);
 #endif
   while (at + 17 <= text.size()) {
 #if defined(__x86_64__)

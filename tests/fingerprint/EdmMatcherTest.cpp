@@ -1,6 +1,7 @@
 #include <doctest/doctest.h>
 
 #include <algorithm>
+#include <cctype>
 #include <random>
 
 #include "fingerprint/EdmArtifact.h"
@@ -67,6 +68,11 @@ TEST_CASE("a row is found from two of its columns in any layout") {
     CHECK(rows(set, "山田 太郎 03-1234-5678\n佐藤 花子 090-2222-3333\n鈴木 一郎 06-5555-6666\n") == 3);
     // A spreadsheet's shared strings: one cell a line, row after row.
     CHECK(rows(set, "山田 太郎\nヤマダ タロウ\n03-1234-5678\n佐藤 花子\nサトウ ハナコ\n090-2222-3333\n") == 2);
+    // A phone starting with a separator that is not ASCII (a prolonged sound mark, a hyphen, a
+    // full-width parenthesis or plus).
+    for (const std::string phone : {"ー03-1234-5678", "‐03-1234-5678", "－03-1234-5678", "（03）1234-5678",
+                                    "＋81 3-1234-5678"})
+      CHECK_MESSAGE(rows(set, "山田太郎," + phone + "\n") == 1, phone);
     const auto match = fp::matchEdm(set, testKey(), "山田太郎 taro@example.jp 03-1234-5678");
     CHECK(match.columnTypes == std::vector<fp::EdmType>{fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail});
   }
@@ -661,4 +667,34 @@ TEST_CASE("reading by blocks of bytes finds the values that reading character by
   const auto& longer = sets[2];
   CHECK_FALSE(fp::edmValuesRead(longer, testKey(), "x,㍻,x", fp::EdmFields::kEvery, fp::EdmReader::kChosen).empty());
   CHECK(fp::edmValuesRead(longer, testKey(), "x,ab,x", fp::EdmFields::kEvery, fp::EdmReader::kChosen).empty());
+}
+
+TEST_CASE("an ASCII field is read for names, addresses and text as long as its letters and digits") {
+  // The matcher skips an ASCII field with fewer letters and digits than every such value of the set:
+  // the normaliser keeps only those of ASCII text, one byte each.
+  std::mt19937 rng(71);
+  std::u32string normalized;
+  for (int i = 0; i < 2000; ++i) {
+    std::string text;
+    for (std::size_t n = rng() % 40; n > 0; --n) text += static_cast<char>(rng() % 128);
+    std::string expected;
+    for (const char c : text)
+      if (std::isalnum(static_cast<unsigned char>(c)) != 0)
+        expected += static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    fp::normalizeTextInto(text, normalized);
+    std::string utf8;
+    fp::appendUtf8(utf8, normalized);
+    CHECK(utf8 == expected);
+  }
+  // A text column whose shortest value is 7 bytes: a field of 7 letters and digits among punctuation.
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kText, fp::EdmType::kPhone};
+  std::vector<fp::EdmEntry> entries;
+  std::vector<std::uint64_t> lengths(columns.size(), 0);
+  fp::hashEdmRow(testKey(), columns, {"ab12cdx", "03-1234-5678"}, 0, entries, &lengths);
+  fp::hashEdmRow(testKey(), columns, {"longer value", "03-1234-5679"}, 1, entries, &lengths);
+  const auto set = fp::buildEdmSet("a", 1, testKey().keyId(), columns, 2, 2, entries, lengths).value();
+  CHECK_FALSE(set.holdsLength(fp::EdmKind::kText, 6));
+  CHECK(rows(set, "AB-12.cd@x, 03-1234-5678\n") == 1);
+  CHECK(rows(set, "(AB) 12 cd.X, 03-1234-5678\n") == 1);
+  CHECK(rows(set, "AB-12.cd 03-1234-5678\n") == 0);
 }
