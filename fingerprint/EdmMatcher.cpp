@@ -295,9 +295,6 @@ class Scanner {
       : set_(set), key_(key), text_(text), triggeredKinds_(triggered), untriggeredKinds_(untriggered),
         classify_(classify) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
-    pending_.reserve(kLookupBatch);
-    hashes_.reserve(kLookupBatch);
-    ranges_.reserve(kLookupBatch);
   }
 
   // Reads the lines of text_[from, to): from is the start of a line, to the end of one (just after its
@@ -647,6 +644,11 @@ class Scanner {
   }
   void lookup(EdmKind kind, std::string_view value, std::uint32_t offset) {
     if (!set_.holdsLength(kind, value.size())) return;
+    if (pending_.capacity() == 0) {  // once a scanner: the batch's buffers at their size
+      pending_.reserve(kLookupBatch);
+      hashes_.reserve(kLookupBatch);
+      ranges_.reserve(kLookupBatch);
+    }
     pending_.push_back({kind, offset, lineStart_});
     hashes_.push_back(edmValueHash(key_, kind, value));
     if (pending_.size() == kLookupBatch) flush();
@@ -1040,9 +1042,12 @@ std::vector<Found> foundValues(const EdmSet& set, const FingerprintKey& key, std
     return scanner.take();
   }
   const AnchorPlan& plan = *anchored;
+  // Most texts hold no trigger (prose): nothing else is made for them.
+  std::size_t trigger = nextTrigger(text, 0);
+  if (trigger == std::string_view::npos) return {};
   Scanner triggered(set, key, text, plan.first, {}, chosen);
-  for (std::size_t at = 0; at < text.size();) {
-    const std::size_t trigger = nextTrigger(text, at);
+  for (std::size_t at = 0; at < text.size(); trigger = std::string_view::npos) {
+    if (trigger == std::string_view::npos) trigger = nextTrigger(text, at);
     if (trigger == std::string_view::npos) break;
     // A list's lines all hold one (a customer table: every line): the lines after a line holding a
     // trigger are read as they come, in the same walk, until one holds none; then the search takes
