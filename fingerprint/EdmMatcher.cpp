@@ -899,26 +899,65 @@ __attribute__((target("avx2"))) std::size_t plainBlocksAvx2(const unsigned char*
 }
 
 MAMORI_AVX512_BEGIN
-// The same test 64 bytes a step with AVX-512 (BW): from at, the first byte of a 64-byte block in which
-// a byte may start a trigger, or the first place where fewer than 65 bytes remain.
-__attribute__((target("avx512f,avx512bw"))) std::size_t plainBlocksAvx512(const unsigned char* bytes, std::size_t at,
-                                                                          std::size_t size) {
+// Per value of a byte's low six bits: the lead byte of kTriggerLeads with those bits (C2, E2, E3, EF
+// and F0 have different ones), else a byte without them (so no byte equals it); and the range of the
+// byte after that lead.
+struct LeadTables {
+  alignas(64) std::array<std::uint8_t, 64> lead, lo, span;
+};
+constexpr LeadTables kLeadTables = [] {
+  LeadTables t{};
+  for (unsigned i = 0; i < 64; ++i) t.lead[i] = static_cast<std::uint8_t>(i ^ 1U);
+  for (const auto& [lead, lo, hi] : kTriggerLeads) {
+    t.lead[static_cast<unsigned>(lead) & 63U] = static_cast<std::uint8_t>(lead);
+    t.lo[static_cast<unsigned>(lead) & 63U] = static_cast<std::uint8_t>(lo);
+    t.span[static_cast<unsigned>(lead) & 63U] = static_cast<std::uint8_t>(hi - lo);
+  }
+  return t;
+}();
+
+// The same test 64 bytes a step with AVX-512 (VBMI's byte permutes), the lead bytes looked up in
+// kLeadTables: three lookups instead of a comparison and a range per lead. From at, the first byte of
+// a 64-byte block in which a byte may start a trigger, or the first place where fewer than 65 bytes
+// remain.
+__attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t plainBlocksVbmi(const unsigned char* bytes,
+                                                                                  std::size_t at, std::size_t size) {
+  const __m512i leads = _mm512_load_si512(kLeadTables.lead.data());
+  const __m512i los = _mm512_load_si512(kLeadTables.lo.data());
+  const __m512i spans = _mm512_load_si512(kLeadTables.span.data());
   for (; at + 65 <= size; at += 64) {
     const __m512i v = _mm512_loadu_si512(bytes + at);
     const __m512i n = _mm512_loadu_si512(bytes + at + 1);
-    std::uint64_t hit = inRange64(v, '0', '9') | is64(v, '@');
-#pragma GCC unroll 5
-    for (const auto& [lead, lo, hi] : kTriggerLeads) hit |= is64(v, lead) & inRange64(n, lo, hi);
-    if (hit != 0) return at;
+    const std::uint64_t lead = _mm512_cmpeq_epi8_mask(_mm512_permutexvar_epi8(v, leads), v);
+    const std::uint64_t after = _mm512_cmple_epu8_mask(_mm512_sub_epi8(n, _mm512_permutexvar_epi8(v, los)),
+                                                       _mm512_permutexvar_epi8(v, spans));
+    if (((lead & after) | inRange64(v, '0', '9') | is64(v, '@')) != 0) return at;
   }
   return at;
 }
 MAMORI_AVX512_END
 #endif
 
+// The trigger search's vector steps (an AVX-512 processor without VBMI searches 32 bytes a step).
+enum class Search { kBytes, kSse2, kAvx2, kVbmi };
+
+Search searchKernel() {
+#if defined(__x86_64__)
+  if (common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw) &&
+      common::cpuHas(common::CpuFeature::kAvx512vbmi))
+    return Search::kVbmi;
+  if (common::cpuHas(common::CpuFeature::kAvx2)) return Search::kAvx2;
+#endif
+#if defined(__SSE2__)
+  return Search::kSse2;
+#else
+  return Search::kBytes;
+#endif
+}
+
 // The first byte at or after from that starts a character isTrigger takes (or may start one: a
-// superset is enough), or npos.
-std::size_t nextTrigger(std::string_view text, std::size_t from) {
+// superset is enough), or npos; with search's vector steps (kBytes: none).
+std::size_t nextTriggerWith(std::string_view text, std::size_t from, Search search) {
   static constexpr auto kClass = [] {
     // 1: a trigger; 2: the lead byte of characters edmDigitSource may take; 3: U+3000 to U+3FFF (kana,
     // Japanese punctuation), of which only U+3200 to U+33FF (lead E3, then 88 to 8F) may be.
@@ -939,19 +978,14 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
     return _mm_cmpeq_epi8(_mm_subs_epu8(shifted, _mm_set1_epi8(static_cast<char>(hi - lo))), _mm_setzero_si128());
   };
   const auto is = [](__m128i v, int b) { return _mm_cmpeq_epi8(v, _mm_set1_epi8(static_cast<char>(b))); };
+  while (search != Search::kBytes && at + 17 <= text.size()) {
 #if defined(__x86_64__)
-  static const bool avx2 = common::cpuHas(common::CpuFeature::kAvx2);
-  static const bool avx512 =
-      common::cpuHas(common::CpuFeature::kAvx512f) && common::cpuHas(common::CpuFeature::kAvx512bw);
-#endif
-  while (at + 17 <= text.size()) {
-#if defined(__x86_64__)
-    // 64 or 32 bytes a step where the processor can (AVX-512, AVX2: docs/decisions/0067, 0070); the
-    // block holding a possible trigger goes through the 16-byte step below.
-    if (avx512) {
-      at = plainBlocksAvx512(bytes, at, text.size());
+    // 64 or 32 bytes a step where the processor can (AVX-512 VBMI, AVX2: docs/decisions/0067, 0071);
+    // the block holding a possible trigger goes through the 16-byte step below.
+    if (search == Search::kVbmi) {
+      at = plainBlocksVbmi(bytes, at, text.size());
       if (at + 17 > text.size()) break;
-    } else if (avx2) {
+    } else if (search == Search::kAvx2) {
       at = plainBlocksAvx2(bytes, at, text.size());
       if (at + 17 > text.size()) break;
     }
@@ -986,6 +1020,12 @@ std::size_t nextTrigger(std::string_view text, std::size_t from) {
     if (common::decodeUtf8(text, at, c) > 0 && edmDigitSource(c)) return at;
   }
   return std::string_view::npos;
+}
+
+// The first byte at or after from that starts a character isTrigger takes, by the fastest search here.
+std::size_t nextTrigger(std::string_view text, std::size_t from) {
+  static const Search search = searchKernel();
+  return nextTriggerWith(text, from, search);
 }
 
 // What the anchored pass looks up first, in every field holding a trigger, and then only in the lines
@@ -1149,6 +1189,31 @@ bool edmReaderRuns(EdmReader reader) {
 #endif
     default: return false;
   }
+}
+
+std::optional<std::size_t> edmNextTrigger(std::string_view text, std::size_t from, EdmReader reader) {
+  Search search = Search::kBytes;
+  switch (reader) {
+    case EdmReader::kCharacters:
+    case EdmReader::kBytes: break;
+    case EdmReader::kSse2:
+#if defined(__SSE2__)
+      search = Search::kSse2;
+      break;
+#else
+      return std::nullopt;
+#endif
+    case EdmReader::kAvx2:
+      if (!edmReaderRuns(EdmReader::kAvx2)) return std::nullopt;
+      search = Search::kAvx2;
+      break;
+    case EdmReader::kAvx512:
+      if (!edmReaderRuns(EdmReader::kAvx512) || !common::cpuHas(common::CpuFeature::kAvx512vbmi)) return std::nullopt;
+      search = Search::kVbmi;
+      break;
+    case EdmReader::kChosen: search = searchKernel(); break;
+  }
+  return nextTriggerWith(text, from, search);
 }
 
 std::vector<std::array<std::uint32_t, 4>> edmValuesRead(const EdmSet& set, const FingerprintKey& key,

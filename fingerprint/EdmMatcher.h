@@ -18,6 +18,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <string_view>
 #include <vector>
 
@@ -52,6 +53,12 @@ enum class EdmReader { kCharacters, kBytes, kSse2, kAvx2, kAvx512, kChosen };
 bool edmReaderRuns(EdmReader reader);
 std::vector<std::array<std::uint32_t, 4>> edmValuesRead(const EdmSet& set, const FingerprintKey& key,
                                                         std::string_view text, EdmFields fields, EdmReader reader);
+
+// For tests: the first byte at or after from of a character that can make a digit or an '@' (or may:
+// the search's superset), std::string_view::npos if none, as the anchored pass searches it with
+// reader's vector steps (kCharacters and kBytes: none; kAvx512: AVX-512 VBMI's); nullopt when those
+// cannot run here.
+std::optional<std::size_t> edmNextTrigger(std::string_view text, std::size_t from, EdmReader reader);
 
 // Whether every strong column of set is of a kind whose values hold an ASCII digit or an '@' (phone,
 // digits, e-mail; an address kind when the set says every address holds a digit): then matchEdm reads

@@ -698,3 +698,31 @@ TEST_CASE("an ASCII field is read for names, addresses and text as long as its l
   CHECK(rows(set, "(AB) 12 cd.X, 03-1234-5678\n") == 1);
   CHECK(rows(set, "AB-12.cd 03-1234-5678\n") == 0);
 }
+
+TEST_CASE("every kernel of the trigger search finds what the byte loop finds") {
+  constexpr std::array<fp::EdmReader, 4> kKernels = {fp::EdmReader::kSse2, fp::EdmReader::kAvx2, fp::EdmReader::kAvx512,
+                                                     fp::EdmReader::kChosen};
+  std::mt19937 rng(73);
+  std::size_t found = 0;
+  for (int i = 0; i < 600; ++i) {
+    // Words of every class, and long runs of prose (kana, kanji, punctuation) without a trigger.
+    std::string text;
+    while (text.size() < 1500) {
+      text += blockText(rng, rng() % 60);
+      for (std::size_t n = rng() % 200; n > 0; --n) text += rng() % 3 == 0 ? "の" : rng() % 2 == 0 ? "計画" : "、";
+    }
+    CAPTURE(text);
+    for (std::size_t from = rng() % 8; from < text.size(); ++found) {
+      const auto expected = fp::edmNextTrigger(text, from, fp::EdmReader::kBytes).value();
+      for (const auto kernel : kKernels) {
+        CAPTURE(static_cast<int>(kernel));
+        const auto got = fp::edmNextTrigger(text, from, kernel);
+        if (got) REQUIRE(*got == expected);
+      }
+      if (expected == std::string_view::npos) break;
+      from = expected + 1;
+    }
+  }
+  MESSAGE(found, " triggers found");
+  CHECK(found > 10000);
+}
