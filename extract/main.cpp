@@ -9,6 +9,7 @@
 #include <malloc.h>
 #include <unistd.h>
 
+#include <clocale>
 #include <csignal>
 #include <cstdint>
 #include <cstdio>
@@ -154,6 +155,9 @@ int main(int argc, char* argv[]) {
   ::mallopt(M_TOP_PAD, 16 << 20);
   ::mallopt(M_MMAP_THRESHOLD, 32 << 20);
   // NOLINTEND(concurrency-mt-unsafe)
+  // libarchive gives a member's name in the locale's character set: in the C locale a name that is not
+  // ASCII (報告書.docx in a 7z or a cabinet) cannot be given at all. glibc's C.UTF-8 is built in (no file).
+  ::setlocale(LC_CTYPE, "C.UTF-8");  // NOLINT(concurrency-mt-unsafe): in main(), on the worker's one thread
   // Everything that needs a file (the C library's converters) is loaded before the filter.
   if (!mamori::scan::preloadConverters()) say(std::string(kProgram) + ": some text converters are missing\n");
   // libarchive turns ISO 9660 dates into time_t with mktime, which reads /etc/localtime on first use:

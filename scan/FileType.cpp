@@ -33,7 +33,9 @@ bool isArchive(std::string_view data) {
   return at(data, 0, "7z\xBC\xAF\x27\x1C"sv) || at(data, 0, "Rar!\x1A\x07"sv) ||
          at(data, 257, "ustar"sv) ||  // POSIX and GNU tar
          isCpio(data) || at(data, 0x8001, "CD001"sv) || at(data, 0x8801, "CD001"sv) ||
-         at(data, 0x9001, "CD001"sv);  // ISO 9660
+         at(data, 0x9001, "CD001"sv) ||                                // ISO 9660
+         (at(data, 2, "-l"sv) && data.size() > 7 && data[6] == '-' &&  // LZH (LHa): "-lh5-", "-lh0-", "-lzs-"
+          (data[4] == 'h' || data[4] == 'z'));
 }
 
 bool isCompressed(std::string_view data) {

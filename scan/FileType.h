@@ -11,7 +11,7 @@ enum class FileType {
   kGzip,
   kPdf,
   kRtf,
-  kArchive,     // 7z, RAR, RAR5, tar, cpio, ISO 9660: read through libarchive
+  kArchive,     // 7z, RAR, RAR5, tar, cpio, ISO 9660, LZH: read through libarchive
   kCompressed,  // xz, bzip2, zstd: a compressed stream, an archive inside or not (libarchive)
   kOle2,        // OLE2 compound files: .doc, .xls, .ppt, .msg (CompoundFile)
   kMail,        // an e-mail message (.eml) or an mbox file of them (MailReader)

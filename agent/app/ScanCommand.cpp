@@ -142,9 +142,9 @@ std::string scanUsage(const std::string& program) {
 
 Scans files and directory trees for company documents and personal data, the way the agent's
 scheduled scans do: Office (docx/xlsx/pptx and the binary doc/xls/ppt) with the objects and files
-embedded in them, Outlook .msg and e-mail (.eml, mbox, winmail.dat) with their attachments, OpenDocument, PDF
-text and attached files, RTF, and archives (zip incl. zip64, 7z, RAR, tar, cpio, ISO 9660,
-gzip/bzip2/xz/zstd) are opened (nested, within the policy's archive
+embedded in them, Outlook .msg and e-mail (.eml, mbox, winmail.dat) with their attachments,
+OpenDocument, PDF text and attached files, RTF, and archives (zip incl. zip64, 7z, RAR, tar, cpio,
+ISO 9660, LZH, gzip/bzip2/xz/zstd) are opened (nested, within the policy's archive
 limits), Shift_JIS/CP932, EUC-JP, ISO-2022-JP and UTF-16 text is decoded
 to UTF-8, and the policy's YARA rule sets and detectors (credit_card, my_number) run on everything.
 Symbolic links are not followed. Prints each file that matched or could not be fully inspected.

@@ -1,6 +1,8 @@
 // Archives read through libarchive (scan/ArchiveReader) under the extractor's limits, with tar
 // archives written here byte by byte (ustar headers); the fixture tree (make_fixtures.py) has real 7z,
 // RAR5, tar.xz, cpio, ISO and zip64 files made by the Debian tools.
+#include <zlib.h>
+
 #include <doctest/doctest.h>
 
 #include <cstdio>
@@ -131,4 +133,55 @@ TEST_CASE("sniffing: archive signatures, and text that only looks like one") {
   // A phone number at the start of a text file is not a cpio header.
   CHECK(sniffFileType("070701 2345 call me back about the contract, it is " + std::string(100, 'x')) ==
         FileType::kOther);
+}
+
+TEST_CASE("LZH archives are read by their own reader alone, stored members too") {
+  const auto le = [](std::uint32_t v, int bytes) {
+    std::string out;
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>((v >> (8U * static_cast<unsigned>(i))) & 0xFFU));
+    return out;
+  };
+  // A stored (uncompressed) zip as a member: its central directory is in the archive's bytes, which
+  // the zip reader would bid on if it were asked.
+  const std::string text = "Strictly Confidential";
+  const auto zipCrc =
+      static_cast<std::uint32_t>(crc32(0, reinterpret_cast<const Bytef*>(text.data()), static_cast<uInt>(text.size())));
+  const std::string entry = le(20, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(zipCrc, 4) +
+                            le(static_cast<std::uint32_t>(text.size()), 4) +
+                            le(static_cast<std::uint32_t>(text.size()), 4) + le(8, 2) + le(0, 2);
+  const std::string local = "PK\x03\x04" + entry + "plan.txt" + text;
+  const std::string central =
+      "PK\x01\x02" + le(20, 2) + entry + le(0, 2) + le(0, 2) + le(0, 2) + le(0, 4) + le(0, 4) + "plan.txt";
+  const std::string zip = local + central + "PK\x05\x06" + le(0, 4) + le(1, 2) + le(1, 2) +
+                          le(static_cast<std::uint32_t>(central.size()), 4) +
+                          le(static_cast<std::uint32_t>(local.size()), 4) + le(0, 2);
+  const std::string memo = "社外秘のメモ";
+  // LZH level 0, method -lh0- (stored), each header with its checksum and the member's CRC-16.
+  const auto crc16 = [](const std::string& data) {
+    std::uint32_t crc = 0;
+    for (const char c : data) {
+      crc ^= static_cast<unsigned char>(c);
+      for (int k = 0; k < 8; ++k) crc = (crc & 1U) != 0 ? (crc >> 1U) ^ 0xA001U : crc >> 1U;
+    }
+    return crc;
+  };
+  std::string lzh;
+  for (const auto& [name, data] :
+       std::vector<std::pair<std::string, std::string>>{{"a.zip", zip}, {"memo.txt", memo}}) {
+    const std::string body = "-lh0-" + le(static_cast<std::uint32_t>(data.size()), 4) +
+                             le(static_cast<std::uint32_t>(data.size()), 4) + le(0x5C210000, 4) + "\x20" +
+                             std::string(1, '\0') + std::string(1, static_cast<char>(name.size())) + name +
+                             le(crc16(data), 2);
+    unsigned sum = 0;
+    for (const char c : body) sum += static_cast<unsigned char>(c);
+    lzh +=
+        std::string(1, static_cast<char>(body.size())) + std::string(1, static_cast<char>(sum & 0xFFU)) + body + data;
+  }
+  lzh.push_back('\0');
+  CHECK(sniffFileType(lzh) == FileType::kArchive);
+  const Seen fromLzh = extract(lzh, ExtractionLimits{});
+  CHECK(fromLzh.skipped.empty());
+  CHECK(fromLzh.parts == std::vector<std::string>{"a.zip!plan.txt=Strictly Confidential", "memo.txt=" + memo});
+  // Damaged: cut short, a reason and no crash.
+  CHECK_FALSE(extract(lzh.substr(0, 40), ExtractionLimits{}).skipped.empty());
 }

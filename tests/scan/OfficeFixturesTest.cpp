@@ -111,8 +111,9 @@ TEST_CASE("office files written by LibreOffice: every marking found, nothing fou
   CHECK(at("p_attach_docx_ja.pdf") == "報告書.docx!word/document.xml");
   CHECK(at("m_msg_in_eml.eml") == "meeting.msg!report.docx!word/document.xml");
   CHECK(at("m_ole_document.msg") == "文書");
-  CHECK(at("m_tnef_attachment_ja.eml") ==
-        "winmail.dat!報告書.docx!word/document.xml");  // a document attached to a rich-text mail as an OLE object
+  CHECK(at("m_tnef_attachment_ja.eml") == "winmail.dat!報告書.docx!word/document.xml");
+  CHECK(at("a_report_ja.7z") == "報告書.docx!word/document.xml");  // a name not in ASCII, from libarchive
+  // a document attached to a rich-text mail as an OLE object
   CHECK(at("w_rtf_object_package_ja.rtf") == "plan.zip!plan/memo.txt");
   CHECK(at("w_zip_member_ja.docx") == "word/embeddings/archive.zip!data/sheet.xlsx!xl/sharedStrings.xml");
 }

@@ -26,7 +26,7 @@ oleObject.bin in docx/pptx); chart axis titles; headers and footers of a later s
 comments added to LibreOffice's .pptx/.xlsx as Office writes them, PDFs with attached files (an
 incremental update as "attach a file" writes), objects in RTF (\\objdata, as Word writes them), a
 document attached to a rich-text .msg as an OLE object, a .msg saved in an .eml, a zip inside a .docx,
-and renamed copies.
+and renamed copies, LZH archives and a 7z with a Japanese member name.
 
 OUT_DIR/expected.tsv lists every file with the rule and detector names the built-in policy must
 report (empty for negatives) and what its not-inspected reason must contain (empty: none);
@@ -880,6 +880,24 @@ def tnef(subject, rtf, attachments, code_page=932):
     return out
 
 
+def crc16(data):
+    """CRC-16 (ARC), as LZH headers give their member's."""
+    crc = 0
+    for b in data:
+        crc ^= b
+        for _ in range(8):
+            crc = (crc >> 1) ^ 0xA001 if crc & 1 else crc >> 1
+    return crc
+def lzh(files):
+    """An LZH archive (level 0 headers, -lh0-: stored, as LHa keeps files that do not compress, .docx)."""
+    out = b""
+    for name, data in files:
+        n = name.encode("ascii")
+        body = b"-lh0-" + struct.pack("<IIIBBB", len(data), len(data), 0x5C210000, 0x20, 0, len(n)) + n + struct.pack("<H", crc16(data))
+        out += bytes([len(body), sum(body) & 0xFF]) + body + data
+    return out + b"\0"
+
+
 def msg(subject, body, **kwargs):
     return cfb(msg_streams(subject, body, **kwargs))
 
@@ -1150,6 +1168,18 @@ def embedded_files(out, expected):
                             filename="winmail.dat")
         write(os.path.join(out, name), mail.as_bytes())
         expected[name] = names
+    # LZH archives (Japanese users' old archiver), a report stored in one; a 7z whose member's name is
+    # Japanese (libarchive gives it only in a UTF-8 locale).
+    for name, files, names in [
+            ("a_report_ja.lzh", [("report.docx", read("w_body_ja.docx")), ("notes.txt", clean_text)], [JA]),
+            ("a_clean.lzh", [("memo.docx", read("w_clean.docx")), ("notes.txt", clean_text)], [])]:
+        write(os.path.join(out, name), lzh(files))
+        expected[name] = names
+    with tempfile.TemporaryDirectory(prefix="office-7z-") as folder:
+        write(os.path.join(folder, "報告書.docx"), read("w_body_ja.docx"))
+        subprocess.run(["7z", "a", "-bd", "-bso0", os.path.join(out, "a_report_ja.7z"), "報告書.docx"], cwd=folder,
+                       check=True)
+    expected["a_report_ja.7z"] = [JA]
     # A zip kept inside a .docx (beside its parts) holding a sheet.
     with zipfile.ZipFile(io.BytesIO(read("w_clean.docx"))) as src:
         parts = {item.filename: src.read(item.filename) for item in src.infolist()}
