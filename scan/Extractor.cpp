@@ -191,8 +191,9 @@ void Extractor::extractZip(Walk& walk, std::string_view data, const std::string&
       continue;
     }
     const std::uint64_t cap = std::min({remaining, memoryCap, ratioCap});
-    if (flavor != ZipFlavor::kPlain && (endsWith(entry.name, ".rels") || entry.name == "mimetype" ||
-                                        (flavor == ZipFlavor::kOoxml && ooxmlPartWithoutText(entry.name)))) {
+    if (flavor != ZipFlavor::kPlain &&
+        (endsWith(entry.name, ".rels") || entry.name == "mimetype" || entry.name == "[Content_Types].xml" ||
+         (flavor == ZipFlavor::kOoxml && ooxmlPartWithoutText(entry.name)))) {
       continue;  // package plumbing and formatting, no document text: not even inflated
     }
     if (officeTextPart(flavor, entry.name)) {

@@ -645,9 +645,11 @@ def packaged_sources():
                                        [("Object 3", dropped_clean)]), writer, []),
         "c_object_writer_ja": (odf_package("c", "a", [("w", "埋め込み文書: 社外秘", [])]), calc, [JA]),
         "c_object_impress_ja": (odf_package("c", "a", [("i", "埋め込み: 部外秘", [])]), calc, [JA]),
+        "c_object_calc_ja": (odf_package("c", "a", [("c", "埋め込み表: 極秘", [])]), calc, [JA]),
         "c_object_package_ja": (odf_package("c", "a", files=[("Object 1", dropped)]), calc, [JA]),
         "i_object_writer_ja": (odf_package("i", "図", [("w", "埋め込み文書: 社外秘", [])]), impress, [JA]),
         "i_object_calc_en": (odf_package("i", "chart", [("c", "Strictly Confidential", [])]), impress, [EN]),
+        "i_object_impress_ja": (odf_package("i", "図", [("i", "埋め込み: 社外秘", [])]), impress, [JA]),
         "i_object_package_ja": (odf_package("i", "図", files=[("Object 1", dropped)]), impress, [JA]),
         "i_object_clean": (odf_package("i", "図", [("w", "秘書の予定", [])], [("Object 2", dropped_clean)]), impress, []),
     }
