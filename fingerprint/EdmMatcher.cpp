@@ -398,6 +398,7 @@ class Scanner {
     anyTrigger = false;
     std::size_t wordBegin = from, fieldBegin = from;
     std::uint64_t carriedCut = 0;  // the bytes of a cut begun in the block before
+    const bool passUntriggered = untriggeredKinds_.none();
     for (std::size_t base = from; base < to; base += 64) {
       const std::size_t size = std::min<std::size_t>(64, to - base);
       const std::uint64_t valid = size == 64 ? ~std::uint64_t{0} : (std::uint64_t{1} << size) - 1;
@@ -436,17 +437,33 @@ class Scanner {
       };
       const std::uint64_t inside = ~cut & valid;
       const std::uint64_t after = (inside << 1U) | (inWord ? 1U : 0U);  // the byte before is in a word
-      const std::uint64_t starts = inside & ~after, ends = cut & after;
-      for (std::uint64_t events = starts | ends | field; events != 0; events &= events - 1) {
+      const std::uint64_t starts = inside & ~after;
+      std::uint64_t ends = cut & after;
+      std::uint64_t events = starts | ends | field;
+      // A field without a trigger gives nothing when no kind is read in such fields (the first read):
+      // its words are passed over when its end lies in this block (first: where its words may start).
+      const auto passQuiet = [&](unsigned first) {
+        if (!passUntriggered || inWord) return;
+        const std::uint64_t later = field & (~std::uint64_t{0} << first);
+        if (later == 0) return;
+        const std::uint64_t end = std::uint64_t{1} << std::countr_zero(later);
+        if (fieldTrigger || (trigger & fromHere(fieldBegin) & (end - 1)) != 0) return;
+        const std::uint64_t words = (end | (end - 1)) & (~std::uint64_t{0} << first) & ~field;
+        events &= ~words;     // the field's end stays an event ...
+        ends &= ~(words | end);  // ... but not a word's end
+      };
+      passQuiet(0);
+      for (; events != 0; events &= events - 1) {
         const auto i = static_cast<unsigned>(std::countr_zero(events));
         const std::uint64_t bit = std::uint64_t{1} << i;
+        const bool isEnd = (ends & bit) != 0, isField = (field & bit) != 0, isStart = (starts & bit) != 0;
         const std::size_t at = base + i;
-        if ((ends & bit) != 0) {
+        if (isEnd) {
           addWord(wordBegin, at, wordTrigger || (trigger & fromHere(wordBegin) & (bit - 1)) != 0,
                   wordAt || (k.at & fromHere(wordBegin) & (bit - 1)) != 0);
           inWord = false;
         }
-        if ((field & bit) != 0) {
+        if (isField) {
           endField(fieldTrigger || (trigger & fromHere(fieldBegin) & (bit - 1)) != 0,
                    fieldAscii && (nonAscii & fromHere(fieldBegin) & (bit | (bit - 1))) == 0);
           fieldTrigger = false;
@@ -459,8 +476,9 @@ class Scanner {
             lineStart_ = static_cast<std::uint32_t>(at + 1);
           }
           if (found_.size() >= kMaxFound) return text_.size();
+          if (i < 63) passQuiet(i + 1);
         }
-        if ((starts & bit) != 0) {
+        if (isStart) {
           wordBegin = at;
           inWord = true;
           wordTrigger = wordAt = false;
