@@ -292,7 +292,11 @@ class Scanner {
   // character isTrigger takes, and in those that hold none.
   Scanner(const EdmSet& set, const FingerprintKey& key, std::string_view text, std::bitset<kEdmKinds> triggered,
           std::bitset<kEdmKinds> untriggered, Classifier classify)
-      : set_(set), key_(key), text_(text), triggeredKinds_(triggered), untriggeredKinds_(untriggered),
+      : set_(set),
+        key_(key),
+        text_(text),
+        triggeredKinds_(triggered),
+        untriggeredKinds_(untriggered),
         classify_(classify) {
     for (const EdmType type : set.columns) columnKinds_.push_back(edmKind(type));
   }
@@ -449,7 +453,7 @@ class Scanner {
         const std::uint64_t end = std::uint64_t{1} << std::countr_zero(later);
         if (fieldTrigger || (trigger & fromHere(fieldBegin) & (end - 1)) != 0) return;
         const std::uint64_t words = (end | (end - 1)) & (~std::uint64_t{0} << first) & ~field;
-        events &= ~words;     // the field's end stays an event ...
+        events &= ~words;        // the field's end stays an event ...
         ends &= ~(words | end);  // ... but not a word's end
       };
       passQuiet(0);
@@ -939,7 +943,7 @@ constexpr LeadTables kLeadTables = [] {
 // a 64-byte block in which a byte may start a trigger, or the first place where fewer than 65 bytes
 // remain.
 __attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t plainBlocksVbmi(const unsigned char* bytes,
-                                                                                  std::size_t at, std::size_t size) {
+                                                                                   std::size_t at, std::size_t size) {
   const __m512i leads = _mm512_load_si512(kLeadTables.lead.data());
   const __m512i los = _mm512_load_si512(kLeadTables.lo.data());
   const __m512i spans = _mm512_load_si512(kLeadTables.span.data());
@@ -947,8 +951,8 @@ __attribute__((target("avx512f,avx512bw,avx512vbmi"))) std::size_t plainBlocksVb
     const __m512i v = _mm512_loadu_si512(bytes + at);
     const __m512i n = _mm512_loadu_si512(bytes + at + 1);
     const std::uint64_t lead = _mm512_cmpeq_epi8_mask(_mm512_permutexvar_epi8(v, leads), v);
-    const std::uint64_t after = _mm512_cmple_epu8_mask(_mm512_sub_epi8(n, _mm512_permutexvar_epi8(v, los)),
-                                                       _mm512_permutexvar_epi8(v, spans));
+    const std::uint64_t after =
+        _mm512_cmple_epu8_mask(_mm512_sub_epi8(n, _mm512_permutexvar_epi8(v, los)), _mm512_permutexvar_epi8(v, spans));
     if (((lead & after) | inRange64(v, '0', '9') | is64(v, '@')) != 0) return at;
   }
   return at;

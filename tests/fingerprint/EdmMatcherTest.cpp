@@ -70,8 +70,8 @@ TEST_CASE("a row is found from two of its columns in any layout") {
     CHECK(rows(set, "山田 太郎\nヤマダ タロウ\n03-1234-5678\n佐藤 花子\nサトウ ハナコ\n090-2222-3333\n") == 2);
     // A phone starting with a separator that is not ASCII (a prolonged sound mark, a hyphen, a
     // full-width parenthesis or plus).
-    for (const std::string phone : {"ー03-1234-5678", "‐03-1234-5678", "－03-1234-5678", "（03）1234-5678",
-                                    "＋81 3-1234-5678"})
+    for (const std::string phone :
+         {"ー03-1234-5678", "‐03-1234-5678", "－03-1234-5678", "（03）1234-5678", "＋81 3-1234-5678"})
       CHECK_MESSAGE(rows(set, "山田太郎," + phone + "\n") == 1, phone);
     const auto match = fp::matchEdm(set, testKey(), "山田太郎 taro@example.jp 03-1234-5678");
     CHECK(match.columnTypes == std::vector<fp::EdmType>{fp::EdmType::kName, fp::EdmType::kPhone, fp::EdmType::kEmail});
@@ -567,21 +567,83 @@ namespace {
 // e-mails and numbers as files write them, characters that normalise longer, and bytes that are not
 // UTF-8 (truncated, surrogates, overlong, lone continuation bytes).
 const std::vector<std::string>& blockWords() {
-  static const std::vector<std::string> kWords = {
-      "山田", "太郎", "ヤマダ", "Taro", "plan", "x", "=", "{", "\\", "~", "\x7F", "\x01", "'",
-      "03-1234-5678", "(03) 1234 5678", "+81 3 1234 5678", "０３－１２３４－５６７８", "090.2222.3333",
-      "taro@example.jp", "ＴＡＲＯ＠ＥＸＡＭＰＬＥ．ＪＰ", "a@b", "@", "123456789018", "1234 5678 9018", "42",
-      "東京都千代田区1-2-3", "1丁目2番3号", "大阪市北区２１", "大阪市北区㉑",
-      "²", "¹", "¼", "¡", "⁰", "₁", "①", "⑴", "❶", "Ⅻ", "㈱", "㍻", "㌔", "ﬁ", "ｶﾞ", "０", "９", "𝟏", "🄀", "🯰", "😀",
-      "、", "。", "『", "＝", "・", "ー", "—", "−",
-      "\xE3\x80", "\xEF\xBC", "\xF0\x9F", "\xF0\x9D", "\xC2", "\xC3", "\x80", "\xBC\x8C", "\xED\xA0\x80",
-      "\xE0\x80\x80", "\xC0\xA0", "\xE3\x80\x80\x80", "\xEF\xBC\x8C\x8C"};
+  static const std::vector<std::string> kWords = {"山田",
+                                                  "太郎",
+                                                  "ヤマダ",
+                                                  "Taro",
+                                                  "plan",
+                                                  "x",
+                                                  "=",
+                                                  "{",
+                                                  "\\",
+                                                  "~",
+                                                  "\x7F",
+                                                  "\x01",
+                                                  "'",
+                                                  "03-1234-5678",
+                                                  "(03) 1234 5678",
+                                                  "+81 3 1234 5678",
+                                                  "０３－１２３４－５６７８",
+                                                  "090.2222.3333",
+                                                  "taro@example.jp",
+                                                  "ＴＡＲＯ＠ＥＸＡＭＰＬＥ．ＪＰ",
+                                                  "a@b",
+                                                  "@",
+                                                  "123456789018",
+                                                  "1234 5678 9018",
+                                                  "42",
+                                                  "東京都千代田区1-2-3",
+                                                  "1丁目2番3号",
+                                                  "大阪市北区２１",
+                                                  "大阪市北区㉑",
+                                                  "²",
+                                                  "¹",
+                                                  "¼",
+                                                  "¡",
+                                                  "⁰",
+                                                  "₁",
+                                                  "①",
+                                                  "⑴",
+                                                  "❶",
+                                                  "Ⅻ",
+                                                  "㈱",
+                                                  "㍻",
+                                                  "㌔",
+                                                  "ﬁ",
+                                                  "ｶﾞ",
+                                                  "０",
+                                                  "９",
+                                                  "𝟏",
+                                                  "🄀",
+                                                  "🯰",
+                                                  "😀",
+                                                  "、",
+                                                  "。",
+                                                  "『",
+                                                  "＝",
+                                                  "・",
+                                                  "ー",
+                                                  "—",
+                                                  "−",
+                                                  "\xE3\x80",
+                                                  "\xEF\xBC",
+                                                  "\xF0\x9F",
+                                                  "\xF0\x9D",
+                                                  "\xC2",
+                                                  "\xC3",
+                                                  "\x80",
+                                                  "\xBC\x8C",
+                                                  "\xED\xA0\x80",
+                                                  "\xE0\x80\x80",
+                                                  "\xC0\xA0",
+                                                  "\xE3\x80\x80\x80",
+                                                  "\xEF\xBC\x8C\x8C"};
   return kWords;
 }
 const std::vector<std::string>& blockCuts() {
-  static const std::vector<std::string> kCuts = {" ", "  ", "\t", "\n", "\r\n", "\v", "\f", ",", ", ", ";", "|", "\"",
-                                                 ":", "<", ">", "[", "]", "　", "\xC2\xA0", "，", "：", "；",
-                                                 "「", "」", "＜", "＞", ""};
+  static const std::vector<std::string> kCuts = {" ",        "  ", "\t", "\n", "\r\n", "\v", "\f", ",",  ", ",
+                                                 ";",        "|",  "\"", ":",  "<",    ">",  "[",  "]",  "　",
+                                                 "\xC2\xA0", "，", "：", "；", "「",   "」", "＜", "＞", ""};
   return kCuts;
 }
 
@@ -606,7 +668,7 @@ std::string blockText(std::mt19937& rng, std::size_t bytes) {
 // minBytes: only name, address and text values of at least that many bytes (then a field shorter than
 // all of them is read only when it is not ASCII: "㍻" is "平成").
 fp::EdmSet blockSet(std::mt19937& rng, std::size_t minBytes, bool withLengths) {
-  const std::vector<fp::EdmType> columns = {fp::EdmType::kName,  fp::EdmType::kPhone,   fp::EdmType::kEmail,
+  const std::vector<fp::EdmType> columns = {fp::EdmType::kName,   fp::EdmType::kPhone,   fp::EdmType::kEmail,
                                             fp::EdmType::kNumber, fp::EdmType::kAddress, fp::EdmType::kText};
   std::vector<fp::EdmEntry> entries;
   std::vector<std::uint64_t> lengths(columns.size(), 0);

@@ -132,8 +132,8 @@ TEST_CASE("HTML: line controls in a name are escaped in the embedded JSON too; s
   CHECK(common::verifyReportText(html, key.value().publicKey()).ok());
   // The page as stop 34 wrote it (the same JSON with the controls raw) still verifies; an edit does not.
   std::string older = html;
-  for (const auto& [escaped, raw] : std::vector<std::pair<std::string, std::string>>{{"\\u009B", "\u009B"},
-                                                                                     {"\\u2028", "\u2028"}}) {
+  for (const auto& [escaped, raw] :
+       std::vector<std::pair<std::string, std::string>>{{"\\u009B", "\u009B"}, {"\\u2028", "\u2028"}}) {
     const auto at = older.find(escaped, older.find("<script"));
     REQUIRE(at != std::string::npos);
     older.replace(at, escaped.size(), raw);
