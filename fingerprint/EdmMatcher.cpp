@@ -1198,12 +1198,12 @@ bool edmAnchored(const EdmSet& set) {
 
 bool edmReaderRuns(EdmReader reader) {
   switch (reader) {
+#if defined(__SSE2__)
+    case EdmReader::kSse2:
+#endif
     case EdmReader::kCharacters:
     case EdmReader::kBytes:
     case EdmReader::kChosen: return true;
-#if defined(__SSE2__)
-    case EdmReader::kSse2: return true;
-#endif
 #if defined(__x86_64__)
     case EdmReader::kAvx2: return common::cpuHas(common::CpuFeature::kAvx2);
     case EdmReader::kAvx512:

@@ -71,7 +71,7 @@ bool isSeparator(std::uint32_t c) {
 constexpr std::array<std::uint8_t, 128> kDigitsAscii = [] {
   std::array<std::uint8_t, 128> table{};
   for (int c = '0'; c <= '9'; ++c) table[c] = 1;
-  for (const int c : {' ', '\t', '-', '.'}) table[c] = 2;
+  for (const unsigned char c : {' ', '\t', '-', '.'}) table[c] = 2;
   table['('] = table[')'] = 3;
   table['+'] = 4;
   return table;

@@ -24,7 +24,7 @@ constexpr std::size_t kMaxFileBytes = 64U << 20U;  // compiled rules of a policy
 // refuses since docs/decisions/0072, so rules an older version cached are compiled again and refused).
 std::string keyOf(std::string_view source) {
   std::string keyed = YR_VERSION;
-  keyed += "\0modules\0";
+  keyed.append("\0modules\0", 9);  // the NULs keep the parts apart; a plain += would stop at the first
   keyed.append(source);
   return common::sha256Hex(keyed);
 }
